@@ -1,0 +1,66 @@
+/* ARP (RFC 826) for IPv4 over Ethernet: a cache with incomplete/reachable/stale entries,
+ * resolution with retries, and a bounded queue of packets waiting for each resolution. */
+#ifndef ARP_ARP_H
+#define ARP_ARP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/netdev.h"
+
+#define ARP_HRD_ETHER 1
+#define ARP_OP_REQUEST 1
+#define ARP_OP_REPLY 2
+#define ARP_PKT_LEN 28
+
+/* An ARP packet for Ethernet/IPv4; addresses in network byte order. */
+struct arp_pkt {
+	uint16_t hrd, pro;
+	uint8_t hln, pln;
+	uint16_t op;
+	uint8_t sha[6];
+	uint32_t spa;
+	uint8_t tha[6];
+	uint32_t tpa;
+};
+
+/* 0 or -EINVAL (short, or not Ethernet/IPv4: hrd 1, pro 0x0800, hln 6, pln 4). */
+int arp_parse(const uint8_t *b, size_t len, struct arp_pkt *out);
+size_t arp_emit(const struct arp_pkt *a, uint8_t *b, size_t cap);
+
+/* Tunables (defaults in arp.c), settable before arp_init or at any time. */
+struct arp_config {
+	unsigned reachable_ms;   /* reachable -> stale (default 30 s) */
+	unsigned stale_gc_ms;    /* stale entries removed after this (default 60 s) */
+	unsigned retry_ms;       /* resolution retry interval (1 s) */
+	unsigned max_tries;      /* requests before giving up (3) */
+	unsigned queue_max;      /* packets waiting per entry (8) */
+	unsigned cache_max;      /* entries (1024) */
+	unsigned req_min_gap_ms; /* at most one request per entry per this (1000 / max_tries) */
+};
+extern struct arp_config arp_config;
+
+#define ARP_COUNTERS(X)                                                                    \
+	X(rx) X(rx_short) X(rx_bad_format) X(rx_request) X(rx_reply) X(rx_bad_op)          \
+	X(rx_not_for_us) X(rx_bogus_sender) X(tx_request) X(tx_reply) X(tx_gratuitous)     \
+	X(resolve_failed) X(queue_dropped_full) X(queue_dropped_unresolved)                \
+	X(cache_full) X(request_rate_limited) X(entries_created)
+STATS_DECLARE(arp, ARP_COUNTERS);
+
+int arp_init(void);
+/* Frees the cache and its queues (exit and tests). */
+void arp_shutdown(void);
+/* An ARP packet from dev (Ethernet header stripped). Takes ownership of p. */
+void arp_input(struct pkb *p, struct net_device *dev, uint64_t now);
+/* Sends an IPv4 packet (p = IP header onward) to next hop `nexthop` on dev: at once if the
+ * address is cached, else queued while a request goes out. Takes ownership of p. */
+int arp_output(struct net_device *dev, uint32_t nexthop, struct pkb *p, uint64_t now);
+/* Announces dev's addresses (gratuitous ARP), when a device comes up. */
+void arp_announce(struct net_device *dev, uint64_t now);
+
+/* For tests and --stats: state of a cache entry. */
+enum arp_state { ARP_NONE = 0, ARP_INCOMPLETE, ARP_REACHABLE, ARP_STALE };
+enum arp_state arp_cache_lookup(uint32_t addr, uint8_t hw_out[6]);
+size_t arp_cache_count(void);
+
+#endif

@@ -1,0 +1,149 @@
+/* IPv4 (RFC 791, RFC 1122): input checks, the protocol registry, output through the
+ * routing table, fragmentation and reassembly. */
+#ifndef IP_IP_H
+#define IP_IP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/netdev.h"
+
+#define IP_VERSION 4
+#define IP_HDR_MIN 20
+#define IP_HDR_MAX 60
+#define IP_MAX_LEN 65535
+
+#define IP_PROTO_ICMP 1
+#define IP_PROTO_TCP 6
+#define IP_PROTO_UDP 17
+
+#define IP_FLAG_DF 0x4000
+#define IP_FLAG_MF 0x2000
+#define IP_OFFSET_MASK 0x1fff
+
+#define IP_ADDR_ANY 0u
+#define IP_ADDR_BROADCAST 0xffffffffu
+
+/* A parsed header. Addresses in network byte order, other fields in host order. */
+struct ip_hdr {
+	uint8_t version;
+	uint8_t ihl;       /* header length in bytes */
+	uint8_t tos;
+	uint16_t total_len;
+	uint16_t id;
+	uint16_t frag;     /* flags and offset (in 8-byte units), as on the wire */
+	uint8_t ttl;
+	uint8_t proto;
+	uint16_t cksum;
+	uint32_t src;
+	uint32_t dst;
+	const uint8_t *options; /* into the parsed buffer, ihl - 20 bytes */
+};
+
+/* Parse errors, each counted separately by ip_input. */
+enum ip_parse_err {
+	IP_PARSE_OK = 0,
+	IP_PARSE_SHORT = -1,       /* fewer than 20 bytes */
+	IP_PARSE_VERSION = -2,
+	IP_PARSE_IHL = -3,         /* IHL < 5 or header longer than the packet */
+	IP_PARSE_TOTLEN = -4,      /* total length < IHL or > the bytes received */
+	IP_PARSE_CKSUM = -5,
+};
+
+int ip_parse(const uint8_t *b, size_t len, struct ip_hdr *out);
+/* Writes a 20-byte header (no options) with its checksum; returns 20 or 0 if cap < 20. */
+size_t ip_emit(const struct ip_hdr *h, uint8_t *b, size_t cap);
+
+/* "a.b.c.d" <-> network order. ip_addr_pton returns 0 or -EINVAL. */
+int ip_addr_pton(const char *s, uint32_t *out);
+const char *ip_addr_ntop(uint32_t addr, char *buf, size_t size);
+#define IP_ADDR_STRLEN 16
+
+/* ---- protocol registry ---- */
+
+/* p->data is the transport header, p->len its length with payload (IP header stripped, but
+ * still in the headroom just before p->data). The handler owns p. */
+typedef void (*ip_protocol_handler)(struct pkb *p, const struct ip_hdr *ih,
+				    struct net_iface *ifc, uint64_t now);
+/* An ICMP error quoting one of our packets: ih is the quoted header, payload its first
+ * bytes (at least 8). */
+typedef void (*ip_error_handler)(uint8_t type, uint8_t code, uint32_t info,
+				 const struct ip_hdr *ih, const uint8_t *payload, size_t len,
+				 uint64_t now);
+int ip_protocol_register(const char *name, uint8_t proto, ip_protocol_handler h,
+			 ip_error_handler err);
+/* Hands an ICMP error to the protocol it quotes (called by icmp). */
+void ip_error_dispatch(uint8_t type, uint8_t code, uint32_t info, const uint8_t *quoted,
+		       size_t len, uint64_t now);
+
+/* ---- routing ---- */
+
+struct ip_route {
+	uint32_t network;
+	uint32_t netmask;
+	uint32_t gateway;          /* 0 for a connected route */
+	struct net_iface *iface;
+};
+
+/* Adds a route; gateway 0 means connected. iface NULL: the interface whose subnet holds
+ * the gateway. Returns 0 or -errno. */
+int ip_route_add(uint32_t network, uint32_t netmask, uint32_t gateway, struct net_iface *iface);
+/* Longest-prefix match; NULL if no route. */
+const struct ip_route *ip_route_lookup(uint32_t dst);
+void ip_route_flush(void);
+/* Adds an interface's address and its connected route. */
+int ip_iface_add(struct net_device *dev, uint32_t addr, uint32_t netmask, uint32_t peer);
+/* The source address for dst (the outgoing interface's), or 0 if unroutable. */
+uint32_t ip_source_for(uint32_t dst);
+
+/* ---- input / output ---- */
+
+struct ip_config {
+	uint8_t default_ttl;          /* 64 */
+	unsigned reass_timeout_ms;    /* 30 s */
+	size_t reass_mem_max;         /* bytes held by incomplete datagrams (1 MiB) */
+	unsigned reass_max_datagrams; /* 64 */
+	int forwarding;               /* --forward */
+};
+extern struct ip_config ip_config;
+
+#define IP_COUNTERS(X)                                                                     \
+	X(in_receives) X(in_hdr_short) X(in_hdr_version) X(in_hdr_ihl) X(in_hdr_totlen)    \
+	X(in_hdr_cksum) X(in_ttl_zero) X(in_bad_src) X(in_not_for_us) X(in_unknown_proto)  \
+	X(in_delivers) X(in_options_skipped) X(in_no_route_fwd) X(fwd_datagrams)          \
+	X(out_requests) X(out_no_route) X(out_too_big_df) X(out_frag_creates)               \
+	X(out_frag_oks) X(out_discards) X(reasm_reqds) X(reasm_oks) X(reasm_fails)          \
+	X(reasm_timeout) X(reasm_overlap) X(reasm_duplicate) X(reasm_oversize)              \
+	X(reasm_mem_exceeded) X(reasm_bad_frag)
+STATS_DECLARE(ip, IP_COUNTERS);
+
+int ip_init(void);
+void ip_shutdown(void);
+/* The ethertype 0x0800 handler. Takes ownership of p. */
+void ip_input(struct pkb *p, struct net_device *dev, uint64_t now);
+
+struct ip_out_opts {
+	uint8_t ttl;    /* 0: default */
+	uint8_t tos;
+	int df;         /* set Don't Fragment */
+};
+/* Sends p (p->data = transport header; the IP header is prepended in the headroom) from src
+ * (0: chosen from the route) to dst. Fragments by the route's MTU unless DF. Takes
+ * ownership of p. Returns 0 or -errno (-ENETUNREACH, -EMSGSIZE with DF). */
+int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
+	      const struct ip_out_opts *opts, uint64_t now);
+/* MTU of the route to dst (0 if unroutable). */
+unsigned ip_route_mtu(uint32_t dst);
+
+/* ---- reassembly (frag.c) ---- */
+
+/* Adds a fragment (p->data = IP header). Returns the whole datagram (IP header rewritten,
+ * data = IP header) when it completes, else NULL. Takes ownership of p. */
+struct pkb *ip_reass_input(struct pkb *p, const struct ip_hdr *ih, uint64_t now);
+/* Expires old datagrams (also run from a timer). */
+void ip_reass_expire(uint64_t now);
+size_t ip_reass_mem(void);
+size_t ip_reass_count(void);
+void ip_reass_flush(void);
+
+#endif

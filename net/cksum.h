@@ -1,0 +1,17 @@
+/* The Internet checksum (RFC 1071): a one's-complement sum of 16-bit words. */
+#ifndef NET_CKSUM_H
+#define NET_CKSUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Adds len bytes to a running 32-bit sum (bytes taken in network order). */
+uint32_t cksum_add(uint32_t sum, const void *data, size_t len);
+/* Folds a running sum to 16 bits and complements it: the value to store, in host order. */
+uint16_t cksum_finish(uint32_t sum);
+/* Checksum of one buffer, host order. A buffer that includes a correct checksum gives 0. */
+uint16_t cksum(const void *data, size_t len);
+/* Sum of the IPv4 pseudo-header (addresses in network order, length in host order). */
+uint32_t cksum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
+
+#endif

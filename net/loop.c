@@ -1,0 +1,338 @@
+#include "net/loop.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net/log.h"
+
+pthread_mutex_t net_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- clock ---- */
+
+static int clock_fake;
+static uint64_t clock_fake_now;
+
+uint64_t net_clock_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_fake)
+		return clock_fake_now;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void net_clock_set_fake(int on, uint64_t now)
+{
+	clock_fake = on;
+	clock_fake_now = now;
+}
+
+/* ---- timer heap ---- */
+
+static struct net_timer **heap;
+static size_t heap_len, heap_cap;
+
+static void heap_set(size_t i, struct net_timer *t)
+{
+	heap[i] = t;
+	t->heap_index = i + 1;
+}
+
+static void heap_up(size_t i)
+{
+	struct net_timer *t = heap[i];
+
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (heap[parent]->deadline <= t->deadline)
+			break;
+		heap_set(i, heap[parent]);
+		i = parent;
+	}
+	heap_set(i, t);
+}
+
+static void heap_down(size_t i)
+{
+	struct net_timer *t = heap[i];
+
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		uint64_t best = t->deadline;
+		if (l < heap_len && heap[l]->deadline < best) {
+			m = l;
+			best = heap[l]->deadline;
+		}
+		if (r < heap_len && heap[r]->deadline < best)
+			m = r;
+		if (m == i)
+			break;
+		heap_set(i, heap[m]);
+		i = m;
+	}
+	heap_set(i, t);
+}
+
+void net_timer_init(struct net_timer *t, net_timer_fn fn, void *arg)
+{
+	memset(t, 0, sizeof(*t));
+	t->fn = fn;
+	t->arg = arg;
+}
+
+void net_timer_cancel(struct net_timer *t)
+{
+	size_t i;
+
+	if (!t->heap_index)
+		return;
+	i = t->heap_index - 1;
+	t->heap_index = 0;
+	heap_len--;
+	if (i == heap_len)
+		return;
+	heap_set(i, heap[heap_len]);
+	if (i > 0 && heap[(i - 1) / 2]->deadline > heap[i]->deadline)
+		heap_up(i);
+	else
+		heap_down(i);
+}
+
+static int loop_in_thread(void);
+
+void net_timer_arm(struct net_timer *t, uint64_t deadline)
+{
+	uint64_t before = net_timer_next();
+
+	net_timer_cancel(t);
+	if (heap_len == heap_cap) {
+		size_t ncap = heap_cap ? heap_cap * 2 : 64;
+		struct net_timer **n = realloc(heap, ncap * sizeof(*n));
+		if (!n) {
+			errorf("out of memory for timers");
+			abort(); /* a timer that silently never fires would hang a connection */
+		}
+		heap = n;
+		heap_cap = ncap;
+	}
+	t->deadline = deadline;
+	heap_set(heap_len, t);
+	heap_len++;
+	heap_up(heap_len - 1);
+	if (deadline < before && !loop_in_thread())
+		net_loop_wakeup();
+}
+
+uint64_t net_timer_next(void)
+{
+	return heap_len ? heap[0]->deadline : UINT64_MAX;
+}
+
+size_t net_timers_armed(void)
+{
+	return heap_len;
+}
+
+void net_timers_run(uint64_t now)
+{
+	/* Bounded: a timer re-armed for `now` or earlier waits for the next call. */
+	size_t budget = heap_len;
+
+	while (heap_len && heap[0]->deadline <= now && budget--) {
+		struct net_timer *t = heap[0];
+		net_timer_cancel(t);
+		t->fn(t, t->arg, now);
+	}
+}
+
+/* ---- epoll loop ---- */
+
+#define LOOP_MAX_FDS 64
+#define LOOP_MAX_HOOKS 16
+
+struct fd_watch {
+	int fd;
+	net_fd_fn fn;
+	void *arg;
+};
+
+static int epfd = -1;
+static int wakefd = -1;
+static struct fd_watch watches[LOOP_MAX_FDS];
+static net_hook_fn hooks[LOOP_MAX_HOOKS];
+static size_t nhooks;
+static volatile int loop_stop;
+static pthread_t loop_thread;
+static int loop_thread_running;
+
+static int loop_in_thread(void)
+{
+	return loop_thread_running && pthread_equal(pthread_self(), loop_thread);
+}
+
+int net_loop_init(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (epfd >= 0)
+		return 0;
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0)
+		return -errno;
+	wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (wakefd < 0)
+		return -errno;
+	ev.data.ptr = NULL; /* NULL marks the wake-up fd */
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, wakefd, &ev) < 0)
+		return -errno;
+	loop_stop = 0;
+	return 0;
+}
+
+void net_loop_shutdown(void)
+{
+	if (epfd >= 0)
+		close(epfd);
+	if (wakefd >= 0)
+		close(wakefd);
+	epfd = wakefd = -1;
+	memset(watches, 0, sizeof(watches));
+	nhooks = 0;
+	free(heap);
+	heap = NULL;
+	heap_len = heap_cap = 0;
+}
+
+int net_loop_add_fd(int fd, uint32_t events, net_fd_fn fn, void *arg)
+{
+	struct epoll_event ev = { .events = events };
+
+	for (size_t i = 0; i < LOOP_MAX_FDS; i++) {
+		if (watches[i].fn)
+			continue;
+		watches[i] = (struct fd_watch){ fd, fn, arg };
+		ev.data.ptr = &watches[i];
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			int err = -errno;
+			watches[i].fn = NULL;
+			return err;
+		}
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+int net_loop_del_fd(int fd)
+{
+	for (size_t i = 0; i < LOOP_MAX_FDS; i++) {
+		if (watches[i].fn && watches[i].fd == fd) {
+			epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+			watches[i].fn = NULL;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int net_loop_add_hook(net_hook_fn fn)
+{
+	if (nhooks == LOOP_MAX_HOOKS)
+		return -ENOSPC;
+	hooks[nhooks++] = fn;
+	return 0;
+}
+
+void net_loop_wakeup(void)
+{
+	uint64_t one = 1;
+
+	if (wakefd >= 0 && write(wakefd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		warnf("wake-up write failed: %s", strerror(errno));
+}
+
+int net_loop_once(int timeout_ms)
+{
+	struct epoll_event evs[LOOP_MAX_FDS];
+	uint64_t now, next;
+	int n, wait = timeout_ms;
+
+	net_lock();
+	now = net_clock_ms();
+	next = net_timer_next();
+	if (next != UINT64_MAX) {
+		uint64_t until = next > now ? next - now : 0;
+		if (wait < 0 || until < (uint64_t)wait)
+			wait = (int)(until > 60000 ? 60000 : until);
+	}
+	net_unlock();
+
+	n = epoll_wait(epfd, evs, LOOP_MAX_FDS, wait);
+	if (n < 0 && errno != EINTR)
+		return -errno;
+
+	net_lock();
+	now = net_clock_ms();
+	for (int i = 0; i < n; i++) {
+		struct fd_watch *w = evs[i].data.ptr;
+		if (!w) {
+			uint64_t v;
+			if (read(wakefd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+				warnf("wake-up read failed: %s", strerror(errno));
+			continue;
+		}
+		if (w->fn)
+			w->fn(w->fd, evs[i].events, w->arg, now);
+	}
+	net_timers_run(now);
+	for (size_t i = 0; i < nhooks; i++)
+		hooks[i](now);
+	net_unlock();
+	return n < 0 ? 0 : n;
+}
+
+void net_loop_run(void)
+{
+	while (!loop_stop)
+		if (net_loop_once(-1) < 0)
+			break;
+}
+
+void net_loop_stop(void)
+{
+	loop_stop = 1;
+	net_loop_wakeup();
+}
+
+static void *loop_main(void *arg)
+{
+	(void)arg;
+	net_loop_run();
+	return NULL;
+}
+
+int net_loop_thread_start(void)
+{
+	int err;
+
+	loop_stop = 0;
+	err = pthread_create(&loop_thread, NULL, loop_main, NULL);
+	if (err)
+		return -err;
+	loop_thread_running = 1;
+	return 0;
+}
+
+void net_loop_thread_join(void)
+{
+	if (!loop_thread_running)
+		return;
+	net_loop_stop();
+	pthread_join(loop_thread, NULL);
+	loop_thread_running = 0;
+}

@@ -1,0 +1,234 @@
+#include "net/netdev.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "net/log.h"
+#include "net/loop.h"
+
+STATS_DEFINE(netdev, NETDEV_COUNTERS)
+STATS_DEFINE(netproto, NETPROTO_COUNTERS)
+
+struct net_device_list net_devices = TAILQ_HEAD_INITIALIZER(net_devices);
+static int next_index = 1;
+
+#define NET_PROTOCOL_MAX 8
+
+struct net_protocol {
+	const char *name;
+	uint16_t type;
+	net_protocol_handler handler;
+};
+
+static struct net_protocol protocols[NET_PROTOCOL_MAX];
+static int nprotocols;
+static net_protocol_handler link_handlers[NET_DEV_LOOPBACK + 1];
+
+struct net_device *net_device_alloc(void)
+{
+	struct net_device *dev = calloc(1, sizeof(*dev));
+
+	if (dev)
+		dev->fd = -1;
+	return dev;
+}
+
+static void device_fd_ready(int fd, uint32_t events, void *arg, uint64_t now)
+{
+	(void)fd;
+	(void)events;
+	net_device_poll(arg, now);
+}
+
+int net_device_register(struct net_device *dev)
+{
+	int err;
+
+	dev->index = next_index++;
+	if (dev->ops->open) {
+		err = dev->ops->open(dev);
+		if (err < 0)
+			return err;
+	}
+	if (dev->fd >= 0) {
+		err = net_loop_add_fd(dev->fd, EPOLLIN, device_fd_ready, dev);
+		if (err < 0) {
+			if (dev->ops->close)
+				dev->ops->close(dev);
+			return err;
+		}
+	}
+	dev->flags |= NET_DEV_F_UP;
+	TAILQ_INSERT_TAIL(&net_devices, dev, link);
+	infof("dev=%s index=%d type=%d mtu=%u", dev->name, dev->index, dev->type, dev->mtu);
+	return 0;
+}
+
+
+void net_device_unregister_all(void)
+{
+	struct net_device *dev;
+
+	while ((dev = TAILQ_FIRST(&net_devices))) {
+		TAILQ_REMOVE(&net_devices, dev, link);
+		if (dev->fd >= 0)
+			net_loop_del_fd(dev->fd);
+		dev->flags &= ~NET_DEV_F_UP;
+		if (dev->ops->close)
+			dev->ops->close(dev);
+		if (dev->ops->destroy)
+			dev->ops->destroy(dev);
+		net_wrap_destroy(dev);
+		free(dev);
+	}
+}
+
+struct net_device *net_device_by_name(const char *name)
+{
+	struct net_device *dev;
+
+	TAILQ_FOREACH(dev, &net_devices, link)
+		if (!strcmp(dev->name, name))
+			return dev;
+	return NULL;
+}
+
+struct net_device *net_device_by_index(int index)
+{
+	struct net_device *dev;
+
+	TAILQ_FOREACH(dev, &net_devices, link)
+		if (dev->index == index)
+			return dev;
+	return NULL;
+}
+
+int net_iface_add(struct net_device *dev, uint32_t addr, uint32_t netmask, uint32_t peer)
+{
+	struct net_iface *ifc;
+
+	if (dev->nifaces == NET_IFACE_MAX)
+		return -ENOSPC;
+	ifc = &dev->ifaces[dev->nifaces++];
+	ifc->dev = dev;
+	ifc->addr = addr;
+	ifc->netmask = netmask;
+	ifc->broadcast = (addr & netmask) | ~netmask;
+	ifc->peer = peer;
+	return 0;
+}
+
+struct net_iface *net_iface_by_addr(uint32_t addr)
+{
+	struct net_device *dev;
+
+	TAILQ_FOREACH(dev, &net_devices, link)
+		for (int i = 0; i < dev->nifaces; i++)
+			if (dev->ifaces[i].addr == addr)
+				return &dev->ifaces[i];
+	return NULL;
+}
+
+int net_iface_is_local(const struct net_device *dev, uint32_t addr)
+{
+	for (int i = 0; i < dev->nifaces; i++)
+		if (dev->ifaces[i].addr == addr || dev->ifaces[i].broadcast == addr)
+			return 1;
+	return 0;
+}
+
+void net_device_input(struct net_device *dev, struct pkb *p, uint64_t now)
+{
+	p->dev = dev;
+	p->time = now;
+	dev->rx_packets++;
+	dev->rx_bytes += p->len;
+	STAT_INC(netdev, rx_packets);
+	STAT_ADD(netdev, rx_bytes, p->len);
+	if (dev->wrap && net_wrap_rx(dev, p, now))
+		return;
+	if (link_handlers[dev->type]) {
+		link_handlers[dev->type](p, dev, now);
+		return;
+	}
+	/* L3 device: bare IPv4 (other versions are counted as unknown by the registry). */
+	net_protocol_input(p->len && (p->data[0] >> 4) == 4 ? 0x0800 : 0, p, dev, now);
+}
+
+void net_device_poll(struct net_device *dev, uint64_t now)
+{
+	struct pkb *batch[NET_DEV_BATCH];
+	int n;
+
+	/* One batch per readiness event keeps other devices and timers from starving. */
+	n = dev->ops->recv_batch(dev, batch, NET_DEV_BATCH);
+	if (n < 0) {
+		dev->rx_errors++;
+		STAT_INC(netdev, rx_errors);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		net_device_input(dev, batch[i], now);
+}
+
+int net_device_xmit(struct net_device *dev, struct pkb *p, uint64_t now)
+{
+	int err;
+
+	if (!(dev->flags & NET_DEV_F_UP)) {
+		STAT_INC(netdev, tx_dropped_down);
+		pkb_free(p);
+		return -ENETDOWN;
+	}
+	if (dev->wrap && net_wrap_tx(dev, p, now))
+		return 0;
+	dev->tx_packets++;
+	dev->tx_bytes += p->len;
+	STAT_INC(netdev, tx_packets);
+	STAT_ADD(netdev, tx_bytes, p->len);
+	err = dev->ops->transmit(dev, p);
+	if (err < 0) {
+		dev->tx_errors++;
+		STAT_INC(netdev, tx_errors);
+	}
+	return err;
+}
+
+int net_protocol_register(const char *name, uint16_t ethertype, net_protocol_handler h)
+{
+	for (int i = 0; i < nprotocols; i++)
+		if (protocols[i].type == ethertype)
+			return -EEXIST;
+	if (nprotocols == NET_PROTOCOL_MAX)
+		return -ENOSPC;
+	protocols[nprotocols++] = (struct net_protocol){ name, ethertype, h };
+	return 0;
+}
+
+void net_protocol_input(uint16_t ethertype, struct pkb *p, struct net_device *dev, uint64_t now)
+{
+	p->proto = ethertype;
+	for (int i = 0; i < nprotocols; i++) {
+		if (protocols[i].type == ethertype) {
+			protocols[i].handler(p, dev, now);
+			return;
+		}
+	}
+	STAT_INC(netproto, rx_unknown_ethertype);
+	debugf("dev=%s ethertype=0x%04x dropped: no handler", dev->name, ethertype);
+	pkb_free(p);
+}
+
+int net_link_register(enum net_dev_type type, net_protocol_handler h)
+{
+	link_handlers[type] = h;
+	return 0;
+}
+
+void net_protocol_reset(void)
+{
+	nprotocols = 0;
+	memset(link_handlers, 0, sizeof(link_handlers));
+}

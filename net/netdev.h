@@ -1,0 +1,127 @@
+/* Devices, their IPv4 interfaces, and the link-layer protocol registry.
+ *
+ * A driver fills a struct net_device (name, type, MTU, hardware address, ops, fd) and
+ * registers it. Frames it reads go to net_device_input(), which runs the device's wrappers
+ * (pcap, trace, fault injection) and hands them to Ethernet, or straight to the registered
+ * protocol for L3 devices (TUN, loopback). Output goes through net_device_xmit(), which
+ * runs the same wrappers and calls the driver's transmit. */
+#ifndef NET_NETDEV_H
+#define NET_NETDEV_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "net/pkb.h"
+#include "net/stats.h"
+
+#define NET_DEV_NAME_MAX 16
+#define NET_DEV_ADDR_LEN 6
+#define NET_IFACE_MAX 4   /* IPv4 addresses per device */
+#define NET_DEV_BATCH 32  /* frames read per readiness event */
+
+enum net_dev_type {
+	NET_DEV_ETHER,    /* TAP, PF_PACKET: Ethernet frames, ARP */
+	NET_DEV_IP,       /* TUN: bare IP packets, point-to-point, no ARP */
+	NET_DEV_LOOPBACK, /* in-stack 127.0.0.0/8 */
+};
+
+#define NET_DEV_F_UP        0x0001
+#define NET_DEV_F_BROADCAST 0x0002
+#define NET_DEV_F_NOARP     0x0004
+#define NET_DEV_F_P2P       0x0008
+
+struct net_device;
+struct net_wrap;
+
+struct net_device_ops {
+	int (*open)(struct net_device *dev);
+	void (*close)(struct net_device *dev);
+	/* Sends one frame (data = link header onward). Takes ownership of p. */
+	int (*transmit)(struct net_device *dev, struct pkb *p);
+	/* Reads up to max frames into out[]; returns the count, 0 when none is ready, <0 error. */
+	int (*recv_batch)(struct net_device *dev, struct pkb **out, int max);
+	/* Optional: frees driver state after close. */
+	void (*destroy)(struct net_device *dev);
+};
+
+/* An IPv4 address bound to a device. Addresses are in network byte order. */
+struct net_iface {
+	struct net_device *dev;
+	uint32_t addr;
+	uint32_t netmask;
+	uint32_t broadcast;
+	uint32_t peer;   /* point-to-point peer, 0 if none */
+};
+
+#define NETDEV_COUNTERS(X)                                                                  \
+	X(rx_packets) X(rx_bytes) X(tx_packets) X(tx_bytes) X(rx_errors) X(tx_errors)      \
+	X(tx_dropped_down) X(rx_dropped_alloc)
+STATS_DECLARE(netdev, NETDEV_COUNTERS);
+
+struct net_device {
+	char name[NET_DEV_NAME_MAX];
+	int index;
+	enum net_dev_type type;
+	unsigned flags;
+	unsigned mtu;          /* largest L3 packet */
+	unsigned hdr_len;      /* link header length (14 for Ethernet, 0 for L3) */
+	uint8_t hwaddr[NET_DEV_ADDR_LEN];
+	uint8_t broadcast[NET_DEV_ADDR_LEN];
+	int fd;                /* for the loop; -1 if the device has none (loopback) */
+	const struct net_device_ops *ops;
+	void *priv;            /* driver state */
+	struct net_wrap *wrap; /* pcap / trace / fault injection, NULL if none */
+	struct net_iface ifaces[NET_IFACE_MAX];
+	int nifaces;
+	/* per-device counters */
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, rx_errors, tx_errors;
+	TAILQ_ENTRY(net_device) link;
+};
+
+TAILQ_HEAD(net_device_list, net_device);
+extern struct net_device_list net_devices;
+
+/* A zeroed device (fd = -1) for a driver to fill; freed by net_device_unregister. */
+struct net_device *net_device_alloc(void);
+/* Adds dev to the registry (and its fd to the loop) and opens it. Returns 0 or -errno. */
+int net_device_register(struct net_device *dev);
+/* Closes and frees every device (at exit). */
+void net_device_unregister_all(void);
+struct net_device *net_device_by_name(const char *name);
+struct net_device *net_device_by_index(int index);
+
+int net_iface_add(struct net_device *dev, uint32_t addr, uint32_t netmask, uint32_t peer);
+/* The interface holding addr (on any device), or NULL. */
+struct net_iface *net_iface_by_addr(uint32_t addr);
+/* True if addr is one of dev's addresses or their broadcast addresses. */
+int net_iface_is_local(const struct net_device *dev, uint32_t addr);
+
+/* A frame read by a driver enters the stack. Takes ownership of p. */
+void net_device_input(struct net_device *dev, struct pkb *p, uint64_t now);
+/* Reads and handles a batch from dev's fd (the loop's callback). */
+void net_device_poll(struct net_device *dev, uint64_t now);
+/* A frame (link header included) leaves through dev. Takes ownership of p. */
+int net_device_xmit(struct net_device *dev, struct pkb *p, uint64_t now);
+
+/* Link-layer protocol registry, keyed by ethertype (0x0800 IP, 0x0806 ARP). The handler
+ * gets the payload (link header stripped) and owns it. */
+typedef void (*net_protocol_handler)(struct pkb *p, struct net_device *dev, uint64_t now);
+int net_protocol_register(const char *name, uint16_t ethertype, net_protocol_handler h);
+/* Dispatches a payload by ethertype; counts and frees it if nobody registered. */
+void net_protocol_input(uint16_t ethertype, struct pkb *p, struct net_device *dev, uint64_t now);
+void net_protocol_reset(void);
+
+/* Link input by device type: ether/ registers for NET_DEV_ETHER. Devices of a type with no
+ * link handler (TUN, loopback) carry bare IP: the payload goes to ethertype 0x0800. */
+int net_link_register(enum net_dev_type type, net_protocol_handler h);
+
+#define NETPROTO_COUNTERS(X) X(rx_unknown_ethertype)
+STATS_DECLARE(netproto, NETPROTO_COUNTERS);
+
+/* Hooks for device wrappers (net/wrap.c): return 0 to go on, 1 if the wrapper took p. */
+int net_wrap_rx(struct net_device *dev, struct pkb *p, uint64_t now);
+int net_wrap_tx(struct net_device *dev, struct pkb *p, uint64_t now);
+/* Frees dev->wrap (closing its pcap file). */
+void net_wrap_destroy(struct net_device *dev);
+
+#endif

@@ -1,0 +1,123 @@
+/* The socket API. Calls look like BSD sockets, return 0/length or a negative errno
+ * (-EAGAIN, -EADDRINUSE, ...), and never raise signals. Each protocol (UDP, ICMP echo,
+ * TCP) plugs in through struct sock_ops; this layer owns descriptors, blocking, timeouts,
+ * non-blocking mode and the poll-style wait, so a new protocol does not change it.
+ *
+ * Threads: every call takes the stack lock. A blocking call waits on the socket's
+ * condition variable, which the protocol signals through sock_wakeup() from the loop. */
+#ifndef NET_SOCKET_H
+#define NET_SOCKET_H
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "net/stats.h"
+
+/* us_poll event bits (same values as poll.h). */
+#define US_POLLIN  0x001
+#define US_POLLOUT 0x004
+#define US_POLLERR 0x008
+#define US_POLLHUP 0x010
+
+/* us_socket type flag */
+#define US_SOCK_NONBLOCK 0x800
+
+struct sock;
+
+struct sock_ops {
+	int (*create)(struct sock *sk);
+	int (*bind)(struct sock *sk, const struct sockaddr_in *addr);
+	/* May return -EINPROGRESS; completion is seen through poll/so_error. */
+	int (*connect)(struct sock *sk, const struct sockaddr_in *addr, uint64_t now);
+	int (*listen)(struct sock *sk, int backlog);
+	/* -EAGAIN when nothing is ready; on success *child is a new socket (fd unassigned). */
+	int (*accept)(struct sock *sk, struct sock **child, struct sockaddr_in *peer);
+	/* -EAGAIN when it would block. */
+	ssize_t (*sendto)(struct sock *sk, const void *buf, size_t len, int flags,
+			  const struct sockaddr_in *dst, uint64_t now);
+	ssize_t (*recvfrom)(struct sock *sk, void *buf, size_t len, int flags,
+			    struct sockaddr_in *src, uint64_t now);
+	int (*shutdown)(struct sock *sk, int how, uint64_t now);
+	/* Releases the protocol's state; the layer frees sk afterwards. */
+	void (*close)(struct sock *sk, uint64_t now);
+	/* Current readiness: US_POLLIN | US_POLLOUT | US_POLLERR | US_POLLHUP. */
+	unsigned (*poll)(struct sock *sk);
+	/* Protocol-level options (level IPPROTO_TCP etc.); NULL if none. */
+	int (*setsockopt)(struct sock *sk, int level, int name, const void *val, socklen_t len);
+	int (*getsockopt)(struct sock *sk, int level, int name, void *val, socklen_t *len);
+};
+
+struct sock {
+	int fd;
+	int type;                 /* SOCK_DGRAM, SOCK_STREAM */
+	int protocol;             /* IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_TCP */
+	const struct sock_ops *ops;
+	void *pcb;                /* the protocol's control block */
+	int nonblock;
+	int so_error;             /* pending error (negative errno), read by SO_ERROR */
+	int reuseaddr;
+	int keepalive;
+	int linger_on, linger_s;
+	size_t rcvbuf, sndbuf;    /* limits in bytes */
+	int rcvtimeo_ms, sndtimeo_ms; /* 0 = no timeout */
+	struct sockaddr_in local; /* bound address (port 0 until bound) */
+	struct sockaddr_in peer;  /* connected peer (port 0 if none) */
+	pthread_cond_t cond;      /* signalled by sock_wakeup */
+	int closing;
+};
+
+struct socket_config {
+	size_t udp_rcvbuf;   /* bytes queued per UDP socket (212992) */
+	size_t sndbuf;       /* default send buffer (TCP) */
+	size_t rcvbuf;       /* default receive buffer (TCP) */
+	int max_sockets;     /* open descriptors (65536) */
+};
+extern struct socket_config socket_config;
+
+#define SOCK_COUNTERS(X) X(opened) X(closed) X(wakeups) X(open_refused_limit)
+STATS_DECLARE(sock, SOCK_COUNTERS);
+
+/* Protocols register their ops for (type, protocol); 0 protocol means the type's default. */
+int sock_proto_register(int type, int protocol, const struct sock_ops *ops);
+/* Wakes threads blocked on sk and in us_poll. Called with the lock held. */
+void sock_wakeup(struct sock *sk);
+/* Gives a new accepted socket a descriptor (used by us_accept). */
+int sock_fd_assign(struct sock *sk);
+/* Allocates a socket of the same protocol as parent (for accepted connections). */
+struct sock *sock_alloc_child(struct sock *parent);
+/* Frees a socket that never got a descriptor (a child dropped from an accept queue). */
+void sock_free(struct sock *sk);
+/* Closes every socket (at exit). */
+void sock_close_all(void);
+
+int us_socket(int domain, int type, int protocol);
+int us_bind(int fd, const struct sockaddr_in *addr);
+int us_connect(int fd, const struct sockaddr_in *addr);
+int us_listen(int fd, int backlog);
+int us_accept(int fd, struct sockaddr_in *peer);
+ssize_t us_send(int fd, const void *buf, size_t len, int flags);
+ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr_in *dst);
+ssize_t us_recv(int fd, void *buf, size_t len, int flags);
+ssize_t us_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr_in *src);
+int us_shutdown(int fd, int how);
+int us_close(int fd);
+int us_getsockname(int fd, struct sockaddr_in *addr);
+int us_getpeername(int fd, struct sockaddr_in *addr);
+int us_setsockopt(int fd, int level, int name, const void *val, socklen_t len);
+int us_getsockopt(int fd, int level, int name, void *val, socklen_t *len);
+int us_set_nonblock(int fd, int on);
+
+struct us_pollfd {
+	int fd;
+	short events;
+	short revents;
+};
+/* Waits until one of fds is ready or timeout_ms passes (-1: forever). Returns the number
+ * of ready entries, 0 on timeout, or -errno. */
+int us_poll(struct us_pollfd *fds, int n, int timeout_ms);
+
+#endif

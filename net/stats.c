@@ -1,0 +1,55 @@
+#include "net/stats.h"
+
+#include <string.h>
+
+#define STATS_MAX_BLOCKS 64
+
+struct stats_block {
+	const char *layer;
+	const char *const *names;
+	uint64_t *values;
+	size_t n;
+};
+
+static struct stats_block blocks[STATS_MAX_BLOCKS];
+static size_t nblocks;
+
+void stats_register(const char *layer, const char *const *names, uint64_t *values, size_t n)
+{
+	if (nblocks == STATS_MAX_BLOCKS)
+		return; /* a build-time limit: raise STATS_MAX_BLOCKS */
+	blocks[nblocks++] = (struct stats_block){ layer, names, values, n };
+}
+
+void stats_print(FILE *out, int all)
+{
+	for (size_t b = 0; b < nblocks; b++)
+		for (size_t i = 0; i < blocks[b].n; i++)
+			if (all || blocks[b].values[i])
+				fprintf(out, "%s.%s %llu\n", blocks[b].layer, blocks[b].names[i],
+					(unsigned long long)blocks[b].values[i]);
+	fflush(out);
+}
+
+const uint64_t *stats_find(const char *dotted)
+{
+	const char *dot = strchr(dotted, '.');
+
+	if (!dot)
+		return NULL;
+	for (size_t b = 0; b < nblocks; b++) {
+		if (strlen(blocks[b].layer) != (size_t)(dot - dotted) ||
+		    strncmp(blocks[b].layer, dotted, dot - dotted))
+			continue;
+		for (size_t i = 0; i < blocks[b].n; i++)
+			if (!strcmp(blocks[b].names[i], dot + 1))
+				return &blocks[b].values[i];
+	}
+	return NULL;
+}
+
+void stats_reset(void)
+{
+	for (size_t b = 0; b < nblocks; b++)
+		memset(blocks[b].values, 0, blocks[b].n * sizeof(uint64_t));
+}
