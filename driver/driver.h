@@ -1,0 +1,50 @@
+/* Device options shared by the drivers, and the one entry point the command line uses.
+ *
+ *   --dev tap:NAME,addr=A.B.C.D/N[,host=H/N][,bridge=BR][,mac=MAC][,mtu=N]
+ *   --dev tun:NAME,addr=A.B.C.D/N[,host=H][,mtu=N]
+ *   --dev packet:IFNAME,addr=A.B.C.D/N[,mac=MAC]
+ *
+ * Drivers know nothing of IP: addr is carried here for the caller, which binds it with
+ * ip_iface_add(); host= configures the kernel's side of the device over netlink. */
+#ifndef DRIVER_DRIVER_H
+#define DRIVER_DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/netdev.h"
+
+enum dev_kind { DEV_TAP, DEV_TUN, DEV_PACKET, DEV_LOOPBACK };
+
+struct dev_opts {
+	enum dev_kind kind;
+	char ifname[NET_DEV_NAME_MAX];
+	uint32_t addr, netmask;        /* ustack's address (network order) */
+	int has_host;
+	uint32_t host, host_netmask;   /* the kernel side's address */
+	char bridge[NET_DEV_NAME_MAX]; /* "" if none */
+	int has_mac;
+	uint8_t mac[6];
+	unsigned mtu;                  /* 0: the default (1500) */
+};
+
+/* Parses a --dev value. Returns 0, or -EINVAL with a one-line reason in err. */
+int dev_opts_parse(const char *spec, struct dev_opts *out, char *err, size_t errlen);
+/* Creates, configures and registers the device. Returns 0 or -errno with a one-line
+ * message (what is wrong and what to do) in err. */
+int driver_open(const struct dev_opts *o, struct net_device **out, char *err, size_t errlen);
+
+int tap_open(const struct dev_opts *o, struct net_device **out, char *err, size_t errlen);
+int tun_open(const struct dev_opts *o, struct net_device **out, char *err, size_t errlen);
+int packet_open(const struct dev_opts *o, struct net_device **out, char *err, size_t errlen);
+/* The in-stack loopback device "lo" (127.0.0.1/8 is bound by the caller). */
+int loopback_open(struct net_device **out);
+
+/* Kernel-side configuration over netlink (libnl-route-3), driver/netlink.c.
+ * Each returns 0 or -errno. */
+int nl_link_up(const char *ifname);
+int nl_link_set_mtu(const char *ifname, unsigned mtu);
+int nl_addr_add(const char *ifname, uint32_t addr, uint32_t netmask, uint32_t peer);
+int nl_link_enslave(const char *ifname, const char *bridge);
+
+#endif

@@ -1,0 +1,43 @@
+/* Device wrappers, usable on any device: a pcap writer (both directions, libpcap), a
+ * tracer (one decoded line per packet in and out), and a seeded fault injector.
+ *
+ *   --pcap FILE   --trace   --impair loss=P,dup=P,reorder=P,delay=MS,corrupt=P,seed=N
+ *
+ * P is a percentage (0-100, decimals allowed). Impairments apply to both directions. */
+#ifndef NET_WRAP_H
+#define NET_WRAP_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "net/netdev.h"
+
+struct net_impair {
+	double loss, dup, reorder, corrupt; /* percent */
+	unsigned delay_ms;
+	uint64_t seed;
+	int enabled;
+};
+
+struct net_wrap_opts {
+	const char *pcap_path; /* NULL: none. With several devices, FILE gets "-DEV" before
+	                          its extension for every device but the first. */
+	int trace;             /* print one line per packet to trace_out */
+	FILE *trace_out;       /* NULL: stdout */
+	struct net_impair impair;
+};
+
+#define IMPAIR_COUNTERS(X)                                                                 \
+	X(dropped) X(duplicated) X(reordered) X(delayed) X(corrupted) X(passed)
+STATS_DECLARE(impair, IMPAIR_COUNTERS);
+
+/* Parses an --impair value. 0, or -EINVAL with a one-line reason in err. */
+int net_impair_parse(const char *spec, struct net_impair *out, char *err, size_t errlen);
+/* Attaches the wrappers to dev. 0, or -errno with a reason in err. */
+int net_wrap_attach(struct net_device *dev, const struct net_wrap_opts *o, char *err,
+		    size_t errlen);
+/* One decoded line for a frame (Ethernet or bare IP by dev->type), no newline. */
+void net_trace_format(const struct net_device *dev, const uint8_t *frame, size_t len,
+		      char *buf, size_t size);
+
+#endif
