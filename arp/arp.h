@@ -44,7 +44,8 @@ extern struct arp_config arp_config;
 	X(rx) X(rx_short) X(rx_bad_format) X(rx_request) X(rx_reply) X(rx_bad_op)          \
 	X(rx_not_for_us) X(rx_bogus_sender) X(tx_request) X(tx_reply) X(tx_gratuitous)     \
 	X(resolve_failed) X(queue_dropped_full) X(queue_dropped_unresolved)                \
-	X(cache_full) X(request_rate_limited) X(entries_created)
+	X(cache_full) X(request_rate_limited) X(entries_created) X(rx_unsolicited_reply)   \
+	X(refresh_failed) X(entries_expired)
 STATS_DECLARE(arp, ARP_COUNTERS);
 
 int arp_init(void);
