@@ -1,0 +1,36 @@
+#!/bin/sh
+# Installs the Debian 12 packages the build and the tests need, only those missing.
+# Works without a terminal (CI): no prompts, `apt-get update` at most once.
+set -eu
+
+PKGS="build-essential pkg-config libnl-3-dev libnl-route-3-dev libcmocka-dev libpcap-dev
+iproute2 iputils-ping arping tshark tcpdump python3-scapy netcat-openbsd telnet curl wget
+apache2-utils iperf nftables"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+if [ -z "$missing" ]; then
+	echo "deps: all packages present"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing:$missing; run 'make deps' as root to install them" >&2
+	exit 1
+fi
+
+echo "deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# tshark's wireshark-common asks whether non-root users may capture; answer no up front.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends \
+	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold $missing </dev/null

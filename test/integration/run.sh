@@ -1,0 +1,52 @@
+#!/bin/sh
+# Runs every test/integration/t_*.sh (sorted, one at a time) against a ustack binary and
+# prints their PASS/FAIL lines, then "N passed, M failed". Needs root.
+#   test/integration/run.sh build/ustack [PATTERN]
+# PATTERN (a shell glob on the file name, e.g. 't_udp*') picks a subset. A test's full
+# output is shown when it fails. If UST_RESULTS names a file, "integration P F" is appended.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+UST=${1:-build/ustack}
+PATTERN=${2:-t_*.sh}
+TEST_TIMEOUT=${TEST_TIMEOUT:-150}
+
+log=$(mktemp "${TMPDIR:-/tmp}/ust-itest.XXXXXX") || exit 1
+trap 'rm -f "$log"' EXIT INT TERM
+
+passed=0 failed=0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "FAIL integration: needs root (network namespaces and TAP devices)"
+	failed=1
+elif [ ! -x "$UST" ]; then
+	echo "FAIL integration: $UST not built"
+	failed=1
+else
+	for t in test/integration/$PATTERN; do
+		[ -f "$t" ] || continue
+		start=$(date +%s)
+		timeout -k 5 "$TEST_TIMEOUT" bash "$t" "$UST" >"$log" 2>&1 </dev/null
+		rc=$?
+		secs=$(( $(date +%s) - start ))
+		np=$(grep -c '^PASS ' "$log")
+		nf=$(grep -c '^FAIL ' "$log")
+		if [ "$rc" -ne 0 ] && [ "$nf" -eq 0 ]; then
+			# Killed by the timeout or died without a verdict.
+			echo "FAIL $(basename "$t" .sh): exit $rc$([ "$rc" -eq 124 ] && echo ", timed out after ${TEST_TIMEOUT}s")"
+			nf=1
+		fi
+		if [ "$nf" -gt 0 ]; then
+			grep -E '^(PASS|FAIL) ' "$log"
+			echo "    --- output of $t ($secs s):"
+			sed 's/^/    | /' "$log" | tail -n 80
+		else
+			grep -E '^PASS ' "$log" | sed "s/\$/ (${secs}s)/"
+			[ "$np" -eq 0 ] && { echo "FAIL $(basename "$t" .sh): no verdict"; nf=1; }
+		fi
+		passed=$((passed + np))
+		failed=$((failed + nf))
+	done
+fi
+
+[ -n "${UST_RESULTS:-}" ] && echo "integration $passed $failed" >>"$UST_RESULTS"
+[ -z "${UST_RESULTS:-}" ] && echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

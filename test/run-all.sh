@@ -1,0 +1,33 @@
+#!/bin/sh
+# The whole suite: unit tests, then integration tests (root), then one summary line
+# "N passed, M failed". Exits non-zero if anything failed.
+#   test/run-all.sh BUILD_DIR        (build or build/san)
+set -u
+cd "$(dirname "$0")/.." || exit 1
+BUILD=${1:-build}
+
+: "${ASAN_OPTIONS:=detect_leaks=1}"
+: "${UBSAN_OPTIONS:=print_stacktrace=1:halt_on_error=1}"
+export ASAN_OPTIONS UBSAN_OPTIONS
+
+UST_RESULTS=$(mktemp "${TMPDIR:-/tmp}/ust-results.XXXXXX") || exit 1
+export UST_RESULTS
+trap 'rm -f "$UST_RESULTS"' EXIT INT TERM
+
+echo "== unit tests ($BUILD)"
+# shellcheck disable=SC2046
+sh test/run-unit.sh $(ls "$BUILD"/test/test_* 2>/dev/null | grep -v '\.d$')
+
+echo "== integration tests ($BUILD/ustack)"
+sh test/integration/run.sh "$BUILD/ustack"
+
+passed=0 failed=0
+while read -r _ p f; do
+	passed=$((passed + p))
+	failed=$((failed + f))
+done <"$UST_RESULTS"
+# A runner that died before writing its results still counts as a failure.
+[ "$(wc -l <"$UST_RESULTS")" -lt 2 ] && failed=$((failed + 1))
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
