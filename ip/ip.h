@@ -53,6 +53,9 @@ enum ip_parse_err {
 int ip_parse(const uint8_t *b, size_t len, struct ip_hdr *out);
 /* Writes a 20-byte header (no options) with its checksum; returns 20 or 0 if cap < 20. */
 size_t ip_emit(const struct ip_hdr *h, uint8_t *b, size_t cap);
+/* For a header quoted inside an ICMP error: only length, version and IHL are checked (the
+ * quote may be cut short, and its checksum and total length are not ours to judge). */
+int ip_parse_quoted(const uint8_t *b, size_t len, struct ip_hdr *out);
 
 /* "a.b.c.d" <-> network order. ip_addr_pton returns 0 or -EINVAL. */
 int ip_addr_pton(const char *s, uint32_t *out);
@@ -91,8 +94,18 @@ int ip_route_add(uint32_t network, uint32_t netmask, uint32_t gateway, struct ne
 /* Longest-prefix match; NULL if no route. */
 const struct ip_route *ip_route_lookup(uint32_t dst);
 void ip_route_flush(void);
+size_t ip_route_count(void);
 /* Adds an interface's address and its connected route. */
 int ip_iface_add(struct net_device *dev, uint32_t addr, uint32_t netmask, uint32_t peer);
+/* Where a packet to dst leaves: the device, the next hop on it (the gateway, or dst when
+ * it is on a connected network), and the source address to use when none is given. Our
+ * own addresses and 127.0.0.0/8 leave through the device named "lo". 0 or -ENETUNREACH. */
+struct ip_nexthop {
+	struct net_device *dev;
+	uint32_t nexthop;
+	uint32_t src;
+};
+int ip_route_output(uint32_t dst, struct ip_nexthop *out);
 /* The source address for dst (the outgoing interface's), or 0 if unroutable. */
 uint32_t ip_source_for(uint32_t dst);
 
@@ -104,6 +117,7 @@ struct ip_config {
 	size_t reass_mem_max;         /* bytes held by incomplete datagrams (1 MiB) */
 	unsigned reass_max_datagrams; /* 64 */
 	int forwarding;               /* --forward */
+	unsigned route_max;           /* routes in the table (65536) */
 };
 extern struct ip_config ip_config;
 
@@ -114,7 +128,8 @@ extern struct ip_config ip_config;
 	X(out_requests) X(out_no_route) X(out_too_big_df) X(out_frag_creates)               \
 	X(out_frag_oks) X(out_discards) X(reasm_reqds) X(reasm_oks) X(reasm_fails)          \
 	X(reasm_timeout) X(reasm_overlap) X(reasm_duplicate) X(reasm_oversize)              \
-	X(reasm_mem_exceeded) X(reasm_bad_frag)
+	X(reasm_mem_exceeded) X(reasm_bad_frag) X(reasm_too_many) X(out_no_headroom)       \
+	X(route_full)
 STATS_DECLARE(ip, IP_COUNTERS);
 
 int ip_init(void);
@@ -135,7 +150,7 @@ int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 /* MTU of the route to dst (0 if unroutable). */
 unsigned ip_route_mtu(uint32_t dst);
 
-/* ---- reassembly (frag.c) ---- */
+/* ---- reassembly (reass.c) ---- */
 
 /* Adds a fragment (p->data = IP header). Returns the whole datagram (IP header rewritten,
  * data = IP header) when it completes, else NULL. Takes ownership of p. */

@@ -1,0 +1,272 @@
+/* ICMP (RFC 792, RFC 1122 3.2.2): echo replies, received errors handed to the protocol
+ * they quote, errors we send (with the rules of RFC 1122 3.2.2 and RFC 1812 4.3.2 and a
+ * token-bucket rate limit), and echo requests for ping sockets. */
+#include "ip/icmp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "net/cksum.h"
+#include "net/log.h"
+
+STATS_DEFINE(icmp, ICMP_COUNTERS)
+
+struct icmp_config icmp_config = {
+	.error_rate_per_s = 100,
+	.error_burst = 50,
+};
+
+/* Largest error we send: RFC 1812 4.3.2.3 lets the quote grow until the whole error is
+ * 576 bytes (the size every host accepts), which gives the sender more to match on. */
+#define ICMP_ERROR_MAX 576
+
+static icmp_echo_reply_fn echo_reply_fn;
+
+/* The bucket holds thousandths of a token so that refills at any rate stay exact at
+ * millisecond steps. */
+static struct {
+	int started;
+	uint64_t last;
+	uint64_t milli_tokens;
+} bucket;
+
+static int is_multicast(uint32_t a)
+{
+	return (ntohl(a) >> 28) == 0xe;
+}
+
+static int is_class_e(uint32_t a)
+{
+	return (ntohl(a) >> 28) == 0xf;
+}
+
+static int is_loopback_net(uint32_t a)
+{
+	return (ntohl(a) >> 24) == 127;
+}
+
+/* A subnet broadcast address of any of our interfaces. */
+static int is_any_broadcast(uint32_t a)
+{
+	struct net_device *dev;
+
+	if (a == IP_ADDR_BROADCAST)
+		return 1;
+	TAILQ_FOREACH(dev, &net_devices, link)
+		for (int i = 0; i < dev->nifaces; i++)
+			if (dev->ifaces[i].netmask != IP_ADDR_BROADCAST &&
+			    dev->ifaces[i].broadcast == a)
+				return 1;
+	return 0;
+}
+
+static void icmp_echo(struct pkb *p, const struct ip_hdr *ih, uint64_t now)
+{
+	uint32_t to = ih->src, from = ih->dst;
+	uint16_t c;
+
+	STAT_INC(icmp, in_echo);
+	/* RFC 1122 3.2.2.6 allows ignoring echoes to broadcast and multicast addresses;
+	 * answering them makes us an amplifier ("smurf"). */
+	if (is_any_broadcast(ih->dst) || is_multicast(ih->dst)) {
+		STAT_INC(icmp, out_suppressed);
+		debugf("echo to a broadcast ignored");
+		pkb_free(p);
+		return;
+	}
+	/* The request becomes the reply in place: same identifier, sequence and data
+	 * (RFC 792), only the type and the checksum change. */
+	p->data[0] = ICMP_ECHO_REPLY;
+	p->data[2] = 0;
+	p->data[3] = 0;
+	c = cksum(p->data, p->len);
+	p->data[2] = (uint8_t)(c >> 8);
+	p->data[3] = (uint8_t)c;
+	STAT_INC(icmp, out_echo_reply);
+	/* ip_output owns p. Our address the request was sent to is the reply's source. */
+	ip_output(IP_PROTO_ICMP, p, from, to, NULL, now);
+}
+
+/* The IP protocol 1 handler: p->data is the ICMP header. Takes ownership of p. */
+static void icmp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc,
+		       uint64_t now)
+{
+	struct icmp_hdr h;
+	int err;
+
+	(void)ifc;
+	STAT_INC(icmp, in_msgs);
+	err = icmp_parse(p->data, p->len, &h);
+	if (err < 0) {
+		if (p->len < ICMP_HDR_LEN)
+			STAT_INC(icmp, in_short);
+		else
+			STAT_INC(icmp, in_cksum);
+		debugf("len=%zu err=%d dropped: bad ICMP message", p->len, err);
+		goto drop;
+	}
+	switch (h.type) {
+	case ICMP_ECHO:
+		icmp_echo(p, ih, now); /* owns p */
+		return;
+	case ICMP_ECHO_REPLY:
+		STAT_INC(icmp, in_echo_reply);
+		if (echo_reply_fn)
+			echo_reply_fn(ih->src, (uint16_t)(h.rest >> 16), (uint16_t)h.rest,
+				      p->data + ICMP_HDR_LEN, p->len - ICMP_HDR_LEN, ih->ttl, now);
+		break;
+	case ICMP_DEST_UNREACH:
+	case ICMP_TIME_EXCEEDED:
+		if (h.type == ICMP_DEST_UNREACH)
+			STAT_INC(icmp, in_dest_unreach);
+		else
+			STAT_INC(icmp, in_time_exceeded);
+		/* For frag-needed the low 16 bits of `rest` are the next-hop MTU (RFC 1191). */
+		ip_error_dispatch(h.type, h.code, h.rest, p->data + ICMP_HDR_LEN,
+				  p->len - ICMP_HDR_LEN, now);
+		break;
+	default:
+		STAT_INC(icmp, in_other);
+		debugf("type=%u code=%u ignored", h.type, h.code);
+		break;
+	}
+drop:
+	pkb_free(p);
+}
+
+int icmp_init(void)
+{
+	memset(&bucket, 0, sizeof(bucket));
+	echo_reply_fn = NULL;
+	return ip_protocol_register("ICMP", IP_PROTO_ICMP, icmp_input, NULL);
+}
+
+/* One token per error; error_rate_per_s of them come back each second, up to
+ * error_burst. A rate of 0 turns the limit off. */
+static int icmp_rate_allow(uint64_t now)
+{
+	uint64_t cap = (uint64_t)icmp_config.error_burst * 1000;
+
+	if (!icmp_config.error_rate_per_s)
+		return 1;
+	if (!bucket.started) {
+		bucket.started = 1;
+		bucket.milli_tokens = cap;
+	} else if (now > bucket.last) {
+		bucket.milli_tokens += (now - bucket.last) * icmp_config.error_rate_per_s;
+		if (bucket.milli_tokens > cap)
+			bucket.milli_tokens = cap;
+	}
+	bucket.last = now;
+	if (bucket.milli_tokens < 1000)
+		return 0;
+	bucket.milli_tokens -= 1000;
+	return 1;
+}
+
+/* RFC 1122 3.2.2 (and RFC 1812 4.3.2.7): when an error must not be sent. */
+static const char *icmp_error_forbidden(const struct ip_hdr *ih, const struct pkb *orig)
+{
+	if (ih->frag & IP_OFFSET_MASK)
+		return "non-first fragment";
+	if (is_any_broadcast(ih->dst) || is_multicast(ih->dst))
+		return "broadcast or multicast destination";
+	/* The source must name a single host, or nobody can take the error. */
+	if (ih->src == IP_ADDR_ANY || is_any_broadcast(ih->src) || is_multicast(ih->src) ||
+	    is_class_e(ih->src))
+		return "source not a single host";
+	if (is_loopback_net(ih->src) && !is_loopback_net(ih->dst) && !net_iface_by_addr(ih->dst))
+		return "loopback source from outside";
+	if (ih->proto == IP_PROTO_ICMP) {
+		/* Errors about errors could loop; queries (echo and the like) may have them.
+		 * Without the type byte we cannot tell, so nothing is sent. */
+		if (orig->len <= ih->ihl)
+			return "ICMP without a type";
+		switch (orig->data[ih->ihl]) {
+		case ICMP_DEST_UNREACH:
+		case 4:  /* source quench */
+		case 5:  /* redirect */
+		case ICMP_TIME_EXCEEDED:
+		case ICMP_PARAM_PROBLEM:
+			return "about an ICMP error";
+		}
+	}
+	return NULL;
+}
+
+void icmp_send_error(uint8_t type, uint8_t code, uint32_t info, const struct pkb *orig,
+		     uint64_t now)
+{
+	struct ip_out_opts opts = { .ttl = 0, .tos = 0xc0, .df = 0 };
+	struct icmp_hdr h = { .type = type, .code = code, .rest = info };
+	const char *why;
+	struct ip_hdr ih;
+	struct pkb *p;
+	size_t qlen;
+	uint32_t src;
+
+	if (ip_parse_quoted(orig->data, orig->len, &ih) != IP_PARSE_OK) {
+		STAT_INC(icmp, out_suppressed);
+		return;
+	}
+	why = icmp_error_forbidden(&ih, orig);
+	if (why) {
+		STAT_INC(icmp, out_suppressed);
+		debugf("type=%u code=%u not sent: %s", type, code, why);
+		return;
+	}
+	if (!icmp_rate_allow(now)) {
+		STAT_INC(icmp, out_rate_limited);
+		debugf("type=%u code=%u not sent: rate limit", type, code);
+		return;
+	}
+	/* Quote what we have of the datagram (never past its total length), as far as
+	 * ICMP_ERROR_MAX allows. */
+	qlen = orig->len;
+	if (ih.total_len >= ih.ihl && qlen > ih.total_len)
+		qlen = ih.total_len;
+	if (qlen > ICMP_ERROR_MAX - IP_HDR_MIN - ICMP_HDR_LEN)
+		qlen = ICMP_ERROR_MAX - IP_HDR_MIN - ICMP_HDR_LEN;
+	p = pkb_alloc(ICMP_HDR_LEN + qlen);
+	if (!p) {
+		STAT_INC(icmp, out_suppressed);
+		return;
+	}
+	pkb_put(p, ICMP_HDR_LEN + qlen);
+	memcpy(p->data + ICMP_HDR_LEN, orig->data, qlen);
+	icmp_emit(&h, p->data, p->len, qlen);
+	if (type == ICMP_TIME_EXCEEDED)
+		STAT_INC(icmp, out_time_exceeded);
+	else if (type == ICMP_DEST_UNREACH)
+		STAT_INC(icmp, out_dest_unreach);
+	/* The error comes from the address the datagram was sent to when that is ours, so
+	 * the sender can match it; otherwise from the route's interface. RFC 1812 4.3.2.5:
+	 * precedence 6 (internetwork control), as Linux sends it too. */
+	src = net_iface_by_addr(ih.dst) ? ih.dst : 0;
+	ip_output(IP_PROTO_ICMP, p, src, ih.src, &opts, now); /* owns p */
+}
+
+void icmp_set_echo_reply_handler(icmp_echo_reply_fn fn)
+{
+	echo_reply_fn = fn;
+}
+
+int icmp_echo_output(uint32_t dst, uint16_t id, uint16_t seq, const uint8_t *data, size_t len,
+		     uint64_t now)
+{
+	struct icmp_hdr h = { .type = ICMP_ECHO, .code = 0, .rest = (uint32_t)id << 16 | seq };
+	struct pkb *p;
+
+	if (len > IP_MAX_LEN - IP_HDR_MIN - ICMP_HDR_LEN)
+		return -EMSGSIZE;
+	p = pkb_alloc(ICMP_HDR_LEN + len);
+	if (!p)
+		return -ENOBUFS;
+	pkb_put(p, ICMP_HDR_LEN + len);
+	if (len)
+		memcpy(p->data + ICMP_HDR_LEN, data, len);
+	icmp_emit(&h, p->data, p->len, len);
+	STAT_INC(icmp, out_echo);
+	return ip_output(IP_PROTO_ICMP, p, 0, dst, NULL, now); /* owns p */
+}

@@ -1,0 +1,233 @@
+/* IPv4 input (RFC 791, RFC 1122 3.2.1): header checks, the local-address filter,
+ * reassembly, and dispatch by protocol number through the registry; also the hand-off of
+ * received ICMP errors to the protocol they quote. */
+#include "ip/ip.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "ip/icmp.h"
+#include "net/log.h"
+
+STATS_DEFINE(ip, IP_COUNTERS)
+
+struct ip_config ip_config = {
+	.default_ttl = 64,
+	.reass_timeout_ms = 30000,
+	.reass_mem_max = 1024 * 1024,
+	.reass_max_datagrams = 64,
+	.forwarding = 0,
+	.route_max = 65536,
+};
+
+#define IP_PROTOCOL_MAX 8
+
+struct ip_protocol {
+	const char *name;
+	uint8_t proto;
+	ip_protocol_handler handler;
+	ip_error_handler err_handler;
+};
+
+/* Few protocols, registered once at start: a short array beats a table of 256. */
+static struct ip_protocol protocols[IP_PROTOCOL_MAX];
+static int nprotocols;
+
+static const struct ip_protocol *protocol_find(uint8_t proto)
+{
+	for (int i = 0; i < nprotocols; i++)
+		if (protocols[i].proto == proto)
+			return &protocols[i];
+	return NULL;
+}
+
+int ip_protocol_register(const char *name, uint8_t proto, ip_protocol_handler h,
+			 ip_error_handler err)
+{
+	if (protocol_find(proto))
+		return -EEXIST;
+	if (nprotocols == IP_PROTOCOL_MAX)
+		return -ENOSPC;
+	protocols[nprotocols++] = (struct ip_protocol){ name, proto, h, err };
+	infof("proto=%s number=%u", name, proto);
+	return 0;
+}
+
+int ip_init(void)
+{
+	return net_protocol_register("IP", 0x0800, ip_input);
+}
+
+/* Forgets the registry, the routes and every datagram being reassembled (exit, tests). */
+void ip_shutdown(void)
+{
+	ip_reass_flush();
+	ip_route_flush();
+	nprotocols = 0;
+}
+
+static int is_multicast(uint32_t addr)
+{
+	return (ntohl(addr) >> 28) == 0xe;
+}
+
+static int is_loopback_net(uint32_t addr)
+{
+	return (ntohl(addr) >> 24) == 127;
+}
+
+/* A subnet broadcast of any of our interfaces (a directed broadcast to us). */
+static int is_subnet_broadcast(const struct net_device *dev, uint32_t addr)
+{
+	for (int i = 0; i < dev->nifaces; i++)
+		if (dev->ifaces[i].broadcast == addr && dev->ifaces[i].netmask != IP_ADDR_BROADCAST)
+			return 1;
+	return 0;
+}
+
+/* The interface a datagram to dst arriving on dev is for, or NULL if it is not for us.
+ * A host takes its own addresses, their subnet broadcasts and the limited broadcast
+ * (RFC 1122 3.3.6). The loopback device carries whatever we sent to ourselves: any of
+ * our addresses on any device, and 127.0.0.0/8. */
+static struct net_iface *iface_for(struct net_device *dev, uint32_t dst)
+{
+	if (dev->type == NET_DEV_LOOPBACK) {
+		struct net_iface *ifc = net_iface_by_addr(dst);
+
+		if (ifc)
+			return ifc;
+		if (is_loopback_net(dst) && dev->nifaces)
+			return &dev->ifaces[0];
+		return NULL;
+	}
+	for (int i = 0; i < dev->nifaces; i++)
+		if (dev->ifaces[i].addr == dst || dev->ifaces[i].broadcast == dst)
+			return &dev->ifaces[i];
+	if (dst == IP_ADDR_BROADCAST && dev->nifaces)
+		return &dev->ifaces[0];
+	return NULL;
+}
+
+/* Takes ownership of p: it goes to reassembly, to a protocol handler, or is freed here. */
+void ip_input(struct pkb *p, struct net_device *dev, uint64_t now)
+{
+	const struct ip_protocol *pr;
+	struct net_iface *ifc;
+	struct ip_hdr ih;
+	char s[IP_ADDR_STRLEN], d[IP_ADDR_STRLEN];
+	int err;
+
+	STAT_INC(ip, in_receives);
+	err = ip_parse(p->data, p->len, &ih);
+	switch (err) {
+	case IP_PARSE_OK:
+		break;
+	case IP_PARSE_SHORT:
+		STAT_INC(ip, in_hdr_short);
+		debugf("dev=%s len=%zu dropped: short header", dev->name, p->len);
+		goto drop;
+	case IP_PARSE_VERSION:
+		STAT_INC(ip, in_hdr_version);
+		debugf("dev=%s version=%u dropped: not IPv4", dev->name, ih.version);
+		goto drop;
+	case IP_PARSE_IHL:
+		STAT_INC(ip, in_hdr_ihl);
+		debugf("dev=%s ihl=%u len=%zu dropped: bad header length", dev->name, ih.ihl, p->len);
+		goto drop;
+	case IP_PARSE_TOTLEN:
+		STAT_INC(ip, in_hdr_totlen);
+		debugf("dev=%s total_len=%u len=%zu dropped: bad total length", dev->name,
+		       ih.total_len, p->len);
+		goto drop;
+	default:
+		STAT_INC(ip, in_hdr_cksum);
+		debugf("dev=%s id=%u dropped: bad header checksum", dev->name, ih.id);
+		goto drop;
+	}
+	/* Ethernet pads short frames to 60 bytes: the total length says where IP ends. */
+	pkb_trim(p, ih.total_len);
+	if (ih.ihl > IP_HDR_MIN) {
+		/* No option changes what a host does with a datagram it delivers (RFC 1122
+		 * 3.2.1.8 asks only that unknown ones be ignored); source routes are not
+		 * honoured and not reversed. */
+		STAT_INC(ip, in_options_skipped);
+	}
+	if (ih.src == IP_ADDR_BROADCAST || is_multicast(ih.src) ||
+	    is_subnet_broadcast(dev, ih.src) ||
+	    (is_loopback_net(ih.src) && dev->type != NET_DEV_LOOPBACK)) {
+		/* RFC 1122 3.2.1.3: a source must name one host; 127/8 never leaves a host. */
+		STAT_INC(ip, in_bad_src);
+		debugf("dev=%s src=%s dropped: bad source", dev->name,
+		       ip_addr_ntop(ih.src, s, sizeof(s)));
+		goto drop;
+	}
+	ifc = iface_for(dev, ih.dst);
+	if (!ifc) {
+		/* Forwarding (ip_config.forwarding, RFC 1812) will take these here when it
+		 * lands; until then a host drops what is not addressed to it. */
+		STAT_INC(ip, in_not_for_us);
+		debugf("dev=%s src=%s dst=%s dropped: not for us", dev->name,
+		       ip_addr_ntop(ih.src, s, sizeof(s)), ip_addr_ntop(ih.dst, d, sizeof(d)));
+		goto drop;
+	}
+	/* NOTE: RFC 791 says a datagram with TTL 0 "must be destroyed", but RFC 1122 3.2.1.7
+	 * only forbids a host to *send* TTL 0 and says it must not discard a datagram for a
+	 * TTL below 2: the TTL bounds forwarding, not delivery. Like Linux and the BSDs, a
+	 * datagram addressed to us is delivered whatever its TTL; in_ttl_zero is left for
+	 * the forwarding path. */
+	if (ih.frag & (IP_FLAG_MF | IP_OFFSET_MASK)) {
+		STAT_INC(ip, reasm_reqds);
+		/* Reassembly owns p now; it returns the whole datagram (data = IP header)
+		 * when the last hole closes. */
+		p = ip_reass_input(p, &ih, now);
+		if (!p)
+			return;
+		if (ip_parse(p->data, p->len, &ih) != IP_PARSE_OK) {
+			/* Cannot happen: reassembly wrote this header itself. */
+			STAT_INC(ip, reasm_fails);
+			errorf("reassembled datagram has a bad header");
+			goto drop;
+		}
+	}
+	pkb_pull(p, ih.ihl); /* the header stays in the headroom for ICMP quotes */
+	pr = protocol_find(ih.proto);
+	if (!pr) {
+		STAT_INC(ip, in_unknown_proto);
+		debugf("dev=%s src=%s proto=%u dropped: no handler", dev->name,
+		       ip_addr_ntop(ih.src, s, sizeof(s)), ih.proto);
+		pkb_push(p, ih.ihl);
+		/* RFC 1122 3.2.2.1: protocol unreachable; never about a broadcast. */
+		if (ih.dst != IP_ADDR_BROADCAST && !is_subnet_broadcast(dev, ih.dst))
+			icmp_send_error(ICMP_DEST_UNREACH, ICMP_PROTO_UNREACH, 0, p, now);
+		goto drop;
+	}
+	STAT_INC(ip, in_delivers);
+	/* The handler owns p from here. */
+	pr->handler(p, &ih, ifc, now);
+	return;
+drop:
+	pkb_free(p);
+}
+
+void ip_error_dispatch(uint8_t type, uint8_t code, uint32_t info, const uint8_t *quoted,
+		       size_t len, uint64_t now)
+{
+	const struct ip_protocol *pr;
+	struct ip_hdr ih;
+
+	/* Only the quoted header and the 8 bytes after it are promised (RFC 792): enough
+	 * for the ports of TCP and UDP. */
+	if (ip_parse_quoted(quoted, len, &ih) != IP_PARSE_OK || len < (size_t)ih.ihl + 8) {
+		STAT_INC(icmp, in_bad_quote);
+		debugf("type=%u code=%u len=%zu dropped: bad quoted header", type, code, len);
+		return;
+	}
+	pr = protocol_find(ih.proto);
+	if (!pr || !pr->err_handler) {
+		debugf("type=%u code=%u proto=%u ignored: no error handler", type, code, ih.proto);
+		return;
+	}
+	STAT_INC(icmp, in_errors_delivered);
+	pr->err_handler(type, code, info, &ih, quoted + ih.ihl, len - ih.ihl, now);
+}

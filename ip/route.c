@@ -1,0 +1,237 @@
+/* The routing table: connected routes (one per interface address), static routes and a
+ * default gateway, with longest-prefix-match lookup.
+ *
+ * One hash table per prefix length, probed from /32 down to /0 and only for lengths that
+ * hold a route, so a lookup costs at most 33 hash probes whatever the table size (a linear
+ * scan sorted by prefix would cost one comparison per route). */
+#include "ip/ip.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/queue.h>
+
+#include "net/log.h"
+
+#define ROUTE_HASH_BITS 8
+#define ROUTE_HASH_SIZE (1u << ROUTE_HASH_BITS)
+
+struct route_entry {
+	struct ip_route r;
+	LIST_ENTRY(route_entry) link;
+};
+
+LIST_HEAD(route_bucket, route_entry);
+
+struct route_level {
+	struct route_bucket *buckets; /* allocated when the first route of this length comes */
+	size_t count;
+};
+
+static struct route_level levels[33];
+static size_t nroutes;
+
+static uint32_t prefix_mask(unsigned plen)
+{
+	return htonl(plen ? ~0u << (32 - plen) : 0);
+}
+
+/* -1 if the mask is not contiguous (10.0.255.0 style masks cannot be matched by prefix). */
+static int mask_to_prefix(uint32_t netmask)
+{
+	uint32_t m = ntohl(netmask);
+	uint32_t inv = ~m;
+
+	if (inv & (inv + 1))
+		return -1;
+	return __builtin_popcount(m);
+}
+
+static unsigned route_hash(uint32_t network)
+{
+	uint32_t h = ntohl(network) * 2654435761u; /* Knuth's multiplicative hash */
+
+	return h >> (32 - ROUTE_HASH_BITS);
+}
+
+static struct route_entry *level_find(unsigned plen, uint32_t network)
+{
+	struct route_entry *e;
+
+	if (!levels[plen].count)
+		return NULL;
+	LIST_FOREACH(e, &levels[plen].buckets[route_hash(network)], link)
+		if (e->r.network == network)
+			return e;
+	return NULL;
+}
+
+const struct ip_route *ip_route_lookup(uint32_t dst)
+{
+	for (int plen = 32; plen >= 0; plen--) {
+		struct route_entry *e = level_find((unsigned)plen, dst & prefix_mask((unsigned)plen));
+
+		if (e)
+			return &e->r;
+	}
+	return NULL;
+}
+
+int ip_route_add(uint32_t network, uint32_t netmask, uint32_t gateway, struct net_iface *iface)
+{
+	struct route_level *lv;
+	struct route_entry *e;
+	int plen = mask_to_prefix(netmask);
+	char a[IP_ADDR_STRLEN], g[IP_ADDR_STRLEN];
+
+	if (plen < 0)
+		return -EINVAL;
+	network &= netmask;
+	if (!iface) {
+		/* The gateway must be on a connected network: that network's interface. */
+		const struct ip_route *via = gateway ? ip_route_lookup(gateway) : NULL;
+
+		if (!via || via->gateway)
+			return -ENETUNREACH;
+		iface = via->iface;
+	}
+	if (level_find((unsigned)plen, network))
+		return -EEXIST;
+	if (nroutes >= ip_config.route_max) {
+		STAT_INC(ip, route_full);
+		return -ENOSPC;
+	}
+	lv = &levels[plen];
+	if (!lv->buckets) {
+		lv->buckets = calloc(ROUTE_HASH_SIZE, sizeof(*lv->buckets));
+		if (!lv->buckets)
+			return -ENOMEM;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->r = (struct ip_route){ network, netmask, gateway, iface };
+	LIST_INSERT_HEAD(&lv->buckets[route_hash(network)], e, link);
+	lv->count++;
+	nroutes++;
+	infof("route=%s/%d via=%s dev=%s", ip_addr_ntop(network, a, sizeof(a)), plen,
+	      ip_addr_ntop(gateway, g, sizeof(g)), iface->dev->name);
+	return 0;
+}
+
+void ip_route_flush(void)
+{
+	for (unsigned plen = 0; plen <= 32; plen++) {
+		struct route_level *lv = &levels[plen];
+
+		if (!lv->buckets)
+			continue;
+		for (unsigned i = 0; i < ROUTE_HASH_SIZE; i++) {
+			struct route_entry *e;
+
+			while ((e = LIST_FIRST(&lv->buckets[i]))) {
+				LIST_REMOVE(e, link);
+				free(e);
+			}
+		}
+		free(lv->buckets);
+		lv->buckets = NULL;
+		lv->count = 0;
+	}
+	nroutes = 0;
+}
+
+size_t ip_route_count(void)
+{
+	return nroutes;
+}
+
+int ip_iface_add(struct net_device *dev, uint32_t addr, uint32_t netmask, uint32_t peer)
+{
+	struct net_iface *ifc;
+	int err;
+
+	if (mask_to_prefix(netmask) < 0)
+		return -EINVAL;
+	err = net_iface_add(dev, addr, netmask, peer);
+	if (err < 0)
+		return err;
+	ifc = &dev->ifaces[dev->nifaces - 1];
+	/* A point-to-point link reaches its peer directly whatever the mask says. */
+	if (peer) {
+		err = ip_route_add(peer, IP_ADDR_BROADCAST, 0, ifc);
+		if (err < 0 && err != -EEXIST)
+			return err;
+	}
+	/* A /32 holds only our own address, which ip_route_output sends through "lo". */
+	if (netmask != IP_ADDR_BROADCAST) {
+		err = ip_route_add(addr & netmask, netmask, 0, ifc);
+		if (err < 0 && err != -EEXIST)
+			return err;
+	}
+	return 0;
+}
+
+static int is_loopback_net(uint32_t addr)
+{
+	return (ntohl(addr) >> 24) == 127;
+}
+
+/* The first device that has an address: where a limited broadcast goes without a route. */
+static struct net_iface *first_iface(void)
+{
+	struct net_device *dev;
+
+	TAILQ_FOREACH(dev, &net_devices, link)
+		if (dev->nifaces && dev->type != NET_DEV_LOOPBACK)
+			return &dev->ifaces[0];
+	return NULL;
+}
+
+int ip_route_output(uint32_t dst, struct ip_nexthop *out)
+{
+	const struct ip_route *r;
+	struct net_iface *ifc;
+
+	if (net_iface_by_addr(dst) || is_loopback_net(dst)) {
+		struct net_device *lo = net_device_by_name("lo");
+
+		if (!lo)
+			return -ENETUNREACH;
+		out->dev = lo;
+		out->nexthop = dst;
+		if (!is_loopback_net(dst) || !lo->nifaces)
+			out->src = dst;
+		else
+			out->src = lo->ifaces[0].addr;
+		return 0;
+	}
+	r = ip_route_lookup(dst);
+	if (r) {
+		out->dev = r->iface->dev;
+		out->nexthop = r->gateway ? r->gateway : dst;
+		out->src = r->iface->addr;
+		return 0;
+	}
+	if (dst == IP_ADDR_BROADCAST && (ifc = first_iface())) {
+		out->dev = ifc->dev;
+		out->nexthop = dst;
+		out->src = ifc->addr;
+		return 0;
+	}
+	return -ENETUNREACH;
+}
+
+uint32_t ip_source_for(uint32_t dst)
+{
+	struct ip_nexthop nh;
+
+	return ip_route_output(dst, &nh) < 0 ? 0 : nh.src;
+}
+
+unsigned ip_route_mtu(uint32_t dst)
+{
+	struct ip_nexthop nh;
+
+	return ip_route_output(dst, &nh) < 0 ? 0 : nh.dev->mtu;
+}
