@@ -22,6 +22,7 @@
 #define US_POLLOUT 0x004
 #define US_POLLERR 0x008
 #define US_POLLHUP 0x010
+#define US_POLLNVAL 0x020 /* us_poll: fd is not an open socket */
 
 /* us_socket type flag */
 #define US_SOCK_NONBLOCK 0x800
@@ -68,6 +69,7 @@ struct sock {
 	struct sockaddr_in peer;  /* connected peer (port 0 if none) */
 	pthread_cond_t cond;      /* signalled by sock_wakeup */
 	int closing;
+	int waiters;              /* threads blocked on cond; the last one out frees a closed sk */
 };
 
 struct socket_config {
@@ -75,6 +77,9 @@ struct socket_config {
 	size_t sndbuf;       /* default send buffer (TCP) */
 	size_t rcvbuf;       /* default receive buffer (TCP) */
 	int max_sockets;     /* open descriptors (65536) */
+	/* Set by single-threaded programs that drive net_loop_once themselves: a blocking call
+	 * then runs the loop while it waits instead of sleeping on a condition variable (0). */
+	int drive_loop;
 };
 extern struct socket_config socket_config;
 
@@ -83,11 +88,15 @@ STATS_DECLARE(sock, SOCK_COUNTERS);
 
 /* Protocols register their ops for (type, protocol); 0 protocol means the type's default. */
 int sock_proto_register(int type, int protocol, const struct sock_ops *ops);
-/* Wakes threads blocked on sk and in us_poll. Called with the lock held. */
+/* Wakes threads blocked on sk and in us_poll. Called with the lock held.
+ * A protocol reports an asynchronous error by setting sk->so_error (negative errno) and
+ * calling sock_wakeup: the layer returns it once from the next send, from a receive that
+ * finds nothing to read, from a blocking connect, or through SO_ERROR. */
 void sock_wakeup(struct sock *sk);
 /* Gives a new accepted socket a descriptor (used by us_accept). */
 int sock_fd_assign(struct sock *sk);
-/* Allocates a socket of the same protocol as parent (for accepted connections). */
+/* Allocates a socket of the same protocol as parent (for accepted connections), with the
+ * parent's options; ops->create is not called, the protocol sets child->pcb itself. */
 struct sock *sock_alloc_child(struct sock *parent);
 /* Frees a socket that never got a descriptor (a child dropped from an accept queue). */
 void sock_free(struct sock *sk);

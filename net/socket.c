@@ -1,0 +1,868 @@
+/* The generic socket layer: descriptors, the per-protocol ops registry, blocking with
+ * timeouts, non-blocking mode, SOL_SOCKET options and us_poll. Protocols only see struct
+ * sock and report changes with sock_wakeup(); nothing here knows UDP from TCP.
+ *
+ * Locking: every us_* call takes net_lock() itself (the lock is not recursive, so these must
+ * not be called from inside a loop callback). Protocol ops run with the lock held and get
+ * the time read once for the call. A blocking call sleeps on the socket's condition
+ * variable, which releases the lock so the loop thread can deliver; a single-threaded
+ * program sets socket_config.drive_loop and the call runs net_loop_once while it waits. */
+#include "net/socket.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "net/log.h"
+#include "net/loop.h"
+
+STATS_DEFINE(sock, SOCK_COUNTERS)
+
+struct socket_config socket_config = {
+	.udp_rcvbuf = 212992,
+	.sndbuf = 256 * 1024,
+	.rcvbuf = 256 * 1024,
+	.max_sockets = 65536,
+	.drive_loop = 0,
+};
+
+#define SOCK_PROTO_MAX 16
+#define SOCK_FDTAB_MIN 16
+#define SOCK_BUF_MIN 256 /* smallest SO_RCVBUF/SO_SNDBUF accepted, like Linux's floor */
+
+struct proto_entry {
+	int type;
+	int protocol;
+	const struct sock_ops *ops;
+};
+
+static struct proto_entry protos[SOCK_PROTO_MAX];
+static size_t nprotos;
+
+static struct sock **fdtab;
+static int fdcap;
+static int fd_hint; /* no free descriptor below this one */
+
+/* Condition variables wait on CLOCK_MONOTONIC so a change of the wall clock does not
+ * stretch or cut a timeout; PTHREAD_COND_INITIALIZER would use CLOCK_REALTIME. */
+static pthread_condattr_t cond_attr;
+static pthread_cond_t poll_cond;
+static pthread_once_t layer_once = PTHREAD_ONCE_INIT;
+
+static void layer_init_once(void)
+{
+	pthread_condattr_init(&cond_attr);
+	pthread_condattr_setclock(&cond_attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&poll_cond, &cond_attr);
+}
+
+/* ---- registry ---- */
+
+int sock_proto_register(int type, int protocol, const struct sock_ops *ops)
+{
+	for (size_t i = 0; i < nprotos; i++) {
+		if (protos[i].type == type && protos[i].protocol == protocol) {
+			protos[i].ops = ops; /* re-registration (a test re-running init) replaces */
+			return 0;
+		}
+	}
+	if (nprotos == SOCK_PROTO_MAX)
+		return -ENOSPC;
+	protos[nprotos++] = (struct proto_entry){ type, protocol, ops };
+	return 0;
+}
+
+/* The ops for (type, protocol); protocol 0 picks the type's default and *resolved is set
+ * to the protocol number registered with the same ops, so sk->protocol is never 0. */
+static const struct sock_ops *proto_lookup(int type, int protocol, int *resolved)
+{
+	const struct sock_ops *ops = NULL;
+
+	for (size_t i = 0; i < nprotos; i++)
+		if (protos[i].type == type && protos[i].protocol == protocol)
+			ops = protos[i].ops;
+	*resolved = protocol;
+	if (!ops || protocol != 0)
+		return ops;
+	for (size_t i = 0; i < nprotos; i++)
+		if (protos[i].type == type && protos[i].ops == ops && protos[i].protocol != 0)
+			*resolved = protos[i].protocol;
+	return ops;
+}
+
+/* ---- allocation and descriptors ---- */
+
+static struct sock *sock_alloc(int type, int protocol, const struct sock_ops *ops)
+{
+	struct sock *sk = calloc(1, sizeof(*sk));
+
+	if (!sk)
+		return NULL;
+	sk->fd = -1;
+	sk->type = type;
+	sk->protocol = protocol;
+	sk->ops = ops;
+	sk->rcvbuf = socket_config.rcvbuf;
+	sk->sndbuf = socket_config.sndbuf;
+	sk->local.sin_family = AF_INET;
+	sk->peer.sin_family = AF_INET;
+	pthread_cond_init(&sk->cond, &cond_attr);
+	return sk;
+}
+
+struct sock *sock_alloc_child(struct sock *parent)
+{
+	struct sock *sk = sock_alloc(parent->type, parent->protocol, parent->ops);
+
+	if (!sk)
+		return NULL;
+	sk->reuseaddr = parent->reuseaddr;
+	sk->keepalive = parent->keepalive;
+	sk->linger_on = parent->linger_on;
+	sk->linger_s = parent->linger_s;
+	sk->rcvbuf = parent->rcvbuf;
+	sk->sndbuf = parent->sndbuf;
+	sk->rcvtimeo_ms = parent->rcvtimeo_ms;
+	sk->sndtimeo_ms = parent->sndtimeo_ms;
+	sk->local = parent->local;
+	return sk;
+}
+
+void sock_free(struct sock *sk)
+{
+	if (!sk)
+		return;
+	pthread_cond_destroy(&sk->cond);
+	free(sk);
+}
+
+int sock_fd_assign(struct sock *sk)
+{
+	int fd;
+
+	for (fd = fd_hint; fd < fdcap && fdtab[fd]; fd++)
+		;
+	if (fd == fdcap) {
+		int ncap = fdcap ? fdcap * 2 : SOCK_FDTAB_MIN;
+		struct sock **n;
+
+		if (ncap > socket_config.max_sockets)
+			ncap = socket_config.max_sockets;
+		if (ncap <= fdcap) {
+			STAT_INC(sock, open_refused_limit);
+			debugf("descriptor limit reached max=%d", socket_config.max_sockets);
+			return -EMFILE;
+		}
+		n = realloc(fdtab, (size_t)ncap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		memset(n + fdcap, 0, (size_t)(ncap - fdcap) * sizeof(*n));
+		fdtab = n;
+		fdcap = ncap;
+	}
+	fdtab[fd] = sk;
+	sk->fd = fd;
+	fd_hint = fd + 1;
+	STAT_INC(sock, opened);
+	return fd;
+}
+
+static struct sock *fd_get(int fd)
+{
+	if (fd < 0 || fd >= fdcap)
+		return NULL;
+	return fdtab[fd];
+}
+
+static void fd_release(struct sock *sk)
+{
+	if (sk->fd >= 0 && sk->fd < fdcap && fdtab[sk->fd] == sk) {
+		fdtab[sk->fd] = NULL;
+		if (sk->fd < fd_hint)
+			fd_hint = sk->fd;
+	}
+	sk->fd = -1;
+}
+
+/* ---- waking and waiting ---- */
+
+void sock_wakeup(struct sock *sk)
+{
+	STAT_INC(sock, wakeups);
+	if (sk)
+		pthread_cond_broadcast(&sk->cond);
+	pthread_cond_broadcast(&poll_cond);
+}
+
+static void deadline_after(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static int ms_until(const struct timespec *ts)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(ts->tv_sec - now.tv_sec) * 1000 + (ts->tv_nsec - now.tv_nsec) / 1000000;
+	if (ms < 0)
+		return 0;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* One wait for a change on sk (or on any socket, sk NULL) until *deadline (NULL: none).
+ * Lock held on entry and on return. 0 when woken (the caller re-checks its condition),
+ * -EAGAIN when the deadline passed, -EBADF when sk was closed meanwhile (then sk is gone
+ * or belongs to the remaining waiters, and the caller must not touch it). */
+static int sock_wait(struct sock *sk, const struct timespec *deadline)
+{
+	int r = 0;
+
+	if (deadline && ms_until(deadline) == 0)
+		return -EAGAIN;
+	if (sk)
+		sk->waiters++;
+	if (socket_config.drive_loop) {
+		net_unlock();
+		net_loop_once(deadline ? ms_until(deadline) : -1);
+		net_lock();
+	} else {
+		pthread_cond_t *c = sk ? &sk->cond : &poll_cond;
+		r = deadline ? pthread_cond_timedwait(c, &net_mutex, deadline)
+			     : pthread_cond_wait(c, &net_mutex);
+	}
+	if (sk) {
+		sk->waiters--;
+		if (sk->closing) {
+			if (sk->waiters == 0)
+				sock_free(sk); /* us_close left it to the last waiter */
+			return -EBADF;
+		}
+	}
+	return r == ETIMEDOUT ? -EAGAIN : 0;
+}
+
+/* Blocking state of one call: the deadline starts when the call first has to wait. */
+struct sock_block {
+	struct timespec deadline;
+	int started;
+	int timed;
+};
+
+static int sock_block_wait(struct sock *sk, int timeo_ms, struct sock_block *b)
+{
+	if (!b->started) {
+		b->started = 1;
+		b->timed = timeo_ms > 0;
+		if (b->timed)
+			deadline_after(&b->deadline, timeo_ms);
+	}
+	return sock_wait(sk, b->timed ? &b->deadline : NULL);
+}
+
+static int would_block(const struct sock *sk, int flags)
+{
+	return sk->nonblock || (flags & MSG_DONTWAIT);
+}
+
+static int take_error(struct sock *sk)
+{
+	int e = sk->so_error;
+
+	sk->so_error = 0;
+	return e;
+}
+
+/* ---- calls ---- */
+
+int us_socket(int domain, int type, int protocol)
+{
+	const struct sock_ops *ops;
+	struct sock *sk;
+	int nonblock = (type & US_SOCK_NONBLOCK) != 0;
+	int resolved, fd, err;
+
+	pthread_once(&layer_once, layer_init_once);
+	if (domain != AF_INET)
+		return -EAFNOSUPPORT;
+	type &= ~(US_SOCK_NONBLOCK | SOCK_CLOEXEC);
+	net_lock();
+	ops = proto_lookup(type, protocol, &resolved);
+	if (!ops) {
+		err = -EPROTONOSUPPORT;
+		goto out;
+	}
+	sk = sock_alloc(type, resolved, ops);
+	if (!sk) {
+		err = -ENOMEM;
+		goto out;
+	}
+	sk->nonblock = nonblock;
+	err = ops->create ? ops->create(sk) : 0;
+	if (err) {
+		sock_free(sk);
+		goto out;
+	}
+	fd = sock_fd_assign(sk);
+	if (fd < 0) {
+		ops->close(sk, net_clock_ms());
+		sock_free(sk);
+		err = fd;
+		goto out;
+	}
+	err = fd;
+out:
+	net_unlock();
+	return err;
+}
+
+int us_bind(int fd, const struct sockaddr_in *addr)
+{
+	struct sock *sk;
+	int r;
+
+	if (!addr)
+		return -EINVAL;
+	if (addr->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+	net_lock();
+	sk = fd_get(fd);
+	if (!sk)
+		r = -EBADF;
+	else
+		r = sk->ops->bind ? sk->ops->bind(sk, addr) : -EOPNOTSUPP;
+	net_unlock();
+	return r;
+}
+
+int us_connect(int fd, const struct sockaddr_in *addr)
+{
+	struct sock_block b = { 0 };
+	struct sock *sk;
+	int r;
+
+	if (!addr)
+		return -EINVAL;
+	net_lock();
+	sk = fd_get(fd);
+	if (!sk) {
+		r = -EBADF;
+		goto out;
+	}
+	if (!sk->ops->connect) {
+		r = -EOPNOTSUPP;
+		goto out;
+	}
+	r = sk->ops->connect(sk, addr, net_clock_ms());
+	if (r != -EINPROGRESS || sk->nonblock)
+		goto out;
+	/* Blocking connect: wait for the protocol to say it is writable or failed. As on
+	 * Linux, SO_SNDTIMEO bounds the wait and a timeout leaves it in progress. */
+	for (;;) {
+		unsigned ev = sk->ops->poll(sk);
+
+		if (sk->so_error) {
+			r = take_error(sk);
+			break;
+		}
+		if (ev & (US_POLLOUT | US_POLLERR | US_POLLHUP)) {
+			r = (ev & US_POLLOUT) ? 0 : -ECONNREFUSED;
+			break;
+		}
+		r = sock_block_wait(sk, sk->sndtimeo_ms, &b);
+		if (r == -EAGAIN)
+			r = -EINPROGRESS;
+		if (r)
+			break;
+	}
+out:
+	net_unlock();
+	return r;
+}
+
+int us_listen(int fd, int backlog)
+{
+	struct sock *sk;
+	int r;
+
+	net_lock();
+	sk = fd_get(fd);
+	if (!sk)
+		r = -EBADF;
+	else
+		r = sk->ops->listen ? sk->ops->listen(sk, backlog) : -EOPNOTSUPP;
+	net_unlock();
+	return r;
+}
+
+int us_accept(int fd, struct sockaddr_in *peer)
+{
+	struct sock_block b = { 0 };
+	struct sockaddr_in from;
+	struct sock *sk, *child = NULL;
+	int r;
+
+	net_lock();
+	sk = fd_get(fd);
+	if (!sk) {
+		r = -EBADF;
+		goto out;
+	}
+	if (!sk->ops->accept) {
+		r = -EOPNOTSUPP;
+		goto out;
+	}
+	for (;;) {
+		memset(&from, 0, sizeof(from));
+		r = sk->ops->accept(sk, &child, &from);
+		if (r != -EAGAIN || sk->nonblock)
+			break;
+		r = sock_block_wait(sk, sk->rcvtimeo_ms, &b);
+		if (r)
+			goto out;
+	}
+	if (r)
+		goto out;
+	r = sock_fd_assign(child);
+	if (r < 0) {
+		/* No descriptor for it: the connection is torn down like a closed one. */
+		child->ops->close(child, net_clock_ms());
+		sock_free(child);
+		goto out;
+	}
+	if (peer)
+		*peer = from;
+out:
+	net_unlock();
+	return r;
+}
+
+ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr_in *dst)
+{
+	struct sock_block b = { 0 };
+	struct sock *sk;
+	ssize_t r;
+
+	if (!buf && len)
+		return -EFAULT;
+	net_lock();
+	sk = fd_get(fd);
+	if (!sk) {
+		r = -EBADF;
+		goto out;
+	}
+	for (;;) {
+		if (sk->so_error) {
+			r = take_error(sk);
+			break;
+		}
+		r = sk->ops->sendto(sk, buf, len, flags, dst, net_clock_ms());
+		if (r != -EAGAIN || would_block(sk, flags))
+			break;
+		r = sock_block_wait(sk, sk->sndtimeo_ms, &b);
+		if (r)
+			break;
+	}
+out:
+	net_unlock();
+	return r;
+}
+
+ssize_t us_send(int fd, const void *buf, size_t len, int flags)
+{
+	return us_sendto(fd, buf, len, flags, NULL);
+}
+
+ssize_t us_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr_in *src)
+{
+	struct sock_block b = { 0 };
+	struct sock *sk;
+	ssize_t r;
+
+	if (!buf && len)
+		return -EFAULT;
+	net_lock();
+	sk = fd_get(fd);
+	if (!sk) {
+		r = -EBADF;
+		goto out;
+	}
+	for (;;) {
+		r = sk->ops->recvfrom(sk, buf, len, flags, src, net_clock_ms());
+		/* Queued data comes before a pending error; an error ends an empty wait (or
+		 * replaces a stream's end of file, which the error explains). */
+		if ((r == -EAGAIN || (r == 0 && sk->type == SOCK_STREAM)) && sk->so_error) {
+			r = take_error(sk);
+			break;
+		}
+		if (r != -EAGAIN || would_block(sk, flags))
+			break;
+		r = sock_block_wait(sk, sk->rcvtimeo_ms, &b);
+		if (r)
+			break;
+	}
+out:
+	net_unlock();
+	return r;
+}
+
+ssize_t us_recv(int fd, void *buf, size_t len, int flags)
+{
+	return us_recvfrom(fd, buf, len, flags, NULL);
+}
+
+int us_shutdown(int fd, int how)
+{
+	struct sock *sk;
+	int r;
+
+	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
+		return -EINVAL;
+	net_lock();
+	sk = fd_get(fd);
+	if (!sk)
+		r = -EBADF;
+	else if (!sk->ops->shutdown)
+		r = -EOPNOTSUPP;
+	else
+		r = sk->ops->shutdown(sk, how, net_clock_ms());
+	if (sk && r == 0)
+		sock_wakeup(sk); /* readers blocked on this socket see the end now */
+	net_unlock();
+	return r;
+}
+
+/* Lock held. The protocol lets go first; threads still blocked on sk wake up to -EBADF,
+ * and the last of them frees it. */
+static void sock_close_locked(struct sock *sk, uint64_t now)
+{
+	fd_release(sk);
+	sk->closing = 1;
+	sk->ops->close(sk, now);
+	sk->pcb = NULL;
+	STAT_INC(sock, closed);
+	sock_wakeup(sk);
+	if (sk->waiters == 0)
+		sock_free(sk);
+}
+
+int us_close(int fd)
+{
+	struct sock *sk;
+	int r = 0;
+
+	net_lock();
+	sk = fd_get(fd);
+	if (!sk)
+		r = -EBADF;
+	else
+		sock_close_locked(sk, net_clock_ms());
+	net_unlock();
+	return r;
+}
+
+void sock_close_all(void)
+{
+	uint64_t now;
+
+	net_lock();
+	now = net_clock_ms();
+	for (int fd = 0; fd < fdcap; fd++)
+		if (fdtab[fd])
+			sock_close_locked(fdtab[fd], now);
+	free(fdtab);
+	fdtab = NULL;
+	fdcap = 0;
+	fd_hint = 0;
+	net_unlock();
+}
+
+int us_getsockname(int fd, struct sockaddr_in *addr)
+{
+	struct sock *sk;
+	int r = 0;
+
+	if (!addr)
+		return -EINVAL;
+	net_lock();
+	sk = fd_get(fd);
+	if (!sk)
+		r = -EBADF;
+	else
+		*addr = sk->local;
+	net_unlock();
+	return r;
+}
+
+int us_getpeername(int fd, struct sockaddr_in *addr)
+{
+	struct sock *sk;
+	int r = 0;
+
+	if (!addr)
+		return -EINVAL;
+	net_lock();
+	sk = fd_get(fd);
+	if (!sk)
+		r = -EBADF;
+	else if (sk->peer.sin_port == 0 && sk->peer.sin_addr.s_addr == 0)
+		r = -ENOTCONN;
+	else
+		*addr = sk->peer;
+	net_unlock();
+	return r;
+}
+
+int us_set_nonblock(int fd, int on)
+{
+	struct sock *sk;
+	int r = 0;
+
+	net_lock();
+	sk = fd_get(fd);
+	if (!sk)
+		r = -EBADF;
+	else
+		sk->nonblock = on != 0;
+	net_unlock();
+	return r;
+}
+
+/* ---- options ---- */
+
+static int opt_int(const void *val, socklen_t len, int *out)
+{
+	if (!val || len < sizeof(int))
+		return -EINVAL;
+	memcpy(out, val, sizeof(int));
+	return 0;
+}
+
+static int opt_timeout(const void *val, socklen_t len, int *ms)
+{
+	struct timeval tv;
+	long long v;
+
+	if (!val || len < sizeof(tv))
+		return -EINVAL;
+	memcpy(&tv, val, sizeof(tv));
+	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+		return -EDOM;
+	if (tv.tv_sec < 0) {
+		*ms = 0; /* Linux treats a negative timeout as "no timeout" */
+		return 0;
+	}
+	v = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	if (v == 0 && tv.tv_usec > 0)
+		v = 1; /* a sub-millisecond timeout must not become "forever" */
+	*ms = v > INT_MAX ? INT_MAX : (int)v;
+	return 0;
+}
+
+static int sol_socket_set(struct sock *sk, int name, const void *val, socklen_t len)
+{
+	struct linger lg;
+	int v, r;
+
+	switch (name) {
+	case SO_RCVTIMEO:
+		return opt_timeout(val, len, &sk->rcvtimeo_ms);
+	case SO_SNDTIMEO:
+		return opt_timeout(val, len, &sk->sndtimeo_ms);
+	case SO_LINGER:
+		if (!val || len < sizeof(lg))
+			return -EINVAL;
+		memcpy(&lg, val, sizeof(lg));
+		sk->linger_on = lg.l_onoff != 0;
+		sk->linger_s = lg.l_linger < 0 ? 0 : lg.l_linger;
+		return 0;
+	case SO_REUSEADDR:
+	case SO_KEEPALIVE:
+	case SO_RCVBUF:
+	case SO_SNDBUF:
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	r = opt_int(val, len, &v);
+	if (r)
+		return r;
+	switch (name) {
+	case SO_REUSEADDR:
+		sk->reuseaddr = v != 0;
+		break;
+	case SO_KEEPALIVE:
+		sk->keepalive = v != 0;
+		break;
+	case SO_RCVBUF:
+		/* NOTE: Linux doubles the value for its bookkeeping; here it is the limit. */
+		sk->rcvbuf = v < SOCK_BUF_MIN ? SOCK_BUF_MIN : (size_t)v;
+		break;
+	case SO_SNDBUF:
+		sk->sndbuf = v < SOCK_BUF_MIN ? SOCK_BUF_MIN : (size_t)v;
+		break;
+	}
+	return 0;
+}
+
+int us_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	struct sock *sk;
+	int r;
+
+	net_lock();
+	sk = fd_get(fd);
+	if (!sk) {
+		r = -EBADF;
+		goto out;
+	}
+	if (level != SOL_SOCKET) {
+		r = sk->ops->setsockopt ? sk->ops->setsockopt(sk, level, name, val, len)
+					: -ENOPROTOOPT;
+		goto out;
+	}
+	r = sol_socket_set(sk, name, val, len);
+	if (!sk->ops->setsockopt)
+		goto out;
+	if (r == 0) {
+		/* Stored; the protocol also hears of it (TCP resizes windows, arms keepalive),
+		 * and one that does not care answers -ENOPROTOOPT. */
+		int pr = sk->ops->setsockopt(sk, level, name, val, len);
+		if (pr != -ENOPROTOOPT)
+			r = pr;
+	} else if (r == -ENOPROTOOPT) {
+		r = sk->ops->setsockopt(sk, level, name, val, len);
+	}
+out:
+	net_unlock();
+	return r;
+}
+
+static int put_opt(void *val, socklen_t *len, const void *src, socklen_t size)
+{
+	if (!val || !len || *len < size)
+		return -EINVAL;
+	memcpy(val, src, size);
+	*len = size;
+	return 0;
+}
+
+static int sol_socket_get(struct sock *sk, int name, void *val, socklen_t *len)
+{
+	struct timeval tv;
+	struct linger lg;
+	int v;
+
+	switch (name) {
+	case SO_RCVTIMEO:
+	case SO_SNDTIMEO:
+		v = name == SO_RCVTIMEO ? sk->rcvtimeo_ms : sk->sndtimeo_ms;
+		tv.tv_sec = v / 1000;
+		tv.tv_usec = (v % 1000) * 1000;
+		return put_opt(val, len, &tv, sizeof(tv));
+	case SO_LINGER:
+		lg.l_onoff = sk->linger_on;
+		lg.l_linger = sk->linger_s;
+		return put_opt(val, len, &lg, sizeof(lg));
+	case SO_REUSEADDR:
+		v = sk->reuseaddr;
+		break;
+	case SO_KEEPALIVE:
+		v = sk->keepalive;
+		break;
+	case SO_RCVBUF:
+		v = sk->rcvbuf > INT_MAX ? INT_MAX : (int)sk->rcvbuf;
+		break;
+	case SO_SNDBUF:
+		v = sk->sndbuf > INT_MAX ? INT_MAX : (int)sk->sndbuf;
+		break;
+	case SO_TYPE:
+		v = sk->type;
+		break;
+	case SO_ERROR:
+		/* Reads and clears, as a positive errno like getsockopt(2). */
+		if (!val || !len || *len < sizeof(int))
+			return -EINVAL;
+		v = -take_error(sk);
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	return put_opt(val, len, &v, sizeof(v));
+}
+
+int us_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	struct sock *sk;
+	int r;
+
+	net_lock();
+	sk = fd_get(fd);
+	if (!sk)
+		r = -EBADF;
+	else if (level == SOL_SOCKET) {
+		r = sol_socket_get(sk, name, val, len);
+		if (r == -ENOPROTOOPT && sk->ops->getsockopt)
+			r = sk->ops->getsockopt(sk, level, name, val, len);
+	} else
+		r = sk->ops->getsockopt ? sk->ops->getsockopt(sk, level, name, val, len)
+					: -ENOPROTOOPT;
+	net_unlock();
+	return r;
+}
+
+/* ---- poll ---- */
+
+int us_poll(struct us_pollfd *fds, int n, int timeout_ms)
+{
+	struct timespec deadline;
+	int ready, r;
+
+	if (n < 0 || (n > 0 && !fds))
+		return -EINVAL;
+	pthread_once(&layer_once, layer_init_once);
+	if (timeout_ms > 0)
+		deadline_after(&deadline, timeout_ms);
+	net_lock();
+	for (;;) {
+		ready = 0;
+		for (int i = 0; i < n; i++) {
+			struct sock *sk;
+			unsigned ev;
+
+			fds[i].revents = 0;
+			if (fds[i].fd < 0)
+				continue; /* ignored, as in poll(2) */
+			sk = fd_get(fds[i].fd);
+			if (!sk) {
+				fds[i].revents = US_POLLNVAL;
+				ready++;
+				continue;
+			}
+			ev = sk->ops->poll ? sk->ops->poll(sk) : 0;
+			if (sk->so_error)
+				ev |= US_POLLERR;
+			/* Errors and hang-ups are reported whether asked for or not. */
+			fds[i].revents = (short)(ev & ((unsigned)fds[i].events | US_POLLERR |
+						       US_POLLHUP));
+			if (fds[i].revents)
+				ready++;
+		}
+		if (ready || timeout_ms == 0)
+			break;
+		r = sock_wait(NULL, timeout_ms > 0 ? &deadline : NULL);
+		if (r == -EAGAIN)
+			break;
+	}
+	net_unlock();
+	return ready;
+}
