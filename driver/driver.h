@@ -47,4 +47,17 @@ int nl_link_set_mtu(const char *ifname, unsigned mtu);
 int nl_addr_add(const char *ifname, uint32_t addr, uint32_t netmask, uint32_t peer);
 int nl_link_enslave(const char *ifname, const char *bridge);
 
+/* Driver counters: each drop in a driver has its own reason. */
+#define TAP_COUNTERS(X)                                                                    \
+	X(rx_frames) X(rx_alloc_failed) X(rx_read_errors) X(rx_too_long) X(tx_frames)      \
+	X(tx_dropped_full) X(tx_write_errors) X(tx_short_writes)
+STATS_DECLARE(tap, TAP_COUNTERS);
+
+#define LOOPBACK_COUNTERS(X) X(tx_queued) X(tx_dropped_full) X(rx_delivered)
+STATS_DECLARE(loopback, LOOPBACK_COUNTERS);
+
+/* Loopback queue bound (frames waiting for the next loop turn); settable before open. */
+#define LOOPBACK_QUEUE_MAX_DEFAULT 256
+extern unsigned loopback_queue_max;
+
 #endif

@@ -1,0 +1,255 @@
+/* TAP driver: Ethernet frames through /dev/net/tun (IFF_TAP | IFF_NO_PI).
+ *
+ * The kernel sees a network interface NAME; ustack sits on the other end of the wire with
+ * its own MAC address (mac= or a random locally administered one), so the tap interface's
+ * MAC is the kernel's and ours is a different station on the same link. The kernel side is
+ * configured over netlink (driver/netlink.c): MTU, bridge port, link up, host= address.
+ *
+ * One reader per fd (DESIGN.md: two readers reorder frames). The fd is non-blocking and
+ * read until EAGAIN in batches, so one readiness event costs one epoll_wait. */
+#include "driver/driver.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "net/log.h"
+
+STATS_DEFINE(tap, TAP_COUNTERS)
+
+#define TAP_HDR_LEN 14
+#define TAP_DEFAULT_MTU 1500
+#define TUN_CLONE_PATH "/dev/net/tun"
+
+/* Reads up to max frames; 0 when the kernel has none queued. Each frame gets a pool buffer
+ * sized for the MTU, so a batch costs no malloc. The caller owns the returned buffers. */
+static int tap_recv_batch(struct net_device *dev, struct pkb **out, int max)
+{
+	size_t room = dev->mtu + TAP_HDR_LEN;
+	int n = 0;
+
+	while (n < max) {
+		struct pkb *p = pkb_alloc(room);
+		ssize_t r;
+
+		if (!p) {
+			/* Frames stay queued in the kernel; the level-triggered fd brings us back. */
+			STAT_INC(tap, rx_alloc_failed);
+			debugf("dev=%s rx: no buffer", dev->name);
+			break;
+		}
+		/* One byte more than a full frame tells a too-long frame from a full one. */
+		r = read(dev->fd, p->data, pkb_tailroom(p) > room ? room + 1 : room);
+		if (r < 0) {
+			int e = errno;
+			pkb_free(p);
+			if (e == EINTR)
+				continue;
+			if (e == EAGAIN || e == EWOULDBLOCK)
+				break;
+			STAT_INC(tap, rx_read_errors);
+			debugf("dev=%s read: %s", dev->name, strerror(e));
+			return n ? n : -e;
+		}
+		if ((size_t)r > room) {
+			STAT_INC(tap, rx_too_long);
+			debugf("dev=%s rx: frame longer than mtu+14 dropped", dev->name);
+			pkb_free(p);
+			continue;
+		}
+		pkb_put(p, (size_t)r);
+		STAT_INC(tap, rx_frames);
+		out[n++] = p; /* owned by the caller now */
+	}
+	return n;
+}
+
+/* Writes one frame; always frees p. A full kernel queue (EAGAIN) drops the frame, as a
+ * NIC with a full ring would: TCP recovers, and blocking here would stall the loop. */
+static int tap_transmit(struct net_device *dev, struct pkb *p)
+{
+	ssize_t w;
+	int err = 0;
+
+	do
+		w = write(dev->fd, p->data, p->len);
+	while (w < 0 && errno == EINTR);
+	if (w < 0) {
+		err = -errno;
+		if (err == -EAGAIN || err == -EWOULDBLOCK) {
+			STAT_INC(tap, tx_dropped_full);
+			err = -ENOBUFS;
+		} else {
+			STAT_INC(tap, tx_write_errors);
+		}
+		debugf("dev=%s write len=%zu: %s", dev->name, p->len, strerror(-err));
+	} else if ((size_t)w != p->len) {
+		STAT_INC(tap, tx_short_writes);
+		debugf("dev=%s short write %zd of %zu", dev->name, w, p->len);
+		err = -EIO;
+	} else {
+		STAT_INC(tap, tx_frames);
+	}
+	pkb_free(p);
+	return err;
+}
+
+/* A non-persistent tap disappears from the kernel when its last fd closes. */
+static void tap_close(struct net_device *dev)
+{
+	if (dev->fd >= 0)
+		close(dev->fd);
+	dev->fd = -1;
+}
+
+static const struct net_device_ops tap_ops = {
+	.close = tap_close,
+	.transmit = tap_transmit,
+	.recv_batch = tap_recv_batch,
+};
+
+/* Opens the clone device and attaches to (or creates) tap NAME. */
+static int tap_attach(const char *name, char *ifname_out, char *err, size_t errlen)
+{
+	struct ifreq ifr;
+	int fd, e;
+
+	fd = open(TUN_CLONE_PATH, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		if (e == ENOENT || e == ENODEV || e == ENXIO)
+			snprintf(err, errlen, "no %s: load the tun module: modprobe tun",
+				 TUN_CLONE_PATH);
+		else if (e == EACCES || e == EPERM)
+			snprintf(err, errlen, "cannot open %s: need CAP_NET_ADMIN: run as root",
+				 TUN_CLONE_PATH);
+		else
+			snprintf(err, errlen, "cannot open %s: %s", TUN_CLONE_PATH, strerror(e));
+		return -e;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		e = errno;
+		if (e == EPERM || e == EACCES)
+			snprintf(err, errlen, "tap %s: need CAP_NET_ADMIN: run as root", name);
+		else if (e == EBUSY)
+			snprintf(err, errlen, "device %s is in use: pick another name", name);
+		else if (e == EINVAL)
+			snprintf(err, errlen, "device %s exists and is not a tap: pick another name",
+				 name);
+		else
+			snprintf(err, errlen, "tap %s: TUNSETIFF: %s", name, strerror(e));
+		close(fd);
+		return -e;
+	}
+	/* The kernel may have filled in a pattern such as "tap%d". */
+	snprintf(ifname_out, NET_DEV_NAME_MAX, "%s", ifr.ifr_name);
+	return fd;
+}
+
+/* The kernel's half: MTU, bridge port, up, host= address. */
+static int tap_configure_host(const struct dev_opts *o, const char *ifname, unsigned mtu,
+			      char *err, size_t errlen)
+{
+	int e;
+
+	e = nl_link_set_mtu(ifname, mtu);
+	if (e < 0) {
+		snprintf(err, errlen, "tap %s: cannot set mtu %u: %s", ifname, mtu, strerror(-e));
+		return e;
+	}
+	if (o->bridge[0]) {
+		e = nl_link_enslave(ifname, o->bridge);
+		if (e == -ENODEV)
+			snprintf(err, errlen, "bridge %s not found: create it with ip link add %s "
+				 "type bridge", o->bridge, o->bridge);
+		else if (e == -EINVAL)
+			snprintf(err, errlen, "%s is not a bridge: give bridge= an existing bridge",
+				 o->bridge);
+		else if (e < 0)
+			snprintf(err, errlen, "tap %s: cannot join bridge %s: %s", ifname, o->bridge,
+				 strerror(-e));
+		if (e < 0)
+			return e;
+	}
+	e = nl_link_up(ifname);
+	if (e < 0) {
+		snprintf(err, errlen, "tap %s: cannot bring the link up: %s", ifname, strerror(-e));
+		return e;
+	}
+	if (o->has_host) {
+		e = nl_addr_add(ifname, o->host, o->host_netmask, 0);
+		if (e < 0) {
+			char a[INET_ADDRSTRLEN];
+			snprintf(err, errlen, "tap %s: cannot add host=%s/%d: %s", ifname,
+				 inet_ntop(AF_INET, &o->host, a, sizeof(a)),
+				 __builtin_popcount(o->host_netmask), strerror(-e));
+			return e;
+		}
+	}
+	return 0;
+}
+
+int tap_open(const struct dev_opts *o, struct net_device **out, char *err, size_t errlen)
+{
+	struct net_device *dev;
+	int fd, e;
+
+	dev = net_device_alloc();
+	if (!dev) {
+		snprintf(err, errlen, "tap %s: out of memory", o->ifname);
+		return -ENOMEM;
+	}
+	fd = tap_attach(o->ifname, dev->name, err, errlen);
+	if (fd < 0) {
+		e = fd;
+		goto fail;
+	}
+	dev->fd = fd;
+	dev->type = NET_DEV_ETHER;
+	dev->mtu = o->mtu ? o->mtu : TAP_DEFAULT_MTU;
+	dev->hdr_len = TAP_HDR_LEN;
+	dev->flags = NET_DEV_F_BROADCAST;
+	dev->ops = &tap_ops;
+	memset(dev->broadcast, 0xff, NET_DEV_ADDR_LEN);
+	if (o->has_mac) {
+		memcpy(dev->hwaddr, o->mac, NET_DEV_ADDR_LEN);
+	} else {
+		if (getrandom(dev->hwaddr, NET_DEV_ADDR_LEN, 0) != NET_DEV_ADDR_LEN) {
+			e = -errno;
+			snprintf(err, errlen, "tap %s: getrandom: %s", o->ifname, strerror(errno));
+			goto fail;
+		}
+		/* Locally administered (0x02), unicast (not 0x01). */
+		dev->hwaddr[0] = (uint8_t)((dev->hwaddr[0] | 0x02) & ~0x01);
+	}
+	e = tap_configure_host(o, dev->name, dev->mtu, err, errlen);
+	if (e < 0)
+		goto fail;
+	e = net_device_register(dev);
+	if (e < 0) {
+		snprintf(err, errlen, "tap %s: cannot add the device to the loop: %s", dev->name,
+			 strerror(-e));
+		goto fail;
+	}
+	infof("dev=%s tap mac=%02x:%02x:%02x:%02x:%02x:%02x mtu=%u", dev->name, dev->hwaddr[0],
+	      dev->hwaddr[1], dev->hwaddr[2], dev->hwaddr[3], dev->hwaddr[4], dev->hwaddr[5],
+	      dev->mtu);
+	*out = dev; /* owned by the device registry */
+	return 0;
+fail:
+	if (dev->fd >= 0)
+		close(dev->fd);
+	free(dev);
+	return e;
+}
