@@ -1,0 +1,281 @@
+/* ICMP echo datagram sockets (see icmp_sock.h). Requests go out through icmp_echo_output;
+ * replies come back through the handler icmp_sock_init registers and are matched to a
+ * socket by identifier. Sockets are few (one per running ping), so they sit on one list. */
+#include "ip/icmp_sock.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include "ip/icmp.h"
+#include "ip/ip.h"
+#include "net/log.h"
+#include "net/pkb.h"
+
+STATS_DEFINE(icmpsock, ICMP_SOCK_COUNTERS)
+
+/* The largest request: an IP datagram of 65535 bytes with a 20-byte header. */
+#define ICMP_SOCK_MAX_MSG (IP_MAX_LEN - IP_HDR_MIN)
+
+struct icmp_sock_pcb {
+	struct sock *sk;
+	uint16_t id;            /* 0 = not bound yet */
+	int last_ttl;           /* TTL of the last reply handed to recvfrom */
+	struct pkb_queue rxq;   /* replies, data = ICMP header + data, cb = struct reply_cb */
+	size_t rx_bytes;
+	TAILQ_ENTRY(icmp_sock_pcb) link;
+};
+
+TAILQ_HEAD(icmp_sock_list, icmp_sock_pcb);
+static struct icmp_sock_list icmp_socks = TAILQ_HEAD_INITIALIZER(icmp_socks);
+static uint16_t next_id = 1;
+
+struct reply_cb {
+	uint32_t src;
+	uint8_t ttl;
+};
+
+static struct icmp_sock_pcb *find_id(uint16_t id)
+{
+	struct icmp_sock_pcb *pcb;
+
+	TAILQ_FOREACH(pcb, &icmp_socks, link)
+		if (pcb->id == id)
+			return pcb;
+	return NULL;
+}
+
+static void set_id(struct icmp_sock_pcb *pcb, uint16_t id)
+{
+	pcb->id = id;
+	pcb->sk->local.sin_port = htons(id);
+}
+
+/* The next free identifier after the last one handed out, so two pings started one after
+ * the other do not share one and a late reply of the first does not reach the second. */
+static int autobind(struct icmp_sock_pcb *pcb)
+{
+	if (pcb->id)
+		return 0;
+	for (uint32_t i = 0; i < 65535; i++) {
+		uint16_t id = next_id++;
+		if (next_id == 0)
+			next_id = 1;
+		if (id != 0 && !find_id(id)) {
+			set_id(pcb, id);
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
+
+/* The reply handler: runs in the loop with the lock held. The data is not ours to keep,
+ * so a reply is copied into a new buffer for the socket's queue. */
+static void icmp_sock_echo_reply(uint32_t src, uint16_t id, uint16_t seq, const uint8_t *data,
+				 size_t len, uint8_t ttl, uint64_t now)
+{
+	struct icmp_hdr h = { .type = ICMP_ECHO_REPLY, .code = 0, .rest = (uint32_t)id << 16 | seq };
+	struct icmp_sock_pcb *pcb = find_id(id);
+	struct reply_cb cb = { .src = src, .ttl = ttl };
+	struct pkb *p;
+
+	(void)now;
+	if (!pcb || (pcb->sk->peer.sin_addr.s_addr != 0 && pcb->sk->peer.sin_addr.s_addr != src)) {
+		STAT_INC(icmpsock, in_no_socket);
+		debugf("id=%u seq=%u dropped: no socket", id, seq);
+		return;
+	}
+	p = pkb_alloc(ICMP_HDR_LEN + len);
+	if (!p) {
+		STAT_INC(icmpsock, alloc_fail);
+		return;
+	}
+	if (pcb->rx_bytes > 0 && pcb->rx_bytes + p->cap > pcb->sk->rcvbuf) {
+		STAT_INC(icmpsock, rcvbuf_errors);
+		debugf("id=%u seq=%u dropped: receive buffer full", id, seq);
+		pkb_free(p);
+		return;
+	}
+	pkb_put(p, ICMP_HDR_LEN + len);
+	if (len)
+		memcpy(p->data + ICMP_HDR_LEN, data, len);
+	icmp_emit(&h, p->data, p->len, len);
+	memcpy(p->cb, &cb, sizeof(cb));
+	TAILQ_INSERT_TAIL(&pcb->rxq, p, link); /* the socket's queue owns p */
+	pcb->rx_bytes += p->cap;
+	STAT_INC(icmpsock, in_replies);
+	sock_wakeup(pcb->sk);
+}
+
+static int icmp_sock_create(struct sock *sk)
+{
+	struct icmp_sock_pcb *pcb = calloc(1, sizeof(*pcb));
+
+	if (!pcb)
+		return -ENOMEM;
+	pcb->sk = sk;
+	TAILQ_INIT(&pcb->rxq);
+	sk->pcb = pcb;
+	sk->rcvbuf = socket_config.udp_rcvbuf; /* a datagram socket like UDP */
+	TAILQ_INSERT_TAIL(&icmp_socks, pcb, link);
+	return 0;
+}
+
+static int icmp_sock_bind(struct sock *sk, const struct sockaddr_in *addr)
+{
+	struct icmp_sock_pcb *pcb = sk->pcb;
+	uint16_t id = ntohs(addr->sin_port);
+
+	if (pcb->id)
+		return -EINVAL;
+	if (addr->sin_addr.s_addr != 0 && !net_iface_by_addr(addr->sin_addr.s_addr))
+		return -EADDRNOTAVAIL;
+	if (id == 0)
+		return autobind(pcb);
+	if (find_id(id))
+		return -EADDRINUSE;
+	sk->local.sin_addr = addr->sin_addr;
+	set_id(pcb, id);
+	return 0;
+}
+
+static int icmp_sock_connect(struct sock *sk, const struct sockaddr_in *addr, uint64_t now)
+{
+	(void)now;
+	if (addr->sin_family == AF_UNSPEC) {
+		memset(&sk->peer, 0, sizeof(sk->peer));
+		sk->peer.sin_family = AF_INET;
+		return 0;
+	}
+	if (addr->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+	if (ip_source_for(addr->sin_addr.s_addr) == 0)
+		return -ENETUNREACH;
+	sk->peer = *addr;
+	sk->peer.sin_port = 0;
+	return autobind(sk->pcb);
+}
+
+static ssize_t icmp_sock_sendto(struct sock *sk, const void *buf, size_t len, int flags,
+				const struct sockaddr_in *dst, uint64_t now)
+{
+	struct icmp_sock_pcb *pcb = sk->pcb;
+	const uint8_t *b = buf;
+	uint32_t daddr;
+	uint16_t seq;
+	int err;
+
+	(void)flags;
+	if (dst) {
+		if (dst->sin_family != AF_INET)
+			return -EAFNOSUPPORT;
+		daddr = dst->sin_addr.s_addr;
+	} else {
+		if (sk->peer.sin_addr.s_addr == 0)
+			return -EDESTADDRREQ;
+		daddr = sk->peer.sin_addr.s_addr;
+	}
+	if (len > ICMP_SOCK_MAX_MSG)
+		return -EMSGSIZE;
+	/* Linux ping sockets take nothing but an echo request header from the user. */
+	if (len < ICMP_HDR_LEN || b[0] != ICMP_ECHO || b[1] != 0) {
+		STAT_INC(icmpsock, out_bad_request);
+		return -EINVAL;
+	}
+	err = autobind(pcb);
+	if (err)
+		return err;
+	seq = (uint16_t)(b[6] << 8 | b[7]);
+	err = icmp_echo_output(daddr, pcb->id, seq, b + ICMP_HDR_LEN, len - ICMP_HDR_LEN, now);
+	if (err) {
+		STAT_INC(icmpsock, out_errors);
+		debugf("id=%u seq=%u not sent: %d", pcb->id, seq, err);
+		return err;
+	}
+	STAT_INC(icmpsock, out_requests);
+	return (ssize_t)len;
+}
+
+static ssize_t icmp_sock_recvfrom(struct sock *sk, void *buf, size_t len, int flags,
+				  struct sockaddr_in *src, uint64_t now)
+{
+	struct icmp_sock_pcb *pcb = sk->pcb;
+	struct pkb *p = TAILQ_FIRST(&pcb->rxq);
+	struct reply_cb cb;
+	size_t n;
+
+	(void)now;
+	if (!p)
+		return -EAGAIN;
+	memcpy(&cb, p->cb, sizeof(cb));
+	n = p->len < len ? p->len : len;
+	if (n)
+		memcpy(buf, p->data, n);
+	if (src) {
+		memset(src, 0, sizeof(*src));
+		src->sin_family = AF_INET;
+		src->sin_addr.s_addr = cb.src;
+	}
+	pcb->last_ttl = cb.ttl;
+	if (flags & MSG_TRUNC)
+		n = p->len;
+	if (!(flags & MSG_PEEK)) {
+		TAILQ_REMOVE(&pcb->rxq, p, link);
+		pcb->rx_bytes -= p->cap;
+		pkb_free(p);
+	}
+	return (ssize_t)n;
+}
+
+static unsigned icmp_sock_poll(struct sock *sk)
+{
+	struct icmp_sock_pcb *pcb = sk->pcb;
+
+	return US_POLLOUT | (TAILQ_EMPTY(&pcb->rxq) ? 0 : US_POLLIN);
+}
+
+static void icmp_sock_close(struct sock *sk, uint64_t now)
+{
+	struct icmp_sock_pcb *pcb = sk->pcb;
+
+	(void)now;
+	if (!pcb)
+		return;
+	TAILQ_REMOVE(&icmp_socks, pcb, link);
+	pkb_queue_purge(&pcb->rxq);
+	free(pcb);
+	sk->pcb = NULL;
+}
+
+static int icmp_sock_getsockopt(struct sock *sk, int level, int name, void *val,
+				socklen_t *len)
+{
+	struct icmp_sock_pcb *pcb = sk->pcb;
+
+	if (level != IPPROTO_IP || name != ICMP_SOCK_LAST_TTL)
+		return -ENOPROTOOPT;
+	if (!val || !len || *len < sizeof(int))
+		return -EINVAL;
+	memcpy(val, &pcb->last_ttl, sizeof(int));
+	*len = sizeof(int);
+	return 0;
+}
+
+const struct sock_ops icmp_sock_ops = {
+	.create = icmp_sock_create,
+	.bind = icmp_sock_bind,
+	.connect = icmp_sock_connect,
+	.sendto = icmp_sock_sendto,
+	.recvfrom = icmp_sock_recvfrom,
+	.close = icmp_sock_close,
+	.poll = icmp_sock_poll,
+	.getsockopt = icmp_sock_getsockopt,
+};
+
+int icmp_sock_init(void)
+{
+	icmp_set_echo_reply_handler(icmp_sock_echo_reply);
+	return sock_proto_register(SOCK_DGRAM, IPPROTO_ICMP, &icmp_sock_ops);
+}

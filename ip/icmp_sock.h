@@ -1,0 +1,35 @@
+/* ICMP echo datagram sockets, like Linux "ping sockets":
+ *
+ *   fd = us_socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+ *   us_sendto(fd, msg, 8 + n, 0, &dst)   msg = an ICMP echo request header (type 8, code 0;
+ *                                         checksum and identifier are filled in) + n bytes
+ *   us_recvfrom(fd, buf, len, 0, &src)   an echo reply: ICMP header + data, from src
+ *
+ * The identifier is the socket's "port": us_bind may choose it (sin_port), otherwise the
+ * first send picks a free one; getsockname shows it. Only replies carrying it reach the
+ * socket (and, once connected, only from the peer).
+ *
+ * The TTL of the last reply returned by recvfrom is read with
+ *   us_getsockopt(fd, IPPROTO_IP, ICMP_SOCK_LAST_TTL, &int, &len)
+ * (0 before the first reply), so `ping` can print ttl=. */
+#ifndef IP_ICMP_SOCK_H
+#define IP_ICMP_SOCK_H
+
+#include "net/socket.h"
+#include "net/stats.h"
+
+/* Option name at level IPPROTO_IP; outside the range of Linux's IP_* numbers. */
+#define ICMP_SOCK_LAST_TTL 0x1001
+
+#define ICMP_SOCK_COUNTERS(X)                                                              \
+	X(out_requests) X(out_errors) X(out_bad_request) X(in_replies) X(in_no_socket)      \
+	X(rcvbuf_errors) X(alloc_fail)
+STATS_DECLARE(icmpsock, ICMP_SOCK_COUNTERS);
+
+extern const struct sock_ops icmp_sock_ops;
+
+/* Registers the ops for (SOCK_DGRAM, IPPROTO_ICMP) and the echo reply handler. Call after
+ * icmp_init (which resets the handler). Returns 0 or -errno. */
+int icmp_sock_init(void);
+
+#endif

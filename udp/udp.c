@@ -1,0 +1,506 @@
+/* UDP (RFC 768, RFC 1122 4.1.3): input demultiplexing to sockets, port unreachable, the
+ * datagram socket ops, and ICMP errors for connected sockets.
+ *
+ * Control blocks live in a hash keyed on the local port alone: every candidate for a
+ * datagram shares its destination port, and the best of them is picked by how specific it
+ * is (connected 4-tuple > bound local address > wildcard), like the BSDs' in_pcblookup. */
+#include "udp/udp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "ip/icmp.h"
+#include "ip/ip.h"
+#include "net/log.h"
+
+STATS_DEFINE(udp, UDP_COUNTERS)
+
+struct udp_config udp_config = {
+	.ephemeral_lo = 49152,
+	.ephemeral_hi = 65535,
+};
+
+#define UDP_HASH_SIZE 256 /* buckets; a power of two */
+
+struct udp_pcb {
+	struct sock *sk;
+	uint32_t laddr, raddr;   /* network order; 0 = any / not connected */
+	uint16_t lport, rport;   /* host order; lport 0 = not bound (not hashed) */
+	struct pkb_queue rxq;    /* received datagrams, data = payload, cb = struct udp_cb */
+	size_t rx_bytes;         /* storage held by rxq, counted against sk->rcvbuf */
+	TAILQ_ENTRY(udp_pcb) hlink;
+};
+
+TAILQ_HEAD(udp_pcb_list, udp_pcb);
+static struct udp_pcb_list udp_hash[UDP_HASH_SIZE];
+static uint32_t udp_rand_state;
+
+/* What a queued datagram remembers of where it came from (in pkb->cb). */
+struct udp_cb {
+	uint32_t src;     /* network order */
+	uint16_t sport;   /* host order */
+};
+
+static struct udp_pcb_list *bucket(uint16_t port)
+{
+	return &udp_hash[port & (UDP_HASH_SIZE - 1)];
+}
+
+/* xorshift32: the ephemeral port start needs to be hard to guess (RFC 6056), not of
+ * cryptographic quality; it is seeded from getrandom at init. */
+static uint32_t udp_rand(void)
+{
+	uint32_t x = udp_rand_state;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	udp_rand_state = x;
+	return x;
+}
+
+static int port_in_use(uint16_t port)
+{
+	struct udp_pcb *pcb;
+
+	TAILQ_FOREACH(pcb, bucket(port), hlink)
+		if (pcb->lport == port)
+			return 1;
+	return 0;
+}
+
+/* RFC 6056 3.3.1 (Algorithm 1): a random start in the ephemeral range, then the next
+ * free port. Returns 0 when every port of the range is taken. */
+static uint16_t ephemeral_port(void)
+{
+	uint32_t lo = udp_config.ephemeral_lo, hi = udp_config.ephemeral_hi;
+	uint32_t n, start;
+
+	if (lo == 0 || hi < lo)
+		return 0;
+	n = hi - lo + 1;
+	start = udp_rand() % n;
+	for (uint32_t i = 0; i < n; i++) {
+		uint16_t port = (uint16_t)(lo + (start + i) % n);
+		if (!port_in_use(port))
+			return port;
+	}
+	STAT_INC(udp, ephemeral_exhausted);
+	return 0;
+}
+
+static void pcb_hash(struct udp_pcb *pcb, uint32_t laddr, uint16_t lport)
+{
+	pcb->laddr = laddr;
+	pcb->lport = lport;
+	TAILQ_INSERT_TAIL(bucket(lport), pcb, hlink);
+	pcb->sk->local.sin_addr.s_addr = laddr;
+	pcb->sk->local.sin_port = htons(lport);
+}
+
+static int autobind(struct udp_pcb *pcb)
+{
+	uint16_t port;
+
+	if (pcb->lport)
+		return 0;
+	port = ephemeral_port();
+	if (!port)
+		return -EAGAIN; /* what Linux answers when the ephemeral range is exhausted */
+	pcb_hash(pcb, IP_ADDR_ANY, port);
+	return 0;
+}
+
+/* The best socket for a datagram src:sport -> dst:dport, or NULL. */
+static struct udp_pcb *udp_lookup(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
+{
+	struct udp_pcb *pcb, *best = NULL;
+	int best_score = -1;
+
+	TAILQ_FOREACH(pcb, bucket(dport), hlink) {
+		int score = 0;
+
+		if (pcb->lport != dport)
+			continue;
+		if (pcb->laddr != IP_ADDR_ANY) {
+			if (pcb->laddr != dst)
+				continue;
+			score += 1;
+		}
+		if (pcb->rport != 0) {
+			if (pcb->raddr != src || pcb->rport != sport)
+				continue;
+			score += 2;
+		}
+		if (score > best_score) {
+			best = pcb;
+			best_score = score;
+		}
+	}
+	return best;
+}
+
+static int is_broadcast(uint32_t dst, const struct net_iface *ifc)
+{
+	uint32_t h = ntohl(dst);
+
+	return dst == IP_ADDR_BROADCAST || (ifc && ifc->broadcast == dst && ifc->addr != dst) ||
+	       (h >> 28) == 14; /* multicast 224.0.0.0/4 */
+}
+
+/* The IP protocol 17 handler: p->data is the UDP header, the IP header sits just before
+ * it. Takes ownership of p: it is queued on a socket or freed here. */
+static void udp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc,
+		      uint64_t now)
+{
+	struct udp_pcb *pcb;
+	struct udp_hdr h;
+	struct udp_cb cb;
+	char s[IP_ADDR_STRLEN];
+	size_t truesize;
+	int err;
+
+	err = udp_parse(p->data, p->len, ih->src, ih->dst, &h);
+	switch (err) {
+	case UDP_PARSE_OK:
+		break;
+	case UDP_PARSE_SHORT:
+		STAT_INC(udp, in_short);
+		debugf("src=%s len=%zu dropped: short header", ip_addr_ntop(ih->src, s, sizeof(s)),
+		       p->len);
+		goto drop;
+	case UDP_PARSE_LEN:
+		STAT_INC(udp, in_bad_len);
+		debugf("src=%s ulen=%u len=%zu dropped: bad length",
+		       ip_addr_ntop(ih->src, s, sizeof(s)), h.len, p->len);
+		goto drop;
+	default:
+		STAT_INC(udp, in_bad_cksum);
+		debugf("src=%s dport=%u dropped: bad checksum",
+		       ip_addr_ntop(ih->src, s, sizeof(s)), h.dst_port);
+		goto drop;
+	}
+	if (h.cksum == 0)
+		STAT_INC(udp, in_no_cksum);
+	pcb = udp_lookup(ih->src, h.src_port, ih->dst, h.dst_port);
+	if (!pcb) {
+		if (is_broadcast(ih->dst, ifc)) {
+			/* RFC 1122 3.2.2: no ICMP error about a broadcast or multicast. */
+			STAT_INC(udp, no_port_bcast);
+			debugf("dport=%u dropped: no socket (broadcast)", h.dst_port);
+			goto drop;
+		}
+		STAT_INC(udp, no_port);
+		debugf("src=%s dport=%u dropped: no socket, port unreachable",
+		       ip_addr_ntop(ih->src, s, sizeof(s)), h.dst_port);
+		/* ip_input left the IP header in the headroom right before the UDP header;
+		 * the error quotes the datagram from there. icmp_send_error copies, p stays ours. */
+		if (pkb_push(p, ih->ihl))
+			icmp_send_error(ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, p, now);
+		goto drop;
+	}
+	pkb_trim(p, h.len); /* bytes past the UDP length are not part of the datagram */
+	truesize = p->cap;
+	/* Like Linux, an empty queue takes one datagram whatever its size, so a small
+	 * SO_RCVBUF cannot make a socket deaf to large datagrams. */
+	if (pcb->rx_bytes > 0 && pcb->rx_bytes + truesize > pcb->sk->rcvbuf) {
+		STAT_INC(udp, rcvbuf_errors);
+		debugf("dport=%u queued=%zu dropped: receive buffer full", h.dst_port,
+		       pcb->rx_bytes);
+		goto drop;
+	}
+	pkb_pull(p, UDP_HDR_LEN);
+	cb.src = ih->src;
+	cb.sport = h.src_port;
+	memcpy(p->cb, &cb, sizeof(cb));
+	TAILQ_INSERT_TAIL(&pcb->rxq, p, link); /* the socket's queue owns p now */
+	pcb->rx_bytes += truesize;
+	STAT_INC(udp, in_datagrams);
+	sock_wakeup(pcb->sk);
+	return;
+drop:
+	pkb_free(p);
+}
+
+/* Maps an ICMP error to the errno a connected socket reports (RFC 1122 4.1.3.3 asks that
+ * it be passed to the application); 0 when it should not be reported. */
+static int icmp_to_errno(uint8_t type, uint8_t code)
+{
+	if (type == ICMP_TIME_EXCEEDED)
+		return -EHOSTUNREACH;
+	if (type != ICMP_DEST_UNREACH)
+		return 0;
+	switch (code) {
+	case ICMP_PORT_UNREACH:
+		return -ECONNREFUSED;
+	case ICMP_NET_UNREACH:
+		return -ENETUNREACH;
+	case ICMP_HOST_UNREACH:
+		return -EHOSTUNREACH;
+	case ICMP_PROTO_UNREACH:
+		return -ENOPROTOOPT;
+	case ICMP_FRAG_NEEDED:
+		return 0; /* no path MTU discovery for UDP: IP fragments what it sends */
+	default:
+		return -EHOSTUNREACH;
+	}
+}
+
+/* An ICMP error quoting one of our datagrams: ih is our IP header, payload our UDP header
+ * (at least 8 bytes). Only connected sockets hear of it, as on Linux without IP_RECVERR:
+ * an unconnected socket cannot tell which of its peers the error is about. */
+static void udp_err(uint8_t type, uint8_t code, uint32_t info, const struct ip_hdr *ih,
+		    const uint8_t *payload, size_t len, uint64_t now)
+{
+	struct udp_pcb *pcb;
+	uint16_t sport, dport;
+	int e;
+
+	(void)info;
+	(void)now;
+	if (len < 4) {
+		STAT_INC(udp, in_icmp_ignored);
+		return;
+	}
+	sport = (uint16_t)(payload[0] << 8 | payload[1]);
+	dport = (uint16_t)(payload[2] << 8 | payload[3]);
+	/* Our datagram went ih->src:sport -> ih->dst:dport; look it up from the peer's side. */
+	pcb = udp_lookup(ih->dst, dport, ih->src, sport);
+	e = icmp_to_errno(type, code);
+	if (!pcb || pcb->rport == 0 || e == 0) {
+		STAT_INC(udp, in_icmp_ignored);
+		debugf("type=%u code=%u sport=%u ignored: no connected socket", type, code, sport);
+		return;
+	}
+	STAT_INC(udp, in_icmp_errors);
+	pcb->sk->so_error = e;
+	sock_wakeup(pcb->sk);
+}
+
+/* ---- socket ops ---- */
+
+static int udp_create(struct sock *sk)
+{
+	struct udp_pcb *pcb = calloc(1, sizeof(*pcb));
+
+	if (!pcb)
+		return -ENOMEM;
+	pcb->sk = sk;
+	TAILQ_INIT(&pcb->rxq);
+	sk->pcb = pcb;
+	sk->rcvbuf = socket_config.udp_rcvbuf;
+	return 0;
+}
+
+/* A local address must be one of ours (or any). */
+static int local_addr_ok(uint32_t addr)
+{
+	return addr == IP_ADDR_ANY || net_iface_by_addr(addr) != NULL;
+}
+
+static int udp_bind(struct sock *sk, const struct sockaddr_in *addr)
+{
+	struct udp_pcb *pcb = sk->pcb, *o;
+	uint32_t laddr = addr->sin_addr.s_addr;
+	uint16_t port = ntohs(addr->sin_port);
+
+	if (pcb->lport)
+		return -EINVAL;
+	if (!local_addr_ok(laddr))
+		return -EADDRNOTAVAIL;
+	if (port == 0) {
+		port = ephemeral_port();
+		if (!port)
+			return -EADDRINUSE;
+	}
+	TAILQ_FOREACH(o, bucket(port), hlink) {
+		if (o->lport != port)
+			continue;
+		if (o->laddr != IP_ADDR_ANY && laddr != IP_ADDR_ANY && o->laddr != laddr)
+			continue; /* different specific addresses never clash */
+		if (!(o->sk->reuseaddr && sk->reuseaddr))
+			return -EADDRINUSE;
+	}
+	pcb_hash(pcb, laddr, port);
+	return 0;
+}
+
+static int udp_connect(struct sock *sk, const struct sockaddr_in *addr, uint64_t now)
+{
+	struct udp_pcb *pcb = sk->pcb;
+	uint32_t src;
+	int err;
+
+	(void)now;
+	if (addr->sin_family == AF_UNSPEC) {
+		/* Dissolves the association (connect(2) on datagram sockets). */
+		pcb->raddr = IP_ADDR_ANY;
+		pcb->rport = 0;
+		memset(&sk->peer, 0, sizeof(sk->peer));
+		sk->peer.sin_family = AF_INET;
+		return 0;
+	}
+	if (addr->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+	src = ip_source_for(addr->sin_addr.s_addr);
+	if (src == IP_ADDR_ANY)
+		return -ENETUNREACH;
+	err = autobind(pcb);
+	if (err)
+		return err;
+	/* As on Linux, connecting fixes the local address to the route's when unbound, so
+	 * getsockname tells the application which address its peer sees. */
+	if (pcb->laddr == IP_ADDR_ANY) {
+		pcb->laddr = src;
+		sk->local.sin_addr.s_addr = src;
+	}
+	pcb->raddr = addr->sin_addr.s_addr;
+	pcb->rport = ntohs(addr->sin_port);
+	sk->peer = *addr;
+	return 0;
+}
+
+static ssize_t udp_sendto(struct sock *sk, const void *buf, size_t len, int flags,
+			  const struct sockaddr_in *dst, uint64_t now)
+{
+	struct udp_pcb *pcb = sk->pcb;
+	struct udp_hdr h;
+	struct pkb *p;
+	uint32_t daddr, saddr;
+	uint16_t dport;
+	int err;
+
+	(void)flags;
+	if (dst) {
+		if (dst->sin_family != AF_INET)
+			return -EAFNOSUPPORT;
+		daddr = dst->sin_addr.s_addr;
+		dport = ntohs(dst->sin_port);
+		if (dport == 0)
+			return -EINVAL;
+	} else {
+		if (pcb->rport == 0)
+			return -EDESTADDRREQ;
+		daddr = pcb->raddr;
+		dport = pcb->rport;
+	}
+	if (len > UDP_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	err = autobind(pcb);
+	if (err)
+		return err;
+	saddr = pcb->laddr != IP_ADDR_ANY ? pcb->laddr : ip_source_for(daddr);
+	if (saddr == IP_ADDR_ANY) {
+		STAT_INC(udp, out_no_route);
+		return -ENETUNREACH;
+	}
+	/* The only copy of the payload: into a buffer with headroom for IP and the link. */
+	p = pkb_alloc(UDP_HDR_LEN + len);
+	if (!p) {
+		STAT_INC(udp, out_alloc_fail);
+		return -ENOBUFS;
+	}
+	pkb_put(p, UDP_HDR_LEN + len);
+	if (len)
+		memcpy(p->data + UDP_HDR_LEN, buf, len);
+	h = (struct udp_hdr){ .src_port = pcb->lport, .dst_port = dport };
+	udp_emit(&h, p->data, p->len, len, saddr, daddr);
+	err = ip_output(IP_PROTO_UDP, p, saddr, daddr, NULL, now); /* ip_output owns p */
+	if (err) {
+		STAT_INC(udp, out_errors);
+		debugf("dport=%u len=%zu not sent: %d", dport, len, err);
+		return err;
+	}
+	STAT_INC(udp, out_datagrams);
+	return (ssize_t)len;
+}
+
+static ssize_t udp_recvfrom(struct sock *sk, void *buf, size_t len, int flags,
+			    struct sockaddr_in *src, uint64_t now)
+{
+	struct udp_pcb *pcb = sk->pcb;
+	struct pkb *p = TAILQ_FIRST(&pcb->rxq);
+	struct udp_cb cb;
+	size_t n;
+
+	(void)now;
+	if (!p)
+		return -EAGAIN;
+	memcpy(&cb, p->cb, sizeof(cb));
+	n = p->len < len ? p->len : len; /* the rest of a longer datagram is lost, as on Linux */
+	if (n)
+		memcpy(buf, p->data, n);
+	if (src) {
+		memset(src, 0, sizeof(*src));
+		src->sin_family = AF_INET;
+		src->sin_addr.s_addr = cb.src;
+		src->sin_port = htons(cb.sport);
+	}
+	if (flags & MSG_TRUNC)
+		n = p->len; /* Linux: the real length of the datagram */
+	if (!(flags & MSG_PEEK)) {
+		TAILQ_REMOVE(&pcb->rxq, p, link);
+		pcb->rx_bytes -= p->cap;
+		pkb_free(p);
+	}
+	return (ssize_t)n;
+}
+
+static unsigned udp_poll(struct sock *sk)
+{
+	struct udp_pcb *pcb = sk->pcb;
+	unsigned ev = US_POLLOUT; /* a datagram send never waits for room */
+
+	if (!TAILQ_EMPTY(&pcb->rxq))
+		ev |= US_POLLIN;
+	if (sk->so_error)
+		ev |= US_POLLERR;
+	return ev;
+}
+
+static void udp_close(struct sock *sk, uint64_t now)
+{
+	struct udp_pcb *pcb = sk->pcb;
+
+	(void)now;
+	if (!pcb)
+		return;
+	if (pcb->lport)
+		TAILQ_REMOVE(bucket(pcb->lport), pcb, hlink);
+	pkb_queue_purge(&pcb->rxq);
+	free(pcb);
+	sk->pcb = NULL;
+}
+
+const struct sock_ops udp_sock_ops = {
+	.create = udp_create,
+	.bind = udp_bind,
+	.connect = udp_connect,
+	.sendto = udp_sendto,
+	.recvfrom = udp_recvfrom,
+	.close = udp_close,
+	.poll = udp_poll,
+};
+
+int udp_init(void)
+{
+	int err;
+
+	for (size_t i = 0; i < UDP_HASH_SIZE; i++)
+		TAILQ_INIT(&udp_hash[i]);
+	if (getrandom(&udp_rand_state, sizeof(udp_rand_state), GRND_NONBLOCK) !=
+	    sizeof(udp_rand_state))
+		udp_rand_state = 0x9e3779b9u; /* no entropy yet: still a valid xorshift seed */
+	if (udp_rand_state == 0)
+		udp_rand_state = 1;
+	err = ip_protocol_register("UDP", IP_PROTO_UDP, udp_input, udp_err);
+	if (err)
+		return err;
+	err = sock_proto_register(SOCK_DGRAM, IPPROTO_UDP, &udp_sock_ops);
+	if (!err)
+		err = sock_proto_register(SOCK_DGRAM, 0, &udp_sock_ops);
+	return err;
+}
