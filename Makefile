@@ -54,10 +54,15 @@ san:
 	$(MAKE) BUILD=build/san CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
 demo: all
-	@sh test/demo.sh $(BUILD)/ustack
+	@bash test/demo.sh $(BUILD)/ustack
 
-bench: all
-	@sh bench/run.sh $(BUILD)/ustack
+bench: all $(BUILD)/bench/tap_reflector
+	@bash bench/run.sh $(BUILD)/ustack $(BUILD)/bench/tap_reflector
+
+# The benchmarks' ceiling: a trivial TAP reflector (no stack library).
+$(BUILD)/bench/tap_reflector: bench/tap_reflector.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
 
 clean:
 	rm -rf build

@@ -1,0 +1,126 @@
+#!/bin/bash
+# Benchmarks: flood-ping replies per second and UDP echo packets per second against ustack,
+# and against a trivial TAP reflector measured in the same run, pinned (stack and client on
+# CPU 1) and unpinned. Figures and ratios, no assertions. Needs root.
+#   bench/run.sh build/ustack [build/bench/tap_reflector]
+# Environment: BENCH_PINGS (flood pings per run, 30000), BENCH_SECS (UDP seconds, 3).
+set -u
+UST=${1:-build/ustack}
+REFL=${2:-$(dirname "$UST")/bench/tap_reflector}
+PINGS=${BENCH_PINGS:-30000}
+SECS=${BENCH_SECS:-3}
+PY=/usr/bin/python3
+HERE=$(cd "$(dirname "$0")" && pwd)
+for b in "$UST" "$REFL"; do
+	[ -x "$b" ] || { echo "bench: $b not built; run 'make bench'" >&2; exit 1; }
+done
+[ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
+UST=$(cd "$(dirname "$UST")" && pwd)/$(basename "$UST")
+REFL=$(cd "$(dirname "$REFL")" && pwd)/$(basename "$REFL")
+
+NS=ust-bench-$$
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/ust-bench.XXXXXX")
+PID=
+stop_target()
+{
+	[ -n "$PID" ] || return 0
+	kill -TERM "$PID" 2>/dev/null
+	for _ in $(seq 1 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$PID" 2>/dev/null
+	wait "$PID" 2>/dev/null
+	PID=
+}
+cleanup()
+{
+	trap - EXIT INT TERM
+	stop_target
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+
+# start_target ustack|reflector PIN: runs it in a fresh namespace on TAP ustap0 at 10.0.0.2,
+# the kernel at 10.0.0.1.
+start_target()
+{
+	local what=$1 pin=$2
+	ip netns del "$NS" 2>/dev/null
+	ip netns add "$NS" && ip -n "$NS" link set lo up || exit 1
+	if [ "$what" = ustack ]; then
+		timeout 300 ip netns exec "$NS" $pin "$UST" serve \
+			--dev tap:ustap0,addr=10.0.0.2/24,host=10.0.0.1/24 --serve udp-echo \
+			>"$TMP/target.log" 2>&1 </dev/null &
+	else
+		timeout 300 ip netns exec "$NS" $pin "$REFL" ustap0 10.0.0.2 \
+			>"$TMP/target.log" 2>&1 </dev/null &
+	fi
+	PID=$!
+	local ok=0
+	for _ in $(seq 1 100); do
+		if ip -n "$NS" link show ustap0 >/dev/null 2>&1; then
+			if [ "$what" = reflector ]; then
+				ip -n "$NS" addr add 10.0.0.1/24 dev ustap0 2>/dev/null
+				ip -n "$NS" link set ustap0 up
+			fi
+			if ip -n "$NS" -o addr show dev ustap0 | grep -q 'inet 10.0.0.1/'; then
+				ok=1
+				break
+			fi
+		fi
+		kill -0 "$PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ $ok -eq 1 ] || { echo "bench: $what did not come up:"; cat "$TMP/target.log"; exit 1; }
+	# Warm up: ARP resolved both ways.
+	timeout 10 ip netns exec "$NS" ping -n -c 2 -i 0.2 -W 1 10.0.0.2 >/dev/null 2>&1
+}
+
+# flood_pps PIN: flood-ping replies per second (ping's own count and elapsed time).
+flood_pps()
+{
+	local out rx ms
+	out=$(timeout 60 ip netns exec "$NS" $1 ping -n -q -f -c "$PINGS" -w 30 10.0.0.2 2>&1)
+	rx=$(echo "$out" | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+	ms=$(echo "$out" | sed -n 's/.* time \([0-9]*\)ms.*/\1/p')
+	if [ -z "$rx" ] || [ -z "$ms" ] || [ "$ms" -eq 0 ]; then
+		echo 0
+		return
+	fi
+	echo $((rx * 1000 / ms))
+}
+
+udp_pps()
+{
+	local out
+	out=$(timeout $((SECS + 20)) ip netns exec "$NS" $1 "$PY" "$HERE/udp_pps.py" 10.0.0.2 7 "$SECS" 64 8 2>&1)
+	echo "$out" | awk '$1 == "pps" { print $2 }' | grep . || echo 0
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+echo "ustack benchmark: $(nproc) CPUs, $PINGS flood pings, UDP echo for ${SECS}s (64-byte datagrams, 8 in flight)"
+declare -A R
+for mode in pinned unpinned; do
+	pin=""
+	[ "$mode" = pinned ] && pin="taskset -c 1"
+	for target in ustack reflector; do
+		start_target $target "$pin"
+		R[$mode.$target.ping]=$(flood_pps "$pin")
+		R[$mode.$target.udp]=$(udp_pps "$pin")
+		stop_target
+		echo "  $mode $target: flood ping ${R[$mode.$target.ping]}/s, UDP echo ${R[$mode.$target.udp]} pkt/s"
+	done
+done
+
+echo
+printf '%-10s %-22s %12s %12s %8s\n' mode test ustack reflector ratio
+for mode in pinned unpinned; do
+	for t in ping udp; do
+		name="flood ping replies/s"
+		[ $t = udp ] && name="UDP echo packets/s"
+		printf '%-10s %-22s %12s %12s %8s\n' "$mode" "$name" "${R[$mode.ustack.$t]}" \
+			"${R[$mode.reflector.$t]}" "$(ratio "${R[$mode.ustack.$t]}" "${R[$mode.reflector.$t]}")"
+	done
+done
+echo "(ratio = ustack / reflector; the reflector answers with one blocking read and write per frame)"
