@@ -40,6 +40,10 @@ struct arp_config {
 };
 extern struct arp_config arp_config;
 
+/* queue_dropped_full: a full queue drops its oldest packet (the newest is more useful).
+ * rx_bogus_sender: sender 0.0.0.0 (a probe: answered, not cached), a group sender MAC, or a
+ * broadcast, multicast or own sender address. refresh_failed: a stale entry's unicast
+ * refresh went unanswered (entry removed). entries_expired: stale and unused, removed. */
 #define ARP_COUNTERS(X)                                                                    \
 	X(rx) X(rx_short) X(rx_bad_format) X(rx_request) X(rx_reply) X(rx_bad_op)          \
 	X(rx_not_for_us) X(rx_bogus_sender) X(tx_request) X(tx_reply) X(tx_gratuitous)     \
