@@ -149,6 +149,11 @@ void net_device_input(struct net_device *dev, struct pkb *p, uint64_t now)
 	STAT_ADD(netdev, rx_bytes, p->len);
 	if (dev->wrap && net_wrap_rx(dev, p, now))
 		return;
+	net_device_deliver(dev, p, now);
+}
+
+void net_device_deliver(struct net_device *dev, struct pkb *p, uint64_t now)
+{
 	if (link_handlers[dev->type]) {
 		link_handlers[dev->type](p, dev, now);
 		return;
@@ -175,8 +180,6 @@ void net_device_poll(struct net_device *dev, uint64_t now)
 
 int net_device_xmit(struct net_device *dev, struct pkb *p, uint64_t now)
 {
-	int err;
-
 	if (!(dev->flags & NET_DEV_F_UP)) {
 		STAT_INC(netdev, tx_dropped_down);
 		pkb_free(p);
@@ -184,6 +187,13 @@ int net_device_xmit(struct net_device *dev, struct pkb *p, uint64_t now)
 	}
 	if (dev->wrap && net_wrap_tx(dev, p, now))
 		return 0;
+	return net_device_transmit(dev, p);
+}
+
+int net_device_transmit(struct net_device *dev, struct pkb *p)
+{
+	int err;
+
 	dev->tx_packets++;
 	dev->tx_bytes += p->len;
 	STAT_INC(netdev, tx_packets);

@@ -121,6 +121,12 @@ STATS_DECLARE(netproto, NETPROTO_COUNTERS);
 /* Hooks for device wrappers (net/wrap.c): return 0 to go on, 1 if the wrapper took p. */
 int net_wrap_rx(struct net_device *dev, struct pkb *p, uint64_t now);
 int net_wrap_tx(struct net_device *dev, struct pkb *p, uint64_t now);
+/* The halves after the wrappers, for frames a wrapper held back and releases later (a
+ * delayed or reordered frame must not be impaired, captured or counted twice): */
+/* Hands p to the link layer (or the L3 protocol) as if it had just passed the wrappers. */
+void net_device_deliver(struct net_device *dev, struct pkb *p, uint64_t now);
+/* Counts p and gives it to the driver's transmit. Takes ownership of p. */
+int net_device_transmit(struct net_device *dev, struct pkb *p);
 /* Frees dev->wrap (closing its pcap file). */
 void net_wrap_destroy(struct net_device *dev);
 

@@ -17,7 +17,15 @@ struct net_impair {
 	unsigned delay_ms;
 	uint64_t seed;
 	int enabled;
+	unsigned reorder_hold_ms; /* a lone reordered frame goes on after this (hold=MS);
+	                             0 means NET_WRAP_REORDER_HOLD_MS */
 };
+
+#define NET_IMPAIR_DEFAULT_SEED 1      /* without seed=, runs still repeat exactly */
+#define NET_IMPAIR_DELAY_MAX_MS 60000
+#define NET_WRAP_REORDER_HOLD_MS 50
+#define NET_WRAP_PCAP_FLUSH_MS 1000    /* captured frames reach the file within this */
+#define NET_WRAP_PCAP_SNAPLEN 65535
 
 struct net_wrap_opts {
 	const char *pcap_path; /* NULL: none. With several devices, FILE gets "-DEV" before
@@ -28,7 +36,8 @@ struct net_wrap_opts {
 };
 
 #define IMPAIR_COUNTERS(X)                                                                 \
-	X(dropped) X(duplicated) X(reordered) X(delayed) X(corrupted) X(passed)
+	X(dropped) X(duplicated) X(reordered) X(delayed) X(corrupted) X(passed) X(nomem)   \
+	X(discarded_at_close)
 STATS_DECLARE(impair, IMPAIR_COUNTERS);
 
 /* Parses an --impair value. 0, or -EINVAL with a one-line reason in err. */

@@ -1,0 +1,352 @@
+/* --trace: one decoded line per packet, meant to be read by people.
+ *
+ * NOTE: this is the one module in net/ that knows the wire formats of the layers above it.
+ * The tracer wraps devices, which live in net/, yet a line that says "TCP [S] seq 1" is only
+ * useful if it decodes every layer; it uses the layers' own pure parse functions
+ * (ether_parse, arp_parse, ip_parse, icmp_parse) and never their state.
+ *
+ * For UDP and TCP the few header fields printed here are read directly, with explicit byte
+ * order, instead of through udp_parse/tcp_parse: those wire modules were being written at
+ * the same time and their checks (checksums over a pseudo-header) do not suit a tracer,
+ * which must also describe the packets those checks would reject.
+ *
+ * Format, by example:
+ *   ARP who-has 10.0.0.2 tell 10.0.0.1
+ *   ARP reply 10.0.0.2 is-at 02:00:00:00:00:01
+ *   IP 10.0.0.1 > 10.0.0.2: ICMP echo request id 12291 seq 1 len 56
+ *   IP 10.0.0.1.50230 > 10.0.0.2.8080: TCP [S] seq 1 win 65535 len 0 <mss 1460,sackOK,...>
+ *   IP 10.0.0.1 > 10.0.0.2: frag id 343 off 1480 len 1480 MF proto ICMP */
+#include "net/wrap.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "arp/arp.h"
+#include "ether/ether.h"
+#include "ip/icmp.h"
+#include "ip/ip.h"
+
+/* A bounded line being built: appends truncate instead of overflowing. */
+struct line {
+	char *buf;
+	size_t size, len;
+};
+
+static void __attribute__((format(printf, 2, 3))) add(struct line *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (l->len + 1 >= l->size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(l->buf + l->len, l->size - l->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		l->len += (size_t)n < l->size - l->len ? (size_t)n : l->size - l->len - 1;
+}
+
+static uint16_t rd16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static uint32_t rd32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static const char *proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case IP_PROTO_ICMP: return "ICMP";
+	case IP_PROTO_TCP: return "TCP";
+	case IP_PROTO_UDP: return "UDP";
+	default: return NULL;
+	}
+}
+
+static void trace_arp(struct line *l, const uint8_t *b, size_t len)
+{
+	struct arp_pkt a;
+	char s[IP_ADDR_STRLEN], t[IP_ADDR_STRLEN], mac[18];
+
+	if (arp_parse(b, len, &a) < 0) {
+		add(l, "ARP malformed len %zu", len);
+		return;
+	}
+	ip_addr_ntop(a.spa, s, sizeof(s));
+	ip_addr_ntop(a.tpa, t, sizeof(t));
+	if (a.op == ARP_OP_REQUEST && a.spa == 0)
+		add(l, "ARP probe who-has %s", t);
+	else if (a.op == ARP_OP_REQUEST && a.spa == a.tpa)
+		add(l, "ARP announce %s", s);
+	else if (a.op == ARP_OP_REQUEST)
+		add(l, "ARP who-has %s tell %s", t, s);
+	else if (a.op == ARP_OP_REPLY)
+		add(l, "ARP reply %s is-at %s", s, ether_addr_ntop(a.sha, mac, sizeof(mac)));
+	else
+		add(l, "ARP op %u %s > %s", a.op, s, t);
+}
+
+static const char *unreach_name(uint8_t code)
+{
+	static const char *const names[] = {
+		[ICMP_NET_UNREACH] = "net", [ICMP_HOST_UNREACH] = "host",
+		[ICMP_PROTO_UNREACH] = "protocol", [ICMP_PORT_UNREACH] = "port",
+		[ICMP_FRAG_NEEDED] = "fragmentation needed",
+	};
+	return code < sizeof(names) / sizeof(names[0]) ? names[code] : NULL;
+}
+
+/* The packet an ICMP error quotes: protocol, destination and (for UDP/TCP) port. */
+static void trace_quote(struct line *l, const uint8_t *b, size_t len)
+{
+	struct ip_hdr q;
+	char d[IP_ADDR_STRLEN];
+	const char *pn;
+
+	if (ip_parse_quoted(b, len, &q) != IP_PARSE_OK) {
+		add(l, " (quote unreadable)");
+		return;
+	}
+	pn = proto_name(q.proto);
+	ip_addr_ntop(q.dst, d, sizeof(d));
+	if ((q.proto == IP_PROTO_UDP || q.proto == IP_PROTO_TCP) && len >= q.ihl + 4u)
+		add(l, " for %s %s.%u", pn, d, rd16(b + q.ihl + 2));
+	else if (pn)
+		add(l, " for %s %s", pn, d);
+	else
+		add(l, " for proto %u %s", q.proto, d);
+}
+
+/* `whole` is false for the first fragment of a datagram: the ICMP checksum covers data
+ * not in this packet, so only the header fields are shown. */
+static void trace_icmp(struct line *l, const uint8_t *b, size_t len, int whole)
+{
+	struct icmp_hdr h;
+	int r = icmp_parse(b, len, &h);
+	const char *name;
+
+	if (r == -EINVAL) {
+		add(l, "ICMP truncated len %zu", len);
+		return;
+	}
+	if (r < 0) { /* checksum: read the header anyway, the fields are still worth showing */
+		h.type = b[0];
+		h.code = b[1];
+		h.rest = rd32(b + 4);
+	}
+	switch (h.type) {
+	case ICMP_ECHO:
+	case ICMP_ECHO_REPLY:
+		add(l, "ICMP echo %s id %u seq %u len %zu", h.type == ICMP_ECHO ? "request" : "reply",
+		    h.rest >> 16, h.rest & 0xffff, len - ICMP_HDR_LEN);
+		break;
+	case ICMP_DEST_UNREACH:
+		name = unreach_name(h.code);
+		if (name)
+			add(l, "ICMP %s unreachable", name);
+		else
+			add(l, "ICMP unreachable code %u", h.code);
+		if (h.code == ICMP_FRAG_NEEDED)
+			add(l, " mtu %u", h.rest & 0xffff);
+		trace_quote(l, b + ICMP_HDR_LEN, len - ICMP_HDR_LEN);
+		break;
+	case ICMP_TIME_EXCEEDED:
+		add(l, "ICMP time exceeded %s", h.code ? "in reassembly" : "in transit");
+		trace_quote(l, b + ICMP_HDR_LEN, len - ICMP_HDR_LEN);
+		break;
+	default:
+		add(l, "ICMP type %u code %u len %zu", h.type, h.code, len - ICMP_HDR_LEN);
+		break;
+	}
+	if (r == -EBADMSG && whole)
+		add(l, " [bad cksum]");
+}
+
+static void trace_udp(struct line *l, const char *s, const char *d, const uint8_t *b,
+		      size_t len)
+{
+	uint16_t ulen;
+
+	if (len < 8) {
+		add(l, "IP %s > %s: UDP truncated len %zu", s, d, len);
+		return;
+	}
+	ulen = rd16(b + 4);
+	add(l, "IP %s.%u > %s.%u: UDP len %d", s, rd16(b), d, rd16(b + 2), (int)ulen - 8);
+	if (ulen < 8)
+		add(l, " [bad length %u]", ulen);
+}
+
+/* The options a SYN carries, as tcpdump names them. */
+static void trace_tcp_options(struct line *l, const uint8_t *o, size_t len)
+{
+	size_t i = 0;
+	int first = 1;
+
+	while (i < len && o[i] != 0) {
+		uint8_t kind = o[i], olen;
+
+		if (kind == 1) { /* NOP */
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || (olen = o[i + 1]) < 2 || i + olen > len) {
+			add(l, "%sbad", first ? " <" : ",");
+			first = 0;
+			break;
+		}
+		add(l, "%s", first ? " <" : ",");
+		first = 0;
+		if (kind == 2 && olen == 4)
+			add(l, "mss %u", rd16(o + i + 2));
+		else if (kind == 3 && olen == 3)
+			add(l, "wscale %u", o[i + 2]);
+		else if (kind == 4 && olen == 2)
+			add(l, "sackOK");
+		else if (kind == 5)
+			add(l, "sack %u", (olen - 2) / 8u);
+		else if (kind == 8 && olen == 10)
+			add(l, "ts %u %u", rd32(o + i + 2), rd32(o + i + 6));
+		else
+			add(l, "opt %u", kind);
+		i += olen;
+	}
+	if (!first)
+		add(l, ">");
+}
+
+static void trace_tcp(struct line *l, const char *s, const char *d, const uint8_t *b,
+		      size_t len)
+{
+	static const struct { uint8_t bit; char c; } flag_chars[] = {
+		{ 0x02, 'S' }, { 0x01, 'F' }, { 0x04, 'R' }, { 0x08, 'P' }, { 0x20, 'U' },
+		{ 0x40, 'E' }, { 0x80, 'W' }, { 0x10, '.' },
+	};
+	char flags[12];
+	size_t nf = 0, doff;
+	uint8_t f;
+
+	if (len < 20) {
+		add(l, "IP %s > %s: TCP truncated len %zu", s, d, len);
+		return;
+	}
+	f = b[13];
+	for (size_t i = 0; i < sizeof(flag_chars) / sizeof(flag_chars[0]); i++)
+		if (f & flag_chars[i].bit)
+			flags[nf++] = flag_chars[i].c;
+	flags[nf] = '\0';
+	doff = (size_t)(b[12] >> 4) * 4;
+	add(l, "IP %s.%u > %s.%u: TCP [%s] seq %u", s, rd16(b), d, rd16(b + 2), flags, rd32(b + 4));
+	if (f & 0x10)
+		add(l, " ack %u", rd32(b + 8));
+	add(l, " win %u", rd16(b + 14));
+	if (doff < 20 || doff > len) {
+		add(l, " [bad data offset %zu]", doff);
+		return;
+	}
+	add(l, " len %zu", len - doff);
+	trace_tcp_options(l, b + 20, doff - 20);
+}
+
+static void trace_ip(struct line *l, const uint8_t *b, size_t len)
+{
+	static const char *const errs[] = {
+		[-IP_PARSE_SHORT] = "truncated", [-IP_PARSE_VERSION] = "bad version",
+		[-IP_PARSE_IHL] = "bad header length", [-IP_PARSE_TOTLEN] = "bad total length",
+	};
+	struct ip_hdr ih;
+	char s[IP_ADDR_STRLEN], d[IP_ADDR_STRLEN];
+	const uint8_t *pl;
+	size_t plen;
+	unsigned off;
+	int mf, r;
+
+	r = ip_parse(b, len, &ih);
+	if (r != IP_PARSE_OK && r != IP_PARSE_CKSUM) {
+		if (r == IP_PARSE_VERSION && ih.version == 6)
+			add(l, "IPv6 len %zu (not decoded)", len);
+		else
+			add(l, "IP %s len %zu", r < 0 && -r < 5 ? errs[-r] : "unreadable", len);
+		return;
+	}
+	ip_addr_ntop(ih.src, s, sizeof(s));
+	ip_addr_ntop(ih.dst, d, sizeof(d));
+	pl = b + ih.ihl;
+	plen = ih.total_len - ih.ihl;
+	off = (unsigned)(ih.frag & IP_OFFSET_MASK) * 8;
+	mf = !!(ih.frag & IP_FLAG_MF);
+	if (off) {
+		/* Later fragments carry no transport header. */
+		const char *pn = proto_name(ih.proto);
+		add(l, "IP %s > %s: frag id %u off %u len %zu%s proto ", s, d, ih.id, off, plen,
+		    mf ? " MF" : "");
+		if (pn)
+			add(l, "%s", pn);
+		else
+			add(l, "%u", ih.proto);
+	} else {
+		switch (ih.proto) {
+		case IP_PROTO_ICMP:
+			add(l, "IP %s > %s: ", s, d);
+			trace_icmp(l, pl, plen, !mf);
+			break;
+		case IP_PROTO_UDP:
+			trace_udp(l, s, d, pl, plen);
+			break;
+		case IP_PROTO_TCP:
+			trace_tcp(l, s, d, pl, plen);
+			break;
+		default:
+			add(l, "IP %s > %s: proto %u len %zu", s, d, ih.proto, plen);
+			break;
+		}
+		if (mf)
+			add(l, " (frag id %u off 0 len %zu MF)", ih.id, plen);
+	}
+	if (ih.ttl <= 1)
+		add(l, " ttl %u", ih.ttl);
+	if (r == IP_PARSE_CKSUM)
+		add(l, " [bad IP cksum]");
+}
+
+void net_trace_format(const struct net_device *dev, const uint8_t *frame, size_t len,
+		      char *buf, size_t size)
+{
+	struct line l = { buf, size, 0 };
+	struct ether_hdr eh;
+
+	if (!size)
+		return;
+	buf[0] = '\0';
+	if (dev->type != NET_DEV_ETHER) {
+		trace_ip(&l, frame, len);
+		return;
+	}
+	if (ether_parse(frame, len, &eh) < 0) {
+		add(&l, "ether truncated len %zu", len);
+		return;
+	}
+	frame += ETHER_HDR_LEN;
+	len -= ETHER_HDR_LEN;
+	switch (eh.type) {
+	case ETHER_TYPE_ARP:
+		trace_arp(&l, frame, len);
+		break;
+	case ETHER_TYPE_IP:
+		trace_ip(&l, frame, len);
+		break;
+	case ETHER_TYPE_IPV6:
+		add(&l, "IPv6 len %zu (not decoded)", len);
+		break;
+	default: {
+		char src[18];
+		add(&l, "ether type 0x%04x from %s len %zu", eh.type,
+		    ether_addr_ntop(eh.src, src, sizeof(src)), len);
+		break;
+	}
+	}
+}
