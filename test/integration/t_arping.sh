@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 t_begin arping "$1"
 ns_new NS
-ust_serve "$NS"
+ust_serve "$NS" --serve udp-echo
 
 # Thomas Habets' arping (Debian's "arping"): -i interface, -c count, -w timeout per reply.
 out=$(in_ns "$NS" arping -c 3 -w 2 -i "$TAPIF" "$US_ADDR" 2>&1)

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 t_begin impair_loss "$1"
 ns_new NS
-ust_serve "$NS" --impair loss=20,seed=7
+ust_serve "$NS" --serve udp-echo --impair loss=20,seed=7
 
 out=$(in_ns "$NS" ping -n -c 400 -i 0.005 -W 1 -w 30 "$US_ADDR" 2>&1)
 echo "$out" | tail -n 2

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 t_begin ping "$1"
 ns_new NS
-ust_serve "$NS"
+ust_serve "$NS" --serve udp-echo
 
 out=$(in_ns "$NS" ping -n -c 200 -i 0.005 -W 2 -w 30 "$US_ADDR" 2>&1)
 echo "$out" | tail -n 3

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 t_begin ping_frag "$1"
 ns_new NS
-ust_serve "$NS"
+ust_serve "$NS" --serve udp-echo
 
 out=$(in_ns "$NS" ping -n -c 5 -i 0.2 -s 6000 -W 2 -w 20 "$US_ADDR" 2>&1)
 echo "$out" | tail -n 3
