@@ -5,7 +5,14 @@
 #include <errno.h>
 #include <string.h>
 
+#include <time.h>
+
+#include "ip/icmp.h"
+#include "ip/icmp_sock.h"
+#include "ip/ip.h"
 #include "net/cksum.h"
+#include "net/loop.h"
+#include "net/socket.h"
 #include "udp/udp.h"
 
 /* Frame 13 of linux-session.pcap (0-based 12): 192.0.2.1:60909 -> 192.0.2.2:9000 "hello udp\n" */
@@ -133,12 +140,639 @@ static void test_emit_zero_cksum_as_ffff(void **state)
 	test_assert_no_leaks();
 }
 
+
+/* ---- through the stack: a TUN-like device, 192.0.2.2/24 is us, 192.0.2.1 the peer ---- */
+
+#define PCAP "test/data/linux-session.pcap"
+#define CAP_CLOSED_FRAME 13 /* 192.0.2.1:41610 -> 192.0.2.2:9001 */
+#define CAP_UNREACH_FRAME 14 /* Linux's port unreachable about it */
+#define T0 5000000ull
+
+static struct net_device *tun;
+
+static int setup(void **state)
+{
+	(void)state;
+	stats_reset();
+	net_clock_set_fake(1, T0);
+	tun = test_dev_create("tun0", NET_DEV_IP, 1500);
+	assert_int_equal(ip_init(), 0);
+	assert_int_equal(icmp_init(), 0);
+	assert_int_equal(udp_init(), 0);
+	assert_int_equal(icmp_sock_init(), 0);
+	assert_int_equal(ip_iface_add(tun, a("192.0.2.2"), a("255.255.255.0"), 0), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sock_close_all();
+	test_dev_flush(tun);
+	ip_shutdown();
+	net_device_unregister_all();
+	net_protocol_reset();
+	net_clock_set_fake(0, 0);
+	test_assert_no_leaks();
+	return 0;
+}
+
+static struct sockaddr_in saddr(const char *addr, uint16_t port)
+{
+	struct sockaddr_in s = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	s.sin_addr.s_addr = a(addr);
+	return s;
+}
+
+/* The IP packet of a captured Ethernet frame. */
+static size_t capture_ip(int index, uint8_t *buf, size_t cap)
+{
+	uint8_t frame[2048];
+	long n = test_pcap_frame(PCAP, index, frame, sizeof(frame));
+
+	assert_true(n > ETH_LEN);
+	assert_true((size_t)n - ETH_LEN <= cap);
+	memcpy(buf, frame + ETH_LEN, (size_t)n - ETH_LEN);
+	return (size_t)n - ETH_LEN;
+}
+
+static void inject(const uint8_t *b, size_t len)
+{
+	net_device_input(tun, pkb_from_bytes(b, len), T0);
+}
+
+/* An IP/UDP datagram from src:sport to dst:dport with the given payload. */
+static size_t build_udp(uint8_t *b, size_t cap, const char *src, uint16_t sport,
+			const char *dst, uint16_t dport, const void *payload, size_t plen)
+{
+	struct ip_hdr ih = { .version = 4, .ihl = 20, .total_len = (uint16_t)(28 + plen),
+			     .id = 77, .ttl = 64, .proto = IP_PROTO_UDP };
+	struct udp_hdr uh = { .src_port = sport, .dst_port = dport };
+
+	assert_true(cap >= 28 + plen);
+	ih.src = a(src);
+	ih.dst = a(dst);
+	assert_int_equal(ip_emit(&ih, b, cap), 20);
+	memcpy(b + 28, payload, plen);
+	assert_int_equal(udp_emit(&uh, b + 20, cap - 20, plen, ih.src, ih.dst), 8);
+	return 28 + plen;
+}
+
+static int udp_socket_bound(uint16_t port)
+{
+	struct sockaddr_in any = saddr("0.0.0.0", port);
+	int fd = us_socket(AF_INET, SOCK_DGRAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(us_bind(fd, &any), 0);
+	return fd;
+}
+
+static void test_captured_datagram_reaches_socket(void **state)
+{
+	uint8_t pkt[256], buf[64];
+	struct sockaddr_in from;
+	size_t n = capture_ip(CAP_UDP_FRAME, pkt, sizeof(pkt));
+	int fd = udp_socket_bound(9000);
+
+	(void)state;
+	inject(pkt, n);
+	assert_int_equal(udp_stats.in_datagrams, 1);
+	assert_int_equal(us_recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, &from), 10);
+	assert_memory_equal(buf, "hello udp\n", 10);
+	assert_int_equal(from.sin_family, AF_INET);
+	assert_int_equal(from.sin_addr.s_addr, a("192.0.2.1"));
+	assert_int_equal(ntohs(from.sin_port), 60909);
+	assert_int_equal(us_recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, &from), -EAGAIN);
+	assert_int_equal(us_close(fd), 0);
+	test_assert_no_leaks();
+}
+
+/* Sending the reply to the captured datagram gives its mirror image: same UDP checksum
+ * (the pseudo-header sum does not care which address is which). */
+static void test_sendto_emits_exact_bytes(void **state)
+{
+	static const uint8_t udp_want[] = { 0x23, 0x28, 0xed, 0xed, 0x00, 0x12, 0x41, 0x4f,
+					    'h', 'e', 'l', 'l', 'o', ' ', 'u', 'd', 'p', '\n' };
+	struct sockaddr_in local = saddr("192.0.2.2", 9000), peer = saddr("192.0.2.1", 60909);
+	struct sockaddr_in name;
+	uint8_t want[64];
+	struct ip_hdr ih, exp;
+	struct pkb *p;
+	int fd = us_socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+
+	(void)state;
+	assert_int_equal(us_bind(fd, &local), 0);
+	assert_int_equal(us_getsockname(fd, &name), 0);
+	assert_int_equal(ntohs(name.sin_port), 9000);
+	assert_int_equal(us_sendto(fd, "hello udp\n", 10, 0, &peer), 10);
+	p = test_dev_pop(tun);
+	assert_non_null(p);
+	assert_null(test_dev_pop(tun));
+	assert_int_equal(p->len, 38);
+	assert_int_equal(ip_parse(p->data, p->len, &ih), IP_PARSE_OK);
+	/* The header IP would write for it (the id and DF are IP's choice). */
+	exp = (struct ip_hdr){ .version = 4, .ihl = 20, .total_len = 38, .id = ih.id,
+			       .frag = ih.frag, .ttl = 64, .proto = IP_PROTO_UDP,
+			       .src = a("192.0.2.2"), .dst = a("192.0.2.1") };
+	assert_int_equal(ip_emit(&exp, want, sizeof(want)), 20);
+	memcpy(want + 20, udp_want, sizeof(udp_want));
+	assert_memory_equal(p->data, want, 38);
+	pkb_free(p);
+	assert_int_equal(udp_stats.out_datagrams, 1);
+	us_close(fd);
+	test_assert_no_leaks();
+}
+
+/* The unbound sender gets an ephemeral port and the route's source address. */
+static void test_sendto_autobinds(void **state)
+{
+	struct sockaddr_in peer = saddr("192.0.2.1", 7), name;
+	struct ip_hdr ih;
+	struct udp_hdr uh;
+	struct pkb *p;
+	int fd = us_socket(AF_INET, SOCK_DGRAM, 0);
+
+	(void)state;
+	assert_int_equal(us_sendto(fd, "x", 1, 0, &peer), 1);
+	assert_int_equal(us_getsockname(fd, &name), 0);
+	assert_true(ntohs(name.sin_port) >= udp_config.ephemeral_lo);
+	p = test_dev_pop(tun);
+	assert_non_null(p);
+	assert_int_equal(ip_parse(p->data, p->len, &ih), IP_PARSE_OK);
+	assert_int_equal(ih.src, a("192.0.2.2"));
+	assert_int_equal(udp_parse(p->data + 20, p->len - 20, ih.src, ih.dst, &uh), 0);
+	assert_int_equal(uh.src_port, ntohs(name.sin_port));
+	assert_int_equal(uh.dst_port, 7);
+	pkb_free(p);
+	us_close(fd);
+	test_assert_no_leaks();
+}
+
+/* The captured datagram to the closed port 9001 draws the same ICMP message Linux sent. */
+static void test_port_unreachable_quotes_datagram(void **state)
+{
+	uint8_t pkt[256], linux_err[256];
+	size_t n = capture_ip(CAP_CLOSED_FRAME, pkt, sizeof(pkt));
+	size_t en = capture_ip(CAP_UNREACH_FRAME, linux_err, sizeof(linux_err));
+	struct ip_hdr ih;
+	struct pkb *p;
+	int fd = udp_socket_bound(9000); /* a socket on another port changes nothing */
+
+	(void)state;
+	inject(pkt, n);
+	assert_int_equal(udp_stats.no_port, 1);
+	p = test_dev_pop(tun);
+	assert_non_null(p);
+	assert_int_equal(ip_parse(p->data, p->len, &ih), IP_PARSE_OK);
+	assert_int_equal(ih.proto, IP_PROTO_ICMP);
+	assert_int_equal(ih.src, a("192.0.2.2"));
+	assert_int_equal(ih.dst, a("192.0.2.1"));
+	/* ICMP type 3 code 3, checksum, and the whole datagram quoted: byte for byte Linux's. */
+	assert_int_equal(p->len, en);
+	assert_memory_equal(p->data + 20, linux_err + 20, en - 20);
+	assert_memory_equal(p->data + 28, pkt, n);
+	pkb_free(p);
+
+	/* Not about a broadcast. */
+	n = build_udp(pkt, sizeof(pkt), "192.0.2.1", 1000, "192.0.2.255", 9001, "b", 1);
+	inject(pkt, n);
+	assert_int_equal(udp_stats.no_port_bcast, 1);
+	assert_int_equal(udp_stats.no_port, 1);
+	assert_null(test_dev_pop(tun));
+	us_close(fd);
+	test_assert_no_leaks();
+}
+
+/* Damaged datagrams through udp_input: each counted under its reason, none delivered. */
+static void test_input_drops_counted(void **state)
+{
+	uint8_t pkt[256], bad[256];
+	size_t n;
+	int fd = udp_socket_bound(9000);
+
+	(void)state;
+	n = build_udp(pkt, sizeof(pkt), "192.0.2.1", 1000, "192.0.2.2", 9000, "data", 4);
+	memcpy(bad, pkt, n);
+	bad[30] ^= 0x01; /* payload */
+	inject(bad, n);
+	assert_int_equal(udp_stats.in_bad_cksum, 1);
+
+	memcpy(bad, pkt, n);
+	bad[25] = 40; /* UDP length beyond the IP payload */
+	inject(bad, n);
+	assert_int_equal(udp_stats.in_bad_len, 1);
+
+	/* An IP datagram holding only 4 bytes of UDP header. */
+	{
+		struct ip_hdr ih = { .version = 4, .ihl = 20, .total_len = 24, .ttl = 64,
+				     .proto = IP_PROTO_UDP };
+		ih.src = a("192.0.2.1");
+		ih.dst = a("192.0.2.2");
+		assert_int_equal(ip_emit(&ih, bad, sizeof(bad)), 20);
+		memcpy(bad + 20, pkt + 20, 4);
+		inject(bad, 24);
+		assert_int_equal(udp_stats.in_short, 1);
+	}
+
+	/* Zero checksum: accepted, and counted as such. */
+	memcpy(bad, pkt, n);
+	bad[26] = bad[27] = 0;
+	inject(bad, n);
+	assert_int_equal(udp_stats.in_no_cksum, 1);
+	assert_int_equal(udp_stats.in_datagrams, 1);
+	assert_null(test_dev_pop(tun));
+	us_close(fd);
+	test_assert_no_leaks();
+}
+
+/* Turns our datagram (as sent) into the port unreachable its peer would answer with. */
+static size_t build_port_unreach(const struct pkb *sent, uint8_t *b, size_t cap)
+{
+	struct ip_hdr sh, ih = { .version = 4, .ihl = 20, .ttl = 64, .proto = IP_PROTO_ICMP };
+	struct icmp_hdr h = { .type = ICMP_DEST_UNREACH, .code = ICMP_PORT_UNREACH };
+	size_t q = sent->len;
+
+	assert_int_equal(ip_parse(sent->data, sent->len, &sh), IP_PARSE_OK);
+	assert_true(cap >= 28 + q);
+	ih.src = sh.dst;
+	ih.dst = sh.src;
+	ih.total_len = (uint16_t)(28 + q);
+	assert_int_equal(ip_emit(&ih, b, cap), 20);
+	memcpy(b + 28, sent->data, q);
+	assert_int_equal(icmp_emit(&h, b + 20, cap - 20, q), 8);
+	return 28 + q;
+}
+
+static void test_connected_gets_econnrefused(void **state)
+{
+	struct sockaddr_in peer = saddr("192.0.2.1", 7777), got;
+	uint8_t err[512], buf[16];
+	socklen_t len = sizeof(int);
+	struct pkb *p;
+	size_t n;
+	int fd = us_socket(AF_INET, SOCK_DGRAM | US_SOCK_NONBLOCK, 0), v;
+
+	(void)state;
+	assert_int_equal(us_connect(fd, &peer), 0);
+	assert_int_equal(us_getpeername(fd, &got), 0);
+	assert_int_equal(ntohs(got.sin_port), 7777);
+	assert_int_equal(us_getsockname(fd, &got), 0);
+	assert_int_equal(got.sin_addr.s_addr, a("192.0.2.2")); /* fixed by connect */
+
+	assert_int_equal(us_send(fd, "ping", 4, 0), 4);
+	p = test_dev_pop(tun);
+	assert_non_null(p);
+	n = build_port_unreach(p, err, sizeof(err));
+	pkb_free(p);
+	inject(err, n);
+	assert_int_equal(udp_stats.in_icmp_errors, 1);
+
+	/* Reported once, by the next receive. */
+	struct us_pollfd pfd = { .fd = fd, .events = US_POLLIN };
+	assert_int_equal(us_poll(&pfd, 1, 0), 1);
+	assert_true(pfd.revents & US_POLLERR);
+	assert_int_equal(us_recv(fd, buf, sizeof(buf), 0), -ECONNREFUSED);
+	assert_int_equal(us_recv(fd, buf, sizeof(buf), 0), -EAGAIN);
+
+	/* Again: this time the next send reports it, and SO_ERROR is then clear. */
+	inject(err, n);
+	assert_int_equal(us_send(fd, "ping", 4, 0), -ECONNREFUSED);
+	assert_int_equal(us_getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &len), 0);
+	assert_int_equal(v, 0);
+	/* Through SO_ERROR, as a positive errno. */
+	inject(err, n);
+	assert_int_equal(us_getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &len), 0);
+	assert_int_equal(v, ECONNREFUSED);
+	assert_int_equal(us_send(fd, "ping", 4, 0), 4);
+	test_dev_flush(tun);
+
+	/* An unconnected socket is not told. */
+	{
+		int u = us_socket(AF_INET, SOCK_DGRAM | US_SOCK_NONBLOCK, 0);
+		assert_int_equal(us_sendto(u, "x", 1, 0, &peer), 1);
+		p = test_dev_pop(tun);
+		n = build_port_unreach(p, err, sizeof(err));
+		pkb_free(p);
+		inject(err, n);
+		assert_int_equal(udp_stats.in_icmp_ignored, 1);
+		assert_int_equal(us_recv(u, buf, sizeof(buf), 0), -EAGAIN);
+		us_close(u);
+	}
+	us_close(fd);
+	test_assert_no_leaks();
+}
+
+/* A connected socket hears only its peer. */
+static void test_connected_filters(void **state)
+{
+	struct sockaddr_in peer = saddr("192.0.2.1", 5000);
+	uint8_t pkt[128], buf[16];
+	size_t n;
+	int fd = udp_socket_bound(9000);
+
+	(void)state;
+	assert_int_equal(us_connect(fd, &peer), 0);
+	n = build_udp(pkt, sizeof(pkt), "192.0.2.1", 5001, "192.0.2.2", 9000, "no", 2);
+	inject(pkt, n);
+	assert_int_equal(udp_stats.no_port, 1);
+	test_dev_flush(tun); /* its port unreachable */
+	n = build_udp(pkt, sizeof(pkt), "192.0.2.1", 5000, "192.0.2.2", 9000, "yes", 3);
+	inject(pkt, n);
+	assert_int_equal(us_recv(fd, buf, sizeof(buf), MSG_DONTWAIT), 3);
+	assert_memory_equal(buf, "yes", 3);
+	us_close(fd);
+	test_assert_no_leaks();
+}
+
+static void test_bind_conflicts(void **state)
+{
+	struct sockaddr_in any = saddr("0.0.0.0", 9000), mine = saddr("192.0.2.2", 9000);
+	struct sockaddr_in other = saddr("10.1.1.1", 9001);
+	int on = 1;
+	int s1 = us_socket(AF_INET, SOCK_DGRAM, 0), s2 = us_socket(AF_INET, SOCK_DGRAM, 0);
+	int s3 = us_socket(AF_INET, SOCK_DGRAM, 0);
+
+	(void)state;
+	assert_int_equal(us_bind(s1, &any), 0);
+	assert_int_equal(us_bind(s1, &any), -EINVAL);          /* already bound */
+	assert_int_equal(us_bind(s2, &any), -EADDRINUSE);
+	assert_int_equal(us_bind(s2, &mine), -EADDRINUSE);     /* wildcard covers it */
+	assert_int_equal(us_bind(s2, &other), -EADDRNOTAVAIL); /* not our address */
+	/* SO_REUSEADDR on one side only is not enough. */
+	assert_int_equal(us_setsockopt(s2, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)), 0);
+	assert_int_equal(us_bind(s2, &mine), -EADDRINUSE);
+	assert_int_equal(us_setsockopt(s1, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)), 0);
+	assert_int_equal(us_bind(s2, &mine), 0);
+	/* The more specific socket gets the datagram. */
+	{
+		uint8_t pkt[64], buf[8];
+		size_t n = build_udp(pkt, sizeof(pkt), "192.0.2.1", 1, "192.0.2.2", 9000, "s", 1);
+		inject(pkt, n);
+		assert_int_equal(us_recv(s1, buf, sizeof(buf), MSG_DONTWAIT), -EAGAIN);
+		assert_int_equal(us_recv(s2, buf, sizeof(buf), MSG_DONTWAIT), 1);
+	}
+	/* Closing frees the port. */
+	us_close(s1);
+	us_close(s2);
+	assert_int_equal(us_bind(s3, &any), 0);
+	us_close(s3);
+	test_assert_no_leaks();
+}
+
+static void test_nonblocking_eagain(void **state)
+{
+	uint8_t buf[8];
+	int nb = us_socket(AF_INET, SOCK_DGRAM | US_SOCK_NONBLOCK, 0);
+	int b = udp_socket_bound(9000);
+
+	(void)state;
+	assert_int_equal(us_recv(nb, buf, sizeof(buf), 0), -EAGAIN);
+	assert_int_equal(us_recv(b, buf, sizeof(buf), MSG_DONTWAIT), -EAGAIN);
+	assert_int_equal(us_set_nonblock(b, 1), 0);
+	assert_int_equal(us_recv(b, buf, sizeof(buf), 0), -EAGAIN);
+	assert_int_equal(us_recv(12345, buf, sizeof(buf), 0), -EBADF);
+	us_close(nb);
+	us_close(b);
+	test_assert_no_leaks();
+}
+
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Real time: the wait is on a condition variable, whatever the fake stack clock says. */
+static void test_rcvtimeo(void **state)
+{
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 50000 }, back;
+	socklen_t len = sizeof(back);
+	struct timespec t0;
+	uint8_t buf[8];
+	long ms;
+	int fd = udp_socket_bound(9000);
+
+	(void)state;
+	assert_int_equal(us_setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	assert_int_equal(us_getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &back, &len), 0);
+	assert_int_equal(back.tv_usec, 50000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(us_recv(fd, buf, sizeof(buf), 0), -EAGAIN);
+	ms = elapsed_ms(&t0);
+	assert_true(ms >= 49);
+	assert_true(ms < 1000);
+	us_close(fd);
+	test_assert_no_leaks();
+}
+
+static void test_emsgsize_and_unreachable(void **state)
+{
+	static uint8_t big[UDP_MAX_PAYLOAD + 1];
+	struct sockaddr_in peer = saddr("192.0.2.1", 9), far = saddr("198.51.100.1", 9);
+	int fd = us_socket(AF_INET, SOCK_DGRAM, 0);
+
+	(void)state;
+	assert_int_equal(us_sendto(fd, big, sizeof(big), 0, &peer), -EMSGSIZE);
+	/* The largest datagram goes out, in fragments. */
+	assert_int_equal(us_sendto(fd, big, UDP_MAX_PAYLOAD, 0, &peer), UDP_MAX_PAYLOAD);
+	assert_true(test_dev_pending(tun) > 40);
+	test_dev_flush(tun);
+	assert_int_equal(us_sendto(fd, "x", 1, 0, &far), -ENETUNREACH);
+	assert_int_equal(udp_stats.out_no_route, 1);
+	assert_int_equal(us_send(fd, "x", 1, 0), -EDESTADDRREQ);
+	assert_int_equal(us_connect(fd, &far), -ENETUNREACH);
+	us_close(fd);
+	test_assert_no_leaks();
+}
+
+static void test_rcvbuf_overflow(void **state)
+{
+	uint8_t pkt[128], buf[16];
+	int small = 4096;
+	size_t n = build_udp(pkt, sizeof(pkt), "192.0.2.1", 1, "192.0.2.2", 9000, "abc", 3);
+	int fd = udp_socket_bound(9000), v;
+	socklen_t len = sizeof(v);
+
+	(void)state;
+	assert_int_equal(us_getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &len), 0);
+	assert_int_equal(v, (int)socket_config.udp_rcvbuf);
+	assert_int_equal(us_setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+	/* Each queued datagram holds one pooled buffer (PKB_POOL_BUF_SIZE) of the limit. */
+	for (int i = 0; i < 3; i++)
+		inject(pkt, n);
+	assert_int_equal(udp_stats.in_datagrams, 2);
+	assert_int_equal(udp_stats.rcvbuf_errors, 1);
+	/* Truncation to the buffer (the rest is lost) and MSG_PEEK. */
+	assert_int_equal(us_recv(fd, buf, 2, MSG_PEEK | MSG_DONTWAIT), 2);
+	assert_int_equal(us_recv(fd, buf, 2, MSG_DONTWAIT | MSG_TRUNC), 3);
+	assert_memory_equal(buf, "ab", 2);
+	assert_int_equal(us_recv(fd, buf, 1, MSG_DONTWAIT), 1);
+	assert_int_equal(us_recv(fd, buf, sizeof(buf), MSG_DONTWAIT), -EAGAIN);
+	/* Room again. */
+	inject(pkt, n);
+	assert_int_equal(udp_stats.in_datagrams, 3);
+	us_close(fd); /* frees the queued datagram */
+	test_assert_no_leaks();
+}
+
+static void test_poll_readiness(void **state)
+{
+	uint8_t pkt[128], buf[8];
+	size_t n = build_udp(pkt, sizeof(pkt), "192.0.2.1", 1, "192.0.2.2", 9000, "p", 1);
+	int fd = udp_socket_bound(9000);
+	struct us_pollfd pfd[3] = {
+		{ .fd = fd, .events = US_POLLIN },
+		{ .fd = fd, .events = US_POLLOUT },
+		{ .fd = 999, .events = US_POLLIN },
+	};
+	struct timespec t0;
+	long ms;
+
+	(void)state;
+	assert_int_equal(us_poll(pfd, 1, 0), 0);
+	assert_int_equal(pfd[0].revents, 0);
+	/* Nothing arrives: a 30 ms wait times out. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(us_poll(pfd, 1, 30), 0);
+	ms = elapsed_ms(&t0);
+	assert_true(ms >= 29 && ms < 1000);
+	assert_int_equal(us_poll(pfd, 3, 0), 2);
+	assert_int_equal(pfd[1].revents, US_POLLOUT);
+	assert_int_equal(pfd[2].revents, US_POLLNVAL);
+	inject(pkt, n);
+	assert_int_equal(us_poll(pfd, 1, -1), 1);
+	assert_int_equal(pfd[0].revents, US_POLLIN);
+	assert_int_equal(us_recv(fd, buf, sizeof(buf), 0), 1);
+	assert_int_equal(us_poll(pfd, 1, 0), 0);
+	us_close(fd);
+	test_assert_no_leaks();
+}
+
+static void test_icmp_echo_socket(void **state)
+{
+	uint8_t req[12] = { ICMP_ECHO, 0, 0, 0, 0xde, 0xad, 0x00, 0x07, 'p', 'i', 'n', 'g' };
+	struct sockaddr_in peer = saddr("192.0.2.1", 0), name, from;
+	struct icmp_hdr h;
+	struct ip_hdr ih;
+	struct pkb *p;
+	uint8_t reply[64], buf[64];
+	socklen_t len = sizeof(int);
+	uint16_t id;
+	int ttl = -1;
+	int fd = us_socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(us_sendto(fd, "xx", 2, 0, &peer), -EINVAL); /* not an echo header */
+	assert_int_equal(us_sendto(fd, req, sizeof(req), 0, &peer), (ssize_t)sizeof(req));
+	assert_int_equal(us_getsockname(fd, &name), 0);
+	id = ntohs(name.sin_port);
+	assert_true(id != 0);
+	p = test_dev_pop(tun);
+	assert_non_null(p);
+	assert_int_equal(ip_parse(p->data, p->len, &ih), IP_PARSE_OK);
+	assert_int_equal(ih.proto, IP_PROTO_ICMP);
+	assert_int_equal(ih.dst, a("192.0.2.1"));
+	assert_int_equal(icmp_parse(p->data + 20, p->len - 20, &h), 0);
+	assert_int_equal(h.type, ICMP_ECHO);
+	assert_int_equal(h.rest >> 16, id);      /* the socket's identifier, not 0xdead */
+	assert_int_equal(h.rest & 0xffff, 7);
+	assert_memory_equal(p->data + 28, "ping", 4);
+
+	/* The peer's reply, with TTL 57, comes back through the socket. */
+	memcpy(reply, p->data, p->len);
+	pkb_free(p);
+	{
+		struct ip_hdr rh = { .version = 4, .ihl = 20, .total_len = 32, .id = 1, .ttl = 57,
+				     .proto = IP_PROTO_ICMP };
+		struct icmp_hdr eh = { .type = ICMP_ECHO_REPLY, .rest = (uint32_t)id << 16 | 7 };
+		rh.src = a("192.0.2.1");
+		rh.dst = a("192.0.2.2");
+		assert_int_equal(ip_emit(&rh, reply, sizeof(reply)), 20);
+		memcpy(reply + 28, "ping", 4);
+		assert_int_equal(icmp_emit(&eh, reply + 20, sizeof(reply) - 20, 4), 8);
+		inject(reply, 32);
+		/* Another identifier: nobody's. */
+		eh.rest = (uint32_t)(id + 1) << 16 | 7;
+		assert_int_equal(icmp_emit(&eh, reply + 20, sizeof(reply) - 20, 4), 8);
+		inject(reply, 32);
+	}
+	assert_int_equal(icmpsock_stats.in_replies, 1);
+	assert_int_equal(icmpsock_stats.in_no_socket, 1);
+	assert_int_equal(us_recvfrom(fd, buf, sizeof(buf), 0, &from), 12);
+	assert_int_equal(buf[0], ICMP_ECHO_REPLY);
+	assert_int_equal(buf[4] << 8 | buf[5], id);
+	assert_int_equal(buf[6] << 8 | buf[7], 7);
+	assert_memory_equal(buf + 8, "ping", 4);
+	assert_int_equal(cksum(buf, 12), 0);
+	assert_int_equal(from.sin_addr.s_addr, a("192.0.2.1"));
+	assert_int_equal(us_getsockopt(fd, IPPROTO_IP, ICMP_SOCK_LAST_TTL, &ttl, &len), 0);
+	assert_int_equal(ttl, 57);
+	assert_int_equal(us_recv(fd, buf, sizeof(buf), MSG_DONTWAIT), -EAGAIN);
+	us_close(fd);
+	test_assert_no_leaks();
+}
+
+/* Closing sockets with queued data frees every buffer; descriptors are reused; the limit
+ * on descriptors holds. */
+static void test_close_frees_everything(void **state)
+{
+	uint8_t pkt[128];
+	int fds[8], saved = socket_config.max_sockets, fd, i;
+
+	(void)state;
+	for (i = 0; i < 8; i++)
+		fds[i] = udp_socket_bound((uint16_t)(9000 + i));
+	for (i = 0; i < 8; i++) {
+		size_t n = build_udp(pkt, sizeof(pkt), "192.0.2.1", 1, "192.0.2.2",
+				     (uint16_t)(9000 + i), "q", 1);
+		inject(pkt, n);
+	}
+	assert_int_equal(pkb_outstanding(), 8);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(us_close(fds[i]), 0);
+	assert_int_equal(us_close(fds[0]), -EBADF);
+	assert_int_equal(pkb_outstanding(), 0);
+
+	socket_config.max_sockets = 20;
+	for (i = 0; i < 20; i++)
+		assert_true(us_socket(AF_INET, SOCK_DGRAM, 0) >= 0);
+	assert_int_equal(us_socket(AF_INET, SOCK_DGRAM, 0), -EMFILE);
+	assert_int_equal(us_close(5), 0);
+	fd = us_socket(AF_INET, SOCK_DGRAM, 0);
+	assert_int_equal(fd, 5); /* the lowest free descriptor */
+	socket_config.max_sockets = saved;
+	sock_close_all();
+	test_assert_no_leaks();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_capture),
 		cmocka_unit_test(test_parse_table),
 		cmocka_unit_test(test_emit_zero_cksum_as_ffff),
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_captured_datagram_reaches_socket),
+		T(test_sendto_emits_exact_bytes),
+		T(test_sendto_autobinds),
+		T(test_port_unreachable_quotes_datagram),
+		T(test_input_drops_counted),
+		T(test_connected_gets_econnrefused),
+		T(test_connected_filters),
+		T(test_bind_conflicts),
+		T(test_nonblocking_eagain),
+		T(test_rcvtimeo),
+		T(test_emsgsize_and_unreachable),
+		T(test_rcvbuf_overflow),
+		T(test_poll_readiness),
+		T(test_icmp_echo_socket),
+		T(test_close_frees_everything),
+#undef T
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
