@@ -1,0 +1,558 @@
+/* Device wrappers: the fault injector's decisions (determinism, rates, dup, reorder, delay,
+ * corruption) on a capture device with a fake clock, the tracer's lines for the frames of a
+ * real Linux capture, and the pcap writer read back with libpcap. */
+#include "test/unit/testlib.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "net/loop.h"
+#include "net/wrap.h"
+
+#define SESSION "test/data/linux-session.pcap"
+#define TUNRAW "test/data/linux-tun-raw.pcap"
+#define T0 1000
+
+/* Frames the stack receives through the wrapper land here (the link handler). */
+static struct pkb_queue rxq = TAILQ_HEAD_INITIALIZER(rxq);
+static size_t rx_count;
+
+static void rx_handler(struct pkb *p, struct net_device *dev, uint64_t now)
+{
+	(void)dev;
+	(void)now;
+	TAILQ_INSERT_TAIL(&rxq, p, link); /* the test frees it */
+	rx_count++;
+}
+
+static struct pkb *rx_pop(void)
+{
+	struct pkb *p = TAILQ_FIRST(&rxq);
+
+	if (p) {
+		TAILQ_REMOVE(&rxq, p, link);
+		rx_count--;
+	}
+	return p;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	net_clock_set_fake(1, T0);
+	stats_reset();
+	net_protocol_reset();
+	net_link_register(NET_DEV_ETHER, rx_handler);
+	net_link_register(NET_DEV_IP, rx_handler);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	pkb_queue_purge(&rxq);
+	rx_count = 0;
+	net_device_unregister_all();
+	net_protocol_reset();
+	net_clock_set_fake(0, 0);
+	return 0;
+}
+
+/* A 60-byte Ethernet frame whose bytes 14..15 carry a sequence number. */
+static struct pkb *frame(unsigned seq)
+{
+	uint8_t b[60];
+
+	memset(b, 0, sizeof(b));
+	memset(b, 0xff, 6);
+	b[6] = 0x02;
+	b[12] = 0x08;
+	b[14] = (uint8_t)(seq >> 8);
+	b[15] = (uint8_t)seq;
+	for (size_t i = 16; i < sizeof(b); i++)
+		b[i] = (uint8_t)(i * 7);
+	return pkb_from_bytes(b, sizeof(b));
+}
+
+static unsigned seq_of(const struct pkb *p)
+{
+	return (unsigned)(p->data[14] << 8 | p->data[15]);
+}
+
+static struct net_device *impaired_dev(const char *spec)
+{
+	struct net_device *dev = test_dev_create("cap0", NET_DEV_ETHER, 1500);
+	struct net_wrap_opts o = { 0 };
+	char err[200];
+
+	if (net_impair_parse(spec, &o.impair, err, sizeof(err)) < 0)
+		fail_msg("%s: %s", spec, err);
+	assert_int_equal(net_wrap_attach(dev, &o, err, sizeof(err)), 0);
+	return dev;
+}
+
+/* ---- parsing ---- */
+
+static void test_impair_parse(void **state)
+{
+	struct net_impair imp;
+	char err[200];
+	static const struct { const char *spec, *msg; } bad[] = {
+		{ "", "--impair needs options: loss=P,dup=P,reorder=P,delay=MS,corrupt=P,seed=N" },
+		{ "loss=101", "--impair: bad loss=101: expected a percentage from 0 to 100" },
+		{ "dup=-1", "--impair: bad dup=-1: expected a percentage from 0 to 100" },
+		{ "corrupt=x", "--impair: bad corrupt=x: expected a percentage from 0 to 100" },
+		{ "reorder=", "--impair: bad reorder=: expected a percentage from 0 to 100" },
+		{ "delay=1.5", "--impair: bad delay=1.5: expected milliseconds from 0 to 60000" },
+		{ "delay=60001", "--impair: bad delay=60001: expected milliseconds from 0 to 60000" },
+		{ "seed=-3", "--impair: bad seed=-3: expected a whole number" },
+		{ "jitter=5", "--impair: unknown option 'jitter' (use loss=P,dup=P,reorder=P,"
+			      "delay=MS,corrupt=P,seed=N)" },
+		{ "loss", "--impair: unknown option 'loss' (use loss=P,dup=P,reorder=P,delay=MS,"
+			  "corrupt=P,seed=N)" },
+		{ "loss=1,loss=2", "--impair: loss= given twice" },
+		{ "loss=1,,dup=2", "--impair loss=1,,dup=2: empty (a stray comma?) option" },
+	};
+
+	(void)state;
+	assert_int_equal(net_impair_parse("loss=2.5,dup=1,reorder=3,delay=40,corrupt=0.5,seed=42",
+					  &imp, err, sizeof(err)), 0);
+	assert_true(imp.loss == 2.5 && imp.dup == 1 && imp.reorder == 3 && imp.corrupt == 0.5);
+	assert_int_equal(imp.delay_ms, 40);
+	assert_int_equal(imp.seed, 42);
+	assert_true(imp.enabled);
+	assert_int_equal(imp.reorder_hold_ms, NET_WRAP_REORDER_HOLD_MS);
+
+	assert_int_equal(net_impair_parse("seed=7", &imp, err, sizeof(err)), 0);
+	assert_false(imp.enabled); /* a seed alone impairs nothing */
+	assert_int_equal(net_impair_parse("loss=0,hold=5", &imp, err, sizeof(err)), 0);
+	assert_false(imp.enabled);
+	assert_int_equal(imp.reorder_hold_ms, 5);
+	assert_int_equal(imp.seed, NET_IMPAIR_DEFAULT_SEED);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(net_impair_parse(bad[i].spec, &imp, err, sizeof(err)), -EINVAL);
+		if (strcmp(err, bad[i].msg))
+			fail_msg("%s\n  got:  %s\n  want: %s", bad[i].spec, err, bad[i].msg);
+	}
+	test_assert_no_leaks();
+}
+
+/* ---- impairment ---- */
+
+/* Sends n frames through a fresh device with spec; out[i] is the sequence of the i-th frame
+ * that came out (tx), and the return the count. */
+static size_t run_tx(const char *spec, unsigned n, unsigned *out, size_t cap)
+{
+	struct net_device *dev = impaired_dev(spec);
+	struct pkb *p;
+	size_t k = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		net_device_xmit(dev, frame(i), T0);
+	net_timers_run(T0 + 60000);
+	while ((p = test_dev_pop(dev))) {
+		if (k < cap)
+			out[k] = seq_of(p);
+		k++;
+		pkb_free(p);
+	}
+	net_device_unregister_all();
+	return k;
+}
+
+static void test_determinism(void **state)
+{
+	static unsigned a[400], b[400], c[400];
+	const char *spec1 = "loss=20,dup=10,reorder=10,seed=1234";
+	size_t na, nb, nc;
+
+	(void)state;
+	na = run_tx(spec1, 300, a, 400);
+	nb = run_tx(spec1, 300, b, 400);
+	nc = run_tx("loss=20,dup=10,reorder=10,seed=99", 300, c, 400);
+	assert_int_equal(na, nb);
+	assert_memory_equal(a, b, na * sizeof(a[0]));
+	assert_true(na != nc || memcmp(a, c, na * sizeof(a[0])));
+	test_assert_no_leaks();
+}
+
+static void test_loss_all(void **state)
+{
+	struct net_device *dev = impaired_dev("loss=100");
+
+	(void)state;
+	for (unsigned i = 0; i < 100; i++) {
+		net_device_xmit(dev, frame(i), T0);
+		net_device_input(dev, frame(i), T0);
+	}
+	assert_int_equal(test_dev_pending(dev), 0);
+	assert_int_equal(rx_count, 0);
+	assert_int_equal(impair_stats.dropped, 200);
+	assert_int_equal(impair_stats.passed, 0);
+	assert_int_equal(dev->tx_packets, 0);
+	test_assert_no_leaks();
+}
+
+static void test_loss_rate(void **state)
+{
+	struct net_device *dev = impaired_dev("loss=20,seed=5");
+
+	(void)state;
+	for (unsigned i = 0; i < 10000; i++)
+		net_device_xmit(dev, frame(i), T0);
+	/* 20 % of 10,000 with a binomial spread of 40: a few percent either side. */
+	assert_in_range(impair_stats.dropped, 1800, 2200);
+	assert_int_equal(impair_stats.dropped + test_dev_pending(dev), 10000);
+	assert_int_equal(impair_stats.passed, test_dev_pending(dev));
+	test_dev_flush(dev);
+	test_assert_no_leaks();
+}
+
+static void test_dup(void **state)
+{
+	struct net_device *dev = impaired_dev("dup=100");
+	struct pkb *p;
+
+	(void)state;
+	net_device_xmit(dev, frame(1), T0);
+	net_device_input(dev, frame(2), T0);
+	assert_int_equal(test_dev_pending(dev), 2);
+	for (int i = 0; i < 2; i++) {
+		p = test_dev_pop(dev);
+		assert_int_equal(seq_of(p), 1);
+		pkb_free(p);
+	}
+	assert_int_equal(rx_count, 2);
+	for (int i = 0; i < 2; i++) {
+		p = rx_pop();
+		assert_int_equal(seq_of(p), 2);
+		pkb_free(p);
+	}
+	assert_int_equal(impair_stats.duplicated, 2);
+	assert_int_equal(dev->tx_packets, 2);
+	test_assert_no_leaks();
+}
+
+static void test_reorder(void **state)
+{
+	struct net_device *dev = impaired_dev("reorder=100");
+	unsigned want[] = { 2, 1 };
+	struct pkb *p;
+
+	(void)state;
+	net_device_xmit(dev, frame(1), T0);
+	assert_int_equal(test_dev_pending(dev), 0); /* held back */
+	net_device_xmit(dev, frame(2), T0);         /* overtakes it, then it follows */
+	for (int i = 0; i < 2; i++) {
+		p = test_dev_pop(dev);
+		assert_int_equal(seq_of(p), want[i]);
+		pkb_free(p);
+	}
+	/* A lone held frame goes on by itself after the hold time. */
+	net_device_xmit(dev, frame(3), T0);
+	net_timers_run(T0 + NET_WRAP_REORDER_HOLD_MS - 1);
+	assert_int_equal(test_dev_pending(dev), 0);
+	net_timers_run(T0 + NET_WRAP_REORDER_HOLD_MS);
+	p = test_dev_pop(dev);
+	assert_non_null(p);
+	assert_int_equal(seq_of(p), 3);
+	pkb_free(p);
+	assert_int_equal(impair_stats.reordered, 2);
+
+	/* Receive direction, same rules. */
+	net_device_input(dev, frame(4), T0);
+	net_device_input(dev, frame(5), T0);
+	p = rx_pop();
+	assert_int_equal(seq_of(p), 5);
+	pkb_free(p);
+	p = rx_pop();
+	assert_int_equal(seq_of(p), 4);
+	pkb_free(p);
+	test_assert_no_leaks();
+}
+
+static void test_delay(void **state)
+{
+	struct net_device *dev = impaired_dev("delay=100");
+	struct pkb *p;
+
+	(void)state;
+	net_device_xmit(dev, frame(1), T0);
+	net_device_xmit(dev, frame(2), T0 + 10);
+	net_device_input(dev, frame(3), T0 + 20);
+	net_timers_run(T0 + 99);
+	assert_int_equal(test_dev_pending(dev), 0);
+	assert_int_equal(rx_count, 0);
+	net_timers_run(T0 + 100);
+	assert_int_equal(test_dev_pending(dev), 1);
+	net_timers_run(T0 + 115);
+	assert_int_equal(test_dev_pending(dev), 2);
+	assert_int_equal(rx_count, 0);
+	net_timers_run(T0 + 120);
+	assert_int_equal(rx_count, 1);
+	for (unsigned i = 1; i <= 2; i++) {
+		p = test_dev_pop(dev);
+		assert_int_equal(seq_of(p), i);
+		pkb_free(p);
+	}
+	p = rx_pop();
+	assert_int_equal(seq_of(p), 3);
+	assert_ptr_equal(p->dev, dev);
+	pkb_free(p);
+	assert_int_equal(impair_stats.delayed, 3);
+	assert_int_equal(dev->tx_packets, 2); /* counted once, when they left */
+
+	/* A frame another layer still holds is copied, not taken from it. */
+	p = frame(9);
+	pkb_ref(p);
+	net_device_xmit(dev, p, T0 + 200);
+	assert_int_equal(p->refcnt, 1);
+	pkb_free(p);
+	/* Held at shutdown: freed and counted. */
+	net_device_input(dev, frame(10), T0 + 200);
+	net_device_unregister_all();
+	assert_int_equal(impair_stats.discarded_at_close, 2);
+	test_assert_no_leaks();
+}
+
+static int popcount8(uint8_t v)
+{
+	return __builtin_popcount(v);
+}
+
+static void test_corrupt(void **state)
+{
+	struct net_device *dev = impaired_dev("corrupt=100,seed=3");
+
+	(void)state;
+	for (unsigned i = 0; i < 200; i++) {
+		struct pkb *ref = frame(i), *p;
+		int bits = 0;
+
+		net_device_xmit(dev, frame(i), T0);
+		p = test_dev_pop(dev);
+		assert_non_null(p);
+		assert_int_equal(p->len, ref->len);
+		assert_memory_equal(p->data, ref->data, 14); /* never the link header */
+		for (size_t k = 0; k < p->len; k++)
+			bits += popcount8(p->data[k] ^ ref->data[k]);
+		assert_int_equal(bits, 1);
+		pkb_free(p);
+		pkb_free(ref);
+	}
+	assert_int_equal(impair_stats.corrupted, 200);
+	test_assert_no_leaks();
+}
+
+/* With no impairment the frame goes through untouched: the very same buffer. */
+static void test_passthrough(void **state)
+{
+	struct net_device *dev = test_dev_create("cap0", NET_DEV_ETHER, 1500);
+	struct net_wrap_opts o = { .trace = 1 };
+	char err[100];
+	struct pkb *p = frame(1), *q;
+	FILE *devnull = fopen("/dev/null", "w");
+
+	(void)state;
+	o.trace_out = devnull;
+	assert_int_equal(net_impair_parse("seed=5", &o.impair, err, sizeof(err)), 0);
+	assert_int_equal(net_wrap_attach(dev, &o, err, sizeof(err)), 0);
+	net_device_xmit(dev, p, T0);
+	q = test_dev_pop(dev);
+	assert_ptr_equal(p, q);
+	pkb_free(q);
+	assert_int_equal(impair_stats.passed, 0);
+	net_device_unregister_all();
+	fclose(devnull);
+	test_assert_no_leaks();
+}
+
+/* ---- trace ---- */
+
+static void test_trace_lines(void **state)
+{
+	static const struct { const char *file; int index; const char *want; } cases[] = {
+		{ SESSION, 0, "ARP who-has 192.0.2.2 tell 192.0.2.1" },
+		{ SESSION, 1, "ARP reply 192.0.2.2 is-at 5e:6a:ee:06:c2:50" },
+		{ SESSION, 2, "IP 192.0.2.1 > 192.0.2.2: ICMP echo request id 12291 seq 1 len 56" },
+		{ SESSION, 3, "IP 192.0.2.2 > 192.0.2.1: ICMP echo reply id 12291 seq 1 len 56" },
+		{ SESSION, 6, "IP 192.0.2.1 > 192.0.2.2: ICMP echo request id 12293 seq 1 len 1472 "
+			      "(frag id 343 off 0 len 1480 MF)" },
+		{ SESSION, 7, "IP 192.0.2.1 > 192.0.2.2: frag id 343 off 1480 len 1480 MF proto ICMP" },
+		{ SESSION, 8, "IP 192.0.2.1 > 192.0.2.2: frag id 343 off 2960 len 48 proto ICMP" },
+		{ SESSION, 12, "IP 192.0.2.1.60909 > 192.0.2.2.9000: UDP len 10" },
+		{ SESSION, 14, "IP 192.0.2.2 > 192.0.2.1: ICMP port unreachable for UDP "
+			       "192.0.2.2.9001" },
+		{ SESSION, 15, "IP 192.0.2.1.50230 > 192.0.2.2.8080: TCP [S] seq 3430278639 win "
+			       "65535 len 0 <mss 1460,sackOK,ts 3560604857 0,wscale 8>" },
+		{ SESSION, 28, "IP 192.0.2.2.8081 > 192.0.2.1.46984: TCP [R.] seq 0 ack 798100217 "
+			       "win 0 len 0" },
+		{ TUNRAW, 0, "IP 198.51.100.1 > 198.51.100.2: ICMP echo request id 12758 seq 1 "
+			     "len 56" },
+	};
+	struct net_device *eth = test_dev_create("cap0", NET_DEV_ETHER, 1500);
+	struct net_device *tun = test_dev_create("tun0", NET_DEV_IP, 1500);
+	uint8_t buf[2048];
+	char line[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long n = test_pcap_frame(cases[i].file, cases[i].index, buf, sizeof(buf));
+		assert_true(n > 0);
+		net_trace_format(!strcmp(cases[i].file, TUNRAW) ? tun : eth, buf, (size_t)n, line,
+				 sizeof(line));
+		if (strcmp(line, cases[i].want))
+			fail_msg("%s #%d\n  got:  %s\n  want: %s", cases[i].file, cases[i].index,
+				 line, cases[i].want);
+	}
+	/* Every frame of the capture decodes to something, and a short buffer truncates. */
+	for (int i = 0; i < 29; i++) {
+		long n = test_pcap_frame(SESSION, i, buf, sizeof(buf));
+		assert_true(n > 0);
+		net_trace_format(eth, buf, (size_t)n, line, 10);
+		assert_int_equal(strlen(line), 9);
+	}
+	/* A corrupted IP checksum is shown, not hidden. */
+	assert_true(test_pcap_frame(SESSION, 12, buf, sizeof(buf)) > 0);
+	buf[14 + 10] ^= 0xff;
+	net_trace_format(eth, buf, 52, line, sizeof(line));
+	assert_non_null(strstr(line, "[bad IP cksum]"));
+	net_trace_format(eth, buf, 10, line, sizeof(line));
+	assert_string_equal(line, "ether truncated len 10");
+	test_assert_no_leaks();
+}
+
+/* The wrapper prints "DEV < line" for input and "DEV > line" for output. */
+static void test_trace_wrapper(void **state)
+{
+	struct net_device *dev = test_dev_create("cap0", NET_DEV_ETHER, 1500);
+	struct net_wrap_opts o = { .trace = 1 };
+	char err[100], *out = NULL;
+	size_t outlen = 0;
+	uint8_t buf[2048];
+	long n;
+
+	(void)state;
+	o.trace_out = open_memstream(&out, &outlen);
+	assert_int_equal(net_wrap_attach(dev, &o, err, sizeof(err)), 0);
+	n = test_pcap_frame(SESSION, 0, buf, sizeof(buf));
+	net_device_input(dev, pkb_from_bytes(buf, (size_t)n), T0);
+	n = test_pcap_frame(SESSION, 1, buf, sizeof(buf));
+	net_device_xmit(dev, pkb_from_bytes(buf, (size_t)n), T0);
+	net_device_unregister_all();
+	fclose(o.trace_out);
+	assert_string_equal(out, "cap0 < ARP who-has 192.0.2.2 tell 192.0.2.1\n"
+				 "cap0 > ARP reply 192.0.2.2 is-at 5e:6a:ee:06:c2:50\n");
+	free(out);
+	pkb_queue_purge(&rxq);
+	rx_count = 0;
+	test_assert_no_leaks();
+}
+
+/* ---- pcap ---- */
+
+static void check_pcap(const char *path, int linktype, uint8_t frames[][2048],
+		       const long *lens, int n)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *pc = pcap_open_offline(path, errbuf);
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int i = 0;
+
+	if (!pc)
+		fail_msg("%s: %s", path, errbuf);
+	assert_int_equal(pcap_datalink(pc), linktype);
+	while (pcap_next_ex(pc, &h, &data) == 1) {
+		assert_true(i < n);
+		assert_int_equal(h->caplen, lens[i]);
+		assert_int_equal(h->len, lens[i]);
+		assert_memory_equal(data, frames[i], (size_t)lens[i]);
+		i++;
+	}
+	assert_int_equal(i, n);
+	pcap_close(pc);
+}
+
+static void test_pcap_writer(void **state)
+{
+	static uint8_t frames[29][2048];
+	static long lens[29];
+	char path[] = "/tmp/ustack-test-wrap-XXXXXX";
+	char dir_path[300], eth_path[320], tun_path[320];
+	struct net_device *eth, *tun;
+	struct net_wrap_opts o = { 0 };
+	char err[400];
+	struct pkb *p;
+
+	(void)state;
+	assert_non_null(mkdtemp(path));
+	snprintf(dir_path, sizeof(dir_path), "%s", path);
+	snprintf(eth_path, sizeof(eth_path), "%s/out.pcap", dir_path);
+	snprintf(tun_path, sizeof(tun_path), "%s/out-tun0.pcap", dir_path);
+	eth = test_dev_create("cap0", NET_DEV_ETHER, 1500);
+	tun = test_dev_create("tun0", NET_DEV_IP, 1500);
+	o.pcap_path = eth_path;
+	assert_int_equal(net_wrap_attach(eth, &o, err, sizeof(err)), 0);
+	assert_int_equal(net_wrap_attach(tun, &o, err, sizeof(err)), 0); /* second: "-tun0" */
+
+	/* Both directions, in order: even frames in, odd frames out. */
+	for (int i = 0; i < 29; i++) {
+		lens[i] = test_pcap_frame(SESSION, i, frames[i], sizeof(frames[i]));
+		assert_true(lens[i] > 0);
+		p = pkb_from_bytes(frames[i], (size_t)lens[i]);
+		if (i % 2)
+			net_device_xmit(eth, p, T0 + (uint64_t)i);
+		else
+			net_device_input(eth, p, T0 + (uint64_t)i);
+	}
+	assert_true(net_timers_armed() > 0); /* the flush timer */
+	lens[0] = test_pcap_frame(TUNRAW, 0, frames[0], sizeof(frames[0]));
+	net_device_input(tun, pkb_from_bytes(frames[0], (size_t)lens[0]), T0);
+	net_device_unregister_all(); /* closes (and flushes) the files */
+	pkb_queue_purge(&rxq);
+	rx_count = 0;
+	check_pcap(tun_path, DLT_RAW, frames, lens, 1);
+	for (int i = 0; i < 29; i++)
+		lens[i] = test_pcap_frame(SESSION, i, frames[i], sizeof(frames[i]));
+	check_pcap(eth_path, DLT_EN10MB, frames, lens, 29);
+	unlink(eth_path);
+	unlink(tun_path);
+	rmdir(dir_path);
+
+	/* A file that cannot be created is refused with a reason. */
+	eth = test_dev_create("cap0", NET_DEV_ETHER, 1500);
+	o.pcap_path = "/nonexistent-dir/x.pcap";
+	assert_int_equal(net_wrap_attach(eth, &o, err, sizeof(err)), -EIO);
+	assert_non_null(strstr(err, "--pcap /nonexistent-dir/x.pcap: "));
+	assert_null(eth->wrap);
+	test_assert_no_leaks();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_impair_parse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_determinism, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loss_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loss_rate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reorder, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delay, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_passthrough, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_wrapper, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcap_writer, setup, teardown),
+	};
+	int ret = cmocka_run_group_tests(tests, NULL, NULL);
+
+	pkb_pool_drain();
+	return ret;
+}
