@@ -1,0 +1,282 @@
+/* TCP (RFC 9293) with RFC 5961 hardening, RFC 7323 timestamps and window scale, RFC 6298
+ * retransmission timing, RFC 5681/6582 congestion control, RFC 6528 ISNs, RFC 6056 ports.
+ *
+ * Files: tcp_wire.c (parse/emit), tcp_pcb.c (control blocks, lookup, ISN, ports),
+ * tcp_input.c (segment arrival), tcp_output.c (segment departure), tcp_timer.c (timers),
+ * tcp_cc.c (congestion control), tcp_sock.c (SOCK_STREAM sock_ops).
+ *
+ * Ownership: tcp_input owns the pkb it is given; segments queued out of order are owned by
+ * the pcb until delivered or freed; tcp_output hands each segment it builds to ip_output. */
+#ifndef TCP_TCP_H
+#define TCP_TCP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "ip/ip.h"
+#include "net/loop.h"
+#include "net/pkb.h"
+#include "net/stats.h"
+#include "tcp/tcp_wire.h"
+
+/* Socket option names, as in <netinet/tcp.h> (whose state names clash with ours). */
+#ifndef TCP_NODELAY
+#define TCP_NODELAY 1
+#define TCP_MAXSEG 2
+#endif
+
+enum tcp_state {
+	TCP_CLOSED = 0,
+	TCP_LISTEN,
+	TCP_SYN_SENT,
+	TCP_SYN_RECEIVED,
+	TCP_ESTABLISHED,
+	TCP_FIN_WAIT_1,
+	TCP_FIN_WAIT_2,
+	TCP_CLOSE_WAIT,
+	TCP_CLOSING,
+	TCP_LAST_ACK,
+	TCP_TIME_WAIT,
+};
+#define TCP_HAVE_RCVD_SYN(s) ((s) >= TCP_SYN_RECEIVED)
+#define TCP_SYNCHRONIZED(s) ((s) >= TCP_ESTABLISHED || (s) == TCP_SYN_RECEIVED)
+
+enum tcp_timer_id { TCPT_REXMT = 0, TCPT_PERSIST, TCPT_KEEP, TCPT_2MSL, TCPT_DELACK, TCPT_NTIMERS };
+
+/* Every limit and timer, with defaults in tcp_config_defaults(); settable at run time
+ * (new values apply to connections created afterwards, timers to their next arming). */
+struct tcp_config {
+	unsigned max_conns;         /* control blocks alive at once (65536) */
+	size_t sndbuf, rcvbuf;      /* default buffer sizes (256 KiB each) */
+	unsigned syn_backlog_max;   /* ceiling of a listener's SYN queue (1024) */
+	unsigned ooo_max_segs;      /* out-of-order segments held per connection (64) */
+	unsigned rto_initial_ms;    /* 1000 (RFC 6298 2.1) */
+	unsigned rto_min_ms;        /* 200 */
+	unsigned rto_max_ms;        /* 60000 */
+	unsigned max_rexmits;       /* retransmissions before ETIMEDOUT (12) */
+	unsigned syn_rexmits;       /* SYN retransmissions before ETIMEDOUT (6) */
+	unsigned delack_ms;         /* 40; at most 200 (RFC 9293 3.8.6.3) */
+	unsigned msl_ms;            /* TIME_WAIT lasts 2*msl_ms (30000) */
+	unsigned fin_wait_2_ms;     /* orphaned FIN_WAIT_2 timeout (60000) */
+	unsigned keep_idle_ms;      /* 7200000 */
+	unsigned keep_intvl_ms;     /* 75000 */
+	unsigned keep_probes;       /* 9 */
+	unsigned persist_min_ms;    /* 500 */
+	unsigned persist_max_ms;    /* 60000 */
+	unsigned initial_window_segs; /* RFC 6928: 10 */
+	unsigned challenge_ack_per_s; /* RFC 5961 7: 1000 */
+	int timestamps, window_scaling, sack; /* options we offer (1, 1, 1 = SACK-permitted) */
+	uint16_t ephemeral_min, ephemeral_max; /* 49152..65535 (RFC 6056) */
+};
+extern struct tcp_config tcp_config;
+void tcp_config_defaults(struct tcp_config *c);
+
+/* A byte ring: the send buffer (first byte = sequence snd_buf_seq) or receive buffer. */
+struct tcp_ring {
+	uint8_t *buf;
+	size_t cap, head, len;
+};
+
+/* pcb flags */
+#define TF_ACKNOW     0x0001 /* send an ACK at the next tcp_output */
+#define TF_DELACK     0x0002 /* an ACK is being delayed */
+#define TF_NODELAY    0x0004 /* TCP_NODELAY: no Nagle */
+#define TF_FIN_QUEUED 0x0008 /* the application closed the sending side */
+#define TF_SENT_FIN   0x0010
+#define TF_TS_OK      0x0020 /* both sides do timestamps */
+#define TF_WS_OK      0x0040 /* both sides do window scale */
+#define TF_SACK_OK    0x0080 /* peer sent SACK-permitted */
+#define TF_RCVD_FIN   0x0100
+#define TF_ORPHAN     0x0200 /* closed by the application, finishing alone */
+#define TF_INRECOVERY 0x0400 /* NewReno fast recovery */
+#define TF_KEEPALIVE  0x0800
+#define TF_FORCE_ONE  0x1000 /* persist probe: send one byte past the window */
+#define TF_RCV_SHUT   0x2000 /* the application will not read any more */
+
+struct tcp_pcb;
+struct sock;
+
+/* Congestion control behind a small interface (tcp_cc.c). */
+struct tcp_cc_ops {
+	const char *name;
+	void (*init)(struct tcp_pcb *pcb);
+	/* snd_una advanced by `acked` bytes outside recovery. */
+	void (*ack)(struct tcp_pcb *pcb, uint32_t acked);
+	/* The third duplicate ACK: enter fast recovery. */
+	void (*enter_recovery)(struct tcp_pcb *pcb);
+	/* A further duplicate ACK during recovery. */
+	void (*dupack)(struct tcp_pcb *pcb);
+	/* An ACK during recovery; full says it covers `recover`. */
+	void (*recovery_ack)(struct tcp_pcb *pcb, uint32_t acked, int full);
+	void (*timeout)(struct tcp_pcb *pcb);
+};
+extern const struct tcp_cc_ops tcp_cc_newreno;
+
+TAILQ_HEAD(tcp_pcb_list, tcp_pcb);
+
+struct tcp_pcb {
+	enum tcp_state state;
+	uint32_t local_addr, remote_addr; /* network order */
+	uint16_t local_port, remote_port; /* host order */
+
+	/* send sequence variables (RFC 9293 3.3.1) */
+	uint32_t snd_una, snd_nxt, snd_wnd, snd_up, snd_wl1, snd_wl2, iss;
+	uint32_t snd_max;     /* highest sequence sent (snd_nxt rewinds on retransmission) */
+	uint32_t snd_buf_seq; /* sequence number of the first byte in snd_buf */
+	uint32_t fin_seq;     /* sequence number of our FIN once queued */
+	uint32_t max_sndwnd;
+	/* receive sequence variables */
+	uint32_t rcv_nxt, rcv_wnd, rcv_up, irs;
+	uint32_t rcv_adv;     /* right edge of the window we advertised */
+	uint32_t rcv_acked;   /* rcv_nxt in the last ACK we sent (delayed-ACK accounting) */
+	uint8_t snd_wscale, rcv_wscale;
+	uint16_t mss;         /* effective send MSS (data bytes, options excluded) */
+	uint16_t rcv_mss;     /* what we announced */
+	unsigned flags;
+
+	/* RFC 7323 */
+	uint32_t ts_recent, ts_offset;
+	uint64_t ts_recent_age;
+	/* RFC 6298 (ms, srtt and rttvar scaled by 8 and 4) */
+	int32_t srtt, rttvar;
+	uint32_t rto;
+	uint32_t rtt_seq;     /* segment being timed when there are no timestamps */
+	uint64_t rtt_start;   /* 0: nothing timed */
+	unsigned rxtshift;
+	unsigned persist_shift;
+	unsigned keep_probes;
+	/* congestion control */
+	uint32_t cwnd, ssthresh, recover;
+	unsigned dupacks;
+	const struct tcp_cc_ops *cc;
+	/* RFC 5961 challenge-ACK rate limit */
+	uint64_t chack_window_start;
+	unsigned chack_count;
+
+	struct net_timer timers[TCPT_NTIMERS];
+	struct tcp_ring snd_buf, rcv_buf;
+	struct pkb_queue ooo;      /* out-of-order segments, sorted, non-overlapping */
+	unsigned ooo_count;
+	uint64_t last_recv;        /* for keepalive */
+	int error;                 /* pending error (negative errno) for the socket */
+
+	/* listener: SYN queue (SYN_RECEIVED children) and accept queue (established) */
+	struct tcp_pcb *parent;
+	struct tcp_pcb_list synq, acceptq;
+	unsigned synq_len, acceptq_len, backlog;
+	TAILQ_ENTRY(tcp_pcb) qlink;   /* on parent's synq or acceptq */
+
+	struct sock *sk;            /* NULL for children not yet accepted and orphans */
+	void (*upcall)(struct tcp_pcb *pcb); /* readiness changed (tcp_sock.c sets it) */
+	uint32_t hash;
+	int hashed, listed;
+	int on_acceptq;             /* else on the parent's synq */
+	LIST_ENTRY(tcp_pcb) hlink;  /* connection hash bucket or listener list */
+	TAILQ_ENTRY(tcp_pcb) all;   /* every pcb (for shutdown) */
+};
+
+#define TCP_COUNTERS(X)                                                                    \
+	X(rcv_total) X(rcv_short) X(rcv_bad_doff) X(rcv_bad_sum) X(rcv_bad_opt)            \
+	X(rcv_bcast) X(rcv_no_conn) X(rcv_listen_bad_ack) X(rcv_listen_rst)               \
+	X(rcv_listen_no_syn) X(rcv_syn_queue_full) X(rcv_accept_queue_full)                \
+	X(rcv_conn_limit) X(rcv_synsent_bad_ack) X(rcv_synsent_no_syn) X(rcv_not_acceptable) \
+	X(rcv_paws_drop) X(rcv_rst_out_of_window) X(rcv_rst_challenged) X(rcv_syn_challenged) \
+	X(rcv_no_ack) X(rcv_ack_too_old) X(rcv_ack_too_new) X(rcv_data_after_close)        \
+	X(rcv_dup_data) X(rcv_ooo_segs) X(rcv_ooo_dropped) X(rcv_in_order_bytes)          \
+	X(rcv_dup_acks) X(rcv_after_window) X(rcv_rst) X(rcv_syn_dropped_state)           \
+	X(snd_total) X(snd_data_bytes) X(snd_rexmt_segs) X(snd_rexmt_bytes) X(snd_acks)     \
+	X(snd_delacks) X(snd_rst) X(snd_probe) X(snd_challenge_ack) X(snd_challenge_limited) \
+	X(snd_fast_rexmt) X(snd_nomem) X(snd_ip_err) X(rexmt_timeouts) X(persist_timeouts) \
+	X(keep_timeouts) X(keep_probes) X(conn_timeouts) X(conn_attempts) X(conn_accepts)   \
+	X(conn_established) X(conn_drops) X(conn_closed) X(rtt_updates) X(icmp_errors)     \
+	X(pmtu_lowered) X(fin_wait_2_timeouts)
+STATS_DECLARE(tcp, TCP_COUNTERS);
+
+/* ---- tcp_pcb.c ---- */
+int tcp_proto_init(void);     /* registers IP protocol 6 (tcp_init adds the socket ops) */
+void tcp_proto_shutdown(void); /* frees every connection and timer */
+struct tcp_pcb *tcp_pcb_alloc(void);
+/* Unhashes, cancels timers, frees buffers and queues, and frees the pcb. */
+void tcp_pcb_free(struct tcp_pcb *pcb);
+/* Moves pcb to CLOSED with err (0, or a negative errno for the socket), notifies the
+ * socket, and frees it if no socket holds it. Returns 1 if freed. */
+int tcp_pcb_drop(struct tcp_pcb *pcb, int err);
+void tcp_pcb_set_state(struct tcp_pcb *pcb, enum tcp_state st);
+int tcp_pcb_hash_insert(struct tcp_pcb *pcb);
+void tcp_pcb_unhash(struct tcp_pcb *pcb);
+/* The connection for this 4-tuple, else the best listener (exact address before
+ * wildcard), else NULL. */
+struct tcp_pcb *tcp_pcb_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
+struct tcp_pcb *tcp_pcb_lookup_conn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
+/* Claims a local address/port (port 0 picks one); -EADDRINUSE if taken. */
+int tcp_pcb_bind(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, int reuse);
+int tcp_pcb_listen(struct tcp_pcb *pcb, unsigned backlog);
+/* Starts an active open (sends the SYN). */
+int tcp_pcb_connect(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, uint64_t now);
+uint32_t tcp_isn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport, uint64_t now);
+/* Test hook: the next ISNs are `isn` (when set) instead of RFC 6528 values. */
+void tcp_test_set_isn(int on, uint32_t isn);
+size_t tcp_pcb_count(void);
+/* Sets the effective MSS from the route MTU and the peer's MSS option (0 = none). */
+void tcp_pcb_set_mss(struct tcp_pcb *pcb, unsigned peer_mss);
+void tcp_pcb_notify(struct tcp_pcb *pcb);
+/* Sizes the rings; only before data flows. */
+int tcp_pcb_set_bufs(struct tcp_pcb *pcb, size_t sndbuf, size_t rcvbuf);
+
+/* Ring helpers (tcp_pcb.c) */
+int tcp_ring_init(struct tcp_ring *r, size_t cap);
+void tcp_ring_free(struct tcp_ring *r);
+size_t tcp_ring_write(struct tcp_ring *r, const void *src, size_t n);
+size_t tcp_ring_read(struct tcp_ring *r, void *dst, size_t n);
+void tcp_ring_peek(const struct tcp_ring *r, size_t off, void *dst, size_t n);
+void tcp_ring_drop(struct tcp_ring *r, size_t n);
+static inline size_t tcp_ring_free_space(const struct tcp_ring *r) { return r->cap - r->len; }
+
+/* ---- tcp_input.c ---- */
+void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, uint64_t now);
+void tcp_icmp_error(uint8_t type, uint8_t code, uint32_t info, const struct ip_hdr *ih,
+		    const uint8_t *payload, size_t len, uint64_t now);
+
+/* ---- tcp_output.c ---- */
+/* Sends what the state, windows, Nagle and SWS rules allow, plus any pending ACK. */
+int tcp_output(struct tcp_pcb *pcb, uint64_t now);
+/* One segment with no data (ACK, RST, challenge ACK) from pcb's state. */
+int tcp_send_ack(struct tcp_pcb *pcb, uint64_t now);
+/* A RST answering a segment that has no connection (RFC 9293 3.10.7.1). */
+void tcp_send_reset(uint32_t src, uint32_t dst, const struct tcp_hdr *th, size_t seglen, uint64_t now);
+/* A RST for a pcb being aborted (seq = snd_nxt). */
+void tcp_send_rst_pcb(struct tcp_pcb *pcb, uint64_t now);
+/* Retransmits the first unacknowledged segment (fast retransmit). */
+void tcp_rexmt_first(struct tcp_pcb *pcb, uint64_t now);
+uint32_t tcp_rcv_window(const struct tcp_pcb *pcb);
+uint32_t tcp_ts_now(const struct tcp_pcb *pcb, uint64_t now);
+/* Application API used by tcp_sock.c and the tests. */
+ssize_t tcp_pcb_send(struct tcp_pcb *pcb, const void *buf, size_t len, uint64_t now);
+ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now);
+/* Closes the sending side (FIN after queued data). */
+int tcp_pcb_shutdown_send(struct tcp_pcb *pcb, uint64_t now);
+/* close(): FIN, or RST when unread data is left or linger 0 (abort set). The pcb becomes an
+ * orphan and frees itself when done. */
+void tcp_pcb_close(struct tcp_pcb *pcb, int abort, uint64_t now);
+/* Takes an established child off a listener's accept queue, NULL if none. */
+struct tcp_pcb *tcp_pcb_accept(struct tcp_pcb *listener);
+
+/* ---- tcp_timer.c ---- */
+void tcp_timers_init(struct tcp_pcb *pcb);
+void tcp_timer_arm(struct tcp_pcb *pcb, enum tcp_timer_id t, uint64_t deadline);
+void tcp_timer_cancel(struct tcp_pcb *pcb, enum tcp_timer_id t);
+void tcp_timers_cancel_all(struct tcp_pcb *pcb);
+/* RTO bookkeeping (RFC 6298) */
+void tcp_rtt_update(struct tcp_pcb *pcb, uint32_t rtt_ms);
+uint32_t tcp_rto_current(const struct tcp_pcb *pcb);
+void tcp_rexmt_arm(struct tcp_pcb *pcb, uint64_t now);
+void tcp_keep_arm(struct tcp_pcb *pcb, uint64_t now);
+
+/* ---- tcp_sock.c ---- */
+int tcp_init(void);
+void tcp_shutdown(void);
+
+const char *tcp_state_name(enum tcp_state s);
+
+#endif

@@ -1,0 +1,86 @@
+/* Congestion control behind struct tcp_cc_ops. NewReno: slow start and congestion
+ * avoidance (RFC 5681 3.1), fast retransmit/fast recovery with partial ACKs (RFC 6582). */
+#include "tcp/tcp.h"
+
+static uint32_t flight_size(const struct tcp_pcb *pcb)
+{
+	return pcb->snd_max - pcb->snd_una;
+}
+
+/* RFC 6928: IW = min(10*MSS, max(2*MSS, 14600)) (with the configurable segment count). */
+static void newreno_init(struct tcp_pcb *pcb)
+{
+	uint32_t iw = tcp_config.initial_window_segs * pcb->mss;
+	uint32_t cap = 2u * pcb->mss > 14600 ? 2u * pcb->mss : 14600;
+
+	if (tcp_config.initial_window_segs >= 10 && iw > cap)
+		iw = cap;
+	pcb->cwnd = iw;
+	pcb->ssthresh = 0x7fffffff;
+	pcb->dupacks = 0;
+}
+
+static void newreno_ack(struct tcp_pcb *pcb, uint32_t acked)
+{
+	if (pcb->cwnd < pcb->ssthresh) {
+		/* slow start, at most one MSS per ACK (RFC 5681 3.1, L = 1 SMSS) */
+		pcb->cwnd += acked < pcb->mss ? acked : pcb->mss;
+	} else {
+		/* congestion avoidance: about one MSS per RTT */
+		uint32_t inc = (uint32_t)((uint64_t)pcb->mss * pcb->mss / pcb->cwnd);
+		pcb->cwnd += inc ? inc : 1;
+	}
+}
+
+static void set_ssthresh(struct tcp_pcb *pcb)
+{
+	uint32_t half = flight_size(pcb) / 2;
+
+	pcb->ssthresh = half > 2u * pcb->mss ? half : 2u * pcb->mss; /* RFC 5681 (4) */
+}
+
+static void newreno_enter_recovery(struct tcp_pcb *pcb)
+{
+	set_ssthresh(pcb);
+	pcb->recover = pcb->snd_max;
+	pcb->cwnd = pcb->ssthresh + 3u * pcb->mss;
+}
+
+static void newreno_dupack(struct tcp_pcb *pcb)
+{
+	pcb->cwnd += pcb->mss;
+}
+
+/* RFC 6582 3.2 step 3: a full ACK deflates to min(ssthresh, flight + MSS); a partial ACK
+ * deflates by the amount acknowledged and adds back one MSS. */
+static void newreno_recovery_ack(struct tcp_pcb *pcb, uint32_t acked, int full)
+{
+	if (full) {
+		uint32_t f = flight_size(pcb) + pcb->mss;
+		pcb->cwnd = pcb->ssthresh < f ? pcb->ssthresh : f;
+		return;
+	}
+	pcb->cwnd = pcb->cwnd > acked ? pcb->cwnd - acked : 0;
+	if (acked >= pcb->mss)
+		pcb->cwnd += pcb->mss;
+	if (pcb->cwnd < pcb->mss)
+		pcb->cwnd = pcb->mss;
+}
+
+/* RFC 5681 3.1 (4) and (5): after a timeout, ssthresh from the flight and cwnd = 1 MSS. */
+static void newreno_timeout(struct tcp_pcb *pcb)
+{
+	if (pcb->rxtshift <= 1)
+		set_ssthresh(pcb);
+	pcb->cwnd = pcb->mss;
+}
+
+const struct tcp_cc_ops tcp_cc_newreno = {
+	.name = "newreno",
+	.init = newreno_init,
+	.ack = newreno_ack,
+	.enter_recovery = newreno_enter_recovery,
+	.dupack = newreno_dupack,
+	.recovery_ack = newreno_recovery_ack,
+	.timeout = newreno_timeout,
+};

@@ -1,0 +1,778 @@
+/* Segment arrival, RFC 9293 3.10.7 step by step, with RFC 5961 (challenge ACKs), RFC 7323
+ * (timestamps, PAWS, window scale) and RFC 6582 (NewReno recovery). The segment being
+ * processed is a struct tcp_seg passed by pointer. Every path leaves through one of the
+ * labels drop / dropafterack / dropwithreset, which free the pkb exactly once (unless it
+ * was queued out of order, in which case seg->p is NULL and the pcb owns it). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "ip/icmp.h"
+#include "net/log.h"
+#include "tcp/tcp.h"
+
+struct tcp_seg {
+	struct tcp_hdr th;
+	struct pkb *p;
+	uint8_t *data;      /* payload */
+	uint32_t len;       /* payload bytes */
+	uint32_t src, dst;  /* network order */
+	uint64_t now;
+};
+
+/* what an out-of-order segment carries in its pkb->cb */
+struct tcp_ooo_cb {
+	uint32_t seq;
+	uint8_t fin;
+};
+static struct tcp_ooo_cb *ooo_cb(struct pkb *p) { return (struct tcp_ooo_cb *)p->cb; }
+
+static uint32_t seg_seqlen(const struct tcp_seg *s)
+{
+	return s->len + !!(s->th.flags & TCP_SYN) + !!(s->th.flags & TCP_FIN);
+}
+
+/* RFC 5961 7: challenge ACKs are limited to challenge_ack_per_s across the stack. */
+static uint64_t chack_start;
+static unsigned chack_count;
+
+static void tcp_challenge_ack(struct tcp_pcb *pcb, uint64_t now)
+{
+	if (now - chack_start >= 1000) {
+		chack_start = now;
+		chack_count = 0;
+	}
+	if (chack_count >= tcp_config.challenge_ack_per_s) {
+		STAT_INC(tcp, snd_challenge_limited);
+		return;
+	}
+	chack_count++;
+	STAT_INC(tcp, snd_challenge_ack);
+	tcp_send_ack(pcb, now);
+}
+
+/* Options of a SYN (RFC 9293 3.7.1, RFC 7323 2-3, RFC 2018). */
+static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_seg *s)
+{
+	const struct tcp_opts *o = &s->th.opt;
+	unsigned mtu = ip_route_mtu(pcb->remote_addr);
+
+	pcb->rcv_mss = (uint16_t)(mtu > 40 ? mtu - 40 : 536);
+	tcp_pcb_set_mss(pcb, o->has_mss ? o->mss : 0);
+	if (o->has_wscale && tcp_config.window_scaling) {
+		pcb->flags |= TF_WS_OK;
+		/* RFC 7323 2.3: values above 14 are taken as 14 */
+		pcb->snd_wscale = o->wscale > 14 ? 14 : o->wscale;
+	} else {
+		pcb->snd_wscale = pcb->rcv_wscale = 0;
+	}
+	if (o->has_ts && tcp_config.timestamps) {
+		pcb->flags |= TF_TS_OK;
+		pcb->ts_recent = o->tsval;
+		pcb->ts_recent_age = s->now;
+		pcb->mss -= 12; /* every segment carries the 12-byte option */
+	}
+	if (o->sack_permitted && tcp_config.sack)
+		pcb->flags |= TF_SACK_OK; /* NOTE: RFC 2018: accepted; we send no SACK blocks yet */
+	pcb->cc->init(pcb);
+}
+
+static void tcp_established(struct tcp_pcb *pcb, uint64_t now)
+{
+	tcp_pcb_set_state(pcb, TCP_ESTABLISHED);
+	STAT_INC(tcp, conn_established);
+	pcb->last_recv = now;
+	tcp_keep_arm(pcb, now);
+	if (pcb->flags & TF_FIN_QUEUED)
+		tcp_pcb_set_state(pcb, TCP_FIN_WAIT_1); /* close() came before the handshake ended */
+}
+
+/* ---- LISTEN (RFC 9293 3.10.7.2) ---- */
+static void tcp_listen_input(struct tcp_pcb *l, struct tcp_seg *s)
+{
+	struct tcp_pcb *c;
+
+	if (s->th.flags & TCP_RST) {
+		STAT_INC(tcp, rcv_listen_rst);
+		goto drop;
+	}
+	if (s->th.flags & TCP_ACK) {
+		STAT_INC(tcp, rcv_listen_bad_ack);
+		goto dropwithreset;
+	}
+	if (!(s->th.flags & TCP_SYN)) {
+		STAT_INC(tcp, rcv_listen_no_syn);
+		goto drop;
+	}
+	/* Full queues drop the SYN silently: the peer retries, and by then accept() may have
+	 * made room (a RST would make it give up). */
+	if (l->acceptq_len >= l->backlog) {
+		STAT_INC(tcp, rcv_accept_queue_full);
+		goto drop;
+	}
+	if (l->synq_len >= tcp_config.syn_backlog_max) {
+		STAT_INC(tcp, rcv_syn_queue_full);
+		goto drop;
+	}
+	c = tcp_pcb_alloc();
+	if (!c) {
+		STAT_INC(tcp, rcv_conn_limit);
+		goto drop;
+	}
+	if (l->rcv_buf.cap != c->rcv_buf.cap || l->snd_buf.cap != c->snd_buf.cap)
+		tcp_pcb_set_bufs(c, l->snd_buf.cap, l->rcv_buf.cap);
+	c->flags |= l->flags & (TF_NODELAY | TF_KEEPALIVE);
+	c->local_addr = s->dst;
+	c->local_port = s->th.dport;
+	c->remote_addr = s->src;
+	c->remote_port = s->th.sport;
+	c->parent = l;
+	TAILQ_INSERT_TAIL(&l->synq, c, qlink);
+	l->synq_len++;
+	c->irs = s->th.seq;
+	c->rcv_nxt = s->th.seq + 1;
+	c->iss = tcp_isn(c->local_addr, c->local_port, c->remote_addr, c->remote_port, s->now);
+	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+	c->snd_buf_seq = c->iss + 1;
+	c->ts_offset = c->iss * 2654435761u;
+	tcp_syn_options(c, s);
+	c->snd_wnd = s->th.wnd; /* RFC 7323 2.2: never scaled in a SYN */
+	c->max_sndwnd = c->snd_wnd;
+	c->snd_wl1 = s->th.seq;
+	c->snd_wl2 = c->iss;
+	tcp_pcb_hash_insert(c);
+	tcp_pcb_set_state(c, TCP_SYN_RECEIVED);
+	/* NOTE: RFC 9293 3.10.7.2: data or FIN in the SYN is not queued; it is not
+	 * acknowledged either, so the peer sends it again. */
+	tcp_output(c, s->now);
+	goto drop;
+dropwithreset:
+	tcp_send_reset(s->dst, s->src, &s->th, seg_seqlen(s), s->now);
+drop:
+	pkb_free(s->p);
+}
+
+/* ---- SYN_SENT (RFC 9293 3.10.7.3) ---- */
+static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_seg *s)
+{
+	const struct tcp_hdr *th = &s->th;
+	int ack_ok = 0;
+
+	if (th->flags & TCP_ACK) {
+		if (SEQ_LEQ(th->ack, pcb->iss) || SEQ_GT(th->ack, pcb->snd_max)) {
+			STAT_INC(tcp, rcv_synsent_bad_ack);
+			if (th->flags & TCP_RST)
+				goto drop;
+			goto dropwithreset;
+		}
+		ack_ok = 1;
+	}
+	if (th->flags & TCP_RST) {
+		STAT_INC(tcp, rcv_rst);
+		if (ack_ok) {
+			pkb_free(s->p);
+			tcp_pcb_drop(pcb, -ECONNREFUSED);
+			return;
+		}
+		goto drop;
+	}
+	if (!(th->flags & TCP_SYN)) {
+		STAT_INC(tcp, rcv_synsent_no_syn);
+		goto drop;
+	}
+	pcb->irs = th->seq;
+	pcb->rcv_nxt = th->seq + 1;
+	tcp_syn_options(pcb, s);
+	if (ack_ok) {
+		pcb->snd_una = th->ack;
+		if (pcb->rtt_start && !(pcb->flags & TF_TS_OK))
+			tcp_rtt_update(pcb, (uint32_t)(s->now - pcb->rtt_start));
+		else if (pcb->flags & TF_TS_OK && th->opt.tsecr)
+			tcp_rtt_update(pcb, tcp_ts_now(pcb, s->now) - th->opt.tsecr);
+		pcb->rtt_start = 0;
+		pcb->rxtshift = 0;
+		tcp_timer_cancel(pcb, TCPT_REXMT);
+		pcb->snd_wnd = th->wnd;
+		pcb->max_sndwnd = pcb->snd_wnd;
+		pcb->snd_wl1 = th->seq;
+		pcb->snd_wl2 = th->ack;
+		tcp_established(pcb, s->now);
+		pcb->flags |= TF_ACKNOW;
+		tcp_output(pcb, s->now);
+		tcp_pcb_notify(pcb);
+		goto drop;
+	}
+	/* simultaneous open (RFC 9293 3.5 figure 8): answer with SYN,ACK from the same ISS */
+	pcb->snd_wnd = th->wnd;
+	pcb->max_sndwnd = pcb->snd_wnd;
+	pcb->snd_wl1 = th->seq;
+	tcp_pcb_set_state(pcb, TCP_SYN_RECEIVED);
+	pcb->snd_nxt = pcb->iss;
+	tcp_output(pcb, s->now);
+	goto drop;
+dropwithreset:
+	tcp_send_reset(s->dst, s->src, &s->th, seg_seqlen(s), s->now);
+drop:
+	pkb_free(s->p);
+}
+
+/* RFC 9293 3.10.7.4 first: the four acceptability cases. */
+static int tcp_seq_acceptable(const struct tcp_pcb *pcb, const struct tcp_seg *s)
+{
+	uint32_t wnd = SEQ_GT(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
+	uint32_t seq = s->th.seq, len = seg_seqlen(s);
+
+	if (len == 0) {
+		if (wnd == 0)
+			return seq == pcb->rcv_nxt;
+		return SEQ_LEQ(pcb->rcv_nxt, seq) && SEQ_LT(seq, pcb->rcv_nxt + wnd);
+	}
+	if (wnd == 0)
+		return 0;
+	return (SEQ_LEQ(pcb->rcv_nxt, seq) && SEQ_LT(seq, pcb->rcv_nxt + wnd)) ||
+	       (SEQ_LEQ(pcb->rcv_nxt, seq + len - 1) && SEQ_LT(seq + len - 1, pcb->rcv_nxt + wnd));
+}
+
+static void tcp_process_fin(struct tcp_pcb *pcb, uint64_t now);
+
+/* Copies in-order bytes into the receive ring. */
+static void tcp_deliver(struct tcp_pcb *pcb, const uint8_t *data, uint32_t len)
+{
+	size_t n = tcp_ring_write(&pcb->rcv_buf, data, len);
+
+	pcb->rcv_nxt += (uint32_t)n;
+	STAT_ADD(tcp, rcv_in_order_bytes, n);
+}
+
+/* Inserts an out-of-order segment (seg->p, data trimmed to the window) in the sorted queue,
+ * trimming it against its neighbours so queued ranges never overlap. */
+static void tcp_ooo_insert(struct tcp_pcb *pcb, struct tcp_seg *s)
+{
+	struct pkb *q, *next, *p = s->p;
+	uint32_t seq = s->th.seq, end;
+
+	pkb_pull(p, (size_t)(s->data - p->data));
+	pkb_trim(p, s->len);
+	end = seq + (uint32_t)p->len;
+	TAILQ_FOREACH(q, &pcb->ooo, link)
+		if (SEQ_GT(ooo_cb(q)->seq, seq))
+			break;
+	/* the predecessor may cover our front */
+	{
+		struct pkb *prev = q ? TAILQ_PREV(q, pkb_queue, link) : TAILQ_LAST(&pcb->ooo, pkb_queue);
+		if (prev) {
+			uint32_t pend = ooo_cb(prev)->seq + (uint32_t)prev->len;
+			if (SEQ_GEQ(pend, end) && !(s->th.flags & TCP_FIN)) {
+				STAT_INC(tcp, rcv_dup_data);
+				goto drop;
+			}
+			if (SEQ_GT(pend, seq)) {
+				pkb_pull(p, pend - seq);
+				seq = pend;
+			}
+		}
+	}
+	/* and we may cover successors, wholly or in part */
+	for (; q; q = next) {
+		uint32_t qs = ooo_cb(q)->seq, qe = qs + (uint32_t)q->len;
+		next = TAILQ_NEXT(q, link);
+		if (SEQ_GEQ(qs, end))
+			break;
+		if (SEQ_LEQ(qe, end)) {
+			TAILQ_REMOVE(&pcb->ooo, q, link);
+			pcb->ooo_count--;
+			pkb_free(q);
+			continue;
+		}
+		pkb_trim(p, qs - seq); /* keep our front, the successor keeps the rest */
+		s->th.flags &= (uint8_t)~TCP_FIN;
+		break;
+	}
+	if (pcb->ooo_count >= tcp_config.ooo_max_segs) {
+		STAT_INC(tcp, rcv_ooo_dropped);
+		goto drop;
+	}
+	ooo_cb(p)->seq = seq;
+	ooo_cb(p)->fin = !!(s->th.flags & TCP_FIN);
+	if (q)
+		TAILQ_INSERT_BEFORE(q, p, link);
+	else
+		TAILQ_INSERT_TAIL(&pcb->ooo, p, link);
+	pcb->ooo_count++;
+	STAT_INC(tcp, rcv_ooo_segs);
+	s->p = NULL; /* the queue owns it now */
+	return;
+drop:
+	pkb_free(p);
+	s->p = NULL;
+}
+
+/* Moves queued segments that now follow rcv_nxt into the ring. */
+static void tcp_ooo_drain(struct tcp_pcb *pcb, uint64_t now)
+{
+	struct pkb *q;
+
+	while ((q = TAILQ_FIRST(&pcb->ooo)) != NULL && SEQ_LEQ(ooo_cb(q)->seq, pcb->rcv_nxt)) {
+		uint32_t skip = pcb->rcv_nxt - ooo_cb(q)->seq;
+		int fin = ooo_cb(q)->fin;
+
+		TAILQ_REMOVE(&pcb->ooo, q, link);
+		pcb->ooo_count--;
+		if (skip < q->len)
+			tcp_deliver(pcb, q->data + skip, (uint32_t)(q->len - skip));
+		else
+			fin = fin && skip == q->len;
+		pkb_free(q);
+		if (fin) {
+			tcp_process_fin(pcb, now);
+			break;
+		}
+	}
+}
+
+/* RFC 9293 3.10.7.4 eighth: the FIN. */
+static void tcp_process_fin(struct tcp_pcb *pcb, uint64_t now)
+{
+	if (pcb->flags & TF_RCVD_FIN) {
+		if (pcb->state == TCP_TIME_WAIT)
+			tcp_timer_arm(pcb, TCPT_2MSL, now + 2ull * tcp_config.msl_ms);
+		pcb->flags |= TF_ACKNOW;
+		return;
+	}
+	pcb->rcv_nxt++;
+	pcb->flags |= TF_RCVD_FIN | TF_ACKNOW;
+	switch (pcb->state) {
+	case TCP_SYN_RECEIVED:
+	case TCP_ESTABLISHED:
+		tcp_pcb_set_state(pcb, TCP_CLOSE_WAIT);
+		break;
+	case TCP_FIN_WAIT_1:
+		/* our FIN not yet acknowledged (else we would be in FIN_WAIT_2) */
+		tcp_pcb_set_state(pcb, TCP_CLOSING);
+		break;
+	case TCP_FIN_WAIT_2:
+		tcp_pcb_set_state(pcb, TCP_TIME_WAIT);
+		tcp_timers_cancel_all(pcb);
+		tcp_timer_arm(pcb, TCPT_2MSL, now + 2ull * tcp_config.msl_ms);
+		break;
+	default:
+		break;
+	}
+	tcp_pcb_notify(pcb);
+}
+
+/* RFC 9293 3.10.7.4 fifth, the ACK field, once the ACK is known to be acceptable. Returns
+ * 1 if the pcb was freed (LAST_ACK completed). */
+static int tcp_process_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
+{
+	const struct tcp_hdr *th = &s->th;
+	uint32_t ack = th->ack, wnd = (uint32_t)th->wnd << pcb->snd_wscale;
+	int ourfinisacked = 0;
+
+	if (SEQ_LEQ(ack, pcb->snd_una)) {
+		/* RFC 5681 2: a duplicate ACK carries no data, does not move the window and
+		 * arrives while data is outstanding */
+		if (ack == pcb->snd_una && s->len == 0 && !(th->flags & (TCP_SYN | TCP_FIN)) &&
+		    wnd == pcb->snd_wnd && pcb->snd_una != pcb->snd_max) {
+			STAT_INC(tcp, rcv_dup_acks);
+			pcb->dupacks++;
+			if (pcb->dupacks == 3 && !(pcb->flags & TF_INRECOVERY)) {
+				/* RFC 6582 3.2 step 2: only if this loss is past the last recovery */
+				if (SEQ_GT(ack - 1, pcb->recover) || pcb->recover == 0) {
+					STAT_INC(tcp, snd_fast_rexmt);
+					pcb->cc->enter_recovery(pcb);
+					pcb->flags |= TF_INRECOVERY;
+					tcp_rexmt_first(pcb, s->now);
+					tcp_rexmt_arm(pcb, s->now);
+				}
+			} else if (pcb->dupacks > 3 && pcb->flags & TF_INRECOVERY) {
+				pcb->cc->dupack(pcb);
+			}
+		} else if (ack != pcb->snd_una || s->len || wnd != pcb->snd_wnd) {
+			pcb->dupacks = 0;
+		}
+	} else {
+		uint32_t acked = ack - pcb->snd_una;
+		uint32_t data_end = pcb->snd_buf_seq + (uint32_t)pcb->snd_buf.len;
+		uint32_t upto = SEQ_MIN(ack, data_end);
+
+		/* RTT sample: timestamps (RFC 7323 4.1) or the timed segment (Karn) */
+		if (pcb->flags & TF_TS_OK && th->opt.has_ts && th->opt.tsecr)
+			tcp_rtt_update(pcb, tcp_ts_now(pcb, s->now) - th->opt.tsecr);
+		else if (pcb->rtt_start && SEQ_GT(ack, pcb->rtt_seq))
+			tcp_rtt_update(pcb, (uint32_t)(s->now - pcb->rtt_start));
+		if (pcb->rtt_start && SEQ_GT(ack, pcb->rtt_seq))
+			pcb->rtt_start = 0;
+		if (SEQ_GT(upto, pcb->snd_buf_seq)) {
+			tcp_ring_drop(&pcb->snd_buf, upto - pcb->snd_buf_seq);
+			pcb->snd_buf_seq = upto;
+		}
+		if (pcb->flags & TF_SENT_FIN && SEQ_GT(ack, pcb->fin_seq))
+			ourfinisacked = 1;
+		if (pcb->flags & TF_INRECOVERY) {
+			int full = SEQ_GEQ(ack, pcb->recover);
+			pcb->cc->recovery_ack(pcb, acked, full);
+			if (full) {
+				pcb->flags &= ~TF_INRECOVERY;
+			} else {
+				/* RFC 6582 3.2 step 5: retransmit the next hole at once */
+				pcb->snd_una = ack;
+				tcp_rexmt_first(pcb, s->now);
+			}
+		} else {
+			pcb->cc->ack(pcb, acked);
+		}
+		pcb->dupacks = 0;
+		pcb->snd_una = ack;
+		if (SEQ_LT(pcb->snd_nxt, pcb->snd_una))
+			pcb->snd_nxt = pcb->snd_una;
+		/* RFC 6298 5.2-5.3 */
+		if (pcb->snd_una == pcb->snd_max)
+			tcp_timer_cancel(pcb, TCPT_REXMT);
+		else
+			tcp_timer_arm(pcb, TCPT_REXMT, s->now + tcp_rto_current(pcb));
+		tcp_pcb_notify(pcb);
+	}
+	/* RFC 9293 3.10.7.4 fifth: update the send window from newer segments only */
+	if (SEQ_LT(pcb->snd_wl1, th->seq) ||
+	    (pcb->snd_wl1 == th->seq && SEQ_LEQ(pcb->snd_wl2, ack))) {
+		int opened = pcb->snd_wnd == 0 && wnd > 0;
+		pcb->snd_wnd = wnd;
+		pcb->snd_wl1 = th->seq;
+		pcb->snd_wl2 = ack;
+		if (wnd > pcb->max_sndwnd)
+			pcb->max_sndwnd = wnd;
+		if (opened && net_timer_pending(&pcb->timers[TCPT_PERSIST])) {
+			tcp_timer_cancel(pcb, TCPT_PERSIST);
+			pcb->persist_shift = 0;
+		}
+		if (opened)
+			tcp_pcb_notify(pcb);
+	}
+	switch (pcb->state) {
+	case TCP_FIN_WAIT_1:
+		if (ourfinisacked) {
+			tcp_pcb_set_state(pcb, TCP_FIN_WAIT_2);
+			/* NOTE: RFC 9293 3.10.7.4: FIN_WAIT_2 may last forever; an orphan does
+			 * not wait longer than fin_wait_2_ms (as BSD and Linux do). */
+			if (pcb->flags & TF_ORPHAN)
+				tcp_timer_arm(pcb, TCPT_2MSL, s->now + tcp_config.fin_wait_2_ms);
+			tcp_pcb_notify(pcb);
+		}
+		break;
+	case TCP_CLOSING:
+		if (ourfinisacked) {
+			tcp_pcb_set_state(pcb, TCP_TIME_WAIT);
+			tcp_timers_cancel_all(pcb);
+			tcp_timer_arm(pcb, TCPT_2MSL, s->now + 2ull * tcp_config.msl_ms);
+		}
+		break;
+	case TCP_LAST_ACK:
+		if (ourfinisacked) {
+			STAT_INC(tcp, conn_closed);
+			tcp_pcb_set_state(pcb, TCP_CLOSED);
+			return tcp_pcb_drop(pcb, 0);
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* ---- synchronized states (RFC 9293 3.10.7.4) ---- */
+static void tcp_sync_input(struct tcp_pcb *pcb, struct tcp_seg *s)
+{
+	struct tcp_hdr *th = &s->th;
+	uint64_t now = s->now;
+	uint32_t wnd;
+
+	/* RFC 9293 3.10.7.4: a retransmitted SYN in SYN_RECEIVED gets the SYN,ACK again */
+	if (pcb->state == TCP_SYN_RECEIVED && th->flags & TCP_SYN && !(th->flags & TCP_ACK) &&
+	    th->seq == pcb->irs) {
+		pcb->snd_nxt = pcb->iss;
+		tcp_output(pcb, now);
+		goto drop;
+	}
+	/* RFC 7323 5.3: PAWS */
+	if (pcb->flags & TF_TS_OK && th->opt.has_ts && !(th->flags & TCP_RST) &&
+	    SEQ_LT(th->opt.tsval, pcb->ts_recent) &&
+	    now - pcb->ts_recent_age < 24ull * 24 * 3600 * 1000) {
+		STAT_INC(tcp, rcv_paws_drop);
+		goto dropafterack;
+	}
+	/* first: sequence number */
+	if (!tcp_seq_acceptable(pcb, s)) {
+		if (th->flags & TCP_RST) {
+			STAT_INC(tcp, rcv_rst_out_of_window);
+			goto drop;
+		}
+		STAT_INC(tcp, rcv_not_acceptable);
+		if (pcb->state == TCP_TIME_WAIT && th->flags & TCP_FIN)
+			tcp_timer_arm(pcb, TCPT_2MSL, now + 2ull * tcp_config.msl_ms);
+		goto dropafterack;
+	}
+	/* second: RST (RFC 5961 3.2: only an exact match resets, else a challenge ACK) */
+	if (th->flags & TCP_RST) {
+		if (th->seq != pcb->rcv_nxt) {
+			STAT_INC(tcp, rcv_rst_challenged);
+			tcp_challenge_ack(pcb, now);
+			goto drop;
+		}
+		STAT_INC(tcp, rcv_rst);
+		pkb_free(s->p);
+		switch (pcb->state) {
+		case TCP_SYN_RECEIVED:
+			/* passive open: the child just goes away; active: refused */
+			tcp_pcb_drop(pcb, pcb->parent ? 0 : -ECONNREFUSED);
+			break;
+		case TCP_CLOSING:
+		case TCP_LAST_ACK:
+		case TCP_TIME_WAIT:
+			tcp_pcb_drop(pcb, 0);
+			break;
+		default:
+			tcp_pcb_drop(pcb, -ECONNRESET);
+			break;
+		}
+		return;
+	}
+	/* fourth: SYN in a synchronized state (RFC 5961 4.2): challenge ACK */
+	if (th->flags & TCP_SYN) {
+		STAT_INC(tcp, rcv_syn_challenged);
+		tcp_challenge_ack(pcb, now);
+		goto drop;
+	}
+	/* trim to the window (what was acceptable may overlap either edge) */
+	if (SEQ_LT(th->seq, pcb->rcv_nxt)) {
+		uint32_t todrop = pcb->rcv_nxt - th->seq;
+		if (todrop > s->len) {
+			/* everything is old, a FIN included: just ACK it */
+			if (th->flags & TCP_FIN && todrop == s->len + 1)
+				tcp_process_fin(pcb, now);
+			th->flags &= (uint8_t)~TCP_FIN;
+			todrop = s->len;
+		}
+		STAT_INC(tcp, rcv_dup_data);
+		s->data += todrop;
+		s->len -= todrop;
+		th->seq += todrop;
+		pcb->flags |= TF_ACKNOW;
+	}
+	wnd = SEQ_GT(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
+	if (SEQ_GT(th->seq + s->len, pcb->rcv_nxt + wnd)) {
+		STAT_INC(tcp, rcv_after_window);
+		s->len = pcb->rcv_nxt + wnd - th->seq;
+		th->flags &= (uint8_t)~TCP_FIN;
+		pcb->flags |= TF_ACKNOW;
+	}
+	/* fifth: ACK */
+	if (!(th->flags & TCP_ACK)) {
+		STAT_INC(tcp, rcv_no_ack);
+		goto drop;
+	}
+	/* RFC 5961 5.2: SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT */
+	if (SEQ_GT(th->ack, pcb->snd_max)) {
+		STAT_INC(tcp, rcv_ack_too_new);
+		if (pcb->state == TCP_SYN_RECEIVED)
+			goto dropwithreset;
+		tcp_challenge_ack(pcb, now);
+		goto drop;
+	}
+	if (SEQ_LT(th->ack, pcb->snd_una - pcb->max_sndwnd)) {
+		STAT_INC(tcp, rcv_ack_too_old);
+		tcp_challenge_ack(pcb, now);
+		goto drop;
+	}
+	if (pcb->state == TCP_SYN_RECEIVED) {
+		if (SEQ_LEQ(th->ack, pcb->snd_una))
+			goto dropwithreset;
+		tcp_established(pcb, now);
+		pcb->snd_wnd = (uint32_t)th->wnd << pcb->snd_wscale;
+		pcb->max_sndwnd = pcb->snd_wnd;
+		pcb->snd_wl1 = th->seq;
+		pcb->snd_wl2 = th->ack;
+		if (pcb->parent) {
+			struct tcp_pcb *l = pcb->parent;
+			TAILQ_REMOVE(&l->synq, pcb, qlink);
+			l->synq_len--;
+			TAILQ_INSERT_TAIL(&l->acceptq, pcb, qlink);
+			l->acceptq_len++;
+			pcb->on_acceptq = 1;
+			STAT_INC(tcp, conn_accepts);
+		}
+		tcp_pcb_notify(pcb);
+	}
+	/* RFC 7323 4.3: remember the newest timestamp from an in-order segment */
+	if (pcb->flags & TF_TS_OK && th->opt.has_ts && SEQ_LEQ(th->seq, pcb->rcv_acked) &&
+	    SEQ_GEQ(th->opt.tsval, pcb->ts_recent)) {
+		pcb->ts_recent = th->opt.tsval;
+		pcb->ts_recent_age = now;
+	}
+	pcb->last_recv = now;
+	if (pcb->flags & TF_KEEPALIVE)
+		pcb->keep_probes = 0;
+	if (tcp_process_ack(pcb, s)) {
+		pkb_free(s->p);
+		return;
+	}
+	/* sixth: URG is not supported (RFC 6093 advises against its use) */
+	/* seventh: segment text */
+	if (s->len > 0) {
+		if (pcb->state != TCP_ESTABLISHED && pcb->state != TCP_FIN_WAIT_1 &&
+		    pcb->state != TCP_FIN_WAIT_2) {
+			STAT_INC(tcp, rcv_data_after_close);
+			goto drop;
+		}
+		if (pcb->flags & TF_RCV_SHUT) {
+			/* NOTE: RFC 9293 3.10.4 / RFC 2525 2.17: nobody will read it */
+			STAT_INC(tcp, rcv_data_after_close);
+			tcp_send_rst_pcb(pcb, now);
+			pkb_free(s->p);
+			tcp_pcb_drop(pcb, 0);
+			return;
+		}
+		if (th->seq == pcb->rcv_nxt) {
+			int gapfill = !TAILQ_EMPTY(&pcb->ooo);
+			tcp_deliver(pcb, s->data, s->len);
+			if (gapfill)
+				tcp_ooo_drain(pcb, now);
+			/* delayed ACK (RFC 9293 3.8.6.3, RFC 5681 4.2): every second full
+			 * segment, at once when filling a gap, else within delack_ms */
+			if (gapfill || pcb->rcv_nxt - pcb->rcv_acked >= 2u * pcb->rcv_mss) {
+				pcb->flags |= TF_ACKNOW;
+			} else if (!(pcb->flags & TF_ACKNOW)) {
+				pcb->flags |= TF_DELACK;
+				if (!net_timer_pending(&pcb->timers[TCPT_DELACK]))
+					tcp_timer_arm(pcb, TCPT_DELACK, now + tcp_config.delack_ms);
+			}
+			tcp_pcb_notify(pcb);
+		} else {
+			/* out of order: queue it and ACK at once (RFC 5681 4.2) */
+			pcb->flags |= TF_ACKNOW;
+			tcp_ooo_insert(pcb, s);
+			goto output;
+		}
+	}
+	/* eighth: FIN (only in order; an out-of-order FIN waits in the queue) */
+	if (th->flags & TCP_FIN && th->seq + s->len == pcb->rcv_nxt)
+		tcp_process_fin(pcb, now);
+output:
+	pkb_free(s->p);
+	tcp_output(pcb, now);
+	return;
+dropafterack:
+	if (!(th->flags & TCP_RST)) {
+		pcb->flags |= TF_ACKNOW;
+		tcp_output(pcb, now);
+	}
+	goto drop;
+dropwithreset:
+	tcp_send_reset(s->dst, s->src, th, seg_seqlen(s), now);
+drop:
+	pkb_free(s->p);
+}
+
+/* The IP protocol 6 handler. Takes ownership of p. */
+void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, uint64_t now)
+{
+	struct tcp_seg seg;
+	struct tcp_pcb *pcb;
+	int err;
+
+	STAT_INC(tcp, rcv_total);
+	memset(&seg, 0, sizeof(seg));
+	seg.p = p;
+	seg.src = ih->src;
+	seg.dst = ih->dst;
+	seg.now = now;
+	/* RFC 1122 4.2.3.10: no connections to broadcast or multicast addresses */
+	if (ih->dst == IP_ADDR_BROADCAST || (ntohl(ih->dst) >> 28) == 14 ||
+	    (ifc && ih->dst == ifc->broadcast)) {
+		STAT_INC(tcp, rcv_bcast);
+		goto drop;
+	}
+	err = tcp_parse(p->data, p->len, ih->src, ih->dst, &seg.th);
+	switch (err) {
+	case TCP_PARSE_OK:
+		break;
+	case TCP_PARSE_SHORT:
+		STAT_INC(tcp, rcv_short);
+		goto drop;
+	case TCP_PARSE_DOFF:
+		STAT_INC(tcp, rcv_bad_doff);
+		goto drop;
+	case TCP_PARSE_CKSUM:
+		STAT_INC(tcp, rcv_bad_sum);
+		goto drop;
+	default:
+		STAT_INC(tcp, rcv_bad_opt);
+		goto drop;
+	}
+	seg.data = p->data + seg.th.hlen;
+	seg.len = (uint32_t)(p->len - seg.th.hlen);
+	{
+		char fl[9];
+		debugf("%u->%u %s seq=%u ack=%u len=%u wnd=%u", seg.th.sport, seg.th.dport,
+		       tcp_flags_str(seg.th.flags, fl), seg.th.seq, seg.th.ack, seg.len, seg.th.wnd);
+	}
+	pcb = tcp_pcb_lookup(ih->dst, seg.th.dport, ih->src, seg.th.sport);
+	if (!pcb || pcb->state == TCP_CLOSED) {
+		STAT_INC(tcp, rcv_no_conn);
+		tcp_send_reset(ih->dst, ih->src, &seg.th, seg_seqlen(&seg), now);
+		goto drop;
+	}
+	switch (pcb->state) {
+	case TCP_LISTEN:
+		tcp_listen_input(pcb, &seg);
+		return;
+	case TCP_SYN_SENT:
+		tcp_synsent_input(pcb, &seg);
+		return;
+	default:
+		tcp_sync_input(pcb, &seg);
+		return;
+	}
+drop:
+	pkb_free(p);
+}
+
+/* ICMP errors quoting our segments (RFC 1122 4.2.3.9, RFC 5927 sanity check on the
+ * quoted sequence number, RFC 1191 for fragmentation needed). */
+void tcp_icmp_error(uint8_t type, uint8_t code, uint32_t info, const struct ip_hdr *ih,
+		    const uint8_t *payload, size_t len, uint64_t now)
+{
+	struct tcp_pcb *pcb;
+	uint16_t sport, dport;
+	uint32_t seq;
+
+	if (len < 8)
+		return;
+	sport = (uint16_t)(payload[0] << 8 | payload[1]);
+	dport = (uint16_t)(payload[2] << 8 | payload[3]);
+	seq = (uint32_t)payload[4] << 24 | (uint32_t)payload[5] << 16 | (uint32_t)payload[6] << 8 | payload[7];
+	pcb = tcp_pcb_lookup_conn(ih->src, sport, ih->dst, dport);
+	if (!pcb || SEQ_LT(seq, pcb->snd_una) || SEQ_GT(seq, pcb->snd_max))
+		return;
+	STAT_INC(tcp, icmp_errors);
+	if (type != ICMP_DEST_UNREACH)
+		return; /* time exceeded and the rest are soft errors */
+	if (code == ICMP_FRAG_NEEDED) {
+		unsigned mss = info > 40 + 68 ? info - 40 : 68;
+		if (pcb->flags & TF_TS_OK)
+			mss -= 12;
+		if (mss < pcb->mss) {
+			STAT_INC(tcp, pmtu_lowered);
+			pcb->mss = (uint16_t)mss;
+			pcb->snd_nxt = pcb->snd_una; /* resend what was lost at the smaller size */
+			tcp_output(pcb, now);
+		}
+		return;
+	}
+	/* RFC 1122 4.2.3.9: hard errors end a connection attempt; later they are soft */
+	if (pcb->state == TCP_SYN_SENT) {
+		int err = code == ICMP_PORT_UNREACH || code == ICMP_PROTO_UNREACH ? -ECONNREFUSED :
+			  code == ICMP_NET_UNREACH ? -ENETUNREACH : -EHOSTUNREACH;
+		tcp_pcb_drop(pcb, err);
+	}
+}

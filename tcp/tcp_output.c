@@ -1,0 +1,395 @@
+/* Segment departure: segmentation of the send ring by the effective MSS, Nagle, sender and
+ * receiver SWS avoidance, the persist probe, ACKs and RSTs, and the application-facing
+ * send/receive/close calls. Each segment is built once in one pkb (headers go into its
+ * headroom below) and handed to ip_output, which owns it afterwards. */
+#include <errno.h>
+#include <string.h>
+
+#include "net/log.h"
+#include "tcp/tcp.h"
+
+uint32_t tcp_ts_now(const struct tcp_pcb *pcb, uint64_t now)
+{
+	return (uint32_t)now + pcb->ts_offset;
+}
+
+/* Receiver SWS avoidance (RFC 9293 3.8.6.2.2): the right edge moves only by at least
+ * min(rcvbuf/2, MSS), and never moves left. */
+uint32_t tcp_rcv_window(const struct tcp_pcb *pcb)
+{
+	uint32_t space = (uint32_t)tcp_ring_free_space(&pcb->rcv_buf);
+	uint32_t adv = SEQ_GT(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
+	uint32_t thresh = (uint32_t)(pcb->rcv_buf.cap / 2 < pcb->mss ? pcb->rcv_buf.cap / 2 : pcb->mss);
+
+	if (space <= adv || space - adv < thresh)
+		return adv;
+	return space;
+}
+
+static void tcp_fill_syn_opts(const struct tcp_pcb *pcb, struct tcp_opts *o, uint64_t now)
+{
+	int synack = pcb->state == TCP_SYN_RECEIVED;
+
+	o->has_mss = 1;
+	o->mss = pcb->rcv_mss;
+	if (tcp_config.window_scaling && (!synack || pcb->flags & TF_WS_OK)) {
+		o->has_wscale = 1;
+		o->wscale = pcb->rcv_wscale;
+	}
+	if (tcp_config.sack && (!synack || pcb->flags & TF_SACK_OK))
+		o->sack_permitted = 1;
+	if (tcp_config.timestamps && (!synack || pcb->flags & TF_TS_OK)) {
+		o->has_ts = 1;
+		o->tsval = tcp_ts_now(pcb, now);
+		o->tsecr = synack ? pcb->ts_recent : 0;
+	}
+}
+
+/* Builds and sends one segment: `len` data bytes from the send ring at `seq`. */
+static int tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, size_t len, uint64_t now)
+{
+	struct tcp_hdr h;
+	struct pkb *p;
+	size_t hlen;
+	uint32_t wnd;
+	int err;
+
+	memset(&h, 0, sizeof(h));
+	h.sport = pcb->local_port;
+	h.dport = pcb->remote_port;
+	h.seq = seq;
+	h.flags = flags;
+	if (flags & TCP_ACK)
+		h.ack = pcb->rcv_nxt;
+	if (flags & TCP_SYN) {
+		tcp_fill_syn_opts(pcb, &h.opt, now);
+	} else if (pcb->flags & TF_TS_OK) {
+		h.opt.has_ts = 1;
+		h.opt.tsval = tcp_ts_now(pcb, now);
+		h.opt.tsecr = pcb->ts_recent;
+	}
+	if (!(flags & TCP_RST)) {
+		wnd = tcp_rcv_window(pcb);
+		if (flags & TCP_SYN) {
+			/* RFC 7323 2.2: the window in a SYN is never scaled */
+			h.wnd = wnd > 65535 ? 65535 : (uint16_t)wnd;
+			wnd = h.wnd;
+		} else {
+			uint32_t w = wnd >> pcb->rcv_wscale;
+			h.wnd = w > 65535 ? 65535 : (uint16_t)w;
+			wnd = (uint32_t)h.wnd << pcb->rcv_wscale;
+		}
+		if (SEQ_GT(pcb->rcv_nxt + wnd, pcb->rcv_adv))
+			pcb->rcv_adv = pcb->rcv_nxt + wnd;
+	}
+	hlen = tcp_hdr_len(&h);
+	p = pkb_alloc(hlen + len);
+	if (!p) {
+		STAT_INC(tcp, snd_nomem);
+		return -ENOMEM;
+	}
+	pkb_put(p, hlen + len);
+	if (len)
+		tcp_ring_peek(&pcb->snd_buf, seq - pcb->snd_buf_seq, p->data + hlen, len);
+	tcp_emit(&h, p->data, p->len, len, pcb->local_addr, pcb->remote_addr);
+	STAT_INC(tcp, snd_total);
+	if (flags & TCP_ACK) {
+		pcb->flags &= ~(TF_ACKNOW | TF_DELACK);
+		pcb->rcv_acked = pcb->rcv_nxt;
+	}
+	tcp_timer_cancel(pcb, TCPT_DELACK);
+	err = ip_output(IP_PROTO_TCP, p, pcb->local_addr, pcb->remote_addr, NULL, now); /* owns p */
+	if (err < 0) {
+		STAT_INC(tcp, snd_ip_err);
+		debugf("ip_output err=%d", err);
+	}
+	return err;
+}
+
+int tcp_send_ack(struct tcp_pcb *pcb, uint64_t now)
+{
+	STAT_INC(tcp, snd_acks);
+	return tcp_xmit(pcb, pcb->snd_nxt, TCP_ACK, 0, now);
+}
+
+void tcp_send_rst_pcb(struct tcp_pcb *pcb, uint64_t now)
+{
+	STAT_INC(tcp, snd_rst);
+	tcp_xmit(pcb, pcb->snd_nxt, TCP_RST | TCP_ACK, 0, now);
+}
+
+/* RFC 9293 3.10.7.1: if the segment has ACK, <SEQ=SEG.ACK><CTL=RST>, else
+ * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. src is our address. */
+void tcp_send_reset(uint32_t src, uint32_t dst, const struct tcp_hdr *th, size_t seglen, uint64_t now)
+{
+	struct tcp_hdr h;
+	struct pkb *p;
+
+	if (th->flags & TCP_RST)
+		return;
+	memset(&h, 0, sizeof(h));
+	h.sport = th->dport;
+	h.dport = th->sport;
+	if (th->flags & TCP_ACK) {
+		h.seq = th->ack;
+		h.flags = TCP_RST;
+	} else {
+		h.ack = th->seq + (uint32_t)seglen;
+		h.flags = TCP_RST | TCP_ACK;
+	}
+	p = pkb_alloc(TCP_HDR_MIN);
+	if (!p) {
+		STAT_INC(tcp, snd_nomem);
+		return;
+	}
+	pkb_put(p, TCP_HDR_MIN);
+	tcp_emit(&h, p->data, p->len, 0, src, dst);
+	STAT_INC(tcp, snd_rst);
+	STAT_INC(tcp, snd_total);
+	if (ip_output(IP_PROTO_TCP, p, src, dst, NULL, now) < 0) /* owns p */
+		STAT_INC(tcp, snd_ip_err);
+}
+
+void tcp_rexmt_first(struct tcp_pcb *pcb, uint64_t now)
+{
+	size_t avail = pcb->snd_buf.len;
+	size_t len = avail < pcb->mss ? avail : pcb->mss;
+	uint8_t flags = TCP_ACK;
+
+	if (pcb->flags & TF_FIN_QUEUED && pcb->snd_una + len == pcb->fin_seq)
+		flags |= TCP_FIN;
+	STAT_INC(tcp, snd_rexmt_segs);
+	STAT_ADD(tcp, snd_rexmt_bytes, len);
+	pcb->rtt_start = 0; /* Karn */
+	tcp_xmit(pcb, pcb->snd_una, flags, len, now);
+}
+
+static int tcp_can_send_data(enum tcp_state s)
+{
+	return s == TCP_ESTABLISHED || s == TCP_CLOSE_WAIT || s == TCP_FIN_WAIT_1 ||
+	       s == TCP_CLOSING || s == TCP_LAST_ACK;
+}
+
+int tcp_output(struct tcp_pcb *pcb, uint64_t now)
+{
+	for (;;) {
+		uint32_t wnd, end, off;
+		int32_t usable;
+		size_t avail, len;
+		int fin, send = 0;
+		uint8_t flags = TCP_ACK;
+
+		if (pcb->state == TCP_CLOSED || pcb->state == TCP_LISTEN)
+			return 0;
+		if ((pcb->state == TCP_SYN_SENT || pcb->state == TCP_SYN_RECEIVED) &&
+		    pcb->snd_nxt == pcb->iss) {
+			flags = pcb->state == TCP_SYN_SENT ? TCP_SYN : TCP_SYN | TCP_ACK;
+			pcb->snd_nxt = pcb->iss + 1;
+			if (SEQ_GT(pcb->snd_nxt, pcb->snd_max))
+				pcb->snd_max = pcb->snd_nxt;
+			else
+				STAT_INC(tcp, snd_rexmt_segs);
+			if (pcb->rxtshift == 0) {
+				pcb->rtt_seq = pcb->iss;
+				pcb->rtt_start = now;
+			}
+			if (!net_timer_pending(&pcb->timers[TCPT_REXMT]))
+				tcp_rexmt_arm(pcb, now);
+			return tcp_xmit(pcb, pcb->iss, flags, 0, now);
+		}
+		if (!tcp_can_send_data(pcb->state)) {
+			if (pcb->flags & TF_ACKNOW && pcb->state != TCP_SYN_SENT)
+				return tcp_send_ack(pcb, now);
+			return 0;
+		}
+		off = pcb->snd_nxt - pcb->snd_buf_seq;
+		avail = off < pcb->snd_buf.len ? pcb->snd_buf.len - off : 0;
+		wnd = pcb->snd_wnd < pcb->cwnd ? pcb->snd_wnd : pcb->cwnd;
+		usable = (int32_t)(pcb->snd_una + wnd - pcb->snd_nxt);
+		if (usable < 0)
+			usable = 0;
+		if (pcb->flags & TF_FORCE_ONE && usable == 0 && avail > 0)
+			usable = 1;
+		len = avail < (size_t)usable ? avail : (size_t)usable;
+		if (len > pcb->mss)
+			len = pcb->mss;
+		end = pcb->snd_nxt + (uint32_t)len;
+		fin = pcb->flags & TF_FIN_QUEUED && end == pcb->fin_seq &&
+		      (len == avail);
+		if (len > 0) {
+			if (len == pcb->mss)
+				send = 1;
+			/* Nagle (RFC 9293 3.7.4): a short segment only when nothing is in flight */
+			else if (len == avail && (pcb->flags & TF_NODELAY || pcb->snd_max == pcb->snd_una))
+				send = 1;
+			/* sender SWS avoidance (3.8.6.2.1): or when it fills half the peer's window */
+			else if (pcb->max_sndwnd && len >= pcb->max_sndwnd / 2)
+				send = 1;
+			else if (SEQ_LT(pcb->snd_nxt, pcb->snd_max) || pcb->flags & TF_FORCE_ONE || fin)
+				send = 1;
+		} else if (fin && (!(pcb->flags & TF_SENT_FIN) || SEQ_LT(pcb->snd_nxt, pcb->snd_max) ||
+				   pcb->snd_nxt == pcb->fin_seq)) {
+			send = 1;
+		}
+		if (!send) {
+			if (pcb->flags & TF_ACKNOW)
+				return tcp_send_ack(pcb, now);
+			/* data waits for a window: the persist timer keeps asking */
+			if (avail > 0 && pcb->snd_wnd == 0 &&
+			    !net_timer_pending(&pcb->timers[TCPT_REXMT]) &&
+			    !net_timer_pending(&pcb->timers[TCPT_PERSIST])) {
+				pcb->persist_shift = 0;
+				tcp_timer_arm(pcb, TCPT_PERSIST, now + (tcp_rto_current(pcb) >
+					tcp_config.persist_min_ms ? tcp_rto_current(pcb) : tcp_config.persist_min_ms));
+			}
+			return 0;
+		}
+		if (fin)
+			flags |= TCP_FIN;
+		if (len > 0 && len == avail)
+			flags |= TCP_PSH;
+		if (SEQ_LT(pcb->snd_nxt, pcb->snd_max)) {
+			STAT_INC(tcp, snd_rexmt_segs);
+			STAT_ADD(tcp, snd_rexmt_bytes, len);
+		} else {
+			STAT_ADD(tcp, snd_data_bytes, len);
+		}
+		if (pcb->flags & TF_FORCE_ONE)
+			STAT_INC(tcp, snd_probe);
+		{
+			uint32_t seq = pcb->snd_nxt;
+			pcb->snd_nxt = end + (fin ? 1 : 0);
+			if (fin)
+				pcb->flags |= TF_SENT_FIN;
+			if (SEQ_GT(pcb->snd_nxt, pcb->snd_max)) {
+				pcb->snd_max = pcb->snd_nxt;
+				if (pcb->rtt_start == 0 && !(pcb->flags & TF_TS_OK)) {
+					pcb->rtt_seq = seq;
+					pcb->rtt_start = now;
+				}
+			}
+			if (!(pcb->flags & TF_FORCE_ONE) &&
+			    !net_timer_pending(&pcb->timers[TCPT_REXMT]))
+				tcp_rexmt_arm(pcb, now);
+			tcp_xmit(pcb, seq, flags, len, now);
+		}
+		if (pcb->flags & TF_FORCE_ONE || fin)
+			return 0;
+	}
+}
+
+/* ---- application calls ---- */
+
+ssize_t tcp_pcb_send(struct tcp_pcb *pcb, const void *buf, size_t len, uint64_t now)
+{
+	size_t n;
+
+	if (pcb->error)
+		return pcb->error == -ECONNRESET ? -EPIPE : pcb->error;
+	switch (pcb->state) {
+	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECEIVED:
+		break;
+	case TCP_CLOSED:
+	case TCP_LISTEN:
+		return -ENOTCONN;
+	default:
+		return -EPIPE;
+	}
+	if (pcb->flags & TF_FIN_QUEUED)
+		return -EPIPE;
+	n = tcp_ring_write(&pcb->snd_buf, buf, len);
+	if (n == 0)
+		return len ? -EAGAIN : 0;
+	tcp_output(pcb, now);
+	return (ssize_t)n;
+}
+
+ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now)
+{
+	uint32_t before, after;
+	size_t n;
+
+	if (pcb->rcv_buf.len == 0) {
+		if (pcb->error)
+			return pcb->error;
+		if (pcb->flags & (TF_RCVD_FIN | TF_RCV_SHUT))
+			return 0;
+		if (pcb->state == TCP_CLOSED || pcb->state == TCP_LISTEN)
+			return -ENOTCONN;
+		return -EAGAIN;
+	}
+	before = SEQ_GT(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
+	n = tcp_ring_read(&pcb->rcv_buf, buf, len);
+	/* window update when reading opened the window by 2 MSS or half the buffer */
+	after = (uint32_t)tcp_ring_free_space(&pcb->rcv_buf);
+	if (TCP_SYNCHRONIZED(pcb->state) && !(pcb->flags & TF_RCVD_FIN) &&
+	    (after >= before + 2u * pcb->mss || after >= before + pcb->rcv_buf.cap / 2)) {
+		pcb->flags |= TF_ACKNOW;
+		tcp_output(pcb, now);
+	}
+	return (ssize_t)n;
+}
+
+int tcp_pcb_shutdown_send(struct tcp_pcb *pcb, uint64_t now)
+{
+	if (pcb->flags & TF_FIN_QUEUED)
+		return 0;
+	switch (pcb->state) {
+	case TCP_ESTABLISHED:
+		tcp_pcb_set_state(pcb, TCP_FIN_WAIT_1);
+		break;
+	case TCP_CLOSE_WAIT:
+		tcp_pcb_set_state(pcb, TCP_LAST_ACK);
+		break;
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECEIVED:
+		break; /* RFC 9293 3.10.4: the FIN waits for ESTABLISHED */
+	default:
+		return -ENOTCONN;
+	}
+	pcb->flags |= TF_FIN_QUEUED;
+	pcb->fin_seq = pcb->snd_buf_seq + (uint32_t)pcb->snd_buf.len;
+	tcp_output(pcb, now);
+	return 0;
+}
+
+void tcp_pcb_close(struct tcp_pcb *pcb, int abort, uint64_t now)
+{
+	pcb->upcall = NULL;
+	pcb->sk = NULL;
+	pcb->flags |= TF_ORPHAN | TF_RCV_SHUT;
+	switch (pcb->state) {
+	case TCP_CLOSED:
+	case TCP_LISTEN:
+	case TCP_SYN_SENT:
+		tcp_pcb_drop(pcb, 0);
+		return;
+	default:
+		break;
+	}
+	/* RFC 9293 3.10.4 / RFC 2525 2.17: unread data, or SO_LINGER 0, resets */
+	if (abort || pcb->rcv_buf.len > 0) {
+		if (pcb->state != TCP_TIME_WAIT)
+			tcp_send_rst_pcb(pcb, now);
+		tcp_pcb_drop(pcb, 0);
+		return;
+	}
+	if (tcp_pcb_shutdown_send(pcb, now) < 0 && pcb->state == TCP_FIN_WAIT_2)
+		tcp_timer_arm(pcb, TCPT_2MSL, now + tcp_config.fin_wait_2_ms);
+}
+
+struct tcp_pcb *tcp_pcb_accept(struct tcp_pcb *l)
+{
+	struct tcp_pcb *c = TAILQ_FIRST(&l->acceptq);
+
+	if (!c)
+		return NULL;
+	TAILQ_REMOVE(&l->acceptq, c, qlink);
+	l->acceptq_len--;
+	c->parent = NULL;
+	c->on_acceptq = 0;
+	return c;
+}

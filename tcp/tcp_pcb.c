@@ -1,0 +1,526 @@
+/* TCP control blocks: allocation, the 4-tuple hash, listeners, binding, ISNs (RFC 6528),
+ * ephemeral ports (RFC 6056), byte rings, and protocol registration. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "net/log.h"
+#include "tcp/tcp.h"
+
+STATS_DEFINE(tcp, TCP_COUNTERS);
+
+struct tcp_config tcp_config;
+
+void tcp_config_defaults(struct tcp_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->max_conns = 65536;
+	c->sndbuf = 256 * 1024;
+	c->rcvbuf = 256 * 1024;
+	c->syn_backlog_max = 1024;
+	c->ooo_max_segs = 64;
+	c->rto_initial_ms = 1000;
+	c->rto_min_ms = 200;
+	c->rto_max_ms = 60000;
+	c->max_rexmits = 12;
+	c->syn_rexmits = 6;
+	c->delack_ms = 40;
+	c->msl_ms = 30000;
+	c->fin_wait_2_ms = 60000;
+	c->keep_idle_ms = 7200000;
+	c->keep_intvl_ms = 75000;
+	c->keep_probes = 9;
+	c->persist_min_ms = 500;
+	c->persist_max_ms = 60000;
+	c->initial_window_segs = 10;
+	c->challenge_ack_per_s = 1000;
+	c->timestamps = 1;
+	c->window_scaling = 1;
+	c->sack = 1;
+	c->ephemeral_min = 49152;
+	c->ephemeral_max = 65535;
+}
+
+__attribute__((constructor)) static void tcp_config_ctor(void)
+{
+	tcp_config_defaults(&tcp_config);
+}
+
+#define TCP_HASH_BUCKETS 16384 /* chains grow past this; the limit is tcp_config.max_conns */
+
+LIST_HEAD(tcp_hlist, tcp_pcb);
+static struct tcp_hlist tcp_hash[TCP_HASH_BUCKETS];
+static struct tcp_hlist tcp_listeners;
+static struct tcp_pcb_list tcp_all = TAILQ_HEAD_INITIALIZER(tcp_all);
+static size_t tcp_npcbs;
+static uint64_t isn_key[2], port_key[2], hash_key[2];
+static uint16_t port_next;
+static int test_isn_on;
+static uint32_t test_isn;
+
+/* SipHash-2-4 (Aumasson and Bernstein) over a few 32-bit words: the keyed pseudo-random
+ * function RFC 6528 and RFC 6056 ask for. */
+#define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                                     \
+	do {                                                                         \
+		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);            \
+		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                               \
+		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                               \
+		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);            \
+	} while (0)
+
+static uint64_t siphash(const uint64_t key[2], const uint32_t *w, size_t n)
+{
+	uint64_t v0 = 0x736f6d6570736575ull ^ key[0], v1 = 0x646f72616e646f6dull ^ key[1];
+	uint64_t v2 = 0x6c7967656e657261ull ^ key[0], v3 = 0x7465646279746573ull ^ key[1];
+	uint64_t m, b = (uint64_t)(n * 4) << 56;
+	size_t i = 0;
+
+	for (; i + 2 <= n; i += 2) {
+		m = (uint64_t)w[i] | (uint64_t)w[i + 1] << 32;
+		v3 ^= m; SIPROUND; SIPROUND; v0 ^= m;
+	}
+	if (i < n)
+		b |= w[i];
+	v3 ^= b; SIPROUND; SIPROUND; v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND; SIPROUND; SIPROUND; SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+static void tcp_keys_init(void)
+{
+	uint64_t k[6];
+
+	if (getrandom(k, sizeof(k), 0) != (ssize_t)sizeof(k)) {
+		/* NOTE: RFC 6528 3 wants an unpredictable secret; without getrandom the
+		 * clock is the best we have, and we say so. */
+		warnf("getrandom failed, ISN secret from the clock");
+		for (int i = 0; i < 6; i++)
+			k[i] = net_clock_ms() * 0x9e3779b97f4a7c15ull + (uint64_t)i;
+	}
+	isn_key[0] = k[0]; isn_key[1] = k[1];
+	port_key[0] = k[2]; port_key[1] = k[3];
+	hash_key[0] = k[4]; hash_key[1] = k[5];
+	port_next = (uint16_t)k[0];
+}
+
+void tcp_test_set_isn(int on, uint32_t isn)
+{
+	test_isn_on = on;
+	test_isn = isn;
+}
+
+/* RFC 6528 3: ISN = M + F(4-tuple, secret), M a clock ticking every 4 us. `now` is in ms,
+ * so M = now * 250. */
+uint32_t tcp_isn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport, uint64_t now)
+{
+	uint32_t w[3] = { laddr, raddr, (uint32_t)lport << 16 | rport };
+
+	if (test_isn_on)
+		return test_isn;
+	return (uint32_t)(now * 250) + (uint32_t)siphash(isn_key, w, 3);
+}
+
+static uint32_t tcp_hash4(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+	uint32_t w[3] = { laddr, raddr, (uint32_t)lport << 16 | rport };
+
+	return (uint32_t)siphash(hash_key, w, 3);
+}
+
+/* ---- rings ---- */
+
+int tcp_ring_init(struct tcp_ring *r, size_t cap)
+{
+	uint8_t *b = cap ? malloc(cap) : NULL;
+
+	if (cap && !b)
+		return -ENOMEM;
+	free(r->buf);
+	r->buf = b;
+	r->cap = cap;
+	r->head = r->len = 0;
+	return 0;
+}
+
+void tcp_ring_free(struct tcp_ring *r)
+{
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
+}
+
+size_t tcp_ring_write(struct tcp_ring *r, const void *src, size_t n)
+{
+	size_t tail, first;
+
+	if (n > r->cap - r->len)
+		n = r->cap - r->len;
+	if (n == 0)
+		return 0;
+	tail = (r->head + r->len) % r->cap;
+	first = r->cap - tail < n ? r->cap - tail : n;
+	memcpy(r->buf + tail, src, first);
+	memcpy(r->buf, (const uint8_t *)src + first, n - first);
+	r->len += n;
+	return n;
+}
+
+void tcp_ring_peek(const struct tcp_ring *r, size_t off, void *dst, size_t n)
+{
+	size_t pos = (r->head + off) % r->cap;
+	size_t first = r->cap - pos < n ? r->cap - pos : n;
+
+	memcpy(dst, r->buf + pos, first);
+	memcpy((uint8_t *)dst + first, r->buf, n - first);
+}
+
+void tcp_ring_drop(struct tcp_ring *r, size_t n)
+{
+	if (n > r->len)
+		n = r->len;
+	r->len -= n;
+	r->head = r->len ? (r->head + n) % r->cap : 0;
+}
+
+size_t tcp_ring_read(struct tcp_ring *r, void *dst, size_t n)
+{
+	if (n > r->len)
+		n = r->len;
+	if (n) {
+		tcp_ring_peek(r, 0, dst, n);
+		tcp_ring_drop(r, n);
+	}
+	return n;
+}
+
+/* ---- control blocks ---- */
+
+const char *tcp_state_name(enum tcp_state s)
+{
+	static const char *const names[] = { "CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED",
+		"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK",
+		"TIME_WAIT" };
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+size_t tcp_pcb_count(void) { return tcp_npcbs; }
+
+struct tcp_pcb *tcp_pcb_alloc(void)
+{
+	struct tcp_pcb *pcb;
+
+	if (tcp_npcbs >= tcp_config.max_conns)
+		return NULL;
+	pcb = calloc(1, sizeof(*pcb));
+	if (!pcb)
+		return NULL;
+	pcb->state = TCP_CLOSED;
+	TAILQ_INIT(&pcb->ooo);
+	TAILQ_INIT(&pcb->synq);
+	TAILQ_INIT(&pcb->acceptq);
+	pcb->rto = tcp_config.rto_initial_ms;
+	pcb->cc = &tcp_cc_newreno;
+	pcb->mss = 536;
+	tcp_timers_init(pcb);
+	if (tcp_pcb_set_bufs(pcb, tcp_config.sndbuf, tcp_config.rcvbuf) < 0) {
+		tcp_ring_free(&pcb->snd_buf);
+		tcp_ring_free(&pcb->rcv_buf);
+		free(pcb);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&tcp_all, pcb, all);
+	tcp_npcbs++;
+	return pcb;
+}
+
+int tcp_pcb_set_bufs(struct tcp_pcb *pcb, size_t sndbuf, size_t rcvbuf)
+{
+	if (pcb->snd_buf.len || pcb->rcv_buf.len)
+		return -EBUSY;
+	if (tcp_ring_init(&pcb->snd_buf, sndbuf) < 0 || tcp_ring_init(&pcb->rcv_buf, rcvbuf) < 0)
+		return -ENOMEM;
+	/* the largest window we can announce with our scale (RFC 7323 2.2) */
+	pcb->rcv_wscale = 0;
+	while (pcb->rcv_wscale < 14 && (rcvbuf >> pcb->rcv_wscale) > 65535)
+		pcb->rcv_wscale++;
+	return 0;
+}
+
+void tcp_pcb_free(struct tcp_pcb *pcb)
+{
+	struct tcp_pcb *c;
+
+	tcp_timers_cancel_all(pcb);
+	tcp_pcb_unhash(pcb);
+	/* a listener's pending children go with it */
+	while ((c = TAILQ_FIRST(&pcb->synq)) != NULL) {
+		TAILQ_REMOVE(&pcb->synq, c, qlink);
+		c->parent = NULL;
+		tcp_pcb_free(c);
+	}
+	while ((c = TAILQ_FIRST(&pcb->acceptq)) != NULL) {
+		TAILQ_REMOVE(&pcb->acceptq, c, qlink);
+		c->parent = NULL;
+		if (c->state != TCP_CLOSED)
+			tcp_send_rst_pcb(c, net_clock_ms());
+		tcp_pcb_free(c);
+	}
+	if (pcb->parent) {
+		struct tcp_pcb *l = pcb->parent;
+		if (pcb->on_acceptq) {
+			TAILQ_REMOVE(&l->acceptq, pcb, qlink);
+			l->acceptq_len--;
+		} else {
+			TAILQ_REMOVE(&l->synq, pcb, qlink);
+			l->synq_len--;
+		}
+	}
+	pkb_queue_purge(&pcb->ooo);
+	tcp_ring_free(&pcb->snd_buf);
+	tcp_ring_free(&pcb->rcv_buf);
+	TAILQ_REMOVE(&tcp_all, pcb, all);
+	tcp_npcbs--;
+	free(pcb);
+}
+
+void tcp_pcb_notify(struct tcp_pcb *pcb)
+{
+	if (pcb->upcall)
+		pcb->upcall(pcb);
+	else if (pcb->parent && pcb->parent->upcall)
+		pcb->parent->upcall(pcb->parent);
+}
+
+void tcp_pcb_set_state(struct tcp_pcb *pcb, enum tcp_state st)
+{
+	debugf("%u->%u %s -> %s", pcb->local_port, pcb->remote_port, tcp_state_name(pcb->state),
+	       tcp_state_name(st));
+	pcb->state = st;
+}
+
+int tcp_pcb_drop(struct tcp_pcb *pcb, int err)
+{
+	tcp_timers_cancel_all(pcb);
+	tcp_pcb_unhash(pcb);
+	if (pcb->state != TCP_CLOSED)
+		STAT_INC(tcp, conn_drops);
+	tcp_pcb_set_state(pcb, TCP_CLOSED);
+	if (err)
+		pcb->error = err;
+	if (pcb->upcall) { /* a socket still refers to it; it frees the pcb on close */
+		pcb->upcall(pcb);
+		return 0;
+	}
+	tcp_pcb_free(pcb);
+	return 1;
+}
+
+int tcp_pcb_hash_insert(struct tcp_pcb *pcb)
+{
+	if (pcb->hashed)
+		return 0;
+	pcb->hash = tcp_hash4(pcb->local_addr, pcb->local_port, pcb->remote_addr, pcb->remote_port);
+	LIST_INSERT_HEAD(&tcp_hash[pcb->hash & (TCP_HASH_BUCKETS - 1)], pcb, hlink);
+	pcb->hashed = 1;
+	return 0;
+}
+
+void tcp_pcb_unhash(struct tcp_pcb *pcb)
+{
+	if (pcb->hashed || pcb->listed)
+		LIST_REMOVE(pcb, hlink);
+	pcb->hashed = pcb->listed = 0;
+}
+
+struct tcp_pcb *tcp_pcb_lookup_conn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+	uint32_t h = tcp_hash4(laddr, lport, raddr, rport);
+	struct tcp_pcb *pcb;
+
+	LIST_FOREACH(pcb, &tcp_hash[h & (TCP_HASH_BUCKETS - 1)], hlink)
+		if (pcb->hash == h && pcb->local_port == lport && pcb->remote_port == rport &&
+		    pcb->local_addr == laddr && pcb->remote_addr == raddr)
+			return pcb;
+	return NULL;
+}
+
+struct tcp_pcb *tcp_pcb_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+	struct tcp_pcb *pcb = tcp_pcb_lookup_conn(laddr, lport, raddr, rport), *wild = NULL;
+
+	if (pcb)
+		return pcb;
+	LIST_FOREACH(pcb, &tcp_listeners, hlink) {
+		if (pcb->local_port != lport)
+			continue;
+		if (pcb->local_addr == laddr)
+			return pcb;
+		if (pcb->local_addr == IP_ADDR_ANY)
+			wild = pcb;
+	}
+	return wild;
+}
+
+/* A port is taken if another pcb is bound to it on the same or a wildcard address
+ * (SO_REUSEADDR lets a new one share it with connections that are not listening). */
+static int tcp_port_in_use(const struct tcp_pcb *self, uint32_t addr, uint16_t port, int reuse)
+{
+	const struct tcp_pcb *p;
+
+	TAILQ_FOREACH(p, &tcp_all, all) {
+		if (p == self || p->local_port != port || p->parent)
+			continue;
+		if (p->local_addr != addr && p->local_addr != IP_ADDR_ANY && addr != IP_ADDR_ANY)
+			continue;
+		if (reuse && p->state != TCP_LISTEN)
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+int tcp_pcb_bind(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, int reuse)
+{
+	if (pcb->local_port)
+		return -EINVAL;
+	if (addr != IP_ADDR_ANY && !net_iface_by_addr(addr))
+		return -EADDRNOTAVAIL;
+	if (port == 0) {
+		unsigned n = (unsigned)tcp_config.ephemeral_max - tcp_config.ephemeral_min + 1;
+		for (unsigned i = 0; i < n; i++) {
+			uint16_t cand = (uint16_t)(tcp_config.ephemeral_min + (port_next++ % n));
+			if (!tcp_port_in_use(pcb, addr, cand, 0)) {
+				port = cand;
+				break;
+			}
+		}
+		if (port == 0)
+			return -EADDRINUSE;
+	} else if (tcp_port_in_use(pcb, addr, port, reuse)) {
+		return -EADDRINUSE;
+	}
+	pcb->local_addr = addr;
+	pcb->local_port = port;
+	return 0;
+}
+
+int tcp_pcb_listen(struct tcp_pcb *pcb, unsigned backlog)
+{
+	if (pcb->state == TCP_LISTEN) {
+		pcb->backlog = backlog;
+		return 0;
+	}
+	if (pcb->state != TCP_CLOSED)
+		return -EINVAL;
+	if (pcb->local_port == 0) {
+		int err = tcp_pcb_bind(pcb, IP_ADDR_ANY, 0, 0);
+		if (err < 0)
+			return err;
+	}
+	pcb->backlog = backlog ? backlog : 1;
+	tcp_pcb_set_state(pcb, TCP_LISTEN);
+	LIST_INSERT_HEAD(&tcp_listeners, pcb, hlink);
+	pcb->listed = 1;
+	return 0;
+}
+
+/* RFC 6056 3.3.3 (Algorithm 3): offset = F(laddr, raddr, rport, secret); try successive
+ * ports from offset + a global counter until the 4-tuple is unused. */
+static int tcp_pick_ephemeral(struct tcp_pcb *pcb)
+{
+	uint32_t w[3] = { pcb->local_addr, pcb->remote_addr, pcb->remote_port };
+	uint32_t offset = (uint32_t)siphash(port_key, w, 3);
+	unsigned n = (unsigned)tcp_config.ephemeral_max - tcp_config.ephemeral_min + 1;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t port = (uint16_t)(tcp_config.ephemeral_min + (offset + port_next++) % n);
+		if (!tcp_pcb_lookup_conn(pcb->local_addr, port, pcb->remote_addr, pcb->remote_port) &&
+		    !tcp_port_in_use(pcb, pcb->local_addr, port, 1)) {
+			pcb->local_port = port;
+			return 0;
+		}
+	}
+	return -EADDRNOTAVAIL;
+}
+
+void tcp_pcb_set_mss(struct tcp_pcb *pcb, unsigned peer_mss)
+{
+	unsigned mtu = ip_route_mtu(pcb->remote_addr);
+	unsigned mss = mtu > 40 ? mtu - 40 : 536;
+
+	/* RFC 9293 3.7.1: without the option the peer takes 536 */
+	if (peer_mss == 0)
+		peer_mss = 536;
+	if (peer_mss < mss)
+		mss = peer_mss;
+	if (mss < 64)
+		mss = 64; /* NOTE: RFC 9293 3.7.1 floor; avoids tiny-segment floods */
+	pcb->mss = (uint16_t)mss;
+}
+
+int tcp_pcb_connect(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, uint64_t now)
+{
+	int err;
+
+	if (pcb->state == TCP_LISTEN)
+		return -EOPNOTSUPP;
+	if (pcb->state != TCP_CLOSED || pcb->remote_port)
+		return -EISCONN;
+	if (port == 0 || addr == IP_ADDR_ANY || addr == IP_ADDR_BROADCAST)
+		return -EINVAL;
+	if (pcb->local_addr == IP_ADDR_ANY) {
+		pcb->local_addr = ip_source_for(addr);
+		if (pcb->local_addr == 0)
+			return -ENETUNREACH;
+	}
+	pcb->remote_addr = addr;
+	pcb->remote_port = port;
+	if (pcb->local_port == 0) {
+		err = tcp_pick_ephemeral(pcb);
+		if (err < 0)
+			goto fail;
+	} else if (tcp_pcb_lookup_conn(pcb->local_addr, pcb->local_port, addr, port)) {
+		err = -EADDRINUSE;
+		goto fail;
+	}
+	pcb->iss = tcp_isn(pcb->local_addr, pcb->local_port, addr, port, now);
+	pcb->snd_una = pcb->snd_nxt = pcb->snd_max = pcb->iss;
+	pcb->snd_buf_seq = pcb->iss + 1;
+	pcb->rcv_wnd = (uint32_t)tcp_ring_free_space(&pcb->rcv_buf);
+	tcp_pcb_set_mss(pcb, 0);
+	pcb->cc->init(pcb);
+	pcb->ts_offset = (uint32_t)siphash(isn_key, &pcb->iss, 1);
+	tcp_pcb_hash_insert(pcb);
+	tcp_pcb_set_state(pcb, TCP_SYN_SENT);
+	STAT_INC(tcp, conn_attempts);
+	tcp_output(pcb, now);
+	return 0;
+fail:
+	pcb->remote_addr = 0;
+	pcb->remote_port = 0;
+	return err;
+}
+
+int tcp_proto_init(void)
+{
+	for (int i = 0; i < TCP_HASH_BUCKETS; i++)
+		LIST_INIT(&tcp_hash[i]);
+	LIST_INIT(&tcp_listeners);
+	tcp_keys_init();
+	return ip_protocol_register("TCP", IP_PROTO_TCP, tcp_input, tcp_icmp_error);
+}
+
+void tcp_proto_shutdown(void)
+{
+	struct tcp_pcb *pcb;
+
+	/* children are freed with their listener; free top-level pcbs first */
+	while ((pcb = TAILQ_FIRST(&tcp_all)) != NULL) {
+		while (pcb->parent)
+			pcb = pcb->parent;
+		tcp_pcb_free(pcb);
+	}
+	test_isn_on = 0;
+}

@@ -1,0 +1,289 @@
+/* SOCK_STREAM sock_ops: the socket layer (net/socket.c) owns descriptors, blocking and
+ * timeouts; these calls never block and report readiness through sock_wakeup(). */
+#include <errno.h>
+#include <string.h>
+
+#include "net/log.h"
+#include "net/socket.h"
+#include "tcp/tcp.h"
+
+static void tcp_sock_upcall(struct tcp_pcb *pcb)
+{
+	struct sock *sk = pcb->sk;
+
+	if (!sk)
+		return;
+	if (pcb->error && !sk->so_error && pcb->state == TCP_CLOSED)
+		sk->so_error = pcb->error;
+	sock_wakeup(sk);
+}
+
+static void tcp_sock_attach(struct sock *sk, struct tcp_pcb *pcb)
+{
+	sk->pcb = pcb;
+	pcb->sk = sk;
+	pcb->upcall = tcp_sock_upcall;
+}
+
+static int tcp_sock_create(struct sock *sk)
+{
+	struct tcp_pcb *pcb = tcp_pcb_alloc();
+
+	if (!pcb)
+		return -ENOBUFS;
+	if (tcp_pcb_set_bufs(pcb, sk->sndbuf, sk->rcvbuf) < 0) {
+		tcp_pcb_free(pcb);
+		return -ENOMEM;
+	}
+	tcp_sock_attach(sk, pcb);
+	return 0;
+}
+
+static int tcp_sock_bind(struct sock *sk, const struct sockaddr_in *a)
+{
+	struct tcp_pcb *pcb = sk->pcb;
+	int err = tcp_pcb_bind(pcb, a->sin_addr.s_addr, ntohs(a->sin_port), sk->reuseaddr);
+
+	if (err == 0) {
+		sk->local.sin_addr.s_addr = pcb->local_addr;
+		sk->local.sin_port = htons(pcb->local_port);
+	}
+	return err;
+}
+
+static int tcp_sock_connect(struct sock *sk, const struct sockaddr_in *a, uint64_t now)
+{
+	struct tcp_pcb *pcb = sk->pcb;
+	int err;
+
+	if (pcb->state == TCP_SYN_SENT)
+		return -EALREADY;
+	if (pcb->state != TCP_CLOSED)
+		return -EISCONN;
+	if (pcb->error) {
+		err = pcb->error;
+		pcb->error = 0;
+		return err;
+	}
+	err = tcp_pcb_connect(pcb, a->sin_addr.s_addr, ntohs(a->sin_port), now);
+	if (err < 0)
+		return err;
+	sk->local.sin_addr.s_addr = pcb->local_addr;
+	sk->local.sin_port = htons(pcb->local_port);
+	sk->peer = *a;
+	return -EINPROGRESS;
+}
+
+static int tcp_sock_listen(struct sock *sk, int backlog)
+{
+	struct tcp_pcb *pcb = sk->pcb;
+	int err = tcp_pcb_listen(pcb, backlog < 1 ? 1 : (unsigned)backlog);
+
+	if (err == 0)
+		sk->local.sin_port = htons(pcb->local_port);
+	return err;
+}
+
+static int tcp_sock_accept(struct sock *sk, struct sock **child, struct sockaddr_in *peer)
+{
+	struct tcp_pcb *l = sk->pcb, *c;
+	struct sock *csk;
+
+	if (!l || l->state != TCP_LISTEN)
+		return -EINVAL;
+	if (TAILQ_EMPTY(&l->acceptq))
+		return -EAGAIN;
+	csk = sock_alloc_child(sk);
+	if (!csk)
+		return -ENOMEM;
+	c = tcp_pcb_accept(l);
+	tcp_sock_attach(csk, c);
+	csk->local.sin_addr.s_addr = c->local_addr;
+	csk->local.sin_port = htons(c->local_port);
+	csk->peer.sin_family = AF_INET;
+	csk->peer.sin_addr.s_addr = c->remote_addr;
+	csk->peer.sin_port = htons(c->remote_port);
+	if (c->state == TCP_CLOSED && c->error)
+		csk->so_error = c->error;
+	*peer = csk->peer;
+	*child = csk;
+	return 0;
+}
+
+static ssize_t tcp_sock_send(struct sock *sk, const void *buf, size_t len, int flags,
+			     const struct sockaddr_in *dst, uint64_t now)
+{
+	struct tcp_pcb *pcb = sk->pcb;
+
+	(void)flags;
+	(void)dst;
+	if (pcb->state == TCP_SYN_SENT || pcb->state == TCP_SYN_RECEIVED)
+		return -EAGAIN; /* writable once connected */
+	return tcp_pcb_send(pcb, buf, len, now);
+}
+
+static ssize_t tcp_sock_recv(struct sock *sk, void *buf, size_t len, int flags,
+			     struct sockaddr_in *src, uint64_t now)
+{
+	struct tcp_pcb *pcb = sk->pcb;
+	ssize_t n;
+
+	(void)flags;
+	if (pcb->state == TCP_SYN_SENT || pcb->state == TCP_SYN_RECEIVED)
+		return -EAGAIN;
+	n = tcp_pcb_recv(pcb, buf, len, now);
+	if (n == pcb->error && n < 0)
+		pcb->error = 0; /* reported once, then end of file */
+	if (src && n >= 0) {
+		src->sin_family = AF_INET;
+		src->sin_addr.s_addr = pcb->remote_addr;
+		src->sin_port = htons(pcb->remote_port);
+	}
+	return n;
+}
+
+static int tcp_sock_shutdown(struct sock *sk, int how, uint64_t now)
+{
+	struct tcp_pcb *pcb = sk->pcb;
+	int err = 0;
+
+	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
+		return -EINVAL;
+	if (pcb->state == TCP_CLOSED || pcb->state == TCP_LISTEN)
+		return -ENOTCONN;
+	if (how != SHUT_WR)
+		pcb->flags |= TF_RCV_SHUT;
+	if (how != SHUT_RD)
+		err = tcp_pcb_shutdown_send(pcb, now);
+	return err == -ENOTCONN && how == SHUT_RDWR ? 0 : err;
+}
+
+static void tcp_sock_close(struct sock *sk, uint64_t now)
+{
+	struct tcp_pcb *pcb = sk->pcb;
+
+	if (!pcb)
+		return;
+	sk->pcb = NULL;
+	/* SO_LINGER with a zero timeout aborts (RFC 9293 3.10.5 ABORT) */
+	tcp_pcb_close(pcb, sk->linger_on && sk->linger_s == 0, now);
+}
+
+static unsigned tcp_sock_poll(struct sock *sk)
+{
+	struct tcp_pcb *pcb = sk->pcb;
+	unsigned ev = 0;
+
+	if (!pcb)
+		return US_POLLHUP;
+	if (pcb->state == TCP_LISTEN)
+		return TAILQ_EMPTY(&pcb->acceptq) ? 0 : US_POLLIN;
+	if (pcb->error || sk->so_error)
+		ev |= US_POLLERR;
+	if (pcb->rcv_buf.len || pcb->flags & (TF_RCVD_FIN | TF_RCV_SHUT) || pcb->error)
+		ev |= US_POLLIN;
+	switch (pcb->state) {
+	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+		if (!(pcb->flags & TF_FIN_QUEUED) && tcp_ring_free_space(&pcb->snd_buf) > 0)
+			ev |= US_POLLOUT;
+		break;
+	case TCP_CLOSED:
+		ev |= US_POLLHUP | US_POLLOUT;
+		break;
+	default:
+		break;
+	}
+	if (pcb->flags & TF_RCVD_FIN && pcb->flags & TF_FIN_QUEUED)
+		ev |= US_POLLHUP;
+	return ev;
+}
+
+static int tcp_sock_setsockopt(struct sock *sk, int level, int name, const void *val, socklen_t len)
+{
+	struct tcp_pcb *pcb = sk->pcb;
+	int on;
+
+	if (len < (socklen_t)sizeof(int))
+		return -EINVAL;
+	memcpy(&on, val, sizeof(on));
+	if (level == IPPROTO_TCP && name == TCP_NODELAY) {
+		if (on)
+			pcb->flags |= TF_NODELAY;
+		else
+			pcb->flags &= ~TF_NODELAY;
+		tcp_output(pcb, net_clock_ms());
+		return 0;
+	}
+	if (level != SOL_SOCKET)
+		return -ENOPROTOOPT;
+	switch (name) {
+	case SO_KEEPALIVE:
+		if (on) {
+			pcb->flags |= TF_KEEPALIVE;
+			tcp_keep_arm(pcb, net_clock_ms());
+		} else {
+			pcb->flags &= ~TF_KEEPALIVE;
+			tcp_timer_cancel(pcb, TCPT_KEEP);
+		}
+		return 0;
+	case SO_RCVBUF:
+	case SO_SNDBUF:
+		/* sizes apply before the connection carries data (as on Linux, before connect
+		 * or listen; accepted children inherit them) */
+		if (pcb->state != TCP_CLOSED && pcb->state != TCP_LISTEN)
+			return 0;
+		return tcp_pcb_set_bufs(pcb, sk->sndbuf, sk->rcvbuf);
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+static int tcp_sock_getsockopt(struct sock *sk, int level, int name, void *val, socklen_t *len)
+{
+	struct tcp_pcb *pcb = sk->pcb;
+	int v;
+
+	if (level != IPPROTO_TCP)
+		return -ENOPROTOOPT;
+	if (name == TCP_NODELAY)
+		v = !!(pcb->flags & TF_NODELAY);
+	else if (name == TCP_MAXSEG)
+		v = pcb->mss;
+	else
+		return -ENOPROTOOPT;
+	if (*len < (socklen_t)sizeof(int))
+		return -EINVAL;
+	memcpy(val, &v, sizeof(v));
+	*len = sizeof(v);
+	return 0;
+}
+
+static const struct sock_ops tcp_sock_ops = {
+	.create = tcp_sock_create,
+	.bind = tcp_sock_bind,
+	.connect = tcp_sock_connect,
+	.listen = tcp_sock_listen,
+	.accept = tcp_sock_accept,
+	.sendto = tcp_sock_send,
+	.recvfrom = tcp_sock_recv,
+	.shutdown = tcp_sock_shutdown,
+	.close = tcp_sock_close,
+	.poll = tcp_sock_poll,
+	.setsockopt = tcp_sock_setsockopt,
+	.getsockopt = tcp_sock_getsockopt,
+};
+
+int tcp_init(void)
+{
+	int err = tcp_proto_init();
+
+	if (err < 0)
+		return err;
+	return sock_proto_register(SOCK_STREAM, IPPROTO_TCP, &tcp_sock_ops);
+}
+
+void tcp_shutdown(void)
+{
+	tcp_proto_shutdown();
+}

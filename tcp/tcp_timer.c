@@ -1,0 +1,196 @@
+/* Per-connection timers (an array indexed by enum tcp_timer_id on net_timer) and the
+ * RFC 6298 retransmission timeout. */
+#include <errno.h>
+
+#include "net/log.h"
+#include "tcp/tcp.h"
+
+static void tcp_timer_fire(struct tcp_pcb *pcb, enum tcp_timer_id id, uint64_t now);
+
+#define TIMER_FN(id)                                                                        \
+	static void tcp_timer_fn_##id(struct net_timer *t, void *arg, uint64_t now)         \
+	{                                                                                   \
+		(void)t;                                                                    \
+		tcp_timer_fire(arg, id, now);                                               \
+	}
+TIMER_FN(TCPT_REXMT)
+TIMER_FN(TCPT_PERSIST)
+TIMER_FN(TCPT_KEEP)
+TIMER_FN(TCPT_2MSL)
+TIMER_FN(TCPT_DELACK)
+
+void tcp_timers_init(struct tcp_pcb *pcb)
+{
+	static const net_timer_fn fns[TCPT_NTIMERS] = {
+		tcp_timer_fn_TCPT_REXMT, tcp_timer_fn_TCPT_PERSIST, tcp_timer_fn_TCPT_KEEP,
+		tcp_timer_fn_TCPT_2MSL, tcp_timer_fn_TCPT_DELACK,
+	};
+	for (int i = 0; i < TCPT_NTIMERS; i++)
+		net_timer_init(&pcb->timers[i], fns[i], pcb);
+}
+
+void tcp_timer_arm(struct tcp_pcb *pcb, enum tcp_timer_id t, uint64_t deadline)
+{
+	net_timer_arm(&pcb->timers[t], deadline);
+}
+
+void tcp_timer_cancel(struct tcp_pcb *pcb, enum tcp_timer_id t)
+{
+	net_timer_cancel(&pcb->timers[t]);
+}
+
+void tcp_timers_cancel_all(struct tcp_pcb *pcb)
+{
+	for (int i = 0; i < TCPT_NTIMERS; i++)
+		net_timer_cancel(&pcb->timers[i]);
+}
+
+/* RFC 6298 2.2-2.3 with srtt scaled by 8 and rttvar by 4 (integer arithmetic). */
+void tcp_rtt_update(struct tcp_pcb *pcb, uint32_t rtt_ms)
+{
+	int32_t r = (int32_t)(rtt_ms ? rtt_ms : 1);
+
+	STAT_INC(tcp, rtt_updates);
+	if (pcb->srtt == 0) {
+		pcb->srtt = r << 3;
+		pcb->rttvar = r << 1;
+	} else {
+		int32_t delta = r - (pcb->srtt >> 3);
+		pcb->srtt += delta;                 /* srtt += (r - srtt) / 8 */
+		if (delta < 0)
+			delta = -delta;
+		pcb->rttvar += delta - (pcb->rttvar >> 2); /* rttvar += (|d| - rttvar) / 4 */
+	}
+	pcb->rxtshift = 0;
+	pcb->rto = (uint32_t)((pcb->srtt >> 3) + (pcb->rttvar > 1 ? pcb->rttvar : 1));
+	if (pcb->rto < tcp_config.rto_min_ms)
+		pcb->rto = tcp_config.rto_min_ms;
+	if (pcb->rto > tcp_config.rto_max_ms)
+		pcb->rto = tcp_config.rto_max_ms;
+}
+
+/* The RTO with exponential backoff (RFC 6298 5.5), capped at rto_max_ms. */
+uint32_t tcp_rto_current(const struct tcp_pcb *pcb)
+{
+	uint64_t rto = (uint64_t)pcb->rto << (pcb->rxtshift < 16 ? pcb->rxtshift : 16);
+
+	return rto > tcp_config.rto_max_ms ? tcp_config.rto_max_ms : (uint32_t)rto;
+}
+
+void tcp_rexmt_arm(struct tcp_pcb *pcb, uint64_t now)
+{
+	tcp_timer_cancel(pcb, TCPT_PERSIST);
+	tcp_timer_arm(pcb, TCPT_REXMT, now + tcp_rto_current(pcb));
+}
+
+void tcp_keep_arm(struct tcp_pcb *pcb, uint64_t now)
+{
+	if (pcb->flags & TF_KEEPALIVE && TCP_SYNCHRONIZED(pcb->state)) {
+		pcb->keep_probes = 0;
+		tcp_timer_arm(pcb, TCPT_KEEP, now + tcp_config.keep_idle_ms);
+	}
+}
+
+/* RFC 6298 5.4-5.7: go back to snd_una with a doubled RTO; give up after max_rexmits. */
+static void tcp_timer_rexmt(struct tcp_pcb *pcb, uint64_t now)
+{
+	unsigned limit = pcb->state == TCP_SYN_SENT || pcb->state == TCP_SYN_RECEIVED ?
+			 tcp_config.syn_rexmits : tcp_config.max_rexmits;
+
+	STAT_INC(tcp, rexmt_timeouts);
+	if (pcb->rxtshift >= limit) {
+		STAT_INC(tcp, conn_timeouts);
+		debugf("%u->%u gives up after %u retransmissions", pcb->local_port,
+		       pcb->remote_port, pcb->rxtshift);
+		if (pcb->state != TCP_SYN_SENT)
+			tcp_send_rst_pcb(pcb, now);
+		tcp_pcb_drop(pcb, -ETIMEDOUT);
+		return;
+	}
+	pcb->rxtshift++;
+	/* Karn: a retransmitted segment is not timed */
+	pcb->rtt_start = 0;
+	if (pcb->state != TCP_SYN_SENT && pcb->state != TCP_SYN_RECEIVED)
+		pcb->cc->timeout(pcb);
+	pcb->flags &= ~TF_INRECOVERY;
+	pcb->dupacks = 0;
+	pcb->snd_nxt = pcb->snd_una;
+	if (pcb->flags & TF_SENT_FIN && SEQ_LEQ(pcb->snd_una, pcb->fin_seq))
+		pcb->flags &= ~TF_SENT_FIN;
+	tcp_output(pcb, now);
+	/* tcp_output arms the timer with the new RTO only if it sent; be sure it runs */
+	if (!net_timer_pending(&pcb->timers[TCPT_REXMT]) && SEQ_LT(pcb->snd_una, pcb->snd_max))
+		tcp_rexmt_arm(pcb, now);
+}
+
+/* RFC 9293 3.8.6.1: probe a zero window with one byte, backing off like the RTO. */
+static void tcp_timer_persist(struct tcp_pcb *pcb, uint64_t now)
+{
+	uint64_t iv;
+
+	STAT_INC(tcp, persist_timeouts);
+	pcb->flags |= TF_FORCE_ONE;
+	tcp_output(pcb, now);
+	pcb->flags &= ~TF_FORCE_ONE;
+	if (pcb->persist_shift < 16)
+		pcb->persist_shift++;
+	iv = (uint64_t)tcp_rto_current(pcb) << pcb->persist_shift;
+	if (iv < tcp_config.persist_min_ms)
+		iv = tcp_config.persist_min_ms;
+	if (iv > tcp_config.persist_max_ms)
+		iv = tcp_config.persist_max_ms;
+	if (pcb->snd_wnd == 0 && !net_timer_pending(&pcb->timers[TCPT_REXMT]))
+		tcp_timer_arm(pcb, TCPT_PERSIST, now + iv);
+}
+
+/* RFC 1122 4.2.3.6: after keep_idle of silence send probes (seq = snd_una - 1) every
+ * keep_intvl; drop after keep_probes unanswered ones. */
+static void tcp_timer_keep(struct tcp_pcb *pcb, uint64_t now)
+{
+	STAT_INC(tcp, keep_timeouts);
+	if (!TCP_SYNCHRONIZED(pcb->state) || !(pcb->flags & TF_KEEPALIVE))
+		return;
+	if (now - pcb->last_recv < tcp_config.keep_idle_ms && pcb->keep_probes == 0) {
+		tcp_timer_arm(pcb, TCPT_KEEP, pcb->last_recv + tcp_config.keep_idle_ms);
+		return;
+	}
+	if (pcb->keep_probes >= tcp_config.keep_probes) {
+		tcp_send_rst_pcb(pcb, now);
+		tcp_pcb_drop(pcb, -ETIMEDOUT);
+		return;
+	}
+	pcb->keep_probes++;
+	STAT_INC(tcp, keep_probes);
+	pcb->snd_nxt--; /* the probe carries snd_una - 1 to draw an ACK */
+	tcp_send_ack(pcb, now);
+	pcb->snd_nxt++;
+	tcp_timer_arm(pcb, TCPT_KEEP, now + tcp_config.keep_intvl_ms);
+}
+
+static void tcp_timer_fire(struct tcp_pcb *pcb, enum tcp_timer_id id, uint64_t now)
+{
+	switch (id) {
+	case TCPT_REXMT:
+		tcp_timer_rexmt(pcb, now);
+		break;
+	case TCPT_PERSIST:
+		tcp_timer_persist(pcb, now);
+		break;
+	case TCPT_KEEP:
+		tcp_timer_keep(pcb, now);
+		break;
+	case TCPT_2MSL:
+		/* TIME_WAIT ends, or an orphaned FIN_WAIT_2 waited long enough */
+		if (pcb->state == TCP_FIN_WAIT_2)
+			STAT_INC(tcp, fin_wait_2_timeouts);
+		tcp_pcb_drop(pcb, 0);
+		break;
+	case TCPT_DELACK:
+		STAT_INC(tcp, snd_delacks);
+		pcb->flags |= TF_ACKNOW;
+		tcp_output(pcb, now);
+		break;
+	case TCPT_NTIMERS:
+		break;
+	}
+}
