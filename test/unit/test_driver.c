@@ -5,7 +5,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "driver/driver.h"
 #include "net/loop.h"
@@ -247,6 +254,142 @@ static void test_loopback(void **state)
 	test_assert_no_leaks();
 }
 
+/* ---- a real TAP, as root, in a network namespace of this process's own ----
+ * unshare(CLONE_NEWNET) gives the test a private, nameless namespace that the kernel
+ * removes when the process exits, so nothing can leak onto the host. Skipped when not
+ * root. Runs last: the rest of the process stays in the namespace. */
+
+static struct pkb_queue tap_rx = TAILQ_HEAD_INITIALIZER(tap_rx);
+
+static void tap_link_handler(struct pkb *p, struct net_device *dev, uint64_t now)
+{
+	(void)dev;
+	(void)now;
+	TAILQ_INSERT_TAIL(&tap_rx, p, link); /* the test frees it */
+}
+
+/* Runs the loop until a frame with this ethertype arrives (other frames are discarded:
+ * the kernel also sends IPv6 neighbour discovery). */
+static struct pkb *tap_wait(uint16_t ethertype)
+{
+	for (int i = 0; i < 40; i++) {
+		struct pkb *p;
+
+		net_loop_once(50);
+		while ((p = TAILQ_FIRST(&tap_rx))) {
+			TAILQ_REMOVE(&tap_rx, p, link);
+			if (p->len >= 14 && (p->data[12] << 8 | p->data[13]) == ethertype)
+				return p;
+			pkb_free(p);
+		}
+	}
+	return NULL;
+}
+
+static int if_has_addr(const char *ifname, uint32_t addr)
+{
+	struct ifaddrs *ifa, *i;
+	int found = 0;
+
+	assert_int_equal(getifaddrs(&ifa), 0);
+	for (i = ifa; i; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET && !strcmp(i->ifa_name, ifname) &&
+		    ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr == addr)
+			found = 1;
+	freeifaddrs(ifa);
+	return found;
+}
+
+static void test_tap_real(void **state)
+{
+	struct dev_opts o;
+	struct net_device *dev = NULL, *dev2 = NULL;
+	struct ifreq ifr;
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
+	char err[256];
+	int s;
+	struct pkb *p;
+	uint8_t kmac[6];
+
+	(void)state;
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0)
+		skip();
+	assert_int_equal(net_loop_init(), 0);
+	net_protocol_reset();
+	net_link_register(NET_DEV_ETHER, tap_link_handler);
+
+	assert_int_equal(dev_opts_parse("tap:h4tap0,addr=10.77.0.2/24,host=10.77.0.1/24,mtu=1400,"
+					"mac=02:00:00:77:00:02", &o, err, sizeof(err)), 0);
+	if (driver_open(&o, &dev, err, sizeof(err)) < 0)
+		fail_msg("driver_open: %s", err);
+	assert_string_equal(dev->name, "h4tap0");
+	assert_int_equal(dev->type, NET_DEV_ETHER);
+	assert_int_equal(dev->mtu, 1400);
+
+	/* The kernel side: up, MTU, host= address. */
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(s >= 0);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "h4tap0");
+	assert_int_equal(ioctl(s, SIOCGIFFLAGS, &ifr), 0);
+	assert_true(ifr.ifr_flags & IFF_UP);
+	assert_int_equal(ioctl(s, SIOCGIFMTU, &ifr), 0);
+	assert_int_equal(ifr.ifr_mtu, 1400);
+	assert_true(if_has_addr("h4tap0", A("10.77.0.1")));
+
+	/* The same name again is refused with a one-line reason. */
+	assert_int_equal(driver_open(&o, &dev2, err, sizeof(err)), -EBUSY);
+	assert_string_equal(err, "device h4tap0 is in use: pick another name");
+	assert_int_equal(dev_opts_parse("tap:h4tap1,addr=10.78.0.2/24,bridge=h4nobr", &o, err,
+					sizeof(err)), 0);
+	assert_int_equal(driver_open(&o, &dev2, err, sizeof(err)), -ENODEV);
+	assert_string_equal(err, "bridge h4nobr not found: create it with ip link add h4nobr type "
+				 "bridge");
+	assert_int_equal(if_nametoindex("h4tap1"), 0); /* closed again: nothing left behind */
+
+	/* Frames from the kernel: a datagram to ustack's address makes it ask for our MAC. */
+	to.sin_addr.s_addr = A("10.77.0.2");
+	assert_int_equal(sendto(s, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
+	p = tap_wait(0x0806);
+	assert_non_null(p);
+	assert_int_equal(p->len, 42);
+	assert_int_equal(p->data[21], 1); /* request */
+	assert_memory_equal(p->data + 38, &(uint32_t){ A("10.77.0.2") }, 4);
+	memcpy(kmac, p->data + 6, 6);
+	pkb_free(p);
+
+	/* Frames to the kernel: our ARP reply lets the datagram through, addressed to us. */
+	{
+		uint8_t r[42] = { 0 };
+		uint32_t us = A("10.77.0.2"), k = A("10.77.0.1");
+
+		memcpy(r, kmac, 6);
+		memcpy(r + 6, dev->hwaddr, 6);
+		r[12] = 0x08, r[13] = 0x06, r[15] = 1, r[16] = 0x08, r[18] = 6, r[19] = 4, r[21] = 2;
+		memcpy(r + 22, dev->hwaddr, 6);
+		memcpy(r + 28, &us, 4);
+		memcpy(r + 32, kmac, 6);
+		memcpy(r + 38, &k, 4);
+		assert_int_equal(net_device_xmit(dev, pkb_from_bytes(r, sizeof(r)), 0), 0);
+	}
+	p = tap_wait(0x0800);
+	assert_non_null(p);
+	assert_memory_equal(p->data, dev->hwaddr, 6);
+	assert_int_equal(p->data[14 + 9], 17); /* UDP */
+	pkb_free(p);
+	assert_true(tap_stats.rx_frames >= 2);
+	assert_int_equal(tap_stats.tx_frames, 1);
+	close(s);
+
+	/* Closing the fd removes the (non-persistent) tap from the kernel. */
+	net_device_unregister_all();
+	assert_int_equal(if_nametoindex("h4tap0"), 0);
+	pkb_queue_purge(&tap_rx);
+	net_protocol_reset();
+	net_loop_shutdown();
+	test_assert_no_leaks();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_parse_short_err),
 		cmocka_unit_test(test_open_not_supported),
 		cmocka_unit_test(test_loopback),
+		cmocka_unit_test(test_tap_real), /* last: it moves the process to a new netns */
 	};
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);
 
