@@ -48,11 +48,11 @@ start_target()
 	ip netns del "$NS" 2>/dev/null
 	ip netns add "$NS" && ip -n "$NS" link set lo up || exit 1
 	if [ "$what" = ustack ]; then
-		timeout 300 ip netns exec "$NS" $pin "$UST" serve \
+		timeout --foreground 300 ip netns exec "$NS" $pin "$UST" serve \
 			--dev tap:ustap0,addr=10.0.0.2/24,host=10.0.0.1/24 --serve udp-echo \
 			>"$TMP/target.log" 2>&1 </dev/null &
 	else
-		timeout 300 ip netns exec "$NS" $pin "$REFL" ustap0 10.0.0.2 \
+		timeout --foreground 300 ip netns exec "$NS" $pin "$REFL" ustap0 10.0.0.2 \
 			>"$TMP/target.log" 2>&1 </dev/null &
 	fi
 	PID=$!
@@ -73,7 +73,7 @@ start_target()
 	done
 	[ $ok -eq 1 ] || { echo "bench: $what did not come up:"; cat "$TMP/target.log"; exit 1; }
 	# Warm up: ARP resolved both ways.
-	timeout 10 ip netns exec "$NS" ping -n -c 2 -i 0.2 -W 1 10.0.0.2 >/dev/null 2>&1
+	timeout --foreground 10 ip netns exec "$NS" ping -n -c 2 -i 0.2 -W 1 10.0.0.2 >/dev/null 2>&1
 }
 
 # flood_pps PIN: flood-ping replies per second (ping's own count and elapsed time).

@@ -41,14 +41,14 @@ show_ustack()
 	SHOWN=$n
 }
 heading() { printf '\n=== %s\n' "$*"; }
-run() { echo "\$ $*"; timeout 30 ip netns exec "$NS" "$@" 2>&1 | sed 's/^/  /'; }
+run() { echo "\$ $*"; timeout --foreground 30 ip netns exec "$NS" "$@" 2>&1 | sed 's/^/  /'; }
 
 heading "Namespace $NS, ustack on TAP ustap0: ustack 10.0.0.2, the kernel 10.0.0.1"
 ip netns add "$NS" && ip -n "$NS" link set lo up || exit 1
 CMD="$UST serve --dev tap:ustap0,addr=10.0.0.2/24,host=10.0.0.1/24 --serve udp-echo --trace --stats"
 echo "\$ ip netns exec $NS ${CMD#"$(dirname "$UST")/"}"
 # shellcheck disable=SC2086
-timeout 300 ip netns exec "$NS" $CMD >"$LOG" 2>&1 </dev/null &
+timeout --foreground 300 ip netns exec "$NS" $CMD >"$LOG" 2>&1 </dev/null &
 PID=$!
 for _ in $(seq 1 100); do
 	ip -n "$NS" -o addr show dev ustap0 2>/dev/null | grep -q 'inet 10.0.0.1/' && break
@@ -63,12 +63,12 @@ run ping -n -c 3 -i 0.3 -W 2 10.0.0.2
 show_ustack
 
 heading "arping: ARP requests from the kernel's side, answered by ustack"
-run arping -c 2 -w 2 -i ustap0 10.0.0.2
+run arping -c 2 -w 5 -i ustap0 10.0.0.2
 show_ustack
 
 heading "UDP echo (port 7): a kernel UDP socket sends a line, ustack sends it back"
 echo "\$ echo 'hello, ustack' | nc -u -w 1 10.0.0.2 7"
-echo 'hello, ustack' | timeout 10 ip netns exec "$NS" nc -u -w 1 10.0.0.2 7 2>&1 | sed 's/^/  /'
+echo 'hello, ustack' | timeout --foreground 10 ip netns exec "$NS" nc -u -w 1 10.0.0.2 7 2>&1 | sed 's/^/  /'
 show_ustack
 
 heading "ping -s 3000: the request and the reply travel in fragments"

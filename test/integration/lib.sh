@@ -125,7 +125,7 @@ in_ns()
 {
 	local ns=$1
 	shift
-	timeout -k 2 "${T_CMD_TIMEOUT:-60}" ip netns exec "$ns" "$@"
+	timeout --foreground -k 2 "${T_CMD_TIMEOUT:-60}" ip netns exec "$ns" "$@"
 }
 
 # bg_ns NS OUTFILE CMD...: starts CMD in the namespace in the background (stdin from
@@ -134,7 +134,7 @@ bg_ns()
 {
 	local ns=$1 out=$2
 	shift 2
-	timeout -k 2 120 ip netns exec "$ns" "$@" >"$out" 2>&1 <"${BG_STDIN:-/dev/null}" &
+	timeout --foreground -k 2 120 ip netns exec "$ns" "$@" >"$out" 2>&1 <"${BG_STDIN:-/dev/null}" &
 	BG_PID=$!
 	T_PIDS+=("$BG_PID")
 }
@@ -198,7 +198,7 @@ ust_start()
 	UST_ERR=$T_TMP/ustack.err
 	: >"$UST_OUT"
 	: >"$UST_ERR"
-	timeout -k 2 "${UST_TIMEOUT:-120}" ip netns exec "$UST_NS" "$UST" "$@" \
+	timeout --foreground -k 2 "${UST_TIMEOUT:-120}" ip netns exec "$UST_NS" "$UST" "$@" \
 		>"$UST_OUT" 2>"$UST_ERR" <"${UST_STDIN:-/dev/null}" &
 	UST_PID=$!
 	T_PIDS+=("$UST_PID")

@@ -5,8 +5,8 @@ t_begin arping "$1"
 ns_new NS
 ust_serve "$NS" --serve udp-echo
 
-# Thomas Habets' arping (Debian's "arping"): -i interface, -c count, -w timeout per reply.
-out=$(in_ns "$NS" arping -c 3 -w 2 -i "$TAPIF" "$US_ADDR" 2>&1)
+# Thomas Habets' arping (Debian's "arping"): -i interface, -c count, -w deadline for the whole run.
+out=$(in_ns "$NS" arping -c 3 -w 10 -i "$TAPIF" "$US_ADDR" 2>&1)
 rc=$?
 echo "$out" | tail -n 3
 [ "$rc" -eq 0 ] || fail "arping exited $rc"

@@ -7,7 +7,7 @@ t_begin impair_loss "$1"
 ns_new NS
 ust_serve "$NS" --serve udp-echo --impair loss=20,seed=7
 
-out=$(in_ns "$NS" ping -n -c 400 -i 0.005 -W 1 -w 30 "$US_ADDR" 2>&1)
+out=$(in_ns "$NS" ping -n -c 400 -i 0.005 -W 1 "$US_ADDR" 2>&1)
 echo "$out" | tail -n 2
 line=$(echo "$out" | grep 'packets transmitted')
 sent=$(echo "$line" | sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p')
