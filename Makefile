@@ -2,7 +2,7 @@
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs libnl-route-3.0 libnl-3.0 2>/dev/null) -lpcap -lpthread
+LDLIBS  += $(shell pkg-config --libs libnl-route-3.0 libnl-3.0 2>/dev/null) -lpcap -lpthread -lm
 BUILD   ?= build
 
 LIB_DIRS := net driver ether arp ip udp tcp

@@ -1,0 +1,131 @@
+/* What the `ustack` subcommands share: the parsed command line, every limit a user may want
+ * to change (in one place, with its default and its option), and small helpers for waiting
+ * on sockets that stay responsive to SIGINT/SIGTERM.
+ *
+ * Threads: main.c runs the stack's loop in its own thread and a signal thread; the
+ * subcommand runs in the main thread on the blocking socket API. Every wait goes through
+ * app_wait(), which sleeps in us_poll() for at most APP_TICK_MS at a time so that a stop
+ * request (app_stopping()) is seen promptly without signals interrupting socket calls. */
+#ifndef APPS_APP_H
+#define APPS_APP_H
+
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "driver/driver.h"
+#include "net/wrap.h"
+
+#define APP_NAME "ustack"
+#define APP_TICK_MS 200        /* longest sleep before looking at the stop flag */
+#define APP_MAX_DEVS 8
+#define APP_MAX_ROUTES 32
+#define APP_MAX_SERVICES 16
+
+/* Exit codes of the command-line contract. */
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+/* Every limit and default, with the option that sets it (see the usage text). */
+struct app_limits {
+	int max_conn;             /* --max-conn: connections a server holds at once (1024) */
+	int backlog;              /* --backlog: pending connections per listener (128) */
+	size_t conn_buf;          /* --conn-buf: output bytes queued per connection (256 KiB) */
+	size_t rcvbuf, sndbuf;    /* --rcvbuf/--sndbuf: socket buffers, 0 = the stack's default */
+	unsigned idle_timeout_s;  /* --idle-timeout: close silent connections, 0 = never (0) */
+	size_t http_max_header;   /* --http-max-header: request head bytes (8 KiB) */
+	size_t chat_max_line;     /* --chat-max-line: longest chat line (1 KiB) */
+	unsigned timeout_s;       /* --timeout: get's connect and stall limit (30) */
+};
+
+struct app_route {
+	uint32_t network, netmask, gateway;
+};
+
+struct app_service_spec {
+	const char *spec;         /* "http:8080,root=/srv" as given */
+};
+
+struct ping_opts {
+	long count;               /* -c: 0 = until interrupted */
+	size_t size;              /* -s: payload bytes (56) */
+	double interval_s;        /* -i (1) */
+	double timeout_s;         /* -W: wait for the last reply (10) */
+};
+
+struct nc_opts {
+	int udp;                  /* -u */
+	int listen;               /* -l */
+	double linger_s;          /* -q: after stdin EOF in UDP mode; <0 = forever */
+	int linger_set;
+};
+
+enum app_cmd { CMD_NONE, CMD_SERVE, CMD_NC, CMD_PING, CMD_GET };
+
+struct app_config {
+	enum app_cmd cmd;
+	struct dev_opts devs[APP_MAX_DEVS];
+	int ndevs;
+	uint32_t gateway;         /* --gw, 0 if none */
+	struct app_route routes[APP_MAX_ROUTES];
+	int nroutes;
+	int forward;              /* --forward */
+	const char *pcap_path;    /* --pcap */
+	int trace;                /* --trace */
+	int impair_set;
+	struct net_impair impair; /* --impair */
+	int stats;                /* --stats */
+	int verbose;              /* -v */
+	struct app_limits lim;
+	struct app_service_spec services[APP_MAX_SERVICES];
+	int nservices;
+	struct ping_opts ping;
+	struct nc_opts nc;
+	char **args;              /* positional arguments after the options */
+	int nargs;
+};
+
+extern struct app_config app_cfg;
+
+/* Parses argv into app_cfg. Returns 0, 1 if --help was printed, or -EINVAL after printing
+ * one line that says what is wrong and what to do. */
+int app_parse_args(int argc, char **argv);
+void app_usage(FILE *out);
+/* Prints "ustack: <message>" as the one line a user error gets. */
+void app_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- stopping ---- */
+extern atomic_int app_stop_requested;
+static inline int app_stopping(void) { return atomic_load(&app_stop_requested); }
+
+/* ---- socket helpers (apps/appio.c) ---- */
+
+/* Waits until fd has one of `events` (US_POLL*), timeout_ms passes (-1: forever) or a stop
+ * is requested. Returns the revents (>0), 0 on timeout, -EINTR when stopping, or -errno. */
+int app_wait(int fd, short events, int timeout_ms);
+/* Connects fd (made non-blocking) within timeout_ms. 0 or -errno (-ETIMEDOUT, -EINTR). */
+int app_connect(int fd, const struct sockaddr_in *dst, int timeout_ms);
+/* Sends all len bytes on a stream socket, waiting as needed. 0 or -errno. */
+int app_send_all(int fd, const void *buf, size_t len);
+/* Applies --rcvbuf/--sndbuf to a socket. */
+void app_apply_bufs(int fd);
+/* Writes all of buf to a kernel fd (stdout). 0 or -errno. */
+int app_write_all(int kfd, const void *buf, size_t len);
+/* "A.B.C.D" and a port string into an address; -EINVAL after printing the error line. */
+int app_parse_host(const char *s, uint32_t *out);
+int app_parse_port(const char *s, uint16_t *out);
+/* Milliseconds and microseconds on the monotonic clock. */
+uint64_t app_now_us(void);
+/* The first non-loopback address the stack has (for messages), network order. */
+uint32_t app_primary_addr(void);
+
+/* ---- subcommands ---- */
+int serve_main(void);
+int ping_main(void);
+int nc_main(void);
+int get_main(void);
+
+#endif

@@ -1,0 +1,490 @@
+/* The command line: `ustack SUBCOMMAND [options] ARGS`, parsed into app_cfg. Every user
+ * error is reported as one line that names the problem and the fix, and exits with 2. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apps/app.h"
+#include "apps/serve.h"
+#include "ip/ip.h"
+
+struct app_config app_cfg = {
+	.lim = {
+		.max_conn = 1024,
+		.backlog = 128,
+		.conn_buf = 256 * 1024,
+		.rcvbuf = 0,
+		.sndbuf = 0,
+		.idle_timeout_s = 0,
+		.http_max_header = 8 * 1024,
+		.chat_max_line = 1024,
+		.timeout_s = 30,
+	},
+	.ping = { .count = 0, .size = 56, .interval_s = 1.0, .timeout_s = 10.0 },
+	.nc = { .linger_s = 1.0 },
+};
+
+void app_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(APP_NAME ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void app_usage(FILE *out)
+{
+	fputs(
+"usage: ustack serve [DEV...] --serve SVC [--serve SVC]... [--forward] [OPTIONS]\n"
+"       ustack nc    [DEV...] [-u] [-q SECS] HOST PORT   stdin to the peer, the peer to stdout\n"
+"       ustack nc    [DEV...] [-u] [-q SECS] -l PORT     accept one connection (TCP) or\n"
+"                                                        take datagrams (UDP), then as above\n"
+"       ustack ping  [DEV...] [-c N] [-s SIZE] [-i SECS] [-W SECS] HOST\n"
+"       ustack get   [DEV...] [--timeout SECS] URL        HTTP/1.1 GET, body to stdout\n"
+"\n"
+"DEV (at least one; repeat --dev for more devices):\n"
+"  --dev tap:NAME,addr=A.B.C.D/N[,host=H/N][,bridge=BR][,mac=MAC][,mtu=N]\n"
+"  --dev tun:NAME,addr=A.B.C.D/N[,host=H][,mtu=N]\n"
+"  --dev packet:IFNAME,addr=A.B.C.D/N[,mac=MAC]\n"
+"  --gw GATEWAY                 default route\n"
+"  --route PREFIX/N,via=GW      static route (repeatable)\n"
+"\n"
+"SVC (serve): echo[:7] discard[:9] chat[:23] http[:80][,root=DIR] udp-echo[:7] sink[:5001]\n"
+"\n"
+"Options for every subcommand:\n"
+"  --pcap FILE        capture every device's traffic (FILE-DEV.ext for devices after the first)\n"
+"  --trace            one decoded line per packet (stdout for serve/ping, stderr for nc/get)\n"
+"  --impair loss=P,dup=P,reorder=P,delay=MS,corrupt=P,seed=N   seeded fault injection\n"
+"  --stats            print the counters to stderr at exit (SIGUSR1 prints them any time)\n"
+"  --rcvbuf BYTES     socket receive buffer (default: the stack's)\n"
+"  --sndbuf BYTES     socket send buffer (default: the stack's)\n"
+"  -v, --verbose      debug log on stderr\n"
+"  -h, --help         this text\n"
+"\n"
+"Limits for serve (defaults in brackets; BYTES may end in k or m):\n"
+"  --max-conn N         connections held at once; more wait in the backlog [1024]\n"
+"  --backlog N          pending connections per listener [128]\n"
+"  --conn-buf BYTES     output queued per connection before it is throttled [256k]\n"
+"  --idle-timeout SECS  close connections silent this long, 0 = never [0]\n"
+"  --http-max-header BYTES  largest HTTP request head [8k]\n"
+"  --chat-max-line BYTES    longest chat line [1k]\n"
+"\n"
+"ping: -c N count [until interrupted], -s SIZE payload [56], -i SECS interval [1],\n"
+"      -W SECS wait for replies after the last request [10]. Exit 0 if any reply came.\n"
+"nc:   -u UDP, -l listen, -q SECS linger after stdin EOF in UDP mode, <0 = forever\n"
+"      [1 for a client; forever for a listener]\n"
+"get:  --timeout SECS connect and stall limit [30]; exit 1 on a non-2xx status\n"
+"\n"
+"Signals: SIGINT/SIGTERM stop cleanly (exit 0), SIGUSR1 prints the counters.\n"
+"Exit codes: 0 success, 1 runtime failure, 2 usage error.\n", out);
+}
+
+enum {
+	OPT_DEV = 256, OPT_GW, OPT_ROUTE, OPT_IMPAIR, OPT_PCAP, OPT_TRACE, OPT_STATS,
+	OPT_FORWARD, OPT_RCVBUF, OPT_SNDBUF, OPT_MAX_CONN, OPT_BACKLOG, OPT_CONN_BUF,
+	OPT_IDLE, OPT_HTTP_HDR, OPT_CHAT_LINE, OPT_TIMEOUT, OPT_SERVE,
+};
+
+static const struct option long_opts[] = {
+	{ "dev", required_argument, NULL, OPT_DEV },
+	{ "gw", required_argument, NULL, OPT_GW },
+	{ "route", required_argument, NULL, OPT_ROUTE },
+	{ "impair", required_argument, NULL, OPT_IMPAIR },
+	{ "pcap", required_argument, NULL, OPT_PCAP },
+	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "forward", no_argument, NULL, OPT_FORWARD },
+	{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
+	{ "sndbuf", required_argument, NULL, OPT_SNDBUF },
+	{ "max-conn", required_argument, NULL, OPT_MAX_CONN },
+	{ "backlog", required_argument, NULL, OPT_BACKLOG },
+	{ "conn-buf", required_argument, NULL, OPT_CONN_BUF },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+	{ "http-max-header", required_argument, NULL, OPT_HTTP_HDR },
+	{ "chat-max-line", required_argument, NULL, OPT_CHAT_LINE },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "serve", required_argument, NULL, OPT_SERVE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char *cmd_name(enum app_cmd c)
+{
+	switch (c) {
+	case CMD_SERVE: return "serve";
+	case CMD_NC: return "nc";
+	case CMD_PING: return "ping";
+	case CMD_GET: return "get";
+	default: return "?";
+	}
+}
+
+/* The subcommand an option belongs to, or CMD_NONE if every subcommand takes it. */
+static enum app_cmd opt_owner(int opt)
+{
+	switch (opt) {
+	case OPT_SERVE: case OPT_FORWARD: case OPT_MAX_CONN: case OPT_BACKLOG: case OPT_CONN_BUF:
+	case OPT_IDLE: case OPT_HTTP_HDR: case OPT_CHAT_LINE:
+		return CMD_SERVE;
+	case 'c': case 's': case 'i': case 'W':
+		return CMD_PING;
+	case 'u': case 'l': case 'q':
+		return CMD_NC;
+	case OPT_TIMEOUT:
+		return CMD_GET;
+	default:
+		return CMD_NONE;
+	}
+}
+
+static int parse_long(const char *opt, const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		app_error("%s '%s': give a whole number from %ld to %ld", opt, s, min, max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_secs(const char *opt, const char *s, double min, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < min || v > 86400.0 * 365) {
+		app_error("%s '%s': give a number of seconds (at least %g)", opt, s, min);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+/* "65536", "64k", "4m" into bytes. */
+static int parse_bytes(const char *opt, const char *s, size_t min, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (!errno && end != s && (*end == 'k' || *end == 'K') && !end[1])
+		v *= 1024, end++;
+	else if (!errno && end != s && (*end == 'm' || *end == 'M') && !end[1])
+		v *= 1024 * 1024, end++;
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > (1ull << 30)) {
+		app_error("%s '%s': give a size in bytes from %zu to 1g (k and m suffixes work)",
+			  opt, s, min);
+		return -EINVAL;
+	}
+	*out = (size_t)v;
+	return 0;
+}
+
+static int parse_prefix(const char *opt, const char *s, uint32_t *net, uint32_t *mask)
+{
+	char buf[32];
+	const char *slash = strchr(s, '/');
+	long bits;
+	char *end;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(buf))
+		goto bad;
+	memcpy(buf, s, slash - s);
+	buf[slash - s] = '\0';
+	errno = 0;
+	bits = strtol(slash + 1, &end, 10);
+	if (errno || end == slash + 1 || *end || bits < 0 || bits > 32 || ip_addr_pton(buf, net))
+		goto bad;
+	*mask = bits ? htonl(0xffffffffu << (32 - bits)) : 0;
+	*net &= *mask;
+	return 0;
+bad:
+	app_error("%s '%s': give PREFIX/N like 10.1.0.0/16", opt, s);
+	return -EINVAL;
+}
+
+/* --route PREFIX/N,via=GW */
+static int parse_route(const char *s)
+{
+	struct app_route *r = &app_cfg.routes[app_cfg.nroutes];
+	char buf[64];
+	char *comma;
+
+	if (app_cfg.nroutes == APP_MAX_ROUTES) {
+		app_error("--route: at most %d routes; use fewer, broader prefixes", APP_MAX_ROUTES);
+		return -EINVAL;
+	}
+	if (strlen(s) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, s);
+	comma = strchr(buf, ',');
+	if (!comma || strncmp(comma + 1, "via=", 4))
+		goto bad;
+	*comma = '\0';
+	if (parse_prefix("--route", buf, &r->network, &r->netmask))
+		return -EINVAL;
+	if (ip_addr_pton(comma + 5, &r->gateway) || !r->gateway)
+		goto bad;
+	app_cfg.nroutes++;
+	return 0;
+bad:
+	app_error("--route '%s': give PREFIX/N,via=GATEWAY like 10.1.0.0/16,via=10.0.0.1", s);
+	return -EINVAL;
+}
+
+static int parse_option(int opt, const char *arg)
+{
+	char err[160] = "";
+	long n;
+
+	switch (opt) {
+	case OPT_DEV:
+		if (app_cfg.ndevs == APP_MAX_DEVS) {
+			app_error("--dev: at most %d devices", APP_MAX_DEVS);
+			return -EINVAL;
+		}
+		if (dev_opts_parse(arg, &app_cfg.devs[app_cfg.ndevs], err, sizeof(err))) {
+			/* The parser's message names the option itself. */
+			app_error("%s", err[0] ? err : "--dev: bad device");
+			return -EINVAL;
+		}
+		app_cfg.ndevs++;
+		return 0;
+	case OPT_GW:
+		if (ip_addr_pton(arg, &app_cfg.gateway) || !app_cfg.gateway) {
+			app_error("--gw '%s': give the gateway's IPv4 address like 10.0.0.1", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_ROUTE:
+		return parse_route(arg);
+	case OPT_IMPAIR:
+		if (net_impair_parse(arg, &app_cfg.impair, err, sizeof(err))) {
+			app_error("--impair '%s': %s", arg, err[0] ? err : "bad impairment");
+			return -EINVAL;
+		}
+		app_cfg.impair_set = 1;
+		return 0;
+	case OPT_PCAP:
+		app_cfg.pcap_path = arg;
+		return 0;
+	case OPT_TRACE:
+		app_cfg.trace = 1;
+		return 0;
+	case OPT_STATS:
+		app_cfg.stats = 1;
+		return 0;
+	case OPT_FORWARD:
+		app_cfg.forward = 1;
+		return 0;
+	case 'v':
+		app_cfg.verbose = 1;
+		return 0;
+	case OPT_RCVBUF:
+		return parse_bytes("--rcvbuf", arg, 1024, &app_cfg.lim.rcvbuf);
+	case OPT_SNDBUF:
+		return parse_bytes("--sndbuf", arg, 1024, &app_cfg.lim.sndbuf);
+	case OPT_MAX_CONN:
+		if (parse_long("--max-conn", arg, 1, 1000000, &n))
+			return -EINVAL;
+		app_cfg.lim.max_conn = (int)n;
+		return 0;
+	case OPT_BACKLOG:
+		if (parse_long("--backlog", arg, 1, 65535, &n))
+			return -EINVAL;
+		app_cfg.lim.backlog = (int)n;
+		return 0;
+	case OPT_CONN_BUF:
+		return parse_bytes("--conn-buf", arg, 4096, &app_cfg.lim.conn_buf);
+	case OPT_IDLE:
+		if (parse_long("--idle-timeout", arg, 0, 86400 * 7, &n))
+			return -EINVAL;
+		app_cfg.lim.idle_timeout_s = (unsigned)n;
+		return 0;
+	case OPT_HTTP_HDR:
+		return parse_bytes("--http-max-header", arg, 256, &app_cfg.lim.http_max_header);
+	case OPT_CHAT_LINE:
+		return parse_bytes("--chat-max-line", arg, 16, &app_cfg.lim.chat_max_line);
+	case OPT_TIMEOUT:
+		if (parse_long("--timeout", arg, 1, 86400, &n))
+			return -EINVAL;
+		app_cfg.lim.timeout_s = (unsigned)n;
+		return 0;
+	case OPT_SERVE:
+		if (app_cfg.nservices == APP_MAX_SERVICES) {
+			app_error("--serve: at most %d services", APP_MAX_SERVICES);
+			return -EINVAL;
+		}
+		app_cfg.services[app_cfg.nservices++].spec = arg;
+		return 0;
+	case 'c':
+		return parse_long("-c", arg, 1, LONG_MAX, &app_cfg.ping.count);
+	case 's':
+		if (parse_long("-s", arg, 0, 65507 - 8, &n))
+			return -EINVAL;
+		app_cfg.ping.size = (size_t)n;
+		return 0;
+	case 'i':
+		return parse_secs("-i", arg, 0.0, &app_cfg.ping.interval_s);
+	case 'W':
+		return parse_secs("-W", arg, 0.0, &app_cfg.ping.timeout_s);
+	case 'u':
+		app_cfg.nc.udp = 1;
+		return 0;
+	case 'l':
+		app_cfg.nc.listen = 1;
+		return 0;
+	case 'q': {
+		char *end;
+		errno = 0;
+		app_cfg.nc.linger_s = strtod(arg, &end);
+		if (errno || end == arg || *end || !isfinite(app_cfg.nc.linger_s)) {
+			app_error("-q '%s': give seconds to wait after stdin ends (<0: forever)", arg);
+			return -EINVAL;
+		}
+		app_cfg.nc.linger_set = 1;
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+/* Checks the positional arguments and the options' combinations for the subcommand. */
+static int check_command(void)
+{
+	if (!app_cfg.ndevs) {
+		app_error("--dev is required: add --dev tap:NAME,addr=A.B.C.D/N");
+		return -EINVAL;
+	}
+	switch (app_cfg.cmd) {
+	case CMD_SERVE:
+		if (app_cfg.nargs) {
+			app_error("serve: unexpected argument '%s': services are given with --serve SVC",
+				  app_cfg.args[0]);
+			return -EINVAL;
+		}
+		if (!app_cfg.nservices) {
+			app_error("serve: no service: add --serve SVC (echo, discard, chat, http, "
+				  "udp-echo, sink)");
+			return -EINVAL;
+		}
+		return serve_parse_specs();
+	case CMD_PING:
+		if (app_cfg.nargs != 1) {
+			app_error("ping: give one HOST to ping, like 'ustack ping --dev ... 10.0.0.1'");
+			return -EINVAL;
+		}
+		return 0;
+	case CMD_NC:
+		if (app_cfg.nc.listen ? app_cfg.nargs != 1 : app_cfg.nargs != 2) {
+			app_error("nc: give HOST PORT to connect, or -l PORT to listen");
+			return -EINVAL;
+		}
+		if (!app_cfg.nc.linger_set && app_cfg.nc.listen)
+			app_cfg.nc.linger_s = -1; /* a listener stays until stopped */
+		return 0;
+	case CMD_GET:
+		if (app_cfg.nargs != 1) {
+			app_error("get: give one URL, like http://10.0.0.1/index.html");
+			return -EINVAL;
+		}
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* "-c" or "--max-conn" for messages. */
+static const char *opt_label(int opt, char *buf, size_t size)
+{
+	for (const struct option *o = long_opts; o->name; o++)
+		if (o->val == opt && opt >= 256) {
+			snprintf(buf, size, "--%s", o->name);
+			return buf;
+		}
+	snprintf(buf, size, "-%c", opt);
+	return buf;
+}
+
+int app_parse_args(int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	/* getopt_long over argv[1..] so that the subcommand plays the role of argv[0]. */
+	char **av = argv + 1;
+	int ac = argc - 1;
+	char label[32];
+	int opt;
+
+	if (!sub) {
+		app_error("no subcommand: use serve, nc, ping or get (ustack --help shows all)");
+		return -EINVAL;
+	}
+	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
+		app_usage(stdout);
+		return 1;
+	}
+	if (!strcmp(sub, "serve"))
+		app_cfg.cmd = CMD_SERVE;
+	else if (!strcmp(sub, "nc"))
+		app_cfg.cmd = CMD_NC;
+	else if (!strcmp(sub, "ping"))
+		app_cfg.cmd = CMD_PING;
+	else if (!strcmp(sub, "get"))
+		app_cfg.cmd = CMD_GET;
+	else {
+		app_error("unknown subcommand '%s': use serve, nc, ping or get", sub);
+		return -EINVAL;
+	}
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(ac, av, ":c:s:i:W:ulq:vh", long_opts, NULL)) != -1) {
+		enum app_cmd owner;
+
+		if (opt == 'h') {
+			app_usage(stdout);
+			return 1;
+		}
+		if (opt == '?') {
+			if (optopt)
+				app_error("%s: unknown option '-%c' (ustack --help lists them)", sub, optopt);
+			else
+				app_error("%s: unknown option '%s' (ustack --help lists them)", sub,
+					  av[optind - 1]);
+			return -EINVAL;
+		}
+		if (opt == ':') {
+			app_error("%s: option '%s' needs a value (ustack --help shows its form)", sub,
+				  optopt ? opt_label(optopt, label, sizeof(label)) : av[optind - 1]);
+			return -EINVAL;
+		}
+		owner = opt_owner(opt);
+		if (owner != CMD_NONE && owner != app_cfg.cmd) {
+			app_error("%s: option '%s' belongs to 'ustack %s'", sub,
+				  opt_label(opt, label, sizeof(label)), cmd_name(owner));
+			return -EINVAL;
+		}
+		if (parse_option(opt, optarg))
+			return -EINVAL;
+	}
+	app_cfg.args = av + optind;
+	app_cfg.nargs = ac - optind;
+	return check_command();
+}

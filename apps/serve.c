@@ -1,0 +1,462 @@
+/* `ustack serve`: the service table, --serve parsing, and the one poll loop that drives
+ * every service's sockets (see serve.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apps/app.h"
+#include "apps/serve.h"
+#include "ip/ip.h"
+#include "net/log.h"
+#include "net/socket.h"
+
+#define SERVE_READ_CHUNK (64 * 1024) /* bytes read per recv call */
+#define SERVE_READS_PER_ROUND 4      /* recv calls per connection per round, for fairness */
+#define SERVE_ACCEPTS_PER_ROUND 64
+
+static const struct svc_ops *const svc_table[] = {
+	&svc_echo_ops, &svc_discard_ops, &svc_chat_ops, &svc_http_ops, &svc_udp_echo_ops,
+	&svc_sink_ops,
+};
+
+static struct svc services[APP_MAX_SERVICES];
+static int nservices;
+static int total_conns;
+
+/* ---- --serve NAME[:PORT][,key=value]... ---- */
+
+static int parse_one(const char *spec, struct svc *s)
+{
+	char buf[4200], err[200] = "";
+	char *name, *opts, *colon;
+	const struct svc_ops *ops = NULL;
+
+	if (strlen(spec) >= sizeof(buf)) {
+		app_error("--serve: the spec is too long");
+		return -EINVAL;
+	}
+	strcpy(buf, spec);
+	name = buf;
+	opts = strchr(buf, ',');
+	if (opts)
+		*opts++ = '\0';
+	colon = strchr(name, ':');
+	if (colon)
+		*colon++ = '\0';
+	for (size_t i = 0; i < sizeof(svc_table) / sizeof(svc_table[0]); i++)
+		if (!strcmp(svc_table[i]->name, name))
+			ops = svc_table[i];
+	if (!ops) {
+		app_error("--serve '%s': unknown service '%s': use echo, discard, chat, http, "
+			  "udp-echo or sink", spec, name);
+		return -EINVAL;
+	}
+	*s = (struct svc){ .ops = ops, .port = ops->default_port, .fd = -1 };
+	TAILQ_INIT(&s->conns);
+	if (colon && app_parse_port(colon, &s->port))
+		return -EINVAL;
+	while (opts && *opts) {
+		char *next = strchr(opts, ','), *eq;
+		if (next)
+			*next++ = '\0';
+		eq = strchr(opts, '=');
+		if (!eq || !ops->option) {
+			app_error("--serve '%s': unexpected '%s'%s", spec, opts,
+				  ops->option ? ": give key=value" : ": this service takes no options");
+			return -EINVAL;
+		}
+		*eq = '\0';
+		if (ops->option(s, opts, eq + 1, err, sizeof(err))) {
+			app_error("--serve '%s': %s", spec, err);
+			return -EINVAL;
+		}
+		opts = next;
+	}
+	return 0;
+}
+
+int serve_parse_specs(void)
+{
+	nservices = 0;
+	for (int i = 0; i < app_cfg.nservices; i++) {
+		struct svc *s = &services[i];
+
+		if (parse_one(app_cfg.services[i].spec, s))
+			return -EINVAL;
+		for (int j = 0; j < i; j++) {
+			if (services[j].port == s->port && services[j].ops->type == s->ops->type) {
+				app_error("--serve: %s and %s both want %s port %u: give one another "
+					  "port (like %s:%u)", services[j].ops->name, s->ops->name,
+					  s->ops->type == SOCK_STREAM ? "TCP" : "UDP", s->port,
+					  s->ops->name, s->port + 1000u);
+				return -EINVAL;
+			}
+		}
+		nservices++;
+	}
+	return 0;
+}
+
+/* ---- connection output ---- */
+
+size_t svc_out_room(const struct svc_conn *c)
+{
+	return c->out_len >= app_cfg.lim.conn_buf ? 0 : app_cfg.lim.conn_buf - c->out_len;
+}
+
+/* Sends queued bytes until the socket would block. 0 or -errno. */
+static int conn_flush(struct svc_conn *c)
+{
+	while (c->out_len) {
+		ssize_t n = us_send(c->fd, c->out + c->out_off, c->out_len, 0);
+		if (n == -EAGAIN)
+			return 0;
+		if (n < 0)
+			return (int)n;
+		c->out_off += (size_t)n;
+		c->out_len -= (size_t)n;
+		c->bytes_out += (uint64_t)n;
+	}
+	c->out_off = 0;
+	return 0;
+}
+
+int svc_send(struct svc_conn *c, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	if (c->dead)
+		return -EPIPE;
+	if (len > svc_out_room(c))
+		return -ENOBUFS;
+	if (!c->out_len) {
+		/* Nothing queued: let the socket take what it can without a copy. */
+		while (len) {
+			ssize_t n = us_send(c->fd, p, len, 0);
+			if (n == -EAGAIN)
+				break;
+			if (n < 0) {
+				svc_kill(c);
+				return (int)n;
+			}
+			p += n;
+			len -= (size_t)n;
+			c->bytes_out += (uint64_t)n;
+		}
+		if (!len)
+			return 0;
+	}
+	if (c->out_off + c->out_len + len > c->out_cap) {
+		size_t need = c->out_len + len, cap = c->out_cap ? c->out_cap : 4096;
+		if (c->out_off) {
+			memmove(c->out, c->out + c->out_off, c->out_len);
+			c->out_off = 0;
+		}
+		while (cap < need)
+			cap *= 2;
+		if (cap != c->out_cap) {
+			uint8_t *nb = realloc(c->out, cap);
+			if (!nb)
+				return -ENOMEM;
+			c->out = nb;
+			c->out_cap = cap;
+		}
+	}
+	memcpy(c->out + c->out_off + c->out_len, p, len);
+	c->out_len += len;
+	return 0;
+}
+
+void svc_close_when_flushed(struct svc_conn *c)
+{
+	c->close_when_flushed = 1;
+	c->want_drained = 0;
+}
+
+void svc_kill(struct svc_conn *c)
+{
+	c->dead = 1;
+}
+
+/* ---- sockets ---- */
+
+static int service_open(struct svc *s)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(s->port) };
+	const char *proto = s->ops->type == SOCK_STREAM ? "TCP" : "UDP";
+	char err[200] = "";
+	int one = 1, rc;
+
+	if (s->ops->start && (rc = s->ops->start(s, err, sizeof(err))) < 0) {
+		app_error("serve %s: %s", s->ops->name, err[0] ? err : strerror(-rc));
+		return rc;
+	}
+	s->fd = us_socket(AF_INET, s->ops->type | US_SOCK_NONBLOCK, 0);
+	if (s->fd < 0) {
+		rc = s->fd;
+		app_error("serve %s: cannot open a %s socket: %s%s", s->ops->name, proto,
+			  strerror(-rc), rc == -EPROTONOSUPPORT || rc == -EAFNOSUPPORT ?
+			  " (this build has no such protocol)" : "");
+		return rc;
+	}
+	us_setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	app_apply_bufs(s->fd);
+	rc = us_bind(s->fd, &a);
+	if (rc == -EADDRINUSE) {
+		app_error("serve %s: %s port %u is already in use: pick another with --serve %s:PORT",
+			  s->ops->name, proto, s->port, s->ops->name);
+		return rc;
+	}
+	if (rc < 0) {
+		app_error("serve %s: cannot bind %s port %u: %s", s->ops->name, proto, s->port,
+			  strerror(-rc));
+		return rc;
+	}
+	if (s->ops->type == SOCK_STREAM && (rc = us_listen(s->fd, app_cfg.lim.backlog)) < 0) {
+		app_error("serve %s: cannot listen on TCP port %u: %s", s->ops->name, s->port,
+			  strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+static void conn_free(struct svc_conn *c)
+{
+	struct svc *s = c->svc;
+
+	if (s->ops->conn_close)
+		s->ops->conn_close(c);
+	us_close(c->fd);
+	TAILQ_REMOVE(&s->conns, c, link);
+	s->nconns--;
+	total_conns--;
+	debugf("svc=%s peer=%s closed in=%llu out=%llu", s->ops->name, c->name,
+	       (unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out);
+	free(c->out);
+	free(c);
+}
+
+static void service_accept(struct svc *s)
+{
+	for (int i = 0; i < SERVE_ACCEPTS_PER_ROUND && total_conns < app_cfg.lim.max_conn; i++) {
+		struct sockaddr_in peer;
+		struct svc_conn *c;
+		char a[IP_ADDR_STRLEN];
+		int fd = us_accept(s->fd, &peer);
+
+		if (fd == -EAGAIN)
+			return;
+		if (fd < 0) {
+			warnf("svc=%s accept: %s", s->ops->name, strerror(-fd));
+			return;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			us_close(fd);
+			return;
+		}
+		us_set_nonblock(fd, 1);
+		c->fd = fd;
+		c->peer = peer;
+		c->svc = s;
+		c->start_us = c->last_active_us = app_now_us();
+		snprintf(c->name, sizeof(c->name), "%s:%u",
+			 ip_addr_ntop(peer.sin_addr.s_addr, a, sizeof(a)), ntohs(peer.sin_port));
+		TAILQ_INSERT_TAIL(&s->conns, c, link);
+		s->nconns++;
+		total_conns++;
+		debugf("svc=%s peer=%s accepted conns=%d", s->ops->name, c->name, total_conns);
+		if (s->ops->conn_open && s->ops->conn_open(c) < 0)
+			svc_kill(c);
+	}
+}
+
+/* Input for one connection: a few reads, paused while the output queue is half full. */
+static void conn_readable(struct svc_conn *c)
+{
+	static uint8_t buf[SERVE_READ_CHUNK];
+
+	for (int i = 0; i < SERVE_READS_PER_ROUND && !c->dead && !c->eof && !c->pause_read; i++) {
+		size_t room = app_cfg.lim.conn_buf / 2;
+		ssize_t n;
+
+		if (c->out_len >= room)
+			return;
+		n = us_recv(c->fd, buf, sizeof(buf) < room ? sizeof(buf) : room, 0);
+		if (n == -EAGAIN)
+			return;
+		if (n < 0) {
+			debugf("svc=%s peer=%s recv: %s", c->svc->ops->name, c->name, strerror((int)-n));
+			svc_kill(c);
+			return;
+		}
+		c->last_active_us = app_now_us();
+		if (n == 0) {
+			c->eof = 1;
+			if (c->svc->ops->conn_eof)
+				c->svc->ops->conn_eof(c);
+			else
+				svc_close_when_flushed(c);
+			return;
+		}
+		c->bytes_in += (uint64_t)n;
+		if (c->svc->ops->conn_data(c, buf, (size_t)n) < 0)
+			svc_kill(c);
+	}
+}
+
+static void conn_writable(struct svc_conn *c)
+{
+	if (conn_flush(c) < 0) {
+		svc_kill(c);
+		return;
+	}
+	if (!c->out_len && c->want_drained && !c->dead && c->svc->ops->conn_drained &&
+	    c->svc->ops->conn_drained(c) < 0)
+		svc_kill(c);
+}
+
+/* What one poll round tracks per pollfd entry. */
+struct poll_ref {
+	struct svc *svc;
+	struct svc_conn *conn; /* NULL for the service's own socket */
+};
+
+static int serve_loop(void)
+{
+	struct us_pollfd *pfds = NULL;
+	struct poll_ref *refs = NULL;
+	size_t cap = 0;
+	int rc = 0;
+
+	while (!app_stopping()) {
+		size_t n = 0, want = (size_t)nservices + (size_t)total_conns;
+		uint64_t now;
+		int ready;
+
+		if (want > cap) {
+			size_t ncap = want * 2 + 16;
+			struct us_pollfd *np = realloc(pfds, ncap * sizeof(*np));
+			struct poll_ref *nr;
+			if (!np) {
+				rc = -ENOMEM;
+				break;
+			}
+			pfds = np;
+			nr = realloc(refs, ncap * sizeof(*nr));
+			if (!nr) {
+				rc = -ENOMEM;
+				break;
+			}
+			refs = nr;
+			cap = ncap;
+		}
+		for (int i = 0; i < nservices; i++) {
+			struct svc *s = &services[i];
+			struct svc_conn *c;
+			/* At --max-conn, new connections wait in the listener's backlog. */
+			short lev = (s->ops->type == SOCK_DGRAM || total_conns < app_cfg.lim.max_conn) ?
+				US_POLLIN : 0;
+
+			pfds[n] = (struct us_pollfd){ .fd = s->fd, .events = lev };
+			refs[n++] = (struct poll_ref){ s, NULL };
+			TAILQ_FOREACH(c, &s->conns, link) {
+				short ev = 0;
+				if (!c->eof && !c->pause_read && c->out_len < app_cfg.lim.conn_buf / 2)
+					ev |= US_POLLIN;
+				if (c->out_len || c->want_drained)
+					ev |= US_POLLOUT;
+				pfds[n] = (struct us_pollfd){ .fd = c->fd, .events = ev };
+				refs[n++] = (struct poll_ref){ s, c };
+			}
+		}
+
+		ready = us_poll(pfds, (int)n, APP_TICK_MS);
+		if (ready < 0 && ready != -EINTR) {
+			app_error("serve: poll failed: %s", strerror(-ready));
+			rc = ready;
+			break;
+		}
+		for (size_t i = 0; ready > 0 && i < n; i++) {
+			struct svc_conn *c = refs[i].conn;
+			short rev = pfds[i].revents;
+
+			if (!rev)
+				continue;
+			if (!c) {
+				if (refs[i].svc->ops->type == SOCK_STREAM)
+					service_accept(refs[i].svc);
+				else
+					refs[i].svc->ops->dgram_ready(refs[i].svc);
+				continue;
+			}
+			if (c->dead)
+				continue;
+			/* Read first on HUP/ERR too: the data before a FIN or reset counts. */
+			if (rev & (US_POLLIN | US_POLLHUP | US_POLLERR))
+				conn_readable(c);
+			if (!c->dead && (rev & US_POLLOUT))
+				conn_writable(c);
+			if (!c->dead && c->eof && (rev & US_POLLERR))
+				svc_kill(c);
+		}
+
+		/* Retire finished connections; accepted ones join the next round. */
+		now = app_now_us();
+		for (int i = 0; i < nservices; i++) {
+			struct svc_conn *c, *next;
+			for (c = TAILQ_FIRST(&services[i].conns); c; c = next) {
+				next = TAILQ_NEXT(c, link);
+				if (!c->dead && c->close_when_flushed && !c->out_len)
+					c->dead = 1;
+				if (!c->dead && app_cfg.lim.idle_timeout_s &&
+				    now - c->last_active_us > app_cfg.lim.idle_timeout_s * 1000000ull) {
+					debugf("svc=%s peer=%s idle timeout", services[i].ops->name, c->name);
+					c->dead = 1;
+				}
+				if (c->dead)
+					conn_free(c);
+			}
+		}
+	}
+	free(pfds);
+	free(refs);
+	return rc;
+}
+
+int serve_main(void)
+{
+	char a[IP_ADDR_STRLEN];
+	uint32_t addr;
+	int rc = 0, opened = 0;
+
+	for (opened = 0; opened < nservices; opened++) {
+		rc = service_open(&services[opened]);
+		if (rc < 0) {
+			opened++;
+			goto out;
+		}
+	}
+	addr = app_primary_addr();
+	ip_addr_ntop(addr, a, sizeof(a));
+	for (int i = 0; i < nservices; i++)
+		fprintf(stderr, APP_NAME ": serving %s on %s:%u\n", services[i].ops->name, a,
+			services[i].port);
+	fflush(stderr);
+	rc = serve_loop();
+out:
+	for (int i = 0; i < opened; i++) {
+		struct svc *s = &services[i];
+		struct svc_conn *c;
+
+		while ((c = TAILQ_FIRST(&s->conns)))
+			conn_free(c);
+		if (s->fd >= 0)
+			us_close(s->fd);
+		s->fd = -1;
+		if (s->ops->stop)
+			s->ops->stop(s);
+	}
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}

@@ -1,0 +1,90 @@
+/* `ustack serve`: services on the socket API, driven by one thread.
+ *
+ * One thread waits in us_poll() on every listening, datagram and connected socket, all
+ * non-blocking, and calls the service's handlers; no thread per connection, so a thousand
+ * connections cost a thousand pollfd entries, not a thousand stacks. The framework reads
+ * (pausing a connection whose output queue is half full, which is what pushes back on a
+ * fast sender), queues output per connection up to --conn-buf, and closes connections.
+ *
+ * A service is a struct svc_ops in its own file (svc_*.c) listed in serve.c's table. */
+#ifndef APPS_SERVE_H
+#define APPS_SERVE_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+struct svc;
+
+struct svc_conn {
+	int fd;
+	struct sockaddr_in peer;
+	char name[24];            /* "A.B.C.D:PORT" of the peer, for messages */
+	struct svc *svc;
+	uint8_t *out;             /* queued output: out[out_off .. out_off + out_len) */
+	size_t out_off, out_len, out_cap;
+	int want_drained;         /* call ops->conn_drained when the queue empties */
+	int close_when_flushed;   /* close once the queue is empty */
+	int eof;                  /* the peer finished sending */
+	int pause_read;           /* the service takes no more input for now */
+	int dead;                 /* closing; freed at the end of the poll round */
+	uint64_t start_us, last_active_us;
+	uint64_t bytes_in, bytes_out;
+	void *priv;               /* the service's per-connection state */
+	TAILQ_ENTRY(svc_conn) link;
+};
+TAILQ_HEAD(svc_conn_list, svc_conn);
+
+struct svc_ops {
+	const char *name;
+	int type;                 /* SOCK_STREAM or SOCK_DGRAM */
+	uint16_t default_port;
+	/* ",key=value" in --serve; NULL if the service takes none. 0 or -EINVAL with err. */
+	int (*option)(struct svc *s, const char *key, const char *val, char *err, size_t errlen);
+	/* After the options, before serving (e.g. check a directory). 0 or -errno with err. */
+	int (*start)(struct svc *s, char *err, size_t errlen);
+	void (*stop)(struct svc *s);
+
+	/* Datagram services: the socket is readable. */
+	void (*dgram_ready)(struct svc *s);
+
+	/* Stream services. conn_open may send a greeting; <0 refuses the connection. */
+	int (*conn_open)(struct svc_conn *c);
+	/* Bytes from the peer; <0 closes the connection. */
+	int (*conn_data)(struct svc_conn *c, const uint8_t *buf, size_t len);
+	/* The peer finished sending; NULL: close once the output is flushed. */
+	void (*conn_eof)(struct svc_conn *c);
+	/* The output queue emptied and want_drained is set: produce more. <0 closes. */
+	int (*conn_drained)(struct svc_conn *c);
+	/* The connection is closing (any reason); free priv here. */
+	void (*conn_close)(struct svc_conn *c);
+};
+
+struct svc {
+	const struct svc_ops *ops;
+	uint16_t port;
+	int fd;                   /* listening or datagram socket, -1 before serving */
+	void *priv;               /* the service's own state */
+	char root[4096];          /* http root=DIR */
+	struct svc_conn_list conns;
+	int nconns;
+};
+
+/* Parses every --serve spec; called by the command-line parser. 0 or -EINVAL (printed). */
+int serve_parse_specs(void);
+
+/* Queues len bytes for the peer (sending at once what the socket takes). 0, -ENOBUFS if
+ * the queue would pass --conn-buf (nothing is queued then), or -EPIPE on a dead one. */
+int svc_send(struct svc_conn *c, const void *buf, size_t len);
+/* Bytes svc_send would still accept. */
+size_t svc_out_room(const struct svc_conn *c);
+/* Closes the connection after its queue drains (c->close_when_flushed). */
+void svc_close_when_flushed(struct svc_conn *c);
+/* Closes the connection at the end of this round, dropping queued output. */
+void svc_kill(struct svc_conn *c);
+
+extern const struct svc_ops svc_udp_echo_ops, svc_echo_ops, svc_discard_ops, svc_sink_ops,
+	svc_chat_ops, svc_http_ops;
+
+#endif

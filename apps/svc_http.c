@@ -1,0 +1,473 @@
+/* http: HTTP/1.1 (RFC 9110, RFC 9112) static files from root=DIR (default: the current
+ * directory). GET and HEAD, persistent connections and pipelined requests, Content-Length
+ * on every response; 400 for malformed requests, 404 for missing files, 405 for other
+ * methods. Paths are decoded and normalised before they meet the file system, and the
+ * resolved file must still lie under the root (symbolic links included), so no request
+ * reaches above it. Requests with a body are refused: nothing here takes one.
+ *
+ * Files are streamed: the response head goes out, then the file is read in chunks each
+ * time the connection's output queue drains, so a large file never sits in memory. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "apps/app.h"
+#include "apps/serve.h"
+#include "net/log.h"
+
+#define HTTP_FILE_CHUNK (64 * 1024)
+
+struct http_conn {
+	int file_fd;        /* the file being sent, -1 if none */
+	off_t file_off, file_left;
+	int keep_alive;     /* of the current response */
+	int peer_eof;
+	size_t len, cap;    /* bytes in req, its size */
+	char *req;          /* received bytes not yet answered */
+};
+
+static int http_option(struct svc *s, const char *key, const char *val, char *err, size_t n)
+{
+	if (strcmp(key, "root")) {
+		snprintf(err, n, "unknown option '%s': http takes root=DIR", key);
+		return -EINVAL;
+	}
+	if (!*val || strlen(val) >= sizeof(s->root)) {
+		snprintf(err, n, "root= needs a directory");
+		return -EINVAL;
+	}
+	strcpy(s->root, val);
+	return 0;
+}
+
+static int http_start(struct svc *s, char *err, size_t n)
+{
+	char real[PATH_MAX];
+	struct stat st;
+
+	if (!s->root[0])
+		strcpy(s->root, ".");
+	if (!realpath(s->root, real) || stat(real, &st) || !S_ISDIR(st.st_mode)) {
+		snprintf(err, n, "root '%s' is not a directory: give root=DIR with the files to serve",
+			 s->root);
+		return -ENOTDIR;
+	}
+	strcpy(s->root, real);
+	return 0;
+}
+
+static const char *mime_type(const char *path)
+{
+	static const struct { const char *ext, *type; } types[] = {
+		{ ".html", "text/html; charset=utf-8" }, { ".htm", "text/html; charset=utf-8" },
+		{ ".txt", "text/plain; charset=utf-8" }, { ".css", "text/css" },
+		{ ".js", "text/javascript" }, { ".json", "application/json" },
+		{ ".png", "image/png" }, { ".jpg", "image/jpeg" }, { ".jpeg", "image/jpeg" },
+		{ ".gif", "image/gif" }, { ".svg", "image/svg+xml" }, { ".ico", "image/x-icon" },
+		{ ".pdf", "application/pdf" },
+	};
+	const char *dot = strrchr(path, '.');
+
+	for (size_t i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcasecmp(dot, types[i].ext))
+			return types[i].type;
+	return "application/octet-stream";
+}
+
+static int send_head(struct svc_conn *c, int status, const char *reason, const char *type,
+		     long long length, const char *extra)
+{
+	struct http_conn *h = c->priv;
+	char head[512];
+	int n = snprintf(head, sizeof(head),
+			 "HTTP/1.1 %d %s\r\nServer: ustack\r\nContent-Type: %s\r\n"
+			 "Content-Length: %lld\r\n%sConnection: %s\r\n\r\n",
+			 status, reason, type, length, extra ? extra : "",
+			 h->keep_alive ? "keep-alive" : "close");
+
+	return svc_send(c, head, (size_t)n);
+}
+
+/* A short error response; its body is the status line. */
+static int send_error(struct svc_conn *c, int status, const char *reason, int head_only,
+		      const char *extra)
+{
+	char body[96];
+	int n = snprintf(body, sizeof(body), "%d %s\n", status, reason);
+
+	if (send_head(c, status, reason, "text/plain; charset=utf-8", n, extra) < 0)
+		return -EPIPE;
+	return head_only ? 0 : svc_send(c, body, (size_t)n);
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Turns a request target into a clean relative path ("a/b.html", "" for the root):
+ * percent-decoded, "." and empty segments dropped, ".." applied. -EINVAL if malformed or
+ * if ".." would climb above the root. */
+static int target_to_path(const char *target, char *out, size_t size)
+{
+	char dec[PATH_MAX];
+	size_t n = 0, o = 0;
+	const char *p = target, *seg;
+
+	if (!strncasecmp(p, "http://", 7)) { /* absolute-form: drop the authority */
+		p = strchr(p + 7, '/');
+		if (!p)
+			p = "/";
+	}
+	if (*p != '/')
+		return -EINVAL;
+	for (; *p && *p != '?' && *p != '#'; p++) {
+		char ch = *p;
+		if (ch == '%') {
+			int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
+			if (lo < 0)
+				return -EINVAL;
+			ch = (char)(hi * 16 + lo);
+			p += 2;
+			if (!ch)
+				return -EINVAL;
+		}
+		if (n + 1 >= sizeof(dec))
+			return -EINVAL;
+		dec[n++] = ch;
+	}
+	dec[n] = '\0';
+	out[0] = '\0';
+	for (seg = dec; *seg;) {
+		const char *end = strchr(seg, '/');
+		size_t len = end ? (size_t)(end - seg) : strlen(seg);
+
+		if (len == 0 || (len == 1 && seg[0] == '.')) {
+			/* nothing */
+		} else if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+			if (!o)
+				return -EINVAL;
+			while (o && out[o - 1] != '/')
+				o--;
+			if (o)
+				o--; /* the slash before the dropped segment */
+			out[o] = '\0';
+		} else {
+			if (o + len + 2 >= size)
+				return -EINVAL;
+			if (o)
+				out[o++] = '/';
+			memcpy(out + o, seg, len);
+			o += len;
+			out[o] = '\0';
+		}
+		seg += len;
+		if (*seg == '/')
+			seg++;
+	}
+	return 0;
+}
+
+/* Opens the file for rel under root. Returns the fd or -errno (-ENOENT for anything that
+ * must look like a missing file, -EACCES when the file exists but may not be read). */
+static int open_under_root(const char *root, const char *rel, struct stat *st)
+{
+	char path[PATH_MAX], real[PATH_MAX];
+	size_t rl = strlen(root);
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, rel) >= sizeof(path))
+		return -ENOENT;
+	if (stat(path, st) == 0 && S_ISDIR(st->st_mode) &&
+	    (size_t)snprintf(path, sizeof(path), "%s/%s%sindex.html", root, rel,
+			     rel[0] ? "/" : "") >= sizeof(path))
+		return -ENOENT;
+	if (!realpath(path, real))
+		return errno == EACCES ? -EACCES : -ENOENT;
+	/* A symbolic link must not lead out of the root. */
+	if (strncmp(real, root, rl) || (real[rl] != '/' && real[rl] != '\0' && rl > 1))
+		return -ENOENT;
+	fd = open(real, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == EACCES ? -EACCES : -ENOENT;
+	if (fstat(fd, st) || !S_ISREG(st->st_mode)) {
+		close(fd);
+		return -ENOENT;
+	}
+	return fd;
+}
+
+/* The value of header `name` (first occurrence, spaces trimmed) copied into out; NULL if
+ * the header is absent. */
+static const char *header_value(const char *headers, const char *name, char *out, size_t size)
+{
+	size_t nl = strlen(name);
+
+	for (const char *l = headers; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *v, *end;
+		size_t len;
+
+		if (strncasecmp(l, name, nl) || l[nl] != ':')
+			continue;
+		v = l + nl + 1;
+		end = strchr(v, '\n');
+		if (!end)
+			end = v + strlen(v);
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		len = (size_t)(end - v) < size - 1 ? (size_t)(end - v) : size - 1;
+		memcpy(out, v, len);
+		out[len] = '\0';
+		return out;
+	}
+	return NULL;
+}
+
+/* Does the comma-separated header value list hold token (case-insensitive)? */
+static int value_has_token(const char *v, const char *token)
+{
+	size_t tl = strlen(token);
+
+	while (v && *v) {
+		while (*v == ' ' || *v == ',')
+			v++;
+		if (!strncasecmp(v, token, tl) && (v[tl] == '\0' || v[tl] == ',' || v[tl] == ' '))
+			return 1;
+		v = strchr(v, ',');
+	}
+	return 0;
+}
+
+/* Answers one request head (NUL-terminated, CRs removed). 0, or <0 to close at once. */
+static int http_respond(struct svc_conn *c, char *head)
+{
+	struct http_conn *h = c->priv;
+	char *method = head, *target, *version, *headers, rel[PATH_MAX], val[128];
+	const char *conn, *clen;
+	struct stat st;
+	int head_only, fd, http10;
+
+	headers = strchr(head, '\n');
+	if (headers)
+		*headers++ = '\0';
+	else
+		headers = "";
+	target = strchr(method, ' ');
+	version = target ? strchr(target + 1, ' ') : NULL;
+	h->keep_alive = 0;
+	if (!target || !version || strncmp(version + 1, "HTTP/1.", 7) || strchr(version + 1, ' '))
+		goto bad;
+	*target++ = '\0';
+	*version++ = '\0';
+	http10 = !strcmp(version, "HTTP/1.0");
+	if (!http10 && strcmp(version, "HTTP/1.1"))
+		goto bad;
+	conn = header_value(headers, "Connection", val, sizeof(val));
+	h->keep_alive = http10 ? value_has_token(conn, "keep-alive") : !value_has_token(conn, "close");
+	if (!http10 && !header_value(headers, "Host", val, sizeof(val)))
+		goto bad;
+	if (header_value(headers, "Transfer-Encoding", val, sizeof(val)) ||
+	    ((clen = header_value(headers, "Content-Length", val, sizeof(val))) && strcmp(clen, "0")))
+		goto bad;
+	head_only = !strcmp(method, "HEAD");
+	if (!head_only && strcmp(method, "GET"))
+		return send_error(c, 405, "Method Not Allowed", 0, "Allow: GET, HEAD\r\n");
+	if (target_to_path(target, rel, sizeof(rel)))
+		goto bad;
+	fd = open_under_root(c->svc->root, rel, &st);
+	if (fd == -EACCES)
+		return send_error(c, 403, "Forbidden", head_only, NULL);
+	if (fd < 0)
+		return send_error(c, 404, "Not Found", head_only, NULL);
+	debugf("http peer=%s %s /%s size=%lld", c->name, method, rel, (long long)st.st_size);
+	if (send_head(c, 200, "OK", mime_type(rel[0] ? rel : "index.html"),
+		      (long long)st.st_size, NULL) < 0) {
+		close(fd);
+		return -EPIPE;
+	}
+	if (head_only || !st.st_size) {
+		close(fd);
+		return 0;
+	}
+	h->file_fd = fd;
+	h->file_off = 0;
+	h->file_left = st.st_size;
+	c->want_drained = 1;
+	return 0;
+bad:
+	h->keep_alive = 0; /* the byte stream can no longer be trusted */
+	return send_error(c, 400, "Bad Request", 0, NULL);
+}
+
+/* Answers every complete request head in the buffer, one response at a time. */
+static int http_process(struct svc_conn *c)
+{
+	struct http_conn *h = c->priv;
+
+	while (h->file_fd < 0 && !c->close_when_flushed && !c->dead) {
+		char *end = NULL, *r = h->req;
+		size_t used, o = 0;
+
+		for (size_t i = 0; i + 1 < h->len && !end; i++) {
+			if (r[i] == '\n' && r[i + 1] == '\n')
+				end = r + i + 2;
+			else if (r[i] == '\n' && r[i + 1] == '\r' && i + 2 < h->len && r[i + 2] == '\n')
+				end = r + i + 3;
+		}
+		if (!end) {
+			if (h->len >= app_cfg.lim.http_max_header) {
+				h->keep_alive = 0;
+				send_error(c, 431, "Request Header Fields Too Large", 0, NULL);
+				svc_close_when_flushed(c);
+			}
+			return 0;
+		}
+		used = (size_t)(end - r);
+		/* Strip CRs and skip blank lines before the request line (RFC 9112 2.2). */
+		for (size_t i = 0; i < used; i++)
+			if (r[i] != '\r' && !(o == 0 && r[i] == '\n'))
+				r[o++] = r[i];
+		while (o && r[o - 1] == '\n')
+			o--;
+		r[o] = '\0';
+		if (o) {
+			char *head = strdup(r);
+			int rc;
+			if (!head)
+				return -ENOMEM;
+			rc = http_respond(c, head);
+			free(head);
+			if (rc < 0)
+				return rc;
+		}
+		memmove(r, r + used, h->len - used);
+		h->len -= used;
+		if (o && !h->keep_alive && h->file_fd < 0)
+			svc_close_when_flushed(c);
+	}
+	return 0;
+}
+
+static int http_drained(struct svc_conn *c)
+{
+	static uint8_t buf[HTTP_FILE_CHUNK];
+	struct http_conn *h = c->priv;
+
+	while (h->file_left > 0) {
+		size_t room = svc_out_room(c), want = sizeof(buf);
+		ssize_t n;
+
+		if (room < want)
+			want = room;
+		if ((off_t)want > h->file_left)
+			want = (size_t)h->file_left;
+		if (!want)
+			return 0;
+		n = pread(h->file_fd, buf, want, h->file_off);
+		if (n <= 0) {
+			/* The file shrank under us: the promised length cannot be kept. */
+			warnf("http peer=%s file read failed; closing", c->name);
+			return -EIO;
+		}
+		if (svc_send(c, buf, (size_t)n) < 0)
+			return -EPIPE;
+		h->file_off += n;
+		h->file_left -= n;
+		if (c->out_len >= app_cfg.lim.conn_buf / 2)
+			return 0; /* wait for the queue to drain again */
+	}
+	close(h->file_fd);
+	h->file_fd = -1;
+	c->want_drained = 0;
+	c->pause_read = 0;
+	if (!h->keep_alive || h->peer_eof) {
+		svc_close_when_flushed(c);
+		return 0;
+	}
+	return http_process(c);
+}
+
+static int http_open(struct svc_conn *c)
+{
+	struct http_conn *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return -ENOMEM;
+	h->file_fd = -1;
+	c->priv = h;
+	return 0;
+}
+
+static int http_data(struct svc_conn *c, const uint8_t *buf, size_t len)
+{
+	struct http_conn *h = c->priv;
+
+	if (c->close_when_flushed)
+		return 0; /* answered with an error or Connection: close; the rest is ignored */
+	if (h->len + len > h->cap) {
+		size_t cap = h->cap ? h->cap : 1024;
+		char *nb;
+		while (cap < h->len + len)
+			cap *= 2;
+		nb = realloc(h->req, cap);
+		if (!nb)
+			return -ENOMEM;
+		h->req = nb;
+		h->cap = cap;
+	}
+	memcpy(h->req + h->len, buf, len);
+	h->len += len;
+	if (http_process(c) < 0)
+		return -EPIPE;
+	/* Pipelined requests behind a file being sent: hold them at about one head's worth. */
+	c->pause_read = h->file_fd >= 0 && h->len >= app_cfg.lim.http_max_header;
+	return 0;
+}
+
+static void http_eof(struct svc_conn *c)
+{
+	struct http_conn *h = c->priv;
+
+	h->peer_eof = 1;
+	if (h->file_fd < 0)
+		svc_close_when_flushed(c);
+}
+
+static void http_close(struct svc_conn *c)
+{
+	struct http_conn *h = c->priv;
+
+	if (h && h->file_fd >= 0)
+		close(h->file_fd);
+	if (h)
+		free(h->req);
+	free(h);
+	c->priv = NULL;
+}
+
+const struct svc_ops svc_http_ops = {
+	.name = "http",
+	.type = SOCK_STREAM,
+	.default_port = 80,
+	.option = http_option,
+	.start = http_start,
+	.conn_open = http_open,
+	.conn_data = http_data,
+	.conn_eof = http_eof,
+	.conn_drained = http_drained,
+	.conn_close = http_close,
+};
