@@ -174,12 +174,11 @@ static long elapsed_ms(const struct timespec *t0)
 
 /* ---- another thread changes the protocol's state after a delay, as the loop would ---- */
 
-enum change { SET_CONNECTED, SET_REFUSED, SET_READABLE, SET_ACCEPT_READY, CLOSE_FD };
+enum change { SET_CONNECTED, SET_REFUSED, SET_READABLE, SET_ACCEPT_READY };
 
 struct later {
 	pthread_t th;
 	struct sock *sk;
-	int fd;
 	int delay_ms;
 	enum change what;
 };
@@ -189,10 +188,6 @@ static void *later_main(void *arg)
 	struct later *l = arg;
 
 	usleep((useconds_t)l->delay_ms * 1000);
-	if (l->what == CLOSE_FD) {
-		assert_int_equal(us_close(l->fd), 0);
-		return NULL;
-	}
 	net_lock();
 	{
 		struct fake *f = l->sk->pcb;
@@ -201,7 +196,6 @@ static void *later_main(void *arg)
 		case SET_REFUSED: l->sk->so_error = -ECONNREFUSED; break;
 		case SET_READABLE: f->readable = 1; break;
 		case SET_ACCEPT_READY: f->accept_ready = 1; break;
-		case CLOSE_FD: break;
 		}
 	}
 	sock_wakeup(l->sk);
@@ -209,9 +203,9 @@ static void *later_main(void *arg)
 	return NULL;
 }
 
-static void later_start(struct later *l, struct sock *sk, int fd, int delay_ms, enum change what)
+static void later_start(struct later *l, struct sock *sk, int delay_ms, enum change what)
 {
-	*l = (struct later){ .sk = sk, .fd = fd, .delay_ms = delay_ms, .what = what };
+	*l = (struct later){ .sk = sk, .delay_ms = delay_ms, .what = what };
 	assert_int_equal(pthread_create(&l->th, NULL, later_main, l), 0);
 }
 
@@ -325,7 +319,7 @@ static void test_blocking_connect_completes(void **state)
 
 	(void)state;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	later_start(&l, last_sk, fd, 20, SET_CONNECTED);
+	later_start(&l, last_sk, 20, SET_CONNECTED);
 	assert_int_equal(us_connect(fd, &peer), 0);
 	assert_true(elapsed_ms(&t0) >= 15);
 	pthread_join(l.th, NULL);
@@ -341,7 +335,7 @@ static void test_blocking_connect_refused(void **state)
 	int fd = fake_socket(0), v;
 
 	(void)state;
-	later_start(&l, last_sk, fd, 20, SET_REFUSED);
+	later_start(&l, last_sk, 20, SET_REFUSED);
 	assert_int_equal(us_connect(fd, &peer), -ECONNREFUSED);
 	pthread_join(l.th, NULL);
 	assert_int_equal(us_getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &len), 0);
@@ -386,7 +380,7 @@ static void test_blocking_accept(void **state)
 	(void)state;
 	assert_int_equal(us_setsockopt(lfd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)), 0);
 	assert_int_equal(us_listen(lfd, 8), 0);
-	later_start(&l, last_sk, lfd, 20, SET_ACCEPT_READY);
+	later_start(&l, last_sk, 20, SET_ACCEPT_READY);
 	cfd = us_accept(lfd, &peer);
 	pthread_join(l.th, NULL);
 	assert_true(cfd >= 0);
@@ -411,13 +405,13 @@ static void test_recv_and_poll_woken(void **state)
 	int fd = fake_socket(0);
 
 	(void)state;
-	later_start(&l, last_sk, fd, 20, SET_READABLE);
+	later_start(&l, last_sk, 20, SET_READABLE);
 	assert_int_equal(us_recv(fd, buf, sizeof(buf), 0), 4);
 	pthread_join(l.th, NULL);
 	assert_memory_equal(buf, "data", 4);
 
 	pfd = (struct us_pollfd){ .fd = fd, .events = US_POLLIN };
-	later_start(&l, last_sk, fd, 20, SET_READABLE);
+	later_start(&l, last_sk, 20, SET_READABLE);
 	assert_int_equal(us_poll(&pfd, 1, -1), 1);
 	pthread_join(l.th, NULL);
 	assert_int_equal(pfd.revents, US_POLLIN);
