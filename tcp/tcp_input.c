@@ -571,11 +571,16 @@ static void tcp_sync_input(struct tcp_pcb *pcb, struct tcp_seg *s)
 		STAT_INC(tcp, rcv_no_ack);
 		goto drop;
 	}
+	/* RFC 9293 3.10.7.4 fifth, SYN_RECEIVED: only SND.UNA < SEG.ACK =< SND.NXT is
+	 * acceptable, anything else is answered with a RST */
+	if (pcb->state == TCP_SYN_RECEIVED &&
+	    !(SEQ_LT(pcb->snd_una, th->ack) && SEQ_LEQ(th->ack, pcb->snd_max))) {
+		STAT_INC(tcp, rcv_ack_too_new);
+		goto dropwithreset;
+	}
 	/* RFC 5961 5.2: SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT */
 	if (SEQ_GT(th->ack, pcb->snd_max)) {
 		STAT_INC(tcp, rcv_ack_too_new);
-		if (pcb->state == TCP_SYN_RECEIVED)
-			goto dropwithreset;
 		tcp_challenge_ack(pcb, now);
 		goto drop;
 	}
@@ -585,8 +590,6 @@ static void tcp_sync_input(struct tcp_pcb *pcb, struct tcp_seg *s)
 		goto drop;
 	}
 	if (pcb->state == TCP_SYN_RECEIVED) {
-		if (SEQ_LEQ(th->ack, pcb->snd_una))
-			goto dropwithreset;
 		tcp_established(pcb, now);
 		pcb->snd_wnd = (uint32_t)th->wnd << pcb->snd_wscale;
 		pcb->max_sndwnd = pcb->snd_wnd;

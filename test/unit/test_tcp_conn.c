@@ -1,0 +1,472 @@
+/* TCP segment scripts: a TUN-like test device (no ARP), 192.0.2.2 is us, 192.0.2.1 the
+ * peer. Each test feeds segments, asserts exactly what comes out, then that nothing more
+ * does, and ends with every connection freed and no leak. */
+#include "test/unit/testlib.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "ip/icmp.h"
+#include "ip/ip.h"
+#include "net/loop.h"
+#include "net/socket.h"
+#include "tcp/tcp.h"
+
+#define T0 1000000ull
+#define ISN 1000u
+#define PEER_ISN 5000u
+#define PCAP "test/data/linux-session.pcap"
+
+static struct net_device *tun;
+static uint64_t now;
+static uint32_t us, peer;
+
+static int setup(void **state)
+{
+	(void)state;
+	stats_reset();
+	now = T0;
+	net_clock_set_fake(1, now);
+	us = inet_addr("192.0.2.2");
+	peer = inet_addr("192.0.2.1");
+	tun = test_dev_create("tun0", NET_DEV_IP, 1500);
+	assert_int_equal(ip_init(), 0);
+	assert_int_equal(icmp_init(), 0);
+	assert_int_equal(tcp_proto_init(), 0);
+	assert_int_equal(ip_iface_add(tun, us, inet_addr("255.255.255.0"), 0), 0);
+	tcp_config_defaults(&tcp_config);
+	tcp_config.timestamps = 0;
+	tcp_config.window_scaling = 0;
+	tcp_config.sack = 0;
+	tcp_config.sndbuf = tcp_config.rcvbuf = 16384;
+	tcp_test_set_isn(1, ISN);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	assert_int_equal(tcp_pcb_count(), 0);
+	tcp_proto_shutdown();
+	test_dev_flush(tun);
+	ip_shutdown();
+	net_device_unregister_all();
+	net_protocol_reset();
+	net_clock_set_fake(0, 0);
+	tcp_config_defaults(&tcp_config);
+	test_assert_no_leaks();
+	return 0;
+}
+
+static void advance(uint64_t ms)
+{
+	now += ms;
+	net_clock_set_fake(1, now);
+	net_timers_run(now);
+}
+
+/* Sends an IP packet carrying `tcp` bytes from the peer. */
+static void inject_ip(const uint8_t *ip, size_t len)
+{
+	net_device_input(tun, pkb_from_bytes(ip, len), now);
+}
+
+static void inject(uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack,
+		   uint16_t wnd, const struct tcp_opts *opt, const void *data, size_t len)
+{
+	struct tcp_hdr h = { .sport = sport, .dport = dport, .seq = seq, .ack = ack,
+			     .flags = flags, .wnd = wnd };
+	struct ip_hdr ih = { .version = 4, .ihl = 20, .ttl = 64, .proto = IP_PROTO_TCP,
+			     .src = peer, .dst = us };
+	uint8_t b[2048];
+	size_t hl;
+
+	if (opt)
+		h.opt = *opt;
+	hl = tcp_hdr_len(&h);
+	memcpy(b + 20 + hl, data, len);
+	assert_int_equal(tcp_emit(&h, b + 20, sizeof(b) - 20, len, peer, us), hl);
+	ih.total_len = (uint16_t)(20 + hl + len);
+	assert_int_equal(ip_emit(&ih, b, sizeof(b)), 20);
+	inject_ip(b, 20 + hl + len);
+}
+
+#define PEER 40000
+#define PORT 8080
+/* a segment from the peer on the usual ports */
+#define SEG(fl, seq, ack, wnd, data, len) inject(PEER, PORT, fl, seq, ack, wnd, NULL, data, len)
+
+/* Takes the next emitted segment; fails if there is none. Returns the payload length. */
+static size_t pop(struct tcp_hdr *h, uint8_t *payload)
+{
+	struct pkb *p = test_dev_pop(tun);
+	struct ip_hdr ih;
+	size_t plen;
+
+	if (!p)
+		fail_msg("expected a segment, none was sent");
+	assert_int_equal(ip_parse(p->data, p->len, &ih), 0);
+	assert_int_equal(ih.proto, IP_PROTO_TCP);
+	assert_int_equal(ih.src, us);
+	assert_int_equal(ih.dst, peer);
+	assert_int_equal(tcp_parse(p->data + ih.ihl, ih.total_len - ih.ihl, ih.src, ih.dst, h), 0);
+	plen = ih.total_len - ih.ihl - h->hlen;
+	if (payload)
+		memcpy(payload, p->data + ih.ihl + h->hlen, plen);
+	pkb_free(p);
+	return plen;
+}
+
+/* Asserts the next segment's flags/seq/ack; returns its payload length. */
+static size_t expect(uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	struct tcp_hdr h;
+	size_t n = pop(&h, NULL);
+	char a[9], b[9];
+
+	if (h.flags != flags || h.seq != seq || ((flags & TCP_ACK) && h.ack != ack))
+		fail_msg("got %s seq=%u ack=%u, want %s seq=%u ack=%u", tcp_flags_str(h.flags, a),
+			 h.seq, h.ack, tcp_flags_str(flags, b), seq, ack);
+	return n;
+}
+
+static void expect_none(void)
+{
+	if (test_dev_pending(tun)) {
+		struct tcp_hdr h;
+		char f[9];
+		pop(&h, NULL);
+		fail_msg("unexpected segment %s seq=%u ack=%u", tcp_flags_str(h.flags, f), h.seq, h.ack);
+	}
+}
+
+static struct tcp_pcb *listener(void)
+{
+	struct tcp_pcb *l = tcp_pcb_alloc();
+
+	assert_non_null(l);
+	assert_int_equal(tcp_pcb_bind(l, IP_ADDR_ANY, PORT, 0), 0);
+	assert_int_equal(tcp_pcb_listen(l, 4), 0);
+	return l;
+}
+
+/* RFC 9293 3.5 (figure 6, passive side): SYN -> SYN,ACK -> ACK, then the accept queue. */
+static struct tcp_pcb *passive_open(struct tcp_pcb *l)
+{
+	struct tcp_pcb *c;
+
+	SEG(TCP_SYN, PEER_ISN, 0, 65535, NULL, 0);
+	expect(TCP_SYN | TCP_ACK, ISN, PEER_ISN + 1);
+	expect_none();
+	assert_null(tcp_pcb_accept(l));
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 65535, NULL, 0);
+	expect_none();
+	c = tcp_pcb_accept(l);
+	assert_non_null(c);
+	assert_int_equal(c->state, TCP_ESTABLISHED);
+	return c;
+}
+
+/* RFC 9293 3.5 + 3.10.7.2: the SYN of the Linux capture gets a SYN,ACK that answers every
+ * option: MSS from the route, window scale, SACK-permitted, TSecr = the peer's TSval. */
+static void test_passive_open_capture_syn(void **state)
+{
+	uint8_t frame[256];
+	long n = test_pcap_frame(PCAP, 15, frame, sizeof(frame));
+	struct tcp_pcb *l, *c;
+	struct tcp_hdr h;
+
+	(void)state;
+	tcp_config.timestamps = tcp_config.window_scaling = tcp_config.sack = 1;
+	l = listener();
+	assert_true(n > 14);
+	inject_ip(frame + 14, (size_t)n - 14);
+	assert_int_equal(pop(&h, NULL), 0);
+	assert_int_equal(h.flags, TCP_SYN | TCP_ACK);
+	assert_int_equal(h.seq, ISN);
+	assert_int_equal(h.ack, 3430278640u);
+	assert_int_equal(h.sport, 8080);
+	assert_int_equal(h.dport, 50230);
+	assert_true(h.opt.has_mss);
+	assert_int_equal(h.opt.mss, 1460);
+	assert_true(h.opt.sack_permitted);
+	assert_true(h.opt.has_ts);
+	assert_int_equal(h.opt.tsecr, 3560604857u);
+	assert_true(h.opt.has_wscale);
+	expect_none();
+	/* frame 17 is the peer's ACK of a SYN,ACK with Linux's ISN: not ours, so it is
+	 * answered with a RST (RFC 9293 3.10.7.4, SYN_RECEIVED, unacceptable ACK) */
+	n = test_pcap_frame(PCAP, 17, frame, sizeof(frame));
+	inject_ip(frame + 14, (size_t)n - 14);
+	assert_int_equal(pop(&h, NULL), 0);
+	assert_int_equal(h.flags, TCP_RST);
+	expect_none();
+	assert_null(tcp_pcb_accept(l));
+	c = TAILQ_FIRST(&l->synq);
+	assert_non_null(c);
+	assert_int_equal(c->mss, 1460 - 12);
+	assert_int_equal(c->snd_wscale, 8);
+	tcp_pcb_close(l, 0, now);
+	test_assert_no_leaks();
+}
+
+/* RFC 9293 3.10.7.1: a SYN to a closed port gets <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK>,
+ * byte for byte what Linux sent in the capture (frames 27 and 28). */
+static void test_rst_closed_port_matches_linux(void **state)
+{
+	uint8_t syn[256], rst[256];
+	long n = test_pcap_frame(PCAP, 27, syn, sizeof(syn));
+	long m = test_pcap_frame(PCAP, 28, rst, sizeof(rst));
+	struct pkb *p;
+
+	(void)state;
+	inject_ip(syn + 14, (size_t)n - 14);
+	p = test_dev_pop(tun);
+	assert_non_null(p);
+	/* compare the TCP part (Linux's IP id differs) */
+	assert_int_equal(p->len, (size_t)m - 14);
+	assert_memory_equal(p->data + 20, rst + 14 + 20, (size_t)m - 14 - 20);
+	pkb_free(p);
+	expect_none();
+	assert_int_equal(tcp_stats.rcv_no_conn, 1);
+	assert_int_equal(tcp_stats.snd_rst, 1);
+	test_assert_no_leaks();
+}
+
+/* RFC 9293 3.10.7.4 seventh/eighth, 3.6: data in with delayed ACK, data out, then the
+ * passive close: FIN -> CLOSE_WAIT, close -> LAST_ACK, ACK -> CLOSED. */
+static void test_passive_data_and_close(void **state)
+{
+	struct tcp_pcb *l, *c;
+	uint8_t buf[64];
+	size_t n;
+
+	(void)state;
+	l = listener();
+	c = passive_open(l);
+	SEG(TCP_ACK | TCP_PSH, PEER_ISN + 1, ISN + 1, 65535, "hello", 5);
+	expect_none(); /* delayed */
+	advance(tcp_config.delack_ms - 1);
+	expect_none();
+	advance(1);
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 6);
+	expect_none();
+	assert_int_equal(tcp_pcb_recv(c, buf, sizeof(buf), now), 5);
+	assert_memory_equal(buf, "hello", 5);
+	assert_int_equal(tcp_pcb_recv(c, buf, sizeof(buf), now), -EAGAIN);
+
+	assert_int_equal(tcp_pcb_send(c, "world!", 6, now), 6);
+	n = pop(&(struct tcp_hdr){0}, buf);
+	assert_int_equal(n, 6);
+	assert_memory_equal(buf, "world!", 6);
+	expect_none();
+	SEG(TCP_ACK, PEER_ISN + 6, ISN + 7, 65535, NULL, 0);
+	expect_none();
+	assert_false(net_timer_pending(&c->timers[TCPT_REXMT]));
+
+	SEG(TCP_ACK | TCP_FIN, PEER_ISN + 6, ISN + 7, 65535, NULL, 0);
+	expect(TCP_ACK, ISN + 7, PEER_ISN + 7);
+	assert_int_equal(c->state, TCP_CLOSE_WAIT);
+	assert_int_equal(tcp_pcb_recv(c, buf, sizeof(buf), now), 0);
+	tcp_pcb_close(c, 0, now);
+	expect(TCP_ACK | TCP_FIN, ISN + 7, PEER_ISN + 7);
+	expect_none();
+	SEG(TCP_ACK, PEER_ISN + 7, ISN + 8, 65535, NULL, 0);
+	expect_none();
+	assert_int_equal(tcp_stats.conn_closed, 1);
+	tcp_pcb_close(l, 0, now);
+	test_assert_no_leaks();
+}
+
+static struct tcp_pcb *active_open(void)
+{
+	struct tcp_pcb *c = tcp_pcb_alloc();
+
+	assert_non_null(c);
+	assert_int_equal(tcp_pcb_bind(c, IP_ADDR_ANY, PORT, 0), 0);
+	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	expect(TCP_SYN, ISN, 0);
+	expect_none();
+	assert_int_equal(c->state, TCP_SYN_SENT);
+	SEG(TCP_SYN | TCP_ACK, PEER_ISN, ISN + 1, 65535, NULL, 0);
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 1);
+	expect_none();
+	assert_int_equal(c->state, TCP_ESTABLISHED);
+	return c;
+}
+
+/* RFC 9293 3.5 (active side) and 3.6 active close through FIN_WAIT_1, FIN_WAIT_2,
+ * TIME_WAIT (which re-ACKs a retransmitted FIN and restarts 2*MSL), then CLOSED. */
+static void test_active_open_and_close(void **state)
+{
+	struct tcp_pcb *c;
+
+	(void)state;
+	c = active_open();
+	tcp_pcb_close(c, 0, now);
+	expect(TCP_ACK | TCP_FIN, ISN + 1, PEER_ISN + 1);
+	assert_int_equal(c->state, TCP_FIN_WAIT_1);
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 2, 65535, NULL, 0);
+	assert_int_equal(c->state, TCP_FIN_WAIT_2);
+	expect_none();
+	SEG(TCP_ACK | TCP_FIN, PEER_ISN + 1, ISN + 2, 65535, NULL, 0);
+	expect(TCP_ACK, ISN + 2, PEER_ISN + 2);
+	assert_int_equal(c->state, TCP_TIME_WAIT);
+	advance(2ull * tcp_config.msl_ms - 1000);
+	SEG(TCP_ACK | TCP_FIN, PEER_ISN + 1, ISN + 2, 65535, NULL, 0);
+	expect(TCP_ACK, ISN + 2, PEER_ISN + 2);
+	expect_none();
+	advance(2000); /* the timer was restarted: still there */
+	assert_int_equal(tcp_pcb_count(), 1);
+	advance(2ull * tcp_config.msl_ms);
+	assert_int_equal(tcp_pcb_count(), 0);
+	expect_none();
+	test_assert_no_leaks();
+}
+
+/* RFC 6298 2.1, 5.5, 5.6: the SYN is retransmitted at 1 s, 2 s, 4 s ... and the attempt
+ * fails with ETIMEDOUT after syn_rexmits. */
+static void test_syn_retransmit_backoff_give_up(void **state)
+{
+	struct tcp_pcb *c = tcp_pcb_alloc();
+	uint64_t rto = 1000;
+
+	(void)state;
+	tcp_config.syn_rexmits = 3;
+	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	expect(TCP_SYN, ISN, 0);
+	for (int i = 0; i < 3; i++) {
+		advance(rto - 1);
+		expect_none();
+		advance(1);
+		expect(TCP_SYN, ISN, 0);
+		expect_none();
+		rto *= 2;
+	}
+	c->upcall = NULL;
+	advance(rto);
+	expect_none(); /* no RST in SYN_SENT */
+	assert_int_equal(tcp_stats.conn_timeouts, 1);
+	assert_int_equal(tcp_pcb_count(), 0);
+	test_assert_no_leaks();
+}
+
+/* RFC 6298 5.4-5.7: data is retransmitted after the RTO with backoff; the ACK stops it. */
+static void test_data_retransmit(void **state)
+{
+	struct tcp_pcb *c;
+	uint32_t rto;
+
+	(void)state;
+	c = active_open();
+	rto = tcp_rto_current(c);
+	assert_int_equal(tcp_pcb_send(c, "abc", 3, now), 3);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 1), 3);
+	advance(rto);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 1), 3);
+	advance(2 * rto - 1);
+	expect_none();
+	advance(1);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 1), 3);
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 4, 65535, NULL, 0);
+	expect_none();
+	assert_false(net_timer_pending(&c->timers[TCPT_REXMT]));
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, ISN + 4, PEER_ISN + 1);
+	test_assert_no_leaks();
+}
+
+/* RFC 5961 3.2 and 4.2: an in-window RST that is not exact, and a SYN in ESTABLISHED, get a
+ * challenge ACK; the exact RST resets. */
+static void test_rfc5961_challenge(void **state)
+{
+	struct tcp_pcb *c;
+
+	(void)state;
+	c = active_open();
+	SEG(TCP_RST, PEER_ISN + 100, 0, 0, NULL, 0);
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 1);
+	SEG(TCP_SYN, PEER_ISN + 50, 0, 65535, NULL, 0);
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 1);
+	SEG(TCP_RST, PEER_ISN + 100000, 0, 0, NULL, 0); /* outside the window: silently dropped */
+	expect_none();
+	assert_int_equal(tcp_stats.rcv_rst_challenged, 1);
+	assert_int_equal(tcp_stats.rcv_syn_challenged, 1);
+	assert_int_equal(tcp_stats.rcv_rst_out_of_window, 1);
+	c->upcall = NULL;
+	SEG(TCP_RST, PEER_ISN + 1, 0, 0, NULL, 0);
+	expect_none();
+	assert_int_equal(tcp_pcb_count(), 0);
+	test_assert_no_leaks();
+}
+
+/* RFC 9293 3.10.7.4 seventh, RFC 5681 4.2: out-of-order segments are ACKed at once and
+ * held; overlaps are trimmed; the gap fill delivers everything and is ACKed at once. */
+static void test_out_of_order_and_overlap(void **state)
+{
+	struct tcp_pcb *c;
+	uint8_t buf[64];
+
+	(void)state;
+	c = active_open();
+	SEG(TCP_ACK, PEER_ISN + 1 + 4, ISN + 1, 65535, "efgh", 4);
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 1);
+	SEG(TCP_ACK, PEER_ISN + 1 + 6, ISN + 1, 65535, "ghijk", 5); /* overlaps "gh" */
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 1);
+	SEG(TCP_ACK, PEER_ISN + 1 + 3, ISN + 1, 65535, "defghijkl", 9); /* covers both */
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 1);
+	assert_int_equal(c->ooo_count, 1);
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 65535, "abcd", 4); /* fills the gap, overlaps 'd' */
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 13);
+	expect_none();
+	assert_int_equal(tcp_pcb_recv(c, buf, sizeof(buf), now), 12);
+	assert_memory_equal(buf, "abcdefghijkl", 12);
+	tcp_pcb_close(c, 0, now);
+	expect(TCP_ACK | TCP_FIN, ISN + 1, PEER_ISN + 13);
+	c->flags &= ~TF_ORPHAN;
+	tcp_pcb_drop(c, 0);
+	test_assert_no_leaks();
+}
+
+/* RFC 9293 3.4 / 3.3.1: everything works across the 2^32 wrap (ISN just below it). */
+static void test_sequence_wrap(void **state)
+{
+	struct tcp_pcb *c = tcp_pcb_alloc();
+	uint32_t isn = 0xfffffffeu, pisn = 0xfffffff0u;
+	uint8_t data[40], buf[64];
+
+	(void)state;
+	tcp_test_set_isn(1, isn);
+	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	expect(TCP_SYN, isn, 0);
+	inject(PEER, c->local_port, TCP_SYN | TCP_ACK, pisn, isn + 1, 65535, NULL, NULL, 0);
+	expect(TCP_ACK, isn + 1, pisn + 1);
+	memset(data, 'x', sizeof(data));
+	assert_int_equal(tcp_pcb_send(c, data, sizeof(data), now), 40);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, 0xffffffffu, pisn + 1), 40);
+	inject(PEER, c->local_port, TCP_ACK, pisn + 1, isn + 41, 65535, NULL, data, 30);
+	expect_none(); /* ACK delayed */
+	assert_int_equal(c->snd_una, 39u);
+	assert_int_equal(c->rcv_nxt, 0x0000000fu);
+	assert_int_equal(tcp_pcb_recv(c, buf, sizeof(buf), now), 30);
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, 39, 15);
+	test_assert_no_leaks();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_passive_open_capture_syn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rst_closed_port_matches_linux, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_passive_data_and_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_active_open_and_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syn_retransmit_backoff_give_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_data_retransmit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rfc5961_challenge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_order_and_overlap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sequence_wrap, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
