@@ -253,10 +253,9 @@ int driver_open(const struct dev_opts *o, struct net_device **out, char *err, si
 	case DEV_TAP:
 		return tap_open(o, out, err, errlen);
 	case DEV_TUN:
+		return tun_open(o, out, err, errlen);
 	case DEV_PACKET:
-		snprintf(err, errlen, "--dev %s:%s: %s devices are not supported yet: use tap:NAME",
-			 kind_names[o->kind], o->ifname, kind_names[o->kind]);
-		return -EOPNOTSUPP;
+		return packet_open(o, out, err, errlen);
 	case DEV_LOOPBACK:
 		return loopback_open(out);
 	}

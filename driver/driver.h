@@ -47,11 +47,23 @@ int nl_link_set_mtu(const char *ifname, unsigned mtu);
 int nl_addr_add(const char *ifname, uint32_t addr, uint32_t netmask, uint32_t peer);
 int nl_link_enslave(const char *ifname, const char *bridge);
 
-/* Driver counters: each drop in a driver has its own reason. */
+/* The /dev/net/tun clone device, shared by tap.c and tun.c (flags: IFF_TAP or IFF_TUN). */
+int tuntap_attach(const char *name, short flags, char *ifname_out, char *err, size_t errlen);
+int tuntap_recv_batch(struct net_device *dev, struct pkb **out, int max);
+int tuntap_transmit(struct net_device *dev, struct pkb *p);
+void tuntap_close(struct net_device *dev);
+
+/* Driver counters: each drop in a driver has its own reason. tap.* counts TUN devices too
+ * (one read/write path). */
 #define TAP_COUNTERS(X)                                                                    \
 	X(rx_frames) X(rx_alloc_failed) X(rx_read_errors) X(rx_too_long) X(tx_frames)      \
 	X(tx_dropped_full) X(tx_write_errors) X(tx_short_writes)
 STATS_DECLARE(tap, TAP_COUNTERS);
+
+#define PACKET_COUNTERS(X)                                                                 \
+	X(rx_frames) X(rx_outgoing_ignored) X(rx_alloc_failed) X(rx_errors) X(rx_truncated)  \
+	X(tx_frames) X(tx_dropped_full) X(tx_errors)
+STATS_DECLARE(packet, PACKET_COUNTERS);
 
 #define LOOPBACK_COUNTERS(X) X(tx_queued) X(tx_dropped_full) X(rx_delivered)
 STATS_DECLARE(loopback, LOOPBACK_COUNTERS);

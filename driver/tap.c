@@ -1,4 +1,6 @@
-/* TAP driver: Ethernet frames through /dev/net/tun (IFF_TAP | IFF_NO_PI).
+/* TAP driver: Ethernet frames through /dev/net/tun (IFF_TAP | IFF_NO_PI). The clone-device
+ * code and the read/write path are shared with the TUN driver (tun.c), and so are the tap.*
+ * counters.
  *
  * The kernel sees a network interface NAME; ustack sits on the other end of the wire with
  * its own MAC address (mac= or a random locally administered one), so the tap interface's
@@ -31,9 +33,9 @@ STATS_DEFINE(tap, TAP_COUNTERS)
 
 /* Reads up to max frames; 0 when the kernel has none queued. Each frame gets a pool buffer
  * sized for the MTU, so a batch costs no malloc. The caller owns the returned buffers. */
-static int tap_recv_batch(struct net_device *dev, struct pkb **out, int max)
+int tuntap_recv_batch(struct net_device *dev, struct pkb **out, int max)
 {
-	size_t room = dev->mtu + TAP_HDR_LEN;
+	size_t room = dev->mtu + dev->hdr_len;
 	int n = 0;
 
 	while (n < max) {
@@ -61,7 +63,7 @@ static int tap_recv_batch(struct net_device *dev, struct pkb **out, int max)
 		}
 		if ((size_t)r > room) {
 			STAT_INC(tap, rx_too_long);
-			debugf("dev=%s rx: frame longer than mtu+14 dropped", dev->name);
+			debugf("dev=%s rx: frame longer than the mtu dropped", dev->name);
 			pkb_free(p);
 			continue;
 		}
@@ -74,7 +76,7 @@ static int tap_recv_batch(struct net_device *dev, struct pkb **out, int max)
 
 /* Writes one frame; always frees p. A full kernel queue (EAGAIN) drops the frame, as a
  * NIC with a full ring would: TCP recovers, and blocking here would stall the loop. */
-static int tap_transmit(struct net_device *dev, struct pkb *p)
+int tuntap_transmit(struct net_device *dev, struct pkb *p)
 {
 	ssize_t w;
 	int err = 0;
@@ -103,7 +105,7 @@ static int tap_transmit(struct net_device *dev, struct pkb *p)
 }
 
 /* A non-persistent tap disappears from the kernel when its last fd closes. */
-static void tap_close(struct net_device *dev)
+void tuntap_close(struct net_device *dev)
 {
 	if (dev->fd >= 0)
 		close(dev->fd);
@@ -111,14 +113,16 @@ static void tap_close(struct net_device *dev)
 }
 
 static const struct net_device_ops tap_ops = {
-	.close = tap_close,
-	.transmit = tap_transmit,
-	.recv_batch = tap_recv_batch,
+	.close = tuntap_close,
+	.transmit = tuntap_transmit,
+	.recv_batch = tuntap_recv_batch,
 };
 
-/* Opens the clone device and attaches to (or creates) tap NAME. */
-static int tap_attach(const char *name, char *ifname_out, char *err, size_t errlen)
+/* Opens the clone device and attaches to (or creates) the tap or tun NAME (flags IFF_TAP
+ * or IFF_TUN). Returns the fd or -errno with the message in err. */
+int tuntap_attach(const char *name, short flags, char *ifname_out, char *err, size_t errlen)
 {
+	const char *kind = flags & IFF_TAP ? "tap" : "tun";
 	struct ifreq ifr;
 	int fd, e;
 
@@ -136,19 +140,19 @@ static int tap_attach(const char *name, char *ifname_out, char *err, size_t errl
 		return -e;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = (short)(flags | IFF_NO_PI);
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		e = errno;
 		if (e == EPERM || e == EACCES)
-			snprintf(err, errlen, "tap %s: need CAP_NET_ADMIN: run as root", name);
+			snprintf(err, errlen, "%s %s: need CAP_NET_ADMIN: run as root", kind, name);
 		else if (e == EBUSY)
 			snprintf(err, errlen, "device %s is in use: pick another name", name);
 		else if (e == EINVAL)
-			snprintf(err, errlen, "device %s exists and is not a tap: pick another name",
-				 name);
+			snprintf(err, errlen, "device %s exists and is not a %s: pick another name",
+				 name, kind);
 		else
-			snprintf(err, errlen, "tap %s: TUNSETIFF: %s", name, strerror(e));
+			snprintf(err, errlen, "%s %s: TUNSETIFF: %s", kind, name, strerror(e));
 		close(fd);
 		return -e;
 	}
@@ -210,7 +214,7 @@ int tap_open(const struct dev_opts *o, struct net_device **out, char *err, size_
 		snprintf(err, errlen, "tap %s: out of memory", o->ifname);
 		return -ENOMEM;
 	}
-	fd = tap_attach(o->ifname, dev->name, err, errlen);
+	fd = tuntap_attach(o->ifname, IFF_TAP, dev->name, err, errlen);
 	if (fd < 0) {
 		e = fd;
 		goto fail;

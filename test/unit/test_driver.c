@@ -177,16 +177,18 @@ static void test_parse_short_err(void **state)
 	test_assert_no_leaks();
 }
 
-static void test_open_not_supported(void **state)
+static void test_open_missing_interface(void **state)
 {
 	struct dev_opts o;
 	struct net_device *dev = NULL;
 	char err[256];
 
 	(void)state;
-	assert_int_equal(dev_opts_parse("packet:veth0,addr=10.0.0.2/24", &o, err, sizeof(err)), 0);
-	if (driver_open(&o, &dev, err, sizeof(err)) == -EOPNOTSUPP)
-		assert_non_null(strstr(err, "not supported yet"));
+	assert_int_equal(dev_opts_parse("packet:h4nosuchif,addr=10.0.0.2/24", &o, err,
+					sizeof(err)), 0);
+	assert_int_equal(driver_open(&o, &dev, err, sizeof(err)), -ENODEV);
+	assert_string_equal(err, "interface h4nosuchif not found: give packet: an existing "
+				 "interface (e.g. a veth end)");
 	assert_null(dev);
 	test_assert_no_leaks();
 }
@@ -260,6 +262,7 @@ static void test_loopback(void **state)
  * root. Runs last: the rest of the process stays in the namespace. */
 
 static struct pkb_queue tap_rx = TAILQ_HEAD_INITIALIZER(tap_rx);
+static int in_private_netns;
 
 static void tap_link_handler(struct pkb *p, struct net_device *dev, uint64_t now)
 {
@@ -314,6 +317,7 @@ static void test_tap_real(void **state)
 	(void)state;
 	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0)
 		skip();
+	in_private_netns = 1;
 	assert_int_equal(net_loop_init(), 0);
 	net_protocol_reset();
 	net_link_register(NET_DEV_ETHER, tap_link_handler);
@@ -390,15 +394,127 @@ static void test_tap_real(void **state)
 	test_assert_no_leaks();
 }
 
+/* TUN: the kernel side gets host= with ustack's address as its point-to-point peer, and a
+ * datagram to ustack arrives as a bare IPv4 packet. */
+static struct pkb *ip_seen;
+
+static void tun_ip_handler(struct pkb *p, struct net_device *dev, uint64_t now)
+{
+	(void)dev;
+	(void)now;
+	if (!ip_seen && p->len >= 20 && p->data[9] == 17)
+		ip_seen = p; /* the test frees it */
+	else
+		pkb_free(p);
+}
+
+static void test_tun_real(void **state)
+{
+	struct dev_opts o;
+	struct net_device *dev = NULL;
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
+	struct ifaddrs *ifa, *i;
+	char err[256];
+	int s, found = 0;
+
+	(void)state;
+	if (!in_private_netns)
+		skip();
+	assert_int_equal(net_loop_init(), 0);
+	net_protocol_reset();
+	assert_int_equal(net_protocol_register("IP", 0x0800, tun_ip_handler), 0);
+	assert_int_equal(dev_opts_parse("tun:h4tun0,addr=10.88.0.2/32,host=10.88.0.1", &o, err,
+					sizeof(err)), 0);
+	if (driver_open(&o, &dev, err, sizeof(err)) < 0)
+		fail_msg("driver_open: %s", err);
+	assert_int_equal(dev->type, NET_DEV_IP);
+	assert_int_equal(dev->hdr_len, 0);
+	assert_int_equal(getifaddrs(&ifa), 0);
+	for (i = ifa; i; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET && !strcmp(i->ifa_name, "h4tun0") &&
+		    ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr == A("10.88.0.1") &&
+		    i->ifa_dstaddr &&
+		    ((struct sockaddr_in *)i->ifa_dstaddr)->sin_addr.s_addr == A("10.88.0.2"))
+			found = 1;
+	freeifaddrs(ifa);
+	assert_true(found);
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	to.sin_addr.s_addr = A("10.88.0.2");
+	assert_int_equal(sendto(s, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
+	for (int k = 0; k < 40 && !ip_seen; k++)
+		net_loop_once(50);
+	assert_non_null(ip_seen);
+	assert_int_equal(ip_seen->data[0] >> 4, 4);
+	assert_memory_equal(ip_seen->data + 16, &(uint32_t){ A("10.88.0.2") }, 4);
+	pkb_free(ip_seen);
+	ip_seen = NULL;
+	close(s);
+	net_device_unregister_all();
+	assert_int_equal(if_nametoindex("h4tun0"), 0);
+	net_protocol_reset();
+	net_loop_shutdown();
+	test_assert_no_leaks();
+}
+
+/* PF_PACKET on one end of a veth pair: the kernel on the other end asks for ustack's
+ * address and the request arrives; what ustack sends is not read back as input. */
+static void test_packet_real(void **state)
+{
+	struct dev_opts o;
+	struct net_device *dev = NULL;
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
+	char err[256];
+	struct pkb *p;
+	int s;
+
+	(void)state;
+	if (!in_private_netns)
+		skip();
+	assert_int_equal(system("ip link add h4v0 type veth peer name h4v1 && "
+				"ip addr add 10.89.0.1/24 dev h4v1 && ip link set h4v1 up"), 0);
+	assert_int_equal(net_loop_init(), 0);
+	net_protocol_reset();
+	net_link_register(NET_DEV_ETHER, tap_link_handler);
+	stats_reset();
+	assert_int_equal(dev_opts_parse("packet:h4v0,addr=10.89.0.2/24,mac=02:00:00:89:00:02", &o,
+					err, sizeof(err)), 0);
+	if (driver_open(&o, &dev, err, sizeof(err)) < 0)
+		fail_msg("driver_open: %s", err);
+	assert_int_equal(dev->mtu, 1500);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	to.sin_addr.s_addr = A("10.89.0.2");
+	assert_int_equal(sendto(s, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
+	p = tap_wait(0x0806);
+	assert_non_null(p);
+	assert_memory_equal(p->data + 38, &(uint32_t){ A("10.89.0.2") }, 4);
+	pkb_free(p);
+	/* Our own frame goes out and is not read back. */
+	assert_int_equal(net_device_xmit(dev, pkb_from_bytes((uint8_t[60]){ [0] = 0x02,
+		[6] = 0x02, [12] = 0x88, [13] = 0xb5 }, 60), 0), 0);
+	assert_null(tap_wait(0x88b5));
+	assert_int_equal(packet_stats.tx_frames, 1);
+	assert_true(packet_stats.rx_outgoing_ignored >= 1);
+	close(s);
+	net_device_unregister_all();
+	pkb_queue_purge(&tap_rx);
+	net_protocol_reset();
+	net_loop_shutdown();
+	test_assert_no_leaks();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_good),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_short_err),
-		cmocka_unit_test(test_open_not_supported),
+		cmocka_unit_test(test_open_missing_interface),
 		cmocka_unit_test(test_loopback),
-		cmocka_unit_test(test_tap_real), /* last: it moves the process to a new netns */
+		/* Last: the first moves the process to a private network namespace. */
+		cmocka_unit_test(test_tap_real),
+		cmocka_unit_test(test_tun_real),
+		cmocka_unit_test(test_packet_real),
 	};
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);
 
