@@ -176,7 +176,8 @@ static const char *icmp_error_forbidden(const struct ip_hdr *ih, const struct pk
 	if (ih->src == IP_ADDR_ANY || is_any_broadcast(ih->src) || is_multicast(ih->src) ||
 	    is_class_e(ih->src))
 		return "source not a single host";
-	if (is_loopback_net(ih->src) && !is_loopback_net(ih->dst) && !net_iface_by_addr(ih->dst))
+	/* 127/8 is a single host only when the datagram came through our loopback. */
+	if (is_loopback_net(ih->src) && (!orig->dev || orig->dev->type != NET_DEV_LOOPBACK))
 		return "loopback source from outside";
 	if (ih->proto == IP_PROTO_ICMP) {
 		/* Errors about errors could loop; queries (echo and the like) may have them.
