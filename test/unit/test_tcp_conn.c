@@ -85,7 +85,8 @@ static void inject(uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq, 
 	if (opt)
 		h.opt = *opt;
 	hl = tcp_hdr_len(&h);
-	memcpy(b + 20 + hl, data, len);
+	if (len)
+		memcpy(b + 20 + hl, data, len);
 	assert_int_equal(tcp_emit(&h, b + 20, sizeof(b) - 20, len, peer, us), hl);
 	ih.total_len = (uint16_t)(20 + hl + len);
 	assert_int_equal(ip_emit(&ih, b, sizeof(b)), 20);
