@@ -373,7 +373,7 @@ static int tcp_process_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 		/* RFC 5681 2: a duplicate ACK carries no data, does not move the window and
 		 * arrives while data is outstanding */
 		if (ack == pcb->snd_una && s->len == 0 && !(th->flags & (TCP_SYN | TCP_FIN)) &&
-		    wnd == pcb->snd_wnd && pcb->snd_una != pcb->snd_max) {
+		    wnd == pcb->snd_wnd && wnd != 0 && pcb->snd_una != pcb->snd_max) {
 			STAT_INC(tcp, rcv_dup_acks);
 			pcb->dupacks++;
 			if (pcb->dupacks == 3 && !(pcb->flags & TF_INRECOVERY)) {

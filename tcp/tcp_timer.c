@@ -130,8 +130,12 @@ static void tcp_timer_persist(struct tcp_pcb *pcb, uint64_t now)
 
 	STAT_INC(tcp, persist_timeouts);
 	pcb->flags |= TF_FORCE_ONE;
+	pcb->snd_nxt = pcb->snd_una;
 	tcp_output(pcb, now);
 	pcb->flags &= ~TF_FORCE_ONE;
+	/* the probe byte is not counted as sent: it goes again with the data once the
+	 * window opens (snd_max remembers it was sent, so Nagle does not hold it) */
+	pcb->snd_nxt = pcb->snd_una;
 	if (pcb->persist_shift < 16)
 		pcb->persist_shift++;
 	iv = (uint64_t)tcp_rto_current(pcb) << pcb->persist_shift;

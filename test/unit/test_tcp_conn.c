@@ -456,6 +456,72 @@ static void test_sequence_wrap(void **state)
 	test_assert_no_leaks();
 }
 
+/* RFC 5681 3.2 + RFC 6582 3.2: three duplicate ACKs retransmit the first segment; a
+ * partial ACK retransmits the next hole at once; the full ACK ends recovery. */
+static void test_fast_retransmit_newreno(void **state)
+{
+	struct tcp_pcb *c;
+	uint8_t data[4 * 1460];
+	uint32_t mss, s0 = ISN + 1;
+
+	(void)state;
+	c = active_open();
+	mss = c->mss;
+	assert_int_equal(mss, 536); /* no MSS option in the SYN,ACK: RFC 9293 3.7.1 default */
+	memset(data, 'd', sizeof(data));
+	assert_int_equal(tcp_pcb_send(c, data, 4 * mss, now), 4 * mss);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(expect(i == 3 ? TCP_ACK | TCP_PSH : TCP_ACK, s0 + i * mss, PEER_ISN + 1), mss);
+	expect_none();
+	for (int i = 0; i < 2; i++) {
+		SEG(TCP_ACK, PEER_ISN + 1, s0, 65535, NULL, 0);
+		expect_none();
+	}
+	SEG(TCP_ACK, PEER_ISN + 1, s0, 65535, NULL, 0);
+	assert_int_equal(expect(TCP_ACK, s0, PEER_ISN + 1), mss);
+	expect_none();
+	assert_true(c->flags & TF_INRECOVERY);
+	/* partial ACK: segment 2 also lost */
+	SEG(TCP_ACK, PEER_ISN + 1, s0 + mss, 65535, NULL, 0);
+	assert_int_equal(expect(TCP_ACK, s0 + mss, PEER_ISN + 1), mss);
+	expect_none();
+	assert_true(c->flags & TF_INRECOVERY);
+	SEG(TCP_ACK, PEER_ISN + 1, s0 + 4 * mss, 65535, NULL, 0);
+	assert_false(c->flags & TF_INRECOVERY);
+	assert_int_equal(tcp_stats.snd_fast_rexmt, 1);
+	expect_none();
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, s0 + 4 * mss, PEER_ISN + 1);
+	test_assert_no_leaks();
+}
+
+/* RFC 9293 3.8.6.1: a zero window starts the persist timer, which probes with one byte. */
+static void test_zero_window_probe(void **state)
+{
+	struct tcp_pcb *c;
+
+	(void)state;
+	c = active_open();
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 0, NULL, 0);
+	assert_int_equal(c->snd_wnd, 0);
+	assert_int_equal(tcp_pcb_send(c, "xyz", 3, now), 3);
+	expect_none();
+	assert_true(net_timer_pending(&c->timers[TCPT_PERSIST]));
+	advance(tcp_config.rto_initial_ms);
+	assert_int_equal(expect(TCP_ACK, ISN + 1, PEER_ISN + 1), 1);
+	expect_none();
+	/* the peer still has no room: the probe is not acknowledged */
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 0, NULL, 0);
+	expect_none();
+	/* the window opens: everything goes */
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 1000, NULL, 0);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 1), 3);
+	assert_false(net_timer_pending(&c->timers[TCPT_PERSIST]));
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, ISN + 4, PEER_ISN + 1);
+	test_assert_no_leaks();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +534,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rfc5961_challenge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order_and_overlap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sequence_wrap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fast_retransmit_newreno, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zero_window_probe, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
