@@ -18,6 +18,7 @@
  *   IP 10.0.0.1 > 10.0.0.2: frag id 343 off 1480 len 1480 MF proto ICMP */
 #include "net/wrap.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
@@ -252,6 +253,34 @@ static void trace_tcp(struct line *l, const char *s, const char *d, const uint8_
 	trace_tcp_options(l, b + 20, doff - 20);
 }
 
+/* ustack speaks no IPv6, but the kernel on the other side of a TAP sends neighbour
+ * discovery and MLD as soon as the link is up: name the addresses and the next header so
+ * those lines are recognisable. */
+static void trace_ipv6(struct line *l, const uint8_t *b, size_t len)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	static const struct { uint8_t nh; const char *name; } names[] = {
+		{ 0, "hop-by-hop" }, { 6, "TCP" }, { 17, "UDP" }, { 58, "ICMPv6" },
+	};
+	const char *nh = NULL;
+
+	if (len < 40 || b[0] >> 4 != 6) {
+		add(l, "IPv6 truncated len %zu", len);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].nh == b[6])
+			nh = names[i].name;
+	inet_ntop(AF_INET6, b + 8, s, sizeof(s));
+	inet_ntop(AF_INET6, b + 24, d, sizeof(d));
+	add(l, "IPv6 %s > %s: ", s, d);
+	if (nh)
+		add(l, "%s", nh);
+	else
+		add(l, "next header %u", b[6]);
+	add(l, " len %u (not decoded)", rd16(b + 4));
+}
+
 static void trace_ip(struct line *l, const uint8_t *b, size_t len)
 {
 	static const char *const errs[] = {
@@ -268,7 +297,7 @@ static void trace_ip(struct line *l, const uint8_t *b, size_t len)
 	r = ip_parse(b, len, &ih);
 	if (r != IP_PARSE_OK && r != IP_PARSE_CKSUM) {
 		if (r == IP_PARSE_VERSION && ih.version == 6)
-			add(l, "IPv6 len %zu (not decoded)", len);
+			trace_ipv6(l, b, len);
 		else
 			add(l, "IP %s len %zu", r < 0 && -r < 5 ? errs[-r] : "unreadable", len);
 		return;
@@ -340,7 +369,7 @@ void net_trace_format(const struct net_device *dev, const uint8_t *frame, size_t
 		trace_ip(&l, frame, len);
 		break;
 	case ETHER_TYPE_IPV6:
-		add(&l, "IPv6 len %zu (not decoded)", len);
+		trace_ipv6(&l, frame, len);
 		break;
 	default: {
 		char src[18];

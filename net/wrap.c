@@ -54,6 +54,15 @@ static int pcap_open_count; /* live pcap writers, for the "-DEV" file name rule 
 
 /* ---- capture ---- */
 
+static void trace_line(struct net_wrap *w, int dir, const struct pkb *p, const char *note)
+{
+	char line[256];
+
+	net_trace_format(w->dev, p->data, p->len, line, sizeof(line));
+	fprintf(w->trace_out, "%s %c %s%s\n", w->dev->name, dir == DIR_RX ? '<' : '>', line, note);
+	fflush(w->trace_out);
+}
+
 static void wrap_capture(struct net_wrap *w, int dir, const struct pkb *p, uint64_t now)
 {
 	if (w->dumper) {
@@ -69,13 +78,8 @@ static void wrap_capture(struct net_wrap *w, int dir, const struct pkb *p, uint6
 		if (!net_timer_pending(&w->flush_timer))
 			net_timer_arm(&w->flush_timer, now + NET_WRAP_PCAP_FLUSH_MS);
 	}
-	if (w->trace) {
-		char line[256];
-
-		net_trace_format(w->dev, p->data, p->len, line, sizeof(line));
-		fprintf(w->trace_out, "%s %c %s\n", w->dev->name, dir == DIR_RX ? '<' : '>', line);
-		fflush(w->trace_out);
-	}
+	if (w->trace)
+		trace_line(w, dir, p, "");
 }
 
 static void flush_timer_fn(struct net_timer *t, void *arg, uint64_t now)
@@ -240,6 +244,11 @@ static int impair(struct net_wrap *w, int dir, struct pkb *p, uint64_t now)
 	if (roll(w, w->imp.loss)) {
 		STAT_INC(impair, dropped);
 		debugf("dev=%s impair: dropped len=%zu", w->dev->name, p->len);
+		/* The stack never sees it, so the capture would not show it: a reader of the
+		 * trace still wants to know the frame came and was lost on purpose. (Output
+		 * frames were traced before the injector.) */
+		if (w->trace && dir == DIR_RX)
+			trace_line(w, dir, p, " [dropped by --impair]");
 		pkb_free(p);
 		return 1;
 	}

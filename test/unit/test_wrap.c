@@ -395,6 +395,7 @@ static void test_trace_lines(void **state)
 			       "win 0 len 0" },
 		{ TUNRAW, 0, "IP 198.51.100.1 > 198.51.100.2: ICMP echo request id 12758 seq 1 "
 			     "len 56" },
+		{ TUNRAW, 4, "IPv6 fe80::9004:d122:7c33:c561 > ff02::2: ICMPv6 len 8 (not decoded)" },
 	};
 	struct net_device *eth = test_dev_create("cap0", NET_DEV_ETHER, 1500);
 	struct net_device *tun = test_dev_create("tun0", NET_DEV_IP, 1500);
@@ -446,9 +447,17 @@ static void test_trace_wrapper(void **state)
 	n = test_pcap_frame(SESSION, 1, buf, sizeof(buf));
 	net_device_xmit(dev, pkb_from_bytes(buf, (size_t)n), T0);
 	net_device_unregister_all();
+	/* An input frame the injector drops is still shown, marked. */
+	dev = test_dev_create("cap1", NET_DEV_ETHER, 1500);
+	assert_int_equal(net_impair_parse("loss=100", &o.impair, err, sizeof(err)), 0);
+	assert_int_equal(net_wrap_attach(dev, &o, err, sizeof(err)), 0);
+	n = test_pcap_frame(SESSION, 0, buf, sizeof(buf));
+	net_device_input(dev, pkb_from_bytes(buf, (size_t)n), T0);
+	net_device_unregister_all();
 	fclose(o.trace_out);
 	assert_string_equal(out, "cap0 < ARP who-has 192.0.2.2 tell 192.0.2.1\n"
-				 "cap0 > ARP reply 192.0.2.2 is-at 5e:6a:ee:06:c2:50\n");
+				 "cap0 > ARP reply 192.0.2.2 is-at 5e:6a:ee:06:c2:50\n"
+				 "cap1 < ARP who-has 192.0.2.2 tell 192.0.2.1 [dropped by --impair]\n");
 	free(out);
 	pkb_queue_purge(&rxq);
 	rx_count = 0;
