@@ -252,7 +252,7 @@ int get_main(void)
 		status = EXIT_USAGE;
 		goto out;
 	}
-	g->fd = us_socket(AF_INET, SOCK_STREAM, 0);
+	g->fd = us_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
 	if (g->fd < 0) {
 		app_error("get: cannot open a TCP socket: %s", strerror(-g->fd));
 		goto out;

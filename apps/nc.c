@@ -202,7 +202,8 @@ static int nc_open(struct nc_ctx *nc)
 	a.sin_addr.s_addr = host;
 	snprintf(nc->peer_s, sizeof(nc->peer_s), "%s:%u",
 		 nc->listen ? "0.0.0.0" : app_cfg.args[0], port);
-	fd = us_socket(AF_INET, nc->udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+	fd = us_socket(AF_INET, nc->udp ? SOCK_DGRAM : SOCK_STREAM,
+		       nc->udp ? IPPROTO_UDP : IPPROTO_TCP);
 	if (fd < 0) {
 		app_error("nc: cannot open a %s socket: %s", nc->udp ? "UDP" : "TCP", strerror(-fd));
 		return fd;

@@ -192,7 +192,8 @@ static int service_open(struct svc *s)
 		app_error("serve %s: %s", s->ops->name, err[0] ? err : strerror(-rc));
 		return rc;
 	}
-	s->fd = us_socket(AF_INET, s->ops->type | US_SOCK_NONBLOCK, 0);
+	s->fd = us_socket(AF_INET, s->ops->type | US_SOCK_NONBLOCK,
+			  s->ops->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
 	if (s->fd < 0) {
 		rc = s->fd;
 		app_error("serve %s: cannot open a %s socket: %s%s", s->ops->name, proto,
