@@ -1,7 +1,9 @@
 # ustack build. Objects go under build/; `make help` lists the targets.
 CC      ?= gcc
+# CFLAGS is the user's (optimisation, sanitizers); the flags the code needs are kept apart so
+# `make CFLAGS=...` cannot drop them.
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
+ALL_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs libnl-route-3.0 libnl-3.0 2>/dev/null) -lpcap -lpthread -lm
 BUILD   ?= build
 
@@ -22,18 +24,18 @@ all: $(BUILD)/libustack.a $(BUILD)/ustack
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libustack.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/ustack: $(APP_OBJS) $(BUILD)/libustack.a
-	$(CC) $(CFLAGS) -o $@ $(APP_OBJS) $(BUILD)/libustack.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(APP_OBJS) $(BUILD)/libustack.a $(LDLIBS)
 
 $(BUILD)/test/%: test/unit/%.c $(UNIT_HELPER_OBJS) $(BUILD)/libustack.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(UNIT_HELPER_OBJS) $(BUILD)/libustack.a $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(UNIT_HELPER_OBJS) $(BUILD)/libustack.a $(LDLIBS) -lcmocka
 
 # Install what the build and the tests need (Debian 12), only what is missing.
 deps:
@@ -62,7 +64,7 @@ bench: all $(BUILD)/bench/tap_reflector
 # The benchmarks' ceiling: a trivial TAP reflector (no stack library).
 $(BUILD)/bench/tap_reflector: bench/tap_reflector.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(ALL_CFLAGS) -o $@ $<
 
 clean:
 	rm -rf build
