@@ -31,6 +31,7 @@ struct nc_ctx {
 	struct sockaddr_in peer;
 	int have_peer;
 	atomic_int done;           /* the main thread is finished: the stdin thread leaves */
+	atomic_int peer_eof;       /* TCP peer closed: send what stdin holds now, then leave */
 	atomic_int stdin_eof;
 	_Atomic uint64_t eof_us;
 	char peer_s[32];
@@ -71,11 +72,14 @@ static void *nc_stdin_main(void *arg)
 
 	while (buf && !nc_should_stop(nc)) {
 		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+		int peer_eof = atomic_load(&nc->peer_eof);
 		ssize_t n;
-		int r = poll(&p, 1, APP_TICK_MS);
+		int r = poll(&p, 1, peer_eof ? 0 : APP_TICK_MS);
 
 		if (r < 0 && errno != EINTR)
 			break;
+		if (r == 0 && peer_eof)
+			break; /* nothing more is ready, and waiting for a terminal could be forever */
 		if (r <= 0)
 			continue;
 		n = read(STDIN_FILENO, buf, chunk);
@@ -154,8 +158,11 @@ static int nc_receive(struct nc_ctx *nc)
 			status = EXIT_FAIL;
 			break;
 		}
-		if (n == 0 && !nc->udp)
-			break; /* the peer closed */
+		if (n == 0 && !nc->udp) {
+			/* The peer closed its side; it may still read what stdin already holds. */
+			atomic_store(&nc->peer_eof, 1);
+			break;
+		}
 		if (nc->udp && nc->listen) {
 			pthread_mutex_lock(&nc->lock);
 			nc->peer = src;
@@ -212,7 +219,7 @@ static int nc_open(struct nc_ctx *nc)
 	app_apply_bufs(fd);
 	if (!nc->listen) {
 		err = nc->udp ? us_connect(fd, &a) : app_connect(fd, &a, (int)app_cfg.lim.timeout_s * 1000);
-		if (err < 0)
+		if (err < 0 && err != -EINTR)
 			conn_error("connect to", nc->peer_s, err);
 		return err;
 	}
@@ -273,7 +280,8 @@ int nc_main(void)
 		goto out;
 	}
 	status = nc_receive(&nc);
-	atomic_store(&nc.done, 1);
+	if (!atomic_load(&nc.peer_eof))
+		atomic_store(&nc.done, 1);
 	pthread_join(t, NULL);
 out:
 	if (nc.fd >= 0)
