@@ -33,6 +33,9 @@ $(BUILD)/libustack.a: $(LIB_OBJS)
 $(BUILD)/ustack: $(APP_OBJS) $(BUILD)/libustack.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(APP_OBJS) $(BUILD)/libustack.a $(LDLIBS)
 
+# Keep the helper objects: as intermediates make would delete them and relink every test.
+.SECONDARY: $(UNIT_HELPER_OBJS)
+
 $(BUILD)/test/%: test/unit/%.c $(UNIT_HELPER_OBJS) $(BUILD)/libustack.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(UNIT_HELPER_OBJS) $(BUILD)/libustack.a $(LDLIBS) -lcmocka

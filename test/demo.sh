@@ -35,7 +35,7 @@ show_ustack()
 	local n
 	n=$(wc -l <"$LOG")
 	if [ "$n" -gt "$SHOWN" ]; then
-		echo "  -- ustack --trace:"
+		echo "  -- ustack printed (--trace: one line per packet, < in, > out):"
 		sed -n "$((SHOWN + 1)),${n}p" "$LOG" | sed 's/^/  ustack | /'
 	fi
 	SHOWN=$n
@@ -45,6 +45,8 @@ run() { echo "\$ $*"; timeout --foreground 30 ip netns exec "$NS" "$@" 2>&1 | se
 
 heading "Namespace $NS, ustack on TAP ustap0: ustack 10.0.0.2, the kernel 10.0.0.1"
 ip netns add "$NS" && ip -n "$NS" link set lo up || exit 1
+# No IPv6 chatter from the kernel's side: the trace then shows only the demo's traffic.
+ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 CMD="$UST serve --dev tap:ustap0,addr=10.0.0.2/24,host=10.0.0.1/24 --serve udp-echo --trace --stats"
 echo "\$ ip netns exec $NS ${CMD#"$(dirname "$UST")/"}"
 # shellcheck disable=SC2086
