@@ -80,18 +80,28 @@ static const char *mime_type(const char *path)
 	return "application/octet-stream";
 }
 
-static int send_head(struct svc_conn *c, int status, const char *reason, const char *type,
-		     long long length, const char *extra)
+#define HTTP_HEAD_MAX 512
+
+/* Formats a response head into b (HTTP_HEAD_MAX bytes); returns its length. */
+static size_t format_head(struct svc_conn *c, char *b, int status, const char *reason,
+			  const char *type, long long length, const char *extra)
 {
 	struct http_conn *h = c->priv;
-	char head[512];
-	int n = snprintf(head, sizeof(head),
+	int n = snprintf(b, HTTP_HEAD_MAX,
 			 "HTTP/1.1 %d %s\r\nServer: ustack\r\nContent-Type: %s\r\n"
 			 "Content-Length: %lld\r\n%sConnection: %s\r\n\r\n",
 			 status, reason, type, length, extra ? extra : "",
 			 h->keep_alive ? "keep-alive" : "close");
 
-	return svc_send(c, head, (size_t)n);
+	return n < HTTP_HEAD_MAX ? (size_t)n : HTTP_HEAD_MAX - 1;
+}
+
+static int send_head(struct svc_conn *c, int status, const char *reason, const char *type,
+		     long long length, const char *extra)
+{
+	char head[HTTP_HEAD_MAX];
+
+	return svc_send(c, head, format_head(c, head, status, reason, type, length, extra));
 }
 
 /* A short error response; its body is the status line. */
@@ -252,6 +262,45 @@ static int value_has_token(const char *v, const char *token)
 	return 0;
 }
 
+/* The 200 response: the head and the file's first chunk leave in one send, so a small
+ * file is one segment and not a head held back by Nagle's algorithm behind its own ACK;
+ * the rest streams from conn_drained. Takes ownership of fd. */
+static int send_file(struct svc_conn *c, int fd, const struct stat *st, const char *rel,
+		     int head_only)
+{
+	static uint8_t b[HTTP_HEAD_MAX + HTTP_FILE_CHUNK];
+	struct http_conn *h = c->priv;
+	size_t n = format_head(c, (char *)b, 200, "OK", mime_type(rel[0] ? rel : "index.html"),
+			       (long long)st->st_size, NULL);
+	size_t want = head_only ? 0 : HTTP_FILE_CHUNK, room = svc_out_room(c);
+	ssize_t r = 0;
+
+	if ((off_t)want > st->st_size)
+		want = (size_t)st->st_size;
+	if (want + n > room)
+		want = room > n ? room - n : 0;
+	if (want) {
+		r = pread(fd, b + n, want, 0);
+		if (r < 0) {
+			close(fd);
+			return -EIO;
+		}
+	}
+	if (svc_send(c, b, n + (size_t)r) < 0) {
+		close(fd);
+		return -EPIPE;
+	}
+	if (head_only || r == st->st_size) {
+		close(fd);
+		return 0;
+	}
+	h->file_fd = fd;
+	h->file_off = r;
+	h->file_left = st->st_size - r;
+	c->want_drained = 1;
+	return 0;
+}
+
 /* Answers one request head (NUL-terminated, CRs removed). 0, or <0 to close at once. */
 static int http_respond(struct svc_conn *c, char *head)
 {
@@ -294,20 +343,7 @@ static int http_respond(struct svc_conn *c, char *head)
 	if (fd < 0)
 		return send_error(c, 404, "Not Found", head_only, NULL);
 	debugf("http peer=%s %s /%s size=%lld", c->name, method, rel, (long long)st.st_size);
-	if (send_head(c, 200, "OK", mime_type(rel[0] ? rel : "index.html"),
-		      (long long)st.st_size, NULL) < 0) {
-		close(fd);
-		return -EPIPE;
-	}
-	if (head_only || !st.st_size) {
-		close(fd);
-		return 0;
-	}
-	h->file_fd = fd;
-	h->file_off = 0;
-	h->file_left = st.st_size;
-	c->want_drained = 1;
-	return 0;
+	return send_file(c, fd, &st, rel, head_only);
 bad:
 	h->keep_alive = 0; /* the byte stream can no longer be trusted */
 	return send_error(c, 400, "Bad Request", 0, NULL);
