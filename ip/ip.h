@@ -129,7 +129,9 @@ extern struct ip_config ip_config;
 	X(out_frag_oks) X(out_discards) X(reasm_reqds) X(reasm_oks) X(reasm_fails)          \
 	X(reasm_timeout) X(reasm_overlap) X(reasm_duplicate) X(reasm_oversize)              \
 	X(reasm_mem_exceeded) X(reasm_bad_frag) X(reasm_too_many) X(out_no_headroom)       \
-	X(route_full)
+	X(route_full) X(fwd_ttl_exceeded) X(fwd_martian_src) X(fwd_martian_dst)           \
+	X(fwd_broadcast) X(fwd_frag_needed) X(fwd_fragmented) X(fwd_same_iface)            \
+	X(fwd_link_errors) X(in_local_other_dev)
 STATS_DECLARE(ip, IP_COUNTERS);
 
 int ip_init(void);
@@ -147,6 +149,20 @@ struct ip_out_opts {
  * ownership of p. Returns 0 or -errno (-ENETUNREACH, -EMSGSIZE with DF). */
 int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 	      const struct ip_out_opts *opts, uint64_t now);
+/* Hands a finished datagram (p->data = IP header) to the next hop: ARP on Ethernet, the
+ * device itself on TUN and loopback. Takes ownership of p. For ip/ only (output and
+ * forwarding). */
+int ip_xmit(const struct ip_nexthop *nh, struct pkb *p, uint64_t now);
+
+/* ---- forwarding (ip_forward.c, RFC 1812) ---- */
+
+/* A datagram that arrived on `in` and is not addressed to us, with ip_config.forwarding
+ * on: p->data = its IP header (already checked by ip_input), trimmed to its total length.
+ * Decrements the TTL (time exceeded at 1 or 0), routes it, fragments it for the outgoing
+ * MTU (frag-needed with the next-hop MTU when DF is set), or drops it with a counter.
+ * Takes ownership of p. */
+void ip_forward(struct pkb *p, const struct ip_hdr *ih, struct net_device *in, uint64_t now);
+
 /* MTU of the route to dst (0 if unroutable). */
 unsigned ip_route_mtu(uint32_t dst);
 

@@ -163,9 +163,20 @@ void ip_input(struct pkb *p, struct net_device *dev, uint64_t now)
 		goto drop;
 	}
 	ifc = iface_for(dev, ih.dst);
+	if (!ifc && ip_config.forwarding) {
+		/* A router owns all of its addresses on every device (RFC 1812 5.3.2 takes
+		 * the weak end-system model of RFC 1122 3.3.4.2): ping the far side's address
+		 * through us and we answer. Everything else is for ip_forward. */
+		ifc = net_iface_by_addr(ih.dst);
+		if (!ifc) {
+			ip_forward(p, &ih, dev, now); /* owns p */
+			return;
+		}
+		STAT_INC(ip, in_local_other_dev);
+	}
 	if (!ifc) {
-		/* Forwarding (ip_config.forwarding, RFC 1812) will take these here when it
-		 * lands; until then a host drops what is not addressed to it. */
+		/* A host (no --forward) drops what is not addressed to the device it came
+		 * in on: the strong end-system model of RFC 1122 3.3.4.2. */
 		STAT_INC(ip, in_not_for_us);
 		debugf("dev=%s src=%s dst=%s dropped: not for us", dev->name,
 		       ip_addr_ntop(ih.src, s, sizeof(s)), ip_addr_ntop(ih.dst, d, sizeof(d)));
@@ -174,8 +185,8 @@ void ip_input(struct pkb *p, struct net_device *dev, uint64_t now)
 	/* NOTE: RFC 791 says a datagram with TTL 0 "must be destroyed", but RFC 1122 3.2.1.7
 	 * only forbids a host to *send* TTL 0 and says it must not discard a datagram for a
 	 * TTL below 2: the TTL bounds forwarding, not delivery. Like Linux and the BSDs, a
-	 * datagram addressed to us is delivered whatever its TTL; in_ttl_zero is left for
-	 * the forwarding path. */
+	 * datagram addressed to us is delivered whatever its TTL; ip_forward checks the TTL
+	 * of what it forwards. */
 	if (ih.frag & (IP_FLAG_MF | IP_OFFSET_MASK)) {
 		STAT_INC(ip, reasm_reqds);
 		/* Reassembly owns p now; it returns the whole datagram (data = IP header)

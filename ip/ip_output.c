@@ -14,7 +14,7 @@
 static uint16_t ip_next_id;
 
 /* Takes ownership of p: it goes to ARP or the device (which free it on error). */
-static int ip_xmit(const struct ip_nexthop *nh, struct pkb *p, uint64_t now)
+int ip_xmit(const struct ip_nexthop *nh, struct pkb *p, uint64_t now)
 {
 	p->dev = nh->dev;
 	p->proto = 0x0800;

@@ -1,0 +1,258 @@
+/* IPv4 forwarding (RFC 1812 5.2, 5.3): ustack as a router between its devices when
+ * ip_config.forwarding is on (--forward).
+ *
+ * ip_input hands over every checked datagram that is not addressed to us. In the order of
+ * RFC 1812 5.2.1: no broadcast, multicast or martian is forwarded; the TTL is checked and
+ * decremented (time exceeded when it runs out); the route is looked up (net unreachable
+ * without one); a datagram larger than the outgoing MTU is fragmented, or answered with
+ * frag-needed and the next-hop MTU (RFC 1191) when DF is set; ARP resolves the next hop on
+ * an Ethernet device as for our own datagrams.
+ *
+ * NOTE: RFC 1812 5.2.7.2 - a datagram routed back out of the device it came in on is
+ * forwarded, and no Redirect is sent (counted as fwd_same_iface). Redirects are a
+ * "SHOULD" there, but hosts on our test links have a single route and would ignore them,
+ * and sending one needs the sender to be on the same subnet, which a point-to-point TUN
+ * cannot say. Linux (send_redirects=1) would send one; this is a deliberate departure. */
+#include "ip/ip.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "ip/icmp.h"
+#include "net/cksum.h"
+#include "net/log.h"
+
+#define IPOPT_EOL 0
+#define IPOPT_NOP 1
+#define IPOPT_COPIED 0x80 /* RFC 791: the option goes into every fragment */
+
+static void wr16(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+}
+
+/* Recomputes the header checksum of the hlen-byte header at b. A full sum over at most
+ * 60 bytes costs next to nothing and, unlike the incremental update of RFC 1624, cannot
+ * carry a wrong checksum through unnoticed. */
+static void hdr_cksum_set(uint8_t *b, size_t hlen)
+{
+	wr16(b + 10, 0);
+	wr16(b + 10, cksum(b, hlen));
+}
+
+static uint32_t top8(uint32_t a)
+{
+	return ntohl(a) >> 24;
+}
+
+/* RFC 1812 5.3.7: addresses that must not appear as a source of a forwarded datagram.
+ * (Broadcast, multicast and 127/8 sources never get this far: ip_input drops them.) */
+static const char *martian_src(uint32_t src)
+{
+	if (top8(src) == 0)
+		return "source in 0.0.0.0/8";
+	if ((ntohl(src) >> 28) == 0xf)
+		return "source in class E";
+	if (net_iface_by_addr(src))
+		return "source is one of our addresses";
+	return NULL;
+}
+
+/* RFC 1812 5.3.7 and 4.2.3.1: destinations that are never forwarded. */
+static const char *martian_dst(uint32_t dst)
+{
+	if (top8(dst) == 0)
+		return "destination in 0.0.0.0/8";
+	if (top8(dst) == 127)
+		return "destination in 127.0.0.0/8";
+	if ((ntohl(dst) >> 28) == 0xf && dst != IP_ADDR_BROADCAST)
+		return "destination in class E";
+	return NULL;
+}
+
+/* The limited broadcast, multicast (we are no multicast router), and the directed
+ * broadcast of any of our subnets: RFC 1812 5.3.5.2 lets a router forward directed
+ * broadcasts but says the default must be not to (they are an amplifier). */
+static int is_broadcast_dst(uint32_t dst)
+{
+	struct net_device *dev;
+
+	if (dst == IP_ADDR_BROADCAST || (ntohl(dst) >> 28) == 0xe)
+		return 1;
+	TAILQ_FOREACH(dev, &net_devices, link)
+		for (int i = 0; i < dev->nifaces; i++)
+			if (dev->ifaces[i].netmask != IP_ADDR_BROADCAST &&
+			    dev->ifaces[i].broadcast == dst)
+				return 1;
+	return 0;
+}
+
+/* The options of a header that RFC 791 copies into every fragment after the first
+ * (copied flag set), padded with EOL to a multiple of 4. A malformed option list ends
+ * the copy: what came before it is still well formed. Returns the bytes written. */
+static size_t copied_options(const uint8_t *opt, size_t len, uint8_t *out)
+{
+	size_t i = 0, n = 0;
+
+	while (i < len && opt[i] != IPOPT_EOL) {
+		size_t olen;
+
+		if (opt[i] == IPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || opt[i + 1] < 2 || opt[i + 1] > len - i)
+			break;
+		olen = opt[i + 1];
+		if (opt[i] & IPOPT_COPIED) {
+			memcpy(out + n, opt + i, olen);
+			n += olen;
+		}
+		i += olen;
+	}
+	while (n % 4)
+		out[n++] = IPOPT_EOL;
+	return n;
+}
+
+/* Cuts the datagram at p (data = IP header, TTL already decremented) into fragments of
+ * at most mtu bytes (RFC 791 3.2). A fragment is fragmented again the same way: offsets
+ * continue from its own, and only the last piece keeps its MF bit. The first piece
+ * carries all options, the others only the copied ones. Does not take ownership of p. */
+static int fwd_fragment(const struct ip_nexthop *nh, const struct pkb *p,
+			const struct ip_hdr *ih, unsigned mtu, uint64_t now)
+{
+	const uint8_t *payload = p->data + ih->ihl;
+	size_t plen = (size_t)ih->total_len - ih->ihl;
+	unsigned base = ih->frag & IP_OFFSET_MASK;
+	uint8_t hdr[IP_HDR_MAX];
+	size_t hlen = ih->ihl, off = 0;
+	int err = 0;
+
+	if ((size_t)base * 8 + plen > IP_MAX_LEN - IP_HDR_MIN)
+		return -EINVAL; /* offsets past 64 KiB cannot be written */
+	memcpy(hdr, p->data, hlen);
+	while (off < plen) {
+		size_t chunk = mtu > hlen ? (mtu - hlen) & ~(size_t)7 : 0;
+		size_t n;
+		int last, e;
+		struct pkb *f;
+
+		if (chunk == 0)
+			return -EMSGSIZE;
+		n = plen - off < chunk ? plen - off : chunk;
+		last = off + n == plen;
+		f = pkb_alloc(hlen + n);
+		if (!f) {
+			STAT_INC(ip, out_discards);
+			return -ENOBUFS;
+		}
+		memcpy(pkb_put(f, hlen), hdr, hlen);
+		f->data[0] = (uint8_t)(IP_VERSION << 4 | hlen / 4);
+		wr16(f->data + 2, (uint16_t)(hlen + n));
+		wr16(f->data + 6, (uint16_t)((ih->frag & IP_FLAG_DF) |
+					     (last ? ih->frag & IP_FLAG_MF : IP_FLAG_MF) |
+					     (base + off / 8)));
+		hdr_cksum_set(f->data, hlen);
+		memcpy(pkb_put(f, n), payload + off, n);
+		STAT_INC(ip, out_frag_creates);
+		/* f belongs to the link layer now; one lost fragment dooms the datagram, but
+		 * the rest still go and the error is reported once. */
+		e = ip_xmit(nh, f, now);
+		if (e < 0)
+			err = e;
+		if (off == 0 && hlen > IP_HDR_MIN)
+			hlen = IP_HDR_MIN + copied_options(p->data + IP_HDR_MIN,
+							   (size_t)ih->ihl - IP_HDR_MIN,
+							   hdr + IP_HDR_MIN);
+		off += n;
+	}
+	if (!err)
+		STAT_INC(ip, out_frag_oks);
+	return err;
+}
+
+void ip_forward(struct pkb *p, const struct ip_hdr *ih, struct net_device *in, uint64_t now)
+{
+	struct ip_nexthop nh;
+	char s[IP_ADDR_STRLEN], d[IP_ADDR_STRLEN];
+	const char *why;
+	int err;
+
+	ip_addr_ntop(ih->src, s, sizeof(s));
+	ip_addr_ntop(ih->dst, d, sizeof(d));
+	if (in->type == NET_DEV_LOOPBACK) {
+		/* Only we send on lo, and only to ourselves. */
+		STAT_INC(ip, fwd_martian_dst);
+		debugf("dev=%s dst=%s dropped: not ours on loopback", in->name, d);
+		goto drop;
+	}
+	if (is_broadcast_dst(ih->dst)) {
+		STAT_INC(ip, fwd_broadcast);
+		debugf("dev=%s src=%s dst=%s not forwarded: broadcast or multicast", in->name, s, d);
+		goto drop;
+	}
+	if ((why = martian_dst(ih->dst))) {
+		STAT_INC(ip, fwd_martian_dst);
+		debugf("dev=%s src=%s dst=%s not forwarded: %s", in->name, s, d, why);
+		goto drop;
+	}
+	if ((why = martian_src(ih->src))) {
+		STAT_INC(ip, fwd_martian_src);
+		debugf("dev=%s src=%s dst=%s not forwarded: %s", in->name, s, d, why);
+		goto drop;
+	}
+	/* RFC 1812 5.3.1: a datagram whose TTL would reach 0 is not forwarded; the sender
+	 * hears so (this is what traceroute and `ping -t 1` see). */
+	if (ih->ttl <= 1) {
+		STAT_INC(ip, fwd_ttl_exceeded);
+		debugf("dev=%s src=%s dst=%s ttl=%u dropped: time exceeded", in->name, s, d, ih->ttl);
+		icmp_send_error(ICMP_TIME_EXCEEDED, 0, 0, p, now);
+		goto drop;
+	}
+	err = ip_route_output(ih->dst, &nh);
+	if (err < 0 || nh.dev->type == NET_DEV_LOOPBACK) {
+		STAT_INC(ip, in_no_route_fwd);
+		debugf("dev=%s src=%s dst=%s dropped: no route", in->name, s, d);
+		icmp_send_error(ICMP_DEST_UNREACH, ICMP_NET_UNREACH, 0, p, now);
+		goto drop;
+	}
+	if (ih->total_len > nh.dev->mtu && (ih->frag & IP_FLAG_DF)) {
+		/* RFC 1191: the next-hop MTU in the low 16 bits of the ICMP header's second
+		 * word, so the sender's path MTU discovery can shrink its segments. The quote
+		 * is of the datagram as it arrived (TTL not yet decremented). */
+		STAT_INC(ip, fwd_frag_needed);
+		debugf("dev=%s src=%s dst=%s len=%u mtu=%u dropped: DF set", in->name, s, d,
+		       ih->total_len, nh.dev->mtu);
+		icmp_send_error(ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, nh.dev->mtu & 0xffff, p, now);
+		goto drop;
+	}
+	if (nh.dev == in)
+		STAT_INC(ip, fwd_same_iface); /* forwarded anyway, no Redirect: see the top */
+	p->data[8] = (uint8_t)(ih->ttl - 1);
+	hdr_cksum_set(p->data, ih->ihl);
+	STAT_INC(ip, fwd_datagrams);
+	if (ih->total_len > nh.dev->mtu) {
+		struct ip_hdr fh = *ih;
+
+		fh.ttl = (uint8_t)(ih->ttl - 1);
+		STAT_INC(ip, fwd_fragmented);
+		err = fwd_fragment(&nh, p, &fh, nh.dev->mtu, now);
+		if (err < 0) {
+			STAT_INC(ip, fwd_link_errors);
+			debugf("dst=%s fragmenting for mtu=%u: %s", d, nh.dev->mtu, strerror(-err));
+		}
+		goto drop; /* the fragments are copies */
+	}
+	/* p belongs to ARP or the device from here. */
+	err = ip_xmit(&nh, p, now);
+	if (err < 0 && err != -EAGAIN) {
+		STAT_INC(ip, fwd_link_errors);
+		debugf("dev=%s dst=%s: %s", nh.dev->name, d, strerror(-err));
+	}
+	return;
+drop:
+	pkb_free(p);
+}
