@@ -364,8 +364,8 @@ static int http_process(struct svc_conn *c)
 			else if (r[i] == '\n' && r[i + 1] == '\r' && i + 2 < h->len && r[i + 2] == '\n')
 				end = r + i + 3;
 		}
-		if (!end) {
-			if (h->len >= app_cfg.lim.http_max_header) {
+		if (!end || (size_t)(end - r) > app_cfg.lim.http_max_header) {
+			if (end || h->len >= app_cfg.lim.http_max_header) {
 				h->keep_alive = 0;
 				send_error(c, 431, "Request Header Fields Too Large", 0, NULL);
 				svc_close_when_flushed(c);
