@@ -69,6 +69,18 @@ $(BUILD)/bench/tap_reflector: bench/tap_reflector.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
+# libFuzzer over the frame input path (needs clang): builds $(BUILD)/fuzz/fuzz_input with the
+# whole library instrumented, seeds a corpus from the Linux captures and runs for
+# FUZZ_TIME seconds (30). Crashing inputs land in $(BUILD)/fuzz/ as crash-*.
+fuzz:
+	@mkdir -p $(BUILD)/fuzz/corpus
+	clang -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null) \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+		-o $(BUILD)/fuzz/fuzz_input test/fuzz/fuzz_input.c $(LIB_SRCS) $(LDLIBS)
+	sh test/fuzz/seed.sh $(BUILD)/fuzz/corpus
+	$(BUILD)/fuzz/fuzz_input -max_total_time=$${FUZZ_TIME:-30} -artifact_prefix=$(BUILD)/fuzz/ \
+		$(BUILD)/fuzz/corpus
+
 clean:
 	rm -rf build
 

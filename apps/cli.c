@@ -277,7 +277,10 @@ static int parse_option(int opt, const char *arg)
 		return parse_route(arg);
 	case OPT_IMPAIR:
 		if (net_impair_parse(arg, &app_cfg.impair, err, sizeof(err))) {
-			app_error("--impair '%s': %s", arg, err[0] ? err : "bad impairment");
+			if (!strncmp(err, "--impair", 8))
+				app_error("%s", err);
+			else
+				app_error("--impair '%s': %s", arg, err[0] ? err : "bad impairment");
 			return -EINVAL;
 		}
 		app_cfg.impair_set = 1;
