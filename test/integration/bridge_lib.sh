@@ -7,6 +7,9 @@
 #                                    through a fifo; output in $T_TMP/USER.out
 #   tn_say USER LINE                 USER types LINE and presses Enter
 #   tn_close USER                    USER's stdin reaches EOF: telnet quits
+#   fifo_open/fifo_say/fifo_end NAME the same for any reader of $T_TMP/NAME.in
+#   pid_gone SECS PID                the process exited within SECS seconds
+#   ip_snmp NS FIELD                 an Ip: counter of /proc/net/snmp in NS
 #   wait_text SECS FILE TEXT         TEXT shows up in FILE within SECS seconds
 #   sha FILE                         its sha256 (hex only)
 #
@@ -49,32 +52,60 @@ sha()
 	sha256sum <"$1" | cut -d' ' -f1
 }
 
-# tn_open USER NS HOST [PORT]: telnet reads a fifo whose write end a `sleep` holds open, so
-# telnet sees EOF only when tn_close ends that sleep. (A descriptor held by this shell
-# instead would be inherited by every process started later, telnet included, and the
-# EOF would never come.) Both PIDs are tracked by lib.sh, so the cleanup trap ends them.
+# fifo_open NAME: a fifo $T_TMP/NAME.in whose write end a `sleep` holds open, so a reader
+# sees EOF only when fifo_end ends that sleep. (A descriptor held by this shell instead
+# would be inherited by every process started later, the reader included, and the EOF
+# would never come.) The holder's PID is tracked by lib.sh, so the cleanup trap ends it.
+fifo_open()
+{
+	mkfifo "$T_TMP/$1.in" || fail "mkfifo $T_TMP/$1.in failed"
+	timeout 120 sleep 120 >"$T_TMP/$1.in" &
+	T_PIDS+=("$!")
+	printf -v "FIFO_HOLD_$1" '%s' "$!"
+}
+
+# fifo_say NAME LINE: the write end is already open, so this open does not block for long;
+# bounded anyway in case the reader died before opening its end.
+fifo_say()
+{
+	timeout 5 bash -c 'printf "%s\n" "$1" >"$2"' _ "$2" "$T_TMP/$1.in" ||
+		fail "cannot write to the fifo $1"
+}
+
+fifo_end()
+{
+	local holder=FIFO_HOLD_$1
+	kill -TERM "${!holder}" 2>/dev/null
+	wait "${!holder}" 2>/dev/null
+}
+
+# tn_open USER NS HOST [PORT]: telnet in NS reading the fifo USER; its PID in TN_PID_USER.
 tn_open()
 {
 	local user=$1 ns=$2 host=$3 port=${4:-23}
-	mkfifo "$T_TMP/$user.in" || fail "mkfifo failed"
-	timeout 120 sleep 120 >"$T_TMP/$user.in" &
-	T_PIDS+=("$!")
-	printf -v "TN_HOLD_$user" '%s' "$!"
+	fifo_open "$user"
 	BG_STDIN=$T_TMP/$user.in bg_ns "$ns" "$T_TMP/$user.out" telnet "$host" "$port"
 	printf -v "TN_PID_$user" '%s' "$BG_PID"
 }
 
-# tn_say USER LINE: the write end is already open, so this open never blocks for long;
-# bounded anyway in case telnet died before opening its end.
-tn_say()
+tn_say() { fifo_say "$@"; }
+tn_close() { fifo_end "$1"; }
+
+# pid_gone SECS PID: the process has exited within SECS seconds.
+pid_gone()
 {
-	timeout 5 bash -c 'printf "%s\n" "$1" >"$2"' _ "$2" "$T_TMP/$1.in" ||
-		fail "cannot write to $1's telnet"
+	local i
+	for i in $(seq 1 $(($1 * 10))); do
+		kill -0 "$2" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
 }
 
-tn_close()
+# ip_snmp NS FIELD: a counter from the Ip: lines of /proc/net/snmp in NS (ForwDatagrams...).
+ip_snmp()
 {
-	local holder=TN_HOLD_$1
-	kill -TERM "${!holder}" 2>/dev/null
-	wait "${!holder}" 2>/dev/null
+	ip netns exec "$1" cat /proc/net/snmp | awk -v f="$2" '
+		$1 == "Ip:" && !h { for (i = 2; i <= NF; i++) if ($i == f) c = i; h = 1; next }
+		$1 == "Ip:" && h { print $c; exit }'
 }

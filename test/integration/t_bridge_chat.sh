@@ -66,8 +66,7 @@ grep -q "hello bob" "$T_TMP/alice.out" && fail "alice's own line was echoed back
 tn_close bob
 wait_text 5 "$T_TMP/alice.out" "left" || fail "alice was not told that bob left"
 grep -q '^\* 10\.0\.0\.12:[0-9]* left' "$T_TMP/alice.out" || fail "leave notice malformed"
-for i in $(seq 1 50); do kill -0 "$TN_PID_bob" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$TN_PID_bob" 2>/dev/null && fail "bob's telnet still runs 5 s after its input ended"
+pid_gone 5 "$TN_PID_bob" || fail "bob's telnet still runs 5 s after its input ended"
 
 # --- http from both "VMs", byte-exact
 for vm in "$VM1" "$VM2"; do
