@@ -138,6 +138,7 @@ struct tcp_pcb {
 	/* RFC 7323 */
 	uint32_t ts_recent, ts_offset;
 	uint64_t ts_recent_age;
+	uint32_t ts_rexmt;    /* our TSval at the last retransmission (0: none yet) */
 	/* RFC 6298 (ms, srtt and rttvar scaled by 8 and 4) */
 	int32_t srtt, rttvar;
 	uint32_t rto;
@@ -190,7 +191,11 @@ struct tcp_pcb {
 	X(snd_fast_rexmt) X(snd_nomem) X(snd_ip_err) X(rexmt_timeouts) X(persist_timeouts) \
 	X(keep_timeouts) X(keep_probes) X(conn_timeouts) X(conn_attempts) X(conn_accepts)   \
 	X(conn_established) X(conn_drops) X(conn_closed) X(rtt_updates) X(icmp_errors)     \
-	X(pmtu_lowered) X(fin_wait_2_timeouts)
+	X(pmtu_lowered) X(fin_wait_2_timeouts) X(rcv_ring_full)                            \
+	X(conns_live) X(conns_time_wait)
+/* conns_live (control blocks other than listeners, TIME_WAIT included) and conns_time_wait
+ * are gauges, not counters: they are set, not incremented, and keep the values they had
+ * when tcp_proto_shutdown began, so the --stats print at exit tells what was still open. */
 STATS_DECLARE(tcp, TCP_COUNTERS);
 
 /* ---- tcp_pcb.c ---- */

@@ -131,6 +131,8 @@ static void tcp_listen_input(struct tcp_pcb *l, struct tcp_seg *s)
 	l->synq_len++;
 	c->irs = s->th.seq;
 	c->rcv_nxt = s->th.seq + 1;
+	/* the window edges start at rcv_nxt: a zero rcv_adv would lie up to 2^31 ahead */
+	c->rcv_adv = c->rcv_acked = c->rcv_nxt;
 	c->iss = tcp_isn(c->local_addr, c->local_port, c->remote_addr, c->remote_port, s->now);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->snd_buf_seq = c->iss + 1;
@@ -182,6 +184,7 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_seg *s)
 	}
 	pcb->irs = th->seq;
 	pcb->rcv_nxt = th->seq + 1;
+	pcb->rcv_adv = pcb->rcv_acked = pcb->rcv_nxt;
 	tcp_syn_options(pcb, s);
 	if (ack_ok) {
 		pcb->snd_una = th->ack;
@@ -240,6 +243,11 @@ static void tcp_deliver(struct tcp_pcb *pcb, const uint8_t *data, uint32_t len)
 {
 	size_t n = tcp_ring_write(&pcb->rcv_buf, data, len);
 
+	/* cannot happen while the window we advertise fits the ring; counted in case */
+	if (n < len) {
+		STAT_INC(tcp, rcv_ring_full);
+		debugf("ring full: %u of %u bytes dropped", len - (uint32_t)n, len);
+	}
 	pcb->rcv_nxt += (uint32_t)n;
 	STAT_ADD(tcp, rcv_in_order_bytes, n);
 }
@@ -397,9 +405,14 @@ static int tcp_process_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 		uint32_t upto = SEQ_MIN(ack, data_end);
 
 		/* RTT sample: timestamps (RFC 7323 4.1) or the timed segment (Karn) */
-		if (pcb->flags & TF_TS_OK && th->opt.has_ts && th->opt.tsecr)
-			tcp_rtt_update(pcb, tcp_ts_now(pcb, s->now) - th->opt.tsecr);
-		else if (pcb->rtt_start && SEQ_GT(ack, pcb->rtt_seq))
+		/* NOTE: RFC 7323 4.1 takes every echoed timestamp; one older than our last
+		 * retransmission timed the original send, so the sample would include the
+		 * RTO wait and, under heavy loss, feed the backoff into the RTO (Karn's rule
+		 * applied to timestamps, as the Eifel algorithm RFC 3522 reasons). */
+		if (pcb->flags & TF_TS_OK && th->opt.has_ts && th->opt.tsecr) {
+			if (!pcb->ts_rexmt || SEQ_GEQ(th->opt.tsecr, pcb->ts_rexmt))
+				tcp_rtt_update(pcb, tcp_ts_now(pcb, s->now) - th->opt.tsecr);
+		} else if (pcb->rtt_start && SEQ_GT(ack, pcb->rtt_seq))
 			tcp_rtt_update(pcb, (uint32_t)(s->now - pcb->rtt_start));
 		if (pcb->rtt_start && SEQ_GT(ack, pcb->rtt_seq))
 			pcb->rtt_start = 0;
@@ -407,7 +420,9 @@ static int tcp_process_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 			tcp_ring_drop(&pcb->snd_buf, upto - pcb->snd_buf_seq);
 			pcb->snd_buf_seq = upto;
 		}
-		if (pcb->flags & TF_SENT_FIN && SEQ_GT(ack, pcb->fin_seq))
+		/* not TF_SENT_FIN: a retransmission timeout clears it, and the ACK of the first
+		 * FIN may still arrive before the FIN goes again (ack <= snd_max was checked) */
+		if (pcb->flags & TF_FIN_QUEUED && SEQ_GT(ack, pcb->fin_seq))
 			ourfinisacked = 1;
 		if (pcb->flags & TF_INRECOVERY) {
 			int full = SEQ_GEQ(ack, pcb->recover);
@@ -716,8 +731,9 @@ void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, ui
 	seg.len = (uint32_t)(p->len - seg.th.hlen);
 	{
 		char fl[9];
-		debugf("%u->%u %s seq=%u ack=%u len=%u wnd=%u", seg.th.sport, seg.th.dport,
-		       tcp_flags_str(seg.th.flags, fl), seg.th.seq, seg.th.ack, seg.len, seg.th.wnd);
+		debugf("%u->%u %s seq=%u ack=%u len=%u wnd=%u tsval=%u tsecr=%u", seg.th.sport,
+		       seg.th.dport, tcp_flags_str(seg.th.flags, fl), seg.th.seq, seg.th.ack, seg.len,
+		       seg.th.wnd, seg.th.opt.tsval, seg.th.opt.tsecr);
 	}
 	pcb = tcp_pcb_lookup(ih->dst, seg.th.dport, ih->src, seg.th.sport);
 	if (!pcb || pcb->state == TCP_CLOSED) {

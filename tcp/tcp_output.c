@@ -161,6 +161,7 @@ void tcp_rexmt_first(struct tcp_pcb *pcb, uint64_t now)
 	STAT_INC(tcp, snd_rexmt_segs);
 	STAT_ADD(tcp, snd_rexmt_bytes, len);
 	pcb->rtt_start = 0; /* Karn */
+	pcb->ts_rexmt = tcp_ts_now(pcb, now) | 1;
 	tcp_xmit(pcb, pcb->snd_una, flags, len, now);
 }
 

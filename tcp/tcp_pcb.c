@@ -53,7 +53,8 @@ LIST_HEAD(tcp_hlist, tcp_pcb);
 static struct tcp_hlist tcp_hash[TCP_HASH_BUCKETS];
 static struct tcp_hlist tcp_listeners;
 static struct tcp_pcb_list tcp_all = TAILQ_HEAD_INITIALIZER(tcp_all);
-static size_t tcp_npcbs;
+static size_t tcp_npcbs, tcp_nlisten, tcp_ntimewait;
+static int tcp_shutting_down; /* gauges keep their values while shutdown frees everything */
 static uint64_t isn_key[2], port_key[2], hash_key[2];
 static uint16_t port_next;
 static int test_isn_on;
@@ -207,6 +208,22 @@ const char *tcp_state_name(enum tcp_state s)
 
 size_t tcp_pcb_count(void) { return tcp_npcbs; }
 
+static void tcp_gauges_update(void)
+{
+	if (tcp_shutting_down)
+		return;
+	tcp_stats.conns_live = tcp_npcbs - tcp_nlisten;
+	tcp_stats.conns_time_wait = tcp_ntimewait;
+}
+
+static void tcp_gauges_leave(enum tcp_state st)
+{
+	if (st == TCP_LISTEN)
+		tcp_nlisten--;
+	else if (st == TCP_TIME_WAIT)
+		tcp_ntimewait--;
+}
+
 struct tcp_pcb *tcp_pcb_alloc(void)
 {
 	struct tcp_pcb *pcb;
@@ -232,6 +249,7 @@ struct tcp_pcb *tcp_pcb_alloc(void)
 	}
 	TAILQ_INSERT_TAIL(&tcp_all, pcb, all);
 	tcp_npcbs++;
+	tcp_gauges_update();
 	return pcb;
 }
 
@@ -282,6 +300,8 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
 	tcp_ring_free(&pcb->rcv_buf);
 	TAILQ_REMOVE(&tcp_all, pcb, all);
 	tcp_npcbs--;
+	tcp_gauges_leave(pcb->state);
+	tcp_gauges_update();
 	free(pcb);
 }
 
@@ -297,14 +317,21 @@ void tcp_pcb_set_state(struct tcp_pcb *pcb, enum tcp_state st)
 {
 	debugf("%u->%u %s -> %s", pcb->local_port, pcb->remote_port, tcp_state_name(pcb->state),
 	       tcp_state_name(st));
+	tcp_gauges_leave(pcb->state);
+	if (st == TCP_LISTEN)
+		tcp_nlisten++;
+	else if (st == TCP_TIME_WAIT)
+		tcp_ntimewait++;
 	pcb->state = st;
+	tcp_gauges_update();
 }
 
 int tcp_pcb_drop(struct tcp_pcb *pcb, int err)
 {
 	tcp_timers_cancel_all(pcb);
 	tcp_pcb_unhash(pcb);
-	if (pcb->state != TCP_CLOSED)
+	/* a drop ends a connection early: closing a listener or TIME_WAIT's end is not one */
+	if (pcb->state != TCP_CLOSED && pcb->state != TCP_LISTEN && pcb->state != TCP_TIME_WAIT)
 		STAT_INC(tcp, conn_drops);
 	tcp_pcb_set_state(pcb, TCP_CLOSED);
 	if (err)
@@ -516,6 +543,7 @@ void tcp_proto_shutdown(void)
 {
 	struct tcp_pcb *pcb;
 
+	tcp_shutting_down = 1;
 	/* children are freed with their listener; free top-level pcbs first */
 	while ((pcb = TAILQ_FIRST(&tcp_all)) != NULL) {
 		while (pcb->parent)
@@ -523,4 +551,6 @@ void tcp_proto_shutdown(void)
 		tcp_pcb_free(pcb);
 	}
 	test_isn_on = 0;
+	tcp_shutting_down = 0;
+	tcp_nlisten = tcp_ntimewait = 0;
 }

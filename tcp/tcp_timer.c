@@ -51,6 +51,8 @@ void tcp_rtt_update(struct tcp_pcb *pcb, uint32_t rtt_ms)
 	int32_t r = (int32_t)(rtt_ms ? rtt_ms : 1);
 
 	STAT_INC(tcp, rtt_updates);
+	debugf("%u->%u rtt=%u srtt=%d rttvar=%d", pcb->local_port, pcb->remote_port, rtt_ms,
+	       pcb->srtt >> 3, pcb->rttvar >> 2);
 	if (pcb->srtt == 0) {
 		pcb->srtt = r << 3;
 		pcb->rttvar = r << 1;
@@ -108,8 +110,9 @@ static void tcp_timer_rexmt(struct tcp_pcb *pcb, uint64_t now)
 		return;
 	}
 	pcb->rxtshift++;
-	/* Karn: a retransmitted segment is not timed */
+	/* Karn: a retransmitted segment is not timed (nor through an older timestamp) */
 	pcb->rtt_start = 0;
+	pcb->ts_rexmt = tcp_ts_now(pcb, now) | 1;
 	if (pcb->state != TCP_SYN_SENT && pcb->state != TCP_SYN_RECEIVED)
 		pcb->cc->timeout(pcb);
 	pcb->flags &= ~TF_INRECOVERY;
