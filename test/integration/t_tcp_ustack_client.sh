@@ -1,0 +1,68 @@
+#!/bin/bash
+# ustack as a TCP client: `ustack nc` against a kernel `nc -l` (8 MB each way at once,
+# both byte-exact, both sides see the other's FIN and exit 0), and `ustack get` from a
+# kernel HTTP server (python3 -m http.server bound to the kernel's side of the TAP)
+# serving a 20 MB random file, byte-exact.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tcp_lib.sh"
+t_begin tcp_ustack_client "$1"
+SIZE=$((8 * 1024 * 1024))
+
+# --- ustack nc <-> kernel nc -l
+ns_new NS
+rand_file "$T_TMP/k.in" $SIZE
+rand_file "$T_TMP/u.in" $SIZE
+BG_STDIN=$T_TMP/k.in bg_ns "$NS" "$T_TMP/k.out" nc -N -l 5000
+KNC=$BG_PID
+wait_for 5 in_ns "$NS" sh -c "ss -Hltn 'sport = :5000' | grep -q 5000" ||
+	fail "kernel nc -l is not listening on 5000"
+UST_TIMEOUT=60 UST_STDIN=$T_TMP/u.in ust_start "$NS" nc --dev "$(dev_spec)" "$K_ADDR" 5000
+# bg_ns mixes nc's stderr into its output file: keep them apart by checking sizes/hashes.
+for i in $(seq 1 400); do
+	ust_alive || break
+	sleep 0.1
+done
+ust_alive && fail "ustack nc still running 40 s after start (got $(stat -c %s "$UST_OUT") of $SIZE bytes)"
+wait "$UST_PID"
+rc=$?
+UST_PID=
+[ "$rc" -eq 0 ] || fail "ustack nc exited $rc (got $(stat -c %s "$UST_OUT") of $SIZE bytes)"
+for i in $(seq 1 100); do
+	kill -0 "$KNC" 2>/dev/null || break
+	sleep 0.1
+done
+kill -0 "$KNC" 2>/dev/null && fail "kernel nc -l still running 10 s after ustack nc ended"
+wait "$KNC"
+krc=$?
+[ "$krc" -eq 0 ] || fail "kernel nc -l exited $krc: $(head -c 300 "$T_TMP/k.out" | tr -cd '[:print:]\n')"
+[ "$(sha "$UST_OUT")" = "$(sha "$T_TMP/k.in")" ] ||
+	fail "kernel->ustack nc differs: $(stat -c %s "$UST_OUT") bytes of $SIZE"
+[ "$(sha "$T_TMP/k.out")" = "$(sha "$T_TMP/u.in")" ] ||
+	fail "ustack->kernel nc differs: $(stat -c %s "$T_TMP/k.out") bytes of $SIZE"
+echo "ustack nc <-> kernel nc -l: 8 MB each way byte-exact"
+
+# --- ustack get <- python3 -m http.server on the kernel's address
+ns_new NS2
+mkdir "$T_TMP/www"
+rand_file "$T_TMP/www/file.bin" $((20 * 1024 * 1024))
+# The kernel's address appears only when ustack configures the TAP: allow the bind before.
+in_ns "$NS2" sysctl -q -w net.ipv4.ip_nonlocal_bind=1 || fail "cannot set ip_nonlocal_bind"
+bg_ns "$NS2" "$T_TMP/httpd.log" "$PY" -m http.server 8000 --bind "$K_ADDR" --directory "$T_TMP/www"
+wait_for 10 in_ns "$NS2" sh -c "ss -Hltn 'sport = :8000' | grep -q $K_ADDR:8000" ||
+	fail "python http.server not listening on $K_ADDR:8000: $(tail -n 3 "$T_TMP/httpd.log")"
+UST_TIMEOUT=60 ust_start "$NS2" get --dev "$(dev_spec)" --timeout 20 "http://$K_ADDR:8000/file.bin"
+for i in $(seq 1 400); do
+	ust_alive || break
+	sleep 0.1
+done
+ust_alive && fail "ustack get still running 40 s after start (got $(stat -c %s "$UST_OUT") bytes)"
+wait "$UST_PID"
+rc=$?
+UST_PID=
+[ "$rc" -eq 0 ] || fail "ustack get exited $rc (got $(stat -c %s "$UST_OUT") bytes)"
+[ "$(sha "$UST_OUT")" = "$(sha "$T_TMP/www/file.bin")" ] ||
+	fail "ustack get's body differs: $(stat -c %s "$UST_OUT") bytes of $((20 * 1024 * 1024))"
+grep -q '"GET /file.bin HTTP/1.1" 200' "$T_TMP/httpd.log" ||
+	fail "http.server did not log a 200 for GET /file.bin: $(tail -n 3 "$T_TMP/httpd.log")"
+echo "ustack get from python http.server: 20 MB byte-exact"
+pass
