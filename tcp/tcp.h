@@ -250,7 +250,9 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now);
 int tcp_send_ack(struct tcp_pcb *pcb, uint64_t now);
 /* A RST answering a segment that has no connection (RFC 9293 3.10.7.1). */
 void tcp_send_reset(uint32_t src, uint32_t dst, const struct tcp_hdr *th, size_t seglen, uint64_t now);
-/* A RST for a pcb being aborted (seq = snd_nxt). */
+/* A keepalive probe (seq = snd_una - 1). */
+int tcp_send_keepalive(struct tcp_pcb *pcb, uint64_t now);
+/* A RST for a pcb being aborted (seq = snd_max). */
 void tcp_send_rst_pcb(struct tcp_pcb *pcb, uint64_t now);
 /* Retransmits the first unacknowledged segment (fast retransmit). */
 void tcp_rexmt_first(struct tcp_pcb *pcb, uint64_t now);

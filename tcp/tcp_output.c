@@ -106,16 +106,27 @@ static int tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, size_t len
 	return err;
 }
 
+/* A pure ACK carries snd_max, not snd_nxt (as BSD does): after a timeout rewound snd_nxt,
+ * the peer may already hold data past it, and would find an ACK at snd_nxt old, drop it
+ * unread and answer with its own ACK, which we would drop the same way for ever. */
 int tcp_send_ack(struct tcp_pcb *pcb, uint64_t now)
 {
 	STAT_INC(tcp, snd_acks);
-	return tcp_xmit(pcb, pcb->snd_nxt, TCP_ACK, 0, now);
+	return tcp_xmit(pcb, pcb->snd_max, TCP_ACK, 0, now);
 }
 
+/* RFC 1122 4.2.3.6: a keepalive probe is an ACK one byte below what the peer expects. */
+int tcp_send_keepalive(struct tcp_pcb *pcb, uint64_t now)
+{
+	STAT_INC(tcp, keep_probes);
+	return tcp_xmit(pcb, pcb->snd_una - 1, TCP_ACK, 0, now);
+}
+
+/* seq = snd_max: the peer's rcv_nxt is at most there and RFC 5961 3.2 wants an exact hit */
 void tcp_send_rst_pcb(struct tcp_pcb *pcb, uint64_t now)
 {
 	STAT_INC(tcp, snd_rst);
-	tcp_xmit(pcb, pcb->snd_nxt, TCP_RST | TCP_ACK, 0, now);
+	tcp_xmit(pcb, pcb->snd_max, TCP_RST | TCP_ACK, 0, now);
 }
 
 /* RFC 9293 3.10.7.1: if the segment has ACK, <SEQ=SEG.ACK><CTL=RST>, else

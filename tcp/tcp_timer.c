@@ -167,10 +167,7 @@ static void tcp_timer_keep(struct tcp_pcb *pcb, uint64_t now)
 		return;
 	}
 	pcb->keep_probes++;
-	STAT_INC(tcp, keep_probes);
-	pcb->snd_nxt--; /* the probe carries snd_una - 1 to draw an ACK */
-	tcp_send_ack(pcb, now);
-	pcb->snd_nxt++;
+	tcp_send_keepalive(pcb, now);
 	tcp_timer_arm(pcb, TCPT_KEEP, now + tcp_config.keep_intvl_ms);
 }
 
