@@ -1,8 +1,8 @@
 # Helpers for the bridge, two-instance and Vagrant-lab tests (sourced after lib.sh).
 #
 #   br_new NS BR                     a Linux bridge BR in NS, up, no STP, no forward delay
-#   vm_new VAR BRNS BR ADDR/N        a namespace standing in for a VM: one veth end, eth0
-#                                    with ADDR/N, in VAR; the other end is a port of BR
+#   vm_new VAR BRNS BR ADDR/N [IF]   a namespace standing in for a VM: one veth end, IF
+#                                    (eth0) with ADDR/N, in VAR; the other end a port of BR
 #   tn_open USER NS HOST [PORT]      a real telnet in NS to HOST:PORT (default 23), driven
 #                                    through a fifo; output in $T_TMP/USER.out
 #   tn_say USER LINE                 USER types LINE and presses Enter
@@ -26,19 +26,19 @@ br_new()
 	ip -n "$1" link set "$2" up || fail "cannot bring bridge $2 up in $1"
 }
 
-# vm_new VAR BRNS BR ADDR/N
+# vm_new VAR BRNS BR ADDR/N [IFNAME]
 vm_new()
 {
-	local var=$1 brns=$2 br=$3 addr=$4 vm port
+	local var=$1 brns=$2 br=$3 addr=$4 ifn=${5:-eth0} vm port
 	ns_new vm
 	BR_VETH_SEQ=$((BR_VETH_SEQ + 1))
 	port=vb$BR_VETH_SEQ
-	ip -n "$brns" link add "$port" type veth peer name eth0 netns "$vm" ||
-		fail "cannot create veth $port <-> $vm/eth0"
+	ip -n "$brns" link add "$port" type veth peer name "$ifn" netns "$vm" ||
+		fail "cannot create veth $port <-> $vm/$ifn"
 	ip -n "$brns" link set "$port" master "$br" || fail "cannot add $port to bridge $br"
 	ip -n "$brns" link set "$port" up || fail "cannot bring $port up"
-	ip -n "$vm" addr add "$addr" dev eth0 || fail "cannot add $addr to $vm/eth0"
-	ip -n "$vm" link set eth0 up || fail "cannot bring $vm/eth0 up"
+	ip -n "$vm" addr add "$addr" dev "$ifn" || fail "cannot add $addr to $vm/$ifn"
+	ip -n "$vm" link set "$ifn" up || fail "cannot bring $vm/$ifn up"
 	printf -v "$var" '%s' "$vm"
 }
 
