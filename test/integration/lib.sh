@@ -28,6 +28,7 @@ US_PREFIX=24
 
 T_NAME=unnamed
 T_DONE=0
+T_SIGNALLED=0
 T_TMP=
 T_NS_LIST=()
 T_PIDS=()
@@ -53,7 +54,7 @@ t_begin()
 	fi
 	T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ust-$T_NAME.XXXXXX")
 	trap t_cleanup EXIT
-	trap 't_cleanup; exit 130' INT TERM
+	trap 'T_SIGNALLED=1; t_cleanup; exit 130' INT TERM
 }
 
 t_cleanup()
@@ -75,7 +76,9 @@ t_cleanup()
 		ip netns del "$ns" 2>/dev/null
 	done
 	[ -n "$T_TMP" ] && rm -rf "$T_TMP"
-	if [ "$T_DONE" -eq 0 ]; then
+	if [ "$T_DONE" -eq 0 ] && [ "$T_SIGNALLED" -eq 1 ]; then
+		echo "FAIL $T_NAME: interrupted (time limit or signal)"
+	elif [ "$T_DONE" -eq 0 ]; then
 		echo "FAIL $T_NAME: test script ended without a verdict"
 	fi
 }

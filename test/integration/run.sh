@@ -36,7 +36,7 @@ else
 		fi
 		if [ "$nf" -gt 0 ]; then
 			grep -E '^(PASS|FAIL) ' "$log"
-			echo "    --- output of $t ($secs s):"
+			echo "    --- output of $t ($secs s, exit $rc$([ "$rc" -eq 124 ] && echo ": over the ${TEST_TIMEOUT}s limit")):"
 			sed 's/^/    | /' "$log" | tail -n 80
 		else
 			grep -E '^PASS ' "$log" | sed "s/\$/ (${secs}s)/"
