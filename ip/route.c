@@ -157,6 +157,11 @@ int ip_iface_add(struct net_device *dev, uint32_t addr, uint32_t netmask, uint32
 	if (err < 0)
 		return err;
 	ifc = &dev->ifaces[dev->nifaces - 1];
+	/* A /32 (a TUN's usual address) and a /31 (RFC 3021) have no subnet broadcast: the
+	 * "all ones" host part would be our own address (or the peer's), and TCP and UDP
+	 * refuse broadcasts. Only the limited broadcast remains. */
+	if (ntohl(netmask) >= 0xfffffffeu)
+		ifc->broadcast = IP_ADDR_BROADCAST;
 	/* A point-to-point link reaches its peer directly whatever the mask says. */
 	if (peer) {
 		err = ip_route_add(peer, IP_ADDR_BROADCAST, 0, ifc);
