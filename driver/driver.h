@@ -62,7 +62,8 @@ STATS_DECLARE(tap, TAP_COUNTERS);
 
 #define PACKET_COUNTERS(X)                                                                 \
 	X(rx_frames) X(rx_outgoing_ignored) X(rx_alloc_failed) X(rx_errors) X(rx_truncated)  \
-	X(tx_frames) X(tx_dropped_full) X(tx_errors)
+	X(rx_gso_dropped) X(rx_csum_completed) X(rx_bad_csum_offsets) X(tx_frames)          \
+	X(tx_dropped_full) X(tx_errors)
 STATS_DECLARE(packet, PACKET_COUNTERS);
 
 #define LOOPBACK_COUNTERS(X) X(tx_queued) X(tx_dropped_full) X(rx_delivered)

@@ -6,13 +6,25 @@
  * frames to ustack's MAC arrive. Frames the kernel itself sends out of the interface are
  * looped back to packet sockets as PACKET_OUTGOING: those are skipped, or ustack would see
  * the kernel's traffic - and its own - as input. Frames are read in batches with
- * recvmmsg, one system call per readiness event. */
+ * recvmmsg, one system call per readiness event.
+ *
+ * Checksum offload: a kernel sending through a veth (tx checksum offload is on by default)
+ * leaves TCP and UDP checksums "partial" - the field holds only the pseudo-header sum, to
+ * be finished by hardware that a veth does not have. The kernel's own receive path knows
+ * this from the skb; a packet socket sees the bytes. With PACKET_VNET_HDR every frame
+ * comes after a virtio-net header that says so (VIRTIO_NET_HDR_F_NEEDS_CSUM with where the
+ * sum starts and where it goes), and the driver finishes the checksum as the hardware
+ * would (the kernel's skb_checksum_help): no protocol knowledge, and the layers above
+ * verify every checksum as usual. A GSO frame (a TCP "super-segment" larger than the MTU,
+ * sent when the other end has TSO on) is dropped and counted: cutting it up needs TCP/IP
+ * knowledge a driver must not have. Sent frames get an all-zero header (no offload). */
 #include "driver/driver.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,17 +34,65 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/cksum.h"
 #include "net/log.h"
 
 STATS_DEFINE(packet, PACKET_COUNTERS)
 
 #define PACKET_HDR_LEN 14
 
+/* The virtio-net header that PACKET_VNET_HDR puts in front of every frame (struct
+ * virtio_net_hdr: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset), 16-bit
+ * fields in the host's byte order (legacy virtio, as af_packet writes it). */
+#define VNET_HDR_LEN 10
+
+struct vnet_hdr {
+	uint8_t flags, gso_type;
+	uint16_t csum_start, csum_offset;
+};
+
+static uint16_t rd_host16(const uint8_t *b)
+{
+	uint16_t v;
+
+	memcpy(&v, b, sizeof(v));
+	return v;
+}
+
+static void vnet_hdr_parse(const uint8_t *b, struct vnet_hdr *h)
+{
+	h->flags = b[0];
+	h->gso_type = b[1];
+	h->csum_start = rd_host16(b + 6);
+	h->csum_offset = rd_host16(b + 8);
+}
+
+/* Finishes a partial checksum: the one's-complement sum from csum_start to the end of
+ * the frame (the field already holds the pseudo-header sum) is folded into the field. A
+ * result of 0 is written as 0xffff, as the kernel does: for UDP 0 means "no checksum",
+ * and both are the same number in one's complement. 0, or -EINVAL if the offsets lie
+ * outside the frame. */
+static int csum_complete(uint8_t *frame, size_t len, const struct vnet_hdr *h)
+{
+	size_t at = (size_t)h->csum_start + h->csum_offset;
+	uint16_t c;
+
+	if (h->csum_start >= len || at + 2 > len)
+		return -EINVAL;
+	c = cksum(frame + h->csum_start, len - h->csum_start);
+	if (c == 0)
+		c = 0xffff;
+	frame[at] = (uint8_t)(c >> 8);
+	frame[at + 1] = (uint8_t)c;
+	return 0;
+}
+
 static int packet_recv_batch(struct net_device *dev, struct pkb **out, int max)
 {
 	struct pkb *bufs[NET_DEV_BATCH];
 	struct mmsghdr msgs[NET_DEV_BATCH];
-	struct iovec iov[NET_DEV_BATCH];
+	struct iovec iov[NET_DEV_BATCH][2];
+	uint8_t vnet[NET_DEV_BATCH][VNET_HDR_LEN];
 	struct sockaddr_ll from[NET_DEV_BATCH];
 	size_t room = dev->mtu + PACKET_HDR_LEN;
 	int n = 0, got, i;
@@ -45,10 +105,11 @@ static int packet_recv_batch(struct net_device *dev, struct pkb **out, int max)
 			STAT_INC(packet, rx_alloc_failed);
 			break;
 		}
-		iov[i] = (struct iovec){ bufs[i]->data, room };
+		iov[i][0] = (struct iovec){ vnet[i], VNET_HDR_LEN };
+		iov[i][1] = (struct iovec){ bufs[i]->data, room };
 		memset(&msgs[i], 0, sizeof(msgs[i]));
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
+		msgs[i].msg_hdr.msg_iov = iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 2;
 		msgs[i].msg_hdr.msg_name = &from[i];
 		msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
 	}
@@ -67,6 +128,7 @@ static int packet_recv_batch(struct net_device *dev, struct pkb **out, int max)
 	}
 	for (int k = 0; k < i; k++) {
 		struct pkb *p = bufs[k];
+		struct vnet_hdr vh;
 
 		if (k >= got) {
 			pkb_free(p);
@@ -77,27 +139,56 @@ static int packet_recv_batch(struct net_device *dev, struct pkb **out, int max)
 			pkb_free(p);
 			continue;
 		}
+		if (msgs[k].msg_len < VNET_HDR_LEN) {
+			STAT_INC(packet, rx_errors);
+			debugf("dev=%s rx: %u bytes, no virtio-net header", dev->name,
+			       msgs[k].msg_len);
+			pkb_free(p);
+			continue;
+		}
+		vnet_hdr_parse(vnet[k], &vh);
+		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+			STAT_INC(packet, rx_gso_dropped);
+			debugf("dev=%s rx: GSO frame (type %u) dropped: turn TSO off on the sender",
+			       dev->name, vh.gso_type);
+			pkb_free(p);
+			continue;
+		}
 		if (msgs[k].msg_hdr.msg_flags & MSG_TRUNC) {
 			STAT_INC(packet, rx_truncated);
 			debugf("dev=%s rx: frame longer than the mtu dropped", dev->name);
 			pkb_free(p);
 			continue;
 		}
-		pkb_put(p, msgs[k].msg_len);
+		pkb_put(p, msgs[k].msg_len - VNET_HDR_LEN);
+		if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+			if (csum_complete(p->data, p->len, &vh) < 0) {
+				STAT_INC(packet, rx_bad_csum_offsets);
+				debugf("dev=%s rx: checksum start %u offset %u outside %zu bytes",
+				       dev->name, vh.csum_start, vh.csum_offset, p->len);
+				pkb_free(p);
+				continue;
+			}
+			STAT_INC(packet, rx_csum_completed);
+		}
 		STAT_INC(packet, rx_frames);
 		out[n++] = p; /* owned by the caller now */
 	}
 	return n;
 }
 
-/* Sends one frame; always frees p. A full socket buffer drops the frame (counted). */
+/* Sends one frame after an all-zero virtio-net header (no offload asked for); always
+ * frees p. A full socket buffer drops the frame (counted). */
 static int packet_transmit(struct net_device *dev, struct pkb *p)
 {
+	static const uint8_t vnet_none[VNET_HDR_LEN];
+	struct iovec iov[2] = { { (void *)vnet_none, VNET_HDR_LEN }, { p->data, p->len } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
 	ssize_t w;
 	int err = 0;
 
 	do
-		w = send(dev->fd, p->data, p->len, MSG_DONTWAIT);
+		w = sendmsg(dev->fd, &msg, MSG_DONTWAIT);
 	while (w < 0 && errno == EINTR);
 	if (w < 0) {
 		err = -errno;
@@ -134,7 +225,7 @@ static int packet_socket(const char *ifname, int ifindex, char *err, size_t errl
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
 				   .sll_ifindex = ifindex };
 	struct packet_mreq mr = { .mr_ifindex = ifindex, .mr_type = PACKET_MR_PROMISC };
-	int fd, e;
+	int fd, e, one = 1;
 
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	if (fd < 0) {
@@ -144,6 +235,12 @@ static int packet_socket(const char *ifname, int ifindex, char *err, size_t errl
 		else
 			snprintf(err, errlen, "packet %s: socket: %s", ifname, strerror(e));
 		return -e;
+	}
+	/* Before bind: frames queued from then on already carry the header. */
+	if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0) {
+		e = errno;
+		snprintf(err, errlen, "packet %s: PACKET_VNET_HDR: %s", ifname, strerror(e));
+		goto fail;
 	}
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
 		e = errno;
