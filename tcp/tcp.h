@@ -67,6 +67,7 @@ struct tcp_config {
 	unsigned initial_window_segs; /* RFC 6928: 10 */
 	unsigned challenge_ack_per_s; /* RFC 5961 7: 1000 */
 	int timestamps, window_scaling, sack; /* options we offer (1, 1, 1 = SACK-permitted) */
+	int ack_per_batch;          /* coalesce "every second segment" ACKs per input batch (1) */
 	uint16_t ephemeral_min, ephemeral_max; /* 49152..65535 (RFC 6056) */
 };
 extern struct tcp_config tcp_config;
@@ -157,6 +158,8 @@ struct tcp_pcb {
 
 	struct net_timer timers[TCPT_NTIMERS];
 	struct tcp_ring snd_buf, rcv_buf;
+	TAILQ_ENTRY(tcp_pcb) acklink; /* on the list of ACKs owed at the end of the batch */
+	int ack_pending;
 	struct pkb_queue ooo;      /* out-of-order segments, sorted, non-overlapping */
 	unsigned ooo_count;
 	uint64_t last_recv;        /* for keepalive */
@@ -242,6 +245,14 @@ static inline size_t tcp_ring_free_space(const struct tcp_ring *r) { return r->c
 void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, uint64_t now);
 void tcp_icmp_error(uint8_t type, uint8_t code, uint32_t info, const struct ip_hdr *ih,
 		    const uint8_t *payload, size_t len, uint64_t now);
+
+/* ACK coalescing (tcp_output.c): within one loop batch the ACK that every second full
+ * segment asks for is owed, not sent, and goes out once when the batch ends. */
+void tcp_ack_defer(struct tcp_pcb *pcb);
+void tcp_ack_undefer(struct tcp_pcb *pcb);
+int tcp_ack_batching(void);
+void tcp_ack_flush(uint64_t now);
+void tcp_ack_reset(void);
 
 /* ---- tcp_output.c ---- */
 /* Sends what the state, windows, Nagle and SWS rules allow, plus any pending ACK. */

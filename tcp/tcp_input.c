@@ -657,7 +657,11 @@ static void tcp_sync_input(struct tcp_pcb *pcb, struct tcp_seg *s)
 				tcp_ooo_drain(pcb, now);
 			/* delayed ACK (RFC 9293 3.8.6.3, RFC 5681 4.2): every second full
 			 * segment, at once when filling a gap, else within delack_ms */
-			if (gapfill || pcb->rcv_nxt - pcb->rcv_acked >= 2u * pcb->rcv_mss) {
+			uint32_t owed = pcb->rcv_nxt - pcb->rcv_acked;
+			if (!gapfill && owed >= 2u * pcb->rcv_mss && tcp_ack_batching() &&
+			    owed < pcb->rcv_buf.cap / 4) {
+				tcp_ack_defer(pcb);
+			} else if (gapfill || owed >= 2u * pcb->rcv_mss) {
 				pcb->flags |= TF_ACKNOW;
 			} else if (!(pcb->flags & TF_ACKNOW)) {
 				pcb->flags |= TF_DELACK;

@@ -38,6 +38,7 @@ void tcp_config_defaults(struct tcp_config *c)
 	c->timestamps = 1;
 	c->window_scaling = 1;
 	c->sack = 1;
+	c->ack_per_batch = 1;
 	c->ephemeral_min = 49152;
 	c->ephemeral_max = 65535;
 }
@@ -295,6 +296,7 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
 			l->synq_len--;
 		}
 	}
+	tcp_ack_undefer(pcb);
 	pkb_queue_purge(&pcb->ooo);
 	tcp_ring_free(&pcb->snd_buf);
 	tcp_ring_free(&pcb->rcv_buf);
@@ -532,10 +534,16 @@ fail:
 
 int tcp_proto_init(void)
 {
+	int err;
+
 	for (int i = 0; i < TCP_HASH_BUCKETS; i++)
 		LIST_INIT(&tcp_hash[i]);
 	LIST_INIT(&tcp_listeners);
 	tcp_keys_init();
+	tcp_ack_reset();
+	err = net_loop_add_hook(tcp_ack_flush);
+	if (err < 0)
+		return err;
 	return ip_protocol_register("TCP", IP_PROTO_TCP, tcp_input, tcp_icmp_error);
 }
 
@@ -551,6 +559,7 @@ void tcp_proto_shutdown(void)
 		tcp_pcb_free(pcb);
 	}
 	test_isn_on = 0;
+	tcp_ack_reset();
 	tcp_shutting_down = 0;
 	tcp_nlisten = tcp_ntimewait = 0;
 }
