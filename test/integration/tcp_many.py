@@ -3,7 +3,10 @@
 each once it is connected, reads it back, and only then closes them all, so that all N are
 open together. Prints a summary; exit 0 only if every connection echoed its own line.
 
-    tcp_many.py HOST PORT N DEADLINE_SECS
+    tcp_many.py HOST PORT N DEADLINE_SECS [HOLD_FILE]
+
+With HOLD_FILE, once every line is back it prints "holding N open" and keeps the
+connections open until HOLD_FILE exists (at most 15 s), so the caller can look at them.
 """
 import errno
 import os
@@ -16,6 +19,7 @@ import time
 
 def main():
     host, port, n, deadline = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+    hold = sys.argv[5] if len(sys.argv) > 5 else None
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = n + 64
     if soft < want:
@@ -79,6 +83,11 @@ def main():
                         failed.append((c["i"], f"echoed {c['got']!r}, sent {c['line']!r}"))
     pending = n - done - len(failed)
     # All still open here: this is the moment of N concurrent connections.
+    if hold and done == n:
+        print(f"holding {n} open", flush=True)
+        until = time.monotonic() + 15
+        while not os.path.exists(hold) and time.monotonic() < until:
+            time.sleep(0.05)
     for c in conns.values():
         c["sock"].close()
     print(f"connections {n} echoed {done} failed {len(failed)} unfinished {pending}")
