@@ -73,6 +73,11 @@ static int parse_one(const char *spec, struct svc *s)
 		}
 		opts = next;
 	}
+	/* Checked now, so that a bad root= is a usage error before any device is touched. */
+	if (ops->start && ops->start(s, err, sizeof(err)) < 0) {
+		app_error("--serve '%s': %s", spec, err);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -185,13 +190,8 @@ static int service_open(struct svc *s)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(s->port) };
 	const char *proto = s->ops->type == SOCK_STREAM ? "TCP" : "UDP";
-	char err[200] = "";
 	int one = 1, rc;
 
-	if (s->ops->start && (rc = s->ops->start(s, err, sizeof(err))) < 0) {
-		app_error("serve %s: %s", s->ops->name, err[0] ? err : strerror(-rc));
-		return rc;
-	}
 	s->fd = us_socket(AF_INET, s->ops->type | US_SOCK_NONBLOCK,
 			  s->ops->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
 	if (s->fd < 0) {

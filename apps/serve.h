@@ -42,7 +42,8 @@ struct svc_ops {
 	uint16_t default_port;
 	/* ",key=value" in --serve; NULL if the service takes none. 0 or -EINVAL with err. */
 	int (*option)(struct svc *s, const char *key, const char *val, char *err, size_t errlen);
-	/* After the options, before serving (e.g. check a directory). 0 or -errno with err. */
+	/* After the options, while the command line is checked (e.g. that a directory
+	 * exists). 0 or -errno with err. */
 	int (*start)(struct svc *s, char *err, size_t errlen);
 	void (*stop)(struct svc *s);
 
