@@ -509,6 +509,15 @@ static void tcp_sync_input(struct tcp_pcb *pcb, struct tcp_seg *s)
 		tcp_output(pcb, now);
 		goto drop;
 	}
+	/* RFC 9293 3.5 figure 7, simultaneous open: the peer's SYN,ACK repeats the SYN we
+	 * already hold and acknowledges ours. Its SYN is not new data (as Linux reads it): take
+	 * it as the ACK that completes the handshake instead of an old segment to drop. */
+	if (pcb->state == TCP_SYN_RECEIVED && !pcb->parent &&
+	    (th->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == (TCP_SYN | TCP_ACK) &&
+	    th->seq == pcb->irs && th->ack == pcb->snd_max) {
+		th->flags &= (uint8_t)~TCP_SYN;
+		th->seq++;
+	}
 	/* RFC 7323 5.3: PAWS */
 	if (pcb->flags & TF_TS_OK && th->opt.has_ts && !(th->flags & TCP_RST) &&
 	    SEQ_LT(th->opt.tsval, pcb->ts_recent) &&

@@ -1,0 +1,358 @@
+/* TCP segment scripts for the less travelled paths of the state machine: simultaneous open
+ * and close, full queues, keepalive, FIN_WAIT_2 timeout, aborts, ICMP errors, PAWS, window
+ * scale and Nagle. Each names its RFC section and ends with every connection freed and no
+ * leak (teardown). */
+#include "test/unit/tcp_script.h"
+
+static void record_upcall(struct tcp_pcb *pcb) { (void)pcb; }
+
+static struct tcp_pcb *active_syn(void)
+{
+	struct tcp_pcb *c = tcp_pcb_alloc();
+
+	assert_non_null(c);
+	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	expect(TCP_SYN, ISN, 0);
+	expect_none();
+	return c;
+}
+
+/* RFC 9293 3.5 figure 7: both sides send SYN; each answers with SYN,ACK; the peer's SYN,ACK
+ * completes the handshake without a further segment. */
+static void test_simultaneous_open(void **state)
+{
+	struct tcp_pcb *c;
+
+	(void)state;
+	c = active_syn();
+	inject(PEER, c->local_port, TCP_SYN, PEER_ISN, 0, 65535, NULL, NULL, 0);
+	expect(TCP_SYN | TCP_ACK, ISN, PEER_ISN + 1);
+	expect_none();
+	assert_int_equal(c->state, TCP_SYN_RECEIVED);
+	inject(PEER, c->local_port, TCP_SYN | TCP_ACK, PEER_ISN, ISN + 1, 65535, NULL, NULL, 0);
+	assert_int_equal(c->state, TCP_ESTABLISHED);
+	expect_none();
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, ISN + 1, PEER_ISN + 1);
+	expect_none();
+}
+
+/* RFC 9293 3.6 figure 13: both FINs cross; CLOSING, then TIME_WAIT for 2 MSL. */
+static void test_simultaneous_close(void **state)
+{
+	struct tcp_pcb *l = listener(), *c = passive_open(l);
+
+	(void)state;
+	assert_int_equal(tcp_pcb_shutdown_send(c, now), 0);
+	expect(TCP_FIN | TCP_ACK, ISN + 1, PEER_ISN + 1);
+	SEG(TCP_FIN | TCP_ACK, PEER_ISN + 1, ISN + 1, 65535, NULL, 0);
+	assert_int_equal(c->state, TCP_CLOSING);
+	expect(TCP_ACK, ISN + 2, PEER_ISN + 2);
+	SEG(TCP_ACK, PEER_ISN + 2, ISN + 2, 65535, NULL, 0);
+	assert_int_equal(c->state, TCP_TIME_WAIT);
+	assert_int_equal(tcp_stats.conns_time_wait, 1);
+	assert_int_equal(tcp_stats.conns_live, 1);
+	expect_none();
+	advance(2ull * tcp_config.msl_ms);
+	assert_int_equal(tcp_pcb_count(), 1); /* the listener */
+	assert_int_equal(tcp_stats.conns_live, 0);
+	assert_int_equal(tcp_stats.conns_time_wait, 0);
+	assert_int_equal(tcp_stats.conn_drops, 0);
+	tcp_pcb_close(l, 0, now);
+	expect_none();
+}
+
+/* Defined behaviour of full queues (RFC 9293 3.10.7.2 leaves it open): a SYN beyond the
+ * backlog or the SYN queue ceiling is dropped silently and counted, so the peer retries. */
+static void test_accept_queue_full(void **state)
+{
+	struct tcp_pcb *l = listener();
+
+	(void)state;
+	assert_int_equal(tcp_pcb_listen(l, 1), 0);
+	SEG(TCP_SYN, PEER_ISN, 0, 65535, NULL, 0);
+	expect(TCP_SYN | TCP_ACK, ISN, PEER_ISN + 1);
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 65535, NULL, 0);
+	assert_int_equal(l->acceptq_len, 1);
+	inject(PEER + 1, PORT, TCP_SYN, PEER_ISN, 0, 65535, NULL, NULL, 0);
+	expect_none();
+	assert_int_equal(tcp_stats.rcv_accept_queue_full, 1);
+	assert_int_equal(tcp_pcb_count(), 2);
+	/* closing the listener resets the connection nobody accepted */
+	tcp_pcb_close(l, 0, now);
+	expect(TCP_RST | TCP_ACK, ISN + 1, PEER_ISN + 1);
+	expect_none();
+}
+
+static void test_syn_queue_full(void **state)
+{
+	struct tcp_pcb *l = listener();
+
+	(void)state;
+	tcp_config.syn_backlog_max = 1;
+	SEG(TCP_SYN, PEER_ISN, 0, 65535, NULL, 0);
+	expect(TCP_SYN | TCP_ACK, ISN, PEER_ISN + 1);
+	inject(PEER + 1, PORT, TCP_SYN, PEER_ISN, 0, 65535, NULL, NULL, 0);
+	expect_none();
+	assert_int_equal(tcp_stats.rcv_syn_queue_full, 1);
+	assert_int_equal(l->synq_len, 1);
+	/* a half-open child goes silently with its listener */
+	tcp_pcb_close(l, 0, now);
+	expect_none();
+}
+
+/* RFC 1122 4.2.3.6: after keep_idle, probes at snd_una - 1 every keep_intvl; after
+ * keep_probes unanswered ones the connection is reset and dropped. */
+static void test_keepalive_gives_up(void **state)
+{
+	struct tcp_pcb *l = listener(), *c;
+
+	(void)state;
+	tcp_config.keep_idle_ms = 1000;
+	tcp_config.keep_intvl_ms = 100;
+	tcp_config.keep_probes = 2;
+	c = passive_open(l);
+	c->flags |= TF_KEEPALIVE;
+	tcp_keep_arm(c, now);
+	advance(999);
+	expect_none();
+	advance(1);
+	expect(TCP_ACK, ISN, PEER_ISN + 1);
+	expect_none();
+	/* an answer makes the connection idle again */
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 65535, NULL, 0);
+	expect_none();
+	advance(100);
+	expect_none();
+	advance(900);
+	expect(TCP_ACK, ISN, PEER_ISN + 1);
+	advance(100);
+	expect(TCP_ACK, ISN, PEER_ISN + 1);
+	advance(100);
+	expect(TCP_RST | TCP_ACK, ISN + 1, PEER_ISN + 1);
+	expect_none();
+	assert_int_equal(tcp_stats.keep_probes, 3);
+	assert_int_equal(tcp_pcb_count(), 1);
+	tcp_pcb_close(l, 0, now);
+}
+
+/* RFC 9293 3.10.7.4 (FIN_WAIT_2 may last for ever) NOTE: an orphan waits fin_wait_2_ms. */
+static void test_fin_wait_2_timeout(void **state)
+{
+	struct tcp_pcb *l = listener(), *c = passive_open(l);
+
+	(void)state;
+	tcp_config.fin_wait_2_ms = 5000;
+	tcp_pcb_close(c, 0, now);
+	expect(TCP_FIN | TCP_ACK, ISN + 1, PEER_ISN + 1);
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 2, 65535, NULL, 0);
+	assert_int_equal(c->state, TCP_FIN_WAIT_2);
+	advance(4999);
+	assert_int_equal(tcp_pcb_count(), 2);
+	advance(1);
+	assert_int_equal(tcp_pcb_count(), 1);
+	assert_int_equal(tcp_stats.fin_wait_2_timeouts, 1);
+	expect_none();
+	tcp_pcb_close(l, 0, now);
+}
+
+/* RFC 9293 3.10.5 ABORT (SO_LINGER 0): a RST at snd_max and the state is gone at once. */
+static void test_linger0_abort(void **state)
+{
+	struct tcp_pcb *l = listener(), *c = passive_open(l);
+
+	(void)state;
+	assert_int_equal(tcp_pcb_send(c, "abc", 3, now), 3);
+	expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 1);
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, ISN + 4, PEER_ISN + 1);
+	expect_none();
+	assert_int_equal(tcp_pcb_count(), 1);
+	tcp_pcb_close(l, 0, now);
+}
+
+/* RFC 9293 3.6 / RFC 1122 4.2.2.13: close with unread data sends RST, not FIN. */
+static void test_close_unread_data_resets(void **state)
+{
+	struct tcp_pcb *l = listener(), *c = passive_open(l);
+
+	(void)state;
+	SEG(TCP_ACK | TCP_PSH, PEER_ISN + 1, ISN + 1, 65535, "0123456789", 10);
+	expect_none(); /* delayed ACK */
+	tcp_pcb_close(c, 0, now);
+	expect(TCP_RST | TCP_ACK, ISN + 1, PEER_ISN + 11);
+	expect_none();
+	assert_int_equal(tcp_pcb_count(), 1);
+	tcp_pcb_close(l, 0, now);
+}
+
+static void icmp_to(struct tcp_pcb *c, uint8_t type, uint8_t code, uint32_t info, uint32_t seq)
+{
+	struct ip_hdr ih = { .version = 4, .ihl = 20, .proto = IP_PROTO_TCP, .src = us, .dst = peer };
+	uint8_t q[8] = { (uint8_t)(c->local_port >> 8), (uint8_t)c->local_port,
+			 (uint8_t)(c->remote_port >> 8), (uint8_t)c->remote_port,
+			 (uint8_t)(seq >> 24), (uint8_t)(seq >> 16), (uint8_t)(seq >> 8), (uint8_t)seq };
+
+	tcp_icmp_error(type, code, info, &ih, q, sizeof(q), now);
+}
+
+/* RFC 1122 4.2.3.9: port/protocol unreachable ends a connection attempt (ECONNREFUSED),
+ * host unreachable too (EHOSTUNREACH); an error quoting a sequence number we never sent
+ * is ignored (RFC 5927). */
+static void test_icmp_unreachable_fails_connect(void **state)
+{
+	struct tcp_pcb *c;
+
+	(void)state;
+	c = active_syn();
+	c->upcall = record_upcall; /* as if a socket held it */
+	icmp_to(c, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, ISN + 5000);
+	assert_int_equal(c->state, TCP_SYN_SENT);
+	icmp_to(c, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, ISN);
+	assert_int_equal(c->state, TCP_CLOSED);
+	assert_int_equal(c->error, -ECONNREFUSED);
+	tcp_pcb_free(c);
+
+	c = active_syn();
+	c->upcall = record_upcall;
+	icmp_to(c, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, ISN);
+	assert_int_equal(c->state, TCP_CLOSED);
+	assert_int_equal(c->error, -EHOSTUNREACH);
+	tcp_pcb_free(c);
+	expect_none();
+}
+
+/* RFC 1191: fragmentation needed lowers the MSS and resends at the new size. */
+static void test_frag_needed_lowers_mss(void **state)
+{
+	struct tcp_pcb *l = listener(), *c = passive_open(l);
+	uint8_t buf[536];
+
+	(void)state;
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(c->mss, 536);
+	assert_int_equal(tcp_pcb_send(c, buf, sizeof(buf), now), 536);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 1), 536);
+	icmp_to(c, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, 300, ISN + 1);
+	assert_int_equal(c->mss, 260);
+	assert_int_equal(tcp_stats.pmtu_lowered, 1);
+	assert_int_equal(expect(TCP_ACK, ISN + 1, PEER_ISN + 1), 260);
+	assert_int_equal(expect(TCP_ACK, ISN + 261, PEER_ISN + 1), 260);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 521, PEER_ISN + 1), 16);
+	expect_none();
+	/* a larger "MTU" never raises it */
+	icmp_to(c, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, 1500, ISN + 1);
+	assert_int_equal(c->mss, 260);
+	expect_none();
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, ISN + 537, PEER_ISN + 1);
+	tcp_pcb_close(l, 0, now);
+}
+
+/* RFC 7323 5.3: a segment whose TSval is older than TS.Recent is dropped and ACKed. */
+static void test_paws_rejects_old_timestamp(void **state)
+{
+	struct tcp_opts o = { .has_ts = 1, .tsval = 100 };
+	struct tcp_pcb *l, *c;
+
+	(void)state;
+	tcp_config.timestamps = 1;
+	l = listener();
+	inject(PEER, PORT, TCP_SYN, PEER_ISN, 0, 65535, &o, NULL, 0);
+	expect(TCP_SYN | TCP_ACK, ISN, PEER_ISN + 1);
+	o.tsval = 101;
+	inject(PEER, PORT, TCP_ACK, PEER_ISN + 1, ISN + 1, 65535, &o, NULL, 0);
+	c = tcp_pcb_accept(l);
+	assert_non_null(c);
+	assert_int_equal(c->ts_recent, 101);
+	o.tsval = 50;
+	inject(PEER, PORT, TCP_ACK | TCP_PSH, PEER_ISN + 1, ISN + 1, 65535, &o, "old", 3);
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 1);
+	expect_none();
+	assert_int_equal(tcp_stats.rcv_paws_drop, 1);
+	assert_int_equal(c->rcv_buf.len, 0);
+	o.tsval = 102;
+	inject(PEER, PORT, TCP_ACK | TCP_PSH, PEER_ISN + 1, ISN + 1, 65535, &o, "new", 3);
+	assert_int_equal(c->rcv_buf.len, 3);
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, ISN + 1, PEER_ISN + 4);
+	tcp_pcb_close(l, 0, now);
+	expect_none();
+}
+
+/* RFC 7323 2.2-2.3: the peer's window is shifted by its scale (never in the SYN); ours is
+ * the free ring shifted right by our scale, and the SYN,ACK window is unscaled. */
+static void test_window_scale_arithmetic(void **state)
+{
+	struct tcp_opts o = { .has_wscale = 1, .wscale = 7 };
+	struct tcp_pcb *l, *c;
+	struct tcp_hdr h;
+
+	(void)state;
+	tcp_config.window_scaling = 1;
+	tcp_config.rcvbuf = 256 * 1024;
+	l = listener();
+	inject(PEER, PORT, TCP_SYN, PEER_ISN, 0, 1000, &o, NULL, 0);
+	assert_int_equal(pop(&h, NULL), 0);
+	assert_true(h.opt.has_wscale);
+	assert_int_equal(h.opt.wscale, 3);
+	assert_int_equal(h.wnd, 65535);
+	c = TAILQ_FIRST(&l->synq);
+	assert_int_equal(c->snd_wnd, 1000); /* the SYN's window is not scaled */
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 100, NULL, 0);
+	c = tcp_pcb_accept(l);
+	assert_int_equal(c->snd_wnd, 100u << 7);
+	SEG(TCP_ACK | TCP_PSH, PEER_ISN + 1, ISN + 1, 100, "0123456789", 10);
+	advance(tcp_config.delack_ms);
+	assert_int_equal(pop(&h, NULL), 0);
+	assert_int_equal(h.ack, PEER_ISN + 11);
+	assert_int_equal(h.wnd, (256 * 1024 - 10) >> 3);
+	expect_none();
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, ISN + 1, PEER_ISN + 11);
+	tcp_pcb_close(l, 0, now);
+}
+
+/* RFC 9293 3.7.4 (Nagle, RFC 1122 4.2.3.4): a short segment waits while data is in flight,
+ * unless TCP_NODELAY. */
+static void test_nagle_and_nodelay(void **state)
+{
+	struct tcp_pcb *l = listener(), *c = passive_open(l);
+
+	(void)state;
+	assert_int_equal(tcp_pcb_send(c, "aaaa", 4, now), 4);
+	expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 1);
+	assert_int_equal(tcp_pcb_send(c, "bb", 2, now), 2);
+	expect_none(); /* 4 bytes in flight: Nagle holds the 2 */
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 5, 65535, NULL, 0);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 5, PEER_ISN + 1), 2);
+	expect_none();
+	c->flags |= TF_NODELAY;
+	assert_int_equal(tcp_pcb_send(c, "c", 1, now), 1);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 7, PEER_ISN + 1), 1);
+	expect_none();
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, ISN + 8, PEER_ISN + 1);
+	tcp_pcb_close(l, 0, now);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_simultaneous_open),
+		T(test_simultaneous_close),
+		T(test_accept_queue_full),
+		T(test_syn_queue_full),
+		T(test_keepalive_gives_up),
+		T(test_fin_wait_2_timeout),
+		T(test_linger0_abort),
+		T(test_close_unread_data_resets),
+		T(test_icmp_unreachable_fails_connect),
+		T(test_frag_needed_lowers_mss),
+		T(test_paws_rejects_old_timestamp),
+		T(test_window_scale_arithmetic),
+		T(test_nagle_and_nodelay),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
