@@ -25,7 +25,7 @@ if command -v vagrant >/dev/null 2>&1; then
 	export VAGRANT_CHECKPOINT_DISABLE=1 VAGRANT_NO_COLOR=1
 	(cd "$VDIR" && timeout 60 vagrant validate --ignore-provider) >"$T_TMP/validate.out" 2>&1 ||
 		fail "vagrant validate failed: $(tail -n 5 "$T_TMP/validate.out" | tr '\n' ' ')"
-	grep -qi "successfully validated" "$T_TMP/validate.out" ||
+	grep -q "Vagrantfile validated successfully" "$T_TMP/validate.out" ||
 		fail "vagrant validate said: $(head -c 300 "$T_TMP/validate.out")"
 	# The same check must reject a Vagrantfile with an unknown setting.
 	mkdir "$T_TMP/broken"
