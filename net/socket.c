@@ -17,6 +17,7 @@
 
 #include "net/log.h"
 #include "net/loop.h"
+#include "net/socket_impl.h"
 
 STATS_DEFINE(sock, SOCK_COUNTERS)
 
@@ -30,7 +31,6 @@ struct socket_config socket_config = {
 
 #define SOCK_PROTO_MAX 16
 #define SOCK_FDTAB_MIN 16
-#define SOCK_BUF_MIN 256 /* smallest SO_RCVBUF/SO_SNDBUF accepted, like Linux's floor */
 
 struct proto_entry {
 	int type;
@@ -169,7 +169,7 @@ int sock_fd_assign(struct sock *sk)
 	return fd;
 }
 
-static struct sock *fd_get(int fd)
+struct sock *sock_fd_get(int fd)
 {
 	if (fd < 0 || fd >= fdcap)
 		return NULL;
@@ -274,7 +274,7 @@ static int would_block(const struct sock *sk, int flags)
 	return sk->nonblock || (flags & MSG_DONTWAIT);
 }
 
-static int take_error(struct sock *sk)
+int sock_take_error(struct sock *sk)
 {
 	int e = sk->so_error;
 
@@ -335,7 +335,7 @@ int us_bind(int fd, const struct sockaddr_in *addr)
 	if (addr->sin_family != AF_INET)
 		return -EAFNOSUPPORT;
 	net_lock();
-	sk = fd_get(fd);
+	sk = sock_fd_get(fd);
 	if (!sk)
 		r = -EBADF;
 	else
@@ -353,7 +353,7 @@ int us_connect(int fd, const struct sockaddr_in *addr)
 	if (!addr)
 		return -EINVAL;
 	net_lock();
-	sk = fd_get(fd);
+	sk = sock_fd_get(fd);
 	if (!sk) {
 		r = -EBADF;
 		goto out;
@@ -371,7 +371,7 @@ int us_connect(int fd, const struct sockaddr_in *addr)
 		unsigned ev = sk->ops->poll(sk);
 
 		if (sk->so_error) {
-			r = take_error(sk);
+			r = sock_take_error(sk);
 			break;
 		}
 		if (ev & (US_POLLOUT | US_POLLERR | US_POLLHUP)) {
@@ -395,7 +395,7 @@ int us_listen(int fd, int backlog)
 	int r;
 
 	net_lock();
-	sk = fd_get(fd);
+	sk = sock_fd_get(fd);
 	if (!sk)
 		r = -EBADF;
 	else
@@ -412,7 +412,7 @@ int us_accept(int fd, struct sockaddr_in *peer)
 	int r;
 
 	net_lock();
-	sk = fd_get(fd);
+	sk = sock_fd_get(fd);
 	if (!sk) {
 		r = -EBADF;
 		goto out;
@@ -455,14 +455,14 @@ ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct s
 	if (!buf && len)
 		return -EFAULT;
 	net_lock();
-	sk = fd_get(fd);
+	sk = sock_fd_get(fd);
 	if (!sk) {
 		r = -EBADF;
 		goto out;
 	}
 	for (;;) {
 		if (sk->so_error) {
-			r = take_error(sk);
+			r = sock_take_error(sk);
 			break;
 		}
 		r = sk->ops->sendto(sk, buf, len, flags, dst, net_clock_ms());
@@ -491,7 +491,7 @@ ssize_t us_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr_in
 	if (!buf && len)
 		return -EFAULT;
 	net_lock();
-	sk = fd_get(fd);
+	sk = sock_fd_get(fd);
 	if (!sk) {
 		r = -EBADF;
 		goto out;
@@ -501,7 +501,7 @@ ssize_t us_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr_in
 		/* Queued data comes before a pending error; an error ends an empty wait (or
 		 * replaces a stream's end of file, which the error explains). */
 		if ((r == -EAGAIN || (r == 0 && sk->type == SOCK_STREAM)) && sk->so_error) {
-			r = take_error(sk);
+			r = sock_take_error(sk);
 			break;
 		}
 		if (r != -EAGAIN || would_block(sk, flags))
@@ -528,7 +528,7 @@ int us_shutdown(int fd, int how)
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
 		return -EINVAL;
 	net_lock();
-	sk = fd_get(fd);
+	sk = sock_fd_get(fd);
 	if (!sk)
 		r = -EBADF;
 	else if (!sk->ops->shutdown)
@@ -561,7 +561,7 @@ int us_close(int fd)
 	int r = 0;
 
 	net_lock();
-	sk = fd_get(fd);
+	sk = sock_fd_get(fd);
 	if (!sk)
 		r = -EBADF;
 	else
@@ -594,7 +594,7 @@ int us_getsockname(int fd, struct sockaddr_in *addr)
 	if (!addr)
 		return -EINVAL;
 	net_lock();
-	sk = fd_get(fd);
+	sk = sock_fd_get(fd);
 	if (!sk)
 		r = -EBADF;
 	else
@@ -611,7 +611,7 @@ int us_getpeername(int fd, struct sockaddr_in *addr)
 	if (!addr)
 		return -EINVAL;
 	net_lock();
-	sk = fd_get(fd);
+	sk = sock_fd_get(fd);
 	if (!sk)
 		r = -EBADF;
 	else if (sk->peer.sin_port == 0 && sk->peer.sin_addr.s_addr == 0)
@@ -628,194 +628,11 @@ int us_set_nonblock(int fd, int on)
 	int r = 0;
 
 	net_lock();
-	sk = fd_get(fd);
+	sk = sock_fd_get(fd);
 	if (!sk)
 		r = -EBADF;
 	else
 		sk->nonblock = on != 0;
-	net_unlock();
-	return r;
-}
-
-/* ---- options ---- */
-
-static int opt_int(const void *val, socklen_t len, int *out)
-{
-	if (!val || len < sizeof(int))
-		return -EINVAL;
-	memcpy(out, val, sizeof(int));
-	return 0;
-}
-
-static int opt_timeout(const void *val, socklen_t len, int *ms)
-{
-	struct timeval tv;
-	long long v;
-
-	if (!val || len < sizeof(tv))
-		return -EINVAL;
-	memcpy(&tv, val, sizeof(tv));
-	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
-		return -EDOM;
-	if (tv.tv_sec < 0) {
-		*ms = 0; /* Linux treats a negative timeout as "no timeout" */
-		return 0;
-	}
-	v = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-	if (v == 0 && tv.tv_usec > 0)
-		v = 1; /* a sub-millisecond timeout must not become "forever" */
-	*ms = v > INT_MAX ? INT_MAX : (int)v;
-	return 0;
-}
-
-static int sol_socket_set(struct sock *sk, int name, const void *val, socklen_t len)
-{
-	struct linger lg;
-	int v, r;
-
-	switch (name) {
-	case SO_RCVTIMEO:
-		return opt_timeout(val, len, &sk->rcvtimeo_ms);
-	case SO_SNDTIMEO:
-		return opt_timeout(val, len, &sk->sndtimeo_ms);
-	case SO_LINGER:
-		if (!val || len < sizeof(lg))
-			return -EINVAL;
-		memcpy(&lg, val, sizeof(lg));
-		sk->linger_on = lg.l_onoff != 0;
-		sk->linger_s = lg.l_linger < 0 ? 0 : lg.l_linger;
-		return 0;
-	case SO_REUSEADDR:
-	case SO_KEEPALIVE:
-	case SO_RCVBUF:
-	case SO_SNDBUF:
-		break;
-	default:
-		return -ENOPROTOOPT;
-	}
-	r = opt_int(val, len, &v);
-	if (r)
-		return r;
-	switch (name) {
-	case SO_REUSEADDR:
-		sk->reuseaddr = v != 0;
-		break;
-	case SO_KEEPALIVE:
-		sk->keepalive = v != 0;
-		break;
-	case SO_RCVBUF:
-		/* NOTE: Linux doubles the value for its bookkeeping; here it is the limit. */
-		sk->rcvbuf = v < SOCK_BUF_MIN ? SOCK_BUF_MIN : (size_t)v;
-		break;
-	case SO_SNDBUF:
-		sk->sndbuf = v < SOCK_BUF_MIN ? SOCK_BUF_MIN : (size_t)v;
-		break;
-	}
-	return 0;
-}
-
-int us_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
-{
-	struct sock *sk;
-	int r;
-
-	net_lock();
-	sk = fd_get(fd);
-	if (!sk) {
-		r = -EBADF;
-		goto out;
-	}
-	if (level != SOL_SOCKET) {
-		r = sk->ops->setsockopt ? sk->ops->setsockopt(sk, level, name, val, len)
-					: -ENOPROTOOPT;
-		goto out;
-	}
-	r = sol_socket_set(sk, name, val, len);
-	if (!sk->ops->setsockopt)
-		goto out;
-	if (r == 0) {
-		/* Stored; the protocol also hears of it (TCP resizes windows, arms keepalive),
-		 * and one that does not care answers -ENOPROTOOPT. */
-		int pr = sk->ops->setsockopt(sk, level, name, val, len);
-		if (pr != -ENOPROTOOPT)
-			r = pr;
-	} else if (r == -ENOPROTOOPT) {
-		r = sk->ops->setsockopt(sk, level, name, val, len);
-	}
-out:
-	net_unlock();
-	return r;
-}
-
-static int put_opt(void *val, socklen_t *len, const void *src, socklen_t size)
-{
-	if (!val || !len || *len < size)
-		return -EINVAL;
-	memcpy(val, src, size);
-	*len = size;
-	return 0;
-}
-
-static int sol_socket_get(struct sock *sk, int name, void *val, socklen_t *len)
-{
-	struct timeval tv;
-	struct linger lg;
-	int v;
-
-	switch (name) {
-	case SO_RCVTIMEO:
-	case SO_SNDTIMEO:
-		v = name == SO_RCVTIMEO ? sk->rcvtimeo_ms : sk->sndtimeo_ms;
-		tv.tv_sec = v / 1000;
-		tv.tv_usec = (v % 1000) * 1000;
-		return put_opt(val, len, &tv, sizeof(tv));
-	case SO_LINGER:
-		lg.l_onoff = sk->linger_on;
-		lg.l_linger = sk->linger_s;
-		return put_opt(val, len, &lg, sizeof(lg));
-	case SO_REUSEADDR:
-		v = sk->reuseaddr;
-		break;
-	case SO_KEEPALIVE:
-		v = sk->keepalive;
-		break;
-	case SO_RCVBUF:
-		v = sk->rcvbuf > INT_MAX ? INT_MAX : (int)sk->rcvbuf;
-		break;
-	case SO_SNDBUF:
-		v = sk->sndbuf > INT_MAX ? INT_MAX : (int)sk->sndbuf;
-		break;
-	case SO_TYPE:
-		v = sk->type;
-		break;
-	case SO_ERROR:
-		/* Reads and clears, as a positive errno like getsockopt(2). */
-		if (!val || !len || *len < sizeof(int))
-			return -EINVAL;
-		v = -take_error(sk);
-		break;
-	default:
-		return -ENOPROTOOPT;
-	}
-	return put_opt(val, len, &v, sizeof(v));
-}
-
-int us_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
-{
-	struct sock *sk;
-	int r;
-
-	net_lock();
-	sk = fd_get(fd);
-	if (!sk)
-		r = -EBADF;
-	else if (level == SOL_SOCKET) {
-		r = sol_socket_get(sk, name, val, len);
-		if (r == -ENOPROTOOPT && sk->ops->getsockopt)
-			r = sk->ops->getsockopt(sk, level, name, val, len);
-	} else
-		r = sk->ops->getsockopt ? sk->ops->getsockopt(sk, level, name, val, len)
-					: -ENOPROTOOPT;
 	net_unlock();
 	return r;
 }
@@ -842,7 +659,7 @@ int us_poll(struct us_pollfd *fds, int n, int timeout_ms)
 			fds[i].revents = 0;
 			if (fds[i].fd < 0)
 				continue; /* ignored, as in poll(2) */
-			sk = fd_get(fds[i].fd);
+			sk = sock_fd_get(fds[i].fd);
 			if (!sk) {
 				fds[i].revents = US_POLLNVAL;
 				ready++;

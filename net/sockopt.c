@@ -1,0 +1,194 @@
+/* SOL_SOCKET options (SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER, SO_RCVBUF, SO_SNDBUF,
+ * SO_RCVTIMEO, SO_SNDTIMEO, SO_TYPE, SO_ERROR), stored in struct sock and also handed to the
+ * protocol; other levels go to the protocol alone. Split from socket.c to keep each file
+ * near one concept. */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "net/loop.h"
+#include "net/socket.h"
+#include "net/socket_impl.h"
+
+static int opt_int(const void *val, socklen_t len, int *out)
+{
+	if (!val || len < sizeof(int))
+		return -EINVAL;
+	memcpy(out, val, sizeof(int));
+	return 0;
+}
+
+static int opt_timeout(const void *val, socklen_t len, int *ms)
+{
+	struct timeval tv;
+	long long v;
+
+	if (!val || len < sizeof(tv))
+		return -EINVAL;
+	memcpy(&tv, val, sizeof(tv));
+	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+		return -EDOM;
+	if (tv.tv_sec < 0) {
+		*ms = 0; /* Linux treats a negative timeout as "no timeout" */
+		return 0;
+	}
+	v = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	if (v == 0 && tv.tv_usec > 0)
+		v = 1; /* a sub-millisecond timeout must not become "forever" */
+	*ms = v > INT_MAX ? INT_MAX : (int)v;
+	return 0;
+}
+
+static int sol_socket_set(struct sock *sk, int name, const void *val, socklen_t len)
+{
+	struct linger lg;
+	int v, r;
+
+	switch (name) {
+	case SO_RCVTIMEO:
+		return opt_timeout(val, len, &sk->rcvtimeo_ms);
+	case SO_SNDTIMEO:
+		return opt_timeout(val, len, &sk->sndtimeo_ms);
+	case SO_LINGER:
+		if (!val || len < sizeof(lg))
+			return -EINVAL;
+		memcpy(&lg, val, sizeof(lg));
+		sk->linger_on = lg.l_onoff != 0;
+		sk->linger_s = lg.l_linger < 0 ? 0 : lg.l_linger;
+		return 0;
+	case SO_REUSEADDR:
+	case SO_KEEPALIVE:
+	case SO_RCVBUF:
+	case SO_SNDBUF:
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	r = opt_int(val, len, &v);
+	if (r)
+		return r;
+	switch (name) {
+	case SO_REUSEADDR:
+		sk->reuseaddr = v != 0;
+		break;
+	case SO_KEEPALIVE:
+		sk->keepalive = v != 0;
+		break;
+	case SO_RCVBUF:
+		/* NOTE: Linux doubles the value for its bookkeeping; here it is the limit. */
+		sk->rcvbuf = v < SOCK_BUF_MIN ? SOCK_BUF_MIN : (size_t)v;
+		break;
+	case SO_SNDBUF:
+		sk->sndbuf = v < SOCK_BUF_MIN ? SOCK_BUF_MIN : (size_t)v;
+		break;
+	}
+	return 0;
+}
+
+int us_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	struct sock *sk;
+	int r;
+
+	net_lock();
+	sk = sock_fd_get(fd);
+	if (!sk) {
+		r = -EBADF;
+		goto out;
+	}
+	if (level != SOL_SOCKET) {
+		r = sk->ops->setsockopt ? sk->ops->setsockopt(sk, level, name, val, len)
+					: -ENOPROTOOPT;
+		goto out;
+	}
+	r = sol_socket_set(sk, name, val, len);
+	if (!sk->ops->setsockopt)
+		goto out;
+	if (r == 0) {
+		/* Stored; the protocol also hears of it (TCP resizes windows, arms keepalive),
+		 * and one that does not care answers -ENOPROTOOPT. */
+		int pr = sk->ops->setsockopt(sk, level, name, val, len);
+		if (pr != -ENOPROTOOPT)
+			r = pr;
+	} else if (r == -ENOPROTOOPT) {
+		r = sk->ops->setsockopt(sk, level, name, val, len);
+	}
+out:
+	net_unlock();
+	return r;
+}
+
+static int put_opt(void *val, socklen_t *len, const void *src, socklen_t size)
+{
+	if (!val || !len || *len < size)
+		return -EINVAL;
+	memcpy(val, src, size);
+	*len = size;
+	return 0;
+}
+
+static int sol_socket_get(struct sock *sk, int name, void *val, socklen_t *len)
+{
+	struct timeval tv;
+	struct linger lg;
+	int v;
+
+	switch (name) {
+	case SO_RCVTIMEO:
+	case SO_SNDTIMEO:
+		v = name == SO_RCVTIMEO ? sk->rcvtimeo_ms : sk->sndtimeo_ms;
+		tv.tv_sec = v / 1000;
+		tv.tv_usec = (v % 1000) * 1000;
+		return put_opt(val, len, &tv, sizeof(tv));
+	case SO_LINGER:
+		lg.l_onoff = sk->linger_on;
+		lg.l_linger = sk->linger_s;
+		return put_opt(val, len, &lg, sizeof(lg));
+	case SO_REUSEADDR:
+		v = sk->reuseaddr;
+		break;
+	case SO_KEEPALIVE:
+		v = sk->keepalive;
+		break;
+	case SO_RCVBUF:
+		v = sk->rcvbuf > INT_MAX ? INT_MAX : (int)sk->rcvbuf;
+		break;
+	case SO_SNDBUF:
+		v = sk->sndbuf > INT_MAX ? INT_MAX : (int)sk->sndbuf;
+		break;
+	case SO_TYPE:
+		v = sk->type;
+		break;
+	case SO_ERROR:
+		/* Reads and clears, as a positive errno like getsockopt(2). */
+		if (!val || !len || *len < sizeof(int))
+			return -EINVAL;
+		v = -sock_take_error(sk);
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	return put_opt(val, len, &v, sizeof(v));
+}
+
+int us_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	struct sock *sk;
+	int r;
+
+	net_lock();
+	sk = sock_fd_get(fd);
+	if (!sk)
+		r = -EBADF;
+	else if (level == SOL_SOCKET) {
+		r = sol_socket_get(sk, name, val, len);
+		if (r == -ENOPROTOOPT && sk->ops->getsockopt)
+			r = sk->ops->getsockopt(sk, level, name, val, len);
+	} else
+		r = sk->ops->getsockopt ? sk->ops->getsockopt(sk, level, name, val, len)
+					: -ENOPROTOOPT;
+	net_unlock();
+	return r;
+}
+
