@@ -28,8 +28,8 @@ ip -n "$A" addr add 10.3.0.1/30 dev eth0 && ip -n "$B" addr add 10.3.0.2/30 dev 
 ip -n "$A" route add 10.2.0.0/24 via 10.3.0.2 && ip -n "$B" route add 10.1.0.0/24 via 10.3.0.1 ||
 	fail "cannot add the routes between $A and $B"
 
-# us2_start OUT ERR ARGS...: ustack-2 in B (stdin from the fifo u2), waits until the
-# kernel side of its TUN is configured. PID in US2_PID.
+# us2_start OUT ERR ARGS...: ustack-2 in B (stdin from US2_STDIN), waits until the kernel
+# side of its TUN is configured or ustack-2 has exited. PID in US2_PID.
 us2_start()
 {
 	local out=$1 err=$2 i
@@ -41,7 +41,8 @@ us2_start()
 	for i in $(seq 1 100); do
 		ip -n "$B" -o addr show dev ustun0 2>/dev/null | grep -q "inet 10.2.0.1 peer 10.2.0.2" &&
 			return 0
-		kill -0 "$US2_PID" 2>/dev/null || fail "ustack-2 exited early: $(head -c 300 "$err")"
+		# A fast `get` may be done before this loop looks: the caller checks its status.
+		kill -0 "$US2_PID" 2>/dev/null || return 0
 		sleep 0.1
 	done
 	fail "ustack-2's TUN not configured after 10 s"
