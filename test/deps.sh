@@ -30,7 +30,10 @@ echo "deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
 # tshark's wireshark-common asks whether non-root users may capture; answer no up front.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
-apt-get update -q
+# Wait for another apt/dpkg run (unattended upgrades) instead of failing at once.
+LOCK="-o DPkg::Lock::Timeout=300"
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends \
+apt-get $LOCK update -q
+# shellcheck disable=SC2086
+apt-get $LOCK install -y -q --no-install-recommends \
 	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold $missing </dev/null
