@@ -400,6 +400,22 @@ static void test_weak_host_when_routing(void **state)
 	assert_int_equal(test_dev_pending(out), 0);
 }
 
+/* A /32 (the usual TUN address) has no subnet broadcast: its "all ones" host part is the
+ * address itself, which TCP would then refuse as a broadcast. */
+static void test_p2p_address_not_broadcast(void **state)
+{
+	struct net_device *tun = test_dev_create("tun2", NET_DEV_IP, 1500);
+
+	(void)state;
+	assert_int_equal(ip_iface_add(tun, A("10.72.0.2"), A("255.255.255.255"), A("10.72.0.1")), 0);
+	assert_int_equal(tun->ifaces[0].broadcast, IP_ADDR_BROADCAST);
+	assert_int_equal(ip_iface_add(tun, A("10.73.0.0"), A("255.255.255.254"), 0), 0);
+	assert_int_equal(tun->ifaces[1].broadcast, IP_ADDR_BROADCAST);
+	/* A /30 keeps its broadcast. */
+	assert_int_equal(ip_iface_add(tun, A("10.74.0.1"), A("255.255.255.252"), 0), 0);
+	assert_int_equal(tun->ifaces[2].broadcast, A("10.74.0.3"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +430,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_never_forwarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forwarding_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_weak_host_when_routing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_p2p_address_not_broadcast, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
