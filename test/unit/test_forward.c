@@ -2,7 +2,8 @@
  * decremented and the header checksum stays right, TTL 1 and 0 bring time exceeded,
  * datagrams larger than the outgoing MTU are fragmented (also fragments and datagrams with
  * options), DF brings frag-needed with the next-hop MTU (RFC 1191), no route brings net
- * unreachable, and broadcasts, multicast and martians are never forwarded. */
+ * unreachable, broadcasts, multicast and martians are never forwarded, and a /32 or /31
+ * address has no subnet broadcast. */
 #include "test/unit/testlib.h"
 
 #include <arpa/inet.h>
