@@ -50,7 +50,9 @@ struct tcp_config {
 	unsigned max_conns;         /* control blocks alive at once (65536) */
 	size_t sndbuf, rcvbuf;      /* default buffer sizes (256 KiB each) */
 	unsigned syn_backlog_max;   /* ceiling of a listener's SYN queue (1024) */
-	unsigned ooo_max_segs;      /* out-of-order segments held per connection (64) */
+	unsigned ooo_max_segs;      /* out-of-order segments held per connection (512: a
+	                             * 256 KiB window of full segments, with room for
+	                             * smaller ones; 64 dropped most of a lossy window) */
 	unsigned rto_initial_ms;    /* 1000 (RFC 6298 2.1) */
 	unsigned rto_min_ms;        /* 200 */
 	unsigned rto_max_ms;        /* 60000 */
@@ -94,6 +96,8 @@ struct tcp_ring {
 #define TF_KEEPALIVE  0x0800
 #define TF_FORCE_ONE  0x1000 /* persist probe: send one byte past the window */
 #define TF_RCV_SHUT   0x2000 /* the application will not read any more */
+
+#define TCP_SACK_SB_MAX 32 /* SACKed ranges a scoreboard remembers */
 
 struct tcp_pcb;
 struct sock;
@@ -151,6 +155,11 @@ struct tcp_pcb {
 	/* congestion control */
 	uint32_t cwnd, ssthresh, recover;
 	unsigned dupacks;
+	/* SACK scoreboard (RFC 6675, tcp_sack.c): SACKed ranges above snd_una, sorted and
+	 * disjoint; high_rxt is HighRxt; rxt_snd_max is snd_max at the last hole resent */
+	struct tcp_sack_block sacked[TCP_SACK_SB_MAX];
+	unsigned nsacked;
+	uint32_t high_rxt, rxt_snd_max;
 	const struct tcp_cc_ops *cc;
 	/* RFC 5961 challenge-ACK rate limit */
 	uint64_t chack_window_start;
@@ -194,7 +203,8 @@ struct tcp_pcb {
 	X(snd_fast_rexmt) X(snd_nomem) X(snd_ip_err) X(rexmt_timeouts) X(persist_timeouts) \
 	X(keep_timeouts) X(keep_probes) X(conn_timeouts) X(conn_attempts) X(conn_accepts)   \
 	X(conn_established) X(conn_drops) X(conn_closed) X(rtt_updates) X(icmp_errors)     \
-	X(pmtu_lowered) X(fin_wait_2_timeouts) X(rcv_ring_full)                            \
+	X(pmtu_lowered) X(fin_wait_2_timeouts) X(rcv_ring_full) X(rcv_rtt_bogus) \
+	X(rcv_sack_ignored) X(snd_rexmt_lost)                            \
 	X(conns_live) X(conns_time_wait)
 /* conns_live (control blocks other than listeners, TIME_WAIT included) and conns_time_wait
  * are gauges, not counters: they are set, not incremented, and keep the values they had
@@ -279,6 +289,22 @@ int tcp_pcb_shutdown_send(struct tcp_pcb *pcb, uint64_t now);
 void tcp_pcb_close(struct tcp_pcb *pcb, int abort, uint64_t now);
 /* Takes an established child off a listener's accept queue, NULL if none. */
 struct tcp_pcb *tcp_pcb_accept(struct tcp_pcb *listener);
+
+/* Retransmits [seq, seq + len) (len capped by the MSS and the data held). */
+void tcp_rexmt_range(struct tcp_pcb *pcb, uint32_t seq, uint32_t len, uint64_t now);
+
+/* ---- tcp_sack.c: loss recovery (RFC 5681 3.2, RFC 6582, RFC 6675) ---- */
+int tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_opts *o, uint32_t una);
+uint32_t tcp_sack_bytes(const struct tcp_pcb *pcb);
+uint32_t tcp_sack_pipe(const struct tcp_pcb *pcb);
+int tcp_sack_next_hole(const struct tcp_pcb *pcb, uint32_t *seq, uint32_t *len);
+uint32_t tcp_sack_skip(struct tcp_pcb *pcb);
+void tcp_sack_clear(struct tcp_pcb *pcb);
+void tcp_recovery_dupack(struct tcp_pcb *pcb, int dup, int newsack, uint64_t now);
+void tcp_recovery_ack(struct tcp_pcb *pcb, uint32_t ack, uint32_t acked, uint64_t now);
+void tcp_recovery_timeout(struct tcp_pcb *pcb);
+unsigned tcp_dupthresh(const struct tcp_pcb *pcb);
+uint32_t tcp_limited_transmit(const struct tcp_pcb *pcb);
 
 /* ---- tcp_timer.c ---- */
 void tcp_timers_init(struct tcp_pcb *pcb);

@@ -18,6 +18,7 @@ static void newreno_init(struct tcp_pcb *pcb)
 	pcb->cwnd = iw;
 	pcb->ssthresh = 0x7fffffff;
 	pcb->dupacks = 0;
+	pcb->recover = pcb->iss; /* nothing recovered yet: any loss may start a recovery */
 }
 
 static void newreno_ack(struct tcp_pcb *pcb, uint32_t acked)

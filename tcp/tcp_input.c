@@ -55,9 +55,7 @@ static void tcp_challenge_ack(struct tcp_pcb *pcb, uint64_t now)
 static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_seg *s)
 {
 	const struct tcp_opts *o = &s->th.opt;
-	unsigned mtu = ip_route_mtu(pcb->remote_addr);
 
-	pcb->rcv_mss = (uint16_t)(mtu > 40 ? mtu - 40 : 536);
 	tcp_pcb_set_mss(pcb, o->has_mss ? o->mss : 0);
 	if (o->has_wscale && tcp_config.window_scaling) {
 		pcb->flags |= TF_WS_OK;
@@ -377,28 +375,21 @@ static int tcp_process_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 	uint32_t ack = th->ack, wnd = (uint32_t)th->wnd << pcb->snd_wscale;
 	int ourfinisacked = 0;
 
+	int newsack = 0;
+
+	if (pcb->flags & TF_SACK_OK && (th->opt.nsack || pcb->nsacked))
+		newsack = tcp_sack_update(pcb, &th->opt, SEQ_MAX(ack, pcb->snd_una));
 	if (SEQ_LEQ(ack, pcb->snd_una)) {
 		/* RFC 5681 2: a duplicate ACK carries no data, does not move the window and
-		 * arrives while data is outstanding */
-		if (ack == pcb->snd_una && s->len == 0 && !(th->flags & (TCP_SYN | TCP_FIN)) &&
-		    wnd == pcb->snd_wnd && wnd != 0 && pcb->snd_una != pcb->snd_max) {
-			STAT_INC(tcp, rcv_dup_acks);
-			pcb->dupacks++;
-			if (pcb->dupacks == 3 && !(pcb->flags & TF_INRECOVERY)) {
-				/* RFC 6582 3.2 step 2: only if this loss is past the last recovery */
-				if (SEQ_GT(ack - 1, pcb->recover) || pcb->recover == 0) {
-					STAT_INC(tcp, snd_fast_rexmt);
-					pcb->cc->enter_recovery(pcb);
-					pcb->flags |= TF_INRECOVERY;
-					tcp_rexmt_first(pcb, s->now);
-					tcp_rexmt_arm(pcb, s->now);
-				}
-			} else if (pcb->dupacks > 3 && pcb->flags & TF_INRECOVERY) {
-				pcb->cc->dupack(pcb);
-			}
-		} else if (ack != pcb->snd_una || s->len || wnd != pcb->snd_wnd) {
+		 * arrives while data is outstanding; RFC 6675 2 adds one that SACKs new data
+		 * whatever its window (Linux's receiver opens its window while it queues
+		 * out-of-order data: every such ACK missed would cost a timeout). */
+		int dup = ack == pcb->snd_una && s->len == 0 && !(th->flags & (TCP_SYN | TCP_FIN)) &&
+			  wnd == pcb->snd_wnd && wnd != 0 && pcb->snd_una != pcb->snd_max;
+		if (ack == pcb->snd_una && pcb->snd_una != pcb->snd_max)
+			tcp_recovery_dupack(pcb, dup, newsack, s->now);
+		if (!dup && !newsack && (ack != pcb->snd_una || s->len || wnd != pcb->snd_wnd))
 			pcb->dupacks = 0;
-		}
 	} else {
 		uint32_t acked = ack - pcb->snd_una;
 		uint32_t data_end = pcb->snd_buf_seq + (uint32_t)pcb->snd_buf.len;
@@ -424,20 +415,7 @@ static int tcp_process_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 		 * FIN may still arrive before the FIN goes again (ack <= snd_max was checked) */
 		if (pcb->flags & TF_FIN_QUEUED && SEQ_GT(ack, pcb->fin_seq))
 			ourfinisacked = 1;
-		if (pcb->flags & TF_INRECOVERY) {
-			int full = SEQ_GEQ(ack, pcb->recover);
-			pcb->cc->recovery_ack(pcb, acked, full);
-			if (full) {
-				pcb->flags &= ~TF_INRECOVERY;
-			} else {
-				/* RFC 6582 3.2 step 5: retransmit the next hole at once */
-				pcb->snd_una = ack;
-				tcp_rexmt_first(pcb, s->now);
-			}
-		} else {
-			pcb->cc->ack(pcb, acked);
-		}
-		pcb->dupacks = 0;
+		tcp_recovery_ack(pcb, ack, acked, s->now);
 		pcb->snd_una = ack;
 		if (SEQ_LT(pcb->snd_nxt, pcb->snd_una))
 			pcb->snd_nxt = pcb->snd_una;

@@ -217,19 +217,28 @@ void tcp_send_reset(uint32_t src, uint32_t dst, const struct tcp_hdr *th, size_t
 		STAT_INC(tcp, snd_ip_err);
 }
 
-void tcp_rexmt_first(struct tcp_pcb *pcb, uint64_t now)
+void tcp_rexmt_range(struct tcp_pcb *pcb, uint32_t seq, uint32_t len, uint64_t now)
 {
-	size_t avail = pcb->snd_buf.len;
-	size_t len = avail < pcb->mss ? avail : pcb->mss;
+	uint32_t off = seq - pcb->snd_buf_seq;
+	size_t avail = off < pcb->snd_buf.len ? pcb->snd_buf.len - off : 0;
 	uint8_t flags = TCP_ACK;
 
-	if (pcb->flags & TF_FIN_QUEUED && pcb->snd_una + len == pcb->fin_seq)
+	if (len > avail)
+		len = (uint32_t)avail;
+	if (len > pcb->mss)
+		len = pcb->mss;
+	if (pcb->flags & TF_FIN_QUEUED && seq + len == pcb->fin_seq)
 		flags |= TCP_FIN;
 	STAT_INC(tcp, snd_rexmt_segs);
 	STAT_ADD(tcp, snd_rexmt_bytes, len);
 	pcb->rtt_start = 0; /* Karn */
 	pcb->ts_rexmt = tcp_ts_now(pcb, now) | 1;
-	tcp_xmit(pcb, pcb->snd_una, flags, len, now);
+	tcp_xmit(pcb, seq, flags, len, now);
+}
+
+void tcp_rexmt_first(struct tcp_pcb *pcb, uint64_t now)
+{
+	tcp_rexmt_range(pcb, pcb->snd_una, pcb->mss, now);
 }
 
 static int tcp_can_send_data(enum tcp_state s)
@@ -241,7 +250,7 @@ static int tcp_can_send_data(enum tcp_state s)
 int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 {
 	for (;;) {
-		uint32_t wnd, end, off;
+		uint32_t wnd, end, off, sack_lim;
 		int32_t usable;
 		size_t avail, len;
 		int fin, send = 0;
@@ -270,17 +279,40 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 				return tcp_send_ack(pcb, now);
 			return 0;
 		}
-		off = pcb->snd_nxt - pcb->snd_buf_seq;
-		avail = off < pcb->snd_buf.len ? pcb->snd_buf.len - off : 0;
-		wnd = pcb->snd_wnd < pcb->cwnd ? pcb->snd_wnd : pcb->cwnd;
-		usable = (int32_t)(pcb->snd_una + wnd - pcb->snd_nxt);
+		/* RFC 6675 5 (C): in SACK recovery the pipe, not snd_una + cwnd, limits what
+		 * goes; the next hole first, then new data */
+		if ((pcb->flags & (TF_INRECOVERY | TF_SACK_OK)) == (TF_INRECOVERY | TF_SACK_OK)) {
+			uint32_t pipe = tcp_sack_pipe(pcb), hseq, hlen;
+
+			if (pipe + pcb->mss <= pcb->cwnd && tcp_sack_next_hole(pcb, &hseq, &hlen)) {
+				tcp_rexmt_range(pcb, hseq, hlen, now);
+				pcb->high_rxt = hseq + hlen;
+				pcb->rxt_snd_max = pcb->snd_max;
+				continue;
+			}
+			usable = pipe < pcb->cwnd ? (int32_t)(pcb->cwnd - pipe) : 0;
+			if (usable > (int32_t)(pcb->snd_una + pcb->snd_wnd - pcb->snd_nxt))
+				usable = (int32_t)(pcb->snd_una + pcb->snd_wnd - pcb->snd_nxt);
+			sack_lim = UINT32_MAX;
+		} else {
+			/* after a timeout, what the receiver SACKed is not sent again */
+			sack_lim = tcp_sack_skip(pcb);
+			wnd = pcb->cwnd + tcp_limited_transmit(pcb);
+			if (pcb->snd_wnd < wnd)
+				wnd = pcb->snd_wnd;
+			usable = (int32_t)(pcb->snd_una + wnd - pcb->snd_nxt);
+		}
 		if (usable < 0)
 			usable = 0;
+		off = pcb->snd_nxt - pcb->snd_buf_seq;
+		avail = off < pcb->snd_buf.len ? pcb->snd_buf.len - off : 0;
 		if (pcb->flags & TF_FORCE_ONE && usable == 0 && avail > 0)
 			usable = 1;
 		len = avail < (size_t)usable ? avail : (size_t)usable;
 		if (len > pcb->mss)
 			len = pcb->mss;
+		if (len > sack_lim)
+			len = sack_lim;
 		end = pcb->snd_nxt + (uint32_t)len;
 		fin = pcb->flags & TF_FIN_QUEUED && end == pcb->fin_seq &&
 		      (len == avail);

@@ -19,7 +19,7 @@ void tcp_config_defaults(struct tcp_config *c)
 	c->sndbuf = 256 * 1024;
 	c->rcvbuf = 256 * 1024;
 	c->syn_backlog_max = 1024;
-	c->ooo_max_segs = 64;
+	c->ooo_max_segs = 512;
 	c->rto_initial_ms = 1000;
 	c->rto_min_ms = 200;
 	c->rto_max_ms = 60000;
@@ -479,7 +479,13 @@ void tcp_pcb_set_mss(struct tcp_pcb *pcb, unsigned peer_mss)
 	unsigned mtu = ip_route_mtu(pcb->remote_addr);
 	unsigned mss = mtu > 40 ? mtu - 40 : 536;
 
-	/* RFC 9293 3.7.1: without the option the peer takes 536 */
+	/* What our SYN or SYN,ACK announces (RFC 9293 3.7.1 / RFC 6691: the route MTU less
+	 * the fixed IP and TCP headers). Set here, on the active open too: a SYN once went
+	 * out with "mss 0" because only the passive path set it, and a peer taking that at
+	 * its word sends us segments of its minimum size. */
+	pcb->rcv_mss = (uint16_t)mss;
+	/* RFC 9293 3.7.1: without the option the peer takes 536 (an option of 0 is no
+	 * better than none) */
 	if (peer_mss == 0)
 		peer_mss = 536;
 	if (peer_mss < mss)

@@ -280,7 +280,11 @@ int tcp_init(void)
 
 	if (err < 0)
 		return err;
-	return sock_proto_register(SOCK_STREAM, IPPROTO_TCP, &tcp_sock_ops);
+	err = sock_proto_register(SOCK_STREAM, IPPROTO_TCP, &tcp_sock_ops);
+	if (err < 0)
+		return err;
+	/* socket(AF_INET, SOCK_STREAM, 0) means TCP, as on every IPv4 stack */
+	return sock_proto_register(SOCK_STREAM, 0, &tcp_sock_ops);
 }
 
 void tcp_shutdown(void)

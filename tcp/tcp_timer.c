@@ -45,11 +45,22 @@ void tcp_timers_cancel_all(struct tcp_pcb *pcb)
 		net_timer_cancel(&pcb->timers[i]);
 }
 
-/* RFC 6298 2.2-2.3 with srtt scaled by 8 and rttvar by 4 (integer arithmetic). */
+/* RFC 6298 2.2-2.3 with srtt scaled by 8 and rttvar by 4 (integer arithmetic).
+ * A sample is a modular difference (our clock or TSval minus an echoed one), so a bogus or
+ * forged TSecr (RFC 7323 4.3: the echo is only as good as the peer) yields a "negative"
+ * (>= 2^31) or absurd value. No honest sample exceeds rto_max_ms: by then the timer has
+ * fired, and Karn's rule keeps retransmitted segments (and older TSecr) out. Such samples
+ * are dropped instead of poisoning srtt (and shifting a negative number). */
 void tcp_rtt_update(struct tcp_pcb *pcb, uint32_t rtt_ms)
 {
-	int32_t r = (int32_t)(rtt_ms ? rtt_ms : 1);
+	int32_t r;
 
+	if ((int32_t)rtt_ms < 0 || rtt_ms > tcp_config.rto_max_ms) {
+		STAT_INC(tcp, rcv_rtt_bogus);
+		debugf("%u->%u rtt sample %u ms rejected", pcb->local_port, pcb->remote_port, rtt_ms);
+		return;
+	}
+	r = (int32_t)(rtt_ms ? rtt_ms : 1);
 	STAT_INC(tcp, rtt_updates);
 	debugf("%u->%u rtt=%u srtt=%d rttvar=%d", pcb->local_port, pcb->remote_port, rtt_ms,
 	       pcb->srtt >> 3, pcb->rttvar >> 2);
@@ -115,8 +126,7 @@ static void tcp_timer_rexmt(struct tcp_pcb *pcb, uint64_t now)
 	pcb->ts_rexmt = tcp_ts_now(pcb, now) | 1;
 	if (pcb->state != TCP_SYN_SENT && pcb->state != TCP_SYN_RECEIVED)
 		pcb->cc->timeout(pcb);
-	pcb->flags &= ~TF_INRECOVERY;
-	pcb->dupacks = 0;
+	tcp_recovery_timeout(pcb);
 	pcb->snd_nxt = pcb->snd_una;
 	if (pcb->flags & TF_SENT_FIN && SEQ_LEQ(pcb->snd_una, pcb->fin_seq))
 		pcb->flags &= ~TF_SENT_FIN;
