@@ -1,0 +1,330 @@
+/* TCP segment scripts for loss recovery and what feeds it: the MSS our SYN announces, RTT
+ * samples from echoed timestamps, SACK-based recovery (RFC 6675), limited transmit
+ * (RFC 3042) and early retransmit (RFC 5827). Each names its RFC section and ends with
+ * every connection freed and no leak (teardown). */
+#include "test/unit/tcp_script.h"
+
+#define MSS 1460u /* the test device's MTU 1500 less 40 */
+#define D0 (ISN + 1) /* our first data byte */
+
+static struct tcp_opts opts_mss(void)
+{
+	struct tcp_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.has_mss = 1;
+	o.mss = MSS;
+	return o;
+}
+
+/* Opens actively; the peer's SYN,ACK carries `o` (and SACK-permitted if sack). */
+static struct tcp_pcb *open_with(struct tcp_opts *o)
+{
+	struct tcp_pcb *c = tcp_pcb_alloc();
+	struct tcp_hdr h;
+
+	assert_non_null(c);
+	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	pop(&h, NULL);
+	assert_int_equal(h.flags, TCP_SYN);
+	expect_none();
+	inject(PEER, c->local_port, TCP_SYN | TCP_ACK, PEER_ISN, ISN + 1, 65535, o, NULL, 0);
+	pop(&h, NULL);
+	assert_int_equal(h.flags, TCP_ACK);
+	expect_none();
+	assert_int_equal(c->state, TCP_ESTABLISHED);
+	return c;
+}
+
+/* An ACK from the peer with SACK blocks (pairs left, right; n of them). */
+static void sack_ack(struct tcp_pcb *c, uint32_t ack, const uint32_t *blocks, unsigned n)
+{
+	struct tcp_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.nsack = (uint8_t)n;
+	for (unsigned i = 0; i < n; i++) {
+		o.sack[i].left = blocks[2 * i];
+		o.sack[i].right = blocks[2 * i + 1];
+	}
+	inject(PEER, c->local_port, TCP_ACK, PEER_ISN + 1, ack, 65535, &o, NULL, 0);
+}
+
+static void plain_ack(struct tcp_pcb *c, uint32_t ack)
+{
+	inject(PEER, c->local_port, TCP_ACK, PEER_ISN + 1, ack, 65535, NULL, NULL, 0);
+}
+
+/* Sends n full segments' worth and checks they all leave at once. */
+static void send_segs(struct tcp_pcb *c, unsigned n)
+{
+	static uint8_t buf[16 * MSS];
+
+	assert_int_equal(tcp_pcb_send(c, buf, n * MSS, now), (ssize_t)(n * MSS));
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(expect(i + 1 == n ? TCP_ACK | TCP_PSH : TCP_ACK, D0 + i * MSS,
+					PEER_ISN + 1), MSS);
+}
+
+static void abort_conn(struct tcp_pcb *c)
+{
+	uint32_t seq = c->snd_max;
+
+	tcp_pcb_close(c, 1, now); /* frees c */
+	expect(TCP_RST | TCP_ACK, seq, PEER_ISN + 1);
+	expect_none();
+}
+
+/* RFC 9293 3.7.1 / RFC 6691: an active open announces the route MTU less 40 in its SYN
+ * and in every retransmitted SYN (it once sent "mss 0", and the peer's 1460 then came out
+ * as 524 on the other side); the peer's MSS (less 12 with timestamps, RFC 7323 3) sets
+ * ours. */
+static void test_syn_announces_mss(void **state)
+{
+	struct tcp_pcb *c = tcp_pcb_alloc();
+	struct tcp_opts o = opts_mss();
+	struct tcp_hdr h;
+
+	(void)state;
+	tcp_config.timestamps = 1;
+	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	pop(&h, NULL);
+	assert_int_equal(h.flags, TCP_SYN);
+	assert_true(h.opt.has_mss);
+	assert_int_equal(h.opt.mss, MSS);
+	advance(tcp_config.rto_initial_ms);
+	pop(&h, NULL);
+	assert_int_equal(h.flags, TCP_SYN);
+	assert_true(h.opt.has_mss);
+	assert_int_equal(h.opt.mss, MSS);
+	expect_none();
+	o.has_ts = 1;
+	o.tsval = 7;
+	o.tsecr = h.opt.tsval;
+	inject(PEER, c->local_port, TCP_SYN | TCP_ACK, PEER_ISN, ISN + 1, 65535, &o, NULL, 0);
+	pop(&h, NULL);
+	assert_int_equal(h.flags, TCP_ACK);
+	assert_int_equal(c->mss, MSS - 12);
+	abort_conn(c);
+}
+
+/* RFC 7323 4.3 / RFC 6298 2: an echoed timestamp from our future (a negative sample) or
+ * older than any honest round trip is not an RTT sample; srtt keeps its value. */
+static void test_rtt_bogus_tsecr_rejected(void **state)
+{
+	struct tcp_opts o = opts_mss();
+	struct tcp_pcb *c;
+	int32_t srtt;
+	uint32_t ts;
+
+	(void)state;
+	tcp_config.timestamps = 1;
+	o.has_ts = 1;
+	o.tsval = 7;
+	o.tsecr = 0;
+	c = open_with(&o);
+	srtt = c->srtt;
+	assert_true(srtt >= 0);
+	assert_int_equal(tcp_pcb_send(c, "a", 1, now), 1);
+	expect(TCP_ACK | TCP_PSH, D0, PEER_ISN + 1);
+	advance(5);
+	ts = tcp_ts_now(c, now);
+	/* from the future: ts_now - tsecr is "negative" */
+	o.tsval = 8;
+	o.tsecr = ts + 100000;
+	inject(PEER, c->local_port, TCP_ACK, PEER_ISN + 1, D0 + 1, 65535, &o, NULL, 0);
+	assert_int_equal(tcp_stats.rcv_rtt_bogus, 1);
+	assert_int_equal(c->srtt, srtt);
+	/* far in the past: longer than rto_max_ms */
+	assert_int_equal(tcp_pcb_send(c, "b", 1, now), 1);
+	expect(TCP_ACK | TCP_PSH, D0 + 1, PEER_ISN + 1);
+	o.tsval = 9;
+	o.tsecr = ts - tcp_config.rto_max_ms - 1000;
+	inject(PEER, c->local_port, TCP_ACK, PEER_ISN + 1, D0 + 2, 65535, &o, NULL, 0);
+	assert_int_equal(tcp_stats.rcv_rtt_bogus, 2);
+	assert_int_equal(c->srtt, srtt);
+	/* an honest echo is taken */
+	assert_int_equal(tcp_pcb_send(c, "c", 1, now), 1);
+	expect(TCP_ACK | TCP_PSH, D0 + 2, PEER_ISN + 1);
+	advance(3);
+	o.tsval = 10;
+	o.tsecr = ts;
+	inject(PEER, c->local_port, TCP_ACK, PEER_ISN + 1, D0 + 3, 65535, &o, NULL, 0);
+	assert_int_equal(tcp_stats.rcv_rtt_bogus, 2);
+	assert_int_equal(c->srtt >> 3, 3);
+	expect_none();
+	abort_conn(c);
+}
+
+/* RFC 6675 5: two holes in one window. Three ACKs SACKing new data start recovery with
+ * cwnd = ssthresh and the first hole resent at once; the second hole goes when the pipe
+ * (what is above the highest SACK plus holes resent) leaves a segment of room; a partial
+ * ACK keeps recovery, the full ACK ends it, and no timeout fires. */
+static void test_sack_two_holes(void **state)
+{
+	struct tcp_opts o = opts_mss();
+	struct tcp_pcb *c;
+	uint32_t s[11];
+
+	(void)state;
+	tcp_config.sack = 1;
+	o.sack_permitted = 1;
+	c = open_with(&o);
+	assert_true(c->flags & TF_SACK_OK);
+	assert_int_equal(c->mss, MSS);
+	for (int i = 0; i <= 10; i++)
+		s[i] = D0 + (uint32_t)i * MSS;
+	send_segs(c, 10); /* the initial window, RFC 6928 */
+	/* segments 1 and 3 are lost: segment 0's ACK SACKs 2, a duplicate SACKs 4 */
+	sack_ack(c, s[1], (uint32_t[]){ s[2], s[3] }, 1);
+	sack_ack(c, s[1], (uint32_t[]){ s[4], s[5], s[2], s[3] }, 2);
+	expect_none();
+	assert_int_equal(c->dupacks, 1);
+	/* the second duplicate makes three segments SACKed above snd_una: RFC 6675 4
+	 * IsLost(HighACK + 1) holds before the third duplicate */
+	sack_ack(c, s[1], (uint32_t[]){ s[4], s[6], s[2], s[3] }, 2);
+	assert_int_equal(expect(TCP_ACK, s[1], PEER_ISN + 1), MSS);
+	expect_none();
+	assert_true(c->flags & TF_INRECOVERY);
+	assert_int_equal(c->cwnd, c->ssthresh);
+	assert_int_equal(c->ssthresh, 9 * MSS / 2);
+	/* pipe = 3 segments above the highest SACK + 1 resent: a fifth does not fit 4.5 */
+	sack_ack(c, s[1], (uint32_t[]){ s[4], s[7], s[2], s[3] }, 2);
+	expect_none();
+	/* pipe = 2 + 1: room for the next hole */
+	sack_ack(c, s[1], (uint32_t[]){ s[4], s[8], s[2], s[3] }, 2);
+	assert_int_equal(expect(TCP_ACK, s[3], PEER_ISN + 1), MSS);
+	expect_none();
+	/* partial ACK: the first hole arrived */
+	sack_ack(c, s[3], (uint32_t[]){ s[4], s[8] }, 1);
+	expect_none();
+	assert_true(c->flags & TF_INRECOVERY);
+	plain_ack(c, s[10]);
+	expect_none();
+	assert_false(c->flags & TF_INRECOVERY);
+	assert_int_equal(c->nsacked, 0);
+	assert_int_equal(tcp_stats.snd_fast_rexmt, 1);
+	assert_int_equal(tcp_stats.snd_rexmt_segs, 2);
+	assert_int_equal(tcp_stats.rexmt_timeouts, 0);
+	abort_conn(c);
+}
+
+/* RFC 2018 / RFC 2883: SACK blocks below the cumulative ACK (D-SACK) or beyond what was
+ * sent are ignored, counted, and start nothing. */
+static void test_sack_bogus_blocks_ignored(void **state)
+{
+	struct tcp_opts o = opts_mss();
+	struct tcp_pcb *c;
+
+	(void)state;
+	tcp_config.sack = 1;
+	o.sack_permitted = 1;
+	c = open_with(&o);
+	send_segs(c, 4);
+	sack_ack(c, D0 + MSS, (uint32_t[]){ D0, D0 + MSS }, 1);              /* D-SACK */
+	sack_ack(c, D0 + MSS, (uint32_t[]){ D0 + 3 * MSS, D0 + 9 * MSS }, 1); /* past snd_max */
+	assert_int_equal(tcp_stats.rcv_sack_ignored, 2);
+	assert_int_equal(c->nsacked, 0);
+	expect_none();
+	plain_ack(c, D0 + 4 * MSS);
+	abort_conn(c);
+}
+
+/* RFC 6675 5.1 / RFC 2018 8: after a timeout the go-back-N resend skips what the receiver
+ * SACKed; a second timeout forgets the scoreboard (the receiver may have reneged). */
+static void test_rto_skips_sacked(void **state)
+{
+	struct tcp_opts o = opts_mss();
+	struct tcp_pcb *c;
+
+	(void)state;
+	tcp_config.sack = 1;
+	o.sack_permitted = 1;
+	c = open_with(&o);
+	send_segs(c, 4);
+	/* segments 0 and 2 lost, 1 and 3 SACKed: too little for recovery */
+	sack_ack(c, D0, (uint32_t[]){ D0 + MSS, D0 + 2 * MSS }, 1);
+	sack_ack(c, D0, (uint32_t[]){ D0 + 3 * MSS, D0 + 4 * MSS, D0 + MSS, D0 + 2 * MSS }, 2);
+	expect_none();
+	advance(tcp_config.rto_initial_ms);
+	assert_int_equal(expect(TCP_ACK, D0, PEER_ISN + 1), MSS); /* cwnd = 1 MSS */
+	expect_none();
+	plain_ack(c, D0 + MSS);
+	/* cwnd 2: segment 1 is SACKed, so segment 2 goes, and nothing after it */
+	assert_int_equal(expect(TCP_ACK, D0 + 2 * MSS, PEER_ISN + 1), MSS);
+	expect_none();
+	plain_ack(c, D0 + 4 * MSS);
+	expect_none();
+	assert_int_equal(tcp_stats.rexmt_timeouts, 1);
+	abort_conn(c);
+}
+
+/* RFC 3042: with a window of two segments, the first and second duplicate ACKs each send
+ * one new segment, so the third duplicate arrives and fast retransmit (RFC 5681 3.2)
+ * repairs the loss without a timeout. */
+static void test_limited_transmit(void **state)
+{
+	struct tcp_opts o = opts_mss();
+	struct tcp_pcb *c;
+	static uint8_t buf[4 * MSS];
+
+	(void)state;
+	tcp_config.initial_window_segs = 2;
+	c = open_with(&o);
+	assert_int_equal(tcp_pcb_send(c, buf, sizeof(buf), now), (ssize_t)sizeof(buf));
+	expect(TCP_ACK, D0, PEER_ISN + 1);
+	expect(TCP_ACK, D0 + MSS, PEER_ISN + 1);
+	expect_none();
+	plain_ack(c, D0); /* segment 0 lost */
+	expect(TCP_ACK, D0 + 2 * MSS, PEER_ISN + 1);
+	expect_none();
+	plain_ack(c, D0);
+	expect(TCP_ACK | TCP_PSH, D0 + 3 * MSS, PEER_ISN + 1);
+	expect_none();
+	assert_int_equal(c->cwnd, 2 * MSS); /* limited transmit leaves cwnd alone */
+	plain_ack(c, D0);
+	assert_int_equal(expect(TCP_ACK, D0, PEER_ISN + 1), MSS);
+	expect_none();
+	plain_ack(c, D0 + 4 * MSS);
+	expect_none();
+	assert_int_equal(tcp_stats.snd_fast_rexmt, 1);
+	assert_int_equal(tcp_stats.rexmt_timeouts, 0);
+	abort_conn(c);
+}
+
+/* RFC 5827 2.1: two segments in flight and nothing more to send: one duplicate ACK
+ * (oseg - 1) is enough for the retransmission. */
+static void test_early_retransmit(void **state)
+{
+	struct tcp_opts o = opts_mss();
+	struct tcp_pcb *c;
+	static uint8_t buf[2 * MSS];
+
+	(void)state;
+	c = open_with(&o);
+	assert_int_equal(tcp_pcb_send(c, buf, sizeof(buf), now), (ssize_t)sizeof(buf));
+	expect(TCP_ACK, D0, PEER_ISN + 1);
+	expect(TCP_ACK | TCP_PSH, D0 + MSS, PEER_ISN + 1);
+	expect_none();
+	plain_ack(c, D0);
+	assert_int_equal(expect(TCP_ACK, D0, PEER_ISN + 1), MSS);
+	expect_none();
+	plain_ack(c, D0 + 2 * MSS);
+	assert_int_equal(tcp_stats.snd_fast_rexmt, 1);
+	assert_int_equal(tcp_stats.rexmt_timeouts, 0);
+	abort_conn(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_syn_announces_mss, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rtt_bogus_tsecr_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sack_two_holes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sack_bogus_blocks_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rto_skips_sacked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limited_transmit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_early_retransmit, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
