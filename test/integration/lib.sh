@@ -150,13 +150,13 @@ bg_ns()
 	T_PIDS+=("$BG_PID")
 }
 
-# stop_pid PID: SIGTERM, wait up to 5 s, then SIGKILL; sets STOP_STATUS to its exit status.
+# stop_pid PID: SIGTERM, wait up to 20 s, then SIGKILL; sets STOP_STATUS to its exit status.
 stop_pid()
 {
 	local pid=$1 i
 	if t_ours "$pid"; then
 		kill -TERM "$pid" 2>/dev/null
-		for i in $(seq 1 50); do
+		for i in $(seq 1 200); do
 			t_ours "$pid" || break
 			sleep 0.1
 		done
@@ -209,7 +209,10 @@ ust_start()
 	UST_ERR=$T_TMP/ustack.err
 	: >"$UST_OUT"
 	: >"$UST_ERR"
-	timeout --foreground -k 2 "${UST_TIMEOUT:-120}" ip netns exec "$UST_NS" "$UST" "$@" \
+	# -k: timeout(1) also sends SIGKILL this long after forwarding our SIGTERM, so it must
+	# exceed stop_pid's patience (a sanitizer build with thousands of connections can
+	# take seconds to shut down and run its leak check).
+	timeout --foreground -k 30 "${UST_TIMEOUT:-120}" ip netns exec "$UST_NS" "$UST" "$@" \
 		>"$UST_OUT" 2>"$UST_ERR" <"${UST_STDIN:-/dev/null}" &
 	UST_PID=$!
 	T_PIDS+=("$UST_PID")
