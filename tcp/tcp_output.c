@@ -423,8 +423,12 @@ ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now)
 	}
 	before = SEQ_GT(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
 	n = tcp_ring_read(&pcb->rcv_buf, buf, len);
-	/* window update when reading opened the window by 2 MSS or half the buffer */
+	/* window update when reading opened the window by 2 MSS or half the buffer
+	 * (RFC 1122 4.2.3.3), counting only what the 16-bit field can announce: without
+	 * window scale a large buffer would otherwise send an "update" moving 5 bytes */
 	after = (uint32_t)tcp_ring_free_space(&pcb->rcv_buf);
+	if (after > (65535u << pcb->rcv_wscale))
+		after = 65535u << pcb->rcv_wscale;
 	if (TCP_SYNCHRONIZED(pcb->state) && !(pcb->flags & TF_RCVD_FIN) &&
 	    (after >= before + 2u * pcb->mss || after >= before + pcb->rcv_buf.cap / 2)) {
 		pcb->flags |= TF_ACKNOW;

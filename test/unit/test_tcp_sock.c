@@ -1,0 +1,250 @@
+/* tcp_sock.c through the socket calls (non-blocking, fake clock, a TUN-like test device,
+ * the peer's segments injected by hand): connect and accept, the errors each failure
+ * gives (POSIX / Linux semantics over RFC 9293 3.9.1's user interface), and us_poll
+ * readiness. Each test ends with every connection freed and no leak (teardown). */
+#include <sys/socket.h>
+
+#include "test/unit/tcp_script.h"
+
+static int sock_setup(void **state)
+{
+	script_sockets = 1;
+	return setup(state);
+}
+
+static struct sockaddr_in sin_of(uint32_t addr, uint16_t port)
+{
+	struct sockaddr_in a;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = addr;
+	a.sin_port = htons(port);
+	return a;
+}
+
+static unsigned poll_one(int fd)
+{
+	struct us_pollfd p = { .fd = fd, .events = US_POLLIN | US_POLLOUT };
+
+	assert_true(us_poll(&p, 1, 0) >= 0);
+	return p.revents;
+}
+
+static int so_error(int fd)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+
+	assert_int_equal(us_getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &len), 0);
+	return v;
+}
+
+static uint16_t local_port(int fd)
+{
+	struct sockaddr_in a;
+
+	assert_int_equal(us_getsockname(fd, &a), 0);
+	return ntohs(a.sin_port);
+}
+
+/* A non-blocking socket(AF_INET, SOCK_STREAM, 0) connecting to the peer: EINPROGRESS and
+ * the SYN; *lport gets the ephemeral port. */
+static int start_connect(uint16_t *lport)
+{
+	struct sockaddr_in pa = sin_of(peer, PEER);
+	int fd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(us_connect(fd, &pa), -EINPROGRESS);
+	expect(TCP_SYN, ISN, 0);
+	expect_none();
+	assert_false(poll_one(fd) & US_POLLOUT);
+	*lport = local_port(fd);
+	return fd;
+}
+
+static int connected(uint16_t *lport)
+{
+	int fd = start_connect(lport);
+
+	inject(PEER, *lport, TCP_SYN | TCP_ACK, PEER_ISN, ISN + 1, 65535, NULL, NULL, 0);
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 1);
+	expect_none();
+	return fd;
+}
+
+/* RFC 9293 3.9.1 OPEN / CLOSE through the sockets: EINPROGRESS, then writable with
+ * SO_ERROR 0; names; EAGAIN with nothing to read; data and FIN make it readable; after
+ * shutdown(SHUT_WR) a send is EPIPE (a return value: no signal in a user-space stack). */
+static void test_connect_data_shutdown(void **state)
+{
+	struct sockaddr_in a;
+	uint16_t lport;
+	char buf[16];
+	int fd;
+
+	(void)state;
+	fd = connected(&lport);
+	assert_int_equal(so_error(fd), 0);
+	assert_true(poll_one(fd) & US_POLLOUT);
+	assert_false(poll_one(fd) & (US_POLLIN | US_POLLERR | US_POLLHUP));
+	assert_int_equal(us_getsockname(fd, &a), 0);
+	assert_int_equal(a.sin_addr.s_addr, us);
+	assert_int_equal(us_getpeername(fd, &a), 0);
+	assert_int_equal(a.sin_addr.s_addr, peer);
+	assert_int_equal(ntohs(a.sin_port), PEER);
+	assert_int_equal(us_recv(fd, buf, sizeof(buf), 0), -EAGAIN);
+	inject(PEER, lport, TCP_ACK | TCP_PSH, PEER_ISN + 1, ISN + 1, 65535, NULL, "hello", 5);
+	assert_true(poll_one(fd) & US_POLLIN);
+	assert_int_equal(us_recv(fd, buf, sizeof(buf), 0), 5);
+	assert_memory_equal(buf, "hello", 5);
+	/* RFC 1122 4.2.3.3: 5 bytes read move the window (capped at 65535 without window
+	 * scale) by 5 bytes: no window update */
+	expect_none();
+	assert_int_equal(us_recv(fd, buf, sizeof(buf), 0), -EAGAIN);
+	assert_int_equal(us_send(fd, "hi", 2, 0), 2);
+	expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 6);
+	inject(PEER, lport, TCP_ACK | TCP_FIN, PEER_ISN + 6, ISN + 3, 65535, NULL, NULL, 0);
+	expect(TCP_ACK, ISN + 3, PEER_ISN + 7);
+	assert_true(poll_one(fd) & US_POLLIN);
+	assert_int_equal(us_recv(fd, buf, sizeof(buf), 0), 0);
+	assert_int_equal(us_shutdown(fd, SHUT_WR), 0);
+	expect(TCP_ACK | TCP_FIN, ISN + 3, PEER_ISN + 7);
+	assert_int_equal(us_send(fd, "x", 1, 0), -EPIPE);
+	inject(PEER, lport, TCP_ACK, PEER_ISN + 7, ISN + 4, 65535, NULL, NULL, 0);
+	expect_none();
+	assert_true(poll_one(fd) & US_POLLHUP);
+	assert_int_equal(us_close(fd), 0);
+	expect_none();
+}
+
+/* RFC 9293 3.10.7.4 second (RST in ESTABLISHED): ECONNRESET, and poll says error and
+ * hang-up (and readable, so a reader learns of it). */
+static void test_reset_gives_econnreset(void **state)
+{
+	uint16_t lport;
+	char buf[8];
+	unsigned ev;
+	int fd;
+
+	(void)state;
+	fd = connected(&lport);
+	inject(PEER, lport, TCP_RST, PEER_ISN + 1, 0, 0, NULL, NULL, 0);
+	expect_none();
+	ev = poll_one(fd);
+	assert_true(ev & US_POLLERR);
+	assert_true(ev & US_POLLHUP);
+	assert_true(ev & US_POLLIN);
+	assert_int_equal(us_recv(fd, buf, sizeof(buf), 0), -ECONNRESET);
+	assert_true(us_send(fd, "x", 1, 0) < 0);
+	assert_int_equal(us_close(fd), 0);
+	expect_none();
+}
+
+/* RFC 9293 3.10.7.3: a RST acknowledging our SYN refuses the connection: ECONNREFUSED
+ * through SO_ERROR, and poll reports the error. */
+static void test_refused(void **state)
+{
+	uint16_t lport;
+	int fd;
+
+	(void)state;
+	fd = start_connect(&lport);
+	inject(PEER, lport, TCP_RST | TCP_ACK, 0, ISN + 1, 0, NULL, NULL, 0);
+	expect_none();
+	assert_true(poll_one(fd) & US_POLLERR);
+	assert_int_equal(so_error(fd), ECONNREFUSED);
+	assert_int_equal(so_error(fd), 0); /* read once */
+	assert_int_equal(us_close(fd), 0);
+}
+
+/* RFC 9293 3.8.3 / RFC 1122 4.2.3.5: SYN retransmissions give up with ETIMEDOUT. */
+static void test_connect_times_out(void **state)
+{
+	uint16_t lport;
+	int fd;
+
+	(void)state;
+	tcp_config.syn_rexmits = 2;
+	fd = start_connect(&lport);
+	for (int i = 0; i < 2; i++) {
+		advance(tcp_config.rto_max_ms);
+		expect(TCP_SYN, ISN, 0);
+	}
+	advance(tcp_config.rto_max_ms);
+	expect_none(); /* no RST: the peer never answered */
+	assert_true(poll_one(fd) & US_POLLERR);
+	assert_int_equal(so_error(fd), ETIMEDOUT);
+	assert_int_equal(tcp_stats.conn_timeouts, 1);
+	assert_int_equal(us_close(fd), 0);
+}
+
+/* ENOTCONN before any connection; listen/accept with EAGAIN, POLLIN on the listener once
+ * the handshake completes, the accepted socket's names; send fills the buffer to EAGAIN
+ * and poll stops saying POLLOUT; SO_LINGER 0 closes with a RST (RFC 9293 3.10.5). */
+static void test_listen_accept_full_send(void **state)
+{
+	struct sockaddr_in a = sin_of(IP_ADDR_ANY, PORT);
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	static char big[65536];
+	char buf[8];
+	int lfd, fd, ufd;
+	ssize_t n, total = 0;
+
+	(void)state;
+	ufd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, IPPROTO_TCP);
+	assert_true(ufd >= 0);
+	assert_int_equal(us_recv(ufd, buf, sizeof(buf), 0), -ENOTCONN);
+	assert_int_equal(us_send(ufd, "x", 1, 0), -ENOTCONN);
+	assert_int_equal(us_getpeername(ufd, &a), -ENOTCONN);
+	assert_int_equal(us_close(ufd), 0);
+
+	a = sin_of(IP_ADDR_ANY, PORT);
+	lfd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(us_bind(lfd, &a), 0);
+	assert_int_equal(us_listen(lfd, 4), 0);
+	assert_int_equal(us_accept(lfd, &a), -EAGAIN);
+	assert_false(poll_one(lfd) & US_POLLIN);
+	SEG(TCP_SYN, PEER_ISN, 0, 65535, NULL, 0);
+	expect(TCP_SYN | TCP_ACK, ISN, PEER_ISN + 1);
+	assert_false(poll_one(lfd) & US_POLLIN);
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 65535, NULL, 0);
+	expect_none();
+	assert_true(poll_one(lfd) & US_POLLIN);
+	fd = us_accept(lfd, &a);
+	assert_true(fd >= 0);
+	assert_int_equal(a.sin_addr.s_addr, peer);
+	assert_int_equal(ntohs(a.sin_port), PEER);
+	assert_int_equal(local_port(fd), PORT);
+	assert_int_equal(us_set_nonblock(fd, 1), 0);
+	assert_true(poll_one(fd) & US_POLLOUT);
+	while ((n = us_send(fd, big, sizeof(big), 0)) > 0)
+		total += n;
+	assert_int_equal(n, -EAGAIN);
+	assert_true(total > 0);
+	assert_false(poll_one(fd) & US_POLLOUT);
+	test_dev_flush(tun);
+	assert_int_equal(us_setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	assert_int_equal(us_close(fd), 0);
+	{
+		struct tcp_hdr h;
+		pop(&h, NULL);
+		assert_true(h.flags & TCP_RST);
+	}
+	expect_none();
+	assert_int_equal(us_close(lfd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_connect_data_shutdown, sock_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_gives_econnreset, sock_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused, sock_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_times_out, sock_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listen_accept_full_send, sock_setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
