@@ -38,7 +38,8 @@ struct app_limits {
 	unsigned idle_timeout_s;  /* --idle-timeout: close silent connections, 0 = never (0) */
 	size_t http_max_header;   /* --http-max-header: request head bytes (8 KiB) */
 	size_t chat_max_line;     /* --chat-max-line: longest chat line (1 KiB) */
-	unsigned timeout_s;       /* --timeout: get's connect and stall limit (30) */
+	unsigned timeout_s;       /* --timeout: nc's connect limit, get's connect and stall (30) */
+	unsigned drain_s;         /* --drain: wait for closed TCP connections at exit (10) */
 };
 
 struct app_route {

@@ -24,6 +24,7 @@ struct app_config app_cfg = {
 		.http_max_header = 8 * 1024,
 		.chat_max_line = 1024,
 		.timeout_s = 30,
+		.drain_s = 10,
 	},
 	.ping = { .count = 0, .size = 56, .interval_s = 1.0, .timeout_s = 10.0 },
 	.nc = { .linger_s = 1.0 },
@@ -66,6 +67,8 @@ void app_usage(FILE *out)
 "  --stats            print the counters to stderr at exit (SIGUSR1 prints them any time)\n"
 "  --rcvbuf BYTES     socket receive buffer (default: the stack's)\n"
 "  --sndbuf BYTES     socket send buffer (default: the stack's)\n"
+"  --drain SECS       when the command ends (not on a signal), wait this long at most for\n"
+"                     closed TCP connections to deliver their last data and FIN [10]\n"
 "  -v, --verbose      debug log on stderr\n"
 "  -h, --help         this text\n"
 "\n"
@@ -80,7 +83,7 @@ void app_usage(FILE *out)
 "ping: -c N count [until interrupted], -s SIZE payload [56], -i SECS interval [1],\n"
 "      -W SECS wait for replies after the last request [10]. Exit 0 if any reply came.\n"
 "nc:   -u UDP, -l listen, -q SECS linger after stdin EOF in UDP mode, <0 = forever\n"
-"      [1 for a client; forever for a listener]\n"
+"      [1 for a client; forever for a listener]; --timeout SECS connect limit [30]\n"
 "get:  --timeout SECS connect and stall limit [30]; exit 1 on a non-2xx status\n"
 "\n"
 "Signals: SIGINT/SIGTERM stop cleanly (exit 0), SIGUSR1 prints the counters.\n"
@@ -90,7 +93,7 @@ void app_usage(FILE *out)
 enum {
 	OPT_DEV = 256, OPT_GW, OPT_ROUTE, OPT_IMPAIR, OPT_PCAP, OPT_TRACE, OPT_STATS,
 	OPT_FORWARD, OPT_RCVBUF, OPT_SNDBUF, OPT_MAX_CONN, OPT_BACKLOG, OPT_CONN_BUF,
-	OPT_IDLE, OPT_HTTP_HDR, OPT_CHAT_LINE, OPT_TIMEOUT, OPT_SERVE,
+	OPT_IDLE, OPT_HTTP_HDR, OPT_CHAT_LINE, OPT_TIMEOUT, OPT_SERVE, OPT_DRAIN,
 };
 
 static const struct option long_opts[] = {
@@ -112,6 +115,7 @@ static const struct option long_opts[] = {
 	{ "chat-max-line", required_argument, NULL, OPT_CHAT_LINE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "serve", required_argument, NULL, OPT_SERVE },
+	{ "drain", required_argument, NULL, OPT_DRAIN },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -139,8 +143,6 @@ static enum app_cmd opt_owner(int opt)
 		return CMD_PING;
 	case 'u': case 'l': case 'q':
 		return CMD_NC;
-	case OPT_TIMEOUT:
-		return CMD_GET;
 	default:
 		return CMD_NONE;
 	}
@@ -330,6 +332,11 @@ static int parse_option(int opt, const char *arg)
 			return -EINVAL;
 		app_cfg.lim.timeout_s = (unsigned)n;
 		return 0;
+	case OPT_DRAIN:
+		if (parse_long("--drain", arg, 0, 3600, &n))
+			return -EINVAL;
+		app_cfg.lim.drain_s = (unsigned)n;
+		return 0;
 	case OPT_SERVE:
 		if (app_cfg.nservices == APP_MAX_SERVICES) {
 			app_error("--serve: at most %d services", APP_MAX_SERVICES);
@@ -479,6 +486,10 @@ int app_parse_args(int argc, char **argv)
 			return -EINVAL;
 		}
 		owner = opt_owner(opt);
+		if (opt == OPT_TIMEOUT && (app_cfg.cmd == CMD_NC || app_cfg.cmd == CMD_GET))
+			owner = app_cfg.cmd; /* the connect limit of both clients */
+		else if (opt == OPT_TIMEOUT)
+			owner = CMD_GET;
 		if (owner != CMD_NONE && owner != app_cfg.cmd) {
 			app_error("%s: option '%s' belongs to 'ustack %s'", sub,
 				  opt_label(opt, label, sizeof(label)), cmd_name(owner));

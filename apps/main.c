@@ -223,6 +223,11 @@ int main(int argc, char **argv)
 	}
 	devices_announce();
 	status = run_command();
+	/* The stack lives in this process: leaving at once would take the last data and FIN
+	 * of connections the command just closed with it. A signal means "stop now". */
+	if (!app_stopping() && stack_drain(app_cfg.lim.drain_s * 1000u) > 0)
+		app_error("exiting with connections still closing (--drain %u s passed)",
+			  app_cfg.lim.drain_s);
 out:
 	stack_shutdown();
 	if (app_cfg.stats)

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 
@@ -27,6 +28,7 @@
 
 #define STACK_LOOPBACK_ADDR 0x7f000001u /* 127.0.0.1 */
 #define STACK_LOOPBACK_MASK 0xff000000u /* /8 */
+#define STACK_DRAIN_POLL_MS 10
 
 static struct net_device *loopback;
 static int stack_up;
@@ -77,6 +79,21 @@ int stack_init(void)
 		return err;
 	}
 	return 0;
+}
+
+size_t stack_drain(unsigned timeout_ms)
+{
+	uint64_t end = net_clock_ms() + timeout_ms;
+	size_t n;
+
+	for (;;) {
+		net_lock();
+		n = tcp_pcb_count_closing();
+		net_unlock();
+		if (!n || net_clock_ms() >= end)
+			return n;
+		usleep(STACK_DRAIN_POLL_MS * 1000); /* the loop thread does the work meanwhile */
+	}
 }
 
 void stack_shutdown(void)

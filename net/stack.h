@@ -6,6 +6,8 @@
 #ifndef NET_STACK_H
 #define NET_STACK_H
 
+#include <stddef.h>
+
 #include "net/netdev.h"
 
 /* Initialises the loop and every protocol layer, and brings up the loopback device "lo"
@@ -17,6 +19,11 @@ int stack_init(void);
  * the layers' state and the buffer pool. The application threads must be done with the
  * socket API. Safe after a failed or partial stack_init. */
 void stack_shutdown(void);
+
+/* Waits, with the loop thread running, until no TCP connection the application closed
+ * still has data or a FIN unacknowledged, or timeout_ms passes. Returns how many are
+ * still closing (0 when all are done). Called without the lock. */
+size_t stack_drain(unsigned timeout_ms);
 
 /* The loopback device, NULL before stack_init. */
 struct net_device *stack_loopback(void);

@@ -236,6 +236,8 @@ uint32_t tcp_isn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
 /* Test hook: the next ISNs are `isn` (when set) instead of RFC 6528 values. */
 void tcp_test_set_isn(int on, uint32_t isn);
 size_t tcp_pcb_count(void);
+/* Connections closed by the application whose data or FIN is not yet acknowledged. */
+size_t tcp_pcb_count_closing(void);
 /* Sets the effective MSS from the route MTU and the peer's MSS option (0 = none). */
 void tcp_pcb_set_mss(struct tcp_pcb *pcb, unsigned peer_mss);
 void tcp_pcb_notify(struct tcp_pcb *pcb);

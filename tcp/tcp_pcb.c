@@ -209,6 +209,19 @@ const char *tcp_state_name(enum tcp_state s)
 
 size_t tcp_pcb_count(void) { return tcp_npcbs; }
 
+size_t tcp_pcb_count_closing(void)
+{
+	const struct tcp_pcb *p;
+	size_t n = 0;
+
+	/* States in which our own data or FIN still waits for the peer's ACK. TIME_WAIT and
+	 * FIN_WAIT_2 have nothing of ours left to deliver. */
+	TAILQ_FOREACH(p, &tcp_all, all)
+		if (p->state == TCP_FIN_WAIT_1 || p->state == TCP_CLOSING || p->state == TCP_LAST_ACK)
+			n++;
+	return n;
+}
+
 static void tcp_gauges_update(void)
 {
 	if (tcp_shutting_down)
