@@ -1,0 +1,111 @@
+#!/bin/bash
+# TCP benchmarks: iperf2 throughput kernel->ustack (against `--serve sink`), ustack->kernel
+# (curl downloading a large file from `--serve http`), and ab requests per second, next to the
+# kernel talking to itself over a veth pair with offloads off, measured in the same run.
+# Pinned (stack and client on CPU 1 with taskset) and unpinned. Figures, not assertions.
+#   bench/tcp.sh build/ustack
+# Environment: BENCH_SECS (iperf seconds, 5), BENCH_MB (download size, 200), BENCH_AB_N (5000).
+set -u
+UST=${1:-build/ustack}
+SECS=${BENCH_SECS:-5}
+MB=${BENCH_MB:-200}
+ABN=${BENCH_AB_N:-5000}
+[ -x "$UST" ] || { echo "bench: $UST not built; run 'make'" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
+for t in iperf curl ab ethtool; do
+	command -v $t >/dev/null || { echo "bench: $t missing; run 'make deps'" >&2; exit 1; }
+done
+UST=$(cd "$(dirname "$UST")" && pwd)/$(basename "$UST")
+
+NS=ust-tb-$$
+NS2=ust-tb2-$$
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/ust-tbench.XXXXXX")
+PIDS=()
+cleanup()
+{
+	trap - EXIT INT TERM
+	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	ip netns del "$NS" 2>/dev/null
+	ip netns del "$NS2" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+
+head -c $((MB * 1024 * 1024)) /dev/zero >"$TMP/big"
+head -c 1024 /dev/urandom >"$TMP/small"
+
+# iperf_mbps NS ADDR PORT PIN: kernel client -> server, Mbit/s as iperf reports it.
+iperf_mbps()
+{
+	timeout $((SECS + 15)) ip netns exec "$1" $4 iperf -c "$2" -p "$3" -t "$SECS" -f m 2>/dev/null |
+		awk '/Mbits\/sec/ { v = $(NF-1) } END { print v ? v : "n/a" }'
+}
+# curl_mbps NS URL PIN: download speed in Mbit/s.
+curl_mbps()
+{
+	timeout 120 ip netns exec "$1" $3 curl -s -o /dev/null -w '%{speed_download}' "$2" 2>/dev/null |
+		awk '{ printf "%.0f", $1 * 8 / 1e6 }'
+}
+ab_rps()
+{
+	timeout 120 ip netns exec "$1" $3 ab -q -n "$ABN" -c 50 "$2" 2>/dev/null |
+		awk '/Requests per second/ { print $4 }'
+}
+
+# --- ustack on a TAP ---
+ustack_run()
+{
+	local pin=$1
+	ip netns add "$NS" && ip -n "$NS" link set lo up
+	ip netns exec "$NS" $pin "$UST" serve --dev tap:ustap0,addr=10.0.0.2/24,host=10.0.0.1/24 \
+		--serve sink --serve http,root="$TMP" 2>"$TMP/ustack.log" </dev/null &
+	PIDS+=($!)
+	for _ in $(seq 1 50); do grep -q "serving" "$TMP/ustack.log" 2>/dev/null && break; sleep 0.1; done
+	timeout 5 ip netns exec "$NS" ping -c 1 -W 1 10.0.0.2 >/dev/null
+	U_IN=$(iperf_mbps "$NS" 10.0.0.2 5001 "$pin")
+	U_OUT=$(curl_mbps "$NS" http://10.0.0.2/big "$pin")
+	U_AB=$(ab_rps "$NS" http://10.0.0.2/small "$pin")
+	kill -TERM "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null; unset 'PIDS[-1]'
+	ip netns del "$NS"
+}
+
+# --- the kernel talking to itself over a veth pair, offloads off ---
+kernel_run()
+{
+	local pin=$1
+	ip netns add "$NS" && ip netns add "$NS2"
+	ip -n "$NS" link set lo up; ip -n "$NS2" link set lo up
+	ip link add kb0 netns "$NS" type veth peer name kb1 netns "$NS2"
+	ip netns exec "$NS" ethtool -K kb0 tx off rx off tso off gso off gro off sg off >/dev/null 2>&1
+	ip netns exec "$NS2" ethtool -K kb1 tx off rx off tso off gso off gro off sg off >/dev/null 2>&1
+	ip -n "$NS" addr add 10.0.0.1/24 dev kb0; ip -n "$NS" link set kb0 up
+	ip -n "$NS2" addr add 10.0.0.2/24 dev kb1; ip -n "$NS2" link set kb1 up
+	ip netns exec "$NS2" $pin iperf -s -p 5001 >/dev/null 2>&1 &
+	PIDS+=($!)
+	(cd "$TMP" && exec ip netns exec "$NS2" $pin /usr/bin/python3 -m http.server 80 --bind 10.0.0.2) >/dev/null 2>&1 &
+	PIDS+=($!)
+	sleep 1
+	K_IN=$(iperf_mbps "$NS" 10.0.0.2 5001 "$pin")
+	K_OUT=$(curl_mbps "$NS" http://10.0.0.2/big "$pin")
+	K_AB=$(ab_rps "$NS" http://10.0.0.2/small "$pin")
+	for _ in 1 2; do kill -TERM "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null; unset 'PIDS[-1]'; done
+	ip netns del "$NS"; ip netns del "$NS2"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a + 0 > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+for mode in pinned unpinned; do
+	pin=""
+	[ $mode = pinned ] && pin="taskset -c 1"
+	ustack_run "$pin"
+	kernel_run "$pin"
+	echo "== TCP, $mode =="
+	printf "%-34s %12s %12s %8s\n" "" ustack kernel ratio
+	printf "%-34s %12s %12s %8s\n" "iperf kernel->stack (Mbit/s)" "$U_IN" "$K_IN" "$(ratio "$U_IN" "$K_IN")"
+	printf "%-34s %12s %12s %8s\n" "download stack->kernel (Mbit/s)" "$U_OUT" "$K_OUT" "$(ratio "$U_OUT" "$K_OUT")"
+	printf "%-34s %12s %12s %8s\n" "ab -c 50, 1 KB (requests/s)" "$U_AB" "$K_AB" "$(ratio "$U_AB" "$K_AB")"
+	echo "(kernel: veth pair, offloads off; its HTTP server is python3 http.server, so the ab"
+	echo " column compares ustack's http service with a slow server, not with a kernel ceiling)"
+done
