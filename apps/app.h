@@ -40,6 +40,7 @@ struct app_limits {
 	size_t chat_max_line;     /* --chat-max-line: longest chat line (1 KiB) */
 	unsigned timeout_s;       /* --timeout: nc's connect limit, get's connect and stall (30) */
 	unsigned drain_s;         /* --drain: wait for closed TCP connections at exit (10) */
+	unsigned busy_poll_us;    /* --busy-poll: spin before the loop sleeps, 0 = never (0) */
 };
 
 struct app_route {

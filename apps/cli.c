@@ -69,6 +69,8 @@ void app_usage(FILE *out)
 "  --sndbuf BYTES     socket send buffer (default: the stack's)\n"
 "  --drain SECS       when the command ends (not on a signal), wait this long at most for\n"
 "                     closed TCP connections to deliver their last data and FIN [10]\n"
+"  --busy-poll USEC   spin this long for frames before the loop sleeps; lowers latency\n"
+"                     when peers run on other CPUs, costs a CPU while it spins [0]\n"
 "  -v, --verbose      debug log on stderr\n"
 "  -h, --help         this text\n"
 "\n"
@@ -93,7 +95,7 @@ void app_usage(FILE *out)
 enum {
 	OPT_DEV = 256, OPT_GW, OPT_ROUTE, OPT_IMPAIR, OPT_PCAP, OPT_TRACE, OPT_STATS,
 	OPT_FORWARD, OPT_RCVBUF, OPT_SNDBUF, OPT_MAX_CONN, OPT_BACKLOG, OPT_CONN_BUF,
-	OPT_IDLE, OPT_HTTP_HDR, OPT_CHAT_LINE, OPT_TIMEOUT, OPT_SERVE, OPT_DRAIN,
+	OPT_IDLE, OPT_HTTP_HDR, OPT_CHAT_LINE, OPT_TIMEOUT, OPT_SERVE, OPT_DRAIN, OPT_BUSY_POLL,
 };
 
 static const struct option long_opts[] = {
@@ -116,6 +118,7 @@ static const struct option long_opts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "serve", required_argument, NULL, OPT_SERVE },
 	{ "drain", required_argument, NULL, OPT_DRAIN },
+	{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -331,6 +334,11 @@ static int parse_option(int opt, const char *arg)
 		if (parse_long("--timeout", arg, 1, 86400, &n))
 			return -EINVAL;
 		app_cfg.lim.timeout_s = (unsigned)n;
+		return 0;
+	case OPT_BUSY_POLL:
+		if (parse_long("--busy-poll", arg, 0, 1000000, &n))
+			return -EINVAL;
+		app_cfg.lim.busy_poll_us = (unsigned)n;
 		return 0;
 	case OPT_DRAIN:
 		if (parse_long("--drain", arg, 0, 3600, &n))

@@ -216,6 +216,7 @@ int main(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
+	net_loop_set_busy_poll(app_cfg.lim.busy_poll_us);
 	rc = net_loop_thread_start();
 	if (rc < 0) {
 		app_error("cannot start the loop thread: %s", strerror(-rc));
