@@ -31,7 +31,7 @@ struct nc_ctx {
 	struct sockaddr_in peer;
 	int have_peer;
 	atomic_int done;           /* the main thread is finished: the stdin thread leaves */
-	atomic_int peer_eof;       /* TCP peer closed its side: stdin still goes to it */
+	atomic_int peer_eof;       /* TCP peer closed: send what stdin holds now, then leave */
 	atomic_int stdin_eof;
 	_Atomic uint64_t eof_us;
 	char peer_s[32];
@@ -72,12 +72,15 @@ static void *nc_stdin_main(void *arg)
 
 	while (buf && !nc_should_stop(nc)) {
 		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+		int peer_eof = atomic_load(&nc->peer_eof);
 		ssize_t n;
-		/* A peer that closed its side (half-close) may still read: stdin goes on to its
-		 * end, as with a kernel socket, however slowly the writer fills it. */
-		int r = poll(&p, 1, APP_TICK_MS);
+		/* After the peer's FIN, send what stdin holds already and stop there, as nc does:
+		 * a terminal or an idle pipe would otherwise keep us forever. */
+		int r = poll(&p, 1, peer_eof ? 0 : APP_TICK_MS);
 
 		if (r < 0 && errno != EINTR)
+			break;
+		if (r == 0 && peer_eof)
 			break;
 		if (r <= 0)
 			continue;

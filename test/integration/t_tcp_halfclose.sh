@@ -1,9 +1,9 @@
 #!/bin/bash
 # Half-close from the peer's side: a kernel `nc -N -l` with nothing to say sends its FIN
-# at once; `ustack nc` must still deliver all of its stdin (RFC 9293 3.6: a half-closed
-# connection carries data the other way), then its own FIN, and must not exit before the
-# last byte is acknowledged (the stack lives in the process: --drain). Also `--timeout`
-# bounds nc's connect.
+# at once; `ustack nc` must still deliver all of its stdin (a file: all of it is ready; RFC
+# 9293 3.6: a half-closed connection carries data the other way), then its own FIN, and
+# must not exit before the last byte is acknowledged (the stack lives in the process:
+# --drain). Also `--timeout` bounds nc's connect.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
 t_begin tcp_halfclose "$1"
@@ -16,10 +16,7 @@ BG_STDIN=$T_TMP/empty bg_ns "$NS" "$T_TMP/k.out" nc -N -l 5001
 KNC=$BG_PID
 wait_for 5 in_ns "$NS" sh -c "ss -Hltn 'sport = :5001' | grep -q 5001" ||
 	fail "kernel nc -l is not listening on 5001"
-# stdin arrives slowly, after the peer's FIN: a writer that waits before it starts
-mkfifo "$T_TMP/slow"
-( sleep 1; cat "$T_TMP/u.in" ) >"$T_TMP/slow" &
-UST_TIMEOUT=60 UST_STDIN=$T_TMP/slow ust_start "$NS" nc --dev "$(dev_spec)" "$K_ADDR" 5001
+UST_TIMEOUT=60 UST_STDIN=$T_TMP/u.in ust_start "$NS" nc --dev "$(dev_spec)" "$K_ADDR" 5001
 for i in $(seq 1 300); do
 	ust_alive || break
 	sleep 0.1
