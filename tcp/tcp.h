@@ -204,7 +204,8 @@ struct tcp_pcb {
 	X(keep_timeouts) X(keep_probes) X(conn_timeouts) X(conn_attempts) X(conn_accepts)   \
 	X(conn_established) X(conn_drops) X(conn_closed) X(rtt_updates) X(icmp_errors)     \
 	X(pmtu_lowered) X(fin_wait_2_timeouts) X(rcv_ring_full) X(rcv_rtt_bogus) \
-	X(rcv_sack_ignored) X(snd_rexmt_lost)                            \
+	X(rcv_sack_ignored) X(snd_rexmt_lost) X(rcv_tw_reopened)         \
+	X(rcv_synsent_rst_no_ack)                                                          \
 	X(conns_live) X(conns_time_wait)
 /* conns_live (control blocks other than listeners, TIME_WAIT included) and conns_time_wait
  * are gauges, not counters: they are set, not incremented, and keep the values they had
@@ -227,6 +228,8 @@ void tcp_pcb_unhash(struct tcp_pcb *pcb);
  * wildcard), else NULL. */
 struct tcp_pcb *tcp_pcb_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
 struct tcp_pcb *tcp_pcb_lookup_conn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
+/* The listener for this local address and port (exact address before wildcard), or NULL. */
+struct tcp_pcb *tcp_pcb_lookup_listener(uint32_t laddr, uint16_t lport);
 /* Claims a local address/port (port 0 picks one); -EADDRINUSE if taken. */
 int tcp_pcb_bind(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, int reuse);
 int tcp_pcb_listen(struct tcp_pcb *pcb, unsigned backlog);

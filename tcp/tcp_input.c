@@ -18,6 +18,8 @@ struct tcp_seg {
 	uint32_t len;       /* payload bytes */
 	uint32_t src, dst;  /* network order */
 	uint64_t now;
+	int tw_reopen;      /* a SYN reopening a TIME_WAIT connection: use tw_iss */
+	uint32_t tw_iss;
 };
 
 /* what an out-of-order segment carries in its pkb->cb */
@@ -131,7 +133,8 @@ static void tcp_listen_input(struct tcp_pcb *l, struct tcp_seg *s)
 	c->rcv_nxt = s->th.seq + 1;
 	/* the window edges start at rcv_nxt: a zero rcv_adv would lie up to 2^31 ahead */
 	c->rcv_adv = c->rcv_acked = c->rcv_nxt;
-	c->iss = tcp_isn(c->local_addr, c->local_port, c->remote_addr, c->remote_port, s->now);
+	c->iss = s->tw_reopen ? s->tw_iss :
+		 tcp_isn(c->local_addr, c->local_port, c->remote_addr, c->remote_port, s->now);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->snd_buf_seq = c->iss + 1;
 	c->ts_offset = c->iss * 2654435761u;
@@ -152,6 +155,39 @@ drop:
 	pkb_free(s->p);
 }
 
+/* RFC 9293 3.6.1 (RFC 1122 4.2.2.13) with RFC 6191 2: a SYN in TIME_WAIT reopens the
+ * connection when it is provably newer than the old incarnation (a higher TSval, or an equal
+ * TSval and a higher SEQ, when both used timestamps; else a higher SEQ, or timestamps on
+ * a new incarnation of a connection without) and a listener takes it. The ISS then lies
+ * above all the old one sent (as Linux: SND.MAX + 65535 + 2). Returns the listener, the
+ * TIME_WAIT block freed, or NULL: the SYN goes on to the challenge ACK (RFC 5961 4.2).
+ * NOTE: RFC 6191 2 drops the other SYNs silently; the challenge ACK (as Linux sends) lets a
+ * peer retrying from SYN_SENT answer with the RST that ends TIME_WAIT. RFC 9293 3.6.1's
+ * return to TIME_WAIT if the SYN proves an old duplicate is not kept (nor by Linux). */
+static struct tcp_pcb *tcp_tw_reopen(struct tcp_pcb *tw, struct tcp_seg *s)
+{
+	const struct tcp_hdr *th = &s->th;
+	int syn_ts = th->opt.has_ts && tcp_config.timestamps, ok;
+	struct tcp_pcb *l;
+
+	if ((th->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+		return NULL;
+	if (tw->flags & TF_TS_OK && syn_ts)
+		ok = SEQ_GT(th->opt.tsval, tw->ts_recent) ||
+		     (th->opt.tsval == tw->ts_recent && SEQ_GT(th->seq, tw->rcv_nxt));
+	else
+		ok = (!(tw->flags & TF_TS_OK) && syn_ts) || SEQ_GT(th->seq, tw->rcv_nxt);
+	l = ok ? tcp_pcb_lookup_listener(s->dst, th->dport) : NULL;
+	if (!l)
+		return NULL;
+	s->tw_reopen = 1;
+	s->tw_iss = tw->snd_max + 65535 + 2;
+	STAT_INC(tcp, rcv_tw_reopened);
+	debugf("TIME_WAIT %u->%u reopened by seq=%u", th->sport, th->dport, th->seq);
+	tcp_pcb_drop(tw, 0);
+	return l;
+}
+
 /* ---- SYN_SENT (RFC 9293 3.10.7.3) ---- */
 static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_seg *s)
 {
@@ -168,12 +204,15 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_seg *s)
 		ack_ok = 1;
 	}
 	if (th->flags & TCP_RST) {
-		STAT_INC(tcp, rcv_rst);
 		if (ack_ok) {
+			STAT_INC(tcp, rcv_rst);
 			pkb_free(s->p);
 			tcp_pcb_drop(pcb, -ECONNREFUSED);
 			return;
 		}
+		/* RFC 9293 3.10.7.3 second: without an ACK of our SYN it proves nothing */
+		STAT_INC(tcp, rcv_synsent_rst_no_ack);
+		debugf("SYN_SENT: RST without ACK dropped");
 		goto drop;
 	}
 	if (!(th->flags & TCP_SYN)) {
@@ -509,6 +548,10 @@ static void tcp_sync_input(struct tcp_pcb *pcb, struct tcp_seg *s)
 			STAT_INC(tcp, rcv_rst_out_of_window);
 			goto drop;
 		}
+		/* RFC 5961 4.2: a SYN gets the challenge ACK whatever its SEQ, so the limit of
+		 * RFC 5961 7 holds for SYNs outside the window too (as Linux does) */
+		if (th->flags & TCP_SYN)
+			goto challenge_syn;
 		STAT_INC(tcp, rcv_not_acceptable);
 		if (pcb->state == TCP_TIME_WAIT && th->flags & TCP_FIN)
 			tcp_timer_arm(pcb, TCPT_2MSL, now + 2ull * tcp_config.msl_ms);
@@ -541,6 +584,7 @@ static void tcp_sync_input(struct tcp_pcb *pcb, struct tcp_seg *s)
 	}
 	/* fourth: SYN in a synchronized state (RFC 5961 4.2): challenge ACK */
 	if (th->flags & TCP_SYN) {
+challenge_syn:
 		STAT_INC(tcp, rcv_syn_challenged);
 		tcp_challenge_ack(pcb, now);
 		goto drop;
@@ -686,7 +730,7 @@ drop:
 void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, uint64_t now)
 {
 	struct tcp_seg seg;
-	struct tcp_pcb *pcb;
+	struct tcp_pcb *pcb, *l;
 	int err;
 
 	STAT_INC(tcp, rcv_total);
@@ -738,6 +782,13 @@ void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, ui
 		return;
 	case TCP_SYN_SENT:
 		tcp_synsent_input(pcb, &seg);
+		return;
+	case TCP_TIME_WAIT:
+		if ((l = tcp_tw_reopen(pcb, &seg)) != NULL) {
+			tcp_listen_input(l, &seg);
+			return;
+		}
+		tcp_sync_input(pcb, &seg);
 		return;
 	default:
 		tcp_sync_input(pcb, &seg);

@@ -390,10 +390,15 @@ struct tcp_pcb *tcp_pcb_lookup_conn(uint32_t laddr, uint16_t lport, uint32_t rad
 
 struct tcp_pcb *tcp_pcb_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
 {
-	struct tcp_pcb *pcb = tcp_pcb_lookup_conn(laddr, lport, raddr, rport), *wild = NULL;
+	struct tcp_pcb *pcb = tcp_pcb_lookup_conn(laddr, lport, raddr, rport);
 
-	if (pcb)
-		return pcb;
+	return pcb ? pcb : tcp_pcb_lookup_listener(laddr, lport);
+}
+
+struct tcp_pcb *tcp_pcb_lookup_listener(uint32_t laddr, uint16_t lport)
+{
+	struct tcp_pcb *pcb, *wild = NULL;
+
 	LIST_FOREACH(pcb, &tcp_listeners, hlink) {
 		if (pcb->local_port != lport)
 			continue;
