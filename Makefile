@@ -79,6 +79,7 @@ fuzz:
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
 		-o $(BUILD)/fuzz/fuzz_input test/fuzz/fuzz_input.c $(LIB_SRCS) $(LDLIBS)
 	sh test/fuzz/seed.sh $(BUILD)/fuzz/corpus
+	$(BUILD)/fuzz/fuzz_input test/fuzz/crash-*
 	$(BUILD)/fuzz/fuzz_input -max_total_time=$${FUZZ_TIME:-30} -artifact_prefix=$(BUILD)/fuzz/ \
 		$(BUILD)/fuzz/corpus
 
