@@ -44,7 +44,7 @@ void app_error(const char *fmt, ...)
 void app_usage(FILE *out)
 {
 	fputs(
-"usage: ustack serve [DEV...] --serve SVC [--serve SVC]... [--forward] [OPTIONS]\n"
+"usage: ustack serve [DEV...] [--serve SVC]... [--forward] [OPTIONS]\n"
 "       ustack nc    [DEV...] [-u] [-q SECS] HOST PORT   stdin to the peer, the peer to stdout\n"
 "       ustack nc    [DEV...] [-u] [-q SECS] -l PORT     accept one connection (TCP) or\n"
 "                                                        take datagrams (UDP), then as above\n"
@@ -396,11 +396,6 @@ static int check_command(void)
 		if (app_cfg.nargs) {
 			app_error("serve: unexpected argument '%s': services are given with --serve SVC",
 				  app_cfg.args[0]);
-			return -EINVAL;
-		}
-		if (!app_cfg.nservices) {
-			app_error("serve: no service: add --serve SVC (echo, discard, chat, http, "
-				  "udp-echo, sink)");
 			return -EINVAL;
 		}
 		return serve_parse_specs();

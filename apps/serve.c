@@ -444,6 +444,10 @@ int serve_main(void)
 	for (int i = 0; i < nservices; i++)
 		fprintf(stderr, APP_NAME ": serving %s on %s:%u\n", services[i].ops->name, a,
 			services[i].port);
+	/* With no --serve the stack still answers ARP and ping, and routes with --forward. */
+	if (!nservices)
+		fprintf(stderr, APP_NAME ": serving no service on %s: ARP, ICMP%s only\n", a,
+			ip_config.forwarding ? " and forwarding" : "");
 	fflush(stderr);
 	rc = serve_loop();
 out:
