@@ -64,7 +64,7 @@ static int is_any_broadcast(uint32_t a)
 static void icmp_echo(struct pkb *p, const struct ip_hdr *ih, uint64_t now)
 {
 	uint32_t to = ih->src, from = ih->dst;
-	uint16_t c;
+	uint16_t c, old_word, new_word;
 
 	STAT_INC(icmp, in_echo);
 	/* RFC 1122 3.2.2.6 allows ignoring echoes to broadcast and multicast addresses;
@@ -76,16 +76,19 @@ static void icmp_echo(struct pkb *p, const struct ip_hdr *ih, uint64_t now)
 		return;
 	}
 	/* The request becomes the reply in place: same identifier, sequence and data
-	 * (RFC 792), only the type and the checksum change. */
+	 * (RFC 792), only the type and the checksum change. The checksum was verified on
+	 * input, so it is updated for the one changed word (RFC 1624 eqn. 3) instead of
+	 * summing a large ping's payload again. */
+	old_word = (uint16_t)(p->data[0] << 8 | p->data[1]);
 	p->data[0] = ICMP_ECHO_REPLY;
-	p->data[2] = 0;
-	p->data[3] = 0;
-	c = cksum(p->data, p->len);
+	new_word = (uint16_t)(p->data[0] << 8 | p->data[1]);
+	c = (uint16_t)(p->data[2] << 8 | p->data[3]);
+	c = cksum_finish((uint32_t)(uint16_t)~c + (uint16_t)~old_word + new_word);
 	p->data[2] = (uint8_t)(c >> 8);
 	p->data[3] = (uint8_t)c;
-	STAT_INC(icmp, out_echo_reply);
 	/* ip_output owns p. Our address the request was sent to is the reply's source. */
-	ip_output(IP_PROTO_ICMP, p, from, to, NULL, now);
+	if (ip_output(IP_PROTO_ICMP, p, from, to, NULL, now) == 0)
+		STAT_INC(icmp, out_echo_reply);
 }
 
 /* The IP protocol 1 handler: p->data is the ICMP header. Takes ownership of p. */
@@ -235,7 +238,20 @@ void icmp_send_error(uint8_t type, uint8_t code, uint32_t info, const struct pkb
 		return;
 	}
 	pkb_put(p, ICMP_HDR_LEN + qlen);
-	memcpy(p->data + ICMP_HDR_LEN, orig->data, qlen);
+	if (orig->csum == PKB_CSUM_PARTIAL) {
+		/* The datagram came with its transport checksum left partial (TAP offload): the
+		 * quote shows it finished, as the sender's own copy has it. Errors are rate
+		 * limited, so the copy is cheap enough. */
+		struct pkb *c = pkb_copy(orig);
+
+		if (c && pkb_csum_complete(c) == 0)
+			memcpy(p->data + ICMP_HDR_LEN, c->data, qlen);
+		else
+			memcpy(p->data + ICMP_HDR_LEN, orig->data, qlen);
+		pkb_free(c);
+	} else {
+		memcpy(p->data + ICMP_HDR_LEN, orig->data, qlen);
+	}
 	icmp_emit(&h, p->data, p->len, qlen);
 	if (type == ICMP_TIME_EXCEEDED)
 		STAT_INC(icmp, out_time_exceeded);
