@@ -3,7 +3,8 @@
  *
  * Files: tcp_wire.c (parse/emit), tcp_pcb.c (control blocks, lookup, ISN, ports),
  * tcp_input.c (segment arrival), tcp_output.c (segment departure), tcp_timer.c (timers),
- * tcp_cc.c (congestion control), tcp_sock.c (SOCK_STREAM sock_ops).
+ * tcp_cc.c (congestion control), tcp_sack.c (SACK loss recovery), tcp_reass.c (out-of-order
+ * queue and the SACK blocks we send), tcp_sock.c (SOCK_STREAM sock_ops).
  *
  * Ownership: tcp_input owns the pkb it is given; segments queued out of order are owned by
  * the pcb until delivered or freed; tcp_output hands each segment it builds to ip_output. */
@@ -171,6 +172,9 @@ struct tcp_pcb {
 	int ack_pending;
 	struct pkb_queue ooo;      /* out-of-order segments, sorted, non-overlapping */
 	unsigned ooo_count;
+	/* RFC 2018 4: the blocks our ACKs report, most recent first (tcp_reass.c) */
+	struct tcp_sack_block rcv_sacks[TCP_SACK_MAX];
+	unsigned rcv_nsacks;
 	uint64_t last_recv;        /* for keepalive */
 	int error;                 /* pending error (negative errno) for the socket */
 
@@ -297,6 +301,13 @@ struct tcp_pcb *tcp_pcb_accept(struct tcp_pcb *listener);
 
 /* Retransmits [seq, seq + len) (len capped by the MSS and the data held). */
 void tcp_rexmt_range(struct tcp_pcb *pcb, uint32_t seq, uint32_t len, uint64_t now);
+
+/* ---- tcp_reass.c: in-order delivery, the out-of-order queue, SACK blocks we send ---- */
+void tcp_reass_deliver(struct tcp_pcb *pcb, const uint8_t *data, uint32_t len);
+void tcp_reass_insert(struct tcp_pcb *pcb, struct pkb *p, const uint8_t *data, uint32_t seq,
+		      uint32_t len, int fin);
+int tcp_reass_drain(struct tcp_pcb *pcb);
+void tcp_sack_rcv_fill(struct tcp_pcb *pcb, struct tcp_opts *o, size_t room);
 
 /* ---- tcp_sack.c: loss recovery (RFC 5681 3.2, RFC 6582, RFC 6675) ---- */
 int tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_opts *o, uint32_t una);

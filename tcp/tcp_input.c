@@ -22,13 +22,6 @@ struct tcp_seg {
 	uint32_t tw_iss;
 };
 
-/* what an out-of-order segment carries in its pkb->cb */
-struct tcp_ooo_cb {
-	uint32_t seq;
-	uint8_t fin;
-};
-static struct tcp_ooo_cb *ooo_cb(struct pkb *p) { return (struct tcp_ooo_cb *)p->cb; }
-
 static uint32_t seg_seqlen(const struct tcp_seg *s)
 {
 	return s->len + !!(s->th.flags & TCP_SYN) + !!(s->th.flags & TCP_FIN);
@@ -73,7 +66,7 @@ static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_seg *s)
 		pcb->mss -= 12; /* every segment carries the 12-byte option */
 	}
 	if (o->sack_permitted && tcp_config.sack)
-		pcb->flags |= TF_SACK_OK; /* NOTE: RFC 2018: accepted; we send no SACK blocks yet */
+		pcb->flags |= TF_SACK_OK; /* our ACKs carry SACK blocks (tcp_reass.c) */
 	pcb->cc->init(pcb);
 }
 
@@ -273,107 +266,6 @@ static int tcp_seq_acceptable(const struct tcp_pcb *pcb, const struct tcp_seg *s
 	       (SEQ_LEQ(pcb->rcv_nxt, seq + len - 1) && SEQ_LT(seq + len - 1, pcb->rcv_nxt + wnd));
 }
 
-static void tcp_process_fin(struct tcp_pcb *pcb, uint64_t now);
-
-/* Copies in-order bytes into the receive ring. */
-static void tcp_deliver(struct tcp_pcb *pcb, const uint8_t *data, uint32_t len)
-{
-	size_t n = tcp_ring_write(&pcb->rcv_buf, data, len);
-
-	/* cannot happen while the window we advertise fits the ring; counted in case */
-	if (n < len) {
-		STAT_INC(tcp, rcv_ring_full);
-		debugf("ring full: %u of %u bytes dropped", len - (uint32_t)n, len);
-	}
-	pcb->rcv_nxt += (uint32_t)n;
-	STAT_ADD(tcp, rcv_in_order_bytes, n);
-}
-
-/* Inserts an out-of-order segment (seg->p, data trimmed to the window) in the sorted queue,
- * trimming it against its neighbours so queued ranges never overlap. */
-static void tcp_ooo_insert(struct tcp_pcb *pcb, struct tcp_seg *s)
-{
-	struct pkb *q, *next, *p = s->p;
-	uint32_t seq = s->th.seq, end;
-
-	pkb_pull(p, (size_t)(s->data - p->data));
-	pkb_trim(p, s->len);
-	end = seq + (uint32_t)p->len;
-	TAILQ_FOREACH(q, &pcb->ooo, link)
-		if (SEQ_GT(ooo_cb(q)->seq, seq))
-			break;
-	/* the predecessor may cover our front */
-	{
-		struct pkb *prev = q ? TAILQ_PREV(q, pkb_queue, link) : TAILQ_LAST(&pcb->ooo, pkb_queue);
-		if (prev) {
-			uint32_t pend = ooo_cb(prev)->seq + (uint32_t)prev->len;
-			if (SEQ_GEQ(pend, end) && !(s->th.flags & TCP_FIN)) {
-				STAT_INC(tcp, rcv_dup_data);
-				goto drop;
-			}
-			if (SEQ_GT(pend, seq)) {
-				pkb_pull(p, pend - seq);
-				seq = pend;
-			}
-		}
-	}
-	/* and we may cover successors, wholly or in part */
-	for (; q; q = next) {
-		uint32_t qs = ooo_cb(q)->seq, qe = qs + (uint32_t)q->len;
-		next = TAILQ_NEXT(q, link);
-		if (SEQ_GEQ(qs, end))
-			break;
-		if (SEQ_LEQ(qe, end)) {
-			TAILQ_REMOVE(&pcb->ooo, q, link);
-			pcb->ooo_count--;
-			pkb_free(q);
-			continue;
-		}
-		pkb_trim(p, qs - seq); /* keep our front, the successor keeps the rest */
-		s->th.flags &= (uint8_t)~TCP_FIN;
-		break;
-	}
-	if (pcb->ooo_count >= tcp_config.ooo_max_segs) {
-		STAT_INC(tcp, rcv_ooo_dropped);
-		goto drop;
-	}
-	ooo_cb(p)->seq = seq;
-	ooo_cb(p)->fin = !!(s->th.flags & TCP_FIN);
-	if (q)
-		TAILQ_INSERT_BEFORE(q, p, link);
-	else
-		TAILQ_INSERT_TAIL(&pcb->ooo, p, link);
-	pcb->ooo_count++;
-	STAT_INC(tcp, rcv_ooo_segs);
-	s->p = NULL; /* the queue owns it now */
-	return;
-drop:
-	pkb_free(p);
-	s->p = NULL;
-}
-
-/* Moves queued segments that now follow rcv_nxt into the ring. */
-static void tcp_ooo_drain(struct tcp_pcb *pcb, uint64_t now)
-{
-	struct pkb *q;
-
-	while ((q = TAILQ_FIRST(&pcb->ooo)) != NULL && SEQ_LEQ(ooo_cb(q)->seq, pcb->rcv_nxt)) {
-		uint32_t skip = pcb->rcv_nxt - ooo_cb(q)->seq;
-		int fin = ooo_cb(q)->fin;
-
-		TAILQ_REMOVE(&pcb->ooo, q, link);
-		pcb->ooo_count--;
-		if (skip < q->len)
-			tcp_deliver(pcb, q->data + skip, (uint32_t)(q->len - skip));
-		else
-			fin = fin && skip == q->len;
-		pkb_free(q);
-		if (fin) {
-			tcp_process_fin(pcb, now);
-			break;
-		}
-	}
-}
 
 /* RFC 9293 3.10.7.4 eighth: the FIN. */
 static void tcp_process_fin(struct tcp_pcb *pcb, uint64_t now)
@@ -683,9 +575,9 @@ challenge_syn:
 		}
 		if (th->seq == pcb->rcv_nxt) {
 			int gapfill = !TAILQ_EMPTY(&pcb->ooo);
-			tcp_deliver(pcb, s->data, s->len);
-			if (gapfill)
-				tcp_ooo_drain(pcb, now);
+			tcp_reass_deliver(pcb, s->data, s->len);
+			if (gapfill && tcp_reass_drain(pcb))
+				tcp_process_fin(pcb, now);
 			/* delayed ACK (RFC 9293 3.8.6.3, RFC 5681 4.2): every second full
 			 * segment, at once when filling a gap, else within delack_ms */
 			uint32_t owed = pcb->rcv_nxt - pcb->rcv_acked;
@@ -703,7 +595,8 @@ challenge_syn:
 		} else {
 			/* out of order: queue it and ACK at once (RFC 5681 4.2) */
 			pcb->flags |= TF_ACKNOW;
-			tcp_ooo_insert(pcb, s);
+			tcp_reass_insert(pcb, s->p, s->data, th->seq, s->len, th->flags & TCP_FIN);
+			s->p = NULL; /* the queue owns it now, or freed it */
 			goto output;
 		}
 	}

@@ -68,6 +68,10 @@ static int tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, size_t len
 		h.opt.tsval = tcp_ts_now(pcb, now);
 		h.opt.tsecr = pcb->ts_recent;
 	}
+	/* RFC 2018 3: SACK blocks in ACKs while data waits out of order, in a data segment
+	 * only in the room a short one leaves (pcb->mss counts no options past timestamps) */
+	if (!(flags & (TCP_SYN | TCP_RST)))
+		tcp_sack_rcv_fill(pcb, &h.opt, len == 0 ? TCP_OPT_SPACE : len < pcb->mss ? pcb->mss - len : 0);
 	if (!(flags & TCP_RST)) {
 		wnd = tcp_rcv_window(pcb);
 		if (flags & TCP_SYN) {

@@ -1,0 +1,183 @@
+/* The receiving side's reassembly: in-order bytes into the receive ring, out-of-order
+ * segments into a sorted queue of non-overlapping ranges (owned by the pcb until delivered
+ * or freed), and the SACK blocks (RFC 2018) that describe that queue to a peer that asked
+ * for them. tcp_input.c decides what is in order; tcp_output.c puts the blocks into every
+ * ACK it builds while the queue holds data. */
+#include <string.h>
+
+#include "net/log.h"
+#include "tcp/tcp.h"
+
+/* what an out-of-order segment carries in its pkb->cb */
+struct tcp_ooo_cb {
+	uint32_t seq;
+	uint8_t fin;
+};
+static struct tcp_ooo_cb *ooo_cb(struct pkb *p) { return (struct tcp_ooo_cb *)p->cb; }
+
+void tcp_reass_deliver(struct tcp_pcb *pcb, const uint8_t *data, uint32_t len)
+{
+	size_t n = tcp_ring_write(&pcb->rcv_buf, data, len);
+
+	/* cannot happen while the window we advertise fits the ring; counted in case */
+	if (n < len) {
+		STAT_INC(tcp, rcv_ring_full);
+		debugf("ring full: %u of %u bytes dropped", len - (uint32_t)n, len);
+	}
+	pcb->rcv_nxt += (uint32_t)n;
+	STAT_ADD(tcp, rcv_in_order_bytes, n);
+}
+
+/* RFC 2018 4: the first block holds the segment that triggered the ACK (the contiguous
+ * queued range around seq, which the new segment may have joined to its neighbours), the
+ * others repeat the most recently reported blocks, without the ones it now covers. */
+static void tcp_sack_rcv_note(struct tcp_pcb *pcb, uint32_t seq)
+{
+	struct tcp_sack_block b = { 0, 0 }, prev[TCP_SACK_MAX];
+	unsigned i, j, old;
+	struct pkb *q;
+
+	/* runs of queued segments that touch end to end are one block */
+	TAILQ_FOREACH(q, &pcb->ooo, link) {
+		uint32_t qs = ooo_cb(q)->seq, qe = qs + (uint32_t)q->len;
+		if (b.left != b.right && qs == b.right) {
+			b.right = qe;
+			continue;
+		}
+		if (SEQ_GEQ(seq, b.left) && SEQ_LT(seq, b.right))
+			break;
+		b.left = qs;
+		b.right = qe;
+	}
+	/* seq not queued (the queue was full): nothing new to tell */
+	if (!(SEQ_GEQ(seq, b.left) && SEQ_LT(seq, b.right)))
+		return;
+	old = pcb->rcv_nsacks;
+	memcpy(prev, pcb->rcv_sacks, sizeof(prev));
+	pcb->rcv_sacks[0] = b;
+	for (i = 0, j = 1; i < old && j < TCP_SACK_MAX; i++) {
+		if (SEQ_LEQ(b.left, prev[i].left) && SEQ_LEQ(prev[i].right, b.right))
+			continue; /* merged into the new block */
+		pcb->rcv_sacks[j++] = prev[i];
+	}
+	pcb->rcv_nsacks = j;
+}
+
+/* Inserts a segment's data [seq, seq + len) starting at data inside p, trimming it against
+ * its neighbours so queued ranges never overlap. Takes p. */
+void tcp_reass_insert(struct tcp_pcb *pcb, struct pkb *p, const uint8_t *data, uint32_t seq,
+		      uint32_t len, int fin)
+{
+	uint32_t first = seq, end;
+	struct pkb *q, *next, *prev;
+
+	pkb_pull(p, (size_t)(data - p->data));
+	pkb_trim(p, len);
+	end = seq + (uint32_t)p->len;
+	TAILQ_FOREACH(q, &pcb->ooo, link)
+		if (SEQ_GT(ooo_cb(q)->seq, seq))
+			break;
+	/* the predecessor may cover our front */
+	prev = q ? TAILQ_PREV(q, pkb_queue, link) : TAILQ_LAST(&pcb->ooo, pkb_queue);
+	if (prev) {
+		uint32_t pend = ooo_cb(prev)->seq + (uint32_t)prev->len;
+		if (SEQ_GEQ(pend, end) && !fin) {
+			STAT_INC(tcp, rcv_dup_data);
+			goto drop;
+		}
+		if (SEQ_GT(pend, seq)) {
+			pkb_pull(p, pend - seq);
+			seq = pend;
+		}
+	}
+	/* and we may cover successors, wholly or in part */
+	for (; q; q = next) {
+		uint32_t qs = ooo_cb(q)->seq, qe = qs + (uint32_t)q->len;
+		next = TAILQ_NEXT(q, link);
+		if (SEQ_GEQ(qs, end))
+			break;
+		if (SEQ_LEQ(qe, end)) {
+			TAILQ_REMOVE(&pcb->ooo, q, link);
+			pcb->ooo_count--;
+			pkb_free(q);
+			continue;
+		}
+		pkb_trim(p, qs - seq); /* keep our front, the successor keeps the rest */
+		fin = 0;
+		break;
+	}
+	if (pcb->ooo_count >= tcp_config.ooo_max_segs) {
+		STAT_INC(tcp, rcv_ooo_dropped);
+		debugf("out-of-order queue full (%u), seq=%u dropped", pcb->ooo_count, seq);
+		goto drop;
+	}
+	ooo_cb(p)->seq = seq;
+	ooo_cb(p)->fin = (uint8_t)!!fin;
+	if (q)
+		TAILQ_INSERT_BEFORE(q, p, link);
+	else
+		TAILQ_INSERT_TAIL(&pcb->ooo, p, link);
+	pcb->ooo_count++;
+	STAT_INC(tcp, rcv_ooo_segs);
+	tcp_sack_rcv_note(pcb, first);
+	return;
+drop:
+	pkb_free(p);
+	/* a duplicate of queued data still names its block first (RFC 2018 4) */
+	tcp_sack_rcv_note(pcb, first);
+}
+
+/* Moves queued segments that now follow rcv_nxt into the ring. Returns 1 if a queued FIN
+ * was reached (the caller processes it). */
+int tcp_reass_drain(struct tcp_pcb *pcb)
+{
+	struct pkb *q;
+
+	while ((q = TAILQ_FIRST(&pcb->ooo)) != NULL && SEQ_LEQ(ooo_cb(q)->seq, pcb->rcv_nxt)) {
+		uint32_t skip = pcb->rcv_nxt - ooo_cb(q)->seq;
+		int fin = ooo_cb(q)->fin;
+
+		TAILQ_REMOVE(&pcb->ooo, q, link);
+		pcb->ooo_count--;
+		if (skip < q->len)
+			tcp_reass_deliver(pcb, q->data + skip, (uint32_t)(q->len - skip));
+		else
+			fin = fin && skip == q->len;
+		pkb_free(q);
+		if (fin)
+			return 1;
+	}
+	return 0;
+}
+
+/* The SACK blocks for an ACK (RFC 2018 3-4): what is queued above rcv_nxt, most recent
+ * first, as many as fit beside the other options (4, or 3 next to the 12 bytes of
+ * timestamps) and in `room` more bytes of segment. Blocks the cumulative ACK now covers
+ * are forgotten here. */
+void tcp_sack_rcv_fill(struct tcp_pcb *pcb, struct tcp_opts *o, size_t room)
+{
+	unsigned i, j, max = o->has_ts ? 3 : TCP_SACK_MAX;
+
+	if (room < 4 + 8)
+		max = 0;
+	else if ((room - 4) / 8 < max)
+		max = (unsigned)((room - 4) / 8);
+
+	o->nsack = 0;
+	if (!(pcb->flags & TF_SACK_OK))
+		return;
+	if (TAILQ_EMPTY(&pcb->ooo))
+		pcb->rcv_nsacks = 0;
+	for (i = j = 0; i < pcb->rcv_nsacks; i++) {
+		struct tcp_sack_block b = pcb->rcv_sacks[i];
+		if (SEQ_LEQ(b.right, pcb->rcv_nxt))
+			continue;
+		if (SEQ_LT(b.left, pcb->rcv_nxt))
+			b.left = pcb->rcv_nxt;
+		pcb->rcv_sacks[j++] = b;
+	}
+	pcb->rcv_nsacks = j;
+	for (i = 0; i < j && i < max; i++)
+		o->sack[i] = pcb->rcv_sacks[i];
+	o->nsack = (uint8_t)i;
+}
