@@ -98,10 +98,10 @@ static int parse_mac(const char *s, uint8_t mac[6])
 static int parse_option(const char *opt, struct dev_opts *o, const char *prefix, unsigned *seen,
 			char *err, size_t errlen)
 {
-	static const char *const keys[] = { "addr", "host", "bridge", "mac", "mtu" };
+	static const char *const keys[] = { "addr", "host", "bridge", "mac", "mtu", "offload" };
 	const char *eq = strchr(opt, '=');
-	const char *key_list = o->kind == DEV_TAP ? "addr, host, bridge, mac, mtu"
-			     : o->kind == DEV_TUN ? "addr, host, mtu" : "addr, mac";
+	const char *key_list = o->kind == DEV_TAP ? "addr, host, bridge, mac, mtu, offload"
+			     : o->kind == DEV_TUN ? "addr, host, mtu, offload" : "addr, mac";
 	const char *val;
 	size_t klen;
 	int k = -1, prefix_len;
@@ -110,14 +110,15 @@ static int parse_option(const char *opt, struct dev_opts *o, const char *prefix,
 		return fail(err, errlen, prefix, "'%s' is not key=value (keys: %s)", opt, key_list);
 	klen = (size_t)(eq - opt);
 	val = eq + 1;
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		if (strlen(keys[i]) == klen && !strncmp(opt, keys[i], klen))
 			k = i;
 	if (k < 0)
 		return fail(err, errlen, prefix, "unknown option '%.*s' (keys: %s)", (int)klen, opt,
 			    key_list);
 	if ((k == 2 && o->kind != DEV_TAP) || (k == 3 && o->kind == DEV_TUN) ||
-	    (k == 4 && o->kind == DEV_PACKET) || (k == 1 && o->kind == DEV_PACKET))
+	    (k == 4 && o->kind == DEV_PACKET) || (k == 1 && o->kind == DEV_PACKET) ||
+	    (k == 5 && o->kind == DEV_PACKET))
 		return fail(err, errlen, prefix, "%s= does not apply to %s devices (keys: %s)",
 			    keys[k], kind_names[o->kind], key_list);
 	if (*seen & (1u << k))
@@ -176,6 +177,14 @@ static int parse_option(const char *opt, struct dev_opts *o, const char *prefix,
 		o->mtu = (unsigned)n;
 		break;
 	}
+	case 5: /* offload */
+		if (!strcmp(val, "on"))
+			o->offload = 1;
+		else if (!strcmp(val, "off"))
+			o->offload = 0;
+		else
+			return fail(err, errlen, prefix, "bad offload=%s: expected on or off", val);
+		break;
 	}
 	return 0;
 }
@@ -190,6 +199,7 @@ int dev_opts_parse(const char *spec, struct dev_opts *out, char *err, size_t err
 	int ret;
 
 	memset(&o, 0, sizeof(o));
+	o.offload = DEV_OFFLOAD_DEFAULT;
 	if (err && errlen)
 		err[0] = '\0';
 	colon = strchr(spec, ':');

@@ -1,7 +1,7 @@
 /* Device options shared by the drivers, and the one entry point the command line uses.
  *
- *   --dev tap:NAME,addr=A.B.C.D/N[,host=H/N][,bridge=BR][,mac=MAC][,mtu=N]
- *   --dev tun:NAME,addr=A.B.C.D/N[,host=H][,mtu=N]
+ *   --dev tap:NAME,addr=A.B.C.D/N[,host=H/N][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]
+ *   --dev tun:NAME,addr=A.B.C.D/N[,host=H][,mtu=N][,offload=on|off]
  *   --dev packet:IFNAME,addr=A.B.C.D/N[,mac=MAC]
  *
  * Drivers know nothing of IP: addr is carried here for the caller, which binds it with
@@ -26,7 +26,11 @@ struct dev_opts {
 	int has_mac;
 	uint8_t mac[6];
 	unsigned mtu;                  /* 0: the default (1500) */
+	int offload;                   /* tap/tun: IFF_VNET_HDR with checksum offload and TSO */
 };
+
+/* offload= when not given. */
+#define DEV_OFFLOAD_DEFAULT 1
 
 /* Parses a --dev value. Returns 0, or -EINVAL with a one-line reason in err. */
 int dev_opts_parse(const char *spec, struct dev_opts *out, char *err, size_t errlen);
@@ -49,6 +53,10 @@ int nl_link_enslave(const char *ifname, const char *bridge);
 
 /* The /dev/net/tun clone device, shared by tap.c and tun.c (flags: IFF_TAP or IFF_TUN). */
 int tuntap_attach(const char *name, short flags, char *ifname_out, char *err, size_t errlen);
+/* With offload: IFF_VNET_HDR on the fd, and TUNSETOFFLOAD asks the kernel for partial
+ * checksums and TCPv4 GSO frames. Sets dev's flags (NET_DEV_F_VNET_HDR, NET_DEV_F_TSO,
+ * NET_DEV_F_CSUM_TX) and gso_max_size. 0 or -errno with the message in err. */
+int tuntap_offload_setup(struct net_device *dev, char *err, size_t errlen);
 int tuntap_recv_batch(struct net_device *dev, struct pkb **out, int max);
 int tuntap_transmit(struct net_device *dev, struct pkb *p);
 void tuntap_close(struct net_device *dev);
@@ -57,7 +65,9 @@ void tuntap_close(struct net_device *dev);
  * (one read/write path). */
 #define TAP_COUNTERS(X)                                                                    \
 	X(rx_frames) X(rx_alloc_failed) X(rx_read_errors) X(rx_too_long) X(tx_frames)      \
-	X(tx_dropped_full) X(tx_write_errors) X(tx_short_writes)
+	X(tx_dropped_full) X(tx_write_errors) X(tx_short_writes) X(rx_large) X(rx_gso)     \
+	X(rx_csum_partial) X(rx_csum_valid) X(rx_no_vnet_hdr) X(rx_bad_vnet_hdr) X(tx_gso)  \
+	X(tx_csum_partial) X(tx_no_headroom)
 STATS_DECLARE(tap, TAP_COUNTERS);
 
 #define PACKET_COUNTERS(X)                                                                 \

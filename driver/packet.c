@@ -34,58 +34,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "net/cksum.h"
+#include "driver/vnet.h"
 #include "net/log.h"
 
 STATS_DEFINE(packet, PACKET_COUNTERS)
 
 #define PACKET_HDR_LEN 14
-
-/* The virtio-net header that PACKET_VNET_HDR puts in front of every frame (struct
- * virtio_net_hdr: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset), 16-bit
- * fields in the host's byte order (legacy virtio, as af_packet writes it). */
-#define VNET_HDR_LEN 10
-
-struct vnet_hdr {
-	uint8_t flags, gso_type;
-	uint16_t csum_start, csum_offset;
-};
-
-static uint16_t rd_host16(const uint8_t *b)
-{
-	uint16_t v;
-
-	memcpy(&v, b, sizeof(v));
-	return v;
-}
-
-static void vnet_hdr_parse(const uint8_t *b, struct vnet_hdr *h)
-{
-	h->flags = b[0];
-	h->gso_type = b[1];
-	h->csum_start = rd_host16(b + 6);
-	h->csum_offset = rd_host16(b + 8);
-}
-
-/* Finishes a partial checksum: the one's-complement sum from csum_start to the end of
- * the frame (the field already holds the pseudo-header sum) is folded into the field. A
- * result of 0 is written as 0xffff, as the kernel does: for UDP 0 means "no checksum",
- * and both are the same number in one's complement. 0, or -EINVAL if the offsets lie
- * outside the frame. */
-static int csum_complete(uint8_t *frame, size_t len, const struct vnet_hdr *h)
-{
-	size_t at = (size_t)h->csum_start + h->csum_offset;
-	uint16_t c;
-
-	if (h->csum_start >= len || at + 2 > len)
-		return -EINVAL;
-	c = cksum(frame + h->csum_start, len - h->csum_start);
-	if (c == 0)
-		c = 0xffff;
-	frame[at] = (uint8_t)(c >> 8);
-	frame[at + 1] = (uint8_t)c;
-	return 0;
-}
 
 static int packet_recv_batch(struct net_device *dev, struct pkb **out, int max)
 {
@@ -146,7 +100,7 @@ static int packet_recv_batch(struct net_device *dev, struct pkb **out, int max)
 			pkb_free(p);
 			continue;
 		}
-		vnet_hdr_parse(vnet[k], &vh);
+		vnet_hdr_parse(vnet[k], VNET_HDR_LEN, &vh);
 		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
 			STAT_INC(packet, rx_gso_dropped);
 			debugf("dev=%s rx: GSO frame (type %u) dropped: turn TSO off on the sender",
@@ -162,7 +116,7 @@ static int packet_recv_batch(struct net_device *dev, struct pkb **out, int max)
 		}
 		pkb_put(p, msgs[k].msg_len - VNET_HDR_LEN);
 		if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-			if (csum_complete(p->data, p->len, &vh) < 0) {
+			if (vnet_hdr_to_pkb(&vh, p) < 0 || pkb_csum_complete(p) < 0) {
 				STAT_INC(packet, rx_bad_csum_offsets);
 				debugf("dev=%s rx: checksum start %u offset %u outside %zu bytes",
 				       dev->name, vh.csum_start, vh.csum_offset, p->len);

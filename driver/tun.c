@@ -60,7 +60,8 @@ int tun_open(const struct dev_opts *o, struct net_device **out, char *err, size_
 		snprintf(err, errlen, "tun %s: out of memory", o->ifname);
 		return -ENOMEM;
 	}
-	fd = tuntap_attach(o->ifname, IFF_TUN, dev->name, err, errlen);
+	fd = tuntap_attach(o->ifname, (short)(IFF_TUN | (o->offload ? IFF_VNET_HDR : 0)),
+			   dev->name, err, errlen);
 	if (fd < 0) {
 		e = fd;
 		goto fail;
@@ -71,6 +72,12 @@ int tun_open(const struct dev_opts *o, struct net_device **out, char *err, size_
 	dev->hdr_len = 0;
 	dev->flags = NET_DEV_F_P2P | NET_DEV_F_NOARP;
 	dev->ops = &tun_ops;
+	if (o->offload) {
+		/* Same header and offloads as TAP: csum_start counts from the IP header. */
+		e = tuntap_offload_setup(dev, err, errlen);
+		if (e < 0)
+			goto fail;
+	}
 	e = tun_configure_host(o, dev->name, dev->mtu, err, errlen);
 	if (e < 0)
 		goto fail;
@@ -80,7 +87,7 @@ int tun_open(const struct dev_opts *o, struct net_device **out, char *err, size_
 			 strerror(-e));
 		goto fail;
 	}
-	infof("dev=%s tun mtu=%u", dev->name, dev->mtu);
+	infof("dev=%s tun mtu=%u offload=%s", dev->name, dev->mtu, o->offload ? "on" : "off");
 	*out = dev; /* owned by the device registry */
 	return 0;
 fail:

@@ -131,7 +131,7 @@ extern struct ip_config ip_config;
 	X(reasm_mem_exceeded) X(reasm_bad_frag) X(reasm_too_many) X(out_no_headroom)       \
 	X(route_full) X(fwd_ttl_exceeded) X(fwd_martian_src) X(fwd_martian_dst)           \
 	X(fwd_broadcast) X(fwd_frag_needed) X(fwd_fragmented) X(fwd_same_iface)            \
-	X(fwd_link_errors) X(in_local_other_dev)
+	X(fwd_link_errors) X(in_local_other_dev) X(out_gso_unsupported)
 STATS_DECLARE(ip, IP_COUNTERS);
 
 int ip_init(void);

@@ -231,6 +231,10 @@ void ip_forward(struct pkb *p, const struct ip_hdr *ih, struct net_device *in, u
 	}
 	if (nh.dev == in)
 		STAT_INC(ip, fwd_same_iface); /* forwarded anyway, no Redirect: see the top */
+	/* A partial checksum from an offloading device (driver/tap.c) is finished here unless
+	 * the next device finishes it too: a packet socket would send it as it is. */
+	if (p->csum == PKB_CSUM_PARTIAL && !(nh.dev->flags & NET_DEV_F_CSUM_TX))
+		(void)pkb_csum_complete(p);
 	p->data[8] = (uint8_t)(ih->ttl - 1);
 	hdr_cksum_set(p->data, ih->ihl);
 	STAT_INC(ip, fwd_datagrams);

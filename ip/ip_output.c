@@ -95,7 +95,27 @@ int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 	h.proto = proto;
 	h.src = src ? src : nh.src;
 	h.dst = dst;
-	if (IP_HDR_MIN + p->len > nh.dev->mtu) {
+	if (p->gso_size) {
+		/* A TCP super-segment (TSO): the device cuts it into MTU-sized segments, so it
+		 * is never fragmented. TCP only builds one for a TSO device; if the route
+		 * changed under it, the segment is lost like any other and retransmitted at
+		 * MSS size... by TCP's usual recovery. */
+		if (!(nh.dev->flags & NET_DEV_F_TSO) || IP_HDR_MIN + p->len > nh.dev->gso_max_size) {
+			STAT_INC(ip, out_gso_unsupported);
+			debugf("dst=%s len=%zu dropped: dev=%s cannot segment it",
+			       ip_addr_ntop(dst, d, sizeof(d)), p->len, nh.dev->name);
+			err = -EMSGSIZE;
+			goto drop;
+		}
+	} else if (p->csum == PKB_CSUM_PARTIAL && !(nh.dev->flags & NET_DEV_F_CSUM_TX)) {
+		/* Left partial for a device that finishes it; this one does not. */
+		err = pkb_csum_complete(p);
+		if (err < 0) {
+			STAT_INC(ip, out_discards);
+			goto drop;
+		}
+	}
+	if (IP_HDR_MIN + p->len > nh.dev->mtu && !p->gso_size) {
 		if (h.frag & IP_FLAG_DF) {
 			STAT_INC(ip, out_too_big_df);
 			debugf("dst=%s len=%zu mtu=%u dropped: DF set", ip_addr_ntop(dst, d, sizeof(d)),

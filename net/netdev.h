@@ -29,6 +29,11 @@ enum net_dev_type {
 #define NET_DEV_F_BROADCAST 0x0002
 #define NET_DEV_F_NOARP     0x0004
 #define NET_DEV_F_P2P       0x0008
+/* Offloads a driver offers (TAP/TUN with offload=on). Frames then cross the driver with a
+ * virtio-net header, which the wrappers never see. */
+#define NET_DEV_F_VNET_HDR  0x0010 /* the fd carries a virtio-net header per frame */
+#define NET_DEV_F_CSUM_TX   0x0020 /* transmit: a partial TCP/UDP checksum is completed */
+#define NET_DEV_F_TSO       0x0040 /* transmit: TCPv4 super-segments up to gso_max_size */
 
 struct net_device;
 struct net_wrap;
@@ -65,6 +70,7 @@ struct net_device {
 	unsigned flags;
 	unsigned mtu;          /* largest L3 packet */
 	unsigned hdr_len;      /* link header length (14 for Ethernet, 0 for L3) */
+	unsigned gso_max_size; /* NET_DEV_F_TSO: the largest IP packet it cuts up */
 	uint8_t hwaddr[NET_DEV_ADDR_LEN];
 	uint8_t broadcast[NET_DEV_ADDR_LEN];
 	int fd;                /* for the loop; -1 if the device has none (loopback) */

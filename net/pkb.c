@@ -1,7 +1,10 @@
 #include "net/pkb.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "net/cksum.h"
 
 STATS_DEFINE(pkb, PKB_COUNTERS)
 
@@ -13,11 +16,20 @@ struct pool_node {
 static struct pool_node *pool_free_list;
 static size_t pool_cached;
 static size_t pool_max = 4096;
+/* Large buffers: few, since each is 64 KB; a miss mallocs one (counted). */
+static struct pool_node *large_free_list;
+static size_t large_cached;
+static size_t large_max = 64;
 static size_t live;
 
 void pkb_pool_set_max(size_t nbuffers)
 {
 	pool_max = nbuffers;
+}
+
+void pkb_large_pool_set_max(size_t nbuffers)
+{
+	large_max = nbuffers;
 }
 
 size_t pkb_outstanding(void)
@@ -33,6 +45,12 @@ void pkb_pool_drain(void)
 		free(n);
 	}
 	pool_cached = 0;
+	while (large_free_list) {
+		struct pool_node *n = large_free_list;
+		large_free_list = n->next;
+		free(n);
+	}
+	large_cached = 0;
 }
 
 /* The struct and its storage are one allocation: [struct pkb][storage]. */
@@ -57,6 +75,17 @@ struct pkb *pkb_alloc_headroom(size_t headroom, size_t size)
 			STAT_INC(pkb, pool_hit);
 			goto init;
 		}
+	} else if (need <= PKB_LARGE_BUF_SIZE) {
+		cap = PKB_LARGE_BUF_SIZE;
+		pooled = 2;
+		if (large_free_list) {
+			p = (struct pkb *)large_free_list;
+			large_free_list = large_free_list->next;
+			large_cached--;
+			STAT_INC(pkb, large_pool_hit);
+			goto init;
+		}
+		STAT_INC(pkb, large_pool_miss);
 	} else {
 		cap = need;
 		STAT_INC(pkb, alloc_large);
@@ -103,6 +132,10 @@ struct pkb *pkb_copy(const struct pkb *src)
 	p->proto = src->proto;
 	p->dev = src->dev;
 	p->time = src->time;
+	p->csum = src->csum;
+	p->csum_start = src->csum_start;
+	p->csum_offset = src->csum_offset;
+	p->gso_size = src->gso_size;
 	memcpy(p->cb, src->cb, sizeof(p->cb));
 	return p;
 }
@@ -118,7 +151,14 @@ void pkb_free(struct pkb *p)
 		return;
 	live--;
 	STAT_INC(pkb, free);
-	if (p->pooled && pool_cached < pool_max) {
+	if (p->pooled == 2 && large_cached < large_max) {
+		struct pool_node *n = (struct pool_node *)p;
+		n->next = large_free_list;
+		large_free_list = n;
+		large_cached++;
+		return;
+	}
+	if (p->pooled == 1 && pool_cached < pool_max) {
 		struct pool_node *n = (struct pool_node *)p;
 		n->next = pool_free_list;
 		pool_free_list = n;
@@ -170,4 +210,35 @@ void pkb_trim(struct pkb *p, size_t len)
 {
 	if (len < p->len)
 		p->len = len;
+}
+
+void pkb_csum_set_partial(struct pkb *p, const uint8_t *start, const uint8_t *field)
+{
+	p->csum = PKB_CSUM_PARTIAL;
+	p->csum_start = (uint32_t)(start - p->head);
+	p->csum_offset = (uint16_t)(field - start);
+}
+
+int pkb_csum_complete(struct pkb *p)
+{
+	size_t end = pkb_headroom(p) + p->len;
+	size_t at = (size_t)p->csum_start + p->csum_offset;
+	uint8_t *field;
+	uint16_t c;
+
+	if (p->csum != PKB_CSUM_PARTIAL)
+		return 0;
+	if (p->csum_start < pkb_headroom(p) || at + 2 > end)
+		return -EINVAL;
+	field = p->head + at;
+	/* The field holds the pseudo-header sum; summing it along with the rest finishes it. */
+	c = cksum(p->head + p->csum_start, end - p->csum_start);
+	/* 0 goes out as 0xffff, as the kernel writes it: for UDP 0 means "no checksum", and
+	 * both are the same number in one's complement. */
+	if (c == 0)
+		c = 0xffff;
+	field[0] = (uint8_t)(c >> 8);
+	field[1] = (uint8_t)c;
+	p->csum = PKB_CSUM_NONE;
+	return 0;
 }

@@ -68,11 +68,23 @@ static void wrap_capture(struct net_wrap *w, int dir, const struct pkb *p, uint6
 	if (w->dumper) {
 		struct pcap_pkthdr h;
 		int64_t ms = w->wall_offset_ms + (int64_t)now;
+		struct pkb *done = NULL;
 
 		h.ts.tv_sec = (time_t)(ms / 1000);
 		h.ts.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 		h.caplen = h.len = (bpf_u_int32)p->len;
+		/* A partial checksum (TAP offload: the kernel finishes it, or started it) would
+		 * read as bad in the capture, as it does in tcpdump on an offloading NIC. The
+		 * capture shows it finished instead - what the wire carries - from a copy, so
+		 * the frame itself stays partial and cheap. A GSO super-frame is captured
+		 * whole, larger than the MTU, as the kernel's own capture shows it. */
+		if (p->csum == PKB_CSUM_PARTIAL) {
+			done = pkb_copy(p);
+			if (done && pkb_csum_complete(done) == 0)
+				p = done;
+		}
 		pcap_dump((u_char *)w->dumper, &h, p->data);
+		pkb_free(done);
 		/* Written out within NET_WRAP_PCAP_FLUSH_MS, so tshark can follow a live file
 		 * and a crash loses at most that much. */
 		if (!net_timer_pending(&w->flush_timer))
@@ -256,8 +268,24 @@ static int impair(struct net_wrap *w, int dir, struct pkb *p, uint64_t now)
 		/* After the link header: a corrupted MAC would only be filtered, not tested. */
 		uint64_t bit = rng_next(w) % ((p->len - hdr) * 8);
 
+		if (p->gso_size) {
+			/* An outgoing super-segment: the kernel recomputes the checksums of the
+			 * segments it cuts, so a flipped bit would reach the peer as good data.
+			 * What a receiver does with a corrupted segment is drop it: so do we. */
+			STAT_INC(impair, corrupted);
+			STAT_INC(impair, corrupted_gso_dropped);
+			debugf("dev=%s impair: corrupted GSO frame len=%zu dropped", w->dev->name,
+			       p->len);
+			pkb_free(p);
+			return 1;
+		}
 		if (!(p = own(p)))
 			return 1;
+		/* The damage must be visible to the checksum that will judge the frame: finish
+		 * a partial one first (the kernel would finish it over the damaged bytes on
+		 * output; the stack trusts it on input), and make input verify again. */
+		(void)pkb_csum_complete(p); /* offsets checked by the driver that set them */
+		p->csum = PKB_CSUM_NONE;
 		p->data[hdr + bit / 8] ^= (uint8_t)(1u << (bit % 8));
 		STAT_INC(impair, corrupted);
 	}

@@ -25,7 +25,7 @@ struct net_impair {
 #define NET_IMPAIR_DELAY_MAX_MS 60000
 #define NET_WRAP_REORDER_HOLD_MS 50
 #define NET_WRAP_PCAP_FLUSH_MS 1000    /* captured frames reach the file within this */
-#define NET_WRAP_PCAP_SNAPLEN 65535
+#define NET_WRAP_PCAP_SNAPLEN 262144  /* tcpdump's: a 64 KB GSO super-frame fits whole */
 
 struct net_wrap_opts {
 	const char *pcap_path; /* NULL: none. With several devices, FILE gets "-DEV" before
@@ -37,7 +37,7 @@ struct net_wrap_opts {
 
 #define IMPAIR_COUNTERS(X)                                                                 \
 	X(dropped) X(duplicated) X(reordered) X(delayed) X(corrupted) X(passed) X(nomem)   \
-	X(discarded_at_close)
+	X(discarded_at_close) X(corrupted_gso_dropped)
 STATS_DECLARE(impair, IMPAIR_COUNTERS);
 
 /* Parses an --impair value. 0, or -EINVAL with a one-line reason in err. */

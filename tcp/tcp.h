@@ -71,6 +71,7 @@ struct tcp_config {
 	unsigned challenge_ack_per_s; /* RFC 5961 7: 1000 */
 	int timestamps, window_scaling, sack; /* options we offer (1, 1, 1 = SACK-permitted) */
 	int ack_per_batch;          /* coalesce "every second segment" ACKs per input batch (1) */
+	int tso;                    /* super-segments for a device with TSO (driver/tap.c) (1) */
 	uint16_t ephemeral_min, ephemeral_max; /* 49152..65535 (RFC 6056) */
 };
 extern struct tcp_config tcp_config;
@@ -209,7 +210,7 @@ struct tcp_pcb {
 	X(conn_established) X(conn_drops) X(conn_closed) X(rtt_updates) X(icmp_errors)     \
 	X(pmtu_lowered) X(fin_wait_2_timeouts) X(rcv_ring_full) X(rcv_rtt_bogus) \
 	X(rcv_sack_ignored) X(snd_rexmt_lost) X(rcv_tw_reopened)         \
-	X(rcv_synsent_rst_no_ack)                                                          \
+	X(rcv_synsent_rst_no_ack) X(snd_tso_segs)                                         \
 	X(conns_live) X(conns_time_wait)
 /* conns_live (control blocks other than listeners, TIME_WAIT included) and conns_time_wait
  * are gauges, not counters: they are set, not incremented, and keep the values they had

@@ -45,13 +45,43 @@ static void tcp_fill_syn_opts(const struct tcp_pcb *pcb, struct tcp_opts *o, uin
 	}
 }
 
-/* Builds and sends one segment: `len` data bytes from the send ring at `seq`. */
+/* The offloads of the device the connection's packets leave by (NET_DEV_F_CSUM_TX,
+ * NET_DEV_F_TSO), and in *gso_max the largest IP packet it segments; 0 if none or no
+ * route. */
+static unsigned tcp_dev_offloads(const struct tcp_pcb *pcb, unsigned *gso_max)
+{
+	struct ip_nexthop nh;
+
+	*gso_max = 0;
+	if (ip_route_output(pcb->remote_addr, &nh) < 0)
+		return 0;
+	*gso_max = nh.dev->gso_max_size;
+	return nh.dev->flags & (NET_DEV_F_CSUM_TX | NET_DEV_F_TSO);
+}
+
+/* The most new data one segment may carry: the MSS, or for a TSO device a super-segment
+ * of whole MSS-sized segments that fits a 64 KB IP packet (the device cuts it up, and the
+ * peer sees ordinary segments). */
+static size_t tcp_seg_max(const struct tcp_pcb *pcb)
+{
+	unsigned gso_max, off = tcp_dev_offloads(pcb, &gso_max);
+	size_t room;
+
+	if (!(off & NET_DEV_F_TSO) || !tcp_config.tso || gso_max <= IP_HDR_MIN + TCP_HDR_MAX)
+		return pcb->mss;
+	room = gso_max - IP_HDR_MIN - TCP_HDR_MAX;
+	return room < pcb->mss ? pcb->mss : room - room % pcb->mss;
+}
+
+/* Builds and sends one segment: `len` data bytes from the send ring at `seq`. More than
+ * the MSS makes a TSO super-segment (only tcp_output asks for one, for a TSO device). */
 static int tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, size_t len, uint64_t now)
 {
 	struct tcp_hdr h;
 	struct pkb *p;
 	size_t hlen;
 	uint32_t wnd;
+	unsigned offl, gso_max;
 	int err;
 
 	memset(&h, 0, sizeof(h));
@@ -95,7 +125,19 @@ static int tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, size_t len
 	pkb_put(p, hlen + len);
 	if (len)
 		tcp_ring_peek(&pcb->snd_buf, seq - pcb->snd_buf_seq, p->data + hlen, len);
-	tcp_emit(&h, p->data, p->len, len, pcb->local_addr, pcb->remote_addr);
+	offl = tcp_dev_offloads(pcb, &gso_max);
+	/* A device that finishes checksums gets them partial: one pass over the data saved.
+	 * A super-segment always is (the kernel fixes each segment's sum from it). */
+	if (offl & NET_DEV_F_CSUM_TX || len > pcb->mss) {
+		tcp_emit_csum(&h, p->data, p->len, len, pcb->local_addr, pcb->remote_addr, 1);
+		pkb_csum_set_partial(p, p->data, p->data + 16);
+		if (len > pcb->mss) {
+			p->gso_size = pcb->mss;
+			STAT_INC(tcp, snd_tso_segs);
+		}
+	} else {
+		tcp_emit(&h, p->data, p->len, len, pcb->local_addr, pcb->remote_addr);
+	}
 	STAT_INC(tcp, snd_total);
 	if (flags & TCP_ACK) {
 		pcb->flags &= ~(TF_ACKNOW | TF_DELACK);
@@ -253,6 +295,8 @@ static int tcp_can_send_data(enum tcp_state s)
 
 int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 {
+	size_t seg_max = tcp_seg_max(pcb);
+
 	for (;;) {
 		uint32_t wnd, end, off, sack_lim;
 		int32_t usable;
@@ -313,15 +357,26 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 		if (pcb->flags & TF_FORCE_ONE && usable == 0 && avail > 0)
 			usable = 1;
 		len = avail < (size_t)usable ? avail : (size_t)usable;
-		if (len > pcb->mss)
+		/* TSO: new data only, outside recovery; a retransmission stays one segment so
+		 * loss recovery reasons about segments as before. */
+		if (len > pcb->mss && seg_max > pcb->mss && !SEQ_LT(pcb->snd_nxt, pcb->snd_max) &&
+		    !(pcb->flags & (TF_FORCE_ONE | TF_INRECOVERY)) && sack_lim >= len) {
+			if (len > seg_max)
+				len = seg_max;
+			/* Whole segments, but for the tail of what is queued: the device's last
+			 * segment is then the short one, as it would have been. */
+			if (len != avail)
+				len -= len % pcb->mss;
+		} else if (len > pcb->mss) {
 			len = pcb->mss;
+		}
 		if (len > sack_lim)
 			len = sack_lim;
 		end = pcb->snd_nxt + (uint32_t)len;
 		fin = pcb->flags & TF_FIN_QUEUED && end == pcb->fin_seq &&
 		      (len == avail);
 		if (len > 0) {
-			if (len == pcb->mss)
+			if (len >= pcb->mss)
 				send = 1;
 			/* Nagle (RFC 9293 3.7.4): a short segment only when nothing is in flight */
 			else if (len == avail && (pcb->flags & TF_NODELAY || pcb->snd_max == pcb->snd_una))

@@ -39,6 +39,7 @@ void tcp_config_defaults(struct tcp_config *c)
 	c->window_scaling = 1;
 	c->sack = 1;
 	c->ack_per_batch = 1;
+	c->tso = 1;
 	c->ephemeral_min = 49152;
 	c->ephemeral_max = 65535;
 }

@@ -83,6 +83,12 @@ static int tcp_parse_opts(const uint8_t *o, size_t n, struct tcp_opts *opt)
 
 int tcp_parse(const uint8_t *b, size_t len, uint32_t src, uint32_t dst, struct tcp_hdr *out)
 {
+	return tcp_parse_csum(b, len, src, dst, 1, out);
+}
+
+int tcp_parse_csum(const uint8_t *b, size_t len, uint32_t src, uint32_t dst, int verify,
+		   struct tcp_hdr *out)
+{
 	size_t hlen;
 
 	memset(out, 0, sizeof(*out));
@@ -91,7 +97,9 @@ int tcp_parse(const uint8_t *b, size_t len, uint32_t src, uint32_t dst, struct t
 	hlen = (size_t)(b[12] >> 4) * 4;
 	if (hlen < TCP_HDR_MIN || hlen > len)
 		return TCP_PARSE_DOFF;
-	if (len > 0xffff ||
+	if (len > 0xffff)
+		return TCP_PARSE_CKSUM;
+	if (verify &&
 	    cksum_finish(cksum_add(cksum_pseudo(src, dst, IPPROTO_TCP_NUM, (uint16_t)len), b, len)) != 0)
 		return TCP_PARSE_CKSUM;
 	out->sport = rd16(b);
@@ -130,8 +138,8 @@ size_t tcp_hdr_len(const struct tcp_hdr *h)
 	return n > TCP_HDR_MAX ? 0 : n;
 }
 
-size_t tcp_emit(const struct tcp_hdr *h, uint8_t *b, size_t cap, size_t payload_len,
-		uint32_t src, uint32_t dst)
+size_t tcp_emit_csum(const struct tcp_hdr *h, uint8_t *b, size_t cap, size_t payload_len,
+		     uint32_t src, uint32_t dst, int partial)
 {
 	size_t hlen = tcp_hdr_len(h), i = TCP_HDR_MIN;
 	const struct tcp_opts *o = &h->opt;
@@ -179,10 +187,23 @@ size_t tcp_emit(const struct tcp_hdr *h, uint8_t *b, size_t cap, size_t payload_
 		}
 		i += 4 + 8u * o->nsack;
 	}
+	if (partial) {
+		/* The pseudo-header sum, folded and not complemented: what an offloading device
+		 * (or the kernel's GSO) adds the rest to. */
+		sum = cksum_pseudo(src, dst, IPPROTO_TCP_NUM, (uint16_t)(hlen + payload_len));
+		wr16(b + 16, (uint16_t)~cksum_finish(sum));
+		return hlen;
+	}
 	sum = cksum_add(cksum_pseudo(src, dst, IPPROTO_TCP_NUM, (uint16_t)(hlen + payload_len)),
 			b, hlen + payload_len);
 	wr16(b + 16, cksum_finish(sum));
 	return hlen;
+}
+
+size_t tcp_emit(const struct tcp_hdr *h, uint8_t *b, size_t cap, size_t payload_len,
+		uint32_t src, uint32_t dst)
+{
+	return tcp_emit_csum(h, b, cap, payload_len, src, dst, 0);
 }
 
 const char *tcp_flags_str(uint8_t flags, char *buf)

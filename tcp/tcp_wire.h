@@ -76,6 +76,10 @@ enum tcp_parse_err {
  * checks length, data offset and checksum, and decodes options. Unknown options are
  * skipped by their length. Returns 0 or a tcp_parse_err. The payload is b + out->hlen. */
 int tcp_parse(const uint8_t *b, size_t len, uint32_t src, uint32_t dst, struct tcp_hdr *out);
+/* The same with the checksum check optional: verify = 0 for a segment whose device vouched
+ * for it (a partial or validated checksum from the local kernel, net/pkb.h). */
+int tcp_parse_csum(const uint8_t *b, size_t len, uint32_t src, uint32_t dst, int verify,
+		   struct tcp_hdr *out);
 
 /* Bytes of header (20 + options, padded to 4) that tcp_emit will write for h. */
 size_t tcp_hdr_len(const struct tcp_hdr *h);
@@ -86,6 +90,11 @@ size_t tcp_hdr_len(const struct tcp_hdr *h);
  * if cap is smaller than header plus payload. */
 size_t tcp_emit(const struct tcp_hdr *h, uint8_t *b, size_t cap, size_t payload_len,
 		uint32_t src, uint32_t dst);
+
+/* The same, with partial = 1 leaving the checksum to an offloading device: the field gets
+ * only the pseudo-header sum (folded, not complemented), and the payload is not read. */
+size_t tcp_emit_csum(const struct tcp_hdr *h, uint8_t *b, size_t cap, size_t payload_len,
+		     uint32_t src, uint32_t dst, int partial);
 
 /* "SA." style flag string for logs; buf needs 9 bytes. */
 const char *tcp_flags_str(uint8_t flags, char *buf);

@@ -36,6 +36,10 @@ enum udp_parse_err {
  * pseudo-header (src, dst in network order) and the `hdr.len` bytes. Bytes after the UDP
  * length are ignored (RFC 768: the length field is authoritative). */
 int udp_parse(const uint8_t *b, size_t len, uint32_t src, uint32_t dst, struct udp_hdr *out);
+/* The same with the checksum check optional: verify = 0 for a datagram whose device
+ * vouched for it (a partial or validated checksum from the local kernel, net/pkb.h). */
+int udp_parse_csum(const uint8_t *b, size_t len, uint32_t src, uint32_t dst, int verify,
+		   struct udp_hdr *out);
 /* Writes the header into b with the length 8 + payload_len (h->len is ignored) and the
  * checksum over the pseudo-header, the header and the payload_len bytes that follow it in
  * b. A computed checksum of 0 is sent as 0xffff (RFC 768). Returns 8, or 0 if cap is less

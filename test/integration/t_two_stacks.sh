@@ -98,11 +98,14 @@ got=$(sha "$T_TMP/get.bin")
 	fail "ustack get's copy: $(stat -c %s "$T_TMP/get.bin") bytes, sha256 $got, want $want"
 echo "8 MB from ustack-1's http to ustack-2's get, byte-exact"
 
-# Each data segment was forwarded by both kernels: at least 8 MB / 1460 in each.
+# Each data segment was forwarded by both kernels: at least 8 MB / 1460 in each, or with
+# TAP/TUN offload (the default) 8 MB / 64 KB, as a GSO super-segment is one datagram.
+min_fwd=5700
+case "$(dev_spec),$TUN_DEV" in *offload=off*offload=off*) ;; *) min_fwd=128 ;; esac
 for ns in A B; do
 	before=fwd_$(echo "$ns" | tr AB ab)
 	now=$(ip_snmp "${!ns}" ForwDatagrams)
-	[ $((now - ${!before})) -ge 5700 ] ||
+	[ $((now - ${!before})) -ge $min_fwd ] ||
 		fail "namespace $ns forwarded only $((now - ${!before})) datagrams"
 done
 # ustack-2's own counters (--stats at exit): the bytes came in order over the TUN.

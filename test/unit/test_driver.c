@@ -33,22 +33,26 @@ struct good_case {
 	const char *bridge;
 	const char *mac;                 /* NULL: no mac= */
 	unsigned mtu;
+	int offload;
 };
 
 static const struct good_case good[] = {
 	{ "tap:tap0,addr=10.0.0.2/24", DEV_TAP, "tap0", "10.0.0.2", "255.255.255.0",
-	  NULL, NULL, "", NULL, 0 },
+	  NULL, NULL, "", NULL, 0, DEV_OFFLOAD_DEFAULT },
 	{ "tap:t1,addr=10.1.2.3/16,host=10.1.0.1/16,bridge=br0,mac=02:aa:bb:cc:dd:0E,mtu=9000",
 	  DEV_TAP, "t1", "10.1.2.3", "255.255.0.0", "10.1.0.1", "255.255.0.0", "br0",
-	  "02:aa:bb:cc:dd:0e", 9000 },
-	{ "tap:x,mtu=68,addr=192.0.2.2/32", DEV_TAP, "x", "192.0.2.2", "255.255.255.255",
-	  NULL, NULL, "", NULL, 68 },
-	{ "tun:tun0,addr=10.9.0.2/30,host=10.9.0.1,mtu=1400", DEV_TUN, "tun0", "10.9.0.2",
-	  "255.255.255.252", "10.9.0.1", "255.255.255.255", "", NULL, 1400 },
+	  "02:aa:bb:cc:dd:0e", 9000, DEV_OFFLOAD_DEFAULT },
+	{ "tap:x,mtu=68,addr=192.0.2.2/32,offload=off", DEV_TAP, "x", "192.0.2.2",
+	  "255.255.255.255", NULL, NULL, "", NULL, 68, 0 },
+	{ "tap:x,offload=on,addr=192.0.2.2/32", DEV_TAP, "x", "192.0.2.2", "255.255.255.255",
+	  NULL, NULL, "", NULL, 0, 1 },
+	{ "tun:tun0,addr=10.9.0.2/30,host=10.9.0.1,mtu=1400,offload=off", DEV_TUN, "tun0",
+	  "10.9.0.2", "255.255.255.252", "10.9.0.1", "255.255.255.255", "", NULL, 1400, 0 },
 	{ "packet:veth1,addr=172.16.0.5/12,mac=06:00:00:00:00:01", DEV_PACKET, "veth1",
-	  "172.16.0.5", "255.240.0.0", NULL, NULL, "", "06:00:00:00:00:01", 0 },
+	  "172.16.0.5", "255.240.0.0", NULL, NULL, "", "06:00:00:00:00:01", 0,
+	  DEV_OFFLOAD_DEFAULT },
 	{ "tap:abcdefghijklmno,addr=10.0.0.1/8", DEV_TAP, "abcdefghijklmno", "10.0.0.1",
-	  "255.0.0.0", NULL, NULL, "", NULL, 0 },
+	  "255.0.0.0", NULL, NULL, "", NULL, 0, DEV_OFFLOAD_DEFAULT },
 };
 
 static void test_parse_good(void **state)
@@ -81,6 +85,7 @@ static void test_parse_good(void **state)
 			assert_memory_equal(o.mac, mac, 6);
 		}
 		assert_int_equal(o.mtu, c->mtu);
+		assert_int_equal(o.offload, c->offload);
 	}
 	test_assert_no_leaks();
 }
@@ -118,9 +123,9 @@ static const struct bad_case bad[] = {
 	  "--dev tap:tap0: host= is the kernel's address and must differ from addr= (ustack's)" },
 	{ "tap:tap0,addr=10.0.0.2/24,addr=10.0.0.3/24", "--dev tap:tap0: addr= given twice" },
 	{ "tap:tap0,addr=10.0.0.2/24,speed=10",
-	  "--dev tap:tap0: unknown option 'speed' (keys: addr, host, bridge, mac, mtu)" },
+	  "--dev tap:tap0: unknown option 'speed' (keys: addr, host, bridge, mac, mtu, offload)" },
 	{ "tap:tap0,addr=10.0.0.2/24,promisc",
-	  "--dev tap:tap0: 'promisc' is not key=value (keys: addr, host, bridge, mac, mtu)" },
+	  "--dev tap:tap0: 'promisc' is not key=value (keys: addr, host, bridge, mac, mtu, offload)" },
 	{ "tap:tap0,addr=10.0.0.2/24,,mtu=1400", "--dev tap:tap0: empty option (a stray comma?)" },
 	{ "tap:tap0,addr=10.0.0.2/24,mtu=", "--dev tap:tap0: mtu= needs a value" },
 	{ "tap:tap0,addr=10.0.0.2/24,mtu=67",
@@ -135,13 +140,18 @@ static const struct bad_case bad[] = {
 	  "--dev tap:tap0: mac=01:00:5e:00:00:01 is a multicast address: the first byte must be "
 	  "even" },
 	{ "tun:tun0,addr=10.0.0.2/30,bridge=br0",
-	  "--dev tun:tun0: bridge= does not apply to tun devices (keys: addr, host, mtu)" },
+	  "--dev tun:tun0: bridge= does not apply to tun devices (keys: addr, host, mtu, offload)" },
 	{ "tun:tun0,addr=10.0.0.2/30,mac=02:00:00:00:00:01",
-	  "--dev tun:tun0: mac= does not apply to tun devices (keys: addr, host, mtu)" },
+	  "--dev tun:tun0: mac= does not apply to tun devices (keys: addr, host, mtu, offload)" },
 	{ "packet:eth0,addr=10.0.0.2/24,host=10.0.0.1/24",
 	  "--dev packet:eth0: host= does not apply to packet devices (keys: addr, mac)" },
 	{ "packet:eth0,addr=10.0.0.2/24,mtu=1400",
 	  "--dev packet:eth0: mtu= does not apply to packet devices (keys: addr, mac)" },
+	{ "tap:tap0,addr=10.0.0.2/24,offload=yes",
+	  "--dev tap:tap0: bad offload=yes: expected on or off" },
+	{ "tap:tap0,addr=10.0.0.2/24,offload=on,offload=off", "--dev tap:tap0: offload= given twice" },
+	{ "packet:eth0,addr=10.0.0.2/24,offload=on",
+	  "--dev packet:eth0: offload= does not apply to packet devices (keys: addr, mac)" },
 	{ "tap:tap0,addr=10.0.0.2/24,bridge=abcdefghijklmnop",
 	  "--dev tap:tap0: bridge=abcdefghijklmnop: name longer than 15 characters" },
 };
