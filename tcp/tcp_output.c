@@ -468,7 +468,7 @@ ssize_t tcp_pcb_send(struct tcp_pcb *pcb, const void *buf, size_t len, uint64_t 
 
 ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now)
 {
-	uint32_t before, after;
+	uint32_t before, after, thresh;
 	size_t n;
 
 	if (pcb->rcv_buf.len == 0) {
@@ -488,8 +488,10 @@ ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now)
 	after = (uint32_t)tcp_ring_free_space(&pcb->rcv_buf);
 	if (after > (65535u << pcb->rcv_wscale))
 		after = 65535u << pcb->rcv_wscale;
+	after &= ~((1u << pcb->rcv_wscale) - 1);
+	thresh = (uint32_t)(pcb->rcv_buf.cap / 2 < pcb->mss ? pcb->rcv_buf.cap / 2 : pcb->mss);
 	if (TCP_SYNCHRONIZED(pcb->state) && !(pcb->flags & TF_RCVD_FIN) &&
-	    (after >= before + 2u * pcb->mss || after >= before + pcb->rcv_buf.cap / 2)) {
+	    after >= before + thresh) {
 		pcb->flags |= TF_ACKNOW;
 		tcp_output(pcb, now);
 	}
