@@ -1,6 +1,6 @@
-/* Segment-script helpers shared by the TCP unit tests (the same ones test_tcp_conn.c
- * defines): a TUN-like test device, 192.0.2.2 is us and 192.0.2.1 the peer, a fake clock,
- * inject() for the peer's segments and expect()/expect_none() for ours. */
+/* Segment-script helpers shared by the TCP unit tests: a TUN-like test device, 192.0.2.2 is
+ * us and 192.0.2.1 the peer, a fake clock, inject() for the peer's segments and
+ * expect()/expect_none() for ours. */
 #ifndef TEST_TCP_SCRIPT_H
 #define TEST_TCP_SCRIPT_H
 
