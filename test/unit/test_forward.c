@@ -19,13 +19,7 @@ static struct net_device *in, *out;
 static struct icmp_config saved_icmp;
 static struct ip_config saved_ip;
 
-static uint32_t A(const char *s)
-{
-	uint32_t a;
-
-	assert_int_equal(ip_addr_pton(s, &a), 0);
-	return a;
-}
+#define A(s) test_addr(s)
 
 static uint16_t rd16(const uint8_t *b)
 {
@@ -89,10 +83,7 @@ static int teardown(void **state)
 	(void)state;
 	icmp_config = saved_icmp;
 	ip_config = saved_ip;
-	ip_shutdown();
-	net_device_unregister_all();
-	net_protocol_reset();
-	test_assert_no_leaks();
+	test_ip_teardown();
 	return 0;
 }
 

@@ -19,23 +19,7 @@
 static struct net_device *tun;
 static struct icmp_config saved_icmp;
 
-static uint32_t A(const char *s)
-{
-	uint32_t a;
-
-	assert_int_equal(ip_addr_pton(s, &a), 0);
-	return a;
-}
-
-static size_t load_ip(int index, uint8_t *buf, size_t cap)
-{
-	uint8_t frame[2048];
-	long n = test_pcap_frame(PCAP, index, frame, sizeof(frame));
-
-	assert_true(n > ETHER_HDR_LEN && (size_t)n - ETHER_HDR_LEN <= cap);
-	memcpy(buf, frame + ETHER_HDR_LEN, (size_t)n - ETHER_HDR_LEN);
-	return (size_t)n - ETHER_HDR_LEN;
-}
+#define A(s) test_addr(s)
 
 static void inject(const uint8_t *b, size_t len)
 {
@@ -46,17 +30,7 @@ static void inject_frame(int index)
 {
 	uint8_t b[2048];
 
-	inject(b, load_ip(index, b, sizeof(b)));
-}
-
-static void fix_ip_cksum(uint8_t *b)
-{
-	uint16_t c;
-
-	b[10] = b[11] = 0;
-	c = cksum(b, (size_t)(b[0] & 0x0f) * 4);
-	b[10] = (uint8_t)(c >> 8);
-	b[11] = (uint8_t)c;
+	inject(b, test_pcap_ip(PCAP, index, b, sizeof(b)));
 }
 
 static void fix_icmp_cksum(uint8_t *b, size_t len)
@@ -74,12 +48,12 @@ static void fix_icmp_cksum(uint8_t *b, size_t len)
 static void assert_like_linux(struct pkb *p, int frame)
 {
 	uint8_t want[2048];
-	size_t n = load_ip(frame, want, sizeof(want));
+	size_t n = test_pcap_ip(PCAP, frame, want, sizeof(want));
 
 	assert_non_null(p);
 	want[4] = p->data[4];
 	want[5] = p->data[5];
-	fix_ip_cksum(want);
+	test_ip_fix_cksum(want);
 	if (p->len != n || memcmp(p->data, want, n)) {
 		test_hexdump("sent", p->data, p->len);
 		test_hexdump("expected", want, n);
@@ -91,11 +65,7 @@ static int setup(void **state)
 {
 	(void)state;
 	saved_icmp = icmp_config;
-	stats_reset();
-	tun = test_dev_create("tun0", NET_DEV_IP, 1500);
-	assert_int_equal(ip_init(), 0);
-	assert_int_equal(icmp_init(), 0);
-	assert_int_equal(ip_iface_add(tun, A("192.0.2.2"), A("255.255.255.0"), 0), 0);
+	tun = test_ip_setup(1);
 	return 0;
 }
 
@@ -103,10 +73,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	icmp_config = saved_icmp;
-	ip_shutdown();
-	net_device_unregister_all();
-	net_protocol_reset();
-	test_assert_no_leaks();
+	test_ip_teardown();
 	return 0;
 }
 
@@ -159,11 +126,11 @@ static void test_echo_reply_fragmented(void **state)
 static void test_echo_broadcast_ignored(void **state)
 {
 	uint8_t b[2048];
-	size_t n = load_ip(2, b, sizeof(b));
+	size_t n = test_pcap_ip(PCAP, 2, b, sizeof(b));
 
 	(void)state;
 	memcpy(b + 16, "\xc0\x00\x02\xff", 4);
-	fix_ip_cksum(b);
+	test_ip_fix_cksum(b);
 	inject(b, n);
 	assert_int_equal(icmp_stats.in_echo, 1);
 	assert_int_equal(icmp_stats.out_echo_reply, 0);
@@ -201,7 +168,7 @@ static void test_echo_output_and_reply_hook(void **state)
 
 	(void)state;
 	memset(&echo, 0, sizeof(echo));
-	load_ip(2, req, sizeof(req));
+	test_pcap_ip(PCAP, 2, req, sizeof(req));
 	assert_int_equal(icmp_echo_output(A("192.0.2.1"), 12291, 1, req + 28, 56, T0), 0);
 	p = test_dev_pop(tun);
 	assert_non_null(p);
@@ -218,7 +185,7 @@ static void test_echo_output_and_reply_hook(void **state)
 	/* Now play 192.0.2.1, the capture's pinger, to take Linux's reply. */
 	assert_int_equal(ip_iface_add(tun, A("192.0.2.1"), A("255.255.255.0"), 0), 0);
 	icmp_set_echo_reply_handler(echo_reply_hook);
-	load_ip(3, rep, sizeof(rep));
+	test_pcap_ip(PCAP, 3, rep, sizeof(rep));
 	inject_frame(3);
 	assert_int_equal(echo.calls, 1);
 	assert_int_equal(echo.src, A("192.0.2.2"));
@@ -236,7 +203,7 @@ static void test_echo_output_and_reply_hook(void **state)
 static void test_protocol_unreachable(void **state)
 {
 	uint8_t b[2048];
-	size_t n = load_ip(12, b, sizeof(b));
+	size_t n = test_pcap_ip(PCAP, 12, b, sizeof(b));
 	struct icmp_hdr ic;
 	struct ip_hdr h;
 	struct pkb *p;
@@ -263,7 +230,7 @@ static void test_protocol_unreachable(void **state)
 
 	/* Not to a broadcast. */
 	memcpy(b + 16, "\xff\xff\xff\xff", 4);
-	fix_ip_cksum(b);
+	test_ip_fix_cksum(b);
 	inject(b, n);
 	assert_int_equal(ip_stats.in_unknown_proto, 2);
 	assert_int_equal(icmp_stats.out_dest_unreach, 1);
@@ -273,7 +240,7 @@ static void test_protocol_unreachable(void **state)
 static void test_port_unreachable_like_linux(void **state)
 {
 	uint8_t b[2048];
-	size_t n = load_ip(13, b, sizeof(b));
+	size_t n = test_pcap_ip(PCAP, 13, b, sizeof(b));
 	struct pkb *orig = pkb_from_bytes(b, n), *p;
 
 	(void)state;
@@ -314,14 +281,14 @@ static void test_error_rules(void **state)
 	icmp_config.error_rate_per_s = 0; /* no limit here */
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t b[2048];
-		size_t n = load_ip(cases[i].frame, b, sizeof(b));
+		size_t n = test_pcap_ip(PCAP, cases[i].frame, b, sizeof(b));
 		struct pkb *orig;
 
 		if (cases[i].off_src >= 0)
 			memcpy(b + cases[i].off_src, cases[i].addr, 4);
 		if (cases[i].off_dst >= 0)
 			memcpy(b + cases[i].off_dst, cases[i].addr, 4);
-		fix_ip_cksum(b);
+		test_ip_fix_cksum(b);
 		orig = pkb_from_bytes(b, n);
 		stats_reset();
 		icmp_send_error(ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, orig, T0);
@@ -337,7 +304,7 @@ static void test_error_rules(void **state)
 static void test_error_quote_capped_at_576(void **state)
 {
 	uint8_t b[2048];
-	size_t n = load_ip(6, b, sizeof(b)); /* 1500 bytes */
+	size_t n = test_pcap_ip(PCAP, 6, b, sizeof(b)); /* 1500 bytes */
 	struct pkb *orig = pkb_from_bytes(b, n), *p;
 
 	(void)state;
@@ -354,7 +321,7 @@ static void test_error_quote_capped_at_576(void **state)
 static void test_rate_limit(void **state)
 {
 	uint8_t b[2048];
-	size_t n = load_ip(13, b, sizeof(b));
+	size_t n = test_pcap_ip(PCAP, 13, b, sizeof(b));
 	struct pkb *orig = pkb_from_bytes(b, n);
 
 	(void)state;
@@ -433,31 +400,31 @@ static void test_error_dispatch(void **state)
 	assert_int_equal(err.ih.src, A("192.0.2.1"));
 	assert_int_equal(err.ih.dst, A("192.0.2.2"));
 	assert_int_equal(err.len, 10);
-	load_ip(13, q, sizeof(q));
+	test_pcap_ip(PCAP, 13, q, sizeof(q));
 	assert_memory_equal(err.payload, q + 20, 10); /* ports 41610 -> 9001 and the data */
 
 	/* A quote cut to the IP header plus 4 bytes: not enough for the ports. */
-	n = load_ip(14, b, sizeof(b));
+	n = test_pcap_ip(PCAP, 14, b, sizeof(b));
 	n = 20 + 8 + 20 + 4;
 	b[3] = (uint8_t)n;
-	fix_ip_cksum(b);
+	test_ip_fix_cksum(b);
 	fix_icmp_cksum(b + 20, n - 20);
 	inject(b, n);
 	assert_int_equal(icmp_stats.in_bad_quote, 1);
 	/* A quote that is not IPv4. */
-	n = load_ip(14, b, sizeof(b));
+	n = test_pcap_ip(PCAP, 14, b, sizeof(b));
 	b[28] = 0x65;
 	fix_icmp_cksum(b + 20, n - 20);
 	inject(b, n);
 	assert_int_equal(icmp_stats.in_bad_quote, 2);
 	/* The quoted header's checksum is not ours to check (routers rewrite TTLs). */
-	n = load_ip(14, b, sizeof(b));
+	n = test_pcap_ip(PCAP, 14, b, sizeof(b));
 	b[28 + 10] ^= 0xff;
 	fix_icmp_cksum(b + 20, n - 20);
 	inject(b, n);
 	assert_int_equal(err.calls, 2);
 	/* Time exceeded goes the same way. */
-	n = load_ip(14, b, sizeof(b));
+	n = test_pcap_ip(PCAP, 14, b, sizeof(b));
 	b[20] = ICMP_TIME_EXCEEDED;
 	b[21] = 0;
 	fix_icmp_cksum(b + 20, n - 20);
@@ -472,20 +439,20 @@ static void test_error_dispatch(void **state)
 static void test_bad_icmp(void **state)
 {
 	uint8_t b[2048];
-	size_t n = load_ip(2, b, sizeof(b));
+	size_t n = test_pcap_ip(PCAP, 2, b, sizeof(b));
 
 	(void)state;
 	b[20 + 30] ^= 0x55; /* payload damaged, checksum no longer matches */
 	inject(b, n);
 	assert_int_equal(icmp_stats.in_cksum, 1);
 	/* 4 bytes of ICMP. */
-	n = load_ip(2, b, sizeof(b));
+	n = test_pcap_ip(PCAP, 2, b, sizeof(b));
 	b[3] = 24;
-	fix_ip_cksum(b);
+	test_ip_fix_cksum(b);
 	inject(b, 24);
 	assert_int_equal(icmp_stats.in_short, 1);
 	/* An unknown type is counted and dropped. */
-	n = load_ip(2, b, sizeof(b));
+	n = test_pcap_ip(PCAP, 2, b, sizeof(b));
 	b[20] = 42;
 	fix_icmp_cksum(b + 20, n - 20);
 	inject(b, n);

@@ -19,35 +19,7 @@
 
 static struct net_device *tun;
 
-static uint32_t A(const char *s)
-{
-	uint32_t a;
-
-	assert_int_equal(ip_addr_pton(s, &a), 0);
-	return a;
-}
-
-/* The IP packet of a captured Ethernet frame. */
-static size_t load_ip(int index, uint8_t *buf, size_t cap)
-{
-	uint8_t frame[2048];
-	long n = test_pcap_frame(PCAP, index, frame, sizeof(frame));
-
-	assert_true(n > ETHER_HDR_LEN);
-	assert_true((size_t)n - ETHER_HDR_LEN <= cap);
-	memcpy(buf, frame + ETHER_HDR_LEN, (size_t)n - ETHER_HDR_LEN);
-	return (size_t)n - ETHER_HDR_LEN;
-}
-
-static void fix_ip_cksum(uint8_t *b)
-{
-	uint16_t c;
-
-	b[10] = b[11] = 0;
-	c = cksum(b, (size_t)(b[0] & 0x0f) * 4);
-	b[10] = (uint8_t)(c >> 8);
-	b[11] = (uint8_t)c;
-}
+#define A(s) test_addr(s)
 
 /* A protocol handler that records what it got. */
 static struct {
@@ -77,22 +49,15 @@ static int setup(void **state)
 {
 	(void)state;
 	memset(&got, 0, sizeof(got));
-	stats_reset();
-	tun = test_dev_create("tun0", NET_DEV_IP, 1500);
-	assert_int_equal(ip_init(), 0);
-	assert_int_equal(icmp_init(), 0);
 	/* We are 192.0.2.2, the capture's responder; 192.0.2.1 is the peer. */
-	assert_int_equal(ip_iface_add(tun, A("192.0.2.2"), A("255.255.255.0"), 0), 0);
+	tun = test_ip_setup(1);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	ip_shutdown();
-	net_device_unregister_all();
-	net_protocol_reset();
-	test_assert_no_leaks();
+	test_ip_teardown();
 	return 0;
 }
 
@@ -174,7 +139,7 @@ static void test_parse_emit_captured(void **state)
 	for (size_t i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
 		const struct parse_case *c = &parse_cases[i];
 		uint8_t b[2048], out[IP_HDR_MIN];
-		size_t n = load_ip(c->frame, b, sizeof(b));
+		size_t n = test_pcap_ip(PCAP, c->frame, b, sizeof(b));
 		struct ip_hdr h;
 
 		assert_int_equal(ip_parse(b, n, &h), IP_PARSE_OK);
@@ -234,7 +199,7 @@ static void test_input_rejects(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t b[2048];
-		size_t n = load_ip(2, b, sizeof(b));
+		size_t n = test_pcap_ip(PCAP, 2, b, sizeof(b));
 		struct ip_hdr h;
 
 		switch (cases[i].m) {
@@ -243,7 +208,7 @@ static void test_input_rejects(void **state)
 			break;
 		case M_VERSION:
 			b[0] = 0x65;
-			fix_ip_cksum(b);
+			test_ip_fix_cksum(b);
 			break;
 		case M_IHL_SMALL:
 			b[0] = 0x44;
@@ -255,12 +220,12 @@ static void test_input_rejects(void **state)
 		case M_TOTLEN_BIG:
 			b[2] = 0;
 			b[3] = 85; /* one more byte than received */
-			fix_ip_cksum(b);
+			test_ip_fix_cksum(b);
 			break;
 		case M_TOTLEN_SMALL:
 			b[2] = 0;
 			b[3] = 19;
-			fix_ip_cksum(b);
+			test_ip_fix_cksum(b);
 			break;
 		case M_CKSUM:
 			b[11] ^= 0x01;
@@ -293,34 +258,34 @@ static void test_input_filters(void **state)
 	assert_int_equal(ip_protocol_register("TEST", 17, record_handler, NULL), -EEXIST);
 
 	/* A broadcast source names no host. */
-	n = load_ip(12, b, sizeof(b));
+	n = test_pcap_ip(PCAP, 12, b, sizeof(b));
 	memcpy(b + 12, "\xff\xff\xff\xff", 4);
-	fix_ip_cksum(b);
+	test_ip_fix_cksum(b);
 	inject(b, n);
 	assert_int_equal(ip_stats.in_bad_src, 1);
 	/* Neither does a multicast one, nor 127/8 arriving from a wire. */
 	memcpy(b + 12, "\xe0\x00\x00\x01", 4);
-	fix_ip_cksum(b);
+	test_ip_fix_cksum(b);
 	inject(b, n);
 	memcpy(b + 12, "\x7f\x00\x00\x01", 4);
-	fix_ip_cksum(b);
+	test_ip_fix_cksum(b);
 	inject(b, n);
 	assert_int_equal(ip_stats.in_bad_src, 3);
 
 	/* Another host's address. */
-	n = load_ip(12, b, sizeof(b));
+	n = test_pcap_ip(PCAP, 12, b, sizeof(b));
 	memcpy(b + 16, "\xc0\x00\x02\x63", 4);
-	fix_ip_cksum(b);
+	test_ip_fix_cksum(b);
 	inject(b, n);
 	assert_int_equal(ip_stats.in_not_for_us, 1);
 	assert_int_equal(got.calls, 0);
 
 	/* Our subnet broadcast and the limited broadcast are ours. */
 	memcpy(b + 16, "\xc0\x00\x02\xff", 4);
-	fix_ip_cksum(b);
+	test_ip_fix_cksum(b);
 	inject(b, n);
 	memcpy(b + 16, "\xff\xff\xff\xff", 4);
-	fix_ip_cksum(b);
+	test_ip_fix_cksum(b);
 	inject(b, n);
 	assert_int_equal(got.calls, 2);
 	assert_ptr_equal(got.ifc, &tun->ifaces[0]);
@@ -336,7 +301,7 @@ static void test_input_delivery_and_padding(void **state)
 	(void)state;
 	assert_int_equal(ip_protocol_register("TEST", 17, record_handler, NULL), 0);
 	/* The 30-byte UDP datagram to 9001 with Ethernet's padding up to 46 bytes. */
-	n = load_ip(13, b, sizeof(b));
+	n = test_pcap_ip(PCAP, 13, b, sizeof(b));
 	assert_int_equal(n, 30);
 	memset(b + n, 0, 16);
 	inject(b, 46);
@@ -359,13 +324,13 @@ static void test_input_options_skipped(void **state)
 	(void)state;
 	assert_int_equal(ip_protocol_register("TEST", 17, record_handler, NULL), 0);
 	/* Insert 4 bytes of options (NOP NOP NOP EOL): IHL 6. */
-	n = load_ip(12, b, sizeof(b));
+	n = test_pcap_ip(PCAP, 12, b, sizeof(b));
 	memcpy(o, b, 20);
 	memcpy(o + 20, "\x01\x01\x01\x00", 4);
 	memcpy(o + 24, b + 20, n - 20);
 	o[0] = 0x46;
 	o[3] = (uint8_t)(n + 4);
-	fix_ip_cksum(o);
+	test_ip_fix_cksum(o);
 	inject(o, n + 4);
 	assert_int_equal(ip_stats.in_options_skipped, 1);
 	assert_int_equal(got.calls, 1);
@@ -383,9 +348,9 @@ static void test_input_ttl_zero_delivered(void **state)
 	(void)state;
 	assert_int_equal(ip_protocol_register("TEST", 17, record_handler, NULL), 0);
 	/* See the NOTE in ip_input: a host delivers whatever the TTL. */
-	n = load_ip(12, b, sizeof(b));
+	n = test_pcap_ip(PCAP, 12, b, sizeof(b));
 	b[8] = 0;
-	fix_ip_cksum(b);
+	test_ip_fix_cksum(b);
 	inject(b, n);
 	assert_int_equal(got.calls, 1);
 	assert_int_equal(ip_stats.in_ttl_zero, 0);

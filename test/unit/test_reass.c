@@ -28,13 +28,7 @@ static struct {
 	size_t len;
 } got;
 
-static uint32_t A(const char *s)
-{
-	uint32_t a;
-
-	assert_int_equal(ip_addr_pton(s, &a), 0);
-	return a;
-}
+#define A(s) test_addr(s)
 
 static void record_handler(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc,
 			   uint64_t now)
@@ -55,10 +49,7 @@ static int setup(void **state)
 	(void)state;
 	memset(&got, 0, sizeof(got));
 	saved_config = ip_config;
-	stats_reset();
-	tun = test_dev_create("tun0", NET_DEV_IP, 1500);
-	assert_int_equal(ip_init(), 0);
-	assert_int_equal(ip_iface_add(tun, A("192.0.2.2"), A("255.255.255.0"), 0), 0);
+	tun = test_ip_setup(0);
 	return 0;
 }
 
@@ -66,10 +57,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	ip_config = saved_config;
-	ip_shutdown();
-	net_device_unregister_all();
-	net_protocol_reset();
-	test_assert_no_leaks();
+	test_ip_teardown();
 	return 0;
 }
 
@@ -82,20 +70,10 @@ static void done(void)
 	test_assert_no_leaks();
 }
 
-static size_t load_ip(int index, uint8_t *buf, size_t cap)
-{
-	uint8_t frame[2048];
-	long n = test_pcap_frame(PCAP, index, frame, sizeof(frame));
-
-	assert_true(n > ETHER_HDR_LEN && (size_t)n - ETHER_HDR_LEN <= cap);
-	memcpy(buf, frame + ETHER_HDR_LEN, (size_t)n - ETHER_HDR_LEN);
-	return (size_t)n - ETHER_HDR_LEN;
-}
-
 static void inject_frame(int index, uint64_t now)
 {
 	uint8_t b[2048];
-	size_t n = load_ip(index, b, sizeof(b));
+	size_t n = test_pcap_ip(PCAP, index, b, sizeof(b));
 
 	net_device_input(tun, pkb_from_bytes(b, n), now);
 }
@@ -136,7 +114,7 @@ static void check_captured_ping(void)
 
 	assert_int_equal(got.calls, 1);
 	for (int i = 0; i < 3; i++)
-		n[i] = load_ip(6 + i, f[i], sizeof(f[i]));
+		n[i] = test_pcap_ip(PCAP, 6 + i, f[i], sizeof(f[i]));
 	/* 1480 + 1480 + 48 bytes: an ICMP echo request with 3000 - 20 - 8 bytes of data. */
 	assert_int_equal(got.len, 3008);
 	assert_memory_equal(got.data, f[0] + 20, n[0] - 20);

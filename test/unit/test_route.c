@@ -17,13 +17,7 @@
 static struct net_device *tun, *tun2;
 static struct ip_config saved_config;
 
-static uint32_t A(const char *s)
-{
-	uint32_t a;
-
-	assert_int_equal(ip_addr_pton(s, &a), 0);
-	return a;
-}
+#define A(s) test_addr(s)
 
 static uint32_t M(unsigned plen)
 {
@@ -47,10 +41,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	ip_config = saved_config;
-	ip_shutdown();
-	net_device_unregister_all();
-	net_protocol_reset();
-	test_assert_no_leaks();
+	test_ip_teardown();
 	return 0;
 }
 

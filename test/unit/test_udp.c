@@ -153,14 +153,10 @@ static struct net_device *tun;
 static int setup(void **state)
 {
 	(void)state;
-	stats_reset();
 	net_clock_set_fake(1, T0);
-	tun = test_dev_create("tun0", NET_DEV_IP, 1500);
-	assert_int_equal(ip_init(), 0);
-	assert_int_equal(icmp_init(), 0);
+	tun = test_ip_setup(1);
 	assert_int_equal(udp_init(), 0);
 	assert_int_equal(icmp_sock_init(), 0);
-	assert_int_equal(ip_iface_add(tun, a("192.0.2.2"), a("255.255.255.0"), 0), 0);
 	return 0;
 }
 
@@ -169,11 +165,8 @@ static int teardown(void **state)
 	(void)state;
 	sock_close_all();
 	test_dev_flush(tun);
-	ip_shutdown();
-	net_device_unregister_all();
-	net_protocol_reset();
 	net_clock_set_fake(0, 0);
-	test_assert_no_leaks();
+	test_ip_teardown();
 	return 0;
 }
 
@@ -183,18 +176,6 @@ static struct sockaddr_in saddr(const char *addr, uint16_t port)
 
 	s.sin_addr.s_addr = a(addr);
 	return s;
-}
-
-/* The IP packet of a captured Ethernet frame. */
-static size_t capture_ip(int index, uint8_t *buf, size_t cap)
-{
-	uint8_t frame[2048];
-	long n = test_pcap_frame(PCAP, index, frame, sizeof(frame));
-
-	assert_true(n > ETH_LEN);
-	assert_true((size_t)n - ETH_LEN <= cap);
-	memcpy(buf, frame + ETH_LEN, (size_t)n - ETH_LEN);
-	return (size_t)n - ETH_LEN;
 }
 
 static void inject(const uint8_t *b, size_t len)
@@ -233,7 +214,7 @@ static void test_captured_datagram_reaches_socket(void **state)
 {
 	uint8_t pkt[256], buf[64];
 	struct sockaddr_in from;
-	size_t n = capture_ip(CAP_UDP_FRAME, pkt, sizeof(pkt));
+	size_t n = test_pcap_ip(PCAP, CAP_UDP_FRAME, pkt, sizeof(pkt));
 	int fd = udp_socket_bound(9000);
 
 	(void)state;
@@ -314,8 +295,8 @@ static void test_sendto_autobinds(void **state)
 static void test_port_unreachable_quotes_datagram(void **state)
 {
 	uint8_t pkt[256], linux_err[256];
-	size_t n = capture_ip(CAP_CLOSED_FRAME, pkt, sizeof(pkt));
-	size_t en = capture_ip(CAP_UNREACH_FRAME, linux_err, sizeof(linux_err));
+	size_t n = test_pcap_ip(PCAP, CAP_CLOSED_FRAME, pkt, sizeof(pkt));
+	size_t en = test_pcap_ip(PCAP, CAP_UNREACH_FRAME, linux_err, sizeof(linux_err));
 	struct ip_hdr ih;
 	struct pkb *p;
 	int fd = udp_socket_bound(9000); /* a socket on another port changes nothing */

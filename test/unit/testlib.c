@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ether/ether.h"
+#include "ip/icmp.h"
+#include "ip/ip.h"
+#include "net/cksum.h"
 #include "net/loop.h"
 
 struct test_dev_priv {
@@ -132,6 +136,57 @@ long test_pcap_frame(const char *file, int index, uint8_t *buf, size_t cap)
 out:
 	fclose(f);
 	return ret;
+}
+
+size_t test_pcap_ip(const char *file, int index, uint8_t *buf, size_t cap)
+{
+	uint8_t frame[2048];
+	long n = test_pcap_frame(file, index, frame, sizeof(frame));
+
+	assert_true(n > ETHER_HDR_LEN);
+	assert_true((size_t)n - ETHER_HDR_LEN <= cap);
+	memcpy(buf, frame + ETHER_HDR_LEN, (size_t)n - ETHER_HDR_LEN);
+	return (size_t)n - ETHER_HDR_LEN;
+}
+
+uint32_t test_addr(const char *s)
+{
+	uint32_t a;
+
+	assert_int_equal(ip_addr_pton(s, &a), 0);
+	return a;
+}
+
+void test_ip_fix_cksum(uint8_t *b)
+{
+	uint16_t c;
+
+	b[10] = b[11] = 0;
+	c = cksum(b, (size_t)(b[0] & 0x0f) * 4);
+	b[10] = (uint8_t)(c >> 8);
+	b[11] = (uint8_t)c;
+}
+
+struct net_device *test_ip_setup(int icmp)
+{
+	struct net_device *dev;
+
+	stats_reset();
+	dev = test_dev_create("tun0", NET_DEV_IP, 1500);
+	assert_int_equal(ip_init(), 0);
+	if (icmp)
+		assert_int_equal(icmp_init(), 0);
+	assert_int_equal(ip_iface_add(dev, test_addr("192.0.2.2"), test_addr("255.255.255.0"), 0),
+			 0);
+	return dev;
+}
+
+void test_ip_teardown(void)
+{
+	ip_shutdown();
+	net_device_unregister_all();
+	net_protocol_reset();
+	test_assert_no_leaks();
 }
 
 void test_assert_no_leaks(void)

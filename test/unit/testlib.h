@@ -24,6 +24,22 @@ void test_dev_flush(struct net_device *dev);
  * length, or -1. The path is relative to the repository root (tests run from there). */
 long test_pcap_frame(const char *file, int index, uint8_t *buf, size_t cap);
 
+/* The IP packet of captured Ethernet frame `index` of a pcap file, copied into buf; asserts
+ * that there is one and that it fits, and returns its length. */
+size_t test_pcap_ip(const char *file, int index, uint8_t *buf, size_t cap);
+
+/* A dotted-quad address in network byte order; asserts that it parses. */
+uint32_t test_addr(const char *s);
+
+/* Recomputes the header checksum of the IPv4 header at b (after a test edited it). */
+void test_ip_fix_cksum(uint8_t *b);
+
+/* The IP layer over one TUN-like test device "tun0" (MTU 1500) that is 192.0.2.2/24, with
+ * ICMP if `icmp` is set, and counters reset. Returns the device. */
+struct net_device *test_ip_setup(int icmp);
+/* Shuts the IP layer down, unregisters every device and protocol, then the leak check. */
+void test_ip_teardown(void);
+
 /* Asserts that no packet buffer is left and no timer is armed (ends every test). */
 void test_assert_no_leaks(void);
 
