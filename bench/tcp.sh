@@ -4,7 +4,8 @@
 # kernel talking to itself over a veth pair with offloads off, measured in the same run.
 # Pinned (stack and client on CPU 1 with taskset) and unpinned. Figures, not assertions.
 #   bench/tcp.sh build/ustack
-# Environment: BENCH_SECS (iperf seconds, 5), BENCH_MB (download size, 200), BENCH_AB_N (5000).
+# Environment: BENCH_SECS (iperf seconds, 5), BENCH_MB (download size, 200), BENCH_AB_N (5000),
+# BENCH_OFFLOAD (the TAP's offload=, on).
 set -u
 UST=${1:-build/ustack}
 SECS=${BENCH_SECS:-5}
@@ -59,7 +60,7 @@ ustack_run()
 {
 	local pin=$1
 	ip netns add "$NS" && ip -n "$NS" link set lo up
-	ip netns exec "$NS" $pin "$UST" serve --dev tap:ustap0,addr=10.0.0.2/24,host=10.0.0.1/24 \
+	ip netns exec "$NS" $pin "$UST" serve --dev tap:ustap0,addr=10.0.0.2/24,host=10.0.0.1/24,offload=${BENCH_OFFLOAD:-on} \
 		--serve sink --serve http,root="$TMP" 2>"$TMP/ustack.log" </dev/null &
 	PIDS+=($!)
 	for _ in $(seq 1 50); do grep -q "serving" "$TMP/ustack.log" 2>/dev/null && break; sleep 0.1; done

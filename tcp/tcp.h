@@ -71,7 +71,7 @@ struct tcp_config {
 	unsigned challenge_ack_per_s; /* RFC 5961 7: 1000 */
 	int timestamps, window_scaling, sack; /* options we offer (1, 1, 1 = SACK-permitted) */
 	int ack_per_batch;          /* coalesce "every second segment" ACKs per input batch (1) */
-	int tso;                    /* super-segments for a device with TSO (driver/tap.c) (1) */
+	int tso;                    /* super-segments for a device with TSO (driver/tap.c) (0) */
 	uint16_t ephemeral_min, ephemeral_max; /* 49152..65535 (RFC 6056) */
 };
 extern struct tcp_config tcp_config;

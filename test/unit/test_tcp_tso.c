@@ -14,6 +14,7 @@ static void make_tso(void)
 {
 	tun->flags |= NET_DEV_F_TSO | NET_DEV_F_CSUM_TX;
 	tun->gso_max_size = 65535;
+	tcp_config.tso = 1; /* teardown restores the default */
 }
 
 static struct tcp_pcb *open_mss(void)
