@@ -13,6 +13,7 @@
 #include "ip/ip.h"
 #include "net/log.h"
 #include "net/pkb.h"
+#include "net/sock_dgram.h"
 
 STATS_DEFINE(icmpsock, ICMP_SOCK_COUNTERS)
 
@@ -23,8 +24,7 @@ struct icmp_sock_pcb {
 	struct sock *sk;
 	uint16_t id;            /* 0 = not bound yet */
 	int last_ttl;           /* TTL of the last reply handed to recvfrom */
-	struct pkb_queue rxq;   /* replies, data = ICMP header + data, cb = struct reply_cb */
-	size_t rx_bytes;
+	struct sock_dgram_queue rxq; /* replies, data = ICMP header + data, cb = struct reply_cb */
 	TAILQ_ENTRY(icmp_sock_pcb) link;
 };
 
@@ -92,7 +92,7 @@ static void icmp_sock_echo_reply(uint32_t src, uint16_t id, uint16_t seq, const 
 		STAT_INC(icmpsock, alloc_fail);
 		return;
 	}
-	if (pcb->rx_bytes > 0 && pcb->rx_bytes + p->cap > pcb->sk->rcvbuf) {
+	if (!sock_dgram_room(&pcb->rxq, pcb->sk->rcvbuf, p)) {
 		STAT_INC(icmpsock, rcvbuf_errors);
 		debugf("id=%u seq=%u dropped: receive buffer full", id, seq);
 		pkb_free(p);
@@ -103,8 +103,7 @@ static void icmp_sock_echo_reply(uint32_t src, uint16_t id, uint16_t seq, const 
 		memcpy(p->data + ICMP_HDR_LEN, data, len);
 	icmp_emit(&h, p->data, p->len, len);
 	memcpy(p->cb, &cb, sizeof(cb));
-	TAILQ_INSERT_TAIL(&pcb->rxq, p, link); /* the socket's queue owns p */
-	pcb->rx_bytes += p->cap;
+	sock_dgram_enqueue(&pcb->rxq, p); /* the socket's queue owns p */
 	STAT_INC(icmpsock, in_replies);
 	sock_wakeup(pcb->sk);
 }
@@ -116,7 +115,7 @@ static int icmp_sock_create(struct sock *sk)
 	if (!pcb)
 		return -ENOMEM;
 	pcb->sk = sk;
-	TAILQ_INIT(&pcb->rxq);
+	sock_dgram_init(&pcb->rxq);
 	sk->pcb = pcb;
 	sk->rcvbuf = socket_config.udp_rcvbuf; /* a datagram socket like UDP */
 	TAILQ_INSERT_TAIL(&icmp_socks, pcb, link);
@@ -202,38 +201,27 @@ static ssize_t icmp_sock_recvfrom(struct sock *sk, void *buf, size_t len, int fl
 				  struct sockaddr_in *src, uint64_t now)
 {
 	struct icmp_sock_pcb *pcb = sk->pcb;
-	struct pkb *p = TAILQ_FIRST(&pcb->rxq);
 	struct reply_cb cb;
-	size_t n;
+	ssize_t n;
 
 	(void)now;
-	if (!p)
-		return -EAGAIN;
-	memcpy(&cb, p->cb, sizeof(cb));
-	n = p->len < len ? p->len : len;
-	if (n)
-		memcpy(buf, p->data, n);
+	n = sock_dgram_recv(&pcb->rxq, buf, len, flags, &cb, sizeof(cb));
+	if (n < 0)
+		return n;
 	if (src) {
 		memset(src, 0, sizeof(*src));
 		src->sin_family = AF_INET;
 		src->sin_addr.s_addr = cb.src;
 	}
 	pcb->last_ttl = cb.ttl;
-	if (flags & MSG_TRUNC)
-		n = p->len;
-	if (!(flags & MSG_PEEK)) {
-		TAILQ_REMOVE(&pcb->rxq, p, link);
-		pcb->rx_bytes -= p->cap;
-		pkb_free(p);
-	}
-	return (ssize_t)n;
+	return n;
 }
 
 static unsigned icmp_sock_poll(struct sock *sk)
 {
 	struct icmp_sock_pcb *pcb = sk->pcb;
 
-	return US_POLLOUT | (TAILQ_EMPTY(&pcb->rxq) ? 0 : US_POLLIN);
+	return US_POLLOUT | (sock_dgram_empty(&pcb->rxq) ? 0 : US_POLLIN);
 }
 
 static void icmp_sock_close(struct sock *sk, uint64_t now)
@@ -244,7 +232,7 @@ static void icmp_sock_close(struct sock *sk, uint64_t now)
 	if (!pcb)
 		return;
 	TAILQ_REMOVE(&icmp_socks, pcb, link);
-	pkb_queue_purge(&pcb->rxq);
+	sock_dgram_purge(&pcb->rxq);
 	free(pcb);
 	sk->pcb = NULL;
 }

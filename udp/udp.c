@@ -15,6 +15,7 @@
 #include "ip/icmp.h"
 #include "ip/ip.h"
 #include "net/log.h"
+#include "net/sock_dgram.h"
 
 STATS_DEFINE(udp, UDP_COUNTERS)
 
@@ -29,8 +30,7 @@ struct udp_pcb {
 	struct sock *sk;
 	uint32_t laddr, raddr;   /* network order; 0 = any / not connected */
 	uint16_t lport, rport;   /* host order; lport 0 = not bound (not hashed) */
-	struct pkb_queue rxq;    /* received datagrams, data = payload, cb = struct udp_cb */
-	size_t rx_bytes;         /* storage held by rxq, counted against sk->rcvbuf */
+	struct sock_dgram_queue rxq; /* received datagrams, data = payload, cb = struct udp_cb */
 	TAILQ_ENTRY(udp_pcb) hlink;
 };
 
@@ -160,7 +160,6 @@ static void udp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *
 	struct udp_hdr h;
 	struct udp_cb cb;
 	char s[IP_ADDR_STRLEN];
-	size_t truesize;
 	int err;
 
 	/* Not verified when the local kernel vouched for it (TAP offload, driver/tap.c). */
@@ -204,21 +203,17 @@ static void udp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *
 		goto drop;
 	}
 	pkb_trim(p, h.len); /* bytes past the UDP length are not part of the datagram */
-	truesize = p->cap;
-	/* Like Linux, an empty queue takes one datagram whatever its size, so a small
-	 * SO_RCVBUF cannot make a socket deaf to large datagrams. */
-	if (pcb->rx_bytes > 0 && pcb->rx_bytes + truesize > pcb->sk->rcvbuf) {
+	if (!sock_dgram_room(&pcb->rxq, pcb->sk->rcvbuf, p)) {
 		STAT_INC(udp, rcvbuf_errors);
 		debugf("dport=%u queued=%zu dropped: receive buffer full", h.dst_port,
-		       pcb->rx_bytes);
+		       pcb->rxq.bytes);
 		goto drop;
 	}
 	pkb_pull(p, UDP_HDR_LEN);
 	cb.src = ih->src;
 	cb.sport = h.src_port;
 	memcpy(p->cb, &cb, sizeof(cb));
-	TAILQ_INSERT_TAIL(&pcb->rxq, p, link); /* the socket's queue owns p now */
-	pcb->rx_bytes += truesize;
+	sock_dgram_enqueue(&pcb->rxq, p); /* the socket's queue owns p now */
 	STAT_INC(udp, in_datagrams);
 	sock_wakeup(pcb->sk);
 	return;
@@ -290,7 +285,7 @@ static int udp_create(struct sock *sk)
 	if (!pcb)
 		return -ENOMEM;
 	pcb->sk = sk;
-	TAILQ_INIT(&pcb->rxq);
+	sock_dgram_init(&pcb->rxq);
 	sk->pcb = pcb;
 	sk->rcvbuf = socket_config.udp_rcvbuf;
 	return 0;
@@ -423,31 +418,18 @@ static ssize_t udp_recvfrom(struct sock *sk, void *buf, size_t len, int flags,
 			    struct sockaddr_in *src, uint64_t now)
 {
 	struct udp_pcb *pcb = sk->pcb;
-	struct pkb *p = TAILQ_FIRST(&pcb->rxq);
 	struct udp_cb cb;
-	size_t n;
+	ssize_t n;
 
 	(void)now;
-	if (!p)
-		return -EAGAIN;
-	memcpy(&cb, p->cb, sizeof(cb));
-	n = p->len < len ? p->len : len; /* the rest of a longer datagram is lost, as on Linux */
-	if (n)
-		memcpy(buf, p->data, n);
-	if (src) {
+	n = sock_dgram_recv(&pcb->rxq, buf, len, flags, &cb, sizeof(cb));
+	if (n >= 0 && src) {
 		memset(src, 0, sizeof(*src));
 		src->sin_family = AF_INET;
 		src->sin_addr.s_addr = cb.src;
 		src->sin_port = htons(cb.sport);
 	}
-	if (flags & MSG_TRUNC)
-		n = p->len; /* Linux: the real length of the datagram */
-	if (!(flags & MSG_PEEK)) {
-		TAILQ_REMOVE(&pcb->rxq, p, link);
-		pcb->rx_bytes -= p->cap;
-		pkb_free(p);
-	}
-	return (ssize_t)n;
+	return n;
 }
 
 static unsigned udp_poll(struct sock *sk)
@@ -455,7 +437,7 @@ static unsigned udp_poll(struct sock *sk)
 	struct udp_pcb *pcb = sk->pcb;
 	unsigned ev = US_POLLOUT; /* a datagram send never waits for room */
 
-	if (!TAILQ_EMPTY(&pcb->rxq))
+	if (!sock_dgram_empty(&pcb->rxq))
 		ev |= US_POLLIN;
 	if (sk->so_error)
 		ev |= US_POLLERR;
@@ -471,7 +453,7 @@ static void udp_close(struct sock *sk, uint64_t now)
 		return;
 	if (pcb->lport)
 		TAILQ_REMOVE(bucket(pcb->lport), pcb, hlink);
-	pkb_queue_purge(&pcb->rxq);
+	sock_dgram_purge(&pcb->rxq);
 	free(pcb);
 	sk->pcb = NULL;
 }

@@ -1,0 +1,50 @@
+/* Datagram receive queues (see sock_dgram.h). */
+#include "net/sock_dgram.h"
+
+#include <errno.h>
+#include <string.h>
+
+void sock_dgram_init(struct sock_dgram_queue *rq)
+{
+	TAILQ_INIT(&rq->q);
+	rq->bytes = 0;
+}
+
+int sock_dgram_room(const struct sock_dgram_queue *rq, size_t rcvbuf, const struct pkb *p)
+{
+	return rq->bytes == 0 || rq->bytes + p->cap <= rcvbuf;
+}
+
+void sock_dgram_enqueue(struct sock_dgram_queue *rq, struct pkb *p)
+{
+	TAILQ_INSERT_TAIL(&rq->q, p, link);
+	rq->bytes += p->cap;
+}
+
+ssize_t sock_dgram_recv(struct sock_dgram_queue *rq, void *buf, size_t len, int flags, void *cb,
+			size_t cb_len)
+{
+	struct pkb *p = TAILQ_FIRST(&rq->q);
+	size_t n;
+
+	if (!p)
+		return -EAGAIN;
+	memcpy(cb, p->cb, cb_len);
+	n = p->len < len ? p->len : len;
+	if (n)
+		memcpy(buf, p->data, n);
+	if (flags & MSG_TRUNC)
+		n = p->len;
+	if (!(flags & MSG_PEEK)) {
+		TAILQ_REMOVE(&rq->q, p, link);
+		rq->bytes -= p->cap;
+		pkb_free(p);
+	}
+	return (ssize_t)n;
+}
+
+void sock_dgram_purge(struct sock_dgram_queue *rq)
+{
+	pkb_queue_purge(&rq->q);
+	rq->bytes = 0;
+}
