@@ -158,16 +158,28 @@ class Gen:
         return out
 
 
-def main():
-    iface, dmac, dip, sip = sys.argv[1:5]
+def seed_rounds(rest):
+    """--seed N and --rounds N (defaults 1 and 60) from the options after the operands."""
     seed, rounds = 1, 60
-    rest = sys.argv[5:]
     while rest:
         if rest[0] == "--seed":
             seed = int(rest[1])
         elif rest[0] == "--rounds":
             rounds = int(rest[1])
         rest = rest[2:]
+    return seed, rounds
+
+
+def report(counts, total):
+    """What the tests read: a line per category, then "total N"."""
+    for k, v in counts.items():
+        print(f"{k} {v}")
+    print(f"total {total}")
+
+
+def main():
+    iface, dmac, dip, sip = sys.argv[1:5]
+    seed, rounds = seed_rounds(sys.argv[5:])
     rng = random.Random(seed)
     g = Gen(mac(dmac), mac(get_if_hwaddr(iface)), ip4(dip), ip4(sip), rng)
     cats = g.categories()
@@ -188,9 +200,7 @@ def main():
         if time.monotonic() > deadline:
             print("stopping early: time limit")
             break
-    for k, v in counts.items():
-        print(f"{k} {v}")
-    print(f"total {total}")
+    report(counts, total)
 
 
 if __name__ == "__main__":

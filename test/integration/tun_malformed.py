@@ -17,21 +17,14 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from malformed import Gen, ip4  # noqa: E402
+from malformed import Gen, ip4, report, seed_rounds  # noqa: E402
 
 L3_CATEGORIES = ("ip_", "icmp_", "udp_", "frag_", "random_ip_payload")
 
 
 def main():
     iface, dip, sip = sys.argv[1:4]
-    seed, rounds = 1, 60
-    rest = sys.argv[4:]
-    while rest:
-        if rest[0] == "--seed":
-            seed = int(rest[1])
-        elif rest[0] == "--rounds":
-            rounds = int(rest[1])
-        rest = rest[2:]
+    seed, rounds = seed_rounds(sys.argv[4:])
     rng = random.Random(seed)
     g = Gen(b"\0" * 6, b"\0" * 6, ip4(dip), ip4(sip), rng)
     cats = {k: v for k, v in g.categories().items() if k.startswith(L3_CATEGORIES)}
@@ -55,9 +48,7 @@ def main():
         if time.monotonic() > deadline:
             print("stopping early: time limit")
             break
-    for k, v in counts.items():
-        print(f"{k} {v}")
-    print(f"total {total}")
+    report(counts, total)
 
 
 if __name__ == "__main__":
