@@ -57,7 +57,10 @@ int vnet_hdr_to_pkb(const struct vnet_hdr *h, struct pkb *p)
 	} else if (h->flags & VIRTIO_NET_HDR_F_DATA_VALID) {
 		p->csum = PKB_CSUM_VALID;
 	}
-	/* A received super-segment needs no gso_size: TCP takes it whole as one segment. */
+	/* TCP takes a super-segment whole; gso_size is kept for forwarding, which passes it
+	 * on to a TSO device as it came (the kernel always leaves its checksum partial). */
+	if (h->gso_type == VIRTIO_NET_HDR_GSO_TCPV4 && p->csum == PKB_CSUM_PARTIAL)
+		p->gso_size = h->gso_size;
 	return 0;
 }
 

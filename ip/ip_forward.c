@@ -179,7 +179,7 @@ void ip_forward(struct pkb *p, const struct ip_hdr *ih, struct net_device *in, u
 	struct ip_nexthop nh;
 	char s[IP_ADDR_STRLEN], d[IP_ADDR_STRLEN];
 	const char *why;
-	int err;
+	int err, gso_ok = 0;
 
 	ip_addr_ntop(ih->src, s, sizeof(s));
 	ip_addr_ntop(ih->dst, d, sizeof(d));
@@ -219,7 +219,30 @@ void ip_forward(struct pkb *p, const struct ip_hdr *ih, struct net_device *in, u
 		icmp_send_error(ICMP_DEST_UNREACH, ICMP_NET_UNREACH, 0, p, now);
 		goto drop;
 	}
-	if (ih->total_len > nh.dev->mtu && (ih->frag & IP_FLAG_DF)) {
+	/* A TCP super-segment received whole (TAP offload) goes on whole to a device that
+	 * cuts it up itself, if the segments it cuts fit that device's MTU: then the size
+	 * that matters is one segment's (as the kernel's skb_gso_validate_network_len). */
+	if (p->gso_size && p->len >= (size_t)ih->ihl + 20) {
+		unsigned seg = ih->ihl + (unsigned)(p->data[ih->ihl + 12] >> 4) * 4 + p->gso_size;
+
+		if (nh.dev->flags & NET_DEV_F_TSO && ih->total_len <= nh.dev->gso_max_size &&
+		    seg <= nh.dev->mtu) {
+			gso_ok = 1;
+		} else if (seg > nh.dev->mtu && (ih->frag & IP_FLAG_DF)) {
+			STAT_INC(ip, fwd_frag_needed);
+			debugf("dev=%s src=%s dst=%s gso segment %u mtu=%u dropped: DF set", in->name,
+			       s, d, seg, nh.dev->mtu);
+			icmp_send_error(ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, nh.dev->mtu & 0xffff, p,
+					now);
+			goto drop;
+		} else {
+			/* NOTE: no software segmentation: a device without TSO gets it as one
+			 * datagram, fragmented below or refused. */
+			(void)pkb_csum_complete(p);
+			p->gso_size = 0;
+		}
+	}
+	if (!gso_ok && ih->total_len > nh.dev->mtu && (ih->frag & IP_FLAG_DF)) {
 		/* RFC 1191: the next-hop MTU in the low 16 bits of the ICMP header's second
 		 * word, so the sender's path MTU discovery can shrink its segments. The quote
 		 * is of the datagram as it arrived (TTL not yet decremented). */
@@ -238,7 +261,7 @@ void ip_forward(struct pkb *p, const struct ip_hdr *ih, struct net_device *in, u
 	p->data[8] = (uint8_t)(ih->ttl - 1);
 	hdr_cksum_set(p->data, ih->ihl);
 	STAT_INC(ip, fwd_datagrams);
-	if (ih->total_len > nh.dev->mtu) {
+	if (!gso_ok && ih->total_len > nh.dev->mtu) {
 		struct ip_hdr fh = *ih;
 
 		fh.ttl = (uint8_t)(ih->ttl - 1);

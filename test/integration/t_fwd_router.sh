@@ -50,7 +50,10 @@ echo "$out" | grep -qiE 'mtu ?= ?1200' ||
 
 ust_alive || fail "ustack died"
 ust_stop
-expect_counter ip.fwd_datagrams -ge 250
+# 300 KB at MTU size is 250 datagrams or more; with offload (the default) the TAPs pass
+# TCP as 64 KB super-segments, forwarded whole (tap.tx_gso), so fewer, but at least 5.
+expect_counter ip.fwd_datagrams -ge 5
+expect_counter tap.tx_gso -ge 1
 expect_counter ip.fwd_ttl_exceeded -ge 1
 expect_counter icmp.out_time_exceeded -ge 1
 expect_counter ip.fwd_fragmented -ge 3
