@@ -482,9 +482,11 @@ ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now)
 	}
 	before = SEQ_GT(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
 	n = tcp_ring_read(&pcb->rcv_buf, buf, len);
-	/* window update when reading opened the window by 2 MSS or half the buffer
-	 * (RFC 1122 4.2.3.3), counting only what the 16-bit field can announce: without
-	 * window scale a large buffer would otherwise send an "update" moving 5 bytes */
+	/* a window update once reading lets the right edge move by min(MSS, half the
+	 * buffer), the receiver SWS rule of RFC 1122 4.2.3.3 / RFC 9293 3.8.6.2.2 (the one
+	 * tcp_rcv_window applies), counting only what the window field can announce: at most
+	 * 65535 units of 2^rcv_wscale bytes (without window scale a large buffer would
+	 * otherwise send an "update" moving 5 bytes) */
 	after = (uint32_t)tcp_ring_free_space(&pcb->rcv_buf);
 	if (after > (65535u << pcb->rcv_wscale))
 		after = 65535u << pcb->rcv_wscale;
