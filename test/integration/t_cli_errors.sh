@@ -1,0 +1,38 @@
+#!/bin/bash
+# What a user meets when something is wrong: exactly one line on stderr saying what is wrong
+# and what to do, and the exit code of the contract (2 usage, 1 runtime): not root, no
+# /dev/net/tun, a device name in use, bad options.
+. "$(dirname "$0")/lib.sh"
+t_begin cli_errors "$1"
+
+# expect CODE PATTERN CMD...: CMD exits CODE with one stderr line matching PATTERN.
+expect()
+{
+	local code=$1 pat=$2 rc lines
+	shift 2
+	timeout 10 "$@" >"$T_TMP/out" 2>"$T_TMP/err" </dev/null
+	rc=$?
+	lines=$(wc -l <"$T_TMP/err")
+	[ "$rc" -eq "$code" ] || fail "'$*' exited $rc, want $code: $(cat "$T_TMP/err")"
+	[ "$lines" -eq 1 ] || fail "'$*' printed $lines lines on stderr, want 1: $(cat "$T_TMP/err")"
+	grep -qE "$pat" "$T_TMP/err" || fail "'$*' said '$(cat "$T_TMP/err")', want /$pat/"
+}
+
+ns_new NS
+DEV="tap:ustap9,addr=10.0.0.2/24"
+expect 2 'no subcommand' "$UST"
+expect 2 'unknown|unrecognized|invalid' "$UST" serve --dev "$DEV" --bogus
+expect 2 'needs a prefix' "$UST" serve --dev tap:ustap9,addr=10.0.0.2
+expect 2 'dev.*required|--dev' "$UST" ping 10.0.0.1
+expect 2 'whole number' "$UST" ping --dev "$DEV" -c abc 10.0.0.1
+expect 2 "belongs to 'ustack serve'" "$UST" nc --dev "$DEV" --serve echo 10.0.0.1 7
+expect 1 'CAP_NET_ADMIN.*root' ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 \
+	--clear-groups "$UST" serve --dev "$DEV"
+expect 1 'modprobe tun' ip netns exec "$NS" unshare -m sh -c \
+	"mount -t tmpfs none /dev/net && exec $UST serve --dev $DEV"
+
+# a name in use: a second ustack on the same TAP name in the same namespace
+ust_start "$NS" serve --dev "tap:ustap9,addr=10.0.0.2/24"
+expect 1 'in use' ip netns exec "$NS" "$UST" serve --dev "tap:ustap9,addr=10.0.0.3/24"
+ust_stop
+pass
