@@ -385,7 +385,7 @@ int tap_open(const struct dev_opts *o, struct net_device **out, char *err, size_
 	dev->type = NET_DEV_ETHER;
 	dev->mtu = o->mtu ? o->mtu : TAP_DEFAULT_MTU;
 	dev->hdr_len = TAP_HDR_LEN;
-	dev->flags = NET_DEV_F_BROADCAST;
+	dev->flags = NET_DEV_F_BROADCAST | NET_DEV_F_RX_ONE; /* one read per frame */
 	dev->ops = &tap_ops;
 	memset(dev->broadcast, 0xff, NET_DEV_ADDR_LEN);
 	if (o->offload) {

@@ -34,6 +34,9 @@ enum net_dev_type {
 #define NET_DEV_F_VNET_HDR  0x0010 /* the fd carries a virtio-net header per frame */
 #define NET_DEV_F_CSUM_TX   0x0020 /* transmit: a partial TCP/UDP checksum is completed */
 #define NET_DEV_F_TSO       0x0040 /* transmit: TCPv4 super-segments up to gso_max_size */
+/* Each frame costs the driver its own read (TAP/TUN): net_device_poll asks for one at a
+ * time and handles it before the next read. */
+#define NET_DEV_F_RX_ONE    0x0080
 
 struct net_device;
 struct net_wrap;
