@@ -104,7 +104,12 @@ void net_timer_cancel(struct net_timer *t)
 		heap_down(i);
 }
 
-static int loop_in_thread(void);
+/* Set under the lock from the moment a loop iteration has chosen its epoll timeout until
+ * it takes the lock back: only then can an earlier timer need a wake-up. Whoever drives
+ * the loop (its thread, or a program with socket_config.drive_loop) and arms a timer from
+ * a callback or between iterations recomputes the timeout anyway, so it saves the eventfd
+ * write and the spurious wake-up that follows. */
+static int loop_waiting;
 
 void net_timer_arm(struct net_timer *t, uint64_t deadline)
 {
@@ -125,7 +130,7 @@ void net_timer_arm(struct net_timer *t, uint64_t deadline)
 	heap_set(heap_len, t);
 	heap_len++;
 	heap_up(heap_len - 1);
-	if (deadline < before && !loop_in_thread())
+	if (deadline < before && loop_waiting)
 		net_loop_wakeup();
 }
 
@@ -171,11 +176,6 @@ static volatile int loop_stop;
 static unsigned busy_poll_us; /* 0: sleep at once (the default) */
 static pthread_t loop_thread;
 static int loop_thread_running;
-
-static int loop_in_thread(void)
-{
-	return loop_thread_running && pthread_equal(pthread_self(), loop_thread);
-}
 
 int net_loop_init(void)
 {
@@ -297,6 +297,7 @@ int net_loop_once(int timeout_ms)
 		if (wait < 0 || until < (uint64_t)wait)
 			wait = (int)(until > 60000 ? 60000 : until);
 	}
+	loop_waiting = wait != 0;
 	net_unlock();
 
 	n = 0;
@@ -306,10 +307,16 @@ int net_loop_once(int timeout_ms)
 						   : busy_poll_us));
 	if (n == 0)
 		n = epoll_wait(epfd, evs, LOOP_MAX_FDS, wait);
-	if (n < 0 && errno != EINTR)
-		return -errno;
+	if (n < 0 && errno != EINTR) {
+		int err = -errno;
+		net_lock();
+		loop_waiting = 0;
+		net_unlock();
+		return err;
+	}
 
 	net_lock();
+	loop_waiting = 0;
 	now = net_clock_ms();
 	for (int i = 0; i < n; i++) {
 		struct fd_watch *w = evs[i].data.ptr;
@@ -361,11 +368,12 @@ int net_loop_thread_start(void)
 	return 0;
 }
 
-void net_loop_thread_join(void)
+int net_loop_thread_join(void)
 {
 	if (!loop_thread_running)
-		return;
+		return 0;
 	net_loop_stop();
 	pthread_join(loop_thread, NULL);
 	loop_thread_running = 0;
+	return 1;
 }

@@ -40,7 +40,8 @@ void net_loop_run(void);
 void net_loop_stop(void);
 /* Starts net_loop_run in a new thread. */
 int net_loop_thread_start(void);
-void net_loop_thread_join(void);
+/* Stops and joins the loop thread; 1 if one was running, 0 if not. */
+int net_loop_thread_join(void);
 /* Spin this many microseconds on a non-blocking poll before sleeping (0: off, the
  * default). Worth it when the peer runs on another CPU; it burns that CPU meanwhile. */
 void net_loop_set_busy_poll(unsigned usec);
