@@ -71,7 +71,7 @@ struct tcp_config {
 	unsigned challenge_ack_per_s; /* RFC 5961 7: 1000 */
 	int timestamps, window_scaling, sack; /* options we offer (1, 1, 1 = SACK-permitted) */
 	int ack_per_batch;          /* coalesce "every second segment" ACKs per input batch (1) */
-	int tso;                    /* super-segments for a device with TSO (driver/tap.c) (0) */
+	int tso;                    /* super-segments for a device with TSO (driver/tap.c) (1) */
 	uint16_t ephemeral_min, ephemeral_max; /* 49152..65535 (RFC 6056) */
 };
 extern struct tcp_config tcp_config;
@@ -156,6 +156,7 @@ struct tcp_pcb {
 	unsigned keep_probes;
 	/* congestion control */
 	uint32_t cwnd, ssthresh, recover;
+	uint32_t bytes_acked; /* RFC 3465 byte counting in congestion avoidance (tcp_cc.c) */
 	unsigned dupacks;
 	/* SACK scoreboard (RFC 6675, tcp_sack.c): SACKed ranges above snd_una, sorted and
 	 * disjoint; high_rxt is HighRxt; rxt_snd_max is snd_max at the last hole resent */

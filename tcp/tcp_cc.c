@@ -19,17 +19,28 @@ static void newreno_init(struct tcp_pcb *pcb)
 	pcb->ssthresh = 0x7fffffff;
 	pcb->dupacks = 0;
 	pcb->recover = pcb->iss; /* nothing recovered yet: any loss may start a recovery */
+	pcb->bytes_acked = 0;
 }
 
+/* NOTE: RFC 5681 3.1 grows cwnd by at most one SMSS per ACK in slow start and by
+ * SMSS*SMSS/cwnd per ACK after; here both count the bytes an ACK covers (RFC 3465 byte
+ * counting, in slow start without its L limit, as Linux's tcp_slow_start): a receiver
+ * whose GRO merges a TSO super-segment ACKs 16 or more segments at once, and counting ACKs
+ * would grow cwnd by one MSS per round trip, so a single super-segment would fill the
+ * window and one lost ACK would cost a timeout. Slow start stops at ssthresh; the rest of
+ * the ACK goes to congestion avoidance, one MSS per cwnd of bytes acknowledged. */
 static void newreno_ack(struct tcp_pcb *pcb, uint32_t acked)
 {
 	if (pcb->cwnd < pcb->ssthresh) {
-		/* slow start, at most one MSS per ACK (RFC 5681 3.1, L = 1 SMSS) */
-		pcb->cwnd += acked < pcb->mss ? acked : pcb->mss;
-	} else {
-		/* congestion avoidance: about one MSS per RTT */
-		uint32_t inc = (uint32_t)((uint64_t)pcb->mss * pcb->mss / pcb->cwnd);
-		pcb->cwnd += inc ? inc : 1;
+		uint32_t inc = acked < pcb->ssthresh - pcb->cwnd ? acked : pcb->ssthresh - pcb->cwnd;
+
+		pcb->cwnd += inc;
+		acked -= inc;
+	}
+	pcb->bytes_acked += acked;
+	if (pcb->bytes_acked >= pcb->cwnd) {
+		pcb->bytes_acked -= pcb->cwnd;
+		pcb->cwnd += pcb->mss;
 	}
 }
 
@@ -38,6 +49,7 @@ static void set_ssthresh(struct tcp_pcb *pcb)
 	uint32_t half = flight_size(pcb) / 2;
 
 	pcb->ssthresh = half > 2u * pcb->mss ? half : 2u * pcb->mss; /* RFC 5681 (4) */
+	pcb->bytes_acked = 0;
 }
 
 static void newreno_enter_recovery(struct tcp_pcb *pcb)
@@ -74,6 +86,7 @@ static void newreno_timeout(struct tcp_pcb *pcb)
 	if (pcb->rxtshift <= 1)
 		set_ssthresh(pcb);
 	pcb->cwnd = pcb->mss;
+	pcb->bytes_acked = 0;
 }
 
 const struct tcp_cc_ops tcp_cc_newreno = {

@@ -287,6 +287,9 @@ void tcp_rexmt_first(struct tcp_pcb *pcb, uint64_t now)
 	tcp_rexmt_range(pcb, pcb->snd_una, pcb->mss, now);
 }
 
+/* A super-segment carries at most 1/TCP_TSO_WIN_SPLIT of min(cwnd, snd_wnd) (tcp_output). */
+#define TCP_TSO_WIN_SPLIT 4
+
 static int tcp_can_send_data(enum tcp_state s)
 {
 	return s == TCP_ESTABLISHED || s == TCP_CLOSE_WAIT || s == TCP_FIN_WAIT_1 ||
@@ -361,8 +364,18 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 		 * loss recovery reasons about segments as before. */
 		if (len > pcb->mss && seg_max > pcb->mss && !SEQ_LT(pcb->snd_nxt, pcb->snd_max) &&
 		    !(pcb->flags & (TF_FORCE_ONE | TF_INRECOVERY)) && sack_lim >= len) {
+			size_t quarter = (pcb->cwnd < pcb->snd_wnd ? pcb->cwnd : pcb->snd_wnd) /
+					 TCP_TSO_WIN_SPLIT;
+
 			if (len > seg_max)
 				len = seg_max;
+			/* At most a quarter of the window per super-segment, so the window
+			 * holds several and draws several ACKs: a receiver that merges a
+			 * super-segment (GRO) ACKs it once, and were it the whole window,
+			 * one lost ACK would leave nothing in flight to draw another, and
+			 * the sender would wait for its timer. */
+			if (len > quarter)
+				len = quarter > pcb->mss ? quarter : pcb->mss;
 			/* Whole segments, but for the tail of what is queued: the device's last
 			 * segment is then the short one, as it would have been. */
 			if (len != avail)

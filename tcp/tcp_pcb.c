@@ -39,9 +39,7 @@ void tcp_config_defaults(struct tcp_config *c)
 	c->window_scaling = 1;
 	c->sack = 1;
 	c->ack_per_batch = 1;
-	/* NOTE: off until t_tcp_loss passes with it: under 5% ACK loss a download stalls
-	 * (25 s for 20 MB) with super-segments on; receive offload is unaffected. */
-	c->tso = 0;
+	c->tso = 1;
 	c->ephemeral_min = 49152;
 	c->ephemeral_max = 65535;
 }

@@ -1,6 +1,8 @@
 /* TCP over a device with segmentation and checksum offload (driver/tap.c, offload=on):
- * new data leaves as one super-segment of whole MSS-sized segments with the GSO fields
- * set and the checksum partial; retransmissions stay one segment; and a super-segment
+ * new data leaves as super-segments of whole MSS-sized segments, at most a quarter of the
+ * window each, with the GSO fields set and the checksum partial; an ACK for a whole
+ * super-segment grows cwnd by the bytes it covers; retransmissions, SACK holes cut from
+ * inside a super-segment included, stay one segment; and a super-segment
  * that arrives (a GSO frame from the kernel) is taken whole, its partial checksum trusted
  * only when the device said so. Segment scripts in the style of tcp_script.h. */
 #include "test/unit/tcp_script.h"
@@ -17,15 +19,19 @@ static void make_tso(void)
 	tcp_config.tso = 1; /* teardown restores the default */
 }
 
-static struct tcp_pcb *open_mss(void)
+/* A connection to the peer with MSS 1000, SACK-permitted both ways if `sack`. */
+static struct tcp_pcb *open_conn(int sack)
 {
-	struct tcp_pcb *c = tcp_pcb_alloc();
+	struct tcp_pcb *c;
 	struct tcp_opts o;
 	struct tcp_hdr h;
 
+	tcp_config.sack = sack;
+	c = tcp_pcb_alloc();
 	memset(&o, 0, sizeof(o));
 	o.has_mss = 1;
 	o.mss = MSS;
+	o.sack_permitted = (uint8_t)sack;
 	assert_non_null(c);
 	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
 	pop(&h, NULL);
@@ -35,6 +41,30 @@ static struct tcp_pcb *open_mss(void)
 	expect_none();
 	assert_int_equal(c->mss, MSS);
 	return c;
+}
+
+static struct tcp_pcb *open_mss(void)
+{
+	return open_conn(0);
+}
+
+/* An ACK from the peer for everything below `ack`, SACKing [l1, r1) and [l2, r2) where
+ * r > l (0, 0: no block). */
+static void ack_sack(struct tcp_pcb *c, uint32_t ack, uint32_t l1, uint32_t r1, uint32_t l2,
+		     uint32_t r2)
+{
+	struct tcp_opts o;
+
+	memset(&o, 0, sizeof(o));
+	if (r1 != l1) {
+		o.sack[o.nsack].left = l1;
+		o.sack[o.nsack++].right = r1;
+	}
+	if (r2 != l2) {
+		o.sack[o.nsack].left = l2;
+		o.sack[o.nsack++].right = r2;
+	}
+	inject(PEER, c->local_port, TCP_ACK, PEER_ISN + 1, ack, 65535, &o, NULL, 0);
 }
 
 /* Pops the next packet, which must be a TCP segment at seq with a partial checksum; checks
@@ -67,9 +97,10 @@ static size_t pop_partial(uint32_t seq, unsigned gso_size, uint8_t *out)
 	return plen;
 }
 
-/* RFC 9293 3.7.1 with TSO: the initial window (RFC 6928: 10 segments) leaves as one
- * 10 * MSS super-segment, cut by the device into MSS-sized segments; the next flight too,
- * as far as the window allows and in whole segments. */
+/* RFC 9293 3.7.1 with TSO: the initial window (RFC 6928: 10 segments) leaves as
+ * super-segments of whole segments, at most a quarter of the window each (2 of 2.5 MSS),
+ * cut by the device into MSS-sized segments; the next flight too, as far as the window
+ * allows. */
 static void test_tso_super_segment(void **state)
 {
 	static uint8_t buf[30 * MSS], got[30 * MSS];
@@ -83,21 +114,132 @@ static void test_tso_super_segment(void **state)
 	for (size_t i = 0; i < sizeof(buf); i++)
 		buf[i] = (uint8_t)(i * 13 + i / 251);
 	assert_int_equal(tcp_pcb_send(c, buf, sizeof(buf), now), (ssize_t)sizeof(buf));
-	n = pop_partial(D0, MSS, got);
-	assert_int_equal(n, 10 * MSS);
-	assert_memory_equal(got, buf, n);
+	for (unsigned k = 0; k < 5; k++) {
+		n = pop_partial(D0 + 2 * k * MSS, MSS, got);
+		assert_int_equal(n, 2 * MSS);
+		assert_memory_equal(got, buf + 2 * k * MSS, n);
+	}
 	expect_none();
-	assert_int_equal(tcp_stats.snd_tso_segs, 1);
-	/* Slow start, one ACK for 5 segments: cwnd grows by one SMSS (RFC 5681 3.1) to 11,
-	 * 5 are still in flight: room for 6, sent as one super-segment. */
+	assert_int_equal(tcp_stats.snd_tso_segs, 5);
+	/* Slow start, one ACK for 5 segments: cwnd grows by the 5 acknowledged (byte
+	 * counting, tcp_cc.c) to 15; 5 are still in flight: room for 10, in super-segments
+	 * of 3 (a quarter of 15, whole segments) and the 1 left. */
 	inject(PEER, c->local_port, TCP_ACK, PEER_ISN + 1, D0 + 5 * MSS, 65535, NULL, NULL, 0);
-	assert_int_equal(c->cwnd, 11 * MSS);
-	n = pop_partial(D0 + 10 * MSS, MSS, got);
-	assert_int_equal(n, 6 * MSS);
-	assert_memory_equal(got, buf + 10 * MSS, n);
+	assert_int_equal(c->cwnd, 15 * MSS);
+	for (unsigned k = 0; k < 3; k++) {
+		n = pop_partial(D0 + (10 + 3 * k) * MSS, MSS, got);
+		assert_int_equal(n, 3 * MSS);
+		assert_memory_equal(got, buf + (10 + 3 * k) * MSS, n);
+	}
+	assert_int_equal(pop_partial(D0 + 19 * MSS, 0, got), MSS);
+	assert_memory_equal(got, buf + 19 * MSS, MSS);
 	expect_none();
 	tcp_pcb_close(c, 1, now);
-	pop_partial(D0 + 16 * MSS, 0, NULL); /* the RST, partial too */
+	pop_partial(D0 + 20 * MSS, 0, NULL); /* the RST, partial too */
+	expect_none();
+}
+
+/* The t_tcp_loss stall: a receiver that merges each super-segment (GRO) ACKs it once. When
+ * one super-segment filled the window and cwnd grew one MSS per ACK, a lost ACK left
+ * nothing in flight to draw another, and every 20th round trip (5% ACK loss) waited for
+ * the retransmission timer. With several super-segments per window the next ACK covers a
+ * lost one (RFC 9293 3.4, cumulative ACKs) and new data goes at once, and an ACK for a
+ * whole window doubles cwnd in slow start as it would without TSO. */
+static void test_tso_ack_lost(void **state)
+{
+	static uint8_t buf[64 * MSS];
+	struct tcp_pcb *c;
+
+	(void)state;
+	tcp_config.sndbuf = sizeof(buf);
+	c = open_mss();
+	make_tso();
+	assert_int_equal(tcp_pcb_send(c, buf, sizeof(buf), now), (ssize_t)sizeof(buf));
+	for (unsigned k = 0; k < 5; k++)
+		assert_int_equal(pop_partial(D0 + 2 * k * MSS, MSS, NULL), 2 * MSS);
+	expect_none();
+	/* the ACK for the first super-segment is lost; the one for the second covers it */
+	advance(1);
+	inject(PEER, c->local_port, TCP_ACK, PEER_ISN + 1, D0 + 4 * MSS, 65535, NULL, NULL, 0);
+	assert_int_equal(c->cwnd, 14 * MSS);
+	/* 6 in flight, room for 8: super-segments of 3, 3 and 2 */
+	assert_int_equal(pop_partial(D0 + 10 * MSS, MSS, NULL), 3 * MSS);
+	assert_int_equal(pop_partial(D0 + 13 * MSS, MSS, NULL), 3 * MSS);
+	assert_int_equal(pop_partial(D0 + 16 * MSS, MSS, NULL), 2 * MSS);
+	expect_none();
+	/* every further ACK but the last of the window lost: still no timer needed */
+	inject(PEER, c->local_port, TCP_ACK, PEER_ISN + 1, D0 + 18 * MSS, 65535, NULL, NULL, 0);
+	assert_int_equal(c->cwnd, 28 * MSS);
+	assert_int_equal(c->snd_nxt, D0 + 46 * MSS);
+	assert_int_equal(tcp_stats.rexmt_timeouts, 0);
+	assert_int_equal(tcp_stats.snd_rexmt_segs, 0);
+	test_dev_flush(tun);
+	tcp_pcb_close(c, 1, now);
+	pop_partial(D0 + 46 * MSS, 0, NULL);
+	expect_none();
+}
+
+/* RFC 6675 with TSO: the device cuts super-segments into MSS-sized segments and the path
+ * loses single ones, so the holes the peer's SACK blocks leave are sub-ranges of one
+ * super-segment. Each hole is retransmitted as exactly one MSS-sized segment (not a
+ * super-segment, nor the rest of the super-segment it came in), each once, and the
+ * recovery ends with everything acknowledged and no timer. */
+static void test_tso_sack_holes_inside_super_segment(void **state)
+{
+	static uint8_t buf[10 * MSS], got[MSS];
+	struct tcp_pcb *c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 31 + 7);
+	c = open_conn(1);
+	make_tso();
+	assert_true(c->flags & TF_SACK_OK);
+	assert_int_equal(tcp_pcb_send(c, buf, sizeof(buf), now), (ssize_t)sizeof(buf));
+	for (unsigned k = 0; k < 5; k++)
+		assert_int_equal(pop_partial(D0 + 2 * k * MSS, MSS, NULL), 2 * MSS);
+	expect_none();
+	/* segment 1 (the second half of super-segment 0) and segment 5 (the second half of
+	 * super-segment 2) lost on the wire; the peer ACKs segment 0 and SACKs the rest */
+	advance(1);
+	ack_sack(c, D0 + MSS, 0, 0, 0, 0);
+	expect_none();
+	ack_sack(c, D0 + MSS, D0 + 2 * MSS, D0 + 4 * MSS, 0, 0);
+	expect_none();
+	ack_sack(c, D0 + MSS, D0 + 2 * MSS, D0 + 5 * MSS, 0, 0);
+	/* 3 segments SACKed above snd_una: RFC 6675 5 enters recovery and (4.3) resends the
+	 * first hole at once: segment 1, one segment, not the super-segment around it */
+	assert_true(c->flags & TF_INRECOVERY);
+	assert_int_equal(pop_partial(D0 + MSS, 0, got), MSS);
+	assert_memory_equal(got, buf + MSS, MSS);
+	expect_none();
+	/* segments 6 and 7 SACKed: segment 5 is a hole below the highest SACK, so lost
+	 * (tcp_sack_pipe's NOTE); pipe = 2 above the SACKs + 1 resent, and one more fits
+	 * cwnd (ssthresh, 4.5 segments): the second hole goes, again alone */
+	ack_sack(c, D0 + MSS, D0 + 2 * MSS, D0 + 5 * MSS, D0 + 6 * MSS, D0 + 8 * MSS);
+	assert_int_equal(pop_partial(D0 + 5 * MSS, 0, got), MSS);
+	assert_memory_equal(got, buf + 5 * MSS, MSS);
+	expect_none();
+	/* the rest SACKed: no hole left to resend and no new data */
+	ack_sack(c, D0 + MSS, D0 + 2 * MSS, D0 + 5 * MSS, D0 + 6 * MSS, D0 + 10 * MSS);
+	expect_none();
+	assert_int_equal(tcp_stats.snd_rexmt_segs, 2);
+	assert_int_equal(tcp_stats.snd_rexmt_bytes, 2 * MSS);
+	/* segment 1 arrives: a partial ACK up to the second hole, nothing to resend */
+	ack_sack(c, D0 + 5 * MSS, D0 + 6 * MSS, D0 + 10 * MSS, 0, 0);
+	expect_none();
+	assert_true(c->flags & TF_INRECOVERY);
+	/* segment 5 arrives: the full ACK ends the recovery */
+	ack_sack(c, D0 + 10 * MSS, 0, 0, 0, 0);
+	assert_false(c->flags & TF_INRECOVERY);
+	assert_int_equal(c->snd_una, c->snd_max);
+	assert_int_equal(c->snd_una, D0 + 10 * MSS);
+	assert_false(net_timer_pending(&c->timers[TCPT_REXMT]));
+	assert_int_equal(tcp_stats.snd_rexmt_segs, 2);
+	assert_int_equal(tcp_stats.rexmt_timeouts, 0);
+	expect_none();
+	tcp_pcb_close(c, 1, now);
+	pop_partial(D0 + 10 * MSS, 0, NULL);
 	expect_none();
 }
 
@@ -112,7 +254,8 @@ static void test_tso_rexmt_is_one_segment(void **state)
 	c = open_mss();
 	make_tso();
 	assert_int_equal(tcp_pcb_send(c, buf, sizeof(buf), now), (ssize_t)sizeof(buf));
-	assert_int_equal(pop_partial(D0, MSS, NULL), 10 * MSS);
+	for (unsigned k = 0; k < 5; k++)
+		assert_int_equal(pop_partial(D0 + 2 * k * MSS, MSS, NULL), 2 * MSS);
 	advance(tcp_config.rto_initial_ms);
 	assert_int_equal(pop_partial(D0, 0, NULL), MSS);
 	expect_none();
@@ -190,6 +333,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tso_super_segment, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tso_ack_lost, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tso_sack_holes_inside_super_segment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tso_rexmt_is_one_segment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_tso_plain_segments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_super_segment, setup, teardown),
