@@ -3,12 +3,14 @@
 # and against a trivial TAP reflector measured in the same run, pinned (stack and client on
 # CPU 1) and unpinned. Figures and ratios, no assertions. Needs root.
 #   bench/run.sh build/ustack [build/bench/tap_reflector]
-# Environment: BENCH_PINGS (flood pings per run, 30000), BENCH_SECS (UDP seconds, 3).
+# Environment: BENCH_PINGS (flood pings per run, 30000), BENCH_SECS (UDP seconds, 3),
+# BENCH_BUSY_POLL (µs of --busy-poll for the extra ustack rows, 20; 0 leaves them out).
 set -u
 UST=${1:-build/ustack}
 REFL=${2:-$(dirname "$UST")/bench/tap_reflector}
 PINGS=${BENCH_PINGS:-30000}
 SECS=${BENCH_SECS:-3}
+BUSY=${BENCH_BUSY_POLL:-20}
 PY=/usr/bin/python3
 HERE=$(cd "$(dirname "$0")" && pwd)
 for b in "$UST" "$REFL"; do
@@ -40,16 +42,17 @@ cleanup()
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 
-# start_target ustack|reflector PIN: runs it in a fresh namespace on TAP ustap0 at 10.0.0.2,
-# the kernel at 10.0.0.1.
+# start_target ustack|reflector PIN [USTACK-OPTION...]: runs it in a fresh namespace on TAP
+# ustap0 at 10.0.0.2, the kernel at 10.0.0.1.
 start_target()
 {
 	local what=$1 pin=$2
+	shift 2
 	ip netns del "$NS" 2>/dev/null
 	ip netns add "$NS" && ip -n "$NS" link set lo up || exit 1
 	if [ "$what" = ustack ]; then
 		timeout --foreground 300 ip netns exec "$NS" $pin "$UST" serve \
-			--dev tap:ustap0,addr=10.0.0.2/24,host=10.0.0.1/24 --serve udp-echo \
+			--dev tap:ustap0,addr=10.0.0.2/24,host=10.0.0.1/24 --serve udp-echo "$@" \
 			>"$TMP/target.log" 2>&1 </dev/null &
 	else
 		timeout --foreground 300 ip netns exec "$NS" $pin "$REFL" ustap0 10.0.0.2 \
@@ -111,6 +114,15 @@ for mode in pinned unpinned; do
 		stop_target
 		echo "  $mode $target: flood ping ${R[$mode.$target.ping]}/s, UDP echo ${R[$mode.$target.udp]} pkt/s"
 	done
+	# Busy-poll keeps the loop awake for the answer: it pays when the peer wakes on the other
+	# vCPU and costs when the peer needs this CPU (DESIGN: performance notes).
+	if [ "$BUSY" -gt 0 ]; then
+		start_target ustack "$pin" --busy-poll "$BUSY"
+		R[$mode.busy.ping]=$(flood_pps "$pin")
+		R[$mode.busy.udp]=$(udp_pps "$pin")
+		stop_target
+		echo "  $mode ustack --busy-poll $BUSY: flood ping ${R[$mode.busy.ping]}/s, UDP echo ${R[$mode.busy.udp]} pkt/s"
+	fi
 done
 
 echo
@@ -121,6 +133,9 @@ for mode in pinned unpinned; do
 		[ $t = udp ] && name="UDP echo packets/s"
 		printf '%-10s %-22s %12s %12s %8s\n' "$mode" "$name" "${R[$mode.ustack.$t]}" \
 			"${R[$mode.reflector.$t]}" "$(ratio "${R[$mode.ustack.$t]}" "${R[$mode.reflector.$t]}")"
+		[ "$BUSY" -gt 0 ] && printf '%-10s %-22s %12s %12s %8s\n' "$mode" "  --busy-poll $BUSY" \
+			"${R[$mode.busy.$t]}" "${R[$mode.reflector.$t]}" \
+			"$(ratio "${R[$mode.busy.$t]}" "${R[$mode.reflector.$t]}")"
 	done
 done
 echo "(ratio = ustack / reflector; the reflector answers with one blocking read and write per frame)"

@@ -174,6 +174,7 @@ static net_hook_fn hooks[LOOP_MAX_HOOKS];
 static size_t nhooks;
 static volatile int loop_stop;
 static unsigned busy_poll_us; /* 0: sleep at once (the default) */
+static unsigned busy_backoff, busy_skip; /* see net_loop_once */
 static pthread_t loop_thread;
 static int loop_thread_running;
 
@@ -260,6 +261,7 @@ void net_loop_wakeup(void)
 void net_loop_set_busy_poll(unsigned usec)
 {
 	busy_poll_us = usec;
+	busy_backoff = busy_skip = 0; /* a new setting starts by spinning */
 }
 
 /* Polls without sleeping for up to usec. On a VM a sleep and the wake-up that ends it cost
@@ -301,10 +303,24 @@ int net_loop_once(int timeout_ms)
 	net_unlock();
 
 	n = 0;
-	if (busy_poll_us && wait != 0)
-		n = loop_busy_poll(evs, (unsigned)(wait < 0 ? busy_poll_us
-						   : (unsigned)wait * 1000u < busy_poll_us ? (unsigned)wait * 1000u
-						   : busy_poll_us));
+	if (busy_poll_us && wait != 0) {
+		if (busy_skip) {
+			busy_skip--;
+		} else {
+			n = loop_busy_poll(evs, (unsigned)(wait < 0 ? busy_poll_us
+							   : (unsigned)wait * 1000u < busy_poll_us ? (unsigned)wait * 1000u
+							   : busy_poll_us));
+			/* A spin that found nothing was pure loss, and when the peer shares our
+			 * CPU every spin is: it cannot answer while we spin. So each empty spin
+			 * doubles the number of sleeps before the next try (up to 256); a spin
+			 * that catches a frame makes the next wait spin again. */
+			if (n)
+				busy_backoff = 0;
+			else
+				busy_backoff = busy_backoff ? (busy_backoff < 256 ? busy_backoff * 2 : 256) : 1;
+			busy_skip = busy_backoff;
+		}
+	}
 	if (n == 0)
 		n = epoll_wait(epfd, evs, LOOP_MAX_FDS, wait);
 	if (n < 0 && errno != EINTR) {
