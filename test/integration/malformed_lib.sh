@@ -25,8 +25,8 @@ mf_still_serving()
 	out=$(in_ns "$ns" ping -n -c 5 -i 0.1 -W 2 "$addr" 2>&1)
 	echo "$out" | grep -q '5 packets transmitted, 5 received' ||
 		fail "ping after the barrage: $(echo "$out" | grep transmitted)"
-	in_ns "$ns" "$PY" "$TESTDIR/udp_echo_client.py" "$addr" 7 --random 4 >/dev/null ||
-		fail "UDP echo broken after the barrage"
+	out=$(in_ns "$ns" "$PY" "$TESTDIR/udp_echo_client.py" "$addr" 7 --random 4 2>&1) ||
+		fail "UDP echo broken after the barrage: $(echo "$out" | tail -n 5 | tr '\n' ';')"
 	ust_alive || fail "ustack died after the barrage"
 }
 
