@@ -70,7 +70,7 @@ int tun_open(const struct dev_opts *o, struct net_device **out, char *err, size_
 	dev->type = NET_DEV_IP;
 	dev->mtu = o->mtu ? o->mtu : TUN_DEFAULT_MTU;
 	dev->hdr_len = 0;
-	dev->flags = NET_DEV_F_P2P | NET_DEV_F_NOARP;
+	dev->flags = NET_DEV_F_P2P | NET_DEV_F_NOARP | NET_DEV_F_RX_ONE; /* one read per frame, as tap */
 	dev->ops = &tun_ops;
 	if (o->offload) {
 		/* Same header and offloads as TAP: csum_start counts from the IP header. */
