@@ -247,6 +247,34 @@ ust_alive()
 	kill -0 "$UST_PID" 2>/dev/null
 }
 
+# ust_wait_exit SECS: waits up to SECS for a ustack command that ends by itself (nc, get,
+# ping); sets UST_STATUS to its exit status and returns 0, or returns 1 with it still
+# running (the trap ends it).
+ust_wait_exit()
+{
+	local i
+	for i in $(seq 1 $(($1 * 10))); do
+		ust_alive || break
+		sleep 0.1
+	done
+	ust_alive && return 1
+	wait "$UST_PID"
+	UST_STATUS=$?
+	UST_PID=
+	return 0
+}
+
+# pid_wait_exit PID SECS: waits up to SECS for a background process to end; 1 if it didn't.
+pid_wait_exit()
+{
+	local i
+	for i in $(seq 1 $(($2 * 10))); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	! kill -0 "$1" 2>/dev/null
+}
+
 # ust_stop: SIGTERM, waits for a clean exit (status 0, no sanitizer report); --stats
 # output stays in $UST_ERR for `counter`. Also checks a ustack that already exited.
 ust_stop()

@@ -17,20 +17,10 @@ KNC=$BG_PID
 wait_for 5 in_ns "$NS" sh -c "ss -Hltn 'sport = :5001' | grep -q 5001" ||
 	fail "kernel nc -l is not listening on 5001"
 UST_TIMEOUT=60 UST_STDIN=$T_TMP/u.in ust_start "$NS" nc --dev "$(dev_spec)" "$K_ADDR" 5001
-for i in $(seq 1 300); do
-	ust_alive || break
-	sleep 0.1
-done
-ust_alive && fail "ustack nc still running 30 s after start"
-wait "$UST_PID"
-rc=$?
-UST_PID=
+ust_wait_exit 30 || fail "ustack nc still running 30 s after start"
+rc=$UST_STATUS
 [ "$rc" -eq 0 ] || fail "ustack nc exited $rc"
-for i in $(seq 1 100); do
-	kill -0 "$KNC" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$KNC" 2>/dev/null && fail "kernel nc -l still running: ustack's FIN never came"
+pid_wait_exit "$KNC" 10 || fail "kernel nc -l still running: ustack's FIN never came"
 wait "$KNC"
 [ "$(sha "$T_TMP/k.out")" = "$(sha "$T_TMP/u.in")" ] ||
 	fail "kernel received $(stat -c %s "$T_TMP/k.out") of $SIZE bytes after its own FIN"
@@ -39,14 +29,8 @@ echo "ustack nc -> half-closed kernel nc: 4 MB byte-exact, then FIN"
 # --timeout: a connect to an address nobody answers ends within about that time
 start=$(date +%s)
 UST_TIMEOUT=30 ust_start "$NS" nc --dev "$(dev_spec)" --timeout 2 10.0.0.77 5001
-for i in $(seq 1 150); do
-	ust_alive || break
-	sleep 0.1
-done
-ust_alive && fail "ustack nc --timeout 2 still running after 15 s"
-wait "$UST_PID"
-rc=$?
-UST_PID=
+ust_wait_exit 15 || fail "ustack nc --timeout 2 still running after 15 s"
+rc=$UST_STATUS
 [ "$rc" -eq 1 ] || fail "ustack nc --timeout 2 exited $rc, want 1"
 el=$(( $(date +%s) - start ))
 [ "$el" -le 10 ] || fail "ustack nc --timeout 2 took ${el}s"

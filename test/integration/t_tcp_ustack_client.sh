@@ -26,23 +26,13 @@ sleep 60 >"$T_TMP/idle" &
 HOLD=$!
 T_PIDS+=("$HOLD")
 UST_TIMEOUT=60 UST_STDIN=$T_TMP/idle ust_start "$NS" nc --dev "$(dev_spec)" "$K_ADDR" 5000
-for i in $(seq 1 400); do
-	ust_alive || break
-	sleep 0.1
-done
-ust_alive && fail "ustack nc still running 40 s after start (got $(stat -c %s "$UST_OUT") of $SIZE bytes)"
-wait "$UST_PID"
-rc=$?
-UST_PID=
+ust_wait_exit 40 || fail "ustack nc still running 40 s after start (got $(stat -c %s "$UST_OUT") of $SIZE bytes)"
+rc=$UST_STATUS
 kill "$HOLD" 2>/dev/null
 [ "$rc" -eq 0 ] || fail "ustack nc exited $rc (got $(stat -c %s "$UST_OUT") of $SIZE bytes)"
 [ "$(sha "$UST_OUT")" = "$(sha "$T_TMP/k.in")" ] ||
 	fail "kernel->ustack nc differs: $(stat -c %s "$UST_OUT") bytes of $SIZE"
-for i in $(seq 1 100); do
-	kill -0 "$KNC" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$KNC" 2>/dev/null && fail "kernel nc -l still running 10 s after ustack nc ended"
+pid_wait_exit "$KNC" 10 || fail "kernel nc -l still running 10 s after ustack nc ended"
 echo "kernel nc -l -> ustack nc: 8 MB byte-exact, both exit"
 
 # (b) ustack -> kernel: ustack sends its stdin and its FIN; the kernel's nc then closes.
@@ -51,20 +41,10 @@ KNC=$BG_PID
 wait_for 5 in_ns "$NS" sh -c "ss -Hltn 'sport = :5001' | grep -q 5001" ||
 	fail "kernel nc -l is not listening on 5001"
 UST_TIMEOUT=60 UST_STDIN=$T_TMP/u.in ust_start "$NS" nc --dev "$(dev_spec)" "$K_ADDR" 5001
-for i in $(seq 1 400); do
-	ust_alive || break
-	sleep 0.1
-done
-ust_alive && fail "ustack nc (sending) still running 40 s after start"
-wait "$UST_PID"
-rc=$?
-UST_PID=
+ust_wait_exit 40 || fail "ustack nc (sending) still running 40 s after start"
+rc=$UST_STATUS
 [ "$rc" -eq 0 ] || fail "ustack nc (sending) exited $rc"
-for i in $(seq 1 100); do
-	kill -0 "$KNC" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$KNC" 2>/dev/null && fail "kernel nc -l still running 10 s after ustack's FIN"
+pid_wait_exit "$KNC" 10 || fail "kernel nc -l still running 10 s after ustack's FIN"
 wait "$KNC"
 [ "$(sha "$T_TMP/k.out")" = "$(sha "$T_TMP/u.in")" ] ||
 	fail "ustack->kernel nc differs: $(stat -c %s "$T_TMP/k.out") bytes of $SIZE"
@@ -80,14 +60,8 @@ bg_ns "$NS2" "$T_TMP/httpd.log" "$PY" -m http.server 8000 --bind "$K_ADDR" --dir
 wait_for 10 in_ns "$NS2" sh -c "ss -Hltn 'sport = :8000' | grep -q $K_ADDR:8000" ||
 	fail "python http.server not listening on $K_ADDR:8000: $(tail -n 3 "$T_TMP/httpd.log")"
 UST_TIMEOUT=60 ust_start "$NS2" get --dev "$(dev_spec)" --timeout 20 "http://$K_ADDR:8000/file.bin"
-for i in $(seq 1 400); do
-	ust_alive || break
-	sleep 0.1
-done
-ust_alive && fail "ustack get still running 40 s after start (got $(stat -c %s "$UST_OUT") bytes)"
-wait "$UST_PID"
-rc=$?
-UST_PID=
+ust_wait_exit 40 || fail "ustack get still running 40 s after start (got $(stat -c %s "$UST_OUT") bytes)"
+rc=$UST_STATUS
 [ "$rc" -eq 0 ] || fail "ustack get exited $rc (got $(stat -c %s "$UST_OUT") bytes)"
 [ "$(sha "$UST_OUT")" = "$(sha "$T_TMP/www/file.bin")" ] ||
 	fail "ustack get's body differs: $(stat -c %s "$UST_OUT") bytes of $((20 * 1024 * 1024))"
