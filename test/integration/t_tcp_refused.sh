@@ -2,8 +2,9 @@
 # A SYN to a closed port gets a RST: curl to port 81 (nothing listens) fails at once with
 # exit 7 (couldn't connect) in under 2 s, and ustack counts the RST it sent. And ustack as
 # the client: `ustack nc` to an address in the subnet that nobody answers gives up with a
-# timeout message and a non-zero exit (nc has no connect-timeout option; its fixed limit is
-# 30 s, so that part runs in a second namespace while the curl part runs).
+# timeout message and a non-zero exit (with nc's default connect limit, --timeout 30, about
+# as long as TCP's own SYN retransmissions take to give up; so that part runs in a second
+# namespace while the curl part runs).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
 t_begin tcp_refused "$1"
