@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #define DEV_MTU_MIN 68     /* RFC 791: every IPv4 host must handle 68-byte datagrams */
 #define DEV_MTU_MAX 65535  /* the largest IPv4 datagram */
@@ -273,3 +274,18 @@ int driver_open(const struct dev_opts *o, struct net_device **out, char *err, si
 	return -EINVAL;
 }
 
+int driver_pick_mac(const struct dev_opts *o, uint8_t mac[NET_DEV_ADDR_LEN], char *err,
+		    size_t errlen)
+{
+	if (o->has_mac) {
+		memcpy(mac, o->mac, NET_DEV_ADDR_LEN);
+		return 0;
+	}
+	if (getrandom(mac, NET_DEV_ADDR_LEN, 0) != NET_DEV_ADDR_LEN) {
+		int e = -errno;
+		snprintf(err, errlen, "%s: getrandom: %s", o->ifname, strerror(-e));
+		return e;
+	}
+	mac[0] = (uint8_t)((mac[0] | 0x02) & ~0x01);
+	return 0;
+}

@@ -38,6 +38,11 @@ int dev_opts_parse(const char *spec, struct dev_opts *out, char *err, size_t err
  * message (what is wrong and what to do) in err. */
 int driver_open(const struct dev_opts *o, struct net_device **out, char *err, size_t errlen);
 
+/* ustack's own MAC for an Ethernet device: mac= if given, else random, locally
+ * administered (0x02) and unicast. 0, or -errno with a reason in err. */
+int driver_pick_mac(const struct dev_opts *o, uint8_t mac[NET_DEV_ADDR_LEN], char *err,
+		    size_t errlen);
+
 int tap_open(const struct dev_opts *o, struct net_device **out, char *err, size_t errlen);
 int tun_open(const struct dev_opts *o, struct net_device **out, char *err, size_t errlen);
 int packet_open(const struct dev_opts *o, struct net_device **out, char *err, size_t errlen);

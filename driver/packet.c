@@ -30,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -249,16 +248,9 @@ int packet_open(const struct dev_opts *o, struct net_device **out, char *err, si
 	dev->flags = NET_DEV_F_BROADCAST;
 	dev->ops = &packet_ops;
 	memset(dev->broadcast, 0xff, NET_DEV_ADDR_LEN);
-	if (o->has_mac) {
-		memcpy(dev->hwaddr, o->mac, NET_DEV_ADDR_LEN);
-	} else {
-		if (getrandom(dev->hwaddr, NET_DEV_ADDR_LEN, 0) != NET_DEV_ADDR_LEN) {
-			e = -errno;
-			snprintf(err, errlen, "packet %s: getrandom: %s", o->ifname, strerror(-e));
-			goto fail;
-		}
-		dev->hwaddr[0] = (uint8_t)((dev->hwaddr[0] | 0x02) & ~0x01);
-	}
+	e = driver_pick_mac(o, dev->hwaddr, err, errlen);
+	if (e < 0)
+		goto fail;
 	/* A down interface passes no frames; bringing it up is what the user wants. */
 	e = nl_link_up(o->ifname);
 	if (e < 0) {

@@ -31,7 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/random.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -393,17 +392,9 @@ int tap_open(const struct dev_opts *o, struct net_device **out, char *err, size_
 		if (e < 0)
 			goto fail;
 	}
-	if (o->has_mac) {
-		memcpy(dev->hwaddr, o->mac, NET_DEV_ADDR_LEN);
-	} else {
-		if (getrandom(dev->hwaddr, NET_DEV_ADDR_LEN, 0) != NET_DEV_ADDR_LEN) {
-			e = -errno;
-			snprintf(err, errlen, "tap %s: getrandom: %s", o->ifname, strerror(errno));
-			goto fail;
-		}
-		/* Locally administered (0x02), unicast (not 0x01). */
-		dev->hwaddr[0] = (uint8_t)((dev->hwaddr[0] | 0x02) & ~0x01);
-	}
+	e = driver_pick_mac(o, dev->hwaddr, err, errlen);
+	if (e < 0)
+		goto fail;
 	e = tap_configure_host(o, dev->name, dev->mtu, err, errlen);
 	if (e < 0)
 		goto fail;
