@@ -1,6 +1,7 @@
 #!/bin/sh
 # The whole suite: unit tests, then integration tests (root), then one summary line
-# "N passed, M failed". Exits non-zero if anything failed.
+# "N passed, M failed, K skipped" (a test that could not run here is skipped, not passed).
+# Exits non-zero if anything failed.
 #   test/run-all.sh BUILD_DIR        (build or build/san)
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -27,13 +28,14 @@ sh test/run-unit.sh $bins
 echo "== integration tests ($BUILD/ustack)"
 sh test/integration/run.sh "$BUILD/ustack"
 
-passed=0 failed=0
-while read -r _ p f; do
+passed=0 failed=0 skipped=0
+while read -r _ p f s; do
 	passed=$((passed + p))
 	failed=$((failed + f))
+	skipped=$((skipped + ${s:-0}))
 done <"$UST_RESULTS"
 # A runner that died before writing its results still counts as a failure.
 [ "$(wc -l <"$UST_RESULTS")" -lt 2 ] && failed=$((failed + 1))
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
