@@ -557,7 +557,10 @@ void tcp_pcb_close(struct tcp_pcb *pcb, int abort, uint64_t now)
 		tcp_pcb_drop(pcb, 0);
 		return;
 	}
-	if (tcp_pcb_shutdown_send(pcb, now) < 0 && pcb->state == TCP_FIN_WAIT_2)
+	tcp_pcb_shutdown_send(pcb, now);
+	/* An earlier shutdown(SHUT_WR) may have reached FIN_WAIT_2 already: the orphan waits
+	 * no longer than fin_wait_2_ms from now (FIN_WAIT_1 arms it when the FIN is ACKed). */
+	if (pcb->state == TCP_FIN_WAIT_2)
 		tcp_timer_arm(pcb, TCPT_2MSL, now + tcp_config.fin_wait_2_ms);
 }
 

@@ -156,6 +156,33 @@ static void test_fin_wait_2_timeout(void **state)
 	tcp_pcb_close(l, 0, now);
 }
 
+/* The same orphan when the application first said shutdown(SHUT_WR), the peer ACKed the FIN
+ * (FIN_WAIT_2 with a socket, no timer: it may still read) and only then closed: the close
+ * finds the FIN already queued, and the orphan must still give up after fin_wait_2_ms
+ * instead of holding its control block and rings for ever. */
+static void test_fin_wait_2_timeout_after_shutdown(void **state)
+{
+	struct tcp_pcb *l = listener(), *c = passive_open(l);
+
+	(void)state;
+	tcp_config.fin_wait_2_ms = 5000;
+	assert_int_equal(tcp_pcb_shutdown_send(c, now), 0);
+	expect(TCP_FIN | TCP_ACK, ISN + 1, PEER_ISN + 1);
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 2, 65535, NULL, 0);
+	assert_int_equal(c->state, TCP_FIN_WAIT_2);
+	assert_false(net_timer_pending(&c->timers[TCPT_2MSL])); /* not an orphan yet */
+	advance(1000);
+	tcp_pcb_close(c, 0, now);
+	expect_none();
+	advance(4999);
+	assert_int_equal(tcp_pcb_count(), 2);
+	advance(1);
+	assert_int_equal(tcp_pcb_count(), 1);
+	assert_int_equal(tcp_stats.fin_wait_2_timeouts, 1);
+	expect_none();
+	tcp_pcb_close(l, 0, now);
+}
+
 /* RFC 9293 3.10.5 ABORT (SO_LINGER 0): a RST at snd_max and the state is gone at once. */
 static void test_linger0_abort(void **state)
 {
@@ -346,6 +373,7 @@ int main(void)
 		T(test_syn_queue_full),
 		T(test_keepalive_gives_up),
 		T(test_fin_wait_2_timeout),
+		T(test_fin_wait_2_timeout_after_shutdown),
 		T(test_linger0_abort),
 		T(test_close_unread_data_resets),
 		T(test_icmp_unreachable_fails_connect),
