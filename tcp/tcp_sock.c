@@ -7,14 +7,28 @@
 #include "net/socket.h"
 #include "tcp/tcp.h"
 
+/* A connection that ended with an error hands it to the socket, which reports it once (to
+ * the first recv, send or SO_ERROR, as Linux does); the pcb keeps none, so a second call
+ * cannot report it again. One that was synchronized then reads end of file (Linux's
+ * tcp_done shuts both directions); a refused or timed-out connect stays "not connected". */
+static void tcp_sock_take_pcb_error(struct sock *sk, struct tcp_pcb *pcb)
+{
+	if (pcb->state != TCP_CLOSED || !pcb->error)
+		return;
+	if (!sk->so_error)
+		sk->so_error = pcb->error;
+	pcb->error = 0;
+	if (pcb->snd_una != pcb->iss) /* our SYN was ACKed */
+		pcb->flags |= TF_RCV_SHUT;
+}
+
 static void tcp_sock_upcall(struct tcp_pcb *pcb)
 {
 	struct sock *sk = pcb->sk;
 
 	if (!sk)
 		return;
-	if (pcb->error && !sk->so_error && pcb->state == TCP_CLOSED)
-		sk->so_error = pcb->error;
+	tcp_sock_take_pcb_error(sk, pcb);
 	sock_wakeup(sk);
 }
 
@@ -103,8 +117,7 @@ static int tcp_sock_accept(struct sock *sk, struct sock **child, struct sockaddr
 	csk->peer.sin_family = AF_INET;
 	csk->peer.sin_addr.s_addr = c->remote_addr;
 	csk->peer.sin_port = htons(c->remote_port);
-	if (c->state == TCP_CLOSED && c->error)
-		csk->so_error = c->error;
+	tcp_sock_take_pcb_error(csk, c);
 	*peer = csk->peer;
 	*child = csk;
 	return 0;
@@ -119,6 +132,8 @@ static ssize_t tcp_sock_send(struct sock *sk, const void *buf, size_t len, int f
 	(void)dst;
 	if (pcb->state == TCP_SYN_SENT || pcb->state == TCP_SYN_RECEIVED)
 		return -EAGAIN; /* writable once connected */
+	if (pcb->state == TCP_CLOSED)
+		return -EPIPE; /* as Linux: never connected or ended (its error already taken) */
 	return tcp_pcb_send(pcb, buf, len, now);
 }
 
@@ -132,8 +147,6 @@ static ssize_t tcp_sock_recv(struct sock *sk, void *buf, size_t len, int flags,
 	if (pcb->state == TCP_SYN_SENT || pcb->state == TCP_SYN_RECEIVED)
 		return -EAGAIN;
 	n = tcp_pcb_recv(pcb, buf, len, now);
-	if (n == pcb->error && n < 0)
-		pcb->error = 0; /* reported once, then end of file */
 	if (src && n >= 0) {
 		src->sin_family = AF_INET;
 		src->sin_addr.s_addr = pcb->remote_addr;
