@@ -91,6 +91,9 @@ int us_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 	struct sock *sk;
 	int r;
 
+	/* A bad pointer is the caller's fault, caught before the lock (Linux: EFAULT). */
+	if (!val && len > 0)
+		return -EFAULT;
 	net_lock();
 	sk = sock_fd_get(fd);
 	if (!sk) {
@@ -177,6 +180,8 @@ int us_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	struct sock *sk;
 	int r;
 
+	if (!len || (!val && *len > 0))
+		return -EFAULT;
 	net_lock();
 	sk = sock_fd_get(fd);
 	if (!sk)

@@ -219,6 +219,8 @@ static int tcp_sock_setsockopt(struct sock *sk, int level, int name, const void 
 
 	if (len < (socklen_t)sizeof(int))
 		return -EINVAL;
+	if (!val)
+		return -EFAULT;
 	memcpy(&on, val, sizeof(on));
 	if (level == IPPROTO_TCP && name == TCP_NODELAY) {
 		if (on)
@@ -257,6 +259,8 @@ static int tcp_sock_getsockopt(struct sock *sk, int level, int name, void *val, 
 	struct tcp_pcb *pcb = sk->pcb;
 	int v;
 
+	if (!val || !len)
+		return -EFAULT;
 	if (level != IPPROTO_TCP)
 		return -ENOPROTOOPT;
 	if (name == TCP_NODELAY)

@@ -271,6 +271,33 @@ static void test_listen_accept_full_send(void **state)
 	assert_int_equal(us_close(lfd), 0);
 }
 
+/* Bad pointers give -EFAULT as on Linux (checked against a kernel socket) instead of a
+ * NULL dereference with the stack lock held; a NULL value of length 0 is -EINVAL. The
+ * lock is free afterwards: the next calls work. */
+static void test_sockopt_null_pointers(void **state)
+{
+	socklen_t len = sizeof(int);
+	int fd, v = 1;
+
+	(void)state;
+	fd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(us_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, NULL, 4), -EFAULT);
+	assert_int_equal(us_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, NULL, 0), -EINVAL);
+	assert_int_equal(us_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, NULL, 4), -EFAULT);
+	assert_int_equal(us_setsockopt(fd, SOL_SOCKET, SO_LINGER, NULL, sizeof(struct linger)),
+			 -EFAULT);
+	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, NULL), -EFAULT);
+	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, NULL, &len), -EFAULT);
+	assert_int_equal(us_getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, NULL), -EFAULT);
+	assert_int_equal(us_getsockopt(fd, SOL_SOCKET, SO_TYPE, NULL, &len), -EFAULT);
+	assert_int_equal(us_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)), 0);
+	v = 0;
+	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &len), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(us_close(fd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +306,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refused, sock_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_times_out, sock_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_accept_full_send, sock_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sockopt_null_pointers, sock_setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
