@@ -710,7 +710,9 @@ void tcp_icmp_error(uint8_t type, uint8_t code, uint32_t info, const struct ip_h
 	dport = (uint16_t)(payload[2] << 8 | payload[3]);
 	seq = (uint32_t)payload[4] << 24 | (uint32_t)payload[5] << 16 | (uint32_t)payload[6] << 8 | payload[7];
 	pcb = tcp_pcb_lookup_conn(ih->src, sport, ih->dst, dport);
-	if (!pcb || SEQ_LT(seq, pcb->snd_una) || SEQ_GT(seq, pcb->snd_max))
+	/* RFC 5927 4.1: only a segment in flight, SND.UNA <= seq < SND.NXT (snd_max here:
+	 * our snd_nxt rewinds on retransmission) */
+	if (!pcb || SEQ_LT(seq, pcb->snd_una) || SEQ_GEQ(seq, pcb->snd_max))
 		return;
 	STAT_INC(tcp, icmp_errors);
 	if (type != ICMP_DEST_UNREACH)

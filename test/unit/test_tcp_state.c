@@ -235,6 +235,12 @@ static void test_icmp_unreachable_fails_connect(void **state)
 	c->upcall = record_upcall; /* as if a socket held it */
 	icmp_to(c, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, ISN + 5000);
 	assert_int_equal(c->state, TCP_SYN_SENT);
+	/* RFC 5927 4.1: SND.UNA <= seq < SND.NXT; ISN + 1 (= snd_max) was never sent */
+	icmp_to(c, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, ISN + 1);
+	assert_int_equal(c->state, TCP_SYN_SENT);
+	icmp_to(c, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, ISN - 1);
+	assert_int_equal(c->state, TCP_SYN_SENT);
+	assert_int_equal(tcp_stats.icmp_errors, 0);
 	icmp_to(c, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, ISN);
 	assert_int_equal(c->state, TCP_CLOSED);
 	assert_int_equal(c->error, -ECONNREFUSED);
@@ -266,6 +272,10 @@ static void test_frag_needed_lowers_mss(void **state)
 	assert_int_equal(expect(TCP_ACK, ISN + 1, PEER_ISN + 1), 260);
 	assert_int_equal(expect(TCP_ACK, ISN + 261, PEER_ISN + 1), 260);
 	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 521, PEER_ISN + 1), 16);
+	expect_none();
+	/* RFC 5927 4.1: quoting snd_max (nothing sent there yet) is ignored */
+	icmp_to(c, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, 200, ISN + 537);
+	assert_int_equal(c->mss, 260);
 	expect_none();
 	/* a larger "MTU" never raises it */
 	icmp_to(c, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, 1500, ISN + 1);
