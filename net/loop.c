@@ -182,6 +182,8 @@ int net_loop_init(void)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 
+	int err;
+
 	if (epfd >= 0)
 		return 0;
 	epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -189,12 +191,21 @@ int net_loop_init(void)
 		return -errno;
 	wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (wakefd < 0)
-		return -errno;
+		goto fail;
 	ev.data.ptr = NULL; /* NULL marks the wake-up fd */
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, wakefd, &ev) < 0)
-		return -errno;
+		goto fail;
 	loop_stop = 0;
 	return 0;
+fail:
+	/* all or nothing: a loop without its wake-up fd would sleep through wake-ups, and a
+	 * later call must not mistake the epoll fd left behind for a finished init */
+	err = -errno;
+	close(epfd);
+	if (wakefd >= 0)
+		close(wakefd);
+	epfd = wakefd = -1;
+	return err;
 }
 
 void net_loop_shutdown(void)

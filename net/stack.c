@@ -65,6 +65,7 @@ int stack_init(void)
 		err = layers[i].init();
 		if (err < 0) {
 			errorf("layer=%s init failed: %s", layers[i].name, strerror(-err));
+			stack_up = 0; /* a later call tries again instead of claiming success */
 			return err;
 		}
 	}

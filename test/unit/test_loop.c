@@ -3,11 +3,14 @@
  * ready fd, a timer, and a wake-up from another thread, with and without busy polling. */
 #include "test/unit/testlib.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "net/loop.h"
+#include "net/stack.h"
 
 static uint64_t fired[64];
 static int nfired;
@@ -222,6 +225,60 @@ static void test_fake_clock(void **state)
 	test_assert_no_leaks();
 }
 
+/* The lowest free descriptor number (what the next open gets). */
+static int lowest_free_fd(void)
+{
+	int fd = dup(0);
+
+	assert_true(fd >= 0);
+	close(fd);
+	return fd;
+}
+
+/* If the wake-up eventfd cannot be made, net_loop_init fails and keeps failing, leaks no
+ * descriptor, and succeeds once descriptors are available again (it used to leave the
+ * epoll fd behind, so the next call "succeeded" with no wake-up descriptor). The failure is
+ * real: RLIMIT_NOFILE leaves room for the epoll fd only. */
+static void test_init_fails_cleanly_without_eventfd(void **state)
+{
+	struct rlimit old, lim;
+	pthread_t th;
+	int first;
+
+	(void)state;
+	net_loop_shutdown();
+	first = lowest_free_fd();
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)first + 1; /* epoll_create1 gets `first`, eventfd gets EMFILE */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	assert_int_equal(net_loop_init(), -EMFILE);
+	assert_int_equal(net_loop_init(), -EMFILE); /* still failing, not half set up */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(lowest_free_fd(), first); /* the epoll fd was closed */
+	assert_int_equal(net_loop_init(), 0);
+	/* and now it has its wake-up descriptor: a wake-up ends a 10 s wait */
+	assert_int_equal(pthread_create(&th, NULL, wake_later, NULL), 0);
+	{
+		uint64_t start = net_clock_ms();
+		assert_true(net_loop_once(10000) >= 1);
+		assert_true(net_clock_ms() - start < 5000);
+	}
+	pthread_join(th, NULL);
+
+	/* the same through stack_init: it fails every time, not only the first */
+	net_loop_shutdown();
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	assert_int_equal(stack_init(), -EMFILE);
+	assert_int_equal(stack_init(), -EMFILE);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(lowest_free_fd(), first);
+	assert_int_equal(stack_init(), 0);
+	stack_shutdown();
+	assert_int_equal(net_loop_init(), 0);
+	test_assert_no_leaks();
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -245,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_loop_timer_sets_timeout),
 		cmocka_unit_test(test_loop_wakeup),
 		cmocka_unit_test(test_fake_clock),
+		cmocka_unit_test(test_init_fails_cleanly_without_eventfd),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
