@@ -12,6 +12,8 @@
 
 pthread_mutex_t net_mutex = PTHREAD_MUTEX_INITIALIZER;
 
+STATS_DEFINE(loop, LOOP_COUNTERS)
+
 /* ---- clock ---- */
 
 static int clock_fake;
@@ -300,7 +302,7 @@ int net_loop_once(int timeout_ms)
 {
 	struct epoll_event evs[LOOP_MAX_FDS];
 	uint64_t now, next;
-	int n, wait = timeout_ms;
+	int n, wait = timeout_ms, spun = 0;
 
 	net_lock();
 	now = net_clock_ms();
@@ -321,6 +323,7 @@ int net_loop_once(int timeout_ms)
 			n = loop_busy_poll(evs, (unsigned)(wait < 0 ? busy_poll_us
 							   : (unsigned)wait * 1000u < busy_poll_us ? (unsigned)wait * 1000u
 							   : busy_poll_us));
+			spun = n > 0 ? 2 : 1; /* 2: the spin itself found events */
 			/* A spin that found nothing was pure loss, and when the peer shares our
 			 * CPU every spin is: it cannot answer while we spin. So each empty spin
 			 * doubles the number of sleeps before the next try (up to 256); a spin
@@ -344,6 +347,13 @@ int net_loop_once(int timeout_ms)
 
 	net_lock();
 	loop_waiting = 0;
+	if (spun) {
+		STAT_INC(loop, busy_polls);
+		if (spun == 2)
+			STAT_INC(loop, busy_poll_hits);
+		else
+			STAT_INC(loop, busy_poll_empty);
+	}
 	now = net_clock_ms();
 	for (int i = 0; i < n; i++) {
 		struct fd_watch *w = evs[i].data.ptr;

@@ -13,6 +13,13 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "net/stats.h"
+
+/* Busy polling (net_loop_set_busy_poll): spins made, spins that found an event, and spins
+ * that found nothing (each doubles the sleeps before the next spin). */
+#define LOOP_COUNTERS(X) X(busy_polls) X(busy_poll_hits) X(busy_poll_empty)
+STATS_DECLARE(loop, LOOP_COUNTERS);
+
 struct net_timer;
 typedef void (*net_timer_fn)(struct net_timer *t, void *arg, uint64_t now);
 

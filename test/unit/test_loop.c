@@ -145,8 +145,12 @@ static void *write_later(void *arg)
 	return NULL;
 }
 
-static void run_fd_case(unsigned busy_us)
+/* One fd event 20 ms after the loop starts waiting. idle_first: one wait with nothing to
+ * find comes first. Then the busy-poll counters must have moved by exactly the spins that
+ * found the event (hits) and those that found nothing (empty): proof of which path saw it. */
+static void run_fd_case(unsigned busy_us, int idle_first, uint64_t hits, uint64_t empty)
 {
+	uint64_t hits0 = loop_stats.busy_poll_hits, empty0 = loop_stats.busy_poll_empty;
 	int p[2];
 	pthread_t th;
 
@@ -154,12 +158,16 @@ static void run_fd_case(unsigned busy_us)
 	assert_int_equal(net_loop_add_fd(p[0], 0x001 /* EPOLLIN */, on_fd, NULL), 0);
 	net_loop_set_busy_poll(busy_us);
 	fd_events = 0;
+	if (idle_first)
+		assert_int_equal(net_loop_once(20), 0);
 	assert_int_equal(pthread_create(&th, NULL, write_later, &p[1]), 0);
 	/* waits for the write (no timer armed, no timeout): wakes on the fd */
 	for (int i = 0; i < 50 && !fd_events; i++)
-		assert_true(net_loop_once(1000) >= 0);
+		assert_true(net_loop_once(10000) >= 0);
 	pthread_join(th, NULL);
 	assert_int_equal(fd_events, 1);
+	assert_int_equal(loop_stats.busy_poll_hits - hits0, hits);
+	assert_int_equal(loop_stats.busy_poll_empty - empty0, empty);
 	net_loop_set_busy_poll(0);
 	assert_int_equal(net_loop_del_fd(p[0]), 0);
 	close(p[0]);
@@ -169,9 +177,13 @@ static void run_fd_case(unsigned busy_us)
 static void test_loop_fd(void **state)
 {
 	(void)state;
-	run_fd_case(0);
-	run_fd_case(100000); /* longer than the write's delay: found while spinning */
-	run_fd_case(500);    /* shorter: spins, then sleeps */
+	/* off: no spin at all */
+	run_fd_case(0, 0, 0, 0);
+	/* a 10 s spin (the write comes after 20 ms): found while spinning, and only then */
+	run_fd_case(10000000, 0, 1, 0);
+	/* 500 us: the idle wait's spin finds nothing, so the next wait skips spinning
+	 * (backoff) and the sleep finds the event */
+	run_fd_case(500, 1, 0, 1);
 	test_assert_no_leaks();
 }
 
