@@ -118,12 +118,15 @@ struct ip_config {
 	unsigned reass_max_datagrams; /* 64 */
 	int forwarding;               /* --forward */
 	unsigned route_max;           /* routes in the table (65536) */
+	int martian_class_e;          /* drop 240/4 sources too (0: accept them, as Linux) */
+	int accept_local;             /* take our own addresses as sources from a wire (0; as
+	                               * Linux's accept_local: for one stack wired to itself) */
 };
 extern struct ip_config ip_config;
 
 #define IP_COUNTERS(X)                                                                     \
 	X(in_receives) X(in_hdr_short) X(in_hdr_version) X(in_hdr_ihl) X(in_hdr_totlen)    \
-	X(in_hdr_cksum) X(in_ttl_zero) X(in_bad_src) X(in_not_for_us) X(in_unknown_proto)  \
+	X(in_hdr_cksum) X(in_ttl_zero) X(in_martian_src) X(in_not_for_us) X(in_unknown_proto) \
 	X(in_delivers) X(in_options_skipped) X(in_no_route_fwd) X(fwd_datagrams)          \
 	X(out_requests) X(out_no_route) X(out_too_big_df) X(out_frag_creates)               \
 	X(out_frag_oks) X(out_discards) X(reasm_reqds) X(reasm_oks) X(reasm_fails)          \

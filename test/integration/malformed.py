@@ -102,7 +102,7 @@ class Gen:
             "ip_totlen_long": lambda: self.ip(1, self.icmp(8, 0, b"t"), tot=r.randint(60, 65535)),
             "ip_totlen_short": lambda: self.ip(1, self.icmp(8, 0, b"s"), tot=r.randint(0, 19)),
             "ip_bad_cksum": lambda: self.ip(1, self.icmp(8, 0, b"c"), good_sum=False),
-            "ip_bad_src": lambda: self.ip(17, self.udp(b"b"), src=r.choice(
+            "ip_martian_src": lambda: self.ip(17, self.udp(b"b"), src=r.choice(
                 [b"\xff\xff\xff\xff", b"\xe0\x00\x00\x01", b"\x7f\x00\x00\x01", b"\0\0\0\0"])),
             "ip_not_for_us": lambda: self.ip(1, self.icmp(8, 0, b"n"), dst=ip4("10.9.9.9")),
             "ip_unknown_proto": lambda: self.ip(r.choice([0, 99, 143, 253, 255]), rnd(16)),

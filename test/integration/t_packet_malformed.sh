@@ -20,7 +20,7 @@ ust_stop
 
 mf_counters_rose ether.rx_not_for_us \
 	ip.in_hdr_short ip.in_hdr_version ip.in_hdr_ihl ip.in_hdr_totlen ip.in_hdr_cksum \
-	ip.in_bad_src ip.in_not_for_us ip.in_unknown_proto ip.reasm_overlap \
+	ip.in_martian_src ip.in_not_for_us ip.in_unknown_proto ip.reasm_overlap \
 	icmp.in_short icmp.in_cksum udp.in_short udp.in_bad_len udp.in_bad_cksum \
 	arp.rx_short arp.rx_bad_format arp.rx_bad_op
 pass

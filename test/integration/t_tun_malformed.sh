@@ -21,6 +21,6 @@ ust_stop
 # layer (netproto.rx_unknown_ethertype) and never reaches ip.in_hdr_version.
 mf_counters_rose netproto.rx_unknown_ethertype \
 	ip.in_hdr_short ip.in_hdr_ihl ip.in_hdr_totlen ip.in_hdr_cksum \
-	ip.in_bad_src ip.in_not_for_us ip.in_unknown_proto ip.reasm_overlap \
+	ip.in_martian_src ip.in_not_for_us ip.in_unknown_proto ip.reasm_overlap \
 	icmp.in_short icmp.in_cksum udp.in_short udp.in_bad_len udp.in_bad_cksum
 pass

@@ -182,8 +182,10 @@ static void test_echo_output_and_reply_hook(void **state)
 	pkb_free(p);
 	assert_int_equal(icmp_stats.out_echo, 1);
 
-	/* Now play 192.0.2.1, the capture's pinger, to take Linux's reply. */
+	/* Now play 192.0.2.1, the capture's pinger, to take Linux's reply (from 192.0.2.2,
+	 * now also ours: a martian source unless accept_local). */
 	assert_int_equal(ip_iface_add(tun, A("192.0.2.1"), A("255.255.255.0"), 0), 0);
+	ip_config.accept_local = 1;
 	icmp_set_echo_reply_handler(echo_reply_hook);
 	test_pcap_ip(PCAP, 3, rep, sizeof(rep));
 	inject_frame(3);
@@ -388,8 +390,10 @@ static void test_error_dispatch(void **state)
 	(void)state;
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(ip_protocol_register("UDP", IP_PROTO_UDP, drop_handler, udp_err_handler), 0);
-	/* The captured port unreachable is addressed to 192.0.2.1: be that host too. */
+	/* The captured port unreachable is addressed to 192.0.2.1: be that host too (and take
+	 * 192.0.2.2, ours, as a source: accept_local). */
 	assert_int_equal(ip_iface_add(tun, A("192.0.2.1"), A("255.255.255.0"), 0), 0);
+	ip_config.accept_local = 1;
 	inject_frame(14);
 	assert_int_equal(icmp_stats.in_dest_unreach, 1);
 	assert_int_equal(icmp_stats.in_errors_delivered, 1);

@@ -257,20 +257,12 @@ static void test_input_filters(void **state)
 	assert_int_equal(ip_protocol_register("TEST", 17, record_handler, NULL), 0);
 	assert_int_equal(ip_protocol_register("TEST", 17, record_handler, NULL), -EEXIST);
 
-	/* A broadcast source names no host. */
+	/* A broadcast source names no host (martian sources: test_input_martians). */
 	n = test_pcap_ip(PCAP, 12, b, sizeof(b));
 	memcpy(b + 12, "\xff\xff\xff\xff", 4);
 	test_ip_fix_cksum(b);
 	inject(b, n);
-	assert_int_equal(ip_stats.in_bad_src, 1);
-	/* Neither does a multicast one, nor 127/8 arriving from a wire. */
-	memcpy(b + 12, "\xe0\x00\x00\x01", 4);
-	test_ip_fix_cksum(b);
-	inject(b, n);
-	memcpy(b + 12, "\x7f\x00\x00\x01", 4);
-	test_ip_fix_cksum(b);
-	inject(b, n);
-	assert_int_equal(ip_stats.in_bad_src, 3);
+	assert_int_equal(ip_stats.in_martian_src, 1);
 
 	/* Another host's address. */
 	n = test_pcap_ip(PCAP, 12, b, sizeof(b));
@@ -290,6 +282,85 @@ static void test_input_filters(void **state)
 	assert_int_equal(got.calls, 2);
 	assert_ptr_equal(got.ifc, &tun->ifaces[0]);
 	assert_int_equal(ip_stats.in_delivers, 2);
+	done();
+}
+
+/* Martian sources (RFC 1812 5.3.7, RFC 1122 3.2.1.3), each checked against Linux in a
+ * namespace (scapy frames to a kernel UDP socket): dropped and counted in
+ * ip.in_martian_src, never delivered; the look-alikes Linux accepts are delivered. */
+struct martian_case {
+	const char *src, *dst;
+	int martian;
+};
+
+static const struct martian_case martian_cases[] = {
+	{ "192.0.2.1", "192.0.2.2", 0 },       /* the peer: the control case */
+	{ "192.0.2.2", "192.0.2.2", 1 },       /* our own address (land) */
+	{ "198.51.100.2", "192.0.2.2", 1 },    /* our address on another device */
+	{ "0.0.0.0", "192.0.2.2", 1 },
+	{ "0.0.0.0", "192.0.2.255", 1 },
+	{ "0.0.0.0", "255.255.255.255", 0 },   /* a DHCP client before it has an address */
+	{ "0.1.2.3", "192.0.2.2", 0 },         /* Linux takes the rest of 0/8 (5.3) */
+	{ "255.255.255.255", "192.0.2.2", 1 },
+	{ "255.255.255.255", "255.255.255.255", 1 },
+	{ "192.0.2.255", "192.0.2.2", 1 },     /* the subnet's directed broadcast */
+	{ "224.0.0.5", "192.0.2.2", 1 },
+	{ "239.255.255.250", "255.255.255.255", 1 },
+	{ "127.0.0.1", "192.0.2.2", 1 },
+	{ "127.255.0.9", "192.0.2.2", 1 },
+	{ "240.0.0.1", "192.0.2.2", 0 },       /* class E: Linux takes it (2.6.25) */
+	{ "254.1.2.3", "192.0.2.2", 0 },
+};
+
+static void inject_src_dst(struct net_device *dev, const char *src, const char *dst)
+{
+	uint8_t b[2048];
+	size_t n = test_pcap_ip(PCAP, 12, b, sizeof(b));
+	uint32_t a = A(src), d = A(dst);
+
+	memcpy(b + 12, &a, 4);
+	memcpy(b + 16, &d, 4);
+	test_ip_fix_cksum(b);
+	net_device_input(dev, pkb_from_bytes(b, n), T0);
+}
+
+static void test_input_martians(void **state)
+{
+	struct net_device *other, *lo;
+	uint64_t drops = 0;
+	int calls = 0;
+
+	(void)state;
+	assert_int_equal(ip_protocol_register("TEST", 17, record_handler, NULL), 0);
+	other = test_dev_create("tun1", NET_DEV_IP, 1500);
+	assert_int_equal(ip_iface_add(other, A("198.51.100.2"), A("255.255.255.0"), 0), 0);
+	for (size_t i = 0; i < sizeof(martian_cases) / sizeof(martian_cases[0]); i++) {
+		const struct martian_case *c = &martian_cases[i];
+
+		inject_src_dst(tun, c->src, c->dst);
+		drops += c->martian;
+		calls += !c->martian;
+		if (ip_stats.in_martian_src != drops || got.calls != calls)
+			fail_msg("src=%s dst=%s: %s", c->src, c->dst,
+				 c->martian ? "not dropped" : "dropped");
+	}
+	assert_int_equal(test_dev_pending(tun), 0); /* no ICMP error about a martian */
+
+	/* class E is dropped too when configured so (RFC 1812 5.3.7) */
+	ip_config.martian_class_e = 1;
+	inject_src_dst(tun, "240.0.0.1", "192.0.2.2");
+	inject_src_dst(tun, "254.1.2.3", "192.0.2.2");
+	ip_config.martian_class_e = 0;
+	assert_int_equal(ip_stats.in_martian_src, drops + 2);
+	assert_int_equal(got.calls, calls);
+
+	/* the loopback device carries what we send ourselves: our address and 127/8 */
+	lo = test_dev_create("lo", NET_DEV_LOOPBACK, 65535);
+	assert_int_equal(ip_iface_add(lo, A("127.0.0.1"), A("255.0.0.0"), 0), 0);
+	inject_src_dst(lo, "192.0.2.2", "192.0.2.2");
+	inject_src_dst(lo, "127.0.0.1", "127.0.0.1");
+	assert_int_equal(got.calls, calls + 2);
+	assert_int_equal(ip_stats.in_martian_src, drops + 2);
 	done();
 }
 
@@ -582,6 +653,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_parse_emit_captured, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_input_rejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_input_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_input_martians, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_input_delivery_and_padding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_input_options_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_input_ttl_zero_delivered, setup, teardown),

@@ -183,6 +183,8 @@ struct net_device *test_ip_setup(int icmp)
 
 void test_ip_teardown(void)
 {
+	ip_config.accept_local = 0;
+	ip_config.martian_class_e = 0;
 	ip_shutdown();
 	net_device_unregister_all();
 	net_protocol_reset();
