@@ -36,8 +36,12 @@ struct app_limits {
 	size_t conn_buf;          /* --conn-buf: output bytes queued per connection (256 KiB) */
 	size_t rcvbuf, sndbuf;    /* --rcvbuf/--sndbuf: socket buffers, 0 = the stack's default */
 	unsigned idle_timeout_s;  /* --idle-timeout: close silent connections, 0 = never (0) */
+	int max_conn_per_source;  /* --max-conn-per-source: held from one address, 0 = any (0) */
 	size_t http_max_header;   /* --http-max-header: request head bytes (8 KiB) */
+	unsigned http_header_timeout_s; /* --http-header-timeout: a whole head, 0 = never (20) */
 	size_t chat_max_line;     /* --chat-max-line: longest chat line (1 KiB) */
+	unsigned chat_idle_s;     /* --chat-idle-timeout: silent chat users, 0 = never (600) */
+	unsigned echo_idle_s;     /* --echo-idle-timeout: silent echo clients, 0 = never (300) */
 	unsigned timeout_s;       /* --timeout: nc's connect limit, get's connect and stall (30) */
 	unsigned drain_s;         /* --drain: wait for closed TCP connections at exit (10) */
 	unsigned busy_poll_us;    /* --busy-poll: spin before the loop sleeps, 0 = never (0) */

@@ -21,8 +21,15 @@ struct app_config app_cfg = {
 		.rcvbuf = 0,
 		.sndbuf = 0,
 		.idle_timeout_s = 0,
+		.max_conn_per_source = 0,
 		.http_max_header = 8 * 1024,
+		/* Apache's default (mod_reqtimeout header=20): a real client sends its whole
+		 * head in one segment, a person typing one in telnet needs seconds, and a
+		 * slowloris connection then holds its slot a third as long as under nginx's 60 */
+		.http_header_timeout_s = 20,
 		.chat_max_line = 1024,
+		.chat_idle_s = 600,
+		.echo_idle_s = 300,
 		.timeout_s = 30,
 		.drain_s = 10,
 	},
@@ -79,8 +86,16 @@ void app_usage(FILE *out)
 "  --backlog N          pending connections per listener [128]\n"
 "  --conn-buf BYTES     output queued per connection before it is throttled [256k]\n"
 "  --idle-timeout SECS  close connections silent this long, 0 = never [0]\n"
+"  --max-conn-per-source N  connections one address may hold; a new one past it is\n"
+"                       reset, 0 = no limit [0]\n"
 "  --http-max-header BYTES  largest HTTP request head [8k]\n"
+"  --http-header-timeout SECS  a request head must arrive whole within this time of\n"
+"                       the server waiting for it (also the wait between requests);\n"
+"                       else 408 and close, 0 = never [20]\n"
 "  --chat-max-line BYTES    longest chat line [1k]\n"
+"  --chat-idle-timeout SECS  close chat users who sent nothing this long, 0 = never [600]\n"
+"  --echo-idle-timeout SECS  close echo clients who sent nothing this long, 0 = never [300]\n"
+"  (the shorter of --idle-timeout and a service's own idle limit applies)\n"
 "\n"
 "ping: -c N count [until interrupted], -s SIZE payload [56], -i SECS interval [1],\n"
 "      -W SECS wait for replies after the last request [10]. Exit 0 if any reply came.\n"
@@ -96,6 +111,7 @@ enum {
 	OPT_DEV = 256, OPT_GW, OPT_ROUTE, OPT_IMPAIR, OPT_PCAP, OPT_TRACE, OPT_STATS,
 	OPT_FORWARD, OPT_RCVBUF, OPT_SNDBUF, OPT_MAX_CONN, OPT_BACKLOG, OPT_CONN_BUF,
 	OPT_IDLE, OPT_HTTP_HDR, OPT_CHAT_LINE, OPT_TIMEOUT, OPT_SERVE, OPT_DRAIN, OPT_BUSY_POLL,
+	OPT_PER_SOURCE, OPT_HTTP_HDR_TIMEOUT, OPT_CHAT_IDLE, OPT_ECHO_IDLE,
 };
 
 static const struct option long_opts[] = {
@@ -113,7 +129,11 @@ static const struct option long_opts[] = {
 	{ "backlog", required_argument, NULL, OPT_BACKLOG },
 	{ "conn-buf", required_argument, NULL, OPT_CONN_BUF },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+	{ "max-conn-per-source", required_argument, NULL, OPT_PER_SOURCE },
 	{ "http-max-header", required_argument, NULL, OPT_HTTP_HDR },
+	{ "http-header-timeout", required_argument, NULL, OPT_HTTP_HDR_TIMEOUT },
+	{ "chat-idle-timeout", required_argument, NULL, OPT_CHAT_IDLE },
+	{ "echo-idle-timeout", required_argument, NULL, OPT_ECHO_IDLE },
 	{ "chat-max-line", required_argument, NULL, OPT_CHAT_LINE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "serve", required_argument, NULL, OPT_SERVE },
@@ -140,7 +160,8 @@ static enum app_cmd opt_owner(int opt)
 {
 	switch (opt) {
 	case OPT_SERVE: case OPT_FORWARD: case OPT_MAX_CONN: case OPT_BACKLOG: case OPT_CONN_BUF:
-	case OPT_IDLE: case OPT_HTTP_HDR: case OPT_CHAT_LINE:
+	case OPT_IDLE: case OPT_HTTP_HDR: case OPT_CHAT_LINE: case OPT_PER_SOURCE:
+	case OPT_HTTP_HDR_TIMEOUT: case OPT_CHAT_IDLE: case OPT_ECHO_IDLE:
 		return CMD_SERVE;
 	case 'c': case 's': case 'i': case 'W':
 		return CMD_PING;
@@ -325,6 +346,26 @@ static int parse_option(int opt, const char *arg)
 		if (parse_long("--idle-timeout", arg, 0, 86400 * 7, &n))
 			return -EINVAL;
 		app_cfg.lim.idle_timeout_s = (unsigned)n;
+		return 0;
+	case OPT_PER_SOURCE:
+		if (parse_long("--max-conn-per-source", arg, 0, 1000000, &n))
+			return -EINVAL;
+		app_cfg.lim.max_conn_per_source = (int)n;
+		return 0;
+	case OPT_HTTP_HDR_TIMEOUT:
+		if (parse_long("--http-header-timeout", arg, 0, 86400, &n))
+			return -EINVAL;
+		app_cfg.lim.http_header_timeout_s = (unsigned)n;
+		return 0;
+	case OPT_CHAT_IDLE:
+		if (parse_long("--chat-idle-timeout", arg, 0, 86400 * 7, &n))
+			return -EINVAL;
+		app_cfg.lim.chat_idle_s = (unsigned)n;
+		return 0;
+	case OPT_ECHO_IDLE:
+		if (parse_long("--echo-idle-timeout", arg, 0, 86400 * 7, &n))
+			return -EINVAL;
+		app_cfg.lim.echo_idle_s = (unsigned)n;
 		return 0;
 	case OPT_HTTP_HDR:
 		return parse_bytes("--http-max-header", arg, 256, &app_cfg.lim.http_max_header);

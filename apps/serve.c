@@ -25,6 +25,58 @@ static struct svc services[APP_MAX_SERVICES];
 static int nservices;
 static int total_conns;
 
+STATS_DEFINE(serve, SERVE_COUNTERS)
+
+/* ---- connections held per source address (--max-conn-per-source) ---- */
+
+#define SRC_BUCKETS 1024 /* a power of two */
+
+struct src_count {
+	uint32_t addr;
+	int n;
+	struct src_count *next;
+};
+
+static struct src_count *src_tab[SRC_BUCKETS];
+
+static struct src_count **src_slot(uint32_t addr)
+{
+	struct src_count **pp = &src_tab[(addr * 2654435761u) >> 22 & (SRC_BUCKETS - 1)];
+
+	while (*pp && (*pp)->addr != addr)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static int src_held(uint32_t addr)
+{
+	struct src_count *e = *src_slot(addr);
+
+	return e ? e->n : 0;
+}
+
+/* Counts one more (delta 1) or one fewer (-1) connection from addr; 0 or -ENOMEM. */
+static int src_add(uint32_t addr, int delta)
+{
+	struct src_count **pp = src_slot(addr), *e = *pp;
+
+	if (!e) {
+		if (delta < 0)
+			return 0;
+		e = calloc(1, sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		e->addr = addr;
+		*pp = e;
+	}
+	e->n += delta;
+	if (e->n <= 0) {
+		*pp = e->next;
+		free(e);
+	}
+	return 0;
+}
+
 /* ---- --serve NAME[:PORT][,key=value]... ---- */
 
 static int parse_one(const char *spec, struct svc *s)
@@ -233,6 +285,7 @@ static void conn_free(struct svc_conn *c)
 	TAILQ_REMOVE(&s->conns, c, link);
 	s->nconns--;
 	total_conns--;
+	src_add(c->peer.sin_addr.s_addr, -1);
 	debugf("svc=%s peer=%s closed in=%llu out=%llu", s->ops->name, c->name,
 	       (unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out);
 	free(c->out);
@@ -253,11 +306,26 @@ static void service_accept(struct svc *s)
 			warnf("svc=%s accept: %s", s->ops->name, strerror(-fd));
 			return;
 		}
+		if (app_cfg.lim.max_conn_per_source > 0 &&
+		    src_held(peer.sin_addr.s_addr) >= app_cfg.lim.max_conn_per_source) {
+			/* A reset, not a FIN: the client learns at once, and nothing lingers. */
+			struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+			STAT_INC(serve, refused_per_source);
+			debugf("svc=%s peer=%s refused: it holds %d connections already",
+			       s->ops->name, ip_addr_ntop(peer.sin_addr.s_addr, a, sizeof(a)),
+			       app_cfg.lim.max_conn_per_source);
+			us_setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+			us_close(fd);
+			continue;
+		}
 		c = calloc(1, sizeof(*c));
-		if (!c) {
+		if (!c || src_add(peer.sin_addr.s_addr, 1) < 0) {
+			free(c);
 			us_close(fd);
 			return;
 		}
+		STAT_INC(serve, conns_accepted);
 		us_set_nonblock(fd, 1);
 		c->fd = fd;
 		c->peer = peer;
@@ -329,6 +397,7 @@ static int serve_loop(void)
 {
 	struct us_pollfd *pfds = NULL;
 	struct poll_ref *refs = NULL;
+	unsigned idle[APP_MAX_SERVICES]; /* each service's idle limit, seconds (0: none) */
 	size_t cap = 0;
 	int rc = 0;
 
@@ -407,14 +476,29 @@ static int serve_loop(void)
 		/* Retire finished connections; accepted ones join the next round. */
 		now = app_now_us();
 		for (int i = 0; i < nservices; i++) {
+			unsigned own = services[i].ops->idle_limit_s ? *services[i].ops->idle_limit_s : 0;
+			idle[i] = app_cfg.lim.idle_timeout_s;
+			if (own && (!idle[i] || own < idle[i]))
+				idle[i] = own;
+		}
+		for (int i = 0; i < nservices; i++) {
 			struct svc_conn *c, *next;
 			for (c = TAILQ_FIRST(&services[i].conns); c; c = next) {
 				next = TAILQ_NEXT(c, link);
 				if (!c->dead && c->close_when_flushed && !c->out_len)
 					c->dead = 1;
-				if (!c->dead && app_cfg.lim.idle_timeout_s &&
-				    now - c->last_active_us > app_cfg.lim.idle_timeout_s * 1000000ull) {
+				if (!c->dead && c->deadline_us && now >= c->deadline_us) {
+					debugf("svc=%s peer=%s deadline passed", services[i].ops->name,
+					       c->name);
+					STAT_INC(serve, closed_deadline);
+					if (services[i].ops->conn_timeout)
+						services[i].ops->conn_timeout(c);
+					c->dead = 1;
+				}
+				if (!c->dead && idle[i] &&
+				    now - c->last_active_us > idle[i] * 1000000ull) {
 					debugf("svc=%s peer=%s idle timeout", services[i].ops->name, c->name);
+					STAT_INC(serve, closed_idle);
 					c->dead = 1;
 				}
 				if (c->dead)

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "net/stats.h"
+
 struct svc;
 
 struct svc_conn {
@@ -30,6 +32,8 @@ struct svc_conn {
 	int pause_read;           /* the service takes no more input for now */
 	int dead;                 /* closing; freed at the end of the poll round */
 	uint64_t start_us, last_active_us;
+	uint64_t deadline_us;     /* set by the service (http's request head): the connection
+	                           * is closed once app_now_us() passes it; 0 = none */
 	uint64_t bytes_in, bytes_out;
 	void *priv;               /* the service's per-connection state */
 	TAILQ_ENTRY(svc_conn) link;
@@ -58,8 +62,13 @@ struct svc_ops {
 	void (*conn_eof)(struct svc_conn *c);
 	/* The output queue emptied and want_drained is set: produce more. <0 closes. */
 	int (*conn_drained)(struct svc_conn *c);
+	/* deadline_us passed: a last word (http's 408) before the connection is closed. */
+	void (*conn_timeout)(struct svc_conn *c);
 	/* The connection is closing (any reason); free priv here. */
 	void (*conn_close)(struct svc_conn *c);
+	/* The service's own idle limit in seconds (an app_cfg.lim field, 0 = none); the
+	 * shorter of it and --idle-timeout applies. NULL: only --idle-timeout. */
+	const unsigned *idle_limit_s;
 };
 
 struct svc {
@@ -84,6 +93,11 @@ size_t svc_out_room(const struct svc_conn *c);
 void svc_close_when_flushed(struct svc_conn *c);
 /* Closes the connection at the end of this round, dropping queued output. */
 void svc_kill(struct svc_conn *c);
+
+/* What serve did to connections, printed with --stats like the stack's counters. */
+#define SERVE_COUNTERS(X)                                                                  \
+	X(conns_accepted) X(refused_per_source) X(closed_deadline) X(closed_idle)
+STATS_DECLARE(serve, SERVE_COUNTERS);
 
 extern const struct svc_ops svc_udp_echo_ops, svc_echo_ops, svc_discard_ops, svc_sink_ops,
 	svc_chat_ops, svc_http_ops;

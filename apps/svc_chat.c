@@ -5,7 +5,8 @@
  * RFC 1143): WILL gets DONT, DO gets WONT, subnegotiations are skipped. The client then
  * stays in its default NVT line mode with local echo, which is what a line chat wants.
  * A user whose output queue fills (it stopped reading) is disconnected rather than
- * letting it hold memory or stall everyone else. */
+ * letting it hold memory or stall everyone else, and so is one who typed nothing for
+ * --chat-idle-timeout (600 s: what others say does not keep a silent user's slot). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,4 +192,5 @@ const struct svc_ops svc_chat_ops = {
 	.conn_data = chat_data,
 	.conn_eof = chat_eof,
 	.conn_close = chat_close,
+	.idle_limit_s = &app_cfg.lim.chat_idle_s,
 };

@@ -6,7 +6,12 @@
  * reaches above it. Requests with a body are refused: nothing here takes one.
  *
  * Files are streamed: the response head goes out, then the file is read in chunks each
- * time the connection's output queue drains, so a large file never sits in memory. */
+ * time the connection's output queue drains, so a large file never sits in memory.
+ *
+ * Slowloris: while the server waits for a request head (from the accept, or from the end
+ * of the previous response on a persistent connection), the whole head must arrive within
+ * --http-header-timeout (20 s); else 408 and the connection is closed, however steadily
+ * its bytes trickle in (which --idle-timeout alone cannot catch). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -349,8 +354,41 @@ bad:
 	return send_error(c, 400, "Bad Request", 0, NULL);
 }
 
-/* Answers every complete request head in the buffer, one response at a time. */
+/* The request-head clock: running while the server waits for a head (no response being
+ * sent, none to come), started when the wait began; stopped otherwise. */
+static void head_clock(struct svc_conn *c)
+{
+	struct http_conn *h = c->priv;
+	int waiting = h->file_fd < 0 && !c->close_when_flushed && !c->dead && !h->peer_eof;
+
+	if (!waiting || !app_cfg.lim.http_header_timeout_s)
+		c->deadline_us = 0;
+	else if (!c->deadline_us)
+		c->deadline_us = app_now_us() + app_cfg.lim.http_header_timeout_s * 1000000ull;
+}
+
+static int http_process_heads(struct svc_conn *c);
+
+/* Answers every complete request head in the buffer, then (re)starts the head clock. */
 static int http_process(struct svc_conn *c)
+{
+	int rc = http_process_heads(c);
+
+	head_clock(c);
+	return rc;
+}
+
+static void http_timeout(struct svc_conn *c)
+{
+	struct http_conn *h = c->priv;
+
+	debugf("http peer=%s request head not complete in %u s", c->name,
+	       app_cfg.lim.http_header_timeout_s);
+	h->keep_alive = 0;
+	send_error(c, 408, "Request Timeout", 0, NULL); /* best effort: it is closed anyway */
+}
+
+static int http_process_heads(struct svc_conn *c)
 {
 	struct http_conn *h = c->priv;
 
@@ -373,6 +411,7 @@ static int http_process(struct svc_conn *c)
 			return 0;
 		}
 		used = (size_t)(end - r);
+		c->deadline_us = 0; /* a whole head: the next one gets its own time */
 		/* Strip CRs and skip blank lines before the request line (RFC 9112 2.2). */
 		for (size_t i = 0; i < used; i++)
 			if (r[i] != '\r' && !(o == 0 && r[i] == '\n'))
@@ -445,6 +484,7 @@ static int http_open(struct svc_conn *c)
 		return -ENOMEM;
 	h->file_fd = -1;
 	c->priv = h;
+	head_clock(c); /* the first head is due from the accept */
 	return 0;
 }
 
@@ -481,6 +521,7 @@ static void http_eof(struct svc_conn *c)
 	h->peer_eof = 1;
 	if (h->file_fd < 0)
 		svc_close_when_flushed(c);
+	head_clock(c);
 }
 
 static void http_close(struct svc_conn *c)
@@ -505,5 +546,6 @@ const struct svc_ops svc_http_ops = {
 	.conn_data = http_data,
 	.conn_eof = http_eof,
 	.conn_drained = http_drained,
+	.conn_timeout = http_timeout,
 	.conn_close = http_close,
 };

@@ -1,6 +1,7 @@
 /* The small TCP services: echo (RFC 862), discard (RFC 863), and sink, which discards
  * like discard but reports each connection's byte count and throughput when it ends, so
- * an iperf (version 2) client can be pointed at it. */
+ * an iperf (version 2) client can be pointed at it. An echo client that sends nothing for
+ * --echo-idle-timeout (300 s) is closed: an idle connection must not hold a slot for ever. */
 #include <stdio.h>
 
 #include "apps/app.h"
@@ -18,6 +19,7 @@ const struct svc_ops svc_echo_ops = {
 	.type = SOCK_STREAM,
 	.default_port = 7,
 	.conn_data = echo_data,
+	.idle_limit_s = &app_cfg.lim.echo_idle_s,
 };
 
 static int discard_data(struct svc_conn *c, const uint8_t *buf, size_t len)

@@ -1,0 +1,110 @@
+#!/bin/bash
+# Slowloris against `serve http`: 300 connections from six addresses each send an unfinished
+# request head and then a header byte a second. With --http-header-timeout 3 every one is
+# closed by the server between 3 and 7 s after it connected (with a 408 when the client
+# reads it before the close), however steadily it trickles, while curl from another address
+# is served throughout. Then 120 from one address against --max-conn-per-source 50: 50
+# held, the other 70 reset at once, curl still served. Last, echo and chat clients that
+# send nothing are closed after their idle limits (--echo-idle-timeout, --chat-idle-timeout).
+. "$(dirname "$0")/lib.sh"
+t_begin slowloris "$1"
+need_cmd curl
+ns_new NS
+mkdir "$T_TMP/www"
+echo "hello from ustack" >"$T_TMP/www/index.html"
+ust_serve "$NS" --serve "http,root=$T_TMP/www" --serve echo --serve chat \
+	--http-header-timeout 3 --max-conn-per-source 50 \
+	--echo-idle-timeout 2 --chat-idle-timeout 2
+# The attackers' addresses and curl's, all on the kernel's side of the TAP.
+for i in 11 12 13 14 15 16 21 50; do
+	ip -n "$NS" addr add "10.0.0.$i/$US_PREFIX" dev "$TAPIF" || fail "cannot add 10.0.0.$i"
+done
+
+# curl_loop SECS OUT: one fetch from 10.0.0.50 every 0.3 s for SECS seconds; OUT gets one
+# line per fetch: "ok" or the failure.
+curl_loop()
+{
+	local end=$(($(date +%s) + $1)) out=$2
+	: >"$out"
+	while [ "$(date +%s)" -lt "$end" ]; do
+		if body=$(in_ns "$NS" curl -sS --max-time 5 --interface 10.0.0.50 \
+			"http://$US_ADDR/index.html" 2>&1) && [ "$body" = "hello from ustack" ]; then
+			echo ok >>"$out"
+		else
+			echo "failed: $body" >>"$out"
+		fi
+		sleep 0.3
+	done
+}
+
+# json FILE EXPR: a field of slowloris.py's summary (python expression over `d`).
+json()
+{
+	$PY -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
+}
+
+check_curls()
+{
+	local ok bad
+	ok=$(grep -c '^ok$' "$1")
+	bad=$(grep -vc '^ok$' "$1")
+	echo "$2: curl served $ok times, failed $bad times"
+	[ "$ok" -ge 5 ] || fail "$2: curl ran only $ok times"
+	[ "$bad" -eq 0 ] || fail "$2: curl failed during the attack: $(grep -v '^ok$' "$1" | head -n 3)"
+}
+
+# 1. 300 slow connections, 50 from each of six addresses (at the per-source limit, not past).
+bg_ns "$NS" "$T_TMP/slow1.json" "$PY" "$TESTDIR/slowloris.py" --host "$US_ADDR" --port 80 \
+	--conns 300 --interval 1 --duration 10 --sources 10.0.0.11,10.0.0.12,10.0.0.13,10.0.0.14,10.0.0.15,10.0.0.16
+slow=$BG_PID
+sleep 1
+curl_loop 7 "$T_TMP/curl1.txt"
+pid_wait_exit "$slow" 20 || fail "slowloris.py did not stop by itself"
+cat "$T_TMP/slow1.json"
+json "$T_TMP/slow1.json" 'd["established"]' >/dev/null 2>&1 || fail "no summary from slowloris.py"
+check_curls "$T_TMP/curl1.txt" "300 slow connections"
+[ "$(json "$T_TMP/slow1.json" 'd["established"]')" -eq 300 ] || fail "not all 300 connected"
+[ "$(json "$T_TMP/slow1.json" 'd["closed_by_server"]')" -eq 300 ] ||
+	fail "the server did not close every slow connection"
+[ "$(json "$T_TMP/slow1.json" 'int(d["life_min"] >= 2.5 and d["life_max"] <= 7)')" -eq 1 ] ||
+	fail "slow connections closed outside 3..7 s of connecting"
+echo "slow connections lived $(json "$T_TMP/slow1.json" 'd["life_min"]')..$(json "$T_TMP/slow1.json" 'd["life_max"]') s; $(json "$T_TMP/slow1.json" 'd["got_408"]') read a 408"
+
+# 2. 120 from one address against --max-conn-per-source 50.
+bg_ns "$NS" "$T_TMP/slow2.json" "$PY" "$TESTDIR/slowloris.py" --host "$US_ADDR" --port 80 \
+	--conns 120 --interval 1 --duration 6 --sources 10.0.0.21
+slow=$BG_PID
+sleep 0.5
+curl_loop 4 "$T_TMP/curl2.txt"
+pid_wait_exit "$slow" 20 || fail "slowloris.py did not stop by itself"
+cat "$T_TMP/slow2.json"
+check_curls "$T_TMP/curl2.txt" "120 from one address"
+# refused: reset at once, whether or not the client had seen the handshake complete
+short=$(json "$T_TMP/slow2.json" 'sum(1 for x in d["lives"] if x < 1.5) + d["connect_reset"]')
+long=$(json "$T_TMP/slow2.json" 'sum(1 for x in d["lives"] if x >= 2.5)')
+echo "one address: $long held until the head timeout, $short refused at once"
+[ "$long" -eq 50 ] || fail "$long connections from one address were held, want 50"
+[ "$short" -eq 70 ] || fail "$short connections past the limit were refused, want 70"
+
+# 3. Silent echo and chat clients are closed after their idle limits (2 s).
+for port in 7 23; do
+	in_ns "$NS" $PY -c '
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+t0 = time.monotonic()
+while s.recv(4096):
+    pass
+print("%.1f" % (time.monotonic() - t0))' "$US_ADDR" "$port" >"$T_TMP/idle.txt" 2>&1 ||
+		fail "port $port: $(cat "$T_TMP/idle.txt")"
+	secs=$(cat "$T_TMP/idle.txt")
+	echo "port $port: a silent client was closed after $secs s"
+	$PY -c 'import sys; sys.exit(not 1.5 <= float(sys.argv[1]) <= 6)' "$secs" ||
+		fail "port $port: closed after $secs s, want about 2"
+done
+
+ust_alive || fail "ustack exited during the attack"
+ust_stop
+expect_counter serve.refused_per_source -eq 70
+expect_counter serve.closed_deadline -ge 350
+expect_counter serve.closed_idle -ge 2
+pass
