@@ -142,6 +142,19 @@ static void tcp_timer_persist(struct tcp_pcb *pcb, uint64_t now)
 	uint64_t iv;
 
 	STAT_INC(tcp, persist_timeouts);
+	/* RFC 1122 4.2.2.17: the window may stay shut as long as the peer answers the probes.
+	 * One silent through max_rexmits probes and longer than two of the longest intervals
+	 * (an answering peer is never silent longer than one) is gone: give up as the
+	 * retransmission timer does (Linux: tcp_probe_timer), or an orphan probes for ever. */
+	if (pcb->persist_shift >= (tcp_config.max_rexmits < 16 ? tcp_config.max_rexmits : 16) &&
+	    now - pcb->last_recv > 2ull * tcp_config.persist_max_ms) {
+		STAT_INC(tcp, conn_timeouts);
+		debugf("%u->%u gives up after %u unanswered window probes", pcb->local_port,
+		       pcb->remote_port, pcb->persist_shift);
+		tcp_send_rst_pcb(pcb, now);
+		tcp_pcb_drop(pcb, -ETIMEDOUT);
+		return;
+	}
 	pcb->flags |= TF_FORCE_ONE;
 	pcb->snd_nxt = pcb->snd_una;
 	tcp_output(pcb, now);

@@ -183,6 +183,53 @@ static void test_fin_wait_2_timeout_after_shutdown(void **state)
 	tcp_pcb_close(l, 0, now);
 }
 
+/* RFC 1122 4.2.2.17: a zero window may stay closed for as long as the peer answers the
+ * probes. Found by fuzz_tcp: when the peer is gone (answers nothing), the probes went on
+ * for ever, and an orphan with data queued was never freed. As Linux (tcp_probe_timer),
+ * unanswered probes end the connection like retransmissions do: ETIMEDOUT and a RST. */
+static void test_zero_window_peer_gone(void **state)
+{
+	struct tcp_pcb *l = listener(), *c = passive_open(l);
+	int secs;
+
+	(void)state;
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 0, NULL, 0);
+	assert_int_equal(tcp_pcb_send(c, "xyz", 3, now), 3);
+	tcp_pcb_close(c, 0, now); /* an orphan: its FIN waits behind the data */
+	for (secs = 0; secs < 2 * 3600 && tcp_pcb_count() == 2; secs++) {
+		advance(1000);
+		test_dev_flush(tun);
+	}
+	assert_int_equal(tcp_pcb_count(), 1);
+	assert_true(secs < 3600);
+	assert_int_equal(tcp_stats.conn_timeouts, 1);
+	tcp_pcb_close(l, 0, now);
+}
+
+/* ...while a peer that answers every probe keeps its connection open (an hour here). */
+static void test_zero_window_answered_stays(void **state)
+{
+	struct tcp_pcb *l = listener(), *c = passive_open(l);
+
+	(void)state;
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 0, NULL, 0);
+	assert_int_equal(tcp_pcb_send(c, "xyz", 3, now), 3);
+	for (int secs = 0; secs < 3600; secs++) {
+		advance(1000);
+		while (test_dev_pending(tun)) {
+			struct tcp_hdr h;
+			pop(&h, NULL);
+			SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 0, NULL, 0);
+		}
+	}
+	assert_int_equal(c->state, TCP_ESTABLISHED);
+	assert_true(tcp_stats.persist_timeouts > 12);
+	assert_int_equal(tcp_stats.conn_timeouts, 0);
+	tcp_pcb_close(c, 1, now);
+	test_dev_flush(tun);
+	tcp_pcb_close(l, 0, now);
+}
+
 /* RFC 9293 3.10.5 ABORT (SO_LINGER 0): a RST at snd_max and the state is gone at once. */
 static void test_linger0_abort(void **state)
 {
@@ -384,6 +431,8 @@ int main(void)
 		T(test_keepalive_gives_up),
 		T(test_fin_wait_2_timeout),
 		T(test_fin_wait_2_timeout_after_shutdown),
+		T(test_zero_window_peer_gone),
+		T(test_zero_window_answered_stays),
 		T(test_linger0_abort),
 		T(test_close_unread_data_resets),
 		T(test_icmp_unreachable_fails_connect),
