@@ -79,7 +79,8 @@ STATS_DECLARE(tap, TAP_COUNTERS);
 #define PACKET_COUNTERS(X)                                                                 \
 	X(rx_frames) X(rx_outgoing_ignored) X(rx_alloc_failed) X(rx_errors) X(rx_truncated)  \
 	X(rx_large) X(rx_gso_frames) X(rx_csum_partial) X(rx_csum_valid) X(rx_bad_vnet_hdr)  \
-	X(tx_frames) X(tx_gso) X(tx_csum_partial) X(tx_dropped_full) X(tx_errors)
+	X(rx_kernel_drops) X(tx_frames) X(tx_gso) X(tx_csum_partial) X(tx_dropped_full)     \
+	X(tx_errors)
 STATS_DECLARE(packet, PACKET_COUNTERS);
 
 #define LOOPBACK_COUNTERS(X) X(tx_queued) X(tx_dropped_full) X(rx_delivered)

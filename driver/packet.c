@@ -50,6 +50,8 @@ STATS_DEFINE(packet, PACKET_COUNTERS)
 #define PACKET_HDR_LEN 14
 /* The largest frame a GSO super-segment makes: a 64 KB IP packet and its link header. */
 #define PACKET_GSO_FRAME_MAX (65535 + PACKET_HDR_LEN)
+/* Socket receive and send buffers: room for a window's worth of super-segments. */
+#define PACKET_SOCK_BUF (4 * 1024 * 1024)
 
 /* Reads a batch with recvmmsg. Each slot scatters into [virtio-net header][small pool
  * buffer sized for the MTU][large pool buffer past it]: a super-segment lands whole in
@@ -204,6 +206,13 @@ static int packet_transmit(struct net_device *dev, struct pkb *p)
 
 static void packet_close(struct net_device *dev)
 {
+	struct tpacket_stats st;
+	socklen_t len = sizeof(st);
+
+	/* Frames the kernel dropped because the socket's receive queue was full: read once,
+	 * at the end (each read resets the kernel's count), for --stats at exit. */
+	if (dev->fd >= 0 && getsockopt(dev->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+		STAT_ADD(packet, rx_kernel_drops, st.tp_drops);
 	if (dev->fd >= 0)
 		close(dev->fd);
 	dev->fd = -1;
@@ -221,7 +230,7 @@ static int packet_socket(const char *ifname, int ifindex, char *err, size_t errl
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
 				   .sll_ifindex = ifindex };
 	struct packet_mreq mr = { .mr_ifindex = ifindex, .mr_type = PACKET_MR_PROMISC };
-	int fd, e, one = 1;
+	int fd, e, one = 1, bufsz = PACKET_SOCK_BUF;
 
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	if (fd < 0) {
@@ -232,6 +241,13 @@ static int packet_socket(const char *ifname, int ifindex, char *err, size_t errl
 			snprintf(err, errlen, "packet %s: socket: %s", ifname, strerror(e));
 		return -e;
 	}
+	/* A kernel sender hands over 64 KB super-segments: the default receive buffer
+	 * (about 200 KB) holds three, and a burst past it is dropped by the kernel
+	 * (packet.rx_kernel_drops). As root the limit of net.core.rmem_max does not apply. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof(bufsz)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
 	/* Before bind: frames queued from then on already carry the header. */
 	if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0) {
 		e = errno;
