@@ -61,7 +61,7 @@ void app_usage(FILE *out)
 "DEV (at least one; repeat --dev for more devices):\n"
 "  --dev tap:NAME,addr=A.B.C.D/N[,host=H/N][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]\n"
 "  --dev tun:NAME,addr=A.B.C.D/N[,host=H][,mtu=N][,offload=on|off]\n"
-"  --dev packet:IFNAME,addr=A.B.C.D/N[,mac=MAC]\n"
+"  --dev packet:IFNAME,addr=A.B.C.D/N[,mac=MAC][,offload=on|off]\n"
 "  --gw GATEWAY                 default route\n"
 "  --route PREFIX/N,via=GW      static route (repeatable)\n"
 "\n"

@@ -2,7 +2,7 @@
  *
  *   --dev tap:NAME,addr=A.B.C.D/N[,host=H/N][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]
  *   --dev tun:NAME,addr=A.B.C.D/N[,host=H][,mtu=N][,offload=on|off]
- *   --dev packet:IFNAME,addr=A.B.C.D/N[,mac=MAC]
+ *   --dev packet:IFNAME,addr=A.B.C.D/N[,mac=MAC][,offload=on|off]
  *
  * Drivers know nothing of IP: addr is carried here for the caller, which binds it with
  * ip_iface_add(); host= configures the kernel's side of the device over netlink. */
@@ -26,7 +26,8 @@ struct dev_opts {
 	int has_mac;
 	uint8_t mac[6];
 	unsigned mtu;                  /* 0: the default (1500) */
-	int offload;                   /* tap/tun: IFF_VNET_HDR with checksum offload and TSO */
+	int offload;                   /* tap/tun: IFF_VNET_HDR with checksum offload and TSO;
+	                                * packet: transmit partial checksums and TSO */
 };
 
 /* offload= when not given. */
@@ -77,8 +78,9 @@ STATS_DECLARE(tap, TAP_COUNTERS);
 
 #define PACKET_COUNTERS(X)                                                                 \
 	X(rx_frames) X(rx_outgoing_ignored) X(rx_alloc_failed) X(rx_errors) X(rx_truncated)  \
-	X(rx_gso_dropped) X(rx_csum_completed) X(rx_bad_csum_offsets) X(tx_frames)          \
-	X(tx_dropped_full) X(tx_errors)
+	X(rx_large) X(rx_gso_frames) X(rx_csum_partial) X(rx_csum_valid) X(rx_bad_vnet_hdr)  \
+	X(rx_kernel_drops) X(tx_frames) X(tx_gso) X(tx_csum_partial) X(tx_dropped_full)     \
+	X(tx_errors)
 STATS_DECLARE(packet, PACKET_COUNTERS);
 
 #define LOOPBACK_COUNTERS(X) X(tx_queued) X(tx_dropped_full) X(rx_delivered)

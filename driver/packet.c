@@ -8,16 +8,25 @@
  * the kernel's traffic - and its own - as input. Frames are read in batches with
  * recvmmsg, one system call per readiness event.
  *
- * Checksum offload: a kernel sending through a veth (tx checksum offload is on by default)
- * leaves TCP and UDP checksums "partial" - the field holds only the pseudo-header sum, to
- * be finished by hardware that a veth does not have. The kernel's own receive path knows
- * this from the skb; a packet socket sees the bytes. With PACKET_VNET_HDR every frame
- * comes after a virtio-net header that says so (VIRTIO_NET_HDR_F_NEEDS_CSUM with where the
- * sum starts and where it goes), and the driver finishes the checksum as the hardware
- * would (the kernel's skb_checksum_help): no protocol knowledge, and the layers above
- * verify every checksum as usual. A GSO frame (a TCP "super-segment" larger than the MTU,
- * sent when the other end has TSO on) is dropped and counted: cutting it up needs TCP/IP
- * knowledge a driver must not have. Sent frames get an all-zero header (no offload). */
+ * Offloads: every frame crosses the socket after a virtio-net header (PACKET_VNET_HDR),
+ * as on a TAP with offload=on, and the kernel fills it in from the skb:
+ *   - a kernel sending through a veth (tx checksum offload is on by default) leaves TCP
+ *     and UDP checksums "partial" (VIRTIO_NET_HDR_F_NEEDS_CSUM: the field holds only the
+ *     pseudo-header sum). Like TAP, the driver trusts them (the local kernel's data, which
+ *     its own receive path would not verify either): the pkb is marked partial and the
+ *     transport layers skip the check; forwarding finishes the sum when the next device
+ *     does not;
+ *   - a veth keeps TSO/GSO on by default, so a kernel sender hands us TCP "super-segments"
+ *     of up to 64 KB (VIRTIO_NET_HDR_GSO_TCPV4 with gso_size). Frames are read into a
+ *     small pool buffer and, past its end, a large one (the TAP scheme: only a frame that
+ *     overflows is moved whole into the large buffer). TCP takes a super-segment whole;
+ *     forwarding passes it on whole or cuts it (net/gso.c). GSO types ustack cannot use
+ *     (TCPv6, UDP) are dropped and counted.
+ * Transmit (offload=on, the default) is the same header the other way: partial checksums
+ * and TCP super-segments go to the kernel, which finishes or cuts them (in software if
+ * the interface has no TSO: the kernel's GSO), so ustack's TCP sends 64 KB per system
+ * call through a packet socket as through a TAP. offload=off sends only plain frames
+ * with complete checksums (then forwarded super-segments are cut by net/gso.c). */
 #include "driver/driver.h"
 
 #include <arpa/inet.h>
@@ -39,12 +48,20 @@
 STATS_DEFINE(packet, PACKET_COUNTERS)
 
 #define PACKET_HDR_LEN 14
+/* The largest frame a GSO super-segment makes: a 64 KB IP packet and its link header. */
+#define PACKET_GSO_FRAME_MAX (65535 + PACKET_HDR_LEN)
+/* Socket receive and send buffers: room for a window's worth of super-segments. */
+#define PACKET_SOCK_BUF (4 * 1024 * 1024)
 
+/* Reads a batch with recvmmsg. Each slot scatters into [virtio-net header][small pool
+ * buffer sized for the MTU][large pool buffer past it]: a super-segment lands whole in
+ * one system call, and only then is the small part moved into the large buffer. The
+ * caller owns the returned buffers; no malloc per frame. */
 static int packet_recv_batch(struct net_device *dev, struct pkb **out, int max)
 {
-	struct pkb *bufs[NET_DEV_BATCH];
+	struct pkb *bufs[NET_DEV_BATCH], *big[NET_DEV_BATCH];
 	struct mmsghdr msgs[NET_DEV_BATCH];
-	struct iovec iov[NET_DEV_BATCH][2];
+	struct iovec iov[NET_DEV_BATCH][3];
 	uint8_t vnet[NET_DEV_BATCH][VNET_HDR_LEN];
 	struct sockaddr_ll from[NET_DEV_BATCH];
 	size_t room = dev->mtu + PACKET_HDR_LEN;
@@ -52,17 +69,23 @@ static int packet_recv_batch(struct net_device *dev, struct pkb **out, int max)
 
 	if (max > NET_DEV_BATCH)
 		max = NET_DEV_BATCH;
+	if (room > PACKET_GSO_FRAME_MAX)
+		room = PACKET_GSO_FRAME_MAX;
 	for (i = 0; i < max; i++) {
 		bufs[i] = pkb_alloc(room);
-		if (!bufs[i]) {
+		big[i] = pkb_alloc(PACKET_GSO_FRAME_MAX);
+		if (!bufs[i] || !big[i]) {
+			pkb_free(bufs[i]);
+			pkb_free(big[i]);
 			STAT_INC(packet, rx_alloc_failed);
 			break;
 		}
 		iov[i][0] = (struct iovec){ vnet[i], VNET_HDR_LEN };
 		iov[i][1] = (struct iovec){ bufs[i]->data, room };
+		iov[i][2] = (struct iovec){ big[i]->data + room, PACKET_GSO_FRAME_MAX - room };
 		memset(&msgs[i], 0, sizeof(msgs[i]));
 		msgs[i].msg_hdr.msg_iov = iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 2;
+		msgs[i].msg_hdr.msg_iovlen = 3;
 		msgs[i].msg_hdr.msg_name = &from[i];
 		msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
 	}
@@ -71,8 +94,10 @@ static int packet_recv_batch(struct net_device *dev, struct pkb **out, int max)
 	got = recvmmsg(dev->fd, msgs, (unsigned)i, MSG_DONTWAIT, NULL);
 	if (got < 0) {
 		int e = errno;
-		for (int k = 0; k < i; k++)
+		for (int k = 0; k < i; k++) {
 			pkb_free(bufs[k]);
+			pkb_free(big[k]);
+		}
 		if (e == EAGAIN || e == EWOULDBLOCK || e == EINTR)
 			return 0;
 		STAT_INC(packet, rx_errors);
@@ -82,64 +107,79 @@ static int packet_recv_batch(struct net_device *dev, struct pkb **out, int max)
 	for (int k = 0; k < i; k++) {
 		struct pkb *p = bufs[k];
 		struct vnet_hdr vh;
+		size_t len;
 
-		if (k >= got) {
-			pkb_free(p);
-			continue;
-		}
-		if (from[k].sll_pkttype == PACKET_OUTGOING) {
-			STAT_INC(packet, rx_outgoing_ignored);
-			pkb_free(p);
-			continue;
-		}
-		if (msgs[k].msg_len < VNET_HDR_LEN) {
-			STAT_INC(packet, rx_errors);
-			debugf("dev=%s rx: %u bytes, no virtio-net header", dev->name,
-			       msgs[k].msg_len);
-			pkb_free(p);
-			continue;
-		}
-		vnet_hdr_parse(vnet[k], VNET_HDR_LEN, &vh);
-		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
-			STAT_INC(packet, rx_gso_dropped);
-			debugf("dev=%s rx: GSO frame (type %u) dropped: turn TSO off on the sender",
-			       dev->name, vh.gso_type);
-			pkb_free(p);
-			continue;
-		}
-		if (msgs[k].msg_hdr.msg_flags & MSG_TRUNC) {
-			STAT_INC(packet, rx_truncated);
-			debugf("dev=%s rx: frame longer than the mtu dropped", dev->name);
-			pkb_free(p);
-			continue;
-		}
-		pkb_put(p, msgs[k].msg_len - VNET_HDR_LEN);
-		if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-			if (vnet_hdr_to_pkb(&vh, p) < 0 || pkb_csum_complete(p) < 0) {
-				STAT_INC(packet, rx_bad_csum_offsets);
-				debugf("dev=%s rx: checksum start %u offset %u outside %zu bytes",
-				       dev->name, vh.csum_start, vh.csum_offset, p->len);
-				pkb_free(p);
-				continue;
+		if (k >= got || from[k].sll_pkttype == PACKET_OUTGOING ||
+		    msgs[k].msg_len < VNET_HDR_LEN || (msgs[k].msg_hdr.msg_flags & MSG_TRUNC)) {
+			if (k >= got) {
+				/* not filled */
+			} else if (from[k].sll_pkttype == PACKET_OUTGOING) {
+				STAT_INC(packet, rx_outgoing_ignored);
+			} else if (msgs[k].msg_len < VNET_HDR_LEN) {
+				STAT_INC(packet, rx_errors);
+				debugf("dev=%s rx: %u bytes, no virtio-net header", dev->name,
+				       msgs[k].msg_len);
+			} else {
+				STAT_INC(packet, rx_truncated);
+				debugf("dev=%s rx: frame longer than 64 KB dropped", dev->name);
 			}
-			STAT_INC(packet, rx_csum_completed);
+			pkb_free(p);
+			pkb_free(big[k]);
+			continue;
 		}
+		len = msgs[k].msg_len - VNET_HDR_LEN;
+		if (len > room) {
+			memcpy(big[k]->data, p->data, room);
+			pkb_free(p);
+			p = big[k];
+			STAT_INC(packet, rx_large);
+		} else {
+			pkb_free(big[k]);
+		}
+		pkb_put(p, len);
+		vnet_hdr_parse(vnet[k], VNET_HDR_LEN, &vh);
+		if (vnet_hdr_to_pkb(&vh, p) < 0) {
+			STAT_INC(packet, rx_bad_vnet_hdr);
+			debugf("dev=%s rx: virtio-net header flags=%u gso_type=%u gso_size=%u csum "
+			       "%u+%u for %zu bytes dropped", dev->name, vh.flags, vh.gso_type,
+			       vh.gso_size, vh.csum_start, vh.csum_offset, len);
+			pkb_free(p);
+			continue;
+		}
+		if (p->gso_size)
+			STAT_INC(packet, rx_gso_frames);
+		if (p->csum == PKB_CSUM_PARTIAL)
+			STAT_INC(packet, rx_csum_partial);
+		else if (p->csum == PKB_CSUM_VALID)
+			STAT_INC(packet, rx_csum_valid);
 		STAT_INC(packet, rx_frames);
 		out[n++] = p; /* owned by the caller now */
 	}
 	return n;
 }
 
-/* Sends one frame after an all-zero virtio-net header (no offload asked for); always
- * frees p. A full socket buffer drops the frame (counted). */
+/* Sends one frame after its virtio-net header: all zero for a plain frame, NEEDS_CSUM or
+ * TCPv4 GSO for what TCP or forwarding left to a device with offload (only a device with
+ * offload=on is given those). Always frees p. A full socket buffer drops the frame
+ * (counted), as a NIC with a full ring would. */
 static int packet_transmit(struct net_device *dev, struct pkb *p)
 {
-	static const uint8_t vnet_none[VNET_HDR_LEN];
-	struct iovec iov[2] = { { (void *)vnet_none, VNET_HDR_LEN }, { p->data, p->len } };
+	uint8_t vb[VNET_HDR_LEN];
+	struct iovec iov[2] = { { vb, VNET_HDR_LEN }, { p->data, p->len } };
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	struct vnet_hdr vh;
 	ssize_t w;
 	int err = 0;
 
+	if (!(dev->flags & NET_DEV_F_CSUM_TX) && (p->gso_size || pkb_csum_complete(p) < 0)) {
+		/* A stray partial checksum is finished rather than sent wrong; a super-segment
+		 * here is a bug above (forwarding and IP cut them for such a device). */
+		STAT_INC(packet, tx_errors);
+		pkb_free(p);
+		return -EINVAL;
+	}
+	vnet_hdr_from_pkb(p, &vh);
+	vnet_hdr_emit(&vh, vb, sizeof(vb));
 	do
 		w = sendmsg(dev->fd, &msg, MSG_DONTWAIT);
 	while (w < 0 && errno == EINTR);
@@ -151,8 +191,13 @@ static int packet_transmit(struct net_device *dev, struct pkb *p)
 		} else {
 			STAT_INC(packet, tx_errors);
 		}
-		debugf("dev=%s send len=%zu: %s", dev->name, p->len, strerror(-err));
+		debugf("dev=%s send len=%zu gso=%u: %s", dev->name, p->len, p->gso_size,
+		       strerror(-err));
 	} else {
+		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE)
+			STAT_INC(packet, tx_gso);
+		else if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+			STAT_INC(packet, tx_csum_partial);
 		STAT_INC(packet, tx_frames);
 	}
 	pkb_free(p);
@@ -161,6 +206,13 @@ static int packet_transmit(struct net_device *dev, struct pkb *p)
 
 static void packet_close(struct net_device *dev)
 {
+	struct tpacket_stats st;
+	socklen_t len = sizeof(st);
+
+	/* Frames the kernel dropped because the socket's receive queue was full: read once,
+	 * at the end (each read resets the kernel's count), for --stats at exit. */
+	if (dev->fd >= 0 && getsockopt(dev->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+		STAT_ADD(packet, rx_kernel_drops, st.tp_drops);
 	if (dev->fd >= 0)
 		close(dev->fd);
 	dev->fd = -1;
@@ -178,7 +230,7 @@ static int packet_socket(const char *ifname, int ifindex, char *err, size_t errl
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
 				   .sll_ifindex = ifindex };
 	struct packet_mreq mr = { .mr_ifindex = ifindex, .mr_type = PACKET_MR_PROMISC };
-	int fd, e, one = 1;
+	int fd, e, one = 1, bufsz = PACKET_SOCK_BUF;
 
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	if (fd < 0) {
@@ -189,6 +241,13 @@ static int packet_socket(const char *ifname, int ifindex, char *err, size_t errl
 			snprintf(err, errlen, "packet %s: socket: %s", ifname, strerror(e));
 		return -e;
 	}
+	/* A kernel sender hands over 64 KB super-segments: the default receive buffer
+	 * (about 200 KB) holds three, and a burst past it is dropped by the kernel
+	 * (packet.rx_kernel_drops). As root the limit of net.core.rmem_max does not apply. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof(bufsz)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
 	/* Before bind: frames queued from then on already carry the header. */
 	if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0) {
 		e = errno;
@@ -246,6 +305,12 @@ int packet_open(const struct dev_opts *o, struct net_device **out, char *err, si
 	dev->mtu = (unsigned)ifr.ifr_mtu;
 	dev->hdr_len = PACKET_HDR_LEN;
 	dev->flags = NET_DEV_F_BROADCAST;
+	if (o->offload) {
+		/* The kernel finishes checksums and cuts super-segments on the way out (in
+		 * software when the interface cannot), whatever the interface offers. */
+		dev->flags |= NET_DEV_F_CSUM_TX | NET_DEV_F_TSO;
+		dev->gso_max_size = 65535;
+	}
 	dev->ops = &packet_ops;
 	memset(dev->broadcast, 0xff, NET_DEV_ADDR_LEN);
 	e = driver_pick_mac(o, dev->hwaddr, err, errlen);
@@ -264,9 +329,9 @@ int packet_open(const struct dev_opts *o, struct net_device **out, char *err, si
 			 strerror(-e));
 		goto fail;
 	}
-	infof("dev=%s packet mac=%02x:%02x:%02x:%02x:%02x:%02x mtu=%u", dev->name,
+	infof("dev=%s packet mac=%02x:%02x:%02x:%02x:%02x:%02x mtu=%u offload=%s", dev->name,
 	      dev->hwaddr[0], dev->hwaddr[1], dev->hwaddr[2], dev->hwaddr[3], dev->hwaddr[4],
-	      dev->hwaddr[5], dev->mtu);
+	      dev->hwaddr[5], dev->mtu, o->offload ? "on" : "off");
 	*out = dev; /* owned by the device registry */
 	return 0;
 fail:

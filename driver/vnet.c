@@ -45,10 +45,16 @@ size_t vnet_hdr_emit(const struct vnet_hdr *h, uint8_t *b, size_t cap)
 
 int vnet_hdr_to_pkb(const struct vnet_hdr *h, struct pkb *p)
 {
+	/* The ECN bit only says the super-segment carries CWR; net/gso.c puts CWR on the
+	 * first segment when it cuts one, as the kernel does for SKB_GSO_TCP_ECN. */
+	uint8_t type = h->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+
 	p->csum = PKB_CSUM_NONE;
 	p->gso_size = 0;
-	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE && h->gso_type != VIRTIO_NET_HDR_GSO_TCPV4)
+	if (type != VIRTIO_NET_HDR_GSO_NONE && type != VIRTIO_NET_HDR_GSO_TCPV4)
 		return -EPROTONOSUPPORT;
+	if (type == VIRTIO_NET_HDR_GSO_TCPV4 && h->gso_size == 0)
+		return -EINVAL;
 	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
 		if (h->csum_start >= p->len || (size_t)h->csum_start + h->csum_offset + 2 > p->len)
 			return -EINVAL;
@@ -58,8 +64,8 @@ int vnet_hdr_to_pkb(const struct vnet_hdr *h, struct pkb *p)
 		p->csum = PKB_CSUM_VALID;
 	}
 	/* TCP takes a super-segment whole; gso_size is kept for forwarding, which passes it
-	 * on to a TSO device as it came (the kernel always leaves its checksum partial). */
-	if (h->gso_type == VIRTIO_NET_HDR_GSO_TCPV4 && p->csum == PKB_CSUM_PARTIAL)
+	 * on whole to a TSO device or cuts it (net/gso.c) for any other. */
+	if (type == VIRTIO_NET_HDR_GSO_TCPV4)
 		p->gso_size = h->gso_size;
 	return 0;
 }
@@ -79,6 +85,9 @@ void vnet_hdr_from_pkb(const struct pkb *p, struct vnet_hdr *h)
 		size_t tcp = p->csum_start - frame;
 
 		h->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+		/* CWR set: the kernel must keep it on the first segment only. */
+		if (p->data[tcp + 13] & 0x80)
+			h->gso_type |= VIRTIO_NET_HDR_GSO_ECN;
 		h->gso_size = p->gso_size;
 		h->hdr_len = (uint16_t)(tcp + (size_t)(p->data[tcp + 12] >> 4) * 4);
 	}

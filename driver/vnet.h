@@ -31,14 +31,16 @@ int vnet_hdr_parse(const uint8_t *b, size_t len, struct vnet_hdr *out);
 size_t vnet_hdr_emit(const struct vnet_hdr *h, uint8_t *b, size_t cap);
 
 /* Input: applies h to the frame in p (data = frame). NEEDS_CSUM marks the checksum partial
- * (the local kernel's data, trusted), DATA_VALID marks it valid; a TCPv4 GSO frame stays
- * one super-segment for TCP to take whole. Returns 0, -EINVAL for checksum offsets outside
- * the frame, -EPROTONOSUPPORT for a GSO type other than TCPv4 (the device never offered
- * one). */
+ * (the local kernel's data, trusted), DATA_VALID marks it valid; a TCPv4 GSO frame (with
+ * or without the ECN bit) stays one super-segment with p->gso_size set, for TCP to take
+ * whole or forwarding to pass on or cut. Returns 0, -EINVAL for checksum offsets outside
+ * the frame or a GSO frame with gso_size 0, -EPROTONOSUPPORT for a GSO type other than
+ * TCPv4 (TCPv6, UDP: ustack is IPv4 and cuts only TCP). */
 int vnet_hdr_to_pkb(const struct vnet_hdr *h, struct pkb *p);
 /* Output: the header for the frame in p (data = frame): zero for an ordinary frame,
  * NEEDS_CSUM for a partial checksum, TCPv4 GSO for a super-segment (which is always
- * partial, csum_start at the TCP header: hdr_len is read from its data offset). */
+ * partial, csum_start at the TCP header: hdr_len is read from its data offset), with the
+ * ECN bit when the segment carries CWR. */
 void vnet_hdr_from_pkb(const struct pkb *p, struct vnet_hdr *h);
 
 #endif

@@ -21,6 +21,7 @@
 
 #include "ip/icmp.h"
 #include "net/cksum.h"
+#include "net/gso.h"
 #include "net/log.h"
 
 #define IPOPT_EOL 0
@@ -174,12 +175,53 @@ static int fwd_fragment(const struct ip_nexthop *nh, const struct pkb *p,
 	return err;
 }
 
+/* Cuts the super-segment at p (data = IP header, TTL already decremented) into segments
+ * for a device without TSO (net/gso.c) and sends each; one that does not fit the MTU (no
+ * DF: the caller refused those with DF) is fragmented, as the kernel's GSO then does.
+ * Does not take ownership of p. The first error is returned; the rest still go. */
+static int fwd_segment(const struct ip_nexthop *nh, const struct pkb *p,
+		       const struct ip_hdr *ih, uint64_t now)
+{
+	struct pkb_queue segs = TAILQ_HEAD_INITIALIZER(segs);
+	unsigned flags = nh->dev->flags & NET_DEV_F_CSUM_TX ? GSO_F_CSUM_PARTIAL : 0;
+	struct pkb *s;
+	int n, err = 0;
+
+	n = gso_segment(p, flags, &segs);
+	if (n < 0) {
+		STAT_INC(ip, out_gso_unsupported);
+		return n;
+	}
+	STAT_INC(gso, fwd_supersegs);
+	while ((s = TAILQ_FIRST(&segs))) {
+		int e;
+
+		TAILQ_REMOVE(&segs, s, link);
+		if (s->len > nh->dev->mtu) {
+			struct ip_hdr fh = *ih;
+
+			fh.ttl = (uint8_t)(ih->ttl - 1);
+			fh.total_len = (uint16_t)s->len;
+			(void)pkb_csum_complete(s);
+			STAT_INC(ip, fwd_fragmented);
+			e = fwd_fragment(nh, s, &fh, nh->dev->mtu, now);
+			pkb_free(s);
+		} else {
+			e = ip_xmit(nh, s, now);
+		}
+		if (e < 0 && e != -EAGAIN && !err)
+			err = e;
+	}
+	return err;
+}
+
 void ip_forward(struct pkb *p, const struct ip_hdr *ih, struct net_device *in, uint64_t now)
 {
 	struct ip_nexthop nh;
 	char s[IP_ADDR_STRLEN], d[IP_ADDR_STRLEN];
 	const char *why;
-	int err, gso_ok = 0;
+	enum { FWD_PLAIN, FWD_WHOLE, FWD_SEGMENT } mode = FWD_PLAIN;
+	int err;
 
 	ip_addr_ntop(ih->src, s, sizeof(s));
 	ip_addr_ntop(ih->dst, d, sizeof(d));
@@ -219,30 +261,39 @@ void ip_forward(struct pkb *p, const struct ip_hdr *ih, struct net_device *in, u
 		icmp_send_error(ICMP_DEST_UNREACH, ICMP_NET_UNREACH, 0, p, now);
 		goto drop;
 	}
-	/* A TCP super-segment received whole (TAP offload) goes on whole to a device that
-	 * cuts it up itself, if the segments it cuts fit that device's MTU: then the size
-	 * that matters is one segment's (as the kernel's skb_gso_validate_network_len). */
-	if (p->gso_size && p->len >= (size_t)ih->ihl + 20) {
-		unsigned seg = ih->ihl + (unsigned)(p->data[ih->ihl + 12] >> 4) * 4 + p->gso_size;
+	/* A TCP super-segment received whole (TAP or packet offload) goes on whole to a
+	 * device that cuts it up itself, if the segments it cuts fit that device's MTU: then
+	 * the size that matters is one segment's (as the kernel's skb_gso_validate_network_len).
+	 * Any other device gets the segments, cut here (net/gso.c), as the kernel's GSO does;
+	 * segments that do not fit its MTU either are refused with DF (frag-needed, so the
+	 * sender's path MTU discovery shrinks its MSS) or fragmented one by one. */
+	if (p->gso_size) {
+		int nseg = gso_count(p);
 
-		if (nh.dev->flags & NET_DEV_F_TSO && ih->total_len <= nh.dev->gso_max_size &&
-		    seg <= nh.dev->mtu) {
-			gso_ok = 1;
-		} else if (seg > nh.dev->mtu && (ih->frag & IP_FLAG_DF)) {
-			STAT_INC(ip, fwd_frag_needed);
-			debugf("dev=%s src=%s dst=%s gso segment %u mtu=%u dropped: DF set", in->name,
-			       s, d, seg, nh.dev->mtu);
-			icmp_send_error(ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, nh.dev->mtu & 0xffff, p,
-					now);
-			goto drop;
-		} else {
-			/* NOTE: no software segmentation: a device without TSO gets it as one
-			 * datagram, fragmented below or refused. */
-			(void)pkb_csum_complete(p);
+		if (nseg <= 1) {
+			/* One segment's worth, or not a TCP datagram we can cut: an ordinary
+			 * datagram from here (a malformed one is TCP's to judge). */
 			p->gso_size = 0;
+		} else {
+			unsigned seg = ih->ihl + (unsigned)(p->data[ih->ihl + 12] >> 4) * 4 +
+				       p->gso_size;
+
+			if (nh.dev->flags & NET_DEV_F_TSO &&
+			    ih->total_len <= nh.dev->gso_max_size && seg <= nh.dev->mtu) {
+				mode = FWD_WHOLE;
+			} else if (seg > nh.dev->mtu && (ih->frag & IP_FLAG_DF)) {
+				STAT_INC(ip, fwd_frag_needed);
+				debugf("dev=%s src=%s dst=%s gso segment %u mtu=%u dropped: DF set",
+				       in->name, s, d, seg, nh.dev->mtu);
+				icmp_send_error(ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
+						nh.dev->mtu & 0xffff, p, now);
+				goto drop;
+			} else {
+				mode = FWD_SEGMENT;
+			}
 		}
 	}
-	if (!gso_ok && ih->total_len > nh.dev->mtu && (ih->frag & IP_FLAG_DF)) {
+	if (mode == FWD_PLAIN && ih->total_len > nh.dev->mtu && (ih->frag & IP_FLAG_DF)) {
 		/* RFC 1191: the next-hop MTU in the low 16 bits of the ICMP header's second
 		 * word, so the sender's path MTU discovery can shrink its segments. The quote
 		 * is of the datagram as it arrived (TTL not yet decremented). */
@@ -254,14 +305,28 @@ void ip_forward(struct pkb *p, const struct ip_hdr *ih, struct net_device *in, u
 	}
 	if (nh.dev == in)
 		STAT_INC(ip, fwd_same_iface); /* forwarded anyway, no Redirect: see the top */
-	/* A partial checksum from an offloading device (driver/tap.c) is finished here unless
-	 * the next device finishes it too: a packet socket would send it as it is. */
-	if (p->csum == PKB_CSUM_PARTIAL && !(nh.dev->flags & NET_DEV_F_CSUM_TX))
+	/* A TSO device wants the TCP checksum of a super-segment partial; one the kernel
+	 * vouched for (DATA_VALID: received whole after GRO) gets the pseudo-header sum. */
+	if (mode == FWD_WHOLE && p->csum != PKB_CSUM_PARTIAL)
+		(void)gso_set_partial(p); /* gso_count checked the headers */
+	/* A partial checksum from an offloading device (driver/tap.c, driver/packet.c) is
+	 * finished here unless the next device finishes it too: a plain device would send
+	 * it as it is. Segmentation computes its own. */
+	if (mode == FWD_PLAIN && p->csum == PKB_CSUM_PARTIAL &&
+	    !(nh.dev->flags & NET_DEV_F_CSUM_TX))
 		(void)pkb_csum_complete(p);
 	p->data[8] = (uint8_t)(ih->ttl - 1);
 	hdr_cksum_set(p->data, ih->ihl);
 	STAT_INC(ip, fwd_datagrams);
-	if (!gso_ok && ih->total_len > nh.dev->mtu) {
+	if (mode == FWD_SEGMENT) {
+		err = fwd_segment(&nh, p, ih, now);
+		if (err < 0) {
+			STAT_INC(ip, fwd_link_errors);
+			debugf("dst=%s segmenting for dev=%s: %s", d, nh.dev->name, strerror(-err));
+		}
+		goto drop; /* the segments are copies */
+	}
+	if (mode == FWD_PLAIN && ih->total_len > nh.dev->mtu) {
 		struct ip_hdr fh = *ih;
 
 		fh.ttl = (uint8_t)(ih->ttl - 1);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arp/arp.h"
+#include "net/gso.h"
 #include "net/log.h"
 
 /* One counter for every datagram we originate. RFC 791 asks only that an ID be unique
@@ -63,14 +64,60 @@ static int ip_fragment(const struct ip_nexthop *nh, struct ip_hdr *h, const stru
 	return err;
 }
 
+/* Software segmentation of TCP's super-segment p (data = IP header, h its header) for a
+ * device that cannot cut it. A segment larger than the MTU (a route to a smaller MTU
+ * than the one TCP's MSS came from) is dropped with DF, as an ordinary datagram would be,
+ * else fragmented. Does not take ownership of p. The first error is returned. */
+static int ip_segment(const struct ip_nexthop *nh, const struct ip_hdr *h, const struct pkb *p,
+		      uint64_t now)
+{
+	struct pkb_queue segs = TAILQ_HEAD_INITIALIZER(segs);
+	unsigned flags = nh->dev->flags & NET_DEV_F_CSUM_TX ? GSO_F_CSUM_PARTIAL : 0;
+	struct pkb *s;
+	int n, err = 0;
+
+	n = gso_segment(p, flags, &segs);
+	if (n < 0) {
+		STAT_INC(ip, out_gso_unsupported);
+		return n;
+	}
+	STAT_INC(gso, out_supersegs);
+	while ((s = TAILQ_FIRST(&segs))) {
+		int e;
+
+		TAILQ_REMOVE(&segs, s, link);
+		if (s->len > nh->dev->mtu) {
+			struct ip_hdr fh = *h;
+
+			fh.id = (uint16_t)(s->data[4] << 8 | s->data[5]);
+			if (fh.frag & IP_FLAG_DF) {
+				STAT_INC(ip, out_too_big_df);
+				pkb_free(s);
+				e = -EMSGSIZE;
+			} else {
+				(void)pkb_csum_complete(s);
+				pkb_pull(s, IP_HDR_MIN);
+				e = ip_fragment(nh, &fh, s, nh->dev->mtu, now);
+				pkb_free(s);
+			}
+		} else {
+			e = ip_xmit(nh, s, now);
+		}
+		if (e < 0 && !err)
+			err = e;
+	}
+	return err;
+}
+
 int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 	      const struct ip_out_opts *opts, uint64_t now)
 {
 	struct ip_nexthop nh;
 	struct ip_hdr h;
 	char d[IP_ADDR_STRLEN];
+	uint16_t nsegs = 1;
 	uint8_t *b;
-	int err;
+	int err, soft = 0;
 
 	STAT_INC(ip, out_requests);
 	err = ip_route_output(dst, &nh);
@@ -88,7 +135,7 @@ int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 	h.version = IP_VERSION;
 	h.ihl = IP_HDR_MIN;
 	h.tos = opts ? opts->tos : 0;
-	h.id = ip_next_id++;
+	h.id = ip_next_id; /* advanced past the segments below */
 	h.frag = opts && opts->df ? IP_FLAG_DF : 0;
 	/* RFC 1122 3.2.1.7: never send TTL 0, so 0 means "the default". */
 	h.ttl = opts && opts->ttl ? opts->ttl : ip_config.default_ttl;
@@ -96,18 +143,24 @@ int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 	h.src = src ? src : nh.src;
 	h.dst = dst;
 	if (p->gso_size) {
-		/* A TCP super-segment (TSO): the device cuts it into MTU-sized segments, so it
-		 * is never fragmented. TCP only builds one for a TSO device; if the route
-		 * changed under it, the segment is lost like any other and retransmitted at
-		 * MSS size... by TCP's usual recovery. */
-		if (!(nh.dev->flags & NET_DEV_F_TSO) || IP_HDR_MIN + p->len > nh.dev->gso_max_size) {
-			STAT_INC(ip, out_gso_unsupported);
-			debugf("dst=%s len=%zu dropped: dev=%s cannot segment it",
-			       ip_addr_ntop(dst, d, sizeof(d)), p->len, nh.dev->name);
-			err = -EMSGSIZE;
-			goto drop;
+		/* A TCP super-segment (TSO): cut into MSS-sized segments, by the device if it
+		 * can (then it is never fragmented), else here (net/gso.c): TCP builds one for
+		 * a TSO device, but the route may since have moved to a device without. Each
+		 * segment takes the next identification, as a TSO NIC numbers them. */
+		size_t thl = p->len >= 20 ? (size_t)(p->data[12] >> 4) * 4 : 0;
+		size_t payload = p->len > thl ? p->len - thl : 0;
+
+		if (thl < 20 || payload <= p->gso_size) {
+			p->gso_size = 0; /* one segment's worth: an ordinary datagram */
+		} else {
+			nsegs = (uint16_t)((payload + p->gso_size - 1) / p->gso_size);
+			if (!(nh.dev->flags & NET_DEV_F_TSO) ||
+			    IP_HDR_MIN + p->len > nh.dev->gso_max_size ||
+			    IP_HDR_MIN + thl + p->gso_size > nh.dev->mtu)
+				soft = 1;
 		}
-	} else if (p->csum == PKB_CSUM_PARTIAL && !(nh.dev->flags & NET_DEV_F_CSUM_TX)) {
+	}
+	if (!p->gso_size && p->csum == PKB_CSUM_PARTIAL && !(nh.dev->flags & NET_DEV_F_CSUM_TX)) {
 		/* Left partial for a device that finishes it; this one does not. */
 		err = pkb_csum_complete(p);
 		if (err < 0) {
@@ -126,6 +179,7 @@ int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 		err = ip_fragment(&nh, &h, p, nh.dev->mtu, now);
 		goto drop; /* the fragments are copies: p itself is done with */
 	}
+	ip_next_id = (uint16_t)(h.id + nsegs);
 	b = pkb_push(p, IP_HDR_MIN);
 	if (!b) {
 		/* Every sender allocates with PKB_HEADROOM: this is a bug above us. */
@@ -135,6 +189,10 @@ int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 	}
 	h.total_len = (uint16_t)p->len;
 	ip_emit(&h, b, IP_HDR_MIN);
+	if (soft) {
+		err = ip_segment(&nh, &h, p, now);
+		goto drop; /* the segments are copies */
+	}
 	/* p belongs to ARP or the device from here. */
 	return ip_xmit(&nh, p, now);
 drop:

@@ -15,7 +15,6 @@ in_ns "$NS" sysctl -q -w net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_
 ip -n "$NS" link add ustmp0 type veth peer name ustmp1 || fail "cannot create the veth pair"
 ip -n "$NS" addr add 10.74.3.1/24 dev ustmp1 && ip -n "$NS" link set ustmp1 up ||
 	fail "cannot configure ustmp1"
-in_ns "$NS" "$PY" "$TESTDIR/packet_offload.py" ustmp1 tso off || fail "cannot turn TSO off on ustmp1"
 for a in 10.99.5.5 10.99.6.6 192.0.2.77; do
 	ip -n "$NS" addr add "$a/32" dev lo || fail "cannot add $a to lo"
 done

@@ -6,15 +6,21 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "driver/driver.h"
+#include "net/cksum.h"
 #include "net/loop.h"
 
 static uint32_t A(const char *s)
@@ -51,6 +57,8 @@ static const struct good_case good[] = {
 	{ "packet:veth1,addr=172.16.0.5/12,mac=06:00:00:00:00:01", DEV_PACKET, "veth1",
 	  "172.16.0.5", "255.240.0.0", NULL, NULL, "", "06:00:00:00:00:01", 0,
 	  DEV_OFFLOAD_DEFAULT },
+	{ "packet:veth1,addr=172.16.0.5/12,offload=off", DEV_PACKET, "veth1", "172.16.0.5",
+	  "255.240.0.0", NULL, NULL, "", NULL, 0, 0 },
 	{ "tap:abcdefghijklmno,addr=10.0.0.1/8", DEV_TAP, "abcdefghijklmno", "10.0.0.1",
 	  "255.0.0.0", NULL, NULL, "", NULL, 0, DEV_OFFLOAD_DEFAULT },
 };
@@ -144,14 +152,14 @@ static const struct bad_case bad[] = {
 	{ "tun:tun0,addr=10.0.0.2/30,mac=02:00:00:00:00:01",
 	  "--dev tun:tun0: mac= does not apply to tun devices (keys: addr, host, mtu, offload)" },
 	{ "packet:eth0,addr=10.0.0.2/24,host=10.0.0.1/24",
-	  "--dev packet:eth0: host= does not apply to packet devices (keys: addr, mac)" },
+	  "--dev packet:eth0: host= does not apply to packet devices (keys: addr, mac, offload)" },
 	{ "packet:eth0,addr=10.0.0.2/24,mtu=1400",
-	  "--dev packet:eth0: mtu= does not apply to packet devices (keys: addr, mac)" },
+	  "--dev packet:eth0: mtu= does not apply to packet devices (keys: addr, mac, offload)" },
 	{ "tap:tap0,addr=10.0.0.2/24,offload=yes",
 	  "--dev tap:tap0: bad offload=yes: expected on or off" },
 	{ "tap:tap0,addr=10.0.0.2/24,offload=on,offload=off", "--dev tap:tap0: offload= given twice" },
-	{ "packet:eth0,addr=10.0.0.2/24,offload=on",
-	  "--dev packet:eth0: offload= does not apply to packet devices (keys: addr, mac)" },
+	{ "packet:eth0,addr=10.0.0.2/24,offload=maybe",
+	  "--dev packet:eth0: bad offload=maybe: expected on or off" },
 	{ "tap:tap0,addr=10.0.0.2/24,bridge=abcdefghijklmnop",
 	  "--dev tap:tap0: bridge=abcdefghijklmnop: name longer than 15 characters" },
 };
@@ -513,6 +521,146 @@ static void test_packet_real(void **state)
 	test_assert_no_leaks();
 }
 
+
+/* A kernel packet socket with PACKET_VNET_HDR on ifname: the test's other end of a veth,
+ * able to send and receive GSO frames as a kernel TCP sender and receiver would. */
+static int vnet_packet_socket(const char *ifname)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+				   .sll_ifindex = (int)if_nametoindex(ifname) };
+	int one = 1, fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+
+	assert_true(fd >= 0);
+	assert_int_equal(setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)), 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
+	return fd;
+}
+
+/* An Ethernet frame to dst with a TCP/IPv4 super-segment of `payload` bytes (10.89.0.1 ->
+ * 10.89.0.2), its checksum partial (the pseudo-header sum) as a kernel with TSO leaves it. */
+static size_t gso_frame(uint8_t *f, const uint8_t dst[6], size_t payload)
+{
+	uint32_t src = A("10.89.0.1"), to = A("10.89.0.2");
+	size_t ip_len = 20 + 20 + payload;
+	uint16_t c;
+
+	memset(f, 0, 54);
+	memcpy(f, dst, 6);
+	memcpy(f + 6, "\x02\x00\x00\x89\x00\x01", 6);
+	f[12] = 0x08;
+	f[14] = 0x45;
+	f[16] = (uint8_t)(ip_len >> 8);
+	f[17] = (uint8_t)ip_len;
+	f[20] = 0x40; /* DF */
+	f[22] = 64;
+	f[23] = 6;
+	memcpy(f + 26, &src, 4);
+	memcpy(f + 30, &to, 4);
+	c = cksum(f + 14, 20);
+	f[24] = (uint8_t)(c >> 8);
+	f[25] = (uint8_t)c;
+	f[34] = 0x9c; /* port 40000 -> 80 */
+	f[35] = 0x40;
+	f[37] = 80;
+	f[46] = 5 << 4;
+	f[47] = 0x18; /* ACK PSH */
+	f[48] = 0xff;
+	for (size_t i = 0; i < payload; i++)
+		f[54 + i] = (uint8_t)(i * 11 + 5);
+	c = (uint16_t)~cksum_finish(cksum_pseudo(src, to, 6, (uint16_t)(20 + payload)));
+	f[50] = (uint8_t)(c >> 8);
+	f[51] = (uint8_t)c;
+	return 14 + ip_len;
+}
+
+/* PF_PACKET and GSO over a real veth, both ways: a 30000-byte super-segment sent by the
+ * kernel side with a GSO virtio-net header arrives whole in one pool buffer, partial and
+ * with its segment size (packet.rx_gso_frames); one ustack sends (offload=on) reaches the
+ * kernel side whole with a TCPv4 GSO header (packet.tx_gso). */
+static void test_packet_gso_real(void **state)
+{
+	static uint8_t f[65536 + 64];
+	static const uint8_t us_mac[6] = { 0x02, 0x00, 0x00, 0x89, 0x00, 0x02 };
+	struct dev_opts o;
+	struct net_device *dev = NULL;
+	struct virtio_net_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+				     .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .hdr_len = 54,
+				     .gso_size = 1448, .csum_start = 34, .csum_offset = 16 };
+	struct iovec iov[2];
+	char err[256];
+	size_t len = gso_frame(f, us_mac, 30000);
+	struct pkb *p;
+	ssize_t r;
+	int k;
+
+	(void)state;
+	if (!in_private_netns)
+		skip();
+	assert_int_equal(system("ip link add h4g0 type veth peer name h4g1 && "
+				"ip link set h4g1 up"), 0);
+	k = vnet_packet_socket("h4g1");
+	assert_int_equal(net_loop_init(), 0);
+	net_protocol_reset();
+	net_link_register(NET_DEV_ETHER, tap_link_handler);
+	stats_reset();
+	assert_int_equal(dev_opts_parse("packet:h4g0,addr=10.89.0.2/24,mac=02:00:00:89:00:02", &o,
+					err, sizeof(err)), 0);
+	if (driver_open(&o, &dev, err, sizeof(err)) < 0)
+		fail_msg("driver_open: %s", err);
+	assert_true(dev->flags & NET_DEV_F_TSO);
+	assert_true(dev->flags & NET_DEV_F_CSUM_TX);
+	/* Kernel -> ustack. */
+	iov[0] = (struct iovec){ &vh, sizeof(vh) };
+	iov[1] = (struct iovec){ f, len };
+	/* Until the veth's carrier is up on both ends, what is sent is lost: try again. */
+	for (int tries = 0; tries < 5; tries++) {
+		assert_int_equal(writev(k, iov, 2), (ssize_t)(sizeof(vh) + len));
+		if ((p = tap_wait(0x0800)))
+			break;
+	}
+	assert_non_null(p);
+	assert_int_equal(p->len, len);
+	assert_memory_equal(p->data, f, len);
+	assert_int_equal(p->gso_size, 1448);
+	assert_int_equal(p->csum, PKB_CSUM_PARTIAL);
+	assert_ptr_equal(p->head + p->csum_start, p->data + 34);
+	assert_int_equal(p->cap, PKB_LARGE_BUF_SIZE);
+	pkb_free(p);
+	assert_true(packet_stats.rx_gso_frames >= 1);
+	assert_true(packet_stats.rx_large >= 1);
+	/* ustack -> kernel: the same frame back, as a super-segment TCP would hand over. */
+	f[0] = 0x02;
+	memcpy(f, "\x02\x00\x00\x89\x00\x01", 6);
+	memcpy(f + 6, us_mac, 6);
+	p = pkb_from_bytes(f, len);
+	pkb_csum_set_partial(p, p->data + 34, p->data + 50);
+	p->gso_size = 1000;
+	assert_int_equal(net_device_xmit(dev, p, 0), 0);
+	assert_int_equal(packet_stats.tx_gso, 1);
+	memset(&vh, 0, sizeof(vh));
+	for (int tries = 0; tries < 20; tries++) {
+		struct pollfd pfd = { k, POLLIN, 0 };
+
+		assert_true(poll(&pfd, 1, 1000) == 1);
+		r = readv(k, iov, 2);
+		assert_true(r > (ssize_t)sizeof(vh));
+		if ((size_t)r == sizeof(vh) + len && !memcmp(f + 6, us_mac, 6))
+			break;
+	}
+	assert_int_equal(r, (ssize_t)(sizeof(vh) + len));
+	assert_int_equal(vh.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+	assert_int_equal(vh.gso_size, 1000);
+	assert_int_equal(vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(vh.csum_start, 34);
+	close(k);
+	net_device_unregister_all();
+	pkb_queue_purge(&tap_rx);
+	net_protocol_reset();
+	net_loop_shutdown();
+	assert_int_equal(system("ip link del h4g0"), 0);
+	test_assert_no_leaks();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -525,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_tap_real),
 		cmocka_unit_test(test_tun_real),
 		cmocka_unit_test(test_packet_real),
+		cmocka_unit_test(test_packet_gso_real),
 	};
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -104,8 +104,24 @@ static void test_to_pkb(void **state)
 	h.csum_start = 34;
 	h.gso_type = VIRTIO_NET_HDR_GSO_UDP;
 	assert_int_equal(vnet_hdr_to_pkb(&h, p), -EPROTONOSUPPORT);
-	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV6; /* ustack is IPv4 only */
+	assert_int_equal(vnet_hdr_to_pkb(&h, p), -EPROTONOSUPPORT);
+	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4; /* a GSO frame needs its segment size */
+	assert_int_equal(vnet_hdr_to_pkb(&h, p), -EINVAL);
+	h.gso_size = 1448;
 	assert_int_equal(vnet_hdr_to_pkb(&h, p), 0);
+	assert_int_equal(p->gso_size, 1448);
+	assert_int_equal(p->csum, PKB_CSUM_PARTIAL);
+	/* The ECN bit (the super-segment carries CWR) is no reason to refuse it. */
+	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4 | VIRTIO_NET_HDR_GSO_ECN;
+	assert_int_equal(vnet_hdr_to_pkb(&h, p), 0);
+	assert_int_equal(p->gso_size, 1448);
+	/* A super-segment the kernel vouched for (GRO) stays one too. */
+	h = (struct vnet_hdr){ VIRTIO_NET_HDR_F_DATA_VALID, VIRTIO_NET_HDR_GSO_TCPV4, 54, 1400,
+			       0, 0 };
+	assert_int_equal(vnet_hdr_to_pkb(&h, p), 0);
+	assert_int_equal(p->csum, PKB_CSUM_VALID);
+	assert_int_equal(p->gso_size, 1400);
 	h = (struct vnet_hdr){ VIRTIO_NET_HDR_F_DATA_VALID, 0, 0, 0, 0, 0 };
 	assert_int_equal(vnet_hdr_to_pkb(&h, p), 0);
 	assert_int_equal(p->csum, PKB_CSUM_VALID);
@@ -137,6 +153,10 @@ static void test_from_pkb(void **state)
 	assert_int_equal(h.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
 	assert_int_equal(h.gso_size, 1448);
 	assert_int_equal(h.hdr_len, 54);
+	/* CWR on the super-segment: the ECN bit tells the kernel to keep it on the first. */
+	p->data[34 + 13] = 0x80 | 0x10;
+	vnet_hdr_from_pkb(p, &h);
+	assert_int_equal(h.gso_type, VIRTIO_NET_HDR_GSO_TCPV4 | VIRTIO_NET_HDR_GSO_ECN);
 	pkb_free(p);
 	test_assert_no_leaks();
 }
