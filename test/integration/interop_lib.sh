@@ -13,6 +13,9 @@
 #   ust_run NS SECS ARGS...       ustack ARGS in the foreground (stdin from UST_STDIN or
 #                                 /dev/null), stdout $UST_OUT, stderr $UST_ERR; UST_STATUS
 #   no_sanitizer_report FILE      fails the test if FILE holds an ASan/UBSan report
+#   ust_closed N                  the running ustack has closed at least N connections
+#                                 (tcp.conn_closed, asked for with SIGUSR1)
+#   secs_since T0                 seconds since T0 (from `date +%s.%N`), 3 decimals
 
 # interop_skip REASON: the test cannot run here; counted as skipped, never passed. Uses
 # lib.sh's skip() where the runner has one.
@@ -86,4 +89,15 @@ no_sanitizer_report()
 		sed 's/^/    | /' "$1" | head -n 40
 		fail "sanitizer report in $1"
 	fi
+}
+
+ust_closed()
+{
+	ust_stats_now "$T_TMP/stats.now"
+	[ "$(counter_in "$T_TMP/stats.now" tcp.conn_closed)" -ge "$1" ]
+}
+
+secs_since()
+{
+	awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'
 }

@@ -44,13 +44,6 @@ rexmt_seen()
 	sed -n "s/^lwip_peer: $2: .* \([0-9]*\) sent again.*/\1/p" "$1" | tail -n 1
 }
 
-# conns_closed N: ustack serve has closed at least N connections.
-conns_closed()
-{
-	ust_stats_now "$T_TMP/stats.now"
-	[ "$(counter_in "$T_TMP/stats.now" tcp.conn_closed)" -ge "$1" ]
-}
-
 # --- 1 and 2: ustack serves, lwIP is the client
 ust_start "$NS" serve --dev "$DEV" --stats --serve echo --serve sink
 T_CMD_TIMEOUT=70 lwip_run echo --timeout 60 client 10.0.0.2 7 echo 20m
@@ -67,7 +60,7 @@ grep "client echo:" "$T_TMP/echo.err"
 T_CMD_TIMEOUT=70 lwip_run send --timeout 60 client 10.0.0.2 5001 send 20m
 grep -q "client send: sent $BIG, received 0 bytes byte-exact, FIN both ways" "$T_TMP/send.err" ||
 	fail "lwip_peer did not report 20 MB to sink: $(tail -n 4 "$T_TMP/send.err")"
-wait_for 10 conns_closed 2 || fail "ustack did not close both connections: $(grep conn "$T_TMP/stats.now")"
+wait_for 10 ust_closed 2 || fail "ustack did not close both connections: $(grep conn "$T_TMP/stats.now")"
 ust_stop
 grep -q "sink: 10.0.0.3:[0-9]* sent $BIG bytes" "$UST_ERR" || fail "ustack's sink did not get 20 MB"
 grep "sink:" "$UST_ERR"
@@ -125,7 +118,7 @@ ust_start "$NS" serve --dev "$DEV" --stats --serve sink --impair loss=5,seed=12
 T_CMD_TIMEOUT=90 lwip_run lsend --timeout 80 client 10.0.0.2 5001 send 256k
 grep -q "client send: sent 262144, received 0 bytes byte-exact, FIN both ways" "$T_TMP/lsend.err" ||
 	fail "lwIP's send under loss: $(tail -n 4 "$T_TMP/lsend.err")"
-wait_for 10 conns_closed 1 || fail "ustack did not close the connection from lwIP"
+wait_for 10 ust_closed 1 || fail "ustack did not close the connection from lwIP"
 ust_stop
 grep -q "sink: 10.0.0.3:[0-9]* sent 262144 bytes" "$UST_ERR" || fail "ustack's sink did not get 256 KB"
 seen=$(rexmt_seen "$T_TMP/lsend.err" tx)
