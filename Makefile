@@ -18,7 +18,7 @@ APP_OBJS := $(APP_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 UNIT_HELPER_OBJS := $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test unit integration san demo bench clean help fuzz
+.PHONY: all deps test unit integration san demo bench clean help fuzz interop
 
 all: $(BUILD)/libustack.a $(BUILD)/ustack
 
@@ -40,6 +40,29 @@ $(BUILD)/test/%: test/unit/%.c $(UNIT_HELPER_OBJS) $(BUILD)/libustack.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(UNIT_HELPER_OBJS) $(BUILD)/libustack.a $(LDLIBS) -lcmocka
 
+# Interop peers (test/interop/, docs/interop.md): lwIP and libslirp on the other end of a
+# TAP from ustack, for t_interop_*.sh. Each is built only when its Debian package is
+# installed (liblwip-dev, libslirp-dev: `make deps`); without it its test says SKIP.
+# libslirp is linked directly: its pkg-config file wants glib's headers, which the peer
+# does not use.
+LWIP_HDR  := $(wildcard /usr/include/lwip/lwip/tcpip.h)
+SLIRP_HDR := $(wildcard /usr/include/slirp/libslirp.h)
+INTEROP_BINS := $(if $(LWIP_HDR),$(BUILD)/interop/lwip_peer) $(if $(SLIRP_HDR),$(BUILD)/interop/slirp_peer)
+INTEROP_DEPS := test/interop/peer.c test/interop/peer.h
+
+interop: $(INTEROP_BINS)
+	@$(if $(LWIP_HDR),,echo "interop: liblwip-dev not installed, lwip_peer not built (make deps)";) true
+	@$(if $(SLIRP_HDR),,echo "interop: libslirp-dev not installed, slirp_peer not built (make deps)";) true
+
+$(BUILD)/interop/lwip_peer: test/interop/lwip_peer.c $(INTEROP_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags lwip 2>/dev/null || echo -I/usr/include/lwip) \
+		-o $@ test/interop/lwip_peer.c test/interop/peer.c -llwip -lpthread
+
+$(BUILD)/interop/slirp_peer: test/interop/slirp_peer.c $(INTEROP_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ test/interop/slirp_peer.c test/interop/peer.c -lslirp
+
 # Install what the build and the tests need (Debian 12), only what is missing.
 deps:
 	@sh test/deps.sh
@@ -47,11 +70,11 @@ deps:
 unit: $(UNIT_BINS)
 	@sh test/run-unit.sh $(UNIT_BINS)
 
-integration: all
+integration: all $(INTEROP_BINS)
 	@sh test/integration/run.sh $(BUILD)/ustack
 
 # Everything: unit tests then integration tests, one summary line at the end.
-test: all $(UNIT_BINS)
+test: all $(UNIT_BINS) $(INTEROP_BINS)
 	@sh test/run-all.sh $(BUILD)
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -109,5 +132,6 @@ help:
 	@echo "make san        the tests under ASan+UBSan"
 	@echo "make demo       ping/arping/UDP echo against ustack in a namespace"
 	@echo "make bench      packets per second against ustack and a TAP reflector"
+	@echo "make interop    the lwIP and libslirp peers for t_interop_*.sh (build/interop/)"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

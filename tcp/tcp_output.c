@@ -21,7 +21,10 @@ uint32_t tcp_rcv_window(const struct tcp_pcb *pcb)
 	uint32_t adv = SEQ_GT(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
 	uint32_t thresh = (uint32_t)(pcb->rcv_buf.cap / 2 < pcb->mss ? pcb->rcv_buf.cap / 2 : pcb->mss);
 
-	if (space <= adv || space - adv < thresh)
+	/* While out-of-order data waits, the right edge holds still: RFC 5681 2 counts an
+	 * ACK as a duplicate only if its window is unchanged, so a window opened by the
+	 * application reading would cost a sender without SACK its fast retransmit */
+	if (space <= adv || space - adv < thresh || !TAILQ_EMPTY(&pcb->ooo))
 		return adv;
 	return space;
 }
@@ -508,7 +511,7 @@ ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now)
 	after &= ~((1u << pcb->rcv_wscale) - 1);
 	thresh = (uint32_t)(pcb->rcv_buf.cap / 2 < pcb->mss ? pcb->rcv_buf.cap / 2 : pcb->mss);
 	if (TCP_SYNCHRONIZED(pcb->state) && !(pcb->flags & TF_RCVD_FIN) &&
-	    after >= before + thresh) {
+	    TAILQ_EMPTY(&pcb->ooo) && after >= before + thresh) {
 		pcb->flags |= TF_ACKNOW;
 		tcp_output(pcb, now);
 	}

@@ -1,0 +1,131 @@
+#!/bin/bash
+# ustack against lwIP (Debian's liblwip, another TCP/IP implementation) on one Ethernet:
+# lwip_peer (test/interop/) runs lwIP 10.0.0.3 on TAP lwtap0, ustack 10.0.0.2 is on ustap0,
+# both ports of bridge br0 in one namespace that has no other address.
+#   1. handshake: each side offers what it has (lwIP MSS and window scale; ustack also SACK
+#      and timestamps) and ustack's SYN-ACK answers only what lwIP offered
+#   2. ustack serves echo: lwIP sends 20 MB of its pattern and checks the same 20 MB come
+#      back (both directions byte-exact); then 20 MB into ustack's sink
+#   3. ustack nc as the client: 20 MB to lwIP's sink (checked by lwip_peer), then 20 MB
+#      from lwIP's source (compared here) after ustack half-closed first
+#   4. --impair loss=5 on ustack's side: 2 MB ustack -> lwIP and 256 KB lwIP -> ustack,
+#      byte-exact, with retransmissions counted on both sides (smaller sizes: lwIP's
+#      timers tick every 500 ms and each of its timeouts costs 1.5 s or more)
+# Close, every time: lwip_peer exits 0 only when its connection carried exactly what it
+# should and lwIP holds no control block for it outside TIME_WAIT (both FINs sent and
+# acknowledged); ustack nc exits 0; ustack serve counts its connections closed.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tcp_lib.sh"
+. "$(dirname "$0")/interop_lib.sh"
+t_begin interop_lwip "$1"
+interop_need lwip_peer liblwip-dev
+
+ns_new NS
+interop_link "$NS" lwtap0
+DEV="tap:ustap0,addr=10.0.0.2/24,bridge=br0"
+LW="--tap lwtap0 --addr 10.0.0.3/24"
+BIG=$((20 * 1024 * 1024))
+"$PEER_BIN" pattern $BIG >"$T_TMP/pattern" || fail "lwip_peer pattern failed"
+[ "$(stat -c %s "$T_TMP/pattern")" -eq $BIG ] || fail "lwip_peer pattern wrote the wrong size"
+
+# lwip_run NAME ARGS...: lwip_peer in the foreground; fails unless it exits 0.
+lwip_run()
+{
+	local name=$1 rc
+	shift
+	in_ns "$NS" "$PEER_BIN" $LW "$@" >"$T_TMP/$name.err" 2>&1
+	rc=$?
+	[ "$rc" -eq 0 ] || fail "lwip_peer $* exited $rc: $(tail -n 6 "$T_TMP/$name.err")"
+}
+
+# rexmt_seen FILE DIR: the "sent again" count of the peer's tx or rx line.
+rexmt_seen()
+{
+	sed -n "s/^lwip_peer: $2: .* \([0-9]*\) sent again.*/\1/p" "$1" | tail -n 1
+}
+
+# --- 1 and 2: ustack serves, lwIP is the client
+ust_start "$NS" serve --dev "$DEV" --stats --serve echo --serve sink
+T_CMD_TIMEOUT=70 lwip_run echo --timeout 60 client 10.0.0.2 7 echo 20m
+grep -qE "^lwip_peer: tx SYN 10\.0\.0\.3:[0-9]+ > 10\.0\.0\.2:7 win [0-9]+ mss 1460 wscale [0-9]+$" \
+	"$T_TMP/echo.err" || fail "lwIP's SYN is not what lwIP 2.1 sends: $(grep SYN "$T_TMP/echo.err")"
+# RFC 7323 1.3 / RFC 2018 2: window scale answered, no SACK-permitted nor timestamps
+# since lwIP offered neither.
+grep -qE "^lwip_peer: rx SYN-ACK 10\.0\.0\.2:7 > 10\.0\.0\.3:[0-9]+ win [0-9]+ mss 1460 wscale [0-9]+$" \
+	"$T_TMP/echo.err" || fail "ustack's SYN-ACK to lwIP: $(grep SYN-ACK "$T_TMP/echo.err")"
+grep -q "client echo: sent $BIG, received $BIG bytes byte-exact, FIN both ways" "$T_TMP/echo.err" ||
+	fail "lwip_peer did not report 20 MB each way: $(tail -n 4 "$T_TMP/echo.err")"
+grep "client echo:" "$T_TMP/echo.err"
+
+T_CMD_TIMEOUT=70 lwip_run send --timeout 60 client 10.0.0.2 5001 send 20m
+grep -q "client send: sent $BIG, received 0 bytes byte-exact, FIN both ways" "$T_TMP/send.err" ||
+	fail "lwip_peer did not report 20 MB to sink: $(tail -n 4 "$T_TMP/send.err")"
+wait_for 10 ust_closed 2 || fail "ustack did not close both connections: $(grep conn "$T_TMP/stats.now")"
+ust_stop
+grep -q "sink: 10.0.0.3:[0-9]* sent $BIG bytes" "$UST_ERR" || fail "ustack's sink did not get 20 MB"
+grep "sink:" "$UST_ERR"
+expect_counter tcp.conn_established -eq 2
+
+# --- 3: ustack nc is the client, lwIP serves
+peer_bg sink "$NS" "$PEER_BIN" $LW --timeout 60 server 5000 sink 20m
+SINK=$PEER_PID
+peer_wait_text sink 10 "listening on port 5000"
+UST_STDIN=$T_TMP/pattern ust_run "$NS" 60 nc --dev "$DEV" --stats 10.0.0.3 5000
+[ "$UST_STATUS" -eq 0 ] || fail "ustack nc to lwIP's sink exited $UST_STATUS: $(tail -n 3 "$UST_ERR")"
+peer_end "$SINK" 20
+[ "$PEER_STATUS" -eq 0 ] || fail "lwIP's sink exited $PEER_STATUS: $(tail -n 6 "$T_TMP/sink.err")"
+grep -q "server sink: sent 0, received $BIG bytes byte-exact, FIN both ways" "$T_TMP/sink.err" ||
+	fail "lwIP's sink did not report 20 MB: $(tail -n 4 "$T_TMP/sink.err")"
+grep -qE "rx SYN 10\.0\.0\.2:[0-9]+ > 10\.0\.0\.3:5000 win [0-9]+ mss 1460 sackOK ts wscale [0-9]+" \
+	"$T_TMP/sink.err" || fail "ustack's SYN: $(grep SYN "$T_TMP/sink.err")"
+grep -qE "tx SYN-ACK 10\.0\.0\.3:5000 > 10\.0\.0\.2:[0-9]+ win [0-9]+ mss 1460 wscale 1$" \
+	"$T_TMP/sink.err" || fail "lwIP's SYN-ACK: $(grep SYN-ACK "$T_TMP/sink.err")"
+grep "server sink:" "$T_TMP/sink.err"
+
+peer_bg source "$NS" "$PEER_BIN" $LW --timeout 60 server 5000 source 20m
+SRC=$PEER_PID
+peer_wait_text source 10 "listening on port 5000"
+UST_STDIN=/dev/null ust_run "$NS" 60 nc --dev "$DEV" --stats 10.0.0.3 5000
+[ "$UST_STATUS" -eq 0 ] || fail "ustack nc from lwIP's source exited $UST_STATUS"
+cmp -s "$UST_OUT" "$T_TMP/pattern" ||
+	fail "ustack nc got $(stat -c %s "$UST_OUT") bytes from lwIP's source, not the 20 MB pattern"
+peer_end "$SRC" 20
+[ "$PEER_STATUS" -eq 0 ] || fail "lwIP's source exited $PEER_STATUS: $(tail -n 6 "$T_TMP/source.err")"
+grep "server source:" "$T_TMP/source.err"
+
+# --- 4: 5% of frames dropped each way by ustack's injector
+LOSSY=$((2 * 1024 * 1024))
+head -c $LOSSY "$T_TMP/pattern" >"$T_TMP/pattern2m"
+peer_bg lsink "$NS" "$PEER_BIN" $LW --timeout 80 server 5000 sink 2m
+SINK=$PEER_PID
+peer_wait_text lsink 10 "listening on port 5000"
+UST_STDIN=$T_TMP/pattern2m ust_run "$NS" 90 nc --dev "$DEV" --stats --impair loss=5,seed=11 \
+	10.0.0.3 5000
+[ "$UST_STATUS" -eq 0 ] || fail "ustack nc under loss exited $UST_STATUS: $(tail -n 3 "$UST_ERR")"
+peer_end "$SINK" 20
+[ "$PEER_STATUS" -eq 0 ] || fail "lwIP's sink under loss exited $PEER_STATUS: $(tail -n 6 "$T_TMP/lsink.err")"
+grep -q "server sink: sent 0, received $LOSSY bytes byte-exact, FIN both ways" "$T_TMP/lsink.err" ||
+	fail "lwIP's sink under loss: $(tail -n 4 "$T_TMP/lsink.err")"
+[ "$(counter impair.dropped)" -gt 0 ] || fail "the injector dropped nothing"
+[ "$(counter tcp.snd_rexmt_segs)" -gt 0 ] || fail "ustack retransmitted nothing under 5% loss"
+seen=$(rexmt_seen "$T_TMP/lsink.err" rx)
+[ "${seen:-0}" -gt 0 ] || fail "lwIP saw no retransmitted segment from ustack"
+echo "ustack -> lwIP, 2 MB at 5% loss: $(grep "server sink:" "$T_TMP/lsink.err" | sed 's/.*in //');" \
+	"ustack: $(counter impair.dropped) dropped, $(counter tcp.snd_rexmt_segs) segments sent" \
+	"again ($(counter tcp.snd_fast_rexmt) fast retransmits, $(counter tcp.rexmt_timeouts) timeouts)"
+
+ust_start "$NS" serve --dev "$DEV" --stats --serve sink --impair loss=5,seed=12
+T_CMD_TIMEOUT=90 lwip_run lsend --timeout 80 client 10.0.0.2 5001 send 256k
+grep -q "client send: sent 262144, received 0 bytes byte-exact, FIN both ways" "$T_TMP/lsend.err" ||
+	fail "lwIP's send under loss: $(tail -n 4 "$T_TMP/lsend.err")"
+wait_for 10 ust_closed 1 || fail "ustack did not close the connection from lwIP"
+ust_stop
+grep -q "sink: 10.0.0.3:[0-9]* sent 262144 bytes" "$UST_ERR" || fail "ustack's sink did not get 256 KB"
+seen=$(rexmt_seen "$T_TMP/lsend.err" tx)
+[ "${seen:-0}" -gt 0 ] || fail "lwIP retransmitted nothing under 5% loss"
+[ "$(counter tcp.rcv_ooo_segs)" -gt 0 ] || [ "$(counter tcp.rcv_dup_data)" -gt 0 ] ||
+	fail "ustack saw neither out-of-order nor duplicate data under 5% loss"
+echo "lwIP -> ustack, 256 KB at 5% loss: $(grep "client send:" "$T_TMP/lsend.err" | sed 's/.*in //');" \
+	"lwIP sent $seen segments again; ustack: $(counter tcp.rcv_ooo_segs) out of order," \
+	"$(counter tcp.rcv_dup_data) duplicates"
+pass
