@@ -4,12 +4,14 @@
  * When a listener's queue (syn_backlog_max) or the whole cache (syncache_max) is full,
  * SYN cookies (RFC 4987 3.6) answer instead, keeping no state at all.
  *
- * Cookies, laid out as Linux's: ISS = H0 + IRS + (count << 24) + ((H1(count) + mss_idx) &
- * 0xffffff), where H0 and H1 are keyed hashes of the 4-tuple (H1 also of count) and count
- * ticks every 64 s. An ACK carries ISS + 1 and IRS + 1; subtracting H0 and IRS gives the
- * count (an ACK more than one tick old is refused: cookies live at most ~2 minutes), and
- * subtracting H1 leaves the MSS index, which must be in the table (a forged cookie passes
- * with odds of 4 in 2^24). Window scale and SACK-permitted have no room there: with
+ * Cookies, laid out as Linux's: ISS = H0 + IRS + (count << 24) + field, where H0 is a keyed
+ * hash of the 4-tuple, count ticks every 64 s, and the 24-bit field holds the MSS index in
+ * its 2 low bits under a 22-bit keyed hash of the 4-tuple, IRS, count and index. (Linux adds
+ * the index to a hash that covers neither it nor the IRS, so an ACK one off in SEQ or ACK
+ * decodes to a neighbouring MSS; here it decodes to nothing.) An ACK carries ISS + 1 and
+ * IRS + 1; subtracting H0 and IRS gives the count (an ACK more than one tick old is
+ * refused: cookies live at most ~2 minutes) and the field, whose hash must match (a forged
+ * cookie passes with odds of 1 in 2^22). Window scale and SACK-permitted have no room there: with
  * timestamps on they ride in the low 6 bits of our TSval, which the ACK echoes (bits 0-3
  * the peer's shift, 15 for none, bit 4 SACK; bit 5, Linux's ECN bit, stays 0 as we do
  * not negotiate ECN). Without timestamps a cookie connection has neither, as on Linux. */
@@ -167,11 +169,11 @@ size_t tcp_syncache_count(void)
 /* ---- cookies ---- */
 
 static uint32_t cookie_hash(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
-			    uint32_t count, uint32_t which)
+			    uint32_t irs, uint32_t count, uint32_t which)
 {
-	uint32_t w[5] = { laddr, raddr, (uint32_t)lport << 16 | rport, count, which };
+	uint32_t w[6] = { laddr, raddr, (uint32_t)lport << 16 | rport, irs, count, which };
 
-	return (uint32_t)tcp_siphash(cookie_key, w, 5);
+	return (uint32_t)tcp_siphash(cookie_key, w, 6);
 }
 
 static uint32_t cookie_count(uint64_t now)
@@ -179,13 +181,25 @@ static uint32_t cookie_count(uint64_t now)
 	return (uint32_t)(now / COOKIE_PERIOD_MS);
 }
 
+/* The 24-bit field: the MSS index in the low COOKIE_IDX_BITS, above it a MAC that covers the
+ * index too, so a cookie one off decodes to nothing rather than to a neighbouring MSS. */
+#define COOKIE_IDX_BITS 2
+#define COOKIE_IDX_MASK ((1u << COOKIE_IDX_BITS) - 1)
+
+static uint32_t cookie_field(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
+			     uint32_t irs, uint32_t count, unsigned idx)
+{
+	return (cookie_hash(laddr, lport, raddr, rport, irs, count, 1 + idx) & COOKIE_MASK &
+		~COOKIE_IDX_MASK) | idx;
+}
+
 uint32_t tcp_cookie_make(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
 			 uint32_t irs, unsigned mss_idx, uint64_t now)
 {
 	uint32_t count = cookie_count(now);
 
-	return cookie_hash(laddr, lport, raddr, rport, 0, 0) + irs + (count << COOKIE_BITS) +
-	       ((cookie_hash(laddr, lport, raddr, rport, count, 1) + mss_idx) & COOKIE_MASK);
+	return cookie_hash(laddr, lport, raddr, rport, 0, 0, 0) + irs + (count << COOKIE_BITS) +
+	       cookie_field(laddr, lport, raddr, rport, irs, count, mss_idx & COOKIE_IDX_MASK);
 }
 
 int tcp_cookie_check(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
@@ -193,12 +207,15 @@ int tcp_cookie_check(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rp
 {
 	uint32_t count = cookie_count(now), diff, idx;
 
-	cookie -= cookie_hash(laddr, lport, raddr, rport, 0, 0) + irs;
+	cookie -= cookie_hash(laddr, lport, raddr, rport, 0, 0, 0) + irs;
 	diff = (count - (cookie >> COOKIE_BITS)) & (0xffffffffu >> COOKIE_BITS);
 	if (diff >= COOKIE_MAX_AGE)
 		return -1;
-	idx = (cookie - cookie_hash(laddr, lport, raddr, rport, count - diff, 1)) & COOKIE_MASK;
-	return idx < tcp_cookie_nmss ? (int)idx : -1;
+	idx = cookie & COOKIE_IDX_MASK;
+	if (idx >= tcp_cookie_nmss ||
+	    (cookie & COOKIE_MASK) != cookie_field(laddr, lport, raddr, rport, irs, count - diff, idx))
+		return -1;
+	return (int)idx;
 }
 
 /* The largest table MSS not above the peer's (the smallest if the peer's is below all). */
