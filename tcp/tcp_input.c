@@ -110,13 +110,7 @@ static void tcp_listen_input(struct tcp_pcb *l, struct tcp_seg *s)
 		STAT_INC(tcp, rcv_listen_no_syn);
 		goto drop;
 	}
-	/* A SYN from ourselves to ourselves (land) would have us answer ourselves for ever;
-	 * one from a broadcast or multicast address cannot be a peer (as BSD checks here). */
-	if (s->src == s->dst && s->th.sport == s->th.dport) {
-		STAT_INC(tcp_sc, rcv_land);
-		debugf("land SYN to port %u dropped", s->th.dport);
-		goto drop;
-	}
+	/* one from a broadcast or multicast address cannot be a peer (as BSD checks here) */
 	if (s->src == IP_ADDR_ANY || s->src == IP_ADDR_BROADCAST || (ntohl(s->src) >> 28) == 14) {
 		STAT_INC(tcp_sc, rcv_syn_bad_src);
 		goto drop;
@@ -654,6 +648,16 @@ void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, ui
 	 * would queue the FIN): dropped in every state, as BSD's drop_synfin */
 	if ((seg.th.flags & (TCP_SYN | TCP_FIN)) == (TCP_SYN | TCP_FIN)) {
 		STAT_INC(tcp_sc, rcv_syn_fin);
+		goto drop;
+	}
+	/* A SYN from our own address and port to themselves (land): answered, it would come
+	 * back to us as the answer, for ever. NOTE: this also refuses a socket connecting to
+	 * its own address and port (a simultaneous open with itself, which Linux allows);
+	 * nothing real does that. */
+	if (seg.th.flags & TCP_SYN && !(seg.th.flags & TCP_ACK) && ih->src == ih->dst &&
+	    seg.th.sport == seg.th.dport) {
+		STAT_INC(tcp_sc, rcv_land);
+		debugf("land SYN to port %u dropped", seg.th.dport);
 		goto drop;
 	}
 	pcb = tcp_pcb_lookup(ih->dst, seg.th.dport, ih->src, seg.th.sport);

@@ -464,7 +464,8 @@ static void inject_from(uint32_t src, uint16_t sport, uint16_t dport, uint8_t fl
 }
 
 /* Land: a SYN whose source address and port are its destination's would have us talk to
- * ourselves; it is dropped and counted, with nothing sent and nothing kept. SYNs from a
+ * ourselves; it is dropped and counted, listener or not, with nothing sent and nothing
+ * kept. SYNs from a
  * broadcast or multicast source are dropped too. */
 static void test_land_dropped(void **state)
 {
@@ -474,6 +475,10 @@ static void test_land_dropped(void **state)
 	inject_from(us, PORT, PORT, TCP_SYN, PEER_ISN);
 	expect_none();
 	assert_int_equal(tcp_sc_stats.rcv_land, 1);
+	/* to a closed port: no RST to ourselves either */
+	inject_from(us, 9, 9, TCP_SYN, PEER_ISN);
+	expect_none();
+	assert_int_equal(tcp_sc_stats.rcv_land, 2);
 	/* IP drops the multicast and broadcast sources first (ip.in_bad_src); TCP checks
 	 * again, and 0.0.0.0 is its own to catch: each is counted by one of them */
 	inject_from(inet_addr("224.0.0.5"), PEER, PORT, TCP_SYN, PEER_ISN);
