@@ -12,6 +12,7 @@
 #include "apps/app.h"
 #include "apps/serve.h"
 #include "ip/ip.h"
+#include "tcp/tcp.h"
 
 struct app_config app_cfg = {
 	.lim = {
@@ -78,6 +79,8 @@ void app_usage(FILE *out)
 "                     closed TCP connections to deliver their last data and FIN [10]\n"
 "  --busy-poll USEC   spin this long for frames before the loop sleeps; lowers latency\n"
 "                     when peers run on other CPUs, costs a CPU while it spins [0]\n"
+"  --tcp NAME=V[,..]  TCP settings, e.g. syncookies=0|1|2, syn_backlog_max=N,\n"
+"                     abort_on_overflow=1, rst_per_s=N; --tcp help lists them all\n"
 "  -v, --verbose      debug log on stderr\n"
 "  -h, --help         this text\n"
 "\n"
@@ -111,7 +114,7 @@ enum {
 	OPT_DEV = 256, OPT_GW, OPT_ROUTE, OPT_IMPAIR, OPT_PCAP, OPT_TRACE, OPT_STATS,
 	OPT_FORWARD, OPT_RCVBUF, OPT_SNDBUF, OPT_MAX_CONN, OPT_BACKLOG, OPT_CONN_BUF,
 	OPT_IDLE, OPT_HTTP_HDR, OPT_CHAT_LINE, OPT_TIMEOUT, OPT_SERVE, OPT_DRAIN, OPT_BUSY_POLL,
-	OPT_PER_SOURCE, OPT_HTTP_HDR_TIMEOUT, OPT_CHAT_IDLE, OPT_ECHO_IDLE,
+	OPT_PER_SOURCE, OPT_HTTP_HDR_TIMEOUT, OPT_CHAT_IDLE, OPT_ECHO_IDLE, OPT_TCP,
 };
 
 static const struct option long_opts[] = {
@@ -139,6 +142,7 @@ static const struct option long_opts[] = {
 	{ "serve", required_argument, NULL, OPT_SERVE },
 	{ "drain", required_argument, NULL, OPT_DRAIN },
 	{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
+	{ "tcp", required_argument, NULL, OPT_TCP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -381,6 +385,25 @@ static int parse_option(int opt, const char *arg)
 			return -EINVAL;
 		app_cfg.lim.busy_poll_us = (unsigned)n;
 		return 0;
+	case OPT_TCP: {
+		char bad[64];
+		int rc;
+		if (!strcmp(arg, "help")) {
+			fputs("--tcp settings (current values):\n", stdout);
+			tcp_config_list(stdout);
+			exit(0);
+		}
+		rc = tcp_config_parse(arg, bad, sizeof(bad));
+		if (rc == -ENOENT) {
+			app_error("--tcp '%s': no such setting (--tcp help lists them)", bad);
+			return -EINVAL;
+		}
+		if (rc) {
+			app_error("--tcp '%s': give NAME=NUMBER within the range --tcp help shows", bad);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	case OPT_DRAIN:
 		if (parse_long("--drain", arg, 0, 3600, &n))
 			return -EINVAL;

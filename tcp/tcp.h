@@ -4,7 +4,9 @@
  * Files: tcp_wire.c (parse/emit), tcp_pcb.c (control blocks, lookup, ISN, ports),
  * tcp_input.c (segment arrival), tcp_output.c (segment departure), tcp_timer.c (timers),
  * tcp_cc.c (congestion control), tcp_sack.c (SACK loss recovery), tcp_reass.c (out-of-order
- * queue and the SACK blocks we send), tcp_sock.c (SOCK_STREAM sock_ops).
+ * queue and the SACK blocks we send), tcp_sock.c (SOCK_STREAM sock_ops), tcp_syncache.c
+ * (the SYN queue as small records, SYN cookies, RFC 4987), tcp_rstlim.c (the RST rate limit),
+ * tcp_sysctl.c (tcp_config by name).
  *
  * Ownership: tcp_input owns the pkb it is given; segments queued out of order are owned by
  * the pcb until delivered or freed; tcp_output hands each segment it builds to ip_output. */
@@ -50,7 +52,15 @@ enum tcp_timer_id { TCPT_REXMT = 0, TCPT_PERSIST, TCPT_KEEP, TCPT_2MSL, TCPT_DEL
 struct tcp_config {
 	unsigned max_conns;         /* control blocks alive at once (65536) */
 	size_t sndbuf, rcvbuf;      /* default buffer sizes (256 KiB each) */
-	unsigned syn_backlog_max;   /* ceiling of a listener's SYN queue (1024) */
+	unsigned syn_backlog_max;   /* ceiling of a listener's SYN queue (syncache entries) (1024) */
+	unsigned syncache_max;      /* syncache entries across all listeners (16384) */
+	unsigned synack_rexmits;    /* SYN,ACK retransmissions from an entry (5, as Linux) */
+	int syncookies;             /* 0 never, 1 when the SYN queue is full, 2 always (1) */
+	int abort_on_overflow;      /* accept queue full at the handshake's ACK: RST (1) or
+	                             * drop the ACK and keep the entry (0, default, as Linux) */
+	unsigned rst_per_s;         /* RSTs answering segments without a connection: token
+	                             * bucket rate (200/s, 0 = no limit) ... */
+	unsigned rst_burst;         /* ... and depth (200) */
 	unsigned ooo_max_segs;      /* out-of-order segments held per connection (512: a
 	                             * 256 KiB window of full segments, with room for
 	                             * smaller ones; 64 dropped most of a lossy window) */
@@ -185,6 +195,11 @@ struct tcp_pcb {
 	struct tcp_pcb_list synq, acceptq;
 	unsigned synq_len, acceptq_len, backlog;
 	TAILQ_ENTRY(tcp_pcb) qlink;   /* on parent's synq or acceptq */
+	/* listener: its syncache entries, oldest first (tcp_syncache.c); the synq holds only
+	 * a child made from an entry while its ACK is processed */
+	TAILQ_HEAD(tcp_sc_list, tcp_sc) sc_list;
+	unsigned sc_count;
+	uint64_t sc_cookie_at;        /* when it last sent a cookie (1 + ms; 0: never) */
 
 	struct sock *sk;            /* NULL for children not yet accepted and orphans */
 	void (*upcall)(struct tcp_pcb *pcb); /* readiness changed (tcp_sock.c sets it) */
@@ -241,6 +256,8 @@ int tcp_pcb_bind(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, int reuse);
 int tcp_pcb_listen(struct tcp_pcb *pcb, unsigned backlog);
 /* Starts an active open (sends the SYN). */
 int tcp_pcb_connect(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, uint64_t now);
+/* SipHash-2-4 of n 32-bit words under a 128-bit key (tcp_pcb.c). */
+uint64_t tcp_siphash(const uint64_t key[2], const uint32_t *w, size_t n);
 uint32_t tcp_isn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport, uint64_t now);
 /* Test hook: the next ISNs are `isn` (when set) instead of RFC 6528 values. */
 void tcp_test_set_isn(int on, uint32_t isn);
@@ -334,6 +351,65 @@ void tcp_rtt_update(struct tcp_pcb *pcb, uint32_t rtt_ms);
 uint32_t tcp_rto_current(const struct tcp_pcb *pcb);
 void tcp_rexmt_arm(struct tcp_pcb *pcb, uint64_t now);
 void tcp_keep_arm(struct tcp_pcb *pcb, uint64_t now);
+
+/* ---- tcp_syncache.c: the SYN queue as small records, SYN cookies (RFC 4987 3.6) ---- */
+/* Counters of the listener paths, printed as tcp.<name> beside TCP_COUNTERS. syncache_live
+ * is a gauge (entries held now). */
+#define TCP_SC_COUNTERS(X)                                                                 \
+	X(syncache_added) X(syncache_completed) X(syncache_retransmitted)                  \
+	X(syncache_expired) X(syncache_overflow) X(syncache_dropped) X(syncache_dup_syn)  \
+	X(syncache_reset) X(syncache_bad_ack) X(syncache_nomem) X(syncache_live)          \
+	X(cookies_sent) X(cookies_valid) X(cookies_invalid)                               \
+	X(listen_overflow) X(listen_overflow_rst) X(listen_conn_limit)                    \
+	X(rcv_syn_fin) X(rcv_land) X(rcv_syn_bad_src) X(snd_rst_limited)
+STATS_DECLARE(tcp_sc, TCP_SC_COUNTERS);
+
+void tcp_syncache_init(void);
+void tcp_syncache_shutdown(void);
+/* Frees a listener's entries (it stops listening). */
+void tcp_syncache_listener_gone(struct tcp_pcb *l);
+/* A SYN (no ACK, RST or FIN) for listener l from src to dst: an entry and a SYN,ACK, or a
+ * cookie, or nothing. iss_set forces the ISS (a SYN reopening TIME_WAIT). */
+void tcp_syncache_syn(struct tcp_pcb *l, const struct tcp_hdr *th, uint32_t src, uint32_t dst,
+		      int iss_set, uint32_t iss, uint64_t now);
+enum tcp_sc_verdict { TCP_SC_DROP, TCP_SC_RESET };
+/* An ACK (no SYN, no RST) for listener l: the child it completes, in SYN_RECEIVED on l's
+ * synq with the ACK still to process, or NULL and what to do with the segment. */
+struct tcp_pcb *tcp_syncache_ack(struct tcp_pcb *l, const struct tcp_hdr *th, uint32_t src,
+				 uint32_t dst, uint64_t now, enum tcp_sc_verdict *v);
+/* A RST for listener l: removes the entry it exactly hits (RFC 5961 3.2). */
+void tcp_syncache_rst(struct tcp_pcb *l, const struct tcp_hdr *th, uint32_t src, uint32_t dst);
+size_t tcp_syncache_count(void);
+/* The MSS values a cookie can carry (as Linux's table): a peer's MSS is rounded down to one. */
+extern const uint16_t tcp_cookie_mss[];
+extern const unsigned tcp_cookie_nmss;
+/* The cookie (RFC 4987 3.6) for a SYN with sequence irs: a keyed hash of the 4-tuple, irs,
+ * a 64 s counter and the MSS index. Checks return the index, or -1 for a forged cookie or
+ * one older than two counter periods. Exposed for the tests. */
+uint32_t tcp_cookie_make(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
+			 uint32_t irs, unsigned mss_idx, uint64_t now);
+int tcp_cookie_check(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
+		     uint32_t irs, uint32_t cookie, uint64_t now);
+/* Applies a SYN's options to a new pcb (tcp_input.c): MSS, window scale, timestamps, SACK. */
+void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o, uint64_t now);
+
+/* ---- tcp_rstlim.c ---- */
+/* Token bucket for RSTs answering segments with no connection: 1 to send one, else 0
+ * (counted as tcp.snd_rst_limited). */
+int tcp_rst_allowed(uint64_t now);
+void tcp_rst_limit_reset(void);
+/* Sends tcp_send_reset's RST if the bucket allows. */
+void tcp_send_reset_limited(uint32_t src, uint32_t dst, const struct tcp_hdr *th, size_t seglen,
+			    uint64_t now);
+
+/* ---- tcp_sysctl.c ---- */
+/* Sets a tcp_config field by name ("syncookies", "syn_backlog_max", ...); -ENOENT for an
+ * unknown name, -ERANGE/-EINVAL for a bad value. */
+int tcp_config_set(const char *name, const char *value);
+/* "name=value[,name=value...]", as --tcp takes it; the first error, with *bad its name. */
+int tcp_config_parse(const char *spec, char *bad, size_t badlen);
+/* Writes the settable names to out, one line each with value and meaning. */
+void tcp_config_list(FILE *out);
 
 /* ---- tcp_sock.c ---- */
 int tcp_init(void);

@@ -47,10 +47,8 @@ static void tcp_challenge_ack(struct tcp_pcb *pcb, uint64_t now)
 }
 
 /* Options of a SYN (RFC 9293 3.7.1, RFC 7323 2-3, RFC 2018). */
-static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_seg *s)
+void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o, uint64_t now)
 {
-	const struct tcp_opts *o = &s->th.opt;
-
 	tcp_pcb_set_mss(pcb, o->has_mss ? o->mss : 0);
 	if (o->has_wscale && tcp_config.window_scaling) {
 		pcb->flags |= TF_WS_OK;
@@ -62,7 +60,7 @@ static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_seg *s)
 	if (o->has_ts && tcp_config.timestamps) {
 		pcb->flags |= TF_TS_OK;
 		pcb->ts_recent = o->tsval;
-		pcb->ts_recent_age = s->now;
+		pcb->ts_recent_age = now;
 		pcb->mss -= 12; /* every segment carries the 12-byte option */
 	}
 	if (o->sack_permitted && tcp_config.sack)
@@ -80,70 +78,49 @@ static void tcp_established(struct tcp_pcb *pcb, uint64_t now)
 		tcp_pcb_set_state(pcb, TCP_FIN_WAIT_1); /* close() came before the handshake ended */
 }
 
-/* ---- LISTEN (RFC 9293 3.10.7.2) ---- */
+static void tcp_sync_input(struct tcp_pcb *pcb, struct tcp_seg *s);
+
+/* ---- LISTEN (RFC 9293 3.10.7.2) ----
+ * A SYN makes a syncache entry (or a cookie), not a control block; the ACK that completes
+ * the handshake makes the child, which then takes the ACK as SYN_RECEIVED would. */
 static void tcp_listen_input(struct tcp_pcb *l, struct tcp_seg *s)
 {
+	enum tcp_sc_verdict v;
 	struct tcp_pcb *c;
 
 	if (s->th.flags & TCP_RST) {
-		STAT_INC(tcp, rcv_listen_rst);
+		tcp_syncache_rst(l, &s->th, s->src, s->dst);
 		goto drop;
 	}
 	if (s->th.flags & TCP_ACK) {
-		STAT_INC(tcp, rcv_listen_bad_ack);
-		goto dropwithreset;
+		if (s->th.flags & TCP_SYN) {
+			STAT_INC(tcp, rcv_listen_bad_ack);
+			goto dropwithreset;
+		}
+		c = tcp_syncache_ack(l, &s->th, s->src, s->dst, s->now, &v);
+		if (c) {
+			tcp_sync_input(c, s);
+			return;
+		}
+		if (v == TCP_SC_RESET)
+			goto dropwithreset;
+		goto drop;
 	}
 	if (!(s->th.flags & TCP_SYN)) {
 		STAT_INC(tcp, rcv_listen_no_syn);
 		goto drop;
 	}
-	/* Full queues drop the SYN silently: the peer retries, and by then accept() may have
-	 * made room (a RST would make it give up). */
-	if (l->acceptq_len >= l->backlog) {
-		STAT_INC(tcp, rcv_accept_queue_full);
+	/* one from a broadcast or multicast address cannot be a peer (as BSD checks here) */
+	if (s->src == IP_ADDR_ANY || s->src == IP_ADDR_BROADCAST || (ntohl(s->src) >> 28) == 14) {
+		STAT_INC(tcp_sc, rcv_syn_bad_src);
 		goto drop;
 	}
-	if (l->synq_len >= tcp_config.syn_backlog_max) {
-		STAT_INC(tcp, rcv_syn_queue_full);
-		goto drop;
-	}
-	c = tcp_pcb_alloc();
-	if (!c) {
-		STAT_INC(tcp, rcv_conn_limit);
-		goto drop;
-	}
-	if (l->rcv_buf.cap != c->rcv_buf.cap || l->snd_buf.cap != c->snd_buf.cap)
-		tcp_pcb_set_bufs(c, l->snd_buf.cap, l->rcv_buf.cap);
-	c->flags |= l->flags & (TF_NODELAY | TF_KEEPALIVE);
-	c->local_addr = s->dst;
-	c->local_port = s->th.dport;
-	c->remote_addr = s->src;
-	c->remote_port = s->th.sport;
-	c->parent = l;
-	TAILQ_INSERT_TAIL(&l->synq, c, qlink);
-	l->synq_len++;
-	c->irs = s->th.seq;
-	c->rcv_nxt = s->th.seq + 1;
-	/* the window edges start at rcv_nxt: a zero rcv_adv would lie up to 2^31 ahead */
-	c->rcv_adv = c->rcv_acked = c->rcv_nxt;
-	c->iss = s->tw_reopen ? s->tw_iss :
-		 tcp_isn(c->local_addr, c->local_port, c->remote_addr, c->remote_port, s->now);
-	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
-	c->snd_buf_seq = c->iss + 1;
-	c->ts_offset = c->iss * 2654435761u;
-	tcp_syn_options(c, s);
-	c->snd_wnd = s->th.wnd; /* RFC 7323 2.2: never scaled in a SYN */
-	c->max_sndwnd = c->snd_wnd;
-	c->snd_wl1 = s->th.seq;
-	c->snd_wl2 = c->iss;
-	tcp_pcb_hash_insert(c);
-	tcp_pcb_set_state(c, TCP_SYN_RECEIVED);
 	/* NOTE: RFC 9293 3.10.7.2: data or FIN in the SYN is not queued; it is not
 	 * acknowledged either, so the peer sends it again. */
-	tcp_output(c, s->now);
+	tcp_syncache_syn(l, &s->th, s->src, s->dst, s->tw_reopen, s->tw_iss, s->now);
 	goto drop;
 dropwithreset:
-	tcp_send_reset(s->dst, s->src, &s->th, seg_seqlen(s), s->now);
+	tcp_send_reset_limited(s->dst, s->src, &s->th, seg_seqlen(s), s->now);
 drop:
 	pkb_free(s->p);
 }
@@ -215,7 +192,7 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_seg *s)
 	pcb->irs = th->seq;
 	pcb->rcv_nxt = th->seq + 1;
 	pcb->rcv_adv = pcb->rcv_acked = pcb->rcv_nxt;
-	tcp_syn_options(pcb, s);
+	tcp_syn_options(pcb, &s->th.opt, s->now);
 	if (ack_ok) {
 		pcb->snd_una = th->ack;
 		if (pcb->rtt_start && !(pcb->flags & TF_TS_OK))
@@ -667,10 +644,26 @@ void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, ui
 		       seg.th.dport, tcp_flags_str(seg.th.flags, fl), seg.th.seq, seg.th.ack, seg.len,
 		       seg.th.wnd, seg.th.opt.tsval, seg.th.opt.tsecr);
 	}
+	/* SYN and FIN together mean nothing good (a scan, or an attempt at a stack that
+	 * would queue the FIN): dropped in every state, as BSD's drop_synfin */
+	if ((seg.th.flags & (TCP_SYN | TCP_FIN)) == (TCP_SYN | TCP_FIN)) {
+		STAT_INC(tcp_sc, rcv_syn_fin);
+		goto drop;
+	}
+	/* A SYN from our own address and port to themselves (land): answered, it would come
+	 * back to us as the answer, for ever. NOTE: this also refuses a socket connecting to
+	 * its own address and port (a simultaneous open with itself, which Linux allows);
+	 * nothing real does that. */
+	if (seg.th.flags & TCP_SYN && !(seg.th.flags & TCP_ACK) && ih->src == ih->dst &&
+	    seg.th.sport == seg.th.dport) {
+		STAT_INC(tcp_sc, rcv_land);
+		debugf("land SYN to port %u dropped", seg.th.dport);
+		goto drop;
+	}
 	pcb = tcp_pcb_lookup(ih->dst, seg.th.dport, ih->src, seg.th.sport);
 	if (!pcb || pcb->state == TCP_CLOSED) {
 		STAT_INC(tcp, rcv_no_conn);
-		tcp_send_reset(ih->dst, ih->src, &seg.th, seg_seqlen(&seg), now);
+		tcp_send_reset_limited(ih->dst, ih->src, &seg.th, seg_seqlen(&seg), now);
 		goto drop;
 	}
 	switch (pcb->state) {

@@ -19,6 +19,12 @@ void tcp_config_defaults(struct tcp_config *c)
 	c->sndbuf = 256 * 1024;
 	c->rcvbuf = 256 * 1024;
 	c->syn_backlog_max = 1024;
+	c->syncache_max = 16384;
+	c->synack_rexmits = 5;
+	c->syncookies = 1;
+	c->abort_on_overflow = 0;
+	c->rst_per_s = 200;
+	c->rst_burst = 200;
 	c->ooo_max_segs = 512;
 	c->rto_initial_ms = 1000;
 	c->rto_min_ms = 200;
@@ -90,6 +96,11 @@ static uint64_t siphash(const uint64_t key[2], const uint32_t *w, size_t n)
 	v2 ^= 0xff;
 	SIPROUND; SIPROUND; SIPROUND; SIPROUND;
 	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t tcp_siphash(const uint64_t key[2], const uint32_t *w, size_t n)
+{
+	return siphash(key, w, n);
 }
 
 static void tcp_keys_init(void)
@@ -252,6 +263,7 @@ struct tcp_pcb *tcp_pcb_alloc(void)
 	TAILQ_INIT(&pcb->ooo);
 	TAILQ_INIT(&pcb->synq);
 	TAILQ_INIT(&pcb->acceptq);
+	TAILQ_INIT(&pcb->sc_list);
 	pcb->rto = tcp_config.rto_initial_ms;
 	pcb->cc = &tcp_cc_newreno;
 	pcb->mss = 536;
@@ -372,6 +384,8 @@ int tcp_pcb_hash_insert(struct tcp_pcb *pcb)
 
 void tcp_pcb_unhash(struct tcp_pcb *pcb)
 {
+	if (pcb->listed)
+		tcp_syncache_listener_gone(pcb); /* its half-open connections go with it */
 	if (pcb->hashed || pcb->listed)
 		LIST_REMOVE(pcb, hlink);
 	pcb->hashed = pcb->listed = 0;
@@ -565,6 +579,8 @@ int tcp_proto_init(void)
 		LIST_INIT(&tcp_hash[i]);
 	LIST_INIT(&tcp_listeners);
 	tcp_keys_init();
+	tcp_syncache_init();
+	tcp_rst_limit_reset();
 	tcp_ack_reset();
 	err = net_loop_add_hook(tcp_ack_flush);
 	if (err < 0)
@@ -583,6 +599,7 @@ void tcp_proto_shutdown(void)
 			pcb = pcb->parent;
 		tcp_pcb_free(pcb);
 	}
+	tcp_syncache_shutdown();
 	test_isn_on = 0;
 	tcp_ack_reset();
 	tcp_shutting_down = 0;

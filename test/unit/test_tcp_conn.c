@@ -32,18 +32,50 @@ static void test_passive_open_capture_syn(void **state)
 	assert_int_equal(h.opt.tsecr, 3560604857u);
 	assert_true(h.opt.has_wscale);
 	expect_none();
+	/* the SYN waits as a syncache entry: no control block yet */
+	assert_int_equal(l->sc_count, 1);
+	assert_int_equal(tcp_pcb_count(), 1);
 	/* frame 17 is the peer's ACK of a SYN,ACK with Linux's ISN: not ours, so it is
-	 * answered with a RST (RFC 9293 3.10.7.4, SYN_RECEIVED, unacceptable ACK) */
+	 * answered with a RST (RFC 9293 3.10.7.4, SYN_RECEIVED, unacceptable ACK) and the
+	 * entry stays for the right ACK */
 	n = test_pcap_frame(PCAP, 17, frame, sizeof(frame));
 	inject_ip(frame + 14, (size_t)n - 14);
 	assert_int_equal(pop(&h, NULL), 0);
 	assert_int_equal(h.flags, TCP_RST);
 	expect_none();
 	assert_null(tcp_pcb_accept(l));
-	c = TAILQ_FIRST(&l->synq);
+	assert_int_equal(tcp_sc_stats.syncache_bad_ack, 1);
+	assert_int_equal(l->sc_count, 1);
+	/* the right ACK (frame 17 acknowledging our ISN) makes the connection with the
+	 * options the SYN negotiated */
+	frame[14 + 20 + 8] = (uint8_t)((ISN + 1) >> 24);
+	frame[14 + 20 + 9] = (uint8_t)((ISN + 1) >> 16);
+	frame[14 + 20 + 10] = (uint8_t)((ISN + 1) >> 8);
+	frame[14 + 20 + 11] = (uint8_t)(ISN + 1);
+	frame[14 + 20 + 16] = frame[14 + 20 + 17] = 0;
+	{
+		struct ip_hdr ih;
+		assert_int_equal(ip_parse(frame + 14, (size_t)n - 14, &ih), 0);
+		h = (struct tcp_hdr){ 0 };
+		/* recompute the TCP checksum over the edited segment */
+		assert_int_equal(tcp_parse_csum(frame + 14 + 20, (size_t)n - 14 - 20, ih.src, ih.dst,
+						0, &h), 0);
+		h.ack = ISN + 1;
+		tcp_emit(&h, frame + 14 + 20, (size_t)n - 14 - 20, (size_t)n - 14 - 20 - h.hlen,
+			 ih.src, ih.dst);
+	}
+	inject_ip(frame + 14, (size_t)n - 14);
+	expect_none();
+	c = tcp_pcb_accept(l);
 	assert_non_null(c);
+	assert_int_equal(c->state, TCP_ESTABLISHED);
 	assert_int_equal(c->mss, 1460 - 12);
 	assert_int_equal(c->snd_wscale, 8);
+	assert_true(c->flags & TF_SACK_OK);
+	assert_int_equal(l->sc_count, 0);
+	assert_int_equal(tcp_sc_stats.syncache_completed, 1);
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, ISN + 1, 3430278640u);
 	tcp_pcb_close(l, 0, now);
 	test_assert_no_leaks();
 }
