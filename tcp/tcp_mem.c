@@ -197,14 +197,22 @@ void tcp_mem_track(struct tcp_pcb *pcb)
 		net_timer_arm(&mem_timer, net_clock_ms() + tcp_config.buf_idle_ms);
 }
 
+/* Off the list; the sweep stops with the last one. */
+static void mem_unlist(struct tcp_pcb *pcb)
+{
+	if (!pcb->on_memlist)
+		return;
+	TAILQ_REMOVE(&mem_list, pcb, memlink);
+	pcb->on_memlist = 0;
+	if (TAILQ_EMPTY(&mem_list))
+		net_timer_cancel(&mem_timer);
+}
+
 void tcp_mem_untrack(struct tcp_pcb *pcb)
 {
 	ring_release(&pcb->snd_buf);
 	ring_release(&pcb->rcv_buf);
-	if (pcb->on_memlist) {
-		TAILQ_REMOVE(&mem_list, pcb, memlink);
-		pcb->on_memlist = 0;
-	}
+	mem_unlist(pcb);
 }
 
 /* One ring: untouched for a whole sweep interval, it gives back what it does not hold. */
@@ -237,10 +245,8 @@ void tcp_mem_sweep(uint64_t now)
 		next = TAILQ_NEXT(pcb, memlink);
 		ring_sweep(&pcb->snd_buf);
 		ring_sweep(&pcb->rcv_buf);
-		if (!pcb->snd_buf.buf && !pcb->rcv_buf.buf) {
-			TAILQ_REMOVE(&mem_list, pcb, memlink);
-			pcb->on_memlist = 0;
-		}
+		if (!pcb->snd_buf.buf && !pcb->rcv_buf.buf)
+			mem_unlist(pcb);
 	}
 	if (!TAILQ_EMPTY(&mem_list))
 		net_timer_arm(&mem_timer, now + tcp_config.buf_idle_ms);
@@ -259,10 +265,8 @@ void tcp_mem_time_wait(struct tcp_pcb *pcb)
 	pcb->ooo_count = 0;
 	pcb->rcv_nsacks = 0;
 	pcb->nsacked = 0;
-	if (!pcb->rcv_buf.buf && pcb->on_memlist) {
-		TAILQ_REMOVE(&mem_list, pcb, memlink);
-		pcb->on_memlist = 0;
-	}
+	if (!pcb->rcv_buf.buf)
+		mem_unlist(pcb);
 	if (before)
 		STAT_INC(tcp, mem_tw_released);
 }

@@ -473,6 +473,8 @@ ssize_t tcp_pcb_send(struct tcp_pcb *pcb, const void *buf, size_t len, uint64_t 
 	if (pcb->flags & TF_FIN_QUEUED)
 		return -EPIPE;
 	n = tcp_ring_write(&pcb->snd_buf, buf, len);
+	if (!pcb->on_memlist && pcb->snd_buf.buf)
+		tcp_mem_track(pcb); /* the sweep gives the storage back once unused */
 	if (n == 0)
 		return len ? -EAGAIN : 0;
 	tcp_output(pcb, now);
