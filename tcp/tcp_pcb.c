@@ -6,6 +6,7 @@
 #include <sys/random.h>
 
 #include "net/log.h"
+#include "net/mem.h"
 #include "tcp/tcp.h"
 
 STATS_DEFINE(tcp, TCP_COUNTERS);
@@ -252,6 +253,7 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
 	tcp_gauges_leave(pcb->state);
 	tcp_gauges_update();
 	free(pcb);
+	net_mem_freed(sizeof(*pcb)); /* many of these after a load are worth a malloc_trim */
 }
 
 void tcp_pcb_notify(struct tcp_pcb *pcb)
