@@ -4,7 +4,12 @@
  * Files: tcp_wire.c (parse/emit), tcp_pcb.c (control blocks, lookup, ISN, ports),
  * tcp_input.c (segment arrival), tcp_output.c (segment departure), tcp_timer.c (timers),
  * tcp_cc.c (congestion control), tcp_sack.c (SACK loss recovery), tcp_reass.c (out-of-order
- * queue and the SACK blocks we send), tcp_sock.c (SOCK_STREAM sock_ops).
+ * queue and the SACK blocks we send), tcp_mem.c (ring storage that follows the load,
+ * TIME_WAIT without buffers, receive-buffer auto-tuning), tcp_sock.c (SOCK_STREAM sock_ops).
+ *
+ * Memory: a connection's rings hold storage only while they hold data (or were used in the
+ * last second or two); an idle established connection costs its control block (about
+ * 1 KiB), a TIME_WAIT one the same with no buffers.
  *
  * Ownership: tcp_input owns the pkb it is given; segments queued out of order are owned by
  * the pcb until delivered or freed; tcp_output hands each segment it builds to ip_output. */
