@@ -88,6 +88,7 @@ bench: all $(BUILD)/bench/tap_reflector
 	@bash bench/run.sh $(BUILD)/ustack $(BUILD)/bench/tap_reflector
 	@bash bench/tcp.sh $(BUILD)/ustack
 	@bash bench/attack.sh $(BUILD)/ustack
+	@bash bench/mem.sh $(BUILD)/ustack
 
 # The benchmarks' ceiling: a trivial TAP reflector (no stack library).
 $(BUILD)/bench/tap_reflector: bench/tap_reflector.c

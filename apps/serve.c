@@ -15,6 +15,7 @@
 #define SERVE_READ_CHUNK (64 * 1024) /* bytes read per recv call */
 #define SERVE_READS_PER_ROUND 4      /* recv calls per connection per round, for fairness */
 #define SERVE_ACCEPTS_PER_ROUND 64
+#define SERVE_OUT_IDLE_US 1000000    /* an empty output queue idle this long is freed */
 
 static const struct svc_ops *const svc_table[] = {
 	&svc_echo_ops, &svc_discard_ops, &svc_chat_ops, &svc_http_ops, &svc_udp_echo_ops,
@@ -500,6 +501,14 @@ static int serve_loop(void)
 					debugf("svc=%s peer=%s idle timeout", services[i].ops->name, c->name);
 					STAT_INC(serve, closed_idle);
 					c->dead = 1;
+				}
+				/* An idle connection's empty output queue goes back; svc_send
+				 * grows a new one when needed. */
+				if (!c->dead && !c->out_len && c->out &&
+				    now - c->last_active_us > SERVE_OUT_IDLE_US) {
+					free(c->out);
+					c->out = NULL;
+					c->out_cap = c->out_off = 0;
 				}
 				if (c->dead)
 					conn_free(c);

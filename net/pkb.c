@@ -21,6 +21,58 @@ static struct pool_node *large_free_list;
 static size_t large_cached;
 static size_t large_max = 64;
 static size_t live;
+/* the fewest buffers each free list held since the last pkb_pool_trim: that many were not
+ * needed during the whole period */
+static size_t pool_low, large_low;
+
+static void pool_gauges(void)
+{
+	pkb_stats.pool_cached = pool_cached;
+	pkb_stats.large_pool_cached = large_cached;
+	if (pool_cached < pool_low)
+		pool_low = pool_cached;
+	if (large_cached < large_low)
+		large_low = large_cached;
+}
+
+/* Frees up to n buffers from the head of a free list. */
+static size_t list_free(struct pool_node **list, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n && *list) {
+		struct pool_node *node = *list;
+		*list = node->next;
+		free(node);
+		done++;
+	}
+	return done;
+}
+
+int pkb_pool_trim(void)
+{
+	size_t n;
+
+	if (pool_low > PKB_POOL_KEEP) {
+		n = list_free(&pool_free_list, pool_low - PKB_POOL_KEEP);
+		pool_cached -= n;
+		STAT_ADD(pkb, pool_trimmed, n);
+	}
+	if (large_low > PKB_LARGE_POOL_KEEP) {
+		n = list_free(&large_free_list, large_low - PKB_LARGE_POOL_KEEP);
+		large_cached -= n;
+		STAT_ADD(pkb, pool_trimmed, n);
+	}
+	pool_low = pool_cached;
+	large_low = large_cached;
+	pool_gauges();
+	return pkb_pool_reclaimable();
+}
+
+int pkb_pool_reclaimable(void)
+{
+	return pool_cached > PKB_POOL_KEEP || large_cached > PKB_LARGE_POOL_KEEP;
+}
 
 void pkb_pool_set_max(size_t nbuffers)
 {
@@ -51,6 +103,8 @@ void pkb_pool_drain(void)
 		free(n);
 	}
 	large_cached = 0;
+	pool_low = large_low = 0;
+	pool_gauges();
 }
 
 /* The struct and its storage are one allocation: [struct pkb][storage]. */
@@ -72,6 +126,7 @@ struct pkb *pkb_alloc_headroom(size_t headroom, size_t size)
 			p = (struct pkb *)pool_free_list;
 			pool_free_list = pool_free_list->next;
 			pool_cached--;
+			pool_gauges();
 			STAT_INC(pkb, pool_hit);
 			goto init;
 		}
@@ -82,6 +137,7 @@ struct pkb *pkb_alloc_headroom(size_t headroom, size_t size)
 			p = (struct pkb *)large_free_list;
 			large_free_list = large_free_list->next;
 			large_cached--;
+			pool_gauges();
 			STAT_INC(pkb, large_pool_hit);
 			goto init;
 		}
@@ -156,6 +212,7 @@ void pkb_free(struct pkb *p)
 		n->next = large_free_list;
 		large_free_list = n;
 		large_cached++;
+		pool_gauges();
 		return;
 	}
 	if (p->pooled == 1 && pool_cached < pool_max) {
@@ -163,6 +220,7 @@ void pkb_free(struct pkb *p)
 		n->next = pool_free_list;
 		pool_free_list = n;
 		pool_cached++;
+		pool_gauges();
 		return;
 	}
 	free(p);

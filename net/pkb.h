@@ -56,7 +56,9 @@ struct pkb {
 TAILQ_HEAD(pkb_queue, pkb);
 
 #define PKB_COUNTERS(X) X(alloc) X(alloc_large) X(alloc_fail) X(free) X(pool_hit) \
-	X(large_pool_hit) X(large_pool_miss)
+	X(large_pool_hit) X(large_pool_miss) X(pool_cached) X(large_pool_cached) X(pool_trimmed)
+/* pool_cached and large_pool_cached are gauges (buffers kept on the free lists now);
+ * pool_trimmed counts cached buffers given back by pkb_pool_trim. */
 STATS_DECLARE(pkb, PKB_COUNTERS);
 
 /* A buffer with `size` bytes of data room after `headroom`; len is 0. NULL when out of memory. */
@@ -96,5 +98,13 @@ void pkb_pool_set_max(size_t nbuffers); /* buffers kept for reuse (default 4096)
 void pkb_large_pool_set_max(size_t nbuffers); /* large buffers kept (default 64) */
 size_t pkb_outstanding(void);          /* live buffers: tests assert 0 at the end */
 void pkb_pool_drain(void);             /* frees the cached buffers (at exit, for leak checkers) */
+/* Gives back the cached buffers no allocation took since the last call (the free lists'
+ * low-water marks), keeping PKB_POOL_KEEP small and PKB_LARGE_POOL_KEEP large ones; called
+ * once a second after a load (net/mem.c). Returns 1 if buffers beyond those are cached. */
+int pkb_pool_trim(void);
+/* Whether the free lists hold more than pkb_pool_trim keeps. */
+int pkb_pool_reclaimable(void);
+#define PKB_POOL_KEEP 64
+#define PKB_LARGE_POOL_KEEP 2
 
 #endif

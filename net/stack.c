@@ -15,6 +15,7 @@
 
 #include "arp/arp.h"
 #include "driver/driver.h"
+#include "net/mem.h"
 #include "ether/ether.h"
 #include "ip/icmp.h"
 #include "ip/icmp_sock.h"
@@ -45,6 +46,7 @@ struct stack_layer {
 
 static const struct stack_layer layers[] = {
 	{ "loop", net_loop_init },
+	{ "mem", net_mem_init },
 	{ "ether", ether_init },
 	{ "arp", arp_init },
 	{ "ip", ip_init },
@@ -113,6 +115,7 @@ void stack_shutdown(void)
 	ip_shutdown();
 	ip_reass_flush();
 	net_protocol_reset();
+	net_mem_shutdown();
 	net_unlock();
 	net_loop_shutdown();
 	pkb_pool_drain();

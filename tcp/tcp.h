@@ -4,9 +4,14 @@
  * Files: tcp_wire.c (parse/emit), tcp_pcb.c (control blocks, lookup, ISN, ports),
  * tcp_input.c (segment arrival), tcp_output.c (segment departure), tcp_timer.c (timers),
  * tcp_cc.c (congestion control), tcp_sack.c (SACK loss recovery), tcp_reass.c (out-of-order
- * queue and the SACK blocks we send), tcp_sock.c (SOCK_STREAM sock_ops), tcp_syncache.c
- * (the SYN queue as small records, SYN cookies, RFC 4987), tcp_rstlim.c (the RST rate limit),
- * tcp_sysctl.c (tcp_config by name).
+ * queue and the SACK blocks we send), tcp_mem.c (ring storage that follows the load,
+ * TIME_WAIT without buffers, receive-buffer auto-tuning), tcp_sock.c (SOCK_STREAM
+ * sock_ops), tcp_syncache.c (the SYN queue as small records, SYN cookies, RFC 4987),
+ * tcp_rstlim.c (the RST rate limit), tcp_sysctl.c (tcp_config by name).
+ *
+ * Memory: a connection's rings hold storage only while they hold data (or were used in the
+ * last second or two); an idle established connection costs its control block (about
+ * 1 KiB), a TIME_WAIT one the same with no buffers.
  *
  * Ownership: tcp_input owns the pkb it is given; segments queued out of order are owned by
  * the pcb until delivered or freed; tcp_output hands each segment it builds to ip_output. */
@@ -51,7 +56,13 @@ enum tcp_timer_id { TCPT_REXMT = 0, TCPT_PERSIST, TCPT_KEEP, TCPT_2MSL, TCPT_DEL
  * (new values apply to connections created afterwards, timers to their next arming). */
 struct tcp_config {
 	unsigned max_conns;         /* control blocks alive at once (65536) */
-	size_t sndbuf, rcvbuf;      /* default buffer sizes (256 KiB each) */
+	size_t sndbuf, rcvbuf;      /* default buffer limits (256 KiB each); the rings are
+	                             * allocated as data arrives and grow up to them */
+	size_t rcvbuf_init;         /* receive window before auto-tuning grows it (64 KiB) */
+	int rcvbuf_autotune;        /* grow the receive window with what the application
+	                             * reads per RTT, as Linux does (1) */
+	unsigned buf_idle_ms;       /* a ring left unused this long gives its storage back:
+	                             * freed when empty, else shrunk to fit (1000) */
 	unsigned syn_backlog_max;   /* ceiling of a listener's SYN queue (syncache entries) (1024) */
 	unsigned syncache_max;      /* syncache entries across all listeners (16384) */
 	unsigned synack_rexmits;    /* SYN,ACK retransmissions from an entry (5, as Linux) */
@@ -87,11 +98,18 @@ struct tcp_config {
 extern struct tcp_config tcp_config;
 void tcp_config_defaults(struct tcp_config *c);
 
-/* A byte ring: the send buffer (first byte = sequence snd_buf_seq) or receive buffer. */
+/* A byte ring: the send buffer (first byte = sequence snd_buf_seq) or receive buffer.
+ * cap is the limit its free space counts against (the window, the send buffer size), max
+ * the most cap may grow to (receive auto-tuning); the storage behind it (size bytes) is
+ * allocated when data comes, doubles as it fills, and goes back when unused (tcp_mem.c). */
 struct tcp_ring {
 	uint8_t *buf;
-	size_t cap, head, len;
+	size_t size;          /* bytes of storage at buf (0: none) */
+	size_t cap, max;
+	size_t head, len;
+	int used;             /* touched since the last sweep (tcp_mem.c) */
 };
+#define TCP_RING_MIN 4096 /* the first allocation */
 
 /* pcb flags */
 #define TF_ACKNOW     0x0001 /* send an ACK at the next tcp_output */
@@ -188,6 +206,13 @@ struct tcp_pcb {
 	struct tcp_sack_block rcv_sacks[TCP_SACK_MAX];
 	unsigned rcv_nsacks;
 	uint64_t last_recv;        /* for keepalive */
+	/* receive-buffer auto-tuning (tcp_mem.c): what the application read during the
+	 * current measurement (from rcvq_seq, since rcvq_time), rcvq_space the most it read
+	 * in one RTT so far */
+	uint32_t rcvq_seq, rcvq_space;
+	uint64_t rcvq_time;
+	TAILQ_ENTRY(tcp_pcb) memlink; /* on the list of pcbs whose rings hold storage */
+	int on_memlist;
 	int error;                 /* pending error (negative errno) for the socket */
 
 	/* listener: SYN queue (SYN_RECEIVED children) and accept queue (established) */
@@ -227,10 +252,13 @@ struct tcp_pcb {
 	X(pmtu_lowered) X(fin_wait_2_timeouts) X(rcv_ring_full) X(rcv_rtt_bogus) \
 	X(rcv_sack_ignored) X(snd_rexmt_lost) X(rcv_tw_reopened)         \
 	X(rcv_synsent_rst_no_ack) X(snd_tso_segs)                                         \
-	X(conns_live) X(conns_time_wait)
-/* conns_live (control blocks other than listeners, TIME_WAIT included) and conns_time_wait
- * are gauges, not counters: they are set, not incremented, and keep the values they had
- * when tcp_proto_shutdown began, so the --stats print at exit tells what was still open. */
+	X(conns_live) X(conns_time_wait)                                                 \
+	X(mem_ring_bytes) X(mem_rings) X(mem_ring_grows) X(mem_ring_shrinks)              \
+	X(mem_ring_frees) X(mem_ring_nomem) X(mem_rcvbuf_grows) X(mem_tw_released)
+/* conns_live (control blocks other than listeners, TIME_WAIT included), conns_time_wait,
+ * mem_ring_bytes (ring storage allocated) and mem_rings (rings holding storage) are gauges,
+ * not counters: they are set, not incremented, and keep the values they had when
+ * tcp_proto_shutdown began, so the --stats print at exit tells what was still open. */
 STATS_DECLARE(tcp, TCP_COUNTERS);
 
 /* ---- tcp_pcb.c ---- */
@@ -267,17 +295,43 @@ size_t tcp_pcb_count_closing(void);
 /* Sets the effective MSS from the route MTU and the peer's MSS option (0 = none). */
 void tcp_pcb_set_mss(struct tcp_pcb *pcb, unsigned peer_mss);
 void tcp_pcb_notify(struct tcp_pcb *pcb);
-/* Sizes the rings; only before data flows. */
+/* Sets the rings' limits (no storage is allocated); only before data flows. The receive
+ * window scale is chosen for rcvbuf, the most auto-tuning may grow the window to. */
 int tcp_pcb_set_bufs(struct tcp_pcb *pcb, size_t sndbuf, size_t rcvbuf);
 
-/* Ring helpers (tcp_pcb.c) */
+/* ---- tcp_mem.c: ring storage that follows the load, receive auto-tuning ---- */
+/* Sets the limit (cap = max = the argument) and frees the storage; only when empty. */
 int tcp_ring_init(struct tcp_ring *r, size_t cap);
 void tcp_ring_free(struct tcp_ring *r);
+/* Copies in what fits under cap, growing the storage (doubling) as needed; returns the
+ * bytes taken (fewer if memory ran out: counted in mem_ring_nomem). */
 size_t tcp_ring_write(struct tcp_ring *r, const void *src, size_t n);
 size_t tcp_ring_read(struct tcp_ring *r, void *dst, size_t n);
 void tcp_ring_peek(const struct tcp_ring *r, size_t off, void *dst, size_t n);
 void tcp_ring_drop(struct tcp_ring *r, size_t n);
 static inline size_t tcp_ring_free_space(const struct tcp_ring *r) { return r->cap - r->len; }
+/* The pcb's rings hold storage: put it on the sweep's list (tcp_ring_write does). */
+void tcp_mem_track(struct tcp_pcb *pcb);
+/* Takes the pcb off the sweep's list and frees its ring storage (tcp_pcb_free). */
+void tcp_mem_untrack(struct tcp_pcb *pcb);
+/* Gives unused storage back: rings untouched for a whole sweep are freed if empty, else
+ * shrunk to fit. Runs every buf_idle_ms while some pcb holds storage. */
+void tcp_mem_sweep(uint64_t now);
+/* TIME_WAIT keeps no data: frees the send ring, the out-of-order queue, the SACK
+ * scoreboard and the receive ring unless the application has yet to read it. */
+void tcp_mem_time_wait(struct tcp_pcb *pcb);
+/* Receive auto-tuning start: the window starts at rcvbuf_init (or the limit, if smaller)
+ * once the MSS is known (tcp_pcb_set_mss). */
+void tcp_rcv_space_init(struct tcp_pcb *pcb, uint64_t now);
+/* After the application read: if it read more in the last RTT than ever before, the
+ * window may grow to twice that (Dynamic Right-Sizing, as Linux's tcp_rcv_space_adjust),
+ * up to rcv_buf.max. */
+void tcp_rcv_space_adjust(struct tcp_pcb *pcb, uint64_t now);
+/* tcp_proto_shutdown calls it with 1 first (the gauges keep their values), then with 0
+ * (frees what is left, stops the sweep). */
+void tcp_mem_shutdown(int begin);
+/* Ring storage allocated now, in bytes (the gauge mem_ring_bytes, also during shutdown). */
+size_t tcp_mem_ring_bytes(void);
 
 /* ---- tcp_input.c ---- */
 void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, uint64_t now);

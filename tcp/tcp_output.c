@@ -478,6 +478,8 @@ ssize_t tcp_pcb_send(struct tcp_pcb *pcb, const void *buf, size_t len, uint64_t 
 	if (pcb->flags & TF_FIN_QUEUED)
 		return -EPIPE;
 	n = tcp_ring_write(&pcb->snd_buf, buf, len);
+	if (!pcb->on_memlist && pcb->snd_buf.buf)
+		tcp_mem_track(pcb); /* the sweep gives the storage back once unused */
 	if (n == 0)
 		return len ? -EAGAIN : 0;
 	tcp_output(pcb, now);
@@ -500,6 +502,7 @@ ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now)
 	}
 	before = SEQ_GT(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
 	n = tcp_ring_read(&pcb->rcv_buf, buf, len);
+	tcp_rcv_space_adjust(pcb, now); /* may grow the window announced below */
 	/* a window update once reading lets the right edge move by min(MSS, half the
 	 * buffer), the receiver SWS rule of RFC 1122 4.2.3.3 / RFC 9293 3.8.6.2.2 (the one
 	 * tcp_rcv_window applies), counting only what the window field can announce: at most

@@ -6,6 +6,7 @@
 #include <sys/random.h>
 
 #include "net/log.h"
+#include "net/mem.h"
 #include "tcp/tcp.h"
 
 STATS_DEFINE(tcp, TCP_COUNTERS);
@@ -18,6 +19,9 @@ void tcp_config_defaults(struct tcp_config *c)
 	c->max_conns = 65536;
 	c->sndbuf = 256 * 1024;
 	c->rcvbuf = 256 * 1024;
+	c->rcvbuf_init = 64 * 1024;
+	c->rcvbuf_autotune = 1;
+	c->buf_idle_ms = 1000;
 	c->syn_backlog_max = 1024;
 	c->syncache_max = 16384;
 	c->synack_rexmits = 5;
@@ -144,71 +148,6 @@ static uint32_t tcp_hash4(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16
 	return (uint32_t)siphash(hash_key, w, 3);
 }
 
-/* ---- rings ---- */
-
-int tcp_ring_init(struct tcp_ring *r, size_t cap)
-{
-	uint8_t *b = cap ? malloc(cap) : NULL;
-
-	if (cap && !b)
-		return -ENOMEM;
-	free(r->buf);
-	r->buf = b;
-	r->cap = cap;
-	r->head = r->len = 0;
-	return 0;
-}
-
-void tcp_ring_free(struct tcp_ring *r)
-{
-	free(r->buf);
-	memset(r, 0, sizeof(*r));
-}
-
-size_t tcp_ring_write(struct tcp_ring *r, const void *src, size_t n)
-{
-	size_t tail, first;
-
-	if (n > r->cap - r->len)
-		n = r->cap - r->len;
-	if (n == 0)
-		return 0;
-	tail = (r->head + r->len) % r->cap;
-	first = r->cap - tail < n ? r->cap - tail : n;
-	memcpy(r->buf + tail, src, first);
-	memcpy(r->buf, (const uint8_t *)src + first, n - first);
-	r->len += n;
-	return n;
-}
-
-void tcp_ring_peek(const struct tcp_ring *r, size_t off, void *dst, size_t n)
-{
-	size_t pos = (r->head + off) % r->cap;
-	size_t first = r->cap - pos < n ? r->cap - pos : n;
-
-	memcpy(dst, r->buf + pos, first);
-	memcpy((uint8_t *)dst + first, r->buf, n - first);
-}
-
-void tcp_ring_drop(struct tcp_ring *r, size_t n)
-{
-	if (n > r->len)
-		n = r->len;
-	r->len -= n;
-	r->head = r->len ? (r->head + n) % r->cap : 0;
-}
-
-size_t tcp_ring_read(struct tcp_ring *r, void *dst, size_t n)
-{
-	if (n > r->len)
-		n = r->len;
-	if (n) {
-		tcp_ring_peek(r, 0, dst, n);
-		tcp_ring_drop(r, n);
-	}
-	return n;
-}
-
 /* ---- control blocks ---- */
 
 const char *tcp_state_name(enum tcp_state s)
@@ -268,12 +207,7 @@ struct tcp_pcb *tcp_pcb_alloc(void)
 	pcb->cc = &tcp_cc_newreno;
 	pcb->mss = 536;
 	tcp_timers_init(pcb);
-	if (tcp_pcb_set_bufs(pcb, tcp_config.sndbuf, tcp_config.rcvbuf) < 0) {
-		tcp_ring_free(&pcb->snd_buf);
-		tcp_ring_free(&pcb->rcv_buf);
-		free(pcb);
-		return NULL;
-	}
+	tcp_pcb_set_bufs(pcb, tcp_config.sndbuf, tcp_config.rcvbuf); /* limits only */
 	TAILQ_INSERT_TAIL(&tcp_all, pcb, all);
 	tcp_npcbs++;
 	tcp_gauges_update();
@@ -284,9 +218,10 @@ int tcp_pcb_set_bufs(struct tcp_pcb *pcb, size_t sndbuf, size_t rcvbuf)
 {
 	if (pcb->snd_buf.len || pcb->rcv_buf.len)
 		return -EBUSY;
-	if (tcp_ring_init(&pcb->snd_buf, sndbuf) < 0 || tcp_ring_init(&pcb->rcv_buf, rcvbuf) < 0)
-		return -ENOMEM;
-	/* the largest window we can announce with our scale (RFC 7323 2.2) */
+	tcp_ring_init(&pcb->snd_buf, sndbuf);
+	tcp_ring_init(&pcb->rcv_buf, rcvbuf);
+	/* the largest window we can announce with our scale (RFC 7323 2.2): the scale is
+	 * fixed by the SYN, so it is chosen for the most auto-tuning may grow the window to */
 	pcb->rcv_wscale = 0;
 	while (pcb->rcv_wscale < 14 && (rcvbuf >> pcb->rcv_wscale) > 65535)
 		pcb->rcv_wscale++;
@@ -324,13 +259,13 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
 	}
 	tcp_ack_undefer(pcb);
 	pkb_queue_purge(&pcb->ooo);
-	tcp_ring_free(&pcb->snd_buf);
-	tcp_ring_free(&pcb->rcv_buf);
+	tcp_mem_untrack(pcb);
 	TAILQ_REMOVE(&tcp_all, pcb, all);
 	tcp_npcbs--;
 	tcp_gauges_leave(pcb->state);
 	tcp_gauges_update();
 	free(pcb);
+	net_mem_freed(sizeof(*pcb)); /* many of these after a load are worth a malloc_trim */
 }
 
 void tcp_pcb_notify(struct tcp_pcb *pcb)
@@ -350,6 +285,10 @@ void tcp_pcb_set_state(struct tcp_pcb *pcb, enum tcp_state st)
 		tcp_nlisten++;
 	else if (st == TCP_TIME_WAIT)
 		tcp_ntimewait++;
+	/* TIME_WAIT needs no buffers (RFC 9293 3.6: the 4-tuple, the sequence numbers, the
+	 * last timestamp and the 2MSL timer) */
+	if (st == TCP_TIME_WAIT && pcb->state != TCP_TIME_WAIT)
+		tcp_mem_time_wait(pcb);
 	pcb->state = st;
 	tcp_gauges_update();
 }
@@ -526,6 +465,8 @@ void tcp_pcb_set_mss(struct tcp_pcb *pcb, unsigned peer_mss)
 	if (mss < 64)
 		mss = 64; /* NOTE: RFC 9293 3.7.1 floor; avoids tiny-segment floods */
 	pcb->mss = (uint16_t)mss;
+	/* both opens pass here once the MSS is known: the receive window starts small */
+	tcp_rcv_space_init(pcb, net_clock_ms());
 }
 
 int tcp_pcb_connect(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, uint64_t now)
@@ -593,6 +534,7 @@ void tcp_proto_shutdown(void)
 	struct tcp_pcb *pcb;
 
 	tcp_shutting_down = 1;
+	tcp_mem_shutdown(1);
 	/* children are freed with their listener; free top-level pcbs first */
 	while ((pcb = TAILQ_FIRST(&tcp_all)) != NULL) {
 		while (pcb->parent)
@@ -602,6 +544,7 @@ void tcp_proto_shutdown(void)
 	tcp_syncache_shutdown();
 	test_isn_on = 0;
 	tcp_ack_reset();
+	tcp_mem_shutdown(0);
 	tcp_shutting_down = 0;
 	tcp_nlisten = tcp_ntimewait = 0;
 }

@@ -19,6 +19,9 @@ void tcp_reass_deliver(struct tcp_pcb *pcb, const uint8_t *data, uint32_t len)
 {
 	size_t n = tcp_ring_write(&pcb->rcv_buf, data, len);
 
+	if (!pcb->on_memlist && pcb->rcv_buf.buf)
+		tcp_mem_track(pcb); /* the sweep gives the storage back once unused */
+
 	/* cannot happen while the window we advertise fits the ring; counted in case */
 	if (n < len) {
 		STAT_INC(tcp, rcv_ring_full);

@@ -1,0 +1,341 @@
+/* Memory that follows the load: the byte rings' storage, allocated when data comes,
+ * doubling as it fills (up to the ring's limit) and given back by a sweep once unused;
+ * TIME_WAIT without buffers; and receive-buffer auto-tuning (Dynamic Right-Sizing, as
+ * Linux's tcp_rcv_space_adjust): the receive window grows to twice what the application
+ * reads per round trip, up to the configured maximum.
+ *
+ * Nothing here runs per packet but the copy itself: a ring grows at most log2(cap /
+ * TCP_RING_MIN) times while it fills, and storage goes back from a timer that runs every
+ * buf_idle_ms, only while some connection holds storage. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/log.h"
+#include "net/mem.h"
+#include "tcp/tcp.h"
+
+static TAILQ_HEAD(, tcp_pcb) mem_list = TAILQ_HEAD_INITIALIZER(mem_list);
+static struct net_timer mem_timer;
+static int mem_timer_ready;
+static size_t ring_bytes, nrings;
+static int gauges_frozen; /* during tcp_proto_shutdown, like the connection gauges */
+
+static void ring_account(long delta_bytes, int delta_rings)
+{
+	ring_bytes += (size_t)delta_bytes;
+	nrings += (size_t)delta_rings;
+	if (!gauges_frozen) {
+		tcp_stats.mem_ring_bytes = ring_bytes;
+		tcp_stats.mem_rings = nrings;
+	}
+}
+
+size_t tcp_mem_ring_bytes(void)
+{
+	return ring_bytes;
+}
+
+/* ---- rings ---- */
+
+static void ring_release(struct tcp_ring *r)
+{
+	if (!r->buf)
+		return;
+	ring_account(-(long)r->size, -1);
+	net_mem_freed(r->size);
+	free(r->buf);
+	r->buf = NULL;
+	r->size = 0;
+	r->head = 0;
+}
+
+int tcp_ring_init(struct tcp_ring *r, size_t cap)
+{
+	if (r->len)
+		return -EBUSY;
+	ring_release(r);
+	r->cap = r->max = cap;
+	r->head = 0;
+	return 0;
+}
+
+void tcp_ring_free(struct tcp_ring *r)
+{
+	ring_release(r);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Moves the contents into new storage of `size` bytes (>= len), unwrapped at 0. */
+static int ring_resize(struct tcp_ring *r, size_t size)
+{
+	size_t old = r->size;
+	int fresh = !r->buf;
+	uint8_t *b;
+
+	/* not wrapped: realloc keeps the bytes in place and may not even copy them */
+	if (r->buf && r->head + r->len <= r->size && (r->head == 0 || size < r->size)) {
+		if (r->head) {
+			memmove(r->buf, r->buf + r->head, r->len);
+			r->head = 0;
+		}
+		b = realloc(r->buf, size);
+		if (!b)
+			return -ENOMEM;
+	} else {
+		b = malloc(size);
+		if (!b)
+			return -ENOMEM;
+		if (r->len)
+			tcp_ring_peek(r, 0, b, r->len);
+		free(r->buf);
+		r->head = 0;
+	}
+	ring_account((long)size - (long)old, fresh);
+	if (size < old)
+		net_mem_freed(old - size);
+	r->buf = b;
+	r->size = size;
+	return 0;
+}
+
+/* Storage for `need` bytes: the next power of two from TCP_RING_MIN up, at most cap. */
+static int ring_reserve(struct tcp_ring *r, size_t need)
+{
+	size_t size = r->size ? r->size : TCP_RING_MIN;
+
+	while (size < need)
+		size *= 2;
+	if (size > r->cap)
+		size = r->cap;
+	if (size <= r->size)
+		return 0;
+	if (ring_resize(r, size) < 0) {
+		STAT_INC(tcp, mem_ring_nomem);
+		return -ENOMEM;
+	}
+	STAT_INC(tcp, mem_ring_grows);
+	return 0;
+}
+
+size_t tcp_ring_write(struct tcp_ring *r, const void *src, size_t n)
+{
+	size_t tail, first;
+
+	if (n > r->cap - r->len)
+		n = r->cap - r->len;
+	if (n == 0)
+		return 0;
+	if (r->len + n > r->size && ring_reserve(r, r->len + n) < 0) {
+		n = r->size - r->len; /* what the storage we have still takes */
+		if (n == 0)
+			return 0;
+	}
+	r->used = 1;
+	tail = (r->head + r->len) % r->size;
+	first = r->size - tail < n ? r->size - tail : n;
+	memcpy(r->buf + tail, src, first);
+	memcpy(r->buf, (const uint8_t *)src + first, n - first);
+	r->len += n;
+	return n;
+}
+
+void tcp_ring_peek(const struct tcp_ring *r, size_t off, void *dst, size_t n)
+{
+	size_t pos, first;
+
+	if (n == 0)
+		return;
+	pos = (r->head + off) % r->size;
+	first = r->size - pos < n ? r->size - pos : n;
+	memcpy(dst, r->buf + pos, first);
+	memcpy((uint8_t *)dst + first, r->buf, n - first);
+}
+
+void tcp_ring_drop(struct tcp_ring *r, size_t n)
+{
+	if (n > r->len)
+		n = r->len;
+	if (n == 0)
+		return;
+	r->used = 1;
+	r->len -= n;
+	r->head = r->len ? (r->head + n) % r->size : 0;
+}
+
+size_t tcp_ring_read(struct tcp_ring *r, void *dst, size_t n)
+{
+	if (n > r->len)
+		n = r->len;
+	if (n) {
+		tcp_ring_peek(r, 0, dst, n);
+		tcp_ring_drop(r, n);
+	}
+	return n;
+}
+
+/* ---- the sweep ---- */
+
+static void mem_timer_fn(struct net_timer *t, void *arg, uint64_t now)
+{
+	(void)t;
+	(void)arg;
+	tcp_mem_sweep(now);
+}
+
+void tcp_mem_track(struct tcp_pcb *pcb)
+{
+	if (pcb->on_memlist)
+		return;
+	TAILQ_INSERT_TAIL(&mem_list, pcb, memlink);
+	pcb->on_memlist = 1;
+	if (!mem_timer_ready) {
+		net_timer_init(&mem_timer, mem_timer_fn, NULL);
+		mem_timer_ready = 1;
+	}
+	if (!net_timer_pending(&mem_timer))
+		net_timer_arm(&mem_timer, net_clock_ms() + tcp_config.buf_idle_ms);
+}
+
+/* Off the list; the sweep stops with the last one. */
+static void mem_unlist(struct tcp_pcb *pcb)
+{
+	if (!pcb->on_memlist)
+		return;
+	TAILQ_REMOVE(&mem_list, pcb, memlink);
+	pcb->on_memlist = 0;
+	if (TAILQ_EMPTY(&mem_list))
+		net_timer_cancel(&mem_timer);
+}
+
+void tcp_mem_untrack(struct tcp_pcb *pcb)
+{
+	ring_release(&pcb->snd_buf);
+	ring_release(&pcb->rcv_buf);
+	mem_unlist(pcb);
+}
+
+/* One ring: untouched for a whole sweep interval, it gives back what it does not hold. */
+static void ring_sweep(struct tcp_ring *r)
+{
+	size_t fit = TCP_RING_MIN;
+
+	if (!r->buf)
+		return;
+	if (r->used) {
+		r->used = 0;
+		return;
+	}
+	if (r->len == 0) {
+		ring_release(r);
+		STAT_INC(tcp, mem_ring_frees);
+		return;
+	}
+	while (fit < r->len)
+		fit *= 2;
+	if (fit < r->size && ring_resize(r, fit) == 0)
+		STAT_INC(tcp, mem_ring_shrinks);
+}
+
+void tcp_mem_sweep(uint64_t now)
+{
+	struct tcp_pcb *pcb, *next;
+
+	for (pcb = TAILQ_FIRST(&mem_list); pcb; pcb = next) {
+		next = TAILQ_NEXT(pcb, memlink);
+		ring_sweep(&pcb->snd_buf);
+		ring_sweep(&pcb->rcv_buf);
+		if (!pcb->snd_buf.buf && !pcb->rcv_buf.buf)
+			mem_unlist(pcb);
+	}
+	if (!TAILQ_EMPTY(&mem_list))
+		net_timer_arm(&mem_timer, now + tcp_config.buf_idle_ms);
+}
+
+void tcp_mem_time_wait(struct tcp_pcb *pcb)
+{
+	size_t before = pcb->snd_buf.size + pcb->rcv_buf.size;
+
+	/* all our data was acknowledged (our FIN was), and none can arrive after the FIN */
+	pcb->snd_buf.len = 0;
+	ring_release(&pcb->snd_buf);
+	if (pcb->rcv_buf.len == 0)
+		ring_release(&pcb->rcv_buf);
+	pkb_queue_purge(&pcb->ooo);
+	pcb->ooo_count = 0;
+	pcb->rcv_nsacks = 0;
+	pcb->nsacked = 0;
+	if (!pcb->rcv_buf.buf)
+		mem_unlist(pcb);
+	if (before)
+		STAT_INC(tcp, mem_tw_released);
+}
+
+void tcp_mem_shutdown(int begin)
+{
+	struct tcp_pcb *pcb;
+
+	gauges_frozen = begin;
+	if (begin)
+		return;
+	while ((pcb = TAILQ_FIRST(&mem_list)) != NULL)
+		tcp_mem_untrack(pcb);
+	if (mem_timer_ready)
+		net_timer_cancel(&mem_timer);
+}
+
+/* ---- receive-buffer auto-tuning ---- */
+
+/* Bytes the application has taken from the receive ring so far (as a sequence number;
+ * a FIN takes one number but no byte). */
+static uint32_t rcv_copied_seq(const struct tcp_pcb *pcb)
+{
+	return pcb->rcv_nxt - (uint32_t)pcb->rcv_buf.len - !!(pcb->flags & TF_RCVD_FIN);
+}
+
+void tcp_rcv_space_init(struct tcp_pcb *pcb, uint64_t now)
+{
+	size_t init = tcp_config.rcvbuf_autotune ? tcp_config.rcvbuf_init : pcb->rcv_buf.max;
+
+	if (init > pcb->rcv_buf.max)
+		init = pcb->rcv_buf.max;
+	if (init < pcb->rcv_buf.len)
+		init = pcb->rcv_buf.len;
+	pcb->rcv_buf.cap = init;
+	/* Linux starts the measurement at ten segments (TCP_INIT_CWND * advmss) */
+	pcb->rcvq_space = 10u * pcb->rcv_mss < init ? 10u * pcb->rcv_mss : (uint32_t)init;
+	pcb->rcvq_seq = rcv_copied_seq(pcb);
+	pcb->rcvq_time = now;
+}
+
+void tcp_rcv_space_adjust(struct tcp_pcb *pcb, uint64_t now)
+{
+	uint32_t rtt = pcb->srtt ? (uint32_t)(pcb->srtt >> 3) : tcp_config.rto_min_ms;
+	uint32_t copied;
+	size_t want;
+
+	if (!tcp_config.rcvbuf_autotune || pcb->rcv_buf.cap >= pcb->rcv_buf.max)
+		return;
+	if (rtt == 0)
+		rtt = 1;
+	if (now - pcb->rcvq_time < rtt)
+		return;
+	copied = rcv_copied_seq(pcb) - pcb->rcvq_seq;
+	if (copied > pcb->rcvq_space) {
+		pcb->rcvq_space = copied;
+		/* twice a round trip's worth, so the sender is not held back by the window
+		 * while the application keeps up, with room for 16 more segments (as Linux) */
+		want = 2 * (size_t)copied + 16u * pcb->rcv_mss;
+		if (want > pcb->rcv_buf.max)
+			want = pcb->rcv_buf.max;
+		if (want > pcb->rcv_buf.cap) {
+			debugf("%u->%u rcvbuf %zu -> %zu (read %u in %u ms)", pcb->local_port,
+			       pcb->remote_port, pcb->rcv_buf.cap, want, copied,
+			       (unsigned)(now - pcb->rcvq_time));
+			pcb->rcv_buf.cap = want;
+			STAT_INC(tcp, mem_rcvbuf_grows);
+		}
+	}
+	pcb->rcvq_seq = rcv_copied_seq(pcb);
+	pcb->rcvq_time = now;
+}

@@ -1,0 +1,389 @@
+/* Memory that follows the load (tcp_mem.c, net/mem.c), with the fake clock: ring storage
+ * appears when data comes, doubles under a burst and goes back once drained and idle; the
+ * window we announce follows the receive buffer; auto-tuning grows it when the application
+ * reads fast and not when it reads slowly; TIME_WAIT holds no rings and still answers a
+ * retransmitted FIN; the memory gauges add up; the packet-buffer pool gives back what a
+ * load left cached. */
+#include "test/unit/tcp_script.h"
+
+#include "net/mem.h"
+
+#define R (PEER_ISN + 1) /* RCV.NXT after the handshake */
+
+static uint8_t pattern[1 << 18];
+static uint8_t sink[1 << 18];
+
+static void fill_pattern(void)
+{
+	for (size_t i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)(i * 7 + i / 251);
+}
+
+/* Pops everything we sent; returns the last segment's window field (0 if none). */
+static uint16_t drain(void)
+{
+	struct tcp_hdr h = { 0 };
+
+	while (test_dev_pending(tun))
+		pop(&h, NULL);
+	return h.wnd;
+}
+
+/* Passive open with MSS 1460 and, when ws, window scale 7 from the peer. */
+static struct tcp_pcb *open_conn(struct tcp_pcb *l, int ws)
+{
+	struct tcp_opts o = { .has_mss = 1, .mss = 1460, .has_wscale = (uint8_t)ws, .wscale = 7 };
+	struct tcp_pcb *c;
+
+	tcp_config.window_scaling = ws;
+	inject(PEER, PORT, TCP_SYN, PEER_ISN, 0, 65535, &o, NULL, 0);
+	expect(TCP_SYN | TCP_ACK, ISN, PEER_ISN + 1);
+	inject(PEER, PORT, TCP_ACK, R, ISN + 1, 65535, NULL, NULL, 0);
+	expect_none();
+	c = tcp_pcb_accept(l);
+	assert_non_null(c);
+	return c;
+}
+
+/* The peer sends len bytes of the pattern from offset off, in segments of at most 1460. */
+static void peer_send(uint32_t off, uint32_t len)
+{
+	while (len) {
+		uint32_t n = len < 1460 ? len : 1460;
+		SEG(TCP_ACK, R + off, ISN + 1, 65535, pattern + off, n);
+		off += n;
+		len -= n;
+	}
+}
+
+static int pow2(size_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+/* A burst into both rings: storage grows by doubling (a power of two from 4 KiB, never
+ * past the limit), the gauges follow, the data comes out intact across a shrink that
+ * unwraps the ring, and once drained and idle for a sweep everything goes back. */
+static void test_ring_grows_and_shrinks(void **state)
+{
+	struct tcp_pcb *l, *c;
+	uint32_t sent = 0;
+
+	(void)state;
+	fill_pattern();
+	tcp_config.sndbuf = tcp_config.rcvbuf = 256 * 1024;
+	l = listener();
+	c = open_conn(l, 1);
+	/* an established connection that carried nothing holds no storage */
+	assert_null(c->snd_buf.buf);
+	assert_null(c->rcv_buf.buf);
+	assert_int_equal(tcp_mem_ring_bytes(), 0);
+
+	/* send side: a small write takes the minimum, a burst doubles it */
+	assert_int_equal(tcp_pcb_send(c, pattern, 100, now), 100);
+	assert_int_equal(c->snd_buf.size, TCP_RING_MIN);
+	assert_int_equal(tcp_stats.mem_rings, 1);
+	assert_int_equal(tcp_pcb_send(c, pattern + 100, 99900, now), 99900);
+	assert_int_equal(c->snd_buf.size, 131072);
+	assert_true(tcp_stats.mem_ring_grows >= 2);
+	assert_int_equal(tcp_stats.mem_ring_bytes, 131072);
+	/* the peer acknowledges everything as it comes */
+	while (c->snd_buf.len) {
+		drain();
+		sent = c->snd_max - (ISN + 1);
+		SEG(TCP_ACK, R, ISN + 1 + sent, 65535, NULL, 0);
+	}
+	drain();
+	assert_int_equal(c->snd_buf.size, 131072); /* kept while in use */
+
+	/* receive side: 20000 bytes in, 18000 read, 15000 more: they wrap around the end of
+	 * the 32 KiB ring; 13000 read leaves 4000 in two pieces */
+	peer_send(0, 20000);
+	drain();
+	assert_int_equal(c->rcv_buf.size, 32768);
+	assert_int_equal(tcp_pcb_recv(c, sink, 18000, now), 18000);
+	assert_memory_equal(sink, pattern, 18000);
+	peer_send(20000, 15000);
+	drain();
+	assert_int_equal(c->rcv_buf.size, 32768);
+	assert_int_equal(tcp_pcb_recv(c, sink, 13000, now), 13000);
+	assert_memory_equal(sink, pattern + 18000, 13000);
+	drain();
+	assert_int_equal(c->rcv_buf.len, 4000);
+	assert_true(c->rcv_buf.head + c->rcv_buf.len > c->rcv_buf.size);
+
+	/* one sweep marks the rings unused, the next gives storage back: the empty send ring
+	 * is freed, the receive ring shrinks to fit its 4000 bytes */
+	advance(tcp_config.buf_idle_ms);
+	assert_int_equal(c->snd_buf.size, 131072);
+	advance(tcp_config.buf_idle_ms);
+	assert_null(c->snd_buf.buf);
+	assert_int_equal(c->rcv_buf.size, TCP_RING_MIN);
+	assert_int_equal(tcp_stats.mem_ring_frees, 1);
+	assert_int_equal(tcp_stats.mem_ring_shrinks, 1);
+	assert_int_equal(tcp_stats.mem_ring_bytes, TCP_RING_MIN);
+	assert_int_equal(tcp_stats.mem_rings, 1);
+	assert_true(mem_stats.freed_bytes >= 131072 + 32768 - TCP_RING_MIN);
+	assert_int_equal(tcp_pcb_recv(c, sink, sizeof(sink), now), 4000);
+	assert_memory_equal(sink, pattern + 31000, 4000);
+	drain();
+	advance(tcp_config.buf_idle_ms);
+	advance(tcp_config.buf_idle_ms);
+	assert_null(c->rcv_buf.buf);
+	assert_int_equal(tcp_stats.mem_ring_bytes, 0);
+	assert_int_equal(tcp_stats.mem_rings, 0);
+	assert_false(c->on_memlist);
+	/* with nothing held the sweep stops: no timer but the connection's own */
+	advance(tcp_config.buf_idle_ms);
+	/* and the connection still works: storage comes back with the next data */
+	peer_send(35000, 500);
+	assert_int_equal(c->rcv_buf.size, TCP_RING_MIN);
+	assert_int_equal(tcp_pcb_recv(c, sink, sizeof(sink), now), 500);
+	assert_memory_equal(sink, pattern + 35000, 500);
+	assert_true(pow2(c->rcv_buf.size));
+	tcp_pcb_drop(c, 0);
+	tcp_pcb_drop(l, 0);
+	drain();
+	assert_int_equal(tcp_stats.mem_ring_bytes, 0);
+}
+
+/* The window announced is the receive buffer's free space: it starts at rcvbuf_init (the
+ * scale, fixed by the SYN, is chosen for the 256 KiB maximum), shrinks as unread data
+ * fills the buffer and comes back when the application reads. */
+static void test_window_follows_buffer(void **state)
+{
+	struct tcp_pcb *l, *c;
+	struct tcp_hdr h;
+
+	(void)state;
+	fill_pattern();
+	tcp_config.rcvbuf = 256 * 1024;
+	tcp_config.window_scaling = 1;
+	l = listener();
+	inject(PEER, PORT, TCP_SYN, PEER_ISN, 0, 65535,
+	       &(struct tcp_opts){ .has_mss = 1, .mss = 1460, .has_wscale = 1, .wscale = 7 }, NULL, 0);
+	assert_int_equal(pop(&h, NULL), 0);
+	assert_int_equal(h.opt.wscale, 3); /* 256 KiB >> 3 fits 16 bits */
+	assert_int_equal(h.wnd, 65535);    /* RFC 7323 2.2: a SYN's window is not scaled */
+	SEG(TCP_ACK, R, ISN + 1, 65535, NULL, 0);
+	c = tcp_pcb_accept(l);
+	assert_non_null(c);
+	assert_int_equal(c->rcv_buf.cap, tcp_config.rcvbuf_init);
+	assert_int_equal(c->rcv_buf.max, 256 * 1024);
+	peer_send(0, 20000);
+	advance(tcp_config.delack_ms);
+	/* the right edge stays where the SYN,ACK put it (65535: receiver SWS avoidance does
+	 * not move it by one byte) */
+	assert_int_equal(drain(), (65535 - 20000) >> 3);
+	assert_int_equal(c->rcv_adv - c->rcv_nxt, 65535 - 20000);
+	assert_int_equal(tcp_pcb_recv(c, sink, sizeof(sink), now), 20000);
+	/* the read at once after the handshake is within the first RTT: no growth yet */
+	assert_int_equal(c->rcv_buf.cap, tcp_config.rcvbuf_init);
+	assert_int_equal(drain(), tcp_config.rcvbuf_init >> 3);
+	tcp_pcb_drop(c, 0);
+	tcp_pcb_drop(l, 0);
+	drain();
+}
+
+/* Runs `rounds` round trips (1 ms each: the handshake measured ~0, so srtt is 1 ms): the
+ * peer fills the window it was offered, the application reads `per_round` bytes (all if
+ * 0). Returns the bytes sent. */
+static uint32_t rounds_of(struct tcp_pcb *c, int rounds, uint32_t per_round)
+{
+	uint32_t off = 0;
+
+	for (int i = 0; i < rounds; i++) {
+		uint32_t wnd = c->rcv_adv - c->rcv_nxt;
+		if (off + wnd > sizeof(pattern))
+			wnd = (uint32_t)sizeof(pattern) - off;
+		peer_send(off, wnd);
+		off += wnd;
+		drain();
+		advance(1);
+		tcp_pcb_recv(c, sink, per_round ? per_round : sizeof(sink), now);
+		drain();
+	}
+	return off;
+}
+
+/* Dynamic Right-Sizing: an application that reads everything each round trip doubles
+ * the window round after round, up to the configured maximum; the ACKs announce it. */
+static void test_autotune_fast_reader(void **state)
+{
+	struct tcp_pcb *l, *c;
+	uint32_t sent;
+
+	(void)state;
+	fill_pattern();
+	tcp_config.rcvbuf = 256 * 1024;
+	l = listener();
+	c = open_conn(l, 1);
+	assert_int_equal(c->srtt >> 3, 1);
+	assert_int_equal(c->rcv_buf.cap, 65536);
+	sent = rounds_of(c, 2, 0);
+	assert_true(c->rcv_buf.cap > 65536);
+	assert_true(tcp_stats.mem_rcvbuf_grows >= 1);
+	sent += rounds_of(c, 6, 0);
+	(void)sent;
+	assert_int_equal(c->rcv_buf.cap, 256 * 1024);
+	/* the window announced uses it all (scaled by 3) */
+	assert_true(c->rcv_adv - c->rcv_nxt > 65536 * 3);
+	tcp_pcb_drop(c, 0);
+	tcp_pcb_drop(l, 0);
+	drain();
+}
+
+/* An application that reads little per round trip keeps the initial window. */
+static void test_autotune_slow_reader(void **state)
+{
+	struct tcp_pcb *l, *c;
+
+	(void)state;
+	fill_pattern();
+	tcp_config.rcvbuf = 256 * 1024;
+	l = listener();
+	c = open_conn(l, 1);
+	rounds_of(c, 8, 1000);
+	assert_int_equal(c->rcv_buf.cap, 65536);
+	assert_int_equal(tcp_stats.mem_rcvbuf_grows, 0);
+	/* and with auto-tuning off the window is the whole buffer from the start */
+	tcp_pcb_drop(c, 0);
+	drain();
+	tcp_config.rcvbuf_autotune = 0;
+	c = open_conn(l, 1);
+	assert_int_equal(c->rcv_buf.cap, 256 * 1024);
+	tcp_pcb_drop(c, 0);
+	tcp_pcb_drop(l, 0);
+	drain();
+}
+
+/* After an active close with data both ways, TIME_WAIT keeps no ring and no queue (an
+ * out-of-order segment queued before the FIN included), answers a retransmitted FIN with
+ * an ACK, and goes after 2MSL. */
+static void test_time_wait_holds_no_rings(void **state)
+{
+	struct tcp_pcb *l, *c;
+
+	(void)state;
+	fill_pattern();
+	tcp_config.sack = 1;
+	l = listener();
+	c = open_conn(l, 0);
+	assert_int_equal(tcp_pcb_send(c, pattern, 2920, now), 2920);
+	drain();
+	SEG(TCP_ACK, R, ISN + 1 + 2920, 65535, NULL, 0);
+	peer_send(0, 1000);
+	/* a segment past a hole: queued out of order */
+	SEG(TCP_ACK, R + 2000, ISN + 1 + 2920, 65535, pattern + 2000, 500);
+	assert_int_equal(c->ooo_count, 1);
+	assert_int_equal(tcp_pcb_recv(c, sink, sizeof(sink), now), 1000);
+	drain();
+	assert_non_null(c->snd_buf.buf);
+	assert_non_null(c->rcv_buf.buf);
+	/* close: FIN, acknowledged; the peer's FIN (the queued segment lay past it) */
+	tcp_pcb_close(c, 0, now);
+	expect(TCP_FIN | TCP_ACK, ISN + 1 + 2920, R + 1000);
+	SEG(TCP_ACK, R + 1000, ISN + 2922, 65535, NULL, 0);
+	assert_int_equal(c->state, TCP_FIN_WAIT_2);
+	SEG(TCP_ACK | TCP_FIN, R + 1000, ISN + 2922, 65535, NULL, 0);
+	expect(TCP_ACK, ISN + 2922, R + 1001);
+	assert_int_equal(c->state, TCP_TIME_WAIT);
+	assert_null(c->snd_buf.buf);
+	assert_null(c->rcv_buf.buf);
+	assert_true(TAILQ_EMPTY(&c->ooo));
+	assert_int_equal(c->ooo_count, 0);
+	assert_false(c->on_memlist);
+	assert_int_equal(tcp_stats.mem_ring_bytes, 0);
+	assert_int_equal(tcp_stats.mem_tw_released, 1);
+	assert_int_equal(pkb_outstanding(), 0);
+	/* the peer did not get our ACK: its FIN again, our ACK again */
+	advance(1000);
+	SEG(TCP_ACK | TCP_FIN, R + 1000, ISN + 2922, 65535, NULL, 0);
+	expect(TCP_ACK, ISN + 2922, R + 1001);
+	assert_int_equal(c->state, TCP_TIME_WAIT);
+	assert_null(c->rcv_buf.buf);
+	advance(2ull * tcp_config.msl_ms);
+	assert_int_equal(tcp_pcb_count(), 1); /* the listener */
+	expect_none();
+	tcp_pcb_drop(l, 0);
+}
+
+/* TIME_WAIT reached while the application still has unread data: that ring stays until it
+ * is read, then the sweep frees it. */
+static void test_time_wait_keeps_unread(void **state)
+{
+	struct tcp_pcb *l, *c;
+
+	(void)state;
+	fill_pattern();
+	l = listener();
+	c = open_conn(l, 0);
+	assert_int_equal(tcp_pcb_shutdown_send(c, now), 0);
+	expect(TCP_FIN | TCP_ACK, ISN + 1, R);
+	SEG(TCP_ACK, R, ISN + 2, 65535, NULL, 0);
+	SEG(TCP_ACK | TCP_FIN, R, ISN + 2, 65535, pattern, 700);
+	expect(TCP_ACK, ISN + 2, R + 701);
+	assert_int_equal(c->state, TCP_TIME_WAIT);
+	assert_non_null(c->rcv_buf.buf);
+	assert_int_equal(tcp_pcb_recv(c, sink, sizeof(sink), now), 700);
+	assert_memory_equal(sink, pattern, 700);
+	advance(tcp_config.buf_idle_ms);
+	advance(tcp_config.buf_idle_ms);
+	assert_null(c->rcv_buf.buf);
+	assert_int_equal(tcp_stats.mem_ring_bytes, 0);
+	tcp_pcb_close(c, 0, now);
+	tcp_pcb_drop(c, 0);
+	tcp_pcb_drop(l, 0);
+	drain();
+}
+
+/* The packet-buffer pool keeps what a load left only for a period: buffers no allocation
+ * took during a whole period go back, down to PKB_POOL_KEEP; net_mem_reclaim does that and
+ * calls malloc_trim once enough was freed. */
+static void test_pkb_pool_and_reclaim(void **state)
+{
+	struct pkb *ps[300];
+	uint64_t trims;
+
+	(void)state;
+	pkb_pool_trim(); /* start a period */
+	for (int i = 0; i < 300; i++)
+		assert_non_null(ps[i] = pkb_alloc(100));
+	for (int i = 0; i < 300; i++)
+		pkb_free(ps[i]);
+	assert_true(pkb_stats.pool_cached >= 300);
+	assert_true(pkb_pool_reclaimable());
+	/* the first period saw them all in use: nothing is surplus yet */
+	pkb_pool_trim();
+	assert_true(pkb_stats.pool_cached >= 300);
+	/* a whole period untouched: all but PKB_POOL_KEEP go */
+	assert_int_equal(pkb_pool_trim(), 0);
+	assert_int_equal(pkb_stats.pool_cached, PKB_POOL_KEEP);
+	assert_true(pkb_stats.pool_trimmed >= 300 - PKB_POOL_KEEP);
+	assert_false(pkb_pool_reclaimable());
+	/* malloc_trim only once trim_min_bytes were freed (the earlier tests' frees are
+	 * forgotten first) */
+	net_mem_shutdown();
+	trims = mem_stats.malloc_trims;
+	net_mem_freed(net_mem_config.trim_min_bytes - 1);
+	net_mem_reclaim(now);
+	assert_int_equal(mem_stats.malloc_trims, trims);
+	net_mem_freed(1);
+	assert_int_equal(net_mem_reclaim(now), 0);
+	assert_int_equal(mem_stats.malloc_trims, trims + 1);
+	net_mem_shutdown();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ring_grows_and_shrinks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_window_follows_buffer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_autotune_fast_reader, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_autotune_slow_reader, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_time_wait_holds_no_rings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_time_wait_keeps_unread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pkb_pool_and_reclaim, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
