@@ -115,6 +115,7 @@ static void tcp_listen_input(struct tcp_pcb *l, struct tcp_seg *s)
 	if (l->rcv_buf.cap != c->rcv_buf.cap || l->snd_buf.cap != c->snd_buf.cap)
 		tcp_pcb_set_bufs(c, l->snd_buf.cap, l->rcv_buf.cap);
 	c->flags |= l->flags & (TF_NODELAY | TF_KEEPALIVE);
+	c->cc = l->cc; /* TCP_CONGESTION on the listener */
 	c->local_addr = s->dst;
 	c->local_port = s->th.dport;
 	c->remote_addr = s->src;
