@@ -81,6 +81,7 @@ struct app_config {
 	struct net_impair impair; /* --impair */
 	int stats;                /* --stats */
 	int verbose;              /* -v */
+	const char *cc_name;      /* --cc: TCP congestion control, NULL = the stack's (cubic) */
 	struct app_limits lim;
 	struct app_service_spec services[APP_MAX_SERVICES];
 	int nservices;

@@ -12,6 +12,7 @@
 #include "apps/app.h"
 #include "apps/serve.h"
 #include "ip/ip.h"
+#include "tcp/tcp.h"
 
 struct app_config app_cfg = {
 	.lim = {
@@ -71,6 +72,7 @@ void app_usage(FILE *out)
 "                     closed TCP connections to deliver their last data and FIN [10]\n"
 "  --busy-poll USEC   spin this long for frames before the loop sleeps; lowers latency\n"
 "                     when peers run on other CPUs, costs a CPU while it spins [0]\n"
+"  --cc NAME          TCP congestion control: cubic (RFC 9438) or newreno [cubic]\n"
 "  -v, --verbose      debug log on stderr\n"
 "  -h, --help         this text\n"
 "\n"
@@ -96,6 +98,7 @@ enum {
 	OPT_DEV = 256, OPT_GW, OPT_ROUTE, OPT_IMPAIR, OPT_PCAP, OPT_TRACE, OPT_STATS,
 	OPT_FORWARD, OPT_RCVBUF, OPT_SNDBUF, OPT_MAX_CONN, OPT_BACKLOG, OPT_CONN_BUF,
 	OPT_IDLE, OPT_HTTP_HDR, OPT_CHAT_LINE, OPT_TIMEOUT, OPT_SERVE, OPT_DRAIN, OPT_BUSY_POLL,
+	OPT_CC,
 };
 
 static const struct option long_opts[] = {
@@ -119,6 +122,7 @@ static const struct option long_opts[] = {
 	{ "serve", required_argument, NULL, OPT_SERVE },
 	{ "drain", required_argument, NULL, OPT_DRAIN },
 	{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
+	{ "cc", required_argument, NULL, OPT_CC },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -254,6 +258,24 @@ bad:
 	return -EINVAL;
 }
 
+/* --cc NAME: one of the stack's congestion controls (tcp_cc_list). */
+static int parse_cc(const char *arg)
+{
+	char names[128] = "";
+	const struct tcp_cc_ops *cc;
+
+	if (tcp_cc_find(arg)) {
+		app_cfg.cc_name = arg;
+		return 0;
+	}
+	for (unsigned i = 0; (cc = tcp_cc_list(i)); i++) {
+		size_t n = strlen(names);
+		snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "", cc->name);
+	}
+	app_error("--cc '%s': unknown congestion control; give one of %s", arg, names);
+	return -EINVAL;
+}
+
 static int parse_option(int opt, const char *arg)
 {
 	char err[160] = "";
@@ -345,6 +367,8 @@ static int parse_option(int opt, const char *arg)
 			return -EINVAL;
 		app_cfg.lim.drain_s = (unsigned)n;
 		return 0;
+	case OPT_CC:
+		return parse_cc(arg);
 	case OPT_SERVE:
 		if (app_cfg.nservices == APP_MAX_SERVICES) {
 			app_error("--serve: at most %d services", APP_MAX_SERVICES);
