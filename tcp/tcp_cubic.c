@@ -59,14 +59,22 @@ void tcp_hystart_rtt(struct tcp_pcb *pcb, uint32_t rtt_us)
 	hs->samples++;
 }
 
-/* A round ends when snd_una reaches the highest sequence sent when it began; the next begins. */
+/* A round ends when snd_una reaches the highest sequence sent when it began; the next begins.
+ * The ACK that ends a round acknowledges that round's data: its RTT sample (taken before
+ * ack()) counts there. */
 static void hystart_round(struct tcp_pcb *pcb, uint32_t una)
 {
 	struct tcp_hystart *hs = &pcb->hystart;
 
-	if (hs->round_open && SEQ_LT(una, hs->window_end))
+	if (!hs->round_open) {
+		/* the first round: the samples so far (the handshake's) are its own */
+		hs->round_open = 1;
+		hs->window_end = pcb->snd_max;
 		return;
-	if (hs->round_open && hs->state == HYSTART_CSS) {
+	}
+	if (SEQ_LT(una, hs->window_end))
+		return;
+	if (hs->state == HYSTART_CSS) {
 		STAT_INC(tcp, cc_hystart_css_rounds);
 		if (++hs->css_rounds >= HYSTART_CSS_ROUNDS) {
 			/* 4.2: CSS_ROUNDS rounds in CSS: congestion avoidance from here */
@@ -185,7 +193,8 @@ static void cubic_epoch_start(struct tcp_pcb *pcb, struct tcp_cubic *c, uint64_t
 	c->cnt_acc = c->est_acc = 0;
 	if (!v->w_max_valid) {
 		v->w_max = cwnd;
-		v->cwnd_prior = cwnd;
+		if (!v->cwnd_prior)
+			v->cwnd_prior = cwnd; /* 4.10: no loss yet */
 		v->w_max_valid = 1;
 		v->k = 0;
 	} else {
