@@ -23,7 +23,6 @@
 #include "net/stack.h"
 #include "net/stats.h"
 #include "net/wrap.h"
-#include "tcp/tcp.h"
 
 static sigset_t app_sigs;
 
@@ -203,8 +202,6 @@ int main(int argc, char **argv)
 		socket_config.rcvbuf = socket_config.udp_rcvbuf = app_cfg.lim.rcvbuf;
 	if (app_cfg.lim.sndbuf)
 		socket_config.sndbuf = app_cfg.lim.sndbuf;
-	if (app_cfg.cc_name)
-		tcp_config.cc_name = app_cfg.cc_name;
 
 	rc = stack_init();
 	if (rc < 0) {
