@@ -85,6 +85,7 @@ struct app_config {
 	struct net_impair impair; /* --impair */
 	int stats;                /* --stats */
 	int verbose;              /* -v */
+	const char *cc_name;      /* --cc: TCP congestion control, NULL = the stack's (cubic) */
 	struct app_limits lim;
 	struct app_service_spec services[APP_MAX_SERVICES];
 	int nservices;
@@ -116,7 +117,7 @@ int app_wait(int fd, short events, int timeout_ms);
 int app_connect(int fd, const struct sockaddr_in *dst, int timeout_ms);
 /* Sends all len bytes on a stream socket, waiting as needed. 0 or -errno. */
 int app_send_all(int fd, const void *buf, size_t len);
-/* Applies --rcvbuf/--sndbuf to a socket. */
+/* Applies --rcvbuf/--sndbuf/--cc to a socket. */
 void app_apply_bufs(int fd);
 /* Writes all of buf to a kernel fd (stdout). 0 or -errno. */
 int app_write_all(int kfd, const void *buf, size_t len);

@@ -1,6 +1,7 @@
 /* Socket helpers shared by the subcommands: bounded waits that notice a stop request,
  * connect with a timeout, send-all, and address parsing with user-facing errors. */
 #include <errno.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -105,6 +106,11 @@ void app_apply_bufs(int fd)
 		v = (int)app_cfg.lim.sndbuf;
 		us_setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
 	}
+	/* --cc through the socket option, as a program would (a UDP socket says ENOPROTOOPT;
+	 * a listener hands its choice to what it accepts) */
+	if (app_cfg.cc_name)
+		us_setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, app_cfg.cc_name,
+			      (socklen_t)strlen(app_cfg.cc_name));
 }
 
 int app_write_all(int kfd, const void *buf, size_t len)

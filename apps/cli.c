@@ -81,6 +81,7 @@ void app_usage(FILE *out)
 "                     when peers run on other CPUs, costs a CPU while it spins [0]\n"
 "  --tcp NAME=V[,..]  TCP settings, e.g. syncookies=0|1|2, syn_backlog_max=N,\n"
 "                     abort_on_overflow=1, rst_per_s=N; --tcp help lists them all\n"
+"  --cc NAME          TCP congestion control: cubic (RFC 9438) or newreno [cubic]\n"
 "  -v, --verbose      debug log on stderr\n"
 "  -h, --help         this text\n"
 "\n"
@@ -115,6 +116,7 @@ enum {
 	OPT_FORWARD, OPT_RCVBUF, OPT_SNDBUF, OPT_MAX_CONN, OPT_BACKLOG, OPT_CONN_BUF,
 	OPT_IDLE, OPT_HTTP_HDR, OPT_CHAT_LINE, OPT_TIMEOUT, OPT_SERVE, OPT_DRAIN, OPT_BUSY_POLL,
 	OPT_PER_SOURCE, OPT_HTTP_HDR_TIMEOUT, OPT_CHAT_IDLE, OPT_ECHO_IDLE, OPT_TCP,
+	OPT_CC,
 };
 
 static const struct option long_opts[] = {
@@ -143,6 +145,7 @@ static const struct option long_opts[] = {
 	{ "drain", required_argument, NULL, OPT_DRAIN },
 	{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
 	{ "tcp", required_argument, NULL, OPT_TCP },
+	{ "cc", required_argument, NULL, OPT_CC },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -279,6 +282,24 @@ bad:
 	return -EINVAL;
 }
 
+/* --cc NAME: one of the stack's congestion controls (tcp_cc_list). */
+static int parse_cc(const char *arg)
+{
+	char names[128] = "";
+	const struct tcp_cc_ops *cc;
+
+	if (tcp_cc_find(arg)) {
+		app_cfg.cc_name = arg;
+		return 0;
+	}
+	for (unsigned i = 0; (cc = tcp_cc_list(i)); i++) {
+		size_t n = strlen(names);
+		snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "", cc->name);
+	}
+	app_error("--cc '%s': unknown congestion control; give one of %s", arg, names);
+	return -EINVAL;
+}
+
 static int parse_option(int opt, const char *arg)
 {
 	char err[160] = "";
@@ -409,6 +430,8 @@ static int parse_option(int opt, const char *arg)
 			return -EINVAL;
 		app_cfg.lim.drain_s = (unsigned)n;
 		return 0;
+	case OPT_CC:
+		return parse_cc(arg);
 	case OPT_SERVE:
 		if (app_cfg.nservices == APP_MAX_SERVICES) {
 			app_error("--serve: at most %d services", APP_MAX_SERVICES);

@@ -2,14 +2,17 @@
 # TCP benchmarks: iperf2 throughput kernel->ustack (against `--serve sink`), ustack->kernel
 # (curl downloading a large file from `--serve http`), and ab requests per second, next to the
 # kernel talking to itself over a veth pair with offloads off, measured in the same run.
+# The download runs with each congestion control (the default CUBIC and --cc newreno), on
+# the clean link and through ustack's own 1% loss (--impair, both directions).
 # Pinned (stack and client on CPU 1 with taskset) and unpinned. Figures, not assertions.
 #   bench/tcp.sh build/ustack
-# Environment: BENCH_SECS (iperf seconds, 5), BENCH_MB (download size, 200), BENCH_AB_N (5000),
-# BENCH_OFFLOAD (the TAP's offload=, on).
+# Environment: BENCH_SECS (iperf seconds, 5), BENCH_MB (download size, 200), BENCH_LOSS_MB
+# (download size through loss, 50), BENCH_AB_N (5000), BENCH_OFFLOAD (the TAP's offload=, on).
 set -u
 UST=${1:-build/ustack}
 SECS=${BENCH_SECS:-5}
 MB=${BENCH_MB:-200}
+LOSS_MB=${BENCH_LOSS_MB:-50}
 ABN=${BENCH_AB_N:-5000}
 [ -x "$UST" ] || { echo "bench: $UST not built; run 'make'" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
@@ -35,6 +38,7 @@ trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 
 head -c $((MB * 1024 * 1024)) /dev/zero >"$TMP/big"
+head -c $((LOSS_MB * 1024 * 1024)) /dev/zero >"$TMP/lossy"
 head -c 1024 /dev/urandom >"$TMP/small"
 
 # iperf_mbps NS ADDR PORT PIN: kernel client -> server, Mbit/s as iperf reports it.
@@ -56,20 +60,40 @@ ab_rps()
 }
 
 # --- ustack on a TAP ---
-ustack_run()
+# ustack_start PIN ARGS...: ustack serving sink and http in a fresh namespace $NS.
+ustack_start()
 {
 	local pin=$1
+	shift
 	ip netns add "$NS" && ip -n "$NS" link set lo up
 	ip netns exec "$NS" $pin "$UST" serve --dev tap:ustap0,addr=10.0.0.2/24,host=10.0.0.1/24,offload=${BENCH_OFFLOAD:-on} \
-		--serve sink --serve http,root="$TMP" 2>"$TMP/ustack.log" </dev/null &
+		--serve sink --serve http,root="$TMP" "$@" 2>"$TMP/ustack.log" </dev/null &
 	PIDS+=($!)
 	for _ in $(seq 1 50); do grep -q "serving" "$TMP/ustack.log" 2>/dev/null && break; sleep 0.1; done
 	timeout 5 ip netns exec "$NS" ping -c 1 -W 1 10.0.0.2 >/dev/null
+}
+ustack_stop()
+{
+	kill -TERM "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null; unset 'PIDS[-1]'
+	ip netns del "$NS"
+}
+ustack_run()
+{
+	local pin=$1
+	ustack_start "$pin"
 	U_IN=$(iperf_mbps "$NS" 10.0.0.2 5001 "$pin")
 	U_OUT=$(curl_mbps "$NS" http://10.0.0.2/big "$pin")
 	U_AB=$(ab_rps "$NS" http://10.0.0.2/small "$pin")
-	kill -TERM "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null; unset 'PIDS[-1]'
-	ip netns del "$NS"
+	ustack_stop
+	ustack_start "$pin" --cc newreno
+	U_OUT_NR=$(curl_mbps "$NS" http://10.0.0.2/big "$pin")
+	ustack_stop
+	ustack_start "$pin" --impair loss=1,seed=7
+	U_LOSS=$(curl_mbps "$NS" http://10.0.0.2/lossy "$pin")
+	ustack_stop
+	ustack_start "$pin" --impair loss=1,seed=7 --cc newreno
+	U_LOSS_NR=$(curl_mbps "$NS" http://10.0.0.2/lossy "$pin")
+	ustack_stop
 }
 
 # --- the kernel talking to itself over a veth pair, offloads off ---
@@ -106,7 +130,11 @@ for mode in pinned unpinned; do
 	printf "%-34s %12s %12s %8s\n" "" ustack kernel ratio
 	printf "%-34s %12s %12s %8s\n" "iperf kernel->stack (Mbit/s)" "$U_IN" "$K_IN" "$(ratio "$U_IN" "$K_IN")"
 	printf "%-34s %12s %12s %8s\n" "download stack->kernel (Mbit/s)" "$U_OUT" "$K_OUT" "$(ratio "$U_OUT" "$K_OUT")"
+	printf "%-34s %12s %12s %8s\n" "  the same, --cc newreno" "$U_OUT_NR" "$K_OUT" "$(ratio "$U_OUT_NR" "$K_OUT")"
+	printf "%-34s %12s %12s %8s\n" "  1% loss, cubic (Mbit/s)" "$U_LOSS" "" ""
+	printf "%-34s %12s %12s %8s\n" "  1% loss, --cc newreno" "$U_LOSS_NR" "" "$(ratio "$U_LOSS_NR" "$U_LOSS")"
 	printf "%-34s %12s %12s %8s\n" "ab -c 50, 1 KB (requests/s)" "$U_AB" "$K_AB" "$(ratio "$U_AB" "$K_AB")"
 	echo "(kernel: veth pair, offloads off; its HTTP server is python3 http.server, so the ab"
-	echo " column compares ustack's http service with a slow server, not with a kernel ceiling)"
+	echo " column compares ustack's http service with a slow server, not with a kernel ceiling;"
+	echo " the download rows: the default is CUBIC; through loss the ratio is newreno/cubic)"
 done

@@ -1,9 +1,11 @@
 /* TCP (RFC 9293) with RFC 5961 hardening, RFC 7323 timestamps and window scale, RFC 6298
- * retransmission timing, RFC 5681/6582 congestion control, RFC 6528 ISNs, RFC 6056 ports.
+ * retransmission timing, RFC 5681/6582 congestion control with CUBIC (RFC 9438, the default) or
+ * NewReno and HyStart++ (RFC 9406), RFC 6528 ISNs, RFC 6056 ports.
  *
  * Files: tcp_wire.c (parse/emit), tcp_pcb.c (control blocks, lookup, ISN, ports),
  * tcp_input.c (segment arrival), tcp_output.c (segment departure), tcp_timer.c (timers),
- * tcp_cc.c (congestion control), tcp_sack.c (SACK loss recovery), tcp_reass.c (out-of-order
+ * tcp_cc.c (congestion control registry, NewReno), tcp_cubic.c (CUBIC, HyStart++),
+ * tcp_sack.c (SACK loss recovery), tcp_reass.c (out-of-order
  * queue and the SACK blocks we send), tcp_mem.c (ring storage that follows the load,
  * TIME_WAIT without buffers, receive-buffer auto-tuning), tcp_sock.c (SOCK_STREAM
  * sock_ops), tcp_syncache.c (the SYN queue as small records, SYN cookies, RFC 4987),
@@ -33,6 +35,10 @@
 #define TCP_NODELAY 1
 #define TCP_MAXSEG 2
 #endif
+#ifndef TCP_CONGESTION
+#define TCP_CONGESTION 13 /* the congestion control's name, as Linux */
+#endif
+#define TCP_CA_NAME_MAX 16  /* longest name with its NUL, as Linux */
 
 enum tcp_state {
 	TCP_CLOSED = 0,
@@ -93,6 +99,8 @@ struct tcp_config {
 	int timestamps, window_scaling, sack; /* options we offer (1, 1, 1 = SACK-permitted) */
 	int ack_per_batch;          /* coalesce "every second segment" ACKs per input batch (1) */
 	int tso;                    /* super-segments for a device with TSO (driver/tap.c) (1) */
+	const char *cc_name;        /* congestion control of new connections ("cubic"; tcp_cc_find) */
+	int hystart;                /* HyStart++ (RFC 9406) in the first slow start (1) */
 	uint16_t ephemeral_min, ephemeral_max; /* 49152..65535 (RFC 6056) */
 };
 extern struct tcp_config tcp_config;
@@ -132,22 +140,72 @@ struct tcp_ring {
 struct tcp_pcb;
 struct sock;
 
-/* Congestion control behind a small interface (tcp_cc.c). */
+/* Congestion control behind a small interface (tcp_cc.c, tcp_cubic.c). Loss detection and
+ * recovery (tcp_sack.c) decide when a loss response begins and ends and what cwnd is during
+ * recovery; an algorithm says what ssthresh becomes and how cwnd grows outside recovery.
+ * `now` is in milliseconds (net_clock_ms). */
 struct tcp_cc_ops {
 	const char *name;
+	/* The connection starts (the SYN goes or arrives): initial window, ssthresh, state. */
 	void (*init)(struct tcp_pcb *pcb);
-	/* snd_una advanced by `acked` bytes outside recovery. */
-	void (*ack)(struct tcp_pcb *pcb, uint32_t acked);
-	/* The third duplicate ACK: enter fast recovery. */
-	void (*enter_recovery)(struct tcp_pcb *pcb);
-	/* A further duplicate ACK during recovery. */
-	void (*dupack)(struct tcp_pcb *pcb);
-	/* An ACK during recovery; full says it covers `recover`. */
-	void (*recovery_ack)(struct tcp_pcb *pcb, uint32_t acked, int full);
-	void (*timeout)(struct tcp_pcb *pcb);
-};
-extern const struct tcp_cc_ops tcp_cc_newreno;
+	/* snd_una advances by `acked` bytes outside loss recovery: grow cwnd (slow start or
+	 * congestion avoidance). Called before pcb->snd_una moves: the new snd_una is
+	 * pcb->snd_una + acked (HyStart++ rounds and CUBIC's idle check rely on it). */
+	void (*ack)(struct tcp_pcb *pcb, uint32_t acked, uint64_t now);
+	/* A loss response begins (fast recovery entered, or the first RTO fired): returns the
+	 * new ssthresh (the caller stores it in pcb->ssthresh) and saves what undo() needs. */
+	uint32_t (*ssthresh)(struct tcp_pcb *pcb, uint64_t now);
+	/* Recovery ended; the caller has set cwnd. May be NULL. */
+	void (*recovery_exit)(struct tcp_pcb *pcb, uint64_t now);
+	/* The RTO fired, after ssthresh() (first timeout only): the loss window, cwnd = 1 MSS. */
+	void (*timeout)(struct tcp_pcb *pcb, uint64_t now);
+	/* The last loss response was spurious (D-SACK, F-RTO, Eifel): restore the private state
+	 * saved by ssthresh(); the caller restores cwnd and ssthresh. May be NULL. */
+	void (*undo)(struct tcp_pcb *pcb);
+	/* One RTT sample in microseconds (HyStart++ watches each round's minimum). May be NULL. */
+	void (*rtt_sample)(struct tcp_pcb *pcb, uint32_t rtt_us, uint64_t now);
 
+	/* NOTE: the three members below are today's recovery arithmetic (RFC 5681 3.2, RFC 6582),
+	 * shared by every algorithm (tcp_cc.c) and built on ssthresh(); they go once recovery
+	 * computes cwnd itself (RFC 6937 PRR). */
+	/* The third duplicate ACK: ssthresh(), recover = snd_max, cwnd = ssthresh + 3 MSS. */
+	void (*enter_recovery)(struct tcp_pcb *pcb, uint64_t now);
+	/* A further duplicate ACK during recovery (without SACK): inflate by one MSS. */
+	void (*dupack)(struct tcp_pcb *pcb);
+	/* An ACK during recovery; full says it covers `recover` (then recovery_exit()). */
+	void (*recovery_ack)(struct tcp_pcb *pcb, uint32_t acked, int full, uint64_t now);
+};
+extern const struct tcp_cc_ops tcp_cc_newreno, tcp_cc_cubic;
+
+/* HyStart++ (RFC 9406, tcp_cubic.c): per-round minimum RTTs in the first slow start, and
+ * Conservative Slow Start (CSS) once the RTT rises. All zero: off. */
+enum tcp_hystart_state { HYSTART_OFF = 0, HYSTART_SS, HYSTART_CSS };
+struct tcp_hystart {
+	uint8_t state;          /* enum tcp_hystart_state */
+	uint8_t round_open;     /* window_end is set */
+	uint8_t css_rounds;     /* rounds ended in CSS */
+	uint32_t window_end;    /* the round ends when snd_una reaches it (snd_max at its start) */
+	uint32_t samples;       /* rttSampleCount */
+	uint32_t cur_min_rtt, last_min_rtt, css_baseline_min_rtt; /* us, UINT32_MAX = infinity */
+};
+
+/* CUBIC (RFC 9438, tcp_cubic.c) per connection. Windows in bytes, times in ms. All zero is
+ * a fresh state (no epoch, W_max unknown). */
+struct tcp_cubic_vars {
+	uint64_t epoch_start;   /* first ACK of the congestion avoidance stage, 0: none yet */
+	uint32_t w_max;         /* W_max: cwnd when the last congestion event began */
+	uint32_t cwnd_epoch;    /* cwnd at epoch_start */
+	uint32_t cwnd_prior;    /* cwnd when ssthresh was last set (alpha_cubic turns 1 there) */
+	uint32_t w_est;         /* W_est, the Reno-friendly estimate */
+	int32_t k;              /* K: ms from epoch_start to W_max, negative above W_max */
+	uint8_t w_max_valid;    /* 0: the next epoch takes K = 0, W_max = cwnd (RFC 9438 4.8, 4.10) */
+};
+struct tcp_cubic {
+	struct tcp_cubic_vars v, saved; /* saved: before the last ssthresh(), for undo() */
+	uint64_t cnt_acc;       /* (target - cwnd) * bytes acked not yet turned into cwnd */
+	uint64_t est_acc;       /* the same for W_est */
+	uint64_t idle_since;    /* when an ACK emptied the flight (0: not idle) */
+};
 TAILQ_HEAD(tcp_pcb_list, tcp_pcb);
 
 struct tcp_pcb {
@@ -192,6 +250,10 @@ struct tcp_pcb {
 	unsigned nsacked;
 	uint32_t high_rxt, rxt_snd_max;
 	const struct tcp_cc_ops *cc;
+	union {
+		struct tcp_cubic cubic;
+	} ccv;                 /* the algorithm's own state (no malloc) */
+	struct tcp_hystart hystart;
 	/* RFC 5961 challenge-ACK rate limit */
 	uint64_t chack_window_start;
 	unsigned chack_count;
@@ -252,6 +314,8 @@ struct tcp_pcb {
 	X(pmtu_lowered) X(fin_wait_2_timeouts) X(rcv_ring_full) X(rcv_rtt_bogus) \
 	X(rcv_sack_ignored) X(snd_rexmt_lost) X(rcv_tw_reopened)         \
 	X(rcv_synsent_rst_no_ack) X(snd_tso_segs)                                         \
+	X(cc_hystart_css) X(cc_hystart_css_rounds) X(cc_hystart_ss_resumed)              \
+	X(cc_hystart_css_done) X(cc_cubic_fast_convergence) X(cc_cubic_epochs)              \
 	X(conns_live) X(conns_time_wait)                                                 \
 	X(mem_ring_bytes) X(mem_rings) X(mem_ring_grows) X(mem_ring_shrinks)              \
 	X(mem_ring_frees) X(mem_ring_nomem) X(mem_rcvbuf_grows) X(mem_tw_released)
@@ -381,6 +445,30 @@ void tcp_reass_insert(struct tcp_pcb *pcb, struct pkb *p, const uint8_t *data, u
 		      uint32_t len, int fin);
 int tcp_reass_drain(struct tcp_pcb *pcb);
 void tcp_sack_rcv_fill(struct tcp_pcb *pcb, struct tcp_opts *o, size_t room);
+
+/* ---- tcp_cc.c, tcp_cubic.c ---- */
+/* The algorithm called `name`, NULL if none; tcp_cc_list(i) the i-th known (NULL past the
+ * end); tcp_cc_default() the one tcp_config.cc_name names (CUBIC if it names none). */
+const struct tcp_cc_ops *tcp_cc_find(const char *name);
+const struct tcp_cc_ops *tcp_cc_list(unsigned i);
+const struct tcp_cc_ops *tcp_cc_default(void);
+/* Switches a connection's algorithm (TCP_CONGESTION): cwnd and ssthresh stay, the new
+ * algorithm's state starts fresh. */
+void tcp_cc_set(struct tcp_pcb *pcb, const struct tcp_cc_ops *ops);
+/* Shared recovery arithmetic (the old members, see struct tcp_cc_ops). */
+void tcp_cc_enter_recovery(struct tcp_pcb *pcb, uint64_t now);
+void tcp_cc_dupack(struct tcp_pcb *pcb);
+void tcp_cc_recovery_ack(struct tcp_pcb *pcb, uint32_t acked, int full, uint64_t now);
+/* HyStart++: start (init), the cwnd growth an ACK in slow start may give (it may also end
+ * slow start by setting ssthresh = cwnd), an RTT sample, and a loss (HyStart++ ends). */
+void tcp_hystart_init(struct tcp_pcb *pcb);
+uint32_t tcp_hystart_slow_start(struct tcp_pcb *pcb, uint32_t acked);
+void tcp_hystart_rtt(struct tcp_pcb *pcb, uint32_t rtt_us);
+void tcp_hystart_loss(struct tcp_pcb *pcb);
+/* CUBIC's pieces, for the tests: floor(cbrt(a)), and W_cubic(t) in bytes (t ms from the
+ * epoch start) for the connection's K and W_max. */
+uint32_t tcp_cubic_root(uint64_t a);
+uint32_t tcp_cubic_window(const struct tcp_pcb *pcb, int64_t t_ms);
 
 /* ---- tcp_sack.c: loss recovery (RFC 5681 3.2, RFC 6582, RFC 6675) ---- */
 int tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_opts *o, uint32_t una);

@@ -1,6 +1,48 @@
-/* Congestion control behind struct tcp_cc_ops. NewReno: slow start and congestion
- * avoidance (RFC 5681 3.1), fast retransmit/fast recovery with partial ACKs (RFC 6582). */
+/* Congestion control behind struct tcp_cc_ops: the registry of algorithms (CUBIC, the
+ * default, in tcp_cubic.c; NewReno here), switching a connection's algorithm, NewReno's slow
+ * start and congestion avoidance (RFC 5681 3.1, RFC 3465 byte counting) and ssthresh
+ * (RFC 5681 (4)), and today's fast retransmit/fast recovery window arithmetic with partial
+ * ACKs (RFC 5681 3.2, RFC 6582), shared by every algorithm through its ssthresh(). */
+#include <string.h>
+
 #include "tcp/tcp.h"
+
+static const struct tcp_cc_ops *const tcp_cc_algos[] = { &tcp_cc_cubic, &tcp_cc_newreno };
+#define TCP_CC_NALGOS (sizeof(tcp_cc_algos) / sizeof(tcp_cc_algos[0]))
+
+const struct tcp_cc_ops *tcp_cc_list(unsigned i)
+{
+	return i < TCP_CC_NALGOS ? tcp_cc_algos[i] : NULL;
+}
+
+const struct tcp_cc_ops *tcp_cc_find(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (unsigned i = 0; i < TCP_CC_NALGOS; i++)
+		if (!strcmp(tcp_cc_algos[i]->name, name))
+			return tcp_cc_algos[i];
+	return NULL;
+}
+
+const struct tcp_cc_ops *tcp_cc_default(void)
+{
+	const struct tcp_cc_ops *cc = tcp_cc_find(tcp_config.cc_name);
+
+	return cc ? cc : &tcp_cc_cubic;
+}
+
+/* Before the connection starts, init() sets everything up later. On a running connection
+ * (as Linux's TCP_CONGESTION) the window stays and the new algorithm's own state starts
+ * fresh; HyStart++ goes on only while the first slow start does. */
+void tcp_cc_set(struct tcp_pcb *pcb, const struct tcp_cc_ops *ops)
+{
+	if (pcb->cc == ops)
+		return;
+	pcb->cc = ops;
+	memset(&pcb->ccv, 0, sizeof(pcb->ccv));
+	pcb->bytes_acked = 0;
+}
 
 static uint32_t flight_size(const struct tcp_pcb *pcb)
 {
@@ -20,6 +62,8 @@ static void newreno_init(struct tcp_pcb *pcb)
 	pcb->dupacks = 0;
 	pcb->recover = pcb->iss; /* nothing recovered yet: any loss may start a recovery */
 	pcb->bytes_acked = 0;
+	memset(&pcb->ccv, 0, sizeof(pcb->ccv));
+	tcp_hystart_init(pcb);
 }
 
 /* NOTE: RFC 5681 3.1 grows cwnd by at most one SMSS per ACK in slow start and by
@@ -28,14 +72,24 @@ static void newreno_init(struct tcp_pcb *pcb)
  * whose GRO merges a TSO super-segment ACKs 16 or more segments at once, and counting ACKs
  * would grow cwnd by one MSS per round trip, so a single super-segment would fill the
  * window and one lost ACK would cost a timeout. Slow start stops at ssthresh; the rest of
- * the ACK goes to congestion avoidance, one MSS per cwnd of bytes acknowledged. */
-static void newreno_ack(struct tcp_pcb *pcb, uint32_t acked)
+ * the ACK goes to congestion avoidance, one MSS per cwnd of bytes acknowledged. In the
+ * first slow start HyStart++ (tcp_cubic.c) caps the growth per ACK at L = 8 segments
+ * (RFC 9406 4.2, unpaced) and slows or ends it when the RTT rises. */
+static void newreno_ack(struct tcp_pcb *pcb, uint32_t acked, uint64_t now)
 {
+	(void)now;
 	if (pcb->cwnd < pcb->ssthresh) {
-		uint32_t inc = acked < pcb->ssthresh - pcb->cwnd ? acked : pcb->ssthresh - pcb->cwnd;
+		uint32_t room = pcb->ssthresh - pcb->cwnd;
+		uint32_t inc = tcp_hystart_slow_start(pcb, acked);
 
-		pcb->cwnd += inc;
-		acked -= inc;
+		if (pcb->cwnd >= pcb->ssthresh)
+			return; /* HyStart++ ended slow start here */
+		if (inc < room) {
+			pcb->cwnd += inc;
+			return;
+		}
+		pcb->cwnd = pcb->ssthresh;
+		acked = acked > room ? acked - room : 0;
 	}
 	pcb->bytes_acked += acked;
 	if (pcb->bytes_acked >= pcb->cwnd) {
@@ -44,33 +98,55 @@ static void newreno_ack(struct tcp_pcb *pcb, uint32_t acked)
 	}
 }
 
-static void set_ssthresh(struct tcp_pcb *pcb)
+/* RFC 5681 (4): half the flight, at least two segments. */
+static uint32_t newreno_ssthresh(struct tcp_pcb *pcb, uint64_t now)
 {
 	uint32_t half = flight_size(pcb) / 2;
 
-	pcb->ssthresh = half > 2u * pcb->mss ? half : 2u * pcb->mss; /* RFC 5681 (4) */
+	(void)now;
+	tcp_hystart_loss(pcb);
+	pcb->bytes_acked = 0;
+	return half > 2u * pcb->mss ? half : 2u * pcb->mss;
+}
+
+/* RFC 5681 3.1 (5): after a timeout cwnd = 1 MSS (the caller set ssthresh). */
+static void newreno_timeout(struct tcp_pcb *pcb, uint64_t now)
+{
+	(void)now;
+	pcb->cwnd = pcb->mss;
 	pcb->bytes_acked = 0;
 }
 
-static void newreno_enter_recovery(struct tcp_pcb *pcb)
+static void newreno_rtt_sample(struct tcp_pcb *pcb, uint32_t rtt_us, uint64_t now)
 {
-	set_ssthresh(pcb);
+	(void)now;
+	tcp_hystart_rtt(pcb, rtt_us);
+}
+
+/* ---- recovery window arithmetic shared by every algorithm (until PRR takes it over) ---- */
+
+void tcp_cc_enter_recovery(struct tcp_pcb *pcb, uint64_t now)
+{
+	pcb->ssthresh = pcb->cc->ssthresh(pcb, now);
+	pcb->bytes_acked = 0;
 	pcb->recover = pcb->snd_max;
 	pcb->cwnd = pcb->ssthresh + 3u * pcb->mss;
 }
 
-static void newreno_dupack(struct tcp_pcb *pcb)
+void tcp_cc_dupack(struct tcp_pcb *pcb)
 {
 	pcb->cwnd += pcb->mss;
 }
 
 /* RFC 6582 3.2 step 3: a full ACK deflates to min(ssthresh, flight + MSS); a partial ACK
  * deflates by the amount acknowledged and adds back one MSS. */
-static void newreno_recovery_ack(struct tcp_pcb *pcb, uint32_t acked, int full)
+void tcp_cc_recovery_ack(struct tcp_pcb *pcb, uint32_t acked, int full, uint64_t now)
 {
 	if (full) {
 		uint32_t f = flight_size(pcb) + pcb->mss;
 		pcb->cwnd = pcb->ssthresh < f ? pcb->ssthresh : f;
+		if (pcb->cc->recovery_exit)
+			pcb->cc->recovery_exit(pcb, now);
 		return;
 	}
 	pcb->cwnd = pcb->cwnd > acked ? pcb->cwnd - acked : 0;
@@ -80,21 +156,16 @@ static void newreno_recovery_ack(struct tcp_pcb *pcb, uint32_t acked, int full)
 		pcb->cwnd = pcb->mss;
 }
 
-/* RFC 5681 3.1 (4) and (5): after a timeout, ssthresh from the flight and cwnd = 1 MSS. */
-static void newreno_timeout(struct tcp_pcb *pcb)
-{
-	if (pcb->rxtshift <= 1)
-		set_ssthresh(pcb);
-	pcb->cwnd = pcb->mss;
-	pcb->bytes_acked = 0;
-}
-
 const struct tcp_cc_ops tcp_cc_newreno = {
 	.name = "newreno",
 	.init = newreno_init,
 	.ack = newreno_ack,
-	.enter_recovery = newreno_enter_recovery,
-	.dupack = newreno_dupack,
-	.recovery_ack = newreno_recovery_ack,
+	.ssthresh = newreno_ssthresh,
+	.recovery_exit = NULL,
 	.timeout = newreno_timeout,
+	.undo = NULL, /* no state beyond cwnd and ssthresh, which the caller restores */
+	.rtt_sample = newreno_rtt_sample,
+	.enter_recovery = tcp_cc_enter_recovery,
+	.dupack = tcp_cc_dupack,
+	.recovery_ack = tcp_cc_recovery_ack,
 };

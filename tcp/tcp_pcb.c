@@ -50,6 +50,8 @@ void tcp_config_defaults(struct tcp_config *c)
 	c->sack = 1;
 	c->ack_per_batch = 1;
 	c->tso = 1;
+	c->cc_name = "cubic";
+	c->hystart = 1;
 	c->ephemeral_min = 49152;
 	c->ephemeral_max = 65535;
 }
@@ -204,7 +206,7 @@ struct tcp_pcb *tcp_pcb_alloc(void)
 	TAILQ_INIT(&pcb->acceptq);
 	TAILQ_INIT(&pcb->sc_list);
 	pcb->rto = tcp_config.rto_initial_ms;
-	pcb->cc = &tcp_cc_newreno;
+	pcb->cc = tcp_cc_default();
 	pcb->mss = 536;
 	tcp_timers_init(pcb);
 	tcp_pcb_set_bufs(pcb, tcp_config.sndbuf, tcp_config.rcvbuf); /* limits only */

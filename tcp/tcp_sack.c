@@ -187,7 +187,7 @@ uint32_t tcp_sack_skip(struct tcp_pcb *pcb)
 static void enter_recovery(struct tcp_pcb *pcb, uint64_t now)
 {
 	STAT_INC(tcp, snd_fast_rexmt);
-	pcb->cc->enter_recovery(pcb);
+	pcb->cc->enter_recovery(pcb, now);
 	pcb->flags |= TF_INRECOVERY;
 	pcb->high_rxt = pcb->snd_una;
 	pcb->rxt_snd_max = pcb->snd_max;
@@ -260,7 +260,7 @@ void tcp_recovery_ack(struct tcp_pcb *pcb, uint32_t ack, uint32_t acked, uint64_
 {
 	pcb->dupacks = 0;
 	if (!(pcb->flags & TF_INRECOVERY)) {
-		pcb->cc->ack(pcb, acked);
+		pcb->cc->ack(pcb, acked, now);
 		/* SACKed data above the new snd_una may already show a loss */
 		if (sack_recovery(pcb) && tcp_sack_bytes(pcb) >= 3u * pcb->mss &&
 		    SEQ_GEQ(ack, pcb->recover) && ack != pcb->snd_max) {
@@ -271,14 +271,14 @@ void tcp_recovery_ack(struct tcp_pcb *pcb, uint32_t ack, uint32_t acked, uint64_
 	}
 	if (SEQ_GEQ(ack, pcb->recover)) {
 		/* full ACK: RFC 6582 3.2 step 3 / RFC 6675 5 end of recovery */
-		pcb->cc->recovery_ack(pcb, acked, 1);
+		pcb->cc->recovery_ack(pcb, acked, 1, now);
 		pcb->flags &= ~TF_INRECOVERY;
 		return;
 	}
 	if (sack_recovery(pcb))
 		return; /* RFC 6675: cwnd stays at ssthresh, the pipe picks the next hole */
 	/* RFC 6582 3.2 step 5: partial ACK, deflate and retransmit the next hole at once */
-	pcb->cc->recovery_ack(pcb, acked, 0);
+	pcb->cc->recovery_ack(pcb, acked, 0, now);
 	pcb->snd_una = ack;
 	tcp_rexmt_first(pcb, now);
 }

@@ -212,11 +212,32 @@ static unsigned tcp_sock_poll(struct sock *sk)
 	return ev;
 }
 
+/* TCP_CONGESTION as Linux: the name is up to TCP_CA_NAME_MAX - 1 bytes, NUL-terminated or
+ * not; an unknown one is ENOENT. A listener's children inherit it. */
+static int tcp_sock_set_cc(struct tcp_pcb *pcb, const void *val, socklen_t len)
+{
+	char name[TCP_CA_NAME_MAX];
+	const struct tcp_cc_ops *cc;
+	size_t n = len < sizeof(name) - 1 ? len : sizeof(name) - 1;
+
+	if (!val || len < 1)
+		return -EINVAL;
+	memcpy(name, val, n);
+	name[n] = '\0';
+	cc = tcp_cc_find(name);
+	if (!cc)
+		return -ENOENT;
+	tcp_cc_set(pcb, cc);
+	return 0;
+}
+
 static int tcp_sock_setsockopt(struct sock *sk, int level, int name, const void *val, socklen_t len)
 {
 	struct tcp_pcb *pcb = sk->pcb;
 	int on;
 
+	if (level == IPPROTO_TCP && name == TCP_CONGESTION)
+		return tcp_sock_set_cc(pcb, val, len);
 	if (len < (socklen_t)sizeof(int))
 		return -EINVAL;
 	if (!val)
@@ -263,6 +284,19 @@ static int tcp_sock_getsockopt(struct sock *sk, int level, int name, void *val, 
 		return -EFAULT;
 	if (level != IPPROTO_TCP)
 		return -ENOPROTOOPT;
+	if (name == TCP_CONGESTION) {
+		/* as Linux: at most TCP_CA_NAME_MAX bytes, the name padded with NULs */
+		char cc[TCP_CA_NAME_MAX] = { 0 };
+		socklen_t n;
+
+		if (!val || !len || (int)*len < 0)
+			return -EINVAL;
+		strncpy(cc, pcb->cc->name, sizeof(cc) - 1);
+		n = *len < sizeof(cc) ? *len : (socklen_t)sizeof(cc);
+		memcpy(val, cc, n);
+		*len = n;
+		return 0;
+	}
 	if (name == TCP_NODELAY)
 		v = !!(pcb->flags & TF_NODELAY);
 	else if (name == TCP_MAXSEG)

@@ -513,6 +513,7 @@ static struct tcp_pcb *sc_make_pcb(struct tcp_pcb *l, const struct sc_syn *s, in
 		return NULL;
 	}
 	c->flags |= l->flags & (TF_NODELAY | TF_KEEPALIVE);
+	c->cc = l->cc; /* TCP_CONGESTION on the listener */
 	c->local_addr = s->laddr;
 	c->local_port = s->lport;
 	c->remote_addr = s->raddr;

@@ -74,6 +74,8 @@ void tcp_rtt_update(struct tcp_pcb *pcb, uint32_t rtt_ms)
 			delta = -delta;
 		pcb->rttvar += delta - (pcb->rttvar >> 2); /* rttvar += (|d| - rttvar) / 4 */
 	}
+	if (pcb->cc->rtt_sample)
+		pcb->cc->rtt_sample(pcb, rtt_ms * 1000u, net_clock_ms());
 	pcb->rxtshift = 0;
 	pcb->rto = (uint32_t)((pcb->srtt >> 3) + (pcb->rttvar > 1 ? pcb->rttvar : 1));
 	if (pcb->rto < tcp_config.rto_min_ms)
@@ -124,8 +126,12 @@ static void tcp_timer_rexmt(struct tcp_pcb *pcb, uint64_t now)
 	/* Karn: a retransmitted segment is not timed (nor through an older timestamp) */
 	pcb->rtt_start = 0;
 	pcb->ts_rexmt = tcp_ts_now(pcb, now) | 1;
-	if (pcb->state != TCP_SYN_SENT && pcb->state != TCP_SYN_RECEIVED)
-		pcb->cc->timeout(pcb);
+	if (pcb->state != TCP_SYN_SENT && pcb->state != TCP_SYN_RECEIVED) {
+		/* RFC 5681 (4): ssthresh from the first timeout only; then cwnd = 1 MSS */
+		if (pcb->rxtshift <= 1)
+			pcb->ssthresh = pcb->cc->ssthresh(pcb, now);
+		pcb->cc->timeout(pcb, now);
+	}
 	tcp_recovery_timeout(pcb);
 	pcb->snd_nxt = pcb->snd_una;
 	if (pcb->flags & TF_SENT_FIN && SEQ_LEQ(pcb->snd_una, pcb->fin_seq))

@@ -26,6 +26,7 @@ expect 2 'needs a prefix' "$UST" serve --dev tap:ustap9,addr=10.0.0.2
 expect 2 'dev.*required|--dev' "$UST" ping 10.0.0.1
 expect 2 'whole number' "$UST" ping --dev "$DEV" -c abc 10.0.0.1
 expect 2 "belongs to 'ustack serve'" "$UST" nc --dev "$DEV" --serve echo 10.0.0.1 7
+expect 2 "cc 'reno'.*unknown.*cubic, newreno" "$UST" get --dev "$DEV" --cc reno http://10.0.0.1/
 expect 1 'CAP_NET_ADMIN.*root' ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 \
 	--clear-groups "$UST" serve --dev "$DEV"
 expect 1 'modprobe tun' ip netns exec "$NS" unshare -m sh -c \
