@@ -588,13 +588,13 @@ static void test_sockopt(void **state)
 	assert_int_equal(name[TCP_CA_NAME_MAX], 'x');
 	assert_int_equal(us_setsockopt(lfd, IPPROTO_TCP, TCP_CONGESTION, "reno", 4), -ENOENT);
 	assert_int_equal(us_setsockopt(lfd, IPPROTO_TCP, TCP_CONGESTION, "newreno", 0), -EINVAL);
-	assert_int_equal(us_setsockopt(lfd, IPPROTO_TCP, TCP_CONGESTION, NULL, 8), -EINVAL);
+	assert_int_equal(us_setsockopt(lfd, IPPROTO_TCP, TCP_CONGESTION, NULL, 8), -EFAULT);
 	assert_int_equal(us_setsockopt(lfd, IPPROTO_TCP, TCP_CONGESTION, "newreno", 7), 0);
 	len = 4;
 	assert_int_equal(us_getsockopt(lfd, IPPROTO_TCP, TCP_CONGESTION, name, &len), 0);
 	assert_int_equal(len, 4);
 	assert_memory_equal(name, "newr", 4);
-	assert_int_equal(us_getsockopt(lfd, IPPROTO_TCP, TCP_CONGESTION, name, NULL), -EINVAL);
+	assert_int_equal(us_getsockopt(lfd, IPPROTO_TCP, TCP_CONGESTION, name, NULL), -EFAULT);
 	/* the listener's choice goes to what it accepts */
 	assert_int_equal(us_bind(lfd, &a), 0);
 	assert_int_equal(us_listen(lfd, 4), 0);
