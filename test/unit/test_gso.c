@@ -437,6 +437,21 @@ static void test_output_no_tso(void **state)
 	s = test_dev_pop(fout);
 	assert_int_equal(rd16(s->data + 4), (uint16_t)(id0 + n));
 	pkb_free(s);
+	/* A fragmented datagram takes one identification too: the next one differs. */
+	p = pkb_alloc(3000);
+	memset(pkb_put(p, 3000), 0, 3000);
+	assert_int_equal(ip_output(IP_PROTO_UDP, p, 0, A("198.51.100.30"), NULL, T0), 0);
+	assert_int_equal(test_dev_pending(fout), 3);
+	while ((s = test_dev_pop(fout))) {
+		assert_int_equal(rd16(s->data + 4), (uint16_t)(id0 + n + 1));
+		pkb_free(s);
+	}
+	p = pkb_alloc(8);
+	memset(pkb_put(p, 8), 0, 8);
+	assert_int_equal(ip_output(IP_PROTO_UDP, p, 0, A("198.51.100.30"), NULL, T0), 0);
+	s = test_dev_pop(fout);
+	assert_int_equal(rd16(s->data + 4), (uint16_t)(id0 + n + 2));
+	pkb_free(s);
 }
 
 int main(void)
