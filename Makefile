@@ -64,6 +64,7 @@ demo: all
 bench: all $(BUILD)/bench/tap_reflector
 	@bash bench/run.sh $(BUILD)/ustack $(BUILD)/bench/tap_reflector
 	@bash bench/tcp.sh $(BUILD)/ustack
+	@bash bench/packet_fwd.sh $(BUILD)/ustack
 
 # The benchmarks' ceiling: a trivial TAP reflector (no stack library).
 $(BUILD)/bench/tap_reflector: bench/tap_reflector.c
