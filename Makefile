@@ -89,6 +89,7 @@ bench: all $(BUILD)/bench/tap_reflector
 	@bash bench/tcp.sh $(BUILD)/ustack
 	@bash bench/attack.sh $(BUILD)/ustack
 	@bash bench/mem.sh $(BUILD)/ustack
+	@bash bench/packet_fwd.sh $(BUILD)/ustack
 
 # The benchmarks' ceiling: a trivial TAP reflector (no stack library).
 $(BUILD)/bench/tap_reflector: bench/tap_reflector.c

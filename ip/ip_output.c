@@ -135,7 +135,7 @@ int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 	h.version = IP_VERSION;
 	h.ihl = IP_HDR_MIN;
 	h.tos = opts ? opts->tos : 0;
-	h.id = ip_next_id; /* advanced past the segments below */
+	h.id = ip_next_id++; /* a super-segment takes one per segment, below */
 	h.frag = opts && opts->df ? IP_FLAG_DF : 0;
 	/* RFC 1122 3.2.1.7: never send TTL 0, so 0 means "the default". */
 	h.ttl = opts && opts->ttl ? opts->ttl : ip_config.default_ttl;
@@ -154,6 +154,7 @@ int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 			p->gso_size = 0; /* one segment's worth: an ordinary datagram */
 		} else {
 			nsegs = (uint16_t)((payload + p->gso_size - 1) / p->gso_size);
+			ip_next_id = (uint16_t)(h.id + nsegs);
 			if (!(nh.dev->flags & NET_DEV_F_TSO) ||
 			    IP_HDR_MIN + p->len > nh.dev->gso_max_size ||
 			    IP_HDR_MIN + thl + p->gso_size > nh.dev->mtu)
@@ -179,7 +180,6 @@ int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 		err = ip_fragment(&nh, &h, p, nh.dev->mtu, now);
 		goto drop; /* the fragments are copies: p itself is done with */
 	}
-	ip_next_id = (uint16_t)(h.id + nsegs);
 	b = pkb_push(p, IP_HDR_MIN);
 	if (!b) {
 		/* Every sender allocates with PKB_HEADROOM: this is a bug above us. */

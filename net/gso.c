@@ -65,13 +65,21 @@ static int gso_parse(const struct pkb *p, struct gso_hdrs *g)
 	return 0;
 }
 
+/* Segments of gso_size in a payload of len bytes (an empty payload still makes one). */
+static size_t nsegs(size_t len, size_t gso_size)
+{
+	return len ? (len + gso_size - 1) / gso_size : 1;
+}
+
 int gso_count(const struct pkb *p)
 {
 	struct gso_hdrs g;
+	size_t n;
 
 	if (!p->gso_size || gso_parse(p, &g) < 0)
 		return -EINVAL;
-	return g.payload ? (int)((g.payload + p->gso_size - 1) / p->gso_size) : 1;
+	n = nsegs(g.payload, p->gso_size);
+	return n > GSO_MAX_SEGS ? -EINVAL : (int)n;
 }
 
 /* The pseudo-header sum of a TCP segment of tcp_len bytes, as read from its IP header. */
@@ -95,7 +103,7 @@ int gso_segment(const struct pkb *p, unsigned flags, struct pkb_queue *out)
 	uint8_t tflags;
 	int n = 0;
 
-	if (!mss || gso_parse(p, &g) < 0) {
+	if (!mss || gso_parse(p, &g) < 0 || nsegs(g.payload, mss) > GSO_MAX_SEGS) {
 		STAT_INC(gso, bad_superseg);
 		return -EINVAL;
 	}

@@ -30,12 +30,17 @@
 	X(fwd_supersegs) X(out_supersegs)
 STATS_DECLARE(gso, GSO_COUNTERS);
 
+/* The most segments one super-segment may be cut into: 64 KB at an MSS of 64 bytes. A
+ * smaller gso_size (a packet socket peer can write any) would turn one frame into
+ * thousands; such a super-segment is refused as malformed. */
+#define GSO_MAX_SEGS 1024
+
 /* gso_segment flags */
 #define GSO_F_CSUM_PARTIAL 0x1 /* leave each TCP checksum partial for the device */
 
 /* Checks that p (data = IPv4 header) is a TCP super-segment that can be cut: IPv4, TCP,
- * not a fragment, consistent lengths, gso_size > 0. Returns the number of segments it
- * makes, or -EINVAL. */
+ * not a fragment, consistent lengths, gso_size > 0, at most GSO_MAX_SEGS segments.
+ * Returns the number of segments it makes, or -EINVAL. */
 int gso_count(const struct pkb *p);
 
 /* Cuts p (data = IPv4 header, p->gso_size = payload bytes per segment) into segments

@@ -7,7 +7,10 @@
 #   - offload=on (the default): they leave whole, with a GSO virtio-net header, and the
 #     kernel cuts them (packet.tx_gso);
 #   - offload=off on both devices (a second run, 10 MB each way): ustack cuts them itself
-#     (net/gso.c: gso.fwd_supersegs, gso.segments_out), plain frames with full checksums.
+#     (net/gso.c: gso.fwd_supersegs, gso.segments_out), plain frames with full checksums;
+#   - offload=on over interfaces whose TSO is off (a third run, 10 MB each way; this part
+#     is about offloads, so it turns them off with packet_offload.py): the kernel still
+#     takes ustack's super-segments and cuts them in software (its own GSO).
 # The throughputs are printed, never asserted.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
@@ -93,4 +96,16 @@ for c in packet.rx_gso_frames packet.tx_frames packet.tx_dropped_full gso.fwd_su
 	gso.segments_out; do
 	echo "  $c $(counter $c)"
 done
+
+# 3: offload=on, but the interfaces ustack sends through cannot segment.
+for i in ustga0 ustgb0; do
+	in_ns "$NR" "$PY" "$TESTDIR/packet_offload.py" "$i" tso off ||
+		fail "cannot turn TSO off on $i"
+done
+ust_start "$NR" serve --forward --stats \
+	--dev packet:ustga0,addr=10.76.1.1/24 --dev packet:ustgb0,addr=10.76.2.1/24
+echo "offload=on, tso off: $(transfer 10)"
+ust_alive || fail "ustack died"
+ust_stop
+expect_counter packet.tx_gso -ge 10
 pass

@@ -233,7 +233,8 @@ static void test_segment_urg_and_small(void **state)
 }
 
 /* What cannot be cut is refused and counted, and nothing is left in the queue: no gso_size,
- * not TCP, a fragment, lengths that disagree, a TCP header shorter than 20 bytes. */
+ * not TCP, a fragment, lengths that disagree, a TCP header shorter than 20 bytes, a
+ * gso_size so small it would make more than GSO_MAX_SEGS segments. */
 static void test_segment_bad(void **state)
 {
 	const struct spec sp = { "10.0.0.1", "10.0.0.2", 1, 0, TCP_ACK, 0, 3000 };
@@ -243,7 +244,7 @@ static void test_segment_bad(void **state)
 
 	(void)state;
 	stats_reset();
-	for (int c = 0; c < 7; c++) {
+	for (int c = 0; c < 8; c++) {
 		size_t total;
 
 		p = build(&sp, &total);
@@ -256,6 +257,7 @@ static void test_segment_bad(void **state)
 		case 4: wr16(p->data + 2, (uint16_t)(total + 1)); break;
 		case 5: p->data[32] = 4 << 4; break;                  /* TCP header of 16 */
 		case 6: p->data[0] = 0x65; break;                     /* IPv6 nibble */
+		case 7: p->gso_size = 2; break;       /* 1500 segments > GSO_MAX_SEGS */
 		}
 		assert_int_equal(gso_segment(p, 0, &q), -EINVAL);
 		assert_true(TAILQ_EMPTY(&q));
@@ -436,6 +438,21 @@ static void test_output_no_tso(void **state)
 	assert_int_equal(ip_output(IP_PROTO_UDP, p, 0, A("198.51.100.30"), NULL, T0), 0);
 	s = test_dev_pop(fout);
 	assert_int_equal(rd16(s->data + 4), (uint16_t)(id0 + n));
+	pkb_free(s);
+	/* A fragmented datagram takes one identification too: the next one differs. */
+	p = pkb_alloc(3000);
+	memset(pkb_put(p, 3000), 0, 3000);
+	assert_int_equal(ip_output(IP_PROTO_UDP, p, 0, A("198.51.100.30"), NULL, T0), 0);
+	assert_int_equal(test_dev_pending(fout), 3);
+	while ((s = test_dev_pop(fout))) {
+		assert_int_equal(rd16(s->data + 4), (uint16_t)(id0 + n + 1));
+		pkb_free(s);
+	}
+	p = pkb_alloc(8);
+	memset(pkb_put(p, 8), 0, 8);
+	assert_int_equal(ip_output(IP_PROTO_UDP, p, 0, A("198.51.100.30"), NULL, T0), 0);
+	s = test_dev_pop(fout);
+	assert_int_equal(rd16(s->data + 4), (uint16_t)(id0 + n + 2));
 	pkb_free(s);
 }
 
