@@ -157,8 +157,8 @@ uint32_t tcp_cubic_root(uint64_t a)
 	return (uint32_t)y;
 }
 
-/* W_cubic(t) in bytes for t ms from the epoch start (RFC 9438 4.2, figure 1); 0 where the
- * curve lies below zero. */
+/* W_cubic(t) in bytes for t ms from the epoch start (RFC 9438 4.2, figure 1), negative where
+ * the curve lies below zero (tcp_cubic_window() gives 0 there). */
 static int64_t w_cubic(const struct tcp_cubic_vars *v, uint32_t mss, int64_t t_ms)
 {
 	int64_t dt = t_ms - v->k;

@@ -566,6 +566,56 @@ static void test_recovery_newreno(void **state)
 	recovery_through_segments("newreno", 5 * MSS);
 }
 
+/* Through segments: an echoed timestamp reaches HyStart++ as an RTT sample in microseconds
+ * (tcp_rtt_update), and the retransmission timer takes CUBIC's ssthresh (0.7 cwnd) with a
+ * loss window of one segment, W_max the window at the timeout and K = 0 for the next stage
+ * (RFC 9438 4.8), HyStart++ ended. */
+static void test_segments_rtt_and_rto(void **state)
+{
+	static uint8_t buf[12 * MSS];
+	struct tcp_opts o;
+	struct tcp_pcb *c;
+	struct tcp_hdr h;
+	uint32_t ts, cwnd;
+
+	(void)state;
+	tcp_config.timestamps = 1;
+	memset(&o, 0, sizeof(o));
+	o.has_mss = 1;
+	o.mss = MSS;
+	o.has_ts = 1;
+	o.tsval = 7;
+	c = tcp_pcb_alloc();
+	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	pop(&h, NULL);
+	inject(PEER, c->local_port, TCP_SYN | TCP_ACK, PEER_ISN, ISN + 1, 65535, &o, NULL, 0);
+	pop(&h, NULL);
+	assert_ptr_equal(c->cc, &tcp_cc_cubic);
+	assert_int_equal(c->hystart.state, HYSTART_SS);
+	assert_int_equal(tcp_pcb_send(c, buf, 10 * c->mss, now), (ssize_t)(10 * c->mss));
+	ts = tcp_ts_now(c, now);
+	test_dev_flush(tun);
+	advance(20);
+	o.tsval = 8;
+	o.tsecr = ts;
+	inject(PEER, c->local_port, TCP_ACK, PEER_ISN + 1, ISN + 1 + c->mss, 65535, &o, NULL, 0);
+	assert_int_equal(c->hystart.cur_min_rtt, 20000);
+	assert_int_equal(c->hystart.samples, 1);
+	assert_int_equal(c->cwnd, 11u * c->mss);
+	cwnd = c->cwnd;
+	test_dev_flush(tun);
+	advance(tcp_rto_current(c));
+	assert_int_equal(tcp_stats.rexmt_timeouts, 1);
+	assert_int_equal(c->ssthresh, cwnd * 7 / 10);
+	assert_int_equal(c->cwnd, c->mss);
+	assert_int_equal(c->ccv.cubic.v.w_max, cwnd);
+	assert_int_equal(c->ccv.cubic.v.w_max_valid, 0);
+	assert_int_equal(c->hystart.state, HYSTART_OFF);
+	test_dev_flush(tun);
+	tcp_pcb_close(c, 1, now);
+	test_dev_flush(tun);
+}
+
 /* TCP_CONGESTION as Linux: get the name (NUL-padded, truncated to the length given), set by
  * name with or without the NUL, ENOENT for an unknown one, EINVAL for none; a listener's
  * choice goes to the connections it accepts. */
@@ -637,6 +687,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_newreno_unchanged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recovery_cubic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recovery_newreno, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_segments_rtt_and_rto, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sockopt, sock_setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
