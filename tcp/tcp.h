@@ -277,13 +277,13 @@ struct tcp_pcb {
 	int on_memlist;
 	int error;                 /* pending error (negative errno) for the socket */
 
-	/* listener: SYN queue (SYN_RECEIVED children) and accept queue (established) */
+	/* listener: SYN queue (a child made from a syncache entry, SYN_RECEIVED while its ACK
+	 * is processed) and accept queue (established) */
 	struct tcp_pcb *parent;
 	struct tcp_pcb_list synq, acceptq;
 	unsigned synq_len, acceptq_len, backlog;
 	TAILQ_ENTRY(tcp_pcb) qlink;   /* on parent's synq or acceptq */
-	/* listener: its syncache entries, oldest first (tcp_syncache.c); the synq holds only
-	 * a child made from an entry while its ACK is processed */
+	/* listener: its syncache entries, oldest first (tcp_syncache.c) */
 	TAILQ_HEAD(tcp_sc_list, tcp_sc) sc_list;
 	unsigned sc_count;
 	uint64_t sc_cookie_at;        /* when it last sent a cookie (1 + ms; 0: never) */

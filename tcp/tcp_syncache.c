@@ -33,6 +33,7 @@ __attribute__((constructor)) static void tcp_sc_stats_ctor(void)
 }
 
 #define SC_BUCKETS 4096          /* chains stay short: the hash is keyed */
+#define SC_FREE_KEEP 1024        /* freed entries kept for reuse (120 bytes each) */
 #define SC_F_TS 0x01             /* peer offered timestamps (and we do them) */
 #define SC_F_WS 0x02             /* window scale */
 #define SC_F_SACK 0x04           /* SACK-permitted */
@@ -130,9 +131,13 @@ static void sc_free_entry(struct tcp_sc *e)
 	TAILQ_REMOVE(&e->l->sc_list, e, llink);
 	e->l->sc_count--;
 	sc_count--;
+	sc_gauge();
+	if (sc_nfree >= SC_FREE_KEEP) {
+		free(e); /* after a flood, memory goes back to what the load needs */
+		return;
+	}
 	LIST_INSERT_HEAD(&sc_free, e, hlink);
 	sc_nfree++;
-	sc_gauge();
 }
 
 void tcp_syncache_listener_gone(struct tcp_pcb *l)

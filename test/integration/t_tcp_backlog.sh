@@ -1,7 +1,7 @@
 #!/bin/bash
 # The listen backlog holds when handshakes complete, and no client is left connected but
 # unserved for good. 50 clients connect at once to `echo` run with --max-conn 5 --backlog
-# 10; each sends a line and closes 2 s after the echo (tcp_backlog.py).
+# 10; each sends a line and closes 1 s after the echo (tcp_backlog.py).
 #  1. default: at most 5 served + 10 in the accept queue exist as connections at any time
 #     (tcp.conns_live; once all 50 queued behind --backlog 10). The handshakes beyond them
 #     wait, their ACK dropped (tcp.listen_overflow) and retried, and every client is served
@@ -16,7 +16,7 @@ ns_new NS
 
 run_clients()
 {
-	bg_ns "$NS" "$T_TMP/clients.out" "$PY" "$TESTDIR/tcp_backlog.py" "$US_ADDR" 7 $N 2 90 "$@"
+	bg_ns "$NS" "$T_TMP/clients.out" "$PY" "$TESTDIR/tcp_backlog.py" "$US_ADDR" 7 $N 1 90 "$@"
 	CLI=$BG_PID
 	sleep 1
 	ust_stats_now "$T_TMP/during"

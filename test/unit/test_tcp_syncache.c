@@ -292,6 +292,11 @@ static void test_cookie_round_trip(void **state)
 					assert_int_equal(sa.opt.has_ts, ts);
 					assert_int_equal(sa.opt.has_wscale, ws >= 0);
 					assert_int_equal(sa.opt.sack_permitted, sack);
+					/* Linux's layout: shift (15: none) and SACK in the TSval */
+					if (ts)
+						assert_int_equal(sa.opt.tsval & 0x3f,
+								 (ws < 0 ? 15 : ws > 14 ? 14 : ws) |
+								 (sack ? 0x10 : 0));
 					assert_int_equal(c->state, TCP_ESTABLISHED);
 					assert_int_equal(c->iss, sa.seq);
 					assert_int_equal(c->mss, mss_want[m] - (ts ? 12 : 0));
