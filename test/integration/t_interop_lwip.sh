@@ -39,10 +39,10 @@ lwip_run()
 	[ "$rc" -eq 0 ] || fail "lwip_peer $* exited $rc: $(tail -n 6 "$T_TMP/$name.err")"
 }
 
-# rexmt_seen FILE DIR: the "sent again" count of the peer's tx or rx line.
+# rexmt_seen FILE DIR: the data bytes sent again, from the peer's tx or rx line.
 rexmt_seen()
 {
-	sed -n "s/^lwip_peer: $2: .* \([0-9]*\) sent again.*/\1/p" "$1" | tail -n 1
+	sed -n "s/^lwip_peer: $2: .* sent again (\([0-9]*\) bytes).*/\1/p" "$1" | tail -n 1
 }
 
 # --- 1 and 2: ustack serves, lwIP is the client
@@ -111,7 +111,7 @@ seen=$(rexmt_seen "$T_TMP/lecho.err" tx)
 	fail "ustack saw neither out-of-order nor duplicate data under 5% loss"
 [ "$(counter tcp.snd_rexmt_segs)" -gt 0 ] || fail "ustack retransmitted nothing under 5% loss"
 echo "lwIP -> ustack echo -> lwIP, 256 KB each way at 5% loss:" \
-	"$(grep "client echo:" "$T_TMP/lecho.err" | sed 's/.*in //'); lwIP sent $seen segments" \
+	"$(grep "client echo:" "$T_TMP/lecho.err" | sed 's/.*in //'); lwIP sent $seen bytes" \
 	"again; ustack: $(counter tcp.snd_rexmt_segs) sent again, $(counter tcp.rcv_ooo_segs) out of order"
 
 # (b) ustack nc sends 2 MB; lwIP's sink closes first once it has them all, ustack nc
