@@ -6,7 +6,7 @@
  *   lwip_peer --tap NAME --addr A.B.C.D/N [--mac MAC] [--timeout SECS] \
  *             client HOST PORT echo|send|recv BYTES
  *   lwip_peer --tap NAME --addr A.B.C.D/N [--mac MAC] [--timeout SECS] [--count N] \
- *             server PORT echo|sink|source [BYTES]
+ *             [--close-first] server PORT echo|sink|source [BYTES]
  *
  * The data is a deterministic byte stream (`pattern` prints it), so each side can check
  * what it receives without a copy of what was sent:
@@ -15,12 +15,14 @@
  *   client send   sends BYTES and its FIN, then expects the peer's FIN and no data
  *   client recv   expects BYTES and the peer's FIN, then closes
  *   server echo   returns what it receives; closes after the peer's FIN
- *   server sink   expects BYTES (any amount if BYTES is absent) and the FIN, then closes
+ *   server sink   expects BYTES (any amount if BYTES is absent) and the FIN, then closes;
+ *                 with --close-first it sends its FIN as soon as BYTES are in
  *   server source sends BYTES and its FIN, then expects the peer's FIN and no data
  * A server serves --count connections (1) one after the other. Exit 0 when every
  * connection carried exactly what it should and ended with a FIN each way (lwIP's
  * control block left CLOSED or TIME_WAIT); 1 otherwise; 2 on a usage error. Every wait is
- * bounded by --timeout (60 s), for the whole run.
+ * bounded by --timeout (60 s), for the whole run. Before exiting, a connection left in
+ * TIME_WAIT is kept until the peer has been quiet for a moment (linger_time_wait).
  *
  * The netif: lwIP's Ethernet layer (etharp_output, ethernet_input) on our own link
  * driver, whose output writes a frame to the TAP and whose input thread reads frames
@@ -58,6 +60,7 @@ static struct {
 	uint8_t mac[6];
 	int timeout_s;
 	int count;
+	int close_first;
 } opt = {
 	.tap = "lwtap0",
 	.mac = { 0x02, 0x00, 0x00, 0x1e, 0x1e, 0x01 },
@@ -72,6 +75,7 @@ static int64_t deadline_ms;
  * under the lock too). */
 static struct peer_watch tx_watch, rx_watch;
 static unsigned long long rx_too_long, rx_nomem, tx_errors;
+static int64_t last_rx_ms; /* when the last frame arrived (under the core lock) */
 
 /* ---- the deterministic stream: xorshift64*, eight bytes per step ---- */
 
@@ -212,6 +216,7 @@ static void *tap_reader(void *arg)
 		}
 		pbuf_take(p, frame, (u16_t)len);
 		peer_watch_frame(&rx_watch, frame, (size_t)len);
+		last_rx_ms = peer_now_ms();
 		if (nif.input(p, &nif) != ERR_OK)
 			pbuf_free(p);
 		UNLOCK_TCPIP_CORE();
@@ -296,6 +301,28 @@ static uint16_t local_port(int s)
 	return ntohs(a.sin_port);
 }
 
+/* TIME_WAIT (RFC 9293 3.6.1) lives in this process: if our last ACK was lost, the peer
+ * sends its FIN again and only a live lwIP acknowledges it. So before the process may
+ * end, a control block of ours in TIME_WAIT waits until nothing has arrived for
+ * LINGER_QUIET_MS (ustack's retransmission timeout starts at 200 ms; each FIN that does
+ * come starts the wait again), within --timeout. */
+#define LINGER_QUIET_MS 1500
+
+static void linger_time_wait(void)
+{
+	for (;;) {
+		int tw, quiet;
+
+		LOCK_TCPIP_CORE();
+		tw = tcp_tw_pcbs != NULL;
+		quiet = peer_now_ms() - last_rx_ms >= LINGER_QUIET_MS;
+		UNLOCK_TCPIP_CORE();
+		if (!tw || quiet || !time_left_ms())
+			return;
+		usleep(50 * 1000);
+	}
+}
+
 /* After close: waits until lwIP holds no control block for the connection outside
  * TIME_WAIT, i.e. our FIN was acknowledged and the peer's FIN acknowledged in turn. */
 static int wait_closed(uint16_t lport)
@@ -327,6 +354,7 @@ struct xfer {
 	unsigned long long to_recv;  /* pattern bytes expected; ~0 = any amount */
 	int echo;                    /* send back what arrives instead of the pattern */
 	int shut_after_send;         /* our FIN once to_send is out */
+	int close_first;             /* our FIN once to_recv bytes have arrived */
 };
 
 #define ANY (~0ULL)
@@ -364,14 +392,15 @@ static int run_xfer(int s, const struct xfer *x)
 			have_out = 1;
 		}
 		if (!have_out && !shut &&
-		    ((x->echo && eof) || (!x->echo && x->shut_after_send && sent >= x->to_send))) {
+		    ((x->echo && eof) || (!x->echo && x->shut_after_send && sent >= x->to_send) ||
+		     (x->close_first && got == x->to_recv))) {
 			if (lwip_shutdown(s, SHUT_WR) < 0) {
 				fprintf(stderr, PROG ": shutdown: %s\n", strerror(errno));
 				goto out;
 			}
 			shut = 1;
 		}
-		if (eof && !have_out && (shut || !x->shut_after_send))
+		if (eof && !have_out && (shut || !(x->shut_after_send || x->close_first)))
 			break;
 		if (have_out)
 			pfd.events |= POLLOUT;
@@ -535,7 +564,10 @@ static int cmd_server(const char *port_s, const char *mode, unsigned long long b
 		x.to_recv = ANY;
 		x.what = "server echo";
 	} else if (!strcmp(mode, "sink")) {
-		x.to_recv = bytes; /* our FIN only after the peer's: close() sends it */
+		/* our FIN after the peer's (close() sends it), or with --close-first as soon
+		 * as BYTES are in, so that the lwIP side is the one in TIME_WAIT */
+		x.to_recv = bytes;
+		x.close_first = opt.close_first && bytes != ANY;
 		x.what = "server sink";
 	} else if (!strcmp(mode, "source")) {
 		x.to_send = bytes;
@@ -585,7 +617,7 @@ static void usage(void)
 		"       " PROG " [--tap NAME] --addr A.B.C.D/N [--mac MAC] [--timeout SECS]\n"
 		"                 client HOST PORT echo|send|recv BYTES\n"
 		"       " PROG " [--tap NAME] --addr A.B.C.D/N [--mac MAC] [--timeout SECS]\n"
-		"                 [--count N] server PORT echo|sink|source [BYTES]\n"
+		"                 [--count N] [--close-first] server PORT echo|sink|source [BYTES]\n"
 		"BYTES may end in k or m.\n");
 }
 
@@ -615,6 +647,7 @@ int main(int argc, char **argv)
 		{ "mac", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "count", required_argument, NULL, 'c' },
+		{ "close-first", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -644,6 +677,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			opt.count = atoi(optarg);
+			break;
+		case 'C':
+			opt.close_first = 1;
 			break;
 		case 'h':
 			usage();
@@ -695,6 +731,7 @@ int main(int argc, char **argv)
 	else
 		rc = cmd_server(argv[1], argv[2], bytes);
 
+	linger_time_wait();
 	LOCK_TCPIP_CORE();
 	peer_watch_print(&tx_watch, stderr);
 	peer_watch_print(&rx_watch, stderr);
