@@ -115,7 +115,9 @@ r0=$(rss_kb $UPID)
 s0=$(slab_bytes)
 o0=$(tcp_objs)
 if hold "$NS" 10.0.0.2 9; then
-	sleep 2
+	# idle, as the name says: two sweeps free the rings the lines went through, then the
+	# reclaim timer's malloc_trim gives their pages back
+	sleep 5
 	r1=$(rss_kb $UPID)
 	s1=$(slab_bytes)
 	o1=$(tcp_objs)
