@@ -212,6 +212,9 @@ ust_stats "$TMP/st3"
 kill $SPID 2>/dev/null
 peak=$(awk '$2 > m { m = $2 } END { print m + 0 }' "$TMP/rss")
 echo "start $rs  peak $peak  end of load $re  after $IDLE s idle $ri"
+tw=$(ust_stat "$TMP/st2" tcp.conns_time_wait)
+[ "$tw" -gt 0 ] && echo "RSS above the start per connection in TIME_WAIT at the end of the load" \
+	"($tw of them): $(( (re - rs) * 1024 / tw )) bytes"
 echo "ab: $(awk '/Complete requests/ { print $3 " requests" } /Requests per second/ { print $4 " per second" }' "$TMP/ab.out" | paste -sd, -)"
 echo "ping: $(grep -E 'packets transmitted' "$TMP/ping.out")"
 echo "udp: $(cat "$TMP/udp.out")"
