@@ -210,7 +210,7 @@ sleep "$IDLE"
 ri=$(rss_kb $UPID)
 ust_stats "$TMP/st3"
 kill $SPID 2>/dev/null
-peak=$(awk '$2 > m { m = $2 } END { print m + 0 }' "$TMP/rss")
+peak=$(awk -v m="$re" '$2 > m { m = $2 } END { print m + 0 }' "$TMP/rss")
 echo "start $rs  peak $peak  end of load $re  after $IDLE s idle $ri"
 tw=$(ust_stat "$TMP/st2" tcp.conns_time_wait)
 [ "$tw" -gt 0 ] && echo "RSS above the start per connection in TIME_WAIT at the end of the load" \
