@@ -9,13 +9,15 @@
 #    veth pair) for the kernel's figure: its server side is the growth of the kernel's slab
 #    caches (/proc/slabinfo, active objects x object size, summed over every cache) in the
 #    kernel run less that growth in the ustack run, where only the clients' sockets are in
-#    the kernel. Other processes on the machine add noise to the slab figure; `ss -tm`'s
+#    the kernel (only the caches a socket uses are summed; other processes on the machine
+#    still add noise, so the TCP cache's object count is printed too); `ss -tm`'s
 #    skmem totals for the server sockets (memory charged to them: queued data, forward
 #    allocations) are printed beside it, and are near 0 for idle sockets: skmem does not count
 #    the socket structures themselves, which is why the slab delta is the comparison.
 # 2. A mixed soak: ab against `http`, flood ping and a UDP flood against `udp-echo`, all at
 #    once for BENCH_SOAK_SECS (60), then BENCH_IDLE_SECS (70: TIME_WAIT is 60 s) idle. RSS
 #    is sampled every second: start, peak, end of load, after the idle time, and a curve.
+#    BENCH_SOAK_SECS=0 leaves the soak out.
 set -u
 UST=${1:-build/ustack}
 N=${BENCH_MEM_CONNS:-10000}
@@ -49,8 +51,13 @@ trap 'cleanup; exit 130' INT TERM
 
 # rss_kb PID: VmRSS in KiB.
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
-# slab_bytes: every slab cache's active objects x object size.
-slab_bytes() { awk 'NR > 2 { s += $2 * $4 } END { printf "%.0f", s }' /proc/slabinfo; }
+# slab_bytes: active objects x object size of the slab caches a TCP socket and its
+# descriptor take (the socket, its inode, file and dentry, epoll items, bind buckets,
+# kmalloc'd parts); the other caches only add the noise of other processes.
+SLAB_RE='^(TCP|request_sock_TCP|tcp_bind_bucket|tcp_bind2_bucket|sock_inode_cache|filp|dentry|eventpoll_epi|eventpoll_pwq|kmalloc-[0-9]+|skbuff_head_cache) '
+slab_bytes() { awk -v re="$SLAB_RE" 'NR > 2 && $0 ~ re { s += $2 * $4 } END { printf "%.0f", s }' /proc/slabinfo; }
+# tcp_objs: objects in the TCP socket cache (one per full socket).
+tcp_objs() { awk '$1 == "TCP" { print $2 }' /proc/slabinfo; }
 # skmem_bytes NS: the sum of ss -tm's skmem fields other than the limits rb and tb.
 skmem_bytes()
 {
@@ -106,10 +113,14 @@ sleep 1
 # ---- 1. idle connections ----
 r0=$(rss_kb $UPID)
 s0=$(slab_bytes)
+o0=$(tcp_objs)
 if hold "$NS" 10.0.0.2 9; then
-	sleep 2
+	# idle, as the name says: two sweeps free the rings the lines went through, then the
+	# reclaim timer's malloc_trim gives their pages back
+	sleep 5
 	r1=$(rss_kb $UPID)
 	s1=$(slab_bytes)
+	o1=$(tcp_objs)
 	ust_stats "$TMP/st1"
 	release
 	u_ok=1
@@ -132,9 +143,11 @@ PIDS+=($KPID)
 for _ in $(seq 1 50); do grep -q listening "$TMP/kserver.out" 2>/dev/null && break; sleep 0.1; done
 sleep 2
 k0=$(slab_bytes)
+ko0=$(tcp_objs)
 if hold "$NS" 10.0.1.2 9; then
 	sleep 2
 	k1=$(slab_bytes)
+	ko1=$(tcp_objs)
 	kskmem=$(skmem_bytes "$NS2")
 	kn=$(ip netns exec "$NS2" ss -tnH state established | wc -l)
 	release
@@ -159,8 +172,8 @@ fi
 if [ "$k_ok" = 1 ] && [ "$u_ok" = 1 ]; then
 	cli=$(( s1 - s0 ))
 	both=$(( k1 - k0 ))
-	echo "kernel slab growth, clients only (ustack run):     $((cli / 1024))"
-	echo "kernel slab growth, clients + kernel server:       $((both / 1024))"
+	echo "kernel slab growth, clients only (ustack run):     $((cli / 1024))   (TCP objects +$((o1 - o0)))"
+	echo "kernel slab growth, clients + kernel server:       $((both / 1024))   (TCP objects +$((ko1 - ko0)))"
 	echo "kernel server side (difference):                   $(( (both - cli) / 1024 ))   ($(( (both - cli) / N )) bytes per connection)"
 	echo "kernel server sockets established: $kn, ss -tm skmem total: $kskmem bytes"
 	echo "ratio ustack / kernel per connection: $(awk -v a=$(( (r1 - r0) * 1024 )) -v b=$((both - cli)) \
@@ -168,6 +181,7 @@ if [ "$k_ok" = 1 ] && [ "$u_ok" = 1 ]; then
 fi
 
 # ---- 2. mixed soak ----
+[ "$SOAK" -gt 0 ] || exit 0
 echo "== mixed soak: ab + flood ping + UDP flood for $SOAK s, then $IDLE s idle (RSS KiB) =="
 : >"$TMP/rss"
 start=$(date +%s)
@@ -196,8 +210,11 @@ sleep "$IDLE"
 ri=$(rss_kb $UPID)
 ust_stats "$TMP/st3"
 kill $SPID 2>/dev/null
-peak=$(awk '$2 > m { m = $2 } END { print m + 0 }' "$TMP/rss")
+peak=$(awk -v m="$re" '$2 > m { m = $2 } END { print m + 0 }' "$TMP/rss")
 echo "start $rs  peak $peak  end of load $re  after $IDLE s idle $ri"
+tw=$(ust_stat "$TMP/st2" tcp.conns_time_wait)
+[ "$tw" -gt 0 ] && echo "RSS above the start per connection in TIME_WAIT at the end of the load" \
+	"($tw of them): $(( (re - rs) * 1024 / tw )) bytes"
 echo "ab: $(awk '/Complete requests/ { print $3 " requests" } /Requests per second/ { print $4 " per second" }' "$TMP/ab.out" | paste -sd, -)"
 echo "ping: $(grep -E 'packets transmitted' "$TMP/ping.out")"
 echo "udp: $(cat "$TMP/udp.out")"
