@@ -70,18 +70,34 @@ $(BUILD)/bench/tap_reflector: bench/tap_reflector.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
-# libFuzzer over the frame input path (needs clang): builds $(BUILD)/fuzz/fuzz_input with the
-# whole library instrumented, seeds a corpus from the Linux captures and runs for
-# FUZZ_TIME seconds (30). Crashing inputs land in $(BUILD)/fuzz/ as crash-*.
-fuzz:
-	@mkdir -p $(BUILD)/fuzz/corpus
-	clang -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null) \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
-		-o $(BUILD)/fuzz/fuzz_input test/fuzz/fuzz_input.c $(LIB_SRCS) $(LDLIBS)
+# libFuzzer (needs clang), two targets built over one instrumented copy of the library:
+# fuzz_input (the frame input path, seeded from the Linux captures) and fuzz_tcp (a
+# connection opened first, then fuzzed segments, timers and socket calls against it, seeded
+# from the captures' TCP frames). The known crashers in test/fuzz/ are replayed, then each
+# target runs FUZZ_TIME seconds (15). Crashing inputs land in $(BUILD)/fuzz/ as crash-*.
+FUZZ_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. \
+	$(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null) \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_TIME ?= 15
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< $(FUZZ_LIB_OBJS) $(LDLIBS)
+
+fuzz: $(BUILD)/fuzz/fuzz_input $(BUILD)/fuzz/fuzz_tcp
+	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/corpus-tcp
 	sh test/fuzz/seed.sh $(BUILD)/fuzz/corpus
+	python3 test/fuzz/seed_tcp.py $(BUILD)/fuzz/corpus-tcp
 	$(BUILD)/fuzz/fuzz_input test/fuzz/crash-*
-	$(BUILD)/fuzz/fuzz_input -max_total_time=$${FUZZ_TIME:-30} -artifact_prefix=$(BUILD)/fuzz/ \
+	$(BUILD)/fuzz/fuzz_input -max_total_time=$(FUZZ_TIME) -artifact_prefix=$(BUILD)/fuzz/ \
 		$(BUILD)/fuzz/corpus
+	$(BUILD)/fuzz/fuzz_tcp -max_total_time=$(FUZZ_TIME) -artifact_prefix=$(BUILD)/fuzz/ \
+		$(BUILD)/fuzz/corpus-tcp
 
 clean:
 	rm -rf build
