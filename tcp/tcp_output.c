@@ -406,8 +406,10 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 		if (!send) {
 			if (pcb->flags & TF_ACKNOW)
 				return tcp_send_ack(pcb, now);
-			/* data waits for a window: the persist timer keeps asking */
-			if (avail > 0 && pcb->snd_wnd == 0 &&
+			/* data waits for a window, shut or too small for the SWS rule, with
+			 * nothing in flight to bring a larger one: the persist timer keeps
+			 * asking (and is the SWS override of RFC 1122 4.2.3.4, as in BSD) */
+			if (avail > 0 &&
 			    !net_timer_pending(&pcb->timers[TCPT_REXMT]) &&
 			    !net_timer_pending(&pcb->timers[TCPT_PERSIST])) {
 				pcb->persist_shift = 0;

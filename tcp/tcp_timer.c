@@ -155,6 +155,22 @@ static void tcp_timer_persist(struct tcp_pcb *pcb, uint64_t now)
 		tcp_pcb_drop(pcb, -ETIMEDOUT);
 		return;
 	}
+	if (pcb->persist_shift < 16)
+		pcb->persist_shift++;
+	if (pcb->snd_wnd > 0) {
+		/* RFC 1122 4.2.3.4 override timeout: the window is open but smaller than
+		 * sender SWS avoidance waits for; what fits goes now, as ordinary data under
+		 * the retransmission timer (half the "largest window" is this one, once) */
+		uint32_t max_sndwnd = pcb->max_sndwnd;
+
+		pcb->max_sndwnd = pcb->snd_wnd;
+		tcp_output(pcb, now);
+		pcb->max_sndwnd = max_sndwnd;
+		if (!net_timer_pending(&pcb->timers[TCPT_REXMT]) &&
+		    !net_timer_pending(&pcb->timers[TCPT_PERSIST]))
+			tcp_timer_arm(pcb, TCPT_PERSIST, now + tcp_config.persist_max_ms);
+		return;
+	}
 	pcb->flags |= TF_FORCE_ONE;
 	pcb->snd_nxt = pcb->snd_una;
 	tcp_output(pcb, now);
@@ -162,8 +178,6 @@ static void tcp_timer_persist(struct tcp_pcb *pcb, uint64_t now)
 	/* the probe byte is not counted as sent: it goes again with the data once the
 	 * window opens (snd_max remembers it was sent, so Nagle does not hold it) */
 	pcb->snd_nxt = pcb->snd_una;
-	if (pcb->persist_shift < 16)
-		pcb->persist_shift++;
 	iv = (uint64_t)tcp_rto_current(pcb) << pcb->persist_shift;
 	if (iv < tcp_config.persist_min_ms)
 		iv = tcp_config.persist_min_ms;

@@ -230,6 +230,41 @@ static void test_zero_window_answered_stays(void **state)
 	tcp_pcb_close(l, 0, now);
 }
 
+/* RFC 1122 4.2.3.4: sender SWS avoidance holds back a segment smaller than half the
+ * largest window seen, but then an override timeout must send it anyway. Found by
+ * fuzz_tcp: with nothing in flight and the peer's window open but small (256 bytes after a
+ * 65535 one) no timer ran and the data waited for ever (and the orphan it became, with it).
+ * The persist timer is that override, as in BSD. */
+static void test_small_window_override(void **state)
+{
+	struct tcp_pcb *l = listener(), *c = passive_open(l);
+	static char buf[1000];
+	size_t n;
+	int ms;
+
+	(void)state;
+	memset(buf, 'x', sizeof(buf));
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 256, NULL, 0);
+	assert_int_equal(c->snd_wnd, 256);
+	assert_int_equal(tcp_pcb_send(c, buf, sizeof(buf), now), (ssize_t)sizeof(buf));
+	expect_none(); /* 256 < MSS and < half of 65535: held back */
+	assert_true(net_timer_pending(&c->timers[TCPT_PERSIST]));
+	for (ms = 0; ms < 10000 && !test_dev_pending(tun); ms += 100)
+		advance(100);
+	n = expect(TCP_ACK, ISN + 1, PEER_ISN + 1);
+	assert_int_equal(n, 256);
+	/* the window opens: the rest goes */
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 257, 65535, NULL, 0);
+	assert_int_equal(expect(TCP_ACK, ISN + 257, PEER_ISN + 1), 536);
+	expect_none(); /* Nagle holds the short tail until that is ACKed */
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 793, 65535, NULL, 0);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 793, PEER_ISN + 1), 208);
+	expect_none();
+	tcp_pcb_close(c, 1, now);
+	test_dev_flush(tun);
+	tcp_pcb_close(l, 0, now);
+}
+
 /* RFC 9293 3.10.5 ABORT (SO_LINGER 0): a RST at snd_max and the state is gone at once. */
 static void test_linger0_abort(void **state)
 {
@@ -433,6 +468,7 @@ int main(void)
 		T(test_fin_wait_2_timeout_after_shutdown),
 		T(test_zero_window_peer_gone),
 		T(test_zero_window_answered_stays),
+		T(test_small_window_override),
 		T(test_linger0_abort),
 		T(test_close_unread_data_resets),
 		T(test_icmp_unreachable_fails_connect),
