@@ -16,6 +16,7 @@
 #define SERVE_READS_PER_ROUND 4      /* recv calls per connection per round, for fairness */
 #define SERVE_ACCEPTS_PER_ROUND 64
 #define SERVE_OUT_IDLE_US 1000000    /* an empty output queue idle this long is freed */
+#define SERVE_RECLAIM_AGE_US 1000000 /* a wait younger than this is never cut short */
 
 static const struct svc_ops *const svc_table[] = {
 	&svc_echo_ops, &svc_discard_ops, &svc_chat_ops, &svc_http_ops, &svc_udp_echo_ops,
@@ -293,13 +294,43 @@ static void conn_free(struct svc_conn *c)
 	free(c);
 }
 
+/* At --max-conn: the connection that has waited longest for something with a deadline
+ * (an HTTP request head), if it has waited a second or more, or NULL. A real client's head
+ * comes within a round trip, so this is a slow client's slot (slowloris). */
+static struct svc_conn *reclaim_victim(uint64_t now)
+{
+	struct svc_conn *c, *best = NULL;
+
+	for (int i = 0; i < nservices; i++)
+		TAILQ_FOREACH(c, &services[i].conns, link)
+			if (!c->dead && c->deadline_us && c->wait_since_us <= now &&
+			    now - c->wait_since_us >= SERVE_RECLAIM_AGE_US &&
+			    (!best || c->wait_since_us < best->wait_since_us))
+				best = c;
+	return best;
+}
+
+/* Accepts what waits (called where no pollfd refers to a connection: it may free one). At
+ * --max-conn each new connection takes the slot of the slowest waiter, if there is one. */
 static void service_accept(struct svc *s)
 {
-	for (int i = 0; i < SERVE_ACCEPTS_PER_ROUND && total_conns < app_cfg.lim.max_conn; i++) {
+	for (int i = 0; i < SERVE_ACCEPTS_PER_ROUND; i++) {
 		struct sockaddr_in peer;
 		struct svc_conn *c;
 		char a[IP_ADDR_STRLEN];
-		int fd = us_accept(s->fd, &peer);
+		int fd;
+
+		if (total_conns >= app_cfg.lim.max_conn) {
+			struct svc_conn *victim = reclaim_victim(app_now_us());
+
+			if (!victim)
+				return;
+			debugf("svc=%s peer=%s closed to make room (--max-conn %d)",
+			       victim->svc->ops->name, victim->name, app_cfg.lim.max_conn);
+			STAT_INC(serve, reclaimed);
+			conn_free(victim);
+		}
+		fd = us_accept(s->fd, &peer);
 
 		if (fd == -EAGAIN)
 			return;
@@ -400,7 +431,7 @@ static int serve_loop(void)
 	struct poll_ref *refs = NULL;
 	unsigned idle[APP_MAX_SERVICES]; /* each service's idle limit, seconds (0: none) */
 	size_t cap = 0;
-	int rc = 0;
+	int rc = 0, room;
 
 	while (!app_stopping()) {
 		size_t n = 0, want = (size_t)nservices + (size_t)total_conns;
@@ -424,12 +455,13 @@ static int serve_loop(void)
 			refs = nr;
 			cap = ncap;
 		}
+		/* At --max-conn, new connections wait in the listener's backlog, unless a slow
+		 * connection can make room for one. */
+		room = total_conns < app_cfg.lim.max_conn || reclaim_victim(app_now_us());
 		for (int i = 0; i < nservices; i++) {
 			struct svc *s = &services[i];
 			struct svc_conn *c;
-			/* At --max-conn, new connections wait in the listener's backlog. */
-			short lev = (s->ops->type == SOCK_DGRAM || total_conns < app_cfg.lim.max_conn) ?
-				US_POLLIN : 0;
+			short lev = (s->ops->type == SOCK_DGRAM || room) ? US_POLLIN : 0;
 
 			pfds[n] = (struct us_pollfd){ .fd = s->fd, .events = lev };
 			refs[n++] = (struct poll_ref){ s, NULL };
@@ -458,7 +490,7 @@ static int serve_loop(void)
 				continue;
 			if (!c) {
 				if (refs[i].svc->ops->type == SOCK_STREAM)
-					service_accept(refs[i].svc);
+					refs[i].svc->accept_ready = 1; /* after the retiring below */
 				else
 					refs[i].svc->ops->dgram_ready(refs[i].svc);
 				continue;
@@ -512,6 +544,13 @@ static int serve_loop(void)
 				}
 				if (c->dead)
 					conn_free(c);
+			}
+		}
+		/* Accept what waits, here where no pollfd refers to a connection any more. */
+		for (int i = 0; i < nservices; i++) {
+			if (services[i].accept_ready) {
+				services[i].accept_ready = 0;
+				service_accept(&services[i]);
 			}
 		}
 	}

@@ -361,10 +361,12 @@ static void head_clock(struct svc_conn *c)
 	struct http_conn *h = c->priv;
 	int waiting = h->file_fd < 0 && !c->close_when_flushed && !c->dead && !h->peer_eof;
 
-	if (!waiting || !app_cfg.lim.http_header_timeout_s)
+	if (!waiting || !app_cfg.lim.http_header_timeout_s) {
 		c->deadline_us = 0;
-	else if (!c->deadline_us)
-		c->deadline_us = app_now_us() + app_cfg.lim.http_header_timeout_s * 1000000ull;
+	} else if (!c->deadline_us) {
+		c->wait_since_us = app_now_us();
+		c->deadline_us = c->wait_since_us + app_cfg.lim.http_header_timeout_s * 1000000ull;
+	}
 }
 
 static int http_process_heads(struct svc_conn *c);

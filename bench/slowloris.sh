@@ -1,6 +1,7 @@
 #!/bin/bash
 # Slowloris figures: CONNS connections (2000) each send an unfinished HTTP request head and
-# then one header byte every 5 s, for SECS seconds (60), while curl fetches a small page
+# then one header byte every 5 s, for SECS seconds (60), each replaced at once when the
+# server closes it (as the slowloris tool does; SLOW_RECONNECT=0: not), while curl fetches a small page
 # every 0.5 s from another address (each fetch limited to 5 s). Reported per server: curl
 # fetches served and failed, curl's median and slowest time, the slow connections the
 # server held at most and at the end. Servers, all in the same run and namespaces:
@@ -10,13 +11,15 @@
 # The attack comes from ATTACK_SOURCES addresses (1: one host; more spreads it out).
 # Figures, not assertions.
 #   bench/slowloris.sh build/ustack
-# Environment: SLOW_CONNS (2000), SLOW_SECS (60), SLOW_INTERVAL (5), ATTACK_SOURCES (1).
+# Environment: SLOW_CONNS (2000), SLOW_SECS (60), SLOW_INTERVAL (5), ATTACK_SOURCES (1),
+# SLOW_RECONNECT (1).
 set -u
 UST=${1:-build/ustack}
 CONNS=${SLOW_CONNS:-2000}
 SECS=${SLOW_SECS:-60}
 INTERVAL=${SLOW_INTERVAL:-5}
 NSRC=${ATTACK_SOURCES:-1}
+RECONNECT=$([ "${SLOW_RECONNECT:-1}" = 1 ] && echo --reconnect)
 PY=/usr/bin/python3
 HERE=$(cd "$(dirname "$0")" && pwd)
 [ -x "$UST" ] || { echo "bench: $UST not built; run 'make'" >&2; exit 1; }
@@ -61,7 +64,7 @@ attack()
 	: >"$TMP/curl.txt"
 	timeout -k 5 $((SECS + 30)) ip netns exec "$NS" "$PY" "$HERE/../test/integration/slowloris.py" \
 		--host "$host" --port 80 --conns "$CONNS" --interval "$INTERVAL" --duration "$SECS" \
-		--sources "${sources//SUB/$sub}" >"$TMP/slow.json" 2>"$TMP/slow.err" &
+		--sources "${sources//SUB/$sub}" $RECONNECT >"$TMP/slow.json" 2>"$TMP/slow.err" &
 	local slow=$!
 	PIDS+=("$slow")
 	sleep 2
@@ -85,9 +88,9 @@ ok = sorted(float(l[1]) for l in lines if l[0] == "ok")
 bad = sum(1 for l in lines if l[0] != "ok")
 med = ok[len(ok) // 2] if ok else float("nan")
 print("%-44s curl served %3d failed %3d (median %.3f s, slowest %.3f s); slow conns held "
-      "max %s, at the end %s; closed by the server %s" %
+      "max %s, at the end %s; opened %s, closed by the server %s" %
       (name, len(ok), bad, med, ok[-1] if ok else float("nan"), d.get("max_held"),
-       d.get("held_at_end"), d.get("closed_by_server")))
+       d.get("held_at_end"), d.get("conns"), d.get("closed_by_server")))
 EOF
 }
 
@@ -113,7 +116,7 @@ run_ustack()
 	wait "$pid"
 }
 
-echo "slowloris: $CONNS connections from $NSRC address(es), a header byte every ${INTERVAL} s, ${SECS} s"
+echo "slowloris: $CONNS connections from $NSRC address(es), a header byte every ${INTERVAL} s, ${SECS} s${RECONNECT:+, reconnecting}"
 run_ustack "ustack, --http-header-timeout 0 (none)" --http-header-timeout 0
 run_ustack "ustack, defaults (head timeout 20 s)"
 run_ustack "ustack, defaults + --max-conn-per-source 64" --max-conn-per-source 64

@@ -1,6 +1,6 @@
 /* ICMP (RFC 792, RFC 1122 3.2.2): echo replies, received errors handed to the protocol
  * they quote, errors we send (with the rules of RFC 1122 3.2.2 and RFC 1812 4.3.2 and a
- * token-bucket rate limit), and echo requests for ping sockets. */
+ * rate limit of Linux's shape and defaults), and echo requests for ping sockets. */
 #include "ip/icmp.h"
 
 #include <arpa/inet.h>
@@ -13,8 +13,10 @@
 STATS_DEFINE(icmp, ICMP_COUNTERS)
 
 struct icmp_config icmp_config = {
-	.error_rate_per_s = 100,
+	.error_rate_per_s = 1000,
 	.error_burst = 50,
+	.dest_interval_ms = 1000,
+	.dest_burst = 6,
 };
 
 /* Largest error we send: RFC 1812 4.3.2.3 lets the quote grow until the whole error is
@@ -30,6 +32,17 @@ static struct {
 	uint64_t last;
 	uint64_t milli_tokens;
 } bucket;
+
+/* Per-destination buckets, direct-mapped by address: a fixed cost however many senders
+ * there are. A destination that finds its slot taken starts with a full burst, so
+ * colliding addresses can get more than their share; the global bucket still bounds all. */
+#define ICMP_DEST_SLOTS 1024 /* a power of two */
+
+static struct icmp_dest {
+	uint32_t addr;   /* 0: free */
+	uint64_t last;   /* ms */
+	uint64_t tokens; /* ms of credit, at most dest_burst * dest_interval_ms */
+} dests[ICMP_DEST_SLOTS];
 
 static int is_multicast(uint32_t a)
 {
@@ -141,6 +154,7 @@ drop:
 int icmp_init(void)
 {
 	memset(&bucket, 0, sizeof(bucket));
+	memset(dests, 0, sizeof(dests));
 	echo_reply_fn = NULL;
 	return ip_protocol_register("ICMP", IP_PROTO_ICMP, icmp_input, NULL);
 }
@@ -165,6 +179,30 @@ static int icmp_rate_allow(uint64_t now)
 	if (bucket.milli_tokens < 1000)
 		return 0;
 	bucket.milli_tokens -= 1000;
+	return 1;
+}
+
+/* Linux's inet_peer_xrlim_allow: an error costs dest_interval_ms of credit, credit grows
+ * with time up to dest_burst errors' worth, and a new destination starts full. */
+static int icmp_dest_allow(uint32_t dst, uint64_t now)
+{
+	struct icmp_dest *d = &dests[(ntohl(dst) * 2654435761u) >> 22 & (ICMP_DEST_SLOTS - 1)];
+	uint64_t cap = (uint64_t)icmp_config.dest_burst * icmp_config.dest_interval_ms;
+
+	if (!icmp_config.dest_interval_ms)
+		return 1;
+	if (d->addr != dst) {
+		d->addr = dst;
+		d->tokens = cap;
+	} else if (now > d->last) {
+		d->tokens += now - d->last;
+		if (d->tokens > cap)
+			d->tokens = cap;
+	}
+	d->last = now;
+	if (d->tokens < icmp_config.dest_interval_ms)
+		return 0;
+	d->tokens -= icmp_config.dest_interval_ms;
 	return 1;
 }
 
@@ -220,9 +258,17 @@ void icmp_send_error(uint8_t type, uint8_t code, uint32_t info, const struct pkb
 		debugf("type=%u code=%u not sent: %s", type, code, why);
 		return;
 	}
-	if (!icmp_rate_allow(now)) {
+	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
+		/* path MTU discovery: never limited (as Linux) */
+	} else if (net_iface_by_addr(ih.src)) {
+		/* an error to ourselves (Linux exempts the loopback device) */
+	} else if (!icmp_rate_allow(now)) {
 		STAT_INC(icmp, out_rate_limited);
 		debugf("type=%u code=%u not sent: rate limit", type, code);
+		return;
+	} else if (!icmp_dest_allow(ih.src, now)) {
+		STAT_INC(icmp, out_rate_limited_dest);
+		debugf("type=%u code=%u not sent: rate limit for this destination", type, code);
 		return;
 	}
 	/* Quote what we have of the datagram (never past its total length), as far as

@@ -35,9 +35,16 @@ int icmp_parse(const uint8_t *b, size_t len, struct icmp_hdr *out);
  * follow it in b. Returns 8, or 0 if cap < 8 + payload_len. */
 size_t icmp_emit(const struct icmp_hdr *h, uint8_t *b, size_t cap, size_t payload_len);
 
+/* Rate limits on the errors we send, Linux's defaults and its two levels (net/ipv4/icmp.c):
+ * all errors together (icmp_msgs_per_sec, icmp_msgs_burst), and per destination
+ * (icmp_ratelimit: one per interval, with a burst of XRLIM_BURST_FACTOR). Fragmentation
+ * needed is never limited (path MTU discovery depends on it), nor an error to ourselves.
+ * 0 turns a level off. */
 struct icmp_config {
-	unsigned error_rate_per_s; /* errors sent per second, token bucket (100) */
-	unsigned error_burst;      /* bucket size (50) */
+	unsigned error_rate_per_s; /* all errors, per second, token bucket (1000) */
+	unsigned error_burst;      /* its bucket (50) */
+	unsigned dest_interval_ms; /* one error per this long to one destination (1000) */
+	unsigned dest_burst;       /* errors one destination may get at once (6) */
 };
 extern struct icmp_config icmp_config;
 
@@ -45,7 +52,7 @@ extern struct icmp_config icmp_config;
 	X(in_msgs) X(in_short) X(in_cksum) X(in_echo) X(in_echo_reply) X(in_dest_unreach)  \
 	X(in_time_exceeded) X(in_errors_delivered) X(in_bad_quote) X(in_other)             \
 	X(out_echo_reply) X(out_echo) X(out_dest_unreach) X(out_time_exceeded)             \
-	X(out_rate_limited) X(out_suppressed)
+	X(out_rate_limited) X(out_rate_limited_dest) X(out_suppressed)
 STATS_DECLARE(icmp, ICMP_COUNTERS);
 
 int icmp_init(void);

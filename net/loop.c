@@ -183,7 +183,6 @@ static int loop_thread_running;
 int net_loop_init(void)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-
 	int err;
 
 	if (epfd >= 0)

@@ -539,8 +539,10 @@ challenge_syn:
 	if (s->len > 0) {
 		if (pcb->state != TCP_ESTABLISHED && pcb->state != TCP_FIN_WAIT_1 &&
 		    pcb->state != TCP_FIN_WAIT_2) {
+			/* the text is ignored, but its ACK was taken: output runs as after any
+			 * ACK (a window it opened or shut needs sending or the persist timer) */
 			STAT_INC(tcp, rcv_data_after_close);
-			goto drop;
+			goto output;
 		}
 		if (pcb->flags & TF_RCV_SHUT) {
 			/* NOTE: RFC 9293 3.10.4 / RFC 2525 2.17: nobody will read it */

@@ -407,11 +407,10 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 			send = 1;
 		}
 		if (!send) {
-			if (pcb->flags & TF_ACKNOW)
-				return tcp_send_ack(pcb, now);
 			/* data waits for a window, shut or too small for the SWS rule, with
 			 * nothing in flight to bring a larger one: the persist timer keeps
-			 * asking (and is the SWS override of RFC 1122 4.2.3.4, as in BSD) */
+			 * asking (and is the SWS override of RFC 1122 4.2.3.4, as in BSD);
+			 * armed before an owed ACK goes, or that ACK would leave it unarmed */
 			if (avail > 0 &&
 			    !net_timer_pending(&pcb->timers[TCPT_REXMT]) &&
 			    !net_timer_pending(&pcb->timers[TCPT_PERSIST])) {
@@ -419,6 +418,8 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 				tcp_timer_arm(pcb, TCPT_PERSIST, now + (tcp_rto_current(pcb) >
 					tcp_config.persist_min_ms ? tcp_rto_current(pcb) : tcp_config.persist_min_ms));
 			}
+			if (pcb->flags & TF_ACKNOW)
+				return tcp_send_ack(pcb, now);
 			return 0;
 		}
 		if (fin)

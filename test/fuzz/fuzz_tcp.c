@@ -29,7 +29,8 @@
  *     7         ICMP error quoting the connection: code(1) (type 3 unreachable; code 4 is
  *               fragmentation needed with mtu(2)) seq-delta(2, signed, from snd_una)
  * test/fuzz/seed_tcp.py writes seeds from the TCP frames of the captures in test/data.
- * FUZZ_TCP_VERBOSE=1 prints, per input, the state it left the connection in. */
+ * FUZZ_TCP_VERBOSE=1 prints, per input, the state it left the connection in; 2 also the
+ * state after every operation. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
@@ -421,8 +422,19 @@ static void fz_settle(struct conn *c)
 	}
 	net_lock();
 	if (tcp_pcb_count() != 1) { /* the listener */
+		struct tcp_pcb *pcb = conn_pcb(c);
+
 		fprintf(stderr, "fuzz_tcp: %zu control blocks left 3 hours after the input\n",
 			tcp_pcb_count() - 1);
+		if (pcb)
+			fprintf(stderr, "fuzz_tcp: ours is %s, snd_una %u snd_nxt %u snd_max %u "
+				"snd_wnd %u, %zu bytes to send, rxtshift %u, persist_shift %u, "
+				"timers %d%d%d%d%d\n", tcp_state_name(pcb->state), pcb->snd_una,
+				pcb->snd_nxt, pcb->snd_max, pcb->snd_wnd, pcb->snd_buf.len,
+				pcb->rxtshift, pcb->persist_shift,
+				net_timer_pending(&pcb->timers[0]), net_timer_pending(&pcb->timers[1]),
+				net_timer_pending(&pcb->timers[2]), net_timer_pending(&pcb->timers[3]),
+				net_timer_pending(&pcb->timers[4]));
 		abort();
 	}
 	net_unlock();
@@ -435,7 +447,7 @@ static void fz_settle(struct conn *c)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int initialised;
+	static int initialised, verbose;
 	struct reader r = { data, size, 0 };
 	struct conn c;
 	uint8_t setup;
@@ -445,6 +457,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!initialised) {
 		fz_init();
 		initialised = 1;
+		verbose = getenv("FUZZ_TCP_VERBOSE") ? atoi(getenv("FUZZ_TCP_VERBOSE")) : 0;
 	}
 	if (size < 3)
 		return 0;
@@ -476,8 +489,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		fz_advance(0); /* a zero step: what is due now runs (delayed work, loopback) */
 		check_invariants(&c);
+		if (verbose > 1) {
+			struct tcp_pcb *pcb;
+			net_lock();
+			pcb = conn_pcb(&c);
+			if (pcb)
+				fprintf(stderr, "fuzz_tcp: op %u/%u: %s una %u nxt %u max %u wnd %u "
+					"snd_buf %zu rcv_nxt %u rcv_buf %zu\n", kind, arg,
+					tcp_state_name(pcb->state), pcb->snd_una, pcb->snd_nxt,
+					pcb->snd_max, pcb->snd_wnd, pcb->snd_buf.len, pcb->rcv_nxt,
+					pcb->rcv_buf.len);
+			else
+				fprintf(stderr, "fuzz_tcp: op %u/%u: no connection\n", kind, arg);
+			net_unlock();
+		}
 	}
-	if (getenv("FUZZ_TCP_VERBOSE")) { /* what the input reached, before the settling */
+	if (verbose) { /* what the input reached, before the settling */
 		struct tcp_pcb *pcb;
 		net_lock();
 		pcb = conn_pcb(&c);

@@ -6,7 +6,8 @@ one JSON summary: how many connections were established, reset before the client
 them connected (connect_reset), or closed by the server later (with how long each lived
 and whether a 408 came first), the most held at once, and the count held each second.
 
-Run it only inside a test's own network namespace, against an address there:
+With --reconnect every connection the server closes is replaced at once, as the original
+slowloris does. Run it only inside a test's own network namespace, against an address there:
   slowloris.py --host 10.0.0.2 --port 80 --conns 300 --interval 1 --duration 12 \
       --sources 10.0.0.1,10.0.0.3
 Sources are local addresses the connections are bound to, in turn (a per-source limit is
@@ -51,6 +52,9 @@ def main():
     ap.add_argument("--sources", default="")
     ap.add_argument("--open-rate", type=float, default=2000.0,
                     help="connections opened per second at most")
+    ap.add_argument("--reconnect", action="store_true",
+                    help="replace every connection the server closes (as slowloris does), "
+                         "keeping CONNS open; at most 20 x CONNS connections in all")
     a = ap.parse_args()
     if a.conns < 1 or a.conns > 20000 or a.duration <= 0 or a.duration > 600:
         sys.exit("slowloris.py: conns must be 1..20000 and duration 0..600 s")
@@ -82,9 +86,11 @@ def main():
         now = time.monotonic()
         if now >= end:
             break
-        # open more, no faster than --open-rate
-        due = min(a.conns, int((now - t0) * a.open_rate) + 1)
-        while opened < due:
+        # open more, no faster than --open-rate; with --reconnect, CONNS stay open
+        due = int((now - t0) * a.open_rate) + 1
+        live = sum(1 for c in conns if c.closed is None) if a.reconnect else opened
+        while opened < due and live < a.conns and opened < 20 * a.conns:
+            live += 1
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             s.setblocking(False)
             if sources:

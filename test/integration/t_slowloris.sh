@@ -4,8 +4,10 @@
 # closed by the server between 3 and 7 s after it connected (with a 408 when the client
 # reads it before the close), however steadily it trickles, while curl from another address
 # is served throughout. Then 120 from one address against --max-conn-per-source 50: 50
-# held, the other 70 reset at once, curl still served. Last, echo and chat clients that
-# send nothing are closed after their idle limits (--echo-idle-timeout, --chat-idle-timeout).
+# held, the other 70 reset at once, curl still served. Then echo and chat clients that send
+# nothing are closed after their idle limits (--echo-idle-timeout, --chat-idle-timeout).
+# Last, with every slot of --max-conn held by slow connections, curl is still served: a new
+# connection takes the slot of the one that has waited longest for its request head.
 . "$(dirname "$0")/lib.sh"
 t_begin slowloris "$1"
 need_cmd curl
@@ -107,4 +109,24 @@ ust_stop
 expect_counter serve.refused_per_source -eq 70
 expect_counter serve.closed_deadline -ge 350
 expect_counter serve.closed_idle -ge 2
+
+# 4. At --max-conn 100 with the default head timeout (20 s), 150 slow connections from one
+# address that come back when closed: 100 fill every slot and 50 more wait in the backlog,
+# yet curl is served, because a new connection takes the slot of the one that has waited
+# longest for its head (over a second).
+ust_serve "$NS" --serve "http,root=$T_TMP/www" --max-conn 100
+for i in 21 50; do
+	ip -n "$NS" addr add "10.0.0.$i/$US_PREFIX" dev "$TAPIF" || fail "cannot add 10.0.0.$i"
+done
+bg_ns "$NS" "$T_TMP/slow4.json" "$PY" "$TESTDIR/slowloris.py" --host "$US_ADDR" --port 80 \
+	--conns 150 --interval 1 --duration 9 --reconnect --sources 10.0.0.21
+slow=$BG_PID
+sleep 2
+curl_loop 5 "$T_TMP/curl4.txt"
+pid_wait_exit "$slow" 20 || fail "slowloris.py did not stop by itself"
+check_curls "$T_TMP/curl4.txt" "150 slow connections at --max-conn 100"
+echo "held at most $(json "$T_TMP/slow4.json" 'd["max_held"]') (client's count), opened $(json "$T_TMP/slow4.json" 'd["conns"]')"
+ust_alive || fail "ustack exited during the attack"
+ust_stop
+expect_counter serve.reclaimed -ge 5
 pass

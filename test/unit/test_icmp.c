@@ -349,6 +349,62 @@ static void test_rate_limit(void **state)
 	done();
 }
 
+/* Linux's defaults and levels (net/ipv4/icmp.c): 1000 errors a second in all with a burst
+ * of 50, and per destination one a second with a burst of 6; fragmentation needed is
+ * never limited. */
+static void send_from(uint8_t *b, size_t n, uint32_t src, uint8_t type, uint8_t code,
+		      uint64_t when)
+{
+	struct pkb *orig;
+
+	memcpy(b + 12, &src, 4);
+	test_ip_fix_cksum(b);
+	orig = pkb_from_bytes(b, n);
+	icmp_send_error(type, code, type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED ?
+			1400 : 0, orig, when);
+	pkb_free(orig);
+}
+
+static void test_rate_limit_linux_defaults(void **state)
+{
+	uint8_t b[2048];
+	size_t n = test_pcap_ip(PCAP, 13, b, sizeof(b));
+	uint32_t a = A("192.0.2.1"), other = A("192.0.2.77");
+
+	(void)state;
+	assert_int_equal(icmp_config.error_rate_per_s, 1000);
+	assert_int_equal(icmp_config.error_burst, 50);
+	assert_int_equal(icmp_config.dest_interval_ms, 1000);
+	assert_int_equal(icmp_config.dest_burst, 6);
+	for (int i = 0; i < 10; i++)
+		send_from(b, n, a, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, T0);
+	assert_int_equal(test_dev_pending(tun), 6);
+	assert_int_equal(icmp_stats.out_rate_limited_dest, 4);
+	send_from(b, n, a, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, T0 + 999);
+	assert_int_equal(test_dev_pending(tun), 6);
+	send_from(b, n, a, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, T0 + 1000);
+	send_from(b, n, a, ICMP_TIME_EXCEEDED, 0, T0 + 1000);
+	assert_int_equal(test_dev_pending(tun), 7);
+	/* another destination has its own burst */
+	for (int i = 0; i < 8; i++)
+		send_from(b, n, other, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, T0 + 1000);
+	assert_int_equal(test_dev_pending(tun), 13);
+	/* path MTU discovery is never held back */
+	for (int i = 0; i < 20; i++)
+		send_from(b, n, a, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, T0 + 1000);
+	assert_int_equal(test_dev_pending(tun), 33);
+	assert_int_equal(icmp_stats.out_rate_limited, 0);
+	test_dev_flush(tun);
+	/* 60 destinations at once: the global burst of 50 */
+	for (uint32_t i = 0; i < 60; i++)
+		send_from(b, n, htonl(ntohl(A("192.0.2.100")) + i), ICMP_DEST_UNREACH,
+			  ICMP_PORT_UNREACH, T0 + 5000);
+	assert_int_equal(test_dev_pending(tun), 50);
+	assert_int_equal(icmp_stats.out_rate_limited, 10);
+	test_dev_flush(tun);
+	done();
+}
+
 /* ---- errors we receive ---- */
 
 static struct {
@@ -477,6 +533,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_error_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_quote_capped_at_576, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rate_limit_linux_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_dispatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_icmp, setup, teardown),
 	};

@@ -288,6 +288,63 @@ static void test_small_window_override(void **state)
 	tcp_pcb_close(l, 0, now);
 }
 
+/* Found by fuzz_tcp: an ACK that shut the window while also asking for an immediate ACK
+ * (here with the peer's FIN) got its ACK but no persist timer, so the data still queued
+ * waited for ever, and as an orphan never went away. */
+static void test_zero_window_with_fin_arms_persist(void **state)
+{
+	struct tcp_pcb *l = listener(), *c = passive_open(l);
+	static char buf[1072 + 500];
+
+	(void)state;
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(tcp_pcb_send(c, buf, 1072, now), 1072);
+	assert_int_equal(expect(TCP_ACK, ISN + 1, PEER_ISN + 1), 536);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 537, PEER_ISN + 1), 536);
+	assert_int_equal(tcp_pcb_send(c, buf, 500, now), 500);
+	expect_none(); /* Nagle: a short segment waits while data is in flight */
+	SEG(TCP_ACK | TCP_FIN, PEER_ISN + 1, ISN + 1073, 0, NULL, 0);
+	expect(TCP_ACK, ISN + 1073, PEER_ISN + 2);
+	expect_none();
+	assert_int_equal(c->state, TCP_CLOSE_WAIT);
+	assert_true(net_timer_pending(&c->timers[TCPT_PERSIST]));
+	advance(tcp_config.persist_max_ms);
+	assert_int_equal(expect(TCP_ACK, ISN + 1073, PEER_ISN + 2), 1); /* the probe */
+	tcp_pcb_close(c, 1, now);
+	test_dev_flush(tun);
+	tcp_pcb_close(l, 0, now);
+}
+
+/* Found by fuzz_tcp: in CLOSE_WAIT (and CLOSING, LAST_ACK) segment text is ignored (RFC
+ * 9293 3.10.7.4 seventh), but the segment's ACK was processed and then output skipped, so
+ * a window shut by it armed no persist timer (and one opened by it sent nothing). */
+static void test_data_after_fin_still_runs_output(void **state)
+{
+	struct tcp_pcb *l = listener(), *c = passive_open(l);
+	static char buf[1072];
+
+	(void)state;
+	memset(buf, 'x', sizeof(buf));
+	SEG(TCP_ACK | TCP_FIN, PEER_ISN + 1, ISN + 1, 65535, NULL, 0);
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 2);
+	assert_int_equal(c->state, TCP_CLOSE_WAIT);
+	assert_int_equal(tcp_pcb_send(c, buf, 1072, now), 1072);
+	assert_int_equal(expect(TCP_ACK, ISN + 1, PEER_ISN + 2), 536);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 537, PEER_ISN + 2), 536);
+	assert_int_equal(tcp_pcb_send(c, buf, 500, now), 500);
+	expect_none();
+	/* everything ACKed, the window shut, and 3 bytes the peer should not have sent */
+	SEG(TCP_ACK | TCP_PSH, PEER_ISN + 2, ISN + 1073, 0, "abc", 3);
+	assert_true(net_timer_pending(&c->timers[TCPT_PERSIST]));
+	test_dev_flush(tun);
+	/* the window opens with more stray text: the 500 bytes go */
+	SEG(TCP_ACK | TCP_PSH, PEER_ISN + 2, ISN + 1073, 65535, "def", 3);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 1073, PEER_ISN + 2), 500);
+	tcp_pcb_close(c, 1, now);
+	test_dev_flush(tun);
+	tcp_pcb_close(l, 0, now);
+}
+
 /* RFC 9293 3.10.5 ABORT (SO_LINGER 0): a RST at snd_max and the state is gone at once. */
 static void test_linger0_abort(void **state)
 {
@@ -493,6 +550,8 @@ int main(void)
 		T(test_zero_window_peer_gone),
 		T(test_zero_window_answered_stays),
 		T(test_small_window_override),
+		T(test_zero_window_with_fin_arms_persist),
+		T(test_data_after_fin_still_runs_output),
 		T(test_linger0_abort),
 		T(test_close_unread_data_resets),
 		T(test_icmp_unreachable_fails_connect),
