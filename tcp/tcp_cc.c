@@ -29,8 +29,9 @@ static void newreno_init(struct tcp_pcb *pcb)
  * would grow cwnd by one MSS per round trip, so a single super-segment would fill the
  * window and one lost ACK would cost a timeout. Slow start stops at ssthresh; the rest of
  * the ACK goes to congestion avoidance, one MSS per cwnd of bytes acknowledged. */
-static void newreno_ack(struct tcp_pcb *pcb, uint32_t acked)
+static void newreno_ack(struct tcp_pcb *pcb, uint32_t acked, uint64_t now)
 {
+	(void)now;
 	if (pcb->cwnd < pcb->ssthresh) {
 		uint32_t inc = acked < pcb->ssthresh - pcb->cwnd ? acked : pcb->ssthresh - pcb->cwnd;
 
@@ -80,11 +81,20 @@ static void newreno_recovery_ack(struct tcp_pcb *pcb, uint32_t acked, int full)
 		pcb->cwnd = pcb->mss;
 }
 
-/* RFC 5681 3.1 (4) and (5): after a timeout, ssthresh from the flight and cwnd = 1 MSS. */
-static void newreno_timeout(struct tcp_pcb *pcb)
+/* RFC 5681 (4): half the flight, at least two segments. */
+static uint32_t newreno_ssthresh(struct tcp_pcb *pcb, uint64_t now)
 {
-	if (pcb->rxtshift <= 1)
-		set_ssthresh(pcb);
+	uint32_t half = flight_size(pcb) / 2;
+
+	(void)now;
+	pcb->bytes_acked = 0;
+	return half > 2u * pcb->mss ? half : 2u * pcb->mss;
+}
+
+/* RFC 5681 3.1 (5): after a timeout cwnd = 1 MSS (the caller set ssthresh). */
+static void newreno_timeout(struct tcp_pcb *pcb, uint64_t now)
+{
+	(void)now;
 	pcb->cwnd = pcb->mss;
 	pcb->bytes_acked = 0;
 }
@@ -93,6 +103,7 @@ const struct tcp_cc_ops tcp_cc_newreno = {
 	.name = "newreno",
 	.init = newreno_init,
 	.ack = newreno_ack,
+	.ssthresh = newreno_ssthresh,
 	.enter_recovery = newreno_enter_recovery,
 	.dupack = newreno_dupack,
 	.recovery_ack = newreno_recovery_ack,

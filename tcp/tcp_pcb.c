@@ -40,6 +40,11 @@ void tcp_config_defaults(struct tcp_config *c)
 	c->sack = 1;
 	c->ack_per_batch = 1;
 	c->tso = 1;
+	c->rack = 1;
+	c->frto = 1;
+	c->dsack_undo = 1;
+	c->quickacks = 16;
+	c->sent_max_segs = 4096;
 	c->ephemeral_min = 49152;
 	c->ephemeral_max = 65535;
 }
@@ -255,6 +260,8 @@ struct tcp_pcb *tcp_pcb_alloc(void)
 	pcb->rto = tcp_config.rto_initial_ms;
 	pcb->cc = &tcp_cc_newreno;
 	pcb->mss = 536;
+	pcb->rack.reo_wnd_mult = 1;
+	pcb->undo_retrans = -1;
 	tcp_timers_init(pcb);
 	if (tcp_pcb_set_bufs(pcb, tcp_config.sndbuf, tcp_config.rcvbuf) < 0) {
 		tcp_ring_free(&pcb->snd_buf);
@@ -312,6 +319,7 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
 	}
 	tcp_ack_undefer(pcb);
 	pkb_queue_purge(&pcb->ooo);
+	tcp_sent_free(pcb);
 	tcp_ring_free(&pcb->snd_buf);
 	tcp_ring_free(&pcb->rcv_buf);
 	TAILQ_REMOVE(&tcp_all, pcb, all);

@@ -1,6 +1,8 @@
 /* Per-connection timers (an array indexed by enum tcp_timer_id on net_timer) and the
  * RFC 6298 retransmission timeout. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "net/log.h"
 #include "tcp/tcp.h"
@@ -18,12 +20,15 @@ TIMER_FN(TCPT_PERSIST)
 TIMER_FN(TCPT_KEEP)
 TIMER_FN(TCPT_2MSL)
 TIMER_FN(TCPT_DELACK)
+TIMER_FN(TCPT_RACK)
+TIMER_FN(TCPT_PTO)
 
 void tcp_timers_init(struct tcp_pcb *pcb)
 {
 	static const net_timer_fn fns[TCPT_NTIMERS] = {
 		tcp_timer_fn_TCPT_REXMT, tcp_timer_fn_TCPT_PERSIST, tcp_timer_fn_TCPT_KEEP,
-		tcp_timer_fn_TCPT_2MSL, tcp_timer_fn_TCPT_DELACK,
+		tcp_timer_fn_TCPT_2MSL, tcp_timer_fn_TCPT_DELACK, tcp_timer_fn_TCPT_RACK,
+		tcp_timer_fn_TCPT_PTO,
 	};
 	for (int i = 0; i < TCPT_NTIMERS; i++)
 		net_timer_init(&pcb->timers[i], fns[i], pcb);
@@ -111,6 +116,14 @@ static void tcp_timer_rexmt(struct tcp_pcb *pcb, uint64_t now)
 			 tcp_config.syn_rexmits : tcp_config.max_rexmits;
 
 	STAT_INC(tcp, rexmt_timeouts);
+	if (getenv("UST_RTO_DEBUG")) {
+		fprintf(stderr, "RTO una=%u max=%u nxt=%u flags=%#x cwnd=%u ssth=%u pipe=%u sacked=%u lost=%u retrans=%u q=%u wnd=%u rto=%u shift=%u srtt=%d bufend=%u tlp=%u/%d pto=%d reo=%d ptoin=%lld\n",
+			pcb->snd_una, pcb->snd_max, pcb->snd_nxt, pcb->flags, pcb->cwnd, pcb->ssthresh, tcp_pipe(pcb), pcb->sacked_out, pcb->lost_out, pcb->retrans_out, pcb->sentq.len, pcb->snd_wnd, pcb->rto, pcb->rxtshift, pcb->srtt>>3, pcb->snd_buf_seq + (uint32_t)pcb->snd_buf.len, pcb->tlp_on, (int)(pcb->tlp_end_seq - pcb->snd_una), net_timer_pending(&pcb->timers[TCPT_PTO]), net_timer_pending(&pcb->timers[TCPT_RACK]), (long long)(pcb->timers[TCPT_PTO].deadline - now));
+		for (unsigned i = 0; i < pcb->sentq.len && i < 12; i++) {
+			struct tcp_sent *e = tcp_sent_at(pcb, i);
+			fprintf(stderr, "  [%u,%u) fl=%x x=%u t=%llu\n", e->seq - pcb->snd_una, e->end - pcb->snd_una, e->flags, e->xmits, (unsigned long long)(tcp_now_us() - e->xmit_us));
+		}
+	}
 	if (pcb->rxtshift >= limit) {
 		STAT_INC(tcp, conn_timeouts);
 		debugf("%u->%u gives up after %u retransmissions", pcb->local_port,
@@ -124,12 +137,14 @@ static void tcp_timer_rexmt(struct tcp_pcb *pcb, uint64_t now)
 	/* Karn: a retransmitted segment is not timed (nor through an older timestamp) */
 	pcb->rtt_start = 0;
 	pcb->ts_rexmt = tcp_ts_now(pcb, now) | 1;
-	if (pcb->state != TCP_SYN_SENT && pcb->state != TCP_SYN_RECEIVED)
-		pcb->cc->timeout(pcb);
-	tcp_recovery_timeout(pcb);
-	pcb->snd_nxt = pcb->snd_una;
-	if (pcb->flags & TF_SENT_FIN && SEQ_LEQ(pcb->snd_una, pcb->fin_seq))
-		pcb->flags &= ~TF_SENT_FIN;
+	if (pcb->state == TCP_SYN_SENT || pcb->state == TCP_SYN_RECEIVED) {
+		pcb->snd_nxt = pcb->snd_una; /* the SYN again */
+	} else {
+		/* everything in flight is taken as lost and resent from cwnd = 1 MSS
+		 * (tcp_sack.c); snd_nxt stays: only the records marked lost go again */
+		tcp_loss_timeout(pcb, now);
+		tcp_timer_cancel(pcb, TCPT_REXMT);
+	}
 	tcp_output(pcb, now);
 	/* tcp_output arms the timer with the new RTO only if it sent; be sure it runs */
 	if (!net_timer_pending(&pcb->timers[TCPT_REXMT]) && SEQ_LT(pcb->snd_una, pcb->snd_max))
@@ -203,6 +218,12 @@ static void tcp_timer_fire(struct tcp_pcb *pcb, enum tcp_timer_id id, uint64_t n
 		STAT_INC(tcp, snd_delacks);
 		pcb->flags |= TF_ACKNOW;
 		tcp_output(pcb, now);
+		break;
+	case TCPT_RACK:
+		tcp_rack_timeout(pcb, now);
+		break;
+	case TCPT_PTO:
+		tcp_tlp_fire(pcb, now);
 		break;
 	case TCPT_NTIMERS:
 		break;
