@@ -78,7 +78,7 @@ UST_LOG=
 ust_serve()
 {
 	UST_LOG=$TMP/serve-$1.log
-	UST_RTO_DEBUG=1 ip netns exec "$RT" "$UST" serve --dev "$DEV" --gw 10.0.0.1 --stats ${LOSS_UST_ARGS:-} --serve "http,root=$TMP/www" \
+	ip netns exec "$RT" "$UST" serve --dev "$DEV" --gw 10.0.0.1 --stats ${LOSS_UST_ARGS:-} --serve "http,root=$TMP/www" \
 		>/dev/null 2>"$UST_LOG" </dev/null &
 	UST_SPID=$!
 	PIDS+=($UST_SPID)

@@ -277,6 +277,8 @@ void tcp_rexmt_range(struct tcp_pcb *pcb, uint32_t seq, uint32_t len, uint64_t n
 	fin = pcb->flags & TF_FIN_QUEUED && seq + len == pcb->fin_seq;
 	if (fin)
 		flags |= TCP_FIN;
+	if (len > 0 && len == avail)
+		flags |= TCP_PSH; /* as when it first left (tcp_output) */
 	STAT_INC(tcp, snd_rexmt_segs);
 	STAT_ADD(tcp, snd_rexmt_bytes, len);
 	pcb->rtt_start = 0; /* Karn */
