@@ -296,7 +296,7 @@ void tcp_loss_ack(struct tcp_pcb *pcb, const struct tcp_hdr *th, const struct tc
 	const struct tcp_opts *o = &th->opt;
 	uint64_t now_us = tcp_now_us();
 	uint32_t ack = ai->ack, prior_fack = pcb->rack.fack, delivered = 0, acked = 0;
-	int dsack = 0, dsack_tlp = 0, orig_acked = 0, newly_sacked = 0;
+	int dsack = 0, dsack_tlp = 0, orig_acked = 0, newly_sacked = 0, karn_ok = 0;
 	struct tcp_sentq *q = &pcb->sentq;
 
 	if (SEQ_LT(pcb->high_sacked, pcb->snd_una))
@@ -338,6 +338,7 @@ void tcp_loss_ack(struct tcp_pcb *pcb, const struct tcp_hdr *th, const struct tc
 			struct tcp_sent *e = tcp_sent_at(pcb, 0);
 			if (!(e->flags & TSENT_SACKED)) {
 				delivered += e->end - e->seq;
+				karn_ok |= e->xmits == 1;
 				tcp_rack_update(pcb, e, th, now_us);
 				if (SEQ_LT(e->end, prior_fack) && e->xmits == 1)
 					pcb->rack.reordering_seen = 1;
@@ -381,6 +382,12 @@ void tcp_loss_ack(struct tcp_pcb *pcb, const struct tcp_hdr *th, const struct tc
 		pcb->rack.fack = pcb->high_sacked;
 	if (delivered && pcb->cc->rtt_sample && pcb->rack.rtt_us)
 		pcb->cc->rtt_sample(pcb, pcb->rack.rtt_us, now);
+	/* Karn (RFC 6298 5.7 with RFC 6298 3): the backed-off RTO stays until a segment
+	 * that was never retransmitted is acknowledged. Timestamp samples (tcp_input) do not
+	 * come while retransmissions go on (an older TSecr is not taken), and under heavy
+	 * loss the backoff then grew for good: seconds between timeouts. */
+	if (karn_ok && pcb->rxtshift)
+		pcb->rxtshift = 0;
 
 	/* duplicate ACKs (RFC 5681 2; RFC 6675 2 counts an ACK SACKing new data as one) */
 	if (acked) {
