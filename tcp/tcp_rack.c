@@ -256,8 +256,9 @@ void tcp_rack_update(struct tcp_pcb *pcb, const struct tcp_sent *e, const struct
 		if (pcb->flags & TF_TS_OK && th->opt.has_ts && th->opt.tsecr &&
 		    SEQ_LT(th->opt.tsecr, (uint32_t)(e->xmit_us / 1000) + pcb->ts_offset))
 			return;
-		if (rtt < r->min_rtt_us)
-			return;
+		uint64_t floor = r->min_rtt_us ? r->min_rtt_us : (uint64_t)(pcb->srtt >> 3) * 1000;
+		if (rtt < floor)
+			return; /* before any RACK sample, the handshake's RTT (as Linux) */
 	}
 	if (rtt > UINT32_MAX)
 		rtt = UINT32_MAX;
