@@ -64,6 +64,7 @@ demo: all
 bench: all $(BUILD)/bench/tap_reflector
 	@bash bench/run.sh $(BUILD)/ustack $(BUILD)/bench/tap_reflector
 	@bash bench/tcp.sh $(BUILD)/ustack
+	@bash bench/loss.sh $(BUILD)/ustack
 
 # The benchmarks' ceiling: a trivial TAP reflector (no stack library).
 $(BUILD)/bench/tap_reflector: bench/tap_reflector.c
@@ -92,6 +93,7 @@ help:
 	@echo "make test       unit + integration tests (needs root)"
 	@echo "make san        the tests under ASan+UBSan"
 	@echo "make demo       ping/arping/UDP echo against ustack in a namespace"
-	@echo "make bench      packets per second against ustack and a TAP reflector"
+	@echo "make bench      packets per second against ustack and a TAP reflector, TCP
+	@echo "                throughput and loss recovery (bench/loss.sh) beside the kernel"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -60,6 +60,12 @@ ip -n "$SV" addr add 10.0.2.2/24 dev ks0 && ip -n "$SV" link set ks0 up &&
 	ip -n "$SV" route add default via 10.0.2.1 || die "server namespace"
 noffload "$CL" uc0; noffload "$RT" ur0; noffload "$RT" kr0; noffload "$SV" ks0
 ns "$RT" sysctl -q -w net.ipv4.ip_forward=1 || die "forwarding"
+# The kernel server's congestion control, on its route (congctl; the host may allow only
+# some algorithms in sysctl): the host default may be BBR, which does not back off on
+# loss and so measures something else than loss recovery. LOSS_LINUX_CC picks it (default
+# cubic, Linux's own default, the algorithm ustack's default is to match).
+LCC=${LOSS_LINUX_CC:-cubic}
+ip -n "$SV" route replace default via 10.0.2.1 congctl "$LCC" || die "congestion control $LCC"
 ns "$RT" nft add table inet lb &&
 	ns "$RT" nft add chain inet lb fw '{ type filter hook forward priority 0; policy accept; }' ||
 	die "nft"
@@ -110,7 +116,15 @@ down()
 {
 	rm -f "$TMP/got"
 	T=$(timed "$CL" curl -s -o "$TMP/got" "http://$1/f.bin")
-	[ -f "$TMP/got" ] && [ "$(sha "$TMP/got")" = "$SUM" ] && OK=ok || OK=BAD
+	[ -f "$TMP/got" ] && [ "$(sha "$TMP/got")" = "$SUM" ] && OK=ok || OK=$(part "$TMP/got")
+}
+# part FILE: "<n>MB" for a transfer cut short (what arrived), BAD if nothing or all of it
+# arrived but differs
+part()
+{
+	local n
+	n=$(stat -c %s "$1" 2>/dev/null || echo 0)
+	[ "$n" -gt 0 ] && [ "$n" -lt $((MB * 1048576)) ] && echo "$((n / 1048576))MB" || echo BAD
 }
 # up SERVER_NS ADDR OUTFILE: nc upload (the listener was started by the caller); sets T and OK.
 up()
@@ -131,6 +145,9 @@ for N in $RATES; do
 	UR=$(counter "$UST_LOG" tcp.rexmt_timeouts)
 	b=$(timeouts "$SV")
 	loss "$N"
+	if [ -n "${LOSS_SS:-}" ]; then
+		(sleep 0.5; ns "$SV" ss -tin; sleep 0.3; ns "$SV" ss -tin) >"$TMP/ss-$N.txt" 2>&1 &
+	fi
 	down 10.0.2.2; LT=$T; LOK=$OK
 	loss 0
 	LR=$(( $(timeouts "$SV") - b ))
@@ -150,7 +167,7 @@ for N in $RATES; do
 	UR=$(( $(timeouts "$CL") - b ))
 	for _ in $(seq 1 100); do kill -0 "$NPID" 2>/dev/null || break; sleep 0.1; done
 	stop_pid "$NPID"
-	[ "$(sha "$TMP/up-u")" = "$SUM" ] && UOK=ok || UOK=BAD
+	[ "$(sha "$TMP/up-u")" = "$SUM" ] && UOK=ok || UOK=$(part "$TMP/up-u")
 	ip netns exec "$SV" nc -l -N 10.0.2.2 5001 >"$TMP/up-l" </dev/null 2>/dev/null &
 	NPID=$!
 	PIDS+=($NPID)
@@ -162,8 +179,10 @@ for N in $RATES; do
 	LR=$(( $(timeouts "$CL") - b ))
 	for _ in $(seq 1 100); do kill -0 "$NPID" 2>/dev/null || break; sleep 0.1; done
 	stop_pid "$NPID"
-	[ "$(sha "$TMP/up-l")" = "$SUM" ] && LOK=ok || LOK=BAD
+	[ "$(sha "$TMP/up-l")" = "$SUM" ] && LOK=ok || LOK=$(part "$TMP/up-l")
 	printf "%-5s %-5s | %9s %6s %5s | %9s %6s %5s | %6s %6s\n" "$N%" up "$UT" "$UR" "$UOK" \
 		"$LT" "$LR" "$LOK" "$(ratio "$UT" "$LT")" "$(ratio "$UR" "$LR")"
 done
-echo "($MB MB each way; t/t = ustack time / Linux time, target <= 2; rto/rto target <= 3)"
+echo "(Linux server: $LCC; uploads: the client kernel sends with $(ns "$CL" sysctl -n net.ipv4.tcp_congestion_control))"
+echo "($MB MB each way, at most $TMO s each; ok = byte-exact, <n>MB = what arrived in time;"
+echo " t/t = ustack time / Linux time, target <= 2; rto/rto target <= 3)"

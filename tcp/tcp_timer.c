@@ -119,9 +119,6 @@ static void tcp_timer_rexmt(struct tcp_pcb *pcb, uint64_t now)
 			 tcp_config.syn_rexmits : tcp_config.max_rexmits;
 
 	STAT_INC(tcp, rexmt_timeouts);
-	debugf("%u->%u RTO una=%u max=%u flags=%#x cwnd=%u pipe=%u sacked=%u lost=%u retrans=%u",
-	       pcb->local_port, pcb->remote_port, pcb->snd_una, pcb->snd_max, pcb->flags, pcb->cwnd,
-	       tcp_pipe(pcb), pcb->sacked_out, pcb->lost_out, pcb->retrans_out);
 	if (pcb->rxtshift >= limit) {
 		STAT_INC(tcp, conn_timeouts);
 		debugf("%u->%u gives up after %u retransmissions", pcb->local_port,
