@@ -93,7 +93,7 @@ help:
 	@echo "make test       unit + integration tests (needs root)"
 	@echo "make san        the tests under ASan+UBSan"
 	@echo "make demo       ping/arping/UDP echo against ustack in a namespace"
-	@echo "make bench      packets per second against ustack and a TAP reflector, TCP
+	@echo "make bench      packets per second against ustack and a TAP reflector, TCP"
 	@echo "                throughput and loss recovery (bench/loss.sh) beside the kernel"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
