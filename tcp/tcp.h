@@ -1,13 +1,20 @@
 /* TCP (RFC 9293) with RFC 5961 hardening, RFC 7323 timestamps and window scale, RFC 6298
- * retransmission timing, RFC 5681/6582 congestion control, RFC 6528 ISNs, RFC 6056 ports.
+ * retransmission timing, RFC 5681 congestion control, RFC 6528 ISNs, RFC 6056 ports, and
+ * loss recovery: SACK (RFC 2018) with D-SACK (RFC 2883), RACK-TLP (RFC 8985) loss detection
+ * (RFC 6675 as written when tcp_config.rack is off, RFC 6582 NewReno without SACK),
+ * Proportional Rate Reduction (RFC 6937) during recovery, F-RTO (RFC 5682) and undo of
+ * spurious reductions (RFC 3708, RFC 3522), quick ACKs at the start and after idle.
  *
  * Files: tcp_wire.c (parse/emit), tcp_pcb.c (control blocks, lookup, ISN, ports),
  * tcp_input.c (segment arrival), tcp_output.c (segment departure), tcp_timer.c (timers),
- * tcp_cc.c (congestion control), tcp_sack.c (SACK loss recovery), tcp_reass.c (out-of-order
- * queue and the SACK blocks we send), tcp_sock.c (SOCK_STREAM sock_ops).
+ * tcp_cc.c (congestion control), tcp_rack.c (the sent-segment records, RACK, the tail loss
+ * probe), tcp_sack.c (SACK processing and the recovery state: PRR, undo, F-RTO, RFC 6675,
+ * NewReno), tcp_reass.c (out-of-order queue and the SACK blocks we send), tcp_sock.c
+ * (SOCK_STREAM sock_ops).
  *
  * Ownership: tcp_input owns the pkb it is given; segments queued out of order are owned by
- * the pcb until delivered or freed; tcp_output hands each segment it builds to ip_output. */
+ * the pcb until delivered or freed; tcp_output hands each segment it builds to ip_output.
+ * The sent-segment records (pcb->sentq) are the pcb's, freed with it. */
 #ifndef TCP_TCP_H
 #define TCP_TCP_H
 
