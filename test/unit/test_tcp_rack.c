@@ -237,6 +237,70 @@ static void test_frto_spurious_rto(void **state)
 	abort_conn(c);
 }
 
+/* RFC 6937's example (its appendix), RFC 6675 mode (RACK off), at half its size (the initial
+ * window is 10 segments): 10 segments in flight, the first lost, every later one SACKed
+ * by its own ACK (the two sent by limited transmit are never SACKed here). Recovery starts at the third SACK
+ * (IsLost); from then on PRR lets ceil(prr_delivered * ssthresh / RecoverFS) - prr_out go
+ * on each ACK: with ssthresh = RecoverFS / 2, one segment every second ACK (the first,
+ * the retransmission and one new segment together), instead of nothing for half a round
+ * trip and then a burst (RFC 6675 alone) or cwnd inflation (RFC 6582). */
+static void test_prr_rfc6937_example(void **state)
+{
+	struct tcp_pcb *c;
+	static uint8_t buf[20 * MSS];
+	unsigned total = 0;
+
+	(void)state;
+	tcp_config.rack = 0;
+	tcp_config.sndbuf = sizeof(buf);
+	c = open_sack();
+	assert_int_equal(tcp_pcb_send(c, buf, sizeof(buf), now), (ssize_t)sizeof(buf));
+	for (unsigned i = 0; i < 10; i++)
+		assert_int_equal(expect(TCP_ACK, S(i), PEER_ISN + 1), MSS);
+	expect_none();
+	advance(RTT);
+	for (unsigned k = 1; k <= 9; k++) {
+		unsigned sent = 0;
+
+		sack_ack(c, S(0), (uint32_t[]){ S(1), S(k + 1) }, 1);
+		while (test_dev_pending(tun)) {
+			struct tcp_hdr h;
+			pop(&h, NULL);
+			if (k == 3 && sent == 0)
+				assert_int_equal(h.seq, S(0)); /* the retransmission first */
+			else
+				assert_true(SEQ_GEQ(h.seq, S(10))); /* else new data */
+			sent++;
+		}
+		if (k < 3) {
+			/* not yet lost (IsLost needs 3 SACKed); the SACKed segment left the
+			 * pipe, so one new one goes (RFC 3042's limited transmit) */
+			assert_int_equal(sent, 1);
+			assert_false(c->flags & TF_INRECOVERY);
+			continue;
+		}
+		total += sent;
+		assert_true(c->flags & TF_INRECOVERY);
+		assert_int_equal(c->ssthresh, 6 * MSS); /* half of 12 in flight */
+		/* prr_delivered = k - 2 segments since recovery began: ceil((k - 2) / 2) out
+		 * while pipe stays above ssthresh */
+		if (tcp_pipe(c) > c->ssthresh)
+			assert_int_equal(total, (k - 2 + 1) / 2);
+	}
+	assert_int_equal(tcp_stats.prr_recoveries, 1);
+	/* half of the 7 segments delivered during recovery: ceil(7 * 5 / 10) */
+	assert_int_equal(total, 4);
+	advance(RTT);
+	sack_ack(c, c->snd_max, NULL, 0);
+	assert_false(c->flags & TF_INRECOVERY);
+	assert_int_equal(c->cwnd, c->ssthresh); /* RFC 6937: recovery ends at ssthresh */
+	while (test_dev_pending(tun)) {
+		struct tcp_hdr h;
+		pop(&h, NULL);
+	}
+	abort_conn(c);
+}
+
 /* Quick ACK mode (as Linux): the first segments of a connection are ACKed one by one,
  * not every second one or after the delayed-ACK timer. */
 static void test_quickack_at_start(void **state)
@@ -271,6 +335,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tlp_repairs_tail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dsack_undo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frto_spurious_rto, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prr_rfc6937_example, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quickack_at_start, setup, teardown),
 	};
 	if (getenv("TEST_FILTER"))
