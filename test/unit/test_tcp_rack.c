@@ -237,7 +237,7 @@ static void test_frto_spurious_rto(void **state)
 	abort_conn(c);
 }
 
-/* RFC 6937's example (its appendix), RFC 6675 mode (RACK off), at half its size (the initial
+/* RFC 6937's worked example, RFC 6675 mode (RACK off), at half its size (the initial
  * window is 10 segments): 10 segments in flight, the first lost, every later one SACKed
  * by its own ACK (the two sent by limited transmit are never SACKed here). Recovery starts at the third SACK
  * (IsLost); from then on PRR lets ceil(prr_delivered * ssthresh / RecoverFS) - prr_out go
