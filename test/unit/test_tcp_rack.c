@@ -301,8 +301,9 @@ static void test_prr_rfc6937_example(void **state)
 	abort_conn(c);
 }
 
-/* Quick ACK mode (as Linux): the first segments of a connection are ACKed one by one,
- * not every second one or after the delayed-ACK timer. */
+/* Quick ACK mode (as Linux): the first segments of a connection, and the first after the
+ * receiver was idle for an RTO, are ACKed one by one, not every second one or after the
+ * delayed-ACK timer. */
 static void test_quickack_at_start(void **state)
 {
 	struct tcp_pcb *l, *c;
@@ -322,8 +323,14 @@ static void test_quickack_at_start(void **state)
 	advance(tcp_config.delack_ms);
 	expect(TCP_ACK, ISN + 1, PEER_ISN + 1 + 300);
 	assert_int_equal(tcp_stats.snd_quickacks, 2);
+	/* silent for more than an RTO: the sender restarts from a small window, quick ACKs
+	 * again */
+	advance(c->rto + 1);
+	SEG(TCP_ACK, PEER_ISN + 301, ISN + 1, 65535, d, sizeof(d));
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 1 + 400);
+	assert_int_equal(tcp_stats.snd_quickacks, 3);
 	tcp_pcb_close(c, 1, now);
-	expect(TCP_RST | TCP_ACK, ISN + 1, PEER_ISN + 301);
+	expect(TCP_RST | TCP_ACK, ISN + 1, PEER_ISN + 401);
 	tcp_pcb_close(l, 0, now);
 }
 
