@@ -14,7 +14,11 @@
 # tcp.rexmt_timeouts when it sends, TcpExtTCPTimeouts (nstat) of the sending kernel otherwise.
 # Figures and ratios, not assertions.
 #   bench/loss.sh build/ustack
-# Environment: LOSS_MB (100), LOSS_RATES ("5 20"), LOSS_TIMEOUT (seconds per transfer, 240).
+# Environment: LOSS_MB (100), LOSS_RATES ("5 20"), LOSS_TIMEOUT (seconds per transfer, 240),
+# LOSS_LINUX_CC (the kernel server's congestion control, cubic); for a diagnosis:
+# LOSS_UST_ARGS (more options for ustack serve, e.g. --pcap FILE), LOSS_SS=1 (the kernel
+# server's `ss -tin` twice during its download), LOSS_KEEP=1 (keep the temporary directory
+# with ustack's logs and counters).
 set -u
 UST=${1:-build/ustack}
 MB=${LOSS_MB:-100}
@@ -126,7 +130,7 @@ part()
 	n=$(stat -c %s "$1" 2>/dev/null || echo 0)
 	[ "$n" -gt 0 ] && [ "$n" -lt $((MB * 1048576)) ] && echo "$((n / 1048576))MB" || echo BAD
 }
-# up SERVER_NS ADDR OUTFILE: nc upload (the listener was started by the caller); sets T and OK.
+# up NS ADDR: nc uploads the file to ADDR port 5001 (the caller started the listener); sets T.
 up()
 {
 	T=$(timed "$CL" nc -N -w 30 "$2" 5001 <"$TMP/www/f.bin")
