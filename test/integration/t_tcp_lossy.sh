@@ -4,15 +4,15 @@
 # ustack), with the kernel's default offloads on the veth and the TAP. At each rate a curl
 # download from `http` (ustack sends, repairs its losses) and an nc upload through `echo`
 # (the kernel sends, ustack receives and SACKs; the echo comes back through ustack's sender
-# too): 10 MB at 5%, 2 MB at 20% (where a loss-based congestion control, the kernel's CUBIC
-# and Reno as well, spends most of its time in retransmission timeouts: some 4 MB a minute).
+# too): 10 MB at 5%, 1 MB at 20% (where a loss-based congestion control, the kernel's CUBIC
+# and Reno as well, spends most of its time in retransmission timeouts: a few MB a minute).
 # Every transfer must complete within a generous limit and be byte-exact; speed is for
 # bench/loss.sh.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
 t_begin tcp_lossy "$1"
 SIZE=$((10 * 1024 * 1024))
-SIZE20=$((2 * 1024 * 1024))
+SIZE20=$((1024 * 1024))
 CL_ADDR=10.0.1.2
 RT_ADDR=10.0.1.1
 ns_new RT
