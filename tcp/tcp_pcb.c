@@ -346,6 +346,9 @@ void tcp_pcb_set_state(struct tcp_pcb *pcb, enum tcp_state st)
 		tcp_nlisten++;
 	else if (st == TCP_TIME_WAIT)
 		tcp_ntimewait++;
+	/* everything we sent is acknowledged there: the sent-segment records go */
+	if (st == TCP_TIME_WAIT)
+		tcp_sent_free(pcb);
 	pcb->state = st;
 	tcp_gauges_update();
 }

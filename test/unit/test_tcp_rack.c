@@ -301,6 +301,32 @@ static void test_prr_rfc6937_example(void **state)
 	abort_conn(c);
 }
 
+/* The sent-segment records live as long as something is unacknowledged: in TIME_WAIT
+ * (our FIN acknowledged) their array is freed, the connection keeps only its record. */
+static void test_records_freed_in_time_wait(void **state)
+{
+	struct tcp_pcb *c;
+
+	(void)state;
+	c = open_sack();
+	send_segs(c, 2);
+	assert_non_null(c->sentq.v);
+	assert_int_equal(c->sentq.len, 2);
+	advance(RTT);
+	sack_ack(c, S(2), NULL, 0);
+	assert_int_equal(c->sentq.len, 0);
+	assert_int_equal(tcp_pcb_shutdown_send(c, now), 0);
+	expect(TCP_FIN | TCP_ACK, S(2), PEER_ISN + 1);
+	inject(PEER, c->local_port, TCP_FIN | TCP_ACK, PEER_ISN + 1, S(2) + 1, 65535, NULL, NULL, 0);
+	expect(TCP_ACK, S(2) + 1, PEER_ISN + 2);
+	assert_int_equal(c->state, TCP_TIME_WAIT);
+	assert_null(c->sentq.v);
+	assert_int_equal(c->sentq.cap, 0);
+	tcp_pcb_close(c, 0, now);
+	advance(2ull * tcp_config.msl_ms); /* TIME_WAIT ends, the pcb is freed */
+	expect_none();
+}
+
 /* Quick ACK mode (as Linux): the first segments of a connection, and the first after the
  * receiver was idle for an RTO, are ACKed one by one, not every second one or after the
  * delayed-ACK timer. */
@@ -343,6 +369,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dsack_undo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frto_spurious_rto, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prr_rfc6937_example, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_records_freed_in_time_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quickack_at_start, setup, teardown),
 	};
 	if (getenv("TEST_FILTER"))
