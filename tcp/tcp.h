@@ -227,6 +227,8 @@ struct tcp_pcb {
 	struct tcp_sentq sentq;
 	uint32_t sacked_out, lost_out, retrans_out;
 	uint32_t high_sacked;  /* HighACK+: the highest SACKed end (snd_una if none) */
+	uint32_t rescue_rxt;   /* RFC 6675 RescueRxt (valid when rescue_on) */
+	uint8_t rescue_on;
 	struct tcp_rack rack;
 	/* tail loss probe (RFC 8985 7): TLP.end_seq while a probe is unanswered */
 	uint32_t tlp_end_seq;

@@ -367,14 +367,30 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 		if (usable > (int32_t)(pcb->snd_una + pcb->snd_wnd - pcb->snd_nxt))
 			usable = (int32_t)(pcb->snd_una + pcb->snd_wnd - pcb->snd_nxt);
 		/* RFC 6675 NextSeg rule (3), with RACK off: nothing lost and no new data, an
-		 * unSACKed segment below the highest SACK goes once */
-		if (!tcp_config.rack && pcb->flags & TF_INRECOVERY && pipe + pcb->mss <= pcb->cwnd &&
+		 * unSACKed segment below the highest SACK goes once. NOTE: a segment resent by
+		 * rules (3) and (4) counts twice in pipe until acknowledged (RFC 6675 counts
+		 * rule (4)'s once: HighRxt does not move) */
+		if (!tcp_config.rack && pcb->flags & TF_INRECOVERY && pcb->flags & TF_SACK_OK &&
+		    pipe + pcb->mss <= pcb->cwnd &&
 		    (usable <= 0 || pcb->snd_nxt == pcb->snd_buf_seq + (uint32_t)pcb->snd_buf.len)) {
 			for (unsigned i = 0; i < pcb->sentq.len; i++) {
 				struct tcp_sent *e = tcp_sent_at(pcb, i);
 				if (SEQ_GT(e->end, pcb->high_sacked))
 					break;
 				if (!(e->flags & (TSENT_SACKED | TSENT_RETRANS | TSENT_LOST))) {
+					tcp_rexmt_range(pcb, e->seq, e->end - e->seq, now);
+					goto again;
+				}
+			}
+			/* rule (4): once per recovery, a rescue retransmission of the highest
+			 * unSACKed segment, so that a lost tail draws an ACK before the RTO */
+			if (!pcb->rescue_on || SEQ_GT(pcb->snd_una, pcb->rescue_rxt)) {
+				for (unsigned i = pcb->sentq.len; i-- > 0;) {
+					struct tcp_sent *e = tcp_sent_at(pcb, i);
+					if (e->flags & (TSENT_SACKED | TSENT_RETRANS))
+						continue;
+					pcb->rescue_on = 1;
+					pcb->rescue_rxt = pcb->recover;
 					tcp_rexmt_range(pcb, e->seq, e->end - e->seq, now);
 					goto again;
 				}

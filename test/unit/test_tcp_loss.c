@@ -160,7 +160,8 @@ static void test_rtt_bogus_tsecr_rejected(void **state)
  * holds once three segments above the first hole are SACKed, which starts recovery with
  * that hole resent at once; the second hole is resent only when three segments above it
  * are SACKed too (before, the sender took every hole below the highest SACK as lost, a
- * FACK-style choice). PRR (RFC 6937) sizes cwnd on each ACK; a partial ACK keeps recovery,
+ * FACK-style choice); with nothing else to send the last unSACKed segment goes once (the
+ * rescue, rule (4)). PRR (RFC 6937) sizes cwnd on each ACK; a partial ACK keeps recovery,
  * the full ACK ends it at cwnd = ssthresh, and no timeout fires. */
 static void test_sack_two_holes(void **state)
 {
@@ -198,8 +199,11 @@ static void test_sack_two_holes(void **state)
 	sack_ack(c, s[1], (uint32_t[]){ s[4], s[7], s[2], s[3] }, 2);
 	assert_int_equal(expect(TCP_ACK, s[3], PEER_ISN + 1), MSS);
 	expect_none();
-	/* nothing left to send: no new data, no other unSACKed segment (NextSeg (3)) */
+	/* no new data and no other unSACKed segment below the highest SACK (NextSeg (3)):
+	 * rule (4), once per recovery, resends the highest unSACKed segment (the rescue
+	 * retransmission, so a lost tail draws an ACK before the timer) */
 	sack_ack(c, s[1], (uint32_t[]){ s[4], s[8], s[2], s[3] }, 2);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, s[9], PEER_ISN + 1), MSS);
 	expect_none();
 	/* partial ACK: the first hole arrived */
 	sack_ack(c, s[3], (uint32_t[]){ s[4], s[8] }, 1);
@@ -211,7 +215,7 @@ static void test_sack_two_holes(void **state)
 	assert_int_equal(c->cwnd, c->ssthresh);
 	assert_int_equal(c->sacked_out, 0);
 	assert_int_equal(tcp_stats.snd_fast_rexmt, 1);
-	assert_int_equal(tcp_stats.snd_rexmt_segs, 2);
+	assert_int_equal(tcp_stats.snd_rexmt_segs, 3);
 	assert_int_equal(tcp_stats.rfc6675_lost_segs, 2);
 	assert_int_equal(tcp_stats.rack_lost_segs, 0);
 	assert_int_equal(tcp_stats.rexmt_timeouts, 0);
