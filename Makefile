@@ -90,6 +90,7 @@ bench: all $(BUILD)/bench/tap_reflector
 	@bash bench/attack.sh $(BUILD)/ustack
 	@bash bench/mem.sh $(BUILD)/ustack
 	@bash bench/packet_fwd.sh $(BUILD)/ustack
+	@bash bench/loss.sh $(BUILD)/ustack
 
 # The benchmarks' ceiling: a trivial TAP reflector (no stack library).
 $(BUILD)/bench/tap_reflector: bench/tap_reflector.c
@@ -134,7 +135,7 @@ help:
 	@echo "make test       unit + integration tests (needs root)"
 	@echo "make san        the tests under ASan+UBSan"
 	@echo "make demo       ping/arping/UDP echo against ustack in a namespace"
-	@echo "make bench      packets per second against ustack and a TAP reflector"
+	@echo "make bench      packets per second against ustack and a TAP reflector, TCP\n                throughput, loss recovery, attacks, memory and forwarding beside the kernel"
 	@echo "make interop    the lwIP and libslirp peers for t_interop_*.sh (build/interop/)"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

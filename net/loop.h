@@ -57,6 +57,8 @@ void net_loop_wakeup(void);
 
 /* Monotonic milliseconds. Tests may freeze it with net_clock_set_fake(). */
 uint64_t net_clock_ms(void);
+/* The same clock in microseconds (the fake one times 1000), for TCP's RACK and RTT. */
+uint64_t net_clock_us(void);
 void net_clock_set_fake(int on, uint64_t now);
 
 /* Timers. Arm and cancel are idempotent; a timer may re-arm or cancel itself in its fn. */

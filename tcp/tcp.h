@@ -1,22 +1,28 @@
 /* TCP (RFC 9293) with RFC 5961 hardening, RFC 7323 timestamps and window scale, RFC 6298
- * retransmission timing, RFC 5681/6582 congestion control with CUBIC (RFC 9438, the default) or
- * NewReno and HyStart++ (RFC 9406), RFC 6528 ISNs, RFC 6056 ports.
+ * retransmission timing, RFC 5681 congestion control with CUBIC (RFC 9438, the default) or
+ * NewReno and HyStart++ (RFC 9406), RFC 6528 ISNs, RFC 6056 ports, and loss recovery: SACK
+ * (RFC 2018) with D-SACK (RFC 2883), RACK-TLP (RFC 8985) loss detection (RFC 6675 as written
+ * when tcp_config.rack is off, RFC 6582 NewReno without SACK), Proportional Rate Reduction
+ * (RFC 6937) during recovery, F-RTO (RFC 5682) and undo of spurious reductions (RFC 3708,
+ * RFC 3522), quick ACKs at the start and after idle.
  *
  * Files: tcp_wire.c (parse/emit), tcp_pcb.c (control blocks, lookup, ISN, ports),
  * tcp_input.c (segment arrival), tcp_output.c (segment departure), tcp_timer.c (timers),
  * tcp_cc.c (congestion control registry, NewReno), tcp_cubic.c (CUBIC, HyStart++),
- * tcp_sack.c (SACK loss recovery), tcp_reass.c (out-of-order
- * queue and the SACK blocks we send), tcp_mem.c (ring storage that follows the load,
- * TIME_WAIT without buffers, receive-buffer auto-tuning), tcp_sock.c (SOCK_STREAM
+ * tcp_rack.c (the sent-segment records, RACK, the tail loss probe), tcp_sack.c (SACK
+ * processing and the recovery state: PRR, undo, F-RTO, RFC 6675, NewReno), tcp_reass.c
+ * (out-of-order queue and the SACK blocks we send), tcp_mem.c (ring storage that follows
+ * the load, TIME_WAIT without buffers, receive-buffer auto-tuning), tcp_sock.c (SOCK_STREAM
  * sock_ops), tcp_syncache.c (the SYN queue as small records, SYN cookies, RFC 4987),
  * tcp_rstlim.c (the RST rate limit), tcp_sysctl.c (tcp_config by name).
  *
  * Memory: a connection's rings hold storage only while they hold data (or were used in the
  * last second or two); an idle established connection costs its control block (about
- * 1 KiB), a TIME_WAIT one the same with no buffers.
+ * 1 KiB), a TIME_WAIT one the same with no buffers or sent-segment records.
  *
  * Ownership: tcp_input owns the pkb it is given; segments queued out of order are owned by
- * the pcb until delivered or freed; tcp_output hands each segment it builds to ip_output. */
+ * the pcb until delivered or freed; tcp_output hands each segment it builds to ip_output.
+ * The sent-segment records (pcb->sentq) are the pcb's, freed with it. */
 #ifndef TCP_TCP_H
 #define TCP_TCP_H
 
@@ -56,7 +62,9 @@ enum tcp_state {
 #define TCP_HAVE_RCVD_SYN(s) ((s) >= TCP_SYN_RECEIVED)
 #define TCP_SYNCHRONIZED(s) ((s) >= TCP_ESTABLISHED || (s) == TCP_SYN_RECEIVED)
 
-enum tcp_timer_id { TCPT_REXMT = 0, TCPT_PERSIST, TCPT_KEEP, TCPT_2MSL, TCPT_DELACK, TCPT_NTIMERS };
+/* TCPT_RACK: RACK's reordering timer (RFC 8985 6.3); TCPT_PTO: the tail loss probe (7.2) */
+enum tcp_timer_id { TCPT_REXMT = 0, TCPT_PERSIST, TCPT_KEEP, TCPT_2MSL, TCPT_DELACK, TCPT_RACK,
+		    TCPT_PTO, TCPT_NTIMERS };
 
 /* Every limit and timer, with defaults in tcp_config_defaults(); settable at run time
  * (new values apply to connections created afterwards, timers to their next arming). */
@@ -101,6 +109,13 @@ struct tcp_config {
 	int tso;                    /* super-segments for a device with TSO (driver/tap.c) (1) */
 	const char *cc_name;        /* congestion control of new connections ("cubic"; tcp_cc_find) */
 	int hystart;                /* HyStart++ (RFC 9406) in the first slow start (1) */
+	int rack;                   /* RACK-TLP loss detection (RFC 8985) (1); 0: RFC 6675's
+	                             * DupThresh rule (IsLost) and no tail loss probe */
+	int frto;                   /* F-RTO (RFC 5682) spurious timeout detection (1) */
+	int dsack_undo;             /* undo a reduction that D-SACKs or timestamps show was
+	                             * spurious (RFC 2883, RFC 3708, RFC 3522) (1) */
+	unsigned quickacks;         /* segments ACKed at once at the start and after idle (16) */
+	unsigned sent_max_segs;     /* sent-segment records per connection (4096, tcp_rack.c) */
 	uint16_t ephemeral_min, ephemeral_max; /* 49152..65535 (RFC 6056) */
 };
 extern struct tcp_config tcp_config;
@@ -130,12 +145,48 @@ struct tcp_ring {
 #define TF_SACK_OK    0x0080 /* peer sent SACK-permitted */
 #define TF_RCVD_FIN   0x0100
 #define TF_ORPHAN     0x0200 /* closed by the application, finishing alone */
-#define TF_INRECOVERY 0x0400 /* NewReno fast recovery */
+#define TF_INRECOVERY 0x0400 /* fast recovery (RFC 6675 / RFC 6582), PRR sizes it */
 #define TF_KEEPALIVE  0x0800
 #define TF_FORCE_ONE  0x1000 /* persist probe: send one byte past the window */
 #define TF_RCV_SHUT   0x2000 /* the application will not read any more */
+#define TF_LOSS       0x4000 /* recovering after a retransmission timeout (all marked lost) */
+#define TF_FRTO       0x8000 /* F-RTO (RFC 5682) may still find that timeout spurious */
+#define TF_FRTO_NEW   0x10000 /* F-RTO step 2b: send new data, not retransmissions */
+#define TF_TLP_ONE    0x20000 /* the loss probe: one new segment from tcp_output */
 
-#define TCP_SACK_SB_MAX 32 /* SACKed ranges a scoreboard remembers */
+/* One transmission not yet cumulatively acknowledged: the sender's scoreboard (tcp_rack.c).
+ * A TSO super-segment gets one record per MSS, so SACK, RACK and retransmission reason
+ * about ordinary segments. */
+struct tcp_sent {
+	uint32_t seq, end;  /* [seq, end); a FIN counts as the byte after the data */
+	uint64_t xmit_us;   /* the last (re)transmission (RACK's Segment.xmit_ts) */
+	uint16_t flags;     /* TSENT_* */
+	uint16_t xmits;     /* times sent (more than 1: retransmitted) */
+};
+#define TSENT_SACKED  0x01 /* the receiver holds it (SACK) */
+#define TSENT_LOST    0x02 /* deemed lost (RACK, IsLost, NewReno, the RTO) */
+#define TSENT_RETRANS 0x04 /* retransmitted since marked lost; that copy is in flight */
+#define TSENT_PRE_RTO 0x08 /* sent before the last RTO and not since (F-RTO) */
+
+/* The records in sequence order: a ring of `cap` entries (a power of two, doubled when
+ * full up to tcp_config.sent_max_segs), first at `head`. */
+struct tcp_sentq {
+	struct tcp_sent *v;
+	unsigned cap, head, len;
+	unsigned lost_hint; /* no record below this index is lost and not retransmitted */
+};
+
+/* RACK (RFC 8985 6.1), times in microseconds. */
+struct tcp_rack {
+	uint64_t xmit_us;     /* RACK.xmit_ts: latest transmission delivered */
+	uint32_t end_seq;     /* RACK.end_seq: its end */
+	uint32_t rtt_us;      /* RACK.rtt: its round trip */
+	uint32_t min_rtt_us;  /* RACK.min_RTT (0: none yet) */
+	uint32_t fack;        /* RACK.fack: highest end acknowledged or SACKed */
+	uint32_t dsack_round; /* RACK.dsack_round (valid when dsack_round_on) */
+	uint8_t dsack_round_on, reordering_seen, dsack_seen;
+	uint8_t reo_wnd_mult, reo_wnd_persist;
+};
 
 struct tcp_pcb;
 struct sock;
@@ -162,18 +213,9 @@ struct tcp_cc_ops {
 	/* The last loss response was spurious (D-SACK, F-RTO, Eifel): restore the private state
 	 * saved by ssthresh(); the caller restores cwnd and ssthresh. May be NULL. */
 	void (*undo)(struct tcp_pcb *pcb);
-	/* One RTT sample in microseconds (HyStart++ watches each round's minimum). May be NULL. */
+	/* One RTT sample in microseconds (HyStart++ watches each round's minimum), once per ACK
+	 * that delivers data (RACK's, tcp_sack.c). May be NULL. */
 	void (*rtt_sample)(struct tcp_pcb *pcb, uint32_t rtt_us, uint64_t now);
-
-	/* NOTE: the three members below are today's recovery arithmetic (RFC 5681 3.2, RFC 6582),
-	 * shared by every algorithm (tcp_cc.c) and built on ssthresh(); they go once recovery
-	 * computes cwnd itself (RFC 6937 PRR). */
-	/* The third duplicate ACK: ssthresh(), recover = snd_max, cwnd = ssthresh + 3 MSS. */
-	void (*enter_recovery)(struct tcp_pcb *pcb, uint64_t now);
-	/* A further duplicate ACK during recovery (without SACK): inflate by one MSS. */
-	void (*dupack)(struct tcp_pcb *pcb);
-	/* An ACK during recovery; full says it covers `recover` (then recovery_exit()). */
-	void (*recovery_ack)(struct tcp_pcb *pcb, uint32_t acked, int full, uint64_t now);
 };
 extern const struct tcp_cc_ops tcp_cc_newreno, tcp_cc_cubic;
 
@@ -244,11 +286,28 @@ struct tcp_pcb {
 	uint32_t cwnd, ssthresh, recover;
 	uint32_t bytes_acked; /* RFC 3465 byte counting in congestion avoidance (tcp_cc.c) */
 	unsigned dupacks;
-	/* SACK scoreboard (RFC 6675, tcp_sack.c): SACKed ranges above snd_una, sorted and
-	 * disjoint; high_rxt is HighRxt; rxt_snd_max is snd_max at the last hole resent */
-	struct tcp_sack_block sacked[TCP_SACK_SB_MAX];
-	unsigned nsacked;
-	uint32_t high_rxt, rxt_snd_max;
+	/* the scoreboard (tcp_rack.c): every transmission above snd_una, and the bytes of it
+	 * SACKed, marked lost, and retransmitted and in flight (RFC 6675 pipe from these) */
+	struct tcp_sentq sentq;
+	uint32_t sacked_out, lost_out, retrans_out;
+	uint32_t high_sacked;  /* HighACK+: the highest SACKed end (snd_una if none) */
+	uint32_t rescue_rxt;   /* RFC 6675 RescueRxt (valid when rescue_on) */
+	uint8_t rescue_on;
+	struct tcp_rack rack;
+	/* tail loss probe (RFC 8985 7): TLP.end_seq while a probe is unanswered */
+	uint32_t tlp_end_seq;
+	uint8_t tlp_on, tlp_is_retrans;
+	/* PRR (RFC 6937) during fast recovery */
+	uint32_t prr_delivered, prr_out, recover_fs;
+	/* undo (RFC 3708, RFC 5682): the values before the reduction, the retransmissions
+	 * of this episode not yet shown spurious by D-SACK, and when it started */
+	uint32_t prior_cwnd, prior_ssthresh;
+	uint32_t undo_marker;  /* snd_una when the episode began */
+	int32_t undo_retrans;  /* retransmitted segments not yet D-SACKed (-1: no undo) */
+	uint32_t undo_tsval;   /* our TSval at the first retransmission of the episode */
+	uint8_t undo_ts_on;    /* undo_tsval is set */
+	unsigned quickack;     /* segments still to ACK at once (quick ACK mode) */
+	uint64_t last_data_rcv;/* when data last arrived (idle detection for quick ACKs) */
 	const struct tcp_cc_ops *cc;
 	union {
 		struct tcp_cubic cubic;
@@ -314,6 +373,11 @@ struct tcp_pcb {
 	X(pmtu_lowered) X(fin_wait_2_timeouts) X(rcv_ring_full) X(rcv_rtt_bogus) \
 	X(rcv_sack_ignored) X(snd_rexmt_lost) X(rcv_tw_reopened)         \
 	X(rcv_synsent_rst_no_ack) X(snd_tso_segs)                                         \
+	X(snd_tlp_probes) X(snd_tlp_new_data) X(tlp_recoveries) X(tlp_unneeded)            \
+	X(rack_lost_segs) X(rack_reo_timeouts) X(rfc6675_lost_segs) X(rto_lost_segs)         \
+	X(rcv_dsack) X(rcv_dsack_undo_segs) X(undo_dsack) X(undo_eifel) X(undo_frto)         \
+	X(frto_spurious) X(frto_real) X(prr_recoveries) X(prr_sent_bytes) X(recovery_exits)  \
+	X(sent_seg_merged) X(snd_quickacks)                                                \
 	X(cc_hystart_css) X(cc_hystart_css_rounds) X(cc_hystart_ss_resumed)              \
 	X(cc_hystart_css_done) X(cc_cubic_fast_convergence) X(cc_cubic_epochs)              \
 	X(conns_live) X(conns_time_wait)                                                 \
@@ -421,8 +485,6 @@ void tcp_send_reset(uint32_t src, uint32_t dst, const struct tcp_hdr *th, size_t
 int tcp_send_keepalive(struct tcp_pcb *pcb, uint64_t now);
 /* A RST for a pcb being aborted (seq = snd_max). */
 void tcp_send_rst_pcb(struct tcp_pcb *pcb, uint64_t now);
-/* Retransmits the first unacknowledged segment (fast retransmit). */
-void tcp_rexmt_first(struct tcp_pcb *pcb, uint64_t now);
 uint32_t tcp_rcv_window(const struct tcp_pcb *pcb);
 uint32_t tcp_ts_now(const struct tcp_pcb *pcb, uint64_t now);
 /* Application API used by tcp_sock.c and the tests. */
@@ -455,10 +517,6 @@ const struct tcp_cc_ops *tcp_cc_default(void);
 /* Switches a connection's algorithm (TCP_CONGESTION): cwnd and ssthresh stay, the new
  * algorithm's state starts fresh. */
 void tcp_cc_set(struct tcp_pcb *pcb, const struct tcp_cc_ops *ops);
-/* Shared recovery arithmetic (the old members, see struct tcp_cc_ops). */
-void tcp_cc_enter_recovery(struct tcp_pcb *pcb, uint64_t now);
-void tcp_cc_dupack(struct tcp_pcb *pcb);
-void tcp_cc_recovery_ack(struct tcp_pcb *pcb, uint32_t acked, int full, uint64_t now);
 /* HyStart++: start (init), the cwnd growth an ACK in slow start may give (it may also end
  * slow start by setting ssthresh = cwnd), an RTT sample, and a loss (HyStart++ ends). */
 void tcp_hystart_init(struct tcp_pcb *pcb);
@@ -470,16 +528,48 @@ void tcp_hystart_loss(struct tcp_pcb *pcb);
 uint32_t tcp_cubic_root(uint64_t a);
 uint32_t tcp_cubic_window(const struct tcp_pcb *pcb, int64_t t_ms);
 
-/* ---- tcp_sack.c: loss recovery (RFC 5681 3.2, RFC 6582, RFC 6675) ---- */
-int tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_opts *o, uint32_t una);
-uint32_t tcp_sack_bytes(const struct tcp_pcb *pcb);
-uint32_t tcp_sack_pipe(const struct tcp_pcb *pcb);
-int tcp_sack_next_hole(const struct tcp_pcb *pcb, uint32_t *seq, uint32_t *len);
-uint32_t tcp_sack_skip(struct tcp_pcb *pcb);
-void tcp_sack_clear(struct tcp_pcb *pcb);
-void tcp_recovery_dupack(struct tcp_pcb *pcb, int dup, int newsack, uint64_t now);
-void tcp_recovery_ack(struct tcp_pcb *pcb, uint32_t ack, uint32_t acked, uint64_t now);
-void tcp_recovery_timeout(struct tcp_pcb *pcb);
+/* ---- tcp_rack.c: the sent-segment records, RACK loss detection and the tail loss probe ---- */
+uint64_t tcp_now_us(void);
+void tcp_sent_free(struct tcp_pcb *pcb);
+/* Records that [seq, end) left now (new data appended, records overlapped become
+ * retransmissions). */
+void tcp_sent_xmit(struct tcp_pcb *pcb, uint32_t seq, uint32_t end, uint64_t now_us);
+struct tcp_sent *tcp_sent_at(const struct tcp_pcb *pcb, unsigned i);
+/* The first record lost and not retransmitted since (RFC 6675 NextSeg (1)), or NULL. */
+struct tcp_sent *tcp_sent_next_lost(struct tcp_pcb *pcb);
+void tcp_sent_mark_lost(struct tcp_pcb *pcb, struct tcp_sent *e);
+/* RFC 6675 pipe: bytes believed in the network. */
+uint32_t tcp_pipe(const struct tcp_pcb *pcb);
+/* RFC 8985 6.2 step 2-3 for a record newly acknowledged or SACKed. */
+void tcp_rack_update(struct tcp_pcb *pcb, const struct tcp_sent *e, const struct tcp_hdr *th,
+		     uint64_t now_us);
+void tcp_rack_update_reo_wnd(struct tcp_pcb *pcb);
+/* RFC 8985 6.2 step 5 / 6.3: marks lost what RACK says is; arms the reordering timer.
+ * Returns the bytes newly marked lost. */
+uint32_t tcp_rack_detect_loss(struct tcp_pcb *pcb, uint64_t now);
+void tcp_rack_timeout(struct tcp_pcb *pcb, uint64_t now);
+void tcp_tlp_schedule(struct tcp_pcb *pcb, uint64_t now);
+void tcp_tlp_fire(struct tcp_pcb *pcb, uint64_t now);
+/* RFC 8985 7.4: an ACK's verdict on an outstanding probe (dsack: the ACK D-SACKed). */
+void tcp_tlp_ack(struct tcp_pcb *pcb, uint32_t ack, int dsack, int dsack_tlp, uint64_t now);
+
+/* ---- tcp_sack.c: SACK and loss recovery (RFC 2018, 2883, 5681, 6582, 6675, 6937, 3708,
+ * 5682) ---- */
+struct tcp_ack_info {
+	uint32_t ack, wnd;
+	int dup;            /* a duplicate by RFC 5681 2's terms */
+};
+/* Every acceptable ACK (ack <= snd_max), before snd_una moves. */
+void tcp_loss_ack(struct tcp_pcb *pcb, const struct tcp_hdr *th, const struct tcp_ack_info *ai,
+		  uint64_t now);
+/* The retransmission timer fired (after rxtshift++): every record is taken as lost. */
+void tcp_loss_timeout(struct tcp_pcb *pcb, uint64_t now);
+/* Loss (PMTU lowered): everything in flight is sent again, no congestion response. */
+void tcp_loss_mark_all(struct tcp_pcb *pcb);
+/* Enters fast recovery (PRR) if not in recovery; rack says RACK or the probe found it. */
+void tcp_loss_enter_recovery(struct tcp_pcb *pcb, uint64_t now);
+/* A segment of len bytes left during recovery (PRR's prr_out). */
+void tcp_loss_sent(struct tcp_pcb *pcb, uint32_t len);
 unsigned tcp_dupthresh(const struct tcp_pcb *pcb);
 uint32_t tcp_limited_transmit(const struct tcp_pcb *pcb);
 

@@ -123,39 +123,6 @@ static void newreno_rtt_sample(struct tcp_pcb *pcb, uint32_t rtt_us, uint64_t no
 	tcp_hystart_rtt(pcb, rtt_us);
 }
 
-/* ---- recovery window arithmetic shared by every algorithm (until PRR takes it over) ---- */
-
-void tcp_cc_enter_recovery(struct tcp_pcb *pcb, uint64_t now)
-{
-	pcb->ssthresh = pcb->cc->ssthresh(pcb, now);
-	pcb->bytes_acked = 0;
-	pcb->recover = pcb->snd_max;
-	pcb->cwnd = pcb->ssthresh + 3u * pcb->mss;
-}
-
-void tcp_cc_dupack(struct tcp_pcb *pcb)
-{
-	pcb->cwnd += pcb->mss;
-}
-
-/* RFC 6582 3.2 step 3: a full ACK deflates to min(ssthresh, flight + MSS); a partial ACK
- * deflates by the amount acknowledged and adds back one MSS. */
-void tcp_cc_recovery_ack(struct tcp_pcb *pcb, uint32_t acked, int full, uint64_t now)
-{
-	if (full) {
-		uint32_t f = flight_size(pcb) + pcb->mss;
-		pcb->cwnd = pcb->ssthresh < f ? pcb->ssthresh : f;
-		if (pcb->cc->recovery_exit)
-			pcb->cc->recovery_exit(pcb, now);
-		return;
-	}
-	pcb->cwnd = pcb->cwnd > acked ? pcb->cwnd - acked : 0;
-	if (acked >= pcb->mss)
-		pcb->cwnd += pcb->mss;
-	if (pcb->cwnd < pcb->mss)
-		pcb->cwnd = pcb->mss;
-}
-
 const struct tcp_cc_ops tcp_cc_newreno = {
 	.name = "newreno",
 	.init = newreno_init,
@@ -165,7 +132,4 @@ const struct tcp_cc_ops tcp_cc_newreno = {
 	.timeout = newreno_timeout,
 	.undo = NULL, /* no state beyond cwnd and ssthresh, which the caller restores */
 	.rtt_sample = newreno_rtt_sample,
-	.enter_recovery = tcp_cc_enter_recovery,
-	.dupack = tcp_cc_dupack,
-	.recovery_ack = tcp_cc_recovery_ack,
 };

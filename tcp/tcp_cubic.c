@@ -354,7 +354,4 @@ const struct tcp_cc_ops tcp_cc_cubic = {
 	.timeout = cubic_timeout,
 	.undo = cubic_undo,
 	.rtt_sample = cubic_rtt_sample,
-	.enter_recovery = tcp_cc_enter_recovery,
-	.dupack = tcp_cc_dupack,
-	.recovery_ack = tcp_cc_recovery_ack,
 };

@@ -73,6 +73,10 @@ static void tcp_established(struct tcp_pcb *pcb, uint64_t now)
 	tcp_pcb_set_state(pcb, TCP_ESTABLISHED);
 	STAT_INC(tcp, conn_established);
 	pcb->last_recv = now;
+	/* quick ACK mode (as Linux): the sender's window grows with our ACKs, so the first
+	 * segments are ACKed one by one rather than every second or after a delay */
+	pcb->quickack = tcp_config.quickacks;
+	pcb->last_data_rcv = now;
 	tcp_keep_arm(pcb, now);
 	if (pcb->flags & TF_FIN_QUEUED)
 		tcp_pcb_set_state(pcb, TCP_FIN_WAIT_1); /* close() came before the handshake ended */
@@ -283,23 +287,18 @@ static int tcp_process_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 	uint32_t ack = th->ack, wnd = (uint32_t)th->wnd << pcb->snd_wscale;
 	int ourfinisacked = 0;
 
-	int newsack = 0;
+	struct tcp_ack_info ai = { .ack = ack, .wnd = wnd };
 
-	if (pcb->flags & TF_SACK_OK && (th->opt.nsack || pcb->nsacked))
-		newsack = tcp_sack_update(pcb, &th->opt, SEQ_MAX(ack, pcb->snd_una));
 	if (SEQ_LEQ(ack, pcb->snd_una)) {
 		/* RFC 5681 2: a duplicate ACK carries no data, does not move the window and
 		 * arrives while data is outstanding; RFC 6675 2 adds one that SACKs new data
 		 * whatever its window (Linux's receiver opens its window while it queues
 		 * out-of-order data: every such ACK missed would cost a timeout). */
-		int dup = ack == pcb->snd_una && s->len == 0 && !(th->flags & (TCP_SYN | TCP_FIN)) &&
-			  wnd == pcb->snd_wnd && wnd != 0 && pcb->snd_una != pcb->snd_max;
-		if (ack == pcb->snd_una && pcb->snd_una != pcb->snd_max)
-			tcp_recovery_dupack(pcb, dup, newsack, s->now);
-		if (!dup && !newsack && (ack != pcb->snd_una || s->len || wnd != pcb->snd_wnd))
-			pcb->dupacks = 0;
+		ai.dup = ack == pcb->snd_una && s->len == 0 && !(th->flags & (TCP_SYN | TCP_FIN)) &&
+			 wnd == pcb->snd_wnd && wnd != 0 && pcb->snd_una != pcb->snd_max;
+		if (ack == pcb->snd_una)
+			tcp_loss_ack(pcb, th, &ai, s->now);
 	} else {
-		uint32_t acked = ack - pcb->snd_una;
 		uint32_t data_end = pcb->snd_buf_seq + (uint32_t)pcb->snd_buf.len;
 		uint32_t upto = SEQ_MIN(ack, data_end);
 
@@ -323,7 +322,7 @@ static int tcp_process_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 		 * FIN may still arrive before the FIN goes again (ack <= snd_max was checked) */
 		if (pcb->flags & TF_FIN_QUEUED && SEQ_GT(ack, pcb->fin_seq))
 			ourfinisacked = 1;
-		tcp_recovery_ack(pcb, ack, acked, s->now);
+		tcp_loss_ack(pcb, th, &ai, s->now); /* moves snd_una */
 		pcb->snd_una = ack;
 		if (SEQ_LT(pcb->snd_nxt, pcb->snd_una))
 			pcb->snd_nxt = pcb->snd_una;
@@ -558,9 +557,18 @@ challenge_syn:
 			if (gapfill && tcp_reass_drain(pcb))
 				tcp_process_fin(pcb, now);
 			/* delayed ACK (RFC 9293 3.8.6.3, RFC 5681 4.2): every second full
-			 * segment, at once when filling a gap, else within delack_ms */
+			 * segment, at once when filling a gap, else within delack_ms; in quick
+			 * ACK mode (the first segments, and after the receiver idled an RTO,
+			 * when the sender restarts from a small window) every segment */
 			uint32_t owed = pcb->rcv_nxt - pcb->rcv_acked;
-			if (!gapfill && owed >= 2u * pcb->rcv_mss && tcp_ack_batching() &&
+			if (now - pcb->last_data_rcv > (pcb->rto ? pcb->rto : tcp_config.rto_min_ms))
+				pcb->quickack = tcp_config.quickacks;
+			pcb->last_data_rcv = now;
+			if (pcb->quickack) {
+				pcb->quickack--;
+				STAT_INC(tcp, snd_quickacks);
+				pcb->flags |= TF_ACKNOW;
+			} else if (!gapfill && owed >= 2u * pcb->rcv_mss && tcp_ack_batching() &&
 			    owed < pcb->rcv_buf.cap / 4) {
 				tcp_ack_defer(pcb);
 			} else if (gapfill || owed >= 2u * pcb->rcv_mss) {
@@ -585,6 +593,8 @@ challenge_syn:
 output:
 	pkb_free(s->p);
 	tcp_output(pcb, now);
+	if (!net_timer_pending(&pcb->timers[TCPT_PTO]))
+		tcp_tlp_schedule(pcb, now);
 	return;
 dropafterack:
 	if (!(th->flags & TCP_RST)) {
@@ -719,7 +729,8 @@ void tcp_icmp_error(uint8_t type, uint8_t code, uint32_t info, const struct ip_h
 		if (mss < pcb->mss) {
 			STAT_INC(tcp, pmtu_lowered);
 			pcb->mss = (uint16_t)mss;
-			pcb->snd_nxt = pcb->snd_una; /* resend what was lost at the smaller size */
+			/* resend what was lost at the smaller size (no congestion response) */
+			tcp_loss_mark_all(pcb);
 			tcp_output(pcb, now);
 		}
 		return;

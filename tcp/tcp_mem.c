@@ -245,6 +245,9 @@ void tcp_mem_sweep(uint64_t now)
 		next = TAILQ_NEXT(pcb, memlink);
 		ring_sweep(&pcb->snd_buf);
 		ring_sweep(&pcb->rcv_buf);
+		/* nothing left to send: the sent-segment records (tcp_rack.c) go with the ring */
+		if (!pcb->snd_buf.buf && pcb->sentq.v && !pcb->sentq.len)
+			tcp_sent_free(pcb);
 		if (!pcb->snd_buf.buf && !pcb->rcv_buf.buf)
 			mem_unlist(pcb);
 	}
@@ -264,7 +267,6 @@ void tcp_mem_time_wait(struct tcp_pcb *pcb)
 	pkb_queue_purge(&pcb->ooo);
 	pcb->ooo_count = 0;
 	pcb->rcv_nsacks = 0;
-	pcb->nsacked = 0;
 	if (!pcb->rcv_buf.buf)
 		mem_unlist(pcb);
 	if (before)

@@ -271,23 +271,32 @@ void tcp_rexmt_range(struct tcp_pcb *pcb, uint32_t seq, uint32_t len, uint64_t n
 	uint32_t off = seq - pcb->snd_buf_seq;
 	size_t avail = off < pcb->snd_buf.len ? pcb->snd_buf.len - off : 0;
 	uint8_t flags = TCP_ACK;
+	int fin;
 
 	if (len > avail)
 		len = (uint32_t)avail;
 	if (len > pcb->mss)
 		len = pcb->mss;
-	if (pcb->flags & TF_FIN_QUEUED && seq + len == pcb->fin_seq)
+	fin = pcb->flags & TF_FIN_QUEUED && seq + len == pcb->fin_seq;
+	if (fin)
 		flags |= TCP_FIN;
+	if (len > 0 && len == avail)
+		flags |= TCP_PSH; /* as when it first left (tcp_output) */
 	STAT_INC(tcp, snd_rexmt_segs);
 	STAT_ADD(tcp, snd_rexmt_bytes, len);
 	pcb->rtt_start = 0; /* Karn */
 	pcb->ts_rexmt = tcp_ts_now(pcb, now) | 1;
+	/* RFC 3708: the retransmissions of a recovery, to be matched by D-SACKs */
+	if (pcb->flags & (TF_INRECOVERY | TF_LOSS) && pcb->undo_retrans >= 0) {
+		pcb->undo_retrans++;
+		if (!pcb->undo_ts_on) {
+			pcb->undo_ts_on = 1;
+			pcb->undo_tsval = tcp_ts_now(pcb, now);
+		}
+	}
+	tcp_sent_xmit(pcb, seq, seq + len + (fin ? 1 : 0), tcp_now_us());
+	tcp_loss_sent(pcb, len + (fin ? 1 : 0));
 	tcp_xmit(pcb, seq, flags, len, now);
-}
-
-void tcp_rexmt_first(struct tcp_pcb *pcb, uint64_t now)
-{
-	tcp_rexmt_range(pcb, pcb->snd_una, pcb->mss, now);
 }
 
 /* A super-segment carries at most 1/TCP_TSO_WIN_SPLIT of min(cwnd, snd_wnd) (tcp_output). */
@@ -302,11 +311,14 @@ static int tcp_can_send_data(enum tcp_state s)
 int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 {
 	size_t seg_max = tcp_seg_max(pcb);
+	int frto_new = !!(pcb->flags & TF_FRTO_NEW);
+
+	pcb->flags &= ~TF_FRTO_NEW;
 
 	for (;;) {
-		uint32_t wnd, end, off, sack_lim;
+		uint32_t wnd, end, off, pipe;
 		int32_t usable;
-		size_t avail, len;
+		size_t avail = 0, len;
 		int fin, send = 0;
 		uint8_t flags = TCP_ACK;
 
@@ -333,28 +345,59 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 				return tcp_send_ack(pcb, now);
 			return 0;
 		}
-		/* RFC 6675 5 (C): in SACK recovery the pipe, not snd_una + cwnd, limits what
-		 * goes; the next hole first, then new data */
-		if ((pcb->flags & (TF_INRECOVERY | TF_SACK_OK)) == (TF_INRECOVERY | TF_SACK_OK)) {
-			uint32_t pipe = tcp_sack_pipe(pcb), hseq, hlen;
+		/* RFC 6675 5 (C) / RFC 8985: while the pipe leaves room in cwnd, the first
+		 * segment marked lost goes first (NextSeg rule (1)), then new data (2).
+		 * F-RTO's step 2b sends new data only. */
+		pipe = tcp_pipe(pcb);
+		if (!frto_new && !(pcb->flags & TF_TLP_ONE)) {
+			struct tcp_sent *e = tcp_sent_next_lost(pcb);
 
-			if (pipe + pcb->mss <= pcb->cwnd && tcp_sack_next_hole(pcb, &hseq, &hlen)) {
-				tcp_rexmt_range(pcb, hseq, hlen, now);
-				pcb->high_rxt = hseq + hlen;
-				pcb->rxt_snd_max = pcb->snd_max;
+			if (e && (pipe + (e->end - e->seq > pcb->mss ? pcb->mss : e->end - e->seq) <=
+				  pcb->cwnd || pipe == 0)) {
+				uint32_t seq = e->seq;
+
+				tcp_rexmt_range(pcb, seq, e->end - seq, now);
+				e = tcp_sent_next_lost(pcb);
+				if (e && e->seq == seq)
+					goto nodata; /* not sent (no data held for it) */
 				continue;
 			}
-			usable = pipe < pcb->cwnd ? (int32_t)(pcb->cwnd - pipe) : 0;
-			if (usable > (int32_t)(pcb->snd_una + pcb->snd_wnd - pcb->snd_nxt))
-				usable = (int32_t)(pcb->snd_una + pcb->snd_wnd - pcb->snd_nxt);
-			sack_lim = UINT32_MAX;
-		} else {
-			/* after a timeout, what the receiver SACKed is not sent again */
-			sack_lim = tcp_sack_skip(pcb);
-			wnd = pcb->cwnd + tcp_limited_transmit(pcb);
-			if (pcb->snd_wnd < wnd)
-				wnd = pcb->snd_wnd;
-			usable = (int32_t)(pcb->snd_una + wnd - pcb->snd_nxt);
+			if (e)
+				goto nodata;
+		}
+		wnd = pcb->cwnd + tcp_limited_transmit(pcb);
+		usable = wnd > pipe ? (int32_t)(wnd - pipe) : 0;
+		if (usable > (int32_t)(pcb->snd_una + pcb->snd_wnd - pcb->snd_nxt))
+			usable = (int32_t)(pcb->snd_una + pcb->snd_wnd - pcb->snd_nxt);
+		/* RFC 6675 NextSeg rule (3), with RACK off: nothing lost and no new data, an
+		 * unSACKed segment below the highest SACK goes once. NOTE: a segment resent by
+		 * rules (3) and (4) counts twice in pipe until acknowledged (RFC 6675 counts
+		 * rule (4)'s once: HighRxt does not move) */
+		if (!tcp_config.rack && pcb->flags & TF_INRECOVERY && pcb->flags & TF_SACK_OK &&
+		    pipe + pcb->mss <= pcb->cwnd &&
+		    (usable <= 0 || pcb->snd_nxt == pcb->snd_buf_seq + (uint32_t)pcb->snd_buf.len)) {
+			for (unsigned i = 0; i < pcb->sentq.len; i++) {
+				struct tcp_sent *e = tcp_sent_at(pcb, i);
+				if (SEQ_GT(e->end, pcb->high_sacked))
+					break;
+				if (!(e->flags & (TSENT_SACKED | TSENT_RETRANS | TSENT_LOST))) {
+					tcp_rexmt_range(pcb, e->seq, e->end - e->seq, now);
+					goto again;
+				}
+			}
+			/* rule (4): once per recovery, a rescue retransmission of the highest
+			 * unSACKed segment, so that a lost tail draws an ACK before the RTO */
+			if (!pcb->rescue_on || SEQ_GT(pcb->snd_una, pcb->rescue_rxt)) {
+				for (unsigned i = pcb->sentq.len; i-- > 0;) {
+					struct tcp_sent *e = tcp_sent_at(pcb, i);
+					if (e->flags & (TSENT_SACKED | TSENT_RETRANS))
+						continue;
+					pcb->rescue_on = 1;
+					pcb->rescue_rxt = pcb->recover;
+					tcp_rexmt_range(pcb, e->seq, e->end - e->seq, now);
+					goto again;
+				}
+			}
 		}
 		if (usable < 0)
 			usable = 0;
@@ -366,7 +409,7 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 		/* TSO: new data only, outside recovery; a retransmission stays one segment so
 		 * loss recovery reasons about segments as before. */
 		if (len > pcb->mss && seg_max > pcb->mss && !SEQ_LT(pcb->snd_nxt, pcb->snd_max) &&
-		    !(pcb->flags & (TF_FORCE_ONE | TF_INRECOVERY)) && sack_lim >= len) {
+		    !(pcb->flags & (TF_FORCE_ONE | TF_INRECOVERY | TF_LOSS | TF_TLP_ONE))) {
 			size_t quarter = (pcb->cwnd < pcb->snd_wnd ? pcb->cwnd : pcb->snd_wnd) /
 					 TCP_TSO_WIN_SPLIT;
 
@@ -386,8 +429,6 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 		} else if (len > pcb->mss) {
 			len = pcb->mss;
 		}
-		if (len > sack_lim)
-			len = sack_lim;
 		end = pcb->snd_nxt + (uint32_t)len;
 		fin = pcb->flags & TF_FIN_QUEUED && end == pcb->fin_seq &&
 		      (len == avail);
@@ -400,13 +441,15 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 			/* sender SWS avoidance (3.8.6.2.1): or when it fills half the peer's window */
 			else if (pcb->max_sndwnd && len >= pcb->max_sndwnd / 2)
 				send = 1;
-			else if (SEQ_LT(pcb->snd_nxt, pcb->snd_max) || pcb->flags & TF_FORCE_ONE || fin)
+			else if (SEQ_LT(pcb->snd_nxt, pcb->snd_max) ||
+				 pcb->flags & (TF_FORCE_ONE | TF_TLP_ONE) || fin)
 				send = 1;
 		} else if (fin && (!(pcb->flags & TF_SENT_FIN) || SEQ_LT(pcb->snd_nxt, pcb->snd_max) ||
 				   pcb->snd_nxt == pcb->fin_seq)) {
 			send = 1;
 		}
 		if (!send) {
+nodata:
 			/* data waits for a window, shut or too small for the SWS rule, with
 			 * nothing in flight to bring a larger one: the persist timer keeps
 			 * asking (and is the SWS override of RFC 1122 4.2.3.4, as in BSD);
@@ -449,10 +492,17 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 			if (!(pcb->flags & TF_FORCE_ONE) &&
 			    !net_timer_pending(&pcb->timers[TCPT_REXMT]))
 				tcp_rexmt_arm(pcb, now);
+			tcp_sent_xmit(pcb, seq, pcb->snd_nxt, tcp_now_us());
+			tcp_loss_sent(pcb, pcb->snd_nxt - seq);
 			tcp_xmit(pcb, seq, flags, len, now);
+			/* the probe comes 2 SRTT after the last new segment (as Linux) */
+			tcp_tlp_schedule(pcb, now);
 		}
-		if (pcb->flags & TF_FORCE_ONE || fin)
+		if (pcb->flags & (TF_FORCE_ONE | TF_TLP_ONE) || fin)
 			return 0;
+		continue;
+again:
+		;
 	}
 }
 

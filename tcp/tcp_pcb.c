@@ -52,6 +52,11 @@ void tcp_config_defaults(struct tcp_config *c)
 	c->tso = 1;
 	c->cc_name = "cubic";
 	c->hystart = 1;
+	c->rack = 1;
+	c->frto = 1;
+	c->dsack_undo = 1;
+	c->quickacks = 16;
+	c->sent_max_segs = 4096;
 	c->ephemeral_min = 49152;
 	c->ephemeral_max = 65535;
 }
@@ -208,6 +213,8 @@ struct tcp_pcb *tcp_pcb_alloc(void)
 	pcb->rto = tcp_config.rto_initial_ms;
 	pcb->cc = tcp_cc_default();
 	pcb->mss = 536;
+	pcb->rack.reo_wnd_mult = 1;
+	pcb->undo_retrans = -1;
 	tcp_timers_init(pcb);
 	tcp_pcb_set_bufs(pcb, tcp_config.sndbuf, tcp_config.rcvbuf); /* limits only */
 	TAILQ_INSERT_TAIL(&tcp_all, pcb, all);
@@ -261,6 +268,7 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
 	}
 	tcp_ack_undefer(pcb);
 	pkb_queue_purge(&pcb->ooo);
+	tcp_sent_free(pcb);
 	tcp_mem_untrack(pcb);
 	TAILQ_REMOVE(&tcp_all, pcb, all);
 	tcp_npcbs--;
@@ -288,9 +296,12 @@ void tcp_pcb_set_state(struct tcp_pcb *pcb, enum tcp_state st)
 	else if (st == TCP_TIME_WAIT)
 		tcp_ntimewait++;
 	/* TIME_WAIT needs no buffers (RFC 9293 3.6: the 4-tuple, the sequence numbers, the
-	 * last timestamp and the 2MSL timer) */
-	if (st == TCP_TIME_WAIT && pcb->state != TCP_TIME_WAIT)
+	 * last timestamp and the 2MSL timer), and everything we sent is acknowledged there:
+	 * the sent-segment records go too */
+	if (st == TCP_TIME_WAIT && pcb->state != TCP_TIME_WAIT) {
 		tcp_mem_time_wait(pcb);
+		tcp_sent_free(pcb);
+	}
 	pcb->state = st;
 	tcp_gauges_update();
 }

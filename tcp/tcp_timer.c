@@ -18,12 +18,15 @@ TIMER_FN(TCPT_PERSIST)
 TIMER_FN(TCPT_KEEP)
 TIMER_FN(TCPT_2MSL)
 TIMER_FN(TCPT_DELACK)
+TIMER_FN(TCPT_RACK)
+TIMER_FN(TCPT_PTO)
 
 void tcp_timers_init(struct tcp_pcb *pcb)
 {
 	static const net_timer_fn fns[TCPT_NTIMERS] = {
 		tcp_timer_fn_TCPT_REXMT, tcp_timer_fn_TCPT_PERSIST, tcp_timer_fn_TCPT_KEEP,
-		tcp_timer_fn_TCPT_2MSL, tcp_timer_fn_TCPT_DELACK,
+		tcp_timer_fn_TCPT_2MSL, tcp_timer_fn_TCPT_DELACK, tcp_timer_fn_TCPT_RACK,
+		tcp_timer_fn_TCPT_PTO,
 	};
 	for (int i = 0; i < TCPT_NTIMERS; i++)
 		net_timer_init(&pcb->timers[i], fns[i], pcb);
@@ -74,12 +77,15 @@ void tcp_rtt_update(struct tcp_pcb *pcb, uint32_t rtt_ms)
 			delta = -delta;
 		pcb->rttvar += delta - (pcb->rttvar >> 2); /* rttvar += (|d| - rttvar) / 4 */
 	}
-	if (pcb->cc->rtt_sample)
-		pcb->cc->rtt_sample(pcb, rtt_ms * 1000u, net_clock_ms());
 	pcb->rxtshift = 0;
-	pcb->rto = (uint32_t)((pcb->srtt >> 3) + (pcb->rttvar > 1 ? pcb->rttvar : 1));
-	if (pcb->rto < tcp_config.rto_min_ms)
-		pcb->rto = tcp_config.rto_min_ms;
+	/* NOTE: RFC 6298 2.4 floors the whole RTO at rto_min; here the floor applies to the
+	 * variance term, RTO = SRTT + max(4 RTTVAR, rto_min) (as Linux): a receiver may
+	 * hold an ACK up to 200 ms (Linux's delayed-ACK ceiling, the default rto_min), and a
+	 * timer at exactly rto_min raced it and lost, each a spurious timeout the D-SACK of
+	 * the retransmission then revealed (bench/loss.sh) */
+	pcb->rto = (uint32_t)((pcb->srtt >> 3) +
+			      ((uint32_t)pcb->rttvar > tcp_config.rto_min_ms ? (uint32_t)pcb->rttvar :
+			       tcp_config.rto_min_ms));
 	if (pcb->rto > tcp_config.rto_max_ms)
 		pcb->rto = tcp_config.rto_max_ms;
 }
@@ -126,16 +132,14 @@ static void tcp_timer_rexmt(struct tcp_pcb *pcb, uint64_t now)
 	/* Karn: a retransmitted segment is not timed (nor through an older timestamp) */
 	pcb->rtt_start = 0;
 	pcb->ts_rexmt = tcp_ts_now(pcb, now) | 1;
-	if (pcb->state != TCP_SYN_SENT && pcb->state != TCP_SYN_RECEIVED) {
-		/* RFC 5681 (4): ssthresh from the first timeout only; then cwnd = 1 MSS */
-		if (pcb->rxtshift <= 1)
-			pcb->ssthresh = pcb->cc->ssthresh(pcb, now);
-		pcb->cc->timeout(pcb, now);
+	if (pcb->state == TCP_SYN_SENT || pcb->state == TCP_SYN_RECEIVED) {
+		pcb->snd_nxt = pcb->snd_una; /* the SYN again */
+	} else {
+		/* everything in flight is taken as lost and resent from cwnd = 1 MSS
+		 * (tcp_sack.c); snd_nxt stays: only the records marked lost go again */
+		tcp_loss_timeout(pcb, now);
+		tcp_timer_cancel(pcb, TCPT_REXMT);
 	}
-	tcp_recovery_timeout(pcb);
-	pcb->snd_nxt = pcb->snd_una;
-	if (pcb->flags & TF_SENT_FIN && SEQ_LEQ(pcb->snd_una, pcb->fin_seq))
-		pcb->flags &= ~TF_SENT_FIN;
 	tcp_output(pcb, now);
 	/* tcp_output arms the timer with the new RTO only if it sent; be sure it runs */
 	if (!net_timer_pending(&pcb->timers[TCPT_REXMT]) && SEQ_LT(pcb->snd_una, pcb->snd_max))
@@ -236,6 +240,12 @@ static void tcp_timer_fire(struct tcp_pcb *pcb, enum tcp_timer_id id, uint64_t n
 		STAT_INC(tcp, snd_delacks);
 		pcb->flags |= TF_ACKNOW;
 		tcp_output(pcb, now);
+		break;
+	case TCPT_RACK:
+		tcp_rack_timeout(pcb, now);
+		break;
+	case TCPT_PTO:
+		tcp_tlp_fire(pcb, now);
 		break;
 	case TCPT_NTIMERS:
 		break;

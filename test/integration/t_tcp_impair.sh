@@ -30,8 +30,9 @@ echo "http 20 MB byte-exact ($(( $(date +%s) - start )) s)"
 ust_alive || fail "ustack exited during the transfers"
 ust_stop
 grep -E '^impair\.' "$UST_ERR"
-expect_counter impair.reordered -ge 100
-expect_counter impair.duplicated -ge 100
+# 3% and 2% of the frames: some 2,500 since loss recovery stopped resending whole windows
+expect_counter impair.reordered -ge 20
+expect_counter impair.duplicated -ge 20
 expect_counter impair.delayed -ge 1000
 expect_counter tcp.rcv_ooo_segs -ge 1
 pass

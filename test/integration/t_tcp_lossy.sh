@@ -1,0 +1,79 @@
+#!/bin/bash
+# Loss recovery on a lossy path: nftables in a Linux router namespace drops 5%, then 20%, of
+# the TCP segments in both directions (kernel client CL -- veth -- router RT -- TAP --
+# ustack), with the kernel's default offloads on the veth and the TAP. At each rate a curl
+# download from `http` (ustack sends, repairs its losses) and an nc upload through `echo`
+# (the kernel sends, ustack receives and SACKs; the echo comes back through ustack's sender
+# too): 10 MB at 5%, 1 MB at 20% (where a loss-based congestion control, the kernel's CUBIC
+# and Reno as well, spends most of its time in retransmission timeouts: a few MB a minute).
+# Every transfer must complete within a generous limit and be byte-exact; speed is for
+# bench/loss.sh.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tcp_lib.sh"
+t_begin tcp_lossy "$1"
+SIZE=$((10 * 1024 * 1024))
+SIZE20=$((1024 * 1024))
+CL_ADDR=10.0.1.2
+RT_ADDR=10.0.1.1
+ns_new RT
+ns_new CL
+ip -n "$CL" link add uc0 type veth peer name ur0 netns "$RT" || fail "cannot make the veth pair"
+ip -n "$CL" addr add "$CL_ADDR/24" dev uc0 && ip -n "$CL" link set uc0 up &&
+	ip -n "$CL" route add default via "$RT_ADDR" || fail "cannot set up the client namespace"
+ip -n "$RT" addr add "$RT_ADDR/24" dev ur0 && ip -n "$RT" link set ur0 up ||
+	fail "cannot set up the router's veth"
+in_ns "$RT" sysctl -q -w net.ipv4.ip_forward=1 || fail "cannot enable forwarding"
+
+mkdir "$T_TMP/www"
+rand_file "$T_TMP/www/f5.bin" $SIZE
+rand_file "$T_TMP/www/f20.bin" $SIZE20
+ust_serve "$RT" --gw "$K_ADDR" --serve echo --serve "http,root=$T_TMP/www"
+wait_for 5 in_ns "$CL" ping -c 1 -W 1 "$US_ADDR" || fail "the client cannot reach ustack through the router"
+
+nft_rt() { in_ns "$RT" nft "$@" || fail "nft $* failed"; }
+nft_rt add table inet ust
+nft_rt add chain inet ust fw '{ type filter hook forward priority 0; policy accept; }'
+dropped() { in_ns "$RT" nft list chain inet ust fw | sed -n 's/.*counter packets \([0-9]*\) .* drop$/\1/p' | head -n 1; }
+
+# lfail REASON: fails with ustack's TCP counters (SIGUSR1) and nft's drops.
+lfail()
+{
+	if ust_alive; then
+		ust_stats_now "$T_TMP/st"
+		echo "    --- ustack TCP counters at the failure:"
+		grep '^tcp\.' "$T_TMP/st" | grep -v ' 0$' | sed 's/^/    | /'
+	fi
+	echo "    --- segments nft dropped at this rate: $(dropped)"
+	UST_ERR= fail "$@"
+}
+
+for N in 5 20; do
+	F=$T_TMP/www/f$N.bin
+	MBS=$(( $(stat -c %s "$F") / 1048576 ))
+	nft_rt flush chain inet ust fw
+	nft_rt add rule inet ust fw meta l4proto tcp numgen random mod 100 '<' "$N" counter drop
+	start=$(date +%s)
+	T_CMD_TIMEOUT=130 in_ns "$CL" curl -sS --max-time 120 -o "$T_TMP/get.bin" "http://$US_ADDR/f$N.bin" \
+		2>"$T_TMP/curl.err" || lfail "curl failed (exit $?) at $N% loss: $(head -c 300 "$T_TMP/curl.err")"
+	[ "$(sha "$T_TMP/get.bin")" = "$(sha "$F")" ] ||
+		lfail "download differs at $N% loss: $(stat -c %s "$T_TMP/get.bin") of $(stat -c %s "$F") bytes"
+	echo "download $MBS MB byte-exact at $N% loss each way ($(( $(date +%s) - start )) s)"
+	start=$(date +%s)
+	T_CMD_TIMEOUT=130 in_ns "$CL" nc -N -w 60 "$US_ADDR" 7 <"$F" >"$T_TMP/echo.bin" \
+		2>"$T_TMP/nc.err"
+	rc=$?
+	[ "$rc" -eq 0 ] || lfail "nc to echo exited $rc at $N% loss after $(stat -c %s "$T_TMP/echo.bin") bytes"
+	[ "$(sha "$T_TMP/echo.bin")" = "$(sha "$F")" ] ||
+		lfail "echo differs at $N% loss: $(stat -c %s "$T_TMP/echo.bin") of $(stat -c %s "$F") bytes"
+	echo "upload $MBS MB through echo byte-exact at $N% loss each way ($(( $(date +%s) - start )) s)"
+	d=$(dropped)
+	[ "${d:-0}" -ge 100 ] || lfail "nft dropped only '$d' segments at $N%: the loss was not applied"
+done
+nft_rt flush chain inet ust fw
+
+ust_alive || fail "ustack exited during the transfers"
+ust_stop
+# the losses were repaired by ustack's own loss detection, not only by timeouts
+expect_counter tcp.rack_lost_segs -ge 10
+expect_counter tcp.rcv_ooo_segs -ge 10
+pass
