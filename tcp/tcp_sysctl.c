@@ -34,6 +34,19 @@ static const struct tcp_knob knobs[] = {
 	KI(timestamps, 0, 1, "offer RFC 7323 timestamps"),
 	KI(window_scaling, 0, 1, "offer RFC 7323 window scale"),
 	KI(sack, 0, 1, "offer SACK-permitted"),
+	KI(rack, 0, 1, "RACK-TLP loss detection (RFC 8985); 0: RFC 6675's DupThresh rule"),
+	KI(frto, 0, 1, "F-RTO spurious timeout detection (RFC 5682)"),
+	KI(dsack_undo, 0, 1, "undo a reduction D-SACKs or timestamps show spurious"),
+	KU(quickacks, 0, 1000, "segments ACKed at once at the start and after idle"),
+	KU(sent_max_segs, 16, 1000000, "sent-segment records per connection"),
+	KI(hystart, 0, 1, "HyStart++ (RFC 9406) in the first slow start"),
+	KU(rto_min_ms, 1, 600000, "floor of the retransmission timeout's variance term (ms)"),
+	KU(rto_max_ms, 1, 600000, "ceiling of the retransmission timeout (ms)"),
+	KU(delack_ms, 1, 200, "delayed ACK timeout (ms)"),
+	KU(fin_wait_2_ms, 1, 3600000, "orphaned FIN_WAIT_2 timeout (ms)"),
+	KU(ooo_max_segs, 1, 1000000, "out-of-order segments held per connection"),
+	KI(rcvbuf_autotune, 0, 1, "grow the receive window with what the application reads"),
+	KU(buf_idle_ms, 1, 600000, "a ring unused this long gives its storage back (ms)"),
 };
 #define NKNOBS (sizeof(knobs) / sizeof(knobs[0]))
 

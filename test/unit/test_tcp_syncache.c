@@ -556,6 +556,14 @@ static void test_config_parse(void **state)
 	assert_int_equal(tcp_config_set("synack_rexmits", "3"), 0);
 	assert_int_equal(tcp_config.synack_rexmits, 3);
 	assert_int_equal(tcp_config_set("synack", "3"), -ENOENT);
+	/* loss recovery and memory knobs (RFC 6675 as written with rack=0) */
+	assert_int_equal(tcp_config_parse("rack=0,frto=0,quickacks=0,rto_min_ms=50", bad,
+					  sizeof(bad)), 0);
+	assert_int_equal(tcp_config.rack, 0);
+	assert_int_equal(tcp_config.frto, 0);
+	assert_int_equal(tcp_config.quickacks, 0);
+	assert_int_equal(tcp_config.rto_min_ms, 50);
+	assert_int_equal(tcp_config_parse("sent_max_segs=8", bad, sizeof(bad)), -ERANGE);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
