@@ -33,9 +33,7 @@ ustack_up()
 		--gw 10.0.0.1 --stats --serve http,root="$TMP" "$@" 2>"$TMP/ustack.log" </dev/null
 	SRV=$B_PID
 	ADDR=10.0.0.2 CLI_NS=$NS IFACE=ustap0
-	b_wait_for 30 get 1 && return 0
-	echo "bench: ustack did not serve in 30 s" >&2
-	exit 1
+	b_wait_for 30 get 1 || { echo "bench: ustack did not serve in 30 s" >&2; exit 1; }
 }
 # kernel_up COOKIES: the kernel serving the page in $NS2, the client in $NS
 kernel_up()
@@ -58,9 +56,7 @@ S(("10.9.0.2", 80), H).serve_forever()' "$TMP" 2>/dev/null
 	SRV=$B_PID
 	ADDR=10.9.0.2 CLI_NS=$NS IFACE=vatk0
 	# the interpreter can take seconds to start on a loaded machine: flood only a server
-	b_wait_for 30 get 1 && return 0
-	echo "bench: the kernel's web server did not come up in 30 s" >&2
-	exit 1
+	b_wait_for 30 get 1 || { echo "bench: the kernel's web server did not come up in 30 s" >&2; exit 1; }
 }
 down()
 {
