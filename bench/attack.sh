@@ -14,85 +14,53 @@
 set -u
 UST=${1:-build/ustack}
 FLOOD_SECS=${BENCH_FLOOD_SECS:-30}
-PY=/usr/bin/python3
-[ -x "$UST" ] || { echo "bench: $UST not built; run 'make'" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
-for t in hping3 curl nstat; do
-	command -v $t >/dev/null || { echo "bench: $t missing; run 'make deps'" >&2; exit 1; }
-done
-UST=$(cd "$(dirname "$UST")" && pwd)/$(basename "$UST")
-HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+b_begin attack "$UST" hping3 curl nstat
 LAND=$HERE/../test/integration/land.py
 
 NS=ust-atk-$$
 NS2=ust-atk2-$$
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/ust-attack.XXXXXX")
-PIDS=()
-cleanup()
-{
-	trap - EXIT INT TERM
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	ip netns del "$NS" 2>/dev/null
-	ip netns del "$NS2" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT TERM
 echo "the page" >"$TMP/index.html"
 
 # --- the two servers ---
 # ustack_up ARGS...: ustack serving http in $NS; its PID in SRV
 ustack_up()
 {
-	ip netns add "$NS" && ip -n "$NS" link set lo up
+	b_ns "$NS"
 	ip netns exec "$NS" sysctl -qw net.ipv4.ip_forward=0
-	ip netns exec "$NS" "$UST" serve --dev tap:ustap0,addr=10.0.0.2/24,host=10.0.0.1/24 \
-		--gw 10.0.0.1 --stats --serve http,root="$TMP" "$@" 2>"$TMP/ustack.log" </dev/null &
-	SRV=$!
-	PIDS+=("$SRV")
+	b_bg ip netns exec "$NS" "$UST" serve --dev tap:ustap0,addr=10.0.0.2/24,host=10.0.0.1/24 \
+		--gw 10.0.0.1 --stats --serve http,root="$TMP" "$@" 2>"$TMP/ustack.log" </dev/null
+	SRV=$B_PID
 	ADDR=10.0.0.2 CLI_NS=$NS IFACE=ustap0
-	for _ in $(seq 1 300); do
-		get 1 && return 0
-		sleep 0.1
-	done
-	echo "bench: ustack did not serve in 30 s" >&2
-	exit 1
+	b_wait_for 30 get 1 || { echo "bench: ustack did not serve in 30 s" >&2; exit 1; }
 }
 # kernel_up COOKIES: the kernel serving the page in $NS2, the client in $NS
 kernel_up()
 {
-	ip netns add "$NS" && ip netns add "$NS2"
-	ip -n "$NS" link set lo up; ip -n "$NS2" link set lo up
+	b_ns "$NS" && b_ns "$NS2"
 	ip netns exec "$NS" sysctl -qw net.ipv4.ip_forward=0
 	ip netns exec "$NS2" sysctl -qw net.ipv4.tcp_syncookies="$1"
 	ip link add vatk0 netns "$NS" type veth peer name vatk1 netns "$NS2"
 	ip -n "$NS" addr add 10.9.0.1/24 dev vatk0; ip -n "$NS2" addr add 10.9.0.2/24 dev vatk1
 	ip -n "$NS" link set vatk0 up; ip -n "$NS2" link set vatk1 up
 	ip -n "$NS2" route add default via 10.9.0.1
-	ip netns exec "$NS2" "$PY" -c '
+	b_bg ip netns exec "$NS2" "$PY" -c '
 import http.server, os, sys
 os.chdir(sys.argv[1])
 class S(http.server.ThreadingHTTPServer):
     request_queue_size = 128
 class H(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *a): pass
-S(("10.9.0.2", 80), H).serve_forever()' "$TMP" 2>/dev/null &
-	SRV=$!
-	PIDS+=("$SRV")
+S(("10.9.0.2", 80), H).serve_forever()' "$TMP" 2>/dev/null
+	SRV=$B_PID
 	ADDR=10.9.0.2 CLI_NS=$NS IFACE=vatk0
 	# the interpreter can take seconds to start on a loaded machine: flood only a server
-	for _ in $(seq 1 300); do
-		get 1 && return 0
-		sleep 0.1
-	done
-	echo "bench: the kernel's web server did not come up in 30 s" >&2
-	exit 1
+	b_wait_for 30 get 1 || { echo "bench: the kernel's web server did not come up in 30 s" >&2; exit 1; }
 }
 down()
 {
-	kill -TERM "$SRV" 2>/dev/null; wait "$SRV" 2>/dev/null
-	PIDS=()
+	b_stop "$SRV"
 	ip netns del "$NS" 2>/dev/null
 	ip netns del "$NS2" 2>/dev/null
 	sleep 0.5
@@ -123,28 +91,22 @@ after_flood()
 during_flood()
 {
 	local ok=0 n=0 hp end
-	timeout $((FLOOD_SECS + 30)) ip netns exec "$CLI_NS" hping3 -q -S -p 80 --rand-source \
-		-c $((FLOOD_SECS * 10000)) -i u100 "$ADDR" >/dev/null 2>&1 &
-	hp=$!
-	PIDS+=("$hp")
+	b_bg timeout $((FLOOD_SECS + 30)) ip netns exec "$CLI_NS" hping3 -q -S -p 80 --rand-source \
+		-c $((FLOOD_SECS * 10000)) -i u100 "$ADDR" >/dev/null 2>&1
+	hp=$B_PID
 	end=$(( $(date +%s) + FLOOD_SECS ))
 	while [ "$(date +%s)" -lt "$end" ] && kill -0 "$hp" 2>/dev/null; do
 		n=$((n + 1))
 		get 2 && ok=$((ok + 1))
 		sleep 0.2
 	done
-	kill -TERM "$hp" 2>/dev/null; wait "$hp" 2>/dev/null
-	unset 'PIDS[-1]'
+	b_stop "$hp"
 	awk -v o=$ok -v n=$n 'BEGIN { printf "%.0f%% (%d/%d)", n ? 100 * o / n : 0, o, n }'
 }
 
 ust_counter() # NAME: from a SIGUSR1 print
 {
-	local before
-	before=$(stat -c %s "$TMP/ustack.log")
-	kill -USR1 "$SRV"
-	sleep 0.5
-	tail -c +$((before + 1)) "$TMP/ustack.log" | awk -v n="$1" '$1 == n { v = $2 } END { print v + 0 }'
+	b_usr1 "$SRV" "$TMP/ustack.log" | awk -v n="$1" '$1 == n { v = $2 } END { print v + 0 }'
 }
 
 # tcp_out_segs NS: the kernel's Tcp OutSegs in NS (/proc/net/snmp is per namespace)

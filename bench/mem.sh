@@ -23,31 +23,13 @@ UST=${1:-build/ustack}
 N=${BENCH_MEM_CONNS:-10000}
 SOAK=${BENCH_SOAK_SECS:-60}
 IDLE=${BENCH_IDLE_SECS:-70}
-PY=/usr/bin/python3
-HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+b_begin mem "$UST" ab ping ss
 IDLE_PY=$HERE/../test/integration/tcp_idle.py
-[ -x "$UST" ] || { echo "bench: $UST not built; run 'make'" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
-for t in ab ping ss; do
-	command -v $t >/dev/null || { echo "bench: $t missing; run 'make deps'" >&2; exit 1; }
-done
-UST=$(cd "$(dirname "$UST")" && pwd)/$(basename "$UST")
 
 NS=ust-mem-$$
 NS2=ust-mem2-$$
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/ust-mem.XXXXXX")
-PIDS=()
-cleanup()
-{
-	trap - EXIT INT TERM
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	ip netns del "$NS" 2>/dev/null
-	ip netns del "$NS2" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT TERM
 
 # rss_kb PID: VmRSS in KiB.
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
@@ -70,20 +52,15 @@ ust_stat() { awk -v n="$2" '$1 == n { v = $2 } END { print v + 0 }' "$1"; }
 # ust_stats FILE: SIGUSR1, the block of counters printed goes to FILE.
 ust_stats()
 {
-	local before
-	before=$(stat -c %s "$TMP/ustack.log")
-	kill -USR1 "$UPID"
-	sleep 0.5
-	tail -c +$((before + 1)) "$TMP/ustack.log" >"$1"
+	b_usr1 "$UPID" "$TMP/ustack.log" >"$1"
 }
 # hold NS ADDR PORT: opens N idle connections from NS and holds them until $TMP/release;
 # returns once they are all open (1 if they did not open).
 hold()
 {
 	rm -f "$TMP/release"
-	timeout 300 ip netns exec "$1" $PY "$IDLE_PY" "$2" "$3" "$N" 180 "$TMP/release" 240 >"$TMP/idle.out" 2>&1 &
-	CPID=$!
-	PIDS+=($CPID)
+	b_bg timeout 300 ip netns exec "$1" $PY "$IDLE_PY" "$2" "$3" "$N" 180 "$TMP/release" 240 >"$TMP/idle.out" 2>&1
+	CPID=$B_PID
 	for _ in $(seq 1 1800); do
 		grep -q '^holding' "$TMP/idle.out" && return 0
 		kill -0 "$CPID" 2>/dev/null || break
@@ -98,15 +75,14 @@ release()
 	wait "$CPID" 2>/dev/null
 }
 
-ip netns add "$NS" && ip -n "$NS" link set lo up
+b_ns "$NS"
 mkdir -p "$TMP/www"
 head -c 1024 /dev/urandom >"$TMP/www/small"
-ip netns exec "$NS" "$UST" serve --dev tap:ustap0,addr=10.0.0.2/24,host=10.0.0.1/24 \
+b_bg ip netns exec "$NS" "$UST" serve --dev tap:ustap0,addr=10.0.0.2/24,host=10.0.0.1/24 \
 	--serve discard --serve http,root="$TMP/www" --serve udp-echo --max-conn $((N + 100)) \
-	--backlog 1024 --stats 2>"$TMP/ustack.log" </dev/null &
-UPID=$!
-PIDS+=($UPID)
-for _ in $(seq 1 50); do grep -q "serving" "$TMP/ustack.log" 2>/dev/null && break; sleep 0.1; done
+	--backlog 1024 --stats 2>"$TMP/ustack.log" </dev/null
+UPID=$B_PID
+b_wait_for 5 grep -q serving "$TMP/ustack.log"
 timeout 5 ip netns exec "$NS" ping -c 1 -W 1 10.0.0.2 >/dev/null
 sleep 1
 
@@ -132,15 +108,13 @@ sleep 3
 r2=$(rss_kb $UPID)
 
 # the kernel server beside it
-ip netns add "$NS2" && ip -n "$NS2" link set lo up
+b_ns "$NS2"
 ip link add km0 netns "$NS" type veth peer name km1 netns "$NS2"
 ip -n "$NS" addr add 10.0.1.1/24 dev km0 && ip -n "$NS" link set km0 up
 ip -n "$NS2" addr add 10.0.1.2/24 dev km1 && ip -n "$NS2" link set km1 up
-timeout 400 ip netns exec "$NS2" $PY "$HERE/tcp_hold_server.py" 10.0.1.2 9 380 "$TMP/kstop" \
-	>"$TMP/kserver.out" 2>&1 &
-KPID=$!
-PIDS+=($KPID)
-for _ in $(seq 1 50); do grep -q listening "$TMP/kserver.out" 2>/dev/null && break; sleep 0.1; done
+b_bg timeout 400 ip netns exec "$NS2" $PY "$HERE/tcp_hold_server.py" 10.0.1.2 9 380 "$TMP/kstop" \
+	>"$TMP/kserver.out" 2>&1
+b_wait_for 5 grep -q listening "$TMP/kserver.out"
 sleep 2
 k0=$(slab_bytes)
 ko0=$(tcp_objs)
@@ -185,31 +159,32 @@ fi
 echo "== mixed soak: ab + flood ping + UDP flood for $SOAK s, then $IDLE s idle (RSS KiB) =="
 : >"$TMP/rss"
 start=$(date +%s)
-(
+# rss_sampler: "seconds RSS" into $TMP/rss every second while ustack runs.
+rss_sampler()
+{
 	while kill -0 $UPID 2>/dev/null; do
 		echo "$(( $(date +%s) - start )) $(rss_kb $UPID)" >>"$TMP/rss"
 		sleep 1
 	done
-) &
-SPID=$!
-PIDS+=($SPID)
+}
+b_bg rss_sampler
+SPID=$B_PID
 rs=$(rss_kb $UPID)
-timeout $((SOAK + 30)) ip netns exec "$NS" ab -q -t "$SOAK" -n 100000000 -c 50 http://10.0.0.2/small \
-	>"$TMP/ab.out" 2>&1 &
-A=$!
-timeout $((SOAK + 30)) ip netns exec "$NS" ping -q -f -s 1400 -w "$SOAK" 10.0.0.2 >"$TMP/ping.out" 2>&1 &
-P=$!
-timeout $((SOAK + 30)) ip netns exec "$NS" $PY "$HERE/udp_pps.py" 10.0.0.2 7 "$SOAK" 1400 64 \
-	>"$TMP/udp.out" 2>&1 &
-U=$!
-PIDS+=($A $P $U)
+b_bg timeout $((SOAK + 30)) ip netns exec "$NS" ab -q -t "$SOAK" -n 100000000 -c 50 http://10.0.0.2/small \
+	>"$TMP/ab.out" 2>&1
+A=$B_PID
+b_bg timeout $((SOAK + 30)) ip netns exec "$NS" ping -q -f -s 1400 -w "$SOAK" 10.0.0.2 >"$TMP/ping.out" 2>&1
+P=$B_PID
+b_bg timeout $((SOAK + 30)) ip netns exec "$NS" $PY "$HERE/udp_pps.py" 10.0.0.2 7 "$SOAK" 1400 64 \
+	>"$TMP/udp.out" 2>&1
+U=$B_PID
 wait $A $P $U 2>/dev/null
 re=$(rss_kb $UPID)
 ust_stats "$TMP/st2"
 sleep "$IDLE"
 ri=$(rss_kb $UPID)
 ust_stats "$TMP/st3"
-kill $SPID 2>/dev/null
+b_stop "$SPID"
 peak=$(awk -v m="$re" '$2 > m { m = $2 } END { print m + 0 }' "$TMP/rss")
 echo "start $rs  peak $peak  end of load $re  after $IDLE s idle $ri"
 tw=$(ust_stat "$TMP/st2" tcp.conns_time_wait)

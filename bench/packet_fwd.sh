@@ -12,31 +12,15 @@
 set -u
 UST=${1:-build/ustack}
 MB=${BENCH_MB:-200}
-[ -x "$UST" ] || { echo "bench: $UST not built; run 'make'" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
-for t in curl nc python3; do
-	command -v $t >/dev/null || { echo "bench: $t missing; run 'make deps'" >&2; exit 1; }
-done
-UST=$(cd "$(dirname "$UST")" && pwd)/$(basename "$UST")
-PY=/usr/bin/python3
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+b_begin pfbench "$UST" curl nc python3
 NR=ust-pf-r-$$
 N1=ust-pf-1-$$
 N2=ust-pf-2-$$
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/ust-pfbench.XXXXXX")
-PIDS=()
-cleanup()
-{
-	trap - EXIT INT TERM
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	for n in "$NR" "$N1" "$N2"; do ip netns del "$n" 2>/dev/null; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT TERM
 
 for n in "$NR" "$N1" "$N2"; do
-	ip netns add "$n" && ip -n "$n" link set lo up || exit 1
+	b_ns "$n" || exit 1
 done
 ip -n "$NR" link add pfa0 type veth peer name pfa1 netns "$N1" || exit 1
 ip -n "$NR" link add pfb0 type veth peer name pfb1 netns "$N2" || exit 1
@@ -48,9 +32,8 @@ ip -n "$NR" link set pfa0 up && ip -n "$NR" link set pfb0 up || exit 1
 
 mkdir -p "$TMP/www"
 head -c $((MB * 1024 * 1024)) /dev/urandom >"$TMP/www/big"
-timeout 600 ip netns exec "$N2" "$PY" -m http.server 8080 --bind 10.81.2.2 \
-	--directory "$TMP/www" >/dev/null 2>&1 &
-PIDS+=($!)
+b_bg timeout 600 ip netns exec "$N2" "$PY" -m http.server 8080 --bind 10.81.2.2 \
+	--directory "$TMP/www" >/dev/null 2>&1
 sleep 1
 
 # measure: prints "down_mbps up_mbps" for whatever router is running.
@@ -62,8 +45,8 @@ measure()
 	done
 	down=$(timeout 120 ip netns exec "$N1" curl -s -o /dev/null -w '%{speed_download}' \
 		http://10.81.2.2:8080/big 2>/dev/null | awk '{ printf "%.0f", $1 * 8 / 1e6 }')
-	timeout 120 ip netns exec "$N2" sh -c 'nc -l -p 9000 >/dev/null' &
-	np=$!
+	b_bg timeout 120 ip netns exec "$N2" sh -c 'nc -l -p 9000 >/dev/null'
+	np=$B_PID
 	sleep 0.5
 	s=$(date +%s.%N)
 	timeout 120 ip netns exec "$N1" nc -N 10.81.2.2 9000 <"$TMP/www/big"
@@ -85,15 +68,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a ~ /^[0-9]+$/) printf "
 printf '%-12s %10s %10s %8s %8s\n' router down_Mbps up_Mbps down/k up/k
 printf '%-12s %10s %10s %8s %8s\n' kernel "$k_down" "$k_up" 1.00 1.00
 for mode in on off; do
-	timeout 600 ip netns exec "$NR" "$UST" serve --forward \
+	b_bg timeout 600 ip netns exec "$NR" "$UST" serve --forward \
 		--dev "packet:pfa0,addr=10.81.1.1/24,offload=$mode" \
-		--dev "packet:pfb0,addr=10.81.2.1/24,offload=$mode" >/dev/null 2>&1 &
-	up_pid=$!
-	PIDS+=("$up_pid")
+		--dev "packet:pfb0,addr=10.81.2.1/24,offload=$mode" >/dev/null 2>&1
+	up_pid=$B_PID
 	sleep 1
 	read -r d u <<<"$(measure)"
-	kill -TERM "$up_pid" 2>/dev/null
-	wait "$up_pid" 2>/dev/null
+	b_stop "$up_pid"
 	for n in "$N1" "$N2"; do ip -n "$n" neigh flush all; done
 	name=ustack
 	[ "$mode" = off ] && name=ustack-soft

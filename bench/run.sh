@@ -11,54 +11,33 @@ REFL=${2:-$(dirname "$UST")/bench/tap_reflector}
 PINGS=${BENCH_PINGS:-30000}
 SECS=${BENCH_SECS:-3}
 BUSY=${BENCH_BUSY_POLL:-20}
-PY=/usr/bin/python3
-HERE=$(cd "$(dirname "$0")" && pwd)
 for b in "$UST" "$REFL"; do
 	[ -x "$b" ] || { echo "bench: $b not built; run 'make bench'" >&2; exit 1; }
 done
-[ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
-UST=$(cd "$(dirname "$UST")" && pwd)/$(basename "$UST")
-REFL=$(cd "$(dirname "$REFL")" && pwd)/$(basename "$REFL")
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+b_begin bench "$UST"
+REFL=$(b_abs "$REFL")
 
 NS=ust-bench-$$
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/ust-bench.XXXXXX")
-PID=
-stop_target()
-{
-	[ -n "$PID" ] || return 0
-	kill -TERM "$PID" 2>/dev/null
-	for _ in $(seq 1 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$PID" 2>/dev/null
-	wait "$PID" 2>/dev/null
-	PID=
-}
-cleanup()
-{
-	trap - EXIT INT TERM
-	stop_target
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT TERM
 
 # start_target ustack|reflector PIN [USTACK-OPTION...]: runs it in a fresh namespace on TAP
-# ustap0 at 10.0.0.2, the kernel at 10.0.0.1.
+# ustap0 at 10.0.0.2, the kernel at 10.0.0.1; its PID in PID.
 start_target()
 {
 	local what=$1 pin=$2
 	shift 2
 	ip netns del "$NS" 2>/dev/null
-	ip netns add "$NS" && ip -n "$NS" link set lo up || exit 1
+	b_ns "$NS" || exit 1
 	if [ "$what" = ustack ]; then
-		timeout --foreground 300 ip netns exec "$NS" $pin "$UST" serve \
+		b_bg timeout --foreground 300 ip netns exec "$NS" $pin "$UST" serve \
 			--dev tap:ustap0,addr=10.0.0.2/24,host=10.0.0.1/24 --serve udp-echo "$@" \
-			>"$TMP/target.log" 2>&1 </dev/null &
+			>"$TMP/target.log" 2>&1 </dev/null
 	else
-		timeout --foreground 300 ip netns exec "$NS" $pin "$REFL" ustap0 10.0.0.2 \
-			>"$TMP/target.log" 2>&1 </dev/null &
+		b_bg timeout --foreground 300 ip netns exec "$NS" $pin "$REFL" ustap0 10.0.0.2 \
+			>"$TMP/target.log" 2>&1 </dev/null
 	fi
-	PID=$!
+	PID=$B_PID
 	local ok=0
 	for _ in $(seq 1 100); do
 		if ip -n "$NS" link show ustap0 >/dev/null 2>&1; then
@@ -111,7 +90,7 @@ for mode in pinned unpinned; do
 		start_target $target "$pin"
 		R[$mode.$target.ping]=$(flood_pps "$pin")
 		R[$mode.$target.udp]=$(udp_pps "$pin")
-		stop_target
+		b_stop "$PID"
 		echo "  $mode $target: flood ping ${R[$mode.$target.ping]}/s, UDP echo ${R[$mode.$target.udp]} pkt/s"
 	done
 	# Busy-poll keeps the loop awake for the answer: it pays when the peer wakes on the other
@@ -120,7 +99,7 @@ for mode in pinned unpinned; do
 		start_target ustack "$pin" --busy-poll "$BUSY"
 		R[$mode.busy.ping]=$(flood_pps "$pin")
 		R[$mode.busy.udp]=$(udp_pps "$pin")
-		stop_target
+		b_stop "$PID"
 		echo "  $mode ustack --busy-poll $BUSY: flood ping ${R[$mode.busy.ping]}/s, UDP echo ${R[$mode.busy.udp]} pkt/s"
 	fi
 done

@@ -20,35 +20,19 @@ SECS=${SLOW_SECS:-60}
 INTERVAL=${SLOW_INTERVAL:-5}
 NSRC=${ATTACK_SOURCES:-1}
 RECONNECT=$([ "${SLOW_RECONNECT:-1}" = 1 ] && echo --reconnect)
-PY=/usr/bin/python3
-HERE=$(cd "$(dirname "$0")" && pwd)
-[ -x "$UST" ] || { echo "bench: $UST not built; run 'make'" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
-command -v curl >/dev/null || { echo "bench: curl missing; run 'make deps'" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+b_begin slbench "$UST" curl
 [ "$NSRC" -ge 1 ] && [ "$NSRC" -le 100 ] || { echo "bench: ATTACK_SOURCES 1..100" >&2; exit 1; }
-UST=$(cd "$(dirname "$UST")" && pwd)/$(basename "$UST")
 
 NS=ust-sl-$$
 NS2=ust-sl2-$$
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/ust-slbench.XXXXXX")
-PIDS=()
-cleanup()
-{
-	trap - EXIT INT TERM
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	ip netns del "$NS" 2>/dev/null
-	ip netns del "$NS2" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT TERM
 
 mkdir "$TMP/www"
 echo "hello" >"$TMP/www/index.html"
-ip netns add "$NS" && ip -n "$NS" link set lo up || exit 1
+b_ns "$NS" || exit 1
 # The kernel server's namespace, one veth away: 10.0.1.2.
-ip netns add "$NS2" && ip -n "$NS2" link set lo up || exit 1
+b_ns "$NS2" || exit 1
 ip -n "$NS" link add vk type veth peer name vk netns "$NS2"
 ip -n "$NS" addr add 10.0.1.1/24 dev vk && ip -n "$NS" link set vk up
 ip -n "$NS2" addr add 10.0.1.2/24 dev vk && ip -n "$NS2" link set vk up
@@ -56,17 +40,24 @@ ip -n "$NS2" addr add 10.0.1.2/24 dev vk && ip -n "$NS2" link set vk up
 sources=""
 for i in $(seq 1 "$NSRC"); do sources="$sources${sources:+,}10.0.SUB.$((100 + i))"; done
 
+# add_addrs SUB DEV: in NS on DEV, curl's address 10.0.SUB.50 and the attackers' 10.0.SUB.101..
+add_addrs()
+{
+	for a in 50 $(seq 101 $((100 + NSRC))); do
+		ip -n "$NS" addr add "10.0.$1.$a/24" dev "$2" 2>/dev/null
+	done
+}
+
 # attack NAME HOST SUB: the slow connections and the curl loop against HOST, from addresses
 # 10.0.SUB.x (already configured); prints one line of figures.
 attack()
 {
 	local name=$1 host=$2 sub=$3 end n=0 ok=0 bad=0 t
 	: >"$TMP/curl.txt"
-	timeout -k 5 $((SECS + 30)) ip netns exec "$NS" "$PY" "$HERE/../test/integration/slowloris.py" \
+	b_bg timeout -k 5 $((SECS + 30)) ip netns exec "$NS" "$PY" "$HERE/../test/integration/slowloris.py" \
 		--host "$host" --port 80 --conns "$CONNS" --interval "$INTERVAL" --duration "$SECS" \
-		--sources "${sources//SUB/$sub}" $RECONNECT >"$TMP/slow.json" 2>"$TMP/slow.err" &
-	local slow=$!
-	PIDS+=("$slow")
+		--sources "${sources//SUB/$sub}" $RECONNECT >"$TMP/slow.json" 2>"$TMP/slow.err"
+	local slow=$B_PID
 	sleep 2
 	end=$(($(date +%s) + SECS - 4))
 	while [ "$(date +%s)" -lt "$end" ]; do
@@ -99,21 +90,14 @@ run_ustack()
 {
 	local name=$1
 	shift
-	timeout -k 5 $((SECS + 60)) ip netns exec "$NS" "$UST" serve \
+	b_bg timeout -k 5 $((SECS + 60)) ip netns exec "$NS" "$UST" serve \
 		--dev tap:ustap0,addr=10.0.0.2/24,host=10.0.0.1/24 --serve "http,root=$TMP/www" \
-		--max-conn 1024 "$@" >"$TMP/ust.out" 2>"$TMP/ust.err" &
-	local pid=$!
-	PIDS+=("$pid")
-	for _ in $(seq 1 100); do
-		grep -q serving "$TMP/ust.err" && break
-		sleep 0.1
-	done
-	for a in 50 $(seq 101 $((100 + NSRC))); do
-		ip -n "$NS" addr add "10.0.0.$a/24" dev ustap0 2>/dev/null
-	done
+		--max-conn 1024 "$@" >"$TMP/ust.out" 2>"$TMP/ust.err"
+	local pid=$B_PID
+	b_wait_for 10 grep -q serving "$TMP/ust.err"
+	add_addrs 0 ustap0
 	attack "$name" 10.0.0.2 0
-	kill -TERM "$pid"
-	wait "$pid"
+	b_stop "$pid"
 }
 
 echo "slowloris: $CONNS connections from $NSRC address(es), a header byte every ${INTERVAL} s, ${SECS} s${RECONNECT:+, reconnecting}"
@@ -122,17 +106,14 @@ run_ustack "ustack, defaults (head timeout 20 s)"
 run_ustack "ustack, defaults + --max-conn-per-source 64" --max-conn-per-source 64
 
 # the kernel: Python's ThreadingHTTPServer in NS2; attackers and curl in NS, 10.0.1.x
-for a in 50 $(seq 101 $((100 + NSRC))); do
-	ip -n "$NS" addr add "10.0.1.$a/24" dev vk 2>/dev/null
-done
-timeout -k 5 $((SECS + 60)) ip netns exec "$NS2" "$PY" -c '
+add_addrs 1 vk
+b_bg timeout -k 5 $((SECS + 60)) ip netns exec "$NS2" "$PY" -c '
 import http.server, functools, sys
 h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
 h.log_message = lambda *a: None
 http.server.ThreadingHTTPServer.request_queue_size = 1024
 http.server.ThreadingHTTPServer(("10.0.1.2", 80), h).serve_forever()' "$TMP/www" \
-	>/dev/null 2>"$TMP/py.err" &
-PIDS+=("$!")
+	>/dev/null 2>"$TMP/py.err"
 sleep 1
 ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
 attack "Linux, Python ThreadingHTTPServer" 10.0.1.2 1

@@ -14,28 +14,12 @@ SECS=${BENCH_SECS:-5}
 MB=${BENCH_MB:-200}
 LOSS_MB=${BENCH_LOSS_MB:-50}
 ABN=${BENCH_AB_N:-5000}
-[ -x "$UST" ] || { echo "bench: $UST not built; run 'make'" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
-for t in iperf curl ab ethtool; do
-	command -v $t >/dev/null || { echo "bench: $t missing; run 'make deps'" >&2; exit 1; }
-done
-UST=$(cd "$(dirname "$UST")" && pwd)/$(basename "$UST")
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+b_begin tbench "$UST" iperf curl ab ethtool
 
 NS=ust-tb-$$
 NS2=ust-tb2-$$
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/ust-tbench.XXXXXX")
-PIDS=()
-cleanup()
-{
-	trap - EXIT INT TERM
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	ip netns del "$NS" 2>/dev/null
-	ip netns del "$NS2" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT TERM
 
 head -c $((MB * 1024 * 1024)) /dev/zero >"$TMP/big"
 head -c $((LOSS_MB * 1024 * 1024)) /dev/zero >"$TMP/lossy"
@@ -65,16 +49,16 @@ ustack_start()
 {
 	local pin=$1
 	shift
-	ip netns add "$NS" && ip -n "$NS" link set lo up
-	ip netns exec "$NS" $pin "$UST" serve --dev tap:ustap0,addr=10.0.0.2/24,host=10.0.0.1/24,offload=${BENCH_OFFLOAD:-on} \
-		--serve sink --serve http,root="$TMP" "$@" 2>"$TMP/ustack.log" </dev/null &
-	PIDS+=($!)
-	for _ in $(seq 1 50); do grep -q "serving" "$TMP/ustack.log" 2>/dev/null && break; sleep 0.1; done
+	b_ns "$NS"
+	b_bg ip netns exec "$NS" $pin "$UST" serve --dev tap:ustap0,addr=10.0.0.2/24,host=10.0.0.1/24,offload=${BENCH_OFFLOAD:-on} \
+		--serve sink --serve http,root="$TMP" "$@" 2>"$TMP/ustack.log" </dev/null
+	UPID=$B_PID
+	b_wait_for 5 grep -q serving "$TMP/ustack.log"
 	timeout 5 ip netns exec "$NS" ping -c 1 -W 1 10.0.0.2 >/dev/null
 }
 ustack_stop()
 {
-	kill -TERM "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null; unset 'PIDS[-1]'
+	b_stop "$UPID"
 	ip netns del "$NS"
 }
 ustack_run()
@@ -99,23 +83,23 @@ ustack_run()
 # --- the kernel talking to itself over a veth pair, offloads off ---
 kernel_run()
 {
-	local pin=$1
-	ip netns add "$NS" && ip netns add "$NS2"
-	ip -n "$NS" link set lo up; ip -n "$NS2" link set lo up
+	local pin=$1 iperf_pid http_pid
+	b_ns "$NS" && b_ns "$NS2"
 	ip link add kb0 netns "$NS" type veth peer name kb1 netns "$NS2"
 	ip netns exec "$NS" ethtool -K kb0 tx off rx off tso off gso off gro off sg off >/dev/null 2>&1
 	ip netns exec "$NS2" ethtool -K kb1 tx off rx off tso off gso off gro off sg off >/dev/null 2>&1
 	ip -n "$NS" addr add 10.0.0.1/24 dev kb0; ip -n "$NS" link set kb0 up
 	ip -n "$NS2" addr add 10.0.0.2/24 dev kb1; ip -n "$NS2" link set kb1 up
-	ip netns exec "$NS2" $pin iperf -s -p 5001 >/dev/null 2>&1 &
-	PIDS+=($!)
-	(cd "$TMP" && exec ip netns exec "$NS2" $pin /usr/bin/python3 -m http.server 80 --bind 10.0.0.2) >/dev/null 2>&1 &
-	PIDS+=($!)
+	b_bg ip netns exec "$NS2" $pin iperf -s -p 5001 >/dev/null 2>&1
+	iperf_pid=$B_PID
+	b_bg ip netns exec "$NS2" $pin "$PY" -m http.server 80 --bind 10.0.0.2 --directory "$TMP" >/dev/null 2>&1
+	http_pid=$B_PID
 	sleep 1
 	K_IN=$(iperf_mbps "$NS" 10.0.0.2 5001 "$pin")
 	K_OUT=$(curl_mbps "$NS" http://10.0.0.2/big "$pin")
 	K_AB=$(ab_rps "$NS" http://10.0.0.2/small "$pin")
-	for _ in 1 2; do kill -TERM "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null; unset 'PIDS[-1]'; done
+	b_stop "$http_pid"
+	b_stop "$iperf_pid"
 	ip netns del "$NS"; ip netns del "$NS2"
 }
 

@@ -1,0 +1,131 @@
+# shellcheck shell=bash
+# Shared preamble of the benchmarks (bash; sourced by every bench/*.sh).
+#
+#   . "$(dirname "$0")/lib.sh"
+#   b_begin tbench "$UST" iperf curl     # built? root? tools? UST made absolute, $TMP, trap
+#   NS=ust-tb-$$
+#   b_ns "$NS"                           # ip netns add, lo up; deleted by the trap
+#   b_bg ip netns exec "$NS" iperf -s >/dev/null 2>&1   # in the background, PID in $B_PID
+#   b_stop "$B_PID"                      # SIGTERM, at most 5 s, then SIGKILL
+#
+# On any exit (also SIGINT, SIGTERM) the trap ends the processes started with b_bg that are
+# still running, deletes the namespaces made with b_ns and removes $TMP. Processes are
+# ended only by the PIDs recorded here. A benchmark prints figures, not verdicts: a binary,
+# a tool or root missing is an error (exit 1).
+
+# shellcheck disable=SC2034 # PY and HERE are for the scripts
+PY=/usr/bin/python3           # Debian's interpreter, the one with scapy
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+TMP=
+B_PID=
+B_PIDS=()
+B_NS=()
+
+# b_begin NAME USTACK_PATH [TOOL...]: exits unless ustack is built, we are root and every
+# TOOL is installed; makes UST the absolute path, TMP a fresh temp dir, installs the trap.
+b_begin()
+{
+	local name=$1 t
+	UST=$2
+	shift 2
+	[ -x "$UST" ] || { echo "bench: $UST not built; run 'make'" >&2; exit 1; }
+	[ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
+	for t in "$@"; do
+		command -v "$t" >/dev/null || { echo "bench: $t missing; run 'make deps'" >&2; exit 1; }
+	done
+	UST=$(b_abs "$UST")
+	TMP=$(mktemp -d "${TMPDIR:-/tmp}/ust-$name.XXXXXX")
+	trap b_cleanup EXIT
+	trap 'b_cleanup; exit 130' INT TERM
+}
+
+b_cleanup()
+{
+	local pid ns
+	trap - EXIT INT TERM
+	for pid in "${B_PIDS[@]}"; do
+		b_ours "$pid" && kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${B_PIDS[@]}"; do
+		b_stop "$pid"
+	done
+	for ns in "${B_NS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	[ -n "$TMP" ] && rm -rf "$TMP"
+}
+
+# b_abs PATH: PATH made absolute (the servers run in other directories).
+b_abs()
+{
+	echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+}
+
+# b_ours PID: PID is a background job of this shell that is still running (so a signal
+# can never reach a process that merely reused the number).
+b_ours()
+{
+	jobs -pr | grep -qx "$1"
+}
+
+# b_ns NAME: creates namespace NAME with lo up; the trap deletes it. A script may delete
+# it itself and make it again.
+b_ns()
+{
+	case " ${B_NS[*]} " in
+	*" $1 "*) ;;
+	*) B_NS+=("$1") ;;
+	esac
+	ip netns add "$1" && ip -n "$1" link set lo up
+}
+
+# b_bg CMD...: starts CMD in the background (redirect the call as the command's); its PID
+# goes into B_PID, and the trap ends it if it still runs.
+b_bg()
+{
+	"$@" &
+	B_PID=$!
+	B_PIDS+=("$B_PID")
+}
+
+# b_stop PID: SIGTERM, waits up to 5 s, then SIGKILL; reaps it and forgets it.
+b_stop()
+{
+	local pid=$1 p keep=()
+	if b_ours "$pid"; then
+		kill -TERM "$pid" 2>/dev/null
+		for _ in $(seq 1 50); do
+			b_ours "$pid" || break
+			sleep 0.1
+		done
+		b_ours "$pid" && kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	for p in "${B_PIDS[@]}"; do
+		[ "$p" = "$pid" ] || keep+=("$p")
+	done
+	B_PIDS=("${keep[@]}")
+}
+
+# b_wait_for SECONDS COMMAND...: retries COMMAND every 0.1 s until it succeeds or time is up.
+b_wait_for()
+{
+	local secs=$1
+	shift
+	for _ in $(seq 1 $((secs * 10))); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# b_usr1 PID LOG: sends ustack SIGUSR1 and prints the counters it then appended to LOG.
+b_usr1()
+{
+	local before
+	before=$(stat -c %s "$2")
+	kill -USR1 "$1"
+	sleep 0.5
+	tail -c +$((before + 1)) "$2"
+}
