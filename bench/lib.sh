@@ -9,7 +9,8 @@
 #   b_stop "$B_PID"                      # SIGTERM, at most 5 s, then SIGKILL
 #
 # On any exit (also SIGINT, SIGTERM) the trap ends the processes started with b_bg that are
-# still running, deletes the namespaces made with b_ns and removes $TMP. Processes are
+# still running, deletes the namespaces made with b_ns and removes $TMP (kept, and named on
+# stderr, when B_KEEP_TMP is set). Processes are
 # ended only by the PIDs recorded here. A benchmark prints figures, not verdicts: a binary,
 # a tool or root missing is an error (exit 1).
 
@@ -53,7 +54,11 @@ b_cleanup()
 	for ns in "${B_NS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
-	[ -n "$TMP" ] && rm -rf "$TMP"
+	if [ -n "${B_KEEP_TMP:-}" ]; then
+		echo "kept $TMP" >&2
+	elif [ -n "$TMP" ]; then
+		rm -rf "$TMP"
+	fi
 }
 
 # b_abs PATH: PATH made absolute (the servers run in other directories).

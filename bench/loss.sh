@@ -24,36 +24,20 @@ UST=${1:-build/ustack}
 MB=${LOSS_MB:-100}
 RATES=${LOSS_RATES:-5 20}
 TMO=${LOSS_TIMEOUT:-240}
-PY=/usr/bin/python3
-[ -x "$UST" ] || { echo "bench: $UST not built; run 'make'" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
-for t in curl nc nft nstat ethtool sha256sum; do
-	command -v $t >/dev/null || { echo "bench: $t missing; run 'make deps'" >&2; exit 1; }
-done
-UST=$(cd "$(dirname "$UST")" && pwd)/$(basename "$UST")
+. "$(dirname "$0")/lib.sh"
+b_begin lbench "$UST" curl nc nft nstat ethtool sha256sum
+B_KEEP_TMP=${LOSS_KEEP:-}
 
 CL=ust-lc-$$
 RT=ust-lr-$$
 SV=ust-ls-$$
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/ust-lbench.XXXXXX")
-PIDS=()
-cleanup()
-{
-	trap - EXIT INT TERM
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	for n in "$CL" "$RT" "$SV"; do ip netns del "$n" 2>/dev/null; done
-	[ -n "${LOSS_KEEP:-}" ] && echo "kept $TMP" >&2 || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT TERM
 
 die() { echo "bench: $*" >&2; exit 1; }
 ns() { local n=$1; shift; ip netns exec "$n" "$@"; }
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
 noffload() { ns "$1" ethtool -K "$2" tso off gso off gro off tx off rx off >/dev/null 2>&1; }
 
-for n in "$CL" "$RT" "$SV"; do ip netns add "$n" && ip -n "$n" link set lo up || die "netns $n"; done
+for n in "$CL" "$RT" "$SV"; do b_ns "$n" || die "netns $n"; done
 ip -n "$CL" link add uc0 type veth peer name ur0 netns "$RT" || die "veth CL-RT"
 ip -n "$SV" link add ks0 type veth peer name kr0 netns "$RT" || die "veth SV-RT"
 ip -n "$CL" addr add 10.0.1.2/24 dev uc0 && ip -n "$CL" link set uc0 up &&
@@ -81,7 +65,7 @@ DEV="tap:ustap0,addr=10.0.0.2/24,host=10.0.0.1/24,offload=off"
 
 # Linux servers: http for downloads, nc for uploads (restarted per upload).
 (cd "$TMP/www" && exec ip netns exec "$SV" $PY -m http.server -b 10.0.2.2 80) >/dev/null 2>&1 &
-PIDS+=($!)
+B_PIDS+=($!)
 
 # ustack serve for downloads (restarted for each loss rate, so its counters are its own).
 UST_LOG=
@@ -91,12 +75,11 @@ ust_serve()
 	ip netns exec "$RT" "$UST" serve --dev "$DEV" --gw 10.0.0.1 --stats ${LOSS_UST_ARGS:-} --serve "http,root=$TMP/www" \
 		>/dev/null 2>"$UST_LOG" </dev/null &
 	UST_SPID=$!
-	PIDS+=($UST_SPID)
+	B_PIDS+=($UST_SPID)
 	for _ in $(seq 1 50); do grep -q serving "$UST_LOG" 2>/dev/null && break; sleep 0.1; done
 	ns "$RT" ethtool -K ustap0 tso off gso off gro off >/dev/null 2>&1
 	timeout 5 ip netns exec "$CL" ping -c 1 -W 2 10.0.0.2 >/dev/null || die "ustack unreachable"
 }
-stop_pid() { kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 counter() { awk -v n="$2" '$1 == n { v = $2 } END { print v + 0 }' "$1"; }
 timeouts() { ns "$1" nstat -asz TcpExtTCPTimeouts 2>/dev/null | awk '$1 == "TcpExtTCPTimeouts" { v = $2 } END { print v + 0 }'; }
 loss() {
@@ -145,7 +128,7 @@ for N in $RATES; do
 	loss "$N"
 	down 10.0.0.2; UT=$T; UOK=$OK
 	loss 0
-	stop_pid "$UST_SPID"
+	b_stop "$UST_SPID"
 	UR=$(counter "$UST_LOG" tcp.rexmt_timeouts)
 	b=$(timeouts "$SV")
 	loss "$N"
@@ -160,7 +143,7 @@ for N in $RATES; do
 	# --- up (the kernel client sends: its timeouts count) ---
 	ip netns exec "$RT" "$UST" nc --dev "$DEV" --gw 10.0.0.1 --stats -l 5001 >"$TMP/up-u" 2>"$TMP/nc-$N.log" </dev/null &
 	NPID=$!
-	PIDS+=($NPID)
+	B_PIDS+=($NPID)
 	sleep 0.5
 	ns "$RT" ethtool -K ustap0 tso off gso off gro off >/dev/null 2>&1
 	timeout 5 ip netns exec "$CL" ping -c 1 -W 2 10.0.0.2 >/dev/null || die "ustack nc unreachable"
@@ -170,11 +153,11 @@ for N in $RATES; do
 	loss 0
 	UR=$(( $(timeouts "$CL") - b ))
 	for _ in $(seq 1 100); do kill -0 "$NPID" 2>/dev/null || break; sleep 0.1; done
-	stop_pid "$NPID"
+	b_stop "$NPID"
 	[ "$(sha "$TMP/up-u")" = "$SUM" ] && UOK=ok || UOK=$(part "$TMP/up-u")
 	ip netns exec "$SV" nc -l -N 10.0.2.2 5001 >"$TMP/up-l" </dev/null 2>/dev/null &
 	NPID=$!
-	PIDS+=($NPID)
+	B_PIDS+=($NPID)
 	sleep 0.3
 	b=$(timeouts "$CL")
 	loss "$N"
@@ -182,7 +165,7 @@ for N in $RATES; do
 	loss 0
 	LR=$(( $(timeouts "$CL") - b ))
 	for _ in $(seq 1 100); do kill -0 "$NPID" 2>/dev/null || break; sleep 0.1; done
-	stop_pid "$NPID"
+	b_stop "$NPID"
 	[ "$(sha "$TMP/up-l")" = "$SUM" ] && LOK=ok || LOK=$(part "$TMP/up-l")
 	printf "%-5s %-5s | %9s %6s %5s | %9s %6s %5s | %6s %6s\n" "$N%" up "$UT" "$UR" "$UOK" \
 		"$LT" "$LR" "$LOK" "$(ratio "$UT" "$LT")" "$(ratio "$UR" "$LR")"
