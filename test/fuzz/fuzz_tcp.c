@@ -168,11 +168,33 @@ static void conn_sync(struct conn *c)
 static void fz_fail(const char *what, const struct tcp_pcb *pcb)
 {
 	fprintf(stderr, "fuzz_tcp: invariant broken: %s (state %s, snd_una %u snd_nxt %u "
-		"snd_max %u, snd_buf %zu/%zu, rcv_buf %zu/%zu, ooo %u, sacked %u)\n", what,
+		"snd_max %u, snd_buf %zu/%zu, rcv_buf %zu/%zu, ooo %u, sent records %u, sacked %u)\n",
+		what,
 		tcp_state_name(pcb->state), pcb->snd_una, pcb->snd_nxt, pcb->snd_max,
 		pcb->snd_buf.len, pcb->snd_buf.cap, pcb->rcv_buf.len, pcb->rcv_buf.cap,
-		pcb->ooo_count, pcb->nsacked);
+		pcb->ooo_count, pcb->sentq.len, pcb->sacked_out);
 	abort();
+}
+
+/* The sent-segment records (tcp_rack.c): within their ring, in sequence order without
+ * overlap, inside [snd_una, snd_max], and the byte counts of the scoreboard within the
+ * flight. */
+static void check_sent_records(const struct tcp_pcb *pcb)
+{
+	const struct tcp_sentq *q = &pcb->sentq;
+	uint32_t flight = pcb->snd_max - pcb->snd_una, prev = pcb->snd_una;
+
+	if (q->len > q->cap)
+		fz_fail("more sent records than their ring holds", pcb);
+	for (unsigned i = 0; i < q->len; i++) {
+		const struct tcp_sent *e = tcp_sent_at(pcb, i);
+
+		if (!SEQ_LT(e->seq, e->end) || SEQ_LT(e->seq, prev) || SEQ_GT(e->end, pcb->snd_max))
+			fz_fail("sent records out of order or outside [snd_una, snd_max]", pcb);
+		prev = e->end;
+	}
+	if (pcb->sacked_out > flight || pcb->lost_out > flight || pcb->retrans_out > flight)
+		fz_fail("SACKed, lost or retransmitted bytes beyond the flight", pcb);
 }
 
 static void check_invariants(struct conn *c)
@@ -192,8 +214,7 @@ static void check_invariants(struct conn *c)
 			fz_fail("receive ring over its capacity", pcb);
 		if (pcb->ooo_count > tcp_config.ooo_max_segs)
 			fz_fail("out-of-order queue over ooo_max_segs", pcb);
-		if (pcb->nsacked > TCP_SACK_SB_MAX)
-			fz_fail("SACK scoreboard over TCP_SACK_SB_MAX", pcb);
+		check_sent_records(pcb);
 	}
 	conn_sync(c);
 	net_unlock();
