@@ -364,6 +364,7 @@ struct tcp_pcb {
 	X(rcv_paws_drop) X(rcv_rst_out_of_window) X(rcv_rst_challenged) X(rcv_syn_challenged) \
 	X(rcv_no_ack) X(rcv_ack_too_old) X(rcv_ack_too_new) X(rcv_data_after_close)        \
 	X(rcv_dup_data) X(rcv_ooo_segs) X(rcv_ooo_dropped) X(rcv_in_order_bytes)          \
+	X(rcv_fin_inside_data)                                                             \
 	X(rcv_dup_acks) X(rcv_after_window) X(rcv_rst) X(rcv_syn_dropped_state)           \
 	X(snd_total) X(snd_data_bytes) X(snd_rexmt_segs) X(snd_rexmt_bytes) X(snd_acks)     \
 	X(snd_delacks) X(snd_rst) X(snd_probe) X(snd_challenge_ack) X(snd_challenge_limited) \

@@ -587,9 +587,20 @@ challenge_syn:
 			goto output;
 		}
 	}
-	/* eighth: FIN (only in order; an out-of-order FIN waits in the queue) */
-	if (th->flags & TCP_FIN && th->seq + s->len == pcb->rcv_nxt)
-		tcp_process_fin(pcb, now);
+	/* eighth: FIN, only in order. One after a hole is out of order like data (RFC 5681
+	 * 4.2): ACKed at once, so the sender learns of the hole, and held with the queue
+	 * until the hole fills (tcp_reass_drain), as one riding on out-of-order data is. */
+	if (th->flags & TCP_FIN) {
+		if (th->seq + s->len == pcb->rcv_nxt) {
+			tcp_process_fin(pcb, now);
+		} else if (s->len == 0 && SEQ_GT(th->seq, pcb->rcv_nxt)) {
+			pcb->flags |= TF_ACKNOW;
+			if (!(pcb->flags & TF_RCVD_FIN)) {
+				tcp_reass_insert(pcb, s->p, s->data, th->seq, 0, 1);
+				s->p = NULL; /* the queue owns it now, or freed it */
+			}
+		}
+	}
 output:
 	pkb_free(s->p);
 	tcp_output(pcb, now);
