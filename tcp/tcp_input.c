@@ -701,6 +701,9 @@ void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, ui
 			tcp_listen_input(l, &seg);
 			return;
 		}
+		/* the peer still talks (a repeated FIN is old, not acceptable): a closing
+		 * command waits for it a while longer (tcp_pcb_count_closing) */
+		pcb->last_recv = now;
 		tcp_sync_input(pcb, &seg);
 		return;
 	default:
