@@ -91,7 +91,7 @@ size_t stack_drain(unsigned timeout_ms)
 
 	for (;;) {
 		net_lock();
-		n = tcp_pcb_count_closing();
+		n = tcp_pcb_count_closing(net_clock_ms());
 		net_unlock();
 		if (!n || net_clock_ms() >= end)
 			return n;

@@ -97,6 +97,8 @@ struct tcp_config {
 	unsigned delack_ms;         /* 40; at most 200 (RFC 9293 3.8.6.3) */
 	unsigned msl_ms;            /* TIME_WAIT lasts 2*msl_ms (30000) */
 	unsigned fin_wait_2_ms;     /* orphaned FIN_WAIT_2 timeout (60000) */
+	unsigned tw_drain_ms;       /* a closing command waits while a TIME_WAIT peer was
+	                             * heard within this or two RTOs (1000; stack_drain) */
 	unsigned keep_idle_ms;      /* 7200000 */
 	unsigned keep_intvl_ms;     /* 75000 */
 	unsigned keep_probes;       /* 9 */
@@ -364,6 +366,7 @@ struct tcp_pcb {
 	X(rcv_paws_drop) X(rcv_rst_out_of_window) X(rcv_rst_challenged) X(rcv_syn_challenged) \
 	X(rcv_no_ack) X(rcv_ack_too_old) X(rcv_ack_too_new) X(rcv_data_after_close)        \
 	X(rcv_dup_data) X(rcv_ooo_segs) X(rcv_ooo_dropped) X(rcv_in_order_bytes)          \
+	X(rcv_fin_inside_data)                                                             \
 	X(rcv_dup_acks) X(rcv_after_window) X(rcv_rst) X(rcv_syn_dropped_state)           \
 	X(snd_total) X(snd_data_bytes) X(snd_rexmt_segs) X(snd_rexmt_bytes) X(snd_acks)     \
 	X(snd_delacks) X(snd_rst) X(snd_probe) X(snd_challenge_ack) X(snd_challenge_limited) \
@@ -418,8 +421,9 @@ uint32_t tcp_isn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
 /* Test hook: the next ISNs are `isn` (when set) instead of RFC 6528 values. */
 void tcp_test_set_isn(int on, uint32_t isn);
 size_t tcp_pcb_count(void);
-/* Connections closed by the application whose data or FIN is not yet acknowledged. */
-size_t tcp_pcb_count_closing(void);
+/* Connections closed by the application whose data or FIN is not yet acknowledged, and
+ * those in TIME_WAIT whose peer was heard lately (it may want its FIN acknowledged again). */
+size_t tcp_pcb_count_closing(uint64_t now);
 /* Sets the effective MSS from the route MTU and the peer's MSS option (0 = none). */
 void tcp_pcb_set_mss(struct tcp_pcb *pcb, unsigned peer_mss);
 void tcp_pcb_notify(struct tcp_pcb *pcb);

@@ -587,9 +587,20 @@ challenge_syn:
 			goto output;
 		}
 	}
-	/* eighth: FIN (only in order; an out-of-order FIN waits in the queue) */
-	if (th->flags & TCP_FIN && th->seq + s->len == pcb->rcv_nxt)
-		tcp_process_fin(pcb, now);
+	/* eighth: FIN, only in order. One after a hole is out of order like data (RFC 5681
+	 * 4.2): ACKed at once, so the sender learns of the hole, and held with the queue
+	 * until the hole fills (tcp_reass_drain), as one riding on out-of-order data is. */
+	if (th->flags & TCP_FIN) {
+		if (th->seq + s->len == pcb->rcv_nxt) {
+			tcp_process_fin(pcb, now);
+		} else if (s->len == 0 && SEQ_GT(th->seq, pcb->rcv_nxt)) {
+			pcb->flags |= TF_ACKNOW;
+			if (!(pcb->flags & TF_RCVD_FIN)) {
+				tcp_reass_insert(pcb, s->p, s->data, th->seq, 0, 1);
+				s->p = NULL; /* the queue owns it now, or freed it */
+			}
+		}
+	}
 output:
 	pkb_free(s->p);
 	tcp_output(pcb, now);
@@ -690,6 +701,9 @@ void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, ui
 			tcp_listen_input(l, &seg);
 			return;
 		}
+		/* the peer still talks (a repeated FIN is old, not acceptable): a closing
+		 * command waits for it a while longer (tcp_pcb_count_closing) */
+		pcb->last_recv = now;
 		tcp_sync_input(pcb, &seg);
 		return;
 	default:

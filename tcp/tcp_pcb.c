@@ -38,6 +38,7 @@ void tcp_config_defaults(struct tcp_config *c)
 	c->delack_ms = 40;
 	c->msl_ms = 30000;
 	c->fin_wait_2_ms = 60000;
+	c->tw_drain_ms = 1000;
 	c->keep_idle_ms = 7200000;
 	c->keep_intvl_ms = 75000;
 	c->keep_probes = 9;
@@ -167,16 +168,30 @@ const char *tcp_state_name(enum tcp_state s)
 
 size_t tcp_pcb_count(void) { return tcp_npcbs; }
 
-size_t tcp_pcb_count_closing(void)
+size_t tcp_pcb_count_closing(uint64_t now)
 {
 	const struct tcp_pcb *p;
 	size_t n = 0;
 
-	/* States in which our own data or FIN still waits for the peer's ACK. TIME_WAIT and
-	 * FIN_WAIT_2 have nothing of ours left to deliver. */
-	TAILQ_FOREACH(p, &tcp_all, all)
+	/* States in which our own data or FIN still waits for the peer's ACK (FIN_WAIT_2 has
+	 * nothing of ours left), and TIME_WAIT while the peer may still need it: if our last
+	 * ACK was lost, the peer in LAST_ACK sends its FIN again one of its RTOs later (RFC
+	 * 9293 3.6.1), and a process that has exited answers nothing. The whole 2*MSL would
+	 * hold every one-shot command a minute; instead TIME_WAIT counts until the peer has
+	 * been quiet (last_recv: entering TIME_WAIT, or any later segment, a repeated FIN
+	 * first of all) for two of our RTOs (the peer's timer on the same path is about as
+	 * long, backoff aside) and at least tw_drain_ms (1 s: Linux's 200 ms minimum RTO
+	 * with room). So the usual close, our ACK arrived, costs about a second more. NOTE:
+	 * peers on a 500 ms tick (lwIP, slirp: 1.5 s and more) or with RFC 6298's 1 s
+	 * minimum resend later than that: raise tw_drain_ms for them. */
+	TAILQ_FOREACH(p, &tcp_all, all) {
 		if (p->state == TCP_FIN_WAIT_1 || p->state == TCP_CLOSING || p->state == TCP_LAST_ACK)
 			n++;
+		else if (p->state == TCP_TIME_WAIT &&
+			 now - p->last_recv < (tcp_config.tw_drain_ms > 2ull * p->rto ?
+					       tcp_config.tw_drain_ms : 2ull * p->rto))
+			n++;
+	}
 	return n;
 }
 

@@ -67,11 +67,13 @@ static void tcp_sack_rcv_note(struct tcp_pcb *pcb, uint32_t seq)
 }
 
 /* Inserts a segment's data [seq, seq + len) starting at data inside p, trimming it against
- * its neighbours so queued ranges never overlap. Takes p. */
+ * its neighbours so queued ranges never overlap. A FIN without data (len 0) is marked on
+ * the queued segment that ends where it stands, else queued as an empty entry. Takes p. */
 void tcp_reass_insert(struct tcp_pcb *pcb, struct pkb *p, const uint8_t *data, uint32_t seq,
 		      uint32_t len, int fin)
 {
-	uint32_t first = seq, end;
+	/* a bare FIN names the block of the data it follows, if queued (RFC 2018 4) */
+	uint32_t first = len ? seq : seq - 1, end;
 	struct pkb *q, *next, *prev;
 
 	pkb_pull(p, (size_t)(data - p->data));
@@ -84,6 +86,17 @@ void tcp_reass_insert(struct tcp_pcb *pcb, struct pkb *p, const uint8_t *data, u
 	prev = q ? TAILQ_PREV(q, pkb_queue, link) : TAILQ_LAST(&pcb->ooo, pkb_queue);
 	if (prev) {
 		uint32_t pend = ooo_cb(prev)->seq + (uint32_t)prev->len;
+		if (!len && pend == seq) {
+			ooo_cb(prev)->fin = 1;
+			STAT_INC(tcp, rcv_ooo_segs);
+			goto drop;
+		}
+		if (!len && SEQ_GT(pend, seq)) {
+			/* the peer already sent data past this FIN: one of the two is bogus */
+			STAT_INC(tcp, rcv_fin_inside_data);
+			debugf("FIN at seq=%u inside queued data (to %u) dropped", seq, pend);
+			goto drop;
+		}
 		if (SEQ_GEQ(pend, end) && !fin) {
 			STAT_INC(tcp, rcv_dup_data);
 			goto drop;

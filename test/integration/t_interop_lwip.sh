@@ -96,8 +96,9 @@ grep "server source:" "$T_TMP/source.err"
 
 # --- 4: 5% of frames dropped each way by ustack's injector. The side that closes first
 # ends in TIME_WAIT and must still be running to acknowledge the other's FIN again if its
-# last ACK is lost; ustack nc ends with its connection (docs/interop.md, finding 8), so
-# here lwIP closes first, and lwip_peer waits out a quiet moment before it exits.
+# last ACK is lost; ustack nc waits for a repeated FIN only about a second by default,
+# less than lwIP's retransmission timer (docs/interop.md, finding 8), so here lwIP closes
+# first, and lwip_peer waits out a quiet moment before it exits.
 # (a) ustack serves echo: 256 KB each way, ustack's and lwIP's TCP both sending
 ust_start "$NS" serve --dev "$DEV" --stats --serve echo --impair loss=5,seed=12
 T_CMD_TIMEOUT=90 lwip_run lecho --timeout 80 client 10.0.0.2 7 echo 256k

@@ -36,19 +36,29 @@ pid_wait_exit "$KNC" 10 || fail "kernel nc -l still running 10 s after ustack nc
 echo "kernel nc -l -> ustack nc: 8 MB byte-exact, both exit"
 
 # (b) ustack -> kernel: ustack sends its stdin and its FIN; the kernel's nc then closes.
+# ustack ends in TIME_WAIT: --drain waits there only while the kernel might repeat its FIN
+# (about a second after its last segment), never the whole --drain nor 2 MSL (60 s).
 bg_ns "$NS" "$T_TMP/k.out" nc -l 5001
 KNC=$BG_PID
 wait_for 5 in_ns "$NS" sh -c "ss -Hltn 'sport = :5001' | grep -q 5001" ||
 	fail "kernel nc -l is not listening on 5001"
-UST_TIMEOUT=60 UST_STDIN=$T_TMP/u.in ust_start "$NS" nc --dev "$(dev_spec)" "$K_ADDR" 5001
-ust_wait_exit 40 || fail "ustack nc (sending) still running 40 s after start"
+UST_TIMEOUT=90 UST_STDIN=$T_TMP/u.in ust_start "$NS" nc --dev "$(dev_spec)" --drain 60 \
+	--stats "$K_ADDR" 5001
+pid_wait_exit "$KNC" 40 || fail "kernel nc -l still running 40 s after ustack nc started"
+t0=$(date +%s%N)
+ust_wait_exit 30 || fail "ustack nc (sending) still running 30 s after the kernel's nc ended"
+t1=$(date +%s%N)
 rc=$UST_STATUS
 [ "$rc" -eq 0 ] || fail "ustack nc (sending) exited $rc"
-pid_wait_exit "$KNC" 10 || fail "kernel nc -l still running 10 s after ustack's FIN"
+grep -q "exiting with connections still closing" "$UST_ERR" &&
+	fail "ustack nc waited out --drain: $(grep closing "$UST_ERR")"
+[ "$(counter tcp.conns_time_wait)" -eq 1 ] || fail "ustack nc did not end in TIME_WAIT"
+[ -z "$(in_ns "$NS" ss -Htn state last-ack)" ] || fail "the kernel is left in LAST_ACK"
 wait "$KNC"
 [ "$(sha "$T_TMP/k.out")" = "$(sha "$T_TMP/u.in")" ] ||
 	fail "ustack->kernel nc differs: $(stat -c %s "$T_TMP/k.out") bytes of $SIZE"
-echo "ustack nc -> kernel nc -l: 8 MB byte-exact, both exit"
+echo "ustack nc -> kernel nc -l: 8 MB byte-exact, both exit; ustack nc ended" \
+	"$(((t1 - t0) / 1000000)) ms after the kernel's nc (TIME_WAIT listening for a repeated FIN)"
 
 # --- ustack get <- python3 -m http.server on the kernel's address
 ns_new NS2

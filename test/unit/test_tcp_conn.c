@@ -298,6 +298,80 @@ static void test_out_of_order_and_overlap(void **state)
 	test_assert_no_leaks();
 }
 
+/* RFC 5681 4.2, RFC 9293 3.10.7.4 eighth: a FIN without data after a hole is out of order
+ * like data: ACKed at once (a duplicate ACK, so the sender learns of the hole) and held
+ * with the queued data it follows; a repeat adds nothing. When the hole fills, the FIN is
+ * processed with the data: CLOSE_WAIT, and the ACK covers it. */
+static void test_out_of_order_fin(void **state)
+{
+	struct tcp_pcb *c;
+	uint8_t buf[64];
+
+	(void)state;
+	c = active_open();
+	SEG(TCP_ACK, PEER_ISN + 1 + 4, ISN + 1, 65535, "efgh", 4);
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 1);
+	SEG(TCP_ACK | TCP_FIN, PEER_ISN + 1 + 8, ISN + 1, 65535, NULL, 0);
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 1);
+	expect_none();
+	SEG(TCP_ACK | TCP_FIN, PEER_ISN + 1 + 8, ISN + 1, 65535, NULL, 0); /* sent again */
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 1);
+	expect_none();
+	assert_int_equal(c->ooo_count, 1); /* the FIN rides on the queued "efgh" */
+	assert_int_equal(c->state, TCP_ESTABLISHED);
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 65535, "abcd", 4);
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 10);
+	expect_none();
+	assert_int_equal(c->state, TCP_CLOSE_WAIT);
+	assert_int_equal(c->ooo_count, 0);
+	assert_int_equal(tcp_pcb_recv(c, buf, sizeof(buf), now), 8);
+	assert_memory_equal(buf, "abcdefgh", 8);
+	assert_int_equal(tcp_pcb_recv(c, buf, sizeof(buf), now), 0); /* end of stream */
+	tcp_pcb_close(c, 0, now);
+	expect(TCP_ACK | TCP_FIN, ISN + 1, PEER_ISN + 10);
+	SEG(TCP_ACK, PEER_ISN + 10, ISN + 2, 65535, NULL, 0);
+	expect_none();
+	assert_int_equal(tcp_stats.conn_closed, 1);
+	test_assert_no_leaks();
+}
+
+/* The same with nothing queued before the FIN: it waits alone (an empty queue entry), the
+ * data before it may come in any order, and a FIN that claims to end inside data already
+ * held is dropped (still ACKed) without disturbing the queue. */
+static void test_out_of_order_fin_alone(void **state)
+{
+	struct tcp_pcb *c;
+	uint8_t buf[64];
+
+	(void)state;
+	c = active_open();
+	SEG(TCP_ACK | TCP_FIN, PEER_ISN + 1 + 8, ISN + 1, 65535, NULL, 0);
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 1);
+	expect_none();
+	assert_int_equal(c->ooo_count, 1);
+	SEG(TCP_ACK, PEER_ISN + 1 + 4, ISN + 1, 65535, "efgh", 4);
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 1);
+	SEG(TCP_ACK | TCP_FIN, PEER_ISN + 1 + 6, ISN + 1, 65535, NULL, 0); /* inside "efgh" */
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 1);
+	expect_none();
+	assert_int_equal(tcp_stats.rcv_fin_inside_data, 1);
+	assert_int_equal(c->ooo_count, 2);
+	assert_int_equal(c->state, TCP_ESTABLISHED);
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 65535, "abcd", 4);
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 10);
+	expect_none();
+	assert_int_equal(c->state, TCP_CLOSE_WAIT);
+	assert_int_equal(c->ooo_count, 0);
+	assert_int_equal(tcp_pcb_recv(c, buf, sizeof(buf), now), 8);
+	assert_memory_equal(buf, "abcdefgh", 8);
+	assert_int_equal(tcp_pcb_recv(c, buf, sizeof(buf), now), 0);
+	tcp_pcb_close(c, 0, now);
+	expect(TCP_ACK | TCP_FIN, ISN + 1, PEER_ISN + 10);
+	SEG(TCP_ACK, PEER_ISN + 10, ISN + 2, 65535, NULL, 0);
+	expect_none();
+	test_assert_no_leaks();
+}
+
 /* RFC 9293 3.4 / 3.3.1: everything works across the 2^32 wrap (ISN just below it). */
 static void test_sequence_wrap(void **state)
 {
@@ -401,6 +475,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_data_retransmit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfc5961_challenge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order_and_overlap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_order_fin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_order_fin_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sequence_wrap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_retransmit_newreno, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zero_window_probe, setup, teardown),

@@ -192,6 +192,33 @@ static void test_sack_blocks_in_data_segments(void **state)
 	finish(l, c);
 }
 
+/* RFC 2018 4 with RFC 5681 4.2: a FIN without data after a hole draws the duplicate ACK
+ * at once, naming the queued data it follows; once the hole fills, the ACK covers data
+ * and FIN and carries no block. */
+static void test_sack_out_of_order_fin(void **state)
+{
+	struct tcp_pcb *l = listener(), *c = open_sack(l, 1);
+	uint8_t buf[512];
+
+	(void)state;
+	data(100, 100);
+	SACK(0, 100, 200);
+	data(300, 100);
+	SACK(0, 300, 400, 100, 200);
+	inject(PEER, PORT, TCP_ACK | TCP_FIN, R + 400, ISN + 1, 65535, NULL, NULL, 0);
+	SACK(0, 300, 400, 100, 200);
+	expect_none();
+	data(200, 100);
+	SACK(0, 100, 400);
+	data(0, 100);
+	SACK(401);
+	expect_none();
+	assert_int_equal(c->state, TCP_CLOSE_WAIT);
+	assert_int_equal(tcp_pcb_recv(c, buf, sizeof(buf), now), 400);
+	assert_int_equal(tcp_pcb_recv(c, buf, sizeof(buf), now), 0);
+	finish(l, c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +226,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sack_blocks_with_timestamps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_sack_without_permission, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sack_blocks_in_data_segments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sack_out_of_order_fin, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -206,6 +206,66 @@ static void test_fin_wait_2_timeout_after_shutdown(void **state)
 	tcp_pcb_close(l, 0, now);
 }
 
+/* What stack_drain waits for (RFC 9293 3.6.1: TIME_WAIT is there to ACK a repeated FIN):
+ * FIN_WAIT_1 until our FIN is ACKed, not FIN_WAIT_2, then TIME_WAIT while the peer was
+ * heard within tw_drain_ms (or two RTOs if longer), not the whole 2*MSL; a FIN sent again
+ * (our last ACK lost) restarts it, and so does any other segment from the peer. */
+static void test_drain_counts_time_wait_briefly(void **state)
+{
+	struct tcp_pcb *l = listener(), *c = passive_open(l);
+
+	(void)state;
+	assert_int_equal(tcp_config.tw_drain_ms, 1000);
+	assert_int_equal(tcp_pcb_count_closing(now), 0);
+	tcp_pcb_close(c, 0, now);
+	expect(TCP_FIN | TCP_ACK, ISN + 1, PEER_ISN + 1);
+	assert_int_equal(tcp_pcb_count_closing(now), 1);
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 2, 65535, NULL, 0);
+	assert_int_equal(c->state, TCP_FIN_WAIT_2);
+	assert_int_equal(tcp_pcb_count_closing(now), 0);
+	advance(300);
+	SEG(TCP_ACK | TCP_FIN, PEER_ISN + 1, ISN + 2, 65535, NULL, 0);
+	expect(TCP_ACK, ISN + 2, PEER_ISN + 2);
+	assert_int_equal(c->state, TCP_TIME_WAIT);
+	assert_true(2 * c->rto < 1000);
+	assert_int_equal(tcp_pcb_count_closing(now), 1);
+	advance(999);
+	assert_int_equal(tcp_pcb_count_closing(now), 1);
+	advance(1);
+	assert_int_equal(tcp_pcb_count_closing(now), 0);
+	/* our ACK was lost: the FIN comes again, is ACKed again, and the wait restarts */
+	advance(500);
+	SEG(TCP_ACK | TCP_FIN, PEER_ISN + 1, ISN + 2, 65535, NULL, 0);
+	expect(TCP_ACK, ISN + 2, PEER_ISN + 2);
+	expect_none();
+	assert_int_equal(tcp_pcb_count_closing(now), 1);
+	advance(999);
+	assert_int_equal(tcp_pcb_count_closing(now), 1);
+	advance(1);
+	assert_int_equal(tcp_pcb_count_closing(now), 0);
+	/* on a slow path two RTOs are longer than tw_drain_ms and rule */
+	c->rto = 3000;
+	SEG(TCP_ACK, PEER_ISN + 2, ISN + 2, 65535, NULL, 0); /* a stray ACK: heard too */
+	advance(5999);
+	assert_int_equal(tcp_pcb_count_closing(now), 1);
+	advance(1);
+	assert_int_equal(tcp_pcb_count_closing(now), 0);
+	tcp_config.tw_drain_ms = 0;
+	c->rto = 200;
+	SEG(TCP_ACK | TCP_FIN, PEER_ISN + 1, ISN + 2, 65535, NULL, 0);
+	expect(TCP_ACK, ISN + 2, PEER_ISN + 2);
+	advance(399);
+	assert_int_equal(tcp_pcb_count_closing(now), 1);
+	advance(1);
+	assert_int_equal(tcp_pcb_count_closing(now), 0);
+	/* TIME_WAIT itself still lasts 2*MSL from the last FIN */
+	assert_int_equal(tcp_pcb_count(), 2);
+	advance(2ull * tcp_config.msl_ms);
+	assert_int_equal(tcp_pcb_count(), 1);
+	expect_none();
+	tcp_pcb_close(l, 0, now);
+}
+
 /* RFC 1122 4.2.2.17: a zero window may stay closed for as long as the peer answers the
  * probes. Found by fuzz_tcp: when the peer is gone (answers nothing), the probes went on
  * for ever, and an orphan with data queued was never freed. As Linux (tcp_probe_timer),
@@ -547,6 +607,7 @@ int main(void)
 		T(test_keepalive_gives_up),
 		T(test_fin_wait_2_timeout),
 		T(test_fin_wait_2_timeout_after_shutdown),
+		T(test_drain_counts_time_wait_briefly),
 		T(test_zero_window_peer_gone),
 		T(test_zero_window_answered_stays),
 		T(test_small_window_override),
