@@ -6,8 +6,9 @@
 # is served throughout. Then 120 from one address against --max-conn-per-source 50: 50
 # held, the other 70 reset at once, curl still served. Then echo and chat clients that send
 # nothing are closed after their idle limits (--echo-idle-timeout, --chat-idle-timeout).
-# Last, with every slot of --max-conn held by slow connections, curl is still served: a new
-# connection takes the slot of the one that has waited longest for its request head.
+# Then, with every slot of --max-conn held by slow connections, curl is still served: a new
+# connection takes the slot of the one that has waited longest for its request head. Last,
+# the same with every default and more slow connections than --max-conn plus --backlog.
 . "$(dirname "$0")/lib.sh"
 t_begin slowloris "$1"
 need_cmd curl
@@ -51,8 +52,8 @@ check_curls()
 	ok=$(grep -c '^ok$' "$1")
 	bad=$(grep -vc '^ok$' "$1")
 	echo "$2: curl served $ok times, failed $bad times"
-	[ "$ok" -ge 5 ] || fail "$2: curl ran only $ok times"
 	[ "$bad" -eq 0 ] || fail "$2: curl failed during the attack: $(grep -v '^ok$' "$1" | head -n 3)"
+	[ "$ok" -ge 5 ] || fail "$2: curl ran only $ok times"
 }
 
 # 1. 300 slow connections, 50 from each of six addresses (at the per-source limit, not past).
@@ -113,7 +114,7 @@ expect_counter serve.closed_idle -ge 2
 # 4. At --max-conn 100 with the default head timeout (20 s), 150 slow connections from one
 # address that come back when closed: 100 fill every slot and 50 more wait in the backlog,
 # yet curl is served, because a new connection takes the slot of the one that has waited
-# longest for its head (over a second).
+# longest for its head.
 ust_serve "$NS" --serve "http,root=$T_TMP/www" --max-conn 100
 for i in 21 50; do
 	ip -n "$NS" addr add "10.0.0.$i/$US_PREFIX" dev "$TAPIF" || fail "cannot add 10.0.0.$i"
@@ -129,4 +130,28 @@ echo "held at most $(json "$T_TMP/slow4.json" 'd["max_held"]') (client's count),
 ust_alive || fail "ustack exited during the attack"
 ust_stop
 expect_counter serve.reclaimed -ge 5
+
+# 5. With every default (--max-conn 1024, --backlog 128), 1400 slow connections from one
+# address that come back when closed: more than the server holds and its backlog queues.
+# curl is served from the first seconds on: a new connection takes a slow one's slot at
+# once, so the accept queue never stays full and curl's SYN is answered. (When a new one
+# had to wait for a slow one to be a second old, the attackers kept the queue full and
+# curl's SYNs went unanswered.)
+ust_serve "$NS" --serve "http,root=$T_TMP/www"
+for i in 21 50; do
+	ip -n "$NS" addr add "10.0.0.$i/$US_PREFIX" dev "$TAPIF" || fail "cannot add 10.0.0.$i"
+done
+bg_ns "$NS" "$T_TMP/slow5.json" "$PY" "$TESTDIR/slowloris.py" --host "$US_ADDR" --port 80 \
+	--conns 1400 --interval 5 --duration 10 --reconnect --sources 10.0.0.21
+slow=$BG_PID
+sleep 1
+curl_loop 7 "$T_TMP/curl5.txt"
+pid_wait_exit "$slow" 30 || fail "slowloris.py did not stop by itself"
+check_curls "$T_TMP/curl5.txt" "1400 slow connections against the defaults"
+echo "held at most $(json "$T_TMP/slow5.json" 'd["max_held"]') (client's count), opened $(json "$T_TMP/slow5.json" 'd["conns"]')"
+[ "$(json "$T_TMP/slow5.json" 'd["max_held"]')" -ge 1024 ] ||
+	fail "the attack never filled --max-conn"
+ust_alive || fail "ustack exited during the attack"
+ust_stop
+expect_counter serve.reclaimed -ge 100
 pass
