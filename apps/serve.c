@@ -322,20 +322,12 @@ static void service_accept(struct svc *s)
 
 	for (int i = 0; i < SERVE_ACCEPTS_PER_ROUND; i++) {
 		struct sockaddr_in peer;
-		struct svc_conn *c;
+		struct svc_conn *c, *victim = NULL;
 		char a[IP_ADDR_STRLEN];
 		int fd;
 
-		if (total_conns >= app_cfg.lim.max_conn) {
-			struct svc_conn *victim = reclaim_victim(round);
-
-			if (!victim)
-				return;
-			debugf("svc=%s peer=%s closed to make room (--max-conn %d)",
-			       victim->svc->ops->name, victim->name, app_cfg.lim.max_conn);
-			STAT_INC(serve, reclaimed);
-			conn_free(victim);
-		}
+		if (total_conns >= app_cfg.lim.max_conn && !(victim = reclaim_victim(round)))
+			return;
 		fd = us_accept(s->fd, &peer);
 
 		if (fd == -EAGAIN)
@@ -356,6 +348,13 @@ static void service_accept(struct svc *s)
 			us_setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 			us_close(fd);
 			continue;
+		}
+		/* Only now that a connection is here to take it does the slot change hands. */
+		if (victim) {
+			debugf("svc=%s peer=%s closed to make room (--max-conn %d)",
+			       victim->svc->ops->name, victim->name, app_cfg.lim.max_conn);
+			STAT_INC(serve, reclaimed);
+			conn_free(victim);
 		}
 		c = calloc(1, sizeof(*c));
 		if (!c || src_add(peer.sin_addr.s_addr, 1) < 0) {

@@ -8,7 +8,8 @@
 # nothing are closed after their idle limits (--echo-idle-timeout, --chat-idle-timeout).
 # Then, with every slot of --max-conn held by slow connections, curl is still served: a new
 # connection takes the slot of the one that has waited longest for its request head. Last,
-# the same with every default and more slow connections than --max-conn plus --backlog.
+# the same with every default and more slow connections than --max-conn plus --backlog,
+# and --reclaim-after, which keeps a slow head's slot for a while.
 . "$(dirname "$0")/lib.sh"
 t_begin slowloris "$1"
 need_cmd curl
@@ -154,4 +155,40 @@ echo "held at most $(json "$T_TMP/slow5.json" 'd["max_held"]') (client's count),
 ust_alive || fail "ustack exited during the attack"
 ust_stop
 expect_counter serve.reclaimed -ge 100
+
+# 6. --reclaim-after: at --max-conn 2, two slow connections keep their slots until they
+# have waited 2 s for their heads; then a waiting request takes the older one's slot.
+ust_serve "$NS" --serve "http,root=$T_TMP/www" --max-conn 2 --reclaim-after 2000
+in_ns "$NS" $PY -c '
+import socket, sys, time
+host = sys.argv[1]
+slow = []
+for _ in range(2):
+    s = socket.create_connection((host, 80), timeout=10)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+    slow.append(s)
+t0 = time.monotonic()
+time.sleep(0.3)
+c = socket.create_connection((host, 80), timeout=10)
+c.sendall(b"GET /index.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+resp = b""
+while True:
+    d = c.recv(4096)
+    if not d:
+        break
+    resp += d
+served = time.monotonic() - t0
+slow[0].settimeout(10)
+while slow[0].recv(4096):
+    pass
+print("%s %.1f %.1f" % (resp.split()[1].decode(), time.monotonic() - t0, served))' \
+	"$US_ADDR" >"$T_TMP/reclaim.txt" 2>&1 || fail "reclaim-after: $(cat "$T_TMP/reclaim.txt")"
+read -r code closed served <"$T_TMP/reclaim.txt"
+echo "--reclaim-after 2000: answered $code after $served s; the oldest slow head closed after $closed s"
+[ "$code" = 200 ] || fail "reclaim-after: the waiting request got $(cat "$T_TMP/reclaim.txt")"
+$PY -c 'import sys; sys.exit(not 1.8 <= float(sys.argv[1]) < 15)' "$closed" ||
+	fail "the slow connection was reclaimed after $closed s, not after --reclaim-after 2000"
+ust_alive || fail "ustack exited"
+ust_stop
+expect_counter serve.reclaimed -eq 1
 pass
