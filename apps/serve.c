@@ -293,8 +293,8 @@ static void conn_free(struct svc_conn *c)
 	free(c);
 }
 
-/* At --max-conn: the connection that has waited longest for something with a deadline
- * (an HTTP request head), if that wait began before `before` and is --reclaim-after old,
+/* At --max-conn: the connection that has waited longest for its peer's next word (an HTTP
+ * request head, whether or not a head timeout applies), if that wait began before `before` and is --reclaim-after old,
  * or NULL. A real client's head comes within a round trip, and the longest wait of all is
  * a slow client's (slowloris). Waiting is what makes room: were a new connection to wait
  * for an old one to age, an attacker holding more connections than --max-conn plus the
@@ -306,7 +306,7 @@ static struct svc_conn *reclaim_victim(uint64_t before)
 
 	for (int i = 0; i < nservices; i++)
 		TAILQ_FOREACH(c, &services[i].conns, link)
-			if (!c->dead && c->deadline_us && c->wait_since_us < before &&
+			if (!c->dead && c->wait_since_us && c->wait_since_us < before &&
 			    c->wait_since_us + age <= now &&
 			    (!best || c->wait_since_us < best->wait_since_us))
 				best = c;

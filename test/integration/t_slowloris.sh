@@ -9,7 +9,8 @@
 # Then, with every slot of --max-conn held by slow connections, curl is still served: a new
 # connection takes the slot of the one that has waited longest for its request head. Last,
 # the same with every default and more slow connections than --max-conn plus --backlog,
-# and --reclaim-after, which keeps a slow head's slot for a while.
+# and --reclaim-after, which keeps a slow head's slot for a while, and the same reclaim
+# with no head timeout at all.
 . "$(dirname "$0")/lib.sh"
 t_begin slowloris "$1"
 need_cmd curl
@@ -156,10 +157,12 @@ ust_alive || fail "ustack exited during the attack"
 ust_stop
 expect_counter serve.reclaimed -ge 100
 
-# 6. --reclaim-after: at --max-conn 2, two slow connections keep their slots until they
-# have waited 2 s for their heads; then a waiting request takes the older one's slot.
-ust_serve "$NS" --serve "http,root=$T_TMP/www" --max-conn 2 --reclaim-after 2000
-in_ns "$NS" $PY -c '
+# reclaim_probe OUT: two connections that send an unfinished head, then (0.3 s later) a
+# whole request; OUT gets "CODE CLOSED SERVED": the request's status, and the seconds from
+# the slow connections' start until the older was closed and until the request was served.
+reclaim_probe()
+{
+	in_ns "$NS" $PY -c '
 import socket, sys, time
 host = sys.argv[1]
 slow = []
@@ -182,7 +185,13 @@ slow[0].settimeout(10)
 while slow[0].recv(4096):
     pass
 print("%s %.1f %.1f" % (resp.split()[1].decode(), time.monotonic() - t0, served))' \
-	"$US_ADDR" >"$T_TMP/reclaim.txt" 2>&1 || fail "reclaim-after: $(cat "$T_TMP/reclaim.txt")"
+		"$US_ADDR" >"$1" 2>&1 || fail "reclaim probe: $(cat "$1")"
+}
+
+# 6. --reclaim-after: at --max-conn 2, two slow connections keep their slots until they
+# have waited 2 s for their heads; then a waiting request takes the older one's slot.
+ust_serve "$NS" --serve "http,root=$T_TMP/www" --max-conn 2 --reclaim-after 2000
+reclaim_probe "$T_TMP/reclaim.txt"
 read -r code closed served <"$T_TMP/reclaim.txt"
 echo "--reclaim-after 2000: answered $code after $served s; the oldest slow head closed after $closed s"
 [ "$code" = 200 ] || fail "reclaim-after: the waiting request got $(cat "$T_TMP/reclaim.txt")"
@@ -191,4 +200,16 @@ $PY -c 'import sys; sys.exit(not 1.8 <= float(sys.argv[1]) < 15)' "$closed" ||
 ust_alive || fail "ustack exited"
 ust_stop
 expect_counter serve.reclaimed -eq 1
+
+# 7. The same without a head timeout (--http-header-timeout 0) and with the default
+# --reclaim-after: a head still being waited for gives up its slot at --max-conn.
+ust_serve "$NS" --serve "http,root=$T_TMP/www" --max-conn 2 --http-header-timeout 0
+reclaim_probe "$T_TMP/reclaim0.txt"
+read -r code closed served <"$T_TMP/reclaim0.txt"
+echo "no head timeout: answered $code; the oldest slow head was closed to make room"
+[ "$code" = 200 ] || fail "no head timeout: the waiting request got $(cat "$T_TMP/reclaim0.txt")"
+ust_alive || fail "ustack exited"
+ust_stop
+expect_counter serve.reclaimed -eq 1
+expect_counter serve.closed_deadline -eq 0
 pass
