@@ -294,11 +294,12 @@ static void conn_free(struct svc_conn *c)
 }
 
 /* At --max-conn: the connection that has waited longest for its peer's next word (an HTTP
- * request head, whether or not a head timeout applies), if that wait began before `before` and is --reclaim-after old,
- * or NULL. A real client's head comes within a round trip, and the longest wait of all is
- * a slow client's (slowloris). Waiting is what makes room: were a new connection to wait
- * for an old one to age, an attacker holding more connections than --max-conn plus the
- * backlog would keep the accept queue full, and others' SYNs would find no room. */
+ * request head, with or without a head timeout), if that wait began before `before` and
+ * is --reclaim-after old, or NULL. A real client's head comes within a round trip, and the
+ * longest wait of all is a slow client's (slowloris). No minimum age by default: were a
+ * new connection to wait for an old one to age, an attacker holding more connections than
+ * --max-conn plus the backlog would keep the accept queue full, and others' SYNs would
+ * find no room. */
 static struct svc_conn *reclaim_victim(uint64_t before)
 {
 	uint64_t age = app_cfg.lim.reclaim_after_ms * 1000ull, now = app_now_us();
