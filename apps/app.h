@@ -37,6 +37,8 @@ struct app_limits {
 	size_t rcvbuf, sndbuf;    /* --rcvbuf/--sndbuf: socket buffers, 0 = the stack's default */
 	unsigned idle_timeout_s;  /* --idle-timeout: close silent connections, 0 = never (0) */
 	int max_conn_per_source;  /* --max-conn-per-source: held from one address, 0 = any (0) */
+	unsigned reclaim_after_ms; /* --reclaim-after: at --max-conn, a head wait this old makes
+	                            * room for a new connection (0: any wait) */
 	size_t http_max_header;   /* --http-max-header: request head bytes (8 KiB) */
 	unsigned http_header_timeout_s; /* --http-header-timeout: a whole head, 0 = never (20) */
 	size_t chat_max_line;     /* --chat-max-line: longest chat line (1 KiB) */

@@ -23,6 +23,9 @@ struct app_config app_cfg = {
 		.sndbuf = 0,
 		.idle_timeout_s = 0,
 		.max_conn_per_source = 0,
+		/* nginx's free-connection list: when it runs out, a connection still waiting
+		 * for its request goes at once; a real client's head is in flight by then */
+		.reclaim_after_ms = 0,
 		.http_max_header = 8 * 1024,
 		/* Apache's default (mod_reqtimeout header=20): a real client sends its whole
 		 * head in one segment, a person typing one in telnet needs seconds, and a
@@ -88,8 +91,10 @@ void app_usage(FILE *out)
 "  -h, --help         this text\n"
 "\n"
 "Limits for serve (defaults in brackets; BYTES may end in k or m):\n"
-"  --max-conn N         connections held at once; more wait in the backlog, or take the\n"
-"                       slot of an HTTP connection waiting over 1 s for its head [1024]\n"
+"  --max-conn N         connections held at once; past it a new one takes the slot of\n"
+"                       the HTTP connection waiting longest for its head, or waits in\n"
+"                       the backlog [1024]\n"
+"  --reclaim-after MS   at --max-conn, only a head wait this old gives up its slot [0]\n"
 "  --backlog N          pending connections per listener [128]\n"
 "  --conn-buf BYTES     output queued per connection before it is throttled [256k]\n"
 "  --idle-timeout SECS  close connections silent this long, 0 = never [0]\n"
@@ -119,7 +124,7 @@ enum {
 	OPT_FORWARD, OPT_RCVBUF, OPT_SNDBUF, OPT_MAX_CONN, OPT_BACKLOG, OPT_CONN_BUF,
 	OPT_IDLE, OPT_HTTP_HDR, OPT_CHAT_LINE, OPT_TIMEOUT, OPT_SERVE, OPT_DRAIN, OPT_BUSY_POLL,
 	OPT_PER_SOURCE, OPT_HTTP_HDR_TIMEOUT, OPT_CHAT_IDLE, OPT_ECHO_IDLE, OPT_TCP,
-	OPT_CC,
+	OPT_CC, OPT_RECLAIM_AFTER,
 };
 
 static const struct option long_opts[] = {
@@ -138,6 +143,7 @@ static const struct option long_opts[] = {
 	{ "conn-buf", required_argument, NULL, OPT_CONN_BUF },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 	{ "max-conn-per-source", required_argument, NULL, OPT_PER_SOURCE },
+	{ "reclaim-after", required_argument, NULL, OPT_RECLAIM_AFTER },
 	{ "http-max-header", required_argument, NULL, OPT_HTTP_HDR },
 	{ "http-header-timeout", required_argument, NULL, OPT_HTTP_HDR_TIMEOUT },
 	{ "chat-idle-timeout", required_argument, NULL, OPT_CHAT_IDLE },
@@ -171,7 +177,7 @@ static enum app_cmd opt_owner(int opt)
 	switch (opt) {
 	case OPT_SERVE: case OPT_FORWARD: case OPT_MAX_CONN: case OPT_BACKLOG: case OPT_CONN_BUF:
 	case OPT_IDLE: case OPT_HTTP_HDR: case OPT_CHAT_LINE: case OPT_PER_SOURCE:
-	case OPT_HTTP_HDR_TIMEOUT: case OPT_CHAT_IDLE: case OPT_ECHO_IDLE:
+	case OPT_HTTP_HDR_TIMEOUT: case OPT_CHAT_IDLE: case OPT_ECHO_IDLE: case OPT_RECLAIM_AFTER:
 		return CMD_SERVE;
 	case 'c': case 's': case 'i': case 'W':
 		return CMD_PING;
@@ -379,6 +385,11 @@ static int parse_option(int opt, const char *arg)
 		if (parse_long("--max-conn-per-source", arg, 0, 1000000, &n))
 			return -EINVAL;
 		app_cfg.lim.max_conn_per_source = (int)n;
+		return 0;
+	case OPT_RECLAIM_AFTER:
+		if (parse_long("--reclaim-after", arg, 0, 3600 * 1000, &n))
+			return -EINVAL;
+		app_cfg.lim.reclaim_after_ms = (unsigned)n;
 		return 0;
 	case OPT_HTTP_HDR_TIMEOUT:
 		if (parse_long("--http-header-timeout", arg, 0, 86400, &n))

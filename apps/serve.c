@@ -16,7 +16,6 @@
 #define SERVE_READS_PER_ROUND 4      /* recv calls per connection per round, for fairness */
 #define SERVE_ACCEPTS_PER_ROUND 64
 #define SERVE_OUT_IDLE_US 1000000    /* an empty output queue idle this long is freed */
-#define SERVE_RECLAIM_AGE_US 1000000 /* a wait younger than this is never cut short */
 
 static const struct svc_ops *const svc_table[] = {
 	&svc_echo_ops, &svc_discard_ops, &svc_chat_ops, &svc_http_ops, &svc_udp_echo_ops,
@@ -294,42 +293,42 @@ static void conn_free(struct svc_conn *c)
 	free(c);
 }
 
-/* At --max-conn: the connection that has waited longest for something with a deadline
- * (an HTTP request head), if it has waited a second or more, or NULL. A real client's head
- * comes within a round trip, so this is a slow client's slot (slowloris). */
-static struct svc_conn *reclaim_victim(uint64_t now)
+/* At --max-conn: the connection that has waited longest for its peer's next word (an HTTP
+ * request head, with or without a head timeout), if that wait began before `before` and
+ * is --reclaim-after old, or NULL. A real client's head comes within a round trip, and the
+ * longest wait of all is a slow client's (slowloris). No minimum age by default: were a
+ * new connection to wait for an old one to age, an attacker holding more connections than
+ * --max-conn plus the backlog would keep the accept queue full, and others' SYNs would
+ * find no room. */
+static struct svc_conn *reclaim_victim(uint64_t before)
 {
+	uint64_t age = app_cfg.lim.reclaim_after_ms * 1000ull, now = app_now_us();
 	struct svc_conn *c, *best = NULL;
 
 	for (int i = 0; i < nservices; i++)
 		TAILQ_FOREACH(c, &services[i].conns, link)
-			if (!c->dead && c->deadline_us && c->wait_since_us <= now &&
-			    now - c->wait_since_us >= SERVE_RECLAIM_AGE_US &&
+			if (!c->dead && c->wait_since_us && c->wait_since_us < before &&
+			    c->wait_since_us + age <= now &&
 			    (!best || c->wait_since_us < best->wait_since_us))
 				best = c;
 	return best;
 }
 
 /* Accepts what waits (called where no pollfd refers to a connection: it may free one). At
- * --max-conn each new connection takes the slot of the slowest waiter, if there is one. */
+ * --max-conn each new connection takes the slot of the slowest waiter, if there is one;
+ * never of one accepted in this same call, which has not been read yet. */
 static void service_accept(struct svc *s)
 {
+	uint64_t round = app_now_us();
+
 	for (int i = 0; i < SERVE_ACCEPTS_PER_ROUND; i++) {
 		struct sockaddr_in peer;
-		struct svc_conn *c;
+		struct svc_conn *c, *victim = NULL;
 		char a[IP_ADDR_STRLEN];
 		int fd;
 
-		if (total_conns >= app_cfg.lim.max_conn) {
-			struct svc_conn *victim = reclaim_victim(app_now_us());
-
-			if (!victim)
-				return;
-			debugf("svc=%s peer=%s closed to make room (--max-conn %d)",
-			       victim->svc->ops->name, victim->name, app_cfg.lim.max_conn);
-			STAT_INC(serve, reclaimed);
-			conn_free(victim);
-		}
+		if (total_conns >= app_cfg.lim.max_conn && !(victim = reclaim_victim(round)))
+			return;
 		fd = us_accept(s->fd, &peer);
 
 		if (fd == -EAGAIN)
@@ -350,6 +349,13 @@ static void service_accept(struct svc *s)
 			us_setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 			us_close(fd);
 			continue;
+		}
+		/* Only now that a connection is here to take it does the slot change hands. */
+		if (victim) {
+			debugf("svc=%s peer=%s closed to make room (--max-conn %d)",
+			       victim->svc->ops->name, victim->name, app_cfg.lim.max_conn);
+			STAT_INC(serve, reclaimed);
+			conn_free(victim);
 		}
 		c = calloc(1, sizeof(*c));
 		if (!c || src_add(peer.sin_addr.s_addr, 1) < 0) {
@@ -457,7 +463,9 @@ static int serve_loop(void)
 		}
 		/* At --max-conn, new connections wait in the listener's backlog, unless a slow
 		 * connection can make room for one. */
-		room = total_conns < app_cfg.lim.max_conn || reclaim_victim(app_now_us());
+		room = total_conns < app_cfg.lim.max_conn || reclaim_victim(UINT64_MAX);
+		if (!room)
+			STAT_INC(serve, accept_deferred);
 		for (int i = 0; i < nservices; i++) {
 			struct svc *s = &services[i];
 			struct svc_conn *c;

@@ -34,9 +34,10 @@ struct svc_conn {
 	uint64_t start_us, last_active_us;
 	uint64_t deadline_us;     /* set by the service (http's request head): the connection
 	                           * is closed once app_now_us() passes it; 0 = none */
-	uint64_t wait_since_us;   /* with deadline_us: when the wait began. At --max-conn the
-	                           * connection waiting longest (over a second) makes room
-	                           * for a new one, as nginx reuses idle connections */
+	uint64_t wait_since_us;   /* set by the service while it waits for the peer (http's
+	                           * request head): when the wait began, 0 = not waiting. At
+	                           * --max-conn the connection waiting longest (--reclaim-after)
+	                           * makes room for a new one, as nginx reuses idle ones */
 	uint64_t bytes_in, bytes_out;
 	void *priv;               /* the service's per-connection state */
 	TAILQ_ENTRY(svc_conn) link;
@@ -101,7 +102,7 @@ void svc_kill(struct svc_conn *c);
 /* What serve did to connections, printed with --stats like the stack's counters. */
 #define SERVE_COUNTERS(X)                                                                  \
 	X(conns_accepted) X(refused_per_source) X(closed_deadline) X(closed_idle)         \
-	X(reclaimed)
+	X(reclaimed) X(accept_deferred)
 STATS_DECLARE(serve, SERVE_COUNTERS);
 
 extern const struct svc_ops svc_udp_echo_ops, svc_echo_ops, svc_discard_ops, svc_sink_ops,

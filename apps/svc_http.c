@@ -355,17 +355,19 @@ bad:
 }
 
 /* The request-head clock: running while the server waits for a head (no response being
- * sent, none to come), started when the wait began; stopped otherwise. */
+ * sent, none to come), started when the wait began; stopped otherwise. The wait is known
+ * to serve (wait_since_us, for --max-conn) with or without a head timeout. */
 static void head_clock(struct svc_conn *c)
 {
 	struct http_conn *h = c->priv;
 	int waiting = h->file_fd < 0 && !c->close_when_flushed && !c->dead && !h->peer_eof;
 
-	if (!waiting || !app_cfg.lim.http_header_timeout_s) {
-		c->deadline_us = 0;
-	} else if (!c->deadline_us) {
+	if (!waiting) {
+		c->wait_since_us = c->deadline_us = 0;
+	} else if (!c->wait_since_us) {
 		c->wait_since_us = app_now_us();
-		c->deadline_us = c->wait_since_us + app_cfg.lim.http_header_timeout_s * 1000000ull;
+		c->deadline_us = app_cfg.lim.http_header_timeout_s ?
+			c->wait_since_us + app_cfg.lim.http_header_timeout_s * 1000000ull : 0;
 	}
 }
 
@@ -413,7 +415,8 @@ static int http_process_heads(struct svc_conn *c)
 			return 0;
 		}
 		used = (size_t)(end - r);
-		c->deadline_us = 0; /* a whole head: the next one gets its own time */
+		/* a whole head: the next one gets its own time */
+		c->wait_since_us = c->deadline_us = 0;
 		/* Strip CRs and skip blank lines before the request line (RFC 9112 2.2). */
 		for (size_t i = 0; i < used; i++)
 			if (r[i] != '\r' && !(o == 0 && r[i] == '\n'))

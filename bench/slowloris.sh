@@ -5,7 +5,8 @@
 # every 0.5 s from another address (each fetch limited to 5 s). Reported per server: curl
 # fetches served and failed, curl's median and slowest time, the slow connections the
 # server held at most and at the end. Servers, all in the same run and namespaces:
-#   ustack serve http with --http-header-timeout 0 (no head timeout: the old behaviour),
+#   ustack serve http with --http-header-timeout 0 (no head timeout: only the reclaim of
+#   a slow head's slot at --max-conn),
 #   with its defaults (head timeout 20 s), with --max-conn-per-source 64 as well,
 #   and the kernel's TCP under Python's ThreadingHTTPServer (a thread per connection).
 # The attack comes from ATTACK_SOURCES addresses (1: one host; more spreads it out).
