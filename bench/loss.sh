@@ -16,7 +16,7 @@
 #   bench/loss.sh build/ustack
 # Environment: LOSS_MB (100), LOSS_RATES ("5 20"), LOSS_TIMEOUT (seconds per transfer, 240),
 # LOSS_LINUX_CC (the kernel server's congestion control, cubic); for a diagnosis:
-# LOSS_UST_ARGS (more options for ustack serve, e.g. --pcap FILE), LOSS_SS=1 (the kernel
+# LOSS_UST_ARGS (more options for ustack serve and nc, e.g. --pcap FILE), LOSS_SS=1 (the kernel
 # server's `ss -tin` twice during its download), LOSS_KEEP=1 (keep the temporary directory
 # with ustack's logs and counters).
 set -u
@@ -141,7 +141,7 @@ for N in $RATES; do
 	printf "%-5s %-5s | %9s %6s %5s | %9s %6s %5s | %6s %6s\n" "$N%" down "$UT" "$UR" "$UOK" \
 		"$LT" "$LR" "$LOK" "$(ratio "$UT" "$LT")" "$(ratio "$UR" "$LR")"
 	# --- up (the kernel client sends: its timeouts count) ---
-	ip netns exec "$RT" "$UST" nc --dev "$DEV" --gw 10.0.0.1 --stats -l 5001 >"$TMP/up-u" 2>"$TMP/nc-$N.log" </dev/null &
+	ip netns exec "$RT" "$UST" nc --dev "$DEV" --gw 10.0.0.1 --stats ${LOSS_UST_ARGS:-} -l 5001 >"$TMP/up-u" 2>"$TMP/nc-$N.log" </dev/null &
 	NPID=$!
 	B_PIDS+=($NPID)
 	sleep 0.5

@@ -15,16 +15,24 @@ uint32_t tcp_ts_now(const struct tcp_pcb *pcb, uint64_t now)
 
 /* Receiver SWS avoidance (RFC 9293 3.8.6.2.2): the right edge moves only by at least
  * min(rcvbuf/2, MSS), and never moves left. */
+/* A peer without SACK is waiting for us to fill a hole (tcp_rcv_window). */
+static int rcv_edge_held(const struct tcp_pcb *pcb)
+{
+	return !(pcb->flags & TF_SACK_OK) && !TAILQ_EMPTY(&pcb->ooo);
+}
+
 uint32_t tcp_rcv_window(const struct tcp_pcb *pcb)
 {
 	uint32_t space = (uint32_t)tcp_ring_free_space(&pcb->rcv_buf);
 	uint32_t adv = SEQ_GT(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
 	uint32_t thresh = (uint32_t)(pcb->rcv_buf.cap / 2 < pcb->mss ? pcb->rcv_buf.cap / 2 : pcb->mss);
 
-	/* While out-of-order data waits, the right edge holds still: RFC 5681 2 counts an
-	 * ACK as a duplicate only if its window is unchanged, so a window opened by the
-	 * application reading would cost a sender without SACK its fast retransmit */
-	if (space <= adv || space - adv < thresh || !TAILQ_EMPTY(&pcb->ooo))
+	/* While out-of-order data waits, the right edge holds still for a peer without SACK:
+	 * RFC 5681 2 counts an ACK as a duplicate only if its window is unchanged, so a
+	 * window opened by the application reading would cost such a sender its fast
+	 * retransmit. A SACK sender reads the blocks instead (RFC 6675), and holding the
+	 * edge through a lossy stretch starved it of window (bench/loss.sh uploads). */
+	if (space <= adv || space - adv < thresh || rcv_edge_held(pcb))
 		return adv;
 	return space;
 }
@@ -565,7 +573,7 @@ ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now)
 	after &= ~((1u << pcb->rcv_wscale) - 1);
 	thresh = (uint32_t)(pcb->rcv_buf.cap / 2 < pcb->mss ? pcb->rcv_buf.cap / 2 : pcb->mss);
 	if (TCP_SYNCHRONIZED(pcb->state) && !(pcb->flags & TF_RCVD_FIN) &&
-	    TAILQ_EMPTY(&pcb->ooo) && after >= before + thresh) {
+	    !rcv_edge_held(pcb) && after >= before + thresh) {
 		pcb->flags |= TF_ACKNOW;
 		tcp_output(pcb, now);
 	}

@@ -14,16 +14,7 @@
 . "$(dirname "$0")/tcp_lib.sh"
 t_begin tcp_loss "$1"
 SIZE=$((20 * 1024 * 1024))
-CL_ADDR=10.0.1.2
-RT_ADDR=10.0.1.1
-ns_new RT
-ns_new CL
-ip -n "$CL" link add uc0 type veth peer name ur0 netns "$RT" || fail "cannot make the veth pair"
-ip -n "$CL" addr add "$CL_ADDR/24" dev uc0 && ip -n "$CL" link set uc0 up &&
-	ip -n "$CL" route add default via "$RT_ADDR" || fail "cannot set up the client namespace"
-ip -n "$RT" addr add "$RT_ADDR/24" dev ur0 && ip -n "$RT" link set ur0 up ||
-	fail "cannot set up the router's veth"
-in_ns "$RT" sysctl -q -w net.ipv4.ip_forward=1 || fail "cannot enable forwarding"
+lossy_router
 
 mkdir "$T_TMP/www"
 rand_file "$T_TMP/www/f.bin" $SIZE
@@ -31,12 +22,7 @@ rand_file "$T_TMP/in.bin" $SIZE
 ust_serve "$RT" --gw "$K_ADDR" --serve echo --serve "http,root=$T_TMP/www"
 wait_for 5 in_ns "$CL" ping -c 1 -W 1 "$US_ADDR" || fail "the client cannot reach ustack through the router"
 
-nft_rt() { in_ns "$RT" nft "$@" || fail "nft $* failed"; }
-nft_rt add table inet ust
-nft_rt add chain inet ust fw '{ type filter hook forward priority 0; policy accept; }'
-# dropped: packets the forward chain's drop rule has counted; seen: packets its first
-# (counting) rule has, in phase 1.
-dropped() { in_ns "$RT" nft list chain inet ust fw | sed -n 's/.*counter packets \([0-9]*\) .* drop$/\1/p' | head -n 1; }
+# seen: packets the forward chain's first (counting) rule has, in phase 1.
 seen() { in_ns "$RT" nft list chain inet ust fw | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p' | head -n 1; }
 
 # lfail REASON: fails with ustack's TCP counters (SIGUSR1, while it runs) and nft's drops.

@@ -51,3 +51,27 @@ counter_in()
 		"$1" 2>/dev/null)
 	echo "${v:-0}"
 }
+
+# lossy_router: a kernel client namespace CL (10.0.1.2, $CL_ADDR) behind a Linux router
+# namespace RT (10.0.1.1, forwarding on, where ustack's TAP goes), and an nftables chain
+# `inet ust fw` on RT's forward hook for the test's drop rules (nft_rt adds them; dropped
+# reads the drop rule's counter). Sets RT, CL, CL_ADDR, RT_ADDR. Start ustack in RT with
+# `--gw "$K_ADDR"` afterwards.
+lossy_router()
+{
+	CL_ADDR=10.0.1.2
+	RT_ADDR=10.0.1.1
+	ns_new RT
+	ns_new CL
+	ip -n "$CL" link add uc0 type veth peer name ur0 netns "$RT" || fail "cannot make the veth pair"
+	ip -n "$CL" addr add "$CL_ADDR/24" dev uc0 && ip -n "$CL" link set uc0 up &&
+		ip -n "$CL" route add default via "$RT_ADDR" || fail "cannot set up the client namespace"
+	ip -n "$RT" addr add "$RT_ADDR/24" dev ur0 && ip -n "$RT" link set ur0 up ||
+		fail "cannot set up the router's veth"
+	in_ns "$RT" sysctl -q -w net.ipv4.ip_forward=1 || fail "cannot enable forwarding"
+	nft_rt add table inet ust
+	nft_rt add chain inet ust fw '{ type filter hook forward priority 0; policy accept; }'
+}
+nft_rt() { in_ns "$RT" nft "$@" || fail "nft $* failed"; }
+# dropped: packets the forward chain's drop rule has counted.
+dropped() { in_ns "$RT" nft list chain inet ust fw | sed -n 's/.*counter packets \([0-9]*\) .* drop$/\1/p' | head -n 1; }
