@@ -525,7 +525,7 @@ void tcp_cc_set(struct tcp_pcb *pcb, const struct tcp_cc_ops *ops);
  * slow start by setting ssthresh = cwnd), an RTT sample, and a loss (HyStart++ ends). */
 void tcp_hystart_init(struct tcp_pcb *pcb);
 uint32_t tcp_hystart_slow_start(struct tcp_pcb *pcb, uint32_t acked);
-void tcp_hystart_rtt(struct tcp_pcb *pcb, uint32_t rtt_us);
+void tcp_hystart_rtt(struct tcp_pcb *pcb, uint32_t rtt_us, uint64_t now);
 void tcp_hystart_loss(struct tcp_pcb *pcb);
 /* CUBIC's pieces, for the tests: floor(cbrt(a)), and W_cubic(t) in bytes (t ms from the
  * epoch start) for the connection's K and W_max. */

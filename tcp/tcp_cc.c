@@ -117,12 +117,6 @@ static void newreno_timeout(struct tcp_pcb *pcb, uint64_t now)
 	pcb->bytes_acked = 0;
 }
 
-static void newreno_rtt_sample(struct tcp_pcb *pcb, uint32_t rtt_us, uint64_t now)
-{
-	(void)now;
-	tcp_hystart_rtt(pcb, rtt_us);
-}
-
 const struct tcp_cc_ops tcp_cc_newreno = {
 	.name = "newreno",
 	.init = newreno_init,
@@ -131,5 +125,5 @@ const struct tcp_cc_ops tcp_cc_newreno = {
 	.recovery_exit = NULL,
 	.timeout = newreno_timeout,
 	.undo = NULL, /* no state beyond cwnd and ssthresh, which the caller restores */
-	.rtt_sample = newreno_rtt_sample,
+	.rtt_sample = tcp_hystart_rtt, /* HyStart++ is all either algorithm does with it */
 };

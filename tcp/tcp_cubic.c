@@ -48,10 +48,11 @@ void tcp_hystart_loss(struct tcp_pcb *pcb)
 	pcb->hystart.state = HYSTART_OFF; /* 4.2: a loss ends slow start and CSS for good */
 }
 
-void tcp_hystart_rtt(struct tcp_pcb *pcb, uint32_t rtt_us)
+void tcp_hystart_rtt(struct tcp_pcb *pcb, uint32_t rtt_us, uint64_t now)
 {
 	struct tcp_hystart *hs = &pcb->hystart;
 
+	(void)now;
 	if (hs->state == HYSTART_OFF)
 		return;
 	if (rtt_us < hs->cur_min_rtt)
@@ -339,12 +340,6 @@ static void cubic_undo(struct tcp_pcb *pcb)
 	c->cnt_acc = c->est_acc = 0;
 }
 
-static void cubic_rtt_sample(struct tcp_pcb *pcb, uint32_t rtt_us, uint64_t now)
-{
-	(void)now;
-	tcp_hystart_rtt(pcb, rtt_us);
-}
-
 const struct tcp_cc_ops tcp_cc_cubic = {
 	.name = "cubic",
 	.init = cubic_init,
@@ -353,5 +348,5 @@ const struct tcp_cc_ops tcp_cc_cubic = {
 	.recovery_exit = cubic_recovery_exit,
 	.timeout = cubic_timeout,
 	.undo = cubic_undo,
-	.rtt_sample = cubic_rtt_sample,
+	.rtt_sample = tcp_hystart_rtt,
 };
