@@ -104,6 +104,20 @@ static inline void inject(uint16_t sport, uint16_t dport, uint8_t flags, uint32_
 /* a segment from the peer on the usual ports */
 #define SEG(fl, seq, ack, wnd, data, len) inject(PEER, PORT, fl, seq, ack, wnd, NULL, data, len)
 
+/* An ACK from the peer to connection c with SACK blocks: pairs left, right; n of them. */
+static inline void sack_ack(struct tcp_pcb *c, uint32_t ack, const uint32_t *blocks, unsigned n)
+{
+	struct tcp_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.nsack = (uint8_t)n;
+	for (unsigned i = 0; i < n; i++) {
+		o.sack[i].left = blocks[2 * i];
+		o.sack[i].right = blocks[2 * i + 1];
+	}
+	inject(PEER, c->local_port, TCP_ACK, PEER_ISN + 1, ack, 65535, &o, NULL, 0);
+}
+
 /* Takes the next emitted segment; fails if there is none. Returns the payload length. */
 static inline size_t pop(struct tcp_hdr *h, uint8_t *payload)
 {

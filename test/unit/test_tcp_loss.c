@@ -36,20 +36,6 @@ static struct tcp_pcb *open_with(struct tcp_opts *o)
 	return c;
 }
 
-/* An ACK from the peer with SACK blocks (pairs left, right; n of them). */
-static void sack_ack(struct tcp_pcb *c, uint32_t ack, const uint32_t *blocks, unsigned n)
-{
-	struct tcp_opts o;
-
-	memset(&o, 0, sizeof(o));
-	o.nsack = (uint8_t)n;
-	for (unsigned i = 0; i < n; i++) {
-		o.sack[i].left = blocks[2 * i];
-		o.sack[i].right = blocks[2 * i + 1];
-	}
-	inject(PEER, c->local_port, TCP_ACK, PEER_ISN + 1, ack, 65535, &o, NULL, 0);
-}
-
 static void plain_ack(struct tcp_pcb *c, uint32_t ack)
 {
 	inject(PEER, c->local_port, TCP_ACK, PEER_ISN + 1, ack, 65535, NULL, NULL, 0);

@@ -36,19 +36,6 @@ static struct tcp_pcb *open_sack(void)
 	return c;
 }
 
-static void sack_ack(struct tcp_pcb *c, uint32_t ack, const uint32_t *blocks, unsigned n)
-{
-	struct tcp_opts o;
-
-	memset(&o, 0, sizeof(o));
-	o.nsack = (uint8_t)n;
-	for (unsigned i = 0; i < n; i++) {
-		o.sack[i].left = blocks[2 * i];
-		o.sack[i].right = blocks[2 * i + 1];
-	}
-	inject(PEER, c->local_port, TCP_ACK, PEER_ISN + 1, ack, 65535, &o, NULL, 0);
-}
-
 static void send_segs(struct tcp_pcb *c, unsigned n)
 {
 	static uint8_t buf[16 * MSS];
