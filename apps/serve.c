@@ -570,7 +570,7 @@ static int serve_loop(void)
 /* Datagram services only: this thread drives the loop itself while it waits in us_poll
  * (socket_config.drive_loop) and the loop thread rests. Each datagram then costs no
  * condition-variable wake-up and no hand-off of the lock between two threads - on this VM
- * a futex wake across vCPUs is a halt and an interrupt (DESIGN: performance notes). A
+ * a futex wake across vCPUs is a halt and an interrupt (docs/architecture.md). A
  * stream service keeps the loop thread, so that TCP runs beside the service's own work and
  * timers never wait for it. The loop thread comes back for the drain after serving. */
 static int serve_loop_driving(void)

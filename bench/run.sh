@@ -94,7 +94,7 @@ for mode in pinned unpinned; do
 		echo "  $mode $target: flood ping ${R[$mode.$target.ping]}/s, UDP echo ${R[$mode.$target.udp]} pkt/s"
 	done
 	# Busy-poll keeps the loop awake for the answer: it pays when the peer wakes on the other
-	# vCPU and costs when the peer needs this CPU (DESIGN: performance notes).
+	# vCPU and costs when the peer needs this CPU (docs/architecture.md).
 	if [ "$BUSY" -gt 0 ]; then
 		start_target ustack "$pin" --busy-poll "$BUSY"
 		R[$mode.busy.ping]=$(flood_pps "$pin")

@@ -7,13 +7,13 @@
  * MAC is the kernel's and ours is a different station on the same link. The kernel side is
  * configured over netlink (driver/netlink.c): MTU, bridge port, link up, host= address.
  *
- * One reader per fd (DESIGN.md: two readers reorder frames). The fd is non-blocking and
+ * One reader per fd (two readers reorder frames). The fd is non-blocking and
  * read until EAGAIN in batches, so one readiness event costs one epoll_wait.
  *
  * Offload (offload=on, the default): the fd carries a virtio-net header before every frame
  * (IFF_VNET_HDR) and TUNSETOFFLOAD tells the kernel it may send us partial checksums and
  * TCPv4 GSO super-frames of up to 64 KB - one read instead of forty-odd, which is what
- * lifts TAP throughput past the ~3 Gbit/s that per-frame I/O allows (DESIGN.md). Frames
+ * lifts TAP throughput past the ~3 Gbit/s that per-frame I/O allows (2-vCPU VM). Frames
  * from the local kernel with a partial checksum are trusted (the checksum is never
  * verified, as the kernel's own receive path would not either); the pkb says so and the
  * transport layers skip the check. On transmit TCP may hand us super-segments and partial

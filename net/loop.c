@@ -291,7 +291,7 @@ void net_loop_set_busy_poll(unsigned usec)
 
 /* Polls without sleeping for up to usec. On a VM a sleep and the wake-up that ends it cost
  * a halt and an interrupt, which dominates a ping-pong when the peer runs on the other
- * vCPU; spinning a little keeps the loop awake for the answer (DESIGN: performance notes).
+ * vCPU; spinning a little keeps the loop awake for the answer (docs/architecture.md).
  * Returns what epoll_wait returned last (0 if nothing came). */
 static int loop_busy_poll(struct epoll_event *evs, unsigned usec)
 {

@@ -1,6 +1,6 @@
 /* The wiring point: every layer's init in order, the loopback device, and the teardown.
  *
- * NOTE: this is the one file in net/ that includes every layer (STYLE rule 2 keeps the
+ * NOTE: this is the one file in net/ that includes every layer (the include rule keeps the
  * others from looking up). The order matters only where a later init depends on an
  * earlier one: the loop before any device (devices add their fd to it), the link layers
  * before IP registers by ethertype, icmp_init before icmp_sock_init (icmp_init resets the

@@ -2,7 +2,7 @@
  *
  * NOTE: this is the one file in net/ that knows every layer. The layers know only those
  * below them and are called from below through the handlers they register; something has
- * to call each layer's init in order, and this is that wiring point (STYLE rule 2). */
+ * to call each layer's init in order, and this is that wiring point. */
 #ifndef NET_STACK_H
 #define NET_STACK_H
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# `ustack serve` with no --serve is a bare host (DESIGN: --serve is optional; a router with
+# `ustack serve` with no --serve is a bare host (--serve is optional: a router with
 # --forward needs no service): it answers ping, refuses TCP with a RST and UDP with a port
 # unreachable, and stops cleanly on SIGTERM.
 . "$(dirname "$0")/lib.sh"
