@@ -12,13 +12,14 @@
  * tcp_rack.c (the sent-segment records, RACK, the tail loss probe), tcp_sack.c (SACK
  * processing and the recovery state: PRR, undo, F-RTO, RFC 6675, NewReno), tcp_reass.c
  * (out-of-order queue and the SACK blocks we send), tcp_mem.c (ring storage that follows
- * the load, TIME_WAIT without buffers, receive-buffer auto-tuning), tcp_sock.c (SOCK_STREAM
- * sock_ops), tcp_syncache.c (the SYN queue as small records, SYN cookies, RFC 4987),
- * tcp_rstlim.c (the RST rate limit), tcp_sysctl.c (tcp_config by name).
+ * the load, receive-buffer auto-tuning), tcp_sock.c (SOCK_STREAM sock_ops), tcp_syncache.c
+ * (the SYN queue as small records, SYN cookies, RFC 4987), tcp_timewait.c (TIME_WAIT as
+ * small records), tcp_rstlim.c (the RST rate limit), tcp_sysctl.c (tcp_config by name).
  *
  * Memory: a connection's rings hold storage only while they hold data (or were used in the
  * last second or two); an idle established connection costs its control block (about
- * 1 KiB), a TIME_WAIT one the same with no buffers or sent-segment records.
+ * 1 KiB), a TIME_WAIT one a record of about 100 bytes (a socket still open keeps its
+ * control block as a stub, without buffers or sent-segment records).
  *
  * Ownership: tcp_input owns the pkb it is given; segments queued out of order are owned by
  * the pcb until delivered or freed; tcp_output hands each segment it builds to ip_output.
@@ -390,7 +391,8 @@ struct tcp_pcb {
 	X(conns_live) X(conns_time_wait)                                                 \
 	X(mem_ring_bytes) X(mem_rings) X(mem_ring_grows) X(mem_ring_shrinks)              \
 	X(mem_ring_frees) X(mem_ring_nomem) X(mem_rcvbuf_grows) X(mem_tw_released)
-/* conns_live (control blocks other than listeners, TIME_WAIT included), conns_time_wait,
+/* conns_live (connections: control blocks other than listeners and TIME_WAIT stubs, plus
+ * TIME_WAIT records), conns_time_wait (TIME_WAIT records),
  * mem_ring_bytes (ring storage allocated) and mem_rings (rings holding storage) are gauges,
  * not counters: they are set, not incremented, and keep the values they had when
  * tcp_proto_shutdown began, so the --stats print at exit tells what was still open. */
