@@ -3,6 +3,8 @@
  * 2 MSL (RFC 9293 3.6.1), RSTs and SYNs (RFC 5961 3.2, 4.2; RFC 6191), expiry in order
  * under one timer, the max_tw_buckets limit, the port the record holds, and the stub a
  * socket still open keeps. Every test ends with nothing left (teardown). */
+#include <sys/socket.h>
+
 #include "test/unit/tcp_script.h"
 
 static int upcalls;
@@ -314,6 +316,67 @@ static void test_record_is_small(void **state)
 	assert_true(sizeof(struct tcp_tw) * 8 < sizeof(struct tcp_pcb));
 }
 
+/* Through the socket calls: what an application that shut down its sending side sees once
+ * the connection is in TIME_WAIT (readable at end of file and hung up, not writable; recv
+ * 0, send EPIPE, TCP_MAXSEG as before), and once TIME_WAIT ends (CLOSED: writable too).
+ * These are the results the whole control block gave when it stayed in TIME_WAIT. */
+static void test_socket_view(void **state)
+{
+	struct sockaddr_in pa = { .sin_family = AF_INET, .sin_port = htons(PEER) };
+	struct us_pollfd p = { .events = US_POLLIN | US_POLLOUT };
+	socklen_t len = sizeof(int);
+	uint16_t lport;
+	int fd, v = 0;
+	uint8_t b[16];
+
+	(void)state;
+	pa.sin_addr.s_addr = peer;
+	fd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(us_connect(fd, &pa), -EINPROGRESS);
+	expect(TCP_SYN, ISN, 0);
+	{
+		struct sockaddr_in a;
+		assert_int_equal(us_getsockname(fd, &a), 0);
+		lport = ntohs(a.sin_port);
+	}
+	inject(PEER, lport, TCP_SYN | TCP_ACK, PEER_ISN, ISN + 1, 65535, NULL, NULL, 0);
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 1);
+	assert_int_equal(us_shutdown(fd, SHUT_WR), 0);
+	expect(TCP_FIN | TCP_ACK, ISN + 1, PEER_ISN + 1);
+	inject(PEER, lport, TCP_FIN | TCP_ACK, PEER_ISN + 1, ISN + 2, 65535, NULL, NULL, 0);
+	expect(TCP_ACK, ISN + 2, PEER_ISN + 2);
+	expect_none();
+	assert_int_equal(tcp_stats.conns_time_wait, 1);
+	p.fd = fd;
+	assert_int_equal(us_poll(&p, 1, 0), 1);
+	assert_int_equal(p.revents, US_POLLIN | US_POLLHUP);
+	assert_int_equal(us_recv(fd, b, sizeof(b), 0), 0);
+	assert_int_equal(us_send(fd, "x", 1, 0), -EPIPE);
+	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &v, &len), 0);
+	assert_int_equal(v, 536);
+	assert_int_equal(us_shutdown(fd, SHUT_RDWR), 0);
+	/* the peer's FIN again: ACKed, nothing changes for the socket */
+	inject(PEER, lport, TCP_FIN | TCP_ACK, PEER_ISN + 1, ISN + 2, 65535, NULL, NULL, 0);
+	expect(TCP_ACK, ISN + 2, PEER_ISN + 2);
+	assert_int_equal(us_poll(&p, 1, 0), 1);
+	assert_int_equal(p.revents, US_POLLIN | US_POLLHUP);
+	advance(2ull * tcp_config.msl_ms);
+	assert_int_equal(tcp_stats.conns_time_wait, 0);
+	assert_int_equal(us_poll(&p, 1, 0), 1);
+	assert_int_equal(p.revents, US_POLLIN | US_POLLOUT | US_POLLHUP);
+	assert_int_equal(us_recv(fd, b, sizeof(b), 0), 0);
+	assert_int_equal(us_send(fd, "x", 1, 0), -EPIPE);
+	assert_int_equal(us_close(fd), 0);
+	expect_none();
+}
+
+static int sock_setup(void **state)
+{
+	script_sockets = 1;
+	return setup(state);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +388,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_port_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_stub, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_is_small, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_view, sock_setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
