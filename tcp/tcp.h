@@ -12,13 +12,14 @@
  * tcp_rack.c (the sent-segment records, RACK, the tail loss probe), tcp_sack.c (SACK
  * processing and the recovery state: PRR, undo, F-RTO, RFC 6675, NewReno), tcp_reass.c
  * (out-of-order queue and the SACK blocks we send), tcp_mem.c (ring storage that follows
- * the load, TIME_WAIT without buffers, receive-buffer auto-tuning), tcp_sock.c (SOCK_STREAM
- * sock_ops), tcp_syncache.c (the SYN queue as small records, SYN cookies, RFC 4987),
- * tcp_rstlim.c (the RST rate limit), tcp_sysctl.c (tcp_config by name).
+ * the load, receive-buffer auto-tuning), tcp_sock.c (SOCK_STREAM sock_ops), tcp_syncache.c
+ * (the SYN queue as small records, SYN cookies, RFC 4987), tcp_timewait.c (TIME_WAIT as
+ * small records), tcp_rstlim.c (the RST rate limit), tcp_sysctl.c (tcp_config by name).
  *
  * Memory: a connection's rings hold storage only while they hold data (or were used in the
  * last second or two); an idle established connection costs its control block (about
- * 1 KiB), a TIME_WAIT one the same with no buffers or sent-segment records.
+ * 1 KiB), a TIME_WAIT one a record of about 100 bytes (a socket still open keeps its
+ * control block as a stub, without buffers or sent-segment records).
  *
  * Ownership: tcp_input owns the pkb it is given; segments queued out of order are owned by
  * the pcb until delivered or freed; tcp_output hands each segment it builds to ip_output.
@@ -99,6 +100,8 @@ struct tcp_config {
 	unsigned fin_wait_2_ms;     /* orphaned FIN_WAIT_2 timeout (60000) */
 	unsigned tw_drain_ms;       /* a closing command waits while a TIME_WAIT peer was
 	                             * heard within this or two RTOs (1000; stack_drain) */
+	unsigned max_tw_buckets;    /* TIME_WAIT records at once (65536, as Linux's
+	                             * tcp_max_tw_buckets); past it a connection just closes */
 	unsigned keep_idle_ms;      /* 7200000 */
 	unsigned keep_intvl_ms;     /* 75000 */
 	unsigned keep_probes;       /* 9 */
@@ -354,6 +357,8 @@ struct tcp_pcb {
 	uint32_t hash;
 	int hashed, listed;
 	int on_acceptq;             /* else on the parent's synq */
+	struct tcp_tw *tw;          /* TIME_WAIT: the record that took over (tcp_timewait.c);
+	                             * this pcb is only the socket's view of it */
 	LIST_ENTRY(tcp_pcb) hlink;  /* connection hash bucket or listener list */
 	TAILQ_ENTRY(tcp_pcb) all;   /* every pcb (for shutdown) */
 };
@@ -386,7 +391,8 @@ struct tcp_pcb {
 	X(conns_live) X(conns_time_wait)                                                 \
 	X(mem_ring_bytes) X(mem_rings) X(mem_ring_grows) X(mem_ring_shrinks)              \
 	X(mem_ring_frees) X(mem_ring_nomem) X(mem_rcvbuf_grows) X(mem_tw_released)
-/* conns_live (control blocks other than listeners, TIME_WAIT included), conns_time_wait,
+/* conns_live (connections: control blocks other than listeners and TIME_WAIT stubs, plus
+ * TIME_WAIT records), conns_time_wait (TIME_WAIT records),
  * mem_ring_bytes (ring storage allocated) and mem_rings (rings holding storage) are gauges,
  * not counters: they are set, not incremented, and keep the values they had when
  * tcp_proto_shutdown began, so the --stats print at exit tells what was still open. */
@@ -421,6 +427,10 @@ uint32_t tcp_isn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
 /* Test hook: the next ISNs are `isn` (when set) instead of RFC 6528 values. */
 void tcp_test_set_isn(int on, uint32_t isn);
 size_t tcp_pcb_count(void);
+/* The keyed hash of a 4-tuple the lookup tables use. */
+uint32_t tcp_pcb_hash4(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
+/* Sets the gauges conns_live and conns_time_wait (TIME_WAIT records included). */
+void tcp_gauges_update(void);
 /* Connections closed by the application whose data or FIN is not yet acknowledged, and
  * those in TIME_WAIT whose peer was heard lately (it may want its FIN acknowledged again). */
 size_t tcp_pcb_count_closing(uint64_t now);
@@ -466,6 +476,8 @@ void tcp_mem_shutdown(int begin);
 size_t tcp_mem_ring_bytes(void);
 
 /* ---- tcp_input.c ---- */
+/* RFC 5961 7: 1 if a challenge ACK may go now (counted), 0 if over challenge_ack_per_s. */
+int tcp_challenge_allowed(uint64_t now);
 void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, uint64_t now);
 void tcp_icmp_error(uint8_t type, uint8_t code, uint32_t info, const struct ip_hdr *ih,
 		    const uint8_t *payload, size_t len, uint64_t now);
@@ -628,6 +640,57 @@ int tcp_cookie_check(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rp
 		     uint32_t irs, uint32_t cookie, uint64_t now);
 /* Applies a SYN's options to a new pcb (tcp_input.c): MSS, window scale, timestamps, SACK. */
 void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o, uint64_t now);
+
+/* ---- tcp_timewait.c: TIME_WAIT as a small record (as BSD's tcptw, Linux's
+ * inet_timewait_sock) ----
+ * What RFC 9293 3.6.1 asks of TIME_WAIT: the 4-tuple, the sequence numbers and window to
+ * ACK a repeated FIN with, the last timestamp (PAWS, RFC 6191) and the 2 MSL deadline. The
+ * records sit in their own hash table beside the connections', and in one list in expiry
+ * order under one timer for the stack. */
+#define TCP_TW_COUNTERS(X)                                                                 \
+	X(tw_created) X(tw_expired) X(tw_reused) X(tw_reset) X(tw_fin_reacked)             \
+	X(tw_overflow) X(tw_nomem)
+STATS_DECLARE(tcp_tw, TCP_TW_COUNTERS);
+
+#define TW_F_TS 0x01 /* both sides did timestamps */
+struct tcp_tw {
+	LIST_ENTRY(tcp_tw) hlink;   /* hash bucket, or the free list */
+	TAILQ_ENTRY(tcp_tw) qlink;  /* expiry order */
+	struct tcp_pcb *pcb;        /* the socket's stub while the application holds it */
+	uint64_t expire;            /* 2 MSL after entry or the last repeated FIN (ms) */
+	uint64_t last_recv;         /* the peer last heard (stack_drain) */
+	uint32_t laddr, raddr;      /* network order */
+	uint16_t lport, rport;
+	uint32_t hash;
+	uint32_t snd_nxt, rcv_nxt;  /* everything we sent is acknowledged: snd_nxt = SND.MAX */
+	uint32_t rcv_wnd;           /* RCV.WND as last announced, in bytes */
+	uint32_t max_sndwnd;        /* RFC 5961 5.2's bound on old ACKs */
+	uint32_t ts_recent, ts_offset;
+	uint32_t rto;               /* ms, for stack_drain's two RTOs */
+	uint8_t rcv_wscale, flags;  /* TW_F_* */
+};
+
+/* The pcb has just entered TIME_WAIT (its ACK sent): a record takes over, the pcb is freed
+ * if the application closed it, else kept unhashed as a stub its socket reads. Past
+ * max_tw_buckets (or out of memory) the connection simply closes. Returns 1 if the pcb was
+ * freed. */
+int tcp_tw_enter(struct tcp_pcb *pcb, uint64_t now);
+struct tcp_tw *tcp_tw_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
+/* A segment for the record (tcp_input owns the pkb). Returns 1 when a SYN reopens the
+ * connection (RFC 6191): the record is gone, *l is the listener to take the SYN with ISS
+ * *iss; else 0. */
+int tcp_tw_input(struct tcp_tw *tw, const struct tcp_hdr *th, uint32_t len, uint64_t now,
+		 struct tcp_pcb **l, uint32_t *iss);
+/* Ends a record now (its stub, if any, goes to CLOSED as tcp_pcb_drop does). */
+void tcp_tw_end(struct tcp_tw *tw);
+/* The stub's application is gone: the record stays, alone (tcp_pcb_free). */
+void tcp_tw_detach(struct tcp_pcb *pcb);
+/* A record holds the local address and port (bind without SO_REUSEADDR). */
+int tcp_tw_port_in_use(uint32_t addr, uint16_t port);
+size_t tcp_tw_count(void);
+/* Records whose peer was heard within max(tw_drain_ms, 2 RTOs) (tcp_pcb_count_closing). */
+size_t tcp_tw_count_closing(uint64_t now);
+void tcp_tw_shutdown(void);
 
 /* ---- tcp_rstlim.c ---- */
 /* Token bucket for RSTs answering segments with no connection: 1 to send one, else 0

@@ -31,7 +31,7 @@ static uint32_t seg_seqlen(const struct tcp_seg *s)
 static uint64_t chack_start;
 static unsigned chack_count;
 
-static void tcp_challenge_ack(struct tcp_pcb *pcb, uint64_t now)
+int tcp_challenge_allowed(uint64_t now)
 {
 	if (now - chack_start >= 1000) {
 		chack_start = now;
@@ -39,11 +39,17 @@ static void tcp_challenge_ack(struct tcp_pcb *pcb, uint64_t now)
 	}
 	if (chack_count >= tcp_config.challenge_ack_per_s) {
 		STAT_INC(tcp, snd_challenge_limited);
-		return;
+		return 0;
 	}
 	chack_count++;
 	STAT_INC(tcp, snd_challenge_ack);
-	tcp_send_ack(pcb, now);
+	return 1;
+}
+
+static void tcp_challenge_ack(struct tcp_pcb *pcb, uint64_t now)
+{
+	if (tcp_challenge_allowed(now))
+		tcp_send_ack(pcb, now);
 }
 
 /* Options of a SYN (RFC 9293 3.7.1, RFC 7323 2-3, RFC 2018). */
@@ -127,39 +133,6 @@ dropwithreset:
 	tcp_send_reset_limited(s->dst, s->src, &s->th, seg_seqlen(s), s->now);
 drop:
 	pkb_free(s->p);
-}
-
-/* RFC 9293 3.6.1 (RFC 1122 4.2.2.13) with RFC 6191 2: a SYN in TIME_WAIT reopens the
- * connection when it is provably newer than the old incarnation (a higher TSval, or an equal
- * TSval and a higher SEQ, when both used timestamps; else a higher SEQ, or timestamps on
- * a new incarnation of a connection without) and a listener takes it. The ISS then lies
- * above all the old one sent (as Linux: SND.MAX + 65535 + 2). Returns the listener, the
- * TIME_WAIT block freed, or NULL: the SYN goes on to the challenge ACK (RFC 5961 4.2).
- * NOTE: RFC 6191 2 drops the other SYNs silently; the challenge ACK (as Linux sends) lets a
- * peer retrying from SYN_SENT answer with the RST that ends TIME_WAIT. RFC 9293 3.6.1's
- * return to TIME_WAIT if the SYN proves an old duplicate is not kept (nor by Linux). */
-static struct tcp_pcb *tcp_tw_reopen(struct tcp_pcb *tw, struct tcp_seg *s)
-{
-	const struct tcp_hdr *th = &s->th;
-	int syn_ts = th->opt.has_ts && tcp_config.timestamps, ok;
-	struct tcp_pcb *l;
-
-	if ((th->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
-		return NULL;
-	if (tw->flags & TF_TS_OK && syn_ts)
-		ok = SEQ_GT(th->opt.tsval, tw->ts_recent) ||
-		     (th->opt.tsval == tw->ts_recent && SEQ_GT(th->seq, tw->rcv_nxt));
-	else
-		ok = (!(tw->flags & TF_TS_OK) && syn_ts) || SEQ_GT(th->seq, tw->rcv_nxt);
-	l = ok ? tcp_pcb_lookup_listener(s->dst, th->dport) : NULL;
-	if (!l)
-		return NULL;
-	s->tw_reopen = 1;
-	s->tw_iss = tw->snd_max + 65535 + 2;
-	STAT_INC(tcp, rcv_tw_reopened);
-	debugf("TIME_WAIT %u->%u reopened by seq=%u", th->sport, th->dport, th->seq);
-	tcp_pcb_drop(tw, 0);
-	return l;
 }
 
 /* ---- SYN_SENT (RFC 9293 3.10.7.3) ---- */
@@ -249,11 +222,9 @@ static int tcp_seq_acceptable(const struct tcp_pcb *pcb, const struct tcp_seg *s
 
 
 /* RFC 9293 3.10.7.4 eighth: the FIN. */
-static void tcp_process_fin(struct tcp_pcb *pcb, uint64_t now)
+static void tcp_process_fin(struct tcp_pcb *pcb)
 {
 	if (pcb->flags & TF_RCVD_FIN) {
-		if (pcb->state == TCP_TIME_WAIT)
-			tcp_timer_arm(pcb, TCPT_2MSL, now + 2ull * tcp_config.msl_ms);
 		pcb->flags |= TF_ACKNOW;
 		return;
 	}
@@ -269,9 +240,8 @@ static void tcp_process_fin(struct tcp_pcb *pcb, uint64_t now)
 		tcp_pcb_set_state(pcb, TCP_CLOSING);
 		break;
 	case TCP_FIN_WAIT_2:
-		tcp_pcb_set_state(pcb, TCP_TIME_WAIT);
+		tcp_pcb_set_state(pcb, TCP_TIME_WAIT); /* a record takes over (tcp_sync_input) */
 		tcp_timers_cancel_all(pcb);
-		tcp_timer_arm(pcb, TCPT_2MSL, now + 2ull * tcp_config.msl_ms);
 		break;
 	default:
 		break;
@@ -362,9 +332,8 @@ static int tcp_process_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 		break;
 	case TCP_CLOSING:
 		if (ourfinisacked) {
-			tcp_pcb_set_state(pcb, TCP_TIME_WAIT);
+			tcp_pcb_set_state(pcb, TCP_TIME_WAIT); /* a record takes over */
 			tcp_timers_cancel_all(pcb);
-			tcp_timer_arm(pcb, TCPT_2MSL, s->now + 2ull * tcp_config.msl_ms);
 		}
 		break;
 	case TCP_LAST_ACK:
@@ -421,8 +390,6 @@ static void tcp_sync_input(struct tcp_pcb *pcb, struct tcp_seg *s)
 		if (th->flags & TCP_SYN)
 			goto challenge_syn;
 		STAT_INC(tcp, rcv_not_acceptable);
-		if (pcb->state == TCP_TIME_WAIT && th->flags & TCP_FIN)
-			tcp_timer_arm(pcb, TCPT_2MSL, now + 2ull * tcp_config.msl_ms);
 		goto dropafterack;
 	}
 	/* second: RST (RFC 5961 3.2: only an exact match resets, else a challenge ACK) */
@@ -441,7 +408,6 @@ static void tcp_sync_input(struct tcp_pcb *pcb, struct tcp_seg *s)
 			break;
 		case TCP_CLOSING:
 		case TCP_LAST_ACK:
-		case TCP_TIME_WAIT:
 			tcp_pcb_drop(pcb, 0);
 			break;
 		default:
@@ -463,7 +429,7 @@ challenge_syn:
 		if (todrop > s->len) {
 			/* everything is old, a FIN included: just ACK it */
 			if (th->flags & TCP_FIN && todrop == s->len + 1)
-				tcp_process_fin(pcb, now);
+				tcp_process_fin(pcb);
 			th->flags &= (uint8_t)~TCP_FIN;
 			todrop = s->len;
 		}
@@ -555,7 +521,7 @@ challenge_syn:
 			int gapfill = !TAILQ_EMPTY(&pcb->ooo);
 			tcp_reass_deliver(pcb, s->data, s->len);
 			if (gapfill && tcp_reass_drain(pcb))
-				tcp_process_fin(pcb, now);
+				tcp_process_fin(pcb);
 			/* delayed ACK (RFC 9293 3.8.6.3, RFC 5681 4.2): every second full
 			 * segment, at once when filling a gap, else within delack_ms; in quick
 			 * ACK mode (the first segments, and after the receiver idled an RTO,
@@ -592,7 +558,7 @@ challenge_syn:
 	 * until the hole fills (tcp_reass_drain), as one riding on out-of-order data is. */
 	if (th->flags & TCP_FIN) {
 		if (th->seq + s->len == pcb->rcv_nxt) {
-			tcp_process_fin(pcb, now);
+			tcp_process_fin(pcb);
 		} else if (s->len == 0 && SEQ_GT(th->seq, pcb->rcv_nxt)) {
 			pcb->flags |= TF_ACKNOW;
 			if (!(pcb->flags & TF_RCVD_FIN)) {
@@ -604,6 +570,11 @@ challenge_syn:
 output:
 	pkb_free(s->p);
 	tcp_output(pcb, now);
+	/* TIME_WAIT just entered, its ACK sent: a small record takes over (tcp_timewait.c) */
+	if (pcb->state == TCP_TIME_WAIT) {
+		tcp_tw_enter(pcb, now);
+		return;
+	}
 	if (!net_timer_pending(&pcb->timers[TCPT_PTO]))
 		tcp_tlp_schedule(pcb, now);
 	return;
@@ -683,7 +654,21 @@ void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, ui
 		debugf("land SYN to port %u dropped", seg.th.dport);
 		goto drop;
 	}
-	pcb = tcp_pcb_lookup(ih->dst, seg.th.dport, ih->src, seg.th.sport);
+	pcb = tcp_pcb_lookup_conn(ih->dst, seg.th.dport, ih->src, seg.th.sport);
+	if (!pcb) {
+		/* TIME_WAIT is a record in a table of its own, ahead of the listeners */
+		struct tcp_tw *tw = tcp_tw_lookup(ih->dst, seg.th.dport, ih->src, seg.th.sport);
+
+		if (tw) {
+			if (tcp_tw_input(tw, &seg.th, seg.len, now, &l, &seg.tw_iss)) {
+				seg.tw_reopen = 1;
+				tcp_listen_input(l, &seg);
+				return;
+			}
+			goto drop;
+		}
+		pcb = tcp_pcb_lookup_listener(ih->dst, seg.th.dport);
+	}
 	if (!pcb || pcb->state == TCP_CLOSED) {
 		STAT_INC(tcp, rcv_no_conn);
 		tcp_send_reset_limited(ih->dst, ih->src, &seg.th, seg_seqlen(&seg), now);
@@ -695,16 +680,6 @@ void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, ui
 		return;
 	case TCP_SYN_SENT:
 		tcp_synsent_input(pcb, &seg);
-		return;
-	case TCP_TIME_WAIT:
-		if ((l = tcp_tw_reopen(pcb, &seg)) != NULL) {
-			tcp_listen_input(l, &seg);
-			return;
-		}
-		/* the peer still talks (a repeated FIN is old, not acceptable): a closing
-		 * command waits for it a while longer (tcp_pcb_count_closing) */
-		pcb->last_recv = now;
-		tcp_sync_input(pcb, &seg);
 		return;
 	default:
 		tcp_sync_input(pcb, &seg);

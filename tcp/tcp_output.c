@@ -608,6 +608,10 @@ void tcp_pcb_close(struct tcp_pcb *pcb, int abort, uint64_t now)
 	pcb->upcall = NULL;
 	pcb->sk = NULL;
 	pcb->flags |= TF_ORPHAN | TF_RCV_SHUT;
+	if (pcb->tw) { /* a TIME_WAIT stub: the record carries on alone (tcp_timewait.c) */
+		tcp_pcb_free(pcb);
+		return;
+	}
 	switch (pcb->state) {
 	case TCP_CLOSED:
 	case TCP_LISTEN:

@@ -39,6 +39,7 @@ void tcp_config_defaults(struct tcp_config *c)
 	c->msl_ms = 30000;
 	c->fin_wait_2_ms = 60000;
 	c->tw_drain_ms = 1000;
+	c->max_tw_buckets = 65536;
 	c->keep_idle_ms = 7200000;
 	c->keep_intvl_ms = 75000;
 	c->keep_probes = 9;
@@ -149,7 +150,7 @@ uint32_t tcp_isn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
 	return (uint32_t)(now * 250) + (uint32_t)siphash(isn_key, w, 3);
 }
 
-static uint32_t tcp_hash4(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+uint32_t tcp_pcb_hash4(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
 {
 	uint32_t w[3] = { laddr, raddr, (uint32_t)lport << 16 | rport };
 
@@ -183,24 +184,21 @@ size_t tcp_pcb_count_closing(uint64_t now)
 	 * long, backoff aside) and at least tw_drain_ms (1 s: Linux's 200 ms minimum RTO
 	 * with room). So the usual close, our ACK arrived, costs about a second more. NOTE:
 	 * peers on a 500 ms tick (lwIP, slirp: 1.5 s and more) or with RFC 6298's 1 s
-	 * minimum resend later than that: raise tw_drain_ms for them. */
-	TAILQ_FOREACH(p, &tcp_all, all) {
+	 * minimum resend later than that: raise tw_drain_ms for them. TIME_WAIT is a record
+	 * (tcp_timewait.c), which keeps last_recv and the RTO for this. */
+	TAILQ_FOREACH(p, &tcp_all, all)
 		if (p->state == TCP_FIN_WAIT_1 || p->state == TCP_CLOSING || p->state == TCP_LAST_ACK)
 			n++;
-		else if (p->state == TCP_TIME_WAIT &&
-			 now - p->last_recv < (tcp_config.tw_drain_ms > 2ull * p->rto ?
-					       tcp_config.tw_drain_ms : 2ull * p->rto))
-			n++;
-	}
-	return n;
+	return n + tcp_tw_count_closing(now);
 }
 
-static void tcp_gauges_update(void)
+/* TIME_WAIT is counted by its records; pcbs in TIME_WAIT are their sockets' stubs. */
+void tcp_gauges_update(void)
 {
 	if (tcp_shutting_down)
 		return;
-	tcp_stats.conns_live = tcp_npcbs - tcp_nlisten;
-	tcp_stats.conns_time_wait = tcp_ntimewait;
+	tcp_stats.conns_live = tcp_npcbs - tcp_nlisten - tcp_ntimewait + tcp_tw_count();
+	tcp_stats.conns_time_wait = tcp_tw_count();
 }
 
 static void tcp_gauges_leave(enum tcp_state st)
@@ -281,6 +279,7 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
 			l->synq_len--;
 		}
 	}
+	tcp_tw_detach(pcb); /* a stub's record stays */
 	tcp_ack_undefer(pcb);
 	pkb_queue_purge(&pcb->ooo);
 	tcp_sent_free(pcb);
@@ -323,6 +322,11 @@ void tcp_pcb_set_state(struct tcp_pcb *pcb, enum tcp_state st)
 
 int tcp_pcb_drop(struct tcp_pcb *pcb, int err)
 {
+	if (pcb->tw) { /* a stub: the connection's TIME_WAIT record ends with it */
+		struct tcp_tw *tw = pcb->tw;
+		tcp_tw_detach(pcb);
+		tcp_tw_end(tw);
+	}
 	tcp_timers_cancel_all(pcb);
 	tcp_pcb_unhash(pcb);
 	/* a drop ends a connection early: closing a listener or TIME_WAIT's end is not one */
@@ -343,7 +347,7 @@ int tcp_pcb_hash_insert(struct tcp_pcb *pcb)
 {
 	if (pcb->hashed)
 		return 0;
-	pcb->hash = tcp_hash4(pcb->local_addr, pcb->local_port, pcb->remote_addr, pcb->remote_port);
+	pcb->hash = tcp_pcb_hash4(pcb->local_addr, pcb->local_port, pcb->remote_addr, pcb->remote_port);
 	LIST_INSERT_HEAD(&tcp_hash[pcb->hash & (TCP_HASH_BUCKETS - 1)], pcb, hlink);
 	pcb->hashed = 1;
 	return 0;
@@ -360,7 +364,7 @@ void tcp_pcb_unhash(struct tcp_pcb *pcb)
 
 struct tcp_pcb *tcp_pcb_lookup_conn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
 {
-	uint32_t h = tcp_hash4(laddr, lport, raddr, rport);
+	uint32_t h = tcp_pcb_hash4(laddr, lport, raddr, rport);
 	struct tcp_pcb *pcb;
 
 	LIST_FOREACH(pcb, &tcp_hash[h & (TCP_HASH_BUCKETS - 1)], hlink)
@@ -407,7 +411,8 @@ static int tcp_port_in_use(const struct tcp_pcb *self, uint32_t addr, uint16_t p
 			continue;
 		return 1;
 	}
-	return 0;
+	/* a TIME_WAIT record holds its port as the connection did */
+	return !reuse && tcp_tw_port_in_use(addr, port);
 }
 
 int tcp_pcb_bind(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, int reuse)
@@ -466,6 +471,7 @@ static int tcp_pick_ephemeral(struct tcp_pcb *pcb)
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t port = (uint16_t)(tcp_config.ephemeral_min + (offset + port_next++) % n);
 		if (!tcp_pcb_lookup_conn(pcb->local_addr, port, pcb->remote_addr, pcb->remote_port) &&
+		    !tcp_tw_lookup(pcb->local_addr, port, pcb->remote_addr, pcb->remote_port) &&
 		    !tcp_port_in_use(pcb, pcb->local_addr, port, 1)) {
 			pcb->local_port = port;
 			return 0;
@@ -518,7 +524,8 @@ int tcp_pcb_connect(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, uint64_t 
 		err = tcp_pick_ephemeral(pcb);
 		if (err < 0)
 			goto fail;
-	} else if (tcp_pcb_lookup_conn(pcb->local_addr, pcb->local_port, addr, port)) {
+	} else if (tcp_pcb_lookup_conn(pcb->local_addr, pcb->local_port, addr, port) ||
+		   tcp_tw_lookup(pcb->local_addr, pcb->local_port, addr, port)) {
 		err = -EADDRINUSE;
 		goto fail;
 	}
@@ -569,6 +576,7 @@ void tcp_proto_shutdown(void)
 			pcb = pcb->parent;
 		tcp_pcb_free(pcb);
 	}
+	tcp_tw_shutdown();
 	tcp_syncache_shutdown();
 	test_isn_on = 0;
 	tcp_ack_reset();

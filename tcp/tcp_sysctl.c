@@ -45,6 +45,7 @@ static const struct tcp_knob knobs[] = {
 	KU(delack_ms, 1, 200, "delayed ACK timeout (ms)"),
 	KU(fin_wait_2_ms, 1, 3600000, "orphaned FIN_WAIT_2 timeout (ms)"),
 	KU(tw_drain_ms, 0, 600000, "--drain waits for TIME_WAIT until its peer is quiet this long (ms), or 2 RTOs"),
+	KU(max_tw_buckets, 0, 10000000, "TIME_WAIT records at once; past it a closing connection skips TIME_WAIT"),
 	KU(ooo_max_segs, 1, 1000000, "out-of-order segments held per connection"),
 	KI(rcvbuf_autotune, 0, 1, "grow the receive window with what the application reads"),
 	KU(buf_idle_ms, 1, 600000, "a ring unused this long gives its storage back (ms)"),

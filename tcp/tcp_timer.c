@@ -231,7 +231,8 @@ static void tcp_timer_fire(struct tcp_pcb *pcb, enum tcp_timer_id id, uint64_t n
 		tcp_timer_keep(pcb, now);
 		break;
 	case TCPT_2MSL:
-		/* TIME_WAIT ends, or an orphaned FIN_WAIT_2 waited long enough */
+		/* an orphaned FIN_WAIT_2 waited long enough (TIME_WAIT is a record with a
+		 * timer of its own, tcp_timewait.c) */
 		if (pcb->state == TCP_FIN_WAIT_2)
 			STAT_INC(tcp, fin_wait_2_timeouts);
 		tcp_pcb_drop(pcb, 0);

@@ -8,9 +8,10 @@
  * timers; application reads, writes, shutdown, close and TCP_NODELAY; and ICMP errors
  * quoting the connection. After every operation the invariants must hold:
  *   snd_una <= snd_nxt <= snd_max, each ring within its capacity, the out-of-order queue
- *   and the SACK scoreboard within their limits;
+ *   and the SACK scoreboard within their limits; a pcb in TIME_WAIT is only its socket's
+ *   stub (unhashed, its TIME_WAIT record beside it);
  * and after the input (socket closed, clock run three hours) no control block but the
- * listener and no packet buffer may be left. A violation aborts (a crash for libFuzzer);
+ * listener, no TIME_WAIT record and no packet buffer may be left. A violation aborts (a crash for libFuzzer);
  * ASan and UBSan catch the rest.
  *
  * Input format:
@@ -215,6 +216,8 @@ static void check_invariants(struct conn *c)
 		if (pcb->ooo_count > tcp_config.ooo_max_segs)
 			fz_fail("out-of-order queue over ooo_max_segs", pcb);
 		check_sent_records(pcb);
+		if (pcb->state == TCP_TIME_WAIT && (!pcb->tw || pcb->hashed || pcb->tw->pcb != pcb))
+			fz_fail("TIME_WAIT pcb is not a stub of its record", pcb);
 	}
 	conn_sync(c);
 	net_unlock();
@@ -456,6 +459,11 @@ static void fz_settle(struct conn *c)
 				net_timer_pending(&pcb->timers[0]), net_timer_pending(&pcb->timers[1]),
 				net_timer_pending(&pcb->timers[2]), net_timer_pending(&pcb->timers[3]),
 				net_timer_pending(&pcb->timers[4]));
+		abort();
+	}
+	if (tcp_tw_count() != 0) {
+		fprintf(stderr, "fuzz_tcp: %zu TIME_WAIT records left 3 hours after the input\n",
+			tcp_tw_count());
 		abort();
 	}
 	net_unlock();

@@ -54,6 +54,7 @@ static inline int teardown(void **state)
 {
 	(void)state;
 	assert_int_equal(tcp_pcb_count(), 0);
+	assert_int_equal(tcp_tw_count(), 0);
 	tcp_proto_shutdown();
 	test_dev_flush(tun);
 	ip_shutdown();
@@ -103,6 +104,12 @@ static inline void inject(uint16_t sport, uint16_t dport, uint8_t flags, uint32_
 #define PORT 8080
 /* a segment from the peer on the usual ports */
 #define SEG(fl, seq, ack, wnd, data, len) inject(PEER, PORT, fl, seq, ack, wnd, NULL, data, len)
+
+/* The TIME_WAIT record (tcp_timewait.c) of our port lport with the peer, or NULL. */
+static inline struct tcp_tw *tw_at(uint16_t lport)
+{
+	return tcp_tw_lookup(us, lport, peer, PEER);
+}
 
 /* An ACK from the peer to connection c with SACK blocks: pairs left, right; n of them. */
 static inline void sack_ack(struct tcp_pcb *c, uint32_t ack, const uint32_t *blocks, unsigned n)

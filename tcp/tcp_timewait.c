@@ -1,0 +1,444 @@
+/* TIME_WAIT as a small record (RFC 9293 3.6.1), as BSD's tcptw and Linux's
+ * inet_timewait_sock: once a connection reaches TIME_WAIT nothing of its control block is
+ * needed but the 4-tuple, the sequence numbers, the window and the last timestamp, so a
+ * record of about a hundred bytes replaces the control block (about 2 KiB, timers and
+ * scoreboard included). The records live in their own hash table, and in one list in
+ * expiry order: 2 MSL is the same for all, so the order is the order of entry (a repeated
+ * FIN moves its record to the end), and one timer for the stack serves the list's head.
+ *
+ * A socket still open when its connection enters TIME_WAIT keeps its pcb as a stub:
+ * unhashed, no timers, its rings freed (tcp_mem_time_wait), state TIME_WAIT for recv, send,
+ * poll and getsockopt to read as before, until the record ends (the stub goes to CLOSED
+ * then, as a dropped connection does) or the application closes it (the stub is freed, the
+ * record stays). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/log.h"
+#include "net/mem.h"
+#include "tcp/tcp.h"
+
+/* The counters live beside TCP_COUNTERS under the same "tcp." prefix. */
+struct tcp_tw_stats tcp_tw_stats;
+static const char *const tcp_tw_stat_names[] = { TCP_TW_COUNTERS(STATS_NAME_) };
+__attribute__((constructor)) static void tcp_tw_stats_ctor(void)
+{
+	stats_register("tcp", tcp_tw_stat_names, (uint64_t *)&tcp_tw_stats,
+		       sizeof(tcp_tw_stat_names) / sizeof(tcp_tw_stat_names[0]));
+}
+
+#define TW_BUCKETS 16384   /* as the connection table; chains stay short past it */
+#define TW_FREE_KEEP 1024  /* freed records kept for reuse: no malloc per connection */
+
+LIST_HEAD(tw_bucket, tcp_tw);
+static struct tw_bucket tw_hash[TW_BUCKETS]; /* all-zero is empty: untouched until used */
+static struct tw_bucket tw_free;
+static TAILQ_HEAD(tcp_tw_q, tcp_tw) tw_queue = TAILQ_HEAD_INITIALIZER(tw_queue);
+static size_t tw_count, tw_nfree;
+static struct net_timer tw_timer;
+static int tw_timer_ready;
+
+size_t tcp_tw_count(void) { return tw_count; }
+
+static void tw_timer_fn(struct net_timer *t, void *arg, uint64_t now);
+
+/* Arms the stack's timer for the head of the list (or stops it). */
+static void tw_timer_update(void)
+{
+	struct tcp_tw *head = TAILQ_FIRST(&tw_queue);
+
+	if (!tw_timer_ready) {
+		net_timer_init(&tw_timer, tw_timer_fn, NULL);
+		tw_timer_ready = 1;
+	}
+	if (!head)
+		net_timer_cancel(&tw_timer);
+	else if (!net_timer_pending(&tw_timer) || tw_timer.deadline != head->expire)
+		net_timer_arm(&tw_timer, head->expire);
+}
+
+/* Puts tw in expiry order: at the end, unless msl_ms was lowered since later records
+ * entered (then it walks back past those that expire after it). */
+static void tw_queue_insert(struct tcp_tw *tw)
+{
+	struct tcp_tw *p = TAILQ_LAST(&tw_queue, tcp_tw_q);
+
+	while (p && p->expire > tw->expire)
+		p = TAILQ_PREV(p, tcp_tw_q, qlink);
+	if (p)
+		TAILQ_INSERT_AFTER(&tw_queue, p, tw, qlink);
+	else
+		TAILQ_INSERT_HEAD(&tw_queue, tw, qlink);
+}
+
+static void tw_restart(struct tcp_tw *tw, uint64_t now)
+{
+	tw->expire = now + 2ull * tcp_config.msl_ms;
+	TAILQ_REMOVE(&tw_queue, tw, qlink);
+	tw_queue_insert(tw);
+	tw_timer_update();
+}
+
+static void tw_release(struct tcp_tw *tw)
+{
+	if (tw_nfree < TW_FREE_KEEP) {
+		LIST_INSERT_HEAD(&tw_free, tw, hlink);
+		tw_nfree++;
+		return;
+	}
+	free(tw);
+	net_mem_freed(sizeof(*tw));
+}
+
+void tcp_tw_end(struct tcp_tw *tw)
+{
+	struct tcp_pcb *stub = tw->pcb;
+
+	LIST_REMOVE(tw, hlink);
+	TAILQ_REMOVE(&tw_queue, tw, qlink);
+	tw_count--;
+	tw_release(tw);
+	tcp_gauges_update();
+	tw_timer_update();
+	if (stub) {
+		stub->tw = NULL;
+		tcp_pcb_drop(stub, 0); /* as TIME_WAIT's end always did: CLOSED for the socket */
+	}
+}
+
+void tcp_tw_detach(struct tcp_pcb *pcb)
+{
+	if (pcb->tw) {
+		pcb->tw->pcb = NULL;
+		pcb->tw = NULL;
+	}
+}
+
+static void tw_timer_fn(struct net_timer *t, void *arg, uint64_t now)
+{
+	struct tcp_tw *tw;
+
+	(void)t;
+	(void)arg;
+	while ((tw = TAILQ_FIRST(&tw_queue)) != NULL && tw->expire <= now) {
+		STAT_INC(tcp_tw, tw_expired);
+		tcp_tw_end(tw);
+	}
+	tw_timer_update();
+}
+
+int tcp_tw_enter(struct tcp_pcb *pcb, uint64_t now)
+{
+	struct tcp_tw *tw = NULL;
+
+	tcp_timers_cancel_all(pcb);
+	if (tw_count >= tcp_config.max_tw_buckets) {
+		/* as Linux past tcp_max_tw_buckets: the connection closes without TIME_WAIT */
+		STAT_INC(tcp_tw, tw_overflow);
+		debugf("%u->%u: TIME_WAIT records at their limit, closed", pcb->local_port,
+		       pcb->remote_port);
+		return tcp_pcb_drop(pcb, 0);
+	}
+	if ((tw = LIST_FIRST(&tw_free)) != NULL) {
+		LIST_REMOVE(tw, hlink);
+		tw_nfree--;
+	} else if ((tw = malloc(sizeof(*tw))) == NULL) {
+		STAT_INC(tcp_tw, tw_nomem);
+		return tcp_pcb_drop(pcb, 0);
+	}
+	memset(tw, 0, sizeof(*tw));
+	tw->laddr = pcb->local_addr;
+	tw->raddr = pcb->remote_addr;
+	tw->lport = pcb->local_port;
+	tw->rport = pcb->remote_port;
+	tw->snd_nxt = pcb->snd_max;
+	tw->rcv_nxt = pcb->rcv_nxt;
+	tw->rcv_wnd = SEQ_GT(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
+	tw->rcv_wscale = pcb->rcv_wscale;
+	tw->max_sndwnd = pcb->max_sndwnd;
+	if (pcb->flags & TF_TS_OK)
+		tw->flags |= TW_F_TS;
+	tw->ts_recent = pcb->ts_recent;
+	tw->ts_offset = pcb->ts_offset;
+	tw->rto = pcb->rto;
+	tw->last_recv = pcb->last_recv;
+	tw->expire = now + 2ull * tcp_config.msl_ms;
+	tw->hash = tcp_pcb_hash4(tw->laddr, tw->lport, tw->raddr, tw->rport);
+	LIST_INSERT_HEAD(&tw_hash[tw->hash & (TW_BUCKETS - 1)], tw, hlink);
+	tw_queue_insert(tw);
+	tw_count++;
+	STAT_INC(tcp_tw, tw_created);
+	tcp_pcb_unhash(pcb);
+	tw_timer_update();
+	if (pcb->flags & TF_ORPHAN) {
+		tcp_pcb_free(pcb);
+		tcp_gauges_update();
+		return 1;
+	}
+	tw->pcb = pcb;
+	pcb->tw = tw;
+	tcp_gauges_update();
+	return 0;
+}
+
+struct tcp_tw *tcp_tw_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+	uint32_t h;
+	struct tcp_tw *tw;
+
+	if (tw_count == 0)
+		return NULL;
+	h = tcp_pcb_hash4(laddr, lport, raddr, rport);
+	LIST_FOREACH(tw, &tw_hash[h & (TW_BUCKETS - 1)], hlink)
+		if (tw->hash == h && tw->lport == lport && tw->rport == rport &&
+		    tw->laddr == laddr && tw->raddr == raddr)
+			return tw;
+	return NULL;
+}
+
+int tcp_tw_port_in_use(uint32_t addr, uint16_t port)
+{
+	const struct tcp_tw *tw;
+
+	TAILQ_FOREACH(tw, &tw_queue, qlink)
+		if (tw->lport == port && (tw->laddr == addr || addr == IP_ADDR_ANY))
+			return 1;
+	return 0;
+}
+
+size_t tcp_tw_count_closing(uint64_t now)
+{
+	const struct tcp_tw *tw;
+	size_t n = 0;
+
+	/* the rule of tcp_pcb_count_closing: the peer heard within two RTOs, at least
+	 * tw_drain_ms */
+	TAILQ_FOREACH(tw, &tw_queue, qlink)
+		if (now - tw->last_recv < (tcp_config.tw_drain_ms > 2ull * tw->rto ?
+					   tcp_config.tw_drain_ms : 2ull * tw->rto))
+			n++;
+	return n;
+}
+
+/* The ACK of RFC 9293 3.10.7.4 (<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>) with the window last
+ * announced and, with timestamps, TSecr = TS.Recent (RFC 7323 4.3). */
+static void tw_send_ack(const struct tcp_tw *tw, uint64_t now)
+{
+	struct tcp_hdr h;
+	struct pkb *p;
+	uint32_t w = tw->rcv_wnd >> tw->rcv_wscale;
+	size_t hlen;
+
+	memset(&h, 0, sizeof(h));
+	h.sport = tw->lport;
+	h.dport = tw->rport;
+	h.seq = tw->snd_nxt;
+	h.ack = tw->rcv_nxt;
+	h.flags = TCP_ACK;
+	h.wnd = w > 65535 ? 65535 : (uint16_t)w;
+	if (tw->flags & TW_F_TS) {
+		h.opt.has_ts = 1;
+		h.opt.tsval = (uint32_t)now + tw->ts_offset;
+		h.opt.tsecr = tw->ts_recent;
+	}
+	hlen = tcp_hdr_len(&h);
+	p = pkb_alloc(hlen);
+	if (!p) {
+		STAT_INC(tcp, snd_nomem);
+		return;
+	}
+	pkb_put(p, hlen);
+	tcp_emit(&h, p->data, p->len, 0, tw->laddr, tw->raddr);
+	STAT_INC(tcp, snd_total);
+	if (ip_output(IP_PROTO_TCP, p, tw->laddr, tw->raddr, NULL, now) < 0) /* owns p */
+		STAT_INC(tcp, snd_ip_err);
+}
+
+static void tw_challenge_ack(const struct tcp_tw *tw, uint64_t now)
+{
+	if (!tcp_challenge_allowed(now))
+		return;
+	STAT_INC(tcp, snd_acks);
+	tw_send_ack(tw, now);
+}
+
+/* RFC 9293 3.10.7.4 first: the acceptability test with RCV.WND as last announced. */
+static int tw_acceptable(const struct tcp_tw *tw, uint32_t seq, uint32_t len)
+{
+	uint32_t wnd = tw->rcv_wnd;
+
+	if (len == 0)
+		return wnd == 0 ? seq == tw->rcv_nxt :
+			SEQ_LEQ(tw->rcv_nxt, seq) && SEQ_LT(seq, tw->rcv_nxt + wnd);
+	if (wnd == 0)
+		return 0;
+	return (SEQ_LEQ(tw->rcv_nxt, seq) && SEQ_LT(seq, tw->rcv_nxt + wnd)) ||
+	       (SEQ_LEQ(tw->rcv_nxt, seq + len - 1) && SEQ_LT(seq + len - 1, tw->rcv_nxt + wnd));
+}
+
+/* RFC 9293 3.6.1 (RFC 1122 4.2.2.13) with RFC 6191 2: a SYN reopens the connection when
+ * it is provably newer than the old incarnation (a higher TSval, or an equal TSval and a
+ * higher SEQ, when both used timestamps; else a higher SEQ, or timestamps on a new
+ * incarnation of a connection without) and a listener takes it. The ISS then lies above
+ * all the old one sent (as Linux: SND.MAX + 65535 + 2).
+ * NOTE: RFC 6191 2 drops the other SYNs silently; the challenge ACK (as Linux sends) lets a
+ * peer retrying from SYN_SENT answer with the RST that ends TIME_WAIT. RFC 9293 3.6.1's
+ * return to TIME_WAIT if the SYN proves an old duplicate is not kept (nor by Linux). */
+static struct tcp_pcb *tw_reopen(const struct tcp_tw *tw, const struct tcp_hdr *th)
+{
+	int syn_ts = th->opt.has_ts && tcp_config.timestamps, ok;
+
+	if ((th->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+		return NULL;
+	if (tw->flags & TW_F_TS && syn_ts)
+		ok = SEQ_GT(th->opt.tsval, tw->ts_recent) ||
+		     (th->opt.tsval == tw->ts_recent && SEQ_GT(th->seq, tw->rcv_nxt));
+	else
+		ok = (!(tw->flags & TW_F_TS) && syn_ts) || SEQ_GT(th->seq, tw->rcv_nxt);
+	return ok ? tcp_pcb_lookup_listener(tw->laddr, tw->lport) : NULL;
+}
+
+/* RFC 9293 3.10.7.4 for TIME_WAIT, step by step as tcp_input.c does for the other
+ * synchronized states: only ACKs (and challenge ACKs) go out, and the record either stays,
+ * is restarted by a repeated FIN, or ends (an exact RST, a newer SYN). */
+int tcp_tw_input(struct tcp_tw *tw, const struct tcp_hdr *th, uint32_t len, uint64_t now,
+		 struct tcp_pcb **l, uint32_t *iss)
+{
+	uint32_t seq = th->seq, seqlen = len + !!(th->flags & TCP_SYN) + !!(th->flags & TCP_FIN);
+	int fin = !!(th->flags & TCP_FIN), acknow = 0;
+
+	if ((*l = tw_reopen(tw, th)) != NULL) {
+		*iss = tw->snd_nxt + 65535 + 2;
+		STAT_INC(tcp, rcv_tw_reopened);
+		STAT_INC(tcp_tw, tw_reused);
+		debugf("TIME_WAIT %u->%u reopened by seq=%u", th->sport, th->dport, th->seq);
+		tcp_tw_end(tw);
+		return 1;
+	}
+	/* the peer still talks (a repeated FIN is old, not acceptable): a closing command
+	 * waits for it a while longer (tcp_pcb_count_closing) */
+	tw->last_recv = now;
+	/* RFC 7323 5.3: PAWS. NOTE: its 24-day idle rule is left out: a record lives 2 MSL
+	 * from the last FIN, and TS.Recent moves only with acceptable segments. */
+	if (tw->flags & TW_F_TS && th->opt.has_ts && !(th->flags & TCP_RST) &&
+	    SEQ_LT(th->opt.tsval, tw->ts_recent)) {
+		STAT_INC(tcp, rcv_paws_drop);
+		goto ack;
+	}
+	/* first: sequence number */
+	if (!tw_acceptable(tw, seq, seqlen)) {
+		if (th->flags & TCP_RST) {
+			STAT_INC(tcp, rcv_rst_out_of_window);
+			return 0;
+		}
+		if (th->flags & TCP_SYN)
+			goto challenge_syn;
+		STAT_INC(tcp, rcv_not_acceptable);
+		if (fin) { /* our ACK of it was lost: again, and 2 MSL from now */
+			STAT_INC(tcp_tw, tw_fin_reacked);
+			tw_restart(tw, now);
+		}
+		goto ack;
+	}
+	/* second: RST (RFC 5961 3.2: only an exact match ends it, else a challenge ACK) */
+	if (th->flags & TCP_RST) {
+		if (seq != tw->rcv_nxt) {
+			STAT_INC(tcp, rcv_rst_challenged);
+			tw_challenge_ack(tw, now);
+			return 0;
+		}
+		/* NOTE: RFC 1337 would ignore it; RFC 9293 3.10.7.4 and Linux close */
+		STAT_INC(tcp, rcv_rst);
+		STAT_INC(tcp_tw, tw_reset);
+		tcp_tw_end(tw);
+		return 0;
+	}
+	/* fourth: SYN (RFC 5961 4.2) */
+	if (th->flags & TCP_SYN) {
+challenge_syn:
+		STAT_INC(tcp, rcv_syn_challenged);
+		tw_challenge_ack(tw, now);
+		return 0;
+	}
+	/* trim to the window */
+	if (SEQ_LT(seq, tw->rcv_nxt)) {
+		uint32_t todrop = tw->rcv_nxt - seq;
+		if (todrop > len) {
+			if (fin && todrop == len + 1) {
+				STAT_INC(tcp_tw, tw_fin_reacked);
+				tw_restart(tw, now);
+			}
+			fin = 0;
+			todrop = len;
+		}
+		STAT_INC(tcp, rcv_dup_data);
+		len -= todrop;
+		seq += todrop;
+		acknow = 1;
+	}
+	if (SEQ_GT(seq + len, tw->rcv_nxt + tw->rcv_wnd)) {
+		STAT_INC(tcp, rcv_after_window);
+		len = tw->rcv_nxt + tw->rcv_wnd - seq;
+		fin = 0;
+		acknow = 1;
+	}
+	/* fifth: ACK (RFC 5961 5.2: SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT) */
+	if (!(th->flags & TCP_ACK)) {
+		STAT_INC(tcp, rcv_no_ack);
+		return 0;
+	}
+	if (SEQ_GT(th->ack, tw->snd_nxt)) {
+		STAT_INC(tcp, rcv_ack_too_new);
+		tw_challenge_ack(tw, now);
+		return 0;
+	}
+	if (SEQ_LT(th->ack, tw->snd_nxt - tw->max_sndwnd)) {
+		STAT_INC(tcp, rcv_ack_too_old);
+		tw_challenge_ack(tw, now);
+		return 0;
+	}
+	/* RFC 7323 4.3: the newest timestamp of an in-order segment */
+	if (tw->flags & TW_F_TS && th->opt.has_ts && SEQ_LEQ(seq, tw->rcv_nxt) &&
+	    SEQ_GEQ(th->opt.tsval, tw->ts_recent))
+		tw->ts_recent = th->opt.tsval;
+	/* seventh: text after the peer's FIN is ignored */
+	if (len > 0) {
+		STAT_INC(tcp, rcv_data_after_close);
+		fin = 0;
+	}
+	/* eighth: FIN (already received: only ACKed again) */
+	if (fin) {
+		if (seq + len == tw->rcv_nxt) {
+			STAT_INC(tcp_tw, tw_fin_reacked);
+			tw_restart(tw, now);
+			acknow = 1;
+		} else if (len == 0 && SEQ_GT(seq, tw->rcv_nxt)) {
+			acknow = 1;
+		}
+	}
+	if (!acknow)
+		return 0;
+ack:
+	tw_send_ack(tw, now);
+	return 0;
+}
+
+void tcp_tw_shutdown(void)
+{
+	struct tcp_tw *tw;
+
+	while ((tw = TAILQ_FIRST(&tw_queue)) != NULL) {
+		if (tw->pcb)
+			tcp_tw_detach(tw->pcb);
+		LIST_REMOVE(tw, hlink);
+		TAILQ_REMOVE(&tw_queue, tw, qlink);
+		free(tw);
+	}
+	while ((tw = LIST_FIRST(&tw_free)) != NULL) {
+		LIST_REMOVE(tw, hlink);
+		free(tw);
+	}
+	tw_count = tw_nfree = 0;
+	if (tw_timer_ready)
+		net_timer_cancel(&tw_timer);
+}
