@@ -156,6 +156,13 @@ int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
  * device itself on TUN and loopback. Takes ownership of p. For ip/ only (output and
  * forwarding). */
 int ip_xmit(const struct ip_nexthop *nh, struct pkb *p, uint64_t now);
+/* Cuts the datagram p (data = its IP header, every field final but the header checksum)
+ * into fragments of at most mtu bytes and hands each to ip_xmit (RFC 791 3.2); a pending
+ * partial transport checksum is finished first. DF is the caller's to judge. Counts
+ * out_frag_creates and out_frag_oks; returns 0, or the first error (-EINVAL for a
+ * partial checksum it cannot finish or a malformed header, -EMSGSIZE for an MTU below
+ * 28, -ENOBUFS, a link error). Does not take ownership of p. For ip/ only (ip_frag.c). */
+int ip_fragment(const struct ip_nexthop *nh, struct pkb *p, unsigned mtu, uint64_t now);
 
 /* ---- forwarding (ip_forward.c, RFC 1812) ---- */
 
