@@ -68,6 +68,24 @@ int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 	      const struct ip_out_opts *opts, uint64_t now)
 {
 	struct ip_nexthop nh;
+	char d[IP_ADDR_STRLEN];
+	int err;
+
+	err = ip_route_output(dst, &nh);
+	if (err < 0) {
+		STAT_INC(ip, out_requests);
+		STAT_INC(ip, out_no_route);
+		debugf("dst=%s dropped: no route", ip_addr_ntop(dst, d, sizeof(d)));
+		pkb_free(p);
+		return err;
+	}
+	return ip_output_nh(proto, p, src, dst, opts, &nh, now);
+}
+
+int ip_output_nh(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
+		 const struct ip_out_opts *opts, const struct ip_nexthop *via, uint64_t now)
+{
+	struct ip_nexthop nh = *via;
 	struct ip_hdr h;
 	char d[IP_ADDR_STRLEN];
 	uint16_t nsegs = 1;
@@ -75,12 +93,6 @@ int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 	int err, soft = 0;
 
 	STAT_INC(ip, out_requests);
-	err = ip_route_output(dst, &nh);
-	if (err < 0) {
-		STAT_INC(ip, out_no_route);
-		debugf("dst=%s dropped: no route", ip_addr_ntop(dst, d, sizeof(d)));
-		goto drop;
-	}
 	if (p->len > IP_MAX_LEN - IP_HDR_MIN) {
 		STAT_INC(ip, out_discards);
 		err = -EMSGSIZE;
