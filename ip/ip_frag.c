@@ -83,7 +83,7 @@ int ip_fragment(const struct ip_nexthop *nh, struct pkb *p, unsigned mtu, uint64
 		err = pkb_csum_complete(p);
 		if (err < 0) {
 			STAT_INC(ip, out_discards);
-			debugf("len=%zu dropped: partial checksum outside the data", p->len);
+			debugf("len=%zu dropped: partial checksum outside it", p->len);
 			return err;
 		}
 	}
@@ -120,7 +120,7 @@ int ip_fragment(const struct ip_nexthop *nh, struct pkb *p, unsigned mtu, uint64
 		if (e < 0)
 			err = e;
 		if (off == 0 && hlen > IP_HDR_MIN)
-			hlen = IP_HDR_MIN + copied_options(p->data + IP_HDR_MIN, ihl - IP_HDR_MIN,
+			hlen = IP_HDR_MIN + copied_options(p->data + IP_HDR_MIN, ihl - 20,
 							   hdr + IP_HDR_MIN);
 		off += n;
 	}

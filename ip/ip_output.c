@@ -1,6 +1,6 @@
 /* IPv4 output: route, source address, header prepended in the headroom, fragmentation by
- * the device MTU (ip_frag.c), and the hand-off to ARP (Ethernet) or straight to the device (TUN,
- * loopback). */
+ * the device MTU (ip_frag.c), and the hand-off to ARP (Ethernet) or straight to the
+ * device (TUN, loopback). */
 #include "ip/ip.h"
 
 #include <errno.h>

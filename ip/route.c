@@ -30,7 +30,7 @@ struct route_level {
 
 static struct route_level levels[33];
 static size_t nroutes;
-static uint32_t route_gen = 1; /* ip_route_generation: 1, so that 0 means "never resolved" */
+static uint32_t route_gen = 1; /* ip_route_generation; from 1: 0 means "never resolved" */
 
 static uint32_t prefix_mask(unsigned plen)
 {
@@ -177,7 +177,7 @@ int ip_iface_add(struct net_device *dev, uint32_t addr, uint32_t netmask, uint32
 		if (err < 0 && err != -EEXIST)
 			return err;
 	}
-	/* A /32 holds only our own address, which ip_route_output sends through loopback. */
+	/* A /32 holds only our own address, which ip_route_output sends to loopback. */
 	if (netmask != IP_ADDR_BROADCAST) {
 		err = ip_route_add(addr & netmask, netmask, 0, ifc);
 		if (err < 0 && err != -EEXIST)

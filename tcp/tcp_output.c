@@ -169,7 +169,8 @@ static int tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, size_t len
 		err = ip_output_nh(IP_PROTO_TCP, p, pcb->local_addr, pcb->remote_addr, NULL,
 				   &rt->nh, now);
 	else
-		err = ip_output(IP_PROTO_TCP, p, pcb->local_addr, pcb->remote_addr, NULL, now);
+		err = ip_output(IP_PROTO_TCP, p, pcb->local_addr, pcb->remote_addr, NULL,
+				now);
 	if (err < 0) {
 		STAT_INC(tcp, snd_ip_err);
 		debugf("ip_output err=%d", err);
