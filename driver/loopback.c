@@ -122,7 +122,7 @@ int loopback_open(struct net_device **out)
 	dev->type = NET_DEV_LOOPBACK;
 	dev->mtu = LOOPBACK_MTU;
 	dev->hdr_len = 0;
-	dev->flags = NET_DEV_F_NOARP;
+	dev->flags = NET_DEV_F_NOARP | NET_DEV_F_LOOPBACK;
 	dev->ops = &loopback_ops;
 	dev->priv = lp;
 	dev->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

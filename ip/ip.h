@@ -99,7 +99,8 @@ size_t ip_route_count(void);
 int ip_iface_add(struct net_device *dev, uint32_t addr, uint32_t netmask, uint32_t peer);
 /* Where a packet to dst leaves: the device, the next hop on it (the gateway, or dst when
  * it is on a connected network), and the source address to use when none is given. Our
- * own addresses and 127.0.0.0/8 leave through the device named "lo". 0 or -ENETUNREACH. */
+ * own addresses and 127.0.0.0/8 leave through the loopback device (NET_DEV_F_LOOPBACK).
+ * 0 or -ENETUNREACH. Counted as ip.route_lookups. */
 struct ip_nexthop {
 	struct net_device *dev;
 	uint32_t nexthop;
@@ -108,6 +109,12 @@ struct ip_nexthop {
 int ip_route_output(uint32_t dst, struct ip_nexthop *out);
 /* The source address for dst (the outgoing interface's), or 0 if unroutable. */
 uint32_t ip_source_for(uint32_t dst);
+/* The routing table's generation: it changes with every route added or flushed and with
+ * every device change (an address added, a device registered or changed:
+ * net_device_generation), so an ip_nexthop resolved under one generation holds until the
+ * generation moves (TCP caches one per connection). It starts at 1: 0 marks an empty
+ * cache. */
+uint32_t ip_route_generation(void);
 
 /* ---- input / output ---- */
 
@@ -134,7 +141,7 @@ extern struct ip_config ip_config;
 	X(reasm_mem_exceeded) X(reasm_bad_frag) X(reasm_too_many) X(out_no_headroom)       \
 	X(route_full) X(fwd_ttl_exceeded) X(fwd_martian_src) X(fwd_martian_dst)           \
 	X(fwd_broadcast) X(fwd_frag_needed) X(fwd_fragmented) X(fwd_same_iface)            \
-	X(fwd_link_errors) X(in_local_other_dev) X(out_gso_unsupported)
+	X(fwd_link_errors) X(in_local_other_dev) X(out_gso_unsupported) X(route_lookups)
 STATS_DECLARE(ip, IP_COUNTERS);
 
 int ip_init(void);
@@ -152,10 +159,21 @@ struct ip_out_opts {
  * ownership of p. Returns 0 or -errno (-ENETUNREACH, -EMSGSIZE with DF). */
 int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 	      const struct ip_out_opts *opts, uint64_t now);
+/* ip_output through a next hop the caller resolved (ip_route_output) under the current
+ * ip_route_generation: for a sender that caches its route. Takes ownership of p. */
+int ip_output_nh(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
+		 const struct ip_out_opts *opts, const struct ip_nexthop *nh, uint64_t now);
 /* Hands a finished datagram (p->data = IP header) to the next hop: ARP on Ethernet, the
  * device itself on TUN and loopback. Takes ownership of p. For ip/ only (output and
  * forwarding). */
 int ip_xmit(const struct ip_nexthop *nh, struct pkb *p, uint64_t now);
+/* Cuts the datagram p (data = its IP header, every field final but the header checksum)
+ * into fragments of at most mtu bytes and hands each to ip_xmit (RFC 791 3.2); a pending
+ * partial transport checksum is finished first. DF is the caller's to judge. Counts
+ * out_frag_creates and out_frag_oks; returns 0, or the first error (-EINVAL for a
+ * partial checksum it cannot finish or a malformed header, -EMSGSIZE for an MTU below
+ * 28, -ENOBUFS, a link error). Does not take ownership of p. For ip/ only (ip_frag.c). */
+int ip_fragment(const struct ip_nexthop *nh, struct pkb *p, unsigned mtu, uint64_t now);
 
 /* ---- forwarding (ip_forward.c, RFC 1812) ---- */
 

@@ -24,10 +24,6 @@
 #include "net/gso.h"
 #include "net/log.h"
 
-#define IPOPT_EOL 0
-#define IPOPT_NOP 1
-#define IPOPT_COPIED 0x80 /* RFC 791: the option goes into every fragment */
-
 static void wr16(uint8_t *b, uint16_t v)
 {
 	b[0] = (uint8_t)(v >> 8);
@@ -90,97 +86,11 @@ static int is_broadcast_dst(uint32_t dst)
 	return 0;
 }
 
-/* The options of a header that RFC 791 copies into every fragment after the first
- * (copied flag set), padded with EOL to a multiple of 4. A malformed option list ends
- * the copy: what came before it is still well formed. Returns the bytes written. */
-static size_t copied_options(const uint8_t *opt, size_t len, uint8_t *out)
-{
-	size_t i = 0, n = 0;
-
-	while (i < len && opt[i] != IPOPT_EOL) {
-		size_t olen;
-
-		if (opt[i] == IPOPT_NOP) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= len || opt[i + 1] < 2 || opt[i + 1] > len - i)
-			break;
-		olen = opt[i + 1];
-		if (opt[i] & IPOPT_COPIED) {
-			memcpy(out + n, opt + i, olen);
-			n += olen;
-		}
-		i += olen;
-	}
-	while (n % 4)
-		out[n++] = IPOPT_EOL;
-	return n;
-}
-
-/* Cuts the datagram at p (data = IP header, TTL already decremented) into fragments of
- * at most mtu bytes (RFC 791 3.2). A fragment is fragmented again the same way: offsets
- * continue from its own, and only the last piece keeps its MF bit. The first piece
- * carries all options, the others only the copied ones. Does not take ownership of p. */
-static int fwd_fragment(const struct ip_nexthop *nh, const struct pkb *p,
-			const struct ip_hdr *ih, unsigned mtu, uint64_t now)
-{
-	const uint8_t *payload = p->data + ih->ihl;
-	size_t plen = (size_t)ih->total_len - ih->ihl;
-	unsigned base = ih->frag & IP_OFFSET_MASK;
-	uint8_t hdr[IP_HDR_MAX];
-	size_t hlen = ih->ihl, off = 0;
-	int err = 0;
-
-	if ((size_t)base * 8 + plen > IP_MAX_LEN - IP_HDR_MIN)
-		return -EINVAL; /* offsets past 64 KiB cannot be written */
-	memcpy(hdr, p->data, hlen);
-	while (off < plen) {
-		size_t chunk = mtu > hlen ? (mtu - hlen) & ~(size_t)7 : 0;
-		size_t n;
-		int last, e;
-		struct pkb *f;
-
-		if (chunk == 0)
-			return -EMSGSIZE;
-		n = plen - off < chunk ? plen - off : chunk;
-		last = off + n == plen;
-		f = pkb_alloc(hlen + n);
-		if (!f) {
-			STAT_INC(ip, out_discards);
-			return -ENOBUFS;
-		}
-		memcpy(pkb_put(f, hlen), hdr, hlen);
-		f->data[0] = (uint8_t)(IP_VERSION << 4 | hlen / 4);
-		wr16(f->data + 2, (uint16_t)(hlen + n));
-		wr16(f->data + 6, (uint16_t)((ih->frag & IP_FLAG_DF) |
-					     (last ? ih->frag & IP_FLAG_MF : IP_FLAG_MF) |
-					     (base + off / 8)));
-		hdr_cksum_set(f->data, hlen);
-		memcpy(pkb_put(f, n), payload + off, n);
-		STAT_INC(ip, out_frag_creates);
-		/* f belongs to the link layer now; one lost fragment dooms the datagram, but
-		 * the rest still go and the error is reported once. */
-		e = ip_xmit(nh, f, now);
-		if (e < 0)
-			err = e;
-		if (off == 0 && hlen > IP_HDR_MIN)
-			hlen = IP_HDR_MIN + copied_options(p->data + IP_HDR_MIN,
-							   (size_t)ih->ihl - IP_HDR_MIN,
-							   hdr + IP_HDR_MIN);
-		off += n;
-	}
-	if (!err)
-		STAT_INC(ip, out_frag_oks);
-	return err;
-}
-
 /* Cuts the super-segment at p (data = IP header, TTL already decremented) into segments
  * for a device without TSO (net/gso.c) and sends each; one that does not fit the MTU (no
  * DF: the caller refused those with DF) is fragmented, as the kernel's GSO then does.
  * Does not take ownership of p. The first error is returned; the rest still go. */
-static int fwd_segment(const struct ip_nexthop *nh, const struct pkb *p,
-		       const struct ip_hdr *ih, uint64_t now)
+static int fwd_segment(const struct ip_nexthop *nh, const struct pkb *p, uint64_t now)
 {
 	struct pkb_queue segs = TAILQ_HEAD_INITIALIZER(segs);
 	unsigned flags = nh->dev->flags & NET_DEV_F_CSUM_TX ? GSO_F_CSUM_PARTIAL : 0;
@@ -198,13 +108,8 @@ static int fwd_segment(const struct ip_nexthop *nh, const struct pkb *p,
 
 		TAILQ_REMOVE(&segs, s, link);
 		if (s->len > nh->dev->mtu) {
-			struct ip_hdr fh = *ih;
-
-			fh.ttl = (uint8_t)(ih->ttl - 1);
-			fh.total_len = (uint16_t)s->len;
-			(void)pkb_csum_complete(s);
 			STAT_INC(ip, fwd_fragmented);
-			e = fwd_fragment(nh, s, &fh, nh->dev->mtu, now);
+			e = ip_fragment(nh, s, nh->dev->mtu, now);
 			pkb_free(s);
 		} else {
 			e = ip_xmit(nh, s, now);
@@ -311,7 +216,8 @@ void ip_forward(struct pkb *p, const struct ip_hdr *ih, struct net_device *in, u
 		(void)gso_set_partial(p); /* gso_count checked the headers */
 	/* A partial checksum from an offloading device (driver/tap.c, driver/packet.c) is
 	 * finished here unless the next device finishes it too: a plain device would send
-	 * it as it is. Segmentation computes its own. */
+	 * it as it is. Segmentation computes its own; fragmentation (ip_frag.c) finishes
+	 * one before it cuts, whatever the device. */
 	if (mode == FWD_PLAIN && p->csum == PKB_CSUM_PARTIAL &&
 	    !(nh.dev->flags & NET_DEV_F_CSUM_TX))
 		(void)pkb_csum_complete(p);
@@ -319,7 +225,7 @@ void ip_forward(struct pkb *p, const struct ip_hdr *ih, struct net_device *in, u
 	hdr_cksum_set(p->data, ih->ihl);
 	STAT_INC(ip, fwd_datagrams);
 	if (mode == FWD_SEGMENT) {
-		err = fwd_segment(&nh, p, ih, now);
+		err = fwd_segment(&nh, p, now);
 		if (err < 0) {
 			STAT_INC(ip, fwd_link_errors);
 			debugf("dst=%s segmenting for dev=%s: %s", d, nh.dev->name, strerror(-err));
@@ -327,11 +233,8 @@ void ip_forward(struct pkb *p, const struct ip_hdr *ih, struct net_device *in, u
 		goto drop; /* the segments are copies */
 	}
 	if (mode == FWD_PLAIN && ih->total_len > nh.dev->mtu) {
-		struct ip_hdr fh = *ih;
-
-		fh.ttl = (uint8_t)(ih->ttl - 1);
 		STAT_INC(ip, fwd_fragmented);
-		err = fwd_fragment(&nh, p, &fh, nh.dev->mtu, now);
+		err = ip_fragment(&nh, p, nh.dev->mtu, now);
 		if (err < 0) {
 			STAT_INC(ip, fwd_link_errors);
 			debugf("dst=%s fragmenting for mtu=%u: %s", d, nh.dev->mtu, strerror(-err));

@@ -1,6 +1,6 @@
 /* IPv4 output: route, source address, header prepended in the headroom, fragmentation by
- * the device MTU, and the hand-off to ARP (Ethernet) or straight to the device (TUN,
- * loopback). */
+ * the device MTU (ip_frag.c), and the hand-off to ARP (Ethernet) or straight to the
+ * device (TUN, loopback). */
 #include "ip/ip.h"
 
 #include <errno.h>
@@ -22,46 +22,6 @@ int ip_xmit(const struct ip_nexthop *nh, struct pkb *p, uint64_t now)
 	if (nh->dev->type == NET_DEV_ETHER)
 		return arp_output(nh->dev, nh->nexthop, p, now);
 	return net_device_xmit(nh->dev, p, now);
-}
-
-/* Cuts the payload of p (data = transport header) into fragments of at most `mtu` bytes
- * with their own headers (RFC 791 3.2, "Fragmentation"): each fragment's data is a
- * multiple of 8 bytes except the last. The copy is the price of fragmenting only.
- * Does not take ownership of p. */
-static int ip_fragment(const struct ip_nexthop *nh, struct ip_hdr *h, const struct pkb *p,
-		       unsigned mtu, uint64_t now)
-{
-	size_t chunk = (mtu - IP_HDR_MIN) & ~(size_t)7;
-	size_t off = 0;
-	int err = 0;
-
-	if (chunk == 0)
-		return -EMSGSIZE; /* an MTU below 28 cannot carry a fragment */
-	while (off < p->len) {
-		size_t n = p->len - off < chunk ? p->len - off : chunk;
-		int last = off + n == p->len;
-		struct pkb *f = pkb_alloc(IP_HDR_MIN + n);
-		int e;
-
-		if (!f) {
-			STAT_INC(ip, out_discards);
-			return -ENOBUFS;
-		}
-		h->total_len = (uint16_t)(IP_HDR_MIN + n);
-		h->frag = (uint16_t)((h->frag & IP_FLAG_DF) | (last ? 0 : IP_FLAG_MF) | (off / 8));
-		ip_emit(h, pkb_put(f, IP_HDR_MIN), IP_HDR_MIN);
-		memcpy(pkb_put(f, n), p->data + off, n);
-		STAT_INC(ip, out_frag_creates);
-		/* f belongs to the link layer now. A failed fragment dooms the datagram,
-		 * but the rest still goes: the error is reported once. */
-		e = ip_xmit(nh, f, now);
-		if (e < 0)
-			err = e;
-		off += n;
-	}
-	if (!err)
-		STAT_INC(ip, out_frag_oks);
-	return err;
 }
 
 /* Software segmentation of TCP's super-segment p (data = IP header, h its header) for a
@@ -87,17 +47,12 @@ static int ip_segment(const struct ip_nexthop *nh, const struct ip_hdr *h, const
 
 		TAILQ_REMOVE(&segs, s, link);
 		if (s->len > nh->dev->mtu) {
-			struct ip_hdr fh = *h;
-
-			fh.id = (uint16_t)(s->data[4] << 8 | s->data[5]);
-			if (fh.frag & IP_FLAG_DF) {
+			if (h->frag & IP_FLAG_DF) {
 				STAT_INC(ip, out_too_big_df);
 				pkb_free(s);
 				e = -EMSGSIZE;
 			} else {
-				(void)pkb_csum_complete(s);
-				pkb_pull(s, IP_HDR_MIN);
-				e = ip_fragment(nh, &fh, s, nh->dev->mtu, now);
+				e = ip_fragment(nh, s, nh->dev->mtu, now);
 				pkb_free(s);
 			}
 		} else {
@@ -113,6 +68,24 @@ int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 	      const struct ip_out_opts *opts, uint64_t now)
 {
 	struct ip_nexthop nh;
+	char d[IP_ADDR_STRLEN];
+	int err;
+
+	err = ip_route_output(dst, &nh);
+	if (err < 0) {
+		STAT_INC(ip, out_requests);
+		STAT_INC(ip, out_no_route);
+		debugf("dst=%s dropped: no route", ip_addr_ntop(dst, d, sizeof(d)));
+		pkb_free(p);
+		return err;
+	}
+	return ip_output_nh(proto, p, src, dst, opts, &nh, now);
+}
+
+int ip_output_nh(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
+		 const struct ip_out_opts *opts, const struct ip_nexthop *via, uint64_t now)
+{
+	struct ip_nexthop nh = *via;
 	struct ip_hdr h;
 	char d[IP_ADDR_STRLEN];
 	uint16_t nsegs = 1;
@@ -120,12 +93,6 @@ int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 	int err, soft = 0;
 
 	STAT_INC(ip, out_requests);
-	err = ip_route_output(dst, &nh);
-	if (err < 0) {
-		STAT_INC(ip, out_no_route);
-		debugf("dst=%s dropped: no route", ip_addr_ntop(dst, d, sizeof(d)));
-		goto drop;
-	}
 	if (p->len > IP_MAX_LEN - IP_HDR_MIN) {
 		STAT_INC(ip, out_discards);
 		err = -EMSGSIZE;
@@ -169,16 +136,12 @@ int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 			goto drop;
 		}
 	}
-	if (IP_HDR_MIN + p->len > nh.dev->mtu && !p->gso_size) {
-		if (h.frag & IP_FLAG_DF) {
-			STAT_INC(ip, out_too_big_df);
-			debugf("dst=%s len=%zu mtu=%u dropped: DF set", ip_addr_ntop(dst, d, sizeof(d)),
-			       p->len, nh.dev->mtu);
-			err = -EMSGSIZE;
-			goto drop;
-		}
-		err = ip_fragment(&nh, &h, p, nh.dev->mtu, now);
-		goto drop; /* the fragments are copies: p itself is done with */
+	if (IP_HDR_MIN + p->len > nh.dev->mtu && !p->gso_size && (h.frag & IP_FLAG_DF)) {
+		STAT_INC(ip, out_too_big_df);
+		debugf("dst=%s len=%zu mtu=%u dropped: DF set", ip_addr_ntop(dst, d, sizeof(d)),
+		       p->len, nh.dev->mtu);
+		err = -EMSGSIZE;
+		goto drop;
 	}
 	b = pkb_push(p, IP_HDR_MIN);
 	if (!b) {
@@ -189,6 +152,10 @@ int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 	}
 	h.total_len = (uint16_t)p->len;
 	ip_emit(&h, b, IP_HDR_MIN);
+	if (p->len > nh.dev->mtu && !p->gso_size) {
+		err = ip_fragment(&nh, p, nh.dev->mtu, now);
+		goto drop; /* the fragments are copies: p itself is done with */
+	}
 	if (soft) {
 		err = ip_segment(&nh, &h, p, now);
 		goto drop; /* the segments are copies */

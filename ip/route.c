@@ -30,6 +30,7 @@ struct route_level {
 
 static struct route_level levels[33];
 static size_t nroutes;
+static uint32_t route_gen = 1; /* ip_route_generation; from 1: 0 means "never resolved" */
 
 static uint32_t prefix_mask(unsigned plen)
 {
@@ -114,6 +115,7 @@ int ip_route_add(uint32_t network, uint32_t netmask, uint32_t gateway, struct ne
 	LIST_INSERT_HEAD(&lv->buckets[route_hash(network)], e, link);
 	lv->count++;
 	nroutes++;
+	route_gen++;
 	infof("route=%s/%d via=%s dev=%s", ip_addr_ntop(network, a, sizeof(a)), plen,
 	      ip_addr_ntop(gateway, g, sizeof(g)), iface->dev->name);
 	return 0;
@@ -139,6 +141,13 @@ void ip_route_flush(void)
 		lv->count = 0;
 	}
 	nroutes = 0;
+	route_gen++;
+}
+
+uint32_t ip_route_generation(void)
+{
+	/* Both only grow, so the sum moves whenever either does. */
+	return route_gen + net_device_generation();
 }
 
 size_t ip_route_count(void)
@@ -168,7 +177,7 @@ int ip_iface_add(struct net_device *dev, uint32_t addr, uint32_t netmask, uint32
 		if (err < 0 && err != -EEXIST)
 			return err;
 	}
-	/* A /32 holds only our own address, which ip_route_output sends through "lo". */
+	/* A /32 holds only our own address, which ip_route_output sends to loopback. */
 	if (netmask != IP_ADDR_BROADCAST) {
 		err = ip_route_add(addr & netmask, netmask, 0, ifc);
 		if (err < 0 && err != -EEXIST)
@@ -193,13 +202,36 @@ static struct net_iface *first_iface(void)
 	return NULL;
 }
 
+/* The device that carries what we send to ourselves (the first with NET_DEV_F_LOOPBACK),
+ * found again only when the devices changed. */
+static struct net_device *loopback_dev(void)
+{
+	static struct net_device *lo;
+	static uint32_t lo_gen;
+	static int lo_known;
+	struct net_device *dev;
+
+	if (lo_known && lo_gen == net_device_generation())
+		return lo;
+	lo = NULL;
+	TAILQ_FOREACH(dev, &net_devices, link)
+		if (dev->flags & NET_DEV_F_LOOPBACK) {
+			lo = dev;
+			break;
+		}
+	lo_gen = net_device_generation();
+	lo_known = 1;
+	return lo;
+}
+
 int ip_route_output(uint32_t dst, struct ip_nexthop *out)
 {
 	const struct ip_route *r;
 	struct net_iface *ifc;
 
-	if (net_iface_by_addr(dst) || is_loopback_net(dst)) {
-		struct net_device *lo = net_device_by_name("lo");
+	STAT_INC(ip, route_lookups);
+	if (is_loopback_net(dst) || net_iface_by_addr(dst)) {
+		struct net_device *lo = loopback_dev();
 
 		if (!lo)
 			return -ENETUNREACH;

@@ -13,6 +13,7 @@ STATS_DEFINE(netproto, NETPROTO_COUNTERS)
 
 struct net_device_list net_devices = TAILQ_HEAD_INITIALIZER(net_devices);
 static int next_index = 1;
+static uint32_t dev_generation;
 
 #define NET_PROTOCOL_MAX 8
 
@@ -62,6 +63,7 @@ int net_device_register(struct net_device *dev)
 	}
 	dev->flags |= NET_DEV_F_UP;
 	TAILQ_INSERT_TAIL(&net_devices, dev, link);
+	dev_generation++;
 	infof("dev=%s index=%d type=%d mtu=%u", dev->name, dev->index, dev->type, dev->mtu);
 	return 0;
 }
@@ -73,6 +75,7 @@ void net_device_unregister_all(void)
 
 	while ((dev = TAILQ_FIRST(&net_devices))) {
 		TAILQ_REMOVE(&net_devices, dev, link);
+		dev_generation++;
 		if (dev->fd >= 0)
 			net_loop_del_fd(dev->fd);
 		dev->flags &= ~NET_DEV_F_UP;
@@ -117,7 +120,19 @@ int net_iface_add(struct net_device *dev, uint32_t addr, uint32_t netmask, uint3
 	ifc->netmask = netmask;
 	ifc->broadcast = (addr & netmask) | ~netmask;
 	ifc->peer = peer;
+	dev_generation++;
 	return 0;
+}
+
+uint32_t net_device_generation(void)
+{
+	return dev_generation;
+}
+
+void net_device_changed(struct net_device *dev)
+{
+	(void)dev; /* one number for all devices: changes are rare, lookups per segment */
+	dev_generation++;
 }
 
 struct net_iface *net_iface_by_addr(uint32_t addr)

@@ -37,6 +37,9 @@ enum net_dev_type {
 /* Each frame costs the driver its own read (TAP/TUN): net_device_poll asks for one at a
  * time and handles it before the next read. */
 #define NET_DEV_F_RX_ONE    0x0080
+/* Carries what the stack sends to itself (its own addresses, 127.0.0.0/8): the in-stack
+ * loopback device. IP routes by this flag, not by the name "lo". */
+#define NET_DEV_F_LOOPBACK  0x0100
 
 struct net_device;
 struct net_wrap;
@@ -100,6 +103,13 @@ struct net_device *net_device_by_name(const char *name);
 struct net_device *net_device_by_index(int index);
 
 int net_iface_add(struct net_device *dev, uint32_t addr, uint32_t netmask, uint32_t peer);
+
+/* A number that changes whenever a device is registered or unregistered, gains an
+ * address, or is changed (net_device_changed): what routes were resolved to is stale then.
+ * IP folds it into its routing-table generation (ip_route_generation). */
+uint32_t net_device_generation(void);
+/* To be called after a device's MTU, flags or offloads change once it is registered. */
+void net_device_changed(struct net_device *dev);
 /* The interface holding addr (on any device), or NULL. */
 struct net_iface *net_iface_by_addr(uint32_t addr);
 /* True if addr is one of dev's addresses or their broadcast addresses. */

@@ -255,10 +255,22 @@ struct tcp_cubic {
 };
 TAILQ_HEAD(tcp_pcb_list, tcp_pcb);
 
+/* Where a connection's segments leave, resolved once per routing-table generation
+ * (ip_route_generation) instead of once per segment (tcp_route_get, tcp_output.c). */
+struct tcp_route {
+	uint32_t gen;           /* generation it was resolved under; 0: never */
+	uint32_t dst;           /* the remote address it was resolved for */
+	int err;                /* 0, or ip_route_output's error (no route) */
+	struct ip_nexthop nh;   /* device, next hop, source address */
+	unsigned offloads;      /* the device's NET_DEV_F_CSUM_TX | NET_DEV_F_TSO */
+	unsigned gso_max;       /* NET_DEV_F_TSO: the largest IP packet it cuts up */
+};
+
 struct tcp_pcb {
 	enum tcp_state state;
 	uint32_t local_addr, remote_addr; /* network order */
 	uint16_t local_port, remote_port; /* host order */
+	struct tcp_route route;           /* cached route to remote_addr */
 
 	/* send sequence variables (RFC 9293 3.3.1) */
 	uint32_t snd_una, snd_nxt, snd_wnd, snd_up, snd_wl1, snd_wl2, iss;

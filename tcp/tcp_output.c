@@ -56,31 +56,39 @@ static void tcp_fill_syn_opts(const struct tcp_pcb *pcb, struct tcp_opts *o, uin
 	}
 }
 
-/* The offloads of the device the connection's packets leave by (NET_DEV_F_CSUM_TX,
- * NET_DEV_F_TSO), and in *gso_max the largest IP packet it segments; 0 if none or no
- * route. */
-static unsigned tcp_dev_offloads(const struct tcp_pcb *pcb, unsigned *gso_max)
+/* The connection's route: the device, next hop and offloads its segments leave by,
+ * looked up again only when the routing table or a device changed since (the generation
+ * moved) or the remote address did. Every segment used to cost three lookups. */
+static const struct tcp_route *tcp_route_get(struct tcp_pcb *pcb)
 {
-	struct ip_nexthop nh;
+	struct tcp_route *rt = &pcb->route;
+	uint32_t gen = ip_route_generation();
 
-	*gso_max = 0;
-	if (ip_route_output(pcb->remote_addr, &nh) < 0)
-		return 0;
-	*gso_max = nh.dev->gso_max_size;
-	return nh.dev->flags & (NET_DEV_F_CSUM_TX | NET_DEV_F_TSO);
+	if (rt->gen == gen && rt->dst == pcb->remote_addr)
+		return rt;
+	memset(rt, 0, sizeof(*rt));
+	rt->gen = gen;
+	rt->dst = pcb->remote_addr;
+	rt->err = ip_route_output(pcb->remote_addr, &rt->nh);
+	if (rt->err == 0) {
+		rt->offloads = rt->nh.dev->flags & (NET_DEV_F_CSUM_TX | NET_DEV_F_TSO);
+		rt->gso_max = rt->nh.dev->gso_max_size;
+	}
+	return rt;
 }
 
 /* The most new data one segment may carry: the MSS, or for a TSO device a super-segment
  * of whole MSS-sized segments that fits a 64 KB IP packet (the device cuts it up, and the
  * peer sees ordinary segments). */
-static size_t tcp_seg_max(const struct tcp_pcb *pcb)
+static size_t tcp_seg_max(struct tcp_pcb *pcb)
 {
-	unsigned gso_max, off = tcp_dev_offloads(pcb, &gso_max);
+	const struct tcp_route *rt = tcp_route_get(pcb);
 	size_t room;
 
-	if (!(off & NET_DEV_F_TSO) || !tcp_config.tso || gso_max <= IP_HDR_MIN + TCP_HDR_MAX)
+	if (!(rt->offloads & NET_DEV_F_TSO) || !tcp_config.tso ||
+	    rt->gso_max <= IP_HDR_MIN + TCP_HDR_MAX)
 		return pcb->mss;
-	room = gso_max - IP_HDR_MIN - TCP_HDR_MAX;
+	room = rt->gso_max - IP_HDR_MIN - TCP_HDR_MAX;
 	return room < pcb->mss ? pcb->mss : room - room % pcb->mss;
 }
 
@@ -88,11 +96,11 @@ static size_t tcp_seg_max(const struct tcp_pcb *pcb)
  * the MSS makes a TSO super-segment (only tcp_output asks for one, for a TSO device). */
 static int tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, size_t len, uint64_t now)
 {
+	const struct tcp_route *rt;
 	struct tcp_hdr h;
 	struct pkb *p;
 	size_t hlen;
 	uint32_t wnd;
-	unsigned offl, gso_max;
 	int err;
 
 	memset(&h, 0, sizeof(h));
@@ -136,10 +144,10 @@ static int tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, size_t len
 	pkb_put(p, hlen + len);
 	if (len)
 		tcp_ring_peek(&pcb->snd_buf, seq - pcb->snd_buf_seq, p->data + hlen, len);
-	offl = tcp_dev_offloads(pcb, &gso_max);
+	rt = tcp_route_get(pcb);
 	/* A device that finishes checksums gets them partial: one pass over the data saved.
 	 * A super-segment always is (the kernel fixes each segment's sum from it). */
-	if (offl & NET_DEV_F_CSUM_TX || len > pcb->mss) {
+	if (rt->offloads & NET_DEV_F_CSUM_TX || len > pcb->mss) {
 		tcp_emit_csum(&h, p->data, p->len, len, pcb->local_addr, pcb->remote_addr, 1);
 		pkb_csum_set_partial(p, p->data, p->data + 16);
 		if (len > pcb->mss) {
@@ -156,7 +164,13 @@ static int tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, size_t len
 		tcp_ack_undefer(pcb);
 	}
 	tcp_timer_cancel(pcb, TCPT_DELACK);
-	err = ip_output(IP_PROTO_TCP, p, pcb->local_addr, pcb->remote_addr, NULL, now); /* owns p */
+	/* owns p; without a route ip_output counts and refuses it */
+	if (rt->err == 0)
+		err = ip_output_nh(IP_PROTO_TCP, p, pcb->local_addr, pcb->remote_addr, NULL,
+				   &rt->nh, now);
+	else
+		err = ip_output(IP_PROTO_TCP, p, pcb->local_addr, pcb->remote_addr, NULL,
+				now);
 	if (err < 0) {
 		STAT_INC(tcp, snd_ip_err);
 		debugf("ip_output err=%d", err);

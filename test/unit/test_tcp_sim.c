@@ -4,13 +4,14 @@
  * arrival or the next timer), so minutes of simulated time cost no real waiting.
  *
  * Routing: ip_route_output sends every datagram for one of the stack's own addresses to the
- * device named "lo" (route.c), so A->B and B->A both leave through "lo" whatever routes
- * exist. Instead of changing that rule, "lo" here is the wire itself: a NET_DEV_IP device
- * whose transmit reads the destination address and schedules the frame's arrival on the
- * device that owns it (simA or simB). ip_input accepts a datagram on a non-loopback device
- * only for that device's own addresses, so a frame delivered to the wrong end would be
- * dropped and the transfer would fail: the test also checks the wiring. simA and simB
- * transmit onto the same wire, should anything ever route through them directly.
+ * loopback device (NET_DEV_F_LOOPBACK, route.c), so A->B and B->A both leave through it
+ * whatever routes exist. Instead of changing that rule, "lo" here is the wire itself: a
+ * NET_DEV_IP device flagged NET_DEV_F_LOOPBACK whose transmit reads the destination
+ * address and schedules the frame's arrival on the device that owns it (simA or simB).
+ * ip_input accepts a datagram on a non-loopback device only for that device's own
+ * addresses, so a frame delivered to the wrong end would be dropped and the transfer would
+ * fail: the test also checks the wiring. simA and simB transmit onto the same wire, should
+ * anything ever route through them directly.
  *
  * Every case ends with both sockets closed, the simulation run until nothing is in flight
  * and no timer is armed, every control block freed and no packet buffer left. */
@@ -195,6 +196,8 @@ static struct net_device *sim_dev(const char *name)
 	dev->type = NET_DEV_IP;
 	dev->mtu = SIM_MTU;
 	dev->flags = NET_DEV_F_NOARP | NET_DEV_F_P2P;
+	if (!strcmp(name, "lo"))
+		dev->flags |= NET_DEV_F_LOOPBACK; /* the wire: see the top */
 	dev->ops = &sim_ops;
 	assert_int_equal(net_device_register(dev), 0);
 	return dev;

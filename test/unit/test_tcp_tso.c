@@ -16,6 +16,7 @@ static void make_tso(void)
 {
 	tun->flags |= NET_DEV_F_TSO | NET_DEV_F_CSUM_TX;
 	tun->gso_max_size = 65535;
+	net_device_changed(tun); /* connections resolve their route again */
 	tcp_config.tso = 1; /* teardown restores the default */
 }
 

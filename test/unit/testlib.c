@@ -66,6 +66,8 @@ struct net_device *test_dev_create(const char *name, enum net_dev_type type, uns
 		dev->hdr_len = 14;
 		dev->flags |= NET_DEV_F_BROADCAST;
 	}
+	if (type == NET_DEV_LOOPBACK)
+		dev->flags |= NET_DEV_F_LOOPBACK; /* as driver/loopback.c's */
 	assert_int_equal(net_device_register(dev), 0);
 	return dev;
 }
