@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -68,6 +69,7 @@ struct sock {
 	struct sockaddr_in local; /* bound address (port 0 until bound) */
 	struct sockaddr_in peer;  /* connected peer (port 0 if none) */
 	pthread_cond_t cond;      /* signalled by sock_wakeup */
+	LIST_HEAD(, sock_ready_item) ready_items; /* readiness sets watching it (sock_ready.c) */
 	int closing;
 	int waiters;              /* threads blocked on cond; the last one out frees a closed sk */
 };
