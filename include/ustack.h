@@ -84,8 +84,9 @@ int us_epoll_wait(int epfd, struct us_epoll_event *out, int max, int timeout_ms)
  * list; the first call creates it. It belongs to the set: do not read or close it; it is
  * closed with the set. It can stay readable after the program consumed what a
  * level-triggered member reported, until the next us_epoll_wait (which then returns 0 and
- * clears it). Returns the descriptor, -EBADF, -EINVAL (epfd is not a set), or the
- * kernel's error from eventfd(2). */
+ * clears it). The stack's loop thread fills it: a program that drives the loop itself
+ * waits in us_epoll_wait instead. Returns the descriptor, -EBADF, -EINVAL (epfd is not a
+ * set), or the kernel's error from eventfd(2). */
 int us_epoll_fd(int epfd);
 
 #ifdef __cplusplus
