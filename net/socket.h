@@ -90,7 +90,8 @@ STATS_DECLARE(sock, SOCK_COUNTERS);
 
 /* Protocols register their ops for (type, protocol); 0 protocol means the type's default. */
 int sock_proto_register(int type, int protocol, const struct sock_ops *ops);
-/* Wakes threads blocked on sk and in us_poll. Called with the lock held.
+/* Wakes threads blocked on sk and in us_poll, and queues sk on the readiness sets
+ * (us_epoll) where it is now ready. Called with the lock held.
  * A protocol reports an asynchronous error by setting sk->so_error (negative errno) and
  * calling sock_wakeup: the layer returns it once from the next send, from a receive that
  * finds nothing to read, from a blocking connect, or through SO_ERROR. */
