@@ -3,6 +3,7 @@
 # `nc -u` client: lines go both ways in each pairing. Then -q: after its stdin ends,
 # `ustack nc -u -q 2` still prints a reply for 2 s, and exits 0 by itself.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tcp_lib.sh"
 t_begin nc_udp "$1"
 
 # wait_line SECONDS FILE TEXT: TEXT shows up in FILE in time.
@@ -23,6 +24,10 @@ echo "reply from the kernel" >&7
 wait_line 5 "$UST_OUT" "reply from the kernel" ||
 	fail "ustack nc -u did not print the kernel's reply (got: $(head -c 200 "$UST_OUT"))"
 ust_alive || fail "ustack nc exited early"
+# One thread waits on stdin and the socket together; the others are the loop's and the
+# signals'.
+threads=$(ls "/proc/$(ust_inner_pid)/task" | wc -l)
+[ "$threads" -eq 3 ] || fail "ustack nc runs $threads threads, want 3 (main, loop, signals)"
 ust_stop
 exec 7>&- 8>&-
 
