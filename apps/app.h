@@ -5,7 +5,9 @@
  * Threads: main.c runs the stack's loop in its own thread and a signal thread; the
  * subcommand runs in the main thread on the blocking socket API. Every wait goes through
  * app_wait(), which sleeps in us_poll() for at most APP_TICK_MS at a time so that a stop
- * request (app_stopping()) is seen promptly without signals interrupting socket calls. */
+ * request (app_stopping()) is seen promptly without signals interrupting socket calls
+ * (nc's session waits in a kernel poll() over stdin and a readiness set, in the same
+ * slices). */
 #ifndef APPS_APP_H
 #define APPS_APP_H
 

@@ -6,16 +6,17 @@
  *                     send stdin to the last sender.
  * In UDP mode, after stdin EOF wait -q SECS for replies, then exit (<0: until stopped).
  *
- * Two threads: the main thread receives and writes stdout; a second thread reads stdin
- * and sends. Both wait in slices of APP_TICK_MS so that either can end the other, and a
- * stop request, promptly. Nothing here needs a terminal. */
+ * One thread: the socket is in a readiness set (us_epoll_*), and one kernel poll() waits on
+ * stdin and the set's kernel descriptor together, in slices of APP_TICK_MS so that a stop
+ * request is seen promptly. A TCP send that does not fit is kept, stdin is left unread and
+ * the set watches for room until it has gone. Nothing here needs a terminal. */
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <ustack.h>
 
 #include "apps/app.h"
 #include "ip/ip.h"
@@ -23,161 +24,194 @@
 
 #define NC_BUF (64 * 1024)
 #define NC_DGRAM_MAX 65507 /* largest UDP payload */
+#define NC_GOING (-1)      /* nc_* steps: the session goes on (else an exit status) */
 
 struct nc_ctx {
-	int fd;
+	int fd;                    /* the socket */
+	int ep, kfd;               /* its readiness set, and the set's kernel descriptor */
 	int udp, listen;
-	pthread_mutex_t lock;      /* guards peer and have_peer (the UDP listener's sender) */
-	struct sockaddr_in peer;
+	uint32_t watching;         /* the events the set watches fd for */
+	struct sockaddr_in peer;   /* UDP -l: the last sender */
 	int have_peer;
-	atomic_int done;           /* the main thread is finished: the stdin thread leaves */
-	atomic_int peer_eof;       /* TCP peer closed: send what stdin holds now, then leave */
-	atomic_int stdin_eof;
-	_Atomic uint64_t eof_us;
+	int warned;
+	int stdin_eof;             /* stdin ended, or we stopped reading it */
+	int peer_eof;              /* TCP: the peer's FIN came */
+	int shut;                  /* TCP: our FIN is queued */
+	uint64_t eof_us;           /* when stdin ended (UDP's -q linger counts from there) */
+	uint8_t *in;               /* stdin bytes read and not yet sent (TCP) */
+	size_t in_off, in_len;
+	uint8_t *out;              /* bytes from the peer */
 	char peer_s[32];
 };
 
-static int nc_should_stop(struct nc_ctx *nc)
+/* The set watches for data until the peer's FIN, and for room while a send is pending. */
+static void nc_watch(struct nc_ctx *nc)
 {
-	return app_stopping() || atomic_load(&nc->done);
+	uint32_t want = (nc->udp || !nc->peer_eof ? US_EPOLLIN : 0) |
+			(nc->in_len ? US_EPOLLOUT : 0);
+	struct us_epoll_event ev = { .events = want };
+
+	if (want != nc->watching && us_epoll_ctl(nc->ep, US_EPOLL_CTL_MOD, nc->fd, &ev) == 0)
+		nc->watching = want;
 }
 
-/* Sends a stream's bytes, waiting for room in slices so that a finished session ends it. */
-static int nc_send_stream(struct nc_ctx *nc, const uint8_t *p, size_t len)
+/* TCP: our side is done once stdin has ended and everything read from it is queued. */
+static void nc_maybe_shut(struct nc_ctx *nc)
 {
-	while (len) {
-		ssize_t n = us_send(nc->fd, p, len, 0);
-		if (n == -EAGAIN) {
-			int ev = app_wait(nc->fd, US_POLLOUT, APP_TICK_MS);
-			if (ev < 0)
-				return ev;
-			if (nc_should_stop(nc))
-				return -EINTR;
-			continue;
-		}
-		if (n < 0)
-			return (int)n;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static void *nc_stdin_main(void *arg)
-{
-	struct nc_ctx *nc = arg;
-	uint8_t *buf = malloc(NC_BUF);
-	size_t chunk = nc->udp ? (NC_BUF < NC_DGRAM_MAX ? NC_BUF : NC_DGRAM_MAX) : NC_BUF;
-	int warned = 0;
-
-	while (buf && !nc_should_stop(nc)) {
-		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
-		int peer_eof = atomic_load(&nc->peer_eof);
-		ssize_t n;
-		/* After the peer's FIN, send what stdin holds already and stop there, as nc does:
-		 * a terminal or an idle pipe would otherwise keep us forever. */
-		int r = poll(&p, 1, peer_eof ? 0 : APP_TICK_MS);
-
-		if (r < 0 && errno != EINTR)
-			break;
-		if (r == 0 && peer_eof)
-			break;
-		if (r <= 0)
-			continue;
-		n = read(STDIN_FILENO, buf, chunk);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			break; /* EOF, or stdin is unusable: both end our sending side */
-		if (!nc->udp) {
-			int err = nc_send_stream(nc, buf, (size_t)n);
-			if (err < 0) {
-				if (err != -EINTR)
-					app_error("nc: send to %s: %s", nc->peer_s, strerror(-err));
-				break;
-			}
-		} else if (!nc->listen) {
-			ssize_t s = us_send(nc->fd, buf, (size_t)n, 0);
-			if (s < 0)
-				app_error("nc: send to %s: %s", nc->peer_s, strerror((int)-s));
-		} else {
-			struct sockaddr_in to;
-			int have;
-			pthread_mutex_lock(&nc->lock);
-			have = nc->have_peer;
-			to = nc->peer;
-			pthread_mutex_unlock(&nc->lock);
-			if (!have) {
-				if (!warned++)
-					app_error("nc: no datagram received yet, so no peer to send to: "
-						  "input dropped");
-				continue;
-			}
-			if (us_sendto(nc->fd, buf, (size_t)n, 0, &to) < 0 && !warned++)
-				app_error("nc: send failed");
-		}
-	}
-	if (!nc->udp && !nc_should_stop(nc))
+	if (!nc->udp && nc->stdin_eof && !nc->in_len && !nc->shut) {
 		us_shutdown(nc->fd, SHUT_WR);
-	atomic_store(&nc->eof_us, app_now_us());
-	atomic_store(&nc->stdin_eof, 1);
-	free(buf);
-	return NULL;
+		nc->shut = 1;
+	}
 }
 
-/* The peer to stdout until it closes, we stop, or (UDP) the linger after stdin EOF ends.
- * Returns an exit status. */
-static int nc_receive(struct nc_ctx *nc)
+static void nc_stdin_end(struct nc_ctx *nc)
 {
-	uint8_t *buf = malloc(NC_BUF);
-	int status = EXIT_OK;
+	nc->stdin_eof = 1;
+	nc->eof_us = app_now_us();
+	nc_maybe_shut(nc);
+}
 
-	if (!buf)
+/* Sends what stdin gave as far as the stream takes it; the rest waits for room. */
+static void nc_flush(struct nc_ctx *nc)
+{
+	while (nc->in_len) {
+		ssize_t n = us_send(nc->fd, nc->in + nc->in_off, nc->in_len, 0);
+
+		if (n == -EAGAIN)
+			break;
+		if (n < 0) {
+			app_error("nc: send to %s: %s", nc->peer_s, strerror((int)-n));
+			nc->in_len = 0;
+			nc_stdin_end(nc); /* nothing more goes out; the peer may still talk */
+			break;
+		}
+		nc->in_off += (size_t)n;
+		nc->in_len -= (size_t)n;
+	}
+	nc_watch(nc);
+	nc_maybe_shut(nc);
+}
+
+static void nc_send_dgram(struct nc_ctx *nc, size_t len)
+{
+	ssize_t s;
+
+	if (!nc->listen) {
+		s = us_send(nc->fd, nc->in, len, 0);
+		if (s < 0)
+			app_error("nc: send to %s: %s", nc->peer_s, strerror((int)-s));
+		return;
+	}
+	if (!nc->have_peer) {
+		if (!nc->warned++)
+			app_error("nc: no datagram received yet, so no peer to send to: input dropped");
+		return;
+	}
+	if (us_sendto(nc->fd, nc->in, len, 0, &nc->peer) < 0 && !nc->warned++)
+		app_error("nc: send failed");
+}
+
+/* stdin is readable (or ended). */
+static void nc_read_stdin(struct nc_ctx *nc)
+{
+	size_t chunk = nc->udp ? (NC_BUF < NC_DGRAM_MAX ? NC_BUF : NC_DGRAM_MAX) : NC_BUF;
+	ssize_t n = read(STDIN_FILENO, nc->in, chunk);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		nc_stdin_end(nc); /* EOF, or stdin is unusable: both end our sending side */
+		return;
+	}
+	if (nc->udp) {
+		nc_send_dgram(nc, (size_t)n);
+		return;
+	}
+	nc->in_off = 0;
+	nc->in_len = (size_t)n;
+	nc_flush(nc);
+}
+
+/* The set says the socket is ready: data to stdout, pending stdin to the peer. */
+static int nc_socket_ready(struct nc_ctx *nc)
+{
+	struct us_epoll_event ev;
+	struct sockaddr_in src;
+	ssize_t n;
+
+	if (us_epoll_wait(nc->ep, &ev, 1, 0) != 1)
+		return NC_GOING;
+	if (nc->in_len && (ev.events & (US_EPOLLOUT | US_EPOLLERR | US_EPOLLHUP)))
+		nc_flush(nc);
+	if (!(ev.events & (US_EPOLLIN | US_EPOLLERR | US_EPOLLHUP)) || (!nc->udp && nc->peer_eof))
+		return NC_GOING;
+	n = us_recvfrom(nc->fd, nc->out, NC_BUF, MSG_DONTWAIT, &src);
+	if (n == -EAGAIN)
+		return NC_GOING;
+	if (n < 0) {
+		app_error("nc: %s: %s", nc->peer_s, strerror((int)-n));
 		return EXIT_FAIL;
-	for (;;) {
-		struct sockaddr_in src;
-		int slice = APP_TICK_MS, ev;
-		ssize_t n;
+	}
+	if (n == 0 && !nc->udp) {
+		/* The peer closed its side; it may still read what stdin already holds. */
+		nc->peer_eof = 1;
+		nc_watch(nc);
+		return NC_GOING;
+	}
+	if (nc->udp && nc->listen) {
+		nc->peer = src;
+		nc->have_peer = 1;
+	}
+	if (app_write_all(STDOUT_FILENO, nc->out, (size_t)n) < 0)
+		return EXIT_FAIL; /* stdout went away (EPIPE): nobody wants the rest */
+	return NC_GOING;
+}
 
-		if (nc->udp && atomic_load(&nc->stdin_eof) && app_cfg.nc.linger_s >= 0) {
-			uint64_t end = atomic_load(&nc->eof_us) + (uint64_t)(app_cfg.nc.linger_s * 1e6);
+/* The session until the peer closes (TCP), the linger after stdin EOF ends (UDP), an
+ * error, or a stop request. Returns an exit status. */
+static int nc_run(struct nc_ctx *nc)
+{
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = nc->kfd, .events = POLLIN },
+			{ .fd = STDIN_FILENO, .events = POLLIN },
+		};
+		int want_stdin = !nc->stdin_eof && !nc->in_len;
+		int slice = APP_TICK_MS, r, st;
+
+		if (app_stopping())
+			return EXIT_OK;
+		if (!nc->udp && nc->peer_eof && nc->stdin_eof && !nc->in_len)
+			return EXIT_OK;
+		if (nc->udp && nc->stdin_eof && app_cfg.nc.linger_s >= 0) {
+			uint64_t end = nc->eof_us + (uint64_t)(app_cfg.nc.linger_s * 1e6);
 			uint64_t now = app_now_us();
 			if (now >= end)
-				break;
+				return EXIT_OK;
 			if ((end - now) / 1000 < (uint64_t)slice)
 				slice = (int)((end - now + 999) / 1000);
 		}
-		ev = app_wait(nc->fd, US_POLLIN, slice);
-		if (ev == -EINTR)
-			break;
-		if (ev <= 0)
-			continue;
-		n = us_recvfrom(nc->fd, buf, NC_BUF, MSG_DONTWAIT, &src);
-		if (n == -EAGAIN)
-			continue;
-		if (n < 0) {
-			app_error("nc: %s: %s", nc->peer_s, strerror((int)-n));
-			status = EXIT_FAIL;
-			break;
+		/* After the peer's FIN, send what stdin holds already and stop there, as nc does:
+		 * a terminal or an idle pipe would otherwise keep us forever. */
+		if (!nc->udp && nc->peer_eof && want_stdin)
+			slice = 0;
+		r = poll(p, want_stdin ? 2 : 1, slice);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			app_error("nc: poll: %s", strerror(errno));
+			return EXIT_FAIL;
 		}
-		if (n == 0 && !nc->udp) {
-			/* The peer closed its side; it may still read what stdin already holds. */
-			atomic_store(&nc->peer_eof, 1);
-			break;
+		if (p[0].revents) {
+			st = nc_socket_ready(nc);
+			if (st != NC_GOING)
+				return st;
 		}
-		if (nc->udp && nc->listen) {
-			pthread_mutex_lock(&nc->lock);
-			nc->peer = src;
-			nc->have_peer = 1;
-			pthread_mutex_unlock(&nc->lock);
-		}
-		if (app_write_all(STDOUT_FILENO, buf, (size_t)n) < 0) {
-			status = EXIT_FAIL; /* stdout went away (EPIPE): nobody wants the rest */
-			break;
-		}
+		if (want_stdin && p[1].revents)
+			nc_read_stdin(nc);
+		else if (want_stdin && !nc->udp && nc->peer_eof)
+			nc_stdin_end(nc);
 	}
-	free(buf);
-	return status;
 }
 
 static void conn_error(const char *what, const char *peer, int err)
@@ -262,32 +296,54 @@ static int nc_open(struct nc_ctx *nc)
 	}
 }
 
+/* The socket into a readiness set whose kernel descriptor nc_run polls beside stdin. */
+static int nc_watch_start(struct nc_ctx *nc)
+{
+	struct us_epoll_event ev = { .events = US_EPOLLIN };
+	int err;
+
+	nc->ep = us_epoll_create();
+	if (nc->ep < 0)
+		return nc->ep;
+	err = us_epoll_ctl(nc->ep, US_EPOLL_CTL_ADD, nc->fd, &ev);
+	if (err < 0)
+		return err;
+	nc->watching = ev.events;
+	nc->kfd = us_epoll_fd(nc->ep);
+	return nc->kfd < 0 ? nc->kfd : 0;
+}
+
 int nc_main(void)
 {
-	struct nc_ctx nc = { .fd = -1, .udp = app_cfg.nc.udp, .listen = app_cfg.nc.listen };
-	pthread_t t;
+	struct nc_ctx nc = { .fd = -1, .ep = -1, .udp = app_cfg.nc.udp, .listen = app_cfg.nc.listen };
 	int status, err;
 
-	pthread_mutex_init(&nc.lock, NULL);
 	err = nc_open(&nc);
 	if (err < 0) {
 		status = err == -EINVAL ? EXIT_USAGE : err == -EINTR ? EXIT_OK : EXIT_FAIL;
 		goto out;
 	}
 	us_set_nonblock(nc.fd, 1);
-	err = pthread_create(&t, NULL, nc_stdin_main, &nc);
-	if (err) {
-		app_error("nc: cannot start the stdin thread: %s", strerror(err));
+	nc.in = malloc(NC_BUF);
+	nc.out = malloc(NC_BUF);
+	if (!nc.in || !nc.out) {
+		app_error("nc: out of memory");
 		status = EXIT_FAIL;
 		goto out;
 	}
-	status = nc_receive(&nc);
-	if (!atomic_load(&nc.peer_eof))
-		atomic_store(&nc.done, 1);
-	pthread_join(t, NULL);
+	err = nc_watch_start(&nc);
+	if (err < 0) {
+		app_error("nc: cannot watch the socket: %s", strerror(-err));
+		status = EXIT_FAIL;
+		goto out;
+	}
+	status = nc_run(&nc);
 out:
+	if (nc.ep >= 0)
+		us_close(nc.ep);
 	if (nc.fd >= 0)
 		us_close(nc.fd);
-	pthread_mutex_destroy(&nc.lock);
+	free(nc.in);
+	free(nc.out);
 	return status;
 }

@@ -94,10 +94,12 @@ static const struct sock_ops *proto_lookup(int type, int protocol, int *resolved
 
 /* ---- allocation and descriptors ---- */
 
-static struct sock *sock_alloc(int type, int protocol, const struct sock_ops *ops)
+struct sock *sock_alloc(int type, int protocol, const struct sock_ops *ops)
 {
-	struct sock *sk = calloc(1, sizeof(*sk));
+	struct sock *sk;
 
+	pthread_once(&layer_once, layer_init_once);
+	sk = calloc(1, sizeof(*sk));
 	if (!sk)
 		return NULL;
 	sk->fd = -1;
@@ -191,8 +193,10 @@ static void fd_release(struct sock *sk)
 void sock_wakeup(struct sock *sk)
 {
 	STAT_INC(sock, wakeups);
-	if (sk)
+	if (sk) {
 		pthread_cond_broadcast(&sk->cond);
+		sock_ready_wakeup(sk);
+	}
 	pthread_cond_broadcast(&poll_cond);
 }
 
@@ -223,7 +227,7 @@ static int ms_until(const struct timespec *ts)
  * Lock held on entry and on return. 0 when woken (the caller re-checks its condition),
  * -EAGAIN when the deadline passed, -EBADF when sk was closed meanwhile (then sk is gone
  * or belongs to the remaining waiters, and the caller must not touch it). */
-static int sock_wait(struct sock *sk, const struct timespec *deadline)
+int sock_wait(struct sock *sk, const struct timespec *deadline)
 {
 	int r = 0;
 
@@ -545,6 +549,7 @@ int us_shutdown(int fd, int how)
  * and the last of them frees it. */
 static void sock_close_locked(struct sock *sk, uint64_t now)
 {
+	sock_ready_forget(sk);
 	fd_release(sk);
 	sk->closing = 1;
 	sk->ops->close(sk, now);

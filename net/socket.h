@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -68,6 +69,7 @@ struct sock {
 	struct sockaddr_in local; /* bound address (port 0 until bound) */
 	struct sockaddr_in peer;  /* connected peer (port 0 if none) */
 	pthread_cond_t cond;      /* signalled by sock_wakeup */
+	LIST_HEAD(, sock_ready_item) ready_items; /* readiness sets watching it (sock_ready.c) */
 	int closing;
 	int waiters;              /* threads blocked on cond; the last one out frees a closed sk */
 };
@@ -88,7 +90,8 @@ STATS_DECLARE(sock, SOCK_COUNTERS);
 
 /* Protocols register their ops for (type, protocol); 0 protocol means the type's default. */
 int sock_proto_register(int type, int protocol, const struct sock_ops *ops);
-/* Wakes threads blocked on sk and in us_poll. Called with the lock held.
+/* Wakes threads blocked on sk and in us_poll, and queues sk on the readiness sets
+ * (us_epoll) where it is now ready. Called with the lock held.
  * A protocol reports an asynchronous error by setting sk->so_error (negative errno) and
  * calling sock_wakeup: the layer returns it once from the next send, from a receive that
  * finds nothing to read, from a blocking connect, or through SO_ERROR. */

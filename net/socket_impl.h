@@ -1,6 +1,9 @@
-/* Internal to the socket layer (socket.c, sockopt.c): not for protocols or applications. */
+/* Internal to the socket layer (socket.c, sockopt.c, sock_ready.c): not for protocols or
+ * applications. */
 #ifndef NET_SOCKET_IMPL_H
 #define NET_SOCKET_IMPL_H
+
+#include <time.h>
 
 #include "net/socket.h"
 
@@ -10,5 +13,24 @@
 struct sock *sock_fd_get(int fd);
 /* Returns and clears the pending error (negative errno, 0 if none). Lock held. */
 int sock_take_error(struct sock *sk);
+/* A socket with no descriptor yet (sock_fd_assign gives it one), or NULL. */
+struct sock *sock_alloc(int type, int protocol, const struct sock_ops *ops);
+/* One wait for sock_wakeup(sk) until *deadline (CLOCK_MONOTONIC; NULL: none), or one loop
+ * iteration in drive_loop mode. Lock held. 0 when woken, -EAGAIN at the deadline, -EBADF
+ * when sk was closed meanwhile (then the caller must not touch sk). */
+int sock_wait(struct sock *sk, const struct timespec *deadline);
+
+/* Readiness sets (sock_ready.c). Lock held. sock_ready_wakeup: sk's readiness may have
+ * changed (from sock_wakeup): queue it on the sets where it is now ready.
+ * sock_ready_forget: sk is closing: it leaves every set. */
+void sock_ready_wakeup(struct sock *sk);
+void sock_ready_forget(struct sock *sk);
+
+/* Counters of the readiness sets: polls is every ops->poll call they made (a wait costs
+ * the ready members, not the watched ones); queued counts members put on a ready list,
+ * reported entries handed to us_epoll_wait, closed_members members that left a set
+ * because their socket closed. */
+#define SOCK_READY_COUNTERS(X) X(polls) X(queued) X(reported) X(closed_members)
+STATS_DECLARE(sockready, SOCK_READY_COUNTERS);
 
 #endif
