@@ -3,7 +3,7 @@ CC      ?= gcc
 # CFLAGS is the user's (optimisation, sanitizers); the flags the code needs are kept apart so
 # `make CFLAGS=...` cannot drop them.
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
+ALL_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -Iinclude $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs libnl-route-3.0 libnl-3.0 2>/dev/null) -lpcap -lpthread -lm
 BUILD   ?= build
 
@@ -102,7 +102,7 @@ $(BUILD)/bench/tap_reflector: bench/tap_reflector.c
 # connection opened first, then fuzzed segments, timers and socket calls against it, seeded
 # from the captures' TCP frames). The known crashers in test/fuzz/ are replayed, then each
 # target runs FUZZ_TIME seconds (15). Crashing inputs land in $(BUILD)/fuzz/ as crash-*.
-FUZZ_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. \
+FUZZ_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. -Iinclude \
 	$(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null) \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
