@@ -570,6 +570,40 @@ static void test_tcp_info(void **state)
 	abort_close(fd);
 }
 
+/* SO_BINDTODEVICE on TCP: a listener bound to tun1 does not hear a SYN that came through
+ * tun0 (a reset answers it, as for no listener); a connection bound to tun1 sends its SYN
+ * through tun1 although the route to the peer is through tun0. */
+static void test_bindtodevice(void **state)
+{
+	struct sockaddr_in a = sin_of(IP_ADDR_ANY, PORT), pa = sin_of(peer, PEER);
+	struct net_device *tun1 = test_dev_create("tun1", NET_DEV_IP, 1500);
+	struct pkb *p;
+	int lfd, fd;
+
+	(void)state;
+	assert_int_equal(ip_iface_add(tun1, inet_addr("198.51.100.2"), inet_addr("255.255.255.0"),
+				      0), 0);
+	lfd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+	assert_int_equal(us_setsockopt(lfd, SOL_SOCKET, SO_BINDTODEVICE, "tun1", 5), 0);
+	assert_int_equal(us_bind(lfd, (const struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(us_listen(lfd, 4), 0);
+	SEG(TCP_SYN, PEER_ISN, 0, 65535, NULL, 0);
+	expect(TCP_RST | TCP_ACK, 0, PEER_ISN + 1);
+	expect_none();
+	assert_int_equal(tcp_stats.rcv_no_conn, 1);
+	assert_int_equal(us_close(lfd), 0);
+
+	fd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+	assert_int_equal(us_setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, "tun1", 4), 0);
+	assert_int_equal(us_connect(fd, (const struct sockaddr *)&pa, sizeof(pa)), -EINPROGRESS);
+	expect_none(); /* nothing through tun0 */
+	p = test_dev_pop(tun1);
+	assert_non_null(p);
+	pkb_free(p);
+	assert_int_equal(us_close(fd), 0);
+	test_dev_flush(tun1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -584,6 +618,7 @@ int main(void)
 		T(test_maxseg),
 		T(test_keepalive_options),
 		T(test_tcp_info),
+		T(test_bindtodevice),
 #undef T
 	};
 
