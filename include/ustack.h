@@ -88,7 +88,8 @@ ssize_t us_sendmsg(int fd, const struct msghdr *msg, int flags);
  * rest is lost). flags: MSG_PEEK (the data stays queued: the next call reads it again),
  * MSG_DONTWAIT, MSG_WAITALL (TCP on a blocking call: wait for len bytes, returning fewer
  * only at the stream's end, an error or SO_RCVTIMEO; ignored by datagram sockets, as
- * Linux), MSG_TRUNC (datagrams: return the datagram's real length even when cut),
+ * Linux), MSG_TRUNC (datagrams: return the datagram's real length even when cut; TCP
+ * ignores it),
  * MSG_NOSIGNAL and MSG_CMSG_CLOEXEC (no effect); any other flag (MSG_OOB, MSG_ERRQUEUE)
  * is -EOPNOTSUPP. */
 ssize_t us_recv(int fd, void *buf, size_t len, int flags);
@@ -177,7 +178,7 @@ struct us_tcp_info {
 	uint32_t rcv_mss;       /* MSS we announced */
 	uint32_t snd_cwnd;      /* congestion window, segments */
 	uint32_t snd_cwnd_bytes;
-	uint32_t snd_ssthresh;  /* slow-start threshold, segments (0x7fffffff: not set yet) */
+	uint32_t snd_ssthresh;  /* slow-start threshold, segments (0x7fffffff: unset) */
 	uint32_t snd_ssthresh_bytes;
 	uint32_t unacked;       /* segments sent and not yet acknowledged */
 	uint32_t sacked;        /* of those, SACKed */
