@@ -89,9 +89,8 @@ ssize_t us_sendmsg(int fd, const struct msghdr *msg, int flags);
  * MSG_DONTWAIT, MSG_WAITALL (TCP on a blocking call: wait for len bytes, returning fewer
  * only at the stream's end, an error or SO_RCVTIMEO; ignored by datagram sockets, as
  * Linux), MSG_TRUNC (datagrams: return the datagram's real length even when cut; TCP
- * ignores it),
- * MSG_NOSIGNAL and MSG_CMSG_CLOEXEC (no effect); any other flag (MSG_OOB, MSG_ERRQUEUE)
- * is -EOPNOTSUPP. */
+ * ignores it), MSG_NOSIGNAL and MSG_CMSG_CLOEXEC (no effect); any other flag (MSG_OOB,
+ * MSG_ERRQUEUE) is -EOPNOTSUPP. */
 ssize_t us_recv(int fd, void *buf, size_t len, int flags);
 /* us_recv that also stores the sender's address in src (if not NULL), cut to *srclen
  * bytes, and sets *srclen to its full length (0 for TCP, which names no sender, as
