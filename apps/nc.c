@@ -107,7 +107,8 @@ static void nc_send_dgram(struct nc_ctx *nc, size_t len)
 			app_error("nc: no datagram received yet, so no peer to send to: input dropped");
 		return;
 	}
-	if (us_sendto(nc->fd, nc->in, len, 0, &nc->peer) < 0 && !nc->warned++)
+	if (us_sendto(nc->fd, nc->in, len, 0, (const struct sockaddr *)&nc->peer,
+		      sizeof(nc->peer)) < 0 && !nc->warned++)
 		app_error("nc: send failed");
 }
 
@@ -137,6 +138,7 @@ static int nc_socket_ready(struct nc_ctx *nc)
 {
 	struct us_epoll_event ev;
 	struct sockaddr_in src;
+	socklen_t srclen = sizeof(src);
 	ssize_t n;
 
 	if (us_epoll_wait(nc->ep, &ev, 1, 0) != 1)
@@ -145,7 +147,7 @@ static int nc_socket_ready(struct nc_ctx *nc)
 		nc_flush(nc);
 	if (!(ev.events & (US_EPOLLIN | US_EPOLLERR | US_EPOLLHUP)) || (!nc->udp && nc->peer_eof))
 		return NC_GOING;
-	n = us_recvfrom(nc->fd, nc->out, NC_BUF, MSG_DONTWAIT, &src);
+	n = us_recvfrom(nc->fd, nc->out, NC_BUF, MSG_DONTWAIT, (struct sockaddr *)&src, &srclen);
 	if (n == -EAGAIN)
 		return NC_GOING;
 	if (n < 0) {
@@ -254,13 +256,14 @@ static int nc_open(struct nc_ctx *nc)
 	nc->fd = fd;
 	app_apply_bufs(fd);
 	if (!nc->listen) {
-		err = nc->udp ? us_connect(fd, &a) : app_connect(fd, &a, (int)app_cfg.lim.timeout_s * 1000);
+		err = nc->udp ? us_connect(fd, (const struct sockaddr *)&a, sizeof(a))
+			      : app_connect(fd, &a, (int)app_cfg.lim.timeout_s * 1000);
 		if (err < 0 && err != -EINTR)
 			conn_error("connect to", nc->peer_s, err);
 		return err;
 	}
 	us_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	err = us_bind(fd, &a);
+	err = us_bind(fd, (const struct sockaddr *)&a, sizeof(a));
 	if (err < 0) {
 		conn_error("bind", nc->peer_s, err);
 		return err;
@@ -275,12 +278,13 @@ static int nc_open(struct nc_ctx *nc)
 	us_set_nonblock(fd, 1);
 	for (;;) {
 		struct sockaddr_in peer;
+		socklen_t peerlen = sizeof(peer);
 		char s[IP_ADDR_STRLEN];
 		int c, ev = app_wait(fd, US_POLLIN, -1);
 
 		if (ev < 0)
 			return ev;
-		c = us_accept(fd, &peer);
+		c = us_accept(fd, (struct sockaddr *)&peer, &peerlen);
 		if (c == -EAGAIN)
 			continue;
 		if (c < 0) {

@@ -198,23 +198,23 @@ static unsigned set_poll(struct sock *sk)
 }
 
 /* A set carries no data: the socket calls that would move some are refused. */
-static ssize_t set_sendto(struct sock *sk, const void *buf, size_t len, int flags,
-			  const struct sockaddr_in *dst, uint64_t now)
+static ssize_t set_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
+			   const struct sockaddr_in *dst, uint64_t now)
 {
-	(void)sk, (void)buf, (void)len, (void)flags, (void)dst, (void)now;
+	(void)sk, (void)it, (void)flags, (void)dst, (void)now;
 	return -ENOTSOCK;
 }
 
-static ssize_t set_recvfrom(struct sock *sk, void *buf, size_t len, int flags,
-			    struct sockaddr_in *src, uint64_t now)
+static ssize_t set_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
+			   struct sockaddr_in *src, int *msg_flags, uint64_t now)
 {
-	(void)sk, (void)buf, (void)len, (void)flags, (void)src, (void)now;
+	(void)sk, (void)it, (void)flags, (void)src, (void)msg_flags, (void)now;
 	return -ENOTSOCK;
 }
 
 static const struct sock_ops set_ops = {
-	.sendto = set_sendto,
-	.recvfrom = set_recvfrom,
+	.sendmsg = set_sendmsg,
+	.recvmsg = set_recvmsg,
 	.close = set_close,
 	.poll = set_poll,
 };

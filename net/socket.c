@@ -10,10 +10,13 @@
 #include "net/socket.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <linux/sockios.h>
 
 #include "net/log.h"
 #include "net/loop.h"
@@ -128,6 +131,10 @@ struct sock *sock_alloc_child(struct sock *parent)
 	sk->sndbuf = parent->sndbuf;
 	sk->rcvtimeo_ms = parent->rcvtimeo_ms;
 	sk->sndtimeo_ms = parent->sndtimeo_ms;
+	sk->ip_ttl = parent->ip_ttl;
+	sk->ip_tos = parent->ip_tos;
+	sk->ip_pmtudisc = parent->ip_pmtudisc;
+	sk->bound_ifindex = parent->bound_ifindex;
 	sk->local = parent->local;
 	return sk;
 }
@@ -286,6 +293,46 @@ int sock_take_error(struct sock *sk)
 	return e;
 }
 
+/* ---- addresses ---- */
+
+/* The one check of an address the application passes: NULL or shorter than its family
+ * needs is -EINVAL, a family other than AF_INET -EAFNOSUPPORT (AF_UNSPEC passes where
+ * allow_unspec says so: connect(2) on a datagram socket dissolves the association with
+ * it, and only its family is read). Copied out, so a caller's unaligned buffer is fine. */
+static int sock_addr_in(const struct sockaddr *addr, socklen_t len, int allow_unspec,
+			struct sockaddr_in *out)
+{
+	sa_family_t family;
+
+	if (!addr || len < sizeof(family))
+		return -EINVAL;
+	memcpy(&family, &addr->sa_family, sizeof(family));
+	memset(out, 0, sizeof(*out));
+	if (family == AF_UNSPEC && allow_unspec) {
+		out->sin_family = AF_UNSPEC;
+		return 0;
+	}
+	if (len < sizeof(*out))
+		return -EINVAL;
+	if (family != AF_INET)
+		return -EAFNOSUPPORT;
+	memcpy(out, addr, sizeof(*out));
+	return 0;
+}
+
+/* Hands an address back as getsockname(2) does: at most *len bytes of it are stored and
+ * *len becomes its full length. addr NULL stores nothing (us_accept, us_recvfrom). */
+static void sock_addr_put(const struct sockaddr_in *in, struct sockaddr *addr, socklen_t *len)
+{
+	socklen_t n;
+
+	if (!addr || !len)
+		return;
+	n = *len < sizeof(*in) ? *len : (socklen_t)sizeof(*in);
+	memcpy(addr, in, n);
+	*len = sizeof(*in);
+}
+
 /* ---- calls ---- */
 
 int us_socket(int domain, int type, int protocol)
@@ -329,33 +376,35 @@ out:
 	return err;
 }
 
-int us_bind(int fd, const struct sockaddr_in *addr)
+int us_bind(int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
+	struct sockaddr_in sin;
 	struct sock *sk;
 	int r;
 
-	if (!addr)
-		return -EINVAL;
-	if (addr->sin_family != AF_INET)
-		return -EAFNOSUPPORT;
+	r = sock_addr_in(addr, addrlen, 0, &sin);
+	if (r)
+		return r;
 	net_lock();
 	sk = sock_fd_get(fd);
 	if (!sk)
 		r = -EBADF;
 	else
-		r = sk->ops->bind ? sk->ops->bind(sk, addr) : -EOPNOTSUPP;
+		r = sk->ops->bind ? sk->ops->bind(sk, &sin) : -EOPNOTSUPP;
 	net_unlock();
 	return r;
 }
 
-int us_connect(int fd, const struct sockaddr_in *addr)
+int us_connect(int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
 	struct sock_block b = { 0 };
+	struct sockaddr_in sin;
 	struct sock *sk;
 	int r;
 
-	if (!addr)
-		return -EINVAL;
+	r = sock_addr_in(addr, addrlen, 1, &sin);
+	if (r)
+		return r;
 	net_lock();
 	sk = sock_fd_get(fd);
 	if (!sk) {
@@ -366,7 +415,11 @@ int us_connect(int fd, const struct sockaddr_in *addr)
 		r = -EOPNOTSUPP;
 		goto out;
 	}
-	r = sk->ops->connect(sk, addr, net_clock_ms());
+	if (sin.sin_family == AF_UNSPEC && sk->type != SOCK_DGRAM) {
+		r = -EAFNOSUPPORT; /* a stream has nothing to dissolve (Linux disconnects) */
+		goto out;
+	}
+	r = sk->ops->connect(sk, &sin, net_clock_ms());
 	if (r != -EINPROGRESS || sk->nonblock)
 		goto out;
 	/* Blocking connect: wait for the protocol to say it is writable or failed. As on
@@ -408,13 +461,18 @@ int us_listen(int fd, int backlog)
 	return r;
 }
 
-int us_accept(int fd, struct sockaddr_in *peer)
+int us_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
 {
 	struct sock_block b = { 0 };
 	struct sockaddr_in from;
 	struct sock *sk, *child = NULL;
 	int r;
 
+	if (addr && !addrlen)
+		return -EFAULT;
+	/* SOCK_CLOEXEC is taken and means nothing: these descriptors are not the kernel's */
+	if (flags & ~(US_SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
 	net_lock();
 	sk = sock_fd_get(fd);
 	if (!sk) {
@@ -436,6 +494,7 @@ int us_accept(int fd, struct sockaddr_in *peer)
 	}
 	if (r)
 		goto out;
+	child->nonblock = (flags & US_SOCK_NONBLOCK) != 0;
 	r = sock_fd_assign(child);
 	if (r < 0) {
 		/* No descriptor for it: the connection is torn down like a closed one. */
@@ -443,21 +502,126 @@ int us_accept(int fd, struct sockaddr_in *peer)
 		sock_free(child);
 		goto out;
 	}
-	if (peer)
-		*peer = from;
+	sock_addr_put(&from, addr, addrlen);
 out:
 	net_unlock();
 	return r;
 }
 
-ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr_in *dst)
+/* ---- data ---- */
+
+size_t sock_iter_piece(const struct sock_iter *it, uint8_t **base)
+{
+	const struct iovec *v = it->iov;
+	size_t i = 0, off = it->off;
+
+	/* empty elements are stepped over here, so a piece of 0 means the end */
+	while (i < it->cnt && off == v[i].iov_len) {
+		i++;
+		off = 0;
+	}
+	if (i == it->cnt || it->len == 0)
+		return 0;
+	*base = (uint8_t *)v[i].iov_base + off;
+	return v[i].iov_len - off;
+}
+
+void sock_iter_advance(struct sock_iter *it, size_t n)
+{
+	if (n > it->len)
+		n = it->len;
+	it->len -= n;
+	while (it->cnt && (n || it->off == it->iov[0].iov_len)) {
+		size_t room = it->iov[0].iov_len - it->off;
+
+		if (n < room) {
+			it->off += n;
+			return;
+		}
+		n -= room;
+		it->iov++;
+		it->cnt--;
+		it->off = 0;
+	}
+}
+
+size_t sock_iter_put(struct sock_iter *it, const void *src, size_t n)
+{
+	size_t done = 0, k;
+	uint8_t *b;
+
+	while (done < n && (k = sock_iter_piece(it, &b)) > 0) {
+		if (k > n - done)
+			k = n - done;
+		memcpy(b, (const uint8_t *)src + done, k);
+		sock_iter_advance(it, k);
+		done += k;
+	}
+	return done;
+}
+
+size_t sock_iter_get(struct sock_iter *it, void *dst, size_t n)
+{
+	size_t done = 0, k;
+	uint8_t *b;
+
+	while (done < n && (k = sock_iter_piece(it, &b)) > 0) {
+		if (k > n - done)
+			k = n - done;
+		memcpy((uint8_t *)dst + done, b, k);
+		sock_iter_advance(it, k);
+		done += k;
+	}
+	return done;
+}
+
+/* Checks an application's iovec array as Linux does: more than IOV_MAX elements is
+ * -EMSGSIZE, a NULL base with a length -EFAULT, a total past SSIZE_MAX -EINVAL. */
+static int sock_iter_init(struct sock_iter *it, const struct iovec *iov, size_t cnt)
+{
+	size_t len = 0;
+
+	if (cnt > IOV_MAX)
+		return -EMSGSIZE;
+	if (cnt && !iov)
+		return -EFAULT;
+	for (size_t i = 0; i < cnt; i++) {
+		if (!iov[i].iov_base && iov[i].iov_len)
+			return -EFAULT;
+		if (iov[i].iov_len > (size_t)SSIZE_MAX - len)
+			return -EINVAL;
+		len += iov[i].iov_len;
+	}
+	*it = (struct sock_iter){ .iov = iov, .cnt = cnt, .off = 0, .len = len };
+	return 0;
+}
+
+/* The flags each direction takes. MSG_NOSIGNAL is accepted and means nothing: no call
+ * ever raises a signal. MSG_MORE and MSG_EOR are hints this stack has no use for, as
+ * Linux ignores MSG_MORE on a socket that cannot cork; MSG_CONFIRM only spares Linux a
+ * neighbour probe. Anything else is -EOPNOTSUPP: Linux answers so to MSG_OOB on a datagram
+ * socket; NOTE: this stack has no urgent data (RFC 9293 3.8.5), no error queue and no
+ * TCP Fast Open, so MSG_OOB, MSG_ERRQUEUE and MSG_FASTOPEN are refused on every socket
+ * rather than half done, and so is a flag Linux would ignore. */
+#define SOCK_SEND_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR | MSG_CONFIRM)
+#define SOCK_RECV_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL | MSG_PEEK | MSG_WAITALL | MSG_TRUNC | \
+			 MSG_CMSG_CLOEXEC)
+
+static ssize_t sock_send(int fd, struct sock_iter *it, int flags, const struct sockaddr *dst,
+			 socklen_t dstlen)
 {
 	struct sock_block b = { 0 };
+	struct sockaddr_in sin;
 	struct sock *sk;
 	ssize_t r;
 
-	if (!buf && len)
-		return -EFAULT;
+	if (flags & ~SOCK_SEND_FLAGS)
+		return -EOPNOTSUPP;
+	if (dst) {
+		r = sock_addr_in(dst, dstlen, 0, &sin);
+		if (r)
+			return r;
+	}
 	net_lock();
 	sk = sock_fd_get(fd);
 	if (!sk) {
@@ -469,7 +633,7 @@ ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct s
 			r = sock_take_error(sk);
 			break;
 		}
-		r = sk->ops->sendto(sk, buf, len, flags, dst, net_clock_ms());
+		r = sk->ops->sendmsg(sk, it, flags, dst ? &sin : NULL, net_clock_ms());
 		if (r != -EAGAIN || would_block(sk, flags))
 			break;
 		r = sock_block_wait(sk, sk->sndtimeo_ms, &b);
@@ -481,47 +645,146 @@ out:
 	return r;
 }
 
-ssize_t us_send(int fd, const void *buf, size_t len, int flags)
+ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *dst,
+		  socklen_t dstlen)
 {
-	return us_sendto(fd, buf, len, flags, NULL);
+	struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
+	struct sock_iter it;
+	int r = sock_iter_init(&it, &v, 1);
+
+	return r ? r : sock_send(fd, &it, flags, dst, dstlen);
 }
 
-ssize_t us_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr_in *src)
+ssize_t us_send(int fd, const void *buf, size_t len, int flags)
+{
+	return us_sendto(fd, buf, len, flags, NULL, 0);
+}
+
+ssize_t us_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	struct sock_iter it;
+	int r;
+
+	if (!msg)
+		return -EFAULT;
+	if (msg->msg_controllen)
+		return -EOPNOTSUPP; /* no ancillary data is understood (IP_PKTINFO, ...) */
+	r = sock_iter_init(&it, msg->msg_iov, msg->msg_iovlen);
+	if (r)
+		return r;
+	return sock_send(fd, &it, flags, msg->msg_name ? (const struct sockaddr *)msg->msg_name
+						       : NULL, msg->msg_namelen);
+}
+
+/* The receive side of every call: blocking, MSG_WAITALL on a stream (pieces gathered until
+ * the whole length, the end, an error or the timeout), and the sender's address into
+ * src/srclen. *msg_flags gets MSG_TRUNC for a datagram cut short. */
+static ssize_t sock_recv(int fd, struct sock_iter *it, int flags, struct sockaddr *src,
+			 socklen_t *srclen, int *msg_flags)
 {
 	struct sock_block b = { 0 };
+	struct sockaddr_in from;
 	struct sock *sk;
-	ssize_t r;
+	ssize_t r, got = 0;
+	int pflags;
 
-	if (!buf && len)
+	if (flags & ~SOCK_RECV_FLAGS)
+		return -EOPNOTSUPP;
+	if (src && !srclen)
 		return -EFAULT;
+	*msg_flags = 0;
 	net_lock();
 	sk = sock_fd_get(fd);
 	if (!sk) {
 		r = -EBADF;
 		goto out;
 	}
+	/* as Linux: MSG_WAITALL means nothing to a non-blocking call or a datagram */
+	if (would_block(sk, flags) || sk->type != SOCK_STREAM)
+		flags &= ~MSG_WAITALL;
+	/* a protocol hears of MSG_WAITALL only with MSG_PEEK: the layer gathers the rest */
+	pflags = flags & MSG_PEEK ? flags : flags & ~MSG_WAITALL;
 	for (;;) {
-		r = sk->ops->recvfrom(sk, buf, len, flags, src, net_clock_ms());
+		memset(&from, 0, sizeof(from));
+		r = sk->ops->recvmsg(sk, it, pflags, src ? &from : NULL, msg_flags,
+				     net_clock_ms());
+		if (r > 0 && (flags & (MSG_WAITALL | MSG_PEEK)) == MSG_WAITALL && it->len > 0) {
+			got += r; /* part of it: wait for the rest */
+			r = -EAGAIN;
+		} else if (got > 0 && r != -EAGAIN) {
+			/* the end or an error after some data: the data first, the error (left
+			 * in so_error) next time, as Linux */
+			r = r > 0 ? got + r : got;
+			break;
+		}
 		/* Queued data comes before a pending error; an error ends an empty wait (or
 		 * replaces a stream's end of file, which the error explains). */
 		if ((r == -EAGAIN || (r == 0 && sk->type == SOCK_STREAM)) && sk->so_error) {
-			r = sock_take_error(sk);
+			r = got ? got : sock_take_error(sk);
 			break;
 		}
 		if (r != -EAGAIN || would_block(sk, flags))
 			break;
 		r = sock_block_wait(sk, sk->rcvtimeo_ms, &b);
-		if (r)
+		if (r) {
+			if (got && r == -EAGAIN)
+				r = got; /* SO_RCVTIMEO ends a MSG_WAITALL wait with what came */
 			break;
+		}
+	}
+	if (r >= 0 && src) {
+		/* a protocol without a sender to tell (a stream) leaves the family 0: as Linux,
+		 * the address length comes back 0 */
+		if (from.sin_family == AF_INET)
+			sock_addr_put(&from, src, srclen);
+		else
+			*srclen = 0;
 	}
 out:
 	net_unlock();
 	return r;
 }
 
+ssize_t us_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *src,
+		    socklen_t *srclen)
+{
+	struct iovec v = { .iov_base = buf, .iov_len = len };
+	struct sock_iter it;
+	int mflags, r = sock_iter_init(&it, &v, 1);
+
+	return r ? r : sock_recv(fd, &it, flags, src, srclen, &mflags);
+}
+
 ssize_t us_recv(int fd, void *buf, size_t len, int flags)
 {
-	return us_recvfrom(fd, buf, len, flags, NULL);
+	return us_recvfrom(fd, buf, len, flags, NULL, NULL);
+}
+
+ssize_t us_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	struct sock_iter it;
+	socklen_t namelen;
+	ssize_t r;
+	int mflags;
+
+	if (!msg)
+		return -EFAULT;
+	r = sock_iter_init(&it, msg->msg_iov, msg->msg_iovlen);
+	if (r)
+		return r;
+	namelen = msg->msg_namelen;
+	r = sock_recv(fd, &it, flags, msg->msg_name, &namelen, &mflags);
+	if (r < 0)
+		return r;
+	msg->msg_namelen = msg->msg_name ? namelen : 0;
+	msg->msg_controllen = 0; /* no ancillary data */
+	msg->msg_flags = mflags;
+	return r;
+}
+
+int us_accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
+{
+	return us_accept4(fd, addr, addrlen, 0);
 }
 
 int us_shutdown(int fd, int how)
@@ -591,30 +854,30 @@ void sock_close_all(void)
 	net_unlock();
 }
 
-int us_getsockname(int fd, struct sockaddr_in *addr)
+int us_getsockname(int fd, struct sockaddr *addr, socklen_t *addrlen)
 {
 	struct sock *sk;
 	int r = 0;
 
-	if (!addr)
-		return -EINVAL;
+	if (!addr || !addrlen)
+		return -EFAULT;
 	net_lock();
 	sk = sock_fd_get(fd);
 	if (!sk)
 		r = -EBADF;
 	else
-		*addr = sk->local;
+		sock_addr_put(&sk->local, addr, addrlen);
 	net_unlock();
 	return r;
 }
 
-int us_getpeername(int fd, struct sockaddr_in *addr)
+int us_getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen)
 {
 	struct sock *sk;
 	int r = 0;
 
-	if (!addr)
-		return -EINVAL;
+	if (!addr || !addrlen)
+		return -EFAULT;
 	net_lock();
 	sk = sock_fd_get(fd);
 	if (!sk)
@@ -622,7 +885,7 @@ int us_getpeername(int fd, struct sockaddr_in *addr)
 	else if (sk->peer.sin_port == 0 && sk->peer.sin_addr.s_addr == 0)
 		r = -ENOTCONN;
 	else
-		*addr = sk->peer;
+		sock_addr_put(&sk->peer, addr, addrlen);
 	net_unlock();
 	return r;
 }
@@ -638,6 +901,52 @@ int us_set_nonblock(int fd, int on)
 		r = -EBADF;
 	else
 		sk->nonblock = on != 0;
+	net_unlock();
+	return r;
+}
+
+int us_fcntl(int fd, int cmd, int arg)
+{
+	struct sock *sk;
+	int r;
+
+	net_lock();
+	sk = sock_fd_get(fd);
+	if (!sk)
+		r = -EBADF;
+	else if (cmd == F_GETFL)
+		r = O_RDWR | (sk->nonblock ? O_NONBLOCK : 0);
+	else if (cmd == F_SETFL) {
+		sk->nonblock = (arg & O_NONBLOCK) != 0; /* other flags are ignored, as Linux */
+		r = 0;
+	} else
+		r = -EINVAL;
+	net_unlock();
+	return r;
+}
+
+int us_ioctl(int fd, unsigned long request, void *arg)
+{
+	struct sock *sk;
+	int v, r;
+
+	if (!arg)
+		return -EFAULT;
+	net_lock();
+	sk = sock_fd_get(fd);
+	if (!sk) {
+		r = -EBADF;
+	} else if (request == FIONBIO) {
+		memcpy(&v, arg, sizeof(v));
+		sk->nonblock = v != 0;
+		r = 0;
+	} else if (request == SIOCINQ || request == SIOCOUTQ || request == SIOCOUTQNSD) {
+		r = sk->ops->ioctl ? sk->ops->ioctl(sk, request, &v) : -ENOTTY;
+		if (r == 0)
+			memcpy(arg, &v, sizeof(v));
+	} else {
+		r = -ENOTTY; /* as Linux for a request sockets do not know */
+	}
 	net_unlock();
 	return r;
 }

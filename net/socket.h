@@ -1,7 +1,8 @@
-/* The socket API. Calls look like BSD sockets, return 0/length or a negative errno
- * (-EAGAIN, -EADDRINUSE, ...), and never raise signals. Each protocol (UDP, ICMP echo,
- * TCP) plugs in through struct sock_ops; this layer owns descriptors, blocking, timeouts,
- * non-blocking mode and the poll-style wait, so a new protocol does not change it.
+/* The socket layer's inside. The us_* calls are declared in include/ustack.h (the public
+ * header). Each protocol (UDP, ICMP echo, TCP) plugs in through struct sock_ops; this layer
+ * owns descriptors, blocking, timeouts, non-blocking mode and the poll-style wait, so a new
+ * protocol does not change it. It also checks every address the application passes (family
+ * and length, in one place: sock_addr_in in socket.c), so the ops take struct sockaddr_in.
  *
  * Threads: every call takes the stack lock. A blocking call waits on the socket's
  * condition variable, which the protocol signals through sock_wakeup() from the loop. */
@@ -15,20 +16,28 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <ustack.h>
 
 #include "net/stats.h"
 
-/* us_poll event bits (same values as poll.h). */
-#define US_POLLIN  0x001
-#define US_POLLOUT 0x004
-#define US_POLLERR 0x008
-#define US_POLLHUP 0x010
-#define US_POLLNVAL 0x020 /* us_poll: fd is not an open socket */
-
-/* us_socket type flag */
-#define US_SOCK_NONBLOCK 0x800
-
 struct sock;
+
+/* A cursor over the application's buffers (an iovec array, one element for us_send and
+ * us_recv): protocols copy into or out of it and it moves on, so a call that waits in
+ * pieces (MSG_WAITALL) carries on where the last piece ended. */
+struct sock_iter {
+	const struct iovec *iov; /* the current element */
+	size_t cnt;              /* elements from iov on */
+	size_t off;              /* bytes of iov[0] already used */
+	size_t len;              /* bytes left in all */
+};
+/* The current piece: *base is where it starts, the return its length (0 at the end). */
+size_t sock_iter_piece(const struct sock_iter *it, uint8_t **base);
+void sock_iter_advance(struct sock_iter *it, size_t n);
+/* Copies n bytes (fewer if the buffers end) from src into the buffers / from the buffers
+ * into dst, moving on. Return the bytes copied. */
+size_t sock_iter_put(struct sock_iter *it, const void *src, size_t n);
+size_t sock_iter_get(struct sock_iter *it, void *dst, size_t n);
 
 struct sock_ops {
 	int (*create)(struct sock *sk);
@@ -38,11 +47,17 @@ struct sock_ops {
 	int (*listen)(struct sock *sk, int backlog);
 	/* -EAGAIN when nothing is ready; on success *child is a new socket (fd unassigned). */
 	int (*accept)(struct sock *sk, struct sock **child, struct sockaddr_in *peer);
-	/* -EAGAIN when it would block. */
-	ssize_t (*sendto)(struct sock *sk, const void *buf, size_t len, int flags,
-			  const struct sockaddr_in *dst, uint64_t now);
-	ssize_t (*recvfrom)(struct sock *sk, void *buf, size_t len, int flags,
-			    struct sockaddr_in *src, uint64_t now);
+	/* Takes from `it` what it can, returns that count, or -EAGAIN when it would block.
+	 * flags are checked by the layer (MSG_DONTWAIT is the layer's: it never waits). */
+	ssize_t (*sendmsg)(struct sock *sk, struct sock_iter *it, int flags,
+			   const struct sockaddr_in *dst, uint64_t now);
+	/* Copies into `it`; returns the count (a datagram's whole length with MSG_TRUNC),
+	 * 0 at a stream's end, or -EAGAIN. flags: MSG_PEEK leaves the data queued; MSG_WAITALL
+	 * reaches a protocol only with MSG_PEEK on a blocking call (a stream then answers
+	 * -EAGAIN until it holds the whole length or has ended). Sets MSG_TRUNC in *msg_flags
+	 * for a datagram cut short, and fills src (if not NULL) with the sender. */
+	ssize_t (*recvmsg)(struct sock *sk, struct sock_iter *it, int flags,
+			   struct sockaddr_in *src, int *msg_flags, uint64_t now);
 	int (*shutdown)(struct sock *sk, int how, uint64_t now);
 	/* Releases the protocol's state; the layer frees sk afterwards. */
 	void (*close)(struct sock *sk, uint64_t now);
@@ -51,6 +66,8 @@ struct sock_ops {
 	/* Protocol-level options (level IPPROTO_TCP etc.); NULL if none. */
 	int (*setsockopt)(struct sock *sk, int level, int name, const void *val, socklen_t len);
 	int (*getsockopt)(struct sock *sk, int level, int name, void *val, socklen_t *len);
+	/* SIOCINQ (= FIONREAD), SIOCOUTQ: the count into *val; NULL or -ENOTTY if none. */
+	int (*ioctl)(struct sock *sk, unsigned long request, int *val);
 };
 
 struct sock {
@@ -66,6 +83,10 @@ struct sock {
 	int linger_on, linger_s;
 	size_t rcvbuf, sndbuf;    /* limits in bytes */
 	int rcvtimeo_ms, sndtimeo_ms; /* 0 = no timeout */
+	int ip_ttl;               /* IP_TTL (0: the stack's default) */
+	int ip_tos;               /* IP_TOS */
+	int ip_pmtudisc;          /* IP_MTU_DISCOVER: IP_PMTUDISC_DONT or _DO (sets DF) */
+	int bound_ifindex;        /* SO_BINDTODEVICE: the device's index (0: any) */
 	struct sockaddr_in local; /* bound address (port 0 until bound) */
 	struct sockaddr_in peer;  /* connected peer (port 0 if none) */
 	pthread_cond_t cond;      /* signalled by sock_wakeup */
@@ -105,31 +126,5 @@ struct sock *sock_alloc_child(struct sock *parent);
 void sock_free(struct sock *sk);
 /* Closes every socket (at exit). */
 void sock_close_all(void);
-
-int us_socket(int domain, int type, int protocol);
-int us_bind(int fd, const struct sockaddr_in *addr);
-int us_connect(int fd, const struct sockaddr_in *addr);
-int us_listen(int fd, int backlog);
-int us_accept(int fd, struct sockaddr_in *peer);
-ssize_t us_send(int fd, const void *buf, size_t len, int flags);
-ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr_in *dst);
-ssize_t us_recv(int fd, void *buf, size_t len, int flags);
-ssize_t us_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr_in *src);
-int us_shutdown(int fd, int how);
-int us_close(int fd);
-int us_getsockname(int fd, struct sockaddr_in *addr);
-int us_getpeername(int fd, struct sockaddr_in *addr);
-int us_setsockopt(int fd, int level, int name, const void *val, socklen_t len);
-int us_getsockopt(int fd, int level, int name, void *val, socklen_t *len);
-int us_set_nonblock(int fd, int on);
-
-struct us_pollfd {
-	int fd;
-	short events;
-	short revents;
-};
-/* Waits until one of fds is ready or timeout_ms passes (-1: forever). Returns the number
- * of ready entries, 0 on timeout, or -errno. */
-int us_poll(struct us_pollfd *fds, int n, int timeout_ms);
 
 #endif

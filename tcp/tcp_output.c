@@ -64,12 +64,14 @@ static const struct tcp_route *tcp_route_get(struct tcp_pcb *pcb)
 	struct tcp_route *rt = &pcb->route;
 	uint32_t gen = ip_route_generation();
 
-	if (rt->gen == gen && rt->dst == pcb->remote_addr)
+	if (rt->gen == gen && rt->dst == pcb->remote_addr && rt->ifindex == pcb->ipo.ifindex)
 		return rt;
 	memset(rt, 0, sizeof(*rt));
 	rt->gen = gen;
 	rt->dst = pcb->remote_addr;
-	rt->err = ip_route_output(pcb->remote_addr, &rt->nh);
+	rt->ifindex = pcb->ipo.ifindex;
+	rt->err = rt->ifindex ? ip_route_output_dev(pcb->remote_addr, rt->ifindex, &rt->nh)
+			      : ip_route_output(pcb->remote_addr, &rt->nh);
 	if (rt->err == 0) {
 		rt->offloads = rt->nh.dev->flags & (NET_DEV_F_CSUM_TX | NET_DEV_F_TSO);
 		rt->gso_max = rt->nh.dev->gso_max_size;
@@ -166,10 +168,10 @@ static int tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, size_t len
 	tcp_timer_cancel(pcb, TCPT_DELACK);
 	/* owns p; without a route ip_output counts and refuses it */
 	if (rt->err == 0)
-		err = ip_output_nh(IP_PROTO_TCP, p, pcb->local_addr, pcb->remote_addr, NULL,
-				   &rt->nh, now);
+		err = ip_output_nh(IP_PROTO_TCP, p, pcb->local_addr, pcb->remote_addr,
+				   &pcb->ipo, &rt->nh, now);
 	else
-		err = ip_output(IP_PROTO_TCP, p, pcb->local_addr, pcb->remote_addr, NULL,
+		err = ip_output(IP_PROTO_TCP, p, pcb->local_addr, pcb->remote_addr, &pcb->ipo,
 				now);
 	if (err < 0) {
 		STAT_INC(tcp, snd_ip_err);
@@ -305,6 +307,7 @@ void tcp_rexmt_range(struct tcp_pcb *pcb, uint32_t seq, uint32_t len, uint64_t n
 	if (len > 0 && len == avail)
 		flags |= TCP_PSH; /* as when it first left (tcp_output) */
 	STAT_INC(tcp, snd_rexmt_segs);
+	pcb->total_retrans++;
 	STAT_ADD(tcp, snd_rexmt_bytes, len);
 	pcb->rtt_start = 0; /* Karn */
 	pcb->ts_rexmt = tcp_ts_now(pcb, now) | 1;
@@ -350,10 +353,12 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 		    pcb->snd_nxt == pcb->iss) {
 			flags = pcb->state == TCP_SYN_SENT ? TCP_SYN : TCP_SYN | TCP_ACK;
 			pcb->snd_nxt = pcb->iss + 1;
-			if (SEQ_GT(pcb->snd_nxt, pcb->snd_max))
+			if (SEQ_GT(pcb->snd_nxt, pcb->snd_max)) {
 				pcb->snd_max = pcb->snd_nxt;
-			else
+			} else {
 				STAT_INC(tcp, snd_rexmt_segs);
+				pcb->total_retrans++;
+			}
 			if (pcb->rxtshift == 0) {
 				pcb->rtt_seq = pcb->iss;
 				pcb->rtt_start = now;
@@ -493,6 +498,7 @@ nodata:
 			flags |= TCP_PSH;
 		if (SEQ_LT(pcb->snd_nxt, pcb->snd_max)) {
 			STAT_INC(tcp, snd_rexmt_segs);
+			pcb->total_retrans++;
 			STAT_ADD(tcp, snd_rexmt_bytes, len);
 		} else {
 			STAT_ADD(tcp, snd_data_bytes, len);

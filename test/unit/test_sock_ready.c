@@ -35,25 +35,32 @@ static int fake_create(struct sock *sk)
 	return sk->pcb ? 0 : -ENOMEM;
 }
 
-static ssize_t fake_sendto(struct sock *sk, const void *buf, size_t len, int flags,
-			   const struct sockaddr_in *dst, uint64_t now)
+static ssize_t fake_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
+			    const struct sockaddr_in *dst, uint64_t now)
 {
-	(void)sk, (void)buf, (void)flags, (void)dst, (void)now;
-	return (ssize_t)len;
+	size_t n = 0;
+	uint8_t *base;
+	size_t piece;
+
+	(void)sk, (void)flags, (void)dst, (void)now;
+	while ((piece = sock_iter_piece(it, &base)) > 0) {
+		sock_iter_advance(it, piece);
+		n += piece;
+	}
+	return (ssize_t)n;
 }
 
 /* Reading takes everything there is. */
-static ssize_t fake_recvfrom(struct sock *sk, void *buf, size_t len, int flags,
-			     struct sockaddr_in *src, uint64_t now)
+static ssize_t fake_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
+			    struct sockaddr_in *src, int *msg_flags, uint64_t now)
 {
 	struct fake *f = sk->pcb;
 
-	(void)flags, (void)src, (void)now;
+	(void)flags, (void)src, (void)msg_flags, (void)now;
 	if (!f->readable)
 		return -EAGAIN;
 	f->readable = 0;
-	assert_true(len >= 1);
-	memcpy(buf, "d", 1);
+	assert_int_equal(sock_iter_put(it, "d", 1), 1);
 	return 1;
 }
 
@@ -75,8 +82,8 @@ static unsigned fake_poll(struct sock *sk)
 
 static const struct sock_ops fake_ops = {
 	.create = fake_create,
-	.sendto = fake_sendto,
-	.recvfrom = fake_recvfrom,
+	.sendmsg = fake_sendmsg,
+	.recvmsg = fake_recvmsg,
 	.close = fake_close,
 	.poll = fake_poll,
 };

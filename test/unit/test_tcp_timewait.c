@@ -333,11 +333,13 @@ static void test_socket_view(void **state)
 	pa.sin_addr.s_addr = peer;
 	fd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
 	assert_true(fd >= 0);
-	assert_int_equal(us_connect(fd, &pa), -EINPROGRESS);
+	assert_int_equal(us_connect(fd, (const struct sockaddr *)&pa, sizeof(pa)), -EINPROGRESS);
 	expect(TCP_SYN, ISN, 0);
 	{
 		struct sockaddr_in a;
-		assert_int_equal(us_getsockname(fd, &a), 0);
+		socklen_t alen = sizeof(a);
+
+		assert_int_equal(us_getsockname(fd, (struct sockaddr *)&a, &alen), 0);
 		lport = ntohs(a.sin_port);
 	}
 	inject(PEER, lport, TCP_SYN | TCP_ACK, PEER_ISN, ISN + 1, 65535, NULL, NULL, 0);
