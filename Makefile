@@ -3,11 +3,11 @@ CC      ?= gcc
 # CFLAGS is the user's (optimisation, sanitizers); the flags the code needs are kept apart so
 # `make CFLAGS=...` cannot drop them.
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
+ALL_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -Iinclude $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs libnl-route-3.0 libnl-3.0 2>/dev/null) -lpcap -lpthread -lm
 BUILD   ?= build
 
-LIB_DIRS := net driver ether arp ip udp tcp
+LIB_DIRS := net driver ether arp ip udp tcp lib
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 APP_SRCS := $(wildcard apps/*.c)
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
