@@ -102,7 +102,7 @@ $(BUILD)/bench/tap_reflector: bench/tap_reflector.c
 # connection opened first, then fuzzed segments, timers and socket calls against it, seeded
 # from the captures' TCP frames). The known crashers in test/fuzz/ are replayed, then each
 # target runs FUZZ_TIME seconds (15). Crashing inputs land in $(BUILD)/fuzz/ as crash-*.
-FUZZ_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. \
+FUZZ_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. -Iinclude \
 	$(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null) \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)

@@ -53,7 +53,7 @@ int app_connect(int fd, const struct sockaddr_in *dst, int timeout_ms)
 	socklen_t len = sizeof(soerr);
 
 	us_set_nonblock(fd, 1);
-	err = us_connect(fd, dst);
+	err = us_connect(fd, (const struct sockaddr *)dst, sizeof(*dst));
 	if (err == 0)
 		return 0;
 	if (err != -EINPROGRESS && err != -EALREADY)

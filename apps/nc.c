@@ -113,7 +113,8 @@ static void *nc_stdin_main(void *arg)
 						  "input dropped");
 				continue;
 			}
-			if (us_sendto(nc->fd, buf, (size_t)n, 0, &to) < 0 && !warned++)
+			if (us_sendto(nc->fd, buf, (size_t)n, 0, (const struct sockaddr *)&to,
+				      sizeof(to)) < 0 && !warned++)
 				app_error("nc: send failed");
 		}
 	}
@@ -136,6 +137,7 @@ static int nc_receive(struct nc_ctx *nc)
 		return EXIT_FAIL;
 	for (;;) {
 		struct sockaddr_in src;
+		socklen_t srclen;
 		int slice = APP_TICK_MS, ev;
 		ssize_t n;
 
@@ -152,7 +154,9 @@ static int nc_receive(struct nc_ctx *nc)
 			break;
 		if (ev <= 0)
 			continue;
-		n = us_recvfrom(nc->fd, buf, NC_BUF, MSG_DONTWAIT, &src);
+		srclen = sizeof(src);
+		n = us_recvfrom(nc->fd, buf, NC_BUF, MSG_DONTWAIT,
+				(struct sockaddr *)&src, &srclen);
 		if (n == -EAGAIN)
 			continue;
 		if (n < 0) {
@@ -220,13 +224,14 @@ static int nc_open(struct nc_ctx *nc)
 	nc->fd = fd;
 	app_apply_bufs(fd);
 	if (!nc->listen) {
-		err = nc->udp ? us_connect(fd, &a) : app_connect(fd, &a, (int)app_cfg.lim.timeout_s * 1000);
+		err = nc->udp ? us_connect(fd, (const struct sockaddr *)&a, sizeof(a))
+			      : app_connect(fd, &a, (int)app_cfg.lim.timeout_s * 1000);
 		if (err < 0 && err != -EINTR)
 			conn_error("connect to", nc->peer_s, err);
 		return err;
 	}
 	us_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	err = us_bind(fd, &a);
+	err = us_bind(fd, (const struct sockaddr *)&a, sizeof(a));
 	if (err < 0) {
 		conn_error("bind", nc->peer_s, err);
 		return err;
@@ -241,12 +246,13 @@ static int nc_open(struct nc_ctx *nc)
 	us_set_nonblock(fd, 1);
 	for (;;) {
 		struct sockaddr_in peer;
+		socklen_t peerlen = sizeof(peer);
 		char s[IP_ADDR_STRLEN];
 		int c, ev = app_wait(fd, US_POLLIN, -1);
 
 		if (ev < 0)
 			return ev;
-		c = us_accept(fd, &peer);
+		c = us_accept(fd, (struct sockaddr *)&peer, &peerlen);
 		if (c == -EAGAIN)
 			continue;
 		if (c < 0) {

@@ -49,7 +49,7 @@ static int ping_send(int fd, struct ping_state *ps, uint16_t seq)
 	ps->sent_us[seq % PING_SEQ_WINDOW] = app_now_us();
 	ps->seen[seq % PING_SEQ_WINDOW] = 0;
 	ps->sent++;
-	n = us_sendto(fd, b, len, 0, &dst);
+	n = us_sendto(fd, b, len, 0, (const struct sockaddr *)&dst, sizeof(dst));
 	if (n < 0) {
 		ps->errors++;
 		if (n == -ENETUNREACH || n == -EHOSTUNREACH) {
@@ -68,7 +68,9 @@ static void ping_receive(int fd, struct ping_state *ps)
 	for (;;) {
 		struct sockaddr_in src;
 		char from[IP_ADDR_STRLEN];
-		ssize_t n = us_recvfrom(fd, ps->buf, ps->buflen, MSG_DONTWAIT, &src);
+		socklen_t srclen = sizeof(src);
+		ssize_t n = us_recvfrom(fd, ps->buf, ps->buflen, MSG_DONTWAIT,
+					(struct sockaddr *)&src, &srclen);
 		int ttl = 0;
 		socklen_t tl = sizeof(ttl);
 		uint16_t seq;

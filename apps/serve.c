@@ -257,7 +257,7 @@ static int service_open(struct svc *s)
 	}
 	us_setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	app_apply_bufs(s->fd);
-	rc = us_bind(s->fd, &a);
+	rc = us_bind(s->fd, (const struct sockaddr *)&a, sizeof(a));
 	if (rc == -EADDRINUSE) {
 		app_error("serve %s: %s port %u is already in use: pick another with --serve %s:PORT",
 			  s->ops->name, proto, s->port, s->ops->name);
@@ -323,13 +323,14 @@ static void service_accept(struct svc *s)
 
 	for (int i = 0; i < SERVE_ACCEPTS_PER_ROUND; i++) {
 		struct sockaddr_in peer;
+		socklen_t peerlen = sizeof(peer);
 		struct svc_conn *c, *victim = NULL;
 		char a[IP_ADDR_STRLEN];
 		int fd;
 
 		if (total_conns >= app_cfg.lim.max_conn && !(victim = reclaim_victim(round)))
 			return;
-		fd = us_accept(s->fd, &peer);
+		fd = us_accept(s->fd, (struct sockaddr *)&peer, &peerlen);
 
 		if (fd == -EAGAIN)
 			return;

@@ -15,7 +15,9 @@ static void udp_echo_ready(struct svc *s)
 
 	for (int i = 0; i < UDP_ECHO_BATCH; i++) {
 		struct sockaddr_in from;
-		ssize_t n = us_recvfrom(s->fd, buf, sizeof(buf), 0, &from);
+		socklen_t fromlen = sizeof(from);
+		ssize_t n = us_recvfrom(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+					&fromlen);
 		ssize_t sent;
 
 		if (n == -EAGAIN)
@@ -25,7 +27,8 @@ static void udp_echo_ready(struct svc *s)
 			debugf("udp-echo recvfrom: %s", strerror((int)-n));
 			continue;
 		}
-		sent = us_sendto(s->fd, buf, (size_t)n, 0, &from);
+		sent = us_sendto(s->fd, buf, (size_t)n, 0, (const struct sockaddr *)&from,
+				 fromlen);
 		if (sent < 0)
 			debugf("udp-echo sendto: %s", strerror((int)-sent));
 	}

@@ -1,9 +1,11 @@
 /* ICMP echo datagram sockets, like Linux "ping sockets":
  *
  *   fd = us_socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
- *   us_sendto(fd, msg, 8 + n, 0, &dst)   msg = an ICMP echo request header (type 8, code 0;
- *                                         checksum and identifier are filled in) + n bytes
- *   us_recvfrom(fd, buf, len, 0, &src)   an echo reply: ICMP header + data, from src
+ *   us_sendto(fd, msg, 8 + n, 0, (struct sockaddr *)&dst, sizeof(dst))
+ *       msg = an ICMP echo request header (type 8, code 0; checksum and identifier are
+ *       filled in) + n bytes
+ *   us_recvfrom(fd, buf, len, 0, (struct sockaddr *)&src, &srclen)
+ *       an echo reply: ICMP header + data, from src
  *
  * The identifier is the socket's "port": us_bind may choose it (sin_port), otherwise the
  * first send picks a free one; getsockname shows it. Only replies carrying it reach the

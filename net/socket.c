@@ -282,6 +282,46 @@ int sock_take_error(struct sock *sk)
 	return e;
 }
 
+/* ---- addresses ---- */
+
+/* The one check of an address the application passes: NULL or shorter than its family
+ * needs is -EINVAL, a family other than AF_INET -EAFNOSUPPORT (AF_UNSPEC passes where
+ * allow_unspec says so: connect(2) on a datagram socket dissolves the association with
+ * it, and only its family is read). Copied out, so a caller's unaligned buffer is fine. */
+static int sock_addr_in(const struct sockaddr *addr, socklen_t len, int allow_unspec,
+			struct sockaddr_in *out)
+{
+	sa_family_t family;
+
+	if (!addr || len < sizeof(family))
+		return -EINVAL;
+	memcpy(&family, &addr->sa_family, sizeof(family));
+	memset(out, 0, sizeof(*out));
+	if (family == AF_UNSPEC && allow_unspec) {
+		out->sin_family = AF_UNSPEC;
+		return 0;
+	}
+	if (len < sizeof(*out))
+		return -EINVAL;
+	if (family != AF_INET)
+		return -EAFNOSUPPORT;
+	memcpy(out, addr, sizeof(*out));
+	return 0;
+}
+
+/* Hands an address back as getsockname(2) does: at most *len bytes of it are stored and
+ * *len becomes its full length. addr NULL stores nothing (us_accept, us_recvfrom). */
+static void sock_addr_put(const struct sockaddr_in *in, struct sockaddr *addr, socklen_t *len)
+{
+	socklen_t n;
+
+	if (!addr || !len)
+		return;
+	n = *len < sizeof(*in) ? *len : (socklen_t)sizeof(*in);
+	memcpy(addr, in, n);
+	*len = sizeof(*in);
+}
+
 /* ---- calls ---- */
 
 int us_socket(int domain, int type, int protocol)
@@ -325,33 +365,35 @@ out:
 	return err;
 }
 
-int us_bind(int fd, const struct sockaddr_in *addr)
+int us_bind(int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
+	struct sockaddr_in sin;
 	struct sock *sk;
 	int r;
 
-	if (!addr)
-		return -EINVAL;
-	if (addr->sin_family != AF_INET)
-		return -EAFNOSUPPORT;
+	r = sock_addr_in(addr, addrlen, 0, &sin);
+	if (r)
+		return r;
 	net_lock();
 	sk = sock_fd_get(fd);
 	if (!sk)
 		r = -EBADF;
 	else
-		r = sk->ops->bind ? sk->ops->bind(sk, addr) : -EOPNOTSUPP;
+		r = sk->ops->bind ? sk->ops->bind(sk, &sin) : -EOPNOTSUPP;
 	net_unlock();
 	return r;
 }
 
-int us_connect(int fd, const struct sockaddr_in *addr)
+int us_connect(int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
 	struct sock_block b = { 0 };
+	struct sockaddr_in sin;
 	struct sock *sk;
 	int r;
 
-	if (!addr)
-		return -EINVAL;
+	r = sock_addr_in(addr, addrlen, 1, &sin);
+	if (r)
+		return r;
 	net_lock();
 	sk = sock_fd_get(fd);
 	if (!sk) {
@@ -362,7 +404,11 @@ int us_connect(int fd, const struct sockaddr_in *addr)
 		r = -EOPNOTSUPP;
 		goto out;
 	}
-	r = sk->ops->connect(sk, addr, net_clock_ms());
+	if (sin.sin_family == AF_UNSPEC && sk->type != SOCK_DGRAM) {
+		r = -EAFNOSUPPORT; /* a stream has nothing to dissolve (Linux disconnects) */
+		goto out;
+	}
+	r = sk->ops->connect(sk, &sin, net_clock_ms());
 	if (r != -EINPROGRESS || sk->nonblock)
 		goto out;
 	/* Blocking connect: wait for the protocol to say it is writable or failed. As on
@@ -404,13 +450,15 @@ int us_listen(int fd, int backlog)
 	return r;
 }
 
-int us_accept(int fd, struct sockaddr_in *peer)
+int us_accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 {
 	struct sock_block b = { 0 };
 	struct sockaddr_in from;
 	struct sock *sk, *child = NULL;
 	int r;
 
+	if (addr && !addrlen)
+		return -EFAULT;
 	net_lock();
 	sk = sock_fd_get(fd);
 	if (!sk) {
@@ -439,21 +487,27 @@ int us_accept(int fd, struct sockaddr_in *peer)
 		sock_free(child);
 		goto out;
 	}
-	if (peer)
-		*peer = from;
+	sock_addr_put(&from, addr, addrlen);
 out:
 	net_unlock();
 	return r;
 }
 
-ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr_in *dst)
+ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *dst,
+		  socklen_t dstlen)
 {
 	struct sock_block b = { 0 };
+	struct sockaddr_in sin;
 	struct sock *sk;
 	ssize_t r;
 
 	if (!buf && len)
 		return -EFAULT;
+	if (dst) {
+		r = sock_addr_in(dst, dstlen, 0, &sin);
+		if (r)
+			return r;
+	}
 	net_lock();
 	sk = sock_fd_get(fd);
 	if (!sk) {
@@ -465,7 +519,7 @@ ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct s
 			r = sock_take_error(sk);
 			break;
 		}
-		r = sk->ops->sendto(sk, buf, len, flags, dst, net_clock_ms());
+		r = sk->ops->sendto(sk, buf, len, flags, dst ? &sin : NULL, net_clock_ms());
 		if (r != -EAGAIN || would_block(sk, flags))
 			break;
 		r = sock_block_wait(sk, sk->sndtimeo_ms, &b);
@@ -479,16 +533,20 @@ out:
 
 ssize_t us_send(int fd, const void *buf, size_t len, int flags)
 {
-	return us_sendto(fd, buf, len, flags, NULL);
+	return us_sendto(fd, buf, len, flags, NULL, 0);
 }
 
-ssize_t us_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr_in *src)
+ssize_t us_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *src,
+		    socklen_t *srclen)
 {
 	struct sock_block b = { 0 };
+	struct sockaddr_in from;
 	struct sock *sk;
 	ssize_t r;
 
 	if (!buf && len)
+		return -EFAULT;
+	if (src && !srclen)
 		return -EFAULT;
 	net_lock();
 	sk = sock_fd_get(fd);
@@ -497,7 +555,8 @@ ssize_t us_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr_in
 		goto out;
 	}
 	for (;;) {
-		r = sk->ops->recvfrom(sk, buf, len, flags, src, net_clock_ms());
+		memset(&from, 0, sizeof(from));
+		r = sk->ops->recvfrom(sk, buf, len, flags, src ? &from : NULL, net_clock_ms());
 		/* Queued data comes before a pending error; an error ends an empty wait (or
 		 * replaces a stream's end of file, which the error explains). */
 		if ((r == -EAGAIN || (r == 0 && sk->type == SOCK_STREAM)) && sk->so_error) {
@@ -510,6 +569,14 @@ ssize_t us_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr_in
 		if (r)
 			break;
 	}
+	if (r >= 0 && src) {
+		/* a protocol without a sender to tell (a stream) leaves the family 0: as Linux,
+		 * the address length comes back 0 */
+		if (from.sin_family == AF_INET)
+			sock_addr_put(&from, src, srclen);
+		else
+			*srclen = 0;
+	}
 out:
 	net_unlock();
 	return r;
@@ -517,7 +584,7 @@ out:
 
 ssize_t us_recv(int fd, void *buf, size_t len, int flags)
 {
-	return us_recvfrom(fd, buf, len, flags, NULL);
+	return us_recvfrom(fd, buf, len, flags, NULL, NULL);
 }
 
 int us_shutdown(int fd, int how)
@@ -586,30 +653,30 @@ void sock_close_all(void)
 	net_unlock();
 }
 
-int us_getsockname(int fd, struct sockaddr_in *addr)
+int us_getsockname(int fd, struct sockaddr *addr, socklen_t *addrlen)
 {
 	struct sock *sk;
 	int r = 0;
 
-	if (!addr)
-		return -EINVAL;
+	if (!addr || !addrlen)
+		return -EFAULT;
 	net_lock();
 	sk = sock_fd_get(fd);
 	if (!sk)
 		r = -EBADF;
 	else
-		*addr = sk->local;
+		sock_addr_put(&sk->local, addr, addrlen);
 	net_unlock();
 	return r;
 }
 
-int us_getpeername(int fd, struct sockaddr_in *addr)
+int us_getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen)
 {
 	struct sock *sk;
 	int r = 0;
 
-	if (!addr)
-		return -EINVAL;
+	if (!addr || !addrlen)
+		return -EFAULT;
 	net_lock();
 	sk = sock_fd_get(fd);
 	if (!sk)
@@ -617,7 +684,7 @@ int us_getpeername(int fd, struct sockaddr_in *addr)
 	else if (sk->peer.sin_port == 0 && sk->peer.sin_addr.s_addr == 0)
 		r = -ENOTCONN;
 	else
-		*addr = sk->peer;
+		sock_addr_put(&sk->peer, addr, addrlen);
 	net_unlock();
 	return r;
 }

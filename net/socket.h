@@ -1,7 +1,8 @@
-/* The socket API. Calls look like BSD sockets, return 0/length or a negative errno
- * (-EAGAIN, -EADDRINUSE, ...), and never raise signals. Each protocol (UDP, ICMP echo,
- * TCP) plugs in through struct sock_ops; this layer owns descriptors, blocking, timeouts,
- * non-blocking mode and the poll-style wait, so a new protocol does not change it.
+/* The socket layer's inside. The us_* calls are declared in include/ustack.h (the public
+ * header). Each protocol (UDP, ICMP echo, TCP) plugs in through struct sock_ops; this layer
+ * owns descriptors, blocking, timeouts, non-blocking mode and the poll-style wait, so a new
+ * protocol does not change it. It also checks every address the application passes (family
+ * and length, in one place: sock_addr_in in socket.c), so the ops take struct sockaddr_in.
  *
  * Threads: every call takes the stack lock. A blocking call waits on the socket's
  * condition variable, which the protocol signals through sock_wakeup() from the loop. */
@@ -14,18 +15,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <ustack.h>
 
 #include "net/stats.h"
-
-/* us_poll event bits (same values as poll.h). */
-#define US_POLLIN  0x001
-#define US_POLLOUT 0x004
-#define US_POLLERR 0x008
-#define US_POLLHUP 0x010
-#define US_POLLNVAL 0x020 /* us_poll: fd is not an open socket */
-
-/* us_socket type flag */
-#define US_SOCK_NONBLOCK 0x800
 
 struct sock;
 
@@ -102,31 +94,5 @@ struct sock *sock_alloc_child(struct sock *parent);
 void sock_free(struct sock *sk);
 /* Closes every socket (at exit). */
 void sock_close_all(void);
-
-int us_socket(int domain, int type, int protocol);
-int us_bind(int fd, const struct sockaddr_in *addr);
-int us_connect(int fd, const struct sockaddr_in *addr);
-int us_listen(int fd, int backlog);
-int us_accept(int fd, struct sockaddr_in *peer);
-ssize_t us_send(int fd, const void *buf, size_t len, int flags);
-ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr_in *dst);
-ssize_t us_recv(int fd, void *buf, size_t len, int flags);
-ssize_t us_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr_in *src);
-int us_shutdown(int fd, int how);
-int us_close(int fd);
-int us_getsockname(int fd, struct sockaddr_in *addr);
-int us_getpeername(int fd, struct sockaddr_in *addr);
-int us_setsockopt(int fd, int level, int name, const void *val, socklen_t len);
-int us_getsockopt(int fd, int level, int name, void *val, socklen_t *len);
-int us_set_nonblock(int fd, int on);
-
-struct us_pollfd {
-	int fd;
-	short events;
-	short revents;
-};
-/* Waits until one of fds is ready or timeout_ms passes (-1: forever). Returns the number
- * of ready entries, 0 on timeout, or -errno. */
-int us_poll(struct us_pollfd *fds, int n, int timeout_ms);
 
 #endif

@@ -88,7 +88,7 @@ static int fz_socket(int type, int proto, uint16_t port)
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
 	int fd = us_socket(AF_INET, type | US_SOCK_NONBLOCK, proto);
 
-	if (fd < 0 || us_bind(fd, &sa) < 0)
+	if (fd < 0 || us_bind(fd, (const struct sockaddr *)&sa, sizeof(sa)) < 0)
 		abort();
 	if (type == SOCK_STREAM && us_listen(fd, 16) < 0)
 		abort();
@@ -142,7 +142,8 @@ static void fz_settle(void)
 
 		while (us_recv(udp_fds[i], buf, sizeof(buf), 0) >= 0)
 			;
-		while ((fd = us_accept(tcp_lfds[i], &peer)) >= 0) {
+		while ((fd = us_accept(tcp_lfds[i],
+				       (struct sockaddr *)&peer, &(socklen_t){ sizeof(peer) })) >= 0) {
 			us_set_nonblock(fd, 1);
 			while (us_recv(fd, buf, sizeof(buf), 0) > 0)
 				;

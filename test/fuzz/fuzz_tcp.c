@@ -104,7 +104,8 @@ static void fz_init(void)
 	tcp_test_set_isn(1, FZ_ISN);
 	net_unlock();
 	lfd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, IPPROTO_TCP);
-	if (lfd < 0 || us_bind(lfd, &sa) < 0 || us_listen(lfd, 16) < 0)
+	if (lfd < 0 || us_bind(lfd,
+			       (const struct sockaddr *)&sa, sizeof(sa)) < 0 || us_listen(lfd, 16) < 0)
 		abort();
 }
 
@@ -323,7 +324,8 @@ static int conn_open(struct conn *c, uint8_t setup, uint16_t mss)
 		c->fd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, IPPROTO_TCP);
 		if (c->fd < 0)
 			abort();
-		if (us_connect(c->fd, &pa) != -EINPROGRESS || us_getsockname(c->fd, &a) < 0)
+		if (us_connect(c->fd, (const struct sockaddr *)&pa, sizeof(pa)) != -EINPROGRESS ||
+		    us_getsockname(c->fd, (struct sockaddr *)&a, &(socklen_t){ sizeof(a) }) < 0)
 			abort();
 		c->lport = ntohs(a.sin_port);
 		peer_segment(c, TCP_SYN | TCP_ACK, FZ_PEER_ISN, FZ_ISN + 1, 65535, o, n, 0);
@@ -332,7 +334,7 @@ static int conn_open(struct conn *c, uint8_t setup, uint16_t mss)
 		peer_segment(c, TCP_SYN, FZ_PEER_ISN, 0, 65535, o, n, 0);
 		n = c->ts ? ts_option(c, t) : 0;
 		peer_segment(c, TCP_ACK, FZ_PEER_ISN + 1, FZ_ISN + 1, 65535, t, n, 0);
-		c->fd = us_accept(lfd, &a);
+		c->fd = us_accept(lfd, (struct sockaddr *)&a, &(socklen_t){ sizeof(a) });
 		if (c->fd >= 0)
 			us_set_nonblock(c->fd, 1);
 	}
@@ -431,7 +433,8 @@ static void fz_settle(struct conn *c)
 
 	if (c->fd >= 0)
 		us_close(c->fd);
-	while ((fd = us_accept(lfd, &a)) >= 0) /* a second connection the input made */
+	/* a second connection the input made */
+	while ((fd = us_accept(lfd, (struct sockaddr *)&a, &(socklen_t){ sizeof(a) })) >= 0)
 		us_close(fd);
 	end = now + FZ_SETTLE_MS;
 	for (int steps = 0; steps < 100000; steps++) {

@@ -214,6 +214,8 @@ static void later_start(struct later *l, struct sock *sk, int delay_ms, enum cha
 static void test_socket_errors(void **state)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET }, b;
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+	socklen_t blen = 4;
 	uint8_t buf[4];
 	int fd;
 
@@ -221,18 +223,34 @@ static void test_socket_errors(void **state)
 	assert_int_equal(us_socket(AF_INET6, SOCK_STREAM, FAKE_PROTO), -EAFNOSUPPORT);
 	assert_int_equal(us_socket(AF_INET, SOCK_STREAM, FAKE_PROTO + 1), -EPROTONOSUPPORT);
 	assert_int_equal(us_socket(AF_INET, SOCK_RAW, 0), -EPROTONOSUPPORT);
-	assert_int_equal(us_bind(77, &a), -EBADF);
-	assert_int_equal(us_connect(77, &a), -EBADF);
+	assert_int_equal(us_bind(77, (const struct sockaddr *)&a, sizeof(a)), -EBADF);
+	assert_int_equal(us_connect(77, (const struct sockaddr *)&a, sizeof(a)), -EBADF);
 	assert_int_equal(us_send(77, "x", 1, 0), -EBADF);
 	assert_int_equal(us_recv(77, buf, 1, 0), -EBADF);
 	assert_int_equal(us_close(-1), -EBADF);
 	fd = fake_socket(0);
-	assert_int_equal(us_bind(fd, &a), -EOPNOTSUPP); /* the protocol has no bind */
+	/* the protocol has no bind */
+	assert_int_equal(us_bind(fd, (const struct sockaddr *)&a, sizeof(a)), -EOPNOTSUPP);
 	assert_int_equal(us_shutdown(fd, 7), -EINVAL);
 	assert_int_equal(us_shutdown(fd, SHUT_WR), -EOPNOTSUPP);
-	assert_int_equal(us_getpeername(fd, &b), -ENOTCONN);
-	assert_int_equal(us_getsockname(fd, &b), 0);
+	assert_int_equal(us_getpeername(fd,
+					(struct sockaddr *)&b, &(socklen_t){ sizeof(b) }), -ENOTCONN);
+	assert_int_equal(us_getsockname(fd, (struct sockaddr *)&b, &(socklen_t){ sizeof(b) }), 0);
 	assert_int_equal(b.sin_family, AF_INET);
+	/* addresses are checked once, before any protocol sees them */
+	assert_int_equal(us_bind(fd, (const struct sockaddr *)&a6, sizeof(a6)), -EAFNOSUPPORT);
+	assert_int_equal(us_connect(fd, (const struct sockaddr *)&a6, sizeof(a6)), -EAFNOSUPPORT);
+	assert_int_equal(us_sendto(fd, "x", 1, 0, (const struct sockaddr *)&a6, sizeof(a6)),
+			 -EAFNOSUPPORT);
+	assert_int_equal(us_bind(fd, (const struct sockaddr *)&a, sizeof(a) - 1), -EINVAL);
+	assert_int_equal(us_connect(fd, (const struct sockaddr *)&a, 1), -EINVAL);
+	assert_int_equal(us_bind(fd, NULL, sizeof(a)), -EINVAL);
+	assert_int_equal(us_getsockname(fd, NULL, &blen), -EFAULT);
+	memset(&b, 0xee, sizeof(b));
+	assert_int_equal(us_getsockname(fd, (struct sockaddr *)&b, &blen), 0);
+	assert_int_equal(blen, sizeof(struct sockaddr_in)); /* the full length, 4 bytes stored */
+	assert_int_equal(b.sin_family, AF_INET);
+	assert_int_equal(b.sin_addr.s_addr, 0xeeeeeeee);
 	assert_int_equal(sock_stats.opened, 1);
 	assert_int_equal(us_close(fd), 0);
 	assert_int_equal(sock_stats.closed, 1);
@@ -320,7 +338,7 @@ static void test_blocking_connect_completes(void **state)
 	(void)state;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	later_start(&l, last_sk, 20, SET_CONNECTED);
-	assert_int_equal(us_connect(fd, &peer), 0);
+	assert_int_equal(us_connect(fd, (const struct sockaddr *)&peer, sizeof(peer)), 0);
 	assert_true(elapsed_ms(&t0) >= 15);
 	pthread_join(l.th, NULL);
 	us_close(fd);
@@ -336,7 +354,8 @@ static void test_blocking_connect_refused(void **state)
 
 	(void)state;
 	later_start(&l, last_sk, 20, SET_REFUSED);
-	assert_int_equal(us_connect(fd, &peer), -ECONNREFUSED);
+	assert_int_equal(us_connect(fd,
+				    (const struct sockaddr *)&peer, sizeof(peer)), -ECONNREFUSED);
 	pthread_join(l.th, NULL);
 	assert_int_equal(us_getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &len), 0);
 	assert_int_equal(v, 0); /* reported once */
@@ -355,13 +374,14 @@ static void test_connect_nonblocking_and_timeout(void **state)
 	int b = fake_socket(0);
 
 	(void)state;
-	assert_int_equal(us_connect(nb, &peer), -EINPROGRESS);
+	assert_int_equal(us_connect(nb,
+				    (const struct sockaddr *)&peer, sizeof(peer)), -EINPROGRESS);
 	pfd = (struct us_pollfd){ .fd = nb, .events = US_POLLOUT };
 	assert_int_equal(us_poll(&pfd, 1, 0), 0);
 	/* SO_SNDTIMEO bounds a blocking connect; it is then still in progress (Linux). */
 	assert_int_equal(us_setsockopt(b, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(us_connect(b, &peer), -EINPROGRESS);
+	assert_int_equal(us_connect(b, (const struct sockaddr *)&peer, sizeof(peer)), -EINPROGRESS);
 	ms = elapsed_ms(&t0);
 	assert_true(ms >= 29 && ms < 1000);
 	us_close(nb);
@@ -381,7 +401,7 @@ static void test_blocking_accept(void **state)
 	assert_int_equal(us_setsockopt(lfd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)), 0);
 	assert_int_equal(us_listen(lfd, 8), 0);
 	later_start(&l, last_sk, 20, SET_ACCEPT_READY);
-	cfd = us_accept(lfd, &peer);
+	cfd = us_accept(lfd, (struct sockaddr *)&peer, &(socklen_t){ sizeof(peer) });
 	pthread_join(l.th, NULL);
 	assert_true(cfd >= 0);
 	assert_true(cfd != lfd);
@@ -390,7 +410,8 @@ static void test_blocking_accept(void **state)
 	assert_int_equal(us_getsockopt(cfd, SOL_SOCKET, SO_KEEPALIVE, &v, &len), 0);
 	assert_int_equal(v, 1);
 	us_set_nonblock(lfd, 1);
-	assert_int_equal(us_accept(lfd, &peer), -EAGAIN);
+	assert_int_equal(us_accept(lfd,
+				   (struct sockaddr *)&peer, &(socklen_t){ sizeof(peer) }), -EAGAIN);
 	us_close(cfd);
 	us_close(lfd);
 	assert_int_equal(fake_closed, 2);

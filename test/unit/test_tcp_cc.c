@@ -642,12 +642,12 @@ static void test_sockopt(void **state)
 	assert_memory_equal(name, "newr", 4);
 	assert_int_equal(us_getsockopt(lfd, IPPROTO_TCP, TCP_CONGESTION, name, NULL), -EFAULT);
 	/* the listener's choice goes to what it accepts */
-	assert_int_equal(us_bind(lfd, &a), 0);
+	assert_int_equal(us_bind(lfd, (const struct sockaddr *)&a, sizeof(a)), 0);
 	assert_int_equal(us_listen(lfd, 4), 0);
 	SEG(TCP_SYN, PEER_ISN, 0, 65535, NULL, 0);
 	expect(TCP_SYN | TCP_ACK, ISN, PEER_ISN + 1);
 	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 65535, NULL, 0);
-	fd = us_accept(lfd, &a);
+	fd = us_accept(lfd, (struct sockaddr *)&a, &(socklen_t){ sizeof(a) });
 	assert_true(fd >= 0);
 	len = sizeof(name);
 	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &len), 0);

@@ -508,16 +508,17 @@ static void run_case(const struct sim_case *c)
 	assert_true(lfd >= 0);
 	assert_int_equal(us_setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
 	sa = sin_of(addr_b, PORT_B);
-	assert_int_equal(us_bind(lfd, &sa), 0);
+	assert_int_equal(us_bind(lfd, (const struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(us_listen(lfd, 4), 0);
 
 	ep_a.fd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, IPPROTO_TCP);
 	assert_true(ep_a.fd >= 0);
 	sa = sin_of(addr_a, PORT_A);
-	assert_int_equal(us_bind(ep_a.fd, &sa), 0);
+	assert_int_equal(us_bind(ep_a.fd, (const struct sockaddr *)&sa, sizeof(sa)), 0);
 	ep_a.lport = PORT_A;
 	sa = sin_of(addr_b, PORT_B);
-	assert_int_equal(us_connect(ep_a.fd, &sa), -EINPROGRESS);
+	assert_int_equal(us_connect(ep_a.fd,
+				    (const struct sockaddr *)&sa, sizeof(sa)), -EINPROGRESS);
 	/* exactly the SYN went out, onto the wire: the "lo" rule routed it there */
 	assert_int_equal(wire.sent, 1);
 
@@ -530,7 +531,7 @@ static void run_case(const struct sim_case *c)
 		if (ep_b.fd < 0) {
 			struct sockaddr_in peer;
 
-			fd = us_accept(lfd, &peer);
+			fd = us_accept(lfd, (struct sockaddr *)&peer, &(socklen_t){ sizeof(peer) });
 			if (fd >= 0) {
 				ep_b.fd = fd;
 				ep_b.rport = PORT_A;

@@ -44,7 +44,7 @@ static uint16_t local_port(int fd)
 {
 	struct sockaddr_in a;
 
-	assert_int_equal(us_getsockname(fd, &a), 0);
+	assert_int_equal(us_getsockname(fd, (struct sockaddr *)&a, &(socklen_t){ sizeof(a) }), 0);
 	return ntohs(a.sin_port);
 }
 
@@ -56,7 +56,7 @@ static int start_connect(uint16_t *lport)
 	int fd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
 
 	assert_true(fd >= 0);
-	assert_int_equal(us_connect(fd, &pa), -EINPROGRESS);
+	assert_int_equal(us_connect(fd, (const struct sockaddr *)&pa, sizeof(pa)), -EINPROGRESS);
 	expect(TCP_SYN, ISN, 0);
 	expect_none();
 	assert_false(poll_one(fd) & US_POLLOUT);
@@ -89,9 +89,9 @@ static void test_connect_data_shutdown(void **state)
 	assert_int_equal(so_error(fd), 0);
 	assert_true(poll_one(fd) & US_POLLOUT);
 	assert_false(poll_one(fd) & (US_POLLIN | US_POLLERR | US_POLLHUP));
-	assert_int_equal(us_getsockname(fd, &a), 0);
+	assert_int_equal(us_getsockname(fd, (struct sockaddr *)&a, &(socklen_t){ sizeof(a) }), 0);
 	assert_int_equal(a.sin_addr.s_addr, us);
-	assert_int_equal(us_getpeername(fd, &a), 0);
+	assert_int_equal(us_getpeername(fd, (struct sockaddr *)&a, &(socklen_t){ sizeof(a) }), 0);
 	assert_int_equal(a.sin_addr.s_addr, peer);
 	assert_int_equal(ntohs(a.sin_port), PEER);
 	assert_int_equal(us_recv(fd, buf, sizeof(buf), 0), -EAGAIN);
@@ -231,15 +231,16 @@ static void test_listen_accept_full_send(void **state)
 	assert_true(ufd >= 0);
 	assert_int_equal(us_recv(ufd, buf, sizeof(buf), 0), -ENOTCONN);
 	assert_int_equal(us_send(ufd, "x", 1, 0), -EPIPE); /* Linux: EPIPE, not ENOTCONN */
-	assert_int_equal(us_getpeername(ufd, &a), -ENOTCONN);
+	assert_int_equal(us_getpeername(ufd,
+					(struct sockaddr *)&a, &(socklen_t){ sizeof(a) }), -ENOTCONN);
 	assert_int_equal(us_close(ufd), 0);
 
 	a = sin_of(IP_ADDR_ANY, PORT);
 	lfd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
 	assert_true(lfd >= 0);
-	assert_int_equal(us_bind(lfd, &a), 0);
+	assert_int_equal(us_bind(lfd, (const struct sockaddr *)&a, sizeof(a)), 0);
 	assert_int_equal(us_listen(lfd, 4), 0);
-	assert_int_equal(us_accept(lfd, &a), -EAGAIN);
+	assert_int_equal(us_accept(lfd, (struct sockaddr *)&a, &(socklen_t){ sizeof(a) }), -EAGAIN);
 	assert_false(poll_one(lfd) & US_POLLIN);
 	SEG(TCP_SYN, PEER_ISN, 0, 65535, NULL, 0);
 	expect(TCP_SYN | TCP_ACK, ISN, PEER_ISN + 1);
@@ -247,7 +248,7 @@ static void test_listen_accept_full_send(void **state)
 	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 65535, NULL, 0);
 	expect_none();
 	assert_true(poll_one(lfd) & US_POLLIN);
-	fd = us_accept(lfd, &a);
+	fd = us_accept(lfd, (struct sockaddr *)&a, &(socklen_t){ sizeof(a) });
 	assert_true(fd >= 0);
 	assert_int_equal(a.sin_addr.s_addr, peer);
 	assert_int_equal(ntohs(a.sin_port), PEER);

@@ -206,7 +206,7 @@ static int udp_socket_bound(uint16_t port)
 	int fd = us_socket(AF_INET, SOCK_DGRAM, 0);
 
 	assert_true(fd >= 0);
-	assert_int_equal(us_bind(fd, &any), 0);
+	assert_int_equal(us_bind(fd, (const struct sockaddr *)&any, sizeof(any)), 0);
 	return fd;
 }
 
@@ -220,12 +220,14 @@ static void test_captured_datagram_reaches_socket(void **state)
 	(void)state;
 	inject(pkt, n);
 	assert_int_equal(udp_stats.in_datagrams, 1);
-	assert_int_equal(us_recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, &from), 10);
+	assert_int_equal(us_recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &(socklen_t){ sizeof(from) }), 10);
 	assert_memory_equal(buf, "hello udp\n", 10);
 	assert_int_equal(from.sin_family, AF_INET);
 	assert_int_equal(from.sin_addr.s_addr, a("192.0.2.1"));
 	assert_int_equal(ntohs(from.sin_port), 60909);
-	assert_int_equal(us_recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, &from), -EAGAIN);
+	assert_int_equal(us_recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &(socklen_t){ sizeof(from) }), -EAGAIN);
 	assert_int_equal(us_close(fd), 0);
 	test_assert_no_leaks();
 }
@@ -244,10 +246,12 @@ static void test_sendto_emits_exact_bytes(void **state)
 	int fd = us_socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
 
 	(void)state;
-	assert_int_equal(us_bind(fd, &local), 0);
-	assert_int_equal(us_getsockname(fd, &name), 0);
+	assert_int_equal(us_bind(fd, (const struct sockaddr *)&local, sizeof(local)), 0);
+	assert_int_equal(us_getsockname(fd,
+					(struct sockaddr *)&name, &(socklen_t){ sizeof(name) }), 0);
 	assert_int_equal(ntohs(name.sin_port), 9000);
-	assert_int_equal(us_sendto(fd, "hello udp\n", 10, 0, &peer), 10);
+	assert_int_equal(us_sendto(fd, "hello udp\n", 10, 0,
+				   (const struct sockaddr *)&peer, sizeof(peer)), 10);
 	p = test_dev_pop(tun);
 	assert_non_null(p);
 	assert_null(test_dev_pop(tun));
@@ -276,8 +280,9 @@ static void test_sendto_autobinds(void **state)
 	int fd = us_socket(AF_INET, SOCK_DGRAM, 0);
 
 	(void)state;
-	assert_int_equal(us_sendto(fd, "x", 1, 0, &peer), 1);
-	assert_int_equal(us_getsockname(fd, &name), 0);
+	assert_int_equal(us_sendto(fd, "x", 1, 0, (const struct sockaddr *)&peer, sizeof(peer)), 1);
+	assert_int_equal(us_getsockname(fd,
+					(struct sockaddr *)&name, &(socklen_t){ sizeof(name) }), 0);
 	assert_true(ntohs(name.sin_port) >= udp_config.ephemeral_lo);
 	p = test_dev_pop(tun);
 	assert_non_null(p);
@@ -396,10 +401,12 @@ static void test_connected_gets_econnrefused(void **state)
 	int fd = us_socket(AF_INET, SOCK_DGRAM | US_SOCK_NONBLOCK, 0), v;
 
 	(void)state;
-	assert_int_equal(us_connect(fd, &peer), 0);
-	assert_int_equal(us_getpeername(fd, &got), 0);
+	assert_int_equal(us_connect(fd, (const struct sockaddr *)&peer, sizeof(peer)), 0);
+	assert_int_equal(us_getpeername(fd,
+					(struct sockaddr *)&got, &(socklen_t){ sizeof(got) }), 0);
 	assert_int_equal(ntohs(got.sin_port), 7777);
-	assert_int_equal(us_getsockname(fd, &got), 0);
+	assert_int_equal(us_getsockname(fd,
+					(struct sockaddr *)&got, &(socklen_t){ sizeof(got) }), 0);
 	assert_int_equal(got.sin_addr.s_addr, a("192.0.2.2")); /* fixed by connect */
 
 	assert_int_equal(us_send(fd, "ping", 4, 0), 4);
@@ -432,7 +439,8 @@ static void test_connected_gets_econnrefused(void **state)
 	/* An unconnected socket is not told. */
 	{
 		int u = us_socket(AF_INET, SOCK_DGRAM | US_SOCK_NONBLOCK, 0);
-		assert_int_equal(us_sendto(u, "x", 1, 0, &peer), 1);
+		assert_int_equal(us_sendto(u, "x", 1, 0,
+					   (const struct sockaddr *)&peer, sizeof(peer)), 1);
 		p = test_dev_pop(tun);
 		n = build_port_unreach(p, err, sizeof(err));
 		pkb_free(p);
@@ -454,7 +462,7 @@ static void test_connected_filters(void **state)
 	int fd = udp_socket_bound(9000);
 
 	(void)state;
-	assert_int_equal(us_connect(fd, &peer), 0);
+	assert_int_equal(us_connect(fd, (const struct sockaddr *)&peer, sizeof(peer)), 0);
 	n = build_udp(pkt, sizeof(pkt), "192.0.2.1", 5001, "192.0.2.2", 9000, "no", 2);
 	inject(pkt, n);
 	assert_int_equal(udp_stats.no_port, 1);
@@ -476,16 +484,20 @@ static void test_bind_conflicts(void **state)
 	int s3 = us_socket(AF_INET, SOCK_DGRAM, 0);
 
 	(void)state;
-	assert_int_equal(us_bind(s1, &any), 0);
-	assert_int_equal(us_bind(s1, &any), -EINVAL);          /* already bound */
-	assert_int_equal(us_bind(s2, &any), -EADDRINUSE);
-	assert_int_equal(us_bind(s2, &mine), -EADDRINUSE);     /* wildcard covers it */
-	assert_int_equal(us_bind(s2, &other), -EADDRNOTAVAIL); /* not our address */
+	assert_int_equal(us_bind(s1, (const struct sockaddr *)&any, sizeof(any)), 0);
+	/* already bound */
+	assert_int_equal(us_bind(s1, (const struct sockaddr *)&any, sizeof(any)), -EINVAL);
+	assert_int_equal(us_bind(s2, (const struct sockaddr *)&any, sizeof(any)), -EADDRINUSE);
+	/* the wildcard covers it */
+	assert_int_equal(us_bind(s2, (const struct sockaddr *)&mine, sizeof(mine)), -EADDRINUSE);
+	/* not our address */
+	assert_int_equal(us_bind(s2, (const struct sockaddr *)&other, sizeof(other)),
+			 -EADDRNOTAVAIL);
 	/* SO_REUSEADDR on one side only is not enough. */
 	assert_int_equal(us_setsockopt(s2, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)), 0);
-	assert_int_equal(us_bind(s2, &mine), -EADDRINUSE);
+	assert_int_equal(us_bind(s2, (const struct sockaddr *)&mine, sizeof(mine)), -EADDRINUSE);
 	assert_int_equal(us_setsockopt(s1, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)), 0);
-	assert_int_equal(us_bind(s2, &mine), 0);
+	assert_int_equal(us_bind(s2, (const struct sockaddr *)&mine, sizeof(mine)), 0);
 	/* The more specific socket gets the datagram. */
 	{
 		uint8_t pkt[64], buf[8];
@@ -497,7 +509,7 @@ static void test_bind_conflicts(void **state)
 	/* Closing frees the port. */
 	us_close(s1);
 	us_close(s2);
-	assert_int_equal(us_bind(s3, &any), 0);
+	assert_int_equal(us_bind(s3, (const struct sockaddr *)&any, sizeof(any)), 0);
 	us_close(s3);
 	test_assert_no_leaks();
 }
@@ -557,15 +569,18 @@ static void test_emsgsize_and_unreachable(void **state)
 	int fd = us_socket(AF_INET, SOCK_DGRAM, 0);
 
 	(void)state;
-	assert_int_equal(us_sendto(fd, big, sizeof(big), 0, &peer), -EMSGSIZE);
+	assert_int_equal(us_sendto(fd, big, sizeof(big), 0,
+				   (const struct sockaddr *)&peer, sizeof(peer)), -EMSGSIZE);
 	/* The largest datagram goes out, in fragments. */
-	assert_int_equal(us_sendto(fd, big, UDP_MAX_PAYLOAD, 0, &peer), UDP_MAX_PAYLOAD);
+	assert_int_equal(us_sendto(fd, big, UDP_MAX_PAYLOAD, 0,
+				   (const struct sockaddr *)&peer, sizeof(peer)), UDP_MAX_PAYLOAD);
 	assert_true(test_dev_pending(tun) > 40);
 	test_dev_flush(tun);
-	assert_int_equal(us_sendto(fd, "x", 1, 0, &far), -ENETUNREACH);
+	assert_int_equal(us_sendto(fd, "x", 1, 0,
+				   (const struct sockaddr *)&far, sizeof(far)), -ENETUNREACH);
 	assert_int_equal(udp_stats.out_no_route, 1);
 	assert_int_equal(us_send(fd, "x", 1, 0), -EDESTADDRREQ);
-	assert_int_equal(us_connect(fd, &far), -ENETUNREACH);
+	assert_int_equal(us_connect(fd, (const struct sockaddr *)&far, sizeof(far)), -ENETUNREACH);
 	us_close(fd);
 	test_assert_no_leaks();
 }
@@ -648,9 +663,13 @@ static void test_icmp_echo_socket(void **state)
 
 	(void)state;
 	assert_true(fd >= 0);
-	assert_int_equal(us_sendto(fd, "xx", 2, 0, &peer), -EINVAL); /* not an echo header */
-	assert_int_equal(us_sendto(fd, req, sizeof(req), 0, &peer), (ssize_t)sizeof(req));
-	assert_int_equal(us_getsockname(fd, &name), 0);
+	/* not an echo header */
+	assert_int_equal(us_sendto(fd, "xx", 2, 0, (const struct sockaddr *)&peer, sizeof(peer)),
+			 -EINVAL);
+	assert_int_equal(us_sendto(fd, req, sizeof(req), 0,
+				   (const struct sockaddr *)&peer, sizeof(peer)), (ssize_t)sizeof(req));
+	assert_int_equal(us_getsockname(fd,
+					(struct sockaddr *)&name, &(socklen_t){ sizeof(name) }), 0);
 	id = ntohs(name.sin_port);
 	assert_true(id != 0);
 	p = test_dev_pop(tun);
@@ -684,7 +703,8 @@ static void test_icmp_echo_socket(void **state)
 	}
 	assert_int_equal(icmpsock_stats.in_replies, 1);
 	assert_int_equal(icmpsock_stats.in_no_socket, 1);
-	assert_int_equal(us_recvfrom(fd, buf, sizeof(buf), 0, &from), 12);
+	assert_int_equal(us_recvfrom(fd, buf, sizeof(buf), 0,
+				     (struct sockaddr *)&from, &(socklen_t){ sizeof(from) }), 12);
 	assert_int_equal(buf[0], ICMP_ECHO_REPLY);
 	assert_int_equal(buf[4] << 8 | buf[5], id);
 	assert_int_equal(buf[6] << 8 | buf[7], 7);
