@@ -238,6 +238,7 @@ int ustack_create(const struct ustack_config *cfg, struct ustack **out)
 	err = config_apply(cfg ? cfg : &defaults);
 	if (err < 0)
 		return err;
+	stats_reset(); /* a new stack counts from zero */
 	err = stack_init();
 	if (err < 0) {
 		stack_shutdown(); /* a partial init is taken apart */
@@ -367,9 +368,10 @@ int ustack_wrap_device(struct ustack *st, const char *devname, const struct usta
 	return ustack_wrap_device_opts(st, dev, &wo);
 }
 
+/* plen 0..32 (the callers check). */
 static uint32_t prefix_netmask(int plen)
 {
-	return htonl(plen ? ~0u << (32 - plen) : 0);
+	return htonl(plen > 0 && plen <= 32 ? ~0u << (32 - plen) : 0);
 }
 
 int ustack_addr_add(struct ustack *st, const char *devname, struct in_addr addr, int prefix_len)
