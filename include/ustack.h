@@ -244,7 +244,8 @@ int ustack_add_device(struct ustack *st, const char *spec);
 
 /* Wrappers on a device (before or after ustack_start): a capture, a trace, faults. */
 struct ustack_wrap {
-	const char *pcap;     /* capture both directions to this pcap file, NULL: none */
+	const char *pcap;     /* capture both directions to this pcap file, NULL: none (the
+	                       * second device captured writes FILE-DEV.ext instead) */
 	int trace;            /* one decoded line per packet to trace_out */
 	FILE *trace_out;      /* NULL: stdout */
 	const char *impair;   /* "loss=P,dup=P,reorder=P,delay=MS,corrupt=P,seed=N" (P in

@@ -286,20 +286,21 @@ int ustack_add_device_opts(struct ustack *st, const struct dev_opts *o)
 
 	if (!stack_ok(st))
 		return fail(-EINVAL, "no stack: call ustack_create first");
+	/* Under the lock: the loop thread may be running and walking the device list. */
 	net_lock();
-	dev = net_device_by_name(o->ifname);
-	net_unlock();
-	if (dev)
+	if (net_device_by_name(o->ifname)) {
+		net_unlock();
 		return fail(-EEXIST, "cannot open device %s: the stack has a device of that name",
 			    o->ifname);
+	}
 	err[0] = '\0';
 	rc = driver_open(o, &dev, err, sizeof(err));
 	if (rc < 0) {
+		net_unlock();
 		if (err[0])
 			return fail(rc, "%s", err);
 		return fail(rc, "cannot open device %s: %s", o->ifname, strerror(-rc));
 	}
-	net_lock();
 	rc = ip_iface_add(dev, o->addr, o->netmask, peer);
 	if (rc == 0 && st->announced)
 		device_announce(dev);
