@@ -495,12 +495,17 @@ int ustack_start(struct ustack *st)
 
 int ustack_run_once(struct ustack *st, int timeout_ms)
 {
+	int rc;
+
 	if (!stack_ok(st))
 		return fail(-EINVAL, "no stack: call ustack_create first");
 	if (st->started)
 		return fail(-EBUSY, "the loop thread runs the stack (ustack_start)");
 	devices_announce(st);
-	return net_loop_once(timeout_ms < 0 ? -1 : timeout_ms);
+	rc = net_loop_once(timeout_ms < 0 ? -1 : timeout_ms);
+	if (rc < 0)
+		return fail(rc, "the loop's wait failed: %s", strerror(-rc));
+	return 0; /* net_loop_once's count of events is nothing a program can use */
 }
 
 int ustack_drain(struct ustack *st, int timeout_ms)
