@@ -286,8 +286,10 @@ int ustack_run_once(struct ustack *st, int timeout_ms);
  * Runs the loop itself if ustack_start was not called. Returns how many are still closing:
  * 0 when all are done. */
 int ustack_drain(struct ustack *st, int timeout_ms);
-/* Stops the loop thread, closes every socket (resetting connections still open), removes
- * every device and frees everything. No us_* call may be running. st may be NULL. */
+/* Stops the loop thread, closes every socket as us_close would (a TCP connection's FIN
+ * goes out if it can), then frees every connection without waiting for its peer, removes
+ * every device and frees everything: call ustack_drain first for an orderly end. No us_*
+ * call may be running. st may be NULL. */
 void ustack_destroy(struct ustack *st);
 
 /* Prints the stack's counters (non-zero ones; every one with all set) to out. Returns 0. */
