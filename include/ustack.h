@@ -58,24 +58,51 @@ int us_connect(int fd, const struct sockaddr *addr, socklen_t addrlen);
 int us_listen(int fd, int backlog);
 /* Takes a connection from a listener's queue, waiting if it is blocking. When addr is not
  * NULL the peer's address is stored there, cut to *addrlen bytes, and *addrlen is set to
- * its full length. Returns the new descriptor, or -EAGAIN (non-blocking, none queued),
- * -EBADF, -EINVAL (not listening), -EOPNOTSUPP, -EMFILE. */
+ * its full length. The new socket is blocking whatever the listener is. Returns the new
+ * descriptor, or -EAGAIN (non-blocking, none queued), -EBADF, -EINVAL (not listening),
+ * -EOPNOTSUPP, -EMFILE, -EFAULT (addr without addrlen). */
 int us_accept(int fd, struct sockaddr *addr, socklen_t *addrlen);
+/* us_accept whose new socket is non-blocking if flags has US_SOCK_NONBLOCK (SOCK_CLOEXEC
+ * is accepted and means nothing here). Returns as us_accept, or -EINVAL for other flags. */
+int us_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 /* Sends. TCP: queues what fits in the send buffer and returns that count (a blocking
- * socket waits for room); UDP/ICMP: one datagram. flags: MSG_DONTWAIT. Returns the bytes taken, or -EAGAIN, -EPIPE, -ECONNRESET, -EDESTADDRREQ, -EMSGSIZE,
- * -ENETUNREACH, -EBADF... */
+ * socket waits until some fits); UDP/ICMP: one datagram. flags: MSG_DONTWAIT (do not
+ * wait, whatever the socket's mode), MSG_NOSIGNAL (accepted; no call ever raises SIGPIPE
+ * or any signal), MSG_MORE, MSG_EOR and MSG_CONFIRM (accepted, no effect); any other flag
+ * (MSG_OOB, MSG_FASTOPEN, ...) is -EOPNOTSUPP. Returns the bytes taken, or -EAGAIN,
+ * -EPIPE (TCP: sending side closed or connection ended), -ECONNRESET, -EDESTADDRREQ,
+ * -EMSGSIZE, -ENETUNREACH, -EOPNOTSUPP, -EBADF, or an error an ICMP message reported
+ * (-ECONNREFUSED...). */
 ssize_t us_send(int fd, const void *buf, size_t len, int flags);
-/* us_send to dst (dst NULL: the connected peer). Returns as us_send. */
+/* us_send to dst (dst NULL: the connected peer; TCP ignores dst). Returns as us_send, or
+ * -EINVAL / -EAFNOSUPPORT for a bad dst. */
 ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *dst,
 		  socklen_t dstlen);
+/* us_sendto gathering msg_iov (at most IOV_MAX elements) to msg_name (NULL: the connected
+ * peer). A datagram socket sends them as one datagram; TCP queues them together before
+ * sending. Ancillary data (msg_controllen > 0) is -EOPNOTSUPP; msg_flags is not read.
+ * Returns as us_send, or -EMSGSIZE (too many elements), -EFAULT. */
+ssize_t us_sendmsg(int fd, const struct msghdr *msg, int flags);
 /* Receives. A blocking socket waits for data; returns the bytes copied, 0 at a TCP
- * stream's end, or -EAGAIN, -ECONNRESET, -ETIMEDOUT, -EBADF... A datagram longer than len
- * is cut (the rest is lost). */
+ * stream's end, or -EAGAIN (nothing there and non-blocking, or SO_RCVTIMEO passed),
+ * -ECONNRESET, -ETIMEDOUT, -EOPNOTSUPP, -EBADF... A datagram longer than len is cut (the
+ * rest is lost). flags: MSG_PEEK (the data stays queued: the next call reads it again),
+ * MSG_DONTWAIT, MSG_WAITALL (TCP on a blocking call: wait for len bytes, returning fewer
+ * only at the stream's end, an error or SO_RCVTIMEO; ignored by datagram sockets, as
+ * Linux), MSG_TRUNC (datagrams: return the datagram's real length even when cut; TCP
+ * ignores it), MSG_NOSIGNAL and MSG_CMSG_CLOEXEC (no effect); any other flag (MSG_OOB,
+ * MSG_ERRQUEUE) is -EOPNOTSUPP. */
 ssize_t us_recv(int fd, void *buf, size_t len, int flags);
 /* us_recv that also stores the sender's address in src (if not NULL), cut to *srclen
- * bytes, and sets *srclen to its full length. Returns as us_recv. */
+ * bytes, and sets *srclen to its full length (0 for TCP, which names no sender, as
+ * Linux). Returns as us_recv, or -EFAULT (src without srclen). */
 ssize_t us_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *src,
 		    socklen_t *srclen);
+/* us_recvfrom scattering into msg_iov (at most IOV_MAX elements). msg_name/msg_namelen as
+ * src/srclen of us_recvfrom (msg_namelen set to 0 when msg_name is NULL); msg_controllen
+ * is set to 0 (no ancillary data); msg_flags is set: MSG_TRUNC when a datagram was longer
+ * than the buffers. Returns as us_recv, or -EMSGSIZE (too many elements), -EFAULT. */
+ssize_t us_recvmsg(int fd, struct msghdr *msg, int flags);
 /* Shuts down SHUT_RD, SHUT_WR or SHUT_RDWR of a TCP connection. Returns 0, or -EBADF,
  * -EINVAL, -ENOTCONN, -EOPNOTSUPP. */
 int us_shutdown(int fd, int how);
@@ -87,14 +114,41 @@ int us_close(int fd);
 int us_getsockname(int fd, struct sockaddr *addr, socklen_t *addrlen);
 /* The peer's address, as us_getsockname. Returns 0, or -EBADF, -EFAULT, -ENOTCONN. */
 int us_getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen);
-/* Sets an option. Returns 0, or -EBADF, -EINVAL (len too short or bad value), -EFAULT,
- * -ENOPROTOOPT (unknown level or name), -ENOENT (TCP_CONGESTION: unknown algorithm). */
+/* Sets an option. Every socket: SOL_SOCKET SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER,
+ * SO_RCVBUF, SO_SNDBUF (the limit in bytes; Linux doubles the value, this stack does not),
+ * SO_RCVTIMEO, SO_SNDTIMEO, SO_BINDTODEVICE (a device name, not necessarily
+ * NUL-terminated; "" or len 0 unbinds: the socket then sends only through that device,
+ * routes or not, a broadcast to 255.255.255.255 included, and hears only what comes in
+ * through it); IPPROTO_IP IP_TTL (1..255, -1: the default), IP_TOS (TCP keeps the ECN
+ * bits to itself), IP_MTU_DISCOVER (IP_PMTUDISC_DO and _PROBE set Don't Fragment, and a
+ * datagram larger than the route's MTU is then -EMSGSIZE; _DONT, _WANT (taken as _DONT:
+ * the stack does no path MTU discovery for datagrams), _INTERFACE and _OMIT do not).
+ * TCP: IPPROTO_TCP TCP_NODELAY, TCP_MAXSEG (88..32767, or 0: none; before connect or
+ * listen it caps the MSS announced and used), TCP_KEEPIDLE / TCP_KEEPINTVL (seconds,
+ * 1..32767), TCP_KEEPCNT (1..127), TCP_CONGESTION (a name: "cubic", "newreno"...).
+ * Returns 0, or -EBADF, -EINVAL (len too short or bad value), -EFAULT, -ENODEV
+ * (SO_BINDTODEVICE: no such device), -ENOPROTOOPT (unknown level or name), -ENOENT
+ * (TCP_CONGESTION: unknown algorithm). */
 int us_setsockopt(int fd, int level, int name, const void *val, socklen_t len);
-/* Reads an option into val (at most *len bytes) and sets *len to the bytes stored.
- * Returns 0, or -EBADF, -EINVAL, -EFAULT, -ENOPROTOOPT. */
+/* Reads an option into val (at most *len bytes) and sets *len to the bytes stored. Besides
+ * those us_setsockopt sets: SO_TYPE, SO_ERROR (the pending error as a positive errno,
+ * cleared by reading), IP_TTL (the default when unset), TCP_MAXSEG (the MSS in use once
+ * connected), TCP_INFO (struct us_tcp_info, below), SO_BINDTODEVICE (the name with its
+ * NUL; *len 0 when unbound). Returns 0, or -EBADF, -EINVAL, -EFAULT, -ENOPROTOOPT. */
 int us_getsockopt(int fd, int level, int name, void *val, socklen_t *len);
 /* Turns non-blocking mode on or off. Returns 0 or -EBADF. */
 int us_set_nonblock(int fd, int on);
+/* Socket ioctls; arg points to an int. FIONREAD (= SIOCINQ): TCP the bytes readable, a
+ * datagram socket the length of the next datagram (0 if none), as Linux; SIOCOUTQ: TCP
+ * the bytes not yet acknowledged by the peer (sent or not), datagram sockets 0 (nothing
+ * waits: a datagram leaves at once); SIOCOUTQNSD: TCP the bytes not yet sent; FIONBIO:
+ * sets non-blocking mode from *arg. Returns 0, or -EBADF, -EFAULT (arg NULL), -EINVAL
+ * (SIOCINQ/SIOCOUTQ on a listener), -ENOTTY (another request). */
+int us_ioctl(int fd, unsigned long request, void *arg);
+/* F_GETFL: returns O_RDWR, with O_NONBLOCK in non-blocking mode. F_SETFL: sets
+ * non-blocking mode from O_NONBLOCK in arg (other flags ignored, as Linux) and returns 0.
+ * Returns -EBADF, or -EINVAL for another cmd. */
+int us_fcntl(int fd, int cmd, int arg);
 
 struct us_pollfd {
 	int fd;
@@ -104,6 +158,38 @@ struct us_pollfd {
 /* Waits until one of fds is ready or timeout_ms passes (-1: forever). Returns the number
  * of ready entries, 0 on timeout, or -EINVAL. */
 int us_poll(struct us_pollfd *fds, int n, int timeout_ms);
+
+/* us_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) with len = sizeof(info) (a
+ * shorter len gets the first len bytes). This is the stack's own layout, not Linux's
+ * struct tcp_info; fields may be added at the end only. Segments are counted in snd_mss
+ * units, rounded up. */
+struct us_tcp_info {
+	uint8_t state;          /* numbered as Linux: 1 ESTABLISHED, 2 SYN_SENT, 3 SYN_RECV,
+	                         * 4 FIN_WAIT1, 5 FIN_WAIT2, 6 TIME_WAIT, 7 CLOSE, 8 CLOSE_WAIT,
+	                         * 9 LAST_ACK, 10 LISTEN, 11 CLOSING */
+	uint8_t snd_wscale;     /* the peer's window scale shift (0 without window scaling) */
+	uint8_t rcv_wscale;     /* ours */
+	uint8_t reserved;
+	uint32_t rto_us;        /* retransmission timeout, microseconds */
+	uint32_t rtt_us;        /* smoothed RTT (0 before the first sample); the estimator keeps
+	                         * milliseconds, so a multiple of 125 us */
+	uint32_t rttvar_us;     /* RTT variation, a multiple of 250 us */
+	uint32_t snd_mss;       /* MSS of what we send (payload bytes) */
+	uint32_t rcv_mss;       /* MSS we announced */
+	uint32_t snd_cwnd;      /* congestion window, segments */
+	uint32_t snd_cwnd_bytes;
+	uint32_t snd_ssthresh;  /* slow-start threshold, segments (0x7fffffff: unset) */
+	uint32_t snd_ssthresh_bytes;
+	uint32_t unacked;       /* segments sent and not yet acknowledged */
+	uint32_t sacked;        /* of those, SACKed */
+	uint32_t lost;          /* of those, marked lost */
+	uint32_t retrans;       /* retransmitted and still in flight */
+	uint32_t total_retrans; /* segments retransmitted over the connection's life */
+	uint64_t bytes_acked;   /* payload bytes the peer acknowledged */
+	uint64_t bytes_received;/* payload bytes received in order */
+	uint64_t delivery_rate; /* bytes per second; 0: not measured */
+	char congestion[16];    /* the congestion control's name, NUL-terminated */
+};
 
 /* ==== Stack life cycle ==== */
 

@@ -316,7 +316,7 @@ void icmp_set_echo_reply_handler(icmp_echo_reply_fn fn)
 }
 
 int icmp_echo_output(uint32_t dst, uint16_t id, uint16_t seq, const uint8_t *data, size_t len,
-		     uint64_t now)
+		     const struct ip_out_opts *opts, uint64_t now)
 {
 	struct icmp_hdr h = { .type = ICMP_ECHO, .code = 0, .rest = (uint32_t)id << 16 | seq };
 	struct pkb *p;
@@ -331,5 +331,5 @@ int icmp_echo_output(uint32_t dst, uint16_t id, uint16_t seq, const uint8_t *dat
 		memcpy(p->data + ICMP_HDR_LEN, data, len);
 	icmp_emit(&h, p->data, p->len, len);
 	STAT_INC(icmp, out_echo);
-	return ip_output(IP_PROTO_ICMP, p, 0, dst, NULL, now); /* owns p */
+	return ip_output(IP_PROTO_ICMP, p, 0, dst, opts, now); /* owns p */
 }

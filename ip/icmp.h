@@ -66,7 +66,8 @@ void icmp_send_error(uint8_t type, uint8_t code, uint32_t info, const struct pkb
 typedef void (*icmp_echo_reply_fn)(uint32_t src, uint16_t id, uint16_t seq,
 				   const uint8_t *data, size_t len, uint8_t ttl, uint64_t now);
 void icmp_set_echo_reply_handler(icmp_echo_reply_fn fn);
+/* opts: the sending socket's IP options (NULL: defaults). Returns ip_output's answer. */
 int icmp_echo_output(uint32_t dst, uint16_t id, uint16_t seq, const uint8_t *data, size_t len,
-		     uint64_t now);
+		     const struct ip_out_opts *opts, uint64_t now);
 
 #endif

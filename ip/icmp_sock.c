@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 
 #include "ip/icmp.h"
 #include "ip/ip.h"
@@ -157,19 +159,21 @@ static int icmp_sock_connect(struct sock *sk, const struct sockaddr_in *addr, ui
 	return autobind(sk->pcb);
 }
 
-static ssize_t icmp_sock_sendto(struct sock *sk, const void *buf, size_t len, int flags,
-				const struct sockaddr_in *dst, uint64_t now)
+static ssize_t icmp_sock_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
+				 const struct sockaddr_in *dst, uint64_t now)
 {
+	/* The request gathered in one piece; every call holds the stack lock, so one buffer
+	 * serves all sockets. */
+	static uint8_t b[ICMP_SOCK_MAX_MSG];
 	struct icmp_sock_pcb *pcb = sk->pcb;
-	const uint8_t *b = buf;
+	struct ip_out_opts opts;
+	size_t len = it->len;
 	uint32_t daddr;
 	uint16_t seq;
 	int err;
 
 	(void)flags;
 	if (dst) {
-		if (dst->sin_family != AF_INET)
-			return -EAFNOSUPPORT;
 		daddr = dst->sin_addr.s_addr;
 	} else {
 		if (sk->peer.sin_addr.s_addr == 0)
@@ -178,6 +182,7 @@ static ssize_t icmp_sock_sendto(struct sock *sk, const void *buf, size_t len, in
 	}
 	if (len > ICMP_SOCK_MAX_MSG)
 		return -EMSGSIZE;
+	sock_iter_get(it, b, len);
 	/* Linux ping sockets take nothing but an echo request header from the user. */
 	if (len < ICMP_HDR_LEN || b[0] != ICMP_ECHO || b[1] != 0) {
 		STAT_INC(icmpsock, out_bad_request);
@@ -187,7 +192,9 @@ static ssize_t icmp_sock_sendto(struct sock *sk, const void *buf, size_t len, in
 	if (err)
 		return err;
 	seq = (uint16_t)(b[6] << 8 | b[7]);
-	err = icmp_echo_output(daddr, pcb->id, seq, b + ICMP_HDR_LEN, len - ICMP_HDR_LEN, now);
+	ip_out_opts_from_sock(sk, &opts);
+	err = icmp_echo_output(daddr, pcb->id, seq, b + ICMP_HDR_LEN, len - ICMP_HDR_LEN, &opts,
+			       now);
 	if (err) {
 		STAT_INC(icmpsock, out_errors);
 		debugf("id=%u seq=%u not sent: %d", pcb->id, seq, err);
@@ -197,15 +204,15 @@ static ssize_t icmp_sock_sendto(struct sock *sk, const void *buf, size_t len, in
 	return (ssize_t)len;
 }
 
-static ssize_t icmp_sock_recvfrom(struct sock *sk, void *buf, size_t len, int flags,
-				  struct sockaddr_in *src, uint64_t now)
+static ssize_t icmp_sock_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
+				 struct sockaddr_in *src, int *msg_flags, uint64_t now)
 {
 	struct icmp_sock_pcb *pcb = sk->pcb;
 	struct reply_cb cb;
 	ssize_t n;
 
 	(void)now;
-	n = sock_dgram_recv(&pcb->rxq, buf, len, flags, &cb, sizeof(cb));
+	n = sock_dgram_recv(&pcb->rxq, it, flags, msg_flags, &cb, sizeof(cb));
 	if (n < 0)
 		return n;
 	if (src) {
@@ -215,6 +222,21 @@ static ssize_t icmp_sock_recvfrom(struct sock *sk, void *buf, size_t len, int fl
 	}
 	pcb->last_ttl = cb.ttl;
 	return n;
+}
+
+static int icmp_sock_ioctl(struct sock *sk, unsigned long request, int *val)
+{
+	struct icmp_sock_pcb *pcb = sk->pcb;
+
+	if (request == SIOCINQ) {
+		*val = (int)sock_dgram_next_len(&pcb->rxq);
+		return 0;
+	}
+	if (request == SIOCOUTQ) {
+		*val = 0;
+		return 0;
+	}
+	return -ENOTTY;
 }
 
 static unsigned icmp_sock_poll(struct sock *sk)
@@ -242,7 +264,9 @@ static int icmp_sock_getsockopt(struct sock *sk, int level, int name, void *val,
 {
 	struct icmp_sock_pcb *pcb = sk->pcb;
 
-	if (level != IPPROTO_IP || name != ICMP_SOCK_LAST_TTL)
+	if (level == IPPROTO_IP && name != ICMP_SOCK_LAST_TTL)
+		return ip_sock_getsockopt(sk, name, val, len);
+	if (level != IPPROTO_IP)
 		return -ENOPROTOOPT;
 	if (!val || !len || *len < sizeof(int))
 		return -EINVAL;
@@ -251,12 +275,20 @@ static int icmp_sock_getsockopt(struct sock *sk, int level, int name, void *val,
 	return 0;
 }
 
+static int icmp_sock_setsockopt(struct sock *sk, int level, int name, const void *val,
+				socklen_t len)
+{
+	return level == IPPROTO_IP ? ip_sock_setsockopt(sk, name, val, len) : -ENOPROTOOPT;
+}
+
 const struct sock_ops icmp_sock_ops = {
 	.create = icmp_sock_create,
 	.bind = icmp_sock_bind,
 	.connect = icmp_sock_connect,
-	.sendto = icmp_sock_sendto,
-	.recvfrom = icmp_sock_recvfrom,
+	.sendmsg = icmp_sock_sendmsg,
+	.recvmsg = icmp_sock_recvmsg,
+	.ioctl = icmp_sock_ioctl,
+	.setsockopt = icmp_sock_setsockopt,
 	.close = icmp_sock_close,
 	.poll = icmp_sock_poll,
 	.getsockopt = icmp_sock_getsockopt,

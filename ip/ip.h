@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "net/netdev.h"
 
@@ -111,8 +112,15 @@ struct ip_nexthop {
 	uint32_t src;
 };
 int ip_route_output(uint32_t dst, struct ip_nexthop *out);
+/* ip_route_output for a socket bound to device ifindex (SO_BINDTODEVICE; 0: any device):
+ * the route if it leaves through that device, else, as Linux when the table has no route
+ * through it, dst taken as on the device's link. Our own addresses still go through "lo".
+ * 0, -ENODEV (no such device) or -ENETUNREACH (the device has no address). */
+int ip_route_output_dev(uint32_t dst, int ifindex, struct ip_nexthop *out);
 /* The source address for dst (the outgoing interface's), or 0 if unroutable. */
 uint32_t ip_source_for(uint32_t dst);
+/* The same for a socket bound to device ifindex (0: any). */
+uint32_t ip_source_for_dev(uint32_t dst, int ifindex);
 
 /* ---- input / output ---- */
 
@@ -151,7 +159,15 @@ struct ip_out_opts {
 	uint8_t ttl;    /* 0: default */
 	uint8_t tos;
 	int df;         /* set Don't Fragment */
+	int ifindex;    /* leave through this device (SO_BINDTODEVICE); 0: the route's */
 };
+struct sock;
+/* A socket's IP_TTL, IP_TOS, IP_MTU_DISCOVER and SO_BINDTODEVICE as output options
+ * (ip_sock.c). */
+void ip_out_opts_from_sock(const struct sock *sk, struct ip_out_opts *o);
+/* IPPROTO_IP options of a socket (ip_sock.c): 0, -EINVAL or -ENOPROTOOPT. */
+int ip_sock_setsockopt(struct sock *sk, int name, const void *val, socklen_t len);
+int ip_sock_getsockopt(struct sock *sk, int name, void *val, socklen_t *len);
 /* Sends p (p->data = transport header; the IP header is prepended in the headroom) from src
  * (0: chosen from the route) to dst. Fragments by the route's MTU unless DF. Takes
  * ownership of p. Returns 0 or -errno (-ENETUNREACH, -EMSGSIZE with DF). */

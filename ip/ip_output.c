@@ -120,7 +120,8 @@ int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 	int err, soft = 0;
 
 	STAT_INC(ip, out_requests);
-	err = ip_route_output(dst, &nh);
+	err = opts && opts->ifindex ? ip_route_output_dev(dst, opts->ifindex, &nh)
+				    : ip_route_output(dst, &nh);
 	if (err < 0) {
 		STAT_INC(ip, out_no_route);
 		debugf("dst=%s dropped: no route", ip_addr_ntop(dst, d, sizeof(d)));

@@ -288,6 +288,38 @@ int ip_route_output(uint32_t dst, struct ip_nexthop *out)
 	return -ENETUNREACH;
 }
 
+int ip_route_output_dev(uint32_t dst, int ifindex, struct ip_nexthop *out)
+{
+	struct net_device *dev;
+	const struct ip_route *r;
+
+	if (!ifindex || net_iface_by_addr(dst) || is_loopback_net(dst))
+		return ip_route_output(dst, out);
+	dev = net_device_by_index(ifindex);
+	if (!dev)
+		return -ENODEV;
+	r = ip_route_lookup(dst);
+	if (r && r->iface->dev == dev) {
+		out->dev = dev;
+		out->nexthop = r->gateway ? r->gateway : dst;
+		out->src = r->iface->addr;
+		return 0;
+	}
+	if (!dev->nifaces)
+		return -ENETUNREACH;
+	out->dev = dev;
+	out->nexthop = dst;
+	out->src = dev->ifaces[0].addr;
+	return 0;
+}
+
+uint32_t ip_source_for_dev(uint32_t dst, int ifindex)
+{
+	struct ip_nexthop nh;
+
+	return ip_route_output_dev(dst, ifindex, &nh) < 0 ? 0 : nh.src;
+}
+
 uint32_t ip_source_for(uint32_t dst)
 {
 	struct ip_nexthop nh;

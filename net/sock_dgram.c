@@ -21,8 +21,8 @@ void sock_dgram_enqueue(struct sock_dgram_queue *rq, struct pkb *p)
 	rq->bytes += p->cap;
 }
 
-ssize_t sock_dgram_recv(struct sock_dgram_queue *rq, void *buf, size_t len, int flags, void *cb,
-			size_t cb_len)
+ssize_t sock_dgram_recv(struct sock_dgram_queue *rq, struct sock_iter *it, int flags,
+			int *msg_flags, void *cb, size_t cb_len)
 {
 	struct pkb *p = TAILQ_FIRST(&rq->q);
 	size_t n;
@@ -30,9 +30,9 @@ ssize_t sock_dgram_recv(struct sock_dgram_queue *rq, void *buf, size_t len, int 
 	if (!p)
 		return -EAGAIN;
 	memcpy(cb, p->cb, cb_len);
-	n = p->len < len ? p->len : len;
-	if (n)
-		memcpy(buf, p->data, n);
+	n = sock_iter_put(it, p->data, p->len);
+	if (n < p->len)
+		*msg_flags |= MSG_TRUNC;
 	if (flags & MSG_TRUNC)
 		n = p->len;
 	if (!(flags & MSG_PEEK)) {
@@ -41,6 +41,13 @@ ssize_t sock_dgram_recv(struct sock_dgram_queue *rq, void *buf, size_t len, int 
 		pkb_free(p);
 	}
 	return (ssize_t)n;
+}
+
+size_t sock_dgram_next_len(const struct sock_dgram_queue *rq)
+{
+	const struct pkb *p = TAILQ_FIRST(&rq->q);
+
+	return p ? p->len : 0;
 }
 
 void sock_dgram_purge(struct sock_dgram_queue *rq)

@@ -21,12 +21,14 @@ void sock_dgram_init(struct sock_dgram_queue *rq);
 int sock_dgram_room(const struct sock_dgram_queue *rq, size_t rcvbuf, const struct pkb *p);
 /* Queues p; the queue owns it now. */
 void sock_dgram_enqueue(struct sock_dgram_queue *rq, struct pkb *p);
-/* Copies the oldest datagram into buf (the rest of a longer one is lost, as on Linux) and
- * its cb into cb (cb_len bytes), then frees it unless flags has MSG_PEEK. Returns the bytes
- * copied (with MSG_TRUNC the datagram's whole length, as on Linux), or -EAGAIN if there is
- * none. */
-ssize_t sock_dgram_recv(struct sock_dgram_queue *rq, void *buf, size_t len, int flags, void *cb,
-			size_t cb_len);
+/* Copies the oldest datagram into it (the rest of a longer one is lost, as on Linux, and
+ * MSG_TRUNC set in *msg_flags) and its cb into cb (cb_len bytes), then frees it unless
+ * flags has MSG_PEEK. Returns the bytes copied (with MSG_TRUNC in flags the datagram's
+ * whole length, as on Linux), or -EAGAIN if there is none. */
+ssize_t sock_dgram_recv(struct sock_dgram_queue *rq, struct sock_iter *it, int flags,
+			int *msg_flags, void *cb, size_t cb_len);
+/* The length of the oldest datagram (SIOCINQ, as Linux), 0 if none. */
+size_t sock_dgram_next_len(const struct sock_dgram_queue *rq);
 static inline int sock_dgram_empty(const struct sock_dgram_queue *rq)
 {
 	return TAILQ_EMPTY(&rq->q);

@@ -10,10 +10,13 @@
 #include "net/socket.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <linux/sockios.h>
 
 #include "net/log.h"
 #include "net/loop.h"
@@ -126,6 +129,10 @@ struct sock *sock_alloc_child(struct sock *parent)
 	sk->sndbuf = parent->sndbuf;
 	sk->rcvtimeo_ms = parent->rcvtimeo_ms;
 	sk->sndtimeo_ms = parent->sndtimeo_ms;
+	sk->ip_ttl = parent->ip_ttl;
+	sk->ip_tos = parent->ip_tos;
+	sk->ip_pmtudisc = parent->ip_pmtudisc;
+	sk->bound_ifindex = parent->bound_ifindex;
 	sk->local = parent->local;
 	return sk;
 }
@@ -450,7 +457,7 @@ int us_listen(int fd, int backlog)
 	return r;
 }
 
-int us_accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
+int us_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
 {
 	struct sock_block b = { 0 };
 	struct sockaddr_in from;
@@ -459,6 +466,9 @@ int us_accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 
 	if (addr && !addrlen)
 		return -EFAULT;
+	/* SOCK_CLOEXEC is taken and means nothing: these descriptors are not the kernel's */
+	if (flags & ~(US_SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
 	net_lock();
 	sk = sock_fd_get(fd);
 	if (!sk) {
@@ -480,6 +490,7 @@ int us_accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 	}
 	if (r)
 		goto out;
+	child->nonblock = (flags & US_SOCK_NONBLOCK) != 0;
 	r = sock_fd_assign(child);
 	if (r < 0) {
 		/* No descriptor for it: the connection is torn down like a closed one. */
@@ -493,16 +504,115 @@ out:
 	return r;
 }
 
-ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *dst,
-		  socklen_t dstlen)
+/* ---- data ---- */
+
+size_t sock_iter_piece(const struct sock_iter *it, uint8_t **base)
+{
+	const struct iovec *v = it->iov;
+	size_t i = 0, off = it->off;
+
+	/* empty elements are stepped over here, so a piece of 0 means the end */
+	while (i < it->cnt && off == v[i].iov_len) {
+		i++;
+		off = 0;
+	}
+	if (i == it->cnt || it->len == 0)
+		return 0;
+	*base = (uint8_t *)v[i].iov_base + off;
+	return v[i].iov_len - off;
+}
+
+void sock_iter_advance(struct sock_iter *it, size_t n)
+{
+	if (n > it->len)
+		n = it->len;
+	it->len -= n;
+	while (it->cnt && (n || it->off == it->iov[0].iov_len)) {
+		size_t room = it->iov[0].iov_len - it->off;
+
+		if (n < room) {
+			it->off += n;
+			return;
+		}
+		n -= room;
+		it->iov++;
+		it->cnt--;
+		it->off = 0;
+	}
+}
+
+size_t sock_iter_put(struct sock_iter *it, const void *src, size_t n)
+{
+	size_t done = 0, k;
+	uint8_t *b;
+
+	while (done < n && (k = sock_iter_piece(it, &b)) > 0) {
+		if (k > n - done)
+			k = n - done;
+		memcpy(b, (const uint8_t *)src + done, k);
+		sock_iter_advance(it, k);
+		done += k;
+	}
+	return done;
+}
+
+size_t sock_iter_get(struct sock_iter *it, void *dst, size_t n)
+{
+	size_t done = 0, k;
+	uint8_t *b;
+
+	while (done < n && (k = sock_iter_piece(it, &b)) > 0) {
+		if (k > n - done)
+			k = n - done;
+		memcpy((uint8_t *)dst + done, b, k);
+		sock_iter_advance(it, k);
+		done += k;
+	}
+	return done;
+}
+
+/* Checks an application's iovec array as Linux does: more than IOV_MAX elements is
+ * -EMSGSIZE, a NULL base with a length -EFAULT, a total past SSIZE_MAX -EINVAL. */
+static int sock_iter_init(struct sock_iter *it, const struct iovec *iov, size_t cnt)
+{
+	size_t len = 0;
+
+	if (cnt > IOV_MAX)
+		return -EMSGSIZE;
+	if (cnt && !iov)
+		return -EFAULT;
+	for (size_t i = 0; i < cnt; i++) {
+		if (!iov[i].iov_base && iov[i].iov_len)
+			return -EFAULT;
+		if (iov[i].iov_len > (size_t)SSIZE_MAX - len)
+			return -EINVAL;
+		len += iov[i].iov_len;
+	}
+	*it = (struct sock_iter){ .iov = iov, .cnt = cnt, .off = 0, .len = len };
+	return 0;
+}
+
+/* The flags each direction takes. MSG_NOSIGNAL is accepted and means nothing: no call
+ * ever raises a signal. MSG_MORE and MSG_EOR are hints this stack has no use for, as
+ * Linux ignores MSG_MORE on a socket that cannot cork; MSG_CONFIRM only spares Linux a
+ * neighbour probe. Anything else is -EOPNOTSUPP: Linux answers so to MSG_OOB on a datagram
+ * socket; NOTE: this stack has no urgent data (RFC 9293 3.8.5), no error queue and no
+ * TCP Fast Open, so MSG_OOB, MSG_ERRQUEUE and MSG_FASTOPEN are refused on every socket
+ * rather than half done, and so is a flag Linux would ignore. */
+#define SOCK_SEND_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR | MSG_CONFIRM)
+#define SOCK_RECV_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL | MSG_PEEK | MSG_WAITALL | MSG_TRUNC | \
+			 MSG_CMSG_CLOEXEC)
+
+static ssize_t sock_send(int fd, struct sock_iter *it, int flags, const struct sockaddr *dst,
+			 socklen_t dstlen)
 {
 	struct sock_block b = { 0 };
 	struct sockaddr_in sin;
 	struct sock *sk;
 	ssize_t r;
 
-	if (!buf && len)
-		return -EFAULT;
+	if (flags & ~SOCK_SEND_FLAGS)
+		return -EOPNOTSUPP;
 	if (dst) {
 		r = sock_addr_in(dst, dstlen, 0, &sin);
 		if (r)
@@ -519,7 +629,7 @@ ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct s
 			r = sock_take_error(sk);
 			break;
 		}
-		r = sk->ops->sendto(sk, buf, len, flags, dst ? &sin : NULL, net_clock_ms());
+		r = sk->ops->sendmsg(sk, it, flags, dst ? &sin : NULL, net_clock_ms());
 		if (r != -EAGAIN || would_block(sk, flags))
 			break;
 		r = sock_block_wait(sk, sk->sndtimeo_ms, &b);
@@ -531,43 +641,92 @@ out:
 	return r;
 }
 
+ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *dst,
+		  socklen_t dstlen)
+{
+	struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
+	struct sock_iter it;
+	int r = sock_iter_init(&it, &v, 1);
+
+	return r ? r : sock_send(fd, &it, flags, dst, dstlen);
+}
+
 ssize_t us_send(int fd, const void *buf, size_t len, int flags)
 {
 	return us_sendto(fd, buf, len, flags, NULL, 0);
 }
 
-ssize_t us_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *src,
-		    socklen_t *srclen)
+ssize_t us_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	struct sock_iter it;
+	int r;
+
+	if (!msg)
+		return -EFAULT;
+	if (msg->msg_controllen)
+		return -EOPNOTSUPP; /* no ancillary data is understood (IP_PKTINFO, ...) */
+	r = sock_iter_init(&it, msg->msg_iov, msg->msg_iovlen);
+	if (r)
+		return r;
+	return sock_send(fd, &it, flags, msg->msg_name ? (const struct sockaddr *)msg->msg_name
+						       : NULL, msg->msg_namelen);
+}
+
+/* The receive side of every call: blocking, MSG_WAITALL on a stream (pieces gathered until
+ * the whole length, the end, an error or the timeout), and the sender's address into
+ * src/srclen. *msg_flags gets MSG_TRUNC for a datagram cut short. */
+static ssize_t sock_recv(int fd, struct sock_iter *it, int flags, struct sockaddr *src,
+			 socklen_t *srclen, int *msg_flags)
 {
 	struct sock_block b = { 0 };
 	struct sockaddr_in from;
 	struct sock *sk;
-	ssize_t r;
+	ssize_t r, got = 0;
+	int pflags;
 
-	if (!buf && len)
-		return -EFAULT;
+	if (flags & ~SOCK_RECV_FLAGS)
+		return -EOPNOTSUPP;
 	if (src && !srclen)
 		return -EFAULT;
+	*msg_flags = 0;
 	net_lock();
 	sk = sock_fd_get(fd);
 	if (!sk) {
 		r = -EBADF;
 		goto out;
 	}
+	/* as Linux: MSG_WAITALL means nothing to a non-blocking call or a datagram */
+	if (would_block(sk, flags) || sk->type != SOCK_STREAM)
+		flags &= ~MSG_WAITALL;
+	/* a protocol hears of MSG_WAITALL only with MSG_PEEK: the layer gathers the rest */
+	pflags = flags & MSG_PEEK ? flags : flags & ~MSG_WAITALL;
 	for (;;) {
 		memset(&from, 0, sizeof(from));
-		r = sk->ops->recvfrom(sk, buf, len, flags, src ? &from : NULL, net_clock_ms());
+		r = sk->ops->recvmsg(sk, it, pflags, src ? &from : NULL, msg_flags,
+				     net_clock_ms());
+		if (r > 0 && (flags & (MSG_WAITALL | MSG_PEEK)) == MSG_WAITALL && it->len > 0) {
+			got += r; /* part of it: wait for the rest */
+			r = -EAGAIN;
+		} else if (got > 0 && r != -EAGAIN) {
+			/* the end or an error after some data: the data first, the error (left
+			 * in so_error) next time, as Linux */
+			r = r > 0 ? got + r : got;
+			break;
+		}
 		/* Queued data comes before a pending error; an error ends an empty wait (or
 		 * replaces a stream's end of file, which the error explains). */
 		if ((r == -EAGAIN || (r == 0 && sk->type == SOCK_STREAM)) && sk->so_error) {
-			r = sock_take_error(sk);
+			r = got ? got : sock_take_error(sk);
 			break;
 		}
 		if (r != -EAGAIN || would_block(sk, flags))
 			break;
 		r = sock_block_wait(sk, sk->rcvtimeo_ms, &b);
-		if (r)
+		if (r) {
+			if (got && r == -EAGAIN)
+				r = got; /* SO_RCVTIMEO ends a MSG_WAITALL wait with what came */
 			break;
+		}
 	}
 	if (r >= 0 && src) {
 		/* a protocol without a sender to tell (a stream) leaves the family 0: as Linux,
@@ -582,9 +741,46 @@ out:
 	return r;
 }
 
+ssize_t us_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *src,
+		    socklen_t *srclen)
+{
+	struct iovec v = { .iov_base = buf, .iov_len = len };
+	struct sock_iter it;
+	int mflags, r = sock_iter_init(&it, &v, 1);
+
+	return r ? r : sock_recv(fd, &it, flags, src, srclen, &mflags);
+}
+
 ssize_t us_recv(int fd, void *buf, size_t len, int flags)
 {
 	return us_recvfrom(fd, buf, len, flags, NULL, NULL);
+}
+
+ssize_t us_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	struct sock_iter it;
+	socklen_t namelen;
+	ssize_t r;
+	int mflags;
+
+	if (!msg)
+		return -EFAULT;
+	r = sock_iter_init(&it, msg->msg_iov, msg->msg_iovlen);
+	if (r)
+		return r;
+	namelen = msg->msg_namelen;
+	r = sock_recv(fd, &it, flags, msg->msg_name, &namelen, &mflags);
+	if (r < 0)
+		return r;
+	msg->msg_namelen = msg->msg_name ? namelen : 0;
+	msg->msg_controllen = 0; /* no ancillary data */
+	msg->msg_flags = mflags;
+	return r;
+}
+
+int us_accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
+{
+	return us_accept4(fd, addr, addrlen, 0);
 }
 
 int us_shutdown(int fd, int how)
@@ -700,6 +896,52 @@ int us_set_nonblock(int fd, int on)
 		r = -EBADF;
 	else
 		sk->nonblock = on != 0;
+	net_unlock();
+	return r;
+}
+
+int us_fcntl(int fd, int cmd, int arg)
+{
+	struct sock *sk;
+	int r;
+
+	net_lock();
+	sk = sock_fd_get(fd);
+	if (!sk)
+		r = -EBADF;
+	else if (cmd == F_GETFL)
+		r = O_RDWR | (sk->nonblock ? O_NONBLOCK : 0);
+	else if (cmd == F_SETFL) {
+		sk->nonblock = (arg & O_NONBLOCK) != 0; /* other flags are ignored, as Linux */
+		r = 0;
+	} else
+		r = -EINVAL;
+	net_unlock();
+	return r;
+}
+
+int us_ioctl(int fd, unsigned long request, void *arg)
+{
+	struct sock *sk;
+	int v, r;
+
+	if (!arg)
+		return -EFAULT;
+	net_lock();
+	sk = sock_fd_get(fd);
+	if (!sk) {
+		r = -EBADF;
+	} else if (request == FIONBIO) {
+		memcpy(&v, arg, sizeof(v));
+		sk->nonblock = v != 0;
+		r = 0;
+	} else if (request == SIOCINQ || request == SIOCOUTQ || request == SIOCOUTQNSD) {
+		r = sk->ops->ioctl ? sk->ops->ioctl(sk, request, &v) : -ENOTTY;
+		if (r == 0)
+			memcpy(arg, &v, sizeof(v));
+	} else {
+		r = -ENOTTY; /* as Linux for a request sockets do not know */
+	}
 	net_unlock();
 	return r;
 }

@@ -21,6 +21,23 @@
 
 struct sock;
 
+/* A cursor over the application's buffers (an iovec array, one element for us_send and
+ * us_recv): protocols copy into or out of it and it moves on, so a call that waits in
+ * pieces (MSG_WAITALL) carries on where the last piece ended. */
+struct sock_iter {
+	const struct iovec *iov; /* the current element */
+	size_t cnt;              /* elements from iov on */
+	size_t off;              /* bytes of iov[0] already used */
+	size_t len;              /* bytes left in all */
+};
+/* The current piece: *base is where it starts, the return its length (0 at the end). */
+size_t sock_iter_piece(const struct sock_iter *it, uint8_t **base);
+void sock_iter_advance(struct sock_iter *it, size_t n);
+/* Copies n bytes (fewer if the buffers end) from src into the buffers / from the buffers
+ * into dst, moving on. Return the bytes copied. */
+size_t sock_iter_put(struct sock_iter *it, const void *src, size_t n);
+size_t sock_iter_get(struct sock_iter *it, void *dst, size_t n);
+
 struct sock_ops {
 	int (*create)(struct sock *sk);
 	int (*bind)(struct sock *sk, const struct sockaddr_in *addr);
@@ -29,11 +46,17 @@ struct sock_ops {
 	int (*listen)(struct sock *sk, int backlog);
 	/* -EAGAIN when nothing is ready; on success *child is a new socket (fd unassigned). */
 	int (*accept)(struct sock *sk, struct sock **child, struct sockaddr_in *peer);
-	/* -EAGAIN when it would block. */
-	ssize_t (*sendto)(struct sock *sk, const void *buf, size_t len, int flags,
-			  const struct sockaddr_in *dst, uint64_t now);
-	ssize_t (*recvfrom)(struct sock *sk, void *buf, size_t len, int flags,
-			    struct sockaddr_in *src, uint64_t now);
+	/* Takes from `it` what it can, returns that count, or -EAGAIN when it would block.
+	 * flags are checked by the layer (MSG_DONTWAIT is the layer's: it never waits). */
+	ssize_t (*sendmsg)(struct sock *sk, struct sock_iter *it, int flags,
+			   const struct sockaddr_in *dst, uint64_t now);
+	/* Copies into `it`; returns the count (a datagram's whole length with MSG_TRUNC),
+	 * 0 at a stream's end, or -EAGAIN. flags: MSG_PEEK leaves the data queued; MSG_WAITALL
+	 * reaches a protocol only with MSG_PEEK on a blocking call (a stream then answers
+	 * -EAGAIN until it holds the whole length or has ended). Sets MSG_TRUNC in *msg_flags
+	 * for a datagram cut short, and fills src (if not NULL) with the sender. */
+	ssize_t (*recvmsg)(struct sock *sk, struct sock_iter *it, int flags,
+			   struct sockaddr_in *src, int *msg_flags, uint64_t now);
 	int (*shutdown)(struct sock *sk, int how, uint64_t now);
 	/* Releases the protocol's state; the layer frees sk afterwards. */
 	void (*close)(struct sock *sk, uint64_t now);
@@ -42,6 +65,8 @@ struct sock_ops {
 	/* Protocol-level options (level IPPROTO_TCP etc.); NULL if none. */
 	int (*setsockopt)(struct sock *sk, int level, int name, const void *val, socklen_t len);
 	int (*getsockopt)(struct sock *sk, int level, int name, void *val, socklen_t *len);
+	/* SIOCINQ (= FIONREAD), SIOCOUTQ: the count into *val; NULL or -ENOTTY if none. */
+	int (*ioctl)(struct sock *sk, unsigned long request, int *val);
 };
 
 struct sock {
@@ -57,6 +82,10 @@ struct sock {
 	int linger_on, linger_s;
 	size_t rcvbuf, sndbuf;    /* limits in bytes */
 	int rcvtimeo_ms, sndtimeo_ms; /* 0 = no timeout */
+	int ip_ttl;               /* IP_TTL (0: the stack's default) */
+	int ip_tos;               /* IP_TOS */
+	int ip_pmtudisc;          /* IP_MTU_DISCOVER: IP_PMTUDISC_DONT or _DO (sets DF) */
+	int bound_ifindex;        /* SO_BINDTODEVICE: the device's index (0: any) */
 	struct sockaddr_in local; /* bound address (port 0 until bound) */
 	struct sockaddr_in peer;  /* connected peer (port 0 if none) */
 	pthread_cond_t cond;      /* signalled by sock_wakeup */

@@ -44,6 +44,14 @@
 #ifndef TCP_CONGESTION
 #define TCP_CONGESTION 13 /* the congestion control's name, as Linux */
 #endif
+#ifndef TCP_KEEPIDLE
+#define TCP_KEEPIDLE 4
+#define TCP_KEEPINTVL 5
+#define TCP_KEEPCNT 6
+#endif
+#ifndef TCP_INFO
+#define TCP_INFO 11 /* struct us_tcp_info (include/ustack.h), not Linux's struct tcp_info */
+#endif
 #define TCP_CA_NAME_MAX 16  /* longest name with its NUL, as Linux */
 
 enum tcp_state {
@@ -349,6 +357,13 @@ struct tcp_pcb {
 	unsigned sc_count;
 	uint64_t sc_cookie_at;        /* when it last sent a cookie (1 + ms; 0: never) */
 
+	/* socket options (tcp_sock.c), inherited by accepted children (tcp_syncache.c) */
+	struct ip_out_opts ipo;     /* IP_TTL, IP_TOS, IP_MTU_DISCOVER, SO_BINDTODEVICE */
+	uint16_t user_mss;          /* TCP_MAXSEG set before the connection (0: none) */
+	unsigned keep_idle_ms, keep_intvl_ms, keep_cnt; /* TCP_KEEP* (0: tcp_config's) */
+	uint32_t total_retrans;     /* segments retransmitted (TCP_INFO) */
+	uint64_t info_acked, info_rcvd; /* bytes acked / received, sampled (tcp_sock.c) */
+
 	struct sock *sk;            /* NULL for children not yet accepted and orphans */
 	void (*upcall)(struct tcp_pcb *pcb); /* readiness changed (tcp_sock.c sets it) */
 	uint32_t hash;
@@ -357,6 +372,29 @@ struct tcp_pcb {
 	LIST_ENTRY(tcp_pcb) hlink;  /* connection hash bucket or listener list */
 	TAILQ_ENTRY(tcp_pcb) all;   /* every pcb (for shutdown) */
 };
+
+/* The keepalive settings of a connection: its TCP_KEEPIDLE/TCP_KEEPINTVL/TCP_KEEPCNT, or
+ * tcp_config's. */
+static inline unsigned tcp_keep_idle(const struct tcp_pcb *pcb)
+{
+	return pcb->keep_idle_ms ? pcb->keep_idle_ms : tcp_config.keep_idle_ms;
+}
+static inline unsigned tcp_keep_intvl(const struct tcp_pcb *pcb)
+{
+	return pcb->keep_intvl_ms ? pcb->keep_intvl_ms : tcp_config.keep_intvl_ms;
+}
+static inline unsigned tcp_keep_cnt(const struct tcp_pcb *pcb)
+{
+	return pcb->keep_cnt ? pcb->keep_cnt : tcp_config.keep_probes;
+}
+/* Whether a segment that came in through dev may reach pcb: one bound to a device
+ * (SO_BINDTODEVICE) hears only that device, and the loopback, which carries what the
+ * stack sends to itself. */
+static inline int tcp_pcb_dev_ok(const struct tcp_pcb *pcb, const struct net_device *dev)
+{
+	return !pcb->ipo.ifindex || !dev || dev->type == NET_DEV_LOOPBACK ||
+	       dev->index == pcb->ipo.ifindex;
+}
 
 #define TCP_COUNTERS(X)                                                                    \
 	X(rcv_total) X(rcv_short) X(rcv_bad_doff) X(rcv_bad_sum) X(rcv_bad_opt)            \

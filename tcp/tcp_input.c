@@ -684,7 +684,7 @@ void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, ui
 		goto drop;
 	}
 	pcb = tcp_pcb_lookup(ih->dst, seg.th.dport, ih->src, seg.th.sport);
-	if (!pcb || pcb->state == TCP_CLOSED) {
+	if (!pcb || pcb->state == TCP_CLOSED || !tcp_pcb_dev_ok(pcb, p->dev)) {
 		STAT_INC(tcp, rcv_no_conn);
 		tcp_send_reset_limited(ih->dst, ih->src, &seg.th, seg_seqlen(&seg), now);
 		goto drop;

@@ -156,7 +156,8 @@ static int tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, size_t len
 		tcp_ack_undefer(pcb);
 	}
 	tcp_timer_cancel(pcb, TCPT_DELACK);
-	err = ip_output(IP_PROTO_TCP, p, pcb->local_addr, pcb->remote_addr, NULL, now); /* owns p */
+	/* ip_output owns p */
+	err = ip_output(IP_PROTO_TCP, p, pcb->local_addr, pcb->remote_addr, &pcb->ipo, now);
 	if (err < 0) {
 		STAT_INC(tcp, snd_ip_err);
 		debugf("ip_output err=%d", err);
@@ -291,6 +292,7 @@ void tcp_rexmt_range(struct tcp_pcb *pcb, uint32_t seq, uint32_t len, uint64_t n
 	if (len > 0 && len == avail)
 		flags |= TCP_PSH; /* as when it first left (tcp_output) */
 	STAT_INC(tcp, snd_rexmt_segs);
+	pcb->total_retrans++;
 	STAT_ADD(tcp, snd_rexmt_bytes, len);
 	pcb->rtt_start = 0; /* Karn */
 	pcb->ts_rexmt = tcp_ts_now(pcb, now) | 1;
@@ -336,10 +338,12 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 		    pcb->snd_nxt == pcb->iss) {
 			flags = pcb->state == TCP_SYN_SENT ? TCP_SYN : TCP_SYN | TCP_ACK;
 			pcb->snd_nxt = pcb->iss + 1;
-			if (SEQ_GT(pcb->snd_nxt, pcb->snd_max))
+			if (SEQ_GT(pcb->snd_nxt, pcb->snd_max)) {
 				pcb->snd_max = pcb->snd_nxt;
-			else
+			} else {
 				STAT_INC(tcp, snd_rexmt_segs);
+				pcb->total_retrans++;
+			}
 			if (pcb->rxtshift == 0) {
 				pcb->rtt_seq = pcb->iss;
 				pcb->rtt_start = now;
@@ -479,6 +483,7 @@ nodata:
 			flags |= TCP_PSH;
 		if (SEQ_LT(pcb->snd_nxt, pcb->snd_max)) {
 			STAT_INC(tcp, snd_rexmt_segs);
+			pcb->total_retrans++;
 			STAT_ADD(tcp, snd_rexmt_bytes, len);
 		} else {
 			STAT_ADD(tcp, snd_data_bytes, len);

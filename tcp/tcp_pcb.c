@@ -479,6 +479,9 @@ void tcp_pcb_set_mss(struct tcp_pcb *pcb, unsigned peer_mss)
 	unsigned mtu = ip_route_mtu(pcb->remote_addr);
 	unsigned mss = mtu > 40 ? mtu - 40 : 536;
 
+	if (pcb->user_mss && mss > pcb->user_mss)
+		mss = pcb->user_mss;
+
 	/* What our SYN or SYN,ACK announces (RFC 9293 3.7.1 / RFC 6691: the route MTU less
 	 * the fixed IP and TCP headers). Set here, on the active open too: a SYN once went
 	 * out with "mss 0" because only the passive path set it, and a peer taking that at
@@ -490,6 +493,8 @@ void tcp_pcb_set_mss(struct tcp_pcb *pcb, unsigned peer_mss)
 		peer_mss = 536;
 	if (peer_mss < mss)
 		mss = peer_mss;
+	if (pcb->user_mss && mss > pcb->user_mss)
+		mss = pcb->user_mss; /* TCP_MAXSEG (the announced one is clamped too, above) */
 	if (mss < 64)
 		mss = 64; /* NOTE: RFC 9293 3.7.1 floor; avoids tiny-segment floods */
 	pcb->mss = (uint16_t)mss;

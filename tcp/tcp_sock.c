@@ -2,6 +2,8 @@
  * timeouts; these calls never block and report readiness through sock_wakeup(). */
 #include <errno.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 
 #include "net/log.h"
 #include "net/socket.h"
@@ -22,10 +24,40 @@ static void tcp_sock_take_pcb_error(struct sock *sk, struct tcp_pcb *pcb)
 		pcb->flags |= TF_RCV_SHUT;
 }
 
+/* Carries a 32-bit count that wraps (a sequence-number difference) into a 64-bit total
+ * that does not: exact as long as it is sampled at least once every 4 GiB, which the
+ * upcall, run for every ACK and every arrival, is. */
+static void count64(uint64_t *total, uint32_t cur)
+{
+	if (cur < (uint32_t)*total)
+		*total += 1ull << 32;
+	*total = (*total & ~0xffffffffull) | cur;
+}
+
+/* TCP_INFO's bytes_acked and bytes_received (SYN and FIN not counted). */
+static void tcp_sock_count_bytes(struct tcp_pcb *pcb)
+{
+	uint32_t acked, rcvd;
+
+	if (!TCP_SYNCHRONIZED(pcb->state) && pcb->state != TCP_CLOSED)
+		return;
+	if (pcb->snd_una == pcb->iss)
+		return; /* our SYN is not acknowledged: nothing yet */
+	acked = pcb->snd_una - pcb->iss - 1;
+	if (pcb->flags & TF_SENT_FIN && SEQ_GT(pcb->snd_una, pcb->fin_seq))
+		acked--;
+	rcvd = pcb->rcv_nxt - pcb->irs - 1;
+	if (pcb->flags & TF_RCVD_FIN)
+		rcvd--;
+	count64(&pcb->info_acked, acked);
+	count64(&pcb->info_rcvd, rcvd);
+}
+
 static void tcp_sock_upcall(struct tcp_pcb *pcb)
 {
 	struct sock *sk = pcb->sk;
 
+	tcp_sock_count_bytes(pcb);
 	if (!sk)
 		return;
 	tcp_sock_take_pcb_error(sk, pcb);
@@ -123,10 +155,13 @@ static int tcp_sock_accept(struct sock *sk, struct sock **child, struct sockaddr
 	return 0;
 }
 
-static ssize_t tcp_sock_send(struct sock *sk, const void *buf, size_t len, int flags,
-			     const struct sockaddr_in *dst, uint64_t now)
+static ssize_t tcp_sock_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
+				const struct sockaddr_in *dst, uint64_t now)
 {
 	struct tcp_pcb *pcb = sk->pcb;
+	size_t k, w, n = 0;
+	uint8_t *b = NULL;
+	ssize_t r;
 
 	(void)flags;
 	(void)dst;
@@ -134,25 +169,81 @@ static ssize_t tcp_sock_send(struct sock *sk, const void *buf, size_t len, int f
 		return -EAGAIN; /* writable once connected */
 	if (pcb->state == TCP_CLOSED)
 		return -EPIPE; /* as Linux: never connected or ended (its error already taken) */
-	return tcp_pcb_send(pcb, buf, len, now);
+	k = sock_iter_piece(it, &b);
+	if (k == it->len) {
+		/* one piece (us_send): the pcb's own send */
+		r = tcp_pcb_send(pcb, b, k, now);
+		if (r > 0)
+			sock_iter_advance(it, (size_t)r);
+		return r;
+	}
+	/* Several (us_sendmsg): all of them into the send buffer first, then one output, so
+	 * that a header and its body leave together instead of the header alone. A send of
+	 * nothing asks the pcb whether it may send at all. */
+	r = tcp_pcb_send(pcb, NULL, 0, now);
+	if (r < 0)
+		return r;
+	while ((k = sock_iter_piece(it, &b)) > 0) {
+		w = tcp_ring_write(&pcb->snd_buf, b, k);
+		sock_iter_advance(it, w);
+		n += w;
+		if (w < k)
+			break;
+	}
+	if (n == 0)
+		return it->len ? -EAGAIN : 0;
+	if (!pcb->on_memlist && pcb->snd_buf.buf)
+		tcp_mem_track(pcb);
+	tcp_output(pcb, now);
+	return (ssize_t)n;
 }
 
-static ssize_t tcp_sock_recv(struct sock *sk, void *buf, size_t len, int flags,
-			     struct sockaddr_in *src, uint64_t now)
+/* MSG_PEEK: copies from the receive buffer and leaves it there. With MSG_WAITALL (the
+ * socket layer passes it only on a blocking call) nothing is copied until the whole
+ * length is buffered, the buffer is full, or the stream has ended. */
+static ssize_t tcp_sock_peek(struct tcp_pcb *pcb, struct sock_iter *it, int flags, uint64_t now)
+{
+	size_t avail = pcb->rcv_buf.len, off = 0, k;
+	uint8_t *b = NULL;
+
+	if (avail == 0)
+		return tcp_pcb_recv(pcb, NULL, 0, now); /* end, error or -EAGAIN: nothing taken */
+	if (flags & MSG_WAITALL && avail < it->len && avail < pcb->rcv_buf.cap &&
+	    !(pcb->flags & (TF_RCVD_FIN | TF_RCV_SHUT)) && !pcb->error)
+		return -EAGAIN;
+	while (off < avail && (k = sock_iter_piece(it, &b)) > 0) {
+		if (k > avail - off)
+			k = avail - off;
+		tcp_ring_peek(&pcb->rcv_buf, off, b, k);
+		sock_iter_advance(it, k);
+		off += k;
+	}
+	return (ssize_t)off;
+}
+
+static ssize_t tcp_sock_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
+				struct sockaddr_in *src, int *msg_flags, uint64_t now)
 {
 	struct tcp_pcb *pcb = sk->pcb;
-	ssize_t n;
+	size_t k, n = 0;
+	uint8_t *b = NULL;
+	ssize_t r;
 
-	(void)flags;
+	(void)src; /* as Linux: a stream names no sender */
+	(void)msg_flags;
 	if (pcb->state == TCP_SYN_SENT || pcb->state == TCP_SYN_RECEIVED)
 		return -EAGAIN;
-	n = tcp_pcb_recv(pcb, buf, len, now);
-	if (src && n >= 0) {
-		src->sin_family = AF_INET;
-		src->sin_addr.s_addr = pcb->remote_addr;
-		src->sin_port = htons(pcb->remote_port);
-	}
-	return n;
+	if (flags & MSG_PEEK)
+		return tcp_sock_peek(pcb, it, flags, now);
+	do {
+		k = sock_iter_piece(it, &b);
+		r = tcp_pcb_recv(pcb, b, k, now);
+		if (r <= 0)
+			return n ? (ssize_t)n : r;
+		sock_iter_advance(it, (size_t)r);
+		n += (size_t)r;
+	} while ((size_t)r == k && it->len > 0);
+	return (ssize_t)n;
 }
 
 static int tcp_sock_shutdown(struct sock *sk, int how, uint64_t now)
@@ -231,6 +322,38 @@ static int tcp_sock_set_cc(struct tcp_pcb *pcb, const void *val, socklen_t len)
 	return 0;
 }
 
+/* TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, with Linux's limits. */
+static int tcp_sock_set_int(struct tcp_pcb *pcb, int name, int v)
+{
+	switch (name) {
+	case TCP_MAXSEG:
+		/* applies to the next MSS worked out (connect, or the accepted children of a
+		 * listener); a connection under way keeps its own, as on Linux */
+		if (v != 0 && (v < 88 || v > 32767))
+			return -EINVAL;
+		pcb->user_mss = (uint16_t)v;
+		return 0;
+	case TCP_KEEPIDLE:
+	case TCP_KEEPINTVL:
+		if (v < 1 || v > 32767)
+			return -EINVAL;
+		if (name == TCP_KEEPIDLE)
+			pcb->keep_idle_ms = (unsigned)v * 1000;
+		else
+			pcb->keep_intvl_ms = (unsigned)v * 1000;
+		if (name == TCP_KEEPIDLE && pcb->flags & TF_KEEPALIVE)
+			tcp_keep_arm(pcb, net_clock_ms()); /* the idle time counts from now */
+		return 0;
+	case TCP_KEEPCNT:
+		if (v < 1 || v > 127)
+			return -EINVAL;
+		pcb->keep_cnt = (unsigned)v;
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
 static int tcp_sock_setsockopt(struct sock *sk, int level, int name, const void *val, socklen_t len)
 {
 	struct tcp_pcb *pcb = sk->pcb;
@@ -238,6 +361,16 @@ static int tcp_sock_setsockopt(struct sock *sk, int level, int name, const void 
 
 	if (level == IPPROTO_TCP && name == TCP_CONGESTION)
 		return tcp_sock_set_cc(pcb, val, len);
+	if (level == IPPROTO_IP || (level == SOL_SOCKET && name == SO_BINDTODEVICE)) {
+		int r = level == IPPROTO_IP ? ip_sock_setsockopt(sk, name, val, len) : 0;
+
+		if (r)
+			return r;
+		/* the pcb's copy outlives the socket (an orphan still sends) */
+		ip_out_opts_from_sock(sk, &pcb->ipo);
+		pcb->ipo.tos &= (uint8_t)~0x03; /* as Linux: the ECN bits are TCP's own */
+		return 0;
+	}
 	if (len < (socklen_t)sizeof(int))
 		return -EINVAL;
 	if (!val)
@@ -251,6 +384,8 @@ static int tcp_sock_setsockopt(struct sock *sk, int level, int name, const void 
 		tcp_output(pcb, net_clock_ms());
 		return 0;
 	}
+	if (level == IPPROTO_TCP)
+		return tcp_sock_set_int(pcb, name, on);
 	if (level != SOL_SOCKET)
 		return -ENOPROTOOPT;
 	switch (name) {
@@ -275,6 +410,76 @@ static int tcp_sock_setsockopt(struct sock *sk, int level, int name, const void 
 	}
 }
 
+/* Linux's numbers for the states (its TCP_ESTABLISHED is 1 ... TCP_CLOSING 11). */
+static const uint8_t linux_state[] = {
+	[TCP_CLOSED] = 7, [TCP_LISTEN] = 10, [TCP_SYN_SENT] = 2, [TCP_SYN_RECEIVED] = 3,
+	[TCP_ESTABLISHED] = 1, [TCP_FIN_WAIT_1] = 4, [TCP_FIN_WAIT_2] = 5,
+	[TCP_CLOSE_WAIT] = 8, [TCP_CLOSING] = 11, [TCP_LAST_ACK] = 9, [TCP_TIME_WAIT] = 6,
+};
+
+static uint32_t segs_of(uint32_t bytes, uint32_t mss)
+{
+	return mss ? (uint32_t)(((uint64_t)bytes + mss - 1) / mss) : 0;
+}
+
+/* TCP_INFO: struct us_tcp_info (include/ustack.h), cut to *len as Linux cuts its own. */
+static int tcp_sock_info(struct tcp_pcb *pcb, void *val, socklen_t *len)
+{
+	struct us_tcp_info ti;
+	uint32_t mss = pcb->mss ? pcb->mss : 536;
+
+	memset(&ti, 0, sizeof(ti));
+	tcp_sock_count_bytes(pcb);
+	ti.state = linux_state[pcb->state];
+	ti.snd_wscale = pcb->flags & TF_WS_OK ? pcb->snd_wscale : 0;
+	ti.rcv_wscale = pcb->flags & TF_WS_OK ? pcb->rcv_wscale : 0;
+	/* the estimator keeps milliseconds, srtt scaled by 8 and rttvar by 4 (RFC 6298) */
+	ti.rto_us = pcb->rto * 1000;
+	ti.rtt_us = (uint32_t)(pcb->srtt > 0 ? pcb->srtt : 0) * 125;
+	ti.rttvar_us = (uint32_t)(pcb->rttvar > 0 ? pcb->rttvar : 0) * 250;
+	ti.snd_mss = mss;
+	ti.rcv_mss = pcb->rcv_mss;
+	ti.snd_cwnd = segs_of(pcb->cwnd, mss);
+	ti.snd_cwnd_bytes = pcb->cwnd;
+	ti.snd_ssthresh = pcb->ssthresh >= 0x7fffffffu ? 0x7fffffffu : segs_of(pcb->ssthresh, mss);
+	ti.snd_ssthresh_bytes = pcb->ssthresh;
+	ti.unacked = segs_of(pcb->snd_max - pcb->snd_una, mss);
+	ti.lost = segs_of(pcb->lost_out, mss);
+	ti.retrans = segs_of(pcb->retrans_out, mss);
+	ti.sacked = segs_of(pcb->sacked_out, mss);
+	ti.total_retrans = pcb->total_retrans;
+	ti.bytes_acked = pcb->info_acked;
+	ti.bytes_received = pcb->info_rcvd;
+	ti.delivery_rate = 0; /* not measured by this stack's congestion control */
+	strncpy(ti.congestion, pcb->cc->name, sizeof(ti.congestion) - 1);
+	if (*len > sizeof(ti))
+		*len = sizeof(ti);
+	memcpy(val, &ti, *len);
+	return 0;
+}
+
+/* SIOCINQ: bytes readable; SIOCOUTQ: bytes not yet acknowledged (sent or not); SIOCOUTQNSD:
+ * bytes not yet sent. As Linux, -EINVAL on a listener. */
+static int tcp_sock_ioctl(struct sock *sk, unsigned long request, int *val)
+{
+	struct tcp_pcb *pcb = sk->pcb;
+	uint32_t end;
+
+	if (request != SIOCINQ && request != SIOCOUTQ && request != SIOCOUTQNSD)
+		return -ENOTTY;
+	if (pcb->state == TCP_LISTEN)
+		return -EINVAL;
+	if (request == SIOCINQ) {
+		*val = (int)pcb->rcv_buf.len;
+	} else if (request == SIOCOUTQ) {
+		*val = (int)pcb->snd_buf.len;
+	} else {
+		end = pcb->snd_buf_seq + (uint32_t)pcb->snd_buf.len;
+		*val = SEQ_GT(end, pcb->snd_max) ? (int)(end - pcb->snd_max) : 0;
+	}
+	return 0;
+}
+
 static int tcp_sock_getsockopt(struct sock *sk, int level, int name, void *val, socklen_t *len)
 {
 	struct tcp_pcb *pcb = sk->pcb;
@@ -282,6 +487,8 @@ static int tcp_sock_getsockopt(struct sock *sk, int level, int name, void *val, 
 
 	if (!val || !len)
 		return -EFAULT;
+	if (level == IPPROTO_IP)
+		return ip_sock_getsockopt(sk, name, val, len);
 	if (level != IPPROTO_TCP)
 		return -ENOPROTOOPT;
 	if (name == TCP_CONGESTION) {
@@ -297,10 +504,19 @@ static int tcp_sock_getsockopt(struct sock *sk, int level, int name, void *val, 
 		*len = n;
 		return 0;
 	}
+	if (name == TCP_INFO)
+		return tcp_sock_info(pcb, val, len);
 	if (name == TCP_NODELAY)
 		v = !!(pcb->flags & TF_NODELAY);
 	else if (name == TCP_MAXSEG)
-		v = pcb->mss;
+		/* as Linux: the MSS in use once connected, before that TCP_MAXSEG or 536 */
+		v = TCP_SYNCHRONIZED(pcb->state) ? pcb->mss : pcb->user_mss ? pcb->user_mss : 536;
+	else if (name == TCP_KEEPIDLE)
+		v = (int)(tcp_keep_idle(pcb) / 1000);
+	else if (name == TCP_KEEPINTVL)
+		v = (int)(tcp_keep_intvl(pcb) / 1000);
+	else if (name == TCP_KEEPCNT)
+		v = (int)tcp_keep_cnt(pcb);
 	else
 		return -ENOPROTOOPT;
 	if (*len < (socklen_t)sizeof(int))
@@ -316,8 +532,9 @@ static const struct sock_ops tcp_sock_ops = {
 	.connect = tcp_sock_connect,
 	.listen = tcp_sock_listen,
 	.accept = tcp_sock_accept,
-	.sendto = tcp_sock_send,
-	.recvfrom = tcp_sock_recv,
+	.sendmsg = tcp_sock_sendmsg,
+	.recvmsg = tcp_sock_recvmsg,
+	.ioctl = tcp_sock_ioctl,
 	.shutdown = tcp_sock_shutdown,
 	.close = tcp_sock_close,
 	.poll = tcp_sock_poll,

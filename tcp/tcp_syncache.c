@@ -305,7 +305,7 @@ static void sc_send_synack(const struct tcp_pcb *l, const struct sc_syn *s, int 
 	pkb_put(p, hlen);
 	tcp_emit(&h, p->data, p->len, 0, s->laddr, s->raddr);
 	STAT_INC(tcp, snd_total);
-	if (ip_output(IP_PROTO_TCP, p, s->laddr, s->raddr, NULL, now) < 0) /* owns p */
+	if (ip_output(IP_PROTO_TCP, p, s->laddr, s->raddr, &l->ipo, now) < 0) /* owns p */
 		STAT_INC(tcp, snd_ip_err);
 }
 
@@ -519,6 +519,11 @@ static struct tcp_pcb *sc_make_pcb(struct tcp_pcb *l, const struct sc_syn *s, in
 	}
 	c->flags |= l->flags & (TF_NODELAY | TF_KEEPALIVE);
 	c->cc = l->cc; /* TCP_CONGESTION on the listener */
+	c->ipo = l->ipo; /* and its other options */
+	c->user_mss = l->user_mss;
+	c->keep_idle_ms = l->keep_idle_ms;
+	c->keep_intvl_ms = l->keep_intvl_ms;
+	c->keep_cnt = l->keep_cnt;
 	c->local_addr = s->laddr;
 	c->local_port = s->lport;
 	c->remote_addr = s->raddr;

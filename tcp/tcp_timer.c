@@ -108,7 +108,7 @@ void tcp_keep_arm(struct tcp_pcb *pcb, uint64_t now)
 {
 	if (pcb->flags & TF_KEEPALIVE && TCP_SYNCHRONIZED(pcb->state)) {
 		pcb->keep_probes = 0;
-		tcp_timer_arm(pcb, TCPT_KEEP, now + tcp_config.keep_idle_ms);
+		tcp_timer_arm(pcb, TCPT_KEEP, now + tcp_keep_idle(pcb));
 	}
 }
 
@@ -204,18 +204,18 @@ static void tcp_timer_keep(struct tcp_pcb *pcb, uint64_t now)
 	STAT_INC(tcp, keep_timeouts);
 	if (!TCP_SYNCHRONIZED(pcb->state) || !(pcb->flags & TF_KEEPALIVE))
 		return;
-	if (now - pcb->last_recv < tcp_config.keep_idle_ms && pcb->keep_probes == 0) {
-		tcp_timer_arm(pcb, TCPT_KEEP, pcb->last_recv + tcp_config.keep_idle_ms);
+	if (now - pcb->last_recv < tcp_keep_idle(pcb) && pcb->keep_probes == 0) {
+		tcp_timer_arm(pcb, TCPT_KEEP, pcb->last_recv + tcp_keep_idle(pcb));
 		return;
 	}
-	if (pcb->keep_probes >= tcp_config.keep_probes) {
+	if (pcb->keep_probes >= tcp_keep_cnt(pcb)) {
 		tcp_send_rst_pcb(pcb, now);
 		tcp_pcb_drop(pcb, -ETIMEDOUT);
 		return;
 	}
 	pcb->keep_probes++;
 	tcp_send_keepalive(pcb, now);
-	tcp_timer_arm(pcb, TCPT_KEEP, now + tcp_config.keep_intvl_ms);
+	tcp_timer_arm(pcb, TCPT_KEEP, now + tcp_keep_intvl(pcb));
 }
 
 static void tcp_timer_fire(struct tcp_pcb *pcb, enum tcp_timer_id id, uint64_t now)

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 
 #include "ip/icmp.h"
 #include "ip/ip.h"
@@ -114,8 +116,11 @@ static int autobind(struct udp_pcb *pcb)
 	return 0;
 }
 
-/* The best socket for a datagram src:sport -> dst:dport, or NULL. */
-static struct udp_pcb *udp_lookup(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
+/* The best socket for a datagram src:sport -> dst:dport that came in through device
+ * ifindex (0: any, for an ICMP error), or NULL. A socket bound to a device (SO_BINDTODEVICE)
+ * hears only that device, and is preferred there, as on Linux. */
+static struct udp_pcb *udp_lookup(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+				  int ifindex)
 {
 	struct udp_pcb *pcb, *best = NULL;
 	int best_score = -1;
@@ -125,6 +130,11 @@ static struct udp_pcb *udp_lookup(uint32_t src, uint16_t sport, uint32_t dst, ui
 
 		if (pcb->lport != dport)
 			continue;
+		if (pcb->sk->bound_ifindex && ifindex) {
+			if (pcb->sk->bound_ifindex != ifindex)
+				continue;
+			score += 4;
+		}
 		if (pcb->laddr != IP_ADDR_ANY) {
 			if (pcb->laddr != dst)
 				continue;
@@ -185,7 +195,7 @@ static void udp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *
 	}
 	if (h.cksum == 0)
 		STAT_INC(udp, in_no_cksum);
-	pcb = udp_lookup(ih->src, h.src_port, ih->dst, h.dst_port);
+	pcb = udp_lookup(ih->src, h.src_port, ih->dst, h.dst_port, p->dev ? p->dev->index : 0);
 	if (!pcb) {
 		if (is_broadcast(ih->dst, ifc)) {
 			/* RFC 1122 3.2.2: no ICMP error about a broadcast or multicast. */
@@ -264,7 +274,7 @@ static void udp_err(uint8_t type, uint8_t code, uint32_t info, const struct ip_h
 	sport = (uint16_t)(payload[0] << 8 | payload[1]);
 	dport = (uint16_t)(payload[2] << 8 | payload[3]);
 	/* Our datagram went ih->src:sport -> ih->dst:dport; look it up from the peer's side. */
-	pcb = udp_lookup(ih->dst, dport, ih->src, sport);
+	pcb = udp_lookup(ih->dst, dport, ih->src, sport, 0);
 	e = icmp_to_errno(type, code);
 	if (!pcb || pcb->rport == 0 || e == 0) {
 		STAT_INC(udp, in_icmp_ignored);
@@ -341,7 +351,7 @@ static int udp_connect(struct sock *sk, const struct sockaddr_in *addr, uint64_t
 	}
 	if (addr->sin_family != AF_INET)
 		return -EAFNOSUPPORT;
-	src = ip_source_for(addr->sin_addr.s_addr);
+	src = ip_source_for_dev(addr->sin_addr.s_addr, sk->bound_ifindex);
 	if (src == IP_ADDR_ANY)
 		return -ENETUNREACH;
 	err = autobind(pcb);
@@ -359,20 +369,20 @@ static int udp_connect(struct sock *sk, const struct sockaddr_in *addr, uint64_t
 	return 0;
 }
 
-static ssize_t udp_sendto(struct sock *sk, const void *buf, size_t len, int flags,
-			  const struct sockaddr_in *dst, uint64_t now)
+static ssize_t udp_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
+			   const struct sockaddr_in *dst, uint64_t now)
 {
 	struct udp_pcb *pcb = sk->pcb;
+	struct ip_out_opts opts;
 	struct udp_hdr h;
 	struct pkb *p;
 	uint32_t daddr, saddr;
 	uint16_t dport;
+	size_t len = it->len;
 	int err;
 
 	(void)flags;
 	if (dst) {
-		if (dst->sin_family != AF_INET)
-			return -EAFNOSUPPORT;
 		daddr = dst->sin_addr.s_addr;
 		dport = ntohs(dst->sin_port);
 		if (dport == 0)
@@ -388,7 +398,8 @@ static ssize_t udp_sendto(struct sock *sk, const void *buf, size_t len, int flag
 	err = autobind(pcb);
 	if (err)
 		return err;
-	saddr = pcb->laddr != IP_ADDR_ANY ? pcb->laddr : ip_source_for(daddr);
+	ip_out_opts_from_sock(sk, &opts);
+	saddr = pcb->laddr != IP_ADDR_ANY ? pcb->laddr : ip_source_for_dev(daddr, opts.ifindex);
 	if (saddr == IP_ADDR_ANY) {
 		STAT_INC(udp, out_no_route);
 		return -ENETUNREACH;
@@ -400,11 +411,10 @@ static ssize_t udp_sendto(struct sock *sk, const void *buf, size_t len, int flag
 		return -ENOBUFS;
 	}
 	pkb_put(p, UDP_HDR_LEN + len);
-	if (len)
-		memcpy(p->data + UDP_HDR_LEN, buf, len);
+	sock_iter_get(it, p->data + UDP_HDR_LEN, len);
 	h = (struct udp_hdr){ .src_port = pcb->lport, .dst_port = dport };
 	udp_emit(&h, p->data, p->len, len, saddr, daddr);
-	err = ip_output(IP_PROTO_UDP, p, saddr, daddr, NULL, now); /* ip_output owns p */
+	err = ip_output(IP_PROTO_UDP, p, saddr, daddr, &opts, now); /* ip_output owns p */
 	if (err) {
 		STAT_INC(udp, out_errors);
 		debugf("dport=%u len=%zu not sent: %d", dport, len, err);
@@ -414,15 +424,15 @@ static ssize_t udp_sendto(struct sock *sk, const void *buf, size_t len, int flag
 	return (ssize_t)len;
 }
 
-static ssize_t udp_recvfrom(struct sock *sk, void *buf, size_t len, int flags,
-			    struct sockaddr_in *src, uint64_t now)
+static ssize_t udp_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
+			   struct sockaddr_in *src, int *msg_flags, uint64_t now)
 {
 	struct udp_pcb *pcb = sk->pcb;
 	struct udp_cb cb;
 	ssize_t n;
 
 	(void)now;
-	n = sock_dgram_recv(&pcb->rxq, buf, len, flags, &cb, sizeof(cb));
+	n = sock_dgram_recv(&pcb->rxq, it, flags, msg_flags, &cb, sizeof(cb));
 	if (n >= 0 && src) {
 		memset(src, 0, sizeof(*src));
 		src->sin_family = AF_INET;
@@ -430,6 +440,32 @@ static ssize_t udp_recvfrom(struct sock *sk, void *buf, size_t len, int flags,
 		src->sin_port = htons(cb.sport);
 	}
 	return n;
+}
+
+/* As Linux: SIOCINQ is the next datagram's payload length; nothing waits to be sent. */
+static int udp_ioctl(struct sock *sk, unsigned long request, int *val)
+{
+	struct udp_pcb *pcb = sk->pcb;
+
+	if (request == SIOCINQ) {
+		*val = (int)sock_dgram_next_len(&pcb->rxq);
+		return 0;
+	}
+	if (request == SIOCOUTQ) {
+		*val = 0;
+		return 0;
+	}
+	return -ENOTTY;
+}
+
+static int udp_setsockopt(struct sock *sk, int level, int name, const void *val, socklen_t len)
+{
+	return level == IPPROTO_IP ? ip_sock_setsockopt(sk, name, val, len) : -ENOPROTOOPT;
+}
+
+static int udp_getsockopt(struct sock *sk, int level, int name, void *val, socklen_t *len)
+{
+	return level == IPPROTO_IP ? ip_sock_getsockopt(sk, name, val, len) : -ENOPROTOOPT;
 }
 
 static unsigned udp_poll(struct sock *sk)
@@ -462,8 +498,11 @@ const struct sock_ops udp_sock_ops = {
 	.create = udp_create,
 	.bind = udp_bind,
 	.connect = udp_connect,
-	.sendto = udp_sendto,
-	.recvfrom = udp_recvfrom,
+	.sendmsg = udp_sendmsg,
+	.recvmsg = udp_recvmsg,
+	.ioctl = udp_ioctl,
+	.setsockopt = udp_setsockopt,
+	.getsockopt = udp_getsockopt,
 	.close = udp_close,
 	.poll = udp_poll,
 };

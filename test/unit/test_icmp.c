@@ -169,7 +169,7 @@ static void test_echo_output_and_reply_hook(void **state)
 	(void)state;
 	memset(&echo, 0, sizeof(echo));
 	test_pcap_ip(PCAP, 2, req, sizeof(req));
-	assert_int_equal(icmp_echo_output(A("192.0.2.1"), 12291, 1, req + 28, 56, T0), 0);
+	assert_int_equal(icmp_echo_output(A("192.0.2.1"), 12291, 1, req + 28, 56, NULL, T0), 0);
 	p = test_dev_pop(tun);
 	assert_non_null(p);
 	assert_int_equal(ip_parse(p->data, p->len, &h), IP_PARSE_OK);

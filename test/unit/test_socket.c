@@ -63,24 +63,26 @@ static int fake_accept(struct sock *sk, struct sock **child, struct sockaddr_in 
 	return 0;
 }
 
-static ssize_t fake_sendto(struct sock *sk, const void *buf, size_t len, int flags,
-			   const struct sockaddr_in *dst, uint64_t now)
+static ssize_t fake_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
+			    const struct sockaddr_in *dst, uint64_t now)
 {
-	(void)sk, (void)buf, (void)flags, (void)dst, (void)now;
+	size_t len = it->len;
+
+	(void)sk, (void)flags, (void)dst, (void)now;
+	sock_iter_advance(it, len);
 	return (ssize_t)len;
 }
 
-static ssize_t fake_recvfrom(struct sock *sk, void *buf, size_t len, int flags,
-			     struct sockaddr_in *src, uint64_t now)
+static ssize_t fake_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
+			    struct sockaddr_in *src, int *msg_flags, uint64_t now)
 {
 	struct fake *f = sk->pcb;
 
-	(void)flags, (void)src, (void)now;
+	(void)flags, (void)src, (void)msg_flags, (void)now;
 	if (f->readable) {
 		f->readable = 0;
-		assert_true(len >= 4);
-		memcpy(buf, "data", 4);
-		return 4;
+		assert_true(it->len >= 4);
+		return (ssize_t)sock_iter_put(it, "data", 4);
 	}
 	return f->eof ? 0 : -EAGAIN;
 }
@@ -132,8 +134,8 @@ static const struct sock_ops fake_ops = {
 	.connect = fake_connect,
 	.listen = fake_listen,
 	.accept = fake_accept,
-	.sendto = fake_sendto,
-	.recvfrom = fake_recvfrom,
+	.sendmsg = fake_sendmsg,
+	.recvmsg = fake_recvmsg,
 	.close = fake_close,
 	.poll = fake_poll,
 	.setsockopt = fake_setsockopt,
