@@ -285,6 +285,8 @@ static void sc_send_synack(const struct tcp_pcb *l, const struct sc_syn *s, int 
 	h.wnd = sc_our_wnd(l);
 	h.opt.has_mss = 1;
 	h.opt.mss = sc_our_mss(s->raddr);
+	if (l->user_mss && h.opt.mss > l->user_mss)
+		h.opt.mss = l->user_mss; /* TCP_MAXSEG on the listener */
 	if (s->flags & SC_F_WS) {
 		h.opt.has_wscale = 1;
 		h.opt.wscale = l->rcv_wscale;

@@ -142,8 +142,8 @@ static void fz_settle(void)
 
 		while (us_recv(udp_fds[i], buf, sizeof(buf), 0) >= 0)
 			;
-		while ((fd = us_accept(tcp_lfds[i],
-				       (struct sockaddr *)&peer, &(socklen_t){ sizeof(peer) })) >= 0) {
+		while ((fd = us_accept(tcp_lfds[i], (struct sockaddr *)&peer,
+				       &(socklen_t){ sizeof(peer) })) >= 0) {
 			us_set_nonblock(fd, 1);
 			while (us_recv(fd, buf, sizeof(buf), 0) > 0)
 				;

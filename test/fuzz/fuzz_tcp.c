@@ -104,8 +104,8 @@ static void fz_init(void)
 	tcp_test_set_isn(1, FZ_ISN);
 	net_unlock();
 	lfd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, IPPROTO_TCP);
-	if (lfd < 0 || us_bind(lfd,
-			       (const struct sockaddr *)&sa, sizeof(sa)) < 0 || us_listen(lfd, 16) < 0)
+	if (lfd < 0 || us_bind(lfd, (const struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    us_listen(lfd, 16) < 0)
 		abort();
 }
 

@@ -235,8 +235,8 @@ static void test_socket_errors(void **state)
 	assert_int_equal(us_bind(fd, (const struct sockaddr *)&a, sizeof(a)), -EOPNOTSUPP);
 	assert_int_equal(us_shutdown(fd, 7), -EINVAL);
 	assert_int_equal(us_shutdown(fd, SHUT_WR), -EOPNOTSUPP);
-	assert_int_equal(us_getpeername(fd,
-					(struct sockaddr *)&b, &(socklen_t){ sizeof(b) }), -ENOTCONN);
+	assert_int_equal(us_getpeername(fd, (struct sockaddr *)&b, &(socklen_t){ sizeof(b) }),
+			 -ENOTCONN);
 	assert_int_equal(us_getsockname(fd, (struct sockaddr *)&b, &(socklen_t){ sizeof(b) }), 0);
 	assert_int_equal(b.sin_family, AF_INET);
 	/* addresses are checked once, before any protocol sees them */
@@ -412,8 +412,8 @@ static void test_blocking_accept(void **state)
 	assert_int_equal(us_getsockopt(cfd, SOL_SOCKET, SO_KEEPALIVE, &v, &len), 0);
 	assert_int_equal(v, 1);
 	us_set_nonblock(lfd, 1);
-	assert_int_equal(us_accept(lfd,
-				   (struct sockaddr *)&peer, &(socklen_t){ sizeof(peer) }), -EAGAIN);
+	assert_int_equal(us_accept(lfd, (struct sockaddr *)&peer, &(socklen_t){ sizeof(peer) }),
+			 -EAGAIN);
 	us_close(cfd);
 	us_close(lfd);
 	assert_int_equal(fake_closed, 2);

@@ -231,8 +231,8 @@ static void test_listen_accept_full_send(void **state)
 	assert_true(ufd >= 0);
 	assert_int_equal(us_recv(ufd, buf, sizeof(buf), 0), -ENOTCONN);
 	assert_int_equal(us_send(ufd, "x", 1, 0), -EPIPE); /* Linux: EPIPE, not ENOTCONN */
-	assert_int_equal(us_getpeername(ufd,
-					(struct sockaddr *)&a, &(socklen_t){ sizeof(a) }), -ENOTCONN);
+	assert_int_equal(us_getpeername(ufd, (struct sockaddr *)&a, &(socklen_t){ sizeof(a) }),
+			 -ENOTCONN);
 	assert_int_equal(us_close(ufd), 0);
 
 	a = sin_of(IP_ADDR_ANY, PORT);

@@ -430,17 +430,18 @@ static void test_ip_options_in_header(void **state)
 	assert_int_equal(us_close(lfd), 0);
 }
 
-/* TCP_MAXSEG before connect caps the MSS our SYN announces and the one we send with;
+/* TCP_MAXSEG before connect or listen caps the MSS our SYN (SYN,ACK) announces and the one
+ * we send with;
  * without it the SYN announces the route's (1460) and the peer's 1460 is used. Reading it
  * gives the MSS in use; out-of-range values are -EINVAL (Linux's 88..32767). */
 static void test_maxseg(void **state)
 {
-	struct sockaddr_in pa = sin_of(peer, PEER);
+	struct sockaddr_in pa = sin_of(peer, PEER), a = sin_of(IP_ADDR_ANY, PORT);
 	socklen_t len = sizeof(int);
 	struct tcp_opts o;
 	struct tcp_hdr h;
 	uint16_t lport;
-	int fd, v;
+	int fd, lfd, v;
 
 	(void)state;
 	fd = connect_mss(&lport, NULL, -1);
@@ -469,6 +470,24 @@ static void test_maxseg(void **state)
 	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &v, &len), 0);
 	assert_int_equal(v, 1000);
 	abort_close(fd);
+
+	/* on a listener: its SYN,ACK announces it, the accepted connection sends with it */
+	lfd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+	v = 900;
+	assert_int_equal(us_setsockopt(lfd, IPPROTO_TCP, TCP_MAXSEG, &v, sizeof(v)), 0);
+	assert_int_equal(us_bind(lfd, (const struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(us_listen(lfd, 4), 0);
+	inject(PEER, PORT, TCP_SYN, PEER_ISN, 0, 65535, &o, NULL, 0);
+	pop(&h, NULL);
+	assert_int_equal(h.flags, TCP_SYN | TCP_ACK);
+	assert_int_equal(h.opt.mss, 900);
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 65535, NULL, 0);
+	fd = us_accept(lfd, NULL, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &v, &len), 0);
+	assert_int_equal(v, 900);
+	abort_close(fd);
+	assert_int_equal(us_close(lfd), 0);
 }
 
 /* TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT drive the keepalive timer (RFC 1122

@@ -226,8 +226,8 @@ static void test_captured_datagram_reaches_socket(void **state)
 	assert_int_equal(from.sin_family, AF_INET);
 	assert_int_equal(from.sin_addr.s_addr, a("192.0.2.1"));
 	assert_int_equal(ntohs(from.sin_port), 60909);
-	assert_int_equal(us_recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
-				     (struct sockaddr *)&from, &(socklen_t){ sizeof(from) }), -EAGAIN);
+	assert_int_equal(us_recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
+				     &(socklen_t){ sizeof(from) }), -EAGAIN);
 	assert_int_equal(us_close(fd), 0);
 	test_assert_no_leaks();
 }
@@ -666,8 +666,8 @@ static void test_icmp_echo_socket(void **state)
 	/* not an echo header */
 	assert_int_equal(us_sendto(fd, "xx", 2, 0, (const struct sockaddr *)&peer, sizeof(peer)),
 			 -EINVAL);
-	assert_int_equal(us_sendto(fd, req, sizeof(req), 0,
-				   (const struct sockaddr *)&peer, sizeof(peer)), (ssize_t)sizeof(req));
+	assert_int_equal(us_sendto(fd, req, sizeof(req), 0, (const struct sockaddr *)&peer,
+				   sizeof(peer)), (ssize_t)sizeof(req));
 	assert_int_equal(us_getsockname(fd,
 					(struct sockaddr *)&name, &(socklen_t){ sizeof(name) }), 0);
 	id = ntohs(name.sin_port);
