@@ -7,7 +7,7 @@ ALL_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -Iincl
 LDLIBS  += $(shell pkg-config --libs libnl-route-3.0 libnl-3.0 2>/dev/null) -lpcap -lpthread -lm
 BUILD   ?= build
 
-LIB_DIRS := net driver ether arp ip udp tcp
+LIB_DIRS := net driver ether arp ip udp tcp lib
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 APP_SRCS := $(wildcard apps/*.c)
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
@@ -18,7 +18,7 @@ APP_OBJS := $(APP_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 UNIT_HELPER_OBJS := $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test unit integration san demo bench clean help fuzz interop
+.PHONY: all deps test unit integration san demo bench clean help fuzz interop examples
 
 all: $(BUILD)/libustack.a $(BUILD)/ustack
 
@@ -39,6 +39,16 @@ $(BUILD)/ustack: $(APP_OBJS) $(BUILD)/libustack.a
 $(BUILD)/test/%: test/unit/%.c $(UNIT_HELPER_OBJS) $(BUILD)/libustack.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(UNIT_HELPER_OBJS) $(BUILD)/libustack.a $(LDLIBS) -lcmocka
+
+# examples/: programs written against the public header alone. They are compiled with
+# -Iinclude and not -I., so a private header slipping into one is a build error.
+EXAMPLE_BINS := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+
+examples: $(EXAMPLE_BINS)
+
+$(BUILD)/examples/%: examples/%.c include/ustack.h $(BUILD)/libustack.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Iinclude -o $@ $< $(BUILD)/libustack.a $(LDLIBS)
 
 # Interop peers (test/interop/, docs/interop.md): lwIP and libslirp on the other end of a
 # TAP from ustack, for t_interop_*.sh. Each is built only when its Debian package is
@@ -70,11 +80,11 @@ deps:
 unit: $(UNIT_BINS)
 	@sh test/run-unit.sh $(UNIT_BINS)
 
-integration: all $(INTEROP_BINS)
+integration: all $(INTEROP_BINS) $(EXAMPLE_BINS)
 	@sh test/integration/run.sh $(BUILD)/ustack
 
 # Everything: unit tests then integration tests, one summary line at the end.
-test: all $(UNIT_BINS) $(INTEROP_BINS)
+test: all $(UNIT_BINS) $(INTEROP_BINS) $(EXAMPLE_BINS)
 	@sh test/run-all.sh $(BUILD)
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -136,6 +146,7 @@ help:
 	@echo "make san        the tests under ASan+UBSan"
 	@echo "make demo       ping/arping/UDP echo against ustack in a namespace"
 	@echo "make bench      packets per second against ustack and a TAP reflector, TCP\n                throughput, loss recovery, attacks, memory and forwarding beside the kernel"
+	@echo "make examples   the programs in examples/ (build/examples/), built from include/ only"
 	@echo "make interop    the lwIP and libslirp peers for t_interop_*.sh (build/interop/)"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,6 +1,6 @@
 /* `ustack`: the command-line program. Parses the command line, starts the stack with its
- * devices and routes, runs the event loop in its own thread and the subcommand in the main
- * thread, and handles signals in a third thread:
+ * devices and routes through the life-cycle API (<ustack.h>, lib/ustack.c), runs the event
+ * loop in its own thread and the subcommand in the main thread, and handles signals in a third thread:
  *   SIGINT/SIGTERM  ask the subcommand to stop; it returns, the stack is taken down, the
  *                   counters are printed with --stats (a second signal exits at once)
  *   SIGUSR1         prints the counters to stderr while running
@@ -15,14 +15,11 @@
 #include <unistd.h>
 
 #include "apps/app.h"
-#include "arp/arp.h"
 #include "ip/ip.h"
+#include "lib/ustack_int.h"
 #include "net/log.h"
 #include "net/loop.h"
-#include "net/socket.h"
-#include "net/stack.h"
 #include "net/stats.h"
-#include "net/wrap.h"
 
 static sigset_t app_sigs;
 
@@ -75,9 +72,9 @@ static int signals_start(void)
 	return 0;
 }
 
-/* Opens every --dev, binds its address, attaches the wrappers. 0, or -errno after printing
- * the driver's one-line reason. */
-static int devices_open(void)
+/* Opens every --dev, binds its address, attaches the wrappers, through the library's
+ * life-cycle calls. 0, or -errno after printing the one-line reason. */
+static int devices_open(struct ustack *st)
 {
 	struct net_wrap_opts wo = {
 		.pcap_path = app_cfg.pcap_path,
@@ -86,86 +83,53 @@ static int devices_open(void)
 		.trace_out = (app_cfg.cmd == CMD_NC || app_cfg.cmd == CMD_GET) ? stderr : stdout,
 	};
 	int wrap = app_cfg.pcap_path || app_cfg.trace || app_cfg.impair_set;
-	char err[256];
 
 	if (app_cfg.impair_set)
 		wo.impair = app_cfg.impair;
 	for (int i = 0; i < app_cfg.ndevs; i++) {
-		const struct dev_opts *o = &app_cfg.devs[i];
-		struct net_device *dev;
-		uint32_t peer = (o->kind == DEV_TUN && o->has_host) ? o->host : 0;
-		char a[IP_ADDR_STRLEN];
-		int rc;
+		int rc = ustack_add_device_opts(st, &app_cfg.devs[i]);
 
-		err[0] = '\0';
-		rc = driver_open(o, &dev, err, sizeof(err));
+		if (rc == 0 && wrap)
+			rc = ustack_wrap_device_opts(st, ustack_last_device(st), &wo);
 		if (rc < 0) {
-			if (err[0])
-				app_error("%s", err);
-			else
-				app_error("cannot open device %s: %s", o->ifname, strerror(-rc));
+			app_error("%s", ustack_errmsg(st));
 			return rc;
-		}
-		net_lock();
-		rc = ip_iface_add(dev, o->addr, o->netmask, peer);
-		net_unlock();
-		if (rc < 0) {
-			app_error("cannot add address %s to %s: %s (use one address per device)",
-				  ip_addr_ntop(o->addr, a, sizeof(a)), dev->name, strerror(-rc));
-			return rc;
-		}
-		if (wrap) {
-			err[0] = '\0';
-			net_lock();
-			rc = net_wrap_attach(dev, &wo, err, sizeof(err));
-			net_unlock();
-			if (rc < 0) {
-				app_error("%s", err[0] ? err : strerror(-rc));
-				return rc;
-			}
 		}
 	}
 	return 0;
 }
 
-static int routes_add(void)
+static int netmask_prefix(uint32_t netmask)
+{
+	return __builtin_popcount(netmask);
+}
+
+static int routes_add(struct ustack *st)
 {
 	char a[IP_ADDR_STRLEN], g[IP_ADDR_STRLEN];
-	int rc = 0;
+	struct in_addr any = { 0 };
+	int rc;
 
-	net_lock();
-	ip_config.forwarding = app_cfg.forward;
-	if (app_cfg.gateway && (rc = ip_route_add(0, 0, app_cfg.gateway, NULL)) < 0) {
-		net_unlock();
+	if (app_cfg.gateway &&
+	    (rc = ustack_route_add(st, any, 0, (struct in_addr){ app_cfg.gateway }, NULL)) < 0) {
 		app_error("--gw %s: %s: the gateway must be on a --dev subnet",
 			  ip_addr_ntop(app_cfg.gateway, g, sizeof(g)), strerror(-rc));
 		return rc;
 	}
 	for (int i = 0; i < app_cfg.nroutes; i++) {
 		const struct app_route *r = &app_cfg.routes[i];
-		rc = ip_route_add(r->network, r->netmask, r->gateway, NULL);
+
+		rc = ustack_route_add(st, (struct in_addr){ r->network },
+				      netmask_prefix(r->netmask), (struct in_addr){ r->gateway },
+				      NULL);
 		if (rc < 0) {
-			net_unlock();
 			app_error("--route %s via %s: %s: the gateway must be on a --dev subnet",
 				  ip_addr_ntop(r->network, a, sizeof(a)),
 				  ip_addr_ntop(r->gateway, g, sizeof(g)), strerror(-rc));
 			return rc;
 		}
 	}
-	net_unlock();
 	return 0;
-}
-
-/* Announces every Ethernet device's address (gratuitous ARP), now that all are up. */
-static void devices_announce(void)
-{
-	struct net_device *dev;
-
-	net_lock();
-	TAILQ_FOREACH(dev, &net_devices, link)
-		if (dev->type == NET_DEV_ETHER)
-			arp_announce(dev, net_clock_ms());
-	net_unlock();
 }
 
 static int run_command(void)
@@ -181,6 +145,8 @@ static int run_command(void)
 
 int main(int argc, char **argv)
 {
+	struct ustack_config cfg;
+	struct ustack *st = NULL;
 	int rc, status = EXIT_FAIL;
 
 	rc = app_parse_args(argc, argv);
@@ -198,40 +164,43 @@ int main(int argc, char **argv)
 		app_error("cannot start the signal thread: %s", strerror(-rc));
 		return EXIT_FAIL;
 	}
+	/* The layers' settings as the command line left them (--tcp edits tcp_config in
+	 * place), with the options that map onto the stack's configuration. */
+	ustack_config_current(&cfg);
 	if (app_cfg.lim.rcvbuf)
-		socket_config.rcvbuf = socket_config.udp_rcvbuf = app_cfg.lim.rcvbuf;
+		cfg.sock.rcvbuf = cfg.sock.udp_rcvbuf = app_cfg.lim.rcvbuf;
 	if (app_cfg.lim.sndbuf)
-		socket_config.sndbuf = app_cfg.lim.sndbuf;
+		cfg.sock.sndbuf = app_cfg.lim.sndbuf;
+	cfg.ip.forwarding = app_cfg.forward;
+	cfg.loop.busy_poll_us = app_cfg.lim.busy_poll_us;
 
-	rc = stack_init();
+	rc = ustack_create(&cfg, &st);
 	if (rc < 0) {
-		app_error("cannot start the stack: %s", strerror(-rc));
+		app_error("%s", ustack_errmsg(NULL));
 		goto out;
 	}
-	rc = devices_open();
+	rc = devices_open(st);
 	if (rc < 0)
 		goto out;
-	rc = routes_add();
+	rc = routes_add(st);
 	if (rc < 0) {
 		status = EXIT_USAGE;
 		goto out;
 	}
-	net_loop_set_busy_poll(app_cfg.lim.busy_poll_us);
-	rc = net_loop_thread_start();
+	rc = ustack_start(st);
 	if (rc < 0) {
-		app_error("cannot start the loop thread: %s", strerror(-rc));
+		app_error("%s", ustack_errmsg(st));
 		goto out;
 	}
-	devices_announce();
 	status = run_command();
 	/* The stack lives in this process: leaving at once would take the last data and FIN
 	 * of connections the command just closed with it. A signal means "stop now". */
-	if (!app_stopping() && stack_drain(app_cfg.lim.drain_s * 1000u) > 0)
+	if (!app_stopping() && ustack_drain(st, (int)(app_cfg.lim.drain_s * 1000u)) > 0)
 		app_error("exiting with connections still closing (--drain %u s passed)",
 			  app_cfg.lim.drain_s);
 out:
-	stack_shutdown();
+	ustack_destroy(st);
 	if (app_cfg.stats)
-		stats_print(stderr, 0);
+		ustack_stats_dump(NULL, stderr, 0);
 	return status;
 }

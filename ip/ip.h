@@ -92,12 +92,17 @@ struct ip_route {
 /* Adds a route; gateway 0 means connected. iface NULL: the interface whose subnet holds
  * the gateway. Returns 0 or -errno. */
 int ip_route_add(uint32_t network, uint32_t netmask, uint32_t gateway, struct net_iface *iface);
+/* Removes the route to exactly network/netmask. 0, -EINVAL (mask not a prefix) or -ESRCH. */
+int ip_route_del(uint32_t network, uint32_t netmask);
 /* Longest-prefix match; NULL if no route. */
 const struct ip_route *ip_route_lookup(uint32_t dst);
 void ip_route_flush(void);
 size_t ip_route_count(void);
 /* Adds an interface's address and its connected route. */
 int ip_iface_add(struct net_device *dev, uint32_t addr, uint32_t netmask, uint32_t peer);
+/* Removes dev's address addr and every route through it (its connected route, and routes
+ * whose gateway it reached). 0 or -EADDRNOTAVAIL. */
+int ip_iface_del(struct net_device *dev, uint32_t addr);
 /* Where a packet to dst leaves: the device, the next hop on it (the gateway, or dst when
  * it is on a connected network), and the source address to use when none is given. Our
  * own addresses and 127.0.0.0/8 leave through the loopback device (NET_DEV_F_LOOPBACK).

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/queue.h>
 
 #include "net/log.h"
@@ -121,6 +122,30 @@ int ip_route_add(uint32_t network, uint32_t netmask, uint32_t gateway, struct ne
 	return 0;
 }
 
+static void route_entry_remove(struct route_level *lv, struct route_entry *e)
+{
+	LIST_REMOVE(e, link);
+	free(e);
+	lv->count--;
+	nroutes--;
+}
+
+int ip_route_del(uint32_t network, uint32_t netmask)
+{
+	int plen = mask_to_prefix(netmask);
+	struct route_entry *e;
+	char a[IP_ADDR_STRLEN];
+
+	if (plen < 0)
+		return -EINVAL;
+	e = level_find((unsigned)plen, network & netmask);
+	if (!e)
+		return -ESRCH;
+	route_entry_remove(&levels[plen], e);
+	infof("route=%s/%d removed", ip_addr_ntop(network & netmask, a, sizeof(a)), plen);
+	return 0;
+}
+
 void ip_route_flush(void)
 {
 	for (unsigned plen = 0; plen <= 32; plen++) {
@@ -183,6 +208,42 @@ int ip_iface_add(struct net_device *dev, uint32_t addr, uint32_t netmask, uint32
 		if (err < 0 && err != -EEXIST)
 			return err;
 	}
+	return 0;
+}
+
+int ip_iface_del(struct net_device *dev, uint32_t addr)
+{
+	struct net_iface *ifc = NULL, *end = &dev->ifaces[dev->nifaces];
+	char a[IP_ADDR_STRLEN];
+
+	for (int i = 0; i < dev->nifaces; i++)
+		if (dev->ifaces[i].addr == addr)
+			ifc = &dev->ifaces[i];
+	if (!ifc)
+		return -EADDRNOTAVAIL;
+	/* Routes point into dev->ifaces: those through ifc go, and those through the
+	 * interfaces after it follow them down one slot. */
+	for (unsigned plen = 0; plen <= 32; plen++) {
+		struct route_level *lv = &levels[plen];
+
+		if (!lv->count)
+			continue;
+		for (unsigned i = 0; i < ROUTE_HASH_SIZE; i++) {
+			struct route_entry *e, *next;
+
+			for (e = LIST_FIRST(&lv->buckets[i]); e; e = next) {
+				next = LIST_NEXT(e, link);
+				if (e->r.iface == ifc)
+					route_entry_remove(lv, e);
+				else if (e->r.iface > ifc && e->r.iface < end)
+					e->r.iface--;
+			}
+		}
+	}
+	memmove(ifc, ifc + 1, (size_t)(end - ifc - 1) * sizeof(*ifc));
+	dev->nifaces--;
+	memset(&dev->ifaces[dev->nifaces], 0, sizeof(*ifc));
+	infof("dev=%s addr=%s removed", dev->name, ip_addr_ntop(addr, a, sizeof(a)));
 	return 0;
 }
 

@@ -198,6 +198,43 @@ static void test_gateway_is_next_hop(void **state)
 	done();
 }
 
+/* Removing an address takes its routes and leaves the device's later addresses routable:
+ * the routes point into the device's address array, which closes up. */
+static void test_del(void **state)
+{
+	struct ip_nexthop nh;
+	const struct ip_route *r;
+
+	(void)state;
+	assert_int_equal(ip_iface_add(tun, A("198.51.100.2"), M(24), 0), 0);
+	assert_int_equal(ip_iface_add(tun, A("203.0.113.2"), M(24), 0), 0);
+	assert_int_equal(ip_route_add(A("172.16.0.0"), M(12), A("192.0.2.1"), NULL), 0);
+	assert_int_equal(ip_route_add(A("172.20.0.0"), M(16), A("203.0.113.1"), NULL), 0);
+	assert_int_equal(ip_route_del(A("172.16.0.0"), M(12)), 0);
+	assert_int_equal(ip_route_del(A("172.16.0.0"), M(12)), -ESRCH);
+	assert_int_equal(ip_route_del(A("172.16.0.0"), htonl(0xff00ff00)), -EINVAL);
+	assert_int_equal(ip_route_add(A("172.16.0.0"), M(12), A("192.0.2.1"), NULL), 0);
+
+	assert_int_equal(ip_iface_del(tun, A("192.0.2.99")), -EADDRNOTAVAIL);
+	assert_int_equal(ip_iface_del(tun, A("192.0.2.2")), 0);
+	assert_int_equal(tun->nifaces, 2);
+	assert_null(ip_route_lookup(A("192.0.2.7")));   /* its connected route */
+	assert_null(ip_route_lookup(A("172.16.1.1")));  /* a route through its gateway */
+	r = ip_route_lookup(A("203.0.113.9"));
+	assert_non_null(r);
+	assert_ptr_equal(r->iface, &tun->ifaces[1]);
+	assert_int_equal(r->iface->addr, A("203.0.113.2"));
+	r = ip_route_lookup(A("172.20.5.5"));
+	assert_non_null(r);
+	assert_int_equal(r->iface->addr, A("203.0.113.2"));
+	assert_int_equal(ip_route_output(A("198.51.100.9"), &nh), 0);
+	assert_int_equal(nh.src, A("198.51.100.2"));
+	assert_int_equal(ip_route_output(A("172.20.5.5"), &nh), 0);
+	assert_int_equal(nh.src, A("203.0.113.2"));
+	assert_int_equal(nh.nexthop, A("203.0.113.1"));
+	done();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +243,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_point_to_point, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gateway_is_next_hop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_del, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
