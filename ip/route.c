@@ -128,6 +128,7 @@ static void route_entry_remove(struct route_level *lv, struct route_entry *e)
 	free(e);
 	lv->count--;
 	nroutes--;
+	route_gen++; /* a connection's cached next hop may be this route */
 }
 
 int ip_route_del(uint32_t network, uint32_t netmask)
@@ -242,6 +243,7 @@ int ip_iface_del(struct net_device *dev, uint32_t addr)
 	}
 	memmove(ifc, ifc + 1, (size_t)(end - ifc - 1) * sizeof(*ifc));
 	dev->nifaces--;
+	route_gen++; /* a cached next hop may have the address as its source */
 	memset(&dev->ifaces[dev->nifaces], 0, sizeof(*ifc));
 	infof("dev=%s addr=%s removed", dev->name, ip_addr_ntop(addr, a, sizeof(a)));
 	return 0;
@@ -307,7 +309,9 @@ int ip_route_output(uint32_t dst, struct ip_nexthop *out)
 	r = ip_route_lookup(dst);
 	if (r) {
 		out->dev = r->iface->dev;
-		out->nexthop = r->gateway ? r->gateway : dst;
+		/* a limited broadcast is never sent to a gateway (RFC 1122 3.3.6): it follows
+		 * the route only to choose the device */
+		out->nexthop = r->gateway && dst != IP_ADDR_BROADCAST ? r->gateway : dst;
 		out->src = r->iface->addr;
 		return 0;
 	}
@@ -333,7 +337,9 @@ int ip_route_output_dev(uint32_t dst, int ifindex, struct ip_nexthop *out)
 	r = ip_route_lookup(dst);
 	if (r && r->iface->dev == dev) {
 		out->dev = dev;
-		out->nexthop = r->gateway ? r->gateway : dst;
+		/* a limited broadcast is never sent to a gateway (RFC 1122 3.3.6): it follows
+		 * the route only to choose the device */
+		out->nexthop = r->gateway && dst != IP_ADDR_BROADCAST ? r->gateway : dst;
 		out->src = r->iface->addr;
 		return 0;
 	}

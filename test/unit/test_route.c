@@ -198,6 +198,43 @@ static void test_gateway_is_next_hop(void **state)
 	done();
 }
 
+/* A limited broadcast follows the default route to pick its device but goes out as a
+ * link-layer broadcast, not to the gateway's MAC (a DHCP client with a default route
+ * renews by broadcast; before this fix its DISCOVER went to the router alone). */
+static void test_broadcast_not_via_gateway(void **state)
+{
+	struct net_device *eth;
+	struct ether_hdr eh;
+	struct ip_nexthop nh;
+	struct pkb *p;
+
+	(void)state;
+	assert_int_equal(ether_init(), 0);
+	assert_int_equal(arp_init(), 0);
+	eth = test_dev_create("eth0", NET_DEV_ETHER, 1500);
+	assert_int_equal(ip_iface_add(eth, A("198.51.100.2"), M(24), 0), 0);
+	assert_int_equal(ip_route_add(0, 0, A("198.51.100.1"), NULL), 0);
+	assert_int_equal(ip_route_output(IP_ADDR_BROADCAST, &nh), 0);
+	assert_ptr_equal(nh.dev, eth);
+	assert_int_equal(nh.nexthop, IP_ADDR_BROADCAST);
+	assert_int_equal(nh.src, A("198.51.100.2"));
+	assert_int_equal(ip_route_output_dev(IP_ADDR_BROADCAST, eth->index, &nh), 0);
+	assert_int_equal(nh.nexthop, IP_ADDR_BROADCAST);
+	p = pkb_alloc(32);
+	pkb_put(p, 32);
+	memset(p->data, 0xab, 32);
+	assert_int_equal(ip_output(IP_PROTO_UDP, p, 0, IP_ADDR_BROADCAST, NULL, T0), 0);
+	p = test_dev_pop(eth);
+	assert_non_null(p);
+	assert_int_equal(ether_parse(p->data, p->len, &eh), 0);
+	assert_int_equal(eh.type, ETHER_TYPE_IP);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(eh.dst[i], 0xff);
+	pkb_free(p);
+	arp_shutdown();
+	done();
+}
+
 /* Removing an address takes its routes and leaves the device's later addresses routable:
  * the routes point into the device's address array, which closes up. */
 static void test_del(void **state)
@@ -243,6 +280,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_point_to_point, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gateway_is_next_hop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_broadcast_not_via_gateway, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_del, setup, teardown),
 	};
 

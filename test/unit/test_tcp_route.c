@@ -104,18 +104,29 @@ static void test_route_follows_generation(void **state)
 	expect_tun1(D0 + 10 * MSS, MSS);
 	assert_int_equal(ip_stats.route_lookups, lookups + 2);
 
-	/* The table flushed and the connected route back: the segments return to tun. */
-	ip_route_flush();
-	assert_int_equal(ip_route_add(inet_addr("192.0.2.0"), inet_addr("255.255.255.0"), 0,
-				      &tun->ifaces[0]), 0);
+	/* The host route removed (ip_route_del) is a new generation as well: the next
+	 * segment returns to tun's connected route. */
+	gen = ip_route_generation();
+	assert_int_equal(ip_route_del(peer, IP_ADDR_BROADCAST), 0);
+	assert_int_not_equal(ip_route_generation(), gen);
 	ack(c, D0 + 11 * MSS);
 	assert_int_equal(tcp_pcb_send(c, buf, MSS, now), MSS);
 	assert_int_equal(expect(TCP_ACK | TCP_PSH, D0 + 11 * MSS, PEER_ISN + 1), MSS);
 	assert_int_equal(test_dev_pending(tun1), 0);
 	assert_int_equal(ip_stats.route_lookups, lookups + 3);
 
+	/* The table flushed and the connected route back: the segments stay on tun. */
+	ip_route_flush();
+	assert_int_equal(ip_route_add(inet_addr("192.0.2.0"), inet_addr("255.255.255.0"), 0,
+				      &tun->ifaces[0]), 0);
+	ack(c, D0 + 12 * MSS);
+	assert_int_equal(tcp_pcb_send(c, buf, MSS, now), MSS);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, D0 + 12 * MSS, PEER_ISN + 1), MSS);
+	assert_int_equal(test_dev_pending(tun1), 0);
+	assert_int_equal(ip_stats.route_lookups, lookups + 4);
+
 	tcp_pcb_close(c, 1, now);
-	expect(TCP_RST | TCP_ACK, D0 + 12 * MSS, PEER_ISN + 1);
+	expect(TCP_RST | TCP_ACK, D0 + 13 * MSS, PEER_ISN + 1);
 	expect_none();
 }
 
