@@ -126,8 +126,8 @@ static void test_rate_cumulative_and_sack(void **state)
 	assert_int_equal(last.delivered, 2 * MSS);
 	assert_int_equal(last.interval_us, 10000);
 	assert_int_equal(c->lost_out, 0);
-	/* the cumulative ACK of 10..17 at T0 + 23: 17 gave its sample; the newest of the rest (15) was sent with delivered 10000:
-	 * 18000 - 10000 over 11 ms */
+	/* the cumulative ACK of 10..17 at T0 + 23: 17 gave its sample; the newest of the
+	 * rest (15) was sent with delivered 10000: 18000 - 10000 over 11 ms */
 	advance(1);
 	sack_ack(c, SEQ(18), NULL, 0);
 	assert_int_equal(last.acked_sacked, 6 * MSS);
