@@ -479,7 +479,9 @@ nodata:
 		}
 		if (len > 0 && !(pcb->flags & (TF_FORCE_ONE | TF_TLP_ONE)) && !tcp_pace_ok(pcb, now)) {
 paced:
-			/* the pacing timer (TCPT_PACE) sends the rest */
+			/* the pacing timer (TCPT_PACE) sends the rest (F-RTO's new data too) */
+			if (frto_new)
+				pcb->flags |= TF_FRTO_NEW;
 			if (pcb->flags & TF_ACKNOW)
 				return tcp_send_ack(pcb, now);
 			return 0;
