@@ -4,11 +4,13 @@
  * (RFC 2018) with D-SACK (RFC 2883), RACK-TLP (RFC 8985) loss detection (RFC 6675 as written
  * when tcp_config.rack is off, RFC 6582 NewReno without SACK), Proportional Rate Reduction
  * (RFC 6937) during recovery, F-RTO (RFC 5682) and undo of spurious reductions (RFC 3708,
- * RFC 3522), quick ACKs at the start and after idle.
+ * RFC 3522), quick ACKs at the start and after idle; BBR (v1) congestion control on delivery
+ * rate samples (draft-cheng-iccrg-delivery-rate-estimation) with pacing.
  *
  * Files: tcp_wire.c (parse/emit), tcp_pcb.c (control blocks, lookup, ISN, ports),
  * tcp_input.c (segment arrival), tcp_output.c (segment departure), tcp_timer.c (timers),
  * tcp_cc.c (congestion control registry, NewReno), tcp_cubic.c (CUBIC, HyStart++),
+ * tcp_bbr.c (BBR), tcp_rate.c (delivery rate samples, pacing),
  * tcp_rack.c (the sent-segment records, RACK, the tail loss probe), tcp_sack.c (SACK
  * processing and the recovery state: PRR, undo, F-RTO, RFC 6675, NewReno), tcp_reass.c
  * (out-of-order queue and the SACK blocks we send), tcp_mem.c (ring storage that follows
@@ -71,9 +73,10 @@ enum tcp_state {
 #define TCP_HAVE_RCVD_SYN(s) ((s) >= TCP_SYN_RECEIVED)
 #define TCP_SYNCHRONIZED(s) ((s) >= TCP_ESTABLISHED || (s) == TCP_SYN_RECEIVED)
 
-/* TCPT_RACK: RACK's reordering timer (RFC 8985 6.3); TCPT_PTO: the tail loss probe (7.2) */
+/* TCPT_RACK: RACK's reordering timer (RFC 8985 6.3); TCPT_PTO: the tail loss probe (7.2);
+ * TCPT_PACE: the next paced send (tcp_rate.c) */
 enum tcp_timer_id { TCPT_REXMT = 0, TCPT_PERSIST, TCPT_KEEP, TCPT_2MSL, TCPT_DELACK, TCPT_RACK,
-		    TCPT_PTO, TCPT_NTIMERS };
+		    TCPT_PTO, TCPT_PACE, TCPT_NTIMERS };
 
 /* Every limit and timer, with defaults in tcp_config_defaults(); settable at run time
  * (new values apply to connections created afterwards, timers to their next arming). */
@@ -175,11 +178,15 @@ struct tcp_sent {
 	uint64_t xmit_us;   /* the last (re)transmission (RACK's Segment.xmit_ts) */
 	uint16_t flags;     /* TSENT_* */
 	uint16_t xmits;     /* times sent (more than 1: retransmitted) */
+	/* the connection's delivery state when it last left (tcp_rate.c): pcb->rate.delivered,
+	 * delivered_us and first_tx_us then (delivered_us 0: already used for a sample) */
+	uint64_t delivered, delivered_us, first_tx_us;
 };
 #define TSENT_SACKED  0x01 /* the receiver holds it (SACK) */
 #define TSENT_LOST    0x02 /* deemed lost (RACK, IsLost, NewReno, the RTO) */
 #define TSENT_RETRANS 0x04 /* retransmitted since marked lost; that copy is in flight */
 #define TSENT_PRE_RTO 0x08 /* sent before the last RTO and not since (F-RTO) */
+#define TSENT_APP_LIMITED 0x10 /* sent while the application left the pipe short (tcp_rate.c) */
 
 /* The records in sequence order: a ring of `cap` entries (a power of two, doubled when
  * full up to tcp_config.sent_max_segs), first at `head`. */
@@ -203,6 +210,32 @@ struct tcp_rack {
 
 struct tcp_pcb;
 struct sock;
+
+/* Delivery rate estimation (draft-cheng-iccrg-delivery-rate-estimation, tcp_rate.c), per
+ * connection: bytes delivered (cumulatively ACKed or SACKed) and marked lost so far, when
+ * the last delivery happened, when the first segment of the current sampling flight left,
+ * and the delivered count past which samples stop being application-limited (0: not). */
+struct tcp_rate {
+	uint64_t delivered, lost;
+	uint64_t delivered_us, first_tx_us;
+	uint64_t app_limited;
+};
+/* One ACK's rate sample. delivered and interval_us are -1 when the ACK gave none. */
+struct tcp_rate_sample {
+	int64_t delivered;        /* bytes delivered between the newest delivered record's
+	                           * send and this ACK */
+	int64_t interval_us;      /* max(send interval, ACK interval) over them */
+	uint64_t prior_delivered; /* pcb->rate.delivered when that record left */
+	uint64_t prior_us;        /* pcb->rate.delivered_us then */
+	uint64_t prior_xmit_us;   /* its send time (the newest is chosen among several) */
+	int64_t send_us;          /* its send interval (xmit - first_tx) */
+	int64_t rtt_us;           /* the smallest RTT of a record never retransmitted, -1 none */
+	uint32_t acked_sacked;    /* bytes this ACK newly delivered */
+	uint32_t losses;          /* bytes this ACK newly marked lost */
+	uint32_t prior_in_flight; /* pipe before the ACK */
+	uint32_t prior_end;
+	uint8_t prior_set, is_app_limited, is_retrans;
+};
 
 /* Congestion control behind a small interface (tcp_cc.c, tcp_cubic.c). Loss detection and
  * recovery (tcp_sack.c) decide when a loss response begins and ends and what cwnd is during
@@ -229,8 +262,16 @@ struct tcp_cc_ops {
 	/* One RTT sample in microseconds (HyStart++ watches each round's minimum), once per ACK
 	 * that delivers data (RACK's, tcp_sack.c). May be NULL. */
 	void (*rtt_sample)(struct tcp_pcb *pcb, uint32_t rtt_us, uint64_t now);
+	/* May be NULL. When set, the algorithm owns cwnd and pcb->pacing_rate (as Linux's
+	 * cong_control): called once per acceptable ACK after loss detection with the ACK's
+	 * rate sample, and ack() is not called, PRR does not size cwnd in recovery, and the end
+	 * of recovery leaves cwnd alone. The recovery state stays visible in pcb->flags
+	 * (TF_INRECOVERY, TF_LOSS); ssthresh() and timeout() are still called when a loss
+	 * response begins. */
+	void (*cong_control)(struct tcp_pcb *pcb, const struct tcp_rate_sample *rs,
+			     uint64_t now_us);
 };
-extern const struct tcp_cc_ops tcp_cc_newreno, tcp_cc_cubic;
+extern const struct tcp_cc_ops tcp_cc_newreno, tcp_cc_cubic, tcp_cc_bbr;
 
 /* HyStart++ (RFC 9406, tcp_cubic.c): per-round minimum RTTs in the first slow start, and
  * Conservative Slow Start (CSS) once the RTT rises. All zero: off. */
@@ -260,6 +301,25 @@ struct tcp_cubic {
 	uint64_t cnt_acc;       /* (target - cwnd) * bytes acked not yet turned into cwnd */
 	uint64_t est_acc;       /* the same for W_est */
 	uint64_t idle_since;    /* when an ACK emptied the flight (0: not idle) */
+};
+
+/* BBR v1 (tcp_bbr.c) per connection; all zero: not started (cong_control starts it). */
+enum tcp_bbr_mode { BBR_STARTUP = 0, BBR_DRAIN, BBR_PROBE_BW, BBR_PROBE_RTT };
+struct tcp_bbr_sample {
+	uint32_t t;             /* round trip count */
+	uint64_t v;             /* bytes per second */
+};
+struct tcp_bbr {
+	struct tcp_bbr_sample bw[3]; /* windowed max of the delivery rate (best, 2nd, 3rd) */
+	uint64_t next_rtt_delivered; /* a round ends when a record sent past this is delivered */
+	uint64_t full_bw;       /* the bandwidth the full-pipe check compares against */
+	uint64_t min_rtt_stamp_us, probe_rtt_done_us, cycle_stamp_us;
+	uint32_t min_rtt_us;    /* min RTT over the last 10 s (UINT32_MAX: none yet) */
+	uint32_t round_count;
+	uint32_t prior_cwnd;    /* cwnd before recovery or PROBE_RTT, restored after */
+	uint16_t pacing_gain, cwnd_gain; /* BBR_UNIT = 256 is 1.0 */
+	uint8_t started, mode, cycle_idx, full_bw_cnt, full_bw_reached, round_start;
+	uint8_t packet_conservation, prev_ca_state, probe_rtt_round_done, has_seen_rtt;
 };
 TAILQ_HEAD(tcp_pcb_list, tcp_pcb);
 
@@ -337,7 +397,14 @@ struct tcp_pcb {
 	const struct tcp_cc_ops *cc;
 	union {
 		struct tcp_cubic cubic;
+		struct tcp_bbr bbr;
 	} ccv;                 /* the algorithm's own state (no malloc) */
+	/* delivery rate (tcp_rate.c) and pacing: pacing_rate in bytes/s (0: unpaced; only an
+	 * algorithm with cong_control sets it), pace_credit the bytes that may leave now */
+	struct tcp_rate rate;
+	uint64_t pacing_rate;
+	int64_t pace_credit;
+	uint64_t pace_stamp_us;
 	struct tcp_hystart hystart;
 	/* RFC 5961 challenge-ACK rate limit */
 	uint64_t chack_window_start;
@@ -439,6 +506,8 @@ static inline int tcp_pcb_dev_ok(const struct tcp_pcb *pcb, const struct net_dev
 	X(sent_seg_merged) X(snd_quickacks)                                                \
 	X(cc_hystart_css) X(cc_hystart_css_rounds) X(cc_hystart_ss_resumed)              \
 	X(cc_hystart_css_done) X(cc_cubic_fast_convergence) X(cc_cubic_epochs)              \
+	X(cc_bbr_startup) X(cc_bbr_drain) X(cc_bbr_probe_bw) X(cc_bbr_probe_rtt)          \
+	X(cc_bbr_full_pipe) X(snd_paced)                                                   \
 	X(conns_live) X(conns_time_wait)                                                 \
 	X(mem_ring_bytes) X(mem_rings) X(mem_ring_grows) X(mem_ring_shrinks)              \
 	X(mem_ring_frees) X(mem_ring_nomem) X(mem_rcvbuf_grows) X(mem_tw_released)
@@ -594,6 +663,27 @@ void tcp_hystart_loss(struct tcp_pcb *pcb);
  * epoch start) for the connection's K and W_max. */
 uint32_t tcp_cubic_root(uint64_t a);
 uint32_t tcp_cubic_window(const struct tcp_pcb *pcb, int64_t t_ms);
+
+/* ---- tcp_rate.c: delivery rate samples and pacing ---- */
+/* A record leaves (first time or again): it takes the connection's delivery state. Called
+ * by tcp_sent_xmit with `empty` set when nothing was in flight before. */
+void tcp_rate_sent(struct tcp_pcb *pcb, struct tcp_sent *e, int empty, uint64_t now_us);
+/* The application is about to write: if the pipe is not full and nothing waits to be sent,
+ * what follows is application-limited (the draft's "app-limited" check). */
+void tcp_rate_check_app_limited(struct tcp_pcb *pcb);
+/* An ACK's sample: rate_sample_init before, rate_delivered for each record it newly
+ * delivers (before the record goes), rate_gen after with the bytes delivered and lost. */
+void tcp_rate_sample_init(struct tcp_pcb *pcb, struct tcp_rate_sample *rs);
+void tcp_rate_delivered(struct tcp_pcb *pcb, struct tcp_sent *e, struct tcp_rate_sample *rs,
+			uint64_t now_us);
+void tcp_rate_gen(struct tcp_pcb *pcb, uint32_t delivered, uint32_t lost,
+		  struct tcp_rate_sample *rs, uint64_t now_us);
+/* Pacing: 1 if a segment may leave now, else 0 with TCPT_PACE armed for when it may
+ * (always 1 when pacing_rate is 0). tcp_pace_charge takes the bytes sent off the credit;
+ * tcp_pace_quantum is the most one TSO super-segment may carry when paced (0: unpaced). */
+int tcp_pace_ok(struct tcp_pcb *pcb, uint64_t now);
+void tcp_pace_charge(struct tcp_pcb *pcb, uint32_t len);
+uint32_t tcp_pace_quantum(const struct tcp_pcb *pcb);
 
 /* ---- tcp_rack.c: the sent-segment records, RACK loss detection and the tail loss probe ---- */
 uint64_t tcp_now_us(void);

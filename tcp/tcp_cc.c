@@ -2,12 +2,14 @@
  * default, in tcp_cubic.c; NewReno here), switching a connection's algorithm, NewReno's slow
  * start and congestion avoidance (RFC 5681 3.1, RFC 3465 byte counting) and ssthresh
  * (RFC 5681 (4)), and today's fast retransmit/fast recovery window arithmetic with partial
- * ACKs (RFC 5681 3.2, RFC 6582), shared by every algorithm through its ssthresh(). */
+ * ACKs (RFC 5681 3.2, RFC 6582), shared by every algorithm through its ssthresh(). BBR
+ * (tcp_bbr.c) owns cwnd and pacing itself through cong_control. */
 #include <string.h>
 
 #include "tcp/tcp.h"
 
-static const struct tcp_cc_ops *const tcp_cc_algos[] = { &tcp_cc_cubic, &tcp_cc_newreno };
+static const struct tcp_cc_ops *const tcp_cc_algos[] = { &tcp_cc_cubic, &tcp_cc_newreno,
+							   &tcp_cc_bbr };
 #define TCP_CC_NALGOS (sizeof(tcp_cc_algos) / sizeof(tcp_cc_algos[0]))
 
 const struct tcp_cc_ops *tcp_cc_list(unsigned i)
@@ -42,6 +44,7 @@ void tcp_cc_set(struct tcp_pcb *pcb, const struct tcp_cc_ops *ops)
 	pcb->cc = ops;
 	memset(&pcb->ccv, 0, sizeof(pcb->ccv));
 	pcb->bytes_acked = 0;
+	pcb->pacing_rate = 0; /* an algorithm that paces sets it again (cong_control) */
 }
 
 static uint32_t flight_size(const struct tcp_pcb *pcb)

@@ -383,6 +383,8 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 				  pcb->cwnd || pipe == 0)) {
 				uint32_t seq = e->seq;
 
+				if (!tcp_pace_ok(pcb, now))
+					goto paced;
 				tcp_rexmt_range(pcb, seq, e->end - seq, now);
 				e = tcp_sent_next_lost(pcb);
 				if (e && e->seq == seq)
@@ -442,6 +444,8 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 
 			if (len > seg_max)
 				len = seg_max;
+			if (tcp_pace_quantum(pcb) && len > tcp_pace_quantum(pcb))
+				len = tcp_pace_quantum(pcb); /* paced: about 1 ms per super-segment */
 			/* At most a quarter of the window per super-segment, so the window
 			 * holds several and draws several ACKs: a receiver that merges a
 			 * super-segment (GRO) ACKs it once, and were it the whole window,
@@ -488,6 +492,15 @@ nodata:
 				tcp_timer_arm(pcb, TCPT_PERSIST, now + (tcp_rto_current(pcb) >
 					tcp_config.persist_min_ms ? tcp_rto_current(pcb) : tcp_config.persist_min_ms));
 			}
+			if (pcb->flags & TF_ACKNOW)
+				return tcp_send_ack(pcb, now);
+			return 0;
+		}
+		if (len > 0 && !(pcb->flags & (TF_FORCE_ONE | TF_TLP_ONE)) && !tcp_pace_ok(pcb, now)) {
+paced:
+			/* the pacing timer (TCPT_PACE) sends the rest (F-RTO's new data too) */
+			if (frto_new)
+				pcb->flags |= TF_FRTO_NEW;
 			if (pcb->flags & TF_ACKNOW)
 				return tcp_send_ack(pcb, now);
 			return 0;
@@ -556,6 +569,7 @@ ssize_t tcp_pcb_send(struct tcp_pcb *pcb, const void *buf, size_t len, uint64_t 
 	}
 	if (pcb->flags & TF_FIN_QUEUED)
 		return -EPIPE;
+	tcp_rate_check_app_limited(pcb);
 	n = tcp_ring_write(&pcb->snd_buf, buf, len);
 	if (!pcb->on_memlist && pcb->snd_buf.buf)
 		tcp_mem_track(pcb); /* the sweep gives the storage back once unused */

@@ -121,6 +121,7 @@ void tcp_sent_mark_lost(struct tcp_pcb *pcb, struct tcp_sent *e)
 	if (!(e->flags & TSENT_LOST)) {
 		e->flags |= TSENT_LOST;
 		pcb->lost_out += e->end - e->seq;
+		pcb->rate.lost += e->end - e->seq;
 	}
 	if (e->flags & TSENT_RETRANS) {
 		/* the retransmission was lost too: it is no longer in flight */
@@ -163,7 +164,7 @@ uint32_t tcp_pipe(const struct tcp_pcb *pcb)
 	return (out < flight ? flight - out : 0) + pcb->retrans_out;
 }
 
-static void sq_append(struct tcp_pcb *pcb, uint32_t seq, uint32_t end, uint64_t now_us)
+static void sq_append(struct tcp_pcb *pcb, uint32_t seq, uint32_t end, uint64_t now_us, int empty)
 {
 	struct tcp_sentq *q = &pcb->sentq;
 
@@ -193,6 +194,7 @@ static void sq_append(struct tcp_pcb *pcb, uint32_t seq, uint32_t end, uint64_t 
 		e->xmit_us = now_us;
 		e->flags = 0;
 		e->xmits = 1;
+		tcp_rate_sent(pcb, e, empty, now_us);
 		seq += n;
 	}
 }
@@ -201,12 +203,14 @@ void tcp_sent_xmit(struct tcp_pcb *pcb, uint32_t seq, uint32_t end, uint64_t now
 {
 	struct tcp_sentq *q = &pcb->sentq;
 	uint32_t last = q->len ? SQ_AT(q, q->len - 1)->end : seq;
+	int empty = q->len == 0;
 	unsigned i;
 
 	if (SEQ_LT(seq, pcb->snd_una))
 		seq = pcb->snd_una;
 	if (!SEQ_LT(seq, end))
 		return;
+	tcp_pace_charge(pcb, end - seq);
 	/* the part already recorded is a retransmission */
 	for (i = sq_find(q, seq); i < q->len && SEQ_LT(SQ_AT(q, i)->seq, end); i++) {
 		struct tcp_sent *e = SQ_AT(q, i);
@@ -223,6 +227,7 @@ void tcp_sent_xmit(struct tcp_pcb *pcb, uint32_t seq, uint32_t end, uint64_t now
 		if (e->xmits < UINT16_MAX)
 			e->xmits++;
 		e->flags &= (uint16_t)~TSENT_PRE_RTO;
+		tcp_rate_sent(pcb, e, 0, now_us);
 		if (!(e->flags & (TSENT_RETRANS | TSENT_SACKED))) {
 			/* a lost record's copy is in flight again; so is one resent without
 			 * being lost (RFC 6675 NextSeg (3), the probe), counted twice in pipe */
@@ -231,7 +236,7 @@ void tcp_sent_xmit(struct tcp_pcb *pcb, uint32_t seq, uint32_t end, uint64_t now
 		}
 	}
 	if (SEQ_GT(end, last) || q->len == 0)
-		sq_append(pcb, SEQ_MAX(seq, last), end, now_us);
+		sq_append(pcb, SEQ_MAX(seq, last), end, now_us, empty);
 }
 
 /* ---- RACK (RFC 8985 6) ---- */
@@ -452,7 +457,8 @@ void tcp_tlp_ack(struct tcp_pcb *pcb, uint32_t ack, int dsack, int dsack_tlp, ui
 			pcb->prior_cwnd = pcb->cwnd;
 			pcb->prior_ssthresh = pcb->ssthresh;
 			pcb->ssthresh = pcb->cc->ssthresh(pcb, now);
-			pcb->cwnd = pcb->ssthresh;
+			if (!pcb->cc->cong_control) /* else the algorithm owns cwnd */
+				pcb->cwnd = pcb->ssthresh;
 			if (pcb->cc->recovery_exit)
 				pcb->cc->recovery_exit(pcb, now);
 		}

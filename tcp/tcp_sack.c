@@ -126,8 +126,10 @@ static void exit_recovery(struct tcp_pcb *pcb, uint64_t now)
 {
 	STAT_INC(tcp, recovery_exits);
 	pcb->flags &= ~TF_INRECOVERY;
-	/* RFC 6937: the window at the end of recovery is ssthresh */
-	pcb->cwnd = pcb->ssthresh;
+	/* RFC 6937: the window at the end of recovery is ssthresh (unless the algorithm
+	 * owns cwnd: BBR restores its own) */
+	if (!pcb->cc->cong_control)
+		pcb->cwnd = pcb->ssthresh;
 	if (pcb->cwnd < pcb->mss)
 		pcb->cwnd = pcb->mss;
 	pcb->bytes_acked = 0;
@@ -253,7 +255,8 @@ static void dsack_block(struct tcp_pcb *pcb, uint32_t l, uint32_t r)
 
 /* Marks records inside [l, r) SACKed; returns the bytes newly SACKed. */
 static uint32_t sack_block(struct tcp_pcb *pcb, const struct tcp_hdr *th, uint32_t l, uint32_t r,
-			   uint64_t now_us, uint32_t prior_fack, int *orig_acked)
+			   uint64_t now_us, uint32_t prior_fack, int *orig_acked,
+			   struct tcp_rate_sample *rs)
 {
 	struct tcp_sentq *q = &pcb->sentq;
 	uint32_t n = 0;
@@ -272,6 +275,7 @@ static uint32_t sack_block(struct tcp_pcb *pcb, const struct tcp_hdr *th, uint32
 		if (SEQ_LT(e->seq, l) || SEQ_GT(e->end, r) || e->flags & TSENT_SACKED)
 			continue;
 		len = e->end - e->seq;
+		tcp_rate_delivered(pcb, e, rs, now_us);
 		if (e->flags & TSENT_LOST)
 			pcb->lost_out -= len;
 		if (e->flags & TSENT_RETRANS)
@@ -298,6 +302,10 @@ void tcp_loss_ack(struct tcp_pcb *pcb, const struct tcp_hdr *th, const struct tc
 	uint32_t ack = ai->ack, prior_fack = pcb->rack.fack, delivered = 0, acked = 0;
 	int dsack = 0, dsack_tlp = 0, orig_acked = 0, newly_sacked = 0, karn_ok = 0;
 	struct tcp_sentq *q = &pcb->sentq;
+	uint64_t lost_before = pcb->rate.lost;
+	struct tcp_rate_sample rs;
+
+	tcp_rate_sample_init(pcb, &rs);
 
 	if (SEQ_LT(pcb->high_sacked, pcb->snd_una))
 		pcb->high_sacked = pcb->snd_una;
@@ -326,7 +334,7 @@ void tcp_loss_ack(struct tcp_pcb *pcb, const struct tcp_hdr *th, const struct tc
 				continue;
 			}
 			sacked = sack_block(pcb, th, SEQ_MAX(l, ack), r, now_us, prior_fack,
-					    &orig_acked);
+					    &orig_acked, &rs);
 			delivered += sacked;
 			newly_sacked |= sacked != 0;
 		}
@@ -338,6 +346,7 @@ void tcp_loss_ack(struct tcp_pcb *pcb, const struct tcp_hdr *th, const struct tc
 			struct tcp_sent *e = tcp_sent_at(pcb, 0);
 			if (!(e->flags & TSENT_SACKED)) {
 				delivered += e->end - e->seq;
+				tcp_rate_delivered(pcb, e, &rs, now_us);
 				karn_ok |= e->xmits == 1;
 				tcp_rack_update(pcb, e, th, now_us);
 				if (SEQ_LT(e->end, prior_fack) && e->xmits == 1)
@@ -493,8 +502,12 @@ void tcp_loss_ack(struct tcp_pcb *pcb, const struct tcp_hdr *th, const struct tc
 		tcp_timer_cancel(pcb, TCPT_RACK);
 	}
 
-	/* the window */
-	if (pcb->flags & TF_INRECOVERY)
+	/* the window: the algorithm's own (cong_control, with this ACK's rate sample), else
+	 * PRR in recovery and the algorithm's growth outside it */
+	tcp_rate_gen(pcb, delivered, (uint32_t)(pcb->rate.lost - lost_before), &rs, now_us);
+	if (pcb->cc->cong_control)
+		pcb->cc->cong_control(pcb, &rs, now_us);
+	else if (pcb->flags & TF_INRECOVERY)
 		prr_ack(pcb, delivered);
 	else if (acked)
 		pcb->cc->ack(pcb, acked, now);

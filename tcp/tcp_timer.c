@@ -20,13 +20,14 @@ TIMER_FN(TCPT_2MSL)
 TIMER_FN(TCPT_DELACK)
 TIMER_FN(TCPT_RACK)
 TIMER_FN(TCPT_PTO)
+TIMER_FN(TCPT_PACE)
 
 void tcp_timers_init(struct tcp_pcb *pcb)
 {
 	static const net_timer_fn fns[TCPT_NTIMERS] = {
 		tcp_timer_fn_TCPT_REXMT, tcp_timer_fn_TCPT_PERSIST, tcp_timer_fn_TCPT_KEEP,
 		tcp_timer_fn_TCPT_2MSL, tcp_timer_fn_TCPT_DELACK, tcp_timer_fn_TCPT_RACK,
-		tcp_timer_fn_TCPT_PTO,
+		tcp_timer_fn_TCPT_PTO, tcp_timer_fn_TCPT_PACE,
 	};
 	for (int i = 0; i < TCPT_NTIMERS; i++)
 		net_timer_init(&pcb->timers[i], fns[i], pcb);
@@ -247,6 +248,9 @@ static void tcp_timer_fire(struct tcp_pcb *pcb, enum tcp_timer_id id, uint64_t n
 		break;
 	case TCPT_PTO:
 		tcp_tlp_fire(pcb, now);
+		break;
+	case TCPT_PACE:
+		tcp_output(pcb, now); /* the pacing credit allows the next send */
 		break;
 	case TCPT_NTIMERS:
 		break;

@@ -1,10 +1,10 @@
 #!/bin/bash
 # Congestion control: a 20 MB curl download from ustack's `http` service through ustack's
 # own 2% loss (--impair, both directions) stays byte-exact with the default CUBIC and with
-# `--cc newreno`. `--cc` reaches the connections through the TCP_CONGESTION socket option
-# on the listener (apps/appio.c), so the counters also show that the option took: CUBIC
-# starts congestion avoidance epochs after its loss responses (tcp.cc_cubic_epochs),
-# NewReno never does.
+# `--cc newreno` and `--cc bbr`. `--cc` reaches the connections through the TCP_CONGESTION
+# socket option on the listener (apps/appio.c), so the counters also show that the option
+# took: CUBIC starts congestion avoidance epochs after its loss responses
+# (tcp.cc_cubic_epochs), NewReno never does, BBR counts its mode changes (tcp.cc_bbr_*).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
 t_begin tcp_cc "$1"
@@ -41,4 +41,7 @@ download --cc newreno
 expect_counter tcp.cc_cubic_epochs -eq 0
 download --cc cubic
 expect_counter tcp.cc_cubic_epochs -ge 1
+download --cc bbr
+expect_counter tcp.cc_cubic_epochs -eq 0
+expect_counter tcp.cc_bbr_startup -ge 1
 pass

@@ -6,6 +6,8 @@
 # (the kernel sends, ustack receives and SACKs; the echo comes back through ustack's sender
 # too): 10 MB at 5%, 1 MB at 20% (where a loss-based congestion control, the kernel's CUBIC
 # and Reno as well, spends most of its time in retransmission timeouts: a few MB a minute).
+# Then ustack again with `--cc bbr` (BBR v1, paced): the 10 MB download at 20% loss, which
+# a rate-based sender can afford (BBR does not take random loss as congestion).
 # Every transfer must complete within a generous limit and be byte-exact; speed is for
 # bench/loss.sh.
 . "$(dirname "$0")/lib.sh"
@@ -62,4 +64,23 @@ ust_stop
 # the losses were repaired by ustack's own loss detection, not only by timeouts
 expect_counter tcp.rack_lost_segs -ge 10
 expect_counter tcp.rcv_ooo_segs -ge 10
+
+# BBR: the option reached the connection (its mode counters), the data is exact
+ust_serve "$RT" --gw "$K_ADDR" --cc bbr --serve "http,root=$T_TMP/www"
+wait_for 5 in_ns "$CL" ping -c 1 -W 1 "$US_ADDR" || fail "the client cannot reach ustack (bbr)"
+nft_rt add rule inet ust fw meta l4proto tcp numgen random mod 100 '<' 20 counter drop
+F=$T_TMP/www/f5.bin
+start=$(date +%s)
+T_CMD_TIMEOUT=130 in_ns "$CL" curl -sS --max-time 120 -o "$T_TMP/get.bin" "http://$US_ADDR/f5.bin" \
+	2>"$T_TMP/curl.err" || lfail "curl (bbr) failed (exit $?) at 20% loss: $(head -c 300 "$T_TMP/curl.err")"
+[ "$(sha "$T_TMP/get.bin")" = "$(sha "$F")" ] ||
+	lfail "download (bbr) differs at 20% loss: $(stat -c %s "$T_TMP/get.bin") of $(stat -c %s "$F") bytes"
+echo "bbr: download 10 MB byte-exact at 20% loss each way ($(( $(date +%s) - start )) s)"
+nft_rt flush chain inet ust fw
+ust_alive || fail "ustack (bbr) exited during the transfer"
+ust_stop
+grep -E '^tcp\.(cc_bbr|snd_paced|rexmt_timeouts|rack_lost_segs)' "$UST_ERR"
+expect_counter tcp.cc_bbr_startup -ge 1
+expect_counter tcp.cc_cubic_epochs -eq 0
+expect_counter tcp.rack_lost_segs -ge 10
 pass

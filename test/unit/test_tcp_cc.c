@@ -75,7 +75,9 @@ static void test_registry(void **state)
 	assert_null(tcp_cc_find(NULL));
 	assert_ptr_equal(tcp_cc_list(0), &tcp_cc_cubic);
 	assert_ptr_equal(tcp_cc_list(1), &tcp_cc_newreno);
-	assert_null(tcp_cc_list(2));
+	assert_ptr_equal(tcp_cc_list(2), &tcp_cc_bbr);
+	assert_ptr_equal(tcp_cc_find("bbr"), &tcp_cc_bbr);
+	assert_null(tcp_cc_list(3));
 	/* the default is CUBIC; tcp_config.cc_name picks another for new connections */
 	assert_string_equal(tcp_config.cc_name, "cubic");
 	struct tcp_pcb *p = tcp_pcb_alloc();
