@@ -187,7 +187,7 @@ struct us_tcp_info {
 	uint32_t total_retrans; /* segments retransmitted over the connection's life */
 	uint64_t bytes_acked;   /* payload bytes the peer acknowledged */
 	uint64_t bytes_received;/* payload bytes received in order */
-	uint64_t delivery_rate; /* bytes per second; 0: not measured */
+	uint64_t delivery_rate; /* bytes per second, the last delivery-rate sample; 0: none yet */
 	char congestion[16];    /* the congestion control's name, NUL-terminated */
 };
 /* ==== Readiness ==== */

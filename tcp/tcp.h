@@ -219,6 +219,10 @@ struct tcp_rate {
 	uint64_t delivered, lost;
 	uint64_t delivered_us, first_tx_us;
 	uint64_t app_limited;
+	/* the last sample worth reporting (TCP_INFO's delivery_rate, as Linux: an
+	 * application-limited sample only if it is faster than the one it replaces) */
+	uint64_t rate_delivered, rate_interval_us;
+	uint8_t rate_app_limited;
 };
 /* One ACK's rate sample. delivered and interval_us are -1 when the ACK gave none. */
 struct tcp_rate_sample {
@@ -678,6 +682,8 @@ void tcp_rate_delivered(struct tcp_pcb *pcb, struct tcp_sent *e, struct tcp_rate
 			uint64_t now_us);
 void tcp_rate_gen(struct tcp_pcb *pcb, uint32_t delivered, uint32_t lost,
 		  struct tcp_rate_sample *rs, uint64_t now_us);
+/* The last delivery rate worth reporting, bytes per second (0: none yet). */
+uint64_t tcp_rate_bps(const struct tcp_pcb *pcb);
 /* Pacing: 1 if a segment may leave now, else 0 with TCPT_PACE armed for when it may
  * (always 1 when pacing_rate is 0). tcp_pace_charge takes the bytes sent off the credit;
  * tcp_pace_quantum is the most one TSO super-segment may carry when paced (0: unpaced). */

@@ -113,8 +113,25 @@ void tcp_rate_gen(struct tcp_pcb *pcb, uint32_t delivered, uint32_t lost,
 	rs->interval_us = rs->send_us > ack_us ? rs->send_us : ack_us;
 	/* shorter than a round trip: a delayed or stretched ACK cut the interval short, and
 	 * the rate it gives would be too high (the draft, "Bounding the interval") */
-	if (rs->interval_us < (int64_t)pcb->rack.min_rtt_us)
+	if (rs->interval_us < (int64_t)pcb->rack.min_rtt_us) {
 		rs->interval_us = -1;
+		return;
+	}
+	if (rs->delivered > 0 && rs->interval_us > 0 &&
+	    (!rs->is_app_limited || !r->rate_interval_us ||
+	     (uint64_t)rs->delivered * r->rate_interval_us >=
+		     r->rate_delivered * (uint64_t)rs->interval_us)) {
+		r->rate_delivered = (uint64_t)rs->delivered;
+		r->rate_interval_us = (uint64_t)rs->interval_us;
+		r->rate_app_limited = rs->is_app_limited;
+	}
+}
+
+uint64_t tcp_rate_bps(const struct tcp_pcb *pcb)
+{
+	const struct tcp_rate *r = &pcb->rate;
+
+	return r->rate_interval_us ? r->rate_delivered * 1000000u / r->rate_interval_us : 0;
 }
 
 /* ---- pacing ---- */

@@ -450,7 +450,7 @@ static int tcp_sock_info(struct tcp_pcb *pcb, void *val, socklen_t *len)
 	ti.total_retrans = pcb->total_retrans;
 	ti.bytes_acked = pcb->info_acked;
 	ti.bytes_received = pcb->info_rcvd;
-	ti.delivery_rate = 0; /* not measured by this stack's congestion control */
+	ti.delivery_rate = tcp_rate_bps(pcb);
 	strncpy(ti.congestion, pcb->cc->name, sizeof(ti.congestion) - 1);
 	if (*len > sizeof(ti))
 		*len = sizeof(ti);

@@ -580,6 +580,15 @@ static void test_tcp_info(void **state)
 	assert_int_equal(ti.total_retrans, 1);
 	assert_int_equal(ti.unacked, 0);
 	assert_int_equal(ti.bytes_acked, 100);
+	/* 100 bytes sent and acknowledged 10 ms later: the delivery rate is 100 bytes over
+	 * 10 ms (tcp_rate.c's sample) */
+	assert_int_equal(us_send(fd, data, sizeof(data), 0), 100);
+	expect(TCP_ACK | TCP_PSH, ISN + 101, PEER_ISN + 6);
+	advance(10);
+	inject(PEER, lport, TCP_ACK, PEER_ISN + 6, ISN + 201, 65535, NULL, NULL, 0);
+	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+	assert_int_equal(ti.bytes_acked, 200);
+	assert_int_equal(ti.delivery_rate, 100 * 1000 / 10);
 	len = 4;
 	memset(&ti, 0xee, sizeof(ti));
 	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
