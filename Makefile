@@ -170,11 +170,25 @@ SO_NAME := libustack.so.$(SOVERSION)
 
 all: $(BUILD)/libustack.so $(BUILD)/ustack.pc
 
-# Only us_* and ustack_* leave the shared library (pkg/ustack.map); everything else is
-# local, so a program's own ip_input or log_level cannot clash with the stack's.
-$(BUILD)/$(SO_REAL): $(LIB_OBJS) pkg/ustack.map
+# The shared library exports exactly the us_* and ustack_* functions include/ustack.h
+# declares (its comments stripped first): the version script is made from the header, so a
+# library-internal function, even one named ustack_*, is never part of the ABI, and every
+# other global (ip_input, log_level, cksum, ...) is local: a program may define the same
+# names without clashing with the stack's. An anonymous version node, so `nm -D` lists
+# only these names.
+PUBLIC_HDR := $(wildcard include/ustack.h)
+
+$(BUILD)/ustack.map: $(PUBLIC_HDR) Makefile FORCE
+	@mkdir -p $(dir $@)
+	@names=$$(for h in $(PUBLIC_HDR); do $(CC) -fpreprocessed -dD -E -P -x c $$h; done | \
+		grep -oE '\b(us|ustack)_[a-z0-9_]+ *[(]' | sed 's/ *[(]$$//' | sort -u) && \
+	{ echo '{'; [ -z "$$names" ] || { echo '	global:'; printf '		%s;\n' $$names; }; \
+	  echo '	local:'; echo '		*;'; echo '};'; } >$@.tmp && \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/$(SO_REAL): $(LIB_OBJS) $(BUILD)/ustack.map
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(SO_NAME) \
-		-Wl,--version-script=pkg/ustack.map -Wl,--no-undefined \
+		-Wl,--version-script=$(BUILD)/ustack.map -Wl,--no-undefined \
 		-o $@ $(LIB_OBJS) $(LDLIBS)
 
 $(BUILD)/libustack.so: $(BUILD)/$(SO_REAL)
@@ -192,8 +206,6 @@ $(BUILD)/ustack.pc: pkg/ustack.pc.in Makefile FORCE
 
 .PHONY: install uninstall FORCE
 FORCE:
-
-MAN_PAGES := man/ustack.8 $(wildcard man/ustack.3)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
