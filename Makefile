@@ -207,6 +207,8 @@ $(BUILD)/ustack.pc: pkg/ustack.pc.in Makefile FORCE
 .PHONY: install uninstall FORCE
 FORCE:
 
+# Nothing is stripped or compressed: a package's helpers (dh_strip, dh_compress) do that.
+# Without DESTDIR the library lands on this system, so ldconfig updates the loader's cache.
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man8
@@ -220,6 +222,7 @@ install: all
 	install -m 644 man/ustack.8 $(DESTDIR)$(MANDIR)/man8/ustack.8
 	$(if $(wildcard man/ustack.3),install -d $(DESTDIR)$(MANDIR)/man3)
 	$(if $(wildcard man/ustack.3),install -m 644 man/ustack.3 $(DESTDIR)$(MANDIR)/man3/ustack.3)
+	$(if $(DESTDIR),,-ldconfig)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ustack $(DESTDIR)$(LIBDIR)/$(SO_REAL) \
@@ -227,5 +230,6 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/libustack.a $(DESTDIR)$(INCLUDEDIR)/ustack.h \
 		$(DESTDIR)$(PKGCONFIGDIR)/ustack.pc $(DESTDIR)$(MANDIR)/man8/ustack.8 \
 		$(DESTDIR)$(MANDIR)/man3/ustack.3
+	$(if $(DESTDIR),,-ldconfig)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
