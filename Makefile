@@ -168,7 +168,7 @@ $(BUILD)/apps/cli.o: Makefile
 SO_REAL := libustack.so.$(VERSION)
 SO_NAME := libustack.so.$(SOVERSION)
 
-all: $(BUILD)/libustack.so $(BUILD)/ustack.pc
+all: $(BUILD)/libustack.so $(BUILD)/pub/libustack.a $(BUILD)/ustack.pc
 
 # The shared library exports exactly the us_* and ustack_* functions include/ustack.h
 # declares (its comments stripped first): the version script is made from the header, so a
@@ -190,6 +190,26 @@ $(BUILD)/$(SO_REAL): $(LIB_OBJS) $(BUILD)/ustack.map
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(SO_NAME) \
 		-Wl,--version-script=$(BUILD)/ustack.map -Wl,--no-undefined \
 		-o $@ $(LIB_OBJS) $(LDLIBS)
+
+# The installed libustack.a hides the internals too: the library's objects linked into one
+# (ld -r) whose globals other than the version script's are made local (objcopy), so a
+# static link cannot clash either (objcopy fails on an empty list: with no public header,
+# nothing stays global). $(BUILD)/libustack.a, with every internal name, stays what the
+# program and the unit tests link.
+LD      ?= ld
+OBJCOPY ?= objcopy
+
+$(BUILD)/pub/libustack.a: $(LIB_OBJS) $(BUILD)/ustack.map
+	@mkdir -p $(dir $@)
+	$(LD) -r -o $(BUILD)/pub/ustack.o $(LIB_OBJS)
+	sed -n 's/^\t\t\([a-z_0-9]*\);$$/\1/p' $(BUILD)/ustack.map >$(BUILD)/pub/public.syms
+	if [ -s $(BUILD)/pub/public.syms ]; then \
+		$(OBJCOPY) --keep-global-symbols=$(BUILD)/pub/public.syms $(BUILD)/pub/ustack.o; \
+	else \
+		$(OBJCOPY) -w --localize-symbol='*' $(BUILD)/pub/ustack.o; \
+	fi
+	@rm -f $@
+	$(AR) rcs $@ $(BUILD)/pub/ustack.o
 
 $(BUILD)/libustack.so: $(BUILD)/$(SO_REAL)
 	ln -sf $(SO_REAL) $(BUILD)/$(SO_NAME)
@@ -216,7 +236,7 @@ install: all
 	install -m 644 $(BUILD)/$(SO_REAL) $(DESTDIR)$(LIBDIR)/$(SO_REAL)
 	ln -sf $(SO_REAL) $(DESTDIR)$(LIBDIR)/$(SO_NAME)
 	ln -sf $(SO_NAME) $(DESTDIR)$(LIBDIR)/libustack.so
-	install -m 644 $(BUILD)/libustack.a $(DESTDIR)$(LIBDIR)/libustack.a
+	install -m 644 $(BUILD)/pub/libustack.a $(DESTDIR)$(LIBDIR)/libustack.a
 	install -m 644 include/ustack.h $(DESTDIR)$(INCLUDEDIR)/ustack.h
 	install -m 644 $(BUILD)/ustack.pc $(DESTDIR)$(PKGCONFIGDIR)/ustack.pc
 	install -m 644 man/ustack.8 $(DESTDIR)$(MANDIR)/man8/ustack.8

@@ -9,7 +9,8 @@
 #    datagram and a TCP stream over its loopback (test/install/client.c); the same program
 #    linked statically with `pkg-config --static --libs` runs too;
 #  - a program defining its own ip_input, tcp_input, cksum and log_level links against the
-#    shared library, calls its own, and the stack still works (client.c built -DCLASH);
+#    shared library, and against the static one, calls its own, and the stack still works
+#    (client.c built -DCLASH); the installed libustack.a has no other globals than the .so;
 #  - the man page renders without a groff warning and names every option of `ustack --help`
 #    and every `--tcp` setting; `ustack --version` agrees with ustack.pc;
 #  - PREFIX=/usr with a multiarch LIBDIR lands where asked, and `make uninstall` removes
@@ -75,6 +76,10 @@ cc -fpreprocessed -dD -E -P -x c "$P/include/ustack.h" |
 undeclared=$(comm -23 "$T_TMP/exported" "$T_TMP/declared")
 [ -z "$undeclared" ] || fail "exported but not in <ustack.h>: $(echo $undeclared)"
 echo "libustack.so exports $n symbols, all declared in <ustack.h>: $(echo $(cat "$T_TMP/exported"))"
+# The installed archive hides the internals the same way.
+nm -g --defined-only "$P/lib/libustack.a" | awk 'NF == 3 { print $3 }' | sort >"$T_TMP/archived"
+cmp -s "$T_TMP/archived" "$T_TMP/exported" ||
+	fail "libustack.a's globals differ from the shared library's: $(echo $(comm -3 "$T_TMP/archived" "$T_TMP/exported"))"
 
 export PKG_CONFIG_PATH=$P/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$DEST
 flags=$(pkg-config --cflags --libs ustack) || fail "pkg-config --cflags --libs ustack failed"
@@ -129,6 +134,9 @@ run client-static "tcp"
 build clash -DCLASH $flags
 nm "$T_TMP/clash" | grep -qE ' T ip_input$' || fail "clash does not define its own ip_input"
 run clash "own ip_input, tcp_input, cksum and log_level"
+# shellcheck disable=SC2086
+build clash-static -DCLASH $(echo "$sflags" | sed "s|-lustack\b|$P/lib/libustack.a|")
+run clash-static "own ip_input, tcp_input, cksum and log_level"
 
 # --- the man page and the version ---
 man8=$P/share/man/man8/ustack.8
