@@ -14,6 +14,11 @@
 #include "ip/ip.h"
 #include "tcp/tcp.h"
 
+/* The Makefile's VERSION, passed in by the build. */
+#ifndef USTACK_VERSION
+#error "USTACK_VERSION is not defined: build with make (it passes -DUSTACK_VERSION)"
+#endif
+
 struct app_config app_cfg = {
 	.lim = {
 		.max_conn = 1024,
@@ -90,6 +95,7 @@ void app_usage(FILE *out)
 "                     (BBR v1, paced) [cubic]\n"
 "  -v, --verbose      debug log on stderr\n"
 "  -h, --help         this text\n"
+"  -V, --version      print the version and exit (as the first argument)\n"
 "\n"
 "Limits for serve (defaults in brackets; BYTES may end in k or m):\n"
 "  --max-conn N         connections held at once; past it a new one takes the slot of\n"
@@ -553,6 +559,10 @@ int app_parse_args(int argc, char **argv)
 	}
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
 		app_usage(stdout);
+		return 1;
+	}
+	if (!strcmp(sub, "-V") || !strcmp(sub, "--version")) {
+		printf(APP_NAME " %s\n", USTACK_VERSION);
 		return 1;
 	}
 	if (!strcmp(sub, "serve"))
