@@ -1,6 +1,8 @@
 #!/bin/bash
-# The programs in examples/ (built by `make examples` beside the ustack binary, from
-# <ustack.h> alone), each on its own TAP in its own namespace, against the kernel's tools:
+# The programs in examples/, each built as a user would build it: `make install` into a
+# temporary DESTDIR, then `cc prog.c $(pkg-config --cflags --libs ustack)` against the
+# installed header and shared library, nothing else. Each runs on its own TAP in its own
+# namespace, against the kernel's tools:
 #   tcp_echo       nc sends a line, python sends 1 MB: both come back byte-exact
 #   udp_responder  python sends two datagrams and gets "re: " + each back
 #   http_get       fetches 1 MB from python's http.server byte-exact; a 404 exits 1
@@ -10,10 +12,29 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
 t_begin examples "$1"
-EX=$(dirname "$UST")/examples
+need_cmd make cc pkg-config readelf
+ROOT=$(cd "$TESTDIR/../.." && pwd)
+BUILD=$(dirname "$UST")
+BUILD=${BUILD#"$ROOT"/}
+DEST=$T_TMP/dest
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL timeout 300 make -s -C "$ROOT" BUILD="$BUILD" \
+	install DESTDIR="$DEST" >"$T_TMP/make.log" 2>&1 ||
+	fail "make install: $(tail -n 20 "$T_TMP/make.log")"
+P=$DEST/usr/local
+export PKG_CONFIG_PATH=$P/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$DEST LD_LIBRARY_PATH=$P/lib
+flags=$(pkg-config --cflags --libs ustack) || fail "pkg-config --cflags --libs ustack failed"
+# a sanitizer build of the library (make san) needs its programs built the same way
+SAN=
+readelf -d "$ROOT/$BUILD/libustack.so" 2>/dev/null | grep -q 'libasan' &&
+	SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+EX=$T_TMP/examples
+mkdir -p "$EX"
 for p in tcp_echo udp_responder http_get stdin_loop; do
-	[ -x "$EX/$p" ] || fail "$EX/$p not built (make examples)"
+	# shellcheck disable=SC2086
+	timeout 60 cc $SAN -Wall -Wextra -Werror -o "$EX/$p" "$ROOT/examples/$p.c" $flags \
+		>"$T_TMP/cc.log" 2>&1 || fail "building examples/$p.c with pkg-config alone: $(head -20 "$T_TMP/cc.log")"
 done
+echo "built examples/*.c with: cc ${SAN:+$SAN }-Wall -Wextra -Werror $flags"
 need_cmd nc
 
 # ex_start PROG ARGS...: an example in the background as lib.sh starts ustack ($UST_ERR...).
