@@ -45,6 +45,7 @@ struct net_wrap {
 	int64_t wall_offset_ms;       /* wall clock minus net_clock_ms, for pcap timestamps */
 	int trace;
 	FILE *trace_out;
+	net_trace_fn trace_fmt;
 	struct net_impair imp;
 	uint64_t rng;
 	struct wrap_dir dirs[2];
@@ -58,7 +59,7 @@ static void trace_line(struct net_wrap *w, int dir, const struct pkb *p, const c
 {
 	char line[256];
 
-	net_trace_format(w->dev, p->data, p->len, line, sizeof(line));
+	w->trace_fmt(w->dev, p->data, p->len, line, sizeof(line));
 	fprintf(w->trace_out, "%s %c %s%s\n", w->dev->name, dir == DIR_RX ? '<' : '>', line, note);
 	fflush(w->trace_out);
 }
@@ -385,6 +386,10 @@ int net_wrap_attach(struct net_device *dev, const struct net_wrap_opts *o, char 
 		snprintf(err, errlen, "%s already has wrappers attached", dev->name);
 		return -EEXIST;
 	}
+	if (o->trace && !o->trace_fmt) {
+		snprintf(err, errlen, "%s: --trace needs a decoder", dev->name);
+		return -EINVAL;
+	}
 	w = calloc(1, sizeof(*w));
 	if (!w) {
 		snprintf(err, errlen, "%s: out of memory for the device wrappers", dev->name);
@@ -393,6 +398,7 @@ int net_wrap_attach(struct net_device *dev, const struct net_wrap_opts *o, char 
 	w->dev = dev;
 	w->trace = o->trace;
 	w->trace_out = o->trace_out ? o->trace_out : stdout;
+	w->trace_fmt = o->trace_fmt;
 	w->imp = o->impair;
 	if (!w->imp.reorder_hold_ms)
 		w->imp.reorder_hold_ms = NET_WRAP_REORDER_HOLD_MS;

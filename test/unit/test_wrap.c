@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/trace.h"
 #include "net/loop.h"
 #include "net/wrap.h"
 
@@ -354,7 +355,7 @@ static void test_corrupt(void **state)
 static void test_passthrough(void **state)
 {
 	struct net_device *dev = test_dev_create("cap0", NET_DEV_ETHER, 1500);
-	struct net_wrap_opts o = { .trace = 1 };
+	struct net_wrap_opts o = { .trace = 1, .trace_fmt = trace_format };
 	char err[100];
 	struct pkb *p = frame(1), *q;
 	FILE *devnull = fopen("/dev/null", "w");
@@ -406,8 +407,8 @@ static void test_trace_lines(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		long n = test_pcap_frame(cases[i].file, cases[i].index, buf, sizeof(buf));
 		assert_true(n > 0);
-		net_trace_format(!strcmp(cases[i].file, TUNRAW) ? tun : eth, buf, (size_t)n, line,
-				 sizeof(line));
+		trace_format(!strcmp(cases[i].file, TUNRAW) ? tun : eth, buf, (size_t)n, line,
+			     sizeof(line));
 		if (strcmp(line, cases[i].want))
 			fail_msg("%s #%d\n  got:  %s\n  want: %s", cases[i].file, cases[i].index,
 				 line, cases[i].want);
@@ -416,15 +417,15 @@ static void test_trace_lines(void **state)
 	for (int i = 0; i < 29; i++) {
 		long n = test_pcap_frame(SESSION, i, buf, sizeof(buf));
 		assert_true(n > 0);
-		net_trace_format(eth, buf, (size_t)n, line, 10);
+		trace_format(eth, buf, (size_t)n, line, 10);
 		assert_int_equal(strlen(line), 9);
 	}
 	/* A corrupted IP checksum is shown, not hidden. */
 	assert_true(test_pcap_frame(SESSION, 12, buf, sizeof(buf)) > 0);
 	buf[14 + 10] ^= 0xff;
-	net_trace_format(eth, buf, 52, line, sizeof(line));
+	trace_format(eth, buf, 52, line, sizeof(line));
 	assert_non_null(strstr(line, "[bad IP cksum]"));
-	net_trace_format(eth, buf, 10, line, sizeof(line));
+	trace_format(eth, buf, 10, line, sizeof(line));
 	assert_string_equal(line, "ether truncated len 10");
 	test_assert_no_leaks();
 }
@@ -433,7 +434,7 @@ static void test_trace_lines(void **state)
 static void test_trace_wrapper(void **state)
 {
 	struct net_device *dev = test_dev_create("cap0", NET_DEV_ETHER, 1500);
-	struct net_wrap_opts o = { .trace = 1 };
+	struct net_wrap_opts o = { .trace = 1, .trace_fmt = trace_format };
 	char err[100], *out = NULL;
 	size_t outlen = 0;
 	uint8_t buf[2048];
