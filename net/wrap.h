@@ -1,5 +1,6 @@
 /* Device wrappers, usable on any device: a pcap writer (both directions, libpcap), a
- * tracer (one decoded line per packet in and out), and a seeded fault injector.
+ * tracer (one decoded line per packet in and out), and a seeded fault injector, as one
+ * wrapping device over the device's driver (net/wrap.c says how).
  *
  *   --pcap FILE   --trace   --impair loss=P,dup=P,reorder=P,delay=MS,corrupt=P,seed=N
  *
@@ -49,8 +50,13 @@ STATS_DECLARE(impair, IMPAIR_COUNTERS);
 
 /* Parses an --impair value. 0, or -EINVAL with a one-line reason in err. */
 int net_impair_parse(const char *spec, struct net_impair *out, char *err, size_t errlen);
-/* Attaches the wrappers to dev. 0, or -errno with a reason in err. */
+/* Attaches the wrappers to dev (registered, not yet wrapped): dev becomes the wrapping
+ * device and keeps everything the stack knows it by (pointer, name, addresses, routes);
+ * its driver moves into a lower device below it. Nothing to attach leaves dev as it is.
+ * 0, or -errno with a reason in err (dev unchanged). Lock held. */
 int net_wrap_attach(struct net_device *dev, const struct net_wrap_opts *o, char *err,
 		    size_t errlen);
+/* The driver's device below a wrapped dev, or NULL if dev is not wrapped. */
+struct net_device *net_wrap_lower(const struct net_device *dev);
 
 #endif
