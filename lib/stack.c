@@ -1,9 +1,9 @@
 /* The wiring point: every layer's init in order, the loopback device, and the teardown.
  *
- * It includes every layer, and so lives in lib/, above them. The order matters only where a
- * later init depends on an earlier one: the loop before any device (devices add their fd to it), the link layers
- * before IP registers by ethertype, icmp_init before icmp_sock_init (icmp_init resets the
- * echo reply handler the socket installs). */
+ * It includes every layer, and so lives in lib/, above them. The order matters only where
+ * a later init depends on an earlier one: the loop before any device (devices add their fd
+ * to it), the link layers before IP registers by ethertype, icmp_init before icmp_sock_init
+ * (icmp_init resets the echo reply handler the socket installs). */
 #include "lib/stack.h"
 
 #include <errno.h>
