@@ -20,12 +20,13 @@
 #include "driver/driver.h"
 #include "ip/icmp.h"
 #include "ip/ip.h"
+#include "lib/trace.h"
 #include "lib/ustack_int.h"
 #include "net/log.h"
 #include "net/loop.h"
 #include "net/mem.h"
 #include "net/socket.h"
-#include "net/stack.h"
+#include "lib/stack.h"
 #include "net/stats.h"
 #include "net/wrap.h"
 #include "tcp/tcp.h"
@@ -334,14 +335,17 @@ int ustack_add_device(struct ustack *st, const char *spec)
 int ustack_wrap_device_opts(struct ustack *st, struct net_device *dev,
 			    const struct net_wrap_opts *wo)
 {
+	struct net_wrap_opts o = *wo;
 	char err[USTACK_ERRMSG_MAX];
 	int rc;
 
 	if (!stack_ok(st))
 		return fail(-EINVAL, "no stack: call ustack_create first");
+	if (!o.trace_fmt)
+		o.trace_fmt = trace_format; /* net/ knows no protocol: the decoder is ours */
 	err[0] = '\0';
 	net_lock();
-	rc = net_wrap_attach(dev, wo, err, sizeof(err));
+	rc = net_wrap_attach(dev, &o, err, sizeof(err));
 	net_unlock();
 	if (rc < 0)
 		return fail(rc, "%s", err[0] ? err : strerror(-rc));

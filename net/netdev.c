@@ -83,7 +83,6 @@ void net_device_unregister_all(void)
 			dev->ops->close(dev);
 		if (dev->ops->destroy)
 			dev->ops->destroy(dev);
-		net_wrap_destroy(dev);
 		free(dev);
 	}
 }
@@ -162,9 +161,10 @@ void net_device_input(struct net_device *dev, struct pkb *p, uint64_t now)
 	dev->rx_bytes += p->len;
 	STAT_INC(netdev, rx_packets);
 	STAT_ADD(netdev, rx_bytes, p->len);
-	if (dev->wrap && net_wrap_rx(dev, p, now))
-		return;
-	net_device_deliver(dev, p, now);
+	if (dev->ops->input)
+		dev->ops->input(dev, p, now);
+	else
+		net_device_deliver(dev, p, now);
 }
 
 void net_device_deliver(struct net_device *dev, struct pkb *p, uint64_t now)
@@ -219,8 +219,8 @@ int net_device_xmit(struct net_device *dev, struct pkb *p, uint64_t now)
 		pkb_free(p);
 		return -ENETDOWN;
 	}
-	if (dev->wrap && net_wrap_tx(dev, p, now))
-		return 0;
+	if (dev->ops->output)
+		return dev->ops->output(dev, p, now);
 	return net_device_transmit(dev, p);
 }
 

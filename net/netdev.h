@@ -1,10 +1,11 @@
 /* Devices, their IPv4 interfaces, and the link-layer protocol registry.
  *
  * A driver fills a struct net_device (name, type, MTU, hardware address, ops, fd) and
- * registers it. Frames it reads go to net_device_input(), which runs the device's wrappers
- * (pcap, trace, fault injection) and hands them to Ethernet, or straight to the registered
- * protocol for L3 devices (TUN, loopback). Output goes through net_device_xmit(), which
- * runs the same wrappers and calls the driver's transmit. */
+ * registers it. Frames it reads go to net_device_input(), which counts them and hands them
+ * to Ethernet, or straight to the registered protocol for L3 devices (TUN, loopback).
+ * Output goes through net_device_xmit(), which counts and calls the driver's transmit. A
+ * device whose ops wrap another's (net/wrap.c: pcap, trace, fault injection) does its work
+ * in the optional input and output ops; this file knows only the ops. */
 #ifndef NET_NETDEV_H
 #define NET_NETDEV_H
 
@@ -42,7 +43,6 @@ enum net_dev_type {
 #define NET_DEV_F_LOOPBACK  0x0100
 
 struct net_device;
-struct net_wrap;
 
 struct net_device_ops {
 	int (*open)(struct net_device *dev);
@@ -53,6 +53,13 @@ struct net_device_ops {
 	int (*recv_batch)(struct net_device *dev, struct pkb **out, int max);
 	/* Optional: frees driver state after close. */
 	void (*destroy)(struct net_device *dev);
+	/* Optional, for a device that wraps another (net/wrap.c). input: a frame the device
+	 * read, already counted and stamped, on its way up; it owns p and ends in
+	 * net_device_deliver (now or later) or frees it. NULL: net_device_deliver. */
+	void (*input)(struct net_device *dev, struct pkb *p, uint64_t now);
+	/* output: a frame on its way down, not counted yet; it owns p and ends in
+	 * net_device_transmit (now or later) or frees it. NULL: net_device_transmit. */
+	int (*output)(struct net_device *dev, struct pkb *p, uint64_t now);
 };
 
 /* An IPv4 address bound to a device. Addresses are in network byte order. */
@@ -82,7 +89,6 @@ struct net_device {
 	int fd;                /* for the loop; -1 if the device has none (loopback) */
 	const struct net_device_ops *ops;
 	void *priv;            /* driver state */
-	struct net_wrap *wrap; /* pcap / trace / fault injection, NULL if none */
 	struct net_iface ifaces[NET_IFACE_MAX];
 	int nifaces;
 	/* per-device counters */
@@ -137,16 +143,11 @@ int net_link_register(enum net_dev_type type, net_protocol_handler h);
 #define NETPROTO_COUNTERS(X) X(rx_unknown_ethertype)
 STATS_DECLARE(netproto, NETPROTO_COUNTERS);
 
-/* Hooks for device wrappers (net/wrap.c): return 0 to go on, 1 if the wrapper took p. */
-int net_wrap_rx(struct net_device *dev, struct pkb *p, uint64_t now);
-int net_wrap_tx(struct net_device *dev, struct pkb *p, uint64_t now);
-/* The halves after the wrappers, for frames a wrapper held back and releases later (a
- * delayed or reordered frame must not be impaired, captured or counted twice): */
-/* Hands p to the link layer (or the L3 protocol) as if it had just passed the wrappers. */
+/* The halves after a device's input and output ops, for those ops to end in (now, or later
+ * for a frame held back: it must not be counted twice): */
+/* Hands p to the link layer (or the L3 protocol) of dev. Takes ownership of p. */
 void net_device_deliver(struct net_device *dev, struct pkb *p, uint64_t now);
-/* Counts p and gives it to the driver's transmit. Takes ownership of p. */
+/* Counts p and gives it to dev's transmit. Takes ownership of p. */
 int net_device_transmit(struct net_device *dev, struct pkb *p);
-/* Frees dev->wrap (closing its pcap file). */
-void net_wrap_destroy(struct net_device *dev);
 
 #endif

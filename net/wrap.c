@@ -1,14 +1,24 @@
 /* Device wrappers: pcap writer, tracer and seeded fault injector, on any device.
  *
- * Where they sit: the capture (pcap and trace) is on the stack's side of the fault
+ * A wrapper is a device: attaching turns the device the user named into a wrapping device,
+ * and moves its driver (ops, state, fd) into a lower device of its own that nothing above
+ * sees. The named device keeps its pointer, name, index, addresses, routes, ARP entries,
+ * counters and place in the loop, so nothing above notices; its ops are now the
+ * wrapper's: recv_batch and transmit call the lower device's, and input and output (the
+ * per-frame ops net/netdev.c calls when a device has them) do the capture and the fault
+ * injection. net/netdev.c knows nothing of this file.
+ *
+ * Where the work sits: the capture (pcap and trace) is on the stack's side of the fault
  * injector, so it records what the stack really received and what it really sent:
  *
- *   stack <-> capture <-> impair <-> driver
+ *   stack <-> capture <-> impair <-> lower device (driver)
  *
  * A frame the injector drops on input is never seen by the stack and so is not captured;
  * one it drops on output was sent by the stack and is captured. Frames the injector holds
- * back (reorder, delay) and copies (dup) re-enter after the wrapper through
- * net_device_deliver / net_device_transmit, so nothing is impaired or counted twice.
+ * back (reorder, delay) and copies (dup) go on later through net_device_deliver /
+ * net_device_transmit, so nothing is impaired or counted twice. Frames are counted on the
+ * named device as before: on input when read (dropped ones too), on output when they reach
+ * the driver.
  *
  * The injector's decisions come from one splitmix64 stream per device seeded with seed=,
  * so a run with the same seed and the same traffic makes the same decisions. */
@@ -38,13 +48,15 @@ struct wrap_dir {
 };
 
 struct net_wrap {
-	struct net_device *dev;
+	struct net_device *dev;       /* the wrapping device: the one the user named */
+	struct net_device *lower;     /* the driver's device, hidden below it */
 	pcap_t *pcap;
 	pcap_dumper_t *dumper;
 	struct net_timer flush_timer;
 	int64_t wall_offset_ms;       /* wall clock minus net_clock_ms, for pcap timestamps */
 	int trace;
 	FILE *trace_out;
+	net_trace_fn trace_fmt;
 	struct net_impair imp;
 	uint64_t rng;
 	struct wrap_dir dirs[2];
@@ -58,7 +70,7 @@ static void trace_line(struct net_wrap *w, int dir, const struct pkb *p, const c
 {
 	char line[256];
 
-	net_trace_format(w->dev, p->data, p->len, line, sizeof(line));
+	w->trace_fmt(w->dev, p->data, p->len, line, sizeof(line));
 	fprintf(w->trace_out, "%s %c %s%s\n", w->dev->name, dir == DIR_RX ? '<' : '>', line, note);
 	fflush(w->trace_out);
 }
@@ -312,36 +324,65 @@ static int impair(struct net_wrap *w, int dir, struct pkb *p, uint64_t now)
 	return forward(d, p, p == orig, now);
 }
 
-/* ---- hooks called by net/netdev.c ---- */
+/* ---- the wrapping device's ops ---- */
 
-int net_wrap_rx(struct net_device *dev, struct pkb *p, uint64_t now)
+static const struct net_device_ops wrap_ops;
+
+static void wrap_input(struct net_device *dev, struct pkb *p, uint64_t now)
 {
-	struct net_wrap *w = dev->wrap;
+	struct net_wrap *w = dev->priv;
 
-	if (w->imp.enabled)
-		return impair(w, DIR_RX, p, now);
-	wrap_capture(w, DIR_RX, p, now);
-	return 0;
+	if (w->imp.enabled) {
+		if (impair(w, DIR_RX, p, now))
+			return;
+	} else {
+		wrap_capture(w, DIR_RX, p, now);
+	}
+	net_device_deliver(dev, p, now);
 }
 
-int net_wrap_tx(struct net_device *dev, struct pkb *p, uint64_t now)
+static int wrap_output(struct net_device *dev, struct pkb *p, uint64_t now)
 {
-	struct net_wrap *w = dev->wrap;
+	struct net_wrap *w = dev->priv;
 
 	wrap_capture(w, DIR_TX, p, now);
-	if (w->imp.enabled)
-		return impair(w, DIR_TX, p, now);
-	return 0;
+	if (w->imp.enabled && impair(w, DIR_TX, p, now))
+		return 0;
+	return net_device_transmit(dev, p);
 }
 
-/* Runs when the device goes away (after its driver closed): frames still held can no
- * longer be sent or received, so they are freed and counted. */
-void net_wrap_destroy(struct net_device *dev)
+static int wrap_transmit(struct net_device *dev, struct pkb *p)
 {
-	struct net_wrap *w = dev->wrap;
+	struct net_device *lower = ((struct net_wrap *)dev->priv)->lower;
 
-	if (!w)
-		return;
+	return lower->ops->transmit(lower, p);
+}
+
+static int wrap_recv_batch(struct net_device *dev, struct pkb **out, int max)
+{
+	struct net_device *lower = ((struct net_wrap *)dev->priv)->lower;
+
+	return lower->ops->recv_batch(lower, out, max);
+}
+
+static void wrap_close(struct net_device *dev)
+{
+	struct net_device *lower = ((struct net_wrap *)dev->priv)->lower;
+
+	if (lower->ops->close)
+		lower->ops->close(lower);
+	dev->fd = lower->fd;
+}
+
+/* Runs when the device goes away (after its driver closed): the driver's state goes, and
+ * frames still held can no longer be sent or received, so they are freed and counted. */
+static void wrap_destroy(struct net_device *dev)
+{
+	struct net_wrap *w = dev->priv;
+
+	if (w->lower->ops->destroy)
+		w->lower->ops->destroy(w->lower);
+	free(w->lower);
 	for (int i = 0; i < 2; i++) {
 		struct wrap_dir *d = &w->dirs[i];
 		struct pkb *p;
@@ -369,7 +410,40 @@ void net_wrap_destroy(struct net_device *dev)
 	if (w->trace_out)
 		fflush(w->trace_out);
 	free(w);
-	dev->wrap = NULL;
+	dev->priv = NULL;
+}
+
+/* No open: the device was open before it was wrapped. */
+static const struct net_device_ops wrap_ops = {
+	.close = wrap_close,
+	.transmit = wrap_transmit,
+	.recv_batch = wrap_recv_batch,
+	.destroy = wrap_destroy,
+	.input = wrap_input,
+	.output = wrap_output,
+};
+
+struct net_device *net_wrap_lower(const struct net_device *dev)
+{
+	return dev->ops == &wrap_ops ? ((struct net_wrap *)dev->priv)->lower : NULL;
+}
+
+/* The driver's half of dev moves into lower: what its ops read (fd, priv, attributes). A
+ * driver sets these at open and never changes them, so a copy stays true. */
+static void lower_fill(struct net_device *lower, const struct net_device *dev)
+{
+	memcpy(lower->name, dev->name, sizeof(lower->name));
+	lower->index = dev->index;
+	lower->type = dev->type;
+	lower->flags = dev->flags;
+	lower->mtu = dev->mtu;
+	lower->hdr_len = dev->hdr_len;
+	lower->gso_max_size = dev->gso_max_size;
+	memcpy(lower->hwaddr, dev->hwaddr, sizeof(lower->hwaddr));
+	memcpy(lower->broadcast, dev->broadcast, sizeof(lower->broadcast));
+	lower->fd = dev->fd;
+	lower->ops = dev->ops;
+	lower->priv = dev->priv;
 }
 
 int net_wrap_attach(struct net_device *dev, const struct net_wrap_opts *o, char *err,
@@ -381,18 +455,28 @@ int net_wrap_attach(struct net_device *dev, const struct net_wrap_opts *o, char 
 
 	if (!o->pcap_path && !o->trace && !o->impair.enabled)
 		return 0; /* nothing to do: the device keeps its direct path */
-	if (dev->wrap) {
+	if (dev->ops == &wrap_ops) {
 		snprintf(err, errlen, "%s already has wrappers attached", dev->name);
 		return -EEXIST;
 	}
+	if (o->trace && !o->trace_fmt) {
+		snprintf(err, errlen, "%s: --trace needs a decoder", dev->name);
+		return -EINVAL;
+	}
 	w = calloc(1, sizeof(*w));
-	if (!w) {
+	if (w)
+		w->lower = net_device_alloc();
+	if (!w || !w->lower) {
 		snprintf(err, errlen, "%s: out of memory for the device wrappers", dev->name);
+		if (w)
+			free(w->lower);
+		free(w);
 		return -ENOMEM;
 	}
 	w->dev = dev;
 	w->trace = o->trace;
 	w->trace_out = o->trace_out ? o->trace_out : stdout;
+	w->trace_fmt = o->trace_fmt;
 	w->imp = o->impair;
 	if (!w->imp.reorder_hold_ms)
 		w->imp.reorder_hold_ms = NET_WRAP_REORDER_HOLD_MS;
@@ -413,6 +497,7 @@ int net_wrap_attach(struct net_device *dev, const struct net_wrap_opts *o, char 
 		w->pcap = pcap_open_dead(dlt, NET_WRAP_PCAP_SNAPLEN);
 		if (!w->pcap) {
 			snprintf(err, errlen, "--pcap %s: out of memory", path);
+			free(w->lower);
 			free(w);
 			return -ENOMEM;
 		}
@@ -421,6 +506,7 @@ int net_wrap_attach(struct net_device *dev, const struct net_wrap_opts *o, char 
 			snprintf(err, errlen, "--pcap %s: %s: check the directory exists and is "
 				 "writable", path, pcap_geterr(w->pcap));
 			pcap_close(w->pcap);
+			free(w->lower);
 			free(w);
 			return -EIO;
 		}
@@ -432,7 +518,10 @@ int net_wrap_attach(struct net_device *dev, const struct net_wrap_opts *o, char 
 				    (int64_t)net_clock_ms();
 		infof("dev=%s pcap=%s", dev->name, path);
 	}
-	dev->wrap = w;
+	/* From here the device is the wrapper, its driver the lower device. */
+	lower_fill(w->lower, dev);
+	dev->ops = &wrap_ops;
+	dev->priv = w;
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* Device wrappers, usable on any device: a pcap writer (both directions, libpcap), a
- * tracer (one decoded line per packet in and out), and a seeded fault injector.
+ * tracer (one decoded line per packet in and out), and a seeded fault injector, as one
+ * wrapping device over the device's driver (net/wrap.c says how).
  *
  *   --pcap FILE   --trace   --impair loss=P,dup=P,reorder=P,delay=MS,corrupt=P,seed=N
  *
@@ -27,11 +28,18 @@ struct net_impair {
 #define NET_WRAP_PCAP_FLUSH_MS 1000    /* captured frames reach the file within this */
 #define NET_WRAP_PCAP_SNAPLEN 262144  /* tcpdump's: a 64 KB GSO super-frame fits whole */
 
+/* Writes one line (no newline, truncated to size) describing a frame of dev, for --trace.
+ * Decoding means knowing every protocol, which net/ does not: the caller hands one in
+ * (lib/trace.c's trace_format). */
+typedef void (*net_trace_fn)(const struct net_device *dev, const uint8_t *frame, size_t len,
+			     char *buf, size_t size);
+
 struct net_wrap_opts {
 	const char *pcap_path; /* NULL: none. With several devices, FILE gets "-DEV" before
 	                          its extension for every device but the first. */
 	int trace;             /* print one line per packet to trace_out */
 	FILE *trace_out;       /* NULL: stdout */
+	net_trace_fn trace_fmt; /* the decoder; needed when trace is set */
 	struct net_impair impair;
 };
 
@@ -42,11 +50,13 @@ STATS_DECLARE(impair, IMPAIR_COUNTERS);
 
 /* Parses an --impair value. 0, or -EINVAL with a one-line reason in err. */
 int net_impair_parse(const char *spec, struct net_impair *out, char *err, size_t errlen);
-/* Attaches the wrappers to dev. 0, or -errno with a reason in err. */
+/* Attaches the wrappers to dev (registered, not yet wrapped): dev becomes the wrapping
+ * device and keeps everything the stack knows it by (pointer, name, addresses, routes);
+ * its driver moves into a lower device below it. Nothing to attach leaves dev as it is.
+ * 0, or -errno with a reason in err (dev unchanged). Lock held. */
 int net_wrap_attach(struct net_device *dev, const struct net_wrap_opts *o, char *err,
 		    size_t errlen);
-/* One decoded line for a frame (Ethernet or bare IP by dev->type), no newline. */
-void net_trace_format(const struct net_device *dev, const uint8_t *frame, size_t len,
-		      char *buf, size_t size);
+/* The driver's device below a wrapped dev, or NULL if dev is not wrapped. */
+struct net_device *net_wrap_lower(const struct net_device *dev);
 
 #endif

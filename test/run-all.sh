@@ -1,6 +1,7 @@
 #!/bin/sh
-# The whole suite: unit tests, then integration tests (root), then one summary line
-# "N passed, M failed, K skipped" (a test that could not run here is skipped, not passed).
+# The whole suite: unit tests, the include-order check (test/check_layers.sh, one test),
+# then integration tests (root), then one summary line "N passed, M failed, K skipped" (a
+# test that could not run here is skipped, not passed).
 # Exits non-zero if anything failed.
 #   test/run-all.sh BUILD_DIR        (build or build/san)
 set -u
@@ -25,6 +26,9 @@ done
 # shellcheck disable=SC2086
 sh test/run-unit.sh $bins
 
+echo "== layer check"
+sh test/check_layers.sh
+
 echo "== integration tests ($BUILD/ustack)"
 sh test/integration/run.sh "$BUILD/ustack"
 
@@ -35,7 +39,7 @@ while read -r _ p f s; do
 	skipped=$((skipped + ${s:-0}))
 done <"$UST_RESULTS"
 # A runner that died before writing its results still counts as a failure.
-[ "$(wc -l <"$UST_RESULTS")" -lt 2 ] && failed=$((failed + 1))
+[ "$(wc -l <"$UST_RESULTS")" -lt 3 ] && failed=$((failed + 1))
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -27,7 +27,7 @@
 #include "net/loop.h"
 #include "net/pkb.h"
 #include "net/socket.h"
-#include "net/stack.h"
+#include "lib/stack.h"
 #include "tcp/tcp.h"
 
 #define FZ_MAX_FRAMES 32

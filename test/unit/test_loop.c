@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "net/loop.h"
-#include "net/stack.h"
+#include "lib/stack.h"
 
 static uint64_t fired[64];
 static int nfired;

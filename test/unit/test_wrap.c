@@ -1,6 +1,10 @@
 /* Device wrappers: the fault injector's decisions (determinism, rates, dup, reorder, delay,
  * corruption) on a capture device with a fake clock, the tracer's lines for the frames of a
- * real Linux capture, and the pcap writer read back with libpcap. */
+ * real Linux capture, and the pcap writer read back with libpcap.
+ *
+ * The stack sends and receives through the device it knows (the one the wrappers were
+ * attached to, now the wrapping device); what reaches the driver is read from the capture
+ * device's queue, which moved into the lower device (drv). */
 #include "test/unit/testlib.h"
 
 #include <errno.h>
@@ -10,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/trace.h"
 #include "net/loop.h"
 #include "net/wrap.h"
 
@@ -81,6 +86,15 @@ static struct pkb *frame(unsigned seq)
 static unsigned seq_of(const struct pkb *p)
 {
 	return (unsigned)(p->data[14] << 8 | p->data[15]);
+}
+
+/* The driver's device below a wrapped one: the capture device's queue is there. */
+static struct net_device *drv(struct net_device *dev)
+{
+	struct net_device *lower = net_wrap_lower(dev);
+
+	assert_non_null(lower);
+	return lower;
 }
 
 static struct net_device *impaired_dev(const char *spec)
@@ -156,7 +170,7 @@ static size_t run_tx(const char *spec, unsigned n, unsigned *out, size_t cap)
 	for (unsigned i = 0; i < n; i++)
 		net_device_xmit(dev, frame(i), T0);
 	net_timers_run(T0 + 60000);
-	while ((p = test_dev_pop(dev))) {
+	while ((p = test_dev_pop(drv(dev)))) {
 		if (k < cap)
 			out[k] = seq_of(p);
 		k++;
@@ -191,7 +205,7 @@ static void test_loss_all(void **state)
 		net_device_xmit(dev, frame(i), T0);
 		net_device_input(dev, frame(i), T0);
 	}
-	assert_int_equal(test_dev_pending(dev), 0);
+	assert_int_equal(test_dev_pending(drv(dev)), 0);
 	assert_int_equal(rx_count, 0);
 	assert_int_equal(impair_stats.dropped, 200);
 	assert_int_equal(impair_stats.passed, 0);
@@ -208,9 +222,9 @@ static void test_loss_rate(void **state)
 		net_device_xmit(dev, frame(i), T0);
 	/* 20 % of 10,000 with a binomial spread of 40: a few percent either side. */
 	assert_in_range(impair_stats.dropped, 1800, 2200);
-	assert_int_equal(impair_stats.dropped + test_dev_pending(dev), 10000);
-	assert_int_equal(impair_stats.passed, test_dev_pending(dev));
-	test_dev_flush(dev);
+	assert_int_equal(impair_stats.dropped + test_dev_pending(drv(dev)), 10000);
+	assert_int_equal(impair_stats.passed, test_dev_pending(drv(dev)));
+	test_dev_flush(drv(dev));
 	test_assert_no_leaks();
 }
 
@@ -222,9 +236,9 @@ static void test_dup(void **state)
 	(void)state;
 	net_device_xmit(dev, frame(1), T0);
 	net_device_input(dev, frame(2), T0);
-	assert_int_equal(test_dev_pending(dev), 2);
+	assert_int_equal(test_dev_pending(drv(dev)), 2);
 	for (int i = 0; i < 2; i++) {
-		p = test_dev_pop(dev);
+		p = test_dev_pop(drv(dev));
 		assert_int_equal(seq_of(p), 1);
 		pkb_free(p);
 	}
@@ -247,19 +261,19 @@ static void test_reorder(void **state)
 
 	(void)state;
 	net_device_xmit(dev, frame(1), T0);
-	assert_int_equal(test_dev_pending(dev), 0); /* held back */
+	assert_int_equal(test_dev_pending(drv(dev)), 0); /* held back */
 	net_device_xmit(dev, frame(2), T0);         /* overtakes it, then it follows */
 	for (int i = 0; i < 2; i++) {
-		p = test_dev_pop(dev);
+		p = test_dev_pop(drv(dev));
 		assert_int_equal(seq_of(p), want[i]);
 		pkb_free(p);
 	}
 	/* A lone held frame goes on by itself after the hold time. */
 	net_device_xmit(dev, frame(3), T0);
 	net_timers_run(T0 + NET_WRAP_REORDER_HOLD_MS - 1);
-	assert_int_equal(test_dev_pending(dev), 0);
+	assert_int_equal(test_dev_pending(drv(dev)), 0);
 	net_timers_run(T0 + NET_WRAP_REORDER_HOLD_MS);
-	p = test_dev_pop(dev);
+	p = test_dev_pop(drv(dev));
 	assert_non_null(p);
 	assert_int_equal(seq_of(p), 3);
 	pkb_free(p);
@@ -287,17 +301,17 @@ static void test_delay(void **state)
 	net_device_xmit(dev, frame(2), T0 + 10);
 	net_device_input(dev, frame(3), T0 + 20);
 	net_timers_run(T0 + 99);
-	assert_int_equal(test_dev_pending(dev), 0);
+	assert_int_equal(test_dev_pending(drv(dev)), 0);
 	assert_int_equal(rx_count, 0);
 	net_timers_run(T0 + 100);
-	assert_int_equal(test_dev_pending(dev), 1);
+	assert_int_equal(test_dev_pending(drv(dev)), 1);
 	net_timers_run(T0 + 115);
-	assert_int_equal(test_dev_pending(dev), 2);
+	assert_int_equal(test_dev_pending(drv(dev)), 2);
 	assert_int_equal(rx_count, 0);
 	net_timers_run(T0 + 120);
 	assert_int_equal(rx_count, 1);
 	for (unsigned i = 1; i <= 2; i++) {
-		p = test_dev_pop(dev);
+		p = test_dev_pop(drv(dev));
 		assert_int_equal(seq_of(p), i);
 		pkb_free(p);
 	}
@@ -336,7 +350,7 @@ static void test_corrupt(void **state)
 		int bits = 0;
 
 		net_device_xmit(dev, frame(i), T0);
-		p = test_dev_pop(dev);
+		p = test_dev_pop(drv(dev));
 		assert_non_null(p);
 		assert_int_equal(p->len, ref->len);
 		assert_memory_equal(p->data, ref->data, 14); /* never the link header */
@@ -354,7 +368,7 @@ static void test_corrupt(void **state)
 static void test_passthrough(void **state)
 {
 	struct net_device *dev = test_dev_create("cap0", NET_DEV_ETHER, 1500);
-	struct net_wrap_opts o = { .trace = 1 };
+	struct net_wrap_opts o = { .trace = 1, .trace_fmt = trace_format };
 	char err[100];
 	struct pkb *p = frame(1), *q;
 	FILE *devnull = fopen("/dev/null", "w");
@@ -364,12 +378,58 @@ static void test_passthrough(void **state)
 	assert_int_equal(net_impair_parse("seed=5", &o.impair, err, sizeof(err)), 0);
 	assert_int_equal(net_wrap_attach(dev, &o, err, sizeof(err)), 0);
 	net_device_xmit(dev, p, T0);
-	q = test_dev_pop(dev);
+	q = test_dev_pop(drv(dev));
 	assert_ptr_equal(p, q);
 	pkb_free(q);
 	assert_int_equal(impair_stats.passed, 0);
 	net_device_unregister_all();
 	fclose(devnull);
+	test_assert_no_leaks();
+}
+
+/* Attaching makes the named device the wrapper and moves its driver below it: the stack
+ * still finds the same device by name and index, with its addresses, and never sees the
+ * lower one; a second attach is refused. */
+static void test_wrapping_device(void **state)
+{
+	struct net_device *dev = test_dev_create("cap0", NET_DEV_ETHER, 1500);
+	const struct net_device_ops *driver_ops = dev->ops;
+	void *driver_priv = dev->priv;
+	struct net_wrap_opts o = { 0 };
+	struct net_device *lower;
+	char err[100];
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(net_iface_add(dev, 0x0100000a, 0x00ffffff, 0), 0);
+	assert_null(net_wrap_lower(dev));
+	assert_int_equal(net_impair_parse("dup=100", &o.impair, err, sizeof(err)), 0);
+	assert_int_equal(net_wrap_attach(dev, &o, err, sizeof(err)), 0);
+	lower = net_wrap_lower(dev);
+	assert_non_null(lower);
+	assert_ptr_equal(lower->ops, driver_ops);
+	assert_ptr_equal(lower->priv, driver_priv);
+	assert_string_equal(lower->name, "cap0");
+	assert_ptr_not_equal(dev->ops, driver_ops);
+	assert_ptr_equal(net_device_by_name("cap0"), dev);
+	assert_ptr_equal(net_device_by_index(dev->index), dev);
+	assert_ptr_equal(net_iface_by_addr(0x0100000a), &dev->ifaces[0]);
+	for (struct net_device *d = TAILQ_FIRST(&net_devices); d; d = TAILQ_NEXT(d, link))
+		n += d == lower;
+	assert_int_equal(n, 0);
+	assert_int_equal(net_wrap_attach(dev, &o, err, sizeof(err)), -EEXIST);
+	assert_string_equal(err, "cap0 already has wrappers attached");
+	/* The driver's transmit gets the frames; the named device counts them. */
+	net_device_xmit(dev, frame(1), T0);
+	assert_int_equal(test_dev_pending(lower), 2);
+	assert_int_equal(dev->tx_packets, 2);
+	assert_int_equal(lower->tx_packets, 0);
+	net_device_input(dev, frame(2), T0);
+	assert_int_equal(rx_count, 2);
+	assert_int_equal(dev->rx_packets, 1); /* read once, duplicated above the driver */
+	net_device_unregister_all();
+	pkb_queue_purge(&rxq);
+	rx_count = 0;
 	test_assert_no_leaks();
 }
 
@@ -406,8 +466,8 @@ static void test_trace_lines(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		long n = test_pcap_frame(cases[i].file, cases[i].index, buf, sizeof(buf));
 		assert_true(n > 0);
-		net_trace_format(!strcmp(cases[i].file, TUNRAW) ? tun : eth, buf, (size_t)n, line,
-				 sizeof(line));
+		trace_format(!strcmp(cases[i].file, TUNRAW) ? tun : eth, buf, (size_t)n, line,
+			     sizeof(line));
 		if (strcmp(line, cases[i].want))
 			fail_msg("%s #%d\n  got:  %s\n  want: %s", cases[i].file, cases[i].index,
 				 line, cases[i].want);
@@ -416,15 +476,15 @@ static void test_trace_lines(void **state)
 	for (int i = 0; i < 29; i++) {
 		long n = test_pcap_frame(SESSION, i, buf, sizeof(buf));
 		assert_true(n > 0);
-		net_trace_format(eth, buf, (size_t)n, line, 10);
+		trace_format(eth, buf, (size_t)n, line, 10);
 		assert_int_equal(strlen(line), 9);
 	}
 	/* A corrupted IP checksum is shown, not hidden. */
 	assert_true(test_pcap_frame(SESSION, 12, buf, sizeof(buf)) > 0);
 	buf[14 + 10] ^= 0xff;
-	net_trace_format(eth, buf, 52, line, sizeof(line));
+	trace_format(eth, buf, 52, line, sizeof(line));
 	assert_non_null(strstr(line, "[bad IP cksum]"));
-	net_trace_format(eth, buf, 10, line, sizeof(line));
+	trace_format(eth, buf, 10, line, sizeof(line));
 	assert_string_equal(line, "ether truncated len 10");
 	test_assert_no_leaks();
 }
@@ -433,7 +493,7 @@ static void test_trace_lines(void **state)
 static void test_trace_wrapper(void **state)
 {
 	struct net_device *dev = test_dev_create("cap0", NET_DEV_ETHER, 1500);
-	struct net_wrap_opts o = { .trace = 1 };
+	struct net_wrap_opts o = { .trace = 1, .trace_fmt = trace_format };
 	char err[100], *out = NULL;
 	size_t outlen = 0;
 	uint8_t buf[2048];
@@ -540,7 +600,7 @@ static void test_pcap_writer(void **state)
 	o.pcap_path = "/nonexistent-dir/x.pcap";
 	assert_int_equal(net_wrap_attach(eth, &o, err, sizeof(err)), -EIO);
 	assert_non_null(strstr(err, "--pcap /nonexistent-dir/x.pcap: "));
-	assert_null(eth->wrap);
+	assert_null(net_wrap_lower(eth));
 	test_assert_no_leaks();
 }
 
@@ -556,6 +616,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_delay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_passthrough, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrapping_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_wrapper, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcap_writer, setup, teardown),

@@ -1,11 +1,10 @@
 /* The wiring point: every layer's init in order, the loopback device, and the teardown.
  *
- * NOTE: this is the one file in net/ that includes every layer (the include rule keeps the
- * others from looking up). The order matters only where a later init depends on an
- * earlier one: the loop before any device (devices add their fd to it), the link layers
- * before IP registers by ethertype, icmp_init before icmp_sock_init (icmp_init resets the
- * echo reply handler the socket installs). */
-#include "net/stack.h"
+ * It includes every layer, and so lives in lib/, above them. The order matters only where
+ * a later init depends on an earlier one: the loop before any device (devices add their fd
+ * to it), the link layers before IP registers by ethertype, icmp_init before icmp_sock_init
+ * (icmp_init resets the echo reply handler the socket installs). */
+#include "lib/stack.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,9 +1,9 @@
 /* --trace: one decoded line per packet, meant to be read by people.
  *
- * NOTE: this is the one module in net/ that knows the wire formats of the layers above it.
- * The tracer wraps devices, which live in net/, yet a line that says "TCP [S] seq 1" is only
- * useful if it decodes every layer; it uses the layers' own pure parse functions
- * (ether_parse, arp_parse, ip_parse, icmp_parse) and never their state.
+ * A line that says "TCP [S] seq 1" is only useful if it decodes every layer, so the decoder
+ * sits in lib/, above the protocols, and the device wrapper (net/wrap.c) is handed it as a
+ * function (net_wrap_opts.trace_fmt): net/ knows no protocol. It uses the layers' own pure
+ * parse functions (ether_parse, arp_parse, ip_parse, icmp_parse) and never their state.
  *
  * For UDP and TCP the few header fields printed here are read directly, with explicit byte
  * order, instead of through udp_parse/tcp_parse: those wire modules were being written at
@@ -16,7 +16,7 @@
  *   IP 10.0.0.1 > 10.0.0.2: ICMP echo request id 12291 seq 1 len 56
  *   IP 10.0.0.1.50230 > 10.0.0.2.8080: TCP [S] seq 1 win 65535 len 0 <mss 1460,sackOK,...>
  *   IP 10.0.0.1 > 10.0.0.2: frag id 343 off 1480 len 1480 MF proto ICMP */
-#include "net/wrap.h"
+#include "lib/trace.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -342,8 +342,8 @@ static void trace_ip(struct line *l, const uint8_t *b, size_t len)
 		add(l, " [bad IP cksum]");
 }
 
-void net_trace_format(const struct net_device *dev, const uint8_t *frame, size_t len,
-		      char *buf, size_t size)
+void trace_format(const struct net_device *dev, const uint8_t *frame, size_t len, char *buf,
+		  size_t size)
 {
 	struct line l = { buf, size, 0 };
 	struct ether_hdr eh;

@@ -1,10 +1,11 @@
 /* The stack as a whole: one call wires every layer together, one call takes it apart.
  *
- * NOTE: this is the one file in net/ that knows every layer. The layers know only those
- * below them and are called from below through the handlers they register; something has
- * to call each layer's init in order, and this is that wiring point. */
-#ifndef NET_STACK_H
-#define NET_STACK_H
+ * The layers know only those below them and are called from below through the handlers
+ * they register; something has to call each layer's init in order, and this is that wiring
+ * point. It knows every layer, so it sits in lib/, above all of them (lib/ustack.c, the
+ * life-cycle API, is its caller). */
+#ifndef LIB_STACK_H
+#define LIB_STACK_H
 
 #include <stddef.h>
 
