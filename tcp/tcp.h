@@ -458,6 +458,10 @@ void tcp_pcb_free(struct tcp_pcb *pcb);
 /* Moves pcb to CLOSED with err (0, or a negative errno for the socket), notifies the
  * socket, and frees it if no socket holds it. Returns 1 if freed. */
 int tcp_pcb_drop(struct tcp_pcb *pcb, int err);
+/* The local address addr is about to be removed: every connection using it (not
+ * listeners, not TIME_WAIT) gets a reset while the address can still send one, and ends
+ * with -ECONNABORTED. Returns how many ended. */
+size_t tcp_pcb_abort_addr(uint32_t addr, uint64_t now);
 void tcp_pcb_set_state(struct tcp_pcb *pcb, enum tcp_state st);
 int tcp_pcb_hash_insert(struct tcp_pcb *pcb);
 void tcp_pcb_unhash(struct tcp_pcb *pcb);

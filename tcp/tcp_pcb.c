@@ -343,6 +343,28 @@ int tcp_pcb_drop(struct tcp_pcb *pcb, int err)
 	return 1;
 }
 
+size_t tcp_pcb_abort_addr(uint32_t addr, uint64_t now)
+{
+	struct tcp_pcb *pcb, *next;
+	size_t n = 0;
+
+	/* tcp_pcb_drop frees at most the pcb itself (a listener, which would free its
+	 * children, is never dropped here), so the next one stays valid. */
+	for (pcb = TAILQ_FIRST(&tcp_all); pcb; pcb = next) {
+		next = TAILQ_NEXT(pcb, all);
+		if (pcb->local_addr != addr || pcb->state == TCP_CLOSED ||
+		    pcb->state == TCP_LISTEN || pcb->state == TCP_TIME_WAIT)
+			continue;
+		/* the states Linux's tcp_abort resets in (a SYN_SENT has nothing to reset) */
+		if (TCP_SYNCHRONIZED(pcb->state) && pcb->state != TCP_CLOSING &&
+		    pcb->state != TCP_LAST_ACK)
+			tcp_send_rst_pcb(pcb, now);
+		tcp_pcb_drop(pcb, -ECONNABORTED);
+		n++;
+	}
+	return n;
+}
+
 int tcp_pcb_hash_insert(struct tcp_pcb *pcb)
 {
 	if (pcb->hashed)
