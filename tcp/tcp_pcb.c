@@ -544,6 +544,8 @@ int tcp_pcb_connect(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, uint64_t 
 		pcb->local_addr = ip_source_for(addr);
 		if (pcb->local_addr == 0)
 			return -ENETUNREACH;
+	} else if (!net_iface_by_addr(pcb->local_addr)) {
+		return -ENETUNREACH; /* bound to an address removed since: Linux says the same */
 	}
 	pcb->remote_addr = addr;
 	pcb->remote_port = port;

@@ -352,7 +352,8 @@ static int udp_connect(struct sock *sk, const struct sockaddr_in *addr, uint64_t
 	if (addr->sin_family != AF_INET)
 		return -EAFNOSUPPORT;
 	src = ip_source_for_dev(addr->sin_addr.s_addr, sk->bound_ifindex);
-	if (src == IP_ADDR_ANY)
+	/* no route, or bound to an address removed since (Linux: ENETUNREACH for both) */
+	if (src == IP_ADDR_ANY || (pcb->laddr != IP_ADDR_ANY && !net_iface_by_addr(pcb->laddr)))
 		return -ENETUNREACH;
 	err = autobind(pcb);
 	if (err)

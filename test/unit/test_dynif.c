@@ -272,7 +272,7 @@ static void test_addr_del_sockets(void **state)
 	struct sockaddr_in u_9 = sin_of("10.9.0.1", 5000), peer = sin_of("10.8.0.1", 9);
 	struct sockaddr_in name;
 	socklen_t namelen = sizeof(name);
-	int lfd, lfd9, c1, s1, c2, s2, c3, s3, u, u2, err;
+	int lfd, lfd9, c1, s1, c2, s2, c3, s3, u, u2, tb, err;
 	socklen_t errlen = sizeof(err);
 	char buf[16];
 
@@ -290,6 +290,8 @@ static void test_addr_del_sockets(void **state)
 	u = us_socket(AF_INET, SOCK_DGRAM | US_SOCK_NONBLOCK, 0);
 	assert_int_equal(us_bind(u, SA(&u_9), sizeof(u_9)), 0);
 	assert_int_equal(us_sendto(u, "x", 1, 0, SA(&peer), sizeof(peer)), 1);
+	tb = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+	assert_int_equal(us_bind(tb, SA(&u_9), sizeof(u_9)), 0);
 
 	assert_int_equal(ustack_addr_del(st, "lo", in("10.9.0.1")), 0);
 	assert_int_equal(ustack_addr_del(st, "lo", in("10.9.0.1")), -EADDRNOTAVAIL);
@@ -324,8 +326,11 @@ static void test_addr_del_sockets(void **state)
 	assert_int_equal(us_sendto(u, "x", 1, 0, SA(&peer), sizeof(peer)), -ENETUNREACH);
 	assert_int_equal(us_getsockopt(u, SOL_SOCKET, SO_ERROR, &err, &errlen), 0);
 	assert_int_equal(err, 0);
+	assert_int_equal(us_connect(u, SA(&peer), sizeof(peer)), -ENETUNREACH);
 	u2 = us_socket(AF_INET, SOCK_DGRAM | US_SOCK_NONBLOCK, 0);
 	assert_int_equal(us_bind(u2, SA(&u_9), sizeof(u_9)), -EADDRNOTAVAIL);
+	/* a TCP socket bound to it before: connect finds no route, as on Linux */
+	assert_int_equal(us_connect(tb, SA(&peer), sizeof(peer)), -ENETUNREACH);
 
 	/* back again: the same sockets work */
 	assert_int_equal(ustack_addr_add(st, "lo", in("10.9.0.1"), 24), 0);
@@ -341,6 +346,7 @@ static void test_addr_del_sockets(void **state)
 	us_close(s3);
 	us_close(u);
 	us_close(u2);
+	us_close(tb);
 	us_close(lfd);
 	us_close(lfd9);
 	stack_down(st);
