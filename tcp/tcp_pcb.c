@@ -352,6 +352,8 @@ size_t tcp_pcb_abort_addr(uint32_t addr, uint64_t now)
 	 * children, is never dropped here), so the next one stays valid. */
 	for (pcb = TAILQ_FIRST(&tcp_all); pcb; pcb = next) {
 		next = TAILQ_NEXT(pcb, all);
+		if (pcb->state == TCP_LISTEN)
+			tcp_syncache_addr_gone(pcb, addr); /* a wildcard one's too */
 		if (pcb->local_addr != addr || pcb->state == TCP_CLOSED ||
 		    pcb->state == TCP_LISTEN || pcb->state == TCP_TIME_WAIT)
 			continue;

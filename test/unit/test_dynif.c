@@ -17,6 +17,8 @@
 #include "ether/ether.h"
 #include "ip/ip.h"
 #include "net/loop.h"
+#include "tcp/tcp.h"
+#include "tcp/tcp_wire.h"
 #include "udp/udp.h"
 
 #define T0 7000000ull
@@ -352,12 +354,69 @@ static void test_addr_del_sockets(void **state)
 	stack_down(st);
 }
 
+/* A SYN from 10.0.0.1 to 10.0.0.5:80 through dev, to our MAC. */
+static void inject_syn(struct net_device *dev)
+{
+	struct ether_hdr eh = { .type = ETHER_TYPE_IP };
+	struct ip_hdr ih = { .version = 4, .ihl = 20, .total_len = 40, .id = 3, .ttl = 64,
+			     .proto = IP_PROTO_TCP };
+	struct tcp_hdr th = { .sport = 40000, .dport = 80, .seq = 1000, .flags = TCP_SYN,
+			      .wnd = 65535 };
+	uint8_t b[64] = { 0 };
+
+	memcpy(eh.dst, dev->hwaddr, 6);
+	memcpy(eh.src, server_mac, 6);
+	ih.src = test_addr("10.0.0.1");
+	ih.dst = test_addr("10.0.0.5");
+	assert_int_equal(ether_emit(&eh, b, sizeof(b)), 14);
+	assert_int_equal(ip_emit(&ih, b + 14, sizeof(b) - 14), 20);
+	assert_int_equal(tcp_emit(&th, b + 34, sizeof(b) - 34, 0, ih.src, ih.dst), 20);
+	net_device_input(dev, pkb_from_bytes(b, 60), net_clock_ms());
+}
+
+/* Half-open connections to a removed address leave the listener's SYN queue, and the
+ * SYN,ACK still waiting for ARP is dropped: nothing goes out from an address the stack no
+ * longer has. The listener itself stays. */
+static void test_addr_del_syn_queue(void **state)
+{
+	struct ustack *st = stack_up();
+	struct net_device *eth = test_dev_create("eth1", NET_DEV_ETHER, 1500);
+	struct sockaddr_in l_any = sin_of("0.0.0.0", 80);
+	int lfd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+
+	(void)state;
+	assert_int_equal(ustack_addr_add(st, "eth1", in("10.0.0.5"), 24), 0);
+	assert_int_equal(us_bind(lfd, SA(&l_any), sizeof(l_any)), 0);
+	assert_int_equal(us_listen(lfd, 8), 0);
+	inject_syn(eth);
+	assert_int_equal(tcp_syncache_count(), 1);
+	test_dev_flush(eth); /* the ARP request for 10.0.0.1 */
+	assert_int_equal(ustack_addr_del(st, "eth1", in("10.0.0.5")), 0);
+	assert_int_equal(tcp_syncache_count(), 0);
+	/* a while later: no SYN,ACK retransmitted, nothing sent at all */
+	net_clock_set_fake(1, T0 + 10000);
+	net_timers_run(net_clock_ms());
+	/* only ARP's retries for 10.0.0.1 (from 0.0.0.0 now, a probe): the SYN,ACK waiting
+	 * for them was dropped */
+	for (struct pkb *x; (x = test_dev_pop(eth)); pkb_free(x)) {
+		struct ether_hdr xh;
+
+		assert_int_equal(ether_parse(x->data, x->len, &xh), 0);
+		assert_int_equal(xh.type, ETHER_TYPE_ARP);
+	}
+	assert_int_equal(arp_stats.queue_dropped_addr_gone, 1);
+	assert_int_equal(us_accept(lfd, NULL, NULL), -EAGAIN);
+	us_close(lfd);
+	stack_down(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_noaddr_broadcast),
 		cmocka_unit_test(test_addr_add_at_run_time),
 		cmocka_unit_test(test_addr_del_sockets),
+		cmocka_unit_test(test_addr_del_syn_queue),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
