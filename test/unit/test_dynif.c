@@ -1,5 +1,5 @@
 /* Addresses and devices that change while the stack runs, through the life-cycle API on
- * the fake clock: an Ethernet test device that comes up with no address hears limited
+ * the fake clock (the last test runs the loop thread on the real one): an Ethernet test device that comes up with no address hears limited
  * broadcasts and sends one from 0.0.0.0 (a DHCP client's exchange), then gets its address
  * at run time (ARP answers for it, sockets bind to it); removing an address ends the TCP
  * connections from it with -ECONNABORTED while listeners and UDP sockets bound to it stay,
@@ -11,7 +11,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "arp/arp.h"
 #include "ether/ether.h"
@@ -410,6 +413,47 @@ static void test_addr_del_syn_queue(void **state)
 	stack_down(st);
 }
 
+static void *remove_later(void *arg)
+{
+	usleep(100 * 1000); /* the main thread is blocked in us_recv by then */
+	return (void *)(long)ustack_addr_del(arg, "lo", in("10.9.0.1"));
+}
+
+/* With the loop thread running (real clock): a receive blocked on a connection from the
+ * address returns -ECONNABORTED when another thread removes it. */
+static void test_addr_del_wakes_blocked(void **state)
+{
+	struct ustack *st;
+	struct sockaddr_in a = sin_of("10.9.0.1", 7020);
+	struct timeval tv = { .tv_sec = 5 };
+	pthread_t t;
+	void *rc;
+	char buf[8];
+	int l, c, s;
+
+	(void)state;
+	assert_int_equal(ustack_create(NULL, &st), 0);
+	assert_int_equal(ustack_start(st), 0);
+	assert_int_equal(ustack_addr_add(st, "lo", in("10.9.0.1"), 24), 0);
+	l = us_socket(AF_INET, SOCK_STREAM, 0);
+	c = us_socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(us_bind(l, SA(&a), sizeof(a)), 0);
+	assert_int_equal(us_listen(l, 4), 0);
+	assert_int_equal(us_connect(c, SA(&a), sizeof(a)), 0);
+	s = us_accept(l, NULL, NULL);
+	assert_true(s >= 0);
+	assert_int_equal(us_setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	assert_int_equal(pthread_create(&t, NULL, remove_later, st), 0);
+	assert_int_equal(us_recv(c, buf, sizeof(buf), 0), -ECONNABORTED);
+	assert_int_equal(pthread_join(t, &rc), 0);
+	assert_int_equal((long)rc, 0);
+	us_close(c);
+	us_close(s);
+	us_close(l);
+	ustack_destroy(st);
+	test_assert_no_leaks();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_addr_add_at_run_time),
 		cmocka_unit_test(test_addr_del_sockets),
 		cmocka_unit_test(test_addr_del_syn_queue),
+		cmocka_unit_test(test_addr_del_wakes_blocked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
