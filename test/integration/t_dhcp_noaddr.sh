@@ -52,7 +52,7 @@ for _ in range(50):
 if mac is None:
     die("no DISCOVER frame seen on the TAP")
 u.sendto(b"OFFER 10.0.0.5/24", ("255.255.255.255", 68))
-while True:
+for _ in range(20):  # DISCOVERs sent before the OFFER arrived, then BOUND
     data, src = u.recvfrom(256)
     if data != b"DISCOVER":
         break
