@@ -423,8 +423,9 @@ int ustack_addr_del(struct ustack *st, const char *devname, struct in_addr addr)
 			  ip_addr_ntop(addr.s_addr, a, sizeof(a)));
 	else {
 		/* Connections from the address end first, while their resets can still
-		 * leave from it (if the peer's link address is known). Listeners and UDP sockets bound to it stay, as on Linux:
-		 * they hear nothing and their sends find no route until it comes back. */
+		 * leave from it (if the peer's link address is known). Listeners and UDP
+		 * sockets bound to it stay, as on Linux: they hear nothing and their sends
+		 * find no route until it comes back. */
 		tcp_pcb_abort_addr(addr.s_addr, net_clock_ms());
 		if (dev->type == NET_DEV_ETHER)
 			arp_addr_gone(dev, addr.s_addr); /* nothing leaves from it afterwards */

@@ -1,10 +1,11 @@
 /* Addresses and devices that change while the stack runs, through the life-cycle API on
- * the fake clock (the last test runs the loop thread on the real one): an Ethernet test device that comes up with no address hears limited
- * broadcasts and sends one from 0.0.0.0 (a DHCP client's exchange), then gets its address
- * at run time (ARP answers for it, sockets bind to it); removing an address ends the TCP
- * connections from it with -ECONNABORTED while listeners and UDP sockets bound to it stay,
- * as Linux keeps them (measured in a namespace: a UDP send from one is -ENETUNREACH, a
- * bind to the address -EADDRNOTAVAIL, and both work again once the address is back). */
+ * the fake clock (the last test runs the loop thread on the real one): an Ethernet test
+ * device that comes up with no address hears limited broadcasts and sends one from
+ * 0.0.0.0 (a DHCP client's exchange), then gets its address at run time (ARP answers for
+ * it, sockets bind to it); removing an address ends the TCP connections from it with
+ * -ECONNABORTED while listeners and UDP sockets bound to it stay, as Linux keeps them
+ * (measured in a namespace: a UDP send from one is -ENETUNREACH, a bind to the address
+ * -EADDRNOTAVAIL, and both work again once the address is back). */
 #include <ustack.h>
 
 #include "test/unit/testlib.h"
