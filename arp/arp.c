@@ -119,6 +119,34 @@ static void arp_entry_free(struct arp_entry *e)
 	free(e);
 }
 
+void arp_addr_gone(struct net_device *dev, uint32_t addr)
+{
+	for (unsigned i = 0; i < ARP_HASH_BUCKETS; i++) {
+		struct arp_entry *e;
+
+		LIST_FOREACH(e, &arp_cache[i], hlink) {
+			struct pkb *p, *next;
+
+			if (e->dev != dev)
+				continue;
+			for (p = TAILQ_FIRST(&e->queue); p; p = next) {
+				uint32_t src;
+
+				next = TAILQ_NEXT(p, link);
+				if (p->len < 20)
+					continue;
+				memcpy(&src, p->data + 12, sizeof(src)); /* the IPv4 source */
+				if (src != addr)
+					continue;
+				TAILQ_REMOVE(&e->queue, p, link);
+				e->qlen--;
+				STAT_INC(arp, queue_dropped_addr_gone);
+				pkb_free(p);
+			}
+		}
+	}
+}
+
 /* Our address to put in a request for tpa: the interface on tpa's subnet, else the first
  * one, else 0.0.0.0 (an RFC 5227 probe, which still gets an answer). */
 static uint32_t arp_source_addr(const struct net_device *dev, uint32_t tpa)

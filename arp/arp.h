@@ -49,7 +49,7 @@ extern struct arp_config arp_config;
 	X(rx_not_for_us) X(rx_bogus_sender) X(tx_request) X(tx_reply) X(tx_gratuitous)     \
 	X(resolve_failed) X(queue_dropped_full) X(queue_dropped_unresolved)                \
 	X(cache_full) X(request_rate_limited) X(entries_created) X(rx_unsolicited_reply)   \
-	X(refresh_failed) X(entries_expired)
+	X(refresh_failed) X(entries_expired) X(queue_dropped_addr_gone)
 STATS_DECLARE(arp, ARP_COUNTERS);
 
 int arp_init(void);
@@ -62,6 +62,10 @@ void arp_input(struct pkb *p, struct net_device *dev, uint64_t now);
 int arp_output(struct net_device *dev, uint32_t nexthop, struct pkb *p, uint64_t now);
 /* Announces dev's addresses (gratuitous ARP), when a device comes up. */
 void arp_announce(struct net_device *dev, uint64_t now);
+/* dev's address addr is being removed: packets from it still waiting for a resolution on
+ * dev are dropped (counted as queue_dropped_addr_gone), so none leaves from an address the
+ * stack no longer has. The entries stay. */
+void arp_addr_gone(struct net_device *dev, uint32_t addr);
 
 /* For tests and --stats: state of a cache entry. */
 enum arp_state { ARP_NONE = 0, ARP_INCOMPLETE, ARP_REACHABLE, ARP_STALE };

@@ -247,7 +247,9 @@ int dev_opts_parse(const char *spec, struct dev_opts *out, char *err, size_t err
 			return ret;
 		rest += len;
 	}
-	if (!(seen & 1u))
+	/* An Ethernet device may come up with no address (a DHCP client gives it one later,
+	 * ustack_addr_add); a TUN is point-to-point and useless without one. */
+	if (!(seen & 1u) && o.kind == DEV_TUN)
 		return fail(err, errlen, "", "--dev %s:%s needs addr=A.B.C.D/N", kind_names[o.kind],
 			    o.ifname);
 	if (o.has_host && o.host == o.addr)

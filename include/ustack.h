@@ -391,12 +391,15 @@ int ustack_create(const struct ustack_config *cfg, struct ustack **out);
 
 /* Opens a device and gives it its address, from the spec string the ustack program takes
  * after --dev:
- *   tap:NAME,addr=A.B.C.D/N[,host=H/N][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]
+ *   tap:NAME[,addr=A.B.C.D/N][,host=H/N][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]
  *   tun:NAME,addr=A.B.C.D/N[,host=H][,mtu=N][,offload=on|off]
- *   packet:IFNAME,addr=A.B.C.D/N[,mac=MAC][,offload=on|off]
+ *   packet:IFNAME[,addr=A.B.C.D/N][,mac=MAC][,offload=on|off]
  * (host= configures the kernel's side; needs CAP_NET_ADMIN like the devices themselves.)
- * Returns 0; -EINVAL for a bad spec; -EEXIST if the name is taken; or the driver's -errno
- * (-EPERM, -ENODEV, -EBUSY...). ustack_errmsg(st) has the one-line reason. */
+ * Without addr= a TAP or packet device comes up with no address: it hears datagrams to
+ * 255.255.255.255, and a socket bound to it (SO_BINDTODEVICE) sends one from 0.0.0.0, as
+ * a DHCP client needs; ustack_addr_add gives it its address later. Returns 0; -EINVAL for
+ * a bad spec; -EEXIST if the name is taken; or the driver's -errno (-EPERM, -ENODEV,
+ * -EBUSY...). ustack_errmsg(st) has the one-line reason. */
 int ustack_add_device(struct ustack *st, const char *spec);
 
 /* Wrappers on a device (before or after ustack_start): a capture, a trace, faults. */
@@ -414,11 +417,15 @@ struct ustack_wrap {
 int ustack_wrap_device(struct ustack *st, const char *dev, const struct ustack_wrap *w);
 
 /* Adds addr/prefix_len to the device named dev (at most 4 per device), with its connected
- * route. Returns 0, -ENODEV, -EINVAL (prefix_len over 32), -EEXIST (the address is already
- * the stack's) or -ENOSPC. */
+ * route, at any time: it is usable at once (ARP answers for it, sockets bind to it).
+ * Returns 0, -ENODEV, -EINVAL (prefix_len over 32), -EEXIST (the address is already the
+ * stack's) or -ENOSPC. */
 int ustack_addr_add(struct ustack *st, const char *dev, struct in_addr addr, int prefix_len);
-/* Removes it, and every route through it. Sockets bound to it stay open and find no
- * route. Returns 0, -ENODEV or -EADDRNOTAVAIL (dev does not have addr). */
+/* Removes it, and every route through it, at any time. TCP connections from it end: a
+ * reset to the peer, then -ECONNABORTED for the application. Listeners and UDP sockets
+ * bound to it stay open, as on Linux: they hear nothing, and a UDP send is -ENETUNREACH,
+ * until the address is added again. Returns 0, -ENODEV or -EADDRNOTAVAIL (dev does not
+ * have addr). */
 int ustack_addr_del(struct ustack *st, const char *dev, struct in_addr addr);
 
 /* Routes dst/prefix_len through the gateway gw (0.0.0.0/0 is the default route). gw must

@@ -66,7 +66,8 @@ const char *ip_addr_ntop(uint32_t addr, char *buf, size_t size);
 /* ---- protocol registry ---- */
 
 /* p->data is the transport header, p->len its length with payload (IP header stripped, but
- * still in the headroom just before p->data). The handler owns p. */
+ * still in the headroom just before p->data). ifc is the interface the datagram is for;
+ * NULL for a limited broadcast on a device that has no address yet. The handler owns p. */
 typedef void (*ip_protocol_handler)(struct pkb *p, const struct ip_hdr *ih,
 				    struct net_iface *ifc, uint64_t now);
 /* An ICMP error quoting one of our packets: ih is the quoted header, payload its first
@@ -116,6 +117,7 @@ int ip_route_output(uint32_t dst, struct ip_nexthop *out);
 /* ip_route_output for a socket bound to device ifindex (SO_BINDTODEVICE; 0: any device):
  * the route if it leaves through that device, else, as Linux when the table has no route
  * through it, dst taken as on the device's link. Our own addresses still go through "lo".
+ * A device with no address sends only a limited broadcast, with src 0.0.0.0 (DHCP).
  * 0, -ENODEV (no such device) or -ENETUNREACH (the device has no address). */
 int ip_route_output_dev(uint32_t dst, int ifindex, struct ip_nexthop *out);
 /* The source address for dst (the outgoing interface's), or 0 if unroutable. */

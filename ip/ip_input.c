@@ -198,6 +198,11 @@ void ip_input(struct pkb *p, struct net_device *dev, uint64_t now)
 		goto drop;
 	}
 	ifc = iface_for(dev, ih.dst);
+	/* A device with no address yet still hears the limited broadcast (a DHCP client
+	 * waiting for its offer, RFC 2131 4.1), with no interface: handlers take ifc NULL. */
+	if (!ifc && ih.dst == IP_ADDR_BROADCAST && !dev->nifaces &&
+	    dev->type != NET_DEV_LOOPBACK)
+		goto local;
 	if (!ifc && ip_config.forwarding) {
 		/* A router owns all of its addresses on every device (RFC 1812 5.3.2 takes
 		 * the weak end-system model of RFC 1122 3.3.4.2): ping the far side's address
@@ -217,6 +222,7 @@ void ip_input(struct pkb *p, struct net_device *dev, uint64_t now)
 		       ip_addr_ntop(ih.src, s, sizeof(s)), ip_addr_ntop(ih.dst, d, sizeof(d)));
 		goto drop;
 	}
+local:
 	/* NOTE: RFC 791 says a datagram with TTL 0 "must be destroyed", but RFC 1122 3.2.1.7
 	 * only forbids a host to *send* TTL 0 and says it must not discard a datagram for a
 	 * TTL below 2: the TTL bounds forwarding, not delivery. Like Linux and the BSDs, a

@@ -343,11 +343,13 @@ int ip_route_output_dev(uint32_t dst, int ifindex, struct ip_nexthop *out)
 		out->src = r->iface->addr;
 		return 0;
 	}
-	if (!dev->nifaces)
+	/* A device with no address yet still sends a limited broadcast, from 0.0.0.0
+	 * (RFC 2131 4.1: a DHCP client's DHCPDISCOVER), as Linux does. */
+	if (!dev->nifaces && dst != IP_ADDR_BROADCAST)
 		return -ENETUNREACH;
 	out->dev = dev;
 	out->nexthop = dst;
-	out->src = dev->ifaces[0].addr;
+	out->src = dev->nifaces ? dev->ifaces[0].addr : IP_ADDR_ANY;
 	return 0;
 }
 

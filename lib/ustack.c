@@ -302,7 +302,8 @@ int ustack_add_device_opts(struct ustack *st, const struct dev_opts *o)
 			return fail(rc, "%s", err);
 		return fail(rc, "cannot open device %s: %s", o->ifname, strerror(-rc));
 	}
-	rc = ip_iface_add(dev, o->addr, o->netmask, peer);
+	/* no addr=: the device is up with no address (ustack_addr_add gives it one) */
+	rc = o->addr ? ip_iface_add(dev, o->addr, o->netmask, peer) : 0;
 	if (rc == 0 && st->announced)
 		device_announce(dev);
 	net_unlock();
@@ -409,6 +410,7 @@ int ustack_addr_add(struct ustack *st, const char *devname, struct in_addr addr,
 
 int ustack_addr_del(struct ustack *st, const char *devname, struct in_addr addr)
 {
+	struct net_iface *ifc;
 	struct net_device *dev;
 	char a[IP_ADDR_STRLEN];
 	int rc;
@@ -417,10 +419,22 @@ int ustack_addr_del(struct ustack *st, const char *devname, struct in_addr addr)
 		return fail(-EINVAL, "ustack_addr_del: no stack or device");
 	net_lock();
 	dev = net_device_by_name(devname);
+	ifc = net_iface_by_addr(addr.s_addr);
 	if (!dev)
 		rc = fail(-ENODEV, "%s: no such device in the stack", devname);
-	else if ((rc = ip_iface_del(dev, addr.s_addr)) < 0)
-		fail(rc, "%s does not have %s", devname, ip_addr_ntop(addr.s_addr, a, sizeof(a)));
+	else if (!ifc || ifc->dev != dev)
+		rc = fail(-EADDRNOTAVAIL, "%s does not have %s", devname,
+			  ip_addr_ntop(addr.s_addr, a, sizeof(a)));
+	else {
+		/* Connections from the address end first, while their resets can still
+		 * leave from it (if the peer's link address is known). Listeners and UDP
+		 * sockets bound to it stay, as on Linux: they hear nothing and their sends
+		 * find no route until it comes back. */
+		tcp_pcb_abort_addr(addr.s_addr, net_clock_ms());
+		if (dev->type == NET_DEV_ETHER)
+			arp_addr_gone(dev, addr.s_addr); /* nothing leaves from it afterwards */
+		rc = ip_iface_del(dev, addr.s_addr);
+	}
 	net_unlock();
 	return rc;
 }

@@ -531,6 +531,11 @@ void tcp_pcb_free(struct tcp_pcb *pcb);
 /* Moves pcb to CLOSED with err (0, or a negative errno for the socket), notifies the
  * socket, and frees it if no socket holds it. Returns 1 if freed. */
 int tcp_pcb_drop(struct tcp_pcb *pcb, int err);
+/* The local address addr is about to be removed: every connection using it (not
+ * listeners, not TIME_WAIT) gets a reset while the address can still send one, and ends
+ * with -ECONNABORTED; half-open ones in listeners' SYN queues are dropped. Returns how many
+ * connections ended. */
+size_t tcp_pcb_abort_addr(uint32_t addr, uint64_t now);
 void tcp_pcb_set_state(struct tcp_pcb *pcb, enum tcp_state st);
 int tcp_pcb_hash_insert(struct tcp_pcb *pcb);
 void tcp_pcb_unhash(struct tcp_pcb *pcb);
@@ -763,6 +768,9 @@ void tcp_syncache_init(void);
 void tcp_syncache_shutdown(void);
 /* Frees a listener's entries (it stops listening). */
 void tcp_syncache_listener_gone(struct tcp_pcb *l);
+/* Drops l's half-open connections to the local address addr, which is being removed:
+ * no more SYN,ACKs from it. */
+void tcp_syncache_addr_gone(struct tcp_pcb *l, uint32_t addr);
 /* A SYN (no ACK, RST or FIN) for listener l from src to dst: an entry and a SYN,ACK, or a
  * cookie, or nothing. iss_set forces the ISS (a SYN reopening TIME_WAIT). */
 void tcp_syncache_syn(struct tcp_pcb *l, const struct tcp_hdr *th, uint32_t src, uint32_t dst,

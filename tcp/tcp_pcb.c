@@ -343,6 +343,30 @@ int tcp_pcb_drop(struct tcp_pcb *pcb, int err)
 	return 1;
 }
 
+size_t tcp_pcb_abort_addr(uint32_t addr, uint64_t now)
+{
+	struct tcp_pcb *pcb, *next;
+	size_t n = 0;
+
+	/* tcp_pcb_drop frees at most the pcb itself (a listener, which would free its
+	 * children, is never dropped here), so the next one stays valid. */
+	for (pcb = TAILQ_FIRST(&tcp_all); pcb; pcb = next) {
+		next = TAILQ_NEXT(pcb, all);
+		if (pcb->state == TCP_LISTEN)
+			tcp_syncache_addr_gone(pcb, addr); /* a wildcard one's too */
+		if (pcb->local_addr != addr || pcb->state == TCP_CLOSED ||
+		    pcb->state == TCP_LISTEN || pcb->state == TCP_TIME_WAIT)
+			continue;
+		/* the states Linux's tcp_abort resets in (a SYN_SENT has nothing to reset) */
+		if (TCP_SYNCHRONIZED(pcb->state) && pcb->state != TCP_CLOSING &&
+		    pcb->state != TCP_LAST_ACK)
+			tcp_send_rst_pcb(pcb, now);
+		tcp_pcb_drop(pcb, -ECONNABORTED);
+		n++;
+	}
+	return n;
+}
+
 int tcp_pcb_hash_insert(struct tcp_pcb *pcb)
 {
 	if (pcb->hashed)
@@ -522,6 +546,8 @@ int tcp_pcb_connect(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, uint64_t 
 		pcb->local_addr = ip_source_for(addr);
 		if (pcb->local_addr == 0)
 			return -ENETUNREACH;
+	} else if (!net_iface_by_addr(pcb->local_addr)) {
+		return -ENETUNREACH; /* bound to an address removed since: Linux says the same */
 	}
 	pcb->remote_addr = addr;
 	pcb->remote_port = port;

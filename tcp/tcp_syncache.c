@@ -150,6 +150,19 @@ void tcp_syncache_listener_gone(struct tcp_pcb *l)
 	}
 }
 
+void tcp_syncache_addr_gone(struct tcp_pcb *l, uint32_t addr)
+{
+	struct tcp_sc *e, *next;
+
+	for (e = TAILQ_FIRST(&l->sc_list); e; e = next) {
+		next = TAILQ_NEXT(e, llink);
+		if (e->laddr != addr)
+			continue;
+		STAT_INC(tcp_sc, syncache_dropped);
+		sc_free_entry(e);
+	}
+}
+
 void tcp_syncache_shutdown(void)
 {
 	struct tcp_sc *e;

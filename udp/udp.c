@@ -352,7 +352,8 @@ static int udp_connect(struct sock *sk, const struct sockaddr_in *addr, uint64_t
 	if (addr->sin_family != AF_INET)
 		return -EAFNOSUPPORT;
 	src = ip_source_for_dev(addr->sin_addr.s_addr, sk->bound_ifindex);
-	if (src == IP_ADDR_ANY)
+	/* no route, or bound to an address removed since (Linux: ENETUNREACH for both) */
+	if (src == IP_ADDR_ANY || (pcb->laddr != IP_ADDR_ANY && !net_iface_by_addr(pcb->laddr)))
 		return -ENETUNREACH;
 	err = autobind(pcb);
 	if (err)
@@ -374,6 +375,7 @@ static ssize_t udp_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 {
 	struct udp_pcb *pcb = sk->pcb;
 	struct ip_out_opts opts;
+	struct ip_nexthop nh;
 	struct udp_hdr h;
 	struct pkb *p;
 	uint32_t daddr, saddr;
@@ -399,8 +401,17 @@ static ssize_t udp_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 	if (err)
 		return err;
 	ip_out_opts_from_sock(sk, &opts);
-	saddr = pcb->laddr != IP_ADDR_ANY ? pcb->laddr : ip_source_for_dev(daddr, opts.ifindex);
-	if (saddr == IP_ADDR_ANY) {
+	if (pcb->laddr != IP_ADDR_ANY) {
+		saddr = pcb->laddr;
+		/* bound to an address that was removed since: as Linux, no route */
+		err = net_iface_by_addr(saddr) ? 0 : -ENETUNREACH;
+	} else {
+		/* nh.src is 0.0.0.0 only for a limited broadcast through a device bound with
+		 * SO_BINDTODEVICE that has no address yet: what a DHCP client sends */
+		err = ip_route_output_dev(daddr, opts.ifindex, &nh);
+		saddr = nh.src;
+	}
+	if (err < 0) {
 		STAT_INC(udp, out_no_route);
 		return -ENETUNREACH;
 	}

@@ -291,7 +291,7 @@ static void test_devices_wrappers(void **state)
 	assert_int_equal(ustack_create(NULL, &st), 0);
 	assert_int_equal(ustack_add_device(st, "bogus"), -EINVAL);
 	assert_non_null(strstr(ustack_errmsg(st), "tap:NAME"));
-	assert_int_equal(ustack_add_device(st, "tap:x0"), -EINVAL);
+	assert_int_equal(ustack_add_device(st, "tun:x0"), -EINVAL);
 	assert_non_null(strstr(ustack_errmsg(st), "addr="));
 	assert_int_equal(ustack_wrap_device(st, "nope", &w), -ENODEV);
 	assert_int_equal(ustack_wrap_device(st, "lo", &w), -EINVAL);

@@ -61,6 +61,11 @@ static const struct good_case good[] = {
 	  "255.240.0.0", NULL, NULL, "", NULL, 0, 0 },
 	{ "tap:abcdefghijklmno,addr=10.0.0.1/8", DEV_TAP, "abcdefghijklmno", "10.0.0.1",
 	  "255.0.0.0", NULL, NULL, "", NULL, 0, DEV_OFFLOAD_DEFAULT },
+	/* no addr=: an Ethernet device comes up with no address (DHCP) */
+	{ "tap:tap0", DEV_TAP, "tap0", "0.0.0.0", "0.0.0.0", NULL, NULL, "", NULL, 0,
+	  DEV_OFFLOAD_DEFAULT },
+	{ "packet:veth1,mac=02:00:00:00:00:09", DEV_PACKET, "veth1", "0.0.0.0", "0.0.0.0", NULL,
+	  NULL, "", "02:00:00:00:00:09", 0, DEV_OFFLOAD_DEFAULT },
 };
 
 static void test_parse_good(void **state)
@@ -113,7 +118,6 @@ static const struct bad_case bad[] = {
 	{ "tap:abcdefghijklmnop,addr=10.0.0.2/24",
 	  "--dev tap:abcdefghijklmnop,addr=10.0.0.2/24: interface name 'abcdefghijklmnop' is "
 	  "longer than 15 characters" },
-	{ "tap:tap0", "--dev tap:tap0 needs addr=A.B.C.D/N" },
 	{ "tun:tun0,host=10.0.0.1", "--dev tun:tun0 needs addr=A.B.C.D/N" },
 	{ "tap:tap0,addr=10.0.0.2",
 	  "--dev tap:tap0: addr=10.0.0.2 needs a prefix length: addr=10.0.0.2/24" },
@@ -190,7 +194,7 @@ static void test_parse_short_err(void **state)
 	char err[8];
 
 	(void)state;
-	assert_int_equal(dev_opts_parse("tap:tap0", &o, err, sizeof(err)), -EINVAL);
+	assert_int_equal(dev_opts_parse("tun:tun0", &o, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "--dev t");
 	test_assert_no_leaks();
 }
