@@ -3,7 +3,15 @@ CC      ?= gcc
 # CFLAGS is the user's (optimisation, sanitizers); the flags the code needs are kept apart so
 # `make CFLAGS=...` cannot drop them.
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -Iinclude $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
+# DEBUG=1 turns on the checks meant for development (objects under build/debug unless BUILD
+# says otherwise): USTACK_DEBUG_LOCK, the assertions that the stack lock is held where it
+# must be (net/loop.h). `make san` turns it on too. Off, they compile to nothing.
+DEBUG   ?= 0
+ifeq ($(DEBUG),1)
+DEBUG_CFLAGS = -DUSTACK_DEBUG_LOCK
+BUILD   ?= build/debug
+endif
+ALL_CFLAGS = $(CFLAGS) $(DEBUG_CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -Iinclude $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs libnl-route-3.0 libnl-3.0 2>/dev/null) -lpcap -lpthread -lm
 BUILD   ?= build
 
@@ -89,7 +97,7 @@ test: all $(UNIT_BINS) $(INTEROP_BINS) $(EXAMPLE_BINS)
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 san:
-	$(MAKE) BUILD=build/san CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+	$(MAKE) BUILD=build/san DEBUG=1 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
 demo: all
 	@bash test/demo.sh $(BUILD)/ustack
@@ -143,7 +151,8 @@ help:
 	@echo "make            build build/libustack.a and build/ustack"
 	@echo "make deps       install missing Debian packages for build and tests"
 	@echo "make test       unit + integration tests (needs root)"
-	@echo "make san        the tests under ASan+UBSan"
+	@echo "make san        the tests under ASan+UBSan, with the lock assertions (DEBUG=1)"
+	@echo "make DEBUG=1 ... any target with the lock assertions on, in build/debug"
 	@echo "make demo       ping/arping/UDP echo against ustack in a namespace"
 	@echo "make bench      packets per second against ustack and a TAP reflector, TCP\n                throughput, loss recovery, attacks, memory and forwarding beside the kernel"
 	@echo "make examples   the programs in examples/ (build/examples/), built from include/ only"

@@ -354,6 +354,7 @@ void arp_input(struct pkb *p, struct net_device *dev, uint64_t now)
 	char ip[INET_ADDRSTRLEN];
 	int sender;
 
+	NET_ASSERT_LOCKED();
 	STAT_INC(arp, rx);
 	if (p->len < ARP_PKT_LEN) {
 		STAT_INC(arp, rx_short);
@@ -428,6 +429,7 @@ int arp_output(struct net_device *dev, uint32_t nexthop, struct pkb *p, uint64_t
 	uint32_t h = ntohl(nexthop);
 	uint8_t mac[ETHER_ADDR_LEN];
 
+	NET_ASSERT_LOCKED();
 	if (arp_is_broadcast(dev, nexthop))
 		return ether_output(dev, ETHER_TYPE_IP, ether_broadcast, p, now);
 	if ((h >> 28) == 0xe) {

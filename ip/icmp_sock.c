@@ -14,6 +14,7 @@
 #include "ip/icmp.h"
 #include "ip/ip.h"
 #include "net/log.h"
+#include "net/loop.h"
 #include "net/pkb.h"
 #include "net/sock_dgram.h"
 
@@ -78,6 +79,7 @@ static int autobind(struct icmp_sock_pcb *pcb)
 static void icmp_sock_echo_reply(uint32_t src, uint16_t id, uint16_t seq, const uint8_t *data,
 				 size_t len, uint8_t ttl, uint64_t now)
 {
+	NET_ASSERT_LOCKED();
 	struct icmp_hdr h = { .type = ICMP_ECHO_REPLY, .code = 0, .rest = (uint32_t)id << 16 | seq };
 	struct icmp_sock_pcb *pcb = find_id(id);
 	struct reply_cb cb = { .src = src, .ttl = ttl };
@@ -114,6 +116,7 @@ static int icmp_sock_create(struct sock *sk)
 {
 	struct icmp_sock_pcb *pcb = calloc(1, sizeof(*pcb));
 
+	NET_ASSERT_LOCKED();
 	if (!pcb)
 		return -ENOMEM;
 	pcb->sk = sk;
@@ -129,6 +132,7 @@ static int icmp_sock_bind(struct sock *sk, const struct sockaddr_in *addr)
 	struct icmp_sock_pcb *pcb = sk->pcb;
 	uint16_t id = ntohs(addr->sin_port);
 
+	NET_ASSERT_LOCKED();
 	if (pcb->id)
 		return -EINVAL;
 	if (addr->sin_addr.s_addr != 0 && !net_iface_by_addr(addr->sin_addr.s_addr))
@@ -144,6 +148,7 @@ static int icmp_sock_bind(struct sock *sk, const struct sockaddr_in *addr)
 
 static int icmp_sock_connect(struct sock *sk, const struct sockaddr_in *addr, uint64_t now)
 {
+	NET_ASSERT_LOCKED();
 	(void)now;
 	if (addr->sin_family == AF_UNSPEC) {
 		memset(&sk->peer, 0, sizeof(sk->peer));
@@ -172,6 +177,7 @@ static ssize_t icmp_sock_sendmsg(struct sock *sk, struct sock_iter *it, int flag
 	uint16_t seq;
 	int err;
 
+	NET_ASSERT_LOCKED();
 	(void)flags;
 	if (dst) {
 		daddr = dst->sin_addr.s_addr;
@@ -211,6 +217,7 @@ static ssize_t icmp_sock_recvmsg(struct sock *sk, struct sock_iter *it, int flag
 	struct reply_cb cb;
 	ssize_t n;
 
+	NET_ASSERT_LOCKED();
 	(void)now;
 	n = sock_dgram_recv(&pcb->rxq, it, flags, msg_flags, &cb, sizeof(cb));
 	if (n < 0)
@@ -228,6 +235,7 @@ static int icmp_sock_ioctl(struct sock *sk, unsigned long request, int *val)
 {
 	struct icmp_sock_pcb *pcb = sk->pcb;
 
+	NET_ASSERT_LOCKED();
 	if (request == SIOCINQ) {
 		*val = (int)sock_dgram_next_len(&pcb->rxq);
 		return 0;
@@ -243,6 +251,7 @@ static unsigned icmp_sock_poll(struct sock *sk)
 {
 	struct icmp_sock_pcb *pcb = sk->pcb;
 
+	NET_ASSERT_LOCKED();
 	return US_POLLOUT | (sock_dgram_empty(&pcb->rxq) ? 0 : US_POLLIN);
 }
 
@@ -250,6 +259,7 @@ static void icmp_sock_close(struct sock *sk, uint64_t now)
 {
 	struct icmp_sock_pcb *pcb = sk->pcb;
 
+	NET_ASSERT_LOCKED();
 	(void)now;
 	if (!pcb)
 		return;
@@ -264,6 +274,7 @@ static int icmp_sock_getsockopt(struct sock *sk, int level, int name, void *val,
 {
 	struct icmp_sock_pcb *pcb = sk->pcb;
 
+	NET_ASSERT_LOCKED();
 	if (level == IPPROTO_IP && name != ICMP_SOCK_LAST_TTL)
 		return ip_sock_getsockopt(sk, name, val, len);
 	if (level != IPPROTO_IP)
@@ -278,6 +289,7 @@ static int icmp_sock_getsockopt(struct sock *sk, int level, int name, void *val,
 static int icmp_sock_setsockopt(struct sock *sk, int level, int name, const void *val,
 				socklen_t len)
 {
+	NET_ASSERT_LOCKED();
 	return level == IPPROTO_IP ? ip_sock_setsockopt(sk, name, val, len) : -ENOPROTOOPT;
 }
 

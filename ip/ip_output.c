@@ -9,6 +9,7 @@
 #include "arp/arp.h"
 #include "net/gso.h"
 #include "net/log.h"
+#include "net/loop.h"
 
 /* One counter for every datagram we originate. RFC 791 asks only that an ID be unique
  * per (src, dst, proto) for the datagram's lifetime; a single counter meets that. */
@@ -17,6 +18,7 @@ static uint16_t ip_next_id;
 /* Takes ownership of p: it goes to ARP or the device (which free it on error). */
 int ip_xmit(const struct ip_nexthop *nh, struct pkb *p, uint64_t now)
 {
+	NET_ASSERT_LOCKED();
 	p->dev = nh->dev;
 	p->proto = 0x0800;
 	if (nh->dev->type == NET_DEV_ETHER)
@@ -71,6 +73,7 @@ int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 	char d[IP_ADDR_STRLEN];
 	int err;
 
+	NET_ASSERT_LOCKED();
 	err = opts && opts->ifindex ? ip_route_output_dev(dst, opts->ifindex, &nh)
 				    : ip_route_output(dst, &nh);
 	if (err < 0) {
@@ -93,6 +96,7 @@ int ip_output_nh(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 	uint8_t *b;
 	int err, soft = 0;
 
+	NET_ASSERT_LOCKED();
 	STAT_INC(ip, out_requests);
 	if (p->len > IP_MAX_LEN - IP_HDR_MIN) {
 		STAT_INC(ip, out_discards);

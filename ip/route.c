@@ -13,6 +13,7 @@
 #include <sys/queue.h>
 
 #include "net/log.h"
+#include "net/loop.h"
 
 #define ROUTE_HASH_BITS 8
 #define ROUTE_HASH_SIZE (1u << ROUTE_HASH_BITS)
@@ -86,6 +87,7 @@ int ip_route_add(uint32_t network, uint32_t netmask, uint32_t gateway, struct ne
 	int plen = mask_to_prefix(netmask);
 	char a[IP_ADDR_STRLEN], g[IP_ADDR_STRLEN];
 
+	NET_ASSERT_LOCKED();
 	if (plen < 0)
 		return -EINVAL;
 	network &= netmask;
@@ -137,6 +139,7 @@ int ip_route_del(uint32_t network, uint32_t netmask)
 	struct route_entry *e;
 	char a[IP_ADDR_STRLEN];
 
+	NET_ASSERT_LOCKED();
 	if (plen < 0)
 		return -EINVAL;
 	e = level_find((unsigned)plen, network & netmask);
@@ -149,6 +152,7 @@ int ip_route_del(uint32_t network, uint32_t netmask)
 
 void ip_route_flush(void)
 {
+	NET_ASSERT_LOCKED();
 	for (unsigned plen = 0; plen <= 32; plen++) {
 		struct route_level *lv = &levels[plen];
 
@@ -186,6 +190,7 @@ int ip_iface_add(struct net_device *dev, uint32_t addr, uint32_t netmask, uint32
 	struct net_iface *ifc;
 	int err;
 
+	NET_ASSERT_LOCKED();
 	if (mask_to_prefix(netmask) < 0)
 		return -EINVAL;
 	err = net_iface_add(dev, addr, netmask, peer);
@@ -217,6 +222,7 @@ int ip_iface_del(struct net_device *dev, uint32_t addr)
 	struct net_iface *ifc = NULL, *end = &dev->ifaces[dev->nifaces];
 	char a[IP_ADDR_STRLEN];
 
+	NET_ASSERT_LOCKED();
 	for (int i = 0; i < dev->nifaces; i++)
 		if (dev->ifaces[i].addr == addr)
 			ifc = &dev->ifaces[i];

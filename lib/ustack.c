@@ -261,6 +261,7 @@ static int stack_ok(const struct ustack *st)
 /* Gratuitous ARP for dev's addresses (lock held). */
 static void device_announce(struct net_device *dev)
 {
+	NET_ASSERT_LOCKED();
 	if (dev->type == NET_DEV_ETHER)
 		arp_announce(dev, net_clock_ms());
 }

@@ -1,6 +1,7 @@
 #include "net/loop.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -11,6 +12,18 @@
 #include "net/log.h"
 
 pthread_mutex_t net_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+#ifdef USTACK_DEBUG_LOCK
+__thread int net_lock_held;
+
+void net_lock_violation(int want_held, const char *func, const char *file, int line)
+{
+	/* straight to stderr: the logger may be what was called without the lock */
+	fprintf(stderr, "%s:%d: %s: the stack lock must %sbe held here\n", file, line, func,
+		want_held ? "" : "not ");
+	abort();
+}
+#endif
 
 STATS_DEFINE(loop, LOOP_COUNTERS)
 
@@ -102,6 +115,7 @@ void net_timer_cancel(struct net_timer *t)
 {
 	size_t i;
 
+	NET_ASSERT_LOCKED();
 	if (!t->heap_index)
 		return;
 	i = t->heap_index - 1;
@@ -125,6 +139,7 @@ static int loop_waiting;
 
 void net_timer_arm(struct net_timer *t, uint64_t deadline)
 {
+	NET_ASSERT_LOCKED();
 	uint64_t before = net_timer_next();
 
 	net_timer_cancel(t);
@@ -161,6 +176,7 @@ void net_timers_run(uint64_t now)
 	/* Bounded: a timer re-armed for `now` or earlier waits for the next call. */
 	size_t budget = heap_len;
 
+	NET_ASSERT_LOCKED();
 	while (heap_len && heap[0]->deadline <= now && budget--) {
 		struct net_timer *t = heap[0];
 		net_timer_cancel(t);

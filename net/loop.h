@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "net/stats.h"
 
@@ -72,10 +73,67 @@ uint64_t net_timer_next(void);
 void net_timers_run(uint64_t now);
 size_t net_timers_armed(void);
 
-/* The stack lock. Recursive use is not allowed. */
+/* The stack lock. Recursive use is not allowed.
+ *
+ * Built with USTACK_DEBUG_LOCK (`make DEBUG=1`, and `make san`), each thread remembers
+ * whether it holds the lock, and NET_ASSERT_LOCKED() at the top of every entry that needs
+ * the lock (protocol and socket ops, timers, device input and transmit, ip_output, route
+ * and address changes) aborts with the function's name when the caller does not hold it;
+ * NET_ASSERT_UNLOCKED() does the same for calls that take it themselves (net_lock, so every
+ * us_* call, and the blocking ones). Without the switch both are empty and the lock is a
+ * bare mutex. Condition variables must be waited on with net_cond_wait, which keeps the
+ * bookkeeping true while the wait has released the lock. */
 extern pthread_mutex_t net_mutex;
-static inline void net_lock(void) { pthread_mutex_lock(&net_mutex); }
-static inline void net_unlock(void) { pthread_mutex_unlock(&net_mutex); }
+#ifdef USTACK_DEBUG_LOCK
+extern __thread int net_lock_held;
+/* Reports a violation on stderr and aborts. */
+void net_lock_violation(int want_held, const char *func, const char *file, int line)
+	__attribute__((noreturn));
+#define NET_ASSERT_LOCKED() \
+	do { \
+		if (!net_lock_held) \
+			net_lock_violation(1, __func__, __FILE__, __LINE__); \
+	} while (0)
+#define NET_ASSERT_UNLOCKED() \
+	do { \
+		if (net_lock_held) \
+			net_lock_violation(0, __func__, __FILE__, __LINE__); \
+	} while (0)
+#define NET_LOCK_HELD_SET(v) (net_lock_held = (v))
+#else
+#define NET_ASSERT_LOCKED() ((void)0)
+#define NET_ASSERT_UNLOCKED() ((void)0)
+#define NET_LOCK_HELD_SET(v) ((void)0)
+#endif
+
+static inline void net_lock(void)
+{
+	NET_ASSERT_UNLOCKED(); /* a second net_lock in one thread would deadlock */
+	pthread_mutex_lock(&net_mutex);
+	NET_LOCK_HELD_SET(1);
+}
+
+static inline void net_unlock(void)
+{
+	NET_ASSERT_LOCKED();
+	NET_LOCK_HELD_SET(0);
+	pthread_mutex_unlock(&net_mutex);
+}
+
+/* Waits on c with the lock held (released during the wait, held again on return) until
+ * *deadline (CLOCK_MONOTONIC or whatever clock c was made with; NULL: no limit). Returns
+ * what pthread_cond_(timed)wait returned. */
+static inline int net_cond_wait(pthread_cond_t *c, const struct timespec *deadline)
+{
+	int r;
+
+	NET_ASSERT_LOCKED();
+	NET_LOCK_HELD_SET(0);
+	r = deadline ? pthread_cond_timedwait(c, &net_mutex, deadline)
+		     : pthread_cond_wait(c, &net_mutex);
+	NET_LOCK_HELD_SET(1);
+	return r;
+}
 
 /* Functions to run after each loop iteration's batch (e.g. flushing delayed work). */
 typedef void (*net_hook_fn)(uint64_t now);

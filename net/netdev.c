@@ -38,6 +38,7 @@ struct net_device *net_device_alloc(void)
 
 static void device_fd_ready(int fd, uint32_t events, void *arg, uint64_t now)
 {
+	NET_ASSERT_LOCKED();
 	(void)fd;
 	(void)events;
 	net_device_poll(arg, now);
@@ -155,6 +156,7 @@ int net_iface_is_local(const struct net_device *dev, uint32_t addr)
 
 void net_device_input(struct net_device *dev, struct pkb *p, uint64_t now)
 {
+	NET_ASSERT_LOCKED();
 	p->dev = dev;
 	p->time = now;
 	dev->rx_packets++;
@@ -214,6 +216,7 @@ void net_device_poll(struct net_device *dev, uint64_t now)
 
 int net_device_xmit(struct net_device *dev, struct pkb *p, uint64_t now)
 {
+	NET_ASSERT_LOCKED();
 	if (!(dev->flags & NET_DEV_F_UP)) {
 		STAT_INC(netdev, tx_dropped_down);
 		pkb_free(p);

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "net/loop.h"
+
 void sock_dgram_init(struct sock_dgram_queue *rq)
 {
 	TAILQ_INIT(&rq->q);
@@ -17,6 +19,7 @@ int sock_dgram_room(const struct sock_dgram_queue *rq, size_t rcvbuf, const stru
 
 void sock_dgram_enqueue(struct sock_dgram_queue *rq, struct pkb *p)
 {
+	NET_ASSERT_LOCKED();
 	TAILQ_INSERT_TAIL(&rq->q, p, link);
 	rq->bytes += p->cap;
 }
@@ -27,6 +30,7 @@ ssize_t sock_dgram_recv(struct sock_dgram_queue *rq, struct sock_iter *it, int f
 	struct pkb *p = TAILQ_FIRST(&rq->q);
 	size_t n;
 
+	NET_ASSERT_LOCKED();
 	if (!p)
 		return -EAGAIN;
 	memcpy(cb, p->cb, cb_len);
@@ -52,6 +56,7 @@ size_t sock_dgram_next_len(const struct sock_dgram_queue *rq)
 
 void sock_dgram_purge(struct sock_dgram_queue *rq)
 {
+	NET_ASSERT_LOCKED();
 	pkb_queue_purge(&rq->q);
 	rq->bytes = 0;
 }

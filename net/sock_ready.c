@@ -159,6 +159,7 @@ void sock_ready_wakeup(struct sock *sk)
 {
 	struct sock_ready_item *it;
 
+	NET_ASSERT_LOCKED();
 	LIST_FOREACH(it, &sk->ready_items, sklink)
 		if (!it->queued && item_poll(it))
 			item_enqueue(it);
@@ -168,6 +169,7 @@ void sock_ready_forget(struct sock *sk)
 {
 	struct sock_ready_item *it;
 
+	NET_ASSERT_LOCKED();
 	while ((it = LIST_FIRST(&sk->ready_items))) {
 		STAT_INC(sockready, closed_members);
 		item_free(it);
@@ -181,6 +183,7 @@ static void set_close(struct sock *sk, uint64_t now)
 	struct ready_set *set = sk->pcb;
 	struct sock_ready_item *it;
 
+	NET_ASSERT_LOCKED();
 	(void)now;
 	while ((it = TAILQ_FIRST(&set->members)))
 		item_free(it);
@@ -194,6 +197,7 @@ static unsigned set_poll(struct sock *sk)
 {
 	struct ready_set *set = sk->pcb;
 
+	NET_ASSERT_LOCKED();
 	return TAILQ_EMPTY(&set->ready) ? 0 : US_POLLIN;
 }
 
@@ -201,6 +205,7 @@ static unsigned set_poll(struct sock *sk)
 static ssize_t set_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 			   const struct sockaddr_in *dst, uint64_t now)
 {
+	NET_ASSERT_LOCKED();
 	(void)sk, (void)it, (void)flags, (void)dst, (void)now;
 	return -ENOTSOCK;
 }
@@ -208,6 +213,7 @@ static ssize_t set_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 static ssize_t set_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
 			   struct sockaddr_in *src, int *msg_flags, uint64_t now)
 {
+	NET_ASSERT_LOCKED();
 	(void)sk, (void)it, (void)flags, (void)src, (void)msg_flags, (void)now;
 	return -ENOTSOCK;
 }
@@ -222,6 +228,7 @@ static const struct sock_ops set_ops = {
 /* The set behind epfd. Lock held. */
 static int set_get(int epfd, struct ready_set **out)
 {
+	NET_ASSERT_LOCKED();
 	struct sock *sk = sock_fd_get(epfd);
 
 	if (!sk)
@@ -266,6 +273,7 @@ static int set_add(struct ready_set *set, struct sock *sk, const struct us_epoll
 {
 	struct sock_ready_item *it;
 
+	NET_ASSERT_LOCKED();
 	if (item_find(set, sk))
 		return -EEXIST;
 	if (set->nmembers >= socket_config.max_sockets)
@@ -287,6 +295,7 @@ static int set_add(struct ready_set *set, struct sock *sk, const struct us_epoll
 
 static int set_mod(struct ready_set *set, struct sock *sk, const struct us_epoll_event *ev)
 {
+	NET_ASSERT_LOCKED();
 	struct sock_ready_item *it = item_find(set, sk);
 
 	if (!it)
@@ -355,6 +364,7 @@ static int set_collect(struct ready_set *set, struct us_epoll_event *out, int ma
 	struct sock_ready_item *it;
 	int n = 0;
 
+	NET_ASSERT_LOCKED();
 	/* Work on a list of our own: a level-triggered item put back must not be met twice. */
 	TAILQ_CONCAT(&todo, &set->ready, rdlink);
 	while (n < max && (it = TAILQ_FIRST(&todo))) {

@@ -151,6 +151,7 @@ int sock_fd_assign(struct sock *sk)
 {
 	int fd;
 
+	NET_ASSERT_LOCKED();
 	for (fd = fd_hint; fd < fdcap && fdtab[fd]; fd++)
 		;
 	if (fd == fdcap) {
@@ -180,6 +181,7 @@ int sock_fd_assign(struct sock *sk)
 
 struct sock *sock_fd_get(int fd)
 {
+	NET_ASSERT_LOCKED();
 	if (fd < 0 || fd >= fdcap)
 		return NULL;
 	return fdtab[fd];
@@ -199,6 +201,7 @@ static void fd_release(struct sock *sk)
 
 void sock_wakeup(struct sock *sk)
 {
+	NET_ASSERT_LOCKED();
 	STAT_INC(sock, wakeups);
 	if (sk) {
 		pthread_cond_broadcast(&sk->cond);
@@ -238,6 +241,7 @@ int sock_wait(struct sock *sk, const struct timespec *deadline)
 {
 	int r = 0;
 
+	NET_ASSERT_LOCKED();
 	if (deadline && ms_until(deadline) == 0)
 		return -EAGAIN;
 	if (sk)
@@ -248,8 +252,7 @@ int sock_wait(struct sock *sk, const struct timespec *deadline)
 		net_lock();
 	} else {
 		pthread_cond_t *c = sk ? &sk->cond : &poll_cond;
-		r = deadline ? pthread_cond_timedwait(c, &net_mutex, deadline)
-			     : pthread_cond_wait(c, &net_mutex);
+		r = net_cond_wait(c, deadline);
 	}
 	if (sk) {
 		sk->waiters--;
@@ -289,6 +292,7 @@ int sock_take_error(struct sock *sk)
 {
 	int e = sk->so_error;
 
+	NET_ASSERT_LOCKED();
 	sk->so_error = 0;
 	return e;
 }
@@ -812,6 +816,7 @@ int us_shutdown(int fd, int how)
  * and the last of them frees it. */
 static void sock_close_locked(struct sock *sk, uint64_t now)
 {
+	NET_ASSERT_LOCKED();
 	sock_ready_forget(sk);
 	fd_release(sk);
 	sk->closing = 1;

@@ -597,6 +597,7 @@ void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, ui
 	struct tcp_pcb *pcb, *l;
 	int err;
 
+	NET_ASSERT_LOCKED();
 	STAT_INC(tcp, rcv_total);
 	memset(&seg, 0, sizeof(seg));
 	seg.p = p;

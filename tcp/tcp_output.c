@@ -216,6 +216,7 @@ void tcp_ack_flush(uint64_t now)
 {
 	struct tcp_pcb *pcb;
 
+	NET_ASSERT_LOCKED();
 	ack_loop_seen = 1;
 	while ((pcb = TAILQ_FIRST(&ack_owed)) != NULL) {
 		tcp_ack_undefer(pcb);
@@ -335,6 +336,7 @@ static int tcp_can_send_data(enum tcp_state s)
 
 int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 {
+	NET_ASSERT_LOCKED();
 	size_t seg_max = tcp_seg_max(pcb);
 	int frto_new = !!(pcb->flags & TF_FRTO_NEW);
 

@@ -73,6 +73,7 @@ static void tcp_sock_attach(struct sock *sk, struct tcp_pcb *pcb)
 
 static int tcp_sock_create(struct sock *sk)
 {
+	NET_ASSERT_LOCKED();
 	struct tcp_pcb *pcb = tcp_pcb_alloc();
 
 	if (!pcb)
@@ -87,6 +88,7 @@ static int tcp_sock_create(struct sock *sk)
 
 static int tcp_sock_bind(struct sock *sk, const struct sockaddr_in *a)
 {
+	NET_ASSERT_LOCKED();
 	struct tcp_pcb *pcb = sk->pcb;
 	int err = tcp_pcb_bind(pcb, a->sin_addr.s_addr, ntohs(a->sin_port), sk->reuseaddr);
 
@@ -102,6 +104,7 @@ static int tcp_sock_connect(struct sock *sk, const struct sockaddr_in *a, uint64
 	struct tcp_pcb *pcb = sk->pcb;
 	int err;
 
+	NET_ASSERT_LOCKED();
 	if (pcb->state == TCP_SYN_SENT)
 		return -EALREADY;
 	if (pcb->state != TCP_CLOSED)
@@ -122,6 +125,7 @@ static int tcp_sock_connect(struct sock *sk, const struct sockaddr_in *a, uint64
 
 static int tcp_sock_listen(struct sock *sk, int backlog)
 {
+	NET_ASSERT_LOCKED();
 	struct tcp_pcb *pcb = sk->pcb;
 	int err = tcp_pcb_listen(pcb, backlog < 1 ? 1 : (unsigned)backlog);
 
@@ -135,6 +139,7 @@ static int tcp_sock_accept(struct sock *sk, struct sock **child, struct sockaddr
 	struct tcp_pcb *l = sk->pcb, *c;
 	struct sock *csk;
 
+	NET_ASSERT_LOCKED();
 	if (!l || l->state != TCP_LISTEN)
 		return -EINVAL;
 	if (TAILQ_EMPTY(&l->acceptq))
@@ -163,6 +168,7 @@ static ssize_t tcp_sock_sendmsg(struct sock *sk, struct sock_iter *it, int flags
 	uint8_t *b = NULL;
 	ssize_t r;
 
+	NET_ASSERT_LOCKED();
 	(void)flags;
 	(void)dst;
 	if (pcb->state == TCP_SYN_SENT || pcb->state == TCP_SYN_RECEIVED)
@@ -229,6 +235,7 @@ static ssize_t tcp_sock_recvmsg(struct sock *sk, struct sock_iter *it, int flags
 	uint8_t *b = NULL;
 	ssize_t r;
 
+	NET_ASSERT_LOCKED();
 	(void)src; /* as Linux: a stream names no sender */
 	(void)msg_flags;
 	if (pcb->state == TCP_SYN_SENT || pcb->state == TCP_SYN_RECEIVED)
@@ -251,6 +258,7 @@ static int tcp_sock_shutdown(struct sock *sk, int how, uint64_t now)
 	struct tcp_pcb *pcb = sk->pcb;
 	int err = 0;
 
+	NET_ASSERT_LOCKED();
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
 		return -EINVAL;
 	if (pcb->state == TCP_CLOSED || pcb->state == TCP_LISTEN)
@@ -266,6 +274,7 @@ static void tcp_sock_close(struct sock *sk, uint64_t now)
 {
 	struct tcp_pcb *pcb = sk->pcb;
 
+	NET_ASSERT_LOCKED();
 	if (!pcb)
 		return;
 	sk->pcb = NULL;
@@ -278,6 +287,7 @@ static unsigned tcp_sock_poll(struct sock *sk)
 	struct tcp_pcb *pcb = sk->pcb;
 	unsigned ev = 0;
 
+	NET_ASSERT_LOCKED();
 	if (!pcb)
 		return US_POLLHUP;
 	if (pcb->state == TCP_LISTEN)
@@ -359,6 +369,7 @@ static int tcp_sock_setsockopt(struct sock *sk, int level, int name, const void 
 	struct tcp_pcb *pcb = sk->pcb;
 	int on;
 
+	NET_ASSERT_LOCKED();
 	if (level == IPPROTO_TCP && name == TCP_CONGESTION)
 		return tcp_sock_set_cc(pcb, val, len);
 	if (level == IPPROTO_IP || (level == SOL_SOCKET && name == SO_BINDTODEVICE)) {
@@ -465,6 +476,7 @@ static int tcp_sock_ioctl(struct sock *sk, unsigned long request, int *val)
 	struct tcp_pcb *pcb = sk->pcb;
 	uint32_t end;
 
+	NET_ASSERT_LOCKED();
 	if (request != SIOCINQ && request != SIOCOUTQ && request != SIOCOUTQNSD)
 		return -ENOTTY;
 	if (pcb->state == TCP_LISTEN)
@@ -485,6 +497,7 @@ static int tcp_sock_getsockopt(struct sock *sk, int level, int name, void *val, 
 	struct tcp_pcb *pcb = sk->pcb;
 	int v;
 
+	NET_ASSERT_LOCKED();
 	if (!val || !len)
 		return -EFAULT;
 	if (level == IPPROTO_IP)

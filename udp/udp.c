@@ -17,6 +17,7 @@
 #include "ip/icmp.h"
 #include "ip/ip.h"
 #include "net/log.h"
+#include "net/loop.h"
 #include "net/sock_dgram.h"
 
 STATS_DEFINE(udp, UDP_COUNTERS)
@@ -172,6 +173,7 @@ static void udp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *
 	char s[IP_ADDR_STRLEN];
 	int err;
 
+	NET_ASSERT_LOCKED();
 	/* Not verified when the local kernel vouched for it (TAP offload, driver/tap.c). */
 	err = udp_parse_csum(p->data, p->len, ih->src, ih->dst, p->csum == PKB_CSUM_NONE, &h);
 	switch (err) {
@@ -292,6 +294,7 @@ static int udp_create(struct sock *sk)
 {
 	struct udp_pcb *pcb = calloc(1, sizeof(*pcb));
 
+	NET_ASSERT_LOCKED();
 	if (!pcb)
 		return -ENOMEM;
 	pcb->sk = sk;
@@ -313,6 +316,7 @@ static int udp_bind(struct sock *sk, const struct sockaddr_in *addr)
 	uint32_t laddr = addr->sin_addr.s_addr;
 	uint16_t port = ntohs(addr->sin_port);
 
+	NET_ASSERT_LOCKED();
 	if (pcb->lport)
 		return -EINVAL;
 	if (!local_addr_ok(laddr))
@@ -340,6 +344,7 @@ static int udp_connect(struct sock *sk, const struct sockaddr_in *addr, uint64_t
 	uint32_t src;
 	int err;
 
+	NET_ASSERT_LOCKED();
 	(void)now;
 	if (addr->sin_family == AF_UNSPEC) {
 		/* Dissolves the association (connect(2) on datagram sockets). */
@@ -383,6 +388,7 @@ static ssize_t udp_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 	size_t len = it->len;
 	int err;
 
+	NET_ASSERT_LOCKED();
 	(void)flags;
 	if (dst) {
 		daddr = dst->sin_addr.s_addr;
@@ -442,6 +448,7 @@ static ssize_t udp_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
 	struct udp_cb cb;
 	ssize_t n;
 
+	NET_ASSERT_LOCKED();
 	(void)now;
 	n = sock_dgram_recv(&pcb->rxq, it, flags, msg_flags, &cb, sizeof(cb));
 	if (n >= 0 && src) {
@@ -458,6 +465,7 @@ static int udp_ioctl(struct sock *sk, unsigned long request, int *val)
 {
 	struct udp_pcb *pcb = sk->pcb;
 
+	NET_ASSERT_LOCKED();
 	if (request == SIOCINQ) {
 		*val = (int)sock_dgram_next_len(&pcb->rxq);
 		return 0;
@@ -471,11 +479,13 @@ static int udp_ioctl(struct sock *sk, unsigned long request, int *val)
 
 static int udp_setsockopt(struct sock *sk, int level, int name, const void *val, socklen_t len)
 {
+	NET_ASSERT_LOCKED();
 	return level == IPPROTO_IP ? ip_sock_setsockopt(sk, name, val, len) : -ENOPROTOOPT;
 }
 
 static int udp_getsockopt(struct sock *sk, int level, int name, void *val, socklen_t *len)
 {
+	NET_ASSERT_LOCKED();
 	return level == IPPROTO_IP ? ip_sock_getsockopt(sk, name, val, len) : -ENOPROTOOPT;
 }
 
@@ -484,6 +494,7 @@ static unsigned udp_poll(struct sock *sk)
 	struct udp_pcb *pcb = sk->pcb;
 	unsigned ev = US_POLLOUT; /* a datagram send never waits for room */
 
+	NET_ASSERT_LOCKED();
 	if (!sock_dgram_empty(&pcb->rxq))
 		ev |= US_POLLIN;
 	if (sk->so_error)
@@ -495,6 +506,7 @@ static void udp_close(struct sock *sk, uint64_t now)
 {
 	struct udp_pcb *pcb = sk->pcb;
 
+	NET_ASSERT_LOCKED();
 	(void)now;
 	if (!pcb)
 		return;

@@ -318,5 +318,6 @@ int main(void)
 		cmocka_unit_test(test_devices_wrappers),
 	};
 
+	test_unlock(); /* an application: it takes the lock itself where it plays the loop */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

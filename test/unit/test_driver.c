@@ -22,6 +22,7 @@
 #include "driver/driver.h"
 #include "net/cksum.h"
 #include "net/loop.h"
+#include "test/unit/test_app.h" /* last: it wraps the calls that take the lock */
 
 static uint32_t A(const char *s)
 {

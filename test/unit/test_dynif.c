@@ -44,10 +44,21 @@ static struct sockaddr_in sin_of(const char *ip, uint16_t port)
 	return a;
 }
 
+/* This test is an application of the public API: it lets go of the stack lock the unit
+ * harness holds (testlib.c) and takes it only where it plays the loop thread (a frame
+ * arriving, timers running, a device created, the SYN queue read). */
+#define AS_LOOP(stmt)            \
+	do {                     \
+		net_lock();      \
+		stmt;            \
+		net_unlock();    \
+	} while (0)
+
 static struct ustack *stack_up(void)
 {
 	struct ustack *st;
 
+	test_unlock();
 	net_clock_set_fake(1, T0);
 	assert_int_equal(ustack_create(NULL, &st), 0);
 	return st;
@@ -79,7 +90,7 @@ static void inject_udp(struct net_device *dev, const uint8_t *dst_mac, const cha
 	assert_int_equal(ip_emit(&ih, b + 14, sizeof(b) - 14), 20);
 	memcpy(b + 42, payload, plen);
 	assert_int_equal(udp_emit(&uh, b + 34, sizeof(b) - 34, plen, ih.src, ih.dst), 8);
-	net_device_input(dev, pkb_from_bytes(b, 42 + plen), net_clock_ms());
+	AS_LOOP(net_device_input(dev, pkb_from_bytes(b, 42 + plen), net_clock_ms()));
 }
 
 /* The next frame dev sent, which must be IP/UDP: its Ethernet and IP headers, its ports,
@@ -114,7 +125,9 @@ static void pop_udp(struct net_device *dev, struct ether_hdr *eh, struct ip_hdr 
 static void test_noaddr_broadcast(void **state)
 {
 	struct ustack *st = stack_up();
-	struct net_device *eth = test_dev_create("eth1", NET_DEV_ETHER, 1500);
+	struct net_device *eth;
+
+	AS_LOOP(eth = test_dev_create("eth1", NET_DEV_ETHER, 1500));
 	struct sockaddr_in any68 = sin_of("0.0.0.0", 68), any69 = sin_of("0.0.0.0", 69);
 	struct sockaddr_in bcast67 = sin_of("255.255.255.255", 67);
 	struct sockaddr_in uni = sin_of("10.0.0.1", 67), from;
@@ -178,7 +191,9 @@ static void test_noaddr_broadcast(void **state)
 static void test_addr_add_at_run_time(void **state)
 {
 	struct ustack *st = stack_up();
-	struct net_device *eth = test_dev_create("eth1", NET_DEV_ETHER, 1500);
+	struct net_device *eth;
+
+	AS_LOOP(eth = test_dev_create("eth1", NET_DEV_ETHER, 1500));
 	struct sockaddr_in any68 = sin_of("0.0.0.0", 68), a5000 = sin_of("10.0.0.5", 5000);
 	struct sockaddr_in bcast67 = sin_of("255.255.255.255", 67);
 	struct arp_pkt req = { .hrd = 1, .pro = ETHER_TYPE_IP, .hln = 6, .pln = 4,
@@ -213,7 +228,7 @@ static void test_addr_add_at_run_time(void **state)
 	req.tpa = test_addr("10.0.0.5");
 	assert_int_equal(ether_emit(&eh, b, sizeof(b)), 14);
 	assert_true(arp_emit(&req, b + 14, sizeof(b) - 14) > 0);
-	net_device_input(eth, pkb_from_bytes(b, 60), net_clock_ms());
+	AS_LOOP(net_device_input(eth, pkb_from_bytes(b, 60), net_clock_ms()));
 	p = test_dev_pop(eth);
 	assert_non_null(p);
 	assert_int_equal(ether_parse(p->data, p->len, &eh), 0);
@@ -375,7 +390,7 @@ static void inject_syn(struct net_device *dev)
 	assert_int_equal(ether_emit(&eh, b, sizeof(b)), 14);
 	assert_int_equal(ip_emit(&ih, b + 14, sizeof(b) - 14), 20);
 	assert_int_equal(tcp_emit(&th, b + 34, sizeof(b) - 34, 0, ih.src, ih.dst), 20);
-	net_device_input(dev, pkb_from_bytes(b, 60), net_clock_ms());
+	AS_LOOP(net_device_input(dev, pkb_from_bytes(b, 60), net_clock_ms()));
 }
 
 /* Half-open connections to a removed address leave the listener's SYN queue, and the
@@ -384,7 +399,9 @@ static void inject_syn(struct net_device *dev)
 static void test_addr_del_syn_queue(void **state)
 {
 	struct ustack *st = stack_up();
-	struct net_device *eth = test_dev_create("eth1", NET_DEV_ETHER, 1500);
+	struct net_device *eth;
+
+	AS_LOOP(eth = test_dev_create("eth1", NET_DEV_ETHER, 1500));
 	struct sockaddr_in l_any = sin_of("0.0.0.0", 80);
 	int lfd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
 
@@ -393,13 +410,13 @@ static void test_addr_del_syn_queue(void **state)
 	assert_int_equal(us_bind(lfd, SA(&l_any), sizeof(l_any)), 0);
 	assert_int_equal(us_listen(lfd, 8), 0);
 	inject_syn(eth);
-	assert_int_equal(tcp_syncache_count(), 1);
+	AS_LOOP(assert_int_equal(tcp_syncache_count(), 1));
 	test_dev_flush(eth); /* the ARP request for 10.0.0.1 */
 	assert_int_equal(ustack_addr_del(st, "eth1", in("10.0.0.5")), 0);
-	assert_int_equal(tcp_syncache_count(), 0);
+	AS_LOOP(assert_int_equal(tcp_syncache_count(), 0));
 	/* a while later: no SYN,ACK retransmitted, nothing sent at all */
 	net_clock_set_fake(1, T0 + 10000);
-	net_timers_run(net_clock_ms());
+	AS_LOOP(net_timers_run(net_clock_ms()));
 	/* only ARP's retries for 10.0.0.1 (from 0.0.0.0 now, a probe): the SYN,ACK waiting
 	 * for them was dropped */
 	for (struct pkb *x; (x = test_dev_pop(eth)); pkb_free(x)) {
@@ -433,6 +450,7 @@ static void test_addr_del_wakes_blocked(void **state)
 	int l, c, s;
 
 	(void)state;
+	test_unlock();
 	assert_int_equal(ustack_create(NULL, &st), 0);
 	assert_int_equal(ustack_start(st), 0);
 	assert_int_equal(ustack_addr_add(st, "lo", in("10.9.0.1"), 24), 0);

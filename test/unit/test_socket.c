@@ -528,5 +528,6 @@ int main(void)
 	};
 #undef T
 
+	test_unlock(); /* an application: it takes the lock itself where it plays the loop */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

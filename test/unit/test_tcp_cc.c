@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "test/unit/tcp_script.h"
+#include "test/unit/test_app.h" /* last: it wraps the calls that take the lock */
 
 #define MSS 1000u
 

@@ -28,6 +28,7 @@
 #include "net/loop.h"
 #include "net/socket.h"
 #include "tcp/tcp.h"
+#include "test/unit/test_app.h" /* last: it wraps the calls that take the lock */
 
 #define T0 1000000ull
 #define PORT_B 5001

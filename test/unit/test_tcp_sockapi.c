@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "test/unit/tcp_script.h"
+#include "test/unit/test_app.h" /* last: it wraps the calls that take the lock */
 
 static int sock_setup(void **state)
 {
@@ -272,12 +273,13 @@ static void *waitall_thread(void *arg)
 	return NULL;
 }
 
-/* The peer's data under the stack lock, as the loop thread would deliver it. */
+/* The peer's data under the stack lock, as the loop thread would deliver it, while
+ * another thread waits in a call (this one does not hold the lock meanwhile). */
 static void inject_locked(uint16_t lport, uint32_t seq, const char *data, size_t len)
 {
-	net_lock();
+	test_lock();
 	inject(PEER, lport, TCP_ACK | TCP_PSH, seq, ISN + 1, 65535, NULL, data, len);
-	net_unlock();
+	test_unlock();
 }
 
 /* MSG_WAITALL on a blocking socket waits for the whole length across arrivals; it returns
@@ -302,12 +304,14 @@ static void test_waitall(void **state)
 
 	/* blocking: 4 bytes, a pause (the reader still waits), then the other 6 */
 	w.fd = fd;
+	test_unlock();
 	assert_int_equal(pthread_create(&t, NULL, waitall_thread, &w), 0);
 	inject_locked(lport, PEER_ISN + 5, "0123", 4);
 	usleep(50000);
 	assert_false(atomic_load(&w.done));
 	inject_locked(lport, PEER_ISN + 9, "456789", 6);
 	assert_int_equal(pthread_join(t, NULL), 0);
+	test_lock();
 	assert_int_equal(w.r, 10);
 	assert_memory_equal(w.buf, "0123456789", 10);
 

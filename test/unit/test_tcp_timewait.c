@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "test/unit/tcp_script.h"
+#include "test/unit/test_app.h" /* last: it wraps the calls that take the lock */
 
 static int upcalls;
 static void record_upcall(struct tcp_pcb *pcb) { (void)pcb; upcalls++; }

@@ -14,6 +14,7 @@
 #include "net/loop.h"
 #include "net/socket.h"
 #include "udp/udp.h"
+#include "test/unit/test_app.h" /* last: it wraps the calls that take the lock */
 
 /* Frame 13 of linux-session.pcap (0-based 12): 192.0.2.1:60909 -> 192.0.2.2:9000 "hello udp\n" */
 #define CAP_UDP_FRAME 12

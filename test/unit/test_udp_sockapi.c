@@ -17,6 +17,7 @@
 #include "net/loop.h"
 #include "net/socket.h"
 #include "udp/udp.h"
+#include "test/unit/test_app.h" /* last: it wraps the calls that take the lock */
 
 #define T0 5000000ull
 

@@ -193,6 +193,35 @@ void test_ip_teardown(void)
 	test_assert_no_leaks();
 }
 
+static __thread int test_held;
+
+void test_lock(void)
+{
+	if (!test_held) {
+		net_lock();
+		test_held = 1;
+	}
+}
+
+void test_unlock(void)
+{
+	if (test_held) {
+		test_held = 0;
+		net_unlock();
+	}
+}
+
+int test_locked(void)
+{
+	return test_held;
+}
+
+/* Before main: the test's thread is the one the stack runs in (see testlib.h). */
+__attribute__((constructor)) static void test_lock_at_start(void)
+{
+	test_lock();
+}
+
 void test_assert_no_leaks(void)
 {
 	assert_int_equal(pkb_outstanding(), 0);

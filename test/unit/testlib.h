@@ -43,6 +43,39 @@ void test_ip_teardown(void);
 /* Asserts that no packet buffer is left and no timer is armed (ends every test). */
 void test_assert_no_leaks(void);
 
+/* The stack lock. Every unit test binary starts with its main thread holding it (a
+ * constructor in testlib.c takes it): a test calls the stack's internals as the loop
+ * thread does, with the lock held, so in a build with the lock assertions (make DEBUG=1,
+ * make san) an entry reached without it aborts. A call that takes the lock itself (us_*,
+ * ustack_*, net_loop_once, stack_drain, sock_close_all) is made as an application thread
+ * makes it, without the lock: test/unit/test_app.h wraps those in TEST_APP. test_unlock
+ * and test_lock let go of the lock and take it back in the calling thread; each does
+ * nothing when that is already so. Threads a test starts begin without it. */
+void test_lock(void);
+void test_unlock(void);
+int test_locked(void);
+/* The value of `call`, made without the lock (given back after it if it was held). */
+#define TEST_APP(call)                                  \
+	({                                              \
+		int test_held_ = test_locked();         \
+		if (test_held_)                         \
+			test_unlock();                  \
+		__auto_type test_r_ = (call);           \
+		if (test_held_)                         \
+			test_lock();                    \
+		test_r_;                                \
+	})
+/* The same for a call without a value. */
+#define TEST_APP_VOID(call)                             \
+	do {                                            \
+		int test_held_ = test_locked();         \
+		if (test_held_)                         \
+			test_unlock();                  \
+		call;                                   \
+		if (test_held_)                         \
+			test_lock();                    \
+	} while (0)
+
 /* Hex dump helper for failure messages. */
 void test_hexdump(const char *what, const uint8_t *b, size_t len);
 
