@@ -519,7 +519,8 @@ int tcp_pcb_connect(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, uint64_t 
 	if (port == 0 || addr == IP_ADDR_ANY || addr == IP_ADDR_BROADCAST)
 		return -EINVAL;
 	if (pcb->local_addr == IP_ADDR_ANY) {
-		pcb->local_addr = ip_source_for(addr);
+		/* SO_BINDTODEVICE: the bound device's address, as Linux */
+		pcb->local_addr = ip_source_for_dev(addr, pcb->ipo.ifindex);
 		if (pcb->local_addr == 0)
 			return -ENETUNREACH;
 	}

@@ -591,11 +591,13 @@ static void test_tcp_info(void **state)
 
 /* SO_BINDTODEVICE on TCP: a listener bound to tun1 does not hear a SYN that came through
  * tun0 (a reset answers it, as for no listener); a connection bound to tun1 sends its SYN
- * through tun1 although the route to the peer is through tun0. */
+ * through tun1, from tun1's address, although the route to the peer is through tun0. */
 static void test_bindtodevice(void **state)
 {
 	struct sockaddr_in a = sin_of(IP_ADDR_ANY, PORT), pa = sin_of(peer, PEER);
 	struct net_device *tun1 = test_dev_create("tun1", NET_DEV_IP, 1500);
+	struct ip_hdr ih;
+	socklen_t la;
 	struct pkb *p;
 	int lfd, fd;
 
@@ -618,7 +620,13 @@ static void test_bindtodevice(void **state)
 	expect_none(); /* nothing through tun0 */
 	p = test_dev_pop(tun1);
 	assert_non_null(p);
+	/* from tun1's address, as Linux: the route's (tun0's) would draw the answer to tun0 */
+	assert_int_equal(ip_parse(p->data, p->len, &ih), 0);
+	assert_int_equal(ih.src, inet_addr("198.51.100.2"));
 	pkb_free(p);
+	la = (socklen_t)sizeof(a);
+	assert_int_equal(us_getsockname(fd, (struct sockaddr *)&a, &la), 0);
+	assert_int_equal(a.sin_addr.s_addr, inet_addr("198.51.100.2"));
 	assert_int_equal(us_close(fd), 0);
 	test_dev_flush(tun1);
 }
