@@ -328,6 +328,43 @@ static void test_waitall(void **state)
 	abort_close(fd);
 }
 
+/* A MSG_WAITALL wait that another thread's us_close ends returns the bytes it already
+ * took from the stream (they are in the caller's buffer and gone from the socket), as the
+ * stream's end or SO_RCVTIMEO do; -EBADF is for a wait that took nothing. (It returned
+ * -EBADF and the bytes were lost.) */
+static void test_waitall_closed_meanwhile(void **state)
+{
+	struct waiter w = { 0 };
+	pthread_t t;
+	uint16_t lport;
+	int fd;
+
+	(void)state;
+	fd = connect_mss(&lport, NULL, -1);
+	assert_int_equal(us_set_nonblock(fd, 0), 0);
+	w.fd = fd;
+	assert_int_equal(pthread_create(&t, NULL, waitall_thread, &w), 0);
+	inject_locked(lport, PEER_ISN + 1, "0123", 4);
+	usleep(50000);
+	assert_false(atomic_load(&w.done));
+	abort_close(fd);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(w.r, 4);
+	assert_memory_equal(w.buf, "0123", 4);
+
+	/* nothing taken: -EBADF */
+	fd = connect_mss(&lport, NULL, -1);
+	assert_int_equal(us_set_nonblock(fd, 0), 0);
+	memset(&w, 0, sizeof(w));
+	w.fd = fd;
+	assert_int_equal(pthread_create(&t, NULL, waitall_thread, &w), 0);
+	usleep(50000);
+	assert_false(atomic_load(&w.done));
+	abort_close(fd);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(w.r, -EBADF);
+}
+
 /* us_accept4 with US_SOCK_NONBLOCK gives a non-blocking socket, us_accept a blocking one
  * whatever the listener's mode; other flags are -EINVAL. A listener has no queues to
  * measure: SIOCINQ is -EINVAL, as Linux. */
@@ -640,6 +677,7 @@ int main(void)
 		T(test_flags_refused_or_accepted),
 		T(test_recvmsg_sendmsg_iovecs),
 		T(test_waitall),
+		T(test_waitall_closed_meanwhile),
 		T(test_accept4),
 		T(test_ip_options_in_header),
 		T(test_maxseg),
