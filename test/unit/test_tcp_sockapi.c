@@ -668,6 +668,89 @@ static void test_bindtodevice(void **state)
 	test_dev_flush(tun1);
 }
 
+/* The peer's segment to addr `to` through device dev (inject() is tun0 and `us` only). */
+static void inject_dev(struct net_device *dev, uint32_t to, uint16_t dport, uint8_t flags,
+		       uint32_t seq, uint32_t ack)
+{
+	struct tcp_hdr h = { .sport = PEER, .dport = dport, .seq = seq, .ack = ack,
+			     .flags = flags, .wnd = 65535 };
+	struct ip_hdr ih = { .version = 4, .ihl = 20, .ttl = 64, .proto = IP_PROTO_TCP,
+			     .src = peer, .dst = to };
+	uint8_t b[128];
+	size_t hl = tcp_hdr_len(&h);
+
+	assert_int_equal(tcp_emit(&h, b + 20, sizeof(b) - 20, 0, peer, to), hl);
+	ih.total_len = (uint16_t)(20 + hl);
+	assert_int_equal(ip_emit(&ih, b, sizeof(b)), 20);
+	net_device_input(dev, pkb_from_bytes(b, 20 + hl), now);
+}
+
+/* Our next segment through dev: its IP header into *ih, its TCP header into *th. */
+static void pop_dev(struct net_device *dev, struct ip_hdr *ih, struct tcp_hdr *th)
+{
+	struct pkb *p = test_dev_pop(dev);
+
+	assert_non_null(p);
+	assert_int_equal(ip_parse(p->data, p->len, ih), 0);
+	assert_int_equal(tcp_parse(p->data + ih->ihl, ih->total_len - ih->ihl, ih->src, ih->dst,
+				   th), 0);
+	ih->options = NULL;
+	pkb_free(p);
+}
+
+/* TIME_WAIT's record answers for the connection as the connection did: a repeated FIN
+ * is ACKed through the device the socket is bound to (SO_BINDTODEVICE), with its IP_TOS
+ * and IP_TTL, as Linux's timewait socket keeps them. (The record sent through the route's
+ * device, with TOS 0 and the default TTL.) */
+static void test_timewait_keeps_ip_options(void **state)
+{
+	struct sockaddr_in pa = sin_of(peer, PEER);
+	struct net_device *tun1 = test_dev_create("tun1", NET_DEV_IP, 1500);
+	uint32_t us1 = inet_addr("198.51.100.2");
+	int fd, tos = 0x28, ttl = 9;
+	struct tcp_hdr th;
+	struct ip_hdr ih;
+	uint16_t lport;
+
+	(void)state;
+	assert_int_equal(ip_iface_add(tun1, us1, inet_addr("255.255.255.0"), 0), 0);
+	fd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+	assert_int_equal(us_setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, "tun1", 4), 0);
+	assert_int_equal(us_setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos)), 0);
+	assert_int_equal(us_setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)), 0);
+	assert_int_equal(us_connect(fd, (const struct sockaddr *)&pa, sizeof(pa)), -EINPROGRESS);
+	lport = local_port(fd);
+	pop_dev(tun1, &ih, &th);
+	assert_int_equal(th.flags, TCP_SYN);
+	inject_dev(tun1, us1, lport, TCP_SYN | TCP_ACK, PEER_ISN, ISN + 1);
+	pop_dev(tun1, &ih, &th);
+	assert_int_equal(th.flags, TCP_ACK);
+	assert_int_equal(us_shutdown(fd, SHUT_WR), 0);
+	pop_dev(tun1, &ih, &th);
+	assert_int_equal(th.flags, TCP_FIN | TCP_ACK);
+	inject_dev(tun1, us1, lport, TCP_FIN | TCP_ACK, PEER_ISN + 1, ISN + 2);
+	pop_dev(tun1, &ih, &th);
+	assert_int_equal(th.flags, TCP_ACK);
+	assert_int_equal(tcp_stats.conns_time_wait, 1);
+	expect_none();
+
+	/* our ACK was lost: the FIN again, answered by the record */
+	inject_dev(tun1, us1, lport, TCP_FIN | TCP_ACK, PEER_ISN + 1, ISN + 2);
+	expect_none(); /* not through tun0 */
+	pop_dev(tun1, &ih, &th);
+	assert_int_equal(th.flags, TCP_ACK);
+	assert_int_equal(th.seq, ISN + 2);
+	assert_int_equal(th.ack, PEER_ISN + 2);
+	assert_int_equal(ih.src, us1);
+	assert_int_equal(ih.tos, tos);
+	assert_int_equal(ih.ttl, ttl);
+	assert_int_equal(us_close(fd), 0);
+	advance(2ull * tcp_config.msl_ms);
+	assert_int_equal(tcp_stats.conns_time_wait, 0);
+	expect_none();
+	test_dev_flush(tun1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -684,6 +767,7 @@ int main(void)
 		T(test_keepalive_options),
 		T(test_tcp_info),
 		T(test_bindtodevice),
+		T(test_timewait_keeps_ip_options),
 #undef T
 	};
 
