@@ -626,6 +626,34 @@ static void test_tcp_info(void **state)
 	abort_close(fd);
 }
 
+/* IPPROTO_TCP int options into a buffer shorter than an int: as Linux's
+ * do_tcp_getsockopt, the first *len bytes of the int, no error; *len 0 with no buffer
+ * stores nothing. (Both were -EINVAL / -EFAULT.) */
+static void test_tcp_getsockopt_short_len(void **state)
+{
+	int fd = us_socket(AF_INET, SOCK_STREAM, 0), one = 1, v = 536;
+	uint8_t b[4] = { 0xee, 0xee, 0xee, 0xee };
+	socklen_t len = 1;
+
+	(void)state;
+	assert_int_equal(us_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)), 0);
+	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, b, &len), 0);
+	assert_int_equal(len, 1);
+	assert_memory_equal(b, &one, 1);
+	assert_int_equal(b[1], 0xee);
+	len = 2;
+	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, b, &len), 0);
+	assert_int_equal(len, 2);
+	assert_memory_equal(b, &v, 2);
+	len = 0;
+	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_INFO, NULL, &len), 0);
+	assert_int_equal(len, 0);
+	len = 0;
+	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, NULL, &len), 0);
+	assert_int_equal(len, 0);
+	assert_int_equal(us_close(fd), 0);
+}
+
 /* SO_BINDTODEVICE on TCP: a listener bound to tun1 does not hear a SYN that came through
  * tun0 (a reset answers it, as for no listener); a connection bound to tun1 sends its SYN
  * through tun1, from tun1's address, although the route to the peer is through tun0. */
@@ -766,6 +794,7 @@ int main(void)
 		T(test_maxseg),
 		T(test_keepalive_options),
 		T(test_tcp_info),
+		T(test_tcp_getsockopt_short_len),
 		T(test_bindtodevice),
 		T(test_timewait_keeps_ip_options),
 #undef T
