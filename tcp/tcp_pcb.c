@@ -482,7 +482,7 @@ static int tcp_pick_ephemeral(struct tcp_pcb *pcb)
 
 void tcp_pcb_set_mss(struct tcp_pcb *pcb, unsigned peer_mss)
 {
-	unsigned mtu = ip_route_mtu(pcb->remote_addr);
+	unsigned mtu = ip_route_mtu_dev(pcb->remote_addr, pcb->ipo.ifindex); /* SO_BINDTODEVICE */
 	unsigned mss = mtu > 40 ? mtu - 40 : 536;
 
 	if (pcb->user_mss && mss > pcb->user_mss)

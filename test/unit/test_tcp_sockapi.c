@@ -726,6 +726,47 @@ static void pop_dev(struct net_device *dev, struct ip_hdr *ih, struct tcp_hdr *t
 	pkb_free(p);
 }
 
+/* A connection bound to a device takes its MSS from that device's MTU, not from the
+ * route's device: the SYN through tun1 (MTU 1000) announces 960, and so does the SYN,ACK
+ * of a listener bound to it. (Both announced 1460 from tun0's 1500, and the segments that
+ * followed were fragmented on tun1.) */
+static void test_bindtodevice_mss(void **state)
+{
+	struct sockaddr_in pa = sin_of(peer, PEER), la;
+	struct net_device *tun1 = test_dev_create("tun1", NET_DEV_IP, 1000);
+	uint32_t us1 = inet_addr("198.51.100.2");
+	struct tcp_hdr th;
+	struct ip_hdr ih;
+	int fd, lfd;
+
+	(void)state;
+	assert_int_equal(ip_iface_add(tun1, us1, inet_addr("255.255.255.0"), 0), 0);
+	fd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+	assert_int_equal(us_setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, "tun1", 4), 0);
+	assert_int_equal(us_connect(fd, (const struct sockaddr *)&pa, sizeof(pa)), -EINPROGRESS);
+	pop_dev(tun1, &ih, &th);
+	assert_int_equal(th.flags, TCP_SYN);
+	assert_true(th.opt.has_mss);
+	assert_int_equal(th.opt.mss, 960);
+	assert_int_equal(us_close(fd), 0);
+	expect_none();
+	test_dev_flush(tun1);
+
+	la = sin_of(IP_ADDR_ANY, PORT);
+	lfd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+	assert_int_equal(us_setsockopt(lfd, SOL_SOCKET, SO_BINDTODEVICE, "tun1", 4), 0);
+	assert_int_equal(us_bind(lfd, (const struct sockaddr *)&la, sizeof(la)), 0);
+	assert_int_equal(us_listen(lfd, 4), 0);
+	inject_dev(tun1, us1, PORT, TCP_SYN, PEER_ISN, 0);
+	pop_dev(tun1, &ih, &th);
+	assert_int_equal(th.flags, TCP_SYN | TCP_ACK);
+	assert_true(th.opt.has_mss);
+	assert_int_equal(th.opt.mss, 960);
+	assert_int_equal(us_close(lfd), 0);
+	test_dev_flush(tun1);
+	expect_none();
+}
+
 /* TIME_WAIT's record answers for the connection as the connection did: a repeated FIN
  * is ACKed through the device the socket is bound to (SO_BINDTODEVICE), with its IP_TOS
  * and IP_TTL, as Linux's timewait socket keeps them. (The record sent through the route's
@@ -797,6 +838,7 @@ int main(void)
 		T(test_tcp_getsockopt_short_len),
 		T(test_bindtodevice),
 		T(test_timewait_keeps_ip_options),
+		T(test_bindtodevice_mss),
 #undef T
 	};
 
