@@ -813,6 +813,16 @@ static void test_timewait_keeps_ip_options(void **state)
 	assert_int_equal(ih.src, us1);
 	assert_int_equal(ih.tos, tos);
 	assert_int_equal(ih.ttl, ttl);
+	/* the same segment through tun0 (a router takes its addresses on every device) is
+	 * not the bound connection's, as Linux's lookup matches a timewait socket's bound
+	 * device: no connection, a reset */
+	ip_config.forwarding = 1;
+	inject_dev(tun, us1, lport, TCP_FIN | TCP_ACK, PEER_ISN + 1, ISN + 2);
+	ip_config.forwarding = 0;
+	assert_int_equal(ip_stats.in_local_other_dev, 1);
+	assert_null(test_dev_pop(tun1));
+	assert_int_equal(tcp_stats.rcv_no_conn, 1);
+	test_dev_flush(tun);
 	assert_int_equal(us_close(fd), 0);
 	advance(2ull * tcp_config.msl_ms);
 	assert_int_equal(tcp_stats.conns_time_wait, 0);
