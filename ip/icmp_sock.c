@@ -157,8 +157,8 @@ static int icmp_sock_connect(struct sock *sk, const struct sockaddr_in *addr, ui
 	}
 	if (addr->sin_family != AF_INET)
 		return -EAFNOSUPPORT;
-	if (ip_source_for(addr->sin_addr.s_addr) == 0)
-		return -ENETUNREACH;
+	if (ip_source_for_dev(addr->sin_addr.s_addr, sk->bound_ifindex) == 0)
+		return -ENETUNREACH; /* as udp_connect: through the bound device, if any */
 	sk->peer = *addr;
 	sk->peer.sin_port = 0;
 	return autobind(sk->pcb);

@@ -209,6 +209,8 @@ void ip_forward(struct pkb *p, const struct ip_hdr *ih, struct net_device *in, u
 
 /* MTU of the route to dst (0 if unroutable). */
 unsigned ip_route_mtu(uint32_t dst);
+/* ip_route_mtu for a socket bound to device ifindex (0: any), as ip_route_output_dev. */
+unsigned ip_route_mtu_dev(uint32_t dst, int ifindex);
 
 /* ---- reassembly (reass.c) ---- */
 

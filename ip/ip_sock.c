@@ -75,8 +75,19 @@ int ip_sock_getsockopt(struct sock *sk, int name, void *val, socklen_t *len)
 	default:
 		return -ENOPROTOOPT;
 	}
-	if (!val || !len || *len < sizeof(int))
-		return -EINVAL;
+	if (!len)
+		return -EFAULT;
+	/* as Linux: a buffer shorter than an int gets the value as one byte (all of these
+	 * fit one), and *len 0 gets nothing, without an error */
+	if (*len == 0)
+		return 0;
+	if (!val)
+		return -EFAULT;
+	if (*len < sizeof(int)) {
+		*(uint8_t *)val = (uint8_t)v;
+		*len = 1;
+		return 0;
+	}
 	memcpy(val, &v, sizeof(v));
 	*len = sizeof(v);
 	return 0;

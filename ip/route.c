@@ -379,3 +379,10 @@ unsigned ip_route_mtu(uint32_t dst)
 
 	return ip_route_output(dst, &nh) < 0 ? 0 : nh.dev->mtu;
 }
+
+unsigned ip_route_mtu_dev(uint32_t dst, int ifindex)
+{
+	struct ip_nexthop nh;
+
+	return ip_route_output_dev(dst, ifindex, &nh) < 0 ? 0 : nh.dev->mtu;
+}

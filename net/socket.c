@@ -730,12 +730,13 @@ static ssize_t sock_recv(int fd, struct sock_iter *it, int flags, struct sockadd
 		if (r != -EAGAIN || would_block(sk, flags))
 			break;
 		r = sock_block_wait(sk, sk->rcvtimeo_ms, &b);
-		if (r) {
-			if (got && r == -EAGAIN)
-				r = got; /* SO_RCVTIMEO ends a MSG_WAITALL wait with what came */
+		if (r)
 			break;
-		}
 	}
+	/* SO_RCVTIMEO, or a us_close by another thread (-EBADF: sk is gone), ends a
+	 * MSG_WAITALL wait with what came: those bytes are out of the stream already */
+	if (r < 0 && got)
+		r = got;
 	if (r >= 0 && src) {
 		/* a protocol without a sender to tell (a stream) leaves the family 0: as Linux,
 		 * the address length comes back 0 */

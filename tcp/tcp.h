@@ -799,7 +799,8 @@ void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o, uint64_t now
 /* ---- tcp_timewait.c: TIME_WAIT as a small record (as BSD's tcptw, Linux's
  * inet_timewait_sock) ----
  * What RFC 9293 3.6.1 asks of TIME_WAIT: the 4-tuple, the sequence numbers and window to
- * ACK a repeated FIN with, the last timestamp (PAWS, RFC 6191) and the 2 MSL deadline. The
+ * ACK a repeated FIN with, the last timestamp (PAWS, RFC 6191) and the 2 MSL deadline;
+ * besides, the IP options the connection's segments carried, for the record's ACKs. The
  * records sit in their own hash table beside the connections', and in one list in expiry
  * order under one timer for the stack. */
 #define TCP_TW_COUNTERS(X)                                                                 \
@@ -808,6 +809,7 @@ void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o, uint64_t now
 STATS_DECLARE(tcp_tw, TCP_TW_COUNTERS);
 
 #define TW_F_TS 0x01 /* both sides did timestamps */
+#define TW_F_DF 0x02 /* IP_MTU_DISCOVER asked for Don't Fragment */
 struct tcp_tw {
 	LIST_ENTRY(tcp_tw) hlink;   /* hash bucket, or the free list */
 	TAILQ_ENTRY(tcp_tw) qlink;  /* expiry order */
@@ -816,13 +818,14 @@ struct tcp_tw {
 	uint64_t last_recv;         /* the peer last heard (stack_drain) */
 	uint32_t laddr, raddr;      /* network order */
 	uint16_t lport, rport;
-	uint32_t hash;
+	int ifindex;                /* SO_BINDTODEVICE (0: the route's device) */
 	uint32_t snd_nxt, rcv_nxt;  /* everything we sent is acknowledged: snd_nxt = SND.MAX */
 	uint32_t rcv_wnd;           /* RCV.WND as last announced, in bytes */
 	uint32_t max_sndwnd;        /* RFC 5961 5.2's bound on old ACKs */
 	uint32_t ts_recent, ts_offset;
 	uint32_t rto;               /* ms, for stack_drain's two RTOs */
 	uint8_t rcv_wscale, flags;  /* TW_F_* */
+	uint8_t tos, ttl;           /* IP_TOS, IP_TTL (0: default); IP_MTU_DISCOVER: TW_F_DF */
 };
 
 /* The pcb has just entered TIME_WAIT (its ACK sent): a record takes over, the pcb is freed

@@ -660,6 +660,11 @@ void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, ui
 		/* TIME_WAIT is a record in a table of its own, ahead of the listeners */
 		struct tcp_tw *tw = tcp_tw_lookup(ih->dst, seg.th.dport, ih->src, seg.th.sport);
 
+		/* a bound connection's record hears only its device, as the connection did
+		 * (tcp_pcb_dev_ok) */
+		if (tw && tw->ifindex && p->dev && p->dev->type != NET_DEV_LOOPBACK &&
+		    p->dev->index != tw->ifindex)
+			tw = NULL;
 		if (tw) {
 			if (tcp_tw_input(tw, &seg.th, seg.len, now, &l, &seg.tw_iss)) {
 				seg.tw_reopen = 1;

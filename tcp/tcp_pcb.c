@@ -506,7 +506,7 @@ static int tcp_pick_ephemeral(struct tcp_pcb *pcb)
 
 void tcp_pcb_set_mss(struct tcp_pcb *pcb, unsigned peer_mss)
 {
-	unsigned mtu = ip_route_mtu(pcb->remote_addr);
+	unsigned mtu = ip_route_mtu_dev(pcb->remote_addr, pcb->ipo.ifindex); /* SO_BINDTODEVICE */
 	unsigned mss = mtu > 40 ? mtu - 40 : 536;
 
 	if (pcb->user_mss && mss > pcb->user_mss)
@@ -543,7 +543,8 @@ int tcp_pcb_connect(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, uint64_t 
 	if (port == 0 || addr == IP_ADDR_ANY || addr == IP_ADDR_BROADCAST)
 		return -EINVAL;
 	if (pcb->local_addr == IP_ADDR_ANY) {
-		pcb->local_addr = ip_source_for(addr);
+		/* SO_BINDTODEVICE: the bound device's address, as Linux */
+		pcb->local_addr = ip_source_for_dev(addr, pcb->ipo.ifindex);
 		if (pcb->local_addr == 0)
 			return -ENETUNREACH;
 	} else if (!net_iface_by_addr(pcb->local_addr)) {

@@ -465,7 +465,8 @@ static int tcp_sock_info(struct tcp_pcb *pcb, void *val, socklen_t *len)
 	strncpy(ti.congestion, pcb->cc->name, sizeof(ti.congestion) - 1);
 	if (*len > sizeof(ti))
 		*len = sizeof(ti);
-	memcpy(val, &ti, *len);
+	if (*len)
+		memcpy(val, &ti, *len);
 	return 0;
 }
 
@@ -498,7 +499,7 @@ static int tcp_sock_getsockopt(struct sock *sk, int level, int name, void *val, 
 	int v;
 
 	NET_ASSERT_LOCKED();
-	if (!val || !len)
+	if (!len || (!val && *len))
 		return -EFAULT;
 	if (level == IPPROTO_IP)
 		return ip_sock_getsockopt(sk, name, val, len);
@@ -509,11 +510,12 @@ static int tcp_sock_getsockopt(struct sock *sk, int level, int name, void *val, 
 		char cc[TCP_CA_NAME_MAX] = { 0 };
 		socklen_t n;
 
-		if (!val || !len || (int)*len < 0)
+		if ((int)*len < 0)
 			return -EINVAL;
 		strncpy(cc, pcb->cc->name, sizeof(cc) - 1);
 		n = *len < sizeof(cc) ? *len : (socklen_t)sizeof(cc);
-		memcpy(val, cc, n);
+		if (n)
+			memcpy(val, cc, n);
 		*len = n;
 		return 0;
 	}
@@ -532,10 +534,11 @@ static int tcp_sock_getsockopt(struct sock *sk, int level, int name, void *val, 
 		v = (int)tcp_keep_cnt(pcb);
 	else
 		return -ENOPROTOOPT;
-	if (*len < (socklen_t)sizeof(int))
-		return -EINVAL;
-	memcpy(val, &v, sizeof(v));
-	*len = sizeof(v);
+	/* as Linux: the first *len bytes of a shorter buffer, without an error */
+	if (*len > (socklen_t)sizeof(v))
+		*len = sizeof(v);
+	if (*len)
+		memcpy(val, &v, *len);
 	return 0;
 }
 

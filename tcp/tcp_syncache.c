@@ -270,9 +270,9 @@ static uint32_t cookie_tsval(uint32_t ts_now, const struct sc_syn *s)
 
 /* ---- SYN,ACK ---- */
 
-static uint16_t sc_our_mss(uint32_t raddr)
+static uint16_t sc_our_mss(uint32_t raddr, int ifindex)
 {
-	unsigned mtu = ip_route_mtu(raddr);
+	unsigned mtu = ip_route_mtu_dev(raddr, ifindex); /* a listener's SO_BINDTODEVICE */
 
 	return (uint16_t)(mtu > 40 ? mtu - 40 : 536);
 }
@@ -297,7 +297,7 @@ static void sc_send_synack(const struct tcp_pcb *l, const struct sc_syn *s, int 
 	h.flags = TCP_SYN | TCP_ACK;
 	h.wnd = sc_our_wnd(l);
 	h.opt.has_mss = 1;
-	h.opt.mss = sc_our_mss(s->raddr);
+	h.opt.mss = sc_our_mss(s->raddr, l->ipo.ifindex);
 	if (l->user_mss && h.opt.mss > l->user_mss)
 		h.opt.mss = l->user_mss; /* TCP_MAXSEG on the listener */
 	if (s->flags & SC_F_WS) {

@@ -107,7 +107,9 @@ void tcp_rexmt_arm(struct tcp_pcb *pcb, uint64_t now)
 
 void tcp_keep_arm(struct tcp_pcb *pcb, uint64_t now)
 {
-	if (pcb->flags & TF_KEEPALIVE && TCP_SYNCHRONIZED(pcb->state)) {
+	/* a TIME_WAIT pcb is a socket's stub (tcp_timewait.c): both sides are done */
+	if (pcb->flags & TF_KEEPALIVE && TCP_SYNCHRONIZED(pcb->state) &&
+	    pcb->state != TCP_TIME_WAIT) {
 		pcb->keep_probes = 0;
 		tcp_timer_arm(pcb, TCPT_KEEP, now + tcp_keep_idle(pcb));
 	}

@@ -1,8 +1,8 @@
 /* TIME_WAIT as a small record (RFC 9293 3.6.1), as BSD's tcptw and Linux's
  * inet_timewait_sock: once a connection reaches TIME_WAIT nothing of its control block is
- * needed but the 4-tuple, the sequence numbers, the window and the last timestamp, so a
- * record of about a hundred bytes replaces the control block (about 2 KiB, timers and
- * scoreboard included). The records live in their own hash table, and in one list in
+ * needed but the 4-tuple, the sequence numbers, the window, the last timestamp and the
+ * IP options its segments carried (bound device, TOS, TTL), so a record of about a
+ * hundred bytes replaces the control block (about 2 KiB, timers and scoreboard included). The records live in their own hash table, and in one list in
  * expiry order: 2 MSL is the same for all, so the order is the order of entry (a repeated
  * FIN moves its record to the end), and one timer for the stack serves the list's head.
  *
@@ -162,9 +162,15 @@ int tcp_tw_enter(struct tcp_pcb *pcb, uint64_t now)
 	tw->ts_offset = pcb->ts_offset;
 	tw->rto = pcb->rto;
 	tw->last_recv = pcb->last_recv;
+	/* its ACKs leave as the connection's did (as Linux's tw_bound_dev_if, tw_tos) */
+	tw->ifindex = pcb->ipo.ifindex;
+	tw->tos = pcb->ipo.tos;
+	tw->ttl = pcb->ipo.ttl;
+	if (pcb->ipo.df)
+		tw->flags |= TW_F_DF;
 	tw->expire = now + 2ull * tcp_config.msl_ms;
-	tw->hash = tcp_pcb_hash4(tw->laddr, tw->lport, tw->raddr, tw->rport);
-	LIST_INSERT_HEAD(&tw_hash[tw->hash & (TW_BUCKETS - 1)], tw, hlink);
+	LIST_INSERT_HEAD(&tw_hash[tcp_pcb_hash4(tw->laddr, tw->lport, tw->raddr, tw->rport) &
+				  (TW_BUCKETS - 1)], tw, hlink);
 	tw_queue_insert(tw);
 	tw_count++;
 	STAT_INC(tcp_tw, tw_created);
@@ -190,7 +196,7 @@ struct tcp_tw *tcp_tw_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr, uin
 		return NULL;
 	h = tcp_pcb_hash4(laddr, lport, raddr, rport);
 	LIST_FOREACH(tw, &tw_hash[h & (TW_BUCKETS - 1)], hlink)
-		if (tw->hash == h && tw->lport == lport && tw->rport == rport &&
+		if (tw->lport == lport && tw->rport == rport &&
 		    tw->laddr == laddr && tw->raddr == raddr)
 			return tw;
 	return NULL;
@@ -224,6 +230,8 @@ size_t tcp_tw_count_closing(uint64_t now)
  * announced and, with timestamps, TSecr = TS.Recent (RFC 7323 4.3). */
 static void tw_send_ack(const struct tcp_tw *tw, uint64_t now)
 {
+	struct ip_out_opts o = { .ttl = tw->ttl, .tos = tw->tos, .df = !!(tw->flags & TW_F_DF),
+				 .ifindex = tw->ifindex };
 	struct tcp_hdr h;
 	struct pkb *p;
 	uint32_t w = tw->rcv_wnd >> tw->rcv_wscale;
@@ -250,7 +258,7 @@ static void tw_send_ack(const struct tcp_tw *tw, uint64_t now)
 	pkb_put(p, hlen);
 	tcp_emit(&h, p->data, p->len, 0, tw->laddr, tw->raddr);
 	STAT_INC(tcp, snd_total);
-	if (ip_output(IP_PROTO_TCP, p, tw->laddr, tw->raddr, NULL, now) < 0) /* owns p */
+	if (ip_output(IP_PROTO_TCP, p, tw->laddr, tw->raddr, &o, now) < 0) /* owns p */
 		STAT_INC(tcp, snd_ip_err);
 }
 

@@ -332,6 +332,43 @@ static void test_waitall(void **state)
 	abort_close(fd);
 }
 
+/* A MSG_WAITALL wait that another thread's us_close ends returns the bytes it already
+ * took from the stream (they are in the caller's buffer and gone from the socket), as the
+ * stream's end or SO_RCVTIMEO do; -EBADF is for a wait that took nothing. (It returned
+ * -EBADF and the bytes were lost.) */
+static void test_waitall_closed_meanwhile(void **state)
+{
+	struct waiter w = { 0 };
+	pthread_t t;
+	uint16_t lport;
+	int fd;
+
+	(void)state;
+	fd = connect_mss(&lport, NULL, -1);
+	assert_int_equal(us_set_nonblock(fd, 0), 0);
+	w.fd = fd;
+	assert_int_equal(pthread_create(&t, NULL, waitall_thread, &w), 0);
+	inject_locked(lport, PEER_ISN + 1, "0123", 4);
+	usleep(50000);
+	assert_false(atomic_load(&w.done));
+	abort_close(fd);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(w.r, 4);
+	assert_memory_equal(w.buf, "0123", 4);
+
+	/* nothing taken: -EBADF */
+	fd = connect_mss(&lport, NULL, -1);
+	assert_int_equal(us_set_nonblock(fd, 0), 0);
+	memset(&w, 0, sizeof(w));
+	w.fd = fd;
+	assert_int_equal(pthread_create(&t, NULL, waitall_thread, &w), 0);
+	usleep(50000);
+	assert_false(atomic_load(&w.done));
+	abort_close(fd);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(w.r, -EBADF);
+}
+
 /* us_accept4 with US_SOCK_NONBLOCK gives a non-blocking socket, us_accept a blocking one
  * whatever the listener's mode; other flags are -EINVAL. A listener has no queues to
  * measure: SIOCINQ is -EINVAL, as Linux. */
@@ -602,13 +639,43 @@ static void test_tcp_info(void **state)
 	abort_close(fd);
 }
 
+/* IPPROTO_TCP int options into a buffer shorter than an int: as Linux's
+ * do_tcp_getsockopt, the first *len bytes of the int, no error; *len 0 with no buffer
+ * stores nothing. (Both were -EINVAL / -EFAULT.) */
+static void test_tcp_getsockopt_short_len(void **state)
+{
+	int fd = us_socket(AF_INET, SOCK_STREAM, 0), one = 1, v = 536;
+	uint8_t b[4] = { 0xee, 0xee, 0xee, 0xee };
+	socklen_t len = 1;
+
+	(void)state;
+	assert_int_equal(us_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)), 0);
+	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, b, &len), 0);
+	assert_int_equal(len, 1);
+	assert_memory_equal(b, &one, 1);
+	assert_int_equal(b[1], 0xee);
+	len = 2;
+	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, b, &len), 0);
+	assert_int_equal(len, 2);
+	assert_memory_equal(b, &v, 2);
+	len = 0;
+	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_INFO, NULL, &len), 0);
+	assert_int_equal(len, 0);
+	len = 0;
+	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, NULL, &len), 0);
+	assert_int_equal(len, 0);
+	assert_int_equal(us_close(fd), 0);
+}
+
 /* SO_BINDTODEVICE on TCP: a listener bound to tun1 does not hear a SYN that came through
  * tun0 (a reset answers it, as for no listener); a connection bound to tun1 sends its SYN
- * through tun1 although the route to the peer is through tun0. */
+ * through tun1, from tun1's address, although the route to the peer is through tun0. */
 static void test_bindtodevice(void **state)
 {
 	struct sockaddr_in a = sin_of(IP_ADDR_ANY, PORT), pa = sin_of(peer, PEER);
 	struct net_device *tun1 = test_dev_create("tun1", NET_DEV_IP, 1500);
+	struct ip_hdr ih;
+	socklen_t la;
 	struct pkb *p;
 	int lfd, fd;
 
@@ -631,8 +698,148 @@ static void test_bindtodevice(void **state)
 	expect_none(); /* nothing through tun0 */
 	p = test_dev_pop(tun1);
 	assert_non_null(p);
+	/* from tun1's address, as Linux: the route's (tun0's) would draw the answer to tun0 */
+	assert_int_equal(ip_parse(p->data, p->len, &ih), 0);
+	assert_int_equal(ih.src, inet_addr("198.51.100.2"));
 	pkb_free(p);
+	la = (socklen_t)sizeof(a);
+	assert_int_equal(us_getsockname(fd, (struct sockaddr *)&a, &la), 0);
+	assert_int_equal(a.sin_addr.s_addr, inet_addr("198.51.100.2"));
 	assert_int_equal(us_close(fd), 0);
+	test_dev_flush(tun1);
+}
+
+/* The peer's segment to addr `to` through device dev (inject() is tun0 and `us` only). */
+static void inject_dev(struct net_device *dev, uint32_t to, uint16_t dport, uint8_t flags,
+		       uint32_t seq, uint32_t ack)
+{
+	struct tcp_hdr h = { .sport = PEER, .dport = dport, .seq = seq, .ack = ack,
+			     .flags = flags, .wnd = 65535 };
+	struct ip_hdr ih = { .version = 4, .ihl = 20, .ttl = 64, .proto = IP_PROTO_TCP,
+			     .src = peer, .dst = to };
+	uint8_t b[128];
+	size_t hl = tcp_hdr_len(&h);
+
+	assert_int_equal(tcp_emit(&h, b + 20, sizeof(b) - 20, 0, peer, to), hl);
+	ih.total_len = (uint16_t)(20 + hl);
+	assert_int_equal(ip_emit(&ih, b, sizeof(b)), 20);
+	net_device_input(dev, pkb_from_bytes(b, 20 + hl), now);
+}
+
+/* Our next segment through dev: its IP header into *ih, its TCP header into *th. */
+static void pop_dev(struct net_device *dev, struct ip_hdr *ih, struct tcp_hdr *th)
+{
+	struct pkb *p = test_dev_pop(dev);
+
+	assert_non_null(p);
+	assert_int_equal(ip_parse(p->data, p->len, ih), 0);
+	assert_int_equal(tcp_parse(p->data + ih->ihl, ih->total_len - ih->ihl, ih->src, ih->dst,
+				   th), 0);
+	ih->options = NULL;
+	pkb_free(p);
+}
+
+/* A connection bound to a device takes its MSS from that device's MTU, not from the
+ * route's device: the SYN through tun1 (MTU 1000) announces 960, and so does the SYN,ACK
+ * of a listener bound to it. (Both announced 1460 from tun0's 1500, and the segments that
+ * followed were fragmented on tun1.) */
+static void test_bindtodevice_mss(void **state)
+{
+	struct sockaddr_in pa = sin_of(peer, PEER), la;
+	struct net_device *tun1 = test_dev_create("tun1", NET_DEV_IP, 1000);
+	uint32_t us1 = inet_addr("198.51.100.2");
+	struct tcp_hdr th;
+	struct ip_hdr ih;
+	int fd, lfd;
+
+	(void)state;
+	assert_int_equal(ip_iface_add(tun1, us1, inet_addr("255.255.255.0"), 0), 0);
+	fd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+	assert_int_equal(us_setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, "tun1", 4), 0);
+	assert_int_equal(us_connect(fd, (const struct sockaddr *)&pa, sizeof(pa)), -EINPROGRESS);
+	pop_dev(tun1, &ih, &th);
+	assert_int_equal(th.flags, TCP_SYN);
+	assert_true(th.opt.has_mss);
+	assert_int_equal(th.opt.mss, 960);
+	assert_int_equal(us_close(fd), 0);
+	expect_none();
+	test_dev_flush(tun1);
+
+	la = sin_of(IP_ADDR_ANY, PORT);
+	lfd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+	assert_int_equal(us_setsockopt(lfd, SOL_SOCKET, SO_BINDTODEVICE, "tun1", 4), 0);
+	assert_int_equal(us_bind(lfd, (const struct sockaddr *)&la, sizeof(la)), 0);
+	assert_int_equal(us_listen(lfd, 4), 0);
+	inject_dev(tun1, us1, PORT, TCP_SYN, PEER_ISN, 0);
+	pop_dev(tun1, &ih, &th);
+	assert_int_equal(th.flags, TCP_SYN | TCP_ACK);
+	assert_true(th.opt.has_mss);
+	assert_int_equal(th.opt.mss, 960);
+	assert_int_equal(us_close(lfd), 0);
+	test_dev_flush(tun1);
+	expect_none();
+}
+
+/* TIME_WAIT's record answers for the connection as the connection did: a repeated FIN
+ * is ACKed through the device the socket is bound to (SO_BINDTODEVICE), with its IP_TOS
+ * and IP_TTL, as Linux's timewait socket keeps them. (The record sent through the route's
+ * device, with TOS 0 and the default TTL.) */
+static void test_timewait_keeps_ip_options(void **state)
+{
+	struct sockaddr_in pa = sin_of(peer, PEER);
+	struct net_device *tun1 = test_dev_create("tun1", NET_DEV_IP, 1500);
+	uint32_t us1 = inet_addr("198.51.100.2");
+	int fd, tos = 0x28, ttl = 9;
+	struct tcp_hdr th;
+	struct ip_hdr ih;
+	uint16_t lport;
+
+	(void)state;
+	assert_int_equal(ip_iface_add(tun1, us1, inet_addr("255.255.255.0"), 0), 0);
+	fd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+	assert_int_equal(us_setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, "tun1", 4), 0);
+	assert_int_equal(us_setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos)), 0);
+	assert_int_equal(us_setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)), 0);
+	assert_int_equal(us_connect(fd, (const struct sockaddr *)&pa, sizeof(pa)), -EINPROGRESS);
+	lport = local_port(fd);
+	pop_dev(tun1, &ih, &th);
+	assert_int_equal(th.flags, TCP_SYN);
+	inject_dev(tun1, us1, lport, TCP_SYN | TCP_ACK, PEER_ISN, ISN + 1);
+	pop_dev(tun1, &ih, &th);
+	assert_int_equal(th.flags, TCP_ACK);
+	assert_int_equal(us_shutdown(fd, SHUT_WR), 0);
+	pop_dev(tun1, &ih, &th);
+	assert_int_equal(th.flags, TCP_FIN | TCP_ACK);
+	inject_dev(tun1, us1, lport, TCP_FIN | TCP_ACK, PEER_ISN + 1, ISN + 2);
+	pop_dev(tun1, &ih, &th);
+	assert_int_equal(th.flags, TCP_ACK);
+	assert_int_equal(tcp_stats.conns_time_wait, 1);
+	expect_none();
+
+	/* our ACK was lost: the FIN again, answered by the record */
+	inject_dev(tun1, us1, lport, TCP_FIN | TCP_ACK, PEER_ISN + 1, ISN + 2);
+	expect_none(); /* not through tun0 */
+	pop_dev(tun1, &ih, &th);
+	assert_int_equal(th.flags, TCP_ACK);
+	assert_int_equal(th.seq, ISN + 2);
+	assert_int_equal(th.ack, PEER_ISN + 2);
+	assert_int_equal(ih.src, us1);
+	assert_int_equal(ih.tos, tos);
+	assert_int_equal(ih.ttl, ttl);
+	/* the same segment through tun0 (a router takes its addresses on every device) is
+	 * not the bound connection's, as Linux's lookup matches a timewait socket's bound
+	 * device: no connection, a reset */
+	ip_config.forwarding = 1;
+	inject_dev(tun, us1, lport, TCP_FIN | TCP_ACK, PEER_ISN + 1, ISN + 2);
+	ip_config.forwarding = 0;
+	assert_int_equal(ip_stats.in_local_other_dev, 1);
+	assert_null(test_dev_pop(tun1));
+	assert_int_equal(tcp_stats.rcv_no_conn, 1);
+	test_dev_flush(tun);
+	assert_int_equal(us_close(fd), 0);
+	advance(2ull * tcp_config.msl_ms);
+	assert_int_equal(tcp_stats.conns_time_wait, 0);
+	expect_none();
 	test_dev_flush(tun1);
 }
 
@@ -645,12 +852,16 @@ int main(void)
 		T(test_flags_refused_or_accepted),
 		T(test_recvmsg_sendmsg_iovecs),
 		T(test_waitall),
+		T(test_waitall_closed_meanwhile),
 		T(test_accept4),
 		T(test_ip_options_in_header),
 		T(test_maxseg),
 		T(test_keepalive_options),
 		T(test_tcp_info),
+		T(test_tcp_getsockopt_short_len),
 		T(test_bindtodevice),
+		T(test_timewait_keeps_ip_options),
+		T(test_bindtodevice_mss),
 #undef T
 	};
 

@@ -374,6 +374,53 @@ static void test_socket_view(void **state)
 	expect_none();
 }
 
+/* A socket in TIME_WAIT has nothing to keep alive: SO_KEEPALIVE and TCP_KEEPIDLE set
+ * then arm no timer on the stub. (They did: after the idle time the stub sent keepalive
+ * probes for a connection both sides had closed, and TCP_KEEPCNT probes later a RST and
+ * ETIMEDOUT ended the record early and failed the socket.) */
+static void test_stub_no_keepalive(void **state)
+{
+	struct sockaddr_in pa = { .sin_family = AF_INET, .sin_port = htons(PEER) };
+	int one = 1, fd, cnt = 1, v = -1;
+	socklen_t len = sizeof(v);
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	uint16_t lport;
+	uint8_t b[4];
+
+	(void)state;
+	pa.sin_addr.s_addr = peer;
+	fd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(us_connect(fd, (const struct sockaddr *)&pa, sizeof(pa)), -EINPROGRESS);
+	expect(TCP_SYN, ISN, 0);
+	assert_int_equal(us_getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+	lport = ntohs(a.sin_port);
+	inject(PEER, lport, TCP_SYN | TCP_ACK, PEER_ISN, ISN + 1, 65535, NULL, NULL, 0);
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 1);
+	assert_int_equal(us_shutdown(fd, SHUT_WR), 0);
+	expect(TCP_FIN | TCP_ACK, ISN + 1, PEER_ISN + 1);
+	inject(PEER, lport, TCP_FIN | TCP_ACK, PEER_ISN + 1, ISN + 2, 65535, NULL, NULL, 0);
+	expect(TCP_ACK, ISN + 2, PEER_ISN + 2);
+	expect_none();
+	assert_int_equal(tcp_stats.conns_time_wait, 1);
+	assert_int_equal(us_setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)), 0);
+	assert_int_equal(us_setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &one, sizeof(one)), 0);
+	assert_int_equal(us_setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &one, sizeof(one)), 0);
+	assert_int_equal(us_setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)), 0);
+	advance(5000);
+	expect_none();
+	assert_int_equal(tcp_stats.conns_time_wait, 1);
+	assert_int_equal(us_getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &len), 0);
+	assert_int_equal(v, 0);
+	advance(2ull * tcp_config.msl_ms);
+	expect_none();
+	assert_int_equal(tcp_stats.conns_time_wait, 0);
+	assert_int_equal(us_recv(fd, b, sizeof(b), 0), 0);
+	assert_int_equal(us_close(fd), 0);
+	expect_none();
+}
+
 static int sock_setup(void **state)
 {
 	script_sockets = 1;
@@ -392,6 +439,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_socket_stub, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_is_small, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_view, sock_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stub_no_keepalive, sock_setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

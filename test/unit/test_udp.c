@@ -719,6 +719,38 @@ static void test_icmp_echo_socket(void **state)
 	test_assert_no_leaks();
 }
 
+/* An echo socket bound to a device connects as UDP does: to a destination the routing
+ * table does not know, taken as on the device's link, from the device's address; the
+ * request leaves through it. (connect asked the routing table alone: -ENETUNREACH, though
+ * sendto to the same address went out.) */
+static void test_icmp_socket_bound_connect(void **state)
+{
+	uint8_t req[8] = { ICMP_ECHO, 0, 0, 0, 0, 0, 0x00, 0x01 };
+	struct net_device *tun1 = test_dev_create("tun1", NET_DEV_IP, 1500);
+	struct sockaddr_in peer = saddr("203.0.113.9", 0);
+	struct ip_hdr ih;
+	struct pkb *p;
+	int fd = us_socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(ip_iface_add(tun1, a("198.51.100.2"), a("255.255.255.0"), 0), 0);
+	assert_int_equal(us_connect(fd, (const struct sockaddr *)&peer, sizeof(peer)),
+			 -ENETUNREACH); /* unbound: no route */
+	assert_int_equal(us_setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, "tun1", 4), 0);
+	assert_int_equal(us_connect(fd, (const struct sockaddr *)&peer, sizeof(peer)), 0);
+	assert_int_equal(us_send(fd, req, sizeof(req), 0), (ssize_t)sizeof(req));
+	assert_null(test_dev_pop(tun));
+	p = test_dev_pop(tun1);
+	assert_non_null(p);
+	assert_int_equal(ip_parse(p->data, p->len, &ih), IP_PARSE_OK);
+	assert_int_equal(ih.src, a("198.51.100.2"));
+	assert_int_equal(ih.dst, a("203.0.113.9"));
+	pkb_free(p);
+	us_close(fd);
+	test_assert_no_leaks();
+}
+
 /* Closing sockets with queued data frees every buffer; descriptors are reused; the limit
  * on descriptors holds. */
 static void test_close_frees_everything(void **state)
@@ -773,6 +805,7 @@ int main(void)
 		T(test_rcvbuf_overflow),
 		T(test_poll_readiness),
 		T(test_icmp_echo_socket),
+		T(test_icmp_socket_bound_connect),
 		T(test_close_frees_everything),
 #undef T
 	};

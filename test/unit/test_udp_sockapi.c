@@ -254,6 +254,32 @@ static void test_ip_options_in_header(void **state)
 	assert_int_equal(us_close(fd), 0);
 }
 
+/* The IP options read back into a buffer shorter than an int as Linux's do_ip_getsockopt
+ * gives them: one byte (the value fits one) and *len 1; *len 0 stores nothing and is no
+ * error. setsockopt takes a single byte already; getsockopt said -EINVAL. */
+static void test_ip_options_short_len(void **state)
+{
+	int fd = bound_socket(9000);
+	unsigned char c = 0x48;
+	uint16_t two = 0xeeee;
+	socklen_t len = 1;
+
+	(void)state;
+	assert_int_equal(us_setsockopt(fd, IPPROTO_IP, IP_TOS, &c, 1), 0);
+	c = 0;
+	assert_int_equal(us_getsockopt(fd, IPPROTO_IP, IP_TOS, &c, &len), 0);
+	assert_int_equal(len, 1);
+	assert_int_equal(c, 0x48);
+	len = 2;
+	assert_int_equal(us_getsockopt(fd, IPPROTO_IP, IP_TTL, &two, &len), 0);
+	assert_int_equal(len, 1);
+	assert_int_equal(*(unsigned char *)&two, ip_config.default_ttl);
+	len = 0;
+	assert_int_equal(us_getsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, NULL, &len), 0);
+	assert_int_equal(len, 0);
+	assert_int_equal(us_close(fd), 0);
+}
+
 /* SO_BINDTODEVICE: the socket sends only through its device (a limited broadcast, which
  * otherwise leaves through the first device, and a destination the table routes through
  * the other device, taken as on tun1's link) with tun1's address, and hears only what
@@ -319,6 +345,7 @@ int main(void)
 		T(test_sendmsg_gathers),
 		T(test_dontwait_on_blocking),
 		T(test_ip_options_in_header),
+		T(test_ip_options_short_len),
 		T(test_bindtodevice),
 #undef T
 	};
