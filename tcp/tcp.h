@@ -9,10 +9,11 @@
  *
  * Files: tcp_wire.c (parse/emit), tcp_pcb.c (control blocks, lookup, ISN, ports),
  * tcp_input.c (segment arrival), tcp_output.c (segment departure), tcp_timer.c (timers),
- * tcp_cc.c (congestion control registry, NewReno), tcp_cubic.c (CUBIC, HyStart++),
+ * tcp_cc.c (congestion control registry, NewReno, the loss-response events: PRR, undo),
+ * tcp_cubic.c (CUBIC, HyStart++),
  * tcp_bbr.c (BBR), tcp_rate.c (delivery rate samples, pacing),
  * tcp_rack.c (the sent-segment records, RACK, the tail loss probe), tcp_sack.c (SACK
- * processing and the recovery state: PRR, undo, F-RTO, RFC 6675, NewReno), tcp_reass.c
+ * processing and the recovery state: recovery, undo, F-RTO, RFC 6675, NewReno), tcp_reass.c
  * (out-of-order queue and the SACK blocks we send), tcp_mem.c (ring storage that follows
  * the load, receive-buffer auto-tuning), tcp_sock.c (SOCK_STREAM sock_ops), tcp_syncache.c
  * (the SYN queue as small records, SYN cookies, RFC 4987), tcp_timewait.c (TIME_WAIT as
@@ -257,8 +258,9 @@ struct tcp_cc_ops {
 	 * congestion avoidance). Called before pcb->snd_una moves: the new snd_una is
 	 * pcb->snd_una + acked (HyStart++ rounds and CUBIC's idle check rely on it). */
 	void (*ack)(struct tcp_pcb *pcb, uint32_t acked, uint64_t now);
-	/* A loss response begins (fast recovery entered, or the first RTO fired): returns the
-	 * new ssthresh (the caller stores it in pcb->ssthresh) and saves what undo() needs. */
+	/* A loss response begins (fast recovery entered, a loss the loss probe repaired, or
+	 * the first RTO fired): returns the new ssthresh (tcp_cc_loss_event stores it in
+	 * pcb->ssthresh) and saves what undo() needs. */
 	uint32_t (*ssthresh)(struct tcp_pcb *pcb, uint64_t now);
 	/* Recovery ended; the caller has set cwnd. May be NULL. */
 	void (*recovery_exit)(struct tcp_pcb *pcb, uint64_t now);
