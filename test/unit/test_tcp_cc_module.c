@@ -1,9 +1,10 @@
 /* Congestion control is a module (tcp/tcp.h, docs/tcp-cc.md): this test reads the stack's
  * sources (not the tests') and fails on any line that breaks its boundary.
  *
- *  - cwnd, ssthresh and the window state of a loss response (prior_cwnd, prior_ssthresh,
- *    bytes_acked, prr_delivered, prr_out, recover_fs) are written (assigned, incremented,
- *    their address taken) only in tcp/tcp_cc.c and the algorithm files;
+ *  - cwnd, ssthresh, the pacing rate and the window state of a loss response (prior_cwnd,
+ *    prior_ssthresh, bytes_acked, prr_delivered, prr_out, recover_fs) are written
+ *    (assigned, incremented, their address taken) only in tcp/tcp_cc.c and the algorithm
+ *    files;
  *  - an algorithm's ops are called (pcb->cc->ssthresh(...)) only from tcp/tcp_cc.c;
  *  - the private state (pcb->ccv, pcb->hystart) is touched only there, and each member of
  *    the ccv union by one file only.
@@ -22,7 +23,8 @@
 #define MAX_MEMBERS 8
 
 static const char *const cc_fields[] = { "cwnd", "ssthresh", "prior_cwnd", "prior_ssthresh",
-					 "bytes_acked", "prr_delivered", "prr_out", "recover_fs" };
+					 "bytes_acked", "prr_delivered", "prr_out", "recover_fs",
+					 "pacing_rate" };
 static const char *const src_dirs[] = { "tcp", "net", "ip", "udp", "arp", "ether", "driver",
 					"lib", "apps", "include" };
 
@@ -247,6 +249,7 @@ static void test_scanner_catches_violations(void **state)
 	assert_int_equal(scan_snippet("--pcb->cwnd;", 0), 1);
 	assert_int_equal(scan_snippet("uint32_t *w = &pcb->cwnd;", 0), 1);
 	assert_int_equal(scan_snippet("pcb->prr_out += len;", 0), 1);
+	assert_int_equal(scan_snippet("pcb->pacing_rate = 0;", 0), 1);
 	assert_int_equal(scan_snippet("x = pcb->prior_cwnd = pcb->cwnd;", 0), 1);
 	assert_int_equal(scan_snippet("pcb->cc->ssthresh(pcb, now);", 0), 1);
 	assert_int_equal(scan_snippet("if (p->cc -> undo) p->cc->undo(p);", 0), 1);
