@@ -9,10 +9,11 @@
  *
  * Files: tcp_wire.c (parse/emit), tcp_pcb.c (control blocks, lookup, ISN, ports),
  * tcp_input.c (segment arrival), tcp_output.c (segment departure), tcp_timer.c (timers),
- * tcp_cc.c (congestion control registry, NewReno), tcp_cubic.c (CUBIC, HyStart++),
+ * tcp_cc.c (congestion control registry, NewReno, the loss-response events: PRR, undo),
+ * tcp_cubic.c (CUBIC, HyStart++),
  * tcp_bbr.c (BBR), tcp_rate.c (delivery rate samples, pacing),
  * tcp_rack.c (the sent-segment records, RACK, the tail loss probe), tcp_sack.c (SACK
- * processing and the recovery state: PRR, undo, F-RTO, RFC 6675, NewReno), tcp_reass.c
+ * processing and the recovery state: recovery, undo, F-RTO, RFC 6675, NewReno), tcp_reass.c
  * (out-of-order queue and the SACK blocks we send), tcp_mem.c (ring storage that follows
  * the load, receive-buffer auto-tuning), tcp_sock.c (SOCK_STREAM sock_ops), tcp_syncache.c
  * (the SYN queue as small records, SYN cookies, RFC 4987), tcp_timewait.c (TIME_WAIT as
@@ -241,10 +242,14 @@ struct tcp_rate_sample {
 	uint8_t prior_set, is_app_limited, is_retrans;
 };
 
-/* Congestion control behind a small interface (tcp_cc.c, tcp_cubic.c). Loss detection and
- * recovery (tcp_sack.c) decide when a loss response begins and ends and what cwnd is during
- * recovery; an algorithm says what ssthresh becomes and how cwnd grows outside recovery.
- * `now` is in milliseconds (net_clock_ms). */
+/* Congestion control behind a small interface (tcp_cc.c, tcp_cubic.c, tcp_bbr.c). Loss
+ * detection and recovery (tcp_sack.c, tcp_rack.c) decide when a loss response begins and
+ * ends and signal it through the tcp_cc_* event functions (tcp_cc.c); only those and the
+ * algorithms write cwnd and ssthresh (test_tcp_cc_module checks it). The generic rules
+ * (PRR in recovery, cwnd = ssthresh at its end, undo) live in tcp_cc.c; an algorithm says
+ * what ssthresh becomes and how cwnd grows outside recovery, or owns cwnd (cong_control).
+ * Its private state is its member of pcb->ccv, touched by its own file only. `now` is in
+ * milliseconds (net_clock_ms). */
 struct tcp_cc_ops {
 	const char *name;
 	/* The connection starts (the SYN goes or arrives): initial window, ssthresh, state. */
@@ -253,8 +258,9 @@ struct tcp_cc_ops {
 	 * congestion avoidance). Called before pcb->snd_una moves: the new snd_una is
 	 * pcb->snd_una + acked (HyStart++ rounds and CUBIC's idle check rely on it). */
 	void (*ack)(struct tcp_pcb *pcb, uint32_t acked, uint64_t now);
-	/* A loss response begins (fast recovery entered, or the first RTO fired): returns the
-	 * new ssthresh (the caller stores it in pcb->ssthresh) and saves what undo() needs. */
+	/* A loss response begins (fast recovery entered, a loss the loss probe repaired, or
+	 * the first RTO fired): returns the new ssthresh (tcp_cc_loss_event stores it in
+	 * pcb->ssthresh) and saves what undo() needs. */
 	uint32_t (*ssthresh)(struct tcp_pcb *pcb, uint64_t now);
 	/* Recovery ended; the caller has set cwnd. May be NULL. */
 	void (*recovery_exit)(struct tcp_pcb *pcb, uint64_t now);
@@ -662,6 +668,27 @@ const struct tcp_cc_ops *tcp_cc_default(void);
 /* Switches a connection's algorithm (TCP_CONGESTION): cwnd and ssthresh stay, the new
  * algorithm's state starts fresh. */
 void tcp_cc_set(struct tcp_pcb *pcb, const struct tcp_cc_ops *ops);
+/* The events (every call of an algorithm's ops goes through these). init: the connection
+ * starts. sent: len bytes left (PRR's prr_out in recovery). rtt: an RTT sample in us.
+ * ack: an acceptable ACK after loss detection (acked: bytes snd_una advanced by, delivered:
+ * bytes newly acknowledged or SACKed, rs: its rate sample): cong_control, else PRR in
+ * recovery, else the algorithm's growth. loss_event: a loss response begins (cwnd and
+ * ssthresh saved for undo, ssthresh from the algorithm); enter_recovery: that and PRR's
+ * start; exit_recovery: recovery ended (cwnd = ssthresh unless the algorithm owns cwnd;
+ * keep_cwnd: an undo set it); tlp_recovery: a loss the tail loss probe alone repaired
+ * (entered and left at once); on_rto: the retransmission timer fired (after loss_event on
+ * the first one); undo: the last reduction was spurious (cwnd and ssthresh back). */
+void tcp_cc_init(struct tcp_pcb *pcb);
+void tcp_cc_sent(struct tcp_pcb *pcb, uint32_t len);
+void tcp_cc_rtt(struct tcp_pcb *pcb, uint32_t rtt_us, uint64_t now);
+void tcp_cc_ack(struct tcp_pcb *pcb, uint32_t acked, uint32_t delivered,
+		const struct tcp_rate_sample *rs, uint64_t now, uint64_t now_us);
+void tcp_cc_loss_event(struct tcp_pcb *pcb, uint64_t now);
+void tcp_cc_enter_recovery(struct tcp_pcb *pcb, uint64_t now);
+void tcp_cc_exit_recovery(struct tcp_pcb *pcb, uint64_t now, int keep_cwnd);
+void tcp_cc_tlp_recovery(struct tcp_pcb *pcb, uint64_t now);
+void tcp_cc_on_rto(struct tcp_pcb *pcb, uint64_t now);
+void tcp_cc_undo(struct tcp_pcb *pcb);
 /* HyStart++: start (init), the cwnd growth an ACK in slow start may give (it may also end
  * slow start by setting ssthresh = cwnd), an RTT sample, and a loss (HyStart++ ends). */
 void tcp_hystart_init(struct tcp_pcb *pcb);
@@ -736,8 +763,6 @@ void tcp_loss_timeout(struct tcp_pcb *pcb, uint64_t now);
 void tcp_loss_mark_all(struct tcp_pcb *pcb);
 /* Enters fast recovery (PRR) if not in recovery; rack says RACK or the probe found it. */
 void tcp_loss_enter_recovery(struct tcp_pcb *pcb, uint64_t now);
-/* A segment of len bytes left during recovery (PRR's prr_out). */
-void tcp_loss_sent(struct tcp_pcb *pcb, uint32_t len);
 unsigned tcp_dupthresh(const struct tcp_pcb *pcb);
 uint32_t tcp_limited_transmit(const struct tcp_pcb *pcb);
 

@@ -71,7 +71,7 @@ void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o, uint64_t now
 	}
 	if (o->sack_permitted && tcp_config.sack)
 		pcb->flags |= TF_SACK_OK; /* our ACKs carry SACK blocks (tcp_reass.c) */
-	pcb->cc->init(pcb);
+	tcp_cc_init(pcb);
 }
 
 static void tcp_established(struct tcp_pcb *pcb, uint64_t now)

@@ -321,7 +321,7 @@ void tcp_rexmt_range(struct tcp_pcb *pcb, uint32_t seq, uint32_t len, uint64_t n
 		}
 	}
 	tcp_sent_xmit(pcb, seq, seq + len + (fin ? 1 : 0), tcp_now_us());
-	tcp_loss_sent(pcb, len + (fin ? 1 : 0));
+	tcp_cc_sent(pcb, len + (fin ? 1 : 0));
 	tcp_xmit(pcb, seq, flags, len, now);
 }
 
@@ -396,7 +396,9 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 			if (e)
 				goto nodata;
 		}
-		wnd = pcb->cwnd + tcp_limited_transmit(pcb);
+		/* the loss probe goes whatever cwnd says (tcp_tlp_fire) */
+		wnd = (pcb->flags & TF_TLP_ONE ? pipe + pcb->mss : pcb->cwnd) +
+		      tcp_limited_transmit(pcb);
 		usable = wnd > pipe ? (int32_t)(wnd - pipe) : 0;
 		if (usable > (int32_t)(pcb->snd_una + pcb->snd_wnd - pcb->snd_nxt))
 			usable = (int32_t)(pcb->snd_una + pcb->snd_wnd - pcb->snd_nxt);
@@ -536,7 +538,7 @@ paced:
 			    !net_timer_pending(&pcb->timers[TCPT_REXMT]))
 				tcp_rexmt_arm(pcb, now);
 			tcp_sent_xmit(pcb, seq, pcb->snd_nxt, tcp_now_us());
-			tcp_loss_sent(pcb, pcb->snd_nxt - seq);
+			tcp_cc_sent(pcb, pcb->snd_nxt - seq);
 			tcp_xmit(pcb, seq, flags, len, now);
 			/* the probe comes 2 SRTT after the last new segment (as Linux) */
 			tcp_tlp_schedule(pcb, now);

@@ -566,7 +566,7 @@ int tcp_pcb_connect(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, uint64_t 
 	pcb->snd_buf_seq = pcb->iss + 1;
 	pcb->rcv_wnd = (uint32_t)tcp_ring_free_space(&pcb->rcv_buf);
 	tcp_pcb_set_mss(pcb, 0);
-	pcb->cc->init(pcb);
+	tcp_cc_init(pcb);
 	pcb->ts_offset = (uint32_t)siphash(isn_key, &pcb->iss, 1);
 	tcp_pcb_hash_insert(pcb);
 	tcp_pcb_set_state(pcb, TCP_SYN_SENT);

@@ -412,14 +412,12 @@ void tcp_tlp_fire(struct tcp_pcb *pcb, uint64_t now)
 	    SEQ_LEQ(pcb->snd_max + (unsent < pcb->mss ? unsent : pcb->mss),
 		    pcb->snd_una + pcb->snd_wnd)) {
 		uint32_t before = pcb->snd_max;
-		uint32_t cwnd = pcb->cwnd;
 
-		/* one segment past cwnd (RFC 8985 7.3 sends it whatever cwnd says) */
-		pcb->cwnd = tcp_pipe(pcb) + pcb->mss;
+		/* one segment past cwnd (RFC 8985 7.3 sends it whatever cwnd says): tcp_output
+		 * takes pipe + 1 MSS for cwnd */
 		pcb->flags |= TF_TLP_ONE;
 		tcp_output(pcb, now);
 		pcb->flags &= ~TF_TLP_ONE;
-		pcb->cwnd = cwnd;
 		if (pcb->snd_max != before) {
 			STAT_INC(tcp, snd_tlp_new_data);
 			pcb->tlp_on = 1;
@@ -454,13 +452,7 @@ void tcp_tlp_ack(struct tcp_pcb *pcb, uint32_t ack, int dsack, int dsack_tlp, ui
 		if (!(pcb->flags & (TF_INRECOVERY | TF_LOSS))) {
 			/* EnterRecovery() and ExitRecovery() at once: cwnd = ssthresh */
 			STAT_INC(tcp, tlp_recoveries);
-			pcb->prior_cwnd = pcb->cwnd;
-			pcb->prior_ssthresh = pcb->ssthresh;
-			pcb->ssthresh = pcb->cc->ssthresh(pcb, now);
-			if (!pcb->cc->cong_control) /* else the algorithm owns cwnd */
-				pcb->cwnd = pcb->ssthresh;
-			if (pcb->cc->recovery_exit)
-				pcb->cc->recovery_exit(pcb, now);
+			tcp_cc_tlp_recovery(pcb, now);
 		}
 	}
 }

@@ -5,9 +5,10 @@
  *  - Loss detection: RACK (RFC 8985, tcp_rack.c) when tcp_config.rack; else RFC 6675's
  *    DupThresh rule (IsLost) as written; without SACK, three duplicate ACKs (RFC 5681 3.2)
  *    and NewReno's partial ACKs (RFC 6582).
- *  - Fast recovery: Proportional Rate Reduction (RFC 6937) sets cwnd on each ACK so that
- *    what is sent during recovery follows what is delivered, ending at ssthresh; the
- *    congestion controller (tcp_cc.c) only says what ssthresh becomes.
+ *  - Fast recovery: Proportional Rate Reduction (RFC 6937, tcp_cc.c) sets cwnd on each ACK
+ *    so that what is sent during recovery follows what is delivered, ending at ssthresh.
+ *    This file only signals the events (tcp_cc_enter_recovery, tcp_cc_ack, ...); cwnd and
+ *    ssthresh are written by tcp_cc.c and the algorithms.
  *  - After a retransmission timeout everything in flight is taken as lost and resent in
  *    slow start; RACK still finds lost retransmissions, so a lost retransmission costs a
  *    round trip, not another timeout. F-RTO (RFC 5682, SACK-enhanced) finds a spurious
@@ -56,41 +57,30 @@ uint32_t tcp_limited_transmit(const struct tcp_pcb *pcb)
 
 /* ---- undo (RFC 3708, RFC 3522) ---- */
 
+/* An episode begins (tcp_cc_loss_event keeps cwnd and ssthresh). */
 static void undo_begin(struct tcp_pcb *pcb)
 {
-	pcb->prior_cwnd = pcb->cwnd;
-	pcb->prior_ssthresh = pcb->ssthresh;
 	pcb->undo_marker = pcb->snd_una;
 	pcb->undo_retrans = tcp_config.dsack_undo ? 0 : -1;
 	pcb->undo_ts_on = 0;
 }
 
-static void exit_recovery(struct tcp_pcb *pcb, uint64_t now);
+static void exit_recovery(struct tcp_pcb *pcb, uint64_t now, int undone);
 
 /* The reduction of this episode was spurious: back to the window before it. */
 static void undo(struct tcp_pcb *pcb, uint64_t now)
 {
 	struct tcp_sentq *q = &pcb->sentq;
 
-	debugf("%u->%u undo: cwnd %u -> %u", pcb->local_port, pcb->remote_port, pcb->cwnd,
-	       pcb->prior_cwnd);
-	if (pcb->cwnd < pcb->prior_cwnd)
-		pcb->cwnd = pcb->prior_cwnd;
-	if (pcb->ssthresh < pcb->prior_ssthresh)
-		pcb->ssthresh = pcb->prior_ssthresh;
-	if (pcb->cc->undo)
-		pcb->cc->undo(pcb);
+	tcp_cc_undo(pcb);
 	/* what was taken as lost was not: the originals are in flight or delivered */
 	for (unsigned i = 0; i < q->len; i++)
 		tcp_sent_at(pcb, i)->flags &= (uint16_t)~(TSENT_LOST | TSENT_RETRANS | TSENT_PRE_RTO);
 	pcb->lost_out = pcb->retrans_out = 0;
 	pcb->undo_retrans = -1;
 	pcb->flags &= ~(TF_LOSS | TF_FRTO | TF_FRTO_NEW);
-	if (pcb->flags & TF_INRECOVERY) {
-		uint32_t cwnd = pcb->cwnd;
-		exit_recovery(pcb, now);
-		pcb->cwnd = cwnd;
-	}
+	if (pcb->flags & TF_INRECOVERY)
+		exit_recovery(pcb, now, 1);
 	pcb->dupacks = 0;
 }
 
@@ -102,7 +92,7 @@ static int eifel(const struct tcp_pcb *pcb, const struct tcp_hdr *th)
 	       pcb->undo_ts_on && pcb->undo_retrans >= 0 && SEQ_LT(th->opt.tsecr, pcb->undo_tsval);
 }
 
-/* ---- fast recovery with PRR (RFC 6937) ---- */
+/* ---- fast recovery (PRR, RFC 6937, in tcp_cc.c) ---- */
 
 void tcp_loss_enter_recovery(struct tcp_pcb *pcb, uint64_t now)
 {
@@ -111,10 +101,8 @@ void tcp_loss_enter_recovery(struct tcp_pcb *pcb, uint64_t now)
 	STAT_INC(tcp, snd_fast_rexmt);
 	STAT_INC(tcp, prr_recoveries);
 	undo_begin(pcb);
-	pcb->ssthresh = pcb->cc->ssthresh(pcb, now);
+	tcp_cc_enter_recovery(pcb, now);
 	pcb->recover = pcb->snd_max;
-	pcb->prr_delivered = pcb->prr_out = 0;
-	pcb->recover_fs = pcb->snd_max - pcb->snd_una; /* RecoverFS = snd.nxt - snd.una */
 	pcb->flags |= TF_INRECOVERY;
 	pcb->tlp_on = 0;
 	tcp_timer_cancel(pcb, TCPT_PTO);
@@ -122,66 +110,16 @@ void tcp_loss_enter_recovery(struct tcp_pcb *pcb, uint64_t now)
 	       pcb->snd_una, pcb->snd_max, pcb->ssthresh);
 }
 
-static void exit_recovery(struct tcp_pcb *pcb, uint64_t now)
+/* undone: an undo set cwnd, which stays */
+static void exit_recovery(struct tcp_pcb *pcb, uint64_t now, int undone)
 {
 	STAT_INC(tcp, recovery_exits);
 	pcb->flags &= ~TF_INRECOVERY;
-	/* RFC 6937: the window at the end of recovery is ssthresh (unless the algorithm
-	 * owns cwnd: BBR restores its own) */
-	if (!pcb->cc->cong_control)
-		pcb->cwnd = pcb->ssthresh;
-	if (pcb->cwnd < pcb->mss)
-		pcb->cwnd = pcb->mss;
-	pcb->bytes_acked = 0;
 	pcb->dupacks = 0;
-	if (pcb->cc->recovery_exit)
-		pcb->cc->recovery_exit(pcb, now);
+	tcp_cc_exit_recovery(pcb, now, undone);
 	/* RFC 8985 6.2 step 4: the widened reordering window lasts 16 recoveries */
 	if (pcb->rack.reo_wnd_persist && --pcb->rack.reo_wnd_persist == 0)
 		pcb->rack.reo_wnd_mult = 1;
-}
-
-/* RFC 6937 3: sndcnt from what this ACK delivered; cwnd = pipe + sndcnt. */
-static void prr_ack(struct tcp_pcb *pcb, uint32_t delivered)
-{
-	uint32_t pipe = tcp_pipe(pcb);
-	int64_t sndcnt;
-
-	pcb->prr_delivered += delivered;
-	if (pipe > pcb->ssthresh) {
-		/* proportional part: ceil(prr_delivered * ssthresh / RecoverFS) - prr_out */
-		uint64_t fs = pcb->recover_fs ? pcb->recover_fs : 1;
-		sndcnt = (int64_t)(((uint64_t)pcb->prr_delivered * pcb->ssthresh + fs - 1) / fs) -
-			 (int64_t)pcb->prr_out;
-	} else {
-		/* slow start reduction bound (PRR-SSRB) */
-		int64_t limit = (int64_t)pcb->prr_delivered - (int64_t)pcb->prr_out;
-
-		if (limit < (int64_t)delivered)
-			limit = delivered;
-		limit += pcb->mss;
-		sndcnt = (int64_t)pcb->ssthresh - (int64_t)pipe;
-		if (sndcnt > limit)
-			sndcnt = limit;
-	}
-	if (sndcnt < 0)
-		sndcnt = 0;
-	/* whole segments, rounded up (as Linux counts PRR in packets): a remainder below
-	 * one MSS would let nothing go, and a lost retransmission at the tail would then
-	 * wait for the RTO with no later segment delivered to show RACK the loss */
-	sndcnt = (sndcnt + pcb->mss - 1) / pcb->mss * pcb->mss;
-	/* the first retransmission goes whatever the proportion says (RFC 6675 4.3) */
-	if (pcb->prr_out == 0 && sndcnt < pcb->mss && pcb->lost_out > pcb->retrans_out)
-		sndcnt = pcb->mss;
-	pcb->cwnd = pipe + (uint32_t)sndcnt;
-}
-
-void tcp_loss_sent(struct tcp_pcb *pcb, uint32_t len)
-{
-	if (pcb->flags & TF_INRECOVERY) {
-		pcb->prr_out += len;
-		STAT_ADD(tcp, prr_sent_bytes, len);
-	}
 }
 
 /* ---- RFC 6675 IsLost() (tcp_config.rack off) ---- */
@@ -389,8 +327,8 @@ void tcp_loss_ack(struct tcp_pcb *pcb, const struct tcp_hdr *th, const struct tc
 		pcb->rack.fack = ack;
 	if (SEQ_GT(pcb->high_sacked, pcb->rack.fack))
 		pcb->rack.fack = pcb->high_sacked;
-	if (delivered && pcb->cc->rtt_sample && pcb->rack.rtt_us)
-		pcb->cc->rtt_sample(pcb, pcb->rack.rtt_us, now);
+	if (delivered && pcb->rack.rtt_us)
+		tcp_cc_rtt(pcb, pcb->rack.rtt_us, now);
 	/* Karn (RFC 6298 5.7 with RFC 6298 3): the backed-off RTO stays until a segment
 	 * that was never retransmitted is acknowledged. Timestamp samples (tcp_input) do not
 	 * come while retransmissions go on (an older TSecr is not taken), and under heavy
@@ -456,7 +394,7 @@ void tcp_loss_ack(struct tcp_pcb *pcb, const struct tcp_hdr *th, const struct tc
 	}
 	/* end of an episode: everything outstanding at its start is acknowledged */
 	if (pcb->flags & TF_INRECOVERY && SEQ_GEQ(ack, pcb->recover) && acked) {
-		exit_recovery(pcb, now);
+		exit_recovery(pcb, now, 0);
 		acked = 0; /* no growth on the ACK that ends recovery (RFC 6937) */
 	}
 	if (pcb->flags & TF_LOSS && SEQ_GEQ(ack, pcb->recover) && acked) {
@@ -502,15 +440,10 @@ void tcp_loss_ack(struct tcp_pcb *pcb, const struct tcp_hdr *th, const struct tc
 		tcp_timer_cancel(pcb, TCPT_RACK);
 	}
 
-	/* the window: the algorithm's own (cong_control, with this ACK's rate sample), else
-	 * PRR in recovery and the algorithm's growth outside it */
+	/* the window (tcp_cc.c): the algorithm's own with this ACK's rate sample, or PRR in
+	 * recovery and the algorithm's growth outside it */
 	tcp_rate_gen(pcb, delivered, (uint32_t)(pcb->rate.lost - lost_before), &rs, now_us);
-	if (pcb->cc->cong_control)
-		pcb->cc->cong_control(pcb, &rs, now_us);
-	else if (pcb->flags & TF_INRECOVERY)
-		prr_ack(pcb, delivered);
-	else if (acked)
-		pcb->cc->ack(pcb, acked, now);
+	tcp_cc_ack(pcb, acked, delivered, &rs, now, now_us);
 
 	tcp_tlp_ack(pcb, ack, dsack, dsack_tlp, now);
 	/* RFC 8985 7.2: an ACK of new data re-arms the probe, once tcp_output has sent
@@ -529,7 +462,7 @@ void tcp_loss_timeout(struct tcp_pcb *pcb, uint64_t now)
 	if (!(pcb->flags & TF_LOSS)) {
 		if (!(pcb->flags & TF_INRECOVERY)) {
 			undo_begin(pcb);
-			pcb->ssthresh = pcb->cc->ssthresh(pcb, now);
+			tcp_cc_loss_event(pcb, now);
 		} else {
 			pcb->undo_retrans = -1; /* a timeout in recovery: no undo */
 		}
@@ -538,7 +471,7 @@ void tcp_loss_timeout(struct tcp_pcb *pcb, uint64_t now)
 	} else {
 		pcb->flags &= ~(TF_FRTO | TF_FRTO_NEW);
 	}
-	pcb->cc->timeout(pcb, now);
+	tcp_cc_on_rto(pcb, now);
 	pcb->flags &= ~TF_INRECOVERY;
 	pcb->flags |= TF_LOSS;
 	pcb->recover = pcb->snd_max;
