@@ -143,6 +143,29 @@ static struct sockaddr_in sin_of(const char *ip, uint16_t port)
 
 #define SA(p) ((struct sockaddr *)(p))
 
+/* Waits (at most 2 s) until fd is readable: the loop thread has done its part. */
+static void wait_readable(int fd)
+{
+	struct us_pollfd p = { .fd = fd, .events = US_POLLIN };
+
+	assert_int_equal(us_poll(&p, 1, 2000), 1);
+}
+
+/* Asks `ss -t` until a line equals want (at most 2 s: the loop thread runs meanwhile). */
+static void wait_ss_line(struct ustack *st, const char *want)
+{
+	for (int i = 0; i < 200; i++) {
+		char *ans = ok(st, "ss -t");
+		int found = has_line(ans, want);
+
+		free(ans);
+		if (found)
+			return;
+		usleep(10 * 1000);
+	}
+	fail_msg("no '%s' in ctl ss -t within 2 s", want);
+}
+
 static void test_ss(void **state)
 {
 	struct ustack *st;
@@ -161,6 +184,7 @@ static void test_ss(void **state)
 	c = us_socket(AF_INET, SOCK_STREAM, 0);
 	assert_int_equal(us_connect(c, SA(&a), sizeof(a)), 0);
 	/* not accepted yet: the accept queue holds one of 7 */
+	wait_readable(l);
 	ans = ok(st, "ss -t -l");
 	assert_true(has_line(ans, "State Recv-Q Send-Q Local Address:Port Peer Address:Port"));
 	assert_true(has_line(ans, "LISTEN 1 7 127.0.0.1:5000 0.0.0.0:*"));
@@ -168,7 +192,10 @@ static void test_ss(void **state)
 	s = us_accept(l, SA(&peer), &plen);
 	assert_true(s >= 0);
 	assert_int_equal(us_send(c, "hello", 5, 0), 5);
-	usleep(50 * 1000); /* the loop thread delivers it */
+	wait_readable(s);
+	/* and the client's side has its ACK: nothing left unacknowledged */
+	snprintf(want, sizeof(want), "ESTAB 0 0 127.0.0.1:%u 127.0.0.1:5000", ntohs(peer.sin_port));
+	wait_ss_line(st, want);
 	ans = ok(st, "ss -t");
 	assert_true(has_line(ans, "LISTEN 0 7 127.0.0.1:5000 0.0.0.0:*"));
 	/* the server's side holds the 5 unread bytes; ESTAB both ways */
@@ -200,12 +227,8 @@ static void test_ss(void **state)
 	assert_int_equal(us_recv(s, want, 5, 0), 5);
 	us_close(c);
 	us_close(s);
-	usleep(100 * 1000);
-	ans = ok(st, "ss -t");
 	snprintf(want, sizeof(want), "TIME-WAIT 0 0 127.0.0.1:%u 127.0.0.1:5000", ntohs(peer.sin_port));
-	if (!has_line(ans, want))
-		fail_msg("no '%s' in:\n%s", want, ans);
-	free(ans);
+	wait_ss_line(st, want);
 	ans = ok(st, "ss -tl");
 	assert_null(strstr(ans, "TIME-WAIT"));
 	free(ans);
@@ -273,7 +296,7 @@ static void test_stats(void **state)
 {
 	struct ustack *st;
 	struct sockaddr_in u = sin_of("127.0.0.1", 7777);
-	char *ans;
+	char *ans, buf[16];
 	int d;
 
 	(void)state;
@@ -282,7 +305,7 @@ static void test_stats(void **state)
 	d = us_socket(AF_INET, SOCK_DGRAM, 0);
 	assert_int_equal(us_bind(d, SA(&u), sizeof(u)), 0);
 	assert_int_equal(us_sendto(d, "x", 1, 0, SA(&u), sizeof(u)), 1);
-	usleep(20 * 1000);
+	assert_int_equal(us_recv(d, buf, sizeof(buf), 0), 1); /* blocking: it has arrived */
 	ans = ok(st, "stats");
 	assert_true(has_line(ans, "udp.out_datagrams 1"));
 	assert_null(strstr(ans, " 0\n")); /* only the non-zero ones */
@@ -297,7 +320,8 @@ static void test_stats(void **state)
 	free(ans);
 	assert_int_equal(us_sendto(d, "y", 1, 0, SA(&u), sizeof(u)), 1);
 	assert_int_equal(us_sendto(d, "z", 1, 0, SA(&u), sizeof(u)), 1);
-	usleep(20 * 1000);
+	assert_int_equal(us_recv(d, buf, sizeof(buf), 0), 1);
+	assert_int_equal(us_recv(d, buf, sizeof(buf), 0), 1);
 	ans = ok(st, "stats -j --delta");
 	assert_int_equal(ans[0], '{');
 	assert_non_null(strstr(ans, "\"udp.out_datagrams\": 2"));
