@@ -90,6 +90,7 @@ struct app_config {
 	int stats;                /* --stats */
 	int verbose;              /* -v */
 	const char *cc_name;      /* --cc: TCP congestion control, NULL = the stack's (cubic) */
+	const char *ctl_name;     /* --name: the control socket's name, NULL = the first device's */
 	struct app_limits lim;
 	struct app_service_spec services[APP_MAX_SERVICES];
 	int nservices;
@@ -138,5 +139,14 @@ int serve_main(void);
 int ping_main(void);
 int nc_main(void);
 int get_main(void);
+/* `ustack ctl NAME REQUEST...` (apps/ctl.c), argv from NAME on; returns the exit code. */
+int ctl_main(int argc, char **argv);
+
+/* The control socket of serve and nc -l (apps/ctl.c): started once the stack runs, stopped
+ * (the socket removed) before it is taken down. -EADDRINUSE (printed) when --name is taken
+ * by a running stack; other failures print a line and return 0 (the stack works without). */
+struct ustack;
+int app_ctl_start(struct ustack *st);
+void app_ctl_stop(void);
 
 #endif

@@ -12,6 +12,7 @@
 #include "apps/app.h"
 #include "apps/serve.h"
 #include "ip/ip.h"
+#include "lib/ctl.h"
 #include "tcp/tcp.h"
 
 /* The Makefile's VERSION, passed in by the build. */
@@ -66,6 +67,7 @@ void app_usage(FILE *out)
 "                                                        take datagrams (UDP), then as above\n"
 "       ustack ping  [DEV...] [-c N] [-s SIZE] [-i SECS] [-W SECS] HOST\n"
 "       ustack get   [DEV...] [--timeout SECS] URL        HTTP/1.1 GET, body to stdout\n"
+"       ustack ctl   NAME REQUEST    ask a running serve or nc -l (ustack ctl --help)\n"
 "\n"
 "DEV (at least one; repeat --dev for more devices):\n"
 "  --dev tap:NAME[,addr=A.B.C.D/N][,host=H/N][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]\n"
@@ -93,6 +95,8 @@ void app_usage(FILE *out)
 "                     abort_on_overflow=1, rst_per_s=N; --tcp help lists them all\n"
 "  --cc NAME          TCP congestion control: cubic (RFC 9438), newreno, or bbr\n"
 "                     (BBR v1, paced) [cubic]\n"
+"  --name NAME        serve, nc -l: the control socket /run/ustack/NAME.sock for\n"
+"                     ustack ctl NAME [first device's name]\n"
 "  -v, --verbose      debug log on stderr\n"
 "  -h, --help         this text\n"
 "  -V, --version      print the version and exit (as the first argument)\n"
@@ -131,7 +135,7 @@ enum {
 	OPT_FORWARD, OPT_RCVBUF, OPT_SNDBUF, OPT_MAX_CONN, OPT_BACKLOG, OPT_CONN_BUF,
 	OPT_IDLE, OPT_HTTP_HDR, OPT_CHAT_LINE, OPT_TIMEOUT, OPT_SERVE, OPT_DRAIN, OPT_BUSY_POLL,
 	OPT_PER_SOURCE, OPT_HTTP_HDR_TIMEOUT, OPT_CHAT_IDLE, OPT_ECHO_IDLE, OPT_TCP,
-	OPT_CC, OPT_RECLAIM_AFTER,
+	OPT_CC, OPT_RECLAIM_AFTER, OPT_NAME,
 };
 
 static const struct option long_opts[] = {
@@ -162,6 +166,7 @@ static const struct option long_opts[] = {
 	{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
 	{ "tcp", required_argument, NULL, OPT_TCP },
 	{ "cc", required_argument, NULL, OPT_CC },
+	{ "name", required_argument, NULL, OPT_NAME },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -453,6 +458,14 @@ static int parse_option(int opt, const char *arg)
 		return 0;
 	case OPT_CC:
 		return parse_cc(arg);
+	case OPT_NAME:
+		if (!ctl_name_valid(arg)) {
+			app_error("--name '%s': give 1 to %d letters, digits, '.', '_' or '-'", arg,
+				  CTL_NAME_MAX);
+			return -EINVAL;
+		}
+		app_cfg.ctl_name = arg;
+		return 0;
 	case OPT_SERVE:
 		if (app_cfg.nservices == APP_MAX_SERVICES) {
 			app_error("--serve: at most %d services", APP_MAX_SERVICES);
@@ -518,6 +531,10 @@ static int check_command(void)
 			app_error("nc: give HOST PORT to connect, or -l PORT to listen");
 			return -EINVAL;
 		}
+		if (app_cfg.ctl_name && !app_cfg.nc.listen) {
+			app_error("nc: --name names the control socket of a listener: add -l");
+			return -EINVAL;
+		}
 		if (!app_cfg.nc.linger_set && app_cfg.nc.listen)
 			app_cfg.nc.linger_s = -1; /* a listener stays until stopped */
 		return 0;
@@ -554,7 +571,7 @@ int app_parse_args(int argc, char **argv)
 	int opt;
 
 	if (!sub) {
-		app_error("no subcommand: use serve, nc, ping or get (ustack --help shows all)");
+		app_error("no subcommand: use serve, nc, ping, get or ctl (ustack --help shows all)");
 		return -EINVAL;
 	}
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
@@ -574,7 +591,7 @@ int app_parse_args(int argc, char **argv)
 	else if (!strcmp(sub, "get"))
 		app_cfg.cmd = CMD_GET;
 	else {
-		app_error("unknown subcommand '%s': use serve, nc, ping or get", sub);
+		app_error("unknown subcommand '%s': use serve, nc, ping, get or ctl", sub);
 		return -EINVAL;
 	}
 
@@ -605,6 +622,8 @@ int app_parse_args(int argc, char **argv)
 			owner = app_cfg.cmd; /* the connect limit of both clients */
 		else if (opt == OPT_TIMEOUT)
 			owner = CMD_GET;
+		else if (opt == OPT_NAME && app_cfg.cmd != CMD_NC)
+			owner = CMD_SERVE; /* the long-running ones: serve, and nc -l */
 		if (owner != CMD_NONE && owner != app_cfg.cmd) {
 			app_error("%s: option '%s' belongs to 'ustack %s'", sub,
 				  opt_label(opt, label, sizeof(label)), cmd_name(owner));

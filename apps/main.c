@@ -3,7 +3,7 @@
  * loop in its own thread and the subcommand in the main thread, and handles signals in a third thread:
  *   SIGINT/SIGTERM  ask the subcommand to stop; it returns, the stack is taken down, the
  *                   counters are printed with --stats (a second signal exits at once)
- *   SIGUSR1         prints the counters to stderr while running
+ *   SIGUSR1         prints the counters to stderr while running, under a line with the time
  * The signals are blocked in every thread and taken with sigwait() in one place, so no
  * socket call is ever interrupted and no handler runs in an async-signal context. */
 #include <errno.h>
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "apps/app.h"
@@ -32,7 +33,16 @@ static void *signal_main(void *arg)
 		if (sigwait(&app_sigs, &sig))
 			continue;
 		if (sig == SIGUSR1) {
+			/* a header with the time, so that dumps one after another stay apart */
+			struct timespec ts;
+			struct tm tm;
+			char when[32] = "?";
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			if (gmtime_r(&ts.tv_sec, &tm))
+				strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 			net_lock();
+			fprintf(stderr, "# counters at %s.%03ld UTC\n", when, ts.tv_nsec / 1000000);
 			stats_print(stderr, 0);
 			net_unlock();
 			continue;
@@ -149,6 +159,9 @@ int main(int argc, char **argv)
 	struct ustack *st = NULL;
 	int rc, status = EXIT_FAIL;
 
+	/* a client of a running stack: no stack of its own */
+	if (argc > 1 && !strcmp(argv[1], "ctl"))
+		return ctl_main(argc - 2, argv + 2);
 	rc = app_parse_args(argc, argv);
 	if (rc == 1)
 		return EXIT_OK;
@@ -192,6 +205,11 @@ int main(int argc, char **argv)
 		app_error("%s", ustack_errmsg(st));
 		goto out;
 	}
+	if ((app_cfg.cmd == CMD_SERVE || (app_cfg.cmd == CMD_NC && app_cfg.nc.listen)) &&
+	    app_ctl_start(st) < 0) {
+		status = EXIT_USAGE;
+		goto out;
+	}
 	status = run_command();
 	/* The stack lives in this process: leaving at once would take the last data and FIN
 	 * of connections the command just closed with it. A signal means "stop now". */
@@ -199,6 +217,7 @@ int main(int argc, char **argv)
 		app_error("exiting with connections still closing (--drain %u s passed)",
 			  app_cfg.lim.drain_s);
 out:
+	app_ctl_stop();
 	ustack_destroy(st);
 	if (app_cfg.stats)
 		ustack_stats_dump(NULL, stderr, 0);

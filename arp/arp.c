@@ -496,3 +496,13 @@ size_t arp_cache_count(void)
 {
 	return arp_nentries;
 }
+
+void arp_cache_foreach(void (*fn)(uint32_t addr, const struct net_device *dev,
+				  enum arp_state state, const uint8_t hw[6], void *arg), void *arg)
+{
+	const struct arp_entry *e;
+
+	for (unsigned i = 0; i < ARP_HASH_BUCKETS; i++)
+		LIST_FOREACH(e, &arp_cache[i], hlink)
+			fn(e->addr, e->dev, e->state, e->hw, arg);
+}

@@ -71,5 +71,8 @@ void arp_addr_gone(struct net_device *dev, uint32_t addr);
 enum arp_state { ARP_NONE = 0, ARP_INCOMPLETE, ARP_REACHABLE, ARP_STALE };
 enum arp_state arp_cache_lookup(uint32_t addr, uint8_t hw_out[6]);
 size_t arp_cache_count(void);
+/* Calls fn for every cache entry (`ustack ctl neigh`); hw is meaningful unless INCOMPLETE. */
+void arp_cache_foreach(void (*fn)(uint32_t addr, const struct net_device *dev,
+				  enum arp_state state, const uint8_t hw[6], void *arg), void *arg);
 
 #endif

@@ -99,6 +99,8 @@ int ip_route_del(uint32_t network, uint32_t netmask);
 const struct ip_route *ip_route_lookup(uint32_t dst);
 void ip_route_flush(void);
 size_t ip_route_count(void);
+/* Calls fn for every route, longest prefixes first (`ustack ctl route`). */
+void ip_route_foreach(void (*fn)(const struct ip_route *r, void *arg), void *arg);
 /* Adds an interface's address and its connected route. */
 int ip_iface_add(struct net_device *dev, uint32_t addr, uint32_t netmask, uint32_t peer);
 /* Removes dev's address addr and every route through it (its connected route, and routes

@@ -185,6 +185,19 @@ size_t ip_route_count(void)
 	return nroutes;
 }
 
+void ip_route_foreach(void (*fn)(const struct ip_route *r, void *arg), void *arg)
+{
+	const struct route_entry *e;
+
+	for (int plen = 32; plen >= 0; plen--) {
+		if (!levels[plen].count)
+			continue;
+		for (unsigned b = 0; b < ROUTE_HASH_SIZE; b++)
+			LIST_FOREACH(e, &levels[plen].buckets[b], link)
+				fn(&e->r, arg);
+	}
+}
+
 int ip_iface_add(struct net_device *dev, uint32_t addr, uint32_t netmask, uint32_t peer)
 {
 	struct net_iface *ifc;

@@ -48,6 +48,23 @@ const uint64_t *stats_find(const char *dotted)
 	return NULL;
 }
 
+void stats_foreach(void (*fn)(const char *layer, const char *name, uint64_t value, void *arg),
+		   void *arg)
+{
+	for (size_t b = 0; b < nblocks; b++)
+		for (size_t i = 0; i < blocks[b].n; i++)
+			fn(blocks[b].layer, blocks[b].names[i], blocks[b].values[i], arg);
+}
+
+size_t stats_count(void)
+{
+	size_t n = 0;
+
+	for (size_t b = 0; b < nblocks; b++)
+		n += blocks[b].n;
+	return n;
+}
+
 void stats_reset(void)
 {
 	for (size_t b = 0; b < nblocks; b++)

@@ -38,6 +38,11 @@ void stats_register(const char *layer, const char *const *names, uint64_t *value
 void stats_print(FILE *out, int all);
 /* Looks a counter up by "layer.name"; NULL when there is none. */
 const uint64_t *stats_find(const char *dotted);
+/* Calls fn for every counter, in registration order (the same order every time). */
+void stats_foreach(void (*fn)(const char *layer, const char *name, uint64_t value, void *arg),
+		   void *arg);
+/* How many counters stats_foreach visits. */
+size_t stats_count(void);
 /* Zeroes every counter (tests). */
 void stats_reset(void);
 

@@ -562,6 +562,9 @@ uint32_t tcp_isn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
 /* Test hook: the next ISNs are `isn` (when set) instead of RFC 6528 values. */
 void tcp_test_set_isn(int on, uint32_t isn);
 size_t tcp_pcb_count(void);
+/* Calls fn for every control block (listeners, connections, TIME_WAIT stubs) in creation
+ * order (`ustack ctl ss`); fn must not free any. */
+void tcp_pcb_foreach(void (*fn)(struct tcp_pcb *pcb, void *arg), void *arg);
 /* The keyed hash of a 4-tuple the lookup tables use. */
 uint32_t tcp_pcb_hash4(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
 /* Sets the gauges conns_live and conns_time_wait (TIME_WAIT records included). */
@@ -871,6 +874,8 @@ void tcp_tw_detach(struct tcp_pcb *pcb);
 /* A record holds the local address and port (bind without SO_REUSEADDR). */
 int tcp_tw_port_in_use(uint32_t addr, uint16_t port);
 size_t tcp_tw_count(void);
+/* Calls fn for every record, oldest first (`ustack ctl ss`); fn must not end any. */
+void tcp_tw_foreach(void (*fn)(const struct tcp_tw *tw, void *arg), void *arg);
 /* Records whose peer was heard within max(tw_drain_ms, 2 RTOs) (tcp_pcb_count_closing). */
 size_t tcp_tw_count_closing(uint64_t now);
 void tcp_tw_shutdown(void);
@@ -898,5 +903,8 @@ int tcp_init(void);
 void tcp_shutdown(void);
 
 const char *tcp_state_name(enum tcp_state s);
+/* TCP_INFO of a control block (what us_getsockopt returns; `ustack ctl ss -i`). */
+struct us_tcp_info;
+void tcp_pcb_info(struct tcp_pcb *pcb, struct us_tcp_info *ti);
 
 #endif

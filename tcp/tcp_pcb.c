@@ -169,6 +169,14 @@ const char *tcp_state_name(enum tcp_state s)
 
 size_t tcp_pcb_count(void) { return tcp_npcbs; }
 
+void tcp_pcb_foreach(void (*fn)(struct tcp_pcb *pcb, void *arg), void *arg)
+{
+	struct tcp_pcb *p;
+
+	TAILQ_FOREACH(p, &tcp_all, all)
+		fn(p, arg);
+}
+
 size_t tcp_pcb_count_closing(uint64_t now)
 {
 	const struct tcp_pcb *p;

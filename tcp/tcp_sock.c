@@ -433,8 +433,7 @@ static uint32_t segs_of(uint32_t bytes, uint32_t mss)
 	return mss ? (uint32_t)(((uint64_t)bytes + mss - 1) / mss) : 0;
 }
 
-/* TCP_INFO: struct us_tcp_info (include/ustack.h), cut to *len as Linux cuts its own. */
-static int tcp_sock_info(struct tcp_pcb *pcb, void *val, socklen_t *len)
+void tcp_pcb_info(struct tcp_pcb *pcb, struct us_tcp_info *ti_out)
 {
 	struct us_tcp_info ti;
 	uint32_t mss = pcb->mss ? pcb->mss : 536;
@@ -463,6 +462,15 @@ static int tcp_sock_info(struct tcp_pcb *pcb, void *val, socklen_t *len)
 	ti.bytes_received = pcb->info_rcvd;
 	ti.delivery_rate = tcp_rate_bps(pcb);
 	strncpy(ti.congestion, pcb->cc->name, sizeof(ti.congestion) - 1);
+	*ti_out = ti;
+}
+
+/* TCP_INFO: struct us_tcp_info (include/ustack.h), cut to *len as Linux cuts its own. */
+static int tcp_sock_info(struct tcp_pcb *pcb, void *val, socklen_t *len)
+{
+	struct us_tcp_info ti;
+
+	tcp_pcb_info(pcb, &ti);
 	if (*len > sizeof(ti))
 		*len = sizeof(ti);
 	if (*len)

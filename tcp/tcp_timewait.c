@@ -40,6 +40,14 @@ static int tw_timer_ready;
 
 size_t tcp_tw_count(void) { return tw_count; }
 
+void tcp_tw_foreach(void (*fn)(const struct tcp_tw *tw, void *arg), void *arg)
+{
+	const struct tcp_tw *tw;
+
+	TAILQ_FOREACH(tw, &tw_queue, qlink)
+		fn(tw, arg);
+}
+
 static void tw_timer_fn(struct net_timer *t, void *arg, uint64_t now);
 
 /* Arms the stack's timer for the head of the list (or stops it). */

@@ -530,6 +530,16 @@ const struct sock_ops udp_sock_ops = {
 	.poll = udp_poll,
 };
 
+void udp_pcb_foreach(void (*fn)(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
+				size_t rxq_bytes, void *arg), void *arg)
+{
+	const struct udp_pcb *pcb;
+
+	for (unsigned i = 0; i < UDP_HASH_SIZE; i++)
+		TAILQ_FOREACH(pcb, &udp_hash[i], hlink)
+			fn(pcb->laddr, pcb->lport, pcb->raddr, pcb->rport, pcb->rxq.bytes, arg);
+}
+
 int udp_init(void)
 {
 	int err;

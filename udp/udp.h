@@ -64,5 +64,9 @@ extern const struct sock_ops udp_sock_ops;
 /* Registers IP protocol 17 and the SOCK_DGRAM socket ops (also as SOCK_DGRAM's default).
  * Returns 0 or -errno. */
 int udp_init(void);
+/* Calls fn for every bound socket (`ustack ctl ss -u`): addresses in network order (raddr
+ * 0 when not connected), ports in host order, and the bytes its receive queue holds. */
+void udp_pcb_foreach(void (*fn)(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
+				size_t rxq_bytes, void *arg), void *arg);
 
 #endif

@@ -1,0 +1,490 @@
+/* The answers of `ustack ctl`: sockets as ss prints them, neighbours, routes and addresses
+ * as ip prints them, counters as nstat prints them; and the requests that change addresses
+ * and routes. Everything here runs in the control thread (lib/ctl_server.c). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ustack.h>
+
+#include "arp/arp.h"
+#include "ip/ip.h"
+#include "lib/ctl.h"
+#include "net/loop.h"
+#include "net/netdev.h"
+#include "net/stats.h"
+#include "tcp/tcp.h"
+#include "udp/udp.h"
+
+#define CTL_DEV_INDEX_MAX 4096 /* device indexes looked at by `addr` */
+
+static int req_error(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int req_error(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+void ctl_fmt_rate(char *buf, size_t size, double bps)
+{
+	/* ss's sprint_bw */
+	if (bps > 1e9)
+		snprintf(buf, size, "%.1fGbps", bps / 1e9);
+	else if (bps > 1e6)
+		snprintf(buf, size, "%.1fMbps", bps / 1e6);
+	else if (bps > 1e3)
+		snprintf(buf, size, "%.1fKbps", bps / 1e3);
+	else
+		snprintf(buf, size, "%gbps", bps);
+}
+
+/* ---- ss ---- */
+
+/* The state as ss names it. */
+static const char *ss_state(enum tcp_state s)
+{
+	static const char *const names[] = {
+		[TCP_CLOSED] = "UNCONN", [TCP_LISTEN] = "LISTEN", [TCP_SYN_SENT] = "SYN-SENT",
+		[TCP_SYN_RECEIVED] = "SYN-RECV", [TCP_ESTABLISHED] = "ESTAB",
+		[TCP_FIN_WAIT_1] = "FIN-WAIT-1", [TCP_FIN_WAIT_2] = "FIN-WAIT-2",
+		[TCP_CLOSE_WAIT] = "CLOSE-WAIT", [TCP_CLOSING] = "CLOSING",
+		[TCP_LAST_ACK] = "LAST-ACK", [TCP_TIME_WAIT] = "TIME-WAIT",
+	};
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "UNKNOWN";
+}
+
+struct ss_ctx {
+	FILE *out;
+	int netid;      /* print the Netid column (both TCP and UDP asked for) */
+	int listening;  /* -l: listeners only */
+	int info;       /* -i */
+};
+
+/* "A.B.C.D:PORT", or "A.B.C.D:*" for port 0. */
+static void ss_endpoint(char *buf, size_t size, uint32_t addr, uint16_t port)
+{
+	char a[IP_ADDR_STRLEN];
+
+	ip_addr_ntop(addr, a, sizeof(a));
+	if (port)
+		snprintf(buf, size, "%s:%u", a, port);
+	else
+		snprintf(buf, size, "%s:*", a);
+}
+
+static void ss_row(const struct ss_ctx *c, const char *netid, const char *state, size_t rq,
+		   size_t sq, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+	char l[32], r[32];
+
+	ss_endpoint(l, sizeof(l), laddr, lport);
+	ss_endpoint(r, sizeof(r), raddr, rport);
+	if (c->netid)
+		fprintf(c->out, "%-6s", netid);
+	fprintf(c->out, "%-11s %-6zu %-6zu %-21s %s\n", state, rq, sq, l, r);
+}
+
+/* The `ss -ti` line. */
+static void ss_tcp_info(const struct ss_ctx *c, struct tcp_pcb *pcb)
+{
+	struct us_tcp_info ti;
+	char rate[32];
+
+	tcp_pcb_info(pcb, &ti);
+	fprintf(c->out, "\t %s", ti.congestion);
+	if (pcb->flags & TF_WS_OK)
+		fprintf(c->out, " wscale:%u,%u", ti.snd_wscale, ti.rcv_wscale);
+	fprintf(c->out, " rto:%g rtt:%g/%g mss:%u rcvmss:%u cwnd:%u", ti.rto_us / 1000.0,
+		ti.rtt_us / 1000.0, ti.rttvar_us / 1000.0, ti.snd_mss, ti.rcv_mss, ti.snd_cwnd);
+	if (ti.snd_ssthresh && ti.snd_ssthresh < 0xffff) /* ss leaves an unset one out */
+		fprintf(c->out, " ssthresh:%u", ti.snd_ssthresh);
+	fprintf(c->out, " bytes_acked:%llu bytes_received:%llu retrans:%u/%u",
+		(unsigned long long)ti.bytes_acked, (unsigned long long)ti.bytes_received,
+		ti.retrans, ti.total_retrans);
+	if (pcb->pacing_rate) {
+		ctl_fmt_rate(rate, sizeof(rate), pcb->pacing_rate * 8.0);
+		fprintf(c->out, " pacing_rate %s", rate);
+	}
+	if (ti.delivery_rate) {
+		ctl_fmt_rate(rate, sizeof(rate), ti.delivery_rate * 8.0);
+		fprintf(c->out, " delivery_rate %s", rate);
+	}
+	fputc('\n', c->out);
+}
+
+static void ss_tcp_pcb(struct tcp_pcb *pcb, void *arg)
+{
+	const struct ss_ctx *c = arg;
+	size_t rq, sq;
+
+	/* A TIME_WAIT stub is the socket's view of a record, which ss_tcp_tw shows; a CLOSED
+	 * block no socket holds is about to go. */
+	if ((pcb->state == TCP_TIME_WAIT && pcb->tw) || (pcb->state == TCP_CLOSED && !pcb->sk))
+		return;
+	if (c->listening && pcb->state != TCP_LISTEN)
+		return;
+	if (pcb->state == TCP_LISTEN) {
+		/* as Linux: the accept queue now and its limit */
+		rq = pcb->acceptq_len;
+		sq = pcb->backlog;
+	} else {
+		rq = pcb->rcv_buf.len;
+		sq = pcb->snd_buf.len;
+	}
+	ss_row(c, "tcp", ss_state(pcb->state), rq, sq, pcb->local_addr, pcb->local_port,
+	       pcb->remote_addr, pcb->remote_port);
+	if (c->info)
+		ss_tcp_info(c, pcb);
+}
+
+static void ss_tcp_tw(const struct tcp_tw *tw, void *arg)
+{
+	const struct ss_ctx *c = arg;
+
+	if (!c->listening)
+		ss_row(c, "tcp", "TIME-WAIT", 0, 0, tw->laddr, tw->lport, tw->raddr, tw->rport);
+}
+
+static void ss_udp(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
+		   size_t rxq_bytes, void *arg)
+{
+	const struct ss_ctx *c = arg;
+
+	/* ss -l lists the unconnected ones (UNCONN); connected ones are ESTAB */
+	if (c->listening && raddr)
+		return;
+	ss_row(c, "udp", raddr ? "ESTAB" : "UNCONN", rxq_bytes, 0, laddr, lport, raddr, rport);
+}
+
+/* ss [-t] [-u] [-l] [-i] [-a]: without -l every socket (as ss -a), with it the listeners. */
+static int req_ss(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	struct ss_ctx c = { .out = out };
+	int tcp = 0, udp = 0;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (a[0] != '-' || !a[1])
+			return req_error(err, errlen, -EINVAL,
+					 "ss: unexpected '%s' (options: -t -u -l -i -a -n)", a);
+		for (const char *p = a + 1; *p; p++) {
+			switch (*p) {
+			case 't': tcp = 1; break;
+			case 'u': udp = 1; break;
+			case 'l': c.listening = 1; break;
+			case 'i': c.info = 1; break;
+			case 'a': case 'n': break; /* what ss -tan asks for is what ctl prints */
+			default:
+				return req_error(err, errlen, -EINVAL,
+						 "ss: unknown option '-%c' (options: -t -u -l -i -a -n)",
+						 *p);
+			}
+		}
+	}
+	if (!tcp && !udp)
+		tcp = udp = 1;
+	c.netid = tcp && udp;
+	net_lock();
+	if (c.netid)
+		fprintf(out, "%-6s", "Netid");
+	fprintf(out, "%-11s %-6s %-6s %-21s %s\n", "State", "Recv-Q", "Send-Q",
+		"Local Address:Port", "Peer Address:Port");
+	if (tcp) {
+		tcp_pcb_foreach(ss_tcp_pcb, &c);
+		tcp_tw_foreach(ss_tcp_tw, &c);
+	}
+	if (udp)
+		udp_pcb_foreach(ss_udp, &c);
+	net_unlock();
+	return 0;
+}
+
+/* ---- neigh, route, addr ---- */
+
+static void neigh_one(uint32_t addr, const struct net_device *dev, enum arp_state state,
+		      const uint8_t hw[6], void *arg)
+{
+	static const char *const names[] = { [ARP_NONE] = "NONE", [ARP_INCOMPLETE] = "INCOMPLETE",
+					     [ARP_REACHABLE] = "REACHABLE", [ARP_STALE] = "STALE" };
+	FILE *out = arg;
+	char a[IP_ADDR_STRLEN];
+
+	fprintf(out, "%s dev %s", ip_addr_ntop(addr, a, sizeof(a)), dev ? dev->name : "?");
+	if (state == ARP_REACHABLE || state == ARP_STALE)
+		fprintf(out, " lladdr %02x:%02x:%02x:%02x:%02x:%02x", hw[0], hw[1], hw[2], hw[3],
+			hw[4], hw[5]);
+	fprintf(out, " %s\n", (unsigned)state < 4 ? names[state] : "?");
+}
+
+static int prefix_len(uint32_t netmask)
+{
+	return __builtin_popcount(netmask);
+}
+
+static void route_one(const struct ip_route *r, void *arg)
+{
+	FILE *out = arg;
+	char n[IP_ADDR_STRLEN], g[IP_ADDR_STRLEN], s[IP_ADDR_STRLEN];
+	const char *dev = r->iface && r->iface->dev ? r->iface->dev->name : "?";
+
+	if (!r->netmask)
+		fputs("default", out);
+	else
+		fprintf(out, "%s/%d", ip_addr_ntop(r->network, n, sizeof(n)), prefix_len(r->netmask));
+	if (r->gateway)
+		fprintf(out, " via %s dev %s\n", ip_addr_ntop(r->gateway, g, sizeof(g)), dev);
+	else
+		fprintf(out, " dev %s proto kernel scope link src %s\n", dev,
+			r->iface ? ip_addr_ntop(r->iface->addr, s, sizeof(s)) : "?");
+}
+
+/* `ip -brief addr`: the device, its state, its addresses. */
+static void addr_list(FILE *out)
+{
+	char a[IP_ADDR_STRLEN], p[IP_ADDR_STRLEN];
+
+	for (int i = 1; i < CTL_DEV_INDEX_MAX; i++) {
+		const struct net_device *dev = net_device_by_index(i);
+
+		if (!dev)
+			continue;
+		fprintf(out, "%-16s %-14s", dev->name, "UP");
+		for (int k = 0; k < dev->nifaces; k++) {
+			const struct net_iface *ifc = &dev->ifaces[k];
+
+			ip_addr_ntop(ifc->addr, a, sizeof(a));
+			if (ifc->peer)
+				fprintf(out, " %s peer %s/32", a, ip_addr_ntop(ifc->peer, p, sizeof(p)));
+			else
+				fprintf(out, " %s/%d", a, prefix_len(ifc->netmask));
+		}
+		fputc('\n', out);
+	}
+}
+
+/* "A.B.C.D/N" (or "default" when allow_default) into addr and len. */
+static int parse_prefix(const char *s, int allow_default, struct in_addr *addr, int *len)
+{
+	char buf[32];
+	const char *slash = strchr(s, '/');
+	char *end;
+	long n;
+
+	if (allow_default && !strcmp(s, "default")) {
+		addr->s_addr = 0;
+		*len = 0;
+		return 0;
+	}
+	if (!slash || (size_t)(slash - s) >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	errno = 0;
+	n = strtol(slash + 1, &end, 10);
+	if (errno || end == slash + 1 || *end || n < 0 || n > 32 || ip_addr_pton(buf, &addr->s_addr))
+		return -EINVAL;
+	*len = (int)n;
+	return 0;
+}
+
+/* route add|del PREFIX [via GW] [dev DEV] */
+static int req_route_change(struct ustack *st, int argc, char **argv, char *err, size_t errlen)
+{
+	static const char usage[] = "give route add|del PREFIX [via GW] dev DEV";
+	struct in_addr dst, gw = { 0 };
+	const char *dev = NULL;
+	int add = !strcmp(argv[1], "add"), len, rc;
+
+	if (argc < 3 || parse_prefix(argv[2], 1, &dst, &len))
+		return req_error(err, errlen, -EINVAL, "route %s: %s", argv[1], usage);
+	for (int i = 3; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			return req_error(err, errlen, -EINVAL, "route %s: '%s' needs a value; %s",
+					 argv[1], argv[i], usage);
+		if (!strcmp(argv[i], "via")) {
+			if (ip_addr_pton(argv[i + 1], &gw.s_addr))
+				return req_error(err, errlen, -EINVAL,
+						 "route %s: via '%s' is no IPv4 address", argv[1],
+						 argv[i + 1]);
+		} else if (!strcmp(argv[i], "dev")) {
+			dev = argv[i + 1];
+		} else {
+			return req_error(err, errlen, -EINVAL, "route %s: unknown '%s'; %s", argv[1],
+					 argv[i], usage);
+		}
+	}
+	if (dst.s_addr & ~(len ? htonl(~0u << (32 - len)) : 0))
+		return req_error(err, errlen, -EINVAL,
+				 "route %s: %s has host bits set; give the network address",
+				 argv[1], argv[2]);
+	if (add && !dev)
+		return req_error(err, errlen, -EINVAL, "route add: %s", usage);
+	/* the library takes the stack lock itself */
+	rc = add ? ustack_route_add(st, dst, len, gw, dev) : ustack_route_del(st, dst, len);
+	if (rc < 0)
+		return req_error(err, errlen, rc, "route %s: %s", argv[1], ustack_errmsg(st));
+	return 0;
+}
+
+/* addr add|del ADDR/LEN dev DEV */
+static int req_addr_change(struct ustack *st, int argc, char **argv, char *err, size_t errlen)
+{
+	struct in_addr a;
+	int len, rc;
+
+	if (argc != 5 || parse_prefix(argv[2], 0, &a, &len) || strcmp(argv[3], "dev"))
+		return req_error(err, errlen, -EINVAL, "addr %s: give addr %s A.B.C.D/N dev DEV",
+				 argv[1], argv[1]);
+	rc = !strcmp(argv[1], "add") ? ustack_addr_add(st, argv[4], a, len)
+				     : ustack_addr_del(st, argv[4], a);
+	if (rc < 0)
+		return req_error(err, errlen, rc, "addr %s: %s", argv[1], ustack_errmsg(st));
+	return 0;
+}
+
+/* ---- stats ---- */
+
+/* The --delta baseline: each counter's value at the last --delta read, in stats_foreach
+ * order (NULL until the first). */
+static uint64_t *delta_prev;
+static size_t delta_n;
+
+struct stats_ctx {
+	FILE *out;
+	int json, all, delta;
+	size_t i, printed;
+};
+
+static void stats_one(const char *layer, const char *name, uint64_t v, void *arg)
+{
+	struct stats_ctx *c = arg;
+	uint64_t show = v;
+
+	if (c->delta) {
+		/* a gauge that went down shows as 0 moved, not a wrapped difference */
+		show = c->i < delta_n && v >= delta_prev[c->i] ? v - delta_prev[c->i] : 0;
+		if (c->i < delta_n)
+			delta_prev[c->i] = v;
+	}
+	c->i++;
+	if (!show && !c->all)
+		return;
+	if (c->json)
+		fprintf(c->out, "%s\"%s.%s\": %llu", c->printed ? ",\n  " : "\n  ", layer, name,
+			(unsigned long long)show);
+	else
+		fprintf(c->out, "%s.%s %llu\n", layer, name, (unsigned long long)show);
+	c->printed++;
+}
+
+void ctl_stats_reset(void)
+{
+	free(delta_prev);
+	delta_prev = NULL;
+	delta_n = 0;
+}
+
+/* stats [-j] [-a] [--delta] */
+static int req_stats(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	struct stats_ctx c = { .out = out };
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+			c.json = 1;
+		else if (!strcmp(argv[i], "-a"))
+			c.all = 1;
+		else if (!strcmp(argv[i], "--delta") || !strcmp(argv[i], "-d"))
+			c.delta = 1;
+		else
+			return req_error(err, errlen, -EINVAL,
+					 "stats: unknown option '%s' (options: -j -a --delta)",
+					 argv[i]);
+	}
+	net_lock();
+	if (c.delta && !delta_prev) {
+		/* the first --delta counts from zero: the baseline is all zeros */
+		delta_n = stats_count();
+		delta_prev = calloc(delta_n ? delta_n : 1, sizeof(*delta_prev));
+		if (!delta_prev) {
+			delta_n = 0;
+			net_unlock();
+			return req_error(err, errlen, -ENOMEM, "stats: out of memory");
+		}
+	}
+	if (c.json)
+		fputc('{', out);
+	stats_foreach(stats_one, &c);
+	if (c.json)
+		fputs(c.printed ? "\n}\n" : "}\n", out);
+	net_unlock();
+	return 0;
+}
+
+/* ---- dispatch ---- */
+
+int ctl_request(struct ustack *st, int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	const char *cmd = argc > 0 ? argv[0] : "";
+
+	err[0] = '\0';
+	if (!strcmp(cmd, "ss"))
+		return req_ss(argc, argv, out, err, errlen);
+	if (!strcmp(cmd, "stats"))
+		return req_stats(argc, argv, out, err, errlen);
+	if (!strcmp(cmd, "neigh") || !strcmp(cmd, "route") || !strcmp(cmd, "addr")) {
+		if (argc > 1 && (!strcmp(argv[1], "add") || !strcmp(argv[1], "del"))) {
+			if (!strcmp(cmd, "neigh"))
+				return req_error(err, errlen, -EINVAL,
+						 "neigh: entries come from ARP; only 'neigh' lists them");
+			return !strcmp(cmd, "route") ? req_route_change(st, argc, argv, err, errlen)
+						     : req_addr_change(st, argc, argv, err, errlen);
+		}
+		if (argc > 1 && strcmp(argv[1], "show") && strcmp(argv[1], "list"))
+			return req_error(err, errlen, -EINVAL,
+					 "%s: unknown '%s' (give %s, %s add ... or %s del ...)", cmd,
+					 argv[1], cmd, cmd, cmd);
+		if (argc > 2)
+			return req_error(err, errlen, -EINVAL, "%s: unexpected '%s'", cmd, argv[2]);
+		net_lock();
+		if (cmd[0] == 'n')
+			arp_cache_foreach(neigh_one, out);
+		else if (cmd[0] == 'r')
+			ip_route_foreach(route_one, out);
+		else
+			addr_list(out);
+		net_unlock();
+		return 0;
+	}
+	if (!strcmp(cmd, "impair") || !strcmp(cmd, "trace") || !strcmp(cmd, "pcap"))
+		return req_error(err, errlen, -EINVAL,
+				 "%s: not available on a running stack yet; give --%s at start", cmd,
+				 cmd);
+	if (!*cmd)
+		return req_error(err, errlen, -EINVAL,
+				 "empty request: give ss, neigh, route, addr or stats");
+	return req_error(err, errlen, -EINVAL,
+			 "unknown request '%s': give ss, neigh, route, addr or stats", cmd);
+}
+
+int ctl_split(char *line, char **argv, int max)
+{
+	int n = 0;
+	char *save = NULL;
+
+	for (char *w = strtok_r(line, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save)) {
+		if (n == max)
+			return -E2BIG;
+		argv[n++] = w;
+	}
+	return n;
+}
