@@ -14,9 +14,9 @@
  * tcp_rack.c (the sent-segment records, RACK, the tail loss probe), tcp_sack.c (SACK
  * processing and the recovery state: PRR, undo, F-RTO, RFC 6675, NewReno), tcp_reass.c
  * (out-of-order queue and the SACK blocks we send), tcp_mem.c (ring storage that follows
- * the load, TIME_WAIT without buffers, receive- and send-buffer auto-tuning), tcp_sock.c (SOCK_STREAM
- * sock_ops), tcp_syncache.c (the SYN queue as small records, SYN cookies, RFC 4987),
- * tcp_rstlim.c (the RST rate limit), tcp_sysctl.c (tcp_config by name).
+ * the load, TIME_WAIT without buffers, receive- and send-buffer auto-tuning), tcp_sock.c
+ * (SOCK_STREAM sock_ops), tcp_syncache.c (the SYN queue as small records, SYN cookies,
+ * RFC 4987), tcp_rstlim.c (the RST rate limit), tcp_sysctl.c (tcp_config by name).
  *
  * Memory: a connection's rings hold storage only while they hold data (or were used in the
  * last second or two); an idle established connection costs its control block (about
@@ -134,8 +134,9 @@ void tcp_config_defaults(struct tcp_config *c);
 
 /* A byte ring: the send buffer (first byte = sequence snd_buf_seq) or receive buffer.
  * cap is the limit its free space counts against (the window, the send buffer size), max
- * the most cap may grow to (receive and send auto-tuning); the storage behind it (size bytes) is
- * allocated when data comes, doubles as it fills, and goes back when unused (tcp_mem.c). */
+ * the most cap may grow to (receive and send auto-tuning); the storage behind it (size
+ * bytes) is allocated when data comes, doubles as it fills, and goes back when unused
+ * (tcp_mem.c). */
 struct tcp_ring {
 	uint8_t *buf;
 	size_t size;          /* bytes of storage at buf (0: none) */
