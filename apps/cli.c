@@ -84,7 +84,7 @@ void app_usage(FILE *out)
 "  --impair loss=P,dup=P,reorder=P,delay=MS,corrupt=P,seed=N   seeded fault injection\n"
 "  --stats            print the counters to stderr at exit (SIGUSR1 prints them any time)\n"
 "  --rcvbuf BYTES     socket receive buffer; TCP's window grows to it [256k; UDP 208k]\n"
-"  --sndbuf BYTES     socket send buffer [256k]\n"
+"  --sndbuf BYTES     socket send buffer, fixed [256k, grows to --tcp wmem_max]\n"
 "  --drain SECS       when the command ends (not on a signal), wait this long at most for\n"
 "                     closed TCP connections to deliver their last data and FIN, and\n"
 "                     for TIME_WAIT to answer a repeated FIN (1 s after the peer's last\n"

@@ -16,7 +16,8 @@
 #   bench/loss.sh build/ustack
 # Environment: LOSS_MB (100), LOSS_RATES ("5 20"), LOSS_TIMEOUT (seconds per transfer, 240),
 # LOSS_LINUX_CC (the kernel server's congestion control, cubic), LOSS_UST_CC (ustack's, the
-# same as LOSS_LINUX_CC: like for like); for a diagnosis:
+# same as LOSS_LINUX_CC: like for like), LOSS_UST_SNDBUF (ustack's --sndbuf; default: its
+# own, auto-tuned); for a diagnosis:
 # LOSS_UST_ARGS (more options for ustack serve and nc, e.g. --pcap FILE), LOSS_SS=1 (the kernel
 # server's `ss -tin` twice during its download), LOSS_KEEP=1 (keep the temporary directory
 # with ustack's logs and counters).
@@ -55,11 +56,10 @@ ns "$RT" sysctl -q -w net.ipv4.ip_forward=1 || die "forwarding"
 # cubic, Linux's own default, the algorithm ustack's default is to match).
 LCC=${LOSS_LINUX_CC:-cubic}
 UCC=${LOSS_UST_CC:-$LCC}
-# ustack's send buffer: the most the kernel's sender may grow its own to (tcp_wmem's third
-# field, 4 MB by default). A sender whose buffer holds less than the window cannot send new
-# data while a lost retransmission blocks snd_una, and without later segments delivered
-# RACK cannot see that loss: every such hole then costs a retransmission timeout.
-USND=$(ns "$SV" sysctl -n net.ipv4.tcp_wmem | awk '{ print $3 }')
+# ustack's send buffer: its default, grown by auto-tuning up to `--tcp wmem_max` (4 MiB, as
+# the kernel's tcp_wmem[2]) like the kernel sender's; LOSS_UST_SNDBUF (bytes) fixes it at
+# that size instead (--sndbuf sets SO_SNDBUF: no auto-tuning).
+USND=${LOSS_UST_SNDBUF:-}
 ip -n "$SV" route replace default via 10.0.2.1 congctl "$LCC" || die "congestion control $LCC"
 ns "$RT" nft add table inet lb &&
 	ns "$RT" nft add chain inet lb fw '{ type filter hook forward priority 0; policy accept; }' ||
@@ -79,7 +79,7 @@ UST_LOG=
 ust_serve()
 {
 	UST_LOG=$TMP/serve-$1.log
-	ip netns exec "$RT" "$UST" serve --dev "$DEV" --gw 10.0.0.1 --stats --cc "$UCC" --sndbuf "$USND" ${LOSS_UST_ARGS:-} --serve "http,root=$TMP/www" \
+	ip netns exec "$RT" "$UST" serve --dev "$DEV" --gw 10.0.0.1 --stats --cc "$UCC" ${USND:+--sndbuf "$USND"} ${LOSS_UST_ARGS:-} --serve "http,root=$TMP/www" \
 		>/dev/null 2>"$UST_LOG" </dev/null &
 	UST_SPID=$!
 	B_PIDS+=($UST_SPID)
@@ -177,6 +177,6 @@ for N in $RATES; do
 	printf "%-5s %-5s | %9s %6s %5s | %9s %6s %5s | %6s %6s\n" "$N%" up "$UT" "$UR" "$UOK" \
 		"$LT" "$LR" "$LOK" "$(ratio "$UT" "$LT")" "$(ratio "$UR" "$LR")"
 done
-echo "(ustack server: $UCC, send buffer $USND; Linux server: $LCC; uploads: the client kernel sends with $(ns "$CL" sysctl -n net.ipv4.tcp_congestion_control))"
+echo "(ustack server: $UCC, send buffer ${USND:-auto-tuned}; Linux server: $LCC; uploads: the client kernel sends with $(ns "$CL" sysctl -n net.ipv4.tcp_congestion_control))"
 echo "($MB MB each way, at most $TMO s each; ok = byte-exact, <n>MB = what arrived in time;"
 echo " t/t = ustack time / Linux time, target <= 2; rto/rto target <= 3)"

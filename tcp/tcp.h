@@ -15,9 +15,10 @@
  * tcp_rack.c (the sent-segment records, RACK, the tail loss probe), tcp_sack.c (SACK
  * processing and the recovery state: recovery, undo, F-RTO, RFC 6675, NewReno), tcp_reass.c
  * (out-of-order queue and the SACK blocks we send), tcp_mem.c (ring storage that follows
- * the load, receive-buffer auto-tuning), tcp_sock.c (SOCK_STREAM sock_ops), tcp_syncache.c
- * (the SYN queue as small records, SYN cookies, RFC 4987), tcp_timewait.c (TIME_WAIT as
- * small records), tcp_rstlim.c (the RST rate limit), tcp_sysctl.c (tcp_config by name).
+ * the load, receive- and send-buffer auto-tuning), tcp_sock.c (SOCK_STREAM sock_ops),
+ * tcp_syncache.c (the SYN queue as small records, SYN cookies, RFC 4987), tcp_timewait.c
+ * (TIME_WAIT as small records), tcp_rstlim.c (the RST rate limit), tcp_sysctl.c
+ * (tcp_config by name).
  *
  * Memory: a connection's rings hold storage only while they hold data (or were used in the
  * last second or two); an idle established connection costs its control block (about
@@ -86,6 +87,12 @@ struct tcp_config {
 	size_t sndbuf, rcvbuf;      /* default buffer limits (256 KiB each); the rings are
 	                             * allocated as data arrives and grow up to them */
 	size_t rcvbuf_init;         /* receive window before auto-tuning grows it (64 KiB) */
+	unsigned wmem_max;          /* send-buffer auto-tuning grows a connection's send
+	                             * space up to this, unless SO_SNDBUF set it (4 MiB, as
+	                             * Linux's tcp_wmem[2]; at most sndbuf: no growth) */
+	unsigned mem_pressure;      /* ring storage of all connections (bytes) at or past
+	                             * which send buffers stop growing (256 MiB; Linux's
+	                             * tcp_mem pressure) */
 	int rcvbuf_autotune;        /* grow the receive window with what the application
 	                             * reads per RTT, as Linux does (1) */
 	unsigned buf_idle_ms;       /* a ring left unused this long gives its storage back:
@@ -140,8 +147,9 @@ void tcp_config_defaults(struct tcp_config *c);
 
 /* A byte ring: the send buffer (first byte = sequence snd_buf_seq) or receive buffer.
  * cap is the limit its free space counts against (the window, the send buffer size), max
- * the most cap may grow to (receive auto-tuning); the storage behind it (size bytes) is
- * allocated when data comes, doubles as it fills, and goes back when unused (tcp_mem.c). */
+ * the most cap may grow to (receive and send auto-tuning); the storage behind it (size
+ * bytes) is allocated when data comes, doubles as it fills, and goes back when unused
+ * (tcp_mem.c). */
 struct tcp_ring {
 	uint8_t *buf;
 	size_t size;          /* bytes of storage at buf (0: none) */
@@ -170,6 +178,10 @@ struct tcp_ring {
 #define TF_FRTO       0x8000 /* F-RTO (RFC 5682) may still find that timeout spurious */
 #define TF_FRTO_NEW   0x10000 /* F-RTO step 2b: send new data, not retransmissions */
 #define TF_TLP_ONE    0x20000 /* the loss probe: one new segment from tcp_output */
+#define TF_SNDBUF_LOCK 0x40000 /* SO_SNDBUF set: no send-buffer auto-tuning (Linux's
+                                * SOCK_SNDBUF_LOCK); accepted children inherit it */
+#define TF_SND_NOSPACE 0x80000 /* a write found the send buffer full (SOCK_NOSPACE):
+                                * the next ACK that frees space may grow it */
 
 /* One transmission not yet cumulatively acknowledged: the sender's scoreboard (tcp_rack.c).
  * A TSO super-segment gets one record per MSS, so SACK, RACK and retransmission reason
@@ -280,6 +292,8 @@ struct tcp_cc_ops {
 	 * response begins. */
 	void (*cong_control)(struct tcp_pcb *pcb, const struct tcp_rate_sample *rs,
 			     uint64_t now_us);
+	/* Send-buffer auto-tuning's target in cwnds (0: 2; BBR 3, as Linux's sndbuf_expand). */
+	unsigned sndbuf_cwnds;
 };
 extern const struct tcp_cc_ops tcp_cc_newreno, tcp_cc_cubic, tcp_cc_bbr;
 
@@ -520,7 +534,8 @@ static inline int tcp_pcb_dev_ok(const struct tcp_pcb *pcb, const struct net_dev
 	X(cc_bbr_full_pipe) X(snd_paced)                                                   \
 	X(conns_live) X(conns_time_wait)                                                 \
 	X(mem_ring_bytes) X(mem_rings) X(mem_ring_grows) X(mem_ring_shrinks)              \
-	X(mem_ring_frees) X(mem_ring_nomem) X(mem_rcvbuf_grows) X(mem_tw_released)
+	X(mem_ring_frees) X(mem_ring_nomem) X(mem_rcvbuf_grows) X(mem_tw_released)      \
+	X(sndbuf_expanded) X(sndbuf_pressure)
 /* conns_live (connections: control blocks other than listeners and TIME_WAIT stubs, plus
  * TIME_WAIT records), conns_time_wait (TIME_WAIT records),
  * mem_ring_bytes (ring storage allocated) and mem_rings (rings holding storage) are gauges,
@@ -607,6 +622,11 @@ void tcp_rcv_space_init(struct tcp_pcb *pcb, uint64_t now);
  * window may grow to twice that (Dynamic Right-Sizing, as Linux's tcp_rcv_space_adjust),
  * up to rcv_buf.max. */
 void tcp_rcv_space_adjust(struct tcp_pcb *pcb, uint64_t now);
+/* Send-buffer auto-tuning (as Linux's tcp_sndbuf_expand), after an ACK moved snd_una and
+ * cwnd: if the application found the buffer full and the buffer, not cwnd, limits what is
+ * sent, the send space grows to hold a few cwnds (see tcp_mem.c), up to snd_buf.max, while
+ * the ring storage of all connections stays under mem_pressure. */
+void tcp_snd_space_expand(struct tcp_pcb *pcb);
 /* tcp_proto_shutdown calls it with 1 first (the gauges keep their values), then with 0
  * (frees what is left, stops the sweep). */
 void tcp_mem_shutdown(int begin);

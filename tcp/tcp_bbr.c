@@ -479,4 +479,5 @@ const struct tcp_cc_ops tcp_cc_bbr = {
 	.undo = bbr_undo,
 	.rtt_sample = NULL,
 	.cong_control = bbr_cong_control,
+	.sndbuf_cwnds = 3, /* pacing and cwnd_gain 2 keep more queued (Linux's bbr_sndbuf_expand) */
 };

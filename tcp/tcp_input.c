@@ -301,6 +301,7 @@ static int tcp_process_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 			tcp_timer_cancel(pcb, TCPT_REXMT);
 		else
 			tcp_timer_arm(pcb, TCPT_REXMT, s->now + tcp_rto_current(pcb));
+		tcp_snd_space_expand(pcb); /* before the writer hears of the space */
 		tcp_pcb_notify(pcb);
 	}
 	/* RFC 9293 3.10.7.4 fifth: update the send window from newer segments only */

@@ -2,7 +2,8 @@
  * doubling as it fills (up to the ring's limit) and given back by a sweep once unused;
  * TIME_WAIT without buffers; and receive-buffer auto-tuning (Dynamic Right-Sizing, as
  * Linux's tcp_rcv_space_adjust): the receive window grows to twice what the application
- * reads per round trip, up to the configured maximum.
+ * reads per round trip, up to the configured maximum; and send-buffer auto-tuning (as
+ * Linux's tcp_sndbuf_expand): the send space grows with cwnd, up to wmem_max.
  *
  * Nothing here runs per packet but the copy itself: a ring grows at most log2(cap /
  * TCP_RING_MIN) times while it fills, and storage goes back from a timer that runs every
@@ -340,4 +341,54 @@ void tcp_rcv_space_adjust(struct tcp_pcb *pcb, uint64_t now)
 	}
 	pcb->rcvq_seq = rcv_copied_seq(pcb);
 	pcb->rcvq_time = now;
+}
+
+/* ---- send-buffer auto-tuning ---- */
+
+/* Linux's target counts segments: max(cwnd, its initial window of 10) ... */
+#define TCP_SNDBUF_MIN_SEGS 10
+/* ... each charged the memory it takes there (the MSS plus header room and buffer
+ * metadata, rounded up to a power of two: 4352 bytes for a 1448-byte MSS, three MSS),
+ * against a limit its queue fills with data. The ring holds data alone, so a segment of
+ * that target is three MSS of data here: what Linux lets an application queue. */
+#define TCP_SNDBUF_SEG_MSS 3
+
+void tcp_snd_space_expand(struct tcp_pcb *pcb)
+{
+	uint32_t segs, pipe, unsent;
+	size_t want;
+
+	/* as Linux's tcp_check_space: only when a write found no room (SOCK_NOSPACE) */
+	if (!(pcb->flags & TF_SND_NOSPACE))
+		return;
+	pcb->flags &= ~TF_SND_NOSPACE;
+	/* tcp_should_expand_sndbuf: not when the application set SO_SNDBUF ... */
+	if (pcb->flags & TF_SNDBUF_LOCK || pcb->snd_buf.cap >= pcb->snd_buf.max)
+		return;
+	/* ... nor when what is queued already fills cwnd (more would not send more): the
+	 * data in flight and not yet sent, as Linux checks after it has sent */
+	pipe = tcp_pipe(pcb);
+	unsent = pcb->snd_buf_seq + (uint32_t)pcb->snd_buf.len - pcb->snd_max;
+	if (SEQ_LT(pcb->snd_buf_seq + (uint32_t)pcb->snd_buf.len, pcb->snd_max))
+		unsent = 0; /* the FIN's sequence number is past the data */
+	if ((uint64_t)pipe + unsent >= pcb->cwnd)
+		return;
+	/* ... nor under memory pressure */
+	if (ring_bytes >= tcp_config.mem_pressure) {
+		STAT_INC(tcp, sndbuf_pressure);
+		return;
+	}
+	segs = pcb->cwnd / pcb->mss;
+	if (segs < TCP_SNDBUF_MIN_SEGS)
+		segs = TCP_SNDBUF_MIN_SEGS;
+	want = (size_t)(pcb->cc->sndbuf_cwnds ? pcb->cc->sndbuf_cwnds : 2) * segs *
+	       TCP_SNDBUF_SEG_MSS * pcb->mss;
+	if (want > pcb->snd_buf.max)
+		want = pcb->snd_buf.max;
+	if (want <= pcb->snd_buf.cap)
+		return;
+	debugf("%u->%u sndbuf %zu -> %zu (cwnd %u)", pcb->local_port, pcb->remote_port,
+	       pcb->snd_buf.cap, want, pcb->cwnd);
+	pcb->snd_buf.cap = want;
+	STAT_INC(tcp, sndbuf_expanded);
 }

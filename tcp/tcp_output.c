@@ -577,6 +577,8 @@ ssize_t tcp_pcb_send(struct tcp_pcb *pcb, const void *buf, size_t len, uint64_t 
 	n = tcp_ring_write(&pcb->snd_buf, buf, len);
 	if (!pcb->on_memlist && pcb->snd_buf.buf)
 		tcp_mem_track(pcb); /* the sweep gives the storage back once unused */
+	if (n < len)
+		pcb->flags |= TF_SND_NOSPACE; /* the next ACK may grow it (tcp_snd_space_expand) */
 	if (n == 0)
 		return len ? -EAGAIN : 0;
 	tcp_output(pcb, now);

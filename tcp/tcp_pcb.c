@@ -20,6 +20,8 @@ void tcp_config_defaults(struct tcp_config *c)
 	c->sndbuf = 256 * 1024;
 	c->rcvbuf = 256 * 1024;
 	c->rcvbuf_init = 64 * 1024;
+	c->wmem_max = 4 * 1024 * 1024;
+	c->mem_pressure = 256 * 1024 * 1024;
 	c->rcvbuf_autotune = 1;
 	c->buf_idle_ms = 1000;
 	c->syn_backlog_max = 1024;
@@ -250,6 +252,9 @@ int tcp_pcb_set_bufs(struct tcp_pcb *pcb, size_t sndbuf, size_t rcvbuf)
 		return -EBUSY;
 	tcp_ring_init(&pcb->snd_buf, sndbuf);
 	tcp_ring_init(&pcb->rcv_buf, rcvbuf);
+	/* send-buffer auto-tuning (tcp_mem.c) may grow the send space, unless SO_SNDBUF set it */
+	if (!(pcb->flags & TF_SNDBUF_LOCK) && tcp_config.wmem_max > sndbuf)
+		pcb->snd_buf.max = tcp_config.wmem_max;
 	/* the largest window we can announce with our scale (RFC 7323 2.2): the scale is
 	 * fixed by the SYN, so it is chosen for the most auto-tuning may grow the window to */
 	pcb->rcv_wscale = 0;

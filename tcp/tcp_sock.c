@@ -61,6 +61,9 @@ static void tcp_sock_upcall(struct tcp_pcb *pcb)
 	if (!sk)
 		return;
 	tcp_sock_take_pcb_error(sk, pcb);
+	/* SO_SNDBUF reads the send space auto-tuning grew to, as Linux's sk_sndbuf */
+	if (!(pcb->flags & TF_SNDBUF_LOCK))
+		sk->sndbuf = pcb->snd_buf.cap;
 	sock_wakeup(sk);
 }
 
@@ -411,10 +414,18 @@ static int tcp_sock_setsockopt(struct sock *sk, int level, int name, const void 
 		return 0;
 	case SO_RCVBUF:
 	case SO_SNDBUF:
+		/* an explicit send buffer is kept: auto-tuning stands down (SOCK_SNDBUF_LOCK) */
+		if (name == SO_SNDBUF)
+			pcb->flags |= TF_SNDBUF_LOCK;
 		/* sizes apply before the connection carries data (as on Linux, before connect
-		 * or listen; accepted children inherit them) */
-		if (pcb->state != TCP_CLOSED && pcb->state != TCP_LISTEN)
+		 * or listen; accepted children inherit them); later only the send buffer's
+		 * limit changes (never below what it holds), as Linux's sk_sndbuf */
+		if (pcb->state != TCP_CLOSED && pcb->state != TCP_LISTEN) {
+			if (name == SO_SNDBUF)
+				pcb->snd_buf.cap = pcb->snd_buf.max = sk->sndbuf > pcb->snd_buf.len ?
+					sk->sndbuf : pcb->snd_buf.len;
 			return 0;
+		}
 		return tcp_pcb_set_bufs(pcb, sk->sndbuf, sk->rcvbuf);
 	default:
 		return -ENOPROTOOPT;

@@ -527,12 +527,13 @@ static struct tcp_pcb *sc_make_pcb(struct tcp_pcb *l, const struct sc_syn *s, in
 
 	if (!c)
 		return NULL;
-	if ((l->rcv_buf.cap != c->rcv_buf.cap || l->snd_buf.cap != c->snd_buf.cap) &&
+	c->flags |= l->flags & (TF_NODELAY | TF_KEEPALIVE | TF_SNDBUF_LOCK);
+	if ((l->rcv_buf.cap != c->rcv_buf.cap || l->snd_buf.cap != c->snd_buf.cap ||
+	     l->snd_buf.max != c->snd_buf.max) &&
 	    tcp_pcb_set_bufs(c, l->snd_buf.cap, l->rcv_buf.cap) < 0) {
 		tcp_pcb_free(c);
 		return NULL;
 	}
-	c->flags |= l->flags & (TF_NODELAY | TF_KEEPALIVE);
 	c->cc = l->cc; /* TCP_CONGESTION on the listener */
 	c->ipo = l->ipo; /* and its other options */
 	c->user_mss = l->user_mss;

@@ -48,6 +48,8 @@ static const struct tcp_knob knobs[] = {
 	KU(max_tw_buckets, 0, 10000000, "TIME_WAIT records at once; past it a closing connection skips TIME_WAIT"),
 	KU(ooo_max_segs, 1, 1000000, "out-of-order segments held per connection"),
 	KI(rcvbuf_autotune, 0, 1, "grow the receive window with what the application reads"),
+	KU(wmem_max, 0, 1 << 30, "send buffers grow with cwnd up to this (bytes) unless SO_SNDBUF set"),
+	KU(mem_pressure, 0, UINT_MAX, "ring storage of all connections (bytes) that stops send-buffer growth"),
 	KU(buf_idle_ms, 1, 600000, "a ring unused this long gives its storage back (ms)"),
 };
 #define NKNOBS (sizeof(knobs) / sizeof(knobs[0]))

@@ -34,7 +34,7 @@ struct scan {
 	size_t used;
 	/* ccv members: which file touched each */
 	unsigned nmembers;
-	char member[MAX_MEMBERS][32];
+	char member[MAX_MEMBERS][64];
 	char member_file[MAX_MEMBERS][128];
 };
 
