@@ -347,12 +347,16 @@ static void test_waitall_closed_meanwhile(void **state)
 	fd = connect_mss(&lport, NULL, -1);
 	assert_int_equal(us_set_nonblock(fd, 0), 0);
 	w.fd = fd;
+	test_unlock();
 	assert_int_equal(pthread_create(&t, NULL, waitall_thread, &w), 0);
 	inject_locked(lport, PEER_ISN + 1, "0123", 4);
 	usleep(50000);
 	assert_false(atomic_load(&w.done));
+	test_lock();
 	abort_close(fd);
+	test_unlock(); /* the waiter needs the lock to return */
 	assert_int_equal(pthread_join(t, NULL), 0);
+	test_lock();
 	assert_int_equal(w.r, 4);
 	assert_memory_equal(w.buf, "0123", 4);
 
@@ -361,11 +365,15 @@ static void test_waitall_closed_meanwhile(void **state)
 	assert_int_equal(us_set_nonblock(fd, 0), 0);
 	memset(&w, 0, sizeof(w));
 	w.fd = fd;
+	test_unlock();
 	assert_int_equal(pthread_create(&t, NULL, waitall_thread, &w), 0);
 	usleep(50000);
 	assert_false(atomic_load(&w.done));
+	test_lock();
 	abort_close(fd);
+	test_unlock();
 	assert_int_equal(pthread_join(t, NULL), 0);
+	test_lock();
 	assert_int_equal(w.r, -EBADF);
 }
 
