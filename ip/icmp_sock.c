@@ -236,15 +236,7 @@ static int icmp_sock_ioctl(struct sock *sk, unsigned long request, int *val)
 	struct icmp_sock_pcb *pcb = sk->pcb;
 
 	NET_ASSERT_LOCKED();
-	if (request == SIOCINQ) {
-		*val = (int)sock_dgram_next_len(&pcb->rxq);
-		return 0;
-	}
-	if (request == SIOCOUTQ) {
-		*val = 0;
-		return 0;
-	}
-	return -ENOTTY;
+	return sock_dgram_ioctl(&pcb->rxq, request, val);
 }
 
 static unsigned icmp_sock_poll(struct sock *sk)

@@ -2,6 +2,8 @@
 #include "net/sock_dgram.h"
 
 #include <errno.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <string.h>
 
 #include "net/loop.h"
@@ -59,4 +61,17 @@ void sock_dgram_purge(struct sock_dgram_queue *rq)
 	NET_ASSERT_LOCKED();
 	pkb_queue_purge(&rq->q);
 	rq->bytes = 0;
+}
+
+int sock_dgram_ioctl(const struct sock_dgram_queue *rq, unsigned long request, int *val)
+{
+	if (request == SIOCINQ) {
+		*val = (int)sock_dgram_next_len(rq);
+		return 0;
+	}
+	if (request == SIOCOUTQ) {
+		*val = 0;
+		return 0;
+	}
+	return -ENOTTY;
 }

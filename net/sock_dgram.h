@@ -29,6 +29,9 @@ ssize_t sock_dgram_recv(struct sock_dgram_queue *rq, struct sock_iter *it, int f
 			int *msg_flags, void *cb, size_t cb_len);
 /* The length of the oldest datagram (SIOCINQ, as Linux), 0 if none. */
 size_t sock_dgram_next_len(const struct sock_dgram_queue *rq);
+/* A datagram socket's ioctl (sock_ops.ioctl), as Linux: SIOCINQ the oldest datagram's
+ * length, SIOCOUTQ 0 (nothing waits to be sent); -ENOTTY for anything else. */
+int sock_dgram_ioctl(const struct sock_dgram_queue *rq, unsigned long request, int *val);
 static inline int sock_dgram_empty(const struct sock_dgram_queue *rq)
 {
 	return TAILQ_EMPTY(&rq->q);

@@ -396,17 +396,6 @@ static int set_collect(struct ready_set *set, struct us_epoll_event *out, int ma
 	return n;
 }
 
-static void deadline_in(struct timespec *ts, int ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 int us_epoll_wait(int epfd, struct us_epoll_event *out, int max, int timeout_ms)
 {
 	struct timespec deadline;
@@ -417,7 +406,7 @@ int us_epoll_wait(int epfd, struct us_epoll_event *out, int max, int timeout_ms)
 	if (max < 1 || !out)
 		return -EINVAL;
 	if (timeout_ms > 0)
-		deadline_in(&deadline, timeout_ms);
+		sock_deadline_after(&deadline, timeout_ms);
 	net_lock();
 	n = set_get(epfd, &set);
 	if (n)

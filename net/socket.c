@@ -210,7 +210,7 @@ void sock_wakeup(struct sock *sk)
 	pthread_cond_broadcast(&poll_cond);
 }
 
-static void deadline_after(struct timespec *ts, int ms)
+void sock_deadline_after(struct timespec *ts, int ms)
 {
 	clock_gettime(CLOCK_MONOTONIC, ts);
 	ts->tv_sec += ms / 1000;
@@ -278,7 +278,7 @@ static int sock_block_wait(struct sock *sk, int timeo_ms, struct sock_block *b)
 		b->started = 1;
 		b->timed = timeo_ms > 0;
 		if (b->timed)
-			deadline_after(&b->deadline, timeo_ms);
+			sock_deadline_after(&b->deadline, timeo_ms);
 	}
 	return sock_wait(sk, b->timed ? &b->deadline : NULL);
 }
@@ -968,7 +968,7 @@ int us_poll(struct us_pollfd *fds, int n, int timeout_ms)
 		return -EINVAL;
 	pthread_once(&layer_once, layer_init_once);
 	if (timeout_ms > 0)
-		deadline_after(&deadline, timeout_ms);
+		sock_deadline_after(&deadline, timeout_ms);
 	net_lock();
 	for (;;) {
 		ready = 0;

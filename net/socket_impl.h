@@ -19,6 +19,8 @@ struct sock *sock_alloc(int type, int protocol, const struct sock_ops *ops);
  * iteration in drive_loop mode. Lock held. 0 when woken, -EAGAIN at the deadline, -EBADF
  * when sk was closed meanwhile (then the caller must not touch sk). */
 int sock_wait(struct sock *sk, const struct timespec *deadline);
+/* *ts = now + ms on CLOCK_MONOTONIC (the clock sock_wait's deadline is on). */
+void sock_deadline_after(struct timespec *ts, int ms);
 
 /* Readiness sets (sock_ready.c). Lock held. sock_ready_wakeup: sk's readiness may have
  * changed (from sock_wakeup): queue it on the sets where it is now ready.

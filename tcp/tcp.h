@@ -655,6 +655,11 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now);
 int tcp_send_ack(struct tcp_pcb *pcb, uint64_t now);
 /* A RST answering a segment that has no connection (RFC 9293 3.10.7.1). */
 void tcp_send_reset(uint32_t src, uint32_t dst, const struct tcp_hdr *th, size_t seglen, uint64_t now);
+/* A segment without data and without a control block (a RST, the syncache's SYN,ACK,
+ * TIME_WAIT's ACK): h emitted from src to dst with IP options o (NULL: none). 0, or
+ * -ENOMEM (counted). */
+int tcp_send_bare(const struct tcp_hdr *h, uint32_t src, uint32_t dst,
+		  const struct ip_out_opts *o, uint64_t now);
 /* A keepalive probe (seq = snd_una - 1). */
 int tcp_send_keepalive(struct tcp_pcb *pcb, uint64_t now);
 /* A RST for a pcb being aborted (seq = snd_max). */

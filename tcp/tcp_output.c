@@ -264,7 +264,6 @@ void tcp_send_rst_pcb(struct tcp_pcb *pcb, uint64_t now)
 void tcp_send_reset(uint32_t src, uint32_t dst, const struct tcp_hdr *th, size_t seglen, uint64_t now)
 {
 	struct tcp_hdr h;
-	struct pkb *p;
 
 	if (th->flags & TCP_RST)
 		return;
@@ -278,17 +277,26 @@ void tcp_send_reset(uint32_t src, uint32_t dst, const struct tcp_hdr *th, size_t
 		h.ack = th->seq + (uint32_t)seglen;
 		h.flags = TCP_RST | TCP_ACK;
 	}
-	p = pkb_alloc(TCP_HDR_MIN);
+	if (tcp_send_bare(&h, src, dst, NULL, now) == 0)
+		STAT_INC(tcp, snd_rst);
+}
+
+int tcp_send_bare(const struct tcp_hdr *h, uint32_t src, uint32_t dst,
+		  const struct ip_out_opts *o, uint64_t now)
+{
+	size_t hlen = tcp_hdr_len(h);
+	struct pkb *p = pkb_alloc(hlen);
+
 	if (!p) {
 		STAT_INC(tcp, snd_nomem);
-		return;
+		return -ENOMEM;
 	}
-	pkb_put(p, TCP_HDR_MIN);
-	tcp_emit(&h, p->data, p->len, 0, src, dst);
-	STAT_INC(tcp, snd_rst);
+	pkb_put(p, hlen);
+	tcp_emit(h, p->data, p->len, 0, src, dst);
 	STAT_INC(tcp, snd_total);
-	if (ip_output(IP_PROTO_TCP, p, src, dst, NULL, now) < 0) /* owns p */
+	if (ip_output(IP_PROTO_TCP, p, src, dst, o, now) < 0) /* owns p */
 		STAT_INC(tcp, snd_ip_err);
+	return 0;
 }
 
 void tcp_rexmt_range(struct tcp_pcb *pcb, uint32_t seq, uint32_t len, uint64_t now)

@@ -286,8 +286,6 @@ static uint16_t sc_our_wnd(const struct tcp_pcb *l)
 static void sc_send_synack(const struct tcp_pcb *l, const struct sc_syn *s, int cookie, uint64_t now)
 {
 	struct tcp_hdr h;
-	struct pkb *p;
-	size_t hlen;
 
 	memset(&h, 0, sizeof(h));
 	h.sport = s->lport;
@@ -311,17 +309,7 @@ static void sc_send_synack(const struct tcp_pcb *l, const struct sc_syn *s, int 
 		h.opt.tsval = cookie ? cookie_tsval(ts, s) : ts;
 		h.opt.tsecr = s->ts_recent;
 	}
-	hlen = tcp_hdr_len(&h);
-	p = pkb_alloc(hlen);
-	if (!p) {
-		STAT_INC(tcp, snd_nomem);
-		return;
-	}
-	pkb_put(p, hlen);
-	tcp_emit(&h, p->data, p->len, 0, s->laddr, s->raddr);
-	STAT_INC(tcp, snd_total);
-	if (ip_output(IP_PROTO_TCP, p, s->laddr, s->raddr, &l->ipo, now) < 0) /* owns p */
-		STAT_INC(tcp, snd_ip_err);
+	tcp_send_bare(&h, s->laddr, s->raddr, &l->ipo, now);
 }
 
 static void sc_to_syn(const struct tcp_sc *e, struct sc_syn *s)

@@ -241,9 +241,7 @@ static void tw_send_ack(const struct tcp_tw *tw, uint64_t now)
 	struct ip_out_opts o = { .ttl = tw->ttl, .tos = tw->tos, .df = !!(tw->flags & TW_F_DF),
 				 .ifindex = tw->ifindex };
 	struct tcp_hdr h;
-	struct pkb *p;
 	uint32_t w = tw->rcv_wnd >> tw->rcv_wscale;
-	size_t hlen;
 
 	memset(&h, 0, sizeof(h));
 	h.sport = tw->lport;
@@ -257,17 +255,7 @@ static void tw_send_ack(const struct tcp_tw *tw, uint64_t now)
 		h.opt.tsval = (uint32_t)now + tw->ts_offset;
 		h.opt.tsecr = tw->ts_recent;
 	}
-	hlen = tcp_hdr_len(&h);
-	p = pkb_alloc(hlen);
-	if (!p) {
-		STAT_INC(tcp, snd_nomem);
-		return;
-	}
-	pkb_put(p, hlen);
-	tcp_emit(&h, p->data, p->len, 0, tw->laddr, tw->raddr);
-	STAT_INC(tcp, snd_total);
-	if (ip_output(IP_PROTO_TCP, p, tw->laddr, tw->raddr, &o, now) < 0) /* owns p */
-		STAT_INC(tcp, snd_ip_err);
+	tcp_send_bare(&h, tw->laddr, tw->raddr, &o, now);
 }
 
 static void tw_challenge_ack(const struct tcp_tw *tw, uint64_t now)

@@ -466,15 +466,7 @@ static int udp_ioctl(struct sock *sk, unsigned long request, int *val)
 	struct udp_pcb *pcb = sk->pcb;
 
 	NET_ASSERT_LOCKED();
-	if (request == SIOCINQ) {
-		*val = (int)sock_dgram_next_len(&pcb->rxq);
-		return 0;
-	}
-	if (request == SIOCOUTQ) {
-		*val = 0;
-		return 0;
-	}
-	return -ENOTTY;
+	return sock_dgram_ioctl(&pcb->rxq, request, val);
 }
 
 static int udp_setsockopt(struct sock *sk, int level, int name, const void *val, socklen_t len)
