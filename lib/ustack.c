@@ -50,7 +50,7 @@ static char errmsg[USTACK_ERRMSG_MAX];
  * tcp_config_defaults), and constructors run after static initialisation. */
 static struct ustack_config defaults;
 
-/* struct tcp_config fields that <ustack.h> carries under the same names. */
+/* struct tcp_config_s fields that <ustack.h> carries under the same names. */
 #define TCP_FIELDS(X)                                                                      \
 	X(max_conns) X(rcvbuf_init) X(rcvbuf_autotune) X(buf_idle_ms) X(syn_backlog_max)   \
 	X(syncache_max) X(synack_rexmits) X(syncookies) X(abort_on_overflow) X(rst_per_s)  \
@@ -72,7 +72,7 @@ static struct ustack_config defaults;
 
 #define COPY_TO(f) dst->f = src->f;
 
-static void config_read(struct ustack_config *cfg, const struct tcp_config *tc)
+static void config_read(struct ustack_config *cfg, const struct tcp_config_s *tc)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->log_level = log_level;
@@ -81,31 +81,31 @@ static void config_read(struct ustack_config *cfg, const struct tcp_config *tc)
 	cfg->sock.udp_rcvbuf = socket_config.udp_rcvbuf;
 	cfg->sock.max_sockets = socket_config.max_sockets;
 	cfg->loop.busy_poll_us = 0;
-	cfg->loop.loopback_queue_max = loopback_queue_max;
+	cfg->loop.loopback_queue_max = loopback_qmax;
 	cfg->udp.ephemeral_lo = udp_config.ephemeral_lo;
 	cfg->udp.ephemeral_hi = udp_config.ephemeral_hi;
 	{
-		const struct net_mem_config *src = &net_mem_config;
+		const struct net_mem_config_s *src = &net_mem_config;
 		__typeof__(cfg->mem) *dst = &cfg->mem;
 		MEM_FIELDS(COPY_TO)
 	}
 	{
-		const struct arp_config *src = &arp_config;
+		const struct arp_config_s *src = &arp_config;
 		__typeof__(cfg->arp) *dst = &cfg->arp;
 		ARP_FIELDS(COPY_TO)
 	}
 	{
-		const struct ip_config *src = &ip_config;
+		const struct ip_config_s *src = &ip_config;
 		__typeof__(cfg->ip) *dst = &cfg->ip;
 		IP_FIELDS(COPY_TO)
 	}
 	{
-		const struct icmp_config *src = &icmp_config;
+		const struct icmp_config_s *src = &icmp_config;
 		__typeof__(cfg->icmp) *dst = &cfg->icmp;
 		ICMP_FIELDS(COPY_TO)
 	}
 	{
-		const struct tcp_config *src = tc;
+		const struct tcp_config_s *src = tc;
 		__typeof__(cfg->tcp) *dst = &cfg->tcp;
 		TCP_FIELDS(COPY_TO)
 	}
@@ -113,7 +113,7 @@ static void config_read(struct ustack_config *cfg, const struct tcp_config *tc)
 
 __attribute__((constructor)) static void ustack_defaults_ctor(void)
 {
-	struct tcp_config tc;
+	struct tcp_config_s tc;
 
 	tcp_config_defaults(&tc);
 	config_read(&defaults, &tc);
@@ -193,32 +193,32 @@ static int config_apply(const struct ustack_config *cfg)
 	socket_config.rcvbuf = cfg->sock.rcvbuf;
 	socket_config.udp_rcvbuf = cfg->sock.udp_rcvbuf;
 	socket_config.max_sockets = cfg->sock.max_sockets;
-	loopback_queue_max = cfg->loop.loopback_queue_max;
+	loopback_qmax = cfg->loop.loopback_queue_max;
 	udp_config.ephemeral_lo = cfg->udp.ephemeral_lo;
 	udp_config.ephemeral_hi = cfg->udp.ephemeral_hi;
 	{
 		const __typeof__(cfg->mem) *src = &cfg->mem;
-		struct net_mem_config *dst = &net_mem_config;
+		struct net_mem_config_s *dst = &net_mem_config;
 		MEM_FIELDS(COPY_TO)
 	}
 	{
 		const __typeof__(cfg->arp) *src = &cfg->arp;
-		struct arp_config *dst = &arp_config;
+		struct arp_config_s *dst = &arp_config;
 		ARP_FIELDS(COPY_TO)
 	}
 	{
 		const __typeof__(cfg->ip) *src = &cfg->ip;
-		struct ip_config *dst = &ip_config;
+		struct ip_config_s *dst = &ip_config;
 		IP_FIELDS(COPY_TO)
 	}
 	{
 		const __typeof__(cfg->icmp) *src = &cfg->icmp;
-		struct icmp_config *dst = &icmp_config;
+		struct icmp_config_s *dst = &icmp_config;
 		ICMP_FIELDS(COPY_TO)
 	}
 	{
 		const __typeof__(cfg->tcp) *src = &cfg->tcp;
-		struct tcp_config *dst = &tcp_config;
+		struct tcp_config_s *dst = &tcp_config;
 		TCP_FIELDS(COPY_TO)
 	}
 	/* The algorithm's own name: the caller's string need not outlive this call. */

@@ -7,6 +7,7 @@
  * the time read once for the call. A blocking call sleeps on the socket's condition
  * variable, which releases the lock so the loop thread can deliver; a single-threaded
  * program sets socket_config.drive_loop and the call runs net_loop_once while it waits. */
+#include "net/perstack.h"
 #include "net/socket.h"
 
 #include <errno.h>
@@ -24,13 +25,13 @@
 
 STATS_DEFINE(sock, SOCK_COUNTERS)
 
-struct socket_config socket_config = {
+PERSTACK_VAR_INIT(struct socket_config_s, socket_config, {
 	.udp_rcvbuf = 212992,
 	.sndbuf = 256 * 1024,
 	.rcvbuf = 256 * 1024,
 	.max_sockets = 65536,
 	.drive_loop = 0,
-};
+})
 
 #define SOCK_PROTO_MAX 16
 #define SOCK_FDTAB_MIN 16
@@ -41,23 +42,36 @@ struct proto_entry {
 	const struct sock_ops *ops;
 };
 
-static struct proto_entry protos[SOCK_PROTO_MAX];
-static size_t nprotos;
+PERSTACK_STATIC(struct proto_entry[SOCK_PROTO_MAX], protos)
+#define protos PERSTACK_REF(struct proto_entry[SOCK_PROTO_MAX], protos)
+PERSTACK_STATIC(size_t, nprotos)
+#define nprotos PERSTACK_REF(size_t, nprotos)
 
-static struct sock **fdtab;
-static int fdcap;
-static int fd_hint; /* no free descriptor below this one */
+PERSTACK_STATIC(struct sock **, fdtab)
+#define fdtab PERSTACK_REF(struct sock **, fdtab)
+PERSTACK_STATIC(int, fdcap)
+#define fdcap PERSTACK_REF(int, fdcap)
+PERSTACK_STATIC(int, fd_hint) /* no free descriptor below this one */
+#define fd_hint PERSTACK_REF(int, fd_hint)
 
 /* Condition variables wait on CLOCK_MONOTONIC so a change of the wall clock does not
  * stretch or cut a timeout; PTHREAD_COND_INITIALIZER would use CLOCK_REALTIME. */
 static pthread_condattr_t cond_attr;
-static pthread_cond_t poll_cond;
 static pthread_once_t layer_once = PTHREAD_ONCE_INIT;
+static void poll_cond_init(void);
+PERSTACK_STATIC_FN(pthread_cond_t, poll_cond, poll_cond_init)
+#define poll_cond PERSTACK_REF(pthread_cond_t, poll_cond)
 
 static void layer_init_once(void)
 {
 	pthread_condattr_init(&cond_attr);
 	pthread_condattr_setclock(&cond_attr, CLOCK_MONOTONIC);
+}
+
+/* Each stack's us_poll waiters sleep on their own stack's condition variable. */
+static void poll_cond_init(void)
+{
+	pthread_once(&layer_once, layer_init_once);
 	pthread_cond_init(&poll_cond, &cond_attr);
 }
 

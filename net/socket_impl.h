@@ -32,5 +32,6 @@ void sock_ready_forget(struct sock *sk);
  * because their socket closed. */
 #define SOCK_READY_COUNTERS(X) X(polls) X(queued) X(reported) X(closed_members)
 STATS_DECLARE(sockready, SOCK_READY_COUNTERS);
+#define sockready_stats STATS_REF(sockready)
 
 #endif
