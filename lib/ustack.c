@@ -6,12 +6,16 @@
  * (STYLE rule 2). net/stack.c stays the wiring of the layers; this file is what a program
  * calls, and the ustack program (apps/main.c) calls it too.
  *
- * One stack per process: the layers keep their state in file-level variables, so the handle
- * is a token for now. Settings are copied into the layers' *_config structs at create. */
+ * Several stacks per process: each handle owns an arena of per-stack state (net/perstack.h)
+ * and every call here makes its stack the calling thread's current one before it takes
+ * that stack's lock. The first stack created takes the default arena (the one a thread
+ * that never selected a stack works on), so a program with one stack sees no difference;
+ * the others get fresh arenas. Settings are copied into the layers' *_config at create. */
 #include <ustack.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +29,7 @@
 #include "net/log.h"
 #include "net/loop.h"
 #include "net/mem.h"
+#include "net/perstack.h"
 #include "net/socket.h"
 #include "lib/stack.h"
 #include "net/stats.h"
@@ -35,14 +40,20 @@
 #define USTACK_ERRMSG_MAX 256
 #define USTACK_DRAIN_STEP_MS 10
 
+#define USTACK_MAGIC 0x75737461u
+
 struct ustack {
+	unsigned magic;           /* USTACK_MAGIC while the stack lives */
+	char *arena;              /* this stack's state */
 	int started;              /* ustack_start ran: the loop thread drives the stack */
 	int announced;            /* the devices' addresses were announced (gratuitous ARP) */
 	struct net_device *last_dev;
 };
 
-static struct ustack the_stack;
-static int stack_exists;
+/* Per process: whether a stack holds the default arena (under default_lock), and the last
+ * error message of any stack (as before: one message, the last call's). */
+static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
+static int default_taken;
 static char errmsg[USTACK_ERRMSG_MAX];
 
 /* The settings the layers start with, taken before anything could change them: the layers
@@ -229,33 +240,75 @@ static int config_apply(const struct ustack_config *cfg)
 	return 0;
 }
 
+/* Gives the arena back (the default one becomes free for the next create) and the handle. */
+static void stack_release(struct ustack *st)
+{
+	if (st->arena == perstack_default()) {
+		pthread_mutex_lock(&default_lock);
+		default_taken = 0;
+		pthread_mutex_unlock(&default_lock);
+	} else {
+		perstack_free(st->arena);
+	}
+	ustack_cur_arena = perstack_default();
+	st->magic = 0;
+	free(st);
+}
+
 int ustack_create(const struct ustack_config *cfg, struct ustack **out)
 {
 	int err;
 
+	struct ustack *st;
+	char *arena;
+
 	errmsg[0] = '\0';
-	if (stack_exists)
-		return fail(-EBUSY, "a stack exists already: one per process");
-	err = config_apply(cfg ? cfg : &defaults);
-	if (err < 0)
-		return err;
-	stats_reset(); /* a new stack counts from zero */
-	err = stack_init();
-	if (err < 0) {
-		stack_shutdown(); /* a partial init is taken apart */
-		return fail(err, "cannot start the stack: %s", strerror(-err));
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return fail(-ENOMEM, "out of memory for the stack's handle");
+	pthread_mutex_lock(&default_lock);
+	arena = default_taken ? NULL : perstack_default();
+	default_taken = 1;
+	pthread_mutex_unlock(&default_lock);
+	if (!arena && !(arena = perstack_new())) {
+		free(st);
+		return fail(-ENOMEM, "cannot make another stack: out of memory, or %d stacks",
+			    PERSTACK_MAX_STACKS);
 	}
-	memset(&the_stack, 0, sizeof(the_stack));
+	st->arena = arena;
+	ustack_cur_arena = arena; /* the new stack is this thread's current one */
+	err = config_apply(cfg ? cfg : &defaults);
+	if (err >= 0) {
+		stats_reset(); /* a new stack counts from zero */
+		err = stack_init();
+		if (err < 0) {
+			stack_shutdown(); /* a partial init is taken apart */
+			err = fail(err, "cannot start the stack: %s", strerror(-err));
+		}
+	}
+	if (err < 0) {
+		stack_release(st);
+		return err;
+	}
 	/* Until ustack_start, whoever blocks in a socket call runs the loop while it waits. */
 	socket_config.drive_loop = 1;
-	stack_exists = 1;
-	*out = &the_stack;
+	st->magic = USTACK_MAGIC;
+	*out = st;
 	return 0;
 }
 
-static int stack_ok(const struct ustack *st)
+/* A live handle; makes its stack the calling thread's current one. */
+static int stack_ok(struct ustack *st)
 {
-	return st == &the_stack && stack_exists;
+	if (!st || st->magic != USTACK_MAGIC)
+		return 0;
+	ustack_cur_arena = st->arena;
+	return 1;
+}
+
+void ustack_use(struct ustack *st)
+{
+	stack_ok(st);
 }
 
 /* Gratuitous ARP for dev's addresses (lock held). */
@@ -560,18 +613,19 @@ void ustack_destroy(struct ustack *st)
 		return;
 	stack_shutdown();
 	socket_config.drive_loop = 0;
-	memset(&the_stack, 0, sizeof(the_stack));
-	stack_exists = 0;
+	stack_release(st);
 }
 
 int ustack_stats_dump(struct ustack *st, FILE *out, int all)
 {
-	/* The counters outlive the stack (the program prints them after the teardown). */
-	(void)st;
-	if (stack_exists)
+	/* The counters outlive the stack (the program prints them after the teardown): without
+	 * a live handle, the thread's current stack's (the default one's after a destroy). */
+	int live = stack_ok(st);
+
+	if (live)
 		net_lock();
 	stats_print(out, all);
-	if (stack_exists)
+	if (live)
 		net_unlock();
 	return 0;
 }

@@ -434,7 +434,7 @@ void net_loop_stop(void)
 
 static void *loop_main(void *arg)
 {
-	(void)arg;
+	ustack_cur_arena = arg; /* the loop thread of a stack has that stack current */
 	net_loop_run();
 	return NULL;
 }
@@ -444,7 +444,7 @@ int net_loop_thread_start(void)
 	int err;
 
 	loop_stop = 0;
-	err = pthread_create(&loop_thread, NULL, loop_main, NULL);
+	err = pthread_create(&loop_thread, NULL, loop_main, ustack_cur_arena);
 	if (err)
 		return -err;
 	loop_thread_running = 1;

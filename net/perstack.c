@@ -48,6 +48,15 @@ void perstack_register(size_t *off, size_t size, size_t align, const void *tmpl,
 		init();
 }
 
+/* Each arena's own id, as a per-stack variable: no lock to read it. */
+PERSTACK_STATIC(int, self_id)
+#define self_id PERSTACK_REF(int, self_id)
+
+int perstack_cur_id(void)
+{
+	return self_id;
+}
+
 char *perstack_default(void)
 {
 	return default_arena;
@@ -79,6 +88,7 @@ char *perstack_new(void)
 		if (slots[i].init)
 			slots[i].init();
 	}
+	self_id = id;
 	ustack_cur_arena = saved;
 	return a;
 }

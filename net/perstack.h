@@ -41,6 +41,8 @@ void perstack_free(char *arena);
 /* The id of an arena (0 for the default one), and the arena with an id (NULL if none). */
 int perstack_id(const char *arena);
 char *perstack_by_id(int id);
+/* The current stack's id (0: the default one). */
+int perstack_cur_id(void);
 /* The default stack's arena. */
 char *perstack_default(void);
 

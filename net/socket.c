@@ -174,6 +174,8 @@ int sock_fd_assign(struct sock *sk)
 
 		if (ncap > socket_config.max_sockets)
 			ncap = socket_config.max_sockets;
+		if (ncap > PERSTACK_FD_MASK + 1)
+			ncap = PERSTACK_FD_MASK + 1; /* the bits above carry the stack */
 		if (ncap <= fdcap) {
 			STAT_INC(sock, open_refused_limit);
 			debugf("descriptor limit reached max=%d", socket_config.max_sockets);
@@ -187,26 +189,33 @@ int sock_fd_assign(struct sock *sk)
 		fdcap = ncap;
 	}
 	fdtab[fd] = sk;
-	sk->fd = fd;
 	fd_hint = fd + 1;
+	/* The descriptor carries its stack (net/perstack.h): the default stack's are the
+	 * plain indices. */
+	sk->fd = fd | perstack_cur_id() << PERSTACK_FD_SHIFT;
 	STAT_INC(sock, opened);
-	return fd;
+	return sk->fd;
 }
 
 struct sock *sock_fd_get(int fd)
 {
 	NET_ASSERT_LOCKED();
-	if (fd < 0 || fd >= fdcap)
+	if (fd < 0 || fd >> PERSTACK_FD_SHIFT != perstack_cur_id())
+		return NULL; /* another stack's */
+	fd &= PERSTACK_FD_MASK;
+	if (fd >= fdcap)
 		return NULL;
 	return fdtab[fd];
 }
 
 static void fd_release(struct sock *sk)
 {
-	if (sk->fd >= 0 && sk->fd < fdcap && fdtab[sk->fd] == sk) {
-		fdtab[sk->fd] = NULL;
-		if (sk->fd < fd_hint)
-			fd_hint = sk->fd;
+	int i = sk->fd & PERSTACK_FD_MASK;
+
+	if (sk->fd >= 0 && i < fdcap && fdtab[i] == sk) {
+		fdtab[i] = NULL;
+		if (i < fd_hint)
+			fd_hint = i;
 	}
 	sk->fd = -1;
 }
@@ -396,6 +405,7 @@ out:
 
 int us_bind(int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
+	US_FD_SELECT(fd);
 	struct sockaddr_in sin;
 	struct sock *sk;
 	int r;
@@ -415,6 +425,7 @@ int us_bind(int fd, const struct sockaddr *addr, socklen_t addrlen)
 
 int us_connect(int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
+	US_FD_SELECT(fd);
 	struct sock_block b = { 0 };
 	struct sockaddr_in sin;
 	struct sock *sk;
@@ -466,6 +477,7 @@ out:
 
 int us_listen(int fd, int backlog)
 {
+	US_FD_SELECT(fd);
 	struct sock *sk;
 	int r;
 
@@ -481,6 +493,7 @@ int us_listen(int fd, int backlog)
 
 int us_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
 {
+	US_FD_SELECT(fd);
 	struct sock_block b = { 0 };
 	struct sockaddr_in from;
 	struct sock *sk, *child = NULL;
@@ -666,6 +679,7 @@ out:
 ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *dst,
 		  socklen_t dstlen)
 {
+	US_FD_SELECT(fd);
 	struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
 	struct sock_iter it;
 	int r = sock_iter_init(&it, &v, 1);
@@ -675,11 +689,13 @@ ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct s
 
 ssize_t us_send(int fd, const void *buf, size_t len, int flags)
 {
+	US_FD_SELECT(fd);
 	return us_sendto(fd, buf, len, flags, NULL, 0);
 }
 
 ssize_t us_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
+	US_FD_SELECT(fd);
 	struct sock_iter it;
 	int r;
 
@@ -767,6 +783,7 @@ out:
 ssize_t us_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *src,
 		    socklen_t *srclen)
 {
+	US_FD_SELECT(fd);
 	struct iovec v = { .iov_base = buf, .iov_len = len };
 	struct sock_iter it;
 	int mflags, r = sock_iter_init(&it, &v, 1);
@@ -776,11 +793,13 @@ ssize_t us_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *s
 
 ssize_t us_recv(int fd, void *buf, size_t len, int flags)
 {
+	US_FD_SELECT(fd);
 	return us_recvfrom(fd, buf, len, flags, NULL, NULL);
 }
 
 ssize_t us_recvmsg(int fd, struct msghdr *msg, int flags)
 {
+	US_FD_SELECT(fd);
 	struct sock_iter it;
 	socklen_t namelen;
 	ssize_t r;
@@ -803,11 +822,13 @@ ssize_t us_recvmsg(int fd, struct msghdr *msg, int flags)
 
 int us_accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 {
+	US_FD_SELECT(fd);
 	return us_accept4(fd, addr, addrlen, 0);
 }
 
 int us_shutdown(int fd, int how)
 {
+	US_FD_SELECT(fd);
 	struct sock *sk;
 	int r;
 
@@ -845,6 +866,7 @@ static void sock_close_locked(struct sock *sk, uint64_t now)
 
 int us_close(int fd)
 {
+	US_FD_SELECT(fd);
 	struct sock *sk;
 	int r = 0;
 
@@ -876,6 +898,7 @@ void sock_close_all(void)
 
 int us_getsockname(int fd, struct sockaddr *addr, socklen_t *addrlen)
 {
+	US_FD_SELECT(fd);
 	struct sock *sk;
 	int r = 0;
 
@@ -893,6 +916,7 @@ int us_getsockname(int fd, struct sockaddr *addr, socklen_t *addrlen)
 
 int us_getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen)
 {
+	US_FD_SELECT(fd);
 	struct sock *sk;
 	int r = 0;
 
@@ -912,6 +936,7 @@ int us_getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen)
 
 int us_set_nonblock(int fd, int on)
 {
+	US_FD_SELECT(fd);
 	struct sock *sk;
 	int r = 0;
 
@@ -927,6 +952,7 @@ int us_set_nonblock(int fd, int on)
 
 int us_fcntl(int fd, int cmd, int arg)
 {
+	US_FD_SELECT(fd);
 	struct sock *sk;
 	int r;
 
@@ -947,6 +973,7 @@ int us_fcntl(int fd, int cmd, int arg)
 
 int us_ioctl(int fd, unsigned long request, void *arg)
 {
+	US_FD_SELECT(fd);
 	struct sock *sk;
 	int v, r;
 
@@ -980,6 +1007,10 @@ int us_poll(struct us_pollfd *fds, int n, int timeout_ms)
 
 	if (n < 0 || (n > 0 && !fds))
 		return -EINVAL;
+	/* One stack's sockets per call: the first one's stack (a descriptor of another
+	 * stack reads as not open, US_POLLNVAL). */
+	if (n > 0 && fds[0].fd >= 0)
+		US_FD_SELECT(fds[0].fd);
 	pthread_once(&layer_once, layer_init_once);
 	if (timeout_ms > 0)
 		deadline_after(&deadline, timeout_ms);
