@@ -257,10 +257,9 @@ static void stack_release(struct ustack *st)
 
 int ustack_create(const struct ustack_config *cfg, struct ustack **out)
 {
-	int err;
-
 	struct ustack *st;
 	char *arena;
+	int err;
 
 	errmsg[0] = '\0';
 	st = calloc(1, sizeof(*st));
