@@ -104,6 +104,7 @@ void svc_kill(struct svc_conn *c);
 	X(conns_accepted) X(refused_per_source) X(closed_deadline) X(closed_idle)         \
 	X(reclaimed) X(accept_deferred)
 STATS_DECLARE(serve, SERVE_COUNTERS);
+#define serve_stats STATS_REF(serve)
 
 extern const struct svc_ops svc_udp_echo_ops, svc_echo_ops, svc_discard_ops, svc_sink_ops,
 	svc_chat_ops, svc_http_ops;

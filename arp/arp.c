@@ -11,6 +11,7 @@
  *   STALE, unused for stale_gc_ms --> removed.
  * Every request for an entry passes one gate: at most one per req_min_gap_ms, whatever
  * retry_ms says, so a misconfigured retry interval cannot flood the link. */
+#include "net/perstack.h"
 #include "arp/arp.h"
 
 #include <arpa/inet.h>
@@ -25,7 +26,7 @@
 
 STATS_DEFINE(arp, ARP_COUNTERS)
 
-struct arp_config arp_config = {
+PERSTACK_VAR_INIT(struct arp_config_s, arp_config, {
 	.reachable_ms = 30000,
 	.stale_gc_ms = 60000,
 	.retry_ms = 1000,
@@ -33,7 +34,7 @@ struct arp_config arp_config = {
 	.queue_max = 8,
 	.cache_max = 1024,
 	.req_min_gap_ms = 1000 / 3,
-};
+})
 
 /* A power of two; with the default cache_max the chains stay a handful of entries long. */
 #define ARP_HASH_BUCKETS 256
@@ -55,8 +56,10 @@ struct arp_entry {
 };
 
 LIST_HEAD(arp_bucket, arp_entry);
-static struct arp_bucket arp_cache[ARP_HASH_BUCKETS];
-static size_t arp_nentries;
+PERSTACK_STATIC(struct arp_bucket[ARP_HASH_BUCKETS], arp_cache)
+#define arp_cache PERSTACK_REF(struct arp_bucket[ARP_HASH_BUCKETS], arp_cache)
+PERSTACK_STATIC(size_t, arp_nentries)
+#define arp_nentries PERSTACK_REF(size_t, arp_nentries)
 
 static const char *arp_ntop(uint32_t addr, char *buf)
 {

@@ -3,6 +3,7 @@
 #ifndef ARP_ARP_H
 #define ARP_ARP_H
 
+#include "net/perstack.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,7 +30,7 @@ int arp_parse(const uint8_t *b, size_t len, struct arp_pkt *out);
 size_t arp_emit(const struct arp_pkt *a, uint8_t *b, size_t cap);
 
 /* Tunables (defaults in arp.c), settable before arp_init or at any time. */
-struct arp_config {
+struct arp_config_s {
 	unsigned reachable_ms;   /* reachable -> stale (default 30 s) */
 	unsigned stale_gc_ms;    /* stale entries removed after this (default 60 s) */
 	unsigned retry_ms;       /* resolution retry interval (1 s) */
@@ -38,7 +39,8 @@ struct arp_config {
 	unsigned cache_max;      /* entries (1024) */
 	unsigned req_min_gap_ms; /* at most one request per entry per this (1000 / max_tries) */
 };
-extern struct arp_config arp_config;
+PERSTACK_EXTERN(struct arp_config_s, arp_config);
+#define arp_config PERSTACK_REF(struct arp_config_s, arp_config)
 
 /* queue_dropped_full: a full queue drops its oldest packet (the newest is more useful).
  * rx_bogus_sender: sender 0.0.0.0 (a probe: answered, not cached), a group sender MAC, or a
@@ -51,6 +53,7 @@ extern struct arp_config arp_config;
 	X(cache_full) X(request_rate_limited) X(entries_created) X(rx_unsolicited_reply)   \
 	X(refresh_failed) X(entries_expired) X(queue_dropped_addr_gone)
 STATS_DECLARE(arp, ARP_COUNTERS);
+#define arp_stats STATS_REF(arp)
 
 int arp_init(void);
 /* Frees the cache and its queues (exit and tests). */

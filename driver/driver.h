@@ -9,6 +9,7 @@
 #ifndef DRIVER_DRIVER_H
 #define DRIVER_DRIVER_H
 
+#include "net/perstack.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,6 +76,7 @@ void tuntap_close(struct net_device *dev);
 	X(rx_csum_partial) X(rx_csum_valid) X(rx_no_vnet_hdr) X(rx_bad_vnet_hdr) X(tx_gso)  \
 	X(tx_csum_partial) X(tx_no_headroom)
 STATS_DECLARE(tap, TAP_COUNTERS);
+#define tap_stats STATS_REF(tap)
 
 #define PACKET_COUNTERS(X)                                                                 \
 	X(rx_frames) X(rx_outgoing_ignored) X(rx_alloc_failed) X(rx_errors) X(rx_truncated)  \
@@ -82,12 +84,15 @@ STATS_DECLARE(tap, TAP_COUNTERS);
 	X(rx_kernel_drops) X(tx_frames) X(tx_gso) X(tx_csum_partial) X(tx_dropped_full)     \
 	X(tx_errors)
 STATS_DECLARE(packet, PACKET_COUNTERS);
+#define packet_stats STATS_REF(packet)
 
 #define LOOPBACK_COUNTERS(X) X(tx_queued) X(tx_dropped_full) X(rx_delivered)
 STATS_DECLARE(loopback, LOOPBACK_COUNTERS);
+#define loopback_stats STATS_REF(loopback)
 
 /* Loopback queue bound (frames waiting for the next loop turn); settable before open. */
 #define LOOPBACK_QUEUE_MAX_DEFAULT 256
-extern unsigned loopback_queue_max;
+PERSTACK_EXTERN(unsigned, loopback_qmax);
+#define loopback_qmax PERSTACK_REF(unsigned, loopback_qmax)
 
 #endif

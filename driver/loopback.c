@@ -6,6 +6,7 @@
  * Delivering inside transmit would re-enter the stack from its own output path (a TCP
  * segment answered before the sender has finished updating its state), so it never does.
  * The queue is bounded: a stack talking to itself faster than it reads drops, and counts. */
+#include "net/perstack.h"
 #include "driver/driver.h"
 
 #include <errno.h>
@@ -22,7 +23,7 @@ STATS_DEFINE(loopback, LOOPBACK_COUNTERS)
 
 #define LOOPBACK_MTU 65535
 
-unsigned loopback_queue_max = LOOPBACK_QUEUE_MAX_DEFAULT;
+PERSTACK_VAR_INIT(unsigned, loopback_qmax, LOOPBACK_QUEUE_MAX_DEFAULT)
 
 struct loopback_priv {
 	struct pkb_queue queue; /* packets sent, waiting for the next loop turn */
@@ -117,7 +118,7 @@ int loopback_open(struct net_device **out)
 		goto fail;
 	}
 	TAILQ_INIT(&lp->queue);
-	lp->max = loopback_queue_max;
+	lp->max = loopback_qmax;
 	snprintf(dev->name, sizeof(dev->name), "lo");
 	dev->type = NET_DEV_LOOPBACK;
 	dev->mtu = LOOPBACK_MTU;

@@ -37,6 +37,7 @@ char *ether_addr_ntop(const uint8_t a[ETHER_ADDR_LEN], char *buf, size_t size);
 	X(rx_frames) X(rx_short) X(rx_not_for_us) X(rx_multicast_ignored) X(tx_frames)      \
 	X(tx_no_headroom) X(tx_no_tailroom) X(tx_padded)
 STATS_DECLARE(ether, ETHER_COUNTERS);
+#define ether_stats STATS_REF(ether)
 
 /* Registers ether_input as the link handler of Ethernet devices. */
 int ether_init(void);

@@ -264,8 +264,12 @@ int us_epoll_fd(int epfd);
 
 /* ==== Stack life cycle ==== */
 
-/* One stack per process for now: a second ustack_create() while one exists returns -EBUSY.
- * Every call takes the handle all the same, so a second instance can come later.
+/* A process may hold several stacks (up to 64), each with its own devices, sockets, lock
+ * and loop. Every ustack_* call works on the stack its handle names, and every us_* call on
+ * a descriptor works on the stack that made the descriptor (the stack is encoded in it).
+ * us_socket() and us_epoll_create() make their descriptor in the calling thread's current
+ * stack: the one it last created or named in a ustack_* call (ustack_use() says it
+ * outright), or the first stack created when the thread never named one.
  *
  * The order of use:
  *   struct ustack_config cfg;  ustack_config_init(&cfg);  (change what you need)
@@ -384,10 +388,15 @@ struct ustack_config {
 void ustack_config_init(struct ustack_config *cfg);
 
 /* Creates the stack: every layer, and the loopback device "lo" with 127.0.0.1/8. cfg NULL
- * means the defaults. Returns 0 and *out, -EBUSY if a stack exists in this process,
- * -EINVAL for a setting out of range (ustack_errmsg(NULL) says which), -ENOENT for an
- * unknown tcp.cc_name, or another -errno. */
+ * means the defaults. The new stack becomes the calling thread's current one. Returns 0
+ * and *out, -ENOMEM when memory or stacks run out, -EINVAL for a setting out of range
+ * (ustack_errmsg(NULL) says which), -ENOENT for an unknown tcp.cc_name, or another -errno.
+ * The log level (log_level) is the process's: the last create sets it. */
 int ustack_create(const struct ustack_config *cfg, struct ustack **out);
+
+/* Makes st the calling thread's current stack: where its next us_socket() and
+ * us_epoll_create() make their descriptors. */
+void ustack_use(struct ustack *st);
 
 /* Opens a device and gives it its address, from the spec string the ustack program takes
  * after --dev:

@@ -1,6 +1,7 @@
 /* ICMP (RFC 792, RFC 1122 3.2.2): echo replies, received errors handed to the protocol
  * they quote, errors we send (with the rules of RFC 1122 3.2.2 and RFC 1812 4.3.2 and a
  * rate limit of Linux's shape and defaults), and echo requests for ping sockets. */
+#include "net/perstack.h"
 #include "ip/icmp.h"
 
 #include <arpa/inet.h>
@@ -12,37 +13,42 @@
 
 STATS_DEFINE(icmp, ICMP_COUNTERS)
 
-struct icmp_config icmp_config = {
+PERSTACK_VAR_INIT(struct icmp_config_s, icmp_config, {
 	.error_rate_per_s = 1000,
 	.error_burst = 50,
 	.dest_interval_ms = 1000,
 	.dest_burst = 6,
-};
+})
 
 /* Largest error we send: RFC 1812 4.3.2.3 lets the quote grow until the whole error is
  * 576 bytes (the size every host accepts), which gives the sender more to match on. */
 #define ICMP_ERROR_MAX 576
 
-static icmp_echo_reply_fn echo_reply_fn;
+PERSTACK_STATIC(icmp_echo_reply_fn, echo_reply_fn)
+#define echo_reply_fn PERSTACK_REF(icmp_echo_reply_fn, echo_reply_fn)
 
 /* The bucket holds thousandths of a token so that refills at any rate stay exact at
  * millisecond steps. */
-static struct {
+struct icmp_bucket {
 	int started;
 	uint64_t last;
 	uint64_t milli_tokens;
-} bucket;
+};
+PERSTACK_STATIC(struct icmp_bucket, bucket)
+#define bucket PERSTACK_REF(struct icmp_bucket, bucket)
 
 /* Per-destination buckets, direct-mapped by address: a fixed cost however many senders
  * there are. A destination that finds its slot taken starts with a full burst, so
  * colliding addresses can get more than their share; the global bucket still bounds all. */
 #define ICMP_DEST_SLOTS 1024 /* a power of two */
 
-static struct icmp_dest {
+struct icmp_dest {
 	uint32_t addr;   /* 0: free */
 	uint64_t last;   /* ms */
 	uint64_t tokens; /* ms of credit, at most dest_burst * dest_interval_ms */
-} dests[ICMP_DEST_SLOTS];
+};
+PERSTACK_STATIC(struct icmp_dest[ICMP_DEST_SLOTS], dests)
+#define dests PERSTACK_REF(struct icmp_dest[ICMP_DEST_SLOTS], dests)
 
 static int is_multicast(uint32_t a)
 {

@@ -3,6 +3,7 @@
 #ifndef IP_ICMP_H
 #define IP_ICMP_H
 
+#include "net/perstack.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,13 +41,14 @@ size_t icmp_emit(const struct icmp_hdr *h, uint8_t *b, size_t cap, size_t payloa
  * (icmp_ratelimit: one per interval, with a burst of XRLIM_BURST_FACTOR). Fragmentation
  * needed is never limited (path MTU discovery depends on it), nor an error to ourselves.
  * 0 turns a level off. */
-struct icmp_config {
+struct icmp_config_s {
 	unsigned error_rate_per_s; /* all errors, per second, token bucket (1000) */
 	unsigned error_burst;      /* its bucket (50) */
 	unsigned dest_interval_ms; /* one error per this long to one destination (1000) */
 	unsigned dest_burst;       /* errors one destination may get at once (6) */
 };
-extern struct icmp_config icmp_config;
+PERSTACK_EXTERN(struct icmp_config_s, icmp_config);
+#define icmp_config PERSTACK_REF(struct icmp_config_s, icmp_config)
 
 #define ICMP_COUNTERS(X)                                                                   \
 	X(in_msgs) X(in_short) X(in_cksum) X(in_echo) X(in_echo_reply) X(in_dest_unreach)  \
@@ -54,6 +56,7 @@ extern struct icmp_config icmp_config;
 	X(out_echo_reply) X(out_echo) X(out_dest_unreach) X(out_time_exceeded)             \
 	X(out_rate_limited) X(out_rate_limited_dest) X(out_suppressed)
 STATS_DECLARE(icmp, ICMP_COUNTERS);
+#define icmp_stats STATS_REF(icmp)
 
 int icmp_init(void);
 /* Sends an error about `orig` (data = its IP header, len = what we have of it). The rules

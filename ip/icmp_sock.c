@@ -1,6 +1,7 @@
 /* ICMP echo datagram sockets (see icmp_sock.h). Requests go out through icmp_echo_output;
  * replies come back through the handler icmp_sock_init registers and are matched to a
  * socket by identifier. Sockets are few (one per running ping), so they sit on one list. */
+#include "net/perstack.h"
 #include "ip/icmp_sock.h"
 
 #include <arpa/inet.h>
@@ -32,8 +33,16 @@ struct icmp_sock_pcb {
 };
 
 TAILQ_HEAD(icmp_sock_list, icmp_sock_pcb);
-static struct icmp_sock_list icmp_socks = TAILQ_HEAD_INITIALIZER(icmp_socks);
-static uint16_t next_id = 1;
+static void icmp_socks_init(void);
+PERSTACK_STATIC_FN(struct icmp_sock_list, icmp_socks, icmp_socks_init)
+#define icmp_socks PERSTACK_REF(struct icmp_sock_list, icmp_socks)
+
+static void icmp_socks_init(void)
+{
+	TAILQ_INIT(&icmp_socks);
+}
+PERSTACK_STATIC_INIT(uint16_t, next_id, 1)
+#define next_id PERSTACK_REF(uint16_t, next_id)
 
 struct reply_cb {
 	uint32_t src;
@@ -164,12 +173,15 @@ static int icmp_sock_connect(struct sock *sk, const struct sockaddr_in *addr, ui
 	return autobind(sk->pcb);
 }
 
+PERSTACK_STATIC(uint8_t[ICMP_SOCK_MAX_MSG], icmp_sock_buf)
+#define icmp_sock_buf PERSTACK_REF(uint8_t[ICMP_SOCK_MAX_MSG], icmp_sock_buf)
+
 static ssize_t icmp_sock_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 				 const struct sockaddr_in *dst, uint64_t now)
 {
 	/* The request gathered in one piece; every call holds the stack lock, so one buffer
-	 * serves all sockets. */
-	static uint8_t b[ICMP_SOCK_MAX_MSG];
+	 * per stack serves all its sockets. */
+	uint8_t *b = icmp_sock_buf;
 	struct icmp_sock_pcb *pcb = sk->pcb;
 	struct ip_out_opts opts;
 	size_t len = it->len;

@@ -27,6 +27,7 @@
 	X(out_requests) X(out_errors) X(out_bad_request) X(in_replies) X(in_no_socket)      \
 	X(rcvbuf_errors) X(alloc_fail)
 STATS_DECLARE(icmpsock, ICMP_SOCK_COUNTERS);
+#define icmpsock_stats STATS_REF(icmpsock)
 
 extern const struct sock_ops icmp_sock_ops;
 

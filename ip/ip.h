@@ -3,6 +3,7 @@
 #ifndef IP_IP_H
 #define IP_IP_H
 
+#include "net/perstack.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -135,7 +136,7 @@ uint32_t ip_source_for_dev(uint32_t dst, int ifindex);
 
 /* ---- input / output ---- */
 
-struct ip_config {
+struct ip_config_s {
 	uint8_t default_ttl;          /* 64 */
 	unsigned reass_timeout_ms;    /* 30 s */
 	size_t reass_mem_max;         /* bytes held by incomplete datagrams (1 MiB) */
@@ -146,7 +147,8 @@ struct ip_config {
 	int accept_local;             /* take our own addresses as sources from a wire (0; as
 	                               * Linux's accept_local: for one stack wired to itself) */
 };
-extern struct ip_config ip_config;
+PERSTACK_EXTERN(struct ip_config_s, ip_config);
+#define ip_config PERSTACK_REF(struct ip_config_s, ip_config)
 
 #define IP_COUNTERS(X)                                                                     \
 	X(in_receives) X(in_hdr_short) X(in_hdr_version) X(in_hdr_ihl) X(in_hdr_totlen)    \
@@ -160,6 +162,7 @@ extern struct ip_config ip_config;
 	X(fwd_broadcast) X(fwd_frag_needed) X(fwd_fragmented) X(fwd_same_iface)            \
 	X(fwd_link_errors) X(in_local_other_dev) X(out_gso_unsupported) X(route_lookups)
 STATS_DECLARE(ip, IP_COUNTERS);
+#define ip_stats STATS_REF(ip)
 
 int ip_init(void);
 void ip_shutdown(void);

@@ -1,6 +1,7 @@
 /* IPv4 input (RFC 791, RFC 1122 3.2.1): header checks, the local-address filter,
  * reassembly, and dispatch by protocol number through the registry; also the hand-off of
  * received ICMP errors to the protocol they quote. */
+#include "net/perstack.h"
 #include "ip/ip.h"
 
 #include <arpa/inet.h>
@@ -12,7 +13,7 @@
 
 STATS_DEFINE(ip, IP_COUNTERS)
 
-struct ip_config ip_config = {
+PERSTACK_VAR_INIT(struct ip_config_s, ip_config, {
 	.default_ttl = 64,
 	.reass_timeout_ms = 30000,
 	.reass_mem_max = 1024 * 1024,
@@ -21,7 +22,7 @@ struct ip_config ip_config = {
 	.route_max = 65536,
 	.martian_class_e = 0,
 	.accept_local = 0,
-};
+})
 
 #define IP_PROTOCOL_MAX 8
 
@@ -33,8 +34,10 @@ struct ip_protocol {
 };
 
 /* Few protocols, registered once at start: a short array beats a table of 256. */
-static struct ip_protocol protocols[IP_PROTOCOL_MAX];
-static int nprotocols;
+PERSTACK_STATIC(struct ip_protocol[IP_PROTOCOL_MAX], protocols)
+#define protocols PERSTACK_REF(struct ip_protocol[IP_PROTOCOL_MAX], protocols)
+PERSTACK_STATIC(int, nprotocols)
+#define nprotocols PERSTACK_REF(int, nprotocols)
 
 static const struct ip_protocol *protocol_find(uint8_t proto)
 {

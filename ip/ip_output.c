@@ -1,6 +1,7 @@
 /* IPv4 output: route, source address, header prepended in the headroom, fragmentation by
  * the device MTU (ip_frag.c), and the hand-off to ARP (Ethernet) or straight to the
  * device (TUN, loopback). */
+#include "net/perstack.h"
 #include "ip/ip.h"
 
 #include <errno.h>
@@ -13,7 +14,8 @@
 
 /* One counter for every datagram we originate. RFC 791 asks only that an ID be unique
  * per (src, dst, proto) for the datagram's lifetime; a single counter meets that. */
-static uint16_t ip_next_id;
+PERSTACK_STATIC(uint16_t, ip_next_id)
+#define ip_next_id PERSTACK_REF(uint16_t, ip_next_id)
 
 /* Takes ownership of p: it goes to ARP or the device (which free it on error). */
 int ip_xmit(const struct ip_nexthop *nh, struct pkb *p, uint64_t now)

@@ -10,6 +10,7 @@
  * datagrams and on their number. Over either cap the oldest other datagram is evicted
  * (as Linux does): a flood of junk fragments then costs old incomplete datagrams, not
  * every new one. A datagram that alone outgrows the memory cap is discarded. */
+#include "net/perstack.h"
 #include "ip/ip.h"
 
 #include <stdlib.h>
@@ -46,10 +47,20 @@ struct reass_dgram {
 LIST_HEAD(reass_bucket, reass_dgram);
 TAILQ_HEAD(reass_age, reass_dgram);
 
-static struct reass_bucket table[REASS_HASH_SIZE];
-static struct reass_age age = TAILQ_HEAD_INITIALIZER(age);
-static size_t reass_mem;
-static size_t reass_count;
+PERSTACK_STATIC(struct reass_bucket[REASS_HASH_SIZE], table)
+#define table PERSTACK_REF(struct reass_bucket[REASS_HASH_SIZE], table)
+static void age_init(void);
+PERSTACK_STATIC_FN(struct reass_age, age, age_init)
+#define age PERSTACK_REF(struct reass_age, age)
+
+static void age_init(void)
+{
+	TAILQ_INIT(&age);
+}
+PERSTACK_STATIC(size_t, reass_mem)
+#define reass_mem PERSTACK_REF(size_t, reass_mem)
+PERSTACK_STATIC(size_t, reass_count)
+#define reass_count PERSTACK_REF(size_t, reass_count)
 
 static struct frag_cb frag_info(const struct pkb *p)
 {

@@ -4,6 +4,7 @@
  * One hash table per prefix length, probed from /32 down to /0 and only for lengths that
  * hold a route, so a lookup costs at most 33 hash probes whatever the table size (a linear
  * scan sorted by prefix would cost one comparison per route). */
+#include "net/perstack.h"
 #include "ip/ip.h"
 
 #include <arpa/inet.h>
@@ -30,9 +31,12 @@ struct route_level {
 	size_t count;
 };
 
-static struct route_level levels[33];
-static size_t nroutes;
-static uint32_t route_gen = 1; /* ip_route_generation; from 1: 0 means "never resolved" */
+PERSTACK_STATIC(struct route_level[33], levels)
+#define levels PERSTACK_REF(struct route_level[33], levels)
+PERSTACK_STATIC(size_t, nroutes)
+#define nroutes PERSTACK_REF(size_t, nroutes)
+PERSTACK_STATIC_INIT(uint32_t, route_gen, 1) /* ip_route_generation; from 1: 0 means "never resolved" */
+#define route_gen PERSTACK_REF(uint32_t, route_gen)
 
 static uint32_t prefix_mask(unsigned plen)
 {
@@ -284,26 +288,30 @@ static struct net_iface *first_iface(void)
 	return NULL;
 }
 
+PERSTACK_STATIC(struct net_device *, route_lo)
+#define route_lo PERSTACK_REF(struct net_device *, route_lo)
+PERSTACK_STATIC(uint32_t, route_lo_gen)
+#define route_lo_gen PERSTACK_REF(uint32_t, route_lo_gen)
+PERSTACK_STATIC(int, route_lo_known)
+#define route_lo_known PERSTACK_REF(int, route_lo_known)
+
 /* The device that carries what we send to ourselves (the first with NET_DEV_F_LOOPBACK),
  * found again only when the devices changed. */
 static struct net_device *loopback_dev(void)
 {
-	static struct net_device *lo;
-	static uint32_t lo_gen;
-	static int lo_known;
 	struct net_device *dev;
 
-	if (lo_known && lo_gen == net_device_generation())
-		return lo;
-	lo = NULL;
+	if (route_lo_known && route_lo_gen == net_device_generation())
+		return route_lo;
+	route_lo = NULL;
 	TAILQ_FOREACH(dev, &net_devices, link)
 		if (dev->flags & NET_DEV_F_LOOPBACK) {
-			lo = dev;
+			route_lo = dev;
 			break;
 		}
-	lo_gen = net_device_generation();
-	lo_known = 1;
-	return lo;
+	route_lo_gen = net_device_generation();
+	route_lo_known = 1;
+	return route_lo;
 }
 
 int ip_route_output(uint32_t dst, struct ip_nexthop *out)

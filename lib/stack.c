@@ -4,6 +4,7 @@
  * a later init depends on an earlier one: the loop before any device (devices add their fd
  * to it), the link layers before IP registers by ethertype, icmp_init before icmp_sock_init
  * (icmp_init resets the echo reply handler the socket installs). */
+#include "net/perstack.h"
 #include "lib/stack.h"
 
 #include <errno.h>
@@ -30,8 +31,10 @@
 #define STACK_LOOPBACK_MASK 0xff000000u /* /8 */
 #define STACK_DRAIN_POLL_MS 10
 
-static struct net_device *loopback;
-static int stack_up;
+PERSTACK_STATIC(struct net_device *, loopback)
+#define loopback PERSTACK_REF(struct net_device *, loopback)
+PERSTACK_STATIC(int, stack_up)
+#define stack_up PERSTACK_REF(int, stack_up)
 
 struct net_device *stack_loopback(void)
 {

@@ -6,12 +6,16 @@
  * (STYLE rule 2). net/stack.c stays the wiring of the layers; this file is what a program
  * calls, and the ustack program (apps/main.c) calls it too.
  *
- * One stack per process: the layers keep their state in file-level variables, so the handle
- * is a token for now. Settings are copied into the layers' *_config structs at create. */
+ * Several stacks per process: each handle owns an arena of per-stack state (net/perstack.h)
+ * and every call here makes its stack the calling thread's current one before it takes
+ * that stack's lock. The first stack created takes the default arena (the one a thread
+ * that never selected a stack works on), so a program with one stack sees no difference;
+ * the others get fresh arenas. Settings are copied into the layers' *_config at create. */
 #include <ustack.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +29,7 @@
 #include "net/log.h"
 #include "net/loop.h"
 #include "net/mem.h"
+#include "net/perstack.h"
 #include "net/socket.h"
 #include "lib/stack.h"
 #include "net/stats.h"
@@ -35,14 +40,20 @@
 #define USTACK_ERRMSG_MAX 256
 #define USTACK_DRAIN_STEP_MS 10
 
+#define USTACK_MAGIC 0x75737461u
+
 struct ustack {
+	unsigned magic;           /* USTACK_MAGIC while the stack lives */
+	char *arena;              /* this stack's state */
 	int started;              /* ustack_start ran: the loop thread drives the stack */
 	int announced;            /* the devices' addresses were announced (gratuitous ARP) */
 	struct net_device *last_dev;
 };
 
-static struct ustack the_stack;
-static int stack_exists;
+/* Per process: whether a stack holds the default arena (under default_lock), and the last
+ * error message of any stack (as before: one message, the last call's). */
+static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
+static int default_taken;
 static char errmsg[USTACK_ERRMSG_MAX];
 
 /* The settings the layers start with, taken before anything could change them: the layers
@@ -50,7 +61,7 @@ static char errmsg[USTACK_ERRMSG_MAX];
  * tcp_config_defaults), and constructors run after static initialisation. */
 static struct ustack_config defaults;
 
-/* struct tcp_config fields that <ustack.h> carries under the same names. */
+/* struct tcp_config_s fields that <ustack.h> carries under the same names. */
 #define TCP_FIELDS(X)                                                                      \
 	X(max_conns) X(rcvbuf_init) X(rcvbuf_autotune) X(buf_idle_ms) X(syn_backlog_max)   \
 	X(syncache_max) X(synack_rexmits) X(syncookies) X(abort_on_overflow) X(rst_per_s)  \
@@ -72,7 +83,7 @@ static struct ustack_config defaults;
 
 #define COPY_TO(f) dst->f = src->f;
 
-static void config_read(struct ustack_config *cfg, const struct tcp_config *tc)
+static void config_read(struct ustack_config *cfg, const struct tcp_config_s *tc)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->log_level = log_level;
@@ -81,31 +92,31 @@ static void config_read(struct ustack_config *cfg, const struct tcp_config *tc)
 	cfg->sock.udp_rcvbuf = socket_config.udp_rcvbuf;
 	cfg->sock.max_sockets = socket_config.max_sockets;
 	cfg->loop.busy_poll_us = 0;
-	cfg->loop.loopback_queue_max = loopback_queue_max;
+	cfg->loop.loopback_queue_max = loopback_qmax;
 	cfg->udp.ephemeral_lo = udp_config.ephemeral_lo;
 	cfg->udp.ephemeral_hi = udp_config.ephemeral_hi;
 	{
-		const struct net_mem_config *src = &net_mem_config;
+		const struct net_mem_config_s *src = &net_mem_config;
 		__typeof__(cfg->mem) *dst = &cfg->mem;
 		MEM_FIELDS(COPY_TO)
 	}
 	{
-		const struct arp_config *src = &arp_config;
+		const struct arp_config_s *src = &arp_config;
 		__typeof__(cfg->arp) *dst = &cfg->arp;
 		ARP_FIELDS(COPY_TO)
 	}
 	{
-		const struct ip_config *src = &ip_config;
+		const struct ip_config_s *src = &ip_config;
 		__typeof__(cfg->ip) *dst = &cfg->ip;
 		IP_FIELDS(COPY_TO)
 	}
 	{
-		const struct icmp_config *src = &icmp_config;
+		const struct icmp_config_s *src = &icmp_config;
 		__typeof__(cfg->icmp) *dst = &cfg->icmp;
 		ICMP_FIELDS(COPY_TO)
 	}
 	{
-		const struct tcp_config *src = tc;
+		const struct tcp_config_s *src = tc;
 		__typeof__(cfg->tcp) *dst = &cfg->tcp;
 		TCP_FIELDS(COPY_TO)
 	}
@@ -113,7 +124,7 @@ static void config_read(struct ustack_config *cfg, const struct tcp_config *tc)
 
 __attribute__((constructor)) static void ustack_defaults_ctor(void)
 {
-	struct tcp_config tc;
+	struct tcp_config_s tc;
 
 	tcp_config_defaults(&tc);
 	config_read(&defaults, &tc);
@@ -193,32 +204,32 @@ static int config_apply(const struct ustack_config *cfg)
 	socket_config.rcvbuf = cfg->sock.rcvbuf;
 	socket_config.udp_rcvbuf = cfg->sock.udp_rcvbuf;
 	socket_config.max_sockets = cfg->sock.max_sockets;
-	loopback_queue_max = cfg->loop.loopback_queue_max;
+	loopback_qmax = cfg->loop.loopback_queue_max;
 	udp_config.ephemeral_lo = cfg->udp.ephemeral_lo;
 	udp_config.ephemeral_hi = cfg->udp.ephemeral_hi;
 	{
 		const __typeof__(cfg->mem) *src = &cfg->mem;
-		struct net_mem_config *dst = &net_mem_config;
+		struct net_mem_config_s *dst = &net_mem_config;
 		MEM_FIELDS(COPY_TO)
 	}
 	{
 		const __typeof__(cfg->arp) *src = &cfg->arp;
-		struct arp_config *dst = &arp_config;
+		struct arp_config_s *dst = &arp_config;
 		ARP_FIELDS(COPY_TO)
 	}
 	{
 		const __typeof__(cfg->ip) *src = &cfg->ip;
-		struct ip_config *dst = &ip_config;
+		struct ip_config_s *dst = &ip_config;
 		IP_FIELDS(COPY_TO)
 	}
 	{
 		const __typeof__(cfg->icmp) *src = &cfg->icmp;
-		struct icmp_config *dst = &icmp_config;
+		struct icmp_config_s *dst = &icmp_config;
 		ICMP_FIELDS(COPY_TO)
 	}
 	{
 		const __typeof__(cfg->tcp) *src = &cfg->tcp;
-		struct tcp_config *dst = &tcp_config;
+		struct tcp_config_s *dst = &tcp_config;
 		TCP_FIELDS(COPY_TO)
 	}
 	/* The algorithm's own name: the caller's string need not outlive this call. */
@@ -229,33 +240,74 @@ static int config_apply(const struct ustack_config *cfg)
 	return 0;
 }
 
+/* Gives the arena back (the default one becomes free for the next create) and the handle. */
+static void stack_release(struct ustack *st)
+{
+	if (st->arena == perstack_default()) {
+		pthread_mutex_lock(&default_lock);
+		default_taken = 0;
+		pthread_mutex_unlock(&default_lock);
+	} else {
+		perstack_free(st->arena);
+	}
+	ustack_cur_arena = perstack_default();
+	st->magic = 0;
+	free(st);
+}
+
 int ustack_create(const struct ustack_config *cfg, struct ustack **out)
 {
+	struct ustack *st;
+	char *arena;
 	int err;
 
 	errmsg[0] = '\0';
-	if (stack_exists)
-		return fail(-EBUSY, "a stack exists already: one per process");
-	err = config_apply(cfg ? cfg : &defaults);
-	if (err < 0)
-		return err;
-	stats_reset(); /* a new stack counts from zero */
-	err = stack_init();
-	if (err < 0) {
-		stack_shutdown(); /* a partial init is taken apart */
-		return fail(err, "cannot start the stack: %s", strerror(-err));
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return fail(-ENOMEM, "out of memory for the stack's handle");
+	pthread_mutex_lock(&default_lock);
+	arena = default_taken ? NULL : perstack_default();
+	default_taken = 1;
+	pthread_mutex_unlock(&default_lock);
+	if (!arena && !(arena = perstack_new())) {
+		free(st);
+		return fail(-ENOMEM, "cannot make another stack: out of memory, or %d stacks",
+			    PERSTACK_MAX_STACKS);
 	}
-	memset(&the_stack, 0, sizeof(the_stack));
+	st->arena = arena;
+	ustack_cur_arena = arena; /* the new stack is this thread's current one */
+	err = config_apply(cfg ? cfg : &defaults);
+	if (err >= 0) {
+		stats_reset(); /* a new stack counts from zero */
+		err = stack_init();
+		if (err < 0) {
+			stack_shutdown(); /* a partial init is taken apart */
+			err = fail(err, "cannot start the stack: %s", strerror(-err));
+		}
+	}
+	if (err < 0) {
+		stack_release(st);
+		return err;
+	}
 	/* Until ustack_start, whoever blocks in a socket call runs the loop while it waits. */
 	socket_config.drive_loop = 1;
-	stack_exists = 1;
-	*out = &the_stack;
+	st->magic = USTACK_MAGIC;
+	*out = st;
 	return 0;
 }
 
-static int stack_ok(const struct ustack *st)
+/* A live handle; makes its stack the calling thread's current one. */
+static int stack_ok(struct ustack *st)
 {
-	return st == &the_stack && stack_exists;
+	if (!st || st->magic != USTACK_MAGIC)
+		return 0;
+	ustack_cur_arena = st->arena;
+	return 1;
+}
+
+void ustack_use(struct ustack *st)
+{
+	stack_ok(st);
 }
 
 /* Gratuitous ARP for dev's addresses (lock held). */
@@ -560,18 +612,19 @@ void ustack_destroy(struct ustack *st)
 		return;
 	stack_shutdown();
 	socket_config.drive_loop = 0;
-	memset(&the_stack, 0, sizeof(the_stack));
-	stack_exists = 0;
+	stack_release(st);
 }
 
 int ustack_stats_dump(struct ustack *st, FILE *out, int all)
 {
-	/* The counters outlive the stack (the program prints them after the teardown). */
-	(void)st;
-	if (stack_exists)
+	/* The counters outlive the stack (the program prints them after the teardown): without
+	 * a live handle, the thread's current stack's (the default one's after a destroy). */
+	int live = stack_ok(st);
+
+	if (live)
 		net_lock();
 	stats_print(out, all);
-	if (stack_exists)
+	if (live)
 		net_unlock();
 	return 0;
 }

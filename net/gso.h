@@ -29,6 +29,7 @@
 	X(supersegs) X(segments_out) X(bad_superseg) X(alloc_failed) X(made_partial)     \
 	X(fwd_supersegs) X(out_supersegs)
 STATS_DECLARE(gso, GSO_COUNTERS);
+#define gso_stats STATS_REF(gso)
 
 /* The most segments one super-segment may be cut into: 64 KB at an MSS of 64 bytes. A
  * smaller gso_size (a packet socket peer can write any) would turn one frame into

@@ -1,3 +1,4 @@
+#include "net/perstack.h"
 #include "net/loop.h"
 
 #include <errno.h>
@@ -11,7 +12,7 @@
 
 #include "net/log.h"
 
-pthread_mutex_t net_mutex = PTHREAD_MUTEX_INITIALIZER;
+PERSTACK_VAR_INIT(pthread_mutex_t, net_mutex, PTHREAD_MUTEX_INITIALIZER)
 
 #ifdef USTACK_DEBUG_LOCK
 __thread int net_lock_held;
@@ -60,8 +61,12 @@ void net_clock_set_fake(int on, uint64_t now)
 
 /* ---- timer heap ---- */
 
-static struct net_timer **heap;
-static size_t heap_len, heap_cap;
+PERSTACK_STATIC(struct net_timer **, heap)
+#define heap PERSTACK_REF(struct net_timer **, heap)
+PERSTACK_STATIC(size_t, heap_len)
+#define heap_len PERSTACK_REF(size_t, heap_len)
+PERSTACK_STATIC(size_t, heap_cap)
+#define heap_cap PERSTACK_REF(size_t, heap_cap)
 
 static void heap_set(size_t i, struct net_timer *t)
 {
@@ -135,7 +140,8 @@ void net_timer_cancel(struct net_timer *t)
  * the loop (its thread, or a program with socket_config.drive_loop) and arms a timer from
  * a callback or between iterations recomputes the timeout anyway, so it saves the eventfd
  * write and the spurious wake-up that follows. */
-static int loop_waiting;
+PERSTACK_STATIC(int, loop_waiting)
+#define loop_waiting PERSTACK_REF(int, loop_waiting)
 
 void net_timer_arm(struct net_timer *t, uint64_t deadline)
 {
@@ -195,16 +201,28 @@ struct fd_watch {
 	void *arg;
 };
 
-static int epfd = -1;
-static int wakefd = -1;
-static struct fd_watch watches[LOOP_MAX_FDS];
-static net_hook_fn hooks[LOOP_MAX_HOOKS];
-static size_t nhooks;
-static volatile int loop_stop;
-static unsigned busy_poll_us; /* 0: sleep at once (the default) */
-static unsigned busy_backoff, busy_skip; /* see net_loop_once */
-static pthread_t loop_thread;
-static int loop_thread_running;
+PERSTACK_STATIC_INIT(int, epfd, -1)
+#define epfd PERSTACK_REF(int, epfd)
+PERSTACK_STATIC_INIT(int, wakefd, -1)
+#define wakefd PERSTACK_REF(int, wakefd)
+PERSTACK_STATIC(struct fd_watch[LOOP_MAX_FDS], watches)
+#define watches PERSTACK_REF(struct fd_watch[LOOP_MAX_FDS], watches)
+PERSTACK_STATIC(net_hook_fn[LOOP_MAX_HOOKS], hooks)
+#define hooks PERSTACK_REF(net_hook_fn[LOOP_MAX_HOOKS], hooks)
+PERSTACK_STATIC(size_t, nhooks)
+#define nhooks PERSTACK_REF(size_t, nhooks)
+PERSTACK_STATIC(volatile int, loop_stop)
+#define loop_stop PERSTACK_REF(volatile int, loop_stop)
+PERSTACK_STATIC(unsigned, busy_poll_us) /* 0: sleep at once (the default) */
+#define busy_poll_us PERSTACK_REF(unsigned, busy_poll_us)
+PERSTACK_STATIC(unsigned, busy_backoff) /* see net_loop_once */
+#define busy_backoff PERSTACK_REF(unsigned, busy_backoff)
+PERSTACK_STATIC(unsigned, busy_skip)
+#define busy_skip PERSTACK_REF(unsigned, busy_skip)
+PERSTACK_STATIC(pthread_t, loop_thread)
+#define loop_thread PERSTACK_REF(pthread_t, loop_thread)
+PERSTACK_STATIC(int, loop_thread_running)
+#define loop_thread_running PERSTACK_REF(int, loop_thread_running)
 
 int net_loop_init(void)
 {
@@ -416,7 +434,7 @@ void net_loop_stop(void)
 
 static void *loop_main(void *arg)
 {
-	(void)arg;
+	ustack_cur_arena = arg; /* the loop thread of a stack has that stack current */
 	net_loop_run();
 	return NULL;
 }
@@ -426,7 +444,7 @@ int net_loop_thread_start(void)
 	int err;
 
 	loop_stop = 0;
-	err = pthread_create(&loop_thread, NULL, loop_main, NULL);
+	err = pthread_create(&loop_thread, NULL, loop_main, ustack_cur_arena);
 	if (err)
 		return -err;
 	loop_thread_running = 1;

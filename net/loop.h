@@ -10,6 +10,7 @@
 #ifndef NET_LOOP_H
 #define NET_LOOP_H
 
+#include "net/perstack.h"
 #include <pthread.h>
 #include <stdint.h>
 #include <time.h>
@@ -20,6 +21,7 @@
  * that found nothing (each doubles the sleeps before the next spin). */
 #define LOOP_COUNTERS(X) X(busy_polls) X(busy_poll_hits) X(busy_poll_empty)
 STATS_DECLARE(loop, LOOP_COUNTERS);
+#define loop_stats STATS_REF(loop)
 
 struct net_timer;
 typedef void (*net_timer_fn)(struct net_timer *t, void *arg, uint64_t now);
@@ -83,7 +85,8 @@ size_t net_timers_armed(void);
  * us_* call, and the blocking ones). Without the switch both are empty and the lock is a
  * bare mutex. Condition variables must be waited on with net_cond_wait, which keeps the
  * bookkeeping true while the wait has released the lock. */
-extern pthread_mutex_t net_mutex;
+PERSTACK_EXTERN(pthread_mutex_t, net_mutex);
+#define net_mutex PERSTACK_REF(pthread_mutex_t, net_mutex)
 #ifdef USTACK_DEBUG_LOCK
 extern __thread int net_lock_held;
 /* Reports a violation on stderr and aborts. */

@@ -1,3 +1,4 @@
+#include "net/perstack.h"
 #include "net/mem.h"
 
 #include <malloc.h>
@@ -7,15 +8,18 @@
 
 STATS_DEFINE(mem, MEM_COUNTERS)
 
-struct net_mem_config net_mem_config = {
+PERSTACK_VAR_INIT(struct net_mem_config_s, net_mem_config, {
 	.reclaim_ms = 1000,
 	.trim_min_bytes = 1024 * 1024,
 	.trim = 1,
-};
+})
 
-static struct net_timer reclaim_timer;
-static int reclaim_ready;
-static size_t freed_pending; /* bytes freed since the last malloc_trim */
+PERSTACK_STATIC(struct net_timer, reclaim_timer)
+#define reclaim_timer PERSTACK_REF(struct net_timer, reclaim_timer)
+PERSTACK_STATIC(int, reclaim_ready)
+#define reclaim_ready PERSTACK_REF(int, reclaim_ready)
+PERSTACK_STATIC(size_t, freed_pending) /* bytes freed since the last malloc_trim */
+#define freed_pending PERSTACK_REF(size_t, freed_pending)
 
 void net_mem_freed(size_t bytes)
 {

@@ -9,20 +9,23 @@
 #ifndef NET_MEM_H
 #define NET_MEM_H
 
+#include "net/perstack.h"
 #include <stddef.h>
 #include <stdint.h>
 
 #include "net/stats.h"
 
-struct net_mem_config {
+struct net_mem_config_s {
 	unsigned reclaim_ms;    /* period of the reclaim timer (1000) */
 	size_t trim_min_bytes;  /* freed since the last malloc_trim before another (1 MiB) */
 	int trim;               /* call malloc_trim at all (1) */
 };
-extern struct net_mem_config net_mem_config;
+PERSTACK_EXTERN(struct net_mem_config_s, net_mem_config);
+#define net_mem_config PERSTACK_REF(struct net_mem_config_s, net_mem_config)
 
 #define MEM_COUNTERS(X) X(reclaims) X(malloc_trims) X(malloc_trim_released) X(freed_bytes)
 STATS_DECLARE(mem, MEM_COUNTERS);
+#define mem_stats STATS_REF(mem)
 
 /* Registers the loop hook that arms the reclaim timer (stack_init). */
 int net_mem_init(void);

@@ -1,3 +1,4 @@
+#include "net/perstack.h"
 #include "net/netdev.h"
 
 #include <errno.h>
@@ -11,9 +12,17 @@
 STATS_DEFINE(netdev, NETDEV_COUNTERS)
 STATS_DEFINE(netproto, NETPROTO_COUNTERS)
 
-struct net_device_list net_devices = TAILQ_HEAD_INITIALIZER(net_devices);
-static int next_index = 1;
-static uint32_t dev_generation;
+static void net_devices_init(void);
+PERSTACK_VAR_FN(struct net_device_list, net_devices, net_devices_init)
+
+static void net_devices_init(void)
+{
+	TAILQ_INIT(&net_devices);
+}
+PERSTACK_STATIC_INIT(int, next_index, 1)
+#define next_index PERSTACK_REF(int, next_index)
+PERSTACK_STATIC(uint32_t, dev_generation)
+#define dev_generation PERSTACK_REF(uint32_t, dev_generation)
 
 #define NET_PROTOCOL_MAX 8
 
@@ -23,9 +32,12 @@ struct net_protocol {
 	net_protocol_handler handler;
 };
 
-static struct net_protocol protocols[NET_PROTOCOL_MAX];
-static int nprotocols;
-static net_protocol_handler link_handlers[NET_DEV_LOOPBACK + 1];
+PERSTACK_STATIC(struct net_protocol[NET_PROTOCOL_MAX], protocols)
+#define protocols PERSTACK_REF(struct net_protocol[NET_PROTOCOL_MAX], protocols)
+PERSTACK_STATIC(int, nprotocols)
+#define nprotocols PERSTACK_REF(int, nprotocols)
+PERSTACK_STATIC(net_protocol_handler[NET_DEV_LOOPBACK + 1], link_handlers)
+#define link_handlers PERSTACK_REF(net_protocol_handler[NET_DEV_LOOPBACK + 1], link_handlers)
 
 struct net_device *net_device_alloc(void)
 {

@@ -9,6 +9,7 @@
 #ifndef NET_NETDEV_H
 #define NET_NETDEV_H
 
+#include "net/perstack.h"
 #include <stdint.h>
 #include <sys/queue.h>
 
@@ -75,6 +76,7 @@ struct net_iface {
 	X(rx_packets) X(rx_bytes) X(tx_packets) X(tx_bytes) X(rx_errors) X(tx_errors)      \
 	X(tx_dropped_down) X(rx_dropped_alloc)
 STATS_DECLARE(netdev, NETDEV_COUNTERS);
+#define netdev_stats STATS_REF(netdev)
 
 struct net_device {
 	char name[NET_DEV_NAME_MAX];
@@ -97,7 +99,8 @@ struct net_device {
 };
 
 TAILQ_HEAD(net_device_list, net_device);
-extern struct net_device_list net_devices;
+PERSTACK_EXTERN(struct net_device_list, net_devices);
+#define net_devices PERSTACK_REF(struct net_device_list, net_devices)
 
 /* A zeroed device (fd = -1) for a driver to fill; freed by net_device_unregister. */
 struct net_device *net_device_alloc(void);
@@ -142,6 +145,7 @@ int net_link_register(enum net_dev_type type, net_protocol_handler h);
 
 #define NETPROTO_COUNTERS(X) X(rx_unknown_ethertype)
 STATS_DECLARE(netproto, NETPROTO_COUNTERS);
+#define netproto_stats STATS_REF(netproto)
 
 /* The halves after a device's input and output ops, for those ops to end in (now, or later
  * for a frame held back: it must not be counted twice): */

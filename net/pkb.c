@@ -1,3 +1,4 @@
+#include "net/perstack.h"
 #include "net/pkb.h"
 
 #include <errno.h>
@@ -13,26 +14,36 @@ struct pool_node {
 	struct pool_node *next;
 };
 
-static struct pool_node *pool_free_list;
-static size_t pool_cached;
-static size_t pool_max = 4096;
+PERSTACK_STATIC(struct pool_node *, pool_free_list)
+#define pool_free_list PERSTACK_REF(struct pool_node *, pool_free_list)
+PERSTACK_STATIC(size_t, pool_ncached)
+#define pool_ncached PERSTACK_REF(size_t, pool_ncached)
+PERSTACK_STATIC_INIT(size_t, pool_max, 4096)
+#define pool_max PERSTACK_REF(size_t, pool_max)
 /* Large buffers: few, since each is 64 KB; a miss mallocs one (counted). */
-static struct pool_node *large_free_list;
-static size_t large_cached;
-static size_t large_max = 64;
-static size_t live;
+PERSTACK_STATIC(struct pool_node *, large_free_list)
+#define large_free_list PERSTACK_REF(struct pool_node *, large_free_list)
+PERSTACK_STATIC(size_t, large_ncached)
+#define large_ncached PERSTACK_REF(size_t, large_ncached)
+PERSTACK_STATIC_INIT(size_t, large_max, 64)
+#define large_max PERSTACK_REF(size_t, large_max)
+PERSTACK_STATIC(size_t, live)
+#define live PERSTACK_REF(size_t, live)
 /* the fewest buffers each free list held since the last pkb_pool_trim: that many were not
  * needed during the whole period */
-static size_t pool_low, large_low;
+PERSTACK_STATIC(size_t, pool_low)
+#define pool_low PERSTACK_REF(size_t, pool_low)
+PERSTACK_STATIC(size_t, large_low)
+#define large_low PERSTACK_REF(size_t, large_low)
 
 static void pool_gauges(void)
 {
-	pkb_stats.pool_cached = pool_cached;
-	pkb_stats.large_pool_cached = large_cached;
-	if (pool_cached < pool_low)
-		pool_low = pool_cached;
-	if (large_cached < large_low)
-		large_low = large_cached;
+	pkb_stats.pool_cached = pool_ncached;
+	pkb_stats.large_pool_cached = large_ncached;
+	if (pool_ncached < pool_low)
+		pool_low = pool_ncached;
+	if (large_ncached < large_low)
+		large_low = large_ncached;
 }
 
 /* Frees up to n buffers from the head of a free list. */
@@ -55,23 +66,23 @@ int pkb_pool_trim(void)
 
 	if (pool_low > PKB_POOL_KEEP) {
 		n = list_free(&pool_free_list, pool_low - PKB_POOL_KEEP);
-		pool_cached -= n;
+		pool_ncached -= n;
 		STAT_ADD(pkb, pool_trimmed, n);
 	}
 	if (large_low > PKB_LARGE_POOL_KEEP) {
 		n = list_free(&large_free_list, large_low - PKB_LARGE_POOL_KEEP);
-		large_cached -= n;
+		large_ncached -= n;
 		STAT_ADD(pkb, pool_trimmed, n);
 	}
-	pool_low = pool_cached;
-	large_low = large_cached;
+	pool_low = pool_ncached;
+	large_low = large_ncached;
 	pool_gauges();
 	return pkb_pool_reclaimable();
 }
 
 int pkb_pool_reclaimable(void)
 {
-	return pool_cached > PKB_POOL_KEEP || large_cached > PKB_LARGE_POOL_KEEP;
+	return pool_ncached > PKB_POOL_KEEP || large_ncached > PKB_LARGE_POOL_KEEP;
 }
 
 void pkb_pool_set_max(size_t nbuffers)
@@ -96,13 +107,13 @@ void pkb_pool_drain(void)
 		pool_free_list = n->next;
 		free(n);
 	}
-	pool_cached = 0;
+	pool_ncached = 0;
 	while (large_free_list) {
 		struct pool_node *n = large_free_list;
 		large_free_list = n->next;
 		free(n);
 	}
-	large_cached = 0;
+	large_ncached = 0;
 	pool_low = large_low = 0;
 	pool_gauges();
 }
@@ -125,7 +136,7 @@ struct pkb *pkb_alloc_headroom(size_t headroom, size_t size)
 		if (pool_free_list) {
 			p = (struct pkb *)pool_free_list;
 			pool_free_list = pool_free_list->next;
-			pool_cached--;
+			pool_ncached--;
 			pool_gauges();
 			STAT_INC(pkb, pool_hit);
 			goto init;
@@ -136,7 +147,7 @@ struct pkb *pkb_alloc_headroom(size_t headroom, size_t size)
 		if (large_free_list) {
 			p = (struct pkb *)large_free_list;
 			large_free_list = large_free_list->next;
-			large_cached--;
+			large_ncached--;
 			pool_gauges();
 			STAT_INC(pkb, large_pool_hit);
 			goto init;
@@ -207,19 +218,19 @@ void pkb_free(struct pkb *p)
 		return;
 	live--;
 	STAT_INC(pkb, free);
-	if (p->pooled == 2 && large_cached < large_max) {
+	if (p->pooled == 2 && large_ncached < large_max) {
 		struct pool_node *n = (struct pool_node *)p;
 		n->next = large_free_list;
 		large_free_list = n;
-		large_cached++;
+		large_ncached++;
 		pool_gauges();
 		return;
 	}
-	if (p->pooled == 1 && pool_cached < pool_max) {
+	if (p->pooled == 1 && pool_ncached < pool_max) {
 		struct pool_node *n = (struct pool_node *)p;
 		n->next = pool_free_list;
 		pool_free_list = n;
-		pool_cached++;
+		pool_ncached++;
 		pool_gauges();
 		return;
 	}

@@ -60,6 +60,7 @@ TAILQ_HEAD(pkb_queue, pkb);
 /* pool_cached and large_pool_cached are gauges (buffers kept on the free lists now);
  * pool_trimmed counts cached buffers given back by pkb_pool_trim. */
 STATS_DECLARE(pkb, PKB_COUNTERS);
+#define pkb_stats STATS_REF(pkb)
 
 /* A buffer with `size` bytes of data room after `headroom`; len is 0. NULL when out of memory. */
 struct pkb *pkb_alloc_headroom(size_t headroom, size_t size);

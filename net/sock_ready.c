@@ -315,6 +315,7 @@ static int set_mod(struct ready_set *set, struct sock *sk, const struct us_epoll
 
 int us_epoll_ctl(int epfd, int op, int fd, const struct us_epoll_event *ev)
 {
+	US_FD_SELECT(epfd);
 	struct ready_set *set;
 	struct sock *sk;
 	int r;
@@ -398,6 +399,7 @@ static int set_collect(struct ready_set *set, struct us_epoll_event *out, int ma
 
 int us_epoll_wait(int epfd, struct us_epoll_event *out, int max, int timeout_ms)
 {
+	US_FD_SELECT(epfd);
 	struct timespec deadline;
 	struct ready_set *set;
 	struct sock *sk;
@@ -433,6 +435,7 @@ out:
 
 int us_epoll_fd(int epfd)
 {
+	US_FD_SELECT(epfd);
 	struct ready_set *set;
 	int r;
 

@@ -7,6 +7,7 @@
  * the time read once for the call. A blocking call sleeps on the socket's condition
  * variable, which releases the lock so the loop thread can deliver; a single-threaded
  * program sets socket_config.drive_loop and the call runs net_loop_once while it waits. */
+#include "net/perstack.h"
 #include "net/socket.h"
 
 #include <errno.h>
@@ -24,13 +25,13 @@
 
 STATS_DEFINE(sock, SOCK_COUNTERS)
 
-struct socket_config socket_config = {
+PERSTACK_VAR_INIT(struct socket_config_s, socket_config, {
 	.udp_rcvbuf = 212992,
 	.sndbuf = 256 * 1024,
 	.rcvbuf = 256 * 1024,
 	.max_sockets = 65536,
 	.drive_loop = 0,
-};
+})
 
 #define SOCK_PROTO_MAX 16
 #define SOCK_FDTAB_MIN 16
@@ -41,23 +42,36 @@ struct proto_entry {
 	const struct sock_ops *ops;
 };
 
-static struct proto_entry protos[SOCK_PROTO_MAX];
-static size_t nprotos;
+PERSTACK_STATIC(struct proto_entry[SOCK_PROTO_MAX], protos)
+#define protos PERSTACK_REF(struct proto_entry[SOCK_PROTO_MAX], protos)
+PERSTACK_STATIC(size_t, nprotos)
+#define nprotos PERSTACK_REF(size_t, nprotos)
 
-static struct sock **fdtab;
-static int fdcap;
-static int fd_hint; /* no free descriptor below this one */
+PERSTACK_STATIC(struct sock **, fdtab)
+#define fdtab PERSTACK_REF(struct sock **, fdtab)
+PERSTACK_STATIC(int, fdcap)
+#define fdcap PERSTACK_REF(int, fdcap)
+PERSTACK_STATIC(int, fd_hint) /* no free descriptor below this one */
+#define fd_hint PERSTACK_REF(int, fd_hint)
 
 /* Condition variables wait on CLOCK_MONOTONIC so a change of the wall clock does not
  * stretch or cut a timeout; PTHREAD_COND_INITIALIZER would use CLOCK_REALTIME. */
 static pthread_condattr_t cond_attr;
-static pthread_cond_t poll_cond;
 static pthread_once_t layer_once = PTHREAD_ONCE_INIT;
+static void poll_cond_init(void);
+PERSTACK_STATIC_FN(pthread_cond_t, poll_cond, poll_cond_init)
+#define poll_cond PERSTACK_REF(pthread_cond_t, poll_cond)
 
 static void layer_init_once(void)
 {
 	pthread_condattr_init(&cond_attr);
 	pthread_condattr_setclock(&cond_attr, CLOCK_MONOTONIC);
+}
+
+/* Each stack's us_poll waiters sleep on their own stack's condition variable. */
+static void poll_cond_init(void)
+{
+	pthread_once(&layer_once, layer_init_once);
 	pthread_cond_init(&poll_cond, &cond_attr);
 }
 
@@ -160,6 +174,8 @@ int sock_fd_assign(struct sock *sk)
 
 		if (ncap > socket_config.max_sockets)
 			ncap = socket_config.max_sockets;
+		if (ncap > PERSTACK_FD_MASK + 1)
+			ncap = PERSTACK_FD_MASK + 1; /* the bits above carry the stack */
 		if (ncap <= fdcap) {
 			STAT_INC(sock, open_refused_limit);
 			debugf("descriptor limit reached max=%d", socket_config.max_sockets);
@@ -173,26 +189,33 @@ int sock_fd_assign(struct sock *sk)
 		fdcap = ncap;
 	}
 	fdtab[fd] = sk;
-	sk->fd = fd;
 	fd_hint = fd + 1;
+	/* The descriptor carries its stack (net/perstack.h): the default stack's are the
+	 * plain indices. */
+	sk->fd = fd | perstack_cur_id() << PERSTACK_FD_SHIFT;
 	STAT_INC(sock, opened);
-	return fd;
+	return sk->fd;
 }
 
 struct sock *sock_fd_get(int fd)
 {
 	NET_ASSERT_LOCKED();
-	if (fd < 0 || fd >= fdcap)
+	if (fd < 0 || fd >> PERSTACK_FD_SHIFT != perstack_cur_id())
+		return NULL; /* another stack's */
+	fd &= PERSTACK_FD_MASK;
+	if (fd >= fdcap)
 		return NULL;
 	return fdtab[fd];
 }
 
 static void fd_release(struct sock *sk)
 {
-	if (sk->fd >= 0 && sk->fd < fdcap && fdtab[sk->fd] == sk) {
-		fdtab[sk->fd] = NULL;
-		if (sk->fd < fd_hint)
-			fd_hint = sk->fd;
+	int i = sk->fd & PERSTACK_FD_MASK;
+
+	if (sk->fd >= 0 && i < fdcap && fdtab[i] == sk) {
+		fdtab[i] = NULL;
+		if (i < fd_hint)
+			fd_hint = i;
 	}
 	sk->fd = -1;
 }
@@ -382,6 +405,7 @@ out:
 
 int us_bind(int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
+	US_FD_SELECT(fd);
 	struct sockaddr_in sin;
 	struct sock *sk;
 	int r;
@@ -401,6 +425,7 @@ int us_bind(int fd, const struct sockaddr *addr, socklen_t addrlen)
 
 int us_connect(int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
+	US_FD_SELECT(fd);
 	struct sock_block b = { 0 };
 	struct sockaddr_in sin;
 	struct sock *sk;
@@ -452,6 +477,7 @@ out:
 
 int us_listen(int fd, int backlog)
 {
+	US_FD_SELECT(fd);
 	struct sock *sk;
 	int r;
 
@@ -467,6 +493,7 @@ int us_listen(int fd, int backlog)
 
 int us_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
 {
+	US_FD_SELECT(fd);
 	struct sock_block b = { 0 };
 	struct sockaddr_in from;
 	struct sock *sk, *child = NULL;
@@ -652,6 +679,7 @@ out:
 ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *dst,
 		  socklen_t dstlen)
 {
+	US_FD_SELECT(fd);
 	struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
 	struct sock_iter it;
 	int r = sock_iter_init(&it, &v, 1);
@@ -661,11 +689,13 @@ ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct s
 
 ssize_t us_send(int fd, const void *buf, size_t len, int flags)
 {
+	US_FD_SELECT(fd);
 	return us_sendto(fd, buf, len, flags, NULL, 0);
 }
 
 ssize_t us_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
+	US_FD_SELECT(fd);
 	struct sock_iter it;
 	int r;
 
@@ -753,6 +783,7 @@ out:
 ssize_t us_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *src,
 		    socklen_t *srclen)
 {
+	US_FD_SELECT(fd);
 	struct iovec v = { .iov_base = buf, .iov_len = len };
 	struct sock_iter it;
 	int mflags, r = sock_iter_init(&it, &v, 1);
@@ -762,11 +793,13 @@ ssize_t us_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *s
 
 ssize_t us_recv(int fd, void *buf, size_t len, int flags)
 {
+	US_FD_SELECT(fd);
 	return us_recvfrom(fd, buf, len, flags, NULL, NULL);
 }
 
 ssize_t us_recvmsg(int fd, struct msghdr *msg, int flags)
 {
+	US_FD_SELECT(fd);
 	struct sock_iter it;
 	socklen_t namelen;
 	ssize_t r;
@@ -789,11 +822,13 @@ ssize_t us_recvmsg(int fd, struct msghdr *msg, int flags)
 
 int us_accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 {
+	US_FD_SELECT(fd);
 	return us_accept4(fd, addr, addrlen, 0);
 }
 
 int us_shutdown(int fd, int how)
 {
+	US_FD_SELECT(fd);
 	struct sock *sk;
 	int r;
 
@@ -831,6 +866,7 @@ static void sock_close_locked(struct sock *sk, uint64_t now)
 
 int us_close(int fd)
 {
+	US_FD_SELECT(fd);
 	struct sock *sk;
 	int r = 0;
 
@@ -862,6 +898,7 @@ void sock_close_all(void)
 
 int us_getsockname(int fd, struct sockaddr *addr, socklen_t *addrlen)
 {
+	US_FD_SELECT(fd);
 	struct sock *sk;
 	int r = 0;
 
@@ -879,6 +916,7 @@ int us_getsockname(int fd, struct sockaddr *addr, socklen_t *addrlen)
 
 int us_getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen)
 {
+	US_FD_SELECT(fd);
 	struct sock *sk;
 	int r = 0;
 
@@ -898,6 +936,7 @@ int us_getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen)
 
 int us_set_nonblock(int fd, int on)
 {
+	US_FD_SELECT(fd);
 	struct sock *sk;
 	int r = 0;
 
@@ -913,6 +952,7 @@ int us_set_nonblock(int fd, int on)
 
 int us_fcntl(int fd, int cmd, int arg)
 {
+	US_FD_SELECT(fd);
 	struct sock *sk;
 	int r;
 
@@ -933,6 +973,7 @@ int us_fcntl(int fd, int cmd, int arg)
 
 int us_ioctl(int fd, unsigned long request, void *arg)
 {
+	US_FD_SELECT(fd);
 	struct sock *sk;
 	int v, r;
 
@@ -966,6 +1007,10 @@ int us_poll(struct us_pollfd *fds, int n, int timeout_ms)
 
 	if (n < 0 || (n > 0 && !fds))
 		return -EINVAL;
+	/* One stack's sockets per call: the first one's stack (a descriptor of another
+	 * stack reads as not open, US_POLLNVAL). */
+	if (n > 0 && fds[0].fd >= 0)
+		US_FD_SELECT(fds[0].fd);
 	pthread_once(&layer_once, layer_init_once);
 	if (timeout_ms > 0)
 		sock_deadline_after(&deadline, timeout_ms);

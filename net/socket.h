@@ -9,6 +9,7 @@
 #ifndef NET_SOCKET_H
 #define NET_SOCKET_H
 
+#include "net/perstack.h"
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -95,7 +96,7 @@ struct sock {
 	int waiters;              /* threads blocked on cond; the last one out frees a closed sk */
 };
 
-struct socket_config {
+struct socket_config_s {
 	size_t udp_rcvbuf;   /* bytes queued per UDP socket (212992) */
 	size_t sndbuf;       /* default send buffer (TCP) */
 	size_t rcvbuf;       /* default receive buffer (TCP) */
@@ -104,10 +105,12 @@ struct socket_config {
 	 * then runs the loop while it waits instead of sleeping on a condition variable (0). */
 	int drive_loop;
 };
-extern struct socket_config socket_config;
+PERSTACK_EXTERN(struct socket_config_s, socket_config);
+#define socket_config PERSTACK_REF(struct socket_config_s, socket_config)
 
 #define SOCK_COUNTERS(X) X(opened) X(closed) X(wakeups) X(open_refused_limit)
 STATS_DECLARE(sock, SOCK_COUNTERS);
+#define sock_stats STATS_REF(sock)
 
 /* Protocols register their ops for (type, protocol); 0 protocol means the type's default. */
 int sock_proto_register(int type, int protocol, const struct sock_ops *ops);

@@ -11,6 +11,14 @@
 
 /* The socket behind a descriptor, or NULL. Called with the lock held. */
 struct sock *sock_fd_get(int fd);
+
+/* Makes the stack a descriptor belongs to current for this thread, before its lock is
+ * taken; a descriptor naming no stack is EBADF (net/perstack.h). */
+#define US_FD_SELECT(fd)                                                                   \
+	do {                                                                               \
+		if (perstack_select_fd(fd) < 0)                                            \
+			return -EBADF;                                                     \
+	} while (0)
 /* Returns and clears the pending error (negative errno, 0 if none). Lock held. */
 int sock_take_error(struct sock *sk);
 /* A socket with no descriptor yet (sock_fd_assign gives it one), or NULL. */
@@ -34,5 +42,6 @@ void sock_ready_forget(struct sock *sk);
  * because their socket closed. */
 #define SOCK_READY_COUNTERS(X) X(polls) X(queued) X(reported) X(closed_members)
 STATS_DECLARE(sockready, SOCK_READY_COUNTERS);
+#define sockready_stats STATS_REF(sockready)
 
 #endif

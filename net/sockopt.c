@@ -115,6 +115,7 @@ static int sol_socket_set(struct sock *sk, int name, const void *val, socklen_t 
 
 int us_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
+	US_FD_SELECT(fd);
 	struct sock *sk;
 	int r;
 
@@ -220,6 +221,7 @@ static int sol_socket_get(struct sock *sk, int name, void *val, socklen_t *len)
 
 int us_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
+	US_FD_SELECT(fd);
 	struct sock *sk;
 	int r;
 

@@ -3,31 +3,33 @@
 #include <string.h>
 
 #define STATS_MAX_BLOCKS 64
+/* The current stack's counters of block b. */
+#define VALUES(b) ((uint64_t *)(ustack_cur_arena + *blocks[b].off))
 
 struct stats_block {
 	const char *layer;
 	const char *const *names;
-	uint64_t *values;
+	const size_t *off; /* the block's place in a stack's arena */
 	size_t n;
 };
 
 static struct stats_block blocks[STATS_MAX_BLOCKS];
 static size_t nblocks;
 
-void stats_register(const char *layer, const char *const *names, uint64_t *values, size_t n)
+void stats_register(const char *layer, const char *const *names, const size_t *off, size_t n)
 {
 	if (nblocks == STATS_MAX_BLOCKS)
 		return; /* a build-time limit: raise STATS_MAX_BLOCKS */
-	blocks[nblocks++] = (struct stats_block){ layer, names, values, n };
+	blocks[nblocks++] = (struct stats_block){ layer, names, off, n };
 }
 
 void stats_print(FILE *out, int all)
 {
 	for (size_t b = 0; b < nblocks; b++)
 		for (size_t i = 0; i < blocks[b].n; i++)
-			if (all || blocks[b].values[i])
+			if (all || VALUES(b)[i])
 				fprintf(out, "%s.%s %llu\n", blocks[b].layer, blocks[b].names[i],
-					(unsigned long long)blocks[b].values[i]);
+					(unsigned long long)VALUES(b)[i]);
 	fflush(out);
 }
 
@@ -43,7 +45,7 @@ const uint64_t *stats_find(const char *dotted)
 			continue;
 		for (size_t i = 0; i < blocks[b].n; i++)
 			if (!strcmp(blocks[b].names[i], dot + 1))
-				return &blocks[b].values[i];
+				return &VALUES(b)[i];
 	}
 	return NULL;
 }
@@ -68,5 +70,5 @@ size_t stats_count(void)
 void stats_reset(void)
 {
 	for (size_t b = 0; b < nblocks; b++)
-		memset(blocks[b].values, 0, blocks[b].n * sizeof(uint64_t));
+		memset(VALUES(b), 0, blocks[b].n * sizeof(uint64_t));
 }

@@ -13,27 +13,47 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "net/perstack.h"
+
 #define STATS_FIELD_(n) uint64_t n;
 #define STATS_NAME_(n) #n,
 
+/* The counters are per stack (net/perstack.h): each header follows STATS_DECLARE with
+ *   #define arp_stats STATS_REF(arp)
+ * so that arp_stats names the current stack's. */
 #define STATS_DECLARE(layer, LIST)                                                         \
-	struct layer##_stats { LIST(STATS_FIELD_) };                                       \
-	extern struct layer##_stats layer##_stats
+	struct layer##_stats_s { LIST(STATS_FIELD_) };                                     \
+	extern size_t layer##_stats__off
+#define STATS_REF(layer) PERSTACK_REF(struct layer##_stats_s, layer##_stats)
 
 #define STATS_DEFINE(layer, LIST)                                                          \
-	struct layer##_stats layer##_stats;                                                \
+	PERSTACK_DEFINE_(, struct layer##_stats_s, layer##_stats__off, layer##_stats__reg, \
+			 NULL, NULL)                                                       \
 	static const char *const layer##_stat_names[] = { LIST(STATS_NAME_) };             \
 	__attribute__((constructor)) static void layer##_stats_ctor(void)                   \
 	{                                                                                  \
-		stats_register(#layer, layer##_stat_names, (uint64_t *)&layer##_stats,     \
+		stats_register(#layer, layer##_stat_names, &layer##_stats__off,              \
 			       sizeof(layer##_stat_names) / sizeof(layer##_stat_names[0])); \
 	}
 
-#define STAT_INC(layer, n) (layer##_stats.n++)
-#define STAT_ADD(layer, n, v) (layer##_stats.n += (v))
+/* STATS_DEFINE printed under another prefix (counters that live beside another layer's). */
+#define STATS_DEFINE_AS(layer, prefix, LIST)                                               \
+	PERSTACK_DEFINE_(, struct layer##_stats_s, layer##_stats__off, layer##_stats__reg, \
+			 NULL, NULL)                                                       \
+	static const char *const layer##_stat_names[] = { LIST(STATS_NAME_) };             \
+	__attribute__((constructor)) static void layer##_stats_ctor(void)                   \
+	{                                                                                  \
+		stats_register(prefix, layer##_stat_names, &layer##_stats__off,            \
+			       sizeof(layer##_stat_names) / sizeof(layer##_stat_names[0])); \
+	}
+
+#define STAT_INC(layer, n) (STATS_REF(layer).n++)
+#define STAT_ADD(layer, n, v) (STATS_REF(layer).n += (v))
 
 /* Registers a block of counters; called from STATS_DEFINE's constructor. */
-void stats_register(const char *layer, const char *const *names, uint64_t *values, size_t n);
+/* The block sits at *off in every stack's arena; print, find and reset use the current
+ * stack's. */
+void stats_register(const char *layer, const char *const *names, const size_t *off, size_t n);
 /* Prints "layer.name value" for every counter (only non-zero ones unless all is set). */
 void stats_print(FILE *out, int all);
 /* Looks a counter up by "layer.name"; NULL when there is none. */

@@ -22,6 +22,7 @@
  *
  * The injector's decisions come from one splitmix64 stream per device seeded with seed=,
  * so a run with the same seed and the same traffic makes the same decisions. */
+#include "net/perstack.h"
 #include "net/wrap.h"
 
 #include <errno.h>
@@ -62,7 +63,8 @@ struct net_wrap {
 	struct wrap_dir dirs[2];
 };
 
-static int pcap_open_count; /* live pcap writers, for the "-DEV" file name rule */
+PERSTACK_STATIC(int, pcap_open_count) /* live pcap writers, for the "-DEV" file name rule */
+#define pcap_open_count PERSTACK_REF(int, pcap_open_count)
 
 /* ---- capture ---- */
 

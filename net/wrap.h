@@ -47,6 +47,7 @@ struct net_wrap_opts {
 	X(dropped) X(duplicated) X(reordered) X(delayed) X(corrupted) X(passed) X(nomem)   \
 	X(discarded_at_close) X(corrupted_gso_dropped)
 STATS_DECLARE(impair, IMPAIR_COUNTERS);
+#define impair_stats STATS_REF(impair)
 
 /* Parses an --impair value. 0, or -EINVAL with a one-line reason in err. */
 int net_impair_parse(const char *spec, struct net_impair *out, char *err, size_t errlen);

@@ -31,6 +31,7 @@
 #ifndef TCP_TCP_H
 #define TCP_TCP_H
 
+#include "net/perstack.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/queue.h>
@@ -82,7 +83,7 @@ enum tcp_timer_id { TCPT_REXMT = 0, TCPT_PERSIST, TCPT_KEEP, TCPT_2MSL, TCPT_DEL
 
 /* Every limit and timer, with defaults in tcp_config_defaults(); settable at run time
  * (new values apply to connections created afterwards, timers to their next arming). */
-struct tcp_config {
+struct tcp_config_s {
 	unsigned max_conns;         /* control blocks alive at once (65536) */
 	size_t sndbuf, rcvbuf;      /* default buffer limits (256 KiB each); the rings are
 	                             * allocated as data arrives and grow up to them */
@@ -142,8 +143,9 @@ struct tcp_config {
 	unsigned sent_max_segs;     /* sent-segment records per connection (4096, tcp_rack.c) */
 	uint16_t ephemeral_min, ephemeral_max; /* 49152..65535 (RFC 6056) */
 };
-extern struct tcp_config tcp_config;
-void tcp_config_defaults(struct tcp_config *c);
+PERSTACK_EXTERN(struct tcp_config_s, tcp_config);
+#define tcp_config PERSTACK_REF(struct tcp_config_s, tcp_config)
+void tcp_config_defaults(struct tcp_config_s *c);
 
 /* A byte ring: the send buffer (first byte = sequence snd_buf_seq) or receive buffer.
  * cap is the limit its free space counts against (the window, the send buffer size), max
@@ -542,6 +544,7 @@ static inline int tcp_pcb_dev_ok(const struct tcp_pcb *pcb, const struct net_dev
  * not counters: they are set, not incremented, and keep the values they had when
  * tcp_proto_shutdown began, so the --stats print at exit tells what was still open. */
 STATS_DECLARE(tcp, TCP_COUNTERS);
+#define tcp_stats STATS_REF(tcp)
 
 /* ---- tcp_pcb.c ---- */
 int tcp_proto_init(void);     /* registers IP protocol 6 (tcp_init adds the socket ops) */
@@ -816,6 +819,7 @@ void tcp_keep_arm(struct tcp_pcb *pcb, uint64_t now);
 	X(listen_overflow) X(listen_overflow_rst) X(listen_conn_limit)                    \
 	X(rcv_syn_fin) X(rcv_land) X(rcv_syn_bad_src) X(snd_rst_limited)
 STATS_DECLARE(tcp_sc, TCP_SC_COUNTERS);
+#define tcp_sc_stats STATS_REF(tcp_sc)
 
 void tcp_syncache_init(void);
 void tcp_syncache_shutdown(void);
@@ -860,6 +864,7 @@ void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o, uint64_t now
 	X(tw_created) X(tw_expired) X(tw_reused) X(tw_reset) X(tw_fin_reacked)             \
 	X(tw_overflow) X(tw_nomem)
 STATS_DECLARE(tcp_tw, TCP_TW_COUNTERS);
+#define tcp_tw_stats STATS_REF(tcp_tw)
 
 #define TW_F_TS 0x01 /* both sides did timestamps */
 #define TW_F_DF 0x02 /* IP_MTU_DISCOVER asked for Don't Fragment */

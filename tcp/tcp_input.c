@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "net/perstack.h"
 #include "ip/icmp.h"
 #include "net/log.h"
 #include "tcp/tcp.h"
@@ -28,8 +29,10 @@ static uint32_t seg_seqlen(const struct tcp_seg *s)
 }
 
 /* RFC 5961 7: challenge ACKs are limited to challenge_ack_per_s across the stack. */
-static uint64_t chack_start;
-static unsigned chack_count;
+PERSTACK_STATIC(uint64_t, chack_start)
+#define chack_start PERSTACK_REF(uint64_t, chack_start)
+PERSTACK_STATIC(unsigned, chack_count)
+#define chack_count PERSTACK_REF(unsigned, chack_count)
 
 int tcp_challenge_allowed(uint64_t now)
 {

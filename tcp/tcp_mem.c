@@ -12,15 +12,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/perstack.h"
 #include "net/log.h"
 #include "net/mem.h"
 #include "tcp/tcp.h"
 
-static TAILQ_HEAD(, tcp_pcb) mem_list = TAILQ_HEAD_INITIALIZER(mem_list);
-static struct net_timer mem_timer;
-static int mem_timer_ready;
-static size_t ring_bytes, nrings;
-static int gauges_frozen; /* during tcp_proto_shutdown, like the connection gauges */
+static void mem_list_init(void);
+PERSTACK_STATIC_FN(struct tcp_pcb_list, mem_list, mem_list_init)
+#define mem_list PERSTACK_REF(struct tcp_pcb_list, mem_list)
+
+static void mem_list_init(void)
+{
+	TAILQ_INIT(&mem_list);
+}
+PERSTACK_STATIC(struct net_timer, mem_timer)
+#define mem_timer PERSTACK_REF(struct net_timer, mem_timer)
+PERSTACK_STATIC(int, mem_timer_ready)
+#define mem_timer_ready PERSTACK_REF(int, mem_timer_ready)
+PERSTACK_STATIC(size_t, ring_bytes)
+#define ring_bytes PERSTACK_REF(size_t, ring_bytes)
+PERSTACK_STATIC(size_t, nrings)
+#define nrings PERSTACK_REF(size_t, nrings)
+PERSTACK_STATIC(int, gauges_frozen) /* during tcp_proto_shutdown, like the connection gauges */
+#define gauges_frozen PERSTACK_REF(int, gauges_frozen)
 
 static void ring_account(long delta_bytes, int delta_rings)
 {

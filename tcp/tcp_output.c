@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "net/perstack.h"
 #include "net/log.h"
 #include "tcp/tcp.h"
 
@@ -187,8 +188,16 @@ static int tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, size_t len
  * batch; the ACK is at most one batch late, and acks_owed caps the stretch. Coalescing
  * starts once the loop has run our hook: without the loop (tests that feed frames by hand)
  * nothing would flush it, so ACKs go at once. */
-static TAILQ_HEAD(, tcp_pcb) ack_owed = TAILQ_HEAD_INITIALIZER(ack_owed);
-static int ack_loop_seen;
+static void ack_owed_init(void);
+PERSTACK_STATIC_FN(struct tcp_pcb_list, ack_owed, ack_owed_init)
+#define ack_owed PERSTACK_REF(struct tcp_pcb_list, ack_owed)
+
+static void ack_owed_init(void)
+{
+	TAILQ_INIT(&ack_owed);
+}
+PERSTACK_STATIC(int, ack_loop_seen)
+#define ack_loop_seen PERSTACK_REF(int, ack_loop_seen)
 
 int tcp_ack_batching(void)
 {

@@ -5,15 +5,17 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "net/perstack.h"
 #include "net/log.h"
 #include "net/mem.h"
 #include "tcp/tcp.h"
 
 STATS_DEFINE(tcp, TCP_COUNTERS);
 
-struct tcp_config tcp_config;
+static void tcp_config_init(void);
+PERSTACK_VAR_FN(struct tcp_config_s, tcp_config, tcp_config_init)
 
-void tcp_config_defaults(struct tcp_config *c)
+void tcp_config_defaults(struct tcp_config_s *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->max_conns = 65536;
@@ -65,7 +67,8 @@ void tcp_config_defaults(struct tcp_config *c)
 	c->ephemeral_max = 65535;
 }
 
-__attribute__((constructor)) static void tcp_config_ctor(void)
+/* A new stack's settings start at the defaults. */
+static void tcp_config_init(void)
 {
 	tcp_config_defaults(&tcp_config);
 }
@@ -73,15 +76,38 @@ __attribute__((constructor)) static void tcp_config_ctor(void)
 #define TCP_HASH_BUCKETS 16384 /* chains grow past this; the limit is tcp_config.max_conns */
 
 LIST_HEAD(tcp_hlist, tcp_pcb);
-static struct tcp_hlist tcp_hash[TCP_HASH_BUCKETS];
-static struct tcp_hlist tcp_listeners;
-static struct tcp_pcb_list tcp_all = TAILQ_HEAD_INITIALIZER(tcp_all);
-static size_t tcp_npcbs, tcp_nlisten, tcp_ntimewait;
-static int tcp_shutting_down; /* gauges keep their values while shutdown frees everything */
-static uint64_t isn_key[2], port_key[2], hash_key[2];
-static uint16_t port_next;
-static int test_isn_on;
-static uint32_t test_isn;
+PERSTACK_STATIC(struct tcp_hlist[TCP_HASH_BUCKETS], tcp_hash)
+#define tcp_hash PERSTACK_REF(struct tcp_hlist[TCP_HASH_BUCKETS], tcp_hash)
+PERSTACK_STATIC(struct tcp_hlist, tcp_listeners)
+#define tcp_listeners PERSTACK_REF(struct tcp_hlist, tcp_listeners)
+static void tcp_all_init(void);
+PERSTACK_STATIC_FN(struct tcp_pcb_list, tcp_all, tcp_all_init)
+#define tcp_all PERSTACK_REF(struct tcp_pcb_list, tcp_all)
+
+static void tcp_all_init(void)
+{
+	TAILQ_INIT(&tcp_all);
+}
+PERSTACK_STATIC(size_t, tcp_npcbs)
+#define tcp_npcbs PERSTACK_REF(size_t, tcp_npcbs)
+PERSTACK_STATIC(size_t, tcp_nlisten)
+#define tcp_nlisten PERSTACK_REF(size_t, tcp_nlisten)
+PERSTACK_STATIC(size_t, tcp_ntimewait)
+#define tcp_ntimewait PERSTACK_REF(size_t, tcp_ntimewait)
+PERSTACK_STATIC(int, tcp_shutting_down) /* gauges keep their values while shutdown frees everything */
+#define tcp_shutting_down PERSTACK_REF(int, tcp_shutting_down)
+PERSTACK_STATIC(uint64_t[2], isn_key)
+#define isn_key PERSTACK_REF(uint64_t[2], isn_key)
+PERSTACK_STATIC(uint64_t[2], port_key)
+#define port_key PERSTACK_REF(uint64_t[2], port_key)
+PERSTACK_STATIC(uint64_t[2], hash_key)
+#define hash_key PERSTACK_REF(uint64_t[2], hash_key)
+PERSTACK_STATIC(uint16_t, port_next)
+#define port_next PERSTACK_REF(uint16_t, port_next)
+PERSTACK_STATIC(int, test_isn_on)
+#define test_isn_on PERSTACK_REF(int, test_isn_on)
+PERSTACK_STATIC(uint32_t, test_isn)
+#define test_isn PERSTACK_REF(uint32_t, test_isn)
 
 /* SipHash-2-4 (Aumasson and Bernstein) over a few 32-bit words: the keyed pseudo-random
  * function RFC 6528 and RFC 6056 ask for. */

@@ -3,11 +3,15 @@
  * must not turn ustack into a RST cannon aimed at whoever the sources name. Connections'
  * own RSTs (aborts, RFC 5961 challenge ACKs have their own limit) are not counted here.
  * NOTE: Linux limits ICMP errors and challenge ACKs but not these RSTs (README, "TCP"). */
+#include "net/perstack.h"
 #include "tcp/tcp.h"
 
-static uint64_t rst_last;    /* when the bucket was last filled (ms) */
-static uint64_t rst_tokens;  /* in thousandths of a RST: rate is per second, time in ms */
-static int rst_started;
+PERSTACK_STATIC(uint64_t, rst_last)    /* when the bucket was last filled (ms) */
+#define rst_last PERSTACK_REF(uint64_t, rst_last)
+PERSTACK_STATIC(uint64_t, rst_tokens)  /* in thousandths of a RST: rate is per second, time in ms */
+#define rst_tokens PERSTACK_REF(uint64_t, rst_tokens)
+PERSTACK_STATIC(int, rst_started)
+#define rst_started PERSTACK_REF(int, rst_started)
 
 void tcp_rst_limit_reset(void)
 {

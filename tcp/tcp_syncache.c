@@ -20,17 +20,12 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "net/perstack.h"
 #include "net/log.h"
 #include "tcp/tcp.h"
 
 /* The counters live beside TCP_COUNTERS under the same "tcp." prefix. */
-struct tcp_sc_stats tcp_sc_stats;
-static const char *const tcp_sc_stat_names[] = { TCP_SC_COUNTERS(STATS_NAME_) };
-__attribute__((constructor)) static void tcp_sc_stats_ctor(void)
-{
-	stats_register("tcp", tcp_sc_stat_names, (uint64_t *)&tcp_sc_stats,
-		       sizeof(tcp_sc_stat_names) / sizeof(tcp_sc_stat_names[0]));
-}
+STATS_DEFINE_AS(tcp_sc, "tcp", TCP_SC_COUNTERS)
 
 #define SC_BUCKETS 4096          /* chains stay short: the hash is keyed */
 #define SC_FREE_KEEP 1024        /* freed entries kept for reuse (120 bytes each) */
@@ -72,17 +67,25 @@ struct sc_syn {
 };
 
 LIST_HEAD(sc_bucket, tcp_sc);
-static struct sc_bucket sc_hash[SC_BUCKETS];
-static struct sc_bucket sc_free;  /* recycled entries: no malloc per SYN once warm */
-static size_t sc_count, sc_nfree;
-static uint64_t sc_key[2], cookie_key[2];
+PERSTACK_STATIC(struct sc_bucket[SC_BUCKETS], sc_hash)
+#define sc_hash PERSTACK_REF(struct sc_bucket[SC_BUCKETS], sc_hash)
+PERSTACK_STATIC(struct sc_bucket, sc_free)  /* recycled entries: no malloc per SYN once warm */
+#define sc_free PERSTACK_REF(struct sc_bucket, sc_free)
+PERSTACK_STATIC(size_t, sc_nentries)
+#define sc_nentries PERSTACK_REF(size_t, sc_nentries)
+PERSTACK_STATIC(size_t, sc_nfree)
+#define sc_nfree PERSTACK_REF(size_t, sc_nfree)
+PERSTACK_STATIC(uint64_t[2], sc_key)
+#define sc_key PERSTACK_REF(uint64_t[2], sc_key)
+PERSTACK_STATIC(uint64_t[2], cookie_key)
+#define cookie_key PERSTACK_REF(uint64_t[2], cookie_key)
 
 const uint16_t tcp_cookie_mss[] = { 536, 1300, 1440, 1460 };
 const unsigned tcp_cookie_nmss = sizeof(tcp_cookie_mss) / sizeof(tcp_cookie_mss[0]);
 
 static void sc_gauge(void)
 {
-	tcp_sc_stats.syncache_live = sc_count;
+	tcp_sc_stats.syncache_live = sc_nentries;
 }
 
 void tcp_syncache_init(void)
@@ -91,7 +94,7 @@ void tcp_syncache_init(void)
 
 	for (int i = 0; i < SC_BUCKETS; i++)
 		LIST_INIT(&sc_hash[i]);
-	if (sc_count == 0 && sc_nfree == 0)
+	if (sc_nentries == 0 && sc_nfree == 0)
 		LIST_INIT(&sc_free);
 	if (getrandom(k, sizeof(k), 0) != (ssize_t)sizeof(k)) {
 		/* NOTE: RFC 4987 3.6 needs a secret the attacker cannot guess; without
@@ -130,7 +133,7 @@ static void sc_free_entry(struct tcp_sc *e)
 	LIST_REMOVE(e, hlink);
 	TAILQ_REMOVE(&e->l->sc_list, e, llink);
 	e->l->sc_count--;
-	sc_count--;
+	sc_nentries--;
 	sc_gauge();
 	if (sc_nfree >= SC_FREE_KEEP) {
 		free(e); /* after a flood, memory goes back to what the load needs */
@@ -181,7 +184,7 @@ void tcp_syncache_shutdown(void)
 
 size_t tcp_syncache_count(void)
 {
-	return sc_count;
+	return sc_nentries;
 }
 
 /* ---- cookies ---- */
@@ -441,7 +444,7 @@ void tcp_syncache_syn(struct tcp_pcb *l, const struct tcp_hdr *th, uint32_t src,
 		sc_send_cookie(l, &s, now);
 		return;
 	}
-	if (l->sc_count >= tcp_config.syn_backlog_max || sc_count >= tcp_config.syncache_max) {
+	if (l->sc_count >= tcp_config.syn_backlog_max || sc_nentries >= tcp_config.syncache_max) {
 		STAT_INC(tcp_sc, syncache_overflow);
 		if (tcp_config.syncookies) {
 			sc_send_cookie(l, &s, now);
@@ -454,7 +457,7 @@ void tcp_syncache_syn(struct tcp_pcb *l, const struct tcp_hdr *th, uint32_t src,
 			STAT_INC(tcp_sc, syncache_dropped);
 			sc_free_entry(TAILQ_FIRST(&l->sc_list));
 		}
-		if (sc_count >= tcp_config.syncache_max || l->sc_count >= tcp_config.syn_backlog_max) {
+		if (sc_nentries >= tcp_config.syncache_max || l->sc_count >= tcp_config.syn_backlog_max) {
 			STAT_INC(tcp, rcv_syn_queue_full);
 			return;
 		}
@@ -484,7 +487,7 @@ void tcp_syncache_syn(struct tcp_pcb *l, const struct tcp_hdr *th, uint32_t src,
 	LIST_INSERT_HEAD(&sc_hash[e->hash % SC_BUCKETS], e, hlink);
 	TAILQ_INSERT_TAIL(&l->sc_list, e, llink);
 	l->sc_count++;
-	sc_count++;
+	sc_nentries++;
 	sc_gauge();
 	net_timer_init(&e->timer, sc_timer_fn, e);
 	net_timer_arm(&e->timer, now + sc_rto(0));

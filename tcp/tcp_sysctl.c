@@ -15,8 +15,8 @@ struct tcp_knob {
 	const char *help;
 };
 
-#define KU(f, lo, hi, h) { #f, offsetof(struct tcp_config, f), 0, lo, hi, h }
-#define KI(f, lo, hi, h) { #f, offsetof(struct tcp_config, f), 1, lo, hi, h }
+#define KU(f, lo, hi, h) { #f, offsetof(struct tcp_config_s, f), 0, lo, hi, h }
+#define KI(f, lo, hi, h) { #f, offsetof(struct tcp_config_s, f), 1, lo, hi, h }
 
 static const struct tcp_knob knobs[] = {
 	KI(syncookies, 0, 2, "SYN cookies: 0 never, 1 when the SYN queue is full, 2 always"),

@@ -14,29 +14,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/perstack.h"
 #include "net/log.h"
 #include "net/mem.h"
 #include "tcp/tcp.h"
 
 /* The counters live beside TCP_COUNTERS under the same "tcp." prefix. */
-struct tcp_tw_stats tcp_tw_stats;
-static const char *const tcp_tw_stat_names[] = { TCP_TW_COUNTERS(STATS_NAME_) };
-__attribute__((constructor)) static void tcp_tw_stats_ctor(void)
-{
-	stats_register("tcp", tcp_tw_stat_names, (uint64_t *)&tcp_tw_stats,
-		       sizeof(tcp_tw_stat_names) / sizeof(tcp_tw_stat_names[0]));
-}
+STATS_DEFINE_AS(tcp_tw, "tcp", TCP_TW_COUNTERS)
 
 #define TW_BUCKETS 16384   /* as the connection table; chains stay short past it */
 #define TW_FREE_KEEP 1024  /* freed records kept for reuse: no malloc per connection */
 
 LIST_HEAD(tw_bucket, tcp_tw);
-static struct tw_bucket tw_hash[TW_BUCKETS]; /* all-zero is empty: untouched until used */
-static struct tw_bucket tw_free;
-static TAILQ_HEAD(tcp_tw_q, tcp_tw) tw_queue = TAILQ_HEAD_INITIALIZER(tw_queue);
-static size_t tw_count, tw_nfree;
-static struct net_timer tw_timer;
-static int tw_timer_ready;
+PERSTACK_STATIC(struct tw_bucket[TW_BUCKETS], tw_hash) /* all-zero is empty: untouched until used */
+#define tw_hash PERSTACK_REF(struct tw_bucket[TW_BUCKETS], tw_hash)
+PERSTACK_STATIC(struct tw_bucket, tw_free)
+#define tw_free PERSTACK_REF(struct tw_bucket, tw_free)
+TAILQ_HEAD(tcp_tw_q, tcp_tw);
+static void tw_queue_init(void);
+PERSTACK_STATIC_FN(struct tcp_tw_q, tw_queue, tw_queue_init)
+#define tw_queue PERSTACK_REF(struct tcp_tw_q, tw_queue)
+
+static void tw_queue_init(void)
+{
+	TAILQ_INIT(&tw_queue);
+}
+PERSTACK_STATIC(size_t, tw_count)
+#define tw_count PERSTACK_REF(size_t, tw_count)
+PERSTACK_STATIC(size_t, tw_nfree)
+#define tw_nfree PERSTACK_REF(size_t, tw_nfree)
+PERSTACK_STATIC(struct net_timer, tw_timer)
+#define tw_timer PERSTACK_REF(struct net_timer, tw_timer)
+PERSTACK_STATIC(int, tw_timer_ready)
+#define tw_timer_ready PERSTACK_REF(int, tw_timer_ready)
 
 size_t tcp_tw_count(void) { return tw_count; }
 

@@ -4,6 +4,7 @@
  * Control blocks live in a hash keyed on the local port alone: every candidate for a
  * datagram shares its destination port, and the best of them is picked by how specific it
  * is (connected 4-tuple > bound local address > wildcard), like the BSDs' in_pcblookup. */
+#include "net/perstack.h"
 #include "udp/udp.h"
 
 #include <arpa/inet.h>
@@ -22,10 +23,10 @@
 
 STATS_DEFINE(udp, UDP_COUNTERS)
 
-struct udp_config udp_config = {
+PERSTACK_VAR_INIT(struct udp_config_s, udp_config, {
 	.ephemeral_lo = 49152,
 	.ephemeral_hi = 65535,
-};
+})
 
 #define UDP_HASH_SIZE 256 /* buckets; a power of two */
 
@@ -38,8 +39,10 @@ struct udp_pcb {
 };
 
 TAILQ_HEAD(udp_pcb_list, udp_pcb);
-static struct udp_pcb_list udp_hash[UDP_HASH_SIZE];
-static uint32_t udp_rand_state;
+PERSTACK_STATIC(struct udp_pcb_list[UDP_HASH_SIZE], udp_hash)
+#define udp_hash PERSTACK_REF(struct udp_pcb_list[UDP_HASH_SIZE], udp_hash)
+PERSTACK_STATIC(uint32_t, udp_rand_state)
+#define udp_rand_state PERSTACK_REF(uint32_t, udp_rand_state)
 
 /* What a queued datagram remembers of where it came from (in pkb->cb). */
 struct udp_cb {

@@ -4,6 +4,7 @@
 #ifndef UDP_UDP_H
 #define UDP_UDP_H
 
+#include "net/perstack.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,17 +48,19 @@ int udp_parse_csum(const uint8_t *b, size_t len, uint32_t src, uint32_t dst, int
 size_t udp_emit(const struct udp_hdr *h, uint8_t *b, size_t cap, size_t payload_len,
 		uint32_t src, uint32_t dst);
 
-struct udp_config {
+struct udp_config_s {
 	uint16_t ephemeral_lo;  /* first port picked for an implicit bind (49152, RFC 6335) */
 	uint16_t ephemeral_hi;  /* last one (65535) */
 };
-extern struct udp_config udp_config;
+PERSTACK_EXTERN(struct udp_config_s, udp_config);
+#define udp_config PERSTACK_REF(struct udp_config_s, udp_config)
 
 #define UDP_COUNTERS(X)                                                                    \
 	X(in_datagrams) X(in_short) X(in_bad_len) X(in_bad_cksum) X(in_no_cksum)           \
 	X(no_port) X(no_port_bcast) X(rcvbuf_errors) X(in_icmp_errors) X(in_icmp_ignored)  \
 	X(out_datagrams) X(out_errors) X(out_no_route) X(out_alloc_fail) X(ephemeral_exhausted)
 STATS_DECLARE(udp, UDP_COUNTERS);
+#define udp_stats STATS_REF(udp)
 
 extern const struct sock_ops udp_sock_ops;
 

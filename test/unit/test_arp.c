@@ -15,7 +15,7 @@
 #define IP4(a, b, c, d) htonl((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
 
 static struct net_device *dev;
-static struct arp_config defaults;
+static struct arp_config_s defaults;
 
 static const uint8_t our_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 }; /* test_dev_create's */
 static const uint8_t mac_a[6] = { 0x5e, 0x63, 0x99, 0x56, 0x65, 0xb8 }; /* 192.0.2.1 */

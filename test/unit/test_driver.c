@@ -235,14 +235,14 @@ static void test_loopback(void **state)
 {
 	static const uint8_t pkt[20] = { 0x45, 0, 0, 20 };
 	struct net_device *lo = NULL;
-	unsigned saved = loopback_queue_max;
+	unsigned saved = loopback_qmax;
 
 	(void)state;
 	assert_int_equal(net_loop_init(), 0);
 	net_protocol_reset();
 	assert_int_equal(net_protocol_register("IP", 0x0800, lo_ip_handler), 0);
 	stats_reset();
-	loopback_queue_max = 3;
+	loopback_qmax = 3;
 	assert_int_equal(loopback_open(&lo), 0);
 	assert_string_equal(lo->name, "lo");
 	assert_int_equal(lo->type, NET_DEV_LOOPBACK);
@@ -275,7 +275,7 @@ static void test_loopback(void **state)
 	net_device_unregister_all();
 	net_protocol_reset();
 	net_loop_shutdown();
-	loopback_queue_max = saved;
+	loopback_qmax = saved;
 	test_assert_no_leaks();
 }
 

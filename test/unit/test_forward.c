@@ -16,8 +16,8 @@
 #define T0 5000000ull
 
 static struct net_device *in, *out;
-static struct icmp_config saved_icmp;
-static struct ip_config saved_ip;
+static struct icmp_config_s saved_icmp;
+static struct ip_config_s saved_ip;
 
 #define A(s) test_addr(s)
 

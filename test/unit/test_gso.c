@@ -273,7 +273,7 @@ static void test_segment_bad(void **state)
 /* ---- forwarding ---- */
 
 static struct net_device *fin, *fout;
-static struct ip_config saved_ip;
+static struct ip_config_s saved_ip;
 
 static int fwd_setup(void **state)
 {

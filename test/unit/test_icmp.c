@@ -17,7 +17,7 @@
 #define T0 1000000ull
 
 static struct net_device *tun;
-static struct icmp_config saved_icmp;
+static struct icmp_config_s saved_icmp;
 
 #define A(s) test_addr(s)
 

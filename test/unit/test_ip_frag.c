@@ -18,7 +18,7 @@
 #define UDP_HDR 8
 
 static struct net_device *in, *out;
-static struct ip_config saved_ip;
+static struct ip_config_s saved_ip;
 
 #define A(s) test_addr(s)
 

@@ -18,7 +18,7 @@
 #define BUF_TRUESIZE (sizeof(struct pkb) + PKB_POOL_BUF_SIZE)
 
 static struct net_device *tun;
-static struct ip_config saved_config;
+static struct ip_config_s saved_config;
 
 static struct {
 	int calls;

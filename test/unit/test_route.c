@@ -15,7 +15,7 @@
 #define T0 1000000ull
 
 static struct net_device *tun, *tun2;
-static struct ip_config saved_config;
+static struct ip_config_s saved_config;
 
 #define A(s) test_addr(s)
 

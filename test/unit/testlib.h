@@ -41,6 +41,16 @@ struct net_device *test_ip_setup(int icmp);
 void test_ip_teardown(void);
 
 /* Asserts that no packet buffer is left and no timer is armed (ends every test). */
+/* An in-memory Ethernet link between two stacks of one process: what one side's device
+ * transmits, the other side's device receives on its stack's next loop turn (its fd, an
+ * eventfd, turns readable). test_memlink_dev registers side 0 or 1's device in the current
+ * stack (its lock held), MTU 1500; free the link after both stacks are gone. */
+struct test_memlink;
+struct test_memlink *test_memlink_new(void);
+struct net_device *test_memlink_dev(struct test_memlink *l, int side, const char *name);
+size_t test_memlink_dropped(const struct test_memlink *l);
+void test_memlink_free(struct test_memlink *l);
+
 void test_assert_no_leaks(void);
 
 /* The stack lock. Every unit test binary starts with its main thread holding it (a
