@@ -55,7 +55,7 @@ void stats_foreach(void (*fn)(const char *layer, const char *name, uint64_t valu
 {
 	for (size_t b = 0; b < nblocks; b++)
 		for (size_t i = 0; i < blocks[b].n; i++)
-			fn(blocks[b].layer, blocks[b].names[i], blocks[b].values[i], arg);
+			fn(blocks[b].layer, blocks[b].names[i], VALUES(b)[i], arg);
 }
 
 size_t stats_count(void)
