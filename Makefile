@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ustack build. Objects go under build/; `make help` lists the targets.
 CC      ?= gcc
 # CFLAGS is the user's (optimisation, sanitizers); the flags the code needs are kept apart so

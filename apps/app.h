@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the `ustack` subcommands share: the parsed command line, every limit a user may want
  * to change (in one place, with its default and its option), and small helpers for waiting
  * on sockets that stay responsive to SIGINT/SIGTERM.

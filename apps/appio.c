@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Socket helpers shared by the subcommands: bounded waits that notice a stop request,
  * connect with a timeout, send-all, and address parsing with user-facing errors. */
 #include <errno.h>

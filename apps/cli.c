@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The command line: `ustack SUBCOMMAND [options] ARGS`, parsed into app_cfg. Every user
  * error is reported as one line that names the problem and the fix, and exits with 2. */
 #include <errno.h>

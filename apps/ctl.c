@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `ustack ctl NAME REQUEST...`: asks a running ustack through its control socket
  * (lib/ctl.h, docs/ctl.md) and prints the answer; and the control socket every serve and
  * nc -l opens (app_ctl_start). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `ustack get URL`: one HTTP/1.1 GET (RFC 9112) over the stack's TCP, body to stdout.
  * Sends Host and Connection: close; reads the status line and headers, then the body by
  * Content-Length, chunked transfer coding, or until the server closes. Exit 0 on a 2xx

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `ustack`: the command-line program. Parses the command line, starts the stack with its
  * devices and routes through the life-cycle API (<ustack.h>, lib/ustack.c), runs the event
  * loop in its own thread and the subcommand in the main thread, and handles signals in a third thread:

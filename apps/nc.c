@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `ustack nc`: stdin to the peer, the peer to stdout, over TCP (default) or UDP (-u).
  *
  *   nc HOST PORT      TCP: connect; stdin EOF sends FIN (shutdown SHUT_WR); exit when the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `ustack ping`: ICMP echo through the stack's ICMP datagram socket, printing what iputils
  * ping prints:
  *   PING 10.0.0.1 (10.0.0.1) 56(84) bytes of data.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `ustack serve`: the service table, --serve parsing, and the one poll loop that drives
  * every service's sockets (see serve.h). */
 #include <errno.h>

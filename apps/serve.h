@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `ustack serve`: services on the socket API, driven by one thread.
  *
  * One thread waits in us_poll() on every listening, datagram and connected socket, all

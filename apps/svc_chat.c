@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chat: a multi-user line service. Every line a user sends goes to every other user,
  * prefixed with the sender's address; joins and leaves are announced.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* http: HTTP/1.1 (RFC 9110, RFC 9112) static files from root=DIR (default: the current
  * directory). GET and HEAD, persistent connections and pipelined requests, Content-Length
  * on every response; 400 for malformed requests, 404 for missing files, 405 for other

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The small TCP services: echo (RFC 862), discard (RFC 863), and sink, which discards
  * like discard but reports each connection's byte count and throughput when it ends, so
  * an iperf (version 2) client can be pointed at it. An echo client that sends nothing for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* udp-echo (RFC 862 over UDP): every datagram goes back to its sender unchanged. */
 #include <errno.h>
 #include <string.h>

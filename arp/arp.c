@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ARP (RFC 826) for IPv4 over Ethernet: the neighbour cache, resolution with retries, and
  * a bounded queue of packets waiting for each resolution.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ARP (RFC 826) for IPv4 over Ethernet: a cache with incomplete/reachable/stale entries,
  * resolution with retries, and a bounded queue of packets waiting for each resolution. */
 #ifndef ARP_ARP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ARP packet parse/emit for Ethernet/IPv4 (RFC 826): pure functions over byte buffers. */
 #include "arp/arp.h"
 

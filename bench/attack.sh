@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Attack benchmarks, ustack and the Linux kernel side by side in the same run:
 #  1. time until a legitimate GET is served after 3,000 spoofed SYNs
 #     (hping3 -S --rand-source -c 3000 -i u100), curl retried with a 1 s limit;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 # Shared preamble of the benchmarks (bash; sourced by every bench/*.sh).
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Loss recovery benchmark: LOSS_MB each way through a Linux router namespace whose forward
 # hook drops N% of the TCP segments in both directions (nftables `numgen random mod 100 < N
 # drop`), against ustack and, in the same run and through the same router, against the

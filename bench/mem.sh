@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Memory benchmark. Figures, no assertions. Needs root.
 #   bench/mem.sh build/ustack
 #

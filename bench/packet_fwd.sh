@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Forwarding over PF_PACKET with the kernel's default offloads: ns1 -- veth -- router --
 # veth -- ns2, a curl download of BENCH_MB from ns2's HTTP server (python3 http.server)
 # and an nc upload of the same size into ns2 (to /dev/null). The router is, in turn:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Benchmarks: flood-ping replies per second and UDP echo packets per second against ustack,
 # and against a trivial TAP reflector measured in the same run, pinned (stack and client on
 # CPU 1) and unpinned. Figures and ratios, no assertions. Needs root.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Slowloris figures: CONNS connections (2000) each send an unfinished HTTP request head and
 # then one header byte every 5 s, for SECS seconds (60), each replaced at once when the
 # server closes it (as the slowloris tool does; SLOW_RECONNECT=0: not), while curl fetches a small page

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A trivial TAP reflector: the ceiling the benchmarks compare ustack against.
  *
  *   tap_reflector IFNAME A.B.C.D        (the caller configures the kernel's side)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # TCP benchmarks: iperf2 throughput kernel->ustack (against `--serve sink`), ustack->kernel
 # (curl downloading a large file from `--serve http`), and ab requests per second, next to the
 # kernel talking to itself over a veth pair with offloads off, measured in the same run.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """A kernel TCP server for bench/mem.sh: accepts every connection on ADDR:PORT, reads and
 discards what arrives, closes on EOF, and stops after SECS seconds or when STOP_FILE exists.
 

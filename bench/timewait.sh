@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # TIME_WAIT memory. Figures, no assertions. Needs root.
 #   bench/timewait.sh build/ustack
 #

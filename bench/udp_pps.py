@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """UDP echo packets per second with a kernel socket: keeps WINDOW datagrams in flight to
 HOST:PORT for SECONDS and counts the echoes that come back.
 

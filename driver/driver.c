@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The --dev option grammar and the dispatch to the drivers.
  *
  * The parser never touches the system: it turns a spec into struct dev_opts or one line

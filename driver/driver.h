@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Device options shared by the drivers, and the one entry point the command line uses.
  *
  *   --dev tap:NAME,addr=A.B.C.D/N[,host=H/N][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]

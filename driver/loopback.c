@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The in-stack loopback device "lo": what ustack sends to itself (127.0.0.0/8 and its own
  * addresses) comes back as input on a later loop turn.
  *

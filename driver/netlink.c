@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Kernel-side configuration of the devices ustack creates, over rtnetlink with
  * libnl-route-3: the "host=" half of a TAP or TUN (link up, MTU, the kernel's address) and
  * "bridge=" (enslaving the TAP). Never shells out to ip(8): errors stay precise and the

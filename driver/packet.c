@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PF_PACKET driver: ustack as one more station on an existing Ethernet interface (a veth
  * end, say), with its own MAC address next to the kernel's.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TAP driver: Ethernet frames through /dev/net/tun (IFF_TAP | IFF_NO_PI). The clone-device
  * code and the read/write path are shared with the TUN driver (tun.c), and so are the tap.*
  * counters.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TUN driver: bare IPv4 packets through /dev/net/tun (IFF_TUN | IFF_NO_PI), a
  * point-to-point link with no link header and no ARP.
  *

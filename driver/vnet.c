@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "driver/vnet.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The virtio-net header (struct virtio_net_hdr, 10 bytes) that TAP/TUN with IFF_VNET_HDR
  * and packet sockets with PACKET_VNET_HDR put before every frame: checksum and
  * segmentation offload metadata. Parse and emit are pure functions over bytes; the

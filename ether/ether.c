@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The Ethernet link layer: the destination filter on input, the header and minimum-frame
  * padding on output. Frames are never copied: input strips the header by moving the data
  * pointer, output prepends it into the headroom the upper layers left. */

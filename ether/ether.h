@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Ethernet II framing. Wire functions are pure (ether_wire.c); ether.c is the link layer:
  * the address filter on input and the header on output. */
 #ifndef ETHER_ETHER_H

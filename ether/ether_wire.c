@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Ethernet II header parse/emit and MAC address text: pure functions over byte buffers. */
 #include "ether/ether.h"
 

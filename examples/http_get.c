@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An HTTP/1.0 client on ustack: fetches one URL and writes the body to stdout, the status
  * line to stderr.
  *   http_get DEVSPEC IP:PORT/PATH

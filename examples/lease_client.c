@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The shape of a DHCP client's exchange (RFC 2131 4.1) on ustack, with text messages
  * instead of DHCP's: a device that comes up with no address asks for one by broadcast,
  * takes it at run time, uses it, and gives it back.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One thread, one event loop mixing the terminal with a ustack socket: it drives the stack
  * with ustack_run_once (no loop thread) and looks at stdin and the socket between turns.
  * stdin goes to a TCP peer, the peer's bytes to stdout; at the end of stdin it shuts its

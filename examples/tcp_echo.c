@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A TCP echo server on ustack: every byte a client sends comes back to it.
  *   tcp_echo DEVSPEC PORT [COUNT]
  *   tcp_echo tap:tap0,addr=10.0.0.2/24,host=10.0.0.1/24 7 &  then: nc 10.0.0.2 7

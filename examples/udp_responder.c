@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A UDP responder on ustack: each datagram goes back to its sender, prefixed with "re: ".
  *   udp_responder DEVSPEC PORT [COUNT]
  *   udp_responder tap:tap0,addr=10.0.0.2/24,host=10.0.0.1/24 7000 &

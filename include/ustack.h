@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ustack: a user-space TCP/IP stack. This is its one public header.
  *
  * Error convention for the whole API: functions return 0 / a count / a descriptor on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ICMP (RFC 792, RFC 1122 3.2.2): echo replies, received errors handed to the protocol
  * they quote, errors we send (with the rules of RFC 1122 3.2.2 and RFC 1812 4.3.2 and a
  * rate limit of Linux's shape and defaults), and echo requests for ping sockets. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ICMP (RFC 792, RFC 1122 3.2.2): echo, errors (destination unreachable, time exceeded)
  * with a rate limit, and received errors handed to the protocol they quote. */
 #ifndef IP_ICMP_H

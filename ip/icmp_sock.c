@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ICMP echo datagram sockets (see icmp_sock.h). Requests go out through icmp_echo_output;
  * replies come back through the handler icmp_sock_init registers and are matched to a
  * socket by identifier. Sockets are few (one per running ping), so they sit on one list. */

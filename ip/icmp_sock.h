@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ICMP echo datagram sockets, like Linux "ping sockets":
  *
  *   fd = us_socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ICMP header parse and emit (RFC 792): pure functions over byte buffers. */
 #include "ip/icmp.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* IPv4 (RFC 791, RFC 1122): input checks, the protocol registry, output through the
  * routing table, fragmentation and reassembly. */
 #ifndef IP_IP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* IPv4 forwarding (RFC 1812 5.2, 5.3): ustack as a router between its devices when
  * ip_config.forwarding is on (--forward).
  *

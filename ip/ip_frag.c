@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* IPv4 fragmentation (RFC 791 3.2, "Fragmentation"), one function for the datagrams we
  * originate (ip_output.c) and those we forward (ip_forward.c).
  *

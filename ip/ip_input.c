@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* IPv4 input (RFC 791, RFC 1122 3.2.1): header checks, the local-address filter,
  * reassembly, and dispatch by protocol number through the registry; also the hand-off of
  * received ICMP errors to the protocol they quote. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* IPv4 output: route, source address, header prepended in the headroom, fragmentation by
  * the device MTU (ip_frag.c), and the hand-off to ARP (Ethernet) or straight to the
  * device (TUN, loopback). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A socket's IP-level options (IPPROTO_IP: IP_TTL, IP_TOS, IP_MTU_DISCOVER), kept in struct
  * sock; each inet protocol's setsockopt/getsockopt hands that level here, and its output
  * turns them (with SO_BINDTODEVICE) into struct ip_out_opts for ip_output. */

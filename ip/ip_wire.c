@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* IPv4 header parse and emit (RFC 791 3.1), pure functions over byte buffers, and address
  * text conversion. Fields are read byte by byte in network order: received bytes are
  * never cast to a struct. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* IPv4 reassembly (RFC 791 3.2, RFC 815 hole tracking, RFC 5722 and RFC 1858 rules).
  *
  * Datagrams being rebuilt are keyed by (src, dst, id, proto) in a hash table and kept on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The routing table: connected routes (one per interface address), static routes and a
  * default gateway, with longest-prefix-match lookup.
  *

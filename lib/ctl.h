@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The control socket of a running stack: `ustack ctl NAME REQUEST` (docs/ctl.md).
  *
  * A UNIX stream socket at CTL_DIR/NAME.sock (the directory 0700, the socket 0600: root's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The answers of `ustack ctl`: sockets as ss prints them, neighbours, routes and addresses
  * as ip prints them, counters as nstat prints them; and the requests that change addresses
  * and routes. Everything here runs in the control thread (lib/ctl_server.c). */

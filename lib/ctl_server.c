@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The control socket's server side (lib/ctl.h): a UNIX listening socket and one thread that
  * answers one client at a time. The thread blocks SIGINT/SIGTERM/SIGUSR1 as the thread
  * that starts it does (the ustack program takes them with sigwait). */

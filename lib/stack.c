@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The wiring point: every layer's init in order, the loopback device, and the teardown.
  *
  * It includes every layer, and so lives in lib/, above them. The order matters only where

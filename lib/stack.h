@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The stack as a whole: one call wires every layer together, one call takes it apart.
  *
  * The layers know only those below them and are called from below through the handlers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* --trace: one decoded line per packet, meant to be read by people.
  *
  * A line that says "TCP [S] seq 1" is only useful if it decodes every layer, so the decoder

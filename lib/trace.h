@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* --trace's decoder: one line per frame, every layer's headers (lib/trace.c). It sits above
  * the protocols; the device wrapper (net/wrap.c) gets it as net_wrap_opts.trace_fmt. */
 #ifndef LIB_TRACE_H

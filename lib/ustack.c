@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The stack's life cycle as a library: the "Stack life cycle" section of <ustack.h>.
  *
  * NOTE: this sits above every layer and every driver (it opens devices from a spec string,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the ustack program (apps/) uses of the life-cycle API beyond <ustack.h>: the same
  * calls over options it has already parsed, so that its error lines stay its own. */
 #ifndef LIB_USTACK_INT_H

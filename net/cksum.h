@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The Internet checksum (RFC 1071): a one's-complement sum of 16-bit words. */
 #ifndef NET_CKSUM_H
 #define NET_CKSUM_H

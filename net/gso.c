@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "net/gso.h"
 
 #include <errno.h>

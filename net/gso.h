@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Generic segmentation offload in software: a TCP/IPv4 "super-segment" (one datagram
  * carrying up to 64 KB of TCP payload, p->gso_size bytes per wire segment) cut into the
  * segments a TSO device would have put on the wire, for a device that cannot cut it

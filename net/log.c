@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "net/log.h"
 
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Logging: one line per event, "time level file:line func: key=value ...".
  * Nothing per packet above debug level, except in --trace mode. */
 #ifndef NET_LOG_H

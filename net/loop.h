@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Event loop and timers.
  *
  * epoll over device fds and a wake-up eventfd; timers in a binary min-heap (O(log n) arm and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Memory given back after a load. Buffers freed in bulk (TCP rings, cached packet
  * buffers) leave glibc's heaps holding the pages: free() returns memory to the system
  * only from the top of a heap. Once a second, while there is something to give back, a

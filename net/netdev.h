@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Devices, their IPv4 interfaces, and the link-layer protocol registry.
  *
  * A driver fills a struct net_device (name, type, MTU, hardware address, ops, fd) and

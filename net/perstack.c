@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The per-stack arenas: net/perstack.h. */
 #include "net/perstack.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Per-stack state: what each layer used to keep in file-level variables, one copy per stack.
  *
  * Every layer declares its mutable state where it always did, one variable at a time, and

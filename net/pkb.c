@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "net/perstack.h"
 #include "net/pkb.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Packet buffers. One type for every layer: the data pointer moves back into the headroom
  * as each layer below prepends its header, and forward as each layer above strips one, so
  * no layer copies a packet. Buffers of the common size come from a pool, so the hot path

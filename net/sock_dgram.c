@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Datagram receive queues (see sock_dgram.h). */
 #include "net/sock_dgram.h"
 

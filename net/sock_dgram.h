@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The receive queue of a datagram socket (UDP, ICMP echo): whole datagrams in arrival
  * order, the storage they hold counted against the socket's SO_RCVBUF, and the part of
  * recvfrom that takes one out. Called with the lock held. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Readiness sets (us_epoll_*): a program watches many sockets at once, and the stack, not
  * the waiter, finds the ready ones.
  *

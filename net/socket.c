@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The generic socket layer: descriptors, the per-protocol ops registry, blocking with
  * timeouts, non-blocking mode, SOL_SOCKET options and us_poll. Protocols only see struct
  * sock and report changes with sock_wakeup(); nothing here knows UDP from TCP.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The socket layer's inside. The us_* calls are declared in include/ustack.h (the public
  * header). Each protocol (UDP, ICMP echo, TCP) plugs in through struct sock_ops; this layer
  * owns descriptors, blocking, timeouts, non-blocking mode and the poll-style wait, so a new

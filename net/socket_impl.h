@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal to the socket layer (socket.c, sockopt.c, sock_ready.c): not for protocols or
  * applications. */
 #ifndef NET_SOCKET_IMPL_H

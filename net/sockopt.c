@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SOL_SOCKET options (SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER, SO_RCVBUF, SO_SNDBUF,
  * SO_RCVTIMEO, SO_SNDTIMEO, SO_BINDTODEVICE, SO_TYPE, SO_ERROR), stored in struct sock and
  * also handed to the protocol; other levels go to the protocol alone (IPPROTO_IP through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "net/stats.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Named counters: every layer declares its counters once with an X-macro list, and every
  * drop reason has its own counter. `--stats` and SIGUSR1 print them; tests assert on them.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Device wrappers: pcap writer, tracer and seeded fault injector, on any device.
  *
  * A wrapper is a device: attaching turns the device the user named into a wrapping device,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Device wrappers, usable on any device: a pcap writer (both directions, libpcap), a
  * tracer (one decoded line per packet in and out), and a seeded fault injector, as one
  * wrapping device over the device's driver (net/wrap.c says how).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TCP (RFC 9293) with RFC 5961 hardening, RFC 7323 timestamps and window scale, RFC 6298
  * retransmission timing, RFC 5681 congestion control with CUBIC (RFC 9438, the default) or
  * NewReno and HyStart++ (RFC 9406), RFC 6528 ISNs, RFC 6056 ports, and loss recovery: SACK

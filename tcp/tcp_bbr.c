@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* BBR congestion control, version 1 (draft-cardwell-iccrg-bbr-congestion-control-00, as
  * Linux's tcp_bbr.c behaves).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Congestion control behind struct tcp_cc_ops: the registry of algorithms (CUBIC, the
  * default, in tcp_cubic.c; NewReno here), switching a connection's algorithm, NewReno's slow
  * start and congestion avoidance (RFC 5681 3.1, RFC 3465 byte counting) and ssthresh

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* CUBIC congestion control (RFC 9438) and HyStart++ (RFC 9406), the slow start of both
  * CUBIC and NewReno.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Segment arrival, RFC 9293 3.10.7 step by step, with RFC 5961 (challenge ACKs), RFC 7323
  * (timestamps, PAWS, window scale) and RFC 6582 (NewReno recovery). The segment being
  * processed is a struct tcp_seg passed by pointer. Every path leaves through one of the

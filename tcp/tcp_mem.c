@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Memory that follows the load: the byte rings' storage, allocated when data comes,
  * doubling as it fills (up to the ring's limit) and given back by a sweep once unused;
  * TIME_WAIT without buffers; and receive-buffer auto-tuning (Dynamic Right-Sizing, as

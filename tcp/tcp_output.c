@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Segment departure: segmentation of the send ring by the effective MSS, Nagle, sender and
  * receiver SWS avoidance, the persist probe, ACKs and RSTs, and the application-facing
  * send/receive/close calls. Each segment is built once in one pkb (headers go into its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TCP control blocks: allocation, the 4-tuple hash, listeners, binding, ISNs (RFC 6528),
  * ephemeral ports (RFC 6056), byte rings, and protocol registration. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sender's scoreboard and RACK-TLP (RFC 8985).
  *
  * Scoreboard: one record (struct tcp_sent) per transmitted segment above snd_una, in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Delivery rate estimation (draft-cheng-iccrg-delivery-rate-estimation) and pacing.
  *
  * Rate: the connection counts the bytes delivered (cumulatively ACKed or newly SACKed) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The receiving side's reassembly: in-order bytes into the receive ring, out-of-order
  * segments into a sorted queue of non-overlapping ranges (owned by the pcb until delivered
  * or freed), and the SACK blocks (RFC 2018) that describe that queue to a peer that asked

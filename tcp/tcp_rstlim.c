@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A token bucket over the RSTs that answer segments for which there is no connection
  * (closed ports, stray ACKs to a listener), as BSD's icmplim does for them: a spoofed flood
  * must not turn ustack into a RST cannon aimed at whoever the sources name. Connections'

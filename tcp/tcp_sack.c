@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Loss recovery on the sending side, driven by every acceptable ACK (tcp_loss_ack):
  *
  *  - SACK blocks (RFC 2018) mark the scoreboard (tcp_rack.c); a first block below the

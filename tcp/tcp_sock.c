@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SOCK_STREAM sock_ops: the socket layer (net/socket.c) owns descriptors, blocking and
  * timeouts; these calls never block and report readiness through sock_wakeup(). */
 #include <errno.h>

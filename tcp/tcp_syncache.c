@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The passive open's first half: a SYN costs a small fixed record in a hash table (a
  * syncache, as BSD's), not a control block with its rings; the SYN,ACK is sent and resent
  * from the record, and the control block is made only when the handshake's ACK comes.

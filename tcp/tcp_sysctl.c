@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tcp_config by name, for `--tcp NAME=VALUE,...` (as Linux's net.ipv4.tcp_* sysctls). Only
  * the integer knobs; buffer sizes have their own options. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Per-connection timers (an array indexed by enum tcp_timer_id on net_timer) and the
  * RFC 6298 retransmission timeout. */
 #include <errno.h>

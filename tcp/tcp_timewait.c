@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TIME_WAIT as a small record (RFC 9293 3.6.1), as BSD's tcptw and Linux's
  * inet_timewait_sock: once a connection reaches TIME_WAIT nothing of its control block is
  * needed but the 4-tuple, the sequence numbers, the window, the last timestamp and the

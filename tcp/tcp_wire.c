@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TCP header parse and emit. Fields are read and written byte by byte in network order;
  * received bytes are never cast to a struct. */
 #include "tcp/tcp_wire.h"

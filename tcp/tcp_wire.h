@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TCP header parse and emit (RFC 9293 3.1, options from RFC 9293 3.2, RFC 7323, RFC 2018).
  * Pure functions over byte buffers: no state, no clock. Sequence-number comparisons are
  * modulo 2^32 and go through the SEQ_* macros only. */

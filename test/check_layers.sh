@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The include rule of docs/architecture.md ("What may include what"), checked: every
 # `#include "DIR/..."` in a library folder must name that folder or one below it. Prints
 # PASS or FAIL with one line per offending include; exits non-zero on a violation.

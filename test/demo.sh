@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Demo: ustack on a TAP in a network namespace of its own, answering ping, arping and UDP
 # echo from the kernel's side, with its --trace output (one line per packet) shown after
 # each step. Needs root. Builds nothing: `make demo` builds first.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs the Debian 12 packages the build and the tests need, only those missing.
 # Works without a terminal (CI): no prompts, `apt-get update` at most once.
 set -eu

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The whole suite: unit tests, the include-order check (test/check_layers.sh, one test),
 # then integration tests (root), then one summary line "N passed, M failed, K skipped" (a
 # test that could not run here is skipped, not passed).

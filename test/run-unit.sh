@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs each cmocka unit-test binary given as an argument (from the repository root, where
 # the tests find test/data), prints one PASS/FAIL/SKIP line per binary and a summary line
 # "N passed, M failed, K skipped".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* UDP (RFC 768, RFC 1122 4.1.3): input demultiplexing to sockets, port unreachable, the
  * datagram socket ops, and ICMP errors for connected sockets.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* UDP (RFC 768, RFC 1122 4.1): header parse/emit with the pseudo-header checksum, the
  * datagram socket (through net/socket.h's sock_ops), port unreachable for datagrams that
  * find no socket, and ICMP errors reported to connected sockets. */

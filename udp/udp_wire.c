@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* UDP header bytes <-> struct udp_hdr (RFC 768). Pure functions: no state, no clock. */
 #include "udp/udp.h"
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Provisions the "stack" VM of the Vagrant lab (vagrant/Vagrantfile): installs what the
 # build needs, builds and installs ustack, puts the VM's lab interface and ustack's TAP on
 # one Linux bridge, and runs `ustack serve` with chat, echo and http as a systemd unit.

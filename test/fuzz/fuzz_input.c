@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target over the frame input path: bytes enter through net_device_input on an
  * Ethernet device or an L3 (TUN-like) device and go as far as they can get: Ethernet, ARP,
  * IP with reassembly, ICMP, UDP to bound sockets, TCP to listeners and the connections they

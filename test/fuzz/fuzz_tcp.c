@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target for TCP's state machine: each input first opens a connection with a
  * scripted handshake on a fake clock (passive: a SYN to our listener, our SYN,ACK, the
  * peer's ACK and us_accept; or active: us_connect, the peer's SYN,ACK), then plays the

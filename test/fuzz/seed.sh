@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Writes the seed corpus for fuzz_input into DIR (default build/fuzz/corpus): every frame of
 # test/data/linux-session.pcap (Ethernet device) and linux-tun-raw.pcap (L3 device) as an
 # input of its own, and the TCP session of linux-session.pcap as one input of many frames,

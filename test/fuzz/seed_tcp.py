@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Seeds for fuzz_tcp (format in fuzz_tcp.c) from the TCP frames of test/data/*.pcap.
 
 For every TCP stream that starts with a SYN, two inputs: the harness plays the server while

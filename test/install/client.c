@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A program built against an installed ustack, as a user would build it: only <ustack.h>
  * and `pkg-config --cflags --libs ustack` (test/integration/t_install.sh). It starts a
  * stack, sends a UDP datagram and a TCP stream over the stack's own loopback device

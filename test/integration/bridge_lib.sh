@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Helpers for the bridge, two-instance and Vagrant-lab tests (sourced after lib.sh).
 #
 #   br_new NS BR                     a Linux bridge BR in NS, up, no STP, no forward delay

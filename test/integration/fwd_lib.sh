@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Helpers for the forwarding and multi-device tests (sourced after lib.sh).
 #
 # fwd_move_tap IF NS ADDR/N [GW]: moves the kernel side of one of ustack's TAPs from

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """A kernel-side HTTP server for the transfer tests: GET serves files from DIR, PUT stores
 the request body under DIR (what `curl -T FILE URL` sends), so a test can check both
 directions byte for byte.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Helpers for t_interop_*.sh (sourced after lib.sh and tcp_lib.sh): ustack against another
 # TCP/IP implementation run by a peer program of test/interop/ (docs/interop.md). `make
 # interop` builds the peers next to ustack (build/interop/, build/san/interop/).

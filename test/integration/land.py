@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Sends land segments to ustack from the kernel's side of a TAP: source address and port
 equal to the destination's.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared helpers for the integration tests (bash; sourced by every t_*.sh).
 #
 #   . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Sends a barrage of malformed frames from the kernel's side of a TAP to ustack.
 
     malformed.py IFACE DST_MAC DST_IP SRC_IP [--seed N] [--rounds N]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Helpers for the malformed-traffic tests (t_malformed, t_packet_malformed,
 # t_tun_malformed; sourced after lib.sh).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Turns an offload of a network interface on or off with the ethtool ioctl, for the
 tests that would otherwise need the ethtool program (not among the test dependencies).
 

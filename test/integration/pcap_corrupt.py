@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Writes a copy of a pcap in which one IPv4 header checksum, one UDP checksum and one
 ICMP checksum are wrong, to prove that the checksum filter of the tests catches them.
 

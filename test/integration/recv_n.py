@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A TCP receiver that closes first: listens on HOST PORT, accepts one connection, reads
 exactly BYTES into FILE, then closes its side and reads on until the peer's FIN (more
 data is an error). The interop tests use it so that the kernel side, not a short-lived

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs every test/integration/t_*.sh (sorted, one at a time) against a ustack binary and
 # prints their PASS/FAIL/SKIP lines, then "N passed, M failed, K skipped". Needs root: run
 # without it, every test is counted as skipped.

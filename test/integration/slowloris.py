@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """A bounded slowloris client: opens CONNS connections to HOST:PORT, sends each an
 unfinished HTTP request head, then one more header byte every INTERVAL seconds, never the
 blank line that would end the head. It stops by itself after DURATION seconds and prints

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # arping from the kernel's side of the TAP: ustack answers every ARP request.
 . "$(dirname "$0")/lib.sh"
 t_begin arping "$1"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # bridge=: ustack's TAP joins an existing Linux bridge, and two namespaces standing in for
 # VMs (each a veth into the bridge) use it the way the lab does: two real `telnet` users
 # hold a conversation in `chat` (join, lines both ways, leave), and curl fetches a file

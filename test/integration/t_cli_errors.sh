@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # What a user meets when something is wrong: exactly one line on stderr saying what is wrong
 # and what to do, and the exit code of the contract (2 usage, 1 runtime): not root, no
 # /dev/net/tun, a device name in use, bad options.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # `ustack ctl`: a serve in a namespace with its control socket, asked about what the kernel
 # on the other side of the TAP can see too.
 #   ss -t     the kernel holds connections in known states (ESTAB both sides; TIME-WAIT on

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # A device with no address, the way a DHCP client uses one (examples/lease_client.c, text
 # messages in DHCP's pattern): ustack's TAP comes up without addr=; from 0.0.0.0:68 through
 # the device (SO_BINDTODEVICE) it broadcasts DISCOVER to 255.255.255.255:67, which leaves

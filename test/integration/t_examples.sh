@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The programs in examples/, each built as a user would build it: `make install` into a
 # temporary DESTDIR, then `cc prog.c $(pkg-config --cflags --libs ustack)` against the
 # installed header and shared library, nothing else. Each runs on its own TAP in its own

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # ustack --forward from a TAP with offload and a 9000-byte MTU (ns1, 10.77.1.0/24) to a
 # TAP with offload and MTU 1400 (ns2, 10.77.2.0/24): the kernel in ns1 hands over 4000-byte
 # UDP datagrams (without DF) with the checksum left partial (tap.rx_csum_partial), ustack fragments

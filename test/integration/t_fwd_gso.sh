@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # ustack --forward between a TAP with offload (ns1, 10.75.1.0/24: the kernel hands over
 # TCP super-segments of up to 64 KB) and a TAP without (offload=off, ns2, 10.75.2.0/24,
 # MTU 1400): a 20 MB curl PUT from ns1 to ns2 and a 20 MB GET back, byte-exact. The

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # ustack --forward as a router between two TAPs whose kernel sides live in two namespaces
 # (ns1 10.71.1.0/24, ns2 10.71.2.0/24 with MTU 1200): ping across, a file fetched with
 # curl byte-exact from a python http.server on the other side, `ping -t 1` answered with

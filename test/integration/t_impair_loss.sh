@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # --impair loss=20 drops about 20% of frames in each direction, so about
 # 1 - 0.8^2 = 36% of pings go unanswered. Generous bands: this checks the injector
 # works and is applied both ways, not its statistics.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # `make install` as a distribution package uses it, checked from the outside:
 #  - the file list under DESTDIR (default PREFIX /usr/local), the soname and its symlinks;
 #  - the shared library exports only the public API: every name `nm -D` lists is us_* or

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # ustack against lwIP (Debian's liblwip, another TCP/IP implementation) on one Ethernet:
 # lwip_peer (test/interop/) runs lwIP 10.0.0.3 on TAP lwtap0, ustack 10.0.0.2 is on ustap0,
 # both ports of bridge br0 in one namespace that has no other address.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # ustack against libslirp (QEMU's user-mode network stack, a BSD-derived TCP/IP) as its
 # "guest": ustack 10.0.2.15 on ustap0 and slirp_peer (test/interop/) on sltap0 are ports
 # of bridge br0; slirp is 10.0.2.2 on that link and terminates every TCP connection

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # A barrage of a few thousand malformed frames (malformed.py) from the kernel's side of
 # the TAP: ustack keeps serving (alive, pings answered, UDP echo intact) and counts each
 # kind of garbage under its own drop counter.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # One ustack with three devices at once, each with its own address: a TAP (10.74.1.2/24),
 # a TUN (10.74.2.2/32, point-to-point) and a veth end over PF_PACKET (10.74.3.2/24). The
 # kernel reaches each address over its device (ping, curl). Routing is by longest prefix

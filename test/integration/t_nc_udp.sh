@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # `ustack nc -u` against a kernel `nc -u -l`, and `ustack nc -u -l` against a kernel
 # `nc -u` client: lines go both ways in each pairing. Then -q: after its stdin ends,
 # `ustack nc -u -q 2` still prints a reply for 2 s, and exits 0 by itself.

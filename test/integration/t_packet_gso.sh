@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # ustack --forward over PF_PACKET between two kernel namespaces, every veth with the
 # kernel's default offloads (TSO, GSO, checksum offload on): ns1 (10.76.1.2) -- veth --
 # ustack packet:ustga0 10.76.1.1 | packet:ustgb0 10.76.2.1 -- veth -- ns2 (10.76.2.2).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # malformed.py's barrage of a few thousand malformed frames sent from the kernel's end of
 # a veth to ustack on the other end over PF_PACKET: ustack keeps serving, and each kind of
 # garbage raises its own drop counter.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # PF_PACKET on one end of a veth pair, the kernel on the other (10.73.0.1), both with
 # the kernel's default offloads (TSO, GSO, checksum offload): ping, UDP echo and TCP both
 # ways reach ustack. The kernel's UDP and TCP leave with partial checksums, which the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Every IPv4, UDP and ICMP checksum in ustack's --pcap capture is right, by tshark's
 # own verification (after ping, fragmented ping, arping, UDP echo and a port unreachable).
 # The same filter must catch deliberately corrupted checksums in a copy of the capture.

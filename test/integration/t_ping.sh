@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # 200 kernel pings at 5 ms intervals to ustack over a TAP: every one answered.
 . "$(dirname "$0")/lib.sh"
 t_begin ping "$1"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # ping -s 6000: the request arrives in 5 fragments that ustack reassembles, and the
 # reply leaves ustack in fragments that the kernel reassembles.
 . "$(dirname "$0")/lib.sh"

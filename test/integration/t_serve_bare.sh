@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # `ustack serve` with no --serve is a bare host (--serve is optional: a router with
 # --forward needs no service): it answers ping, refuses TCP with a RST and UDP with a port
 # unreachable, and stops cleanly on SIGTERM.

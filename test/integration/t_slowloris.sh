@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Slowloris against `serve http`: 300 connections from six addresses each send an unfinished
 # request head and then a header byte a second. With --http-header-timeout 3 every one is
 # closed by the server between 3 and 7 s after it connected (with a 408 when the client

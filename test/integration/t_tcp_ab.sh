@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # ApacheBench: 5000 requests, 50 at a time, against ustack's `http`: every request
 # completes, none fails, none gets a non-2xx status.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The listen backlog holds when handshakes complete, and no client is left connected but
 # unserved for good. 50 clients connect at once to `echo` run with --max-conn 5 --backlog
 # 10; each sends a line and closes 1 s after the echo (tcp_backlog.py).

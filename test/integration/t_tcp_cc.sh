@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Congestion control: a 20 MB curl download from ustack's `http` service through ustack's
 # own 2% loss (--impair, both directions) stays byte-exact with the default CUBIC and with
 # `--cc newreno` and `--cc bbr`. `--cc` reaches the connections through the TCP_CONGESTION

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Three users on ustack's `chat` at once: one real telnet client (fed from a fifo) and two
 # kernel nc clients. A line from each user reaches both others.
 . "$(dirname "$0")/lib.sh"

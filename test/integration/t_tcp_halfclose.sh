@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Half-close from the peer's side: a kernel `nc -N -l` with nothing to say sends its FIN
 # at once; `ustack nc` must still deliver all of its stdin (a file: all of it is ready; RFC
 # 9293 3.6: a half-closed connection carries data the other way), then its own FIN, and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # curl and wget fetch a 50 MB random file from ustack's `http` service (root=DIR);
 # both copies have the file's sha256, and ustack shuts down cleanly afterwards.
 . "$(dirname "$0")/lib.sh"

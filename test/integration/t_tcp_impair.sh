@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # ustack's own seeded fault injector: frames reordered, duplicated and delayed in both
 # directions. 20 MB through `echo` (kernel -> ustack -> kernel) and a 20 MB `http`
 # download (ustack -> kernel) stay byte-exact, and the injector did act.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # iperf (version 2) client against ustack's `sink` for 3 s: iperf reports a transfer, and
 # the byte count sink prints when the connection ends equals what iperf sent.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Land: segments whose source address and port are ustack's own (scapy from the kernel's
 # side of the TAP): a SYN, a SYN+FIN and an ACK to the http port and to a closed one.
 # ustack sends at most a handful of segments for them (once it answered itself without end,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Loss made by nftables in a Linux namespace, 5% of TCP segments each way.
 #
 # A drop in the sending host's own output (or postrouting) hook never reaches the wire: Linux

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Loss recovery on a lossy path: nftables in a Linux router namespace drops 5%, then 20%, of
 # the TCP segments in both directions (kernel client CL -- veth -- router RT -- TAP --
 # ustack), with the kernel's default offloads on the veth and the TAP. At each rate a curl

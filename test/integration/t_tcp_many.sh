@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # 1,000 connections open at once to ustack's `echo`, each echoing its own line
 # (tcp_many.py), then closed by the client. The gauge tcp.conns_live (control blocks other
 # than listeners, TIME_WAIT included) reads 1000 while they are all open and returns to 0

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Memory follows the load. 2,000 idle connections to ustack's `discard` (tcp_idle.py: one
 # line each, then silence): once the sweep has run, their rings hold no storage
 # (tcp.mem_ring_bytes) and ustack's RSS grows by less than 8 KiB per connection (the goal

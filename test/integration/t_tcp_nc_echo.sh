@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The kernel's nc (netcat-openbsd) sends 20 MB of random data to ustack's `echo` and reads
 # the 20 MB echoed back; -N half-closes after stdin EOF, so nc ends when ustack's echo has
 # sent everything and closed. The copy must be byte-exact.

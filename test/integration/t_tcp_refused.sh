@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # A SYN to a closed port gets a RST: curl to port 81 (nothing listens) fails at once with
 # exit 7 (couldn't connect) in under 2 s, and ustack counts the RST it sent. And ustack as
 # the client: `ustack nc` to an address in the subnet that nobody answers gives up with a

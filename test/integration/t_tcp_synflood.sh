@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # SYN flood: hping3 sends spoofed SYNs (--rand-source) from the kernel's namespace to
 # ustack's `http`; curl must be served during the flood and at once after it.
 #  1. default settings (syncookies=1): 3,000 SYNs in ~0.3 s fill the listener's syncache

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # ustack as a TCP client: `ustack nc` against a kernel `nc -l` (8 MB each way, one way at
 # a time, byte-exact, both sides see the other's FIN and exit), and `ustack get` from a
 # kernel HTTP server (python3 -m http.server bound to the kernel's side of the TAP)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # TUN end to end (an L3 device: no Ethernet, no ARP). ustack serves echo, HTTP and UDP
 # echo on 10.72.0.2 over tun:usttun0 with host=10.72.0.1 (the kernel's point-to-point
 # address with ustack's as its peer); from the namespace ping, curl, wget, nc (TCP) and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # A barrage of malformed IP packets written into a TUN from the kernel's side
 # (tun_malformed.py: a packet socket on the tun, so nothing in the kernel's IP layer
 # repairs them): ustack keeps serving over the TUN, and each kind of garbage raises its

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Two ustack instances talk to each other through kernel routing: ustack-1 on a TAP in
 # namespace A, ustack-2 on a TUN in namespace B; A and B are joined by a veth and both
 # forward (ip_forward=1), so every packet crosses two kernel routers.

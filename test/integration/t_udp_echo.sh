@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # UDP echo of datagrams from 1 to 8,000 bytes (fragmented above 1,472) through a kernel
 # UDP socket, compared byte by byte.
 . "$(dirname "$0")/lib.sh"

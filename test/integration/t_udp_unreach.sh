@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # A datagram to a closed UDP port gets an ICMP port unreachable (the kernel's connected
 # socket reports ECONNREFUSED); an open port in the same run still echoes.
 . "$(dirname "$0")/lib.sh"

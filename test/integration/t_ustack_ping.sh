@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # `ustack ping` against the kernel: ustack sends the echo requests (plain and fragmented)
 # and must see every reply.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The Vagrant lab (vagrant/): `vagrant validate` on the Vagrantfile (and on a deliberately
 # broken copy, which must fail), then provision.sh's network step in namespaces standing
 # in for the VMs, and the unit's own ExecStart command line started by hand:

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Opens N TCP connections at once to HOST:PORT (an echo service), sends one unique line on
 each as soon as it is connected, and closes each HOLD seconds after its line came back.
 Against a server holding at most M connections with a backlog of B, the others wait: in

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Opens N TCP connections to HOST:PORT (a service that reads, like discard), at most
 INFLIGHT handshakes at a time, sends one short line on each, and then holds them all open
 and idle until RELEASE_FILE exists (at most HOLD_SECS), then closes them all.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Helpers for the t_tcp_*.sh tests that lib.sh does not have (sourced after lib.sh).
 #
 #   rand_file PATH BYTES          random content from /dev/urandom

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Opens N TCP connections at once to HOST:PORT (an echo service), sends one unique line on
 each once it is connected, reads it back, and only then closes them all, so that all N are
 open together. Prints a summary; exit 0 only if every connection echoed its own line.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Sends malformed.py's IP-layer garbage (bad headers, bad ICMP/UDP, bad fragments, random
 IP payloads) into a TUN, without an Ethernet header, from the kernel's side.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """UDP echo check with a kernel socket: sends datagrams of many sizes to HOST:PORT and
 compares every echo byte by byte.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """A connected kernel UDP socket sends to a port nobody listens on: the ICMP port
 unreachable that comes back must surface as ECONNREFUSED.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lwip_peer: lwIP, as Debian packages it (liblwip-dev: a shared library built NO_SYS=0 with
  * core locking and its Unix sys_arch, from the lwipopts.h it ships), on a TAP device, as
  * the other end of a TCP connection with ustack in the interop tests.

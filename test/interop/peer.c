@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "test/interop/peer.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the interop peers (lwip_peer, slirp_peer) share.
  *
  * Each peer is the other end of a wire from ustack: it reads and writes whole Ethernet

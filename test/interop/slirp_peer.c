@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* slirp_peer: libslirp (QEMU's user-mode network stack, Debian's libslirp-dev) on a TAP
  * device, so that ustack on the same bridge is slirp's "guest" and talks TCP to slirp's
  * own TCP/IP implementation (a descendant of the BSD 4.4 one). Slirp terminates every

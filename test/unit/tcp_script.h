@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Segment-script helpers shared by the TCP unit tests: a TUN-like test device, 192.0.2.2 is
  * us and 192.0.2.1 the peer, a fake clock, inject() for the peer's segments and
  * expect()/expect_none() for ours. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The life-cycle API as a program sees it: every call under test comes from <ustack.h>
  * (testlib.h only for the leak check at the end of each test). A stack with loopback only:
  * create (and a second stack beside the first), bad settings, UDP and TCP over 127.0.0.1 with the

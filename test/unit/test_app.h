@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Included last by a unit test that makes application calls: each call that takes the
  * stack lock itself is made through TEST_APP (testlib.h), so the test, which otherwise
  * holds the lock as the loop thread does, lets go of it for the call as an application

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ARP: parse/emit against the captured request and reply (frames 0 and 1 of
  * linux-session.pcap), malformed packets and their counters, and the cache driven with a
  * fake clock: every test passes `now` itself and fires timers with net_timers_run(now). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The Internet checksum (RFC 1071) against a plain word-by-word reference, for every length
  * and alignment a packet can have, and the RFC's own example. */
 #include "test/unit/testlib.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `ustack ctl`'s request side (lib/ctl.h): splitting a request line, names, the rate format,
  * each request against a stack on loopback (sockets in known states for ss, addresses and
  * routes added and removed, counters and their deltas), bad requests, and, as root, one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* --dev parsing: each accepted spec yields exactly the options it spells out, and each bad
  * spec is refused with one line that names the problem and the fix. Then the drivers that
  * need no privileges: loopback through a real loop turn, and a refused tap/tun/packet. */

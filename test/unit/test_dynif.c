@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Addresses and devices that change while the stack runs, through the life-cycle API on
  * the fake clock (the last test runs the loop thread on the real one): an Ethernet test
  * device that comes up with no address hears limited broadcasts and sends one from

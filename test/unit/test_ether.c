@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Ethernet: parse/emit against captured frames, MAC text, the input filter and output
  * padding. Frames 0 and 1 of linux-session.pcap are an ARP request and reply, frame 2 an
  * ICMP echo request. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Forwarding (RFC 1812) between two capture devices with a fake clock: the TTL is
  * decremented and the header checksum stays right, TTL 1 and 0 bring time exceeded,
  * datagrams larger than the outgoing MTU are fragmented (also fragments and datagrams with

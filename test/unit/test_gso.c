@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Software segmentation (net/gso.c) of hand-built TCP/IPv4 super-segments, and its two
  * users: forwarding (ip/ip_forward.c) to devices with and without TSO, and ip_output for
  * TCP's own super-segments on a route without TSO.

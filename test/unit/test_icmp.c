@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ICMP: echo replies byte for byte against Linux's (small and fragmented), protocol and
  * port unreachable against the captured error, the rules of RFC 1122 3.2.2 for when no
  * error may be sent, the rate limit, and received errors handed to the quoted protocol. */

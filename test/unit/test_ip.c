@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* IPv4: the RFC 1071 checksum, header parse/emit against captured Linux packets, every
  * input check with its counter, and output (routes, fragmentation, DF, ARP and loopback
  * hand-offs). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fragmentation of a datagram whose transport checksum is still partial (checksum offload
  * pending: a TAP or packet device hands such frames in, and a sender may leave its sum for
  * an offloading device), through our own output and through forwarding. The fragments the

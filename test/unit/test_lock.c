@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The lock assertions (net/loop.h, built with USTACK_DEBUG_LOCK: make DEBUG=1, make san).
  * An internal entry called without the stack lock must abort and name itself, a call that
  * takes the lock must abort when its caller already holds it (instead of deadlocking), and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The event loop and its timer heap: deadlines fire in order, cancel and re-arm work from
  * inside callbacks, thousands of random timers keep the heap order, the loop wakes for a
  * ready fd, a timer, and a wake-up from another thread, with and without busy polling. */

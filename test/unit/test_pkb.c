@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Packet buffers: headroom moves without copying, bounds are refused, references free
  * exactly once, the pool reuses storage (no malloc per packet), large buffers, and the
  * named counters. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* IPv4 reassembly: the captured 3000-byte ping in order and reversed, duplicates,
  * overlaps (RFC 5722), the timeout with its ICMP time exceeded (RFC 1122 3.3.2), the
  * memory and datagram caps, oversize datagrams and tiny or TCP-header-overlapping

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The routing table: longest-prefix match across connected, static and default routes,
  * the errors of ip_route_add, a large table, source and MTU choice, and the next hop
  * (gateway, not destination) handed to ARP. */

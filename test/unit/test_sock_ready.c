@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Readiness sets (net/sock_ready.c) over a scripted protocol: level- and edge-triggered and
  * oneshot members, MOD and DEL, a member closed while queued, the kernel eventfd readable
  * exactly while something is queued, 1,000 idle members and one ready (the wait asks only

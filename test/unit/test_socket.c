@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The generic socket layer with a scripted protocol: descriptors, options and their
  * hand-over to the protocol, blocking connect/accept/recv woken from another thread (as the
  * loop thread would), timeouts, close while blocked, us_poll, and the drive_loop mode of a

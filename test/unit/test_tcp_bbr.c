@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* BBR (tcp_bbr.c) and pacing on the fake clock, through segments. A small path model stands
  * for the network: every data segment we send crosses a bottleneck of `rate` bytes per ms
  * (a FIFO: a segment leaves it when the ones before it have), may be dropped there (a

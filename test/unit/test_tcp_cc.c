@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Congestion control (tcp_cc.c, tcp_cubic.c) on the fake clock: CUBIC's window after a loss
  * against RFC 9438's formulas (K, W_cubic(t)), fast convergence, the Reno-friendly region,
  * the [cwnd, 1.5 cwnd] clamp, beta = 0.7, undo, the timeout and idle rules; HyStart++

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Congestion control is a module (tcp/tcp.h, docs/tcp-cc.md): this test reads the stack's
  * sources (not the tests') and fails on any line that breaks its boundary.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TCP segment scripts: a TUN-like test device (no ARP), 192.0.2.2 is us, 192.0.2.1 the
  * peer. Each test feeds segments, asserts exactly what comes out, then that nothing more
  * does, and ends with every connection freed and no leak. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TCP segment scripts for loss recovery and what feeds it: the MSS our SYN announces, RTT
  * samples from echoed timestamps, SACK-based recovery (RFC 6675), limited transmit
  * (RFC 3042) and early retransmit (RFC 5827). Each names its RFC section and ends with

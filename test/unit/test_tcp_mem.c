@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Memory that follows the load (tcp_mem.c, net/mem.c), with the fake clock: ring storage
  * appears when data comes, doubles under a burst and goes back once drained and idle; the
  * window we announce follows the receive buffer; auto-tuning grows it when the application

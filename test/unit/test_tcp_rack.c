@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TCP segment scripts for RACK-TLP (RFC 8985), D-SACK undo (RFC 2883, RFC 3708), F-RTO
  * (RFC 5682) and quick ACKs, with the fake clock: round trips are made by advancing it
  * between our segments and the peer's ACKs. Each ends with every connection freed. */

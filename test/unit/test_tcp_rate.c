@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Delivery rate estimation (tcp_rate.c, draft-cheng-iccrg-delivery-rate-estimation) on the
  * fake clock, through segments: a recording congestion control (its cong_control keeps each
  * ACK's rate sample) on a SACK connection with a fixed window of ten 1000-byte segments.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The route a connection's segments take is resolved once per routing-table generation
  * (ip_route_generation), not once per segment: a bulk of segments costs no lookup while
  * nothing changes (ip.route_lookups), a route added while the connection is open moves the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TCP segment scripts, table-driven over the states: RST and SYN arriving in each of them.
  * RFC 9293 3.10.7.3 (SYN_SENT: a RST counts only if it acknowledges our SYN), RFC 9293
  * 3.10.7.4 first/second/fourth with RFC 5961 3.2 (only an exact RST resets, an in-window one

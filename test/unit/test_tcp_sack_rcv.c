@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TCP segment scripts for the receiving side of SACK (RFC 2018): while out-of-order data
  * waits, every ACK names it in SACK blocks, the block with the segment that triggered the
  * ACK first, then the most recently reported ones, 4 at most (3 beside timestamps); none

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Two TCP endpoints of the one stack, A = 10.1.0.1 on simA and B = 10.2.0.1 on simB, move
  * megabytes to each other through the socket API over a simulated link with seeded loss,
  * duplication, reordering and delay. A fake clock jumps from event to event (a frame's

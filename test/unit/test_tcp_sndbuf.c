@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Send-buffer auto-tuning (tcp_mem.c, tcp_snd_space_expand, as Linux's tcp_sndbuf_expand)
  * through the socket calls on the fake clock: a bulk sender whose cwnd grows in slow start
  * gets a send space of a few cwnds once the buffer, not cwnd, limits it, never past

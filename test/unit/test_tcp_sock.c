@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tcp_sock.c through the socket calls (non-blocking, fake clock, a TUN-like test device,
  * the peer's segments injected by hand): connect and accept, the errors each failure
  * gives (POSIX / Linux semantics over RFC 9293 3.9.1's user interface), and us_poll

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The socket API's TCP side beyond connect/accept (test_tcp_sock.c): receive flags
  * (MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL), unknown flags, us_recvmsg/us_sendmsg with iovecs,
  * us_accept4, us_ioctl and us_fcntl, and the options that reach the wire or the timers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TCP segment scripts for the less travelled paths of the state machine: simultaneous open
  * and close, full queues, keepalive, FIN_WAIT_2 timeout, aborts, ICMP errors, PAWS, window
  * scale and Nagle. Each names its RFC section and ends with every connection freed and no

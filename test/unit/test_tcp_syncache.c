@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The listener's defences, scripted on the fake clock: the syncache (entries, SYN,ACK
  * retransmission with backoff, expiry, RST, duplicate SYN, eviction), SYN cookies (RFC 4987
  * 3.6: every MSS of the table with every option combination, forged and stale cookies),

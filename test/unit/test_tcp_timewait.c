@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TIME_WAIT as a small record (tcp_timewait.c), segment scripts with the fake clock: a
  * repeated FIN is ACKed from the record with the right SEQ, ACK and timestamps and restarts
  * 2 MSL (RFC 9293 3.6.1), RSTs and SYNs (RFC 5961 3.2, 4.2; RFC 6191), expiry in order

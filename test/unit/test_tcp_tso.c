@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TCP over a device with segmentation and checksum offload (driver/tap.c, offload=on):
  * new data leaves as super-segments of whole MSS-sized segments, at most a quarter of the
  * window each, with the GSO fields set and the checksum partial; an ACK for a whole

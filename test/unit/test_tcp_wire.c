@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tcp_parse / tcp_emit against Linux's segments in test/data/linux-session.pcap
  * (RFC 9293 3.1 header format, 3.2 options; RFC 7323 timestamps and window scale). */
 #include "test/unit/testlib.h"

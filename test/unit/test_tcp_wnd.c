@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TCP segment scripts for the window update after the application reads (RFC 9293
  * 3.8.6.2.2, RFC 1122 4.2.3.3, receiver SWS avoidance): the peer fills the receive window
  * to zero; a read that lets the right edge move by less than min(MSS, half the buffer)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Two stacks in one process (net/perstack.h): A (10.0.0.1) and B (10.0.0.2), each made by
  * ustack_create with a device on one in-memory Ethernet link (testlib's memlink), the
  * test's thread driving both with ustack_run_once in turn. ARP resolves across the link, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* UDP: wire parse/emit against the Linux capture, then the socket through the stack. */
 #include "test/unit/testlib.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The socket API's datagram side: us_recvmsg (sender in msg_name, MSG_TRUNC in msg_flags,
  * MSG_PEEK, the MSG_TRUNC flag), us_sendmsg (gathered into one datagram, msg_name as the
  * destination), MSG_DONTWAIT, FIONREAD as the next datagram's length, IP_TTL / IP_TOS /

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The virtio-net header (driver/vnet.c): parse/emit round trips with short input, the
  * conversion to and from a pkb's offload fields, the finishing of a partial checksum
  * (net/pkb.c), and the large pool size class that holds GSO super-frames. */

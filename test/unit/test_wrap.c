@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Device wrappers: the fault injector's decisions (determinism, rates, dup, reorder, delay,
  * corruption) on a capture device with a fake clock, the tracer's lines for the frames of a
  * real Linux capture, and the pcap writer read back with libpcap.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "test/unit/testlib.h"
 
 #include <errno.h>

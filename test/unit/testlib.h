@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared helpers for the cmocka unit tests: a capture device that records every frame the
  * stack transmits, frames read from pcap files in test/data, and a leak check. */
 #ifndef TEST_TESTLIB_H
