@@ -190,6 +190,8 @@ struct us_tcp_info {
 	uint64_t bytes_received;/* payload bytes received in order */
 	uint64_t delivery_rate; /* bytes per second, the last delivery-rate sample; 0: none yet */
 	char congestion[16];    /* the congestion control's name, NUL-terminated */
+	uint32_t backoff;       /* retransmission timeouts since the last valid RTT sample: the
+	                         * timer runs at rto_us, which is the base RTO doubled as often */
 };
 /* ==== Readiness ==== */
 

@@ -103,8 +103,11 @@ static void ss_tcp_info(const struct ss_ctx *c, struct tcp_pcb *pcb)
 	fprintf(c->out, "\t %s", ti.congestion);
 	if (pcb->flags & TF_WS_OK)
 		fprintf(c->out, " wscale:%u,%u", ti.snd_wscale, ti.rcv_wscale);
-	fprintf(c->out, " rto:%g rtt:%g/%g mss:%u rcvmss:%u cwnd:%u", ti.rto_us / 1000.0,
-		ti.rtt_us / 1000.0, ti.rttvar_us / 1000.0, ti.snd_mss, ti.rcv_mss, ti.snd_cwnd);
+	fprintf(c->out, " rto:%g", ti.rto_us / 1000.0);
+	if (ti.backoff)
+		fprintf(c->out, " backoff:%u", ti.backoff);
+	fprintf(c->out, " rtt:%g/%g mss:%u rcvmss:%u cwnd:%u", ti.rtt_us / 1000.0,
+		ti.rttvar_us / 1000.0, ti.snd_mss, ti.rcv_mss, ti.snd_cwnd);
 	if (ti.snd_ssthresh && ti.snd_ssthresh < 0xffff) /* ss leaves an unset one out */
 		fprintf(c->out, " ssthresh:%u", ti.snd_ssthresh);
 	fprintf(c->out, " bytes_acked:%llu bytes_received:%llu retrans:%u/%u",

@@ -386,7 +386,8 @@ struct tcp_pcb {
 	/* RFC 7323 */
 	uint32_t ts_recent, ts_offset;
 	uint64_t ts_recent_age;
-	uint32_t ts_rexmt;    /* our TSval at the last retransmission (0: none yet) */
+	uint32_t ts_rexmt;    /* our TSval at the last retransmission (0: none yet;
+	                         tcp_ts_rexmt_mark) */
 	/* RFC 6298 (ms, srtt and rttvar scaled by 8 and 4) */
 	int32_t srtt, rttvar;
 	uint32_t rto;
@@ -670,6 +671,16 @@ int tcp_send_keepalive(struct tcp_pcb *pcb, uint64_t now);
 void tcp_send_rst_pcb(struct tcp_pcb *pcb, uint64_t now);
 uint32_t tcp_rcv_window(const struct tcp_pcb *pcb);
 uint32_t tcp_ts_now(const struct tcp_pcb *pcb, uint64_t now);
+/* Karn's rule for timestamps: ts_rexmt becomes the TSval a retransmission leaving now
+ * carries, so an echo of at least that value times the retransmission itself (a valid
+ * sample, which ends the backoff) and an older one is not taken. 0 means none yet, so a
+ * TSval of 0 is marked as 1 (an echo of 0 is never a sample). */
+static inline void tcp_ts_rexmt_mark(struct tcp_pcb *pcb, uint64_t now)
+{
+	uint32_t v = tcp_ts_now(pcb, now);
+
+	pcb->ts_rexmt = v ? v : 1;
+}
 /* Application API used by tcp_sock.c and the tests. */
 ssize_t tcp_pcb_send(struct tcp_pcb *pcb, const void *buf, size_t len, uint64_t now);
 ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now);

@@ -329,7 +329,7 @@ void tcp_rexmt_range(struct tcp_pcb *pcb, uint32_t seq, uint32_t len, uint64_t n
 	pcb->total_retrans++;
 	STAT_ADD(tcp, snd_rexmt_bytes, len);
 	pcb->rtt_start = 0; /* Karn */
-	pcb->ts_rexmt = tcp_ts_now(pcb, now) | 1;
+	tcp_ts_rexmt_mark(pcb, now);
 	/* RFC 3708: the retransmissions of a recovery, to be matched by D-SACKs */
 	if (pcb->flags & (TF_INRECOVERY | TF_LOSS) && pcb->undo_retrans >= 0) {
 		pcb->undo_retrans++;

@@ -456,7 +456,8 @@ void tcp_pcb_info(struct tcp_pcb *pcb, struct us_tcp_info *ti_out)
 	ti.snd_wscale = pcb->flags & TF_WS_OK ? pcb->snd_wscale : 0;
 	ti.rcv_wscale = pcb->flags & TF_WS_OK ? pcb->rcv_wscale : 0;
 	/* the estimator keeps milliseconds, srtt scaled by 8 and rttvar by 4 (RFC 6298) */
-	ti.rto_us = pcb->rto * 1000;
+	ti.rto_us = tcp_rto_current(pcb) * 1000; /* backed off, as Linux reports it */
+	ti.backoff = pcb->rxtshift;
 	ti.rtt_us = (uint32_t)(pcb->srtt > 0 ? pcb->srtt : 0) * 125;
 	ti.rttvar_us = (uint32_t)(pcb->rttvar > 0 ? pcb->rttvar : 0) * 250;
 	ti.snd_mss = mss;

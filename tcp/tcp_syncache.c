@@ -565,7 +565,7 @@ static struct tcp_pcb *sc_make_pcb(struct tcp_pcb *l, const struct sc_syn *s, in
 	 * sent) unless it was resent or its TSval was rounded down for a cookie: Karn, as
 	 * for any retransmission */
 	if (!exact)
-		c->ts_rexmt = tcp_ts_now(c, now) | 1;
+		tcp_ts_rexmt_mark(c, now);
 	else if (!(c->flags & TF_TS_OK)) {
 		c->rtt_seq = c->iss;
 		c->rtt_start = sent;

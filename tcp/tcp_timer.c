@@ -135,7 +135,7 @@ static void tcp_timer_rexmt(struct tcp_pcb *pcb, uint64_t now)
 	pcb->rxtshift++;
 	/* Karn: a retransmitted segment is not timed (nor through an older timestamp) */
 	pcb->rtt_start = 0;
-	pcb->ts_rexmt = tcp_ts_now(pcb, now) | 1;
+	tcp_ts_rexmt_mark(pcb, now);
 	if (pcb->state == TCP_SYN_SENT || pcb->state == TCP_SYN_RECEIVED) {
 		pcb->snd_nxt = pcb->snd_una; /* the SYN again */
 	} else {

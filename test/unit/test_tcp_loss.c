@@ -321,6 +321,50 @@ static void test_early_retransmit(void **state)
 	abort_conn(c);
 }
 
+/* RFC 6298 5.5 with RFC 7323 4: the backed-off RTO stays only until a valid RTT sample,
+ * and the echo of a retransmission's own timestamp is one (Linux resets icsk_backoff on
+ * it). The mark of the last retransmission's TSval was that TSval with its low bit set,
+ * so the echo of an even TSval was taken as older than the retransmission: no sample, and
+ * at 20% loss each way the backoff then grew across loss episodes until a 512 KB download
+ * sat in one timeout for over a minute (t_tcp_lossy). Both parities are covered. */
+static void test_rto_backoff_reset_by_ts_echo(void **state)
+{
+	struct tcp_opts o = opts_mss();
+	struct tcp_pcb *c;
+	unsigned parity_seen = 0;
+	uint32_t seq = D0;
+	struct tcp_hdr h;
+
+	(void)state;
+	tcp_config.timestamps = 1;
+	o.has_ts = 1;
+	o.tsval = 7;
+	o.tsecr = 0;
+	c = open_with(&o);
+	for (int i = 0; i < 4; i++, seq++) {
+		assert_int_equal(tcp_pcb_send(c, "x", 1, now), 1);
+		expect(TCP_ACK | TCP_PSH, seq, PEER_ISN + 1);
+		/* two timeouts: the timer doubles twice */
+		advance(tcp_rto_current(c));
+		expect(TCP_ACK | TCP_PSH, seq, PEER_ISN + 1);
+		advance(tcp_rto_current(c));
+		pop(&h, NULL);
+		assert_int_equal(h.seq, seq);
+		assert_int_equal(c->rxtshift, 2);
+		parity_seen |= 1u << (h.opt.tsval & 1);
+		advance(1);
+		o.tsval++;
+		o.tsecr = h.opt.tsval; /* the peer echoes the retransmission */
+		inject(PEER, c->local_port, TCP_ACK, PEER_ISN + 1, seq + 1, 65535, &o, NULL, 0);
+		assert_int_equal(c->rxtshift, 0);
+		assert_int_equal(tcp_rto_current(c), c->rto);
+		expect_none();
+		advance(3); /* the next round's TSval moves on by an odd step */
+	}
+	assert_int_equal(parity_seen, 3);
+	abort_conn(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +375,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rto_skips_sacked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limited_transmit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_early_retransmit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rto_backoff_reset_by_ts_echo, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -597,6 +597,7 @@ static void test_tcp_info(void **state)
 	socklen_t len = sizeof(ti);
 	static char data[100];
 	uint16_t lport;
+	uint32_t base_rto;
 	char buf[8];
 	int fd;
 
@@ -623,8 +624,15 @@ static void test_tcp_info(void **state)
 	 * again */
 	advance(tcp_config.delack_ms);
 	expect(TCP_ACK, ISN + 101, PEER_ISN + 6);
+	assert_int_equal(ti.backoff, 0);
+	base_rto = ti.rto_us;
 	advance(ti.rto_us / 1000 - tcp_config.delack_ms);
 	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 6), 100);
+	/* the timer now runs at twice the base RTO, and says so (as Linux's tcpi_rto and
+	 * tcpi_backoff) */
+	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+	assert_int_equal(ti.backoff, 1);
+	assert_int_equal(ti.rto_us, 2 * base_rto);
 	inject(PEER, lport, TCP_ACK, PEER_ISN + 6, ISN + 101, 65535, NULL, NULL, 0);
 	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
 	assert_int_equal(ti.total_retrans, 1);
@@ -639,6 +647,7 @@ static void test_tcp_info(void **state)
 	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
 	assert_int_equal(ti.bytes_acked, 200);
 	assert_int_equal(ti.delivery_rate, 100 * 1000 / 10);
+	assert_int_equal(ti.backoff, 0); /* a segment sent once was acknowledged (Karn) */
 	len = 4;
 	memset(&ti, 0xee, sizeof(ti));
 	assert_int_equal(us_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
