@@ -357,12 +357,19 @@ bad:
 
 /* The request-head clock: running while the server waits for a head (no response being
  * sent, none to come), started when the wait began; stopped otherwise. The wait is known
- * to serve (wait_since_us, for --max-conn) with or without a head timeout. */
+ * to serve (wait_since_us, for --max-conn) with or without a head timeout. A response
+ * still in the output queue is being sent: the wait begins when the queue has drained
+ * (conn_drained), since a client that has not got the response cannot ask again, and a
+ * timeout then would cut the response short. */
 static void head_clock(struct svc_conn *c)
 {
 	struct http_conn *h = c->priv;
 	int waiting = h->file_fd < 0 && !c->close_when_flushed && !c->dead && !h->peer_eof;
 
+	if (waiting && c->out_len) {
+		waiting = 0;
+		c->want_drained = 1;
+	}
 	if (!waiting) {
 		c->wait_since_us = c->deadline_us = 0;
 	} else if (!c->wait_since_us) {
@@ -447,6 +454,12 @@ static int http_drained(struct svc_conn *c)
 {
 	static uint8_t buf[HTTP_FILE_CHUNK];
 	struct http_conn *h = c->priv;
+
+	if (h->file_fd < 0) { /* a response has left the queue: the next head's wait begins */
+		c->want_drained = 0;
+		head_clock(c);
+		return 0;
+	}
 
 	while (h->file_left > 0) {
 		size_t room = svc_out_room(c), want = sizeof(buf);
