@@ -439,10 +439,11 @@ static int wrap_pcap_open(struct net_wrap *w, const char *path, char *err, size_
 /* Sends on at once the frames the injector holds back, as if their time had come: the
  * delay queues in order, then (unless delayed_only) a frame held for reordering. Run
  * after a change of settings, with the new ones in place: with the injector off or
- * delay=0 nothing goes back into the delay queues, so this ends. */
+ * delay=0 nothing goes back into the delay queues, so this ends. Output first: what the
+ * stack answers to the received frames released after it then leaves behind it. */
 static void wrap_release_queued(struct net_wrap *w, int delayed_only, uint64_t now)
 {
-	for (int i = 0; i < 2; i++) {
+	for (int i = DIR_TX; i >= DIR_RX; i--) {
 		struct wrap_dir *d = &w->dirs[i];
 		struct pkb *p;
 

@@ -9,6 +9,8 @@
 #   pcap      `pcap FILE`, pings, `pcap off`: tshark reads the file and finds those pings,
 #             requests and replies, and nothing after the off
 #   trace     `trace on`: lines for the pings appear on serve's stdout; `trace off`: no more
+#   churn     the three turned on and off round after round during 1500 pings: every ping
+#             is answered (frames held by the injector at each change went on)
 #   errors    a bad request: one line, exit 2
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
@@ -110,6 +112,26 @@ in_ns "$NS" ping -c 3 -i 0.2 -W 2 "$US_ADDR" >/dev/null || fail "ping failed aft
 sleep 0.5
 [ "$(tlines)" -eq "$n" ] || fail "trace lines went on after trace off: $(tail -n 3 "$UST_OUT")"
 echo "trace: $n lines while on, e.g. '$(grep -m 1 ICMP "$UST_OUT")'; none after off"
+
+# --- changes while frames flow: 1500 pings, the injector (no loss), the tracer and the
+# capture turned on and off round after round; every ping is answered, none lost ---
+bg_ns "$NS" "$T_TMP/ping.out" ping -q -i 0.002 -c 1500 -w 60 "$US_ADDR"
+PING=$BG_PID
+rounds=0
+while t_ours "$PING" && [ "$rounds" -lt 40 ]; do
+	ctl impair delay=3,reorder=20,dup=5,seed=$rounds >/dev/null || fail "ctl impair (round $rounds) exited $?"
+	ctl trace on >/dev/null || fail "ctl trace on (round $rounds) exited $?"
+	ctl pcap "$T_TMP/r$rounds.pcap" >/dev/null || fail "ctl pcap (round $rounds) exited $?"
+	ctl impair off >/dev/null || fail "ctl impair off (round $rounds) exited $?"
+	ctl trace off >/dev/null || fail "ctl trace off (round $rounds) exited $?"
+	ctl pcap off >/dev/null || fail "ctl pcap off (round $rounds) exited $?"
+	rounds=$((rounds + 1))
+done
+pid_wait_exit "$PING" 60 || fail "ping did not end"
+wait "$PING"
+grep -q '^1500 packets transmitted, 1500 received' "$T_TMP/ping.out" || fail "pings lost while the wrappers changed: $(cat "$T_TMP/ping.out")"
+echo "$rounds rounds of impair/trace/pcap on and off during 1500 pings: $(grep -o '[0-9]* received.*loss' "$T_TMP/ping.out")"
+[ "$rounds" -ge 3 ] || fail "only $rounds rounds while the pings ran"
 
 # --- errors: one line, exit 2 ---
 errline()
