@@ -13,6 +13,7 @@
 
 #include "apps/app.h"
 #include "lib/ctl.h"
+#include "lib/ctl_live.h"
 #include "net/log.h"
 
 #define CTL_REPLY_TIMEOUT_MS 10000 /* a live stack answers within this */
@@ -32,6 +33,12 @@ static void ctl_usage(FILE *out)
 "  addr add|del A.B.C.D/N dev DEV\n"
 "  stats [-j] [-a] [--delta]      counters (non-zero ones; -a all; -j JSON; --delta the\n"
 "                                 change since the last --delta)\n"
+"  impair [SPEC|off] [dev DEV]    fault injection now, as --impair SPEC (loss=P,dup=P,\n"
+"                                 reorder=P,delay=MS,corrupt=P,seed=N); alone: the settings\n"
+"  trace [on|off] [dev DEV]       the --trace lines on the stack's output; alone: the state\n"
+"  pcap [FILE|off] [dev DEV]      capture to FILE as --pcap FILE (several devices: FILE-DEV\n"
+"                                 for all but the first); off closes it; alone: the files\n"
+"                                 (without dev DEV: every device but the loopback)\n"
 "Running stacks: ls " CTL_DIR ". Exit 0 done, 1 no answer, 2 bad request or no such stack.\n",
 	      out);
 }
@@ -179,6 +186,9 @@ int app_ctl_start(struct ustack *st)
 	char err[320], name[CTL_NAME_MAX + 16];
 	int rc;
 
+	/* `ctl NAME trace on` writes where --trace does: nc and get carry data on stdout */
+	ctl_live_set_trace_out((app_cfg.cmd == CMD_NC || app_cfg.cmd == CMD_GET) ? stderr
+										 : stdout);
 	if (app_cfg.ctl_name) {
 		rc = ctl_server_start(st, app_cfg.ctl_name, &app_ctl, err, sizeof(err));
 		if (rc < 0)

@@ -13,6 +13,7 @@
 #include "arp/arp.h"
 #include "ip/ip.h"
 #include "lib/ctl.h"
+#include "lib/ctl_live.h"
 #include "net/loop.h"
 #include "net/netdev.h"
 #include "net/stats.h"
@@ -470,14 +471,12 @@ int ctl_request(struct ustack *st, int argc, char **argv, FILE *out, char *err, 
 		return 0;
 	}
 	if (!strcmp(cmd, "impair") || !strcmp(cmd, "trace") || !strcmp(cmd, "pcap"))
-		return req_error(err, errlen, -EINVAL,
-				 "%s: not available on a running stack yet; give --%s at start", cmd,
-				 cmd);
+		return ctl_live_request(st, argc, argv, out, err, errlen);
 	if (!*cmd)
-		return req_error(err, errlen, -EINVAL,
-				 "empty request: give ss, neigh, route, addr or stats");
-	return req_error(err, errlen, -EINVAL,
-			 "unknown request '%s': give ss, neigh, route, addr or stats", cmd);
+		return req_error(err, errlen, -EINVAL, "empty request: give ss, neigh, route, "
+				 "addr, stats, impair, trace or pcap");
+	return req_error(err, errlen, -EINVAL, "unknown request '%s': give ss, neigh, route, "
+			 "addr, stats, impair, trace or pcap", cmd);
 }
 
 int ctl_split(char *line, char **argv, int max)

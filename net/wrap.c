@@ -54,6 +54,7 @@ struct net_wrap {
 	struct net_device *lower;     /* the driver's device, hidden below it */
 	pcap_t *pcap;
 	pcap_dumper_t *dumper;
+	char *pcap_file;              /* the file dumper writes, for net_wrap_status */
 	struct net_timer flush_timer;
 	int64_t wall_offset_ms;       /* wall clock minus net_clock_ms, for pcap timestamps */
 	int trace;
@@ -121,10 +122,15 @@ static void flush_timer_fn(struct net_timer *t, void *arg, uint64_t now)
 /* "out.pcap" -> "out-tap1.pcap" for every device but the first (see net/wrap.h). */
 static void pcap_path_for(const char *path, const char *dev, char *out, size_t size)
 {
+	net_wrap_pcap_name(path, dev, pcap_open_count == 0, out, size);
+}
+
+void net_wrap_pcap_name(const char *path, const char *dev, int first, char *out, size_t size)
+{
 	const char *slash = strrchr(path, '/');
 	const char *dot = strrchr(path, '.');
 
-	if (pcap_open_count == 0) {
+	if (first) {
 		snprintf(out, size, "%s", path);
 		return;
 	}
@@ -377,6 +383,84 @@ static void wrap_close(struct net_device *dev)
 	dev->fd = lower->fd;
 }
 
+/* ---- the capture file ---- */
+
+/* Closes the capture: the file is complete (its last frames written) once this returns. */
+static void wrap_pcap_close(struct net_wrap *w)
+{
+	net_timer_cancel(&w->flush_timer);
+	if (w->dumper) {
+		pcap_dump_close(w->dumper);
+		pcap_open_count--;
+		w->dumper = NULL;
+	}
+	if (w->pcap) {
+		pcap_close(w->pcap);
+		w->pcap = NULL;
+	}
+	free(w->pcap_file);
+	w->pcap_file = NULL;
+}
+
+/* Starts a capture into path, the file's final name. 0, or -errno with a reason in err
+ * (nothing left open). */
+static int wrap_pcap_open(struct net_wrap *w, const char *path, char *err, size_t errlen)
+{
+	int dlt = w->dev->type == NET_DEV_ETHER ? DLT_EN10MB : DLT_RAW;
+	struct timeval tv;
+
+	w->pcap_file = strdup(path);
+	if (w->pcap_file)
+		w->pcap = pcap_open_dead(dlt, NET_WRAP_PCAP_SNAPLEN);
+	if (!w->pcap) {
+		snprintf(err, errlen, "--pcap %s: out of memory", path);
+		wrap_pcap_close(w);
+		return -ENOMEM;
+	}
+	w->dumper = pcap_dump_open(w->pcap, path);
+	if (!w->dumper) {
+		snprintf(err, errlen, "--pcap %s: %s: check the directory exists and is "
+			 "writable", path, pcap_geterr(w->pcap));
+		wrap_pcap_close(w);
+		return -EIO;
+	}
+	pcap_open_count++;
+	/* The only wall-clock read: pcap readers want real timestamps, while the stack's
+	 * time is the monotonic `now`; the offset between them is fixed here. */
+	gettimeofday(&tv, NULL);
+	w->wall_offset_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000 -
+			    (int64_t)net_clock_ms();
+	infof("dev=%s pcap=%s", w->dev->name, path);
+	return 0;
+}
+
+/* ---- the wrapper's life ---- */
+
+/* Sends on at once the frames the injector holds back, as if their time had come: the
+ * delay queues in order, then (unless delayed_only) a frame held for reordering. Run
+ * after a change of settings, with the new ones in place: with the injector off or
+ * delay=0 nothing goes back into the delay queues, so this ends. Output first: what the
+ * stack answers to the received frames released after it then leaves behind it. */
+static void wrap_release_queued(struct net_wrap *w, int delayed_only, uint64_t now)
+{
+	for (int i = DIR_TX; i >= DIR_RX; i--) {
+		struct wrap_dir *d = &w->dirs[i];
+		struct pkb *p;
+
+		net_timer_cancel(&d->delay_timer);
+		while ((p = TAILQ_FIRST(&d->delayq))) {
+			TAILQ_REMOVE(&d->delayq, p, link);
+			release(w, d->dir, p, now);
+		}
+		if (!delayed_only && d->held) {
+			p = d->held;
+			d->held = NULL;
+			net_timer_cancel(&d->hold_timer);
+			release(w, d->dir, p, now);
+		}
+	}
+}
+
 /* Runs when the device goes away (after its driver closed): the driver's state goes, and
  * frames still held can no longer be sent or received, so they are freed and counted. */
 static void wrap_destroy(struct net_device *dev)
@@ -403,13 +487,7 @@ static void wrap_destroy(struct net_device *dev)
 			pkb_free(p);
 		}
 	}
-	net_timer_cancel(&w->flush_timer);
-	if (w->dumper) {
-		pcap_dump_close(w->dumper);
-		pcap_open_count--;
-	}
-	if (w->pcap)
-		pcap_close(w->pcap);
+	wrap_pcap_close(w);
 	if (w->trace_out)
 		fflush(w->trace_out);
 	free(w);
@@ -449,12 +527,76 @@ static void lower_fill(struct net_device *lower, const struct net_device *dev)
 	lower->priv = dev->priv;
 }
 
+/* A wrapper for dev with everything off, not attached yet (wrap_install); NULL without
+ * memory. */
+static struct net_wrap *wrap_alloc(struct net_device *dev)
+{
+	struct net_wrap *w = calloc(1, sizeof(*w));
+
+	if (w)
+		w->lower = net_device_alloc();
+	if (!w || !w->lower) {
+		if (w)
+			free(w->lower);
+		free(w);
+		return NULL;
+	}
+	w->dev = dev;
+	w->trace_out = stdout;
+	w->imp.seed = NET_IMPAIR_DEFAULT_SEED;
+	w->imp.reorder_hold_ms = NET_WRAP_REORDER_HOLD_MS;
+	w->rng = w->imp.seed;
+	net_timer_init(&w->flush_timer, flush_timer_fn, w);
+	for (int i = 0; i < 2; i++) {
+		struct wrap_dir *d = &w->dirs[i];
+		d->w = w;
+		d->dir = i;
+		TAILQ_INIT(&d->delayq);
+		net_timer_init(&d->hold_timer, hold_timer_fn, d);
+		net_timer_init(&d->delay_timer, delay_timer_fn, d);
+	}
+	return w;
+}
+
+/* From here the device is the wrapper, its driver the lower device. With the lock held,
+ * this may happen between any two frames: the loop's registration holds dev's pointer
+ * and fd, both unchanged; the next read and write go through the wrapper's ops to the
+ * same driver state. */
+static void wrap_install(struct net_device *dev, struct net_wrap *w)
+{
+	lower_fill(w->lower, dev);
+	dev->ops = &wrap_ops;
+	dev->priv = w;
+}
+
+/* The reverse, once the wrapper has nothing left to do (no capture, no trace, the
+ * injector off and holding nothing): the driver's ops and state go back into dev, and
+ * its frames take the direct path again. */
+static void wrap_detach(struct net_device *dev)
+{
+	struct net_wrap *w = dev->priv;
+	struct net_device *lower = w->lower;
+
+	for (int i = 0; i < 2; i++) {
+		net_timer_cancel(&w->dirs[i].hold_timer);
+		net_timer_cancel(&w->dirs[i].delay_timer);
+	}
+	wrap_pcap_close(w);
+	if (w->trace_out)
+		fflush(w->trace_out);
+	dev->ops = lower->ops;
+	dev->priv = lower->priv;
+	dev->fd = lower->fd;
+	free(lower);
+	free(w);
+}
+
 int net_wrap_attach(struct net_device *dev, const struct net_wrap_opts *o, char *err,
 		    size_t errlen)
 {
 	struct net_wrap *w;
 	char path[4096];
-	struct timeval tv;
+	int rc;
 
 	if (!o->pcap_path && !o->trace && !o->impair.enabled)
 		return 0; /* nothing to do: the device keeps its direct path */
@@ -466,17 +608,11 @@ int net_wrap_attach(struct net_device *dev, const struct net_wrap_opts *o, char 
 		snprintf(err, errlen, "%s: --trace needs a decoder", dev->name);
 		return -EINVAL;
 	}
-	w = calloc(1, sizeof(*w));
-	if (w)
-		w->lower = net_device_alloc();
-	if (!w || !w->lower) {
+	w = wrap_alloc(dev);
+	if (!w) {
 		snprintf(err, errlen, "%s: out of memory for the device wrappers", dev->name);
-		if (w)
-			free(w->lower);
-		free(w);
 		return -ENOMEM;
 	}
-	w->dev = dev;
 	w->trace = o->trace;
 	w->trace_out = o->trace_out ? o->trace_out : stdout;
 	w->trace_fmt = o->trace_fmt;
@@ -484,48 +620,103 @@ int net_wrap_attach(struct net_device *dev, const struct net_wrap_opts *o, char 
 	if (!w->imp.reorder_hold_ms)
 		w->imp.reorder_hold_ms = NET_WRAP_REORDER_HOLD_MS;
 	w->rng = w->imp.seed;
-	net_timer_init(&w->flush_timer, flush_timer_fn, w);
-	for (int i = 0; i < 2; i++) {
-		struct wrap_dir *d = &w->dirs[i];
-		d->w = w;
-		d->dir = i;
-		TAILQ_INIT(&d->delayq);
-		net_timer_init(&d->hold_timer, hold_timer_fn, d);
-		net_timer_init(&d->delay_timer, delay_timer_fn, d);
-	}
 	if (o->pcap_path) {
-		int dlt = dev->type == NET_DEV_ETHER ? DLT_EN10MB : DLT_RAW;
-
 		pcap_path_for(o->pcap_path, dev->name, path, sizeof(path));
-		w->pcap = pcap_open_dead(dlt, NET_WRAP_PCAP_SNAPLEN);
-		if (!w->pcap) {
-			snprintf(err, errlen, "--pcap %s: out of memory", path);
+		rc = wrap_pcap_open(w, path, err, errlen);
+		if (rc < 0) {
 			free(w->lower);
 			free(w);
+			return rc;
+		}
+	}
+	wrap_install(dev, w);
+	return 0;
+}
+
+int net_wrap_update(struct net_device *dev, const struct net_wrap_opts *o, unsigned what,
+		    char *err, size_t errlen)
+{
+	struct net_wrap *w = dev->ops == &wrap_ops ? dev->priv : NULL;
+	int fresh = 0, rc;
+
+	NET_ASSERT_LOCKED();
+	if ((what & NET_WRAP_SET_TRACE) && o->trace && !o->trace_fmt) {
+		snprintf(err, errlen, "%s: tracing needs a decoder", dev->name);
+		return -EINVAL;
+	}
+	if ((what & NET_WRAP_SET_PCAP) && o->pcap_path && w && w->dumper) {
+		snprintf(err, errlen, "%s is capturing to %s already: stop that first", dev->name,
+			 w->pcap_file);
+		return -EBUSY;
+	}
+	if (!w) {
+		if (!((what & NET_WRAP_SET_PCAP) && o->pcap_path) &&
+		    !((what & NET_WRAP_SET_TRACE) && o->trace) &&
+		    !((what & NET_WRAP_SET_IMPAIR) && o->impair.enabled))
+			return 0; /* everything asked is off, and off it is */
+		w = wrap_alloc(dev);
+		if (!w) {
+			snprintf(err, errlen, "%s: out of memory for the device wrappers",
+				 dev->name);
 			return -ENOMEM;
 		}
-		w->dumper = pcap_dump_open(w->pcap, path);
-		if (!w->dumper) {
-			snprintf(err, errlen, "--pcap %s: %s: check the directory exists and is "
-				 "writable", path, pcap_geterr(w->pcap));
-			pcap_close(w->pcap);
-			free(w->lower);
-			free(w);
-			return -EIO;
-		}
-		pcap_open_count++;
-		/* The only wall-clock read: pcap readers want real timestamps, while the stack's
-		 * time is the monotonic `now`; the offset between them is fixed here. */
-		gettimeofday(&tv, NULL);
-		w->wall_offset_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000 -
-				    (int64_t)net_clock_ms();
-		infof("dev=%s pcap=%s", dev->name, path);
+		fresh = 1;
 	}
-	/* From here the device is the wrapper, its driver the lower device. */
-	lower_fill(w->lower, dev);
-	dev->ops = &wrap_ops;
-	dev->priv = w;
+	if (what & NET_WRAP_SET_PCAP) {
+		if (!o->pcap_path) {
+			wrap_pcap_close(w);
+		} else if ((rc = wrap_pcap_open(w, o->pcap_path, err, errlen)) < 0) {
+			if (fresh) {
+				free(w->lower);
+				free(w);
+			}
+			return rc;
+		}
+	}
+	/* nothing fails from here */
+	if (fresh)
+		wrap_install(dev, w);
+	if (what & NET_WRAP_SET_TRACE) {
+		if (w->trace && !o->trace)
+			fflush(w->trace_out);
+		w->trace = o->trace;
+		if (o->trace) {
+			w->trace_out = o->trace_out ? o->trace_out : stdout;
+			w->trace_fmt = o->trace_fmt;
+		}
+	}
+	if (what & NET_WRAP_SET_IMPAIR) {
+		w->imp = o->impair;
+		if (!w->imp.reorder_hold_ms)
+			w->imp.reorder_hold_ms = NET_WRAP_REORDER_HOLD_MS;
+		w->rng = w->imp.seed;
+		/* Frames held back go on now when nothing would hold them any more; with a
+		 * new delay they keep their place and their deadline (the queue stays in
+		 * arrival order), and a frame held for reordering waits for its timer. */
+		if (!w->imp.enabled)
+			wrap_release_queued(w, 0, net_clock_ms());
+		else if (!w->imp.delay_ms)
+			wrap_release_queued(w, 1, net_clock_ms());
+	}
+	if (!w->dumper && !w->trace && !w->imp.enabled && !w->dirs[0].held && !w->dirs[1].held &&
+	    TAILQ_EMPTY(&w->dirs[0].delayq) && TAILQ_EMPTY(&w->dirs[1].delayq))
+		wrap_detach(dev);
 	return 0;
+}
+
+int net_wrap_status(const struct net_device *dev, struct net_wrap_opts *o)
+{
+	const struct net_wrap *w = dev->ops == &wrap_ops ? dev->priv : NULL;
+
+	memset(o, 0, sizeof(*o));
+	if (!w)
+		return 0;
+	o->pcap_path = w->pcap_file;
+	o->trace = w->trace;
+	o->trace_out = w->trace_out;
+	o->trace_fmt = w->trace_fmt;
+	o->impair = w->imp;
+	return 1;
 }
 
 /* ---- --impair parsing ---- */

@@ -61,4 +61,26 @@ int net_wrap_attach(struct net_device *dev, const struct net_wrap_opts *o, char 
 /* The driver's device below a wrapped dev, or NULL if dev is not wrapped. */
 struct net_device *net_wrap_lower(const struct net_device *dev);
 
+/* What net_wrap_update changes: the capture (o->pcap_path: the exact file, NULL stops it),
+ * the tracer (o->trace, o->trace_out, o->trace_fmt) and the fault injector (o->impair;
+ * not enabled stops it). */
+#define NET_WRAP_SET_PCAP   0x1
+#define NET_WRAP_SET_TRACE  0x2
+#define NET_WRAP_SET_IMPAIR 0x4
+/* Changes the wrappers of a registered device, running or not (`ustack ctl`): a device
+ * without a wrapper gets one when something turns on, and loses it (its driver takes the
+ * direct path again) when everything is off. Frames the injector holds back are never
+ * lost: with the injector off, or delay=0, they go on at once; under a new delay they keep
+ * their deadlines. New settings restart the injector's stream from their seed. A capture
+ * already running is not replaced (-EBUSY); stopping one closes the file, complete. 0, or
+ * -errno with a reason in err and dev unchanged. Lock held. */
+int net_wrap_update(struct net_device *dev, const struct net_wrap_opts *o, unsigned what,
+		    char *err, size_t errlen);
+/* dev's settings into o (pcap_path valid under the lock, until the next change); 1 if dev
+ * is wrapped, else 0 with o all off. Lock held. */
+int net_wrap_status(const struct net_device *dev, struct net_wrap_opts *o);
+/* The capture file of one of several devices, as --pcap names it: path itself for the
+ * first, "-DEV" before the extension for the others ("out.pcap" -> "out-tap1.pcap"). */
+void net_wrap_pcap_name(const char *path, const char *dev, int first, char *out, size_t size);
+
 #endif

@@ -286,7 +286,7 @@ static void test_addr_route_neigh(void **state)
 	bad(st, "addr del 10.5.0.9/24 dev lo", -EADDRNOTAVAIL, "addr del");
 	bad(st, "neigh add 10.5.0.9", -EINVAL, "ARP");
 	bad(st, "route flush", -EINVAL, "unknown 'flush'");
-	bad(st, "impair loss=5", -EINVAL, "not available");
+	bad(st, "impair loss=5 dev lo", -EINVAL, "loopback");
 	bad(st, "", -EINVAL, "empty request");
 	bad(st, "sockets", -EINVAL, "unknown request 'sockets'");
 	ustack_destroy(st);
@@ -382,8 +382,8 @@ static void test_server(void **state)
 		len += (size_t)n;
 	buf[len] = '\0';
 	close(fd);
-	assert_string_equal(buf, "error unknown request 'nonsense': give ss, neigh, route, addr or "
-				 "stats\n.\n");
+	assert_string_equal(buf, "error unknown request 'nonsense': give ss, neigh, route, addr, "
+				 "stats, impair, trace or pcap\n.\n");
 
 	ctl_server_stop(srv);
 	assert_int_equal(stat(sa.sun_path, &sb), -1);
