@@ -31,7 +31,6 @@
 #include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "net/log.h"
 #include "net/loop.h"
@@ -54,11 +53,16 @@ struct net_wrap {
 	struct net_device *lower;     /* the driver's device, hidden below it */
 	pcap_t *pcap;
 	pcap_dumper_t *dumper;
+	struct pcapng_file *ng;       /* or the stack's pcapng file, interface ng_ifid */
+	uint32_t ng_ifid;
 	struct net_timer flush_timer;
-	int64_t wall_offset_ms;       /* wall clock minus net_clock_ms, for pcap timestamps */
+	int64_t wall_offset_ns;       /* wall clock minus net_clock_ns, for every timestamp */
 	int trace;
 	FILE *trace_out;
 	net_trace_fn trace_fmt;
+	int filtered;                 /* trace only what trace_prog matches */
+	struct bpf_program trace_prog;
+	enum net_trace_time trace_time;
 	struct net_impair imp;
 	uint64_t rng;
 	struct wrap_dir dirs[2];
@@ -69,24 +73,44 @@ PERSTACK_STATIC(int, pcap_open_count) /* live pcap writers, for the "-DEV" file 
 
 /* ---- capture ---- */
 
-static void trace_line(struct net_wrap *w, int dir, const struct pkb *p, const char *note)
+/* One line "TIME DEV < decoded" (or ">" for output), if the filter, when there is one,
+ * matches the frame. mono_ns: when the frame passed the wrapper (net_clock_ns). */
+static void trace_line(struct net_wrap *w, int dir, const struct pkb *p, uint64_t mono_ns,
+		       const char *note)
 {
-	char line[256];
+	char line[256], stamp[NET_TRACE_STAMP_MAX];
 
+	if (w->filtered) {
+		struct pcap_pkthdr h = { .caplen = (bpf_u_int32)p->len, .len = (bpf_u_int32)p->len };
+
+		if (!pcap_offline_filter(&w->trace_prog, &h, p->data))
+			return;
+	}
+	if (w->trace_time == NET_TRACE_TIME_REL)
+		net_trace_stamp(stamp, sizeof(stamp), NET_TRACE_TIME_REL, 0,
+				net_trace_rel_ns(mono_ns));
+	else
+		net_trace_stamp(stamp, sizeof(stamp), NET_TRACE_TIME_ABS,
+				w->wall_offset_ns + (int64_t)mono_ns, 0);
 	w->trace_fmt(w->dev, p->data, p->len, line, sizeof(line));
-	fprintf(w->trace_out, "%s %c %s%s\n", w->dev->name, dir == DIR_RX ? '<' : '>', line, note);
+	fprintf(w->trace_out, "%s %s %c %s%s\n", stamp, w->dev->name, dir == DIR_RX ? '<' : '>',
+		line, note);
 	fflush(w->trace_out);
 }
 
 static void wrap_capture(struct net_wrap *w, int dir, const struct pkb *p, uint64_t now)
 {
-	if (w->dumper) {
+	/* The frame's time, to the nanosecond the clock gives: `now` is the loop's
+	 * millisecond, too coarse to tell a delayed ACK from the segment it answers. */
+	uint64_t mono_ns = net_clock_ns();
+
+	if (w->dumper || w->ng) {
 		struct pcap_pkthdr h;
-		int64_t ms = w->wall_offset_ms + (int64_t)now;
+		int64_t ns = w->wall_offset_ns + (int64_t)mono_ns;
 		struct pkb *done = NULL;
 
-		h.ts.tv_sec = (time_t)(ms / 1000);
-		h.ts.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+		h.ts.tv_sec = (time_t)(ns / 1000000000);
+		h.ts.tv_usec = (suseconds_t)(ns % 1000000000); /* nanoseconds: see the open */
 		h.caplen = h.len = (bpf_u_int32)p->len;
 		/* A partial checksum (TAP offload: the kernel finishes it, or started it) would
 		 * read as bad in the capture, as it does in tcpdump on an offloading NIC. The
@@ -98,7 +122,11 @@ static void wrap_capture(struct net_wrap *w, int dir, const struct pkb *p, uint6
 			if (done && pkb_csum_complete(done) == 0)
 				p = done;
 		}
-		pcap_dump((u_char *)w->dumper, &h, p->data);
+		if (w->ng)
+			pcapng_write_packet(w->ng, w->ng_ifid, (uint64_t)ns, dir == DIR_TX,
+					    p->data, p->len);
+		else
+			pcap_dump((u_char *)w->dumper, &h, p->data);
 		pkb_free(done);
 		/* Written out within NET_WRAP_PCAP_FLUSH_MS, so tshark can follow a live file
 		 * and a crash loses at most that much. */
@@ -106,7 +134,7 @@ static void wrap_capture(struct net_wrap *w, int dir, const struct pkb *p, uint6
 			net_timer_arm(&w->flush_timer, now + NET_WRAP_PCAP_FLUSH_MS);
 	}
 	if (w->trace)
-		trace_line(w, dir, p, "");
+		trace_line(w, dir, p, mono_ns, "");
 }
 
 static void flush_timer_fn(struct net_timer *t, void *arg, uint64_t now)
@@ -115,7 +143,10 @@ static void flush_timer_fn(struct net_timer *t, void *arg, uint64_t now)
 
 	(void)t;
 	(void)now;
-	pcap_dump_flush(w->dumper);
+	if (w->ng)
+		pcapng_flush(w->ng);
+	else
+		pcap_dump_flush(w->dumper);
 }
 
 /* "out.pcap" -> "out-tap1.pcap" for every device but the first (see net/wrap.h). */
@@ -275,7 +306,7 @@ static int impair(struct net_wrap *w, int dir, struct pkb *p, uint64_t now)
 		 * trace still wants to know the frame came and was lost on purpose. (Output
 		 * frames were traced before the injector.) */
 		if (w->trace && dir == DIR_RX)
-			trace_line(w, dir, p, " [dropped by --impair]");
+			trace_line(w, dir, p, net_clock_ns(), " [dropped by --impair]");
 		pkb_free(p);
 		return 1;
 	}
@@ -410,8 +441,13 @@ static void wrap_destroy(struct net_device *dev)
 	}
 	if (w->pcap)
 		pcap_close(w->pcap);
-	if (w->trace_out)
+	pcapng_close(w->ng);
+	if (w->filtered)
+		pcap_freecode(&w->trace_prog);
+	if (w->trace) {
+		net_trace_stop();
 		fflush(w->trace_out);
+	}
 	free(w);
 	dev->priv = NULL;
 }
@@ -454,7 +490,8 @@ int net_wrap_attach(struct net_device *dev, const struct net_wrap_opts *o, char 
 {
 	struct net_wrap *w;
 	char path[4096];
-	struct timeval tv;
+	int dlt = dev->type == NET_DEV_ETHER ? DLT_EN10MB : DLT_RAW;
+	int ifid;
 
 	if (!o->pcap_path && !o->trace && !o->impair.enabled)
 		return 0; /* nothing to do: the device keeps its direct path */
@@ -480,6 +517,8 @@ int net_wrap_attach(struct net_device *dev, const struct net_wrap_opts *o, char 
 	w->trace = o->trace;
 	w->trace_out = o->trace_out ? o->trace_out : stdout;
 	w->trace_fmt = o->trace_fmt;
+	w->trace_time = o->trace_time;
+	w->wall_offset_ns = net_capture_wall_offset_ns();
 	w->imp = o->impair;
 	if (!w->imp.reorder_hold_ms)
 		w->imp.reorder_hold_ms = NET_WRAP_REORDER_HOLD_MS;
@@ -493,39 +532,67 @@ int net_wrap_attach(struct net_device *dev, const struct net_wrap_opts *o, char 
 		net_timer_init(&d->hold_timer, hold_timer_fn, d);
 		net_timer_init(&d->delay_timer, delay_timer_fn, d);
 	}
-	if (o->pcap_path) {
-		int dlt = dev->type == NET_DEV_ETHER ? DLT_EN10MB : DLT_RAW;
+	if (o->trace && o->trace_filter && *o->trace_filter) {
+		char perr[PCAP_ERRBUF_SIZE];
 
-		pcap_path_for(o->pcap_path, dev->name, path, sizeof(path));
-		w->pcap = pcap_open_dead(dlt, NET_WRAP_PCAP_SNAPLEN);
-		if (!w->pcap) {
-			snprintf(err, errlen, "--pcap %s: out of memory", path);
+		/* Compiled for this device's frames: Ethernet, or bare IP for TUN and lo. */
+		if (net_trace_filter_compile(o->trace_filter, dlt, &w->trace_prog, perr,
+					     sizeof(perr)) < 0) {
+			snprintf(err, errlen, "--trace '%s' on %s: %s", o->trace_filter, dev->name,
+				 perr);
 			free(w->lower);
 			free(w);
-			return -ENOMEM;
+			return -EINVAL;
+		}
+		w->filtered = 1;
+	}
+	if (o->pcap_path && net_capture_is_pcapng(o->pcap_path)) {
+		/* One file for every device, an interface block each (net/capture.c). */
+		w->ng = pcapng_open(o->pcap_path, NET_WRAP_PCAP_SNAPLEN, err, errlen);
+		if (!w->ng)
+			goto fail_capture;
+		ifid = pcapng_add_interface(w->ng, dev->name, dlt);
+		if (ifid < 0) {
+			snprintf(err, errlen, "--pcap %s: cannot write to the file", o->pcap_path);
+			pcapng_close(w->ng);
+			goto fail_capture;
+		}
+		w->ng_ifid = (uint32_t)ifid;
+		infof("dev=%s pcapng=%s interface=%u", dev->name, o->pcap_path, w->ng_ifid);
+	} else if (o->pcap_path) {
+		pcap_path_for(o->pcap_path, dev->name, path, sizeof(path));
+		/* Nanosecond timestamps: the file's magic is 0xa1b23c4d, and the "usec" field
+		 * of every record carries nanoseconds. */
+		w->pcap = pcap_open_dead_with_tstamp_precision(dlt, NET_WRAP_PCAP_SNAPLEN,
+							       PCAP_TSTAMP_PRECISION_NANO);
+		if (!w->pcap) {
+			snprintf(err, errlen, "--pcap %s: out of memory", path);
+			goto fail_capture;
 		}
 		w->dumper = pcap_dump_open(w->pcap, path);
 		if (!w->dumper) {
 			snprintf(err, errlen, "--pcap %s: %s: check the directory exists and is "
 				 "writable", path, pcap_geterr(w->pcap));
 			pcap_close(w->pcap);
-			free(w->lower);
-			free(w);
-			return -EIO;
+			goto fail_capture;
 		}
 		pcap_open_count++;
-		/* The only wall-clock read: pcap readers want real timestamps, while the stack's
-		 * time is the monotonic `now`; the offset between them is fixed here. */
-		gettimeofday(&tv, NULL);
-		w->wall_offset_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000 -
-				    (int64_t)net_clock_ms();
 		infof("dev=%s pcap=%s", dev->name, path);
 	}
+	if (w->trace)
+		net_trace_start();
 	/* From here the device is the wrapper, its driver the lower device. */
 	lower_fill(w->lower, dev);
 	dev->ops = &wrap_ops;
 	dev->priv = w;
 	return 0;
+
+fail_capture:
+	if (w->filtered)
+		pcap_freecode(&w->trace_prog);
+	free(w->lower);
+	free(w);
+	return -EIO;
 }
 
 /* ---- --impair parsing ---- */
