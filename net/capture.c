@@ -129,6 +129,8 @@ int64_t net_trace_rel_ns(uint64_t mono_ns)
 int net_trace_filter_compile(const char *expr, int dlt, struct bpf_program *prog, char *err,
 			     size_t errlen)
 {
+	/* The captures' snaplen (NET_WRAP_PCAP_SNAPLEN, tcpdump's): what `len` and
+	 * out-of-range loads compile against. */
 	pcap_t *p = pcap_open_dead(dlt, 262144);
 	int rc = 0;
 
