@@ -322,12 +322,13 @@ int pcapng_add_interface(struct pcapng_file *pf, const char *name, int dlt)
 void pcapng_write_packet(struct pcapng_file *pf, uint32_t ifid, uint64_t wall_ns, int outbound,
 			 const uint8_t *data, size_t len)
 {
-	static const uint8_t zeros[4];
-	uint8_t h[28], opts[12], t[4];
+	/* Three writes: the block's fixed fields, the frame, and then its padding, options
+	 * and trailing length together (at most 3 + 12 + 4 bytes). */
+	uint8_t h[28], tail[3 + 12 + 4] = { 0 };
 	uint32_t caplen = (uint32_t)(len < pf->snaplen ? len : pf->snaplen);
 	uint32_t flags = outbound ? PCAPNG_EPB_OUTBOUND : PCAPNG_EPB_INBOUND;
-	size_t padded = pad4(caplen), olen;
-	uint32_t total = (uint32_t)(28 + padded + sizeof(opts) + 4);
+	size_t pad = pad4(caplen) - caplen, tlen;
+	uint32_t total = (uint32_t)(sizeof(h) + caplen + pad + 12 + 4);
 
 	put_u32(h, PCAPNG_EPB);
 	put_u32(h + 4, total);
@@ -336,13 +337,12 @@ void pcapng_write_packet(struct pcapng_file *pf, uint32_t ifid, uint64_t wall_ns
 	put_u32(h + 16, (uint32_t)wall_ns);
 	put_u32(h + 20, caplen);
 	put_u32(h + 24, (uint32_t)len);
-	olen = put_opt(opts, 0, PCAPNG_OPT_EPB_FLAGS, &flags, 4);
-	olen = put_opt(opts, olen, PCAPNG_OPT_END, NULL, 0);
-	put_u32(t, total);
+	tlen = put_opt(tail, pad, PCAPNG_OPT_EPB_FLAGS, &flags, 4);
+	tlen = put_opt(tail, tlen, PCAPNG_OPT_END, NULL, 0);
+	put_u32(tail + tlen, total);
+	tlen += 4;
 	if (fwrite(h, 1, sizeof(h), pf->f) != sizeof(h) ||
-	    fwrite(data, 1, caplen, pf->f) != caplen ||
-	    fwrite(zeros, 1, padded - caplen, pf->f) != padded - caplen ||
-	    fwrite(opts, 1, olen, pf->f) != olen || fwrite(t, 1, 4, pf->f) != 4)
+	    fwrite(data, 1, caplen, pf->f) != caplen || fwrite(tail, 1, tlen, pf->f) != tlen)
 		write_failed(pf);
 }
 
