@@ -86,6 +86,8 @@ struct app_config {
 	int forward;              /* --forward */
 	const char *pcap_path;    /* --pcap */
 	int trace;                /* --trace */
+	const char *trace_filter; /* --trace FILTER: a pcap-filter expression, NULL: every frame */
+	enum net_trace_time trace_time; /* --trace-time abs|rel */
 	int impair_set;
 	struct net_impair impair; /* --impair */
 	int stats;                /* --stats */

@@ -80,8 +80,15 @@ void app_usage(FILE *out)
 "SVC (serve): echo[:7] discard[:9] chat[:23] http[:80][,root=DIR] udp-echo[:7] sink[:5001]\n"
 "\n"
 "Options for every subcommand:\n"
-"  --pcap FILE        capture every device's traffic (FILE-DEV.ext for devices after the first)\n"
-"  --trace            one decoded line per packet (stdout for serve/ping, stderr for nc/get)\n"
+"  --pcap FILE        capture every device's traffic, nanosecond timestamps (FILE-DEV.ext\n"
+"                     for devices after the first); FILE.pcapng: one pcapng file for all\n"
+"                     devices, each named in its interface block\n"
+"  --trace [FILTER]   one timestamped, decoded line per packet (stdout for serve/ping,\n"
+"                     stderr for nc/get); FILTER is a pcap-filter expression such as\n"
+"                     'tcp port 80' (taken as FILTER when it starts with a pcap-filter\n"
+"                     word or holds a space; --trace=FILTER always is)\n"
+"  --trace-time abs|rel  trace stamps: wall clock HH:MM:SS.uuuuuu, or seconds since the\n"
+"                     first traced packet [abs]\n"
 "  --impair loss=P,dup=P,reorder=P,delay=MS,corrupt=P,seed=N   seeded fault injection\n"
 "  --stats            print the counters to stderr at exit (SIGUSR1 prints them any time)\n"
 "  --rcvbuf BYTES     socket receive buffer; TCP's window grows to it [256k; UDP 208k]\n"
@@ -137,7 +144,7 @@ enum {
 	OPT_FORWARD, OPT_RCVBUF, OPT_SNDBUF, OPT_MAX_CONN, OPT_BACKLOG, OPT_CONN_BUF,
 	OPT_IDLE, OPT_HTTP_HDR, OPT_CHAT_LINE, OPT_TIMEOUT, OPT_SERVE, OPT_DRAIN, OPT_BUSY_POLL,
 	OPT_PER_SOURCE, OPT_HTTP_HDR_TIMEOUT, OPT_CHAT_IDLE, OPT_ECHO_IDLE, OPT_TCP,
-	OPT_CC, OPT_RECLAIM_AFTER, OPT_NAME,
+	OPT_CC, OPT_RECLAIM_AFTER, OPT_NAME, OPT_TRACE_TIME,
 };
 
 static const struct option long_opts[] = {
@@ -146,7 +153,8 @@ static const struct option long_opts[] = {
 	{ "route", required_argument, NULL, OPT_ROUTE },
 	{ "impair", required_argument, NULL, OPT_IMPAIR },
 	{ "pcap", required_argument, NULL, OPT_PCAP },
-	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "trace", optional_argument, NULL, OPT_TRACE },
+	{ "trace-time", required_argument, NULL, OPT_TRACE_TIME },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "forward", no_argument, NULL, OPT_FORWARD },
 	{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
@@ -323,6 +331,29 @@ static int parse_cc(const char *arg)
 	return -EINVAL;
 }
 
+/* Whether the word after a bare --trace is its filter rather than an argument of the
+ * subcommand (a HOST, a URL): it is when it holds a space or starts with a word or
+ * character only a pcap-filter expression starts with. */
+static int trace_filter_word(const char *w)
+{
+	static const char *const starts[] = {
+		"ether", "ip", "ip6", "arp", "rarp", "tcp", "udp", "icmp", "icmp6", "igmp", "sctp",
+		"host", "net", "port", "portrange", "src", "dst", "gateway", "proto", "less",
+		"greater", "broadcast", "multicast", "vlan", "mpls", "not", "inbound", "outbound",
+		"len", "link",
+	};
+	size_t n = strcspn(w, " \t(");
+
+	if (w[0] == '-' || !w[0])
+		return 0;
+	if (w[0] == '(' || w[0] == '!' || w[n] == ' ' || w[n] == '\t')
+		return 1;
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
+		if (strlen(starts[i]) == n && !strncmp(w, starts[i], n))
+			return 1;
+	return 0;
+}
+
 static int parse_option(int opt, const char *arg)
 {
 	char err[160] = "";
@@ -364,7 +395,20 @@ static int parse_option(int opt, const char *arg)
 		return 0;
 	case OPT_TRACE:
 		app_cfg.trace = 1;
+		if (arg && net_trace_filter_check(arg, err, sizeof(err)) < 0) {
+			app_error("--trace '%s': %s", arg, err);
+			return -EINVAL;
+		}
+		app_cfg.trace_filter = arg;
 		return 0;
+	case OPT_TRACE_TIME:
+		if (!strcmp(arg, "abs") || !strcmp(arg, "rel")) {
+			app_cfg.trace_time = arg[0] == 'r' ? NET_TRACE_TIME_REL : NET_TRACE_TIME_ABS;
+			return 0;
+		}
+		app_error("--trace-time '%s': give abs (wall clock) or rel (since the first "
+			  "traced packet)", arg);
+		return -EINVAL;
 	case OPT_STATS:
 		app_cfg.stats = 1;
 		return 0;
@@ -631,6 +675,8 @@ int app_parse_args(int argc, char **argv)
 				  opt_label(opt, label, sizeof(label)), cmd_name(owner));
 			return -EINVAL;
 		}
+		if (opt == OPT_TRACE && !optarg && optind < ac && trace_filter_word(av[optind]))
+			optarg = av[optind++]; /* --trace 'tcp port 80' */
 		if (parse_option(opt, optarg))
 			return -EINVAL;
 	}

@@ -90,6 +90,8 @@ static int devices_open(struct ustack *st)
 	struct net_wrap_opts wo = {
 		.pcap_path = app_cfg.pcap_path,
 		.trace = app_cfg.trace,
+		.trace_filter = app_cfg.trace_filter,
+		.trace_time = app_cfg.trace_time,
 		/* nc and get carry data on stdout: keep the trace out of it. */
 		.trace_out = (app_cfg.cmd == CMD_NC || app_cfg.cmd == CMD_GET) ? stderr : stdout,
 	};

@@ -416,16 +416,22 @@ int ustack_add_device(struct ustack *st, const char *spec);
 
 /* Wrappers on a device (before or after ustack_start): a capture, a trace, faults. */
 struct ustack_wrap {
-	const char *pcap;     /* capture both directions to this pcap file, NULL: none (the
-	                       * second device captured writes FILE-DEV.ext instead) */
-	int trace;            /* one decoded line per packet to trace_out */
+	const char *pcap;     /* capture both directions to this pcap file (nanosecond
+	                       * timestamps), NULL: none (the second device captured writes
+	                       * FILE-DEV.ext instead); a name ending in ".pcapng" is one
+	                       * pcapng file that every device wrapped with it shares */
+	int trace;            /* one timestamped, decoded line per packet to trace_out */
 	FILE *trace_out;      /* NULL: stdout */
 	const char *impair;   /* "loss=P,dup=P,reorder=P,delay=MS,corrupt=P,seed=N" (P in
 	                       * percent, both directions), NULL: none */
+	const char *trace_filter; /* pcap-filter expression ("tcp port 80"): trace only the
+	                       * frames it matches, NULL: all (the capture keeps all) */
+	int trace_time_rel;   /* 1: stamp lines with seconds since the first traced packet;
+	                       * 0: with the wall clock, HH:MM:SS.uuuuuu */
 };
 /* Attaches them to the device named dev ("lo" too), once per device. Returns 0, -ENODEV
- * (no such device), -EINVAL (bad impair string), -EEXIST (already wrapped) or -EIO (the
- * pcap file cannot be written); ustack_errmsg(st) says more. */
+ * (no such device), -EINVAL (bad impair string or trace filter), -EEXIST (already
+ * wrapped) or -EIO (the capture file cannot be written); ustack_errmsg(st) says more. */
 int ustack_wrap_device(struct ustack *st, const char *dev, const struct ustack_wrap *w);
 
 /* Adds addr/prefix_len to the device named dev (at most 4 per device), with its connected

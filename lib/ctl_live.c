@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/trace.h"
+#include "net/capture.h"
 #include "net/loop.h"
 #include "net/netdev.h"
 
@@ -39,7 +40,7 @@ static int live_error(char *err, size_t errlen, const char *fmt, ...)
 static const char *const usage[] = {
 	[CTL_LIVE_IMPAIR] = "impair [loss=P,dup=P,reorder=P,delay=MS,corrupt=P,seed=N|off] "
 			    "[dev DEV]",
-	[CTL_LIVE_TRACE] = "trace [on|off] [dev DEV]",
+	[CTL_LIVE_TRACE] = "trace [on [FILTER]|off] [dev DEV]",
 	[CTL_LIVE_PCAP] = "pcap [FILE|off] [dev DEV]",
 };
 
@@ -67,12 +68,14 @@ int ctl_live_parse(int argc, char **argv, struct ctl_live_req *r, char *err, siz
 			r->dev = argv[++i];
 		} else if (!value) {
 			value = argv[i];
-		} else if (r->kind == CTL_LIVE_TRACE) {
-			/* `trace on FILTER` is planned (a pcap-filter expression); until it is
-			 * there, a filter must not be taken silently for "everything". */
-			return live_error(err, errlen, "trace %s: unexpected '%s': trace filters "
-					  "are not supported yet; give %s", value, argv[i],
-					  usage[r->kind]);
+		} else if (r->kind == CTL_LIVE_TRACE && !strcmp(value, "on")) {
+			/* trace on FILTER: a pcap-filter expression, its words joined again */
+			size_t n = strlen(r->filter);
+
+			if (n + strlen(argv[i]) + 2 > sizeof(r->filter))
+				return live_error(err, errlen, "trace on: the filter is too long");
+			snprintf(r->filter + n, sizeof(r->filter) - n, "%s%s", n ? " " : "",
+				 argv[i]);
 		} else {
 			return live_error(err, errlen, "%s: unexpected '%s'; give %s", argv[0],
 					  argv[i], usage[r->kind]);
@@ -146,7 +149,9 @@ static void live_show(FILE *out, const struct ctl_live_req *r, const struct net_
 		fprintf(out, "%s %s\n", dev->name, buf);
 		break;
 	case CTL_LIVE_TRACE:
-		fprintf(out, "%s %s\n", dev->name, o.trace ? "on" : "off");
+		fprintf(out, "%s %s%s%s\n", dev->name, o.trace ? "on" : "off",
+			o.trace && o.trace_filter ? " " : "", o.trace && o.trace_filter ?
+			o.trace_filter : "");
 		break;
 	case CTL_LIVE_PCAP:
 		fprintf(out, "%s %s\n", dev->name, o.pcap_path ? o.pcap_path : "off");
@@ -183,11 +188,14 @@ static int live_apply(const struct ctl_live_req *r, struct net_device *dev, int 
 		o.trace = r->on;
 		o.trace_out = live_trace_out;
 		o.trace_fmt = trace_format;
+		o.trace_filter = r->filter;
 		break;
 	case CTL_LIVE_PCAP:
 		what = NET_WRAP_SET_PCAP;
 		if (r->on) {
-			net_wrap_pcap_name(r->file, dev->name, first, path, sizeof(path));
+			/* pcapng: one file, an interface each; pcap: FILE-DEV after the first */
+			net_wrap_pcap_name(r->file, dev->name, first || net_capture_is_pcapng(r->file),
+					   path, sizeof(path));
 			o.pcap_path = path;
 		}
 		break;

@@ -14,6 +14,8 @@ struct ustack;
 enum ctl_live_kind { CTL_LIVE_IMPAIR, CTL_LIVE_TRACE, CTL_LIVE_PCAP };
 
 /* One parsed request. */
+#define CTL_LIVE_FILTER_MAX 512
+
 struct ctl_live_req {
 	enum ctl_live_kind kind;
 	int show;                 /* no setting given: print the current ones */
@@ -21,6 +23,8 @@ struct ctl_live_req {
 	const char *dev;          /* dev DEV; NULL: every device but the loopback */
 	const char *file;         /* pcap FILE */
 	struct net_impair impair; /* impair SPEC */
+	char filter[CTL_LIVE_FILTER_MAX]; /* trace on FILTER: the words after "on", as
+	                                     --trace takes them; "" for every frame */
 };
 
 /* Parses argv (argv[0] is "impair", "trace" or "pcap"; the words point into argv). 0, or

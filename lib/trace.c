@@ -15,7 +15,7 @@
  *   ARP who-has 10.0.0.2 tell 10.0.0.1
  *   ARP reply 10.0.0.2 is-at 02:00:00:00:00:01
  *   IP 10.0.0.1 > 10.0.0.2: ICMP echo request id 12291 seq 1 len 56
- *   IP 10.0.0.1.50230 > 10.0.0.2.8080: TCP [S] seq 1 win 65535 len 0 <mss 1460,sackOK,...>
+ *   IP 10.0.0.1.50230 > 10.0.0.2.8080: TCP [S] seq 1 win 65535 len 0 options [mss 1460,...]
  *   IP 10.0.0.1 > 10.0.0.2: frag id 343 off 1480 len 1480 MF proto ICMP */
 #include "lib/trace.h"
 
@@ -28,6 +28,7 @@
 #include "ether/ether.h"
 #include "ip/icmp.h"
 #include "ip/ip.h"
+#include "tcp/tcp_wire.h"
 
 /* A bounded line being built: appends truncate instead of overflowing. */
 struct line {
@@ -183,42 +184,100 @@ static void trace_udp(struct line *l, const char *s, const char *d, const uint8_
 		add(l, " [bad length %u]", ulen);
 }
 
-/* The options a SYN carries, as tcpdump names them. */
-static void trace_tcp_options(struct line *l, const uint8_t *o, size_t len)
+/* TCP options as tcpdump prints them: "options [mss 1460,sackOK,TS val 1 ecr 0,nop,
+ * wscale 7]"; SACK blocks with absolute sequence numbers, as the seq and ack fields of the
+ * line: "sack 2 {1001:2001}{3001:4001}". An unknown kind is "KIND:LEN". What cannot be
+ * read is said and ends the list, and nothing past len is read:
+ *   [bad opt 2: no length]          the kind is the last byte
+ *   [bad opt 2: len 0]              a length below 2 (the kind and length bytes)
+ *   [bad opt 8: len 10 > 6 left]    past the end of the header
+ * A known kind with a length it never has is shown and skipped, "[bad mss len 6]". */
+static void tcp_options(struct line *l, const uint8_t *o, size_t len)
 {
 	size_t i = 0;
-	int first = 1;
+	const char *sep = "";
 
-	while (i < len && o[i] != 0) {
+	add(l, "options [");
+	while (i < len) {
 		uint8_t kind = o[i], olen;
+		const uint8_t *v;
 
-		if (kind == 1) { /* NOP */
+		add(l, "%s", sep);
+		sep = ",";
+		if (kind == TCP_OPT_EOL) {
+			add(l, "eol"); /* what follows is padding */
+			break;
+		}
+		if (kind == TCP_OPT_NOP) {
+			add(l, "nop");
 			i++;
 			continue;
 		}
-		if (i + 1 >= len || (olen = o[i + 1]) < 2 || i + olen > len) {
-			add(l, "%sbad", first ? " <" : ",");
-			first = 0;
+		if (i + 1 >= len) {
+			add(l, "[bad opt %u: no length]", kind);
 			break;
 		}
-		add(l, "%s", first ? " <" : ",");
-		first = 0;
-		if (kind == 2 && olen == 4)
-			add(l, "mss %u", rd16(o + i + 2));
-		else if (kind == 3 && olen == 3)
-			add(l, "wscale %u", o[i + 2]);
-		else if (kind == 4 && olen == 2)
-			add(l, "sackOK");
-		else if (kind == 5)
-			add(l, "sack %u", (olen - 2) / 8u);
-		else if (kind == 8 && olen == 10)
-			add(l, "ts %u %u", rd32(o + i + 2), rd32(o + i + 6));
-		else
-			add(l, "opt %u", kind);
+		olen = o[i + 1];
+		if (olen < 2) {
+			add(l, "[bad opt %u: len %u]", kind, olen);
+			break;
+		}
+		if (olen > len - i) {
+			add(l, "[bad opt %u: len %u > %zu left]", kind, olen, len - i);
+			break;
+		}
+		v = o + i + 2;
+		switch (kind) {
+		case TCP_OPT_MSS:
+			if (olen == 4)
+				add(l, "mss %u", rd16(v));
+			else
+				add(l, "[bad mss len %u]", olen);
+			break;
+		case TCP_OPT_WSCALE:
+			if (olen == 3)
+				add(l, "wscale %u", v[0]);
+			else
+				add(l, "[bad wscale len %u]", olen);
+			break;
+		case TCP_OPT_SACK_PERM:
+			if (olen == 2)
+				add(l, "sackOK");
+			else
+				add(l, "[bad sackOK len %u]", olen);
+			break;
+		case TCP_OPT_SACK:
+			if ((olen - 2) % 8 || olen == 2) {
+				add(l, "[bad sack len %u]", olen);
+				break;
+			}
+			add(l, "sack %u ", (olen - 2) / 8u);
+			for (unsigned b = 0; b < (olen - 2) / 8u; b++)
+				add(l, "{%u:%u}", rd32(v + 8 * b), rd32(v + 8 * b + 4));
+			break;
+		case TCP_OPT_TS:
+			if (olen == 10)
+				add(l, "TS val %u ecr %u", rd32(v), rd32(v + 4));
+			else
+				add(l, "[bad TS len %u]", olen);
+			break;
+		default:
+			add(l, "%u:%u", kind, olen);
+			break;
+		}
 		i += olen;
 	}
-	if (!first)
-		add(l, ">");
+	add(l, "]");
+}
+
+void trace_tcp_options(const uint8_t *opts, size_t len, char *buf, size_t size)
+{
+	struct line l = { buf, size, 0 };
+
+	if (!size)
+		return;
+	buf[0] = '\0';
+	tcp_options(&l, opts, len);
 }
 
 static void trace_tcp(struct line *l, const char *s, const char *d, const uint8_t *b,
@@ -251,7 +310,10 @@ static void trace_tcp(struct line *l, const char *s, const char *d, const uint8_
 		return;
 	}
 	add(l, " len %zu", len - doff);
-	trace_tcp_options(l, b + 20, doff - 20);
+	if (doff > 20) {
+		add(l, " ");
+		tcp_options(l, b + 20, doff - 20);
+	}
 }
 
 /* ustack speaks no IPv6, but the kernel on the other side of a TAP sends neighbour

@@ -14,4 +14,8 @@
 void trace_format(const struct net_device *dev, const uint8_t *frame, size_t len, char *buf,
 		  size_t size);
 
+/* TCP options (len bytes at opts) as the line shows them, "options [mss 1460,sackOK,...]",
+ * truncated to size; never reads past opts + len, and names what is malformed. */
+void trace_tcp_options(const uint8_t *opts, size_t len, char *buf, size_t size);
+
 #endif

@@ -425,6 +425,8 @@ int ustack_wrap_device(struct ustack *st, const char *devname, const struct usta
 	wo.pcap_path = w->pcap;
 	wo.trace = w->trace;
 	wo.trace_out = w->trace_out;
+	wo.trace_filter = w->trace_filter;
+	wo.trace_time = w->trace_time_rel ? NET_TRACE_TIME_REL : NET_TRACE_TIME_ABS;
 	return ustack_wrap_device_opts(st, dev, &wo);
 }
 

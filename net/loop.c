@@ -54,6 +54,16 @@ uint64_t net_clock_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+uint64_t net_clock_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_fake)
+		return clock_fake_now * 1000000u;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 void net_clock_set_fake(int on, uint64_t now)
 {
 	clock_fake = on;

@@ -63,6 +63,8 @@ void net_loop_wakeup(void);
 uint64_t net_clock_ms(void);
 /* The same clock in microseconds (the fake one times 1000), for TCP's RACK and RTT. */
 uint64_t net_clock_us(void);
+/* And in nanoseconds (the fake one times 1000000), for capture timestamps. */
+uint64_t net_clock_ns(void);
 void net_clock_set_fake(int on, uint64_t now);
 
 /* Timers. Arm and cancel are idempotent; a timer may re-arm or cancel itself in its fn. */

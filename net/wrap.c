@@ -31,7 +31,6 @@
 #include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "net/log.h"
 #include "net/loop.h"
@@ -54,12 +53,18 @@ struct net_wrap {
 	struct net_device *lower;     /* the driver's device, hidden below it */
 	pcap_t *pcap;
 	pcap_dumper_t *dumper;
-	char *pcap_file;              /* the file dumper writes, for net_wrap_status */
+	char *pcap_file;              /* the file dumper or ng writes, for net_wrap_status */
+	struct pcapng_file *ng;       /* or the stack's pcapng file, interface ng_ifid */
+	uint32_t ng_ifid;
+	char *trace_filter;           /* the expression trace_prog was compiled from */
 	struct net_timer flush_timer;
-	int64_t wall_offset_ms;       /* wall clock minus net_clock_ms, for pcap timestamps */
+	int64_t wall_offset_ns;       /* wall clock minus net_clock_ns, for every timestamp */
 	int trace;
 	FILE *trace_out;
 	net_trace_fn trace_fmt;
+	int filtered;                 /* trace only what trace_prog matches */
+	struct bpf_program trace_prog;
+	enum net_trace_time trace_time;
 	struct net_impair imp;
 	uint64_t rng;
 	struct wrap_dir dirs[2];
@@ -70,24 +75,44 @@ PERSTACK_STATIC(int, pcap_open_count) /* live pcap writers, for the "-DEV" file 
 
 /* ---- capture ---- */
 
-static void trace_line(struct net_wrap *w, int dir, const struct pkb *p, const char *note)
+/* One line "TIME DEV < decoded" (or ">" for output), if the filter, when there is one,
+ * matches the frame. mono_ns: when the frame passed the wrapper (net_clock_ns). */
+static void trace_line(struct net_wrap *w, int dir, const struct pkb *p, uint64_t mono_ns,
+		       const char *note)
 {
-	char line[256];
+	char line[256], stamp[NET_TRACE_STAMP_MAX];
 
+	if (w->filtered) {
+		struct pcap_pkthdr h = { .caplen = (bpf_u_int32)p->len, .len = (bpf_u_int32)p->len };
+
+		if (!pcap_offline_filter(&w->trace_prog, &h, p->data))
+			return;
+	}
+	if (w->trace_time == NET_TRACE_TIME_REL)
+		net_trace_stamp(stamp, sizeof(stamp), NET_TRACE_TIME_REL, 0,
+				net_trace_rel_ns(mono_ns));
+	else
+		net_trace_stamp(stamp, sizeof(stamp), NET_TRACE_TIME_ABS,
+				w->wall_offset_ns + (int64_t)mono_ns, 0);
 	w->trace_fmt(w->dev, p->data, p->len, line, sizeof(line));
-	fprintf(w->trace_out, "%s %c %s%s\n", w->dev->name, dir == DIR_RX ? '<' : '>', line, note);
+	fprintf(w->trace_out, "%s %s %c %s%s\n", stamp, w->dev->name, dir == DIR_RX ? '<' : '>',
+		line, note);
 	fflush(w->trace_out);
 }
 
 static void wrap_capture(struct net_wrap *w, int dir, const struct pkb *p, uint64_t now)
 {
-	if (w->dumper) {
+	/* The frame's time, to the nanosecond the clock gives: `now` is the loop's
+	 * millisecond, too coarse to tell a delayed ACK from the segment it answers. */
+	uint64_t mono_ns = net_clock_ns();
+
+	if (w->dumper || w->ng) {
 		struct pcap_pkthdr h;
-		int64_t ms = w->wall_offset_ms + (int64_t)now;
+		int64_t ns = w->wall_offset_ns + (int64_t)mono_ns;
 		struct pkb *done = NULL;
 
-		h.ts.tv_sec = (time_t)(ms / 1000);
-		h.ts.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+		h.ts.tv_sec = (time_t)(ns / 1000000000);
+		h.ts.tv_usec = (suseconds_t)(ns % 1000000000); /* nanoseconds: see the open */
 		h.caplen = h.len = (bpf_u_int32)p->len;
 		/* A partial checksum (TAP offload: the kernel finishes it, or started it) would
 		 * read as bad in the capture, as it does in tcpdump on an offloading NIC. The
@@ -99,7 +124,11 @@ static void wrap_capture(struct net_wrap *w, int dir, const struct pkb *p, uint6
 			if (done && pkb_csum_complete(done) == 0)
 				p = done;
 		}
-		pcap_dump((u_char *)w->dumper, &h, p->data);
+		if (w->ng)
+			pcapng_write_packet(w->ng, w->ng_ifid, (uint64_t)ns, dir == DIR_TX,
+					    p->data, p->len);
+		else
+			pcap_dump((u_char *)w->dumper, &h, p->data);
 		pkb_free(done);
 		/* Written out within NET_WRAP_PCAP_FLUSH_MS, so tshark can follow a live file
 		 * and a crash loses at most that much. */
@@ -107,7 +136,7 @@ static void wrap_capture(struct net_wrap *w, int dir, const struct pkb *p, uint6
 			net_timer_arm(&w->flush_timer, now + NET_WRAP_PCAP_FLUSH_MS);
 	}
 	if (w->trace)
-		trace_line(w, dir, p, "");
+		trace_line(w, dir, p, mono_ns, "");
 }
 
 static void flush_timer_fn(struct net_timer *t, void *arg, uint64_t now)
@@ -116,7 +145,10 @@ static void flush_timer_fn(struct net_timer *t, void *arg, uint64_t now)
 
 	(void)t;
 	(void)now;
-	pcap_dump_flush(w->dumper);
+	if (w->ng)
+		pcapng_flush(w->ng);
+	else
+		pcap_dump_flush(w->dumper);
 }
 
 /* "out.pcap" -> "out-tap1.pcap" for every device but the first (see net/wrap.h). */
@@ -281,7 +313,7 @@ static int impair(struct net_wrap *w, int dir, struct pkb *p, uint64_t now)
 		 * trace still wants to know the frame came and was lost on purpose. (Output
 		 * frames were traced before the injector.) */
 		if (w->trace && dir == DIR_RX)
-			trace_line(w, dir, p, " [dropped by --impair]");
+			trace_line(w, dir, p, net_clock_ns(), " [dropped by --impair]");
 		pkb_free(p);
 		return 1;
 	}
@@ -385,7 +417,8 @@ static void wrap_close(struct net_device *dev)
 
 /* ---- the capture file ---- */
 
-/* Closes the capture: the file is complete (its last frames written) once this returns. */
+/* Closes the capture: the file is complete (its last frames written) once this returns
+ * (a pcapng file shared with other devices: once the last of them closes it). */
 static void wrap_pcap_close(struct net_wrap *w)
 {
 	net_timer_cancel(&w->flush_timer);
@@ -398,20 +431,47 @@ static void wrap_pcap_close(struct net_wrap *w)
 		pcap_close(w->pcap);
 		w->pcap = NULL;
 	}
+	if (w->ng) {
+		pcapng_close(w->ng);
+		w->ng = NULL;
+	}
 	free(w->pcap_file);
 	w->pcap_file = NULL;
 }
 
-/* Starts a capture into path, the file's final name. 0, or -errno with a reason in err
- * (nothing left open). */
+/* Starts a capture into path, the file's final name: a name ending in .pcapng is the
+ * stack's one pcapng file, this device an interface block in it (net/capture.c); any
+ * other name a pcap file of this device's frames with nanosecond timestamps (magic
+ * 0xa1b23c4d: the "usec" field of every record carries nanoseconds). 0, or -errno with a
+ * reason in err (nothing left open). */
 static int wrap_pcap_open(struct net_wrap *w, const char *path, char *err, size_t errlen)
 {
 	int dlt = w->dev->type == NET_DEV_ETHER ? DLT_EN10MB : DLT_RAW;
-	struct timeval tv;
+	int ifid;
 
 	w->pcap_file = strdup(path);
-	if (w->pcap_file)
-		w->pcap = pcap_open_dead(dlt, NET_WRAP_PCAP_SNAPLEN);
+	if (!w->pcap_file) {
+		snprintf(err, errlen, "--pcap %s: out of memory", path);
+		return -ENOMEM;
+	}
+	if (net_capture_is_pcapng(path)) {
+		w->ng = pcapng_open(path, NET_WRAP_PCAP_SNAPLEN, err, errlen);
+		if (!w->ng) {
+			wrap_pcap_close(w);
+			return -EIO;
+		}
+		ifid = pcapng_add_interface(w->ng, w->dev->name, dlt);
+		if (ifid < 0) {
+			snprintf(err, errlen, "--pcap %s: cannot write to the file", path);
+			wrap_pcap_close(w);
+			return -EIO;
+		}
+		w->ng_ifid = (uint32_t)ifid;
+		infof("dev=%s pcapng=%s interface=%u", w->dev->name, path, w->ng_ifid);
+		return 0;
+	}
+	w->pcap = pcap_open_dead_with_tstamp_precision(dlt, NET_WRAP_PCAP_SNAPLEN,
+						       PCAP_TSTAMP_PRECISION_NANO);
 	if (!w->pcap) {
 		snprintf(err, errlen, "--pcap %s: out of memory", path);
 		wrap_pcap_close(w);
@@ -425,12 +485,38 @@ static int wrap_pcap_open(struct net_wrap *w, const char *path, char *err, size_
 		return -EIO;
 	}
 	pcap_open_count++;
-	/* The only wall-clock read: pcap readers want real timestamps, while the stack's
-	 * time is the monotonic `now`; the offset between them is fixed here. */
-	gettimeofday(&tv, NULL);
-	w->wall_offset_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000 -
-			    (int64_t)net_clock_ms();
 	infof("dev=%s pcap=%s", w->dev->name, path);
+	return 0;
+}
+
+/* Sets the trace filter to expr, compiled for this device's frames (Ethernet, or bare IP
+ * for TUN and lo); NULL or "" takes it away. 0, or -EINVAL with libpcap's reason in err
+ * (the filter in place unchanged). */
+static int wrap_trace_filter(struct net_wrap *w, const char *expr, char *err, size_t errlen)
+{
+	int dlt = w->dev->type == NET_DEV_ETHER ? DLT_EN10MB : DLT_RAW;
+	struct bpf_program prog;
+	char perr[PCAP_ERRBUF_SIZE], *copy = NULL;
+
+	if (expr && *expr) {
+		copy = strdup(expr);
+		if (!copy) {
+			snprintf(err, errlen, "%s: out of memory for the trace filter", w->dev->name);
+			return -ENOMEM;
+		}
+		if (net_trace_filter_compile(expr, dlt, &prog, perr, sizeof(perr)) < 0) {
+			snprintf(err, errlen, "--trace '%s' on %s: %s", expr, w->dev->name, perr);
+			free(copy);
+			return -EINVAL;
+		}
+	}
+	if (w->filtered)
+		pcap_freecode(&w->trace_prog);
+	free(w->trace_filter);
+	w->filtered = copy != NULL;
+	w->trace_filter = copy;
+	if (copy)
+		w->trace_prog = prog;
 	return 0;
 }
 
@@ -488,8 +574,11 @@ static void wrap_destroy(struct net_device *dev)
 		}
 	}
 	wrap_pcap_close(w);
-	if (w->trace_out)
+	wrap_trace_filter(w, NULL, NULL, 0);
+	if (w->trace) {
+		net_trace_stop();
 		fflush(w->trace_out);
+	}
 	free(w);
 	dev->priv = NULL;
 }
@@ -543,6 +632,7 @@ static struct net_wrap *wrap_alloc(struct net_device *dev)
 	}
 	w->dev = dev;
 	w->trace_out = stdout;
+	w->wall_offset_ns = net_capture_wall_offset_ns();
 	w->imp.seed = NET_IMPAIR_DEFAULT_SEED;
 	w->imp.reorder_hold_ms = NET_WRAP_REORDER_HOLD_MS;
 	w->rng = w->imp.seed;
@@ -582,6 +672,7 @@ static void wrap_detach(struct net_device *dev)
 		net_timer_cancel(&w->dirs[i].delay_timer);
 	}
 	wrap_pcap_close(w);
+	wrap_trace_filter(w, NULL, NULL, 0);
 	if (w->trace_out)
 		fflush(w->trace_out);
 	dev->ops = lower->ops;
@@ -613,21 +704,31 @@ int net_wrap_attach(struct net_device *dev, const struct net_wrap_opts *o, char 
 		snprintf(err, errlen, "%s: out of memory for the device wrappers", dev->name);
 		return -ENOMEM;
 	}
-	w->trace = o->trace;
 	w->trace_out = o->trace_out ? o->trace_out : stdout;
 	w->trace_fmt = o->trace_fmt;
+	w->trace_time = o->trace_time;
 	w->imp = o->impair;
 	if (!w->imp.reorder_hold_ms)
 		w->imp.reorder_hold_ms = NET_WRAP_REORDER_HOLD_MS;
 	w->rng = w->imp.seed;
-	if (o->pcap_path) {
-		pcap_path_for(o->pcap_path, dev->name, path, sizeof(path));
+	rc = o->trace ? wrap_trace_filter(w, o->trace_filter, err, errlen) : 0;
+	if (!rc && o->pcap_path) {
+		/* pcapng: one file for every device; pcap: FILE-DEV after the first */
+		if (net_capture_is_pcapng(o->pcap_path))
+			snprintf(path, sizeof(path), "%s", o->pcap_path);
+		else
+			pcap_path_for(o->pcap_path, dev->name, path, sizeof(path));
 		rc = wrap_pcap_open(w, path, err, errlen);
-		if (rc < 0) {
-			free(w->lower);
-			free(w);
-			return rc;
-		}
+	}
+	if (rc < 0) {
+		wrap_trace_filter(w, NULL, NULL, 0);
+		free(w->lower);
+		free(w);
+		return rc;
+	}
+	if (o->trace) {
+		w->trace = 1;
+		net_trace_start();
 	}
 	wrap_install(dev, w);
 	return 0;
@@ -644,7 +745,7 @@ int net_wrap_update(struct net_device *dev, const struct net_wrap_opts *o, unsig
 		snprintf(err, errlen, "%s: tracing needs a decoder", dev->name);
 		return -EINVAL;
 	}
-	if ((what & NET_WRAP_SET_PCAP) && o->pcap_path && w && w->dumper) {
+	if ((what & NET_WRAP_SET_PCAP) && o->pcap_path && w && w->pcap_file) {
 		snprintf(err, errlen, "%s is capturing to %s already: stop that first", dev->name,
 			 w->pcap_file);
 		return -EBUSY;
@@ -662,27 +763,32 @@ int net_wrap_update(struct net_device *dev, const struct net_wrap_opts *o, unsig
 		}
 		fresh = 1;
 	}
+	/* a filter first: nothing has changed yet if it does not compile */
+	if ((what & NET_WRAP_SET_TRACE) && o->trace &&
+	    (rc = wrap_trace_filter(w, o->trace_filter, err, errlen)) < 0)
+		goto fail;
 	if (what & NET_WRAP_SET_PCAP) {
-		if (!o->pcap_path) {
+		if (!o->pcap_path)
 			wrap_pcap_close(w);
-		} else if ((rc = wrap_pcap_open(w, o->pcap_path, err, errlen)) < 0) {
-			if (fresh) {
-				free(w->lower);
-				free(w);
-			}
-			return rc;
-		}
+		else if ((rc = wrap_pcap_open(w, o->pcap_path, err, errlen)) < 0)
+			goto fail;
 	}
 	/* nothing fails from here */
 	if (fresh)
 		wrap_install(dev, w);
 	if (what & NET_WRAP_SET_TRACE) {
-		if (w->trace && !o->trace)
+		if (w->trace && !o->trace) {
 			fflush(w->trace_out);
+			wrap_trace_filter(w, NULL, NULL, 0);
+			net_trace_stop();
+		} else if (!w->trace && o->trace) {
+			net_trace_start();
+		}
 		w->trace = o->trace;
 		if (o->trace) {
 			w->trace_out = o->trace_out ? o->trace_out : stdout;
 			w->trace_fmt = o->trace_fmt;
+			w->trace_time = o->trace_time;
 		}
 	}
 	if (what & NET_WRAP_SET_IMPAIR) {
@@ -698,10 +804,18 @@ int net_wrap_update(struct net_device *dev, const struct net_wrap_opts *o, unsig
 		else if (!w->imp.delay_ms)
 			wrap_release_queued(w, 1, net_clock_ms());
 	}
-	if (!w->dumper && !w->trace && !w->imp.enabled && !w->dirs[0].held && !w->dirs[1].held &&
-	    TAILQ_EMPTY(&w->dirs[0].delayq) && TAILQ_EMPTY(&w->dirs[1].delayq))
+	if (!w->pcap_file && !w->trace && !w->imp.enabled && !w->dirs[0].held &&
+	    !w->dirs[1].held && TAILQ_EMPTY(&w->dirs[0].delayq) && TAILQ_EMPTY(&w->dirs[1].delayq))
 		wrap_detach(dev);
 	return 0;
+
+fail:
+	if (fresh) {
+		wrap_trace_filter(w, NULL, NULL, 0);
+		free(w->lower);
+		free(w);
+	}
+	return rc;
 }
 
 int net_wrap_status(const struct net_device *dev, struct net_wrap_opts *o)
@@ -713,6 +827,7 @@ int net_wrap_status(const struct net_device *dev, struct net_wrap_opts *o)
 		return 0;
 	o->pcap_path = w->pcap_file;
 	o->trace = w->trace;
+	o->trace_filter = w->trace_filter;
 	o->trace_out = w->trace_out;
 	o->trace_fmt = w->trace_fmt;
 	o->impair = w->imp;

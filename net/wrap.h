@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Device wrappers, usable on any device: a pcap writer (both directions, libpcap), a
- * tracer (one decoded line per packet in and out), and a seeded fault injector, as one
- * wrapping device over the device's driver (net/wrap.c says how).
+/* Device wrappers, usable on any device: a capture writer (both directions; pcap with
+ * nanosecond timestamps through libpcap, or pcapng, net/capture.c), a tracer (one
+ * timestamped, decoded line per packet in and out, optionally only the frames a
+ * pcap-filter expression matches), and a seeded fault injector, as one wrapping device
+ * over the device's driver (net/wrap.c says how).
  *
- *   --pcap FILE   --trace   --impair loss=P,dup=P,reorder=P,delay=MS,corrupt=P,seed=N
+ *   --pcap FILE   --trace [FILTER]   --trace-time abs|rel
+ *   --impair loss=P,dup=P,reorder=P,delay=MS,corrupt=P,seed=N
  *
  * P is a percentage (0-100, decimals allowed). Impairments apply to both directions. */
 #ifndef NET_WRAP_H
@@ -12,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "net/capture.h"
 #include "net/netdev.h"
 
 struct net_impair {
@@ -36,11 +40,16 @@ typedef void (*net_trace_fn)(const struct net_device *dev, const uint8_t *frame,
 			     char *buf, size_t size);
 
 struct net_wrap_opts {
-	const char *pcap_path; /* NULL: none. With several devices, FILE gets "-DEV" before
-	                          its extension for every device but the first. */
+	const char *pcap_path; /* NULL: none. A name ending in ".pcapng" is one pcapng file
+	                          for every device (an interface block each); else pcap, and
+	                          with several devices FILE gets "-DEV" before its extension
+	                          for every device but the first. */
 	int trace;             /* print one line per packet to trace_out */
 	FILE *trace_out;       /* NULL: stdout */
 	net_trace_fn trace_fmt; /* the decoder; needed when trace is set */
+	const char *trace_filter; /* pcap-filter(7) expression: only the frames it matches are
+	                             traced (the capture file keeps them all); NULL: all */
+	enum net_trace_time trace_time; /* the stamp of each line: wall clock or relative */
 	struct net_impair impair;
 };
 

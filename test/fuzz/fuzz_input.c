@@ -3,7 +3,7 @@
  * Ethernet device or an L3 (TUN-like) device and go as far as they can get: Ethernet, ARP,
  * IP with reassembly, ICMP, UDP to bound sockets, TCP to listeners and the connections they
  * accept. Time is a fake clock that only moves forward, so timers (retransmission, ARP,
- * reassembly, TIME_WAIT) run as well.
+ * reassembly, TIME_WAIT) run as well. Each frame is also decoded by --trace's decoder.
  *
  * Input format (so one input can carry a whole conversation, a handshake and then data):
  *   byte 0       bit 0: device (0 Ethernet "fz-eth", 1 L3 "fz-tun"); bits 1-7: milliseconds
@@ -29,6 +29,7 @@
 #include "net/pkb.h"
 #include "net/socket.h"
 #include "lib/stack.h"
+#include "lib/trace.h"
 #include "tcp/tcp.h"
 
 #define FZ_MAX_FRAMES 32
@@ -167,6 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct net_device *dev;
 	unsigned step_ms;
 	size_t off = 1;
+	char line[256];
 
 	if (!initialised) {
 		fz_init();
@@ -190,6 +192,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else {
 			break;
 		}
+		/* --trace's decoder must describe any frame without reading past it. */
+		trace_format(dev, data + off, len, line, sizeof(line));
 		p = pkb_from_bytes(data + off, len);
 		off += len;
 		if (!p)

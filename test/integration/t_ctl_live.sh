@@ -26,12 +26,16 @@ ctl() { "$UST" ctl "$N" "$@"; }
 ns_new NS
 mkdir "$T_TMP/www"
 rand_file "$T_TMP/www/f.bin" $SIZE
+rand_file "$T_TMP/www/small.bin" 4096
 ust_serve "$NS" --serve "http,root=$T_TMP/www" --name "$N"
 wait_for 10 test -S "/run/ustack/$N.sock" || fail "no control socket /run/ustack/$N.sock"
 
 # --- impair during a download ---
 [ "$(ctl impair)" = "$TAPIF off" ] || fail "ctl impair before any: '$(ctl impair)'"
-# 3 MB at 400 KB/s: some 8 s, so the loss comes and goes mid-transfer
+# 3 MB at 400 KB/s: some 8 s, so the loss comes and goes mid-transfer; a small receive
+# buffer on the client's side, so ustack sends at curl's pace and not all of it into the
+# kernel's buffer at once
+in_ns "$NS" sysctl -qw net.ipv4.tcp_rmem="4096 32768 65536" || fail "cannot set tcp_rmem"
 bg_ns "$NS" "$T_TMP/curl.err" curl -sS --max-time 90 --limit-rate 400k -o "$T_TMP/get.bin" \
 	"http://$US_ADDR/f.bin"
 CURL=$BG_PID
@@ -98,7 +102,7 @@ grep -v 'Running as user "root"' "$T_TMP/tshark.err" | grep -q . &&
 echo "pcap: tshark reads 4 echo requests and 4 replies, none of the pings after off"
 
 # --- trace ---
-tlines() { grep -c "^$TAPIF [<>] " "$UST_OUT"; }
+tlines() { grep -c " $TAPIF [<>] " "$UST_OUT"; } # "TIME DEV < ..." (docs/trace.md)
 [ "$(tlines)" -eq 0 ] || fail "trace lines before trace on: $(head -n 3 "$UST_OUT")"
 ctl trace on >"$CTL_OUT" || fail "ctl trace on exited $?"
 [ "$(cat "$CTL_OUT")" = "$TAPIF on" ] || fail "ctl trace on answered '$(cat "$CTL_OUT")'"
@@ -112,6 +116,20 @@ in_ns "$NS" ping -c 3 -i 0.2 -W 2 "$US_ADDR" >/dev/null || fail "ping failed aft
 sleep 0.5
 [ "$(tlines)" -eq "$n" ] || fail "trace lines went on after trace off: $(tail -n 3 "$UST_OUT")"
 echo "trace: $n lines while on, e.g. '$(grep -m 1 ICMP "$UST_OUT")'; none after off"
+
+# --- trace on FILTER: only what the pcap-filter expression matches ---
+ctl trace on tcp port 80 >"$CTL_OUT" || fail "ctl trace on tcp port 80 exited $?"
+[ "$(cat "$CTL_OUT")" = "$TAPIF on tcp port 80" ] || fail "ctl trace on FILTER answered '$(cat "$CTL_OUT")'"
+n=$(tlines)
+in_ns "$NS" ping -c 3 -i 0.2 -W 2 "$US_ADDR" >/dev/null || fail "ping failed while tracing tcp"
+T_CMD_TIMEOUT=20 in_ns "$NS" curl -sS --max-time 10 -o /dev/null "http://$US_ADDR/small.bin" ||
+	fail "curl failed while tracing tcp"
+sleep 0.5
+ctl trace off >/dev/null || fail "ctl trace off exited $?"
+tail -n +$((n + 1)) "$UST_OUT" | grep " $TAPIF [<>] " >"$T_TMP/filtered"
+grep -q ICMP "$T_TMP/filtered" && fail "ICMP lines under 'trace on tcp port 80': $(grep -m 1 ICMP "$T_TMP/filtered")"
+grep -q "$US_ADDR.80 " "$T_TMP/filtered" || fail "no port 80 lines under 'trace on tcp port 80': $(head -n 3 "$T_TMP/filtered")"
+echo "trace on tcp port 80: $(wc -l <"$T_TMP/filtered") lines, none of the pings"
 
 # --- changes while frames flow: 1500 pings, the injector (no loss), the tracer and the
 # capture turned on and off round after round; every ping is answered, none lost ---
@@ -146,7 +164,7 @@ errline()
 }
 errline impair loss=500
 errline impair loss=5 dev nosuch0
-errline trace on tcp port 80
+errline trace on tcp port
 errline trace sideways
 errline pcap /nonexistent-dir/x.pcap
 [ "$(ctl pcap)" = "$TAPIF off" ] || fail "a failed pcap left '$(ctl pcap)'"

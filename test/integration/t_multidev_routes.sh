@@ -42,11 +42,11 @@ in_ns "$NS" ping -n -c 1 -W 2 -I 10.99.5.5 10.74.2.2 >/dev/null || fail "ping fr
 in_ns "$NS" ping -n -c 1 -W 2 -I 192.0.2.77 10.74.3.2 >/dev/null || fail "ping from 192.0.2.77 (reply via --gw)"
 ust_alive || fail "ustack died"
 ust_stop
-grep -q '^ustmp0 > IP 10.74.2.2 > 10.99.6.6: ICMP' "$UST_OUT" ||
+grep -qE '^[0-9:.]+ ustmp0 > IP 10.74.2.2 > 10.99.6.6: ICMP' "$UST_OUT" ||
 	fail "the reply to 10.99.6.6 did not leave by the veth (longest prefix /16)"
-grep -q '^ustmt0 > IP 10.74.2.2 > 10.99.5.5: ICMP' "$UST_OUT" ||
+grep -qE '^[0-9:.]+ ustmt0 > IP 10.74.2.2 > 10.99.5.5: ICMP' "$UST_OUT" ||
 	fail "the reply to 10.99.5.5 did not leave by the TAP (longest prefix /24)"
-grep -q '^ustmt0 > IP 10.74.3.2 > 192.0.2.77: ICMP' "$UST_OUT" ||
+grep -qE '^[0-9:.]+ ustmt0 > IP 10.74.3.2 > 192.0.2.77: ICMP' "$UST_OUT" ||
 	fail "the reply to 192.0.2.77 did not leave by the TAP (default gateway)"
 
 # ustack's own traffic: the source address is the outgoing device's.
@@ -54,7 +54,7 @@ for t in 10.99.6.6:ustmp0:10.74.3.2 10.99.5.5:ustmt0:10.74.1.2 192.0.2.77:ustmt0
 	10.74.2.1:ustmu0:10.74.2.2; do
 	IFS=: read -r dst dev src <<<"$t"
 	out=$(T_CMD_TIMEOUT=20 in_ns "$NS" "$UST" ping "${DEVS[@]}" --trace -c 1 -W 3 "$dst" 2>&1)
-	echo "$out" | grep -q "^$dev > IP $src > $dst: ICMP" ||
+	echo "$out" | grep -qE "^[0-9:.]+ $dev > IP $src > $dst: ICMP" ||
 		fail "ustack ping $dst: not sent by $dev from $src: $(echo "$out" | grep ' > IP ' | head -n 2 | tr '\n' ' ')"
 	echo "$out" | grep -qE '1 (packets )?received' ||
 		fail "ustack ping $dst: no reply: $(echo "$out" | tail -n 2 | tr '\n' ' ')"

@@ -3,7 +3,7 @@
  * (testlib.h only for the leak check at the end of each test). A stack with loopback only:
  * create (and a second stack beside the first), bad settings, UDP and TCP over 127.0.0.1 with the
  * loop thread and with the caller driving the loop, addresses and routes added and
- * removed, wrappers, destroy. */
+ * removed, wrappers (a filtered trace among them), destroy. */
 #include <ustack.h>
 
 #include "test/unit/testlib.h"
@@ -309,6 +309,62 @@ static void test_devices_wrappers(void **state)
 	test_assert_no_leaks();
 }
 
+/* A filtered, relatively stamped trace through the API: only the datagrams to port 7003
+ * are printed (out on lo, then in from it), the ones to 7004 pass unprinted; a bad filter,
+ * or one the device's frames cannot carry (Ethernet on lo), is -EINVAL with a reason. */
+static void test_wrap_trace_filter(void **state)
+{
+	struct ustack *st;
+	struct sockaddr_in a = sin_of("127.0.0.1", 7003), b = sin_of("127.0.0.1", 7004);
+	struct ustack_wrap w = { .trace = 1, .trace_filter = "tcp port" };
+	char buf[64], *out = NULL, *line;
+	size_t outlen = 0;
+	int s, t, c, n = 0;
+
+	(void)state;
+	assert_int_equal(ustack_create(NULL, &st), 0);
+	assert_int_equal(ustack_wrap_device(st, "lo", &w), -EINVAL);
+	assert_non_null(strstr(ustack_errmsg(st), "--trace 'tcp port' on lo: "));
+	w.trace_filter = "ether host 02:00:00:00:00:01";
+	assert_int_equal(ustack_wrap_device(st, "lo", &w), -EINVAL);
+	w.trace_filter = "udp port 7003";
+	w.trace_time_rel = 1;
+	w.trace_out = open_memstream(&out, &outlen);
+	assert_int_equal(ustack_wrap_device(st, "lo", &w), 0);
+	assert_int_equal(ustack_start(st), 0);
+	s = us_socket(AF_INET, SOCK_DGRAM, 0);
+	t = us_socket(AF_INET, SOCK_DGRAM, 0);
+	c = us_socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(s >= 0 && t >= 0 && c >= 0);
+	assert_int_equal(us_bind(s, SA(&a), sizeof(a)), 0);
+	assert_int_equal(us_bind(t, SA(&b), sizeof(b)), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(us_sendto(c, "x", 1, 0, SA(&b), sizeof(b)), 1);
+		assert_int_equal(us_recv(t, buf, sizeof(buf), 0), 1);
+		assert_int_equal(us_sendto(c, "y", 1, 0, SA(&a), sizeof(a)), 1);
+		assert_int_equal(us_recv(s, buf, sizeof(buf), 0), 1);
+	}
+	us_close(s);
+	us_close(t);
+	us_close(c);
+	ustack_destroy(st);
+	fclose(w.trace_out);
+	for (line = strtok(out, "\n"); line; line = strtok(NULL, "\n"), n++) {
+		double secs;
+		char dir;
+
+		if (sscanf(line, "%lf lo %c ", &secs, &dir) != 2)
+			fail_msg("not a stamped line: %s", line);
+		assert_true(dir == (n % 2 ? '<' : '>'));
+		assert_non_null(strstr(line, " > 127.0.0.1.7003: UDP len 1"));
+		if (n == 0)
+			assert_true(strncmp(line, "0.000000 ", 9) == 0);
+	}
+	assert_int_equal(n, 6);
+	free(out);
+	test_assert_no_leaks();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_tcp_thread),
 		cmocka_unit_test(test_addr_route),
 		cmocka_unit_test(test_devices_wrappers),
+		cmocka_unit_test(test_wrap_trace_filter),
 	};
 
 	test_unlock(); /* an application: it takes the lock itself where it plays the loop */

@@ -451,7 +451,8 @@ static void test_trace_lines(void **state)
 		{ SESSION, 14, "IP 192.0.2.2 > 192.0.2.1: ICMP port unreachable for UDP "
 			       "192.0.2.2.9001" },
 		{ SESSION, 15, "IP 192.0.2.1.50230 > 192.0.2.2.8080: TCP [S] seq 3430278639 win "
-			       "65535 len 0 <mss 1460,sackOK,ts 3560604857 0,wscale 8>" },
+			       "65535 len 0 options [mss 1460,sackOK,TS val 3560604857 ecr 0,nop,"
+			       "wscale 8]" },
 		{ SESSION, 28, "IP 192.0.2.2.8081 > 192.0.2.1.46984: TCP [R.] seq 0 ack 798100217 "
 			       "win 0 len 0" },
 		{ TUNRAW, 0, "IP 198.51.100.1 > 198.51.100.2: ICMP echo request id 12758 seq 1 "
@@ -490,11 +491,13 @@ static void test_trace_lines(void **state)
 	test_assert_no_leaks();
 }
 
-/* The wrapper prints "DEV < line" for input and "DEV > line" for output. */
+/* The wrapper prints "TIME DEV < line" for input and "TIME DEV > line" for output; relative
+ * stamps count from the first frame traced, on the clock of the moment the frame passes. */
 static void test_trace_wrapper(void **state)
 {
 	struct net_device *dev = test_dev_create("cap0", NET_DEV_ETHER, 1500);
-	struct net_wrap_opts o = { .trace = 1, .trace_fmt = trace_format };
+	struct net_wrap_opts o = { .trace = 1, .trace_fmt = trace_format,
+				   .trace_time = NET_TRACE_TIME_REL };
 	char err[100], *out = NULL;
 	size_t outlen = 0;
 	uint8_t buf[2048];
@@ -506,6 +509,7 @@ static void test_trace_wrapper(void **state)
 	n = test_pcap_frame(SESSION, 0, buf, sizeof(buf));
 	net_device_input(dev, pkb_from_bytes(buf, (size_t)n), T0);
 	n = test_pcap_frame(SESSION, 1, buf, sizeof(buf));
+	net_clock_set_fake(1, T0 + 1250);
 	net_device_xmit(dev, pkb_from_bytes(buf, (size_t)n), T0);
 	net_device_unregister_all();
 	/* An input frame the injector drops is still shown, marked. */
@@ -516,9 +520,11 @@ static void test_trace_wrapper(void **state)
 	net_device_input(dev, pkb_from_bytes(buf, (size_t)n), T0);
 	net_device_unregister_all();
 	fclose(o.trace_out);
-	assert_string_equal(out, "cap0 < ARP who-has 192.0.2.2 tell 192.0.2.1\n"
-				 "cap0 > ARP reply 192.0.2.2 is-at 5e:6a:ee:06:c2:50\n"
-				 "cap1 < ARP who-has 192.0.2.2 tell 192.0.2.1 [dropped by --impair]\n");
+	/* Tracing stopped with the last tracer: cap1's first frame starts a new count. */
+	assert_string_equal(out, "0.000000 cap0 < ARP who-has 192.0.2.2 tell 192.0.2.1\n"
+				 "1.250000 cap0 > ARP reply 192.0.2.2 is-at 5e:6a:ee:06:c2:50\n"
+				 "0.000000 cap1 < ARP who-has 192.0.2.2 tell 192.0.2.1 "
+				 "[dropped by --impair]\n");
 	free(out);
 	pkb_queue_purge(&rxq);
 	rx_count = 0;
