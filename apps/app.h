@@ -74,7 +74,21 @@ struct nc_opts {
 	int linger_set;
 };
 
-enum app_cmd { CMD_NONE, CMD_SERVE, CMD_NC, CMD_PING, CMD_GET };
+/* `ustack get`'s options (apps/get.c has its exit codes). */
+#define GET_MAX_REDIRS 10         /* -L follows at most this many redirects by default */
+
+struct get_opts {
+	const char *output;       /* -o FILE, or -O's name from the URL; NULL: stdout */
+	int remote_name;          /* -O */
+	int follow;               /* -L */
+	int max_redirs;           /* --max-redirs (GET_MAX_REDIRS) */
+	int head;                 /* -I: HEAD, print the response head */
+	int include;              /* -i: the response head before the body */
+	int silent;               /* -s: no progress bar */
+	char remote[256];         /* -O's file name */
+};
+
+enum app_cmd { CMD_NONE, CMD_SERVE, CMD_NC, CMD_PING, CMD_GET, CMD_CTL };
 
 struct app_config {
 	enum app_cmd cmd;
@@ -99,6 +113,7 @@ struct app_config {
 	int nservices;
 	struct ping_opts ping;
 	struct nc_opts nc;
+	struct get_opts get;
 	char **args;              /* positional arguments after the options */
 	int nargs;
 };
@@ -108,7 +123,22 @@ extern struct app_config app_cfg;
 /* Parses argv into app_cfg. Returns 0, 1 if --help was printed, or -EINVAL after printing
  * one line that says what is wrong and what to do. */
 int app_parse_args(int argc, char **argv);
+/* The overview of every subcommand (ustack --help). */
 void app_usage(FILE *out);
+/* One subcommand's usage with the options every subcommand shares (ustack SUB --help). */
+void app_usage_cmd(enum app_cmd cmd, FILE *out);
+
+/* ---- pure checks of the command line (apps/args.c) ---- */
+
+/* The subcommand a word names ("serve" is CMD_SERVE), or CMD_NONE. */
+enum app_cmd app_cmd_lookup(const char *word);
+const char *app_cmd_name(enum app_cmd cmd);
+/* When argv[1] is an option and a subcommand comes later ("ustack --trace serve ..."),
+ * the subcommand, with the command line as it should be written in hint ("ustack serve
+ * --trace ..."); else CMD_NONE. */
+int app_misplaced_options(int argc, char **argv, char *hint, size_t size);
+/* The index of the first device whose name an earlier one has already, or -1. */
+int app_dev_dup(const struct dev_opts *devs, int n);
 /* Prints "ustack: <message>" as the one line a user error gets. */
 void app_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -136,6 +166,13 @@ int app_parse_port(const char *s, uint16_t *out);
 uint64_t app_now_us(void);
 /* The first non-loopback address the stack has (for messages), network order. */
 uint32_t app_primary_addr(void);
+/* Every address of every device but loopback, in device order, at most max of them; a
+ * device without an address gives one entry with addr 0. Returns how many. */
+struct app_addr {
+	char dev[16];             /* the device's name */
+	uint32_t addr;            /* network order */
+};
+int app_addrs(struct app_addr *out, int max);
 
 /* ---- subcommands ---- */
 int serve_main(void);

@@ -2,6 +2,7 @@
 /* Socket helpers shared by the subcommands: bounded waits that notice a stop request,
  * connect with a timeout, send-all, and address parsing with user-facing errors. */
 #include <errno.h>
+#include <stdio.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,4 +170,22 @@ uint32_t app_primary_addr(void)
 	}
 	net_unlock();
 	return addr;
+}
+
+int app_addrs(struct app_addr *out, int max)
+{
+	struct net_device *dev;
+	int n = 0;
+
+	net_lock();
+	TAILQ_FOREACH(dev, &net_devices, link) {
+		if (dev->type == NET_DEV_LOOPBACK)
+			continue;
+		for (int i = 0; i < (dev->nifaces ? dev->nifaces : 1) && n < max; i++, n++) {
+			snprintf(out[n].dev, sizeof(out[n].dev), "%s", dev->name);
+			out[n].addr = dev->nifaces ? dev->ifaces[i].addr : 0;
+		}
+	}
+	net_unlock();
+	return n;
 }

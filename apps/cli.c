@@ -12,6 +12,7 @@
 
 #include "apps/app.h"
 #include "apps/serve.h"
+#include "apps/url.h"
 #include "ip/ip.h"
 #include "lib/ctl.h"
 #include "tcp/tcp.h"
@@ -59,27 +60,89 @@ void app_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-void app_usage(FILE *out)
-{
-	fputs(
-"usage: ustack serve [DEV...] [--serve SVC]... [--forward] [OPTIONS]\n"
-"       ustack nc    [DEV...] [-u] [-q SECS] HOST PORT   stdin to the peer, the peer to stdout\n"
-"       ustack nc    [DEV...] [-u] [-q SECS] -l PORT     accept one connection (TCP) or\n"
-"                                                        take datagrams (UDP), then as above\n"
-"       ustack ping  [DEV...] [-c N] [-s SIZE] [-i SECS] [-W SECS] HOST\n"
-"       ustack get   [DEV...] [--timeout SECS] URL        HTTP/1.1 GET, body to stdout\n"
-"       ustack ctl   NAME REQUEST    ask a running serve or nc -l (ustack ctl --help)\n"
-"\n"
-"DEV (at least one; repeat --dev for more devices):\n"
+/* The usage text, one block per subcommand and the blocks they share: `ustack --help`
+ * prints them all, `ustack SUB --help` its own block and the shared ones. */
+static const char usage_serve[] =
+"usage: ustack serve DEV... [--serve SVC]... [--forward] [OPTIONS]\n"
+"  A host that answers ARP and ping and runs the --serve services until SIGINT or\n"
+"  SIGTERM; once they listen it prints one line per address and service, like\n"
+"  'ustack: serving http on 10.0.0.2:80/tcp (ustap0)'.\n"
+"  --serve SVC          a service (repeatable): echo[:7] discard[:9] chat[:23]\n"
+"                       http[:80][,root=DIR] udp-echo[:7] sink[:5001]\n"
+"  --forward            route IPv4 between the devices\n"
+" Limits (defaults in brackets; BYTES may end in k or m):\n"
+"  --max-conn N         connections held at once; past it a new one takes the slot of\n"
+"                       the HTTP connection waiting longest for its head, or waits in\n"
+"                       the backlog [1024]\n"
+"  --reclaim-after MS   at --max-conn, only a head wait this old gives up its slot [0]\n"
+"  --backlog N          pending connections per listener [128]\n"
+"  --conn-buf BYTES     output queued per connection before it is throttled [256k]\n"
+"  --idle-timeout SECS  close connections silent this long, 0 = never [0]\n"
+"  --max-conn-per-source N  connections one address may hold; a new one past it is\n"
+"                       reset, 0 = no limit [0]\n"
+"  --http-max-header BYTES  largest HTTP request head [8k]\n"
+"  --http-header-timeout SECS  a request head must arrive whole within this time of\n"
+"                       the server waiting for it (also between requests, from when\n"
+"                       the response has left the queue); else 408 and close,\n"
+"                       0 = never [20]\n"
+"  --chat-max-line BYTES    longest chat line [1k]\n"
+"  --chat-idle-timeout SECS  close chat users who sent nothing this long, 0 = never [600]\n"
+"  --echo-idle-timeout SECS  close echo clients who sent nothing this long, 0 = never [300]\n"
+"  (the shorter of --idle-timeout and a service's own idle limit applies)\n";
+
+static const char usage_nc[] =
+"usage: ustack nc DEV... [-u] [-q SECS] [--timeout SECS] HOST PORT\n"
+"       ustack nc DEV... [-u] [-q SECS] -l PORT\n"
+"  Standard input to the peer, the peer to standard output. With -l it accepts one\n"
+"  TCP connection, or takes UDP datagrams and answers the last sender.\n"
+"  -u                 UDP instead of TCP\n"
+"  -l                 listen on PORT instead of connecting\n"
+"  -q SECS            linger after stdin EOF in UDP mode, <0 = forever\n"
+"                     [1 for a client; forever for a listener]\n"
+"  --timeout SECS     the TCP connect limit [30]\n";
+
+static const char usage_ping[] =
+"usage: ustack ping DEV... [-c N] [-s SIZE] [-i SECS] [-W SECS] HOST\n"
+"  ICMP echo requests to HOST: one line per reply and a summary, as ping(8) prints.\n"
+"  -c N               requests to send [until interrupted]\n"
+"  -s SIZE            payload bytes [56]\n"
+"  -i SECS            interval between requests [1]\n"
+"  -W SECS            wait for replies after the last request [10]\n"
+"  Exit 0 if any reply came, 1 if none.\n";
+
+static const char usage_get[] =
+"usage: ustack get DEV... [-o FILE | -O] [-L] [-I | -i] [-s] [--timeout SECS] URL\n"
+"  HTTP/1.1 GET of an http:// URL whose host is an IPv4 address (there is no DNS);\n"
+"  the body goes to standard output. A progress bar (size, rate, time left) goes to\n"
+"  standard error when that is a terminal and the body goes elsewhere.\n"
+"  -o FILE            write the body to FILE ('-': standard output)\n"
+"  -O                 write it to the file the URL's last path part names\n"
+"  -L                 follow redirects (301, 302, 303, 307, 308), relative ones too\n"
+"  --max-redirs N     -L follows at most N redirects [10]\n"
+"  -I                 send HEAD and print the response head, no body\n"
+"  -i                 print the response head before the body\n"
+"  -s                 no progress bar\n"
+"  --timeout SECS     the limit for the connect and for a stalled transfer [30]\n"
+"  Exit codes (curl's): 0 the body of a 2xx response (or of a redirect not followed:\n"
+"  stderr names its Location), 1 a redirect to another scheme, 6 the host is not an\n"
+"  IPv4 address, 7 refused or unreachable, 8 not an HTTP response, 18 the body cut\n"
+"  short, 22 an error status (400 or above), 23 the output cannot be written,\n"
+"  28 timeout, 47 more redirects than --max-redirs, 52 no reply at all, 56 the\n"
+"  connection reset while receiving.\n";
+
+static const char usage_ctl[] =
+"usage: ustack ctl NAME REQUEST    ask a running serve or nc -l (ustack ctl --help)\n";
+
+static const char usage_dev[] =
+"DEV (at least one; repeat --dev for more devices, each name once):\n"
 "  --dev tap:NAME[,addr=A.B.C.D/N][,host=H/N][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]\n"
 "  --dev tun:NAME,addr=A.B.C.D/N[,host=H][,mtu=N][,offload=on|off]\n"
 "  --dev packet:IFNAME[,addr=A.B.C.D/N][,mac=MAC][,offload=on|off]\n"
 "  --gw GATEWAY                 default route\n"
-"  --route PREFIX/N,via=GW      static route (repeatable)\n"
-"\n"
-"SVC (serve): echo[:7] discard[:9] chat[:23] http[:80][,root=DIR] udp-echo[:7] sink[:5001]\n"
-"\n"
-"Options for every subcommand:\n"
+"  --route PREFIX/N,via=GW      static route (repeatable)\n";
+
+static const char usage_common[] =
+"Options for every subcommand (after its name: ustack serve --trace ...):\n"
 "  --pcap FILE        capture every device's traffic, nanosecond timestamps (FILE-DEV.ext\n"
 "                     for devices after the first); FILE.pcapng: one pcapng file for all\n"
 "                     devices, each named in its interface block\n"
@@ -106,37 +169,41 @@ void app_usage(FILE *out)
 "  --name NAME        serve, nc -l: the control socket /run/ustack/NAME.sock for\n"
 "                     ustack ctl NAME [first device's name]\n"
 "  -v, --verbose      debug log on stderr\n"
-"  -h, --help         this text\n"
-"  -V, --version      print the version and exit (as the first argument)\n"
-"\n"
-"Limits for serve (defaults in brackets; BYTES may end in k or m):\n"
-"  --max-conn N         connections held at once; past it a new one takes the slot of\n"
-"                       the HTTP connection waiting longest for its head, or waits in\n"
-"                       the backlog [1024]\n"
-"  --reclaim-after MS   at --max-conn, only a head wait this old gives up its slot [0]\n"
-"  --backlog N          pending connections per listener [128]\n"
-"  --conn-buf BYTES     output queued per connection before it is throttled [256k]\n"
-"  --idle-timeout SECS  close connections silent this long, 0 = never [0]\n"
-"  --max-conn-per-source N  connections one address may hold; a new one past it is\n"
-"                       reset, 0 = no limit [0]\n"
-"  --http-max-header BYTES  largest HTTP request head [8k]\n"
-"  --http-header-timeout SECS  a request head must arrive whole within this time of\n"
-"                       the server waiting for it (also between requests, from when\n"
-"                       the response has left the queue); else 408 and close,\n"
-"                       0 = never [20]\n"
-"  --chat-max-line BYTES    longest chat line [1k]\n"
-"  --chat-idle-timeout SECS  close chat users who sent nothing this long, 0 = never [600]\n"
-"  --echo-idle-timeout SECS  close echo clients who sent nothing this long, 0 = never [300]\n"
-"  (the shorter of --idle-timeout and a service's own idle limit applies)\n"
-"\n"
-"ping: -c N count [until interrupted], -s SIZE payload [56], -i SECS interval [1],\n"
-"      -W SECS wait for replies after the last request [10]. Exit 0 if any reply came.\n"
-"nc:   -u UDP, -l listen, -q SECS linger after stdin EOF in UDP mode, <0 = forever\n"
-"      [1 for a client; forever for a listener]; --timeout SECS connect limit [30]\n"
-"get:  --timeout SECS connect and stall limit [30]; exit 1 on a non-2xx status\n"
-"\n"
+"  -h, --help         this subcommand's usage (ustack --help: every subcommand's)\n"
+"  -V, --version      print the version and exit (as the first argument)\n";
+
+static const char usage_tail[] =
 "Signals: SIGINT/SIGTERM stop cleanly (exit 0), SIGUSR1 prints the counters.\n"
-"Exit codes: 0 success, 1 runtime failure, 2 usage error.\n", out);
+"Exit codes: 0 success, 1 runtime failure, 2 usage error (get has curl's; see above).\n";
+
+void app_usage(FILE *out)
+{
+	fputs(
+"usage: ustack serve DEV... [--serve SVC]... [--forward] [OPTIONS]\n"
+"       ustack nc    DEV... [-u] [-q SECS] HOST PORT   stdin to the peer, the peer to stdout\n"
+"       ustack nc    DEV... [-u] [-q SECS] -l PORT     accept one connection (TCP) or\n"
+"                                                      take datagrams (UDP), then as above\n"
+"       ustack ping  DEV... [-c N] [-s SIZE] [-i SECS] [-W SECS] HOST\n"
+"       ustack get   DEV... [-o FILE|-O] [-L] [-I|-i] URL   HTTP/1.1 GET, body to stdout\n"
+"       ustack ctl   NAME REQUEST    ask a running serve or nc -l (ustack ctl --help)\n"
+"       ustack SUBCOMMAND --help     that subcommand's usage only\n", out);
+	fprintf(out, "\n%s\n%s\n%s\n%s\n%s\n%s\n%s", usage_serve, usage_nc, usage_ping, usage_get,
+		usage_dev, usage_common, usage_tail);
+}
+
+void app_usage_cmd(enum app_cmd cmd, FILE *out)
+{
+	const char *block;
+
+	switch (cmd) {
+	case CMD_SERVE: block = usage_serve; break;
+	case CMD_NC: block = usage_nc; break;
+	case CMD_PING: block = usage_ping; break;
+	case CMD_GET: block = usage_get; break;
+	case CMD_CTL: fputs(usage_ctl, out); return;
+	default: app_usage(out); return;
+	}
+	fprintf(out, "%s\n%s\n%s\n%s", block, usage_dev, usage_common, usage_tail);
 }
 
 enum {
@@ -144,7 +211,7 @@ enum {
 	OPT_FORWARD, OPT_RCVBUF, OPT_SNDBUF, OPT_MAX_CONN, OPT_BACKLOG, OPT_CONN_BUF,
 	OPT_IDLE, OPT_HTTP_HDR, OPT_CHAT_LINE, OPT_TIMEOUT, OPT_SERVE, OPT_DRAIN, OPT_BUSY_POLL,
 	OPT_PER_SOURCE, OPT_HTTP_HDR_TIMEOUT, OPT_CHAT_IDLE, OPT_ECHO_IDLE, OPT_TCP,
-	OPT_CC, OPT_RECLAIM_AFTER, OPT_NAME, OPT_TRACE_TIME,
+	OPT_CC, OPT_RECLAIM_AFTER, OPT_NAME, OPT_TRACE_TIME, OPT_MAX_REDIRS,
 };
 
 static const struct option long_opts[] = {
@@ -177,23 +244,23 @@ static const struct option long_opts[] = {
 	{ "tcp", required_argument, NULL, OPT_TCP },
 	{ "cc", required_argument, NULL, OPT_CC },
 	{ "name", required_argument, NULL, OPT_NAME },
+	{ "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char *cmd_name(enum app_cmd c)
-{
-	switch (c) {
-	case CMD_SERVE: return "serve";
-	case CMD_NC: return "nc";
-	case CMD_PING: return "ping";
-	case CMD_GET: return "get";
-	default: return "?";
-	}
-}
+/* Each subcommand's short options, for getopt (the leading ':' reports a missing value
+ * apart): the same letter may mean different things to two subcommands (-i is ping's
+ * interval and get's -i), as with the tools they imitate. */
+static const char *const short_opts[] = {
+	[CMD_SERVE] = ":vh",
+	[CMD_NC] = ":ulq:vh",
+	[CMD_PING] = ":c:s:i:W:vh",
+	[CMD_GET] = ":o:OLIisvh",
+};
 
-/* The subcommand an option belongs to, or CMD_NONE if every subcommand takes it. */
+/* The subcommand a long option belongs to, or CMD_NONE if every subcommand takes it. */
 static enum app_cmd opt_owner(int opt)
 {
 	switch (opt) {
@@ -201,13 +268,52 @@ static enum app_cmd opt_owner(int opt)
 	case OPT_IDLE: case OPT_HTTP_HDR: case OPT_CHAT_LINE: case OPT_PER_SOURCE:
 	case OPT_HTTP_HDR_TIMEOUT: case OPT_CHAT_IDLE: case OPT_ECHO_IDLE: case OPT_RECLAIM_AFTER:
 		return CMD_SERVE;
-	case 'c': case 's': case 'i': case 'W':
-		return CMD_PING;
-	case 'u': case 'l': case 'q':
-		return CMD_NC;
+	case OPT_MAX_REDIRS:
+		return CMD_GET;
 	default:
 		return CMD_NONE;
 	}
+}
+
+/* The one other subcommand that takes short option c, or CMD_NONE (none, or several). */
+static enum app_cmd short_owner(int c)
+{
+	enum app_cmd owner = CMD_NONE;
+
+	for (int i = CMD_SERVE; i <= CMD_GET; i++) {
+		if (i == (int)app_cfg.cmd || !short_opts[i] || c == ':' || !strchr(short_opts[i], c))
+			continue;
+		if (owner != CMD_NONE)
+			return CMD_NONE;
+		owner = (enum app_cmd)i;
+	}
+	return owner;
+}
+
+/* get's short options: -o FILE, -O, -L, -I, -i, -s. */
+static int parse_get_option(int opt, const char *arg)
+{
+	switch (opt) {
+	case 'o':
+		app_cfg.get.output = arg;
+		return 0;
+	case 'O':
+		app_cfg.get.remote_name = 1;
+		return 0;
+	case 'L':
+		app_cfg.get.follow = 1;
+		return 0;
+	case 'I':
+		app_cfg.get.head = 1;
+		return 0;
+	case 'i':
+		app_cfg.get.include = 1;
+		return 0;
+	case 's':
+		app_cfg.get.silent = 1;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 static int parse_long(const char *opt, const char *s, long min, long max, long *out)
@@ -359,6 +465,8 @@ static int parse_option(int opt, const char *arg)
 	char err[160] = "";
 	long n;
 
+	if (app_cfg.cmd == CMD_GET && opt != 'v' && opt < 256)
+		return parse_get_option(opt, arg);
 	switch (opt) {
 	case OPT_DEV:
 		if (app_cfg.ndevs == APP_MAX_DEVS) {
@@ -497,6 +605,11 @@ static int parse_option(int opt, const char *arg)
 		}
 		return 0;
 	}
+	case OPT_MAX_REDIRS:
+		if (parse_long("--max-redirs", arg, 0, 1000, &n))
+			return -EINVAL;
+		app_cfg.get.max_redirs = (int)n;
+		return 0;
 	case OPT_DRAIN:
 		if (parse_long("--drain", arg, 0, 3600, &n))
 			return -EINVAL;
@@ -551,11 +664,55 @@ static int parse_option(int opt, const char *arg)
 	return -EINVAL;
 }
 
+/* get's URL, and where its output goes. */
+static int check_get(const char *url)
+{
+	struct get_opts *g = &app_cfg.get;
+	struct url u;
+	int err = url_parse(url, &u);
+
+	if (err == -EPROTONOSUPPORT) {
+		app_error("get: '%s': give an http:// URL (no other scheme is supported)", url);
+		return -EINVAL;
+	}
+	if (err == -ENAMETOOLONG) {
+		app_error("get: the URL is too long (at most %d bytes, host %d)", URL_MAX - 1,
+			  URL_HOST_MAX - 1);
+		return -EINVAL;
+	}
+	if (err) {
+		app_error("get: '%s': give a URL like http://10.0.0.1[:PORT]/PATH", url);
+		return -EINVAL;
+	}
+	if (g->output && g->remote_name) {
+		app_error("get: -o and -O both name the output: give one");
+		return -EINVAL;
+	}
+	if (g->remote_name) {
+		if (url_remote_name(url, g->remote, sizeof(g->remote))) {
+			app_error("get -O: '%s' names no file (its path ends in '/'): give -o FILE",
+				  url);
+			return -EINVAL;
+		}
+		g->output = g->remote;
+	}
+	if (g->output && !strcmp(g->output, "-"))
+		g->output = NULL;
+	return 0;
+}
+
 /* Checks the positional arguments and the options' combinations for the subcommand. */
 static int check_command(void)
 {
+	int dup;
+
 	if (!app_cfg.ndevs) {
 		app_error("--dev is required: add --dev tap:NAME,addr=A.B.C.D/N");
+		return -EINVAL;
+	}
+	dup = app_dev_dup(app_cfg.devs, app_cfg.ndevs);
+	if (dup >= 0) {
+		app_error("--dev: '%s' is given twice: name each device once", app_cfg.devs[dup].ifname);
 		return -EINVAL;
 	}
 	switch (app_cfg.cmd) {
@@ -589,7 +746,7 @@ static int check_command(void)
 			app_error("get: give one URL, like http://10.0.0.1/index.html");
 			return -EINVAL;
 		}
-		return 0;
+		return check_get(app_cfg.args[0]);
 	default:
 		return -EINVAL;
 	}
@@ -613,7 +770,7 @@ int app_parse_args(int argc, char **argv)
 	/* getopt_long over argv[1..] so that the subcommand plays the role of argv[0]. */
 	char **av = argv + 1;
 	int ac = argc - 1;
-	char label[32];
+	char label[32], hint[160];
 	int opt;
 
 	if (!sub) {
@@ -628,39 +785,44 @@ int app_parse_args(int argc, char **argv)
 		printf(APP_NAME " %s\n", USTACK_VERSION);
 		return 1;
 	}
-	if (!strcmp(sub, "serve"))
-		app_cfg.cmd = CMD_SERVE;
-	else if (!strcmp(sub, "nc"))
-		app_cfg.cmd = CMD_NC;
-	else if (!strcmp(sub, "ping"))
-		app_cfg.cmd = CMD_PING;
-	else if (!strcmp(sub, "get"))
-		app_cfg.cmd = CMD_GET;
-	else {
+	if (app_misplaced_options(argc, argv, hint, sizeof(hint)) != CMD_NONE) {
+		app_error("options go after the subcommand: %s", hint);
+		return -EINVAL;
+	}
+	app_cfg.cmd = app_cmd_lookup(sub);
+	if (app_cfg.cmd == CMD_NONE || app_cfg.cmd == CMD_CTL) { /* main.c runs ctl itself */
 		app_error("unknown subcommand '%s': use serve, nc, ping, get or ctl", sub);
 		return -EINVAL;
 	}
+	app_cfg.get.max_redirs = GET_MAX_REDIRS;
 
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(ac, av, ":c:s:i:W:ulq:vh", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(ac, av, short_opts[app_cfg.cmd], long_opts, NULL)) != -1) {
 		enum app_cmd owner;
 
 		if (opt == 'h') {
-			app_usage(stdout);
+			app_usage_cmd(app_cfg.cmd, stdout);
 			return 1;
+		}
+		if (opt == '?' && optopt && (owner = short_owner(optopt)) != CMD_NONE) {
+			app_error("%s: option '-%c' belongs to 'ustack %s'", sub, optopt,
+				  app_cmd_name(owner));
+			return -EINVAL;
 		}
 		if (opt == '?') {
 			if (optopt)
-				app_error("%s: unknown option '-%c' (ustack --help lists them)", sub, optopt);
+				app_error("%s: unknown option '-%c' (ustack %s --help lists them)", sub,
+					  optopt, sub);
 			else
-				app_error("%s: unknown option '%s' (ustack --help lists them)", sub,
-					  av[optind - 1]);
+				app_error("%s: unknown option '%s' (ustack %s --help lists them)", sub,
+					  av[optind - 1], sub);
 			return -EINVAL;
 		}
 		if (opt == ':') {
-			app_error("%s: option '%s' needs a value (ustack --help shows its form)", sub,
-				  optopt ? opt_label(optopt, label, sizeof(label)) : av[optind - 1]);
+			app_error("%s: option '%s' needs a value (ustack %s --help shows its form)",
+				  sub, optopt ? opt_label(optopt, label, sizeof(label)) :
+				  av[optind - 1], sub);
 			return -EINVAL;
 		}
 		owner = opt_owner(opt);
@@ -672,7 +834,7 @@ int app_parse_args(int argc, char **argv)
 			owner = CMD_SERVE; /* the long-running ones: serve, and nc -l */
 		if (owner != CMD_NONE && owner != app_cfg.cmd) {
 			app_error("%s: option '%s' belongs to 'ustack %s'", sub,
-				  opt_label(opt, label, sizeof(label)), cmd_name(owner));
+				  opt_label(opt, label, sizeof(label)), app_cmd_name(owner));
 			return -EINVAL;
 		}
 		if (opt == OPT_TRACE && !optarg && optind < ac && trace_filter_word(av[optind]))

@@ -600,10 +600,33 @@ static int serve_loop_driving(void)
 	return rc;
 }
 
+/* Once every service listens: one line per address and service it answers on, as
+ * "serving http on 10.0.0.2:80/tcp (ustap0)" (the sockets are bound to every address). */
+static void serve_announce(void)
+{
+	struct app_addr addrs[APP_MAX_DEVS * NET_IFACE_MAX];
+	int n = app_addrs(addrs, APP_MAX_DEVS * NET_IFACE_MAX);
+
+	for (int j = 0; j < n; j++) {
+		char a[IP_ADDR_STRLEN] = "*";
+
+		if (addrs[j].addr)
+			ip_addr_ntop(addrs[j].addr, a, sizeof(a));
+		for (int i = 0; i < nservices; i++)
+			fprintf(stderr, APP_NAME ": serving %s on %s:%u/%s (%s%s)\n",
+				services[i].ops->name, a, services[i].port,
+				services[i].ops->type == SOCK_STREAM ? "tcp" : "udp", addrs[j].dev,
+				addrs[j].addr ? "" : ", no address yet");
+		/* With no --serve the stack still answers ARP and ping, and routes with
+		 * --forward. */
+		if (!nservices)
+			fprintf(stderr, APP_NAME ": serving no service on %s (%s): ARP, ICMP%s only\n",
+				a, addrs[j].dev, ip_config.forwarding ? " and forwarding" : "");
+	}
+}
+
 int serve_main(void)
 {
-	char a[IP_ADDR_STRLEN];
-	uint32_t addr;
 	int rc = 0, opened = 0;
 
 	for (opened = 0; opened < nservices; opened++) {
@@ -613,15 +636,7 @@ int serve_main(void)
 			goto out;
 		}
 	}
-	addr = app_primary_addr();
-	ip_addr_ntop(addr, a, sizeof(a));
-	for (int i = 0; i < nservices; i++)
-		fprintf(stderr, APP_NAME ": serving %s on %s:%u\n", services[i].ops->name, a,
-			services[i].port);
-	/* With no --serve the stack still answers ARP and ping, and routes with --forward. */
-	if (!nservices)
-		fprintf(stderr, APP_NAME ": serving no service on %s: ARP, ICMP%s only\n", a,
-			ip_config.forwarding ? " and forwarding" : "");
+	serve_announce();
 	fflush(stderr);
 	rc = serve_loop_driving();
 out:

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # What a user meets when something is wrong: exactly one line on stderr saying what is wrong
 # and what to do, and the exit code of the contract (2 usage, 1 runtime): not root, no
-# /dev/net/tun, a device name in use, bad options.
+# /dev/net/tun, a device name in use, the same device twice, options before the subcommand,
+# bad options.
 . "$(dirname "$0")/lib.sh"
 t_begin cli_errors "$1"
 
@@ -28,6 +29,20 @@ expect 2 'dev.*required|--dev' "$UST" ping 10.0.0.1
 expect 2 'whole number' "$UST" ping --dev "$DEV" -c abc 10.0.0.1
 expect 2 "belongs to 'ustack serve'" "$UST" nc --dev "$DEV" --serve echo 10.0.0.1 7
 expect 2 "cc 'reno'.*unknown.*cubic, newreno" "$UST" get --dev "$DEV" --cc reno http://10.0.0.1/
+# options before the subcommand: a hint with the command line as it should be (in the
+# namespace, so that a regression cannot touch the host's devices)
+expect 2 'options go after the subcommand: ustack serve --trace \.\.\.$' \
+	ip netns exec "$NS" "$UST" --trace serve --dev "$DEV"
+expect 2 'options go after the subcommand: ustack get -v --timeout 3 \.\.\.$' \
+	ip netns exec "$NS" "$UST" -v --timeout 3 get --dev "$DEV" http://10.0.0.1/
+# the same device twice is a usage error before any device is opened, whatever its kind
+expect 2 "'ustap9' is given twice" ip netns exec "$NS" "$UST" serve --dev "$DEV" \
+	--dev "tap:ustap9,addr=10.0.1.2/24"
+expect 2 "'ustap9' is given twice" ip netns exec "$NS" "$UST" ping --dev "$DEV" \
+	--dev "packet:ustap9" 10.0.0.1
+ip -n "$NS" link show ustap9 >/dev/null 2>&1 && fail "a usage error left ustap9 behind"
+# a short option of another subcommand is named as such
+expect 2 "option '-c' belongs to 'ustack ping'" "$UST" nc --dev "$DEV" -c 3 10.0.0.1 7
 expect 1 'CAP_NET_ADMIN.*root' ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 \
 	--clear-groups "$UST" serve --dev "$DEV"
 expect 1 'modprobe tun' ip netns exec "$NS" unshare -m sh -c \
