@@ -69,6 +69,7 @@ void app_usage(FILE *out)
 "       ustack ping  [DEV...] [-c N] [-s SIZE] [-i SECS] [-W SECS] HOST\n"
 "       ustack get   [DEV...] [--timeout SECS] URL        HTTP/1.1 GET, body to stdout\n"
 "       ustack ctl   NAME REQUEST    ask a running serve or nc -l (ustack ctl --help)\n"
+"       ustack plot  FILE.csv|FILE.pcap -o OUT.svg|OUT.png   TCP time-sequence graph\n"
 "\n"
 "DEV (at least one; repeat --dev for more devices):\n"
 "  --dev tap:NAME[,addr=A.B.C.D/N][,host=H/N][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]\n"
@@ -82,6 +83,8 @@ void app_usage(FILE *out)
 "Options for every subcommand:\n"
 "  --pcap FILE        capture every device's traffic (FILE-DEV.ext for devices after the first)\n"
 "  --trace            one decoded line per packet (stdout for serve/ping, stderr for nc/get)\n"
+"  --tcp-log FILE     one CSV line per TCP event (docs/tcp-log.md; ustack plot draws it)\n"
+"  --tcp-log-max BYTES  the log stops, with a warning, at this size [64m]\n"
 "  --impair loss=P,dup=P,reorder=P,delay=MS,corrupt=P,seed=N   seeded fault injection\n"
 "  --stats            print the counters to stderr at exit (SIGUSR1 prints them any time)\n"
 "  --rcvbuf BYTES     socket receive buffer; TCP's window grows to it [256k; UDP 208k]\n"
@@ -137,6 +140,7 @@ enum {
 	OPT_IDLE, OPT_HTTP_HDR, OPT_CHAT_LINE, OPT_TIMEOUT, OPT_SERVE, OPT_DRAIN, OPT_BUSY_POLL,
 	OPT_PER_SOURCE, OPT_HTTP_HDR_TIMEOUT, OPT_CHAT_IDLE, OPT_ECHO_IDLE, OPT_TCP,
 	OPT_CC, OPT_RECLAIM_AFTER, OPT_NAME,
+	OPT_TCP_LOG, OPT_TCP_LOG_MAX,
 };
 
 static const struct option long_opts[] = {
@@ -145,6 +149,8 @@ static const struct option long_opts[] = {
 	{ "route", required_argument, NULL, OPT_ROUTE },
 	{ "impair", required_argument, NULL, OPT_IMPAIR },
 	{ "pcap", required_argument, NULL, OPT_PCAP },
+	{ "tcp-log", required_argument, NULL, OPT_TCP_LOG },
+	{ "tcp-log-max", required_argument, NULL, OPT_TCP_LOG_MAX },
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "forward", no_argument, NULL, OPT_FORWARD },
@@ -361,6 +367,11 @@ static int parse_option(int opt, const char *arg)
 	case OPT_PCAP:
 		app_cfg.pcap_path = arg;
 		return 0;
+	case OPT_TCP_LOG:
+		app_cfg.tcp_log_path = arg;
+		return 0;
+	case OPT_TCP_LOG_MAX:
+		return parse_bytes("--tcp-log-max", arg, 4096, &app_cfg.tcp_log_max);
 	case OPT_TRACE:
 		app_cfg.trace = 1;
 		return 0;
@@ -572,7 +583,7 @@ int app_parse_args(int argc, char **argv)
 	int opt;
 
 	if (!sub) {
-		app_error("no subcommand: use serve, nc, ping, get or ctl (ustack --help shows all)");
+		app_error("no subcommand: use serve, nc, ping, get, ctl or plot (ustack --help shows all)");
 		return -EINVAL;
 	}
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
@@ -592,7 +603,7 @@ int app_parse_args(int argc, char **argv)
 	else if (!strcmp(sub, "get"))
 		app_cfg.cmd = CMD_GET;
 	else {
-		app_error("unknown subcommand '%s': use serve, nc, ping, get or ctl", sub);
+		app_error("unknown subcommand '%s': use serve, nc, ping, get, ctl or plot", sub);
 		return -EINVAL;
 	}
 
