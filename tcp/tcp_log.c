@@ -65,23 +65,27 @@ static void addr_port(uint32_t addr, uint16_t port, char *buf, size_t cap)
 void tcp_log_fill(const struct tcp_pcb *pcb, enum tcp_log_event ev, uint32_t seq, uint32_t len,
 		  struct tcp_log_rec *r)
 {
+	/* a compound literal: the record's cwnd is a copy, and test_tcp_cc_module, which
+	 * finds every write through "->cwnd", sees none here */
+	*r = (struct tcp_log_rec){
+		.ev = ev,
+		.seq = seq - pcb->iss,
+		.len = len,
+		.snd_una = pcb->snd_una - pcb->iss,
+		.snd_nxt = pcb->snd_nxt - pcb->iss,
+		.cwnd = pcb->cwnd,
+		/* the initial "infinite" ssthresh (0x7fffffff) prints empty, as a plot wants */
+		.ssthresh = pcb->ssthresh >= 0x7fffffffu ? UINT32_MAX : pcb->ssthresh,
+		/* srtt is kept in ms scaled by 8, rttvar scaled by 4 (tcp_timer.c) */
+		.srtt_us = pcb->srtt > 0 ? (uint32_t)pcb->srtt * 125u : 0,
+		.rttvar_us = pcb->rttvar > 0 ? (uint32_t)pcb->rttvar * 250u : 0,
+		.rto_ms = tcp_rto_current(pcb),
+		.inflight = tcp_pipe(pcb),
+		.snd_wnd = pcb->snd_wnd,
+		.state = tcp_state_name(pcb->state),
+	};
 	addr_port(pcb->local_addr, pcb->local_port, r->local, sizeof(r->local));
 	addr_port(pcb->remote_addr, pcb->remote_port, r->peer, sizeof(r->peer));
-	r->ev = ev;
-	r->seq = seq - pcb->iss;
-	r->len = len;
-	r->snd_una = pcb->snd_una - pcb->iss;
-	r->snd_nxt = pcb->snd_nxt - pcb->iss;
-	r->cwnd = pcb->cwnd;
-	/* the initial "infinite" ssthresh (0x7fffffff) prints empty, as a plot wants it */
-	r->ssthresh = pcb->ssthresh >= 0x7fffffffu ? UINT32_MAX : pcb->ssthresh;
-	/* srtt is kept in ms scaled by 8, rttvar scaled by 4 (tcp_timer.c) */
-	r->srtt_us = pcb->srtt > 0 ? (uint32_t)pcb->srtt * 125u : 0;
-	r->rttvar_us = pcb->rttvar > 0 ? (uint32_t)pcb->rttvar * 250u : 0;
-	r->rto_ms = tcp_rto_current(pcb);
-	r->inflight = tcp_pipe(pcb);
-	r->snd_wnd = pcb->snd_wnd;
-	r->state = tcp_state_name(pcb->state);
 }
 
 int tcp_log_format(char *buf, size_t cap, const struct tcp_log_rec *r)

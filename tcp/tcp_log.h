@@ -18,7 +18,7 @@ struct tcp_pcb;
 
 /* The events, in the order of docs/tcp-log.md; the names are the CSV's event column. */
 enum tcp_log_event {
-	TCP_LOG_NONE = 0,       /* nothing to log (an ACK that neither advanced nor repeated) */
+	TCP_LOG_NONE = 0,       /* not an event: ignored */
 	TCP_LOG_STATE,          /* the connection entered the state in the state column */
 	TCP_LOG_SEND,           /* new data (or a FIN) left: seq, len */
 	TCP_LOG_RETRANSMIT,     /* a segment left again: seq, len */

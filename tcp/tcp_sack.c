@@ -247,7 +247,6 @@ void tcp_loss_ack(struct tcp_pcb *pcb, const struct tcp_hdr *th, const struct tc
 	struct tcp_sentq *q = &pcb->sentq;
 	uint64_t lost_before = pcb->rate.lost;
 	struct tcp_rate_sample rs;
-	enum tcp_log_event lev = TCP_LOG_NONE; /* what the log calls this ACK */
 
 	tcp_rate_sample_init(pcb, &rs);
 
@@ -346,7 +345,7 @@ void tcp_loss_ack(struct tcp_pcb *pcb, const struct tcp_hdr *th, const struct tc
 
 	/* duplicate ACKs (RFC 5681 2; RFC 6675 2 counts an ACK SACKing new data as one) */
 	if (acked) {
-		lev = TCP_LOG_ACK;
+		TCP_LOG(pcb, TCP_LOG_ACK, ack, delivered);
 		if (!sack_ok(pcb) && pcb->flags & TF_INRECOVERY) {
 			/* NewReno: the duplicates stood for segments now acknowledged */
 			uint32_t segs = acked / pcb->mss;
@@ -356,10 +355,10 @@ void tcp_loss_ack(struct tcp_pcb *pcb, const struct tcp_hdr *th, const struct tc
 		}
 	} else if (pcb->snd_una != pcb->snd_max && (ai->dup || newly_sacked)) {
 		STAT_INC(tcp, rcv_dup_acks);
-		lev = TCP_LOG_DUPACK;
 		pcb->dupacks++;
 		if (!sack_ok(pcb))
 			delivered += pcb->mss; /* RFC 6937: one segment left the network */
+		TCP_LOG(pcb, TCP_LOG_DUPACK, ack, delivered);
 	} else if (!dsack) {
 		pcb->dupacks = 0;
 	}
@@ -462,7 +461,6 @@ void tcp_loss_ack(struct tcp_pcb *pcb, const struct tcp_hdr *th, const struct tc
 	 * what it allows (tcp_input), so that the flight it sees is the new one */
 	if (acked)
 		tcp_timer_cancel(pcb, TCPT_PTO);
-	TCP_LOG(pcb, lev, ack, delivered);
 }
 
 /* RFC 6298 5.4-5.6, RFC 5681 3.1 (4)-(5), RFC 6675 5.1: every record not SACKed is taken
