@@ -602,7 +602,7 @@ static int gp_script(struct plot *p, const char *script, const char *out, int pn
 	}
 	fprintf(f, "\nset grid\nset lmargin 12\nset rmargin 3\nset xrange [0:%.6f]\n",
 		p->tmax > 0 ? p->tmax * 1.02 : 1.0);
-	fputs("set key opaque box\nset format y '%.0f'\n", f);
+	fputs("set key opaque box width 1\nset format y '%.0f'\n", f);
 
 	/* the time-sequence graph */
 	fputs("set origin 0,0.46\nset size 1,0.50\nset xlabel 'time (s)'\n"
