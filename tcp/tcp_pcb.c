@@ -359,7 +359,7 @@ void tcp_pcb_set_state(struct tcp_pcb *pcb, enum tcp_state st)
 	}
 	pcb->state = st;
 	tcp_gauges_update();
-	TCP_LOG(pcb, TCP_LOG_STATE, pcb->snd_nxt, 0);
+	TCP_LOG(pcb, TCP_LOG_STATE, pcb->snd_una, 0);
 }
 
 int tcp_pcb_drop(struct tcp_pcb *pcb, int err)
