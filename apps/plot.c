@@ -370,7 +370,7 @@ static pcap_t *plot_pcap_open(const char *path)
 							       err);
 
 	if (!pc)
-		app_error("plot: %s", err);
+		app_error("plot: %s: not a --tcp-log CSV, nor a capture libpcap reads (%s)", path, err);
 	return pc;
 }
 
@@ -756,7 +756,11 @@ int plot_main(int argc, char **argv)
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			plot_usage(stdout);
 			return EXIT_OK;
-		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+		} else if (!strcmp(argv[i], "-o")) {
+			if (i + 1 == argc) {
+				app_error("plot: -o needs the picture's file name (OUT.svg or OUT.png)");
+				return EXIT_USAGE;
+			}
 			out = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			app_error("plot: unknown option '%s' (ustack plot --help)", argv[i]);
