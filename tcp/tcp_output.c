@@ -380,6 +380,7 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 			} else {
 				STAT_INC(tcp, snd_rexmt_segs);
 				pcb->total_retrans++;
+				TCP_LOG(pcb, TCP_LOG_RETRANSMIT, pcb->iss, 0); /* the SYN again */
 			}
 			if (pcb->rxtshift == 0) {
 				pcb->rtt_seq = pcb->iss;

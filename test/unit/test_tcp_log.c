@@ -314,6 +314,36 @@ static void test_rto_events(void **state)
 	assert_true(count_event(lines, n, "tlp") <= 1);
 }
 
+/* RFC 6298 5.7 / RFC 9293 3.8.1: an unanswered SYN goes again after the initial RTO; the
+ * retransmission line is the SYN's (seq 0, no data). */
+static void test_syn_rto_events(void **state)
+{
+	static char lines[MAX_LINES][TCP_LOG_LINE_MAX];
+	static const char *const want[] = { "state", "rto", "retransmit" };
+	struct tcp_pcb *c;
+	unsigned n, i;
+	char f[32];
+
+	(void)state;
+	assert_int_equal(tcp_log_open(log_path, 0), 0);
+	c = tcp_pcb_alloc();
+	assert_non_null(c);
+	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	expect(TCP_SYN, ISN, 0);
+	advance(tcp_config.rto_initial_ms);
+	expect(TCP_SYN, ISN, 0);
+	tcp_pcb_close(c, 1, now);
+	drain_out();
+	tcp_log_close();
+	n = read_log(lines, MAX_LINES);
+	i = expect_in_order(lines, n, want, sizeof(want) / sizeof(want[0]));
+	assert_string_equal(field(lines[i], 4, f, sizeof(f)), "0");
+	assert_string_equal(field(lines[i], 5, f, sizeof(f)), "0");
+	assert_string_equal(field(lines[i], 15, f, sizeof(f)), "SYN_SENT");
+	/* backed off: the next timeout is twice the first */
+	assert_string_equal(field(lines[i], 12, f, sizeof(f)), "2000");
+}
+
 /* Lines stay in the buffer until the flush timer (once a second) or the close. */
 static void test_flush_timer(void **state)
 {
@@ -381,6 +411,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rack_loss_events, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_fast_retransmit_events, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_rto_events, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_rto_events, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_flush_timer, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_size_limit, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_off, log_setup, log_teardown),
