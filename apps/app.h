@@ -99,6 +99,8 @@ struct app_config {
 	int nroutes;
 	int forward;              /* --forward */
 	const char *pcap_path;    /* --pcap */
+	const char *tcp_log_path; /* --tcp-log */
+	size_t tcp_log_max;       /* --tcp-log-max, 0 = the library's default (64 MiB) */
 	int trace;                /* --trace */
 	const char *trace_filter; /* --trace FILTER: a pcap-filter expression, NULL: every frame */
 	enum net_trace_time trace_time; /* --trace-time abs|rel */
@@ -181,6 +183,8 @@ int nc_main(void);
 int get_main(void);
 /* `ustack ctl NAME REQUEST...` (apps/ctl.c), argv from NAME on; returns the exit code. */
 int ctl_main(int argc, char **argv);
+/* `ustack plot`: a time-sequence graph of a --tcp-log CSV or a capture (apps/plot.c). */
+int plot_main(int argc, char **argv);
 
 /* The control socket of serve and nc -l (apps/ctl.c): started once the stack runs, stopped
  * (the socket removed) before it is taken down. -EADDRINUSE (printed) when --name is taken

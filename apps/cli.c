@@ -152,6 +152,8 @@ static const char usage_common[] =
 "                     word or holds a space; --trace=FILTER always is)\n"
 "  --trace-time abs|rel  trace stamps: wall clock HH:MM:SS.uuuuuu, or seconds since the\n"
 "                     first traced packet [abs]\n"
+"  --tcp-log FILE     one CSV line per TCP event (docs/tcp-log.md; ustack plot draws it)\n"
+"  --tcp-log-max BYTES  the log stops, with a warning, at this size [64m]\n"
 "  --impair loss=P,dup=P,reorder=P,delay=MS,corrupt=P,seed=N   seeded fault injection\n"
 "  --stats            print the counters to stderr at exit (SIGUSR1 prints them any time)\n"
 "  --rcvbuf BYTES     socket receive buffer; TCP's window grows to it [256k; UDP 208k]\n"
@@ -186,6 +188,7 @@ void app_usage(FILE *out)
 "       ustack ping  DEV... [-c N] [-s SIZE] [-i SECS] [-W SECS] HOST\n"
 "       ustack get   DEV... [-o FILE|-O] [-L] [-I|-i] URL   HTTP/1.1 GET, body to stdout\n"
 "       ustack ctl   NAME REQUEST    ask a running serve or nc -l (ustack ctl --help)\n"
+"       ustack plot  FILE.csv|FILE.pcap -o OUT.svg|OUT.png   TCP time-sequence graph\n"
 "       ustack SUBCOMMAND --help     that subcommand's usage only\n", out);
 	fprintf(out, "\n%s\n%s\n%s\n%s\n%s\n%s\n%s", usage_serve, usage_nc, usage_ping, usage_get,
 		usage_dev, usage_common, usage_tail);
@@ -212,6 +215,7 @@ enum {
 	OPT_IDLE, OPT_HTTP_HDR, OPT_CHAT_LINE, OPT_TIMEOUT, OPT_SERVE, OPT_DRAIN, OPT_BUSY_POLL,
 	OPT_PER_SOURCE, OPT_HTTP_HDR_TIMEOUT, OPT_CHAT_IDLE, OPT_ECHO_IDLE, OPT_TCP,
 	OPT_CC, OPT_RECLAIM_AFTER, OPT_NAME, OPT_TRACE_TIME, OPT_MAX_REDIRS,
+	OPT_TCP_LOG, OPT_TCP_LOG_MAX,
 };
 
 static const struct option long_opts[] = {
@@ -222,6 +226,8 @@ static const struct option long_opts[] = {
 	{ "pcap", required_argument, NULL, OPT_PCAP },
 	{ "trace", optional_argument, NULL, OPT_TRACE },
 	{ "trace-time", required_argument, NULL, OPT_TRACE_TIME },
+	{ "tcp-log", required_argument, NULL, OPT_TCP_LOG },
+	{ "tcp-log-max", required_argument, NULL, OPT_TCP_LOG_MAX },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "forward", no_argument, NULL, OPT_FORWARD },
 	{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
@@ -501,6 +507,11 @@ static int parse_option(int opt, const char *arg)
 	case OPT_PCAP:
 		app_cfg.pcap_path = arg;
 		return 0;
+	case OPT_TCP_LOG:
+		app_cfg.tcp_log_path = arg;
+		return 0;
+	case OPT_TCP_LOG_MAX:
+		return parse_bytes("--tcp-log-max", arg, 4096, &app_cfg.tcp_log_max);
 	case OPT_TRACE:
 		app_cfg.trace = 1;
 		if (arg && net_trace_filter_check(arg, err, sizeof(err)) < 0) {
@@ -774,7 +785,7 @@ int app_parse_args(int argc, char **argv)
 	int opt;
 
 	if (!sub) {
-		app_error("no subcommand: use serve, nc, ping, get or ctl (ustack --help shows all)");
+		app_error("no subcommand: use serve, nc, ping, get, ctl or plot (ustack --help shows all)");
 		return -EINVAL;
 	}
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
@@ -791,7 +802,7 @@ int app_parse_args(int argc, char **argv)
 	}
 	app_cfg.cmd = app_cmd_lookup(sub);
 	if (app_cfg.cmd == CMD_NONE || app_cfg.cmd == CMD_CTL) { /* main.c runs ctl itself */
-		app_error("unknown subcommand '%s': use serve, nc, ping, get or ctl", sub);
+		app_error("unknown subcommand '%s': use serve, nc, ping, get, ctl or plot", sub);
 		return -EINVAL;
 	}
 	app_cfg.get.max_redirs = GET_MAX_REDIRS;

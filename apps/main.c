@@ -165,6 +165,8 @@ int main(int argc, char **argv)
 	/* a client of a running stack: no stack of its own */
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
 		return ctl_main(argc - 2, argv + 2);
+	if (argc > 1 && !strcmp(argv[1], "plot")) /* works on files: no stack either */
+		return plot_main(argc - 2, argv + 2);
 	rc = app_parse_args(argc, argv);
 	if (rc == 1)
 		return EXIT_OK;
@@ -193,6 +195,11 @@ int main(int argc, char **argv)
 	rc = ustack_create(&cfg, &st);
 	if (rc < 0) {
 		app_error("%s", ustack_errmsg(NULL));
+		goto out;
+	}
+	if (app_cfg.tcp_log_path &&
+	    ustack_tcp_log(st, app_cfg.tcp_log_path, app_cfg.tcp_log_max) < 0) {
+		app_error("--tcp-log: %s", ustack_errmsg(st));
 		goto out;
 	}
 	rc = devices_open(st);

@@ -434,6 +434,14 @@ struct ustack_wrap {
  * wrapped) or -EIO (the capture file cannot be written); ustack_errmsg(st) says more. */
 int ustack_wrap_device(struct ustack *st, const char *dev, const struct ustack_wrap *w);
 
+/* The TCP event log: one CSV line per event of every connection (sends, retransmissions,
+ * ACKs, SACKs, losses found, recovery, timeouts, undo, state changes) with its sender's
+ * variables, written to path (truncated) through a buffer flushed once a second and when
+ * the stack is destroyed; after max_bytes (0: 64 MiB) the log stops with one warning.
+ * path NULL closes a log. docs/tcp-log.md has the columns; `ustack plot` draws it.
+ * Returns 0, -EINVAL (no stack) or -errno from opening path. */
+int ustack_tcp_log(struct ustack *st, const char *path, size_t max_bytes);
+
 /* Adds addr/prefix_len to the device named dev (at most 4 per device), with its connected
  * route, at any time: it is usable at once (ARP answers for it, sockets bind to it).
  * Returns 0, -ENODEV, -EINVAL (prefix_len over 32), -EEXIST (the address is already the

@@ -36,6 +36,7 @@
 #include "net/stats.h"
 #include "net/wrap.h"
 #include "tcp/tcp.h"
+#include "tcp/tcp_log.h"
 #include "udp/udp.h"
 
 #define USTACK_ERRMSG_MAX 256
@@ -428,6 +429,23 @@ int ustack_wrap_device(struct ustack *st, const char *devname, const struct usta
 	wo.trace_filter = w->trace_filter;
 	wo.trace_time = w->trace_time_rel ? NET_TRACE_TIME_REL : NET_TRACE_TIME_ABS;
 	return ustack_wrap_device_opts(st, dev, &wo);
+}
+
+int ustack_tcp_log(struct ustack *st, const char *path, size_t max_bytes)
+{
+	int rc = 0;
+
+	if (!stack_ok(st))
+		return fail(-EINVAL, "no stack: call ustack_create first");
+	net_lock();
+	if (path)
+		rc = tcp_log_open(path, max_bytes);
+	else
+		tcp_log_close();
+	net_unlock();
+	if (rc < 0)
+		return fail(rc, "tcp log %s: %s", path, strerror(-rc));
+	return 0;
 }
 
 /* plen 0..32 (the callers check). */

@@ -19,7 +19,7 @@
  * the load, receive- and send-buffer auto-tuning), tcp_sock.c (SOCK_STREAM sock_ops),
  * tcp_syncache.c (the SYN queue as small records, SYN cookies, RFC 4987), tcp_timewait.c
  * (TIME_WAIT as small records), tcp_rstlim.c (the RST rate limit), tcp_sysctl.c
- * (tcp_config by name).
+ * (tcp_config by name), tcp_log.c (the event log, tcp_log.h).
  *
  * Memory: a connection's rings hold storage only while they hold data (or were used in the
  * last second or two); an idle established connection costs its control block (about

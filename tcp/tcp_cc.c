@@ -12,6 +12,7 @@
 #include "net/log.h"
 
 #include "tcp/tcp.h"
+#include "tcp/tcp_log.h"
 
 static const struct tcp_cc_ops *const tcp_cc_algos[] = { &tcp_cc_cubic, &tcp_cc_newreno,
 							   &tcp_cc_bbr };
@@ -264,4 +265,5 @@ void tcp_cc_undo(struct tcp_pcb *pcb)
 		pcb->ssthresh = pcb->prior_ssthresh;
 	if (pcb->cc->undo)
 		pcb->cc->undo(pcb);
+	TCP_LOG(pcb, TCP_LOG_UNDO, pcb->snd_una, 0);
 }

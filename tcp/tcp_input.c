@@ -12,6 +12,7 @@
 #include "ip/icmp.h"
 #include "net/log.h"
 #include "tcp/tcp.h"
+#include "tcp/tcp_log.h"
 
 struct tcp_seg {
 	struct tcp_hdr th;

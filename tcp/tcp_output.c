@@ -9,6 +9,7 @@
 #include "net/perstack.h"
 #include "net/log.h"
 #include "tcp/tcp.h"
+#include "tcp/tcp_log.h"
 
 uint32_t tcp_ts_now(const struct tcp_pcb *pcb, uint64_t now)
 {
@@ -340,6 +341,7 @@ void tcp_rexmt_range(struct tcp_pcb *pcb, uint32_t seq, uint32_t len, uint64_t n
 	}
 	tcp_sent_xmit(pcb, seq, seq + len + (fin ? 1 : 0), tcp_now_us());
 	tcp_cc_sent(pcb, len + (fin ? 1 : 0));
+	TCP_LOG(pcb, TCP_LOG_RETRANSMIT, seq, len);
 	tcp_xmit(pcb, seq, flags, len, now);
 }
 
@@ -378,6 +380,7 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 			} else {
 				STAT_INC(tcp, snd_rexmt_segs);
 				pcb->total_retrans++;
+				TCP_LOG(pcb, TCP_LOG_RETRANSMIT, pcb->iss, 0); /* the SYN again */
 			}
 			if (pcb->rxtshift == 0) {
 				pcb->rtt_seq = pcb->iss;
@@ -535,8 +538,10 @@ paced:
 			STAT_INC(tcp, snd_rexmt_segs);
 			pcb->total_retrans++;
 			STAT_ADD(tcp, snd_rexmt_bytes, len);
+			TCP_LOG(pcb, TCP_LOG_RETRANSMIT, pcb->snd_nxt, (uint32_t)len);
 		} else {
 			STAT_ADD(tcp, snd_data_bytes, len);
+			TCP_LOG(pcb, TCP_LOG_SEND, pcb->snd_nxt, (uint32_t)len);
 		}
 		if (pcb->flags & TF_FORCE_ONE)
 			STAT_INC(tcp, snd_probe);

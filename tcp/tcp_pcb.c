@@ -10,6 +10,7 @@
 #include "net/log.h"
 #include "net/mem.h"
 #include "tcp/tcp.h"
+#include "tcp/tcp_log.h"
 
 STATS_DEFINE(tcp, TCP_COUNTERS);
 
@@ -358,6 +359,7 @@ void tcp_pcb_set_state(struct tcp_pcb *pcb, enum tcp_state st)
 	}
 	pcb->state = st;
 	tcp_gauges_update();
+	TCP_LOG(pcb, TCP_LOG_STATE, pcb->snd_una, 0);
 }
 
 int tcp_pcb_drop(struct tcp_pcb *pcb, int err)
@@ -653,6 +655,7 @@ void tcp_proto_shutdown(void)
 	test_isn_on = 0;
 	tcp_ack_reset();
 	tcp_mem_shutdown(0);
+	tcp_log_close(); /* after the last connection's events */
 	tcp_shutting_down = 0;
 	tcp_nlisten = tcp_ntimewait = 0;
 }

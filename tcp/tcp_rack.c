@@ -23,6 +23,7 @@
 
 #include "net/log.h"
 #include "tcp/tcp.h"
+#include "tcp/tcp_log.h"
 
 uint64_t tcp_now_us(void)
 {
@@ -345,6 +346,7 @@ uint32_t tcp_rack_detect_loss(struct tcp_pcb *pcb, uint64_t now)
 			STAT_INC(tcp, rack_lost_segs);
 			lost += e->end - e->seq;
 			tcp_sent_mark_lost(pcb, e);
+			TCP_LOG(pcb, TCP_LOG_RACK_LOST, e->seq, e->end - e->seq);
 		} else if (remaining > timeout) {
 			timeout = remaining;
 		}
@@ -409,6 +411,7 @@ void tcp_tlp_fire(struct tcp_pcb *pcb, uint64_t now)
 	    pcb->flags & (TF_INRECOVERY | TF_LOSS) || !q->len)
 		return;
 	STAT_INC(tcp, snd_tlp_probes);
+	TCP_LOG(pcb, TCP_LOG_TLP, pcb->snd_max, 0);
 	if ((int32_t)unsent > 0 && pcb->snd_nxt == pcb->snd_max &&
 	    SEQ_LEQ(pcb->snd_max + (unsent < pcb->mss ? unsent : pcb->mss),
 		    pcb->snd_una + pcb->snd_wnd)) {
@@ -454,6 +457,7 @@ void tcp_tlp_ack(struct tcp_pcb *pcb, uint32_t ack, int dsack, int dsack_tlp, ui
 			/* EnterRecovery() and ExitRecovery() at once: cwnd = ssthresh */
 			STAT_INC(tcp, tlp_recoveries);
 			tcp_cc_tlp_recovery(pcb, now);
+			TCP_LOG(pcb, TCP_LOG_TLP_RECOVERY, ack, 0);
 		}
 	}
 }

@@ -20,6 +20,7 @@
  * rule (1)), then new data, while pipe < cwnd. */
 #include "net/log.h"
 #include "tcp/tcp.h"
+#include "tcp/tcp_log.h"
 
 static int sack_ok(const struct tcp_pcb *pcb)
 {
@@ -107,6 +108,7 @@ void tcp_loss_enter_recovery(struct tcp_pcb *pcb, uint64_t now)
 	pcb->flags |= TF_INRECOVERY;
 	pcb->tlp_on = 0;
 	tcp_timer_cancel(pcb, TCPT_PTO);
+	TCP_LOG(pcb, TCP_LOG_RECOVERY_ENTER, pcb->snd_una, pcb->recover - pcb->snd_una);
 	debugf("%u->%u recovery: una=%u max=%u ssthresh=%u", pcb->local_port, pcb->remote_port,
 	       pcb->snd_una, pcb->snd_max, pcb->ssthresh);
 }
@@ -118,6 +120,7 @@ static void exit_recovery(struct tcp_pcb *pcb, uint64_t now, int undone)
 	pcb->flags &= ~TF_INRECOVERY;
 	pcb->dupacks = 0;
 	tcp_cc_exit_recovery(pcb, now, undone);
+	TCP_LOG(pcb, TCP_LOG_RECOVERY_EXIT, pcb->snd_una, 0);
 	/* RFC 8985 6.2 step 4: the widened reordering window lasts 16 recoveries */
 	if (pcb->rack.reo_wnd_persist && --pcb->rack.reo_wnd_persist == 0)
 		pcb->rack.reo_wnd_mult = 1;
@@ -181,6 +184,7 @@ static int is_dsack(const struct tcp_opts *o, uint32_t ack)
 static void dsack_block(struct tcp_pcb *pcb, uint32_t l, uint32_t r)
 {
 	STAT_INC(tcp, rcv_dsack);
+	TCP_LOG(pcb, TCP_LOG_DSACK, l, r - l);
 	pcb->rack.dsack_seen = 1;
 	if (pcb->undo_retrans > 0 && SEQ_GEQ(l, pcb->undo_marker) && SEQ_LEQ(r, pcb->snd_max) &&
 	    SEQ_LT(l, r)) {
@@ -276,6 +280,8 @@ void tcp_loss_ack(struct tcp_pcb *pcb, const struct tcp_hdr *th, const struct tc
 					    &orig_acked, &rs);
 			delivered += sacked;
 			newly_sacked |= sacked != 0;
+			if (sacked)
+				TCP_LOG(pcb, TCP_LOG_SACK, SEQ_MAX(l, ack), r - SEQ_MAX(l, ack));
 		}
 	}
 	/* the cumulative ACK */
@@ -339,6 +345,7 @@ void tcp_loss_ack(struct tcp_pcb *pcb, const struct tcp_hdr *th, const struct tc
 
 	/* duplicate ACKs (RFC 5681 2; RFC 6675 2 counts an ACK SACKing new data as one) */
 	if (acked) {
+		TCP_LOG(pcb, TCP_LOG_ACK, ack, delivered);
 		if (!sack_ok(pcb) && pcb->flags & TF_INRECOVERY) {
 			/* NewReno: the duplicates stood for segments now acknowledged */
 			uint32_t segs = acked / pcb->mss;
@@ -351,6 +358,7 @@ void tcp_loss_ack(struct tcp_pcb *pcb, const struct tcp_hdr *th, const struct tc
 		pcb->dupacks++;
 		if (!sack_ok(pcb))
 			delivered += pcb->mss; /* RFC 6937: one segment left the network */
+		TCP_LOG(pcb, TCP_LOG_DUPACK, ack, delivered);
 	} else if (!dsack) {
 		pcb->dupacks = 0;
 	}
@@ -419,6 +427,7 @@ void tcp_loss_ack(struct tcp_pcb *pcb, const struct tcp_hdr *th, const struct tc
 			    SEQ_GEQ(pcb->snd_una, pcb->recover) &&
 			    (pcb->dupacks >= tcp_dupthresh(pcb) || first->flags & TSENT_LOST)) {
 				tcp_sent_mark_lost(pcb, first);
+				TCP_LOG(pcb, TCP_LOG_FAST_RETRANSMIT, first->seq, first->end - first->seq);
 				tcp_loss_enter_recovery(pcb, now);
 			}
 		} else if (!(pcb->flags & (TF_INRECOVERY | TF_LOSS))) {
@@ -428,6 +437,7 @@ void tcp_loss_ack(struct tcp_pcb *pcb, const struct tcp_hdr *th, const struct tc
 			if (pcb->dupacks >= tcp_dupthresh(pcb) && SEQ_GEQ(pcb->snd_una, pcb->recover) &&
 			    q->len) {
 				tcp_sent_mark_lost(pcb, tcp_sent_at(pcb, 0));
+				TCP_LOG(pcb, TCP_LOG_FAST_RETRANSMIT, pcb->snd_una, pcb->mss);
 				tcp_loss_enter_recovery(pcb, now);
 			}
 		} else if (pcb->flags & TF_INRECOVERY && acked && q->len) {

@@ -5,6 +5,7 @@
 
 #include "net/log.h"
 #include "tcp/tcp.h"
+#include "tcp/tcp_log.h"
 
 static void tcp_timer_fire(struct tcp_pcb *pcb, enum tcp_timer_id id, uint64_t now);
 
@@ -144,6 +145,7 @@ static void tcp_timer_rexmt(struct tcp_pcb *pcb, uint64_t now)
 		tcp_loss_timeout(pcb, now);
 		tcp_timer_cancel(pcb, TCPT_REXMT);
 	}
+	TCP_LOG(pcb, TCP_LOG_RTO, pcb->snd_una, 0);
 	tcp_output(pcb, now);
 	/* tcp_output arms the timer with the new RTO only if it sent; be sure it runs */
 	if (!net_timer_pending(&pcb->timers[TCPT_REXMT]) && SEQ_LT(pcb->snd_una, pcb->snd_max))

@@ -48,7 +48,7 @@ help_ok "$T_TMP/ctl.txt" ctl --help
 [ "$(usage_lines "$T_TMP/ctl.txt")" = "ctl " ] || fail "'ustack ctl --help' shows: $(usage_lines "$T_TMP/ctl.txt")"
 # the overview: every subcommand
 help_ok "$T_TMP/all.txt" --help
-[ "$(usage_lines "$T_TMP/all.txt")" = "ctl get nc ping serve " ] ||
+[ "$(usage_lines "$T_TMP/all.txt")" = "ctl get nc ping plot serve " ] ||
 	fail "'ustack --help' shows the usage of: $(usage_lines "$T_TMP/all.txt")"
 help_ok "$T_TMP/all2.txt" -h
 cmp -s "$T_TMP/all.txt" "$T_TMP/all2.txt" || fail "'ustack -h' differs from 'ustack --help'"
