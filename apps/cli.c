@@ -63,10 +63,14 @@ void app_usage(FILE *out)
 {
 	fputs(
 "usage: ustack serve [DEV...] [--serve SVC]... [--forward] [OPTIONS]\n"
-"       ustack nc    [DEV...] [-u] [-q SECS] HOST PORT   stdin to the peer, the peer to stdout\n"
-"       ustack nc    [DEV...] [-u] [-q SECS] -l PORT     accept one connection (TCP) or\n"
-"                                                        take datagrams (UDP), then as above\n"
-"       ustack ping  [DEV...] [-c N] [-s SIZE] [-i SECS] [-W SECS] HOST\n"
+"       ustack nc    [DEV...] [-u] [-v] [-q SECS] [-w SECS] HOST PORT   stdin to the peer,\n"
+"                                                        the peer to stdout\n"
+"       ustack nc    [DEV...] -z [-v] [-w SECS] HOST PORT[-PORT]...   scan: connect, close\n"
+"       ustack nc    [DEV...] [-u] [-v] [-k] [-q SECS] -l PORT   accept a connection (TCP;\n"
+"                                                        -k: one after another) or take\n"
+"                                                        datagrams (UDP), then as above\n"
+"       ustack ping  [DEV...] [-c N] [-s SIZE] [-i SECS] [-W SECS] [-w SECS] [-q] [-f]\n"
+"                    [-t TTL] [-I DEV|ADDR] [-D] HOST\n"
 "       ustack get   [DEV...] [--timeout SECS] URL        HTTP/1.1 GET, body to stdout\n"
 "       ustack ctl   NAME REQUEST    ask a running serve or nc -l (ustack ctl --help)\n"
 "\n"
@@ -98,7 +102,7 @@ void app_usage(FILE *out)
 "                     (BBR v1, paced) [cubic]\n"
 "  --name NAME        serve, nc -l: the control socket /run/ustack/NAME.sock for\n"
 "                     ustack ctl NAME [first device's name]\n"
-"  -v, --verbose      debug log on stderr\n"
+"  -v, --verbose      debug log on stderr (nc: -v is nc's own; --verbose is the log)\n"
 "  -h, --help         this text\n"
 "  -V, --version      print the version and exit (as the first argument)\n"
 "\n"
@@ -122,9 +126,16 @@ void app_usage(FILE *out)
 "  (the shorter of --idle-timeout and a service's own idle limit applies)\n"
 "\n"
 "ping: -c N count [until interrupted], -s SIZE payload [56], -i SECS interval [1],\n"
-"      -W SECS wait for replies after the last request [10]. Exit 0 if any reply came.\n"
-"nc:   -u UDP, -l listen, -q SECS linger after stdin EOF in UDP mode, <0 = forever\n"
-"      [1 for a client; forever for a listener]; --timeout SECS connect limit [30]\n"
+"      -W SECS wait for replies after the last request [10], -w SECS stop after this\n"
+"      long (with -c: once N replies came), -q summary only, -t TTL [64], -f flood (a\n"
+"      dot per request, a backspace per reply; as fast as replies come unless -i),\n"
+"      -I DEV|ADDR send through that device or from that address, -D [epoch.usec]\n"
+"      before each line. Exit 0 if any reply came (with -w and -c: N replies).\n"
+"nc:   -u UDP, -l listen, -k with -l: serve one client after another, -q SECS linger\n"
+"      after stdin EOF in UDP mode, <0 = forever [1 for a client; forever for a\n"
+"      listener], -v connection messages on stderr, -z scan: connect to each PORT or\n"
+"      range (20-25) and close, exit 0 if any was open, -w SECS connect limit and idle\n"
+"      limit of a connection [none]; --timeout SECS connect limit without -w [30]\n"
 "get:  --timeout SECS connect and stall limit [30]; exit 1 on a non-2xx status\n"
 "\n"
 "Signals: SIGINT/SIGTERM stop cleanly (exit 0), SIGUSR1 prints the counters.\n"
@@ -136,7 +147,7 @@ enum {
 	OPT_FORWARD, OPT_RCVBUF, OPT_SNDBUF, OPT_MAX_CONN, OPT_BACKLOG, OPT_CONN_BUF,
 	OPT_IDLE, OPT_HTTP_HDR, OPT_CHAT_LINE, OPT_TIMEOUT, OPT_SERVE, OPT_DRAIN, OPT_BUSY_POLL,
 	OPT_PER_SOURCE, OPT_HTTP_HDR_TIMEOUT, OPT_CHAT_IDLE, OPT_ECHO_IDLE, OPT_TCP,
-	OPT_CC, OPT_RECLAIM_AFTER, OPT_NAME,
+	OPT_CC, OPT_RECLAIM_AFTER, OPT_NAME, OPT_VERBOSE,
 };
 
 static const struct option long_opts[] = {
@@ -168,7 +179,7 @@ static const struct option long_opts[] = {
 	{ "tcp", required_argument, NULL, OPT_TCP },
 	{ "cc", required_argument, NULL, OPT_CC },
 	{ "name", required_argument, NULL, OPT_NAME },
-	{ "verbose", no_argument, NULL, 'v' },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -184,6 +195,18 @@ static const char *cmd_name(enum app_cmd c)
 	}
 }
 
+/* The short options of a subcommand (getopt's form); -v and -h are everyone's. Options
+ * that two subcommands share by letter mean different things there (ping -q is quiet, nc
+ * -q SECS lingers), so each parses with its own string. */
+static const char *cmd_short_opts(enum app_cmd c)
+{
+	switch (c) {
+	case CMD_PING: return "c:s:i:W:w:qt:fI:D";
+	case CMD_NC: return "ulq:kzw:";
+	default: return "";
+	}
+}
+
 /* The subcommand an option belongs to, or CMD_NONE if every subcommand takes it. */
 static enum app_cmd opt_owner(int opt)
 {
@@ -192,9 +215,9 @@ static enum app_cmd opt_owner(int opt)
 	case OPT_IDLE: case OPT_HTTP_HDR: case OPT_CHAT_LINE: case OPT_PER_SOURCE:
 	case OPT_HTTP_HDR_TIMEOUT: case OPT_CHAT_IDLE: case OPT_ECHO_IDLE: case OPT_RECLAIM_AFTER:
 		return CMD_SERVE;
-	case 'c': case 's': case 'i': case 'W':
+	case 'c': case 's': case 'i': case 'W': case 't': case 'f': case 'I': case 'D':
 		return CMD_PING;
-	case 'u': case 'l': case 'q':
+	case 'u': case 'l': case 'k': case 'z':
 		return CMD_NC;
 	default:
 		return CMD_NONE;
@@ -370,8 +393,14 @@ static int parse_option(int opt, const char *arg)
 	case OPT_FORWARD:
 		app_cfg.forward = 1;
 		return 0;
-	case 'v':
+	case OPT_VERBOSE:
 		app_cfg.verbose = 1;
+		return 0;
+	case 'v':
+		if (app_cfg.cmd == CMD_NC)
+			app_cfg.nc.verbose = 1; /* OpenBSD nc's -v; --verbose is the debug log */
+		else
+			app_cfg.verbose = 1;
 		return 0;
 	case OPT_RCVBUF:
 		return parse_bytes("--rcvbuf", arg, 1024, &app_cfg.lim.rcvbuf);
@@ -482,16 +511,48 @@ static int parse_option(int opt, const char *arg)
 		app_cfg.ping.size = (size_t)n;
 		return 0;
 	case 'i':
+		app_cfg.ping.interval_set = 1;
 		return parse_secs("-i", arg, 0.0, &app_cfg.ping.interval_s);
 	case 'W':
 		return parse_secs("-W", arg, 0.0, &app_cfg.ping.timeout_s);
+	case 't':
+		if (parse_long("-t", arg, 1, 255, &n))
+			return -EINVAL;
+		app_cfg.ping.ttl = (int)n;
+		return 0;
+	case 'f':
+		app_cfg.ping.flood = 1;
+		return 0;
+	case 'I':
+		app_cfg.ping.iface = arg;
+		return 0;
+	case 'D':
+		app_cfg.ping.timestamps = 1;
+		return 0;
 	case 'u':
 		app_cfg.nc.udp = 1;
 		return 0;
 	case 'l':
 		app_cfg.nc.listen = 1;
 		return 0;
+	case 'k':
+		app_cfg.nc.keep = 1;
+		return 0;
+	case 'z':
+		app_cfg.nc.scan = 1;
+		return 0;
+	case 'w':
+		if (app_cfg.cmd == CMD_PING)
+			return parse_secs("-w", arg, 0.001, &app_cfg.ping.deadline_s);
+		if (parse_long("-w", arg, 1, 86400, &n))
+			return -EINVAL;
+		app_cfg.nc.wait_s = (unsigned)n;
+		return 0;
 	case 'q': {
+		if (app_cfg.cmd == CMD_PING) {
+			app_cfg.ping.quiet = 1;
+			return 0;
+		}
 		char *end;
 		errno = 0;
 		app_cfg.nc.linger_s = strtod(arg, &end);
@@ -528,8 +589,19 @@ static int check_command(void)
 		}
 		return 0;
 	case CMD_NC:
-		if (app_cfg.nc.listen ? app_cfg.nargs != 1 : app_cfg.nargs != 2) {
-			app_error("nc: give HOST PORT to connect, or -l PORT to listen");
+		if (app_cfg.nc.scan && (app_cfg.nc.listen || app_cfg.nc.udp)) {
+			app_error("nc: -z scans TCP ports as a client: drop %s",
+				  app_cfg.nc.listen ? "-l" : "-u");
+			return -EINVAL;
+		}
+		if (app_cfg.nc.scan ? app_cfg.nargs < 2
+		    : app_cfg.nc.listen ? app_cfg.nargs != 1 : app_cfg.nargs != 2) {
+			app_error("nc: give HOST PORT to connect, -z HOST PORT[-PORT]... to scan, or "
+				  "-l PORT to listen");
+			return -EINVAL;
+		}
+		if (app_cfg.nc.keep && !app_cfg.nc.listen) {
+			app_error("nc: -k keeps a listener listening: add -l");
 			return -EINVAL;
 		}
 		if (app_cfg.ctl_name && !app_cfg.nc.listen) {
@@ -568,7 +640,7 @@ int app_parse_args(int argc, char **argv)
 	/* getopt_long over argv[1..] so that the subcommand plays the role of argv[0]. */
 	char **av = argv + 1;
 	int ac = argc - 1;
-	char label[32];
+	char label[32], shortopts[64];
 	int opt;
 
 	if (!sub) {
@@ -598,7 +670,8 @@ int app_parse_args(int argc, char **argv)
 
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(ac, av, ":c:s:i:W:ulq:vh", long_opts, NULL)) != -1) {
+	snprintf(shortopts, sizeof(shortopts), ":%svh", cmd_short_opts(app_cfg.cmd));
+	while ((opt = getopt_long(ac, av, shortopts, long_opts, NULL)) != -1) {
 		enum app_cmd owner;
 
 		if (opt == 'h') {
@@ -606,7 +679,14 @@ int app_parse_args(int argc, char **argv)
 			return 1;
 		}
 		if (opt == '?') {
-			if (optopt)
+			owner = CMD_NONE;
+			for (enum app_cmd c = CMD_SERVE; optopt && c <= CMD_GET; c++)
+				if (c != app_cfg.cmd && strchr(cmd_short_opts(c), optopt))
+					owner = c;
+			if (owner != CMD_NONE)
+				app_error("%s: option '-%c' belongs to 'ustack %s'", sub, optopt,
+					  cmd_name(owner));
+			else if (optopt)
 				app_error("%s: unknown option '-%c' (ustack --help lists them)", sub, optopt);
 			else
 				app_error("%s: unknown option '%s' (ustack --help lists them)", sub,
