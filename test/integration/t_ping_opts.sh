@@ -20,7 +20,7 @@ ns_new NS
 # norm: addresses and numbers that differ between two runs replaced by their shape.
 norm()
 {
-	sed -E -e "s/$US_ADDR|$K_ADDR/ADDR/g" -e 's/time[= ][0-9.]+ ?ms/time T ms/g' \
+	sed -E -e "s/${US_ADDR//./\\.}|${K_ADDR//./\\.}/ADDR/g" -e 's/time[= ][0-9.]+ ?ms/time T ms/g' \
 		-e 's/^\[[0-9]+\.[0-9]{6}\] /[STAMP] /' \
 		-e 's#= [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms#= R ms#' \
 		-e 's#ipg/ewma [0-9.]+/[0-9.]+ ms#ipg/ewma I ms#'
