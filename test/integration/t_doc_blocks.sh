@@ -57,7 +57,12 @@ run_group()
 		mount -t tmpfs doc-netns /run/netns
 		mount -t tmpfs doc-ustack /run/ustack
 		ip link set lo up
+		if [ "$4" != build ]; then
+			export BUILD=$4 # make in a block builds (or finds up to date) this tree
+		fi
 		if [ -n "$3" ]; then
+			# as make san builds it, so that make in a block finds it up to date
+			export DEBUG=1 CFLAGS="-O1 -g $3 -fno-omit-frame-pointer"
 			mkdir /tmp/.doc-bin
 			printf "#!/bin/sh\nexec /usr/bin/cc %s \"\$@\"\n" "$3" >/tmp/.doc-bin/cc
 			chmod +x /tmp/.doc-bin/cc
@@ -65,7 +70,7 @@ run_group()
 		fi
 		cd "$2"
 		exec bash -eE -c "$script"
-		' doc-block "$base.sh" "$ROOT" "$SAN" >"$base.out" 2>&1 </dev/null &
+		' doc-block "$base.sh" "$ROOT" "$SAN" "$BUILD" >"$base.out" 2>&1 </dev/null &
 	pid=$!
 	T_PIDS+=("$pid")
 	wait "$pid"
@@ -92,7 +97,7 @@ run_group()
 }
 
 passed=0 skipped=0 failed=0 first_fail=
-for f in "$T_TMP"/blocks/*.name; do
+for f in $(ls "$T_TMP"/blocks/*.name 2>/dev/null | sort -V); do
 	[ -e "$f" ] || continue
 	n=$(basename "$f" .name)
 	t0=$(date +%s)
