@@ -269,8 +269,10 @@ static void conn_error(const char *what, const char *peer, int err)
 
 	if (err == -ECONNREFUSED)
 		hint = " (is anything listening there?)";
-	else if (err == -ENETUNREACH || err == -EHOSTUNREACH)
+	else if (err == -ENETUNREACH)
 		hint = " (add --gw GATEWAY or --route PREFIX/N,via=GW)";
+	else if (err == -EHOSTUNREACH)
+		hint = " (nobody answered ARP for it, or a router said so: check the address)";
 	else if (err == -ETIMEDOUT)
 		hint = " (no answer: check the address and the device)";
 	else if (err == -EADDRINUSE)

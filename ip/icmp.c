@@ -133,7 +133,10 @@ static void icmp_echo_error(const struct pkb *p, const struct ip_hdr *ih, uint64
 /* ARP gave up on the next hop of p (IP header onward, ours to free): its source hears
  * Destination Host Unreachable, as from Linux's ip_link_failure. A local sender gets it
  * from our own address through loopback (ping prints it per request); a forwarded
- * datagram's sender gets it from the router. */
+ * datagram's sender gets it from the router. NOTE: RFC 1122 3.2.2.1 passes it to the
+ * transport, and TCP in SYN_SENT takes it as the end of the attempt, so a connect to an
+ * on-link address nobody answers fails with EHOSTUNREACH once ARP gives up (~3 s); Linux's
+ * TCP was seen not to hear it for its own SYNs and to retry until its connect timed out. */
 static void icmp_link_failure(struct net_device *dev, struct pkb *p, uint64_t now)
 {
 	(void)dev;
