@@ -109,8 +109,10 @@ for f in $(ls "$T_TMP"/blocks/*.name 2>/dev/null | sort -V); do
 	*) failed=$((failed + 1)); [ -n "$first_fail" ] || first_fail=$GROUP_WHY ;;
 	esac
 done
-echo "doc blocks: $n_run shell blocks run in $((passed + skipped + failed)) groups ($passed passed," \
-	"$failed failed, $skipped skipped for a missing build), $n_skip marked not-run, $n_other not shell"
+summary="$n_run shell blocks in $((passed + skipped + failed)) groups: $passed passed, $failed failed,"
+summary="$summary $skipped skipped for a missing build; $n_skip blocks not-run, $n_other not shell"
+echo "doc blocks: $summary"
 [ "$failed" -eq 0 ] || fail "$failed group(s) failed; first: $first_fail"
 [ "$passed" -gt 0 ] || fail "no block ran"
+T_NAME="doc_blocks ($summary)" # the counts reach run.sh's one line
 pass
