@@ -65,6 +65,13 @@ struct ping_opts {
 	size_t size;              /* -s: payload bytes (56) */
 	double interval_s;        /* -i (1) */
 	double timeout_s;         /* -W: wait for the last reply (10) */
+	int interval_set;         /* -i given (else -f sends as fast as replies come) */
+	double deadline_s;        /* -w: stop after this long, 0 = no deadline */
+	int quiet;                /* -q: the first line and the summary only */
+	int ttl;                  /* -t: IP TTL of the requests, 0 = the stack's (64) */
+	int flood;                /* -f: a dot per request, a backspace per reply */
+	const char *iface;        /* -I: a device name (SO_BINDTODEVICE) or a source address */
+	int timestamps;           /* -D: [epoch.microseconds] before each line */
 };
 
 struct nc_opts {
@@ -72,6 +79,10 @@ struct nc_opts {
 	int listen;               /* -l */
 	double linger_s;          /* -q: after stdin EOF in UDP mode; <0 = forever */
 	int linger_set;
+	int verbose;              /* -v: connection messages on stderr, as OpenBSD nc */
+	int scan;                 /* -z: connect to each port and close; no data */
+	int keep;                 /* -k: -l serves one client after another */
+	unsigned wait_s;          /* -w: connect and idle limit, 0 = none */
 };
 
 /* `ustack get`'s options (apps/get.c has its exit codes). */

@@ -91,24 +91,39 @@ static const char usage_serve[] =
 "  (the shorter of --idle-timeout and a service's own idle limit applies)\n";
 
 static const char usage_nc[] =
-"usage: ustack nc DEV... [-u] [-q SECS] [--timeout SECS] HOST PORT\n"
-"       ustack nc DEV... [-u] [-q SECS] -l PORT\n"
+"usage: ustack nc DEV... [-u] [-v] [-q SECS] [-w SECS] [--timeout SECS] HOST PORT\n"
+"       ustack nc DEV... -z [-v] [-w SECS] HOST PORT[-PORT]...\n"
+"       ustack nc DEV... [-u] [-v] [-k] [-q SECS] -l PORT\n"
 "  Standard input to the peer, the peer to standard output. With -l it accepts one\n"
 "  TCP connection, or takes UDP datagrams and answers the last sender.\n"
 "  -u                 UDP instead of TCP\n"
 "  -l                 listen on PORT instead of connecting\n"
+"  -k                 with -l: serve one client after another\n"
 "  -q SECS            linger after stdin EOF in UDP mode, <0 = forever\n"
 "                     [1 for a client; forever for a listener]\n"
-"  --timeout SECS     the TCP connect limit [30]\n";
+"  -v                 connection messages on stderr, as OpenBSD nc (--verbose: the log)\n"
+"  -z                 scan: connect to each PORT or range (20-25) and close; exit 0 if\n"
+"                     any was open\n"
+"  -w SECS            connect limit and idle limit of a connection [none]\n"
+"  --timeout SECS     the TCP connect limit without -w [30]\n";
 
 static const char usage_ping[] =
-"usage: ustack ping DEV... [-c N] [-s SIZE] [-i SECS] [-W SECS] HOST\n"
-"  ICMP echo requests to HOST: one line per reply and a summary, as ping(8) prints.\n"
+"usage: ustack ping DEV... [-c N] [-s SIZE] [-i SECS] [-W SECS] [-w SECS] [-q] [-f]\n"
+"                   [-t TTL] [-I DEV|ADDR] [-D] HOST\n"
+"  ICMP echo requests to HOST: one line per reply and a summary, as ping(8) prints;\n"
+"  'Destination Host Unreachable' per request when the neighbour does not answer ARP.\n"
 "  -c N               requests to send [until interrupted]\n"
 "  -s SIZE            payload bytes [56]\n"
 "  -i SECS            interval between requests [1]\n"
 "  -W SECS            wait for replies after the last request [10]\n"
-"  Exit 0 if any reply came, 1 if none.\n";
+"  -w SECS            stop after this long (with -c: once N replies came)\n"
+"  -q                 the summary only\n"
+"  -t TTL             time to live [64]\n"
+"  -f                 flood: a dot per request, a backspace per reply; as fast as\n"
+"                     replies come unless -i\n"
+"  -I DEV|ADDR        send through that device or from that address\n"
+"  -D                 [epoch.usec] before each line\n"
+"  Exit 0 if any reply came (with -w and -c: N replies), 1 if none.\n";
 
 static const char usage_get[] =
 "usage: ustack get DEV... [-o FILE | -O] [-L] [-I | -i] [-s] [--timeout SECS] URL\n"
@@ -170,7 +185,7 @@ static const char usage_common[] =
 "                     (BBR v1, paced) [cubic]\n"
 "  --name NAME        serve, nc -l: the control socket /run/ustack/NAME.sock for\n"
 "                     ustack ctl NAME [first device's name]\n"
-"  -v, --verbose      debug log on stderr\n"
+"  -v, --verbose      debug log on stderr (nc: -v is nc's own; --verbose is the log)\n"
 "  -h, --help         this subcommand's usage (ustack --help: every subcommand's)\n"
 "  -V, --version      print the version and exit (as the first argument)\n";
 
@@ -216,6 +231,7 @@ enum {
 	OPT_PER_SOURCE, OPT_HTTP_HDR_TIMEOUT, OPT_CHAT_IDLE, OPT_ECHO_IDLE, OPT_TCP,
 	OPT_CC, OPT_RECLAIM_AFTER, OPT_NAME, OPT_TRACE_TIME, OPT_MAX_REDIRS,
 	OPT_TCP_LOG, OPT_TCP_LOG_MAX,
+	OPT_VERBOSE,
 };
 
 static const struct option long_opts[] = {
@@ -251,7 +267,7 @@ static const struct option long_opts[] = {
 	{ "cc", required_argument, NULL, OPT_CC },
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
-	{ "verbose", no_argument, NULL, 'v' },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -261,8 +277,8 @@ static const struct option long_opts[] = {
  * interval and get's -i), as with the tools they imitate. */
 static const char *const short_opts[] = {
 	[CMD_SERVE] = ":vh",
-	[CMD_NC] = ":ulq:vh",
-	[CMD_PING] = ":c:s:i:W:vh",
+	[CMD_NC] = ":ulq:kzw:vh",
+	[CMD_PING] = ":c:s:i:W:w:qt:fI:Dvh",
 	[CMD_GET] = ":o:OLIisvh",
 };
 
@@ -534,8 +550,14 @@ static int parse_option(int opt, const char *arg)
 	case OPT_FORWARD:
 		app_cfg.forward = 1;
 		return 0;
-	case 'v':
+	case OPT_VERBOSE:
 		app_cfg.verbose = 1;
+		return 0;
+	case 'v':
+		if (app_cfg.cmd == CMD_NC)
+			app_cfg.nc.verbose = 1; /* OpenBSD nc's -v; --verbose is the debug log */
+		else
+			app_cfg.verbose = 1;
 		return 0;
 	case OPT_RCVBUF:
 		return parse_bytes("--rcvbuf", arg, 1024, &app_cfg.lim.rcvbuf);
@@ -651,16 +673,48 @@ static int parse_option(int opt, const char *arg)
 		app_cfg.ping.size = (size_t)n;
 		return 0;
 	case 'i':
+		app_cfg.ping.interval_set = 1;
 		return parse_secs("-i", arg, 0.0, &app_cfg.ping.interval_s);
 	case 'W':
 		return parse_secs("-W", arg, 0.0, &app_cfg.ping.timeout_s);
+	case 't':
+		if (parse_long("-t", arg, 1, 255, &n))
+			return -EINVAL;
+		app_cfg.ping.ttl = (int)n;
+		return 0;
+	case 'f':
+		app_cfg.ping.flood = 1;
+		return 0;
+	case 'I':
+		app_cfg.ping.iface = arg;
+		return 0;
+	case 'D':
+		app_cfg.ping.timestamps = 1;
+		return 0;
 	case 'u':
 		app_cfg.nc.udp = 1;
 		return 0;
 	case 'l':
 		app_cfg.nc.listen = 1;
 		return 0;
+	case 'k':
+		app_cfg.nc.keep = 1;
+		return 0;
+	case 'z':
+		app_cfg.nc.scan = 1;
+		return 0;
+	case 'w':
+		if (app_cfg.cmd == CMD_PING)
+			return parse_secs("-w", arg, 0.001, &app_cfg.ping.deadline_s);
+		if (parse_long("-w", arg, 1, 86400, &n))
+			return -EINVAL;
+		app_cfg.nc.wait_s = (unsigned)n;
+		return 0;
 	case 'q': {
+		if (app_cfg.cmd == CMD_PING) {
+			app_cfg.ping.quiet = 1;
+			return 0;
+		}
 		char *end;
 		errno = 0;
 		app_cfg.nc.linger_s = strtod(arg, &end);
@@ -741,8 +795,19 @@ static int check_command(void)
 		}
 		return 0;
 	case CMD_NC:
-		if (app_cfg.nc.listen ? app_cfg.nargs != 1 : app_cfg.nargs != 2) {
-			app_error("nc: give HOST PORT to connect, or -l PORT to listen");
+		if (app_cfg.nc.scan && (app_cfg.nc.listen || app_cfg.nc.udp)) {
+			app_error("nc: -z scans TCP ports as a client: drop %s",
+				  app_cfg.nc.listen ? "-l" : "-u");
+			return -EINVAL;
+		}
+		if (app_cfg.nc.scan ? app_cfg.nargs < 2
+		    : app_cfg.nc.listen ? app_cfg.nargs != 1 : app_cfg.nargs != 2) {
+			app_error("nc: give HOST PORT to connect, -z HOST PORT[-PORT]... to scan, or "
+				  "-l PORT to listen");
+			return -EINVAL;
+		}
+		if (app_cfg.nc.keep && !app_cfg.nc.listen) {
+			app_error("nc: -k keeps a listener listening: add -l");
 			return -EINVAL;
 		}
 		if (app_cfg.ctl_name && !app_cfg.nc.listen) {

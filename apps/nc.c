@@ -6,12 +6,18 @@
  *   nc -l PORT        TCP: accept one connection, then as above. UDP: print datagrams and
  *                     send stdin to the last sender.
  * In UDP mode, after stdin EOF wait -q SECS for replies, then exit (<0: until stopped).
+ * As OpenBSD nc: -v says on stderr what connected ("Connection to H P port [tcp/http]
+ * succeeded!", "Listening on A P", "Connection received on A P"), -z connects to each port
+ * (or range 20-25) in turn and closes (exit 0 if any was open), -k keeps a TCP listener
+ * serving one client after another, -w SECS bounds the connect and a connection's idle
+ * time (no data either way).
  *
  * One thread: the socket is in a readiness set (us_epoll_*), and one kernel poll() waits on
  * stdin and the set's kernel descriptor together, in slices of APP_TICK_MS so that a stop
  * request is seen promptly. A TCP send that does not fit is kept, stdin is left unread and
  * the set watches for room until it has gone. Nothing here needs a terminal. */
 #include <errno.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +35,7 @@
 
 struct nc_ctx {
 	int fd;                    /* the socket */
+	int lfd;                   /* TCP -l: the listener (kept with -k) */
 	int ep, kfd;               /* its readiness set, and the set's kernel descriptor */
 	int udp, listen;
 	uint32_t watching;         /* the events the set watches fd for */
@@ -36,6 +43,8 @@ struct nc_ctx {
 	int have_peer;
 	int warned;
 	int stdin_eof;             /* stdin ended, or we stopped reading it */
+	int stdin_done;            /* stdin itself ended (a -k session after it starts so) */
+	uint64_t active_us;        /* the last data either way (-w's idle limit) */
 	int peer_eof;              /* TCP: the peer's FIN came */
 	int shut;                  /* TCP: our FIN is queued */
 	uint64_t eof_us;           /* when stdin ended (UDP's -q linger counts from there) */
@@ -122,9 +131,11 @@ static void nc_read_stdin(struct nc_ctx *nc)
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) {
+		nc->stdin_done = 1;
 		nc_stdin_end(nc); /* EOF, or stdin is unusable: both end our sending side */
 		return;
 	}
+	nc->active_us = app_now_us();
 	if (nc->udp) {
 		nc_send_dgram(nc, (size_t)n);
 		return;
@@ -161,7 +172,14 @@ static int nc_socket_ready(struct nc_ctx *nc)
 		nc_watch(nc);
 		return NC_GOING;
 	}
+	nc->active_us = app_now_us();
 	if (nc->udp && nc->listen) {
+		if (app_cfg.nc.verbose && (!nc->have_peer || nc->peer.sin_addr.s_addr !=
+				src.sin_addr.s_addr || nc->peer.sin_port != src.sin_port)) {
+			char a[IP_ADDR_STRLEN];
+			fprintf(stderr, "Connection received on %s %u\n",
+				ip_addr_ntop(src.sin_addr.s_addr, a, sizeof(a)), ntohs(src.sin_port));
+		}
 		nc->peer = src;
 		nc->have_peer = 1;
 	}
@@ -186,6 +204,15 @@ static int nc_run(struct nc_ctx *nc)
 			return EXIT_OK;
 		if (!nc->udp && nc->peer_eof && nc->stdin_eof && !nc->in_len)
 			return EXIT_OK;
+		if (app_cfg.nc.wait_s) {
+			/* -w: a connection idle this long ends, as OpenBSD nc's */
+			uint64_t end = nc->active_us + app_cfg.nc.wait_s * 1000000ull;
+			uint64_t now = app_now_us();
+			if (now >= end)
+				return EXIT_OK;
+			if ((end - now) / 1000 < (uint64_t)slice)
+				slice = (int)((end - now + 999) / 1000);
+		}
 		if (nc->udp && nc->stdin_eof && app_cfg.nc.linger_s >= 0) {
 			uint64_t end = nc->eof_us + (uint64_t)(app_cfg.nc.linger_s * 1e6);
 			uint64_t now = app_now_us();
@@ -217,14 +244,35 @@ static int nc_run(struct nc_ctx *nc)
 	}
 }
 
+/* "[tcp/http]": the service name /etc/services gives the port, or "*", as OpenBSD nc. */
+static const char *nc_service(uint16_t port, int udp)
+{
+	struct servent *se = getservbyport(htons(port), udp ? "udp" : "tcp");
+
+	return se && se->s_name ? se->s_name : "*";
+}
+
+/* A connect that failed, as OpenBSD nc -v says it. */
+static void nc_connect_failed(const char *host, uint16_t port, int udp, int err)
+{
+	if (err == -ETIMEDOUT)
+		app_error("nc: connect to %s port %u (%s) timed out: Operation now in progress",
+			  host, port, udp ? "udp" : "tcp");
+	else
+		app_error("nc: connect to %s port %u (%s) failed: %s", host, port,
+			  udp ? "udp" : "tcp", strerror(-err));
+}
+
 static void conn_error(const char *what, const char *peer, int err)
 {
 	const char *hint = "";
 
 	if (err == -ECONNREFUSED)
 		hint = " (is anything listening there?)";
-	else if (err == -ENETUNREACH || err == -EHOSTUNREACH)
+	else if (err == -ENETUNREACH)
 		hint = " (add --gw GATEWAY or --route PREFIX/N,via=GW)";
+	else if (err == -EHOSTUNREACH)
+		hint = " (nobody answered ARP for it, or a router said so: check the address)";
 	else if (err == -ETIMEDOUT)
 		hint = " (no answer: check the address and the device)";
 	else if (err == -EADDRINUSE)
@@ -232,13 +280,15 @@ static void conn_error(const char *what, const char *peer, int err)
 	app_error("nc: %s %s: %s%s", what, peer, strerror(-err), hint);
 }
 
-/* Sets up nc->fd: connected (TCP, UDP client), accepted (TCP -l) or bound (UDP -l). */
+/* Sets up nc->fd: connected (TCP, UDP client) or bound (UDP -l); for TCP -l, nc->lfd
+ * listening (nc_accept then takes a connection). */
 static int nc_open(struct nc_ctx *nc)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	uint16_t port;
 	uint32_t host = 0;
 	int fd, err, one = 1;
+	char s[IP_ADDR_STRLEN];
 
 	if (nc->listen ? app_parse_port(app_cfg.args[0], &port)
 		       : app_parse_host(app_cfg.args[0], &host) ||
@@ -257,10 +307,20 @@ static int nc_open(struct nc_ctx *nc)
 	nc->fd = fd;
 	app_apply_bufs(fd);
 	if (!nc->listen) {
+		int ms = (int)(app_cfg.nc.wait_s ? app_cfg.nc.wait_s : app_cfg.lim.timeout_s) * 1000;
+
 		err = nc->udp ? us_connect(fd, (const struct sockaddr *)&a, sizeof(a))
-			      : app_connect(fd, &a, (int)app_cfg.lim.timeout_s * 1000);
-		if (err < 0 && err != -EINTR)
-			conn_error("connect to", nc->peer_s, err);
+			      : app_connect(fd, &a, ms);
+		if (err < 0 && err != -EINTR) {
+			if (app_cfg.nc.verbose)
+				nc_connect_failed(app_cfg.args[0], port, nc->udp, err);
+			else
+				conn_error("connect to", nc->peer_s, err);
+		} else if (err == 0 && app_cfg.nc.verbose) {
+			fprintf(stderr, "Connection to %s %u port [%s/%s] succeeded!\n",
+				app_cfg.args[0], port, nc->udp ? "udp" : "tcp",
+				nc_service(port, nc->udp));
+		}
 		return err;
 	}
 	us_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -269,36 +329,123 @@ static int nc_open(struct nc_ctx *nc)
 		conn_error("bind", nc->peer_s, err);
 		return err;
 	}
-	if (nc->udp)
+	if (nc->udp) {
+		if (app_cfg.nc.verbose)
+			fprintf(stderr, "Bound on %s %u\n", ip_addr_ntop(0, s, sizeof(s)), port);
 		return 0;
+	}
 	err = us_listen(fd, 1);
 	if (err < 0) {
 		conn_error("listen on", nc->peer_s, err);
 		return err;
 	}
 	us_set_nonblock(fd, 1);
+	nc->lfd = fd;
+	nc->fd = -1;
+	if (app_cfg.nc.verbose)
+		fprintf(stderr, "Listening on %s %u\n", ip_addr_ntop(0, s, sizeof(s)), port);
+	return 0;
+}
+
+/* TCP -l: waits for the next connection on nc->lfd into nc->fd. Without -k the listener
+ * goes once a connection is in, as nc does. */
+static int nc_accept(struct nc_ctx *nc)
+{
 	for (;;) {
 		struct sockaddr_in peer;
 		socklen_t peerlen = sizeof(peer);
 		char s[IP_ADDR_STRLEN];
-		int c, ev = app_wait(fd, US_POLLIN, -1);
+		int c, ev = app_wait(nc->lfd, US_POLLIN, -1);
 
 		if (ev < 0)
 			return ev;
-		c = us_accept(fd, (struct sockaddr *)&peer, &peerlen);
+		c = us_accept(nc->lfd, (struct sockaddr *)&peer, &peerlen);
 		if (c == -EAGAIN)
 			continue;
 		if (c < 0) {
 			conn_error("accept on", nc->peer_s, c);
 			return c;
 		}
-		us_close(fd); /* one connection, as nc does */
+		if (!app_cfg.nc.keep) {
+			us_close(nc->lfd); /* one connection, as nc does */
+			nc->lfd = -1;
+		}
 		nc->fd = c;
 		us_set_nonblock(c, 1);
-		snprintf(nc->peer_s, sizeof(nc->peer_s), "%s:%u",
-			 ip_addr_ntop(peer.sin_addr.s_addr, s, sizeof(s)), ntohs(peer.sin_port));
+		ip_addr_ntop(peer.sin_addr.s_addr, s, sizeof(s));
+		snprintf(nc->peer_s, sizeof(nc->peer_s), "%s:%u", s, ntohs(peer.sin_port));
+		if (app_cfg.nc.verbose)
+			fprintf(stderr, "Connection received on %s %u\n", s, ntohs(peer.sin_port));
 		return 0;
 	}
+}
+
+/* "22" or "20-25" into a range; -EINVAL after the error line. */
+static int nc_parse_ports(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	const char *dash = strchr(s, '-');
+	char first[8];
+
+	if (!dash)
+		return app_parse_port(s, lo) ? -EINVAL : (*hi = *lo, 0);
+	if ((size_t)(dash - s) >= sizeof(first)) {
+		app_error("bad port range '%s': give FIRST-LAST like 20-25", s);
+		return -EINVAL;
+	}
+	memcpy(first, s, (size_t)(dash - s));
+	first[dash - s] = '\0';
+	if (app_parse_port(first, lo) || app_parse_port(dash + 1, hi))
+		return -EINVAL;
+	if (*lo > *hi) {
+		app_error("bad port range '%s': the first port must not exceed the last", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* -z: connects to every port given, one at a time, and closes at once (nothing sent).
+ * Exit 0 if any was open, 1 if none. */
+static int nc_scan(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int ms = (int)(app_cfg.nc.wait_s ? app_cfg.nc.wait_s : app_cfg.lim.timeout_s) * 1000;
+	int open = 0;
+
+	if (app_parse_host(app_cfg.args[0], &a.sin_addr.s_addr))
+		return EXIT_USAGE;
+	for (int i = 1; i < app_cfg.nargs; i++) {
+		uint16_t lo, hi;
+
+		if (nc_parse_ports(app_cfg.args[i], &lo, &hi))
+			return EXIT_USAGE;
+	}
+	for (int i = 1; i < app_cfg.nargs && !app_stopping(); i++) {
+		uint16_t lo, hi;
+
+		nc_parse_ports(app_cfg.args[i], &lo, &hi);
+		for (uint32_t port = lo; port <= hi && !app_stopping(); port++) {
+			int fd = us_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP), err;
+
+			if (fd < 0) {
+				app_error("nc: cannot open a TCP socket: %s", strerror(-fd));
+				return EXIT_FAIL;
+			}
+			app_apply_bufs(fd);
+			a.sin_port = htons((uint16_t)port);
+			err = app_connect(fd, &a, ms);
+			us_close(fd);
+			if (err == -EINTR)
+				break;
+			if (err == 0)
+				open++;
+			if (err == 0 && app_cfg.nc.verbose)
+				fprintf(stderr, "Connection to %s %u port [tcp/%s] succeeded!\n",
+					app_cfg.args[0], port, nc_service((uint16_t)port, 0));
+			else if (err < 0 && app_cfg.nc.verbose)
+				nc_connect_failed(app_cfg.args[0], (uint16_t)port, 0, err);
+		}
+	}
+	return open ? EXIT_OK : EXIT_FAIL;
 }
 
 /* The socket into a readiness set whose kernel descriptor nc_run polls beside stdin. */
@@ -318,17 +465,33 @@ static int nc_watch_start(struct nc_ctx *nc)
 	return nc->kfd < 0 ? nc->kfd : 0;
 }
 
+/* Back to the start of a session for the next -k client: stdin goes on where it was. */
+static void nc_session_reset(struct nc_ctx *nc)
+{
+	if (nc->ep >= 0)
+		us_close(nc->ep);
+	if (nc->fd >= 0)
+		us_close(nc->fd);
+	nc->ep = nc->fd = -1;
+	nc->watching = 0;
+	nc->peer_eof = nc->shut = 0;
+	nc->in_off = nc->in_len = 0;
+	nc->stdin_eof = nc->stdin_done;
+}
+
 int nc_main(void)
 {
-	struct nc_ctx nc = { .fd = -1, .ep = -1, .udp = app_cfg.nc.udp, .listen = app_cfg.nc.listen };
+	struct nc_ctx nc = { .fd = -1, .lfd = -1, .ep = -1, .udp = app_cfg.nc.udp,
+			     .listen = app_cfg.nc.listen };
 	int status, err;
 
+	if (app_cfg.nc.scan)
+		return nc_scan();
 	err = nc_open(&nc);
 	if (err < 0) {
 		status = err == -EINVAL ? EXIT_USAGE : err == -EINTR ? EXIT_OK : EXIT_FAIL;
 		goto out;
 	}
-	us_set_nonblock(nc.fd, 1);
 	nc.in = malloc(NC_BUF);
 	nc.out = malloc(NC_BUF);
 	if (!nc.in || !nc.out) {
@@ -336,18 +499,34 @@ int nc_main(void)
 		status = EXIT_FAIL;
 		goto out;
 	}
-	err = nc_watch_start(&nc);
-	if (err < 0) {
-		app_error("nc: cannot watch the socket: %s", strerror(-err));
-		status = EXIT_FAIL;
-		goto out;
+	for (;;) {
+		if (nc.lfd >= 0) {
+			err = nc_accept(&nc);
+			if (err < 0) {
+				status = err == -EINTR ? EXIT_OK : EXIT_FAIL;
+				goto out;
+			}
+		}
+		us_set_nonblock(nc.fd, 1);
+		err = nc_watch_start(&nc);
+		if (err < 0) {
+			app_error("nc: cannot watch the socket: %s", strerror(-err));
+			status = EXIT_FAIL;
+			goto out;
+		}
+		nc.active_us = app_now_us();
+		status = nc_run(&nc);
+		if (nc.lfd < 0 || app_stopping())
+			break;
+		nc_session_reset(&nc); /* -k: the next client */
 	}
-	status = nc_run(&nc);
 out:
 	if (nc.ep >= 0)
 		us_close(nc.ep);
 	if (nc.fd >= 0)
 		us_close(nc.fd);
+	if (nc.lfd >= 0)
+		us_close(nc.lfd);
 	free(nc.in);
 	free(nc.out);
 	return status;

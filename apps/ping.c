@@ -6,17 +6,26 @@
  *   --- 10.0.0.1 ping statistics ---
  *   3 packets transmitted, 3 received, 0% packet loss, time 2003ms
  *   rtt min/avg/max/mdev = 0.190/0.210/0.230/0.017 ms
- * Exit 0 if any reply came back, 1 if none. */
+ * and, as iputils does, "From 10.0.0.2 icmp_seq=1 Destination Host Unreachable" for each
+ * request an ICMP error (or the failure to resolve the next hop) came back for; -q prints
+ * the first line and the summary only, -D puts [epoch.microseconds] before each line, -f
+ * prints a dot per request and a backspace per reply, -t sets the TTL, -I sends through a
+ * device, -w ends after that many seconds. Exit 0 if any reply came back (with -w and -c,
+ * if count replies came back), 1 otherwise. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "apps/app.h"
 #include "ip/icmp.h"
 #include "ip/icmp_sock.h"
 #include "ip/ip.h"
+#include "net/loop.h"
+#include "net/netdev.h"
 #include "net/socket.h"
 
 #define PING_SEQ_WINDOW 4096     /* send times remembered, to match late replies */
@@ -26,12 +35,87 @@ struct ping_state {
 	uint32_t dst;
 	char dst_s[IP_ADDR_STRLEN];
 	long sent, received, dups, errors;
+	long pipe;                                  /* most requests outstanding at once */
 	double rtt_min, rtt_max, rtt_sum, rtt_sum2; /* ms */
+	uint64_t rtt_ewma8_us;                      /* iputils' ewma, 8 times the RTT (us) */
 	uint64_t sent_us[PING_SEQ_WINDOW];          /* 0: no reply expected */
 	uint8_t seen[PING_SEQ_WINDOW];
 	uint8_t *buf;
 	size_t buflen;
 };
+
+/* -D: "[seconds.microseconds] " of the wall clock before a line. */
+static void ping_stamp(void)
+{
+	struct timeval tv;
+
+	if (!app_cfg.ping.timestamps)
+		return;
+	gettimeofday(&tv, NULL);
+	printf("[%lld.%06ld] ", (long long)tv.tv_sec, (long)tv.tv_usec);
+}
+
+/* -f: dots and backspaces straight to stdout, in order with the printf'd lines. */
+static void ping_flood_mark(const char *s)
+{
+	fflush(stdout);
+	if (write(STDOUT_FILENO, s, strlen(s)) < 0) {
+		/* stdout is gone: nothing to show the marks on */
+	}
+}
+
+/* What iputils says for an ICMP error's type and code. */
+static void ping_error_text(uint8_t type, uint8_t code, char *buf, size_t size)
+{
+	static const char *const unreach[] = {
+		"Destination Net Unreachable", "Destination Host Unreachable",
+		"Destination Protocol Unreachable", "Destination Port Unreachable",
+		"Frag needed and DF set", "Source Route Failed", "Destination Net Unknown",
+		"Destination Host Unknown", "Source Host Isolated", "Destination Net Prohibited",
+		"Destination Host Prohibited", "Destination Net Unreachable for Type of Service",
+		"Destination Host Unreachable for Type of Service", "Packet filtered",
+		"Precedence Violation", "Precedence Cutoff",
+	};
+
+	if (type == ICMP_DEST_UNREACH && code < sizeof(unreach) / sizeof(unreach[0]))
+		snprintf(buf, size, "%s", unreach[code]);
+	else if (type == ICMP_DEST_UNREACH)
+		snprintf(buf, size, "Dest Unreachable, Bad Code: %u", code);
+	else if (type == ICMP_TIME_EXCEEDED && code == 0)
+		snprintf(buf, size, "Time to live exceeded");
+	else if (type == ICMP_TIME_EXCEEDED)
+		snprintf(buf, size, "Frag reassembly time exceeded");
+	else
+		snprintf(buf, size, "Bad ICMP type: %u", type);
+}
+
+/* An ICMP error about one of our requests (the socket queues them with the replies):
+ * msg = the error's ICMP header, the quoted IP header, the quoted echo header. */
+static void ping_error(struct ping_state *ps, const uint8_t *msg, size_t len, uint32_t from)
+{
+	char who[IP_ADDR_STRLEN], what[64];
+	size_t ihl;
+	uint16_t seq;
+
+	if (len < ICMP_HDR_LEN + IP_HDR_MIN + ICMP_HDR_LEN)
+		return;
+	ihl = (size_t)(msg[ICMP_HDR_LEN] & 0x0f) * 4;
+	if (ihl < IP_HDR_MIN || len < ICMP_HDR_LEN + ihl + ICMP_HDR_LEN)
+		return;
+	seq = (uint16_t)(msg[ICMP_HDR_LEN + ihl + 6] << 8 | msg[ICMP_HDR_LEN + ihl + 7]);
+	if (!ps->sent_us[seq % PING_SEQ_WINDOW])
+		return; /* not one of ours */
+	ps->errors++;
+	if (app_cfg.ping.quiet)
+		return;
+	if (app_cfg.ping.flood) {
+		ping_flood_mark("\bE");
+		return;
+	}
+	ping_error_text(msg[0], msg[1], what, sizeof(what));
+	ping_stamp();
+	printf("From %s icmp_seq=%u %s\n", ip_addr_ntop(from, who, sizeof(who)), seq, what);
+}
 
 static int ping_send(int fd, struct ping_state *ps, uint16_t seq)
 {
@@ -50,6 +134,8 @@ static int ping_send(int fd, struct ping_state *ps, uint16_t seq)
 	ps->sent_us[seq % PING_SEQ_WINDOW] = app_now_us();
 	ps->seen[seq % PING_SEQ_WINDOW] = 0;
 	ps->sent++;
+	if (ps->sent - ps->received - ps->errors > ps->pipe)
+		ps->pipe = ps->sent - ps->received - ps->errors;
 	n = us_sendto(fd, b, len, 0, (const struct sockaddr *)&dst, sizeof(dst));
 	if (n < 0) {
 		ps->errors++;
@@ -58,9 +144,13 @@ static int ping_send(int fd, struct ping_state *ps, uint16_t seq)
 				  ps->dst_s);
 			return (int)n;
 		}
-		fprintf(stdout, "From %s icmp_seq=%u send failed: %s\n", ps->dst_s, seq,
-			strerror((int)-n));
+		if (!app_cfg.ping.quiet)
+			printf("From %s icmp_seq=%u send failed: %s\n", ps->dst_s, seq,
+			       strerror((int)-n));
+		return 0;
 	}
+	if (app_cfg.ping.flood && !app_cfg.ping.quiet)
+		ping_flood_mark(".");
 	return 0;
 }
 
@@ -82,9 +172,12 @@ static void ping_receive(int fd, struct ping_state *ps)
 		if (n == -EAGAIN)
 			return;
 		if (n < 0) {
-			/* An ICMP error for our echo (unreachable, TTL exceeded) arrives here. */
-			ps->errors++;
-			printf("From %s: %s\n", ps->dst_s, strerror((int)-n));
+			app_error("ping: receive: %s", strerror((int)-n));
+			return;
+		}
+		if (n >= ICMP_HDR_LEN &&
+		    (ps->buf[0] == ICMP_DEST_UNREACH || ps->buf[0] == ICMP_TIME_EXCEEDED)) {
+			ping_error(ps, ps->buf, (size_t)n, src.sin_addr.s_addr);
 			continue;
 		}
 		if (n < ICMP_HDR_LEN || ps->buf[0] != ICMP_ECHO_REPLY)
@@ -100,6 +193,8 @@ static void ping_receive(int fd, struct ping_state *ps)
 		if (dup) {
 			ps->dups++;
 		} else {
+			uint64_t us = (uint64_t)(ms * 1000.0);
+
 			ps->received++;
 			ps->rtt_sum += ms;
 			ps->rtt_sum2 += ms * ms;
@@ -107,7 +202,19 @@ static void ping_receive(int fd, struct ping_state *ps)
 				ps->rtt_min = ms;
 			if (ms > ps->rtt_max)
 				ps->rtt_max = ms;
+			/* iputils' smoothed RTT: rtt += sample - rtt / 8, kept times 8 */
+			ps->rtt_ewma8_us = ps->rtt_ewma8_us ? ps->rtt_ewma8_us + us -
+								      ps->rtt_ewma8_us / 8
+							    : us * 8;
 		}
+		if (app_cfg.ping.quiet)
+			continue;
+		if (app_cfg.ping.flood) {
+			if (!dup)
+				ping_flood_mark("\b \b");
+			continue;
+		}
+		ping_stamp();
 		printf("%zd bytes from %s: icmp_seq=%u ttl=%d time=%.3f ms%s\n", n,
 		       ip_addr_ntop(src.sin_addr.s_addr, from, sizeof(from)), seq, ttl, ms,
 		       dup ? " (DUP!)" : "");
@@ -118,6 +225,8 @@ static void ping_summary(const struct ping_state *ps, uint64_t start_us)
 {
 	long lost = ps->sent - ps->received;
 	double pct = ps->sent ? 100.0 * (double)lost / (double)ps->sent : 0;
+	uint64_t elapsed_us = app_now_us() - start_us;
+	const char *sep = "";
 
 	printf("\n--- %s ping statistics ---\n", ps->dst_s);
 	printf("%ld packets transmitted, %ld received", ps->sent, ps->received);
@@ -125,25 +234,94 @@ static void ping_summary(const struct ping_state *ps, uint64_t start_us)
 		printf(", +%ld duplicates", ps->dups);
 	if (ps->errors)
 		printf(", +%ld errors", ps->errors);
-	printf(", %g%% packet loss, time %llums\n", pct,
-	       (unsigned long long)((app_now_us() - start_us) / 1000));
+	printf(", %g%% packet loss, time %llums\n", pct, (unsigned long long)(elapsed_us / 1000));
+	/* One more line, as iputils: what of rtt, pipe and ipg/ewma applies, or nothing. */
 	if (ps->received) {
 		double avg = ps->rtt_sum / (double)ps->received;
 		double var = ps->rtt_sum2 / (double)ps->received - avg * avg;
-		printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", ps->rtt_min, avg,
+		printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms", ps->rtt_min, avg,
 		       ps->rtt_max, var > 0 ? sqrt(var) : 0.0);
+		sep = ", ";
 	}
+	if (ps->pipe > 1) {
+		printf("%spipe %ld", sep, ps->pipe);
+		sep = ", ";
+	}
+	if (ps->received && ps->sent > 1 && (app_cfg.ping.flood || app_cfg.ping.interval_s == 0))
+		printf("%sipg/ewma %.3f/%.3f ms", sep,
+		       (double)elapsed_us / (double)(ps->sent - 1) / 1000.0,
+		       (double)ps->rtt_ewma8_us / 8000.0);
+	putchar('\n');
 	fflush(stdout);
+}
+
+/* The socket's options: errors wanted, -t TTL, -I DEV (or -I ADDR: the source). Fills
+ * `from` ("from A.B.C.D DEV: " for the first line) when -I is given. 0, or an exit status. */
+static int ping_setup(int fd, const struct ping_state *ps, char *from, size_t fromsize)
+{
+	const char *ifname = app_cfg.ping.iface;
+	int one = 1, err;
+	uint32_t src = 0;
+	char s[IP_ADDR_STRLEN];
+
+	us_setsockopt(fd, IPPROTO_IP, ICMP_SOCK_RECV_ERRORS, &one, sizeof(one));
+	if (app_cfg.ping.ttl) {
+		int ttl = app_cfg.ping.ttl;
+		err = us_setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+		if (err < 0) {
+			app_error("ping: -t %d: %s", ttl, strerror(-err));
+			return EXIT_FAIL;
+		}
+	}
+	from[0] = '\0';
+	if (!ifname)
+		return 0;
+	if (ip_addr_pton(ifname, &src) == 0) {
+		/* -I ADDR: requests leave from that address, as iputils */
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = src };
+
+		err = us_bind(fd, (const struct sockaddr *)&a, sizeof(a));
+		if (err < 0) {
+			app_error("ping: -I %s: %s: give one of the stack's addresses or a device name",
+				  ifname, strerror(-err));
+			return EXIT_USAGE;
+		}
+		snprintf(from, fromsize, "from %s : ", ifname);
+		return 0;
+	}
+	err = us_setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname));
+	if (err < 0) {
+		app_error("ping: -I %s: %s: give a --dev name (tap:NAME's NAME) or an address",
+			  ifname, err == -ENODEV ? "no such device" : strerror(-err));
+		return EXIT_USAGE;
+	}
+	net_lock();
+	{
+		struct net_device *dev = net_device_by_name(ifname);
+		src = dev ? ip_source_for_dev(ps->dst, dev->index) : 0;
+	}
+	net_unlock();
+	if (!src) {
+		app_error("ping: %s: no route through %s: add --gw GATEWAY or --route PREFIX/N,via=GW",
+			  ps->dst_s, ifname);
+		return EXIT_FAIL;
+	}
+	snprintf(from, fromsize, "from %s %s: ", ip_addr_ntop(src, s, sizeof(s)), ifname);
+	return 0;
 }
 
 int ping_main(void)
 {
 	struct ping_state *ps = calloc(1, sizeof(*ps));
-	uint64_t start, next_send, last_send = 0;
-	uint64_t interval_us = (uint64_t)(app_cfg.ping.interval_s * 1e6);
+	uint64_t start, next_send, last_send = 0, end_us = UINT64_MAX;
+	double interval_s = app_cfg.ping.interval_set || !app_cfg.ping.flood
+				    ? app_cfg.ping.interval_s : 0.0;
+	uint64_t interval_us = (uint64_t)(interval_s * 1e6);
 	uint64_t wait_us = (uint64_t)(app_cfg.ping.timeout_s * 1e6);
+	long count = app_cfg.ping.count;
 	int fd = -1, status = EXIT_FAIL;
 	uint16_t seq = 1;
+	char from[64];
 
 	if (!ps)
 		return EXIT_FAIL;
@@ -159,16 +337,27 @@ int ping_main(void)
 		app_error("ping: cannot open an ICMP socket: %s", strerror(-fd));
 		goto out;
 	}
-	printf("PING %s (%s) %zu(%zu) bytes of data.\n", ps->dst_s, ps->dst_s, app_cfg.ping.size,
-	       app_cfg.ping.size + ICMP_HDR_LEN + IP_HDR_MIN);
+	status = ping_setup(fd, ps, from, sizeof(from));
+	if (status != 0)
+		goto out;
+	status = EXIT_FAIL;
+	printf("PING %s (%s) %s%zu(%zu) bytes of data.\n", ps->dst_s, ps->dst_s, from,
+	       app_cfg.ping.size, app_cfg.ping.size + ICMP_HDR_LEN + IP_HDR_MIN);
 	start = next_send = app_now_us();
+	if (app_cfg.ping.deadline_s > 0)
+		end_us = start + (uint64_t)(app_cfg.ping.deadline_s * 1e6);
 	while (!app_stopping()) {
 		uint64_t now = app_now_us(), until;
-		int done_sending = app_cfg.ping.count && ps->sent >= app_cfg.ping.count;
+		/* -c counts requests; with -w it counts replies, and requests go on until they
+		 * came or the deadline passed (iputils) */
+		int done_sending = count && (end_us != UINT64_MAX ? ps->received >= count
+								  : ps->sent >= count);
 
-		/* -i 0 paces like a flood ping: the next request as soon as the last is answered,
-		 * or after PING_FLOOD_GAP_US if it is lost. */
-		if (!done_sending && !interval_us && ps->received >= ps->sent)
+		if (now >= end_us || (end_us != UINT64_MAX && count && ps->received >= count))
+			break;
+		/* -i 0 (and -f) paces like a flood ping: the next request as soon as the last is
+		 * answered, or after PING_FLOOD_GAP_US if it is lost. */
+		if (!done_sending && !interval_us && ps->received + ps->errors >= ps->sent)
 			next_send = now;
 		if (!done_sending && now >= next_send) {
 			if (ping_send(fd, ps, seq++) < 0)
@@ -180,18 +369,22 @@ int ping_main(void)
 			continue;
 		}
 		if (done_sending) {
-			/* Stop once every reply is in, or the last one's wait is over. */
-			if (ps->received >= ps->sent || now >= last_send + wait_us)
+			/* Stop once every request is answered, or the last one's wait is over
+			 * (-W; with -w the deadline alone ends it). */
+			if (ps->received + ps->errors >= ps->sent)
 				break;
-			until = last_send + wait_us;
+			if (end_us == UINT64_MAX && now >= last_send + wait_us)
+				break;
+			until = end_us != UINT64_MAX ? end_us : last_send + wait_us;
 		} else {
-			until = next_send;
+			until = next_send < end_us ? next_send : end_us;
 		}
 		if (app_wait(fd, US_POLLIN, (int)((until - now + 999) / 1000)) > 0)
 			ping_receive(fd, ps);
 	}
 	ping_summary(ps, start);
-	status = ps->received ? EXIT_OK : EXIT_FAIL;
+	status = ps->received && (end_us == UINT64_MAX || !count || ps->received >= count)
+			 ? EXIT_OK : EXIT_FAIL;
 	goto out;
 out_usage:
 	status = EXIT_USAGE;

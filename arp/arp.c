@@ -61,6 +61,8 @@ PERSTACK_STATIC(struct arp_bucket[ARP_HASH_BUCKETS], arp_cache)
 #define arp_cache PERSTACK_REF(struct arp_bucket[ARP_HASH_BUCKETS], arp_cache)
 PERSTACK_STATIC(size_t, arp_nentries)
 #define arp_nentries PERSTACK_REF(size_t, arp_nentries)
+PERSTACK_STATIC(arp_unresolved_fn, unresolved_fn)
+#define unresolved_fn PERSTACK_REF(arp_unresolved_fn, unresolved_fn)
 
 static const char *arp_ntop(uint32_t addr, char *buf)
 {
@@ -269,6 +271,32 @@ static void arp_entry_confirm(struct arp_entry *e, const uint8_t hw[ETHER_ADDR_L
 	}
 }
 
+/* The resolution failed: e goes, and its queue goes to the unresolved handler. The queue
+ * is taken off e first, since the handler may send (an ICMP error through ARP again). */
+static void arp_entry_fail(struct arp_entry *e, uint64_t now)
+{
+	struct pkb_queue q;
+	struct net_device *dev = e->dev;
+	struct pkb *p;
+
+	TAILQ_INIT(&q);
+	TAILQ_CONCAT(&q, &e->queue, link);
+	e->qlen = 0;
+	arp_entry_free(e);
+	while ((p = TAILQ_FIRST(&q))) {
+		TAILQ_REMOVE(&q, p, link);
+		if (unresolved_fn)
+			unresolved_fn(dev, p, now); /* owns p */
+		else
+			pkb_free(p);
+	}
+}
+
+void arp_set_unresolved_handler(arp_unresolved_fn fn)
+{
+	unresolved_fn = fn;
+}
+
 static void arp_entry_timer(struct net_timer *t, void *arg, uint64_t now)
 {
 	struct arp_entry *e = arg;
@@ -285,7 +313,7 @@ static void arp_entry_timer(struct net_timer *t, void *arg, uint64_t now)
 		STAT_ADD(arp, queue_dropped_unresolved, e->qlen);
 		debugf("addr=%s unresolved after %u requests: %zu packets dropped",
 		       arp_ntop(e->addr, ip), e->tries, e->qlen);
-		arp_entry_free(e);
+		arp_entry_fail(e, now);
 		return;
 	case ARP_REACHABLE:
 		e->state = ARP_STALE;

@@ -70,6 +70,13 @@ void arp_announce(struct net_device *dev, uint64_t now);
  * dev are dropped (counted as queue_dropped_addr_gone), so none leaves from an address the
  * stack no longer has. The entries stay. */
 void arp_addr_gone(struct net_device *dev, uint32_t addr);
+/* Takes the packets still queued when a resolution fails (after max_tries requests), one
+ * call each, oldest first: the handler owns p (IP header onward) and may send, as Linux's
+ * ip_link_failure sends the source a Destination Host Unreachable. Registered from above
+ * (icmp_init); without a handler they are freed. Every such packet is counted as
+ * queue_dropped_unresolved either way. */
+typedef void (*arp_unresolved_fn)(struct net_device *dev, struct pkb *p, uint64_t now);
+void arp_set_unresolved_handler(arp_unresolved_fn fn);
 
 /* For tests and --stats: state of a cache entry. */
 enum arp_state { ARP_NONE = 0, ARP_INCOMPLETE, ARP_REACHABLE, ARP_STALE };

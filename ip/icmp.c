@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "arp/arp.h"
 #include "net/cksum.h"
 #include "net/log.h"
 
@@ -27,6 +28,8 @@ PERSTACK_VAR_INIT(struct icmp_config_s, icmp_config, {
 
 PERSTACK_STATIC(icmp_echo_reply_fn, echo_reply_fn)
 #define echo_reply_fn PERSTACK_REF(icmp_echo_reply_fn, echo_reply_fn)
+PERSTACK_STATIC(icmp_echo_error_fn, echo_error_fn)
+#define echo_error_fn PERSTACK_REF(icmp_echo_error_fn, echo_error_fn)
 
 /* The bucket holds thousandths of a token so that refills at any rate stay exact at
  * millisecond steps. */
@@ -111,6 +114,36 @@ static void icmp_echo(struct pkb *p, const struct ip_hdr *ih, uint64_t now)
 		STAT_INC(icmp, out_echo_reply);
 }
 
+/* An error quoting one of our echo requests goes to the echo sockets (ping prints it);
+ * p->data is the error's ICMP header. */
+static void icmp_echo_error(const struct pkb *p, const struct ip_hdr *ih, uint64_t now)
+{
+	const uint8_t *q = p->data + ICMP_HDR_LEN;
+	size_t qlen = p->len - ICMP_HDR_LEN;
+	struct ip_hdr qh;
+
+	if (!echo_error_fn || ip_parse_quoted(q, qlen, &qh) != IP_PARSE_OK ||
+	    qh.proto != IP_PROTO_ICMP || qlen < (size_t)qh.ihl + ICMP_HDR_LEN ||
+	    q[qh.ihl] != ICMP_ECHO)
+		return;
+	echo_error_fn(ih->src, p->data, p->len, (uint16_t)(q[qh.ihl + 4] << 8 | q[qh.ihl + 5]),
+		      (uint16_t)(q[qh.ihl + 6] << 8 | q[qh.ihl + 7]), now);
+}
+
+/* ARP gave up on the next hop of p (IP header onward, ours to free): its source hears
+ * Destination Host Unreachable, as from Linux's ip_link_failure. A local sender gets it
+ * from our own address through loopback (ping prints it per request); a forwarded
+ * datagram's sender gets it from the router. NOTE: RFC 1122 3.2.2.1 passes it to the
+ * transport, and TCP in SYN_SENT takes it as the end of the attempt, so a connect to an
+ * on-link address nobody answers fails with EHOSTUNREACH once ARP gives up (~3 s); Linux's
+ * TCP was seen not to hear it for its own SYNs and to retry until its connect timed out. */
+static void icmp_link_failure(struct net_device *dev, struct pkb *p, uint64_t now)
+{
+	(void)dev;
+	icmp_send_error(ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, p, now);
+	pkb_free(p);
+}
+
 /* The IP protocol 1 handler: p->data is the ICMP header. Takes ownership of p. */
 static void icmp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc,
 		       uint64_t now)
@@ -145,6 +178,7 @@ static void icmp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface 
 			STAT_INC(icmp, in_dest_unreach);
 		else
 			STAT_INC(icmp, in_time_exceeded);
+		icmp_echo_error(p, ih, now);
 		/* For frag-needed the low 16 bits of `rest` are the next-hop MTU (RFC 1191). */
 		ip_error_dispatch(h.type, h.code, h.rest, p->data + ICMP_HDR_LEN,
 				  p->len - ICMP_HDR_LEN, now);
@@ -163,6 +197,8 @@ int icmp_init(void)
 	memset(&bucket, 0, sizeof(bucket));
 	memset(dests, 0, sizeof(dests));
 	echo_reply_fn = NULL;
+	echo_error_fn = NULL;
+	arp_set_unresolved_handler(icmp_link_failure);
 	return ip_protocol_register("ICMP", IP_PROTO_ICMP, icmp_input, NULL);
 }
 
@@ -315,6 +351,11 @@ void icmp_send_error(uint8_t type, uint8_t code, uint32_t info, const struct pkb
 	 * precedence 6 (internetwork control), as Linux sends it too. */
 	src = net_iface_by_addr(ih.dst) ? ih.dst : 0;
 	ip_output(IP_PROTO_ICMP, p, src, ih.src, &opts, now); /* owns p */
+}
+
+void icmp_set_echo_error_handler(icmp_echo_error_fn fn)
+{
+	echo_error_fn = fn;
 }
 
 void icmp_set_echo_reply_handler(icmp_echo_reply_fn fn)

@@ -70,6 +70,12 @@ void icmp_send_error(uint8_t type, uint8_t code, uint32_t info, const struct pkb
 typedef void (*icmp_echo_reply_fn)(uint32_t src, uint16_t id, uint16_t seq,
 				   const uint8_t *data, size_t len, uint8_t ttl, uint64_t now);
 void icmp_set_echo_reply_handler(icmp_echo_reply_fn fn);
+/* An error (destination unreachable, time exceeded) about one of our echo requests:
+ * `from` sent it, msg is the ICMP error message (header, then the quoted IP header and at
+ * least the 8 bytes of the echo header, checked). */
+typedef void (*icmp_echo_error_fn)(uint32_t from, const uint8_t *msg, size_t len,
+				   uint16_t id, uint16_t seq, uint64_t now);
+void icmp_set_echo_error_handler(icmp_echo_error_fn fn);
 /* opts: the sending socket's IP options (NULL: defaults). Returns ip_output's answer. */
 int icmp_echo_output(uint32_t dst, uint16_t id, uint16_t seq, const uint8_t *data, size_t len,
 		     const struct ip_out_opts *opts, uint64_t now);

@@ -29,6 +29,7 @@ struct icmp_sock_pcb {
 	struct sock *sk;
 	uint16_t id;            /* 0 = not bound yet */
 	int last_ttl;           /* TTL of the last reply handed to recvfrom */
+	int recv_errors;        /* ICMP_SOCK_RECV_ERRORS: errors queued with the replies */
 	struct sock_dgram_queue rxq; /* replies, data = ICMP header + data, cb = struct reply_cb */
 	TAILQ_ENTRY(icmp_sock_pcb) link;
 };
@@ -84,6 +85,25 @@ static int autobind(struct icmp_sock_pcb *pcb)
 	return -EAGAIN;
 }
 
+/* A buffer of len bytes for pcb's queue, or NULL (counted) when none or no room. */
+static struct pkb *icmp_sock_rx_alloc(struct icmp_sock_pcb *pcb, size_t len, uint16_t seq)
+{
+	struct pkb *p = pkb_alloc(len);
+
+	if (!p) {
+		STAT_INC(icmpsock, alloc_fail);
+		return NULL;
+	}
+	if (!sock_dgram_room(&pcb->rxq, pcb->sk->rcvbuf, p)) {
+		STAT_INC(icmpsock, rcvbuf_errors);
+		debugf("id=%u seq=%u dropped: receive buffer full", pcb->id, seq);
+		pkb_free(p);
+		return NULL;
+	}
+	pkb_put(p, len);
+	return p;
+}
+
 /* The reply handler: runs in the loop with the lock held. The data is not ours to keep,
  * so a reply is copied into a new buffer for the socket's queue. */
 static void icmp_sock_echo_reply(uint32_t src, uint16_t id, uint16_t seq, const uint8_t *data,
@@ -101,24 +121,42 @@ static void icmp_sock_echo_reply(uint32_t src, uint16_t id, uint16_t seq, const 
 		debugf("id=%u seq=%u dropped: no socket", id, seq);
 		return;
 	}
-	p = pkb_alloc(ICMP_HDR_LEN + len);
-	if (!p) {
-		STAT_INC(icmpsock, alloc_fail);
+	p = icmp_sock_rx_alloc(pcb, ICMP_HDR_LEN + len, seq);
+	if (!p)
 		return;
-	}
-	if (!sock_dgram_room(&pcb->rxq, pcb->sk->rcvbuf, p)) {
-		STAT_INC(icmpsock, rcvbuf_errors);
-		debugf("id=%u seq=%u dropped: receive buffer full", id, seq);
-		pkb_free(p);
-		return;
-	}
-	pkb_put(p, ICMP_HDR_LEN + len);
 	if (len)
 		memcpy(p->data + ICMP_HDR_LEN, data, len);
 	icmp_emit(&h, p->data, p->len, len);
 	memcpy(p->cb, &cb, sizeof(cb));
 	sock_dgram_enqueue(&pcb->rxq, p); /* the socket's queue owns p */
 	STAT_INC(icmpsock, in_replies);
+	sock_wakeup(pcb->sk);
+}
+
+/* The error handler: an error about request (id, seq) from `from`, queued whole for a
+ * socket that asked for errors (ICMP_SOCK_RECV_ERRORS). */
+static void icmp_sock_echo_error(uint32_t from, const uint8_t *msg, size_t len, uint16_t id,
+				 uint16_t seq, uint64_t now)
+{
+	NET_ASSERT_LOCKED();
+	struct icmp_sock_pcb *pcb = find_id(id);
+	struct reply_cb cb = { .src = from, .ttl = 0 };
+	struct pkb *p;
+
+	(void)now;
+	if (!pcb || !pcb->recv_errors) {
+		STAT_INC(icmpsock, in_errors_ignored);
+		debugf("id=%u seq=%u error type=%u ignored: no socket asked for it", id, seq,
+		       msg[0]);
+		return;
+	}
+	p = icmp_sock_rx_alloc(pcb, len, seq);
+	if (!p)
+		return;
+	memcpy(p->data, msg, len);
+	memcpy(p->cb, &cb, sizeof(cb));
+	sock_dgram_enqueue(&pcb->rxq, p); /* the socket's queue owns p */
+	STAT_INC(icmpsock, in_errors);
 	sock_wakeup(pcb->sk);
 }
 
@@ -280,13 +318,13 @@ static int icmp_sock_getsockopt(struct sock *sk, int level, int name, void *val,
 	struct icmp_sock_pcb *pcb = sk->pcb;
 
 	NET_ASSERT_LOCKED();
-	if (level == IPPROTO_IP && name != ICMP_SOCK_LAST_TTL)
+	if (level == IPPROTO_IP && name != ICMP_SOCK_LAST_TTL && name != ICMP_SOCK_RECV_ERRORS)
 		return ip_sock_getsockopt(sk, name, val, len);
 	if (level != IPPROTO_IP)
 		return -ENOPROTOOPT;
 	if (!val || !len || *len < sizeof(int))
 		return -EINVAL;
-	memcpy(val, &pcb->last_ttl, sizeof(int));
+	memcpy(val, name == ICMP_SOCK_LAST_TTL ? &pcb->last_ttl : &pcb->recv_errors, sizeof(int));
 	*len = sizeof(int);
 	return 0;
 }
@@ -294,7 +332,17 @@ static int icmp_sock_getsockopt(struct sock *sk, int level, int name, void *val,
 static int icmp_sock_setsockopt(struct sock *sk, int level, int name, const void *val,
 				socklen_t len)
 {
+	struct icmp_sock_pcb *pcb = sk->pcb;
+	int v;
+
 	NET_ASSERT_LOCKED();
+	if (level == IPPROTO_IP && name == ICMP_SOCK_RECV_ERRORS) {
+		if (!val || len < sizeof(int))
+			return -EINVAL;
+		memcpy(&v, val, sizeof(v));
+		pcb->recv_errors = v != 0;
+		return 0;
+	}
 	return level == IPPROTO_IP ? ip_sock_setsockopt(sk, name, val, len) : -ENOPROTOOPT;
 }
 
@@ -314,5 +362,6 @@ const struct sock_ops icmp_sock_ops = {
 int icmp_sock_init(void)
 {
 	icmp_set_echo_reply_handler(icmp_sock_echo_reply);
+	icmp_set_echo_error_handler(icmp_sock_echo_error);
 	return sock_proto_register(SOCK_DGRAM, IPPROTO_ICMP, &icmp_sock_ops);
 }

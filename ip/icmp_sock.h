@@ -14,7 +14,15 @@
  *
  * The TTL of the last reply returned by recvfrom is read with
  *   us_getsockopt(fd, IPPROTO_IP, ICMP_SOCK_LAST_TTL, &int, &len)
- * (0 before the first reply), so `ping` can print ttl=. */
+ * (0 before the first reply), so `ping` can print ttl=.
+ *
+ * Errors about the socket's requests (destination unreachable, including the one ARP's
+ * failure to resolve the next hop brings, and time exceeded) are dropped unless
+ *   us_setsockopt(fd, IPPROTO_IP, ICMP_SOCK_RECV_ERRORS, &one, sizeof(one))
+ * asked for them: then recvfrom returns each as a raw ICMP socket would see it (type 3 or
+ * 11, the code, the quoted IP header and echo header), from the address that sent it, in
+ * line with the replies. NOTE: Linux gives them through IP_RECVERR's error queue
+ * (MSG_ERRQUEUE), which this stack does not have. */
 #ifndef IP_ICMP_SOCK_H
 #define IP_ICMP_SOCK_H
 
@@ -23,10 +31,11 @@
 
 /* Option name at level IPPROTO_IP; outside the range of Linux's IP_* numbers. */
 #define ICMP_SOCK_LAST_TTL 0x1001
+#define ICMP_SOCK_RECV_ERRORS 0x1002
 
 #define ICMP_SOCK_COUNTERS(X)                                                              \
 	X(out_requests) X(out_errors) X(out_bad_request) X(in_replies) X(in_no_socket)      \
-	X(rcvbuf_errors) X(alloc_fail)
+	X(rcvbuf_errors) X(alloc_fail) X(in_errors) X(in_errors_ignored)
 STATS_DECLARE(icmpsock, ICMP_SOCK_COUNTERS);
 #define icmpsock_stats STATS_REF(icmpsock)
 

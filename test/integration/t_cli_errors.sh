@@ -28,6 +28,13 @@ expect 2 'needs a prefix' "$UST" serve --dev tap:ustap9,addr=10.0.0.2
 expect 2 'dev.*required|--dev' "$UST" ping 10.0.0.1
 expect 2 'whole number' "$UST" ping --dev "$DEV" -c abc 10.0.0.1
 expect 2 "belongs to 'ustack serve'" "$UST" nc --dev "$DEV" --serve echo 10.0.0.1 7
+expect 2 "option '-f' belongs to 'ustack ping'" "$UST" serve --dev "$DEV" -f
+expect 2 "option '-z' belongs to 'ustack nc'" "$UST" ping --dev "$DEV" -z 10.0.0.1
+expect 2 'ustack: -t .0.: give a whole number from 1 to 255' "$UST" ping --dev "$DEV" -t 0 10.0.0.1
+expect 2 'no such device' ip netns exec "$NS" "$UST" ping --dev "$DEV" -I nosuch0 10.0.0.1
+expect 2 'nc: -k keeps a listener listening: add -l' "$UST" nc --dev "$DEV" -k 10.0.0.1 7
+expect 2 'nc: -z scans TCP ports as a client: drop -l' "$UST" nc --dev "$DEV" -z -l 7
+expect 2 "bad port range '30-20'" ip netns exec "$NS" "$UST" nc --dev "$DEV" -z 10.0.0.1 30-20
 expect 2 "cc 'reno'.*unknown.*cubic, newreno" "$UST" get --dev "$DEV" --cc reno http://10.0.0.1/
 # options before the subcommand: a hint with the command line as it should be (in the
 # namespace, so that a regression cannot touch the host's devices)

@@ -3,7 +3,8 @@
 # ustack --forward as a router between two TAPs whose kernel sides live in two namespaces
 # (ns1 10.71.1.0/24, ns2 10.71.2.0/24 with MTU 1200): ping across, a file fetched with
 # curl byte-exact from a python http.server on the other side, `ping -t 1` answered with
-# time exceeded, refragmentation for the smaller MTU, and frag-needed (mtu 1200) for DF.
+# time exceeded, refragmentation for the smaller MTU, frag-needed (mtu 1200) for DF, and
+# host unreachable for an address on ns2's side that nobody answers ARP for.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fwd_lib.sh"
 t_begin fwd_router "$1"
@@ -48,6 +49,12 @@ echo "$out" | grep -q '3 packets transmitted, 3 received' ||
 out=$(in_ns "$N1" ping -n -c 2 -i 0.2 -W 1 -M do -s 1400 10.71.2.2 2>&1)
 echo "$out" | grep -qiE 'mtu ?= ?1200' ||
 	fail "ping -M do -s 1400: no frag-needed with mtu 1200: $(echo "$out" | head -n 3 | tr '\n' ' ')"
+
+# A host on ns2's subnet that nobody answers ARP for: the router says Destination Host
+# Unreachable for each request that waited, as a Linux router does.
+out=$(in_ns "$N1" ping -n -c 2 -i 0.2 -W 6 10.71.2.77 2>&1)
+[ "$(echo "$out" | grep -c '^From 10.71.1.1 icmp_seq=[12] Destination Host Unreachable$')" -eq 2 ] ||
+	fail "ping to nobody behind the router: $(echo "$out" | head -n 4 | tr '\n' ' ')"
 
 ust_alive || fail "ustack died"
 ust_stop

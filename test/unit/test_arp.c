@@ -394,6 +394,52 @@ static void test_retries_then_give_up(void **state)
 	finish();
 }
 
+/* The unresolved handler: what test_unresolved_to_handler saw, in order. */
+static uint8_t unresolved_seen[8];
+static size_t unresolved_n;
+static struct net_device *unresolved_dev;
+
+static void record_unresolved(struct net_device *d, struct pkb *p, uint64_t now)
+{
+	(void)now;
+	unresolved_dev = d;
+	if (unresolved_n < sizeof(unresolved_seen))
+		unresolved_seen[unresolved_n++] = p->data[0];
+	pkb_free(p); /* the handler owns p */
+}
+
+/* A failed resolution hands each waiting packet, oldest first, to the handler the layer
+ * above registered (ICMP's host unreachable, as Linux's ip_link_failure), still counted as
+ * dropped; the entry is gone before the handler runs, so it may send through ARP. */
+static void test_unresolved_to_handler(void **state)
+{
+	(void)state;
+	unresolved_n = 0;
+	unresolved_dev = NULL;
+	arp_set_unresolved_handler(record_unresolved);
+	assert_int_equal(arp_output(dev, IP4(192, 0, 2, 50), ip_pkt(1), 0), 0);
+	assert_int_equal(arp_output(dev, IP4(192, 0, 2, 50), ip_pkt(2), 500), 0);
+	assert_int_equal(arp_output(dev, IP4(192, 0, 2, 50), ip_pkt(3), 900), 0);
+	expect_request(IP4(192, 0, 2, 50), ether_broadcast);
+	net_timers_run(1000);
+	expect_request(IP4(192, 0, 2, 50), ether_broadcast);
+	net_timers_run(2000);
+	expect_request(IP4(192, 0, 2, 50), ether_broadcast);
+	net_timers_run(2999);
+	assert_int_equal(unresolved_n, 0);
+	net_timers_run(3000);
+	assert_int_equal(unresolved_n, 3);
+	assert_int_equal(unresolved_seen[0], 1);
+	assert_int_equal(unresolved_seen[1], 2);
+	assert_int_equal(unresolved_seen[2], 3);
+	assert_ptr_equal(unresolved_dev, dev);
+	assert_int_equal(arp_stats.resolve_failed, 1);
+	assert_int_equal(arp_stats.queue_dropped_unresolved, 3);
+	assert_int_equal(arp_cache_count(), 0);
+	arp_set_unresolved_handler(NULL);
+	finish();
+}
+
 static void test_queue_bound(void **state)
 {
 	(void)state;
@@ -734,6 +780,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_output_unknown_queues_and_requests, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_retries_then_give_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unresolved_to_handler, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reachable_stale_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_refresh_unanswered, setup, teardown),

@@ -201,6 +201,81 @@ static void test_echo_output_and_reply_hook(void **state)
 	done();
 }
 
+/* What the echo error handler was given. */
+static struct {
+	int calls;
+	uint32_t from;
+	uint16_t id, seq;
+	uint8_t type, code;
+	size_t len;
+} echo_err;
+
+static void echo_error_hook(uint32_t from, const uint8_t *msg, size_t len, uint16_t id,
+			    uint16_t seq, uint64_t now)
+{
+	(void)now;
+	echo_err.calls++;
+	echo_err.from = from;
+	echo_err.id = id;
+	echo_err.seq = seq;
+	echo_err.type = msg[0];
+	echo_err.code = msg[1];
+	echo_err.len = len;
+}
+
+/* An error quoting one of our echo requests goes to the echo error handler (ping's
+ * "From 192.0.2.1 icmp_seq=3 Destination Host Unreachable") with the sender, the request's
+ * identifier and sequence, and the whole message; an error quoting anything else does
+ * not. */
+static void test_echo_error_hook(void **state)
+{
+	uint8_t req[128], b[128];
+	struct pkb *p;
+
+	(void)state;
+	memset(&echo_err, 0, sizeof(echo_err));
+	icmp_set_echo_error_handler(echo_error_hook);
+	assert_int_equal(icmp_echo_output(A("192.0.2.1"), 7, 3, (const uint8_t *)"abcdefgh", 8,
+					  NULL, T0), 0);
+	p = test_dev_pop(tun);
+	assert_non_null(p);
+	assert_int_equal(p->len, 36);
+	memcpy(req, p->data, p->len);
+	pkb_free(p);
+	/* The router 192.0.2.1 answers with host unreachable, quoting 28 bytes. */
+	memcpy(b, req, 20);
+	memcpy(b + 12, req + 16, 4); /* from the request's destination */
+	memcpy(b + 16, req + 12, 4); /* to its source, us */
+	b[2] = 0;
+	b[3] = 20 + 8 + 28;
+	memset(b + 20, 0, 8);
+	b[20] = ICMP_DEST_UNREACH;
+	b[21] = ICMP_HOST_UNREACH;
+	memcpy(b + 28, req, 28);
+	test_ip_fix_cksum(b);
+	fix_icmp_cksum(b + 20, 36);
+	inject(b, 56);
+	assert_int_equal(echo_err.calls, 1);
+	assert_int_equal(echo_err.from, A("192.0.2.1"));
+	assert_int_equal(echo_err.id, 7);
+	assert_int_equal(echo_err.seq, 3);
+	assert_int_equal(echo_err.type, ICMP_DEST_UNREACH);
+	assert_int_equal(echo_err.code, ICMP_HOST_UNREACH);
+	assert_int_equal(echo_err.len, 36);
+	/* The same error quoting an echo reply (type 0) is not about a request of ours. */
+	b[28 + 20] = ICMP_ECHO_REPLY;
+	fix_icmp_cksum(b + 20, 36);
+	inject(b, 56);
+	/* Nor is a port unreachable quoting UDP (the capture's). */
+	assert_int_equal(ip_iface_add(tun, A("192.0.2.1"), A("255.255.255.0"), 0), 0);
+	ip_config.accept_local = 1;
+	inject_frame(14);
+	assert_int_equal(echo_err.calls, 1);
+	assert_int_equal(icmp_stats.in_dest_unreach, 3);
+	icmp_set_echo_error_handler(NULL);
+	done();
+}
+
 /* ---- errors we send ---- */
 
 static void test_protocol_unreachable(void **state)
@@ -529,6 +604,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_echo_reply_fragmented, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_echo_broadcast_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_echo_output_and_reply_hook, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_echo_error_hook, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_protocol_unreachable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_unreachable_like_linux, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_rules, setup, teardown),
