@@ -94,14 +94,14 @@ static void ss_row(const struct ss_ctx *c, const char *netid, const char *state,
 }
 
 /* The `ss -ti` line. */
-static void ss_tcp_info(const struct ss_ctx *c, struct tcp_pcb *pcb)
+static void ss_tcp_info(const struct ss_ctx *c, const struct tcp_ss_row *r)
 {
 	struct us_tcp_info ti;
 	char rate[32];
 
-	tcp_pcb_info(pcb, &ti);
+	tcp_pcb_info(r->pcb, &ti);
 	fprintf(c->out, "\t %s", ti.congestion);
-	if (pcb->flags & TF_WS_OK)
+	if (r->wscale_ok)
 		fprintf(c->out, " wscale:%u,%u", ti.snd_wscale, ti.rcv_wscale);
 	fprintf(c->out, " rto:%g rtt:%g/%g mss:%u rcvmss:%u cwnd:%u", ti.rto_us / 1000.0,
 		ti.rtt_us / 1000.0, ti.rttvar_us / 1000.0, ti.snd_mss, ti.rcv_mss, ti.snd_cwnd);
@@ -110,8 +110,8 @@ static void ss_tcp_info(const struct ss_ctx *c, struct tcp_pcb *pcb)
 	fprintf(c->out, " bytes_acked:%llu bytes_received:%llu retrans:%u/%u",
 		(unsigned long long)ti.bytes_acked, (unsigned long long)ti.bytes_received,
 		ti.retrans, ti.total_retrans);
-	if (pcb->pacing_rate) {
-		ctl_fmt_rate(rate, sizeof(rate), pcb->pacing_rate * 8.0);
+	if (r->pacing_rate) {
+		ctl_fmt_rate(rate, sizeof(rate), r->pacing_rate * 8.0);
 		fprintf(c->out, " pacing_rate %s", rate);
 	}
 	if (ti.delivery_rate) {
@@ -121,37 +121,16 @@ static void ss_tcp_info(const struct ss_ctx *c, struct tcp_pcb *pcb)
 	fputc('\n', c->out);
 }
 
-static void ss_tcp_pcb(struct tcp_pcb *pcb, void *arg)
-{
-	const struct ss_ctx *c = arg;
-	size_t rq, sq;
-
-	/* A TIME_WAIT stub is the socket's view of a record, which ss_tcp_tw shows; a CLOSED
-	 * block no socket holds is about to go. */
-	if ((pcb->state == TCP_TIME_WAIT && pcb->tw) || (pcb->state == TCP_CLOSED && !pcb->sk))
-		return;
-	if (c->listening && pcb->state != TCP_LISTEN)
-		return;
-	if (pcb->state == TCP_LISTEN) {
-		/* as Linux: the accept queue now and its limit */
-		rq = pcb->acceptq_len;
-		sq = pcb->backlog;
-	} else {
-		rq = pcb->rcv_buf.len;
-		sq = pcb->snd_buf.len;
-	}
-	ss_row(c, "tcp", ss_state(pcb->state), rq, sq, pcb->local_addr, pcb->local_port,
-	       pcb->remote_addr, pcb->remote_port);
-	if (c->info)
-		ss_tcp_info(c, pcb);
-}
-
-static void ss_tcp_tw(const struct tcp_tw *tw, void *arg)
+static void ss_tcp(const struct tcp_ss_row *r, void *arg)
 {
 	const struct ss_ctx *c = arg;
 
-	if (!c->listening)
-		ss_row(c, "tcp", "TIME-WAIT", 0, 0, tw->laddr, tw->lport, tw->raddr, tw->rport);
+	if (c->listening && r->state != TCP_LISTEN)
+		return;
+	ss_row(c, "tcp", ss_state(r->state), r->rq, r->sq, r->laddr, r->lport, r->raddr,
+	       r->rport);
+	if (c->info && r->pcb)
+		ss_tcp_info(c, r);
 }
 
 static void ss_udp(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
@@ -199,10 +178,8 @@ static int req_ss(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		fprintf(out, "%-6s", "Netid");
 	fprintf(out, "%-11s %-6s %-6s %-21s %s\n", "State", "Recv-Q", "Send-Q",
 		"Local Address:Port", "Peer Address:Port");
-	if (tcp) {
-		tcp_pcb_foreach(ss_tcp_pcb, &c);
-		tcp_tw_foreach(ss_tcp_tw, &c);
-	}
+	if (tcp)
+		tcp_ss_foreach(ss_tcp, &c);
 	if (udp)
 		udp_pcb_foreach(ss_udp, &c);
 	net_unlock();

@@ -11,7 +11,7 @@
 #include "net/perstack.h"
 #include "ip/icmp.h"
 #include "net/log.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 
 struct tcp_seg {
 	struct tcp_hdr th;

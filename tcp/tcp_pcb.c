@@ -9,7 +9,7 @@
 #include "net/perstack.h"
 #include "net/log.h"
 #include "net/mem.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 
 STATS_DEFINE(tcp, TCP_COUNTERS);
 
@@ -177,6 +177,11 @@ uint32_t tcp_isn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
 	if (test_isn_on)
 		return test_isn;
 	return (uint32_t)(now * 250) + (uint32_t)siphash(isn_key, w, 3);
+}
+
+uint32_t tcp_ts_offset(uint32_t iss)
+{
+	return (uint32_t)siphash(isn_key, &iss, 1);
 }
 
 uint32_t tcp_pcb_hash4(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
@@ -526,7 +531,7 @@ int tcp_pcb_listen(struct tcp_pcb *pcb, unsigned backlog)
 
 /* RFC 6056 3.3.3 (Algorithm 3): offset = F(laddr, raddr, rport, secret); try successive
  * ports from offset + a global counter until the 4-tuple is unused. */
-static int tcp_pick_ephemeral(struct tcp_pcb *pcb)
+int tcp_pick_ephemeral(struct tcp_pcb *pcb)
 {
 	uint32_t w[3] = { pcb->local_addr, pcb->remote_addr, pcb->remote_port };
 	uint32_t offset = (uint32_t)siphash(port_key, w, 3);
@@ -570,53 +575,6 @@ void tcp_pcb_set_mss(struct tcp_pcb *pcb, unsigned peer_mss)
 	pcb->mss = (uint16_t)mss;
 	/* both opens pass here once the MSS is known: the receive window starts small */
 	tcp_rcv_space_init(pcb, net_clock_ms());
-}
-
-int tcp_pcb_connect(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, uint64_t now)
-{
-	int err;
-
-	if (pcb->state == TCP_LISTEN)
-		return -EOPNOTSUPP;
-	if (pcb->state != TCP_CLOSED || pcb->remote_port)
-		return -EISCONN;
-	if (port == 0 || addr == IP_ADDR_ANY || addr == IP_ADDR_BROADCAST)
-		return -EINVAL;
-	if (pcb->local_addr == IP_ADDR_ANY) {
-		/* SO_BINDTODEVICE: the bound device's address, as Linux */
-		pcb->local_addr = ip_source_for_dev(addr, pcb->ipo.ifindex);
-		if (pcb->local_addr == 0)
-			return -ENETUNREACH;
-	} else if (!net_iface_by_addr(pcb->local_addr)) {
-		return -ENETUNREACH; /* bound to an address removed since: Linux says the same */
-	}
-	pcb->remote_addr = addr;
-	pcb->remote_port = port;
-	if (pcb->local_port == 0) {
-		err = tcp_pick_ephemeral(pcb);
-		if (err < 0)
-			goto fail;
-	} else if (tcp_pcb_lookup_conn(pcb->local_addr, pcb->local_port, addr, port) ||
-		   tcp_tw_lookup(pcb->local_addr, pcb->local_port, addr, port)) {
-		err = -EADDRINUSE;
-		goto fail;
-	}
-	pcb->iss = tcp_isn(pcb->local_addr, pcb->local_port, addr, port, now);
-	pcb->snd_una = pcb->snd_nxt = pcb->snd_max = pcb->iss;
-	pcb->snd_buf_seq = pcb->iss + 1;
-	pcb->rcv_wnd = (uint32_t)tcp_ring_free_space(&pcb->rcv_buf);
-	tcp_pcb_set_mss(pcb, 0);
-	tcp_cc_init(pcb);
-	pcb->ts_offset = (uint32_t)siphash(isn_key, &pcb->iss, 1);
-	tcp_pcb_hash_insert(pcb);
-	tcp_pcb_set_state(pcb, TCP_SYN_SENT);
-	STAT_INC(tcp, conn_attempts);
-	tcp_output(pcb, now);
-	return 0;
-fail:
-	pcb->remote_addr = 0;
-	pcb->remote_port = 0;
-	return err;
 }
 
 int tcp_proto_init(void)

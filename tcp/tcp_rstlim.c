@@ -5,7 +5,7 @@
  * own RSTs (aborts, RFC 5961 challenge ACKs have their own limit) are not counted here.
  * NOTE: Linux limits ICMP errors and challenge ACKs but not these RSTs (README, "TCP"). */
 #include "net/perstack.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 
 PERSTACK_STATIC(uint64_t, rst_last)    /* when the bucket was last filled (ms) */
 #define rst_last PERSTACK_REF(uint64_t, rst_last)

@@ -8,7 +8,7 @@
 
 #include "net/log.h"
 #include "net/socket.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 
 /* A connection that ended with an error hands it to the socket, which reports it once (to
  * the first recv, send or SO_ERROR, as Linux does); the pcb keeps none, so a second call
@@ -475,6 +475,62 @@ void tcp_pcb_info(struct tcp_pcb *pcb, struct us_tcp_info *ti_out)
 	ti.delivery_rate = tcp_rate_bps(pcb);
 	strncpy(ti.congestion, pcb->cc->name, sizeof(ti.congestion) - 1);
 	*ti_out = ti;
+}
+
+struct ss_walk {
+	void (*fn)(const struct tcp_ss_row *r, void *arg);
+	void *arg;
+};
+
+static void ss_pcb(struct tcp_pcb *pcb, void *arg)
+{
+	const struct ss_walk *w = arg;
+	struct tcp_ss_row r;
+
+	/* A TIME_WAIT stub is the socket's view of a record, which ss_tw shows; a CLOSED
+	 * block no socket holds is about to go. */
+	if ((pcb->state == TCP_TIME_WAIT && pcb->tw) || (pcb->state == TCP_CLOSED && !pcb->sk))
+		return;
+	memset(&r, 0, sizeof(r));
+	r.state = pcb->state;
+	if (pcb->state == TCP_LISTEN) {
+		/* as Linux: the accept queue now and its limit */
+		r.rq = pcb->acceptq_len;
+		r.sq = pcb->backlog;
+	} else {
+		r.rq = pcb->rcv_buf.len;
+		r.sq = pcb->snd_buf.len;
+	}
+	r.laddr = pcb->local_addr;
+	r.lport = pcb->local_port;
+	r.raddr = pcb->remote_addr;
+	r.rport = pcb->remote_port;
+	r.wscale_ok = !!(pcb->flags & TF_WS_OK);
+	r.pacing_rate = pcb->pacing_rate;
+	r.pcb = pcb;
+	w->fn(&r, w->arg);
+}
+
+static void ss_tw(const struct tcp_tw *tw, void *arg)
+{
+	const struct ss_walk *w = arg;
+	struct tcp_ss_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.state = TCP_TIME_WAIT;
+	r.laddr = tw->laddr;
+	r.lport = tw->lport;
+	r.raddr = tw->raddr;
+	r.rport = tw->rport;
+	w->fn(&r, w->arg);
+}
+
+void tcp_ss_foreach(void (*fn)(const struct tcp_ss_row *r, void *arg), void *arg)
+{
+	struct ss_walk w = { fn, arg };
+
+	tcp_pcb_foreach(ss_pcb, &w);
+	tcp_tw_foreach(ss_tw, &w);
 }
 
 /* TCP_INFO: struct us_tcp_info (include/ustack.h), cut to *len as Linux cuts its own. */

@@ -23,7 +23,7 @@
 
 #include "net/perstack.h"
 #include "net/log.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 
 /* The counters live beside TCP_COUNTERS under the same "tcp." prefix. */
 STATS_DEFINE_AS(tcp_sc, "tcp", TCP_SC_COUNTERS)

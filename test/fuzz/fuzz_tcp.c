@@ -48,7 +48,7 @@
 #include "net/pkb.h"
 #include "net/socket.h"
 #include "lib/stack.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 
 #define FZ_MAX_OPS 256
 #define FZ_SETTLE_MS (3ull * 3600 * 1000) /* past every TCP timer */

@@ -15,7 +15,7 @@
 #include "ip/ip.h"
 #include "net/loop.h"
 #include "net/socket.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 
 #define T0 1000000ull
 #define ISN 1000u

@@ -22,7 +22,7 @@
 #include "ether/ether.h"
 #include "ip/ip.h"
 #include "net/loop.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 #include "tcp/tcp_wire.h"
 #include "udp/udp.h"
 

@@ -28,7 +28,7 @@
 #include "ip/ip.h"
 #include "net/loop.h"
 #include "net/socket.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 #include "test/unit/test_app.h" /* last: it wraps the calls that take the lock */
 
 #define T0 1000000ull
