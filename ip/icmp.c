@@ -247,7 +247,7 @@ static const char *icmp_error_forbidden(const struct ip_hdr *ih, const struct pk
 void icmp_send_error(uint8_t type, uint8_t code, uint32_t info, const struct pkb *orig,
 		     uint64_t now)
 {
-	struct ip_out_opts opts = { .ttl = 0, .tos = 0xc0, .df = 0 };
+	struct net_out_opts opts = { .ttl = 0, .tos = 0xc0, .df = 0 };
 	struct icmp_hdr h = { .type = type, .code = code, .rest = info };
 	const char *why;
 	struct ip_hdr ih;
@@ -323,7 +323,7 @@ void icmp_set_echo_reply_handler(icmp_echo_reply_fn fn)
 }
 
 int icmp_echo_output(uint32_t dst, uint16_t id, uint16_t seq, const uint8_t *data, size_t len,
-		     const struct ip_out_opts *opts, uint64_t now)
+		     const struct net_out_opts *opts, uint64_t now)
 {
 	struct icmp_hdr h = { .type = ICMP_ECHO, .code = 0, .rest = (uint32_t)id << 16 | seq };
 	struct pkb *p;

@@ -72,6 +72,6 @@ typedef void (*icmp_echo_reply_fn)(uint32_t src, uint16_t id, uint16_t seq,
 void icmp_set_echo_reply_handler(icmp_echo_reply_fn fn);
 /* opts: the sending socket's IP options (NULL: defaults). Returns ip_output's answer. */
 int icmp_echo_output(uint32_t dst, uint16_t id, uint16_t seq, const uint8_t *data, size_t len,
-		     const struct ip_out_opts *opts, uint64_t now);
+		     const struct net_out_opts *opts, uint64_t now);
 
 #endif

@@ -184,7 +184,7 @@ static ssize_t icmp_sock_sendmsg(struct sock *sk, struct sock_iter *it, int flag
 	 * per stack serves all its sockets. */
 	uint8_t *b = icmp_sock_buf;
 	struct icmp_sock_pcb *pcb = sk->pcb;
-	struct ip_out_opts opts;
+	struct net_out_opts opts;
 	size_t len = it->len;
 	uint32_t daddr;
 	uint16_t seq;

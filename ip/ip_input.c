@@ -62,6 +62,7 @@ int ip_protocol_register(const char *name, uint8_t proto, ip_protocol_handler h,
 
 int ip_init(void)
 {
+	net_family_register(&ip_family_ops); /* what tcp/ and udp/ send through */
 	return net_protocol_register("IP", 0x0800, ip_input);
 }
 

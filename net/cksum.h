@@ -14,5 +14,11 @@ uint16_t cksum_finish(uint32_t sum);
 uint16_t cksum(const void *data, size_t len);
 /* Sum of the IPv4 pseudo-header (addresses in network order, length in host order). */
 uint32_t cksum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
+struct net_addr;
+/* The pseudo-header's sum for either family: IPv4's (RFC 9293 3.1, RFC 768) or IPv6's
+ * (RFC 8200 8.1: both addresses, the 32-bit length, the next header). The transports call
+ * this one. */
+uint32_t cksum_pseudo_addr(const struct net_addr *src, const struct net_addr *dst,
+			   uint8_t proto, uint32_t len);
 
 #endif

@@ -291,7 +291,7 @@ void tcp_send_reset(uint32_t src, uint32_t dst, const struct tcp_hdr *th, size_t
 }
 
 int tcp_send_bare(const struct tcp_hdr *h, uint32_t src, uint32_t dst,
-		  const struct ip_out_opts *o, uint64_t now)
+		  const struct net_out_opts *o, uint64_t now)
 {
 	size_t hlen = tcp_hdr_len(h);
 	struct pkb *p = pkb_alloc(hlen);

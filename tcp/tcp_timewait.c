@@ -249,7 +249,7 @@ size_t tcp_tw_count_closing(uint64_t now)
  * announced and, with timestamps, TSecr = TS.Recent (RFC 7323 4.3). */
 static void tw_send_ack(const struct tcp_tw *tw, uint64_t now)
 {
-	struct ip_out_opts o = { .ttl = tw->ttl, .tos = tw->tos, .df = !!(tw->flags & TW_F_DF),
+	struct net_out_opts o = { .ttl = tw->ttl, .tos = tw->tos, .df = !!(tw->flags & TW_F_DF),
 				 .ifindex = tw->ifindex };
 	struct tcp_hdr h;
 	uint32_t w = tw->rcv_wnd >> tw->rcv_wscale;

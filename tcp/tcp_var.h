@@ -336,7 +336,7 @@ struct tcp_pcb {
 	uint64_t sc_cookie_at;        /* when it last sent a cookie (1 + ms; 0: never) */
 
 	/* socket options (tcp_sock.c), inherited by accepted children (tcp_syncache.c) */
-	struct ip_out_opts ipo;     /* IP_TTL, IP_TOS, IP_MTU_DISCOVER, SO_BINDTODEVICE */
+	struct net_out_opts ipo;     /* IP_TTL, IP_TOS, IP_MTU_DISCOVER, SO_BINDTODEVICE */
 	uint16_t user_mss;          /* TCP_MAXSEG set before the connection (0: none) */
 	unsigned keep_idle_ms, keep_intvl_ms, keep_cnt; /* TCP_KEEP* (0: tcp_config's) */
 	uint32_t total_retrans;     /* segments retransmitted (TCP_INFO) */
@@ -526,7 +526,7 @@ void tcp_send_reset(uint32_t src, uint32_t dst, const struct tcp_hdr *th, size_t
  * TIME_WAIT's ACK): h emitted from src to dst with IP options o (NULL: none). 0, or
  * -ENOMEM (counted). */
 int tcp_send_bare(const struct tcp_hdr *h, uint32_t src, uint32_t dst,
-		  const struct ip_out_opts *o, uint64_t now);
+		  const struct net_out_opts *o, uint64_t now);
 /* A keepalive probe (seq = snd_una - 1). */
 int tcp_send_keepalive(struct tcp_pcb *pcb, uint64_t now);
 /* A RST for a pcb being aborted (seq = snd_max). */

@@ -383,7 +383,7 @@ static ssize_t udp_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 			   const struct sockaddr_in *dst, uint64_t now)
 {
 	struct udp_pcb *pcb = sk->pcb;
-	struct ip_out_opts opts;
+	struct net_out_opts opts;
 	struct ip_nexthop nh;
 	struct udp_hdr h;
 	struct pkb *p;
