@@ -69,25 +69,14 @@ struct ss_ctx {
 	int info;       /* -i */
 };
 
-/* "A.B.C.D:PORT", or "A.B.C.D:*" for port 0. */
-static void ss_endpoint(char *buf, size_t size, uint32_t addr, uint16_t port)
-{
-	char a[IP_ADDR_STRLEN];
-
-	ip_addr_ntop(addr, a, sizeof(a));
-	if (port)
-		snprintf(buf, size, "%s:%u", a, port);
-	else
-		snprintf(buf, size, "%s:*", a);
-}
-
+/* "A.B.C.D:PORT", or "A.B.C.D:*" for port 0 (net_endpoint_ntop). */
 static void ss_row(const struct ss_ctx *c, const char *netid, const char *state, size_t rq,
-		   size_t sq, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+		   size_t sq, const struct net_endpoint *local, const struct net_endpoint *remote)
 {
-	char l[32], r[32];
+	char l[NET_ENDPOINT_STRLEN], r[NET_ENDPOINT_STRLEN];
 
-	ss_endpoint(l, sizeof(l), laddr, lport);
-	ss_endpoint(r, sizeof(r), raddr, rport);
+	net_endpoint_ntop(local, 1, l, sizeof(l));
+	net_endpoint_ntop(remote, 1, r, sizeof(r));
 	if (c->netid)
 		fprintf(c->out, "%-6s", netid);
 	fprintf(c->out, "%-11s %-6zu %-6zu %-21s %s\n", state, rq, sq, l, r);
@@ -127,21 +116,21 @@ static void ss_tcp(const struct tcp_ss_row *r, void *arg)
 
 	if (c->listening && r->state != TCP_LISTEN)
 		return;
-	ss_row(c, "tcp", ss_state(r->state), r->rq, r->sq, r->laddr, r->lport, r->raddr,
-	       r->rport);
+	ss_row(c, "tcp", ss_state(r->state), r->rq, r->sq, &r->local, &r->remote);
 	if (c->info && r->pcb)
 		ss_tcp_info(c, r);
 }
 
-static void ss_udp(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
+static void ss_udp(const struct net_endpoint *local, const struct net_endpoint *remote,
 		   size_t rxq_bytes, void *arg)
 {
 	const struct ss_ctx *c = arg;
+	int conn = !net_addr_is_any(&remote->addr);
 
 	/* ss -l lists the unconnected ones (UNCONN); connected ones are ESTAB */
-	if (c->listening && raddr)
+	if (c->listening && conn)
 		return;
-	ss_row(c, "udp", raddr ? "ESTAB" : "UNCONN", rxq_bytes, 0, laddr, lport, raddr, rport);
+	ss_row(c, "udp", conn ? "ESTAB" : "UNCONN", rxq_bytes, 0, local, remote);
 }
 
 /* ss [-t] [-u] [-l] [-i] [-a]: without -l every socket (as ss -a), with it the listeners. */

@@ -484,7 +484,9 @@ int ustack_addr_del(struct ustack *st, const char *devname, struct in_addr addr)
 		 * leave from it (if the peer's link address is known). Listeners and UDP
 		 * sockets bound to it stay, as on Linux: they hear nothing and their sends
 		 * find no route until it comes back. */
-		tcp_pcb_abort_addr(addr.s_addr, net_clock_ms());
+		struct net_addr gone = net_addr_v4(addr.s_addr);
+
+		tcp_pcb_abort_addr(&gone, net_clock_ms());
 		if (dev->type == NET_DEV_ETHER)
 			arp_addr_gone(dev, addr.s_addr); /* nothing leaves from it afterwards */
 		rc = ip_iface_del(dev, addr.s_addr);

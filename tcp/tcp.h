@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "net/addr.h"
+
 
 /* Socket option names, as in <netinet/tcp.h> (whose state names clash with ours). */
 #ifndef TCP_NODELAY
@@ -180,7 +182,7 @@ void tcp_shutdown(void);
  * listeners, not TIME_WAIT) gets a reset while the address can still send one, and ends
  * with -ECONNABORTED; half-open ones in listeners' SYN queues are dropped. Returns how many
  * connections ended. */
-size_t tcp_pcb_abort_addr(uint32_t addr, uint64_t now);
+size_t tcp_pcb_abort_addr(const struct net_addr *addr, uint64_t now);
 /* Connections closed by the application whose data or FIN is not yet acknowledged, and
  * those in TIME_WAIT whose peer was heard lately (it may want its FIN acknowledged again). */
 size_t tcp_pcb_count_closing(uint64_t now);
@@ -197,8 +199,7 @@ void tcp_pcb_info(struct tcp_pcb *pcb, struct us_tcp_info *ti);
  * TIME_WAIT record, else what tcp_pcb_info reads. */
 struct tcp_ss_row {
 	enum tcp_state state;
-	uint32_t laddr, raddr;      /* network order */
-	uint16_t lport, rport;
+	struct net_endpoint local, remote;
 	size_t rq, sq;
 	int wscale_ok;              /* both sides do window scale */
 	uint64_t pacing_rate;       /* bytes/s, 0: unpaced */

@@ -63,16 +63,18 @@ static void tcp_fill_syn_opts(const struct tcp_pcb *pcb, struct tcp_opts *o, uin
 static const struct tcp_route *tcp_route_get(struct tcp_pcb *pcb)
 {
 	struct tcp_route *rt = &pcb->route;
-	uint32_t gen = ip_route_generation();
+	const struct net_family_ops *f = net_family(pcb->remote_addr.family);
+	uint32_t gen = f ? f->route_generation() : 0;
 
-	if (rt->gen == gen && rt->dst == pcb->remote_addr && rt->ifindex == pcb->ipo.ifindex)
+	if (rt->gen == gen && rt->fam == f && net_addr_eq(&rt->dst, &pcb->remote_addr) &&
+	    rt->ifindex == pcb->ipo.ifindex)
 		return rt;
 	memset(rt, 0, sizeof(*rt));
 	rt->gen = gen;
+	rt->fam = f;
 	rt->dst = pcb->remote_addr;
 	rt->ifindex = pcb->ipo.ifindex;
-	rt->err = rt->ifindex ? ip_route_output_dev(pcb->remote_addr, rt->ifindex, &rt->nh)
-			      : ip_route_output(pcb->remote_addr, &rt->nh);
+	rt->err = f ? f->route(&pcb->remote_addr, rt->ifindex, &rt->nh) : -EAFNOSUPPORT;
 	if (rt->err == 0) {
 		rt->offloads = rt->nh.dev->flags & (NET_DEV_F_CSUM_TX | NET_DEV_F_TSO);
 		rt->gso_max = rt->nh.dev->gso_max_size;
@@ -89,9 +91,9 @@ static size_t tcp_seg_max(struct tcp_pcb *pcb)
 	size_t room;
 
 	if (!(rt->offloads & NET_DEV_F_TSO) || !tcp_config.tso ||
-	    rt->gso_max <= IP_HDR_MIN + TCP_HDR_MAX)
+	    rt->gso_max <= rt->fam->hdr_len + TCP_HDR_MAX)
 		return pcb->mss;
-	room = rt->gso_max - IP_HDR_MIN - TCP_HDR_MAX;
+	room = rt->gso_max - rt->fam->hdr_len - TCP_HDR_MAX;
 	return room < pcb->mss ? pcb->mss : room - room % pcb->mss;
 }
 
@@ -151,14 +153,14 @@ static int tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, size_t len
 	/* A device that finishes checksums gets them partial: one pass over the data saved.
 	 * A super-segment always is (the kernel fixes each segment's sum from it). */
 	if (rt->offloads & NET_DEV_F_CSUM_TX || len > pcb->mss) {
-		tcp_emit_csum(&h, p->data, p->len, len, pcb->local_addr, pcb->remote_addr, 1);
+		tcp_emit_csum(&h, p->data, p->len, len, &pcb->local_addr, &pcb->remote_addr, 1);
 		pkb_csum_set_partial(p, p->data, p->data + 16);
 		if (len > pcb->mss) {
 			p->gso_size = pcb->mss;
 			STAT_INC(tcp, snd_tso_segs);
 		}
 	} else {
-		tcp_emit(&h, p->data, p->len, len, pcb->local_addr, pcb->remote_addr);
+		tcp_emit(&h, p->data, p->len, len, &pcb->local_addr, &pcb->remote_addr);
 	}
 	STAT_INC(tcp, snd_total);
 	if (flags & TCP_ACK) {
@@ -167,13 +169,14 @@ static int tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, size_t len
 		tcp_ack_undefer(pcb);
 	}
 	tcp_timer_cancel(pcb, TCPT_DELACK);
-	/* owns p; without a route ip_output counts and refuses it */
-	if (rt->err == 0)
-		err = ip_output_nh(IP_PROTO_TCP, p, pcb->local_addr, pcb->remote_addr,
-				   &pcb->ipo, &rt->nh, now);
-	else
-		err = ip_output(IP_PROTO_TCP, p, pcb->local_addr, pcb->remote_addr, &pcb->ipo,
-				now);
+	/* owns p; without a route the family's output routes, counts and refuses it */
+	if (rt->fam) {
+		err = rt->fam->output(IP_PROTO_TCP, p, &pcb->local_addr, &pcb->remote_addr,
+				      &pcb->ipo, rt->err == 0 ? &rt->nh : NULL, now);
+	} else {
+		pkb_free(p); /* a family no layer carries */
+		err = -EAFNOSUPPORT;
+	}
 	if (err < 0) {
 		STAT_INC(tcp, snd_ip_err);
 		debugf("ip_output err=%d", err);
@@ -270,7 +273,8 @@ void tcp_send_rst_pcb(struct tcp_pcb *pcb, uint64_t now)
 
 /* RFC 9293 3.10.7.1: if the segment has ACK, <SEQ=SEG.ACK><CTL=RST>, else
  * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. src is our address. */
-void tcp_send_reset(uint32_t src, uint32_t dst, const struct tcp_hdr *th, size_t seglen, uint64_t now)
+void tcp_send_reset(const struct net_addr *src, const struct net_addr *dst, const struct tcp_hdr *th,
+		    size_t seglen, uint64_t now)
 {
 	struct tcp_hdr h;
 
@@ -290,11 +294,12 @@ void tcp_send_reset(uint32_t src, uint32_t dst, const struct tcp_hdr *th, size_t
 		STAT_INC(tcp, snd_rst);
 }
 
-int tcp_send_bare(const struct tcp_hdr *h, uint32_t src, uint32_t dst,
+int tcp_send_bare(const struct tcp_hdr *h, const struct net_addr *src, const struct net_addr *dst,
 		  const struct net_out_opts *o, uint64_t now)
 {
+	const struct net_family_ops *f = net_family(dst->family);
 	size_t hlen = tcp_hdr_len(h);
-	struct pkb *p = pkb_alloc(hlen);
+	struct pkb *p = f ? pkb_alloc(hlen) : NULL;
 
 	if (!p) {
 		STAT_INC(tcp, snd_nomem);
@@ -303,7 +308,7 @@ int tcp_send_bare(const struct tcp_hdr *h, uint32_t src, uint32_t dst,
 	pkb_put(p, hlen);
 	tcp_emit(h, p->data, p->len, 0, src, dst);
 	STAT_INC(tcp, snd_total);
-	if (ip_output(IP_PROTO_TCP, p, src, dst, o, now) < 0) /* owns p */
+	if (f->output(IP_PROTO_TCP, p, src, dst, o, NULL, now) < 0) /* owns p */
 		STAT_INC(tcp, snd_ip_err);
 	return 0;
 }

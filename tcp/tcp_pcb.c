@@ -170,13 +170,15 @@ void tcp_test_set_isn(int on, uint32_t isn)
 
 /* RFC 6528 3: ISN = M + F(4-tuple, secret), M a clock ticking every 4 us. `now` is in ms,
  * so M = now * 250. */
-uint32_t tcp_isn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport, uint64_t now)
+uint32_t tcp_isn(const struct net_addr *laddr, uint16_t lport, const struct net_addr *raddr,
+		 uint16_t rport, uint64_t now)
 {
-	uint32_t w[3] = { laddr, raddr, (uint32_t)lport << 16 | rport };
+	uint32_t w[9];
+	size_t n = tcp_tuple_words(laddr, lport, raddr, rport, w);
 
 	if (test_isn_on)
 		return test_isn;
-	return (uint32_t)(now * 250) + (uint32_t)siphash(isn_key, w, 3);
+	return (uint32_t)(now * 250) + (uint32_t)siphash(isn_key, w, n);
 }
 
 uint32_t tcp_ts_offset(uint32_t iss)
@@ -184,11 +186,32 @@ uint32_t tcp_ts_offset(uint32_t iss)
 	return (uint32_t)siphash(isn_key, &iss, 1);
 }
 
-uint32_t tcp_pcb_hash4(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+/* IPv4 gives the three words the hashes took before addresses had a family: the same
+ * values, and no more work. */
+size_t tcp_tuple_words(const struct net_addr *laddr, uint16_t lport,
+		       const struct net_addr *raddr, uint16_t rport, uint32_t w[9])
 {
-	uint32_t w[3] = { laddr, raddr, (uint32_t)lport << 16 | rport };
+	size_t n;
 
-	return (uint32_t)siphash(hash_key, w, 3);
+	if (laddr->family == AF_INET && raddr->family == AF_INET) {
+		w[0] = laddr->v4;
+		w[1] = raddr->v4;
+		w[2] = (uint32_t)lport << 16 | rport;
+		return 3;
+	}
+	n = net_addr_words(laddr, w);
+	n += net_addr_words(raddr, w + n);
+	w[n++] = (uint32_t)lport << 16 | rport;
+	return n;
+}
+
+uint32_t tcp_pcb_hash4(const struct net_addr *laddr, uint16_t lport, const struct net_addr *raddr,
+		       uint16_t rport)
+{
+	uint32_t w[9];
+	size_t n = tcp_tuple_words(laddr, lport, raddr, rport, w);
+
+	return (uint32_t)siphash(hash_key, w, n);
 }
 
 /* ---- control blocks ---- */
@@ -261,6 +284,8 @@ struct tcp_pcb *tcp_pcb_alloc(void)
 	if (!pcb)
 		return NULL;
 	pcb->state = TCP_CLOSED;
+	/* IPv4 unless its socket says otherwise (tcp_sock_create) */
+	pcb->local_addr = pcb->remote_addr = net_addr_any(AF_INET);
 	TAILQ_INIT(&pcb->ooo);
 	TAILQ_INIT(&pcb->synq);
 	TAILQ_INIT(&pcb->acceptq);
@@ -388,7 +413,7 @@ int tcp_pcb_drop(struct tcp_pcb *pcb, int err)
 	return 1;
 }
 
-size_t tcp_pcb_abort_addr(uint32_t addr, uint64_t now)
+size_t tcp_pcb_abort_addr(const struct net_addr *addr, uint64_t now)
 {
 	struct tcp_pcb *pcb, *next;
 	size_t n = 0;
@@ -399,7 +424,7 @@ size_t tcp_pcb_abort_addr(uint32_t addr, uint64_t now)
 		next = TAILQ_NEXT(pcb, all);
 		if (pcb->state == TCP_LISTEN)
 			tcp_syncache_addr_gone(pcb, addr); /* a wildcard one's too */
-		if (pcb->local_addr != addr || pcb->state == TCP_CLOSED ||
+		if (!net_addr_eq(&pcb->local_addr, addr) || pcb->state == TCP_CLOSED ||
 		    pcb->state == TCP_LISTEN || pcb->state == TCP_TIME_WAIT)
 			continue;
 		/* the states Linux's tcp_abort resets in (a SYN_SENT has nothing to reset) */
@@ -416,7 +441,8 @@ int tcp_pcb_hash_insert(struct tcp_pcb *pcb)
 {
 	if (pcb->hashed)
 		return 0;
-	pcb->hash = tcp_pcb_hash4(pcb->local_addr, pcb->local_port, pcb->remote_addr, pcb->remote_port);
+	pcb->hash = tcp_pcb_hash4(&pcb->local_addr, pcb->local_port, &pcb->remote_addr,
+				  pcb->remote_port);
 	LIST_INSERT_HEAD(&tcp_hash[pcb->hash & (TCP_HASH_BUCKETS - 1)], pcb, hlink);
 	pcb->hashed = 1;
 	return 0;
@@ -431,35 +457,37 @@ void tcp_pcb_unhash(struct tcp_pcb *pcb)
 	pcb->hashed = pcb->listed = 0;
 }
 
-struct tcp_pcb *tcp_pcb_lookup_conn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+struct tcp_pcb *tcp_pcb_lookup_conn(const struct net_addr *laddr, uint16_t lport,
+				    const struct net_addr *raddr, uint16_t rport)
 {
 	uint32_t h = tcp_pcb_hash4(laddr, lport, raddr, rport);
 	struct tcp_pcb *pcb;
 
 	LIST_FOREACH(pcb, &tcp_hash[h & (TCP_HASH_BUCKETS - 1)], hlink)
 		if (pcb->hash == h && pcb->local_port == lport && pcb->remote_port == rport &&
-		    pcb->local_addr == laddr && pcb->remote_addr == raddr)
+		    net_addr_eq(&pcb->local_addr, laddr) && net_addr_eq(&pcb->remote_addr, raddr))
 			return pcb;
 	return NULL;
 }
 
-struct tcp_pcb *tcp_pcb_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+struct tcp_pcb *tcp_pcb_lookup(const struct net_addr *laddr, uint16_t lport,
+			       const struct net_addr *raddr, uint16_t rport)
 {
 	struct tcp_pcb *pcb = tcp_pcb_lookup_conn(laddr, lport, raddr, rport);
 
 	return pcb ? pcb : tcp_pcb_lookup_listener(laddr, lport);
 }
 
-struct tcp_pcb *tcp_pcb_lookup_listener(uint32_t laddr, uint16_t lport)
+struct tcp_pcb *tcp_pcb_lookup_listener(const struct net_addr *laddr, uint16_t lport)
 {
 	struct tcp_pcb *pcb, *wild = NULL;
 
 	LIST_FOREACH(pcb, &tcp_listeners, hlink) {
-		if (pcb->local_port != lport)
+		if (pcb->local_port != lport || pcb->local_addr.family != laddr->family)
 			continue;
-		if (pcb->local_addr == laddr)
+		if (net_addr_eq(&pcb->local_addr, laddr))
 			return pcb;
-		if (pcb->local_addr == IP_ADDR_ANY)
+		if (net_addr_is_any(&pcb->local_addr))
 			wild = pcb;
 	}
 	return wild;
@@ -467,14 +495,16 @@ struct tcp_pcb *tcp_pcb_lookup_listener(uint32_t laddr, uint16_t lport)
 
 /* A port is taken if another pcb is bound to it on the same or a wildcard address
  * (SO_REUSEADDR lets a new one share it with connections that are not listening). */
-static int tcp_port_in_use(const struct tcp_pcb *self, uint32_t addr, uint16_t port, int reuse)
+static int tcp_port_in_use(const struct tcp_pcb *self, const struct net_addr *addr, uint16_t port,
+			   int reuse)
 {
 	const struct tcp_pcb *p;
 
 	TAILQ_FOREACH(p, &tcp_all, all) {
 		if (p == self || p->local_port != port || p->parent)
 			continue;
-		if (p->local_addr != addr && p->local_addr != IP_ADDR_ANY && addr != IP_ADDR_ANY)
+		if (!net_addr_eq(&p->local_addr, addr) && !net_addr_is_any(&p->local_addr) &&
+		    !net_addr_is_any(addr))
 			continue;
 		if (reuse && p->state != TCP_LISTEN)
 			continue;
@@ -484,11 +514,15 @@ static int tcp_port_in_use(const struct tcp_pcb *self, uint32_t addr, uint16_t p
 	return !reuse && tcp_tw_port_in_use(addr, port);
 }
 
-int tcp_pcb_bind(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, int reuse)
+int tcp_pcb_bind(struct tcp_pcb *pcb, const struct net_addr *addr, uint16_t port, int reuse)
 {
+	const struct net_family_ops *f = net_family(addr->family);
+
 	if (pcb->local_port)
 		return -EINVAL;
-	if (addr != IP_ADDR_ANY && !net_iface_by_addr(addr))
+	if (!f)
+		return -EAFNOSUPPORT;
+	if (!net_addr_is_any(addr) && !f->is_local(addr))
 		return -EADDRNOTAVAIL;
 	if (port == 0) {
 		unsigned n = (unsigned)tcp_config.ephemeral_max - tcp_config.ephemeral_min + 1;
@@ -504,7 +538,8 @@ int tcp_pcb_bind(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, int reuse)
 	} else if (tcp_port_in_use(pcb, addr, port, reuse)) {
 		return -EADDRINUSE;
 	}
-	pcb->local_addr = addr;
+	pcb->local_addr = *addr;
+	pcb->remote_addr = net_addr_any(addr->family);
 	pcb->local_port = port;
 	return 0;
 }
@@ -518,7 +553,8 @@ int tcp_pcb_listen(struct tcp_pcb *pcb, unsigned backlog)
 	if (pcb->state != TCP_CLOSED)
 		return -EINVAL;
 	if (pcb->local_port == 0) {
-		int err = tcp_pcb_bind(pcb, IP_ADDR_ANY, 0, 0);
+		struct net_addr any = net_addr_any(pcb->local_addr.family);
+		int err = tcp_pcb_bind(pcb, &any, 0, 0);
 		if (err < 0)
 			return err;
 	}
@@ -533,15 +569,18 @@ int tcp_pcb_listen(struct tcp_pcb *pcb, unsigned backlog)
  * ports from offset + a global counter until the 4-tuple is unused. */
 int tcp_pick_ephemeral(struct tcp_pcb *pcb)
 {
-	uint32_t w[3] = { pcb->local_addr, pcb->remote_addr, pcb->remote_port };
-	uint32_t offset = (uint32_t)siphash(port_key, w, 3);
+	uint32_t w[9];
+	/* the words of the tuple with lport 0: the remote port in the low half, as before */
+	size_t nw = tcp_tuple_words(&pcb->local_addr, 0, &pcb->remote_addr, pcb->remote_port, w);
+	uint32_t offset = (uint32_t)siphash(port_key, w, nw);
 	unsigned n = (unsigned)tcp_config.ephemeral_max - tcp_config.ephemeral_min + 1;
 
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t port = (uint16_t)(tcp_config.ephemeral_min + (offset + port_next++) % n);
-		if (!tcp_pcb_lookup_conn(pcb->local_addr, port, pcb->remote_addr, pcb->remote_port) &&
-		    !tcp_tw_lookup(pcb->local_addr, port, pcb->remote_addr, pcb->remote_port) &&
-		    !tcp_port_in_use(pcb, pcb->local_addr, port, 1)) {
+		if (!tcp_pcb_lookup_conn(&pcb->local_addr, port, &pcb->remote_addr,
+					 pcb->remote_port) &&
+		    !tcp_tw_lookup(&pcb->local_addr, port, &pcb->remote_addr, pcb->remote_port) &&
+		    !tcp_port_in_use(pcb, &pcb->local_addr, port, 1)) {
 			pcb->local_port = port;
 			return 0;
 		}
@@ -551,8 +590,11 @@ int tcp_pick_ephemeral(struct tcp_pcb *pcb)
 
 void tcp_pcb_set_mss(struct tcp_pcb *pcb, unsigned peer_mss)
 {
-	unsigned mtu = ip_route_mtu_dev(pcb->remote_addr, pcb->ipo.ifindex); /* SO_BINDTODEVICE */
-	unsigned mss = mtu > 40 ? mtu - 40 : 536;
+	const struct net_family_ops *f = net_family(pcb->remote_addr.family);
+	/* SO_BINDTODEVICE: the bound device's MTU */
+	unsigned mtu = f ? f->mtu(&pcb->remote_addr, pcb->ipo.ifindex) : 0;
+	unsigned hdrs = (f ? f->hdr_len : 20) + 20; /* the network and TCP headers */
+	unsigned mss = mtu > hdrs ? mtu - hdrs : 536;
 
 	if (pcb->user_mss && mss > pcb->user_mss)
 		mss = pcb->user_mss;

@@ -46,8 +46,8 @@ int tcp_rst_allowed(uint64_t now)
 	return 1;
 }
 
-void tcp_send_reset_limited(uint32_t src, uint32_t dst, const struct tcp_hdr *th, size_t seglen,
-			    uint64_t now)
+void tcp_send_reset_limited(const struct net_addr *src, const struct net_addr *dst,
+			    const struct tcp_hdr *th, size_t seglen, uint64_t now)
 {
 	if (th->flags & TCP_RST)
 		return; /* never answered: not worth a token */

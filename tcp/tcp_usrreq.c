@@ -9,36 +9,41 @@
 #include "net/log.h"
 #include "tcp/tcp_var.h"
 
-int tcp_pcb_connect(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, uint64_t now)
+int tcp_pcb_connect(struct tcp_pcb *pcb, const struct net_addr *addr, uint16_t port,
+		    uint64_t now)
 {
+	const struct net_family_ops *f = net_family(addr->family);
 	int err;
 
 	if (pcb->state == TCP_LISTEN)
 		return -EOPNOTSUPP;
 	if (pcb->state != TCP_CLOSED || pcb->remote_port)
 		return -EISCONN;
-	if (port == 0 || addr == IP_ADDR_ANY || addr == IP_ADDR_BROADCAST)
+	if (!f || (pcb->local_port && addr->family != pcb->local_addr.family))
+		return -EAFNOSUPPORT;
+	if (port == 0 || net_addr_is_any(addr) || f->is_broadcast(addr))
 		return -EINVAL;
-	if (pcb->local_addr == IP_ADDR_ANY) {
+	if (net_addr_is_any(&pcb->local_addr)) {
 		/* SO_BINDTODEVICE: the bound device's address, as Linux */
-		pcb->local_addr = ip_source_for_dev(addr, pcb->ipo.ifindex);
-		if (pcb->local_addr == 0)
+		if (f->source(addr, pcb->ipo.ifindex, &pcb->local_addr) < 0) {
+			pcb->local_addr = net_addr_any(addr->family);
 			return -ENETUNREACH;
-	} else if (!net_iface_by_addr(pcb->local_addr)) {
+		}
+	} else if (!f->is_local(&pcb->local_addr)) {
 		return -ENETUNREACH; /* bound to an address removed since: Linux says the same */
 	}
-	pcb->remote_addr = addr;
+	pcb->remote_addr = *addr;
 	pcb->remote_port = port;
 	if (pcb->local_port == 0) {
 		err = tcp_pick_ephemeral(pcb);
 		if (err < 0)
 			goto fail;
-	} else if (tcp_pcb_lookup_conn(pcb->local_addr, pcb->local_port, addr, port) ||
-		   tcp_tw_lookup(pcb->local_addr, pcb->local_port, addr, port)) {
+	} else if (tcp_pcb_lookup_conn(&pcb->local_addr, pcb->local_port, addr, port) ||
+		   tcp_tw_lookup(&pcb->local_addr, pcb->local_port, addr, port)) {
 		err = -EADDRINUSE;
 		goto fail;
 	}
-	pcb->iss = tcp_isn(pcb->local_addr, pcb->local_port, addr, port, now);
+	pcb->iss = tcp_isn(&pcb->local_addr, pcb->local_port, addr, port, now);
 	pcb->snd_una = pcb->snd_nxt = pcb->snd_max = pcb->iss;
 	pcb->snd_buf_seq = pcb->iss + 1;
 	pcb->rcv_wnd = (uint32_t)tcp_ring_free_space(&pcb->rcv_buf);
@@ -51,7 +56,7 @@ int tcp_pcb_connect(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, uint64_t 
 	tcp_output(pcb, now);
 	return 0;
 fail:
-	pcb->remote_addr = 0;
+	pcb->remote_addr = net_addr_any(addr->family);
 	pcb->remote_port = 0;
 	return err;
 }

@@ -218,21 +218,22 @@ struct tcp_bbr {
 };
 TAILQ_HEAD(tcp_pcb_list, tcp_pcb);
 
-/* Where a connection's segments leave, resolved once per routing-table generation
- * (ip_route_generation) instead of once per segment (tcp_route_get, tcp_output.c). */
+/* Where a connection's segments leave, resolved once per routing-table generation (the
+ * family's route_generation) instead of once per segment (tcp_route_get, tcp_output.c). */
 struct tcp_route {
 	uint32_t gen;           /* generation it was resolved under; 0: never */
-	uint32_t dst;           /* the remote address it was resolved for */
+	struct net_addr dst;    /* the remote address it was resolved for */
 	int ifindex;            /* the socket's SO_BINDTODEVICE device it was resolved for (0: any) */
-	int err;                /* 0, or ip_route_output's error (no route) */
-	struct ip_nexthop nh;   /* device, next hop, source address */
+	int err;                /* 0, or the family's route error (no route) */
+	const struct net_family_ops *fam; /* the remote address's family (net/family.h) */
+	struct net_nexthop nh;  /* device, next hop, source address */
 	unsigned offloads;      /* the device's NET_DEV_F_CSUM_TX | NET_DEV_F_TSO */
 	unsigned gso_max;       /* NET_DEV_F_TSO: the largest IP packet it cuts up */
 };
 
 struct tcp_pcb {
 	enum tcp_state state;
-	uint32_t local_addr, remote_addr; /* network order */
+	struct net_addr local_addr, remote_addr; /* one family; local any: unbound */
 	uint16_t local_port, remote_port; /* host order */
 	struct tcp_route route;           /* cached route to remote_addr */
 
@@ -429,19 +430,22 @@ int tcp_pcb_hash_insert(struct tcp_pcb *pcb);
 void tcp_pcb_unhash(struct tcp_pcb *pcb);
 /* The connection for this 4-tuple, else the best listener (exact address before
  * wildcard), else NULL. */
-struct tcp_pcb *tcp_pcb_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
-struct tcp_pcb *tcp_pcb_lookup_conn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
+struct tcp_pcb *tcp_pcb_lookup(const struct net_addr *laddr, uint16_t lport,
+			       const struct net_addr *raddr, uint16_t rport);
+struct tcp_pcb *tcp_pcb_lookup_conn(const struct net_addr *laddr, uint16_t lport,
+				    const struct net_addr *raddr, uint16_t rport);
 /* The listener for this local address and port (exact address before wildcard), or NULL. */
-struct tcp_pcb *tcp_pcb_lookup_listener(uint32_t laddr, uint16_t lport);
+struct tcp_pcb *tcp_pcb_lookup_listener(const struct net_addr *laddr, uint16_t lport);
 /* Claims a local address/port (port 0 picks one); -EADDRINUSE if taken. */
-int tcp_pcb_bind(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, int reuse);
+int tcp_pcb_bind(struct tcp_pcb *pcb, const struct net_addr *addr, uint16_t port, int reuse);
 int tcp_pcb_listen(struct tcp_pcb *pcb, unsigned backlog);
 /* RFC 6056 3.3.3: an ephemeral port for a connecting pcb whose 4-tuple is then unused;
  * -EADDRNOTAVAIL when none is. */
 int tcp_pick_ephemeral(struct tcp_pcb *pcb);
 /* SipHash-2-4 of n 32-bit words under a 128-bit key (tcp_pcb.c). */
 uint64_t tcp_siphash(const uint64_t key[2], const uint32_t *w, size_t n);
-uint32_t tcp_isn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport, uint64_t now);
+uint32_t tcp_isn(const struct net_addr *laddr, uint16_t lport, const struct net_addr *raddr,
+		 uint16_t rport, uint64_t now);
 /* The timestamp offset of a connection whose ISS is iss (a keyed hash of it). */
 uint32_t tcp_ts_offset(uint32_t iss);
 /* Test hook: the next ISNs are `isn` (when set) instead of RFC 6528 values. */
@@ -451,7 +455,12 @@ size_t tcp_pcb_count(void);
  * order (`ustack ctl ss`); fn must not free any. */
 void tcp_pcb_foreach(void (*fn)(struct tcp_pcb *pcb, void *arg), void *arg);
 /* The keyed hash of a 4-tuple the lookup tables use. */
-uint32_t tcp_pcb_hash4(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
+uint32_t tcp_pcb_hash4(const struct net_addr *laddr, uint16_t lport, const struct net_addr *raddr,
+		       uint16_t rport);
+/* The words the keyed hashes take of a 4-tuple: both addresses (one word each for IPv4,
+ * four for IPv6) and the ports; returns how many (at most 9). */
+size_t tcp_tuple_words(const struct net_addr *laddr, uint16_t lport,
+		       const struct net_addr *raddr, uint16_t rport, uint32_t w[9]);
 /* Sets the gauges conns_live and conns_time_wait (TIME_WAIT records included). */
 void tcp_gauges_update(void);
 /* Sets the effective MSS from the route MTU and the peer's MSS option (0 = none). */
@@ -521,11 +530,12 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now);
 /* One segment with no data (ACK, RST, challenge ACK) from pcb's state. */
 int tcp_send_ack(struct tcp_pcb *pcb, uint64_t now);
 /* A RST answering a segment that has no connection (RFC 9293 3.10.7.1). */
-void tcp_send_reset(uint32_t src, uint32_t dst, const struct tcp_hdr *th, size_t seglen, uint64_t now);
+void tcp_send_reset(const struct net_addr *src, const struct net_addr *dst, const struct tcp_hdr *th,
+		    size_t seglen, uint64_t now);
 /* A segment without data and without a control block (a RST, the syncache's SYN,ACK,
  * TIME_WAIT's ACK): h emitted from src to dst with IP options o (NULL: none). 0, or
  * -ENOMEM (counted). */
-int tcp_send_bare(const struct tcp_hdr *h, uint32_t src, uint32_t dst,
+int tcp_send_bare(const struct tcp_hdr *h, const struct net_addr *src, const struct net_addr *dst,
 		  const struct net_out_opts *o, uint64_t now);
 /* A keepalive probe (seq = snd_una - 1). */
 int tcp_send_keepalive(struct tcp_pcb *pcb, uint64_t now);
@@ -538,7 +548,8 @@ int tcp_rcv_edge_held(const struct tcp_pcb *pcb);
 
 /* ---- tcp_usrreq.c: the application's requests, used by tcp_sock.c and the tests ---- */
 /* Starts an active open (sends the SYN). */
-int tcp_pcb_connect(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, uint64_t now);
+int tcp_pcb_connect(struct tcp_pcb *pcb, const struct net_addr *addr, uint16_t port,
+		    uint64_t now);
 ssize_t tcp_pcb_send(struct tcp_pcb *pcb, const void *buf, size_t len, uint64_t now);
 ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now);
 /* Closes the sending side (FIN after queued data). */
@@ -691,18 +702,21 @@ void tcp_syncache_shutdown(void);
 void tcp_syncache_listener_gone(struct tcp_pcb *l);
 /* Drops l's half-open connections to the local address addr, which is being removed:
  * no more SYN,ACKs from it. */
-void tcp_syncache_addr_gone(struct tcp_pcb *l, uint32_t addr);
+void tcp_syncache_addr_gone(struct tcp_pcb *l, const struct net_addr *addr);
 /* A SYN (no ACK, RST or FIN) for listener l from src to dst: an entry and a SYN,ACK, or a
  * cookie, or nothing. iss_set forces the ISS (a SYN reopening TIME_WAIT). */
-void tcp_syncache_syn(struct tcp_pcb *l, const struct tcp_hdr *th, uint32_t src, uint32_t dst,
+void tcp_syncache_syn(struct tcp_pcb *l, const struct tcp_hdr *th, const struct net_addr *src,
+		      const struct net_addr *dst,
 		      int iss_set, uint32_t iss, uint64_t now);
 enum tcp_sc_verdict { TCP_SC_DROP, TCP_SC_RESET };
 /* An ACK (no SYN, no RST) for listener l: the child it completes, in SYN_RECEIVED on l's
  * synq with the ACK still to process, or NULL and what to do with the segment. */
-struct tcp_pcb *tcp_syncache_ack(struct tcp_pcb *l, const struct tcp_hdr *th, uint32_t src,
-				 uint32_t dst, uint64_t now, enum tcp_sc_verdict *v);
+struct tcp_pcb *tcp_syncache_ack(struct tcp_pcb *l, const struct tcp_hdr *th,
+				 const struct net_addr *src, const struct net_addr *dst, uint64_t now,
+				 enum tcp_sc_verdict *v);
 /* A RST for listener l: removes the entry it exactly hits (RFC 5961 3.2). */
-void tcp_syncache_rst(struct tcp_pcb *l, const struct tcp_hdr *th, uint32_t src, uint32_t dst);
+void tcp_syncache_rst(struct tcp_pcb *l, const struct tcp_hdr *th, const struct net_addr *src,
+		      const struct net_addr *dst);
 size_t tcp_syncache_count(void);
 /* The MSS values a cookie can carry (as Linux's table): a peer's MSS is rounded down to one. */
 extern const uint16_t tcp_cookie_mss[];
@@ -710,9 +724,11 @@ extern const unsigned tcp_cookie_nmss;
 /* The cookie (RFC 4987 3.6) for a SYN with sequence irs: a keyed hash of the 4-tuple, irs,
  * a 64 s counter and the MSS index. Checks return the index, or -1 for a forged cookie or
  * one older than two counter periods. Exposed for the tests. */
-uint32_t tcp_cookie_make(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
+uint32_t tcp_cookie_make(const struct net_addr *laddr, uint16_t lport, const struct net_addr *raddr,
+			 uint16_t rport,
 			 uint32_t irs, unsigned mss_idx, uint64_t now);
-int tcp_cookie_check(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
+int tcp_cookie_check(const struct net_addr *laddr, uint16_t lport, const struct net_addr *raddr,
+		     uint16_t rport,
 		     uint32_t irs, uint32_t cookie, uint64_t now);
 /* Applies a SYN's options to a new pcb (tcp_input.c): MSS, window scale, timestamps, SACK. */
 void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o, uint64_t now);
@@ -732,13 +748,13 @@ STATS_DECLARE(tcp_tw, TCP_TW_COUNTERS);
 
 #define TW_F_TS 0x01 /* both sides did timestamps */
 #define TW_F_DF 0x02 /* IP_MTU_DISCOVER asked for Don't Fragment */
+#define TW_F_V6 0x04 /* addr holds two IPv6 addresses, else two IPv4 ones */
 struct tcp_tw {
 	LIST_ENTRY(tcp_tw) hlink;   /* hash bucket, or the free list */
 	TAILQ_ENTRY(tcp_tw) qlink;  /* expiry order */
 	struct tcp_pcb *pcb;        /* the socket's stub while the application holds it */
 	uint64_t expire;            /* 2 MSL after entry or the last repeated FIN (ms) */
 	uint64_t last_recv;         /* the peer last heard (stack_drain) */
-	uint32_t laddr, raddr;      /* network order */
 	uint16_t lport, rport;
 	int ifindex;                /* SO_BINDTODEVICE (0: the route's device) */
 	uint32_t snd_nxt, rcv_nxt;  /* everything we sent is acknowledged: snd_nxt = SND.MAX */
@@ -748,6 +764,10 @@ struct tcp_tw {
 	uint32_t rto;               /* ms, for stack_drain's two RTOs */
 	uint8_t rcv_wscale, flags;  /* TW_F_* */
 	uint8_t tos, ttl;           /* IP_TOS, IP_TTL (0: default); IP_MTU_DISCOVER: TW_F_DF */
+	/* the local then the remote address, network order: two words for IPv4, eight for
+	 * IPv6 (TW_F_V6), so an IPv4 record stays as small as before addresses had a family
+	 * (104 bytes) and the family costs no byte (tcp_tw_laddr, tcp_tw_raddr read them) */
+	uint32_t addr[];
 };
 
 /* The pcb has just entered TIME_WAIT (its ACK sent): a record takes over, the pcb is freed
@@ -755,7 +775,11 @@ struct tcp_tw {
  * max_tw_buckets (or out of memory) the connection simply closes. Returns 1 if the pcb was
  * freed. */
 int tcp_tw_enter(struct tcp_pcb *pcb, uint64_t now);
-struct tcp_tw *tcp_tw_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
+struct tcp_tw *tcp_tw_lookup(const struct net_addr *laddr, uint16_t lport,
+			     const struct net_addr *raddr, uint16_t rport);
+/* A record's addresses. */
+struct net_addr tcp_tw_laddr(const struct tcp_tw *tw);
+struct net_addr tcp_tw_raddr(const struct tcp_tw *tw);
 /* A segment for the record (tcp_input owns the pkb). Returns 1 when a SYN reopens the
  * connection (RFC 6191): the record is gone, *l is the listener to take the SYN with ISS
  * *iss; else 0. */
@@ -766,7 +790,7 @@ void tcp_tw_end(struct tcp_tw *tw);
 /* The stub's application is gone: the record stays, alone (tcp_pcb_free). */
 void tcp_tw_detach(struct tcp_pcb *pcb);
 /* A record holds the local address and port (bind without SO_REUSEADDR). */
-int tcp_tw_port_in_use(uint32_t addr, uint16_t port);
+int tcp_tw_port_in_use(const struct net_addr *addr, uint16_t port);
 size_t tcp_tw_count(void);
 /* Calls fn for every record, oldest first (`ustack ctl ss`); fn must not end any. */
 void tcp_tw_foreach(void (*fn)(const struct tcp_tw *tw, void *arg), void *arg);
@@ -780,7 +804,8 @@ void tcp_tw_shutdown(void);
 int tcp_rst_allowed(uint64_t now);
 void tcp_rst_limit_reset(void);
 /* Sends tcp_send_reset's RST if the bucket allows. */
-void tcp_send_reset_limited(uint32_t src, uint32_t dst, const struct tcp_hdr *th, size_t seglen,
+void tcp_send_reset_limited(const struct net_addr *src, const struct net_addr *dst,
+			    const struct tcp_hdr *th, size_t seglen,
 			    uint64_t now);
 
 #endif

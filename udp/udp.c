@@ -18,6 +18,7 @@
 
 #include "ip/icmp.h"
 #include "ip/ip.h"
+#include "net/family.h"
 #include "net/log.h"
 #include "net/loop.h"
 #include "net/sock_dgram.h"
@@ -33,8 +34,8 @@ PERSTACK_VAR_INIT(struct udp_config_s, udp_config, {
 
 struct udp_pcb {
 	struct sock *sk;
-	uint32_t laddr, raddr;   /* network order; 0 = any / not connected */
-	uint16_t lport, rport;   /* host order; lport 0 = not bound (not hashed) */
+	struct net_endpoint local;  /* port 0: not bound (not hashed); address any: wildcard */
+	struct net_endpoint remote; /* port 0: not connected */
 	struct sock_dgram_queue rxq; /* received datagrams, data = payload, cb = struct udp_cb */
 	TAILQ_ENTRY(udp_pcb) hlink;
 };
@@ -47,8 +48,7 @@ PERSTACK_STATIC(uint32_t, udp_rand_state)
 
 /* What a queued datagram remembers of where it came from (in pkb->cb). */
 struct udp_cb {
-	uint32_t src;     /* network order */
-	uint16_t sport;   /* host order */
+	struct net_endpoint src;
 };
 
 static struct udp_pcb_list *bucket(uint16_t port)
@@ -74,7 +74,7 @@ static int port_in_use(uint16_t port)
 	struct udp_pcb *pcb;
 
 	TAILQ_FOREACH(pcb, bucket(port), hlink)
-		if (pcb->lport == port)
+		if (pcb->local.port == port)
 			return 1;
 	return 0;
 }
@@ -99,33 +99,32 @@ static uint16_t ephemeral_port(void)
 	return 0;
 }
 
-static void pcb_hash(struct udp_pcb *pcb, uint32_t laddr, uint16_t lport)
+static void pcb_hash(struct udp_pcb *pcb, const struct net_addr *laddr, uint16_t lport)
 {
-	pcb->laddr = laddr;
-	pcb->lport = lport;
+	pcb->local.addr = *laddr;
+	pcb->local.port = lport;
 	TAILQ_INSERT_TAIL(bucket(lport), pcb, hlink);
-	pcb->sk->local.sin_addr.s_addr = laddr;
-	pcb->sk->local.sin_port = htons(lport);
+	pcb->sk->local = pcb->local;
 }
 
 static int autobind(struct udp_pcb *pcb)
 {
 	uint16_t port;
 
-	if (pcb->lport)
+	if (pcb->local.port)
 		return 0;
 	port = ephemeral_port();
 	if (!port)
 		return -EAGAIN; /* what Linux answers when the ephemeral range is exhausted */
-	pcb_hash(pcb, IP_ADDR_ANY, port);
+	pcb_hash(pcb, &pcb->sk->local.addr, port); /* the unspecified address of its family */
 	return 0;
 }
 
 /* The best socket for a datagram src:sport -> dst:dport that came in through device
  * ifindex (0: any, for an ICMP error), or NULL. A socket bound to a device (SO_BINDTODEVICE)
  * hears only that device, and is preferred there, as on Linux. */
-static struct udp_pcb *udp_lookup(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
-				  int ifindex)
+static struct udp_pcb *udp_lookup(const struct net_addr *src, uint16_t sport,
+				  const struct net_addr *dst, uint16_t dport, int ifindex)
 {
 	struct udp_pcb *pcb, *best = NULL;
 	int best_score = -1;
@@ -133,20 +132,20 @@ static struct udp_pcb *udp_lookup(uint32_t src, uint16_t sport, uint32_t dst, ui
 	TAILQ_FOREACH(pcb, bucket(dport), hlink) {
 		int score = 0;
 
-		if (pcb->lport != dport)
+		if (pcb->local.port != dport || pcb->local.addr.family != dst->family)
 			continue;
 		if (pcb->sk->bound_ifindex && ifindex) {
 			if (pcb->sk->bound_ifindex != ifindex)
 				continue;
 			score += 4;
 		}
-		if (pcb->laddr != IP_ADDR_ANY) {
-			if (pcb->laddr != dst)
+		if (!net_addr_is_any(&pcb->local.addr)) {
+			if (!net_addr_eq(&pcb->local.addr, dst))
 				continue;
 			score += 1;
 		}
-		if (pcb->rport != 0) {
-			if (pcb->raddr != src || pcb->rport != sport)
+		if (pcb->remote.port != 0) {
+			if (!net_addr_eq(&pcb->remote.addr, src) || pcb->remote.port != sport)
 				continue;
 			score += 2;
 		}
@@ -171,6 +170,7 @@ static int is_broadcast(uint32_t dst, const struct net_iface *ifc)
 static void udp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc,
 		      uint64_t now)
 {
+	struct net_addr src = net_addr_v4(ih->src), dst = net_addr_v4(ih->dst);
 	struct udp_pcb *pcb;
 	struct udp_hdr h;
 	struct udp_cb cb;
@@ -179,7 +179,7 @@ static void udp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *
 
 	NET_ASSERT_LOCKED();
 	/* Not verified when the local kernel vouched for it (TAP offload, driver/tap.c). */
-	err = udp_parse_csum(p->data, p->len, ih->src, ih->dst, p->csum == PKB_CSUM_NONE, &h);
+	err = udp_parse_csum(p->data, p->len, &src, &dst, p->csum == PKB_CSUM_NONE, &h);
 	switch (err) {
 	case UDP_PARSE_OK:
 		break;
@@ -201,7 +201,7 @@ static void udp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *
 	}
 	if (h.cksum == 0)
 		STAT_INC(udp, in_no_cksum);
-	pcb = udp_lookup(ih->src, h.src_port, ih->dst, h.dst_port, p->dev ? p->dev->index : 0);
+	pcb = udp_lookup(&src, h.src_port, &dst, h.dst_port, p->dev ? p->dev->index : 0);
 	if (!pcb) {
 		if (is_broadcast(ih->dst, ifc)) {
 			/* RFC 1122 3.2.2: no ICMP error about a broadcast or multicast. */
@@ -226,8 +226,8 @@ static void udp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *
 		goto drop;
 	}
 	pkb_pull(p, UDP_HDR_LEN);
-	cb.src = ih->src;
-	cb.sport = h.src_port;
+	cb.src.addr = src;
+	cb.src.port = h.src_port;
 	memcpy(p->cb, &cb, sizeof(cb));
 	sock_dgram_enqueue(&pcb->rxq, p); /* the socket's queue owns p now */
 	STAT_INC(udp, in_datagrams);
@@ -267,6 +267,7 @@ static int icmp_to_errno(uint8_t type, uint8_t code)
 static void udp_err(uint8_t type, uint8_t code, uint32_t info, const struct ip_hdr *ih,
 		    const uint8_t *payload, size_t len, uint64_t now)
 {
+	struct net_addr local = net_addr_v4(ih->src), peer = net_addr_v4(ih->dst);
 	struct udp_pcb *pcb;
 	uint16_t sport, dport;
 	int e;
@@ -280,9 +281,9 @@ static void udp_err(uint8_t type, uint8_t code, uint32_t info, const struct ip_h
 	sport = (uint16_t)(payload[0] << 8 | payload[1]);
 	dport = (uint16_t)(payload[2] << 8 | payload[3]);
 	/* Our datagram went ih->src:sport -> ih->dst:dport; look it up from the peer's side. */
-	pcb = udp_lookup(ih->dst, dport, ih->src, sport, 0);
+	pcb = udp_lookup(&peer, dport, &local, sport, 0);
 	e = icmp_to_errno(type, code);
-	if (!pcb || pcb->rport == 0 || e == 0) {
+	if (!pcb || pcb->remote.port == 0 || e == 0) {
 		STAT_INC(udp, in_icmp_ignored);
 		debugf("type=%u code=%u sport=%u ignored: no connected socket", type, code, sport);
 		return;
@@ -302,6 +303,7 @@ static int udp_create(struct sock *sk)
 	if (!pcb)
 		return -ENOMEM;
 	pcb->sk = sk;
+	pcb->local.addr = pcb->remote.addr = net_addr_any(sk->local.addr.family);
 	sock_dgram_init(&pcb->rxq);
 	sk->pcb = pcb;
 	sk->rcvbuf = socket_config.udp_rcvbuf;
@@ -309,21 +311,21 @@ static int udp_create(struct sock *sk)
 }
 
 /* A local address must be one of ours (or any). */
-static int local_addr_ok(uint32_t addr)
+static int local_addr_ok(const struct net_family_ops *f, const struct net_addr *addr)
 {
-	return addr == IP_ADDR_ANY || net_iface_by_addr(addr) != NULL;
+	return net_addr_is_any(addr) || (f && f->is_local(addr));
 }
 
-static int udp_bind(struct sock *sk, const struct sockaddr_in *addr)
+static int udp_bind(struct sock *sk, const struct net_endpoint *addr)
 {
 	struct udp_pcb *pcb = sk->pcb, *o;
-	uint32_t laddr = addr->sin_addr.s_addr;
-	uint16_t port = ntohs(addr->sin_port);
+	const struct net_addr *laddr = &addr->addr;
+	uint16_t port = addr->port;
 
 	NET_ASSERT_LOCKED();
-	if (pcb->lport)
+	if (pcb->local.port)
 		return -EINVAL;
-	if (!local_addr_ok(laddr))
+	if (!local_addr_ok(net_family(laddr->family), laddr))
 		return -EADDRNOTAVAIL;
 	if (port == 0) {
 		port = ephemeral_port();
@@ -331,9 +333,10 @@ static int udp_bind(struct sock *sk, const struct sockaddr_in *addr)
 			return -EADDRINUSE;
 	}
 	TAILQ_FOREACH(o, bucket(port), hlink) {
-		if (o->lport != port)
+		if (o->local.port != port || o->local.addr.family != laddr->family)
 			continue;
-		if (o->laddr != IP_ADDR_ANY && laddr != IP_ADDR_ANY && o->laddr != laddr)
+		if (!net_addr_is_any(&o->local.addr) && !net_addr_is_any(laddr) &&
+		    !net_addr_eq(&o->local.addr, laddr))
 			continue; /* different specific addresses never clash */
 		if (!(o->sk->reuseaddr && sk->reuseaddr))
 			return -EADDRINUSE;
@@ -342,52 +345,54 @@ static int udp_bind(struct sock *sk, const struct sockaddr_in *addr)
 	return 0;
 }
 
-static int udp_connect(struct sock *sk, const struct sockaddr_in *addr, uint64_t now)
+static int udp_connect(struct sock *sk, const struct net_endpoint *addr, uint64_t now)
 {
 	struct udp_pcb *pcb = sk->pcb;
-	uint32_t src;
+	const struct net_family_ops *f;
+	struct net_addr src;
 	int err;
 
 	NET_ASSERT_LOCKED();
 	(void)now;
-	if (addr->sin_family == AF_UNSPEC) {
+	if (addr->addr.family == AF_UNSPEC) {
 		/* Dissolves the association (connect(2) on datagram sockets). */
-		pcb->raddr = IP_ADDR_ANY;
-		pcb->rport = 0;
-		memset(&sk->peer, 0, sizeof(sk->peer));
-		sk->peer.sin_family = AF_INET;
+		pcb->remote.addr = net_addr_any(pcb->local.addr.family);
+		pcb->remote.port = 0;
+		sk->peer.addr = pcb->remote.addr;
+		sk->peer.port = 0;
 		return 0;
 	}
-	if (addr->sin_family != AF_INET)
+	f = net_family(addr->addr.family);
+	if (!f || addr->addr.family != pcb->local.addr.family)
 		return -EAFNOSUPPORT;
-	src = ip_source_for_dev(addr->sin_addr.s_addr, sk->bound_ifindex);
 	/* no route, or bound to an address removed since (Linux: ENETUNREACH for both) */
-	if (src == IP_ADDR_ANY || (pcb->laddr != IP_ADDR_ANY && !net_iface_by_addr(pcb->laddr)))
+	if (f->source(&addr->addr, sk->bound_ifindex, &src) < 0 ||
+	    !local_addr_ok(f, &pcb->local.addr))
 		return -ENETUNREACH;
 	err = autobind(pcb);
 	if (err)
 		return err;
 	/* As on Linux, connecting fixes the local address to the route's when unbound, so
 	 * getsockname tells the application which address its peer sees. */
-	if (pcb->laddr == IP_ADDR_ANY) {
-		pcb->laddr = src;
-		sk->local.sin_addr.s_addr = src;
+	if (net_addr_is_any(&pcb->local.addr)) {
+		pcb->local.addr = src;
+		sk->local.addr = src;
 	}
-	pcb->raddr = addr->sin_addr.s_addr;
-	pcb->rport = ntohs(addr->sin_port);
+	pcb->remote = *addr;
 	sk->peer = *addr;
 	return 0;
 }
 
 static ssize_t udp_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
-			   const struct sockaddr_in *dst, uint64_t now)
+			   const struct net_endpoint *dst, uint64_t now)
 {
 	struct udp_pcb *pcb = sk->pcb;
+	const struct net_family_ops *f;
 	struct net_out_opts opts;
-	struct ip_nexthop nh;
+	struct net_nexthop nh;
 	struct udp_hdr h;
 	struct pkb *p;
-	uint32_t daddr, saddr;
+	struct net_addr daddr, saddr;
 	uint16_t dport;
 	size_t len = it->len;
 	int err;
@@ -395,30 +400,33 @@ static ssize_t udp_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 	NET_ASSERT_LOCKED();
 	(void)flags;
 	if (dst) {
-		daddr = dst->sin_addr.s_addr;
-		dport = ntohs(dst->sin_port);
+		daddr = dst->addr;
+		dport = dst->port;
 		if (dport == 0)
 			return -EINVAL;
 	} else {
-		if (pcb->rport == 0)
+		if (pcb->remote.port == 0)
 			return -EDESTADDRREQ;
-		daddr = pcb->raddr;
-		dport = pcb->rport;
+		daddr = pcb->remote.addr;
+		dport = pcb->remote.port;
 	}
+	f = net_family(daddr.family);
+	if (!f || daddr.family != pcb->local.addr.family)
+		return -EAFNOSUPPORT;
 	if (len > UDP_MAX_PAYLOAD)
 		return -EMSGSIZE;
 	err = autobind(pcb);
 	if (err)
 		return err;
 	ip_out_opts_from_sock(sk, &opts);
-	if (pcb->laddr != IP_ADDR_ANY) {
-		saddr = pcb->laddr;
+	if (!net_addr_is_any(&pcb->local.addr)) {
+		saddr = pcb->local.addr;
 		/* bound to an address that was removed since: as Linux, no route */
-		err = net_iface_by_addr(saddr) ? 0 : -ENETUNREACH;
+		err = f->is_local(&saddr) ? 0 : -ENETUNREACH;
 	} else {
 		/* nh.src is 0.0.0.0 only for a limited broadcast through a device bound with
 		 * SO_BINDTODEVICE that has no address yet: what a DHCP client sends */
-		err = ip_route_output_dev(daddr, opts.ifindex, &nh);
+		err = f->route(&daddr, opts.ifindex, &nh);
 		saddr = nh.src;
 	}
 	if (err < 0) {
@@ -433,9 +441,10 @@ static ssize_t udp_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 	}
 	pkb_put(p, UDP_HDR_LEN + len);
 	sock_iter_get(it, p->data + UDP_HDR_LEN, len);
-	h = (struct udp_hdr){ .src_port = pcb->lport, .dst_port = dport };
-	udp_emit(&h, p->data, p->len, len, saddr, daddr);
-	err = ip_output(IP_PROTO_UDP, p, saddr, daddr, &opts, now); /* ip_output owns p */
+	h = (struct udp_hdr){ .src_port = pcb->local.port, .dst_port = dport };
+	udp_emit(&h, p->data, p->len, len, &saddr, &daddr);
+	/* the family's output owns p */
+	err = f->output(IP_PROTO_UDP, p, &saddr, &daddr, &opts, NULL, now);
 	if (err) {
 		STAT_INC(udp, out_errors);
 		debugf("dport=%u len=%zu not sent: %d", dport, len, err);
@@ -446,7 +455,7 @@ static ssize_t udp_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 }
 
 static ssize_t udp_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
-			   struct sockaddr_in *src, int *msg_flags, uint64_t now)
+			   struct net_endpoint *src, int *msg_flags, uint64_t now)
 {
 	struct udp_pcb *pcb = sk->pcb;
 	struct udp_cb cb;
@@ -455,12 +464,8 @@ static ssize_t udp_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
 	NET_ASSERT_LOCKED();
 	(void)now;
 	n = sock_dgram_recv(&pcb->rxq, it, flags, msg_flags, &cb, sizeof(cb));
-	if (n >= 0 && src) {
-		memset(src, 0, sizeof(*src));
-		src->sin_family = AF_INET;
-		src->sin_addr.s_addr = cb.src;
-		src->sin_port = htons(cb.sport);
-	}
+	if (n >= 0 && src)
+		*src = cb.src;
 	return n;
 }
 
@@ -506,8 +511,8 @@ static void udp_close(struct sock *sk, uint64_t now)
 	(void)now;
 	if (!pcb)
 		return;
-	if (pcb->lport)
-		TAILQ_REMOVE(bucket(pcb->lport), pcb, hlink);
+	if (pcb->local.port)
+		TAILQ_REMOVE(bucket(pcb->local.port), pcb, hlink);
 	sock_dgram_purge(&pcb->rxq);
 	free(pcb);
 	sk->pcb = NULL;
@@ -526,14 +531,15 @@ const struct sock_ops udp_sock_ops = {
 	.poll = udp_poll,
 };
 
-void udp_pcb_foreach(void (*fn)(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
-				size_t rxq_bytes, void *arg), void *arg)
+void udp_pcb_foreach(void (*fn)(const struct net_endpoint *local,
+				const struct net_endpoint *remote, size_t rxq_bytes, void *arg),
+		     void *arg)
 {
 	const struct udp_pcb *pcb;
 
 	for (unsigned i = 0; i < UDP_HASH_SIZE; i++)
 		TAILQ_FOREACH(pcb, &udp_hash[i], hlink)
-			fn(pcb->laddr, pcb->lport, pcb->raddr, pcb->rport, pcb->rxq.bytes, arg);
+			fn(&pcb->local, &pcb->remote, pcb->rxq.bytes, arg);
 }
 
 int udp_init(void)

@@ -12,7 +12,7 @@ static struct tcp_pcb *active_syn(void)
 	struct tcp_pcb *c = tcp_pcb_alloc();
 
 	assert_non_null(c);
-	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	assert_int_equal(tcp_pcb_connect(c, NA4(peer), PEER, now), 0);
 	expect(TCP_SYN, ISN, 0);
 	expect_none();
 	return c;
@@ -112,7 +112,7 @@ static void test_syn_queue_full(void **state)
 	{
 		/* a second listener with nothing queued cannot evict from the first */
 		struct tcp_pcb *l2 = tcp_pcb_alloc();
-		assert_int_equal(tcp_pcb_bind(l2, IP_ADDR_ANY, PORT + 1, 0), 0);
+		assert_int_equal(tcp_pcb_bind(l2, NA4(IP_ADDR_ANY), PORT + 1, 0), 0);
 		assert_int_equal(tcp_pcb_listen(l2, 4), 0);
 		inject(PEER, PORT + 1, TCP_SYN, PEER_ISN, 0, 65535, NULL, NULL, 0);
 		expect_none();

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "net/addr.h"
 #include "net/netdev.h"
 #include "net/pkb.h"
 
@@ -89,5 +90,9 @@ int test_locked(void);
 
 /* Hex dump helper for failure messages. */
 void test_hexdump(const char *what, const uint8_t *b, size_t len);
+
+/* An IPv4 address (network order) as the family-tagged address the stack's calls take:
+ * NA4(ih.src) where a test used to pass ih.src. */
+#define NA4(x) (&(struct net_addr){ .family = AF_INET, .v4 = (x) })
 
 #endif
