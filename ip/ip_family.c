@@ -3,7 +3,9 @@
  * source selection and output, over ip/'s own functions. ip_init registers it. */
 #include <errno.h>
 
+#include "ip/icmp.h"
 #include "ip/ip.h"
+#include "net/pkb.h"
 
 static void nh_from_ip(struct net_nexthop *out, const struct ip_nexthop *nh)
 {
@@ -66,6 +68,16 @@ static int inet_output(uint8_t proto, struct pkb *p, const struct net_addr *src,
 	return ip_output_nh(proto, p, s, dst->v4, opts, &n, now);
 }
 
+/* ip_input left the IP header in the headroom right before the transport header: the
+ * error quotes the datagram from there. icmp_send_error copies. */
+static void inet_port_unreach(struct pkb *p, unsigned nh_len, uint64_t now)
+{
+	if (pkb_push(p, nh_len)) {
+		icmp_send_error(ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, p, now);
+		pkb_pull(p, nh_len);
+	}
+}
+
 const struct net_family_ops ip_family_ops = {
 	.family = AF_INET,
 	.hdr_len = 20,
@@ -77,4 +89,5 @@ const struct net_family_ops ip_family_ops = {
 	.is_broadcast = inet_is_broadcast,
 	.is_multicast = inet_is_multicast,
 	.output = inet_output,
+	.port_unreach = inet_port_unreach,
 };

@@ -72,6 +72,7 @@ void ip_shutdown(void)
 	ip_reass_flush();
 	ip_route_flush();
 	nprotocols = 0;
+	net_transport_reset();
 }
 
 static int is_multicast(uint32_t addr)
@@ -153,6 +154,7 @@ static const char *martian_src(const struct net_device *dev, uint32_t src, uint3
 void ip_input(struct pkb *p, struct net_device *dev, uint64_t now)
 {
 	const struct ip_protocol *pr;
+	const struct net_transport *tr;
 	struct net_iface *ifc;
 	struct ip_hdr ih;
 	char s[IP_ADDR_STRLEN], d[IP_ADDR_STRLEN];
@@ -249,6 +251,27 @@ local:
 	}
 	pkb_pull(p, ih.ihl); /* the header stays in the headroom for ICMP quotes */
 	pr = protocol_find(ih.proto);
+	if (!pr && (tr = net_transport_find(ih.proto)) != NULL) {
+		/* a transport of every family (TCP, UDP): told the addresses, not the header */
+		struct net_rx rx = {
+			.fam = &ip_family_ops,
+			.src = net_addr_v4(ih.src),
+			.dst = net_addr_v4(ih.dst),
+			.nh_len = ih.ihl,
+		};
+
+		if (ih.dst == IP_ADDR_BROADCAST)
+			rx.flags |= NET_RX_BCAST;
+		if (is_multicast(ih.dst))
+			rx.flags |= NET_RX_MCAST;
+		if (ifc && ih.dst == ifc->broadcast)
+			rx.flags |= NET_RX_SUBNET;
+		if (ifc && ih.dst == ifc->addr)
+			rx.flags |= NET_RX_IFADDR;
+		STAT_INC(ip, in_delivers);
+		tr->input(p, &rx, now); /* owns p */
+		return;
+	}
 	if (!pr) {
 		STAT_INC(ip, in_unknown_proto);
 		debugf("dev=%s src=%s proto=%u dropped: no handler", dev->name,
@@ -271,6 +294,7 @@ void ip_error_dispatch(uint8_t type, uint8_t code, uint32_t info, const uint8_t 
 		       size_t len, uint64_t now)
 {
 	const struct ip_protocol *pr;
+	const struct net_transport *tr;
 	struct ip_hdr ih;
 
 	/* Only the quoted header and the 8 bytes after it are promised (RFC 792): enough
@@ -281,6 +305,34 @@ void ip_error_dispatch(uint8_t type, uint8_t code, uint32_t info, const uint8_t 
 		return;
 	}
 	pr = protocol_find(ih.proto);
+	tr = pr ? NULL : net_transport_find(ih.proto);
+	if (tr && tr->err) {
+		const uint8_t *q = quoted + ih.ihl;
+		struct net_err e = {
+			.info = info,
+			.fam = &ip_family_ops,
+			.local = net_endpoint_v4(ih.src, (uint16_t)(q[0] << 8 | q[1])),
+			.remote = net_endpoint_v4(ih.dst, (uint16_t)(q[2] << 8 | q[3])),
+			.payload = q,
+			.len = len - ih.ihl,
+		};
+
+		if (type == ICMP_TIME_EXCEEDED)
+			e.kind = NET_ERR_TIME_EXCEEDED;
+		else if (code == ICMP_NET_UNREACH)
+			e.kind = NET_ERR_NET_UNREACH;
+		else if (code == ICMP_PROTO_UNREACH)
+			e.kind = NET_ERR_PROTO_UNREACH;
+		else if (code == ICMP_PORT_UNREACH)
+			e.kind = NET_ERR_PORT_UNREACH;
+		else if (code == ICMP_FRAG_NEEDED)
+			e.kind = NET_ERR_FRAG_NEEDED;
+		else
+			e.kind = NET_ERR_HOST_UNREACH;
+		STAT_INC(icmp, in_errors_delivered);
+		tr->err(&e, now);
+		return;
+	}
 	if (!pr || !pr->err_handler) {
 		debugf("type=%u code=%u proto=%u ignored: no error handler", type, code, ih.proto);
 		return;

@@ -58,7 +58,64 @@ struct net_family_ops {
 	int (*output)(uint8_t proto, struct pkb *p, const struct net_addr *src,
 		      const struct net_addr *dst, const struct net_out_opts *opts,
 		      const struct net_nexthop *nh, uint64_t now);
+	/* The family's port unreachable about p (p->data = the transport header, the
+	 * network header's nh_len bytes right before it in the headroom, as delivered):
+	 * copies what it quotes, p stays the caller's. */
+	void (*port_unreach)(struct pkb *p, unsigned nh_len, uint64_t now);
 };
+
+/* ---- transports: what a family's input hands them ---- */
+
+/* A packet for a transport, as its network layer saw it. */
+#define NET_RX_BCAST  0x01 /* to the limited broadcast address (255.255.255.255) */
+#define NET_RX_MCAST  0x02 /* to a multicast address */
+#define NET_RX_SUBNET 0x04 /* to the receiving interface's directed broadcast address */
+#define NET_RX_IFADDR 0x08 /* to the receiving interface's own address */
+struct net_rx {
+	const struct net_family_ops *fam;
+	struct net_addr src, dst;
+	unsigned flags;         /* NET_RX_* */
+	unsigned nh_len;        /* the network header's bytes, in the headroom before p->data */
+};
+
+/* An ICMP or ICMPv6 error quoting one of our packets, in the family's terms turned into
+ * the transports' (the family maps its types and codes). */
+enum net_err_kind {
+	NET_ERR_NET_UNREACH,    /* network unreachable */
+	NET_ERR_HOST_UNREACH,   /* host unreachable, and the other unreachable codes */
+	NET_ERR_PROTO_UNREACH,  /* protocol unreachable */
+	NET_ERR_PORT_UNREACH,   /* port unreachable */
+	NET_ERR_FRAG_NEEDED,    /* too big (info has the next hop's MTU) */
+	NET_ERR_TIME_EXCEEDED,
+};
+struct net_err {
+	enum net_err_kind kind;
+	uint32_t info;          /* the error's own word (frag needed: the next-hop MTU in its
+	                         * low 16 bits, RFC 1191) */
+	const struct net_family_ops *fam;
+	/* our packet's ends: its source is us; ports from the quoted transport header */
+	struct net_endpoint local, remote;
+	const uint8_t *payload; /* the quoted transport header and what follows (len >= 8) */
+	size_t len;
+};
+
+struct net_transport {
+	const char *name;
+	uint8_t proto;          /* IP protocol number (IPv6 next header: the same numbers) */
+	/* Takes ownership of p (p->data = the transport header). */
+	void (*input)(struct pkb *p, const struct net_rx *rx, uint64_t now);
+	/* May be NULL. */
+	void (*err)(const struct net_err *e, uint64_t now);
+};
+
+#define NET_TRANSPORT_MAX 8
+/* A transport for every family (TCP, UDP register once; each family's input finds them
+ * by protocol number): per stack; registering a number again replaces its entry. 0 or
+ * -ENOSPC. */
+int net_transport_register(const struct net_transport *t);
+const struct net_transport *net_transport_find(uint8_t proto);
+/* Forgets every registration (the network layer's shutdown). */
+void net_transport_reset(void);
 
 #define NET_FAMILY_SLOTS 16 /* family numbers below this (AF_INET 2, AF_INET6 10) */
 

@@ -597,8 +597,8 @@ drop:
 	pkb_free(s->p);
 }
 
-/* The IP protocol 6 handler. Takes ownership of p. */
-void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, uint64_t now)
+/* Protocol 6 of every family. Takes ownership of p. */
+void tcp_input(struct pkb *p, const struct net_rx *rx, uint64_t now)
 {
 	struct tcp_seg seg;
 	struct tcp_pcb *pcb, *l;
@@ -608,13 +608,12 @@ void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, ui
 	STAT_INC(tcp, rcv_total);
 	memset(&seg, 0, sizeof(seg));
 	seg.p = p;
-	seg.src = net_addr_v4(ih->src);
-	seg.dst = net_addr_v4(ih->dst);
-	seg.fam = &ip_family_ops; /* the handler of IPv4's protocol 6 */
+	seg.src = rx->src;
+	seg.dst = rx->dst;
+	seg.fam = rx->fam;
 	seg.now = now;
 	/* RFC 1122 4.2.3.10: no connections to broadcast or multicast addresses */
-	if (ih->dst == IP_ADDR_BROADCAST || (ntohl(ih->dst) >> 28) == 14 ||
-	    (ifc && ih->dst == ifc->broadcast)) {
+	if (rx->flags & (NET_RX_BCAST | NET_RX_MCAST | NET_RX_SUBNET)) {
 		STAT_INC(tcp, rcv_bcast);
 		goto drop;
 	}
@@ -705,29 +704,26 @@ drop:
 
 /* ICMP errors quoting our segments (RFC 1122 4.2.3.9, RFC 5927 sanity check on the
  * quoted sequence number, RFC 1191 for fragmentation needed). */
-void tcp_icmp_error(uint8_t type, uint8_t code, uint32_t info, const struct ip_hdr *ih,
-		    const uint8_t *payload, size_t len, uint64_t now)
+void tcp_icmp_error(const struct net_err *e, uint64_t now)
 {
-	struct net_addr local = net_addr_v4(ih->src), peer = net_addr_v4(ih->dst);
+	const uint8_t *payload = e->payload;
 	struct tcp_pcb *pcb;
-	uint16_t sport, dport;
 	uint32_t seq;
 
-	if (len < 8)
+	if (e->len < 8)
 		return;
-	sport = (uint16_t)(payload[0] << 8 | payload[1]);
-	dport = (uint16_t)(payload[2] << 8 | payload[3]);
 	seq = (uint32_t)payload[4] << 24 | (uint32_t)payload[5] << 16 | (uint32_t)payload[6] << 8 | payload[7];
-	pcb = tcp_pcb_lookup_conn(&local, sport, &peer, dport);
+	pcb = tcp_pcb_lookup_conn(&e->local.addr, e->local.port, &e->remote.addr, e->remote.port);
 	/* RFC 5927 4.1: only a segment in flight, SND.UNA <= seq < SND.NXT (snd_max here:
 	 * our snd_nxt rewinds on retransmission) */
 	if (!pcb || SEQ_LT(seq, pcb->snd_una) || SEQ_GEQ(seq, pcb->snd_max))
 		return;
 	STAT_INC(tcp, icmp_errors);
-	if (type != ICMP_DEST_UNREACH)
+	if (e->kind == NET_ERR_TIME_EXCEEDED)
 		return; /* time exceeded and the rest are soft errors */
-	if (code == ICMP_FRAG_NEEDED) {
-		unsigned mss = info > 40 + 68 ? info - 40 : 68;
+	if (e->kind == NET_ERR_FRAG_NEEDED) {
+		unsigned hdrs = e->fam->hdr_len + 20; /* the network and TCP headers */
+		unsigned mss = e->info > hdrs + 68 ? e->info - hdrs : 68;
 		if (pcb->flags & TF_TS_OK)
 			mss -= 12;
 		if (mss < pcb->mss) {
@@ -741,8 +737,8 @@ void tcp_icmp_error(uint8_t type, uint8_t code, uint32_t info, const struct ip_h
 	}
 	/* RFC 1122 4.2.3.9: hard errors end a connection attempt; later they are soft */
 	if (pcb->state == TCP_SYN_SENT) {
-		int err = code == ICMP_PORT_UNREACH || code == ICMP_PROTO_UNREACH ? -ECONNREFUSED :
-			  code == ICMP_NET_UNREACH ? -ENETUNREACH : -EHOSTUNREACH;
+		int err = e->kind == NET_ERR_PORT_UNREACH || e->kind == NET_ERR_PROTO_UNREACH ?
+			  -ECONNREFUSED : e->kind == NET_ERR_NET_UNREACH ? -ENETUNREACH : -EHOSTUNREACH;
 		tcp_pcb_drop(pcb, err);
 	}
 }

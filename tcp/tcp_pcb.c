@@ -619,6 +619,13 @@ void tcp_pcb_set_mss(struct tcp_pcb *pcb, unsigned peer_mss)
 	tcp_rcv_space_init(pcb, net_clock_ms());
 }
 
+static const struct net_transport tcp_transport = {
+	.name = "TCP",
+	.proto = IP_PROTO_TCP,
+	.input = tcp_input,
+	.err = tcp_icmp_error,
+};
+
 int tcp_proto_init(void)
 {
 	int err;
@@ -633,7 +640,7 @@ int tcp_proto_init(void)
 	err = net_loop_add_hook(tcp_ack_flush);
 	if (err < 0)
 		return err;
-	return ip_protocol_register("TCP", IP_PROTO_TCP, tcp_input, tcp_icmp_error);
+	return net_transport_register(&tcp_transport);
 }
 
 void tcp_proto_shutdown(void)

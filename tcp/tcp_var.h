@@ -512,9 +512,10 @@ size_t tcp_mem_ring_bytes(void);
 /* ---- tcp_input.c ---- */
 /* RFC 5961 7: 1 if a challenge ACK may go now (counted), 0 if over challenge_ack_per_s. */
 int tcp_challenge_allowed(uint64_t now);
-void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, uint64_t now);
-void tcp_icmp_error(uint8_t type, uint8_t code, uint32_t info, const struct ip_hdr *ih,
-		    const uint8_t *payload, size_t len, uint64_t now);
+/* TCP's net_transport (tcp_proto_init registers it): a segment from any family, and an
+ * ICMP error quoting one of ours. */
+void tcp_input(struct pkb *p, const struct net_rx *rx, uint64_t now);
+void tcp_icmp_error(const struct net_err *e, uint64_t now);
 
 /* ACK coalescing (tcp_output.c): within one loop batch the ACK that every second full
  * segment asks for is owed, not sent, and goes out once when the batch ends. */

@@ -16,7 +16,6 @@
 #include <sys/ioctl.h>
 #include <linux/sockios.h>
 
-#include "ip/icmp.h"
 #include "ip/ip.h"
 #include "net/family.h"
 #include "net/log.h"
@@ -157,53 +156,52 @@ static struct udp_pcb *udp_lookup(const struct net_addr *src, uint16_t sport,
 	return best;
 }
 
-static int is_broadcast(uint32_t dst, const struct net_iface *ifc)
+/* To a broadcast or multicast address: the limited broadcast, the receiving interface's
+ * directed broadcast (unless that is its own address too), or a multicast group. */
+static int is_broadcast(const struct net_rx *rx)
 {
-	uint32_t h = ntohl(dst);
-
-	return dst == IP_ADDR_BROADCAST || (ifc && ifc->broadcast == dst && ifc->addr != dst) ||
-	       (h >> 28) == 14; /* multicast 224.0.0.0/4 */
+	return rx->flags & (NET_RX_BCAST | NET_RX_MCAST) ||
+	       (rx->flags & (NET_RX_SUBNET | NET_RX_IFADDR)) == NET_RX_SUBNET;
 }
 
-/* The IP protocol 17 handler: p->data is the UDP header, the IP header sits just before
- * it. Takes ownership of p: it is queued on a socket or freed here. */
-static void udp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc,
-		      uint64_t now)
+/* Protocol 17 of every family: p->data is the UDP header, the network header sits just
+ * before it. Takes ownership of p: it is queued on a socket or freed here. */
+static void udp_input(struct pkb *p, const struct net_rx *rx, uint64_t now)
 {
-	struct net_addr src = net_addr_v4(ih->src), dst = net_addr_v4(ih->dst);
+	const struct net_addr *src = &rx->src, *dst = &rx->dst;
 	struct udp_pcb *pcb;
 	struct udp_hdr h;
 	struct udp_cb cb;
-	char s[IP_ADDR_STRLEN];
+	char s[NET_ADDR_STRLEN];
 	int err;
 
 	NET_ASSERT_LOCKED();
 	/* Not verified when the local kernel vouched for it (TAP offload, driver/tap.c). */
-	err = udp_parse_csum(p->data, p->len, &src, &dst, p->csum == PKB_CSUM_NONE, &h);
+	err = udp_parse_csum(p->data, p->len, src, dst, p->csum == PKB_CSUM_NONE, &h);
 	switch (err) {
 	case UDP_PARSE_OK:
 		break;
 	case UDP_PARSE_SHORT:
 		STAT_INC(udp, in_short);
-		debugf("src=%s len=%zu dropped: short header", ip_addr_ntop(ih->src, s, sizeof(s)),
+		debugf("src=%s len=%zu dropped: short header", net_addr_ntop(src, s, sizeof(s)),
 		       p->len);
 		goto drop;
 	case UDP_PARSE_LEN:
 		STAT_INC(udp, in_bad_len);
 		debugf("src=%s ulen=%u len=%zu dropped: bad length",
-		       ip_addr_ntop(ih->src, s, sizeof(s)), h.len, p->len);
+		       net_addr_ntop(src, s, sizeof(s)), h.len, p->len);
 		goto drop;
 	default:
 		STAT_INC(udp, in_bad_cksum);
 		debugf("src=%s dport=%u dropped: bad checksum",
-		       ip_addr_ntop(ih->src, s, sizeof(s)), h.dst_port);
+		       net_addr_ntop(src, s, sizeof(s)), h.dst_port);
 		goto drop;
 	}
 	if (h.cksum == 0)
 		STAT_INC(udp, in_no_cksum);
-	pcb = udp_lookup(&src, h.src_port, &dst, h.dst_port, p->dev ? p->dev->index : 0);
+	pcb = udp_lookup(src, h.src_port, dst, h.dst_port, p->dev ? p->dev->index : 0);
 	if (!pcb) {
-		if (is_broadcast(ih->dst, ifc)) {
+		if (is_broadcast(rx)) {
 			/* RFC 1122 3.2.2: no ICMP error about a broadcast or multicast. */
 			STAT_INC(udp, no_port_bcast);
 			debugf("dport=%u dropped: no socket (broadcast)", h.dst_port);
@@ -211,11 +209,9 @@ static void udp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *
 		}
 		STAT_INC(udp, no_port);
 		debugf("src=%s dport=%u dropped: no socket, port unreachable",
-		       ip_addr_ntop(ih->src, s, sizeof(s)), h.dst_port);
-		/* ip_input left the IP header in the headroom right before the UDP header;
-		 * the error quotes the datagram from there. icmp_send_error copies, p stays ours. */
-		if (pkb_push(p, ih->ihl))
-			icmp_send_error(ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, p, now);
+		       net_addr_ntop(src, s, sizeof(s)), h.dst_port);
+		/* the family quotes the datagram from the headroom; it copies, p stays ours */
+		rx->fam->port_unreach(p, rx->nh_len, now);
 		goto drop;
 	}
 	pkb_trim(p, h.len); /* bytes past the UDP length are not part of the datagram */
@@ -226,7 +222,7 @@ static void udp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *
 		goto drop;
 	}
 	pkb_pull(p, UDP_HDR_LEN);
-	cb.src.addr = src;
+	cb.src.addr = *src;
 	cb.src.port = h.src_port;
 	memcpy(p->cb, &cb, sizeof(cb));
 	sock_dgram_enqueue(&pcb->rxq, p); /* the socket's queue owns p now */
@@ -239,53 +235,41 @@ drop:
 
 /* Maps an ICMP error to the errno a connected socket reports (RFC 1122 4.1.3.3 asks that
  * it be passed to the application); 0 when it should not be reported. */
-static int icmp_to_errno(uint8_t type, uint8_t code)
+static int icmp_to_errno(enum net_err_kind kind)
 {
-	if (type == ICMP_TIME_EXCEEDED)
+	switch (kind) {
+	case NET_ERR_TIME_EXCEEDED:
 		return -EHOSTUNREACH;
-	if (type != ICMP_DEST_UNREACH)
-		return 0;
-	switch (code) {
-	case ICMP_PORT_UNREACH:
+	case NET_ERR_PORT_UNREACH:
 		return -ECONNREFUSED;
-	case ICMP_NET_UNREACH:
+	case NET_ERR_NET_UNREACH:
 		return -ENETUNREACH;
-	case ICMP_HOST_UNREACH:
-		return -EHOSTUNREACH;
-	case ICMP_PROTO_UNREACH:
+	case NET_ERR_PROTO_UNREACH:
 		return -ENOPROTOOPT;
-	case ICMP_FRAG_NEEDED:
+	case NET_ERR_FRAG_NEEDED:
 		return 0; /* no path MTU discovery for UDP: IP fragments what it sends */
 	default:
 		return -EHOSTUNREACH;
 	}
 }
 
-/* An ICMP error quoting one of our datagrams: ih is our IP header, payload our UDP header
- * (at least 8 bytes). Only connected sockets hear of it, as on Linux without IP_RECVERR:
- * an unconnected socket cannot tell which of its peers the error is about. */
-static void udp_err(uint8_t type, uint8_t code, uint32_t info, const struct ip_hdr *ih,
-		    const uint8_t *payload, size_t len, uint64_t now)
+/* An ICMP error quoting one of our datagrams: e names its ends (local: us) and quotes our
+ * UDP header. Only connected sockets hear of it, as on Linux without IP_RECVERR: an
+ * unconnected socket cannot tell which of its peers the error is about. */
+static void udp_err(const struct net_err *err, uint64_t now)
 {
-	struct net_addr local = net_addr_v4(ih->src), peer = net_addr_v4(ih->dst);
 	struct udp_pcb *pcb;
-	uint16_t sport, dport;
 	int e;
 
-	(void)info;
 	(void)now;
-	if (len < 4) {
-		STAT_INC(udp, in_icmp_ignored);
-		return;
-	}
-	sport = (uint16_t)(payload[0] << 8 | payload[1]);
-	dport = (uint16_t)(payload[2] << 8 | payload[3]);
-	/* Our datagram went ih->src:sport -> ih->dst:dport; look it up from the peer's side. */
-	pcb = udp_lookup(&peer, dport, &local, sport, 0);
-	e = icmp_to_errno(type, code);
+	/* Our datagram went local -> remote; look it up from the peer's side. */
+	pcb = udp_lookup(&err->remote.addr, err->remote.port, &err->local.addr, err->local.port,
+			 0);
+	e = icmp_to_errno(err->kind);
 	if (!pcb || pcb->remote.port == 0 || e == 0) {
 		STAT_INC(udp, in_icmp_ignored);
-		debugf("type=%u code=%u sport=%u ignored: no connected socket", type, code, sport);
+		debugf("kind=%u sport=%u ignored: no connected socket", err->kind,
+		       err->local.port);
 		return;
 	}
 	STAT_INC(udp, in_icmp_errors);
@@ -542,6 +526,13 @@ void udp_pcb_foreach(void (*fn)(const struct net_endpoint *local,
 			fn(&pcb->local, &pcb->remote, pcb->rxq.bytes, arg);
 }
 
+static const struct net_transport udp_transport = {
+	.name = "UDP",
+	.proto = IP_PROTO_UDP,
+	.input = udp_input,
+	.err = udp_err,
+};
+
 int udp_init(void)
 {
 	int err;
@@ -553,7 +544,7 @@ int udp_init(void)
 		udp_rand_state = 0x9e3779b9u; /* no entropy yet: still a valid xorshift seed */
 	if (udp_rand_state == 0)
 		udp_rand_state = 1;
-	err = ip_protocol_register("UDP", IP_PROTO_UDP, udp_input, udp_err);
+	err = net_transport_register(&udp_transport);
 	if (err)
 		return err;
 	err = sock_proto_register(SOCK_DGRAM, IPPROTO_UDP, &udp_sock_ops);

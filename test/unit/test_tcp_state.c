@@ -440,12 +440,15 @@ static void test_close_unread_data_resets(void **state)
 
 static void icmp_to(struct tcp_pcb *c, uint8_t type, uint8_t code, uint32_t info, uint32_t seq)
 {
-	struct ip_hdr ih = { .version = 4, .ihl = 20, .proto = IP_PROTO_TCP, .src = us, .dst = peer };
-	uint8_t q[8] = { (uint8_t)(c->local_port >> 8), (uint8_t)c->local_port,
+	struct ip_hdr ih = { .version = 4, .ihl = 20, .proto = IP_PROTO_TCP, .src = us, .dst = peer,
+			     .total_len = 40, .ttl = 64 };
+	uint8_t q[28] = { [20] = (uint8_t)(c->local_port >> 8), (uint8_t)c->local_port,
 			 (uint8_t)(c->remote_port >> 8), (uint8_t)c->remote_port,
 			 (uint8_t)(seq >> 24), (uint8_t)(seq >> 16), (uint8_t)(seq >> 8), (uint8_t)seq };
 
-	tcp_icmp_error(type, code, info, &ih, q, sizeof(q), now);
+	/* the quoted datagram goes through IP's dispatch, which names its ends for TCP */
+	assert_int_equal(ip_emit(&ih, q, sizeof(q)), 20);
+	ip_error_dispatch(type, code, info, q, sizeof(q), now);
 }
 
 /* RFC 1122 4.2.3.9: port/protocol unreachable ends a connection attempt (ECONNREFUSED),
