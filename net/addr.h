@@ -37,12 +37,7 @@ struct net_endpoint {
 
 static inline struct net_addr net_addr_v4(uint32_t v4)
 {
-	struct net_addr a;
-
-	memset(&a, 0, sizeof(a));
-	a.family = AF_INET;
-	a.v4 = v4;
-	return a;
+	return (struct net_addr){ .family = AF_INET, .v4 = v4 };
 }
 
 static inline struct net_endpoint net_endpoint_v4(uint32_t v4, uint16_t port)

@@ -89,11 +89,9 @@ uint32_t cksum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len)
 	return (s >> 16) + (s & 0xffff) + (d >> 16) + (d & 0xffff) + proto + len;
 }
 
-uint32_t cksum_pseudo_addr(const struct net_addr *src, const struct net_addr *dst,
-			   uint8_t proto, uint32_t len)
+uint32_t cksum_pseudo6(const struct net_addr *src, const struct net_addr *dst, uint8_t proto,
+		       uint32_t len)
 {
-	if (src->family == AF_INET)
-		return cksum_pseudo(src->v4, dst->v4, proto, (uint16_t)len);
 	return cksum_add(cksum_add(0, src->v6, 16), dst->v6, 16) + (len >> 16) + (len & 0xffff) +
 	       proto;
 }

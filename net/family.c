@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The table of address families' network-layer operations (net/family.h). */
 #include <errno.h>
+#include <string.h>
 
 #include "net/family.h"
 #include "net/perstack.h"
@@ -13,30 +14,30 @@ void net_family_register(const struct net_family_ops *ops)
 		net_families[ops->family] = ops;
 }
 
-PERSTACK_STATIC(const struct net_transport *[NET_TRANSPORT_MAX], transports)
-#define transports PERSTACK_REF(const struct net_transport *[NET_TRANSPORT_MAX], transports)
+/* By protocol number: one load per packet (2 KiB per stack). */
+PERSTACK_STATIC(const struct net_transport *[256], transports)
+#define transports PERSTACK_REF(const struct net_transport *[256], transports)
+PERSTACK_STATIC(unsigned, ntransports)
+#define ntransports PERSTACK_REF(unsigned, ntransports)
 
 int net_transport_register(const struct net_transport *t)
 {
-	for (int i = 0; i < NET_TRANSPORT_MAX; i++) {
-		if (!transports[i] || transports[i]->proto == t->proto) {
-			transports[i] = t;
-			return 0;
-		}
+	if (!transports[t->proto]) {
+		if (ntransports == NET_TRANSPORT_MAX)
+			return -ENOSPC;
+		ntransports++;
 	}
-	return -ENOSPC;
+	transports[t->proto] = t;
+	return 0;
 }
 
 const struct net_transport *net_transport_find(uint8_t proto)
 {
-	for (int i = 0; i < NET_TRANSPORT_MAX && transports[i]; i++)
-		if (transports[i]->proto == proto)
-			return transports[i];
-	return NULL;
+	return transports[proto];
 }
 
 void net_transport_reset(void)
 {
-	for (int i = 0; i < NET_TRANSPORT_MAX; i++)
-		transports[i] = NULL;
+	memset(transports, 0, sizeof(transports));
+	ntransports = 0;
 }

@@ -186,25 +186,6 @@ uint32_t tcp_ts_offset(uint32_t iss)
 	return (uint32_t)siphash(isn_key, &iss, 1);
 }
 
-/* IPv4 gives the three words the hashes took before addresses had a family: the same
- * values, and no more work. */
-size_t tcp_tuple_words(const struct net_addr *laddr, uint16_t lport,
-		       const struct net_addr *raddr, uint16_t rport, uint32_t w[9])
-{
-	size_t n;
-
-	if (laddr->family == AF_INET && raddr->family == AF_INET) {
-		w[0] = laddr->v4;
-		w[1] = raddr->v4;
-		w[2] = (uint32_t)lport << 16 | rport;
-		return 3;
-	}
-	n = net_addr_words(laddr, w);
-	n += net_addr_words(raddr, w + n);
-	w[n++] = (uint32_t)lport << 16 | rport;
-	return n;
-}
-
 uint32_t tcp_pcb_hash4(const struct net_addr *laddr, uint16_t lport, const struct net_addr *raddr,
 		       uint16_t rport)
 {

@@ -458,9 +458,24 @@ void tcp_pcb_foreach(void (*fn)(struct tcp_pcb *pcb, void *arg), void *arg);
 uint32_t tcp_pcb_hash4(const struct net_addr *laddr, uint16_t lport, const struct net_addr *raddr,
 		       uint16_t rport);
 /* The words the keyed hashes take of a 4-tuple: both addresses (one word each for IPv4,
- * four for IPv6) and the ports; returns how many (at most 9). */
-size_t tcp_tuple_words(const struct net_addr *laddr, uint16_t lport,
-		       const struct net_addr *raddr, uint16_t rport, uint32_t w[9]);
+ * four for IPv6) and the ports; returns how many (at most 9). IPv4 gives the three words
+ * the hashes took before addresses had a family: the same values, and no more work. */
+static inline size_t tcp_tuple_words(const struct net_addr *laddr, uint16_t lport,
+				     const struct net_addr *raddr, uint16_t rport, uint32_t w[9])
+{
+	size_t n;
+
+	if (laddr->family == AF_INET && raddr->family == AF_INET) {
+		w[0] = laddr->v4;
+		w[1] = raddr->v4;
+		w[2] = (uint32_t)lport << 16 | rport;
+		return 3;
+	}
+	n = net_addr_words(laddr, w);
+	n += net_addr_words(raddr, w + n);
+	w[n++] = (uint32_t)lport << 16 | rport;
+	return n;
+}
 /* Sets the gauges conns_live and conns_time_wait (TIME_WAIT records included). */
 void tcp_gauges_update(void);
 /* Sets the effective MSS from the route MTU and the peer's MSS option (0 = none). */
