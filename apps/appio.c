@@ -163,7 +163,7 @@ uint32_t app_primary_addr(void)
 	net_lock();
 	TAILQ_FOREACH(dev, &net_devices, link) {
 		if (dev->type != NET_DEV_LOOPBACK && dev->nifaces) {
-			addr = dev->ifaces[0].addr;
+			addr = dev->ifaces[0].addr.v4;
 			break;
 		}
 	}

@@ -267,7 +267,7 @@ void icmp_send_error(uint8_t type, uint8_t code, uint32_t info, const struct pkb
 	}
 	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
 		/* path MTU discovery: never limited (as Linux) */
-	} else if (net_iface_by_addr(ih.src)) {
+	} else if (ip_iface_by_addr(ih.src)) {
 		/* an error to ourselves (Linux exempts the loopback device) */
 	} else if (!icmp_rate_allow(now)) {
 		STAT_INC(icmp, out_rate_limited);
@@ -313,7 +313,7 @@ void icmp_send_error(uint8_t type, uint8_t code, uint32_t info, const struct pkb
 	/* The error comes from the address the datagram was sent to when that is ours, so
 	 * the sender can match it; otherwise from the route's interface. RFC 1812 4.3.2.5:
 	 * precedence 6 (internetwork control), as Linux sends it too. */
-	src = net_iface_by_addr(ih.dst) ? ih.dst : 0;
+	src = ip_iface_by_addr(ih.dst) ? ih.dst : 0;
 	ip_output(IP_PROTO_ICMP, p, src, ih.src, &opts, now); /* owns p */
 }
 

@@ -145,7 +145,7 @@ static int icmp_sock_bind(struct sock *sk, const struct net_endpoint *addr)
 	NET_ASSERT_LOCKED();
 	if (pcb->id)
 		return -EINVAL;
-	if (addr->addr.v4 != 0 && !net_iface_by_addr(addr->addr.v4))
+	if (addr->addr.v4 != 0 && !ip_iface_by_addr(addr->addr.v4))
 		return -EADDRNOTAVAIL;
 	if (id == 0)
 		return autobind(pcb);

@@ -87,9 +87,10 @@ void ip_error_dispatch(uint8_t type, uint8_t code, uint32_t info, const uint8_t 
 /* ---- routing ---- */
 
 struct ip_route {
-	uint32_t network;
-	uint32_t netmask;
-	uint32_t gateway;          /* 0 for a connected route */
+	struct net_addr dst;       /* the destination prefix's first address */
+	unsigned prefixlen;
+	struct net_addr gateway;   /* 0.0.0.0 for a connected route */
+	struct net_addr src;       /* preferred source: the interface's address */
 	struct net_iface *iface;
 };
 
@@ -167,6 +168,13 @@ STATS_DECLARE(ip, IP_COUNTERS);
 #define ip_stats STATS_REF(ip)
 
 int ip_init(void);
+/* The interface holding the IPv4 address addr (net_iface_by_addr), or NULL. */
+static inline struct net_iface *ip_iface_by_addr(uint32_t addr)
+{
+	struct net_addr a = net_addr_v4(addr);
+
+	return net_iface_by_addr(&a);
+}
 /* IPv4's operations for the transports (ip_family.c), registered by ip_init. */
 extern const struct net_family_ops ip_family_ops;
 void ip_shutdown(void);

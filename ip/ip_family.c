@@ -40,7 +40,7 @@ static int inet_source(const struct net_addr *dst, int ifindex, struct net_addr 
 
 static int inet_is_local(const struct net_addr *a)
 {
-	return a->family == AF_INET && net_iface_by_addr(a->v4) != NULL;
+	return a->family == AF_INET && ip_iface_by_addr(a->v4) != NULL;
 }
 
 static int inet_is_broadcast(const struct net_addr *a)

@@ -106,7 +106,7 @@ static int is_subnet_broadcast(const struct net_device *dev, uint32_t addr)
 static struct net_iface *iface_for(struct net_device *dev, uint32_t dst)
 {
 	if (dev->type == NET_DEV_LOOPBACK) {
-		struct net_iface *ifc = net_iface_by_addr(dst);
+		struct net_iface *ifc = ip_iface_by_addr(dst);
 
 		if (ifc)
 			return ifc;
@@ -115,7 +115,7 @@ static struct net_iface *iface_for(struct net_device *dev, uint32_t dst)
 		return NULL;
 	}
 	for (int i = 0; i < dev->nifaces; i++)
-		if (dev->ifaces[i].addr == dst || dev->ifaces[i].broadcast == dst)
+		if (dev->ifaces[i].addr.v4 == dst || dev->ifaces[i].broadcast == dst)
 			return &dev->ifaces[i];
 	if (dst == IP_ADDR_BROADCAST && dev->nifaces)
 		return &dev->ifaces[0];
@@ -145,7 +145,7 @@ static const char *martian_src(const struct net_device *dev, uint32_t src, uint3
 		return dst == IP_ADDR_BROADCAST ? NULL : "0.0.0.0";
 	if (ip_config.martian_class_e && is_class_e(src))
 		return "class E";
-	if (!ip_config.accept_local && net_iface_by_addr(src))
+	if (!ip_config.accept_local && ip_iface_by_addr(src))
 		return "our own address"; /* a loop, or a spoof (a land attack) */
 	return NULL;
 }
@@ -214,7 +214,7 @@ void ip_input(struct pkb *p, struct net_device *dev, uint64_t now)
 		/* A router owns all of its addresses on every device (RFC 1812 5.3.2 takes
 		 * the weak end-system model of RFC 1122 3.3.4.2): ping the far side's address
 		 * through us and we answer. Everything else is for ip_forward. */
-		ifc = net_iface_by_addr(ih.dst);
+		ifc = ip_iface_by_addr(ih.dst);
 		if (!ifc) {
 			ip_forward(p, &ih, dev, now); /* owns p */
 			return;
@@ -266,7 +266,7 @@ local:
 			rx.flags |= NET_RX_MCAST;
 		if (ifc && ih.dst == ifc->broadcast)
 			rx.flags |= NET_RX_SUBNET;
-		if (ifc && ih.dst == ifc->addr)
+		if (ifc && ih.dst == ifc->addr.v4)
 			rx.flags |= NET_RX_IFADDR;
 		STAT_INC(ip, in_delivers);
 		tr->input(p, &rx, now); /* owns p */

@@ -192,32 +192,27 @@ static void neigh_one(uint32_t addr, const struct net_device *dev, enum arp_stat
 	fprintf(out, " %s\n", (unsigned)state < 4 ? names[state] : "?");
 }
 
-static int prefix_len(uint32_t netmask)
-{
-	return __builtin_popcount(netmask);
-}
-
 static void route_one(const struct ip_route *r, void *arg)
 {
 	FILE *out = arg;
-	char n[IP_ADDR_STRLEN], g[IP_ADDR_STRLEN], s[IP_ADDR_STRLEN];
+	char n[NET_ADDR_STRLEN], g[NET_ADDR_STRLEN], s[NET_ADDR_STRLEN];
 	const char *dev = r->iface && r->iface->dev ? r->iface->dev->name : "?";
 
-	if (!r->netmask)
+	if (!r->prefixlen)
 		fputs("default", out);
 	else
-		fprintf(out, "%s/%d", ip_addr_ntop(r->network, n, sizeof(n)), prefix_len(r->netmask));
-	if (r->gateway)
-		fprintf(out, " via %s dev %s\n", ip_addr_ntop(r->gateway, g, sizeof(g)), dev);
+		fprintf(out, "%s/%u", net_addr_ntop(&r->dst, n, sizeof(n)), r->prefixlen);
+	if (!net_addr_is_any(&r->gateway))
+		fprintf(out, " via %s dev %s\n", net_addr_ntop(&r->gateway, g, sizeof(g)), dev);
 	else
 		fprintf(out, " dev %s proto kernel scope link src %s\n", dev,
-			r->iface ? ip_addr_ntop(r->iface->addr, s, sizeof(s)) : "?");
+			r->iface ? net_addr_ntop(&r->src, s, sizeof(s)) : "?");
 }
 
 /* `ip -brief addr`: the device, its state, its addresses. */
 static void addr_list(FILE *out)
 {
-	char a[IP_ADDR_STRLEN], p[IP_ADDR_STRLEN];
+	char a[NET_ADDR_STRLEN], p[IP_ADDR_STRLEN];
 
 	for (int i = 1; i < CTL_DEV_INDEX_MAX; i++) {
 		const struct net_device *dev = net_device_by_index(i);
@@ -228,11 +223,11 @@ static void addr_list(FILE *out)
 		for (int k = 0; k < dev->nifaces; k++) {
 			const struct net_iface *ifc = &dev->ifaces[k];
 
-			ip_addr_ntop(ifc->addr, a, sizeof(a));
+			net_addr_ntop(&ifc->addr, a, sizeof(a));
 			if (ifc->peer)
 				fprintf(out, " %s peer %s/32", a, ip_addr_ntop(ifc->peer, p, sizeof(p)));
 			else
-				fprintf(out, " %s/%d", a, prefix_len(ifc->netmask));
+				fprintf(out, " %s/%u", a, ifc->prefixlen);
 		}
 		fputc('\n', out);
 	}

@@ -144,7 +144,7 @@ static int sim_transmit(struct net_device *dev, struct pkb *p)
 
 	(void)dev;
 	wire.sent++;
-	if (ip_parse(p->data, p->len, &ih) != 0 || !(to = net_iface_by_addr(ih.dst))) {
+	if (ip_parse(p->data, p->len, &ih) != 0 || !(to = ip_iface_by_addr(ih.dst))) {
 		/* everything the endpoints send is addressed to one of them */
 		fail_msg("link: frame of %zu bytes to an address nobody has", p->len);
 	}
