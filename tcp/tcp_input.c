@@ -656,8 +656,8 @@ void tcp_input(struct pkb *p, const struct net_rx *rx, uint64_t now)
 	 * back to us as the answer, for ever. NOTE: this also refuses a socket connecting to
 	 * its own address and port (a simultaneous open with itself, which Linux allows);
 	 * nothing real does that. */
-	if (seg.th.flags & TCP_SYN && !(seg.th.flags & TCP_ACK) && net_addr_eq(&seg.src, &seg.dst) &&
-	    seg.th.sport == seg.th.dport) {
+	if (seg.th.flags & TCP_SYN && !(seg.th.flags & TCP_ACK) &&
+	    net_addr_eq(&seg.src, &seg.dst) && seg.th.sport == seg.th.dport) {
 		STAT_INC(tcp_sc, rcv_land);
 		debugf("land SYN to port %u dropped", seg.th.dport);
 		goto drop;
@@ -738,7 +738,8 @@ void tcp_icmp_error(const struct net_err *e, uint64_t now)
 	/* RFC 1122 4.2.3.9: hard errors end a connection attempt; later they are soft */
 	if (pcb->state == TCP_SYN_SENT) {
 		int err = e->kind == NET_ERR_PORT_UNREACH || e->kind == NET_ERR_PROTO_UNREACH ?
-			  -ECONNREFUSED : e->kind == NET_ERR_NET_UNREACH ? -ENETUNREACH : -EHOSTUNREACH;
+			  -ECONNREFUSED :
+			  e->kind == NET_ERR_NET_UNREACH ? -ENETUNREACH : -EHOSTUNREACH;
 		tcp_pcb_drop(pcb, err);
 	}
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Segment departure: segmentation of the send ring by the effective MSS, Nagle, sender and
- * receiver SWS avoidance, the persist probe, ACKs and RSTs. Each segment is built once in one pkb (headers go into its
- * headroom below) and handed to ip_output, which owns it afterwards. */
+ * receiver SWS avoidance, the persist probe, ACKs and RSTs. Each segment is built once in
+ * one pkb (headers go into its headroom below) and handed to its family's output (ip_output
+ * for IPv4), which owns it afterwards. */
 #include <errno.h>
 #include <string.h>
 
@@ -273,8 +274,8 @@ void tcp_send_rst_pcb(struct tcp_pcb *pcb, uint64_t now)
 
 /* RFC 9293 3.10.7.1: if the segment has ACK, <SEQ=SEG.ACK><CTL=RST>, else
  * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. src is our address. */
-void tcp_send_reset(const struct net_addr *src, const struct net_addr *dst, const struct tcp_hdr *th,
-		    size_t seglen, uint64_t now)
+void tcp_send_reset(const struct net_addr *src, const struct net_addr *dst,
+		    const struct tcp_hdr *th, size_t seglen, uint64_t now)
 {
 	struct tcp_hdr h;
 
@@ -294,8 +295,8 @@ void tcp_send_reset(const struct net_addr *src, const struct net_addr *dst, cons
 		STAT_INC(tcp, snd_rst);
 }
 
-int tcp_send_bare(const struct tcp_hdr *h, const struct net_addr *src, const struct net_addr *dst,
-		  const struct net_out_opts *o, uint64_t now)
+int tcp_send_bare(const struct tcp_hdr *h, const struct net_addr *src,
+		  const struct net_addr *dst, const struct net_out_opts *o, uint64_t now)
 {
 	const struct net_family_ops *f = net_family(dst->family);
 	size_t hlen = tcp_hdr_len(h);

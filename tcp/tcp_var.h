@@ -546,13 +546,13 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now);
 /* One segment with no data (ACK, RST, challenge ACK) from pcb's state. */
 int tcp_send_ack(struct tcp_pcb *pcb, uint64_t now);
 /* A RST answering a segment that has no connection (RFC 9293 3.10.7.1). */
-void tcp_send_reset(const struct net_addr *src, const struct net_addr *dst, const struct tcp_hdr *th,
-		    size_t seglen, uint64_t now);
+void tcp_send_reset(const struct net_addr *src, const struct net_addr *dst,
+		    const struct tcp_hdr *th, size_t seglen, uint64_t now);
 /* A segment without data and without a control block (a RST, the syncache's SYN,ACK,
  * TIME_WAIT's ACK): h emitted from src to dst with IP options o (NULL: none). 0, or
  * -ENOMEM (counted). */
-int tcp_send_bare(const struct tcp_hdr *h, const struct net_addr *src, const struct net_addr *dst,
-		  const struct net_out_opts *o, uint64_t now);
+int tcp_send_bare(const struct tcp_hdr *h, const struct net_addr *src,
+		  const struct net_addr *dst, const struct net_out_opts *o, uint64_t now);
 /* A keepalive probe (seq = snd_una - 1). */
 int tcp_send_keepalive(struct tcp_pcb *pcb, uint64_t now);
 /* A RST for a pcb being aborted (seq = snd_max). */

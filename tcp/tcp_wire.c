@@ -103,7 +103,8 @@ int tcp_parse_csum(const uint8_t *b, size_t len, const struct net_addr *src,
 	if (len > 0xffff)
 		return TCP_PARSE_CKSUM;
 	if (verify &&
-	    cksum_finish(cksum_add(cksum_pseudo_addr(src, dst, IPPROTO_TCP_NUM, (uint16_t)len), b, len)) != 0)
+	    cksum_finish(cksum_add(cksum_pseudo_addr(src, dst, IPPROTO_TCP_NUM, (uint32_t)len), b,
+				   len)) != 0)
 		return TCP_PARSE_CKSUM;
 	out->sport = rd16(b);
 	out->dport = rd16(b + 2);
