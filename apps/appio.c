@@ -164,7 +164,7 @@ uint32_t app_primary_addr(void)
 	net_lock();
 	TAILQ_FOREACH(dev, &net_devices, link) {
 		if (dev->type != NET_DEV_LOOPBACK && dev->nifaces) {
-			addr = dev->ifaces[0].addr;
+			addr = dev->ifaces[0].addr.v4;
 			break;
 		}
 	}
@@ -183,7 +183,7 @@ int app_addrs(struct app_addr *out, int max)
 			continue;
 		for (int i = 0; i < (dev->nifaces ? dev->nifaces : 1) && n < max; i++, n++) {
 			snprintf(out[n].dev, sizeof(out[n].dev), "%s", dev->name);
-			out[n].addr = dev->nifaces ? dev->ifaces[i].addr : 0;
+			out[n].addr = dev->nifaces ? dev->ifaces[i].addr.v4 : 0;
 		}
 	}
 	net_unlock();

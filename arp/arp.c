@@ -158,15 +158,15 @@ void arp_addr_gone(struct net_device *dev, uint32_t addr)
 static uint32_t arp_source_addr(const struct net_device *dev, uint32_t tpa)
 {
 	for (int i = 0; i < dev->nifaces; i++)
-		if (((dev->ifaces[i].addr ^ tpa) & dev->ifaces[i].netmask) == 0)
-			return dev->ifaces[i].addr;
-	return dev->nifaces ? dev->ifaces[0].addr : 0;
+		if (((dev->ifaces[i].addr.v4 ^ tpa) & dev->ifaces[i].netmask) == 0)
+			return dev->ifaces[i].addr.v4;
+	return dev->nifaces ? dev->ifaces[0].addr.v4 : 0;
 }
 
 static int arp_addr_is_ours(const struct net_device *dev, uint32_t addr)
 {
 	for (int i = 0; i < dev->nifaces; i++)
-		if (dev->ifaces[i].addr == addr)
+		if (dev->ifaces[i].addr.v4 == addr)
 			return 1;
 	return 0;
 }
@@ -373,7 +373,8 @@ static int arp_sender_check(const struct net_device *dev, const struct arp_pkt *
 		return -1;
 	if (a->spa == 0)
 		return 1;
-	if (spa == 0xffffffffu || (spa >> 28) == 0xe || net_iface_is_local(dev, a->spa))
+	if (spa == 0xffffffffu || (spa >> 28) == 0xe ||
+	    net_iface_is_local(dev, &(struct net_addr){ .family = AF_INET, .v4 = a->spa }))
 		return -1; /* includes our own addresses: an echo or a conflict, never a neighbour */
 	return 0;
 }
@@ -508,8 +509,8 @@ void arp_announce(struct net_device *dev, uint64_t now)
 	/* RFC 5227 2.3: a request with sender and target both set to our address. */
 	for (int i = 0; i < dev->nifaces; i++) {
 		STAT_INC(arp, tx_gratuitous);
-		arp_send(dev, ARP_OP_REQUEST, ether_broadcast, dev->ifaces[i].addr, zero,
-			 dev->ifaces[i].addr, now);
+		arp_send(dev, ARP_OP_REQUEST, ether_broadcast, dev->ifaces[i].addr.v4, zero,
+			 dev->ifaces[i].addr.v4, now);
 	}
 }
 

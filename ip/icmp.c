@@ -283,7 +283,7 @@ static const char *icmp_error_forbidden(const struct ip_hdr *ih, const struct pk
 void icmp_send_error(uint8_t type, uint8_t code, uint32_t info, const struct pkb *orig,
 		     uint64_t now)
 {
-	struct ip_out_opts opts = { .ttl = 0, .tos = 0xc0, .df = 0 };
+	struct net_out_opts opts = { .ttl = 0, .tos = 0xc0, .df = 0 };
 	struct icmp_hdr h = { .type = type, .code = code, .rest = info };
 	const char *why;
 	struct ip_hdr ih;
@@ -303,7 +303,7 @@ void icmp_send_error(uint8_t type, uint8_t code, uint32_t info, const struct pkb
 	}
 	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
 		/* path MTU discovery: never limited (as Linux) */
-	} else if (net_iface_by_addr(ih.src)) {
+	} else if (ip_iface_by_addr(ih.src)) {
 		/* an error to ourselves (Linux exempts the loopback device) */
 	} else if (!icmp_rate_allow(now)) {
 		STAT_INC(icmp, out_rate_limited);
@@ -349,7 +349,7 @@ void icmp_send_error(uint8_t type, uint8_t code, uint32_t info, const struct pkb
 	/* The error comes from the address the datagram was sent to when that is ours, so
 	 * the sender can match it; otherwise from the route's interface. RFC 1812 4.3.2.5:
 	 * precedence 6 (internetwork control), as Linux sends it too. */
-	src = net_iface_by_addr(ih.dst) ? ih.dst : 0;
+	src = ip_iface_by_addr(ih.dst) ? ih.dst : 0;
 	ip_output(IP_PROTO_ICMP, p, src, ih.src, &opts, now); /* owns p */
 }
 
@@ -364,7 +364,7 @@ void icmp_set_echo_reply_handler(icmp_echo_reply_fn fn)
 }
 
 int icmp_echo_output(uint32_t dst, uint16_t id, uint16_t seq, const uint8_t *data, size_t len,
-		     const struct ip_out_opts *opts, uint64_t now)
+		     const struct net_out_opts *opts, uint64_t now)
 {
 	struct icmp_hdr h = { .type = ICMP_ECHO, .code = 0, .rest = (uint32_t)id << 16 | seq };
 	struct pkb *p;

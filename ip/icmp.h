@@ -78,6 +78,6 @@ typedef void (*icmp_echo_error_fn)(uint32_t from, const uint8_t *msg, size_t len
 void icmp_set_echo_error_handler(icmp_echo_error_fn fn);
 /* opts: the sending socket's IP options (NULL: defaults). Returns ip_output's answer. */
 int icmp_echo_output(uint32_t dst, uint16_t id, uint16_t seq, const uint8_t *data, size_t len,
-		     const struct ip_out_opts *opts, uint64_t now);
+		     const struct net_out_opts *opts, uint64_t now);
 
 #endif

@@ -64,7 +64,7 @@ static struct icmp_sock_pcb *find_id(uint16_t id)
 static void set_id(struct icmp_sock_pcb *pcb, uint16_t id)
 {
 	pcb->id = id;
-	pcb->sk->local.sin_port = htons(id);
+	pcb->sk->local.port = id;
 }
 
 /* The next free identifier after the last one handed out, so two pings started one after
@@ -116,7 +116,7 @@ static void icmp_sock_echo_reply(uint32_t src, uint16_t id, uint16_t seq, const 
 	struct pkb *p;
 
 	(void)now;
-	if (!pcb || (pcb->sk->peer.sin_addr.s_addr != 0 && pcb->sk->peer.sin_addr.s_addr != src)) {
+	if (!pcb || (pcb->sk->peer.addr.v4 != 0 && pcb->sk->peer.addr.v4 != src)) {
 		STAT_INC(icmpsock, in_no_socket);
 		debugf("id=%u seq=%u dropped: no socket", id, seq);
 		return;
@@ -175,40 +175,39 @@ static int icmp_sock_create(struct sock *sk)
 	return 0;
 }
 
-static int icmp_sock_bind(struct sock *sk, const struct sockaddr_in *addr)
+static int icmp_sock_bind(struct sock *sk, const struct net_endpoint *addr)
 {
 	struct icmp_sock_pcb *pcb = sk->pcb;
-	uint16_t id = ntohs(addr->sin_port);
+	uint16_t id = addr->port;
 
 	NET_ASSERT_LOCKED();
 	if (pcb->id)
 		return -EINVAL;
-	if (addr->sin_addr.s_addr != 0 && !net_iface_by_addr(addr->sin_addr.s_addr))
+	if (addr->addr.v4 != 0 && !ip_iface_by_addr(addr->addr.v4))
 		return -EADDRNOTAVAIL;
 	if (id == 0)
 		return autobind(pcb);
 	if (find_id(id))
 		return -EADDRINUSE;
-	sk->local.sin_addr = addr->sin_addr;
+	sk->local.addr = addr->addr;
 	set_id(pcb, id);
 	return 0;
 }
 
-static int icmp_sock_connect(struct sock *sk, const struct sockaddr_in *addr, uint64_t now)
+static int icmp_sock_connect(struct sock *sk, const struct net_endpoint *addr, uint64_t now)
 {
 	NET_ASSERT_LOCKED();
 	(void)now;
-	if (addr->sin_family == AF_UNSPEC) {
-		memset(&sk->peer, 0, sizeof(sk->peer));
-		sk->peer.sin_family = AF_INET;
+	if (addr->addr.family == AF_UNSPEC) {
+		sk->peer = net_endpoint_v4(0, 0);
 		return 0;
 	}
-	if (addr->sin_family != AF_INET)
+	if (addr->addr.family != AF_INET)
 		return -EAFNOSUPPORT;
-	if (ip_source_for_dev(addr->sin_addr.s_addr, sk->bound_ifindex) == 0)
+	if (ip_source_for_dev(addr->addr.v4, sk->bound_ifindex) == 0)
 		return -ENETUNREACH; /* as udp_connect: through the bound device, if any */
 	sk->peer = *addr;
-	sk->peer.sin_port = 0;
+	sk->peer.port = 0;
 	return autobind(sk->pcb);
 }
 
@@ -216,13 +215,13 @@ PERSTACK_STATIC(uint8_t[ICMP_SOCK_MAX_MSG], icmp_sock_buf)
 #define icmp_sock_buf PERSTACK_REF(uint8_t[ICMP_SOCK_MAX_MSG], icmp_sock_buf)
 
 static ssize_t icmp_sock_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
-				 const struct sockaddr_in *dst, uint64_t now)
+				 const struct net_endpoint *dst, uint64_t now)
 {
 	/* The request gathered in one piece; every call holds the stack lock, so one buffer
 	 * per stack serves all its sockets. */
 	uint8_t *b = icmp_sock_buf;
 	struct icmp_sock_pcb *pcb = sk->pcb;
-	struct ip_out_opts opts;
+	struct net_out_opts opts;
 	size_t len = it->len;
 	uint32_t daddr;
 	uint16_t seq;
@@ -231,11 +230,11 @@ static ssize_t icmp_sock_sendmsg(struct sock *sk, struct sock_iter *it, int flag
 	NET_ASSERT_LOCKED();
 	(void)flags;
 	if (dst) {
-		daddr = dst->sin_addr.s_addr;
+		daddr = dst->addr.v4;
 	} else {
-		if (sk->peer.sin_addr.s_addr == 0)
+		if (sk->peer.addr.v4 == 0)
 			return -EDESTADDRREQ;
-		daddr = sk->peer.sin_addr.s_addr;
+		daddr = sk->peer.addr.v4;
 	}
 	if (len > ICMP_SOCK_MAX_MSG)
 		return -EMSGSIZE;
@@ -262,7 +261,7 @@ static ssize_t icmp_sock_sendmsg(struct sock *sk, struct sock_iter *it, int flag
 }
 
 static ssize_t icmp_sock_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
-				 struct sockaddr_in *src, int *msg_flags, uint64_t now)
+				 struct net_endpoint *src, int *msg_flags, uint64_t now)
 {
 	struct icmp_sock_pcb *pcb = sk->pcb;
 	struct reply_cb cb;
@@ -273,11 +272,8 @@ static ssize_t icmp_sock_recvmsg(struct sock *sk, struct sock_iter *it, int flag
 	n = sock_dgram_recv(&pcb->rxq, it, flags, msg_flags, &cb, sizeof(cb));
 	if (n < 0)
 		return n;
-	if (src) {
-		memset(src, 0, sizeof(*src));
-		src->sin_family = AF_INET;
-		src->sin_addr.s_addr = cb.src;
-	}
+	if (src)
+		*src = net_endpoint_v4(cb.src, 0);
 	pcb->last_ttl = cb.ttl;
 	return n;
 }

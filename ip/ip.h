@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "net/family.h"
 #include "net/netdev.h"
 
 #define IP_VERSION 4
@@ -86,9 +87,10 @@ void ip_error_dispatch(uint8_t type, uint8_t code, uint32_t info, const uint8_t 
 /* ---- routing ---- */
 
 struct ip_route {
-	uint32_t network;
-	uint32_t netmask;
-	uint32_t gateway;          /* 0 for a connected route */
+	struct net_addr dst;       /* the destination prefix's first address */
+	unsigned prefixlen;
+	struct net_addr gateway;   /* 0.0.0.0 for a connected route */
+	struct net_addr src;       /* preferred source: the interface's address */
 	struct net_iface *iface;
 };
 
@@ -166,20 +168,23 @@ STATS_DECLARE(ip, IP_COUNTERS);
 #define ip_stats STATS_REF(ip)
 
 int ip_init(void);
+/* The interface holding the IPv4 address addr (net_iface_by_addr), or NULL. */
+static inline struct net_iface *ip_iface_by_addr(uint32_t addr)
+{
+	struct net_addr a = net_addr_v4(addr);
+
+	return net_iface_by_addr(&a);
+}
+/* IPv4's operations for the transports (ip_family.c), registered by ip_init. */
+extern const struct net_family_ops ip_family_ops;
 void ip_shutdown(void);
 /* The ethertype 0x0800 handler. Takes ownership of p. */
 void ip_input(struct pkb *p, struct net_device *dev, uint64_t now);
 
-struct ip_out_opts {
-	uint8_t ttl;    /* 0: default */
-	uint8_t tos;
-	int df;         /* set Don't Fragment */
-	int ifindex;    /* leave through this device (SO_BINDTODEVICE); 0: the route's */
-};
 struct sock;
 /* A socket's IP_TTL, IP_TOS, IP_MTU_DISCOVER and SO_BINDTODEVICE as output options
  * (ip_sock.c). */
-void ip_out_opts_from_sock(const struct sock *sk, struct ip_out_opts *o);
+void ip_out_opts_from_sock(const struct sock *sk, struct net_out_opts *o);
 /* IPPROTO_IP options of a socket (ip_sock.c): 0, -EINVAL or -ENOPROTOOPT. */
 int ip_sock_setsockopt(struct sock *sk, int name, const void *val, socklen_t len);
 int ip_sock_getsockopt(struct sock *sk, int name, void *val, socklen_t *len);
@@ -187,11 +192,11 @@ int ip_sock_getsockopt(struct sock *sk, int name, void *val, socklen_t *len);
  * (0: chosen from the route) to dst. Fragments by the route's MTU unless DF. Takes
  * ownership of p. Returns 0 or -errno (-ENETUNREACH, -EMSGSIZE with DF). */
 int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
-	      const struct ip_out_opts *opts, uint64_t now);
+	      const struct net_out_opts *opts, uint64_t now);
 /* ip_output through a next hop the caller resolved (ip_route_output) under the current
  * ip_route_generation: for a sender that caches its route. Takes ownership of p. */
 int ip_output_nh(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
-		 const struct ip_out_opts *opts, const struct ip_nexthop *nh, uint64_t now);
+		 const struct net_out_opts *opts, const struct ip_nexthop *nh, uint64_t now);
 /* Hands a finished datagram (p->data = IP header) to the next hop: ARP on Ethernet, the
  * device itself on TUN and loopback. Takes ownership of p. For ip/ only (output and
  * forwarding). */

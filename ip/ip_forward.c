@@ -53,7 +53,7 @@ static const char *martian_src(uint32_t src)
 		return "source in 0.0.0.0/8";
 	if ((ntohl(src) >> 28) == 0xf)
 		return "source in class E";
-	if (net_iface_by_addr(src))
+	if (ip_iface_by_addr(src))
 		return "source is one of our addresses";
 	return NULL;
 }

@@ -62,6 +62,7 @@ int ip_protocol_register(const char *name, uint8_t proto, ip_protocol_handler h,
 
 int ip_init(void)
 {
+	net_family_register(&ip_family_ops); /* what tcp/ and udp/ send through */
 	return net_protocol_register("IP", 0x0800, ip_input);
 }
 
@@ -71,6 +72,7 @@ void ip_shutdown(void)
 	ip_reass_flush();
 	ip_route_flush();
 	nprotocols = 0;
+	net_transport_reset();
 }
 
 static int is_multicast(uint32_t addr)
@@ -104,7 +106,7 @@ static int is_subnet_broadcast(const struct net_device *dev, uint32_t addr)
 static struct net_iface *iface_for(struct net_device *dev, uint32_t dst)
 {
 	if (dev->type == NET_DEV_LOOPBACK) {
-		struct net_iface *ifc = net_iface_by_addr(dst);
+		struct net_iface *ifc = ip_iface_by_addr(dst);
 
 		if (ifc)
 			return ifc;
@@ -113,7 +115,7 @@ static struct net_iface *iface_for(struct net_device *dev, uint32_t dst)
 		return NULL;
 	}
 	for (int i = 0; i < dev->nifaces; i++)
-		if (dev->ifaces[i].addr == dst || dev->ifaces[i].broadcast == dst)
+		if (dev->ifaces[i].addr.v4 == dst || dev->ifaces[i].broadcast == dst)
 			return &dev->ifaces[i];
 	if (dst == IP_ADDR_BROADCAST && dev->nifaces)
 		return &dev->ifaces[0];
@@ -143,7 +145,7 @@ static const char *martian_src(const struct net_device *dev, uint32_t src, uint3
 		return dst == IP_ADDR_BROADCAST ? NULL : "0.0.0.0";
 	if (ip_config.martian_class_e && is_class_e(src))
 		return "class E";
-	if (!ip_config.accept_local && net_iface_by_addr(src))
+	if (!ip_config.accept_local && ip_iface_by_addr(src))
 		return "our own address"; /* a loop, or a spoof (a land attack) */
 	return NULL;
 }
@@ -152,6 +154,7 @@ static const char *martian_src(const struct net_device *dev, uint32_t src, uint3
 void ip_input(struct pkb *p, struct net_device *dev, uint64_t now)
 {
 	const struct ip_protocol *pr;
+	const struct net_transport *tr;
 	struct net_iface *ifc;
 	struct ip_hdr ih;
 	char s[IP_ADDR_STRLEN], d[IP_ADDR_STRLEN];
@@ -211,7 +214,7 @@ void ip_input(struct pkb *p, struct net_device *dev, uint64_t now)
 		/* A router owns all of its addresses on every device (RFC 1812 5.3.2 takes
 		 * the weak end-system model of RFC 1122 3.3.4.2): ping the far side's address
 		 * through us and we answer. Everything else is for ip_forward. */
-		ifc = net_iface_by_addr(ih.dst);
+		ifc = ip_iface_by_addr(ih.dst);
 		if (!ifc) {
 			ip_forward(p, &ih, dev, now); /* owns p */
 			return;
@@ -248,6 +251,27 @@ local:
 	}
 	pkb_pull(p, ih.ihl); /* the header stays in the headroom for ICMP quotes */
 	pr = protocol_find(ih.proto);
+	if (!pr && (tr = net_transport_find(ih.proto)) != NULL) {
+		/* a transport of every family (TCP, UDP): told the addresses, not the header */
+		struct net_rx rx = {
+			.fam = &ip_family_ops,
+			.src = net_addr_v4(ih.src),
+			.dst = net_addr_v4(ih.dst),
+			.nh_len = ih.ihl,
+		};
+
+		if (ih.dst == IP_ADDR_BROADCAST)
+			rx.flags |= NET_RX_BCAST;
+		if (is_multicast(ih.dst))
+			rx.flags |= NET_RX_MCAST;
+		if (ifc && ih.dst == ifc->broadcast)
+			rx.flags |= NET_RX_SUBNET;
+		if (ifc && ih.dst == ifc->addr.v4)
+			rx.flags |= NET_RX_IFADDR;
+		STAT_INC(ip, in_delivers);
+		tr->input(p, &rx, now); /* owns p */
+		return;
+	}
 	if (!pr) {
 		STAT_INC(ip, in_unknown_proto);
 		debugf("dev=%s src=%s proto=%u dropped: no handler", dev->name,
@@ -270,6 +294,7 @@ void ip_error_dispatch(uint8_t type, uint8_t code, uint32_t info, const uint8_t 
 		       size_t len, uint64_t now)
 {
 	const struct ip_protocol *pr;
+	const struct net_transport *tr;
 	struct ip_hdr ih;
 
 	/* Only the quoted header and the 8 bytes after it are promised (RFC 792): enough
@@ -280,6 +305,34 @@ void ip_error_dispatch(uint8_t type, uint8_t code, uint32_t info, const uint8_t 
 		return;
 	}
 	pr = protocol_find(ih.proto);
+	tr = pr ? NULL : net_transport_find(ih.proto);
+	if (tr && tr->err) {
+		const uint8_t *q = quoted + ih.ihl;
+		struct net_err e = {
+			.info = info,
+			.fam = &ip_family_ops,
+			.local = net_endpoint_v4(ih.src, (uint16_t)(q[0] << 8 | q[1])),
+			.remote = net_endpoint_v4(ih.dst, (uint16_t)(q[2] << 8 | q[3])),
+			.payload = q,
+			.len = len - ih.ihl,
+		};
+
+		if (type == ICMP_TIME_EXCEEDED)
+			e.kind = NET_ERR_TIME_EXCEEDED;
+		else if (code == ICMP_NET_UNREACH)
+			e.kind = NET_ERR_NET_UNREACH;
+		else if (code == ICMP_PROTO_UNREACH)
+			e.kind = NET_ERR_PROTO_UNREACH;
+		else if (code == ICMP_PORT_UNREACH)
+			e.kind = NET_ERR_PORT_UNREACH;
+		else if (code == ICMP_FRAG_NEEDED)
+			e.kind = NET_ERR_FRAG_NEEDED;
+		else
+			e.kind = NET_ERR_HOST_UNREACH;
+		STAT_INC(icmp, in_errors_delivered);
+		tr->err(&e, now);
+		return;
+	}
 	if (!pr || !pr->err_handler) {
 		debugf("type=%u code=%u proto=%u ignored: no error handler", type, code, ih.proto);
 		return;

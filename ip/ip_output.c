@@ -70,7 +70,7 @@ static int ip_segment(const struct ip_nexthop *nh, const struct ip_hdr *h, const
 }
 
 int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
-	      const struct ip_out_opts *opts, uint64_t now)
+	      const struct net_out_opts *opts, uint64_t now)
 {
 	struct ip_nexthop nh;
 	char d[IP_ADDR_STRLEN];
@@ -90,7 +90,7 @@ int ip_output(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 }
 
 int ip_output_nh(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
-		 const struct ip_out_opts *opts, const struct ip_nexthop *via, uint64_t now)
+		 const struct net_out_opts *opts, const struct ip_nexthop *via, uint64_t now)
 {
 	struct ip_nexthop nh = *via;
 	struct ip_hdr h;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* A socket's IP-level options (IPPROTO_IP: IP_TTL, IP_TOS, IP_MTU_DISCOVER), kept in struct
  * sock; each inet protocol's setsockopt/getsockopt hands that level here, and its output
- * turns them (with SO_BINDTODEVICE) into struct ip_out_opts for ip_output. */
+ * turns them (with SO_BINDTODEVICE) into struct net_out_opts for ip_output. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -9,7 +9,7 @@
 #include "ip/ip.h"
 #include "net/socket.h"
 
-void ip_out_opts_from_sock(const struct sock *sk, struct ip_out_opts *o)
+void ip_out_opts_from_sock(const struct sock *sk, struct net_out_opts *o)
 {
 	o->ttl = (uint8_t)sk->ip_ttl; /* 0: ip_config.default_ttl */
 	o->tos = (uint8_t)sk->ip_tos;

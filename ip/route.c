@@ -69,7 +69,7 @@ static struct route_entry *level_find(unsigned plen, uint32_t network)
 	if (!levels[plen].count)
 		return NULL;
 	LIST_FOREACH(e, &levels[plen].buckets[route_hash(network)], link)
-		if (e->r.network == network)
+		if (e->r.dst.v4 == network)
 			return e;
 	return NULL;
 }
@@ -100,7 +100,7 @@ int ip_route_add(uint32_t network, uint32_t netmask, uint32_t gateway, struct ne
 		/* The gateway must be on a connected network: that network's interface. */
 		const struct ip_route *via = gateway ? ip_route_lookup(gateway) : NULL;
 
-		if (!via || via->gateway)
+		if (!via || via->gateway.v4)
 			return -ENETUNREACH;
 		iface = via->iface;
 	}
@@ -119,7 +119,9 @@ int ip_route_add(uint32_t network, uint32_t netmask, uint32_t gateway, struct ne
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
-	e->r = (struct ip_route){ network, netmask, gateway, iface };
+	e->r = (struct ip_route){ .dst = net_addr_v4(network), .prefixlen = (unsigned)plen,
+				  .gateway = net_addr_v4(gateway), .src = iface->addr,
+				  .iface = iface };
 	LIST_INSERT_HEAD(&lv->buckets[route_hash(network)], e, link);
 	lv->count++;
 	nroutes++;
@@ -211,10 +213,14 @@ int ip_iface_add(struct net_device *dev, uint32_t addr, uint32_t netmask, uint32
 	NET_ASSERT_LOCKED();
 	if (mask_to_prefix(netmask) < 0)
 		return -EINVAL;
-	err = net_iface_add(dev, addr, netmask, peer);
+	err = net_iface_add(dev, &(struct net_addr){ .family = AF_INET, .v4 = addr },
+			    (unsigned)mask_to_prefix(netmask));
 	if (err < 0)
 		return err;
 	ifc = &dev->ifaces[dev->nifaces - 1];
+	ifc->netmask = netmask;
+	ifc->broadcast = (addr & netmask) | ~netmask;
+	ifc->peer = peer;
 	/* A /32 (a TUN's usual address) and a /31 (RFC 3021) have no subnet broadcast: the
 	 * "all ones" host part would be our own address (or the peer's), and TCP and UDP
 	 * refuse broadcasts. Only the limited broadcast remains. */
@@ -242,7 +248,7 @@ int ip_iface_del(struct net_device *dev, uint32_t addr)
 
 	NET_ASSERT_LOCKED();
 	for (int i = 0; i < dev->nifaces; i++)
-		if (dev->ifaces[i].addr == addr)
+		if (dev->ifaces[i].addr.v4 == addr)
 			ifc = &dev->ifaces[i];
 	if (!ifc)
 		return -EADDRNOTAVAIL;
@@ -321,7 +327,7 @@ int ip_route_output(uint32_t dst, struct ip_nexthop *out)
 	struct net_iface *ifc;
 
 	STAT_INC(ip, route_lookups);
-	if (is_loopback_net(dst) || net_iface_by_addr(dst)) {
+	if (is_loopback_net(dst) || ip_iface_by_addr(dst)) {
 		struct net_device *lo = loopback_dev();
 
 		if (!lo)
@@ -331,7 +337,7 @@ int ip_route_output(uint32_t dst, struct ip_nexthop *out)
 		if (!is_loopback_net(dst) || !lo->nifaces)
 			out->src = dst;
 		else
-			out->src = lo->ifaces[0].addr;
+			out->src = lo->ifaces[0].addr.v4;
 		return 0;
 	}
 	r = ip_route_lookup(dst);
@@ -339,14 +345,14 @@ int ip_route_output(uint32_t dst, struct ip_nexthop *out)
 		out->dev = r->iface->dev;
 		/* a limited broadcast is never sent to a gateway (RFC 1122 3.3.6): it follows
 		 * the route only to choose the device */
-		out->nexthop = r->gateway && dst != IP_ADDR_BROADCAST ? r->gateway : dst;
-		out->src = r->iface->addr;
+		out->nexthop = r->gateway.v4 && dst != IP_ADDR_BROADCAST ? r->gateway.v4 : dst;
+		out->src = r->src.v4;
 		return 0;
 	}
 	if (dst == IP_ADDR_BROADCAST && (ifc = first_iface())) {
 		out->dev = ifc->dev;
 		out->nexthop = dst;
-		out->src = ifc->addr;
+		out->src = ifc->addr.v4;
 		return 0;
 	}
 	return -ENETUNREACH;
@@ -357,7 +363,7 @@ int ip_route_output_dev(uint32_t dst, int ifindex, struct ip_nexthop *out)
 	struct net_device *dev;
 	const struct ip_route *r;
 
-	if (!ifindex || net_iface_by_addr(dst) || is_loopback_net(dst))
+	if (!ifindex || ip_iface_by_addr(dst) || is_loopback_net(dst))
 		return ip_route_output(dst, out);
 	dev = net_device_by_index(ifindex);
 	if (!dev)
@@ -367,8 +373,8 @@ int ip_route_output_dev(uint32_t dst, int ifindex, struct ip_nexthop *out)
 		out->dev = dev;
 		/* a limited broadcast is never sent to a gateway (RFC 1122 3.3.6): it follows
 		 * the route only to choose the device */
-		out->nexthop = r->gateway && dst != IP_ADDR_BROADCAST ? r->gateway : dst;
-		out->src = r->iface->addr;
+		out->nexthop = r->gateway.v4 && dst != IP_ADDR_BROADCAST ? r->gateway.v4 : dst;
+		out->src = r->src.v4;
 		return 0;
 	}
 	/* A device with no address yet still sends a limited broadcast, from 0.0.0.0
@@ -377,7 +383,7 @@ int ip_route_output_dev(uint32_t dst, int ifindex, struct ip_nexthop *out)
 		return -ENETUNREACH;
 	out->dev = dev;
 	out->nexthop = dst;
-	out->src = dev->nifaces ? dev->ifaces[0].addr : IP_ADDR_ANY;
+	out->src = dev->nifaces ? dev->ifaces[0].addr.v4 : IP_ADDR_ANY;
 	return 0;
 }
 

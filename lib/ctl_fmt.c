@@ -70,39 +70,28 @@ struct ss_ctx {
 	int info;       /* -i */
 };
 
-/* "A.B.C.D:PORT", or "A.B.C.D:*" for port 0. */
-static void ss_endpoint(char *buf, size_t size, uint32_t addr, uint16_t port)
-{
-	char a[IP_ADDR_STRLEN];
-
-	ip_addr_ntop(addr, a, sizeof(a));
-	if (port)
-		snprintf(buf, size, "%s:%u", a, port);
-	else
-		snprintf(buf, size, "%s:*", a);
-}
-
+/* "A.B.C.D:PORT", or "A.B.C.D:*" for port 0 (net_endpoint_ntop). */
 static void ss_row(const struct ss_ctx *c, const char *netid, const char *state, size_t rq,
-		   size_t sq, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+		   size_t sq, const struct net_endpoint *local, const struct net_endpoint *remote)
 {
-	char l[32], r[32];
+	char l[NET_ENDPOINT_STRLEN], r[NET_ENDPOINT_STRLEN];
 
-	ss_endpoint(l, sizeof(l), laddr, lport);
-	ss_endpoint(r, sizeof(r), raddr, rport);
+	net_endpoint_ntop(local, 1, l, sizeof(l));
+	net_endpoint_ntop(remote, 1, r, sizeof(r));
 	if (c->netid)
 		fprintf(c->out, "%-6s", netid);
 	fprintf(c->out, "%-11s %-6zu %-6zu %-21s %s\n", state, rq, sq, l, r);
 }
 
 /* The `ss -ti` line. */
-static void ss_tcp_info(const struct ss_ctx *c, struct tcp_pcb *pcb)
+static void ss_tcp_info(const struct ss_ctx *c, const struct tcp_ss_row *r)
 {
 	struct us_tcp_info ti;
 	char rate[32];
 
-	tcp_pcb_info(pcb, &ti);
+	tcp_pcb_info(r->pcb, &ti);
 	fprintf(c->out, "\t %s", ti.congestion);
-	if (pcb->flags & TF_WS_OK)
+	if (r->wscale_ok)
 		fprintf(c->out, " wscale:%u,%u", ti.snd_wscale, ti.rcv_wscale);
 	fprintf(c->out, " rto:%g", ti.rto_us / 1000.0);
 	if (ti.backoff)
@@ -114,8 +103,8 @@ static void ss_tcp_info(const struct ss_ctx *c, struct tcp_pcb *pcb)
 	fprintf(c->out, " bytes_acked:%llu bytes_received:%llu retrans:%u/%u",
 		(unsigned long long)ti.bytes_acked, (unsigned long long)ti.bytes_received,
 		ti.retrans, ti.total_retrans);
-	if (pcb->pacing_rate) {
-		ctl_fmt_rate(rate, sizeof(rate), pcb->pacing_rate * 8.0);
+	if (r->pacing_rate) {
+		ctl_fmt_rate(rate, sizeof(rate), r->pacing_rate * 8.0);
 		fprintf(c->out, " pacing_rate %s", rate);
 	}
 	if (ti.delivery_rate) {
@@ -125,48 +114,27 @@ static void ss_tcp_info(const struct ss_ctx *c, struct tcp_pcb *pcb)
 	fputc('\n', c->out);
 }
 
-static void ss_tcp_pcb(struct tcp_pcb *pcb, void *arg)
-{
-	const struct ss_ctx *c = arg;
-	size_t rq, sq;
-
-	/* A TIME_WAIT stub is the socket's view of a record, which ss_tcp_tw shows; a CLOSED
-	 * block no socket holds is about to go. */
-	if ((pcb->state == TCP_TIME_WAIT && pcb->tw) || (pcb->state == TCP_CLOSED && !pcb->sk))
-		return;
-	if (c->listening && pcb->state != TCP_LISTEN)
-		return;
-	if (pcb->state == TCP_LISTEN) {
-		/* as Linux: the accept queue now and its limit */
-		rq = pcb->acceptq_len;
-		sq = pcb->backlog;
-	} else {
-		rq = pcb->rcv_buf.len;
-		sq = pcb->snd_buf.len;
-	}
-	ss_row(c, "tcp", ss_state(pcb->state), rq, sq, pcb->local_addr, pcb->local_port,
-	       pcb->remote_addr, pcb->remote_port);
-	if (c->info)
-		ss_tcp_info(c, pcb);
-}
-
-static void ss_tcp_tw(const struct tcp_tw *tw, void *arg)
+static void ss_tcp(const struct tcp_ss_row *r, void *arg)
 {
 	const struct ss_ctx *c = arg;
 
-	if (!c->listening)
-		ss_row(c, "tcp", "TIME-WAIT", 0, 0, tw->laddr, tw->lport, tw->raddr, tw->rport);
+	if (c->listening && r->state != TCP_LISTEN)
+		return;
+	ss_row(c, "tcp", ss_state(r->state), r->rq, r->sq, &r->local, &r->remote);
+	if (c->info && r->pcb)
+		ss_tcp_info(c, r);
 }
 
-static void ss_udp(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
+static void ss_udp(const struct net_endpoint *local, const struct net_endpoint *remote,
 		   size_t rxq_bytes, void *arg)
 {
 	const struct ss_ctx *c = arg;
+	int conn = !net_addr_is_any(&remote->addr);
 
 	/* ss -l lists the unconnected ones (UNCONN); connected ones are ESTAB */
-	if (c->listening && raddr)
+	if (c->listening && conn)
 		return;
-	ss_row(c, "udp", raddr ? "ESTAB" : "UNCONN", rxq_bytes, 0, laddr, lport, raddr, rport);
+	ss_row(c, "udp", conn ? "ESTAB" : "UNCONN", rxq_bytes, 0, local, remote);
 }
 
 /* ss [-t] [-u] [-l] [-i] [-a]: without -l every socket (as ss -a), with it the listeners. */
@@ -203,10 +171,8 @@ static int req_ss(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		fprintf(out, "%-6s", "Netid");
 	fprintf(out, "%-11s %-6s %-6s %-21s %s\n", "State", "Recv-Q", "Send-Q",
 		"Local Address:Port", "Peer Address:Port");
-	if (tcp) {
-		tcp_pcb_foreach(ss_tcp_pcb, &c);
-		tcp_tw_foreach(ss_tcp_tw, &c);
-	}
+	if (tcp)
+		tcp_ss_foreach(ss_tcp, &c);
 	if (udp)
 		udp_pcb_foreach(ss_udp, &c);
 	net_unlock();
@@ -230,32 +196,27 @@ static void neigh_one(uint32_t addr, const struct net_device *dev, enum arp_stat
 	fprintf(out, " %s\n", (unsigned)state < 4 ? names[state] : "?");
 }
 
-static int prefix_len(uint32_t netmask)
-{
-	return __builtin_popcount(netmask);
-}
-
 static void route_one(const struct ip_route *r, void *arg)
 {
 	FILE *out = arg;
-	char n[IP_ADDR_STRLEN], g[IP_ADDR_STRLEN], s[IP_ADDR_STRLEN];
+	char n[NET_ADDR_STRLEN], g[NET_ADDR_STRLEN], s[NET_ADDR_STRLEN];
 	const char *dev = r->iface && r->iface->dev ? r->iface->dev->name : "?";
 
-	if (!r->netmask)
+	if (!r->prefixlen)
 		fputs("default", out);
 	else
-		fprintf(out, "%s/%d", ip_addr_ntop(r->network, n, sizeof(n)), prefix_len(r->netmask));
-	if (r->gateway)
-		fprintf(out, " via %s dev %s\n", ip_addr_ntop(r->gateway, g, sizeof(g)), dev);
+		fprintf(out, "%s/%u", net_addr_ntop(&r->dst, n, sizeof(n)), r->prefixlen);
+	if (!net_addr_is_any(&r->gateway))
+		fprintf(out, " via %s dev %s\n", net_addr_ntop(&r->gateway, g, sizeof(g)), dev);
 	else
 		fprintf(out, " dev %s proto kernel scope link src %s\n", dev,
-			r->iface ? ip_addr_ntop(r->iface->addr, s, sizeof(s)) : "?");
+			r->iface ? net_addr_ntop(&r->src, s, sizeof(s)) : "?");
 }
 
 /* `ip -brief addr`: the device, its state, its addresses. */
 static void addr_list(FILE *out)
 {
-	char a[IP_ADDR_STRLEN], p[IP_ADDR_STRLEN];
+	char a[NET_ADDR_STRLEN], p[IP_ADDR_STRLEN];
 
 	for (int i = 1; i < CTL_DEV_INDEX_MAX; i++) {
 		const struct net_device *dev = net_device_by_index(i);
@@ -266,11 +227,11 @@ static void addr_list(FILE *out)
 		for (int k = 0; k < dev->nifaces; k++) {
 			const struct net_iface *ifc = &dev->ifaces[k];
 
-			ip_addr_ntop(ifc->addr, a, sizeof(a));
+			net_addr_ntop(&ifc->addr, a, sizeof(a));
 			if (ifc->peer)
 				fprintf(out, " %s peer %s/32", a, ip_addr_ntop(ifc->peer, p, sizeof(p)));
 			else
-				fprintf(out, " %s/%d", a, prefix_len(ifc->netmask));
+				fprintf(out, " %s/%u", a, ifc->prefixlen);
 		}
 		fputc('\n', out);
 	}

@@ -38,8 +38,8 @@ static int live_error(char *err, size_t errlen, const char *fmt, ...)
 }
 
 static const char *const usage[] = {
-	[CTL_LIVE_IMPAIR] = "impair [loss=P,dup=P,reorder=P,delay=MS,corrupt=P,seed=N|off] "
-			    "[dev DEV]",
+	[CTL_LIVE_IMPAIR] = ("impair [loss=P,dup=P,reorder=P,delay=MS,corrupt=P,seed=N|off] "
+			     "[dev DEV]"),
 	[CTL_LIVE_TRACE] = "trace [on [FILTER]|off] [dev DEV]",
 	[CTL_LIVE_PCAP] = "pcap [FILE|off] [dev DEV]",
 };

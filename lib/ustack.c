@@ -470,7 +470,7 @@ int ustack_addr_add(struct ustack *st, const char *devname, struct in_addr addr,
 	dev = net_device_by_name(devname);
 	if (!dev)
 		rc = fail(-ENODEV, "%s: no such device in the stack", devname);
-	else if (net_iface_by_addr(addr.s_addr))
+	else if (ip_iface_by_addr(addr.s_addr))
 		rc = fail(-EEXIST, "%s: the stack has this address already",
 			  ip_addr_ntop(addr.s_addr, a, sizeof(a)));
 	else if ((rc = ip_iface_add(dev, addr.s_addr, mask, 0)) < 0)
@@ -493,7 +493,7 @@ int ustack_addr_del(struct ustack *st, const char *devname, struct in_addr addr)
 		return fail(-EINVAL, "ustack_addr_del: no stack or device");
 	net_lock();
 	dev = net_device_by_name(devname);
-	ifc = net_iface_by_addr(addr.s_addr);
+	ifc = ip_iface_by_addr(addr.s_addr);
 	if (!dev)
 		rc = fail(-ENODEV, "%s: no such device in the stack", devname);
 	else if (!ifc || ifc->dev != dev)
@@ -504,7 +504,9 @@ int ustack_addr_del(struct ustack *st, const char *devname, struct in_addr addr)
 		 * leave from it (if the peer's link address is known). Listeners and UDP
 		 * sockets bound to it stay, as on Linux: they hear nothing and their sends
 		 * find no route until it comes back. */
-		tcp_pcb_abort_addr(addr.s_addr, net_clock_ms());
+		struct net_addr gone = net_addr_v4(addr.s_addr);
+
+		tcp_pcb_abort_addr(&gone, net_clock_ms());
 		if (dev->type == NET_DEV_ETHER)
 			arp_addr_gone(dev, addr.s_addr); /* nothing leaves from it afterwards */
 		rc = ip_iface_del(dev, addr.s_addr);
@@ -538,7 +540,7 @@ int ustack_route_add(struct ustack *st, struct in_addr dst, int prefix_len, stru
 		}
 		ifc = &dev->ifaces[0];
 		for (int i = 0; gw.s_addr && i < dev->nifaces; i++)
-			if (!((gw.s_addr ^ dev->ifaces[i].addr) & dev->ifaces[i].netmask))
+			if (!((gw.s_addr ^ dev->ifaces[i].addr.v4) & dev->ifaces[i].netmask))
 				ifc = &dev->ifaces[i];
 	}
 	rc = ip_route_add(dst.s_addr, prefix_netmask(prefix_len), gw.s_addr, ifc);

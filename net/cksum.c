@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "net/cksum.h"
+#include "net/addr.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -86,4 +87,11 @@ uint32_t cksum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len)
 	uint32_t s = ntohl(src), d = ntohl(dst);
 
 	return (s >> 16) + (s & 0xffff) + (d >> 16) + (d & 0xffff) + proto + len;
+}
+
+uint32_t cksum_pseudo6(const struct net_addr *src, const struct net_addr *dst, uint8_t proto,
+		       uint32_t len)
+{
+	return cksum_add(cksum_add(0, src->v6, 16), dst->v6, 16) + (len >> 16) + (len & 0xffff) +
+	       proto;
 }

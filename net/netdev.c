@@ -121,18 +121,17 @@ struct net_device *net_device_by_index(int index)
 	return NULL;
 }
 
-int net_iface_add(struct net_device *dev, uint32_t addr, uint32_t netmask, uint32_t peer)
+int net_iface_add(struct net_device *dev, const struct net_addr *addr, unsigned prefixlen)
 {
 	struct net_iface *ifc;
 
 	if (dev->nifaces == NET_IFACE_MAX)
 		return -ENOSPC;
 	ifc = &dev->ifaces[dev->nifaces++];
+	memset(ifc, 0, sizeof(*ifc));
 	ifc->dev = dev;
-	ifc->addr = addr;
-	ifc->netmask = netmask;
-	ifc->broadcast = (addr & netmask) | ~netmask;
-	ifc->peer = peer;
+	ifc->addr = *addr;
+	ifc->prefixlen = prefixlen;
 	dev_generation++;
 	return 0;
 }
@@ -148,21 +147,22 @@ void net_device_changed(struct net_device *dev)
 	dev_generation++;
 }
 
-struct net_iface *net_iface_by_addr(uint32_t addr)
+struct net_iface *net_iface_by_addr(const struct net_addr *addr)
 {
 	struct net_device *dev;
 
 	TAILQ_FOREACH(dev, &net_devices, link)
 		for (int i = 0; i < dev->nifaces; i++)
-			if (dev->ifaces[i].addr == addr)
+			if (net_addr_eq(&dev->ifaces[i].addr, addr))
 				return &dev->ifaces[i];
 	return NULL;
 }
 
-int net_iface_is_local(const struct net_device *dev, uint32_t addr)
+int net_iface_is_local(const struct net_device *dev, const struct net_addr *addr)
 {
 	for (int i = 0; i < dev->nifaces; i++)
-		if (dev->ifaces[i].addr == addr || dev->ifaces[i].broadcast == addr)
+		if (net_addr_eq(&dev->ifaces[i].addr, addr) ||
+		    (addr->family == AF_INET && dev->ifaces[i].broadcast == addr->v4))
 			return 1;
 	return 0;
 }

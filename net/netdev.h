@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "net/addr.h"
 #include "net/pkb.h"
 #include "net/stats.h"
 
@@ -64,13 +65,16 @@ struct net_device_ops {
 	int (*output)(struct net_device *dev, struct pkb *p, uint64_t now);
 };
 
-/* An IPv4 address bound to a device. Addresses are in network byte order. */
+/* An address bound to a device: the family-tagged address and its prefix length. The
+ * IPv4 layer keeps its view beside them (netmask, broadcast, peer; network byte order),
+ * which ip_iface_add derives; another family's layer leaves them zero. */
 struct net_iface {
 	struct net_device *dev;
-	uint32_t addr;
-	uint32_t netmask;
-	uint32_t broadcast;
-	uint32_t peer;   /* point-to-point peer, 0 if none */
+	struct net_addr addr;
+	unsigned prefixlen;
+	uint32_t netmask;   /* IPv4: the prefix as a mask */
+	uint32_t broadcast; /* IPv4: the directed broadcast (limited for a /31 or /32) */
+	uint32_t peer;      /* IPv4: point-to-point peer, 0 if none */
 };
 
 #define NETDEV_COUNTERS(X)                                                                  \
@@ -112,7 +116,9 @@ void net_device_unregister_all(void);
 struct net_device *net_device_by_name(const char *name);
 struct net_device *net_device_by_index(int index);
 
-int net_iface_add(struct net_device *dev, uint32_t addr, uint32_t netmask, uint32_t peer);
+/* Binds addr/prefixlen to dev (the family's layer fills in the rest: ip_iface_add). 0 or
+ * -ENOSPC. */
+int net_iface_add(struct net_device *dev, const struct net_addr *addr, unsigned prefixlen);
 
 /* A number that changes whenever a device is registered or unregistered, gains an
  * address, or is changed (net_device_changed): what routes were resolved to is stale then.
@@ -121,9 +127,9 @@ uint32_t net_device_generation(void);
 /* To be called after a device's MTU, flags or offloads change once it is registered. */
 void net_device_changed(struct net_device *dev);
 /* The interface holding addr (on any device), or NULL. */
-struct net_iface *net_iface_by_addr(uint32_t addr);
-/* True if addr is one of dev's addresses or their broadcast addresses. */
-int net_iface_is_local(const struct net_device *dev, uint32_t addr);
+struct net_iface *net_iface_by_addr(const struct net_addr *addr);
+/* True if addr is one of dev's addresses or (IPv4) their broadcast addresses. */
+int net_iface_is_local(const struct net_device *dev, const struct net_addr *addr);
 
 /* A frame read by a driver enters the stack. Takes ownership of p. */
 void net_device_input(struct net_device *dev, struct pkb *p, uint64_t now);

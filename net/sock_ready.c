@@ -204,7 +204,7 @@ static unsigned set_poll(struct sock *sk)
 
 /* A set carries no data: the socket calls that would move some are refused. */
 static ssize_t set_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
-			   const struct sockaddr_in *dst, uint64_t now)
+			   const struct net_endpoint *dst, uint64_t now)
 {
 	NET_ASSERT_LOCKED();
 	(void)sk, (void)it, (void)flags, (void)dst, (void)now;
@@ -212,7 +212,7 @@ static ssize_t set_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 }
 
 static ssize_t set_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
-			   struct sockaddr_in *src, int *msg_flags, uint64_t now)
+			   struct net_endpoint *src, int *msg_flags, uint64_t now)
 {
 	NET_ASSERT_LOCKED();
 	(void)sk, (void)it, (void)flags, (void)src, (void)msg_flags, (void)now;

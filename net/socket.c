@@ -126,8 +126,8 @@ struct sock *sock_alloc(int type, int protocol, const struct sock_ops *ops)
 	sk->ops = ops;
 	sk->rcvbuf = socket_config.rcvbuf;
 	sk->sndbuf = socket_config.sndbuf;
-	sk->local.sin_family = AF_INET;
-	sk->peer.sin_family = AF_INET;
+	sk->local = net_endpoint_v4(0, 0); /* AF_INET is the only family of us_socket */
+	sk->peer = net_endpoint_v4(0, 0);
 	pthread_cond_init(&sk->cond, &cond_attr);
 	return sk;
 }
@@ -326,9 +326,10 @@ int sock_take_error(struct sock *sk)
 /* The one check of an address the application passes: NULL or shorter than its family
  * needs is -EINVAL, a family other than AF_INET -EAFNOSUPPORT (AF_UNSPEC passes where
  * allow_unspec says so: connect(2) on a datagram socket dissolves the association with
- * it, and only its family is read). Copied out, so a caller's unaligned buffer is fine. */
-static int sock_addr_in(const struct sockaddr *addr, socklen_t len, int allow_unspec,
-			struct sockaddr_in *out)
+ * it, and only its family is read). Copied out, so a caller's unaligned buffer is fine.
+ * The one place a sockaddr becomes an endpoint: a new family is taught here. */
+static int sock_endpoint(const struct sockaddr *addr, socklen_t len, int allow_unspec,
+			 struct net_endpoint *out)
 {
 	sa_family_t family;
 
@@ -336,29 +337,26 @@ static int sock_addr_in(const struct sockaddr *addr, socklen_t len, int allow_un
 		return -EINVAL;
 	memcpy(&family, &addr->sa_family, sizeof(family));
 	memset(out, 0, sizeof(*out));
-	if (family == AF_UNSPEC && allow_unspec) {
-		out->sin_family = AF_UNSPEC;
-		return 0;
-	}
-	if (len < sizeof(*out))
+	if (family == AF_UNSPEC && allow_unspec)
+		return 0; /* out->addr.family is AF_UNSPEC */
+	if (len < sizeof(struct sockaddr_in))
 		return -EINVAL;
-	if (family != AF_INET)
-		return -EAFNOSUPPORT;
-	memcpy(out, addr, sizeof(*out));
-	return 0;
+	return net_endpoint_from_sockaddr(out, addr, len);
 }
 
 /* Hands an address back as getsockname(2) does: at most *len bytes of it are stored and
  * *len becomes its full length. addr NULL stores nothing (us_accept, us_recvfrom). */
-static void sock_addr_put(const struct sockaddr_in *in, struct sockaddr *addr, socklen_t *len)
+static void sock_addr_put(const struct net_endpoint *e, struct sockaddr *addr, socklen_t *len)
 {
-	socklen_t n;
+	struct sockaddr_storage ss;
+	socklen_t n, full;
 
 	if (!addr || !len)
 		return;
-	n = *len < sizeof(*in) ? *len : (socklen_t)sizeof(*in);
-	memcpy(addr, in, n);
-	*len = sizeof(*in);
+	full = net_endpoint_to_sockaddr(e, &ss);
+	n = *len < full ? *len : full;
+	memcpy(addr, &ss, n);
+	*len = full;
 }
 
 /* ---- calls ---- */
@@ -407,11 +405,11 @@ out:
 int us_bind(int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
 	US_FD_SELECT(fd);
-	struct sockaddr_in sin;
+	struct net_endpoint sin;
 	struct sock *sk;
 	int r;
 
-	r = sock_addr_in(addr, addrlen, 0, &sin);
+	r = sock_endpoint(addr, addrlen, 0, &sin);
 	if (r)
 		return r;
 	net_lock();
@@ -428,11 +426,11 @@ int us_connect(int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
 	US_FD_SELECT(fd);
 	struct sock_block b = { 0 };
-	struct sockaddr_in sin;
+	struct net_endpoint sin;
 	struct sock *sk;
 	int r;
 
-	r = sock_addr_in(addr, addrlen, 1, &sin);
+	r = sock_endpoint(addr, addrlen, 1, &sin);
 	if (r)
 		return r;
 	net_lock();
@@ -445,7 +443,7 @@ int us_connect(int fd, const struct sockaddr *addr, socklen_t addrlen)
 		r = -EOPNOTSUPP;
 		goto out;
 	}
-	if (sin.sin_family == AF_UNSPEC && sk->type != SOCK_DGRAM) {
+	if (sin.addr.family == AF_UNSPEC && sk->type != SOCK_DGRAM) {
 		r = -EAFNOSUPPORT; /* a stream has nothing to dissolve (Linux disconnects) */
 		goto out;
 	}
@@ -496,7 +494,7 @@ int us_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
 {
 	US_FD_SELECT(fd);
 	struct sock_block b = { 0 };
-	struct sockaddr_in from;
+	struct net_endpoint from;
 	struct sock *sk, *child = NULL;
 	int r;
 
@@ -643,14 +641,14 @@ static ssize_t sock_send(int fd, struct sock_iter *it, int flags, const struct s
 			 socklen_t dstlen)
 {
 	struct sock_block b = { 0 };
-	struct sockaddr_in sin;
+	struct net_endpoint sin;
 	struct sock *sk;
 	ssize_t r;
 
 	if (flags & ~SOCK_SEND_FLAGS)
 		return -EOPNOTSUPP;
 	if (dst) {
-		r = sock_addr_in(dst, dstlen, 0, &sin);
+		r = sock_endpoint(dst, dstlen, 0, &sin);
 		if (r)
 			return r;
 	}
@@ -718,7 +716,7 @@ static ssize_t sock_recv(int fd, struct sock_iter *it, int flags, struct sockadd
 			 socklen_t *srclen, int *msg_flags)
 {
 	struct sock_block b = { 0 };
-	struct sockaddr_in from;
+	struct net_endpoint from;
 	struct sock *sk;
 	ssize_t r, got = 0;
 	int pflags;
@@ -771,7 +769,7 @@ static ssize_t sock_recv(int fd, struct sock_iter *it, int flags, struct sockadd
 	if (r >= 0 && src) {
 		/* a protocol without a sender to tell (a stream) leaves the family 0: as Linux,
 		 * the address length comes back 0 */
-		if (from.sin_family == AF_INET)
+		if (from.addr.family != AF_UNSPEC)
 			sock_addr_put(&from, src, srclen);
 		else
 			*srclen = 0;
@@ -927,7 +925,7 @@ int us_getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen)
 	sk = sock_fd_get(fd);
 	if (!sk)
 		r = -EBADF;
-	else if (sk->peer.sin_port == 0 && sk->peer.sin_addr.s_addr == 0)
+	else if (sk->peer.port == 0 && net_addr_is_any(&sk->peer.addr))
 		r = -ENOTCONN;
 	else
 		sock_addr_put(&sk->peer, addr, addrlen);

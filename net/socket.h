@@ -3,12 +3,15 @@
  * header). Each protocol (UDP, ICMP echo, TCP) plugs in through struct sock_ops; this layer
  * owns descriptors, blocking, timeouts, non-blocking mode and the poll-style wait, so a new
  * protocol does not change it. It also checks every address the application passes (family
- * and length, in one place: sock_addr_in in socket.c), so the ops take struct sockaddr_in.
+ * and length, in one place: sock_endpoint in socket.c) and turns it into a family-tagged
+ * struct net_endpoint (net/addr.h), which is what the ops take.
  *
  * Threads: every call takes the stack lock. A blocking call waits on the socket's
  * condition variable, which the protocol signals through sock_wakeup() from the loop. */
 #ifndef NET_SOCKET_H
 #define NET_SOCKET_H
+
+#include "net/addr.h"
 
 #include "net/perstack.h"
 #include <netinet/in.h>
@@ -43,23 +46,24 @@ size_t sock_iter_get(struct sock_iter *it, void *dst, size_t n);
 
 struct sock_ops {
 	int (*create)(struct sock *sk);
-	int (*bind)(struct sock *sk, const struct sockaddr_in *addr);
-	/* May return -EINPROGRESS; completion is seen through poll/so_error. */
-	int (*connect)(struct sock *sk, const struct sockaddr_in *addr, uint64_t now);
+	int (*bind)(struct sock *sk, const struct net_endpoint *addr);
+	/* May return -EINPROGRESS; completion is seen through poll/so_error. An address of
+	 * family AF_UNSPEC dissolves a datagram socket's association. */
+	int (*connect)(struct sock *sk, const struct net_endpoint *addr, uint64_t now);
 	int (*listen)(struct sock *sk, int backlog);
 	/* -EAGAIN when nothing is ready; on success *child is a new socket (fd unassigned). */
-	int (*accept)(struct sock *sk, struct sock **child, struct sockaddr_in *peer);
+	int (*accept)(struct sock *sk, struct sock **child, struct net_endpoint *peer);
 	/* Takes from `it` what it can, returns that count, or -EAGAIN when it would block.
 	 * flags are checked by the layer (MSG_DONTWAIT is the layer's: it never waits). */
 	ssize_t (*sendmsg)(struct sock *sk, struct sock_iter *it, int flags,
-			   const struct sockaddr_in *dst, uint64_t now);
+			   const struct net_endpoint *dst, uint64_t now);
 	/* Copies into `it`; returns the count (a datagram's whole length with MSG_TRUNC),
 	 * 0 at a stream's end, or -EAGAIN. flags: MSG_PEEK leaves the data queued; MSG_WAITALL
 	 * reaches a protocol only with MSG_PEEK on a blocking call (a stream then answers
 	 * -EAGAIN until it holds the whole length or has ended). Sets MSG_TRUNC in *msg_flags
 	 * for a datagram cut short, and fills src (if not NULL) with the sender. */
 	ssize_t (*recvmsg)(struct sock *sk, struct sock_iter *it, int flags,
-			   struct sockaddr_in *src, int *msg_flags, uint64_t now);
+			   struct net_endpoint *src, int *msg_flags, uint64_t now);
 	int (*shutdown)(struct sock *sk, int how, uint64_t now);
 	/* Releases the protocol's state; the layer frees sk afterwards. */
 	void (*close)(struct sock *sk, uint64_t now);
@@ -89,8 +93,8 @@ struct sock {
 	int ip_tos;               /* IP_TOS */
 	int ip_pmtudisc;          /* IP_MTU_DISCOVER: IP_PMTUDISC_DONT or _DO (sets DF) */
 	int bound_ifindex;        /* SO_BINDTODEVICE: the device's index (0: any) */
-	struct sockaddr_in local; /* bound address (port 0 until bound) */
-	struct sockaddr_in peer;  /* connected peer (port 0 if none) */
+	struct net_endpoint local; /* bound address (port 0 until bound) */
+	struct net_endpoint peer;  /* connected peer (port 0 if none) */
 	pthread_cond_t cond;      /* signalled by sock_wakeup */
 	LIST_HEAD(, sock_ready_item) ready_items; /* readiness sets watching it (sock_ready.c) */
 	int closing;

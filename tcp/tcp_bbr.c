@@ -32,7 +32,7 @@
 #include <string.h>
 
 #include "net/log.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 
 #define BBR_UNIT 256
 #define BBR_HIGH_GAIN (BBR_UNIT * 2885 / 1000 + 1) /* 2/ln(2) */

@@ -11,8 +11,8 @@
 
 #include "net/log.h"
 
-#include "tcp/tcp.h"
 #include "tcp/tcp_log.h"
+#include "tcp/tcp_var.h"
 
 static const struct tcp_cc_ops *const tcp_cc_algos[] = { &tcp_cc_cubic, &tcp_cc_newreno,
 							   &tcp_cc_bbr };

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "net/log.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 
 /* RFC 9438 4.1: C = 0.4, beta_cubic = 0.7, alpha_cubic = 3 * (1 - beta) / (1 + beta) = 9/17 */
 #define CUBIC_BETA_NUM 7

@@ -11,15 +11,16 @@
 #include "net/perstack.h"
 #include "ip/icmp.h"
 #include "net/log.h"
-#include "tcp/tcp.h"
 #include "tcp/tcp_log.h"
+#include "tcp/tcp_var.h"
 
 struct tcp_seg {
 	struct tcp_hdr th;
 	struct pkb *p;
 	uint8_t *data;      /* payload */
 	uint32_t len;       /* payload bytes */
-	uint32_t src, dst;  /* network order */
+	struct net_addr src, dst;
+	const struct net_family_ops *fam; /* the family that delivered it */
 	uint64_t now;
 	int tw_reopen;      /* a SYN reopening a TIME_WAIT connection: use tw_iss */
 	uint32_t tw_iss;
@@ -104,7 +105,7 @@ static void tcp_listen_input(struct tcp_pcb *l, struct tcp_seg *s)
 	struct tcp_pcb *c;
 
 	if (s->th.flags & TCP_RST) {
-		tcp_syncache_rst(l, &s->th, s->src, s->dst);
+		tcp_syncache_rst(l, &s->th, &s->src, &s->dst);
 		goto drop;
 	}
 	if (s->th.flags & TCP_ACK) {
@@ -112,7 +113,7 @@ static void tcp_listen_input(struct tcp_pcb *l, struct tcp_seg *s)
 			STAT_INC(tcp, rcv_listen_bad_ack);
 			goto dropwithreset;
 		}
-		c = tcp_syncache_ack(l, &s->th, s->src, s->dst, s->now, &v);
+		c = tcp_syncache_ack(l, &s->th, &s->src, &s->dst, s->now, &v);
 		if (c) {
 			tcp_sync_input(c, s);
 			return;
@@ -126,16 +127,17 @@ static void tcp_listen_input(struct tcp_pcb *l, struct tcp_seg *s)
 		goto drop;
 	}
 	/* one from a broadcast or multicast address cannot be a peer (as BSD checks here) */
-	if (s->src == IP_ADDR_ANY || s->src == IP_ADDR_BROADCAST || (ntohl(s->src) >> 28) == 14) {
+	if (net_addr_is_any(&s->src) || s->fam->is_broadcast(&s->src) ||
+	    s->fam->is_multicast(&s->src)) {
 		STAT_INC(tcp_sc, rcv_syn_bad_src);
 		goto drop;
 	}
 	/* NOTE: RFC 9293 3.10.7.2: data or FIN in the SYN is not queued; it is not
 	 * acknowledged either, so the peer sends it again. */
-	tcp_syncache_syn(l, &s->th, s->src, s->dst, s->tw_reopen, s->tw_iss, s->now);
+	tcp_syncache_syn(l, &s->th, &s->src, &s->dst, s->tw_reopen, s->tw_iss, s->now);
 	goto drop;
 dropwithreset:
-	tcp_send_reset_limited(s->dst, s->src, &s->th, seg_seqlen(s), s->now);
+	tcp_send_reset_limited(&s->dst, &s->src, &s->th, seg_seqlen(s), s->now);
 drop:
 	pkb_free(s->p);
 }
@@ -203,7 +205,7 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_seg *s)
 	tcp_output(pcb, s->now);
 	goto drop;
 dropwithreset:
-	tcp_send_reset(s->dst, s->src, &s->th, seg_seqlen(s), s->now);
+	tcp_send_reset(&s->dst, &s->src, &s->th, seg_seqlen(s), s->now);
 drop:
 	pkb_free(s->p);
 }
@@ -591,13 +593,13 @@ dropafterack:
 	}
 	goto drop;
 dropwithreset:
-	tcp_send_reset(s->dst, s->src, th, seg_seqlen(s), now);
+	tcp_send_reset(&s->dst, &s->src, th, seg_seqlen(s), now);
 drop:
 	pkb_free(s->p);
 }
 
-/* The IP protocol 6 handler. Takes ownership of p. */
-void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, uint64_t now)
+/* Protocol 6 of every family. Takes ownership of p. */
+void tcp_input(struct pkb *p, const struct net_rx *rx, uint64_t now)
 {
 	struct tcp_seg seg;
 	struct tcp_pcb *pcb, *l;
@@ -607,19 +609,19 @@ void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, ui
 	STAT_INC(tcp, rcv_total);
 	memset(&seg, 0, sizeof(seg));
 	seg.p = p;
-	seg.src = ih->src;
-	seg.dst = ih->dst;
+	seg.src = rx->src;
+	seg.dst = rx->dst;
+	seg.fam = rx->fam;
 	seg.now = now;
 	/* RFC 1122 4.2.3.10: no connections to broadcast or multicast addresses */
-	if (ih->dst == IP_ADDR_BROADCAST || (ntohl(ih->dst) >> 28) == 14 ||
-	    (ifc && ih->dst == ifc->broadcast)) {
+	if (rx->flags & (NET_RX_BCAST | NET_RX_MCAST | NET_RX_SUBNET)) {
 		STAT_INC(tcp, rcv_bcast);
 		goto drop;
 	}
 	/* A segment the local kernel handed over with a partial or validated checksum (TAP
 	 * offload, driver/tap.c) is not verified: the kernel's own receive path trusts it the
 	 * same way, and the field holds only the pseudo-header sum. */
-	err = tcp_parse_csum(p->data, p->len, ih->src, ih->dst, p->csum == PKB_CSUM_NONE,
+	err = tcp_parse_csum(p->data, p->len, &seg.src, &seg.dst, p->csum == PKB_CSUM_NONE,
 			     &seg.th);
 	switch (err) {
 	case TCP_PARSE_OK:
@@ -655,16 +657,16 @@ void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, ui
 	 * back to us as the answer, for ever. NOTE: this also refuses a socket connecting to
 	 * its own address and port (a simultaneous open with itself, which Linux allows);
 	 * nothing real does that. */
-	if (seg.th.flags & TCP_SYN && !(seg.th.flags & TCP_ACK) && ih->src == ih->dst &&
-	    seg.th.sport == seg.th.dport) {
+	if (seg.th.flags & TCP_SYN && !(seg.th.flags & TCP_ACK) &&
+	    net_addr_eq(&seg.src, &seg.dst) && seg.th.sport == seg.th.dport) {
 		STAT_INC(tcp_sc, rcv_land);
 		debugf("land SYN to port %u dropped", seg.th.dport);
 		goto drop;
 	}
-	pcb = tcp_pcb_lookup_conn(ih->dst, seg.th.dport, ih->src, seg.th.sport);
+	pcb = tcp_pcb_lookup_conn(&seg.dst, seg.th.dport, &seg.src, seg.th.sport);
 	if (!pcb) {
 		/* TIME_WAIT is a record in a table of its own, ahead of the listeners */
-		struct tcp_tw *tw = tcp_tw_lookup(ih->dst, seg.th.dport, ih->src, seg.th.sport);
+		struct tcp_tw *tw = tcp_tw_lookup(&seg.dst, seg.th.dport, &seg.src, seg.th.sport);
 
 		/* a bound connection's record hears only its device, as the connection did
 		 * (tcp_pcb_dev_ok) */
@@ -679,11 +681,11 @@ void tcp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc, ui
 			}
 			goto drop;
 		}
-		pcb = tcp_pcb_lookup_listener(ih->dst, seg.th.dport);
+		pcb = tcp_pcb_lookup_listener(&seg.dst, seg.th.dport);
 	}
 	if (!pcb || pcb->state == TCP_CLOSED || !tcp_pcb_dev_ok(pcb, p->dev)) {
 		STAT_INC(tcp, rcv_no_conn);
-		tcp_send_reset_limited(ih->dst, ih->src, &seg.th, seg_seqlen(&seg), now);
+		tcp_send_reset_limited(&seg.dst, &seg.src, &seg.th, seg_seqlen(&seg), now);
 		goto drop;
 	}
 	switch (pcb->state) {
@@ -703,28 +705,26 @@ drop:
 
 /* ICMP errors quoting our segments (RFC 1122 4.2.3.9, RFC 5927 sanity check on the
  * quoted sequence number, RFC 1191 for fragmentation needed). */
-void tcp_icmp_error(uint8_t type, uint8_t code, uint32_t info, const struct ip_hdr *ih,
-		    const uint8_t *payload, size_t len, uint64_t now)
+void tcp_icmp_error(const struct net_err *e, uint64_t now)
 {
+	const uint8_t *payload = e->payload;
 	struct tcp_pcb *pcb;
-	uint16_t sport, dport;
 	uint32_t seq;
 
-	if (len < 8)
+	if (e->len < 8)
 		return;
-	sport = (uint16_t)(payload[0] << 8 | payload[1]);
-	dport = (uint16_t)(payload[2] << 8 | payload[3]);
 	seq = (uint32_t)payload[4] << 24 | (uint32_t)payload[5] << 16 | (uint32_t)payload[6] << 8 | payload[7];
-	pcb = tcp_pcb_lookup_conn(ih->src, sport, ih->dst, dport);
+	pcb = tcp_pcb_lookup_conn(&e->local.addr, e->local.port, &e->remote.addr, e->remote.port);
 	/* RFC 5927 4.1: only a segment in flight, SND.UNA <= seq < SND.NXT (snd_max here:
 	 * our snd_nxt rewinds on retransmission) */
 	if (!pcb || SEQ_LT(seq, pcb->snd_una) || SEQ_GEQ(seq, pcb->snd_max))
 		return;
 	STAT_INC(tcp, icmp_errors);
-	if (type != ICMP_DEST_UNREACH)
+	if (e->kind == NET_ERR_TIME_EXCEEDED)
 		return; /* time exceeded and the rest are soft errors */
-	if (code == ICMP_FRAG_NEEDED) {
-		unsigned mss = info > 40 + 68 ? info - 40 : 68;
+	if (e->kind == NET_ERR_FRAG_NEEDED) {
+		unsigned hdrs = e->fam->hdr_len + 20; /* the network and TCP headers */
+		unsigned mss = e->info > hdrs + 68 ? e->info - hdrs : 68;
 		if (pcb->flags & TF_TS_OK)
 			mss -= 12;
 		if (mss < pcb->mss) {
@@ -738,8 +738,9 @@ void tcp_icmp_error(uint8_t type, uint8_t code, uint32_t info, const struct ip_h
 	}
 	/* RFC 1122 4.2.3.9: hard errors end a connection attempt; later they are soft */
 	if (pcb->state == TCP_SYN_SENT) {
-		int err = code == ICMP_PORT_UNREACH || code == ICMP_PROTO_UNREACH ? -ECONNREFUSED :
-			  code == ICMP_NET_UNREACH ? -ENETUNREACH : -EHOSTUNREACH;
+		int err = e->kind == NET_ERR_PORT_UNREACH || e->kind == NET_ERR_PROTO_UNREACH ?
+			  -ECONNREFUSED :
+			  e->kind == NET_ERR_NET_UNREACH ? -ENETUNREACH : -EHOSTUNREACH;
 		tcp_pcb_drop(pcb, err);
 	}
 }

@@ -10,8 +10,9 @@
 
 #include "net/log.h"
 #include "net/loop.h"
-#include "tcp/tcp.h"
+#include "net/addr.h"
 #include "tcp/tcp_log.h"
+#include "tcp/tcp_var.h"
 
 #define TCP_LOG_BUF_SIZE (64 * 1024) /* the FILE's buffer: about 500 lines */
 
@@ -55,11 +56,11 @@ const char *tcp_log_event_name(enum tcp_log_event ev)
 }
 
 /* "A.B.C.D:port" (the only place that knows how an address prints). */
-static void addr_port(uint32_t addr, uint16_t port, char *buf, size_t cap)
+static void addr_port(const struct net_addr *addr, uint16_t port, char *buf, size_t cap)
 {
-	char a[IP_ADDR_STRLEN];
+	struct net_endpoint e = { .addr = *addr, .port = port };
 
-	snprintf(buf, cap, "%s:%u", ip_addr_ntop(addr, a, sizeof(a)), port);
+	net_endpoint_ntop(&e, 0, buf, cap);
 }
 
 void tcp_log_fill(const struct tcp_pcb *pcb, enum tcp_log_event ev, uint32_t seq, uint32_t len,
@@ -84,8 +85,8 @@ void tcp_log_fill(const struct tcp_pcb *pcb, enum tcp_log_event ev, uint32_t seq
 		.snd_wnd = pcb->snd_wnd,
 		.state = tcp_state_name(pcb->state),
 	};
-	addr_port(pcb->local_addr, pcb->local_port, r->local, sizeof(r->local));
-	addr_port(pcb->remote_addr, pcb->remote_port, r->peer, sizeof(r->peer));
+	addr_port(&pcb->local_addr, pcb->local_port, r->local, sizeof(r->local));
+	addr_port(&pcb->remote_addr, pcb->remote_port, r->peer, sizeof(r->peer));
 }
 
 int tcp_log_format(char *buf, size_t cap, const struct tcp_log_rec *r)

@@ -43,7 +43,7 @@ enum tcp_log_event {
 	"rto_ms,inflight,snd_wnd,state"
 #define TCP_LOG_MAX_DEFAULT (64ull << 20) /* bytes written before the log stops */
 #define TCP_LOG_FLUSH_MS 1000             /* the buffer goes to the file this often */
-#define TCP_LOG_ADDR_MAX 48               /* "address:port" with its NUL */
+#define TCP_LOG_ADDR_MAX 56               /* "address:port" with its NUL ("[v6]:port" fits) */
 #define TCP_LOG_LINE_MAX 256              /* longest line with its NUL */
 
 /* One line's values. Sequence numbers are relative to the ISN (the SYN is 0, the first data

@@ -16,7 +16,7 @@
 #include "net/perstack.h"
 #include "net/log.h"
 #include "net/mem.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 
 static void mem_list_init(void);
 PERSTACK_STATIC_FN(struct tcp_pcb_list, mem_list, mem_list_init)

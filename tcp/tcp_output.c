@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* Segment departure: segmentation of the send ring by the effective MSS, Nagle, sender and
- * receiver SWS avoidance, the persist probe, ACKs and RSTs, and the application-facing
- * send/receive/close calls. Each segment is built once in one pkb (headers go into its
- * headroom below) and handed to ip_output, which owns it afterwards. */
+ * receiver SWS avoidance, the persist probe, ACKs and RSTs. Each segment is built once in
+ * one pkb (headers go into its headroom below) and handed to its family's output (ip_output
+ * for IPv4), which owns it afterwards. */
 #include <errno.h>
 #include <string.h>
 
 #include "net/perstack.h"
 #include "net/log.h"
-#include "tcp/tcp.h"
 #include "tcp/tcp_log.h"
+#include "tcp/tcp_var.h"
 
 uint32_t tcp_ts_now(const struct tcp_pcb *pcb, uint64_t now)
 {
@@ -19,7 +19,7 @@ uint32_t tcp_ts_now(const struct tcp_pcb *pcb, uint64_t now)
 /* Receiver SWS avoidance (RFC 9293 3.8.6.2.2): the right edge moves only by at least
  * min(rcvbuf/2, MSS), and never moves left. */
 /* A peer without SACK is waiting for us to fill a hole (tcp_rcv_window). */
-static int rcv_edge_held(const struct tcp_pcb *pcb)
+int tcp_rcv_edge_held(const struct tcp_pcb *pcb)
 {
 	return !(pcb->flags & TF_SACK_OK) && !TAILQ_EMPTY(&pcb->ooo);
 }
@@ -35,7 +35,7 @@ uint32_t tcp_rcv_window(const struct tcp_pcb *pcb)
 	 * window opened by the application reading would cost such a sender its fast
 	 * retransmit. A SACK sender reads the blocks instead (RFC 6675), and holding the
 	 * edge through a lossy stretch starved it of window (bench/loss.sh uploads). */
-	if (space <= adv || space - adv < thresh || rcv_edge_held(pcb))
+	if (space <= adv || space - adv < thresh || tcp_rcv_edge_held(pcb))
 		return adv;
 	return space;
 }
@@ -65,16 +65,18 @@ static void tcp_fill_syn_opts(const struct tcp_pcb *pcb, struct tcp_opts *o, uin
 static const struct tcp_route *tcp_route_get(struct tcp_pcb *pcb)
 {
 	struct tcp_route *rt = &pcb->route;
-	uint32_t gen = ip_route_generation();
+	const struct net_family_ops *f = net_family(pcb->remote_addr.family);
+	uint32_t gen = f ? f->route_generation() : 0;
 
-	if (rt->gen == gen && rt->dst == pcb->remote_addr && rt->ifindex == pcb->ipo.ifindex)
+	if (rt->gen == gen && rt->fam == f && net_addr_eq(&rt->dst, &pcb->remote_addr) &&
+	    rt->ifindex == pcb->ipo.ifindex)
 		return rt;
 	memset(rt, 0, sizeof(*rt));
 	rt->gen = gen;
+	rt->fam = f;
 	rt->dst = pcb->remote_addr;
 	rt->ifindex = pcb->ipo.ifindex;
-	rt->err = rt->ifindex ? ip_route_output_dev(pcb->remote_addr, rt->ifindex, &rt->nh)
-			      : ip_route_output(pcb->remote_addr, &rt->nh);
+	rt->err = f ? f->route(&pcb->remote_addr, rt->ifindex, &rt->nh) : -EAFNOSUPPORT;
 	if (rt->err == 0) {
 		rt->offloads = rt->nh.dev->flags & (NET_DEV_F_CSUM_TX | NET_DEV_F_TSO);
 		rt->gso_max = rt->nh.dev->gso_max_size;
@@ -91,9 +93,9 @@ static size_t tcp_seg_max(struct tcp_pcb *pcb)
 	size_t room;
 
 	if (!(rt->offloads & NET_DEV_F_TSO) || !tcp_config.tso ||
-	    rt->gso_max <= IP_HDR_MIN + TCP_HDR_MAX)
+	    rt->gso_max <= rt->fam->hdr_len + TCP_HDR_MAX)
 		return pcb->mss;
-	room = rt->gso_max - IP_HDR_MIN - TCP_HDR_MAX;
+	room = rt->gso_max - rt->fam->hdr_len - TCP_HDR_MAX;
 	return room < pcb->mss ? pcb->mss : room - room % pcb->mss;
 }
 
@@ -153,14 +155,14 @@ static int tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, size_t len
 	/* A device that finishes checksums gets them partial: one pass over the data saved.
 	 * A super-segment always is (the kernel fixes each segment's sum from it). */
 	if (rt->offloads & NET_DEV_F_CSUM_TX || len > pcb->mss) {
-		tcp_emit_csum(&h, p->data, p->len, len, pcb->local_addr, pcb->remote_addr, 1);
+		tcp_emit_csum(&h, p->data, p->len, len, &pcb->local_addr, &pcb->remote_addr, 1);
 		pkb_csum_set_partial(p, p->data, p->data + 16);
 		if (len > pcb->mss) {
 			p->gso_size = pcb->mss;
 			STAT_INC(tcp, snd_tso_segs);
 		}
 	} else {
-		tcp_emit(&h, p->data, p->len, len, pcb->local_addr, pcb->remote_addr);
+		tcp_emit(&h, p->data, p->len, len, &pcb->local_addr, &pcb->remote_addr);
 	}
 	STAT_INC(tcp, snd_total);
 	if (flags & TCP_ACK) {
@@ -169,13 +171,14 @@ static int tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, size_t len
 		tcp_ack_undefer(pcb);
 	}
 	tcp_timer_cancel(pcb, TCPT_DELACK);
-	/* owns p; without a route ip_output counts and refuses it */
-	if (rt->err == 0)
-		err = ip_output_nh(IP_PROTO_TCP, p, pcb->local_addr, pcb->remote_addr,
-				   &pcb->ipo, &rt->nh, now);
-	else
-		err = ip_output(IP_PROTO_TCP, p, pcb->local_addr, pcb->remote_addr, &pcb->ipo,
-				now);
+	/* owns p; without a route the family's output routes, counts and refuses it */
+	if (rt->fam) {
+		err = rt->fam->output(IP_PROTO_TCP, p, &pcb->local_addr, &pcb->remote_addr,
+				      &pcb->ipo, rt->err == 0 ? &rt->nh : NULL, now);
+	} else {
+		pkb_free(p); /* a family no layer carries */
+		err = -EAFNOSUPPORT;
+	}
 	if (err < 0) {
 		STAT_INC(tcp, snd_ip_err);
 		debugf("ip_output err=%d", err);
@@ -272,7 +275,8 @@ void tcp_send_rst_pcb(struct tcp_pcb *pcb, uint64_t now)
 
 /* RFC 9293 3.10.7.1: if the segment has ACK, <SEQ=SEG.ACK><CTL=RST>, else
  * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. src is our address. */
-void tcp_send_reset(uint32_t src, uint32_t dst, const struct tcp_hdr *th, size_t seglen, uint64_t now)
+void tcp_send_reset(const struct net_addr *src, const struct net_addr *dst,
+		    const struct tcp_hdr *th, size_t seglen, uint64_t now)
 {
 	struct tcp_hdr h;
 
@@ -292,11 +296,12 @@ void tcp_send_reset(uint32_t src, uint32_t dst, const struct tcp_hdr *th, size_t
 		STAT_INC(tcp, snd_rst);
 }
 
-int tcp_send_bare(const struct tcp_hdr *h, uint32_t src, uint32_t dst,
-		  const struct ip_out_opts *o, uint64_t now)
+int tcp_send_bare(const struct tcp_hdr *h, const struct net_addr *src,
+		  const struct net_addr *dst, const struct net_out_opts *o, uint64_t now)
 {
+	const struct net_family_ops *f = net_family(dst->family);
 	size_t hlen = tcp_hdr_len(h);
-	struct pkb *p = pkb_alloc(hlen);
+	struct pkb *p = f ? pkb_alloc(hlen) : NULL;
 
 	if (!p) {
 		STAT_INC(tcp, snd_nomem);
@@ -305,7 +310,7 @@ int tcp_send_bare(const struct tcp_hdr *h, uint32_t src, uint32_t dst,
 	pkb_put(p, hlen);
 	tcp_emit(h, p->data, p->len, 0, src, dst);
 	STAT_INC(tcp, snd_total);
-	if (ip_output(IP_PROTO_TCP, p, src, dst, o, now) < 0) /* owns p */
+	if (f->output(IP_PROTO_TCP, p, src, dst, o, NULL, now) < 0) /* owns p */
 		STAT_INC(tcp, snd_ip_err);
 	return 0;
 }
@@ -572,141 +577,4 @@ paced:
 again:
 		;
 	}
-}
-
-/* ---- application calls ---- */
-
-ssize_t tcp_pcb_send(struct tcp_pcb *pcb, const void *buf, size_t len, uint64_t now)
-{
-	size_t n;
-
-	if (pcb->error)
-		return pcb->error == -ECONNRESET ? -EPIPE : pcb->error;
-	switch (pcb->state) {
-	case TCP_ESTABLISHED:
-	case TCP_CLOSE_WAIT:
-	case TCP_SYN_SENT:
-	case TCP_SYN_RECEIVED:
-		break;
-	case TCP_CLOSED:
-	case TCP_LISTEN:
-		return -ENOTCONN;
-	default:
-		return -EPIPE;
-	}
-	if (pcb->flags & TF_FIN_QUEUED)
-		return -EPIPE;
-	tcp_rate_check_app_limited(pcb);
-	n = tcp_ring_write(&pcb->snd_buf, buf, len);
-	if (!pcb->on_memlist && pcb->snd_buf.buf)
-		tcp_mem_track(pcb); /* the sweep gives the storage back once unused */
-	if (n < len)
-		pcb->flags |= TF_SND_NOSPACE; /* the next ACK may grow it (tcp_snd_space_expand) */
-	if (n == 0)
-		return len ? -EAGAIN : 0;
-	tcp_output(pcb, now);
-	return (ssize_t)n;
-}
-
-ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now)
-{
-	uint32_t before, after, thresh;
-	size_t n;
-
-	if (pcb->rcv_buf.len == 0) {
-		if (pcb->error)
-			return pcb->error;
-		if (pcb->flags & (TF_RCVD_FIN | TF_RCV_SHUT))
-			return 0;
-		if (pcb->state == TCP_CLOSED || pcb->state == TCP_LISTEN)
-			return -ENOTCONN;
-		return -EAGAIN;
-	}
-	before = SEQ_GT(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
-	n = tcp_ring_read(&pcb->rcv_buf, buf, len);
-	tcp_rcv_space_adjust(pcb, now); /* may grow the window announced below */
-	/* a window update once reading lets the right edge move by min(MSS, half the
-	 * buffer), the receiver SWS rule of RFC 1122 4.2.3.3 / RFC 9293 3.8.6.2.2 (the one
-	 * tcp_rcv_window applies), counting only what the window field can announce: at most
-	 * 65535 units of 2^rcv_wscale bytes (without window scale a large buffer would
-	 * otherwise send an "update" moving 5 bytes) */
-	after = (uint32_t)tcp_ring_free_space(&pcb->rcv_buf);
-	if (after > (65535u << pcb->rcv_wscale))
-		after = 65535u << pcb->rcv_wscale;
-	after &= ~((1u << pcb->rcv_wscale) - 1);
-	thresh = (uint32_t)(pcb->rcv_buf.cap / 2 < pcb->mss ? pcb->rcv_buf.cap / 2 : pcb->mss);
-	if (TCP_SYNCHRONIZED(pcb->state) && !(pcb->flags & TF_RCVD_FIN) &&
-	    !rcv_edge_held(pcb) && after >= before + thresh) {
-		pcb->flags |= TF_ACKNOW;
-		tcp_output(pcb, now);
-	}
-	return (ssize_t)n;
-}
-
-int tcp_pcb_shutdown_send(struct tcp_pcb *pcb, uint64_t now)
-{
-	if (pcb->flags & TF_FIN_QUEUED)
-		return 0;
-	switch (pcb->state) {
-	case TCP_ESTABLISHED:
-		tcp_pcb_set_state(pcb, TCP_FIN_WAIT_1);
-		break;
-	case TCP_CLOSE_WAIT:
-		tcp_pcb_set_state(pcb, TCP_LAST_ACK);
-		break;
-	case TCP_SYN_SENT:
-	case TCP_SYN_RECEIVED:
-		break; /* RFC 9293 3.10.4: the FIN waits for ESTABLISHED */
-	default:
-		return -ENOTCONN;
-	}
-	pcb->flags |= TF_FIN_QUEUED;
-	pcb->fin_seq = pcb->snd_buf_seq + (uint32_t)pcb->snd_buf.len;
-	tcp_output(pcb, now);
-	return 0;
-}
-
-void tcp_pcb_close(struct tcp_pcb *pcb, int abort, uint64_t now)
-{
-	pcb->upcall = NULL;
-	pcb->sk = NULL;
-	pcb->flags |= TF_ORPHAN | TF_RCV_SHUT;
-	if (pcb->tw) { /* a TIME_WAIT stub: the record carries on alone (tcp_timewait.c) */
-		tcp_pcb_free(pcb);
-		return;
-	}
-	switch (pcb->state) {
-	case TCP_CLOSED:
-	case TCP_LISTEN:
-	case TCP_SYN_SENT:
-		tcp_pcb_drop(pcb, 0);
-		return;
-	default:
-		break;
-	}
-	/* RFC 9293 3.10.4 / RFC 2525 2.17: unread data, or SO_LINGER 0, resets */
-	if (abort || pcb->rcv_buf.len > 0) {
-		if (pcb->state != TCP_TIME_WAIT)
-			tcp_send_rst_pcb(pcb, now);
-		tcp_pcb_drop(pcb, 0);
-		return;
-	}
-	tcp_pcb_shutdown_send(pcb, now);
-	/* An earlier shutdown(SHUT_WR) may have reached FIN_WAIT_2 already: the orphan waits
-	 * no longer than fin_wait_2_ms from now (FIN_WAIT_1 arms it when the FIN is ACKed). */
-	if (pcb->state == TCP_FIN_WAIT_2)
-		tcp_timer_arm(pcb, TCPT_2MSL, now + tcp_config.fin_wait_2_ms);
-}
-
-struct tcp_pcb *tcp_pcb_accept(struct tcp_pcb *l)
-{
-	struct tcp_pcb *c = TAILQ_FIRST(&l->acceptq);
-
-	if (!c)
-		return NULL;
-	TAILQ_REMOVE(&l->acceptq, c, qlink);
-	l->acceptq_len--;
-	c->parent = NULL;
-	c->on_acceptq = 0;
-	return c;
 }

@@ -9,8 +9,8 @@
 #include "net/perstack.h"
 #include "net/log.h"
 #include "net/mem.h"
-#include "tcp/tcp.h"
 #include "tcp/tcp_log.h"
+#include "tcp/tcp_var.h"
 
 STATS_DEFINE(tcp, TCP_COUNTERS);
 
@@ -171,20 +171,29 @@ void tcp_test_set_isn(int on, uint32_t isn)
 
 /* RFC 6528 3: ISN = M + F(4-tuple, secret), M a clock ticking every 4 us. `now` is in ms,
  * so M = now * 250. */
-uint32_t tcp_isn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport, uint64_t now)
+uint32_t tcp_isn(const struct net_addr *laddr, uint16_t lport, const struct net_addr *raddr,
+		 uint16_t rport, uint64_t now)
 {
-	uint32_t w[3] = { laddr, raddr, (uint32_t)lport << 16 | rport };
+	uint32_t w[9];
+	size_t n = tcp_tuple_words(laddr, lport, raddr, rport, w);
 
 	if (test_isn_on)
 		return test_isn;
-	return (uint32_t)(now * 250) + (uint32_t)siphash(isn_key, w, 3);
+	return (uint32_t)(now * 250) + (uint32_t)siphash(isn_key, w, n);
 }
 
-uint32_t tcp_pcb_hash4(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+uint32_t tcp_ts_offset(uint32_t iss)
 {
-	uint32_t w[3] = { laddr, raddr, (uint32_t)lport << 16 | rport };
+	return (uint32_t)siphash(isn_key, &iss, 1);
+}
 
-	return (uint32_t)siphash(hash_key, w, 3);
+uint32_t tcp_pcb_hash4(const struct net_addr *laddr, uint16_t lport, const struct net_addr *raddr,
+		       uint16_t rport)
+{
+	uint32_t w[9];
+	size_t n = tcp_tuple_words(laddr, lport, raddr, rport, w);
+
+	return (uint32_t)siphash(hash_key, w, n);
 }
 
 /* ---- control blocks ---- */
@@ -257,6 +266,8 @@ struct tcp_pcb *tcp_pcb_alloc(void)
 	if (!pcb)
 		return NULL;
 	pcb->state = TCP_CLOSED;
+	/* IPv4 unless its socket says otherwise (tcp_sock_create) */
+	pcb->local_addr = pcb->remote_addr = net_addr_any(AF_INET);
 	TAILQ_INIT(&pcb->ooo);
 	TAILQ_INIT(&pcb->synq);
 	TAILQ_INIT(&pcb->acceptq);
@@ -385,7 +396,7 @@ int tcp_pcb_drop(struct tcp_pcb *pcb, int err)
 	return 1;
 }
 
-size_t tcp_pcb_abort_addr(uint32_t addr, uint64_t now)
+size_t tcp_pcb_abort_addr(const struct net_addr *addr, uint64_t now)
 {
 	struct tcp_pcb *pcb, *next;
 	size_t n = 0;
@@ -396,7 +407,7 @@ size_t tcp_pcb_abort_addr(uint32_t addr, uint64_t now)
 		next = TAILQ_NEXT(pcb, all);
 		if (pcb->state == TCP_LISTEN)
 			tcp_syncache_addr_gone(pcb, addr); /* a wildcard one's too */
-		if (pcb->local_addr != addr || pcb->state == TCP_CLOSED ||
+		if (!net_addr_eq(&pcb->local_addr, addr) || pcb->state == TCP_CLOSED ||
 		    pcb->state == TCP_LISTEN || pcb->state == TCP_TIME_WAIT)
 			continue;
 		/* the states Linux's tcp_abort resets in (a SYN_SENT has nothing to reset) */
@@ -413,7 +424,8 @@ int tcp_pcb_hash_insert(struct tcp_pcb *pcb)
 {
 	if (pcb->hashed)
 		return 0;
-	pcb->hash = tcp_pcb_hash4(pcb->local_addr, pcb->local_port, pcb->remote_addr, pcb->remote_port);
+	pcb->hash = tcp_pcb_hash4(&pcb->local_addr, pcb->local_port, &pcb->remote_addr,
+				  pcb->remote_port);
 	LIST_INSERT_HEAD(&tcp_hash[pcb->hash & (TCP_HASH_BUCKETS - 1)], pcb, hlink);
 	pcb->hashed = 1;
 	return 0;
@@ -428,35 +440,37 @@ void tcp_pcb_unhash(struct tcp_pcb *pcb)
 	pcb->hashed = pcb->listed = 0;
 }
 
-struct tcp_pcb *tcp_pcb_lookup_conn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+struct tcp_pcb *tcp_pcb_lookup_conn(const struct net_addr *laddr, uint16_t lport,
+				    const struct net_addr *raddr, uint16_t rport)
 {
 	uint32_t h = tcp_pcb_hash4(laddr, lport, raddr, rport);
 	struct tcp_pcb *pcb;
 
 	LIST_FOREACH(pcb, &tcp_hash[h & (TCP_HASH_BUCKETS - 1)], hlink)
 		if (pcb->hash == h && pcb->local_port == lport && pcb->remote_port == rport &&
-		    pcb->local_addr == laddr && pcb->remote_addr == raddr)
+		    net_addr_eq(&pcb->local_addr, laddr) && net_addr_eq(&pcb->remote_addr, raddr))
 			return pcb;
 	return NULL;
 }
 
-struct tcp_pcb *tcp_pcb_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+struct tcp_pcb *tcp_pcb_lookup(const struct net_addr *laddr, uint16_t lport,
+			       const struct net_addr *raddr, uint16_t rport)
 {
 	struct tcp_pcb *pcb = tcp_pcb_lookup_conn(laddr, lport, raddr, rport);
 
 	return pcb ? pcb : tcp_pcb_lookup_listener(laddr, lport);
 }
 
-struct tcp_pcb *tcp_pcb_lookup_listener(uint32_t laddr, uint16_t lport)
+struct tcp_pcb *tcp_pcb_lookup_listener(const struct net_addr *laddr, uint16_t lport)
 {
 	struct tcp_pcb *pcb, *wild = NULL;
 
 	LIST_FOREACH(pcb, &tcp_listeners, hlink) {
-		if (pcb->local_port != lport)
+		if (pcb->local_port != lport || pcb->local_addr.family != laddr->family)
 			continue;
-		if (pcb->local_addr == laddr)
+		if (net_addr_eq(&pcb->local_addr, laddr))
 			return pcb;
-		if (pcb->local_addr == IP_ADDR_ANY)
+		if (net_addr_is_any(&pcb->local_addr))
 			wild = pcb;
 	}
 	return wild;
@@ -464,14 +478,16 @@ struct tcp_pcb *tcp_pcb_lookup_listener(uint32_t laddr, uint16_t lport)
 
 /* A port is taken if another pcb is bound to it on the same or a wildcard address
  * (SO_REUSEADDR lets a new one share it with connections that are not listening). */
-static int tcp_port_in_use(const struct tcp_pcb *self, uint32_t addr, uint16_t port, int reuse)
+static int tcp_port_in_use(const struct tcp_pcb *self, const struct net_addr *addr, uint16_t port,
+			   int reuse)
 {
 	const struct tcp_pcb *p;
 
 	TAILQ_FOREACH(p, &tcp_all, all) {
 		if (p == self || p->local_port != port || p->parent)
 			continue;
-		if (p->local_addr != addr && p->local_addr != IP_ADDR_ANY && addr != IP_ADDR_ANY)
+		if (!net_addr_eq(&p->local_addr, addr) && !net_addr_is_any(&p->local_addr) &&
+		    !net_addr_is_any(addr))
 			continue;
 		if (reuse && p->state != TCP_LISTEN)
 			continue;
@@ -481,11 +497,15 @@ static int tcp_port_in_use(const struct tcp_pcb *self, uint32_t addr, uint16_t p
 	return !reuse && tcp_tw_port_in_use(addr, port);
 }
 
-int tcp_pcb_bind(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, int reuse)
+int tcp_pcb_bind(struct tcp_pcb *pcb, const struct net_addr *addr, uint16_t port, int reuse)
 {
+	const struct net_family_ops *f = net_family(addr->family);
+
 	if (pcb->local_port)
 		return -EINVAL;
-	if (addr != IP_ADDR_ANY && !net_iface_by_addr(addr))
+	if (!f)
+		return -EAFNOSUPPORT;
+	if (!net_addr_is_any(addr) && !f->is_local(addr))
 		return -EADDRNOTAVAIL;
 	if (port == 0) {
 		unsigned n = (unsigned)tcp_config.ephemeral_max - tcp_config.ephemeral_min + 1;
@@ -501,7 +521,8 @@ int tcp_pcb_bind(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, int reuse)
 	} else if (tcp_port_in_use(pcb, addr, port, reuse)) {
 		return -EADDRINUSE;
 	}
-	pcb->local_addr = addr;
+	pcb->local_addr = *addr;
+	pcb->remote_addr = net_addr_any(addr->family);
 	pcb->local_port = port;
 	return 0;
 }
@@ -515,7 +536,8 @@ int tcp_pcb_listen(struct tcp_pcb *pcb, unsigned backlog)
 	if (pcb->state != TCP_CLOSED)
 		return -EINVAL;
 	if (pcb->local_port == 0) {
-		int err = tcp_pcb_bind(pcb, IP_ADDR_ANY, 0, 0);
+		struct net_addr any = net_addr_any(pcb->local_addr.family);
+		int err = tcp_pcb_bind(pcb, &any, 0, 0);
 		if (err < 0)
 			return err;
 	}
@@ -528,17 +550,20 @@ int tcp_pcb_listen(struct tcp_pcb *pcb, unsigned backlog)
 
 /* RFC 6056 3.3.3 (Algorithm 3): offset = F(laddr, raddr, rport, secret); try successive
  * ports from offset + a global counter until the 4-tuple is unused. */
-static int tcp_pick_ephemeral(struct tcp_pcb *pcb)
+int tcp_pick_ephemeral(struct tcp_pcb *pcb)
 {
-	uint32_t w[3] = { pcb->local_addr, pcb->remote_addr, pcb->remote_port };
-	uint32_t offset = (uint32_t)siphash(port_key, w, 3);
+	uint32_t w[9];
+	/* the words of the tuple with lport 0: the remote port in the low half, as before */
+	size_t nw = tcp_tuple_words(&pcb->local_addr, 0, &pcb->remote_addr, pcb->remote_port, w);
+	uint32_t offset = (uint32_t)siphash(port_key, w, nw);
 	unsigned n = (unsigned)tcp_config.ephemeral_max - tcp_config.ephemeral_min + 1;
 
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t port = (uint16_t)(tcp_config.ephemeral_min + (offset + port_next++) % n);
-		if (!tcp_pcb_lookup_conn(pcb->local_addr, port, pcb->remote_addr, pcb->remote_port) &&
-		    !tcp_tw_lookup(pcb->local_addr, port, pcb->remote_addr, pcb->remote_port) &&
-		    !tcp_port_in_use(pcb, pcb->local_addr, port, 1)) {
+		if (!tcp_pcb_lookup_conn(&pcb->local_addr, port, &pcb->remote_addr,
+					 pcb->remote_port) &&
+		    !tcp_tw_lookup(&pcb->local_addr, port, &pcb->remote_addr, pcb->remote_port) &&
+		    !tcp_port_in_use(pcb, &pcb->local_addr, port, 1)) {
 			pcb->local_port = port;
 			return 0;
 		}
@@ -548,8 +573,11 @@ static int tcp_pick_ephemeral(struct tcp_pcb *pcb)
 
 void tcp_pcb_set_mss(struct tcp_pcb *pcb, unsigned peer_mss)
 {
-	unsigned mtu = ip_route_mtu_dev(pcb->remote_addr, pcb->ipo.ifindex); /* SO_BINDTODEVICE */
-	unsigned mss = mtu > 40 ? mtu - 40 : 536;
+	const struct net_family_ops *f = net_family(pcb->remote_addr.family);
+	/* SO_BINDTODEVICE: the bound device's MTU */
+	unsigned mtu = f ? f->mtu(&pcb->remote_addr, pcb->ipo.ifindex) : 0;
+	unsigned hdrs = (f ? f->hdr_len : 20) + 20; /* the network and TCP headers */
+	unsigned mss = mtu > hdrs ? mtu - hdrs : 536;
 
 	if (pcb->user_mss && mss > pcb->user_mss)
 		mss = pcb->user_mss;
@@ -574,52 +602,12 @@ void tcp_pcb_set_mss(struct tcp_pcb *pcb, unsigned peer_mss)
 	tcp_rcv_space_init(pcb, net_clock_ms());
 }
 
-int tcp_pcb_connect(struct tcp_pcb *pcb, uint32_t addr, uint16_t port, uint64_t now)
-{
-	int err;
-
-	if (pcb->state == TCP_LISTEN)
-		return -EOPNOTSUPP;
-	if (pcb->state != TCP_CLOSED || pcb->remote_port)
-		return -EISCONN;
-	if (port == 0 || addr == IP_ADDR_ANY || addr == IP_ADDR_BROADCAST)
-		return -EINVAL;
-	if (pcb->local_addr == IP_ADDR_ANY) {
-		/* SO_BINDTODEVICE: the bound device's address, as Linux */
-		pcb->local_addr = ip_source_for_dev(addr, pcb->ipo.ifindex);
-		if (pcb->local_addr == 0)
-			return -ENETUNREACH;
-	} else if (!net_iface_by_addr(pcb->local_addr)) {
-		return -ENETUNREACH; /* bound to an address removed since: Linux says the same */
-	}
-	pcb->remote_addr = addr;
-	pcb->remote_port = port;
-	if (pcb->local_port == 0) {
-		err = tcp_pick_ephemeral(pcb);
-		if (err < 0)
-			goto fail;
-	} else if (tcp_pcb_lookup_conn(pcb->local_addr, pcb->local_port, addr, port) ||
-		   tcp_tw_lookup(pcb->local_addr, pcb->local_port, addr, port)) {
-		err = -EADDRINUSE;
-		goto fail;
-	}
-	pcb->iss = tcp_isn(pcb->local_addr, pcb->local_port, addr, port, now);
-	pcb->snd_una = pcb->snd_nxt = pcb->snd_max = pcb->iss;
-	pcb->snd_buf_seq = pcb->iss + 1;
-	pcb->rcv_wnd = (uint32_t)tcp_ring_free_space(&pcb->rcv_buf);
-	tcp_pcb_set_mss(pcb, 0);
-	tcp_cc_init(pcb);
-	pcb->ts_offset = (uint32_t)siphash(isn_key, &pcb->iss, 1);
-	tcp_pcb_hash_insert(pcb);
-	tcp_pcb_set_state(pcb, TCP_SYN_SENT);
-	STAT_INC(tcp, conn_attempts);
-	tcp_output(pcb, now);
-	return 0;
-fail:
-	pcb->remote_addr = 0;
-	pcb->remote_port = 0;
-	return err;
-}
+static const struct net_transport tcp_transport = {
+	.name = "TCP",
+	.proto = IP_PROTO_TCP,
+	.input = tcp_input,
+	.err = tcp_icmp_error,
+};
 
 int tcp_proto_init(void)
 {
@@ -635,7 +623,7 @@ int tcp_proto_init(void)
 	err = net_loop_add_hook(tcp_ack_flush);
 	if (err < 0)
 		return err;
-	return ip_protocol_register("TCP", IP_PROTO_TCP, tcp_input, tcp_icmp_error);
+	return net_transport_register(&tcp_transport);
 }
 
 void tcp_proto_shutdown(void)

@@ -22,8 +22,8 @@
 #include <string.h>
 
 #include "net/log.h"
-#include "tcp/tcp.h"
 #include "tcp/tcp_log.h"
+#include "tcp/tcp_var.h"
 
 uint64_t tcp_now_us(void)
 {

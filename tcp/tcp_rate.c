@@ -19,7 +19,7 @@
  * the TCPT_PACE timer fires when it is positive again. No allocation: the credit and its
  * time stamp live in the pcb. */
 #include "net/log.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 
 #define USEC_PER_SEC 1000000ull
 

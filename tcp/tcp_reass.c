@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "net/log.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 
 /* what an out-of-order segment carries in its pkb->cb */
 struct tcp_ooo_cb {

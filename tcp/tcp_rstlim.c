@@ -5,7 +5,7 @@
  * own RSTs (aborts, RFC 5961 challenge ACKs have their own limit) are not counted here.
  * NOTE: Linux limits ICMP errors and challenge ACKs but not these RSTs (README, "TCP"). */
 #include "net/perstack.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 
 PERSTACK_STATIC(uint64_t, rst_last)    /* when the bucket was last filled (ms) */
 #define rst_last PERSTACK_REF(uint64_t, rst_last)
@@ -46,8 +46,8 @@ int tcp_rst_allowed(uint64_t now)
 	return 1;
 }
 
-void tcp_send_reset_limited(uint32_t src, uint32_t dst, const struct tcp_hdr *th, size_t seglen,
-			    uint64_t now)
+void tcp_send_reset_limited(const struct net_addr *src, const struct net_addr *dst,
+			    const struct tcp_hdr *th, size_t seglen, uint64_t now)
 {
 	if (th->flags & TCP_RST)
 		return; /* never answered: not worth a token */

@@ -19,8 +19,8 @@
  * What goes on the wire is chosen by tcp_output: records marked lost first (NextSeg
  * rule (1)), then new data, while pipe < cwnd. */
 #include "net/log.h"
-#include "tcp/tcp.h"
 #include "tcp/tcp_log.h"
+#include "tcp/tcp_var.h"
 
 static int sack_ok(const struct tcp_pcb *pcb)
 {

@@ -8,7 +8,7 @@
 
 #include "net/log.h"
 #include "net/socket.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 
 /* A connection that ended with an error hands it to the socket, which reports it once (to
  * the first recv, send or SO_ERROR, as Linux does); the pcb keeps none, so a second call
@@ -86,24 +86,25 @@ static int tcp_sock_create(struct sock *sk)
 		tcp_pcb_free(pcb);
 		return -ENOMEM;
 	}
+	pcb->local_addr = pcb->remote_addr = net_addr_any(sk->local.addr.family);
 	tcp_sock_attach(sk, pcb);
 	return 0;
 }
 
-static int tcp_sock_bind(struct sock *sk, const struct sockaddr_in *a)
+static int tcp_sock_bind(struct sock *sk, const struct net_endpoint *a)
 {
 	NET_ASSERT_LOCKED();
 	struct tcp_pcb *pcb = sk->pcb;
-	int err = tcp_pcb_bind(pcb, a->sin_addr.s_addr, ntohs(a->sin_port), sk->reuseaddr);
+	int err = tcp_pcb_bind(pcb, &a->addr, a->port, sk->reuseaddr);
 
 	if (err == 0) {
-		sk->local.sin_addr.s_addr = pcb->local_addr;
-		sk->local.sin_port = htons(pcb->local_port);
+		sk->local.addr = pcb->local_addr;
+		sk->local.port = pcb->local_port;
 	}
 	return err;
 }
 
-static int tcp_sock_connect(struct sock *sk, const struct sockaddr_in *a, uint64_t now)
+static int tcp_sock_connect(struct sock *sk, const struct net_endpoint *a, uint64_t now)
 {
 	struct tcp_pcb *pcb = sk->pcb;
 	int err;
@@ -118,11 +119,11 @@ static int tcp_sock_connect(struct sock *sk, const struct sockaddr_in *a, uint64
 		pcb->error = 0;
 		return err;
 	}
-	err = tcp_pcb_connect(pcb, a->sin_addr.s_addr, ntohs(a->sin_port), now);
+	err = tcp_pcb_connect(pcb, &a->addr, a->port, now);
 	if (err < 0)
 		return err;
-	sk->local.sin_addr.s_addr = pcb->local_addr;
-	sk->local.sin_port = htons(pcb->local_port);
+	sk->local.addr = pcb->local_addr;
+	sk->local.port = pcb->local_port;
 	sk->peer = *a;
 	return -EINPROGRESS;
 }
@@ -134,11 +135,11 @@ static int tcp_sock_listen(struct sock *sk, int backlog)
 	int err = tcp_pcb_listen(pcb, backlog < 1 ? 1 : (unsigned)backlog);
 
 	if (err == 0)
-		sk->local.sin_port = htons(pcb->local_port);
+		sk->local.port = pcb->local_port;
 	return err;
 }
 
-static int tcp_sock_accept(struct sock *sk, struct sock **child, struct sockaddr_in *peer)
+static int tcp_sock_accept(struct sock *sk, struct sock **child, struct net_endpoint *peer)
 {
 	struct tcp_pcb *l = sk->pcb, *c;
 	struct sock *csk;
@@ -153,11 +154,10 @@ static int tcp_sock_accept(struct sock *sk, struct sock **child, struct sockaddr
 		return -ENOMEM;
 	c = tcp_pcb_accept(l);
 	tcp_sock_attach(csk, c);
-	csk->local.sin_addr.s_addr = c->local_addr;
-	csk->local.sin_port = htons(c->local_port);
-	csk->peer.sin_family = AF_INET;
-	csk->peer.sin_addr.s_addr = c->remote_addr;
-	csk->peer.sin_port = htons(c->remote_port);
+	csk->local.addr = c->local_addr;
+	csk->local.port = c->local_port;
+	csk->peer.addr = c->remote_addr;
+	csk->peer.port = c->remote_port;
 	tcp_sock_take_pcb_error(csk, c);
 	*peer = csk->peer;
 	*child = csk;
@@ -165,7 +165,7 @@ static int tcp_sock_accept(struct sock *sk, struct sock **child, struct sockaddr
 }
 
 static ssize_t tcp_sock_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
-				const struct sockaddr_in *dst, uint64_t now)
+				const struct net_endpoint *dst, uint64_t now)
 {
 	struct tcp_pcb *pcb = sk->pcb;
 	size_t k, w, n = 0;
@@ -232,7 +232,7 @@ static ssize_t tcp_sock_peek(struct tcp_pcb *pcb, struct sock_iter *it, int flag
 }
 
 static ssize_t tcp_sock_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
-				struct sockaddr_in *src, int *msg_flags, uint64_t now)
+				struct net_endpoint *src, int *msg_flags, uint64_t now)
 {
 	struct tcp_pcb *pcb = sk->pcb;
 	size_t k, n = 0;
@@ -476,6 +476,62 @@ void tcp_pcb_info(struct tcp_pcb *pcb, struct us_tcp_info *ti_out)
 	ti.delivery_rate = tcp_rate_bps(pcb);
 	strncpy(ti.congestion, pcb->cc->name, sizeof(ti.congestion) - 1);
 	*ti_out = ti;
+}
+
+struct ss_walk {
+	void (*fn)(const struct tcp_ss_row *r, void *arg);
+	void *arg;
+};
+
+static void ss_pcb(struct tcp_pcb *pcb, void *arg)
+{
+	const struct ss_walk *w = arg;
+	struct tcp_ss_row r;
+
+	/* A TIME_WAIT stub is the socket's view of a record, which ss_tw shows; a CLOSED
+	 * block no socket holds is about to go. */
+	if ((pcb->state == TCP_TIME_WAIT && pcb->tw) || (pcb->state == TCP_CLOSED && !pcb->sk))
+		return;
+	memset(&r, 0, sizeof(r));
+	r.state = pcb->state;
+	if (pcb->state == TCP_LISTEN) {
+		/* as Linux: the accept queue now and its limit */
+		r.rq = pcb->acceptq_len;
+		r.sq = pcb->backlog;
+	} else {
+		r.rq = pcb->rcv_buf.len;
+		r.sq = pcb->snd_buf.len;
+	}
+	r.local.addr = pcb->local_addr;
+	r.local.port = pcb->local_port;
+	r.remote.addr = pcb->remote_addr;
+	r.remote.port = pcb->remote_port;
+	r.wscale_ok = !!(pcb->flags & TF_WS_OK);
+	r.pacing_rate = pcb->pacing_rate;
+	r.pcb = pcb;
+	w->fn(&r, w->arg);
+}
+
+static void ss_tw(const struct tcp_tw *tw, void *arg)
+{
+	const struct ss_walk *w = arg;
+	struct tcp_ss_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.state = TCP_TIME_WAIT;
+	r.local.addr = tcp_tw_laddr(tw);
+	r.local.port = tw->lport;
+	r.remote.addr = tcp_tw_raddr(tw);
+	r.remote.port = tw->rport;
+	w->fn(&r, w->arg);
+}
+
+void tcp_ss_foreach(void (*fn)(const struct tcp_ss_row *r, void *arg), void *arg)
+{
+	struct ss_walk w = { fn, arg };
+
+	tcp_pcb_foreach(ss_pcb, &w);
+	tcp_tw_foreach(ss_tw, &w);
 }
 
 /* TCP_INFO: struct us_tcp_info (include/ustack.h), cut to *len as Linux cuts its own. */

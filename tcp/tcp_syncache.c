@@ -23,7 +23,7 @@
 
 #include "net/perstack.h"
 #include "net/log.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 
 /* The counters live beside TCP_COUNTERS under the same "tcp." prefix. */
 STATS_DEFINE_AS(tcp_sc, "tcp", TCP_SC_COUNTERS)
@@ -50,7 +50,7 @@ struct tcp_sc {
 	struct tcp_pcb *l;
 	struct net_timer timer;    /* SYN,ACK retransmission */
 	uint64_t sent;             /* first SYN,ACK (ms), for the RTT sample */
-	uint32_t laddr, raddr;     /* network order */
+	struct net_addr laddr, raddr;
 	uint16_t lport, rport;
 	uint32_t iss, irs, ts_recent, hash;
 	uint16_t peer_mss;         /* 0: the SYN had none */
@@ -60,7 +60,7 @@ struct tcp_sc {
 
 /* What a SYN asked for, taken from an entry or from a cookie. */
 struct sc_syn {
-	uint32_t laddr, raddr;
+	struct net_addr laddr, raddr;
 	uint16_t lport, rport;
 	uint32_t iss, irs, ts_recent;
 	uint16_t peer_mss, wnd;
@@ -109,21 +109,24 @@ void tcp_syncache_init(void)
 	sc_gauge();
 }
 
-static uint32_t sc_hash4(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+static uint32_t sc_hash4(const struct net_addr *laddr, uint16_t lport,
+			 const struct net_addr *raddr, uint16_t rport)
 {
-	uint32_t w[3] = { laddr, raddr, (uint32_t)lport << 16 | rport };
+	uint32_t w[9];
+	size_t n = tcp_tuple_words(laddr, lport, raddr, rport, w);
 
-	return (uint32_t)tcp_siphash(sc_key, w, 3);
+	return (uint32_t)tcp_siphash(sc_key, w, n);
 }
 
-static struct tcp_sc *sc_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+static struct tcp_sc *sc_lookup(const struct net_addr *laddr, uint16_t lport,
+				const struct net_addr *raddr, uint16_t rport)
 {
 	uint32_t h = sc_hash4(laddr, lport, raddr, rport);
 	struct tcp_sc *e;
 
 	LIST_FOREACH(e, &sc_hash[h % SC_BUCKETS], hlink)
-		if (e->hash == h && e->lport == lport && e->rport == rport && e->laddr == laddr &&
-		    e->raddr == raddr)
+		if (e->hash == h && e->lport == lport && e->rport == rport &&
+		    net_addr_eq(&e->laddr, laddr) && net_addr_eq(&e->raddr, raddr))
 			return e;
 	return NULL;
 }
@@ -154,13 +157,13 @@ void tcp_syncache_listener_gone(struct tcp_pcb *l)
 	}
 }
 
-void tcp_syncache_addr_gone(struct tcp_pcb *l, uint32_t addr)
+void tcp_syncache_addr_gone(struct tcp_pcb *l, const struct net_addr *addr)
 {
 	struct tcp_sc *e, *next;
 
 	for (e = TAILQ_FIRST(&l->sc_list); e; e = next) {
 		next = TAILQ_NEXT(e, llink);
-		if (e->laddr != addr)
+		if (!net_addr_eq(&e->laddr, addr))
 			continue;
 		STAT_INC(tcp_sc, syncache_dropped);
 		sc_free_entry(e);
@@ -190,12 +193,17 @@ size_t tcp_syncache_count(void)
 
 /* ---- cookies ---- */
 
-static uint32_t cookie_hash(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
-			    uint32_t irs, uint32_t count, uint32_t which)
+static uint32_t cookie_hash(const struct net_addr *laddr, uint16_t lport,
+			    const struct net_addr *raddr, uint16_t rport, uint32_t irs,
+			    uint32_t count, uint32_t which)
 {
-	uint32_t w[6] = { laddr, raddr, (uint32_t)lport << 16 | rport, irs, count, which };
+	uint32_t w[12];
+	size_t n = tcp_tuple_words(laddr, lport, raddr, rport, w);
 
-	return (uint32_t)tcp_siphash(cookie_key, w, 6);
+	w[n++] = irs;
+	w[n++] = count;
+	w[n++] = which;
+	return (uint32_t)tcp_siphash(cookie_key, w, n);
 }
 
 static uint32_t cookie_count(uint64_t now)
@@ -208,15 +216,16 @@ static uint32_t cookie_count(uint64_t now)
 #define COOKIE_IDX_BITS 2
 #define COOKIE_IDX_MASK ((1u << COOKIE_IDX_BITS) - 1)
 
-static uint32_t cookie_field(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
-			     uint32_t irs, uint32_t count, unsigned idx)
+static uint32_t cookie_field(const struct net_addr *laddr, uint16_t lport,
+			     const struct net_addr *raddr, uint16_t rport, uint32_t irs,
+			     uint32_t count, unsigned idx)
 {
 	return (cookie_hash(laddr, lport, raddr, rport, irs, count, 1 + idx) & COOKIE_MASK &
 		~COOKIE_IDX_MASK) | idx;
 }
 
-uint32_t tcp_cookie_make(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
-			 uint32_t irs, unsigned mss_idx, uint64_t now)
+uint32_t tcp_cookie_make(const struct net_addr *laddr, uint16_t lport, const struct net_addr *raddr,
+			 uint16_t rport, uint32_t irs, unsigned mss_idx, uint64_t now)
 {
 	uint32_t count = cookie_count(now);
 
@@ -224,8 +233,8 @@ uint32_t tcp_cookie_make(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_
 	       cookie_field(laddr, lport, raddr, rport, irs, count, mss_idx & COOKIE_IDX_MASK);
 }
 
-int tcp_cookie_check(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
-		     uint32_t irs, uint32_t cookie, uint64_t now)
+int tcp_cookie_check(const struct net_addr *laddr, uint16_t lport, const struct net_addr *raddr,
+		     uint16_t rport, uint32_t irs, uint32_t cookie, uint64_t now)
 {
 	uint32_t count = cookie_count(now), diff, idx;
 
@@ -274,11 +283,13 @@ static uint32_t cookie_tsval(uint32_t ts_now, const struct sc_syn *s)
 
 /* ---- SYN,ACK ---- */
 
-static uint16_t sc_our_mss(uint32_t raddr, int ifindex)
+static uint16_t sc_our_mss(const struct net_addr *raddr, int ifindex)
 {
-	unsigned mtu = ip_route_mtu_dev(raddr, ifindex); /* a listener's SO_BINDTODEVICE */
+	const struct net_family_ops *f = net_family(raddr->family);
+	/* a listener's SO_BINDTODEVICE */
+	unsigned mtu = f ? f->mtu(raddr, ifindex) : 0, hdrs = (f ? f->hdr_len : 20) + 20;
 
-	return (uint16_t)(mtu > 40 ? mtu - 40 : 536);
+	return (uint16_t)(mtu > hdrs ? mtu - hdrs : 536);
 }
 
 /* The window a child of l would announce in its SYN,ACK (never scaled, RFC 7323 2.2). */
@@ -299,7 +310,7 @@ static void sc_send_synack(const struct tcp_pcb *l, const struct sc_syn *s, int 
 	h.flags = TCP_SYN | TCP_ACK;
 	h.wnd = sc_our_wnd(l);
 	h.opt.has_mss = 1;
-	h.opt.mss = sc_our_mss(s->raddr, l->ipo.ifindex);
+	h.opt.mss = sc_our_mss(&s->raddr, l->ipo.ifindex);
 	if (l->user_mss && h.opt.mss > l->user_mss)
 		h.opt.mss = l->user_mss; /* TCP_MAXSEG on the listener */
 	if (s->flags & SC_F_WS) {
@@ -313,7 +324,7 @@ static void sc_send_synack(const struct tcp_pcb *l, const struct sc_syn *s, int 
 		h.opt.tsval = cookie ? cookie_tsval(ts, s) : ts;
 		h.opt.tsecr = s->ts_recent;
 	}
-	tcp_send_bare(&h, s->laddr, s->raddr, &l->ipo, now);
+	tcp_send_bare(&h, &s->laddr, &s->raddr, &l->ipo, now);
 }
 
 static void sc_to_syn(const struct tcp_sc *e, struct sc_syn *s)
@@ -375,13 +386,14 @@ static struct tcp_sc *sc_alloc(void)
 /* ---- the listener's segments ---- */
 
 /* What the SYN negotiates, with the switches of tcp_config (as tcp_syn_options). */
-static void sc_syn_from_seg(struct sc_syn *s, const struct tcp_hdr *th, uint32_t src, uint32_t dst)
+static void sc_syn_from_seg(struct sc_syn *s, const struct tcp_hdr *th, const struct net_addr *src,
+			    const struct net_addr *dst)
 {
 	const struct tcp_opts *o = &th->opt;
 
 	memset(s, 0, sizeof(*s));
-	s->laddr = dst;
-	s->raddr = src;
+	s->laddr = *dst;
+	s->raddr = *src;
 	s->lport = th->dport;
 	s->rport = th->sport;
 	s->irs = th->seq;
@@ -403,7 +415,7 @@ static void sc_send_cookie(struct tcp_pcb *l, struct sc_syn *s, uint64_t now)
 {
 	unsigned idx = cookie_mss_index(s->peer_mss);
 
-	s->iss = tcp_cookie_make(s->laddr, s->lport, s->raddr, s->rport, s->irs, idx, now);
+	s->iss = tcp_cookie_make(&s->laddr, s->lport, &s->raddr, s->rport, s->irs, idx, now);
 	/* the peer uses the table's MSS: the one the ACK will bring back */
 	s->peer_mss = tcp_cookie_mss[idx];
 	l->sc_cookie_at = now + 1;
@@ -411,7 +423,8 @@ static void sc_send_cookie(struct tcp_pcb *l, struct sc_syn *s, uint64_t now)
 	sc_send_synack(l, s, 1, now);
 }
 
-void tcp_syncache_syn(struct tcp_pcb *l, const struct tcp_hdr *th, uint32_t src, uint32_t dst,
+void tcp_syncache_syn(struct tcp_pcb *l, const struct tcp_hdr *th, const struct net_addr *src,
+		      const struct net_addr *dst,
 		      int iss_set, uint32_t iss, uint64_t now)
 {
 	struct tcp_sc *e = sc_lookup(dst, th->dport, src, th->sport);
@@ -470,7 +483,7 @@ void tcp_syncache_syn(struct tcp_pcb *l, const struct tcp_hdr *th, uint32_t src,
 			sc_send_cookie(l, &s, now);
 		return;
 	}
-	s.iss = iss_set ? iss : tcp_isn(s.laddr, s.lport, s.raddr, s.rport, now);
+	s.iss = iss_set ? iss : tcp_isn(&s.laddr, s.lport, &s.raddr, s.rport, now);
 	e->l = l;
 	e->laddr = s.laddr;
 	e->raddr = s.raddr;
@@ -484,7 +497,7 @@ void tcp_syncache_syn(struct tcp_pcb *l, const struct tcp_hdr *th, uint32_t src,
 	e->snd_wscale = s.snd_wscale;
 	e->flags = s.flags;
 	e->sent = now;
-	e->hash = sc_hash4(s.laddr, s.lport, s.raddr, s.rport);
+	e->hash = sc_hash4(&s.laddr, s.lport, &s.raddr, s.rport);
 	LIST_INSERT_HEAD(&sc_hash[e->hash % SC_BUCKETS], e, hlink);
 	TAILQ_INSERT_TAIL(&l->sc_list, e, llink);
 	l->sc_count++;
@@ -496,7 +509,8 @@ void tcp_syncache_syn(struct tcp_pcb *l, const struct tcp_hdr *th, uint32_t src,
 	sc_send_synack(l, &s, 0, now);
 }
 
-void tcp_syncache_rst(struct tcp_pcb *l, const struct tcp_hdr *th, uint32_t src, uint32_t dst)
+void tcp_syncache_rst(struct tcp_pcb *l, const struct tcp_hdr *th, const struct net_addr *src,
+		      const struct net_addr *dst)
 {
 	struct tcp_sc *e = sc_lookup(dst, th->dport, src, th->sport);
 
@@ -578,7 +592,8 @@ static struct tcp_pcb *sc_make_pcb(struct tcp_pcb *l, const struct sc_syn *s, in
 }
 
 /* Decodes a cookie ACK into s; 0 if it is ours and fresh. */
-static int sc_cookie_syn(const struct tcp_hdr *th, uint32_t src, uint32_t dst, uint64_t now,
+static int sc_cookie_syn(const struct tcp_hdr *th, const struct net_addr *src,
+			 const struct net_addr *dst, uint64_t now,
 			 struct sc_syn *s)
 {
 	int idx = tcp_cookie_check(dst, th->dport, src, th->sport, th->seq - 1, th->ack - 1, now);
@@ -586,8 +601,8 @@ static int sc_cookie_syn(const struct tcp_hdr *th, uint32_t src, uint32_t dst, u
 	if (idx < 0)
 		return -1;
 	memset(s, 0, sizeof(*s));
-	s->laddr = dst;
-	s->raddr = src;
+	s->laddr = *dst;
+	s->raddr = *src;
 	s->lport = th->dport;
 	s->rport = th->sport;
 	s->irs = th->seq - 1;
@@ -616,8 +631,9 @@ static int sc_cookie_syn(const struct tcp_hdr *th, uint32_t src, uint32_t dst, u
 	return 0;
 }
 
-struct tcp_pcb *tcp_syncache_ack(struct tcp_pcb *l, const struct tcp_hdr *th, uint32_t src,
-				 uint32_t dst, uint64_t now, enum tcp_sc_verdict *v)
+struct tcp_pcb *tcp_syncache_ack(struct tcp_pcb *l, const struct tcp_hdr *th,
+				 const struct net_addr *src, const struct net_addr *dst, uint64_t now,
+				 enum tcp_sc_verdict *v)
 {
 	struct tcp_sc *e = sc_lookup(dst, th->dport, src, th->sport);
 	struct tcp_pcb *c;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 
 struct tcp_knob {
 	const char *name;

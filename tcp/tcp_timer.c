@@ -4,8 +4,8 @@
 #include <errno.h>
 
 #include "net/log.h"
-#include "tcp/tcp.h"
 #include "tcp/tcp_log.h"
+#include "tcp/tcp_var.h"
 
 static void tcp_timer_fire(struct tcp_pcb *pcb, enum tcp_timer_id id, uint64_t now);
 

@@ -18,7 +18,7 @@
 #include "net/perstack.h"
 #include "net/log.h"
 #include "net/mem.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 
 /* The counters live beside TCP_COUNTERS under the same "tcp." prefix. */
 STATS_DEFINE_AS(tcp_tw, "tcp", TCP_TW_COUNTERS)
@@ -50,6 +50,48 @@ PERSTACK_STATIC(int, tw_timer_ready)
 #define tw_timer_ready PERSTACK_REF(int, tw_timer_ready)
 
 size_t tcp_tw_count(void) { return tw_count; }
+
+/* Bytes of a record for the family (the free list keeps IPv4-sized ones only). */
+static size_t tw_size_for(int v6)
+{
+	return offsetof(struct tcp_tw, addr) + (v6 ? 32 : 8);
+}
+
+static size_t tw_size(const struct tcp_tw *tw)
+{
+	return tw_size_for(tw->flags & TW_F_V6);
+}
+
+static struct net_addr tw_addr(const struct tcp_tw *tw, int remote)
+{
+	struct net_addr a;
+
+	if (tw->flags & TW_F_V6) {
+		a = net_addr_any(AF_INET6);
+		memcpy(a.v6, &tw->addr[remote ? 4 : 0], 16);
+		return a;
+	}
+	return net_addr_v4(tw->addr[remote]);
+}
+
+struct net_addr tcp_tw_laddr(const struct tcp_tw *tw) { return tw_addr(tw, 0); }
+struct net_addr tcp_tw_raddr(const struct tcp_tw *tw) { return tw_addr(tw, 1); }
+
+/* The record's addresses are these (the v4 case two word compares, as before). */
+static int tw_addr_eq(const struct tcp_tw *tw, const struct net_addr *laddr,
+		      const struct net_addr *raddr)
+{
+	struct net_addr l, r;
+
+	if (laddr->family == AF_INET)
+		return !(tw->flags & TW_F_V6) && raddr->family == AF_INET &&
+		       tw->addr[0] == laddr->v4 && tw->addr[1] == raddr->v4;
+	if (!(tw->flags & TW_F_V6))
+		return 0;
+	l = tw_addr(tw, 0);
+	r = tw_addr(tw, 1);
+	return net_addr_eq(&l, laddr) && net_addr_eq(&r, raddr);
+}
 
 void tcp_tw_foreach(void (*fn)(const struct tcp_tw *tw, void *arg), void *arg)
 {
@@ -100,13 +142,13 @@ static void tw_restart(struct tcp_tw *tw, uint64_t now)
 
 static void tw_release(struct tcp_tw *tw)
 {
-	if (tw_nfree < TW_FREE_KEEP) {
+	if (tw_nfree < TW_FREE_KEEP && !(tw->flags & TW_F_V6)) {
 		LIST_INSERT_HEAD(&tw_free, tw, hlink);
 		tw_nfree++;
 		return;
 	}
+	net_mem_freed(tw_size(tw));
 	free(tw);
-	net_mem_freed(sizeof(*tw));
 }
 
 void tcp_tw_end(struct tcp_tw *tw)
@@ -149,6 +191,7 @@ static void tw_timer_fn(struct net_timer *t, void *arg, uint64_t now)
 int tcp_tw_enter(struct tcp_pcb *pcb, uint64_t now)
 {
 	struct tcp_tw *tw = NULL;
+	int v6 = pcb->local_addr.family == AF_INET6;
 
 	tcp_timers_cancel_all(pcb);
 	if (tw_count >= tcp_config.max_tw_buckets) {
@@ -158,16 +201,22 @@ int tcp_tw_enter(struct tcp_pcb *pcb, uint64_t now)
 		       pcb->remote_port);
 		return tcp_pcb_drop(pcb, 0);
 	}
-	if ((tw = LIST_FIRST(&tw_free)) != NULL) {
+	if (!v6 && (tw = LIST_FIRST(&tw_free)) != NULL) {
 		LIST_REMOVE(tw, hlink);
 		tw_nfree--;
-	} else if ((tw = malloc(sizeof(*tw))) == NULL) {
+	} else if ((tw = malloc(tw_size_for(v6))) == NULL) {
 		STAT_INC(tcp_tw, tw_nomem);
 		return tcp_pcb_drop(pcb, 0);
 	}
-	memset(tw, 0, sizeof(*tw));
-	tw->laddr = pcb->local_addr;
-	tw->raddr = pcb->remote_addr;
+	memset(tw, 0, tw_size_for(v6));
+	if (v6) {
+		tw->flags |= TW_F_V6;
+		memcpy(&tw->addr[0], pcb->local_addr.v6, 16);
+		memcpy(&tw->addr[4], pcb->remote_addr.v6, 16);
+	} else {
+		tw->addr[0] = pcb->local_addr.v4;
+		tw->addr[1] = pcb->remote_addr.v4;
+	}
 	tw->lport = pcb->local_port;
 	tw->rport = pcb->remote_port;
 	tw->snd_nxt = pcb->snd_max;
@@ -188,8 +237,8 @@ int tcp_tw_enter(struct tcp_pcb *pcb, uint64_t now)
 	if (pcb->ipo.df)
 		tw->flags |= TW_F_DF;
 	tw->expire = now + 2ull * tcp_config.msl_ms;
-	LIST_INSERT_HEAD(&tw_hash[tcp_pcb_hash4(tw->laddr, tw->lport, tw->raddr, tw->rport) &
-				  (TW_BUCKETS - 1)], tw, hlink);
+	LIST_INSERT_HEAD(&tw_hash[tcp_pcb_hash4(&pcb->local_addr, tw->lport, &pcb->remote_addr,
+						tw->rport) & (TW_BUCKETS - 1)], tw, hlink);
 	tw_queue_insert(tw);
 	tw_count++;
 	STAT_INC(tcp_tw, tw_created);
@@ -206,7 +255,8 @@ int tcp_tw_enter(struct tcp_pcb *pcb, uint64_t now)
 	return 0;
 }
 
-struct tcp_tw *tcp_tw_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+struct tcp_tw *tcp_tw_lookup(const struct net_addr *laddr, uint16_t lport,
+			     const struct net_addr *raddr, uint16_t rport)
 {
 	uint32_t h;
 	struct tcp_tw *tw;
@@ -215,19 +265,24 @@ struct tcp_tw *tcp_tw_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr, uin
 		return NULL;
 	h = tcp_pcb_hash4(laddr, lport, raddr, rport);
 	LIST_FOREACH(tw, &tw_hash[h & (TW_BUCKETS - 1)], hlink)
-		if (tw->lport == lport && tw->rport == rport &&
-		    tw->laddr == laddr && tw->raddr == raddr)
+		if (tw->lport == lport && tw->rport == rport && tw_addr_eq(tw, laddr, raddr))
 			return tw;
 	return NULL;
 }
 
-int tcp_tw_port_in_use(uint32_t addr, uint16_t port)
+int tcp_tw_port_in_use(const struct net_addr *addr, uint16_t port)
 {
 	const struct tcp_tw *tw;
 
-	TAILQ_FOREACH(tw, &tw_queue, qlink)
-		if (tw->lport == port && (tw->laddr == addr || addr == IP_ADDR_ANY))
+	TAILQ_FOREACH(tw, &tw_queue, qlink) {
+		struct net_addr l;
+
+		if (tw->lport != port)
+			continue;
+		l = tw_addr(tw, 0);
+		if (l.family == addr->family && (net_addr_is_any(addr) || net_addr_eq(&l, addr)))
 			return 1;
+	}
 	return 0;
 }
 
@@ -249,7 +304,7 @@ size_t tcp_tw_count_closing(uint64_t now)
  * announced and, with timestamps, TSecr = TS.Recent (RFC 7323 4.3). */
 static void tw_send_ack(const struct tcp_tw *tw, uint64_t now)
 {
-	struct ip_out_opts o = { .ttl = tw->ttl, .tos = tw->tos, .df = !!(tw->flags & TW_F_DF),
+	struct net_out_opts o = { .ttl = tw->ttl, .tos = tw->tos, .df = !!(tw->flags & TW_F_DF),
 				 .ifindex = tw->ifindex };
 	struct tcp_hdr h;
 	uint32_t w = tw->rcv_wnd >> tw->rcv_wscale;
@@ -266,7 +321,9 @@ static void tw_send_ack(const struct tcp_tw *tw, uint64_t now)
 		h.opt.tsval = (uint32_t)now + tw->ts_offset;
 		h.opt.tsecr = tw->ts_recent;
 	}
-	tcp_send_bare(&h, tw->laddr, tw->raddr, &o, now);
+	struct net_addr l = tw_addr(tw, 0), r = tw_addr(tw, 1);
+
+	tcp_send_bare(&h, &l, &r, &o, now);
 }
 
 static void tw_challenge_ack(const struct tcp_tw *tw, uint64_t now)
@@ -310,7 +367,9 @@ static struct tcp_pcb *tw_reopen(const struct tcp_tw *tw, const struct tcp_hdr *
 		     (th->opt.tsval == tw->ts_recent && SEQ_GT(th->seq, tw->rcv_nxt));
 	else
 		ok = (!(tw->flags & TW_F_TS) && syn_ts) || SEQ_GT(th->seq, tw->rcv_nxt);
-	return ok ? tcp_pcb_lookup_listener(tw->laddr, tw->lport) : NULL;
+	struct net_addr l = tw_addr(tw, 0);
+
+	return ok ? tcp_pcb_lookup_listener(&l, tw->lport) : NULL;
 }
 
 /* RFC 9293 3.10.7.4 for TIME_WAIT, step by step as tcp_input.c does for the other

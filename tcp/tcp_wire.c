@@ -82,12 +82,14 @@ static int tcp_parse_opts(const uint8_t *o, size_t n, struct tcp_opts *opt)
 	return TCP_PARSE_OK;
 }
 
-int tcp_parse(const uint8_t *b, size_t len, uint32_t src, uint32_t dst, struct tcp_hdr *out)
+int tcp_parse(const uint8_t *b, size_t len, const struct net_addr *src,
+	      const struct net_addr *dst, struct tcp_hdr *out)
 {
 	return tcp_parse_csum(b, len, src, dst, 1, out);
 }
 
-int tcp_parse_csum(const uint8_t *b, size_t len, uint32_t src, uint32_t dst, int verify,
+int tcp_parse_csum(const uint8_t *b, size_t len, const struct net_addr *src,
+		   const struct net_addr *dst, int verify,
 		   struct tcp_hdr *out)
 {
 	size_t hlen;
@@ -101,7 +103,8 @@ int tcp_parse_csum(const uint8_t *b, size_t len, uint32_t src, uint32_t dst, int
 	if (len > 0xffff)
 		return TCP_PARSE_CKSUM;
 	if (verify &&
-	    cksum_finish(cksum_add(cksum_pseudo(src, dst, IPPROTO_TCP_NUM, (uint16_t)len), b, len)) != 0)
+	    cksum_finish(cksum_add(cksum_pseudo_addr(src, dst, IPPROTO_TCP_NUM, (uint32_t)len), b,
+				   len)) != 0)
 		return TCP_PARSE_CKSUM;
 	out->sport = rd16(b);
 	out->dport = rd16(b + 2);
@@ -140,7 +143,7 @@ size_t tcp_hdr_len(const struct tcp_hdr *h)
 }
 
 size_t tcp_emit_csum(const struct tcp_hdr *h, uint8_t *b, size_t cap, size_t payload_len,
-		     uint32_t src, uint32_t dst, int partial)
+		     const struct net_addr *src, const struct net_addr *dst, int partial)
 {
 	size_t hlen = tcp_hdr_len(h), i = TCP_HDR_MIN;
 	const struct tcp_opts *o = &h->opt;
@@ -191,18 +194,18 @@ size_t tcp_emit_csum(const struct tcp_hdr *h, uint8_t *b, size_t cap, size_t pay
 	if (partial) {
 		/* The pseudo-header sum, folded and not complemented: what an offloading device
 		 * (or the kernel's GSO) adds the rest to. */
-		sum = cksum_pseudo(src, dst, IPPROTO_TCP_NUM, (uint16_t)(hlen + payload_len));
+		sum = cksum_pseudo_addr(src, dst, IPPROTO_TCP_NUM, (uint16_t)(hlen + payload_len));
 		wr16(b + 16, (uint16_t)~cksum_finish(sum));
 		return hlen;
 	}
-	sum = cksum_add(cksum_pseudo(src, dst, IPPROTO_TCP_NUM, (uint16_t)(hlen + payload_len)),
+	sum = cksum_add(cksum_pseudo_addr(src, dst, IPPROTO_TCP_NUM, (uint16_t)(hlen + payload_len)),
 			b, hlen + payload_len);
 	wr16(b + 16, cksum_finish(sum));
 	return hlen;
 }
 
 size_t tcp_emit(const struct tcp_hdr *h, uint8_t *b, size_t cap, size_t payload_len,
-		uint32_t src, uint32_t dst)
+		const struct net_addr *src, const struct net_addr *dst)
 {
 	return tcp_emit_csum(h, b, cap, payload_len, src, dst, 0);
 }

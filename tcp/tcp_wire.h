@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "net/addr.h"
+
 #define TCP_HDR_MIN 20
 #define TCP_HDR_MAX 60
 #define TCP_OPT_SPACE 40
@@ -73,13 +75,15 @@ enum tcp_parse_err {
 	TCP_PARSE_OPT = -4,   /* malformed option (bad length, runs past the header) */
 };
 
-/* Parses the segment b[0..len) (header and payload) from src to dst (network order):
+/* Parses the segment b[0..len) (header and payload) from src to dst (either family):
  * checks length, data offset and checksum, and decodes options. Unknown options are
  * skipped by their length. Returns 0 or a tcp_parse_err. The payload is b + out->hlen. */
-int tcp_parse(const uint8_t *b, size_t len, uint32_t src, uint32_t dst, struct tcp_hdr *out);
+int tcp_parse(const uint8_t *b, size_t len, const struct net_addr *src,
+	      const struct net_addr *dst, struct tcp_hdr *out);
 /* The same with the checksum check optional: verify = 0 for a segment whose device vouched
  * for it (a partial or validated checksum from the local kernel, net/pkb.h). */
-int tcp_parse_csum(const uint8_t *b, size_t len, uint32_t src, uint32_t dst, int verify,
+int tcp_parse_csum(const uint8_t *b, size_t len, const struct net_addr *src,
+		   const struct net_addr *dst, int verify,
 		   struct tcp_hdr *out);
 
 /* Bytes of header (20 + options, padded to 4) that tcp_emit will write for h. */
@@ -90,12 +94,12 @@ size_t tcp_hdr_len(const struct tcp_hdr *h);
  * does, so a parsed Linux segment re-emits byte for byte. Returns the header length, or 0
  * if cap is smaller than header plus payload. */
 size_t tcp_emit(const struct tcp_hdr *h, uint8_t *b, size_t cap, size_t payload_len,
-		uint32_t src, uint32_t dst);
+		const struct net_addr *src, const struct net_addr *dst);
 
 /* The same, with partial = 1 leaving the checksum to an offloading device: the field gets
  * only the pseudo-header sum (folded, not complemented), and the payload is not read. */
 size_t tcp_emit_csum(const struct tcp_hdr *h, uint8_t *b, size_t cap, size_t payload_len,
-		     uint32_t src, uint32_t dst, int partial);
+		     const struct net_addr *src, const struct net_addr *dst, int partial);
 
 /* "SA." style flag string for logs; buf needs 9 bytes. */
 const char *tcp_flags_str(uint8_t flags, char *buf);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The include rule of docs/architecture.md ("What may include what"), checked: every
 # `#include "DIR/..."` in a library folder must name that folder or one below it. Prints
-# PASS or FAIL with one line per offending include; exits non-zero on a violation.
+# PASS or FAIL with one line per offending include; exits non-zero on a violation. Besides,
+# TCP's internal header tcp/tcp_var.h may be included only by tcp/ and test/.
 #   test/check_layers.sh [ROOT]          (ROOT: the tree to check, default the repository)
 # Before the tree, it checks a made-up tree with one upward include and fails if that is
 # not caught, so a check that has stopped seeing anything cannot pass.
@@ -65,6 +66,13 @@ if [ "$self" != 'net/bad.c:2: includes "tcp/tcp.h" (net/ may include: net)' ]; t
 	failed=1
 else
 	out=$(check_tree "$ROOT")
+	# tcp/tcp_var.h is TCP's internal header: outside tcp/ only the tests include it
+	for f in "$ROOT"/*/*.c "$ROOT"/*/*.h; do
+		case ${f#"$ROOT"/} in tcp/* | test/*) continue ;; esac
+		grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"tcp/tcp_var.h"' "$f" |
+		sed "s|^\([0-9]*\):.*|${f#"$ROOT"/}:\1: includes \"tcp/tcp_var.h\" (internal to tcp/)|"
+	done >"$tmp/var"
+	[ -s "$tmp/var" ] && out=$(printf '%s\n%s' "$out" "$(cat "$tmp/var")" | sed '/^$/d')
 	if [ -n "$out" ]; then
 		echo "FAIL layers: includes against the layer order (docs/architecture.md):"
 		printf '%s\n' "$out" | sed 's/^/    | /'

@@ -16,8 +16,8 @@
 #include <sys/ioctl.h>
 #include <linux/sockios.h>
 
-#include "ip/icmp.h"
 #include "ip/ip.h"
+#include "net/family.h"
 #include "net/log.h"
 #include "net/loop.h"
 #include "net/sock_dgram.h"
@@ -33,8 +33,8 @@ PERSTACK_VAR_INIT(struct udp_config_s, udp_config, {
 
 struct udp_pcb {
 	struct sock *sk;
-	uint32_t laddr, raddr;   /* network order; 0 = any / not connected */
-	uint16_t lport, rport;   /* host order; lport 0 = not bound (not hashed) */
+	struct net_endpoint local;  /* port 0: not bound (not hashed); address any: wildcard */
+	struct net_endpoint remote; /* port 0: not connected */
 	struct sock_dgram_queue rxq; /* received datagrams, data = payload, cb = struct udp_cb */
 	TAILQ_ENTRY(udp_pcb) hlink;
 };
@@ -47,8 +47,7 @@ PERSTACK_STATIC(uint32_t, udp_rand_state)
 
 /* What a queued datagram remembers of where it came from (in pkb->cb). */
 struct udp_cb {
-	uint32_t src;     /* network order */
-	uint16_t sport;   /* host order */
+	struct net_endpoint src;
 };
 
 static struct udp_pcb_list *bucket(uint16_t port)
@@ -74,7 +73,7 @@ static int port_in_use(uint16_t port)
 	struct udp_pcb *pcb;
 
 	TAILQ_FOREACH(pcb, bucket(port), hlink)
-		if (pcb->lport == port)
+		if (pcb->local.port == port)
 			return 1;
 	return 0;
 }
@@ -99,33 +98,32 @@ static uint16_t ephemeral_port(void)
 	return 0;
 }
 
-static void pcb_hash(struct udp_pcb *pcb, uint32_t laddr, uint16_t lport)
+static void pcb_hash(struct udp_pcb *pcb, const struct net_addr *laddr, uint16_t lport)
 {
-	pcb->laddr = laddr;
-	pcb->lport = lport;
+	pcb->local.addr = *laddr;
+	pcb->local.port = lport;
 	TAILQ_INSERT_TAIL(bucket(lport), pcb, hlink);
-	pcb->sk->local.sin_addr.s_addr = laddr;
-	pcb->sk->local.sin_port = htons(lport);
+	pcb->sk->local = pcb->local;
 }
 
 static int autobind(struct udp_pcb *pcb)
 {
 	uint16_t port;
 
-	if (pcb->lport)
+	if (pcb->local.port)
 		return 0;
 	port = ephemeral_port();
 	if (!port)
 		return -EAGAIN; /* what Linux answers when the ephemeral range is exhausted */
-	pcb_hash(pcb, IP_ADDR_ANY, port);
+	pcb_hash(pcb, &pcb->sk->local.addr, port); /* the unspecified address of its family */
 	return 0;
 }
 
 /* The best socket for a datagram src:sport -> dst:dport that came in through device
  * ifindex (0: any, for an ICMP error), or NULL. A socket bound to a device (SO_BINDTODEVICE)
  * hears only that device, and is preferred there, as on Linux. */
-static struct udp_pcb *udp_lookup(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
-				  int ifindex)
+static struct udp_pcb *udp_lookup(const struct net_addr *src, uint16_t sport,
+				  const struct net_addr *dst, uint16_t dport, int ifindex)
 {
 	struct udp_pcb *pcb, *best = NULL;
 	int best_score = -1;
@@ -133,20 +131,20 @@ static struct udp_pcb *udp_lookup(uint32_t src, uint16_t sport, uint32_t dst, ui
 	TAILQ_FOREACH(pcb, bucket(dport), hlink) {
 		int score = 0;
 
-		if (pcb->lport != dport)
+		if (pcb->local.port != dport || pcb->local.addr.family != dst->family)
 			continue;
 		if (pcb->sk->bound_ifindex && ifindex) {
 			if (pcb->sk->bound_ifindex != ifindex)
 				continue;
 			score += 4;
 		}
-		if (pcb->laddr != IP_ADDR_ANY) {
-			if (pcb->laddr != dst)
+		if (!net_addr_is_any(&pcb->local.addr)) {
+			if (!net_addr_eq(&pcb->local.addr, dst))
 				continue;
 			score += 1;
 		}
-		if (pcb->rport != 0) {
-			if (pcb->raddr != src || pcb->rport != sport)
+		if (pcb->remote.port != 0) {
+			if (!net_addr_eq(&pcb->remote.addr, src) || pcb->remote.port != sport)
 				continue;
 			score += 2;
 		}
@@ -158,52 +156,52 @@ static struct udp_pcb *udp_lookup(uint32_t src, uint16_t sport, uint32_t dst, ui
 	return best;
 }
 
-static int is_broadcast(uint32_t dst, const struct net_iface *ifc)
+/* To a broadcast or multicast address: the limited broadcast, the receiving interface's
+ * directed broadcast (unless that is its own address too), or a multicast group. */
+static int is_broadcast(const struct net_rx *rx)
 {
-	uint32_t h = ntohl(dst);
-
-	return dst == IP_ADDR_BROADCAST || (ifc && ifc->broadcast == dst && ifc->addr != dst) ||
-	       (h >> 28) == 14; /* multicast 224.0.0.0/4 */
+	return rx->flags & (NET_RX_BCAST | NET_RX_MCAST) ||
+	       (rx->flags & (NET_RX_SUBNET | NET_RX_IFADDR)) == NET_RX_SUBNET;
 }
 
-/* The IP protocol 17 handler: p->data is the UDP header, the IP header sits just before
- * it. Takes ownership of p: it is queued on a socket or freed here. */
-static void udp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *ifc,
-		      uint64_t now)
+/* Protocol 17 of every family: p->data is the UDP header, the network header sits just
+ * before it. Takes ownership of p: it is queued on a socket or freed here. */
+static void udp_input(struct pkb *p, const struct net_rx *rx, uint64_t now)
 {
+	const struct net_addr *src = &rx->src, *dst = &rx->dst;
 	struct udp_pcb *pcb;
 	struct udp_hdr h;
 	struct udp_cb cb;
-	char s[IP_ADDR_STRLEN];
+	char s[NET_ADDR_STRLEN];
 	int err;
 
 	NET_ASSERT_LOCKED();
 	/* Not verified when the local kernel vouched for it (TAP offload, driver/tap.c). */
-	err = udp_parse_csum(p->data, p->len, ih->src, ih->dst, p->csum == PKB_CSUM_NONE, &h);
+	err = udp_parse_csum(p->data, p->len, src, dst, p->csum == PKB_CSUM_NONE, &h);
 	switch (err) {
 	case UDP_PARSE_OK:
 		break;
 	case UDP_PARSE_SHORT:
 		STAT_INC(udp, in_short);
-		debugf("src=%s len=%zu dropped: short header", ip_addr_ntop(ih->src, s, sizeof(s)),
+		debugf("src=%s len=%zu dropped: short header", net_addr_ntop(src, s, sizeof(s)),
 		       p->len);
 		goto drop;
 	case UDP_PARSE_LEN:
 		STAT_INC(udp, in_bad_len);
 		debugf("src=%s ulen=%u len=%zu dropped: bad length",
-		       ip_addr_ntop(ih->src, s, sizeof(s)), h.len, p->len);
+		       net_addr_ntop(src, s, sizeof(s)), h.len, p->len);
 		goto drop;
 	default:
 		STAT_INC(udp, in_bad_cksum);
 		debugf("src=%s dport=%u dropped: bad checksum",
-		       ip_addr_ntop(ih->src, s, sizeof(s)), h.dst_port);
+		       net_addr_ntop(src, s, sizeof(s)), h.dst_port);
 		goto drop;
 	}
 	if (h.cksum == 0)
 		STAT_INC(udp, in_no_cksum);
-	pcb = udp_lookup(ih->src, h.src_port, ih->dst, h.dst_port, p->dev ? p->dev->index : 0);
+	pcb = udp_lookup(src, h.src_port, dst, h.dst_port, p->dev ? p->dev->index : 0);
 	if (!pcb) {
-		if (is_broadcast(ih->dst, ifc)) {
+		if (is_broadcast(rx)) {
 			/* RFC 1122 3.2.2: no ICMP error about a broadcast or multicast. */
 			STAT_INC(udp, no_port_bcast);
 			debugf("dport=%u dropped: no socket (broadcast)", h.dst_port);
@@ -211,11 +209,9 @@ static void udp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *
 		}
 		STAT_INC(udp, no_port);
 		debugf("src=%s dport=%u dropped: no socket, port unreachable",
-		       ip_addr_ntop(ih->src, s, sizeof(s)), h.dst_port);
-		/* ip_input left the IP header in the headroom right before the UDP header;
-		 * the error quotes the datagram from there. icmp_send_error copies, p stays ours. */
-		if (pkb_push(p, ih->ihl))
-			icmp_send_error(ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, p, now);
+		       net_addr_ntop(src, s, sizeof(s)), h.dst_port);
+		/* the family quotes the datagram from the headroom; it copies, p stays ours */
+		rx->fam->port_unreach(p, rx->nh_len, now);
 		goto drop;
 	}
 	pkb_trim(p, h.len); /* bytes past the UDP length are not part of the datagram */
@@ -226,8 +222,8 @@ static void udp_input(struct pkb *p, const struct ip_hdr *ih, struct net_iface *
 		goto drop;
 	}
 	pkb_pull(p, UDP_HDR_LEN);
-	cb.src = ih->src;
-	cb.sport = h.src_port;
+	cb.src.addr = *src;
+	cb.src.port = h.src_port;
 	memcpy(p->cb, &cb, sizeof(cb));
 	sock_dgram_enqueue(&pcb->rxq, p); /* the socket's queue owns p now */
 	STAT_INC(udp, in_datagrams);
@@ -239,52 +235,41 @@ drop:
 
 /* Maps an ICMP error to the errno a connected socket reports (RFC 1122 4.1.3.3 asks that
  * it be passed to the application); 0 when it should not be reported. */
-static int icmp_to_errno(uint8_t type, uint8_t code)
+static int icmp_to_errno(enum net_err_kind kind)
 {
-	if (type == ICMP_TIME_EXCEEDED)
+	switch (kind) {
+	case NET_ERR_TIME_EXCEEDED:
 		return -EHOSTUNREACH;
-	if (type != ICMP_DEST_UNREACH)
-		return 0;
-	switch (code) {
-	case ICMP_PORT_UNREACH:
+	case NET_ERR_PORT_UNREACH:
 		return -ECONNREFUSED;
-	case ICMP_NET_UNREACH:
+	case NET_ERR_NET_UNREACH:
 		return -ENETUNREACH;
-	case ICMP_HOST_UNREACH:
-		return -EHOSTUNREACH;
-	case ICMP_PROTO_UNREACH:
+	case NET_ERR_PROTO_UNREACH:
 		return -ENOPROTOOPT;
-	case ICMP_FRAG_NEEDED:
+	case NET_ERR_FRAG_NEEDED:
 		return 0; /* no path MTU discovery for UDP: IP fragments what it sends */
 	default:
 		return -EHOSTUNREACH;
 	}
 }
 
-/* An ICMP error quoting one of our datagrams: ih is our IP header, payload our UDP header
- * (at least 8 bytes). Only connected sockets hear of it, as on Linux without IP_RECVERR:
- * an unconnected socket cannot tell which of its peers the error is about. */
-static void udp_err(uint8_t type, uint8_t code, uint32_t info, const struct ip_hdr *ih,
-		    const uint8_t *payload, size_t len, uint64_t now)
+/* An ICMP error quoting one of our datagrams: e names its ends (local: us) and quotes our
+ * UDP header. Only connected sockets hear of it, as on Linux without IP_RECVERR: an
+ * unconnected socket cannot tell which of its peers the error is about. */
+static void udp_err(const struct net_err *err, uint64_t now)
 {
 	struct udp_pcb *pcb;
-	uint16_t sport, dport;
 	int e;
 
-	(void)info;
 	(void)now;
-	if (len < 4) {
+	/* Our datagram went local -> remote; look it up from the peer's side. */
+	pcb = udp_lookup(&err->remote.addr, err->remote.port, &err->local.addr, err->local.port,
+			 0);
+	e = icmp_to_errno(err->kind);
+	if (!pcb || pcb->remote.port == 0 || e == 0) {
 		STAT_INC(udp, in_icmp_ignored);
-		return;
-	}
-	sport = (uint16_t)(payload[0] << 8 | payload[1]);
-	dport = (uint16_t)(payload[2] << 8 | payload[3]);
-	/* Our datagram went ih->src:sport -> ih->dst:dport; look it up from the peer's side. */
-	pcb = udp_lookup(ih->dst, dport, ih->src, sport, 0);
-	e = icmp_to_errno(type, code);
-	if (!pcb || pcb->rport == 0 || e == 0) {
-		STAT_INC(udp, in_icmp_ignored);
-		debugf("type=%u code=%u sport=%u ignored: no connected socket", type, code, sport);
+		debugf("kind=%u sport=%u ignored: no connected socket", err->kind,
+		       err->local.port);
 		return;
 	}
 	STAT_INC(udp, in_icmp_errors);
@@ -302,6 +287,7 @@ static int udp_create(struct sock *sk)
 	if (!pcb)
 		return -ENOMEM;
 	pcb->sk = sk;
+	pcb->local.addr = pcb->remote.addr = net_addr_any(sk->local.addr.family);
 	sock_dgram_init(&pcb->rxq);
 	sk->pcb = pcb;
 	sk->rcvbuf = socket_config.udp_rcvbuf;
@@ -309,21 +295,21 @@ static int udp_create(struct sock *sk)
 }
 
 /* A local address must be one of ours (or any). */
-static int local_addr_ok(uint32_t addr)
+static int local_addr_ok(const struct net_family_ops *f, const struct net_addr *addr)
 {
-	return addr == IP_ADDR_ANY || net_iface_by_addr(addr) != NULL;
+	return net_addr_is_any(addr) || (f && f->is_local(addr));
 }
 
-static int udp_bind(struct sock *sk, const struct sockaddr_in *addr)
+static int udp_bind(struct sock *sk, const struct net_endpoint *addr)
 {
 	struct udp_pcb *pcb = sk->pcb, *o;
-	uint32_t laddr = addr->sin_addr.s_addr;
-	uint16_t port = ntohs(addr->sin_port);
+	const struct net_addr *laddr = &addr->addr;
+	uint16_t port = addr->port;
 
 	NET_ASSERT_LOCKED();
-	if (pcb->lport)
+	if (pcb->local.port)
 		return -EINVAL;
-	if (!local_addr_ok(laddr))
+	if (!local_addr_ok(net_family(laddr->family), laddr))
 		return -EADDRNOTAVAIL;
 	if (port == 0) {
 		port = ephemeral_port();
@@ -331,9 +317,10 @@ static int udp_bind(struct sock *sk, const struct sockaddr_in *addr)
 			return -EADDRINUSE;
 	}
 	TAILQ_FOREACH(o, bucket(port), hlink) {
-		if (o->lport != port)
+		if (o->local.port != port || o->local.addr.family != laddr->family)
 			continue;
-		if (o->laddr != IP_ADDR_ANY && laddr != IP_ADDR_ANY && o->laddr != laddr)
+		if (!net_addr_is_any(&o->local.addr) && !net_addr_is_any(laddr) &&
+		    !net_addr_eq(&o->local.addr, laddr))
 			continue; /* different specific addresses never clash */
 		if (!(o->sk->reuseaddr && sk->reuseaddr))
 			return -EADDRINUSE;
@@ -342,52 +329,54 @@ static int udp_bind(struct sock *sk, const struct sockaddr_in *addr)
 	return 0;
 }
 
-static int udp_connect(struct sock *sk, const struct sockaddr_in *addr, uint64_t now)
+static int udp_connect(struct sock *sk, const struct net_endpoint *addr, uint64_t now)
 {
 	struct udp_pcb *pcb = sk->pcb;
-	uint32_t src;
+	const struct net_family_ops *f;
+	struct net_addr src;
 	int err;
 
 	NET_ASSERT_LOCKED();
 	(void)now;
-	if (addr->sin_family == AF_UNSPEC) {
+	if (addr->addr.family == AF_UNSPEC) {
 		/* Dissolves the association (connect(2) on datagram sockets). */
-		pcb->raddr = IP_ADDR_ANY;
-		pcb->rport = 0;
-		memset(&sk->peer, 0, sizeof(sk->peer));
-		sk->peer.sin_family = AF_INET;
+		pcb->remote.addr = net_addr_any(pcb->local.addr.family);
+		pcb->remote.port = 0;
+		sk->peer.addr = pcb->remote.addr;
+		sk->peer.port = 0;
 		return 0;
 	}
-	if (addr->sin_family != AF_INET)
+	f = net_family(addr->addr.family);
+	if (!f || addr->addr.family != pcb->local.addr.family)
 		return -EAFNOSUPPORT;
-	src = ip_source_for_dev(addr->sin_addr.s_addr, sk->bound_ifindex);
 	/* no route, or bound to an address removed since (Linux: ENETUNREACH for both) */
-	if (src == IP_ADDR_ANY || (pcb->laddr != IP_ADDR_ANY && !net_iface_by_addr(pcb->laddr)))
+	if (f->source(&addr->addr, sk->bound_ifindex, &src) < 0 ||
+	    !local_addr_ok(f, &pcb->local.addr))
 		return -ENETUNREACH;
 	err = autobind(pcb);
 	if (err)
 		return err;
 	/* As on Linux, connecting fixes the local address to the route's when unbound, so
 	 * getsockname tells the application which address its peer sees. */
-	if (pcb->laddr == IP_ADDR_ANY) {
-		pcb->laddr = src;
-		sk->local.sin_addr.s_addr = src;
+	if (net_addr_is_any(&pcb->local.addr)) {
+		pcb->local.addr = src;
+		sk->local.addr = src;
 	}
-	pcb->raddr = addr->sin_addr.s_addr;
-	pcb->rport = ntohs(addr->sin_port);
+	pcb->remote = *addr;
 	sk->peer = *addr;
 	return 0;
 }
 
 static ssize_t udp_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
-			   const struct sockaddr_in *dst, uint64_t now)
+			   const struct net_endpoint *dst, uint64_t now)
 {
 	struct udp_pcb *pcb = sk->pcb;
-	struct ip_out_opts opts;
-	struct ip_nexthop nh;
+	const struct net_family_ops *f;
+	struct net_out_opts opts;
+	struct net_nexthop nh;
 	struct udp_hdr h;
 	struct pkb *p;
-	uint32_t daddr, saddr;
+	struct net_addr daddr, saddr;
 	uint16_t dport;
 	size_t len = it->len;
 	int err;
@@ -395,30 +384,33 @@ static ssize_t udp_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 	NET_ASSERT_LOCKED();
 	(void)flags;
 	if (dst) {
-		daddr = dst->sin_addr.s_addr;
-		dport = ntohs(dst->sin_port);
+		daddr = dst->addr;
+		dport = dst->port;
 		if (dport == 0)
 			return -EINVAL;
 	} else {
-		if (pcb->rport == 0)
+		if (pcb->remote.port == 0)
 			return -EDESTADDRREQ;
-		daddr = pcb->raddr;
-		dport = pcb->rport;
+		daddr = pcb->remote.addr;
+		dport = pcb->remote.port;
 	}
+	f = net_family(daddr.family);
+	if (!f || daddr.family != pcb->local.addr.family)
+		return -EAFNOSUPPORT;
 	if (len > UDP_MAX_PAYLOAD)
 		return -EMSGSIZE;
 	err = autobind(pcb);
 	if (err)
 		return err;
 	ip_out_opts_from_sock(sk, &opts);
-	if (pcb->laddr != IP_ADDR_ANY) {
-		saddr = pcb->laddr;
+	if (!net_addr_is_any(&pcb->local.addr)) {
+		saddr = pcb->local.addr;
 		/* bound to an address that was removed since: as Linux, no route */
-		err = net_iface_by_addr(saddr) ? 0 : -ENETUNREACH;
+		err = f->is_local(&saddr) ? 0 : -ENETUNREACH;
 	} else {
 		/* nh.src is 0.0.0.0 only for a limited broadcast through a device bound with
 		 * SO_BINDTODEVICE that has no address yet: what a DHCP client sends */
-		err = ip_route_output_dev(daddr, opts.ifindex, &nh);
+		err = f->route(&daddr, opts.ifindex, &nh);
 		saddr = nh.src;
 	}
 	if (err < 0) {
@@ -433,9 +425,10 @@ static ssize_t udp_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 	}
 	pkb_put(p, UDP_HDR_LEN + len);
 	sock_iter_get(it, p->data + UDP_HDR_LEN, len);
-	h = (struct udp_hdr){ .src_port = pcb->lport, .dst_port = dport };
-	udp_emit(&h, p->data, p->len, len, saddr, daddr);
-	err = ip_output(IP_PROTO_UDP, p, saddr, daddr, &opts, now); /* ip_output owns p */
+	h = (struct udp_hdr){ .src_port = pcb->local.port, .dst_port = dport };
+	udp_emit(&h, p->data, p->len, len, &saddr, &daddr);
+	/* the family's output owns p */
+	err = f->output(IP_PROTO_UDP, p, &saddr, &daddr, &opts, NULL, now);
 	if (err) {
 		STAT_INC(udp, out_errors);
 		debugf("dport=%u len=%zu not sent: %d", dport, len, err);
@@ -446,7 +439,7 @@ static ssize_t udp_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 }
 
 static ssize_t udp_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
-			   struct sockaddr_in *src, int *msg_flags, uint64_t now)
+			   struct net_endpoint *src, int *msg_flags, uint64_t now)
 {
 	struct udp_pcb *pcb = sk->pcb;
 	struct udp_cb cb;
@@ -455,12 +448,8 @@ static ssize_t udp_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
 	NET_ASSERT_LOCKED();
 	(void)now;
 	n = sock_dgram_recv(&pcb->rxq, it, flags, msg_flags, &cb, sizeof(cb));
-	if (n >= 0 && src) {
-		memset(src, 0, sizeof(*src));
-		src->sin_family = AF_INET;
-		src->sin_addr.s_addr = cb.src;
-		src->sin_port = htons(cb.sport);
-	}
+	if (n >= 0 && src)
+		*src = cb.src;
 	return n;
 }
 
@@ -506,8 +495,8 @@ static void udp_close(struct sock *sk, uint64_t now)
 	(void)now;
 	if (!pcb)
 		return;
-	if (pcb->lport)
-		TAILQ_REMOVE(bucket(pcb->lport), pcb, hlink);
+	if (pcb->local.port)
+		TAILQ_REMOVE(bucket(pcb->local.port), pcb, hlink);
 	sock_dgram_purge(&pcb->rxq);
 	free(pcb);
 	sk->pcb = NULL;
@@ -526,15 +515,23 @@ const struct sock_ops udp_sock_ops = {
 	.poll = udp_poll,
 };
 
-void udp_pcb_foreach(void (*fn)(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
-				size_t rxq_bytes, void *arg), void *arg)
+void udp_pcb_foreach(void (*fn)(const struct net_endpoint *local,
+				const struct net_endpoint *remote, size_t rxq_bytes, void *arg),
+		     void *arg)
 {
 	const struct udp_pcb *pcb;
 
 	for (unsigned i = 0; i < UDP_HASH_SIZE; i++)
 		TAILQ_FOREACH(pcb, &udp_hash[i], hlink)
-			fn(pcb->laddr, pcb->lport, pcb->raddr, pcb->rport, pcb->rxq.bytes, arg);
+			fn(&pcb->local, &pcb->remote, pcb->rxq.bytes, arg);
 }
+
+static const struct net_transport udp_transport = {
+	.name = "UDP",
+	.proto = IP_PROTO_UDP,
+	.input = udp_input,
+	.err = udp_err,
+};
 
 int udp_init(void)
 {
@@ -547,7 +544,7 @@ int udp_init(void)
 		udp_rand_state = 0x9e3779b9u; /* no entropy yet: still a valid xorshift seed */
 	if (udp_rand_state == 0)
 		udp_rand_state = 1;
-	err = ip_protocol_register("UDP", IP_PROTO_UDP, udp_input, udp_err);
+	err = net_transport_register(&udp_transport);
 	if (err)
 		return err;
 	err = sock_proto_register(SOCK_DGRAM, IPPROTO_UDP, &udp_sock_ops);

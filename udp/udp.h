@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "net/addr.h"
 #include "net/pkb.h"
 #include "net/socket.h"
 #include "net/stats.h"
@@ -35,19 +36,21 @@ enum udp_parse_err {
 
 /* Reads the header of the datagram in b (len bytes, from the UDP header to the end of the IP
  * payload) and checks the length field and, unless it is zero, the checksum over the
- * pseudo-header (src, dst in network order) and the `hdr.len` bytes. Bytes after the UDP
+ * pseudo-header (src, dst: either family) and the `hdr.len` bytes. Bytes after the UDP
  * length are ignored (RFC 768: the length field is authoritative). */
-int udp_parse(const uint8_t *b, size_t len, uint32_t src, uint32_t dst, struct udp_hdr *out);
+int udp_parse(const uint8_t *b, size_t len, const struct net_addr *src,
+	      const struct net_addr *dst, struct udp_hdr *out);
 /* The same with the checksum check optional: verify = 0 for a datagram whose device
  * vouched for it (a partial or validated checksum from the local kernel, net/pkb.h). */
-int udp_parse_csum(const uint8_t *b, size_t len, uint32_t src, uint32_t dst, int verify,
+int udp_parse_csum(const uint8_t *b, size_t len, const struct net_addr *src,
+		   const struct net_addr *dst, int verify,
 		   struct udp_hdr *out);
 /* Writes the header into b with the length 8 + payload_len (h->len is ignored) and the
  * checksum over the pseudo-header, the header and the payload_len bytes that follow it in
  * b. A computed checksum of 0 is sent as 0xffff (RFC 768). Returns 8, or 0 if cap is less
  * than 8 + payload_len or the datagram would be longer than 65535 bytes. */
 size_t udp_emit(const struct udp_hdr *h, uint8_t *b, size_t cap, size_t payload_len,
-		uint32_t src, uint32_t dst);
+		const struct net_addr *src, const struct net_addr *dst);
 
 struct udp_config_s {
 	uint16_t ephemeral_lo;  /* first port picked for an implicit bind (49152, RFC 6335) */
@@ -68,9 +71,10 @@ extern const struct sock_ops udp_sock_ops;
 /* Registers IP protocol 17 and the SOCK_DGRAM socket ops (also as SOCK_DGRAM's default).
  * Returns 0 or -errno. */
 int udp_init(void);
-/* Calls fn for every bound socket (`ustack ctl ss -u`): addresses in network order (raddr
- * 0 when not connected), ports in host order, and the bytes its receive queue holds. */
-void udp_pcb_foreach(void (*fn)(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
-				size_t rxq_bytes, void *arg), void *arg);
+/* Calls fn for every bound socket (`ustack ctl ss -u`): its local and remote endpoints
+ * (remote port 0 when not connected) and the bytes its receive queue holds. */
+void udp_pcb_foreach(void (*fn)(const struct net_endpoint *local,
+				const struct net_endpoint *remote, size_t rxq_bytes, void *arg),
+		     void *arg);
 
 #endif

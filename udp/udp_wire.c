@@ -16,12 +16,14 @@ static void wr16(uint8_t *b, uint16_t v)
 	b[1] = (uint8_t)v;
 }
 
-int udp_parse(const uint8_t *b, size_t len, uint32_t src, uint32_t dst, struct udp_hdr *out)
+int udp_parse(const uint8_t *b, size_t len, const struct net_addr *src,
+	      const struct net_addr *dst, struct udp_hdr *out)
 {
 	return udp_parse_csum(b, len, src, dst, 1, out);
 }
 
-int udp_parse_csum(const uint8_t *b, size_t len, uint32_t src, uint32_t dst, int verify,
+int udp_parse_csum(const uint8_t *b, size_t len, const struct net_addr *src,
+		   const struct net_addr *dst, int verify,
 		   struct udp_hdr *out)
 {
 	if (len < UDP_HDR_LEN)
@@ -35,7 +37,7 @@ int udp_parse_csum(const uint8_t *b, size_t len, uint32_t src, uint32_t dst, int
 	/* A zero checksum field means the sender computed none (RFC 768); a computed 0 is
 	 * always sent as 0xffff, so 0 is never a real checksum. */
 	if (verify && out->cksum != 0) {
-		uint32_t sum = cksum_pseudo(src, dst, IP_PROTO_UDP, out->len);
+		uint32_t sum = cksum_pseudo_addr(src, dst, IP_PROTO_UDP, out->len);
 		if (cksum_finish(cksum_add(sum, b, out->len)) != 0)
 			return UDP_PARSE_CKSUM;
 	}
@@ -43,7 +45,7 @@ int udp_parse_csum(const uint8_t *b, size_t len, uint32_t src, uint32_t dst, int
 }
 
 size_t udp_emit(const struct udp_hdr *h, uint8_t *b, size_t cap, size_t payload_len,
-		uint32_t src, uint32_t dst)
+		const struct net_addr *src, const struct net_addr *dst)
 {
 	size_t total = UDP_HDR_LEN + payload_len;
 	uint16_t sum;
@@ -54,7 +56,7 @@ size_t udp_emit(const struct udp_hdr *h, uint8_t *b, size_t cap, size_t payload_
 	wr16(b + 2, h->dst_port);
 	wr16(b + 4, (uint16_t)total);
 	wr16(b + 6, 0);
-	sum = cksum_finish(cksum_add(cksum_pseudo(src, dst, IP_PROTO_UDP, (uint16_t)total), b,
+	sum = cksum_finish(cksum_add(cksum_pseudo_addr(src, dst, IP_PROTO_UDP, (uint16_t)total), b,
 				     total));
 	wr16(b + 6, sum ? sum : 0xffff);
 	return UDP_HDR_LEN;

@@ -30,7 +30,7 @@
 #include "net/socket.h"
 #include "lib/stack.h"
 #include "lib/trace.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 
 #define FZ_MAX_FRAMES 32
 #define FZ_PKB_BOUND 64        /* live buffers allowed between inputs */

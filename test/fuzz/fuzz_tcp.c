@@ -48,7 +48,7 @@
 #include "net/pkb.h"
 #include "net/socket.h"
 #include "lib/stack.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 
 #define FZ_MAX_OPS 256
 #define FZ_SETTLE_MS (3ull * 3600 * 1000) /* past every TCP timer */
@@ -153,7 +153,9 @@ struct conn {
 
 static struct tcp_pcb *conn_pcb(const struct conn *c)
 {
-	return tcp_pcb_lookup_conn(us_addr, c->lport, peer_addr, c->pport);
+	struct net_addr us = net_addr_v4(us_addr), peer = net_addr_v4(peer_addr);
+
+	return tcp_pcb_lookup_conn(&us, c->lport, &peer, c->pport);
 }
 
 /* Reads the numbers the peer's next segment is relative to (lock held). */

@@ -15,7 +15,7 @@
 #include "ip/ip.h"
 #include "net/loop.h"
 #include "net/socket.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 
 #define T0 1000000ull
 #define ISN 1000u
@@ -95,7 +95,7 @@ static inline void inject(uint16_t sport, uint16_t dport, uint8_t flags, uint32_
 	hl = tcp_hdr_len(&h);
 	if (len)
 		memcpy(b + 20 + hl, data, len);
-	assert_int_equal(tcp_emit(&h, b + 20, sizeof(b) - 20, len, peer, us), hl);
+	assert_int_equal(tcp_emit(&h, b + 20, sizeof(b) - 20, len, NA4(peer), NA4(us)), hl);
 	ih.total_len = (uint16_t)(20 + hl + len);
 	assert_int_equal(ip_emit(&ih, b, sizeof(b)), 20);
 	inject_ip(b, 20 + hl + len);
@@ -109,7 +109,7 @@ static inline void inject(uint16_t sport, uint16_t dport, uint8_t flags, uint32_
 /* The TIME_WAIT record (tcp_timewait.c) of our port lport with the peer, or NULL. */
 static inline struct tcp_tw *tw_at(uint16_t lport)
 {
-	return tcp_tw_lookup(us, lport, peer, PEER);
+	return tcp_tw_lookup(NA4(us), lport, NA4(peer), PEER);
 }
 
 /* An ACK from the peer to connection c with SACK blocks: pairs left, right; n of them. */
@@ -139,7 +139,7 @@ static inline size_t pop(struct tcp_hdr *h, uint8_t *payload)
 	assert_int_equal(ih.proto, IP_PROTO_TCP);
 	assert_int_equal(ih.src, us);
 	assert_int_equal(ih.dst, peer);
-	assert_int_equal(tcp_parse(p->data + ih.ihl, ih.total_len - ih.ihl, ih.src, ih.dst, h), 0);
+	assert_int_equal(tcp_parse(p->data + ih.ihl, ih.total_len - ih.ihl, NA4(ih.src), NA4(ih.dst), h), 0);
 	plen = ih.total_len - ih.ihl - h->hlen;
 	if (payload)
 		memcpy(payload, p->data + ih.ihl + h->hlen, plen);
@@ -175,7 +175,7 @@ static inline struct tcp_pcb *listener(void)
 	struct tcp_pcb *l = tcp_pcb_alloc();
 
 	assert_non_null(l);
-	assert_int_equal(tcp_pcb_bind(l, IP_ADDR_ANY, PORT, 0), 0);
+	assert_int_equal(tcp_pcb_bind(l, NA4(IP_ADDR_ANY), PORT, 0), 0);
 	assert_int_equal(tcp_pcb_listen(l, 4), 0);
 	return l;
 }

@@ -32,7 +32,7 @@ static int setup(void **state)
 	assert_int_equal(ether_init(), 0);
 	assert_int_equal(arp_init(), 0);
 	dev = test_dev_create("eth0", NET_DEV_ETHER, 1500);
-	assert_int_equal(net_iface_add(dev, IP4(192, 0, 2, 2), IP4(255, 255, 255, 0), 0), 0);
+	assert_int_equal(test_iface_add4(dev, IP4(192, 0, 2, 2), IP4(255, 255, 255, 0), 0), 0);
 	return 0;
 }
 
@@ -633,7 +633,7 @@ static void test_announce(void **state)
 	const uint32_t addrs[2] = { IP4(192, 0, 2, 2), IP4(198, 51, 100, 1) };
 	(void)state;
 
-	assert_int_equal(net_iface_add(dev, IP4(198, 51, 100, 1), IP4(255, 255, 255, 0), 0), 0);
+	assert_int_equal(test_iface_add4(dev, IP4(198, 51, 100, 1), IP4(255, 255, 255, 0), 0), 0);
 	arp_announce(dev, 0);
 	assert_int_equal(test_dev_pending(dev), 2);
 	assert_int_equal(arp_stats.tx_gratuitous, 2);
@@ -674,7 +674,7 @@ static void test_broadcast_and_multicast_output(void **state)
 	assert_int_equal(arp_stats.tx_request, 0);
 	assert_int_equal(arp_cache_count(), 0);
 	/* On a /31 (RFC 3021) the computed "broadcast" is the peer: it is resolved. */
-	assert_int_equal(net_iface_add(dev, IP4(203, 0, 113, 0), IP4(255, 255, 255, 254), 0), 0);
+	assert_int_equal(test_iface_add4(dev, IP4(203, 0, 113, 0), IP4(255, 255, 255, 254), 0), 0);
 	assert_int_equal(arp_output(dev, IP4(203, 0, 113, 1), ip_pkt(9), 0), 0);
 	{
 		struct ether_hdr eh;

@@ -22,7 +22,7 @@
 #include "ether/ether.h"
 #include "ip/ip.h"
 #include "net/loop.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 #include "tcp/tcp_wire.h"
 #include "udp/udp.h"
 
@@ -90,7 +90,7 @@ static void inject_udp(struct net_device *dev, const uint8_t *dst_mac, const cha
 	assert_int_equal(ether_emit(&eh, b, sizeof(b)), 14);
 	assert_int_equal(ip_emit(&ih, b + 14, sizeof(b) - 14), 20);
 	memcpy(b + 42, payload, plen);
-	assert_int_equal(udp_emit(&uh, b + 34, sizeof(b) - 34, plen, ih.src, ih.dst), 8);
+	assert_int_equal(udp_emit(&uh, b + 34, sizeof(b) - 34, plen, NA4(ih.src), NA4(ih.dst)), 8);
 	AS_LOOP(net_device_input(dev, pkb_from_bytes(b, 42 + plen), net_clock_ms()));
 }
 
@@ -109,8 +109,8 @@ static void pop_udp(struct net_device *dev, struct ether_hdr *eh, struct ip_hdr 
 	assert_int_equal(ih->proto, IP_PROTO_UDP);
 	ih->options = NULL;
 	/* the checksum is checked over the pseudo-header with the source as sent */
-	assert_int_equal(udp_parse(p->data + 14 + ih->ihl, ih->total_len - ih->ihl, ih->src,
-				   ih->dst, uh), 0);
+	assert_int_equal(udp_parse(p->data + 14 + ih->ihl, ih->total_len - ih->ihl, NA4(ih->src),
+				   NA4(ih->dst), uh), 0);
 	n = uh->len - 8u;
 	assert_true(n < cap);
 	memcpy(payload, p->data + 14 + ih->ihl + 8, n);
@@ -390,7 +390,7 @@ static void inject_syn(struct net_device *dev)
 	ih.dst = test_addr("10.0.0.5");
 	assert_int_equal(ether_emit(&eh, b, sizeof(b)), 14);
 	assert_int_equal(ip_emit(&ih, b + 14, sizeof(b) - 14), 20);
-	assert_int_equal(tcp_emit(&th, b + 34, sizeof(b) - 34, 0, ih.src, ih.dst), 20);
+	assert_int_equal(tcp_emit(&th, b + 34, sizeof(b) - 34, 0, NA4(ih.src), NA4(ih.dst)), 20);
 	AS_LOOP(net_device_input(dev, pkb_from_bytes(b, 60), net_clock_ms()));
 }
 

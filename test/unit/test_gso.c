@@ -406,7 +406,7 @@ static void test_output_no_tso(void **state)
 	static uint8_t orig[70000];
 	const struct spec sp = { "198.51.100.1", "198.51.100.30", 0, 0, TCP_ACK | TCP_PSH, 0,
 				 9000 };
-	struct ip_out_opts o = { .df = 1 };
+	struct net_out_opts o = { .df = 1 };
 	struct pkb *p = build(&sp, NULL), *s;
 	int n = (9000 + 1447) / 1448;
 	uint16_t id0;

@@ -480,7 +480,7 @@ static void test_output_fragments(void **state)
 
 static void test_output_ids_and_header(void **state)
 {
-	struct ip_out_opts o = { .ttl = 5, .tos = 0x10, .df = 1 };
+	struct net_out_opts o = { .ttl = 5, .tos = 0x10, .df = 1 };
 	struct pkb *p;
 	struct ip_hdr h1, h2;
 
@@ -507,7 +507,7 @@ static void test_output_ids_and_header(void **state)
 
 static void test_output_df_too_big(void **state)
 {
-	struct ip_out_opts o = { .df = 1 };
+	struct net_out_opts o = { .df = 1 };
 
 	(void)state;
 	assert_int_equal(ip_output(IP_PROTO_UDP, payload(3000), 0, A("192.0.2.1"), &o, T0),

@@ -20,7 +20,7 @@
 #include "net/loop.h"
 #include "net/socket.h"
 #include "net/socket_impl.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 #include "test/unit/test_app.h" /* last: it wraps the calls that take the lock */
 
 #ifdef USTACK_DEBUG_LOCK

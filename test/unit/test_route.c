@@ -83,9 +83,9 @@ static void test_longest_prefix(void **state)
 		const struct ip_route *r = ip_route_lookup(A(cases[i].dst));
 
 		assert_non_null(r);
-		if (r->network != A(cases[i].network) || r->netmask != M(cases[i].plen))
+		if (r->dst.v4 != A(cases[i].network) || r->prefixlen != (unsigned)cases[i].plen)
 			fail_msg("%s: wrong route", cases[i].dst);
-		assert_int_equal(r->gateway, A(cases[i].gateway));
+		assert_int_equal(r->gateway.v4, A(cases[i].gateway));
 		assert_ptr_equal(r->iface->dev, cases[i].dev ? tun2 : tun);
 	}
 	/* Source and MTU follow the outgoing interface. */
@@ -111,7 +111,7 @@ static void test_add_errors(void **state)
 	assert_int_equal(ip_route_add(A("172.16.9.9"), M(12), A("192.0.2.7"), NULL), -EEXIST);
 	/* The host bits of the network are ignored. */
 	assert_non_null(ip_route_lookup(A("172.31.255.255")));
-	assert_int_equal(ip_route_lookup(A("172.31.255.255"))->network, A("172.16.0.0"));
+	assert_int_equal(ip_route_lookup(A("172.31.255.255"))->dst.v4, A("172.16.0.0"));
 	/* The table has a limit. */
 	ip_config.route_max = (unsigned)ip_route_count();
 	assert_int_equal(ip_route_add(A("172.20.0.0"), M(16), A("192.0.2.1"), NULL), -ENOSPC);
@@ -129,7 +129,7 @@ static void test_point_to_point(void **state)
 	assert_int_equal(ip_iface_add(ptp, A("100.64.0.2"), M(32), A("100.64.0.1")), 0);
 	r = ip_route_lookup(A("100.64.0.1"));
 	assert_non_null(r);
-	assert_int_equal(r->netmask, M(32));
+	assert_int_equal(r->prefixlen, 32);
 	assert_ptr_equal(r->iface->dev, ptp);
 	/* A gateway reached over the point-to-point link. */
 	assert_int_equal(ip_route_add(A("198.18.0.0"), M(15), A("100.64.0.1"), NULL), 0);
@@ -155,11 +155,11 @@ static void test_large_table(void **state)
 
 		r = ip_route_lookup(htonl(0x0b000000u | i << 8 | 0x42));
 		assert_non_null(r);
-		assert_int_equal(r->gateway, A("10.0.0.3"));
+		assert_int_equal(r->gateway.v4, A("10.0.0.3"));
 		r = ip_route_lookup(htonl(0x0b000000u | i << 8 | 0x43));
 		assert_non_null(r);
-		assert_int_equal(r->gateway, A("10.0.0.2"));
-		assert_int_equal(r->network, htonl(0x0b000000u | i << 8));
+		assert_int_equal(r->gateway.v4, A("10.0.0.2"));
+		assert_int_equal(r->dst.v4, htonl(0x0b000000u | i << 8));
 	}
 	assert_null(ip_route_lookup(A("11.16.0.1")));
 	ip_route_flush();
@@ -261,10 +261,10 @@ static void test_del(void **state)
 	r = ip_route_lookup(A("203.0.113.9"));
 	assert_non_null(r);
 	assert_ptr_equal(r->iface, &tun->ifaces[1]);
-	assert_int_equal(r->iface->addr, A("203.0.113.2"));
+	assert_int_equal(r->iface->addr.v4, A("203.0.113.2"));
 	r = ip_route_lookup(A("172.20.5.5"));
 	assert_non_null(r);
-	assert_int_equal(r->iface->addr, A("203.0.113.2"));
+	assert_int_equal(r->iface->addr.v4, A("203.0.113.2"));
 	assert_int_equal(ip_route_output(A("198.51.100.9"), &nh), 0);
 	assert_int_equal(nh.src, A("198.51.100.2"));
 	assert_int_equal(ip_route_output(A("172.20.5.5"), &nh), 0);

@@ -37,7 +37,7 @@ static int fake_create(struct sock *sk)
 }
 
 static ssize_t fake_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
-			    const struct sockaddr_in *dst, uint64_t now)
+			    const struct net_endpoint *dst, uint64_t now)
 {
 	size_t n = 0;
 	uint8_t *base;
@@ -53,7 +53,7 @@ static ssize_t fake_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 
 /* Reading takes everything there is. */
 static ssize_t fake_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
-			    struct sockaddr_in *src, int *msg_flags, uint64_t now)
+			    struct net_endpoint *src, int *msg_flags, uint64_t now)
 {
 	struct fake *f = sk->pcb;
 

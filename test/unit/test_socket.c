@@ -34,7 +34,7 @@ static int fake_create(struct sock *sk)
 	return sk->pcb ? 0 : -ENOMEM;
 }
 
-static int fake_connect(struct sock *sk, const struct sockaddr_in *addr, uint64_t now)
+static int fake_connect(struct sock *sk, const struct net_endpoint *addr, uint64_t now)
 {
 	(void)now;
 	sk->peer = *addr;
@@ -48,7 +48,7 @@ static int fake_listen(struct sock *sk, int backlog)
 	return 0;
 }
 
-static int fake_accept(struct sock *sk, struct sock **child, struct sockaddr_in *peer)
+static int fake_accept(struct sock *sk, struct sock **child, struct net_endpoint *peer)
 {
 	struct fake *f = sk->pcb;
 
@@ -58,14 +58,12 @@ static int fake_accept(struct sock *sk, struct sock **child, struct sockaddr_in 
 	*child = sock_alloc_child(sk);
 	assert_non_null(*child);
 	(*child)->pcb = calloc(1, sizeof(struct fake));
-	peer->sin_family = AF_INET;
-	peer->sin_port = htons(4242);
-	peer->sin_addr.s_addr = inet_addr("192.0.2.9");
+	*peer = net_endpoint_v4(inet_addr("192.0.2.9"), 4242);
 	return 0;
 }
 
 static ssize_t fake_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
-			    const struct sockaddr_in *dst, uint64_t now)
+			    const struct net_endpoint *dst, uint64_t now)
 {
 	size_t len = it->len;
 
@@ -75,7 +73,7 @@ static ssize_t fake_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 }
 
 static ssize_t fake_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
-			    struct sockaddr_in *src, int *msg_flags, uint64_t now)
+			    struct net_endpoint *src, int *msg_flags, uint64_t now)
 {
 	struct fake *f = sk->pcb;
 

@@ -531,7 +531,7 @@ static void recovery_through_segments(const char *name, uint32_t ssthresh)
 	o.mss = MSS;
 	tcp_config.cc_name = name;
 	c = tcp_pcb_alloc();
-	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	assert_int_equal(tcp_pcb_connect(c, NA4(peer), PEER, now), 0);
 	pop(&h, NULL);
 	inject(PEER, c->local_port, TCP_SYN | TCP_ACK, PEER_ISN, ISN + 1, 65535, &o, NULL, 0);
 	pop(&h, NULL);
@@ -586,7 +586,7 @@ static void test_segments_rtt_and_rto(void **state)
 	o.has_ts = 1;
 	o.tsval = 7;
 	c = tcp_pcb_alloc();
-	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	assert_int_equal(tcp_pcb_connect(c, NA4(peer), PEER, now), 0);
 	pop(&h, NULL);
 	inject(PEER, c->local_port, TCP_SYN | TCP_ACK, PEER_ISN, ISN + 1, 65535, &o, NULL, 0);
 	pop(&h, NULL);

@@ -59,11 +59,11 @@ static void test_passive_open_capture_syn(void **state)
 		assert_int_equal(ip_parse(frame + 14, (size_t)n - 14, &ih), 0);
 		h = (struct tcp_hdr){ 0 };
 		/* recompute the TCP checksum over the edited segment */
-		assert_int_equal(tcp_parse_csum(frame + 14 + 20, (size_t)n - 14 - 20, ih.src, ih.dst,
+		assert_int_equal(tcp_parse_csum(frame + 14 + 20, (size_t)n - 14 - 20, NA4(ih.src), NA4(ih.dst),
 						0, &h), 0);
 		h.ack = ISN + 1;
 		tcp_emit(&h, frame + 14 + 20, (size_t)n - 14 - 20, (size_t)n - 14 - 20 - h.hlen,
-			 ih.src, ih.dst);
+			 NA4(ih.src), NA4(ih.dst));
 	}
 	inject_ip(frame + 14, (size_t)n - 14);
 	expect_none();
@@ -154,8 +154,8 @@ static struct tcp_pcb *active_open(void)
 	struct tcp_pcb *c = tcp_pcb_alloc();
 
 	assert_non_null(c);
-	assert_int_equal(tcp_pcb_bind(c, IP_ADDR_ANY, PORT, 0), 0);
-	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	assert_int_equal(tcp_pcb_bind(c, NA4(IP_ADDR_ANY), PORT, 0), 0);
+	assert_int_equal(tcp_pcb_connect(c, NA4(peer), PEER, now), 0);
 	expect(TCP_SYN, ISN, 0);
 	expect_none();
 	assert_int_equal(c->state, TCP_SYN_SENT);
@@ -207,7 +207,7 @@ static void test_syn_retransmit_backoff_give_up(void **state)
 
 	(void)state;
 	tcp_config.syn_rexmits = 3;
-	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	assert_int_equal(tcp_pcb_connect(c, NA4(peer), PEER, now), 0);
 	expect(TCP_SYN, ISN, 0);
 	for (int i = 0; i < 3; i++) {
 		advance(rto - 1);
@@ -385,7 +385,7 @@ static void test_sequence_wrap(void **state)
 
 	(void)state;
 	tcp_test_set_isn(1, isn);
-	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	assert_int_equal(tcp_pcb_connect(c, NA4(peer), PEER, now), 0);
 	expect(TCP_SYN, isn, 0);
 	inject(PEER, c->local_port, TCP_SYN | TCP_ACK, pisn, isn + 1, 65535, NULL, NULL, 0);
 	expect(TCP_ACK, isn + 1, pisn + 1);

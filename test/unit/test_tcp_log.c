@@ -119,7 +119,7 @@ static struct tcp_pcb *open_conn(int sack)
 	tcp_config.cc_name = "newreno";
 	c = tcp_pcb_alloc();
 	assert_non_null(c);
-	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	assert_int_equal(tcp_pcb_connect(c, NA4(peer), PEER, now), 0);
 	pop(&h, NULL);
 	advance(RTT);
 	inject(PEER, c->local_port, TCP_SYN | TCP_ACK, PEER_ISN, ISN + 1, 65535, &o, NULL, 0);
@@ -328,7 +328,7 @@ static void test_syn_rto_events(void **state)
 	assert_int_equal(tcp_log_open(log_path, 0), 0);
 	c = tcp_pcb_alloc();
 	assert_non_null(c);
-	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	assert_int_equal(tcp_pcb_connect(c, NA4(peer), PEER, now), 0);
 	expect(TCP_SYN, ISN, 0);
 	advance(tcp_config.rto_initial_ms);
 	expect(TCP_SYN, ISN, 0);

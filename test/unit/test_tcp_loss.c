@@ -25,7 +25,7 @@ static struct tcp_pcb *open_with(struct tcp_opts *o)
 	struct tcp_hdr h;
 
 	assert_non_null(c);
-	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	assert_int_equal(tcp_pcb_connect(c, NA4(peer), PEER, now), 0);
 	pop(&h, NULL);
 	assert_int_equal(h.flags, TCP_SYN);
 	expect_none();
@@ -74,7 +74,7 @@ static void test_syn_announces_mss(void **state)
 
 	(void)state;
 	tcp_config.timestamps = 1;
-	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	assert_int_equal(tcp_pcb_connect(c, NA4(peer), PEER, now), 0);
 	pop(&h, NULL);
 	assert_int_equal(h.flags, TCP_SYN);
 	assert_true(h.opt.has_mss);

@@ -26,7 +26,7 @@ static struct tcp_pcb *open_sack(void)
 	tcp_config.cc_name = "newreno";
 	c = tcp_pcb_alloc();
 	assert_non_null(c);
-	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	assert_int_equal(tcp_pcb_connect(c, NA4(peer), PEER, now), 0);
 	pop(&h, NULL);
 	advance(RTT); /* the SYN's round trip gives SRTT = RTT */
 	inject(PEER, c->local_port, TCP_SYN | TCP_ACK, PEER_ISN, ISN + 1, 65535, &o, NULL, 0);

@@ -21,7 +21,7 @@ static struct tcp_pcb *open_conn(void)
 	o.has_mss = 1;
 	o.mss = MSS;
 	assert_non_null(c);
-	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	assert_int_equal(tcp_pcb_connect(c, NA4(peer), PEER, now), 0);
 	pop(&h, NULL);
 	inject(PEER, c->local_port, TCP_SYN | TCP_ACK, PEER_ISN, ISN + 1, 65535, &o, NULL, 0);
 	pop(&h, NULL);
@@ -43,7 +43,7 @@ static void expect_tun1(uint32_t seq, size_t len)
 	assert_int_equal(ip_parse(p->data, p->len, &ih), 0);
 	assert_int_equal(ih.src, us);
 	assert_int_equal(ih.dst, peer);
-	assert_int_equal(tcp_parse(p->data + 20, ih.total_len - 20u, ih.src, ih.dst, &h), 0);
+	assert_int_equal(tcp_parse(p->data + 20, ih.total_len - 20u, NA4(ih.src), NA4(ih.dst), &h), 0);
 	assert_int_equal(h.seq, seq);
 	assert_int_equal(ih.total_len - 20u - h.hlen, len);
 	pkb_free(p);

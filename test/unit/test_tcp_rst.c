@@ -38,7 +38,7 @@ static void to_syn_received_active(struct conn *x)
 {
 	x->c = tcp_pcb_alloc();
 	assert_non_null(x->c);
-	assert_int_equal(tcp_pcb_connect(x->c, peer, PEER, now), 0);
+	assert_int_equal(tcp_pcb_connect(x->c, NA4(peer), PEER, now), 0);
 	x->lport = x->c->local_port;
 	expect(TCP_SYN, ISN, 0);
 	seg(x, TCP_SYN, PEER_ISN, 0);
@@ -162,9 +162,9 @@ static void test_rst_exact(void **state)
 		assert_int_equal(x.c->error, r->rst_err);
 		assert_int_equal(upcalls, 1);
 		assert_int_equal(tcp_stats.rcv_rst, 1);
-		assert_int_equal(tcp_pcb_lookup_conn(us, x.lport, peer, PEER), NULL);
+		assert_int_equal(tcp_pcb_lookup_conn(NA4(us), x.lport, NA4(peer), PEER), NULL);
 		if (x.l) /* the listener is still there for the next SYN */
-			assert_ptr_equal(tcp_pcb_lookup(us, PORT, peer, PEER), x.l);
+			assert_ptr_equal(tcp_pcb_lookup(NA4(us), PORT, NA4(peer), PEER), x.l);
 		finish(&x);
 	}
 }
@@ -292,7 +292,7 @@ static struct tcp_pcb *syn_sent(struct conn *x)
 	memset(x, 0, sizeof(*x));
 	x->c = tcp_pcb_alloc();
 	assert_non_null(x->c);
-	assert_int_equal(tcp_pcb_connect(x->c, peer, PEER, now), 0);
+	assert_int_equal(tcp_pcb_connect(x->c, NA4(peer), PEER, now), 0);
 	x->lport = x->c->local_port;
 	expect(TCP_SYN, ISN, 0);
 	x->c->upcall = record_upcall;
@@ -384,7 +384,7 @@ static void expect_reopened(struct conn *x, uint32_t peer_isn, int ts)
 	expect_none();
 	assert_int_equal(tcp_stats.rcv_tw_reopened, 1);
 	x->c = NULL; /* the TIME_WAIT block, freed */
-	assert_null(tcp_pcb_lookup_conn(us, PORT, peer, PEER));
+	assert_null(tcp_pcb_lookup_conn(NA4(us), PORT, NA4(peer), PEER));
 	/* the new SYN waits in the listener's syncache, with the ISS it was given */
 	assert_int_equal(x->l->sc_count, 1);
 	assert_int_equal(tcp_syncache_count(), 1);

@@ -28,7 +28,7 @@
 #include "ip/ip.h"
 #include "net/loop.h"
 #include "net/socket.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 #include "test/unit/test_app.h" /* last: it wraps the calls that take the lock */
 
 #define T0 1000000ull
@@ -109,7 +109,7 @@ static void trace_add(const struct pkb *p, char fate)
 	e->src = ih.src;
 	e->dst = ih.dst;
 	if (ih.proto == IP_PROTO_TCP &&
-	    tcp_parse(p->data + ih.ihl, ih.total_len - ih.ihl, ih.src, ih.dst, &e->th) == 0) {
+	    tcp_parse(p->data + ih.ihl, ih.total_len - ih.ihl, NA4(ih.src), NA4(ih.dst), &e->th) == 0) {
 		e->tcp = 1;
 		e->plen = ih.total_len - ih.ihl - e->th.hlen;
 	}
@@ -144,7 +144,7 @@ static int sim_transmit(struct net_device *dev, struct pkb *p)
 
 	(void)dev;
 	wire.sent++;
-	if (ip_parse(p->data, p->len, &ih) != 0 || !(to = net_iface_by_addr(ih.dst))) {
+	if (ip_parse(p->data, p->len, &ih) != 0 || !(to = ip_iface_by_addr(ih.dst))) {
 		/* everything the endpoints send is addressed to one of them */
 		fail_msg("link: frame of %zu bytes to an address nobody has", p->len);
 	}
@@ -282,7 +282,7 @@ static void dump_pcb(const struct endpoint *e)
 		fprintf(stderr, "  %s: not connected\n", e->name);
 		return;
 	}
-	pcb = tcp_pcb_lookup_conn(e->laddr, e->lport, e->raddr, e->rport);
+	pcb = tcp_pcb_lookup_conn(NA4(e->laddr), e->lport, NA4(e->raddr), e->rport);
 	fprintf(stderr, "  %s: sent %zu/%zu shut=%d rcvd %zu/%zu eof=%d\n", e->name, e->sent,
 		e->out_len, e->shut, e->rcvd, e->expect_len, e->eof);
 	if (!pcb || pcb->state == TCP_LISTEN) {
@@ -353,7 +353,7 @@ static void check_fin_states(const struct endpoint *e)
 
 	if (!e->lport || !e->rport)
 		return;
-	pcb = tcp_pcb_lookup_conn(e->laddr, e->lport, e->raddr, e->rport);
+	pcb = tcp_pcb_lookup_conn(NA4(e->laddr), e->lport, NA4(e->raddr), e->rport);
 	if (!pcb || pcb->state == TCP_LISTEN || !(pcb->flags & TF_FIN_QUEUED))
 		return;
 	if ((pcb->state == TCP_FIN_WAIT_1 || pcb->state == TCP_CLOSING ||

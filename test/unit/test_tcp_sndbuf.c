@@ -70,7 +70,7 @@ static int connect_bulk(int sndbuf, struct tcp_pcb **pcb)
 	inject(PEER, ntohs(la.sin_port), TCP_SYN | TCP_ACK, PEER_ISN, ISN + 1, 65535, &o, NULL, 0);
 	expect(TCP_ACK, ISN + 1, PEER_ISN + 1);
 	expect_none();
-	*pcb = tcp_pcb_lookup_conn(us, ntohs(la.sin_port), peer, PEER);
+	*pcb = tcp_pcb_lookup_conn(NA4(us), ntohs(la.sin_port), NA4(peer), PEER);
 	assert_non_null(*pcb);
 	return fd;
 }
@@ -258,7 +258,7 @@ static void test_listener_lock_inherited(void **state)
 		fd = us_accept(lfd, NULL, NULL);
 		assert_true(fd >= 0);
 		assert_int_equal(us_set_nonblock(fd, 1), 0);
-		c = tcp_pcb_lookup_conn(us, PORT, peer, PEER);
+		c = tcp_pcb_lookup_conn(NA4(us), PORT, NA4(peer), PEER);
 		assert_non_null(c);
 		assert_int_equal(!!(c->flags & TF_SNDBUF_LOCK), lock);
 		assert_int_equal(c->snd_buf.max, lock ? 64 * 1024 : 1024 * 1024);

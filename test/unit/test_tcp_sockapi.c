@@ -738,7 +738,7 @@ static void inject_dev(struct net_device *dev, uint32_t to, uint16_t dport, uint
 	uint8_t b[128];
 	size_t hl = tcp_hdr_len(&h);
 
-	assert_int_equal(tcp_emit(&h, b + 20, sizeof(b) - 20, 0, peer, to), hl);
+	assert_int_equal(tcp_emit(&h, b + 20, sizeof(b) - 20, 0, NA4(peer), NA4(to)), hl);
 	ih.total_len = (uint16_t)(20 + hl);
 	assert_int_equal(ip_emit(&ih, b, sizeof(b)), 20);
 	net_device_input(dev, pkb_from_bytes(b, 20 + hl), now);
@@ -751,7 +751,7 @@ static void pop_dev(struct net_device *dev, struct ip_hdr *ih, struct tcp_hdr *t
 
 	assert_non_null(p);
 	assert_int_equal(ip_parse(p->data, p->len, ih), 0);
-	assert_int_equal(tcp_parse(p->data + ih->ihl, ih->total_len - ih->ihl, ih->src, ih->dst,
+	assert_int_equal(tcp_parse(p->data + ih->ihl, ih->total_len - ih->ihl, NA4(ih->src), NA4(ih->dst),
 				   th), 0);
 	ih->options = NULL;
 	pkb_free(p);

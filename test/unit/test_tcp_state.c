@@ -12,7 +12,7 @@ static struct tcp_pcb *active_syn(void)
 	struct tcp_pcb *c = tcp_pcb_alloc();
 
 	assert_non_null(c);
-	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	assert_int_equal(tcp_pcb_connect(c, NA4(peer), PEER, now), 0);
 	expect(TCP_SYN, ISN, 0);
 	expect_none();
 	return c;
@@ -112,7 +112,7 @@ static void test_syn_queue_full(void **state)
 	{
 		/* a second listener with nothing queued cannot evict from the first */
 		struct tcp_pcb *l2 = tcp_pcb_alloc();
-		assert_int_equal(tcp_pcb_bind(l2, IP_ADDR_ANY, PORT + 1, 0), 0);
+		assert_int_equal(tcp_pcb_bind(l2, NA4(IP_ADDR_ANY), PORT + 1, 0), 0);
 		assert_int_equal(tcp_pcb_listen(l2, 4), 0);
 		inject(PEER, PORT + 1, TCP_SYN, PEER_ISN, 0, 65535, NULL, NULL, 0);
 		expect_none();
@@ -440,12 +440,15 @@ static void test_close_unread_data_resets(void **state)
 
 static void icmp_to(struct tcp_pcb *c, uint8_t type, uint8_t code, uint32_t info, uint32_t seq)
 {
-	struct ip_hdr ih = { .version = 4, .ihl = 20, .proto = IP_PROTO_TCP, .src = us, .dst = peer };
-	uint8_t q[8] = { (uint8_t)(c->local_port >> 8), (uint8_t)c->local_port,
+	struct ip_hdr ih = { .version = 4, .ihl = 20, .proto = IP_PROTO_TCP, .src = us, .dst = peer,
+			     .total_len = 40, .ttl = 64 };
+	uint8_t q[28] = { [20] = (uint8_t)(c->local_port >> 8), (uint8_t)c->local_port,
 			 (uint8_t)(c->remote_port >> 8), (uint8_t)c->remote_port,
 			 (uint8_t)(seq >> 24), (uint8_t)(seq >> 16), (uint8_t)(seq >> 8), (uint8_t)seq };
 
-	tcp_icmp_error(type, code, info, &ih, q, sizeof(q), now);
+	/* the quoted datagram goes through IP's dispatch, which names its ends for TCP */
+	assert_int_equal(ip_emit(&ih, q, sizeof(q)), 20);
+	ip_error_dispatch(type, code, info, q, sizeof(q), now);
 }
 
 /* RFC 1122 4.2.3.9: port/protocol unreachable ends a connection attempt (ECONNREFUSED),

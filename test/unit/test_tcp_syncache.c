@@ -338,12 +338,12 @@ static void test_cookie_encode_decode(void **state)
 		for (unsigned idx = 0; idx < tcp_cookie_nmss; idx++) {
 			uint32_t irs = i * 2654435761u;
 			uint16_t rp = (uint16_t)(1024 + i);
-			uint32_t c = tcp_cookie_make(la, 80, ra, rp, irs, idx, now);
-			assert_int_equal(tcp_cookie_check(la, 80, ra, rp, irs, c, now), (int)idx);
-			bad += tcp_cookie_check(la, 80, ra, (uint16_t)(rp + 1), irs, c, now) >= 0;
-			bad += tcp_cookie_check(la, 80, ra, rp, irs + 1, c, now) >= 0;
-			bad += tcp_cookie_check(la, 80, ra, rp, irs, c ^ 0x100, now) >= 0;
-			bad += tcp_cookie_check(la, 81, ra, rp, irs, c, now) >= 0;
+			uint32_t c = tcp_cookie_make(NA4(la), 80, NA4(ra), rp, irs, idx, now);
+			assert_int_equal(tcp_cookie_check(NA4(la), 80, NA4(ra), rp, irs, c, now), (int)idx);
+			bad += tcp_cookie_check(NA4(la), 80, NA4(ra), (uint16_t)(rp + 1), irs, c, now) >= 0;
+			bad += tcp_cookie_check(NA4(la), 80, NA4(ra), rp, irs + 1, c, now) >= 0;
+			bad += tcp_cookie_check(NA4(la), 80, NA4(ra), rp, irs, c ^ 0x100, now) >= 0;
+			bad += tcp_cookie_check(NA4(la), 81, NA4(ra), rp, irs, c, now) >= 0;
 		}
 	assert_true(bad <= 1);
 }
@@ -403,7 +403,7 @@ static void test_cookies_on_overflow(void **state)
 	(void)state;
 	tcp_config.syn_backlog_max = 1;
 	/* before any overflow a correct cookie is not even looked at */
-	forged = tcp_cookie_make(us, PORT, peer, PEER + 5, PEER_ISN, 0, now);
+	forged = tcp_cookie_make(NA4(us), PORT, NA4(peer), PEER + 5, PEER_ISN, 0, now);
 	inject(PEER + 5, PORT, TCP_ACK, PEER_ISN + 1, forged + 1, 65535, NULL, NULL, 0);
 	expect(TCP_RST, forged + 1, 0);
 	assert_int_equal(tcp_stats.rcv_listen_bad_ack, 1);
@@ -463,7 +463,7 @@ static void inject_from(uint32_t src, uint16_t sport, uint16_t dport, uint8_t fl
 	uint8_t b[128];
 	size_t hl = tcp_hdr_len(&h);
 
-	assert_int_equal(tcp_emit(&h, b + 20, sizeof(b) - 20, 0, src, us), hl);
+	assert_int_equal(tcp_emit(&h, b + 20, sizeof(b) - 20, 0, NA4(src), NA4(us)), hl);
 	ih.total_len = (uint16_t)(20 + hl);
 	assert_int_equal(ip_emit(&ih, b, sizeof(b)), 20);
 	inject_ip(b, 20 + hl);

@@ -43,7 +43,7 @@ static struct tcp_pcb *to_time_wait(struct tcp_pcb *l, uint16_t pport, int ts, i
 	expect_none();
 	if (last_ack)
 		*last_ack = h;
-	assert_non_null(tcp_tw_lookup(us, PORT, peer, pport));
+	assert_non_null(tcp_tw_lookup(NA4(us), PORT, NA4(peer), pport));
 	return orphan ? NULL : c;
 }
 
@@ -192,7 +192,7 @@ static void test_expiry_order(void **state)
 	assert_int_equal(tcp_tw_count(), 3);
 	advance(1);
 	assert_int_equal(tcp_tw_count(), 2);
-	assert_null(tcp_tw_lookup(us, PORT, peer, PEER + 1));
+	assert_null(tcp_tw_lookup(NA4(us), PORT, NA4(peer), PEER + 1));
 	advance(1000);
 	assert_int_equal(tcp_tw_count(), 1);
 	assert_non_null(tw_at(PORT));
@@ -249,14 +249,14 @@ static void test_port_held(void **state)
 	to_time_wait(l, PEER, 0, 1, NULL);
 	tcp_pcb_close(l, 0, now);
 	c = tcp_pcb_alloc();
-	assert_int_equal(tcp_pcb_bind(c, IP_ADDR_ANY, PORT, 0), -EADDRINUSE);
-	assert_int_equal(tcp_pcb_bind(c, us, PORT, 0), -EADDRINUSE);
-	assert_int_equal(tcp_pcb_bind(c, us, PORT, 1), 0);
-	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), -EADDRINUSE);
+	assert_int_equal(tcp_pcb_bind(c, NA4(IP_ADDR_ANY), PORT, 0), -EADDRINUSE);
+	assert_int_equal(tcp_pcb_bind(c, NA4(us), PORT, 0), -EADDRINUSE);
+	assert_int_equal(tcp_pcb_bind(c, NA4(us), PORT, 1), 0);
+	assert_int_equal(tcp_pcb_connect(c, NA4(peer), PEER, now), -EADDRINUSE);
 	tcp_pcb_free(c);
 	advance(2ull * tcp_config.msl_ms);
 	c = tcp_pcb_alloc();
-	assert_int_equal(tcp_pcb_bind(c, IP_ADDR_ANY, PORT, 0), 0);
+	assert_int_equal(tcp_pcb_bind(c, NA4(IP_ADDR_ANY), PORT, 0), 0);
 	tcp_pcb_free(c);
 	expect_none();
 }

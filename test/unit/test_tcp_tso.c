@@ -35,7 +35,7 @@ static struct tcp_pcb *open_conn(int sack)
 	o.mss = MSS;
 	o.sack_permitted = (uint8_t)sack;
 	assert_non_null(c);
-	assert_int_equal(tcp_pcb_connect(c, peer, PEER, now), 0);
+	assert_int_equal(tcp_pcb_connect(c, NA4(peer), PEER, now), 0);
 	pop(&h, NULL);
 	inject(PEER, c->local_port, TCP_SYN | TCP_ACK, PEER_ISN, ISN + 1, 65535, &o, NULL, 0);
 	pop(&h, NULL);
@@ -88,9 +88,9 @@ static size_t pop_partial(uint32_t seq, unsigned gso_size, uint8_t *out)
 	assert_int_equal(p->csum_offset, 16);
 	assert_int_equal(p->gso_size, gso_size);
 	/* Unfinished, the checksum does not verify; finished, it does. */
-	assert_int_equal(tcp_parse(p->data + 20, p->len - 20, ih.src, ih.dst, &h), TCP_PARSE_CKSUM);
+	assert_int_equal(tcp_parse(p->data + 20, p->len - 20, NA4(ih.src), NA4(ih.dst), &h), TCP_PARSE_CKSUM);
 	assert_int_equal(pkb_csum_complete(p), 0);
-	assert_int_equal(tcp_parse(p->data + 20, p->len - 20, ih.src, ih.dst, &h), 0);
+	assert_int_equal(tcp_parse(p->data + 20, p->len - 20, NA4(ih.src), NA4(ih.dst), &h), 0);
 	assert_int_equal(h.seq, seq);
 	plen = p->len - 20 - h.hlen;
 	if (out)
@@ -307,7 +307,7 @@ static void test_rx_super_segment(void **state)
 		data[i] = (uint8_t)(i * 7 + 1);
 	memcpy(frame + 40, data, sizeof(data));
 	assert_int_equal(ip_emit(&ih, frame, 20), 20);
-	assert_int_equal(tcp_emit_csum(&h, frame + 20, sizeof(frame) - 20, sizeof(data), peer, us,
+	assert_int_equal(tcp_emit_csum(&h, frame + 20, sizeof(frame) - 20, sizeof(data), NA4(peer), NA4(us),
 				       1), 20);
 	/* Not vouched for: the pseudo-header sum alone is a bad checksum. */
 	inject_ip(frame, sizeof(frame));

@@ -48,7 +48,7 @@ static void test_syn_fields(void **state)
 	(void)state;
 	load(&s, 15);
 	assert_int_equal(s.len, 40);
-	assert_int_equal(tcp_parse(s.tcp, s.len, s.src, s.dst, &h), TCP_PARSE_OK);
+	assert_int_equal(tcp_parse(s.tcp, s.len, NA4(s.src), NA4(s.dst), &h), TCP_PARSE_OK);
 	assert_int_equal(h.sport, 50230);
 	assert_int_equal(h.dport, 8080);
 	assert_int_equal(h.seq, 3430278639u);
@@ -70,7 +70,7 @@ static void test_syn_fields(void **state)
 
 	assert_int_equal(tcp_hdr_len(&h), 40);
 	memset(out, 0xaa, sizeof(out));
-	assert_int_equal(tcp_emit(&h, out, sizeof(out), 0, s.src, s.dst), 40);
+	assert_int_equal(tcp_emit(&h, out, sizeof(out), 0, NA4(s.src), NA4(s.dst)), 40);
 	if (memcmp(out, s.tcp, 40) != 0) {
 		test_hexdump("expected", s.tcp, 40);
 		test_hexdump("emitted", out, 40);
@@ -93,10 +93,10 @@ static void test_all_frames_roundtrip(void **state)
 		size_t plen;
 
 		load(&s, frames[k]);
-		assert_int_equal(tcp_parse(s.tcp, s.len, s.src, s.dst, &h), TCP_PARSE_OK);
+		assert_int_equal(tcp_parse(s.tcp, s.len, NA4(s.src), NA4(s.dst), &h), TCP_PARSE_OK);
 		plen = s.len - h.hlen;
 		memcpy(out + h.hlen, s.tcp + h.hlen, plen);
-		assert_int_equal(tcp_emit(&h, out, sizeof(out), plen, s.src, s.dst), h.hlen);
+		assert_int_equal(tcp_emit(&h, out, sizeof(out), plen, NA4(s.src), NA4(s.dst)), h.hlen);
 		assert_memory_equal(out, s.tcp, s.len);
 	}
 	/* spot checks: frame 18 carries 88 bytes of GET, frame 28 is the RST/ACK */
@@ -104,14 +104,14 @@ static void test_all_frames_roundtrip(void **state)
 		struct seg s;
 		struct tcp_hdr h;
 		load(&s, 18);
-		assert_int_equal(tcp_parse(s.tcp, s.len, s.src, s.dst, &h), 0);
+		assert_int_equal(tcp_parse(s.tcp, s.len, NA4(s.src), NA4(s.dst), &h), 0);
 		assert_int_equal(s.len - h.hlen, 88);
 		assert_int_equal(h.flags, TCP_PSH | TCP_ACK);
 		assert_true(h.opt.has_ts);
 		assert_false(h.opt.has_mss);
 		assert_int_equal(h.opt.tsecr, 515281277u);
 		load(&s, 28);
-		assert_int_equal(tcp_parse(s.tcp, s.len, s.src, s.dst, &h), 0);
+		assert_int_equal(tcp_parse(s.tcp, s.len, NA4(s.src), NA4(s.dst), &h), 0);
 		assert_int_equal(h.flags, TCP_RST | TCP_ACK);
 		assert_int_equal(h.ack, 798100217u);
 		assert_int_equal(h.hlen, 20);
@@ -127,10 +127,10 @@ static void test_truncated(void **state)
 	(void)state;
 	load(&s, 15);
 	for (size_t n = 0; n < 20; n++)
-		assert_int_equal(tcp_parse(s.tcp, n, s.src, s.dst, &h), TCP_PARSE_SHORT);
+		assert_int_equal(tcp_parse(s.tcp, n, NA4(s.src), NA4(s.dst), &h), TCP_PARSE_SHORT);
 	/* 20..39 bytes: the data offset (40) runs past the segment */
 	for (size_t n = 20; n < 40; n++)
-		assert_int_equal(tcp_parse(s.tcp, n, s.src, s.dst, &h), TCP_PARSE_DOFF);
+		assert_int_equal(tcp_parse(s.tcp, n, NA4(s.src), NA4(s.dst), &h), TCP_PARSE_DOFF);
 	test_assert_no_leaks();
 }
 
@@ -148,14 +148,14 @@ static void test_corrupted(void **state)
 			continue; /* data offset: checked before the checksum */
 		memcpy(b, s.tcp, s.len);
 		b[i] ^= 0x04;
-		assert_int_equal(tcp_parse(b, s.len, s.src, s.dst, &h), TCP_PARSE_CKSUM);
+		assert_int_equal(tcp_parse(b, s.len, NA4(s.src), NA4(s.dst), &h), TCP_PARSE_CKSUM);
 	}
 	/* wrong pseudo-header (other destination) */
-	assert_int_equal(tcp_parse(s.tcp, s.len, s.src, s.dst ^ htonl(1), &h), TCP_PARSE_CKSUM);
+	assert_int_equal(tcp_parse(s.tcp, s.len, NA4(s.src), NA4(s.dst ^ htonl(1)), &h), TCP_PARSE_CKSUM);
 	/* data offset below 5 */
 	memcpy(b, s.tcp, s.len);
 	b[12] = 0x40;
-	assert_int_equal(tcp_parse(b, s.len, s.src, s.dst, &h), TCP_PARSE_DOFF);
+	assert_int_equal(tcp_parse(b, s.len, NA4(s.src), NA4(s.dst), &h), TCP_PARSE_DOFF);
 	test_assert_no_leaks();
 }
 
@@ -168,7 +168,7 @@ static int parse_with_opts(const struct seg *s, const uint8_t opts[20], struct t
 	uint32_t sum;
 	uint16_t c;
 
-	assert_int_equal(tcp_parse(s->tcp, s->len, s->src, s->dst, &base), 0);
+	assert_int_equal(tcp_parse(s->tcp, s->len, NA4(s->src), NA4(s->dst), &base), 0);
 	memcpy(b, s->tcp, 20);
 	memcpy(b + 20, opts, 20);
 	b[16] = b[17] = 0;
@@ -176,7 +176,7 @@ static int parse_with_opts(const struct seg *s, const uint8_t opts[20], struct t
 	c = cksum_finish(sum);
 	b[16] = (uint8_t)(c >> 8);
 	b[17] = (uint8_t)c;
-	return tcp_parse(b, 40, s->src, s->dst, h);
+	return tcp_parse(b, 40, NA4(s->src), NA4(s->dst), h);
 }
 
 static void test_options(void **state)
@@ -236,19 +236,19 @@ static void test_emit_layouts(void **state)
 	}
 	assert_int_equal(tcp_hdr_len(&h), 20 + 12 + 28);
 	memcpy(b + 60, "hello", 5);
-	assert_int_equal(tcp_emit(&h, b, sizeof(b), 5, a, c), 60);
-	assert_int_equal(tcp_parse(b, 65, a, c, &back), 0);
+	assert_int_equal(tcp_emit(&h, b, sizeof(b), 5, NA4(a), NA4(c)), 60);
+	assert_int_equal(tcp_parse(b, 65, NA4(a), NA4(c), &back), 0);
 	assert_int_equal(back.seq, 0xfffffff0u);
 	assert_int_equal(back.opt.nsack, 3);
 	assert_int_equal(back.opt.sack[2].right, 250);
 	assert_int_equal(back.opt.tsecr, 9);
 	assert_false(back.opt.sack_permitted);
 	/* too small a buffer */
-	assert_int_equal(tcp_emit(&h, b, 64, 5, a, c), 0);
+	assert_int_equal(tcp_emit(&h, b, 64, 5, NA4(a), NA4(c)), 0);
 	/* 4 SACK blocks plus timestamps do not fit in 40 bytes */
 	h.opt.nsack = 4;
 	assert_int_equal(tcp_hdr_len(&h), 0);
-	assert_int_equal(tcp_emit(&h, b, sizeof(b), 0, a, c), 0);
+	assert_int_equal(tcp_emit(&h, b, sizeof(b), 0, NA4(a), NA4(c)), 0);
 	test_assert_no_leaks();
 }
 

@@ -21,7 +21,7 @@
 #include "net/loop.h"
 #include "net/perstack.h"
 #include "net/stats.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_var.h"
 #include "udp/udp.h"
 
 #define XFER_BYTES (1024 * 1024)

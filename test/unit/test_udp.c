@@ -44,7 +44,7 @@ static void test_parse_capture(void **state)
 	const uint8_t *u = capture_udp(frame, sizeof(frame), &len);
 
 	(void)state;
-	assert_int_equal(udp_parse(u, len, a("192.0.2.1"), a("192.0.2.2"), &h), UDP_PARSE_OK);
+	assert_int_equal(udp_parse(u, len, NA4(a("192.0.2.1")), NA4(a("192.0.2.2")), &h), UDP_PARSE_OK);
 	assert_int_equal(h.src_port, 60909);
 	assert_int_equal(h.dst_port, 9000);
 	assert_int_equal(h.len, 18);
@@ -54,11 +54,11 @@ static void test_parse_capture(void **state)
 	/* Re-emitting the parsed header over the same payload gives the same bytes. */
 	memset(out, 0xaa, sizeof(out));
 	memcpy(out + UDP_HDR_LEN, u + UDP_HDR_LEN, 10);
-	assert_int_equal(udp_emit(&h, out, sizeof(out), 10, a("192.0.2.1"), a("192.0.2.2")),
+	assert_int_equal(udp_emit(&h, out, sizeof(out), 10, NA4(a("192.0.2.1")), NA4(a("192.0.2.2"))),
 			 UDP_HDR_LEN);
 	assert_memory_equal(out, u, len);
 	/* No room: nothing written. */
-	assert_int_equal(udp_emit(&h, out, 17, 10, a("192.0.2.1"), a("192.0.2.2")), 0);
+	assert_int_equal(udp_emit(&h, out, 17, 10, NA4(a("192.0.2.1")), NA4(a("192.0.2.2"))), 0);
 	test_assert_no_leaks();
 }
 
@@ -105,8 +105,8 @@ static void test_parse_table(void **state)
 			b[7] = 0;
 		if (i == 2)
 			n = len + 6; /* Ethernet-style padding after the datagram */
-		r = udp_parse(b, n, cases[i].pseudo_wrong ? a("192.0.2.3") : a("192.0.2.1"),
-			      a("192.0.2.2"), &h);
+		r = udp_parse(b, n, NA4(cases[i].pseudo_wrong ? a("192.0.2.3") : a("192.0.2.1")),
+			      NA4(a("192.0.2.2")), &h);
 		if (r != cases[i].want)
 			fail_msg("case %s: got %d want %d", cases[i].what, r, cases[i].want);
 		if (r == UDP_PARSE_OK)
@@ -135,10 +135,10 @@ static void test_emit_zero_cksum_as_ffff(void **state)
 	need = (uint16_t)(0xffff - sum);
 	b[8] = (uint8_t)(need >> 8);
 	b[9] = (uint8_t)need;
-	assert_int_equal(udp_emit(&h, b, sizeof(b), 2, src, dst), UDP_HDR_LEN);
+	assert_int_equal(udp_emit(&h, b, sizeof(b), 2, NA4(src), NA4(dst)), UDP_HDR_LEN);
 	assert_int_equal(b[6], 0xff);
 	assert_int_equal(b[7], 0xff);
-	assert_int_equal(udp_parse(b, sizeof(b), src, dst, &back), UDP_PARSE_OK);
+	assert_int_equal(udp_parse(b, sizeof(b), NA4(src), NA4(dst), &back), UDP_PARSE_OK);
 	test_assert_no_leaks();
 }
 
@@ -198,7 +198,7 @@ static size_t build_udp(uint8_t *b, size_t cap, const char *src, uint16_t sport,
 	ih.dst = a(dst);
 	assert_int_equal(ip_emit(&ih, b, cap), 20);
 	memcpy(b + 28, payload, plen);
-	assert_int_equal(udp_emit(&uh, b + 20, cap - 20, plen, ih.src, ih.dst), 8);
+	assert_int_equal(udp_emit(&uh, b + 20, cap - 20, plen, NA4(ih.src), NA4(ih.dst)), 8);
 	return 28 + plen;
 }
 
@@ -290,7 +290,7 @@ static void test_sendto_autobinds(void **state)
 	assert_non_null(p);
 	assert_int_equal(ip_parse(p->data, p->len, &ih), IP_PARSE_OK);
 	assert_int_equal(ih.src, a("192.0.2.2"));
-	assert_int_equal(udp_parse(p->data + 20, p->len - 20, ih.src, ih.dst, &uh), 0);
+	assert_int_equal(udp_parse(p->data + 20, p->len - 20, NA4(ih.src), NA4(ih.dst), &uh), 0);
 	assert_int_equal(uh.src_port, ntohs(name.sin_port));
 	assert_int_equal(uh.dst_port, 7);
 	pkb_free(p);

@@ -69,7 +69,7 @@ static void inject_udp(struct net_device *dev, const char *src, uint16_t sport, 
 	ih.dst = test_addr(dst);
 	assert_int_equal(ip_emit(&ih, b, sizeof(b)), 20);
 	memcpy(b + 28, payload, plen);
-	assert_int_equal(udp_emit(&uh, b + 20, sizeof(b) - 20, plen, ih.src, ih.dst), 8);
+	assert_int_equal(udp_emit(&uh, b + 20, sizeof(b) - 20, plen, NA4(ih.src), NA4(ih.dst)), 8);
 	net_device_input(dev, pkb_from_bytes(b, 28 + plen), T0);
 }
 

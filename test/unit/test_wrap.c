@@ -402,7 +402,7 @@ static void test_wrapping_device(void **state)
 	int n = 0;
 
 	(void)state;
-	assert_int_equal(net_iface_add(dev, 0x0100000a, 0x00ffffff, 0), 0);
+	assert_int_equal(test_iface_add4(dev, 0x0100000a, 0x00ffffff, 0), 0);
 	assert_null(net_wrap_lower(dev));
 	assert_int_equal(net_impair_parse("dup=100", &o.impair, err, sizeof(err)), 0);
 	assert_int_equal(net_wrap_attach(dev, &o, err, sizeof(err)), 0);
@@ -414,7 +414,7 @@ static void test_wrapping_device(void **state)
 	assert_ptr_not_equal(dev->ops, driver_ops);
 	assert_ptr_equal(net_device_by_name("cap0"), dev);
 	assert_ptr_equal(net_device_by_index(dev->index), dev);
-	assert_ptr_equal(net_iface_by_addr(0x0100000a), &dev->ifaces[0]);
+	assert_ptr_equal(net_iface_by_addr(NA4(0x0100000a)), &dev->ifaces[0]);
 	for (struct net_device *d = TAILQ_FIRST(&net_devices); d; d = TAILQ_NEXT(d, link))
 		n += d == lower;
 	assert_int_equal(n, 0);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "net/addr.h"
 #include "net/netdev.h"
 #include "net/pkb.h"
 
@@ -89,5 +90,25 @@ int test_locked(void);
 
 /* Hex dump helper for failure messages. */
 void test_hexdump(const char *what, const uint8_t *b, size_t len);
+
+/* An IPv4 address (network order) as the family-tagged address the stack's calls take:
+ * NA4(ih.src) where a test used to pass ih.src. */
+#define NA4(x) (&(struct net_addr){ .family = AF_INET, .v4 = (x) })
+/* An IPv4 address on dev as the tests below ip/ bind one (net_iface_add, with the IPv4
+ * view filled in as ip_iface_add would, without its /31 and /32 broadcast rule). */
+static inline int test_iface_add4(struct net_device *dev, uint32_t addr, uint32_t netmask,
+				  uint32_t peer)
+{
+	int err = net_iface_add(dev, NA4(addr), (unsigned)__builtin_popcount(netmask));
+
+	if (err == 0) {
+		struct net_iface *ifc = &dev->ifaces[dev->nifaces - 1];
+
+		ifc->netmask = netmask;
+		ifc->broadcast = (addr & netmask) | ~netmask;
+		ifc->peer = peer;
+	}
+	return err;
+}
 
 #endif
