@@ -432,6 +432,8 @@ static void wrap_pcap_close(struct net_wrap *w)
 		w->pcap = NULL;
 	}
 	if (w->ng) {
+		/* a file other devices still write stays open: this one's frames go out now */
+		pcapng_flush(w->ng);
 		pcapng_close(w->ng);
 		w->ng = NULL;
 	}
