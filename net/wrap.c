@@ -449,8 +449,19 @@ static void wrap_pcap_close(struct net_wrap *w)
 static int wrap_pcap_open(struct net_wrap *w, const char *path, char *err, size_t errlen)
 {
 	int dlt = w->dev->type == NET_DEV_ETHER ? DLT_EN10MB : DLT_RAW;
+	struct net_device *o;
 	int ifid;
 
+	/* a pcap file has one writer: opening it again would truncate it under that one */
+	TAILQ_FOREACH(o, &net_devices, link) {
+		const struct net_wrap *ow = o->ops == &wrap_ops ? o->priv : NULL;
+
+		if (ow && ow != w && ow->dumper && !strcmp(ow->pcap_file, path)) {
+			snprintf(err, errlen, "--pcap %s: %s is capturing to it already", path,
+				 o->name);
+			return -EBUSY;
+		}
+	}
 	w->pcap_file = strdup(path);
 	if (!w->pcap_file) {
 		snprintf(err, errlen, "--pcap %s: out of memory", path);

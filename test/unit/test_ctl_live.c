@@ -357,6 +357,51 @@ static void test_pcapng_shared_stop(void **state)
 	test_assert_no_leaks();
 }
 
+/* A pcap file is one device's: starting a capture on another device into the file a
+ * running capture writes (`ctl pcap FILE dev X` with another device's FILE) is refused, and
+ * the running capture's file is left whole (it was truncated under its writer). */
+static void test_pcap_file_taken(void **state)
+{
+	struct net_device *a = test_dev_create("eth0", NET_DEV_ETHER, 1500);
+	struct net_device *b = test_dev_create("eth1", NET_DEV_ETHER, 1500);
+	char dir[] = "/tmp/ustack-test-ctllive-XXXXXX", path[300], ebuf[PCAP_ERRBUF_SIZE];
+	struct net_wrap_opts o = { 0 };
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	char err[400];
+	pcap_t *pc;
+	int n = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/one.pcap", dir);
+	o.pcap_path = path;
+	assert_int_equal(net_wrap_update(b, &o, NET_WRAP_SET_PCAP, err, sizeof(err)), 0);
+	net_device_xmit(b, frame(5), T0);
+	assert_int_equal(net_wrap_update(a, &o, NET_WRAP_SET_PCAP, err, sizeof(err)), -EBUSY);
+	assert_non_null(strstr(err, "eth1"));
+	assert_null(net_wrap_lower(a));
+	net_device_xmit(b, frame(6), T0 + 1);
+	o.pcap_path = NULL;
+	assert_int_equal(net_wrap_update(b, &o, NET_WRAP_SET_PCAP, err, sizeof(err)), 0);
+
+	pc = pcap_open_offline(path, ebuf);
+	if (!pc)
+		fail_msg("%s: %s", path, ebuf);
+	while (pcap_next_ex(pc, &h, &data) == 1) {
+		assert_int_equal(data[15], n == 0 ? 5 : 6);
+		n++;
+	}
+	assert_int_equal(n, 2);
+	pcap_close(pc);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+	test_dev_flush(a);
+	test_dev_flush(b);
+	net_device_unregister_all();
+	test_assert_no_leaks();
+}
+
 /* The tracer on and off on a running device; a wrapper attached at start (--trace) stays
  * while the injector comes and goes. */
 static void test_trace_on_off(void **state)
@@ -617,6 +662,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reorder_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcap_start_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcapng_shared_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcap_file_taken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_on_off, setup, teardown),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_impair_fmt),
