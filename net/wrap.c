@@ -776,16 +776,19 @@ int net_wrap_update(struct net_device *dev, const struct net_wrap_opts *o, unsig
 		}
 		fresh = 1;
 	}
-	/* a filter first: nothing has changed yet if it does not compile */
-	if ((what & NET_WRAP_SET_TRACE) && o->trace &&
-	    (rc = wrap_trace_filter(w, o->trace_filter, err, errlen)) < 0)
+	/* what can fail first, the filter last (it replaces the one in place): a capture
+	 * this call opened is closed again if the filter does not compile */
+	if ((what & NET_WRAP_SET_PCAP) && o->pcap_path &&
+	    (rc = wrap_pcap_open(w, o->pcap_path, err, errlen)) < 0)
 		goto fail;
-	if (what & NET_WRAP_SET_PCAP) {
-		if (!o->pcap_path)
+	if ((what & NET_WRAP_SET_TRACE) && o->trace &&
+	    (rc = wrap_trace_filter(w, o->trace_filter, err, errlen)) < 0) {
+		if ((what & NET_WRAP_SET_PCAP) && o->pcap_path)
 			wrap_pcap_close(w);
-		else if ((rc = wrap_pcap_open(w, o->pcap_path, err, errlen)) < 0)
-			goto fail;
+		goto fail;
 	}
+	if ((what & NET_WRAP_SET_PCAP) && !o->pcap_path)
+		wrap_pcap_close(w);
 	/* nothing fails from here */
 	if (fresh)
 		wrap_install(dev, w);

@@ -402,6 +402,51 @@ static void test_pcap_file_taken(void **state)
 	test_assert_no_leaks();
 }
 
+/* A change that fails leaves the device as it was: the capture failing after a new trace
+ * filter compiled keeps the old filter, and a filter failing after the capture opened
+ * leaves no capture behind. */
+static void test_update_all_or_nothing(void **state)
+{
+	struct net_device *dev = test_dev_create("cap0", NET_DEV_ETHER, 1500);
+	struct net_wrap_opts o = { .trace_fmt = trace_format }, st;
+	char dir[] = "/tmp/ustack-test-ctllive-XXXXXX", path[300], err[400];
+	FILE *devnull = fopen("/dev/null", "w");
+
+	(void)state;
+	assert_non_null(devnull);
+	assert_non_null(mkdtemp(dir));
+	o.trace = 1;
+	o.trace_out = devnull;
+	o.trace_filter = "icmp";
+	assert_int_equal(net_wrap_update(dev, &o, NET_WRAP_SET_TRACE, err, sizeof(err)), 0);
+	o.trace_filter = "tcp";
+	o.pcap_path = "/nonexistent-dir/x.pcap";
+	assert_int_equal(net_wrap_update(dev, &o, NET_WRAP_SET_TRACE | NET_WRAP_SET_PCAP, err,
+					 sizeof(err)), -EIO);
+	assert_int_equal(net_wrap_status(dev, &st), 1);
+	assert_null(st.pcap_path);
+	assert_non_null(st.trace_filter);
+	assert_string_equal(st.trace_filter, "icmp");
+	/* a bad filter: the capture asked for with it does not start */
+	snprintf(path, sizeof(path), "%s/x.pcap", dir);
+	o.pcap_path = path;
+	o.trace_filter = "tcp port";
+	assert_int_equal(net_wrap_update(dev, &o, NET_WRAP_SET_TRACE | NET_WRAP_SET_PCAP, err,
+					 sizeof(err)), -EINVAL);
+	net_wrap_status(dev, &st);
+	assert_null(st.pcap_path);
+	assert_string_equal(st.trace_filter, "icmp");
+	o.trace = 0;
+	assert_int_equal(net_wrap_update(dev, &o, NET_WRAP_SET_TRACE, err, sizeof(err)), 0);
+	assert_null(net_wrap_lower(dev));
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+	fclose(devnull);
+	test_dev_flush(dev);
+	net_device_unregister_all();
+	test_assert_no_leaks();
+}
+
 /* The tracer on and off on a running device; a wrapper attached at start (--trace) stays
  * while the injector comes and goes. */
 static void test_trace_on_off(void **state)
@@ -663,6 +708,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pcap_start_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcapng_shared_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcap_file_taken, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_on_off, setup, teardown),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_impair_fmt),
