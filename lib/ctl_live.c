@@ -18,10 +18,16 @@
 #define CTL_LIVE_PATH_MAX 4096
 
 static FILE *live_trace_out;
+static enum net_trace_time live_trace_time;
 
 void ctl_live_set_trace_out(FILE *out)
 {
 	live_trace_out = out;
+}
+
+void ctl_live_set_trace_time(enum net_trace_time t)
+{
+	live_trace_time = t;
 }
 
 static int live_error(char *err, size_t errlen, const char *fmt, ...)
@@ -188,6 +194,7 @@ static int live_apply(const struct ctl_live_req *r, struct net_device *dev, int 
 		o.trace = r->on;
 		o.trace_out = live_trace_out;
 		o.trace_fmt = trace_format;
+		o.trace_time = live_trace_time;
 		o.trace_filter = r->filter;
 		break;
 	case CTL_LIVE_PCAP:

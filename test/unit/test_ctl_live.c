@@ -698,6 +698,33 @@ static void test_requests(void **state)
 	test_assert_no_leaks();
 }
 
+/* `trace on` stamps its lines as --trace-time says, as --trace's own lines are. */
+static void test_trace_time(void **state)
+{
+	struct net_device *a = test_dev_create("eth0", NET_DEV_ETHER, 1500);
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
+
+	(void)state;
+	assert_non_null(f);
+	ctl_live_set_trace_out(f);
+	ctl_live_set_trace_time(NET_TRACE_TIME_REL);
+	expect_answer("trace on dev eth0", "eth0 on\n");
+	net_device_xmit(a, frame(1), T0);
+	expect_answer("trace off dev eth0", "eth0 off\n");
+	ctl_live_set_trace_time(NET_TRACE_TIME_ABS);
+	ctl_live_set_trace_out(NULL);
+	fclose(f);
+	/* relative: "0.000000 eth0 > ..." for the first frame; absolute: "HH:MM:SS.uuuuuu" */
+	if (strncmp(out, "0.000000 eth0 > ", 16))
+		fail_msg("trace line '%.60s' is not stamped relative", out);
+	free(out);
+	test_dev_flush(a);
+	net_device_unregister_all();
+	test_assert_no_leaks();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -713,6 +740,7 @@ int main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_impair_fmt),
 		cmocka_unit_test_setup_teardown(test_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_time, setup, teardown),
 	};
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);
 
