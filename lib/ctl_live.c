@@ -235,6 +235,25 @@ int ctl_live_request(struct ustack *st, int argc, char **argv, FILE *out, char *
 			goto out;
 		}
 	}
+	/* a filter must compile for every device it reaches (arp does for Ethernet, not for
+	 * TUN's bare IP) before any device changes */
+	if (!r.show && r.kind == CTL_LIVE_TRACE && r.on && r.filter[0]) {
+		TAILQ_FOREACH(dev, &net_devices, link) {
+			struct bpf_program prog;
+			char why[PCAP_ERRBUF_SIZE];
+
+			if (!live_selects(&r, dev))
+				continue;
+			if (net_trace_filter_compile(r.filter, dev->type == NET_DEV_ETHER ?
+						     DLT_EN10MB : DLT_RAW, &prog, why,
+						     sizeof(why)) < 0) {
+				rc = live_error(err, errlen, "%s: --trace '%s' on %s: %s", argv[0],
+						r.filter, dev->name, why);
+				goto out;
+			}
+			pcap_freecode(&prog);
+		}
+	}
 	if (!r.show) {
 		TAILQ_FOREACH(dev, &net_devices, link) {
 			char why[320];

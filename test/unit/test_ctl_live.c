@@ -725,6 +725,33 @@ static void test_trace_time(void **state)
 	test_assert_no_leaks();
 }
 
+/* A trace filter that compiles for one device's frames but not another's (arp: Ethernet
+ * only) is refused before any device changes, as one that compiles for none. */
+static void test_trace_filter_mixed(void **state)
+{
+	struct net_device *a = test_dev_create("eth0", NET_DEV_ETHER, 1500);
+	struct net_device *t = test_dev_create("tun0", NET_DEV_IP, 1500);
+	FILE *devnull = fopen("/dev/null", "w");
+
+	(void)state;
+	assert_non_null(devnull);
+	ctl_live_set_trace_out(devnull);
+	expect_error("trace on arp", "tun0");
+	expect_answer("trace", "eth0 off\ntun0 off\n");
+	assert_null(net_wrap_lower(a));
+	assert_null(net_wrap_lower(t));
+	/* a filter already in place stays as it was */
+	expect_answer("trace on icmp", "eth0 on icmp\ntun0 on icmp\n");
+	expect_error("trace on arp", "tun0");
+	expect_answer("trace", "eth0 on icmp\ntun0 on icmp\n");
+	expect_answer("trace on arp dev eth0", "eth0 on arp\n");
+	expect_answer("trace off", "eth0 off\ntun0 off\n");
+	ctl_live_set_trace_out(NULL);
+	fclose(devnull);
+	net_device_unregister_all();
+	test_assert_no_leaks();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -741,6 +768,7 @@ int main(void)
 		cmocka_unit_test(test_impair_fmt),
 		cmocka_unit_test_setup_teardown(test_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_filter_mixed, setup, teardown),
 	};
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);
 
