@@ -503,9 +503,14 @@ static int get_fetch(struct get_conn *g, const char *url)
 		goto out;
 	}
 	if (is_redirect(code) && !app_cfg.get.silent && !app_cfg.get.head &&
-	    !app_cfg.get.include)
-		app_error("get: %s: not followed (Location: %s; -L follows redirects)", statusline,
-			  g->location[0] ? g->location : "none");
+	    !app_cfg.get.include) {
+		if (app_cfg.get.follow) /* here only without a Location */
+			app_error("get: %s: no Location to follow; its body is the answer",
+				  statusline);
+		else
+			app_error("get: %s: not followed (Location: %s; -L follows redirects)",
+				  statusline, g->location[0] ? g->location : "none");
+	}
 	if (app_cfg.get.head || code == 204 || code == 304) {
 		rc = 0;
 		goto out;

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """The kernel-side web server of t_get_cli: files from a directory, plus paths that answer
 what `ustack get` must handle: redirects (relative, absolute with dot segments, a loop, one
-to https, one with a CR in its Location), an error status, a body that stalls, and hostile
+to https, one with a CR in its Location, one without a Location), an error status, a body that stalls, and hostile
 heads (endless header lines, endless interim responses, a negative Content-Length). Every request is logged as
 "METHOD PATH" to LOG, one line each, so the test can count how often a path was asked for.
 
@@ -42,6 +42,15 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             body = b"moved\n"
             self.send_response(code)
             self.send_header("Location", where)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command == "GET":
+                self.wfile.write(body)
+            return True
+        if self.path == "/noloc":
+            # a redirect without a Location: nothing to follow, the body is the answer
+            body = b"moved, but not said where\n"
+            self.send_response(302)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if self.command == "GET":

@@ -153,6 +153,13 @@ done
 uget -L "$URL/inject"
 expect_rc 8 "get -L of a Location with a CR"
 [ "$(cat "$T_TMP/req.log")" = "GET /inject" ] || fail "get -L /inject then asked: $(cat "$T_TMP/req.log")"
+# -L on a redirect without a Location: the body, exit 0, and a line that says so (not
+# a hint to give the -L already given)
+uget -L "$URL/noloc"
+expect_rc 0 "get -L of a redirect without a Location"
+[ "$(cat "$T_TMP/out")" = "moved, but not said where" ] || fail "get -L /noloc: body '$(cat "$T_TMP/out")'"
+grep -q "no Location" "$T_TMP/err" && ! grep -q -- "-L follows" "$T_TMP/err" ||
+	fail "get -L /noloc said: $(cat "$T_TMP/err")"
 
 # the progress bar, on a pseudo-terminal: script(1) gives the command one for stdout and
 # stderr; -o keeps the body out of it. A 20 ms delay makes the transfer last long enough
