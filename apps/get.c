@@ -58,6 +58,7 @@ struct get_conn {
 	size_t head_len;
 	size_t head_bytes;          /* of this request's heads so far, 1xx ones included */
 	char location[URL_MAX];     /* the last response's Location, "" if none */
+	int location_long;          /* it had one, too long to be a URL */
 	int out_fd;                 /* -1 until the first byte of output */
 	int write_err;              /* errno of a failed output write */
 	struct get_progress prog;
@@ -326,6 +327,7 @@ static int get_head(struct get_conn *g, int *status, long long *clen, int *chunk
 	*chunked = 0;
 	g->head_len = 0;
 	g->location[0] = '\0';
+	g->location_long = 0;
 	head_keep(g, statusline);
 	for (;;) {
 		char *v;
@@ -360,6 +362,8 @@ static int get_head(struct get_conn *g, int *status, long long *clen, int *chunk
 			*chunked = 1;
 		else if (!strcasecmp(line, "Location") && vl < sizeof(g->location))
 			memcpy(g->location, v, vl + 1);
+		else if (!strcasecmp(line, "Location"))
+			g->location_long = 1;
 	}
 }
 
@@ -497,6 +501,12 @@ static int get_fetch(struct get_conn *g, const char *url)
 		rc = -EAGAIN;
 		goto out;
 	}
+	if (app_cfg.get.follow && is_redirect(code) && g->location_long) {
+		app_error("get: %s: %s: the Location is longer than a URL may be (%d bytes)",
+			  u->hostport, statusline, URL_MAX - 1);
+		rc = GET_EXIT_WEIRD;
+		goto out;
+	}
 	if (code >= 400) {
 		app_error("get: %s: %s", u->hostport, statusline);
 		rc = GET_EXIT_HTTP;
@@ -509,7 +519,8 @@ static int get_fetch(struct get_conn *g, const char *url)
 				  statusline);
 		else
 			app_error("get: %s: not followed (Location: %s; -L follows redirects)",
-				  statusline, g->location[0] ? g->location : "none");
+				  statusline, g->location[0] ? g->location :
+				  g->location_long ? "too long" : "none");
 	}
 	if (app_cfg.get.head || code == 204 || code == 304) {
 		rc = 0;

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """The kernel-side web server of t_get_cli: files from a directory, plus paths that answer
 what `ustack get` must handle: redirects (relative, absolute with dot segments, a loop, one
-to https, one with a CR in its Location, one without a Location), an error status, a body that stalls, and hostile
+to https, one with a CR in its Location, one too long, one without a Location), an error status, a body that stalls, and hostile
 heads (endless header lines, endless interim responses, a negative Content-Length). Every request is logged as
 "METHOD PATH" to LOG, one line each, so the test can count how often a path was asked for.
 
@@ -21,6 +21,7 @@ REDIRECTS = {
     "/tls": (302, "https://10.0.0.1/"),                     # a scheme get cannot follow
     "/nowhere": (308, "/missing"),                          # to a 404
     "/inject": (302, "/small.txt\rX-Injected: 1"),          # a lone CR in the Location
+    "/longloc": (302, "/" + "a" * 3000),                    # longer than a URL may be
 }
 
 # hostile heads: headers without end, interim responses without end, a bad length

@@ -6,8 +6,8 @@
 # prints the head of a HEAD and no body, -i the head before the body; the curl exit codes
 # for a 404 (22), a redirect to https (1), a refused connection (7), a stalled body (28), a
 # host name (6), hostile heads (8: endless headers or interim responses, a negative
-# Content-Length, a Location with a CR); no progress output when stderr is not a terminal,
-# and a progress bar on a pseudo-terminal (script(1)).
+# Content-Length, a Location with a CR or too long); no progress output when stderr is
+# not a terminal, and a progress bar on a pseudo-terminal (script(1)).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
 t_begin get_cli "$1"
@@ -153,6 +153,13 @@ done
 uget -L "$URL/inject"
 expect_rc 8 "get -L of a Location with a CR"
 [ "$(cat "$T_TMP/req.log")" = "GET /inject" ] || fail "get -L /inject then asked: $(cat "$T_TMP/req.log")"
+# -L on a Location longer than a URL may be: not followed, not taken for none
+: >"$T_TMP/req.log"
+uget -L "$URL/longloc"
+expect_rc 8 "get -L of a 3000-byte Location"
+[ "$(wc -l <"$T_TMP/err")" -eq 1 ] && grep -q "Location" "$T_TMP/err" ||
+	fail "get -L /longloc said: $(head -c 300 "$T_TMP/err")"
+[ "$(cat "$T_TMP/req.log")" = "GET /longloc" ] || fail "get -L /longloc then asked: $(head -c 300 "$T_TMP/req.log")"
 # -L on a redirect without a Location: the body, exit 0, and a line that says so (not
 # a hint to give the -L already given)
 uget -L "$URL/noloc"
