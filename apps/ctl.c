@@ -190,6 +190,7 @@ int app_ctl_start(struct ustack *st)
 	/* `ctl NAME trace on` writes where --trace does: nc and get carry data on stdout */
 	ctl_live_set_trace_out((app_cfg.cmd == CMD_NC || app_cfg.cmd == CMD_GET) ? stderr
 										 : stdout);
+	ctl_live_set_trace_time(app_cfg.trace_time); /* and stamps them as --trace-time */
 	if (app_cfg.ctl_name) {
 		rc = ctl_server_start(st, app_cfg.ctl_name, &app_ctl, err, sizeof(err));
 		if (rc < 0)

@@ -29,7 +29,8 @@ enum {
 	GET_EXIT_UNSUPPORTED = 1,   /* redirected to a scheme other than http */
 	GET_EXIT_RESOLVE = 6,       /* the host is not an IPv4 address: there is no DNS */
 	GET_EXIT_CONNECT = 7,       /* refused, or no route or neighbour */
-	GET_EXIT_WEIRD = 8,         /* not an HTTP response, or a bad Location */
+	GET_EXIT_WEIRD = 8,         /* not an HTTP response (head over GET_BUF, a bad
+	                               Content-Length), or a bad Location */
 	GET_EXIT_PARTIAL = 18,      /* the body ended before its length */
 	GET_EXIT_HTTP = 22,         /* a status of 400 or above */
 	GET_EXIT_WRITE = 23,        /* the output cannot be opened or written */
@@ -55,7 +56,9 @@ struct get_conn {
 	uint64_t got;               /* bytes received on this connection */
 	char head[GET_BUF];         /* the response head as received, for -i and -I */
 	size_t head_len;
+	size_t head_bytes;          /* of this request's heads so far, 1xx ones included */
 	char location[URL_MAX];     /* the last response's Location, "" if none */
+	int location_long;          /* it had one, too long to be a URL */
 	int out_fd;                 /* -1 until the first byte of output */
 	int write_err;              /* errno of a failed output write */
 	struct get_progress prog;
@@ -299,14 +302,22 @@ static void head_keep(struct get_conn *g, const char *line)
 		g->head_len += (size_t)n;
 }
 
-/* Reads one response head; fills status, the framing of its body and g->location. */
+/* Counts a line of a head (and its CRLF) against GET_BUF: -E2BIG past it. */
+static int head_count(struct get_conn *g, const char *line)
+{
+	g->head_bytes += strlen(line) + 2;
+	return g->head_bytes > GET_BUF ? -E2BIG : 0;
+}
+
+/* Reads one response head; fills status, the framing of its body and g->location. A
+ * Content-Length that is not a number is -EBADMSG. */
 static int get_head(struct get_conn *g, int *status, long long *clen, int *chunked,
 		    char *statusline, size_t size)
 {
 	char line[GET_MAX_LINE];
 	int err = get_line(g, statusline, size);
 
-	if (err < 0)
+	if (err < 0 || (err = head_count(g, statusline)) < 0)
 		return err;
 	if (strncmp(statusline, "HTTP/1.", 7) || strlen(statusline) < 12 ||
 	    !isdigit((unsigned char)statusline[9]))
@@ -316,13 +327,14 @@ static int get_head(struct get_conn *g, int *status, long long *clen, int *chunk
 	*chunked = 0;
 	g->head_len = 0;
 	g->location[0] = '\0';
+	g->location_long = 0;
 	head_keep(g, statusline);
 	for (;;) {
 		char *v;
 		size_t vl;
 
 		err = get_line(g, line, sizeof(line));
-		if (err < 0)
+		if (err < 0 || (err = head_count(g, line)) < 0)
 			return err;
 		if (!line[0]) {
 			head_keep(g, "");
@@ -338,12 +350,20 @@ static int get_head(struct get_conn *g, int *status, long long *clen, int *chunk
 		vl = strlen(v);
 		while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
 			v[--vl] = '\0';
-		if (!strcasecmp(line, "Content-Length"))
-			*clen = strtoll(v, NULL, 10);
+		if (!strcasecmp(line, "Content-Length")) {
+			char *end;
+
+			errno = 0;
+			*clen = strtoll(v, &end, 10);
+			if (!isdigit((unsigned char)*v) || *end || errno)
+				return -EBADMSG;
+		}
 		else if (!strcasecmp(line, "Transfer-Encoding") && strcasestr(v, "chunked"))
 			*chunked = 1;
 		else if (!strcasecmp(line, "Location") && vl < sizeof(g->location))
 			memcpy(g->location, v, vl + 1);
+		else if (!strcasecmp(line, "Location"))
+			g->location_long = 1;
 	}
 }
 
@@ -382,8 +402,14 @@ static int read_failed(struct get_conn *g, const char *host, int err, int in_bod
 		app_error("get: %s: not an HTTP response", host);
 		return GET_EXIT_WEIRD;
 	case -EMSGSIZE:
-		app_error("get: %s: a response head line is longer than %d bytes", host,
-			  in_body ? GET_MAX_LINE : GET_BUF);
+		app_error("get: %s: a response %s line is longer than %d bytes", host,
+			  in_body ? "chunk" : "head", GET_MAX_LINE);
+		return GET_EXIT_WEIRD;
+	case -E2BIG:
+		app_error("get: %s: the response head is larger than %d bytes", host, GET_BUF);
+		return GET_EXIT_WEIRD;
+	case -EBADMSG:
+		app_error("get: %s: the response's Content-Length is not a length", host);
 		return GET_EXIT_WEIRD;
 	default:
 		app_error("get: %s: %s while receiving", host, strerror(-err));
@@ -459,6 +485,7 @@ static int get_fetch(struct get_conn *g, const char *url)
 	rc = get_request(g, u);
 	if (rc)
 		goto out;
+	g->head_bytes = 0;
 	do { /* 1xx responses are interim: the final one follows */
 		err = get_head(g, &code, &clen, &chunked, statusline, sizeof(statusline));
 	} while (err == 0 && code >= 100 && code < 200);
@@ -474,15 +501,27 @@ static int get_fetch(struct get_conn *g, const char *url)
 		rc = -EAGAIN;
 		goto out;
 	}
+	if (app_cfg.get.follow && is_redirect(code) && g->location_long) {
+		app_error("get: %s: %s: the Location is longer than a URL may be (%d bytes)",
+			  u->hostport, statusline, URL_MAX - 1);
+		rc = GET_EXIT_WEIRD;
+		goto out;
+	}
 	if (code >= 400) {
 		app_error("get: %s: %s", u->hostport, statusline);
 		rc = GET_EXIT_HTTP;
 		goto out;
 	}
 	if (is_redirect(code) && !app_cfg.get.silent && !app_cfg.get.head &&
-	    !app_cfg.get.include)
-		app_error("get: %s: not followed (Location: %s; -L follows redirects)", statusline,
-			  g->location[0] ? g->location : "none");
+	    !app_cfg.get.include) {
+		if (app_cfg.get.follow) /* here only without a Location */
+			app_error("get: %s: no Location to follow; its body is the answer",
+				  statusline);
+		else
+			app_error("get: %s: not followed (Location: %s; -L follows redirects)",
+				  statusline, g->location[0] ? g->location :
+				  g->location_long ? "too long" : "none");
+	}
 	if (app_cfg.get.head || code == 204 || code == 304) {
 		rc = 0;
 		goto out;

@@ -102,10 +102,12 @@ static int csv_split(char *line, char **f, int max)
 	return n;
 }
 
+/* Finds the columns plot reads; returns how many fields a row needs to have them all
+ * (one past the rightmost), or -1. */
 static int csv_header(char *line, int *idx)
 {
 	char *f[PLOT_MAX_COLS];
-	int n = csv_split(line, f, PLOT_MAX_COLS);
+	int n = csv_split(line, f, PLOT_MAX_COLS), need = 0;
 
 	for (int c = 0; c < C_NCOLS; c++) {
 		idx[c] = -1;
@@ -117,8 +119,10 @@ static int csv_header(char *line, int *idx)
 				  csv_cols[c]);
 			return -1;
 		}
+		if (idx[c] >= need)
+			need = idx[c] + 1;
 	}
-	return 0;
+	return need;
 }
 
 struct flow_sum {
@@ -131,17 +135,18 @@ static int csv_read(struct plot *p, FILE *in)
 	static struct flow_sum flows[PLOT_MAX_FLOWS];
 	char line[PLOT_LINE_MAX], key[2 * PLOT_NAME_MAX], best[2 * PLOT_NAME_MAX] = "";
 	char *f[PLOT_MAX_COLS];
-	int idx[C_NCOLS], nflows = 0, rows = 0;
+	int idx[C_NCOLS], nflows = 0, rows = 0, need;
 	double best_bytes = -1, t0 = -1;
 
-	if (!fgets(line, sizeof(line), in) || csv_header(line, idx) < 0)
+	/* a row short of the columns read (a log cut in its middle) is skipped */
+	if (!fgets(line, sizeof(line), in) || (need = csv_header(line, idx)) < 0)
 		return -1;
 	/* first pass: the connection whose snd_una went furthest */
 	while (fgets(line, sizeof(line), in)) {
 		int n = csv_split(line, f, PLOT_MAX_COLS), i;
 		double una;
 
-		if (n < C_NCOLS || f[0][0] == '#')
+		if (n < need || f[0][0] == '#')
 			continue;
 		snprintf(key, sizeof(key), "%s,%s", f[idx[C_LOCAL]], f[idx[C_PEER]]);
 		una = strtod(f[idx[C_UNA]], NULL);
@@ -176,7 +181,7 @@ static int csv_read(struct plot *p, FILE *in)
 		double t, seq, len, una;
 		char ss[32];
 
-		if (n < C_NCOLS || f[0][0] == '#')
+		if (n < need || f[0][0] == '#')
 			continue;
 		snprintf(key, sizeof(key), "%s,%s", f[idx[C_LOCAL]], f[idx[C_PEER]]);
 		if (strcmp(key, best))

@@ -38,6 +38,11 @@ int url_parse(const char *s, struct url *out)
 		return scheme_len(s) ? -EPROTONOSUPPORT : -EINVAL;
 	if (strlen(s) >= URL_MAX)
 		return -ENAMETOOLONG;
+	/* no spaces or controls (RFC 3986 has none): a CR in a Location would start a line of
+	 * its own in the request */
+	for (const char *c = s; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f)
+			return -EINVAL;
 	auth = s + 7;
 	alen = strcspn(auth, "/?#");
 	rest = auth + alen;

@@ -21,7 +21,8 @@ struct url {
 
 /* Splits "http://HOST[:PORT][/PATH][?QUERY][#FRAGMENT]" (scheme case-insensitive).
  * 0; -EPROTONOSUPPORT for another scheme (https://, ftp://); -EINVAL for no host, a user
- * part, or a bad port; -ENAMETOOLONG past URL_MAX or URL_HOST_MAX. */
+ * part, a bad port, or a space or control character (unencoded); -ENAMETOOLONG past
+ * URL_MAX or URL_HOST_MAX. */
 int url_parse(const char *s, struct url *out);
 
 /* The reference ref (a Location value: absolute, "//host/..", "/path", "rel/path", "?q",

@@ -18,10 +18,16 @@
 #define CTL_LIVE_PATH_MAX 4096
 
 static FILE *live_trace_out;
+static enum net_trace_time live_trace_time;
 
 void ctl_live_set_trace_out(FILE *out)
 {
 	live_trace_out = out;
+}
+
+void ctl_live_set_trace_time(enum net_trace_time t)
+{
+	live_trace_time = t;
 }
 
 static int live_error(char *err, size_t errlen, const char *fmt, ...)
@@ -188,6 +194,7 @@ static int live_apply(const struct ctl_live_req *r, struct net_device *dev, int 
 		o.trace = r->on;
 		o.trace_out = live_trace_out;
 		o.trace_fmt = trace_format;
+		o.trace_time = live_trace_time;
 		o.trace_filter = r->filter;
 		break;
 	case CTL_LIVE_PCAP:
@@ -226,6 +233,25 @@ int ctl_live_request(struct ustack *st, int argc, char **argv, FILE *out, char *
 			rc = live_error(err, errlen, "%s: %s is the stack's own loopback, which "
 					"takes no %s", argv[0], r.dev, argv[0]);
 			goto out;
+		}
+	}
+	/* a filter must compile for every device it reaches (arp does for Ethernet, not for
+	 * TUN's bare IP) before any device changes */
+	if (!r.show && r.kind == CTL_LIVE_TRACE && r.on && r.filter[0]) {
+		TAILQ_FOREACH(dev, &net_devices, link) {
+			struct bpf_program prog;
+			char why[PCAP_ERRBUF_SIZE];
+
+			if (!live_selects(&r, dev))
+				continue;
+			if (net_trace_filter_compile(r.filter, dev->type == NET_DEV_ETHER ?
+						     DLT_EN10MB : DLT_RAW, &prog, why,
+						     sizeof(why)) < 0) {
+				rc = live_error(err, errlen, "%s: --trace '%s' on %s: %s", argv[0],
+						r.filter, dev->name, why);
+				goto out;
+			}
+			pcap_freecode(&prog);
 		}
 	}
 	if (!r.show) {

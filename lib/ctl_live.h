@@ -42,5 +42,7 @@ void ctl_live_impair_fmt(const struct net_impair *imp, char *buf, size_t size);
 /* Where `trace on` sends its lines: the stream --trace uses (stdout for serve). NULL:
  * stdout. Per process, as the program has one trace output. */
 void ctl_live_set_trace_out(FILE *out);
+/* How `trace on` stamps its lines: as --trace-time says (NET_TRACE_TIME_ABS unless set). */
+void ctl_live_set_trace_time(enum net_trace_time t);
 
 #endif

@@ -432,6 +432,8 @@ static void wrap_pcap_close(struct net_wrap *w)
 		w->pcap = NULL;
 	}
 	if (w->ng) {
+		/* a file other devices still write stays open: this one's frames go out now */
+		pcapng_flush(w->ng);
 		pcapng_close(w->ng);
 		w->ng = NULL;
 	}
@@ -447,8 +449,19 @@ static void wrap_pcap_close(struct net_wrap *w)
 static int wrap_pcap_open(struct net_wrap *w, const char *path, char *err, size_t errlen)
 {
 	int dlt = w->dev->type == NET_DEV_ETHER ? DLT_EN10MB : DLT_RAW;
+	struct net_device *o;
 	int ifid;
 
+	/* a pcap file has one writer: opening it again would truncate it under that one */
+	TAILQ_FOREACH(o, &net_devices, link) {
+		const struct net_wrap *ow = o->ops == &wrap_ops ? o->priv : NULL;
+
+		if (ow && ow != w && ow->dumper && !strcmp(ow->pcap_file, path)) {
+			snprintf(err, errlen, "--pcap %s: %s is capturing to it already", path,
+				 o->name);
+			return -EBUSY;
+		}
+	}
 	w->pcap_file = strdup(path);
 	if (!w->pcap_file) {
 		snprintf(err, errlen, "--pcap %s: out of memory", path);
@@ -763,16 +776,19 @@ int net_wrap_update(struct net_device *dev, const struct net_wrap_opts *o, unsig
 		}
 		fresh = 1;
 	}
-	/* a filter first: nothing has changed yet if it does not compile */
-	if ((what & NET_WRAP_SET_TRACE) && o->trace &&
-	    (rc = wrap_trace_filter(w, o->trace_filter, err, errlen)) < 0)
+	/* what can fail first, the filter last (it replaces the one in place): a capture
+	 * this call opened is closed again if the filter does not compile */
+	if ((what & NET_WRAP_SET_PCAP) && o->pcap_path &&
+	    (rc = wrap_pcap_open(w, o->pcap_path, err, errlen)) < 0)
 		goto fail;
-	if (what & NET_WRAP_SET_PCAP) {
-		if (!o->pcap_path)
+	if ((what & NET_WRAP_SET_TRACE) && o->trace &&
+	    (rc = wrap_trace_filter(w, o->trace_filter, err, errlen)) < 0) {
+		if ((what & NET_WRAP_SET_PCAP) && o->pcap_path)
 			wrap_pcap_close(w);
-		else if ((rc = wrap_pcap_open(w, o->pcap_path, err, errlen)) < 0)
-			goto fail;
+		goto fail;
 	}
+	if ((what & NET_WRAP_SET_PCAP) && !o->pcap_path)
+		wrap_pcap_close(w);
 	/* nothing fails from here */
 	if (fresh)
 		wrap_install(dev, w);

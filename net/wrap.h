@@ -81,7 +81,8 @@ struct net_device *net_wrap_lower(const struct net_device *dev);
  * direct path again) when everything is off. Frames the injector holds back are never
  * lost: with the injector off, or delay=0, they go on at once; under a new delay they keep
  * their deadlines. New settings restart the injector's stream from their seed. A capture
- * already running is not replaced (-EBUSY); stopping one closes the file, complete. 0, or
+ * already running is not replaced, nor a pcap file another device writes opened again
+ * (-EBUSY); stopping one closes the file, complete. 0, or
  * -errno with a reason in err and dev unchanged. Lock held. */
 int net_wrap_update(struct net_device *dev, const struct net_wrap_opts *o, unsigned what,
 		    char *err, size_t errlen);

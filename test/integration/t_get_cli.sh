@@ -5,8 +5,9 @@
 # absolute redirect, and gives exit 47 on a loop after exactly --max-redirs follows; -I
 # prints the head of a HEAD and no body, -i the head before the body; the curl exit codes
 # for a 404 (22), a redirect to https (1), a refused connection (7), a stalled body (28), a
-# host name (6); no progress output when stderr is not a terminal, and a progress bar on a
-# pseudo-terminal (script(1)).
+# host name (6), hostile heads (8: endless headers or interim responses, a negative
+# Content-Length, a Location with a CR or too long); no progress output when stderr is
+# not a terminal, and a progress bar on a pseudo-terminal (script(1)).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
 t_begin get_cli "$1"
@@ -136,6 +137,36 @@ expect_rc 6 "get of a host name"
 uget -o "/nonexistent-dir/x" "$URL/small.txt"
 expect_rc 23 "get -o into a missing directory"
 echo "exit codes: 404 22, to https 1, refused 7, stall 28, host name 6, unwritable 23"
+
+# hostile servers: a head past 64 KiB (header lines, or interim responses, without end)
+# and a Content-Length that is no length are weird replies (8), said in one line; a
+# Location with a CR in it is not followed (the CR would start a line of the request)
+for p in bighead many100 badlen; do
+	t0=$(date +%s)
+	uget "$URL/$p"
+	expect_rc 8 "get of /$p"
+	[ "$(wc -l <"$T_TMP/err")" -eq 1 ] || fail "get of /$p printed: $(head -c 400 "$T_TMP/err")"
+	[ ! -s "$T_TMP/out" ] || fail "get of /$p wrote $(stat -c %s "$T_TMP/out") bytes of body"
+	echo "/$p: exit 8 in $(( $(date +%s) - t0 )) s: $(cat "$T_TMP/err")"
+done
+: >"$T_TMP/req.log"
+uget -L "$URL/inject"
+expect_rc 8 "get -L of a Location with a CR"
+[ "$(cat "$T_TMP/req.log")" = "GET /inject" ] || fail "get -L /inject then asked: $(cat "$T_TMP/req.log")"
+# -L on a Location longer than a URL may be: not followed, not taken for none
+: >"$T_TMP/req.log"
+uget -L "$URL/longloc"
+expect_rc 8 "get -L of a 3000-byte Location"
+[ "$(wc -l <"$T_TMP/err")" -eq 1 ] && grep -q "Location" "$T_TMP/err" ||
+	fail "get -L /longloc said: $(head -c 300 "$T_TMP/err")"
+[ "$(cat "$T_TMP/req.log")" = "GET /longloc" ] || fail "get -L /longloc then asked: $(head -c 300 "$T_TMP/req.log")"
+# -L on a redirect without a Location: the body, exit 0, and a line that says so (not
+# a hint to give the -L already given)
+uget -L "$URL/noloc"
+expect_rc 0 "get -L of a redirect without a Location"
+[ "$(cat "$T_TMP/out")" = "moved, but not said where" ] || fail "get -L /noloc: body '$(cat "$T_TMP/out")'"
+grep -q "no Location" "$T_TMP/err" && ! grep -q -- "-L follows" "$T_TMP/err" ||
+	fail "get -L /noloc said: $(cat "$T_TMP/err")"
 
 # the progress bar, on a pseudo-terminal: script(1) gives the command one for stdout and
 # stderr; -o keeps the body out of it. A 20 ms delay makes the transfer last long enough

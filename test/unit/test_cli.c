@@ -45,6 +45,14 @@ static void test_url_parse(void **state)
 	assert_int_equal(url_parse("http://h:8x/", &u), -EINVAL);
 	assert_int_equal(url_parse("http://h:-1/", &u), -EINVAL);
 	assert_int_equal(url_parse("http://user:pw@h/", &u), -EINVAL);
+	/* what would change the request's lines (a hostile Location: a lone CR survives the
+	 * header's line split), or its words, is not a URL: RFC 3986 has no space nor control */
+	assert_int_equal(url_parse("http://h/a\rX-Injected: 1", &u), -EINVAL);
+	assert_int_equal(url_parse("http://h/a HTTP/1.0", &u), -EINVAL);
+	assert_int_equal(url_parse("http://h/a\tb", &u), -EINVAL);
+	assert_int_equal(url_parse("http://h/a\x7f", &u), -EINVAL);
+	assert_int_equal(url_parse("http://h\r/", &u), -EINVAL);
+	assert_int_equal(url_parse("http://h/%20?q=%0d", &u), 0); /* encoded, they are fine */
 	{
 		static char big[URL_MAX + 10];
 

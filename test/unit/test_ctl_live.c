@@ -308,6 +308,145 @@ static void test_pcap_start_stop(void **state)
 	test_assert_no_leaks();
 }
 
+/* One pcapng file shared by two devices: stopping one device's capture (`ctl pcap off dev
+ * X`) leaves the file open for the other, and what X captured is in the file when the stop
+ * returns, as for a file of its own (a reader sees it at once, not at the other's next
+ * flush, which never comes while that device is idle). */
+static void test_pcapng_shared_stop(void **state)
+{
+	struct net_device *a = test_dev_create("eth0", NET_DEV_ETHER, 1500);
+	struct net_device *b = test_dev_create("eth1", NET_DEV_ETHER, 1500);
+	char dir[] = "/tmp/ustack-test-ctllive-XXXXXX", path[300], ebuf[PCAP_ERRBUF_SIZE];
+	struct net_wrap_opts o = { 0 };
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	char err[400];
+	pcap_t *pc;
+	int n = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/both.pcapng", dir);
+	o.pcap_path = path;
+	assert_int_equal(net_wrap_update(a, &o, NET_WRAP_SET_PCAP, err, sizeof(err)), 0);
+	assert_int_equal(net_wrap_update(b, &o, NET_WRAP_SET_PCAP, err, sizeof(err)), 0);
+	net_device_xmit(a, frame(7), T0);
+	o.pcap_path = NULL;
+	assert_int_equal(net_wrap_update(a, &o, NET_WRAP_SET_PCAP, err, sizeof(err)), 0);
+	assert_null(net_wrap_lower(a));
+	assert_non_null(net_wrap_lower(b)); /* eth1 still captures into the file */
+
+	pc = pcap_open_offline(path, ebuf);
+	if (!pc)
+		fail_msg("%s after eth0 stopped: %s", path, ebuf);
+	while (pcap_next_ex(pc, &h, &data) == 1) {
+		assert_int_equal(h->caplen, 60);
+		assert_int_equal(data[15], 7);
+		n++;
+	}
+	assert_int_equal(n, 1);
+	pcap_close(pc);
+
+	assert_int_equal(net_wrap_update(b, &o, NET_WRAP_SET_PCAP, err, sizeof(err)), 0);
+	assert_null(net_wrap_lower(b));
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+	test_dev_flush(a);
+	test_dev_flush(b);
+	net_device_unregister_all();
+	test_assert_no_leaks();
+}
+
+/* A pcap file is one device's: starting a capture on another device into the file a
+ * running capture writes (`ctl pcap FILE dev X` with another device's FILE) is refused, and
+ * the running capture's file is left whole (it was truncated under its writer). */
+static void test_pcap_file_taken(void **state)
+{
+	struct net_device *a = test_dev_create("eth0", NET_DEV_ETHER, 1500);
+	struct net_device *b = test_dev_create("eth1", NET_DEV_ETHER, 1500);
+	char dir[] = "/tmp/ustack-test-ctllive-XXXXXX", path[300], ebuf[PCAP_ERRBUF_SIZE];
+	struct net_wrap_opts o = { 0 };
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	char err[400];
+	pcap_t *pc;
+	int n = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/one.pcap", dir);
+	o.pcap_path = path;
+	assert_int_equal(net_wrap_update(b, &o, NET_WRAP_SET_PCAP, err, sizeof(err)), 0);
+	net_device_xmit(b, frame(5), T0);
+	assert_int_equal(net_wrap_update(a, &o, NET_WRAP_SET_PCAP, err, sizeof(err)), -EBUSY);
+	assert_non_null(strstr(err, "eth1"));
+	assert_null(net_wrap_lower(a));
+	net_device_xmit(b, frame(6), T0 + 1);
+	o.pcap_path = NULL;
+	assert_int_equal(net_wrap_update(b, &o, NET_WRAP_SET_PCAP, err, sizeof(err)), 0);
+
+	pc = pcap_open_offline(path, ebuf);
+	if (!pc)
+		fail_msg("%s: %s", path, ebuf);
+	while (pcap_next_ex(pc, &h, &data) == 1) {
+		assert_int_equal(data[15], n == 0 ? 5 : 6);
+		n++;
+	}
+	assert_int_equal(n, 2);
+	pcap_close(pc);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+	test_dev_flush(a);
+	test_dev_flush(b);
+	net_device_unregister_all();
+	test_assert_no_leaks();
+}
+
+/* A change that fails leaves the device as it was: the capture failing after a new trace
+ * filter compiled keeps the old filter, and a filter failing after the capture opened
+ * leaves no capture behind. */
+static void test_update_all_or_nothing(void **state)
+{
+	struct net_device *dev = test_dev_create("cap0", NET_DEV_ETHER, 1500);
+	struct net_wrap_opts o = { .trace_fmt = trace_format }, st;
+	char dir[] = "/tmp/ustack-test-ctllive-XXXXXX", path[300], err[400];
+	FILE *devnull = fopen("/dev/null", "w");
+
+	(void)state;
+	assert_non_null(devnull);
+	assert_non_null(mkdtemp(dir));
+	o.trace = 1;
+	o.trace_out = devnull;
+	o.trace_filter = "icmp";
+	assert_int_equal(net_wrap_update(dev, &o, NET_WRAP_SET_TRACE, err, sizeof(err)), 0);
+	o.trace_filter = "tcp";
+	o.pcap_path = "/nonexistent-dir/x.pcap";
+	assert_int_equal(net_wrap_update(dev, &o, NET_WRAP_SET_TRACE | NET_WRAP_SET_PCAP, err,
+					 sizeof(err)), -EIO);
+	assert_int_equal(net_wrap_status(dev, &st), 1);
+	assert_null(st.pcap_path);
+	assert_non_null(st.trace_filter);
+	assert_string_equal(st.trace_filter, "icmp");
+	/* a bad filter: the capture asked for with it does not start */
+	snprintf(path, sizeof(path), "%s/x.pcap", dir);
+	o.pcap_path = path;
+	o.trace_filter = "tcp port";
+	assert_int_equal(net_wrap_update(dev, &o, NET_WRAP_SET_TRACE | NET_WRAP_SET_PCAP, err,
+					 sizeof(err)), -EINVAL);
+	net_wrap_status(dev, &st);
+	assert_null(st.pcap_path);
+	assert_string_equal(st.trace_filter, "icmp");
+	o.trace = 0;
+	assert_int_equal(net_wrap_update(dev, &o, NET_WRAP_SET_TRACE, err, sizeof(err)), 0);
+	assert_null(net_wrap_lower(dev));
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+	fclose(devnull);
+	test_dev_flush(dev);
+	net_device_unregister_all();
+	test_assert_no_leaks();
+}
+
 /* The tracer on and off on a running device; a wrapper attached at start (--trace) stays
  * while the injector comes and goes. */
 static void test_trace_on_off(void **state)
@@ -559,6 +698,60 @@ static void test_requests(void **state)
 	test_assert_no_leaks();
 }
 
+/* `trace on` stamps its lines as --trace-time says, as --trace's own lines are. */
+static void test_trace_time(void **state)
+{
+	struct net_device *a = test_dev_create("eth0", NET_DEV_ETHER, 1500);
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
+
+	(void)state;
+	assert_non_null(f);
+	ctl_live_set_trace_out(f);
+	ctl_live_set_trace_time(NET_TRACE_TIME_REL);
+	expect_answer("trace on dev eth0", "eth0 on\n");
+	net_device_xmit(a, frame(1), T0);
+	expect_answer("trace off dev eth0", "eth0 off\n");
+	ctl_live_set_trace_time(NET_TRACE_TIME_ABS);
+	ctl_live_set_trace_out(NULL);
+	fclose(f);
+	/* relative: "0.000000 eth0 > ..." for the first frame; absolute: "HH:MM:SS.uuuuuu" */
+	if (strncmp(out, "0.000000 eth0 > ", 16))
+		fail_msg("trace line '%.60s' is not stamped relative", out);
+	free(out);
+	test_dev_flush(a);
+	net_device_unregister_all();
+	test_assert_no_leaks();
+}
+
+/* A trace filter that compiles for one device's frames but not another's (arp: Ethernet
+ * only) is refused before any device changes, as one that compiles for none. */
+static void test_trace_filter_mixed(void **state)
+{
+	struct net_device *a = test_dev_create("eth0", NET_DEV_ETHER, 1500);
+	struct net_device *t = test_dev_create("tun0", NET_DEV_IP, 1500);
+	FILE *devnull = fopen("/dev/null", "w");
+
+	(void)state;
+	assert_non_null(devnull);
+	ctl_live_set_trace_out(devnull);
+	expect_error("trace on arp", "tun0");
+	expect_answer("trace", "eth0 off\ntun0 off\n");
+	assert_null(net_wrap_lower(a));
+	assert_null(net_wrap_lower(t));
+	/* a filter already in place stays as it was */
+	expect_answer("trace on icmp", "eth0 on icmp\ntun0 on icmp\n");
+	expect_error("trace on arp", "tun0");
+	expect_answer("trace", "eth0 on icmp\ntun0 on icmp\n");
+	expect_answer("trace on arp dev eth0", "eth0 on arp\n");
+	expect_answer("trace off", "eth0 off\ntun0 off\n");
+	ctl_live_set_trace_out(NULL);
+	fclose(devnull);
+	net_device_unregister_all();
+	test_assert_no_leaks();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -567,10 +760,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_delay_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reorder_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcap_start_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcapng_shared_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcap_file_taken, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_on_off, setup, teardown),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_impair_fmt),
 		cmocka_unit_test_setup_teardown(test_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_filter_mixed, setup, teardown),
 	};
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -12,7 +12,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ustack.h>
 
@@ -219,6 +222,86 @@ static void test_tcp_both_ways(void **state)
 	assert_int_equal(ustack_drain(sb, 0), 0);
 }
 
+/* The TCP event log is per stack: each stack's log holds its own connection's lines (its
+ * own address in the local column) and only those, and closing one leaves the other on. */
+static void test_tcp_log_per_stack(void **state)
+{
+	char dir[] = "/tmp/ustack-test-twostacks-XXXXXX", pa[300], pb[300], line[300];
+	struct sockaddr_in any = sin_of("0.0.0.0", TCP_PORT + 1);
+	struct sockaddr_in to_b = sin_of("10.0.0.2", TCP_PORT + 1);
+	int lb, c, s = -1, i, na = 0, nb = 0;
+	ssize_t n = -EAGAIN;
+	char buf[16];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(pa, sizeof(pa), "%s/a.csv", dir);
+	snprintf(pb, sizeof(pb), "%s/b.csv", dir);
+	assert_int_equal(ustack_tcp_log(sa, pa, 0), 0);
+	assert_int_equal(ustack_tcp_log(sb, pb, 0), 0);
+	ustack_use(sb);
+	lb = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+	assert_true(lb >= 0);
+	assert_int_equal(us_bind(lb, SA(&any), sizeof(any)), 0);
+	assert_int_equal(us_listen(lb, 4), 0);
+	ustack_use(sa);
+	c = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+	assert_true(c >= 0);
+	assert_int_equal(us_connect(c, SA(&to_b), sizeof(to_b)), -EINPROGRESS);
+	for (i = 0; i < TURNS_MAX && s < 0; i++) {
+		turn();
+		s = us_accept(lb, NULL, NULL);
+	}
+	assert_true(s >= 0);
+	assert_int_equal(us_send(c, "hello", 5, 0), 5);
+	for (i = 0; i < TURNS_MAX && n == -EAGAIN; i++) {
+		turn();
+		n = us_recv(s, buf, sizeof(buf), 0);
+	}
+	assert_int_equal(n, 5);
+	/* B's log closes; A's stays on and still logs */
+	assert_int_equal(ustack_tcp_log(sb, NULL, 0), 0);
+	assert_int_equal(us_close(c), 0);
+	assert_int_equal(us_close(s), 0);
+	assert_int_equal(us_close(lb), 0);
+	for (i = 0; i < 5000 && (ustack_drain(sa, 0) || ustack_drain(sb, 0)); i++) {
+		assert_int_equal(ustack_run_once(sa, 1), 0);
+		assert_int_equal(ustack_run_once(sb, 1), 0);
+	}
+	assert_int_equal(ustack_tcp_log(sa, NULL, 0), 0);
+
+	f = fopen(pa, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f)); /* the header */
+	while (fgets(line, sizeof(line), f)) {
+		const char *local = strchr(line, ',') + 1;
+
+		if (strncmp(local, "10.0.0.1:", 9))
+			fail_msg("A's log has a line not of A: %s", line);
+		na += strstr(line, ",FIN_WAIT_1") != NULL; /* A closed after B's log closed */
+	}
+	fclose(f);
+	f = fopen(pb, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	while (fgets(line, sizeof(line), f)) {
+		const char *local = strchr(line, ',') + 1; /* B's listener, or its connection */
+
+		if (strncmp(local, "10.0.0.2:7001,", 14) && strncmp(local, "0.0.0.0:7001,", 13))
+			fail_msg("B's log has a line not of B: %s", line);
+		if (strstr(line, "CLOSE_WAIT") || strstr(line, "LAST_ACK"))
+			fail_msg("B's log went on after it closed: %s", line);
+		nb++;
+	}
+	fclose(f);
+	assert_true(na >= 1);
+	assert_true(nb >= 3); /* LISTEN, SYN_RECEIVED, ESTABLISHED at least */
+	assert_int_equal(unlink(pa), 0);
+	assert_int_equal(unlink(pb), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_udp_both_ways(void **state)
 {
 	struct sockaddr_in any = sin_of("0.0.0.0", UDP_PORT);
@@ -265,6 +348,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tcp_both_ways, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_log_per_stack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_both_ways, setup, teardown),
 	};
 
