@@ -234,10 +234,21 @@ static void delay_enqueue(struct wrap_dir *d, struct pkb *p, uint64_t now)
 		net_timer_arm(&d->delay_timer, deadline);
 }
 
-/* Every delay is the same, so the queue is in deadline order: release the due head. */
+/* Every delay is the same, so the queue is in deadline order: release the due head, in
+ * order, all of it now.
+ *
+ * On output the frames due at once can be a whole window (TCP in slow start at a 20 ms
+ * RTT: over a thousand), and the peer answers each as it is written: a local kernel, in
+ * the write itself, into the TAP's queue to us (txqueuelen, 1000 frames), which nobody
+ * reads while the loop writes. Written in one go, the burst filled that queue and the
+ * kernel dropped its own ACKs (its TX dropped on the TAP). A NIC driver serves its
+ * receive ring between turns of transmit work (NAPI); so does this release: after every
+ * NET_DEV_BATCH frames written, one read of the device (net_device_poll, at most as many
+ * frames), which with a delay set only queues what it reads on the input side. */
 static void delay_timer_fn(struct net_timer *t, void *arg, uint64_t now)
 {
 	struct wrap_dir *d = arg;
+	unsigned n = 0;
 	struct pkb *p;
 
 	(void)t;
@@ -249,8 +260,15 @@ static void delay_timer_fn(struct net_timer *t, void *arg, uint64_t now)
 			net_timer_arm(&d->delay_timer, deadline);
 			break;
 		}
+		if (d->dir == DIR_TX && n == NET_DEV_BATCH && d->w->lower->ops->recv_batch) {
+			STAT_INC(impair, delay_rx_polls);
+			net_device_poll(d->w->dev, now);
+			n = 0;
+			continue; /* the reads queue input only: this queue is as it was */
+		}
 		TAILQ_REMOVE(&d->delayq, p, link);
 		release(d->w, d->dir, p, now);
+		n++;
 	}
 }
 

@@ -57,7 +57,7 @@ struct net_wrap_opts {
 #define IMPAIR_COUNTERS(X)                                                                 \
 	X(dropped) X(duplicated) X(reordered) X(delayed) X(corrupted) X(passed) X(nomem)   \
 	X(discarded_at_close) X(corrupted_gso_dropped) X(cut_supersegs) X(cut_segments)       \
-	X(cut_failed)
+	X(cut_failed) X(delay_rx_polls)
 STATS_DECLARE(impair, IMPAIR_COUNTERS);
 #define impair_stats STATS_REF(impair)
 

@@ -5,9 +5,10 @@
 #  1. delay=10 alone: a 20 MB download from ustack's http, with the TAP's offloads on
 #     (64 KB super-frames) and off (1500-byte frames), arrives byte-exact and nothing was
 #     lost on the way: no segment found lost by RACK or a retransmission timeout, no frame
-#     dropped by the injector or the TAP driver. (The kernel may still drop some of its
-#     ACKs to ustack when its TAP queue fills during a burst: `ip -s link` shows them as
-#     TX dropped; they cost no data, and the step prints them.)
+#     dropped by the injector or the TAP driver, and none of the kernel's ACKs dropped on
+#     its side of the TAP (`ip -s link`, TX dropped: its queue to ustack is 1000 frames,
+#     and a window of delayed segments written out without a read in between, as before
+#     impair.delay_rx_polls, overflowed it by hundreds with offload off).
 #  2. loss=5,delay=10: a 2 MB download loses about 5% of its data segments (2..10% are
 #     retransmitted) and no long runs of consecutive ones (at most 4 in a row in the
 #     --tcp-log's rack-lost events): the injector cut the super-frames (impair.cut_*)
@@ -53,6 +54,7 @@ for off in on off; do
 	# machine; any other retransmission means a segment went missing
 	[ "$(counter tcp.snd_rexmt_segs)" -le "$(counter tcp.snd_tlp_probes)" ] ||
 		fail "delay=10 offload=$off: $(counter tcp.snd_rexmt_segs) segments retransmitted"
+	[ "$kdrop" = 0 ] || fail "delay=10 offload=$off: the kernel dropped ${kdrop:-?} frames to ustack"
 done
 
 ust_start "$NS" serve --dev "$(dev_spec)" --stats --serve "http,root=$T_TMP/www" \

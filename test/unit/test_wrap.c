@@ -523,6 +523,115 @@ static void test_superframe_cut(void **state)
 	test_assert_no_leaks();
 }
 
+/* ---- delayed frames released in turns with reads ---- */
+
+/* The local kernel behind a TAP, as far as the release cares: it answers every frame in
+ * the write itself, into the TAP's queue to us, which holds PEER_QUEUE frames (txqueuelen)
+ * and drops the answers that find it full; the device's reads empty it. */
+#define PEER_QUEUE 40
+
+static struct {
+	struct pkb_queue got;   /* what reached the peer, in order */
+	size_t ngot;
+	struct pkb *q[PEER_QUEUE];
+	size_t head, len, dropped;
+} peer;
+
+static int peer_transmit(struct net_device *dev, struct pkb *p)
+{
+	(void)dev;
+	if (peer.len == PEER_QUEUE)
+		peer.dropped++;
+	else
+		peer.q[(peer.head + peer.len++) % PEER_QUEUE] = frame(0x8000 | seq_of(p));
+	TAILQ_INSERT_TAIL(&peer.got, p, link);
+	peer.ngot++;
+	return 0;
+}
+
+static int peer_recv(struct net_device *dev, struct pkb **out, int max)
+{
+	int n = 0;
+
+	(void)dev;
+	while (n < max && peer.len) {
+		out[n++] = peer.q[peer.head];
+		peer.head = (peer.head + 1) % PEER_QUEUE;
+		peer.len--;
+	}
+	return n;
+}
+
+static void peer_destroy(struct net_device *dev)
+{
+	(void)dev;
+	pkb_queue_purge(&peer.got);
+	while (peer.len) {
+		pkb_free(peer.q[peer.head]);
+		peer.head = (peer.head + 1) % PEER_QUEUE;
+		peer.len--;
+	}
+}
+
+static const struct net_device_ops peer_ops = {
+	.transmit = peer_transmit,
+	.recv_batch = peer_recv,
+	.destroy = peer_destroy,
+};
+
+/* A window of 500 frames comes due in one millisecond: they leave in order, at their
+ * time, and between every NET_DEV_BATCH of them the device is read, so the peer's answers
+ * never overflow its queue (written in one go: 460 of 500 lost). The answers take their
+ * own delay, in order. */
+static void test_delay_release_reads(void **state)
+{
+	struct net_device *dev = net_device_alloc();
+	struct net_wrap_opts o = { 0 };
+	char err[200];
+	struct pkb *p;
+
+	(void)state;
+	memset(&peer, 0, sizeof(peer));
+	TAILQ_INIT(&peer.got);
+	snprintf(dev->name, sizeof(dev->name), "peer0");
+	dev->type = NET_DEV_ETHER;
+	dev->mtu = 1500;
+	dev->hdr_len = 14;
+	dev->ops = &peer_ops;
+	assert_int_equal(net_device_register(dev), 0);
+	assert_int_equal(net_impair_parse("delay=10", &o.impair, err, sizeof(err)), 0);
+	assert_int_equal(net_wrap_attach(dev, &o, err, sizeof(err)), 0);
+
+	for (unsigned i = 0; i < 500; i++)
+		net_device_xmit(dev, frame(i), T0);
+	net_timers_run(T0 + 9);
+	assert_int_equal(peer.ngot, 0);
+	net_timers_run(T0 + 10);
+	assert_int_equal(peer.ngot, 500);
+	assert_int_equal(peer.dropped, 0);
+	assert_int_equal(impair_stats.delay_rx_polls, 500 / NET_DEV_BATCH);
+	for (unsigned i = 0; i < 500; i++) {
+		p = TAILQ_FIRST(&peer.got);
+		TAILQ_REMOVE(&peer.got, p, link);
+		assert_int_equal(seq_of(p), i);
+		pkb_free(p);
+	}
+	net_device_poll(dev, T0 + 10); /* the loop's read of the last answers */
+	assert_int_equal(rx_count, 0);
+	net_timers_run(T0 + 19);
+	assert_int_equal(rx_count, 0);
+	net_timers_run(T0 + 20);
+	assert_int_equal(rx_count, 500);
+	for (unsigned i = 0; i < 500; i++) {
+		p = rx_pop();
+		assert_int_equal(seq_of(p), 0x8000 | i);
+		pkb_free(p);
+	}
+	assert_int_equal(impair_stats.delayed, 1000);
+	net_device_unregister_all();
+	test_assert_no_leaks();
+}
+
 /* With no impairment the frame goes through untouched: the very same buffer. */
 static void test_passthrough(void **state)
 {
@@ -781,6 +890,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_delay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_superframe_cut, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delay_release_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_passthrough, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrapping_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_lines, setup, teardown),
