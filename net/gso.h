@@ -24,7 +24,7 @@
 #include "net/pkb.h"
 #include "net/stats.h"
 
-/* supersegs/segments_out: cut by gso_segment (from either caller); fwd_supersegs: those
+/* supersegs/segments_out: cut by gso_segment (from any caller, --impair's too); fwd_supersegs: those
  * that were being forwarded, out_supersegs: TCP's own (ip_output). */
 #define GSO_COUNTERS(X)                                                                   \
 	X(supersegs) X(segments_out) X(bad_superseg) X(alloc_failed) X(made_partial)     \

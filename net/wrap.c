@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/gso.h"
 #include "net/log.h"
 #include "net/loop.h"
 
@@ -233,10 +234,21 @@ static void delay_enqueue(struct wrap_dir *d, struct pkb *p, uint64_t now)
 		net_timer_arm(&d->delay_timer, deadline);
 }
 
-/* Every delay is the same, so the queue is in deadline order: release the due head. */
+/* Every delay is the same, so the queue is in deadline order: release the due head, in
+ * order, all of it now.
+ *
+ * On output the frames due at once can be a whole window (TCP in slow start at a 20 ms
+ * RTT: over a thousand), and the peer answers each as it is written: a local kernel, in
+ * the write itself, into the TAP's queue to us (txqueuelen, 1000 frames), which nobody
+ * reads while the loop writes. Written in one go, the burst filled that queue and the
+ * kernel dropped its own ACKs (its TX dropped on the TAP). A NIC driver serves its
+ * receive ring between turns of transmit work (NAPI); so does this release: after every
+ * NET_DEV_BATCH frames written, one read of the device (net_device_poll, at most as many
+ * frames), which with a delay set only queues what it reads on the input side. */
 static void delay_timer_fn(struct net_timer *t, void *arg, uint64_t now)
 {
 	struct wrap_dir *d = arg;
+	unsigned n = 0;
 	struct pkb *p;
 
 	(void)t;
@@ -248,8 +260,15 @@ static void delay_timer_fn(struct net_timer *t, void *arg, uint64_t now)
 			net_timer_arm(&d->delay_timer, deadline);
 			break;
 		}
+		if (d->dir == DIR_TX && n == NET_DEV_BATCH && d->w->lower->ops->recv_batch) {
+			STAT_INC(impair, delay_rx_polls);
+			net_device_poll(d->w->dev, now);
+			n = 0;
+			continue; /* the reads queue input only: this queue is as it was */
+		}
 		TAILQ_REMOVE(&d->delayq, p, link);
 		release(d->w, d->dir, p, now);
+		n++;
 	}
 }
 
@@ -299,8 +318,9 @@ static void hold_timer_fn(struct net_timer *t, void *arg, uint64_t now)
 
 /* Decides the fate of one frame, in a fixed order (loss, corruption, duplication,
  * reordering, delay) so that a seed always replays the same way. 0: p continues through
- * the caller's path; 1: the injector took it. */
-static int impair(struct net_wrap *w, int dir, struct pkb *p, uint64_t now)
+ * the caller's path (only when may_continue); 1: the injector took it. */
+static int impair_frame(struct net_wrap *w, int dir, struct pkb *p, int may_continue,
+			uint64_t now)
 {
 	struct wrap_dir *d = &w->dirs[dir];
 	unsigned hdr = w->dev->hdr_len;
@@ -362,7 +382,76 @@ static int impair(struct net_wrap *w, int dir, struct pkb *p, uint64_t now)
 	}
 	if (w->imp.delay_ms && !(p = own(p)))
 		return 1;
-	return forward(d, p, p == orig, now);
+	return forward(d, p, may_continue && p == orig, now);
+}
+
+/* Whether a frame is judged segment by segment: a super-frame (TCP's TSO super-segment
+ * on output, the kernel's GSO/GRO one on input) when a decision could tell its segments
+ * apart. Delay alone treats every segment alike, so the frame stays whole (and cheap). */
+static int impair_cuts(const struct net_wrap *w, const struct pkb *p)
+{
+	return p->gso_size &&
+	       (w->imp.loss > 0 || w->imp.corrupt > 0 || w->imp.dup > 0 || w->imp.reorder > 0);
+}
+
+/* Cuts super-frame p into the wire segments the device (or the kernel, on input) would
+ * make of it, each with p's link header: net/gso.c's cutting, as the kernel's GSO does.
+ * p is left as it was (a frame TCP still holds for retransmission is only read). Each
+ * segment's TCP checksum is left partial where the frame's may be (input from the kernel,
+ * which vouched for the data; output to a device that finishes checksums), else complete.
+ * 0 with the segments appended to out, or -errno (out unchanged; impair.cut_failed). */
+static int impair_cut(struct net_wrap *w, int dir, struct pkb *p, struct pkb_queue *out)
+{
+	struct pkb_queue segs = TAILQ_HEAD_INITIALIZER(segs);
+	unsigned hdr = w->dev->hdr_len;
+	unsigned flags = dir == DIR_RX || (w->dev->flags & NET_DEV_F_CSUM_TX) ?
+			 GSO_F_CSUM_PARTIAL : 0;
+	const uint8_t *lh = p->data; /* the link header, copied onto each segment */
+	struct pkb *s;
+	int n;
+
+	if (p->len <= hdr || !pkb_pull(p, hdr)) {
+		n = -EINVAL;
+		goto fail;
+	}
+	n = gso_segment(p, flags, &segs);
+	pkb_push(p, hdr); /* back to the frame as it came: data is link again */
+	if (n < 0)
+		goto fail;
+	TAILQ_FOREACH(s, &segs, link) {
+		uint8_t *b = pkb_push(s, hdr); /* gso_segment leaves PKB_HEADROOM in front */
+
+		memcpy(b, lh, hdr);
+	}
+	TAILQ_CONCAT(out, &segs, link);
+	STAT_INC(impair, cut_supersegs);
+	STAT_ADD(impair, cut_segments, (uint64_t)n);
+	return 0;
+fail:
+	STAT_INC(impair, cut_failed);
+	debugf("dev=%s impair: super-frame len=%zu gso_size=%u not cut (%s), judged whole",
+	       w->dev->name, p->len, p->gso_size, strerror(-n));
+	return n;
+}
+
+/* The injector stands for the wire, so it judges what the wire carries: the segments of
+ * a super-frame one by one (impair_cuts), so that loss=5 loses 5% of the segments, not 5%
+ * of the super-frames - one of which carries up to 44 full-sized segments, a run of 44
+ * losses in a row. A frame that cannot be cut is judged whole. 0: p continues through the
+ * caller's path; 1: the injector took it. */
+static int impair(struct net_wrap *w, int dir, struct pkb *p, uint64_t now)
+{
+	struct pkb_queue segs = TAILQ_HEAD_INITIALIZER(segs);
+	struct pkb *s;
+
+	if (!impair_cuts(w, p) || impair_cut(w, dir, p, &segs) < 0)
+		return impair_frame(w, dir, p, 1, now);
+	pkb_free(p);
+	while ((s = TAILQ_FIRST(&segs))) {
+		TAILQ_REMOVE(&segs, s, link);
+		impair_frame(w, dir, s, 0, now);
+	}
+	return 1;
 }
 
 /* ---- the wrapping device's ops ---- */

@@ -8,7 +8,8 @@
  *   --pcap FILE   --trace [FILTER]   --trace-time abs|rel
  *   --impair loss=P,dup=P,reorder=P,delay=MS,corrupt=P,seed=N
  *
- * P is a percentage (0-100, decimals allowed). Impairments apply to both directions. */
+ * P is a percentage (0-100, decimals allowed). Impairments apply to both directions, and to
+ * the frames of the wire: a TSO/GSO super-frame's segments are judged one by one. */
 #ifndef NET_WRAP_H
 #define NET_WRAP_H
 
@@ -55,7 +56,8 @@ struct net_wrap_opts {
 
 #define IMPAIR_COUNTERS(X)                                                                 \
 	X(dropped) X(duplicated) X(reordered) X(delayed) X(corrupted) X(passed) X(nomem)   \
-	X(discarded_at_close) X(corrupted_gso_dropped)
+	X(discarded_at_close) X(corrupted_gso_dropped) X(cut_supersegs) X(cut_segments)       \
+	X(cut_failed) X(delay_rx_polls)
 STATS_DECLARE(impair, IMPAIR_COUNTERS);
 #define impair_stats STATS_REF(impair)
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lib/trace.h"
+#include "net/cksum.h"
 #include "net/loop.h"
 #include "net/wrap.h"
 
@@ -365,6 +366,272 @@ static void test_corrupt(void **state)
 	test_assert_no_leaks();
 }
 
+/* ---- super-frames: judged segment by segment ---- */
+
+#define SUPER_MSS 1000
+#define SUPER_SEGS 10
+#define SUPER_SEQ 0x10000000u
+
+static void put16(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+}
+
+/* An Ethernet frame carrying a TCP/IPv4 super-segment of SUPER_SEGS * SUPER_MSS payload
+ * bytes (gso_size SUPER_MSS), as TCP hands a TSO device or the kernel a TAP with offload:
+ * checksums complete, payload byte i is i * 3. */
+static struct pkb *super_frame(void)
+{
+	size_t payload = SUPER_SEGS * SUPER_MSS, total = 20 + 20 + payload;
+	struct pkb *p = pkb_alloc(14 + total);
+	uint8_t *b = pkb_put(p, 14 + total), *ip = b + 14, *t = ip + 20;
+	uint32_t src = test_addr("10.0.0.2"), dst = test_addr("10.0.0.1");
+
+	memset(b, 0, 14 + 40);
+	memcpy(b, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00", 14);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(total >> 8);
+	ip[3] = (uint8_t)total;
+	ip[6] = 0x40; /* DF */
+	ip[8] = 64;
+	ip[9] = 6;
+	memcpy(ip + 12, &src, 4);
+	memcpy(ip + 16, &dst, 4);
+	put16(ip + 10, cksum(ip, 20));
+	t[1] = 80;
+	t[3] = 99;
+	t[4] = (uint8_t)(SUPER_SEQ >> 24);
+	t[5] = (uint8_t)(SUPER_SEQ >> 16);
+	t[12] = 5 << 4;
+	t[13] = 0x18; /* ACK PSH */
+	t[14] = 0xff;
+	for (size_t i = 0; i < payload; i++)
+		t[20 + i] = (uint8_t)(i * 3);
+	put16(t + 16, cksum_finish(cksum_add(cksum_pseudo(src, dst, 6, (uint16_t)(20 + payload)), t,
+					     20 + payload)));
+	p->gso_size = SUPER_MSS;
+	return p;
+}
+
+/* A wire segment cut from super_frame(): the link header copied, one MSS of the payload
+ * at its sequence number, valid checksums. Returns its index in the super-frame. */
+static unsigned check_segment(struct pkb *p)
+{
+	uint8_t *ip = p->data + 14, *t = ip + 20;
+	uint32_t src, dst, seq;
+	unsigned k;
+
+	assert_int_equal(p->len, 14 + 40 + SUPER_MSS);
+	assert_int_equal(p->gso_size, 0);
+	assert_memory_equal(p->data, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00", 14);
+	assert_int_equal(cksum(ip, 20), 0);
+	seq = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7];
+	assert_int_equal((seq - SUPER_SEQ) % SUPER_MSS, 0);
+	k = (seq - SUPER_SEQ) / SUPER_MSS;
+	assert_true(k < SUPER_SEGS);
+	for (size_t i = 0; i < SUPER_MSS; i++)
+		assert_int_equal(t[20 + i], (uint8_t)((k * SUPER_MSS + i) * 3));
+	assert_int_equal(t[13], k == SUPER_SEGS - 1 ? 0x18 : 0x10); /* PSH on the last only */
+	/* partial (input: the kernel vouched for the data) or complete, valid either way */
+	assert_int_equal(pkb_csum_complete(p), 0);
+	memcpy(&src, ip + 12, 4);
+	memcpy(&dst, ip + 16, 4);
+	assert_int_equal(cksum_finish(cksum_add(cksum_pseudo(src, dst, 6, 20 + SUPER_MSS), t,
+						20 + SUPER_MSS)), 0);
+	return k;
+}
+
+/* The injector stands for the wire: a super-frame is cut into its segments before loss,
+ * duplication, reordering or corruption is decided, each on its own, so loss=P loses P%
+ * of the segments - not whole super-frames, runs of up to 44 segments. Delay alone keeps
+ * it whole. A frame TCP still holds for retransmission is read, never changed. */
+static void test_superframe_cut(void **state)
+{
+	struct net_device *dev = impaired_dev("dup=100");
+	struct pkb *p, *sf;
+	unsigned n, dropped;
+
+	(void)state;
+	/* dup=100 on output: every segment twice, in order (s0 s0 s1 s1 ...) */
+	sf = super_frame();
+	pkb_ref(sf); /* TCP's retransmission queue keeps it */
+	net_device_xmit(dev, sf, T0);
+	assert_int_equal(sf->refcnt, 1);
+	assert_int_equal(sf->gso_size, SUPER_MSS);
+	assert_int_equal(sf->len, 14 + 40 + SUPER_SEGS * SUPER_MSS); /* as it was */
+	assert_int_equal(sf->data[12], 0x08);
+	pkb_free(sf);
+	assert_int_equal(test_dev_pending(drv(dev)), 2 * SUPER_SEGS);
+	for (unsigned i = 0; i < 2 * SUPER_SEGS; i++) {
+		p = test_dev_pop(drv(dev));
+		assert_int_equal(check_segment(p), i / 2);
+		pkb_free(p);
+	}
+	assert_int_equal(impair_stats.cut_supersegs, 1);
+	assert_int_equal(impair_stats.cut_segments, SUPER_SEGS);
+	assert_int_equal(impair_stats.duplicated, SUPER_SEGS);
+	assert_int_equal(dev->tx_packets, 2 * SUPER_SEGS); /* counted as the segments left */
+	net_device_unregister_all();
+	stats_reset();
+
+	/* loss=50 on input: about half the segments of 20 super-frames arrive, the others
+	 * are dropped one by one, and what arrives is in order */
+	dev = impaired_dev("loss=50,seed=11");
+	for (unsigned f = 0; f < 20; f++) {
+		int last = -1;
+
+		net_device_input(dev, super_frame(), T0);
+		n = 0;
+		while ((p = rx_pop())) {
+			int k = (int)check_segment(p);
+
+			assert_true(k > last);
+			last = k;
+			n++;
+			pkb_free(p);
+		}
+		assert_true(n <= SUPER_SEGS);
+	}
+	dropped = (unsigned)impair_stats.dropped;
+	assert_int_equal(dropped + impair_stats.passed, 20 * SUPER_SEGS);
+	assert_in_range(dropped, 60, 140);
+	assert_int_equal(impair_stats.cut_supersegs, 20);
+	net_device_unregister_all();
+	stats_reset();
+
+	/* delay alone: the super-frame goes on whole, at its time */
+	dev = impaired_dev("delay=5");
+	net_device_xmit(dev, super_frame(), T0);
+	net_timers_run(T0 + 5);
+	p = test_dev_pop(drv(dev));
+	assert_non_null(p);
+	assert_int_equal(p->gso_size, SUPER_MSS);
+	assert_int_equal(p->len, 14 + 40 + SUPER_SEGS * SUPER_MSS);
+	pkb_free(p);
+	assert_int_equal(impair_stats.cut_supersegs, 0);
+	assert_int_equal(impair_stats.delayed, 1);
+
+	/* a frame that is no TCP/IPv4 super-segment is judged whole, and counted */
+	net_device_unregister_all();
+	dev = impaired_dev("loss=100");
+	p = frame(1);
+	p->gso_size = 100;
+	net_device_xmit(dev, p, T0);
+	assert_int_equal(impair_stats.cut_failed, 1);
+	assert_int_equal(impair_stats.dropped, 1);
+	test_assert_no_leaks();
+}
+
+/* ---- delayed frames released in turns with reads ---- */
+
+/* The local kernel behind a TAP, as far as the release cares: it answers every frame in
+ * the write itself, into the TAP's queue to us, which holds PEER_QUEUE frames (txqueuelen)
+ * and drops the answers that find it full; the device's reads empty it. */
+#define PEER_QUEUE 40
+
+static struct {
+	struct pkb_queue got;   /* what reached the peer, in order */
+	size_t ngot;
+	struct pkb *q[PEER_QUEUE];
+	size_t head, len, dropped;
+} peer;
+
+static int peer_transmit(struct net_device *dev, struct pkb *p)
+{
+	(void)dev;
+	if (peer.len == PEER_QUEUE)
+		peer.dropped++;
+	else
+		peer.q[(peer.head + peer.len++) % PEER_QUEUE] = frame(0x8000 | seq_of(p));
+	TAILQ_INSERT_TAIL(&peer.got, p, link);
+	peer.ngot++;
+	return 0;
+}
+
+static int peer_recv(struct net_device *dev, struct pkb **out, int max)
+{
+	int n = 0;
+
+	(void)dev;
+	while (n < max && peer.len) {
+		out[n++] = peer.q[peer.head];
+		peer.head = (peer.head + 1) % PEER_QUEUE;
+		peer.len--;
+	}
+	return n;
+}
+
+static void peer_destroy(struct net_device *dev)
+{
+	(void)dev;
+	pkb_queue_purge(&peer.got);
+	while (peer.len) {
+		pkb_free(peer.q[peer.head]);
+		peer.head = (peer.head + 1) % PEER_QUEUE;
+		peer.len--;
+	}
+}
+
+static const struct net_device_ops peer_ops = {
+	.transmit = peer_transmit,
+	.recv_batch = peer_recv,
+	.destroy = peer_destroy,
+};
+
+/* A window of 500 frames comes due in one millisecond: they leave in order, at their
+ * time, and between every NET_DEV_BATCH of them the device is read, so the peer's answers
+ * never overflow its queue (written in one go: 460 of 500 lost). The answers take their
+ * own delay, in order. */
+static void test_delay_release_reads(void **state)
+{
+	struct net_device *dev = net_device_alloc();
+	struct net_wrap_opts o = { 0 };
+	char err[200];
+	struct pkb *p;
+
+	(void)state;
+	memset(&peer, 0, sizeof(peer));
+	TAILQ_INIT(&peer.got);
+	snprintf(dev->name, sizeof(dev->name), "peer0");
+	dev->type = NET_DEV_ETHER;
+	dev->mtu = 1500;
+	dev->hdr_len = 14;
+	dev->ops = &peer_ops;
+	assert_int_equal(net_device_register(dev), 0);
+	assert_int_equal(net_impair_parse("delay=10", &o.impair, err, sizeof(err)), 0);
+	assert_int_equal(net_wrap_attach(dev, &o, err, sizeof(err)), 0);
+
+	for (unsigned i = 0; i < 500; i++)
+		net_device_xmit(dev, frame(i), T0);
+	net_timers_run(T0 + 9);
+	assert_int_equal(peer.ngot, 0);
+	net_timers_run(T0 + 10);
+	assert_int_equal(peer.ngot, 500);
+	assert_int_equal(peer.dropped, 0);
+	assert_int_equal(impair_stats.delay_rx_polls, 500 / NET_DEV_BATCH);
+	for (unsigned i = 0; i < 500; i++) {
+		p = TAILQ_FIRST(&peer.got);
+		TAILQ_REMOVE(&peer.got, p, link);
+		assert_int_equal(seq_of(p), i);
+		pkb_free(p);
+	}
+	net_device_poll(dev, T0 + 10); /* the loop's read of the last answers */
+	assert_int_equal(rx_count, 0);
+	net_timers_run(T0 + 19);
+	assert_int_equal(rx_count, 0);
+	net_timers_run(T0 + 20);
+	assert_int_equal(rx_count, 500);
+	for (unsigned i = 0; i < 500; i++) {
+		p = rx_pop();
+		assert_int_equal(seq_of(p), 0x8000 | i);
+		pkb_free(p);
+	}
+	assert_int_equal(impair_stats.delayed, 1000);
+	net_device_unregister_all();
+	test_assert_no_leaks();
+}
+
 /* With no impairment the frame goes through untouched: the very same buffer. */
 static void test_passthrough(void **state)
 {
@@ -622,6 +889,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reorder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_superframe_cut, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delay_release_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_passthrough, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrapping_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_lines, setup, teardown),
