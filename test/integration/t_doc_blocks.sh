@@ -52,7 +52,17 @@ run_group()
 		bash -c '
 		set -e
 		script=$(cat "$1")
+		# The tree may itself be under /tmp (a CI clone), which the private tmpfs hides:
+		# the working directory still holds it, and is bound back at its own path.
+		cd "$2"
 		mount -t tmpfs doc-tmp /tmp
+		case "$2" in
+		/tmp/*)
+			mkdir -p "$2"
+			mount --no-canonicalize --bind /proc/self/cwd "$2"
+			cd "$2"
+			;;
+		esac
 		mkdir -p /run/netns /run/ustack
 		mount -t tmpfs doc-netns /run/netns
 		mount -t tmpfs doc-ustack /run/ustack
@@ -68,7 +78,6 @@ run_group()
 			chmod +x /tmp/.doc-bin/cc
 			PATH=/tmp/.doc-bin:$PATH
 		fi
-		cd "$2"
 		exec bash -eE -c "$script"
 		' doc-block "$base.sh" "$ROOT" "$SAN" "$BUILD" >"$base.out" 2>&1 </dev/null &
 	pid=$!
