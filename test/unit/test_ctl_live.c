@@ -5,6 +5,7 @@
  * the settings change, a capture started and stopped into a file libpcap reads, the tracer
  * turned on and off, and the requests' parsing and errors. Fake devices and clock. */
 #include "test/unit/testlib.h"
+#include "test/unit/wrap_fixture.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -19,59 +20,17 @@
 #include "net/loop.h"
 #include "net/wrap.h"
 
-#define T0 1000
-
-static struct pkb_queue rxq = TAILQ_HEAD_INITIALIZER(rxq);
-static size_t rx_count;
-
-static void rx_handler(struct pkb *p, struct net_device *dev, uint64_t now)
-{
-	(void)dev;
-	(void)now;
-	TAILQ_INSERT_TAIL(&rxq, p, link);
-	rx_count++;
-}
 
 static int setup(void **state)
 {
-	(void)state;
-	net_clock_set_fake(1, T0);
-	stats_reset();
-	net_protocol_reset();
-	net_link_register(NET_DEV_ETHER, rx_handler);
-	return 0;
+	return wrap_fixture_setup(state);
 }
 
 static int teardown(void **state)
 {
-	(void)state;
 	if (!test_locked())
 		test_lock();
-	pkb_queue_purge(&rxq);
-	rx_count = 0;
-	net_device_unregister_all();
-	net_protocol_reset();
-	net_clock_set_fake(0, 0);
-	return 0;
-}
-
-/* A 60-byte Ethernet frame carrying seq in bytes 14..15. */
-static struct pkb *frame(unsigned seq)
-{
-	uint8_t b[60];
-
-	memset(b, 0, sizeof(b));
-	memset(b, 0xff, 6);
-	b[6] = 0x02;
-	b[12] = 0x08;
-	b[14] = (uint8_t)(seq >> 8);
-	b[15] = (uint8_t)seq;
-	return pkb_from_bytes(b, sizeof(b));
-}
-
-static unsigned seq_of(const struct pkb *p)
-{
-	return (unsigned)(p->data[14] << 8 | p->data[15]);
+	return wrap_fixture_teardown(state);
 }
 
 /* The device whose queue holds what reached the driver: the lower one when wrapped. */
@@ -94,11 +53,9 @@ static void expect_tx(struct net_device *dev, unsigned seq)
 
 static void expect_rx(unsigned seq)
 {
-	struct pkb *p = TAILQ_FIRST(&rxq);
+	struct pkb *p = rx_pop();
 
 	assert_non_null(p);
-	TAILQ_REMOVE(&rxq, p, link);
-	rx_count--;
 	assert_int_equal(seq_of(p), seq);
 	pkb_free(p);
 }

@@ -7,6 +7,7 @@
  * attached to, now the wrapping device); what reaches the driver is read from the capture
  * device's queue, which moved into the lower device (drv). */
 #include "test/unit/testlib.h"
+#include "test/unit/wrap_fixture.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -22,72 +23,15 @@
 
 #define SESSION "test/data/linux-session.pcap"
 #define TUNRAW "test/data/linux-tun-raw.pcap"
-#define T0 1000
-
-/* Frames the stack receives through the wrapper land here (the link handler). */
-static struct pkb_queue rxq = TAILQ_HEAD_INITIALIZER(rxq);
-static size_t rx_count;
-
-static void rx_handler(struct pkb *p, struct net_device *dev, uint64_t now)
-{
-	(void)dev;
-	(void)now;
-	TAILQ_INSERT_TAIL(&rxq, p, link); /* the test frees it */
-	rx_count++;
-}
-
-static struct pkb *rx_pop(void)
-{
-	struct pkb *p = TAILQ_FIRST(&rxq);
-
-	if (p) {
-		TAILQ_REMOVE(&rxq, p, link);
-		rx_count--;
-	}
-	return p;
-}
 
 static int setup(void **state)
 {
-	(void)state;
-	net_clock_set_fake(1, T0);
-	stats_reset();
-	net_protocol_reset();
-	net_link_register(NET_DEV_ETHER, rx_handler);
-	net_link_register(NET_DEV_IP, rx_handler);
-	return 0;
+	return wrap_fixture_setup(state);
 }
 
 static int teardown(void **state)
 {
-	(void)state;
-	pkb_queue_purge(&rxq);
-	rx_count = 0;
-	net_device_unregister_all();
-	net_protocol_reset();
-	net_clock_set_fake(0, 0);
-	return 0;
-}
-
-/* A 60-byte Ethernet frame whose bytes 14..15 carry a sequence number. */
-static struct pkb *frame(unsigned seq)
-{
-	uint8_t b[60];
-
-	memset(b, 0, sizeof(b));
-	memset(b, 0xff, 6);
-	b[6] = 0x02;
-	b[12] = 0x08;
-	b[14] = (uint8_t)(seq >> 8);
-	b[15] = (uint8_t)seq;
-	for (size_t i = 16; i < sizeof(b); i++)
-		b[i] = (uint8_t)(i * 7);
-	return pkb_from_bytes(b, sizeof(b));
-}
-
-static unsigned seq_of(const struct pkb *p)
-{
-	return (unsigned)(p->data[14] << 8 | p->data[15]);
+	return wrap_fixture_teardown(state);
 }
 
 /* The driver's device below a wrapped one: the capture device's queue is there. */
