@@ -135,7 +135,7 @@ $(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< $(FUZZ_LIB_OBJS) $(LDLIBS)
 
-fuzz: $(BUILD)/fuzz/fuzz_input $(BUILD)/fuzz/fuzz_tcp
+fuzz: $(BUILD)/fuzz/fuzz_input $(BUILD)/fuzz/fuzz_tcp $(BUILD)/fuzz/fuzz_dhcp
 	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/corpus-tcp
 	sh test/fuzz/seed.sh $(BUILD)/fuzz/corpus
 	python3 test/fuzz/seed_tcp.py $(BUILD)/fuzz/corpus-tcp
@@ -144,6 +144,9 @@ fuzz: $(BUILD)/fuzz/fuzz_input $(BUILD)/fuzz/fuzz_tcp
 		$(BUILD)/fuzz/corpus
 	$(BUILD)/fuzz/fuzz_tcp -max_total_time=$(FUZZ_TIME) -artifact_prefix=$(BUILD)/fuzz/ \
 		$(BUILD)/fuzz/corpus-tcp
+	@mkdir -p $(BUILD)/fuzz/corpus-dhcp
+	$(BUILD)/fuzz/fuzz_dhcp -max_total_time=$(FUZZ_TIME) -artifact_prefix=$(BUILD)/fuzz/ \
+		$(BUILD)/fuzz/corpus-dhcp
 
 clean:
 	rm -rf build

@@ -99,11 +99,14 @@ static int opt_take(struct dhcp_msg *m, uint8_t code, const uint8_t *v, uint8_t 
 	case DHCP_OPT_DOMAIN:
 		if (len < 1)
 			return -DHCP_ERR_OPT_BAD_LEN;
-		if (!(m->has & DHCP_HAS_DOMAIN)) {
+		/* A NUL ends the name early (servers sometimes count one); len <=
+		 * DHCP_DOMAIN_MAX, opts_parse checked. An empty name is no name. */
+		if (!(m->has & DHCP_HAS_DOMAIN) && v[0]) {
+			size_t n = strnlen((const char *)v, len);
+
 			m->has |= DHCP_HAS_DOMAIN;
-			memcpy(m->domain, v, len); /* len <= DHCP_DOMAIN_MAX: opts_parse checked */
-			m->domain[len] = '\0';
-			/* A NUL inside ends the name early: servers sometimes count one. */
+			memcpy(m->domain, v, n);
+			m->domain[n] = '\0';
 		}
 		return 0;
 	case DHCP_OPT_MTU:
