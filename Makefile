@@ -116,10 +116,10 @@ $(BUILD)/bench/tap_reflector: bench/tap_reflector.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
-# libFuzzer (needs clang), two targets built over one instrumented copy of the library:
-# fuzz_input (the frame input path, seeded from the Linux captures) and fuzz_tcp (a
+# libFuzzer (needs clang), three targets built over one instrumented copy of the library:
+# fuzz_input (the frame input path, seeded from the Linux captures), fuzz_tcp (a
 # connection opened first, then fuzzed segments, timers and socket calls against it, seeded
-# from the captures' TCP frames). The known crashers in test/fuzz/ are replayed, then each
+# from the captures' TCP frames) and fuzz_dhcp (DHCP parse/emit and the client, unseeded). The known crashers in test/fuzz/ are replayed, then each
 # target runs FUZZ_TIME seconds (15). Crashing inputs land in $(BUILD)/fuzz/ as crash-*.
 FUZZ_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. -Iinclude \
 	$(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null) \
