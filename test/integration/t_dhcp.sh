@@ -6,6 +6,7 @@
 # DNS server 10.0.0.1. ustack logs the lease in one line; the kernel pings the leased
 # address and fetches a page from it; the renewal at T1 (a unicast REQUEST) is ACKed and
 # logged; on SIGTERM ustack sends DHCPRELEASE and dnsmasq drops the lease from its file.
+# --trace decodes each message kind of the exchange.
 . "$(dirname "$0")/lib.sh"
 t_begin dhcp "$1"
 DNSMASQ=/usr/sbin/dnsmasq
@@ -15,7 +16,7 @@ need_cmd ping curl
 mkdir -p "$T_TMP/www" && echo "leased page" >"$T_TMP/www/index.html"
 ns_new NS
 ust_start "$NS" serve --dev "tap:$TAPIF,addr=dhcp,host=$K_ADDR/$US_PREFIX" --stats \
-	--serve "http:80,root=$T_TMP/www"
+	--trace 'udp port 67 or udp port 68' --serve "http:80,root=$T_TMP/www"
 : >"$T_TMP/leases"
 bg_ns "$NS" "$T_TMP/dnsmasq.out" "$DNSMASQ" --keep-in-foreground --conf-file=/dev/null \
 	--port=0 --interface="$TAPIF" --bind-interfaces --dhcp-authoritative \
@@ -51,4 +52,12 @@ expect_counter dhcp.renewals -ge 1
 released() { ! grep -q " $ADDR " "$T_TMP/leases" && grep -q "DHCPRELEASE($TAPIF) $ADDR" "$T_TMP/dnsmasq.log"; }
 wait_for 5 released || fail "dnsmasq did not take the release: $(cat "$T_TMP/leases")"
 stop_pid "$DNSMASQ_PID"
+for want in "> 255.255.255.255.67: UDP len [0-9]* DHCP DISCOVER xid" \
+	"DHCP OFFER xid 0x[0-9a-f]* yiaddr $ADDR server $K_ADDR lease 120 s" \
+	"> 255.255.255.255.67: UDP len [0-9]* DHCP REQUEST xid 0x[0-9a-f]* requested $ADDR server $K_ADDR" \
+	"IP $ADDR.68 > $K_ADDR.67: UDP len [0-9]* DHCP REQUEST xid 0x[0-9a-f]* ciaddr $ADDR" \
+	"DHCP ACK xid 0x[0-9a-f]* ciaddr $ADDR yiaddr $ADDR server $K_ADDR lease 120 s" \
+	"IP $ADDR.68 > $K_ADDR.67: UDP len [0-9]* DHCP RELEASE xid 0x[0-9a-f]* ciaddr $ADDR server $K_ADDR"; do
+	grep -q -- "$want" "$UST_OUT" || fail "no trace line matching '$want'"
+done
 pass
