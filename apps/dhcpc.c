@@ -18,6 +18,7 @@
 #include "dhcp/dhcp.h"
 
 #include "ip/ip.h"
+#include "net/log.h"
 #include "net/loop.h"
 #include "net/netdev.h"
 
@@ -165,6 +166,8 @@ static void lease_take(struct dhcpc *d, const struct dhcp_lease *l)
 	else
 		fprintf(stderr, APP_NAME ": %s: leased %s/%d for %u s\n", d->ifname, a, plen,
 			l->lease_s);
+	debugf("dev=%s t1=%u t2=%u mtu=%u dns=%u domain=%s", d->ifname, l->t1_s, l->t2_s, l->mtu,
+	       l->n_dns, l->domain[0] ? l->domain : "-");
 	atomic_store(&d->bound, 1);
 }
 

@@ -220,8 +220,14 @@ int main(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
-	if (dhcpc_start(st) < 0 || dhcpc_wait(APP_DHCP_WAIT_S) < 0)
+	rc = dhcpc_start(st);
+	if (rc == 0)
+		rc = dhcpc_wait(APP_DHCP_WAIT_S);
+	if (rc < 0) {
+		if (rc == -EINTR) /* stopped while waiting for a lease, as asked */
+			status = EXIT_OK;
 		goto out;
+	}
 	status = run_command();
 	/* The stack lives in this process: leaving at once would take the last data and FIN
 	 * of connections the command just closed with it. A signal means "stop now". */

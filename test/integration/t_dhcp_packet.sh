@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # addr=dhcp over PF_PACKET: ustack on one end of a veth pair, dnsmasq on the other
-# (10.74.0.1, range 10.74.0.50-60). dnsmasq runs first, so the first DISCOVER is answered:
+# (10.74.0.1, range 10.74.0.50-60). Stopped before any server answers, it exits cleanly.
+# Then dnsmasq runs first, so the first DISCOVER is answered:
 # ustack is serving on its leased address within a few seconds, the kernel pings it and
 # fetches a page, and on SIGTERM the DHCPRELEASE empties dnsmasq's lease file.
 . "$(dirname "$0")/lib.sh"
@@ -15,6 +16,14 @@ ns_new NS
 ip -n "$NS" link add ustdh0 type veth peer name ustdh1 || fail "cannot create the veth pair"
 ip -n "$NS" addr add "$K/24" dev ustdh1 || fail "cannot address ustdh1"
 ip -n "$NS" link set ustdh1 up || fail "cannot bring ustdh1 up"
+# With no server yet: DISCOVERs go out, and SIGTERM while it waits for a lease is a clean exit.
+bg_ns "$NS" "$T_TMP/nolease.err" "$UST" serve --dev packet:ustdh0,addr=dhcp --stats
+sleep 1
+stop_pid "$BG_PID"
+[ "$STOP_STATUS" -eq 0 ] || fail "SIGTERM while waiting for a lease: status $STOP_STATUS"
+grep -qE "^dhcp\.tx_discover [1-9]" "$T_TMP/nolease.err" || fail "no DISCOVER counted: $(cat "$T_TMP/nolease.err")"
+grep -q "leased" "$T_TMP/nolease.err" && fail "a lease with no server"
+
 : >"$T_TMP/leases"
 bg_ns "$NS" "$T_TMP/dnsmasq.out" "$DNSMASQ" --keep-in-foreground --conf-file=/dev/null \
 	--port=0 --interface=ustdh1 --bind-interfaces --dhcp-authoritative \

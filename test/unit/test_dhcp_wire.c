@@ -126,6 +126,15 @@ static void test_parse_ack(void **state)
 	assert_int_equal(p.t2_s, 40);
 	assert_true(p.has & DHCP_HAS_T2);
 	assert_false(p.has & DHCP_HAS_CLIENT_ID);
+	/* A domain ends at a NUL; an empty one is none. */
+	memcpy(buf + i, (uint8_t[]){ 53, 1, DHCPACK, 15, 6, 'a', '.', 'b', 0, 'x', 'y', 255 }, 12);
+	assert_int_equal(dhcp_parse(buf, i + 12, &p), 0);
+	assert_string_equal(p.domain, "a.b");
+	assert_int_equal(p.domain[4], 0);
+	memcpy(buf + i, (uint8_t[]){ 53, 1, DHCPACK, 15, 1, 0, 255 }, 7);
+	assert_int_equal(dhcp_parse(buf, i + 7, &p), 0);
+	assert_false(p.has & DHCP_HAS_DOMAIN);
+	memcpy(buf + i, opts, sizeof(opts));
 	/* No END: the area's end ends the options. */
 	assert_int_equal(dhcp_parse(buf, i + sizeof(opts) - 1, &p), 0);
 	assert_string_equal(dhcp_type_name(p.type), "ACK");
