@@ -24,6 +24,7 @@
 #define APP_NAME "ustack"
 #define APP_TICK_MS 200        /* longest sleep before looking at the stop flag */
 #define APP_MAX_DEVS 8
+#define APP_DHCP_WAIT_S 30      /* addr=dhcp: how long the command waits for a lease */
 #define APP_MAX_ROUTES 32
 #define APP_MAX_SERVICES 16
 
@@ -158,6 +159,16 @@ void app_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* ---- stopping ---- */
 extern atomic_int app_stop_requested;
 static inline int app_stopping(void) { return atomic_load(&app_stop_requested); }
+
+/* ---- the DHCP client for addr=dhcp devices (apps/dhcpc.c) ---- */
+
+struct ustack;
+/* Starts a client on every --dev with addr=dhcp (one thread for all). 0 or -errno. */
+int dhcpc_start(struct ustack *st);
+/* Waits until every such device has a lease. 0, -ETIMEDOUT (said why) or -EINTR. */
+int dhcpc_wait(unsigned timeout_s);
+/* Stops the thread, then gives every lease back (DHCPRELEASE) and takes it away. */
+void dhcpc_stop(void);
 
 /* ---- socket helpers (apps/appio.c) ---- */
 

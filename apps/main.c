@@ -220,6 +220,14 @@ int main(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
+	rc = dhcpc_start(st);
+	if (rc == 0)
+		rc = dhcpc_wait(APP_DHCP_WAIT_S);
+	if (rc < 0) {
+		if (rc == -EINTR) /* stopped while waiting for a lease, as asked */
+			status = EXIT_OK;
+		goto out;
+	}
 	status = run_command();
 	/* The stack lives in this process: leaving at once would take the last data and FIN
 	 * of connections the command just closed with it. A signal means "stop now". */
@@ -227,6 +235,7 @@ int main(int argc, char **argv)
 		app_error("exiting with connections still closing (--drain %u s passed)",
 			  app_cfg.lim.drain_s);
 out:
+	dhcpc_stop(); /* the leases go back while the stack still runs */
 	app_ctl_stop();
 	ustack_destroy(st);
 	if (app_cfg.stats)

@@ -130,6 +130,13 @@ static int parse_option(const char *opt, struct dev_opts *o, const char *prefix,
 
 	switch (k) {
 	case 0: /* addr */
+		if (!strcmp(val, "dhcp")) { /* no address now: the program's DHCP client asks */
+			if (o->kind == DEV_TUN)
+				return fail(err, errlen, prefix, "addr=dhcp needs an Ethernet "
+					    "device (tap: or packet:), not tun:");
+			o->dhcp = 1;
+			break;
+		}
 		if (parse_addr(val, &o->addr, &prefix_len) < 0 || prefix_len == 0)
 			return fail(err, errlen, prefix, "bad addr=%s: expected A.B.C.D/N with N 1-32",
 				    val);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Device options shared by the drivers, and the one entry point the command line uses.
  *
- *   --dev tap:NAME,addr=A.B.C.D/N[,host=H/N][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]
+ *   --dev tap:NAME,addr=A.B.C.D/N|dhcp[,host=H/N][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]
  *   --dev tun:NAME,addr=A.B.C.D/N[,host=H][,mtu=N][,offload=on|off]
- *   --dev packet:IFNAME,addr=A.B.C.D/N[,mac=MAC][,offload=on|off]
+ *   --dev packet:IFNAME,addr=A.B.C.D/N|dhcp[,mac=MAC][,offload=on|off]
  *
  * Drivers know nothing of IP: addr is carried here for the caller, which binds it with
  * ip_iface_add(); host= configures the kernel's side of the device over netlink. */
@@ -22,6 +22,7 @@ struct dev_opts {
 	enum dev_kind kind;
 	char ifname[NET_DEV_NAME_MAX];
 	uint32_t addr, netmask;        /* ustack's address (network order) */
+	int dhcp;                      /* addr=dhcp: no address; a DHCP client gets one */
 	int has_host;
 	uint32_t host, host_netmask;   /* the kernel side's address */
 	char bridge[NET_DEV_NAME_MAX]; /* "" if none */

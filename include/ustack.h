@@ -409,7 +409,9 @@ void ustack_use(struct ustack *st);
  * (host= configures the kernel's side; needs CAP_NET_ADMIN like the devices themselves.)
  * Without addr= a TAP or packet device comes up with no address: it hears datagrams to
  * 255.255.255.255, and a socket bound to it (SO_BINDTODEVICE) sends one from 0.0.0.0, as
- * a DHCP client needs; ustack_addr_add gives it its address later. Returns 0; -EINVAL for
+ * a DHCP client needs; ustack_addr_add gives it its address later. addr=dhcp is taken
+ * as no addr= here: the ustack program runs the DHCP client, the library does not.
+ * Returns 0; -EINVAL for
  * a bad spec; -EEXIST if the name is taken; or the driver's -errno (-EPERM, -ENODEV,
  * -EBUSY...). ustack_errmsg(st) has the one-line reason. */
 int ustack_add_device(struct ustack *st, const char *spec);

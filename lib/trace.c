@@ -16,7 +16,8 @@
  *   ARP reply 10.0.0.2 is-at 02:00:00:00:00:01
  *   IP 10.0.0.1 > 10.0.0.2: ICMP echo request id 12291 seq 1 len 56
  *   IP 10.0.0.1.50230 > 10.0.0.2.8080: TCP [S] seq 1 win 65535 len 0 options [mss 1460,...]
- *   IP 10.0.0.1 > 10.0.0.2: frag id 343 off 1480 len 1480 MF proto ICMP */
+ *   IP 10.0.0.1 > 10.0.0.2: frag id 343 off 1480 len 1480 MF proto ICMP
+ *   IP 0.0.0.0.68 > 255.255.255.255.67: UDP len 300 DHCP DISCOVER xid 0x5e1f00d2 */
 #include "lib/trace.h"
 
 #include <arpa/inet.h>
@@ -25,6 +26,7 @@
 #include <string.h>
 
 #include "arp/arp.h"
+#include "dhcp/dhcp_wire.h"
 #include "ether/ether.h"
 #include "ip/icmp.h"
 #include "ip/ip.h"
@@ -169,6 +171,31 @@ static void trace_icmp(struct line *l, const uint8_t *b, size_t len, int whole)
 		add(l, " [bad cksum]");
 }
 
+/* " DHCP OFFER xid 0x5e1f00d2 yiaddr 10.0.0.54 server 10.0.0.1 lease 120 s", or
+ * " DHCP [malformed N]" with dhcp_parse's reason (enum dhcp_parse_err). */
+static void trace_dhcp(struct line *l, const uint8_t *b, size_t len)
+{
+	char a[IP_ADDR_STRLEN];
+	struct dhcp_msg m;
+	int err = dhcp_parse(b, len, &m);
+
+	if (err) {
+		add(l, " DHCP [malformed %d]", -err);
+		return;
+	}
+	add(l, " DHCP %s xid 0x%08x", dhcp_type_name(m.type), m.xid);
+	if (m.ciaddr)
+		add(l, " ciaddr %s", ip_addr_ntop(m.ciaddr, a, sizeof(a)));
+	if (m.yiaddr)
+		add(l, " yiaddr %s", ip_addr_ntop(m.yiaddr, a, sizeof(a)));
+	if (m.has & DHCP_HAS_REQUESTED_IP)
+		add(l, " requested %s", ip_addr_ntop(m.requested_ip, a, sizeof(a)));
+	if (m.has & DHCP_HAS_SERVER_ID)
+		add(l, " server %s", ip_addr_ntop(m.server_id, a, sizeof(a)));
+	if (m.has & DHCP_HAS_LEASE)
+		add(l, " lease %u s", m.lease_s);
+}
+
 static void trace_udp(struct line *l, const char *s, const char *d, const uint8_t *b,
 		      size_t len)
 {
@@ -182,6 +209,9 @@ static void trace_udp(struct line *l, const char *s, const char *d, const uint8_
 	add(l, "IP %s.%u > %s.%u: UDP len %d", s, rd16(b), d, rd16(b + 2), (int)ulen - 8);
 	if (ulen < 8)
 		add(l, " [bad length %u]", ulen);
+	else if (rd16(b) == DHCP_SERVER_PORT || rd16(b) == DHCP_CLIENT_PORT ||
+		 rd16(b + 2) == DHCP_SERVER_PORT || rd16(b + 2) == DHCP_CLIENT_PORT)
+		trace_dhcp(l, b + 8, (ulen < len ? ulen : len) - 8);
 }
 
 /* TCP options as tcpdump prints them: "options [mss 1460,sackOK,TS val 1 ecr 0,nop,

@@ -22,10 +22,11 @@ allowed() {
 	ip)     echo "net arp ip" ;;
 	udp)    echo "net ip udp" ;;
 	tcp)    echo "net ip tcp" ;;
-	lib)    echo "net driver ether arp ip udp tcp lib" ;;
+	dhcp)   echo "net dhcp" ;;
+	lib)    echo "net driver ether arp ip udp tcp dhcp lib" ;;
 	esac
 }
-LAYER_DIRS="net driver ether arp ip udp tcp lib"
+LAYER_DIRS="net driver ether arp ip udp tcp dhcp lib"
 
 # Prints "file:line: includes DIR/... (FOLDER/ may include: ...)" per violation.
 check_tree() {

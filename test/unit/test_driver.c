@@ -201,6 +201,28 @@ static void test_parse_short_err(void **state)
 	test_assert_no_leaks();
 }
 
+/* addr=dhcp: an Ethernet device with no address and the flag set; not on a TUN. */
+static void test_parse_addr_dhcp(void **state)
+{
+	struct dev_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(dev_opts_parse("tap:t0,addr=dhcp,host=10.0.0.1/24", &o, err,
+					sizeof(err)), 0);
+	assert_int_equal(o.dhcp, 1);
+	assert_int_equal(o.addr, 0);
+	assert_int_equal(dev_opts_parse("packet:eth9,addr=dhcp", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.dhcp, 1);
+	assert_int_equal(dev_opts_parse("tap:t0,addr=10.0.0.2/24", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.dhcp, 0);
+	assert_int_equal(dev_opts_parse("tun:t0,addr=dhcp", &o, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "addr=dhcp needs an Ethernet device"));
+	assert_int_equal(dev_opts_parse("tap:t0,addr=dhcp,addr=dhcp", &o, err, sizeof(err)),
+			 -EINVAL);
+	test_assert_no_leaks();
+}
+
 static void test_open_missing_interface(void **state)
 {
 	struct dev_opts o;
@@ -673,6 +695,7 @@ int main(void)
 		cmocka_unit_test(test_parse_good),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_short_err),
+		cmocka_unit_test(test_parse_addr_dhcp),
 		cmocka_unit_test(test_open_missing_interface),
 		cmocka_unit_test(test_loopback),
 		/* Last: the first moves the process to a private network namespace. */
