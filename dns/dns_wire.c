@@ -124,6 +124,10 @@ static int name_read(const uint8_t *b, size_t len, size_t *pos, char *text)
 			return DNS_PARSE_TRUNCATED;
 		/* wire <= 254 keeps the text within 253 bytes: it is wire less the first
 		 * length byte. */
+		/* A NUL or a dot inside a label would read as another name in text form
+		 * ("bank.test\0.evil.test" as "bank.test"): such a name is refused. */
+		if (memchr(b + p + 1, '\0', c) || memchr(b + p + 1, '.', c))
+			return DNS_PARSE_LABEL;
 		if (t)
 			text[t++] = '.';
 		memcpy(text + t, b + p + 1, c);

@@ -47,7 +47,8 @@ enum dns_parse_err {
 	DNS_PARSE_QDCOUNT = -3,      /* not exactly one question */
 	DNS_PARSE_COUNT = -4,        /* more answers than the bytes left could hold */
 	DNS_PARSE_TRUNCATED = -5,    /* a name, question or record runs past the end */
-	DNS_PARSE_LABEL = -6,        /* a label type other than length or pointer (0x40, 0x80) */
+	DNS_PARSE_LABEL = -6,        /* a label type other than length or pointer (0x40, 0x80),
+				      * or a label holding a NUL or a dot byte */
 	DNS_PARSE_NAME_LONG = -7,    /* a name longer than DNS_NAME_MAX */
 	DNS_PARSE_PTR = -8,          /* a pointer not before the labels it ends (a loop) */
 	DNS_PARSE_PTR_HOPS = -9,     /* more than DNS_PTR_HOPS_MAX pointers in one name */

@@ -3,7 +3,7 @@
  * with name compression) built byte by byte, and the attacks a resolver's parser meets:
  * compression loops (a pointer to itself, two pointing at each other, a forward pointer),
  * pointer chains past the hop bound, labels running past the packet, names over 255 bytes,
- * reserved label types, answer counts that lie, record data of the wrong length, and every
+ * reserved label types, NUL and dot bytes inside labels, answer counts that lie, record data of the wrong length, and every
  * truncation of a good answer. Each refusal is checked under its dns.* counter too. */
 #include "test/unit/testlib.h"
 
@@ -354,6 +354,19 @@ static void test_attacks(void **state)
 	assert_int_equal(dns_parse_response(m.b, m.n, &out), DNS_PARSE_LABEL);
 	m.b[12] = 0x81;
 	assert_int_equal(dns_parse_response(m.b, m.n, &out), DNS_PARSE_LABEL);
+	/* A NUL inside a label (a C string would end there: "bank.test\0.evil" read as
+	 * "bank.test"), and a dot inside one. */
+	put_hdr(&m, 1, RESP, 1, 0);
+	put8(&m, 4);
+	put(&m, "ba\0k", 4);
+	put8(&m, 0);
+	put32(&m, 0x00010001);
+	assert_int_equal(dns_parse_response(m.b, m.n, &out), DNS_PARSE_LABEL);
+	m.b[15] = '.';
+	assert_int_equal(dns_parse_response(m.b, m.n, &out), DNS_PARSE_LABEL);
+	m.b[15] = 'n';
+	assert_int_equal(dns_parse_response(m.b, m.n, &out), DNS_PARSE_OK);
+	assert_string_equal(out.qname, "bank");
 	/* A name of 256 bytes in wire form: four 63-byte labels (256 with the root). */
 	put_hdr(&m, 1, RESP, 1, 0);
 	for (int i = 0; i < 4; i++) {
