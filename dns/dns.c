@@ -364,6 +364,7 @@ static int query_udp(const struct sockaddr_in *srv, const char *name, struct dns
 	uint16_t id = (uint16_t)rand32();
 	int qlen = dns_query_emit(id, name, DNS_TYPE_A, q, sizeof(q));
 	int fd, err = -ETIMEDOUT;
+	ssize_t n;
 
 	if (qlen < 0)
 		return qlen;
@@ -371,20 +372,27 @@ static int query_udp(const struct sockaddr_in *srv, const char *name, struct dns
 	if (fd < 0)
 		return fd;
 	DNS_COUNT(queries);
-	if (us_sendto(fd, q, (size_t)qlen, 0, (const struct sockaddr *)srv, sizeof(*srv)) !=
-	    qlen) {
-		err = -EIO;
+	n = us_sendto(fd, q, (size_t)qlen, 0, (const struct sockaddr *)srv, sizeof(*srv));
+	if (n != qlen) {
+		err = n < 0 ? (int)n : -EIO; /* -ENETUNREACH: no route to this server */
 		goto out;
 	}
 	while (wait_fd(fd, US_POLLIN, deadline)) {
 		struct sockaddr_in from;
 		socklen_t fromlen = sizeof(from);
 		struct dns_hdr h;
-		ssize_t n = us_recvfrom(fd, r, sizeof(r), MSG_DONTWAIT, (struct sockaddr *)&from,
-					&fromlen);
 
-		if (n < 0)
+		n = us_recvfrom(fd, r, sizeof(r), MSG_DONTWAIT, (struct sockaddr *)&from, &fromlen);
+
+		if (n == -EAGAIN)
 			continue;
+		if (n < 0) {
+			/* An ICMP error for the query (-ECONNREFUSED: nothing on port 53
+			 * there): this server is done with, the next may answer. */
+			DNS_COUNT(rx_errors);
+			err = (int)n;
+			goto out;
+		}
 		if (from.sin_addr.s_addr != srv->sin_addr.s_addr ||
 		    from.sin_port != srv->sin_port) {
 			DNS_COUNT(rx_bad_source);

@@ -60,7 +60,7 @@ enum dns_parse_err {
 	X(rx_short) X(rx_not_response) X(rx_qdcount) X(rx_count) X(rx_truncated)          \
 	X(rx_label) X(rx_name_long) X(rx_ptr) X(rx_ptr_hops) X(rx_rdata)                  \
 	X(rx_bad_source) X(rx_bad_id) X(rx_bad_question) X(rx_truncated_answers)          \
-	X(rx_tcp_too_long) X(rx_server_fail) X(queries) X(tcp_queries) X(timeouts)         \
+	X(rx_tcp_too_long) X(rx_server_fail) X(rx_errors) X(queries) X(tcp_queries) X(timeouts)         \
 	X(hosts_hits) X(cache_hits) X(answers) X(nxdomain) X(nodata) X(cname_too_long)
 STATS_DECLARE(dns, DNS_COUNTERS);
 #define dns_stats STATS_REF(dns)
