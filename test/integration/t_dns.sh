@@ -5,7 +5,8 @@
 # chain (alias2.test -> alias.test -> web.test) resolves; a name dnsmasq does not know is
 # exit 6 and one line on stderr; a name in the hosts file ($USTACK_HOSTS) is taken from
 # there without a query (dns.* counters); and a first --dns server that never answers is
-# fallen over from to the second, which does. dnsmasq listens on an address of the
+# fallen over from to the second, which does; a name with 40 addresses comes truncated
+# over UDP and is asked again over TCP; ping takes a name too. dnsmasq listens on an address of the
 # namespace's lo (10.0.1.53), reached through the kernel side of the TAP as gateway: the
 # TAP itself lives only as long as each ustack get.
 . "$(dirname "$0")/lib.sh"
@@ -16,9 +17,12 @@ ns_new NS
 DNS_ADDR=10.0.1.53
 SILENT=10.0.0.99 # on the TAP's subnet, and nobody answers ARP for it
 PORT=8080
-ip -n "$NS" addr add "$DNS_ADDR/32" dev lo || fail "cannot add $DNS_ADDR to lo"
+# the whole /24 is local on lo: big.test's addresses below are the kernel's too
+ip -n "$NS" addr add "$DNS_ADDR/24" dev lo || fail "cannot add $DNS_ADDR to lo"
 
 printf '%s web.test\n' "$K_ADDR" >"$T_TMP/dnsmasq.hosts"
+# 40 A records: 40 * 16 bytes do not fit a 512-byte UDP answer, so dnsmasq sets TC
+for i in $(seq 100 139); do echo "10.0.1.$i big.test"; done >>"$T_TMP/dnsmasq.hosts"
 printf '%s local.test\n# web.test is not here\n' "$K_ADDR" >"$T_TMP/hosts"
 bg_ns "$NS" "$T_TMP/dnsmasq.out" "$DNSMASQ" --keep-in-foreground --no-resolv --no-hosts \
 	--addn-hosts="$T_TMP/dnsmasq.hosts" --local=/test/ \
@@ -87,6 +91,20 @@ expect_counter dns.hosts_hits -eq 1
 expect_counter dns.queries -eq 0
 [ "$(queries local.test)" -eq "$before" ] || fail "local.test was asked of dnsmasq"
 echo "local.test: from the hosts file, no query"
+
+uget --stats --dns "$DNS_ADDR" "http://big.test:$PORT/index.html"
+expect_ok "get http://big.test (40 addresses: a truncated answer)"
+expect_counter dns.rx_truncated_answers -eq 1
+expect_counter dns.tcp_queries -eq 1
+expect_counter dns.answers -eq 1
+grep -q "query\[A\] big.test from .*" "$T_TMP/dnsmasq.log" || fail "dnsmasq saw no query for big.test"
+echo "big.test: truncated over UDP, answered over TCP, page fetched in $SECS ms"
+
+T_CMD_TIMEOUT=20 in_ns "$NS" "$UST" ping --dev "$(dev_spec)" --gw "$K_ADDR" \
+	--dns "$DNS_ADDR" -c 1 -W 5 web.test >"$T_TMP/ping.out" 2>&1 ||
+	fail "ping web.test failed: $(cat "$T_TMP/ping.out")"
+grep -q "$K_ADDR" "$T_TMP/ping.out" || fail "ping web.test did not ping $K_ADDR: $(cat "$T_TMP/ping.out")"
+echo "ping web.test: $(grep -m1 'bytes from' "$T_TMP/ping.out")"
 
 uget --stats --dns "$SILENT" --dns "$DNS_ADDR" "http://web.test:$PORT/index.html"
 expect_ok "get with a silent first server"
