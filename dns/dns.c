@@ -53,15 +53,14 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static uint32_t rand32(void)
+/* A random 32-bit value for a query ID or a port; -EIO when getrandom fails (then no
+ * query goes out: a guessable ID or port is what RFC 5452 is about). */
+static int rand32(uint32_t *v)
 {
-	uint32_t v;
-
-	/* getrandom on 4 bytes does not come back short once the pool is ready; before
-	 * that (early boot) it blocks, which is the right thing for a query ID. */
-	while (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
-		;
-	return v;
+	for (int i = 0; i < 3; i++)
+		if (getrandom(v, sizeof(*v), 0) == (ssize_t)sizeof(*v))
+			return 0;
+	return -EIO;
 }
 
 int dns_set_servers(const struct sockaddr_in *servers, int n)
@@ -335,7 +334,7 @@ out:
 	return err;
 }
 
-/* A UDP socket bound to a random port above 1023; a few tries, then any port. */
+/* A UDP socket bound to a random port above 1023 (eight tries). */
 static int udp_socket_random(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
@@ -344,13 +343,20 @@ static int udp_socket_random(void)
 	if (fd < 0)
 		return fd;
 	for (int i = 0; i < 8; i++) {
-		a.sin_port = htons((uint16_t)(1024 + rand32() % (65536 - 1024)));
+		uint32_t r;
+		int err = rand32(&r);
+
+		if (err) {
+			us_close(fd);
+			return err;
+		}
+		a.sin_port = htons((uint16_t)(1024 + r % (65536 - 1024)));
 		if (us_bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
 			return fd;
 	}
-	a.sin_port = 0;
-	if (us_bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
-		return fd;
+	/* Eight random ports all taken: the stack's own ephemeral choice (a xorshift
+	 * start, RFC 6056) is not used in their place; this try fails, the next one draws
+	 * new ports. */
 	us_close(fd);
 	return -EADDRINUSE;
 }
@@ -361,11 +367,16 @@ static int query_udp(const struct sockaddr_in *srv, const char *name, struct dns
 		     uint64_t deadline, uint64_t total_deadline)
 {
 	uint8_t q[DNS_UDP_MAX], r[DNS_UDP_MAX];
-	uint16_t id = (uint16_t)rand32();
-	int qlen = dns_query_emit(id, name, DNS_TYPE_A, q, sizeof(q));
-	int fd, err = -ETIMEDOUT;
+	uint32_t rnd;
+	uint16_t id;
+	int qlen, fd, err = rand32(&rnd);
 	ssize_t n;
 
+	if (err)
+		return err;
+	id = (uint16_t)rnd;
+	err = -ETIMEDOUT;
+	qlen = dns_query_emit(id, name, DNS_TYPE_A, q, sizeof(q));
 	if (qlen < 0)
 		return qlen;
 	fd = udp_socket_random();
