@@ -6,7 +6,9 @@
 # exit 6 and one line on stderr; a name in the hosts file ($USTACK_HOSTS) is taken from
 # there without a query (dns.* counters); and a first --dns server that never answers is
 # fallen over from to the second, which does; a name with 40 addresses comes truncated
-# over UDP and is asked again over TCP; ping takes a name too. dnsmasq listens on an address of the
+# over UDP and is asked again over TCP; ping takes a name too; answers with a wrong ID,
+# from another port, to another question or with a compression loop are dropped and
+# counted (dns_spoof.py) before the right one is taken. dnsmasq listens on an address of the
 # namespace's lo (10.0.1.53), reached through the kernel side of the TAP as gateway: the
 # TAP itself lives only as long as each ustack get.
 . "$(dirname "$0")/lib.sh"
@@ -105,6 +107,19 @@ T_CMD_TIMEOUT=20 in_ns "$NS" "$UST" ping --dev "$(dev_spec)" --gw "$K_ADDR" \
 	fail "ping web.test failed: $(cat "$T_TMP/ping.out")"
 grep -q "$K_ADDR" "$T_TMP/ping.out" || fail "ping web.test did not ping $K_ADDR: $(cat "$T_TMP/ping.out")"
 echo "ping web.test: $(grep -m1 'bytes from' "$T_TMP/ping.out")"
+
+# a server that sends a wrong ID, another source port, another question and a
+# compression loop before the answer: each dropped and counted, the answer taken
+SPOOF=10.0.1.54
+bg_ns "$NS" "$T_TMP/spoof.log" "$PY" "$TESTDIR/dns_spoof.py" "$SPOOF" "$K_ADDR" 1
+wait_for 10 in_ns "$NS" sh -c "ss -Hlun 'sport = :53' | grep -q $SPOOF" ||
+	fail "dns_spoof.py is not listening: $(cat "$T_TMP/spoof.log")"
+uget --stats --dns "$SPOOF" "http://spoofed.test:$PORT/index.html"
+expect_ok "get through dns_spoof.py"
+for c in rx_bad_id rx_bad_source rx_bad_question rx_ptr answers; do
+	expect_counter dns.$c -eq 1
+done
+echo "wrong ID, source port, question, a compression loop: each dropped and counted"
 
 uget --stats --dns "$SILENT" --dns "$DNS_ADDR" "http://web.test:$PORT/index.html"
 expect_ok "get with a silent first server"
