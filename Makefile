@@ -16,7 +16,7 @@ ALL_CFLAGS = $(CFLAGS) $(DEBUG_CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_S
 LDLIBS  += $(shell pkg-config --libs libnl-route-3.0 libnl-3.0 2>/dev/null) -lpcap -lpthread -lm
 BUILD   ?= build
 
-LIB_DIRS := net driver ether arp ip udp tcp dhcp lib
+LIB_DIRS := net driver ether arp ip udp tcp dhcp dns lib
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 APP_SRCS := $(wildcard apps/*.c)
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
@@ -119,8 +119,10 @@ $(BUILD)/bench/tap_reflector: bench/tap_reflector.c
 # libFuzzer (needs clang), three targets built over one instrumented copy of the library:
 # fuzz_input (the frame input path, seeded from the Linux captures), fuzz_tcp (a
 # connection opened first, then fuzzed segments, timers and socket calls against it, seeded
-# from the captures' TCP frames) and fuzz_dhcp (DHCP parse/emit and the client, unseeded). The known crashers in test/fuzz/ are replayed, then each
-# target runs FUZZ_TIME seconds (15). Crashing inputs land in $(BUILD)/fuzz/ as crash-*.
+# from the captures' TCP frames), fuzz_dhcp (DHCP parse/emit and the client, unseeded) and
+# fuzz_dns (the DNS response parser, seeded by seed_dns.py). The known crashers in
+# test/fuzz/ are replayed, then each target runs FUZZ_TIME seconds (15). Crashing inputs
+# land in $(BUILD)/fuzz/ as crash-*.
 FUZZ_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. -Iinclude \
 	$(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null) \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -135,10 +137,11 @@ $(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< $(FUZZ_LIB_OBJS) $(LDLIBS)
 
-fuzz: $(BUILD)/fuzz/fuzz_input $(BUILD)/fuzz/fuzz_tcp $(BUILD)/fuzz/fuzz_dhcp
-	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/corpus-tcp
+fuzz: $(BUILD)/fuzz/fuzz_input $(BUILD)/fuzz/fuzz_tcp $(BUILD)/fuzz/fuzz_dhcp $(BUILD)/fuzz/fuzz_dns
+	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/corpus-tcp $(BUILD)/fuzz/corpus-dns
 	sh test/fuzz/seed.sh $(BUILD)/fuzz/corpus
 	python3 test/fuzz/seed_tcp.py $(BUILD)/fuzz/corpus-tcp
+	python3 test/fuzz/seed_dns.py $(BUILD)/fuzz/corpus-dns
 	$(BUILD)/fuzz/fuzz_input test/fuzz/crash-*
 	$(BUILD)/fuzz/fuzz_input -max_total_time=$(FUZZ_TIME) -artifact_prefix=$(BUILD)/fuzz/ \
 		$(BUILD)/fuzz/corpus
@@ -147,6 +150,8 @@ fuzz: $(BUILD)/fuzz/fuzz_input $(BUILD)/fuzz/fuzz_tcp $(BUILD)/fuzz/fuzz_dhcp
 	@mkdir -p $(BUILD)/fuzz/corpus-dhcp
 	$(BUILD)/fuzz/fuzz_dhcp -max_total_time=$(FUZZ_TIME) -artifact_prefix=$(BUILD)/fuzz/ \
 		$(BUILD)/fuzz/corpus-dhcp
+	$(BUILD)/fuzz/fuzz_dns -max_total_time=$(FUZZ_TIME) -artifact_prefix=$(BUILD)/fuzz/ \
+		$(BUILD)/fuzz/corpus-dns
 
 clean:
 	rm -rf build

@@ -132,13 +132,33 @@ int app_write_all(int kfd, const void *buf, size_t len)
 	return 0;
 }
 
+/* Why us_resolve failed, for a person. */
+static const char *resolve_error(int err)
+{
+	switch (err) {
+	case -ENOENT: return "no such name";
+	case -ETIMEDOUT: return "no name server answered";
+	case -EAGAIN: return "the name servers failed (SERVFAIL or REFUSED)";
+	case -EDESTADDRREQ: return "no name server: give --dns ADDR";
+	case -EINVAL: return "not a host name or an IPv4 address";
+	default: return strerror(-err);
+	}
+}
+
 int app_parse_host(const char *s, uint32_t *out)
 {
-	if (ip_addr_pton(s, out)) {
-		app_error("bad address '%s': give an IPv4 address like 10.0.0.1 (no DNS)", s);
-		return -EINVAL;
+	struct sockaddr_in a;
+	int n;
+
+	if (ip_addr_pton(s, out) == 0)
+		return 0;
+	n = us_resolve(s, &a, 1, APP_DNS_TIMEOUT_MS);
+	if (n > 0) {
+		*out = a.sin_addr.s_addr;
+		return 0;
 	}
-	return 0;
+	app_error("could not resolve host '%s': %s", s, resolve_error(n));
+	return n ? n : -ENOENT;
 }
 
 int app_parse_port(const char *s, uint16_t *out)

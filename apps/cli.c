@@ -13,6 +13,7 @@
 #include "apps/app.h"
 #include "apps/serve.h"
 #include "apps/url.h"
+#include "dns/dns.h"
 #include "ip/ip.h"
 #include "lib/ctl.h"
 #include "tcp/tcp.h"
@@ -127,8 +128,8 @@ static const char usage_ping[] =
 
 static const char usage_get[] =
 "usage: ustack get DEV... [-o FILE | -O] [-L] [-I | -i] [-s] [--timeout SECS] URL\n"
-"  HTTP/1.1 GET of an http:// URL whose host is an IPv4 address (there is no DNS);\n"
-"  the body goes to standard output. A progress bar (size, rate, time left) goes to\n"
+"  HTTP/1.1 GET of an http:// URL (its host a name or an IPv4 address); the body\n"
+"  goes to standard output. A progress bar (size, rate, time left) goes to\n"
 "  standard error when that is a terminal and the body goes elsewhere.\n"
 "  -o FILE            write the body to FILE ('-': standard output)\n"
 "  -O                 write it to the file the URL's last path part names\n"
@@ -139,8 +140,8 @@ static const char usage_get[] =
 "  -s                 no progress bar\n"
 "  --timeout SECS     the limit for the connect and for a stalled transfer [30]\n"
 "  Exit codes (curl's): 0 the body of a 2xx response (or of a redirect not followed:\n"
-"  stderr names its Location), 1 a redirect to another scheme, 6 the host is not an\n"
-"  IPv4 address, 7 refused or unreachable, 8 not an HTTP response, 18 the body cut\n"
+"  stderr names its Location), 1 a redirect to another scheme, 6 the host name does\n"
+"  not resolve, 7 refused or unreachable, 8 not an HTTP response, 18 the body cut\n"
 "  short, 22 an error status (400 or above), 23 the output cannot be written,\n"
 "  28 timeout, 47 more redirects than --max-redirs, 52 no reply at all, 56 the\n"
 "  connection reset while receiving.\n";
@@ -183,6 +184,9 @@ static const char usage_common[] =
 "                     abort_on_overflow=1, rst_per_s=N; --tcp help lists them all\n"
 "  --cc NAME          TCP congestion control: cubic (RFC 9438), newreno, or bbr\n"
 "                     (BBR v1, paced) [cubic]\n"
+"  --dns ADDR         nc, ping, get: a name server for host names (repeatable, at most\n"
+"                     4, tried in that order); names are looked up in /etc/hosts first\n"
+"                     [the nameserver lines of /etc/resolv.conf]\n"
 "  --name NAME        serve, nc -l: the control socket /run/ustack/NAME.sock for\n"
 "                     ustack ctl NAME [first device's name]\n"
 "  -v, --verbose      debug log on stderr (nc: -v is nc's own; --verbose is the log)\n"
@@ -231,7 +235,7 @@ enum {
 	OPT_PER_SOURCE, OPT_HTTP_HDR_TIMEOUT, OPT_CHAT_IDLE, OPT_ECHO_IDLE, OPT_TCP,
 	OPT_CC, OPT_RECLAIM_AFTER, OPT_NAME, OPT_TRACE_TIME, OPT_MAX_REDIRS,
 	OPT_TCP_LOG, OPT_TCP_LOG_MAX,
-	OPT_VERBOSE,
+	OPT_VERBOSE, OPT_DNS,
 };
 
 static const struct option long_opts[] = {
@@ -268,6 +272,7 @@ static const struct option long_opts[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "dns", required_argument, NULL, OPT_DNS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -442,6 +447,31 @@ bad:
 }
 
 /* --cc NAME: one of the stack's congestion controls (tcp_cc_list). */
+/* --dns ADDR: one more name server for the resolver, in the order given. */
+static int parse_dns(const char *arg)
+{
+	static struct sockaddr_in servers[DNS_SERVERS_MAX];
+	static int n;
+
+	if (app_cfg.cmd == CMD_SERVE) {
+		app_error("--dns: serve looks up no names; give it to nc, ping or get");
+		return -EINVAL;
+	}
+	if (n == DNS_SERVERS_MAX) {
+		app_error("--dns: at most %d name servers", DNS_SERVERS_MAX);
+		return -EINVAL;
+	}
+	memset(&servers[n], 0, sizeof(servers[n]));
+	servers[n].sin_family = AF_INET;
+	servers[n].sin_port = htons(53);
+	if (ip_addr_pton(arg, &servers[n].sin_addr.s_addr)) {
+		app_error("--dns '%s': give the name server's IPv4 address, like 10.0.0.1", arg);
+		return -EINVAL;
+	}
+	n++;
+	return dns_set_servers(servers, n);
+}
+
 static int parse_cc(const char *arg)
 {
 	char names[128] = "";
@@ -553,6 +583,8 @@ static int parse_option(int opt, const char *arg)
 	case OPT_VERBOSE:
 		app_cfg.verbose = 1;
 		return 0;
+	case OPT_DNS:
+		return parse_dns(arg);
 	case 'v':
 		if (app_cfg.cmd == CMD_NC)
 			app_cfg.nc.verbose = 1; /* OpenBSD nc's -v; --verbose is the debug log */

@@ -27,7 +27,7 @@
 /* curl's exit codes for the failures a fetch can meet (curl(1), "EXIT CODES"). */
 enum {
 	GET_EXIT_UNSUPPORTED = 1,   /* redirected to a scheme other than http */
-	GET_EXIT_RESOLVE = 6,       /* the host is not an IPv4 address: there is no DNS */
+	GET_EXIT_RESOLVE = 6,       /* the host name does not resolve */
 	GET_EXIT_CONNECT = 7,       /* refused, or no route or neighbour */
 	GET_EXIT_WEIRD = 8,         /* not an HTTP response (head over GET_BUF, a bad
 	                               Content-Length), or a bad Location */
@@ -424,11 +424,8 @@ static int get_request(struct get_conn *g, const struct url *u)
 	char req[URL_MAX + URL_HOST_MAX + 128];
 	int n, err;
 
-	if (ip_addr_pton(u->host, &dst.sin_addr.s_addr)) {
-		app_error("get: could not resolve host '%s': ustack has no DNS, give its IPv4 "
-			  "address", u->host);
+	if (app_parse_host(u->host, &dst.sin_addr.s_addr))
 		return GET_EXIT_RESOLVE;
-	}
 	n = snprintf(req, sizeof(req),
 		     "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: ustack\r\nAccept: */*\r\n"
 		     "Connection: close\r\n\r\n", app_cfg.get.head ? "HEAD" : "GET", u->path,

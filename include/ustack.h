@@ -160,6 +160,19 @@ struct us_pollfd {
  * of ready entries, 0 on timeout, or -EINVAL. */
 int us_poll(struct us_pollfd *fds, int n, int timeout_ms);
 
+/* Resolves a host name to IPv4 addresses, over this thread's current stack: a dotted quad
+ * is taken as it is; then the hosts file (/etc/hosts, or $USTACK_HOSTS); then the cache
+ * (answers kept for their TTL); then A queries over UDP (TCP for a truncated answer) to the
+ * servers set with --dns (the program) or else the nameserver lines of /etc/resolv.conf
+ * (or $USTACK_RESOLV_CONF), each server tried in turn, twice, until timeout_ms has passed
+ * in all. CNAME chains are followed (8 links at most). Up to max addresses (at most 8) are
+ * stored in out (sin_family AF_INET, sin_port 0). Returns their count, or -ENOENT (no such
+ * name, or no IPv4 address for it), -ETIMEDOUT (no server answered in time), -EAGAIN (the
+ * servers failed: SERVFAIL, REFUSED), -EDESTADDRREQ (no server configured), -EINVAL (name
+ * too long or not a host name, max < 1, timeout_ms < 0), -ENOMEM, or a socket call's
+ * error. Blocking; call it from an application thread, not a stack callback. */
+int us_resolve(const char *name, struct sockaddr_in *out, int max, int timeout_ms);
+
 /* us_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) with len = sizeof(info) (a
  * shorter len gets the first len bytes). This is the stack's own layout, not Linux's
  * struct tcp_info; fields may be added at the end only. Segments are counted in snd_mss

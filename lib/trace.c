@@ -27,6 +27,7 @@
 
 #include "arp/arp.h"
 #include "dhcp/dhcp_wire.h"
+#include "dns/dns_wire.h"
 #include "ether/ether.h"
 #include "ip/icmp.h"
 #include "ip/ip.h"
@@ -196,6 +197,50 @@ static void trace_dhcp(struct line *l, const uint8_t *b, size_t len)
 		add(l, " lease %u s", m.lease_s);
 }
 
+static const char *dns_type_name(uint16_t t, char *buf, size_t size)
+{
+	switch (t) {
+	case DNS_TYPE_A: return "A";
+	case DNS_TYPE_AAAA: return "AAAA";
+	case DNS_TYPE_CNAME: return "CNAME";
+	}
+	snprintf(buf, size, "TYPE%u", t);
+	return buf;
+}
+
+/* " DNS query 0x1a2b A? web.test", or a response as
+ * " DNS response 0x1a2b A? web.test: CNAME a.test, A 10.0.0.5 [NXDOMAIN] [TC]";
+ * " DNS [malformed N]" with the parser's reason (enum dns_parse_err). */
+static void trace_dns(struct line *l, const uint8_t *b, size_t len)
+{
+	static struct dns_msg m; /* 4 KiB: the loop thread is the only tracer */
+	char t[16], a[INET6_ADDRSTRLEN];
+	int err = dns_parse_question(b, len, &m);
+
+	if (!err && m.h.flags & DNS_F_QR)
+		err = dns_parse_response(b, len, &m);
+	if (err) {
+		add(l, " DNS [malformed %d]", -err);
+		return;
+	}
+	add(l, " DNS %s 0x%04x %s? %s", m.h.flags & DNS_F_QR ? "response" : "query", m.h.id,
+	    dns_type_name(m.qtype, t, sizeof(t)), m.qname[0] ? m.qname : ".");
+	for (int i = 0; i < m.nan; i++) {
+		const struct dns_rr *rr = &m.an[i];
+
+		add(l, "%s %s ", i ? "," : ":", dns_type_name(rr->type, t, sizeof(t)));
+		if (rr->type == DNS_TYPE_A || rr->type == DNS_TYPE_AAAA)
+			add(l, "%s", inet_ntop(rr->type == DNS_TYPE_A ? AF_INET : AF_INET6, rr->rd.a,
+					       a, sizeof(a)) ? a : "?");
+		else
+			add(l, "%s", rr->rd.cname);
+	}
+	if (m.h.flags & DNS_F_QR && DNS_RCODE(m.h.flags))
+		add(l, " [%s]", DNS_RCODE(m.h.flags) == DNS_RCODE_NXDOMAIN ? "NXDOMAIN" : "error");
+	if (m.h.flags & DNS_F_TC)
+		add(l, " [TC]");
+}
+
 static void trace_udp(struct line *l, const char *s, const char *d, const uint8_t *b,
 		      size_t len)
 {
@@ -212,6 +257,8 @@ static void trace_udp(struct line *l, const char *s, const char *d, const uint8_
 	else if (rd16(b) == DHCP_SERVER_PORT || rd16(b) == DHCP_CLIENT_PORT ||
 		 rd16(b + 2) == DHCP_SERVER_PORT || rd16(b + 2) == DHCP_CLIENT_PORT)
 		trace_dhcp(l, b + 8, (ulen < len ? ulen : len) - 8);
+	else if (rd16(b) == DNS_PORT || rd16(b + 2) == DNS_PORT)
+		trace_dns(l, b + 8, (ulen < len ? ulen : len) - 8);
 }
 
 /* TCP options as tcpdump prints them: "options [mss 1460,sackOK,TS val 1 ecr 0,nop,

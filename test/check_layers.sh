@@ -23,10 +23,11 @@ allowed() {
 	udp)    echo "net ip udp" ;;
 	tcp)    echo "net ip tcp" ;;
 	dhcp)   echo "net dhcp" ;;
-	lib)    echo "net driver ether arp ip udp tcp dhcp lib" ;;
+	dns)    echo "net dns include" ;;
+	lib)    echo "net driver ether arp ip udp tcp dhcp dns lib" ;;
 	esac
 }
-LAYER_DIRS="net driver ether arp ip udp tcp dhcp lib"
+LAYER_DIRS="net driver ether arp ip udp tcp dhcp dns lib"
 
 # Prints "file:line: includes DIR/... (FOLDER/ may include: ...)" per violation.
 check_tree() {

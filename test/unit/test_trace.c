@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dns/dns_wire.h"
 #include "lib/trace.h"
 #include "net/capture.h"
 #include "net/loop.h"
@@ -155,6 +156,72 @@ static void test_tcp_line(void **state)
 	buf[14 + 20 + 12] = 0xf0;
 	trace_format(eth, buf, (size_t)n, line, sizeof(line));
 	assert_non_null(strstr(line, "win 65535 [bad data offset 60]"));
+	test_assert_no_leaks();
+}
+
+/* ---- DNS in --trace ---- */
+
+/* A bare IPv4/UDP packet from 10.0.0.2:40000 to 10.0.0.1:53 (or back, reply) carrying
+ * the DNS message m; returns its length. Checksums are not looked at by the tracer. */
+static size_t udp_dns(uint8_t *b, const uint8_t *m, size_t mlen, int reply)
+{
+	static const uint8_t us[4] = { 10, 0, 0, 2 }, ns[4] = { 10, 0, 0, 1 };
+	size_t tot = 20 + 8 + mlen;
+
+	memset(b, 0, 28);
+	b[0] = 0x45;
+	b[2] = (uint8_t)(tot >> 8);
+	b[3] = (uint8_t)tot;
+	b[8] = 64;
+	b[9] = 17;
+	memcpy(b + 12, reply ? ns : us, 4);
+	memcpy(b + 16, reply ? us : ns, 4);
+	b[20] = reply ? 0 : 0x9c; /* 40000 = 0x9c40 */
+	b[21] = reply ? 53 : 0x40;
+	b[22] = reply ? 0x9c : 0;
+	b[23] = reply ? 0x40 : 53;
+	b[24] = (uint8_t)((8 + mlen) >> 8);
+	b[25] = (uint8_t)(8 + mlen);
+	memcpy(b + 28, m, mlen);
+	return tot;
+}
+
+/* --trace decodes DNS on port 53: the query, a response with a CNAME and an A record
+ * (compressed names), NXDOMAIN, and a malformed answer said as such (a pointer loop). */
+static void test_dns_line(void **state)
+{
+	struct net_device *tun = test_dev_create("tun0", NET_DEV_IP, 1500);
+	uint8_t q[128], pkt[256];
+	char line[320];
+	int qlen;
+	/* 0x1a2b response, RD RA, 1 question web.test A, 2 answers: web.test CNAME
+	 * www.test (the name a pointer to the question's), www.test A 10.0.0.5 */
+	static const uint8_t resp[] = {
+		0x1a, 0x2b, 0x81, 0x80, 0, 1, 0, 2, 0, 0, 0, 0,
+		3, 'w', 'e', 'b', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1,
+		0xc0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 6, 3, 'w', 'w', 'w', 0xc0, 16,
+		0xc0, 38, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 5,
+	};
+	uint8_t bad[sizeof(resp)];
+
+	(void)state;
+	qlen = dns_query_emit(0x1a2b, "web.test", DNS_TYPE_A, q, sizeof(q));
+	assert_true(qlen > 0);
+	trace_format(tun, pkt, udp_dns(pkt, q, (size_t)qlen, 0), line, sizeof(line));
+	assert_non_null(strstr(line, "10.0.0.2.40000 > 10.0.0.1.53: UDP len "));
+	assert_non_null(strstr(line, " DNS query 0x1a2b A? web.test"));
+	trace_format(tun, pkt, udp_dns(pkt, resp, sizeof(resp), 1), line, sizeof(line));
+	assert_non_null(strstr(line, " DNS response 0x1a2b A? web.test: CNAME www.test, A 10.0.0.5"));
+	assert_null(strstr(line, "NXDOMAIN"));
+	memcpy(bad, resp, sizeof(resp));
+	bad[3] = 0x83; /* rcode 3 */
+	trace_format(tun, pkt, udp_dns(pkt, bad, sizeof(bad), 1), line, sizeof(line));
+	assert_non_null(strstr(line, "[NXDOMAIN]"));
+	memcpy(bad, resp, sizeof(resp));
+	bad[44] = 0xc0; /* www's pointer now points at itself: a loop */
+	bad[45] = 44;
+	trace_format(tun, pkt, udp_dns(pkt, bad, sizeof(bad), 1), line, sizeof(line));
+	assert_non_null(strstr(line, " DNS [malformed "));
 	test_assert_no_leaks();
 }
 
@@ -523,6 +590,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tcp_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dns_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_format, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_wrapper, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_filter, setup, teardown),

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* libFuzzer target over the DNS response parser (dns/dns_wire.c): the input is one message
+ * as it would arrive from a name server. Besides the sanitizers' checks (no read past the
+ * input, which libFuzzer hands over in a buffer of exactly its size), every accepted message
+ * must hold the parser's promises: names within DNS_NAME_TEXT_MAX, at most DNS_ANSWERS_MAX
+ * answers kept, and the question's name, emitted as a query and parsed back, reads the same.
+ * Seeds: test/fuzz/seed_dns.py DIR. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/dns_wire.h"
+
+static void check_name(const char *s)
+{
+	if (strnlen(s, DNS_NAME_TEXT_MAX) >= DNS_NAME_TEXT_MAX)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct dns_msg m, back;
+	uint8_t q[DNS_UDP_MAX];
+	int n;
+
+	if (dns_parse_response(data, size, &m) != DNS_PARSE_OK)
+		return 0;
+	check_name(m.qname);
+	if (m.nan < 0 || m.nan > DNS_ANSWERS_MAX || m.nan + m.skipped != m.h.ancount)
+		abort();
+	for (int i = 0; i < m.nan; i++) {
+		const struct dns_rr *rr = &m.an[i];
+
+		check_name(rr->name);
+		if (rr->class != DNS_CLASS_IN)
+			abort();
+		if (rr->type == DNS_TYPE_CNAME)
+			check_name(rr->rd.cname);
+		else if (rr->type != DNS_TYPE_A && rr->type != DNS_TYPE_AAAA)
+			abort();
+	}
+	n = dns_query_emit(m.h.id, m.qname, m.qtype, q, sizeof(q));
+	if (n > 0) {
+		q[2] |= 0x80; /* QR: read it back as a response */
+		if (dns_parse_response(q, (size_t)n, &back) != DNS_PARSE_OK ||
+		    strcmp(back.qname, m.qname) != 0 || back.qtype != m.qtype || back.nan != 0)
+			abort();
+	}
+	return 0;
+}
