@@ -122,6 +122,7 @@ struct app_config {
 	int verbose;              /* -v */
 	const char *cc_name;      /* --cc: TCP congestion control, NULL = the stack's (cubic) */
 	const char *ctl_name;     /* --name: the control socket's name, NULL = the first device's */
+	int dns_given;            /* --dns: a DHCP lease's name servers do not replace them */
 	struct app_limits lim;
 	struct app_service_spec services[APP_MAX_SERVICES];
 	int nservices;

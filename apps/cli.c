@@ -469,6 +469,7 @@ static int parse_dns(const char *arg)
 		return -EINVAL;
 	}
 	n++;
+	app_cfg.dns_given = 1;
 	return dns_set_servers(servers, n);
 }
 

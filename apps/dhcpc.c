@@ -16,6 +16,7 @@
 
 #include "apps/app.h"
 #include "dhcp/dhcp.h"
+#include "dns/dns.h"
 
 #include "ip/ip.h"
 #include "net/log.h"
@@ -133,6 +134,22 @@ static void lease_drop(struct dhcpc *d)
 	mtu_apply(d, 0);
 }
 
+/* The lease's name servers (option 6) become the resolver's, unless --dns named some. */
+static void dns_take(const struct dhcp_lease *l)
+{
+	struct sockaddr_in s[DNS_SERVERS_MAX];
+	int n = l->n_dns < DNS_SERVERS_MAX ? l->n_dns : DNS_SERVERS_MAX;
+
+	if (app_cfg.dns_given || !n)
+		return;
+	memset(s, 0, sizeof(s));
+	for (int i = 0; i < n; i++) {
+		s[i].sin_family = AF_INET;
+		s[i].sin_addr.s_addr = l->dns[i];
+	}
+	dns_set_servers(s, n);
+}
+
 static void lease_take(struct dhcpc *d, const struct dhcp_lease *l)
 {
 	char a[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN];
@@ -156,6 +173,7 @@ static void lease_take(struct dhcpc *d, const struct dhcp_lease *l)
 		}
 	}
 	mtu_apply(d, l->mtu);
+	dns_take(l);
 	ip_addr_ntop(l->addr, a, sizeof(a));
 	if (renewed)
 		fprintf(stderr, APP_NAME ": %s: renewed %s/%d for %u s\n", d->ifname, a, plen,

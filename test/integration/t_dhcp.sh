@@ -6,7 +6,9 @@
 # DNS server 10.0.0.1. ustack logs the lease in one line; the kernel pings the leased
 # address and fetches a page from it; the renewal at T1 (a unicast REQUEST) is ACKed and
 # logged; on SIGTERM ustack sends DHCPRELEASE and dnsmasq drops the lease from its file.
-# --trace decodes each message kind of the exchange.
+# --trace decodes each message kind of the exchange. Then `ustack get` on a new TAP with
+# addr=dhcp resolves web.test through the name server the lease names (dnsmasq's DNS on
+# 10.0.0.1) and fetches a page from the kernel by that name.
 . "$(dirname "$0")/lib.sh"
 t_begin dhcp "$1"
 DNSMASQ=/usr/sbin/dnsmasq
@@ -19,11 +21,12 @@ ust_start "$NS" serve --dev "tap:$TAPIF,addr=dhcp,host=$K_ADDR/$US_PREFIX" --sta
 	--trace 'udp port 67 or udp port 68' --serve "http:80,root=$T_TMP/www"
 : >"$T_TMP/leases"
 bg_ns "$NS" "$T_TMP/dnsmasq.out" "$DNSMASQ" --keep-in-foreground --conf-file=/dev/null \
-	--port=0 --interface="$TAPIF" --bind-interfaces --dhcp-authoritative \
+	--port=53 --no-resolv --no-hosts --address=/web.test/$K_ADDR \
+	--interface="$TAPIF" --bind-dynamic --dhcp-authoritative \
 	--dhcp-range=10.0.0.50,10.0.0.60,255.255.255.0,2m \
 	--dhcp-option=option:router,$K_ADDR --dhcp-option=option:dns-server,$K_ADDR \
 	--dhcp-option=option:T1,8 --dhcp-option=option:T2,100 \
-	--dhcp-leasefile="$T_TMP/leases" --pid-file="$T_TMP/dnsmasq.pid" --log-dhcp \
+	--dhcp-leasefile="$T_TMP/leases" --pid-file="$T_TMP/dnsmasq.pid" --log-dhcp --log-queries \
 	--log-facility="$T_TMP/dnsmasq.log"
 DNSMASQ_PID=$BG_PID
 
@@ -51,6 +54,21 @@ expect_counter dhcp.leases -eq 1
 expect_counter dhcp.renewals -ge 1
 released() { ! grep -q " $ADDR " "$T_TMP/leases" && grep -q "DHCPRELEASE($TAPIF) $ADDR" "$T_TMP/dnsmasq.log"; }
 wait_for 5 released || fail "dnsmasq did not take the release: $(cat "$T_TMP/leases")"
+
+# A client on the lease's name server: the TAP comes again (dnsmasq binds it again,
+# --bind-dynamic), get waits for its lease, then resolves web.test through 10.0.0.1.
+mkdir -p "$T_TMP/kweb" && echo "found by name" >"$T_TMP/kweb/index.html"
+bg_ns "$NS" "$T_TMP/kweb.out" /usr/bin/python3 -m http.server 8080 --bind 0.0.0.0 \
+	--directory "$T_TMP/kweb"
+wait_for 5 in_ns "$NS" sh -c "ss -Hltn 'sport = :8080' | grep -q ." || fail "no kernel web server"
+T_CMD_TIMEOUT=40 in_ns "$NS" "$UST" get --dev "tap:$TAPIF,addr=dhcp,host=$K_ADDR/$US_PREFIX" \
+	--stats http://web.test:8080/index.html >"$T_TMP/get.out" 2>"$T_TMP/get.err" ||
+	fail "get http://web.test:8080/ over a DHCP lease failed ($?): $(tail -n 3 "$T_TMP/get.err")"
+[ "$(cat "$T_TMP/get.out")" = "found by name" ] || fail "get by name fetched '$(cat "$T_TMP/get.out")'"
+grep -q "query\[A\] web.test from 10.0.0." "$T_TMP/dnsmasq.log" ||
+	fail "dnsmasq answered no query for web.test: $(grep -c query "$T_TMP/dnsmasq.log") queries"
+grep -qE '^dns\.queries [1-9]' "$T_TMP/get.err" || fail "get's dns.queries is not counted"
+echo "get http://web.test:8080/ resolved through the lease's name server and fetched the page"
 stop_pid "$DNSMASQ_PID"
 for want in "> 255.255.255.255.67: UDP len [0-9]* DHCP DISCOVER xid" \
 	"DHCP OFFER xid 0x[0-9a-f]* yiaddr $ADDR server $K_ADDR lease 120 s" \
