@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "apps/app.h"
+#include "net/byteorder.h"
 
 #define PLOT_TIMEOUT_S 60      /* gnuplot gets this long */
 #define PLOT_MAX_FLOWS 1024    /* connections told apart in an input; more are ignored */
@@ -262,16 +263,6 @@ struct pseg {
 #define TH_FIN 0x01
 #define TH_SYN 0x02
 #define TH_ACK 0x10
-
-static uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static uint32_t rd32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
 
 /* The IPv4 packet inside a frame of the capture's link type, or NULL. */
 static const uint8_t *frame_ip(int dlt, const uint8_t *b, size_t caplen, size_t *len)

@@ -6,17 +6,7 @@
 #include <string.h>
 
 #include "ether/ether.h"
-
-static uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static void wr16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
+#include "net/byteorder.h"
 
 /* The opcode is not checked here: what to do with an unknown one is arp_input's call. */
 int arp_parse(const uint8_t *b, size_t len, struct arp_pkt *out)

@@ -7,29 +7,9 @@
 
 #include <string.h>
 
+#include "net/byteorder.h"
+
 STATS_DEFINE(dhcp, DHCP_COUNTERS)
-
-static uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static uint32_t rd32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static void wr16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *b, uint32_t v)
-{
-	wr16(b, (uint16_t)(v >> 16));
-	wr16(b + 2, (uint16_t)v);
-}
 
 const char *dhcp_type_name(uint8_t type)
 {

@@ -7,23 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "net/byteorder.h"
+
 STATS_DEFINE(dns, DNS_COUNTERS)
-
-static uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static uint32_t rd32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static void wr16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
 
 int dns_query_emit(uint16_t id, const char *name, uint16_t qtype, uint8_t *b, size_t cap)
 {

@@ -21,15 +21,10 @@
 #include <string.h>
 
 #include "ip/icmp.h"
+#include "net/byteorder.h"
 #include "net/cksum.h"
 #include "net/gso.h"
 #include "net/log.h"
-
-static void wr16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
 
 /* Recomputes the header checksum of the hlen-byte header at b. A full sum over at most
  * 60 bytes costs next to nothing and, unlike the incremental update of RFC 1624, cannot

@@ -11,23 +11,13 @@
 #include <errno.h>
 #include <string.h>
 
+#include "net/byteorder.h"
 #include "net/cksum.h"
 #include "net/log.h"
 
 #define IPOPT_EOL 0
 #define IPOPT_NOP 1
 #define IPOPT_COPIED 0x80 /* RFC 791: the option goes into every fragment */
-
-static uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static void wr16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
 
 /* The options of a header that RFC 791 copies into every fragment after the first
  * (copied flag set), padded with EOL to a multiple of 4. A malformed option list ends

@@ -8,18 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "net/byteorder.h"
 #include "net/cksum.h"
-
-static uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static void wr16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
 
 /* Addresses stay in network order: copied as bytes, not converted. */
 static uint32_t rdaddr(const uint8_t *b)

@@ -31,6 +31,7 @@
 #include "ether/ether.h"
 #include "ip/icmp.h"
 #include "ip/ip.h"
+#include "net/byteorder.h"
 #include "tcp/tcp_wire.h"
 
 /* A bounded line being built: appends truncate instead of overflowing. */
@@ -51,16 +52,6 @@ static void __attribute__((format(printf, 2, 3))) add(struct line *l, const char
 	va_end(ap);
 	if (n > 0)
 		l->len += (size_t)n < l->size - l->len ? (size_t)n : l->size - l->len - 1;
-}
-
-static uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static uint32_t rd32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
 static const char *proto_name(uint8_t proto)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "net/byteorder.h"
 #include "net/cksum.h"
 
 STATS_DEFINE(gso, GSO_COUNTERS)
@@ -19,30 +20,6 @@ STATS_DEFINE(gso, GSO_COUNTERS)
 struct gso_hdrs {
 	size_t ihl, thl, total, payload;
 };
-
-static uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static uint32_t rd32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static void wr16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
 
 /* The checks every caller needs before trusting the offsets: an IPv4 TCP datagram that
  * is whole (a fragment is no super-segment), whose lengths agree with each other and fit

@@ -3,18 +3,8 @@
 #include "udp/udp.h"
 
 #include "ip/ip.h"
+#include "net/byteorder.h"
 #include "net/cksum.h"
-
-static uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static void wr16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
 
 int udp_parse(const uint8_t *b, size_t len, const struct net_addr *src,
 	      const struct net_addr *dst, struct udp_hdr *out)

@@ -12,6 +12,7 @@
 
 #include "ip/icmp.h"
 #include "ip/ip.h"
+#include "net/byteorder.h"
 #include "net/cksum.h"
 
 #define T0 5000000ull
@@ -21,11 +22,6 @@ static struct icmp_config_s saved_icmp;
 static struct ip_config_s saved_ip;
 
 #define A(s) test_addr(s)
-
-static uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
 
 /* A datagram of `total` bytes (header included) with a patterned payload; opts (a
  * multiple of 4 bytes) go after the fixed header. */

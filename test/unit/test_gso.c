@@ -16,6 +16,7 @@
 
 #include "ip/icmp.h"
 #include "ip/ip.h"
+#include "net/byteorder.h"
 #include "net/cksum.h"
 #include "net/gso.h"
 
@@ -27,22 +28,6 @@
 #define TCP_URG 0x20
 #define TCP_CWR 0x80
 #define SEQ0 0xfffff000u /* wraps inside the super-segment */
-
-static uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static uint32_t rd32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static void wr16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
 
 /* A TCP/IPv4 datagram: 20-byte IP header (id, DF as given, TTL 64), a 32-byte TCP header
  * with NOP NOP timestamps, `payload` patterned bytes, full checksums. */

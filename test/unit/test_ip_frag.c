@@ -13,6 +13,7 @@
 
 #include "ip/icmp.h"
 #include "ip/ip.h"
+#include "net/byteorder.h"
 #include "net/cksum.h"
 
 #define T0 7000000ull
@@ -22,17 +23,6 @@ static struct net_device *in, *out;
 static struct ip_config_s saved_ip;
 
 #define A(s) test_addr(s)
-
-static uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static void wr16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
 
 static int setup(void **state)
 {
