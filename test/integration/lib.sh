@@ -310,6 +310,19 @@ ust_stop()
 	[ "$UST_STATUS" -eq 0 ] || fail "ustack exited with status $UST_STATUS after SIGTERM (want 0)"
 }
 
+# ctl_errline ARGS...: `ustack ctl ARGS` must exit 2 with exactly one line on stderr and
+# nothing on stdout (a bad request, an unknown stack); prints that line.
+ctl_errline()
+{
+	local rc
+	"$UST" ctl "$@" >"$T_TMP/e.out" 2>"$T_TMP/e.err"
+	rc=$?
+	[ "$rc" -eq 2 ] || fail "ctl $* exited $rc, want 2"
+	[ "$(wc -l <"$T_TMP/e.err")" -eq 1 ] || fail "ctl $*: want one line, got: $(cat "$T_TMP/e.err")"
+	[ -s "$T_TMP/e.out" ] && fail "ctl $* printed on stdout: $(cat "$T_TMP/e.out")"
+	cat "$T_TMP/e.err"
+}
+
 # counter NAME: value of "layer.name" from the last --stats output (0 when not printed:
 # --stats prints only the counters that are not zero).
 counter()

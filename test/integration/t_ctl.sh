@@ -173,24 +173,13 @@ ctl "$N" stats -j | "$PY" -c 'import json, sys; d = json.load(sys.stdin); assert
 echo "stats --delta: icmp.in_echo 3 after 3 pings, then 0"
 
 # --- errors: one line, exit 2 ---
-# errline CMD...: runs ctl, wants exit 2 and exactly one line on stderr
-errline()
-{
-	local rc
-	ctl "$@" >"$T_TMP/e.out" 2>"$T_TMP/e.err"
-	rc=$?
-	[ "$rc" -eq 2 ] || fail "ctl $* exited $rc, want 2"
-	[ "$(wc -l <"$T_TMP/e.err")" -eq 1 ] || fail "ctl $*: want one line, got: $(cat "$T_TMP/e.err")"
-	[ -s "$T_TMP/e.out" ] && fail "ctl $* printed on stdout: $(cat "$T_TMP/e.out")"
-	cat "$T_TMP/e.err"
-}
-errline "$N" bogus
-errline "$N" ss -x
-errline "$N" route add 10.1.0.0/33 dev "$TAPIF"
-errline "$N" route del 10.77.0.0/16
-errline "no-such-stack-$$" ss
-errline "bad/name" ss
-errline "$N"
+ctl_errline "$N" bogus
+ctl_errline "$N" ss -x
+ctl_errline "$N" route add 10.1.0.0/33 dev "$TAPIF"
+ctl_errline "$N" route del 10.77.0.0/16
+ctl_errline "no-such-stack-$$" ss
+ctl_errline "bad/name" ss
+ctl_errline "$N"
 
 # --- a second stack: the same --name is refused; kill -9 leaves a stale socket ---
 ns_new NS2
@@ -207,7 +196,7 @@ kill -KILL "$(pgrep -P "$S2" | head -n 1)" || fail "cannot kill -9 the second st
 pid_wait_exit "$S2" 10 || fail "the second stack survived kill -9"
 wait "$S2" 2>/dev/null
 [ -S "/run/ustack/$N2.sock" ] || fail "no socket left after kill -9 (the test expects a stale one)"
-msg=$(errline "$N2" ss)
+msg=$(ctl_errline "$N2" ss)
 case "$msg" in *stale*) ;; *) fail "a dead stack's socket is not named stale: $msg" ;; esac
 echo "after kill -9: $msg"
 bg_ns "$NS2" "$T_TMP/s3.out" "$UST" serve --dev "$(dev_spec ustap1)" --serve echo --name "$N2"

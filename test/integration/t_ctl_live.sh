@@ -152,21 +152,11 @@ echo "$rounds rounds of impair/trace/pcap on and off during 1500 pings: $(grep -
 [ "$rounds" -ge 3 ] || fail "only $rounds rounds while the pings ran"
 
 # --- errors: one line, exit 2 ---
-errline()
-{
-	local rc
-	ctl "$@" >"$T_TMP/e.out" 2>"$T_TMP/e.err"
-	rc=$?
-	[ "$rc" -eq 2 ] || fail "ctl $* exited $rc, want 2"
-	[ "$(wc -l <"$T_TMP/e.err")" -eq 1 ] || fail "ctl $*: want one line, got: $(cat "$T_TMP/e.err")"
-	[ -s "$T_TMP/e.out" ] && fail "ctl $* printed on stdout: $(cat "$T_TMP/e.out")"
-	cat "$T_TMP/e.err"
-}
-errline impair loss=500
-errline impair loss=5 dev nosuch0
-errline trace on tcp port
-errline trace sideways
-errline pcap /nonexistent-dir/x.pcap
+ctl_errline "$N" impair loss=500
+ctl_errline "$N" impair loss=5 dev nosuch0
+ctl_errline "$N" trace on tcp port
+ctl_errline "$N" trace sideways
+ctl_errline "$N" pcap /nonexistent-dir/x.pcap
 [ "$(ctl pcap)" = "$TAPIF off" ] || fail "a failed pcap left '$(ctl pcap)'"
 
 ust_alive || fail "ustack exited"
