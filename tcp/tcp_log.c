@@ -75,8 +75,10 @@ void tcp_log_fill(const struct tcp_pcb *pcb, enum tcp_log_event ev, uint32_t seq
 		.snd_una = pcb->snd_una - pcb->iss,
 		.snd_nxt = pcb->snd_nxt - pcb->iss,
 		.cwnd = pcb->cwnd,
-		/* the initial "infinite" ssthresh (0x7fffffff) prints empty, as a plot wants */
-		.ssthresh = pcb->ssthresh >= 0x7fffffffu ? UINT32_MAX : pcb->ssthresh,
+		/* the initial "infinite" ssthresh (0x7fffffff) prints empty, as a plot wants, and
+		 * so does a listener's, which has no congestion state (0) */
+		.ssthresh = pcb->ssthresh == 0 || pcb->ssthresh >= 0x7fffffffu ? UINT32_MAX
+									      : pcb->ssthresh,
 		/* srtt is kept in ms scaled by 8, rttvar scaled by 4 (tcp_timer.c) */
 		.srtt_us = pcb->srtt > 0 ? (uint32_t)pcb->srtt * 125u : 0,
 		.rttvar_us = pcb->rttvar > 0 ? (uint32_t)pcb->rttvar * 250u : 0,

@@ -67,7 +67,7 @@ static const char *field(const char *line, unsigned i, char *out, size_t cap)
 			s++;
 	}
 	assert_non_null(s);
-	n = strcspn(s, ",");
+	n = strcspn(s, ",\n");
 	assert_true(n < cap);
 	memcpy(out, s, n);
 	out[n] = '\0';
@@ -367,6 +367,21 @@ static void test_flush_timer(void **state)
 	assert_int_equal((uint64_t)st.st_size, tcp_log_bytes());
 }
 
+/* A listener has no congestion state: its state row leaves ssthresh empty, not "0". */
+static void test_listen_row(void **state)
+{
+	struct tcp_pcb pcb = { .state = TCP_LISTEN, .local_port = 80 };
+	struct tcp_log_rec r;
+	char buf[TCP_LOG_LINE_MAX], col[32];
+
+	(void)state;
+	tcp_log_fill(&pcb, TCP_LOG_STATE, 0, 0, &r);
+	assert_int_equal(r.ssthresh, UINT32_MAX);
+	tcp_log_format(buf, sizeof(buf), &r);
+	assert_string_equal(field(buf, 9, col, sizeof(col)), "");
+	assert_string_equal(field(buf, 15, col, sizeof(col)), "LISTEN");
+}
+
 /* At the limit the log stops (one warning) and the hooks stop calling. */
 static void test_size_limit(void **state)
 {
@@ -408,6 +423,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_listen_row),
 		cmocka_unit_test_setup_teardown(test_rack_loss_events, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_fast_retransmit_events, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_rto_events, log_setup, log_teardown),
