@@ -205,8 +205,9 @@ struct tcp_ss_row {
 	uint64_t pacing_rate;       /* bytes/s, 0: unpaced */
 	struct tcp_pcb *pcb;
 };
-/* Calls fn for every control block in creation order, then every TIME_WAIT record, oldest
- * first; fn must not free any. */
+/* Calls fn for every control block in creation order (a listener followed by its syncache
+ * entries, as SYN_RECEIVED rows with pcb NULL), then every TIME_WAIT record, oldest first;
+ * fn must not free any. */
 void tcp_ss_foreach(void (*fn)(const struct tcp_ss_row *r, void *arg), void *arg);
 
 #endif

@@ -483,6 +483,21 @@ struct ss_walk {
 	void *arg;
 };
 
+/* A syncache entry: SYN-RECV with empty queues and no control block, as Linux's request
+ * sockets show in ss. */
+static void ss_sc(const struct net_endpoint *local, const struct net_endpoint *remote,
+		  void *arg)
+{
+	const struct ss_walk *w = arg;
+	struct tcp_ss_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.state = TCP_SYN_RECEIVED;
+	r.local = *local;
+	r.remote = *remote;
+	w->fn(&r, w->arg);
+}
+
 static void ss_pcb(struct tcp_pcb *pcb, void *arg)
 {
 	const struct ss_walk *w = arg;
@@ -510,6 +525,8 @@ static void ss_pcb(struct tcp_pcb *pcb, void *arg)
 	r.pacing_rate = pcb->pacing_rate;
 	r.pcb = pcb;
 	w->fn(&r, w->arg);
+	if (pcb->state == TCP_LISTEN)
+		tcp_syncache_foreach(pcb, ss_sc, arg);
 }
 
 static void ss_tw(const struct tcp_tw *tw, void *arg)

@@ -191,6 +191,21 @@ size_t tcp_syncache_count(void)
 	return sc_nentries;
 }
 
+void tcp_syncache_foreach(const struct tcp_pcb *l,
+			  void (*fn)(const struct net_endpoint *local,
+				     const struct net_endpoint *remote, void *arg),
+			  void *arg)
+{
+	const struct tcp_sc *e;
+
+	TAILQ_FOREACH(e, &l->sc_list, llink) {
+		struct net_endpoint lo = { .addr = e->laddr, .port = e->lport };
+		struct net_endpoint re = { .addr = e->raddr, .port = e->rport };
+
+		fn(&lo, &re, arg);
+	}
+}
+
 /* ---- cookies ---- */
 
 static uint32_t cookie_hash(const struct net_addr *laddr, uint16_t lport,

@@ -745,6 +745,12 @@ struct tcp_pcb *tcp_syncache_ack(struct tcp_pcb *l, const struct tcp_hdr *th,
 void tcp_syncache_rst(struct tcp_pcb *l, const struct tcp_hdr *th, const struct net_addr *src,
 		      const struct net_addr *dst);
 size_t tcp_syncache_count(void);
+/* Calls fn for each of listener l's syncache entries, oldest first (ctl ss shows them as
+ * SYN-RECV, as Linux's ss shows its request sockets); fn must not change the syncache. */
+void tcp_syncache_foreach(const struct tcp_pcb *l,
+			  void (*fn)(const struct net_endpoint *local,
+				     const struct net_endpoint *remote, void *arg),
+			  void *arg);
 /* The MSS values a cookie can carry (as Linux's table): a peer's MSS is rounded down to one. */
 extern const uint16_t tcp_cookie_mss[];
 extern const unsigned tcp_cookie_nmss;

@@ -54,6 +54,33 @@ static void test_entry_retransmit_and_expiry(void **state)
 	tcp_pcb_close(l, 0, now);
 }
 
+static void count_row(const struct tcp_ss_row *r, void *arg)
+{
+	unsigned *n = arg;
+
+	n[r->state == TCP_SYN_RECEIVED && !r->pcb && r->remote.port == PEER]++;
+}
+
+/* ctl ss lists a syncache entry as SYN-RECV (as Linux's ss lists its request sockets),
+ * beside its listener, until it becomes a connection. */
+static void test_ss_shows_entry(void **state)
+{
+	struct tcp_pcb *l = listener();
+	unsigned rows[2] = { 0, 0 };
+
+	(void)state;
+	SEG(TCP_SYN, PEER_ISN, 0, 65535, NULL, 0);
+	expect(TCP_SYN | TCP_ACK, ISN, PEER_ISN + 1);
+	tcp_ss_foreach(count_row, rows);
+	assert_int_equal(rows[1], 1);
+	assert_int_equal(rows[0], 1); /* the listener */
+	rows[0] = rows[1] = 0;
+	SEG(TCP_RST, PEER_ISN + 1, 0, 0, NULL, 0);
+	tcp_ss_foreach(count_row, rows);
+	assert_int_equal(rows[1], 0);
+	tcp_pcb_close(l, 0, now);
+}
+
 /* The peer's SYN again gets the SYN,ACK again (ours was lost); a SYN with another SEQ from
  * the same port is a new attempt and replaces the entry; after a resend the ACK still
  * makes the connection, with no RTT sample from the ambiguous SYN,ACK (Karn). */
@@ -573,6 +600,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_entry_retransmit_and_expiry),
+		T(test_ss_shows_entry),
 		T(test_dup_syn_and_replacement),
 		T(test_ack_with_data_and_rtt),
 		T(test_rst_removes_entry),
