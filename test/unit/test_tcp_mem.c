@@ -148,6 +148,33 @@ static void test_ring_grows_and_shrinks(void **state)
 	assert_int_equal(tcp_stats.mem_ring_bytes, 0);
 }
 
+/* An idle server connection that only received holds nothing once swept: no rings and no
+ * sent-segment records (the SYN,ACK's record, emptied by the handshake's ACK, goes with the
+ * receive ring). */
+static void test_idle_receiver_holds_nothing(void **state)
+{
+	struct tcp_pcb *l, *c;
+
+	(void)state;
+	fill_pattern();
+	l = listener();
+	c = open_conn(l, 1);
+	peer_send(0, 100);
+	drain();
+	assert_int_equal(tcp_pcb_recv(c, sink, sizeof(sink), now), 100);
+	drain();
+	advance(tcp_config.buf_idle_ms);
+	advance(tcp_config.buf_idle_ms);
+	assert_null(c->rcv_buf.buf);
+	assert_null(c->snd_buf.buf);
+	assert_false(c->on_memlist);
+	assert_int_equal(c->sentq.len, 0);
+	assert_null(c->sentq.v);
+	tcp_pcb_drop(c, 0);
+	tcp_pcb_drop(l, 0);
+	drain();
+}
+
 /* The window announced is the receive buffer's free space: it starts at rcvbuf_init (the
  * scale, fixed by the SYN, is chosen for the 256 KiB maximum), shrinks as unread data
  * fills the buffer and comes back when the application reads. */
@@ -384,6 +411,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ring_grows_and_shrinks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_receiver_holds_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window_follows_buffer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_autotune_fast_reader, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_autotune_slow_reader, setup, teardown),
