@@ -74,7 +74,7 @@ wait_text 10 "$T_TMP/host.out" "welcome to ustack chat" ||
 CONSOLE=$T_TMP/console.log
 REPLY="hi $VM_NAME, this is the host"
 qemu_t0=$(date +%s%N)
-timeout -k 5 $((STEP * 8)) ip netns exec "$NS" bash -c '. "$1"; shift; vm_qemu "$@"' _ \
+VM_ACCEL=$VM_ACCEL timeout -k 5 $((STEP * 8)) ip netns exec "$NS" bash -c '. "$1"; shift; vm_qemu "$@"' _ \
 	"$SRC/test/vm/vm_lib.sh" "$KERNEL" "$INITRD" vmtap0 "$VM_MAC" "file:$CONSOLE" \
 	quiet "lab.mode=test" "lab.name=$VM_NAME" "lab.peer=$VM_US_NAME" \
 	"lab.reply=${REPLY// /_}" "lab.timeout=$STEP" >"$T_TMP/qemu.out" 2>&1 </dev/null &
@@ -91,8 +91,8 @@ vm_console_tail()
 }
 vm_step()
 {
-	local secs=$1 word=$2 i
-	for i in $(seq 1 $((secs * 5))); do
+	local secs=$1 word=$2 _
+	for _ in $(seq 1 $((secs * 5))); do
 		STEP_LINE=$(grep -a -m1 "^VMTEST $word" "$CONSOLE" 2>/dev/null | tr -d '\r')
 		case $STEP_LINE in
 		"VMTEST $word-fail"* | "VMTEST no-"*) vm_console_tail; fail "guest: ${STEP_LINE#VMTEST }" ;;
@@ -136,15 +136,16 @@ wait_text "$STEP" "$T_TMP/host.out" "* $VM_IP:" && grep -q "^\* $VM_IP:[0-9]* le
 	fail "the host's user was not told that the guest left"
 echo "chat: the guest and the host's user each sent a line and got the other's"
 
-vm_step "$STEP" wget
-set -- $STEP_LINE
-[ "$3" = "$(stat -c %s "$T_TMP/www/lab.bin")" ] && [ "$6" = "$LAB_MD5" ] ||
-	fail "the guest's wget got $3 bytes md5 $6, want $(stat -c %s "$T_TMP/www/lab.bin") md5 $LAB_MD5"
-echo "guest wget http://$VM_US_NAME/lab.bin: $3 bytes, md5 matches"
+vm_step "$STEP" wget # VMTEST wget-ok SIZE bytes md5 SUM
+read -r -a F <<<"$STEP_LINE"
+[ "${F[2]}" = "$(stat -c %s "$T_TMP/www/lab.bin")" ] && [ "${F[5]}" = "$LAB_MD5" ] ||
+	fail "the guest's wget got ${F[2]} bytes md5 ${F[5]}," \
+		"want $(stat -c %s "$T_TMP/www/lab.bin") md5 $LAB_MD5"
+echo "guest wget http://$VM_US_NAME/lab.bin: ${F[2]} bytes, md5 matches"
 
-vm_step "$STEP" httpd
-set -- $STEP_LINE
-VM_SIZE=$4 VM_MD5=$7
+vm_step "$STEP" httpd # VMTEST httpd-ok vm.bin SIZE bytes md5 SUM
+read -r -a F <<<"$STEP_LINE"
+VM_SIZE=${F[3]} VM_MD5=${F[6]}
 T_CMD_TIMEOUT=$((STEP + 10)) in_ns "$NS" "$UST" get --dev "tap:ustap1,addr=dhcp,bridge=labbr0" \
 	--stats -o "$T_TMP/vm.bin" "http://$VM_NAME/vm.bin" 2>"$T_TMP/get.err" ||
 	fail "ustack get http://$VM_NAME/vm.bin failed ($?): $(grep -v '^[a-z]*\.[a-z_]* ' "$T_TMP/get.err" | tail -n 3)"
