@@ -41,23 +41,25 @@ pkg_version()
 	apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1
 }
 
-if [ -z "${VM_KERNEL_PKG:-}" ]; then
-	VM_KERNEL_PKG=$(apt-cache depends linux-image-amd64 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n 1)
-	if [ -z "$VM_KERNEL_PKG" ]; then
-		say "apt does not know linux-image-amd64: apt-get update"
-		apt-get -q update >&2 || die "apt-get update failed"
-		VM_KERNEL_PKG=$(apt-cache depends linux-image-amd64 |
-			sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n 1)
-	fi
-	[ -n "$VM_KERNEL_PKG" ] || die "cannot tell which kernel linux-image-amd64 depends on"
+kernel_pkg()
+{
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n 1
+}
+# Package lists removed (a slim container) or never fetched: fetch them once.
+if [ -z "$(kernel_pkg)" ] || ! pkg_version busybox-static | grep -q '^[0-9]'; then
+	say "apt knows no linux-image-amd64 or busybox-static: apt-get update"
+	apt-get -q update >&2 || die "apt-get update failed"
 fi
+[ -n "${VM_KERNEL_PKG:-}" ] || VM_KERNEL_PKG=$(kernel_pkg)
+[ -n "$VM_KERNEL_PKG" ] || die "cannot tell which kernel linux-image-amd64 depends on"
 
-# unpacked PKG: downloads PKG's candidate version (once) and unpacks it into
-# $CACHE/PKG_VERSION (once); prints that directory.
+# unpacked PKG FAMILY: downloads PKG's candidate version (once) and unpacks it into
+# $CACHE/PKG_VERSION (once); prints that directory. Once unpacked, the other trees whose
+# names start with FAMILY (older versions, older kernel ABIs) are removed.
 unpacked()
 {
-	pkg=$1
+	pkg=$1 family=$2
 	ver=$(pkg_version "$pkg")
 	[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "apt has no version of $pkg"
 	dir=$CACHE/${pkg}_$(echo "$ver" | tr ':' '+')
@@ -74,12 +76,16 @@ unpacked()
 		mv "$dir.tmp" "$dir"
 		rm -f "$deb" # the unpacked tree is what is kept
 		touch "$dir/.unpacked"
+		# Older versions of the package are not used again (about 400 MB a kernel).
+		for old in "$CACHE/$family"*; do
+			[ "$old" = "$dir" ] || rm -rf "$old"
+		done
 	fi
 	echo "$dir"
 }
 
-KDIR=$(unpacked "$VM_KERNEL_PKG")
-BBDIR=$(unpacked busybox-static)
+KDIR=$(unpacked "$VM_KERNEL_PKG" linux-image-)
+BBDIR=$(unpacked busybox-static busybox-static_)
 BB=$BBDIR/bin/busybox
 [ -x "$BB" ] || die "no busybox in $BBDIR"
 KVER=$(ls "$KDIR/lib/modules" | head -n 1)
@@ -112,7 +118,7 @@ if [ ! -f "$INITRD" ]; then
 			die "$m is not a module of $KVER (built in? not built?)"
 		mods="$mods $(echo "$line" | tr -d ':')"
 	done
-	mods=$(echo $mods | tr ' ' '\n' | awk '!seen[$0]++')
+	mods=$(echo "$mods" | tr ' ' '\n' | awk 'NF && !seen[$0]++')
 	for f in $mods; do
 		mkdir -p "$stage/lib/modules/$KVER/$(dirname "$f")"
 		cp "$KDIR/lib/modules/$KVER/$f" "$stage/lib/modules/$KVER/$f"
@@ -125,7 +131,10 @@ if [ ! -f "$INITRD" ]; then
 	(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -9) \
 		>"$INITRD.tmp"
 	mv "$INITRD.tmp" "$INITRD"
-	say "$(echo $mods | wc -w) modules: $(for f in $mods; do basename "$f" .ko; done | tr '\n' ' ')"
+	say "$(echo "$mods" | wc -w) modules: $(for f in $mods; do basename "$f" .ko; done | tr '\n' ' ')"
 fi
+touch "$INITRD"
+# initramfs files of other trees or older versions: gone after a week unused
+find "$CACHE" -maxdepth 1 -name 'initrd-*.cpio.gz' -mtime +7 -delete 2>/dev/null
 echo "$KERNEL"
 echo "$INITRD"
