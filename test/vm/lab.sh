@@ -72,7 +72,7 @@ done
 grep -q "serving chat" "$TMP/ustack.err" || die "ustack did not come up: $(cat "$TMP/ustack.err")"
 US_IP=$(sed -n 's/^ustack: ustap0: leased \([0-9.]*\)\/.*/\1/p' "$TMP/ustack.err" | head -n 1)
 
-vm_accel
+vm_accel "$KERNEL" "$INITRD"
 cat <<EOF
 lab: $(sed -n 's/^ustack: //p' "$TMP/ustack.err" | head -n 1)
 lab: dnsmasq on labbr0 ($VM_BR_ADDR) names it "$VM_US_NAME"; the guest will be "$VM_NAME"

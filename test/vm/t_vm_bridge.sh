@@ -35,7 +35,7 @@ KERNEL=$(sed -n 1p "$T_TMP/image")
 INITRD=$(sed -n 2p "$T_TMP/image")
 echo "guest image in $((($(date +%s%N) - t0) / 1000000)) ms: $KERNEL, $INITRD"
 
-vm_accel
+vm_accel "$KERNEL" "$INITRD"
 echo "QEMU with $VM_ACCEL ($VM_ACCEL_WHY)"
 # Each guest step gets this long (TCG is 5-10 times slower than KVM at booting).
 if [ "$VM_ACCEL" = kvm ]; then STEP=30; else STEP=60; fi

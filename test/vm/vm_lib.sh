@@ -2,7 +2,7 @@
 # What the VM test (test/vm/t_vm_bridge.sh) and `make lab` (test/vm/lab.sh) share: the lab
 # network's addresses, how QEMU is accelerated, and QEMU's command line (bash; sourced).
 #
-#   vm_accel                 sets VM_ACCEL (kvm or tcg) and VM_ACCEL_WHY
+#   vm_accel KERNEL INITRD   sets VM_ACCEL (kvm or tcg) and VM_ACCEL_WHY
 #   vm_qemu KERNEL INITRD TAP MAC SERIAL APPEND...
 #                            runs QEMU (exec: call it in the namespace that holds TAP)
 #   vm_dnsmasq_args BR LEASES LOG  the dnsmasq options of the lab network, in VM_DNSMASQ_ARGS
@@ -19,13 +19,16 @@ VM_MAC=52:54:00:5e:00:10    # the guest's NIC (QEMU's prefix)
 VM_NAME=labvm
 VM_US_NAME=ustack
 
-# vm_accel: KVM where it can run a stock kernel, else TCG (emulation: slower, the same
-# guest). VM_ACCEL=kvm|tcg in the environment forces one. A /dev/kvm is not enough: it
-# must be read-write, and backed by hardware virtualisation (kvm_intel or kvm_amd); a
-# /dev/kvm from another backend (kvm_pvm runs only guests built for it) hangs a stock
-# Debian kernel before its first message.
+# vm_accel KERNEL INITRD: KVM where it runs this guest, else TCG (emulation: slower, the
+# same guest). VM_ACCEL=kvm|tcg in the environment forces one. A /dev/kvm is not enough:
+# it must open read-write and be backed by hardware virtualisation (kvm_intel or
+# kvm_amd; a /dev/kvm from another backend, such as kvm_pvm in some sandboxes, runs only
+# guests built for it and hangs a stock Debian kernel before its first message); then the
+# guest is booted once with KVM (lab.mode=probe: it says so and powers off, a second or
+# two) and must say "VMTEST boot" within 20 s.
 vm_accel()
 {
+	local log
 	if [ -n "${VM_ACCEL:-}" ]; then
 		VM_ACCEL_WHY="VM_ACCEL=$VM_ACCEL in the environment"
 	elif [ ! -c /dev/kvm ]; then
@@ -35,7 +38,18 @@ vm_accel()
 	elif [ ! -d /sys/module/kvm_intel ] && [ ! -d /sys/module/kvm_amd ]; then
 		VM_ACCEL=tcg VM_ACCEL_WHY="/dev/kvm without kvm_intel or kvm_amd ($(ls /sys/module | grep '^kvm' | tr '\n' ' '))"
 	else
-		VM_ACCEL=kvm VM_ACCEL_WHY="/dev/kvm with $(ls -d /sys/module/kvm_intel /sys/module/kvm_amd 2>/dev/null | xargs -n1 basename)"
+		log=$(mktemp "${TMPDIR:-/tmp}/ustack-vm-probe.XXXXXX")
+		# (in a subshell: a QEMU that aborts is reported there, to /dev/null)
+		(timeout -k 2 20 qemu-system-x86_64 -accel kvm -cpu host -m 256 -smp 1 -nodefaults \
+			-no-user-config -display none -serial "file:$log" -monitor none -no-reboot \
+			-kernel "$1" -initrd "$2" -append "console=ttyS0 panic=-1 quiet lab.mode=probe" \
+			>"$log.err" 2>&1 </dev/null; :) 2>/dev/null
+		if grep -aq "^VMTEST boot" "$log"; then
+			VM_ACCEL=kvm VM_ACCEL_WHY="/dev/kvm with $(ls -d /sys/module/kvm_intel /sys/module/kvm_amd 2>/dev/null | xargs -n1 basename), the guest boots"
+		else
+			VM_ACCEL=tcg VM_ACCEL_WHY="KVM did not boot the guest within 20 s (QEMU: $(head -c 200 "$log.err" | tr '\n' ' '))"
+		fi
+		rm -f "$log" "$log.err"
 	fi
 	return 0
 }
