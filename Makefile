@@ -27,7 +27,8 @@ APP_OBJS := $(APP_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 UNIT_HELPER_OBJS := $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test unit integration san demo bench clean help fuzz interop examples
+.PHONY: all deps test unit integration san demo bench clean help fuzz interop examples \
+	vm-image vm-test lab
 
 all: $(BUILD)/libustack.a $(BUILD)/ustack
 
@@ -103,6 +104,20 @@ san:
 demo: all
 	@bash test/demo.sh $(BUILD)/ustack
 
+# A real VM on the bridge (test/vm/, docs/lab.md): QEMU boots Debian's kernel package and a
+# busybox initramfs, cached under /var/cache/ustack-vm. vm-test builds the image first (a
+# first build downloads two packages), so the test's own time limit counts only the test;
+# if that build fails the test says why. lab leaves you at the guest's console.
+vm-image:
+	@sh test/vm/build-image.sh
+
+vm-test: all
+	@if [ "$$(id -u)" -eq 0 ]; then sh test/vm/build-image.sh >/dev/null || true; fi
+	@TEST_DIR=test/vm TEST_TIMEOUT=$${TEST_TIMEOUT:-300} sh test/integration/run.sh $(BUILD)/ustack
+
+lab: all
+	@bash test/vm/lab.sh $(BUILD)/ustack
+
 bench: all $(BUILD)/bench/tap_reflector
 	@bash bench/run.sh $(BUILD)/ustack $(BUILD)/bench/tap_reflector
 	@bash bench/tcp.sh $(BUILD)/ustack
@@ -163,6 +178,9 @@ help:
 	@echo "make san        the tests under ASan+UBSan, with the lock assertions (DEBUG=1)"
 	@echo "make DEBUG=1 ... any target with the lock assertions on, in build/debug"
 	@echo "make demo       ping/arping/UDP echo against ustack in a namespace"
+	@echo "make vm-test    a QEMU guest on a bridge with dnsmasq and ustack (addr=dhcp): ping,\n                chat, http both ways (needs root; test/vm/)"
+	@echo "make lab        the same network by hand: ustack serving, you at the guest's console"
+	@echo "make vm-image   build (or find cached) the guest: Debian's kernel, a busybox initramfs"
 	@echo "make bench      packets per second against ustack and a TAP reflector, TCP\n                throughput, loss recovery, attacks, memory and forwarding beside the kernel"
 	@echo "make examples   the programs in examples/ (build/examples/), built from include/ only"
 	@echo "make interop    the lwIP and libslirp peers for t_interop_*.sh (build/interop/)"

@@ -5,16 +5,25 @@
 # one Linux bridge, and runs `ustack serve` with chat, echo and http as a systemd unit.
 #
 #   lab network 192.168.56.0/24 --- eth1 --[br0]-- (192.168.56.10, the VM itself)
-#                                            `---- ustap0 --- ustack 192.168.56.20
+#                                            `---- ustap0 --- ustack (MAC 02:00:00:5e:00:14)
 #
 # The VM's address moves from eth1 to br0, so the VM keeps it and ustack becomes one more
-# station on the lab's layer 2: the client VM reaches 192.168.56.20 directly.
+# station on the lab's layer 2: the client VM reaches ustack directly. ustack's address:
+# where the lab network hands out addresses by DHCP (libvirt's networks do: dnsmasq),
+# ustack leases one (addr=dhcp); where nothing answers DHCP (a VirtualBox host-only
+# network made for static addresses), it takes USTACK_STATIC. provision.sh tells which
+# by asking: a `ustack ping` with addr=dhcp on the bridge, for at most 12 s. Its MAC is
+# fixed, so the lease stays the same across restarts and the client finds ustack by it
+# (vagrant/ustack-addr.sh).
 #
 # Environment (defaults are the lab's):
 #   USTACK_SRC      source tree (/opt/ustack-src)
 #   LAB_IF          the VM's interface on the lab network (eth1)
 #   LAB_HOST_ADDR   the VM's own address on it, moved to the bridge (192.168.56.10/24)
-#   USTACK_ADDR     ustack's address on the bridge (192.168.56.20/24)
+#   USTACK_ADDR     ustack's address on the bridge: auto (default: dhcp if a DHCP server
+#                   answers on the bridge, else USTACK_STATIC), dhcp, or A.B.C.D/N
+#   USTACK_STATIC   the address auto falls back to (192.168.56.20/24)
+#   USTACK_MAC      ustack's MAC on the bridge (02:00:00:5e:00:14)
 #   BRIDGE, TAP     device names (br0, ustap0)
 #   PROVISION_STEPS all (default): build, network, start; or network: only the bridge and
 #                   the unit files (the test suite runs this in a namespace standing in for
@@ -28,7 +37,9 @@ set -eu
 USTACK_SRC=${USTACK_SRC:-/opt/ustack-src}
 LAB_IF=${LAB_IF:-eth1}
 LAB_HOST_ADDR=${LAB_HOST_ADDR:-192.168.56.10/24}
-USTACK_ADDR=${USTACK_ADDR:-192.168.56.20/24}
+USTACK_ADDR=${USTACK_ADDR:-auto}
+USTACK_STATIC=${USTACK_STATIC:-192.168.56.20/24}
+USTACK_MAC=${USTACK_MAC:-02:00:00:5e:00:14}
 BRIDGE=${BRIDGE:-br0}
 TAP=${TAP:-ustap0}
 PROVISION_STEPS=${PROVISION_STEPS:-all}
@@ -71,6 +82,28 @@ SCRIPT
 	chmod 0755 "$SBIN_DIR/ustack-lab-bridge"
 }
 
+# ustack_addr: the addr= of ustack's device, in ADDR. For auto, a short-lived ustack with
+# addr=dhcp on the bridge (another TAP, another MAC: the service may be running) waits at
+# most 12 s for a lease (the DISCOVERs go at 0 and about 4 s) and releases it on exit.
+ustack_addr() {
+	case "$USTACK_ADDR" in
+	auto)
+		out=$(timeout 12 "$USTACK_BIN" ping --dev "tap:ustprobe0,addr=dhcp,bridge=$BRIDGE,mac=02:00:00:5e:00:ff" \
+			-c 1 -W 1 "${LAB_HOST_ADDR%/*}" 2>&1 || true)
+		if echo "$out" | grep -q "leased"; then
+			ADDR=dhcp
+			echo "provision: a DHCP server answers on $BRIDGE ($(echo "$out" | grep -m1 leased | sed 's/^ustack: //')): ustack leases its address (addr=dhcp)"
+		else
+			ADDR=$USTACK_STATIC
+			echo "provision: no DHCP server answered on $BRIDGE in 12 s: ustack takes $ADDR"
+		fi
+		;;
+	*)
+		ADDR=$USTACK_ADDR
+		;;
+	esac
+}
+
 units() {
 	mkdir -p "$UNIT_DIR"
 	cat >"$UNIT_DIR/ustack-bridge.service" <<UNIT
@@ -94,7 +127,7 @@ Requires=ustack-bridge.service
 After=ustack-bridge.service
 
 [Service]
-ExecStart=$USTACK_BIN serve --dev tap:$TAP,addr=$USTACK_ADDR,bridge=$BRIDGE --serve chat --serve echo --serve http,root=$WWW --stats
+ExecStart=$USTACK_BIN serve --dev tap:$TAP,addr=$ADDR,bridge=$BRIDGE,mac=$USTACK_MAC --serve chat --serve echo --serve http,root=$WWW --stats
 Restart=on-failure
 RestartSec=2
 
@@ -108,14 +141,22 @@ network() {
 	"$SBIN_DIR/ustack-lab-bridge"
 	mkdir -p "$WWW"
 	[ -f "$WWW/index.html" ] || echo "<h1>served by ustack</h1>" >"$WWW/index.html"
+	ustack_addr
 	units
 }
 
 start() {
 	systemctl daemon-reload
 	systemctl enable ustack-bridge.service ustack.service
+	since=$(date '+%Y-%m-%d %H:%M:%S')
 	systemctl restart ustack-bridge.service ustack.service
 	systemctl --no-pager status ustack.service || true
+	# with addr=dhcp the services start once the lease is in place: say where
+	for _ in $(seq 1 40); do
+		journalctl -u ustack.service --since "$since" --no-pager 2>/dev/null | grep -q "serving" && break
+		sleep 1
+	done
+	journalctl -u ustack.service --since "$since" --no-pager 2>/dev/null | grep -E "leased|serving" || true
 }
 
 case "$PROVISION_STEPS" in

@@ -4,7 +4,8 @@
 # prints their PASS/FAIL/SKIP lines, then "N passed, M failed, K skipped". Needs root: run
 # without it, every test is counted as skipped.
 #   test/integration/run.sh build/ustack [PATTERN]
-# PATTERN (a shell glob on the file name, e.g. 't_udp*') picks a subset. A test's full
+# PATTERN (a shell glob on the file name, e.g. 't_udp*') picks a subset. TEST_DIR names
+# another folder of tests written the same way (make vm-test: test/vm). A test's full
 # output is shown when it fails. A test that cannot run here (a tool missing) calls lib.sh's
 # skip and is counted as skipped, never passed. If UST_RESULTS names a file,
 # "integration P F S" is appended.
@@ -13,13 +14,14 @@ cd "$(dirname "$0")/../.." || exit 1
 UST=${1:-build/ustack}
 PATTERN=${2:-t_*.sh}
 TEST_TIMEOUT=${TEST_TIMEOUT:-150}
+TEST_DIR=${TEST_DIR:-test/integration}
 
 log=$(mktemp "${TMPDIR:-/tmp}/ust-itest.XXXXXX") || exit 1
 trap 'rm -f "$log"' EXIT INT TERM
 
 passed=0 failed=0 skipped=0
 if [ "$(id -u)" -ne 0 ]; then
-	for t in test/integration/$PATTERN; do
+	for t in $TEST_DIR/$PATTERN; do
 		[ -f "$t" ] || continue
 		echo "SKIP $(basename "$t" .sh | sed "s/^t_//"): needs root (network namespaces and TAP devices)"
 		skipped=$((skipped + 1))
@@ -28,7 +30,7 @@ elif [ ! -x "$UST" ]; then
 	echo "FAIL integration: $UST not built"
 	failed=1
 else
-	for t in test/integration/$PATTERN; do
+	for t in $TEST_DIR/$PATTERN; do
 		[ -f "$t" ] || continue
 		start=$(date +%s)
 		timeout -k 5 "$TEST_TIMEOUT" bash "$t" "$UST" >"$log" 2>&1 </dev/null

@@ -11,7 +11,11 @@
 #     ustack 192.168.56.20 behind ustap0
 #
 # The client telnets into chat and talks with a user on the stack VM itself, fetches a
-# file over http byte-exact, and uses echo; the stack VM keeps its own address.
+# file over http byte-exact, and uses echo; the stack VM keeps its own address. With no
+# DHCP server on the lab network, provision.sh's USTACK_ADDR=auto falls back to the
+# static 192.168.56.20; then dnsmasq on the lab bridge (192.168.56.1, as libvirt's network
+# would run it) makes the same provisioning choose addr=dhcp, ustack leases its address,
+# and the client finds it by its MAC with vagrant/ustack-addr.sh and fetches a page.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bridge_lib.sh"
 t_begin vagrant_lab "$1"
@@ -61,14 +65,20 @@ mkdir -p "$T_TMP/www" "$T_TMP/units" "$T_TMP/sbin"
 head -c $((2 * 1024 * 1024 + 5)) /dev/urandom >"$T_TMP/www/lab.bin"
 want=$(sha "$T_TMP/www/lab.bin")
 
+# provision [VAR=VALUE...]: provision.sh's network step in the stack namespace
 provision()
 {
-	in_ns "$STACK" env PROVISION_STEPS=network UNIT_DIR="$T_TMP/units" SBIN_DIR="$T_TMP/sbin" \
+	in_ns "$STACK" env "$@" PROVISION_STEPS=network UNIT_DIR="$T_TMP/units" SBIN_DIR="$T_TMP/sbin" \
 		WWW="$T_TMP/www" USTACK_BIN="$UST" sh "$VDIR/provision.sh" >"$T_TMP/prov.out" 2>&1 ||
 		fail "provision.sh (network) failed: $(tail -n 5 "$T_TMP/prov.out" | tr '\n' ' ')"
 }
 provision
-provision # again: provisioning is re-run by `vagrant provision`, so it must be idempotent
+grep -q "no DHCP server answered on br0" "$T_TMP/prov.out" ||
+	fail "provision.sh did not report the missing DHCP server: $(cat "$T_TMP/prov.out")"
+grep -q "addr=192.168.56.20/24," "$T_TMP/units/ustack.service" ||
+	fail "without a DHCP server the unit does not use 192.168.56.20: $(grep ExecStart "$T_TMP/units/ustack.service")"
+# again: provisioning is re-run by `vagrant provision`, so it must be idempotent
+provision USTACK_ADDR=192.168.56.20/24
 
 ip -n "$STACK" -o link show eth1 | grep -q "master br0" || fail "eth1 is not a port of br0"
 ip -n "$STACK" -o -4 addr show dev br0 | grep -q "inet 192.168.56.10/24" ||
@@ -139,4 +149,41 @@ echo "lab: chat between the VMs, http byte-exact, echo, all over br0"
 ust_alive || fail "ustack exited during the test"
 ust_stop
 expect_counter tcp.conn_accepts -ge 5
+
+# --- 4. a lab network that hands out addresses: dnsmasq on the lab bridge
+DNSMASQ=/usr/sbin/dnsmasq
+[ -x "$DNSMASQ" ] || skip "dnsmasq is not installed (dnsmasq-base): the DHCP lab not checked"
+ip -n "$LAB" addr add 192.168.56.1/24 dev labnet || fail "cannot address labnet"
+: >"$T_TMP/leases"
+bg_ns "$LAB" "$T_TMP/dnsmasq.out" "$DNSMASQ" --keep-in-foreground --conf-file=/dev/null \
+	--no-resolv --no-hosts --interface=labnet --bind-dynamic \
+	--dhcp-range=192.168.56.100,192.168.56.150,255.255.255.0,1h \
+	--dhcp-leasefile="$T_TMP/leases" --log-dhcp --log-facility="$T_TMP/dnsmasq.log"
+DNSMASQ_PID=$BG_PID
+wait_for 10 in_ns "$LAB" sh -c "ss -Hlun 'sport = :67' | grep -q ." ||
+	fail "dnsmasq does not listen: $(cat "$T_TMP/dnsmasq.out")"
+provision
+grep -q "a DHCP server answers on br0" "$T_TMP/prov.out" ||
+	fail "provision.sh found no DHCP server: $(cat "$T_TMP/prov.out")"
+grep -q "addr=dhcp,bridge=br0,mac=02:00:00:5e:00:14 " "$T_TMP/units/ustack.service" ||
+	fail "with a DHCP server the unit does not lease: $(grep ExecStart "$T_TMP/units/ustack.service")"
+wait_for 5 sh -c "grep -q 'DHCPRELEASE.*02:00:00:5e:00:ff' '$T_TMP/dnsmasq.log'" ||
+	fail "provision.sh's DHCP probe did not release its lease"
+line=$(sed -n 's/^ExecStart=//p' "$T_TMP/units/ustack.service")
+read -r -a argv <<<"$line"
+ust_start "$STACK" "${argv[@]:1}"
+wait_for 20 grep -q "serving http" "$UST_ERR" || fail "ustack with addr=dhcp has no lease after 20 s"
+leased=$(sed -n 's/^ustack: ustap0: leased \([0-9.]*\)\/24 .*/\1/p' "$UST_ERR" | head -n 1)
+found=$(T_CMD_TIMEOUT=20 in_ns "$CLIENT" sh "$VDIR/ustack-addr.sh" eth1 02:00:00:5e:00:14) ||
+	fail "ustack-addr.sh found no ustack from the client"
+[ -n "$leased" ] && [ "$found" = "$leased" ] ||
+	fail "ustack-addr.sh found '$found', ustack leased '$leased'"
+grep -q " 02:00:00:5e:00:14 $leased " "$T_TMP/leases" ||
+	fail "dnsmasq's lease file has no $leased for ustack: $(cat "$T_TMP/leases")"
+page=$(in_ns "$CLIENT" curl -sS --max-time 10 "http://$found/" 2>&1) ||
+	fail "curl http://$found/ from the client failed: $page"
+[ "$page" = "<h1>served by ustack</h1>" ] || fail "index page at the leased address: '$page'"
+echo "lab with DHCP: ustack leased $leased, the client found it by its MAC and fetched a page"
+ust_stop
+stop_pid "$DNSMASQ_PID"
 pass
