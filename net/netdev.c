@@ -136,6 +136,24 @@ int net_iface_add(struct net_device *dev, const struct net_addr *addr, unsigned 
 	return 0;
 }
 
+int net_device_mcast_join(struct net_device *dev, const uint8_t mac[NET_DEV_ADDR_LEN])
+{
+	if (net_device_mcast_member(dev, mac))
+		return 0;
+	if (dev->nmcast == NET_DEV_MCAST_MAX)
+		return -ENOSPC;
+	memcpy(dev->mcast[dev->nmcast++], mac, NET_DEV_ADDR_LEN);
+	return 0;
+}
+
+int net_device_mcast_member(const struct net_device *dev, const uint8_t mac[NET_DEV_ADDR_LEN])
+{
+	for (int i = 0; i < dev->nmcast; i++)
+		if (!memcmp(dev->mcast[i], mac, NET_DEV_ADDR_LEN))
+			return 1;
+	return 0;
+}
+
 uint32_t net_device_generation(void)
 {
 	return dev_generation;
