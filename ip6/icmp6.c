@@ -70,6 +70,35 @@ int icmp6_output(struct pkb *p, const struct net_addr *src, const struct net_add
 	return ip6_output(IP6_NH_ICMPV6, p, &s, dst, &o, now);
 }
 
+/* 1 if p (data = an IPv6 header) carries an ICMPv6 error or a redirect, found behind its
+ * extension headers (as many as ip6_input walks). */
+static int icmp6_is_error(const struct pkb *p, const struct ip6_hdr *h)
+{
+	size_t off = IP6_HDR_LEN;
+	uint8_t next = h->next;
+
+	for (unsigned n = 0; n <= ip6_config.ext_max; n++) {
+		struct ip6_ext e;
+
+		if (next == IP6_NH_ICMPV6)
+			return off < p->len &&
+			       (p->data[off] < 128 || p->data[off] == ICMP6_ND_REDIRECT);
+		if (next == IP6_NH_FRAGMENT) {
+			if (off + IP6_FRAG_HDR_LEN > p->len)
+				return 0;
+			next = p->data[off];
+			off += IP6_FRAG_HDR_LEN;
+			continue;
+		}
+		if ((next != IP6_NH_HOPOPTS && next != IP6_NH_DSTOPTS && next != IP6_NH_ROUTING) ||
+		    ip6_ext_parse(p->data + off, p->len - off, &e) < 0)
+			return 0;
+		next = e.next;
+		off += e.len;
+	}
+	return 0;
+}
+
 void icmp6_send_error(uint8_t type, uint8_t code, uint32_t info, const struct pkb *p,
 		      struct net_device *dev, int mcast_ok, uint64_t now)
 {
@@ -85,8 +114,7 @@ void icmp6_send_error(uint8_t type, uint8_t code, uint32_t info, const struct pk
 	/* RFC 4443 2.4 (e): never about an ICMPv6 error (or a redirect), a packet to a
 	 * multicast address (but for packet too big and an option of action 10), or one
 	 * from an address that names no single node */
-	if ((h.next == IP6_NH_ICMPV6 && p->len > IP6_HDR_LEN &&
-	     (p->data[IP6_HDR_LEN] < 128 || p->data[IP6_HDR_LEN] == ICMP6_ND_REDIRECT)) ||
+	if (icmp6_is_error(p, &h) ||
 	    (ip6_addr_is_multicast(&h.dst) && type != ICMP6_PKT_TOO_BIG && !mcast_ok) ||
 	    ip6_addr_is_unspecified(&h.src) || ip6_addr_is_multicast(&h.src)) {
 		STAT_INC(icmp6, out_err_suppressed);
