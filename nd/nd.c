@@ -444,7 +444,7 @@ void nd_input(struct pkb *p, const struct ip6_hdr *h, unsigned nh_len, struct ne
 	}
 	if (ip6_addr_find(dev, &m.target)) {
 		STAT_INC(nd, rx_na_our_addr);
-		warnf("dev=%s target=%s: another node advertises our address", dev->name,
+		debugf("dev=%s target=%s: another node advertises our address", dev->name,
 		      net_addr_ntop(&m.target, s, sizeof(s)));
 		goto drop;
 	}
