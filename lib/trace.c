@@ -515,7 +515,8 @@ static void trace_ipv6(struct line *l, const uint8_t *b, size_t len)
 		if (next == IP6_NH_FRAGMENT) {
 			if (ip6_frag_parse(b + off, end - off, &f) < 0)
 				goto cut;
-			add(l, n ? "" : "IP6 %s > %s: ", s, d);
+			if (!n)
+				add(l, "IP6 %s > %s: ", s, d);
 			add(l, "frag id %u off %u%s ", f.id, f.offset, f.more ? " MF" : "");
 			off += IP6_FRAG_HDR_LEN;
 			next = f.next;
@@ -529,7 +530,8 @@ static void trace_ipv6(struct line *l, const uint8_t *b, size_t len)
 			break;
 		if (ip6_ext_parse(b + off, end - off, &e) < 0)
 			goto cut;
-		add(l, n ? "" : "IP6 %s > %s: ", s, d);
+		if (!n)
+			add(l, "IP6 %s > %s: ", s, d);
 		add(l, "%s len %zu ", next == IP6_NH_HOPOPTS ? "hop-by-hop" :
 		    next == IP6_NH_DSTOPTS ? "dstopts" : "routing", e.len);
 		off += e.len;
@@ -562,7 +564,8 @@ static void trace_ipv6(struct line *l, const uint8_t *b, size_t len)
 		add(l, " [bad payload length %u]", h.plen);
 	return;
 cut:
-	add(l, off == IP6_HDR_LEN ? "IP6 %s > %s: " : "", s, d);
+	if (off == IP6_HDR_LEN)
+		add(l, "IP6 %s > %s: ", s, d);
 	add(l, "[extension header truncated]");
 }
 
