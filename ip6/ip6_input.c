@@ -182,7 +182,9 @@ void ip6_input(struct pkb *p, struct net_device *dev, uint64_t now)
 			}
 			STAT_INC(ip6, in_rthdr_ignored);
 		} else {
-			switch (ip6_opts_check(p->data + off, ext.len, &bad)) {
+			enum ip6_opt_verdict v = ip6_opts_check(p->data + off, ext.len, &bad);
+
+			switch (v) {
 			case IP6_OPT_OK:
 				break;
 			case IP6_OPT_DISCARD:
@@ -194,9 +196,8 @@ void ip6_input(struct pkb *p, struct net_device *dev, uint64_t now)
 				/* the error function refuses a multicast destination unless told
 				 * it may (action 10) */
 				icmp6_send_error(ICMP6_PARAM_PROB, ICMP6_PARAMPROB_OPTION,
-						 (uint32_t)(off + bad), p, dev,
-						 ip6_opts_check(p->data + off, ext.len, &bad) ==
-							 IP6_OPT_PARAMPROB, now);
+						 (uint32_t)(off + bad), p, dev, v == IP6_OPT_PARAMPROB,
+						 now);
 				goto drop;
 			case IP6_OPT_MALFORMED:
 				STAT_INC(ip6, in_opt_malformed);
