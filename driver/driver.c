@@ -104,7 +104,7 @@ static int parse_option(const char *opt, struct dev_opts *o, const char *prefix,
 					    "addr6" };
 	const char *eq = strchr(opt, '=');
 	const char *key_list = o->kind == DEV_TAP ? "addr, addr6, host, bridge, mac, mtu, offload"
-			     : o->kind == DEV_TUN ? "addr, host, mtu, offload"
+			     : o->kind == DEV_TUN ? "addr, addr6, host, mtu, offload"
 						  : "addr, addr6, mac, offload";
 	const char *val;
 	size_t klen;
@@ -121,8 +121,7 @@ static int parse_option(const char *opt, struct dev_opts *o, const char *prefix,
 		return fail(err, errlen, prefix, "unknown option '%.*s' (keys: %s)", (int)klen, opt,
 			    key_list);
 	if ((k == 2 && o->kind != DEV_TAP) || (k == 3 && o->kind == DEV_TUN) ||
-	    (k == 4 && o->kind == DEV_PACKET) || (k == 1 && o->kind == DEV_PACKET) ||
-	    (k == 6 && o->kind == DEV_TUN))
+	    (k == 4 && o->kind == DEV_PACKET) || (k == 1 && o->kind == DEV_PACKET))
 		return fail(err, errlen, prefix, "%s= does not apply to %s devices (keys: %s)",
 			    keys[k], kind_names[o->kind], key_list);
 	if (*seen & (1u << k))

@@ -3,7 +3,7 @@
  *
  *   --dev tap:NAME,addr=A.B.C.D/N|dhcp[,addr6=ADDR/LEN][,host=H/N][,bridge=BR][,mac=MAC]
  *         [,mtu=N][,offload=on|off]
- *   --dev tun:NAME,addr=A.B.C.D/N[,host=H][,mtu=N][,offload=on|off]
+ *   --dev tun:NAME,addr=A.B.C.D/N[,addr6=ADDR/LEN][,host=H][,mtu=N][,offload=on|off]
  *   --dev packet:IFNAME,addr=A.B.C.D/N|dhcp[,addr6=ADDR/LEN][,mac=MAC][,offload=on|off]
  *
  * Drivers know nothing of IP: addr and addr6 are carried here for the caller, which binds
@@ -26,7 +26,7 @@ struct dev_opts {
 	uint32_t addr, netmask;        /* ustack's address (network order) */
 	int dhcp;                      /* addr=dhcp: no address; a DHCP client gets one */
 	int has_addr6;
-	struct net_addr addr6;         /* addr6=: a static IPv6 address (tap, packet) */
+	struct net_addr addr6;         /* addr6=: a static IPv6 address */
 	unsigned addr6_plen;
 	int has_host;
 	uint32_t host, host_netmask;   /* the kernel side's address */

@@ -360,12 +360,12 @@ int ustack_add_device_opts(struct ustack *st, const struct dev_opts *o)
 	}
 	/* no addr=: the device is up with no address (ustack_addr_add gives it one) */
 	rc = o->addr ? ip_iface_add(dev, o->addr, o->netmask, peer) : 0;
-	if (rc == 0 && dev->type == NET_DEV_ETHER) {
-		/* IPv6: every Ethernet device has its link-local address (RFC 4291 2.1) */
+	/* IPv6: every Ethernet device has its link-local address (RFC 4291 2.1); a TUN has
+	 * no link-layer address to make one from, only addr6= */
+	if (rc == 0 && dev->type == NET_DEV_ETHER)
 		rc6 = ip6_addr_add_linklocal(dev);
-		if (rc6 == 0 && o->has_addr6)
-			rc6 = ip6_addr_add(dev, &o->addr6, o->addr6_plen, IP6_IFA_STATIC);
-	}
+	if (rc == 0 && rc6 == 0 && o->has_addr6)
+		rc6 = ip6_addr_add(dev, &o->addr6, o->addr6_plen, IP6_IFA_STATIC);
 	if (rc == 0 && st->announced)
 		device_announce(dev);
 	net_unlock();

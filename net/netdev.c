@@ -206,8 +206,10 @@ void net_device_deliver(struct net_device *dev, struct pkb *p, uint64_t now)
 		link_handlers[dev->type](p, dev, now);
 		return;
 	}
-	/* L3 device: bare IPv4 (other versions are counted as unknown by the registry). */
-	net_protocol_input(p->len && (p->data[0] >> 4) == 4 ? 0x0800 : 0, p, dev, now);
+	/* L3 device: bare IPv4 or IPv6 by the version nibble (other versions are counted as
+	 * unknown by the registry). */
+	net_protocol_input(!p->len ? 0 : (p->data[0] >> 4) == 4 ? 0x0800
+				     : (p->data[0] >> 4) == 6 ? 0x86dd : 0, p, dev, now);
 }
 
 void net_device_poll(struct net_device *dev, uint64_t now)

@@ -158,7 +158,8 @@ void net_protocol_input(uint16_t ethertype, struct pkb *p, struct net_device *de
 void net_protocol_reset(void);
 
 /* Link input by device type: ether/ registers for NET_DEV_ETHER. Devices of a type with no
- * link handler (TUN, loopback) carry bare IP: the payload goes to ethertype 0x0800. */
+ * link handler (TUN, loopback) carry bare IP: the payload goes to ethertype 0x0800 or, for
+ * version 6, 0x86dd. */
 int net_link_register(enum net_dev_type type, net_protocol_handler h);
 
 #define NETPROTO_COUNTERS(X) X(rx_unknown_ethertype)

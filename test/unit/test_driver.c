@@ -105,17 +105,18 @@ static void test_parse_good(void **state)
 	test_assert_no_leaks();
 }
 
-/* addr6= on the Ethernet kinds: the address and its prefix length, in one option */
+/* addr6= on every kind: the address and its prefix length, in one option */
 static void test_parse_addr6(void **state)
 {
 	static const uint8_t want[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
 	const char *specs[] = { "tap:tap0,addr=10.0.0.2/24,addr6=2001:db8::2/64",
-				"packet:eth0,addr6=2001:db8::2/64" };
+				"packet:eth0,addr6=2001:db8::2/64",
+				"tun:tun0,addr=10.0.0.2/30,addr6=2001:db8::2/64" };
 	struct dev_opts o;
 	char err[256];
 
 	(void)state;
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < 3; i++) {
 		assert_int_equal(dev_opts_parse(specs[i], &o, err, sizeof(err)), 0);
 		assert_true(o.has_addr6);
 		assert_int_equal(o.addr6.family, AF_INET6);
@@ -178,9 +179,9 @@ static const struct bad_case bad[] = {
 	  "--dev tap:tap0: mac=01:00:5e:00:00:01 is a multicast address: the first byte must be "
 	  "even" },
 	{ "tun:tun0,addr=10.0.0.2/30,bridge=br0",
-	  "--dev tun:tun0: bridge= does not apply to tun devices (keys: addr, host, mtu, offload)" },
+	  "--dev tun:tun0: bridge= does not apply to tun devices (keys: addr, addr6, host, mtu, offload)" },
 	{ "tun:tun0,addr=10.0.0.2/30,mac=02:00:00:00:00:01",
-	  "--dev tun:tun0: mac= does not apply to tun devices (keys: addr, host, mtu, offload)" },
+	  "--dev tun:tun0: mac= does not apply to tun devices (keys: addr, addr6, host, mtu, offload)" },
 	{ "packet:eth0,addr=10.0.0.2/24,host=10.0.0.1/24",
 	  "--dev packet:eth0: host= does not apply to packet devices (keys: addr, addr6, mac, offload)" },
 	{ "packet:eth0,addr=10.0.0.2/24,mtu=1400",
@@ -202,8 +203,6 @@ static const struct bad_case bad[] = {
 	  "--dev tap:tap0: bad addr6=10.0.0.2/24: expected ADDR/LEN with LEN 1-128, e.g. "
 	  "addr6=2001:db8::2/64" },
 	{ "tap:tap0,addr6=ff02::1/64", "--dev tap:tap0: addr6=ff02::1/64 is a multicast address" },
-	{ "tun:tun0,addr=10.0.0.2/30,addr6=2001:db8::2/64",
-	  "--dev tun:tun0: addr6= does not apply to tun devices (keys: addr, host, mtu, offload)" },
 	{ "tap:tap0,addr=10.0.0.2/24,bridge=abcdefghijklmnop",
 	  "--dev tap:tap0: bridge=abcdefghijklmnop: name longer than 15 characters" },
 };

@@ -598,6 +598,39 @@ static void test_output_limits(void **state)
 	pkb_free(p);
 }
 
+/* A TUN carries bare IPv6: by the version nibble to ip6_input, and the reply straight out
+ * of the device (no Ethernet, no ND). */
+static void test_tun_bare_ipv6(void **state)
+{
+	struct net_device *tun = test_dev_create("tun0", NET_DEV_IP, 1500);
+	struct net_addr us = A6("2001:db8:76::2"), peer = A6("2001:db8:76::1");
+	uint8_t b[128], pl[16];
+	size_t n;
+	struct pkb *p;
+	struct ip6_hdr h;
+
+	(void)state;
+	assert_int_equal(ip6_addr_add(tun, &us, 64, IP6_IFA_STATIC), 0);
+	assert_int_equal(tun->nmcast, 0); /* no link-layer groups on a TUN */
+	n = frame6(b, &peer, &us, IP6_NH_ICMPV6, 64, pl, echo_body(pl), 0);
+	net_device_input(tun, pkb_from_bytes(b + ETHER_HDR_LEN, n - ETHER_HDR_LEN),
+			 net_clock_ms());
+	p = test_dev_pop(tun);
+	assert_non_null(p);
+	assert_int_equal(ip6_parse(p->data, p->len, &h), 0);
+	assert_true(net_addr_eq(&h.src, &us));
+	assert_true(net_addr_eq(&h.dst, &peer));
+	assert_int_equal(p->data[IP6_HDR_LEN], ICMP6_ECHO_REPLY);
+	pkb_free(p);
+	assert_int_equal(nd_cache_count(), 0);
+	/* a version 5 packet is nobody's */
+	b[ETHER_HDR_LEN] = 0x50;
+	net_device_input(tun, pkb_from_bytes(b + ETHER_HDR_LEN, n - ETHER_HDR_LEN),
+			 net_clock_ms());
+	assert_int_equal(netproto_stats.rx_unknown_ethertype, 1);
+	assert_int_equal(test_dev_pending(tun), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -610,6 +643,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_linklocal_rfc7217, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_source_selection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tun_bare_ipv6, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
