@@ -495,3 +495,14 @@ size_t nd_cache_count(void)
 {
 	return nd_nentries;
 }
+
+void nd_cache_foreach(void (*fn)(const struct net_addr *addr, const struct net_device *dev,
+				 enum nd_state state, const uint8_t lla[6], void *arg),
+		      void *arg)
+{
+	const struct nd_entry *e;
+
+	for (unsigned i = 0; i < ND_HASH_BUCKETS; i++)
+		LIST_FOREACH(e, &nd_cache[i], hlink)
+			fn(&e->addr, e->dev, e->state, e->lla, arg);
+}

@@ -101,5 +101,10 @@ void nd_confirm(struct net_device *dev, const struct net_addr *addr, uint64_t no
 enum nd_state nd_cache_lookup(const struct net_device *dev, const struct net_addr *addr,
 			      uint8_t lla[6]);
 size_t nd_cache_count(void);
+/* Calls fn for every cache entry (`ustack ctl neigh`); lla is meaningful unless
+ * INCOMPLETE. */
+void nd_cache_foreach(void (*fn)(const struct net_addr *addr, const struct net_device *dev,
+				 enum nd_state state, const uint8_t lla[6], void *arg),
+		      void *arg);
 
 #endif

@@ -14,8 +14,9 @@ ns_new NS
 # no duplicate address detection on the kernel's side: its addresses are usable at once
 in_ns "$NS" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0 ||
 	skip "no IPv6 in the namespace"
+N=uipv6-$$
 ust_start "$NS" serve --dev "$(dev_spec),addr6=2001:db8::2/64" --stats --serve udp-echo \
-	--trace icmp6
+	--trace icmp6 --name "$N"
 in_ns "$NS" ip addr add 2001:db8::1/64 dev "$TAPIF" nodad || fail "cannot add 2001:db8::1"
 k_ll=$(ip -n "$NS" -6 -o addr show dev "$TAPIF" scope link | sed -n 's/.*inet6 \(fe80::[0-9a-f:]*\)\/.*/\1/p')
 [ -n "$k_ll" ] || fail "the kernel has no link-local address on $TAPIF"
@@ -46,6 +47,19 @@ echo "$neigh" | grep -q "^$us_ll lladdr $us_mac6" ||
 	fail "the kernel has no neighbour entry for $us_ll with $us_mac6"
 # a stable identifier, not the MAC's EUI-64 (RFC 7217)
 echo "$us_ll" | grep -qi "ff:fe" && fail "ustack's link-local $us_ll looks like an EUI-64"
+
+# ustack's own view: ctl addr lists both IPv6 addresses after the IPv4 one, ctl neigh the
+# kernel's addresses with its MAC (learnt by ND)
+addrs=$("$UST" ctl "$N" addr) || fail "ctl addr exited $?"
+echo "$addrs"
+echo "$addrs" | grep -qE "^$TAPIF +UP +$US_ADDR/24 .*$us_ll/64" ||
+	fail "ctl addr lacks the link-local $us_ll: $addrs"
+echo "$addrs" | grep -qE "^$TAPIF .* 2001:db8::2/64" || fail "ctl addr lacks 2001:db8::2: $addrs"
+k_mac=$(ip -n "$NS" link show "$TAPIF" | awk '/link\/ether/ { print $2 }')
+neigh6=$("$UST" ctl "$N" neigh) || fail "ctl neigh exited $?"
+echo "$neigh6"
+echo "$neigh6" | grep -qE "^($k_ll|2001:db8::1) dev $TAPIF lladdr $k_mac (REACHABLE|STALE|DELAY|PROBE)$" ||
+	fail "ctl neigh has no ND entry for the kernel with $k_mac: $neigh6"
 
 # the malformed barrage, then ping -6 again
 in_ns "$NS" "$PY" "$TESTDIR/ipv6_malformed.py" "$TAPIF" "$us_mac6" 2001:db8::2 "$us_ll" \
