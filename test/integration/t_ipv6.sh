@@ -46,7 +46,11 @@ us_mac6=$(echo "$neigh" | awk -v a="2001:db8::2" '$1 == a { print $3 }')
 echo "$neigh" | grep -q "^$us_ll lladdr $us_mac6" ||
 	fail "the kernel has no neighbour entry for $us_ll with $us_mac6"
 # a stable identifier, not the MAC's EUI-64 (RFC 7217)
-echo "$us_ll" | grep -qi "ff:fe" && fail "ustack's link-local $us_ll looks like an EUI-64"
+IFS=: read -r m1 m2 m3 m4 m5 m6 <<<"$us_mac6"
+eui=$(printf 'fe80::%x:%xff:fe%x:%x' $(((0x$m1 ^ 2) << 8 | 0x$m2)) $((0x$m3)) $((0x$m4)) \
+	$((0x$m5 << 8 | 0x$m6)))
+echo "the EUI-64 address would be $eui"
+[ "$us_ll" != "$eui" ] || fail "ustack's link-local $us_ll is the EUI-64 of $us_mac6"
 
 # ustack's own view: ctl addr lists both IPv6 addresses after the IPv4 one, ctl neigh the
 # kernel's addresses with its MAC (learnt by ND)
@@ -97,4 +101,23 @@ expect_counter nd.rx_bad_hlim -ge 1
 expect_counter nd.rx_bad_optlen -ge 1
 expect_counter nd.rx_mcast_target -ge 1
 expect_counter nd.rx_bad_code -ge 1
+
+# a restart with the same MAC has the same link-local address (RFC 7217: stable; the secret
+# comes from the host's machine-id), and another MAC another one
+if [ -r /etc/machine-id ]; then
+	for mac in "$us_mac6" 02:00:00:5e:00:99; do
+		ust_start "$NS" serve --dev "$(dev_spec),mac=$mac" --serve udp-echo --name "$N"
+		# the TAP is new, and so is the kernel's link-local address on it
+		k_ll2=$(ip -n "$NS" -6 -o addr show dev "$TAPIF" scope link | sed -n 's/.*inet6 \(fe80::[0-9a-f:]*\)\/.*/\1/p')
+		out=$(in_ns "$NS" ping -6 -n -c 3 -i 0.3 -W 1 "ff02::1%$TAPIF" 2>&1)
+		ll2=$(echo "$out" | sed -n 's/.* from \(fe80::[0-9a-f:]*\)%.*/\1/p' | grep -vx "$k_ll2" | head -n 1)
+		ust_stop
+		echo "mac $mac: link-local $ll2"
+		if [ "$mac" = "$us_mac6" ]; then
+			[ "$ll2" = "$us_ll" ] || fail "restarted with $mac: link-local '$ll2', was $us_ll"
+		else
+			[ -n "$ll2" ] && [ "$ll2" != "$us_ll" ] || fail "another MAC, link-local '$ll2'"
+		fi
+	done
+fi
 pass

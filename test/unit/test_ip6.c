@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ether/ether.h"
 #include "ip6/icmp6.h"
@@ -598,6 +599,63 @@ static void test_output_limits(void **state)
 	pkb_free(p);
 }
 
+/* The family's port unreachable (what UDP will call): destination unreachable code 4 from
+ * the address the datagram was sent to, quoting it; never about a multicast destination. */
+static void test_port_unreach(void **state)
+{
+	uint8_t b[128], body[256], pl[16] = { 0x30, 0x39, 0, 9, 0, 16 };
+	size_t n, blen;
+	struct pkb *p;
+	struct ip6_hdr h;
+	struct net_addr all = ip6_addr_all_nodes();
+
+	(void)state;
+	learn_a();
+	n = frame6(b, &addr_a, &addr_b, IP6_NH_UDP, 64, pl, sizeof(pl), -1);
+	p = pkb_from_bytes(b + ETHER_HDR_LEN, n - ETHER_HDR_LEN);
+	p->dev = dev;
+	pkb_pull(p, IP6_HDR_LEN); /* as delivered: data at the UDP header */
+	ip6_family_ops.port_unreach(p, IP6_HDR_LEN, net_clock_ms());
+	assert_int_equal(p->len, sizeof(pl)); /* p stays the caller's, as it was */
+	pkb_free(p);
+	assert_int_equal(pop_icmp6(&h, body, &blen), ICMP6_DST_UNREACH);
+	assert_int_equal(body[1], ICMP6_UNREACH_PORT);
+	assert_true(net_addr_eq(&h.src, &addr_b));
+	assert_true(net_addr_eq(&h.dst, &addr_a));
+	assert_int_equal(blen, ICMP6_HDR_LEN + n - ETHER_HDR_LEN);
+	assert_memory_equal(body + ICMP6_HDR_LEN, b + ETHER_HDR_LEN, n - ETHER_HDR_LEN);
+	assert_int_equal(icmp6_stats.out_dst_unreach, 1);
+	/* to all-nodes: no error */
+	n = frame6(b, &addr_a, &all, IP6_NH_UDP, 64, pl, sizeof(pl), -1);
+	p = pkb_from_bytes(b + ETHER_HDR_LEN, n - ETHER_HDR_LEN);
+	p->dev = dev;
+	pkb_pull(p, IP6_HDR_LEN);
+	ip6_family_ops.port_unreach(p, IP6_HDR_LEN, net_clock_ms());
+	pkb_free(p);
+	assert_int_equal(test_dev_pending(dev), 0);
+	assert_int_equal(icmp6_stats.out_err_suppressed, 1);
+}
+
+/* RFC 7217's secret comes from /etc/machine-id when there is one: the same after a
+ * restart, so the link-local address is too. */
+static void test_secret_stable(void **state)
+{
+	uint64_t first[2];
+
+	(void)state;
+	if (access("/etc/machine-id", R_OK) != 0)
+		skip();
+	net_protocol_reset(); /* ip6_init registers 0x86dd again */
+	memset(ip6_config.secret, 0, sizeof(ip6_config.secret));
+	assert_int_equal(ip6_init(), 0);
+	memcpy(first, ip6_config.secret, sizeof(first));
+	assert_true(first[0] || first[1]);
+	net_protocol_reset();
+	memset(ip6_config.secret, 0, sizeof(ip6_config.secret));
+	assert_int_equal(ip6_init(), 0);
+	assert_memory_equal(first, ip6_config.secret, sizeof(first));
+}
+
 /* A TUN carries bare IPv6: by the version nibble to ip6_input, and the reply straight out
  * of the device (no Ethernet, no ND). */
 static void test_tun_bare_ipv6(void **state)
@@ -644,6 +702,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_source_selection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tun_bare_ipv6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_port_unreach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_secret_stable, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
