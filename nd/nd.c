@@ -164,6 +164,9 @@ static void nd_enter(struct nd_entry *e, enum nd_state s, uint64_t now)
 	e->probes = 0;
 	switch (s) {
 	case ND_REACHABLE:
+		/* NOTE: RFC 4861 6.3.2 draws ReachableTime at random from 0.5 to 1.5 times
+		 * BaseReachableTime, so that the hosts of a link do not probe in step; a host
+		 * with no router to learn the base from uses it as it is (as the tests need) */
 		net_timer_arm(&e->timer, now + nd_config.reachable_ms);
 		break;
 	case ND_STALE:
