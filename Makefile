@@ -16,7 +16,7 @@ ALL_CFLAGS = $(CFLAGS) $(DEBUG_CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_S
 LDLIBS  += $(shell pkg-config --libs libnl-route-3.0 libnl-3.0 2>/dev/null) -lpcap -lpthread -lm
 BUILD   ?= build
 
-LIB_DIRS := net driver ether arp ip udp tcp dhcp dns lib
+LIB_DIRS := net driver ether arp ip ip6 nd udp tcp dhcp dns lib
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 APP_SRCS := $(wildcard apps/*.c)
 UNIT_SRCS := $(wildcard test/unit/test_*.c)

@@ -151,9 +151,9 @@ static const char usage_ctl[] =
 
 static const char usage_dev[] =
 "DEV (at least one; repeat --dev for more devices, each name once):\n"
-"  --dev tap:NAME[,addr=A.B.C.D/N|dhcp][,host=H/N][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]\n"
-"  --dev tun:NAME,addr=A.B.C.D/N[,host=H][,mtu=N][,offload=on|off]\n"
-"  --dev packet:IFNAME[,addr=A.B.C.D/N|dhcp][,mac=MAC][,offload=on|off]\n"
+"  --dev tap:NAME[,addr=A.B.C.D/N|dhcp][,addr6=ADDR/LEN][,host=H/N][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]\n"
+"  --dev tun:NAME,addr=A.B.C.D/N[,addr6=ADDR/LEN][,host=H][,mtu=N][,offload=on|off]\n"
+"  --dev packet:IFNAME[,addr=A.B.C.D/N|dhcp][,addr6=ADDR/LEN][,mac=MAC][,offload=on|off]\n"
 "  --gw GATEWAY                 default route\n"
 "  --route PREFIX/N,via=GW      static route (repeatable)\n";
 

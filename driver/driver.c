@@ -100,10 +100,12 @@ static int parse_mac(const char *s, uint8_t mac[6])
 static int parse_option(const char *opt, struct dev_opts *o, const char *prefix, unsigned *seen,
 			char *err, size_t errlen)
 {
-	static const char *const keys[] = { "addr", "host", "bridge", "mac", "mtu", "offload" };
+	static const char *const keys[] = { "addr", "host", "bridge", "mac", "mtu", "offload",
+					    "addr6" };
 	const char *eq = strchr(opt, '=');
-	const char *key_list = o->kind == DEV_TAP ? "addr, host, bridge, mac, mtu, offload"
-			     : o->kind == DEV_TUN ? "addr, host, mtu, offload" : "addr, mac, offload";
+	const char *key_list = o->kind == DEV_TAP ? "addr, addr6, host, bridge, mac, mtu, offload"
+			     : o->kind == DEV_TUN ? "addr, addr6, host, mtu, offload"
+						  : "addr, addr6, mac, offload";
 	const char *val;
 	size_t klen;
 	int k = -1, prefix_len;
@@ -112,7 +114,7 @@ static int parse_option(const char *opt, struct dev_opts *o, const char *prefix,
 		return fail(err, errlen, prefix, "'%s' is not key=value (keys: %s)", opt, key_list);
 	klen = (size_t)(eq - opt);
 	val = eq + 1;
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 7; i++)
 		if (strlen(keys[i]) == klen && !strncmp(opt, keys[i], klen))
 			k = i;
 	if (k < 0)
@@ -183,6 +185,29 @@ static int parse_option(const char *opt, struct dev_opts *o, const char *prefix,
 			return fail(err, errlen, prefix, "bad mtu=%s: expected a number from %d to %d",
 				    val, DEV_MTU_MIN, DEV_MTU_MAX);
 		o->mtu = (unsigned)n;
+		break;
+	}
+	case 6: { /* addr6 */
+		char a[INET6_ADDRSTRLEN + 1], *end;
+		const char *slash = strchr(val, '/');
+		long n;
+
+		if (!slash || (size_t)(slash - val) >= sizeof(a))
+			return fail(err, errlen, prefix, "bad addr6=%s: expected ADDR/LEN, e.g. "
+				    "addr6=2001:db8::2/64", val);
+		memcpy(a, val, (size_t)(slash - val));
+		a[slash - val] = '\0';
+		errno = 0;
+		n = strtol(slash + 1, &end, 10);
+		o->addr6 = net_addr_any(AF_INET6);
+		if (inet_pton(AF_INET6, a, o->addr6.v6) != 1 || errno || *end || slash[1] == '\0' ||
+		    n < 1 || n > 128)
+			return fail(err, errlen, prefix, "bad addr6=%s: expected ADDR/LEN with LEN "
+				    "1-128, e.g. addr6=2001:db8::2/64", val);
+		if (o->addr6.v6[0] == 0xff)
+			return fail(err, errlen, prefix, "addr6=%s is a multicast address", val);
+		o->addr6_plen = (unsigned)n;
+		o->has_addr6 = 1;
 		break;
 	}
 	case 5: /* offload */

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Device options shared by the drivers, and the one entry point the command line uses.
  *
- *   --dev tap:NAME,addr=A.B.C.D/N|dhcp[,host=H/N][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]
- *   --dev tun:NAME,addr=A.B.C.D/N[,host=H][,mtu=N][,offload=on|off]
- *   --dev packet:IFNAME,addr=A.B.C.D/N|dhcp[,mac=MAC][,offload=on|off]
+ *   --dev tap:NAME,addr=A.B.C.D/N|dhcp[,addr6=ADDR/LEN][,host=H/N][,bridge=BR][,mac=MAC]
+ *         [,mtu=N][,offload=on|off]
+ *   --dev tun:NAME,addr=A.B.C.D/N[,addr6=ADDR/LEN][,host=H][,mtu=N][,offload=on|off]
+ *   --dev packet:IFNAME,addr=A.B.C.D/N|dhcp[,addr6=ADDR/LEN][,mac=MAC][,offload=on|off]
  *
- * Drivers know nothing of IP: addr is carried here for the caller, which binds it with
- * ip_iface_add(); host= configures the kernel's side of the device over netlink. */
+ * Drivers know nothing of IP: addr and addr6 are carried here for the caller, which binds
+ * them with ip_iface_add() and ip6_addr_add(); host= configures the kernel's side of the
+ * device over netlink. */
 #ifndef DRIVER_DRIVER_H
 #define DRIVER_DRIVER_H
 
@@ -23,6 +25,9 @@ struct dev_opts {
 	char ifname[NET_DEV_NAME_MAX];
 	uint32_t addr, netmask;        /* ustack's address (network order) */
 	int dhcp;                      /* addr=dhcp: no address; a DHCP client gets one */
+	int has_addr6;
+	struct net_addr addr6;         /* addr6=: a static IPv6 address */
+	unsigned addr6_plen;
 	int has_host;
 	uint32_t host, host_netmask;   /* the kernel side's address */
 	char bridge[NET_DEV_NAME_MAX]; /* "" if none */

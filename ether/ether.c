@@ -29,11 +29,12 @@ void ether_input(struct pkb *p, struct net_device *dev, uint64_t now)
 		goto drop;
 	}
 	if (memcmp(h.dst, dev->hwaddr, ETHER_ADDR_LEN) != 0 &&
-	    memcmp(h.dst, ether_broadcast, ETHER_ADDR_LEN) != 0) {
-		/* The group bit: no multicast group is ever joined (no IGMP), so IPv4
-		 * multicast (01:00:5e:...) and every other group address are ignored alike;
-		 * they get their own counter because they are normal traffic on a LAN,
-		 * unlike unicast frames for another host. */
+	    memcmp(h.dst, ether_broadcast, ETHER_ADDR_LEN) != 0 &&
+	    !((h.dst[0] & 0x01) && net_device_mcast_member(dev, h.dst))) {
+		/* The group bit: only the groups the device joined pass (IPv6's all-nodes
+		 * and solicited-node groups, net_device_mcast_join; no IGMP, so no IPv4
+		 * group); the others get their own counter because they are normal traffic
+		 * on a LAN, unlike unicast frames for another host. */
 		if (h.dst[0] & 0x01) {
 			STAT_INC(ether, rx_multicast_ignored);
 			debugf("dev=%s dst=%s ignored: multicast", dev->name,

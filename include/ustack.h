@@ -416,10 +416,11 @@ void ustack_use(struct ustack *st);
 
 /* Opens a device and gives it its address, from the spec string the ustack program takes
  * after --dev:
- *   tap:NAME[,addr=A.B.C.D/N][,host=H/N][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]
- *   tun:NAME,addr=A.B.C.D/N[,host=H][,mtu=N][,offload=on|off]
- *   packet:IFNAME[,addr=A.B.C.D/N][,mac=MAC][,offload=on|off]
- * (host= configures the kernel's side; needs CAP_NET_ADMIN like the devices themselves.)
+ *   tap:NAME[,addr=A.B.C.D/N][,addr6=ADDR/LEN][,host=H/N][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]
+ *   tun:NAME,addr=A.B.C.D/N[,addr6=ADDR/LEN][,host=H][,mtu=N][,offload=on|off]
+ *   packet:IFNAME[,addr=A.B.C.D/N][,addr6=ADDR/LEN][,mac=MAC][,offload=on|off]
+ * (host= configures the kernel's side; needs CAP_NET_ADMIN like the devices themselves.
+ * addr6= adds a static IPv6 address; a TAP or packet device also gets its link-local one.)
  * Without addr= a TAP or packet device comes up with no address: it hears datagrams to
  * 255.255.255.255, and a socket bound to it (SO_BINDTODEVICE) sends one from 0.0.0.0, as
  * a DHCP client needs; ustack_addr_add gives it its address later. addr=dhcp is taken

@@ -12,8 +12,10 @@
 
 #include "arp/arp.h"
 #include "ip/ip.h"
+#include "ip6/ip6.h"
 #include "lib/ctl.h"
 #include "lib/ctl_live.h"
+#include "nd/nd.h"
 #include "net/loop.h"
 #include "net/netdev.h"
 #include "net/stats.h"
@@ -196,6 +198,35 @@ static void neigh_one(uint32_t addr, const struct net_device *dev, enum arp_stat
 	fprintf(out, " %s\n", (unsigned)state < 4 ? names[state] : "?");
 }
 
+/* An ND entry as `ip -6 neigh` prints it (`ip neigh` lists both families). */
+static void neigh6_one(const struct net_addr *addr, const struct net_device *dev,
+		       enum nd_state state, const uint8_t hw[6], void *arg)
+{
+	FILE *out = arg;
+	char a[NET_ADDR_STRLEN];
+
+	fprintf(out, "%s dev %s", net_addr_ntop(addr, a, sizeof(a)), dev ? dev->name : "?");
+	if (state != ND_INCOMPLETE)
+		fprintf(out, " lladdr %02x:%02x:%02x:%02x:%02x:%02x", hw[0], hw[1], hw[2], hw[3],
+			hw[4], hw[5]);
+	fprintf(out, " %s\n", nd_state_name(state));
+}
+
+/* The IPv6 addresses of the device being listed, after its IPv4 ones. */
+struct addr6_arg {
+	FILE *out;
+	int ifindex;
+};
+
+static void addr6_one(const struct ip6_ifaddr *ifa, void *arg)
+{
+	struct addr6_arg *a = arg;
+	char s[NET_ADDR_STRLEN];
+
+	if (ifa->ifindex == a->ifindex)
+		fprintf(a->out, " %s/%u", net_addr_ntop(&ifa->addr, s, sizeof(s)), ifa->prefixlen);
+}
+
 static void route_one(const struct ip_route *r, void *arg)
 {
 	FILE *out = arg;
@@ -233,6 +264,7 @@ static void addr_list(FILE *out)
 			else
 				fprintf(out, " %s/%u", a, ifc->prefixlen);
 		}
+		ip6_addr_foreach(addr6_one, &(struct addr6_arg){ out, dev->index });
 		fputc('\n', out);
 	}
 }
@@ -411,7 +443,8 @@ int ctl_request(struct ustack *st, int argc, char **argv, FILE *out, char *err, 
 		if (argc > 1 && (!strcmp(argv[1], "add") || !strcmp(argv[1], "del"))) {
 			if (!strcmp(cmd, "neigh"))
 				return req_error(err, errlen, -EINVAL,
-						 "neigh: entries come from ARP; only 'neigh' lists them");
+						 "neigh: entries come from ARP and ND; only 'neigh' lists "
+						 "them");
 			return !strcmp(cmd, "route") ? req_route_change(st, argc, argv, err, errlen)
 						     : req_addr_change(st, argc, argv, err, errlen);
 		}
@@ -422,8 +455,10 @@ int ctl_request(struct ustack *st, int argc, char **argv, FILE *out, char *err, 
 		if (argc > 2)
 			return req_error(err, errlen, -EINVAL, "%s: unexpected '%s'", cmd, argv[2]);
 		net_lock();
-		if (cmd[0] == 'n')
+		if (cmd[0] == 'n') {
 			arp_cache_foreach(neigh_one, out);
+			nd_cache_foreach(neigh6_one, out);
+		}
 		else if (cmd[0] == 'r')
 			ip_route_foreach(route_one, out);
 		else

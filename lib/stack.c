@@ -21,6 +21,9 @@
 #include "ip/icmp.h"
 #include "ip/icmp_sock.h"
 #include "ip/ip.h"
+#include "ip6/icmp6.h"
+#include "ip6/ip6.h"
+#include "nd/nd.h"
 #include "net/log.h"
 #include "net/loop.h"
 #include "net/pkb.h"
@@ -54,6 +57,9 @@ static const struct stack_layer layers[] = {
 	{ "arp", arp_init },
 	{ "ip", ip_init },
 	{ "icmp", icmp_init },
+	{ "ip6", ip6_init },
+	{ "icmp6", icmp6_init },
+	{ "nd", nd_init },
 	{ "udp", udp_init },
 	{ "tcp", tcp_init },
 	{ "icmp_sock", icmp_sock_init },
@@ -115,6 +121,8 @@ void stack_shutdown(void)
 	loopback = NULL;
 	tcp_shutdown();
 	arp_shutdown();
+	nd_shutdown();
+	ip6_shutdown();
 	ip_shutdown();
 	ip_reass_flush();
 	net_protocol_reset();

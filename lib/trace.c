@@ -31,6 +31,9 @@
 #include "ether/ether.h"
 #include "ip/icmp.h"
 #include "ip/ip.h"
+#include "ip6/icmp6.h"
+#include "ip6/ip6.h"
+#include "nd/nd.h"
 #include "net/byteorder.h"
 #include "tcp/tcp_wire.h"
 
@@ -384,32 +387,186 @@ static void trace_tcp(struct line *l, const char *s, const char *d, const uint8_
 	}
 }
 
-/* ustack speaks no IPv6, but the kernel on the other side of a TAP sends neighbour
- * discovery and MLD as soon as the link is up: name the addresses and the next header so
- * those lines are recognisable. */
-static void trace_ipv6(struct line *l, const uint8_t *b, size_t len)
+static const char *icmp6_name(uint8_t type)
 {
-	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
-	static const struct { uint8_t nh; const char *name; } names[] = {
-		{ 0, "hop-by-hop" }, { 6, "TCP" }, { 17, "UDP" }, { 58, "ICMPv6" },
-	};
-	const char *nh = NULL;
+	switch (type) {
+	case ICMP6_DST_UNREACH: return "destination unreachable";
+	case ICMP6_PKT_TOO_BIG: return "packet too big";
+	case ICMP6_TIME_EXCEEDED: return "time exceeded";
+	case ICMP6_PARAM_PROB: return "parameter problem";
+	case ICMP6_ECHO_REQUEST: return "echo request";
+	case ICMP6_ECHO_REPLY: return "echo reply";
+	case 130: return "multicast listener query";
+	case 131: return "multicast listener report";
+	case 132: return "multicast listener done";
+	case ICMP6_ND_RS: return "router solicitation";
+	case ICMP6_ND_RA: return "router advertisement";
+	case ICMP6_ND_NS: return "neighbor solicitation";
+	case ICMP6_ND_NA: return "neighbor advertisement";
+	case ICMP6_ND_REDIRECT: return "redirect";
+	case 143: return "multicast listener report v2";
+	default: return NULL;
+	}
+}
 
-	if (len < 40 || b[0] >> 4 != 6) {
-		add(l, "IPv6 truncated len %zu", len);
+/* "ICMPv6 echo request id 1 seq 2 len 56", "ICMPv6 neighbor solicitation who has
+ * 2001:db8::2 from 02:00:00:00:00:01", "ICMPv6 neighbor advertisement 2001:db8::2 is
+ * 02:..:02 [S O]", "ICMPv6 parameter problem code 1 pointer 6"; a checksum that does not
+ * sum to zero over src and dst is marked. */
+static void trace_icmp6(struct line *l, const struct ip6_hdr *h, const uint8_t *b, size_t len,
+			int whole)
+{
+	struct icmp6_hdr ih;
+	struct nd_msg m;
+	char t[INET6_ADDRSTRLEN], mac[18];
+	const char *name;
+	int r = icmp6_parse(b, len, &h->src, &h->dst, &ih);
+
+	if (r == ICMP6_PARSE_SHORT) {
+		add(l, "ICMPv6 truncated len %zu", len);
 		return;
 	}
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].nh == b[6])
-			nh = names[i].name;
-	inet_ntop(AF_INET6, b + 8, s, sizeof(s));
-	inet_ntop(AF_INET6, b + 24, d, sizeof(d));
-	add(l, "IPv6 %s > %s: ", s, d);
-	if (nh)
-		add(l, "%s", nh);
+	if (r < 0) {
+		ih.type = b[0];
+		ih.code = b[1];
+		ih.data = len >= 8 ? rd32(b + 4) : 0;
+	}
+	name = icmp6_name(ih.type);
+	if (name)
+		add(l, "ICMPv6 %s", name);
 	else
-		add(l, "next header %u", b[6]);
-	add(l, " len %u (not decoded)", rd16(b + 4));
+		add(l, "ICMPv6 type %u", ih.type);
+	switch (ih.type) {
+	case ICMP6_ECHO_REQUEST:
+	case ICMP6_ECHO_REPLY:
+		add(l, " id %u seq %u len %zu", ih.data >> 16, ih.data & 0xffff,
+		    len - ICMP6_HDR_LEN);
+		break;
+	case ICMP6_DST_UNREACH:
+	case ICMP6_TIME_EXCEEDED:
+		add(l, " code %u", ih.code);
+		break;
+	case ICMP6_PKT_TOO_BIG:
+		add(l, " mtu %u", ih.data);
+		break;
+	case ICMP6_PARAM_PROB:
+		add(l, " code %u pointer %u", ih.code, ih.data);
+		break;
+	case ICMP6_ND_NS:
+	case ICMP6_ND_NA: {
+		int e = nd_parse(b, len, &m);
+
+		if (e != ND_PARSE_OK) {
+			add(l, " [malformed %d]", e);
+			break;
+		}
+		inet_ntop(AF_INET6, m.target.v6, t, sizeof(t));
+		if (m.has_lla)
+			ether_addr_ntop(m.lla, mac, sizeof(mac));
+		if (ih.type == ICMP6_ND_NS) {
+			add(l, " who has %s", t);
+			if (m.has_lla)
+				add(l, " from %s", mac);
+		} else {
+			add(l, " %s", t);
+			if (m.has_lla)
+				add(l, " is %s", mac);
+			add(l, " [%s%s%s]", m.flags & ND_NA_ROUTER ? "R" : "",
+			    m.flags & ND_NA_SOLICITED ? "S" : "",
+			    m.flags & ND_NA_OVERRIDE ? "O" : "");
+		}
+		break;
+	}
+	default:
+		add(l, " code %u len %zu", ih.code, len);
+		break;
+	}
+	if (h->hlim != 255 && ih.type >= ICMP6_ND_RS && ih.type <= ICMP6_ND_REDIRECT)
+		add(l, " hlim %u", h->hlim);
+	if (r == ICMP6_PARSE_CKSUM && whole)
+		add(l, " [bad cksum]");
+}
+
+/* "IP6 SRC > DST: [ext headers] upper layer": the fixed header, then each extension
+ * header named as it is walked (at most 8, bounded by the packet), then ICMPv6 decoded,
+ * TCP and UDP with the transports' decoders (addresses in brackets). */
+static void trace_ipv6(struct line *l, const uint8_t *b, size_t len)
+{
+	char s[INET6_ADDRSTRLEN + 2], d[INET6_ADDRSTRLEN + 2], a[INET6_ADDRSTRLEN];
+	struct ip6_hdr h;
+	size_t off = IP6_HDR_LEN, end;
+	uint8_t next;
+	int r = ip6_parse(b, len, &h);
+
+	if (r == IP6_PARSE_SHORT || r == IP6_PARSE_VERSION) {
+		add(l, "IP6 truncated len %zu", len);
+		return;
+	}
+	inet_ntop(AF_INET6, h.src.v6, a, sizeof(a));
+	snprintf(s, sizeof(s), "%s", a);
+	inet_ntop(AF_INET6, h.dst.v6, a, sizeof(a));
+	snprintf(d, sizeof(d), "%s", a);
+	end = r == IP6_PARSE_PLEN ? len : IP6_HDR_LEN + (size_t)h.plen;
+	next = h.next;
+	for (unsigned n = 0; n < 8; n++) {
+		struct ip6_ext e;
+		struct ip6_frag f;
+
+		if (next == IP6_NH_FRAGMENT) {
+			if (ip6_frag_parse(b + off, end - off, &f) < 0)
+				goto cut;
+			if (!n)
+				add(l, "IP6 %s > %s: ", s, d);
+			add(l, "frag id %u off %u%s ", f.id, f.offset, f.more ? " MF" : "");
+			off += IP6_FRAG_HDR_LEN;
+			next = f.next;
+			if (f.offset) {
+				add(l, "next header %u len %zu", next, end - off);
+				return;
+			}
+			continue;
+		}
+		if (next != IP6_NH_HOPOPTS && next != IP6_NH_DSTOPTS && next != IP6_NH_ROUTING)
+			break;
+		if (ip6_ext_parse(b + off, end - off, &e) < 0)
+			goto cut;
+		if (!n)
+			add(l, "IP6 %s > %s: ", s, d);
+		add(l, "%s len %zu ", next == IP6_NH_HOPOPTS ? "hop-by-hop" :
+		    next == IP6_NH_DSTOPTS ? "dstopts" : "routing", e.len);
+		off += e.len;
+		next = e.next;
+	}
+	switch (next) {
+	case IP6_NH_ICMPV6:
+		if (off == IP6_HDR_LEN)
+			add(l, "IP6 %s > %s: ", s, d);
+		trace_icmp6(l, &h, b + off, end - off, r == IP6_PARSE_OK);
+		break;
+	case IP6_NH_UDP:
+	case IP6_NH_TCP:
+		inet_ntop(AF_INET6, h.src.v6, a, sizeof(a));
+		snprintf(s, sizeof(s), "[%s]", a);
+		inet_ntop(AF_INET6, h.dst.v6, a, sizeof(a));
+		snprintf(d, sizeof(d), "[%s]", a);
+		if (next == IP6_NH_UDP)
+			trace_udp(l, s, d, b + off, end - off);
+		else
+			trace_tcp(l, s, d, b + off, end - off);
+		break;
+	default:
+		if (off == IP6_HDR_LEN)
+			add(l, "IP6 %s > %s: ", s, d);
+		add(l, "next header %u len %zu", next, end - off);
+		break;
+	}
+	if (r == IP6_PARSE_PLEN)
+		add(l, " [bad payload length %u]", h.plen);
+	return;
+cut:
+	if (off == IP6_HDR_LEN)
+		add(l, "IP6 %s > %s: ", s, d);
+	add(l, "[extension header truncated]");
 }
 
 static void trace_ip(struct line *l, const uint8_t *b, size_t len)
@@ -483,7 +640,10 @@ void trace_format(const struct net_device *dev, const uint8_t *frame, size_t len
 		return;
 	buf[0] = '\0';
 	if (dev->type != NET_DEV_ETHER) {
-		trace_ip(&l, frame, len);
+		if (len && frame[0] >> 4 == 6)
+			trace_ipv6(&l, frame, len);
+		else
+			trace_ip(&l, frame, len);
 		return;
 	}
 	if (ether_parse(frame, len, &eh) < 0) {

@@ -25,6 +25,7 @@
 #include "driver/driver.h"
 #include "ip/icmp.h"
 #include "ip/ip.h"
+#include "ip6/ip6.h"
 #include "lib/trace.h"
 #include "lib/ustack_int.h"
 #include "net/log.h"
@@ -336,9 +337,9 @@ static void devices_announce(struct ustack *st)
 int ustack_add_device_opts(struct ustack *st, const struct dev_opts *o)
 {
 	uint32_t peer = (o->kind == DEV_TUN && o->has_host) ? o->host : 0;
-	char a[IP_ADDR_STRLEN], err[USTACK_ERRMSG_MAX];
+	char a[IP_ADDR_STRLEN], a6[NET_ADDR_STRLEN], err[USTACK_ERRMSG_MAX];
 	struct net_device *dev;
-	int rc;
+	int rc, rc6 = 0;
 
 	if (!stack_ok(st))
 		return fail(-EINVAL, "no stack: call ustack_create first");
@@ -359,12 +360,21 @@ int ustack_add_device_opts(struct ustack *st, const struct dev_opts *o)
 	}
 	/* no addr=: the device is up with no address (ustack_addr_add gives it one) */
 	rc = o->addr ? ip_iface_add(dev, o->addr, o->netmask, peer) : 0;
+	/* IPv6: every Ethernet device has its link-local address (RFC 4291 2.1); a TUN has
+	 * no link-layer address to make one from, only addr6= */
+	if (rc == 0 && dev->type == NET_DEV_ETHER)
+		rc6 = ip6_addr_add_linklocal(dev);
+	if (rc == 0 && rc6 == 0 && o->has_addr6)
+		rc6 = ip6_addr_add(dev, &o->addr6, o->addr6_plen, IP6_IFA_STATIC);
 	if (rc == 0 && st->announced)
 		device_announce(dev);
 	net_unlock();
 	if (rc < 0)
 		return fail(rc, "cannot add address %s to %s: %s (use one address per device)",
 			    ip_addr_ntop(o->addr, a, sizeof(a)), dev->name, strerror(-rc));
+	if (rc6 < 0)
+		return fail(rc6, "cannot add IPv6 address %s to %s: %s",
+			    net_addr_ntop(&o->addr6, a6, sizeof(a6)), dev->name, strerror(-rc6));
 	st->last_dev = dev;
 	return 0;
 }

@@ -136,6 +136,24 @@ int net_iface_add(struct net_device *dev, const struct net_addr *addr, unsigned 
 	return 0;
 }
 
+int net_device_mcast_join(struct net_device *dev, const uint8_t mac[NET_DEV_ADDR_LEN])
+{
+	if (net_device_mcast_member(dev, mac))
+		return 0;
+	if (dev->nmcast == NET_DEV_MCAST_MAX)
+		return -ENOSPC;
+	memcpy(dev->mcast[dev->nmcast++], mac, NET_DEV_ADDR_LEN);
+	return 0;
+}
+
+int net_device_mcast_member(const struct net_device *dev, const uint8_t mac[NET_DEV_ADDR_LEN])
+{
+	for (int i = 0; i < dev->nmcast; i++)
+		if (!memcmp(dev->mcast[i], mac, NET_DEV_ADDR_LEN))
+			return 1;
+	return 0;
+}
+
 uint32_t net_device_generation(void)
 {
 	return dev_generation;
@@ -188,8 +206,10 @@ void net_device_deliver(struct net_device *dev, struct pkb *p, uint64_t now)
 		link_handlers[dev->type](p, dev, now);
 		return;
 	}
-	/* L3 device: bare IPv4 (other versions are counted as unknown by the registry). */
-	net_protocol_input(p->len && (p->data[0] >> 4) == 4 ? 0x0800 : 0, p, dev, now);
+	/* L3 device: bare IPv4 or IPv6 by the version nibble (other versions are counted as
+	 * unknown by the registry). */
+	net_protocol_input(!p->len ? 0 : (p->data[0] >> 4) == 4 ? 0x0800
+				     : (p->data[0] >> 4) == 6 ? 0x86dd : 0, p, dev, now);
 }
 
 void net_device_poll(struct net_device *dev, uint64_t now)

@@ -22,6 +22,7 @@
 #define NET_DEV_ADDR_LEN 6
 #define NET_IFACE_MAX 4   /* IPv4 addresses per device */
 #define NET_DEV_BATCH 32  /* frames read per readiness event */
+#define NET_DEV_MCAST_MAX 8 /* link-layer multicast groups a device listens to */
 
 enum net_dev_type {
 	NET_DEV_ETHER,    /* TAP, PF_PACKET: Ethernet frames, ARP */
@@ -98,6 +99,10 @@ struct net_device {
 	void *priv;            /* driver state */
 	struct net_iface ifaces[NET_IFACE_MAX];
 	int nifaces;
+	/* Link-layer multicast groups joined (net_device_mcast_join): the Ethernet filter
+	 * takes frames to these besides the device's own address and broadcast. */
+	uint8_t mcast[NET_DEV_MCAST_MAX][NET_DEV_ADDR_LEN];
+	int nmcast;
 	/* per-device counters */
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, rx_errors, tx_errors;
 	TAILQ_ENTRY(net_device) link;
@@ -119,6 +124,12 @@ struct net_device *net_device_by_index(int index);
 /* Binds addr/prefixlen to dev (the family's layer fills in the rest: ip_iface_add). 0 or
  * -ENOSPC. */
 int net_iface_add(struct net_device *dev, const struct net_addr *addr, unsigned prefixlen);
+
+/* Joins the link-layer multicast group mac on dev (IPv6's all-nodes and solicited-node
+ * groups): 0 (also when already joined) or -ENOSPC. */
+int net_device_mcast_join(struct net_device *dev, const uint8_t mac[NET_DEV_ADDR_LEN]);
+/* 1 if dev has joined the group mac. */
+int net_device_mcast_member(const struct net_device *dev, const uint8_t mac[NET_DEV_ADDR_LEN]);
 
 /* A number that changes whenever a device is registered or unregistered, gains an
  * address, or is changed (net_device_changed): what routes were resolved to is stale then.
@@ -147,7 +158,8 @@ void net_protocol_input(uint16_t ethertype, struct pkb *p, struct net_device *de
 void net_protocol_reset(void);
 
 /* Link input by device type: ether/ registers for NET_DEV_ETHER. Devices of a type with no
- * link handler (TUN, loopback) carry bare IP: the payload goes to ethertype 0x0800. */
+ * link handler (TUN, loopback) carry bare IP: the payload goes to ethertype 0x0800 or, for
+ * version 6, 0x86dd. */
 int net_link_register(enum net_dev_type type, net_protocol_handler h);
 
 #define NETPROTO_COUNTERS(X) X(rx_unknown_ethertype)

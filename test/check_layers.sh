@@ -20,14 +20,16 @@ allowed() {
 	ether)  echo "net ether" ;;
 	arp)    echo "net ether arp" ;;
 	ip)     echo "net arp ip" ;;
+	ip6)    echo "net ip6" ;;
+	nd)     echo "net ether ip6 nd" ;;
 	udp)    echo "net ip udp" ;;
 	tcp)    echo "net ip tcp" ;;
 	dhcp)   echo "net dhcp" ;;
 	dns)    echo "net dns include" ;;
-	lib)    echo "net driver ether arp ip udp tcp dhcp dns lib" ;;
+	lib)    echo "net driver ether arp ip ip6 nd udp tcp dhcp dns lib" ;;
 	esac
 }
-LAYER_DIRS="net driver ether arp ip udp tcp dhcp dns lib"
+LAYER_DIRS="net driver ether arp ip ip6 nd udp tcp dhcp dns lib"
 
 # Prints "file:line: includes DIR/... (FOLDER/ may include: ...)" per violation.
 check_tree() {

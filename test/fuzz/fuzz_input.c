@@ -2,7 +2,8 @@
 /* libFuzzer target over the frame input path: bytes enter through net_device_input on an
  * Ethernet device or an L3 (TUN-like) device and go as far as they can get: Ethernet, ARP,
  * IP with reassembly, ICMP, UDP to bound sockets, TCP to listeners and the connections they
- * accept. Time is a fake clock that only moves forward, so timers (retransmission, ARP,
+ * accept; IPv6 with its extension headers, ICMPv6 and neighbour discovery (fz-eth has a
+ * link-local address and 2001:db8::b/64). Time is a fake clock that only moves forward, so timers (retransmission, ARP,
  * reassembly, TIME_WAIT) run as well. Each frame is also decoded by --trace's decoder.
  *
  * Input format (so one input can carry a whole conversation, a handshake and then data):
@@ -24,6 +25,7 @@
 #include <string.h>
 
 #include "ip/ip.h"
+#include "ip6/ip6.h"
 #include "net/log.h"
 #include "net/loop.h"
 #include "net/pkb.h"
@@ -110,6 +112,13 @@ static void fz_init(void)
 	if (ip_iface_add(eth, inet_addr("192.0.2.2"), inet_addr("255.255.255.0"), 0) < 0 ||
 	    ip_iface_add(tun, inet_addr("198.51.100.2"), inet_addr("255.255.255.0"),
 			 inet_addr("198.51.100.1")) < 0)
+		abort();
+	/* IPv6: a link-local address, and the responder's of linux-ipv6-nd.pcap, whose
+	 * frames seed.sh re-addresses to fz-eth's MAC */
+	if (ip6_addr_add_linklocal(eth) < 0 ||
+	    ip6_addr_add(eth, &(struct net_addr){ .family = AF_INET6,
+						  .v6 = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x0b } },
+			 64, IP6_IFA_STATIC) < 0)
 		abort();
 	tcp_test_set_isn(1, FZ_CAPTURE_ISN);
 	net_unlock();

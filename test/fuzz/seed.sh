@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Writes the seed corpus for fuzz_input into DIR (default build/fuzz/corpus): every frame of
-# test/data/linux-session.pcap (Ethernet device) and linux-tun-raw.pcap (L3 device) as an
-# input of its own, and the TCP session of linux-session.pcap as one input of many frames,
+# test/data/linux-session.pcap, linux-ipv6-nd.pcap and linux-ipv6-dad.pcap (Ethernet
+# device) and linux-tun-raw.pcap (L3 device) as an input of its own, and the TCP session of
+# linux-session.pcap and an IPv6 NS followed by an echo request as inputs of many frames,
 # in the format fuzz_input.c describes (control byte, then 2-byte length + frame each).
 #   test/fuzz/seed.sh [DIR]
 set -eu
@@ -40,6 +41,19 @@ for i, f in enumerate(frames("test/data/linux-tun-raw.pcap")):
 peer_mac = eth[0][6:12]
 sess = [f for f in eth[15:27] if f[6:12] == peer_mac]
 open(f"{d}/eth-session", "wb").write(record(2 << 1, sess))
+n += 1
+# IPv6: Linux's NS, NA, echo request and reply, and DAD probe, unicast ones re-addressed to
+# fz-eth's MAC (the responder of linux-ipv6-nd.pcap is 2001:db8::b, fz-eth's address);
+# then the NS and the echo request as one input (the NS teaches the asker's MAC)
+us_mac = eth[15][0:6]
+def to_us(f):
+    return f if f[0] & 1 else us_mac + f[6:]
+v6 = [to_us(f) for f in frames("test/data/linux-ipv6-nd.pcap") +
+      frames("test/data/linux-ipv6-dad.pcap")]
+for i, f in enumerate(v6):
+    open(f"{d}/eth6-{i:02d}", "wb").write(record(0, [f]))
+    n += 1
+open(f"{d}/eth6-ns-echo", "wb").write(record(1 << 1, [v6[0], v6[2]]))
 n += 1
 print(f"seed.sh: {n} inputs in {d}")
 PY

@@ -18,8 +18,8 @@ mf_barrage "$NS" 1500 tun_malformed.py ustmf0 "$US" "$K"
 mf_still_serving "$NS" "$US"
 ust_stop
 
-# No ethertype on a TUN: a packet whose version nibble is not 4 is not IP for the link
-# layer (netproto.rx_unknown_ethertype) and never reaches ip.in_hdr_version.
+# No ethertype on a TUN: a packet whose version nibble is neither 4 nor 6 is not IP for
+# the link layer (netproto.rx_unknown_ethertype) and never reaches ip.in_hdr_version.
 mf_counters_rose netproto.rx_unknown_ethertype \
 	ip.in_hdr_short ip.in_hdr_ihl ip.in_hdr_totlen ip.in_hdr_cksum \
 	ip.in_martian_src ip.in_not_for_us ip.in_unknown_proto ip.reasm_overlap \

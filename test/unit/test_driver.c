@@ -105,6 +105,31 @@ static void test_parse_good(void **state)
 	test_assert_no_leaks();
 }
 
+/* addr6= on every kind: the address and its prefix length, in one option */
+static void test_parse_addr6(void **state)
+{
+	static const uint8_t want[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	const char *specs[] = { "tap:tap0,addr=10.0.0.2/24,addr6=2001:db8::2/64",
+				"packet:eth0,addr6=2001:db8::2/64",
+				"tun:tun0,addr=10.0.0.2/30,addr6=2001:db8::2/64" };
+	struct dev_opts o;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(dev_opts_parse(specs[i], &o, err, sizeof(err)), 0);
+		assert_true(o.has_addr6);
+		assert_int_equal(o.addr6.family, AF_INET6);
+		assert_memory_equal(o.addr6.v6, want, 16);
+		assert_int_equal(o.addr6_plen, 64);
+	}
+	assert_int_equal(dev_opts_parse("tap:tap0,addr=10.0.0.2/24", &o, err, sizeof(err)), 0);
+	assert_false(o.has_addr6);
+	assert_int_equal(dev_opts_parse("tap:tap0,addr6=fe80::5/128", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.addr6_plen, 128);
+	test_assert_no_leaks();
+}
+
 struct bad_case {
 	const char *spec;
 	const char *msg; /* the whole line */
@@ -137,9 +162,9 @@ static const struct bad_case bad[] = {
 	  "--dev tap:tap0: host= is the kernel's address and must differ from addr= (ustack's)" },
 	{ "tap:tap0,addr=10.0.0.2/24,addr=10.0.0.3/24", "--dev tap:tap0: addr= given twice" },
 	{ "tap:tap0,addr=10.0.0.2/24,speed=10",
-	  "--dev tap:tap0: unknown option 'speed' (keys: addr, host, bridge, mac, mtu, offload)" },
+	  "--dev tap:tap0: unknown option 'speed' (keys: addr, addr6, host, bridge, mac, mtu, offload)" },
 	{ "tap:tap0,addr=10.0.0.2/24,promisc",
-	  "--dev tap:tap0: 'promisc' is not key=value (keys: addr, host, bridge, mac, mtu, offload)" },
+	  "--dev tap:tap0: 'promisc' is not key=value (keys: addr, addr6, host, bridge, mac, mtu, offload)" },
 	{ "tap:tap0,addr=10.0.0.2/24,,mtu=1400", "--dev tap:tap0: empty option (a stray comma?)" },
 	{ "tap:tap0,addr=10.0.0.2/24,mtu=", "--dev tap:tap0: mtu= needs a value" },
 	{ "tap:tap0,addr=10.0.0.2/24,mtu=67",
@@ -154,18 +179,30 @@ static const struct bad_case bad[] = {
 	  "--dev tap:tap0: mac=01:00:5e:00:00:01 is a multicast address: the first byte must be "
 	  "even" },
 	{ "tun:tun0,addr=10.0.0.2/30,bridge=br0",
-	  "--dev tun:tun0: bridge= does not apply to tun devices (keys: addr, host, mtu, offload)" },
+	  "--dev tun:tun0: bridge= does not apply to tun devices (keys: addr, addr6, host, mtu, offload)" },
 	{ "tun:tun0,addr=10.0.0.2/30,mac=02:00:00:00:00:01",
-	  "--dev tun:tun0: mac= does not apply to tun devices (keys: addr, host, mtu, offload)" },
+	  "--dev tun:tun0: mac= does not apply to tun devices (keys: addr, addr6, host, mtu, offload)" },
 	{ "packet:eth0,addr=10.0.0.2/24,host=10.0.0.1/24",
-	  "--dev packet:eth0: host= does not apply to packet devices (keys: addr, mac, offload)" },
+	  "--dev packet:eth0: host= does not apply to packet devices (keys: addr, addr6, mac, offload)" },
 	{ "packet:eth0,addr=10.0.0.2/24,mtu=1400",
-	  "--dev packet:eth0: mtu= does not apply to packet devices (keys: addr, mac, offload)" },
+	  "--dev packet:eth0: mtu= does not apply to packet devices (keys: addr, addr6, mac, offload)" },
 	{ "tap:tap0,addr=10.0.0.2/24,offload=yes",
 	  "--dev tap:tap0: bad offload=yes: expected on or off" },
 	{ "tap:tap0,addr=10.0.0.2/24,offload=on,offload=off", "--dev tap:tap0: offload= given twice" },
 	{ "packet:eth0,addr=10.0.0.2/24,offload=maybe",
 	  "--dev packet:eth0: bad offload=maybe: expected on or off" },
+	{ "tap:tap0,addr6=2001:db8::2",
+	  "--dev tap:tap0: bad addr6=2001:db8::2: expected ADDR/LEN, e.g. addr6=2001:db8::2/64" },
+	{ "tap:tap0,addr6=2001:db8::2/129",
+	  "--dev tap:tap0: bad addr6=2001:db8::2/129: expected ADDR/LEN with LEN 1-128, e.g. "
+	  "addr6=2001:db8::2/64" },
+	{ "tap:tap0,addr6=2001:db8::g/64",
+	  "--dev tap:tap0: bad addr6=2001:db8::g/64: expected ADDR/LEN with LEN 1-128, e.g. "
+	  "addr6=2001:db8::2/64" },
+	{ "tap:tap0,addr6=10.0.0.2/24",
+	  "--dev tap:tap0: bad addr6=10.0.0.2/24: expected ADDR/LEN with LEN 1-128, e.g. "
+	  "addr6=2001:db8::2/64" },
+	{ "tap:tap0,addr6=ff02::1/64", "--dev tap:tap0: addr6=ff02::1/64 is a multicast address" },
 	{ "tap:tap0,addr=10.0.0.2/24,bridge=abcdefghijklmnop",
 	  "--dev tap:tap0: bridge=abcdefghijklmnop: name longer than 15 characters" },
 };
@@ -693,6 +730,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_parse_addr6),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_short_err),
 		cmocka_unit_test(test_parse_addr_dhcp),

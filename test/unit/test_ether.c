@@ -212,6 +212,25 @@ static void test_input_filter(void **state)
 		}
 		assert_int_equal(pkb_outstanding(), 0);
 	}
+	/* A group the device joined (IPv6 joins all-nodes and its solicited-node groups)
+	 * passes; the rest of the groups are still ignored. */
+	assert_int_equal(net_device_mcast_join(dev, ipv6_mcast), 0);
+	assert_int_equal(net_device_mcast_join(dev, ipv6_mcast), 0); /* once is enough */
+	assert_int_equal(dev->nmcast, 1);
+	stats_reset();
+	memset(&seen, 0, sizeof(seen));
+	net_device_input(dev, make_frame(ipv6_mcast, TEST_ETHERTYPE, 46), 1000);
+	assert_int_equal(seen.calls, 1);
+	net_device_input(dev, make_frame(ipv4_mcast, TEST_ETHERTYPE, 46), 1000);
+	assert_int_equal(seen.calls, 1);
+	assert_int_equal(ether_stats.rx_multicast_ignored, 1);
+	for (int i = 1; i < NET_DEV_MCAST_MAX; i++) {
+		uint8_t g[6] = { 0x33, 0x33, 0xff, 0, 0, (uint8_t)i };
+
+		assert_int_equal(net_device_mcast_join(dev, g), 0);
+	}
+	assert_int_equal(net_device_mcast_join(dev, ipv4_mcast), -ENOSPC);
+	assert_int_equal(pkb_outstanding(), 0);
 	/* A frame shorter than the header. */
 	stats_reset();
 	memset(&seen, 0, sizeof(seen));

@@ -159,6 +159,60 @@ static void test_tcp_line(void **state)
 	test_assert_no_leaks();
 }
 
+/* ---- IPv6 in --trace ---- */
+
+/* Linux's NS, NA and echo (linux-ipv6-nd.pcap) and DAD probe (linux-ipv6-dad.pcap), an
+ * NS with hop limit 64, a broken checksum, extension headers, a header cut short, UDP
+ * over IPv6 on a TUN. */
+static void test_ipv6_lines(void **state)
+{
+	static const char *const want[] = {
+		"IP6 2001:db8::a > ff02::1:ff00:b: ICMPv6 neighbor solicitation who has "
+		"2001:db8::b from 02:00:00:00:00:0a",
+		"IP6 2001:db8::b > 2001:db8::a: ICMPv6 neighbor advertisement 2001:db8::b is "
+		"02:00:00:00:00:0b [SO]",
+		"IP6 2001:db8::a > 2001:db8::b: ICMPv6 echo request id 5464 seq 1 len 16",
+		"IP6 2001:db8::b > 2001:db8::a: ICMPv6 echo reply id 5464 seq 1 len 16",
+	};
+	static const uint8_t udp6[] = {
+		0x60, 0, 0, 0, 0, 28, 60, 64, 0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		1, 0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+		17, 1, 1, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* dstopts, 16 bytes */
+		0x13, 0x88, 0, 7, 0, 12, 0, 0, 'a', 'b', 'c', 'd',
+	};
+	struct net_device *eth = test_dev_create("cap0", NET_DEV_ETHER, 1500);
+	struct net_device *tun = test_dev_create("tun0", NET_DEV_IP, 1500);
+	uint8_t buf[256];
+	char line[320];
+	long n;
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		n = test_pcap_frame("test/data/linux-ipv6-nd.pcap", i, buf, sizeof(buf));
+		assert_true(n > 0);
+		trace_format(eth, buf, (size_t)n, line, sizeof(line));
+		assert_string_equal(line, want[i]);
+	}
+	n = test_pcap_frame("test/data/linux-ipv6-dad.pcap", 0, buf, sizeof(buf));
+	assert_true(n > 0);
+	trace_format(eth, buf, (size_t)n, line, sizeof(line));
+	assert_string_equal(line, "IP6 :: > ff02::1:ff00:a: ICMPv6 neighbor solicitation who has "
+				  "2001:db8::a");
+	n = test_pcap_frame("test/data/linux-ipv6-nd.pcap", 0, buf, sizeof(buf));
+	buf[14 + 7] = 64;
+	buf[14 + 40 + 2] ^= 1;
+	trace_format(eth, buf, (size_t)n, line, sizeof(line));
+	assert_non_null(strstr(line, "from 02:00:00:00:00:0a hlim 64 [bad cksum]"));
+	trace_format(eth, buf, 14 + 30, line, sizeof(line));
+	assert_string_equal(line, "IP6 truncated len 30");
+	trace_format(tun, udp6, sizeof(udp6), line, sizeof(line));
+	assert_string_equal(line, "IP6 2001:db8::1 > 2001:db8::2: dstopts len 16 IP "
+				  "[2001:db8::1].5000 > [2001:db8::2].7: UDP len 4");
+	trace_format(tun, udp6, 40 + 10, line, sizeof(line));
+	assert_string_equal(line, "IP6 2001:db8::1 > 2001:db8::2: [extension header truncated]");
+	test_assert_no_leaks();
+}
+
 /* ---- DNS in --trace ---- */
 
 /* A bare IPv4/UDP packet from 10.0.0.2:40000 to 10.0.0.1:53 (or back, reply) carrying
@@ -590,6 +644,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tcp_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_format, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_wrapper, setup, teardown),

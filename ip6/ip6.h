@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/* IPv6 (RFC 8200) for a host: the header and its extension headers, the per-device
+ * addresses (a stable link-local address per RFC 7217, static addr6=), source selection,
+ * input checks and dispatch, output, and ICMPv6 (RFC 4443, ip6/icmp6.h). Neighbour
+ * discovery sits above this folder (nd/): it registers the link-layer resolver ip6_output
+ * hands Ethernet next hops to, and the handler ICMPv6 gives ND messages to.
+ *
+ * Not here yet: reassembly (fragments are counted and dropped), fragmentation on output,
+ * routes other than the on-link prefixes of our addresses, SLAAC, MLD, delivery to TCP and
+ * UDP (docs/architecture.md, "IPv6"). */
+#ifndef IP6_IP6_H
+#define IP6_IP6_H
+
+#include "net/perstack.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/addr.h"
+#include "net/family.h"
+#include "net/netdev.h"
+
+#define IP6_VERSION 6
+#define IP6_HDR_LEN 40
+#define IP6_MIN_MTU 1280 /* RFC 8200 5 */
+
+/* Next header values (IANA "Assigned Internet Protocol Numbers"). */
+#define IP6_NH_HOPOPTS 0
+#define IP6_NH_TCP 6
+#define IP6_NH_UDP 17
+#define IP6_NH_ROUTING 43
+#define IP6_NH_FRAGMENT 44
+#define IP6_NH_ICMPV6 58
+#define IP6_NH_NONE 59
+#define IP6_NH_DSTOPTS 60
+
+/* A parsed fixed header; lengths in host order. */
+struct ip6_hdr {
+	uint8_t version;
+	uint8_t tclass;
+	uint32_t flow;     /* 20 bits */
+	uint16_t plen;     /* payload length: every byte after the fixed header */
+	uint8_t next;
+	uint8_t hlim;
+	struct net_addr src, dst;
+};
+
+enum ip6_parse_err {
+	IP6_PARSE_OK = 0,
+	IP6_PARSE_SHORT = -1,   /* fewer than 40 bytes */
+	IP6_PARSE_VERSION = -2, /* not 6 */
+	IP6_PARSE_PLEN = -3,    /* payload length beyond the bytes received */
+};
+
+/* Reads the fixed header; the payload length is checked against len (Ethernet padding may
+ * follow it). Fields are filled as far as they could be read. */
+int ip6_parse(const uint8_t *b, size_t len, struct ip6_hdr *out);
+/* Writes the 40-byte header; returns 40 or 0 if cap is too small. */
+size_t ip6_emit(const struct ip6_hdr *h, uint8_t *b, size_t cap);
+
+/* A hop-by-hop, destination options or routing header: its next header and length in
+ * bytes (8 * (Hdr Ext Len + 1)). 0 or -EINVAL when it does not fit in len. */
+struct ip6_ext {
+	uint8_t next;
+	size_t len;
+};
+int ip6_ext_parse(const uint8_t *b, size_t len, struct ip6_ext *out);
+
+/* The routing header's type and segments left (b: the header, at least 4 bytes). */
+struct ip6_rthdr {
+	uint8_t type;
+	uint8_t segleft;
+};
+int ip6_rthdr_parse(const uint8_t *b, size_t len, struct ip6_rthdr *out);
+
+#define IP6_FRAG_HDR_LEN 8
+struct ip6_frag {
+	uint8_t next;
+	uint16_t offset;   /* in bytes */
+	int more;
+	uint32_t id;
+};
+/* 0 or -EINVAL (shorter than 8 bytes). */
+int ip6_frag_parse(const uint8_t *b, size_t len, struct ip6_frag *out);
+
+/* The options of a hop-by-hop or destination options header (RFC 8200 4.2), b its whole
+ * header (len bytes, the first two being next header and length). */
+enum ip6_opt_verdict {
+	IP6_OPT_OK = 0,         /* every option known or skippable */
+	IP6_OPT_DISCARD,        /* an unknown option of action 01: drop silently */
+	IP6_OPT_PARAMPROB,      /* action 10: drop, parameter problem code 2 at *bad */
+	IP6_OPT_PARAMPROB_UCAST,/* action 11: the same unless the destination was multicast */
+	IP6_OPT_MALFORMED,      /* an option runs past the header */
+};
+enum ip6_opt_verdict ip6_opts_check(const uint8_t *b, size_t len, size_t *bad);
+#define IP6_OPT_PAD1 0
+#define IP6_OPT_PADN 1
+#define IP6_OPT_ROUTER_ALERT 5
+
+/* ---- addresses ---- */
+
+static inline int ip6_addr_is_multicast(const struct net_addr *a)
+{
+	return a->v6[0] == 0xff;
+}
+static inline int ip6_addr_is_linklocal(const struct net_addr *a)
+{
+	return a->v6[0] == 0xfe && (a->v6[1] & 0xc0) == 0x80;
+}
+/* Multicast of link-local scope (ff02::/16 and the like). */
+static inline int ip6_addr_is_mc_linklocal(const struct net_addr *a)
+{
+	return a->v6[0] == 0xff && (a->v6[1] & 0x0f) == 0x2;
+}
+static inline int ip6_addr_is_loopback(const struct net_addr *a)
+{
+	static const uint8_t one[16] = { [15] = 1 };
+
+	return !memcmp(a->v6, one, 16);
+}
+int ip6_addr_is_unspecified(const struct net_addr *a);
+/* ff02::1, all nodes. */
+struct net_addr ip6_addr_all_nodes(void);
+/* ff02::1:ffXX:XXXX, the solicited-node group of a (RFC 4291 2.7.1). */
+struct net_addr ip6_addr_solicited(const struct net_addr *a);
+/* 33:33 and the group's last four bytes (RFC 2464 7). */
+void ip6_mcast_mac(const struct net_addr *group, uint8_t mac[6]);
+/* "2001:db8::1" -> address; 0 or -EINVAL. */
+int ip6_addr_pton(const char *s, struct net_addr *out);
+/* 1 if the first plen bits of a and b agree. */
+int ip6_prefix_match(const struct net_addr *a, const struct net_addr *b, unsigned plen);
+
+/* One address of a device. */
+#define IP6_IFA_LINKLOCAL 0x01 /* made by the stack (RFC 7217) */
+#define IP6_IFA_STATIC 0x02    /* given with addr6= or ip6_addr_add */
+struct ip6_ifaddr {
+	int ifindex;               /* 0: a free slot */
+	struct net_addr addr;
+	unsigned prefixlen;
+	unsigned flags;
+};
+#define IP6_IFADDR_MAX 64      /* addresses of every device together */
+#define IP6_IFADDR_PER_DEV 4
+
+/* Adds addr/prefixlen to dev and joins its solicited-node group (and all-nodes) on an
+ * Ethernet device. 0, -EEXIST (already there), -ENOSPC, -EINVAL (multicast, unspecified,
+ * loopback, prefix over 128). */
+int ip6_addr_add(struct net_device *dev, const struct net_addr *addr, unsigned prefixlen,
+		 unsigned flags);
+/* Gives an Ethernet device its link-local address, fe80::/64 with an RFC 7217 interface
+ * identifier: the low 64 bits of a keyed hash (SipHash-2-4 under ip6_config.secret) of the
+ * prefix, the device's name and MAC and a DAD counter, never the MAC itself. 0 or as
+ * ip6_addr_add. */
+int ip6_addr_add_linklocal(struct net_device *dev);
+/* The RFC 7217 identifier as ip6_addr_add_linklocal computes it (tests, other prefixes
+ * once SLAAC comes): the 64-bit prefix in pfx[0..7], iid written to out[8..15]. */
+void ip6_stable_iid(const struct net_device *dev, const uint8_t pfx[8], unsigned dad_count,
+		    const uint64_t secret[2], uint8_t out[16]);
+/* dev's address addr, or NULL. */
+const struct ip6_ifaddr *ip6_addr_find(const struct net_device *dev, const struct net_addr *a);
+/* Our address a on any device, or NULL. */
+const struct ip6_ifaddr *ip6_addr_lookup(const struct net_addr *a);
+/* 1 if a packet to dst arriving on dev is ours: one of dev's unicast addresses, the
+ * solicited-node group of one, or all-nodes. */
+int ip6_addr_accepts(const struct net_device *dev, const struct net_addr *dst);
+/* The source for dst leaving through dev (RFC 6724 rules 1, 2 and 8, for what a host with
+ * link-local and static addresses has): the destination itself if ours, an address of the
+ * same scope (link-local for link-local and link-scope multicast destinations), then the
+ * longest common prefix. 0 or -EADDRNOTAVAIL. */
+int ip6_source_select(const struct net_device *dev, const struct net_addr *dst,
+		      struct net_addr *src);
+/* Calls fn for each address (`ctl`, tests). */
+void ip6_addr_foreach(void (*fn)(const struct ip6_ifaddr *ifa, void *arg), void *arg);
+size_t ip6_addr_count(const struct net_device *dev);
+/* Forgets every address (ip6_shutdown). */
+void ip6_addr_flush(void);
+
+/* ---- input / output ---- */
+
+struct ip6_config_s {
+	uint8_t default_hlim;   /* 64 */
+	unsigned ext_max;       /* extension headers walked per packet (8) */
+	unsigned icmp_rate_ms;  /* ICMPv6 errors: one token per this (100 ms) ... */
+	unsigned icmp_burst;    /* ... up to this many (10), RFC 4443 2.4 (f) */
+	uint64_t secret[2];     /* RFC 7217's secret key; zero: derived at ip6_init */
+};
+PERSTACK_EXTERN(struct ip6_config_s, ip6_config);
+#define ip6_config PERSTACK_REF(struct ip6_config_s, ip6_config)
+
+/* in_not_for_us: a destination none of ours (strong host model, RFC 1122 3.3.4.2).
+ * in_martian_src: a multicast or loopback source, or our own address from a wire.
+ * in_hbh_not_first: a hop-by-hop header after another. in_ext_too_many: more than
+ * ext_max extension headers. in_frag_unsupported: a fragment (reassembly comes later;
+ * atomic fragments are taken, RFC 6946). in_no_transport: TCP or UDP, not carried over
+ * IPv6 yet. */
+#define IP6_COUNTERS(X)                                                                    \
+	X(in_receives) X(in_hdr_short) X(in_hdr_version) X(in_hdr_plen) X(in_martian_src)   \
+	X(in_not_for_us) X(in_ext_truncated) X(in_ext_too_many) X(in_hbh_not_first)        \
+	X(in_opt_discard) X(in_opt_paramprob) X(in_opt_malformed) X(in_rthdr_refused)      \
+	X(in_rthdr_ignored) X(in_frag_atomic) X(in_frag_unsupported) X(in_no_next_header)  \
+	X(in_unknown_nh) X(in_no_transport) X(in_delivers) X(in_unspec_src)                \
+	X(out_requests) X(out_no_route) X(out_no_source) X(out_too_big)                    \
+	X(out_no_headroom) X(out_no_resolver) X(addr_added)
+STATS_DECLARE(ip6, IP6_COUNTERS);
+#define ip6_stats STATS_REF(ip6)
+
+/* Registers ethertype 0x86dd and AF_INET6's family operations; derives the RFC 7217
+ * secret (from /etc/machine-id when readable, so a host keeps its addresses across runs,
+ * else random) unless ip6_config.secret is set. */
+int ip6_init(void);
+/* Forgets every address and registration (exit, tests). */
+void ip6_shutdown(void);
+/* The ethertype 0x86dd handler. Takes ownership of p. */
+void ip6_input(struct pkb *p, struct net_device *dev, uint64_t now);
+
+/* Upper protocols of IPv6 that are not transports of every family (ICMPv6): the handler
+ * gets p->data at its header, the IPv6 header (and any extension headers) in the headroom
+ * before it, nh_len bytes from the IPv6 header to p->data, and owns p. */
+typedef void (*ip6_proto_handler)(struct pkb *p, const struct ip6_hdr *h, unsigned nh_len,
+				  struct net_device *dev, uint64_t now);
+int ip6_proto_register(uint8_t next, ip6_proto_handler h);
+void ip6_proto_reset(void);
+
+/* How ip6_output reaches a next hop on an Ethernet device: ND registers its resolver
+ * (nd_output), which owns p (p->data = the IPv6 header). */
+typedef int (*ip6_resolve_fn)(struct net_device *dev, const struct net_addr *nexthop,
+			      struct pkb *p, uint64_t now);
+void ip6_set_resolver(ip6_resolve_fn fn);
+
+/* Where a packet to dst leaves: dev (or, with dev NULL, the device of the on-link prefix
+ * of one of our addresses; a link-local destination needs a device), the next hop (dst:
+ * every route is on-link until router discovery comes) and the source. 0, -ENETUNREACH,
+ * -EADDRNOTAVAIL (no source address on the device). */
+int ip6_route(const struct net_addr *dst, struct net_device *dev, struct net_nexthop *nh);
+
+struct ip6_out {
+	struct net_device *dev; /* leave through this device (NULL: route) */
+	uint8_t hlim;           /* 0: ip6_config.default_hlim */
+	uint8_t tclass;
+};
+/* Prepends the IPv6 header to p (p->data = the upper header, its checksum final) and sends
+ * it from src (unspecified: chosen for the route) to dst. No fragmentation yet: a packet
+ * larger than the device MTU is -EMSGSIZE. Takes ownership of p. 0 or -errno. */
+int ip6_output(uint8_t next, struct pkb *p, const struct net_addr *src,
+	       const struct net_addr *dst, const struct ip6_out *o, uint64_t now);
+
+/* AF_INET6's operations (ip6/ip6_family.c), registered by ip6_init. */
+extern const struct net_family_ops ip6_family_ops;
+
+#endif

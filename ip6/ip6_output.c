@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* IPv6 output: the route (every destination on-link until router discovery comes), the
+ * source, the fixed header, and the hand-off to ND's resolver on Ethernet or to the device
+ * on a point-to-point link. Also the registration (ip6_init) and AF_INET6's family
+ * operations for the transports. */
+#include "net/perstack.h"
+#include "ip6/ip6.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "ip6/icmp6.h"
+#include "net/log.h"
+
+PERSTACK_STATIC(ip6_resolve_fn, ip6_resolver)
+#define ip6_resolver PERSTACK_REF(ip6_resolve_fn, ip6_resolver)
+
+void ip6_set_resolver(ip6_resolve_fn fn)
+{
+	ip6_resolver = fn;
+}
+
+/* The device whose address's prefix holds dst (the longest such prefix), or NULL. */
+struct onlink_arg {
+	const struct net_addr *dst;
+	int ifindex;
+	unsigned plen;
+};
+
+static void onlink_fn(const struct ip6_ifaddr *ifa, void *arg)
+{
+	struct onlink_arg *a = arg;
+
+	if (ip6_addr_is_linklocal(&ifa->addr))
+		return; /* fe80::/64 is on every link: it names no device */
+	if (ip6_prefix_match(&ifa->addr, a->dst, ifa->prefixlen) &&
+	    (!a->ifindex || ifa->prefixlen > a->plen)) {
+		a->ifindex = ifa->ifindex;
+		a->plen = ifa->prefixlen;
+	}
+}
+
+int ip6_route(const struct net_addr *dst, struct net_device *dev, struct net_nexthop *nh)
+{
+	if (!dev) {
+		struct onlink_arg a = { .dst = dst };
+
+		if (ip6_addr_is_linklocal(dst) || ip6_addr_is_mc_linklocal(dst))
+			return -ENETUNREACH; /* a link-scope address needs its link named */
+		ip6_addr_foreach(onlink_fn, &a);
+		if (!a.ifindex || !(dev = net_device_by_index(a.ifindex)))
+			return -ENETUNREACH;
+	}
+	nh->dev = dev;
+	nh->nexthop = *dst;
+	return ip6_source_select(dev, dst, &nh->src);
+}
+
+/* Takes ownership of p. */
+int ip6_output(uint8_t next, struct pkb *p, const struct net_addr *src,
+	       const struct net_addr *dst, const struct ip6_out *o, uint64_t now)
+{
+	struct net_nexthop nh;
+	struct ip6_hdr h;
+	uint8_t *b;
+	int err;
+
+	STAT_INC(ip6, out_requests);
+	err = ip6_route(dst, o ? o->dev : NULL, &nh);
+	if (err == -ENETUNREACH) {
+		STAT_INC(ip6, out_no_route);
+		goto drop;
+	}
+	if (src && !ip6_addr_is_unspecified(src)) {
+		nh.src = *src;
+	} else if (err < 0 && !(src && next == IP6_NH_ICMPV6)) {
+		/* no address on the device: only ND's DAD may send from :: (src given) */
+		STAT_INC(ip6, out_no_source);
+		goto drop;
+	} else if (err < 0) {
+		nh.src = net_addr_any(AF_INET6);
+	}
+	if (p->len + IP6_HDR_LEN > nh.dev->mtu) {
+		STAT_INC(ip6, out_too_big);
+		err = -EMSGSIZE;
+		goto drop;
+	}
+	b = pkb_push(p, IP6_HDR_LEN);
+	if (!b) {
+		STAT_INC(ip6, out_no_headroom);
+		err = -ENOBUFS;
+		goto drop;
+	}
+	memset(&h, 0, sizeof(h));
+	h.tclass = o ? o->tclass : 0;
+	h.plen = (uint16_t)(p->len - IP6_HDR_LEN);
+	h.next = next;
+	h.hlim = o && o->hlim ? o->hlim : ip6_config.default_hlim;
+	h.src = nh.src;
+	h.dst = *dst;
+	ip6_emit(&h, b, IP6_HDR_LEN);
+	if (nh.dev->type != NET_DEV_ETHER)
+		return net_device_xmit(nh.dev, p, now); /* owns p */
+	if (!ip6_resolver) {
+		STAT_INC(ip6, out_no_resolver);
+		err = -ENETUNREACH;
+		goto drop;
+	}
+	return ip6_resolver(nh.dev, &nh.nexthop, p, now); /* owns p */
+drop:
+	pkb_free(p);
+	return err < 0 ? err : -ENETUNREACH;
+}
+
+/* The RFC 7217 secret: a hash of /etc/machine-id, so that the host's link-local
+ * addresses stay across runs, else random. */
+static void ip6_secret_init(void)
+{
+	uint8_t buf[64];
+	ssize_t n = -1;
+	int fd;
+
+	if (ip6_config.secret[0] || ip6_config.secret[1])
+		return;
+	fd = open("/etc/machine-id", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf));
+		close(fd);
+	}
+	if (n >= 16) {
+		/* FNV-1a over each half: the id is already random, only its bits are wanted */
+		for (int k = 0; k < 2; k++) {
+			uint64_t x = 0xcbf29ce484222325ull ^ (uint64_t)k;
+
+			for (ssize_t i = 0; i < n; i++)
+				x = (x ^ buf[i]) * 0x100000001b3ull;
+			ip6_config.secret[k] = x;
+		}
+		return;
+	}
+	if (getrandom(ip6_config.secret, sizeof(ip6_config.secret), 0) !=
+	    (ssize_t)sizeof(ip6_config.secret))
+		warnf("no random secret for RFC 7217 identifiers: using a fixed one");
+	ip6_config.secret[0] |= 1;
+}
+
+int ip6_init(void)
+{
+	ip6_secret_init();
+	net_family_register(&ip6_family_ops);
+	return net_protocol_register("IPv6", 0x86dd, ip6_input);
+}
+
+void ip6_shutdown(void)
+{
+	ip6_addr_flush();
+	ip6_proto_reset();
+	ip6_resolver = NULL;
+}

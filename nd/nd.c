@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: MIT */
+/* Neighbour discovery (RFC 4861): the neighbour cache, address resolution with a bounded
+ * queue per entry, neighbour unreachability detection, and answers to solicitations for
+ * our addresses.
+ *
+ * Entry life cycle (7.3.2, Appendix C), one net_timer per entry:
+ *   (none) --nd_output--> INCOMPLETE: a multicast NS to the solicited-node group at once,
+ *          then one every retrans_ms; after max_multicast_solicit without an answer the
+ *          entry and its queue go.
+ *   INCOMPLETE --NA--> REACHABLE (solicited) or STALE (unsolicited); the queue leaves.
+ *   (none) or a different MAC --NS from the address--> STALE (7.2.3).
+ *   REACHABLE --reachable_ms--> STALE.
+ *   STALE --a packet sent--> DELAY --delay_first_probe_ms--> PROBE: a unicast NS every
+ *          retrans_ms; max_unicast_solicit unanswered: the entry goes.
+ *   DELAY, PROBE --solicited NA, or nd_confirm--> REACHABLE.
+ *   STALE, unused for stale_gc_ms --> removed. */
+#include "net/perstack.h"
+#include "nd/nd.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include "ether/ether.h"
+#include "ip6/icmp6.h"
+#include "net/log.h"
+#include "net/loop.h"
+
+STATS_DEFINE(nd, ND_COUNTERS)
+
+PERSTACK_VAR_INIT(struct nd_config_s, nd_config, {
+	.reachable_ms = 30000,
+	.retrans_ms = 1000,
+	.max_multicast_solicit = 3,
+	.max_unicast_solicit = 3,
+	.delay_first_probe_ms = 5000,
+	.stale_gc_ms = 60000,
+	.queue_max = 8,
+	.cache_max = 1024,
+})
+
+#define ND_HASH_BUCKETS 256
+
+struct nd_entry {
+	LIST_ENTRY(nd_entry) hlink;
+	struct net_addr addr;
+	struct net_device *dev;
+	enum nd_state state;
+	uint8_t lla[ETHER_ADDR_LEN];
+	uint64_t since;          /* when the current state began */
+	uint64_t used;           /* the last packet sent through it */
+	unsigned probes;         /* solicitations in the current INCOMPLETE or PROBE */
+	struct net_timer timer;
+	struct pkb_queue queue;  /* IPv6 packets (data = IPv6 header) awaiting resolution */
+	size_t qlen;
+};
+
+LIST_HEAD(nd_bucket, nd_entry);
+PERSTACK_STATIC(struct nd_bucket[ND_HASH_BUCKETS], nd_cache)
+#define nd_cache PERSTACK_REF(struct nd_bucket[ND_HASH_BUCKETS], nd_cache)
+PERSTACK_STATIC(size_t, nd_nentries)
+#define nd_nentries PERSTACK_REF(size_t, nd_nentries)
+
+const char *nd_state_name(enum nd_state s)
+{
+	static const char *const names[] = { "NONE", "INCOMPLETE", "REACHABLE", "STALE",
+					     "DELAY", "PROBE" };
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+static struct nd_bucket *nd_bucket_of(const struct net_addr *a)
+{
+	return &nd_cache[(net_addr_hash(a) * 2654435761u) >> 24];
+}
+
+static struct nd_entry *nd_entry_find(const struct net_device *dev, const struct net_addr *a)
+{
+	struct nd_entry *e;
+
+	LIST_FOREACH(e, nd_bucket_of(a), hlink)
+		if (e->dev == dev && net_addr_eq(&e->addr, a))
+			return e;
+	return NULL;
+}
+
+static void nd_entry_timer(struct net_timer *t, void *arg, uint64_t now);
+
+static struct nd_entry *nd_entry_create(struct net_device *dev, const struct net_addr *a,
+					enum nd_state state, uint64_t now)
+{
+	struct nd_entry *e;
+
+	/* NOTE: a full cache refuses new entries rather than evict, so that a flood of
+	 * solicitations from made-up sources cannot push out the neighbours in use. */
+	if (nd_nentries >= nd_config.cache_max || !(e = calloc(1, sizeof(*e)))) {
+		STAT_INC(nd, cache_full);
+		return NULL;
+	}
+	e->addr = *a;
+	e->dev = dev;
+	e->state = state;
+	e->since = e->used = now;
+	TAILQ_INIT(&e->queue);
+	net_timer_init(&e->timer, nd_entry_timer, e);
+	LIST_INSERT_HEAD(nd_bucket_of(a), e, hlink);
+	nd_nentries++;
+	STAT_INC(nd, entries_created);
+	return e;
+}
+
+static void nd_entry_free(struct nd_entry *e)
+{
+	net_timer_cancel(&e->timer);
+	pkb_queue_purge(&e->queue);
+	LIST_REMOVE(e, hlink);
+	nd_nentries--;
+	free(e);
+}
+
+/* Sends an NS or NA built from m from src to dst on dev, hop limit 255. */
+static int nd_send(struct net_device *dev, const struct nd_msg *m, const struct net_addr *src,
+		   const struct net_addr *dst, uint64_t now)
+{
+	size_t len = ND_NS_NA_LEN + (m->has_lla ? 8 : 0);
+	struct pkb *p = pkb_alloc(len);
+
+	if (!p)
+		return -ENOMEM; /* pkb counts alloc_fail */
+	nd_emit(m, pkb_put(p, len), len);
+	return icmp6_output(p, src, dst, dev, ND_HLIM, now); /* owns p */
+}
+
+/* One solicitation for e: to its solicited-node group while INCOMPLETE, to its address
+ * (and known MAC) in PROBE. From the source of the oldest waiting packet when that is
+ * ours (7.2.2), else the device's choice for the target. */
+static void nd_solicit(struct nd_entry *e, uint64_t now)
+{
+	struct nd_msg m = { .type = ICMP6_ND_NS, .target = e->addr, .has_lla = 1 };
+	struct net_addr dst = e->state == ND_INCOMPLETE ? ip6_addr_solicited(&e->addr) : e->addr;
+	struct net_addr src = net_addr_any(AF_INET6);
+	struct pkb *q = TAILQ_FIRST(&e->queue);
+
+	memcpy(m.lla, e->dev->hwaddr, ETHER_ADDR_LEN);
+	if (q && q->len >= IP6_HDR_LEN) {
+		src.family = AF_INET6;
+		memcpy(src.v6, q->data + 8, 16);
+		if (!ip6_addr_find(e->dev, &src))
+			src = net_addr_any(AF_INET6);
+	}
+	if (ip6_addr_is_unspecified(&src) && ip6_source_select(e->dev, &e->addr, &src) < 0)
+		return; /* no address on the device: nothing to solicit from */
+	e->probes++;
+	STAT_INC(nd, tx_ns);
+	nd_send(e->dev, &m, &src, &dst, now);
+	net_timer_arm(&e->timer, now + (nd_config.retrans_ms ? nd_config.retrans_ms : 1));
+}
+
+static void nd_enter(struct nd_entry *e, enum nd_state s, uint64_t now)
+{
+	e->state = s;
+	e->since = now;
+	e->probes = 0;
+	switch (s) {
+	case ND_REACHABLE:
+		/* NOTE: RFC 4861 6.3.2 draws ReachableTime at random from 0.5 to 1.5 times
+		 * BaseReachableTime, so that the hosts of a link do not probe in step. It is
+		 * fixed here (reachable_ms) until router advertisements, which set the base,
+		 * are handled; a single host's probes cannot fall in step with themselves. */
+		net_timer_arm(&e->timer, now + nd_config.reachable_ms);
+		break;
+	case ND_STALE:
+		net_timer_arm(&e->timer, now + nd_config.stale_gc_ms);
+		break;
+	case ND_DELAY:
+		net_timer_arm(&e->timer, now + nd_config.delay_first_probe_ms);
+		break;
+	case ND_PROBE:
+		nd_solicit(e, now);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The queue leaves once the MAC is known, oldest first. */
+static void nd_flush_queue(struct nd_entry *e, uint64_t now)
+{
+	struct pkb *p;
+
+	while ((p = TAILQ_FIRST(&e->queue))) {
+		TAILQ_REMOVE(&e->queue, p, link);
+		e->qlen--;
+		ether_output(e->dev, ETHER_TYPE_IPV6, e->lla, p, now); /* owns p */
+	}
+}
+
+/* Resolution failed: the entry and its waiting packets go.
+ * NOTE: RFC 4861 7.2.2 sends each packet's source an address unreachable; on a host the
+ * source is ourselves, so the packets are only counted (the transports will hear of it
+ * through their own timeouts). */
+static void nd_entry_fail(struct nd_entry *e)
+{
+	STAT_ADD(nd, queue_dropped_unresolved, e->qlen);
+	nd_entry_free(e);
+}
+
+static void nd_entry_timer(struct net_timer *t, void *arg, uint64_t now)
+{
+	struct nd_entry *e = arg;
+	char a[NET_ADDR_STRLEN];
+
+	(void)t;
+	switch (e->state) {
+	case ND_INCOMPLETE:
+		if (e->probes < nd_config.max_multicast_solicit) {
+			nd_solicit(e, now);
+			return;
+		}
+		STAT_INC(nd, resolve_failed);
+		debugf("addr=%s unresolved after %u solicitations", net_addr_ntop(&e->addr, a,
+		       sizeof(a)), e->probes);
+		nd_entry_fail(e);
+		return;
+	case ND_REACHABLE:
+		nd_enter(e, ND_STALE, now);
+		return;
+	case ND_DELAY:
+		nd_enter(e, ND_PROBE, now);
+		return;
+	case ND_PROBE:
+		if (e->probes < nd_config.max_unicast_solicit) {
+			nd_solicit(e, now);
+			return;
+		}
+		STAT_INC(nd, probe_failed);
+		debugf("addr=%s unreachable: probes unanswered", net_addr_ntop(&e->addr, a,
+		       sizeof(a)));
+		nd_entry_free(e);
+		return;
+	case ND_STALE:
+		/* a use would have moved it to DELAY: unused since it went stale */
+		STAT_INC(nd, entries_expired);
+		nd_entry_free(e);
+		return;
+	case ND_NONE:
+		break;
+	}
+}
+
+static void nd_queue_add(struct nd_entry *e, struct pkb *p)
+{
+	/* NOTE: as ARP's: on overflow the oldest goes, the newest carries the latest state */
+	if (e->qlen >= nd_config.queue_max) {
+		struct pkb *old = TAILQ_FIRST(&e->queue);
+
+		STAT_INC(nd, queue_dropped_full);
+		if (!old) {
+			pkb_free(p);
+			return;
+		}
+		TAILQ_REMOVE(&e->queue, old, link);
+		e->qlen--;
+		pkb_free(old);
+	}
+	TAILQ_INSERT_TAIL(&e->queue, p, link);
+	e->qlen++;
+}
+
+/* Takes ownership of p. */
+int nd_output(struct net_device *dev, const struct net_addr *nexthop, struct pkb *p,
+	      uint64_t now)
+{
+	struct nd_entry *e;
+	uint8_t mac[ETHER_ADDR_LEN];
+
+	NET_ASSERT_LOCKED();
+	if (ip6_addr_is_multicast(nexthop)) {
+		STAT_INC(nd, out_multicast);
+		ip6_mcast_mac(nexthop, mac);
+		return ether_output(dev, ETHER_TYPE_IPV6, mac, p, now);
+	}
+	e = nd_entry_find(dev, nexthop);
+	if (!e) {
+		e = nd_entry_create(dev, nexthop, ND_INCOMPLETE, now);
+		if (!e) {
+			pkb_free(p); /* counted as cache_full */
+			return -ENOBUFS;
+		}
+		nd_queue_add(e, p);
+		nd_solicit(e, now);
+		return 0;
+	}
+	if (e->state == ND_INCOMPLETE) {
+		nd_queue_add(e, p);
+		return 0;
+	}
+	e->used = now;
+	if (e->state == ND_STALE)
+		nd_enter(e, ND_DELAY, now); /* 7.3.3: the first use of a stale entry */
+	memcpy(mac, e->lla, ETHER_ADDR_LEN);
+	return ether_output(dev, ETHER_TYPE_IPV6, mac, p, now);
+}
+
+void nd_confirm(struct net_device *dev, const struct net_addr *addr, uint64_t now)
+{
+	struct nd_entry *e = nd_entry_find(dev, addr);
+
+	if (e && e->state != ND_INCOMPLETE)
+		nd_enter(e, ND_REACHABLE, now);
+}
+
+/* A link-layer address learnt from an NS (7.2.3): a new entry is STALE, and so is one whose
+ * MAC changed; an INCOMPLETE one gets the MAC and sends its queue. */
+static void nd_learn_from_ns(struct net_device *dev, const struct net_addr *src,
+			     const uint8_t lla[6], uint64_t now)
+{
+	struct nd_entry *e = nd_entry_find(dev, src);
+
+	if (!e) {
+		if ((e = nd_entry_create(dev, src, ND_STALE, now))) {
+			memcpy(e->lla, lla, ETHER_ADDR_LEN);
+			nd_enter(e, ND_STALE, now);
+		}
+		return;
+	}
+	if (e->state == ND_INCOMPLETE) {
+		memcpy(e->lla, lla, ETHER_ADDR_LEN);
+		nd_enter(e, ND_STALE, now);
+		nd_flush_queue(e, now);
+		return;
+	}
+	if (memcmp(e->lla, lla, ETHER_ADDR_LEN)) {
+		memcpy(e->lla, lla, ETHER_ADDR_LEN);
+		nd_enter(e, ND_STALE, now);
+	}
+}
+
+/* 7.2.5: an advertisement for an entry we hold. */
+static void nd_na_update(struct nd_entry *e, const struct nd_msg *m, uint64_t now)
+{
+	int solicited = !!(m->flags & ND_NA_SOLICITED), override = !!(m->flags & ND_NA_OVERRIDE);
+	int same = !m->has_lla || !memcmp(m->lla, e->lla, ETHER_ADDR_LEN);
+
+	if (e->state == ND_INCOMPLETE) {
+		if (!m->has_lla)
+			return; /* no MAC to learn: ignored */
+		memcpy(e->lla, m->lla, ETHER_ADDR_LEN);
+		nd_enter(e, solicited ? ND_REACHABLE : ND_STALE, now);
+		nd_flush_queue(e, now);
+		return;
+	}
+	if (!override && !same) {
+		/* a different MAC without O: a REACHABLE entry turns STALE, nothing else */
+		if (e->state == ND_REACHABLE)
+			nd_enter(e, ND_STALE, now);
+		return;
+	}
+	if (m->has_lla && !same)
+		memcpy(e->lla, m->lla, ETHER_ADDR_LEN);
+	if (solicited)
+		nd_enter(e, ND_REACHABLE, now);
+	else if (!same)
+		nd_enter(e, ND_STALE, now);
+}
+
+/* Takes ownership of p; it is always freed here (answers use a fresh buffer). */
+void nd_input(struct pkb *p, const struct ip6_hdr *h, unsigned nh_len, struct net_device *dev,
+	      uint64_t now)
+{
+	char s[NET_ADDR_STRLEN];
+	struct nd_msg m;
+	int dad;
+
+	(void)nh_len;
+	NET_ASSERT_LOCKED();
+	if (p->data[0] != ICMP6_ND_NS && p->data[0] != ICMP6_ND_NA) {
+		STAT_INC(nd, rx_other); /* router discovery and redirects: not yet */
+		goto drop;
+	}
+	if (p->data[0] == ICMP6_ND_NS)
+		STAT_INC(nd, rx_ns);
+	else
+		STAT_INC(nd, rx_na);
+	if (h->hlim != ND_HLIM) {
+		/* 7.1: proof that it came from this link, not through a router */
+		STAT_INC(nd, rx_bad_hlim);
+		debugf("dev=%s src=%s hlim=%u dropped: ND not from this link", dev->name,
+		       net_addr_ntop(&h->src, s, sizeof(s)), h->hlim);
+		goto drop;
+	}
+	switch (nd_parse(p->data, p->len, &m)) {
+	case ND_PARSE_OK:
+		break;
+	case ND_PARSE_CODE:
+		STAT_INC(nd, rx_bad_code);
+		goto drop;
+	case ND_PARSE_OPTLEN:
+		STAT_INC(nd, rx_bad_optlen);
+		goto drop;
+	case ND_PARSE_TARGET:
+		STAT_INC(nd, rx_mcast_target);
+		goto drop;
+	default:
+		STAT_INC(nd, rx_short);
+		goto drop;
+	}
+	if (m.type == ICMP6_ND_NS) {
+		struct nd_msg na = { .type = ICMP6_ND_NA, .target = m.target, .has_lla = 1 };
+		struct net_addr sol = ip6_addr_solicited(&m.target), all = ip6_addr_all_nodes();
+
+		dad = ip6_addr_is_unspecified(&h->src);
+		if (dad && (!net_addr_eq(&h->dst, &sol) || m.has_lla)) {
+			STAT_INC(nd, rx_bad_dad); /* 7.1.1 */
+			goto drop;
+		}
+		if (!ip6_addr_find(dev, &m.target)) {
+			STAT_INC(nd, rx_not_our_target);
+			goto drop;
+		}
+		memcpy(na.lla, dev->hwaddr, ETHER_ADDR_LEN);
+		na.flags = ND_NA_OVERRIDE;
+		if (dad) {
+			/* 7.2.4: someone wants our address; tell every node it is taken */
+			STAT_INC(nd, tx_dad_reply);
+			STAT_INC(nd, tx_na);
+			nd_send(dev, &na, &m.target, &all, now);
+			goto drop;
+		}
+		if (!m.has_lla && ip6_addr_is_multicast(&h->dst)) {
+			/* 7.2.3: we could not answer without it (and 7.1.1 requires it
+			 * on a link with addresses when sent to multicast) */
+			STAT_INC(nd, rx_no_lla);
+			goto drop;
+		}
+		if (m.has_lla)
+			nd_learn_from_ns(dev, &h->src, m.lla, now);
+		na.flags |= ND_NA_SOLICITED;
+		STAT_INC(nd, tx_na);
+		nd_send(dev, &na, &m.target, &h->src, now);
+		goto drop;
+	}
+	/* an NA */
+	if (ip6_addr_is_multicast(&h->dst) && (m.flags & ND_NA_SOLICITED)) {
+		STAT_INC(nd, rx_na_mcast_solicited); /* 7.1.2 */
+		goto drop;
+	}
+	if (ip6_addr_find(dev, &m.target)) {
+		STAT_INC(nd, rx_na_our_addr);
+		debugf("dev=%s target=%s: another node advertises our address", dev->name,
+		      net_addr_ntop(&m.target, s, sizeof(s)));
+		goto drop;
+	}
+	{
+		struct nd_entry *e = nd_entry_find(dev, &m.target);
+
+		if (!e) {
+			STAT_INC(nd, rx_na_unsolicited); /* 7.2.5: no entry, no news */
+			goto drop;
+		}
+		nd_na_update(e, &m, now);
+	}
+drop:
+	pkb_free(p);
+}
+
+int nd_init(void)
+{
+	ip6_set_resolver(nd_output);
+	icmp6_set_nd_handler(nd_input);
+	return 0;
+}
+
+/* Queued packets are freed without counting them as drops: the stack is going away. */
+void nd_shutdown(void)
+{
+	for (size_t i = 0; i < ND_HASH_BUCKETS; i++) {
+		struct nd_entry *e;
+
+		while ((e = LIST_FIRST(&nd_cache[i])))
+			nd_entry_free(e);
+	}
+}
+
+enum nd_state nd_cache_lookup(const struct net_device *dev, const struct net_addr *addr,
+			      uint8_t lla[6])
+{
+	struct nd_entry *e = nd_entry_find(dev, addr);
+
+	if (!e)
+		return ND_NONE;
+	if (lla && e->state != ND_INCOMPLETE)
+		memcpy(lla, e->lla, ETHER_ADDR_LEN);
+	return e->state;
+}
+
+size_t nd_cache_count(void)
+{
+	return nd_nentries;
+}
+
+void nd_cache_foreach(void (*fn)(const struct net_addr *addr, const struct net_device *dev,
+				 enum nd_state state, const uint8_t lla[6], void *arg),
+		      void *arg)
+{
+	const struct nd_entry *e;
+
+	for (unsigned i = 0; i < ND_HASH_BUCKETS; i++)
+		LIST_FOREACH(e, &nd_cache[i], hlink)
+			fn(&e->addr, e->dev, e->state, e->lla, arg);
+}

@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# IPv6 over PF_PACKET on one end of a veth pair, the kernel on the other: the kernel's
+# solicitations to ustack's solicited-node group reach it through the packet socket (the
+# link-layer group filter of ether_input), the kernel pings ustack's addr6= and its
+# link-local address, and both learn each other's MAC by neighbour discovery.
+. "$(dirname "$0")/lib.sh"
+t_begin ipv6_packet "$1"
+need_cmd ping
+ns_new NS
+in_ns "$NS" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0 ||
+	skip "no IPv6 in the namespace"
+MAC=02:00:00:73:00:06
+ip -n "$NS" link add ust6p0 type veth peer name ust6p1 || fail "cannot create the veth pair"
+ip -n "$NS" addr add 10.73.6.1/24 dev ust6p1 || fail "cannot address ust6p1"
+ip -n "$NS" addr add 2001:db8:73::1/64 dev ust6p1 nodad || fail "cannot add 2001:db8:73::1"
+ip -n "$NS" link set ust6p1 up || fail "cannot bring ust6p1 up"
+ust_start "$NS" serve --dev "packet:ust6p0,addr=10.73.6.2/24,addr6=2001:db8:73::2/64,mac=$MAC" \
+	--stats --serve udp-echo
+
+out=$(in_ns "$NS" ping -6 -n -c 10 -i 0.05 -W 2 2001:db8:73::2 2>&1)
+echo "$out" | tail -n 2
+echo "$out" | grep -q '10 packets transmitted, 10 received, 0% packet loss' ||
+	fail "ping -6 over PF_PACKET: $(echo "$out" | tail -n 2)"
+# ustack's link-local: the all-nodes reply from its MAC's neighbour entry
+in_ns "$NS" ping -6 -n -c 2 -i 0.3 -W 1 ff02::1%ust6p1 >/dev/null 2>&1
+ll=$(ip -n "$NS" -6 neigh show dev ust6p1 | awk -v m="$MAC" '$1 ~ /^fe80::/ && $3 == m { print $1 }' | head -n 1)
+[ -n "$ll" ] || fail "no link-local neighbour with ustack's MAC $MAC: $(ip -n "$NS" -6 neigh show dev ust6p1)"
+out=$(in_ns "$NS" ping -6 -n -c 5 -i 0.05 -W 2 "$ll%ust6p1" 2>&1)
+echo "$out" | grep -q '5 packets transmitted, 5 received, 0% packet loss' ||
+	fail "ping -6 $ll over PF_PACKET: $(echo "$out" | tail -n 2)"
+ip -n "$NS" -6 neigh show dev ust6p1 | grep -q "^2001:db8:73::2 lladdr $MAC " ||
+	fail "the kernel has no entry for 2001:db8:73::2 with $MAC"
+ust_alive || fail "ustack died"
+ust_stop
+expect_counter icmp6.out_echo_replies -ge 15
+expect_counter nd.tx_na -ge 1
+expect_counter nd.tx_ns -ge 1
+pass
