@@ -33,6 +33,7 @@
 
 #define DHCPC_ACTIONS_MAX 8   /* one state-machine call does at most three things; a probe's
 			       * verdict may add two before the thread runs them */
+#define DHCPC_PROBE_POLL_MS 10 /* while probing: how often the thread looks for the verdict */
 #define DHCPC_MSG_MAX 576     /* RFC 2131 2: the largest message a client must take */
 /* Before the address of a released lease goes: time for the RELEASE to leave (its
  * server's link address may still be being resolved). */
@@ -404,6 +405,10 @@ static void *dhcpc_main(void *arg)
 				dhcp_client_timer(&d->c, now);
 			if (dhcp_client_deadline(&d->c) < next)
 				next = dhcp_client_deadline(&d->c);
+			/* The verdict comes on the loop thread: look for what it left soon, so
+			 * a DECLINE (or the bind) follows it closely. */
+			if (d->c.state == DHCP_PROBING && now + DHCPC_PROBE_POLL_MS < next)
+				next = now + DHCPC_PROBE_POLL_MS;
 			net_unlock();
 			actions_run(d);
 			pfds[i] = (struct us_pollfd){ .fd = d->fd, .events = US_POLLIN };
