@@ -79,7 +79,8 @@ static void probe_timer(struct net_timer *t, void *arg, uint64_t now)
 			return;
 		}
 		pr->state = ARP_PROBE_FREE;
-		STAT_INC(arp, probes_free);
+		if (pr->t.num)
+			STAT_INC(arp, probes_free); /* none sent: nothing was found */
 		pr->done(pr, 0, pr->arg, now); /* may stop or restart pr */
 		return;
 	case ARP_PROBE_ANNOUNCING:
