@@ -7,9 +7,10 @@
  * ustack_route_add, ...), which takes the lock itself.
  *
  * The address of a new lease is probed first (RFC 5227, arp/arp_probe.c): the probe runs
- * on the stack's loop, and its verdict, which comes there with the lock held, goes to the
- * state machine at once (a DHCPDECLINE to send on a conflict, a lease to bind if free).
- * So the actions are pushed by both threads under the lock and taken off under it. */
+ * on the stack's loop, and its verdict, which comes there with the lock held, is only
+ * recorded; the thread, which looks every DHCPC_PROBE_POLL_MS while a probe runs, hands
+ * it to the state machine and at once does what that asks (a DHCPDECLINE to send on a
+ * conflict, so the wait before the next DISCOVER starts as it leaves; a lease to bind). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -31,8 +32,8 @@
 #include "net/loop.h"
 #include "net/netdev.h"
 
-#define DHCPC_ACTIONS_MAX 8   /* one state-machine call does at most three things; a probe's
-			       * verdict may add two before the thread runs them */
+#define DHCPC_ACTIONS_MAX 8   /* one state-machine call does at most three things, and a
+			       * verdict's the conflict line besides */
 #define DHCPC_PROBE_POLL_MS 10 /* while probing: how often the thread looks for the verdict */
 #define DHCPC_MSG_MAX 576     /* RFC 2131 2: the largest message a client must take */
 /* Before the address of a released lease goes: time for the RELEASE to leave (its
@@ -63,6 +64,8 @@ struct dhcpc {
 	atomic_int bound;   /* has had a lease (for dhcpc_wait) */
 	struct arp_probe probe; /* RFC 5227 check of a new lease's address */
 	uint64_t probe_seed;
+	int verdict;            /* under the lock: 0 none yet, 1 free, 2 in use */
+	uint8_t verdict_hw[6];  /* who has it */
 };
 
 /* --dhcp NAME=VALUE,...: the probe's timing (RFC 5227 1.1) and the wait after a DECLINE. */
@@ -196,19 +199,30 @@ static uint64_t now_ms(void)
 	return app_now_us() / 1000;
 }
 
-/* The probe's verdict, on the loop thread with the lock held (see the top). */
+/* The probe's verdict, on the loop thread with the lock held: kept for the thread. */
 static void probe_verdict(struct arp_probe *pr, int conflict, void *arg, uint64_t now)
 {
 	struct dhcpc *d = arg;
-	uint32_t addr = d->c.lease.addr;
-	uint64_t t = now_ms();
-	struct dhcpc_action *a;
 
 	(void)now;
+	d->verdict = conflict ? 2 : 1;
+	memcpy(d->verdict_hw, pr->conflict_hw, 6);
+}
+
+/* The thread, lock held: a recorded verdict goes to the state machine. */
+static void verdict_take(struct dhcpc *d, uint64_t t)
+{
+	uint32_t addr = d->c.lease.addr;
+	struct dhcpc_action *a;
+	int conflict = d->verdict == 2;
+
+	if (!d->verdict)
+		return;
+	d->verdict = 0;
 	dhcp_client_probe_done(&d->c, conflict, t);
 	if (conflict && (a = act_push(d, ACT_CONFLICT))) {
 		a->lease.addr = addr;
-		memcpy(a->hw, pr->conflict_hw, 6);
+		memcpy(a->hw, d->verdict_hw, 6);
 		a->wait_ms = d->c.next_tx > t ? (uint32_t)(d->c.next_tx - t) : 0;
 	}
 }
@@ -229,6 +243,7 @@ static int op_probe(void *ctx, uint32_t addr)
 
 	if (!dev)
 		return -ENODEV;
+	d->verdict = 0;
 	rc = arp_probe_start(&d->probe, dev, addr, &t, ++d->probe_seed, probe_verdict, d,
 			     net_clock_ms());
 	if (rc == 0)
@@ -241,6 +256,7 @@ static void op_probe_cancel(void *ctx)
 	struct dhcpc *d = ctx;
 
 	arp_probe_stop(&d->probe);
+	d->verdict = 0;
 }
 
 static const struct dhcp_client_ops dhcpc_ops = { op_send, op_bind, op_unbind, op_probe,
@@ -351,7 +367,7 @@ static void actions_run(struct dhcpc *d)
 	char a1[IP_ADDR_STRLEN];
 	int n;
 
-	net_lock(); /* the loop thread pushes a probe's verdict */
+	net_lock(); /* pushed under the lock, from the state machine's calls */
 	n = d->nact;
 	memcpy(act, d->act, (size_t)n * sizeof(act[0]));
 	d->nact = 0;
@@ -401,12 +417,13 @@ static void *dhcpc_main(void *arg)
 			struct dhcpc *d = &clients[i];
 
 			net_lock();
+			verdict_take(d, now_ms()); /* the wait starts as close to the DECLINE as it can */
 			if (dhcp_client_deadline(&d->c) <= now)
 				dhcp_client_timer(&d->c, now);
 			if (dhcp_client_deadline(&d->c) < next)
 				next = dhcp_client_deadline(&d->c);
-			/* The verdict comes on the loop thread: look for what it left soon, so
-			 * a DECLINE (or the bind) follows it closely. */
+			/* The verdict comes on the loop thread: look for it soon, so a DECLINE
+			 * (or the bind) follows it closely. */
 			if (d->c.state == DHCP_PROBING && now + DHCPC_PROBE_POLL_MS < next)
 				next = now + DHCPC_PROBE_POLL_MS;
 			net_unlock();

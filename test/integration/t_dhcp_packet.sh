@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: MIT
 # addr=dhcp over PF_PACKET: ustack on one end of a veth pair, dnsmasq on the other
 # (10.74.0.1, range 10.74.0.50-60). Stopped before any server answers, it exits cleanly.
-# Then dnsmasq runs first, so the first DISCOVER is answered:
-# ustack is serving on its leased address once its ARP probe (4-7 s) finds it free, the kernel pings it and
-# fetches a page, and on SIGTERM the DHCPRELEASE empties dnsmasq's lease file.
+# Then dnsmasq runs first, so the first DISCOVER is answered: ustack is serving on its
+# leased address once its ARP probe (4-7 s) finds it free, the kernel pings it and fetches
+# a page, and on SIGTERM the DHCPRELEASE empties dnsmasq's lease file.
 . "$(dirname "$0")/lib.sh"
 t_begin dhcp_packet "$1"
 DNSMASQ=/usr/sbin/dnsmasq
