@@ -2,9 +2,10 @@
 /* The DHCP client's state machine (RFC 2131 4.1 and 4.4, figure 5): INIT, SELECTING,
  * REQUESTING, BOUND, RENEWING, REBINDING, with PROBING between REQUESTING and BOUND: the
  * address of a new lease is checked for another user (RFC 2131 4.4.1's ARP check, done
- * the RFC 5227 way by the owner) and declined if it has one (4.4.4). In the smoltcp manner it does no I/O and reads no
- * clock: time comes in as `now` (milliseconds), messages come in as bytes, and what goes
- * out, and what is configured or taken away, goes through the ops its owner gives it.
+ * the RFC 5227 way by the owner) and declined if it has one (4.4.4). In the smoltcp
+ * manner it does no I/O and reads no clock: time comes in as `now` (milliseconds),
+ * messages come in as bytes, and what goes out, and what is configured, taken away or
+ * checked, goes through the ops its owner gives it.
  * The owner calls dhcp_client_timer once dhcp_client_deadline has passed. */
 #ifndef DHCP_DHCP_H
 #define DHCP_DHCP_H
