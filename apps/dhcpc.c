@@ -286,6 +286,11 @@ static void lease_drop(struct dhcpc *d)
 {
 	char a[IP_ADDR_STRLEN];
 
+	if (d->addr) { /* no more announcements of an address going away */
+		net_lock();
+		arp_probe_stop(&d->probe);
+		net_unlock();
+	}
 	if (d->route_set)
 		ustack_route_del(dhcpc_st, (struct in_addr){ 0 }, 0);
 	d->route_set = 0;
