@@ -46,7 +46,8 @@ wait_for 5 grep -q "sockets bound exclusively to interface ustbr0" "$T_TMP/dnsma
 mkdir -p "$T_TMP/www" && echo "the free address" >"$T_TMP/www/index.html"
 ust_start "$NS" serve --dev "tap:$TAPIF,addr=dhcp,bridge=ustbr0,mac=$MAC" --stats \
 	--dhcp probe_wait_ms=300,probe_min_ms=300,probe_max_ms=600,announce_wait_ms=600,announce_interval_ms=500,decline_wait_ms=2000 \
-	--trace 'arp or udp port 67 or udp port 68' --trace-time rel --serve "http:80,root=$T_TMP/www"
+	--trace 'arp or udp port 67 or udp port 68' --trace-time rel --serve "http:80,root=$T_TMP/www" \
+	--name "ustdecl$$"
 leased() { grep -q "^ustack: $TAPIF: leased 10.0.0.60/24 via $K_ADDR for 120 s$" "$UST_ERR"; }
 wait_for 15 leased || fail "no lease of 10.0.0.60: $(cat "$UST_ERR")"
 grep -q "^ustack: $TAPIF: 10.0.0.50 is in use by $SQ_MAC: declined, asking again in 2 s$" "$UST_ERR" ||
@@ -81,6 +82,11 @@ n=$(grep -cE "$MAC > ff:ff:ff:ff:ff:ff.*(Request who-has 10.0.0.60 tell 10.0.0.6
 [ "$n" -eq 2 ] || fail "$n announcements of 10.0.0.60, want 2: $(cat "$T_TMP/tcpdump.out")"
 grep -q "Reply 10.0.0.60" "$T_TMP/tcpdump.out" && fail "someone answered the probe for 10.0.0.60"
 
+# The counters through the control socket too.
+"$UST" ctl "ustdecl$$" stats >"$T_TMP/ctl.out" 2>&1 || fail "ctl stats failed: $(cat "$T_TMP/ctl.out")"
+for c in "arp.probe_conflicts 1" "arp.tx_announce 2" "dhcp.tx_decline 1"; do
+	grep -q "^$c\$" "$T_TMP/ctl.out" || fail "ctl stats has no '$c': $(grep -E '^(arp|dhcp)' "$T_TMP/ctl.out")"
+done
 ust_stop
 expect_counter dhcp.tx_decline -eq 1
 expect_counter dhcp.leases -eq 1
