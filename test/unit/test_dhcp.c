@@ -744,6 +744,53 @@ static void test_request_backoff_and_rebind(void **state)
 	test_assert_no_leaks();
 }
 
+/* The transitions the scripts above do not pass through: a NAK while BOUND is ignored; an
+ * infinite lease has no T1, T2 or expiry; a renewal ACKed onto another address takes the
+ * old one away first; a NAK while REBINDING starts over. */
+static void test_more_transitions(void **state)
+{
+	(void)state;
+	uint64_t t = get_lease(1000);
+
+	struct dhcp_msg m = reply(DHCPNAK);
+	feed(&m, t + 1);
+	nothing_sent();
+	assert_int_equal(c.state, DHCP_BOUND);
+	assert_int_equal(dhcp_stats.rx_unexpected, 1);
+	/* T1: renewing; the server moves us to .58. */
+	dhcp_client_timer(&c, 1000 + 1800000);
+	sent1(DHCPREQUEST, test_addr("10.0.0.1"));
+	m = reply(DHCPACK);
+	m.yiaddr = test_addr("10.0.0.58");
+	m.lease_s = DHCP_LEASE_INFINITE;
+	feed(&m, 1000 + 1800100);
+	assert_int_equal(io.unbinds, 1);
+	assert_int_equal(io.unbound.addr, test_addr("10.0.0.57"));
+	assert_int_equal(io.binds, 2);
+	assert_int_equal(io.bound.addr, test_addr("10.0.0.58"));
+	assert_int_equal(io.bound.t1_s, DHCP_LEASE_INFINITE);
+	assert_int_equal(dhcp_client_deadline(&c), UINT64_MAX);
+	dhcp_client_timer(&c, UINT64_MAX - 1);
+	nothing_sent();
+	assert_int_equal(c.state, DHCP_BOUND);
+
+	setup(NULL);
+	t = get_lease(1000);
+	dhcp_client_timer(&c, 1000 + 1800000);
+	sent1(DHCPREQUEST, test_addr("10.0.0.1"));
+	dhcp_client_timer(&c, 1000 + 3150000);
+	sent1(DHCPREQUEST, 0xffffffffu);
+	assert_int_equal(c.state, DHCP_REBINDING);
+	m = reply(DHCPNAK);
+	feed(&m, 1000 + 3150100);
+	sent1(DHCPDISCOVER, 0xffffffffu);
+	assert_int_equal(c.state, DHCP_SELECTING);
+	assert_int_equal(io.unbinds, 1);
+	assert_int_equal(dhcp_stats.nak_restarts, 1);
+	(void)t;
+	test_assert_no_leaks();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -754,6 +801,7 @@ int main(void)
 		cmocka_unit_test_setup(test_request_timeout, setup),
 		cmocka_unit_test_setup(test_release, setup),
 		cmocka_unit_test_setup(test_request_backoff_and_rebind, setup),
+		cmocka_unit_test_setup(test_more_transitions, setup),
 		cmocka_unit_test_setup_teardown(test_probe_free_then_bound, probe_setup,
 						probe_teardown),
 		cmocka_unit_test_setup_teardown(test_decline_after_reply, probe_setup,
