@@ -32,8 +32,8 @@
 #include "net/loop.h"
 #include "net/netdev.h"
 
-#define DHCPC_ACTIONS_MAX 8   /* one state-machine call does at most three things, and a
-			       * verdict's the conflict line besides */
+#define DHCPC_ACTIONS_MAX 8   /* a turn's calls: a verdict (two things: the DECLINE and
+			       * its line), then the timer (at most three) */
 #define DHCPC_PROBE_POLL_MS 10 /* while probing: how often the thread looks for the verdict */
 #define DHCPC_MSG_MAX 576     /* RFC 2131 2: the largest message a client must take */
 /* Before the address of a released lease goes: time for the RELEASE to leave (its
@@ -262,7 +262,6 @@ static void op_probe_cancel(void *ctx)
 static const struct dhcp_client_ops dhcpc_ops = { op_send, op_bind, op_unbind, op_probe,
 						  op_probe_cancel };
 
-
 /* The device's MTU lowered to the lease's (RFC 2132 5.1), never raised past what the
  * device has: the link's other side decides that. */
 static void mtu_apply(struct dhcpc *d, unsigned mtu)
@@ -368,17 +367,10 @@ static void lease_take(struct dhcpc *d, const struct dhcp_lease *l)
 static void actions_run(struct dhcpc *d)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(DHCP_SERVER_PORT) };
-	struct dhcpc_action act[DHCPC_ACTIONS_MAX];
 	char a1[IP_ADDR_STRLEN];
-	int n;
 
-	net_lock(); /* pushed under the lock, from the state machine's calls */
-	n = d->nact;
-	memcpy(act, d->act, (size_t)n * sizeof(act[0]));
-	d->nact = 0;
-	net_unlock();
-	for (int i = 0; i < n; i++) {
-		struct dhcpc_action *a = &act[i];
+	for (int i = 0; i < d->nact; i++) {
+		struct dhcpc_action *a = &d->act[i];
 
 		switch (a->kind) {
 		case ACT_SEND:
@@ -406,6 +398,7 @@ static void actions_run(struct dhcpc *d)
 			break;
 		}
 	}
+	d->nact = 0;
 }
 
 static void *dhcpc_main(void *arg)
