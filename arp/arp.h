@@ -116,7 +116,8 @@ struct arp_probe;
  * pr->conflict_hw; the probe is IDLE again). The function may start or stop probes. */
 typedef void (*arp_probe_fn)(struct arp_probe *pr, int conflict, void *arg, uint64_t now);
 
-/* One probe, owned by the caller (no allocation); the fields are read-only to it. */
+/* One probe, owned by the caller (no allocation; zeroed before its first use); the fields
+ * are read-only to it. */
 struct arp_probe {
 	LIST_ENTRY(arp_probe) link;    /* on the stack's list while not IDLE */
 	struct net_device *dev;
