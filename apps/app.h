@@ -170,6 +170,11 @@ int dhcpc_start(struct ustack *st);
 int dhcpc_wait(unsigned timeout_s);
 /* Stops the thread, then gives every lease back (DHCPRELEASE) and takes it away. */
 void dhcpc_stop(void);
+/* --dhcp NAME=VALUE,...: the ARP probe's timing and the wait after a DECLINE. 0, -ENOENT
+ * (no such name) or -EINVAL/-ERANGE, with the offending item in bad. */
+int dhcpc_config_parse(const char *spec, char *bad, size_t badlen);
+/* The settings with their current values (--dhcp help). */
+void dhcpc_config_list(FILE *out);
 
 /* ---- socket helpers (apps/appio.c) ---- */
 

@@ -184,6 +184,10 @@ static const char usage_common[] =
 "                     abort_on_overflow=1, rst_per_s=N; --tcp help lists them all\n"
 "  --cc NAME          TCP congestion control: cubic (RFC 9438), newreno, or bbr\n"
 "                     (BBR v1, paced) [cubic]\n"
+"  --dhcp NAME=V[,..] addr=dhcp: the ARP probe of a new lease's address (RFC 5227) and\n"
+"                     the wait after declining one in use, e.g. probe_num=0 (no probe),\n"
+"                     decline_wait_ms=N; --dhcp help lists them [the RFCs': the probe\n"
+"                     takes 4-7 s, a declined address 10 s more]\n"
 "  --dns ADDR         nc, ping, get: a name server for host names (repeatable, at most\n"
 "                     4, tried in that order); names are looked up in /etc/hosts first\n"
 "                     [the nameserver lines of /etc/resolv.conf]\n"
@@ -235,7 +239,7 @@ enum {
 	OPT_PER_SOURCE, OPT_HTTP_HDR_TIMEOUT, OPT_CHAT_IDLE, OPT_ECHO_IDLE, OPT_TCP,
 	OPT_CC, OPT_RECLAIM_AFTER, OPT_NAME, OPT_TRACE_TIME, OPT_MAX_REDIRS,
 	OPT_TCP_LOG, OPT_TCP_LOG_MAX,
-	OPT_VERBOSE, OPT_DNS,
+	OPT_VERBOSE, OPT_DNS, OPT_DHCP,
 };
 
 static const struct option long_opts[] = {
@@ -273,6 +277,7 @@ static const struct option long_opts[] = {
 	{ "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "dns", required_argument, NULL, OPT_DNS },
+	{ "dhcp", required_argument, NULL, OPT_DHCP },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -667,6 +672,26 @@ static int parse_option(int opt, const char *arg)
 		}
 		if (rc) {
 			app_error("--tcp '%s': give NAME=NUMBER within the range --tcp help shows", bad);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	case OPT_DHCP: {
+		char bad[64];
+		int rc;
+		if (!strcmp(arg, "help")) {
+			fputs("--dhcp settings for addr=dhcp (current values):\n", stdout);
+			dhcpc_config_list(stdout);
+			exit(0);
+		}
+		rc = dhcpc_config_parse(arg, bad, sizeof(bad));
+		if (rc == -ENOENT) {
+			app_error("--dhcp '%s': no such setting (--dhcp help lists them)", bad);
+			return -EINVAL;
+		}
+		if (rc) {
+			app_error("--dhcp '%s': give NAME=NUMBER within the range --dhcp help shows "
+				  "(probe_max_ms at least probe_min_ms)", bad);
 			return -EINVAL;
 		}
 		return 0;

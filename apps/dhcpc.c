@@ -4,17 +4,26 @@
  * (SO_BINDTODEVICE), and a dhcp/dhcp.c state machine. The state machine runs under the
  * stack lock (its counters are the stack's) and only records what it wants done; the
  * thread does it afterwards through the public API (us_sendto, ustack_addr_add,
- * ustack_route_add, ...), which takes the lock itself. */
+ * ustack_route_add, ...), which takes the lock itself.
+ *
+ * The address of a new lease is probed first (RFC 5227, arp/arp_probe.c): the probe runs
+ * on the stack's loop, and its verdict, which comes there with the lock held, is only
+ * recorded; the thread, which looks every DHCPC_PROBE_POLL_MS while a probe runs, hands
+ * it to the state machine and at once does what that asks (a DHCPDECLINE to send on a
+ * conflict, so the wait before the next DISCOVER starts as it leaves; a lease to bind). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
 #include <ustack.h>
 
 #include "apps/app.h"
+#include "arp/arp.h"
 #include "dhcp/dhcp.h"
 #include "dns/dns.h"
 
@@ -23,13 +32,15 @@
 #include "net/loop.h"
 #include "net/netdev.h"
 
-#define DHCPC_ACTIONS_MAX 4   /* one state-machine call does at most three things */
+#define DHCPC_ACTIONS_MAX 8   /* a turn's calls: a verdict (two things: the DECLINE and
+			       * its line), then the timer (at most three) */
+#define DHCPC_PROBE_POLL_MS 10 /* while probing: how often the thread looks for the verdict */
 #define DHCPC_MSG_MAX 576     /* RFC 2131 2: the largest message a client must take */
 /* Before the address of a released lease goes: time for the RELEASE to leave (its
  * server's link address may still be being resolved). */
 #define DHCPC_RELEASE_WAIT_MS 300
 
-enum dhcpc_act_kind { ACT_SEND, ACT_BIND, ACT_UNBIND };
+enum dhcpc_act_kind { ACT_SEND, ACT_BIND, ACT_UNBIND, ACT_CONFLICT };
 
 struct dhcpc_action {
 	enum dhcpc_act_kind kind;
@@ -37,6 +48,8 @@ struct dhcpc_action {
 	size_t len;
 	uint8_t msg[DHCP_EMIT_MIN_LEN + 64];
 	struct dhcp_lease lease;
+	uint8_t hw[6];       /* ACT_CONFLICT: who has lease.addr */
+	uint32_t wait_ms;    /* ACT_CONFLICT: until the next DISCOVER */
 };
 
 struct dhcpc {
@@ -49,7 +62,94 @@ struct dhcpc {
 	int route_set;      /* it added the default route */
 	unsigned mtu_saved; /* the device's MTU before the lease lowered it; 0 if untouched */
 	atomic_int bound;   /* has had a lease (for dhcpc_wait) */
+	struct arp_probe probe; /* RFC 5227 check of a new lease's address */
+	uint64_t probe_seed;
+	int verdict;            /* under the lock: 0 none yet, 1 free, 2 in use */
+	uint8_t verdict_hw[6];  /* who has it */
 };
+
+/* --dhcp NAME=VALUE,...: the probe's timing (RFC 5227 1.1) and the wait after a DECLINE. */
+static struct dhcpc_config {
+	unsigned probe_num, probe_wait_ms, probe_min_ms, probe_max_ms;
+	unsigned announce_wait_ms, announce_num, announce_interval_ms;
+	unsigned decline_wait_ms;
+} dhcpc_cfg = {
+	.probe_num = 3, .probe_wait_ms = 1000, .probe_min_ms = 1000, .probe_max_ms = 2000,
+	.announce_wait_ms = 2000, .announce_num = 2, .announce_interval_ms = 2000,
+	.decline_wait_ms = DHCP_DECLINE_WAIT_MS,
+};
+
+struct dhcpc_knob {
+	const char *name;
+	size_t off;
+	unsigned max;
+	const char *help;
+};
+
+#define DK(f, hi, h) { #f, offsetof(struct dhcpc_config, f), hi, h }
+static const struct dhcpc_knob dhcpc_knobs[] = {
+	DK(probe_num, 10, "ARP probes for a new lease's address (PROBE_NUM); 0: none"),
+	DK(probe_wait_ms, 60000, "random wait up to this before the first probe (PROBE_WAIT)"),
+	DK(probe_min_ms, 60000, "least gap between probes (PROBE_MIN)"),
+	DK(probe_max_ms, 60000, "largest gap between probes (PROBE_MAX)"),
+	DK(announce_wait_ms, 60000, "quiet after the last probe before the address is used"),
+	DK(announce_num, 10, "announcements (gratuitous ARP) once it is (ANNOUNCE_NUM)"),
+	DK(announce_interval_ms, 60000, "between announcements (ANNOUNCE_INTERVAL)"),
+	DK(decline_wait_ms, 600000, "after a DHCPDECLINE, wait before asking again (RFC 2131: 10 s)"),
+};
+#define NDHCPC_KNOBS (sizeof(dhcpc_knobs) / sizeof(dhcpc_knobs[0]))
+
+int dhcpc_config_parse(const char *spec, char *bad, size_t badlen)
+{
+	const char *p = spec;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		const char *eq = memchr(p, '=', len);
+		const struct dhcpc_knob *k = NULL;
+		char val[16], *end;
+		unsigned long v;
+
+		snprintf(bad, badlen, "%.*s", (int)len, p);
+		if (!eq)
+			return -EINVAL;
+		for (size_t i = 0; i < NDHCPC_KNOBS; i++)
+			if (strlen(dhcpc_knobs[i].name) == (size_t)(eq - p) &&
+			    !strncmp(dhcpc_knobs[i].name, p, (size_t)(eq - p)))
+				k = &dhcpc_knobs[i];
+		if (!k)
+			return -ENOENT;
+		if ((size_t)(p + len - eq - 1) >= sizeof(val) || p + len == eq + 1)
+			return -EINVAL;
+		memcpy(val, eq + 1, (size_t)(p + len - eq - 1));
+		val[p + len - eq - 1] = '\0';
+		errno = 0;
+		v = strtoul(val, &end, 10);
+		if (errno || *end || val[0] == '-' || v > k->max)
+			return -ERANGE;
+		*(unsigned *)((char *)&dhcpc_cfg + k->off) = (unsigned)v;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (dhcpc_cfg.probe_max_ms < dhcpc_cfg.probe_min_ms) {
+		snprintf(bad, badlen, "probe_max_ms=%u", dhcpc_cfg.probe_max_ms);
+		return -ERANGE;
+	}
+	if (badlen)
+		bad[0] = '\0';
+	return 0;
+}
+
+void dhcpc_config_list(FILE *out)
+{
+	for (size_t i = 0; i < NDHCPC_KNOBS; i++) {
+		const struct dhcpc_knob *k = &dhcpc_knobs[i];
+
+		fprintf(out, "  %-21s %-7u %s (0..%u)\n", k->name,
+			*(const unsigned *)((const char *)&dhcpc_cfg + k->off), k->help, k->max);
+	}
+}
 
 static struct dhcpc clients[APP_MAX_DEVS];
 static int nclients;
@@ -94,12 +194,73 @@ static void op_unbind(void *ctx, const struct dhcp_lease *l)
 		a->lease = *l;
 }
 
-static const struct dhcp_client_ops dhcpc_ops = { op_send, op_bind, op_unbind };
-
 static uint64_t now_ms(void)
 {
 	return app_now_us() / 1000;
 }
+
+/* The probe's verdict, on the loop thread with the lock held: kept for the thread. */
+static void probe_verdict(struct arp_probe *pr, int conflict, void *arg, uint64_t now)
+{
+	struct dhcpc *d = arg;
+
+	(void)now;
+	d->verdict = conflict ? 2 : 1;
+	memcpy(d->verdict_hw, pr->conflict_hw, 6);
+}
+
+/* The thread, lock held: a recorded verdict goes to the state machine. */
+static void verdict_take(struct dhcpc *d, uint64_t t)
+{
+	uint32_t addr = d->c.lease.addr;
+	struct dhcpc_action *a;
+	int conflict = d->verdict == 2;
+
+	if (!d->verdict)
+		return;
+	d->verdict = 0;
+	dhcp_client_probe_done(&d->c, conflict, t);
+	if (conflict && (a = act_push(d, ACT_CONFLICT))) {
+		a->lease.addr = addr;
+		memcpy(a->hw, d->verdict_hw, 6);
+		a->wait_ms = d->c.next_tx > t ? (uint32_t)(d->c.next_tx - t) : 0;
+	}
+}
+
+/* Under the lock, from the state machine. */
+static int op_probe(void *ctx, uint32_t addr)
+{
+	struct dhcpc *d = ctx;
+	struct net_device *dev = net_device_by_name(d->ifname);
+	const struct arp_probe_timing t = {
+		.wait_ms = dhcpc_cfg.probe_wait_ms, .num = dhcpc_cfg.probe_num,
+		.min_ms = dhcpc_cfg.probe_min_ms, .max_ms = dhcpc_cfg.probe_max_ms,
+		.announce_wait_ms = dhcpc_cfg.announce_wait_ms,
+		.announce_num = dhcpc_cfg.announce_num,
+		.announce_interval_ms = dhcpc_cfg.announce_interval_ms,
+	};
+	int rc;
+
+	if (!dev)
+		return -ENODEV;
+	d->verdict = 0;
+	rc = arp_probe_start(&d->probe, dev, addr, &t, ++d->probe_seed, probe_verdict, d,
+			     net_clock_ms());
+	if (rc == 0)
+		net_loop_wakeup(); /* its first timer may be sooner than the loop's sleep */
+	return rc;
+}
+
+static void op_probe_cancel(void *ctx)
+{
+	struct dhcpc *d = ctx;
+
+	arp_probe_stop(&d->probe);
+	d->verdict = 0;
+}
+
+static const struct dhcp_client_ops dhcpc_ops = { op_send, op_bind, op_unbind, op_probe,
+						  op_probe_cancel };
 
 /* The device's MTU lowered to the lease's (RFC 2132 5.1), never raised past what the
  * device has: the link's other side decides that. */
@@ -124,6 +285,11 @@ static void lease_drop(struct dhcpc *d)
 {
 	char a[IP_ADDR_STRLEN];
 
+	if (d->addr) { /* no more announcements of an address going away */
+		net_lock();
+		arp_probe_stop(&d->probe);
+		net_unlock();
+	}
 	if (d->route_set)
 		ustack_route_del(dhcpc_st, (struct in_addr){ 0 }, 0);
 	d->route_set = 0;
@@ -159,8 +325,16 @@ static void lease_take(struct dhcpc *d, const struct dhcp_lease *l)
 		lease_drop(d);
 		if (ustack_addr_add(dhcpc_st, d->ifname, (struct in_addr){ l->addr }, plen) < 0) {
 			app_error("%s: %s", d->ifname, ustack_errmsg(dhcpc_st));
+			net_lock();
+			arp_probe_stop(&d->probe);
+			net_unlock();
 			return;
 		}
+		/* RFC 5227 2.3: the probe that found it free announces it. */
+		net_lock();
+		arp_probe_announce(&d->probe, net_clock_ms());
+		net_unlock();
+		net_loop_wakeup();
 		d->addr = l->addr;
 		if (l->router) {
 			if (ustack_route_add(dhcpc_st, (struct in_addr){ 0 }, 0,
@@ -193,6 +367,7 @@ static void lease_take(struct dhcpc *d, const struct dhcp_lease *l)
 static void actions_run(struct dhcpc *d)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(DHCP_SERVER_PORT) };
+	char a1[IP_ADDR_STRLEN];
 
 	for (int i = 0; i < d->nact; i++) {
 		struct dhcpc_action *a = &d->act[i];
@@ -215,6 +390,12 @@ static void actions_run(struct dhcpc *d)
 		case ACT_UNBIND:
 			lease_drop(d);
 			break;
+		case ACT_CONFLICT:
+			fprintf(stderr, APP_NAME ": %s: %s is in use by %02x:%02x:%02x:%02x:%02x:%02x:"
+				" declined, asking again in %u s\n", d->ifname,
+				ip_addr_ntop(a->lease.addr, a1, sizeof(a1)), a->hw[0], a->hw[1],
+				a->hw[2], a->hw[3], a->hw[4], a->hw[5], (a->wait_ms + 999) / 1000);
+			break;
 		}
 	}
 	d->nact = 0;
@@ -234,10 +415,15 @@ static void *dhcpc_main(void *arg)
 			struct dhcpc *d = &clients[i];
 
 			net_lock();
+			verdict_take(d, now_ms()); /* the wait starts as close to the DECLINE as it can */
 			if (dhcp_client_deadline(&d->c) <= now)
 				dhcp_client_timer(&d->c, now);
 			if (dhcp_client_deadline(&d->c) < next)
 				next = dhcp_client_deadline(&d->c);
+			/* The verdict comes on the loop thread: look for it soon, so a DECLINE
+			 * (or the bind) follows it closely. */
+			if (d->c.state == DHCP_PROBING && now + DHCPC_PROBE_POLL_MS < next)
+				next = now + DHCPC_PROBE_POLL_MS;
 			net_unlock();
 			actions_run(d);
 			pfds[i] = (struct us_pollfd){ .fd = d->fd, .events = US_POLLIN };
@@ -292,6 +478,8 @@ static int client_open(struct dhcpc *d, const char *ifname, uint64_t seed)
 		return rc;
 	}
 	dhcp_client_init(&d->c, mac, seed, &dhcpc_ops, d);
+	d->c.decline_wait_ms = dhcpc_cfg.decline_wait_ms;
+	d->probe_seed = seed;
 	return 0;
 }
 
@@ -366,6 +554,7 @@ void dhcpc_stop(void)
 
 		net_lock();
 		dhcp_client_release(&d->c, now_ms());
+		arp_probe_stop(&d->probe); /* announcements still going */
 		net_unlock();
 		actions_run(d);
 		us_close(d->fd);

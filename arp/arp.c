@@ -173,7 +173,7 @@ static int arp_addr_is_ours(const struct net_device *dev, uint32_t addr)
 
 /* Builds an Ethernet/IPv4 ARP packet in a fresh buffer and hands it to ether_output,
  * which owns it from then on. */
-static int arp_send(struct net_device *dev, uint16_t op, const uint8_t eth_dst[ETHER_ADDR_LEN],
+int arp_send(struct net_device *dev, uint16_t op, const uint8_t eth_dst[ETHER_ADDR_LEN],
 		    uint32_t spa, const uint8_t tha[ETHER_ADDR_LEN], uint32_t tpa, uint64_t now)
 {
 	struct arp_pkt a = {
@@ -354,6 +354,7 @@ int arp_init(void)
 /* Queued packets are freed without counting them as drops: the stack is going away. */
 void arp_shutdown(void)
 {
+	arp_probe_stop_all();
 	for (size_t i = 0; i < ARP_HASH_BUCKETS; i++) {
 		struct arp_entry *e;
 
@@ -416,6 +417,8 @@ void arp_input(struct pkb *p, struct net_device *dev, uint64_t now)
 		if (sender < 0)
 			goto drop;
 	}
+	/* RFC 5227 2.1.1: a probe under way hears every ARP packet, whoever it is for. */
+	arp_probe_input(dev, &a, now);
 	/* RFC 826: merge first, whoever the packet is for. */
 	if (sender == 0 && (e = arp_entry_find(a.spa, dev)))
 		arp_entry_confirm(e, a.sha, now);
@@ -508,6 +511,8 @@ void arp_announce(struct net_device *dev, uint64_t now)
 		return;
 	/* RFC 5227 2.3: a request with sender and target both set to our address. */
 	for (int i = 0; i < dev->nifaces; i++) {
+		if (arp_probe_announces(dev, dev->ifaces[i].addr.v4))
+			continue; /* its probe announces it, ANNOUNCE_NUM times */
 		STAT_INC(arp, tx_gratuitous);
 		arp_send(dev, ARP_OP_REQUEST, ether_broadcast, dev->ifaces[i].addr.v4, zero,
 			 dev->ifaces[i].addr.v4, now);

@@ -15,8 +15,8 @@ static const uint8_t dhcp_params[] = { DHCP_OPT_SUBNET_MASK, DHCP_OPT_ROUTER, DH
 
 const char *dhcp_state_name(enum dhcp_state s)
 {
-	static const char *const names[] = { "STOPPED", "SELECTING", "REQUESTING",
-					     "BOUND",   "RENEWING",  "REBINDING" };
+	static const char *const names[] = { "STOPPED", "INIT",     "SELECTING", "REQUESTING",
+					     "PROBING", "BOUND",    "RENEWING",  "REBINDING" };
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 
@@ -68,6 +68,7 @@ void dhcp_client_init(struct dhcp_client *c, const uint8_t mac[6], uint64_t seed
 	c->ops = ops;
 	c->ctx = ctx;
 	c->state = DHCP_STOPPED;
+	c->decline_wait_ms = DHCP_DECLINE_WAIT_MS;
 }
 
 /* Builds and sends one message of the current exchange; type says which. */
@@ -76,7 +77,7 @@ static void send_msg(struct dhcp_client *c, uint8_t type, uint64_t now)
 	struct dhcp_msg m = { 0 };
 	uint8_t buf[DHCP_EMIT_MIN_LEN + 64];
 	uint32_t dst = BCAST;
-	uint64_t secs = (now - c->exchange_start) / 1000;
+	uint64_t secs = type == DHCPDECLINE ? 0 : (now - c->exchange_start) / 1000;
 
 	m.op = DHCP_BOOTREQUEST;
 	m.htype = DHCP_HTYPE_ETHER;
@@ -88,7 +89,7 @@ static void send_msg(struct dhcp_client *c, uint8_t type, uint64_t now)
 	m.has = DHCP_HAS_CLIENT_ID;
 	memcpy(m.client_id, c->client_id, sizeof(c->client_id));
 	m.client_id_len = sizeof(c->client_id);
-	if (type != DHCPRELEASE) {
+	if (type != DHCPRELEASE && type != DHCPDECLINE) { /* RFC 2131 table 5: MUST NOT */
 		m.has |= DHCP_HAS_PARAMS;
 		memcpy(m.params, dhcp_params, sizeof(dhcp_params));
 		m.n_params = sizeof(dhcp_params);
@@ -109,6 +110,11 @@ static void send_msg(struct dhcp_client *c, uint8_t type, uint64_t now)
 				dst = c->lease.server_id;
 		}
 		break;
+	case DHCPDECLINE: /* RFC 2131 4.4.4 and table 5: broadcast, no ciaddr, options 50, 54 */
+		m.has |= DHCP_HAS_REQUESTED_IP | DHCP_HAS_SERVER_ID;
+		m.requested_ip = c->lease.addr;
+		m.server_id = c->lease.server_id;
+		break;
 	case DHCPRELEASE: /* RFC 2131 4.4.6: unicast to the server, with its id */
 		m.ciaddr = c->lease.addr;
 		m.has |= DHCP_HAS_SERVER_ID;
@@ -125,6 +131,8 @@ static void send_msg(struct dhcp_client *c, uint8_t type, uint64_t now)
 		STAT_INC(dhcp, tx_discover);
 	else if (type == DHCPREQUEST)
 		STAT_INC(dhcp, tx_request);
+	else if (type == DHCPDECLINE)
+		STAT_INC(dhcp, tx_decline);
 	else
 		STAT_INC(dhcp, tx_release);
 }
@@ -210,16 +218,52 @@ static void take_ack(struct dhcp_client *c, const struct dhcp_msg *m, uint64_t n
 	if (was != DHCP_REQUESTING && l.addr != c->lease.addr)
 		c->ops->unbind(c->ctx, &c->lease); /* renewed onto another address */
 	c->lease = l;
-	c->state = DHCP_BOUND;
 	c->next_tx = 0;
-	if (was == DHCP_REQUESTING)
+	/* RFC 2131 4.4.1: a new address is checked before use (ARP, RFC 5227); a renewed
+	 * one is ours already. */
+	if (was == DHCP_REQUESTING && c->ops->probe) {
+		c->state = DHCP_PROBING;
+		if (c->ops->probe(c->ctx, l.addr) == 0)
+			return;
+	}
+	c->state = DHCP_BOUND;
+	if (was == DHCP_REQUESTING) {
 		STAT_INC(dhcp, leases);
-	else if (was == DHCP_RENEWING)
+		c->conflicts = 0;
+	} else if (was == DHCP_RENEWING) {
 		STAT_INC(dhcp, renewals);
-	else
+	} else {
 		STAT_INC(dhcp, rebinds);
+	}
 	c->ops->bind(c->ctx, &c->lease);
 	(void)now;
+}
+
+void dhcp_client_probe_done(struct dhcp_client *c, int conflict, uint64_t now)
+{
+	uint64_t wait;
+
+	if (c->state != DHCP_PROBING) {
+		STAT_INC(dhcp, probe_stale);
+		return;
+	}
+	if (!conflict) {
+		STAT_INC(dhcp, leases);
+		c->conflicts = 0;
+		c->state = DHCP_BOUND;
+		c->ops->bind(c->ctx, &c->lease);
+		return;
+	}
+	/* RFC 2131 3.1.5: DHCPDECLINE, then back to INIT after a while. The xid stays the
+	 * exchange's (table 5: the server's OFFER's). */
+	send_msg(c, DHCPDECLINE, now);
+	memset(&c->lease, 0, sizeof(c->lease));
+	c->conflicts++;
+	wait = c->decline_wait_ms;
+	if (c->conflicts >= DHCP_MAX_CONFLICTS && wait < DHCP_CONFLICT_RATE_LIMIT_MS)
+		wait = DHCP_CONFLICT_RATE_LIMIT_MS;
+	c->state = DHCP_INIT;
+	c->next_tx = now + wait;
 }
 
 void dhcp_client_input(struct dhcp_client *c, const uint8_t *b, size_t len, uint64_t now)
@@ -255,8 +299,8 @@ void dhcp_client_input(struct dhcp_client *c, const uint8_t *b, size_t len, uint
 		transmit(c, DHCPREQUEST, now);
 		return;
 	case DHCPACK:
-		if (c->state < DHCP_REQUESTING || !m.yiaddr || m.yiaddr == BCAST ||
-		    !(m.has & DHCP_HAS_LEASE) || m.lease_s == 0)
+		if (c->state < DHCP_REQUESTING || c->state == DHCP_PROBING || !m.yiaddr ||
+		    m.yiaddr == BCAST || !(m.has & DHCP_HAS_LEASE) || m.lease_s == 0)
 			break;
 		if (c->state == DHCP_REQUESTING && m.yiaddr != c->offer_addr)
 			break;
@@ -268,6 +312,8 @@ void dhcp_client_input(struct dhcp_client *c, const uint8_t *b, size_t len, uint
 			break;
 		STAT_INC(dhcp, rx_nak);
 		STAT_INC(dhcp, nak_restarts);
+		if (c->state == DHCP_PROBING && c->ops->probe_cancel)
+			c->ops->probe_cancel(c->ctx);
 		drop_lease(c);
 		enter_init(c, now); /* RFC 2131 3.1 step 5: back to INIT */
 		return;
@@ -283,7 +329,9 @@ uint64_t dhcp_client_deadline(const struct dhcp_client *c)
 
 	switch (c->state) {
 	case DHCP_STOPPED:
+	case DHCP_PROBING: /* the probe's owner reports when it is done */
 		return NEVER;
+	case DHCP_INIT:
 	case DHCP_SELECTING:
 	case DHCP_REQUESTING:
 		return c->next_tx;
@@ -303,6 +351,11 @@ void dhcp_client_timer(struct dhcp_client *c, uint64_t now)
 {
 	switch (c->state) {
 	case DHCP_STOPPED:
+	case DHCP_PROBING:
+		return;
+	case DHCP_INIT:
+		if (now >= c->next_tx)
+			enter_init(c, now);
 		return;
 	case DHCP_SELECTING:
 		if (now >= c->next_tx)
@@ -345,6 +398,8 @@ void dhcp_client_timer(struct dhcp_client *c, uint64_t now)
 
 void dhcp_client_release(struct dhcp_client *c, uint64_t now)
 {
+	if (c->state == DHCP_PROBING && c->ops->probe_cancel)
+		c->ops->probe_cancel(c->ctx);
 	if (c->state >= DHCP_BOUND) {
 		send_msg(c, DHCPRELEASE, now);
 		drop_lease(c);

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The DHCP client's state machine (RFC 2131 4.1 and 4.4, figure 5): INIT, SELECTING,
- * REQUESTING, BOUND, RENEWING, REBINDING. In the smoltcp manner it does no I/O and reads no
- * clock: time comes in as `now` (milliseconds), messages come in as bytes, and what goes
- * out, and what is configured or taken away, goes through the ops its owner gives it.
+ * REQUESTING, BOUND, RENEWING, REBINDING, with PROBING between REQUESTING and BOUND: the
+ * address of a new lease is checked for another user (RFC 2131 4.4.1's ARP check, done
+ * the RFC 5227 way by the owner) and declined if it has one (4.4.4). In the smoltcp
+ * manner it does no I/O and reads no clock: time comes in as `now` (milliseconds),
+ * messages come in as bytes, and what goes out, and what is configured, taken away or
+ * checked, goes through the ops its owner gives it.
  * The owner calls dhcp_client_timer once dhcp_client_deadline has passed. */
 #ifndef DHCP_DHCP_H
 #define DHCP_DHCP_H
@@ -14,8 +17,10 @@
 
 enum dhcp_state {
 	DHCP_STOPPED,    /* not started, or released */
+	DHCP_INIT,       /* after a DECLINE: waiting before the next DISCOVER (RFC 2131 3.1.5) */
 	DHCP_SELECTING,  /* DISCOVER sent, waiting for an OFFER */
 	DHCP_REQUESTING, /* REQUEST for an offer sent, waiting for the ACK */
+	DHCP_PROBING,    /* ACKed: the owner probes the address before it is used */
 	DHCP_BOUND,
 	DHCP_RENEWING,   /* past T1: REQUEST unicast to the server that gave the lease */
 	DHCP_REBINDING,  /* past T2: REQUEST broadcast to any server */
@@ -31,6 +36,12 @@ enum dhcp_state {
  * sooner than 60 s apart. */
 #define DHCP_RENEW_RTX_MIN_MS 60000
 #define DHCP_LEASE_INFINITE 0xffffffffu
+/* RFC 2131 3.1.5: after a DECLINE, at least 10 s before starting over (the default of
+ * dhcp_client.decline_wait_ms). RFC 5227 2.1.1: after MAX_CONFLICTS conflicts in a row, at
+ * most one attempt per RATE_LIMIT_INTERVAL. */
+#define DHCP_DECLINE_WAIT_MS 10000
+#define DHCP_MAX_CONFLICTS 10
+#define DHCP_CONFLICT_RATE_LIMIT_MS 60000
 
 /* What a lease configures; addresses in network order. */
 struct dhcp_lease {
@@ -50,6 +61,12 @@ struct dhcp_client_ops {
 	void (*bind)(void *ctx, const struct dhcp_lease *l);
 	/* The lease ends (expiry, NAK, release): take its address away. */
 	void (*unbind)(void *ctx, const struct dhcp_lease *l);
+	/* The address of a new lease (after REQUESTING, not a renewal) is to be checked before
+	 * bind: return 0 once a probe has started, and report its verdict later with
+	 * dhcp_client_probe_done. Anything else (or no function) binds at once. */
+	int (*probe)(void *ctx, uint32_t addr);
+	/* The probe under way is no longer wanted (NAK, release). May be NULL. */
+	void (*probe_cancel)(void *ctx);
 };
 
 struct dhcp_client {
@@ -65,6 +82,8 @@ struct dhcp_client {
 	uint32_t offer_addr, offer_server;
 	struct dhcp_lease lease;    /* valid from BOUND on */
 	uint64_t t1_at, t2_at, expire_at; /* UINT64_MAX for an infinite lease */
+	uint32_t decline_wait_ms;   /* after a DECLINE (DHCP_DECLINE_WAIT_MS; settable) */
+	unsigned conflicts;         /* declines since the last lease */
 	const struct dhcp_client_ops *ops;
 	void *ctx;
 };
@@ -80,6 +99,10 @@ void dhcp_client_input(struct dhcp_client *c, const uint8_t *b, size_t len, uint
 uint64_t dhcp_client_deadline(const struct dhcp_client *c);
 /* Retransmits, and moves to RENEWING, REBINDING or INIT, as the deadlines say. */
 void dhcp_client_timer(struct dhcp_client *c, uint64_t now);
+/* The verdict of the probe ops->probe started: 0 binds the lease; 1 (the address is in
+ * use) broadcasts a DHCPDECLINE and waits decline_wait_ms in INIT before a new DISCOVER.
+ * Ignored (counted as dhcp.probe_stale) outside PROBING. */
+void dhcp_client_probe_done(struct dhcp_client *c, int conflict, uint64_t now);
 /* Gives a held lease back (DHCPRELEASE unicast to its server, then unbind) and stops. */
 void dhcp_client_release(struct dhcp_client *c, uint64_t now);
 const char *dhcp_state_name(enum dhcp_state s);

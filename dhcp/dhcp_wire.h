@@ -120,7 +120,7 @@ enum dhcp_parse_err {
 	X(rx_opt_bad_len) X(rx_bad_overload) X(rx_no_type) X(rx_wrong_op) X(rx_bad_xid)   \
 	X(rx_bad_chaddr) X(rx_unexpected) X(rx_offer) X(rx_ack) X(rx_nak)                  \
 	X(tx_discover) X(tx_request) X(tx_release) X(tx_errors) X(leases) X(renewals)      \
-	X(rebinds) X(expiries) X(nak_restarts) X(retransmits)
+	X(rebinds) X(expiries) X(nak_restarts) X(retransmits) X(tx_decline) X(probe_stale)
 STATS_DECLARE(dhcp, DHCP_COUNTERS);
 #define dhcp_stats STATS_REF(dhcp)
 

@@ -2,7 +2,8 @@
 /* libFuzzer target over DHCP: each input is parsed (dhcp_parse, with its option-overload
  * walk) and also fed to a client state machine that is waiting for an offer, so that a
  * message that parses goes on through the xid, chaddr and type checks. Whatever parses is
- * emitted again and must parse back to the same struct. The client's sends are dropped. */
+ * emitted again and must parse back to the same struct. The client's sends are dropped;
+ * the ARP check of an ACKed address finds it free or in use by the input's length. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,20 @@ static void fz_lease(void *ctx, const struct dhcp_lease *l)
 	(void)ctx, (void)l;
 }
 
-static const struct dhcp_client_ops fz_ops = { fz_send, fz_lease, fz_lease };
+/* The address check "starts" and its verdict comes from the input (see below). */
+static int fz_probe(void *ctx, uint32_t addr)
+{
+	(void)ctx, (void)addr;
+	return 0;
+}
+
+static void fz_probe_cancel(void *ctx)
+{
+	(void)ctx;
+}
+
+static const struct dhcp_client_ops fz_ops = { fz_send, fz_lease, fz_lease, fz_probe,
+					       fz_probe_cancel };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -41,6 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(uint32_t)data[6] << 8 | data[7];
 	dhcp_client_input(&c, data, size, 2000);
 	dhcp_client_input(&c, data, size, 3000); /* an ACK after the REQUEST the offer made */
+	dhcp_client_probe_done(&c, (int)(size & 1), 3500); /* bound, or a DECLINE */
 	dhcp_client_timer(&c, dhcp_client_deadline(&c));
 	dhcp_client_release(&c, 4000);
 	return 0;

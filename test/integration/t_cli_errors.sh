@@ -36,6 +36,11 @@ expect 2 'nc: -k keeps a listener listening: add -l' "$UST" nc --dev "$DEV" -k 1
 expect 2 'nc: -z scans TCP ports as a client: drop -l' "$UST" nc --dev "$DEV" -z -l 7
 expect 2 "bad port range '30-20'" ip netns exec "$NS" "$UST" nc --dev "$DEV" -z 10.0.0.1 30-20
 expect 2 "cc 'reno'.*unknown.*cubic, newreno" "$UST" get --dev "$DEV" --cc reno http://10.0.0.1/
+expect 2 "ustack: --dhcp 'probe=3': no such setting \(--dhcp help lists them\)" "$UST" serve \
+	--dev "$DEV" --dhcp probe=3
+expect 2 "ustack: --dhcp 'probe_num=11': give NAME=NUMBER within the range --dhcp help shows" \
+	"$UST" serve --dev "$DEV" --dhcp probe_wait_ms=10,probe_num=11
+expect 2 "ustack: --dhcp 'probe_max_ms=500'" "$UST" serve --dev "$DEV" --dhcp probe_min_ms=600,probe_max_ms=500
 # options before the subcommand: a hint with the command line as it should be (in the
 # namespace, so that a regression cannot touch the host's devices)
 expect 2 'options go after the subcommand: ustack serve --trace \.\.\.$' \

@@ -6,7 +6,9 @@
 # DNS server 10.0.0.1. ustack logs the lease in one line; the kernel pings the leased
 # address and fetches a page from it; the renewal at T1 (a unicast REQUEST) is ACKed and
 # logged; on SIGTERM ustack sends DHCPRELEASE and dnsmasq drops the lease from its file.
-# --trace decodes each message kind of the exchange. Then `ustack get` on a new TAP with
+# --trace decodes each message kind of the exchange. Before the lease is used, the RFC
+# 5227 probe with its default timing: three probes, then two announcements, the first 4 to
+# 7 s after the ACK. Then `ustack get` on a new TAP with
 # addr=dhcp resolves web.test through the name server the lease names (dnsmasq's DNS on
 # 10.0.0.1) and fetches a page from the kernel by that name.
 . "$(dirname "$0")/lib.sh"
@@ -18,7 +20,7 @@ need_cmd ping curl
 mkdir -p "$T_TMP/www" && echo "leased page" >"$T_TMP/www/index.html"
 ns_new NS
 ust_start "$NS" serve --dev "tap:$TAPIF,addr=dhcp,host=$K_ADDR/$US_PREFIX" --stats \
-	--trace 'udp port 67 or udp port 68' --serve "http:80,root=$T_TMP/www"
+	--trace 'arp or udp port 67 or udp port 68' --trace-time rel --serve "http:80,root=$T_TMP/www"
 : >"$T_TMP/leases"
 bg_ns "$NS" "$T_TMP/dnsmasq.out" "$DNSMASQ" --keep-in-foreground --conf-file=/dev/null \
 	--port=53 --no-resolv --no-hosts --address=/web.test/$K_ADDR \
@@ -44,6 +46,9 @@ renewed() { grep -q "^ustack: $TAPIF: renewed $ADDR/24 for 120 s$" "$UST_ERR"; }
 wait_for 20 renewed || fail "no renewal logged within 20 s of the lease"
 grep -q "DHCPREQUEST($TAPIF) $ADDR" "$T_TMP/dnsmasq.log" || fail "dnsmasq saw no renewal REQUEST"
 
+# The second announcement comes 2 s after the first (which the renewal may have beaten).
+announced() { [ "$(grep -c "ARP announce $ADDR" "$UST_OUT")" -ge 2 ]; }
+wait_for 5 announced || fail "not two announcements of $ADDR: $(grep ARP "$UST_OUT")"
 ust_stop
 expect_counter dhcp.tx_discover -ge 1
 expect_counter dhcp.tx_request -ge 2
@@ -52,6 +57,16 @@ expect_counter dhcp.rx_offer -ge 1
 expect_counter dhcp.rx_ack -ge 2
 expect_counter dhcp.leases -eq 1
 expect_counter dhcp.renewals -ge 1
+expect_counter arp.tx_probe -eq 3
+expect_counter arp.probes_free -eq 1
+expect_counter arp.tx_announce -eq 2
+expect_counter arp.probe_conflicts -eq 0
+[ "$(grep -c "ARP probe who-has $ADDR" "$UST_OUT")" -eq 3 ] || fail "not 3 probes for $ADDR in the trace"
+took=$(awk -v a="$ADDR" '/DHCP ACK/ && ack == "" { ack = $1 } ack != "" && $0 ~ "ARP announce " a { print $1 - ack; exit }' "$UST_OUT")
+[ -n "$took" ] || fail "no announcement of $ADDR after the ACK in the trace"
+awk -v t="$took" 'BEGIN { exit !(t >= 4.0 && t <= 8.0) }' ||
+	fail "the first announcement came $took s after the ACK, want 4-7 s (RFC 5227's timing)"
+echo "the probe of $ADDR took $took s (ACK to the first announcement)"
 released() { ! grep -q " $ADDR " "$T_TMP/leases" && grep -q "DHCPRELEASE($TAPIF) $ADDR" "$T_TMP/dnsmasq.log"; }
 wait_for 5 released || fail "dnsmasq did not take the release: $(cat "$T_TMP/leases")"
 

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: MIT
 # addr=dhcp over PF_PACKET: ustack on one end of a veth pair, dnsmasq on the other
 # (10.74.0.1, range 10.74.0.50-60). Stopped before any server answers, it exits cleanly.
-# Then dnsmasq runs first, so the first DISCOVER is answered:
-# ustack is serving on its leased address within a few seconds, the kernel pings it and
-# fetches a page, and on SIGTERM the DHCPRELEASE empties dnsmasq's lease file.
+# Then dnsmasq runs first, so the first DISCOVER is answered: ustack is serving on its
+# leased address once its ARP probe (4-7 s) finds it free, the kernel pings it and fetches
+# a page, and on SIGTERM the DHCPRELEASE empties dnsmasq's lease file.
 . "$(dirname "$0")/lib.sh"
 t_begin dhcp_packet "$1"
 DNSMASQ=/usr/sbin/dnsmasq
@@ -37,7 +37,7 @@ wait_for 5 grep -q "sockets bound exclusively to interface ustdh1" "$T_TMP/dnsma
 mkdir -p "$T_TMP/www" && echo "leased over packet" >"$T_TMP/www/index.html"
 ust_start "$NS" serve --dev "packet:ustdh0,addr=dhcp" --stats --serve "http:80,root=$T_TMP/www"
 leased() { grep -qE "^ustack: ustdh0: leased 10\.74\.0\.(5[0-9]|60)/24 via $K for 120 s$" "$UST_ERR"; }
-wait_for 10 leased || fail "no lease logged: $(cat "$UST_ERR")"
+wait_for 20 leased || fail "no lease logged: $(cat "$UST_ERR")"
 ADDR=$(sed -n 's/^ustack: ustdh0: leased \([0-9.]*\)\/24.*/\1/p' "$UST_ERR" | head -n 1)
 grep -q "serving http on $ADDR:80/tcp (ustdh0)" "$UST_ERR" || fail "not serving on $ADDR"
 grep -q " $ADDR " "$T_TMP/leases" || fail "dnsmasq's lease file has no $ADDR"

@@ -770,6 +770,209 @@ static void test_shutdown_frees_everything(void **state)
 	finish();
 }
 
+/* ---- RFC 5227 probes and announcements (arp_probe.c) ---- */
+
+#define CAND IP4(192, 0, 2, 50)
+
+static struct {
+	int calls, conflict;
+	uint64_t when;
+} verdict;
+
+static void on_verdict(struct arp_probe *pr, int conflict, void *arg, uint64_t now)
+{
+	(void)pr;
+	(void)arg;
+	verdict.calls++;
+	verdict.conflict = conflict;
+	verdict.when = now;
+}
+
+/* Pops a frame and checks it is a probe for CAND: broadcast, sender our MAC and 0.0.0.0,
+ * target MAC zero and the candidate (RFC 5227 2.1.1). */
+static void expect_probe(void)
+{
+	struct ether_hdr eh;
+	struct arp_pkt a;
+
+	pop_arp(&eh, &a);
+	assert_memory_equal(eh.dst, ether_broadcast, 6);
+	assert_int_equal(a.op, ARP_OP_REQUEST);
+	assert_memory_equal(a.sha, our_mac, 6);
+	assert_int_equal(a.spa, 0);
+	assert_memory_equal(a.tha, zero_mac, 6);
+	assert_int_equal(a.tpa, CAND);
+}
+
+/* An announcement of CAND (RFC 5227 2.3): sender and target IP both the address. */
+static void expect_announcement(void)
+{
+	struct ether_hdr eh;
+	struct arp_pkt a;
+
+	pop_arp(&eh, &a);
+	assert_memory_equal(eh.dst, ether_broadcast, 6);
+	assert_int_equal(a.op, ARP_OP_REQUEST);
+	assert_memory_equal(a.sha, our_mac, 6);
+	assert_int_equal(a.spa, CAND);
+	assert_memory_equal(a.tha, zero_mac, 6);
+	assert_int_equal(a.tpa, CAND);
+}
+
+/* Runs the timers up to the next deadline; returns it. */
+static uint64_t run_next(void)
+{
+	uint64_t t = net_timer_next();
+
+	assert_true(t != UINT64_MAX);
+	net_timers_run(t);
+	return t;
+}
+
+/* RFC 5227 2.1.1 timing with its own constants, for several seeds: the first probe
+ * U(0, 1 s) after the start, the next two U(1, 2 s) apart, the verdict 2 s after the
+ * last; then two announcements 2 s apart once the address is in place. */
+static void test_probe_free_and_announce(void **state)
+{
+	(void)state;
+
+	for (uint64_t seed = 1; seed <= 20; seed++) {
+		struct arp_probe pr = { 0 };
+		uint64_t t0 = 100000 * seed, t, prev;
+
+		stats_reset();
+		memset(&verdict, 0, sizeof(verdict));
+		assert_int_equal(arp_probe_start(&pr, dev, CAND, &arp_probe_rfc5227, seed,
+						 on_verdict, NULL, t0), 0);
+		assert_int_equal(test_dev_pending(dev), 0);
+		t = run_next();
+		assert_true(t >= t0 && t <= t0 + 1000);
+		expect_probe();
+		for (int i = 1; i < 3; i++) {
+			prev = t;
+			net_timers_run(prev + 999);
+			assert_int_equal(test_dev_pending(dev), 0);
+			t = run_next();
+			assert_true(t >= prev + 1000 && t <= prev + 2000);
+			expect_probe();
+		}
+		assert_int_equal(arp_stats.tx_probe, 3);
+		net_timers_run(t + 1999);
+		assert_int_equal(verdict.calls, 0);
+		assert_int_equal(run_next(), t + 2000);
+		assert_int_equal(verdict.calls, 1);
+		assert_int_equal(verdict.conflict, 0);
+		assert_int_equal(pr.state, ARP_PROBE_FREE);
+		assert_int_equal(arp_stats.probes_free, 1);
+		assert_int_equal(test_dev_pending(dev), 0);
+		/* The owner adds the address: the device-wide gratuitous ARP leaves it to the
+		 * probe, which announces it twice. */
+		assert_int_equal(test_iface_add4(dev, CAND, IP4(255, 255, 255, 0), 0), 0);
+		arp_announce(dev, t + 2100);
+		assert_int_equal(arp_stats.tx_gratuitous, 1); /* 192.0.2.2's only */
+		pop_arp(&(struct ether_hdr){ 0 }, &(struct arp_pkt){ 0 });
+		arp_probe_announce(&pr, t + 2100);
+		expect_announcement();
+		net_timers_run(t + 4099);
+		assert_int_equal(test_dev_pending(dev), 0);
+		assert_int_equal(run_next(), t + 4100);
+		expect_announcement();
+		assert_int_equal(arp_stats.tx_announce, 2);
+		assert_int_equal(pr.state, ARP_PROBE_IDLE);
+		assert_int_equal(net_timer_next(), UINT64_MAX);
+		dev->nifaces--; /* CAND, added last */
+	}
+	finish();
+}
+
+/* A reply to the probe (as Linux sends it: to our MAC, target IP 0.0.0.0) and a request
+ * from a host that has the address are conflicts; the probe stops at once. */
+static void test_probe_conflict_by_reply(void **state)
+{
+	(void)state;
+
+	for (int kind = 0; kind < 2; kind++) {
+		struct arp_probe pr = { 0 };
+
+		stats_reset();
+		memset(&verdict, 0, sizeof(verdict));
+		assert_int_equal(arp_probe_start(&pr, dev, CAND, &arp_probe_rfc5227, 7,
+						 on_verdict, NULL, 1000), 0);
+		uint64_t t = run_next();
+		expect_probe();
+		if (kind == 0)
+			inject_arp(ARP_OP_REPLY, mac_c, CAND, our_mac, 0, our_mac, t + 5);
+		else
+			inject_arp(ARP_OP_REQUEST, mac_c, CAND, zero_mac, IP4(192, 0, 2, 9),
+				   ether_broadcast, t + 5);
+		assert_int_equal(verdict.calls, 1);
+		assert_int_equal(verdict.conflict, 1);
+		assert_int_equal(verdict.when, t + 5);
+		assert_memory_equal(pr.conflict_hw, mac_c, 6);
+		assert_int_equal(pr.conflict_by_probe, 0);
+		assert_int_equal(pr.state, ARP_PROBE_IDLE);
+		assert_int_equal(arp_stats.probe_conflicts, 1);
+		/* No more probes, no verdict later. */
+		assert_int_equal(net_timer_next(), UINT64_MAX);
+		net_timers_run(t + 60000);
+		assert_int_equal(arp_stats.tx_probe, 1);
+		assert_int_equal(verdict.calls, 1);
+		assert_int_equal(arp_cache_count(), 0);
+	}
+	finish();
+}
+
+/* Another host probing for the same address while we do (RFC 5227 2.1.1's second rule);
+ * neither our own probe looped back, nor a probe for another address, nor an ordinary
+ * request asking for the candidate, is one. */
+static void test_probe_conflict_by_probe(void **state)
+{
+	struct arp_probe pr = { 0 };
+	(void)state;
+
+	memset(&verdict, 0, sizeof(verdict));
+	assert_int_equal(arp_probe_start(&pr, dev, CAND, &arp_probe_rfc5227, 9, on_verdict, NULL,
+					 1000), 0);
+	uint64_t t = run_next();
+	expect_probe();
+	inject_arp(ARP_OP_REQUEST, our_mac, 0, zero_mac, CAND, ether_broadcast, t + 1);
+	inject_arp(ARP_OP_REQUEST, mac_c, 0, zero_mac, IP4(192, 0, 2, 51), ether_broadcast, t + 2);
+	inject_arp(ARP_OP_REQUEST, mac_a, IP4(192, 0, 2, 1), zero_mac, CAND, ether_broadcast,
+		   t + 3);
+	assert_int_equal(verdict.calls, 0);
+	assert_int_equal(pr.state, ARP_PROBE_PROBING);
+	inject_arp(ARP_OP_REQUEST, mac_c, 0, zero_mac, CAND, ether_broadcast, t + 4);
+	assert_int_equal(verdict.calls, 1);
+	assert_int_equal(verdict.conflict, 1);
+	assert_memory_equal(pr.conflict_hw, mac_c, 6);
+	assert_int_equal(pr.conflict_by_probe, 1);
+	assert_int_equal(arp_stats.probe_conflicts, 1);
+	/* A probe stopped, restarted on another address, and one with no probes at all. */
+	struct arp_probe_timing quick = arp_probe_rfc5227;
+	quick.num = 0;
+	quick.announce_num = 0;
+	assert_int_equal(arp_probe_start(&pr, dev, CAND, &quick, 9, on_verdict, NULL, t + 10), 0);
+	assert_int_equal(verdict.calls, 1); /* the verdict never comes from inside start */
+	assert_int_equal(run_next(), t + 10);
+	assert_int_equal(verdict.calls, 2);
+	assert_int_equal(verdict.conflict, 0);
+	arp_probe_announce(&pr, t + 10); /* announce_num 0: nothing to send, done */
+	assert_int_equal(pr.state, ARP_PROBE_IDLE);
+	assert_int_equal(arp_probe_start(&pr, dev, CAND, &arp_probe_rfc5227, 9, on_verdict, NULL,
+					 t + 20), 0);
+	arp_probe_stop(&pr);
+	arp_probe_stop(&pr);
+	assert_int_equal(net_timer_next(), UINT64_MAX);
+	/* Not an Ethernet address to probe for. */
+	assert_int_equal(arp_probe_start(&pr, dev, 0, &arp_probe_rfc5227, 9, on_verdict, NULL,
+					 t), -EINVAL);
+	/* A probe left running goes with arp_shutdown. */
+	assert_int_equal(arp_probe_start(&pr, dev, CAND, &arp_probe_rfc5227, 9, on_verdict, NULL,
+					 t + 30), 0);
+	test_dev_flush(dev);
+	finish();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -794,6 +997,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_frees_everything, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_free_and_announce, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_conflict_by_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_conflict_by_probe, setup, teardown),
 	};
 
 	defaults = arp_config;
