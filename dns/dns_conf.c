@@ -171,10 +171,15 @@ int dns_search_names(const char *name, const struct dns_resolv *r,
 	if (dots >= r->ndots)
 		snprintf(out[n++], DNS_NAME_TEXT_MAX, "%s", name);
 	for (int i = 0; i < nsearch && n < max; i++) {
+		size_t dlen = strnlen(r->search[i], DNS_NAME_TEXT_MAX - 1);
+
 		/* name.domain must still be a name: 253 characters at most */
-		if (len + 1 + strlen(r->search[i]) >= DNS_NAME_TEXT_MAX)
+		if (len + 1 + dlen >= DNS_NAME_TEXT_MAX)
 			continue;
-		snprintf(out[n++], DNS_NAME_TEXT_MAX, "%s.%s", name, r->search[i]);
+		memcpy(out[n], name, len);
+		out[n][len] = '.';
+		memcpy(out[n] + len + 1, r->search[i], dlen);
+		out[n++][len + 1 + dlen] = '\0';
 	}
 	if (dots < r->ndots && n < max)
 		snprintf(out[n++], DNS_NAME_TEXT_MAX, "%s", name);
