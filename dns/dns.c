@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Stub resolver (RFC 1034 5.3.1, RFC 1035 7): us_resolve's hosts file, cache, and A queries
- * to the configured servers over the stack's own UDP and TCP sockets.
+/* Stub resolver (RFC 1034 5.3.1, RFC 1035 7): the lookup behind us_getaddrinfo and
+ * us_resolve: the hosts file, the cache (dns_cache.c), and A and AAAA queries (RFC 3596)
+ * for each name of the search list (dns_conf.c) to the configured servers over the stack's
+ * own UDP and TCP sockets; negative answers cached as RFC 2308 says.
  *
  * Spoofing (RFC 5452): every query has a random ID and goes out from a random source port
  * (both from getrandom), and an answer is taken only if it comes from the server's address
