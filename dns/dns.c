@@ -330,7 +330,14 @@ static int lookup_name(const char *name, int want4, int want6, const struct dns_
 			err = -EDESTADDRREQ;
 			break;
 		}
-		dns_query_servers(srv, nsrv, qs, nq, conf, deadline);
+		/* A and AAAA at once from one socket, as glibc does, unless resolv.conf
+		 * says single-request (for middleboxes that lose the second of two
+		 * queries with one source port): then one after the other. */
+		if (conf->single_request)
+			for (int j = 0; j < nq; j++)
+				dns_query_servers(srv, nsrv, &qs[j], 1, conf, deadline);
+		else
+			dns_query_servers(srv, nsrv, qs, nq, conf, deadline);
 		for (int j = 0; j < nq; j++) {
 			struct dns_query *q = &qs[j];
 			struct dns_tres *r = &t[idx[j]];

@@ -38,7 +38,7 @@ struct dns_addr {
 };
 
 /* What a resolv.conf file says (the lines this resolver reads: nameserver, search,
- * domain, options ndots:N timeout:N attempts:N; the last search or domain line wins, as
+ * domain, options ndots:N timeout:N attempts:N single-request; the last search or domain line wins, as
  * in glibc). */
 struct dns_resolv {
 	struct sockaddr_in servers[DNS_SERVERS_MAX];
@@ -48,6 +48,8 @@ struct dns_resolv {
 	int ndots;            /* [1] */
 	int timeout_s;        /* 0: not given */
 	int attempts;         /* 0: not given */
+	int single_request;   /* A and AAAA one after the other, not at once (glibc's
+			       * single-request and single-request-reopen) */
 };
 
 /* Sets the servers queried, in order (port 0 means 53); n 0 goes back to the

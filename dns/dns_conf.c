@@ -134,6 +134,8 @@ int dns_resolv_conf_parse(const char *path, struct dns_resolv *r)
 					r->timeout_s = v;
 				else if ((v = option_value(val, "attempts:", DNS_ATTEMPTS_MAX)) >= 1)
 					r->attempts = v;
+				else if (strncmp(val, "single-request", 14) == 0)
+					r->single_request = 1; /* each query has its own socket */
 			}
 		}
 	}

@@ -184,7 +184,8 @@ int us_resolve(const char *name, struct sockaddr_in *out, int max, int timeout_m
  * AI_ADDRCONFIG (only the families the stack has addresses for: IPv4). A name is looked
  * up as us_resolve says, through the search list of resolv.conf's search or domain line
  * (or a DHCP lease's domain) and its ndots, for at most 5 s in all (resolv.conf's
- * options timeout:N attempts:N change that to N*N per server). Returns 0 with *res, to be
+ * options timeout:N attempts:N change that to N*N per server; single-request asks A and
+ * AAAA one after the other). Returns 0 with *res, to be
  * given back with us_freeaddrinfo, or -ENOENT (no such name; or AI_NUMERICHOST and not a
  * numeric address), -ENODATA (the name exists, without an address of that family),
  * -ESRCH (no such service), -EAFNOSUPPORT (ai_family), -ESOCKTNOSUPPORT (ai_socktype),

@@ -179,11 +179,12 @@ static void test_resolv_conf_search(void **state)
 	assert_int_equal(r.ndots, 1);
 	assert_int_equal(r.timeout_s, 0);
 	assert_int_equal(r.attempts, 0);
+	assert_int_equal(r.single_request, 0);
 	/* the last search or domain line wins; seven domains keep six; bad ones dropped;
 	 * options, each cut to its bound, and unknown ones ignored */
 	write_file(resolv, "domain first.test\n"
 			   "search a.test b.test. bad..name c.test d.test e.test f.test g.test\n"
-			   "options rotate ndots:2 timeout:3 attempts:9\n"
+			   "options rotate ndots:2 timeout:3 attempts:9 single-request-reopen\n"
 			   "options ndots:99 timeout:x\n");
 	assert_int_equal(dns_resolv_conf_parse(resolv, &r), 0);
 	assert_int_equal(r.nservers, 0);
@@ -195,6 +196,7 @@ static void test_resolv_conf_search(void **state)
 	assert_int_equal(r.ndots, DNS_NDOTS_MAX);
 	assert_int_equal(r.timeout_s, 3);
 	assert_int_equal(r.attempts, DNS_ATTEMPTS_MAX);
+	assert_int_equal(r.single_request, 1);
 	write_file(resolv, "search a.test b.test\ndomain only.test other.test\n");
 	assert_int_equal(dns_resolv_conf_parse(resolv, &r), 0);
 	assert_int_equal(r.nsearch, 1);
@@ -388,7 +390,7 @@ static struct ustack *srv_st;
 static pthread_t srv_th;
 static int srv_fd;
 static atomic_int srv_stop, srv_queries, srv_q_a, srv_q_aaaa;
-static atomic_int srv_last_port[2], srv_last_id[2]; /* the last two queries' */
+static atomic_int srv_last_port[2], srv_last_id[2], srv_last_type[2]; /* the last two */
 
 /* A response being built: the query copied, records appended. */
 struct resp {
@@ -563,6 +565,8 @@ static void *srv_main(void *arg)
 		atomic_store(&srv_last_id[0], atomic_load(&srv_last_id[1]));
 		atomic_store(&srv_last_port[1], ntohs(from.sin_port));
 		atomic_store(&srv_last_id[1], q[0] << 8 | q[1]);
+		atomic_store(&srv_last_type[0], atomic_load(&srv_last_type[1]));
+		atomic_store(&srv_last_type[1], q[n - 3]);
 		srv_answer(q, (size_t)n, &r);
 		us_sendto(fd, r.b, r.n, 0, (struct sockaddr *)&from, fromlen);
 	}
@@ -714,6 +718,17 @@ static void test_resolve_families(void **state)
 	assert_int_equal(atomic_load(&srv_q_a), 2);
 	assert_int_equal(atomic_load(&srv_q_aaaa), 2);
 	assert_int_equal(lookup("nx.test", AF_UNSPEC, a, canon), -ENOENT);
+	srv_down();
+
+	/* options single-request: A, answered, then AAAA, from a socket of its own */
+	srv_up("options single-request\n");
+	assert_int_equal(lookup("both.test", AF_UNSPEC, a, canon), 2);
+	assert_int_equal(atomic_load(&srv_q_a), 1);
+	assert_int_equal(atomic_load(&srv_q_aaaa), 1);
+	assert_int_equal(atomic_load(&srv_last_type[0]), DNS_TYPE_A);
+	assert_int_equal(atomic_load(&srv_last_type[1]), DNS_TYPE_AAAA);
+	/* two sockets, two random ports (the same one drawn twice: 1 in 64512) */
+	assert_int_not_equal(atomic_load(&srv_last_port[0]), atomic_load(&srv_last_port[1]));
 	srv_down();
 }
 
