@@ -162,7 +162,9 @@ int us_poll(struct us_pollfd *fds, int n, int timeout_ms);
 
 /* Resolves a host name to IPv4 addresses, over this thread's current stack: a dotted quad
  * is taken as it is; then the hosts file (/etc/hosts, or $USTACK_HOSTS); then the cache
- * (answers kept for their TTL); then A queries over UDP (TCP for a truncated answer) to the
+ * (answers kept for their TTL, a missing name for its SOA's negative TTL: RFC 2308); then
+ * A queries, for the name and those resolv.conf's search list and ndots make of it (see
+ * us_getaddrinfo), over UDP (TCP for a truncated answer) to the
  * servers set with --dns (the program) or else the nameserver lines of /etc/resolv.conf
  * (or $USTACK_RESOLV_CONF), each server tried in turn, twice, until timeout_ms has passed
  * in all. CNAME chains are followed (8 links at most). Up to max addresses (at most 8) are
