@@ -189,10 +189,10 @@ int app_send_all(int fd, const void *buf, size_t len);
 void app_apply_bufs(int fd);
 /* Writes all of buf to a kernel fd (stdout). 0 or -errno. */
 int app_write_all(int kfd, const void *buf, size_t len);
-/* A host (a dotted quad, or a name looked up with us_resolve: the hosts file, then the
- * --dns servers or resolv.conf's, for at most APP_DNS_TIMEOUT_MS) into an address; 0, or
- * us_resolve's error after printing one line. */
-#define APP_DNS_TIMEOUT_MS 5000
+/* A host (a dotted quad, or a name looked up with us_getaddrinfo for IPv4: the hosts
+ * file, then the --dns servers or resolv.conf's with its search list, for at most 5 s, or
+ * what resolv.conf's options say) into an address; 0, or the lookup's error after
+ * printing one line (a name with only IPv6 addresses, or an IPv6 literal, says so). */
 int app_parse_host(const char *s, uint32_t *out);
 int app_parse_port(const char *s, uint16_t *out);
 /* Milliseconds and microseconds on the monotonic clock. */

@@ -132,33 +132,48 @@ int app_write_all(int kfd, const void *buf, size_t len)
 	return 0;
 }
 
-/* Why us_resolve failed, for a person. */
+/* Why the lookup failed, for a person. */
 static const char *resolve_error(int err)
 {
 	switch (err) {
-	case -ENOENT: return "no such name";
-	case -ETIMEDOUT: return "no name server answered";
-	case -EAGAIN: return "the name servers failed (SERVFAIL or REFUSED)";
 	case -EDESTADDRREQ: return "no name server: give --dns ADDR";
 	case -EINVAL: return "not a host name or an IPv4 address";
-	default: return strerror(-err);
+	case -ENODATA: return "the name has no IPv4 address";
+	default: return us_gai_strerror(err);
 	}
 }
 
 int app_parse_host(const char *s, uint32_t *out)
 {
-	struct sockaddr_in a;
-	int n;
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res;
+	struct in6_addr a6;
+	int err;
 
 	if (ip_addr_pton(s, out) == 0)
 		return 0;
-	n = us_resolve(s, &a, 1, APP_DNS_TIMEOUT_MS);
-	if (n > 0) {
-		*out = a.sin_addr.s_addr;
+	if (inet_pton(AF_INET6, s, &a6) == 1) {
+		app_error("%s is an IPv6 address; ustack does not speak IPv6 yet", s);
+		return -EAFNOSUPPORT;
+	}
+	err = us_getaddrinfo(s, NULL, &hints, &res);
+	if (err == 0) {
+		*out = ((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr;
+		us_freeaddrinfo(res);
 		return 0;
 	}
-	app_error("could not resolve host '%s': %s", s, resolve_error(n));
-	return n ? n : -ENOENT;
+	/* No IPv4 address: does the name have IPv6 ones? Asked only now (an AAAA query
+	 * only when the name exists without an A record; a name that does not exist is
+	 * answered from the negative cache), since IPv4 is all the stack can use. */
+	if (err == -ENODATA || err == -ENOENT || err == -EDESTADDRREQ) {
+		hints.ai_family = AF_INET6;
+		if (us_getaddrinfo(s, NULL, &hints, &res) == 0) {
+			us_freeaddrinfo(res);
+			app_error("%s has only IPv6 addresses; ustack does not speak IPv6 yet", s);
+			return -ENODATA;
+		}
+	}
+	app_error("could not resolve host '%s': %s", s, resolve_error(err));
+	return err;
 }
 
 int app_parse_port(const char *s, uint16_t *out)

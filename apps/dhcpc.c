@@ -300,12 +300,16 @@ static void lease_drop(struct dhcpc *d)
 	mtu_apply(d, 0);
 }
 
-/* The lease's name servers (option 6) become the resolver's, unless --dns named some. */
+/* The lease's name servers (option 6) become the resolver's, unless --dns named some;
+ * its domain name (option 15) the search domain, used when resolv.conf has no search or
+ * domain line. */
 static void dns_take(const struct dhcp_lease *l)
 {
 	struct sockaddr_in s[DNS_SERVERS_MAX];
 	int n = l->n_dns < DNS_SERVERS_MAX ? l->n_dns : DNS_SERVERS_MAX;
 
+	if (l->domain[0] && dns_set_search(l->domain))
+		debugf("domain=%s: not a domain name, not searched", l->domain);
 	if (app_cfg.dns_given || !n)
 		return;
 	memset(s, 0, sizeof(s));

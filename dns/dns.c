@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Stub resolver (RFC 1034 5.3.1, RFC 1035 7): us_resolve's hosts file, cache, and A queries
- * to the configured servers over the stack's own UDP and TCP sockets.
+/* Stub resolver (RFC 1034 5.3.1, RFC 1035 7): the lookup behind us_getaddrinfo and
+ * us_resolve: the hosts file, the cache (dns_cache.c), and A and AAAA queries (RFC 3596)
+ * for each name of the search list (dns_conf.c) to the configured servers over the stack's
+ * own UDP and TCP sockets (dns_query.c); negative answers cached as RFC 2308 says.
  *
  * Spoofing (RFC 5452): every query has a random ID and goes out from a random source port
  * (both from getrandom), and an answer is taken only if it comes from the server's address
@@ -10,58 +12,30 @@
 #include "dns/dns.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/random.h>
-#include <time.h>
 
+#include "dns/dns_query.h"
 #include "dns/dns_wire.h"
 #include "include/ustack.h"
 #include "net/loop.h"
 
-struct dns_cache_entry {
-	char name[DNS_NAME_TEXT_MAX];
-	struct in_addr addr[DNS_CACHE_ADDRS];
-	int n;
-	uint64_t expires_ms;
-};
-
 static pthread_mutex_t dns_mutex = PTHREAD_MUTEX_INITIALIZER;
 static struct sockaddr_in dns_servers[DNS_SERVERS_MAX];
 static int dns_nservers;
+static char dns_search_set[DNS_NAME_TEXT_MAX]; /* a DHCP lease's domain, or "" */
 static char dns_hosts_path[256], dns_resolv_path[256];
-static struct dns_cache_entry dns_cache[DNS_CACHE_MAX];
-
-/* Counters are bumped from application threads, so under the stack's lock. */
-#define DNS_COUNT(n)                      \
-	do {                              \
-		net_lock();               \
-		STAT_INC(dns, n);         \
-		net_unlock();             \
-	} while (0)
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* A random 32-bit value for a query ID or a port; -EIO when getrandom fails (then no
- * query goes out: a guessable ID or port is what RFC 5452 is about). */
-static int rand32(uint32_t *v)
-{
-	for (int i = 0; i < 3; i++)
-		if (getrandom(v, sizeof(*v), 0) == (ssize_t)sizeof(*v))
-			return 0;
-	return -EIO;
-}
+static struct us_resolver_config dns_cfg = {
+	.cache_max = 64,
+	.ttl_max_s = 86400,
+	.neg_ttl_max_s = 900,
+	.servfail_ttl_s = 5,
+};
+static struct dns_cache dns_cache; /* allocated at the first lookup, or by config_set */
+static int dns_cache_ready;
 
 int dns_set_servers(const struct sockaddr_in *servers, int n)
 {
@@ -77,7 +51,22 @@ int dns_set_servers(const struct sockaddr_in *servers, int n)
 			dns_servers[i].sin_port = htons(DNS_PORT);
 	}
 	dns_nservers = n;
-	memset(dns_cache, 0, sizeof(dns_cache));
+	dns_cache_clear(&dns_cache);
+	pthread_mutex_unlock(&dns_mutex);
+	return 0;
+}
+
+int dns_set_search(const char *domain)
+{
+	uint8_t q[DNS_UDP_MAX];
+	size_t len = domain ? strlen(domain) : 0;
+
+	if (len && (len >= DNS_NAME_TEXT_MAX ||
+		    dns_query_emit(0, domain, DNS_TYPE_A, q, sizeof(q)) < 0))
+		return -EINVAL;
+	pthread_mutex_lock(&dns_mutex);
+	snprintf(dns_search_set, sizeof(dns_search_set), "%.*s",
+		 (int)(len && domain[len - 1] == '.' ? len - 1 : len), len ? domain : "");
 	pthread_mutex_unlock(&dns_mutex);
 	return 0;
 }
@@ -102,8 +91,44 @@ void dns_set_resolv_path(const char *path)
 void dns_cache_flush(void)
 {
 	pthread_mutex_lock(&dns_mutex);
-	memset(dns_cache, 0, sizeof(dns_cache));
+	dns_cache_clear(&dns_cache);
 	pthread_mutex_unlock(&dns_mutex);
+}
+
+unsigned dns_cache_live(void)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&dns_mutex);
+	n = dns_cache_count(&dns_cache, net_clock_ms());
+	pthread_mutex_unlock(&dns_mutex);
+	return n;
+}
+
+void us_resolver_config_get(struct us_resolver_config *cfg)
+{
+	pthread_mutex_lock(&dns_mutex);
+	*cfg = dns_cfg;
+	pthread_mutex_unlock(&dns_mutex);
+}
+
+int us_resolver_config_set(const struct us_resolver_config *cfg)
+{
+	struct dns_cache c;
+	int err;
+
+	if (!cfg || cfg->cache_max > DNS_CACHE_MAX_LIMIT || cfg->servfail_ttl_s > 300)
+		return -EINVAL;
+	err = dns_cache_init(&c, cfg->cache_max);
+	if (err)
+		return err;
+	pthread_mutex_lock(&dns_mutex);
+	dns_cache_free(&dns_cache);
+	dns_cache = c;
+	dns_cache_ready = 1;
+	dns_cfg = *cfg;
+	pthread_mutex_unlock(&dns_mutex);
+	return 0;
 }
 
 /* The path set, else the environment's, else the default; copied under the mutex. */
@@ -116,456 +141,370 @@ static void path_get(const char *set, const char *env, const char *def, char *ou
 	pthread_mutex_unlock(&dns_mutex);
 }
 
-int dns_hosts_lookup(const char *path, const char *name, struct in_addr *out, int max)
+/* ---- the cache, under the mutex ---- */
+
+static int cache_get(const char *name, uint16_t type, struct dns_cache_entry *out)
 {
-	char line[1024];
-	int n = 0;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -errno;
-	while (n < max && fgets(line, sizeof(line), f)) {
-		char *save, *addr, *tok;
-		struct in_addr a;
-
-		line[strcspn(line, "#\n")] = '\0';
-		addr = strtok_r(line, " \t", &save);
-		if (!addr || inet_pton(AF_INET, addr, &a) != 1)
-			continue; /* blank, comment, or IPv6 */
-		while ((tok = strtok_r(NULL, " \t", &save)))
-			if (dns_name_equal(tok, name)) {
-				out[n++] = a;
-				break;
-			}
-	}
-	fclose(f);
-	return n;
-}
-
-int dns_resolv_conf_read(const char *path, struct sockaddr_in *out, int max)
-{
-	char line[512];
-	int n = 0;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -errno;
-	while (n < max && fgets(line, sizeof(line), f)) {
-		char *save, *key, *val;
-
-		line[strcspn(line, "#;\n")] = '\0';
-		key = strtok_r(line, " \t", &save);
-		val = key ? strtok_r(NULL, " \t", &save) : NULL;
-		if (!val || strcmp(key, "nameserver") != 0)
-			continue;
-		memset(&out[n], 0, sizeof(out[n]));
-		if (inet_pton(AF_INET, val, &out[n].sin_addr) != 1)
-			continue; /* IPv6 servers: this stack speaks IPv4 */
-		out[n].sin_family = AF_INET;
-		out[n].sin_port = htons(DNS_PORT);
-		n++;
-	}
-	fclose(f);
-	return n;
-}
-
-static int cache_get(const char *name, struct in_addr *out, int max)
-{
-	uint64_t now = now_ms();
-	int n = 0;
+	int hit;
 
 	pthread_mutex_lock(&dns_mutex);
-	for (int i = 0; i < DNS_CACHE_MAX; i++) {
-		struct dns_cache_entry *e = &dns_cache[i];
-
-		if (e->n && e->expires_ms > now && dns_name_equal(e->name, name)) {
-			n = e->n < max ? e->n : max;
-			memcpy(out, e->addr, (size_t)n * sizeof(*out));
-			break;
-		}
-	}
+	hit = dns_cache_get(&dns_cache, name, type, net_clock_ms(), out);
 	pthread_mutex_unlock(&dns_mutex);
-	return n;
+	return hit;
 }
 
-static void cache_put(const char *name, const struct in_addr *addr, int n, uint32_t ttl_s)
+/* Stores e for ttl_s, cut to the limit of its kind. */
+static void cache_put(const struct dns_cache_entry *e, uint32_t ttl_s)
 {
-	uint64_t now = now_ms();
-	struct dns_cache_entry *victim = &dns_cache[0];
-
-	if (ttl_s == 0 || n <= 0)
-		return;
-	if (ttl_s > DNS_TTL_MAX_S)
-		ttl_s = DNS_TTL_MAX_S;
 	pthread_mutex_lock(&dns_mutex);
-	for (int i = 0; i < DNS_CACHE_MAX; i++) {
-		struct dns_cache_entry *e = &dns_cache[i];
-
-		if (e->n && e->expires_ms > now && dns_name_equal(e->name, name)) {
-			victim = e;
-			break;
-		}
-		if (!e->n || e->expires_ms <= now) {
-			victim = e;
-			break;
-		}
-		if (e->expires_ms < victim->expires_ms)
-			victim = e;
+	if (!dns_cache_ready && dns_cache_init(&dns_cache, dns_cfg.cache_max) == 0)
+		dns_cache_ready = 1;
+	switch (e->kind) {
+	case DNS_CE_ADDR:
+		ttl_s = ttl_s < dns_cfg.ttl_max_s ? ttl_s : dns_cfg.ttl_max_s;
+		break;
+	case DNS_CE_SERVFAIL:
+		ttl_s = dns_cfg.servfail_ttl_s;
+		break;
+	default:
+		ttl_s = ttl_s < dns_cfg.neg_ttl_max_s ? ttl_s : dns_cfg.neg_ttl_max_s;
+		break;
 	}
-	snprintf(victim->name, sizeof(victim->name), "%s", name);
-	victim->n = n < DNS_CACHE_ADDRS ? n : DNS_CACHE_ADDRS;
-	memcpy(victim->addr, addr, (size_t)victim->n * sizeof(*addr));
-	victim->expires_ms = now + (uint64_t)ttl_s * 1000;
+	dns_cache_put(&dns_cache, e, ttl_s, net_clock_ms());
 	pthread_mutex_unlock(&dns_mutex);
 }
 
-static int remaining_ms(uint64_t deadline)
+/* The servers to ask: those set (--dns, a lease), else resolv.conf's; their count. */
+static int servers_get(const struct dns_resolv *conf, struct sockaddr_in *srv)
 {
-	uint64_t now = now_ms();
-
-	return now >= deadline ? 0 : (int)(deadline - now);
-}
-
-/* Waits for fd to be ready for events until deadline; 1 ready, 0 timed out. */
-static int wait_fd(int fd, short events, uint64_t deadline)
-{
-	struct us_pollfd p = { .fd = fd, .events = events };
-	int left = remaining_ms(deadline);
-
-	if (left == 0)
-		return 0;
-	return us_poll(&p, 1, left) > 0;
-}
-
-/* Checks a parsed answer against the question asked; 0 if it is the answer to it. */
-static int answer_matches(const struct dns_msg *m, uint16_t id, const char *name)
-{
-	if (m->h.id != id) {
-		DNS_COUNT(rx_bad_id);
-		return -1;
-	}
-	if (!dns_name_equal(m->qname, name) || m->qtype != DNS_TYPE_A ||
-	    m->qclass != DNS_CLASS_IN) {
-		DNS_COUNT(rx_bad_question);
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_counted(const uint8_t *b, size_t len, struct dns_msg *m)
-{
-	int err = dns_parse_response(b, len, m);
-
-	if (err) {
-		net_lock();
-		dns_stat_parse_error(err);
-		net_unlock();
-	}
-	return err;
-}
-
-/* Reads exactly len bytes from a TCP socket before deadline; 0 or -ETIMEDOUT/-EIO. */
-static int tcp_read_all(int fd, uint8_t *b, size_t len, uint64_t deadline)
-{
-	while (len) {
-		ssize_t r;
-
-		if (!wait_fd(fd, US_POLLIN, deadline))
-			return -ETIMEDOUT;
-		r = us_recv(fd, b, len, MSG_DONTWAIT);
-		if (r == -EAGAIN)
-			continue;
-		if (r <= 0)
-			return -EIO;
-		b += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
-/* The same query over TCP (RFC 1035 4.2.2, RFC 7766) after a truncated UDP answer. */
-static int query_tcp(const struct sockaddr_in *srv, const uint8_t *q, int qlen, uint16_t id,
-		     const char *name, struct dns_msg *m, uint64_t deadline)
-{
-	static __thread uint8_t buf[DNS_TCP_MAX];
-	uint8_t len2[2] = { (uint8_t)(qlen >> 8), (uint8_t)qlen };
-	int fd, err = -ETIMEDOUT, so = 0;
-	socklen_t solen = sizeof(so);
-	size_t n;
-
-	DNS_COUNT(tcp_queries);
-	fd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return fd;
-	err = us_connect(fd, (const struct sockaddr *)srv, sizeof(*srv));
-	if (err && err != -EINPROGRESS)
-		goto out;
-	if (!wait_fd(fd, US_POLLOUT, deadline)) {
-		err = -ETIMEDOUT;
-		goto out;
-	}
-	if (us_getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &solen) == 0 && so) {
-		err = -so;
-		goto out;
-	}
-	/* Both pieces fit the empty send buffer of a new connection. */
-	if (us_send(fd, len2, 2, MSG_DONTWAIT) != 2 ||
-	    us_send(fd, q, (size_t)qlen, MSG_DONTWAIT) != qlen) {
-		err = -EIO;
-		goto out;
-	}
-	err = tcp_read_all(fd, len2, 2, deadline);
-	if (err)
-		goto out;
-	n = (size_t)len2[0] << 8 | len2[1];
-	if (n > sizeof(buf)) {
-		DNS_COUNT(rx_tcp_too_long);
-		err = -EIO;
-		goto out;
-	}
-	err = tcp_read_all(fd, buf, n, deadline);
-	if (err)
-		goto out;
-	err = -EIO;
-	if (parse_counted(buf, n, m) == 0 && answer_matches(m, id, name) == 0)
-		err = 0;
-out:
-	us_close(fd);
-	return err;
-}
-
-/* A UDP socket bound to a random port above 1023 (eight tries). */
-static int udp_socket_random(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	int fd = us_socket(AF_INET, SOCK_DGRAM | US_SOCK_NONBLOCK, 0);
-
-	if (fd < 0)
-		return fd;
-	for (int i = 0; i < 8; i++) {
-		uint32_t r;
-		int err = rand32(&r);
-
-		if (err) {
-			us_close(fd);
-			return err;
-		}
-		a.sin_port = htons((uint16_t)(1024 + r % (65536 - 1024)));
-		if (us_bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
-			return fd;
-	}
-	/* Eight random ports all taken: the stack's own ephemeral choice (a xorshift
-	 * start, RFC 6056) is not used in their place; this try fails, the next one draws
-	 * new ports. */
-	us_close(fd);
-	return -EADDRINUSE;
-}
-
-/* One query to one server, waiting until deadline. 0 with m filled (any RCODE), or
- * -ETIMEDOUT, or another negative error. */
-static int query_udp(const struct sockaddr_in *srv, const char *name, struct dns_msg *m,
-		     uint64_t deadline, uint64_t total_deadline)
-{
-	uint8_t q[DNS_UDP_MAX], r[DNS_UDP_MAX];
-	uint32_t rnd;
-	uint16_t id;
-	int qlen, fd, err = rand32(&rnd);
-	ssize_t n;
-
-	if (err)
-		return err;
-	id = (uint16_t)rnd;
-	err = -ETIMEDOUT;
-	qlen = dns_query_emit(id, name, DNS_TYPE_A, q, sizeof(q));
-	if (qlen < 0)
-		return qlen;
-	fd = udp_socket_random();
-	if (fd < 0)
-		return fd;
-	DNS_COUNT(queries);
-	n = us_sendto(fd, q, (size_t)qlen, 0, (const struct sockaddr *)srv, sizeof(*srv));
-	if (n != qlen) {
-		err = n < 0 ? (int)n : -EIO; /* -ENETUNREACH: no route to this server */
-		goto out;
-	}
-	while (wait_fd(fd, US_POLLIN, deadline)) {
-		struct sockaddr_in from;
-		socklen_t fromlen = sizeof(from);
-		struct dns_hdr h;
-
-		n = us_recvfrom(fd, r, sizeof(r), MSG_DONTWAIT, (struct sockaddr *)&from, &fromlen);
-
-		if (n == -EAGAIN)
-			continue;
-		if (n < 0) {
-			/* An ICMP error for the query (-ECONNREFUSED: nothing on port 53
-			 * there): this server is done with, the next may answer. */
-			DNS_COUNT(rx_errors);
-			err = (int)n;
-			goto out;
-		}
-		if (from.sin_addr.s_addr != srv->sin_addr.s_addr ||
-		    from.sin_port != srv->sin_port) {
-			DNS_COUNT(rx_bad_source);
-			continue;
-		}
-		if (dns_hdr_parse(r, (size_t)n, &h) == 0 && h.id == id && (h.flags & DNS_F_TC)) {
-			/* Truncated: the rest is over TCP, if there is time for it. */
-			DNS_COUNT(rx_truncated_answers);
-			err = query_tcp(srv, q, qlen, id, name, m, total_deadline);
-			goto out;
-		}
-		if (parse_counted(r, (size_t)n, m) || answer_matches(m, id, name))
-			continue;
-		err = 0;
-		goto out;
-	}
-	DNS_COUNT(timeouts);
-out:
-	us_close(fd);
-	return err;
-}
-
-/* Asks the servers in turn, two rounds, until one answers or time runs out. */
-static int query_servers(const char *name, struct dns_msg *m, uint64_t deadline)
-{
-	struct sockaddr_in srv[DNS_SERVERS_MAX];
-	int n, err = -ETIMEDOUT;
+	int n;
 
 	pthread_mutex_lock(&dns_mutex);
 	n = dns_nservers;
-	memcpy(srv, dns_servers, sizeof(srv));
+	memcpy(srv, dns_servers, sizeof(dns_servers));
 	pthread_mutex_unlock(&dns_mutex);
 	if (n == 0) {
-		char path[256];
-
-		path_get(dns_resolv_path, "USTACK_RESOLV_CONF", DNS_RESOLV_DEFAULT, path);
-		n = dns_resolv_conf_read(path, srv, DNS_SERVERS_MAX);
-		if (n <= 0)
-			return -EDESTADDRREQ;
+		n = conf->nservers;
+		memcpy(srv, conf->servers, sizeof(conf->servers));
 	}
-	for (int round = 0; round < 2; round++)
-		for (int i = 0; i < n; i++) {
-			int left = remaining_ms(deadline), per = left / (2 * n);
-			uint64_t try_end;
+	return n;
+}
 
-			if (left == 0)
-				return -ETIMEDOUT;
-			per = per < DNS_TRY_MIN_MS ? DNS_TRY_MIN_MS : per;
-			per = per > DNS_TRY_MAX_MS ? DNS_TRY_MAX_MS : per;
-			try_end = now_ms() + (uint64_t)(per < left ? per : left);
-			err = query_udp(&srv[i], name, m, try_end, deadline);
-			if (err == 0) {
-				int rc = DNS_RCODE(m->h.flags);
+/* ---- one name ---- */
 
-				/* SERVFAIL, REFUSED...: another server may know */
-				if (rc == 0 || rc == DNS_RCODE_NXDOMAIN)
-					return 0;
-				DNS_COUNT(rx_server_fail);
-				err = -EAGAIN;
+/* Copies a name of at most DNS_NAME_TEXT_MAX - 1 characters (cut there otherwise). */
+static void name_copy(char *dst, const char *src)
+{
+	size_t n = strnlen(src, DNS_NAME_TEXT_MAX - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* What a lookup found for one type. */
+struct dns_tres {
+	int err;         /* 0, -ENOENT, -ENODATA, ... */
+	int n;
+	uint8_t addr[DNS_CACHE_ADDRS][16];
+	char canon[DNS_NAME_TEXT_MAX];
+};
+
+/* An answer for q (asked for the original name `name`, CNAME links `links` so far)
+ * taken into t and the cache. Returns 1 when the type is done, 0 when the chain's next
+ * name must be asked (q->name moved to it). */
+static int answer_use(const char *name, struct dns_query *q, int *links, uint32_t *ttl,
+		      struct dns_tres *t)
+{
+	struct dns_msg *m = &q->m;
+	struct dns_cache_entry ce = { .type = q->type };
+	int before = *links, moved, alen = q->type == DNS_TYPE_A ? 4 : 16;
+
+	name_copy(ce.name, name);
+	if (DNS_RCODE(m->h.flags) == DNS_RCODE_NXDOMAIN) {
+		DNS_COUNT(nxdomain);
+		/* The name asked does not exist; when it is a CNAME's target, the alias does,
+		 * without an address: NODATA for it. */
+		ce.kind = before ? DNS_CE_NODATA : DNS_CE_NXDOMAIN;
+		cache_put(&ce, dns_negative_ttl(m, q->name));
+		t->err = -ENOENT;
+		return 1;
+	}
+	/* Follow the answer's CNAME links from q->name, in whatever order they come. */
+	do {
+		moved = 0;
+		for (int i = 0; i < m->nan; i++) {
+			if (m->an[i].type != DNS_TYPE_CNAME || !dns_name_equal(m->an[i].name, q->name))
+				continue;
+			if (++*links > DNS_CNAME_MAX) {
+				DNS_COUNT(cname_too_long);
+				t->err = -ENOENT;
+				return 1;
 			}
+			snprintf(q->name, sizeof(q->name), "%s", m->an[i].rd.cname);
+			*ttl = m->an[i].ttl < *ttl ? m->an[i].ttl : *ttl;
+			moved = 1;
+			break;
 		}
+	} while (moved);
+	for (int i = 0; i < m->nan && t->n < DNS_CACHE_ADDRS; i++)
+		if (m->an[i].type == q->type && dns_name_equal(m->an[i].name, q->name)) {
+			memcpy(t->addr[t->n++], q->type == DNS_TYPE_A ? m->an[i].rd.a
+								      : m->an[i].rd.aaaa, (size_t)alen);
+			*ttl = m->an[i].ttl < *ttl ? m->an[i].ttl : *ttl;
+		}
+	if (t->n > 0) {
+		DNS_COUNT(answers);
+		snprintf(t->canon, sizeof(t->canon), "%s", q->name);
+		ce.kind = DNS_CE_ADDR;
+		ce.n = (uint8_t)t->n;
+		memcpy(ce.addr, t->addr, sizeof(ce.addr));
+		memcpy(ce.canon, t->canon, sizeof(ce.canon));
+		cache_put(&ce, *ttl);
+		t->err = 0;
+		return 1;
+	}
+	if (*links == before) {
+		DNS_COUNT(nodata);
+		ce.kind = DNS_CE_NODATA;
+		cache_put(&ce, dns_negative_ttl(m, q->name));
+		t->err = -ENODATA;
+		return 1;
+	}
+	return 0; /* a CNAME without its target's address in the answer: ask for the target */
+}
+
+/* Looks name up for the types asked (A, AAAA or both), from the cache or the servers;
+ * fills t[0] (A) and t[1] (AAAA). Returns 0 (each t says how it went) or -EDESTADDRREQ,
+ * -ENOMEM. */
+static int lookup_name(const char *name, int want4, int want6, const struct dns_resolv *conf,
+		       uint64_t deadline, struct dns_tres t[2])
+{
+	static const uint16_t types[2] = { DNS_TYPE_A, DNS_TYPE_AAAA };
+	struct sockaddr_in srv[DNS_SERVERS_MAX];
+	struct dns_query *qs = NULL;
+	int links[2] = { 0, 0 }, idx[2], nq = 0, err = 0, nsrv;
+	uint32_t ttl[2] = { UINT32_MAX, UINT32_MAX };
+
+	for (int k = 0; k < 2; k++) {
+		struct dns_cache_entry ce;
+
+		memset(&t[k], 0, sizeof(t[k]));
+		t[k].err = -ENODATA;
+		if (!(k == 0 ? want4 : want6))
+			continue;
+		if (!cache_get(name, types[k], &ce)) {
+			idx[nq++] = k;
+			continue;
+		}
+		switch (ce.kind) {
+		case DNS_CE_ADDR:
+			DNS_COUNT(cache_hits);
+			t[k].err = 0;
+			t[k].n = ce.n;
+			memcpy(t[k].addr, ce.addr, sizeof(t[k].addr));
+			memcpy(t[k].canon, ce.canon, sizeof(t[k].canon));
+			break;
+		default:
+			DNS_COUNT(neg_cache_hits);
+			t[k].err = ce.kind == DNS_CE_NXDOMAIN ? -ENOENT
+				   : ce.kind == DNS_CE_NODATA ? -ENODATA : -EAGAIN;
+			break;
+		}
+	}
+	if (nq == 0)
+		return 0;
+	nsrv = servers_get(conf, srv);
+	qs = calloc((size_t)nq, sizeof(*qs)); /* one per lookup, not per packet: ~9 KiB each */
+	if (!qs)
+		return -ENOMEM;
+	for (int j = 0; j < nq; j++) {
+		name_copy(qs[j].name, name);
+		qs[j].type = types[idx[j]];
+	}
+	/* Each pass asks every unfinished question; each either finishes or follows at
+	 * least one more CNAME link, and links are bounded, so the passes are too. */
+	for (;;) {
+		int open = 0;
+
+		if (nsrv == 0) {
+			err = -EDESTADDRREQ;
+			break;
+		}
+		/* A and AAAA at once from one socket, as glibc does, unless resolv.conf
+		 * says single-request (for middleboxes that lose the second of two
+		 * queries with one source port): then one after the other. */
+		if (conf->single_request)
+			for (int j = 0; j < nq; j++)
+				dns_query_servers(srv, nsrv, &qs[j], 1, conf, deadline);
+		else
+			dns_query_servers(srv, nsrv, qs, nq, conf, deadline);
+		for (int j = 0; j < nq; j++) {
+			struct dns_query *q = &qs[j];
+			struct dns_tres *r = &t[idx[j]];
+
+			if (q->state == 2)
+				continue; /* finished in an earlier pass */
+			if (q->state < 0) {
+				r->err = q->state;
+				if (q->state == -EAGAIN) {
+					struct dns_cache_entry ce = { .type = q->type,
+								      .kind = DNS_CE_SERVFAIL };
+
+					name_copy(ce.name, name);
+					cache_put(&ce, 0);
+				}
+				q->state = 2;
+				continue;
+			}
+			if (answer_use(name, q, &links[idx[j]], &ttl[idx[j]], r)) {
+				q->state = 2;
+				continue;
+			}
+			q->state = 0;
+			open++;
+		}
+		if (!open)
+			break;
+	}
+	free(qs);
+	return err;
+}
+
+/* ---- the lookup ---- */
+
+/* The resolv.conf in force, with the search domain of a DHCP lease when the file has no
+ * search or domain line. */
+static void conf_get(struct dns_resolv *r)
+{
+	char path[256];
+
+	path_get(dns_resolv_path, "USTACK_RESOLV_CONF", DNS_RESOLV_DEFAULT, path);
+	dns_resolv_conf_parse(path, r); /* no file: the defaults */
+	pthread_mutex_lock(&dns_mutex);
+	if (r->nsearch < 0 && dns_search_set[0]) {
+		snprintf(r->search[0], sizeof(r->search[0]), "%s", dns_search_set);
+		r->nsearch = 1;
+	}
+	pthread_mutex_unlock(&dns_mutex);
+}
+
+int dns_budget_ms(void)
+{
+	struct dns_resolv r;
+	long ms;
+	int n;
+
+	conf_get(&r);
+	if (!r.timeout_s && !r.attempts)
+		return DNS_BUDGET_MS;
+	pthread_mutex_lock(&dns_mutex);
+	n = dns_nservers ? dns_nservers : r.nservers;
+	pthread_mutex_unlock(&dns_mutex);
+	ms = (long)(r.timeout_s ? r.timeout_s : DNS_TRY_MAX_MS / 1000) *
+	     (r.attempts ? r.attempts : 2) * (n ? n : 1) * 1000;
+	return ms > DNS_BUDGET_MAX_MS ? DNS_BUDGET_MAX_MS : (int)ms;
+}
+
+/* Of the errors of the names tried, the one that says most (glibc's res_search): NODATA
+ * (the name exists), then the servers failing, then NXDOMAIN. */
+static int error_rank(int err)
+{
+	return err == -ENODATA ? 0 : err == -EAGAIN ? 1 : err == -ENOENT ? 2 : 3;
+}
+
+int dns_lookup(const char *name, int family, struct dns_addr *out, int max, int timeout_ms,
+	       char *canon)
+{
+	char cand[DNS_SEARCH_MAX + 1][DNS_NAME_TEXT_MAX], path[256];
+	struct dns_resolv conf;
+	struct dns_tres t[2];
+	uint64_t deadline;
+	uint8_t q[DNS_UDP_MAX];
+	int n = 0, err = -ENOENT, ncand, want4, want6;
+
+	if (!name || !out || max <= 0 || timeout_ms < 0 || strlen(name) >= DNS_NAME_TEXT_MAX)
+		return -EINVAL;
+	if (family != AF_UNSPEC && family != AF_INET && family != AF_INET6)
+		return -EAFNOSUPPORT;
+	want4 = family != AF_INET6;
+	want6 = family != AF_INET;
+	if (canon)
+		snprintf(canon, DNS_NAME_TEXT_MAX, "%s", name);
+	/* Numeric addresses of either family, without a query. */
+	memset(&out[0], 0, sizeof(out[0]));
+	if (inet_pton(AF_INET, name, out[0].a) == 1 || inet_pton(AF_INET6, name, out[0].a) == 1) {
+		out[0].family = strchr(name, ':') ? AF_INET6 : AF_INET;
+		return (out[0].family == AF_INET ? want4 : want6) ? 1 : -ENODATA;
+	}
+	if (dns_query_emit(0, name, DNS_TYPE_A, q, sizeof(q)) < 0)
+		return -EINVAL;
+	path_get(dns_hosts_path, "USTACK_HOSTS", DNS_HOSTS_DEFAULT, path);
+	n = dns_hosts_find(path, name, family, out, max);
+	if (n > 0) {
+		/* IPv4 first, as below */
+		for (int i = 1; i < n; i++)
+			for (int j = i; j > 0 && out[j].family == AF_INET &&
+					out[j - 1].family == AF_INET6; j--) {
+				struct dns_addr x = out[j];
+
+				out[j] = out[j - 1];
+				out[j - 1] = x;
+			}
+		DNS_COUNT(hosts_hits);
+		return n;
+	}
+	n = 0;
+	conf_get(&conf);
+	ncand = dns_search_names(name, &conf, cand, DNS_SEARCH_MAX + 1);
+	deadline = dns_now_ms() + (uint64_t)timeout_ms;
+	for (int c = 0; c < ncand; c++) {
+		int e;
+
+		if (c > 0)
+			DNS_COUNT(search_tries);
+		e = lookup_name(cand[c], want4, want6, &conf, deadline, t);
+		if (e)
+			return e;
+		for (int k = 0; k < 2; k++)
+			for (int i = 0; i < t[k].n && n < max; i++) {
+				memset(&out[n], 0, sizeof(out[n]));
+				out[n].family = k == 0 ? AF_INET : AF_INET6;
+				memcpy(out[n].a, t[k].addr[i], k == 0 ? 4 : 16);
+				if (canon && n == 0)
+					snprintf(canon, DNS_NAME_TEXT_MAX, "%s", t[k].canon);
+				n++;
+			}
+		if (n > 0)
+			return n;
+		/* No such name, none of this family, or the servers failing for it: the
+		 * next name may do better; time running out ends the search (as glibc). */
+		for (int k = 0; k < 2; k++) {
+			if (!(k == 0 ? want4 : want6))
+				continue;
+			if (error_rank(t[k].err) == 3)
+				return t[k].err;
+			if (error_rank(t[k].err) < error_rank(err))
+				err = t[k].err;
+		}
+	}
 	return err;
 }
 
 int us_resolve(const char *name, struct sockaddr_in *out, int max, int timeout_ms)
 {
-	struct dns_msg *m;
-	struct in_addr addr[DNS_CACHE_ADDRS];
-	char cur[DNS_NAME_TEXT_MAX], path[256];
-	uint64_t deadline;
-	uint32_t ttl = UINT32_MAX;
-	int n, err;
+	struct dns_addr a[DNS_CACHE_ADDRS];
+	int n;
 
-	if (!name || !out || max <= 0 || timeout_ms < 0 || strlen(name) >= DNS_NAME_TEXT_MAX)
+	if (!out || max <= 0)
 		return -EINVAL;
-	if (max > DNS_CACHE_ADDRS)
-		max = DNS_CACHE_ADDRS;
-	if (inet_pton(AF_INET, name, &addr[0]) == 1) {
-		n = 1;
-		goto done;
-	}
-	{
-		uint8_t q[DNS_UDP_MAX];
-
-		if (dns_query_emit(0, name, DNS_TYPE_A, q, sizeof(q)) < 0)
-			return -EINVAL;
-	}
-	path_get(dns_hosts_path, "USTACK_HOSTS", DNS_HOSTS_DEFAULT, path);
-	n = dns_hosts_lookup(path, name, addr, max);
-	if (n > 0) {
-		DNS_COUNT(hosts_hits);
-		goto done;
-	}
-	n = cache_get(name, addr, max);
-	if (n > 0) {
-		DNS_COUNT(cache_hits);
-		goto done;
-	}
-	m = malloc(sizeof(*m)); /* one per lookup, not per packet: 4 KiB off the stack */
-	if (!m)
-		return -ENOMEM;
-	deadline = now_ms() + (uint64_t)timeout_ms;
-	snprintf(cur, sizeof(cur), "%s", name);
-	n = 0;
-	/* Each pass asks for cur; it ends the lookup or follows at least one more CNAME
-	 * link, and links are bounded, so the passes are too. */
-	for (int links = 0;;) {
-		int before = links, moved;
-
-		err = query_servers(cur, m, deadline);
-		if (err)
-			goto out;
-		if (DNS_RCODE(m->h.flags) == DNS_RCODE_NXDOMAIN) {
-			DNS_COUNT(nxdomain);
-			err = -ENOENT;
-			goto out;
-		}
-		/* Follow the answer's CNAME links from cur, in whatever order they come. */
-		do {
-			moved = 0;
-			for (int i = 0; i < m->nan; i++) {
-				if (m->an[i].type != DNS_TYPE_CNAME ||
-				    !dns_name_equal(m->an[i].name, cur))
-					continue;
-				if (++links > DNS_CNAME_MAX) {
-					DNS_COUNT(cname_too_long);
-					err = -ENOENT;
-					goto out;
-				}
-				snprintf(cur, sizeof(cur), "%s", m->an[i].rd.cname);
-				ttl = m->an[i].ttl < ttl ? m->an[i].ttl : ttl;
-				moved = 1;
-				break;
-			}
-		} while (moved);
-		for (int i = 0; i < m->nan && n < max; i++)
-			if (m->an[i].type == DNS_TYPE_A && dns_name_equal(m->an[i].name, cur)) {
-				memcpy(&addr[n++], m->an[i].rd.a, 4);
-				ttl = m->an[i].ttl < ttl ? m->an[i].ttl : ttl;
-			}
-		if (n > 0) {
-			DNS_COUNT(answers);
-			cache_put(name, addr, n, ttl);
-			err = 0;
-			goto out;
-		}
-		if (links == before) {
-			DNS_COUNT(nodata);
-			err = -ENOENT;
-			goto out;
-		}
-		/* A CNAME without its target's address in the answer: ask for the target. */
-	}
-out:
-	free(m);
-	if (err)
-		return err;
-done:
+	n = dns_lookup(name, AF_INET, a, max < DNS_CACHE_ADDRS ? max : DNS_CACHE_ADDRS,
+		       timeout_ms, NULL);
+	if (n == -ENODATA)
+		return -ENOENT;
 	for (int i = 0; i < n; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
 		out[i].sin_family = AF_INET;
-		out[i].sin_addr = addr[i];
+		memcpy(&out[i].sin_addr, a[i].a, 4);
 	}
 	return n;
 }

@@ -170,6 +170,47 @@ static int rr_read(const uint8_t *b, size_t len, size_t *pos, struct dns_rr *rr)
 	}
 }
 
+/* One authority record at *pos: an SOA of class IN is read into out (the first one only);
+ * anything else is checked for its bounds and skipped. */
+static int auth_read(const uint8_t *b, size_t len, size_t *pos, struct dns_msg *out)
+{
+	char name[DNS_NAME_TEXT_MAX], scratch[DNS_NAME_TEXT_MAX];
+	size_t rdpos, rdlen, p, end;
+	uint16_t type, class;
+	uint32_t ttl;
+	int err = name_read(b, len, pos, name);
+
+	if (err)
+		return err;
+	if (len - *pos < 10)
+		return DNS_PARSE_TRUNCATED;
+	type = rd16(b + *pos);
+	class = rd16(b + *pos + 2);
+	ttl = rd32(b + *pos + 4);
+	rdlen = rd16(b + *pos + 8);
+	rdpos = *pos + 10;
+	if (len - rdpos < rdlen)
+		return DNS_PARSE_TRUNCATED;
+	*pos = end = rdpos + rdlen;
+	if (type != DNS_TYPE_SOA || class != DNS_CLASS_IN || out->has_soa)
+		return 0;
+	/* MNAME and RNAME, each within the record's data, then exactly five numbers
+	 * (RFC 1035 3.3.13). */
+	p = rdpos;
+	err = name_read(b, end, &p, scratch);
+	if (!err)
+		err = name_read(b, end, &p, scratch);
+	if (err == DNS_PARSE_TRUNCATED || (err == 0 && end - p != 20))
+		return DNS_PARSE_RDATA;
+	if (err)
+		return err;
+	out->has_soa = 1;
+	memcpy(out->soa_name, name, sizeof(name));
+	out->soa_ttl = ttl;
+	out->soa_minimum = rd32(b + p + 16);
+	return 0;
+}
+
 /* The header and the one question, at *pos after them. */
 static int question_read(const uint8_t *b, size_t len, struct dns_msg *out, size_t *pos)
 {
@@ -195,7 +236,7 @@ int dns_parse_question(const uint8_t *b, size_t len, struct dns_msg *out)
 {
 	size_t pos;
 
-	out->nan = out->skipped = 0;
+	out->nan = out->skipped = out->has_soa = 0;
 	return question_read(b, len, out, &pos);
 }
 
@@ -211,10 +252,11 @@ int dns_parse_response(const uint8_t *b, size_t len, struct dns_msg *out)
 	err = question_read(b, len, out, &pos);
 	if (err)
 		return err;
-	if ((size_t)out->h.ancount * DNS_RR_MIN_LEN > len - pos)
+	if (((size_t)out->h.ancount + out->h.nscount) * DNS_RR_MIN_LEN > len - pos)
 		return DNS_PARSE_COUNT;
 	out->nan = 0;
 	out->skipped = 0;
+	out->has_soa = 0;
 	for (unsigned i = 0; i < out->h.ancount; i++) {
 		/* A record past the array is still checked, into a scratch slot. */
 		struct dns_rr scratch, *rr = out->nan < DNS_ANSWERS_MAX ? &out->an[out->nan]
@@ -227,6 +269,11 @@ int dns_parse_response(const uint8_t *b, size_t len, struct dns_msg *out)
 			out->nan++;
 		else
 			out->skipped++;
+	}
+	for (unsigned i = 0; i < out->h.nscount; i++) {
+		err = auth_read(b, len, &pos, out);
+		if (err)
+			return err;
 	}
 	return DNS_PARSE_OK;
 }
@@ -257,4 +304,26 @@ int dns_name_equal(const char *a, const char *b)
 	if (lb && b[lb - 1] == '.')
 		lb--;
 	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+int dns_name_under(const char *name, const char *zone)
+{
+	size_t ln = strlen(name), lz = strlen(zone);
+
+	if (ln && name[ln - 1] == '.')
+		ln--;
+	if (lz && zone[lz - 1] == '.')
+		lz--;
+	if (lz == 0)
+		return 1;
+	if (ln < lz || strncasecmp(name + ln - lz, zone, lz) != 0)
+		return 0;
+	return ln == lz || name[ln - lz - 1] == '.';
+}
+
+uint32_t dns_negative_ttl(const struct dns_msg *m, const char *qname)
+{
+	if (!m->has_soa || !dns_name_under(qname, m->soa_name))
+		return 0;
+	return m->soa_ttl < m->soa_minimum ? m->soa_ttl : m->soa_minimum;
 }

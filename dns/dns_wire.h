@@ -29,6 +29,7 @@
 
 #define DNS_TYPE_A 1
 #define DNS_TYPE_CNAME 5
+#define DNS_TYPE_SOA 6
 #define DNS_TYPE_AAAA 28
 #define DNS_CLASS_IN 1
 
@@ -37,6 +38,7 @@
 #define DNS_F_RD 0x0100
 #define DNS_F_RA 0x0080
 #define DNS_RCODE(flags) ((flags) & 0x000f)
+#define DNS_RCODE_SERVFAIL 2
 #define DNS_RCODE_NXDOMAIN 3
 
 /* Why dns_parse_response refused a message; each has a counter of the same name. */
@@ -52,7 +54,8 @@ enum dns_parse_err {
 	DNS_PARSE_NAME_LONG = -7,    /* a name longer than DNS_NAME_MAX */
 	DNS_PARSE_PTR = -8,          /* a pointer not before the labels it ends (a loop) */
 	DNS_PARSE_PTR_HOPS = -9,     /* more than DNS_PTR_HOPS_MAX pointers in one name */
-	DNS_PARSE_RDATA = -10,       /* A not 4 bytes, AAAA not 16, CNAME data not one name */
+	DNS_PARSE_RDATA = -10,       /* A not 4 bytes, AAAA not 16, CNAME data not one name,
+				      * SOA data not two names and five 32-bit numbers */
 };
 
 /* Counters: the parser's refusals (rx_*), then the resolver's. */
@@ -61,7 +64,8 @@ enum dns_parse_err {
 	X(rx_label) X(rx_name_long) X(rx_ptr) X(rx_ptr_hops) X(rx_rdata)                  \
 	X(rx_bad_source) X(rx_bad_id) X(rx_bad_question) X(rx_truncated_answers)          \
 	X(rx_tcp_too_long) X(rx_server_fail) X(rx_errors) X(queries) X(tcp_queries) X(timeouts)         \
-	X(hosts_hits) X(cache_hits) X(answers) X(nxdomain) X(nodata) X(cname_too_long)
+	X(hosts_hits) X(cache_hits) X(neg_cache_hits) X(answers) X(nxdomain) X(nodata)    \
+	X(cname_too_long) X(search_tries)
 STATS_DECLARE(dns, DNS_COUNTERS);
 #define dns_stats STATS_REF(dns)
 
@@ -89,6 +93,11 @@ struct dns_msg {
 	int nan;                 /* answers kept in an[] (A, AAAA and CNAME of class IN) */
 	int skipped;             /* answers of other types or classes, or past DNS_ANSWERS_MAX */
 	struct dns_rr an[DNS_ANSWERS_MAX];
+	/* The authority section's first SOA record of class IN (RFC 2308 3: what a negative
+	 * answer carries for its TTL); other authority records are checked and skipped. */
+	int has_soa;
+	char soa_name[DNS_NAME_TEXT_MAX]; /* the zone it is the SOA of */
+	uint32_t soa_ttl, soa_minimum;
 };
 
 /* Writes a standard query (RD set) for one question: `name` dotted, a trailing dot allowed.
@@ -97,8 +106,8 @@ struct dns_msg {
  * too small. */
 int dns_query_emit(uint16_t id, const char *name, uint16_t qtype, uint8_t *b, size_t cap);
 
-/* Parses a response: header, the one question, and the answer section (authority and
- * additional sections are not read). Returns DNS_PARSE_OK or an enum dns_parse_err; out is
+/* Parses a response: header, the one question, the answer section, and the authority
+ * section for an SOA (the additional section is not read). Returns DNS_PARSE_OK or an enum dns_parse_err; out is
  * only meaningful on DNS_PARSE_OK. */
 int dns_parse_response(const uint8_t *b, size_t len, struct dns_msg *out);
 
@@ -116,5 +125,13 @@ void dns_stat_parse_error(int err);
 
 /* Case-insensitive name comparison (RFC 4343), ignoring one trailing dot on either. */
 int dns_name_equal(const char *a, const char *b);
+/* 1 when name is zone or a name below it ("a.b.test" under "b.test", anything under the
+ * root ""), label by label, case-insensitive; else 0. */
+int dns_name_under(const char *name, const char *zone);
+
+/* The TTL a negative answer may be cached for (RFC 2308 5): the smaller of the SOA
+ * record's own TTL and its MINIMUM field; 0 when the message has no SOA (such an answer is
+ * not cached) or the SOA is not of a zone above qname. */
+uint32_t dns_negative_ttl(const struct dns_msg *m, const char *qname);
 
 #endif

@@ -162,7 +162,9 @@ int us_poll(struct us_pollfd *fds, int n, int timeout_ms);
 
 /* Resolves a host name to IPv4 addresses, over this thread's current stack: a dotted quad
  * is taken as it is; then the hosts file (/etc/hosts, or $USTACK_HOSTS); then the cache
- * (answers kept for their TTL); then A queries over UDP (TCP for a truncated answer) to the
+ * (answers kept for their TTL, a missing name for its SOA's negative TTL: RFC 2308); then
+ * A queries, for the name and those resolv.conf's search list and ndots make of it (see
+ * us_getaddrinfo), over UDP (TCP for a truncated answer) to the
  * servers set with --dns (the program) or else the nameserver lines of /etc/resolv.conf
  * (or $USTACK_RESOLV_CONF), each server tried in turn, twice, until timeout_ms has passed
  * in all. CNAME chains are followed (8 links at most). Up to max addresses (at most 8) are
@@ -172,6 +174,48 @@ int us_poll(struct us_pollfd *fds, int n, int timeout_ms);
  * too long or not a host name, max < 1, timeout_ms < 0), -ENOMEM, or a socket call's
  * error. Blocking; call it from an application thread, not a stack callback. */
 int us_resolve(const char *name, struct sockaddr_in *out, int max, int timeout_ms);
+
+/* getaddrinfo(3) over the stack's resolver, with the system's struct addrinfo and AI_*
+ * flags. node is a host name or a numeric address of either family (taken as it is, no
+ * query), or NULL for the wildcard (AI_PASSIVE) or loopback address; service a port
+ * number or a name from /etc/services, or NULL for port 0. hints may be NULL; its
+ * ai_family is AF_UNSPEC (A and AAAA asked in parallel, one socket, two IDs; IPv4 results
+ * first, as IPv6 is not yet spoken), AF_INET (A only) or AF_INET6 (AAAA only); ai_socktype
+ * SOCK_STREAM, SOCK_DGRAM or 0 (one result of each per address); ai_protocol 0 or the
+ * matching IPPROTO_*; ai_flags AI_PASSIVE, AI_CANONNAME, AI_NUMERICHOST, AI_NUMERICSERV,
+ * AI_ADDRCONFIG (only the families the stack has addresses for: IPv4). A name is looked
+ * up as us_resolve says, through the search list of resolv.conf's search or domain line
+ * (or a DHCP lease's domain) and its ndots, for at most 5 s in all (resolv.conf's
+ * options timeout:N attempts:N change that to N*N per server; single-request asks A and
+ * AAAA one after the other). Returns 0 with *res, to be
+ * given back with us_freeaddrinfo, or -ENOENT (no such name; or AI_NUMERICHOST and not a
+ * numeric address), -ENODATA (the name exists, without an address of that family),
+ * -ESRCH (no such service), -EAFNOSUPPORT (ai_family), -ESOCKTNOSUPPORT (ai_socktype),
+ * -EINVAL (node and service both NULL, unknown flags, not a host name), -ETIMEDOUT,
+ * -EAGAIN (the servers failed), -EDESTADDRREQ (no server), -ENOMEM. Blocking, as
+ * us_resolve. */
+struct addrinfo;
+int us_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+		   struct addrinfo **res);
+void us_freeaddrinfo(struct addrinfo *res);
+/* A short text for us_getaddrinfo's and us_resolve's errors ("no such name", "no
+ * address of the family asked", ...). */
+const char *us_gai_strerror(int err);
+
+/* The resolver's limits, the process's (not a stack's). */
+struct us_resolver_config {
+	unsigned cache_max;       /* answers cached, positive and negative together, one per
+	                           * name and type [64; 0 = no cache; at most 4096] */
+	unsigned ttl_max_s;       /* an answer's TTL is cut to this [86400] */
+	unsigned neg_ttl_max_s;   /* NXDOMAIN and NODATA are kept for the SOA's TTL or MINIMUM,
+	                           * whichever is less (RFC 2308), at most this [900] */
+	unsigned servfail_ttl_s;  /* a name every server failed for is not asked again for
+	                           * this long [5; at most 300, RFC 2308 7.1] */
+};
+/* Reads the limits in force. */
+void us_resolver_config_get(struct us_resolver_config *cfg);
+/* Sets them and empties the cache. 0, or -EINVAL (a value past its limit), -ENOMEM. */
+int us_resolver_config_set(const struct us_resolver_config *cfg);
 
 /* us_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) with len = sizeof(info) (a
  * shorter len gets the first len bytes). This is the stack's own layout, not Linux's

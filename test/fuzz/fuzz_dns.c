@@ -3,12 +3,16 @@
  * as it would arrive from a name server. Besides the sanitizers' checks (no read past the
  * input, which libFuzzer hands over in a buffer of exactly its size), every accepted message
  * must hold the parser's promises: names within DNS_NAME_TEXT_MAX, at most DNS_ANSWERS_MAX
- * answers kept, and the question's name, emitted as a query and parsed back, reads the same.
+ * answers kept, an authority SOA's zone a name too and its negative TTL never above its
+ * TTL or MINIMUM, and the question's name, emitted as a query and parsed back, reads the
+ * same. The cache takes what a resolver would put in it from the message and must find
+ * it again.
  * Seeds: test/fuzz/seed_dns.py DIR. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns/dns_cache.h"
 #include "dns/dns_wire.h"
 
 static void check_name(const char *s)
@@ -39,6 +43,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rr->type == DNS_TYPE_CNAME)
 			check_name(rr->rd.cname);
 		else if (rr->type != DNS_TYPE_A && rr->type != DNS_TYPE_AAAA)
+			abort();
+	}
+	if (m.has_soa) {
+		uint32_t neg = dns_negative_ttl(&m, m.qname);
+
+		check_name(m.soa_name);
+		if (neg > m.soa_ttl || neg > m.soa_minimum)
+			abort();
+	}
+	{
+		static struct dns_cache c;
+		struct dns_cache_entry e, out;
+
+		if (!c.e && dns_cache_init(&c, 4))
+			abort();
+		memset(&e, 0, sizeof(e));
+		memcpy(e.name, m.qname, sizeof(e.name));
+		e.type = m.qtype;
+		e.kind = DNS_RCODE(m.h.flags) == DNS_RCODE_NXDOMAIN ? DNS_CE_NXDOMAIN
+			 : m.nan ? DNS_CE_ADDR : DNS_CE_NODATA;
+		e.n = (uint8_t)(m.nan > DNS_CACHE_ADDRS ? DNS_CACHE_ADDRS : m.nan);
+		dns_cache_put(&c, &e, 1 + dns_negative_ttl(&m, m.qname), 0);
+		if (!dns_cache_get(&c, m.qname, m.qtype, 0, &out) || out.kind != e.kind)
 			abort();
 	}
 	n = dns_query_emit(m.h.id, m.qname, m.qtype, q, sizeof(q));

@@ -4,7 +4,8 @@
  * compression loops (a pointer to itself, two pointing at each other, a forward pointer),
  * pointer chains past the hop bound, labels running past the packet, names over 255 bytes,
  * reserved label types, NUL and dot bytes inside labels, answer counts that lie, record data of the wrong length, and every
- * truncation of a good answer. Each refusal is checked under its dns.* counter too. */
+ * truncation of a good answer; AAAA records (RFC 3596: 16 bytes, 15 and 17 refused) and
+ * the SOA of a negative answer's authority section (RFC 2308). Each refusal is checked under its dns.* counter too. */
 #include "test/unit/testlib.h"
 
 #include <errno.h>
@@ -462,6 +463,130 @@ static void test_attacks(void **state)
 	assert_int_equal(dns_parse_response(m.b, m.n, &out), DNS_PARSE_RDATA);
 }
 
+/* AAAA (RFC 3596 2.2): 16 bytes of data, nothing else; each truncation refused. */
+static void build_aaaa(struct msg *m, uint16_t rdlen, size_t have)
+{
+	static const uint8_t addr[17] = "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x07\xff";
+
+	put_hdr(m, 7, RESP, 1, 1);
+	put_name(m, "six.test");
+	put16(m, DNS_TYPE_AAAA);
+	put16(m, DNS_CLASS_IN);
+	put16(m, 0xc00c);
+	put_rr(m, DNS_TYPE_AAAA, 90, rdlen);
+	put(m, addr, have);
+}
+
+static void test_aaaa(void **state)
+{
+	static struct dns_msg out;
+	struct msg m;
+
+	(void)state;
+	build_aaaa(&m, 16, 16);
+	assert_int_equal(dns_parse_response(m.b, m.n, &out), DNS_PARSE_OK);
+	assert_int_equal(out.qtype, DNS_TYPE_AAAA);
+	assert_int_equal(out.nan, 1);
+	assert_int_equal(out.an[0].type, DNS_TYPE_AAAA);
+	assert_int_equal(out.an[0].ttl, 90);
+	assert_string_equal(out.an[0].name, "six.test");
+	assert_memory_equal(out.an[0].rd.aaaa, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x07", 16);
+	/* every cut of the record, its data included: past the end, or (fewer than 11
+	 * bytes left) the count refused before the record is read */
+	for (size_t cut = 1; cut <= 28; cut++)
+		assert_int_equal(dns_parse_response(m.b, m.n - cut, &out),
+				 cut <= 28 - DNS_RR_MIN_LEN ? DNS_PARSE_TRUNCATED : DNS_PARSE_COUNT);
+	/* rdlength 15 and 17 with the bytes there: wrong size, not an address */
+	build_aaaa(&m, 15, 15);
+	assert_int_equal(dns_parse_response(m.b, m.n, &out), DNS_PARSE_RDATA);
+	build_aaaa(&m, 17, 17);
+	assert_int_equal(dns_parse_response(m.b, m.n, &out), DNS_PARSE_RDATA);
+	/* rdlength 17 over 16 bytes: past the end */
+	build_aaaa(&m, 17, 16);
+	assert_int_equal(dns_parse_response(m.b, m.n, &out), DNS_PARSE_TRUNCATED);
+	/* rdlength 15 with 16 bytes behind it: refused for its length, the byte left
+	 * over never read as something else */
+	build_aaaa(&m, 15, 16);
+	assert_int_equal(dns_parse_response(m.b, m.n, &out), DNS_PARSE_RDATA);
+}
+
+/* A negative answer: no answers, the zone's SOA in the authority section (RFC 2308 3),
+ * after an NS record that is skipped; the SOA's own TTL and MINIMUM kept. */
+static void build_soa(struct msg *m, uint16_t rcode, uint32_t ttl, uint32_t minimum)
+{
+	put_hdr(m, 9, RESP | rcode, 1, 0);
+	m->b[9] = 2; /* nscount */
+	put_name(m, "nx.lab.test"); /* at 12; "lab.test" at 15, "test" at 19 */
+	put16(m, DNS_TYPE_A);
+	put16(m, DNS_CLASS_IN);
+	put16(m, 0xc000 | 15);
+	put_rr(m, 2 /* NS */, 60, 2);
+	put16(m, 0xc00c);
+	put16(m, 0xc000 | 15);
+	put_rr(m, DNS_TYPE_SOA, ttl, 2 + 2 + 20);
+	put16(m, 0xc00c); /* MNAME */
+	put16(m, 0xc000 | 19); /* RNAME */
+	put32(m, 2026120301);
+	put32(m, 3600);
+	put32(m, 600);
+	put32(m, 86400);
+	put32(m, minimum);
+}
+
+static void test_soa(void **state)
+{
+	static struct dns_msg out;
+	struct msg m;
+
+	(void)state;
+	build_soa(&m, DNS_RCODE_NXDOMAIN, 300, 60);
+	assert_int_equal(dns_parse_response(m.b, m.n, &out), DNS_PARSE_OK);
+	assert_int_equal(DNS_RCODE(out.h.flags), DNS_RCODE_NXDOMAIN);
+	assert_int_equal(out.nan, 0);
+	assert_true(out.has_soa);
+	assert_string_equal(out.soa_name, "lab.test");
+	assert_int_equal(out.soa_ttl, 300);
+	assert_int_equal(out.soa_minimum, 60);
+	/* the smaller of the two, for a name under the zone only */
+	assert_int_equal(dns_negative_ttl(&out, "nx.lab.test"), 60);
+	assert_int_equal(dns_negative_ttl(&out, "LAB.test."), 60);
+	assert_int_equal(dns_negative_ttl(&out, "nx.test"), 0);
+	assert_int_equal(dns_negative_ttl(&out, "xlab.test"), 0);
+	build_soa(&m, 0, 30, 3600);
+	assert_int_equal(dns_parse_response(m.b, m.n, &out), DNS_PARSE_OK);
+	assert_int_equal(dns_negative_ttl(&out, "nx.lab.test"), 30);
+	/* every truncation refused */
+	for (size_t cut = 1; cut < m.n - 29; cut++)
+		assert_int_equal(dns_parse_response(m.b, m.n - cut, &out) < 0, 1);
+	/* SOA data one byte short of its five numbers, or one byte over */
+	build_soa(&m, 0, 30, 3600);
+	m.b[m.n - 24 - 1] = 23;
+	assert_int_equal(dns_parse_response(m.b, m.n - 1, &out), DNS_PARSE_RDATA);
+	build_soa(&m, 0, 30, 3600);
+	m.b[m.n - 24 - 1] = 25;
+	put8(&m, 0);
+	assert_int_equal(dns_parse_response(m.b, m.n, &out), DNS_PARSE_RDATA);
+	/* an MNAME running past the record's data */
+	build_soa(&m, 0, 30, 3600);
+	m.b[m.n - 24 - 1] = 1;
+	m.n -= 23;
+	assert_int_equal(dns_parse_response(m.b, m.n, &out), DNS_PARSE_RDATA);
+	/* an authority count that lies */
+	build_soa(&m, 0, 30, 3600);
+	m.b[9] = 40;
+	assert_int_equal(dns_parse_response(m.b, m.n, &out), DNS_PARSE_COUNT);
+	/* no authority section: no SOA, nothing to cache by */
+	put_hdr(&m, 9, RESP | DNS_RCODE_NXDOMAIN, 1, 0);
+	put_name(&m, "nx.lab.test");
+	put32(&m, 0x00010001);
+	assert_int_equal(dns_parse_response(m.b, m.n, &out), DNS_PARSE_OK);
+	assert_false(out.has_soa);
+	assert_int_equal(dns_negative_ttl(&out, "nx.lab.test"), 0);
+	assert_true(dns_name_under("a.b.test", ""));
+	assert_true(dns_name_under("test.", "TEST"));
+	assert_false(dns_name_under("test", "a.test"));
+}
+
 /* Each refusal has its own counter. */
 static void test_counters(void **state)
 {
@@ -498,6 +623,8 @@ int main(void)
 		cmocka_unit_test_setup(test_every_truncation, setup),
 		cmocka_unit_test_setup(test_skipped_answers, setup),
 		cmocka_unit_test_setup(test_attacks, setup),
+		cmocka_unit_test_setup(test_aaaa, setup),
+		cmocka_unit_test_setup(test_soa, setup),
 		cmocka_unit_test_setup(test_counters, setup),
 	};
 
