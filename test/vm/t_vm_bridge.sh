@@ -152,10 +152,12 @@ T_CMD_TIMEOUT=$((STEP + 10)) in_ns "$NS" "$UST" get --dev "tap:ustap1,addr=dhcp,
 got=$(md5sum <"$T_TMP/vm.bin" | cut -d' ' -f1)
 [ "$got" = "$VM_MD5" ] && [ "$(stat -c %s "$T_TMP/vm.bin")" = "$VM_SIZE" ] ||
 	fail "ustack get: $(stat -c %s "$T_TMP/vm.bin") bytes md5 $got, want $VM_SIZE md5 $VM_MD5"
-grep -q "query\[A\] $VM_NAME from $VM_NET\." "$T_TMP/dnsmasq.log" ||
-	fail "dnsmasq answered no query for $VM_NAME: $(grep query "$T_TMP/dnsmasq.log" | tail -n 3)"
-grep -q " $VM_NAME is $VM_IP\$" "$T_TMP/dnsmasq.log" ||
-	fail "dnsmasq did not answer $VM_NAME with $VM_IP"
+# the lease's domain (dnsmasq's --domain=lab) is ustack's search domain, as glibc's
+# resolver would use it: the bare name is asked as labvm.lab
+grep -q "query\[A\] $VM_NAME\.lab from $VM_NET\." "$T_TMP/dnsmasq.log" ||
+	fail "dnsmasq answered no query for $VM_NAME.lab: $(grep query "$T_TMP/dnsmasq.log" | tail -n 3)"
+grep -q " $VM_NAME\.lab is $VM_IP\$" "$T_TMP/dnsmasq.log" ||
+	fail "dnsmasq did not answer $VM_NAME.lab with $VM_IP"
 echo "ustack get http://$VM_NAME/vm.bin (resolved by dnsmasq): $VM_SIZE bytes, md5 matches"
 vm_step "$STEP" done
 total_ms=$((($(date +%s%N) - qemu_t0) / 1000000))
