@@ -1,0 +1,1117 @@
+/* SPDX-License-Identifier: MIT */
+/* The stack host of the preload library (preload/host.h, docs/preload.md).
+ *
+ * One thread, one kernel epoll: the API socket, every control connection, every unix end
+ * the host holds, a stop pipe, and the kernel descriptor of one readiness set
+ * (us_epoll_fd) that holds every ustack socket. Every ustack socket is non-blocking and
+ * every call on it is made from this thread, so nothing here waits on the stack except
+ * us_resolve, which runs in a thread of its own per request.
+ *
+ * A TCP connection is a pump with one buffer per direction (HOST_BUF bytes, allocated
+ * when the connection opens): the unix end is read only when the buffer towards the stack
+ * is empty, and the stack is read only when the buffer towards the program is empty, so
+ * each side waits on the other's room (backpressure both ways). Ends: the program's EOF
+ * becomes us_shutdown(SHUT_WR) once its bytes are in; the stack's EOF becomes
+ * shutdown(SHUT_WR) on the unix end; EPOLLHUP on the unix end (every copy of the
+ * program's end closed) becomes us_close; an error ends the unix end at once and leaves a
+ * tombstone that answers PL_OP_ERROR and SO_ERROR. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <ustack.h>
+
+#include "lib/ctl.h"
+#include "net/log.h"
+#include "preload/host.h"
+#include "preload/proto.h"
+
+#define HOST_BUF (64 * 1024)       /* bytes buffered per direction per connection */
+#define HOST_EVENTS 64             /* kernel epoll events per wait */
+#define HOST_US_EVENTS 256         /* ustack readiness events per wait */
+#define HOST_ACCEPTS_PER_EVENT 64
+#define HOST_DGRAMS_PER_EVENT 64
+#define HOST_TOMBS_MAX 4096        /* ended connections remembered for their error */
+#define HOST_HASH 4096             /* ino buckets, a power of two */
+
+enum ref_type { REF_API = 1, REF_CLIENT, REF_SOCK, REF_USEP, REF_STOP };
+
+enum sock_state { S_IDLE, S_CONNECTING, S_OPEN, S_TOMB };
+
+struct hsock {
+	int type;                   /* REF_SOCK: first, for the epoll data pointer */
+	enum pl_kind kind;
+	enum sock_state state;
+	int usfd;                   /* the ustack socket, -1 once closed */
+	int ufd;                    /* the host's unix end, -1 once closed */
+	int prog;                   /* the program's end while connecting, else -1 */
+	int prog_sndbuf;            /* its SO_SNDBUF before the filler */
+	uint64_t ino;               /* of the program's end */
+	int err;                    /* pending error (positive), SO_ERROR and PL_OP_ERROR */
+	uint32_t kev, uev;          /* events asked of the kernel epoll / the readiness set */
+	int kreg;                   /* ufd is in the kernel epoll */
+	/* stream pump */
+	uint8_t *in, *out;          /* program -> stack, stack -> program */
+	size_t in_off, in_len, out_off, out_len;
+	size_t filler;              /* filler bytes still to discard from the unix end */
+	int prog_eof, us_eof, us_shut, u_shut, prog_gone;
+	int hup;                    /* the unix end reported EPOLLHUP: no more kernel events */
+	/* listener: one accepted connection the unix queue had no room for */
+	int pend_fd;
+	struct sockaddr_in pend_peer;
+	int dead;
+	struct hsock *hnext;
+	TAILQ_ENTRY(hsock) link;    /* live list, or the tombstones' FIFO */
+};
+TAILQ_HEAD(hsock_list, hsock);
+
+struct client {
+	int type;                   /* REF_CLIENT */
+	int fd;
+	int dead;
+	TAILQ_ENTRY(client) link;
+};
+TAILQ_HEAD(client_list, client);
+
+struct pl_host {
+	struct ustack *st;
+	int api_fd, epfd, usep, usep_kfd;
+	int stop_pipe[2];
+	int api_ref, usep_ref, stop_ref;
+	pthread_t thread;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t dev;
+	ino_t api_ino;
+	struct hsock *hash[HOST_HASH];
+	struct hsock_list live, tombs, dead;
+	struct client_list clients;
+	int ntombs;
+	atomic_int nclients, nsocks;
+	uint8_t dgram[PL_DGRAM_HDR + PL_DGRAM_MAX];
+};
+
+int pl_api_path(const char *name, char *buf, size_t size)
+{
+	if (!ctl_name_valid(name))
+		return -EINVAL;
+	if ((size_t)snprintf(buf, size, "%s/%s%s", CTL_DIR, name, PL_API_SUFFIX) >= size)
+		return -EINVAL;
+	return 0;
+}
+
+/* ---- the ino table ---- */
+
+static struct hsock **hslot(struct pl_host *h, uint64_t ino)
+{
+	struct hsock **pp = &h->hash[(ino * 0x9e3779b97f4a7c15ull) >> 52 & (HOST_HASH - 1)];
+
+	while (*pp && (*pp)->ino != ino)
+		pp = &(*pp)->hnext;
+	return pp;
+}
+
+static void hash_put(struct pl_host *h, struct hsock *s)
+{
+	struct hsock **pp = hslot(h, s->ino);
+
+	if (*pp) /* a stale entry whose inode the kernel reused: the new socket wins */
+		*pp = (*pp)->hnext;
+	s->hnext = NULL;
+	*hslot(h, s->ino) = s;
+}
+
+static void hash_del(struct pl_host *h, struct hsock *s)
+{
+	struct hsock **pp = hslot(h, s->ino);
+
+	if (*pp == s)
+		*pp = s->hnext;
+}
+
+static int fd_ino(int fd, uint64_t *ino)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb))
+		return -errno;
+	*ino = sb.st_ino;
+	return 0;
+}
+
+/* ---- interest ---- */
+
+static void kset(struct pl_host *h, struct hsock *s, uint32_t ev)
+{
+	struct epoll_event e = { .events = ev, .data.ptr = s };
+
+	if (s->ufd < 0)
+		return;
+	if (!s->kreg) {
+		if (!epoll_ctl(h->epfd, EPOLL_CTL_ADD, s->ufd, &e))
+			s->kreg = 1;
+	} else if (ev != s->kev) {
+		epoll_ctl(h->epfd, EPOLL_CTL_MOD, s->ufd, &e);
+	}
+	s->kev = ev;
+}
+
+static void kdel(struct pl_host *h, struct hsock *s)
+{
+	if (s->kreg && s->ufd >= 0)
+		epoll_ctl(h->epfd, EPOLL_CTL_DEL, s->ufd, NULL);
+	s->kreg = 0;
+}
+
+static void uset(struct pl_host *h, struct hsock *s, uint32_t ev)
+{
+	struct us_epoll_event e = { .events = ev, .data.ptr = s };
+
+	if (s->usfd < 0 || ev == s->uev)
+		return;
+	us_epoll_ctl(h->usep, s->uev ? US_EPOLL_CTL_MOD : US_EPOLL_CTL_ADD, s->usfd, &e);
+	s->uev = ev;
+}
+
+/* ---- life of a socket ---- */
+
+static struct hsock *sock_new(struct pl_host *h, enum pl_kind kind, int usfd, int ufd)
+{
+	struct hsock *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->type = REF_SOCK;
+	s->kind = kind;
+	s->usfd = usfd;
+	s->ufd = ufd;
+	s->prog = s->pend_fd = -1;
+	TAILQ_INSERT_TAIL(&h->live, s, link);
+	atomic_fetch_add(&h->nsocks, 1);
+	return s;
+}
+
+static void close_us(struct pl_host *h, struct hsock *s)
+{
+	if (s->usfd >= 0) {
+		us_close(s->usfd); /* leaves the readiness set */
+		s->usfd = -1;
+		s->uev = 0;
+	}
+	(void)h;
+}
+
+static void close_unix(struct pl_host *h, struct hsock *s)
+{
+	kdel(h, s);
+	if (s->ufd >= 0)
+		close(s->ufd);
+	s->ufd = -1;
+	if (s->prog >= 0)
+		close(s->prog);
+	s->prog = -1;
+	if (s->pend_fd >= 0)
+		close(s->pend_fd);
+	s->pend_fd = -1;
+}
+
+/* Frees at the end of the event batch: events already fetched may point at it. */
+static void sock_free(struct pl_host *h, struct hsock *s)
+{
+	if (s->dead)
+		return;
+	close_unix(h, s);
+	close_us(h, s);
+	hash_del(h, s);
+	if (s->state == S_TOMB) {
+		TAILQ_REMOVE(&h->tombs, s, link);
+		h->ntombs--;
+	} else {
+		TAILQ_REMOVE(&h->live, s, link);
+		atomic_fetch_sub(&h->nsocks, 1);
+	}
+	free(s->in);
+	free(s->out);
+	s->in = s->out = NULL;
+	s->dead = 1;
+	TAILQ_INSERT_TAIL(&h->dead, s, link);
+}
+
+/* The connection ended with err (positive): the unix end is closed, so the program reads
+ * its end of stream (and PL_OP_ERROR gives it err) and a write raises EPIPE; the record
+ * stays as a tombstone for the question, the oldest going first past HOST_TOMBS_MAX. */
+static void sock_tomb(struct pl_host *h, struct hsock *s, int err)
+{
+	close_unix(h, s);
+	close_us(h, s);
+	free(s->in);
+	free(s->out);
+	s->in = s->out = NULL;
+	s->err = err;
+	TAILQ_REMOVE(&h->live, s, link);
+	atomic_fetch_sub(&h->nsocks, 1);
+	s->state = S_TOMB;
+	TAILQ_INSERT_TAIL(&h->tombs, s, link);
+	if (++h->ntombs > HOST_TOMBS_MAX)
+		sock_free(h, TAILQ_FIRST(&h->tombs));
+}
+
+/* ---- TCP: the pump ---- */
+
+static void stream_interest(struct pl_host *h, struct hsock *s)
+{
+	uint32_t kev = 0, uev = 0;
+
+	if (s->state != S_OPEN)
+		return;
+	if (!s->prog_eof && !s->in_len)
+		kev |= EPOLLIN;
+	if (s->out_len)
+		kev |= EPOLLOUT;
+	if (s->prog_gone || s->hup)
+		kdel(h, s); /* HUP is reported for ever: the stack's events drive the rest */
+	else
+		kset(h, s, kev);
+	if (s->in_len || (s->prog_eof && !s->us_shut))
+		uev |= US_EPOLLOUT;
+	if (!s->us_eof && !s->out_len)
+		uev |= US_EPOLLIN;
+	uset(h, s, uev ? uev : US_EPOLLERR);
+}
+
+static void stream_pump(struct pl_host *h, struct hsock *s, int hup)
+{
+	int progress = 1;
+
+	while (progress && !s->dead && s->state == S_OPEN) {
+		ssize_t n;
+
+		progress = 0;
+		/* the program's bytes towards the stack */
+		if (!s->in_len && !s->prog_eof && !s->prog_gone) {
+			n = recv(s->ufd, s->in, HOST_BUF, MSG_DONTWAIT);
+			if (n > 0) {
+				size_t skip = s->filler < (size_t)n ? s->filler : (size_t)n;
+
+				s->filler -= skip;
+				s->in_off = skip;
+				s->in_len = (size_t)n - skip;
+				progress = 1;
+			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+				s->prog_eof = 1;
+				progress = 1;
+			}
+		}
+		if (s->in_len) {
+			n = us_send(s->usfd, s->in + s->in_off, s->in_len, MSG_DONTWAIT);
+			if (n > 0) {
+				s->in_off += (size_t)n;
+				s->in_len -= (size_t)n;
+				progress = 1;
+			} else if (n != -EAGAIN) {
+				sock_tomb(h, s, (int)-n);
+				return;
+			}
+		}
+		if (s->prog_eof && !s->in_len && !s->us_shut) {
+			us_shutdown(s->usfd, SHUT_WR);
+			s->us_shut = 1;
+		}
+		/* the stack's bytes towards the program */
+		if (!s->out_len && !s->us_eof) {
+			n = us_recv(s->usfd, s->out, HOST_BUF, MSG_DONTWAIT);
+			if (n > 0) {
+				s->out_off = 0;
+				s->out_len = (size_t)n;
+				progress = 1;
+			} else if (n == 0) {
+				s->us_eof = 1;
+				progress = 1;
+			} else if (n != -EAGAIN) {
+				sock_tomb(h, s, (int)-n);
+				return;
+			}
+		}
+		if (s->out_len && s->prog_gone) {
+			s->out_len = 0; /* nobody to read it */
+		} else if (s->out_len) {
+			n = send(s->ufd, s->out + s->out_off, s->out_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (n > 0) {
+				s->out_off += (size_t)n;
+				s->out_len -= (size_t)n;
+				progress = 1;
+			} else if (errno != EAGAIN && errno != EINTR) {
+				s->prog_gone = 1; /* every copy of the program's end is closed */
+				s->out_len = 0;
+				progress = 1;
+			}
+		}
+		if (s->us_eof && !s->out_len && !s->u_shut && !s->prog_gone) {
+			shutdown(s->ufd, SHUT_WR);
+			s->u_shut = 1;
+		}
+	}
+	if (s->dead || s->state != S_OPEN)
+		return;
+	if (hup)
+		s->hup = 1;
+	/* HUP: the program closed its end (or both sides have shut down writing); once its
+	 * last bytes are read there is nobody left to write to */
+	if (s->hup && s->prog_eof)
+		s->prog_gone = 1;
+	/* The program has closed its end: what it wrote goes out, then the stack closes. */
+	if (s->prog_gone && !s->in_len) {
+		sock_free(h, s);
+		return;
+	}
+	stream_interest(h, s);
+}
+
+static int stream_open(struct pl_host *h, struct hsock *s)
+{
+	s->in = malloc(HOST_BUF);
+	s->out = malloc(HOST_BUF);
+	if (!s->in || !s->out)
+		return -ENOMEM;
+	s->state = S_OPEN;
+	stream_pump(h, s, 0);
+	return 0;
+}
+
+/* The outcome of a non-blocking connect: the filler goes, the program's end gets its
+ * buffer back and becomes writable. */
+static void connect_done(struct pl_host *h, struct hsock *s)
+{
+	int err = 0, sb = s->prog_sndbuf / 2;
+	socklen_t len = sizeof(err);
+
+	us_getsockopt(s->usfd, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (s->prog >= 0) {
+		setsockopt(s->prog, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
+		close(s->prog);
+		s->prog = -1;
+	}
+	if (err) {
+		sock_tomb(h, s, err);
+		return;
+	}
+	if (stream_open(h, s) < 0)
+		sock_tomb(h, s, ENOMEM);
+}
+
+/* ---- listeners ---- */
+
+/* Hands one connection to the program: 0, or -EAGAIN when the unix queue is full. */
+static int pass_conn(struct hsock *l, int fd, const struct sockaddr_in *peer)
+{
+	uint8_t hdr[PL_DGRAM_HDR];
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { hdr, sizeof(hdr) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	pl_dgram_encode(peer, hdr);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (sendmsg(l->ufd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		return errno == EAGAIN ? -EAGAIN : -errno;
+	return 0;
+}
+
+static void listener_interest(struct pl_host *h, struct hsock *l)
+{
+	kset(h, l, l->pend_fd >= 0 ? EPOLLOUT : 0);
+	uset(h, l, l->pend_fd >= 0 ? US_EPOLLERR : US_EPOLLIN);
+}
+
+static void listener_accept(struct pl_host *h, struct hsock *l)
+{
+	for (int i = 0; i < HOST_ACCEPTS_PER_EVENT; i++) {
+		struct sockaddr_in peer;
+		socklen_t plen = sizeof(peer);
+		struct hsock *c;
+		int rc, fd, sp[2];
+
+		if (l->pend_fd >= 0) {
+			rc = pass_conn(l, l->pend_fd, &l->pend_peer);
+			if (rc == -EAGAIN)
+				break;
+			close(l->pend_fd);
+			l->pend_fd = -1;
+			continue;
+		}
+		fd = us_accept4(l->usfd, (struct sockaddr *)&peer, &plen, US_SOCK_NONBLOCK);
+		if (fd < 0)
+			break;
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp)) {
+			warnf("preload: socketpair: %s", strerror(errno));
+			us_close(fd);
+			break;
+		}
+		c = sock_new(h, PL_KIND_STREAM, fd, sp[0]);
+		if (!c || fd_ino(sp[1], &c->ino) || stream_open(h, c) < 0) {
+			if (c)
+				sock_free(h, c);
+			else
+				us_close(fd), close(sp[0]);
+			close(sp[1]);
+			break;
+		}
+		hash_put(h, c);
+		rc = pass_conn(l, sp[1], &peer);
+		if (rc == -EAGAIN) {
+			l->pend_fd = sp[1];
+			l->pend_peer = peer;
+			break;
+		}
+		close(sp[1]);
+	}
+	listener_interest(h, l);
+}
+
+/* ---- UDP ---- */
+
+static void dgram_from_prog(struct pl_host *h, struct hsock *s)
+{
+	for (int i = 0; i < HOST_DGRAMS_PER_EVENT; i++) {
+		struct sockaddr_in to;
+		ssize_t n = recv(s->ufd, h->dgram, sizeof(h->dgram), MSG_DONTWAIT);
+
+		if (n < 0)
+			return;
+		if (n == 0 || pl_dgram_decode(h->dgram, (size_t)n, &to))
+			continue;
+		if (!to.sin_addr.s_addr && !to.sin_port)
+			us_send(s->usfd, h->dgram + PL_DGRAM_HDR, (size_t)n - PL_DGRAM_HDR, 0);
+		else
+			us_sendto(s->usfd, h->dgram + PL_DGRAM_HDR, (size_t)n - PL_DGRAM_HDR, 0,
+				  (struct sockaddr *)&to, sizeof(to));
+	}
+}
+
+static void dgram_to_prog(struct pl_host *h, struct hsock *s)
+{
+	for (int i = 0; i < HOST_DGRAMS_PER_EVENT; i++) {
+		struct sockaddr_in from;
+		socklen_t flen = sizeof(from);
+		ssize_t n = us_recvfrom(s->usfd, h->dgram + PL_DGRAM_HDR, PL_DGRAM_MAX, 0,
+					(struct sockaddr *)&from, &flen);
+
+		if (n < 0)
+			return;
+		pl_dgram_encode(&from, h->dgram);
+		/* a full queue drops the datagram, as a full receive buffer would */
+		send(s->ufd, h->dgram, PL_DGRAM_HDR + (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+}
+
+/* ---- control requests ---- */
+
+static int addr_in(const struct pl_msg *m, struct sockaddr_in *sin)
+{
+	if (m->len < sizeof(*sin))
+		return -EINVAL;
+	memcpy(sin, m->data, sizeof(*sin));
+	return 0;
+}
+
+static int reply(int fd, struct pl_msg *m, int passfd)
+{
+	uint8_t buf[PL_MSG_MAX];
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { buf, 0 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int n = pl_msg_encode(m, buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
+	iov.iov_len = (size_t)n;
+	if (passfd >= 0) {
+		struct cmsghdr *cm;
+
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &passfd, sizeof(int));
+	}
+	return sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+static int op_socket(struct pl_host *h, struct pl_msg *m, int *passfd)
+{
+	int dgram = m->a == SOCK_DGRAM, sp[2], usfd;
+	struct hsock *s;
+
+	if (m->a != SOCK_STREAM && m->a != SOCK_DGRAM)
+		return -EPROTONOSUPPORT;
+	usfd = us_socket(AF_INET, m->a | US_SOCK_NONBLOCK, m->b);
+	if (usfd < 0)
+		return usfd;
+	if (socketpair(AF_UNIX, (dgram ? SOCK_SEQPACKET : SOCK_STREAM) | SOCK_CLOEXEC, 0, sp)) {
+		int rc = -errno;
+		us_close(usfd);
+		return rc;
+	}
+	s = sock_new(h, dgram ? PL_KIND_DGRAM : PL_KIND_STREAM, usfd, sp[0]);
+	if (!s || fd_ino(sp[1], &s->ino)) {
+		if (s)
+			sock_free(h, s);
+		else
+			us_close(usfd), close(sp[0]);
+		close(sp[1]);
+		return -ENOMEM;
+	}
+	hash_put(h, s);
+	if (dgram) {
+		int big = 4 * 1024 * 1024;
+
+		/* room for what a UDP receive buffer holds, counted in unix terms */
+		setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+		s->state = S_OPEN;
+		kset(h, s, EPOLLIN);
+		uset(h, s, US_EPOLLIN);
+	} else {
+		kset(h, s, EPOLLRDHUP); /* only the program closing an unused socket */
+	}
+	m->ino = s->ino;
+	*passfd = sp[1];
+	return 0;
+}
+
+static int op_listen(struct pl_host *h, struct hsock *s, struct pl_msg *m, int *passfd)
+{
+	int sp[2], rc;
+	uint64_t ino;
+
+	if (s->kind == PL_KIND_LISTENER)
+		return us_listen(s->usfd, m->a);
+	if (s->kind != PL_KIND_STREAM || s->state != S_IDLE)
+		return -EINVAL;
+	rc = us_listen(s->usfd, m->a);
+	if (rc < 0)
+		return rc;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp))
+		return -errno;
+	if (fd_ino(sp[1], &ino)) {
+		close(sp[0]);
+		close(sp[1]);
+		return -ENOMEM;
+	}
+	kdel(h, s);
+	close(s->ufd);
+	s->ufd = sp[0];
+	hash_del(h, s);
+	s->ino = ino;
+	hash_put(h, s);
+	s->kind = PL_KIND_LISTENER;
+	s->state = S_OPEN;
+	m->ino = ino;
+	*passfd = sp[1];
+	listener_interest(h, s);
+	return 0;
+}
+
+static int op_connect(struct pl_host *h, struct hsock *s, struct pl_msg *m, int *fdin)
+{
+	struct sockaddr_in sin;
+	int rc, one = 1;
+	socklen_t len = sizeof(s->prog_sndbuf);
+	static const uint8_t filler[PL_FILLER];
+
+	if (addr_in(m, &sin))
+		return -EINVAL;
+	if (s->kind == PL_KIND_DGRAM)
+		return us_connect(s->usfd, (struct sockaddr *)&sin, sizeof(sin));
+	if (s->kind != PL_KIND_STREAM)
+		return -EINVAL;
+	if (s->state == S_CONNECTING)
+		return -EALREADY;
+	if (s->state != S_IDLE)
+		return -EISCONN;
+	rc = us_connect(s->usfd, (struct sockaddr *)&sin, sizeof(sin));
+	if (rc == 0)
+		return stream_open(h, s);
+	if (rc != -EINPROGRESS)
+		return rc;
+	s->state = S_CONNECTING;
+	kset(h, s, 0);
+	uset(h, s, US_EPOLLOUT);
+	/* Until the outcome the program's end is kept unwritable: a unix stream socket is
+	 * writable while its own unconsumed bytes are under a quarter of its send buffer, so
+	 * a small buffer and a filler nobody reads yet make POLLOUT wait for connect_done. */
+	if (*fdin >= 0) {
+		getsockopt(*fdin, SOL_SOCKET, SO_SNDBUF, &s->prog_sndbuf, &len);
+		setsockopt(*fdin, SOL_SOCKET, SO_SNDBUF, &one, sizeof(one));
+		if (send(*fdin, filler, sizeof(filler), MSG_DONTWAIT | MSG_NOSIGNAL) ==
+		    (ssize_t)sizeof(filler))
+			s->filler = sizeof(filler);
+		s->prog = *fdin;
+		*fdin = -1;
+	}
+	return -EINPROGRESS;
+}
+
+static int op_sockopt(struct hsock *s, struct pl_msg *m, int get)
+{
+	socklen_t len;
+	int rc;
+
+	if (get && m->a == SOL_SOCKET && m->b == SO_ERROR) {
+		int err = s->err;
+
+		if (s->state == S_CONNECTING)
+			err = 0;
+		else if (s->state == S_TOMB || s->usfd < 0)
+			s->err = 0;
+		else {
+			len = sizeof(err);
+			if (!err)
+				us_getsockopt(s->usfd, SOL_SOCKET, SO_ERROR, &err, &len);
+			s->err = 0;
+		}
+		memcpy(m->data, &err, sizeof(err));
+		m->len = sizeof(err);
+		return 0;
+	}
+	if (s->usfd < 0)
+		return get ? -ENOTCONN : -EINVAL;
+	if (!get)
+		return us_setsockopt(s->usfd, m->a, m->b, m->data, m->len);
+	len = m->c < 0 ? 0 : m->c > PL_DATA_MAX ? PL_DATA_MAX : (socklen_t)m->c;
+	rc = us_getsockopt(s->usfd, m->a, m->b, m->data, &len);
+	m->len = rc < 0 ? 0 : (uint16_t)len;
+	return rc;
+}
+
+struct resolve_job {
+	struct ustack *st;
+	int fd;
+	struct pl_msg m;
+};
+
+static void *resolve_thread(void *arg)
+{
+	struct resolve_job *j = arg;
+	struct sockaddr_in out[8];
+	int n;
+
+	ustack_use(j->st);
+	j->m.data[j->m.len < PL_DATA_MAX ? j->m.len : PL_DATA_MAX - 1] = '\0';
+	n = us_resolve((char *)j->m.data, out, 8, 5000);
+	j->m.len = 0;
+	j->m.rc = n < 0 ? n : 0;
+	for (int i = 0; i < n; i++) {
+		memcpy(j->m.data + 4 * i, &out[i].sin_addr.s_addr, 4);
+		j->m.len += 4;
+	}
+	reply(j->fd, &j->m, -1);
+	close(j->fd);
+	free(j);
+	return NULL;
+}
+
+static int op_resolve(struct pl_host *h, struct client *c, struct pl_msg *m)
+{
+	struct resolve_job *j = malloc(sizeof(*j));
+	pthread_attr_t at;
+	pthread_t t;
+	int rc;
+
+	if (!j)
+		return -ENOMEM;
+	j->m = *m;
+	j->st = h->st;
+	j->fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
+	if (j->fd < 0) {
+		free(j);
+		return -errno;
+	}
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	rc = -pthread_create(&t, &at, resolve_thread, j);
+	pthread_attr_destroy(&at);
+	if (rc) {
+		close(j->fd);
+		free(j);
+		return rc;
+	}
+	return 1; /* the thread replies */
+}
+
+static void client_request(struct pl_host *h, struct client *c)
+{
+	uint8_t buf[PL_MSG_MAX];
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	struct pl_msg m;
+	struct hsock *s = NULL;
+	int fdin = -1, passfd = -1, rc;
+	ssize_t n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		c->dead = 1;
+		return;
+	}
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&fdin, CMSG_DATA(cm), sizeof(int));
+	if (pl_msg_decode(buf, (size_t)n, &m)) {
+		c->dead = 1; /* not a client of this protocol */
+		goto out;
+	}
+	if (m.op != PL_OP_SOCKET && m.op != PL_OP_RESOLVE) {
+		s = *hslot(h, m.ino);
+		if (!s && m.op != PL_OP_LOOKUP) {
+			rc = -EBADF;
+			goto answer;
+		}
+	}
+	switch (m.op) {
+	case PL_OP_SOCKET: rc = op_socket(h, &m, &passfd); break;
+	case PL_OP_LOOKUP: rc = s ? (int)s->kind : PL_KIND_NONE; break;
+	case PL_OP_BIND: {
+		struct sockaddr_in sin;
+		rc = s->usfd < 0 ? -EINVAL : addr_in(&m, &sin) ? -EINVAL :
+			us_bind(s->usfd, (struct sockaddr *)&sin, sizeof(sin));
+		break;
+	}
+	case PL_OP_LISTEN: rc = s->usfd < 0 ? -EINVAL : op_listen(h, s, &m, &passfd); break;
+	case PL_OP_CONNECT:
+		rc = s->state == S_TOMB ? -ECONNABORTED : op_connect(h, s, &m, &fdin);
+		break;
+	case PL_OP_GETSOCKNAME:
+	case PL_OP_GETPEERNAME: {
+		struct sockaddr_in sin = { 0 };
+		socklen_t len = sizeof(sin);
+
+		if (s->usfd < 0)
+			rc = -ENOTCONN;
+		else if (m.op == PL_OP_GETSOCKNAME)
+			rc = us_getsockname(s->usfd, (struct sockaddr *)&sin, &len);
+		else
+			rc = us_getpeername(s->usfd, (struct sockaddr *)&sin, &len);
+		memcpy(m.data, &sin, sizeof(sin));
+		m.len = rc < 0 ? 0 : sizeof(sin);
+		break;
+	}
+	case PL_OP_SETSOCKOPT: rc = op_sockopt(s, &m, 0); break;
+	case PL_OP_GETSOCKOPT: rc = op_sockopt(s, &m, 1); break;
+	case PL_OP_ERROR:
+		rc = s->state == S_TOMB ? -s->err : 0;
+		s->err = 0;
+		break;
+	case PL_OP_SHUTDOWN:
+		rc = s->usfd < 0 ? -ENOTCONN : us_shutdown(s->usfd, m.a);
+		break;
+	case PL_OP_RESOLVE:
+		rc = op_resolve(h, c, &m);
+		if (rc == 1)
+			goto out;
+		break;
+	default: rc = -EINVAL; break;
+	}
+answer:
+	m.rc = rc;
+	if (reply(c->fd, &m, passfd) < 0)
+		c->dead = 1;
+out:
+	if (passfd >= 0)
+		close(passfd);
+	if (fdin >= 0)
+		close(fdin);
+}
+
+/* ---- the thread ---- */
+
+static void sock_kevent(struct pl_host *h, struct hsock *s, uint32_t ev)
+{
+	if (s->dead)
+		return;
+	switch (s->kind) {
+	case PL_KIND_LISTENER:
+		if (ev & (EPOLLHUP | EPOLLERR)) {
+			sock_free(h, s); /* every copy of the program's end is closed */
+			return;
+		}
+		listener_accept(h, s);
+		return;
+	case PL_KIND_DGRAM:
+		if (ev & EPOLLIN)
+			dgram_from_prog(h, s);
+		if (ev & (EPOLLHUP | EPOLLERR))
+			sock_free(h, s);
+		return;
+	default:
+		break;
+	}
+	if (s->state == S_OPEN)
+		stream_pump(h, s, !!(ev & (EPOLLHUP | EPOLLERR)));
+	else if (s->state == S_IDLE && (ev & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
+		sock_free(h, s);
+}
+
+static void sock_usevent(struct pl_host *h, struct hsock *s, uint32_t ev)
+{
+	(void)ev;
+	if (s->dead)
+		return;
+	if (s->kind == PL_KIND_LISTENER)
+		listener_accept(h, s);
+	else if (s->kind == PL_KIND_DGRAM)
+		dgram_to_prog(h, s);
+	else if (s->state == S_CONNECTING)
+		connect_done(h, s);
+	else if (s->state == S_OPEN)
+		stream_pump(h, s, 0);
+}
+
+static void api_accept(struct pl_host *h)
+{
+	struct epoll_event e = { .events = EPOLLIN };
+	struct client *c;
+	int fd = accept4(h->api_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->type = REF_CLIENT;
+	c->fd = fd;
+	e.data.ptr = c;
+	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &e)) {
+		close(fd);
+		free(c);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&h->clients, c, link);
+	atomic_fetch_add(&h->nclients, 1);
+}
+
+static void *host_thread(void *arg)
+{
+	struct pl_host *h = arg;
+	struct epoll_event ev[HOST_EVENTS];
+	struct us_epoll_event uev[HOST_US_EVENTS];
+
+	ustack_use(h->st);
+	for (;;) {
+		int n = epoll_wait(h->epfd, ev, HOST_EVENTS, -1);
+		struct hsock *s;
+		struct client *c, *cn;
+
+		if (n < 0 && errno != EINTR) {
+			errorf("preload host: epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			int type = *(int *)ev[i].data.ptr;
+
+			if (type == REF_STOP)
+				goto stop;
+			if (type == REF_API)
+				api_accept(h);
+			else if (type == REF_CLIENT)
+				client_request(h, ev[i].data.ptr);
+			else if (type == REF_SOCK)
+				sock_kevent(h, ev[i].data.ptr, ev[i].events);
+			else if (type == REF_USEP) {
+				int m = us_epoll_wait(h->usep, uev, HOST_US_EVENTS, 0);
+
+				for (int j = 0; j < m; j++)
+					sock_usevent(h, uev[j].data.ptr, uev[j].events);
+			}
+		}
+		while ((s = TAILQ_FIRST(&h->dead))) {
+			TAILQ_REMOVE(&h->dead, s, link);
+			free(s);
+		}
+		for (c = TAILQ_FIRST(&h->clients); c; c = cn) {
+			cn = TAILQ_NEXT(c, link);
+			if (!c->dead)
+				continue;
+			epoll_ctl(h->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+			close(c->fd);
+			TAILQ_REMOVE(&h->clients, c, link);
+			free(c);
+			atomic_fetch_sub(&h->nclients, 1);
+		}
+	}
+stop:
+	return NULL;
+}
+
+int pl_host_busy(const struct pl_host *h)
+{
+	return h ? atomic_load(&h->nclients) + atomic_load(&h->nsocks) : 0;
+}
+
+static int probe(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, rc;
+
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 1;
+	close(fd);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+static int add_ref(struct pl_host *h, int fd, int *ref, int type)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.ptr = ref };
+
+	*ref = type;
+	return epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &e) ? -errno : 0;
+}
+
+int pl_host_start(struct ustack *st, const char *name, struct pl_host **out, char *err,
+		  size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct pl_host *h;
+	struct stat sb;
+	int rc;
+
+	*out = NULL;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->st = st;
+	h->api_fd = h->epfd = h->usep = h->stop_pipe[0] = h->stop_pipe[1] = -1;
+	TAILQ_INIT(&h->live);
+	TAILQ_INIT(&h->tombs);
+	TAILQ_INIT(&h->dead);
+	TAILQ_INIT(&h->clients);
+	if (pl_api_path(name, h->path, sizeof(h->path))) {
+		snprintf(err, errlen, "--api '%s': give 1 to %d letters, digits, '.', '_' or '-'",
+			 name, CTL_NAME_MAX);
+		rc = -EINVAL;
+		goto fail;
+	}
+	if (mkdir(CTL_DIR, 0700) && errno != EEXIST) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot make %s: %s", CTL_DIR, strerror(errno));
+		goto fail;
+	}
+	rc = probe(h->path);
+	if (rc == 1) {
+		snprintf(err, errlen, "--api %s: a running stack has that name already (%s)",
+			 name, h->path);
+		rc = -EADDRINUSE;
+		goto fail;
+	}
+	if (rc == -ECONNREFUSED)
+		unlink(h->path); /* the socket of a stack that died */
+	else if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", h->path, strerror(-rc));
+		goto fail;
+	}
+	strcpy(sa.sun_path, h->path);
+	h->api_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (h->api_fd < 0 || bind(h->api_fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", h->path, strerror(errno));
+		goto fail;
+	}
+	if (chmod(h->path, 0600) || stat(h->path, &sb) || listen(h->api_fd, 128)) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", h->path, strerror(errno));
+		unlink(h->path);
+		goto fail;
+	}
+	h->dev = sb.st_dev;
+	h->api_ino = sb.st_ino;
+	ustack_use(st);
+	h->usep = us_epoll_create();
+	h->usep_kfd = h->usep < 0 ? h->usep : us_epoll_fd(h->usep);
+	h->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (h->usep_kfd < 0 || h->epfd < 0 || pipe2(h->stop_pipe, O_CLOEXEC) ||
+	    add_ref(h, h->api_fd, &h->api_ref, REF_API) ||
+	    add_ref(h, h->usep_kfd, &h->usep_ref, REF_USEP) ||
+	    add_ref(h, h->stop_pipe[0], &h->stop_ref, REF_STOP)) {
+		rc = h->usep_kfd < 0 ? h->usep_kfd : -errno;
+		snprintf(err, errlen, "preload host: %s", strerror(-rc));
+		unlink(h->path);
+		goto fail;
+	}
+	rc = -pthread_create(&h->thread, NULL, host_thread, h);
+	if (rc) {
+		snprintf(err, errlen, "preload host: thread: %s", strerror(-rc));
+		unlink(h->path);
+		goto fail;
+	}
+	*out = h;
+	return 0;
+fail:
+	if (h->api_fd >= 0)
+		close(h->api_fd);
+	if (h->epfd >= 0)
+		close(h->epfd);
+	if (h->usep >= 0)
+		us_close(h->usep);
+	if (h->stop_pipe[0] >= 0) {
+		close(h->stop_pipe[0]);
+		close(h->stop_pipe[1]);
+	}
+	free(h);
+	return rc;
+}
+
+void pl_host_stop(struct pl_host *h)
+{
+	struct hsock *s;
+	struct client *c;
+	struct stat sb;
+
+	if (!h)
+		return;
+	if (write(h->stop_pipe[1], "x", 1) == 1)
+		pthread_join(h->thread, NULL);
+	while ((s = TAILQ_FIRST(&h->live)))
+		sock_free(h, s);
+	while ((s = TAILQ_FIRST(&h->tombs)))
+		sock_free(h, s);
+	while ((s = TAILQ_FIRST(&h->dead))) {
+		TAILQ_REMOVE(&h->dead, s, link);
+		free(s);
+	}
+	while ((c = TAILQ_FIRST(&h->clients))) {
+		TAILQ_REMOVE(&h->clients, c, link);
+		close(c->fd);
+		free(c);
+	}
+	if (!stat(h->path, &sb) && sb.st_dev == h->dev && sb.st_ino == h->api_ino)
+		unlink(h->path);
+	close(h->api_fd);
+	close(h->epfd);
+	us_close(h->usep);
+	close(h->stop_pipe[0]);
+	close(h->stop_pipe[1]);
+	free(h);
+}
