@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# ustack run (docs/preload.md) beyond plain TCP: a UDP exchange with the kernel in both
+# roles (sendto/recvfrom with sizes 1 to 8000, then connected send/recv, peer addresses
+# checked); select, poll and epoll over a ustack socket and a pipe, a reset seen as
+# ECONNRESET then EPIPE, a non-blocking connect that is not writable before it fails, and
+# AF_INET6 refused (preload_mix.py); two programs attached to one `serve --api` stack
+# talking to each other (nc -l and nc, byte-exact) while the kernel fetches from a third.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tcp_lib.sh"
+t_begin preload_mix "$1"
+need_cmd nc curl
+ns_new NS
+DEV=$(dev_spec)
+T_CMD_TIMEOUT=60
+
+# --- UDP, ustack the client ---
+bg_ns "$NS" "$T_TMP/udp1.out" "$PY" "$TESTDIR/preload_udp.py" server 5353 5
+U=$BG_PID
+wait_for 10 grep -q ready "$T_TMP/udp1.out" || fail "the kernel's UDP server did not start"
+in_ns "$NS" "$UST" run --dev "$DEV" -- "$PY" "$TESTDIR/preload_udp.py" client "$K_ADDR" 5353 \
+	>"$T_TMP/udp.out" 2>"$T_TMP/udp.err" ||
+	{ UST_ERR=$T_TMP/udp.err; fail "UDP client on ustack failed"; }
+grep -q "udp ok $US_ADDR" "$T_TMP/udp.out" || fail "UDP client: $(cat "$T_TMP/udp.out")"
+pid_wait_exit "$U" 10 || fail "the kernel's UDP server did not finish"
+
+# --- UDP, ustack the server ---
+bg_ns "$NS" "$T_TMP/udp2.out" "$UST" run --dev "$DEV" -- "$PY" "$TESTDIR/preload_udp.py" server 5354 5
+U=$BG_PID
+UST_ERR=$T_TMP/udp2.out
+wait_for 10 grep -q ready "$T_TMP/udp2.out" || fail "the UDP server on ustack did not start"
+wait_for 10 host_configured "$NS" || fail "no TAP"
+in_ns "$NS" "$PY" "$TESTDIR/preload_udp.py" client "$US_ADDR" 5354 >"$T_TMP/udp.out" 2>&1 ||
+	fail "kernel UDP client against ustack: $(cat "$T_TMP/udp.out")"
+grep -q "udp ok $K_ADDR" "$T_TMP/udp.out" || fail "UDP client: $(cat "$T_TMP/udp.out")"
+pid_wait_exit "$U" 10 || fail "the UDP server on ustack did not finish"
+wait "$U" || fail "ustack run of the UDP server exited $?"
+echo "UDP both roles: datagrams of 1 to 8000 bytes, addresses right"
+
+# --- readiness over mixed sets, resets, connect in progress, AF_INET6 ---
+bg_ns "$NS" "$T_TMP/peer.out" "$PY" "$TESTDIR/preload_mix_peer.py" 7100
+wait_for 10 grep -q ready "$T_TMP/peer.out" || fail "preload_mix_peer.py did not start"
+in_ns "$NS" "$UST" run --dev "$DEV" -- "$PY" "$TESTDIR/preload_mix.py" "$K_ADDR" 7100 10.0.0.9 \
+	>"$T_TMP/mix.out" 2>"$T_TMP/mix.err" ||
+	{ UST_ERR=$T_TMP/mix.err; fail "preload_mix.py failed: $(cat "$T_TMP/mix.out")"; }
+cat "$T_TMP/mix.out"
+grep -q "ustack has no IPv6 yet" "$T_TMP/mix.err" || fail "no log line for AF_INET6"
+
+# --- two programs on one stack, and the kernel on a third ---
+ust_serve "$NS" --api "mix$$"
+rand_file "$T_TMP/in.bin" 500000
+bg_ns "$NS" "$T_TMP/srv.err" "$UST" run --attach "mix$$" -- sh -c "exec nc -l 6100 >'$T_TMP/out.bin'"
+SRV=$BG_PID
+ok=0
+for i in $(seq 1 50); do
+	if in_ns "$NS" "$UST" run --attach "mix$$" -- nc -N "$US_ADDR" 6100 <"$T_TMP/in.bin" 2>/dev/null; then
+		ok=1
+		break
+	fi
+	sleep 0.2
+done
+[ "$ok" -eq 1 ] || fail "attached nc could not reach attached nc -l"
+pid_wait_exit "$SRV" 10 || fail "attached nc -l did not end"
+cmp -s "$T_TMP/in.bin" "$T_TMP/out.bin" || fail "attached nc -> nc -l: $(stat -c %s "$T_TMP/out.bin") bytes differ"
+mkdir "$T_TMP/www" && cp "$T_TMP/in.bin" "$T_TMP/www/"
+bg_ns "$NS" "$T_TMP/web.err" "$UST" run --attach "mix$$" -- "$PY" -m http.server -d "$T_TMP/www" 8000
+wait_for 10 in_ns "$NS" curl -s -o /dev/null "http://$US_ADDR:8000/" || fail "attached http.server does not answer the kernel"
+in_ns "$NS" curl -sS -o "$T_TMP/k.bin" "http://$US_ADDR:8000/in.bin" || fail "kernel curl failed"
+cmp -s "$T_TMP/in.bin" "$T_TMP/k.bin" || fail "kernel curl from attached http.server: bytes differ"
+in_ns "$NS" "$UST" run --attach "mix$$" -- curl -sS -o "$T_TMP/a.bin" "http://127.0.0.1:8000/in.bin" ||
+	fail "attached curl from attached http.server failed"
+cmp -s "$T_TMP/in.bin" "$T_TMP/a.bin" || fail "attached curl from attached http.server: bytes differ"
+echo "two attached programs talk (nc), and a third serves the kernel and an attached curl"
+ust_stop
+expect_counter tcp.conn_accepts -ge 3
+pass
