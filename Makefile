@@ -58,9 +58,9 @@ $(PRELOAD_SO): preload/preload.c preload/proto.c preload/proto.h lib/ctl.h
 # Keep the helper objects: as intermediates make would delete them and relink every test.
 .SECONDARY: $(UNIT_HELPER_OBJS)
 
-$(BUILD)/test/%: test/unit/%.c $(UNIT_HELPER_OBJS) $(BUILD)/preload/proto.o $(BUILD)/libustack.a
+$(BUILD)/test/%: test/unit/%.c $(UNIT_HELPER_OBJS) $(PRELOAD_OBJS) $(BUILD)/libustack.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(UNIT_HELPER_OBJS) $(BUILD)/preload/proto.o $(BUILD)/libustack.a $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(UNIT_HELPER_OBJS) $(PRELOAD_OBJS) $(BUILD)/libustack.a $(LDLIBS) -lcmocka
 
 # examples/: programs written against the public header alone. They are compiled with
 # -Iinclude and not -I., so a private header slipping into one is a build error.

@@ -17,6 +17,7 @@
  * tombstone that answers PL_OP_ERROR and SO_ERROR. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -291,6 +292,8 @@ static void stream_pump(struct pl_host *h, struct hsock *s, int hup)
 {
 	int progress = 1;
 
+	if (hup)
+		s->hup = 1;
 	while (progress && !s->dead && s->state == S_OPEN) {
 		ssize_t n;
 
@@ -306,10 +309,17 @@ static void stream_pump(struct pl_host *h, struct hsock *s, int hup)
 				s->in_len = (size_t)n - skip;
 				progress = 1;
 			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+				/* a close (every copy: HUP) or a shutdown(SHUT_WR) of the program */
+				struct pollfd p = { .fd = s->ufd };
+
+				if (!s->hup && poll(&p, 1, 0) == 1 && (p.revents & POLLHUP))
+					s->hup = 1;
 				s->prog_eof = 1;
 				progress = 1;
 			}
 		}
+		if (s->prog_eof && s->hup)
+			s->prog_gone = 1;
 		if (s->in_len) {
 			n = us_send(s->usfd, s->in + s->in_off, s->in_len, MSG_DONTWAIT);
 			if (n > 0) {
@@ -321,7 +331,9 @@ static void stream_pump(struct pl_host *h, struct hsock *s, int hup)
 				return;
 			}
 		}
-		if (s->prog_eof && !s->in_len && !s->us_shut) {
+		/* a half-close becomes the FIN; a close is us_close's (below), which keeps
+		 * SO_LINGER's meaning: a FIN after the data, or a reset */
+		if (s->prog_eof && !s->in_len && !s->us_shut && !s->prog_gone) {
 			us_shutdown(s->usfd, SHUT_WR);
 			s->us_shut = 1;
 		}
@@ -361,13 +373,8 @@ static void stream_pump(struct pl_host *h, struct hsock *s, int hup)
 	}
 	if (s->dead || s->state != S_OPEN)
 		return;
-	if (hup)
-		s->hup = 1;
-	/* HUP: the program closed its end (or both sides have shut down writing); once its
-	 * last bytes are read there is nobody left to write to */
-	if (s->hup && s->prog_eof)
-		s->prog_gone = 1;
-	/* The program has closed its end: what it wrote goes out, then the stack closes. */
+	/* The program has closed its end (HUP: every copy closed, or both directions shut)
+	 * and its last bytes are read: they go out, then the stack closes. */
 	if (s->prog_gone && !s->in_len) {
 		sock_free(h, s);
 		return;
