@@ -123,6 +123,7 @@ bench: all $(BUILD)/bench/tap_reflector
 	@bash bench/mem.sh $(BUILD)/ustack
 	@bash bench/packet_fwd.sh $(BUILD)/ustack
 	@bash bench/loss.sh $(BUILD)/ustack
+	@bash bench/preload.sh $(BUILD)/ustack
 
 # The benchmarks' ceiling: a trivial TAP reflector (no stack library).
 $(BUILD)/bench/tap_reflector: bench/tap_reflector.c
