@@ -788,8 +788,10 @@ static void client_request(struct pl_host *h, struct client *c)
 	}
 	if (m.op != PL_OP_SOCKET && m.op != PL_OP_RESOLVE) {
 		s = *hslot(h, m.ino);
+		/* A socket the host let go of: both directions ended, or an inode it never
+		 * gave out. Nothing is pending on it, and it is connected to nothing. */
 		if (!s && m.op != PL_OP_LOOKUP) {
-			rc = -EBADF;
+			rc = m.op == PL_OP_ERROR ? 0 : -ENOTCONN;
 			goto answer;
 		}
 	}

@@ -149,12 +149,13 @@ __attribute__((constructor)) static void preload_init(void)
 	pthread_atfork(NULL, NULL, atfork_child);
 }
 
-static int ctl_open(void)
+/* A new connection to the host's API socket: its descriptor (close-on-exec, above the
+ * low numbers a program may dup2 onto), or -ENETDOWN after one line that says why. */
+static int api_connect(void)
 {
 	char name[CTL_NAME_MAX + 1];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *env = getenv(PL_ENV);
-	struct stat sb;
 	int fd, hi;
 
 	if (pl_env_parse(env, name, sizeof(name))) {
@@ -165,7 +166,7 @@ static int ctl_open(void)
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s%s", CTL_DIR, name, PL_API_SUFFIX);
 	fd = get_socket()(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
+		return -ENETDOWN;
 	if (get_connect()(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		int e = errno;
 
@@ -174,12 +175,21 @@ static int ctl_open(void)
 			  "ENETDOWN", name, sa.sun_path, strerror(e));
 		return -ENETDOWN;
 	}
-	/* away from the low numbers a program may dup2 onto */
 	hi = fcntl(fd, F_DUPFD_CLOEXEC, 512);
 	if (hi >= 0) {
 		get_close()(fd);
 		fd = hi;
 	}
+	return fd;
+}
+
+static int ctl_open(void)
+{
+	struct stat sb;
+	int fd = api_connect();
+
+	if (fd < 0)
+		return fd;
 	if (fstat(fd, &sb)) {
 		get_close()(fd);
 		return -ENETDOWN;
@@ -190,31 +200,24 @@ static int ctl_open(void)
 	return 0;
 }
 
-/* One request and its reply. sendfd rides with the request; *recvfd (if not NULL) gets
- * the descriptor riding with the reply, close-on-exec, or -1. Returns the reply's rc, or
- * -ENETDOWN when the host cannot be reached. */
-static int rpc(struct pl_msg *m, int sendfd, int *recvfd)
+/* One request and its reply on fd. sendfd rides with the request; *recvfd (if not NULL)
+ * gets the descriptor riding with the reply, close-on-exec, or -1. Returns the reply's rc,
+ * or -ENETDOWN when the connection is broken. */
+static int exchange(int fd, struct pl_msg *m, int sendfd, int *recvfd)
 {
 	uint8_t buf[PL_MSG_MAX];
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { buf, 0 };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *cm;
-	struct stat sb;
 	ssize_t n;
-	int len, rc = -ENETDOWN;
+	int len;
 
 	if (recvfd)
 		*recvfd = -1;
 	len = pl_msg_encode(m, buf, sizeof(buf));
 	if (len < 0)
 		return len;
-	pthread_mutex_lock(&ctl_lock);
-	/* after a fork, or when the program closed our descriptor behind our back */
-	if (ctl_fd >= 0 && (ctl_pid != getpid() || fstat(ctl_fd, &sb) || sb.st_ino != ctl_ino))
-		ctl_fd = -1;
-	if (ctl_fd < 0 && (rc = ctl_open()) < 0)
-		goto out;
 	iov.iov_len = (size_t)len;
 	memset(cbuf, 0, sizeof(cbuf));
 	if (sendfd >= 0) {
@@ -227,34 +230,49 @@ static int rpc(struct pl_msg *m, int sendfd, int *recvfd)
 		memcpy(CMSG_DATA(cm), &sendfd, sizeof(int));
 	}
 	do
-		n = get_sendmsg()(ctl_fd, &mh, MSG_NOSIGNAL);
+		n = get_sendmsg()(fd, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n != len)
-		goto broken;
+		return -ENETDOWN;
 	iov.iov_len = sizeof(buf);
 	mh.msg_control = cbuf;
 	mh.msg_controllen = sizeof(cbuf);
 	do
-		n = get_recvmsg()(ctl_fd, &mh, MSG_CMSG_CLOEXEC);
+		n = get_recvmsg()(fd, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n <= 0 || pl_msg_decode(buf, (size_t)n, m))
-		goto broken;
+		return -ENETDOWN;
 	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		int fd;
+		int rfd;
 
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+		memcpy(&rfd, CMSG_DATA(cm), sizeof(int));
 		if (recvfd && *recvfd < 0)
-			*recvfd = fd;
+			*recvfd = rfd;
 		else
-			get_close()(fd);
+			get_close()(rfd);
 	}
-	rc = m->rc;
-	goto out;
-broken:
-	ctl_drop();
-	rc = -ENETDOWN;
+	return m->rc;
+}
+
+/* A request on this process's control connection (made on first use, again after a fork
+ * or when the program closed it), one thread at a time. Returns as exchange. */
+static int rpc(struct pl_msg *m, int sendfd, int *recvfd)
+{
+	struct stat sb;
+	int rc;
+
+	if (recvfd)
+		*recvfd = -1;
+	pthread_mutex_lock(&ctl_lock);
+	if (ctl_fd >= 0 && (ctl_pid != getpid() || fstat(ctl_fd, &sb) || sb.st_ino != ctl_ino))
+		ctl_fd = -1;
+	if (ctl_fd < 0 && (rc = ctl_open()) < 0)
+		goto out;
+	rc = exchange(ctl_fd, m, sendfd, recvfd);
+	if (rc == -ENETDOWN)
+		ctl_drop();
 out:
 	pthread_mutex_unlock(&ctl_lock);
 	return rc;
@@ -919,13 +937,19 @@ static int resolve(const char *name, uint32_t *out)
 {
 	struct pl_msg m = { .op = PL_OP_RESOLVE };
 	size_t n = strlen(name);
-	int rc;
+	int fd, rc;
 
 	if (n >= PL_DATA_MAX)
 		return EAI_NONAME;
 	memcpy(m.data, name, n + 1);
 	m.len = (uint16_t)(n + 1);
-	rc = rpc(&m, -1, NULL);
+	/* a connection of its own: a lookup may wait seconds for a name server, and other
+	 * threads' calls must not wait behind it */
+	fd = api_connect();
+	if (fd < 0)
+		return EAI_FAIL;
+	rc = exchange(fd, &m, -1, NULL);
+	get_close()(fd);
 	if (rc == -ENOENT || rc == -EINVAL)
 		return EAI_NONAME;
 	if (rc == -EAGAIN || rc == -ETIMEDOUT)

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
 # On ustack: select, poll and epoll over a set mixing a ustack socket and a pipe; a
 # non-blocking connect to an address nobody answers is not writable until it fails; a
-# reset is ECONNRESET on read, then EPIPE on write.
-import errno, os, select, socket, sys
+# reset is ECONNRESET on read, then EPIPE on write; sendfile of 3 MB byte-exact; a socket
+# numbered past 1024 in poll and epoll; a blocking accept in one thread while another
+# connects; a signal interrupting a blocking recv; names through ustack's resolver.
+import errno, hashlib, os, resource, select, signal, socket, sys, tempfile, threading
 peer, port, dead = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 s = socket.create_connection((peer, port), timeout=5)
 r, w = os.pipe()
@@ -52,3 +54,68 @@ try:
 except OSError as e:
     assert e.errno == errno.EAFNOSUPPORT
 print("mix: AF_INET6 refused")
+# sendfile from a file to a ustack socket
+with tempfile.TemporaryFile() as f:
+    data = os.urandom(3 * 1024 * 1024)
+    f.write(data); f.flush(); f.seek(0)
+    s = socket.create_connection((peer, port), timeout=10)
+    assert s.sendfile(f) == len(data)
+    s.shutdown(socket.SHUT_WR)
+    got = b""
+    while (d := s.recv(1000)):
+        got += d
+    want = b"%d %s" % (len(data), hashlib.sha256(data).hexdigest().encode())
+    assert got == want, (got, want)
+    s.close()
+print("mix: sendfile ok")
+# a descriptor past 1024, in poll and epoll
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2048), max(hard, 2048)))
+pad = [os.open("/dev/null", os.O_RDONLY) for _ in range(1100)]
+ls = socket.socket(); ls.bind(("127.0.0.1", 0)); ls.listen(4)
+assert ls.fileno() > 1024, ls.fileno()
+c = socket.create_connection(ls.getsockname(), timeout=5)
+p = select.poll(); p.register(ls, select.POLLIN)
+assert p.poll(2000), "listener past 1024 not readable in poll"
+ep = select.epoll(); ep.register(ls.fileno(), select.EPOLLIN)
+assert ep.poll(2), "listener past 1024 not readable in epoll"
+a, _ = ls.accept(); a.sendall(b"hi"); assert c.recv(2) == b"hi"
+for x in (a, c, ls): x.close()
+for fd in pad: os.close(fd)
+print("mix: descriptors past 1024 ok")
+# a blocking accept in one thread does not hold up another's connect
+ls = socket.socket(); ls.bind(("127.0.0.1", 0)); ls.listen(4)
+got = []
+t = threading.Thread(target=lambda: got.append(ls.accept()[0].recv(5)))
+t.start()
+import time; time.sleep(0.3)
+c = socket.create_connection(ls.getsockname(), timeout=5); c.sendall(b"hello")
+t.join(5); assert got == [b"hello"], got
+c.close(); ls.close()
+print("mix: threads ok")
+# a signal interrupts a blocking recv (the handler raises)
+class Alarm(Exception):
+    pass
+def on_alarm(sig, frame):
+    raise Alarm()
+signal.signal(signal.SIGALRM, on_alarm)
+ls = socket.socket(); ls.bind(("127.0.0.1", 0)); ls.listen(1)
+c = socket.create_connection(ls.getsockname())
+signal.setitimer(signal.ITIMER_REAL, 0.3)
+try:
+    c.recv(10)
+    raise SystemExit("recv returned")
+except Alarm:
+    pass
+c.close(); ls.close()
+print("mix: EINTR ok")
+# names: /etc/hosts of the host ($USTACK_HOSTS), not the kernel's resolver
+assert socket.gethostbyname("kpeer.test") == peer
+ai = socket.getaddrinfo("kpeer.test", 80, proto=socket.IPPROTO_TCP)
+assert [x[4] for x in ai] == [(peer, 80)], ai
+try:
+    socket.getaddrinfo("nosuch.test", 80)
+    raise SystemExit("nosuch.test resolved")
+except socket.gaierror:
+    pass
+print("mix: names ok")

@@ -3,8 +3,9 @@
 # ustack run (docs/preload.md) beyond plain TCP: a UDP exchange with the kernel in both
 # roles (sendto/recvfrom with sizes 1 to 8000, then connected send/recv, peer addresses
 # checked); select, poll and epoll over a ustack socket and a pipe, a reset seen as
-# ECONNRESET then EPIPE, a non-blocking connect that is not writable before it fails, and
-# AF_INET6 refused (preload_mix.py); two programs attached to one `serve --api` stack
+# ECONNRESET then EPIPE, a non-blocking connect that is not writable before it fails,
+# AF_INET6 refused, sendfile, a descriptor past 1024, threads, EINTR and names resolved
+# from the host's hosts file (preload_mix.py); two programs attached to one `serve --api` stack
 # talking to each other (nc -l and nc, byte-exact) while the kernel fetches from a third.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
@@ -40,8 +41,9 @@ echo "UDP both roles: datagrams of 1 to 8000 bytes, addresses right"
 # --- readiness over mixed sets, resets, connect in progress, AF_INET6 ---
 bg_ns "$NS" "$T_TMP/peer.out" "$PY" "$TESTDIR/preload_mix_peer.py" 7100
 wait_for 10 grep -q ready "$T_TMP/peer.out" || fail "preload_mix_peer.py did not start"
-in_ns "$NS" "$UST" run --dev "$DEV" -- "$PY" "$TESTDIR/preload_mix.py" "$K_ADDR" 7100 10.0.0.9 \
-	>"$T_TMP/mix.out" 2>"$T_TMP/mix.err" ||
+printf '%s kpeer.test\n' "$K_ADDR" >"$T_TMP/hosts"
+USTACK_HOSTS=$T_TMP/hosts in_ns "$NS" "$UST" run --dev "$DEV" -- "$PY" "$TESTDIR/preload_mix.py" \
+	"$K_ADDR" 7100 10.0.0.9 >"$T_TMP/mix.out" 2>"$T_TMP/mix.err" ||
 	{ UST_ERR=$T_TMP/mix.err; fail "preload_mix.py failed: $(cat "$T_TMP/mix.out")"; }
 cat "$T_TMP/mix.out"
 grep -q "ustack has no IPv6 yet" "$T_TMP/mix.err" || fail "no log line for AF_INET6"

@@ -236,7 +236,9 @@ static void test_host(void **state)
 	m = (struct pl_msg){ .op = PL_OP_LOOKUP, .ino = 1 };
 	assert_int_equal(rpc(&m, -1, NULL), PL_KIND_NONE);
 	m = (struct pl_msg){ .op = PL_OP_BIND, .ino = 1, .len = 16 };
-	assert_int_equal(rpc(&m, -1, NULL), -EBADF);
+	assert_int_equal(rpc(&m, -1, NULL), -ENOTCONN);
+	m = (struct pl_msg){ .op = PL_OP_ERROR, .ino = 1 };
+	assert_int_equal(rpc(&m, -1, NULL), 0);
 
 	/* a listener on 127.0.0.1:8000 becomes a SOCK_SEQPACKET descriptor */
 	lfd = new_socket(SOCK_STREAM, &lino);
