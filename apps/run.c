@@ -57,23 +57,25 @@ static int preload_lib(char *buf, size_t size)
 }
 
 /* environ with LD_PRELOAD (ours first, the program's own after it) and USTACK_PRELOAD
- * set; NULL without memory. */
+ * set, those two first; NULL without memory. run_env_free frees it. */
 static char **run_env(const char *lib, const char *name)
 {
-	size_t n = 0, j = 0;
+	size_t n = 0, j = 2;
 	const char *old = getenv("LD_PRELOAD");
-	char **env, *pre, *att;
+	char **env;
 
 	while (environ[n])
 		n++;
 	env = calloc(n + 3, sizeof(*env));
-	if (!env || asprintf(&pre, "LD_PRELOAD=%s%s%s", lib, old && *old ? ":" : "",
-			     old ? old : "") < 0) {
+	if (!env)
+		return NULL;
+	if (asprintf(&env[0], "LD_PRELOAD=%s%s%s", lib, old && *old ? ":" : "",
+		     old ? old : "") < 0) {
 		free(env);
 		return NULL;
 	}
-	if (asprintf(&att, "%s=attach=%s", PL_ENV, name) < 0) {
-		free(pre);
+	if (asprintf(&env[1], "%s=attach=%s", PL_ENV, name) < 0) {
+		free(env[0]);
 		free(env);
 		return NULL;
 	}
@@ -81,10 +83,15 @@ static char **run_env(const char *lib, const char *name)
 		if (strncmp(environ[i], "LD_PRELOAD=", 11) &&
 		    strncmp(environ[i], PL_ENV "=", sizeof(PL_ENV)))
 			env[j++] = environ[i];
-	env[j++] = pre;
-	env[j++] = att;
 	env[j] = NULL;
 	return env;
+}
+
+static void run_env_free(char **env)
+{
+	free(env[0]);
+	free(env[1]);
+	free(env);
 }
 
 int run_attach(void)
@@ -110,8 +117,10 @@ int run_attach(void)
 		return EXIT_FAIL;
 	}
 	execvpe(app_cfg.args[0], app_cfg.args, env);
-	app_error("run: %s: %s", app_cfg.args[0], strerror(errno));
-	return errno == ENOENT ? 127 : 126;
+	rc = errno;
+	run_env_free(env);
+	app_error("run: %s: %s", app_cfg.args[0], strerror(rc));
+	return rc == ENOENT ? 127 : 126;
 }
 
 static void sleep_ms(long ms)
@@ -144,6 +153,8 @@ int run_main(struct ustack *st)
 	env = run_env(lib, name);
 	if (!env) {
 		app_error("run: out of memory");
+		pl_host_stop(api_host);
+		api_host = NULL;
 		return EXIT_FAIL;
 	}
 	/* the program starts with the signals this process blocks and ignores as the
@@ -160,6 +171,7 @@ int run_main(struct ustack *st)
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	rc = posix_spawnp(&pid, app_cfg.args[0], NULL, &at, app_cfg.args, env);
 	posix_spawnattr_destroy(&at);
+	run_env_free(env);
 	if (rc) {
 		app_error("run: %s: %s", app_cfg.args[0], strerror(rc));
 		pl_host_stop(api_host);
