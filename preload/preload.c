@@ -138,10 +138,21 @@ static void ctl_drop(void)
 	ctl_fd = -1;
 }
 
+static int ctl_open(void);
+
+/* The parent's connection is the parent's: replies to two processes on one connection
+ * would cross. A child of a process that used the stack opens its own at once, while it
+ * still has the parent's privileges (a server's workers often drop them right after the
+ * fork, and the API socket is root's); other children, a shell's, connect when they first
+ * need to (and most exec first). */
 static void atfork_child(void)
 {
+	int had = ctl_fd >= 0;
+
 	pthread_mutex_init(&ctl_lock, NULL);
-	ctl_drop(); /* the parent's connection: this process makes its own */
+	ctl_drop();
+	if (had)
+		ctl_open();
 }
 
 __attribute__((constructor)) static void preload_init(void)
