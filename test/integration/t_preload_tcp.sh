@@ -4,7 +4,8 @@
 # docs/preload.md), TCP: curl and wget download 8 MB byte-exact from a kernel HTTP server;
 # curl and wget attached to a `serve --api` stack fetch the same file from its own `http`;
 # `sh -c 'curl ...; wget ...; exit 3'` (a process tree on one stack; the run exits 3);
-# `python3 -m http.server` under ustack run, fetched by the kernel's curl; a Python
+# curl's non-blocking connect to an address nobody answers, which fails only when ARP
+# gives up; `python3 -m http.server` under ustack run, fetched by the kernel's curl; a Python
 # ForkingTCPServer serving 5 kernel clients from 5 children; nc (OpenBSD) in both roles
 # byte-exact; and a run whose device is busy, where the program does not run and one line
 # says why.
@@ -54,6 +55,17 @@ sha_is "$T_TMP/s1.bin" "curl in sh -c"
 sha_is "$T_TMP/s2.bin" "wget in sh -c"
 echo "sh -c 'curl; wget; exit 3': both byte-exact, exit 3"
 stop_pid "$KWEB"
+
+# --- curl's non-blocking connect to an address nobody answers: no POLLOUT before the
+# outcome, so curl waits for ARP to give up (3 s) and says it could not connect ---
+start=$(date +%s%N)
+in_ns "$NS" "$UST" run --dev "$DEV" -- curl -sS --connect-timeout 20 http://10.0.0.9/ \
+	>/dev/null 2>"$T_TMP/run.err"
+rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$rc" -eq 7 ] || { UST_ERR=$T_TMP/run.err; fail "curl to an address nobody answers: exit $rc, want 7"; }
+[ "$ms" -ge 2500 ] || fail "curl gave up after $ms ms: the connect looked done before ARP failed"
+echo "curl to 10.0.0.9: exit 7 after $ms ms (ARP's 3 s)"
 
 # --- the stack busy: the program does not run ---
 ust_serve "$NS" --serve "http,root=$T_TMP/www" --api "pl$$"
