@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -64,6 +65,7 @@ REAL(int, shutdown, int, int)
 REAL(int, close, int)
 REAL(int, dup2, int, int)
 REAL(int, dup3, int, int, int)
+REAL(int, ioctl, int, unsigned long, void *)
 REAL(ssize_t, read, int, void *, size_t)
 REAL(ssize_t, write, int, const void *, size_t)
 REAL(ssize_t, readv, int, const struct iovec *, int)
@@ -938,6 +940,30 @@ EXPORT int recvmmsg(int fd, struct mmsghdr *v, unsigned int vlen, int flags,
 		v[i].msg_len = (unsigned int)n;
 	}
 	return (int)i;
+}
+
+/* FIONREAD on a UDP socket is the length of the next datagram, as Linux gives it; the
+ * unix socket would count every queued message with its header. Every other request, and
+ * every other descriptor, is the kernel's. */
+EXPORT int ioctl(int fd, unsigned long req, ...)
+{
+	uint8_t hdr[PL_DGRAM_HDR];
+	va_list ap;
+	void *arg;
+	ssize_t n;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (req != FIONREAD || !is_dgram(fd))
+		return get_ioctl()(fd, req, arg);
+	if (!arg)
+		return fail(-EFAULT);
+	n = get_recv()(fd, hdr, sizeof(hdr), MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+	if (n < 0 && errno != EAGAIN)
+		return -1;
+	*(int *)arg = n >= PL_DGRAM_HDR ? (int)(n - PL_DGRAM_HDR) : 0;
+	return 0;
 }
 
 /* ---- names ---- */

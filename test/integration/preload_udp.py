@@ -1,14 +1,18 @@
 # SPDX-License-Identifier: MIT
-# UDP through ustack run: "server PORT N" echoes N datagrams reversed; "client HOST PORT"
-# sends 1 to 8000-byte datagrams with sendto, then connected send/recv, checking each.
-import socket, sys
+# UDP through ustack run: "server PORT N" echoes N datagrams reversed (FIONREAD giving the
+# next one's length first); "client HOST PORT" sends 1 to 8000-byte datagrams with
+# sendto, then connected send/recv, checking each.
+import fcntl, select, socket, struct, sys, termios
 role = sys.argv[1]
 if role == "server":
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("0.0.0.0", int(sys.argv[2])))
     print("ready", flush=True)
     for _ in range(int(sys.argv[3])):
+        select.select([s], [], [], 10)
+        n = struct.unpack("i", fcntl.ioctl(s, termios.FIONREAD, b"\0\0\0\0"))[0]
         d, a = s.recvfrom(65535)
+        assert n == len(d), ("FIONREAD", n, len(d))
         s.sendto(d[::-1], a)
 else:
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
