@@ -5,8 +5,10 @@
 # checked); select, poll and epoll over a ustack socket and a pipe, a reset seen as
 # ECONNRESET then EPIPE, a non-blocking connect that is not writable before it fails,
 # AF_INET6 refused, sendfile, a descriptor past 1024, threads, EINTR and names resolved
-# from the host's hosts file (preload_mix.py); two programs attached to one `serve --api` stack
-# talking to each other (nc -l and nc, byte-exact) while the kernel fetches from a third.
+# from the host's hosts file (preload_mix.py); asyncio (epoll) with 200 concurrent
+# connections both ways (preload_asyncio.py); two programs attached to one `serve --api`
+# stack talking to each other (nc -l and nc, byte-exact) while the kernel fetches from a
+# third.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
 t_begin preload_mix "$1"
@@ -47,6 +49,23 @@ USTACK_HOSTS=$T_TMP/hosts in_ns "$NS" "$UST" run --dev "$DEV" -- "$PY" "$TESTDIR
 	{ UST_ERR=$T_TMP/mix.err; fail "preload_mix.py failed: $(cat "$T_TMP/mix.out")"; }
 cat "$T_TMP/mix.out"
 grep -q "ustack has no IPv6 yet" "$T_TMP/mix.err" || fail "no log line for AF_INET6"
+
+# --- asyncio: a server on ustack holding 200 kernel clients at once, and 200 clients on
+# ustack against a kernel server ---
+bg_ns "$NS" "$T_TMP/aserv.out" "$UST" run --dev "$DEV" -- "$PY" "$TESTDIR/preload_asyncio.py" server 9000
+A=$BG_PID
+UST_ERR=$T_TMP/aserv.out
+wait_for 10 grep -q ready "$T_TMP/aserv.out" || fail "the asyncio server on ustack did not start"
+wait_for 10 host_configured "$NS" || fail "no TAP"
+in_ns "$NS" "$PY" "$TESTDIR/preload_asyncio.py" clients "$US_ADDR" 9000 200 ||
+	fail "200 kernel clients against asyncio on ustack failed"
+stop_pid "$A"
+bg_ns "$NS" "$T_TMP/kserv.out" "$PY" "$TESTDIR/preload_asyncio.py" server 9001
+A=$BG_PID
+wait_for 10 grep -q ready "$T_TMP/kserv.out" || fail "the kernel's asyncio server did not start"
+in_ns "$NS" "$UST" run --dev "$DEV" -- "$PY" "$TESTDIR/preload_asyncio.py" clients "$K_ADDR" 9001 200 \
+	2>"$T_TMP/ac.err" || { UST_ERR=$T_TMP/ac.err; fail "200 asyncio clients on ustack failed"; }
+stop_pid "$A"
 
 # --- two programs on one stack, and the kernel on a third ---
 ust_serve "$NS" --api "mix$$"
