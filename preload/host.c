@@ -66,6 +66,7 @@ struct hsock {
 	size_t filler;              /* filler bytes still to discard from the unix end */
 	int prog_eof, us_eof, us_shut, u_shut, prog_gone;
 	int hup;                    /* the unix end reported EPOLLHUP: no more kernel events */
+	int rd_shut;                /* the program's end takes no more bytes (its SHUT_RD) */
 	/* listener: one accepted connection the unix queue had no room for */
 	int pend_fd;
 	struct sockaddr_in pend_peer;
@@ -352,8 +353,8 @@ static void stream_pump(struct pl_host *h, struct hsock *s, int hup)
 				return;
 			}
 		}
-		if (s->out_len && s->prog_gone) {
-			s->out_len = 0; /* nobody to read it */
+		if (s->out_len && (s->prog_gone || s->rd_shut)) {
+			s->out_len = 0; /* nobody reads it: dropped, as the kernel's SHUT_RD does */
 		} else if (s->out_len) {
 			n = send(s->ufd, s->out + s->out_off, s->out_len, MSG_DONTWAIT | MSG_NOSIGNAL);
 			if (n > 0) {
@@ -361,7 +362,9 @@ static void stream_pump(struct pl_host *h, struct hsock *s, int hup)
 				s->out_len -= (size_t)n;
 				progress = 1;
 			} else if (errno != EAGAIN && errno != EINTR) {
-				s->prog_gone = 1; /* every copy of the program's end is closed */
+				/* EPIPE: the program shut its end for reading, or closed it (which
+				 * HUP tells apart); it may still write */
+				s->rd_shut = 1;
 				s->out_len = 0;
 				progress = 1;
 			}

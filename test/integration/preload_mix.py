@@ -3,7 +3,8 @@
 # non-blocking connect to an address nobody answers is not writable until it fails; a
 # reset is ECONNRESET on read, then EPIPE on write; sendfile of 3 MB byte-exact; a socket
 # numbered past 1024 in poll and epoll; a blocking accept in one thread while another
-# connects; a signal interrupting a blocking recv; names through ustack's resolver.
+# connects; shutdown(SHUT_RD); a signal interrupting a blocking recv; names through
+# ustack's resolver.
 import errno, hashlib, os, resource, select, signal, socket, sys, tempfile, threading
 peer, port, dead = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 s = socket.create_connection((peer, port), timeout=5)
@@ -93,6 +94,18 @@ c = socket.create_connection(ls.getsockname(), timeout=5); c.sendall(b"hello")
 t.join(5); assert got == [b"hello"], got
 c.close(); ls.close()
 print("mix: threads ok")
+# shutdown(SHUT_RD): reads end, writes go on, and what the peer sends is dropped
+ls = socket.socket(); ls.bind(("127.0.0.1", 0)); ls.listen(1)
+c = socket.create_connection(ls.getsockname(), timeout=5); a, _ = ls.accept(); a.settimeout(5)
+c.shutdown(socket.SHUT_RD)
+assert c.recv(10) == b""
+a.sendall(b"dropped" * 1000)
+c.sendall(b"still"); assert a.recv(5) == b"still"
+time.sleep(0.2)
+c.sendall(b"more"); assert a.recv(4) == b"more"
+c.close(); assert a.recv(10) == b""
+a.close(); ls.close()
+print("mix: SHUT_RD ok")
 # a signal interrupts a blocking recv (the handler raises)
 class Alarm(Exception):
     pass
