@@ -8,7 +8,8 @@
 # from the host's hosts file (preload_mix.py); asyncio (epoll) with 200 concurrent
 # connections both ways (preload_asyncio.py); two programs attached to one `serve --api`
 # stack talking to each other (nc -l and nc, byte-exact) while the kernel fetches from a
-# third.
+# third; LD_PRELOAD and USTACK_PRELOAD set by hand, and the library without USTACK_PRELOAD
+# (the connect fails, one line says why).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
 t_begin preload_mix "$1"
@@ -91,7 +92,16 @@ cmp -s "$T_TMP/in.bin" "$T_TMP/k.bin" || fail "kernel curl from attached http.se
 in_ns "$NS" "$UST" run --attach "mix$$" -- curl -sS -o "$T_TMP/a.bin" "http://127.0.0.1:8000/in.bin" ||
 	fail "attached curl from attached http.server failed"
 cmp -s "$T_TMP/in.bin" "$T_TMP/a.bin" || fail "attached curl from attached http.server: bytes differ"
-echo "two attached programs talk (nc), and a third serves the kernel and an attached curl"
+# the same without the wrapper, and the library without a stack to attach to
+LIB=$(dirname "$UST")/libustack-preload.so
+in_ns "$NS" env LD_PRELOAD="$LIB" USTACK_PRELOAD="attach=mix$$" curl -sS -o "$T_TMP/e.bin" \
+	"http://127.0.0.1:8000/in.bin" || fail "curl with LD_PRELOAD and USTACK_PRELOAD failed"
+cmp -s "$T_TMP/in.bin" "$T_TMP/e.bin" || fail "curl with LD_PRELOAD: bytes differ"
+in_ns "$NS" env LD_PRELOAD="$LIB" curl -sS "http://$K_ADDR:1/" >/dev/null 2>"$T_TMP/noenv.err" &&
+	fail "curl with the library but no USTACK_PRELOAD succeeded"
+grep -q "ustack-preload: USTACK_PRELOAD=(unset)" "$T_TMP/noenv.err" ||
+	fail "no line about the missing USTACK_PRELOAD: $(cat "$T_TMP/noenv.err")"
+echo "two attached programs talk (nc), and a third serves the kernel, an attached curl and one preloaded by hand"
 ust_stop
 expect_counter tcp.conn_accepts -ge 3
 pass
