@@ -101,6 +101,8 @@ struct pl_host {
 	uint8_t dgram[PL_DGRAM_HDR + PL_DGRAM_MAX];
 };
 
+STATS_DEFINE(preload, PRELOAD_COUNTERS)
+
 int pl_api_path(const char *name, char *buf, size_t size)
 {
 	if (!ctl_name_valid(name))
@@ -262,8 +264,12 @@ static void sock_tomb(struct pl_host *h, struct hsock *s, int err)
 	atomic_fetch_sub(&h->nsocks, 1);
 	s->state = S_TOMB;
 	TAILQ_INSERT_TAIL(&h->tombs, s, link);
-	if (++h->ntombs > HOST_TOMBS_MAX)
+	if (err == ECONNRESET)
+		STAT_INC(preload, resets);
+	if (++h->ntombs > HOST_TOMBS_MAX) {
+		STAT_INC(preload, tombs_evicted);
 		sock_free(h, TAILQ_FIRST(&h->tombs));
+	}
 }
 
 /* ---- TCP: the pump ---- */
@@ -324,6 +330,7 @@ static void stream_pump(struct pl_host *h, struct hsock *s, int hup)
 		if (s->in_len) {
 			n = us_send(s->usfd, s->in + s->in_off, s->in_len, MSG_DONTWAIT);
 			if (n > 0) {
+				STAT_ADD(preload, bytes_to_stack, (uint64_t)n);
 				s->in_off += (size_t)n;
 				s->in_len -= (size_t)n;
 				progress = 1;
@@ -354,10 +361,13 @@ static void stream_pump(struct pl_host *h, struct hsock *s, int hup)
 			}
 		}
 		if (s->out_len && (s->prog_gone || s->rd_shut)) {
-			s->out_len = 0; /* nobody reads it: dropped, as the kernel's SHUT_RD does */
+			/* nobody reads it: dropped, as the kernel's SHUT_RD does */
+			STAT_ADD(preload, bytes_dropped_rd_shut, s->out_len);
+			s->out_len = 0;
 		} else if (s->out_len) {
 			n = send(s->ufd, s->out + s->out_off, s->out_len, MSG_DONTWAIT | MSG_NOSIGNAL);
 			if (n > 0) {
+				STAT_ADD(preload, bytes_to_prog, (uint64_t)n);
 				s->out_off += (size_t)n;
 				s->out_len -= (size_t)n;
 				progress = 1;
@@ -365,6 +375,7 @@ static void stream_pump(struct pl_host *h, struct hsock *s, int hup)
 				/* EPIPE: the program shut its end for reading, or closed it (which
 				 * HUP tells apart); it may still write */
 				s->rd_shut = 1;
+				STAT_ADD(preload, bytes_dropped_rd_shut, s->out_len);
 				s->out_len = 0;
 				progress = 1;
 			}
@@ -457,6 +468,8 @@ static void listener_accept(struct pl_host *h, struct hsock *l)
 			rc = pass_conn(l, l->pend_fd, &l->pend_peer);
 			if (rc == -EAGAIN)
 				break;
+			if (rc == 0)
+				STAT_INC(preload, accepted);
 			close(l->pend_fd);
 			l->pend_fd = -1;
 			continue;
@@ -481,10 +494,15 @@ static void listener_accept(struct pl_host *h, struct hsock *l)
 		hash_put(h, c);
 		rc = pass_conn(l, sp[1], &peer);
 		if (rc == -EAGAIN) {
+			/* the program's queue is full: this one waits here, the next ones in
+			 * ustack's backlog */
+			STAT_INC(preload, accept_held);
 			l->pend_fd = sp[1];
 			l->pend_peer = peer;
 			break;
 		}
+		if (rc == 0)
+			STAT_INC(preload, accepted);
 		close(sp[1]);
 	}
 	listener_interest(h, l);
@@ -498,15 +516,23 @@ static void dgram_from_prog(struct pl_host *h, struct hsock *s)
 		struct sockaddr_in to;
 		ssize_t n = recv(s->ufd, h->dgram, sizeof(h->dgram), MSG_DONTWAIT);
 
+		ssize_t r;
+
 		if (n < 0)
 			return;
-		if (n == 0 || pl_dgram_decode(h->dgram, (size_t)n, &to))
+		if (n == 0 || pl_dgram_decode(h->dgram, (size_t)n, &to)) {
+			STAT_INC(preload, udp_bad_header);
 			continue;
+		}
 		if (!to.sin_addr.s_addr && !to.sin_port)
-			us_send(s->usfd, h->dgram + PL_DGRAM_HDR, (size_t)n - PL_DGRAM_HDR, 0);
+			r = us_send(s->usfd, h->dgram + PL_DGRAM_HDR, (size_t)n - PL_DGRAM_HDR, 0);
 		else
-			us_sendto(s->usfd, h->dgram + PL_DGRAM_HDR, (size_t)n - PL_DGRAM_HDR, 0,
-				  (struct sockaddr *)&to, sizeof(to));
+			r = us_sendto(s->usfd, h->dgram + PL_DGRAM_HDR, (size_t)n - PL_DGRAM_HDR, 0,
+				      (struct sockaddr *)&to, sizeof(to));
+		if (r < 0)
+			STAT_INC(preload, udp_send_errors);
+		else
+			STAT_INC(preload, udp_to_stack);
 	}
 }
 
@@ -522,7 +548,10 @@ static void dgram_to_prog(struct pl_host *h, struct hsock *s)
 			return;
 		pl_dgram_encode(&from, h->dgram);
 		/* a full queue drops the datagram, as a full receive buffer would */
-		send(s->ufd, h->dgram, PL_DGRAM_HDR + (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (send(s->ufd, h->dgram, PL_DGRAM_HDR + (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			STAT_INC(preload, udp_dropped_full);
+		else
+			STAT_INC(preload, udp_to_prog);
 	}
 }
 
@@ -586,6 +615,7 @@ static int op_socket(struct pl_host *h, struct pl_msg *m, int *passfd)
 		return -ENOMEM;
 	}
 	hash_put(h, s);
+	STAT_INC(preload, sockets);
 	if (dgram) {
 		int big = 4 * 1024 * 1024;
 
@@ -667,8 +697,10 @@ static int op_connect(struct pl_host *h, struct hsock *s, struct pl_msg *m, int 
 		getsockopt(*fdin, SOL_SOCKET, SO_SNDBUF, &s->prog_sndbuf, &len);
 		setsockopt(*fdin, SOL_SOCKET, SO_SNDBUF, &one, sizeof(one));
 		if (send(*fdin, filler, sizeof(filler), MSG_DONTWAIT | MSG_NOSIGNAL) ==
-		    (ssize_t)sizeof(filler))
+		    (ssize_t)sizeof(filler)) {
 			s->filler = sizeof(filler);
+			STAT_INC(preload, connects_held);
+		}
 		s->prog = *fdin;
 		*fdin = -1;
 	}
@@ -786,9 +818,11 @@ static void client_request(struct pl_host *h, struct client *c)
 		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
 			memcpy(&fdin, CMSG_DATA(cm), sizeof(int));
 	if (pl_msg_decode(buf, (size_t)n, &m)) {
+		STAT_INC(preload, bad_requests);
 		c->dead = 1; /* not a client of this protocol */
 		goto out;
 	}
+	STAT_INC(preload, requests);
 	if (m.op != PL_OP_SOCKET && m.op != PL_OP_RESOLVE) {
 		s = *hslot(h, m.ino);
 		/* A socket the host let go of: both directions ended, or an inode it never
@@ -920,6 +954,7 @@ static void api_accept(struct pl_host *h)
 	}
 	TAILQ_INSERT_TAIL(&h->clients, c, link);
 	atomic_fetch_add(&h->nclients, 1);
+	STAT_INC(preload, clients);
 }
 
 static void *host_thread(void *arg)

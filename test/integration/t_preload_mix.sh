@@ -29,7 +29,7 @@ grep -q "udp ok $US_ADDR" "$T_TMP/udp.out" || fail "UDP client: $(cat "$T_TMP/ud
 pid_wait_exit "$U" 10 || fail "the kernel's UDP server did not finish"
 
 # --- UDP, ustack the server ---
-bg_ns "$NS" "$T_TMP/udp2.out" "$UST" run --dev "$DEV" -- "$PY" "$TESTDIR/preload_udp.py" server 5354 5
+bg_ns "$NS" "$T_TMP/udp2.out" "$UST" run --stats --dev "$DEV" -- "$PY" "$TESTDIR/preload_udp.py" server 5354 5
 U=$BG_PID
 UST_ERR=$T_TMP/udp2.out
 wait_for 10 grep -q ready "$T_TMP/udp2.out" || fail "the UDP server on ustack did not start"
@@ -39,6 +39,10 @@ in_ns "$NS" "$PY" "$TESTDIR/preload_udp.py" client "$US_ADDR" 5354 >"$T_TMP/udp.
 grep -q "udp ok $K_ADDR" "$T_TMP/udp.out" || fail "UDP client: $(cat "$T_TMP/udp.out")"
 pid_wait_exit "$U" 10 || fail "the UDP server on ustack did not finish"
 wait "$U" || fail "ustack run of the UDP server exited $?"
+UST_ERR=$T_TMP/udp2.out
+expect_counter preload.udp_to_prog -ge 5
+expect_counter preload.udp_to_stack -ge 5
+expect_counter preload.udp_dropped_full -eq 0
 echo "UDP both roles: datagrams of 1 to 8000 bytes, addresses right"
 
 # --- readiness over mixed sets, resets, connect in progress, AF_INET6 ---
@@ -104,4 +108,8 @@ grep -q "ustack-preload: USTACK_PRELOAD=(unset)" "$T_TMP/noenv.err" ||
 echo "two attached programs talk (nc), and a third serves the kernel, an attached curl and one preloaded by hand"
 ust_stop
 expect_counter tcp.conn_accepts -ge 3
+expect_counter preload.accepted -ge 3
+expect_counter preload.clients -ge 4
+expect_counter preload.bytes_to_prog -ge $((3 * 500000))
+expect_counter preload.bad_requests -eq 0
 pass

@@ -22,6 +22,7 @@
 #include <ustack.h>
 
 #include "lib/ctl.h"
+#include "net/stats.h"
 #include "preload/host.h"
 #include "preload/proto.h"
 
@@ -334,6 +335,16 @@ static void test_host(void **state)
 	/* garbage on the control connection: the host drops that client */
 	assert_int_equal(send(ctl_fd, "junk", 4, 0), 4);
 	assert_int_equal(read(ctl_fd, buf, sizeof(buf)), 0);
+	/* the counters of what passed */
+	assert_int_equal(*stats_find("preload.bad_requests"), 1);
+	assert_int_equal(*stats_find("preload.accepted"), 1);
+	assert_int_equal(*stats_find("preload.sockets"), 3);
+	assert_int_equal(*stats_find("preload.resets"), 1);
+	/* "hello" one way, "back" and "more" the other: each byte once into the stack and
+	 * once out to a program */
+	assert_int_equal(*stats_find("preload.bytes_to_stack"), 13);
+	assert_int_equal(*stats_find("preload.bytes_to_prog"), 13);
+	assert_true(*stats_find("preload.requests") >= 15);
 	close(ctl_fd);
 	assert_int_equal(busy_settles(h, 0), 0);
 	pl_host_stop(h);
