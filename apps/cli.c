@@ -203,8 +203,8 @@ static const char usage_common[] =
 "  --dns ADDR         nc, ping, get: a name server for host names (repeatable, at most\n"
 "                     4, tried in that order); names are looked up in /etc/hosts first\n"
 "                     [the nameserver lines of /etc/resolv.conf]\n"
-"  --name NAME        serve, nc -l: the control socket /run/ustack/NAME.sock for\n"
-"                     ustack ctl NAME [first device's name]\n"
+"  --name NAME        serve, nc -l, run: the control socket /run/ustack/NAME.sock for\n"
+"                     ustack ctl NAME [first device's name; run: run-PID]\n"
 "  -v, --verbose      debug log on stderr (nc: -v is nc's own; --verbose is the log)\n"
 "  -h, --help         this subcommand's usage (ustack --help: every subcommand's)\n"
 "  -V, --version      print the version and exit (as the first argument)\n";
@@ -988,8 +988,8 @@ int app_parse_args(int argc, char **argv)
 			owner = app_cfg.cmd; /* the connect limit of both clients */
 		else if (opt == OPT_TIMEOUT)
 			owner = CMD_GET;
-		else if (opt == OPT_NAME && app_cfg.cmd != CMD_NC)
-			owner = CMD_SERVE; /* the long-running ones: serve, and nc -l */
+		else if (opt == OPT_NAME && app_cfg.cmd != CMD_NC && app_cfg.cmd != CMD_RUN)
+			owner = CMD_SERVE; /* the long-running ones: serve, nc -l and run */
 		if (owner != CMD_NONE && owner != app_cfg.cmd) {
 			app_error("%s: option '%s' belongs to 'ustack %s'", sub,
 				  opt_label(opt, label, sizeof(label)), app_cmd_name(owner));

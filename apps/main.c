@@ -219,7 +219,8 @@ int main(int argc, char **argv)
 		app_error("%s", ustack_errmsg(st));
 		goto out;
 	}
-	if ((app_cfg.cmd == CMD_SERVE || (app_cfg.cmd == CMD_NC && app_cfg.nc.listen)) &&
+	if ((app_cfg.cmd == CMD_SERVE || app_cfg.cmd == CMD_RUN ||
+	     (app_cfg.cmd == CMD_NC && app_cfg.nc.listen)) &&
 	    app_ctl_start(st) < 0) {
 		status = EXIT_USAGE;
 		goto out;

@@ -5,7 +5,8 @@
 # curl and wget attached to a `serve --api` stack fetch the same file from its own `http`;
 # `sh -c 'curl ...; wget ...; exit 3'` (a process tree on one stack; the run exits 3);
 # curl's non-blocking connect to an address nobody answers, which fails only when ARP
-# gives up; `python3 -m http.server` under ustack run, fetched by the kernel's curl; a Python
+# gives up; `python3 -m http.server` under ustack run, fetched by the kernel's curl, its
+# listener and counters seen by `ustack ctl` (run --name); a Python
 # ForkingTCPServer serving 5 kernel clients from 5 children; nc (OpenBSD) in both roles
 # byte-exact; and a run whose device is busy, where the program does not run and one line
 # says why.
@@ -93,15 +94,21 @@ ust_stop
 expect_counter tcp.snd_data_bytes -ge $((2 * 8 * 1024 * 1024))
 
 # --- a server on ustack: python3 -m http.server, fetched by the kernel's curl ---
-bg_ns "$NS" "$T_TMP/pyweb.err" "$UST" run --dev "$DEV" -- "$PY" -m http.server -d "$T_TMP/www" 8000
+bg_ns "$NS" "$T_TMP/pyweb.err" "$UST" run --name "plrun$$" --dev "$DEV" -- \
+	"$PY" -m http.server -d "$T_TMP/www" 8000
 PYWEB=$BG_PID
 UST_ERR=$T_TMP/pyweb.err
 wait_for 10 in_ns "$NS" curl -s -o /dev/null "http://$US_ADDR:8000/" || fail "http.server on ustack does not answer"
 in_ns "$NS" curl -sS --max-time 40 -o "$T_TMP/k.bin" "http://$US_ADDR:8000/f.bin" ||
 	fail "the kernel's curl from http.server on ustack failed"
 sha_is "$T_TMP/k.bin" "kernel curl from http.server on ustack"
+# ustack ctl looks inside the run: its listener, and the host's counters
+"$UST" ctl "plrun$$" ss -t -l >"$T_TMP/ss.out" 2>&1 || fail "ustack ctl plrun$$ ss: $(cat "$T_TMP/ss.out")"
+grep -q ':8000 ' "$T_TMP/ss.out" || fail "ctl ss does not show the listener: $(cat "$T_TMP/ss.out")"
+"$UST" ctl "plrun$$" stats >"$T_TMP/st.out" 2>&1 || fail "ustack ctl plrun$$ stats failed"
+grep -qE '^preload.accepted [1-9]' "$T_TMP/st.out" || fail "ctl stats: no preload.accepted"
 stop_pid "$PYWEB"
-echo "python3 -m http.server under ustack run: 8 MB byte-exact to the kernel's curl"
+echo "python3 -m http.server under ustack run --name: 8 MB byte-exact to the kernel's curl, seen by ustack ctl"
 
 # --- a forking server: each kernel client served by a child of its own ---
 bg_ns "$NS" "$T_TMP/fork.out" "$UST" run --dev "$DEV" -- "$PY" "$TESTDIR/preload_fork_srv.py" 7000
