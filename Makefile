@@ -26,7 +26,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 APP_OBJS := $(APP_SRCS:%.c=$(BUILD)/%.o)
 # preload/ (docs/preload.md): the protocol and the stack host go into the ustack program;
 # preload.c and the protocol make the LD_PRELOAD library, on their own (no libustack).
-PRELOAD_OBJS := $(BUILD)/preload/proto.o $(BUILD)/preload/host.o
+PRELOAD_OBJS := $(BUILD)/preload/proto.o $(BUILD)/preload/host.o $(BUILD)/preload/host_ctl.o
 PRELOAD_SO := $(BUILD)/libustack-preload.so
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 UNIT_HELPER_OBJS := $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
@@ -50,10 +50,11 @@ $(BUILD)/ustack: $(APP_OBJS) $(PRELOAD_OBJS) $(BUILD)/libustack.a
 # is built without the sanitizers of CFLAGS (make san): their runtime would have to be
 # the first library of every program it is preloaded into.
 PRELOAD_CFLAGS = $(filter-out -fsanitize%,$(ALL_CFLAGS))
-$(PRELOAD_SO): preload/preload.c preload/proto.c preload/proto.h lib/ctl.h
+$(PRELOAD_SO): preload/preload.c preload/preload_names.c preload/proto.c preload/proto.h \
+		preload/preload_int.h lib/ctl.h
 	@mkdir -p $(dir $@)
 	$(CC) $(PRELOAD_CFLAGS) $(LDFLAGS) -fPIC -fvisibility=hidden -shared -Wl,--no-undefined \
-		-o $@ preload/preload.c preload/proto.c -ldl -lpthread
+		-o $@ preload/preload.c preload/preload_names.c preload/proto.c -ldl -lpthread
 
 # Keep the helper objects: as intermediates make would delete them and relink every test.
 .SECONDARY: $(UNIT_HELPER_OBJS)

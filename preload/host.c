@@ -33,73 +33,7 @@
 
 #include "lib/ctl.h"
 #include "net/log.h"
-#include "preload/host.h"
-#include "preload/proto.h"
-
-#define HOST_BUF (64 * 1024)       /* bytes buffered per direction per connection */
-#define HOST_EVENTS 64             /* kernel epoll events per wait */
-#define HOST_US_EVENTS 256         /* ustack readiness events per wait */
-#define HOST_ACCEPTS_PER_EVENT 64
-#define HOST_DGRAMS_PER_EVENT 64
-#define HOST_TOMBS_MAX 4096        /* ended connections remembered for their error */
-#define HOST_HASH 4096             /* ino buckets, a power of two */
-
-enum ref_type { REF_API = 1, REF_CLIENT, REF_SOCK, REF_USEP, REF_STOP };
-
-enum sock_state { S_IDLE, S_CONNECTING, S_OPEN, S_TOMB };
-
-struct hsock {
-	int type;                   /* REF_SOCK: first, for the epoll data pointer */
-	enum pl_kind kind;
-	enum sock_state state;
-	int usfd;                   /* the ustack socket, -1 once closed */
-	int ufd;                    /* the host's unix end, -1 once closed */
-	int prog;                   /* the program's end while connecting, else -1 */
-	int prog_sndbuf;            /* its SO_SNDBUF before the filler */
-	uint64_t ino;               /* of the program's end */
-	int err;                    /* pending error (positive), SO_ERROR and PL_OP_ERROR */
-	uint32_t kev, uev;          /* events asked of the kernel epoll / the readiness set */
-	int kreg;                   /* ufd is in the kernel epoll */
-	/* stream pump */
-	uint8_t *in, *out;          /* program -> stack, stack -> program */
-	size_t in_off, in_len, out_off, out_len;
-	size_t filler;              /* filler bytes still to discard from the unix end */
-	int prog_eof, us_eof, us_shut, u_shut, prog_gone;
-	int hup;                    /* the unix end reported EPOLLHUP: no more kernel events */
-	int rd_shut;                /* the program's end takes no more bytes (its SHUT_RD) */
-	/* listener: one accepted connection the unix queue had no room for */
-	int pend_fd;
-	struct sockaddr_in pend_peer;
-	int dead;
-	struct hsock *hnext;
-	TAILQ_ENTRY(hsock) link;    /* live list, or the tombstones' FIFO */
-};
-TAILQ_HEAD(hsock_list, hsock);
-
-struct client {
-	int type;                   /* REF_CLIENT */
-	int fd;
-	int dead;
-	TAILQ_ENTRY(client) link;
-};
-TAILQ_HEAD(client_list, client);
-
-struct pl_host {
-	struct ustack *st;
-	int api_fd, epfd, usep, usep_kfd;
-	int stop_pipe[2];
-	int api_ref, usep_ref, stop_ref;
-	pthread_t thread;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	dev_t dev;
-	ino_t api_ino;
-	struct hsock *hash[HOST_HASH];
-	struct hsock_list live, tombs, dead;
-	struct client_list clients;
-	int ntombs;
-	atomic_int nclients, nsocks;
-	uint8_t dgram[PL_DGRAM_HDR + PL_DGRAM_MAX];
-};
+#include "preload/host_int.h"
 
 STATS_DEFINE(preload, PRELOAD_COUNTERS)
 
@@ -114,7 +48,7 @@ int pl_api_path(const char *name, char *buf, size_t size)
 
 /* ---- the ino table ---- */
 
-static struct hsock **hslot(struct pl_host *h, uint64_t ino)
+struct hsock **host_hslot(struct pl_host *h, uint64_t ino)
 {
 	struct hsock **pp = &h->hash[(ino * 0x9e3779b97f4a7c15ull) >> 52 & (HOST_HASH - 1)];
 
@@ -123,25 +57,25 @@ static struct hsock **hslot(struct pl_host *h, uint64_t ino)
 	return pp;
 }
 
-static void hash_put(struct pl_host *h, struct hsock *s)
+void host_hash_put(struct pl_host *h, struct hsock *s)
 {
-	struct hsock **pp = hslot(h, s->ino);
+	struct hsock **pp = host_hslot(h, s->ino);
 
 	if (*pp) /* a stale entry whose inode the kernel reused: the new socket wins */
 		*pp = (*pp)->hnext;
 	s->hnext = NULL;
-	*hslot(h, s->ino) = s;
+	*host_hslot(h, s->ino) = s;
 }
 
-static void hash_del(struct pl_host *h, struct hsock *s)
+void host_hash_del(struct pl_host *h, struct hsock *s)
 {
-	struct hsock **pp = hslot(h, s->ino);
+	struct hsock **pp = host_hslot(h, s->ino);
 
 	if (*pp == s)
 		*pp = s->hnext;
 }
 
-static int fd_ino(int fd, uint64_t *ino)
+int host_fd_ino(int fd, uint64_t *ino)
 {
 	struct stat sb;
 
@@ -153,7 +87,7 @@ static int fd_ino(int fd, uint64_t *ino)
 
 /* ---- interest ---- */
 
-static void kset(struct pl_host *h, struct hsock *s, uint32_t ev)
+void host_kset(struct pl_host *h, struct hsock *s, uint32_t ev)
 {
 	struct epoll_event e = { .events = ev, .data.ptr = s };
 
@@ -168,14 +102,14 @@ static void kset(struct pl_host *h, struct hsock *s, uint32_t ev)
 	s->kev = ev;
 }
 
-static void kdel(struct pl_host *h, struct hsock *s)
+void host_kdel(struct pl_host *h, struct hsock *s)
 {
 	if (s->kreg && s->ufd >= 0)
 		epoll_ctl(h->epfd, EPOLL_CTL_DEL, s->ufd, NULL);
 	s->kreg = 0;
 }
 
-static void uset(struct pl_host *h, struct hsock *s, uint32_t ev)
+void host_uset(struct pl_host *h, struct hsock *s, uint32_t ev)
 {
 	struct us_epoll_event e = { .events = ev, .data.ptr = s };
 
@@ -187,7 +121,7 @@ static void uset(struct pl_host *h, struct hsock *s, uint32_t ev)
 
 /* ---- life of a socket ---- */
 
-static struct hsock *sock_new(struct pl_host *h, enum pl_kind kind, int usfd, int ufd)
+struct hsock *host_sock_new(struct pl_host *h, enum pl_kind kind, int usfd, int ufd)
 {
 	struct hsock *s = calloc(1, sizeof(*s));
 
@@ -215,7 +149,7 @@ static void close_us(struct pl_host *h, struct hsock *s)
 
 static void close_unix(struct pl_host *h, struct hsock *s)
 {
-	kdel(h, s);
+	host_kdel(h, s);
 	if (s->ufd >= 0)
 		close(s->ufd);
 	s->ufd = -1;
@@ -228,13 +162,13 @@ static void close_unix(struct pl_host *h, struct hsock *s)
 }
 
 /* Frees at the end of the event batch: events already fetched may point at it. */
-static void sock_free(struct pl_host *h, struct hsock *s)
+void host_sock_free(struct pl_host *h, struct hsock *s)
 {
 	if (s->dead)
 		return;
 	close_unix(h, s);
 	close_us(h, s);
-	hash_del(h, s);
+	host_hash_del(h, s);
 	if (s->state == S_TOMB) {
 		TAILQ_REMOVE(&h->tombs, s, link);
 		h->ntombs--;
@@ -268,7 +202,7 @@ static void sock_tomb(struct pl_host *h, struct hsock *s, int err)
 		STAT_INC(preload, resets);
 	if (++h->ntombs > HOST_TOMBS_MAX) {
 		STAT_INC(preload, tombs_evicted);
-		sock_free(h, TAILQ_FIRST(&h->tombs));
+		host_sock_free(h, TAILQ_FIRST(&h->tombs));
 	}
 }
 
@@ -285,14 +219,14 @@ static void stream_interest(struct pl_host *h, struct hsock *s)
 	if (s->out_len)
 		kev |= EPOLLOUT;
 	if (s->prog_gone || s->hup)
-		kdel(h, s); /* HUP is reported for ever: the stack's events drive the rest */
+		host_kdel(h, s); /* HUP is reported for ever: the stack's events drive the rest */
 	else
-		kset(h, s, kev);
+		host_kset(h, s, kev);
 	if (s->in_len || (s->prog_eof && !s->us_shut))
 		uev |= US_EPOLLOUT;
 	if (!s->us_eof && !s->out_len)
 		uev |= US_EPOLLIN;
-	uset(h, s, uev ? uev : US_EPOLLERR);
+	host_uset(h, s, uev ? uev : US_EPOLLERR);
 }
 
 static void stream_pump(struct pl_host *h, struct hsock *s, int hup)
@@ -390,13 +324,13 @@ static void stream_pump(struct pl_host *h, struct hsock *s, int hup)
 	/* The program has closed its end (HUP: every copy closed, or both directions shut)
 	 * and its last bytes are read: they go out, then the stack closes. */
 	if (s->prog_gone && !s->in_len) {
-		sock_free(h, s);
+		host_sock_free(h, s);
 		return;
 	}
 	stream_interest(h, s);
 }
 
-static int stream_open(struct pl_host *h, struct hsock *s)
+int host_stream_open(struct pl_host *h, struct hsock *s)
 {
 	s->in = malloc(HOST_BUF);
 	s->out = malloc(HOST_BUF);
@@ -424,7 +358,7 @@ static void connect_done(struct pl_host *h, struct hsock *s)
 		sock_tomb(h, s, err);
 		return;
 	}
-	if (stream_open(h, s) < 0)
+	if (host_stream_open(h, s) < 0)
 		sock_tomb(h, s, ENOMEM);
 }
 
@@ -450,10 +384,10 @@ static int pass_conn(struct hsock *l, int fd, const struct sockaddr_in *peer)
 	return 0;
 }
 
-static void listener_interest(struct pl_host *h, struct hsock *l)
+void host_listener_interest(struct pl_host *h, struct hsock *l)
 {
-	kset(h, l, l->pend_fd >= 0 ? EPOLLOUT : 0);
-	uset(h, l, l->pend_fd >= 0 ? US_EPOLLERR : US_EPOLLIN);
+	host_kset(h, l, l->pend_fd >= 0 ? EPOLLOUT : 0);
+	host_uset(h, l, l->pend_fd >= 0 ? US_EPOLLERR : US_EPOLLIN);
 }
 
 static void listener_accept(struct pl_host *h, struct hsock *l)
@@ -482,16 +416,16 @@ static void listener_accept(struct pl_host *h, struct hsock *l)
 			us_close(fd);
 			break;
 		}
-		c = sock_new(h, PL_KIND_STREAM, fd, sp[0]);
-		if (!c || fd_ino(sp[1], &c->ino) || stream_open(h, c) < 0) {
+		c = host_sock_new(h, PL_KIND_STREAM, fd, sp[0]);
+		if (!c || host_fd_ino(sp[1], &c->ino) || host_stream_open(h, c) < 0) {
 			if (c)
-				sock_free(h, c);
+				host_sock_free(h, c);
 			else
 				us_close(fd), close(sp[0]);
 			close(sp[1]);
 			break;
 		}
-		hash_put(h, c);
+		host_hash_put(h, c);
 		rc = pass_conn(l, sp[1], &peer);
 		if (rc == -EAGAIN) {
 			/* the program's queue is full: this one waits here, the next ones in
@@ -505,7 +439,7 @@ static void listener_accept(struct pl_host *h, struct hsock *l)
 			STAT_INC(preload, accepted);
 		close(sp[1]);
 	}
-	listener_interest(h, l);
+	host_listener_interest(h, l);
 }
 
 /* ---- UDP ---- */
@@ -555,338 +489,6 @@ static void dgram_to_prog(struct pl_host *h, struct hsock *s)
 	}
 }
 
-/* ---- control requests ---- */
-
-static int addr_in(const struct pl_msg *m, struct sockaddr_in *sin)
-{
-	if (m->len < sizeof(*sin))
-		return -EINVAL;
-	memcpy(sin, m->data, sizeof(*sin));
-	return 0;
-}
-
-static int reply(int fd, struct pl_msg *m, int passfd)
-{
-	uint8_t buf[PL_MSG_MAX];
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { buf, 0 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	int n = pl_msg_encode(m, buf, sizeof(buf));
-
-	if (n < 0)
-		return n;
-	iov.iov_len = (size_t)n;
-	if (passfd >= 0) {
-		struct cmsghdr *cm;
-
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &passfd, sizeof(int));
-	}
-	return sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
-static int op_socket(struct pl_host *h, struct pl_msg *m, int *passfd)
-{
-	int dgram = m->a == SOCK_DGRAM, sp[2], usfd;
-	struct hsock *s;
-
-	if (m->a != SOCK_STREAM && m->a != SOCK_DGRAM)
-		return -EPROTONOSUPPORT;
-	usfd = us_socket(AF_INET, m->a | US_SOCK_NONBLOCK, m->b);
-	if (usfd < 0)
-		return usfd;
-	if (socketpair(AF_UNIX, (dgram ? SOCK_SEQPACKET : SOCK_STREAM) | SOCK_CLOEXEC, 0, sp)) {
-		int rc = -errno;
-		us_close(usfd);
-		return rc;
-	}
-	s = sock_new(h, dgram ? PL_KIND_DGRAM : PL_KIND_STREAM, usfd, sp[0]);
-	if (!s || fd_ino(sp[1], &s->ino)) {
-		if (s)
-			sock_free(h, s);
-		else
-			us_close(usfd), close(sp[0]);
-		close(sp[1]);
-		return -ENOMEM;
-	}
-	hash_put(h, s);
-	STAT_INC(preload, sockets);
-	if (dgram) {
-		int big = 4 * 1024 * 1024;
-
-		/* room for what a UDP receive buffer holds, counted in unix terms */
-		setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-		s->state = S_OPEN;
-		kset(h, s, EPOLLIN);
-		uset(h, s, US_EPOLLIN);
-	} else {
-		kset(h, s, EPOLLRDHUP); /* only the program closing an unused socket */
-	}
-	m->ino = s->ino;
-	*passfd = sp[1];
-	return 0;
-}
-
-static int op_listen(struct pl_host *h, struct hsock *s, struct pl_msg *m, int *passfd)
-{
-	int sp[2], rc;
-	uint64_t ino;
-
-	if (s->kind == PL_KIND_LISTENER)
-		return us_listen(s->usfd, m->a);
-	if (s->kind != PL_KIND_STREAM || s->state != S_IDLE)
-		return -EINVAL;
-	rc = us_listen(s->usfd, m->a);
-	if (rc < 0)
-		return rc;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp))
-		return -errno;
-	if (fd_ino(sp[1], &ino)) {
-		close(sp[0]);
-		close(sp[1]);
-		return -ENOMEM;
-	}
-	kdel(h, s);
-	close(s->ufd);
-	s->ufd = sp[0];
-	hash_del(h, s);
-	s->ino = ino;
-	hash_put(h, s);
-	s->kind = PL_KIND_LISTENER;
-	s->state = S_OPEN;
-	m->ino = ino;
-	*passfd = sp[1];
-	listener_interest(h, s);
-	return 0;
-}
-
-static int op_connect(struct pl_host *h, struct hsock *s, struct pl_msg *m, int *fdin)
-{
-	struct sockaddr_in sin;
-	int rc, one = 1;
-	socklen_t len = sizeof(s->prog_sndbuf);
-	static const uint8_t filler[PL_FILLER];
-
-	if (addr_in(m, &sin))
-		return -EINVAL;
-	if (s->kind == PL_KIND_DGRAM)
-		return us_connect(s->usfd, (struct sockaddr *)&sin, sizeof(sin));
-	if (s->kind != PL_KIND_STREAM)
-		return -EINVAL;
-	if (s->state == S_CONNECTING)
-		return -EALREADY;
-	if (s->state != S_IDLE)
-		return -EISCONN;
-	rc = us_connect(s->usfd, (struct sockaddr *)&sin, sizeof(sin));
-	if (rc == 0)
-		return stream_open(h, s);
-	if (rc != -EINPROGRESS)
-		return rc;
-	s->state = S_CONNECTING;
-	kset(h, s, 0);
-	uset(h, s, US_EPOLLOUT);
-	/* Until the outcome the program's end is kept unwritable: a unix stream socket is
-	 * writable while its own unconsumed bytes are under a quarter of its send buffer, so
-	 * a small buffer and a filler nobody reads yet make POLLOUT wait for connect_done. */
-	if (*fdin >= 0) {
-		getsockopt(*fdin, SOL_SOCKET, SO_SNDBUF, &s->prog_sndbuf, &len);
-		setsockopt(*fdin, SOL_SOCKET, SO_SNDBUF, &one, sizeof(one));
-		if (send(*fdin, filler, sizeof(filler), MSG_DONTWAIT | MSG_NOSIGNAL) ==
-		    (ssize_t)sizeof(filler)) {
-			s->filler = sizeof(filler);
-			STAT_INC(preload, connects_held);
-		}
-		s->prog = *fdin;
-		*fdin = -1;
-	}
-	return -EINPROGRESS;
-}
-
-static int op_sockopt(struct hsock *s, struct pl_msg *m, int get)
-{
-	socklen_t len;
-	int rc;
-
-	if (get && m->a == SOL_SOCKET && m->b == SO_ERROR) {
-		int err = s->err;
-
-		if (s->state == S_CONNECTING)
-			err = 0;
-		else if (s->state == S_TOMB || s->usfd < 0)
-			s->err = 0;
-		else {
-			len = sizeof(err);
-			if (!err)
-				us_getsockopt(s->usfd, SOL_SOCKET, SO_ERROR, &err, &len);
-			s->err = 0;
-		}
-		memcpy(m->data, &err, sizeof(err));
-		m->len = sizeof(err);
-		return 0;
-	}
-	if (s->usfd < 0)
-		return get ? -ENOTCONN : -EINVAL;
-	if (!get)
-		return us_setsockopt(s->usfd, m->a, m->b, m->data, m->len);
-	len = m->c < 0 ? 0 : m->c > PL_DATA_MAX ? PL_DATA_MAX : (socklen_t)m->c;
-	rc = us_getsockopt(s->usfd, m->a, m->b, m->data, &len);
-	m->len = rc < 0 ? 0 : (uint16_t)len;
-	return rc;
-}
-
-struct resolve_job {
-	struct ustack *st;
-	int fd;
-	struct pl_msg m;
-};
-
-static void *resolve_thread(void *arg)
-{
-	struct resolve_job *j = arg;
-	struct sockaddr_in out[8];
-	int n;
-
-	ustack_use(j->st);
-	j->m.data[j->m.len < PL_DATA_MAX ? j->m.len : PL_DATA_MAX - 1] = '\0';
-	n = us_resolve((char *)j->m.data, out, 8, 5000);
-	j->m.len = 0;
-	j->m.rc = n < 0 ? n : 0;
-	for (int i = 0; i < n; i++) {
-		memcpy(j->m.data + 4 * i, &out[i].sin_addr.s_addr, 4);
-		j->m.len += 4;
-	}
-	reply(j->fd, &j->m, -1);
-	close(j->fd);
-	free(j);
-	return NULL;
-}
-
-static int op_resolve(struct pl_host *h, struct client *c, struct pl_msg *m)
-{
-	struct resolve_job *j = malloc(sizeof(*j));
-	pthread_attr_t at;
-	pthread_t t;
-	int rc;
-
-	if (!j)
-		return -ENOMEM;
-	j->m = *m;
-	j->st = h->st;
-	j->fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
-	if (j->fd < 0) {
-		free(j);
-		return -errno;
-	}
-	pthread_attr_init(&at);
-	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	rc = -pthread_create(&t, &at, resolve_thread, j);
-	pthread_attr_destroy(&at);
-	if (rc) {
-		close(j->fd);
-		free(j);
-		return rc;
-	}
-	return 1; /* the thread replies */
-}
-
-static void client_request(struct pl_host *h, struct client *c)
-{
-	uint8_t buf[PL_MSG_MAX];
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
-	struct pl_msg m;
-	struct hsock *s = NULL;
-	int fdin = -1, passfd = -1, rc;
-	ssize_t n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		c->dead = 1;
-		return;
-	}
-	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fdin, CMSG_DATA(cm), sizeof(int));
-	if (pl_msg_decode(buf, (size_t)n, &m)) {
-		STAT_INC(preload, bad_requests);
-		c->dead = 1; /* not a client of this protocol */
-		goto out;
-	}
-	STAT_INC(preload, requests);
-	if (m.op != PL_OP_SOCKET && m.op != PL_OP_RESOLVE) {
-		s = *hslot(h, m.ino);
-		/* A socket the host let go of: both directions ended, or an inode it never
-		 * gave out. Nothing is pending on it, and it is connected to nothing. */
-		if (!s && m.op != PL_OP_LOOKUP) {
-			rc = m.op == PL_OP_ERROR ? 0 : -ENOTCONN;
-			goto answer;
-		}
-	}
-	switch (m.op) {
-	case PL_OP_SOCKET: rc = op_socket(h, &m, &passfd); break;
-	case PL_OP_LOOKUP: rc = s ? (int)s->kind : PL_KIND_NONE; break;
-	case PL_OP_BIND: {
-		struct sockaddr_in sin;
-		rc = s->usfd < 0 ? -EINVAL : addr_in(&m, &sin) ? -EINVAL :
-			us_bind(s->usfd, (struct sockaddr *)&sin, sizeof(sin));
-		break;
-	}
-	case PL_OP_LISTEN: rc = s->usfd < 0 ? -EINVAL : op_listen(h, s, &m, &passfd); break;
-	case PL_OP_CONNECT:
-		rc = s->state == S_TOMB ? -ECONNABORTED : op_connect(h, s, &m, &fdin);
-		break;
-	case PL_OP_GETSOCKNAME:
-	case PL_OP_GETPEERNAME: {
-		struct sockaddr_in sin = { 0 };
-		socklen_t len = sizeof(sin);
-
-		if (s->usfd < 0)
-			rc = -ENOTCONN;
-		else if (m.op == PL_OP_GETSOCKNAME)
-			rc = us_getsockname(s->usfd, (struct sockaddr *)&sin, &len);
-		else
-			rc = us_getpeername(s->usfd, (struct sockaddr *)&sin, &len);
-		memcpy(m.data, &sin, sizeof(sin));
-		m.len = rc < 0 ? 0 : sizeof(sin);
-		break;
-	}
-	case PL_OP_SETSOCKOPT: rc = op_sockopt(s, &m, 0); break;
-	case PL_OP_GETSOCKOPT: rc = op_sockopt(s, &m, 1); break;
-	case PL_OP_ERROR:
-		rc = s->state == S_TOMB ? -s->err : 0;
-		s->err = 0;
-		break;
-	case PL_OP_SHUTDOWN:
-		rc = s->usfd < 0 ? -ENOTCONN : us_shutdown(s->usfd, m.a);
-		break;
-	case PL_OP_RESOLVE:
-		rc = op_resolve(h, c, &m);
-		if (rc == 1)
-			goto out;
-		break;
-	default: rc = -EINVAL; break;
-	}
-answer:
-	m.rc = rc;
-	if (reply(c->fd, &m, passfd) < 0)
-		c->dead = 1;
-out:
-	if (passfd >= 0)
-		close(passfd);
-	if (fdin >= 0)
-		close(fdin);
-}
-
 /* ---- the thread ---- */
 
 static void sock_kevent(struct pl_host *h, struct hsock *s, uint32_t ev)
@@ -896,7 +498,7 @@ static void sock_kevent(struct pl_host *h, struct hsock *s, uint32_t ev)
 	switch (s->kind) {
 	case PL_KIND_LISTENER:
 		if (ev & (EPOLLHUP | EPOLLERR)) {
-			sock_free(h, s); /* every copy of the program's end is closed */
+			host_sock_free(h, s); /* every copy of the program's end is closed */
 			return;
 		}
 		listener_accept(h, s);
@@ -905,7 +507,7 @@ static void sock_kevent(struct pl_host *h, struct hsock *s, uint32_t ev)
 		if (ev & EPOLLIN)
 			dgram_from_prog(h, s);
 		if (ev & (EPOLLHUP | EPOLLERR))
-			sock_free(h, s);
+			host_sock_free(h, s);
 		return;
 	default:
 		break;
@@ -913,7 +515,7 @@ static void sock_kevent(struct pl_host *h, struct hsock *s, uint32_t ev)
 	if (s->state == S_OPEN)
 		stream_pump(h, s, !!(ev & (EPOLLHUP | EPOLLERR)));
 	else if (s->state == S_IDLE && (ev & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
-		sock_free(h, s);
+		host_sock_free(h, s);
 }
 
 static void sock_usevent(struct pl_host *h, struct hsock *s, uint32_t ev)
@@ -981,7 +583,7 @@ static void *host_thread(void *arg)
 			if (type == REF_API)
 				api_accept(h);
 			else if (type == REF_CLIENT)
-				client_request(h, ev[i].data.ptr);
+				host_client_request(h, ev[i].data.ptr);
 			else if (type == REF_SOCK)
 				sock_kevent(h, ev[i].data.ptr, ev[i].events);
 			else if (type == REF_USEP) {
@@ -1141,9 +743,9 @@ void pl_host_stop(struct pl_host *h)
 	if (write(h->stop_pipe[1], "x", 1) == 1)
 		pthread_join(h->thread, NULL);
 	while ((s = TAILQ_FIRST(&h->live)))
-		sock_free(h, s);
+		host_sock_free(h, s);
 	while ((s = TAILQ_FIRST(&h->tombs)))
-		sock_free(h, s);
+		host_sock_free(h, s);
 	while ((s = TAILQ_FIRST(&h->dead))) {
 		TAILQ_REMOVE(&h->dead, s, link);
 		free(s);
