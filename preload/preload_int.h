@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* What the files of libustack-preload.so share (preload/preload.c, preload_io.c,
- * preload_names.c). The
- * library is built with -fvisibility=hidden: only what EXPORT marks is interposed. */
+ * preload_names.c). The library is built with -fvisibility=hidden: only what EXPORT marks
+ * is interposed, and these names stay inside it. */
 #ifndef PRELOAD_PRELOAD_INT_H
 #define PRELOAD_PRELOAD_INT_H
 
