@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Unmodified Debian programs on ustack through `ustack run` (libustack-preload.so,
-# docs/preload.md), TCP: curl and wget download 8 MB byte-exact from a kernel HTTP server;
+# docs/preload.md), TCP: curl and wget download 8 MB byte-exact from a kernel HTTP server,
+# curl again through --impair loss=5 with --pcap (its GET in the capture);
 # curl and wget attached to a `serve --api` stack fetch the same file from its own `http`;
 # `sh -c 'curl ...; wget ...; exit 3'` (a process tree on one stack; the run exits 3);
 # curl's non-blocking connect to an address nobody answers, which fails only when ARP
@@ -45,6 +46,19 @@ in_ns "$NS" "$UST" run --dev "$DEV" -- wget -q -T 20 -t 1 -O "$T_TMP/w.bin" \
 sha_is "$T_TMP/w.bin" "wget from the kernel"
 grep -q "^$US_ADDR " "$T_TMP/kweb.log" || fail "the kernel server saw no client at $US_ADDR"
 echo "curl, wget under ustack run: 8 MB byte-exact from the kernel"
+
+# --- the stack's tools on the program's traffic: 5% loss both ways and a capture ---
+in_ns "$NS" "$UST" run --dev "$DEV" --impair loss=5,seed=7 --pcap "$T_TMP/c.pcap" --stats -- \
+	curl -sS --max-time 50 -o "$T_TMP/l.bin" "http://$K_ADDR:8080/f.bin" 2>"$T_TMP/run.err" ||
+	{ UST_ERR=$T_TMP/run.err; fail "curl under ustack run --impair loss=5 failed"; }
+sha_is "$T_TMP/l.bin" "curl through 5% loss"
+UST_ERR=$T_TMP/run.err
+expect_counter impair.dropped -ge 10
+if command -v tshark >/dev/null; then
+	n=$(timeout 60 tshark -r "$T_TMP/c.pcap" -Y 'http.request.uri == "/f.bin"' 2>/dev/null | wc -l)
+	[ "$n" -ge 1 ] || fail "the capture of ustack run does not show curl's GET"
+fi
+echo "curl under ustack run --impair loss=5 --pcap: 8 MB byte-exact, $(counter impair.dropped) frames dropped, the GET captured"
 
 # --- a process tree: both commands of a shell on one stack, the shell's status kept ---
 in_ns "$NS" "$UST" run --dev "$DEV" -- sh -c "curl -sS -o '$T_TMP/s1.bin' \
