@@ -24,13 +24,17 @@ UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(wildcard test/unit/*.c))
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 APP_OBJS := $(APP_SRCS:%.c=$(BUILD)/%.o)
+# preload/ (docs/preload.md): the protocol and the stack host go into the ustack program;
+# preload.c and the protocol make the LD_PRELOAD library, on their own (no libustack).
+PRELOAD_OBJS := $(BUILD)/preload/proto.o $(BUILD)/preload/host.o $(BUILD)/preload/host_ctl.o
+PRELOAD_SO := $(BUILD)/libustack-preload.so
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 UNIT_HELPER_OBJS := $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
 
 .PHONY: all deps test unit integration san demo bench clean help fuzz interop examples \
 	vm-image vm-test lab
 
-all: $(BUILD)/libustack.a $(BUILD)/ustack
+all: $(BUILD)/libustack.a $(BUILD)/ustack $(PRELOAD_SO)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -40,15 +44,27 @@ $(BUILD)/libustack.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/ustack: $(APP_OBJS) $(BUILD)/libustack.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(APP_OBJS) $(BUILD)/libustack.a $(LDLIBS)
+$(BUILD)/ustack: $(APP_OBJS) $(PRELOAD_OBJS) $(BUILD)/libustack.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(APP_OBJS) $(PRELOAD_OBJS) $(BUILD)/libustack.a $(LDLIBS)
+
+# The LD_PRELOAD library exports only the calls it interposes (EXPORT in preload.c). It
+# is built without the sanitizers of CFLAGS (make san): their runtime would have to be
+# the first library of every program it is preloaded into.
+PRELOAD_CFLAGS = $(filter-out -fsanitize%,$(ALL_CFLAGS))
+$(PRELOAD_SO): preload/preload.c preload/preload_io.c preload/preload_names.c preload/proto.c \
+		preload/proto.h \
+		preload/preload_int.h lib/ctl.h
+	@mkdir -p $(dir $@)
+	$(CC) $(PRELOAD_CFLAGS) $(LDFLAGS) -fPIC -fvisibility=hidden -shared -Wl,--no-undefined \
+		-o $@ preload/preload.c preload/preload_io.c preload/preload_names.c preload/proto.c \
+		-ldl -lpthread
 
 # Keep the helper objects: as intermediates make would delete them and relink every test.
 .SECONDARY: $(UNIT_HELPER_OBJS)
 
-$(BUILD)/test/%: test/unit/%.c $(UNIT_HELPER_OBJS) $(BUILD)/libustack.a
+$(BUILD)/test/%: test/unit/%.c $(UNIT_HELPER_OBJS) $(PRELOAD_OBJS) $(BUILD)/libustack.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(UNIT_HELPER_OBJS) $(BUILD)/libustack.a $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(UNIT_HELPER_OBJS) $(PRELOAD_OBJS) $(BUILD)/libustack.a $(LDLIBS) -lcmocka
 
 # examples/: programs written against the public header alone. They are compiled with
 # -Iinclude and not -I., so a private header slipping into one is a build error.
@@ -125,6 +141,7 @@ bench: all $(BUILD)/bench/tap_reflector
 	@bash bench/mem.sh $(BUILD)/ustack
 	@bash bench/packet_fwd.sh $(BUILD)/ustack
 	@bash bench/loss.sh $(BUILD)/ustack
+	@bash bench/preload.sh $(BUILD)/ustack
 
 # The benchmarks' ceiling: a trivial TAP reflector (no stack library).
 $(BUILD)/bench/tap_reflector: bench/tap_reflector.c
@@ -211,6 +228,9 @@ ALL_CFLAGS += $(if $(strip $(WERROR)),,-Wno-error) $(CPPFLAGS)
 $(LIB_OBJS): ALL_CFLAGS += -fPIC -fno-semantic-interposition
 $(BUILD)/apps/cli.o: ALL_CFLAGS += -DUSTACK_VERSION='"$(VERSION)"'
 $(BUILD)/apps/cli.o: Makefile
+# where `ustack run` finds the preload library when it is not beside the program
+$(BUILD)/apps/run.o: ALL_CFLAGS += -DUSTACK_PRELOAD_LIB='"$(LIBDIR)/libustack-preload.so"'
+$(BUILD)/apps/run.o: Makefile
 
 SO_REAL := libustack.so.$(VERSION)
 SO_NAME := libustack.so.$(SOVERSION)
@@ -284,6 +304,7 @@ install: all
 	ln -sf $(SO_REAL) $(DESTDIR)$(LIBDIR)/$(SO_NAME)
 	ln -sf $(SO_NAME) $(DESTDIR)$(LIBDIR)/libustack.so
 	install -m 644 $(BUILD)/pub/libustack.a $(DESTDIR)$(LIBDIR)/libustack.a
+	install -m 644 $(PRELOAD_SO) $(DESTDIR)$(LIBDIR)/libustack-preload.so
 	install -m 644 include/ustack.h $(DESTDIR)$(INCLUDEDIR)/ustack.h
 	install -m 644 $(BUILD)/ustack.pc $(DESTDIR)$(PKGCONFIGDIR)/ustack.pc
 	install -m 644 man/ustack.8 $(DESTDIR)$(MANDIR)/man8/ustack.8
@@ -294,7 +315,8 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ustack $(DESTDIR)$(LIBDIR)/$(SO_REAL) \
 		$(DESTDIR)$(LIBDIR)/$(SO_NAME) $(DESTDIR)$(LIBDIR)/libustack.so \
-		$(DESTDIR)$(LIBDIR)/libustack.a $(DESTDIR)$(INCLUDEDIR)/ustack.h \
+		$(DESTDIR)$(LIBDIR)/libustack.a $(DESTDIR)$(LIBDIR)/libustack-preload.so \
+		$(DESTDIR)$(INCLUDEDIR)/ustack.h \
 		$(DESTDIR)$(PKGCONFIGDIR)/ustack.pc $(DESTDIR)$(MANDIR)/man8/ustack.8 \
 		$(DESTDIR)$(MANDIR)/man3/ustack.3
 	$(if $(DESTDIR),,-ldconfig)

@@ -100,7 +100,7 @@ struct get_opts {
 	char remote[256];         /* -O's file name */
 };
 
-enum app_cmd { CMD_NONE, CMD_SERVE, CMD_NC, CMD_PING, CMD_GET, CMD_CTL };
+enum app_cmd { CMD_NONE, CMD_SERVE, CMD_NC, CMD_PING, CMD_GET, CMD_CTL, CMD_RUN };
 
 struct app_config {
 	enum app_cmd cmd;
@@ -122,6 +122,8 @@ struct app_config {
 	int verbose;              /* -v */
 	const char *cc_name;      /* --cc: TCP congestion control, NULL = the stack's (cubic) */
 	const char *ctl_name;     /* --name: the control socket's name, NULL = the first device's */
+	const char *api_name;     /* serve --api: the preload API socket's name, NULL = none */
+	const char *attach;       /* run --attach: put the program on this running stack */
 	int dns_given;            /* --dns: a DHCP lease's name servers do not replace them */
 	struct app_limits lim;
 	struct app_service_spec services[APP_MAX_SERVICES];
@@ -212,6 +214,14 @@ int serve_main(void);
 int ping_main(void);
 int nc_main(void);
 int get_main(void);
+/* `ustack run` (apps/run.c): runs app_cfg.args as a program on this process's stack (st
+ * running) and returns its exit status; run_attach execs it on a running stack
+ * (--attach) and returns only on failure. */
+int run_main(struct ustack *st);
+int run_attach(void);
+/* serve --api NAME: the preload API socket (apps/run.c); 0, or -errno (printed). */
+int app_api_start(struct ustack *st);
+void app_api_stop(void);
 /* `ustack ctl NAME REQUEST...` (apps/ctl.c), argv from NAME on; returns the exit code. */
 int ctl_main(int argc, char **argv);
 /* `ustack plot`: a time-sequence graph of a --tcp-log CSV or a capture (apps/plot.c). */

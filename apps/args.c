@@ -9,7 +9,7 @@
 
 static const char *const cmd_names[] = {
 	[CMD_SERVE] = "serve", [CMD_NC] = "nc", [CMD_PING] = "ping", [CMD_GET] = "get",
-	[CMD_CTL] = "ctl",
+	[CMD_CTL] = "ctl", [CMD_RUN] = "run",
 };
 
 enum app_cmd app_cmd_lookup(const char *word)

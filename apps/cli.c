@@ -89,7 +89,9 @@ static const char usage_serve[] =
 "  --chat-max-line BYTES    longest chat line [1k]\n"
 "  --chat-idle-timeout SECS  close chat users who sent nothing this long, 0 = never [600]\n"
 "  --echo-idle-timeout SECS  close echo clients who sent nothing this long, 0 = never [300]\n"
-"  (the shorter of --idle-timeout and a service's own idle limit applies)\n";
+"  (the shorter of --idle-timeout and a service's own idle limit applies)\n"
+"  --api NAME           also serve programs started with ustack run --attach NAME\n"
+"                       (the preload API socket /run/ustack/NAME.api; docs/preload.md)\n";
 
 static const char usage_nc[] =
 "usage: ustack nc DEV... [-u] [-v] [-q SECS] [-w SECS] [--timeout SECS] HOST PORT\n"
@@ -146,6 +148,20 @@ static const char usage_get[] =
 "  28 timeout, 47 more redirects than --max-redirs, 52 no reply at all, 56 the\n"
 "  connection reset while receiving.\n";
 
+static const char usage_run[] =
+"usage: ustack run [DEV...] [OPTIONS] [--] PROGRAM [ARGS...]\n"
+"       ustack run --attach NAME [--] PROGRAM [ARGS...]\n"
+"  Runs an unmodified, dynamically linked PROGRAM with its IPv4 sockets on ustack,\n"
+"  through the preload library (LD_PRELOAD=libustack-preload.so and USTACK_PRELOAD=\n"
+"  attach=NAME in its environment; docs/preload.md): this process is the stack's host,\n"
+"  the program and every process it starts share the stack; files, pipes, AF_UNIX and\n"
+"  netlink stay the kernel's, AF_INET6 sockets fail with EAFNOSUPPORT. Without DEV the\n"
+"  stack has its loopback only. Exits with the program's status (128+N for signal N)\n"
+"  once the program and every process that used the stack are gone; if the stack\n"
+"  cannot start, the program does not run.\n"
+"  --attach NAME      put the program on the stack of a running 'ustack serve --api\n"
+"                     NAME' instead (no DEV or stack options then)\n";
+
 static const char usage_ctl[] =
 "usage: ustack ctl NAME REQUEST    ask a running serve or nc -l (ustack ctl --help)\n";
 
@@ -192,8 +208,8 @@ static const char usage_common[] =
 "                     4, tried in that order); names are looked up in /etc/hosts first,\n"
 "                     with resolv.conf's search list [the nameserver lines of\n"
 "                     /etc/resolv.conf]\n"
-"  --name NAME        serve, nc -l: the control socket /run/ustack/NAME.sock for\n"
-"                     ustack ctl NAME [first device's name]\n"
+"  --name NAME        serve, nc -l, run: the control socket /run/ustack/NAME.sock for\n"
+"                     ustack ctl NAME [first device's name; run: run-PID]\n"
 "  -v, --verbose      debug log on stderr (nc: -v is nc's own; --verbose is the log)\n"
 "  -h, --help         this subcommand's usage (ustack --help: every subcommand's)\n"
 "  -V, --version      print the version and exit (as the first argument)\n";
@@ -212,10 +228,11 @@ void app_usage(FILE *out)
 "       ustack ping  DEV... [-c N] [-s SIZE] [-i SECS] [-W SECS] HOST\n"
 "       ustack get   DEV... [-o FILE|-O] [-L] [-I|-i] URL   HTTP/1.1 GET, body to stdout\n"
 "       ustack ctl   NAME REQUEST    ask a running serve or nc -l (ustack ctl --help)\n"
+"       ustack run   [DEV...] [--attach NAME] [--] PROGRAM [ARGS...]   a program on ustack\n"
 "       ustack plot  FILE.csv|FILE.pcap -o OUT.svg|OUT.png   TCP time-sequence graph\n"
 "       ustack SUBCOMMAND --help     that subcommand's usage only\n", out);
-	fprintf(out, "\n%s\n%s\n%s\n%s\n%s\n%s\n%s", usage_serve, usage_nc, usage_ping, usage_get,
-		usage_dev, usage_common, usage_tail);
+	fprintf(out, "\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s", usage_serve, usage_nc, usage_ping,
+		usage_get, usage_run, usage_dev, usage_common, usage_tail);
 }
 
 void app_usage_cmd(enum app_cmd cmd, FILE *out)
@@ -227,6 +244,7 @@ void app_usage_cmd(enum app_cmd cmd, FILE *out)
 	case CMD_NC: block = usage_nc; break;
 	case CMD_PING: block = usage_ping; break;
 	case CMD_GET: block = usage_get; break;
+	case CMD_RUN: block = usage_run; break;
 	case CMD_CTL: fputs(usage_ctl, out); return;
 	default: app_usage(out); return;
 	}
@@ -240,7 +258,7 @@ enum {
 	OPT_PER_SOURCE, OPT_HTTP_HDR_TIMEOUT, OPT_CHAT_IDLE, OPT_ECHO_IDLE, OPT_TCP,
 	OPT_CC, OPT_RECLAIM_AFTER, OPT_NAME, OPT_TRACE_TIME, OPT_MAX_REDIRS,
 	OPT_TCP_LOG, OPT_TCP_LOG_MAX,
-	OPT_VERBOSE, OPT_DNS, OPT_DHCP,
+	OPT_VERBOSE, OPT_DNS, OPT_DHCP, OPT_API, OPT_ATTACH,
 };
 
 static const struct option long_opts[] = {
@@ -279,6 +297,8 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "dns", required_argument, NULL, OPT_DNS },
 	{ "dhcp", required_argument, NULL, OPT_DHCP },
+	{ "api", required_argument, NULL, OPT_API },
+	{ "attach", required_argument, NULL, OPT_ATTACH },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -291,6 +311,7 @@ static const char *const short_opts[] = {
 	[CMD_NC] = ":ulq:kzw:vh",
 	[CMD_PING] = ":c:s:i:W:w:qt:fI:Dvh",
 	[CMD_GET] = ":o:OLIisvh",
+	[CMD_RUN] = "+:vh",  /* '+': the program's own options are not ours */
 };
 
 /* The subcommand a long option belongs to, or CMD_NONE if every subcommand takes it. */
@@ -300,7 +321,10 @@ static enum app_cmd opt_owner(int opt)
 	case OPT_SERVE: case OPT_FORWARD: case OPT_MAX_CONN: case OPT_BACKLOG: case OPT_CONN_BUF:
 	case OPT_IDLE: case OPT_HTTP_HDR: case OPT_CHAT_LINE: case OPT_PER_SOURCE:
 	case OPT_HTTP_HDR_TIMEOUT: case OPT_CHAT_IDLE: case OPT_ECHO_IDLE: case OPT_RECLAIM_AFTER:
+	case OPT_API:
 		return CMD_SERVE;
+	case OPT_ATTACH:
+		return CMD_RUN;
 	case OPT_MAX_REDIRS:
 		return CMD_GET;
 	default:
@@ -717,6 +741,18 @@ static int parse_option(int opt, const char *arg)
 		}
 		app_cfg.ctl_name = arg;
 		return 0;
+	case OPT_API:
+	case OPT_ATTACH:
+		if (!ctl_name_valid(arg)) {
+			app_error("%s '%s': give 1 to %d letters, digits, '.', '_' or '-'",
+				  opt == OPT_API ? "--api" : "--attach", arg, CTL_NAME_MAX);
+			return -EINVAL;
+		}
+		if (opt == OPT_API)
+			app_cfg.api_name = arg;
+		else
+			app_cfg.attach = arg;
+		return 0;
 	case OPT_SERVE:
 		if (app_cfg.nservices == APP_MAX_SERVICES) {
 			app_error("--serve: at most %d services", APP_MAX_SERVICES);
@@ -830,7 +866,18 @@ static int check_command(void)
 {
 	int dup;
 
-	if (!app_cfg.ndevs) {
+	if (app_cfg.cmd == CMD_RUN) {
+		if (!app_cfg.nargs) {
+			app_error("run: give the PROGRAM to run, like 'ustack run --dev ... -- curl "
+				  "http://10.0.0.1/'");
+			return -EINVAL;
+		}
+		if (app_cfg.attach && app_cfg.ndevs) {
+			app_error("run: --attach puts the program on a running stack, whose devices "
+				  "are its own: drop --dev");
+			return -EINVAL;
+		}
+	} else if (!app_cfg.ndevs) {
 		app_error("--dev is required: add --dev tap:NAME,addr=A.B.C.D/N");
 		return -EINVAL;
 	}
@@ -876,6 +923,8 @@ static int check_command(void)
 		if (!app_cfg.nc.linger_set && app_cfg.nc.listen)
 			app_cfg.nc.linger_s = -1; /* a listener stays until stopped */
 		return 0;
+	case CMD_RUN:
+		return 0;
 	case CMD_GET:
 		if (app_cfg.nargs != 1) {
 			app_error("get: give one URL, like http://10.0.0.1/index.html");
@@ -909,7 +958,7 @@ int app_parse_args(int argc, char **argv)
 	int opt;
 
 	if (!sub) {
-		app_error("no subcommand: use serve, nc, ping, get, ctl or plot (ustack --help shows all)");
+		app_error("no subcommand: use serve, nc, ping, get, run, ctl or plot (ustack --help shows all)");
 		return -EINVAL;
 	}
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
@@ -926,7 +975,7 @@ int app_parse_args(int argc, char **argv)
 	}
 	app_cfg.cmd = app_cmd_lookup(sub);
 	if (app_cfg.cmd == CMD_NONE || app_cfg.cmd == CMD_CTL) { /* main.c runs ctl itself */
-		app_error("unknown subcommand '%s': use serve, nc, ping, get, ctl or plot", sub);
+		app_error("unknown subcommand '%s': use serve, nc, ping, get, run, ctl or plot", sub);
 		return -EINVAL;
 	}
 	app_cfg.get.max_redirs = GET_MAX_REDIRS;
@@ -965,8 +1014,8 @@ int app_parse_args(int argc, char **argv)
 			owner = app_cfg.cmd; /* the connect limit of both clients */
 		else if (opt == OPT_TIMEOUT)
 			owner = CMD_GET;
-		else if (opt == OPT_NAME && app_cfg.cmd != CMD_NC)
-			owner = CMD_SERVE; /* the long-running ones: serve, and nc -l */
+		else if (opt == OPT_NAME && app_cfg.cmd != CMD_NC && app_cfg.cmd != CMD_RUN)
+			owner = CMD_SERVE; /* the long-running ones: serve, nc -l and run */
 		if (owner != CMD_NONE && owner != app_cfg.cmd) {
 			app_error("%s: option '%s' belongs to 'ustack %s'", sub,
 				  opt_label(opt, label, sizeof(label)), app_cmd_name(owner));

@@ -188,14 +188,23 @@ int app_ctl_start(struct ustack *st)
 	int rc;
 
 	/* `ctl NAME trace on` writes where --trace does: nc and get carry data on stdout */
-	ctl_live_set_trace_out((app_cfg.cmd == CMD_NC || app_cfg.cmd == CMD_GET) ? stderr
-										 : stdout);
+	ctl_live_set_trace_out((app_cfg.cmd == CMD_NC || app_cfg.cmd == CMD_GET ||
+				app_cfg.cmd == CMD_RUN) ? stderr : stdout);
 	ctl_live_set_trace_time(app_cfg.trace_time); /* and stamps them as --trace-time */
 	if (app_cfg.ctl_name) {
 		rc = ctl_server_start(st, app_cfg.ctl_name, &app_ctl, err, sizeof(err));
 		if (rc < 0)
 			app_error("%s", err);
 		return rc;
+	}
+	/* ustack run: run-PID, the name of its API socket too (the program's output is its
+	 * own: no line about it) */
+	if (app_cfg.cmd == CMD_RUN) {
+		snprintf(name, sizeof(name), "run-%d", (int)getpid());
+		rc = ctl_server_start(st, name, &app_ctl, err, sizeof(err));
+		if (rc < 0)
+			app_error("%s (running without a control socket)", err);
+		return 0;
 	}
 	/* The default: the first device's name. When another stack has it (the same device
 	 * name in another namespace), this one takes NAME-PID and says so, rather than fail a

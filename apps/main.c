@@ -93,7 +93,8 @@ static int devices_open(struct ustack *st)
 		.trace_filter = app_cfg.trace_filter,
 		.trace_time = app_cfg.trace_time,
 		/* nc and get carry data on stdout: keep the trace out of it. */
-		.trace_out = (app_cfg.cmd == CMD_NC || app_cfg.cmd == CMD_GET) ? stderr : stdout,
+		.trace_out = (app_cfg.cmd == CMD_NC || app_cfg.cmd == CMD_GET ||
+			      app_cfg.cmd == CMD_RUN) ? stderr : stdout,
 	};
 	int wrap = app_cfg.pcap_path || app_cfg.trace || app_cfg.impair_set;
 
@@ -145,9 +146,10 @@ static int routes_add(struct ustack *st)
 	return 0;
 }
 
-static int run_command(void)
+static int run_command(struct ustack *st)
 {
 	switch (app_cfg.cmd) {
+	case CMD_RUN: return run_main(st);
 	case CMD_SERVE: return serve_main();
 	case CMD_PING: return ping_main();
 	case CMD_NC: return nc_main();
@@ -174,6 +176,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (app_cfg.verbose)
 		log_level = LOG_DEBUG;
+	if (app_cfg.cmd == CMD_RUN && app_cfg.attach)
+		return run_attach(); /* a program on a running stack: no stack here */
 	/* Lines reach a pipe as they are printed (scripts wait for "serving", ping replies). */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
@@ -215,8 +219,13 @@ int main(int argc, char **argv)
 		app_error("%s", ustack_errmsg(st));
 		goto out;
 	}
-	if ((app_cfg.cmd == CMD_SERVE || (app_cfg.cmd == CMD_NC && app_cfg.nc.listen)) &&
+	if ((app_cfg.cmd == CMD_SERVE || app_cfg.cmd == CMD_RUN ||
+	     (app_cfg.cmd == CMD_NC && app_cfg.nc.listen)) &&
 	    app_ctl_start(st) < 0) {
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (app_cfg.cmd == CMD_SERVE && app_cfg.api_name && app_api_start(st) < 0) {
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -228,7 +237,7 @@ int main(int argc, char **argv)
 			status = EXIT_OK;
 		goto out;
 	}
-	status = run_command();
+	status = run_command(st);
 	/* The stack lives in this process: leaving at once would take the last data and FIN
 	 * of connections the command just closed with it. A signal means "stop now". */
 	if (!app_stopping() && ustack_drain(st, (int)(app_cfg.lim.drain_s * 1000u)) > 0)
@@ -237,6 +246,7 @@ int main(int argc, char **argv)
 out:
 	dhcpc_stop(); /* the leases go back while the stack still runs */
 	app_ctl_stop();
+	app_api_stop();
 	ustack_destroy(st);
 	if (app_cfg.stats)
 		ustack_stats_dump(NULL, stderr, 0);

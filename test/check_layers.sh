@@ -27,9 +27,10 @@ allowed() {
 	dhcp)   echo "net dhcp" ;;
 	dns)    echo "net dns include" ;;
 	lib)    echo "net driver ether arp ip ip6 nd udp tcp dhcp dns lib" ;;
+	preload) echo "net lib preload" ;;
 	esac
 }
-LAYER_DIRS="net driver ether arp ip ip6 nd udp tcp dhcp dns lib"
+LAYER_DIRS="net driver ether arp ip ip6 nd udp tcp dhcp dns lib preload"
 
 # Prints "file:line: includes DIR/... (FOLDER/ may include: ...)" per violation.
 check_tree() {

@@ -3,7 +3,8 @@
 # What a user meets when something is wrong: exactly one line on stderr saying what is wrong
 # and what to do, and the exit code of the contract (2 usage, 1 runtime): not root, no
 # /dev/net/tun, a device name in use, the same device twice, options before the subcommand,
-# bad options.
+# bad options, and ustack run's (no program, --attach misused, not root: the program
+# does not run).
 . "$(dirname "$0")/lib.sh"
 t_begin cli_errors "$1"
 
@@ -59,6 +60,17 @@ expect 1 'CAP_NET_ADMIN.*root' ip netns exec "$NS" setpriv --reuid=65534 --regid
 	--clear-groups "$UST" serve --dev "$DEV"
 expect 1 'modprobe tun' ip netns exec "$NS" unshare -m sh -c \
 	"mount -t tmpfs none /dev/net && exec $UST serve --dev $DEV"
+# ustack run: no program; --attach with devices, or to a name no stack serves; not root:
+# the program does not run
+expect 2 'run: give the PROGRAM' "$UST" run --dev "$DEV"
+expect 2 'drop --dev' "$UST" run --attach web --dev "$DEV" -- true
+expect 1 "run --attach none$$: no stack serves that name" "$UST" run --attach "none$$" -- true
+expect 1 'CAP_NET_ADMIN.*root' ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 \
+	--clear-groups "$UST" run --dev "$DEV" -- touch "/tmp/ust-cli-ran-$$"
+if [ -e "/tmp/ust-cli-ran-$$" ]; then
+	rm -f "/tmp/ust-cli-ran-$$"
+	fail "ustack run ran the program although the stack could not start"
+fi
 
 # a name in use: a second ustack on the same TAP name in the same namespace
 ust_start "$NS" serve --dev "tap:ustap9,addr=10.0.0.2/24"

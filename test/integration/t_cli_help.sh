@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# `ustack SUB --help` and `-h` print that subcommand's usage and no other's (on stdout,
-# exit 0, nothing on stderr); `ustack --help` prints every subcommand's.
+# `ustack SUB --help` and `-h` (SUB serve, nc, ping, get, run) print that subcommand's
+# usage and no other's (on stdout, exit 0, nothing on stderr); `ustack --help` prints
+# every subcommand's.
 . "$(dirname "$0")/lib.sh"
 t_begin cli_help "$1"
 
-SUBS="serve nc ping get"
+SUBS="serve nc ping get run"
 
 # help_ok OUT ARGS...: ustack ARGS exits 0 with its text in OUT and stderr empty.
 help_ok()
@@ -48,7 +49,7 @@ help_ok "$T_TMP/ctl.txt" ctl --help
 [ "$(usage_lines "$T_TMP/ctl.txt")" = "ctl " ] || fail "'ustack ctl --help' shows: $(usage_lines "$T_TMP/ctl.txt")"
 # the overview: every subcommand
 help_ok "$T_TMP/all.txt" --help
-[ "$(usage_lines "$T_TMP/all.txt")" = "ctl get nc ping plot serve " ] ||
+[ "$(usage_lines "$T_TMP/all.txt")" = "ctl get nc ping plot run serve " ] ||
 	fail "'ustack --help' shows the usage of: $(usage_lines "$T_TMP/all.txt")"
 help_ok "$T_TMP/all2.txt" -h
 cmp -s "$T_TMP/all.txt" "$T_TMP/all2.txt" || fail "'ustack -h' differs from 'ustack --help'"

@@ -12,6 +12,8 @@
 #  - a program defining its own ip_input, tcp_input, cksum and log_level links against the
 #    shared library, and against the static one, calls its own, and the stack still works
 #    (client.c built -DCLASH); the installed libustack.a has no other globals than the .so;
+#  - libustack-preload.so is installed and exports the calls it interposes, not its own
+#    functions;
 #  - the man page renders without a groff warning and names every option of `ustack --help`
 #    and every `--tcp` setting; `ustack --version` agrees with ustack.pc;
 #  - PREFIX=/usr with a multiarch LIBDIR lands where asked, and `make uninstall` removes
@@ -46,6 +48,7 @@ P=$DEST/usr/local
 # --- the file list ---
 expected="bin/ustack
 include/ustack.h
+lib/libustack-preload.so
 lib/libustack.a
 lib/libustack.so
 lib/libustack.so.0
@@ -77,6 +80,11 @@ cc -fpreprocessed -dD -E -P -x c "$P/include/ustack.h" |
 undeclared=$(comm -23 "$T_TMP/exported" "$T_TMP/declared")
 [ -z "$undeclared" ] || fail "exported but not in <ustack.h>: $(echo $undeclared)"
 echo "libustack.so exports $n symbols, all declared in <ustack.h>: $(echo $(cat "$T_TMP/exported"))"
+# the preload library exports the calls it interposes and nothing of its own
+pexp=$(nm -D --defined-only "$P/lib/libustack-preload.so" | awk '{ print $NF }')
+echo "$pexp" | grep -qx connect || fail "libustack-preload.so does not export connect"
+stray=$(echo "$pexp" | grep -E '^(pl_|fd_|ctl_|rpc|real_|get_)')
+[ -z "$stray" ] || fail "libustack-preload.so exports its internals: $(echo $stray)"
 # The installed archive hides the internals the same way.
 nm -g --defined-only "$P/lib/libustack.a" | awk 'NF == 3 { print $3 }' | sort >"$T_TMP/archived"
 cmp -s "$T_TMP/archived" "$T_TMP/exported" ||

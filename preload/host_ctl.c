@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: MIT */
+/* The stack host's control requests (preload/proto.h): one message in, one reply out,
+ * with a descriptor riding either way where the op says so. Each is answered at once in
+ * the host thread, never waiting on the network: a blocking connect is the library's
+ * poll; a name lookup runs in a thread of its own, which answers it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <ustack.h>
+
+#include "net/log.h"
+#include "preload/host_int.h"
+
+static int addr_in(const struct pl_msg *m, struct sockaddr_in *sin)
+{
+	if (m->len < sizeof(*sin))
+		return -EINVAL;
+	memcpy(sin, m->data, sizeof(*sin));
+	return 0;
+}
+
+static int reply(int fd, struct pl_msg *m, int passfd)
+{
+	uint8_t buf[PL_MSG_MAX];
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { buf, 0 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int n = pl_msg_encode(m, buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
+	iov.iov_len = (size_t)n;
+	if (passfd >= 0) {
+		struct cmsghdr *cm;
+
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &passfd, sizeof(int));
+	}
+	return sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+static int op_socket(struct pl_host *h, struct pl_msg *m, int *passfd)
+{
+	int dgram = m->a == SOCK_DGRAM, sp[2], usfd;
+	struct hsock *s;
+
+	if (m->a != SOCK_STREAM && m->a != SOCK_DGRAM)
+		return -EPROTONOSUPPORT;
+	usfd = us_socket(AF_INET, m->a | US_SOCK_NONBLOCK, m->b);
+	if (usfd < 0)
+		return usfd;
+	if (socketpair(AF_UNIX, (dgram ? SOCK_SEQPACKET : SOCK_STREAM) | SOCK_CLOEXEC, 0, sp)) {
+		int rc = -errno;
+		us_close(usfd);
+		return rc;
+	}
+	s = host_sock_new(h, dgram ? PL_KIND_DGRAM : PL_KIND_STREAM, usfd, sp[0]);
+	if (!s || host_fd_ino(sp[1], &s->ino)) {
+		if (s)
+			host_sock_free(h, s);
+		else
+			us_close(usfd), close(sp[0]);
+		close(sp[1]);
+		return -ENOMEM;
+	}
+	host_hash_put(h, s);
+	STAT_INC(preload, sockets);
+	if (dgram) {
+		int big = 4 * 1024 * 1024;
+
+		/* room for what a UDP receive buffer holds, counted in unix terms */
+		setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+		s->state = S_OPEN;
+		host_kset(h, s, EPOLLIN);
+		host_uset(h, s, US_EPOLLIN);
+	} else {
+		host_kset(h, s, EPOLLRDHUP); /* only the program closing an unused socket */
+	}
+	m->ino = s->ino;
+	*passfd = sp[1];
+	return 0;
+}
+
+static int op_listen(struct pl_host *h, struct hsock *s, struct pl_msg *m, int *passfd)
+{
+	int sp[2], rc;
+	uint64_t ino;
+
+	if (s->kind == PL_KIND_LISTENER)
+		return us_listen(s->usfd, m->a);
+	if (s->kind != PL_KIND_STREAM || s->state != S_IDLE)
+		return -EINVAL;
+	rc = us_listen(s->usfd, m->a);
+	if (rc < 0)
+		return rc;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp))
+		return -errno;
+	if (host_fd_ino(sp[1], &ino)) {
+		close(sp[0]);
+		close(sp[1]);
+		return -ENOMEM;
+	}
+	host_kdel(h, s);
+	close(s->ufd);
+	s->ufd = sp[0];
+	host_hash_del(h, s);
+	s->ino = ino;
+	host_hash_put(h, s);
+	s->kind = PL_KIND_LISTENER;
+	s->state = S_OPEN;
+	m->ino = ino;
+	*passfd = sp[1];
+	host_listener_interest(h, s);
+	return 0;
+}
+
+static int op_connect(struct pl_host *h, struct hsock *s, struct pl_msg *m, int *fdin)
+{
+	struct sockaddr_in sin;
+	int rc, one = 1;
+	socklen_t len = sizeof(s->prog_sndbuf);
+	static const uint8_t filler[PL_FILLER];
+
+	if (addr_in(m, &sin))
+		return -EINVAL;
+	if (s->kind == PL_KIND_DGRAM)
+		return us_connect(s->usfd, (struct sockaddr *)&sin, sizeof(sin));
+	if (s->kind != PL_KIND_STREAM)
+		return -EINVAL;
+	if (s->state == S_CONNECTING)
+		return -EALREADY;
+	if (s->state != S_IDLE)
+		return -EISCONN;
+	rc = us_connect(s->usfd, (struct sockaddr *)&sin, sizeof(sin));
+	if (rc == 0)
+		return host_stream_open(h, s);
+	if (rc != -EINPROGRESS)
+		return rc;
+	s->state = S_CONNECTING;
+	host_kset(h, s, 0);
+	host_uset(h, s, US_EPOLLOUT);
+	/* Until the outcome the program's end is kept unwritable: a unix stream socket is
+	 * writable while its own unconsumed bytes are under a quarter of its send buffer, so
+	 * a small buffer and a filler nobody reads yet make POLLOUT wait for connect_done. */
+	if (*fdin >= 0) {
+		getsockopt(*fdin, SOL_SOCKET, SO_SNDBUF, &s->prog_sndbuf, &len);
+		setsockopt(*fdin, SOL_SOCKET, SO_SNDBUF, &one, sizeof(one));
+		if (send(*fdin, filler, sizeof(filler), MSG_DONTWAIT | MSG_NOSIGNAL) ==
+		    (ssize_t)sizeof(filler)) {
+			s->filler = sizeof(filler);
+			STAT_INC(preload, connects_held);
+		}
+		s->prog = *fdin;
+		*fdin = -1;
+	}
+	return -EINPROGRESS;
+}
+
+static int op_sockopt(struct hsock *s, struct pl_msg *m, int get)
+{
+	socklen_t len;
+	int rc;
+
+	if (get && m->a == SOL_SOCKET && m->b == SO_ERROR) {
+		int err = s->err;
+
+		if (s->state == S_CONNECTING)
+			err = 0;
+		else if (s->state == S_TOMB || s->usfd < 0)
+			s->err = 0;
+		else {
+			len = sizeof(err);
+			if (!err)
+				us_getsockopt(s->usfd, SOL_SOCKET, SO_ERROR, &err, &len);
+			s->err = 0;
+		}
+		memcpy(m->data, &err, sizeof(err));
+		m->len = sizeof(err);
+		return 0;
+	}
+	if (s->usfd < 0)
+		return get ? -ENOTCONN : -EINVAL;
+	if (!get)
+		return us_setsockopt(s->usfd, m->a, m->b, m->data, m->len);
+	len = m->c < 0 ? 0 : m->c > PL_DATA_MAX ? PL_DATA_MAX : (socklen_t)m->c;
+	rc = us_getsockopt(s->usfd, m->a, m->b, m->data, &len);
+	m->len = rc < 0 ? 0 : (uint16_t)len;
+	return rc;
+}
+
+struct resolve_job {
+	struct ustack *st;
+	int fd;
+	struct pl_msg m;
+};
+
+static void *resolve_thread(void *arg)
+{
+	struct resolve_job *j = arg;
+	struct sockaddr_in out[8];
+	int n;
+
+	ustack_use(j->st);
+	j->m.data[j->m.len < PL_DATA_MAX ? j->m.len : PL_DATA_MAX - 1] = '\0';
+	n = us_resolve((char *)j->m.data, out, 8, 5000);
+	j->m.len = 0;
+	j->m.rc = n < 0 ? n : 0;
+	for (int i = 0; i < n; i++) {
+		memcpy(j->m.data + 4 * i, &out[i].sin_addr.s_addr, 4);
+		j->m.len += 4;
+	}
+	reply(j->fd, &j->m, -1);
+	close(j->fd);
+	free(j);
+	return NULL;
+}
+
+static int op_resolve(struct pl_host *h, struct client *c, struct pl_msg *m)
+{
+	struct resolve_job *j = malloc(sizeof(*j));
+	pthread_attr_t at;
+	pthread_t t;
+	int rc;
+
+	if (!j)
+		return -ENOMEM;
+	j->m = *m;
+	j->st = h->st;
+	j->fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
+	if (j->fd < 0) {
+		free(j);
+		return -errno;
+	}
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	rc = -pthread_create(&t, &at, resolve_thread, j);
+	pthread_attr_destroy(&at);
+	if (rc) {
+		close(j->fd);
+		free(j);
+		return rc;
+	}
+	return 1; /* the thread replies */
+}
+
+void host_client_request(struct pl_host *h, struct client *c)
+{
+	uint8_t buf[PL_MSG_MAX];
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	struct pl_msg m;
+	struct hsock *s = NULL;
+	int fdin = -1, passfd = -1, rc;
+	ssize_t n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		c->dead = 1;
+		return;
+	}
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&fdin, CMSG_DATA(cm), sizeof(int));
+	if (pl_msg_decode(buf, (size_t)n, &m)) {
+		STAT_INC(preload, bad_requests);
+		c->dead = 1; /* not a client of this protocol */
+		goto out;
+	}
+	STAT_INC(preload, requests);
+	if (m.op != PL_OP_SOCKET && m.op != PL_OP_RESOLVE) {
+		s = *host_hslot(h, m.ino);
+		/* A socket the host let go of: both directions ended, or an inode it never
+		 * gave out. Nothing is pending on it, and it is connected to nothing. */
+		if (!s && m.op != PL_OP_LOOKUP) {
+			rc = m.op == PL_OP_ERROR ? 0 : -ENOTCONN;
+			goto answer;
+		}
+	}
+	switch (m.op) {
+	case PL_OP_SOCKET: rc = op_socket(h, &m, &passfd); break;
+	case PL_OP_LOOKUP: rc = s ? (int)s->kind : PL_KIND_NONE; break;
+	case PL_OP_BIND: {
+		struct sockaddr_in sin;
+		rc = s->usfd < 0 ? -EINVAL : addr_in(&m, &sin) ? -EINVAL :
+			us_bind(s->usfd, (struct sockaddr *)&sin, sizeof(sin));
+		break;
+	}
+	case PL_OP_LISTEN: rc = s->usfd < 0 ? -EINVAL : op_listen(h, s, &m, &passfd); break;
+	case PL_OP_CONNECT:
+		rc = s->state == S_TOMB ? -ECONNABORTED : op_connect(h, s, &m, &fdin);
+		break;
+	case PL_OP_GETSOCKNAME:
+	case PL_OP_GETPEERNAME: {
+		struct sockaddr_in sin = { 0 };
+		socklen_t len = sizeof(sin);
+
+		if (s->usfd < 0)
+			rc = -ENOTCONN;
+		else if (m.op == PL_OP_GETSOCKNAME)
+			rc = us_getsockname(s->usfd, (struct sockaddr *)&sin, &len);
+		else
+			rc = us_getpeername(s->usfd, (struct sockaddr *)&sin, &len);
+		memcpy(m.data, &sin, sizeof(sin));
+		m.len = rc < 0 ? 0 : sizeof(sin);
+		break;
+	}
+	case PL_OP_SETSOCKOPT: rc = op_sockopt(s, &m, 0); break;
+	case PL_OP_GETSOCKOPT: rc = op_sockopt(s, &m, 1); break;
+	case PL_OP_ERROR:
+		rc = s->state == S_TOMB ? -s->err : 0;
+		s->err = 0;
+		break;
+	case PL_OP_SHUTDOWN:
+		rc = s->usfd < 0 ? -ENOTCONN : us_shutdown(s->usfd, m.a);
+		break;
+	case PL_OP_RESOLVE:
+		rc = op_resolve(h, c, &m);
+		if (rc == 1)
+			goto out;
+		break;
+	default: rc = -EINVAL; break;
+	}
+answer:
+	m.rc = rc;
+	if (reply(c->fd, &m, passfd) < 0)
+		c->dead = 1;
+out:
+	if (passfd >= 0)
+		close(passfd);
+	if (fdin >= 0)
+		close(fdin);
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/* The preload protocol: what libustack-preload.so (preload/preload.c), inside a program,
+ * and the stack host (preload/host.c), inside `ustack run` or `ustack serve --api`, say to
+ * each other (docs/preload.md).
+ *
+ * Control connection: one AF_UNIX SOCK_SEQPACKET connection per program process to the
+ * host's API socket CTL_DIR/NAME.api. One request, one reply, in order; a descriptor rides
+ * with a message as SCM_RIGHTS where the op says so. Both are a fixed header and up to
+ * PL_DATA_MAX bytes of data, encoded and decoded by pl_msg_encode / pl_msg_decode (never
+ * cast from bytes):
+ *
+ *   u16 op  u16 flags  i32 rc  u64 ino  i32 a  i32 b  i32 c  u16 len  u16 0  data[len]
+ *
+ * Integers are in host byte order (both ends are on one machine). A ustack socket is named
+ * by the inode of the program's end of its unix socket (ino), which the host learns with
+ * fstat before handing that end over, so dup, fork and exec need no table in the program.
+ *
+ * Datagram sockets carry each datagram on a SOCK_SEQPACKET pair behind a PL_DGRAM_HDR-byte
+ * header (pl_dgram_encode / pl_dgram_decode): the peer (from the host) or the destination
+ * (to the host; address 0 and port 0: the connected peer). Listening sockets are
+ * SOCK_SEQPACKET too: one message per accepted connection, the peer as a datagram header
+ * and the connection's stream descriptor as SCM_RIGHTS. */
+#ifndef PRELOAD_PROTO_H
+#define PRELOAD_PROTO_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PL_ENV "USTACK_PRELOAD"     /* attach=NAME: the stack the program's sockets live on */
+#define PL_API_SUFFIX ".api"        /* the API socket: CTL_DIR "/" NAME ".api" */
+#define PL_DATA_MAX 256             /* data bytes in one message */
+#define PL_HDR_LEN 32
+#define PL_MSG_MAX (PL_HDR_LEN + PL_DATA_MAX)
+#define PL_DGRAM_HDR 8              /* u32 address (network order), u16 port (network), u16 0 */
+#define PL_DGRAM_MAX 65535          /* largest datagram payload on a datagram pair */
+#define PL_FILLER 2048              /* bytes that keep a connecting socket unwritable */
+
+enum pl_op {
+	PL_OP_SOCKET = 1,   /* a = type (SOCK_STREAM/SOCK_DGRAM), b = protocol;
+	                     * reply: ino, the program's end as SCM_RIGHTS */
+	PL_OP_LOOKUP,       /* ino; reply rc = enum pl_kind (PL_KIND_NONE: not the stack's) */
+	PL_OP_BIND,         /* ino, data = sockaddr_in */
+	PL_OP_LISTEN,       /* ino, a = backlog; reply: the new SOCK_SEQPACKET end, SCM_RIGHTS */
+	PL_OP_CONNECT,      /* ino, data = sockaddr_in, the program's end as SCM_RIGHTS;
+	                     * reply rc 0, or -EINPROGRESS once the host has made that end
+	                     * unwritable until the outcome */
+	PL_OP_GETSOCKNAME,  /* ino; reply data = sockaddr_in */
+	PL_OP_GETPEERNAME,  /* ino; reply data = sockaddr_in */
+	PL_OP_SETSOCKOPT,   /* ino, a = level, b = name, data = value */
+	PL_OP_GETSOCKOPT,   /* ino, a = level, b = name, c = room; reply data = value */
+	PL_OP_ERROR,        /* ino; reply rc = -the error that ended the connection, once */
+	PL_OP_RESOLVE,      /* data = host name; reply data = up to 8 IPv4 addresses (u32) */
+	PL_OP_SHUTDOWN,     /* ino, a = how: the stack's side (the stream's own EOF does the
+	                     * rest) */
+	PL_OP_MAX
+};
+
+enum pl_kind {
+	PL_KIND_NONE = 0,
+	PL_KIND_STREAM,     /* a TCP socket, connected or not */
+	PL_KIND_LISTENER,
+	PL_KIND_DGRAM,
+};
+
+struct pl_msg {
+	uint16_t op;
+	uint16_t flags;
+	int32_t rc;
+	uint64_t ino;
+	int32_t a, b, c;
+	uint16_t len;
+	uint8_t data[PL_DATA_MAX];
+};
+
+/* Encodes m into buf (at least PL_HDR_LEN + m->len bytes). Returns the length, or
+ * -EINVAL (len over PL_DATA_MAX, op out of range) / -ENOBUFS (cap too small). */
+int pl_msg_encode(const struct pl_msg *m, uint8_t *buf, size_t cap);
+/* Decodes len bytes into *m. Returns 0, or -EBADMSG (short, a data length that is not
+ * the rest of the message, a non-zero pad, an unknown op). */
+int pl_msg_decode(const uint8_t *buf, size_t len, struct pl_msg *m);
+
+/* The datagram header: sin's address and port into buf[PL_DGRAM_HDR]; back. */
+void pl_dgram_encode(const struct sockaddr_in *sin, uint8_t *buf);
+/* Returns 0, or -EBADMSG when len < PL_DGRAM_HDR or the pad is not zero. */
+int pl_dgram_decode(const uint8_t *buf, size_t len, struct sockaddr_in *sin);
+
+/* Parses the value of USTACK_PRELOAD ("attach=NAME") into name (CTL_NAME_MAX + 1 bytes).
+ * Returns 0, or -EINVAL (no attach=, an empty or bad name, an unknown key). */
+int pl_env_parse(const char *val, char *name, size_t size);
+
+#endif
