@@ -368,17 +368,12 @@ static void connect_done(struct pl_host *h, struct hsock *s)
 static int pass_conn(struct hsock *l, int fd, const struct sockaddr_in *peer)
 {
 	uint8_t hdr[PL_DGRAM_HDR];
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char cbuf[PL_CMSG_SPACE];
 	struct iovec iov = { hdr, sizeof(hdr) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	pl_dgram_encode(peer, hdr);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	pl_put_fd(&mh, cbuf, fd);
 	if (sendmsg(l->ufd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		return errno == EAGAIN ? -EAGAIN : -errno;
 	return 0;

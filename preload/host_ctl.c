@@ -28,7 +28,7 @@ static int addr_in(const struct pl_msg *m, struct sockaddr_in *sin)
 static int reply(int fd, struct pl_msg *m, int passfd)
 {
 	uint8_t buf[PL_MSG_MAX];
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char cbuf[PL_CMSG_SPACE];
 	struct iovec iov = { buf, 0 };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	int n = pl_msg_encode(m, buf, sizeof(buf));
@@ -36,17 +36,8 @@ static int reply(int fd, struct pl_msg *m, int passfd)
 	if (n < 0)
 		return n;
 	iov.iov_len = (size_t)n;
-	if (passfd >= 0) {
-		struct cmsghdr *cm;
-
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &passfd, sizeof(int));
-	}
+	if (passfd >= 0)
+		pl_put_fd(&mh, cbuf, passfd);
 	return sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
@@ -257,7 +248,7 @@ static int op_resolve(struct pl_host *h, struct client *c, struct pl_msg *m)
 void host_client_request(struct pl_host *h, struct client *c)
 {
 	uint8_t buf[PL_MSG_MAX];
-	char cbuf[CMSG_SPACE(sizeof(int))];
+	char cbuf[PL_CMSG_SPACE];
 	struct iovec iov = { buf, sizeof(buf) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
 			     .msg_controllen = sizeof(cbuf) };

@@ -190,7 +190,7 @@ static int ctl_open(void)
 int pl_exchange(int fd, struct pl_msg *m, int sendfd, int *recvfd)
 {
 	uint8_t buf[PL_MSG_MAX];
-	char cbuf[CMSG_SPACE(sizeof(int))];
+	char cbuf[PL_CMSG_SPACE];
 	struct iovec iov = { buf, 0 };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *cm;
@@ -203,16 +203,8 @@ int pl_exchange(int fd, struct pl_msg *m, int sendfd, int *recvfd)
 	if (len < 0)
 		return len;
 	iov.iov_len = (size_t)len;
-	memset(cbuf, 0, sizeof(cbuf));
-	if (sendfd >= 0) {
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &sendfd, sizeof(int));
-	}
+	if (sendfd >= 0)
+		pl_put_fd(&mh, cbuf, sendfd);
 	do
 		n = get_sendmsg()(fd, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
@@ -414,7 +406,7 @@ EXPORT int listen(int fd, int backlog)
 EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
 {
 	uint8_t hdr[PL_DGRAM_HDR];
-	char cbuf[CMSG_SPACE(sizeof(int))];
+	char cbuf[PL_CMSG_SPACE];
 	struct iovec iov = { hdr, sizeof(hdr) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
 			     .msg_controllen = sizeof(cbuf) };

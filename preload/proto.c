@@ -53,6 +53,20 @@ int pl_msg_decode(const uint8_t *buf, size_t len, struct pl_msg *m)
 	return 0;
 }
 
+void pl_put_fd(struct msghdr *mh, void *cbuf, int fd)
+{
+	struct cmsghdr *cm;
+
+	memset(cbuf, 0, PL_CMSG_SPACE);
+	mh->msg_control = cbuf;
+	mh->msg_controllen = PL_CMSG_SPACE;
+	cm = CMSG_FIRSTHDR(mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+}
+
 void pl_dgram_encode(const struct sockaddr_in *sin, uint8_t *buf)
 {
 	memcpy(buf, &sin->sin_addr.s_addr, 4);

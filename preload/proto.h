@@ -26,6 +26,7 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define PL_ENV "USTACK_PRELOAD"     /* attach=NAME: the stack the program's sockets live on */
 #define PL_API_SUFFIX ".api"        /* the API socket: CTL_DIR "/" NAME ".api" */
@@ -84,6 +85,11 @@ int pl_msg_decode(const uint8_t *buf, size_t len, struct pl_msg *m);
 void pl_dgram_encode(const struct sockaddr_in *sin, uint8_t *buf);
 /* Returns 0, or -EBADMSG when len < PL_DGRAM_HDR or the pad is not zero. */
 int pl_dgram_decode(const uint8_t *buf, size_t len, struct sockaddr_in *sin);
+
+/* Room for the one descriptor a message carries (SCM_RIGHTS). */
+#define PL_CMSG_SPACE CMSG_SPACE(sizeof(int))
+/* Makes mh carry fd as SCM_RIGHTS in cbuf (PL_CMSG_SPACE bytes). */
+void pl_put_fd(struct msghdr *mh, void *cbuf, int fd);
 
 /* Parses the value of USTACK_PRELOAD ("attach=NAME") into name (CTL_NAME_MAX + 1 bytes).
  * Returns 0, or -EINVAL (no attach=, an empty or bad name, an unknown key). */
