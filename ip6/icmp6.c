@@ -86,6 +86,8 @@ static int icmp6_is_error(const struct pkb *p, const struct ip6_hdr *h)
 		if (next == IP6_NH_FRAGMENT) {
 			if (off + IP6_FRAG_HDR_LEN > p->len)
 				return 0;
+			if ((p->data[off + 2] << 8 | p->data[off + 3]) & 0xfff8)
+				return 0; /* a later fragment: no upper header to judge by */
 			next = p->data[off];
 			off += IP6_FRAG_HDR_LEN;
 			continue;

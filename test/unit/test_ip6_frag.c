@@ -132,13 +132,15 @@ static size_t frag6(uint8_t *b, uint32_t id, unsigned off, int more, uint8_t nex
 	return ETHER_HDR_LEN + IP6_HDR_LEN + IP6_FRAG_HDR_LEN + plen;
 }
 
+static uint8_t first_byte = ICMP6_ECHO_REQUEST; /* of each fragment's payload */
+
 static void inject_frag(uint32_t id, unsigned off, int more, uint8_t next, size_t plen)
 {
 	static uint8_t pl[FRAME_MAX];
 	uint8_t b[FRAME_MAX + 128];
 
 	memset(pl, 0x5a, sizeof(pl));
-	pl[0] = ICMP6_ECHO_REQUEST;
+	pl[0] = first_byte;
 	inject(b, frag6(b, id, off, more, next, pl, plen));
 }
 
@@ -431,8 +433,11 @@ static void test_bad_fragments(void **state)
 	/* the same length as the last fragment is fine */
 	inject_frag(22, 8, 0, IP6_NH_ICMPV6, 5);
 	assert_int_equal(ip6_reass_count(), 1);
-	/* past 65535: pointer at the fragment offset (40 + 2) */
+	/* past 65535: pointer at the fragment offset (40 + 2); a later fragment's first
+	 * byte is no ICMPv6 type, so one that looks like an error type still gets its error */
+	first_byte = ICMP6_DST_UNREACH;
 	inject_frag(23, 65528, 0, IP6_NH_ICMPV6, 16);
+	first_byte = ICMP6_ECHO_REQUEST;
 	assert_int_equal(ip6_stats.in_frag_oversize, 1);
 	assert_int_equal(expect_paramprob(ICMP6_PARAMPROB_HEADER), 42);
 	/* a first fragment without the whole TCP header: code 3, pointer 0 */
