@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* IPv6 output: the route (every destination on-link until router discovery comes), the
- * source, the fixed header, and the hand-off to ND's resolver on Ethernet or to the device
- * on a point-to-point link. Also the registration (ip6_init) and AF_INET6's family
+ * source, the fixed header, fragmentation to the path MTU (ip6/ip6_frag.c, ip6_pmtu.c),
+ * and the hand-off to ND's resolver on Ethernet or to the device on a point-to-point
+ * link. Also the registration (ip6_init) and AF_INET6's family
  * operations for the transports. */
 #include "net/perstack.h"
 #include "ip6/ip6.h"
