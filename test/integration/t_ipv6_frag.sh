@@ -8,7 +8,8 @@
 #     for the far host on the TAP; namespace F: the far host): F pings ustack with
 #     -s 1400; ustack's first 1448-byte reply is too big for the link, the router answers
 #     with packet too big (MTU 1400), and ustack's next replies to F leave in fragments
-#     of at most 1400 bytes, as its --pcap shows.
+#     of at most 1400 bytes, as its --pcap shows (--trace names the fragment headers and
+#     the packet too big).
 #  3. A scapy barrage of bad fragments (overlapping, past 65535, tiny, a first fragment
 #     without its header chain, duplicates, 200 packets that never complete), each kind
 #     counted, after which ustack still answers ping -6, with 6000 bytes too.
@@ -25,7 +26,7 @@ in_ns "$F" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accep
 # ustack's prefix is a /32, so F's 2001:db8:1::2 counts as on-link for it (ustack has no
 # routes yet): R answers its solicitations for F by proxy ND and forwards.
 ust_start "$R" serve --dev "$(dev_spec),addr6=2001:db8::2/32" --stats --serve udp-echo \
-	--pcap "$T_TMP/us.pcap"
+	--pcap "$T_TMP/us.pcap" --trace ip6
 in_ns "$R" ip addr add 2001:db8::1/64 dev "$TAPIF" nodad || fail "cannot add 2001:db8::1"
 ip link add ufr0 mtu 1400 netns "$R" type veth peer name uff0 mtu 1400 netns "$F" ||
 	fail "cannot make the veth pair"
@@ -69,6 +70,13 @@ echo "$out" | grep -q '3 packets transmitted, 3 received' ||
 ust_alive || fail "ustack died"
 ust_stop
 
+# --trace names the fragment headers and the router's packet too big
+grep -qE "$TAPIF < IP6 2001:db8::1 > 2001:db8::2: frag id [0-9]+ off 0 len 1448 MF ICMPv6 echo request" "$UST_OUT" ||
+	fail "--trace shows no first fragment of the kernel's 6000-byte ping"
+grep -qE "$TAPIF > IP6 2001:db8::2 > 2001:db8::1: frag id [0-9]+ off 5792 len 216 next header 58" "$UST_OUT" ||
+	fail "--trace shows no last fragment of ustack's reply"
+grep -qE "$TAPIF < IP6 2001:db8::1 > 2001:db8::2: ICMPv6 packet too big mtu 1400" "$UST_OUT" ||
+	fail "--trace shows no packet too big"
 # what ustack sent to F: one reply too big for the link (the router's packet too big
 # answered it), then fragments of at most 1400 bytes (1352 + 56 for a 1408-byte reply)
 tcpdump -r "$T_TMP/us.pcap" -n 'ip6 and src host 2001:db8::2 and dst host 2001:db8:1::2' \
