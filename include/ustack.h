@@ -442,6 +442,13 @@ struct ustack_config {
 		uint16_t ephemeral_min;   /* first port of an implicit bind [49152] */
 		uint16_t ephemeral_max;   /* last one [65535] */
 	} tcp;
+	struct {
+		unsigned reass_timeout_ms; /* an incomplete packet is dropped after this [60000] */
+		size_t reass_mem_max;     /* bytes held by incomplete packets [1048576] */
+		unsigned reass_max_datagrams; /* incomplete packets at once [64] */
+		unsigned pmtu_max;        /* path MTU entries (at most 256) [64] */
+		unsigned pmtu_expire_ms;  /* a lowered path MTU is forgotten after this [600000] */
+	} ip6;
 };
 
 /* Fills *cfg with the defaults. */

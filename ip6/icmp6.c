@@ -86,6 +86,8 @@ static int icmp6_is_error(const struct pkb *p, const struct ip6_hdr *h)
 		if (next == IP6_NH_FRAGMENT) {
 			if (off + IP6_FRAG_HDR_LEN > p->len)
 				return 0;
+			if ((p->data[off + 2] << 8 | p->data[off + 3]) & 0xfff8)
+				return 0; /* a later fragment: no upper header to judge by */
 			next = p->data[off];
 			off += IP6_FRAG_HDR_LEN;
 			continue;
@@ -140,6 +142,8 @@ void icmp6_send_error(uint8_t type, uint8_t code, uint32_t info, const struct pk
 		STAT_INC(icmp6, out_param_prob);
 	else if (type == ICMP6_DST_UNREACH)
 		STAT_INC(icmp6, out_dst_unreach);
+	else if (type == ICMP6_TIME_EXCEEDED)
+		STAT_INC(icmp6, out_time_exceeded);
 	STAT_INC(icmp6, out_errors);
 	icmp6_output(q, &src, &h.src, dev, 0, now); /* owns q */
 }
@@ -195,8 +199,11 @@ static void icmp6_input(struct pkb *p, const struct ip6_hdr *h, unsigned nh_len,
 	case ICMP6_ECHO_REPLY:
 		STAT_INC(icmp6, in_echo_replies);
 		goto drop;
-	case ICMP6_DST_UNREACH:
 	case ICMP6_PKT_TOO_BIG:
+		/* lowers the path MTU (p stays ours); then it is an error like the others */
+		ip6_pmtu_ptb_input(p, h, dev, now);
+		/* fall through */
+	case ICMP6_DST_UNREACH:
 	case ICMP6_TIME_EXCEEDED:
 	case ICMP6_PARAM_PROB:
 		/* NOTE: RFC 4443 3: errors go to the protocol they quote; none of ours

@@ -30,6 +30,10 @@
 #define ICMP6_PARAMPROB_HEADER 0   /* erroneous header field */
 #define ICMP6_PARAMPROB_NEXTHDR 1  /* unrecognised next header */
 #define ICMP6_PARAMPROB_OPTION 2   /* unrecognised option */
+#define ICMP6_PARAMPROB_HDRCHAIN 3 /* first fragment without the header chain (RFC 7112) */
+/* Time exceeded codes */
+#define ICMP6_TIMEX_HOPLIMIT 0
+#define ICMP6_TIMEX_REASSEMBLY 1
 
 #define ICMP6_HDR_LEN 8
 /* What an error may quote: the minimum MTU less the IPv6 and ICMPv6 headers. */
@@ -64,7 +68,7 @@ uint16_t icmp6_cksum(const struct net_addr *src, const struct net_addr *dst, con
 #define ICMP6_COUNTERS(X)                                                                  \
 	X(in_msgs) X(in_short) X(in_csum_errors) X(in_echo_requests) X(in_echo_replies)    \
 	X(in_errors_received) X(in_nd) X(in_unknown_type) X(in_unspec_src) X(out_echo_replies)              \
-	X(out_dst_unreach) X(out_param_prob) X(out_err_suppressed) X(out_rate_limited)     \
+	X(out_dst_unreach) X(out_param_prob) X(out_time_exceeded) X(out_err_suppressed) X(out_rate_limited)     \
 	X(out_errors)
 STATS_DECLARE(icmp6, ICMP6_COUNTERS);
 #define icmp6_stats STATS_REF(icmp6)

@@ -5,8 +5,11 @@
  * discovery sits above this folder (nd/): it registers the link-layer resolver ip6_output
  * hands Ethernet next hops to, and the handler ICMPv6 gives ND messages to.
  *
- * Not here yet: reassembly (fragments are counted and dropped), fragmentation on output,
- * routes other than the on-link prefixes of our addresses, SLAAC, MLD, delivery to TCP and
+ * Fragments are reassembled (ip6/ip6_reass.c), packets over the path MTU fragmented on
+ * output, and received packet-too-big messages lower a per-destination path MTU
+ * (ip6/ip6_pmtu.c, RFC 8201).
+ *
+ * Not here yet: routes other than the on-link prefixes of our addresses, SLAAC, MLD, delivery to TCP and
  * UDP (docs/architecture.md, "IPv6"). */
 #ifndef IP6_IP6_H
 #define IP6_IP6_H
@@ -182,6 +185,13 @@ struct ip6_config_s {
 	unsigned icmp_rate_ms;  /* ICMPv6 errors: one token per this (100 ms) ... */
 	unsigned icmp_burst;    /* ... up to this many (10), RFC 4443 2.4 (f) */
 	uint64_t secret[2];     /* RFC 7217's secret key; zero: derived at ip6_init */
+	unsigned reass_timeout_ms;    /* an incomplete packet is dropped after this (60 s,
+	                               * RFC 8200 4.5) */
+	size_t reass_mem_max;         /* bytes held by incomplete packets (1 MiB) */
+	unsigned reass_max_datagrams; /* incomplete packets at once (64) */
+	unsigned pmtu_max;            /* path MTU entries (64, at most IP6_PMTU_MAX) */
+	unsigned pmtu_expire_ms;      /* a lowered path MTU is forgotten after this (10 min,
+	                               * RFC 8201 4) */
 };
 PERSTACK_EXTERN(struct ip6_config_s, ip6_config);
 #define ip6_config PERSTACK_REF(struct ip6_config_s, ip6_config)
@@ -189,14 +199,28 @@ PERSTACK_EXTERN(struct ip6_config_s, ip6_config);
 /* in_not_for_us: a destination none of ours (strong host model, RFC 1122 3.3.4.2).
  * in_martian_src: a multicast or loopback source, or our own address from a wire.
  * in_hbh_not_first: a hop-by-hop header after another. in_ext_too_many: more than
- * ext_max extension headers. in_frag_unsupported: a fragment (reassembly comes later;
- * atomic fragments are taken, RFC 6946). in_no_transport: TCP or UDP, not carried over
+ * ext_max extension headers. in_frag_atomic: an atomic fragment, taken as the whole
+ * packet (RFC 6946). in_frag_bad_len: a fragment that is not the last with a length not
+ * a multiple of 8 (parameter problem) or empty; in_frag_oversize: one that would make the
+ * packet longer than 65535 bytes (parameter problem); in_frag_no_chain: a first fragment
+ * without the whole header chain (RFC 7112, parameter problem code 3). reasm_*: RFC 4293's
+ * reassembly counters, with reasm_overlap (RFC 5722), reasm_duplicate (exact copies,
+ * ignored), reasm_inconsistent (a last fragment at odds with the others), reasm_timeout,
+ * reasm_too_many and reasm_mem_exceeded (the caps, hit). out_frag_*: fragmentation on
+ * output. pmtu_*: packet too big messages (pmtu_ptb_not_ours: not quoting a packet of ours;
+ * pmtu_ptb_below_min: an MTU under 1280, ignored), pmtu_lowered, pmtu_expired and
+ * pmtu_evicted (the table full). in_no_transport: TCP or UDP, not carried over
  * IPv6 yet. */
 #define IP6_COUNTERS(X)                                                                    \
 	X(in_receives) X(in_hdr_short) X(in_hdr_version) X(in_hdr_plen) X(in_martian_src)   \
 	X(in_not_for_us) X(in_ext_truncated) X(in_ext_too_many) X(in_hbh_not_first)        \
 	X(in_opt_discard) X(in_opt_paramprob) X(in_opt_malformed) X(in_rthdr_refused)      \
-	X(in_rthdr_ignored) X(in_frag_atomic) X(in_frag_unsupported) X(in_no_next_header)  \
+	X(in_rthdr_ignored) X(in_frag_atomic) X(in_frag_bad_len) X(in_frag_oversize)         \
+	X(in_frag_no_chain) X(reasm_reqds) X(reasm_oks) X(reasm_fails) X(reasm_timeout)    \
+	X(reasm_overlap) X(reasm_duplicate) X(reasm_inconsistent) X(reasm_too_many)        \
+	X(reasm_mem_exceeded) X(out_frag_oks) X(out_frag_creates) X(out_frag_fails)        \
+	X(pmtu_ptb) X(pmtu_ptb_not_ours) X(pmtu_ptb_below_min) X(pmtu_lowered)              \
+	X(pmtu_expired) X(pmtu_evicted) X(in_no_next_header)                                \
 	X(in_unknown_nh) X(in_no_transport) X(in_delivers) X(in_unspec_src)                \
 	X(out_requests) X(out_no_route) X(out_no_source) X(out_too_big)                    \
 	X(out_no_headroom) X(out_no_resolver) X(addr_added)
@@ -238,10 +262,62 @@ struct ip6_out {
 	uint8_t tclass;
 };
 /* Prepends the IPv6 header to p (p->data = the upper header, its checksum final) and sends
- * it from src (unspecified: chosen for the route) to dst. No fragmentation yet: a packet
- * larger than the device MTU is -EMSGSIZE. Takes ownership of p. 0 or -errno. */
+ * it from src (unspecified: chosen for the route) to dst. A packet larger than the path
+ * MTU (the device's, or less after a packet too big) goes out in fragments
+ * (ip6_fragment). Takes ownership of p. 0 or -errno. */
 int ip6_output(uint8_t next, struct pkb *p, const struct net_addr *src,
 	       const struct net_addr *dst, const struct ip6_out *o, uint64_t now);
+
+/* ---- fragments (ip6/ip6_reass.c, ip6/ip6_frag.c) ---- */
+
+/* 1 if the fragment payload b (len bytes, its first header named next) holds every
+ * extension header and the upper-layer header (TCP's 20 bytes, UDP's 8, ICMPv6's 8): what
+ * a first fragment must carry (RFC 7112). */
+int ip6_frag_chain_complete(const uint8_t *b, size_t len, uint8_t next);
+/* A fragment p (p->data = its IPv6 header h, whose fragment header fh is at frag_off,
+ * named at nh_field), checked by ip6_input (length a multiple of 8 unless last, within
+ * 65535, a first fragment with its header chain). Takes ownership of p. Returns NULL while
+ * the packet is incomplete (or was discarded), else the whole packet: the first fragment's
+ * headers up to frag_off with nh_field naming what the fragment header named, payload
+ * length fixed, then the payload from frag_off on. */
+struct pkb *ip6_reass_input(struct pkb *p, const struct ip6_hdr *h, size_t frag_off,
+			    size_t nh_field, const struct ip6_frag *fh, uint64_t now);
+size_t ip6_reass_mem(void);
+size_t ip6_reass_count(void);
+void ip6_reass_flush(void);
+
+/* Sends the packet p (p->data = its IPv6 header, no extension headers) in fragments of at
+ * most mtu bytes through send(dev, nexthop, fragment, now), each fresh from the pool with
+ * a fragment header whose identification is random (RFC 7739). Takes ownership of p.
+ * 0 or the first error. */
+typedef int (*ip6_xmit_fn)(struct net_device *dev, const struct net_addr *nexthop,
+			   struct pkb *p, uint64_t now);
+int ip6_fragment(struct pkb *p, unsigned mtu, ip6_xmit_fn send, struct net_device *dev,
+		 const struct net_addr *nexthop, uint64_t now);
+/* A random 32-bit fragment identification (RFC 7739 5.1). */
+uint32_t ip6_frag_id(void);
+
+/* ---- path MTU (ip6/ip6_pmtu.c, RFC 8201) ---- */
+
+#define IP6_PMTU_MAX 256
+/* The path MTU known for dst, or 0 when none (the link's MTU holds). Forgets an entry
+ * older than pmtu_expire_ms. */
+unsigned ip6_pmtu_get(const struct net_addr *dst, uint64_t now);
+/* Lowers dst's path MTU to mtu: never raised (RFC 8201 4), never below 1280 (-EINVAL),
+ * never above link_mtu. 1 if lowered, 0 if not (a refresh), or -EINVAL. A full table
+ * gives up its oldest entry. */
+int ip6_pmtu_update(const struct net_addr *dst, unsigned mtu, unsigned link_mtu, uint64_t now);
+size_t ip6_pmtu_count(void);
+void ip6_pmtu_flush(void);
+/* What a transport registers to hear that the path MTU to dst dropped to mtu (TCP lowers
+ * its MSS): called after the table was changed, never from inside ip6_output. */
+typedef void (*ip6_pmtu_notify_fn)(const struct net_addr *dst, unsigned mtu, uint64_t now);
+void ip6_pmtu_set_notify(ip6_pmtu_notify_fn fn);
+/* A packet too big message from ICMPv6 (p->data = its ICMPv6 header, length and checksum
+ * checked; h its IPv6 header): valid only when it quotes a packet we sent (the quoted
+ * source one of our addresses) with an MTU of at least 1280. p stays the caller's. */
+void ip6_pmtu_ptb_input(const struct pkb *p, const struct ip6_hdr *h, struct net_device *dev,
+			uint64_t now);
 
 /* AF_INET6's operations (ip6/ip6_family.c), registered by ip6_init. */
 extern const struct net_family_ops ip6_family_ops;

@@ -6,6 +6,7 @@
 
 #include "ip6/icmp6.h"
 #include "ip6/ip6.h"
+#include "net/loop.h"
 #include "net/pkb.h"
 
 static int inet6_route(const struct net_addr *dst, int ifindex, struct net_nexthop *nh)
@@ -22,13 +23,16 @@ static uint32_t inet6_generation(void)
 	return net_device_generation(); /* addresses are the only routes yet */
 }
 
+/* The path MTU: the device's, or less after a packet too big (ip6/ip6_pmtu.c). */
 static unsigned inet6_mtu(const struct net_addr *dst, int ifindex)
 {
 	struct net_nexthop nh;
+	unsigned pmtu;
 
 	if (inet6_route(dst, ifindex, &nh) < 0)
 		return 0;
-	return nh.dev->mtu;
+	pmtu = ip6_pmtu_get(dst, net_clock_ms());
+	return pmtu && pmtu < nh.dev->mtu ? pmtu : nh.dev->mtu;
 }
 
 static int inet6_source(const struct net_addr *dst, int ifindex, struct net_addr *src)

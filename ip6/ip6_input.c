@@ -18,6 +18,11 @@ PERSTACK_VAR_INIT(struct ip6_config_s, ip6_config, {
 	.ext_max = 8,
 	.icmp_rate_ms = 100,
 	.icmp_burst = 10,
+	.reass_timeout_ms = 60000,
+	.reass_mem_max = 1024 * 1024,
+	.reass_max_datagrams = 64,
+	.pmtu_max = 64,
+	.pmtu_expire_ms = 10 * 60 * 1000,
 })
 
 #define IP6_PROTO_MAX 4
@@ -145,20 +150,57 @@ void ip6_input(struct pkb *p, struct net_device *dev, uint64_t now)
 			goto drop;
 		}
 		if (next == IP6_NH_FRAGMENT) {
+			size_t flen;
+
 			if (ip6_frag_parse(p->data + off, p->len - off, &fh) < 0) {
 				STAT_INC(ip6, in_ext_truncated);
 				goto drop;
 			}
-			if (fh.offset || fh.more) {
-				STAT_INC(ip6, in_frag_unsupported);
-				debugf("dev=%s id=%u dropped: fragment (no reassembly yet)",
-				       dev->name, fh.id);
+			if (!fh.offset && !fh.more) {
+				/* RFC 6946: an atomic fragment is the whole packet */
+				STAT_INC(ip6, in_frag_atomic);
+				nh_field = off;
+				off += IP6_FRAG_HDR_LEN;
+				next = fh.next;
+				continue;
+			}
+			flen = p->len - off - IP6_FRAG_HDR_LEN;
+			if (fh.more && (flen % 8 || !flen)) {
+				/* RFC 8200 4.5: parameter problem at the payload length (an
+				 * empty fragment is only dropped: 0 is a multiple of 8) */
+				STAT_INC(ip6, in_frag_bad_len);
+				debugf("dev=%s id=%u len=%zu dropped: fragment not a multiple of 8",
+				       dev->name, fh.id, flen);
+				if (flen)
+					icmp6_send_error(ICMP6_PARAM_PROB, ICMP6_PARAMPROB_HEADER, 4,
+							 p, dev, 0, now);
 				goto drop;
 			}
-			/* RFC 6946: an atomic fragment is the whole packet */
-			STAT_INC(ip6, in_frag_atomic);
-			nh_field = off;
-			off += IP6_FRAG_HDR_LEN;
+			if (off - IP6_HDR_LEN + fh.offset + flen > 65535) {
+				/* RFC 8200 4.5: parameter problem at the fragment offset */
+				STAT_INC(ip6, in_frag_oversize);
+				debugf("dev=%s id=%u off=%u len=%zu dropped: beyond 65535 bytes",
+				       dev->name, fh.id, fh.offset, flen);
+				icmp6_send_error(ICMP6_PARAM_PROB, ICMP6_PARAMPROB_HEADER,
+						 (uint32_t)(off + 2), p, dev, 0, now);
+				goto drop;
+			}
+			if (!fh.offset && !ip6_frag_chain_complete(p->data + off + IP6_FRAG_HDR_LEN,
+								   flen, fh.next)) {
+				/* RFC 7112 5 (RFC 8200 4.5): parameter problem code 3, pointer 0 */
+				STAT_INC(ip6, in_frag_no_chain);
+				debugf("dev=%s id=%u dropped: first fragment without the header chain",
+				       dev->name, fh.id);
+				icmp6_send_error(ICMP6_PARAM_PROB, ICMP6_PARAMPROB_HDRCHAIN, 0, p,
+						 dev, 0, now);
+				goto drop;
+			}
+			p = ip6_reass_input(p, &h, off, nh_field, &fh, now); /* owns p */
+			if (!p)
+				return;
+			/* the whole packet: the same headers, then what followed the fragment
+			 * header, at off */
+			h.plen = (uint16_t)(p->len - IP6_HDR_LEN);
 			next = fh.next;
 			continue;
 		}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* IPv6 output: the route (every destination on-link until router discovery comes), the
- * source, the fixed header, and the hand-off to ND's resolver on Ethernet or to the device
- * on a point-to-point link. Also the registration (ip6_init) and AF_INET6's family
+ * source, the fixed header, fragmentation to the path MTU (ip6/ip6_frag.c, ip6_pmtu.c),
+ * and the hand-off to ND's resolver on Ethernet or to the device on a point-to-point
+ * link. Also the registration (ip6_init) and AF_INET6's family
  * operations for the transports. */
 #include "net/perstack.h"
 #include "ip6/ip6.h"
@@ -21,6 +22,21 @@ PERSTACK_STATIC(ip6_resolve_fn, ip6_resolver)
 void ip6_set_resolver(ip6_resolve_fn fn)
 {
 	ip6_resolver = fn;
+}
+
+/* A finished packet (or fragment) to the device, or to ND's resolver for an Ethernet next
+ * hop. Takes ownership of p. */
+static int ip6_xmit(struct net_device *dev, const struct net_addr *nexthop, struct pkb *p,
+		    uint64_t now)
+{
+	if (dev->type != NET_DEV_ETHER)
+		return net_device_xmit(dev, p, now);
+	if (!ip6_resolver) {
+		STAT_INC(ip6, out_no_resolver);
+		pkb_free(p);
+		return -ENETUNREACH;
+	}
+	return ip6_resolver(dev, nexthop, p, now);
 }
 
 /* The device whose address's prefix holds dst (the longest such prefix), or NULL. */
@@ -65,6 +81,7 @@ int ip6_output(uint8_t next, struct pkb *p, const struct net_addr *src,
 {
 	struct net_nexthop nh;
 	struct ip6_hdr h;
+	unsigned mtu, pmtu;
 	uint8_t *b;
 	int err;
 
@@ -83,11 +100,10 @@ int ip6_output(uint8_t next, struct pkb *p, const struct net_addr *src,
 	} else if (err < 0) {
 		nh.src = net_addr_any(AF_INET6);
 	}
-	if (p->len + IP6_HDR_LEN > nh.dev->mtu) {
-		STAT_INC(ip6, out_too_big);
-		err = -EMSGSIZE;
-		goto drop;
-	}
+	mtu = nh.dev->mtu;
+	pmtu = ip6_pmtu_get(dst, now);
+	if (pmtu && pmtu < mtu)
+		mtu = pmtu;
 	b = pkb_push(p, IP6_HDR_LEN);
 	if (!b) {
 		STAT_INC(ip6, out_no_headroom);
@@ -102,14 +118,20 @@ int ip6_output(uint8_t next, struct pkb *p, const struct net_addr *src,
 	h.src = nh.src;
 	h.dst = *dst;
 	ip6_emit(&h, b, IP6_HDR_LEN);
-	if (nh.dev->type != NET_DEV_ETHER)
-		return net_device_xmit(nh.dev, p, now); /* owns p */
-	if (!ip6_resolver) {
+	if (nh.dev->type == NET_DEV_ETHER && !ip6_resolver) {
 		STAT_INC(ip6, out_no_resolver);
 		err = -ENETUNREACH;
 		goto drop;
 	}
-	return ip6_resolver(nh.dev, &nh.nexthop, p, now); /* owns p */
+	if (p->len > mtu) {
+		if (p->len > IP6_HDR_LEN + 65535) {
+			STAT_INC(ip6, out_too_big); /* no jumbograms (RFC 2675) */
+			err = -EMSGSIZE;
+			goto drop;
+		}
+		return ip6_fragment(p, mtu, ip6_xmit, nh.dev, &nh.nexthop, now); /* owns p */
+	}
+	return ip6_xmit(nh.dev, &nh.nexthop, p, now); /* owns p */
 drop:
 	pkb_free(p);
 	return err < 0 ? err : -ENETUNREACH;
@@ -157,6 +179,9 @@ int ip6_init(void)
 void ip6_shutdown(void)
 {
 	ip6_addr_flush();
+	ip6_reass_flush();
+	ip6_pmtu_flush();
+	ip6_pmtu_set_notify(NULL);
 	ip6_proto_reset();
 	ip6_resolver = NULL;
 }

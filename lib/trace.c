@@ -497,6 +497,7 @@ static void trace_ipv6(struct line *l, const uint8_t *b, size_t len)
 	size_t off = IP6_HDR_LEN, end;
 	uint8_t next;
 	int r = ip6_parse(b, len, &h);
+	int whole = r == IP6_PARSE_OK;
 
 	if (r == IP6_PARSE_SHORT || r == IP6_PARSE_VERSION) {
 		add(l, "IP6 truncated len %zu", len);
@@ -517,13 +518,17 @@ static void trace_ipv6(struct line *l, const uint8_t *b, size_t len)
 				goto cut;
 			if (!n)
 				add(l, "IP6 %s > %s: ", s, d);
-			add(l, "frag id %u off %u%s ", f.id, f.offset, f.more ? " MF" : "");
 			off += IP6_FRAG_HDR_LEN;
 			next = f.next;
+			add(l, "frag id %u off %u len %zu%s ", f.id, f.offset, end - off,
+			    f.more ? " MF" : "");
+			/* only the first fragment holds the upper header, and not all of what
+			 * its checksum covers unless the fragment is atomic */
 			if (f.offset) {
-				add(l, "next header %u len %zu", next, end - off);
+				add(l, "next header %u", next);
 				return;
 			}
+			whole = whole && !f.more;
 			continue;
 		}
 		if (next != IP6_NH_HOPOPTS && next != IP6_NH_DSTOPTS && next != IP6_NH_ROUTING)
@@ -541,7 +546,7 @@ static void trace_ipv6(struct line *l, const uint8_t *b, size_t len)
 	case IP6_NH_ICMPV6:
 		if (off == IP6_HDR_LEN)
 			add(l, "IP6 %s > %s: ", s, d);
-		trace_icmp6(l, &h, b + off, end - off, r == IP6_PARSE_OK);
+		trace_icmp6(l, &h, b + off, end - off, whole);
 		break;
 	case IP6_NH_UDP:
 	case IP6_NH_TCP:

@@ -81,6 +81,8 @@ static struct ustack_config defaults;
 #define ARP_FIELDS(X)                                                                      \
 	X(reachable_ms) X(stale_gc_ms) X(retry_ms) X(max_tries) X(queue_max) X(cache_max) \
 	X(req_min_gap_ms)
+#define IP6_FIELDS(X)                                                                      \
+	X(reass_timeout_ms) X(reass_mem_max) X(reass_max_datagrams) X(pmtu_max) X(pmtu_expire_ms)
 #define ICMP_FIELDS(X) X(error_rate_per_s) X(error_burst) X(dest_interval_ms) X(dest_burst)
 #define MEM_FIELDS(X) X(reclaim_ms) X(trim_min_bytes) X(trim)
 
@@ -117,6 +119,11 @@ static void config_read(struct ustack_config *cfg, const struct tcp_config_s *tc
 		const struct icmp_config_s *src = &icmp_config;
 		__typeof__(cfg->icmp) *dst = &cfg->icmp;
 		ICMP_FIELDS(COPY_TO)
+	}
+	{
+		const struct ip6_config_s *src = &ip6_config;
+		__typeof__(cfg->ip6) *dst = &cfg->ip6;
+		IP6_FIELDS(COPY_TO)
 	}
 	{
 		const struct tcp_config_s *src = tc;
@@ -229,6 +236,11 @@ static int config_apply(const struct ustack_config *cfg)
 		const __typeof__(cfg->icmp) *src = &cfg->icmp;
 		struct icmp_config_s *dst = &icmp_config;
 		ICMP_FIELDS(COPY_TO)
+	}
+	{
+		const __typeof__(cfg->ip6) *src = &cfg->ip6;
+		struct ip6_config_s *dst = &ip6_config;
+		IP6_FIELDS(COPY_TO)
 	}
 	{
 		const __typeof__(cfg->tcp) *src = &cfg->tcp;

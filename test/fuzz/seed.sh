@@ -3,7 +3,8 @@
 # Writes the seed corpus for fuzz_input into DIR (default build/fuzz/corpus): every frame of
 # test/data/linux-session.pcap, linux-ipv6-nd.pcap and linux-ipv6-dad.pcap (Ethernet
 # device) and linux-tun-raw.pcap (L3 device) as an input of its own, and the TCP session of
-# linux-session.pcap and an IPv6 NS followed by an echo request as inputs of many frames,
+# linux-session.pcap, an IPv6 NS followed by an echo request, and the NS followed by the
+# fragments of linux-ipv6-frag.pcap as inputs of many frames,
 # in the format fuzz_input.c describes (control byte, then 2-byte length + frame each).
 #   test/fuzz/seed.sh [DIR]
 set -eu
@@ -54,6 +55,11 @@ for i, f in enumerate(v6):
     open(f"{d}/eth6-{i:02d}", "wb").write(record(0, [f]))
     n += 1
 open(f"{d}/eth6-ns-echo", "wb").write(record(1 << 1, [v6[0], v6[2]]))
+n += 1
+# Linux's NS, then the five fragments of its `ping -6 -s 6000` (linux-ipv6-frag.pcap, the
+# same two hosts): reassembly, and a reply that leaves in fragments
+frag6 = [to_us(f) for f in frames("test/data/linux-ipv6-frag.pcap")[:5]]
+open(f"{d}/eth6-ns-frags", "wb").write(record(1 << 1, [v6[0]] + frag6))
 n += 1
 print(f"seed.sh: {n} inputs in {d}")
 PY

@@ -103,7 +103,7 @@ def main():
         "opt_malformed": lambda: ip6(SRC, dst, 60, bytes([58, 0, 1, 9, 0, 0, 0, 0]) + echo),
         # an unknown next header
         "unknown_nh": lambda: ip6(SRC, dst, 253, bytes(16)),
-        # a first fragment (no reassembly yet)
+        # a first fragment that no other follows (held for reassembly)
         "fragment": lambda: ip6(SRC, dst, 44, bytes([58, 0, 0, 1]) + struct.pack("!I", 7) +
                                 echo),
         # an echo request with a wrong checksum

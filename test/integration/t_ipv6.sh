@@ -94,7 +94,7 @@ expect_counter ip6.in_ext_too_many -ge 1
 expect_counter ip6.in_opt_discard -ge 1
 expect_counter ip6.in_opt_paramprob -ge 1
 expect_counter ip6.in_unknown_nh -ge 1
-expect_counter ip6.in_frag_unsupported -ge 1
+expect_counter ip6.reasm_reqds -ge 1
 expect_counter icmp6.in_csum_errors -ge 1
 expect_counter icmp6.out_param_prob -ge 3
 expect_counter nd.rx_bad_hlim -ge 1

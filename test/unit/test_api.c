@@ -44,6 +44,9 @@ static void test_create_once(void **state)
 	assert_int_equal(cfg.tcp.rto_min_ms, 200);
 	assert_int_equal(cfg.sock.rcvbuf, 256 * 1024);
 	assert_int_equal(cfg.ip.default_ttl, 64);
+	assert_int_equal(cfg.ip6.reass_timeout_ms, 60000);
+	assert_int_equal(cfg.ip6.reass_max_datagrams, 64);
+	assert_int_equal(cfg.ip6.pmtu_expire_ms, 600000);
 	assert_string_equal(cfg.tcp.cc_name, "cubic");
 	assert_int_equal(ustack_create(&cfg, &st), 0);
 	assert_non_null(st);

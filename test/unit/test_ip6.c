@@ -354,9 +354,10 @@ static void test_ext_headers(void **state)
 	assert_int_equal(send_ext(IP6_NH_DSTOPTS, chain, 16, &addr_b), 1);
 	expect_paramprob(ICMP6_PARAMPROB_NEXTHDR, 40);
 	assert_int_equal(ip6_stats.in_hbh_not_first, 1);
-	/* a fragment: no reassembly yet */
+	/* a first fragment: held for reassembly (test_ip6_frag.c says the rest) */
 	assert_int_equal(send_ext(IP6_NH_FRAGMENT, frag_first, 8, &addr_b), 0);
-	assert_int_equal(ip6_stats.in_frag_unsupported, 1);
+	assert_int_equal(ip6_stats.reasm_reqds, 1);
+	assert_int_equal(ip6_reass_count(), 1);
 	/* ten headers: over ext_max (8) */
 	for (int i = 0; i < 10; i++) {
 		memcpy(many + 8 * i, padn, 8);
@@ -576,8 +577,17 @@ static void test_output_limits(void **state)
 
 	(void)state;
 	learn_a();
+	/* one byte over the MTU: two fragments (test_ip6_frag.c checks them) */
 	p = pkb_alloc(1500);
 	pkb_put(p, 1500 - IP6_HDR_LEN + 1);
+	memset(p->data, 0, p->len);
+	assert_int_equal(ip6_output(IP6_NH_UDP, p, NULL, &addr_a, NULL, net_clock_ms()), 0);
+	assert_int_equal(ip6_stats.out_frag_creates, 2);
+	assert_int_equal(test_dev_pending(dev), 2);
+	test_dev_flush(dev);
+	/* over 65535 bytes of payload: no jumbograms */
+	p = pkb_alloc(65536);
+	pkb_put(p, 65536);
 	memset(p->data, 0, p->len);
 	assert_int_equal(ip6_output(IP6_NH_UDP, p, NULL, &addr_a, NULL, net_clock_ms()),
 			 -EMSGSIZE);

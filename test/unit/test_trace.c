@@ -210,6 +210,22 @@ static void test_ipv6_lines(void **state)
 				  "[2001:db8::1].5000 > [2001:db8::2].7: UDP len 4");
 	trace_format(tun, udp6, 40 + 10, line, sizeof(line));
 	assert_string_equal(line, "IP6 2001:db8::1 > 2001:db8::2: [extension header truncated]");
+	/* Linux's fragments of a 6000-byte ping (linux-ipv6-frag.pcap): the first decodes
+	 * its ICMPv6 header (no checksum verdict: it covers all five), the others not */
+	{
+		static uint8_t big[1600];
+
+		n = test_pcap_frame("test/data/linux-ipv6-frag.pcap", 0, big, sizeof(big));
+		assert_true(n > 0);
+		trace_format(eth, big, (size_t)n, line, sizeof(line));
+		assert_string_equal(line, "IP6 2001:db8::a > 2001:db8::b: frag id 3812717083 off 0 "
+					  "len 1448 MF ICMPv6 echo request id 23906 seq 1 len 1440");
+		n = test_pcap_frame("test/data/linux-ipv6-frag.pcap", 4, big, sizeof(big));
+		assert_true(n > 0);
+		trace_format(eth, big, (size_t)n, line, sizeof(line));
+		assert_string_equal(line, "IP6 2001:db8::a > 2001:db8::b: frag id 3812717083 off "
+					  "5792 len 216 next header 58");
+	}
 	test_assert_no_leaks();
 }
 
