@@ -272,6 +272,8 @@ struct ip6_out {
 	struct net_device *dev; /* leave through this device (NULL: route) */
 	uint8_t hlim;           /* 0: ip6_config.default_hlim */
 	uint8_t tclass;
+	int src_unspec;         /* send from :: even when the device has an address (DAD's
+				 * probes, MLD reports before the link-local is usable) */
 };
 /* Prepends the IPv6 header to p (p->data = the upper header, its checksum final) and sends
  * it from src (unspecified: chosen for the route) to dst. No fragmentation yet: a packet

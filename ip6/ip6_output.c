@@ -113,7 +113,9 @@ int ip6_output(uint8_t next, struct pkb *p, const struct net_addr *src,
 		STAT_INC(ip6, out_no_route);
 		goto drop;
 	}
-	if (src && !ip6_addr_is_unspecified(src)) {
+	if (o && o->src_unspec && (next == IP6_NH_ICMPV6 || next == IP6_NH_HOPOPTS)) {
+		nh.src = net_addr_any(AF_INET6);
+	} else if (src && !ip6_addr_is_unspecified(src)) {
 		nh.src = *src;
 	} else if (err < 0 && !(src && (next == IP6_NH_ICMPV6 || next == IP6_NH_HOPOPTS))) {
 		/* no address on the device: only ND's DAD and MLD's reports (behind their

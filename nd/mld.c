@@ -100,7 +100,7 @@ static void mld_send(struct net_device *dev, uint8_t rtype, const struct net_add
 {
 	static const uint8_t hbh[8] = { IP6_NH_ICMPV6, 0, IP6_OPT_ROUTER_ALERT, 2, 0, 0,
 					IP6_OPT_PADN, 0 };
-	struct ip6_out o = { .dev = dev, .hlim = 1 };
+	struct ip6_out o = { .dev = dev, .hlim = 1, .src_unspec = 0 };
 	struct net_addr dst = { .family = AF_INET6 }, src;
 	size_t len = MLD_REPORT_HDR_LEN + (size_t)n * MLD_RECORD_LEN;
 	struct pkb *p;
@@ -109,8 +109,10 @@ static void mld_send(struct net_device *dev, uint8_t rtype, const struct net_add
 	if (!n || dev->type != NET_DEV_ETHER)
 		return;
 	memcpy(dst.v6, all_mld2_routers, 16);
-	if (ip6_source_select(dev, &dst, &src) < 0 || !ip6_addr_is_linklocal(&src))
+	if (ip6_source_select(dev, &dst, &src) < 0 || !ip6_addr_is_linklocal(&src)) {
 		src = net_addr_any(AF_INET6);
+		o.src_unspec = 1;
+	}
 	if (!(p = pkb_alloc(sizeof(hbh) + len)))
 		return;
 	b = pkb_put(p, sizeof(hbh) + len);

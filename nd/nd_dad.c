@@ -12,6 +12,7 @@
 
 #include "ip6/icmp6.h"
 #include "nd/mld.h"
+#include "net/byteorder.h"
 #include "net/log.h"
 #include "net/loop.h"
 
@@ -79,8 +80,10 @@ static void dad_timer(struct net_timer *t, void *arg, uint64_t now)
 	if (!(p = pkb_alloc(ND_NS_NA_LEN)))
 		return;
 	nd_emit(&m, pkb_put(p, ND_NS_NA_LEN), ND_NS_NA_LEN);
+	wr16(p->data + 2, icmp6_cksum(&any, &sol, p->data, p->len));
 	STAT_INC(nd, tx_dad_ns);
-	nd_send_pkb(dev, p, &any, &sol, now);
+	ip6_output(IP6_NH_ICMPV6, p, &any, &sol,
+		   &(struct ip6_out){ .dev = dev, .hlim = ND_HLIM, .src_unspec = 1 }, now);
 }
 
 void nd_dad_start(struct net_device *dev, const struct net_addr *addr)

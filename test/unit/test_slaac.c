@@ -602,7 +602,10 @@ static void test_slaac_conflict_next_iid(void **state)
 		assert_int_equal(ifa->dad_count, k);
 		assert_true(ifa->flags & IP6_IFA_TENTATIVE);
 		advance(0);
+		/* from :: though the link-local address is usable (5.4.2) */
 		assert_int_equal(pop_icmp(&h, m, sizeof(m), NULL, 1), ND_NS_NA_LEN);
+		assert_true(ip6_addr_is_unspecified(&h.src));
+		assert_int_equal(icmp6_cksum(&h.src, &h.dst, m, ND_NS_NA_LEN), 0);
 		inject(b, icmp_frame(b, mac_a, &a, &all, 255, m, nd_emit(&na, m, sizeof(m))));
 		assert_int_equal(nd_stats.dad_conflicts, k + 1);
 	}
