@@ -5,9 +5,9 @@
  * discovery sits above this folder (nd/): it registers the link-layer resolver ip6_output
  * hands Ethernet next hops to, and the handler ICMPv6 gives ND messages to.
  *
+ * Router discovery, SLAAC, DAD and MLD are ND's (nd/), reached through the hooks below.
  * Not here yet: reassembly (fragments are counted and dropped), fragmentation on output,
- * routes other than the on-link prefixes of our addresses, SLAAC, MLD, delivery to TCP and
- * UDP (docs/architecture.md, "IPv6"). */
+ * delivery to TCP and UDP (docs/architecture.md, "IPv6"). */
 #ifndef IP6_IP6_H
 #define IP6_IP6_H
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* IPv6 output: the route (every destination on-link until router discovery comes), the
+/* IPv6 output: the route (on-link prefixes, then what ND's router discovery knows), the
  * source, the fixed header, and the hand-off to ND's resolver on Ethernet or to the device
  * on a point-to-point link. Also the registration (ip6_init) and AF_INET6's family
  * operations for the transports. */

@@ -185,8 +185,8 @@ static void nd_enter(struct nd_entry *e, enum nd_state s, uint64_t now)
 	case ND_REACHABLE:
 		/* NOTE: RFC 4861 6.3.2 draws ReachableTime at random from 0.5 to 1.5 times
 		 * BaseReachableTime, so that the hosts of a link do not probe in step. It is
-		 * fixed here (reachable_ms) until router advertisements, which set the base,
-		 * are handled; a single host's probes cannot fall in step with themselves. */
+		 * fixed here (reachable_ms, which a router's advertisement sets); a single
+		 * host's probes cannot fall in step with themselves. */
 		net_timer_arm(&e->timer, now + nd_config.reachable_ms);
 		break;
 	case ND_STALE:
