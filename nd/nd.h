@@ -13,6 +13,7 @@
 #include "net/perstack.h"
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ip6/ip6.h"
 #include "net/netdev.h"
@@ -119,6 +120,11 @@ struct nd_config_s {
 };
 PERSTACK_EXTERN(struct nd_config_s, nd_config);
 #define nd_config PERSTACK_REF(struct nd_config_s, nd_config)
+
+/* `--nd NAME=V,...` (nd/nd_sysctl.c): 0, -ENOENT (no such name), -EINVAL, -ERANGE; bad
+ * gets the item at fault. nd_config_list prints every knob with its value. */
+int nd_config_parse(const char *spec, char *bad, size_t badlen);
+void nd_config_list(FILE *out);
 
 /* Drops of received NS/NA, one counter per reason: rx_bad_hlim (not 255), rx_bad_code,
  * rx_short, rx_bad_optlen, rx_mcast_target, rx_bad_dad (an NS from :: not to a

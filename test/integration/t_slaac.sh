@@ -88,10 +88,11 @@ expect_counter nd.dad_conflicts -eq 0
 expect_counter mld.out_reports -ge 2
 
 # the conflict: 2001:db8:1::99 is the kernel's already
+# (--nd: no random delay before the probes, so the verdict comes within a second)
 ust_start "$NS" serve --dev tap:ustap0,addr=10.0.0.2/24,bridge=ustbr6,addr6=2001:db8:1::99/64 \
-	--stats --serve udp-echo --name "$N"
+	--stats --serve udp-echo --name "$N" --nd dad_delay_ms=0,rtr_solicit_delay_ms=0
 dad_failed() { "$UST" ctl "$N" addr 2>/dev/null | grep -q '2001:db8:1::99/64 dadfailed'; }
-wait_for 5 dad_failed || fail "2001:db8:1::99 not marked dadfailed: $("$UST" ctl "$N" addr 2>&1)"
+wait_for 2 dad_failed || fail "2001:db8:1::99 not marked dadfailed: $("$UST" ctl "$N" addr 2>&1)"
 "$UST" ctl "$N" addr
 ust_stop
 grep -E 'duplicate' "$UST_ERR"
