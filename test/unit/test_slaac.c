@@ -6,7 +6,9 @@
  * of conflict (5.4.3, 5.4.4) with RFC 7217's next identifier, a tentative address's
  * silence, MLDv2 reports on join and in answer to queries (RFC 3810), and redirects
  * accepted only from the first hop (RFC 4861 8.1). Linux's DAD probe comes from
- * test/data/linux-ipv6-dad.pcap (Linux checking 2001:db8::a). */
+ * test/data/linux-ipv6-dad.pcap (Linux checking 2001:db8::a); dnsmasq's RAs and Linux's
+ * MLDv2 report and RS from test/data/linux-ipv6-ra.pcap, our report and RS compared with
+ * Linux's byte for byte. */
 #include "test/unit/testlib.h"
 
 #include <string.h>
@@ -20,6 +22,12 @@
 #include "net/loop.h"
 
 #define PCAP_DAD "test/data/linux-ipv6-dad.pcap"
+/* linux-ipv6-ra.pcap, captured on a veth in a namespace: 0 dnsmasq's RA (--enable-ra,
+ * 2001:db8:1::/64, router lifetime 600, MTU 1500) from its link-local address, 1 the same
+ * from its global address (sent while the link-local one was tentative), 2 Linux's MLDv2
+ * report for the solicited-node group of fe80::c45e:40ff:fe94:4ff0, 3 Linux's RS from it
+ * (MAC c6:5e:40:94:4f:f0). */
+#define PCAP_RA "test/data/linux-ipv6-ra.pcap"
 #define T0 1000000ull
 
 static struct net_device *dev;
@@ -752,6 +760,66 @@ static void test_redirect(void **state)
 			 -ENETUNREACH);
 }
 
+/* ---- against Linux and dnsmasq ---- */
+
+static void test_linux_captures(void **state)
+{
+	static const uint8_t linux_mac[6] = { 0xc6, 0x5e, 0x40, 0x94, 0x4f, 0xf0 };
+	static const uint8_t dnsmasq_mac[6] = { 0x9a, 0x74, 0xab, 0x42, 0xff, 0x10 };
+	struct net_addr ll = A6("fe80::c45e:40ff:fe94:4ff0"), sol = ip6_addr_solicited(&ll);
+	struct net_addr rtr = A6("fe80::9874:abff:fe42:ff10"), far = A6("2001:db8:7::7");
+	struct net_addr slaac;
+	uint8_t want[128], b[128], lla[6];
+	struct net_nexthop nh;
+	struct pkb *p;
+	long n;
+
+	(void)state;
+	memcpy(dev->hwaddr, linux_mac, 6);
+	assert_int_equal(ip6_addr_add(dev, &ll, 64, IP6_IFA_LINKLOCAL), 0);
+	/* our MLDv2 report for the group, and our RS, are Linux's byte for byte */
+	mld_join_report(dev, &sol, now);
+	n = test_pcap_frame(PCAP_RA, 2, want, sizeof(want));
+	assert_int_equal(n, 14 + 40 + 8 + 28);
+	p = test_dev_pop(dev);
+	assert_non_null(p);
+	assert_int_equal(p->len, (size_t)n);
+	assert_memory_equal(p->data, want, (size_t)n);
+	pkb_free(p);
+	nd_rs_start(dev, now);
+	advance(0);
+	n = test_pcap_frame(PCAP_RA, 3, want, sizeof(want));
+	assert_int_equal(n, 14 + 40 + 16);
+	p = test_dev_pop(dev);
+	assert_non_null(p);
+	assert_int_equal(p->len, (size_t)n);
+	assert_memory_equal(p->data, want, (size_t)n);
+	pkb_free(p);
+	/* dnsmasq's RA from its global address: refused; from its link-local one: taken */
+	n = test_pcap_frame(PCAP_RA, 1, b, sizeof(b));
+	inject(b, (size_t)n);
+	assert_int_equal(nd_stats.rx_ra_bad_src, 1);
+	assert_int_equal(nd_stats.routers_added, 0);
+	n = test_pcap_frame(PCAP_RA, 0, b, sizeof(b));
+	inject(b, (size_t)n);
+	assert_int_equal(nd_stats.routers_added, 1);
+	assert_int_equal(nd_stats.prefixes_added, 1);
+	assert_int_equal(nd_stats.slaac_added, 1);
+	assert_int_equal(nd_stats.rx_ra_bad_mtu, 0);
+	assert_int_equal(ip6_link_mtu(dev), 1500);
+	assert_int_equal(nd_cache_lookup(dev, &rtr, lla), ND_STALE);
+	assert_memory_equal(lla, dnsmasq_mac, 6);
+	slaac = slaac_addr("2001:db8:1::", 0);
+	assert_non_null(ip6_addr_find(dev, &slaac));
+	assert_int_equal(ip6_addr_find(dev, &slaac)->valid_until, now + 3600000);
+	assert_int_equal(ip6_route(&far, NULL, &nh), 0);
+	assert_true(net_addr_eq(&nh.nexthop, &rtr));
+	/* the RA ended the solicitations: one sent */
+	advance(20000);
+	assert_int_equal(nd_stats.tx_rs, 1);
+	drain();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -766,6 +834,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slaac_conflict_next_iid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mld, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redirect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_linux_captures, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
