@@ -95,7 +95,14 @@ void nd_dad_start(struct net_device *dev, const struct net_addr *addr)
 	if (!ifa)
 		return;
 	if (dev->type != NET_DEV_ETHER || !nd_config.dad_transmits) {
-		dad_done(dev, ifa, now); /* 5.4: DupAddrDetectTransmits 0, or no link to ask */
+		/* 5.4: DupAddrDetectTransmits 0, or no link to ask; the group is still
+		 * reported (RFC 3810 6) */
+		if (dev->type == NET_DEV_ETHER) {
+			struct net_addr sol = ip6_addr_solicited(addr);
+
+			mld_join_report(dev, &sol, now);
+		}
+		dad_done(dev, ifa, now);
 		return;
 	}
 	for (int i = 0; !d && i < IP6_IFADDR_MAX; i++)

@@ -550,10 +550,10 @@ drop:
 void nd_redirect_input(struct pkb *p, const struct ip6_hdr *h, struct net_device *dev,
 		       uint64_t now)
 {
-	struct net_device *rdev = dev;
 	struct nd_redirect r;
-	struct net_addr first;
+	struct net_nexthop first;
 	struct nd_redir *slot = NULL;
+	int err;
 	unsigned max = cap_of(nd_config.redirects_max, ND_REDIRECTS_CAP);
 	char s[NET_ADDR_STRLEN], d[NET_ADDR_STRLEN], g[NET_ADDR_STRLEN];
 
@@ -579,11 +579,14 @@ void nd_redirect_input(struct pkb *p, const struct ip6_hdr *h, struct net_device
 		STAT_INC(nd, rx_short);
 		goto drop;
 	}
-	/* 8.1: from a link-local source that is the current first hop for the destination,
-	 * the target a link-local router or the destination itself */
+	/* 8.1: from a link-local source that is the current first hop for the destination
+	 * (as ip6_route finds it: an on-link destination is its own first hop), the target
+	 * a link-local router or the destination itself */
+	err = ip6_route(&r.dst, dev, &first);
 	if (!ip6_addr_is_linklocal(&h->src) ||
 	    (!ip6_addr_is_linklocal(&r.target) && !net_addr_eq(&r.target, &r.dst)) ||
-	    nd_route(&r.dst, &rdev, &first) < 0 || rdev != dev || !net_addr_eq(&first, &h->src)) {
+	    (err < 0 && err != -EADDRNOTAVAIL) || first.dev != dev ||
+	    !net_addr_eq(&first.nexthop, &h->src)) {
 		STAT_INC(nd, rx_redirect_refused);
 		debugf("dev=%s redirect from %s for %s refused: not the first hop", dev->name,
 		       net_addr_ntop(&h->src, s, sizeof(s)), net_addr_ntop(&r.dst, d, sizeof(d)));

@@ -491,6 +491,8 @@ static void test_slaac_two_hours(void **state)
 	ifa = ip6_addr_find(dev, &a);
 	assert_non_null(ifa);
 	assert_int_equal(ifa->flags, IP6_IFA_AUTO); /* no DAD asked for */
+	assert_int_equal(mld_stats.out_reports, 1);  /* but its group reported */
+	drain();
 	assert_int_equal(ifa->valid_until, now + 3 * h2 / 2);
 	inject(b, ra_frame(b, 0, "2001:db8:1::", 64, ND_PFX_AUTO, 60, 60));
 	assert_int_equal(ifa->valid_until, now + h2); /* cut to two hours, not 60 s */
@@ -744,10 +746,16 @@ static void test_redirect(void **state)
 	assert_true(net_addr_eq(&nh.nexthop, &better));
 	assert_int_equal(nd_cache_lookup(dev, &better, lla), ND_STALE);
 	assert_memory_equal(lla, mac_c, 6);
+	/* a redirect for an on-link destination (its own first hop) from the router:
+	 * refused */
+	r.dst = A6("2001:db8::44");
+	inject(b, icmp_frame(b, mac_a, &rtr, &b6, 255, m, nd_redirect_emit(&r, m, sizeof(m))));
+	assert_int_equal(nd_stats.rx_redirect_refused, 3);
+	r.dst = far;
 	/* the next redirect must come from the new first hop: the old router is refused */
 	r.target = other;
 	inject(b, icmp_frame(b, mac_a, &rtr, &b6, 255, m, nd_redirect_emit(&r, m, sizeof(m))));
-	assert_int_equal(nd_stats.rx_redirect_refused, 3);
+	assert_int_equal(nd_stats.rx_redirect_refused, 4);
 	assert_int_equal(ip6_route(&far, NULL, &nh), 0);
 	assert_true(net_addr_eq(&nh.nexthop, &better));
 	/* the router withdrawn (lifetime 0): the redirect names fe80::3 itself and stays;
