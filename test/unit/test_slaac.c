@@ -16,6 +16,7 @@
 #include "ether/ether.h"
 #include "ip6/icmp6.h"
 #include "ip6/ip6.h"
+#include "lib/trace.h"
 #include "nd/mld.h"
 #include "nd/nd.h"
 #include "net/byteorder.h"
@@ -828,6 +829,32 @@ static void test_linux_captures(void **state)
 	drain();
 }
 
+/* --trace's lines for the RA, the MLDv2 report and the RS of the captures. */
+static void test_trace_lines(void **state)
+{
+	static const struct { int index; const char *want; } cases[] = {
+		{ 0, "IP6 fe80::9874:abff:fe42:ff10 > ff02::1: ICMPv6 router advertisement "
+		     "lifetime 600s hlim 64 prefix 2001:db8:1::/64 [LA] valid 3600 pref 3600 "
+		     "mtu 1500 from 9a:74:ab:42:ff:10" },
+		{ 2, "IP6 fe80::c45e:40ff:fe94:4ff0 > ff02::16: hop-by-hop len 8 ICMPv6 multicast "
+		     "listener report v2 1 record to_ex ff02::1:ff94:4ff0" },
+		{ 3, "IP6 fe80::c45e:40ff:fe94:4ff0 > ff02::2: ICMPv6 router solicitation from "
+		     "c6:5e:40:94:4f:f0" },
+	};
+	uint8_t b[256];
+	char line[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long n = test_pcap_frame(PCAP_RA, cases[i].index, b, sizeof(b));
+
+		assert_true(n > 0);
+		trace_format(dev, b, (size_t)n, line, sizeof(line));
+		if (strcmp(line, cases[i].want))
+			fail_msg("#%d\n  got:  %s\n  want: %s", cases[i].index, line, cases[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -843,6 +870,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mld, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redirect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_linux_captures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_lines, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
