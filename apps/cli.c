@@ -16,6 +16,7 @@
 #include "dns/dns.h"
 #include "ip/ip.h"
 #include "lib/ctl.h"
+#include "nd/nd.h"
 #include "tcp/tcp.h"
 
 /* The Makefile's VERSION, passed in by the build. */
@@ -204,6 +205,9 @@ static const char usage_common[] =
 "                     the wait after declining one in use, e.g. probe_num=0 (no probe),\n"
 "                     decline_wait_ms=N; --dhcp help lists them [the RFCs': the probe\n"
 "                     takes 4-7 s, a declined address 10 s more]\n"
+"  --nd NAME=V[,..]   IPv6 router discovery and duplicate address detection, e.g.\n"
+"                     accept_ra=0, dad_transmits=0; --nd help lists them [RFC 4861's\n"
+"                     and 4862's: 3 RSs 4 s apart, one DAD probe, 1 s]\n"
 "  --dns ADDR         nc, ping, get: a name server for host names (repeatable, at most\n"
 "                     4, tried in that order); names are looked up in /etc/hosts first,\n"
 "                     with resolv.conf's search list [the nameserver lines of\n"
@@ -258,7 +262,7 @@ enum {
 	OPT_PER_SOURCE, OPT_HTTP_HDR_TIMEOUT, OPT_CHAT_IDLE, OPT_ECHO_IDLE, OPT_TCP,
 	OPT_CC, OPT_RECLAIM_AFTER, OPT_NAME, OPT_TRACE_TIME, OPT_MAX_REDIRS,
 	OPT_TCP_LOG, OPT_TCP_LOG_MAX,
-	OPT_VERBOSE, OPT_DNS, OPT_DHCP, OPT_API, OPT_ATTACH,
+	OPT_VERBOSE, OPT_DNS, OPT_DHCP, OPT_API, OPT_ATTACH, OPT_ND,
 };
 
 static const struct option long_opts[] = {
@@ -299,6 +303,7 @@ static const struct option long_opts[] = {
 	{ "dhcp", required_argument, NULL, OPT_DHCP },
 	{ "api", required_argument, NULL, OPT_API },
 	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "nd", required_argument, NULL, OPT_ND },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -717,6 +722,26 @@ static int parse_option(int opt, const char *arg)
 		if (rc) {
 			app_error("--dhcp '%s': give NAME=NUMBER within the range --dhcp help shows "
 				  "(probe_max_ms at least probe_min_ms)", bad);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	case OPT_ND: {
+		char bad[64];
+		int rc;
+		if (!strcmp(arg, "help")) {
+			fputs("--nd settings for IPv6 neighbour and router discovery (current "
+			      "values):\n", stdout);
+			nd_config_list(stdout);
+			exit(0);
+		}
+		rc = nd_config_parse(arg, bad, sizeof(bad));
+		if (rc == -ENOENT) {
+			app_error("--nd '%s': no such setting (--nd help lists them)", bad);
+			return -EINVAL;
+		}
+		if (rc) {
+			app_error("--nd '%s': give NAME=NUMBER within the range --nd help shows", bad);
 			return -EINVAL;
 		}
 		return 0;

@@ -215,6 +215,9 @@ static void icmp6_input(struct pkb *p, const struct ip6_hdr *h, unsigned nh_len,
 	case ICMP6_ND_NS:
 	case ICMP6_ND_NA:
 	case ICMP6_ND_REDIRECT:
+	case 130: /* MLD query, v1 and v2 reports: ND's MLD listener (nd/mld.c) */
+	case 131:
+	case 143:
 		STAT_INC(icmp6, in_nd);
 		if (!nd_handler)
 			goto drop;

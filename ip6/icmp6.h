@@ -75,7 +75,7 @@ STATS_DECLARE(icmp6, ICMP6_COUNTERS);
 
 /* Registers next header 58 with IPv6. */
 int icmp6_init(void);
-/* ND registers the handler of types 133 to 137 (ip6_proto_handler: p->data = the ICMPv6
+/* ND registers the handler of types 133 to 137 and MLD's 130, 131 and 143 (ip6_proto_handler: p->data = the ICMPv6
  * header, already length- and checksum-checked). */
 void icmp6_set_nd_handler(ip6_proto_handler h);
 /* An error about the packet p (p->data = its IPv6 header, as received; p stays the

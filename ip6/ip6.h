@@ -7,10 +7,10 @@
  *
  * Fragments are reassembled (ip6/ip6_reass.c), packets over the path MTU fragmented on
  * output, and received packet-too-big messages lower a per-destination path MTU
- * (ip6/ip6_pmtu.c, RFC 8201).
+ * (ip6/ip6_pmtu.c, RFC 8201). Router discovery, SLAAC, DAD and MLD are ND's (nd/),
+ * reached through the hooks below.
  *
- * Not here yet: routes other than the on-link prefixes of our addresses, SLAAC, MLD, delivery to TCP and
- * UDP (docs/architecture.md, "IPv6"). */
+ * Not here yet: delivery to TCP and UDP (docs/architecture.md, "IPv6"). */
 #ifndef IP6_IP6_H
 #define IP6_IP6_H
 
@@ -135,35 +135,59 @@ int ip6_prefix_match(const struct net_addr *a, const struct net_addr *b, unsigne
 /* One address of a device. */
 #define IP6_IFA_LINKLOCAL 0x01 /* made by the stack (RFC 7217) */
 #define IP6_IFA_STATIC 0x02    /* given with addr6= or ip6_addr_add */
+#define IP6_IFA_AUTO 0x04      /* formed by SLAAC from a router's prefix (RFC 4862) */
+#define IP6_IFA_TENTATIVE 0x08 /* duplicate address detection running: not used yet */
+#define IP6_IFA_DUPLICATE 0x10 /* DAD found another holder: never used */
+#define IP6_IFA_DEPRECATED 0x20 /* preferred lifetime over: kept for what uses it */
+#define IP6_IFA_UNUSABLE (IP6_IFA_TENTATIVE | IP6_IFA_DUPLICATE)
 struct ip6_ifaddr {
 	int ifindex;               /* 0: a free slot */
 	struct net_addr addr;
 	unsigned prefixlen;
 	unsigned flags;
+	uint64_t preferred_until;  /* ms (net_clock_ms); 0: forever (SLAAC sets both) */
+	uint64_t valid_until;
+	unsigned dad_count;        /* RFC 7217's DAD_Counter that made it */
 };
 #define IP6_IFADDR_MAX 64      /* addresses of every device together */
 #define IP6_IFADDR_PER_DEV 4
 
 /* Adds addr/prefixlen to dev and joins its solicited-node group (and all-nodes) on an
- * Ethernet device. 0, -EEXIST (already there), -ENOSPC, -EINVAL (multicast, unspecified,
- * loopback, prefix over 128). */
+ * Ethernet device. With IP6_IFA_TENTATIVE in flags the address waits for duplicate
+ * address detection, which the hook ND registers starts (no hook: it is usable at once).
+ * 0, -EEXIST (already there), -ENOSPC, -EINVAL (multicast, unspecified, loopback, prefix
+ * over 128). */
 int ip6_addr_add(struct net_device *dev, const struct net_addr *addr, unsigned prefixlen,
 		 unsigned flags);
+/* Removes dev's address a (SLAAC's expiry, a duplicate replaced). 0 or -ENOENT. The
+ * solicited-node group stays joined (another address may share it). */
+int ip6_addr_del(struct net_device *dev, const struct net_addr *a);
+/* Sets and clears flags of dev's address a (DAD's verdict, deprecation); the address
+ * itself for lifetimes, or NULL. */
+struct ip6_ifaddr *ip6_addr_get(const struct net_device *dev, const struct net_addr *a);
+/* 1 if the address may be used: not tentative, not duplicate. */
+static inline int ip6_ifa_usable(const struct ip6_ifaddr *ifa)
+{
+	return !(ifa->flags & IP6_IFA_UNUSABLE);
+}
+/* ND's hook, called for every address added with IP6_IFA_TENTATIVE. */
+typedef void (*ip6_dad_fn)(struct net_device *dev, const struct net_addr *addr);
+void ip6_set_dad_hook(ip6_dad_fn fn);
 /* Gives an Ethernet device its link-local address, fe80::/64 with an RFC 7217 interface
  * identifier: the low 64 bits of a keyed hash (SipHash-2-4 under ip6_config.secret) of the
  * prefix, the device's name and MAC and a DAD counter, never the MAC itself. 0 or as
  * ip6_addr_add. */
-int ip6_addr_add_linklocal(struct net_device *dev);
+int ip6_addr_add_linklocal(struct net_device *dev, unsigned flags);
 /* The RFC 7217 identifier as ip6_addr_add_linklocal computes it (tests, other prefixes
  * once SLAAC comes): the 64-bit prefix in pfx[0..7], iid written to out[8..15]. */
 void ip6_stable_iid(const struct net_device *dev, const uint8_t pfx[8], unsigned dad_count,
 		    const uint64_t secret[2], uint8_t out[16]);
 /* dev's address addr, or NULL. */
 const struct ip6_ifaddr *ip6_addr_find(const struct net_device *dev, const struct net_addr *a);
-/* Our address a on any device, or NULL. */
+/* Our address a on any device, or NULL (tentative and duplicate ones too). */
 const struct ip6_ifaddr *ip6_addr_lookup(const struct net_addr *a);
-/* 1 if a packet to dst arriving on dev is ours: one of dev's unicast addresses, the
- * solicited-node group of one, or all-nodes. */
+/* 1 if a packet to dst arriving on dev is ours: one of dev's usable unicast addresses,
+ * the solicited-node group of any (a tentative one's too, for DAD), or all-nodes. */
 int ip6_addr_accepts(const struct net_device *dev, const struct net_addr *dst);
 /* The source for dst leaving through dev (RFC 6724 rules 1, 2 and 8, for what a host with
  * link-local and static addresses has): the destination itself if ours, an address of the
@@ -250,16 +274,30 @@ typedef int (*ip6_resolve_fn)(struct net_device *dev, const struct net_addr *nex
 			      struct pkb *p, uint64_t now);
 void ip6_set_resolver(ip6_resolve_fn fn);
 
-/* Where a packet to dst leaves: dev (or, with dev NULL, the device of the on-link prefix
- * of one of our addresses; a link-local destination needs a device), the next hop (dst:
- * every route is on-link until router discovery comes) and the source. 0, -ENETUNREACH,
- * -EADDRNOTAVAIL (no source address on the device). */
+/* Where router discovery sends what no address's prefix covers: ND registers this; it
+ * fills the device and next hop (dst itself for a prefix a router said is on-link, the
+ * router for the rest) or returns -ENETUNREACH. dev non-NULL: only through that device. */
+typedef int (*ip6_router_fn)(const struct net_addr *dst, struct net_device **dev,
+			     struct net_addr *nexthop);
+void ip6_set_router_fn(ip6_router_fn fn);
+/* The IPv6 MTU of dev: a router's MTU option (RFC 4861 4.6.4) when lower than the
+ * device's, else the device's. mtu 0 forgets it. */
+void ip6_link_mtu_set(const struct net_device *dev, unsigned mtu);
+unsigned ip6_link_mtu(const struct net_device *dev);
+
+/* Where a packet to dst leaves and through which next hop: the on-link prefix of one of
+ * our addresses (dst itself), else what router discovery knows (ip6_router_fn: a prefix
+ * a router called on-link, the default router), else, with dev given, dst on dev (a
+ * link-local destination needs its device). Then the source. 0, -ENETUNREACH,
+ * -EADDRNOTAVAIL (no usable source address on the device). */
 int ip6_route(const struct net_addr *dst, struct net_device *dev, struct net_nexthop *nh);
 
 struct ip6_out {
 	struct net_device *dev; /* leave through this device (NULL: route) */
 	uint8_t hlim;           /* 0: ip6_config.default_hlim */
 	uint8_t tclass;
+	int src_unspec;         /* send from :: even when the device has an address (DAD's
+				 * probes, MLD reports before the link-local is usable) */
 };
 /* Prepends the IPv6 header to p (p->data = the upper header, its checksum final) and sends
  * it from src (unspecified: chosen for the route) to dst. A packet larger than the path

@@ -13,6 +13,13 @@
 
 PERSTACK_STATIC(struct ip6_ifaddr[IP6_IFADDR_MAX], ip6_addrs)
 #define ip6_addrs PERSTACK_REF(struct ip6_ifaddr[IP6_IFADDR_MAX], ip6_addrs)
+PERSTACK_STATIC(ip6_dad_fn, ip6_dad_hook)
+#define ip6_dad_hook PERSTACK_REF(ip6_dad_fn, ip6_dad_hook)
+
+void ip6_set_dad_hook(ip6_dad_fn fn)
+{
+	ip6_dad_hook = fn;
+}
 
 /* ---- SipHash-2-4 (Aumasson and Bernstein), the PRF of RFC 7217 5 ---- */
 
@@ -98,12 +105,31 @@ static int ifa_reserved_iid(const uint8_t a[16])
 	       a[12] == 0xff && a[13] == 0xff && a[14] == 0xff && a[15] >= 0x80;
 }
 
-const struct ip6_ifaddr *ip6_addr_find(const struct net_device *dev, const struct net_addr *a)
+struct ip6_ifaddr *ip6_addr_get(const struct net_device *dev, const struct net_addr *a)
 {
 	for (int i = 0; i < IP6_IFADDR_MAX; i++)
 		if (ip6_addrs[i].ifindex == dev->index && net_addr_eq(&ip6_addrs[i].addr, a))
 			return &ip6_addrs[i];
 	return NULL;
+}
+
+const struct ip6_ifaddr *ip6_addr_find(const struct net_device *dev, const struct net_addr *a)
+{
+	return ip6_addr_get(dev, a);
+}
+
+int ip6_addr_del(struct net_device *dev, const struct net_addr *a)
+{
+	struct ip6_ifaddr *ifa = ip6_addr_get(dev, a);
+	char s[NET_ADDR_STRLEN];
+
+	if (!ifa)
+		return -ENOENT;
+	infof("dev=%s addr=%s/%u removed", dev->name, net_addr_ntop(a, s, sizeof(s)),
+	      ifa->prefixlen);
+	memset(ifa, 0, sizeof(*ifa));
+	net_device_changed(dev);
+	return 0;
 }
 
 const struct ip6_ifaddr *ip6_addr_lookup(const struct net_addr *a)
@@ -159,30 +185,36 @@ int ip6_addr_add(struct net_device *dev, const struct net_addr *addr, unsigned p
 		      net_addr_ntop(addr, s, sizeof(s)), strerror(-err));
 		return err;
 	}
+	if (!ip6_dad_hook)
+		flags &= ~IP6_IFA_TENTATIVE; /* no ND to run DAD: usable at once */
 	ip6_addrs[slot] = (struct ip6_ifaddr){
 		.ifindex = dev->index, .addr = *addr, .prefixlen = prefixlen, .flags = flags,
 	};
 	net_device_changed(dev); /* routes resolved before it are stale */
 	STAT_INC(ip6, addr_added);
-	infof("dev=%s addr=%s/%u", dev->name, net_addr_ntop(addr, s, sizeof(s)), prefixlen);
+	infof("dev=%s addr=%s/%u%s", dev->name, net_addr_ntop(addr, s, sizeof(s)), prefixlen,
+	      flags & IP6_IFA_TENTATIVE ? " tentative" : "");
+	if (flags & IP6_IFA_TENTATIVE)
+		ip6_dad_hook(dev, addr);
 	return 0;
 }
 
-int ip6_addr_add_linklocal(struct net_device *dev)
+int ip6_addr_add_linklocal(struct net_device *dev, unsigned flags)
 {
 	static const uint8_t fe80[8] = { 0xfe, 0x80 };
 	struct net_addr a = net_addr_any(AF_INET6);
 
 	if (dev->type != NET_DEV_ETHER)
 		return -EINVAL;
-	/* NOTE: RFC 7217 6 retries with the next DAD counter after a duplicate; without DAD
-	 * yet, the counter only steps over the reserved identifiers. */
+	/* NOTE: RFC 7217 6 retries with the next DAD counter after a duplicate; for the
+	 * link-local address the counter only steps over the reserved identifiers, a
+	 * duplicate link-local being a fault to fix by hand (RFC 4862 5.4.5). */
 	for (unsigned dad = 0; dad < 4; dad++) {
 		ip6_stable_iid(dev, fe80, dad, ip6_config.secret, a.v6);
 		if (!ifa_reserved_iid(a.v6))
 			break;
 	}
-	return ip6_addr_add(dev, &a, 64, IP6_IFA_LINKLOCAL);
+	return ip6_addr_add(dev, &a, 64, IP6_IFA_LINKLOCAL | flags);
 }
 
 int ip6_addr_accepts(const struct net_device *dev, const struct net_addr *dst)
@@ -195,7 +227,8 @@ int ip6_addr_accepts(const struct net_device *dev, const struct net_addr *dst)
 		for (int i = 0; i < IP6_IFADDR_MAX; i++) {
 			struct net_addr sol;
 
-			if (ip6_addrs[i].ifindex != dev->index)
+			if (ip6_addrs[i].ifindex != dev->index ||
+			    (ip6_addrs[i].flags & IP6_IFA_DUPLICATE))
 				continue;
 			sol = ip6_addr_solicited(&ip6_addrs[i].addr);
 			if (net_addr_eq(dst, &sol))
@@ -203,7 +236,11 @@ int ip6_addr_accepts(const struct net_device *dev, const struct net_addr *dst)
 		}
 		return 0;
 	}
-	return ip6_addr_find(dev, dst) != NULL;
+	{
+		const struct ip6_ifaddr *ifa = ip6_addr_find(dev, dst);
+
+		return ifa && ip6_ifa_usable(ifa);
+	}
 }
 
 /* The length of the common prefix of a and b, in bits. */
@@ -239,7 +276,7 @@ int ip6_source_select(const struct net_device *dev, const struct net_addr *dst,
 		int ll;
 		unsigned cp;
 
-		if (ifa->ifindex != dev->index)
+		if (ifa->ifindex != dev->index || !ip6_ifa_usable(ifa))
 			continue;
 		if (net_addr_eq(&ifa->addr, dst)) { /* rule 1: the same address */
 			best = ifa;
@@ -252,10 +289,18 @@ int ip6_source_select(const struct net_device *dev, const struct net_addr *dst,
 		if (best) {
 			int best_ll = ip6_addr_is_linklocal(&best->addr);
 
+			int dep = !!(ifa->flags & IP6_IFA_DEPRECATED);
+			int best_dep = !!(best->flags & IP6_IFA_DEPRECATED);
+
 			if (best_ll == dst_ll && ll != dst_ll)
 				continue;
-			if (!(ll == dst_ll && best_ll != dst_ll) && cp <= best_len)
+			/* rule 3: a deprecated address only when nothing else will do */
+			if (ll == best_ll && dep != best_dep) {
+				if (dep)
+					continue;
+			} else if (!(ll == dst_ll && best_ll != dst_ll) && cp <= best_len) {
 				continue;
+			}
 		}
 		best = ifa;
 		best_len = cp;
@@ -276,4 +321,5 @@ void ip6_addr_foreach(void (*fn)(const struct ip6_ifaddr *ifa, void *arg), void 
 void ip6_addr_flush(void)
 {
 	memset(&ip6_addrs, 0, sizeof(ip6_addrs));
+	ip6_dad_hook = NULL;
 }

@@ -23,16 +23,18 @@ static uint32_t inet6_generation(void)
 	return net_device_generation(); /* addresses are the only routes yet */
 }
 
-/* The path MTU: the device's, or less after a packet too big (ip6/ip6_pmtu.c). */
+/* The path MTU: the link's (the device's, or a router's MTU option), or less after a
+ * packet too big (ip6/ip6_pmtu.c). */
 static unsigned inet6_mtu(const struct net_addr *dst, int ifindex)
 {
 	struct net_nexthop nh;
-	unsigned pmtu;
+	unsigned pmtu, mtu;
 
 	if (inet6_route(dst, ifindex, &nh) < 0)
 		return 0;
+	mtu = ip6_link_mtu(nh.dev);
 	pmtu = ip6_pmtu_get(dst, net_clock_ms());
-	return pmtu && pmtu < nh.dev->mtu ? pmtu : nh.dev->mtu;
+	return pmtu && pmtu < mtu ? pmtu : mtu;
 }
 
 static int inet6_source(const struct net_addr *dst, int ifindex, struct net_addr *src)

@@ -67,11 +67,14 @@ void ip6_proto_reset(void)
  * is judged later: only ND's duplicate address detection may use it. */
 static const char *martian_src(const struct net_device *dev, const struct ip6_hdr *h)
 {
+	const struct ip6_ifaddr *ifa = ip6_addr_lookup(&h->src);
+
 	if (ip6_addr_is_multicast(&h->src))
 		return "multicast";
 	if (ip6_addr_is_loopback(&h->src))
 		return "loopback";
-	if (ip6_addr_lookup(&h->src) && dev->type != NET_DEV_LOOPBACK)
+	/* a tentative address is not ours yet: its holder's NA is DAD's answer */
+	if (ifa && ip6_ifa_usable(ifa) && dev->type != NET_DEV_LOOPBACK)
 		return "our own address"; /* a loop, or a spoof */
 	return NULL;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* IPv6 output: the route (every destination on-link until router discovery comes), the
+/* IPv6 output: the route (on-link prefixes, then what ND's router discovery knows), the
  * source, the fixed header, fragmentation to the path MTU (ip6/ip6_frag.c, ip6_pmtu.c),
  * and the hand-off to ND's resolver on Ethernet or to the device on a point-to-point
  * link. Also the registration (ip6_init) and AF_INET6's family
@@ -19,9 +19,36 @@
 PERSTACK_STATIC(ip6_resolve_fn, ip6_resolver)
 #define ip6_resolver PERSTACK_REF(ip6_resolve_fn, ip6_resolver)
 
+PERSTACK_STATIC(ip6_router_fn, ip6_router)
+#define ip6_router PERSTACK_REF(ip6_router_fn, ip6_router)
+
+/* The MTU option of each device's routers, by device index (0: none heard). */
+#define IP6_LINK_MTU_DEVS 64
+PERSTACK_STATIC(unsigned[IP6_LINK_MTU_DEVS], ip6_link_mtus)
+#define ip6_link_mtus PERSTACK_REF(unsigned[IP6_LINK_MTU_DEVS], ip6_link_mtus)
+
 void ip6_set_resolver(ip6_resolve_fn fn)
 {
 	ip6_resolver = fn;
+}
+
+void ip6_set_router_fn(ip6_router_fn fn)
+{
+	ip6_router = fn;
+}
+
+void ip6_link_mtu_set(const struct net_device *dev, unsigned mtu)
+{
+	if (dev->index > 0 && dev->index < IP6_LINK_MTU_DEVS)
+		ip6_link_mtus[dev->index] = mtu;
+}
+
+unsigned ip6_link_mtu(const struct net_device *dev)
+{
+	unsigned m = dev->index > 0 && dev->index < IP6_LINK_MTU_DEVS ?
+			     ip6_link_mtus[dev->index] : 0;
+
+	return m && m < dev->mtu ? m : dev->mtu;
 }
 
 /* A finished packet (or fragment) to the device, or to ND's resolver for an Ethernet next
@@ -42,6 +69,7 @@ static int ip6_xmit(struct net_device *dev, const struct net_addr *nexthop, stru
 /* The device whose address's prefix holds dst (the longest such prefix), or NULL. */
 struct onlink_arg {
 	const struct net_addr *dst;
+	int only;               /* a device given: its prefixes alone */
 	int ifindex;
 	unsigned plen;
 };
@@ -50,8 +78,10 @@ static void onlink_fn(const struct ip6_ifaddr *ifa, void *arg)
 {
 	struct onlink_arg *a = arg;
 
-	if (ip6_addr_is_linklocal(&ifa->addr))
+	if (ip6_addr_is_linklocal(&ifa->addr) || !ip6_ifa_usable(ifa))
 		return; /* fe80::/64 is on every link: it names no device */
+	if (a->only && ifa->ifindex != a->only)
+		return;
 	if (ip6_prefix_match(&ifa->addr, a->dst, ifa->prefixlen) &&
 	    (!a->ifindex || ifa->prefixlen > a->plen)) {
 		a->ifindex = ifa->ifindex;
@@ -61,17 +91,26 @@ static void onlink_fn(const struct ip6_ifaddr *ifa, void *arg)
 
 int ip6_route(const struct net_addr *dst, struct net_device *dev, struct net_nexthop *nh)
 {
-	if (!dev) {
-		struct onlink_arg a = { .dst = dst };
+	int link_scope = ip6_addr_is_linklocal(dst) || ip6_addr_is_mc_linklocal(dst);
 
-		if (ip6_addr_is_linklocal(dst) || ip6_addr_is_mc_linklocal(dst))
-			return -ENETUNREACH; /* a link-scope address needs its link named */
-		ip6_addr_foreach(onlink_fn, &a);
-		if (!a.ifindex || !(dev = net_device_by_index(a.ifindex)))
-			return -ENETUNREACH;
-	}
-	nh->dev = dev;
 	nh->nexthop = *dst;
+	if (link_scope && !dev)
+		return -ENETUNREACH; /* a link-scope address needs its link named */
+	if (!link_scope && !ip6_addr_is_multicast(dst)) {
+		struct onlink_arg a = { .dst = dst, .only = dev ? dev->index : 0 };
+		struct net_device *rdev = dev;
+
+		ip6_addr_foreach(onlink_fn, &a);
+		if (a.ifindex) {
+			if (!(dev = net_device_by_index(a.ifindex)))
+				return -ENETUNREACH;
+		} else if (ip6_router && ip6_router(dst, &rdev, &nh->nexthop) == 0) {
+			dev = rdev;
+		}
+	}
+	if (!dev)
+		return -ENETUNREACH;
+	nh->dev = dev;
 	return ip6_source_select(dev, dst, &nh->src);
 }
 
@@ -91,16 +130,19 @@ int ip6_output(uint8_t next, struct pkb *p, const struct net_addr *src,
 		STAT_INC(ip6, out_no_route);
 		goto drop;
 	}
-	if (src && !ip6_addr_is_unspecified(src)) {
+	if (o && o->src_unspec && (next == IP6_NH_ICMPV6 || next == IP6_NH_HOPOPTS)) {
+		nh.src = net_addr_any(AF_INET6);
+	} else if (src && !ip6_addr_is_unspecified(src)) {
 		nh.src = *src;
-	} else if (err < 0 && !(src && next == IP6_NH_ICMPV6)) {
-		/* no address on the device: only ND's DAD may send from :: (src given) */
+	} else if (err < 0 && !(src && (next == IP6_NH_ICMPV6 || next == IP6_NH_HOPOPTS))) {
+		/* no address on the device: only ND's DAD and MLD's reports (behind their
+		 * hop-by-hop header) may send from :: (src given) */
 		STAT_INC(ip6, out_no_source);
 		goto drop;
 	} else if (err < 0) {
 		nh.src = net_addr_any(AF_INET6);
 	}
-	mtu = nh.dev->mtu;
+	mtu = ip6_link_mtu(nh.dev); /* the device's, or less when a router said so */
 	pmtu = ip6_pmtu_get(dst, now);
 	if (pmtu && pmtu < mtu)
 		mtu = pmtu;
@@ -184,4 +226,6 @@ void ip6_shutdown(void)
 	ip6_pmtu_set_notify(NULL);
 	ip6_proto_reset();
 	ip6_resolver = NULL;
+	ip6_router = NULL;
+	memset(&ip6_link_mtus, 0, sizeof(ip6_link_mtus));
 }

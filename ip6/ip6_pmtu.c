@@ -170,7 +170,7 @@ void ip6_pmtu_ptb_input(const struct pkb *p, const struct ip6_hdr *h, struct net
 		debugf("dev=%s mtu=%u ignored: packet too big below 1280", dev->name, mtu);
 		return;
 	}
-	link_mtu = dev->mtu;
+	link_mtu = ip6_link_mtu(dev);
 	if (ip6_pmtu_update(&q.dst, mtu, link_mtu, now) == 1) {
 		debugf("dst=%s mtu=%u: path MTU lowered", net_addr_ntop(&q.dst, d, sizeof(d)),
 		       mtu);

@@ -223,8 +223,18 @@ static void addr6_one(const struct ip6_ifaddr *ifa, void *arg)
 	struct addr6_arg *a = arg;
 	char s[NET_ADDR_STRLEN];
 
-	if (ifa->ifindex == a->ifindex)
-		fprintf(a->out, " %s/%u", net_addr_ntop(&ifa->addr, s, sizeof(s)), ifa->prefixlen);
+	if (ifa->ifindex != a->ifindex)
+		return;
+	fprintf(a->out, " %s/%u", net_addr_ntop(&ifa->addr, s, sizeof(s)), ifa->prefixlen);
+	/* the state after the address, as `ip addr` puts it */
+	if (ifa->flags & IP6_IFA_TENTATIVE)
+		fputs(" tentative", a->out);
+	if (ifa->flags & IP6_IFA_DUPLICATE)
+		fputs(" dadfailed", a->out);
+	if (ifa->flags & IP6_IFA_DEPRECATED)
+		fputs(" deprecated", a->out);
+	if (ifa->flags & IP6_IFA_AUTO)
+		fputs(" dynamic", a->out);
 }
 
 static void route_one(const struct ip_route *r, void *arg)
@@ -242,6 +252,37 @@ static void route_one(const struct ip_route *r, void *arg)
 	else
 		fprintf(out, " dev %s proto kernel scope link src %s\n", dev,
 			r->iface ? net_addr_ntop(&r->src, s, sizeof(s)) : "?");
+}
+
+/* IPv6 routes from router discovery, as `ip -6 route` shows them: "default via fe80::1
+ * dev tap0 proto ra expires 1799sec", "2001:db8:1::/64 dev tap0 proto ra expires ...". */
+static void route6_expires(FILE *out, uint64_t expires)
+{
+	uint64_t now = net_clock_ms();
+
+	if (expires)
+		fprintf(out, " expires %llusec", (unsigned long long)(expires > now ?
+								     (expires - now) / 1000 : 0));
+	fputc('\n', out);
+}
+
+static void route6_prefix(const struct net_device *dev, const struct net_addr *pfx,
+			  unsigned plen, uint64_t expires, void *arg)
+{
+	char n[NET_ADDR_STRLEN];
+
+	fprintf(arg, "%s/%u dev %s proto ra", net_addr_ntop(pfx, n, sizeof(n)), plen, dev->name);
+	route6_expires(arg, expires);
+}
+
+static void route6_default(const struct net_device *dev, const struct net_addr *addr,
+			   uint64_t expires, void *arg)
+{
+	char g[NET_ADDR_STRLEN];
+
+	fprintf(arg, "default via %s dev %s proto ra", net_addr_ntop(addr, g, sizeof(g)),
+		dev->name);
+	route6_expires(arg, expires);
 }
 
 /* `ip -brief addr`: the device, its state, its addresses. */
@@ -459,8 +500,11 @@ int ctl_request(struct ustack *st, int argc, char **argv, FILE *out, char *err, 
 			arp_cache_foreach(neigh_one, out);
 			nd_cache_foreach(neigh6_one, out);
 		}
-		else if (cmd[0] == 'r')
+		else if (cmd[0] == 'r') {
 			ip_route_foreach(route_one, out);
+			nd_prefix_foreach(route6_prefix, out);
+			nd_router_foreach(route6_default, out);
+		}
 		else
 			addr_list(out);
 		net_unlock();

@@ -32,6 +32,7 @@
 #include "ip/icmp.h"
 #include "ip/ip.h"
 #include "ip6/icmp6.h"
+#include "nd/mld.h"
 #include "ip6/ip6.h"
 #include "nd/nd.h"
 #include "net/byteorder.h"
@@ -474,6 +475,87 @@ static void trace_icmp6(struct line *l, const struct ip6_hdr *h, const uint8_t *
 			add(l, " [%s%s%s]", m.flags & ND_NA_ROUTER ? "R" : "",
 			    m.flags & ND_NA_SOLICITED ? "S" : "",
 			    m.flags & ND_NA_OVERRIDE ? "O" : "");
+		}
+		break;
+	}
+	case ICMP6_ND_RS:
+		if (len >= 16 && b[8] == ND_OPT_SLLA && b[9] == 1) {
+			ether_addr_ntop(b + 10, mac, sizeof(mac));
+			add(l, " from %s", mac);
+		}
+		break;
+	case ICMP6_ND_RA: {
+		struct nd_ra ra;
+		int e = nd_ra_parse(b, len, &ra);
+
+		if (e != ND_PARSE_OK) {
+			add(l, " [malformed %d]", e);
+			break;
+		}
+		add(l, " lifetime %us hlim %u%s%s", ra.lifetime_s, ra.cur_hlim,
+		    ra.flags & ND_RA_MANAGED ? " [M]" : "", ra.flags & ND_RA_OTHER ? " [O]" : "");
+		for (unsigned i = 0; i < ra.npfx; i++) {
+			inet_ntop(AF_INET6, ra.pfx[i].prefix.v6, t, sizeof(t));
+			add(l, " prefix %s/%u [%s%s] valid %u pref %u", t, ra.pfx[i].plen,
+			    ra.pfx[i].flags & ND_PFX_ONLINK ? "L" : "",
+			    ra.pfx[i].flags & ND_PFX_AUTO ? "A" : "", ra.pfx[i].valid_s,
+			    ra.pfx[i].preferred_s);
+		}
+		if (ra.mtu)
+			add(l, " mtu %u", ra.mtu);
+		if (ra.has_slla) {
+			ether_addr_ntop(ra.slla, mac, sizeof(mac));
+			add(l, " from %s", mac);
+		}
+		break;
+	}
+	case ICMP6_ND_REDIRECT: {
+		struct nd_redirect rd;
+		char d[INET6_ADDRSTRLEN];
+		int e = nd_redirect_parse(b, len, &rd);
+
+		if (e != ND_PARSE_OK) {
+			add(l, " [malformed %d]", e);
+			break;
+		}
+		inet_ntop(AF_INET6, rd.dst.v6, d, sizeof(d));
+		inet_ntop(AF_INET6, rd.target.v6, t, sizeof(t));
+		add(l, " %s via %s", d, t);
+		break;
+	}
+	case ICMP6_MLD_QUERY: {
+		struct mld_query q;
+
+		if (mld_query_parse(b, len, &q) != ND_PARSE_OK) {
+			add(l, " [malformed]");
+			break;
+		}
+		inet_ntop(AF_INET6, q.group.v6, t, sizeof(t));
+		add(l, " v%d %s max resp %u ms", len >= MLD_QUERY_V2_LEN ? 2 : 1,
+		    ip6_addr_is_unspecified(&q.group) ? "general" : t, q.max_resp_ms);
+		break;
+	}
+	case ICMP6_MLD2_REPORT: {
+		/* each record: "type group" (sources counted, not listed) */
+		unsigned n = len >= 8 ? rd16(b + 6) : 0;
+		size_t off = MLD_REPORT_HDR_LEN;
+
+		add(l, " %u record%s", n, n == 1 ? "" : "s");
+		for (unsigned i = 0; i < n && i < 8; i++) {
+			size_t rl;
+
+			if (off + MLD_RECORD_LEN > len) {
+				add(l, " [truncated]");
+				break;
+			}
+			rl = MLD_RECORD_LEN + 4 * (size_t)b[off + 1] + 16 * (size_t)rd16(b + off + 2);
+			inet_ntop(AF_INET6, b + off + 4, t, sizeof(t));
+			add(l, " %s %s", b[off] == MLD_CHANGE_TO_EXCLUDE ? "to_ex" :
+			    b[off] == MLD_MODE_IS_EXCLUDE ? "is_ex" :
+			    b[off] == 3 ? "to_in" : b[off] == 1 ? "is_in" : "type", t);
+			if (rd16(b + off + 2))
+				add(l, " (%u sources)", rd16(b + off + 2));
+			off += rl;
 		}
 		break;
 	}

@@ -375,9 +375,12 @@ int ustack_add_device_opts(struct ustack *st, const struct dev_opts *o)
 	/* IPv6: every Ethernet device has its link-local address (RFC 4291 2.1); a TUN has
 	 * no link-layer address to make one from, only addr6= */
 	if (rc == 0 && dev->type == NET_DEV_ETHER)
-		rc6 = ip6_addr_add_linklocal(dev);
+		rc6 = ip6_addr_add_linklocal(dev, IP6_IFA_TENTATIVE);
+	/* duplicate address detection (RFC 4862 5.4) on a link with neighbours to ask */
 	if (rc == 0 && rc6 == 0 && o->has_addr6)
-		rc6 = ip6_addr_add(dev, &o->addr6, o->addr6_plen, IP6_IFA_STATIC);
+		rc6 = ip6_addr_add(dev, &o->addr6, o->addr6_plen,
+				   IP6_IFA_STATIC |
+				   (dev->type == NET_DEV_ETHER ? IP6_IFA_TENTATIVE : 0));
 	if (rc == 0 && st->announced)
 		device_announce(dev);
 	net_unlock();

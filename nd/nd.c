@@ -24,6 +24,7 @@
 
 #include "ether/ether.h"
 #include "ip6/icmp6.h"
+#include "nd/mld.h"
 #include "net/log.h"
 #include "net/loop.h"
 
@@ -38,6 +39,16 @@ PERSTACK_VAR_INIT(struct nd_config_s, nd_config, {
 	.stale_gc_ms = 60000,
 	.queue_max = 8,
 	.cache_max = 1024,
+	.accept_ra = 1,
+	.rtr_solicits = 3,
+	.rtr_solicit_interval_ms = 4000,
+	.rtr_solicit_delay_ms = 1000,
+	.routers_max = 8,
+	.prefixes_max = 16,
+	.redirects_max = 64,
+	.dad_transmits = 1,
+	.dad_delay_ms = 1000,
+	.idgen_retries = 3,
 })
 
 #define ND_HASH_BUCKETS 256
@@ -119,6 +130,12 @@ static void nd_entry_free(struct nd_entry *e)
 	free(e);
 }
 
+int nd_send_pkb(struct net_device *dev, struct pkb *p, const struct net_addr *src,
+		const struct net_addr *dst, uint64_t now)
+{
+	return icmp6_output(p, src, dst, dev, ND_HLIM, now); /* owns p */
+}
+
 /* Sends an NS or NA built from m from src to dst on dev, hop limit 255. */
 static int nd_send(struct net_device *dev, const struct nd_msg *m, const struct net_addr *src,
 		   const struct net_addr *dst, uint64_t now)
@@ -145,8 +162,10 @@ static void nd_solicit(struct nd_entry *e, uint64_t now)
 	memcpy(m.lla, e->dev->hwaddr, ETHER_ADDR_LEN);
 	if (q && q->len >= IP6_HDR_LEN) {
 		src.family = AF_INET6;
+		const struct ip6_ifaddr *ifa;
+
 		memcpy(src.v6, q->data + 8, 16);
-		if (!ip6_addr_find(e->dev, &src))
+		if (!(ifa = ip6_addr_find(e->dev, &src)) || !ip6_ifa_usable(ifa))
 			src = net_addr_any(AF_INET6);
 	}
 	if (ip6_addr_is_unspecified(&src) && ip6_source_select(e->dev, &e->addr, &src) < 0)
@@ -166,8 +185,8 @@ static void nd_enter(struct nd_entry *e, enum nd_state s, uint64_t now)
 	case ND_REACHABLE:
 		/* NOTE: RFC 4861 6.3.2 draws ReachableTime at random from 0.5 to 1.5 times
 		 * BaseReachableTime, so that the hosts of a link do not probe in step. It is
-		 * fixed here (reachable_ms) until router advertisements, which set the base,
-		 * are handled; a single host's probes cannot fall in step with themselves. */
+		 * fixed here (reachable_ms, which a router's advertisement sets); a single
+		 * host's probes cannot fall in step with themselves. */
 		net_timer_arm(&e->timer, now + nd_config.reachable_ms);
 		break;
 	case ND_STALE:
@@ -313,8 +332,8 @@ void nd_confirm(struct net_device *dev, const struct net_addr *addr, uint64_t no
 
 /* A link-layer address learnt from an NS (7.2.3): a new entry is STALE, and so is one whose
  * MAC changed; an INCOMPLETE one gets the MAC and sends its queue. */
-static void nd_learn_from_ns(struct net_device *dev, const struct net_addr *src,
-			     const uint8_t lla[6], uint64_t now)
+void nd_neigh_learn(struct net_device *dev, const struct net_addr *src, const uint8_t lla[6],
+		    uint64_t now)
 {
 	struct nd_entry *e = nd_entry_find(dev, src);
 
@@ -375,8 +394,26 @@ void nd_input(struct pkb *p, const struct ip6_hdr *h, unsigned nh_len, struct ne
 
 	(void)nh_len;
 	NET_ASSERT_LOCKED();
-	if (p->data[0] != ICMP6_ND_NS && p->data[0] != ICMP6_ND_NA) {
-		STAT_INC(nd, rx_other); /* router discovery and redirects: not yet */
+	switch (p->data[0]) {
+	case ICMP6_ND_RA:
+		nd_ra_input(p, h, dev, now); /* owns p */
+		return;
+	case ICMP6_ND_REDIRECT:
+		nd_redirect_input(p, h, dev, now); /* owns p */
+		return;
+	case ICMP6_MLD_QUERY:
+	case 131:
+	case ICMP6_MLD2_REPORT:
+		mld_input(p, h, nh_len, dev, now); /* owns p */
+		return;
+	case ICMP6_ND_RS:
+		STAT_INC(nd, rx_rs); /* 6.2.6: a host does not answer them */
+		goto drop;
+	case ICMP6_ND_NS:
+	case ICMP6_ND_NA:
+		break;
+	default:
+		STAT_INC(nd, rx_other);
 		goto drop;
 	}
 	if (p->data[0] == ICMP6_ND_NS)
@@ -409,14 +446,25 @@ void nd_input(struct pkb *p, const struct ip6_hdr *h, unsigned nh_len, struct ne
 	if (m.type == ICMP6_ND_NS) {
 		struct nd_msg na = { .type = ICMP6_ND_NA, .target = m.target, .has_lla = 1 };
 		struct net_addr sol = ip6_addr_solicited(&m.target), all = ip6_addr_all_nodes();
+		const struct ip6_ifaddr *ifa;
 
 		dad = ip6_addr_is_unspecified(&h->src);
 		if (dad && (!net_addr_eq(&h->dst, &sol) || m.has_lla)) {
 			STAT_INC(nd, rx_bad_dad); /* 7.1.1 */
 			goto drop;
 		}
-		if (!ip6_addr_find(dev, &m.target)) {
+		ifa = ip6_addr_find(dev, &m.target);
+		if (!ifa || (ifa->flags & IP6_IFA_DUPLICATE)) {
 			STAT_INC(nd, rx_not_our_target);
+			goto drop;
+		}
+		if (ifa->flags & IP6_IFA_TENTATIVE) {
+			/* RFC 4862 5.4.3: another node's DAD for the same address is a
+			 * conflict; any other solicitation is not answered yet */
+			if (dad)
+				nd_dad_conflict(dev, &m.target, "DAD NS", now);
+			else
+				STAT_INC(nd, rx_tentative_target);
 			goto drop;
 		}
 		memcpy(na.lla, dev->hwaddr, ETHER_ADDR_LEN);
@@ -435,7 +483,7 @@ void nd_input(struct pkb *p, const struct ip6_hdr *h, unsigned nh_len, struct ne
 			goto drop;
 		}
 		if (m.has_lla)
-			nd_learn_from_ns(dev, &h->src, m.lla, now);
+			nd_neigh_learn(dev, &h->src, m.lla, now);
 		na.flags |= ND_NA_SOLICITED;
 		STAT_INC(nd, tx_na);
 		nd_send(dev, &na, &m.target, &h->src, now);
@@ -444,6 +492,11 @@ void nd_input(struct pkb *p, const struct ip6_hdr *h, unsigned nh_len, struct ne
 	/* an NA */
 	if (ip6_addr_is_multicast(&h->dst) && (m.flags & ND_NA_SOLICITED)) {
 		STAT_INC(nd, rx_na_mcast_solicited); /* 7.1.2 */
+		goto drop;
+	}
+	if (ip6_addr_find(dev, &m.target) &&
+	    (ip6_addr_find(dev, &m.target)->flags & IP6_IFA_TENTATIVE)) {
+		nd_dad_conflict(dev, &m.target, "NA", now); /* RFC 4862 5.4.4 */
 		goto drop;
 	}
 	if (ip6_addr_find(dev, &m.target)) {
@@ -469,12 +522,16 @@ int nd_init(void)
 {
 	ip6_set_resolver(nd_output);
 	icmp6_set_nd_handler(nd_input);
+	nd_router_init();
 	return 0;
 }
 
 /* Queued packets are freed without counting them as drops: the stack is going away. */
 void nd_shutdown(void)
 {
+	nd_dad_shutdown();
+	nd_router_shutdown();
+	mld_shutdown();
 	for (size_t i = 0; i < ND_HASH_BUCKETS; i++) {
 		struct nd_entry *e;
 

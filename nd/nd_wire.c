@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* NS and NA parse and emit (RFC 4861 4.3, 4.4, 4.6.1), with the validation of 7.1.1 and
- * 7.1.2 that needs only the message: code 0, the length, every option's length non-zero
- * and inside the message, a target that is not multicast. */
+/* NS, NA, RS, RA and redirect parse and emit (RFC 4861 4.1 to 4.6), with the validation
+ * of 6.1.2, 7.1.1, 7.1.2 and 8.1 that needs only the message: code 0, the length, every
+ * option's length non-zero and inside the message, a target that is not multicast. */
 #include "nd/nd.h"
 
 #include <string.h>
@@ -63,6 +63,179 @@ size_t nd_emit(const struct nd_msg *m, uint8_t *b, size_t cap)
 		b[24] = m->type == ICMP6_ND_NS ? ND_OPT_SLLA : ND_OPT_TLLA;
 		b[25] = 1;
 		memcpy(b + 26, m->lla, 6);
+	}
+	return len;
+}
+
+/* Walks the options from off: each of non-zero length and inside the message. */
+static int nd_opts_ok(const uint8_t *b, size_t len, size_t off)
+{
+	while (off < len) {
+		size_t olen;
+
+		if (off + 2 > len)
+			return 0;
+		olen = 8 * (size_t)b[off + 1];
+		if (olen == 0 || off + olen > len)
+			return 0;
+		off += olen;
+	}
+	return 1;
+}
+
+int nd_ra_parse(const uint8_t *b, size_t len, struct nd_ra *out)
+{
+	size_t off;
+
+	memset(out, 0, sizeof(*out));
+	if (len < ND_RA_LEN)
+		return ND_PARSE_SHORT;
+	if (b[0] != ICMP6_ND_RA)
+		return ND_PARSE_TYPE;
+	if (b[1] != 0)
+		return ND_PARSE_CODE;
+	if (!nd_opts_ok(b, len, ND_RA_LEN))
+		return ND_PARSE_OPTLEN;
+	out->cur_hlim = b[4];
+	out->flags = b[5] & (ND_RA_MANAGED | ND_RA_OTHER);
+	out->lifetime_s = rd16(b + 6);
+	out->reachable_ms = rd32(b + 8);
+	out->retrans_ms = rd32(b + 12);
+	for (off = ND_RA_LEN; off < len; off += 8 * (size_t)b[off + 1]) {
+		const uint8_t *o = b + off;
+
+		switch (o[0]) {
+		case ND_OPT_SLLA:
+			if (o[1] != 1)
+				return ND_PARSE_OPTBAD;
+			out->has_slla = 1;
+			memcpy(out->slla, o + 2, 6);
+			break;
+		case ND_OPT_MTU:
+			if (o[1] != 1)
+				return ND_PARSE_OPTBAD;
+			out->mtu = rd32(o + 4);
+			break;
+		case ND_OPT_PREFIX: {
+			struct nd_ra_prefix *x;
+
+			if (o[1] != 4 || o[2] > 128)
+				return ND_PARSE_OPTBAD;
+			if (out->npfx >= ND_RA_PREFIX_MAX) {
+				out->pfx_over++;
+				break;
+			}
+			x = &out->pfx[out->npfx++];
+			x->plen = o[2];
+			x->flags = o[3] & (ND_PFX_ONLINK | ND_PFX_AUTO);
+			x->valid_s = rd32(o + 4);
+			x->preferred_s = rd32(o + 8);
+			x->prefix.family = AF_INET6;
+			memcpy(x->prefix.v6, o + 16, 16);
+			break;
+		}
+		default:
+			break; /* 4.6: unknown options are skipped */
+		}
+	}
+	return ND_PARSE_OK;
+}
+
+size_t nd_ra_emit(const struct nd_ra *ra, uint8_t *b, size_t cap)
+{
+	size_t len = ND_RA_LEN + (ra->has_slla ? 8 : 0) + (ra->mtu ? 8 : 0) + 32 * ra->npfx, off;
+
+	if (cap < len || ra->npfx > ND_RA_PREFIX_MAX)
+		return 0;
+	memset(b, 0, len);
+	b[0] = ICMP6_ND_RA;
+	b[4] = ra->cur_hlim;
+	b[5] = ra->flags;
+	wr16(b + 6, ra->lifetime_s);
+	wr32(b + 8, ra->reachable_ms);
+	wr32(b + 12, ra->retrans_ms);
+	off = ND_RA_LEN;
+	if (ra->has_slla) {
+		b[off] = ND_OPT_SLLA;
+		b[off + 1] = 1;
+		memcpy(b + off + 2, ra->slla, 6);
+		off += 8;
+	}
+	if (ra->mtu) {
+		b[off] = ND_OPT_MTU;
+		b[off + 1] = 1;
+		wr32(b + off + 4, ra->mtu);
+		off += 8;
+	}
+	for (unsigned i = 0; i < ra->npfx; i++, off += 32) {
+		b[off] = ND_OPT_PREFIX;
+		b[off + 1] = 4;
+		b[off + 2] = ra->pfx[i].plen;
+		b[off + 3] = ra->pfx[i].flags;
+		wr32(b + off + 4, ra->pfx[i].valid_s);
+		wr32(b + off + 8, ra->pfx[i].preferred_s);
+		memcpy(b + off + 16, ra->pfx[i].prefix.v6, 16);
+	}
+	return len;
+}
+
+size_t nd_rs_emit(const uint8_t *slla, uint8_t *b, size_t cap)
+{
+	size_t len = ND_RS_LEN + (slla ? 8 : 0);
+
+	if (cap < len)
+		return 0;
+	memset(b, 0, len);
+	b[0] = ICMP6_ND_RS;
+	if (slla) {
+		b[8] = ND_OPT_SLLA;
+		b[9] = 1;
+		memcpy(b + 10, slla, 6);
+	}
+	return len;
+}
+
+int nd_redirect_parse(const uint8_t *b, size_t len, struct nd_redirect *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (len < ND_REDIRECT_LEN)
+		return ND_PARSE_SHORT;
+	if (b[0] != ICMP6_ND_REDIRECT)
+		return ND_PARSE_TYPE;
+	if (b[1] != 0)
+		return ND_PARSE_CODE;
+	if (!nd_opts_ok(b, len, ND_REDIRECT_LEN))
+		return ND_PARSE_OPTLEN;
+	out->target.family = out->dst.family = AF_INET6;
+	memcpy(out->target.v6, b + 8, 16);
+	memcpy(out->dst.v6, b + 24, 16);
+	if (ip6_addr_is_multicast(&out->dst) || ip6_addr_is_multicast(&out->target))
+		return ND_PARSE_TARGET;
+	for (size_t off = ND_REDIRECT_LEN; off < len; off += 8 * (size_t)b[off + 1]) {
+		if (b[off] == ND_OPT_TLLA) {
+			if (b[off + 1] != 1)
+				return ND_PARSE_OPTBAD;
+			out->has_lla = 1;
+			memcpy(out->lla, b + off + 2, 6);
+		}
+	}
+	return ND_PARSE_OK;
+}
+
+size_t nd_redirect_emit(const struct nd_redirect *r, uint8_t *b, size_t cap)
+{
+	size_t len = ND_REDIRECT_LEN + (r->has_lla ? 8 : 0);
+
+	if (cap < len)
+		return 0;
+	memset(b, 0, len);
+	b[0] = ICMP6_ND_REDIRECT;
+	memcpy(b + 8, r->target.v6, 16);
+	memcpy(b + 24, r->dst.v6, 16);
+	if (r->has_lla) {
+		b[40] = ND_OPT_TLLA;
+		b[41] = 1;
+		memcpy(b + 42, r->lla, 6);
 	}
 	return len;
 }

@@ -115,7 +115,7 @@ static void fz_init(void)
 		abort();
 	/* IPv6: a link-local address, and the responder's of linux-ipv6-nd.pcap, whose
 	 * frames seed.sh re-addresses to fz-eth's MAC */
-	if (ip6_addr_add_linklocal(eth) < 0 ||
+	if (ip6_addr_add_linklocal(eth, 0) < 0 ||
 	    ip6_addr_add(eth, &(struct net_addr){ .family = AF_INET6,
 						  .v6 = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x0b } },
 			 64, IP6_IFA_STATIC) < 0)

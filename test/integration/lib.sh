@@ -252,6 +252,21 @@ ust_start()
 	fail "ustack $1 not ready after 10 s"
 }
 
+# ust_wait_dad NAME [SECS]: waits (at most SECS, 5 by default) until the ustack started
+# with --name NAME has no tentative IPv6 address left: duplicate address detection (RFC
+# 4862) holds every address it gives itself for up to a second of random delay and one
+# RetransTimer before the address answers.
+ust_dad_over()
+{
+	local a
+	a=$("$UST" ctl "$1" addr 2>/dev/null) || return 1
+	[ -n "$a" ] && ! echo "$a" | grep -q ' tentative'
+}
+ust_wait_dad()
+{
+	wait_for "${2:-5}" ust_dad_over "$1" || fail "ustack $1 still has tentative addresses"
+}
+
 # ust_serve NS ARGS...: `ustack serve --dev <TAP with host=> --stats ARGS...`.
 ust_serve()
 {

@@ -17,6 +17,7 @@ in_ns "$NS" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.acce
 N=uipv6-$$
 ust_start "$NS" serve --dev "$(dev_spec),addr6=2001:db8::2/64" --stats --serve udp-echo \
 	--trace icmp6 --name "$N"
+ust_wait_dad "$N"
 in_ns "$NS" ip addr add 2001:db8::1/64 dev "$TAPIF" nodad || fail "cannot add 2001:db8::1"
 k_ll=$(ip -n "$NS" -6 -o addr show dev "$TAPIF" scope link | sed -n 's/.*inet6 \(fe80::[0-9a-f:]*\)\/.*/\1/p')
 [ -n "$k_ll" ] || fail "the kernel has no link-local address on $TAPIF"
@@ -107,6 +108,7 @@ expect_counter nd.rx_bad_code -ge 1
 if [ -r /etc/machine-id ]; then
 	for mac in "$us_mac6" 02:00:00:5e:00:99; do
 		ust_start "$NS" serve --dev "$(dev_spec),mac=$mac" --serve udp-echo --name "$N"
+		ust_wait_dad "$N"
 		# the TAP is new, and so is the kernel's link-local address on it
 		k_ll2=$(ip -n "$NS" -6 -o addr show dev "$TAPIF" scope link | sed -n 's/.*inet6 \(fe80::[0-9a-f:]*\)\/.*/\1/p')
 		out=$(in_ns "$NS" ping -6 -n -c 3 -i 0.3 -W 1 "ff02::1%$TAPIF" 2>&1)

@@ -16,7 +16,8 @@ ip -n "$NS" addr add 10.73.6.1/24 dev ust6p1 || fail "cannot address ust6p1"
 ip -n "$NS" addr add 2001:db8:73::1/64 dev ust6p1 nodad || fail "cannot add 2001:db8:73::1"
 ip -n "$NS" link set ust6p1 up || fail "cannot bring ust6p1 up"
 ust_start "$NS" serve --dev "packet:ust6p0,addr=10.73.6.2/24,addr6=2001:db8:73::2/64,mac=$MAC" \
-	--stats --serve udp-echo
+	--stats --serve udp-echo --name "uipv6p-$$"
+ust_wait_dad "uipv6p-$$"
 
 out=$(in_ns "$NS" ping -6 -n -c 10 -i 0.05 -W 2 2001:db8:73::2 2>&1)
 echo "$out" | tail -n 2

@@ -489,8 +489,8 @@ static void test_linklocal_rfc7217(void **state)
 	ip6_stable_iid(other, fe80, 0, k1, b);
 	assert_memory_not_equal(a + 8, b + 8, 8);
 	/* the device's link-local: fe80::/64, the groups joined, the same on a second try */
-	assert_int_equal(ip6_addr_add_linklocal(dev), 0);
-	assert_int_equal(ip6_addr_add_linklocal(dev), -EEXIST);
+	assert_int_equal(ip6_addr_add_linklocal(dev, 0), 0);
+	assert_int_equal(ip6_addr_add_linklocal(dev, 0), -EEXIST);
 	assert_int_equal(ip6_addr_count(dev), 2);
 	ip6_stable_iid(dev, fe80, 0, ip6_config.secret, ll.v6);
 	ll.family = AF_INET6;
