@@ -6,8 +6,9 @@
  * hands Ethernet next hops to, and the handler ICMPv6 gives ND messages to.
  *
  * Not here yet: reassembly (fragments are counted and dropped), fragmentation on output,
- * routes other than the on-link prefixes of our addresses, SLAAC, MLD, delivery to TCP and
- * UDP (docs/architecture.md, "IPv6"). */
+ * routes other than the on-link prefixes of our addresses, SLAAC, MLD (docs/architecture.md,
+ * "IPv6"). TCP and UDP are the transports of every family (net/family.h): ip6_input hands
+ * them next headers 6 and 17. */
 #ifndef IP6_IP6_H
 #define IP6_IP6_H
 
@@ -190,14 +191,14 @@ PERSTACK_EXTERN(struct ip6_config_s, ip6_config);
  * in_martian_src: a multicast or loopback source, or our own address from a wire.
  * in_hbh_not_first: a hop-by-hop header after another. in_ext_too_many: more than
  * ext_max extension headers. in_frag_unsupported: a fragment (reassembly comes later;
- * atomic fragments are taken, RFC 6946). in_no_transport: TCP or UDP, not carried over
- * IPv6 yet. */
+ * atomic fragments are taken, RFC 6946). TCP and UDP go to their net_transport
+ * (net/family.h), which count their own drops. */
 #define IP6_COUNTERS(X)                                                                    \
 	X(in_receives) X(in_hdr_short) X(in_hdr_version) X(in_hdr_plen) X(in_martian_src)   \
 	X(in_not_for_us) X(in_ext_truncated) X(in_ext_too_many) X(in_hbh_not_first)        \
 	X(in_opt_discard) X(in_opt_paramprob) X(in_opt_malformed) X(in_rthdr_refused)      \
 	X(in_rthdr_ignored) X(in_frag_atomic) X(in_frag_unsupported) X(in_no_next_header)  \
-	X(in_unknown_nh) X(in_no_transport) X(in_delivers) X(in_unspec_src)                \
+	X(in_unknown_nh) X(in_delivers) X(in_unspec_src)                                   \
 	X(out_requests) X(out_no_route) X(out_no_source) X(out_too_big)                    \
 	X(out_no_headroom) X(out_no_resolver) X(addr_added)
 STATS_DECLARE(ip6, IP6_COUNTERS);

@@ -33,9 +33,18 @@ struct net_nexthop {
 	struct net_addr src;
 };
 
+/* What the family asks of or allows the transports. */
+#define NET_FAM_F_TSO       0x01 /* a TSO device cuts TCP super-segments of this family
+                                  * (NET_DEV_F_TSO is TCPv4 only) */
+#define NET_FAM_F_UDP_CSUM  0x02 /* a UDP checksum of 0 (none computed) is invalid: IPv6,
+                                  * RFC 8200 8.1 */
+
 struct net_family_ops {
 	sa_family_t family;
 	unsigned hdr_len;       /* the network header without options (IPv4 20): MSS arithmetic */
+	unsigned default_mss;   /* a peer's MSS when its SYN names none (RFC 9293 3.7.1: IPv4
+	                         * 536, IPv6 1220); 0: 536 */
+	unsigned flags;         /* NET_FAM_F_* */
 	/* The route to dst for a socket bound to device ifindex (0: any). 0, -ENETUNREACH,
 	 * -ENODEV. */
 	int (*route)(const struct net_addr *dst, int ifindex, struct net_nexthop *nh);

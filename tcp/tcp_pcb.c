@@ -590,7 +590,7 @@ void tcp_pcb_set_mss(struct tcp_pcb *pcb, unsigned peer_mss)
 	/* RFC 9293 3.7.1: without the option the peer takes 536 (an option of 0 is no
 	 * better than none) */
 	if (peer_mss == 0)
-		peer_mss = 536;
+		peer_mss = f && f->default_mss ? f->default_mss : 536;
 	if (peer_mss < mss)
 		mss = peer_mss;
 	if (pcb->user_mss && mss > pcb->user_mss)

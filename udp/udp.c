@@ -197,8 +197,16 @@ static void udp_input(struct pkb *p, const struct net_rx *rx, uint64_t now)
 		       net_addr_ntop(src, s, sizeof(s)), h.dst_port);
 		goto drop;
 	}
-	if (h.cksum == 0)
+	if (h.cksum == 0) {
+		if (rx->fam->flags & NET_FAM_F_UDP_CSUM) {
+			/* RFC 8200 8.1: over IPv6 a zero checksum is no checksum, never valid */
+			STAT_INC(udp, in_zero_cksum);
+			debugf("src=%s dport=%u dropped: zero checksum",
+			       net_addr_ntop(src, s, sizeof(s)), h.dst_port);
+			goto drop;
+		}
 		STAT_INC(udp, in_no_cksum);
+	}
 	pcb = udp_lookup(src, h.src_port, dst, h.dst_port, p->dev ? p->dev->index : 0);
 	if (!pcb) {
 		if (is_broadcast(rx)) {

@@ -61,6 +61,7 @@ PERSTACK_EXTERN(struct udp_config_s, udp_config);
 
 #define UDP_COUNTERS(X)                                                                    \
 	X(in_datagrams) X(in_short) X(in_bad_len) X(in_bad_cksum) X(in_no_cksum)           \
+	X(in_zero_cksum)                                                                    \
 	X(no_port) X(no_port_bcast) X(rcvbuf_errors) X(in_icmp_errors) X(in_icmp_ignored)  \
 	X(out_datagrams) X(out_errors) X(out_no_route) X(out_alloc_fail) X(ephemeral_exhausted)
 STATS_DECLARE(udp, UDP_COUNTERS);
