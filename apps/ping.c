@@ -322,11 +322,19 @@ int ping_main(void)
 	int fd = -1, status = EXIT_FAIL;
 	uint16_t seq = 1;
 	char from[64];
+	struct app_sockaddr dst;
 
 	if (!ps)
 		return EXIT_FAIL;
-	if (app_parse_host(app_cfg.args[0], &ps->dst))
+	if (app_resolve(app_cfg.args[0], 0, 0, &dst))
 		goto out_usage;
+	if (dst.sa.sa_family != AF_INET) {
+		/* NOTE: no ICMPv6 echo socket yet (ip6/ answers echo requests, sends none) */
+		app_error("ping: %s: ICMPv6 echo is not built yet; ping an IPv4 address",
+			  app_cfg.args[0]);
+		goto out_usage;
+	}
+	ps->dst = dst.in.sin_addr.s_addr;
 	ip_addr_ntop(ps->dst, ps->dst_s, sizeof(ps->dst_s));
 	ps->buflen = ICMP_HDR_LEN + (app_cfg.ping.size > 65507 ? 65507 : app_cfg.ping.size) + 64;
 	ps->buf = malloc(ps->buflen);
