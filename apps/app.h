@@ -64,6 +64,7 @@ struct app_service_spec {
 struct ping_opts {
 	long count;               /* -c: 0 = until interrupted */
 	size_t size;              /* -s: payload bytes (56) */
+	int ipv6;                 /* -6: a name's IPv6 address */
 	double interval_s;        /* -i (1) */
 	double timeout_s;         /* -W: wait for the last reply (10) */
 	int interval_set;         /* -i given (else -f sends as fast as replies come) */

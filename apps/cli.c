@@ -112,8 +112,9 @@ static const char usage_nc[] =
 
 static const char usage_ping[] =
 "usage: ustack ping DEV... [-c N] [-s SIZE] [-i SECS] [-W SECS] [-w SECS] [-q] [-f]\n"
-"                   [-t TTL] [-I DEV|ADDR] [-D] HOST\n"
-"  ICMP echo requests to HOST: one line per reply and a summary, as ping(8) prints;\n"
+"                   [-t TTL] [-I DEV|ADDR] [-D] [-6] HOST\n"
+"  ICMP echo requests to HOST (ICMPv6 echo to an IPv6 address): one line per reply and\n"
+"  a summary, as ping(8) prints;\n"
 "  'Destination Host Unreachable' per request when the neighbour does not answer ARP.\n"
 "  -c N               requests to send [until interrupted]\n"
 "  -s SIZE            payload bytes [56]\n"
@@ -126,6 +127,7 @@ static const char usage_ping[] =
 "                     replies come unless -i\n"
 "  -I DEV|ADDR        send through that device or from that address\n"
 "  -D                 [epoch.usec] before each line\n"
+"  -6                 a name's IPv6 (AAAA) address only\n"
 "  Exit 0 if any reply came (with -w and -c: N replies), 1 if none.\n";
 
 static const char usage_get[] =
@@ -293,7 +295,7 @@ static const struct option long_opts[] = {
 static const char *const short_opts[] = {
 	[CMD_SERVE] = ":vh",
 	[CMD_NC] = ":ulq:kzw:v6h",
-	[CMD_PING] = ":c:s:i:W:w:qt:fI:Dvh",
+	[CMD_PING] = ":c:s:i:W:w:qt:fI:D6vh",
 	[CMD_GET] = ":o:OLIisv6h",
 };
 
@@ -760,6 +762,8 @@ static int parse_option(int opt, const char *arg)
 	case '6':
 		if (app_cfg.cmd == CMD_GET)
 			app_cfg.get.ipv6 = 1;
+		else if (app_cfg.cmd == CMD_PING)
+			app_cfg.ping.ipv6 = 1;
 		else
 			app_cfg.nc.ipv6 = 1;
 		return 0;

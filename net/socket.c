@@ -467,8 +467,9 @@ int us_socket(int domain, int type, int protocol)
 	type &= ~(US_SOCK_NONBLOCK | SOCK_CLOEXEC);
 	net_lock();
 	ops = proto_lookup(type, protocol, &resolved);
-	/* ICMP echo sockets speak ICMP for IPv4 only */
-	if (!ops || (domain == AF_INET6 && resolved != IPPROTO_TCP && resolved != IPPROTO_UDP)) {
+	/* echo sockets: ICMP for IPv4, ICMPv6 for IPv6 */
+	if (!ops || (domain == AF_INET6 && resolved == IPPROTO_ICMP) ||
+	    (domain == AF_INET && resolved == IPPROTO_ICMPV6)) {
 		err = -EPROTONOSUPPORT;
 		goto out;
 	}

@@ -5,7 +5,8 @@
 # (on :: for both families, host6= giving the kernel its address) byte-exact, and curl over IPv4 from the same
 # socket; nc -6 echo with ustack in both roles; `ustack get` from a kernel
 # `python3 -m http.server --bind ::`; UDP both ways with nc -u -6; then the download again
-# with 5% of the kernel's IPv6 packets dropped (nftables), still byte-exact.
+# with 5% of the kernel's IPv6 packets dropped (nftables), still byte-exact; `ustack ping`
+# of the kernel's IPv6 address.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
 t_begin ipv6_tcp "$1"
@@ -129,4 +130,12 @@ ust_wait_exit 20 || fail "ustack nc -u did not end"
 pid_wait_exit "$KU" 10 || stop_pid "$KU"
 grep -qx "udp to kernel" "$T_TMP/kudp.out" || fail "the kernel's nc -u -l got: $(cat "$T_TMP/kudp.out")"
 echo "nc -u -6: ustack to the kernel, delivered"
+
+# ustack ping of the kernel's IPv6 address (ICMPv6 echo socket)
+ust_start "$NS" ping --dev "$(dev6)" -c 5 -i 0.2 -W 3 "$K6"
+ust_wait_exit 20 || fail "ustack ping did not end"
+[ "$UST_STATUS" -eq 0 ] || fail "ustack ping $K6 exited $UST_STATUS: $(cat "$UST_OUT")"
+grep -q "5 packets transmitted, 5 received" "$UST_OUT" || fail "ustack ping $K6: $(tail -n 2 "$UST_OUT")"
+grep -q "bytes from $K6: icmp_seq=1 ttl=64" "$UST_OUT" || fail "ustack ping's first reply: $(cat "$UST_OUT")"
+echo "ustack ping $K6: 5 of 5"
 pass

@@ -9,6 +9,7 @@
  * addresses (sockaddr_in6 in and out, getsockname/getpeername), IPV6_V6ONLY off (an
  * AF_INET6 listener on :: takes IPv4, its peer reported as ::ffff:192.0.2.1) and on,
  * IPv4-mapped destinations on sendto, IPV6_UNICAST_HOPS and IPV6_TCLASS in the header;
+ * the ICMPv6 echo socket;
  * and the checksum of TCP segments Linux sent over IPv6 (test/data/linux-tcp6.pcap: curl
  * -6 between two namespaces, 2001:db8:6::1 to 2001:db8:6::2 port 8080). */
 #include "test/unit/testlib.h"
@@ -20,7 +21,9 @@
 #include "ether/ether.h"
 #include "ip/icmp.h"
 #include "ip/ip.h"
+#include "ip/icmp_sock.h"
 #include "ip6/icmp6.h"
+#include "ip6/icmp6_sock.h"
 #include "ip6/ip6.h"
 #include "net/byteorder.h"
 #include "net/cksum.h"
@@ -65,6 +68,7 @@ static int setup(void **state)
 	assert_int_equal(icmp6_init(), 0);
 	assert_int_equal(tcp_init(), 0);
 	assert_int_equal(udp_init(), 0);
+	assert_int_equal(icmp6_sock_init(), 0);
 	assert_int_equal(ip_iface_add(tun, us4, inet_addr("255.255.255.0"), 0), 0);
 	assert_int_equal(ip6_addr_add(tun, &us6, 64, IP6_IFA_STATIC), 0);
 	tcp_config_defaults(&tcp_config);
@@ -498,6 +502,63 @@ static void test_udp6(void **state)
 	assert_int_equal(udp_stats.no_port, 1);
 }
 
+/* The ICMPv6 echo socket: the request leaves with our identifier and a checksum over the
+ * pseudo-header, the peer's reply (its hop limit too) comes back through recvfrom, a reply
+ * for another identifier is nobody's; an IPv4 socket refuses IPPROTO_ICMPV6. */
+static void test_icmp6_echo_socket(void **state)
+{
+	struct sockaddr_in6 to = sin6_of(&peer6, 0), from;
+	socklen_t flen = sizeof(from), ol;
+	uint8_t req[16] = { ICMP6_ECHO_REQUEST, 0, 0, 0, 0, 0, 0, 7, 'p', 'i', 'n', 'g' };
+	uint8_t buf[64], rep[16];
+	struct icmp6_hdr ih;
+	struct ip6_hdr h6;
+	struct pkb *p;
+	uint16_t id, sum;
+	int fd = us_socket(AF_INET6, SOCK_DGRAM | US_SOCK_NONBLOCK, IPPROTO_ICMPV6), hl = 0;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(us_socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMPV6), -EPROTONOSUPPORT);
+	req[0] = 8; /* not an echo request */
+	assert_int_equal(us_sendto(fd, req, 12, 0, (struct sockaddr *)&to, sizeof(to)), -EINVAL);
+	req[0] = ICMP6_ECHO_REQUEST;
+	assert_int_equal(us_sendto(fd, req, 12, 0, (struct sockaddr *)&to, sizeof(to)), 12);
+	p = pop_pkt(&h6, 6);
+	assert_int_equal(h6.next, IP6_NH_ICMPV6);
+	assert_int_equal(icmp6_parse(p->data, p->len, &us6, &peer6, &ih), 0);
+	assert_int_equal(ih.type, ICMP6_ECHO_REQUEST);
+	id = (uint16_t)(p->data[4] << 8 | p->data[5]);
+	assert_true(id != 0);
+	assert_memory_equal(p->data + 6, req + 6, 6);
+	memcpy(rep, p->data, 12);
+	pkb_free(p);
+	/* the peer's reply */
+	rep[0] = ICMP6_ECHO_REPLY;
+	rep[2] = rep[3] = 0;
+	sum = icmp6_cksum(&peer6, &us6, rep, 12);
+	rep[2] = (uint8_t)(sum >> 8);
+	rep[3] = (uint8_t)sum;
+	inject6(IP6_NH_ICMPV6, rep, 12);
+	assert_int_equal(us_recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen), 12);
+	assert_memory_equal(buf, rep, 12);
+	assert_memory_equal(from.sin6_addr.s6_addr, peer6.v6, 16);
+	ol = sizeof(hl);
+	assert_int_equal(us_getsockopt(fd, IPPROTO_IP, ICMP_SOCK_LAST_TTL, &hl, &ol), 0);
+	assert_int_equal(hl, 64);
+	/* another identifier: nobody's */
+	rep[4] ^= 0xff;
+	rep[2] = rep[3] = 0;
+	sum = icmp6_cksum(&peer6, &us6, rep, 12);
+	rep[2] = (uint8_t)(sum >> 8);
+	rep[3] = (uint8_t)sum;
+	inject6(IP6_NH_ICMPV6, rep, 12);
+	assert_int_equal(us_recv(fd, buf, sizeof(buf), 0), -EAGAIN);
+	assert_int_equal(icmp6sock_stats.in_no_socket, 1);
+	assert_int_equal(icmp6sock_stats.in_replies, 1);
+	assert_int_equal(us_close(fd), 0);
+}
+
 /* TCP segments Linux sent over IPv6 (curl -6 against a kernel server in another
  * namespace): every one's checksum verifies over the IPv6 pseudo-header, and one byte
  * changed breaks it. */
@@ -536,6 +597,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dual_stack_listener, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bind_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp6_echo_socket, setup, teardown),
 		cmocka_unit_test(test_linux_capture_cksum),
 	};
 
