@@ -26,6 +26,10 @@
 #include "ip/icmp_sock.h"
 #include "ip/ip.h"
 #include "ip6/icmp6.h"
+#include "ip6/icmp6_sock.h"
+
+/* one getsockopt reads the last reply's TTL or hop limit */
+_Static_assert(ICMP6_SOCK_LAST_HLIM == ICMP_SOCK_LAST_TTL, "ping reads both with one name");
 #include "net/loop.h"
 #include "net/netdev.h"
 #include "net/socket.h"

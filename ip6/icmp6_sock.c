@@ -12,8 +12,6 @@
 #include <string.h>
 #include <sys/queue.h>
 
-#include "ip/icmp_sock.h"
-#include "ip/ip.h"
 #include "ip6/icmp6.h"
 #include "ip6/ip6.h"
 #include "net/log.h"
@@ -187,7 +185,9 @@ static ssize_t icmp6_sock_sendmsg(struct sock *sk, struct sock_iter *it, int fla
 	err = autobind(pcb);
 	if (err)
 		return err;
-	ip_out_opts_from_sock(sk, &opts);
+	/* the socket's IP_TTL and IP_TOS (IPV6_UNICAST_HOPS, IPV6_TCLASS) and device */
+	opts = (struct net_out_opts){ .ttl = (uint8_t)sk->ip_ttl, .tos = (uint8_t)sk->ip_tos,
+				      .ifindex = sk->bound_ifindex };
 	if (!net_addr_is_any(&sk->local.addr))
 		saddr = sk->local.addr;
 	else if (f->source(&daddr, opts.ifindex, &saddr) < 0)
@@ -257,21 +257,29 @@ static void icmp6_sock_close(struct sock *sk, uint64_t now)
 	sk->pcb = NULL;
 }
 
-/* ICMP_SOCK_LAST_TTL (ip/icmp_sock.h) reads the last reply's hop limit, as an ICMP
- * socket's TTL; the IPPROTO_IP options are the socket's hop limit and traffic class. */
+/* IPPROTO_IP's ICMP6_SOCK_LAST_HLIM reads the last reply's hop limit; IP_TTL and IP_TOS
+ * are the socket's hop limit and traffic class (the socket layer maps IPV6_UNICAST_HOPS
+ * and IPV6_TCLASS onto them), kept in struct sock as IPv4's are. */
 static int icmp6_sock_getsockopt(struct sock *sk, int level, int name, void *val,
 				 socklen_t *len)
 {
 	struct icmp6_sock_pcb *pcb = sk->pcb;
+	int v;
 
 	NET_ASSERT_LOCKED();
 	if (level != IPPROTO_IP)
 		return -ENOPROTOOPT;
-	if (name != ICMP_SOCK_LAST_TTL)
-		return ip_sock_getsockopt(sk, name, val, len);
+	if (name == ICMP6_SOCK_LAST_HLIM)
+		v = pcb->last_hlim;
+	else if (name == IP_TTL)
+		v = sk->ip_ttl ? sk->ip_ttl : ip6_config.default_hlim;
+	else if (name == IP_TOS)
+		v = sk->ip_tos;
+	else
+		return -ENOPROTOOPT;
 	if (!val || !len || *len < sizeof(int))
 		return -EINVAL;
-	memcpy(val, &pcb->last_hlim, sizeof(int));
+	memcpy(val, &v, sizeof(int));
 	*len = sizeof(int);
 	return 0;
 }
@@ -279,8 +287,24 @@ static int icmp6_sock_getsockopt(struct sock *sk, int level, int name, void *val
 static int icmp6_sock_setsockopt(struct sock *sk, int level, int name, const void *val,
 				 socklen_t len)
 {
+	int v;
+
 	NET_ASSERT_LOCKED();
-	return level == IPPROTO_IP ? ip_sock_setsockopt(sk, name, val, len) : -ENOPROTOOPT;
+	if (level != IPPROTO_IP || (name != IP_TTL && name != IP_TOS))
+		return -ENOPROTOOPT;
+	if (!val || len < sizeof(int))
+		return -EINVAL;
+	memcpy(&v, val, sizeof(v));
+	if (name == IP_TOS) {
+		sk->ip_tos = v & 0xff;
+		return 0;
+	}
+	if (v == -1)
+		v = 0; /* back to the default */
+	else if (v < 1 || v > 255)
+		return -EINVAL;
+	sk->ip_ttl = v;
+	return 0;
 }
 
 const struct sock_ops icmp6_sock_ops = {

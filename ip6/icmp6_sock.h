@@ -9,14 +9,19 @@
  *       an echo reply: ICMPv6 header + data, from src6
  *
  * The identifier is the socket's "port" (bind's sin6_port, else the first send picks a
- * free one). us_getsockopt(fd, IPPROTO_IP, ICMP_SOCK_LAST_TTL, ...) reads the hop limit
- * of the last reply (ip/icmp_sock.h). NOTE: ICMPv6 errors about the requests are not
+ * free one). us_getsockopt(fd, IPPROTO_IP, ICMP6_SOCK_LAST_HLIM, ...) reads the hop limit
+ * of the last reply (the number of ip/icmp_sock.h's ICMP_SOCK_LAST_TTL, so that one
+ * getsockopt serves ping for both families); IP_TTL and IP_TOS set the hop limit and
+ * traffic class. NOTE: ICMPv6 errors about the requests are not
  * handed to the socket (ICMPv6 passes errors to no one yet). */
 #ifndef IP6_ICMP6_SOCK_H
 #define IP6_ICMP6_SOCK_H
 
 #include "net/socket.h"
 #include "net/stats.h"
+
+/* Option name at level IPPROTO_IP (ICMP_SOCK_LAST_TTL's number). */
+#define ICMP6_SOCK_LAST_HLIM 0x1001
 
 #define ICMP6_SOCK_COUNTERS(X)                                                             \
 	X(out_requests) X(out_errors) X(out_bad_request) X(in_replies) X(in_no_socket)      \

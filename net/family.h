@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The network layer as the transports see it: one struct net_family_ops per address
- * family, registered by the layer that carries it (ip/ registers AF_INET in ip_init; an
- * ip6/ folder would register AF_INET6 in its init), and called by tcp/ and udp/ for
- * routing, MTU, source selection and output, so that they name no family's functions.
+ * family, registered by the layer that carries it (ip/ registers AF_INET in ip_init, ip6/
+ * AF_INET6 in ip6_init), and called by tcp/ and udp/ for routing, MTU, source selection
+ * and output, so that they name no family's functions.
  * The pseudo-header checksum needs no registration: it is arithmetic over the addresses,
  * cksum_pseudo_addr (net/cksum.h) for either family. Only net/ types appear here. */
 #ifndef NET_FAMILY_H
@@ -16,8 +16,8 @@ struct net_device;
 struct pkb;
 
 /* Per-packet output options of a socket (IP_TTL, IP_TOS, IP_MTU_DISCOVER,
- * SO_BINDTODEVICE); an IPv6 layer would read ttl as the hop limit and tos as the traffic
- * class. */
+ * SO_BINDTODEVICE); IPv6 reads ttl as the hop limit and tos as the traffic class
+ * (IPV6_UNICAST_HOPS and IPV6_TCLASS set them). */
 struct net_out_opts {
 	uint8_t ttl;    /* 0: default */
 	uint8_t tos;

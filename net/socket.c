@@ -506,9 +506,8 @@ int us_bind(int fd, const struct sockaddr *addr, socklen_t addrlen)
 	US_FD_SELECT(fd);
 	struct net_endpoint sin;
 	struct sock *sk;
-	int r;
-
 	uint32_t scope;
+	int r;
 
 	if (!addr || addrlen < sizeof(sa_family_t))
 		return -EINVAL;
@@ -529,9 +528,8 @@ int us_connect(int fd, const struct sockaddr *addr, socklen_t addrlen)
 	struct sock_block b = { 0 };
 	struct net_endpoint sin;
 	struct sock *sk;
-	int r;
-
 	uint32_t scope;
+	int r;
 
 	if (!addr || addrlen < sizeof(sa_family_t))
 		return -EINVAL;

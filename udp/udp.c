@@ -535,14 +535,16 @@ const struct sock_ops udp_sock_ops = {
 };
 
 void udp_pcb_foreach(void (*fn)(const struct net_endpoint *local,
-				const struct net_endpoint *remote, size_t rxq_bytes, void *arg),
+				const struct net_endpoint *remote, size_t rxq_bytes, int dual,
+				void *arg),
 		     void *arg)
 {
 	const struct udp_pcb *pcb;
 
 	for (unsigned i = 0; i < UDP_HASH_SIZE; i++)
 		TAILQ_FOREACH(pcb, &udp_hash[i], hlink)
-			fn(&pcb->local, &pcb->remote, pcb->rxq.bytes, arg);
+			fn(&pcb->local, &pcb->remote, pcb->rxq.bytes,
+			   sock_dual(pcb->sk, &pcb->local.addr), arg);
 }
 
 static const struct net_transport udp_transport = {

@@ -73,9 +73,11 @@ extern const struct sock_ops udp_sock_ops;
  * Returns 0 or -errno. */
 int udp_init(void);
 /* Calls fn for every bound socket (`ustack ctl ss -u`): its local and remote endpoints
- * (remote port 0 when not connected) and the bytes its receive queue holds. */
+ * (remote port 0 when not connected), the bytes its receive queue holds, and whether it
+ * takes both families (an AF_INET6 socket on :: without IPV6_V6ONLY). */
 void udp_pcb_foreach(void (*fn)(const struct net_endpoint *local,
-				const struct net_endpoint *remote, size_t rxq_bytes, void *arg),
+				const struct net_endpoint *remote, size_t rxq_bytes, int dual,
+				void *arg),
 		     void *arg);
 
 #endif
