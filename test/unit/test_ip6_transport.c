@@ -9,7 +9,7 @@
  * addresses (sockaddr_in6 in and out, getsockname/getpeername), IPV6_V6ONLY off (an
  * AF_INET6 listener on :: takes IPv4, its peer reported as ::ffff:192.0.2.1) and on,
  * IPv4-mapped destinations on sendto, IPV6_UNICAST_HOPS and IPV6_TCLASS in the header;
- * the ICMPv6 echo socket;
+ * a link-local peer's scope id; the ICMPv6 echo socket;
  * and the checksum of TCP segments Linux sent over IPv6 (test/data/linux-tcp6.pcap: curl
  * -6 between two namespaces, 2001:db8:6::1 to 2001:db8:6::2 port 8080). */
 #include "test/unit/testlib.h"
@@ -427,6 +427,44 @@ static void test_bind_rules(void **state)
 	assert_int_equal(us_close(f4), 0);
 }
 
+/* A link-local peer: sin6_scope_id names the device (binding the socket to it, as
+ * SO_BINDTODEVICE), and the addresses handed back carry it; a scope naming no device is
+ * -ENODEV. */
+static void test_linklocal_scope(void **state)
+{
+	struct net_addr ll_us = A6("fe80::2"), ll_peer = A6("fe80::1");
+	struct sockaddr_in6 pa = sin6_of(&ll_peer, PEER), a;
+	socklen_t alen = sizeof(a);
+	struct ip6_hdr h6;
+	struct tcp_hdr h;
+	struct pkb *p;
+	int fd = us_socket(AF_INET6, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+	char name[16];
+	socklen_t nl = sizeof(name);
+
+	(void)state;
+	assert_int_equal(ip6_addr_add(tun, &ll_us, 64, IP6_IFA_STATIC), 0);
+	pa.sin6_scope_id = 99;
+	assert_int_equal(us_connect(fd, (struct sockaddr *)&pa, sizeof(pa)), -ENODEV);
+	pa.sin6_scope_id = (uint32_t)tun->index;
+	assert_int_equal(us_connect(fd, (struct sockaddr *)&pa, sizeof(pa)), -EINPROGRESS);
+	assert_int_equal(us_getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, &nl), 0);
+	assert_string_equal(name, "tun0");
+	p = test_dev_pop(tun);
+	assert_non_null(p);
+	assert_int_equal(ip6_parse(p->data, p->len, &h6), 0);
+	assert_true(net_addr_eq(&h6.src, &ll_us)); /* link-local to link-local */
+	assert_true(net_addr_eq(&h6.dst, &ll_peer));
+	assert_int_equal(tcp_parse(p->data + IP6_HDR_LEN, h6.plen, &ll_us, &ll_peer, &h), 0);
+	assert_int_equal(h.flags, TCP_SYN);
+	pkb_free(p);
+	assert_int_equal(us_getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+	assert_memory_equal(a.sin6_addr.s6_addr, ll_us.v6, 16);
+	assert_int_equal(a.sin6_scope_id, (uint32_t)tun->index);
+	abort_close(fd);
+	test_dev_flush(tun);
+}
+
 /* UDP over IPv6 both ways; a zero checksum dropped and counted; a closed port answered
  * with ICMPv6 port unreachable; a mapped destination leaves over IPv4 (and is refused
  * with V6ONLY). */
@@ -596,6 +634,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp6_rst_closed_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dual_stack_listener, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bind_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_linklocal_scope, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp6_echo_socket, setup, teardown),
 		cmocka_unit_test(test_linux_capture_cksum),
