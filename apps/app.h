@@ -64,6 +64,7 @@ struct app_service_spec {
 struct ping_opts {
 	long count;               /* -c: 0 = until interrupted */
 	size_t size;              /* -s: payload bytes (56) */
+	int ipv6;                 /* -6: a name's IPv6 address */
 	double interval_s;        /* -i (1) */
 	double timeout_s;         /* -W: wait for the last reply (10) */
 	int interval_set;         /* -i given (else -f sends as fast as replies come) */
@@ -84,6 +85,7 @@ struct nc_opts {
 	int scan;                 /* -z: connect to each port and close; no data */
 	int keep;                 /* -k: -l serves one client after another */
 	unsigned wait_s;          /* -w: connect and idle limit, 0 = none */
+	int ipv6;                 /* -6: IPv6 only */
 };
 
 /* `ustack get`'s options (apps/get.c has its exit codes). */
@@ -97,6 +99,7 @@ struct get_opts {
 	int head;                 /* -I: HEAD, print the response head */
 	int include;              /* -i: the response head before the body */
 	int silent;               /* -s: no progress bar */
+	int ipv6;                 /* -6: a name's IPv6 address only */
 	char remote[256];         /* -O's file name */
 };
 
@@ -183,19 +186,37 @@ void dhcpc_config_list(FILE *out);
 /* Waits until fd has one of `events` (US_POLL*), timeout_ms passes (-1: forever) or a stop
  * is requested. Returns the revents (>0), 0 on timeout, -EINTR when stopping, or -errno. */
 int app_wait(int fd, short events, int timeout_ms);
+/* An address of either family as the socket calls take it (len: its sockaddr's). */
+struct app_sockaddr {
+	socklen_t len;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	};
+};
 /* Connects fd (made non-blocking) within timeout_ms. 0 or -errno (-ETIMEDOUT, -EINTR). */
-int app_connect(int fd, const struct sockaddr_in *dst, int timeout_ms);
+int app_connect(int fd, const struct app_sockaddr *dst, int timeout_ms);
 /* Sends all len bytes on a stream socket, waiting as needed. 0 or -errno. */
 int app_send_all(int fd, const void *buf, size_t len);
 /* Applies --rcvbuf/--sndbuf/--cc to a socket. */
 void app_apply_bufs(int fd);
 /* Writes all of buf to a kernel fd (stdout). 0 or -errno. */
 int app_write_all(int kfd, const void *buf, size_t len);
-/* A host (a dotted quad, or a name looked up with us_getaddrinfo for IPv4: the hosts
- * file, then the --dns servers or resolv.conf's with its search list, for at most 5 s, or
- * what resolv.conf's options say) into an address; 0, or the lookup's error after
- * printing one line (a name with only IPv6 addresses, or an IPv6 literal, says so). */
-int app_parse_host(const char *s, uint32_t *out);
+/* A host (a dotted quad, an IPv6 literal, or a name looked up with us_getaddrinfo: the
+ * hosts file, then the --dns servers or resolv.conf's with its search list, for at most
+ * 5 s, or what resolv.conf's options say; its IPv4 address, else its IPv6 one) with port
+ * into an address for a socket of its family (out->sa.sa_family). family AF_INET6 asks
+ * for an IPv6 address only (-6), AF_INET for IPv4 only; 0 for either. 0, or the lookup's
+ * error after printing one line. */
+int app_resolve(const char *s, uint16_t port, int family, struct app_sockaddr *out);
+/* The address of sa (AF_INET or AF_INET6; an IPv4-mapped one as its dotted quad) as
+ * text; returns buf. */
+const char *app_addr_ntop(const struct sockaddr *sa, char *buf, size_t size);
+/* "10.0.0.1:80", "[2001:db8::1]:80". */
+const char *app_endpoint_ntop(const struct sockaddr *sa, char *buf, size_t size);
+uint16_t app_addr_port(const struct sockaddr *sa);
+#define APP_ADDR_STRLEN 64
 int app_parse_port(const char *s, uint16_t *out);
 /* Milliseconds and microseconds on the monotonic clock. */
 uint64_t app_now_us(void);

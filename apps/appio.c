@@ -49,13 +49,13 @@ int app_wait(int fd, short events, int timeout_ms)
 	}
 }
 
-int app_connect(int fd, const struct sockaddr_in *dst, int timeout_ms)
+int app_connect(int fd, const struct app_sockaddr *dst, int timeout_ms)
 {
 	int err, soerr = 0, ev;
 	socklen_t len = sizeof(soerr);
 
 	us_set_nonblock(fd, 1);
-	err = us_connect(fd, (const struct sockaddr *)dst, sizeof(*dst));
+	err = us_connect(fd, &dst->sa, dst->len);
 	if (err == 0)
 		return 0;
 	if (err != -EINPROGRESS && err != -EALREADY)
@@ -133,47 +133,121 @@ int app_write_all(int kfd, const void *buf, size_t len)
 }
 
 /* Why the lookup failed, for a person. */
-static const char *resolve_error(int err)
+static const char *resolve_error(int err, int family)
 {
 	switch (err) {
 	case -EDESTADDRREQ: return "no name server: give --dns ADDR";
-	case -EINVAL: return "not a host name or an IPv4 address";
-	case -ENODATA: return "the name has no IPv4 address";
+	case -EINVAL: return "not a host name or an IP address";
+	case -ENODATA: return family == AF_INET6 ? "the name has no IPv6 address"
+						 : "the name has no address";
 	default: return us_gai_strerror(err);
 	}
 }
 
-int app_parse_host(const char *s, uint32_t *out)
+static void addr_v4(struct app_sockaddr *out, uint32_t v4, uint16_t port)
 {
-	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res;
-	struct in6_addr a6;
-	int err;
+	memset(out, 0, sizeof(*out));
+	out->in.sin_family = AF_INET;
+	out->in.sin_addr.s_addr = v4;
+	out->in.sin_port = htons(port);
+	out->len = sizeof(out->in);
+}
 
-	if (ip_addr_pton(s, out) == 0)
+static void addr_v6(struct app_sockaddr *out, const struct in6_addr *a6, uint16_t port)
+{
+	memset(out, 0, sizeof(out->in6));
+	out->in6.sin6_family = AF_INET6;
+	out->in6.sin6_addr = *a6;
+	out->in6.sin6_port = htons(port);
+	out->len = sizeof(out->in6);
+}
+
+int app_resolve(const char *s, uint16_t port, int family, struct app_sockaddr *out)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res;
+	struct in6_addr a6;
+	uint32_t v4;
+	int err = -ENODATA;
+
+	if (family != AF_INET6 && ip_addr_pton(s, &v4) == 0) {
+		addr_v4(out, v4, port);
 		return 0;
-	if (inet_pton(AF_INET6, s, &a6) == 1) {
-		app_error("%s is an IPv6 address; ustack does not speak IPv6 yet", s);
-		return -EAFNOSUPPORT;
 	}
-	err = us_getaddrinfo(s, NULL, &hints, &res);
-	if (err == 0) {
-		*out = ((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr;
-		us_freeaddrinfo(res);
+	if (family != AF_INET && inet_pton(AF_INET6, s, &a6) == 1) {
+		addr_v6(out, &a6, port);
 		return 0;
 	}
-	/* No IPv4 address: does the name have IPv6 ones? Asked only now (an AAAA query
-	 * only when the name exists without an A record; a name that does not exist is
-	 * answered from the negative cache), since IPv4 is all the stack can use. */
-	if (err == -ENODATA || err == -ENOENT || err == -EDESTADDRREQ) {
-		hints.ai_family = AF_INET6;
-		if (us_getaddrinfo(s, NULL, &hints, &res) == 0) {
+	/* IPv4 first, the AAAA query only when the name has no A record (a name that does
+	 * not exist is answered from the negative cache): one query for most names */
+	if (family != AF_INET6) {
+		hints.ai_family = AF_INET;
+		err = us_getaddrinfo(s, NULL, &hints, &res);
+		if (err == 0) {
+			addr_v4(out, ((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr, port);
 			us_freeaddrinfo(res);
-			app_error("%s has only IPv6 addresses; ustack does not speak IPv6 yet", s);
-			return -ENODATA;
+			return 0;
 		}
 	}
-	app_error("could not resolve host '%s': %s", s, resolve_error(err));
+	if (family != AF_INET && (family == AF_INET6 || err == -ENODATA || err == -ENOENT ||
+				  err == -EDESTADDRREQ)) {
+		int err6;
+
+		hints.ai_family = AF_INET6;
+		err6 = us_getaddrinfo(s, NULL, &hints, &res);
+		if (err6 == 0) {
+			addr_v6(out, &((struct sockaddr_in6 *)res->ai_addr)->sin6_addr, port);
+			us_freeaddrinfo(res);
+			return 0;
+		}
+		if (family == AF_INET6)
+			err = err6;
+	}
+	app_error("could not resolve host '%s': %s", s, resolve_error(err, family));
 	return err;
+}
+
+const char *app_addr_ntop(const struct sockaddr *sa, char *buf, size_t size)
+{
+	struct sockaddr_in6 in6;
+	struct sockaddr_in in;
+
+	if (sa->sa_family == AF_INET6) {
+		memcpy(&in6, sa, sizeof(in6));
+		if (IN6_IS_ADDR_V4MAPPED(&in6.sin6_addr))
+			inet_ntop(AF_INET, in6.sin6_addr.s6_addr + 12, buf, (socklen_t)size);
+		else
+			inet_ntop(AF_INET6, &in6.sin6_addr, buf, (socklen_t)size);
+	} else if (sa->sa_family == AF_INET) {
+		memcpy(&in, sa, sizeof(in));
+		inet_ntop(AF_INET, &in.sin_addr, buf, (socklen_t)size);
+	} else {
+		snprintf(buf, size, "-");
+	}
+	return buf;
+}
+
+uint16_t app_addr_port(const struct sockaddr *sa)
+{
+	struct sockaddr_in6 in6;
+	struct sockaddr_in in;
+
+	if (sa->sa_family == AF_INET6) {
+		memcpy(&in6, sa, sizeof(in6));
+		return ntohs(in6.sin6_port);
+	}
+	memcpy(&in, sa, sizeof(in));
+	return ntohs(in.sin_port);
+}
+
+const char *app_endpoint_ntop(const struct sockaddr *sa, char *buf, size_t size)
+{
+	char a[APP_ADDR_STRLEN];
+	int br;
+
+	app_addr_ntop(sa, a, sizeof(a));
+	br = strchr(a, ':') != NULL;
+	snprintf(buf, size, "%s%s%s:%u", br ? "[" : "", a, br ? "]" : "", app_addr_port(sa));
+	return buf;
 }
 
 int app_parse_port(const char *s, uint16_t *out)

@@ -95,13 +95,15 @@ static const char usage_serve[] =
 "                       (the preload API socket /run/ustack/NAME.api; docs/preload.md)\n";
 
 static const char usage_nc[] =
-"usage: ustack nc DEV... [-u] [-v] [-q SECS] [-w SECS] [--timeout SECS] HOST PORT\n"
-"       ustack nc DEV... -z [-v] [-w SECS] HOST PORT[-PORT]...\n"
-"       ustack nc DEV... [-u] [-v] [-k] [-q SECS] -l PORT\n"
+"usage: ustack nc DEV... [-u] [-v] [-6] [-q SECS] [-w SECS] [--timeout SECS] HOST PORT\n"
+"       ustack nc DEV... -z [-v] [-6] [-w SECS] HOST PORT[-PORT]...\n"
+"       ustack nc DEV... [-u] [-v] [-6] [-k] [-q SECS] -l PORT\n"
 "  Standard input to the peer, the peer to standard output. With -l it accepts one\n"
-"  TCP connection, or takes UDP datagrams and answers the last sender.\n"
+"  TCP connection, or takes UDP datagrams and answers the last sender. HOST is a name,\n"
+"  an IPv4 address or an IPv6 one (2001:db8::1).\n"
 "  -u                 UDP instead of TCP\n"
-"  -l                 listen on PORT instead of connecting\n"
+"  -l                 listen on PORT (IPv4 and IPv6) instead of connecting\n"
+"  -6                 IPv6 only: a name's AAAA address; -l: IPv6 only\n"
 "  -k                 with -l: serve one client after another\n"
 "  -q SECS            linger after stdin EOF in UDP mode, <0 = forever\n"
 "                     [1 for a client; forever for a listener]\n"
@@ -113,8 +115,9 @@ static const char usage_nc[] =
 
 static const char usage_ping[] =
 "usage: ustack ping DEV... [-c N] [-s SIZE] [-i SECS] [-W SECS] [-w SECS] [-q] [-f]\n"
-"                   [-t TTL] [-I DEV|ADDR] [-D] HOST\n"
-"  ICMP echo requests to HOST: one line per reply and a summary, as ping(8) prints;\n"
+"                   [-t TTL] [-I DEV|ADDR] [-D] [-6] HOST\n"
+"  ICMP echo requests to HOST (ICMPv6 echo to an IPv6 address): one line per reply and\n"
+"  a summary, as ping(8) prints;\n"
 "  'Destination Host Unreachable' per request when the neighbour does not answer ARP.\n"
 "  -c N               requests to send [until interrupted]\n"
 "  -s SIZE            payload bytes [56]\n"
@@ -127,11 +130,13 @@ static const char usage_ping[] =
 "                     replies come unless -i\n"
 "  -I DEV|ADDR        send through that device or from that address\n"
 "  -D                 [epoch.usec] before each line\n"
+"  -6                 a name's IPv6 (AAAA) address only\n"
 "  Exit 0 if any reply came (with -w and -c: N replies), 1 if none.\n";
 
 static const char usage_get[] =
-"usage: ustack get DEV... [-o FILE | -O] [-L] [-I | -i] [-s] [--timeout SECS] URL\n"
-"  HTTP/1.1 GET of an http:// URL (its host a name or an IPv4 address); the body\n"
+"usage: ustack get DEV... [-o FILE | -O] [-L] [-I | -i] [-s] [-6] [--timeout SECS] URL\n"
+"  HTTP/1.1 GET of an http:// URL (its host a name, an IPv4 address or an IPv6 one in\n"
+"  brackets, http://[2001:db8::2]:8080/); the body\n"
 "  goes to standard output. A progress bar (size, rate, time left) goes to\n"
 "  standard error when that is a terminal and the body goes elsewhere.\n"
 "  -o FILE            write the body to FILE ('-': standard output)\n"
@@ -141,6 +146,7 @@ static const char usage_get[] =
 "  -I                 send HEAD and print the response head, no body\n"
 "  -i                 print the response head before the body\n"
 "  -s                 no progress bar\n"
+"  -6                 a name's IPv6 (AAAA) address only\n"
 "  --timeout SECS     the limit for the connect and for a stalled transfer [30]\n"
 "  Exit codes (curl's): 0 the body of a 2xx response (or of a redirect not followed:\n"
 "  stderr names its Location), 1 a redirect to another scheme, 6 the host name does\n"
@@ -168,8 +174,8 @@ static const char usage_ctl[] =
 
 static const char usage_dev[] =
 "DEV (at least one; repeat --dev for more devices, each name once):\n"
-"  --dev tap:NAME[,addr=A.B.C.D/N|dhcp][,addr6=ADDR/LEN][,host=H/N][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]\n"
-"  --dev tun:NAME,addr=A.B.C.D/N[,addr6=ADDR/LEN][,host=H][,mtu=N][,offload=on|off]\n"
+"  --dev tap:NAME[,addr=A.B.C.D/N|dhcp][,addr6=ADDR/LEN][,host=H/N][,host6=ADDR/LEN][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]\n"
+"  --dev tun:NAME,addr=A.B.C.D/N[,addr6=ADDR/LEN][,host=H][,host6=ADDR/LEN][,mtu=N][,offload=on|off]\n"
 "  --dev packet:IFNAME[,addr=A.B.C.D/N|dhcp][,addr6=ADDR/LEN][,mac=MAC][,offload=on|off]\n"
 "  --gw GATEWAY                 default route\n"
 "  --route PREFIX/N,via=GW      static route (repeatable)\n";
@@ -313,9 +319,9 @@ static const struct option long_opts[] = {
  * interval and get's -i), as with the tools they imitate. */
 static const char *const short_opts[] = {
 	[CMD_SERVE] = ":vh",
-	[CMD_NC] = ":ulq:kzw:vh",
-	[CMD_PING] = ":c:s:i:W:w:qt:fI:Dvh",
-	[CMD_GET] = ":o:OLIisvh",
+	[CMD_NC] = ":ulq:kzw:v6h",
+	[CMD_PING] = ":c:s:i:W:w:qt:fI:D6vh",
+	[CMD_GET] = ":o:OLIisv6h",
 	[CMD_RUN] = "+:vh",  /* '+': the program's own options are not ours */
 };
 
@@ -813,6 +819,14 @@ static int parse_option(int opt, const char *arg)
 		return 0;
 	case 'u':
 		app_cfg.nc.udp = 1;
+		return 0;
+	case '6':
+		if (app_cfg.cmd == CMD_GET)
+			app_cfg.get.ipv6 = 1;
+		else if (app_cfg.cmd == CMD_PING)
+			app_cfg.ping.ipv6 = 1;
+		else
+			app_cfg.nc.ipv6 = 1;
 		return 0;
 	case 'l':
 		app_cfg.nc.listen = 1;

@@ -420,11 +420,11 @@ static int read_failed(struct get_conn *g, const char *host, int err, int in_bod
 /* Connects to the URL's host and sends the request. 0, or an exit code (printed). */
 static int get_request(struct get_conn *g, const struct url *u)
 {
-	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(u->port) };
+	struct app_sockaddr dst;
 	char req[URL_MAX + URL_HOST_MAX + 128];
 	int n, err;
 
-	if (app_parse_host(u->host, &dst.sin_addr.s_addr))
+	if (app_resolve(u->host, u->port, app_cfg.get.ipv6 ? AF_INET6 : 0, &dst))
 		return GET_EXIT_RESOLVE;
 	n = snprintf(req, sizeof(req),
 		     "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: ustack\r\nAccept: */*\r\n"
@@ -434,7 +434,7 @@ static int get_request(struct get_conn *g, const struct url *u)
 		app_error("get: the request is too long");
 		return EXIT_FAIL;
 	}
-	g->fd = us_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+	g->fd = us_socket(dst.sa.sa_family, SOCK_STREAM, IPPROTO_TCP);
 	if (g->fd < 0) {
 		app_error("get: cannot open a TCP socket: %s", strerror(-g->fd));
 		return EXIT_FAIL;

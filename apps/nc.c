@@ -39,7 +39,7 @@ struct nc_ctx {
 	int ep, kfd;               /* its readiness set, and the set's kernel descriptor */
 	int udp, listen;
 	uint32_t watching;         /* the events the set watches fd for */
-	struct sockaddr_in peer;   /* UDP -l: the last sender */
+	struct app_sockaddr peer;  /* UDP -l: the last sender */
 	int have_peer;
 	int warned;
 	int stdin_eof;             /* stdin ended, or we stopped reading it */
@@ -51,7 +51,7 @@ struct nc_ctx {
 	uint8_t *in;               /* stdin bytes read and not yet sent (TCP) */
 	size_t in_off, in_len;
 	uint8_t *out;              /* bytes from the peer */
-	char peer_s[32];
+	char peer_s[APP_ADDR_STRLEN + 8];
 };
 
 /* The set watches for data until the peer's FIN, and for room while a send is pending. */
@@ -117,8 +117,8 @@ static void nc_send_dgram(struct nc_ctx *nc, size_t len)
 			app_error("nc: no datagram received yet, so no peer to send to: input dropped");
 		return;
 	}
-	if (us_sendto(nc->fd, nc->in, len, 0, (const struct sockaddr *)&nc->peer,
-		      sizeof(nc->peer)) < 0 && !nc->warned++)
+	if (us_sendto(nc->fd, nc->in, len, 0, &nc->peer.sa, nc->peer.len) < 0 &&
+	    !nc->warned++)
 		app_error("nc: send failed");
 }
 
@@ -149,8 +149,8 @@ static void nc_read_stdin(struct nc_ctx *nc)
 static int nc_socket_ready(struct nc_ctx *nc)
 {
 	struct us_epoll_event ev;
-	struct sockaddr_in src;
-	socklen_t srclen = sizeof(src);
+	struct app_sockaddr src;
+	socklen_t srclen = sizeof(src.in6);
 	ssize_t n;
 
 	if (us_epoll_wait(nc->ep, &ev, 1, 0) != 1)
@@ -159,7 +159,7 @@ static int nc_socket_ready(struct nc_ctx *nc)
 		nc_flush(nc);
 	if (!(ev.events & (US_EPOLLIN | US_EPOLLERR | US_EPOLLHUP)) || (!nc->udp && nc->peer_eof))
 		return NC_GOING;
-	n = us_recvfrom(nc->fd, nc->out, NC_BUF, MSG_DONTWAIT, (struct sockaddr *)&src, &srclen);
+	n = us_recvfrom(nc->fd, nc->out, NC_BUF, MSG_DONTWAIT, &src.sa, &srclen);
 	if (n == -EAGAIN)
 		return NC_GOING;
 	if (n < 0) {
@@ -174,11 +174,12 @@ static int nc_socket_ready(struct nc_ctx *nc)
 	}
 	nc->active_us = app_now_us();
 	if (nc->udp && nc->listen) {
-		if (app_cfg.nc.verbose && (!nc->have_peer || nc->peer.sin_addr.s_addr !=
-				src.sin_addr.s_addr || nc->peer.sin_port != src.sin_port)) {
-			char a[IP_ADDR_STRLEN];
+		src.len = srclen;
+		if (app_cfg.nc.verbose && (!nc->have_peer || nc->peer.len != src.len ||
+					   memcmp(&nc->peer.sa, &src.sa, src.len))) {
+			char a[APP_ADDR_STRLEN];
 			fprintf(stderr, "Connection received on %s %u\n",
-				ip_addr_ntop(src.sin_addr.s_addr, a, sizeof(a)), ntohs(src.sin_port));
+				app_addr_ntop(&src.sa, a, sizeof(a)), app_addr_port(&src.sa));
 		}
 		nc->peer = src;
 		nc->have_peer = 1;
@@ -284,21 +285,30 @@ static void conn_error(const char *what, const char *peer, int err)
  * listening (nc_accept then takes a connection). */
 static int nc_open(struct nc_ctx *nc)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct app_sockaddr a;
 	uint16_t port;
-	uint32_t host = 0;
 	int fd, err, one = 1;
-	char s[IP_ADDR_STRLEN];
+	const char *any = "0.0.0.0";
 
-	if (nc->listen ? app_parse_port(app_cfg.args[0], &port)
-		       : app_parse_host(app_cfg.args[0], &host) ||
-				 app_parse_port(app_cfg.args[1], &port))
+	if (nc->listen) {
+		/* -l: on :: with IPV6_V6ONLY off, IPv4 and IPv6 both (-6: IPv6 only) */
+		if (app_parse_port(app_cfg.args[0], &port))
+			return -EINVAL;
+		memset(&a, 0, sizeof(a));
+		a.in6.sin6_family = AF_INET6;
+		a.in6.sin6_port = htons(port);
+		a.len = sizeof(a.in6);
+		if (app_cfg.nc.ipv6)
+			any = "::";
+	} else if (app_parse_port(app_cfg.args[1], &port) ||
+		   app_resolve(app_cfg.args[0], port, app_cfg.nc.ipv6 ? AF_INET6 : 0, &a)) {
 		return -EINVAL;
-	a.sin_port = htons(port);
-	a.sin_addr.s_addr = host;
-	snprintf(nc->peer_s, sizeof(nc->peer_s), "%s:%u",
-		 nc->listen ? "0.0.0.0" : app_cfg.args[0], port);
-	fd = us_socket(AF_INET, nc->udp ? SOCK_DGRAM : SOCK_STREAM,
+	}
+	snprintf(nc->peer_s, sizeof(nc->peer_s), "%s%s%s:%u",
+		 !nc->listen && a.sa.sa_family == AF_INET6 ? "[" : "",
+		 nc->listen ? any : app_cfg.args[0],
+		 !nc->listen && a.sa.sa_family == AF_INET6 ? "]" : "", port);
+	fd = us_socket(a.sa.sa_family, nc->udp ? SOCK_DGRAM : SOCK_STREAM,
 		       nc->udp ? IPPROTO_UDP : IPPROTO_TCP);
 	if (fd < 0) {
 		app_error("nc: cannot open a %s socket: %s", nc->udp ? "UDP" : "TCP", strerror(-fd));
@@ -309,8 +319,7 @@ static int nc_open(struct nc_ctx *nc)
 	if (!nc->listen) {
 		int ms = (int)(app_cfg.nc.wait_s ? app_cfg.nc.wait_s : app_cfg.lim.timeout_s) * 1000;
 
-		err = nc->udp ? us_connect(fd, (const struct sockaddr *)&a, sizeof(a))
-			      : app_connect(fd, &a, ms);
+		err = nc->udp ? us_connect(fd, &a.sa, a.len) : app_connect(fd, &a, ms);
 		if (err < 0 && err != -EINTR) {
 			if (app_cfg.nc.verbose)
 				nc_connect_failed(app_cfg.args[0], port, nc->udp, err);
@@ -324,14 +333,16 @@ static int nc_open(struct nc_ctx *nc)
 		return err;
 	}
 	us_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	err = us_bind(fd, (const struct sockaddr *)&a, sizeof(a));
+	if (app_cfg.nc.ipv6)
+		us_setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	err = us_bind(fd, &a.sa, a.len);
 	if (err < 0) {
 		conn_error("bind", nc->peer_s, err);
 		return err;
 	}
 	if (nc->udp) {
 		if (app_cfg.nc.verbose)
-			fprintf(stderr, "Bound on %s %u\n", ip_addr_ntop(0, s, sizeof(s)), port);
+			fprintf(stderr, "Bound on %s %u\n", any, port);
 		return 0;
 	}
 	err = us_listen(fd, 1);
@@ -343,7 +354,7 @@ static int nc_open(struct nc_ctx *nc)
 	nc->lfd = fd;
 	nc->fd = -1;
 	if (app_cfg.nc.verbose)
-		fprintf(stderr, "Listening on %s %u\n", ip_addr_ntop(0, s, sizeof(s)), port);
+		fprintf(stderr, "Listening on %s %u\n", any, port);
 	return 0;
 }
 
@@ -352,9 +363,9 @@ static int nc_open(struct nc_ctx *nc)
 static int nc_accept(struct nc_ctx *nc)
 {
 	for (;;) {
-		struct sockaddr_in peer;
+		struct sockaddr_in6 peer;
 		socklen_t peerlen = sizeof(peer);
-		char s[IP_ADDR_STRLEN];
+		char s[APP_ADDR_STRLEN];
 		int c, ev = app_wait(nc->lfd, US_POLLIN, -1);
 
 		if (ev < 0)
@@ -372,10 +383,11 @@ static int nc_accept(struct nc_ctx *nc)
 		}
 		nc->fd = c;
 		us_set_nonblock(c, 1);
-		ip_addr_ntop(peer.sin_addr.s_addr, s, sizeof(s));
-		snprintf(nc->peer_s, sizeof(nc->peer_s), "%s:%u", s, ntohs(peer.sin_port));
+		app_addr_ntop((struct sockaddr *)&peer, s, sizeof(s));
+		app_endpoint_ntop((struct sockaddr *)&peer, nc->peer_s, sizeof(nc->peer_s));
 		if (app_cfg.nc.verbose)
-			fprintf(stderr, "Connection received on %s %u\n", s, ntohs(peer.sin_port));
+			fprintf(stderr, "Connection received on %s %u\n", s,
+				app_addr_port((struct sockaddr *)&peer));
 		return 0;
 	}
 }
@@ -407,11 +419,11 @@ static int nc_parse_ports(const char *s, uint16_t *lo, uint16_t *hi)
  * Exit 0 if any was open, 1 if none. */
 static int nc_scan(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct app_sockaddr a;
 	int ms = (int)(app_cfg.nc.wait_s ? app_cfg.nc.wait_s : app_cfg.lim.timeout_s) * 1000;
 	int open = 0;
 
-	if (app_parse_host(app_cfg.args[0], &a.sin_addr.s_addr))
+	if (app_resolve(app_cfg.args[0], 0, app_cfg.nc.ipv6 ? AF_INET6 : 0, &a))
 		return EXIT_USAGE;
 	for (int i = 1; i < app_cfg.nargs; i++) {
 		uint16_t lo, hi;
@@ -424,14 +436,17 @@ static int nc_scan(void)
 
 		nc_parse_ports(app_cfg.args[i], &lo, &hi);
 		for (uint32_t port = lo; port <= hi && !app_stopping(); port++) {
-			int fd = us_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP), err;
+			int fd = us_socket(a.sa.sa_family, SOCK_STREAM, IPPROTO_TCP), err;
 
 			if (fd < 0) {
 				app_error("nc: cannot open a TCP socket: %s", strerror(-fd));
 				return EXIT_FAIL;
 			}
 			app_apply_bufs(fd);
-			a.sin_port = htons((uint16_t)port);
+			if (a.sa.sa_family == AF_INET6)
+				a.in6.sin6_port = htons((uint16_t)port);
+			else
+				a.in.sin_port = htons((uint16_t)port);
 			err = app_connect(fd, &a, ms);
 			us_close(fd);
 			if (err == -EINTR)

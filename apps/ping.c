@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* `ustack ping`: ICMP echo through the stack's ICMP datagram socket, printing what iputils
+/* `ustack ping`: ICMP echo through the stack's ICMP datagram socket (ICMPv6 echo through
+ * its ICMPv6 one for an IPv6 address, or a name's AAAA address with -6), printing what iputils
  * ping prints:
  *   PING 10.0.0.1 (10.0.0.1) 56(84) bytes of data.
  *   64 bytes from 10.0.0.1: icmp_seq=1 ttl=64 time=0.210 ms
@@ -24,6 +25,11 @@
 #include "ip/icmp.h"
 #include "ip/icmp_sock.h"
 #include "ip/ip.h"
+#include "ip6/icmp6.h"
+#include "ip6/icmp6_sock.h"
+
+/* one getsockopt reads the last reply's TTL or hop limit */
+_Static_assert(ICMP6_SOCK_LAST_HLIM == ICMP_SOCK_LAST_TTL, "ping reads both with one name");
 #include "net/loop.h"
 #include "net/netdev.h"
 #include "net/socket.h"
@@ -32,8 +38,10 @@
 #define PING_FLOOD_GAP_US 10000  /* -i 0: the longest wait for a reply before the next */
 
 struct ping_state {
-	uint32_t dst;
-	char dst_s[IP_ADDR_STRLEN];
+	uint32_t dst;                               /* IPv4 */
+	struct app_sockaddr dst_sa;                 /* either family */
+	int v6;                                     /* ICMPv6 echo */
+	char dst_s[APP_ADDR_STRLEN];
 	long sent, received, dups, errors;
 	long pipe;                                  /* most requests outstanding at once */
 	double rtt_min, rtt_max, rtt_sum, rtt_sum2; /* ms */
@@ -119,14 +127,13 @@ static void ping_error(struct ping_state *ps, const uint8_t *msg, size_t len, ui
 
 static int ping_send(int fd, struct ping_state *ps, uint16_t seq)
 {
-	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_addr.s_addr = ps->dst };
 	size_t len = ICMP_HDR_LEN + app_cfg.ping.size;
 	uint8_t *b = ps->buf;
 	ssize_t n;
 
 	/* Type, code, checksum 0, id 0 (the socket fills it in), sequence. */
 	memset(b, 0, ICMP_HDR_LEN);
-	b[0] = ICMP_ECHO;
+	b[0] = ps->v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO;
 	b[6] = (uint8_t)(seq >> 8);
 	b[7] = (uint8_t)seq;
 	for (size_t i = 0; i < app_cfg.ping.size; i++)
@@ -136,7 +143,7 @@ static int ping_send(int fd, struct ping_state *ps, uint16_t seq)
 	ps->sent++;
 	if (ps->sent - ps->received - ps->errors > ps->pipe)
 		ps->pipe = ps->sent - ps->received - ps->errors;
-	n = us_sendto(fd, b, len, 0, (const struct sockaddr *)&dst, sizeof(dst));
+	n = us_sendto(fd, b, len, 0, &ps->dst_sa.sa, ps->dst_sa.len);
 	if (n < 0) {
 		ps->errors++;
 		if (n == -ENETUNREACH || n == -EHOSTUNREACH) {
@@ -157,11 +164,10 @@ static int ping_send(int fd, struct ping_state *ps, uint16_t seq)
 static void ping_receive(int fd, struct ping_state *ps)
 {
 	for (;;) {
-		struct sockaddr_in src;
-		char from[IP_ADDR_STRLEN];
-		socklen_t srclen = sizeof(src);
-		ssize_t n = us_recvfrom(fd, ps->buf, ps->buflen, MSG_DONTWAIT,
-					(struct sockaddr *)&src, &srclen);
+		struct app_sockaddr src;
+		char from[APP_ADDR_STRLEN];
+		socklen_t srclen = sizeof(src.in6);
+		ssize_t n = us_recvfrom(fd, ps->buf, ps->buflen, MSG_DONTWAIT, &src.sa, &srclen);
 		int ttl = 0;
 		socklen_t tl = sizeof(ttl);
 		uint16_t seq;
@@ -175,12 +181,12 @@ static void ping_receive(int fd, struct ping_state *ps)
 			app_error("ping: receive: %s", strerror((int)-n));
 			return;
 		}
-		if (n >= ICMP_HDR_LEN &&
+		if (!ps->v6 && n >= ICMP_HDR_LEN &&
 		    (ps->buf[0] == ICMP_DEST_UNREACH || ps->buf[0] == ICMP_TIME_EXCEEDED)) {
-			ping_error(ps, ps->buf, (size_t)n, src.sin_addr.s_addr);
+			ping_error(ps, ps->buf, (size_t)n, src.in.sin_addr.s_addr);
 			continue;
 		}
-		if (n < ICMP_HDR_LEN || ps->buf[0] != ICMP_ECHO_REPLY)
+		if (n < ICMP_HDR_LEN || ps->buf[0] != (ps->v6 ? ICMP6_ECHO_REPLY : ICMP_ECHO_REPLY))
 			continue;
 		seq = (uint16_t)(ps->buf[6] << 8 | ps->buf[7]);
 		t0 = ps->sent_us[seq % PING_SEQ_WINDOW];
@@ -216,7 +222,7 @@ static void ping_receive(int fd, struct ping_state *ps)
 		}
 		ping_stamp();
 		printf("%zd bytes from %s: icmp_seq=%u ttl=%d time=%.3f ms%s\n", n,
-		       ip_addr_ntop(src.sin_addr.s_addr, from, sizeof(from)), seq, ttl, ms,
+		       app_addr_ntop(&src.sa, from, sizeof(from)), seq, ttl, ms,
 		       dup ? " (DUP!)" : "");
 	}
 }
@@ -276,6 +282,23 @@ static int ping_setup(int fd, const struct ping_state *ps, char *from, size_t fr
 	from[0] = '\0';
 	if (!ifname)
 		return 0;
+	if (ps->v6) {
+		/* -I ADDR6 binds to it; -I DEV binds to the device */
+		struct sockaddr_in6 a = { .sin6_family = AF_INET6 };
+
+		if (inet_pton(AF_INET6, ifname, &a.sin6_addr) == 1)
+			err = us_bind(fd, (const struct sockaddr *)&a, sizeof(a));
+		else
+			err = us_setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+					    (socklen_t)strlen(ifname));
+		if (err < 0) {
+			app_error("ping: -I %s: %s: give one of the stack's IPv6 addresses or a "
+				  "device name", ifname, strerror(-err));
+			return EXIT_USAGE;
+		}
+		snprintf(from, fromsize, "from %s : ", ifname);
+		return 0;
+	}
 	if (ip_addr_pton(ifname, &src) == 0) {
 		/* -I ADDR: requests leave from that address, as iputils */
 		struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = src };
@@ -321,18 +344,22 @@ int ping_main(void)
 	long count = app_cfg.ping.count;
 	int fd = -1, status = EXIT_FAIL;
 	uint16_t seq = 1;
-	char from[64];
+	char from[APP_ADDR_STRLEN + 24];
 
 	if (!ps)
 		return EXIT_FAIL;
-	if (app_parse_host(app_cfg.args[0], &ps->dst))
+	if (app_resolve(app_cfg.args[0], 0, app_cfg.ping.ipv6 ? AF_INET6 : 0, &ps->dst_sa))
 		goto out_usage;
-	ip_addr_ntop(ps->dst, ps->dst_s, sizeof(ps->dst_s));
+	ps->v6 = ps->dst_sa.sa.sa_family == AF_INET6;
+	if (!ps->v6)
+		ps->dst = ps->dst_sa.in.sin_addr.s_addr;
+	app_addr_ntop(&ps->dst_sa.sa, ps->dst_s, sizeof(ps->dst_s));
 	ps->buflen = ICMP_HDR_LEN + (app_cfg.ping.size > 65507 ? 65507 : app_cfg.ping.size) + 64;
 	ps->buf = malloc(ps->buflen);
 	if (!ps->buf)
 		goto out;
-	fd = us_socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+	fd = ps->v6 ? us_socket(AF_INET6, SOCK_DGRAM, IPPROTO_ICMPV6)
+		    : us_socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
 	if (fd < 0) {
 		app_error("ping: cannot open an ICMP socket: %s", strerror(-fd));
 		goto out;
@@ -342,7 +369,8 @@ int ping_main(void)
 		goto out;
 	status = EXIT_FAIL;
 	printf("PING %s (%s) %s%zu(%zu) bytes of data.\n", ps->dst_s, ps->dst_s, from,
-	       app_cfg.ping.size, app_cfg.ping.size + ICMP_HDR_LEN + IP_HDR_MIN);
+	       app_cfg.ping.size,
+	       app_cfg.ping.size + ICMP_HDR_LEN + (ps->v6 ? IP6_HDR_LEN : IP_HDR_MIN));
 	start = next_send = app_now_us();
 	if (app_cfg.ping.deadline_s > 0)
 		end_us = start + (uint64_t)(app_cfg.ping.deadline_s * 1e6);

@@ -50,6 +50,18 @@ static struct src_count **src_slot(uint32_t addr)
 	return pp;
 }
 
+/* The key of a peer: an IPv4 address itself (mapped), an IPv6 one folded to 32 bits.
+ * NOTE: two IPv6 peers may share a key and so a --max-conn-per-source count. */
+static uint32_t src_key(const struct sockaddr_in6 *peer)
+{
+	uint32_t w[4];
+
+	memcpy(w, peer->sin6_addr.s6_addr, 16);
+	if (IN6_IS_ADDR_V4MAPPED(&peer->sin6_addr))
+		return w[3];
+	return w[0] ^ w[1] * 0x9e3779b1u ^ w[2] * 0x85ebca6bu ^ w[3] * 0xc2b2ae35u;
+}
+
 static int src_held(uint32_t addr)
 {
 	struct src_count *e = *src_slot(addr);
@@ -243,11 +255,12 @@ void svc_kill(struct svc_conn *c)
 
 static int service_open(struct svc *s)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(s->port) };
+	/* on :: with IPV6_V6ONLY off: IPv4 and IPv6 through one socket, IPv4 peers mapped */
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(s->port) };
 	const char *proto = s->ops->type == SOCK_STREAM ? "TCP" : "UDP";
-	int one = 1, rc;
+	int one = 1, zero = 0, rc;
 
-	s->fd = us_socket(AF_INET, s->ops->type | US_SOCK_NONBLOCK,
+	s->fd = us_socket(AF_INET6, s->ops->type | US_SOCK_NONBLOCK,
 			  s->ops->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
 	if (s->fd < 0) {
 		rc = s->fd;
@@ -257,6 +270,7 @@ static int service_open(struct svc *s)
 		return rc;
 	}
 	us_setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	us_setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	app_apply_bufs(s->fd);
 	rc = us_bind(s->fd, (const struct sockaddr *)&a, sizeof(a));
 	if (rc == -EADDRINUSE) {
@@ -287,7 +301,7 @@ static void conn_free(struct svc_conn *c)
 	TAILQ_REMOVE(&s->conns, c, link);
 	s->nconns--;
 	total_conns--;
-	src_add(c->peer.sin_addr.s_addr, -1);
+	src_add(src_key(&c->peer), -1);
 	debugf("svc=%s peer=%s closed in=%llu out=%llu", s->ops->name, c->name,
 	       (unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out);
 	free(c->out);
@@ -323,10 +337,10 @@ static void service_accept(struct svc *s)
 	uint64_t round = app_now_us();
 
 	for (int i = 0; i < SERVE_ACCEPTS_PER_ROUND; i++) {
-		struct sockaddr_in peer;
+		struct sockaddr_in6 peer;
 		socklen_t peerlen = sizeof(peer);
 		struct svc_conn *c, *victim = NULL;
-		char a[IP_ADDR_STRLEN];
+		char a[APP_ADDR_STRLEN];
 		int fd;
 
 		if (total_conns >= app_cfg.lim.max_conn && !(victim = reclaim_victim(round)))
@@ -340,13 +354,13 @@ static void service_accept(struct svc *s)
 			return;
 		}
 		if (app_cfg.lim.max_conn_per_source > 0 &&
-		    src_held(peer.sin_addr.s_addr) >= app_cfg.lim.max_conn_per_source) {
+		    src_held(src_key(&peer)) >= app_cfg.lim.max_conn_per_source) {
 			/* A reset, not a FIN: the client learns at once, and nothing lingers. */
 			struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 
 			STAT_INC(serve, refused_per_source);
 			debugf("svc=%s peer=%s refused: it holds %d connections already",
-			       s->ops->name, ip_addr_ntop(peer.sin_addr.s_addr, a, sizeof(a)),
+			       s->ops->name, app_addr_ntop((struct sockaddr *)&peer, a, sizeof(a)),
 			       app_cfg.lim.max_conn_per_source);
 			us_setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 			us_close(fd);
@@ -360,7 +374,7 @@ static void service_accept(struct svc *s)
 			conn_free(victim);
 		}
 		c = calloc(1, sizeof(*c));
-		if (!c || src_add(peer.sin_addr.s_addr, 1) < 0) {
+		if (!c || src_add(src_key(&peer), 1) < 0) {
 			free(c);
 			us_close(fd);
 			return;
@@ -371,8 +385,7 @@ static void service_accept(struct svc *s)
 		c->peer = peer;
 		c->svc = s;
 		c->start_us = c->last_active_us = app_now_us();
-		snprintf(c->name, sizeof(c->name), "%s:%u",
-			 ip_addr_ntop(peer.sin_addr.s_addr, a, sizeof(a)), ntohs(peer.sin_port));
+		app_endpoint_ntop((struct sockaddr *)&peer, c->name, sizeof(c->name));
 		TAILQ_INSERT_TAIL(&s->conns, c, link);
 		s->nconns++;
 		total_conns++;

@@ -22,8 +22,8 @@ struct svc;
 
 struct svc_conn {
 	int fd;
-	struct sockaddr_in peer;
-	char name[24];            /* "A.B.C.D:PORT" of the peer, for messages */
+	struct sockaddr_in6 peer; /* an IPv4 peer mapped (the listener is on :: for both) */
+	char name[56];            /* "A.B.C.D:PORT" or "[2001:db8::1]:PORT", for messages */
 	struct svc *svc;
 	uint8_t *out;             /* queued output: out[out_off .. out_off + out_len) */
 	size_t out_off, out_len, out_cap;

@@ -15,7 +15,7 @@ static void udp_echo_ready(struct svc *s)
 	static uint8_t buf[UDP_DGRAM_MAX];
 
 	for (int i = 0; i < UDP_ECHO_BATCH; i++) {
-		struct sockaddr_in from;
+		struct sockaddr_in6 from; /* the socket is on ::: an IPv4 sender comes mapped */
 		socklen_t fromlen = sizeof(from);
 		ssize_t n = us_recvfrom(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
 					&fromlen);

@@ -28,6 +28,24 @@ static size_t scheme_len(const char *s)
 	return s[i] == ':' ? i + 1 : 0;
 }
 
+/* The port in p[0..len): 1 to 65535, digits only. 0 or -EINVAL. */
+static int parse_port(const char *p, size_t len, uint16_t *out)
+{
+	char buf[8], *end;
+	long v;
+
+	if (len == 0 || len >= sizeof(buf) || !isdigit((unsigned char)p[0]))
+		return -EINVAL;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno || *end || v < 1 || v > 65535)
+		return -EINVAL;
+	*out = (uint16_t)v;
+	return 0;
+}
+
 int url_parse(const char *s, struct url *out)
 {
 	const char *auth, *rest, *colon, *frag;
@@ -55,6 +73,23 @@ int url_parse(const char *s, struct url *out)
 		return -EINVAL; /* user:password@ is not supported (and never sent) */
 	memcpy(out->host, auth, alen);
 	out->port = 80;
+	if (out->host[0] == '[') {
+		/* an IP literal (RFC 3986 3.2.2): "[2001:db8::2]", its port after the ']' */
+		const char *close = memchr(auth, ']', alen);
+		size_t hl = close ? (size_t)(close - auth - 1) : 0;
+
+		if (!hl || (close + 1 < auth + alen && close[1] != ':'))
+			return -EINVAL;
+		for (size_t k = 1; k <= hl; k++)
+			if (!isxdigit((unsigned char)auth[k]) && auth[k] != ':' && auth[k] != '.')
+				return -EINVAL;
+		memcpy(out->host, auth + 1, hl);
+		out->host[hl] = '\0';
+		if (close + 2 < auth + alen && parse_port(close + 2, (size_t)(auth + alen - close - 2),
+							  &out->port) < 0)
+			return -EINVAL;
+		goto path;
+	}
 	colon = strchr(out->host, ':');
 	if (colon) {
 		char *end;
@@ -72,6 +107,7 @@ int url_parse(const char *s, struct url *out)
 	}
 	if (!out->host[0])
 		return -EINVAL;
+path:
 	frag = strchr(rest, '#');
 	plen = frag ? (size_t)(frag - rest) : strlen(rest);
 	/* an empty path is "/" (RFC 9110 4.2.3), also in front of a query */

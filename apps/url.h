@@ -19,7 +19,8 @@ struct url {
 	                              * fragment dropped */
 };
 
-/* Splits "http://HOST[:PORT][/PATH][?QUERY][#FRAGMENT]" (scheme case-insensitive).
+/* Splits "http://HOST[:PORT][/PATH][?QUERY][#FRAGMENT]" (scheme case-insensitive; HOST
+ * may be an IPv6 literal in brackets, "[2001:db8::2]", kept in host without them).
  * 0; -EPROTONOSUPPORT for another scheme (https://, ftp://); -EINVAL for no host, a user
  * part, a bad port, or a space or control character (unencoded); -ENAMETOOLONG past
  * URL_MAX or URL_HOST_MAX. */

@@ -101,10 +101,11 @@ static int parse_option(const char *opt, struct dev_opts *o, const char *prefix,
 			char *err, size_t errlen)
 {
 	static const char *const keys[] = { "addr", "host", "bridge", "mac", "mtu", "offload",
-					    "addr6" };
+					    "addr6", "host6" };
 	const char *eq = strchr(opt, '=');
-	const char *key_list = o->kind == DEV_TAP ? "addr, addr6, host, bridge, mac, mtu, offload"
-			     : o->kind == DEV_TUN ? "addr, addr6, host, mtu, offload"
+	const char *key_list = o->kind == DEV_TAP ?
+				       "addr, addr6, host, host6, bridge, mac, mtu, offload"
+			     : o->kind == DEV_TUN ? "addr, addr6, host, host6, mtu, offload"
 						  : "addr, addr6, mac, offload";
 	const char *val;
 	size_t klen;
@@ -114,14 +115,14 @@ static int parse_option(const char *opt, struct dev_opts *o, const char *prefix,
 		return fail(err, errlen, prefix, "'%s' is not key=value (keys: %s)", opt, key_list);
 	klen = (size_t)(eq - opt);
 	val = eq + 1;
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < 8; i++)
 		if (strlen(keys[i]) == klen && !strncmp(opt, keys[i], klen))
 			k = i;
 	if (k < 0)
 		return fail(err, errlen, prefix, "unknown option '%.*s' (keys: %s)", (int)klen, opt,
 			    key_list);
 	if ((k == 2 && o->kind != DEV_TAP) || (k == 3 && o->kind == DEV_TUN) ||
-	    (k == 4 && o->kind == DEV_PACKET) || (k == 1 && o->kind == DEV_PACKET))
+	    (k == 4 && o->kind == DEV_PACKET) || ((k == 1 || k == 7) && o->kind == DEV_PACKET))
 		return fail(err, errlen, prefix, "%s= does not apply to %s devices (keys: %s)",
 			    keys[k], kind_names[o->kind], key_list);
 	if (*seen & (1u << k))
@@ -187,27 +188,36 @@ static int parse_option(const char *opt, struct dev_opts *o, const char *prefix,
 		o->mtu = (unsigned)n;
 		break;
 	}
-	case 6: { /* addr6 */
+	case 6:   /* addr6 */
+	case 7: { /* host6: the kernel side's */
 		char a[INET6_ADDRSTRLEN + 1], *end;
 		const char *slash = strchr(val, '/');
+		struct net_addr *dst = k == 6 ? &o->addr6 : &o->host6;
 		long n;
 
 		if (!slash || (size_t)(slash - val) >= sizeof(a))
-			return fail(err, errlen, prefix, "bad addr6=%s: expected ADDR/LEN, e.g. "
-				    "addr6=2001:db8::2/64", val);
+			return fail(err, errlen, prefix, "bad %s=%s: expected ADDR/LEN, e.g. "
+				    "%s=2001:db8::%d/64", keys[k], val, keys[k], k == 6 ? 2 : 1);
 		memcpy(a, val, (size_t)(slash - val));
 		a[slash - val] = '\0';
 		errno = 0;
 		n = strtol(slash + 1, &end, 10);
-		o->addr6 = net_addr_any(AF_INET6);
-		if (inet_pton(AF_INET6, a, o->addr6.v6) != 1 || errno || *end || slash[1] == '\0' ||
+		*dst = net_addr_any(AF_INET6);
+		if (inet_pton(AF_INET6, a, dst->v6) != 1 || errno || *end || slash[1] == '\0' ||
 		    n < 1 || n > 128)
-			return fail(err, errlen, prefix, "bad addr6=%s: expected ADDR/LEN with LEN "
-				    "1-128, e.g. addr6=2001:db8::2/64", val);
-		if (o->addr6.v6[0] == 0xff)
-			return fail(err, errlen, prefix, "addr6=%s is a multicast address", val);
-		o->addr6_plen = (unsigned)n;
-		o->has_addr6 = 1;
+			return fail(err, errlen, prefix, "bad %s=%s: expected ADDR/LEN with LEN "
+				    "1-128, e.g. %s=2001:db8::%d/64", keys[k], val, keys[k],
+				    k == 6 ? 2 : 1);
+		if (dst->v6[0] == 0xff)
+			return fail(err, errlen, prefix, "%s=%s is a multicast address", keys[k],
+				    val);
+		if (k == 6) {
+			o->addr6_plen = (unsigned)n;
+			o->has_addr6 = 1;
+		} else {
+			o->host6_plen = (unsigned)n;
+			o->has_host6 = 1;
+		}
 		break;
 	}
 	case 5: /* offload */

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* Device options shared by the drivers, and the one entry point the command line uses.
  *
- *   --dev tap:NAME,addr=A.B.C.D/N|dhcp[,addr6=ADDR/LEN][,host=H/N][,bridge=BR][,mac=MAC]
- *         [,mtu=N][,offload=on|off]
- *   --dev tun:NAME,addr=A.B.C.D/N[,addr6=ADDR/LEN][,host=H][,mtu=N][,offload=on|off]
+ *   --dev tap:NAME,addr=A.B.C.D/N|dhcp[,addr6=ADDR/LEN][,host=H/N][,host6=ADDR/LEN]
+ *         [,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]
+ *   --dev tun:NAME,addr=A.B.C.D/N[,addr6=ADDR/LEN][,host=H][,host6=ADDR/LEN][,mtu=N]
+ *         [,offload=on|off]
  *   --dev packet:IFNAME,addr=A.B.C.D/N|dhcp[,addr6=ADDR/LEN][,mac=MAC][,offload=on|off]
  *
  * Drivers know nothing of IP: addr and addr6 are carried here for the caller, which binds
- * them with ip_iface_add() and ip6_addr_add(); host= configures the kernel's side of the
- * device over netlink. */
+ * them with ip_iface_add() and ip6_addr_add(); host= and host6= configure the kernel's side
+ * of the device over netlink. */
 #ifndef DRIVER_DRIVER_H
 #define DRIVER_DRIVER_H
 
@@ -30,6 +31,9 @@ struct dev_opts {
 	unsigned addr6_plen;
 	int has_host;
 	uint32_t host, host_netmask;   /* the kernel side's address */
+	int has_host6;
+	struct net_addr host6;         /* host6=: the kernel side's IPv6 address */
+	unsigned host6_plen;
 	char bridge[NET_DEV_NAME_MAX]; /* "" if none */
 	int has_mac;
 	uint8_t mac[6];
@@ -63,6 +67,9 @@ int loopback_open(struct net_device **out);
 int nl_link_up(const char *ifname);
 int nl_link_set_mtu(const char *ifname, unsigned mtu);
 int nl_addr_add(const char *ifname, uint32_t addr, uint32_t netmask, uint32_t peer);
+/* Adds the IPv6 address addr/plen to ifname without duplicate address detection (usable at
+ * once, as `ip addr add ... nodad`); one already there counts as success. */
+int nl_addr6_add(const char *ifname, const struct net_addr *addr, unsigned plen);
 int nl_link_enslave(const char *ifname, const char *bridge);
 
 /* The /dev/net/tun clone device, shared by tap.c and tun.c (flags: IFF_TAP or IFF_TUN). */

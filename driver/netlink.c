@@ -159,6 +159,46 @@ out:
 	return err;
 }
 
+int nl_addr6_add(const char *ifname, const struct net_addr *addr, unsigned plen)
+{
+	struct nl_sock *sk = NULL;
+	struct rtnl_addr *ra = NULL;
+	struct nl_addr *local = NULL;
+	int ifindex, err;
+
+	ifindex = (int)if_nametoindex(ifname);
+	if (!ifindex)
+		return -ENODEV;
+	err = sock_open(&sk);
+	if (err < 0)
+		goto out;
+	err = -ENOMEM;
+	ra = rtnl_addr_alloc();
+	local = nl_addr_build(AF_INET6, addr->v6, 16);
+	if (!ra || !local)
+		goto out;
+	rtnl_addr_set_ifindex(ra, ifindex);
+	rtnl_addr_set_family(ra, AF_INET6);
+	err = nl_to_errno(rtnl_addr_set_local(ra, local));
+	if (err < 0)
+		goto out;
+	rtnl_addr_set_prefixlen(ra, (int)plen);
+	rtnl_addr_set_flags(ra, IFA_F_NODAD);
+	err = nl_to_errno(rtnl_addr_add(sk, ra, 0));
+	if (err == -EEXIST)
+		err = 0;
+out:
+	if (err < 0) {
+		char a[INET6_ADDRSTRLEN];
+		debugf("dev=%s addr6=%s/%u failed: %s", ifname,
+		       inet_ntop(AF_INET6, addr->v6, a, sizeof(a)), plen, strerror(-err));
+	}
+	nl_addr_put(local);
+	rtnl_addr_put(ra);
+	nl_socket_free(sk);
+	return err;
+}
+
 /* Makes ifname a port of `bridge`. -ENODEV if the bridge does not exist, -EINVAL if the
  * named device is not a bridge. */
 int nl_link_enslave(const char *ifname, const char *bridge)

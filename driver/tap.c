@@ -362,6 +362,16 @@ static int tap_configure_host(const struct dev_opts *o, const char *ifname, unsi
 			return e;
 		}
 	}
+	if (o->has_host6) {
+		e = nl_addr6_add(ifname, &o->host6, o->host6_plen);
+		if (e < 0) {
+			char a[INET6_ADDRSTRLEN];
+			snprintf(err, errlen, "tap %s: cannot add host6=%s/%u: %s", ifname,
+				 inet_ntop(AF_INET6, o->host6.v6, a, sizeof(a)), o->host6_plen,
+				 strerror(-e));
+			return e;
+		}
+	}
 	return 0;
 }
 

@@ -81,6 +81,8 @@ static void inet_port_unreach(struct pkb *p, unsigned nh_len, uint64_t now)
 const struct net_family_ops ip_family_ops = {
 	.family = AF_INET,
 	.hdr_len = 20,
+	.default_mss = 536,
+	.flags = NET_FAM_F_TSO,
 	.route = inet_route,
 	.route_generation = ip_route_generation,
 	.mtu = inet_mtu,

@@ -31,6 +31,14 @@ void icmp6_set_nd_handler(ip6_proto_handler h)
 	nd_handler = h;
 }
 
+PERSTACK_STATIC(icmp6_echo_reply_fn, echo_reply_handler)
+#define echo_reply_handler PERSTACK_REF(icmp6_echo_reply_fn, echo_reply_handler)
+
+void icmp6_set_echo_reply_handler(icmp6_echo_reply_fn fn)
+{
+	echo_reply_handler = fn;
+}
+
 static int icmp6_rate_ok(uint64_t now)
 {
 	uint64_t max = (uint64_t)ip6_config.icmp_burst * ip6_config.icmp_rate_ms;
@@ -198,6 +206,8 @@ static void icmp6_input(struct pkb *p, const struct ip6_hdr *h, unsigned nh_len,
 		return;
 	case ICMP6_ECHO_REPLY:
 		STAT_INC(icmp6, in_echo_replies);
+		if (echo_reply_handler)
+			echo_reply_handler(p, h, now); /* copies what it keeps */
 		goto drop;
 	case ICMP6_PKT_TOO_BIG:
 		/* lowers the path MTU (p stays ours); then it is an error like the others */

@@ -78,6 +78,10 @@ int icmp6_init(void);
 /* ND registers the handler of types 133 to 137 and MLD's 130, 131 and 143 (ip6_proto_handler: p->data = the ICMPv6
  * header, already length- and checksum-checked). */
 void icmp6_set_nd_handler(ip6_proto_handler h);
+/* The echo sockets' (ip6/icmp6_sock.c) handler of echo replies: p->data = the ICMPv6
+ * header (8 bytes at least, checksum checked), p stays ICMPv6's. */
+typedef void (*icmp6_echo_reply_fn)(const struct pkb *p, const struct ip6_hdr *h, uint64_t now);
+void icmp6_set_echo_reply_handler(icmp6_echo_reply_fn fn);
 /* An error about the packet p (p->data = its IPv6 header, as received; p stays the
  * caller's) that arrived on dev: copies what fits in the minimum MTU, unless RFC 4443
  * 2.4 (e) forbids it or the rate limit (f) holds it back. pp_multicast_ok: a parameter

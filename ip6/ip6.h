@@ -10,7 +10,8 @@
  * (ip6/ip6_pmtu.c, RFC 8201). Router discovery, SLAAC, DAD and MLD are ND's (nd/),
  * reached through the hooks below.
  *
- * Not here yet: delivery to TCP and UDP (docs/architecture.md, "IPv6"). */
+ * TCP and UDP are the transports of every family (net/family.h): ip6_input hands them
+ * next headers 6 and 17 (docs/architecture.md, "IPv6"). */
 #ifndef IP6_IP6_H
 #define IP6_IP6_H
 
@@ -233,8 +234,8 @@ PERSTACK_EXTERN(struct ip6_config_s, ip6_config);
  * reasm_too_many and reasm_mem_exceeded (the caps, hit). out_frag_*: fragmentation on
  * output. pmtu_*: packet too big messages (pmtu_ptb_not_ours: not quoting a packet of ours;
  * pmtu_ptb_below_min: an MTU under 1280, ignored), pmtu_lowered, pmtu_expired and
- * pmtu_evicted (the table full). in_no_transport: TCP or UDP, not carried over
- * IPv6 yet. */
+ * pmtu_evicted (the table full). TCP and UDP go to their net_transport (net/family.h),
+ * which count their own drops. */
 #define IP6_COUNTERS(X)                                                                    \
 	X(in_receives) X(in_hdr_short) X(in_hdr_version) X(in_hdr_plen) X(in_martian_src)   \
 	X(in_not_for_us) X(in_ext_truncated) X(in_ext_too_many) X(in_hbh_not_first)        \
@@ -245,7 +246,7 @@ PERSTACK_EXTERN(struct ip6_config_s, ip6_config);
 	X(reasm_mem_exceeded) X(out_frag_oks) X(out_frag_creates) X(out_frag_fails)        \
 	X(pmtu_ptb) X(pmtu_ptb_not_ours) X(pmtu_ptb_below_min) X(pmtu_lowered)              \
 	X(pmtu_expired) X(pmtu_evicted) X(in_no_next_header)                                \
-	X(in_unknown_nh) X(in_no_transport) X(in_delivers) X(in_unspec_src)                \
+	X(in_unknown_nh) X(in_delivers) X(in_unspec_src)                \
 	X(out_requests) X(out_no_route) X(out_no_source) X(out_too_big)                    \
 	X(out_no_headroom) X(out_no_resolver) X(addr_added)
 STATS_DECLARE(ip6, IP6_COUNTERS);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* IPv6 as an address family of net/family.h: what tcp/ and udp/ will call for routing,
- * MTU, source selection and output once AF_INET6 sockets exist (the socket layer refuses
- * them until then). ip6_init registers it. */
+/* IPv6 as an address family of net/family.h: what tcp/ and udp/ call for routing, MTU,
+ * source selection and output of AF_INET6 connections and datagrams. ip6_init registers
+ * it. */
 #include <errno.h>
 
 #include "ip6/icmp6.h"
@@ -93,6 +93,8 @@ static void inet6_port_unreach(struct pkb *p, unsigned nh_len, uint64_t now)
 const struct net_family_ops ip6_family_ops = {
 	.family = AF_INET6,
 	.hdr_len = IP6_HDR_LEN,
+	.default_mss = IP6_MIN_MTU - IP6_HDR_LEN - 20, /* 1220 */
+	.flags = NET_FAM_F_UDP_CSUM,
 	.route = inet6_route,
 	.route_generation = inet6_generation,
 	.mtu = inet6_mtu,

@@ -86,6 +86,7 @@ void ip6_input(struct pkb *p, struct net_device *dev, uint64_t now)
 	char s[NET_ADDR_STRLEN], d[NET_ADDR_STRLEN];
 	const char *martian;
 	ip6_proto_handler handler;
+	const struct net_transport *tr;
 	size_t off = IP6_HDR_LEN;  /* the header being looked at */
 	size_t nh_field = 6;       /* where its type was named: a parameter problem points here */
 	uint8_t next;
@@ -259,13 +260,8 @@ void ip6_input(struct pkb *p, struct net_device *dev, uint64_t now)
 		goto drop;
 	}
 	handler = proto_find(next);
-	if (!handler) {
-		if (next == IP6_NH_TCP || next == IP6_NH_UDP) {
-			/* NOTE: TCP and UDP over IPv6 come with the socket family; until then
-			 * such a segment is dropped quietly, as by a host without them. */
-			STAT_INC(ip6, in_no_transport);
-			goto drop;
-		}
+	tr = handler ? NULL : net_transport_find(next);
+	if (!handler && !tr) {
 		STAT_INC(ip6, in_unknown_nh);
 		debugf("dev=%s nh=%u dropped: unknown next header", dev->name, next);
 		icmp6_send_error(ICMP6_PARAM_PROB, ICMP6_PARAMPROB_NEXTHDR, (uint32_t)nh_field, p,
@@ -280,6 +276,20 @@ void ip6_input(struct pkb *p, struct net_device *dev, uint64_t now)
 	}
 	STAT_INC(ip6, in_delivers);
 	pkb_pull(p, off); /* the headers stay in the headroom, for errors to quote */
+	if (tr) {
+		/* a transport of every family (TCP, UDP): told the addresses, not the header;
+		 * the checksum it verifies covers the IPv6 pseudo-header (RFC 8200 8.1) */
+		struct net_rx rx = {
+			.fam = &ip6_family_ops,
+			.src = h.src,
+			.dst = h.dst,
+			.flags = ip6_addr_is_multicast(&h.dst) ? NET_RX_MCAST : NET_RX_IFADDR,
+			.nh_len = (unsigned)off,
+		};
+
+		tr->input(p, &rx, now); /* owns p */
+		return;
+	}
 	handler(p, &h, (unsigned)off, dev, now); /* owns p */
 	return;
 drop:

@@ -72,14 +72,21 @@ struct ss_ctx {
 	int info;       /* -i */
 };
 
-/* "A.B.C.D:PORT", or "A.B.C.D:*" for port 0 (net_endpoint_ntop). */
+/* "A.B.C.D:PORT", or "A.B.C.D:*" for port 0 (net_endpoint_ntop); a socket taking both
+ * families (dual) as "*:PORT" and "*:*", as Linux's ss shows one. */
 static void ss_row(const struct ss_ctx *c, const char *netid, const char *state, size_t rq,
-		   size_t sq, const struct net_endpoint *local, const struct net_endpoint *remote)
+		   size_t sq, const struct net_endpoint *local, const struct net_endpoint *remote,
+		   int dual)
 {
 	char l[NET_ENDPOINT_STRLEN], r[NET_ENDPOINT_STRLEN];
 
 	net_endpoint_ntop(local, 1, l, sizeof(l));
 	net_endpoint_ntop(remote, 1, r, sizeof(r));
+	if (dual) {
+		snprintf(l, sizeof(l), "*:%u", local->port);
+		if (!remote->port)
+			snprintf(r, sizeof(r), "*:*");
+	}
 	if (c->netid)
 		fprintf(c->out, "%-6s", netid);
 	fprintf(c->out, "%-11s %-6zu %-6zu %-21s %s\n", state, rq, sq, l, r);
@@ -122,13 +129,13 @@ static void ss_tcp(const struct tcp_ss_row *r, void *arg)
 
 	if (c->listening && r->state != TCP_LISTEN)
 		return;
-	ss_row(c, "tcp", ss_state(r->state), r->rq, r->sq, &r->local, &r->remote);
+	ss_row(c, "tcp", ss_state(r->state), r->rq, r->sq, &r->local, &r->remote, r->dual);
 	if (c->info && r->pcb)
 		ss_tcp_info(c, r);
 }
 
 static void ss_udp(const struct net_endpoint *local, const struct net_endpoint *remote,
-		   size_t rxq_bytes, void *arg)
+		   size_t rxq_bytes, int dual, void *arg)
 {
 	const struct ss_ctx *c = arg;
 	int conn = !net_addr_is_any(&remote->addr);
@@ -136,7 +143,7 @@ static void ss_udp(const struct net_endpoint *local, const struct net_endpoint *
 	/* ss -l lists the unconnected ones (UNCONN); connected ones are ESTAB */
 	if (c->listening && conn)
 		return;
-	ss_row(c, "udp", conn ? "ESTAB" : "UNCONN", rxq_bytes, 0, local, remote);
+	ss_row(c, "udp", conn ? "ESTAB" : "UNCONN", rxq_bytes, 0, local, remote, dual);
 }
 
 /* ss [-t] [-u] [-l] [-i] [-a]: without -l every socket (as ss -a), with it the listeners. */

@@ -22,6 +22,7 @@
 #include "ip/icmp_sock.h"
 #include "ip/ip.h"
 #include "ip6/icmp6.h"
+#include "ip6/icmp6_sock.h"
 #include "ip6/ip6.h"
 #include "nd/nd.h"
 #include "net/log.h"
@@ -63,6 +64,7 @@ static const struct stack_layer layers[] = {
 	{ "udp", udp_init },
 	{ "tcp", tcp_init },
 	{ "icmp_sock", icmp_sock_init },
+	{ "icmp6_sock", icmp6_sock_init },
 };
 
 int stack_init(void)

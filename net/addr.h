@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Family-tagged addresses and endpoints, the one address type of every layer above the
  * link (interfaces aside, which ip/ keeps as IPv4): control blocks, lookups, the socket
- * layer, ICMP errors, the tracer. AF_INET is the only family carried today; an AF_INET6
- * address fills v6 and its family registers its struct net_family_ops (net/family.h).
+ * layer, ICMP errors, the tracer. An AF_INET6 address fills v6; each family registers its
+ * struct net_family_ops (net/family.h).
  * The helpers are inline and take the AF_INET case first, so a v4 compare or hash costs
  * what the bare uint32_t did. */
 #ifndef NET_ADDR_H
@@ -108,8 +108,9 @@ static inline uint32_t net_addr_hash(const struct net_addr *a)
 	return h;
 }
 
-/* From a struct sockaddr of length len: 0, -EINVAL (too short or NULL) or -EAFNOSUPPORT
- * (a family other than AF_INET: no other is carried yet). */
+/* From a struct sockaddr_in of length len: 0, -EINVAL (too short or NULL) or
+ * -EAFNOSUPPORT (another family: the socket layer reads an AF_INET6 socket's
+ * struct sockaddr_in6 itself, mapped addresses and scope included, net/socket.c). */
 static inline int net_endpoint_from_sockaddr(struct net_endpoint *e, const struct sockaddr *sa,
 					     socklen_t len)
 {

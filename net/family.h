@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The network layer as the transports see it: one struct net_family_ops per address
- * family, registered by the layer that carries it (ip/ registers AF_INET in ip_init; an
- * ip6/ folder would register AF_INET6 in its init), and called by tcp/ and udp/ for
- * routing, MTU, source selection and output, so that they name no family's functions.
+ * family, registered by the layer that carries it (ip/ registers AF_INET in ip_init, ip6/
+ * AF_INET6 in ip6_init), and called by tcp/ and udp/ for routing, MTU, source selection
+ * and output, so that they name no family's functions.
  * The pseudo-header checksum needs no registration: it is arithmetic over the addresses,
  * cksum_pseudo_addr (net/cksum.h) for either family. Only net/ types appear here. */
 #ifndef NET_FAMILY_H
@@ -16,8 +16,8 @@ struct net_device;
 struct pkb;
 
 /* Per-packet output options of a socket (IP_TTL, IP_TOS, IP_MTU_DISCOVER,
- * SO_BINDTODEVICE); an IPv6 layer would read ttl as the hop limit and tos as the traffic
- * class. */
+ * SO_BINDTODEVICE); IPv6 reads ttl as the hop limit and tos as the traffic class
+ * (IPV6_UNICAST_HOPS and IPV6_TCLASS set them). */
 struct net_out_opts {
 	uint8_t ttl;    /* 0: default */
 	uint8_t tos;
@@ -33,9 +33,18 @@ struct net_nexthop {
 	struct net_addr src;
 };
 
+/* What the family asks of or allows the transports. */
+#define NET_FAM_F_TSO       0x01 /* a TSO device cuts TCP super-segments of this family
+                                  * (NET_DEV_F_TSO is TCPv4 only) */
+#define NET_FAM_F_UDP_CSUM  0x02 /* a UDP checksum of 0 (none computed) is invalid: IPv6,
+                                  * RFC 8200 8.1 */
+
 struct net_family_ops {
 	sa_family_t family;
 	unsigned hdr_len;       /* the network header without options (IPv4 20): MSS arithmetic */
+	unsigned default_mss;   /* a peer's MSS when its SYN names none (RFC 9293 3.7.1: IPv4
+	                         * 536, IPv6 1220); 0: 536 */
+	unsigned flags;         /* NET_FAM_F_* */
 	/* The route to dst for a socket bound to device ifindex (0: any). 0, -ENETUNREACH,
 	 * -ENODEV. */
 	int (*route)(const struct net_addr *dst, int ifindex, struct net_nexthop *nh);

@@ -20,8 +20,10 @@
 #include <time.h>
 #include <linux/sockios.h>
 
+#include "net/family.h"
 #include "net/log.h"
 #include "net/loop.h"
+#include "net/netdev.h"
 #include "net/socket_impl.h"
 
 STATS_DEFINE(sock, SOCK_COUNTERS)
@@ -126,7 +128,8 @@ struct sock *sock_alloc(int type, int protocol, const struct sock_ops *ops)
 	sk->ops = ops;
 	sk->rcvbuf = socket_config.rcvbuf;
 	sk->sndbuf = socket_config.sndbuf;
-	sk->local = net_endpoint_v4(0, 0); /* AF_INET is the only family of us_socket */
+	sk->domain = AF_INET; /* us_socket sets AF_INET6's before the protocol's create */
+	sk->local = net_endpoint_v4(0, 0);
 	sk->peer = net_endpoint_v4(0, 0);
 	pthread_cond_init(&sk->cond, &cond_attr);
 	return sk;
@@ -150,6 +153,8 @@ struct sock *sock_alloc_child(struct sock *parent)
 	sk->ip_tos = parent->ip_tos;
 	sk->ip_pmtudisc = parent->ip_pmtudisc;
 	sk->bound_ifindex = parent->bound_ifindex;
+	sk->domain = parent->domain;
+	sk->v6only = parent->v6only;
 	sk->local = parent->local;
 	return sk;
 }
@@ -323,37 +328,124 @@ int sock_take_error(struct sock *sk)
 
 /* ---- addresses ---- */
 
-/* The one check of an address the application passes: NULL or shorter than its family
- * needs is -EINVAL, a family other than AF_INET -EAFNOSUPPORT (AF_UNSPEC passes where
- * allow_unspec says so: connect(2) on a datagram socket dissolves the association with
- * it, and only its family is read). Copied out, so a caller's unaligned buffer is fine.
- * The one place a sockaddr becomes an endpoint: a new family is taught here. */
-static int sock_endpoint(const struct sockaddr *addr, socklen_t len, int allow_unspec,
-			 struct net_endpoint *out)
+/* The one check of an address the application passes, for socket sk: NULL or shorter
+ * than its family needs is -EINVAL, a family other than the socket's -EAFNOSUPPORT
+ * (AF_UNSPEC passes where allow_unspec says so: connect(2) on a datagram socket dissolves
+ * the association with it, and only its family is read). An AF_INET6 socket takes
+ * struct sockaddr_in6 (24 bytes at least, RFC 2133's, as Linux); an IPv4-mapped address
+ * (::ffff:a.b.c.d) becomes an AF_INET endpoint unless IPV6_V6ONLY is on (then `mapped_err`:
+ * bind -EINVAL, connect and sendto -ENETUNREACH, as Linux). A link-local address's
+ * sin6_scope_id names its device into *scope (0: none given). Copied out, so a caller's
+ * unaligned buffer is fine. The one place a sockaddr becomes an endpoint. */
+static int sock_endpoint(const struct sock *sk, const struct sockaddr *addr, socklen_t len,
+			 int allow_unspec, int mapped_err, struct net_endpoint *out,
+			 uint32_t *scope)
 {
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	struct sockaddr_in6 in6;
 	sa_family_t family;
 
+	if (scope)
+		*scope = 0;
 	if (!addr || len < sizeof(family))
 		return -EINVAL;
 	memcpy(&family, &addr->sa_family, sizeof(family));
 	memset(out, 0, sizeof(*out));
 	if (family == AF_UNSPEC && allow_unspec)
 		return 0; /* out->addr.family is AF_UNSPEC */
-	if (len < sizeof(struct sockaddr_in))
+	if (sk->domain == AF_INET) {
+		if (len < sizeof(struct sockaddr_in))
+			return -EINVAL;
+		return net_endpoint_from_sockaddr(out, addr, len);
+	}
+	if (family != AF_INET6)
+		return -EAFNOSUPPORT;
+	if (len < 24) /* sin6_scope_id came later (RFC 2553): Linux takes the shorter one */
 		return -EINVAL;
-	return net_endpoint_from_sockaddr(out, addr, len);
+	memset(&in6, 0, sizeof(in6));
+	memcpy(&in6, addr, len < sizeof(in6) ? len : sizeof(in6));
+	out->port = ntohs(in6.sin6_port);
+	if (!memcmp(in6.sin6_addr.s6_addr, mapped, sizeof(mapped))) {
+		uint32_t v4;
+
+		if (sk->v6only)
+			return mapped_err;
+		memcpy(&v4, in6.sin6_addr.s6_addr + 12, 4);
+		out->addr = net_addr_v4(v4);
+		return 0;
+	}
+	out->addr.family = AF_INET6;
+	memcpy(out->addr.v6, in6.sin6_addr.s6_addr, 16);
+	if (scope && in6.sin6_addr.s6_addr[0] == 0xfe && (in6.sin6_addr.s6_addr[1] & 0xc0) == 0x80)
+		*scope = in6.sin6_scope_id;
+	return 0;
+}
+
+/* A link-local address's scope: the socket is bound to that device, as SO_BINDTODEVICE
+ * would (the route to a link-local address needs one). A scope naming no device is
+ * -ENODEV; one other than a device bound already is -EINVAL, as Linux. */
+static int sock_apply_scope(struct sock *sk, uint32_t scope)
+{
+	const struct net_device *dev;
+
+	if (!scope)
+		return 0;
+	dev = net_device_by_index((int)scope);
+	if (!dev)
+		return -ENODEV;
+	if (sk->bound_ifindex && sk->bound_ifindex != (int)scope)
+		return -EINVAL;
+	if (sk->bound_ifindex)
+		return 0;
+	if (sk->ops->setsockopt) {
+		/* the protocol copies it where its packets read it (TCP's pcb) */
+		int r;
+
+		sk->bound_ifindex = (int)scope;
+		r = sk->ops->setsockopt(sk, SOL_SOCKET, SO_BINDTODEVICE, dev->name,
+					(socklen_t)strlen(dev->name));
+		if (r && r != -ENOPROTOOPT) {
+			sk->bound_ifindex = 0;
+			return r;
+		}
+	} else {
+		sk->bound_ifindex = (int)scope;
+	}
+	return 0;
 }
 
 /* Hands an address back as getsockname(2) does: at most *len bytes of it are stored and
- * *len becomes its full length. addr NULL stores nothing (us_accept, us_recvfrom). */
-static void sock_addr_put(const struct net_endpoint *e, struct sockaddr *addr, socklen_t *len)
+ * *len becomes its full length. addr NULL stores nothing (us_accept, us_recvfrom). An
+ * AF_INET6 socket gives every address as a struct sockaddr_in6: an IPv4 one mapped
+ * (::ffff:a.b.c.d), none as ::, a link-local one with its device's index as scope. */
+static void sock_addr_put(const struct sock *sk, const struct net_endpoint *e,
+			  struct sockaddr *addr, socklen_t *len)
 {
 	struct sockaddr_storage ss;
 	socklen_t n, full;
 
 	if (!addr || !len)
 		return;
-	full = net_endpoint_to_sockaddr(e, &ss);
+	if (sk->domain == AF_INET6) {
+		struct sockaddr_in6 in6;
+
+		memset(&ss, 0, sizeof(ss));
+		memset(&in6, 0, sizeof(in6));
+		in6.sin6_family = AF_INET6;
+		in6.sin6_port = htons(e->port);
+		if (e->addr.family == AF_INET6) {
+			memcpy(in6.sin6_addr.s6_addr, e->addr.v6, 16);
+			if (e->addr.v6[0] == 0xfe && (e->addr.v6[1] & 0xc0) == 0x80)
+				in6.sin6_scope_id = (uint32_t)sk->bound_ifindex;
+		} else if (e->addr.family == AF_INET) {
+			in6.sin6_addr.s6_addr[10] = in6.sin6_addr.s6_addr[11] = 0xff;
+			memcpy(in6.sin6_addr.s6_addr + 12, &e->addr.v4, 4);
+		}
+		memcpy(&ss, &in6, sizeof(in6));
+		full = sizeof(in6);
+	} else {
+		full = net_endpoint_to_sockaddr(e, &ss);
+	}
 	n = *len < full ? *len : full;
 	memcpy(addr, &ss, n);
 	*len = full;
@@ -369,12 +461,15 @@ int us_socket(int domain, int type, int protocol)
 	int resolved, fd, err;
 
 	pthread_once(&layer_once, layer_init_once);
-	if (domain != AF_INET)
+	/* AF_INET6 once a layer carries it (ip6_init registers it) */
+	if (domain != AF_INET && (domain != AF_INET6 || !net_family(AF_INET6)))
 		return -EAFNOSUPPORT;
 	type &= ~(US_SOCK_NONBLOCK | SOCK_CLOEXEC);
 	net_lock();
 	ops = proto_lookup(type, protocol, &resolved);
-	if (!ops) {
+	/* echo sockets: ICMP for IPv4, ICMPv6 for IPv6 */
+	if (!ops || (domain == AF_INET6 && resolved == IPPROTO_ICMP) ||
+	    (domain == AF_INET && resolved == IPPROTO_ICMPV6)) {
 		err = -EPROTONOSUPPORT;
 		goto out;
 	}
@@ -382,6 +477,10 @@ int us_socket(int domain, int type, int protocol)
 	if (!sk) {
 		err = -ENOMEM;
 		goto out;
+	}
+	if (domain == AF_INET6) {
+		sk->domain = AF_INET6;
+		sk->local.addr = sk->peer.addr = net_addr_any(AF_INET6);
 	}
 	sk->nonblock = nonblock;
 	err = ops->create ? ops->create(sk) : 0;
@@ -407,16 +506,17 @@ int us_bind(int fd, const struct sockaddr *addr, socklen_t addrlen)
 	US_FD_SELECT(fd);
 	struct net_endpoint sin;
 	struct sock *sk;
+	uint32_t scope;
 	int r;
 
-	r = sock_endpoint(addr, addrlen, 0, &sin);
-	if (r)
-		return r;
+	if (!addr || addrlen < sizeof(sa_family_t))
+		return -EINVAL;
 	net_lock();
 	sk = sock_fd_get(fd);
 	if (!sk)
 		r = -EBADF;
-	else
+	else if ((r = sock_endpoint(sk, addr, addrlen, 0, -EINVAL, &sin, &scope)) == 0 &&
+		 (r = sock_apply_scope(sk, scope)) == 0)
 		r = sk->ops->bind ? sk->ops->bind(sk, &sin) : -EOPNOTSUPP;
 	net_unlock();
 	return r;
@@ -428,17 +528,22 @@ int us_connect(int fd, const struct sockaddr *addr, socklen_t addrlen)
 	struct sock_block b = { 0 };
 	struct net_endpoint sin;
 	struct sock *sk;
+	uint32_t scope;
 	int r;
 
-	r = sock_endpoint(addr, addrlen, 1, &sin);
-	if (r)
-		return r;
+	if (!addr || addrlen < sizeof(sa_family_t))
+		return -EINVAL;
 	net_lock();
 	sk = sock_fd_get(fd);
 	if (!sk) {
 		r = -EBADF;
 		goto out;
 	}
+	r = sock_endpoint(sk, addr, addrlen, 1, -ENETUNREACH, &sin, &scope);
+	if (r == 0)
+		r = sock_apply_scope(sk, scope);
+	if (r)
+		goto out;
 	if (!sk->ops->connect) {
 		r = -EOPNOTSUPP;
 		goto out;
@@ -532,7 +637,7 @@ int us_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
 		sock_free(child);
 		goto out;
 	}
-	sock_addr_put(&from, addr, addrlen);
+	sock_addr_put(child, &from, addr, addrlen);
 out:
 	net_unlock();
 	return r;
@@ -647,16 +752,22 @@ static ssize_t sock_send(int fd, struct sock_iter *it, int flags, const struct s
 
 	if (flags & ~SOCK_SEND_FLAGS)
 		return -EOPNOTSUPP;
-	if (dst) {
-		r = sock_endpoint(dst, dstlen, 0, &sin);
-		if (r)
-			return r;
-	}
+	if (dst && dstlen < sizeof(sa_family_t))
+		return -EINVAL;
 	net_lock();
 	sk = sock_fd_get(fd);
 	if (!sk) {
 		r = -EBADF;
 		goto out;
+	}
+	if (dst) {
+		uint32_t scope;
+
+		r = sock_endpoint(sk, dst, dstlen, 0, -ENETUNREACH, &sin, &scope);
+		if (r == 0)
+			r = sock_apply_scope(sk, scope);
+		if (r)
+			goto out;
 	}
 	for (;;) {
 		if (sk->so_error) {
@@ -770,7 +881,7 @@ static ssize_t sock_recv(int fd, struct sock_iter *it, int flags, struct sockadd
 		/* a protocol without a sender to tell (a stream) leaves the family 0: as Linux,
 		 * the address length comes back 0 */
 		if (from.addr.family != AF_UNSPEC)
-			sock_addr_put(&from, src, srclen);
+			sock_addr_put(sk, &from, src, srclen);
 		else
 			*srclen = 0;
 	}
@@ -908,7 +1019,7 @@ int us_getsockname(int fd, struct sockaddr *addr, socklen_t *addrlen)
 	if (!sk)
 		r = -EBADF;
 	else
-		sock_addr_put(&sk->local, addr, addrlen);
+		sock_addr_put(sk, &sk->local, addr, addrlen);
 	net_unlock();
 	return r;
 }
@@ -928,7 +1039,7 @@ int us_getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen)
 	else if (sk->peer.port == 0 && net_addr_is_any(&sk->peer.addr))
 		r = -ENOTCONN;
 	else
-		sock_addr_put(&sk->peer, addr, addrlen);
+		sock_addr_put(sk, &sk->peer, addr, addrlen);
 	net_unlock();
 	return r;
 }

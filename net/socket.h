@@ -93,6 +93,10 @@ struct sock {
 	int ip_tos;               /* IP_TOS */
 	int ip_pmtudisc;          /* IP_MTU_DISCOVER: IP_PMTUDISC_DONT or _DO (sets DF) */
 	int bound_ifindex;        /* SO_BINDTODEVICE: the device's index (0: any) */
+	sa_family_t domain;       /* us_socket's: AF_INET, AF_INET6 (addresses it takes and
+	                           * gives back; an AF_INET6 socket's IPv4 peers are mapped) */
+	int v6only;               /* IPV6_V6ONLY: an AF_INET6 socket bound to :: hears IPv6
+	                           * only (0, as Linux: IPv4 too) */
 	struct net_endpoint local; /* bound address (port 0 until bound) */
 	struct net_endpoint peer;  /* connected peer (port 0 if none) */
 	pthread_cond_t cond;      /* signalled by sock_wakeup */
@@ -100,6 +104,14 @@ struct sock {
 	int closing;
 	int waiters;              /* threads blocked on cond; the last one out frees a closed sk */
 };
+
+/* 1 if a socket whose local address is local also takes IPv4: an AF_INET6 socket bound
+ * to :: without IPV6_V6ONLY (the transports' lookups and family checks). */
+static inline int sock_dual(const struct sock *sk, const struct net_addr *local)
+{
+	return sk && sk->domain == AF_INET6 && !sk->v6only && local->family == AF_INET6 &&
+	       net_addr_is_any(local);
+}
 
 struct socket_config_s {
 	size_t udp_rcvbuf;   /* bytes queued per UDP socket (212992) */

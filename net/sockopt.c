@@ -2,7 +2,8 @@
 /* SOL_SOCKET options (SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER, SO_RCVBUF, SO_SNDBUF,
  * SO_RCVTIMEO, SO_SNDTIMEO, SO_BINDTODEVICE, SO_TYPE, SO_ERROR), stored in struct sock and
  * also handed to the protocol; other levels go to the protocol alone (IPPROTO_IP through
- * ip/ip_sock.c, which every inet protocol calls). Split from socket.c to keep each file
+ * ip/ip_sock.c, which every inet protocol calls; IPPROTO_IPV6 here, mapped onto those).
+ * Split from socket.c to keep each file
  * near one concept. */
 #include <errno.h>
 #include <limits.h>
@@ -114,6 +115,64 @@ static int sol_socket_set(struct sock *sk, int name, const void *val, socklen_t 
 	return 0;
 }
 
+/* IPPROTO_IPV6 options of an AF_INET6 socket: IPV6_V6ONLY is the layer's (before bind,
+ * as Linux); the hop limit and traffic class are the socket's IP_TTL and IP_TOS under
+ * their IPv6 names, handed to the protocol as those (TCP copies them into its pcb).
+ * -ENOPROTOOPT for anything else, and for an AF_INET socket. */
+static int ipv6_set(struct sock *sk, int name, const void *val, socklen_t len)
+{
+	int v, r = opt_int(val, len, &v);
+
+	if (sk->domain != AF_INET6)
+		return -ENOPROTOOPT;
+	if (name != IPV6_V6ONLY && name != IPV6_UNICAST_HOPS && name != IPV6_TCLASS)
+		return -ENOPROTOOPT;
+	if (r)
+		return r;
+	switch (name) {
+	case IPV6_V6ONLY:
+		if (sk->local.port)
+			return -EINVAL;
+		sk->v6only = v != 0;
+		return 0;
+	case IPV6_UNICAST_HOPS:
+		if (v < -1 || v == 0 || v > 255)
+			return -EINVAL; /* NOTE: a hop limit of 0 is not kept (0 is "default") */
+		name = IP_TTL;
+		break;
+	default:
+		if (v < -1 || v > 255)
+			return -EINVAL;
+		v = v < 0 ? 0 : v;
+		name = IP_TOS;
+		break;
+	}
+	return sk->ops->setsockopt ? sk->ops->setsockopt(sk, IPPROTO_IP, name, &v, sizeof(v))
+				   : -ENOPROTOOPT;
+}
+
+static int ipv6_get(struct sock *sk, int name, void *val, socklen_t *len)
+{
+	int v;
+
+	if (sk->domain != AF_INET6)
+		return -ENOPROTOOPT;
+	if (name == IPV6_V6ONLY) {
+		v = sk->v6only;
+		if (!val || *len < sizeof(v))
+			return -EINVAL;
+		memcpy(val, &v, sizeof(v));
+		*len = sizeof(v);
+		return 0;
+	}
+	if (name != IPV6_UNICAST_HOPS && name != IPV6_TCLASS)
+		return -ENOPROTOOPT;
+	return sk->ops->getsockopt ? sk->ops->getsockopt(sk, IPPROTO_IP,
+						      name == IPV6_TCLASS ? IP_TOS : IP_TTL,
+						      val, len)
+				   : -ENOPROTOOPT;
+}
+
 int us_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
 	US_FD_SELECT(fd);
@@ -127,6 +186,10 @@ int us_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 	sk = sock_fd_get(fd);
 	if (!sk) {
 		r = -EBADF;
+		goto out;
+	}
+	if (level == IPPROTO_IPV6) {
+		r = ipv6_set(sk, name, val, len);
 		goto out;
 	}
 	if (level != SOL_SOCKET) {
@@ -232,6 +295,8 @@ int us_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	sk = sock_fd_get(fd);
 	if (!sk)
 		r = -EBADF;
+	else if (level == IPPROTO_IPV6)
+		r = ipv6_get(sk, name, val, len);
 	else if (level == SOL_SOCKET) {
 		r = sol_socket_get(sk, name, val, len);
 		if (r == -ENOPROTOOPT && sk->ops->getsockopt)

@@ -203,6 +203,7 @@ struct tcp_ss_row {
 	size_t rq, sq;
 	int wscale_ok;              /* both sides do window scale */
 	uint64_t pacing_rate;       /* bytes/s, 0: unpaced */
+	int dual;                   /* an AF_INET6 socket on :: taking IPv4 too */
 	struct tcp_pcb *pcb;
 };
 /* Calls fn for every control block in creation order (a listener followed by its syncache

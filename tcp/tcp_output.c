@@ -79,6 +79,8 @@ static const struct tcp_route *tcp_route_get(struct tcp_pcb *pcb)
 	rt->err = f ? f->route(&pcb->remote_addr, rt->ifindex, &rt->nh) : -EAFNOSUPPORT;
 	if (rt->err == 0) {
 		rt->offloads = rt->nh.dev->flags & (NET_DEV_F_CSUM_TX | NET_DEV_F_TSO);
+		if (!(f->flags & NET_FAM_F_TSO))
+			rt->offloads &= ~(unsigned)NET_DEV_F_TSO; /* the device cuts TCPv4 only */
 		rt->gso_max = rt->nh.dev->gso_max_size;
 	}
 	return rt;

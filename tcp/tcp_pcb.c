@@ -8,6 +8,7 @@
 
 #include "net/perstack.h"
 #include "net/log.h"
+#include "net/socket.h"
 #include "net/mem.h"
 #include "tcp/tcp_log.h"
 #include "tcp/tcp_var.h"
@@ -463,17 +464,23 @@ struct tcp_pcb *tcp_pcb_lookup(const struct net_addr *laddr, uint16_t lport,
 
 struct tcp_pcb *tcp_pcb_lookup_listener(const struct net_addr *laddr, uint16_t lport)
 {
-	struct tcp_pcb *pcb, *wild = NULL;
+	struct tcp_pcb *pcb, *wild = NULL, *dual = NULL;
 
 	LIST_FOREACH(pcb, &tcp_listeners, hlink) {
-		if (pcb->local_port != lport || pcb->local_addr.family != laddr->family)
+		if (pcb->local_port != lport)
 			continue;
+		if (pcb->local_addr.family != laddr->family) {
+			/* an AF_INET6 listener on :: takes IPv4 too, after IPv4's own */
+			if (sock_dual(pcb->sk, &pcb->local_addr))
+				dual = pcb;
+			continue;
+		}
 		if (net_addr_eq(&pcb->local_addr, laddr))
 			return pcb;
 		if (net_addr_is_any(&pcb->local_addr))
 			wild = pcb;
 	}
-	return wild;
+	return wild ? wild : dual;
 }
 
 /* A port is taken if another pcb is bound to it on the same or a wildcard address
@@ -485,6 +492,10 @@ static int tcp_port_in_use(const struct tcp_pcb *self, const struct net_addr *ad
 
 	TAILQ_FOREACH(p, &tcp_all, all) {
 		if (p == self || p->local_port != port || p->parent)
+			continue;
+		/* families apart unless one side is an AF_INET6 socket on :: taking IPv4 */
+		if (p->local_addr.family != addr->family && !sock_dual(p->sk, &p->local_addr) &&
+		    !sock_dual(self->sk, addr))
 			continue;
 		if (!net_addr_eq(&p->local_addr, addr) && !net_addr_is_any(&p->local_addr) &&
 		    !net_addr_is_any(addr))
@@ -590,7 +601,7 @@ void tcp_pcb_set_mss(struct tcp_pcb *pcb, unsigned peer_mss)
 	/* RFC 9293 3.7.1: without the option the peer takes 536 (an option of 0 is no
 	 * better than none) */
 	if (peer_mss == 0)
-		peer_mss = 536;
+		peer_mss = f && f->default_mss ? f->default_mss : 536;
 	if (peer_mss < mss)
 		mss = peer_mss;
 	if (pcb->user_mss && mss > pcb->user_mss)

@@ -523,6 +523,7 @@ static void ss_pcb(struct tcp_pcb *pcb, void *arg)
 	r.remote.port = pcb->remote_port;
 	r.wscale_ok = !!(pcb->flags & TF_WS_OK);
 	r.pacing_rate = pcb->pacing_rate;
+	r.dual = sock_dual(pcb->sk, &pcb->local_addr);
 	r.pcb = pcb;
 	w->fn(&r, w->arg);
 	if (pcb->state == TCP_LISTEN)

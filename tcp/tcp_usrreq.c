@@ -7,6 +7,7 @@
 
 #include "net/perstack.h"
 #include "net/log.h"
+#include "net/socket.h"
 #include "tcp/tcp_var.h"
 
 int tcp_pcb_connect(struct tcp_pcb *pcb, const struct net_addr *addr, uint16_t port,
@@ -19,8 +20,11 @@ int tcp_pcb_connect(struct tcp_pcb *pcb, const struct net_addr *addr, uint16_t p
 		return -EOPNOTSUPP;
 	if (pcb->state != TCP_CLOSED || pcb->remote_port)
 		return -EISCONN;
-	if (!f || (pcb->local_port && addr->family != pcb->local_addr.family))
+	if (!f || (pcb->local_port && addr->family != pcb->local_addr.family &&
+		   !sock_dual(pcb->sk, &pcb->local_addr)))
 		return -EAFNOSUPPORT;
+	if (addr->family != pcb->local_addr.family)
+		pcb->local_addr = net_addr_any(addr->family); /* unbound, or bound to :: */
 	if (port == 0 || net_addr_is_any(addr) || f->is_broadcast(addr))
 		return -EINVAL;
 	if (net_addr_is_any(&pcb->local_addr)) {

@@ -126,13 +126,20 @@ static struct udp_pcb *udp_lookup(const struct net_addr *src, uint16_t sport,
 				  const struct net_addr *dst, uint16_t dport, int ifindex)
 {
 	struct udp_pcb *pcb, *best = NULL;
-	int best_score = -1;
+	int best_score = -2;
 
 	TAILQ_FOREACH(pcb, bucket(dport), hlink) {
 		int score = 0;
 
-		if (pcb->local.port != dport || pcb->local.addr.family != dst->family)
+		if (pcb->local.port != dport)
 			continue;
+		if (pcb->local.addr.family != dst->family) {
+			/* an AF_INET6 socket on :: takes IPv4 too, below IPv4's own */
+			if (!sock_dual(pcb->sk, &pcb->local.addr) ||
+			    (pcb->remote.port && !net_addr_eq(&pcb->remote.addr, src)))
+				continue;
+			score -= 1;
+		}
 		if (pcb->sk->bound_ifindex && ifindex) {
 			if (pcb->sk->bound_ifindex != ifindex)
 				continue;
@@ -197,8 +204,16 @@ static void udp_input(struct pkb *p, const struct net_rx *rx, uint64_t now)
 		       net_addr_ntop(src, s, sizeof(s)), h.dst_port);
 		goto drop;
 	}
-	if (h.cksum == 0)
+	if (h.cksum == 0) {
+		if (rx->fam->flags & NET_FAM_F_UDP_CSUM) {
+			/* RFC 8200 8.1: over IPv6 a zero checksum is no checksum, never valid */
+			STAT_INC(udp, in_zero_cksum);
+			debugf("src=%s dport=%u dropped: zero checksum",
+			       net_addr_ntop(src, s, sizeof(s)), h.dst_port);
+			goto drop;
+		}
 		STAT_INC(udp, in_no_cksum);
+	}
 	pcb = udp_lookup(src, h.src_port, dst, h.dst_port, p->dev ? p->dev->index : 0);
 	if (!pcb) {
 		if (is_broadcast(rx)) {
@@ -317,7 +332,10 @@ static int udp_bind(struct sock *sk, const struct net_endpoint *addr)
 			return -EADDRINUSE;
 	}
 	TAILQ_FOREACH(o, bucket(port), hlink) {
-		if (o->local.port != port || o->local.addr.family != laddr->family)
+		if (o->local.port != port)
+			continue;
+		if (o->local.addr.family != laddr->family && !sock_dual(o->sk, &o->local.addr) &&
+		    !sock_dual(sk, laddr))
 			continue;
 		if (!net_addr_is_any(&o->local.addr) && !net_addr_is_any(laddr) &&
 		    !net_addr_eq(&o->local.addr, laddr))
@@ -347,7 +365,8 @@ static int udp_connect(struct sock *sk, const struct net_endpoint *addr, uint64_
 		return 0;
 	}
 	f = net_family(addr->addr.family);
-	if (!f || addr->addr.family != pcb->local.addr.family)
+	if (!f || (addr->addr.family != pcb->local.addr.family &&
+		   !sock_dual(sk, &pcb->local.addr)))
 		return -EAFNOSUPPORT;
 	/* no route, or bound to an address removed since (Linux: ENETUNREACH for both) */
 	if (f->source(&addr->addr, sk->bound_ifindex, &src) < 0 ||
@@ -395,7 +414,7 @@ static ssize_t udp_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 		dport = pcb->remote.port;
 	}
 	f = net_family(daddr.family);
-	if (!f || daddr.family != pcb->local.addr.family)
+	if (!f || (daddr.family != pcb->local.addr.family && !sock_dual(sk, &pcb->local.addr)))
 		return -EAFNOSUPPORT;
 	if (len > UDP_MAX_PAYLOAD)
 		return -EMSGSIZE;
@@ -516,14 +535,16 @@ const struct sock_ops udp_sock_ops = {
 };
 
 void udp_pcb_foreach(void (*fn)(const struct net_endpoint *local,
-				const struct net_endpoint *remote, size_t rxq_bytes, void *arg),
+				const struct net_endpoint *remote, size_t rxq_bytes, int dual,
+				void *arg),
 		     void *arg)
 {
 	const struct udp_pcb *pcb;
 
 	for (unsigned i = 0; i < UDP_HASH_SIZE; i++)
 		TAILQ_FOREACH(pcb, &udp_hash[i], hlink)
-			fn(&pcb->local, &pcb->remote, pcb->rxq.bytes, arg);
+			fn(&pcb->local, &pcb->remote, pcb->rxq.bytes,
+			   sock_dual(pcb->sk, &pcb->local.addr), arg);
 }
 
 static const struct net_transport udp_transport = {

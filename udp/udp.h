@@ -61,6 +61,7 @@ PERSTACK_EXTERN(struct udp_config_s, udp_config);
 
 #define UDP_COUNTERS(X)                                                                    \
 	X(in_datagrams) X(in_short) X(in_bad_len) X(in_bad_cksum) X(in_no_cksum)           \
+	X(in_zero_cksum)                                                                    \
 	X(no_port) X(no_port_bcast) X(rcvbuf_errors) X(in_icmp_errors) X(in_icmp_ignored)  \
 	X(out_datagrams) X(out_errors) X(out_no_route) X(out_alloc_fail) X(ephemeral_exhausted)
 STATS_DECLARE(udp, UDP_COUNTERS);
@@ -72,9 +73,11 @@ extern const struct sock_ops udp_sock_ops;
  * Returns 0 or -errno. */
 int udp_init(void);
 /* Calls fn for every bound socket (`ustack ctl ss -u`): its local and remote endpoints
- * (remote port 0 when not connected) and the bytes its receive queue holds. */
+ * (remote port 0 when not connected), the bytes its receive queue holds, and whether it
+ * takes both families (an AF_INET6 socket on :: without IPV6_V6ONLY). */
 void udp_pcb_foreach(void (*fn)(const struct net_endpoint *local,
-				const struct net_endpoint *remote, size_t rxq_bytes, void *arg),
+				const struct net_endpoint *remote, size_t rxq_bytes, int dual,
+				void *arg),
 		     void *arg);
 
 #endif

@@ -53,7 +53,8 @@ s.close()' "$US_ADDR") || fail "the HTTP/1.1 Connection: close fetch failed"
 p_k=$(in_ns "$NS" curl -s -o /dev/null -w '%{local_port}' "http://$US_ADDR/index.html") ||
 	fail "curl (keep-alive) failed"
 # a kernel listener, to compare the LISTEN line with
-bg_ns "$NS" "$T_TMP/ncl.out" nc -l 5555
+# on :: for both families, as serve's listeners are: ss shows such a socket as *:PORT
+bg_ns "$NS" "$T_TMP/ncl.out" nc -6 -l 5555
 wait_for 5 in_ns "$NS" sh -c "ss -Hltn 'sport = :5555' | grep -q ." || fail "kernel nc -l is not listening"
 sleep 0.3
 
@@ -99,9 +100,9 @@ echo "TIME-WAIT: ctl '$ul' as the kernel's own '$kl'"
 
 # LISTEN: ours for echo and http, in the form of the kernel's for its nc -l
 kl=$(awk '$1 == "LISTEN" && $4 ~ /:5555$/' "$T_TMP/kss" | head -n 1)
-ul=$(line_for "$CTL_OUT" LISTEN "0.0.0.0:7" "0.0.0.0:*")
-[ -n "$ul" ] || fail "ctl ss shows no 'LISTEN ... 0.0.0.0:7 0.0.0.0:*'"
-[ -n "$(line_for "$CTL_OUT" LISTEN "0.0.0.0:80" "0.0.0.0:*")" ] || fail "ctl ss shows no http listener"
+ul=$(line_for "$CTL_OUT" LISTEN "*:7" "*:*")
+[ -n "$ul" ] || fail "ctl ss shows no 'LISTEN ... *:7 *:*'"
+[ -n "$(line_for "$CTL_OUT" LISTEN "*:80" "*:*")" ] || fail "ctl ss shows no http listener"
 set -- $kl
 k_peer=$5
 set -- $ul

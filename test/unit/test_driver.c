@@ -127,6 +127,16 @@ static void test_parse_addr6(void **state)
 	assert_false(o.has_addr6);
 	assert_int_equal(dev_opts_parse("tap:tap0,addr6=fe80::5/128", &o, err, sizeof(err)), 0);
 	assert_int_equal(o.addr6_plen, 128);
+	assert_false(o.has_host6);
+	/* host6=: the kernel side's, on tap and tun */
+	assert_int_equal(dev_opts_parse("tap:tap0,addr6=2001:db8::2/64,host6=2001:db8::1/64", &o,
+					err, sizeof(err)), 0);
+	assert_true(o.has_host6);
+	assert_int_equal(o.host6_plen, 64);
+	assert_int_equal(o.host6.v6[15], 1);
+	assert_int_equal(dev_opts_parse("tun:tun0,addr=10.0.0.2/30,host6=2001:db8::1/128", &o,
+					err, sizeof(err)), 0);
+	assert_int_equal(o.host6_plen, 128);
 	test_assert_no_leaks();
 }
 
@@ -161,10 +171,16 @@ static const struct bad_case bad[] = {
 	{ "tap:tap0,addr=10.0.0.2/24,host=10.0.0.2/24",
 	  "--dev tap:tap0: host= is the kernel's address and must differ from addr= (ustack's)" },
 	{ "tap:tap0,addr=10.0.0.2/24,addr=10.0.0.3/24", "--dev tap:tap0: addr= given twice" },
+	{ "tap:tap0,addr=10.0.0.2/24,host6=2001:db8::1",
+	  "--dev tap:tap0: bad host6=2001:db8::1: expected ADDR/LEN, e.g. host6=2001:db8::1/64" },
+	{ "tap:tap0,addr=10.0.0.2/24,host6=ff02::1/64",
+	  "--dev tap:tap0: host6=ff02::1/64 is a multicast address" },
+	{ "packet:eth0,addr=10.0.0.2/24,host6=2001:db8::1/64",
+	  "--dev packet:eth0: host6= does not apply to packet devices (keys: addr, addr6, mac, offload)" },
 	{ "tap:tap0,addr=10.0.0.2/24,speed=10",
-	  "--dev tap:tap0: unknown option 'speed' (keys: addr, addr6, host, bridge, mac, mtu, offload)" },
+	  "--dev tap:tap0: unknown option 'speed' (keys: addr, addr6, host, host6, bridge, mac, mtu, offload)" },
 	{ "tap:tap0,addr=10.0.0.2/24,promisc",
-	  "--dev tap:tap0: 'promisc' is not key=value (keys: addr, addr6, host, bridge, mac, mtu, offload)" },
+	  "--dev tap:tap0: 'promisc' is not key=value (keys: addr, addr6, host, host6, bridge, mac, mtu, offload)" },
 	{ "tap:tap0,addr=10.0.0.2/24,,mtu=1400", "--dev tap:tap0: empty option (a stray comma?)" },
 	{ "tap:tap0,addr=10.0.0.2/24,mtu=", "--dev tap:tap0: mtu= needs a value" },
 	{ "tap:tap0,addr=10.0.0.2/24,mtu=67",
@@ -179,9 +195,9 @@ static const struct bad_case bad[] = {
 	  "--dev tap:tap0: mac=01:00:5e:00:00:01 is a multicast address: the first byte must be "
 	  "even" },
 	{ "tun:tun0,addr=10.0.0.2/30,bridge=br0",
-	  "--dev tun:tun0: bridge= does not apply to tun devices (keys: addr, addr6, host, mtu, offload)" },
+	  "--dev tun:tun0: bridge= does not apply to tun devices (keys: addr, addr6, host, host6, mtu, offload)" },
 	{ "tun:tun0,addr=10.0.0.2/30,mac=02:00:00:00:00:01",
-	  "--dev tun:tun0: mac= does not apply to tun devices (keys: addr, addr6, host, mtu, offload)" },
+	  "--dev tun:tun0: mac= does not apply to tun devices (keys: addr, addr6, host, host6, mtu, offload)" },
 	{ "packet:eth0,addr=10.0.0.2/24,host=10.0.0.1/24",
 	  "--dev packet:eth0: host= does not apply to packet devices (keys: addr, addr6, mac, offload)" },
 	{ "packet:eth0,addr=10.0.0.2/24,mtu=1400",

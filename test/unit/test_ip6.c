@@ -380,9 +380,11 @@ static void test_ext_headers(void **state)
 	chain[0] = IP6_NH_NONE;
 	assert_int_equal(send_ext(IP6_NH_DSTOPTS, chain, 8, &addr_b), 0);
 	assert_int_equal(ip6_stats.in_no_next_header, 1);
-	/* TCP and UDP: not over IPv6 yet, dropped without an error */
-	assert_int_equal(send_ext(IP6_NH_TCP, padn, 0, &addr_b), 0);
-	assert_int_equal(ip6_stats.in_no_transport, 1);
+	/* TCP with no transport registered (test_ip6_transport.c registers them): as
+	 * unknown as 253 */
+	assert_int_equal(send_ext(IP6_NH_TCP, padn, 0, &addr_b), 1);
+	expect_paramprob(ICMP6_PARAMPROB_NEXTHDR, 6);
+	assert_int_equal(ip6_stats.in_unknown_nh, 3);
 }
 
 /* The options walk by itself, table-driven: the verdict and where it points. */

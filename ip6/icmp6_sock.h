@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* ICMPv6 echo datagram sockets, like Linux "ping sockets" for IPv6:
+ *
+ *   fd = us_socket(AF_INET6, SOCK_DGRAM, IPPROTO_ICMPV6);
+ *   us_sendto(fd, msg, 8 + n, 0, (struct sockaddr *)&dst6, sizeof(dst6))
+ *       msg = an ICMPv6 echo request header (type 128, code 0; checksum and identifier
+ *       are filled in) + n bytes
+ *   us_recvfrom(fd, buf, len, 0, (struct sockaddr *)&src6, &srclen)
+ *       an echo reply: ICMPv6 header + data, from src6
+ *
+ * The identifier is the socket's "port" (bind's sin6_port, else the first send picks a
+ * free one). us_getsockopt(fd, IPPROTO_IP, ICMP6_SOCK_LAST_HLIM, ...) reads the hop limit
+ * of the last reply (the number of ip/icmp_sock.h's ICMP_SOCK_LAST_TTL, so that one
+ * getsockopt serves ping for both families); IP_TTL and IP_TOS set the hop limit and
+ * traffic class. NOTE: ICMPv6 errors about the requests are not
+ * handed to the socket (ICMPv6 passes errors to no one yet). */
+#ifndef IP6_ICMP6_SOCK_H
+#define IP6_ICMP6_SOCK_H
+
+#include "net/socket.h"
+#include "net/stats.h"
+
+/* Option name at level IPPROTO_IP (ICMP_SOCK_LAST_TTL's number). */
+#define ICMP6_SOCK_LAST_HLIM 0x1001
+
+#define ICMP6_SOCK_COUNTERS(X)                                                             \
+	X(out_requests) X(out_errors) X(out_bad_request) X(in_replies) X(in_no_socket)      \
+	X(rcvbuf_errors) X(alloc_fail)
+STATS_DECLARE(icmp6sock, ICMP6_SOCK_COUNTERS);
+#define icmp6sock_stats STATS_REF(icmp6sock)
+
+extern const struct sock_ops icmp6_sock_ops;
+
+/* Registers the ops for (SOCK_DGRAM, IPPROTO_ICMPV6) and ICMPv6's echo reply handler.
+ * Call after icmp6_init. Returns 0 or -errno. */
+int icmp6_sock_init(void);
+
+#endif
