@@ -18,6 +18,7 @@
 
 #include "apps/app.h"
 #include "ip/ip.h"
+#include "ip6/ip6.h"
 #include "lib/ustack_int.h"
 #include "net/log.h"
 #include "net/loop.h"
@@ -85,6 +86,33 @@ static int signals_start(void)
 
 /* Opens every --dev, binds its address, attaches the wrappers, through the library's
  * life-cycle calls. 0, or -errno after printing the one-line reason. */
+static void tentative_fn(const struct ip6_ifaddr *ifa, void *arg)
+{
+	if (!(ifa->flags & IP6_IFA_LINKLOCAL) && (ifa->flags & IP6_IFA_TENTATIVE))
+		*(int *)arg = 1;
+}
+
+/* An IPv6 address the stack gives itself is tentative until duplicate address detection
+ * ends (RFC 4862: a random delay of up to a second, then a RetransTimer per probe), and
+ * a tentative address cannot be used: a client command waits for its addr6= and SLAAC
+ * addresses (at most APP_DAD_WAIT_MS) rather than fail its first bind or connect.
+ * Link-local addresses are not waited for: every Ethernet device has one, and an IPv4
+ * command would pay for it. */
+static void dad_wait(struct ustack *st)
+{
+	for (int i = 0; i < APP_DAD_WAIT_MS / 20 && !app_stopping(); i++) {
+		int tentative = 0;
+
+		ustack_use(st);
+		net_lock();
+		ip6_addr_foreach(tentative_fn, &tentative);
+		net_unlock();
+		if (!tentative)
+			return;
+		usleep(20 * 1000);
+	}
+}
+
 static int devices_open(struct ustack *st)
 {
 	struct net_wrap_opts wo = {
@@ -237,6 +265,8 @@ int main(int argc, char **argv)
 			status = EXIT_OK;
 		goto out;
 	}
+	if (app_cfg.cmd == CMD_NC || app_cfg.cmd == CMD_GET || app_cfg.cmd == CMD_PING)
+		dad_wait(st);
 	status = run_command(st);
 	/* The stack lives in this process: leaving at once would take the last data and FIN
 	 * of connections the command just closed with it. A signal means "stop now". */
