@@ -5,6 +5,8 @@
  * poll; a name lookup runs in a thread of its own, which answers it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +180,24 @@ static int op_sockopt(struct hsock *s, struct pl_msg *m, int get)
 		}
 		memcpy(m->data, &err, sizeof(err));
 		m->len = sizeof(err);
+		return 0;
+	}
+	/* TCP_CORK (nginx's tcp_nopush, on in Debian's nginx.conf): accepted on a TCP socket
+	 * and answered, without effect. It only asks for full segments; the pump hands the
+	 * stack the program's bytes as they come and would not keep a cork's order with them
+	 * (the option is a request on the control connection, the bytes are not). */
+	if (m->a == IPPROTO_TCP && m->b == TCP_CORK && s->kind != PL_KIND_DGRAM) {
+		int v = s->cork;
+
+		if (get) {
+			memcpy(m->data, &v, sizeof(v));
+			m->len = sizeof(v);
+			return 0;
+		}
+		if (m->len < sizeof(v))
+			return -EINVAL;
+		memcpy(&v, m->data, sizeof(v));
+		s->cork = v != 0;
 		return 0;
 	}
 	if (s->usfd < 0)

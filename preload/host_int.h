@@ -38,6 +38,7 @@ struct hsock {
 	int prog_sndbuf;            /* its SO_SNDBUF before the filler */
 	uint64_t ino;               /* of the program's end */
 	int err;                    /* pending error (positive), SO_ERROR and PL_OP_ERROR */
+	int cork;                   /* TCP_CORK as set: kept and answered, no effect */
 	uint32_t kev, uev;          /* events asked of the kernel epoll / the readiness set */
 	int kreg;                   /* ufd is in the kernel epoll */
 	/* stream pump */

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -555,6 +556,9 @@ EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t le
 	if (rc == -ENOPROTOOPT)
 		warn_once(W_OPT, "setsockopt(level %d, option %d): not an option ustack has "
 			  "(ENOPROTOOPT; later ones are not reported)", level, name);
+	else if (rc == 0 && level == IPPROTO_TCP && name == TCP_CORK)
+		warn_once(W_CORK, "setsockopt(TCP_CORK): accepted, without effect (the stack "
+			  "segments the bytes as they come)");
 	return rc < 0 ? fail(rc) : 0;
 }
 

@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential pkg-config libnl-3-dev libnl-route-3-dev libcmocka-dev libpcap-dev groff-base man-db
 iproute2 iputils-ping arping tshark tcpdump python3-scapy netcat-openbsd telnet curl wget hping3
 apache2-utils iperf nftables ethtool vagrant clang libclang-rt-14-dev liblwip-dev libslirp-dev
-gnuplot-nox dnsmasq-base qemu-system-x86 cpio"
+gnuplot-nox dnsmasq-base qemu-system-x86 cpio socat nginx-light redis-server iperf3 openssh-server"
 
 missing=""
 for p in $PKGS; do

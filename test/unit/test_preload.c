@@ -12,6 +12,8 @@
 #include "test/unit/testlib.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -188,6 +190,25 @@ static int so_error(uint64_t ino)
 	return err;
 }
 
+/* tcp_cork INO V: sets TCP_CORK to V (0 on success), or with V -1 gets it */
+static int tcp_cork(uint64_t ino, int v)
+{
+	struct pl_msg m = { .op = (uint16_t)(v < 0 ? PL_OP_GETSOCKOPT : PL_OP_SETSOCKOPT),
+			    .ino = ino, .a = IPPROTO_TCP, .b = TCP_CORK, .c = sizeof(int) };
+	int rc;
+
+	if (v >= 0) {
+		m.len = sizeof(v);
+		memcpy(m.data, &v, sizeof(v));
+	}
+	rc = rpc(&m, -1, NULL);
+	if (rc < 0 || v >= 0)
+		return rc;
+	assert_int_equal(m.len, sizeof(int));
+	memcpy(&v, m.data, sizeof(v));
+	return v;
+}
+
 static int readable(int fd, int ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -278,6 +299,19 @@ static void test_host(void **state)
 	assert_int_equal(write(sfd, "back", 4), 4);
 	assert_true(readable(cfd, 2000));
 	assert_int_equal(read(cfd, buf, sizeof(buf)), 4);
+	/* TCP_CORK: kept and answered (0 before, 1 once set, 0 again), too short is EINVAL,
+	 * and the bytes still pass while it is set */
+	assert_int_equal(tcp_cork(cino, -1), 0);
+	assert_int_equal(tcp_cork(cino, 1), 0);
+	assert_int_equal(tcp_cork(cino, -1), 1);
+	m = (struct pl_msg){ .op = PL_OP_SETSOCKOPT, .ino = cino, .a = IPPROTO_TCP,
+			     .b = TCP_CORK, .len = 1 };
+	assert_int_equal(rpc(&m, -1, NULL), -EINVAL);
+	assert_int_equal(write(cfd, "cork", 4), 4);
+	assert_true(readable(sfd, 2000));
+	assert_int_equal(read(sfd, buf, sizeof(buf)), 4);
+	assert_int_equal(tcp_cork(cino, 0), 0);
+	assert_int_equal(tcp_cork(cino, -1), 0);
 	/* the name of each end */
 	m = (struct pl_msg){ .op = PL_OP_GETPEERNAME, .ino = cino };
 	assert_int_equal(rpc(&m, -1, NULL), 0);
@@ -340,10 +374,10 @@ static void test_host(void **state)
 	assert_int_equal(*stats_find("preload.accepted"), 1);
 	assert_int_equal(*stats_find("preload.sockets"), 3);
 	assert_int_equal(*stats_find("preload.resets"), 1);
-	/* "hello" one way, "back" and "more" the other: each byte once into the stack and
-	 * once out to a program */
-	assert_int_equal(*stats_find("preload.bytes_to_stack"), 13);
-	assert_int_equal(*stats_find("preload.bytes_to_prog"), 13);
+	/* "hello" and "cork" one way, "back" and "more" the other: each byte once into the
+	 * stack and once out to a program */
+	assert_int_equal(*stats_find("preload.bytes_to_stack"), 17);
+	assert_int_equal(*stats_find("preload.bytes_to_prog"), 17);
 	assert_true(*stats_find("preload.requests") >= 15);
 	close(ctl_fd);
 	assert_int_equal(busy_settles(h, 0), 0);
