@@ -36,6 +36,26 @@ echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-
 LOCK="-o DPkg::Lock::Timeout=300"
 # shellcheck disable=SC2086
 apt-get $LOCK update -q
+# The servers among the packages (nginx, redis, sshd) are for the preload tests, which
+# start their own in namespaces: their system services must not start now (policy-rc.d
+# says no to invoke-rc.d and deb-systemd-invoke while we install, unless one is already
+# there) nor at boot (disabled below, only those installed now).
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 # shellcheck disable=SC2086
 apt-get $LOCK install -y -q --no-install-recommends \
 	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold $missing </dev/null
+for p in $missing; do
+	case $p in
+	nginx-light) unit=nginx ;;
+	redis-server) unit=redis-server ;;
+	openssh-server) unit=ssh ;;
+	*) continue ;;
+	esac
+	if command -v systemctl >/dev/null 2>&1; then
+		systemctl disable -q "$unit" 2>/dev/null || true
+	fi
+done
