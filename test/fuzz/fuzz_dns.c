@@ -64,7 +64,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		e.kind = DNS_RCODE(m.h.flags) == DNS_RCODE_NXDOMAIN ? DNS_CE_NXDOMAIN
 			 : m.nan ? DNS_CE_ADDR : DNS_CE_NODATA;
 		e.n = (uint8_t)(m.nan > DNS_CACHE_ADDRS ? DNS_CACHE_ADDRS : m.nan);
-		dns_cache_put(&c, &e, 1 + dns_negative_ttl(&m, m.qname), 0);
+		/* a TTL of 0 is not stored: 1 + the negative TTL, which may be 2^32 - 1
+		 * (the resolver caps it at neg_ttl_max_s first) */
+		uint32_t ttl = dns_negative_ttl(&m, m.qname);
+
+		dns_cache_put(&c, &e, ttl < 86400 ? ttl + 1 : 86400, 0);
 		if (!dns_cache_get(&c, m.qname, m.qtype, 0, &out) || out.kind != e.kind)
 			abort();
 	}
