@@ -28,6 +28,7 @@
 #include "dns/dns.h"
 
 #include "ip/ip.h"
+#include "net/knob.h"
 #include "net/log.h"
 #include "net/loop.h"
 #include "net/netdev.h"
@@ -79,15 +80,8 @@ static struct dhcpc_config {
 	.decline_wait_ms = DHCP_DECLINE_WAIT_MS,
 };
 
-struct dhcpc_knob {
-	const char *name;
-	size_t off;
-	unsigned max;
-	const char *help;
-};
-
-#define DK(f, hi, h) { #f, offsetof(struct dhcpc_config, f), hi, h }
-static const struct dhcpc_knob dhcpc_knobs[] = {
+#define DK(f, hi, h) NET_KNOB(struct dhcpc_config, f, 0, hi, h)
+static const struct net_knob dhcpc_knobs[] = {
 	DK(probe_num, 10, "ARP probes for a new lease's address (PROBE_NUM); 0: none"),
 	DK(probe_wait_ms, 60000, "random wait up to this before the first probe (PROBE_WAIT)"),
 	DK(probe_min_ms, 60000, "least gap between probes (PROBE_MIN)"),
@@ -101,54 +95,20 @@ static const struct dhcpc_knob dhcpc_knobs[] = {
 
 int dhcpc_config_parse(const char *spec, char *bad, size_t badlen)
 {
-	const char *p = spec;
+	int rc = net_knobs_parse(dhcpc_knobs, NDHCPC_KNOBS, &dhcpc_cfg, spec, bad, badlen);
 
-	while (*p) {
-		size_t len = strcspn(p, ",");
-		const char *eq = memchr(p, '=', len);
-		const struct dhcpc_knob *k = NULL;
-		char val[16], *end;
-		unsigned long v;
-
-		snprintf(bad, badlen, "%.*s", (int)len, p);
-		if (!eq)
-			return -EINVAL;
-		for (size_t i = 0; i < NDHCPC_KNOBS; i++)
-			if (strlen(dhcpc_knobs[i].name) == (size_t)(eq - p) &&
-			    !strncmp(dhcpc_knobs[i].name, p, (size_t)(eq - p)))
-				k = &dhcpc_knobs[i];
-		if (!k)
-			return -ENOENT;
-		if ((size_t)(p + len - eq - 1) >= sizeof(val) || p + len == eq + 1)
-			return -EINVAL;
-		memcpy(val, eq + 1, (size_t)(p + len - eq - 1));
-		val[p + len - eq - 1] = '\0';
-		errno = 0;
-		v = strtoul(val, &end, 10);
-		if (errno || *end || val[0] == '-' || v > k->max)
-			return -ERANGE;
-		*(unsigned *)((char *)&dhcpc_cfg + k->off) = (unsigned)v;
-		p += len;
-		if (*p == ',')
-			p++;
-	}
+	if (rc)
+		return rc;
 	if (dhcpc_cfg.probe_max_ms < dhcpc_cfg.probe_min_ms) {
 		snprintf(bad, badlen, "probe_max_ms=%u", dhcpc_cfg.probe_max_ms);
 		return -ERANGE;
 	}
-	if (badlen)
-		bad[0] = '\0';
 	return 0;
 }
 
 void dhcpc_config_list(FILE *out)
 {
-	for (size_t i = 0; i < NDHCPC_KNOBS; i++) {
-		const struct dhcpc_knob *k = &dhcpc_knobs[i];
-
-		fprintf(out, "  %-21s %-7u %s (0..%u)\n", k->name,
-			*(const unsigned *)((const char *)&dhcpc_cfg + k->off), k->help, k->max);
-	}
+	net_knobs_list(dhcpc_knobs, NDHCPC_KNOBS, &dhcpc_cfg, out);
 }
 
 static struct dhcpc clients[APP_MAX_DEVS];
