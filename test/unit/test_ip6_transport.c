@@ -132,7 +132,8 @@ static void seg(int v6, uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ac
 	uint8_t b[2048];
 	size_t hl = tcp_hdr_len(&h);
 
-	memcpy(b + hl, data, len);
+	if (len)
+		memcpy(b + hl, data, len);
 	assert_int_equal(tcp_emit(&h, b, sizeof(b), len, v6 ? &peer6 : &s4, v6 ? &us6 : &d4),
 			 hl);
 	if (v6)
