@@ -385,12 +385,31 @@ static void nd_na_update(struct nd_entry *e, const struct nd_msg *m, uint64_t no
 }
 
 /* Takes ownership of p; it is always freed here (answers use a fresh buffer). */
+void nd_count_parse_err(int rc)
+{
+	switch (rc) {
+	case ND_PARSE_CODE:
+		STAT_INC(nd, rx_bad_code);
+		break;
+	case ND_PARSE_OPTLEN:
+	case ND_PARSE_OPTBAD:
+		STAT_INC(nd, rx_bad_optlen);
+		break;
+	case ND_PARSE_TARGET:
+		STAT_INC(nd, rx_mcast_target);
+		break;
+	default:
+		STAT_INC(nd, rx_short);
+		break;
+	}
+}
+
 void nd_input(struct pkb *p, const struct ip6_hdr *h, unsigned nh_len, struct net_device *dev,
 	      uint64_t now)
 {
 	char s[NET_ADDR_STRLEN];
 	struct nd_msg m;
-	int dad;
+	int dad, rc;
 
 	(void)nh_len;
 	NET_ASSERT_LOCKED();
@@ -427,20 +446,9 @@ void nd_input(struct pkb *p, const struct ip6_hdr *h, unsigned nh_len, struct ne
 		       net_addr_ntop(&h->src, s, sizeof(s)), h->hlim);
 		goto drop;
 	}
-	switch (nd_parse(p->data, p->len, &m)) {
-	case ND_PARSE_OK:
-		break;
-	case ND_PARSE_CODE:
-		STAT_INC(nd, rx_bad_code);
-		goto drop;
-	case ND_PARSE_OPTLEN:
-		STAT_INC(nd, rx_bad_optlen);
-		goto drop;
-	case ND_PARSE_TARGET:
-		STAT_INC(nd, rx_mcast_target);
-		goto drop;
-	default:
-		STAT_INC(nd, rx_short);
+	rc = nd_parse(p->data, p->len, &m);
+	if (rc != ND_PARSE_OK) {
+		nd_count_parse_err(rc);
 		goto drop;
 	}
 	if (m.type == ICMP6_ND_NS) {

@@ -46,6 +46,9 @@ enum nd_parse_err {
 };
 /* b: the ICMPv6 message (its checksum is ICMPv6's to check). */
 int nd_parse(const uint8_t *b, size_t len, struct nd_msg *out);
+/* Counts why a parser (nd_parse, nd_ra_parse, nd_redirect_parse) refused a message:
+ * nd.rx_bad_code, rx_bad_optlen, rx_mcast_target or rx_short. */
+void nd_count_parse_err(int rc);
 /* Writes an NS or NA (with its link-layer option when has_lla), checksum field zero;
  * returns 24 or 32, or 0 if cap is too small. */
 size_t nd_emit(const struct nd_msg *m, uint8_t *b, size_t cap);

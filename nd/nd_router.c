@@ -466,6 +466,7 @@ void nd_ra_input(struct pkb *p, const struct ip6_hdr *h, struct net_device *dev,
 	char s[NET_ADDR_STRLEN];
 	struct nd_rs *rs;
 	struct nd_ra ra;
+	int rc;
 
 	STAT_INC(nd, rx_ra);
 	if (h->hlim != ND_HLIM) {
@@ -480,18 +481,9 @@ void nd_ra_input(struct pkb *p, const struct ip6_hdr *h, struct net_device *dev,
 		       net_addr_ntop(&h->src, s, sizeof(s)));
 		goto drop;
 	}
-	switch (nd_ra_parse(p->data, p->len, &ra)) {
-	case ND_PARSE_OK:
-		break;
-	case ND_PARSE_CODE:
-		STAT_INC(nd, rx_bad_code);
-		goto drop;
-	case ND_PARSE_OPTLEN:
-	case ND_PARSE_OPTBAD:
-		STAT_INC(nd, rx_bad_optlen);
-		goto drop;
-	default:
-		STAT_INC(nd, rx_short);
+	rc = nd_ra_parse(p->data, p->len, &ra);
+	if (rc != ND_PARSE_OK) {
+		nd_count_parse_err(rc);
 		goto drop;
 	}
 	if (!nd_config.accept_ra || dev->type != NET_DEV_ETHER) {
@@ -553,7 +545,7 @@ void nd_redirect_input(struct pkb *p, const struct ip6_hdr *h, struct net_device
 	struct nd_redirect r;
 	struct net_nexthop first;
 	struct nd_redir *slot = NULL;
-	int err;
+	int err, rc;
 	unsigned max = cap_of(nd_config.redirects_max, ND_REDIRECTS_CAP);
 	char s[NET_ADDR_STRLEN], d[NET_ADDR_STRLEN], g[NET_ADDR_STRLEN];
 
@@ -562,21 +554,9 @@ void nd_redirect_input(struct pkb *p, const struct ip6_hdr *h, struct net_device
 		STAT_INC(nd, rx_bad_hlim);
 		goto drop;
 	}
-	switch (nd_redirect_parse(p->data, p->len, &r)) {
-	case ND_PARSE_OK:
-		break;
-	case ND_PARSE_CODE:
-		STAT_INC(nd, rx_bad_code);
-		goto drop;
-	case ND_PARSE_OPTLEN:
-	case ND_PARSE_OPTBAD:
-		STAT_INC(nd, rx_bad_optlen);
-		goto drop;
-	case ND_PARSE_TARGET:
-		STAT_INC(nd, rx_mcast_target);
-		goto drop;
-	default:
-		STAT_INC(nd, rx_short);
+	rc = nd_redirect_parse(p->data, p->len, &r);
+	if (rc != ND_PARSE_OK) {
+		nd_count_parse_err(rc);
 		goto drop;
 	}
 	/* 8.1: from a link-local source that is the current first hop for the destination
