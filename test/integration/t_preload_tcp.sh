@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Unmodified Debian programs on ustack through `ustack run` (libustack-preload.so,
 # docs/preload.md), TCP: curl and wget download 8 MB byte-exact from a kernel HTTP server,
-# curl again through --impair loss=5 with --pcap (its GET in the capture);
+# wget with --trace (its SYN in the trace); curl again through --impair loss=5 with
+# --pcap (its GET in the capture);
 # curl and wget attached to a `serve --api` stack fetch the same file from its own `http`;
 # `sh -c 'curl ...; wget ...; exit 3'` (a process tree on one stack; the run exits 3);
 # curl's non-blocking connect to an address nobody answers, which fails only when ARP
@@ -40,12 +41,17 @@ in_ns "$NS" "$UST" run --dev "$DEV" -- curl -sS --max-time 40 -o "$T_TMP/c.bin" 
 	"http://$K_ADDR:8080/f.bin" 2>"$T_TMP/run.err" ||
 	{ UST_ERR=$T_TMP/run.err; fail "curl under ustack run failed (exit $?)"; }
 sha_is "$T_TMP/c.bin" "curl from the kernel"
-in_ns "$NS" "$UST" run --dev "$DEV" -- wget -q -T 20 -t 1 -O "$T_TMP/w.bin" \
-	"http://$K_ADDR:8080/f.bin" 2>"$T_TMP/run.err" ||
+in_ns "$NS" "$UST" run --dev "$DEV" --trace 'tcp port 8080' -- wget -q -T 20 -t 1 \
+	-O "$T_TMP/w.bin" "http://$K_ADDR:8080/f.bin" 2>"$T_TMP/run.err" ||
 	{ UST_ERR=$T_TMP/run.err; fail "wget under ustack run failed (exit $?)"; }
 sha_is "$T_TMP/w.bin" "wget from the kernel"
+# --trace under ustack run: wget's handshake is in the trace, nothing else is
+grep -qE "> IP $US_ADDR\.[0-9]+ > $K_ADDR\.8080: TCP \[S\]" "$T_TMP/run.err" ||
+	{ UST_ERR=$T_TMP/run.err; fail "ustack run --trace does not show wget's SYN"; }
+grep -qE "ARP|ICMP" "$T_TMP/run.err" &&
+	{ UST_ERR=$T_TMP/run.err; fail "ustack run --trace 'tcp port 8080' shows other traffic"; }
 grep -q "^$US_ADDR " "$T_TMP/kweb.log" || fail "the kernel server saw no client at $US_ADDR"
-echo "curl, wget under ustack run: 8 MB byte-exact from the kernel"
+echo "curl, wget under ustack run: 8 MB byte-exact from the kernel, wget's SYN in --trace"
 
 # --- the stack's tools on the program's traffic: 5% loss both ways and a capture ---
 in_ns "$NS" "$UST" run --dev "$DEV" --impair loss=5,seed=7 --pcap "$T_TMP/c.pcap" --stats -- \
