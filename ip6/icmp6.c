@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* ICMPv6 (RFC 4443): input with its checksum, echo replies, error generation with the
- * rules of 2.4 (e) and the rate limit of 2.4 (f), and the hand-off of neighbour discovery
- * messages to ND, which sits above this folder. */
+ * rules of 2.4 (e) and the rate limit of 2.4 (f), received errors passed on (after packet
+ * too big's path MTU) to ip6/icmp6_err.c, and the hand-off of neighbour discovery messages
+ * to ND, which sits above this folder. */
 #include "net/perstack.h"
 #include "ip6/icmp6.h"
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* ICMPv6 (RFC 4443): the message header with its checksum over the IPv6 pseudo-header,
- * echo replies, error generation with a rate limit, and the hand-off of neighbour
- * discovery messages to the handler ND registers. */
+ * echo replies, error generation with a rate limit, received errors handed to the
+ * protocol they quote (ip6/icmp6_err.c), and the hand-off of neighbour discovery messages
+ * to the handler ND registers. */
 #ifndef IP6_ICMP6_H
 #define IP6_ICMP6_H
 
