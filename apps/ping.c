@@ -97,18 +97,56 @@ static void ping_error_text(uint8_t type, uint8_t code, char *buf, size_t size)
 		snprintf(buf, size, "Bad ICMP type: %u", type);
 }
 
-/* An ICMP error about one of our requests (the socket queues them with the replies):
- * msg = the error's ICMP header, the quoted IP header, the quoted echo header. */
-static void ping_error(struct ping_state *ps, const uint8_t *msg, size_t len, uint32_t from)
+/* What iputils' ping says for an ICMPv6 error's type and code. */
+static void ping6_error_text(const uint8_t *msg, char *buf, size_t size)
 {
-	char who[IP_ADDR_STRLEN], what[64];
+	static const char *const unreach[] = {
+		"No route", "Administratively prohibited", "Beyond scope of source address",
+		"Address unreachable", "Port unreachable",
+	};
+	static const char *const param[] = { "Wrong header field", "Unknown header",
+					     "Unknown option" };
+	uint8_t type = msg[0], code = msg[1];
+	uint32_t word = (uint32_t)msg[4] << 24 | (uint32_t)msg[5] << 16 |
+			(uint32_t)msg[6] << 8 | msg[7];
+
+	if (type == ICMP6_DST_UNREACH && code < sizeof(unreach) / sizeof(unreach[0]))
+		snprintf(buf, size, "Destination unreachable: %s", unreach[code]);
+	else if (type == ICMP6_DST_UNREACH)
+		snprintf(buf, size, "Destination unreachable: Unknown code %u", code);
+	else if (type == ICMP6_PKT_TOO_BIG)
+		snprintf(buf, size, "Packet too big: mtu=%u", word);
+	else if (type == ICMP6_TIME_EXCEEDED)
+		snprintf(buf, size, "Time exceeded: %s",
+			 code == 0 ? "Hop limit" : "Defragmentation failure");
+	else if (code < sizeof(param) / sizeof(param[0]))
+		snprintf(buf, size, "Parameter problem: %s at %u", param[code], word);
+	else
+		snprintf(buf, size, "Parameter problem: code %u at %u", code, word);
+}
+
+/* An ICMP or ICMPv6 error about one of our requests (the socket queues them with the
+ * replies): msg = the error's header, the quoted IP header (IPv6's, with a fragment
+ * header when the request was fragmented), the quoted echo header; from = its sender. */
+static void ping_error(struct ping_state *ps, const uint8_t *msg, size_t len,
+		       const struct sockaddr *from)
+{
+	char who[APP_ADDR_STRLEN], what[64];
 	size_t ihl;
 	uint16_t seq;
 
-	if (len < ICMP_HDR_LEN + IP_HDR_MIN + ICMP_HDR_LEN)
-		return;
-	ihl = (size_t)(msg[ICMP_HDR_LEN] & 0x0f) * 4;
-	if (ihl < IP_HDR_MIN || len < ICMP_HDR_LEN + ihl + ICMP_HDR_LEN)
+	if (ps->v6) {
+		ihl = IP6_HDR_LEN;
+		if (len > ICMP6_HDR_LEN + 6 && msg[ICMP6_HDR_LEN + 6] == IP6_NH_FRAGMENT)
+			ihl += IP6_FRAG_HDR_LEN;
+	} else {
+		if (len < ICMP_HDR_LEN + IP_HDR_MIN)
+			return;
+		ihl = (size_t)(msg[ICMP_HDR_LEN] & 0x0f) * 4;
+		if (ihl < IP_HDR_MIN)
+			return;
+	}
+	if (len < ICMP_HDR_LEN + ihl + ICMP_HDR_LEN)
 		return;
 	seq = (uint16_t)(msg[ICMP_HDR_LEN + ihl + 6] << 8 | msg[ICMP_HDR_LEN + ihl + 7]);
 	if (!ps->sent_us[seq % PING_SEQ_WINDOW])
@@ -120,9 +158,12 @@ static void ping_error(struct ping_state *ps, const uint8_t *msg, size_t len, ui
 		ping_flood_mark("\bE");
 		return;
 	}
-	ping_error_text(msg[0], msg[1], what, sizeof(what));
+	if (ps->v6)
+		ping6_error_text(msg, what, sizeof(what));
+	else
+		ping_error_text(msg[0], msg[1], what, sizeof(what));
 	ping_stamp();
-	printf("From %s icmp_seq=%u %s\n", ip_addr_ntop(from, who, sizeof(who)), seq, what);
+	printf("From %s icmp_seq=%u %s\n", app_addr_ntop(from, who, sizeof(who)), seq, what);
 }
 
 static int ping_send(int fd, struct ping_state *ps, uint16_t seq)
@@ -181,9 +222,11 @@ static void ping_receive(int fd, struct ping_state *ps)
 			app_error("ping: receive: %s", strerror((int)-n));
 			return;
 		}
-		if (!ps->v6 && n >= ICMP_HDR_LEN &&
-		    (ps->buf[0] == ICMP_DEST_UNREACH || ps->buf[0] == ICMP_TIME_EXCEEDED)) {
-			ping_error(ps, ps->buf, (size_t)n, src.in.sin_addr.s_addr);
+		if (n >= ICMP_HDR_LEN &&
+		    (ps->v6 ? ps->buf[0] < 128 /* RFC 4443 2.1: an error */
+			    : ps->buf[0] == ICMP_DEST_UNREACH ||
+				      ps->buf[0] == ICMP_TIME_EXCEEDED)) {
+			ping_error(ps, ps->buf, (size_t)n, &src.sa);
 			continue;
 		}
 		if (n < ICMP_HDR_LEN || ps->buf[0] != (ps->v6 ? ICMP6_ECHO_REPLY : ICMP_ECHO_REPLY))

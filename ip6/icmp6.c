@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* ICMPv6 (RFC 4443): input with its checksum, echo replies, error generation with the
- * rules of 2.4 (e) and the rate limit of 2.4 (f), and the hand-off of neighbour discovery
- * messages to ND, which sits above this folder. */
+ * rules of 2.4 (e) and the rate limit of 2.4 (f), received errors passed on (after packet
+ * too big's path MTU) to ip6/icmp6_err.c, and the hand-off of neighbour discovery messages
+ * to ND, which sits above this folder. */
 #include "net/perstack.h"
 #include "ip6/icmp6.h"
 
@@ -210,15 +211,16 @@ static void icmp6_input(struct pkb *p, const struct ip6_hdr *h, unsigned nh_len,
 			echo_reply_handler(p, h, now); /* copies what it keeps */
 		goto drop;
 	case ICMP6_PKT_TOO_BIG:
-		/* lowers the path MTU (p stays ours); then it is an error like the others */
-		ip6_pmtu_ptb_input(p, h, dev, now);
-		/* fall through */
 	case ICMP6_DST_UNREACH:
 	case ICMP6_TIME_EXCEEDED:
 	case ICMP6_PARAM_PROB:
-		/* NOTE: RFC 4443 3: errors go to the protocol they quote; none of ours
-		 * speaks IPv6 yet, so they are counted and dropped. */
 		STAT_INC(icmp6, in_errors_received);
+		/* a packet too big lowers the path MTU first (p stays ours); one refused
+		 * there (not quoting a packet of ours, an MTU under 1280) goes no further */
+		if (ih.type == ICMP6_PKT_TOO_BIG && ip6_pmtu_ptb_input(p, h, dev, now) < 0)
+			goto drop;
+		/* RFC 4443 3: to the protocol that sent the packet it quotes */
+		icmp6_error_input(p, h, dev, now);
 		goto drop;
 	case ICMP6_ND_RS:
 	case ICMP6_ND_RA:

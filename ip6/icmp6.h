@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* ICMPv6 (RFC 4443): the message header with its checksum over the IPv6 pseudo-header,
- * echo replies, error generation with a rate limit, and the hand-off of neighbour
- * discovery messages to the handler ND registers. */
+ * echo replies, error generation with a rate limit, received errors handed to the
+ * protocol they quote (ip6/icmp6_err.c), and the hand-off of neighbour discovery messages
+ * to the handler ND registers. */
 #ifndef IP6_ICMP6_H
 #define IP6_ICMP6_H
 
@@ -61,15 +62,21 @@ size_t icmp6_emit(const struct icmp6_hdr *h, uint8_t *b, size_t cap);
 uint16_t icmp6_cksum(const struct net_addr *src, const struct net_addr *dst, const uint8_t *b,
 		     size_t len);
 
-/* in_errors_received: errors addressed to us (handed to no one yet: no transport speaks
- * IPv6). out_err_suppressed: an error not sent because of what provoked it (an ICMPv6
- * error, a multicast destination, an unspecified or multicast source); out_rate_limited:
- * one not sent for the rate limit. */
+/* in_errors_received: errors addressed to us; in_errors_delivered: those handed to the
+ * transport or echo socket whose packet they quote; in_err_bad_quote: no whole IPv6
+ * header quoted, or no upper header and its first 8 bytes behind it (a chain cut short or
+ * too long, a later fragment); in_err_not_ours: the quoted source is none of our
+ * addresses; in_err_no_handler: quoting a protocol that takes no errors (an ICMPv6 message
+ * other than an echo request). A packet too big that ip6_pmtu_ptb_input refuses is counted
+ * there (ip6 pmtu_ptb_*). out_err_suppressed: an error not sent because of what provoked
+ * it (an ICMPv6 error, a multicast destination, an unspecified or multicast source);
+ * out_rate_limited: one not sent for the rate limit. */
 #define ICMP6_COUNTERS(X)                                                                  \
 	X(in_msgs) X(in_short) X(in_csum_errors) X(in_echo_requests) X(in_echo_replies)    \
-	X(in_errors_received) X(in_nd) X(in_unknown_type) X(in_unspec_src) X(out_echo_replies)              \
-	X(out_dst_unreach) X(out_param_prob) X(out_time_exceeded) X(out_err_suppressed) X(out_rate_limited)     \
-	X(out_errors)
+	X(in_errors_received) X(in_errors_delivered) X(in_err_bad_quote) X(in_err_not_ours) \
+	X(in_err_no_handler) X(in_nd) X(in_unknown_type) X(in_unspec_src)                  \
+	X(out_echo_replies) X(out_dst_unreach) X(out_param_prob) X(out_time_exceeded)      \
+	X(out_err_suppressed) X(out_rate_limited) X(out_errors)
 STATS_DECLARE(icmp6, ICMP6_COUNTERS);
 #define icmp6_stats STATS_REF(icmp6)
 
@@ -82,6 +89,19 @@ void icmp6_set_nd_handler(ip6_proto_handler h);
  * header (8 bytes at least, checksum checked), p stays ICMPv6's. */
 typedef void (*icmp6_echo_reply_fn)(const struct pkb *p, const struct ip6_hdr *h, uint64_t now);
 void icmp6_set_echo_reply_handler(icmp6_echo_reply_fn fn);
+/* The echo sockets' (ip6/icmp6_sock.c) handler of errors quoting one of our echo
+ * requests (to dst, with identifier id and sequence seq): p->data = the error's ICMPv6
+ * header and its quote, h its IPv6 header; p stays ICMPv6's. */
+typedef void (*icmp6_echo_error_fn)(const struct pkb *p, const struct ip6_hdr *h,
+				    const struct net_addr *dst, uint16_t id, uint16_t seq,
+				    uint64_t now);
+void icmp6_set_echo_error_handler(icmp6_echo_error_fn fn);
+/* A received error (types 1 to 4; p->data = its ICMPv6 header, length and checksum
+ * checked, h its IPv6 header, p stays the caller's): handed to the transport's err hook
+ * (net/family.h) or the echo sockets when it quotes a packet of ours with enough of it
+ * to name the connection (ip6/icmp6_err.c). */
+void icmp6_error_input(const struct pkb *p, const struct ip6_hdr *h, struct net_device *dev,
+		       uint64_t now);
 /* An error about the packet p (p->data = its IPv6 header, as received; p stays the
  * caller's) that arrived on dev: copies what fits in the minimum MTU, unless RFC 4443
  * 2.4 (e) forbids it or the rate limit (f) holds it back. pp_multicast_ok: a parameter

@@ -28,6 +28,7 @@ struct icmp6_sock_pcb {
 	struct sock *sk;
 	uint16_t id;            /* 0 = not bound yet */
 	int last_hlim;          /* hop limit of the last reply handed to recvfrom */
+	int recv_errors;        /* ICMP6_SOCK_RECV_ERRORS: errors queued with the replies */
 	struct sock_dgram_queue rxq; /* replies, data = ICMPv6 header + data, cb = reply6_cb */
 	TAILQ_ENTRY(icmp6_sock_pcb) link;
 };
@@ -115,6 +116,45 @@ static void icmp6_sock_echo_reply(const struct pkb *p, const struct ip6_hdr *h, 
 	memcpy(q->cb, &cb, sizeof(cb));
 	sock_dgram_enqueue(&pcb->rxq, q); /* the socket's queue owns q */
 	STAT_INC(icmp6sock, in_replies);
+	sock_wakeup(pcb->sk);
+}
+
+/* ICMPv6's handler of errors about our echo requests (the lock held): the error, its
+ * ICMPv6 header and quote, is queued whole (p is ICMPv6's) for a socket that asked for
+ * errors and sent the request to dst (a connected socket, to its peer). */
+static void icmp6_sock_echo_error(const struct pkb *p, const struct ip6_hdr *h,
+				  const struct net_addr *dst, uint16_t id, uint16_t seq,
+				  uint64_t now)
+{
+	NET_ASSERT_LOCKED();
+	struct icmp6_sock_pcb *pcb = find_id(id);
+	struct reply6_cb cb = { .src = h->src, .hlim = 0 };
+	struct pkb *q;
+
+	(void)now;
+	if (!pcb || !pcb->recv_errors ||
+	    (pcb->sk->peer.addr.family == AF_INET6 && !net_addr_is_any(&pcb->sk->peer.addr) &&
+	     !net_addr_eq(&pcb->sk->peer.addr, dst))) {
+		STAT_INC(icmp6sock, in_errors_ignored);
+		debugf("id=%u seq=%u error type=%u ignored: no socket asked for it", id, seq,
+		       p->data[0]);
+		return;
+	}
+	q = pkb_alloc(p->len);
+	if (!q) {
+		STAT_INC(icmp6sock, alloc_fail);
+		return;
+	}
+	if (!sock_dgram_room(&pcb->rxq, pcb->sk->rcvbuf, q)) {
+		STAT_INC(icmp6sock, rcvbuf_errors);
+		pkb_free(q);
+		return;
+	}
+	pkb_put(q, p->len);
+	memcpy(q->data, p->data, p->len);
+	memcpy(q->cb, &cb, sizeof(cb));
+	sock_dgram_enqueue(&pcb->rxq, q); /* the socket's queue owns q */
+	STAT_INC(icmp6sock, in_errors);
 	sock_wakeup(pcb->sk);
 }
 
@@ -257,7 +297,8 @@ static void icmp6_sock_close(struct sock *sk, uint64_t now)
 	sk->pcb = NULL;
 }
 
-/* IPPROTO_IP's ICMP6_SOCK_LAST_HLIM reads the last reply's hop limit; IP_TTL and IP_TOS
+/* IPPROTO_IP's ICMP6_SOCK_LAST_HLIM reads the last reply's hop limit,
+ * ICMP6_SOCK_RECV_ERRORS whether errors are queued; IP_TTL and IP_TOS
  * are the socket's hop limit and traffic class (the socket layer maps IPV6_UNICAST_HOPS
  * and IPV6_TCLASS onto them), kept in struct sock as IPv4's are. */
 static int icmp6_sock_getsockopt(struct sock *sk, int level, int name, void *val,
@@ -271,6 +312,8 @@ static int icmp6_sock_getsockopt(struct sock *sk, int level, int name, void *val
 		return -ENOPROTOOPT;
 	if (name == ICMP6_SOCK_LAST_HLIM)
 		v = pcb->last_hlim;
+	else if (name == ICMP6_SOCK_RECV_ERRORS)
+		v = pcb->recv_errors;
 	else if (name == IP_TTL)
 		v = sk->ip_ttl ? sk->ip_ttl : ip6_config.default_hlim;
 	else if (name == IP_TOS)
@@ -287,14 +330,20 @@ static int icmp6_sock_getsockopt(struct sock *sk, int level, int name, void *val
 static int icmp6_sock_setsockopt(struct sock *sk, int level, int name, const void *val,
 				 socklen_t len)
 {
+	struct icmp6_sock_pcb *pcb = sk->pcb;
 	int v;
 
 	NET_ASSERT_LOCKED();
-	if (level != IPPROTO_IP || (name != IP_TTL && name != IP_TOS))
+	if (level != IPPROTO_IP ||
+	    (name != IP_TTL && name != IP_TOS && name != ICMP6_SOCK_RECV_ERRORS))
 		return -ENOPROTOOPT;
 	if (!val || len < sizeof(int))
 		return -EINVAL;
 	memcpy(&v, val, sizeof(v));
+	if (name == ICMP6_SOCK_RECV_ERRORS) {
+		pcb->recv_errors = v != 0;
+		return 0;
+	}
 	if (name == IP_TOS) {
 		sk->ip_tos = v & 0xff;
 		return 0;
@@ -321,5 +370,6 @@ const struct sock_ops icmp6_sock_ops = {
 int icmp6_sock_init(void)
 {
 	icmp6_set_echo_reply_handler(icmp6_sock_echo_reply);
+	icmp6_set_echo_error_handler(icmp6_sock_echo_error);
 	return sock_proto_register(SOCK_DGRAM, IPPROTO_ICMPV6, &icmp6_sock_ops);
 }

@@ -6,26 +6,31 @@
  *       msg = an ICMPv6 echo request header (type 128, code 0; checksum and identifier
  *       are filled in) + n bytes
  *   us_recvfrom(fd, buf, len, 0, (struct sockaddr *)&src6, &srclen)
- *       an echo reply: ICMPv6 header + data, from src6
+ *       an echo reply: ICMPv6 header + data, from src6; after
+ *       us_setsockopt(fd, IPPROTO_IP, ICMP6_SOCK_RECV_ERRORS, &one, sizeof(one)) also an
+ *       ICMPv6 error about one of the socket's requests (destination unreachable,
+ *       packet too big, time exceeded, parameter problem): its ICMPv6 header and the
+ *       quoted request, from the node that sent the error
  *
  * The identifier is the socket's "port" (bind's sin6_port, else the first send picks a
  * free one). us_getsockopt(fd, IPPROTO_IP, ICMP6_SOCK_LAST_HLIM, ...) reads the hop limit
  * of the last reply (the number of ip/icmp_sock.h's ICMP_SOCK_LAST_TTL, so that one
  * getsockopt serves ping for both families); IP_TTL and IP_TOS set the hop limit and
- * traffic class. NOTE: ICMPv6 errors about the requests are not
- * handed to the socket (ICMPv6 passes errors to no one yet). */
+ * traffic class. */
 #ifndef IP6_ICMP6_SOCK_H
 #define IP6_ICMP6_SOCK_H
 
 #include "net/socket.h"
 #include "net/stats.h"
 
-/* Option name at level IPPROTO_IP (ICMP_SOCK_LAST_TTL's number). */
+/* Option names at level IPPROTO_IP (ICMP_SOCK_LAST_TTL's and ICMP_SOCK_RECV_ERRORS'
+ * numbers). */
 #define ICMP6_SOCK_LAST_HLIM 0x1001
+#define ICMP6_SOCK_RECV_ERRORS 0x1002
 
 #define ICMP6_SOCK_COUNTERS(X)                                                             \
 	X(out_requests) X(out_errors) X(out_bad_request) X(in_replies) X(in_no_socket)      \
-	X(rcvbuf_errors) X(alloc_fail)
+	X(rcvbuf_errors) X(alloc_fail) X(in_errors) X(in_errors_ignored)
 STATS_DECLARE(icmp6sock, ICMP6_SOCK_COUNTERS);
 #define icmp6sock_stats STATS_REF(icmp6sock)
 

@@ -348,14 +348,15 @@ unsigned ip6_pmtu_get(const struct net_addr *dst, uint64_t now);
 int ip6_pmtu_update(const struct net_addr *dst, unsigned mtu, unsigned link_mtu, uint64_t now);
 size_t ip6_pmtu_count(void);
 void ip6_pmtu_flush(void);
-/* What a transport registers to hear that the path MTU to dst dropped to mtu (TCP lowers
- * its MSS): called after the table was changed, never from inside ip6_output. */
-typedef void (*ip6_pmtu_notify_fn)(const struct net_addr *dst, unsigned mtu, uint64_t now);
-void ip6_pmtu_set_notify(ip6_pmtu_notify_fn fn);
 /* A packet too big message from ICMPv6 (p->data = its ICMPv6 header, length and checksum
  * checked; h its IPv6 header): valid only when it quotes a packet we sent (the quoted
- * source one of our addresses) with an MTU of at least 1280. p stays the caller's. */
-void ip6_pmtu_ptb_input(const struct pkb *p, const struct ip6_hdr *h, struct net_device *dev,
+ * source one of our addresses) with an MTU of at least 1280. p stays the caller's. 0 when
+ * heeded (the path MTU lowered or refreshed, or already lower); -1 when refused and
+ * counted. ICMPv6 then hands a heeded one to the transport that sent the quoted packet
+ * (TCP lowers that connection's MSS); other connections to dst meet the new path MTU at
+ * their next open, or are fragmented to it by ip6_output until their own packet too big
+ * arrives. */
+int ip6_pmtu_ptb_input(const struct pkb *p, const struct ip6_hdr *h, struct net_device *dev,
 			uint64_t now);
 
 /* AF_INET6's operations (ip6/ip6_family.c), registered by ip6_init. */

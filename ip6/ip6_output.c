@@ -223,7 +223,6 @@ void ip6_shutdown(void)
 	ip6_addr_flush();
 	ip6_reass_flush();
 	ip6_pmtu_flush();
-	ip6_pmtu_set_notify(NULL);
 	ip6_proto_reset();
 	ip6_resolver = NULL;
 	ip6_router = NULL;

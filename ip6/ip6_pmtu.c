@@ -24,8 +24,6 @@ PERSTACK_STATIC(struct pmtu_entry[IP6_PMTU_MAX], pmtu_tab)
 #define pmtu_tab PERSTACK_REF(struct pmtu_entry[IP6_PMTU_MAX], pmtu_tab)
 PERSTACK_STATIC(size_t, pmtu_used)
 #define pmtu_used PERSTACK_REF(size_t, pmtu_used)
-PERSTACK_STATIC(ip6_pmtu_notify_fn, pmtu_notify)
-#define pmtu_notify PERSTACK_REF(ip6_pmtu_notify_fn, pmtu_notify)
 
 static unsigned pmtu_slots(void)
 {
@@ -133,13 +131,8 @@ void ip6_pmtu_flush(void)
 	pmtu_used = 0;
 }
 
-void ip6_pmtu_set_notify(ip6_pmtu_notify_fn fn)
-{
-	pmtu_notify = fn;
-}
-
 /* p->data = the ICMPv6 header; the quoted packet follows its 8 bytes. */
-void ip6_pmtu_ptb_input(const struct pkb *p, const struct ip6_hdr *h, struct net_device *dev,
+int ip6_pmtu_ptb_input(const struct pkb *p, const struct ip6_hdr *h, struct net_device *dev,
 			uint64_t now)
 {
 	struct ip6_hdr q;
@@ -151,7 +144,7 @@ void ip6_pmtu_ptb_input(const struct pkb *p, const struct ip6_hdr *h, struct net
 	STAT_INC(ip6, pmtu_ptb);
 	if (p->len < ICMP6_HDR_LEN + IP6_HDR_LEN) {
 		STAT_INC(ip6, pmtu_ptb_not_ours);
-		return;
+		return -1;
 	}
 	/* the quote is cut short: its payload length may run past it */
 	r = ip6_parse(p->data + ICMP6_HDR_LEN, p->len - ICMP6_HDR_LEN, &q);
@@ -160,7 +153,7 @@ void ip6_pmtu_ptb_input(const struct pkb *p, const struct ip6_hdr *h, struct net
 		/* RFC 8201 4 and RFC 4443 5.2: only what quotes a packet of ours is heeded */
 		STAT_INC(ip6, pmtu_ptb_not_ours);
 		debugf("dev=%s dropped: packet too big quoting no packet of ours", dev->name);
-		return;
+		return -1;
 	}
 	mtu = (unsigned)p->data[4] << 24 | (unsigned)p->data[5] << 16 |
 	      (unsigned)p->data[6] << 8 | p->data[7];
@@ -168,13 +161,11 @@ void ip6_pmtu_ptb_input(const struct pkb *p, const struct ip6_hdr *h, struct net
 		/* RFC 8201 4: a node never goes below the minimum MTU */
 		STAT_INC(ip6, pmtu_ptb_below_min);
 		debugf("dev=%s mtu=%u ignored: packet too big below 1280", dev->name, mtu);
-		return;
+		return -1;
 	}
 	link_mtu = ip6_link_mtu(dev);
-	if (ip6_pmtu_update(&q.dst, mtu, link_mtu, now) == 1) {
+	if (ip6_pmtu_update(&q.dst, mtu, link_mtu, now) == 1)
 		debugf("dst=%s mtu=%u: path MTU lowered", net_addr_ntop(&q.dst, d, sizeof(d)),
 		       mtu);
-		if (pmtu_notify)
-			pmtu_notify(&q.dst, mtu, now);
-	}
+	return 0;
 }

@@ -96,11 +96,14 @@ enum net_err_kind {
 	NET_ERR_PORT_UNREACH,   /* port unreachable */
 	NET_ERR_FRAG_NEEDED,    /* too big (info has the next hop's MTU) */
 	NET_ERR_TIME_EXCEEDED,
+	NET_ERR_PARAM_PROB,     /* a parameter problem (ICMPv6's; an unrecognised next header
+	                         * is NET_ERR_PROTO_UNREACH) */
 };
 struct net_err {
 	enum net_err_kind kind;
-	uint32_t info;          /* the error's own word (frag needed: the next-hop MTU in its
-	                         * low 16 bits, RFC 1191) */
+	uint32_t info;          /* the error's own word (frag needed: the next-hop MTU, in
+	                         * its low 16 bits for IPv4, RFC 1191; IPv6's packet too big
+	                         * carries 32 bits, at least 1280) */
 	const struct net_family_ops *fam;
 	/* our packet's ends: its source is us; ports from the quoted transport header */
 	struct net_endpoint local, remote;

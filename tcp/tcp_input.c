@@ -720,8 +720,8 @@ void tcp_icmp_error(const struct net_err *e, uint64_t now)
 	if (!pcb || SEQ_LT(seq, pcb->snd_una) || SEQ_GEQ(seq, pcb->snd_max))
 		return;
 	STAT_INC(tcp, icmp_errors);
-	if (e->kind == NET_ERR_TIME_EXCEEDED)
-		return; /* time exceeded and the rest are soft errors */
+	if (e->kind == NET_ERR_TIME_EXCEEDED || e->kind == NET_ERR_PARAM_PROB)
+		return; /* RFC 1122 4.2.3.9: soft errors */
 	if (e->kind == NET_ERR_FRAG_NEEDED) {
 		unsigned hdrs = e->fam->hdr_len + 20; /* the network and TCP headers */
 		unsigned mss = e->info > hdrs + 68 ? e->info - hdrs : 68;

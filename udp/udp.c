@@ -261,6 +261,8 @@ static int icmp_to_errno(enum net_err_kind kind)
 		return -ENETUNREACH;
 	case NET_ERR_PROTO_UNREACH:
 		return -ENOPROTOOPT;
+	case NET_ERR_PARAM_PROB:
+		return -EPROTO; /* as Linux */
 	case NET_ERR_FRAG_NEEDED:
 		return 0; /* no path MTU discovery for UDP: IP fragments what it sends */
 	default:

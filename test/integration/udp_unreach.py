@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 """A connected kernel UDP socket sends to a port nobody listens on: the ICMP port
-unreachable that comes back must surface as ECONNREFUSED.
+unreachable (ICMPv6's for an IPv6 HOST) that comes back must surface as ECONNREFUSED.
 
     udp_unreach.py HOST PORT
 """
@@ -10,7 +10,7 @@ import socket
 import sys
 
 host, port = sys.argv[1], int(sys.argv[2])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(2.0)
 s.connect((host, port))
 for attempt in range(3):

@@ -518,16 +518,6 @@ static void test_output_round_trip(void **state)
 
 /* ---- path MTU ---- */
 
-static int notified;
-static unsigned notified_mtu;
-static void pmtu_heard(const struct net_addr *dst, unsigned mtu, uint64_t now)
-{
-	(void)dst;
-	(void)now;
-	notified++;
-	notified_mtu = mtu;
-}
-
 static void test_pmtu_cache(void **state)
 {
 	struct net_addr d1 = A6("2001:db8::1"), d2 = A6("2001:db8::2");
@@ -609,8 +599,6 @@ static void test_packet_too_big(void **state)
 
 	(void)state;
 	learn_a();
-	ip6_pmtu_set_notify(pmtu_heard);
-	notified = 0;
 	/* not quoting a packet of ours: ignored */
 	inject(b, ptb_frame(b, &router, &other, 1400));
 	assert_int_equal(ip6_stats.pmtu_ptb_not_ours, 1);
@@ -618,18 +606,19 @@ static void test_packet_too_big(void **state)
 	inject(b, ptb_frame(b, &router, &addr_b, 1000));
 	assert_int_equal(ip6_stats.pmtu_ptb_below_min, 1);
 	assert_int_equal(ip6_pmtu_get(&addr_a, net_clock_ms()), 0);
-	assert_int_equal(notified, 0);
-	/* valid: a's path MTU is 1400, the transport is told */
+	/* refused ones go no further than the path MTU's checks */
+	assert_int_equal(icmp6_stats.in_err_no_handler + icmp6_stats.in_err_not_ours, 0);
+	/* valid: a's path MTU is 1400, then the error goes on to what the quote names (an
+	 * echo reply: nobody's) */
 	inject(b, ptb_frame(b, &router, &addr_b, 1400));
 	assert_int_equal(ip6_stats.pmtu_ptb, 3);
 	assert_int_equal(icmp6_stats.in_errors_received, 3);
 	assert_int_equal(ip6_pmtu_get(&addr_a, net_clock_ms()), 1400);
-	assert_int_equal(notified, 1);
-	assert_int_equal(notified_mtu, 1400);
+	assert_int_equal(icmp6_stats.in_err_no_handler, 1);
 	assert_int_equal(ip6_family_ops.mtu(&addr_a, 0), 1400);
-	/* the same again: a refresh, nobody told */
+	/* the same again: a refresh */
 	inject(b, ptb_frame(b, &router, &addr_b, 1400));
-	assert_int_equal(notified, 1);
+	assert_int_equal(ip6_stats.pmtu_lowered, 1);
 	/* the reply to Linux's 6000-byte ping now leaves in pieces of at most 1400 */
 	for (int i = 0; i < 5; i++)
 		inject_linux(i);
@@ -639,7 +628,6 @@ static void test_packet_too_big(void **state)
 	/* ten minutes on, the link's MTU again */
 	net_clock_set_fake(1, T0 + 600000);
 	assert_int_equal(ip6_family_ops.mtu(&addr_a, 0), 1500);
-	ip6_pmtu_set_notify(NULL);
 }
 
 int main(void)
