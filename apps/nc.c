@@ -273,7 +273,8 @@ static void conn_error(const char *what, const char *peer, int err)
 	else if (err == -ENETUNREACH)
 		hint = " (add --gw GATEWAY or --route PREFIX/N,via=GW)";
 	else if (err == -EHOSTUNREACH)
-		hint = " (nobody answered ARP for it, or a router said so: check the address)";
+		hint = " (nobody answered ARP or neighbour discovery for it, or a router said so:"
+		       " check the address)";
 	else if (err == -ETIMEDOUT)
 		hint = " (no answer: check the address and the device)";
 	else if (err == -EADDRINUSE)

@@ -70,13 +70,14 @@ uint16_t icmp6_cksum(const struct net_addr *src, const struct net_addr *dst, con
  * other than an echo request). A packet too big that ip6_pmtu_ptb_input refuses is counted
  * there (ip6 pmtu_ptb_*). out_err_suppressed: an error not sent because of what provoked
  * it (an ICMPv6 error, a multicast destination, an unspecified or multicast source);
- * out_rate_limited: one not sent for the rate limit. */
+ * out_rate_limited: one not sent for the rate limit. link_failures: address unreachable
+ * reported to our own transports for packets neighbour discovery could not deliver. */
 #define ICMP6_COUNTERS(X)                                                                  \
 	X(in_msgs) X(in_short) X(in_csum_errors) X(in_echo_requests) X(in_echo_replies)    \
 	X(in_errors_received) X(in_errors_delivered) X(in_err_bad_quote) X(in_err_not_ours) \
 	X(in_err_no_handler) X(in_nd) X(in_unknown_type) X(in_unspec_src)                  \
 	X(out_echo_replies) X(out_dst_unreach) X(out_param_prob) X(out_time_exceeded)      \
-	X(out_err_suppressed) X(out_rate_limited) X(out_errors)
+	X(out_err_suppressed) X(out_rate_limited) X(out_errors) X(link_failures)
 STATS_DECLARE(icmp6, ICMP6_COUNTERS);
 #define icmp6_stats STATS_REF(icmp6)
 
@@ -102,6 +103,10 @@ void icmp6_set_echo_error_handler(icmp6_echo_error_fn fn);
  * to name the connection (ip6/icmp6_err.c). */
 void icmp6_error_input(const struct pkb *p, const struct ip6_hdr *h, struct net_device *dev,
 		       uint64_t now);
+/* Neighbour discovery could not resolve the next hop of p, a packet of ours (p->data =
+ * its IPv6 header; p stays the caller's): its sender here hears address unreachable
+ * through icmp6_error_input, with nothing on the wire (ip6/icmp6_err.c). */
+void icmp6_link_failure(const struct pkb *p, struct net_device *dev, uint64_t now);
 /* An error about the packet p (p->data = its IPv6 header, as received; p stays the
  * caller's) that arrived on dev: copies what fits in the minimum MTU, unless RFC 4443
  * 2.4 (e) forbids it or the rate limit (f) holds it back. pp_multicast_ok: a parameter

@@ -8,8 +8,11 @@
 #include "net/perstack.h"
 #include "ip6/icmp6.h"
 
+#include <string.h>
+
 #include "net/byteorder.h"
 #include "net/log.h"
+#include "net/pkb.h"
 
 PERSTACK_STATIC(icmp6_echo_error_fn, echo_error_handler)
 #define echo_error_handler PERSTACK_REF(icmp6_echo_error_fn, echo_error_handler)
@@ -143,4 +146,33 @@ void icmp6_error_input(const struct pkb *p, const struct ip6_hdr *h, struct net_
 		STAT_INC(icmp6, in_errors_delivered);
 		tr->err(&e, now);
 	}
+}
+
+/* Neighbour discovery gave up on the next hop of p (p->data = its IPv6 header; p stays
+ * the caller's): RFC 4861 7.2.2 sends each waiting packet's source a destination
+ * unreachable, code 3 (address unreachable). The source of a packet that waited in our
+ * own cache is ourselves, so the error is built here and handed straight to
+ * icmp6_error_input as if it had come back from our own address (Linux's ndisc does the
+ * same through its loopback): a connection attempt ends with EHOSTUNREACH, a connected
+ * UDP socket and `ustack ping` hear of it, as with IPv4 when ARP gives up. */
+void icmp6_link_failure(const struct pkb *p, struct net_device *dev, uint64_t now)
+{
+	struct icmp6_hdr eh = { .type = ICMP6_DST_UNREACH, .code = ICMP6_UNREACH_ADDR };
+	size_t qlen = p->len < ICMP6_ERR_QUOTE_MAX ? p->len : ICMP6_ERR_QUOTE_MAX;
+	struct ip6_hdr h;
+	struct pkb *q;
+
+	if (ip6_parse(p->data, p->len, &h) != IP6_PARSE_OK || !ip6_addr_lookup(&h.src))
+		return; /* not a packet of ours: nobody here to tell */
+	q = pkb_alloc(ICMP6_HDR_LEN + qlen);
+	if (!q)
+		return; /* pkb counts alloc_fail */
+	icmp6_emit(&eh, pkb_put(q, ICMP6_HDR_LEN), ICMP6_HDR_LEN);
+	memcpy(pkb_put(q, qlen), p->data, qlen);
+	/* from our own address to our own address */
+	h.dst = h.src;
+	h.next = IP6_NH_ICMPV6;
+	STAT_INC(icmp6, link_failures);
+	icmp6_error_input(q, &h, dev, now);
+	pkb_free(q);
 }

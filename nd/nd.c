@@ -215,13 +215,16 @@ static void nd_flush_queue(struct nd_entry *e, uint64_t now)
 	}
 }
 
-/* Resolution failed: the entry and its waiting packets go.
- * NOTE: RFC 4861 7.2.2 sends each packet's source an address unreachable; on a host the
- * source is ourselves, so the packets are only counted (the transports will hear of it
- * through their own timeouts). */
-static void nd_entry_fail(struct nd_entry *e)
+/* Resolution failed: the entry and its waiting packets go, and each packet's sender
+ * hears address unreachable (RFC 4861 7.2.2; the sender is one of ours, so the error
+ * goes straight to it: icmp6_link_failure). */
+static void nd_entry_fail(struct nd_entry *e, uint64_t now)
 {
+	struct pkb *p;
+
 	STAT_ADD(nd, queue_dropped_unresolved, e->qlen);
+	TAILQ_FOREACH(p, &e->queue, link)
+		icmp6_link_failure(p, e->dev, now);
 	nd_entry_free(e);
 }
 
@@ -240,7 +243,7 @@ static void nd_entry_timer(struct net_timer *t, void *arg, uint64_t now)
 		STAT_INC(nd, resolve_failed);
 		debugf("addr=%s unresolved after %u solicitations", net_addr_ntop(&e->addr, a,
 		       sizeof(a)), e->probes);
-		nd_entry_fail(e);
+		nd_entry_fail(e, now);
 		return;
 	case ND_REACHABLE:
 		nd_enter(e, ND_STALE, now);

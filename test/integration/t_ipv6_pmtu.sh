@@ -14,6 +14,8 @@
 #     port of R gets "Connection refused" from R's.
 #  3. `ustack ping -t 1` to F: R's time exceeded comes back to the echo socket and ping
 #     prints it as iputils does.
+#  4. An on-link address nobody holds: when neighbour discovery gives up, ustack's ping
+#     prints address unreachable and its nc's connect fails with "No route to host".
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
 t_begin ipv6_pmtu "$1"
@@ -116,4 +118,22 @@ ust_wait_exit 20 || fail "ustack ping -t 1 did not end"
 cat "$UST_OUT"
 grep -q "^From $R6 icmp_seq=[0-9]* Time exceeded: Hop limit" "$UST_OUT" ||
 	fail "ustack ping -t 1 printed no time exceeded: $(cat "$UST_OUT" "$UST_ERR" | tail -n 5)"
+
+# 4. an on-link address nobody holds: neighbour discovery gives up (3 solicitations, 1 s
+# apart) and the waiting packets' senders hear address unreachable from ustack itself
+# (RFC 4861 7.2.2): ping prints it per request, nc's connect fails with EHOSTUNREACH
+# at once rather than after its SYN retries
+ust_start "$R" ping --dev "$(dev6)" -c 2 -i 0.5 -W 5 2001:db8::99
+tap_side
+ust_wait_exit 20 || fail "ustack ping of an absent neighbour did not end"
+grep -q "^From $US6 icmp_seq=[0-9]* Destination unreachable: Address unreachable" "$UST_OUT" ||
+	fail "ustack ping of an absent neighbour: $(cat "$UST_OUT" "$UST_ERR" | tail -n 5)"
+t0=$(date +%s)
+ust_start "$R" nc --dev "$(dev6)" 2001:db8::99 80
+tap_side
+ust_wait_exit 20 || fail "ustack nc to an absent neighbour did not end"
+t1=$(date +%s)
+grep -q "No route to host" "$UST_ERR" || fail "ustack nc to an absent neighbour said: $(tail -n 3 "$UST_ERR")"
+[ $((t1 - t0)) -le 10 ] || fail "ustack nc took $((t1 - t0)) s to give up on an absent neighbour"
+echo "absent neighbour: ping printed address unreachable, nc failed in $((t1 - t0)) s ($(grep -m1 -o 'No route to host' "$UST_ERR"))"
 pass

@@ -355,8 +355,27 @@ static void test_malformed_counted(void **state)
 
 /* ---- the cache ---- */
 
+/* What icmp6_link_failure handed the echo sockets' error handler. */
+static unsigned echo_errs;
+static struct net_addr echo_err_dst, echo_err_from;
+static uint8_t echo_err_type, echo_err_code;
+
+static void echo_err(const struct pkb *p, const struct ip6_hdr *h, const struct net_addr *dst,
+		     uint16_t id, uint16_t seq, uint64_t t)
+{
+	(void)t;
+	assert_int_equal(id, 1);
+	assert_int_equal(seq, 1);
+	echo_errs++;
+	echo_err_dst = *dst;
+	echo_err_from = h->src;
+	echo_err_type = p->data[0];
+	echo_err_code = p->data[1];
+}
+
 /* INCOMPLETE: three multicast solicitations a second apart, then the entry and its
- * queue go. */
+ * queue go, each waiting packet's sender (ours) told address unreachable, and nothing
+ * of that on the wire (RFC 4861 7.2.2). */
 static void test_resolution_fails(void **state)
 {
 	uint8_t dmac[6];
@@ -365,6 +384,8 @@ static void test_resolution_fails(void **state)
 	struct net_addr sol = ip6_addr_solicited(&addr_a);
 
 	(void)state;
+	echo_errs = 0;
+	icmp6_set_echo_error_handler(echo_err);
 	send_to(&addr_a);
 	send_to(&addr_a);
 	assert_int_equal(nd_cache_lookup(dev, &addr_a, NULL), ND_INCOMPLETE);
@@ -386,6 +407,15 @@ static void test_resolution_fails(void **state)
 	assert_int_equal(nd_stats.resolve_failed, 1);
 	assert_int_equal(nd_stats.queue_dropped_unresolved, 2);
 	assert_int_equal(test_dev_pending(dev), 0);
+	assert_int_equal(icmp6_stats.link_failures, 2);
+	assert_int_equal(icmp6_stats.in_errors_delivered, 2);
+	assert_int_equal(echo_errs, 2);
+	assert_true(net_addr_eq(&echo_err_dst, &addr_a));
+	assert_true(net_addr_eq(&echo_err_from, &addr_b));
+	assert_int_equal(echo_err_type, ICMP6_DST_UNREACH);
+	assert_int_equal(echo_err_code, ICMP6_UNREACH_ADDR);
+	assert_int_equal(icmp6_stats.out_errors, 0);
+	icmp6_set_echo_error_handler(NULL);
 }
 
 /* The whole life: INCOMPLETE -> REACHABLE (solicited NA) with the queue sent, -> STALE
