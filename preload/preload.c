@@ -542,8 +542,9 @@ static int kernel_opt(int level, int name)
 /* TCP_CORK on a TCP socket is accepted without effect (docs/preload.md); below
  * FD_CACHE_MAX the library keeps it in the descriptor's cache entry and answers it
  * itself, with no request to the host: nginx's tcp_nopush sets and clears it around every
- * response, and two control requests per response cost it a third of its keep-alive
- * requests per second (bench/preload_profile.sh). Above, the host keeps it. */
+ * response, and two control requests per response halved its keep-alive requests per
+ * second with two workers, and cut them to a seventh with one (docs/preload.md). Above,
+ * the host keeps it. */
 static int cork_here(int fd, enum pl_kind k, int level, int name)
 {
 	return level == IPPROTO_TCP && name == TCP_CORK && k != PL_KIND_DGRAM && fd >= 0 &&
