@@ -142,6 +142,7 @@ bench: all $(BUILD)/bench/tap_reflector
 	@bash bench/packet_fwd.sh $(BUILD)/ustack
 	@bash bench/loss.sh $(BUILD)/ustack
 	@bash bench/preload.sh $(BUILD)/ustack
+	@bash bench/preload_nginx.sh $(BUILD)/ustack
 
 # The benchmarks' ceiling: a trivial TAP reflector (no stack library).
 $(BUILD)/bench/tap_reflector: bench/tap_reflector.c
@@ -198,7 +199,7 @@ help:
 	@echo "make vm-test    a QEMU guest on a bridge with dnsmasq and ustack (addr=dhcp): ping,\n                chat, http both ways (needs root; test/vm/)"
 	@echo "make lab        the same network by hand: ustack serving, you at the guest's console"
 	@echo "make vm-image   build (or find cached) the guest: Debian's kernel, a busybox initramfs"
-	@echo "make bench      packets per second against ustack and a TAP reflector, TCP\n                throughput, loss recovery, attacks, memory and forwarding beside the kernel"
+	@echo "make bench      packets per second against ustack and a TAP reflector, TCP\n                throughput, loss recovery, attacks, memory, forwarding and nginx under the\n                preload beside the kernel"
 	@echo "make examples   the programs in examples/ (build/examples/), built from include/ only"
 	@echo "make interop    the lwIP and libslirp peers for t_interop_*.sh (build/interop/)"
 	@echo "make install    bin, shared and static library, header, ustack.pc, man pages under\n                DESTDIR/PREFIX [/usr/local]; make uninstall removes them"

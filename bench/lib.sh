@@ -135,3 +135,35 @@ b_usr1()
 	sleep 0.5
 	tail -c +$((before + 1)) "$2"
 }
+
+# b_nginx_conf DIR ROOT WORKERS: DIR/nginx.conf for nginx -c, serving ROOT on port 8000
+# with WORKERS worker processes, sendfile and tcp_nopush on (as Debian's nginx.conf), no
+# access log, keep-alive; daemon off, its pid, error log and temporary files in DIR. Its
+# workers run as nobody: ROOT and its files must be readable.
+b_nginx_conf()
+{
+	cat >"$1/nginx.conf" <<NGINX
+worker_processes $3;
+daemon off;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+events { worker_connections 1024; }
+http {
+	types { application/octet-stream bin; }
+	access_log off;
+	sendfile on;
+	tcp_nopush on;
+	keepalive_timeout 10;
+	keepalive_requests 100000;
+	client_body_temp_path $1/body;
+	proxy_temp_path $1/proxy;
+	fastcgi_temp_path $1/fastcgi;
+	uwsgi_temp_path $1/uwsgi;
+	scgi_temp_path $1/scgi;
+	server {
+		listen 8000;
+		root $2;
+	}
+}
+NGINX
+}

@@ -710,6 +710,8 @@ int pl_host_start(struct ustack *st, const char *name, struct pl_host **out, cha
 		unlink(h->path);
 		goto fail;
 	}
+	/* its name in top -H, ps -L and perf (bench/preload_profile.sh tells it by name) */
+	pthread_setname_np(h->thread, "ustack-host");
 	*out = h;
 	return 0;
 fail:

@@ -539,20 +539,41 @@ static int kernel_opt(int level, int name)
 	);
 }
 
+/* TCP_CORK on a TCP socket is accepted without effect (docs/preload.md); below
+ * FD_CACHE_MAX the library keeps it in the descriptor's cache entry and answers it
+ * itself, with no request to the host: nginx's tcp_nopush sets and clears it around every
+ * response, and two control requests per response halved its keep-alive requests per
+ * second with two workers, and cut them to a seventh with one (docs/preload.md). Above,
+ * the host keeps it. */
+static int cork_here(int fd, enum pl_kind k, int level, int name)
+{
+	return level == IPPROTO_TCP && name == TCP_CORK && k != PL_KIND_DGRAM && fd >= 0 &&
+	       fd < FD_CACHE_MAX;
+}
+
 EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
 	struct pl_msg m = { .op = PL_OP_SETSOCKOPT, .a = level, .b = name };
-	int rc;
+	enum pl_kind k = fd_kind_ino(fd, &m.ino);
+	int rc, v;
 
-	if (fd_kind_ino(fd, &m.ino) == PL_KIND_NONE || kernel_opt(level, name))
+	if (k == PL_KIND_NONE || kernel_opt(level, name))
 		return get_setsockopt()(fd, level, name, val, len);
 	if (len > PL_DATA_MAX)
 		return fail(-EINVAL);
 	if (len && !val)
 		return fail(-EFAULT);
-	memcpy(m.data, val, len);
-	m.len = (uint16_t)len;
-	rc = rpc(&m, -1, NULL);
+	if (cork_here(fd, k, level, name)) {
+		if (len < sizeof(v))
+			return fail(-EINVAL);
+		memcpy(&v, val, sizeof(v));
+		fd_cache[fd].cork = v != 0;
+		rc = 0;
+	} else {
+		memcpy(m.data, val, len);
+		m.len = (uint16_t)len;
+		rc = rpc(&m, -1, NULL);
+	}
 	if (rc == -ENOPROTOOPT)
 		warn_once(W_OPT, "setsockopt(level %d, option %d): not an option ustack has "
 			  "(ENOPROTOOPT; later ones are not reported)", level, name);
@@ -580,6 +601,8 @@ EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 		v = k == PL_KIND_LISTENER;
 	else if (level == SOL_SOCKET && name == SO_PROTOCOL)
 		v = k == PL_KIND_DGRAM ? IPPROTO_UDP : IPPROTO_TCP;
+	else if (cork_here(fd, k, level, name))
+		v = fd_cache[fd].cork;
 	if (v >= 0) {
 		memcpy(val, &v, *len < sizeof(v) ? *len : sizeof(v));
 		*len = *len < sizeof(v) ? *len : sizeof(v);

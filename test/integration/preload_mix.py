@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: MIT
 # On ustack: select, poll and epoll over a set mixing a ustack socket and a pipe; a
 # non-blocking connect to an address nobody answers is not writable until it fails; a
-# reset is ECONNRESET on read, then EPIPE on write; sendfile of 3 MB byte-exact; a socket
-# numbered past 1024 in poll and epoll; a blocking accept in one thread while another
-# connects; shutdown(SHUT_RD); a signal interrupting a blocking recv; names through
-# ustack's resolver.
+# reset is ECONNRESET on read, then EPIPE on write; TCP_CORK kept and answered; sendfile
+# of 3 MB byte-exact; a socket numbered past 1024 in poll and epoll; a blocking accept in
+# one thread while another connects; shutdown(SHUT_RD); a signal interrupting a blocking
+# recv; names through ustack's resolver.
 import errno, hashlib, os, resource, select, signal, socket, sys, tempfile, threading
 peer, port, dead = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 s = socket.create_connection((peer, port), timeout=5)
@@ -55,6 +55,19 @@ try:
 except OSError as e:
     assert e.errno == errno.EAFNOSUPPORT
 print("mix: AF_INET6 refused")
+# TCP_CORK: accepted without effect, kept and answered; too short is EINVAL
+s = socket.socket()
+cork = lambda: s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK)
+assert cork() == 0
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1); assert cork() == 1
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0); assert cork() == 0
+try:
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, b"\x01")
+    raise SystemExit("a 1-byte TCP_CORK was accepted")
+except OSError as e:
+    assert e.errno == errno.EINVAL, e
+s.close()
+print("mix: TCP_CORK kept")
 # sendfile from a file to a ustack socket
 with tempfile.TemporaryFile() as f:
     data = os.urandom(3 * 1024 * 1024)
