@@ -292,6 +292,26 @@ static void route6_default(const struct net_device *dev, const struct net_addr *
 	route6_expires(arg, expires);
 }
 
+/* A static IPv6 route, as `ip -6 route` shows one: "2001:db8:5::/48 via 2001:db8::1 dev
+ * tap0 proto static"; a route whose gateway is on no link yet says "dev ?". */
+static void route6_static(const struct net_addr *pfx, unsigned plen, const struct net_addr *gw,
+			  int ifindex, void *arg)
+{
+	char n[NET_ADDR_STRLEN], g[NET_ADDR_STRLEN];
+	const struct net_device *dev;
+
+	if (!ifindex)
+		ifindex = ip6_onlink_ifindex(gw, 0, NULL);
+	dev = ifindex ? net_device_by_index(ifindex) : NULL;
+	if (!plen)
+		fputs("default", arg);
+	else
+		fprintf(arg, "%s/%u", net_addr_ntop(pfx, n, sizeof(n)), plen);
+	if (!net_addr_is_any(gw))
+		fprintf(arg, " via %s", net_addr_ntop(gw, g, sizeof(g)));
+	fprintf(arg, " dev %s proto static\n", dev ? dev->name : "?");
+}
+
 /* `ip -brief addr`: the device, its state, its addresses. */
 static void addr_list(FILE *out)
 {
@@ -509,6 +529,7 @@ int ctl_request(struct ustack *st, int argc, char **argv, FILE *out, char *err, 
 		}
 		else if (cmd[0] == 'r') {
 			ip_route_foreach(route_one, out);
+			ip6_route_foreach(route6_static, out);
 			nd_prefix_foreach(route6_prefix, out);
 			nd_router_foreach(route6_default, out);
 		}
