@@ -224,6 +224,20 @@ int app_write_all(int kfd, const void *buf, size_t len);
  * for an IPv6 address only (-6), AF_INET for IPv4 only; 0 for either. 0, or the lookup's
  * error after printing one line. */
 int app_resolve(const char *s, uint16_t port, int family, struct app_sockaddr *out);
+/* app_resolve with every address of the family chosen (at most max; a name's IPv4
+ * addresses, or its IPv6 ones when it has no IPv4 address or family is AF_INET6), in the
+ * name server's order. The count (>0), or the lookup's error after printing one line. */
+int app_resolve_list(const char *s, uint16_t port, int family, struct app_sockaddr *out,
+		     int max);
+#define APP_RESOLVE_MAX 8         /* addresses of a name get and nc try */
+#define APP_CONNECT_NEXT_MS 2000  /* a connect that may fall back to the next address
+				   * waits at most this long */
+/* Connects a new TCP socket (--rcvbuf, --sndbuf, --cc applied) to each of dsts in turn
+ * until one answers: each but the last for at most APP_CONNECT_NEXT_MS, the last for
+ * timeout_ms. 0 with the socket in *fdp, else the last error; *used the index of the
+ * address that answered (or failed last). */
+int app_connect_list(const struct app_sockaddr *dsts, int n, int timeout_ms, int *fdp,
+		     int *used);
 /* The address of sa (AF_INET or AF_INET6; an IPv4-mapped one as its dotted quad) as
  * text; returns buf. */
 const char *app_addr_ntop(const struct sockaddr *sa, char *buf, size_t size);
