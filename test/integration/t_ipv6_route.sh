@@ -6,7 +6,9 @@
 # (2001:db8::2/64) has --route 2001:db8:5::/48,via=2001:db8::1 and --gw fe80::1,dev=TAP:
 #  1. serve: `ctl route` lists both routes; F pings ustack (the replies leave by the /48
 #     route) and from 2001:db8:7::7 (by the default route through the link-local
-#     gateway); F downloads 8 MB with curl -6, byte-exact.
+#     gateway); F downloads 8 MB with curl -6, byte-exact; `ctl route del ::/0` silences
+#     the answers to 2001:db8:7::7, `ctl route add ::/0 via fe80::1 dev TAP` brings them
+#     back.
 #  2. ustack ping of 2001:db8:5::2 with the /48 route alone.
 #  3. ustack get of 8 MB from F's http.server on 2001:db8:7::7 through the link-local
 #     default route, byte-exact.
@@ -69,9 +71,20 @@ T_CMD_TIMEOUT=90 in_ns "$F" curl -sS -g --max-time 80 -o "$T_TMP/got.bin" \
 t1=$(date +%s.%N)
 [ "$(sha "$T_TMP/got.bin")" = "$want" ] || fail "curl -6's copy differs"
 echo "curl -6 from F through R: 8 MB byte-exact, $(echo "$t0 $t1" | awk '{printf "%.1f MB/s", 8 / ($2 - $1)}')"
+# ctl route del and add: without the default route 2001:db8:7::7 has no answer
+"$UST" ctl "$N" route del ::/0 || fail "ctl route del ::/0 exited $?"
+in_ns "$F" ping -6 -n -c 1 -W 1 -I 2001:db8:7::7 2001:db8::2 >/dev/null 2>&1 &&
+	fail "an answer to 2001:db8:7::7 without the default route"
+"$UST" ctl "$N" route add ::/0 via fe80::1 dev "$TAPIF" || fail "ctl route add ::/0 exited $?"
+"$UST" ctl "$N" route add ::/0 via fe80::1 >/dev/null 2>"$T_TMP/e.err" &&
+	fail "ctl route add of a link-local gateway without dev succeeded"
+grep -q "needs its device" "$T_TMP/e.err" || fail "ctl route add without dev said: $(cat "$T_TMP/e.err")"
+out=$(in_ns "$F" ping -6 -n -c 2 -i 0.2 -W 2 -I 2001:db8:7::7 2001:db8::2 2>&1)
+echo "$out" | grep -q '2 packets transmitted, 2 received' ||
+	fail "no answer to 2001:db8:7::7 after ctl route add: $(echo "$out" | tail -n 2)"
+echo "ctl route del ::/0: no answer to 2001:db8:7::7; ctl route add ::/0 via fe80::1: answers"
 ust_alive || fail "ustack died"
 ust_stop
-expect_counter ip6.out_no_route -eq 0
 
 # 2. ustack ping through the /48 route
 ust_start "$R" ping --dev "$DEV6" --route 2001:db8:5::/48,via=2001:db8::1 -c 3 -i 0.2 -W 3 \
