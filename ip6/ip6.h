@@ -290,9 +290,9 @@ unsigned ip6_link_mtu(const struct net_device *dev);
 
 /* Where a packet to dst leaves and through which next hop: the longest prefix holding dst
  * among the on-link prefixes of our addresses (dst itself), the static routes
- * (ip6_route_lookup) and what router discovery knows (ip6_router_fn: a redirect, a prefix
- * a router called on-link, the default router); on a tie the on-link prefix, then the
- * static route. Else, with dev given, dst on dev (a link-local destination needs its
+ * (ip6_route_lookup) and, when no address's prefix holds dst, what router discovery
+ * knows (ip6_router_fn: a redirect, a prefix a router called on-link, the default
+ * router); on a tie the on-link prefix, then the static route. Else, with dev given, dst on dev (a link-local destination needs its
  * device). Then the source. 0, -ENETUNREACH, -EADDRNOTAVAIL (no usable source address on
  * the device). */
 int ip6_route(const struct net_addr *dst, struct net_device *dev, struct net_nexthop *nh);

@@ -108,14 +108,17 @@ int ip6_route(const struct net_addr *dst, struct net_device *dev, struct net_nex
 		return -ENETUNREACH; /* a link-scope address needs its link named */
 	if (!link_scope && !ip6_addr_is_multicast(dst)) {
 		/* one longest-prefix match over three sources; a tie goes to the on-link
-		 * prefix, then to the route the user gave */
+		 * prefix, then to the route the user gave. Router discovery is asked only
+		 * for a destination no address's prefix holds (it has nothing to say about
+		 * those: redirects for them are refused), which keeps its lists off the
+		 * path of every packet to the local link. */
 		int only = dev ? dev->index : 0;
 		unsigned oplen = 0, rplen = 0;
 		int oif = ip6_onlink_ifindex(dst, only, &oplen);
 		struct net_device *sdev = NULL, *rdev = dev;
 		struct net_addr snh, rnh;
 		int splen = ip6_route_lookup(dst, only, &sdev, &snh);
-		int have_r = ip6_router && ip6_router(dst, &rdev, &rnh, &rplen) == 0;
+		int have_r = !oif && ip6_router && ip6_router(dst, &rdev, &rnh, &rplen) == 0;
 
 		if (oif && (splen < 0 || (unsigned)splen <= oplen) && (!have_r || rplen <= oplen)) {
 			if (!(dev = net_device_by_index(oif)))
