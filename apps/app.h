@@ -55,8 +55,15 @@ struct app_limits {
 	unsigned busy_poll_us;    /* --busy-poll: spin before the loop sleeps, 0 = never (0) */
 };
 
+/* --route and --gw: IPv4 (network, netmask, gateway) or IPv6 (ipv6 set: network6/plen6
+ * through gateway6), with the device dev= named ("" none). */
 struct app_route {
+	int ipv6;
 	uint32_t network, netmask, gateway;
+	struct in6_addr network6, gateway6;
+	int plen6;
+	int from_gw;              /* given as --gw (::/0) */
+	char dev[16];
 };
 
 struct app_service_spec {
@@ -111,8 +118,8 @@ struct app_config {
 	enum app_cmd cmd;
 	struct dev_opts devs[APP_MAX_DEVS];
 	int ndevs;
-	uint32_t gateway;         /* --gw, 0 if none */
-	struct app_route routes[APP_MAX_ROUTES];
+	uint32_t gateway;         /* --gw with an IPv4 address, 0 if none */
+	struct app_route routes[APP_MAX_ROUTES]; /* --route, and --gw with an IPv6 address */
 	int nroutes;
 	int forward;              /* --forward */
 	const char *pcap_path;    /* --pcap */
@@ -159,6 +166,11 @@ const char *app_cmd_name(enum app_cmd cmd);
  * the subcommand, with the command line as it should be written in hint ("ustack serve
  * --trace ..."); else CMD_NONE. */
 int app_misplaced_options(int argc, char **argv, char *hint, size_t size);
+/* A --route value (PREFIX/N,via=GW[,dev=NAME]) or, gw set, a --gw value (GW[,dev=NAME],
+ * an IPv6 one as the route ::/0 with from_gw set), IPv4 or IPv6 by the addresses' form,
+ * into r. A link-local IPv6 gateway needs dev=. 0, or -EINVAL with the user's message in
+ * err. */
+int app_route_parse(int gw, const char *s, struct app_route *r, char *err, size_t errlen);
 /* The index of the first device whose name an earlier one has already, or -1. */
 int app_dev_dup(const struct dev_opts *devs, int n);
 /* Prints "ustack: <message>" as the one line a user error gets. */
@@ -212,6 +224,20 @@ int app_write_all(int kfd, const void *buf, size_t len);
  * for an IPv6 address only (-6), AF_INET for IPv4 only; 0 for either. 0, or the lookup's
  * error after printing one line. */
 int app_resolve(const char *s, uint16_t port, int family, struct app_sockaddr *out);
+/* app_resolve with every address of the family chosen (at most max; a name's IPv4
+ * addresses, or its IPv6 ones when it has no IPv4 address or family is AF_INET6), in the
+ * name server's order. The count (>0), or the lookup's error after printing one line. */
+int app_resolve_list(const char *s, uint16_t port, int family, struct app_sockaddr *out,
+		     int max);
+#define APP_RESOLVE_MAX 8         /* addresses of a name get and nc try */
+#define APP_CONNECT_NEXT_MS 2000  /* a connect that may fall back to the next address
+				   * waits at most this long */
+/* Connects a new TCP socket (--rcvbuf, --sndbuf, --cc applied) to each of dsts in turn
+ * until one answers: each but the last for at most APP_CONNECT_NEXT_MS, the last for
+ * timeout_ms. 0 with the socket in *fdp, else the last error; *used the index of the
+ * address that answered (or failed last). */
+int app_connect_list(const struct app_sockaddr *dsts, int n, int timeout_ms, int *fdp,
+		     int *used);
 /* The address of sa (AF_INET or AF_INET6; an IPv4-mapped one as its dotted quad) as
  * text; returns buf. */
 const char *app_addr_ntop(const struct sockaddr *sa, char *buf, size_t size);

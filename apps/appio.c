@@ -162,20 +162,35 @@ static void addr_v6(struct app_sockaddr *out, const struct in6_addr *a6, uint16_
 	out->len = sizeof(out->in6);
 }
 
-int app_resolve(const char *s, uint16_t port, int family, struct app_sockaddr *out)
+/* Every address of one family in res (at most max) into out[n...]; the new n. */
+static int addrs_take(const struct addrinfo *res, uint16_t port, struct app_sockaddr *out,
+		      int n, int max)
+{
+	for (; res && n < max; res = res->ai_next) {
+		if (res->ai_family == AF_INET)
+			addr_v4(&out[n++], ((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr,
+				port);
+		else if (res->ai_family == AF_INET6)
+			addr_v6(&out[n++], &((struct sockaddr_in6 *)res->ai_addr)->sin6_addr, port);
+	}
+	return n;
+}
+
+int app_resolve_list(const char *s, uint16_t port, int family, struct app_sockaddr *out,
+		     int max)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res;
 	struct in6_addr a6;
 	uint32_t v4;
-	int err = -ENODATA;
+	int err = -ENODATA, n;
 
 	if (family != AF_INET6 && ip_addr_pton(s, &v4) == 0) {
 		addr_v4(out, v4, port);
-		return 0;
+		return 1;
 	}
 	if (family != AF_INET && inet_pton(AF_INET6, s, &a6) == 1) {
 		addr_v6(out, &a6, port);
-		return 0;
+		return 1;
 	}
 	/* IPv4 first, the AAAA query only when the name has no A record (a name that does
 	 * not exist is answered from the negative cache): one query for most names */
@@ -183,9 +198,11 @@ int app_resolve(const char *s, uint16_t port, int family, struct app_sockaddr *o
 		hints.ai_family = AF_INET;
 		err = us_getaddrinfo(s, NULL, &hints, &res);
 		if (err == 0) {
-			addr_v4(out, ((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr, port);
+			n = addrs_take(res, port, out, 0, max);
 			us_freeaddrinfo(res);
-			return 0;
+			if (n)
+				return n;
+			err = -ENODATA;
 		}
 	}
 	if (family != AF_INET && (family == AF_INET6 || err == -ENODATA || err == -ENOENT ||
@@ -195,14 +212,51 @@ int app_resolve(const char *s, uint16_t port, int family, struct app_sockaddr *o
 		hints.ai_family = AF_INET6;
 		err6 = us_getaddrinfo(s, NULL, &hints, &res);
 		if (err6 == 0) {
-			addr_v6(out, &((struct sockaddr_in6 *)res->ai_addr)->sin6_addr, port);
+			n = addrs_take(res, port, out, 0, max);
 			us_freeaddrinfo(res);
-			return 0;
+			if (n)
+				return n;
+			err6 = -ENODATA;
 		}
 		if (family == AF_INET6)
 			err = err6;
 	}
 	app_error("could not resolve host '%s': %s", s, resolve_error(err, family));
+	return err;
+}
+
+int app_resolve(const char *s, uint16_t port, int family, struct app_sockaddr *out)
+{
+	int n = app_resolve_list(s, port, family, out, 1);
+
+	return n < 0 ? n : 0;
+}
+
+int app_connect_list(const struct app_sockaddr *dsts, int n, int timeout_ms, int *fdp,
+		     int *used)
+{
+	int err = -EINVAL;
+
+	for (int i = 0; i < n; i++) {
+		int last = i == n - 1, fd, ms = timeout_ms;
+
+		if (!last && (ms < 0 || ms > APP_CONNECT_NEXT_MS))
+			ms = APP_CONNECT_NEXT_MS;
+		fd = us_socket(dsts[i].sa.sa_family, SOCK_STREAM, IPPROTO_TCP);
+		if (fd < 0)
+			return fd;
+		app_apply_bufs(fd);
+		err = app_connect(fd, &dsts[i], ms);
+		if (err == 0) {
+			*fdp = fd;
+			*used = i;
+			return 0;
+		}
+		us_close(fd);
+		*used = i;
+		if (err == -EINTR)
+			break;
+	}
 	return err;
 }
 

@@ -177,8 +177,9 @@ static const char usage_dev[] =
 "  --dev tap:NAME[,addr=A.B.C.D/N|dhcp][,addr6=ADDR/LEN][,host=H/N][,host6=ADDR/LEN][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]\n"
 "  --dev tun:NAME,addr=A.B.C.D/N[,addr6=ADDR/LEN][,host=H][,host6=ADDR/LEN][,mtu=N][,offload=on|off]\n"
 "  --dev packet:IFNAME[,addr=A.B.C.D/N|dhcp][,addr6=ADDR/LEN][,mac=MAC][,offload=on|off]\n"
-"  --gw GATEWAY                 default route\n"
-"  --route PREFIX/N,via=GW      static route (repeatable)\n";
+"  --gw GATEWAY[,dev=NAME]      default route (IPv4 or IPv6; a link-local IPv6 gateway\n"
+"                               needs dev=; once per family)\n"
+"  --route PREFIX/N,via=GW[,dev=NAME]  static route, IPv4 or IPv6 (repeatable)\n";
 
 static const char usage_common[] =
 "Options for every subcommand (after its name: ustack serve --trace ...):\n"
@@ -435,56 +436,48 @@ static int parse_bytes(const char *opt, const char *s, size_t min, size_t *out)
 	return 0;
 }
 
-static int parse_prefix(const char *opt, const char *s, uint32_t *net, uint32_t *mask)
-{
-	char buf[32];
-	const char *slash = strchr(s, '/');
-	long bits;
-	char *end;
-
-	if (!slash || (size_t)(slash - s) >= sizeof(buf))
-		goto bad;
-	memcpy(buf, s, slash - s);
-	buf[slash - s] = '\0';
-	errno = 0;
-	bits = strtol(slash + 1, &end, 10);
-	if (errno || end == slash + 1 || *end || bits < 0 || bits > 32 || ip_addr_pton(buf, net))
-		goto bad;
-	*mask = bits ? htonl(0xffffffffu << (32 - bits)) : 0;
-	*net &= *mask;
-	return 0;
-bad:
-	app_error("%s '%s': give PREFIX/N like 10.1.0.0/16", opt, s);
-	return -EINVAL;
-}
-
-/* --route PREFIX/N,via=GW */
+/* --route PREFIX/N,via=GW[,dev=NAME], IPv4 or IPv6 */
 static int parse_route(const char *s)
 {
-	struct app_route *r = &app_cfg.routes[app_cfg.nroutes];
-	char buf[64];
-	char *comma;
+	char err[200];
 
 	if (app_cfg.nroutes == APP_MAX_ROUTES) {
 		app_error("--route: at most %d routes; use fewer, broader prefixes", APP_MAX_ROUTES);
 		return -EINVAL;
 	}
-	if (strlen(s) >= sizeof(buf))
-		goto bad;
-	strcpy(buf, s);
-	comma = strchr(buf, ',');
-	if (!comma || strncmp(comma + 1, "via=", 4))
-		goto bad;
-	*comma = '\0';
-	if (parse_prefix("--route", buf, &r->network, &r->netmask))
+	if (app_route_parse(0, s, &app_cfg.routes[app_cfg.nroutes], err, sizeof(err))) {
+		app_error("%s", err);
 		return -EINVAL;
-	if (ip_addr_pton(comma + 5, &r->gateway) || !r->gateway)
-		goto bad;
+	}
 	app_cfg.nroutes++;
 	return 0;
-bad:
-	app_error("--route '%s': give PREFIX/N,via=GATEWAY like 10.1.0.0/16,via=10.0.0.1", s);
-	return -EINVAL;
+}
+
+/* --gw GATEWAY[,dev=NAME]: IPv4 into app_cfg.gateway, IPv6 as the route ::/0 */
+static int parse_gw(const char *arg)
+{
+	struct app_route r;
+	char err[200];
+
+	if (app_route_parse(1, arg, &r, err, sizeof(err))) {
+		app_error("%s", err);
+		return -EINVAL;
+	}
+	if (!r.ipv6) {
+		app_cfg.gateway = r.gateway;
+		return 0;
+	}
+	for (int i = 0; i < app_cfg.nroutes; i++)
+		if (app_cfg.routes[i].from_gw) {
+			app_error("--gw '%s': an IPv6 default route was given already", arg);
+			return -EINVAL;
+		}
+	if (app_cfg.nroutes == APP_MAX_ROUTES) {
+		app_error("--gw: at most %d routes with --route", APP_MAX_ROUTES);
+		return -EINVAL;
+	}
+	app_cfg.routes[app_cfg.nroutes++] = r;
+	return 0;
 }
 
 /* --cc NAME: one of the stack's congestion controls (tcp_cc_list). */
@@ -575,11 +568,7 @@ static int parse_option(int opt, const char *arg)
 		app_cfg.ndevs++;
 		return 0;
 	case OPT_GW:
-		if (ip_addr_pton(arg, &app_cfg.gateway) || !app_cfg.gateway) {
-			app_error("--gw '%s': give the gateway's IPv4 address like 10.0.0.1", arg);
-			return -EINVAL;
-		}
-		return 0;
+		return parse_gw(arg);
 	case OPT_ROUTE:
 		return parse_route(arg);
 	case OPT_IMPAIR:

@@ -29,6 +29,8 @@ static void ctl_usage(FILE *out)
 "  neigh                          the ARP cache, as ip neigh\n"
 "  route                          the routing table, as ip route\n"
 "  route add PREFIX [via GW] dev DEV | route del PREFIX   (PREFIX: A.B.C.D/N or default)\n"
+"  route add PREFIX6/N [via GW6] [dev DEV] | route del PREFIX6/N   (IPv6; ::/0 default;\n"
+"                                 dev needed for a link-local GW6 or none)\n"
 "  addr                           devices and addresses, as ip -brief addr\n"
 "  addr add|del A.B.C.D/N dev DEV\n"
 "  stats [-j] [-a] [--delta]      counters (non-zero ones; -a all; -j JSON; --delta the\n"

@@ -420,11 +420,13 @@ static int read_failed(struct get_conn *g, const char *host, int err, int in_bod
 /* Connects to the URL's host and sends the request. 0, or an exit code (printed). */
 static int get_request(struct get_conn *g, const struct url *u)
 {
-	struct app_sockaddr dst;
+	struct app_sockaddr dst[APP_RESOLVE_MAX];
 	char req[URL_MAX + URL_HOST_MAX + 128];
-	int n, err;
+	int n, ndst, used, err;
 
-	if (app_resolve(u->host, u->port, app_cfg.get.ipv6 ? AF_INET6 : 0, &dst))
+	ndst = app_resolve_list(u->host, u->port, app_cfg.get.ipv6 ? AF_INET6 : 0, dst,
+				APP_RESOLVE_MAX);
+	if (ndst < 0)
 		return GET_EXIT_RESOLVE;
 	n = snprintf(req, sizeof(req),
 		     "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: ustack\r\nAccept: */*\r\n"
@@ -434,13 +436,12 @@ static int get_request(struct get_conn *g, const struct url *u)
 		app_error("get: the request is too long");
 		return EXIT_FAIL;
 	}
-	g->fd = us_socket(dst.sa.sa_family, SOCK_STREAM, IPPROTO_TCP);
-	if (g->fd < 0) {
-		app_error("get: cannot open a TCP socket: %s", strerror(-g->fd));
+	/* each address of the name in turn (app_connect_list) */
+	err = app_connect_list(dst, ndst, g->timeout_ms, &g->fd, &used);
+	if (err == -EMFILE || err == -ENFILE || err == -ENOBUFS || err == -ENOMEM) {
+		app_error("get: cannot open a TCP socket: %s", strerror(-err));
 		return EXIT_FAIL;
 	}
-	app_apply_bufs(g->fd);
-	err = app_connect(g->fd, &dst, g->timeout_ms);
 	if (err == -EINTR)
 		return EXIT_FAIL;
 	if (err == -ETIMEDOUT) {

@@ -7,6 +7,7 @@
  *   SIGUSR1         prints the counters to stderr while running, under a line with the time
  * The signals are blocked in every thread and taken with sigwait() in one place, so no
  * socket call is ever interrupted and no handler runs in an async-signal context. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -161,9 +162,26 @@ static int routes_add(struct ustack *st)
 	for (int i = 0; i < app_cfg.nroutes; i++) {
 		const struct app_route *r = &app_cfg.routes[i];
 
+		if (r->ipv6) {
+			char n6[INET6_ADDRSTRLEN], g6[INET6_ADDRSTRLEN];
+
+			rc = ustack_route6_add(st, &r->network6, r->plen6, &r->gateway6,
+					       r->dev[0] ? r->dev : NULL);
+			if (rc < 0) {
+				inet_ntop(AF_INET6, &r->network6, n6, sizeof(n6));
+				inet_ntop(AF_INET6, &r->gateway6, g6, sizeof(g6));
+				if (r->from_gw)
+					app_error("--gw %s: %s", g6, ustack_errmsg(st));
+				else
+					app_error("--route %s/%d via %s: %s", n6, r->plen6, g6,
+						  ustack_errmsg(st));
+				return rc;
+			}
+			continue;
+		}
 		rc = ustack_route_add(st, (struct in_addr){ r->network },
 				      netmask_prefix(r->netmask), (struct in_addr){ r->gateway },
-				      NULL);
+				      r->dev[0] ? r->dev : NULL);
 		if (rc < 0) {
 			app_error("--route %s via %s: %s: the gateway must be on a --dev subnet",
 				  ip_addr_ntop(r->network, a, sizeof(a)),

@@ -286,9 +286,9 @@ static void conn_error(const char *what, const char *peer, int err)
  * listening (nc_accept then takes a connection). */
 static int nc_open(struct nc_ctx *nc)
 {
-	struct app_sockaddr a;
+	struct app_sockaddr a, list[APP_RESOLVE_MAX];
 	uint16_t port;
-	int fd, err, one = 1;
+	int fd, err, one = 1, n = 1;
 	const char *any = "0.0.0.0";
 
 	if (nc->listen) {
@@ -302,8 +302,34 @@ static int nc_open(struct nc_ctx *nc)
 		if (app_cfg.nc.ipv6)
 			any = "::";
 	} else if (app_parse_port(app_cfg.args[1], &port) ||
-		   app_resolve(app_cfg.args[0], port, app_cfg.nc.ipv6 ? AF_INET6 : 0, &a)) {
+		   (n = app_resolve_list(app_cfg.args[0], port, app_cfg.nc.ipv6 ? AF_INET6 : 0,
+					 list, nc->udp ? 1 : APP_RESOLVE_MAX)) < 0) {
 		return -EINVAL;
+	} else {
+		a = list[0];
+	}
+	if (!nc->listen && !nc->udp) {
+		/* TCP: each address of the name in turn */
+		int ms = (int)(app_cfg.nc.wait_s ? app_cfg.nc.wait_s : app_cfg.lim.timeout_s) * 1000;
+		int used = 0;
+
+		err = app_connect_list(list, n, ms, &fd, &used);
+		a = list[used];
+		snprintf(nc->peer_s, sizeof(nc->peer_s), "%s%s%s:%u",
+			 a.sa.sa_family == AF_INET6 ? "[" : "", app_cfg.args[0],
+			 a.sa.sa_family == AF_INET6 ? "]" : "", port);
+		if (err == 0)
+			nc->fd = fd;
+		if (err < 0 && err != -EINTR) {
+			if (app_cfg.nc.verbose)
+				nc_connect_failed(app_cfg.args[0], port, 0, err);
+			else
+				conn_error("connect to", nc->peer_s, err);
+		} else if (err == 0 && app_cfg.nc.verbose) {
+			fprintf(stderr, "Connection to %s %u port [tcp/%s] succeeded!\n",
+				app_cfg.args[0], port, nc_service(port, 0));
+		}
+		return err;
 	}
 	snprintf(nc->peer_s, sizeof(nc->peer_s), "%s%s%s:%u",
 		 !nc->listen && a.sa.sa_family == AF_INET6 ? "[" : "",
@@ -317,19 +343,16 @@ static int nc_open(struct nc_ctx *nc)
 	}
 	nc->fd = fd;
 	app_apply_bufs(fd);
-	if (!nc->listen) {
-		int ms = (int)(app_cfg.nc.wait_s ? app_cfg.nc.wait_s : app_cfg.lim.timeout_s) * 1000;
-
-		err = nc->udp ? us_connect(fd, &a.sa, a.len) : app_connect(fd, &a, ms);
+	if (!nc->listen) { /* UDP: TCP connected above */
+		err = us_connect(fd, &a.sa, a.len);
 		if (err < 0 && err != -EINTR) {
 			if (app_cfg.nc.verbose)
-				nc_connect_failed(app_cfg.args[0], port, nc->udp, err);
+				nc_connect_failed(app_cfg.args[0], port, 1, err);
 			else
 				conn_error("connect to", nc->peer_s, err);
 		} else if (err == 0 && app_cfg.nc.verbose) {
-			fprintf(stderr, "Connection to %s %u port [%s/%s] succeeded!\n",
-				app_cfg.args[0], port, nc->udp ? "udp" : "tcp",
-				nc_service(port, nc->udp));
+			fprintf(stderr, "Connection to %s %u port [udp/%s] succeeded!\n",
+				app_cfg.args[0], port, nc_service(port, 1));
 		}
 		return err;
 	}

@@ -529,6 +529,17 @@ int ustack_route_add(struct ustack *st, struct in_addr dst, int prefix_len, stru
 		     const char *dev);
 /* Removes the route to exactly dst/prefix_len. Returns 0, -EINVAL or -ESRCH. */
 int ustack_route_del(struct ustack *st, struct in_addr dst, int prefix_len);
+/* Routes the IPv6 prefix dst/prefix_len (host bits ignored; ::/0 is the default route)
+ * through gw. dev NULL: the device whose on-link prefix holds gw, found whenever a packet
+ * is routed (so the route may come before the address that reaches gw). A link-local gw
+ * needs dev; gw :: with dev makes the prefix on-link on dev. Against the on-link prefixes
+ * of the stack's addresses and what router advertisements taught, the longest prefix
+ * wins; on a tie an on-link prefix, then this route. Returns 0, -EINVAL, -ENODEV,
+ * -EEXIST or -ENOSPC (64 routes). */
+int ustack_route6_add(struct ustack *st, const struct in6_addr *dst, int prefix_len,
+		      const struct in6_addr *gw, const char *dev);
+/* Removes the IPv6 route to exactly dst/prefix_len. Returns 0, -EINVAL or -ESRCH. */
+int ustack_route6_del(struct ustack *st, const struct in6_addr *dst, int prefix_len);
 
 /* Starts the loop thread, which runs the stack from now on; socket calls may block.
  * Returns 0, -EALREADY, or -errno from pthread_create. */

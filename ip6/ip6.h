@@ -275,23 +275,55 @@ typedef int (*ip6_resolve_fn)(struct net_device *dev, const struct net_addr *nex
 			      struct pkb *p, uint64_t now);
 void ip6_set_resolver(ip6_resolve_fn fn);
 
-/* Where router discovery sends what no address's prefix covers: ND registers this; it
- * fills the device and next hop (dst itself for a prefix a router said is on-link, the
- * router for the rest) or returns -ENETUNREACH. dev non-NULL: only through that device. */
+/* What router discovery knows of a route to dst: ND registers this; it fills the device,
+ * the next hop (dst itself for a prefix a router said is on-link, the router for the
+ * rest) and *plen, how long a prefix the answer holds for (128 for a redirect, the
+ * prefix's length, 0 for the default router), or returns -ENETUNREACH. dev non-NULL:
+ * only through that device. */
 typedef int (*ip6_router_fn)(const struct net_addr *dst, struct net_device **dev,
-			     struct net_addr *nexthop);
+			     struct net_addr *nexthop, unsigned *plen);
 void ip6_set_router_fn(ip6_router_fn fn);
 /* The IPv6 MTU of dev: a router's MTU option (RFC 4861 4.6.4) when lower than the
  * device's, else the device's. mtu 0 forgets it. */
 void ip6_link_mtu_set(const struct net_device *dev, unsigned mtu);
 unsigned ip6_link_mtu(const struct net_device *dev);
 
-/* Where a packet to dst leaves and through which next hop: the on-link prefix of one of
- * our addresses (dst itself), else what router discovery knows (ip6_router_fn: a prefix
- * a router called on-link, the default router), else, with dev given, dst on dev (a
- * link-local destination needs its device). Then the source. 0, -ENETUNREACH,
- * -EADDRNOTAVAIL (no usable source address on the device). */
+/* Where a packet to dst leaves and through which next hop: the longest prefix holding dst
+ * among the on-link prefixes of our addresses (dst itself), the static routes
+ * (ip6_route_lookup) and, when no address's prefix holds dst, what router discovery
+ * knows (ip6_router_fn: a redirect, a prefix a router called on-link, the default
+ * router); on a tie the on-link prefix, then the static route. Else, with dev given, dst on dev (a link-local destination needs its
+ * device). Then the source. 0, -ENETUNREACH, -EADDRNOTAVAIL (no usable source address on
+ * the device). */
 int ip6_route(const struct net_addr *dst, struct net_device *dev, struct net_nexthop *nh);
+/* The device (its index) whose usable, not link-local address's prefix holds a, the
+ * longest such; only non-zero: that device's alone. 0 if none; *plen (may be NULL) the
+ * prefix length. */
+int ip6_onlink_ifindex(const struct net_addr *a, int only, unsigned *plen);
+
+/* ---- static routes (ip6/ip6_route.c) ---- */
+
+#define IP6_ROUTE_MAX 64
+/* Routes prefix/plen (host bits ignored) through gw on device ifindex. ifindex 0: the
+ * device whose on-link prefix holds gw, found at each lookup. A link-local gw needs
+ * ifindex; gw :: with ifindex makes the prefix on-link there. 0, -EINVAL, -ENODEV,
+ * -EEXIST (that prefix is routed already) or -ENOSPC (IP6_ROUTE_MAX). */
+int ip6_route_add(const struct net_addr *prefix, unsigned plen, const struct net_addr *gw,
+		  int ifindex);
+/* Removes the route to exactly prefix/plen: 0, -EINVAL or -ESRCH. */
+int ip6_route_del(const struct net_addr *prefix, unsigned plen);
+/* The longest static route holding dst whose gateway is reachable (through only, when
+ * not 0): fills dev and the next hop and returns the prefix length, or -ENETUNREACH. */
+int ip6_route_lookup(const struct net_addr *dst, int only, struct net_device **dev,
+		     struct net_addr *nh);
+/* Every static route, longest prefixes first (`ustack ctl route`). */
+void ip6_route_foreach(void (*fn)(const struct net_addr *prefix, unsigned plen,
+				  const struct net_addr *gw, int ifindex, void *arg),
+		       void *arg);
+void ip6_route_flush(void);
+size_t ip6_route_count(void);
+/* Changes with every route added or removed (cached next hops look again). */
+uint32_t ip6_route_generation(void);
 
 struct ip6_out {
 	struct net_device *dev; /* leave through this device (NULL: route) */

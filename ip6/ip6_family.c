@@ -20,7 +20,8 @@ static int inet6_route(const struct net_addr *dst, int ifindex, struct net_nexth
 
 static uint32_t inet6_generation(void)
 {
-	return net_device_generation(); /* addresses are the only routes yet */
+	/* both only grow: their sum changes whenever either does */
+	return net_device_generation() + ip6_route_generation();
 }
 
 /* The path MTU: the link's (the device's, or a router's MTU option), or less after a

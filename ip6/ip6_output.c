@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* IPv6 output: the route (on-link prefixes, then what ND's router discovery knows), the
- * source, the fixed header, fragmentation to the path MTU (ip6/ip6_frag.c, ip6_pmtu.c),
+/* IPv6 output: the route (on-link prefixes, static routes and what ND's router discovery
+ * knows, by longest prefix), the source, the fixed header, fragmentation to the path MTU (ip6/ip6_frag.c, ip6_pmtu.c),
  * and the hand-off to ND's resolver on Ethernet or to the device on a point-to-point
  * link. Also the registration (ip6_init) and AF_INET6's family
  * operations for the transports. */
@@ -89,6 +89,16 @@ static void onlink_fn(const struct ip6_ifaddr *ifa, void *arg)
 	}
 }
 
+int ip6_onlink_ifindex(const struct net_addr *dst, int only, unsigned *plen)
+{
+	struct onlink_arg a = { .dst = dst, .only = only };
+
+	ip6_addr_foreach(onlink_fn, &a);
+	if (plen)
+		*plen = a.plen;
+	return a.ifindex;
+}
+
 int ip6_route(const struct net_addr *dst, struct net_device *dev, struct net_nexthop *nh)
 {
 	int link_scope = ip6_addr_is_linklocal(dst) || ip6_addr_is_mc_linklocal(dst);
@@ -97,15 +107,28 @@ int ip6_route(const struct net_addr *dst, struct net_device *dev, struct net_nex
 	if (link_scope && !dev)
 		return -ENETUNREACH; /* a link-scope address needs its link named */
 	if (!link_scope && !ip6_addr_is_multicast(dst)) {
-		struct onlink_arg a = { .dst = dst, .only = dev ? dev->index : 0 };
-		struct net_device *rdev = dev;
+		/* one longest-prefix match over three sources; a tie goes to the on-link
+		 * prefix, then to the route the user gave. Router discovery is asked only
+		 * for a destination no address's prefix holds (it has nothing to say about
+		 * those: redirects for them are refused), which keeps its lists off the
+		 * path of every packet to the local link. */
+		int only = dev ? dev->index : 0;
+		unsigned oplen = 0, rplen = 0;
+		int oif = ip6_onlink_ifindex(dst, only, &oplen);
+		struct net_device *sdev = NULL, *rdev = dev;
+		struct net_addr snh, rnh;
+		int splen = ip6_route_lookup(dst, only, &sdev, &snh);
+		int have_r = !oif && ip6_router && ip6_router(dst, &rdev, &rnh, &rplen) == 0;
 
-		ip6_addr_foreach(onlink_fn, &a);
-		if (a.ifindex) {
-			if (!(dev = net_device_by_index(a.ifindex)))
+		if (oif && (splen < 0 || (unsigned)splen <= oplen) && (!have_r || rplen <= oplen)) {
+			if (!(dev = net_device_by_index(oif)))
 				return -ENETUNREACH;
-		} else if (ip6_router && ip6_router(dst, &rdev, &nh->nexthop) == 0) {
+		} else if (splen >= 0 && (!have_r || rplen <= (unsigned)splen)) {
+			dev = sdev;
+			nh->nexthop = snh;
+		} else if (have_r) {
 			dev = rdev;
+			nh->nexthop = rnh;
 		}
 	}
 	if (!dev)
@@ -223,6 +246,7 @@ void ip6_shutdown(void)
 	ip6_addr_flush();
 	ip6_reass_flush();
 	ip6_pmtu_flush();
+	ip6_route_flush();
 	ip6_proto_reset();
 	ip6_resolver = NULL;
 	ip6_router = NULL;

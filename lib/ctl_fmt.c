@@ -292,6 +292,26 @@ static void route6_default(const struct net_device *dev, const struct net_addr *
 	route6_expires(arg, expires);
 }
 
+/* A static IPv6 route, as `ip -6 route` shows one: "2001:db8:5::/48 via 2001:db8::1 dev
+ * tap0 proto static"; a route whose gateway is on no link yet says "dev ?". */
+static void route6_static(const struct net_addr *pfx, unsigned plen, const struct net_addr *gw,
+			  int ifindex, void *arg)
+{
+	char n[NET_ADDR_STRLEN], g[NET_ADDR_STRLEN];
+	const struct net_device *dev;
+
+	if (!ifindex)
+		ifindex = ip6_onlink_ifindex(gw, 0, NULL);
+	dev = ifindex ? net_device_by_index(ifindex) : NULL;
+	if (!plen)
+		fputs("default", arg);
+	else
+		fprintf(arg, "%s/%u", net_addr_ntop(pfx, n, sizeof(n)), plen);
+	if (!net_addr_is_any(gw))
+		fprintf(arg, " via %s", net_addr_ntop(gw, g, sizeof(g)));
+	fprintf(arg, " dev %s proto static\n", dev ? dev->name : "?");
+}
+
 /* `ip -brief addr`: the device, its state, its addresses. */
 static void addr_list(FILE *out)
 {
@@ -342,6 +362,51 @@ static int parse_prefix(const char *s, int allow_default, struct in_addr *addr, 
 	return 0;
 }
 
+/* route add|del PREFIX6 [via GW6] [dev DEV]: an IPv6 route ("::/0" the default one) */
+static int req_route6_change(struct ustack *st, int argc, char **argv, char *err,
+			     size_t errlen)
+{
+	static const char usage[] = "give route add|del PREFIX6/N [via GW6] [dev DEV]";
+	struct in6_addr dst, gw = IN6ADDR_ANY_INIT;
+	const char *dev = NULL, *slash = strchr(argv[2], '/');
+	int add = !strcmp(argv[1], "add"), rc;
+	char buf[INET6_ADDRSTRLEN];
+	long len;
+	char *end;
+
+	if (!slash || (size_t)(slash - argv[2]) >= sizeof(buf))
+		return req_error(err, errlen, -EINVAL, "route %s: %s", argv[1], usage);
+	memcpy(buf, argv[2], (size_t)(slash - argv[2]));
+	buf[slash - argv[2]] = '\0';
+	errno = 0;
+	len = strtol(slash + 1, &end, 10);
+	if (errno || end == slash + 1 || *end || len < 0 || len > 128 ||
+	    inet_pton(AF_INET6, buf, &dst) != 1)
+		return req_error(err, errlen, -EINVAL, "route %s: %s", argv[1], usage);
+	for (int i = 3; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			return req_error(err, errlen, -EINVAL, "route %s: '%s' needs a value; %s",
+					 argv[1], argv[i], usage);
+		if (!strcmp(argv[i], "via")) {
+			if (inet_pton(AF_INET6, argv[i + 1], &gw) != 1)
+				return req_error(err, errlen, -EINVAL,
+						 "route %s: via '%s' is no IPv6 address", argv[1],
+						 argv[i + 1]);
+		} else if (!strcmp(argv[i], "dev")) {
+			dev = argv[i + 1];
+		} else {
+			return req_error(err, errlen, -EINVAL, "route %s: unknown '%s'; %s", argv[1],
+					 argv[i], usage);
+		}
+	}
+	/* the library takes the stack lock itself; it says what a gateway lacks */
+	rc = add ? ustack_route6_add(st, &dst, (int)len, &gw, dev)
+		 : ustack_route6_del(st, &dst, (int)len);
+	if (rc < 0)
+		return req_error(err, errlen, rc, "route %s: %s", argv[1], ustack_errmsg(st));
+	return 0;
+}
+
 /* route add|del PREFIX [via GW] [dev DEV] */
 static int req_route_change(struct ustack *st, int argc, char **argv, char *err, size_t errlen)
 {
@@ -350,6 +415,8 @@ static int req_route_change(struct ustack *st, int argc, char **argv, char *err,
 	const char *dev = NULL;
 	int add = !strcmp(argv[1], "add"), len, rc;
 
+	if (argc >= 3 && strchr(argv[2], ':'))
+		return req_route6_change(st, argc, argv, err, errlen);
 	if (argc < 3 || parse_prefix(argv[2], 1, &dst, &len))
 		return req_error(err, errlen, -EINVAL, "route %s: %s", argv[1], usage);
 	for (int i = 3; i < argc; i += 2) {
@@ -509,6 +576,7 @@ int ctl_request(struct ustack *st, int argc, char **argv, FILE *out, char *err, 
 		}
 		else if (cmd[0] == 'r') {
 			ip_route_foreach(route_one, out);
+			ip6_route_foreach(route6_static, out);
 			nd_prefix_foreach(route6_prefix, out);
 			nd_router_foreach(route6_default, out);
 		}

@@ -236,17 +236,19 @@ static void trace_dns(struct line *l, const uint8_t *b, size_t len)
 		add(l, " [TC]");
 }
 
-static void trace_udp(struct line *l, const char *s, const char *d, const uint8_t *b,
-		      size_t len)
+/* ip: the line's label ("IP ", "IP6 "), or "" when the IPv6 header was already named
+ * before its extension headers. */
+static void trace_udp(struct line *l, const char *ip, const char *s, const char *d,
+		      const uint8_t *b, size_t len)
 {
 	uint16_t ulen;
 
 	if (len < 8) {
-		add(l, "IP %s > %s: UDP truncated len %zu", s, d, len);
+		add(l, "%s%s > %s: UDP truncated len %zu", ip, s, d, len);
 		return;
 	}
 	ulen = rd16(b + 4);
-	add(l, "IP %s.%u > %s.%u: UDP len %d", s, rd16(b), d, rd16(b + 2), (int)ulen - 8);
+	add(l, "%s%s.%u > %s.%u: UDP len %d", ip, s, rd16(b), d, rd16(b + 2), (int)ulen - 8);
 	if (ulen < 8)
 		add(l, " [bad length %u]", ulen);
 	else if (rd16(b) == DHCP_SERVER_PORT || rd16(b) == DHCP_CLIENT_PORT ||
@@ -352,8 +354,9 @@ void trace_tcp_options(const uint8_t *opts, size_t len, char *buf, size_t size)
 	tcp_options(&l, opts, len);
 }
 
-static void trace_tcp(struct line *l, const char *s, const char *d, const uint8_t *b,
-		      size_t len)
+/* ip: as trace_udp's. */
+static void trace_tcp(struct line *l, const char *ip, const char *s, const char *d,
+		      const uint8_t *b, size_t len)
 {
 	static const struct { uint8_t bit; char c; } flag_chars[] = {
 		{ 0x02, 'S' }, { 0x01, 'F' }, { 0x04, 'R' }, { 0x08, 'P' }, { 0x20, 'U' },
@@ -364,7 +367,7 @@ static void trace_tcp(struct line *l, const char *s, const char *d, const uint8_
 	uint8_t f;
 
 	if (len < 20) {
-		add(l, "IP %s > %s: TCP truncated len %zu", s, d, len);
+		add(l, "%s%s > %s: TCP truncated len %zu", ip, s, d, len);
 		return;
 	}
 	f = b[13];
@@ -373,7 +376,8 @@ static void trace_tcp(struct line *l, const char *s, const char *d, const uint8_
 			flags[nf++] = flag_chars[i].c;
 	flags[nf] = '\0';
 	doff = (size_t)(b[12] >> 4) * 4;
-	add(l, "IP %s.%u > %s.%u: TCP [%s] seq %u", s, rd16(b), d, rd16(b + 2), flags, rd32(b + 4));
+	add(l, "%s%s.%u > %s.%u: TCP [%s] seq %u", ip, s, rd16(b), d, rd16(b + 2), flags,
+	    rd32(b + 4));
 	if (f & 0x10)
 		add(l, " ack %u", rd32(b + 8));
 	add(l, " win %u", rd16(b + 14));
@@ -637,9 +641,9 @@ static void trace_ipv6(struct line *l, const uint8_t *b, size_t len)
 		inet_ntop(AF_INET6, h.dst.v6, a, sizeof(a));
 		snprintf(d, sizeof(d), "[%s]", a);
 		if (next == IP6_NH_UDP)
-			trace_udp(l, s, d, b + off, end - off);
+			trace_udp(l, off == IP6_HDR_LEN ? "IP6 " : "", s, d, b + off, end - off);
 		else
-			trace_tcp(l, s, d, b + off, end - off);
+			trace_tcp(l, off == IP6_HDR_LEN ? "IP6 " : "", s, d, b + off, end - off);
 		break;
 	default:
 		if (off == IP6_HDR_LEN)
@@ -699,10 +703,10 @@ static void trace_ip(struct line *l, const uint8_t *b, size_t len)
 			trace_icmp(l, pl, plen, !mf);
 			break;
 		case IP_PROTO_UDP:
-			trace_udp(l, s, d, pl, plen);
+			trace_udp(l, "IP ", s, d, pl, plen);
 			break;
 		case IP_PROTO_TCP:
-			trace_tcp(l, s, d, pl, plen);
+			trace_tcp(l, "IP ", s, d, pl, plen);
 			break;
 		default:
 			add(l, "IP %s > %s: proto %u len %zu", s, d, ih.proto, plen);

@@ -577,6 +577,50 @@ int ustack_route_add(struct ustack *st, struct in_addr dst, int prefix_len, stru
 	return 0;
 }
 
+int ustack_route6_add(struct ustack *st, const struct in6_addr *dst, int prefix_len,
+		      const struct in6_addr *gw, const char *devname)
+{
+	struct net_addr p = { .family = AF_INET6 }, g = { .family = AF_INET6 };
+	struct net_device *dev = NULL;
+	char a[NET_ADDR_STRLEN], b[NET_ADDR_STRLEN];
+	int rc;
+
+	if (!stack_ok(st) || !dst || !gw || prefix_len < 0 || prefix_len > 128)
+		return fail(-EINVAL, "ustack_route6_add: no stack, or prefix_len not 0..128");
+	memcpy(p.v6, dst->s6_addr, 16);
+	memcpy(g.v6, gw->s6_addr, 16);
+	net_lock();
+	if (devname && !(dev = net_device_by_name(devname))) {
+		net_unlock();
+		return fail(-ENODEV, "%s: no such device in the stack", devname);
+	}
+	rc = ip6_route_add(&p, (unsigned)prefix_len, &g, dev ? dev->index : 0);
+	net_unlock();
+	if (rc < 0)
+		return fail(rc, "route %s/%d via %s: %s%s", net_addr_ntop(&p, a, sizeof(a)),
+			    prefix_len, net_addr_ntop(&g, b, sizeof(b)), strerror(-rc),
+			    rc == -EINVAL ? ": a link-local or no gateway needs its device, and a "
+					    "gateway cannot be multicast" : "");
+	return 0;
+}
+
+int ustack_route6_del(struct ustack *st, const struct in6_addr *dst, int prefix_len)
+{
+	struct net_addr p = { .family = AF_INET6 };
+	char a[NET_ADDR_STRLEN];
+	int rc;
+
+	if (!stack_ok(st) || !dst || prefix_len < 0 || prefix_len > 128)
+		return fail(-EINVAL, "ustack_route6_del: no stack, or prefix_len not 0..128");
+	memcpy(p.v6, dst->s6_addr, 16);
+	net_lock();
+	rc = ip6_route_del(&p, (unsigned)prefix_len);
+	net_unlock();
+	if (rc < 0)
+		return fail(rc, "no route to %s/%d", net_addr_ntop(&p, a, sizeof(a)), prefix_len);
+	return 0;
+}
+
 int ustack_route_del(struct ustack *st, struct in_addr dst, int prefix_len)
 {
 	char a[IP_ADDR_STRLEN];

@@ -104,7 +104,8 @@ static struct nd_router *router_pick(const struct net_device *only)
 	return first;
 }
 
-static int nd_route(const struct net_addr *dst, struct net_device **dev, struct net_addr *nh)
+static int nd_route(const struct net_addr *dst, struct net_device **dev, struct net_addr *nh,
+		    unsigned *plen)
 {
 	const struct nd_prefix *best = NULL;
 	struct nd_router *r;
@@ -116,6 +117,7 @@ static int nd_route(const struct net_addr *dst, struct net_device **dev, struct 
 		    (!*dev || (*dev)->index == x->ifindex) &&
 		    (*dev || (*dev = net_device_by_index(x->ifindex)))) {
 			*nh = x->target;
+			*plen = 128; /* a redirect is for dst alone */
 			return 0;
 		}
 	}
@@ -128,12 +130,14 @@ static int nd_route(const struct net_addr *dst, struct net_device **dev, struct 
 	}
 	if (best && (*dev || (*dev = net_device_by_index(best->ifindex)))) {
 		*nh = *dst;
+		*plen = best->plen;
 		return 0;
 	}
 	r = router_pick(*dev);
 	if (!r || (!*dev && !(*dev = net_device_by_index(r->ifindex))))
 		return -ENETUNREACH;
 	*nh = r->addr;
+	*plen = 0;
 	return 0;
 }
 

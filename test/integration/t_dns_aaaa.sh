@@ -8,7 +8,8 @@
 #  - two lookups of a missing name (NXDOMAIN) and of a name without A (NODATA) in one
 #    process are one query on the wire each: the second comes from the negative cache;
 #  - get and nc on a name with only AAAA use its IPv6 address (the TAP carrying fd00::2 for
-#    ustack and the name's fd00::6 for the kernel, host6=): the page comes over IPv6, and
+#    ustack and the name's fd00::6 for the kernel, host6=): the page comes over IPv6 (from
+#    a name with two, fd00::99 that nobody holds and fd00::6, too: each tried in turn), and
 #    ping sends it ICMPv6 echo (an IPv6 literal without a route to it: no route);
 #    get on a missing name asks A alone: its AAAA check is answered by the NXDOMAIN just
 #    cached (dns.neg_cache_hits);
@@ -31,6 +32,8 @@ cat >"$T_TMP/dnsmasq.hosts" <<EOT
 $K_ADDR web.test
 fd00::80 web.test
 fd00::6 v6only.test
+fd00::99 v6two.test
+fd00::6 v6two.test
 $K_ADDR vm.lab.test
 EOT
 bg_ns "$NS" "$T_TMP/dnsmasq.out" "$DNSMASQ" --keep-in-foreground --conf-file=/dev/null \
@@ -121,6 +124,13 @@ uget --dev "$DEV6" --gw "$K_ADDR" "http://v6only.test:$PORT/"
 grep -q '"GET / HTTP/1.1" 200' "$T_TMP/httpd.log" && grep -q "^fd00::2 " "$T_TMP/httpd.log" ||
 	fail "the web server did not see the request from fd00::2: $(tail -n 2 "$T_TMP/httpd.log")"
 echo "get http://v6only.test: the page, over IPv6 from fd00::2"
+# two IPv6 addresses, one nobody holds: each is tried in turn, the page still comes
+t0=$(date +%s.%N)
+uget --dev "$DEV6" --gw "$K_ADDR" "http://v6two.test:$PORT/"
+t1=$(date +%s.%N)
+[ "$RC" -eq 0 ] || fail "get http://v6two.test: exit $RC: $(cat "$T_TMP/err")"
+[ "$(cat "$T_TMP/out")" = "page by name" ] || fail "get http://v6two.test fetched: $(cat "$T_TMP/out")"
+echo "get http://v6two.test (fd00::99 and fd00::6): the page in $(echo "$t0 $t1" | awk '{printf "%.1f", $2 - $1}') s"
 T_CMD_TIMEOUT=20 in_ns "$NS" env USTACK_RESOLV_CONF="$T_TMP/resolv.conf" "$UST" nc \
 	--dev "$DEV6" --gw "$K_ADDR" -z v6only.test "$PORT" >/dev/null 2>"$T_TMP/err" </dev/null ||
 	fail "nc -z v6only.test $PORT: $(cat "$T_TMP/err")"

@@ -1,12 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # TCP and UDP over IPv6 between the kernel and ustack over a TAP (ustack 2001:db8::2, the
-# kernel 2001:db8::1): curl -6 and wget of a 4 MB file from ustack's `http` service
-# (on :: for both families, host6= giving the kernel its address) byte-exact, and curl over IPv4 from the same
-# socket; nc -6 echo with ustack in both roles; `ustack get` from a kernel
-# `python3 -m http.server --bind ::`; UDP both ways with nc -u -6; then the download again
-# with 5% of the kernel's IPv6 packets dropped (nftables), still byte-exact; `ustack ping`
-# of the kernel's IPv6 address.
+# kernel 2001:db8::1): curl -6 and wget of a 50 MB file from ustack's `http` service
+# (on :: for both families, host6= giving the kernel its address) byte-exact, and curl
+# over IPv4 of a 4 MB one from the same socket; nc -6 echo with ustack in both roles, its
+# --trace labelling the segments IP6; `ustack get` from a kernel
+# `python3 -m http.server --bind ::`; UDP both ways with nc -u -6 (IP6 in --trace); then
+# the 4 MB download again with 5% of the kernel's IPv6 packets dropped (nftables), still
+# byte-exact; `ustack ping` of the kernel's IPv6 address.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
 t_begin ipv6_tcp "$1"
@@ -19,8 +20,10 @@ in_ns "$NS" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.acce
 US6=2001:db8::2
 K6=2001:db8::1
 mkdir "$T_TMP/www"
-rand_file "$T_TMP/www/big.bin" $((4 * 1024 * 1024))
-want=$(sha "$T_TMP/www/big.bin")
+rand_file "$T_TMP/www/big.bin" $((50 * 1024 * 1024))
+want_big=$(sha "$T_TMP/www/big.bin")
+rand_file "$T_TMP/www/small.bin" $((4 * 1024 * 1024))
+want=$(sha "$T_TMP/www/small.bin")
 
 # dev6: the TAP with both families, the kernel's side configured by host= and host6=
 dev6()
@@ -34,10 +37,13 @@ k_listening()
 	ip netns exec "$NS" ss -Hln "$1" | grep -q "]:$2 \|:$2 "
 }
 
-# fetch TOOL URL: curl -6 or wget into $T_TMP/fetch.bin, byte-exact or fail
+# fetch TOOL URL: curl -6 or wget into $T_TMP/fetch.bin, byte-exact or fail; prints the rate
 fetch()
 {
+	local w=$want mb=4 t0 t1
+	case $2 in *big.bin) w=$want_big mb=50 ;; esac
 	rm -f "$T_TMP/fetch.bin"
+	t0=$(date +%s.%N)
 	if [ "$1" = curl ]; then
 		T_CMD_TIMEOUT=90 in_ns "$NS" curl -sS -g --max-time 80 -o "$T_TMP/fetch.bin" "$2" \
 			2>"$T_TMP/fetch.err" || fail "curl $2 failed: $(head -c 300 "$T_TMP/fetch.err")"
@@ -45,17 +51,18 @@ fetch()
 		T_CMD_TIMEOUT=90 in_ns "$NS" wget -q -T 20 -t 1 -O "$T_TMP/fetch.bin" "$2" \
 			2>"$T_TMP/fetch.err" || fail "wget $2 failed: $(head -c 300 "$T_TMP/fetch.err")"
 	fi
+	t1=$(date +%s.%N)
 	got=$(sha "$T_TMP/fetch.bin")
-	[ "$got" = "$want" ] ||
-		fail "$1 $2: $(stat -c %s "$T_TMP/fetch.bin") bytes, sha256 $got, want $want"
-	echo "$1 $2: 4 MB byte-exact"
+	[ "$got" = "$w" ] ||
+		fail "$1 $2: $(stat -c %s "$T_TMP/fetch.bin") bytes, sha256 $got, want $w"
+	echo "$1 $2: $mb MB byte-exact, $(echo "$t0 $t1 $mb" | awk '{printf "%.1f MB/s", $3 / ($2 - $1)}')"
 }
 
 ust_start "$NS" serve --dev "$(dev6)" --stats --sndbuf 65536 \
 	--serve "http,root=$T_TMP/www" --serve udp-echo:7
 fetch curl "http://[$US6]/big.bin"
 fetch wget "http://[$US6]/big.bin"
-fetch curl "http://$US_ADDR/big.bin"
+fetch curl "http://$US_ADDR/small.bin"
 
 # UDP: the kernel's nc -u -6 to ustack's udp-echo on ::
 out=$(echo "hello udp6" | T_CMD_TIMEOUT=10 in_ns "$NS" nc -6 -u -w 2 "$US6" 7 2>&1)
@@ -77,25 +84,28 @@ if command -v nft >/dev/null 2>&1; then
 		}
 	}
 	EOF
-	fetch curl "http://[$US6]/big.bin"
+	fetch curl "http://[$US6]/small.bin"
 	in_ns "$NS" nft delete table inet ustloss || fail "cannot remove the loss rule"
 	need_nft=0
 fi
 ust_alive || fail "ustack exited during the transfers"
 ust_stop
 expect_counter tcp.conn_accepts -ge 3
-expect_counter ip6.in_delivers -ge 1000
+expect_counter ip6.in_delivers -ge 10000
 [ "$need_nft" -eq 0 ] && expect_counter tcp.snd_rexmt_segs -ge 1
 
 # nc -6, ustack listening: each side's stdin to the other's stdout
 printf 'from ustack\n' >"$T_TMP/ust.in"
-UST_STDIN=$T_TMP/ust.in ust_start "$NS" nc --dev "$(dev6)" -v -6 -l 9000
+UST_STDIN=$T_TMP/ust.in ust_start "$NS" nc --dev "$(dev6)" -v -6 -l --trace 9000
 wait_for 10 grep -q "Listening on :: 9000" "$UST_ERR" || fail "ustack nc -l: $(cat "$UST_ERR")"
 out=$(echo "from kernel" | T_CMD_TIMEOUT=15 in_ns "$NS" nc -6 -w 3 "$US6" 9000 2>&1)
 ust_wait_exit 10 || fail "ustack nc -l did not end after the kernel's nc closed"
 grep -qx "from kernel" "$UST_OUT" || fail "ustack nc -l got: $(cat "$UST_OUT")"
 [ "$out" = "from ustack" ] || fail "the kernel's nc got '$out'"
-echo "nc -6: ustack listening, both ways"
+grep -qE "< IP6 \[$K6\]\.[0-9]+ > \[$US6\]\.9000: TCP \[S\] seq" "$UST_ERR" ||
+	fail "--trace has no IP6 line for the kernel's SYN: $(grep -m 3 ' 9000' "$UST_ERR")"
+grep -qE " IP \[" "$UST_ERR" && fail "--trace labels IPv6 TCP as IP: $(grep -m 1 ' IP \[' "$UST_ERR")"
+echo "nc -6: ustack listening, both ways; --trace says IP6"
 
 # ustack connecting to the kernel's nc -l
 bg_ns "$NS" "$T_TMP/knc.out" nc -6 -d -l -p 9001
@@ -109,7 +119,7 @@ grep -qx "to kernel" "$T_TMP/knc.out" || fail "the kernel's nc -l got: $(cat "$T
 echo "nc -6: ustack connecting, delivered"
 
 # ustack get from the kernel's http.server on ::
-cp "$T_TMP/www/big.bin" "$T_TMP/k.bin"
+cp "$T_TMP/www/small.bin" "$T_TMP/k.bin"
 bg_ns "$NS" "$T_TMP/pyhttp.out" /usr/bin/python3 -m http.server --bind :: --directory "$T_TMP" 8081
 PYH=$BG_PID
 wait_for 10 k_listening -t 8081 || fail "the kernel's http.server is not listening"
@@ -125,10 +135,12 @@ bg_ns "$NS" "$T_TMP/kudp.out" nc -6 -d -u -l -p 9002 -W 1
 KU=$BG_PID
 wait_for 10 k_listening -u 9002 || fail "the kernel's nc -u -l is not bound"
 printf 'udp to kernel\n' >"$T_TMP/ust.in"
-UST_STDIN=$T_TMP/ust.in ust_start "$NS" nc --dev "$(dev6)" -u -q 2 "$K6" 9002
+UST_STDIN=$T_TMP/ust.in ust_start "$NS" nc --dev "$(dev6)" --trace -u -q 2 "$K6" 9002
 ust_wait_exit 20 || fail "ustack nc -u did not end"
 pid_wait_exit "$KU" 10 || stop_pid "$KU"
 grep -qx "udp to kernel" "$T_TMP/kudp.out" || fail "the kernel's nc -u -l got: $(cat "$T_TMP/kudp.out")"
+grep -qE "> IP6 \[$US6\]\.[0-9]+ > \[$K6\]\.9002: UDP len 14" "$UST_ERR" ||
+	fail "--trace has no IP6 line for the datagram: $(grep -m 3 '9002' "$UST_ERR")"
 echo "nc -u -6: ustack to the kernel, delivered"
 
 # ustack ping of the kernel's IPv6 address (ICMPv6 echo socket)

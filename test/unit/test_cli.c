@@ -6,6 +6,7 @@
  * part of the program, not of libustack. */
 #include "test/unit/testlib.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
@@ -244,6 +245,60 @@ static void test_dev_dup(void **state)
 	assert_int_equal(app_dev_dup(d, 4), 3);
 }
 
+/* --route and --gw: IPv4 and IPv6 by the addresses' form, dev= for a link-local
+ * gateway, host bits of an IPv4 prefix cleared, and the refusals. */
+static void test_route_parse(void **state)
+{
+	static const char *const bad_routes[] = {
+		"10.1.0.0/16", "10.1.0.0/33,via=10.0.0.1", "10.1.0.0/16,via=0.0.0.0",
+		"2001:db8:5::/129,via=2001:db8::1", "2001:db8:5::/48,via=::",
+		"2001:db8:5::/48,via=ff02::1", "2001:db8:5::/48,via=2001:db8::1,dev=",
+		"2001:db8:5::/48,via=2001:db8::1,dev=a,b", "2001:db8:5::,via=2001:db8::1",
+		"10.1.0.0/16,via=2001:db8::1x", "2001:db8:5::/48,via=fe80::1",
+		"2001:db8:5::/48,via=2001:db8::1,dev=a-name-far-too-long",
+	};
+	struct app_route r;
+	struct in6_addr want;
+	char err[200];
+
+	(void)state;
+	assert_int_equal(app_route_parse(0, "10.1.2.3/16,via=10.0.0.1", &r, err, sizeof(err)), 0);
+	assert_false(r.ipv6);
+	assert_int_equal(r.network, htonl(0x0a010000));
+	assert_int_equal(r.netmask, htonl(0xffff0000));
+	assert_int_equal(r.gateway, htonl(0x0a000001));
+	assert_int_equal(app_route_parse(0, "2001:db8:5::/48,via=2001:db8::1", &r, err,
+					 sizeof(err)), 0);
+	assert_true(r.ipv6);
+	assert_int_equal(r.plen6, 48);
+	assert_string_equal(r.dev, "");
+	inet_pton(AF_INET6, "2001:db8::1", &want);
+	assert_memory_equal(&r.gateway6, &want, 16);
+	assert_int_equal(app_route_parse(0, "2001:db8:5::/48,via=fe80::1,dev=ustap0", &r, err,
+					 sizeof(err)), 0);
+	assert_string_equal(r.dev, "ustap0");
+	assert_false(r.from_gw);
+	for (size_t i = 0; i < sizeof(bad_routes) / sizeof(bad_routes[0]); i++)
+		if (app_route_parse(0, bad_routes[i], &r, err, sizeof(err)) != -EINVAL)
+			fail_msg("--route %s was taken", bad_routes[i]);
+	/* a link-local gateway without its device says what to add */
+	assert_int_equal(app_route_parse(0, "::/0,via=fe80::1", &r, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "needs its device: add ,dev=NAME"));
+	/* --gw: IPv4, or IPv6 as ::/0 */
+	assert_int_equal(app_route_parse(1, "10.0.0.1", &r, err, sizeof(err)), 0);
+	assert_false(r.ipv6);
+	assert_int_equal(r.gateway, htonl(0x0a000001));
+	assert_int_equal(app_route_parse(1, "fe80::1,dev=tap0", &r, err, sizeof(err)), 0);
+	assert_true(r.ipv6 && r.from_gw);
+	assert_int_equal(r.plen6, 0);
+	assert_string_equal(r.dev, "tap0");
+	assert_int_equal(app_route_parse(1, "fe80::1", &r, err, sizeof(err)), -EINVAL);
+	assert_int_equal(app_route_parse(1, "10.0.0.1,dev=tap0", &r, err, sizeof(err)), -EINVAL);
+	assert_int_equal(app_route_parse(1, "0.0.0.0", &r, err, sizeof(err)), -EINVAL);
+	assert_int_equal(app_route_parse(1, "2001:db8::1/64", &r, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "--gw '2001:db8::1/64'"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_cmd_lookup),
 		cmocka_unit_test(test_misplaced_options),
 		cmocka_unit_test(test_dev_dup),
+		cmocka_unit_test(test_route_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -571,6 +571,112 @@ static void test_source_selection(void **state)
 			 -EADDRNOTAVAIL);
 }
 
+/* Static routes: one longest-prefix match with the on-link prefixes (a tie goes to the
+ * on-link prefix), a gateway found on its link at lookup time (a route whose gateway is on
+ * no link is passed over), a link-local gateway with its device, a device given limiting
+ * the choice, and the table's refusals. */
+static void test_static_routes(void **state)
+{
+	struct net_device *eth1 = test_dev_create("eth1", NET_DEV_ETHER, 1500);
+	struct net_addr g1 = A6("2001:db8:1::2"), gw0 = A6("2001:db8::1"),
+			gw1 = A6("2001:db8:1::1"), ll = A6("fe80::1"), any = A6("::"), d;
+	struct net_nexthop nh;
+	uint32_t gen;
+	static const struct {
+		const char *pfx;
+		unsigned plen;
+		const char *gw;
+		int on_eth1;           /* ifindex: eth1's, else 0 (found from gw) */
+	} routes[] = {
+		{ "2001:db8:5::", 48, "2001:db8::1", 0 },
+		{ "2001:db8:5:7::", 64, "2001:db8:1::1", 0 },
+		{ "::", 0, "fe80::1", 1 },
+		{ "2001:db8::", 64, "2001:db8:1::1", 0 },     /* ties with eth0's prefix */
+		{ "2001:db8::7", 128, "2001:db8:1::1", 0 },   /* longer than it */
+		{ "2001:db8:6::", 48, "2001:db8:99::1", 0 },  /* the gateway is on no link */
+		{ "2001:db8:8::", 48, "::", 1 },              /* on-link on eth1 */
+	};
+	static const struct {
+		const char *dst;
+		int via_eth1;
+		const char *nexthop;
+	} cases[] = {
+		{ "2001:db8:5::9", 0, "2001:db8::1" },
+		{ "2001:db8:5:7::1", 1, "2001:db8:1::1" },
+		{ "2001:db8:5:8::1", 0, "2001:db8::1" },
+		{ "2001:db9::1", 1, "fe80::1" },
+		{ "2001:db8::8", 0, "2001:db8::8" },
+		{ "2001:db8::7", 1, "2001:db8:1::1" },
+		{ "2001:db8:6::1", 1, "fe80::1" },
+		{ "2001:db8:8::1", 1, "2001:db8:8::1" },
+	};
+
+	(void)state;
+	assert_int_equal(ip6_addr_add(eth1, &g1, 64, IP6_IFA_STATIC), 0);
+	d = A6("2001:db9::1");
+	assert_int_equal(ip6_route(&d, NULL, &nh), -ENETUNREACH);
+	gen = ip6_family_ops.route_generation();
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		struct net_addr p = A6(routes[i].pfx), g = A6(routes[i].gw);
+
+		assert_int_equal(ip6_route_add(&p, routes[i].plen, &g,
+					       routes[i].on_eth1 ? eth1->index : 0), 0);
+	}
+	assert_int_equal(ip6_route_count(), sizeof(routes) / sizeof(routes[0]));
+	assert_true(ip6_family_ops.route_generation() != gen);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct net_addr want = A6(cases[i].nexthop);
+
+		d = A6(cases[i].dst);
+		assert_int_equal(ip6_route(&d, NULL, &nh), 0);
+		if (nh.dev != (cases[i].via_eth1 ? eth1 : dev) || !net_addr_eq(&nh.nexthop, &want))
+			fail_msg("dst %s: another device or next hop than %s", cases[i].dst,
+				 cases[i].nexthop);
+		assert_true(net_addr_eq(&nh.src, cases[i].via_eth1 ? &g1 : &addr_b));
+	}
+	/* a device given: routes through others are passed over */
+	d = A6("2001:db8:5:7::1");
+	assert_int_equal(ip6_route(&d, dev, &nh), 0);
+	assert_ptr_equal(nh.dev, dev);
+	assert_true(net_addr_eq(&nh.nexthop, &gw0));
+	/* the gateway's prefix gone: its routes are passed over, the default holds */
+	assert_int_equal(ip6_addr_del(dev, &addr_b), 0);
+	d = A6("2001:db8:5::9");
+	assert_int_equal(ip6_route(&d, NULL, &nh), 0);
+	assert_ptr_equal(nh.dev, eth1);
+	assert_true(net_addr_eq(&nh.nexthop, &ll));
+	assert_int_equal(ip6_addr_add(dev, &addr_b, 64, IP6_IFA_STATIC), 0);
+	/* refusals: the same prefix (host bits ignored), a link-local or no gateway without
+	 * its device, a multicast gateway, a prefix too long, a device that is gone */
+	d = A6("2001:db8:5::1");
+	assert_int_equal(ip6_route_add(&d, 48, &gw1, 0), -EEXIST);
+	assert_int_equal(ip6_route_add(&d, 47, &ll, 0), -EINVAL);
+	assert_int_equal(ip6_route_add(&d, 47, &any, 0), -EINVAL);
+	assert_int_equal(ip6_route_add(&d, 47, &(struct net_addr){ .family = AF_INET6,
+								    .v6 = { 0xff, 2, [15] = 1 } },
+				       0), -EINVAL);
+	assert_int_equal(ip6_route_add(&d, 129, &gw1, 0), -EINVAL);
+	assert_int_equal(ip6_route_add(&d, 47, &ll, 99), -ENODEV);
+	/* deleting: exactly that prefix */
+	assert_int_equal(ip6_route_del(&d, 47), -ESRCH);
+	assert_int_equal(ip6_route_del(&d, 48), 0);
+	d = A6("2001:db8:5::9");
+	assert_int_equal(ip6_route(&d, NULL, &nh), 0);
+	assert_true(net_addr_eq(&nh.nexthop, &ll)); /* the default route now */
+	/* the table's bound */
+	for (unsigned i = ip6_route_count(); i < IP6_ROUTE_MAX; i++) {
+		d = A6("2001:db8:100::");
+		d.v6[5] = (uint8_t)i;
+		assert_int_equal(ip6_route_add(&d, 48, &gw1, 0), 0);
+	}
+	d = A6("2001:db8:200::");
+	assert_int_equal(ip6_route_add(&d, 48, &gw1, 0), -ENOSPC);
+	ip6_route_flush();
+	assert_int_equal(ip6_route_count(), 0);
+	d = A6("2001:db9::1");
+	assert_int_equal(ip6_route(&d, NULL, &nh), -ENETUNREACH);
+}
+
 /* Output: too big for the device (no fragmentation yet), no route. */
 static void test_output_limits(void **state)
 {
@@ -712,6 +818,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_error_rules_and_rate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_linklocal_rfc7217, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_source_selection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_static_routes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tun_bare_ipv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_unreach, setup, teardown),

@@ -769,6 +769,41 @@ static void test_redirect(void **state)
 			 -ENETUNREACH);
 }
 
+/* Static routes against what router advertisements taught (ip6_route's one
+ * longest-prefix match): a static default beats the advertised default router (a tie),
+ * an advertised on-link /64 beats a static default, a static /65 inside it beats the
+ * /64; without the static default the router is the way out again. */
+static void test_static_vs_ra(void **state)
+{
+	struct net_addr b6 = A6("2001:db8::b"), gw = A6("2001:db8::1"), rtr = A6("fe80::1");
+	struct net_addr any = A6("::"), p65 = A6("2001:db8:50:0:8000::"), d;
+	struct net_nexthop nh;
+	uint8_t b[256];
+
+	(void)state;
+	assert_int_equal(ip6_addr_add_linklocal(dev, 0), 0);
+	assert_int_equal(ip6_addr_add(dev, &b6, 64, IP6_IFA_STATIC), 0);
+	inject(b, ra_frame(b, 600, "2001:db8:50::", 64, ND_PFX_ONLINK, 600, 600));
+	d = A6("2001:db9::1");
+	assert_int_equal(ip6_route(&d, NULL, &nh), 0);
+	assert_true(net_addr_eq(&nh.nexthop, &rtr));
+	assert_int_equal(ip6_route_add(&any, 0, &gw, 0), 0);
+	assert_int_equal(ip6_route_add(&p65, 65, &gw, 0), 0);
+	assert_int_equal(ip6_route(&d, NULL, &nh), 0);
+	assert_true(net_addr_eq(&nh.nexthop, &gw));        /* static ::/0 over the RA's */
+	d = A6("2001:db8:50::5");
+	assert_int_equal(ip6_route(&d, NULL, &nh), 0);
+	assert_true(net_addr_eq(&nh.nexthop, &d));         /* the RA's on-link /64 */
+	d = A6("2001:db8:50:0:8000::5");
+	assert_int_equal(ip6_route(&d, NULL, &nh), 0);
+	assert_true(net_addr_eq(&nh.nexthop, &gw));        /* the static /65 */
+	assert_int_equal(ip6_route_del(&any, 0), 0);
+	d = A6("2001:db9::1");
+	assert_int_equal(ip6_route(&d, NULL, &nh), 0);
+	assert_true(net_addr_eq(&nh.nexthop, &rtr));
+	assert_ptr_equal(nh.dev, dev);
+}
+
 /* ---- against Linux and dnsmasq ---- */
 
 static void test_linux_captures(void **state)
@@ -869,6 +904,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slaac_conflict_next_iid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mld, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redirect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_static_vs_ra, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_linux_captures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_lines, setup, teardown),
 	};

@@ -206,8 +206,18 @@ static void test_ipv6_lines(void **state)
 	trace_format(eth, buf, 14 + 30, line, sizeof(line));
 	assert_string_equal(line, "IP6 truncated len 30");
 	trace_format(tun, udp6, sizeof(udp6), line, sizeof(line));
-	assert_string_equal(line, "IP6 2001:db8::1 > 2001:db8::2: dstopts len 16 IP "
+	assert_string_equal(line, "IP6 2001:db8::1 > 2001:db8::2: dstopts len 16 "
 				  "[2001:db8::1].5000 > [2001:db8::2].7: UDP len 4");
+	/* the same without its extension header: the line is labelled IP6, not IP */
+	memcpy(buf, udp6, 40);
+	buf[5] = 12;
+	buf[6] = 17;
+	memcpy(buf + 40, udp6 + 56, 12);
+	trace_format(tun, buf, 52, line, sizeof(line));
+	assert_string_equal(line, "IP6 [2001:db8::1].5000 > [2001:db8::2].7: UDP len 4");
+	buf[6] = 6;
+	trace_format(tun, buf, 52, line, sizeof(line));
+	assert_string_equal(line, "IP6 [2001:db8::1] > [2001:db8::2]: TCP truncated len 12");
 	trace_format(tun, udp6, 40 + 10, line, sizeof(line));
 	assert_string_equal(line, "IP6 2001:db8::1 > 2001:db8::2: [extension header truncated]");
 	/* Linux's fragments of a 6000-byte ping (linux-ipv6-frag.pcap): the first decodes
