@@ -115,3 +115,54 @@ int pl_env_parse(const char *val, char *name, size_t size)
 	name[n] = '\0';
 	return 0;
 }
+
+int pl_env_words(const char *val, char *buf, size_t size, char **words, int max)
+{
+	size_t o = 0;
+	int n = 0;
+
+	for (;;) {
+		char q = 0;
+
+		while (*val == ' ' || *val == '\t' || *val == '\n')
+			val++;
+		if (!*val)
+			return n;
+		if (n == max)
+			return -E2BIG;
+		words[n] = buf + o;
+		for (; *val; val++) {
+			char c = *val;
+
+			if (!q && (c == ' ' || c == '\t' || c == '\n'))
+				break;
+			if (!q && (c == '\'' || c == '"')) {
+				q = c;
+				continue;
+			}
+			if (q && c == q) {
+				q = 0;
+				continue;
+			}
+			if (c == '\\' && q != '\'') {
+				char d = val[1];
+
+				if (!d)
+					return -EINVAL;
+				if (!q || d == '"' || d == '\\' || d == '$' || d == '`') {
+					c = d;
+					val++;
+				}
+			}
+			if (o + 1 >= size)
+				return -E2BIG;
+			buf[o++] = c;
+		}
+		if (q)
+			return -EINVAL;
+		if (o >= size)
+			return -E2BIG;
+		buf[o++] = '\0';
+		n++;
+	}
+}

@@ -28,7 +28,11 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define PL_ENV "USTACK_PRELOAD"     /* attach=NAME: the stack the program's sockets live on */
+#define PL_ENV "USTACK_PRELOAD"     /* attach=NAME: the stack the program's sockets live on;
+                                     * anything else: `ustack run`'s options, for a stack
+                                     * of the program's own (pl_env_words) */
+#define PL_ENV_WORDS_MAX 64         /* words in USTACK_PRELOAD's options */
+#define PL_ENV_LEN_MAX 4096         /* bytes in USTACK_PRELOAD's value */
 #define PL_API_SUFFIX ".api"        /* the API socket: CTL_DIR "/" NAME ".api" */
 #define PL_DATA_MAX 256             /* data bytes in one message */
 #define PL_HDR_LEN 32
@@ -94,5 +98,12 @@ void pl_put_fd(struct msghdr *mh, void *cbuf, int fd);
 /* Parses the value of USTACK_PRELOAD ("attach=NAME") into name (CTL_NAME_MAX + 1 bytes).
  * Returns 0, or -EINVAL (no attach=, an empty or bad name, an unknown key). */
 int pl_env_parse(const char *val, char *name, size_t size);
+/* Splits USTACK_PRELOAD's options into words as sh does for a command line without
+ * expansions: blanks (space, tab, newline) separate words; 'single quotes' keep every
+ * byte; "double quotes" keep every byte but a backslash before ", \, $ or `; a backslash
+ * outside quotes keeps the next byte. The words are stored in buf (size bytes) and
+ * pointed to by words[0..max-1]. Returns the number of words, or -EINVAL (a quote not
+ * closed, a backslash at the end), -E2BIG (more than max words, or buf too small). */
+int pl_env_words(const char *val, char *buf, size_t size, char **words, int max);
 
 #endif
