@@ -129,9 +129,15 @@ static void atfork_child(void)
 		ctl_open();
 }
 
+/* USTACK_PRELOAD=attach=NAME: a client of that stack. Anything else there is `ustack
+ * run`'s options: a stack of this process's own, started now (preload/preload_start.c). */
 __attribute__((constructor)) static void preload_init(void)
 {
+	const char *env = getenv(PL_ENV);
+
 	pthread_atfork(NULL, NULL, atfork_child);
+	if (env && strncmp(env, "attach=", 7))
+		pl_start_stack(env);
 }
 
 /* A new connection to the host's API socket: its descriptor (close-on-exec, above the

@@ -55,4 +55,10 @@ int pl_api_connect(void);
  * descriptor or -1). Returns the reply's rc, or -ENETDOWN when the connection is broken. */
 int pl_exchange(int fd, struct pl_msg *m, int sendfd, int *recvfd);
 
+/* USTACK_PRELOAD holds `ustack run`'s options: starts the ustack program as this
+ * process's stack host, waits until the stack runs and sets USTACK_PRELOAD=attach=NAME;
+ * if it cannot, the process exits with status 1 after one line that says why
+ * (preload/preload_start.c). Called by the constructor, before the program's main. */
+void pl_start_stack(const char *opts);
+
 #endif
