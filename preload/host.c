@@ -554,6 +554,22 @@ static void api_accept(struct pl_host *h)
 	STAT_INC(preload, clients);
 }
 
+/* A process's control connection ended (it exited, or exec'd): the connects it started
+ * that are still pending are aborted. The host holds a copy of each one's program end
+ * for the filler, so the program's own close is not seen as a hang-up; without this a
+ * connect to an address that never answers (curl or Python giving up on a timeout) would
+ * keep its record, and `ustack run`, until TCP gave up on its SYNs. */
+static void client_gone(struct pl_host *h, struct client *c)
+{
+	struct hsock *s, *sn;
+
+	for (s = TAILQ_FIRST(&h->live); s; s = sn) {
+		sn = TAILQ_NEXT(s, link);
+		if (s->state == S_CONNECTING && s->connect_by == c)
+			host_sock_free(h, s);
+	}
+}
+
 static void *host_thread(void *arg)
 {
 	struct pl_host *h = arg;
@@ -596,6 +612,7 @@ static void *host_thread(void *arg)
 			cn = TAILQ_NEXT(c, link);
 			if (!c->dead)
 				continue;
+			client_gone(h, c);
 			epoll_ctl(h->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 			close(c->fd);
 			TAILQ_REMOVE(&h->clients, c, link);

@@ -315,6 +315,8 @@ void host_client_request(struct pl_host *h, struct client *c)
 	case PL_OP_LISTEN: rc = s->usfd < 0 ? -EINVAL : op_listen(h, s, &m, &passfd); break;
 	case PL_OP_CONNECT:
 		rc = s->state == S_TOMB ? -ECONNABORTED : op_connect(h, s, &m, &fdin);
+		if (rc == -EINPROGRESS)
+			s->connect_by = c;
 		break;
 	case PL_OP_GETSOCKNAME:
 	case PL_OP_GETPEERNAME: {
