@@ -489,6 +489,8 @@ EXPORT int connect(int fd, const struct sockaddr *a, socklen_t len)
 	if ((rc = addr_msg(&m, a, len, k == PL_KIND_DGRAM)) < 0)
 		return fail(rc);
 	rc = rpc(&m, k == PL_KIND_STREAM ? fd : -1, NULL);
+	if (rc == 0 && k == PL_KIND_DGRAM && fd < FD_CACHE_MAX && fd_cache[fd].known)
+		fd_cache[fd].dgram_conn = a->sa_family != AF_UNSPEC;
 	if (rc != -EINPROGRESS)
 		return rc < 0 ? fail(rc) : 0;
 	fl = fcntl(fd, F_GETFL);

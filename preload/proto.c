@@ -85,6 +85,21 @@ int pl_dgram_decode(const uint8_t *buf, size_t len, struct sockaddr_in *sin)
 	return 0;
 }
 
+void pl_dgram_err_encode(int err, uint8_t *buf)
+{
+	put32(buf, (uint32_t)err);
+}
+
+int pl_dgram_err_decode(const uint8_t *buf, size_t len)
+{
+	uint32_t e;
+
+	if (len != PL_DGRAM_ERR_LEN)
+		return 0;
+	e = get32(buf);
+	return e > 0 && e < 4096 ? (int)e : 0;
+}
+
 /* The rule of ctl_name_valid (lib/ctl_server.c), which the preload library does not link:
  * test_preload_proto checks that both agree. */
 static int name_valid(const char *name, size_t n)

@@ -19,7 +19,9 @@
  * header (pl_dgram_encode / pl_dgram_decode): the peer (from the host) or the destination
  * (to the host; address 0 and port 0: the connected peer). Listening sockets are
  * SOCK_SEQPACKET too: one message per accepted connection, the peer as a datagram header
- * and the connection's stream descriptor as SCM_RIGHTS. */
+ * and the connection's stream descriptor as SCM_RIGHTS. An asynchronous error of a
+ * connected datagram socket reaches the program as a PL_DGRAM_ERR_LEN-byte message in
+ * the datagrams' place (pl_dgram_err_encode), which its next receive, or send, returns. */
 #ifndef PRELOAD_PROTO_H
 #define PRELOAD_PROTO_H
 
@@ -39,6 +41,7 @@
 #define PL_MSG_MAX (PL_HDR_LEN + PL_DATA_MAX)
 #define PL_DGRAM_HDR 8              /* u32 address (network order), u16 port (network), u16 0 */
 #define PL_DGRAM_MAX 65535          /* largest datagram payload on a datagram pair */
+#define PL_DGRAM_ERR_LEN 4          /* host -> program: u32 errno instead of a datagram */
 #define PL_FILLER 2048              /* bytes that keep a connecting socket unwritable */
 
 enum pl_op {
@@ -89,6 +92,12 @@ int pl_msg_decode(const uint8_t *buf, size_t len, struct pl_msg *m);
 void pl_dgram_encode(const struct sockaddr_in *sin, uint8_t *buf);
 /* Returns 0, or -EBADMSG when len < PL_DGRAM_HDR or the pad is not zero. */
 int pl_dgram_decode(const uint8_t *buf, size_t len, struct sockaddr_in *sin);
+
+/* An error for the program instead of a datagram (an ICMP error on a connected socket,
+ * ECONNREFUSED): a message of PL_DGRAM_ERR_LEN bytes, shorter than any header. Decode
+ * returns the errno (positive), or 0 when buf is not such a message. */
+void pl_dgram_err_encode(int err, uint8_t *buf);
+int pl_dgram_err_decode(const uint8_t *buf, size_t len);
 
 /* Room for the one descriptor a message carries (SCM_RIGHTS). */
 #define PL_CMSG_SPACE CMSG_SPACE(sizeof(int))

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* USTACK_PRELOAD's options split into words (pl_env_words, preload/proto.c): what the
- * preload library hands to the ustack program it starts as the stack's host. */
+ * preload library hands to the ustack program it starts as the stack's host; and the
+ * error message a datagram socket's unix end carries in a datagram's place. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
@@ -71,9 +73,31 @@ static void test_words_limits(void **state)
 	assert_int_equal(pl_env_words("ab", buf, 3, words, 4), 1);
 }
 
+static void test_dgram_err(void **state)
+{
+	uint8_t b[PL_DGRAM_HDR] = { 0 };
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(53) };
+
+	(void)state;
+	pl_dgram_err_encode(ECONNREFUSED, b);
+	assert_int_equal(pl_dgram_err_decode(b, PL_DGRAM_ERR_LEN), ECONNREFUSED);
+	/* only a message of exactly that length, with an errno in range */
+	assert_int_equal(pl_dgram_err_decode(b, PL_DGRAM_ERR_LEN - 1), 0);
+	assert_int_equal(pl_dgram_err_decode(b, PL_DGRAM_ERR_LEN + 1), 0);
+	pl_dgram_err_encode(0, b);
+	assert_int_equal(pl_dgram_err_decode(b, PL_DGRAM_ERR_LEN), 0);
+	pl_dgram_err_encode(5000, b);
+	assert_int_equal(pl_dgram_err_decode(b, PL_DGRAM_ERR_LEN), 0);
+	/* a datagram's header is never taken for one */
+	pl_dgram_encode(&sin, b);
+	assert_int_equal(pl_dgram_err_decode(b, PL_DGRAM_HDR), 0);
+	assert_true(PL_DGRAM_ERR_LEN < PL_DGRAM_HDR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dgram_err),
 		cmocka_unit_test(test_words_table),
 		cmocka_unit_test(test_words_limits),
 	};
