@@ -150,8 +150,8 @@ int pl_api_connect(void)
 	int fd, hi;
 
 	if (pl_env_parse(env, name, sizeof(name))) {
-		warn_once(W_ENV, "%s=%s: want attach=NAME (ustack run sets it); IPv4 sockets "
-			  "fail with ENETDOWN", PL_ENV, env ? env : "(unset)");
+		warn_once(W_ENV, "%s=%s: want attach=NAME (ustack run sets it) or ustack run's "
+			  "options; IPv4 sockets fail with ENETDOWN", PL_ENV, env ? env : "(unset)");
 		return -ENETDOWN;
 	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s%s", CTL_DIR, name, PL_API_SUFFIX);
