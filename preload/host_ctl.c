@@ -342,6 +342,12 @@ void host_client_request(struct pl_host *h, struct client *c)
 	case PL_OP_SHUTDOWN:
 		rc = s->usfd < 0 ? -ENOTCONN : us_shutdown(s->usfd, m.a);
 		break;
+	case PL_OP_ABANDON:
+		/* the host's copy of the program's end (the filler's) hides the close */
+		if (s->state == S_CONNECTING)
+			host_sock_free(h, s);
+		rc = 0;
+		break;
 	case PL_OP_RESOLVE:
 		rc = op_resolve(h, c, &m);
 		if (rc == 1)

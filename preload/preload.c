@@ -493,6 +493,8 @@ EXPORT int connect(int fd, const struct sockaddr *a, socklen_t len)
 		fd_cache[fd].dgram_conn = a->sa_family != AF_UNSPEC;
 	if (rc != -EINPROGRESS)
 		return rc < 0 ? fail(rc) : 0;
+	if (fd < FD_CACHE_MAX && fd_cache[fd].known)
+		fd_cache[fd].connecting = 1;
 	fl = fcntl(fd, F_GETFL);
 	if (fl >= 0 && (fl & O_NONBLOCK))
 		return fail(-EINPROGRESS);
@@ -500,6 +502,8 @@ EXPORT int connect(int fd, const struct sockaddr *a, socklen_t len)
 	 * ends the wait with EINTR and the connection goes on, as the kernel's does. */
 	if (poll(&p, 1, -1) < 0)
 		return -1;
+	if (fd < FD_CACHE_MAX)
+		fd_cache[fd].connecting = 0;
 	err = sock_error(ino);
 	return err ? fail(-err) : 0;
 }
@@ -597,6 +601,13 @@ EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	rc = rpc(&m, -1, NULL);
 	if (rc < 0)
 		return fail(rc);
+	if (level == SOL_SOCKET && name == SO_ERROR && fd < FD_CACHE_MAX &&
+	    fd_cache[fd].connecting) {
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+		if (poll(&p, 1, 0) > 0) /* writable: the connect has ended */
+			fd_cache[fd].connecting = 0;
+	}
 	memcpy(val, m.data, *len < m.len ? *len : m.len);
 	*len = *len < m.len ? *len : m.len;
 	return 0;
@@ -619,8 +630,25 @@ EXPORT int shutdown(int fd, int how)
 	return get_shutdown()(fd, how);
 }
 
+/* A TCP connect this process began and has not seen end: the host stops it when the
+ * program closes the descriptor (Python or curl giving up on a timeout), rather than go
+ * on until TCP gives up on its SYNs. The host cannot see that close itself: it holds a
+ * copy of the program's end while connecting. A copy of the descriptor still open
+ * elsewhere (dup, fork) sees the connect fail. */
+static void connect_abandon(int fd)
+{
+	struct pl_msg m = { .op = PL_OP_ABANDON };
+
+	if (fd < 0 || fd >= FD_CACHE_MAX || !fd_cache[fd].connecting ||
+	    fd_cache[fd].kind != PL_KIND_STREAM || fd_ino(fd) != fd_cache[fd].ino)
+		return;
+	m.ino = fd_cache[fd].ino;
+	rpc(&m, -1, NULL);
+}
+
 EXPORT int close(int fd)
 {
+	connect_abandon(fd);
 	fd_forget(fd);
 	if (fd >= 0 && fd == ctl_fd) {
 		pthread_mutex_lock(&ctl_lock);

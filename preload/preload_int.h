@@ -32,6 +32,7 @@ struct fd_info {
 	uint8_t kind;                /* enum pl_kind */
 	uint8_t eof_asked;           /* PL_OP_ERROR asked after a read of 0 */
 	uint8_t dgram_conn;          /* a UDP socket connected here: a send looks for an error */
+	uint8_t connecting;          /* a TCP connect began here, its end not seen: close tells */
 };
 extern struct fd_info fd_cache[FD_CACHE_MAX];
 void fd_forget(int fd);

@@ -61,6 +61,8 @@ enum pl_op {
 	PL_OP_RESOLVE,      /* data = host name; reply data = up to 8 IPv4 addresses (u32) */
 	PL_OP_SHUTDOWN,     /* ino, a = how: the stack's side (the stream's own EOF does the
 	                     * rest) */
+	PL_OP_ABANDON,      /* ino: the program closed a descriptor of a TCP socket whose
+	                     * connect it had not seen end; a connect still pending stops */
 	PL_OP_MAX
 };
 

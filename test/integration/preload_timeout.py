@@ -4,8 +4,10 @@
 #   server PORT         a kernel server: per connection one line; "slow" is answered after
 #                       SLOW_S, "hold" is never read past (the peer's send buffers fill),
 #                       anything else is echoed at once; prints "ready"
-#   client HOST PORT BLACKHOLE_PORT   under ustack run: every timeout fires on time, then
-#                       a normal exchange works; prints one "ok ..." line per check
+#   client HOST PORT BLACKHOLE_PORT   under ustack run: every timeout fires on time (the
+#                       connect given up on stops sending SYNs: it waits 3 s for the test
+#                       to count them), then a normal exchange works; prints one "ok ..."
+#                       line per check
 import errno
 import select
 import socket
@@ -75,6 +77,9 @@ def client(host, port, blackhole):
     except socket.timeout:
         dt = within("create_connection(timeout=1.0)", t0, 0.9, 3.0)
     print("ok connect to a black hole timed out after %.3f s" % dt, flush=True)
+    # the socket is closed: its SYNs must stop (the test counts them: with RTOs of 1 s
+    # and 2 s, a connect still going would send its third at 3 s)
+    time.sleep(3.0)
 
     # SO_RCVTIMEO on a blocking socket: recv fails with EAGAIN on time
     s = socket.create_connection((host, port), timeout=5)
