@@ -5,14 +5,14 @@
  * starts for a program given USTACK_PRELOAD's options (preload/preload_start.c); and
  * serve's --api. The stack host itself is preload/host.c. */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
