@@ -51,13 +51,15 @@ $(BUILD)/ustack: $(APP_OBJS) $(PRELOAD_OBJS) $(BUILD)/libustack.a
 # is built without the sanitizers of CFLAGS (make san): their runtime would have to be
 # the first library of every program it is preloaded into.
 PRELOAD_CFLAGS = $(filter-out -fsanitize%,$(ALL_CFLAGS))
+# It starts the ustack program beside it, else $(BINDIR)/ustack (preload/preload_start.c).
 $(PRELOAD_SO): preload/preload.c preload/preload_io.c preload/preload_names.c preload/proto.c \
-		preload/proto.h \
-		preload/preload_int.h lib/ctl.h
+		preload/preload_start.c preload/proto.h \
+		preload/preload_int.h lib/ctl.h Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(PRELOAD_CFLAGS) $(LDFLAGS) -fPIC -fvisibility=hidden -shared -Wl,--no-undefined \
+		-DUSTACK_BIN_PATH='"$(BINDIR)/ustack"' \
 		-o $@ preload/preload.c preload/preload_io.c preload/preload_names.c preload/proto.c \
-		-ldl -lpthread
+		preload/preload_start.c -ldl -lpthread
 
 # Keep the helper objects: as intermediates make would delete them and relink every test.
 .SECONDARY: $(UNIT_HELPER_OBJS)

@@ -27,6 +27,7 @@
 #define APP_DHCP_WAIT_S 30      /* addr=dhcp: how long the command waits for a lease */
 #define APP_DAD_WAIT_MS 5000    /* nc, get, ping: the longest wait for addr6=/SLAAC addresses'
                                  * duplicate address detection */
+#define APP_HOST_DEV_WAIT_MS 2000 /* run --preload-host: how long a device in use is waited for */
 #define APP_MAX_ROUTES 32
 #define APP_MAX_SERVICES 16
 
@@ -136,6 +137,8 @@ struct app_config {
 	const char *ctl_name;     /* --name: the control socket's name, NULL = the first device's */
 	const char *api_name;     /* serve --api: the preload API socket's name, NULL = none */
 	const char *attach;       /* run --attach: put the program on this running stack */
+	int host_pid;             /* run --preload-host PID,FD: host the stack for process PID */
+	int host_ready_fd;        /* ... and write the stack's name on FD once it runs */
 	int dns_given;            /* --dns: a DHCP lease's name servers do not replace them */
 	struct app_limits lim;
 	struct app_service_spec services[APP_MAX_SERVICES];

@@ -167,7 +167,11 @@ static const char usage_run[] =
 "  once the program and every process that used the stack are gone; if the stack\n"
 "  cannot start, the program does not run.\n"
 "  --attach NAME      put the program on the stack of a running 'ustack serve --api\n"
-"                     NAME' instead (no DEV or stack options then)\n";
+"                     NAME' instead (no DEV or stack options then)\n"
+"  Without the wrapper: LD_PRELOAD=libustack-preload.so USTACK_PRELOAD='[DEV...]\n"
+"  [OPTIONS]' PROGRAM [ARGS...] starts a stack for PROGRAM and what it starts (the\n"
+"  library runs 'ustack run --preload-host PID,FD OPTIONS', which hosts the stack\n"
+"  until process PID and every process using the stack are gone).\n";
 
 static const char usage_ctl[] =
 "usage: ustack ctl NAME REQUEST    ask a running serve or nc -l (ustack ctl --help)\n";
@@ -270,6 +274,7 @@ enum {
 	OPT_CC, OPT_RECLAIM_AFTER, OPT_NAME, OPT_TRACE_TIME, OPT_MAX_REDIRS,
 	OPT_TCP_LOG, OPT_TCP_LOG_MAX,
 	OPT_VERBOSE, OPT_DNS, OPT_DHCP, OPT_API, OPT_ATTACH, OPT_ND,
+	OPT_PRELOAD_HOST,
 };
 
 static const struct option long_opts[] = {
@@ -310,6 +315,7 @@ static const struct option long_opts[] = {
 	{ "dhcp", required_argument, NULL, OPT_DHCP },
 	{ "api", required_argument, NULL, OPT_API },
 	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "preload-host", required_argument, NULL, OPT_PRELOAD_HOST },
 	{ "nd", required_argument, NULL, OPT_ND },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -336,6 +342,7 @@ static enum app_cmd opt_owner(int opt)
 	case OPT_API:
 		return CMD_SERVE;
 	case OPT_ATTACH:
+	case OPT_PRELOAD_HOST:
 		return CMD_RUN;
 	case OPT_MAX_REDIRS:
 		return CMD_GET;
@@ -773,6 +780,20 @@ static int parse_option(int opt, const char *arg)
 		else
 			app_cfg.attach = arg;
 		return 0;
+	case OPT_PRELOAD_HOST: {
+		char *end;
+		long pid = strtol(arg, &end, 10), fd = -1;
+
+		if (*end == ',')
+			fd = strtol(end + 1, &end, 10);
+		if (*end || pid <= 0 || pid > INT_MAX || fd < 0 || fd > INT_MAX) {
+			app_error("--preload-host '%s': give PID,FD (the preload library does)", arg);
+			return -EINVAL;
+		}
+		app_cfg.host_pid = (int)pid;
+		app_cfg.host_ready_fd = (int)fd;
+		return 0;
+	}
 	case OPT_SERVE:
 		if (app_cfg.nservices == APP_MAX_SERVICES) {
 			app_error("--serve: at most %d services", APP_MAX_SERVICES);
@@ -894,7 +915,18 @@ static int check_command(void)
 {
 	int dup;
 
-	if (app_cfg.cmd == CMD_RUN) {
+	if (app_cfg.cmd == CMD_RUN && app_cfg.host_pid) {
+		if (app_cfg.nargs) {
+			app_error("run: USTACK_PRELOAD: '%s' is not an option: give only ustack run's "
+				  "options there (the program is the one started with the library)",
+				  app_cfg.args[0]);
+			return -EINVAL;
+		}
+		if (app_cfg.attach) {
+			app_error("run: USTACK_PRELOAD: --attach NAME is written attach=NAME there");
+			return -EINVAL;
+		}
+	} else if (app_cfg.cmd == CMD_RUN) {
 		if (!app_cfg.nargs) {
 			app_error("run: give the PROGRAM to run, like 'ustack run --dev ... -- curl "
 				  "http://10.0.0.1/'");

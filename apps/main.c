@@ -130,8 +130,16 @@ static int devices_open(struct ustack *st)
 	if (app_cfg.impair_set)
 		wo.impair = app_cfg.impair;
 	for (int i = 0; i < app_cfg.ndevs; i++) {
-		int rc = ustack_add_device_opts(st, &app_cfg.devs[i]);
+		int rc, waited_ms = 0;
 
+		/* run --preload-host: the stack of a program that has just ended holds its
+		 * device a few milliseconds more (closing its connections), and a program
+		 * started right after it on the same device waits for it rather than fail */
+		while ((rc = ustack_add_device_opts(st, &app_cfg.devs[i])) == -EBUSY &&
+		       app_cfg.host_pid && waited_ms < APP_HOST_DEV_WAIT_MS && !app_stopping()) {
+			usleep(20 * 1000);
+			waited_ms += 20;
+		}
 		if (rc == 0 && wrap)
 			rc = ustack_wrap_device_opts(st, ustack_last_device(st), &wo);
 		if (rc < 0) {

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* `ustack run`: an unmodified program on this process's stack through the preload
  * library (docs/preload.md); `ustack run --attach NAME`: on the stack of a running
- * `ustack serve --api NAME`; and serve's --api. The stack host itself is preload/host.c. */
+ * `ustack serve --api NAME`; `ustack run --preload-host PID,FD`: the stack the library
+ * starts for a program given USTACK_PRELOAD's options (preload/preload_start.c); and
+ * serve's --api. The stack host itself is preload/host.c. */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +27,7 @@
 
 #define RUN_POLL_MS 20          /* how often the host looks at the program tree */
 #define RUN_TERM_GRACE_MS 5000  /* after a SIGTERM forwarded, how long before SIGKILL */
+#define RUN_HOST_DONE_POLL_MS 2 /* --preload-host: the program gone, until the host is idle */
 
 extern char **environ;
 
@@ -130,6 +135,76 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* A descriptor that becomes readable when process pid ends, or -1 (no pidfd_open in this
+ * kernel: run_host then asks kill(pid, 0)). */
+static int pid_watch(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	return -1;
+#endif
+}
+
+/* Process pid has ended; with a pidfd, waits up to ms for it (without, the caller
+ * sleeps). */
+static int pid_gone(pid_t pid, int pidfd, int ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	if (pidfd >= 0)
+		return poll(&p, 1, ms) > 0;
+	return kill(pid, 0) && errno == ESRCH;
+}
+
+/* --preload-host PID,FD: the preload library in process PID started this process for a
+ * stack of its own (USTACK_PRELOAD's options are this command line's). The stack runs:
+ * start the host, tell the library its name on FD (it waits for that line, and takes the
+ * end of FD without it as "the stack did not start", this process having said why), then
+ * stay until PID has ended and no process holds a control connection or a socket, the
+ * rule run_main applies to the program it spawns. */
+static int run_host(struct ustack *st)
+{
+	char name[32], line[40], err[256] = "";
+	pid_t pid = (pid_t)app_cfg.host_pid;
+	int rc, len, pidfd, done = 0;
+
+	snprintf(name, sizeof(name), "run-%d", (int)getpid());
+	rc = pl_host_start(st, name, &api_host, err, sizeof(err));
+	if (rc < 0) {
+		app_error("run: %s", err);
+		return EXIT_FAIL;
+	}
+	pidfd = pid_watch(pid);
+	len = snprintf(line, sizeof(line), "%s\n", name);
+	if (write(app_cfg.host_ready_fd, line, (size_t)len) != len) {
+		/* the program is gone already, or the descriptor is not the library's */
+		app_error("run --preload-host: cannot tell process %d the stack runs: %s",
+			  (int)pid, strerror(errno));
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	close(app_cfg.host_ready_fd);
+	/* the program's end wakes the loop at once; then the host thread needs a few
+	 * milliseconds to see its descriptors closed */
+	for (;;) {
+		if (!done && (done = pid_gone(pid, pidfd, RUN_POLL_MS)))
+			continue;
+		if ((done && !pl_host_busy(api_host)) || app_stopping())
+			break;
+		if (done || pidfd < 0)
+			sleep_ms(done ? RUN_HOST_DONE_POLL_MS : RUN_POLL_MS);
+	}
+	rc = EXIT_OK;
+out:
+	if (pidfd >= 0)
+		close(pidfd);
+	pl_host_stop(api_host);
+	api_host = NULL;
+	return rc;
+}
+
 int run_main(struct ustack *st)
 {
 	char lib[4096], name[32], err[256] = "";
@@ -139,6 +214,8 @@ int run_main(struct ustack *st)
 	pid_t pid;
 	int rc, status = 0, done = 0, termed = 0, waited_ms = 0;
 
+	if (app_cfg.host_pid)
+		return run_host(st);
 	rc = preload_lib(lib, sizeof(lib));
 	if (rc < 0) {
 		app_error("run: the preload library %s: %s", lib, strerror(-rc));

@@ -439,6 +439,34 @@ static void listener_accept(struct pl_host *h, struct hsock *l)
 
 /* ---- UDP ---- */
 
+/* An error of a connected socket (ustack's so_error from an ICMP error: ECONNREFUSED,
+ * EHOSTUNREACH...) for the program's next receive or send. A full queue loses it, as it
+ * would lose a datagram. */
+static void dgram_error(struct hsock *s, int err)
+{
+	uint8_t msg[PL_DGRAM_ERR_LEN];
+
+	pl_dgram_err_encode(err, msg);
+	if (send(s->ufd, msg, sizeof(msg), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		STAT_INC(preload, udp_dropped_full);
+	else
+		STAT_INC(preload, udp_errors_to_prog);
+}
+
+/* A send failed with err: a pending error of a connected socket (taken by us_send in
+ * place of the datagram) goes to the program, as its own send would have returned it;
+ * a datagram's own failure (no route, too big) has no call left to report it. */
+static int dgram_async_err(struct hsock *s, int err)
+{
+	struct sockaddr_in peer;
+	socklen_t len = sizeof(peer);
+
+	if (err != ECONNREFUSED && err != EHOSTUNREACH && err != ENETUNREACH &&
+	    err != ENOPROTOOPT)
+		return 0;
+	return us_getpeername(s->usfd, (struct sockaddr *)&peer, &len) == 0;
+}
+
 static void dgram_from_prog(struct pl_host *h, struct hsock *s)
 {
 	for (int i = 0; i < HOST_DGRAMS_PER_EVENT; i++) {
@@ -458,10 +486,13 @@ static void dgram_from_prog(struct pl_host *h, struct hsock *s)
 		else
 			r = us_sendto(s->usfd, h->dgram + PL_DGRAM_HDR, (size_t)n - PL_DGRAM_HDR, 0,
 				      (struct sockaddr *)&to, sizeof(to));
-		if (r < 0)
+		if (r < 0) {
 			STAT_INC(preload, udp_send_errors);
-		else
+			if (dgram_async_err(s, (int)-r))
+				dgram_error(s, (int)-r);
+		} else {
 			STAT_INC(preload, udp_to_stack);
+		}
 	}
 }
 
@@ -473,8 +504,11 @@ static void dgram_to_prog(struct pl_host *h, struct hsock *s)
 		ssize_t n = us_recvfrom(s->usfd, h->dgram + PL_DGRAM_HDR, PL_DGRAM_MAX, 0,
 					(struct sockaddr *)&from, &flen);
 
-		if (n < 0)
+		if (n < 0) {
+			if (n != -EAGAIN) /* a receive's only other failure: the pending error */
+				dgram_error(s, (int)-n);
 			return;
+		}
 		pl_dgram_encode(&from, h->dgram);
 		/* a full queue drops the datagram, as a full receive buffer would */
 		if (send(s->ufd, h->dgram, PL_DGRAM_HDR + (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
@@ -554,6 +588,22 @@ static void api_accept(struct pl_host *h)
 	STAT_INC(preload, clients);
 }
 
+/* A process's control connection ended (it exited, or exec'd): the connects it started
+ * that are still pending are aborted. The host holds a copy of each one's program end
+ * for the filler, so the program's own close is not seen as a hang-up; without this a
+ * connect to an address that never answers (curl or Python giving up on a timeout) would
+ * keep its record, and `ustack run`, until TCP gave up on its SYNs. */
+static void client_gone(struct pl_host *h, struct client *c)
+{
+	struct hsock *s, *sn;
+
+	for (s = TAILQ_FIRST(&h->live); s; s = sn) {
+		sn = TAILQ_NEXT(s, link);
+		if (s->state == S_CONNECTING && s->connect_by == c)
+			host_sock_free(h, s);
+	}
+}
+
 static void *host_thread(void *arg)
 {
 	struct pl_host *h = arg;
@@ -596,6 +646,7 @@ static void *host_thread(void *arg)
 			cn = TAILQ_NEXT(c, link);
 			if (!c->dead)
 				continue;
+			client_gone(h, c);
 			epoll_ctl(h->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 			close(c->fd);
 			TAILQ_REMOVE(&h->clients, c, link);

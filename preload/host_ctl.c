@@ -315,6 +315,8 @@ void host_client_request(struct pl_host *h, struct client *c)
 	case PL_OP_LISTEN: rc = s->usfd < 0 ? -EINVAL : op_listen(h, s, &m, &passfd); break;
 	case PL_OP_CONNECT:
 		rc = s->state == S_TOMB ? -ECONNABORTED : op_connect(h, s, &m, &fdin);
+		if (rc == -EINPROGRESS)
+			s->connect_by = c;
 		break;
 	case PL_OP_GETSOCKNAME:
 	case PL_OP_GETPEERNAME: {
@@ -339,6 +341,12 @@ void host_client_request(struct pl_host *h, struct client *c)
 		break;
 	case PL_OP_SHUTDOWN:
 		rc = s->usfd < 0 ? -ENOTCONN : us_shutdown(s->usfd, m.a);
+		break;
+	case PL_OP_ABANDON:
+		/* the host's copy of the program's end (the filler's) hides the close */
+		if (s->state == S_CONNECTING)
+			host_sock_free(h, s);
+		rc = 0;
 		break;
 	case PL_OP_RESOLVE:
 		rc = op_resolve(h, c, &m);

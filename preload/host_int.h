@@ -36,6 +36,7 @@ struct hsock {
 	int ufd;                    /* the host's unix end, -1 once closed */
 	int prog;                   /* the program's end while connecting, else -1 */
 	int prog_sndbuf;            /* its SO_SNDBUF before the filler */
+	struct client *connect_by;  /* S_CONNECTING: the process that asked (host_client_gone) */
 	uint64_t ino;               /* of the program's end */
 	int err;                    /* pending error (positive), SO_ERROR and PL_OP_ERROR */
 	int cork;                   /* TCP_CORK as set: kept and answered, no effect */

@@ -129,9 +129,15 @@ static void atfork_child(void)
 		ctl_open();
 }
 
+/* USTACK_PRELOAD=attach=NAME: a client of that stack. Anything else there is `ustack
+ * run`'s options: a stack of this process's own, started now (preload/preload_start.c). */
 __attribute__((constructor)) static void preload_init(void)
 {
+	const char *env = getenv(PL_ENV);
+
 	pthread_atfork(NULL, NULL, atfork_child);
+	if (env && strncmp(env, "attach=", 7))
+		pl_start_stack(env);
 }
 
 /* A new connection to the host's API socket: its descriptor (close-on-exec, above the
@@ -144,8 +150,8 @@ int pl_api_connect(void)
 	int fd, hi;
 
 	if (pl_env_parse(env, name, sizeof(name))) {
-		warn_once(W_ENV, "%s=%s: want attach=NAME (ustack run sets it); IPv4 sockets "
-			  "fail with ENETDOWN", PL_ENV, env ? env : "(unset)");
+		warn_once(W_ENV, "%s=%s: want attach=NAME (ustack run sets it) or ustack run's "
+			  "options; IPv4 sockets fail with ENETDOWN", PL_ENV, env ? env : "(unset)");
 		return -ENETDOWN;
 	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s%s", CTL_DIR, name, PL_API_SUFFIX);
@@ -483,8 +489,12 @@ EXPORT int connect(int fd, const struct sockaddr *a, socklen_t len)
 	if ((rc = addr_msg(&m, a, len, k == PL_KIND_DGRAM)) < 0)
 		return fail(rc);
 	rc = rpc(&m, k == PL_KIND_STREAM ? fd : -1, NULL);
+	if (rc == 0 && k == PL_KIND_DGRAM && fd < FD_CACHE_MAX && fd_cache[fd].known)
+		fd_cache[fd].dgram_conn = a->sa_family != AF_UNSPEC;
 	if (rc != -EINPROGRESS)
 		return rc < 0 ? fail(rc) : 0;
+	if (fd < FD_CACHE_MAX && fd_cache[fd].known)
+		fd_cache[fd].connecting = 1;
 	fl = fcntl(fd, F_GETFL);
 	if (fl >= 0 && (fl & O_NONBLOCK))
 		return fail(-EINPROGRESS);
@@ -492,6 +502,8 @@ EXPORT int connect(int fd, const struct sockaddr *a, socklen_t len)
 	 * ends the wait with EINTR and the connection goes on, as the kernel's does. */
 	if (poll(&p, 1, -1) < 0)
 		return -1;
+	if (fd < FD_CACHE_MAX)
+		fd_cache[fd].connecting = 0;
 	err = sock_error(ino);
 	return err ? fail(-err) : 0;
 }
@@ -612,6 +624,13 @@ EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	rc = rpc(&m, -1, NULL);
 	if (rc < 0)
 		return fail(rc);
+	if (level == SOL_SOCKET && name == SO_ERROR && fd < FD_CACHE_MAX &&
+	    fd_cache[fd].connecting) {
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+		if (poll(&p, 1, 0) > 0) /* writable: the connect has ended */
+			fd_cache[fd].connecting = 0;
+	}
 	memcpy(val, m.data, *len < m.len ? *len : m.len);
 	*len = *len < m.len ? *len : m.len;
 	return 0;
@@ -634,8 +653,25 @@ EXPORT int shutdown(int fd, int how)
 	return get_shutdown()(fd, how);
 }
 
+/* A TCP connect this process began and has not seen end: the host stops it when the
+ * program closes the descriptor (Python or curl giving up on a timeout), rather than go
+ * on until TCP gives up on its SYNs. The host cannot see that close itself: it holds a
+ * copy of the program's end while connecting. A copy of the descriptor still open
+ * elsewhere (dup, fork) sees the connect fail. */
+static void connect_abandon(int fd)
+{
+	struct pl_msg m = { .op = PL_OP_ABANDON };
+
+	if (fd < 0 || fd >= FD_CACHE_MAX || !fd_cache[fd].connecting ||
+	    fd_cache[fd].kind != PL_KIND_STREAM || fd_ino(fd) != fd_cache[fd].ino)
+		return;
+	m.ino = fd_cache[fd].ino;
+	rpc(&m, -1, NULL);
+}
+
 EXPORT int close(int fd)
 {
+	connect_abandon(fd);
 	fd_forget(fd);
 	if (fd >= 0 && fd == ctl_fd) {
 		pthread_mutex_lock(&ctl_lock);

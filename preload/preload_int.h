@@ -32,6 +32,8 @@ struct fd_info {
 	uint8_t kind;                /* enum pl_kind */
 	uint8_t eof_asked;           /* PL_OP_ERROR asked after a read of 0 */
 	uint8_t cork;                /* TCP_CORK as set on this descriptor (preload.c) */
+	uint8_t dgram_conn;          /* a UDP socket connected here: a send looks for an error */
+	uint8_t connecting;          /* a TCP connect began here, its end not seen: close tells */
 };
 extern struct fd_info fd_cache[FD_CACHE_MAX];
 void fd_forget(int fd);
@@ -55,5 +57,11 @@ int pl_api_connect(void);
 /* One request and its reply on fd (sendfd rides with it; *recvfd gets the reply's
  * descriptor or -1). Returns the reply's rc, or -ENETDOWN when the connection is broken. */
 int pl_exchange(int fd, struct pl_msg *m, int sendfd, int *recvfd);
+
+/* USTACK_PRELOAD holds `ustack run`'s options: starts the ustack program as this
+ * process's stack host, waits until the stack runs and sets USTACK_PRELOAD=attach=NAME;
+ * if it cannot, the process exits with status 1 after one line that says why
+ * (preload/preload_start.c). Called by the constructor, before the program's main. */
+void pl_start_stack(const char *opts);
 
 #endif

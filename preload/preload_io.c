@@ -63,6 +63,18 @@ static int is_dgram(int fd)
 	return fd_kind(fd) == PL_KIND_DGRAM;
 }
 
+/* The error the host put first in fd's queue (taken off it), or 0. */
+static int dgram_take_err(int fd)
+{
+	uint8_t b[PL_DGRAM_HDR];
+	ssize_t n = get_recv()(fd, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT);
+	int err = n > 0 ? pl_dgram_err_decode(b, (size_t)n) : 0;
+
+	if (err)
+		get_recv()(fd, b, sizeof(b), MSG_DONTWAIT);
+	return err;
+}
+
 static ssize_t dgram_send(int fd, const struct msghdr *msg, int flags)
 {
 	uint8_t hdr[PL_DGRAM_HDR];
@@ -89,6 +101,13 @@ static ssize_t dgram_send(int fd, const struct msghdr *msg, int flags)
 		if (!to.sin_addr.s_addr && !to.sin_port)
 			return fail(-EINVAL);
 	}
+	if (fd < FD_CACHE_MAX && fd_cache[fd].dgram_conn) {
+		/* a connected socket's pending error is this send's, as on Linux */
+		int err = dgram_take_err(fd);
+
+		if (err)
+			return fail(-err);
+	}
 	pl_dgram_encode(&to, hdr);
 	iov[0] = (struct iovec){ hdr, sizeof(hdr) };
 	memcpy(iov + 1, msg->msg_iov, msg->msg_iovlen * sizeof(struct iovec));
@@ -113,6 +132,13 @@ static ssize_t dgram_recv(int fd, struct msghdr *msg, int flags)
 	n = get_recvmsg()(fd, &mh, flags & (MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC | MSG_WAITALL));
 	if (n < 0)
 		return n;
+	if (n == PL_DGRAM_ERR_LEN && pl_dgram_err_decode(hdr, (size_t)n)) {
+		int err = pl_dgram_err_decode(hdr, (size_t)n);
+
+		if (flags & MSG_PEEK) /* an error is reported once, peeked or not */
+			get_recv()(fd, hdr, sizeof(hdr), MSG_DONTWAIT);
+		return fail(-err);
+	}
 	if (pl_dgram_decode(hdr, (size_t)n, &from))
 		return fail(-EIO);
 	if (msg->msg_name) {

@@ -85,6 +85,21 @@ int pl_dgram_decode(const uint8_t *buf, size_t len, struct sockaddr_in *sin)
 	return 0;
 }
 
+void pl_dgram_err_encode(int err, uint8_t *buf)
+{
+	put32(buf, (uint32_t)err);
+}
+
+int pl_dgram_err_decode(const uint8_t *buf, size_t len)
+{
+	uint32_t e;
+
+	if (len != PL_DGRAM_ERR_LEN)
+		return 0;
+	e = get32(buf);
+	return e > 0 && e < 4096 ? (int)e : 0;
+}
+
 /* The rule of ctl_name_valid (lib/ctl_server.c), which the preload library does not link:
  * test_preload_proto checks that both agree. */
 static int name_valid(const char *name, size_t n)
@@ -114,4 +129,55 @@ int pl_env_parse(const char *val, char *name, size_t size)
 	memcpy(name, val, n);
 	name[n] = '\0';
 	return 0;
+}
+
+int pl_env_words(const char *val, char *buf, size_t size, char **words, int max)
+{
+	size_t o = 0;
+	int n = 0;
+
+	for (;;) {
+		char q = 0;
+
+		while (*val == ' ' || *val == '\t' || *val == '\n')
+			val++;
+		if (!*val)
+			return n;
+		if (n == max)
+			return -E2BIG;
+		words[n] = buf + o;
+		for (; *val; val++) {
+			char c = *val;
+
+			if (!q && (c == ' ' || c == '\t' || c == '\n'))
+				break;
+			if (!q && (c == '\'' || c == '"')) {
+				q = c;
+				continue;
+			}
+			if (q && c == q) {
+				q = 0;
+				continue;
+			}
+			if (c == '\\' && q != '\'') {
+				char d = val[1];
+
+				if (!d)
+					return -EINVAL;
+				if (!q || d == '"' || d == '\\' || d == '$' || d == '`') {
+					c = d;
+					val++;
+				}
+			}
+			if (o + 1 >= size)
+				return -E2BIG;
+			buf[o++] = c;
+		}
+		if (q)
+			return -EINVAL;
+		if (o >= size)
+			return -E2BIG;
+		buf[o++] = '\0';
+		n++;
+	}
 }

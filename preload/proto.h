@@ -19,7 +19,9 @@
  * header (pl_dgram_encode / pl_dgram_decode): the peer (from the host) or the destination
  * (to the host; address 0 and port 0: the connected peer). Listening sockets are
  * SOCK_SEQPACKET too: one message per accepted connection, the peer as a datagram header
- * and the connection's stream descriptor as SCM_RIGHTS. */
+ * and the connection's stream descriptor as SCM_RIGHTS. An asynchronous error of a
+ * connected datagram socket reaches the program as a PL_DGRAM_ERR_LEN-byte message in
+ * the datagrams' place (pl_dgram_err_encode), which its next receive, or send, returns. */
 #ifndef PRELOAD_PROTO_H
 #define PRELOAD_PROTO_H
 
@@ -28,13 +30,18 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define PL_ENV "USTACK_PRELOAD"     /* attach=NAME: the stack the program's sockets live on */
+#define PL_ENV "USTACK_PRELOAD"     /* attach=NAME: the stack the program's sockets live on;
+                                     * anything else: `ustack run`'s options, for a stack
+                                     * of the program's own (pl_env_words) */
+#define PL_ENV_WORDS_MAX 64         /* words in USTACK_PRELOAD's options */
+#define PL_ENV_LEN_MAX 4096         /* bytes in USTACK_PRELOAD's value */
 #define PL_API_SUFFIX ".api"        /* the API socket: CTL_DIR "/" NAME ".api" */
 #define PL_DATA_MAX 256             /* data bytes in one message */
 #define PL_HDR_LEN 32
 #define PL_MSG_MAX (PL_HDR_LEN + PL_DATA_MAX)
 #define PL_DGRAM_HDR 8              /* u32 address (network order), u16 port (network), u16 0 */
 #define PL_DGRAM_MAX 65535          /* largest datagram payload on a datagram pair */
+#define PL_DGRAM_ERR_LEN 4          /* host -> program: u32 errno instead of a datagram */
 #define PL_FILLER 2048              /* bytes that keep a connecting socket unwritable */
 
 enum pl_op {
@@ -54,6 +61,8 @@ enum pl_op {
 	PL_OP_RESOLVE,      /* data = host name; reply data = up to 8 IPv4 addresses (u32) */
 	PL_OP_SHUTDOWN,     /* ino, a = how: the stack's side (the stream's own EOF does the
 	                     * rest) */
+	PL_OP_ABANDON,      /* ino: the program closed a descriptor of a TCP socket whose
+	                     * connect it had not seen end; a connect still pending stops */
 	PL_OP_MAX
 };
 
@@ -86,6 +95,12 @@ void pl_dgram_encode(const struct sockaddr_in *sin, uint8_t *buf);
 /* Returns 0, or -EBADMSG when len < PL_DGRAM_HDR or the pad is not zero. */
 int pl_dgram_decode(const uint8_t *buf, size_t len, struct sockaddr_in *sin);
 
+/* An error for the program instead of a datagram (an ICMP error on a connected socket,
+ * ECONNREFUSED): a message of PL_DGRAM_ERR_LEN bytes, shorter than any header. Decode
+ * returns the errno (positive), or 0 when buf is not such a message. */
+void pl_dgram_err_encode(int err, uint8_t *buf);
+int pl_dgram_err_decode(const uint8_t *buf, size_t len);
+
 /* Room for the one descriptor a message carries (SCM_RIGHTS). */
 #define PL_CMSG_SPACE CMSG_SPACE(sizeof(int))
 /* Makes mh carry fd as SCM_RIGHTS in cbuf (PL_CMSG_SPACE bytes). */
@@ -94,5 +109,12 @@ void pl_put_fd(struct msghdr *mh, void *cbuf, int fd);
 /* Parses the value of USTACK_PRELOAD ("attach=NAME") into name (CTL_NAME_MAX + 1 bytes).
  * Returns 0, or -EINVAL (no attach=, an empty or bad name, an unknown key). */
 int pl_env_parse(const char *val, char *name, size_t size);
+/* Splits USTACK_PRELOAD's options into words as sh does for a command line without
+ * expansions: blanks (space, tab, newline) separate words; 'single quotes' keep every
+ * byte; "double quotes" keep every byte but a backslash before ", \, $ or `; a backslash
+ * outside quotes keeps the next byte. The words are stored in buf (size bytes) and
+ * pointed to by words[0..max-1]. Returns the number of words, or -EINVAL (a quote not
+ * closed, a backslash at the end), -E2BIG (more than max words, or buf too small). */
+int pl_env_words(const char *val, char *buf, size_t size, char **words, int max);
 
 #endif
