@@ -365,14 +365,14 @@ static void connect_done(struct pl_host *h, struct hsock *s)
 /* ---- listeners ---- */
 
 /* Hands one connection to the program: 0, or -EAGAIN when the unix queue is full. */
-static int pass_conn(struct hsock *l, int fd, const struct sockaddr_in *peer)
+static int pass_conn(struct hsock *l, int fd, const struct sockaddr_storage *peer)
 {
 	uint8_t hdr[PL_DGRAM_HDR];
 	char cbuf[PL_CMSG_SPACE];
 	struct iovec iov = { hdr, sizeof(hdr) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	pl_dgram_encode(peer, hdr);
+	pl_dgram_encode((const struct sockaddr *)peer, hdr);
 	pl_put_fd(&mh, cbuf, fd);
 	if (sendmsg(l->ufd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		return errno == EAGAIN ? -EAGAIN : -errno;
@@ -388,7 +388,7 @@ void host_listener_interest(struct pl_host *h, struct hsock *l)
 static void listener_accept(struct pl_host *h, struct hsock *l)
 {
 	for (int i = 0; i < HOST_ACCEPTS_PER_EVENT; i++) {
-		struct sockaddr_in peer;
+		struct sockaddr_storage peer;
 		socklen_t plen = sizeof(peer);
 		struct hsock *c;
 		int rc, fd, sp[2];
@@ -412,6 +412,8 @@ static void listener_accept(struct pl_host *h, struct hsock *l)
 			break;
 		}
 		c = host_sock_new(h, PL_KIND_STREAM, fd, sp[0]);
+		if (c)
+			c->domain = l->domain;
 		if (!c || host_fd_ino(sp[1], &c->ino) || host_stream_open(h, c) < 0) {
 			if (c)
 				host_sock_free(h, c);
@@ -442,22 +444,22 @@ static void listener_accept(struct pl_host *h, struct hsock *l)
 static void dgram_from_prog(struct pl_host *h, struct hsock *s)
 {
 	for (int i = 0; i < HOST_DGRAMS_PER_EVENT; i++) {
-		struct sockaddr_in to;
+		struct sockaddr_storage to;
+		socklen_t tolen;
 		ssize_t n = recv(s->ufd, h->dgram, sizeof(h->dgram), MSG_DONTWAIT);
-
 		ssize_t r;
 
 		if (n < 0)
 			return;
-		if (n == 0 || pl_dgram_decode(h->dgram, (size_t)n, &to)) {
+		if (n == 0 || pl_dgram_decode(h->dgram, (size_t)n, &to, &tolen)) {
 			STAT_INC(preload, udp_bad_header);
 			continue;
 		}
-		if (!to.sin_addr.s_addr && !to.sin_port)
+		if (to.ss_family == AF_UNSPEC)
 			r = us_send(s->usfd, h->dgram + PL_DGRAM_HDR, (size_t)n - PL_DGRAM_HDR, 0);
 		else
 			r = us_sendto(s->usfd, h->dgram + PL_DGRAM_HDR, (size_t)n - PL_DGRAM_HDR, 0,
-				      (struct sockaddr *)&to, sizeof(to));
+				      (struct sockaddr *)&to, tolen);
 		if (r < 0)
 			STAT_INC(preload, udp_send_errors);
 		else
@@ -468,14 +470,14 @@ static void dgram_from_prog(struct pl_host *h, struct hsock *s)
 static void dgram_to_prog(struct pl_host *h, struct hsock *s)
 {
 	for (int i = 0; i < HOST_DGRAMS_PER_EVENT; i++) {
-		struct sockaddr_in from;
+		struct sockaddr_storage from;
 		socklen_t flen = sizeof(from);
 		ssize_t n = us_recvfrom(s->usfd, h->dgram + PL_DGRAM_HDR, PL_DGRAM_MAX, 0,
 					(struct sockaddr *)&from, &flen);
 
 		if (n < 0)
 			return;
-		pl_dgram_encode(&from, h->dgram);
+		pl_dgram_encode((struct sockaddr *)&from, h->dgram);
 		/* a full queue drops the datagram, as a full receive buffer would */
 		if (send(s->ufd, h->dgram, PL_DGRAM_HDR + (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 			STAT_INC(preload, udp_dropped_full);

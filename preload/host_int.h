@@ -31,6 +31,7 @@ enum sock_state { S_IDLE, S_CONNECTING, S_OPEN, S_TOMB };
 struct hsock {
 	int type;                   /* REF_SOCK: first, for the epoll data pointer */
 	enum pl_kind kind;
+	int domain;                 /* AF_INET or AF_INET6 */
 	enum sock_state state;
 	int usfd;                   /* the ustack socket, -1 once closed */
 	int ufd;                    /* the host's unix end, -1 once closed */
@@ -50,7 +51,7 @@ struct hsock {
 	int rd_shut;                /* the program's end takes no more bytes (its SHUT_RD) */
 	/* listener: one accepted connection the unix queue had no room for */
 	int pend_fd;
-	struct sockaddr_in pend_peer;
+	struct sockaddr_storage pend_peer;
 	int dead;
 	struct hsock *hnext;
 	TAILQ_ENTRY(hsock) link;    /* live list, or the tombstones' FIFO */

@@ -63,13 +63,55 @@ static int is_dgram(int fd)
 	return fd_kind(fd) == PL_KIND_DGRAM;
 }
 
+/* The destination of a datagram sent on a socket of family, into *to (AF_UNSPEC when the
+ * call names none: the connected peer). An AF_INET one on an AF_INET6 socket is taken in
+ * its IPv4-mapped form, as Linux does. 0, or -EAFNOSUPPORT, -EINVAL (short, port 0). */
+static int dgram_dest(const struct msghdr *msg, int family, struct sockaddr_storage *to)
+{
+	sa_family_t f;
+	in_port_t port;
+
+	memset(to, 0, sizeof(*to));
+	to->ss_family = AF_UNSPEC;
+	if (!msg->msg_name)
+		return 0;
+	if (msg->msg_namelen < sizeof(sa_family_t))
+		return -EINVAL;
+	memcpy(&f, msg->msg_name, sizeof(f));
+	if (f == AF_INET) {
+		struct sockaddr_in sin;
+
+		if (msg->msg_namelen < sizeof(sin))
+			return -EINVAL;
+		memcpy(&sin, msg->msg_name, sizeof(sin));
+		if (family == AF_INET6)
+			pl_sockaddr_map(&sin, (struct sockaddr_in6 *)to);
+		else
+			memcpy(to, &sin, sizeof(sin));
+		port = sin.sin_port;
+	} else if (f == AF_INET6 && family == AF_INET6) {
+		struct sockaddr_in6 sin6 = { 0 };
+
+		if (msg->msg_namelen < 24) /* without sin6_scope_id, as Linux takes it */
+			return -EINVAL;
+		memcpy(&sin6, msg->msg_name,
+		       msg->msg_namelen < sizeof(sin6) ? msg->msg_namelen : sizeof(sin6));
+		memcpy(to, &sin6, sizeof(sin6));
+		port = sin6.sin6_port;
+	} else {
+		return -EAFNOSUPPORT;
+	}
+	return port ? 0 : -EINVAL;
+}
+
 static ssize_t dgram_send(int fd, const struct msghdr *msg, int flags)
 {
 	uint8_t hdr[PL_DGRAM_HDR];
 	struct iovec iov[IOV_LIM + 1];
 	struct msghdr mh = { .msg_iov = iov };
-	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct sockaddr_storage to;
 	ssize_t n;
+	int rc;
 
 	if (msg->msg_iovlen > IOV_LIM)
 		return fail(-EMSGSIZE);
@@ -78,18 +120,9 @@ static ssize_t dgram_send(int fd, const struct msghdr *msg, int flags)
 			  "(EOPNOTSUPP)");
 		return fail(-EOPNOTSUPP);
 	}
-	if (msg->msg_name) {
-		const struct sockaddr *a = msg->msg_name;
-
-		if (msg->msg_namelen < sizeof(sa_family_t) || a->sa_family != AF_INET)
-			return fail(-EAFNOSUPPORT);
-		if (msg->msg_namelen < sizeof(to))
-			return fail(-EINVAL);
-		memcpy(&to, a, sizeof(to));
-		if (!to.sin_addr.s_addr && !to.sin_port)
-			return fail(-EINVAL);
-	}
-	pl_dgram_encode(&to, hdr);
+	if ((rc = dgram_dest(msg, fd_family(fd), &to)) < 0)
+		return fail(rc);
+	pl_dgram_encode((const struct sockaddr *)&to, hdr);
 	iov[0] = (struct iovec){ hdr, sizeof(hdr) };
 	memcpy(iov + 1, msg->msg_iov, msg->msg_iovlen * sizeof(struct iovec));
 	mh.msg_iovlen = msg->msg_iovlen + 1;
@@ -102,7 +135,8 @@ static ssize_t dgram_recv(int fd, struct msghdr *msg, int flags)
 	uint8_t hdr[PL_DGRAM_HDR];
 	struct iovec iov[IOV_LIM + 1];
 	struct msghdr mh = { .msg_iov = iov };
-	struct sockaddr_in from;
+	struct sockaddr_storage from;
+	socklen_t flen;
 	ssize_t n;
 
 	if (msg->msg_iovlen > IOV_LIM)
@@ -113,12 +147,11 @@ static ssize_t dgram_recv(int fd, struct msghdr *msg, int flags)
 	n = get_recvmsg()(fd, &mh, flags & (MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC | MSG_WAITALL));
 	if (n < 0)
 		return n;
-	if (pl_dgram_decode(hdr, (size_t)n, &from))
+	if (pl_dgram_decode(hdr, (size_t)n, &from, &flen))
 		return fail(-EIO);
 	if (msg->msg_name) {
-		memcpy(msg->msg_name, &from,
-		       msg->msg_namelen < sizeof(from) ? msg->msg_namelen : sizeof(from));
-		msg->msg_namelen = sizeof(from);
+		memcpy(msg->msg_name, &from, msg->msg_namelen < flen ? msg->msg_namelen : flen);
+		msg->msg_namelen = flen;
 	} else {
 		msg->msg_namelen = 0;
 	}
