@@ -97,10 +97,10 @@ EXPORT int getaddrinfo(const char *node, const char *service, const struct addri
 		return EAI_NONAME;
 	family = h.ai_family;
 	n = resolve(node, family, addrs);
-	/* AF_INET6 with AI_V4MAPPED: IPv4 addresses as ::ffff:a.b.c.d when the name has no
-	 * IPv6 one (with AI_ALL, besides them) */
+	/* AF_INET6 with AI_V4MAPPED: IPv4 addresses as ::ffff:a.b.c.d when no IPv6 one was
+	 * found (with AI_ALL, besides them); the first error stands if neither is */
 	if (family == AF_INET6 && (h.ai_flags & AI_V4MAPPED) &&
-	    ((n < 0 && n != EAI_AGAIN && n != EAI_FAIL) || (n > 0 && (h.ai_flags & AI_ALL)))) {
+	    (n < 0 || (h.ai_flags & AI_ALL))) {
 		struct pl_addr v4[PL_ADDRS_MAX];
 		int m = resolve(node, AF_INET, v4), k = n > 0 ? n : 0;
 
