@@ -2,10 +2,9 @@
 # On ustack: select, poll and epoll over a set mixing a ustack socket and a pipe; a
 # non-blocking connect to an address nobody answers is not writable until it fails; a
 # reset is ECONNRESET on read, then EPIPE on write; AF_INET6 taken and raw refused;
-# sendfile of 3 MB byte-exact; a socket
-# numbered past 1024 in poll and epoll; a blocking accept in one thread while another
-# connects; shutdown(SHUT_RD); a signal interrupting a blocking recv; names through
-# ustack's resolver.
+# sendfile of 3 MB byte-exact; a socket numbered past 1024 in poll and epoll; a blocking
+# accept in one thread while another connects; shutdown(SHUT_RD); a signal interrupting a
+# blocking recv; names through ustack's resolver.
 import errno, hashlib, os, resource, select, signal, socket, sys, tempfile, threading
 peer, port, dead = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 s = socket.create_connection((peer, port), timeout=5)
