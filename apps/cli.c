@@ -158,14 +158,14 @@ static const char usage_get[] =
 static const char usage_run[] =
 "usage: ustack run [DEV...] [OPTIONS] [--] PROGRAM [ARGS...]\n"
 "       ustack run --attach NAME [--] PROGRAM [ARGS...]\n"
-"  Runs an unmodified, dynamically linked PROGRAM with its IPv4 sockets on ustack,\n"
-"  through the preload library (LD_PRELOAD=libustack-preload.so and USTACK_PRELOAD=\n"
-"  attach=NAME in its environment; docs/preload.md): this process is the stack's host,\n"
-"  the program and every process it starts share the stack; files, pipes, AF_UNIX and\n"
-"  netlink stay the kernel's, AF_INET6 sockets fail with EAFNOSUPPORT. Without DEV the\n"
-"  stack has its loopback only. Exits with the program's status (128+N for signal N)\n"
-"  once the program and every process that used the stack are gone; if the stack\n"
-"  cannot start, the program does not run.\n"
+"  Runs an unmodified, dynamically linked PROGRAM with its IPv4 and IPv6 sockets on\n"
+"  ustack, through the preload library (LD_PRELOAD=libustack-preload.so and\n"
+"  USTACK_PRELOAD=attach=NAME in its environment; docs/preload.md): this process is the\n"
+"  stack's host, the program and every process it starts share the stack; files,\n"
+"  pipes, AF_UNIX and netlink stay the kernel's, raw sockets fail with EPROTONOSUPPORT.\n"
+"  Without DEV the stack has its loopback only. Exits with the program's status\n"
+"  (128+N for signal N) once the program and every process that used the stack are\n"
+"  gone; if the stack cannot start, the program does not run.\n"
 "  --attach NAME      put the program on the stack of a running 'ustack serve --api\n"
 "                     NAME' instead (no DEV or stack options then)\n";
 
