@@ -9,7 +9,8 @@
 # (sendto/recvfrom with sockaddr_in6, IPv4-mapped peers, getsockname, IPV6_V6ONLY refusing
 # an IPv4 destination, an option ustack has not failing with ENOPROTOOPT); and a name the
 # hosts file ustack reads ($USTACK_HOSTS) gives only an IPv6 address: curl finds it through
-# the preload's getaddrinfo, and Python's getaddrinfo gets the answers of each family.
+# the preload's getaddrinfo, and Python's getaddrinfo gets the answers of each family; a
+# name dnsmasq gives only an AAAA record, found by curl through ustack's DNS stub.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
 t_begin preload_ipv6 "$1"
@@ -93,8 +94,35 @@ m = socket.getaddrinfo("v4only.test", 80, socket.AF_INET6, socket.SOCK_STREAM, 0
 assert [a[4][0] for a in m] == ["::ffff:'"$K_ADDR"'"], m
 ' >"$T_TMP/gai.out" 2>"$T_TMP/run.err" ||
 	{ UST_ERR=$T_TMP/run.err; fail "getaddrinfo under the preload: $(tail -n 3 "$T_TMP/run.err")"; }
-stop_pid "$KWEB"
 echo "k6only.test (hosts file, IPv6 only): curl byte-exact; getaddrinfo gives each family's answers"
+
+# --- the same from ustack's DNS stub: dnsmasq, authoritative for test, on 10.0.1.53 (the
+# namespace's lo, through the TAP) answers AAAA alone for k6dns.test ---
+if [ -x /usr/sbin/dnsmasq ]; then
+	ip -n "$NS" addr add 10.0.1.53/24 dev lo || fail "cannot add 10.0.1.53 to lo"
+	printf '%s k6dns.test\n' "$K6" >"$T_TMP/dnsmasq.hosts"
+	bg_ns "$NS" "$T_TMP/dnsmasq.out" /usr/sbin/dnsmasq --keep-in-foreground \
+		--conf-file=/dev/null --no-resolv --no-hosts --addn-hosts="$T_TMP/dnsmasq.hosts" \
+		--auth-zone=test --auth-server=ns.test,lo --port=53 --interface=lo \
+		--bind-interfaces --pid-file="$T_TMP/dnsmasq.pid" --log-queries \
+		--log-facility="$T_TMP/dnsmasq.log" --user=root --group=root
+	DNSMASQ_PID=$BG_PID
+	wait_for 10 in_ns "$NS" sh -c "ss -Hlun 'sport = :53' | grep -q 10.0.1.53" ||
+		fail "dnsmasq is not listening: $(cat "$T_TMP/dnsmasq.out")"
+	printf 'nameserver 10.0.1.53\n' >"$T_TMP/resolv.conf"
+	in_ns "$NS" env USTACK_RESOLV_CONF="$T_TMP/resolv.conf" "$UST" run --dev "$DEV6" \
+		--gw "$K_ADDR" -- curl -sS --max-time 40 -o "$T_TMP/d.bin" \
+		"http://k6dns.test:8080/f.bin" 2>"$T_TMP/run.err" ||
+		{ UST_ERR=$T_TMP/run.err; fail "curl http://k6dns.test:8080/ failed: $(head -c 300 "$T_TMP/run.err")"; }
+	sha_is "$T_TMP/d.bin" "curl from k6dns.test"
+	grep -q 'auth\[AAAA\] k6dns.test from 10.0.0.2' "$T_TMP/dnsmasq.log" ||
+		fail "dnsmasq saw no AAAA query for k6dns.test from ustack"
+	stop_pid "$DNSMASQ_PID"
+	echo "k6dns.test (DNS, AAAA only): curl byte-exact, the AAAA query from ustack's stub"
+else
+	echo "dnsmasq not installed (dnsmasq-base): the DNS part is not run"
+fi
+stop_pid "$KWEB"
 
 # --- a dual-stack server on ustack: python3 -m http.server --bind :: ---
 bg_ns "$NS" "$T_TMP/pyweb.err" "$UST" run --dev "$DEV6" -- \
