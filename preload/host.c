@@ -17,6 +17,7 @@
  * tombstone that answers PL_OP_ERROR and SO_ERROR. */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -83,6 +84,45 @@ int host_fd_ino(int fd, uint64_t *ino)
 		return -errno;
 	*ino = sb.st_ino;
 	return 0;
+}
+
+/* ---- link-local scopes ---- */
+
+/* The scope id of ss if it is an IPv6 link-local address with one, else 0. */
+static uint32_t scope_of(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family != AF_INET6 || !IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr))
+		return 0;
+	return s6->sin6_scope_id;
+}
+
+int host_scope_to_stack(struct pl_host *h, struct sockaddr_storage *ss)
+{
+	char name[IF_NAMESIZE];
+	uint32_t scope = scope_of(ss);
+	int idx;
+
+	if (!scope)
+		return 0;
+	if (!if_indextoname(scope, name) || (idx = ustack_dev_index(h->st, name)) < 0) {
+		STAT_INC(preload, scope_unknown);
+		return -ENODEV;
+	}
+	((struct sockaddr_in6 *)ss)->sin6_scope_id = (uint32_t)idx;
+	return 0;
+}
+
+void host_scope_to_prog(struct pl_host *h, struct sockaddr_storage *ss)
+{
+	char name[IF_NAMESIZE];
+	uint32_t scope = scope_of(ss);
+
+	if (!scope)
+		return;
+	((struct sockaddr_in6 *)ss)->sin6_scope_id =
+		ustack_dev_name(h->st, (int)scope, name, sizeof(name)) ? 0 : if_nametoindex(name);
 }
 
 /* ---- interest ---- */
@@ -423,6 +463,7 @@ static void listener_accept(struct pl_host *h, struct hsock *l)
 			break;
 		}
 		host_hash_put(h, c);
+		host_scope_to_prog(h, &peer);
 		rc = pass_conn(l, sp[1], &peer);
 		if (rc == -EAGAIN) {
 			/* the program's queue is full: this one waits here, the next ones in
@@ -455,7 +496,9 @@ static void dgram_from_prog(struct pl_host *h, struct hsock *s)
 			STAT_INC(preload, udp_bad_header);
 			continue;
 		}
-		if (to.ss_family == AF_UNSPEC)
+		if (host_scope_to_stack(h, &to) < 0)
+			r = -ENODEV;
+		else if (to.ss_family == AF_UNSPEC)
 			r = us_send(s->usfd, h->dgram + PL_DGRAM_HDR, (size_t)n - PL_DGRAM_HDR, 0);
 		else
 			r = us_sendto(s->usfd, h->dgram + PL_DGRAM_HDR, (size_t)n - PL_DGRAM_HDR, 0,
@@ -477,6 +520,7 @@ static void dgram_to_prog(struct pl_host *h, struct hsock *s)
 
 		if (n < 0)
 			return;
+		host_scope_to_prog(h, &from);
 		pl_dgram_encode((struct sockaddr *)&from, h->dgram);
 		/* a full queue drops the datagram, as a full receive buffer would */
 		if (send(s->ufd, h->dgram, PL_DGRAM_HDR + (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)

@@ -135,6 +135,8 @@ static int op_connect(struct pl_host *h, struct hsock *s, struct pl_msg *m, int 
 
 	if (addr_get(m, &sa, &salen))
 		return -EINVAL;
+	if ((rc = host_scope_to_stack(h, &sa)) < 0)
+		return rc;
 	if (s->kind == PL_KIND_DGRAM)
 		return us_connect(s->usfd, (struct sockaddr *)&sa, salen);
 	if (s->kind != PL_KIND_STREAM)
@@ -352,7 +354,9 @@ void host_client_request(struct pl_host *h, struct client *c)
 		socklen_t salen;
 
 		rc = s->usfd < 0 ? -EINVAL : addr_get(&m, &sa, &salen) ? -EINVAL :
-			us_bind(s->usfd, (struct sockaddr *)&sa, salen);
+			host_scope_to_stack(h, &sa);
+		if (!rc)
+			rc = us_bind(s->usfd, (struct sockaddr *)&sa, salen);
 		break;
 	}
 	case PL_OP_LISTEN: rc = s->usfd < 0 ? -EINVAL : op_listen(h, s, &m, &passfd); break;
@@ -372,6 +376,7 @@ void host_client_request(struct pl_host *h, struct client *c)
 			rc = us_getpeername(s->usfd, (struct sockaddr *)&sa, &len);
 		if (len > sizeof(sa))
 			len = sizeof(sa);
+		host_scope_to_prog(h, &sa);
 		memcpy(m.data, &sa, len);
 		m.len = rc < 0 ? 0 : (uint16_t)len;
 		break;

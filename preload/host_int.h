@@ -99,6 +99,13 @@ struct hsock *host_sock_new(struct pl_host *h, enum pl_kind kind, int usfd, int 
 void host_sock_free(struct pl_host *h, struct hsock *s);
 int host_stream_open(struct pl_host *h, struct hsock *s);
 void host_listener_interest(struct pl_host *h, struct hsock *l);
+/* A link-local address's sin6_scope_id between the program's numbering (the kernel's
+ * interface indexes: if_nametoindex, getifaddrs) and the stack's (its device numbers),
+ * matched by the device's name. To the stack: 0, or -ENODEV (no stack device by the
+ * kernel interface's name); to the program: 0 where the kernel has no such name. Other
+ * addresses pass unchanged. */
+int host_scope_to_stack(struct pl_host *h, struct sockaddr_storage *ss);
+void host_scope_to_prog(struct pl_host *h, struct sockaddr_storage *ss);
 /* one request of client c, answered (preload/host_ctl.c) */
 void host_client_request(struct pl_host *h, struct client *c);
 

@@ -111,7 +111,7 @@ static ssize_t dgram_send(int fd, const struct msghdr *msg, int flags)
 	struct msghdr mh = { .msg_iov = iov };
 	struct sockaddr_storage to;
 	ssize_t n;
-	int rc;
+	int rc, family;
 
 	if (msg->msg_iovlen > IOV_LIM)
 		return fail(-EMSGSIZE);
@@ -120,7 +120,10 @@ static ssize_t dgram_send(int fd, const struct msghdr *msg, int flags)
 			  "(EOPNOTSUPP)");
 		return fail(-EOPNOTSUPP);
 	}
-	if ((rc = dgram_dest(msg, fd_family(fd), &to)) < 0)
+	/* the family only matters with a destination; is_dgram has just checked the cache */
+	family = !msg->msg_name ? 0 : fd < FD_CACHE_MAX && fd_cache[fd].known ?
+		 fd_cache[fd].family : fd_family(fd);
+	if ((rc = dgram_dest(msg, family, &to)) < 0)
 		return fail(rc);
 	pl_dgram_encode((const struct sockaddr *)&to, hdr);
 	iov[0] = (struct iovec){ hdr, sizeof(hdr) };

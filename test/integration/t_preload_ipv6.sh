@@ -3,7 +3,7 @@
 # Unmodified Debian programs on ustack over IPv6 through `ustack run` (libustack-preload.so,
 # docs/preload.md), ustack 2001:db8::2 and the kernel 2001:db8::1 on a TAP (addr6= and
 # host6=): `curl -6` downloads 4 MB byte-exact from a kernel `python3 -m http.server
-# --bind ::`; `python3 -m http.server --bind ::` under ustack run serves the kernel's
+# --bind ::`, at its global and at its link-local address (%ustap0); `python3 -m http.server --bind ::` under ustack run serves the kernel's
 # `curl -6` and its IPv4 curl from one dual-stack listener, each client seen with its own
 # family; nc -6 (OpenBSD) in both roles byte-exact; a UDP exchange over an AF_INET6 socket
 # (sendto/recvfrom with sockaddr_in6, IPv4-mapped peers, getsockname, IPV6_V6ONLY refusing
@@ -62,6 +62,30 @@ in_ns "$NS" "$UST" run --dev "$DEV6" -- curl -6 -sS -g --max-time 40 -o "$T_TMP/
 sha_is "$T_TMP/c.bin" "curl -6 from the kernel"
 grep -q "^$US6 " "$T_TMP/kweb.log" || fail "the kernel server saw no client at $US6: $(tail -n 2 "$T_TMP/kweb.log")"
 echo "curl -6 under ustack run: 4 MB byte-exact from [$K6]:8080, the client $US6"
+
+# --- the kernel's link-local address with its zone: curl turns %ustap0 into the kernel's
+# index of the TAP, which the host turns into the stack's number of its device of that
+# name. This is the second TAP of that name in the namespace, so the kernel's index is no
+# longer the stack's (each run makes its TAP anew, and the kernel's indexes only grow) ---
+in_ns "$NS" "$UST" run --dev "$DEV6" -- sh -c '
+ll=$(ip -6 -o addr show dev '"$TAPIF"' scope link | awk "{ print \$4 }" | cut -d/ -f1)
+exec curl -6 -sS -g --max-time 20 -o "'"$T_TMP"'/ll.bin" "http://[$ll%25'"$TAPIF"']:8080/f.bin"' \
+	2>"$T_TMP/run.err" ||
+	{ UST_ERR=$T_TMP/run.err; fail "curl -6 to the kernel's link-local address failed: $(head -c 300 "$T_TMP/run.err")"; }
+sha_is "$T_TMP/ll.bin" "curl -6 to a link-local address"
+# and back: the peer's scope id is the kernel's index again
+in_ns "$NS" "$UST" run --dev "$DEV6" -- "$PY" -c '
+import socket, subprocess
+out = subprocess.run(["ip", "-6", "-o", "addr", "show", "dev", "'"$TAPIF"'", "scope", "link"],
+                     capture_output=True, text=True).stdout
+ll = out.split()[3].split("/")[0]
+s = socket.create_connection((ll + "%'"$TAPIF"'", 8080), timeout=5)
+peer = s.getpeername()
+assert peer[3] == socket.if_nametoindex("'"$TAPIF"'"), (peer, socket.if_nametoindex("'"$TAPIF"'"))
+print("ll peer", peer)
+' >"$T_TMP/ll.out" 2>"$T_TMP/run.err" ||
+	{ UST_ERR=$T_TMP/run.err; fail "getpeername of a link-local connection: $(tail -n 2 "$T_TMP/run.err")"; }
+echo "curl -6 to [fe80::...%$TAPIF]: 4 MB byte-exact; $(cat "$T_TMP/ll.out")"
 
 # --- a name with only an IPv6 address, from the hosts file ustack reads ---
 in_ns "$NS" "$UST" run --dev "$DEV6" -- curl -sS --max-time 40 -o "$T_TMP/n.bin" \
