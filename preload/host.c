@@ -5,7 +5,7 @@
  * the host holds, a stop pipe, and the kernel descriptor of one readiness set
  * (us_epoll_fd) that holds every ustack socket. Every ustack socket is non-blocking and
  * every call on it is made from this thread, so nothing here waits on the stack except
- * us_resolve, which runs in a thread of its own per request.
+ * us_getaddrinfo, which runs in a thread of its own per request.
  *
  * A TCP connection is a pump with one buffer per direction (HOST_BUF bytes, allocated
  * when the connection opens): the unix end is read only when the buffer towards the stack
