@@ -226,9 +226,57 @@ struct resolve_job {
 	struct pl_msg m;
 };
 
+/* 1 if the stack could send to a: a UDP socket of its family connects to it (a route and
+ * a source address; nothing is sent). */
+static int addr_usable(const struct pl_addr *a)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len = pl_sockaddr_len(a->family);
+	int fd = us_socket(a->family, SOCK_DGRAM, 0), rc;
+
+	if (fd < 0)
+		return 0;
+	if (a->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(9);
+		memcpy(&sin->sin_addr, a->a, 4);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(9);
+		memcpy(&sin6->sin6_addr, a->a, 16);
+	}
+	rc = us_connect(fd, (struct sockaddr *)&ss, len);
+	us_close(fd);
+	return rc == 0;
+}
+
+/* AI_ADDRCONFIG on the stack rather than the kernel (glibc would ask the kernel's
+ * interfaces): a family's answers stay if the stack can send to one of them, else they
+ * all go. The n addresses of out are filtered in place: their new count. */
+static int addrconfig(struct pl_addr *out, int n)
+{
+	int keep4 = 0, keep6 = 0, k = 0;
+
+	for (int i = 0; i < n; i++) {
+		int *keep = out[i].family == AF_INET ? &keep4 : &keep6;
+
+		if (!*keep)
+			*keep = addr_usable(&out[i]);
+	}
+	for (int i = 0; i < n; i++)
+		if (out[i].family == AF_INET ? keep4 : keep6)
+			out[k++] = out[i];
+	return k;
+}
+
 /* The addresses of a name (us_getaddrinfo: the hosts file, then the DNS stub, A and AAAA
  * as the family asks, IPv4 first for AF_UNSPEC), each once: their count, or its error. */
-static int resolve_addrs(const char *name, int family, struct pl_addr *out, int max)
+static int resolve_addrs(const char *name, int family, int flags, struct pl_addr *out,
+			 int max)
 {
 	struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_STREAM }, *res, *r;
 	int n = 0, rc;
@@ -252,6 +300,8 @@ static int resolve_addrs(const char *name, int family, struct pl_addr *out, int 
 			out[n++] = a;
 	}
 	us_freeaddrinfo(res);
+	if (flags & AI_ADDRCONFIG)
+		n = addrconfig(out, n);
 	return n ? n : -ENODATA;
 }
 
@@ -266,7 +316,7 @@ static void *resolve_thread(void *arg)
 	if (j->m.a != AF_UNSPEC && j->m.a != AF_INET && j->m.a != AF_INET6)
 		n = -EAFNOSUPPORT;
 	else
-		n = resolve_addrs((char *)j->m.data, j->m.a, out, PL_ADDRS_MAX);
+		n = resolve_addrs((char *)j->m.data, j->m.a, j->m.b, out, PL_ADDRS_MAX);
 	j->m.len = 0;
 	j->m.rc = n < 0 ? n : 0;
 	if (n > 0)

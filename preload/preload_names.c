@@ -8,8 +8,8 @@
  * through the kernel).
  *
  * AI_ADDRCONFIG asks about the kernel's interfaces in glibc, which are not the program's
- * network here: it is dropped, and both families are asked (IPv4 answers first), so a
- * program on an IPv4-only stack tries the IPv4 addresses before failing over the others. */
+ * network here: the host judges it on the stack instead (a family's answers stay if the
+ * stack can send to one of them), and glibc never sees it. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -29,11 +29,11 @@ REAL(int, getnameinfo, const struct sockaddr *, socklen_t, char *, socklen_t, ch
 #define EAI_NODATA EAI_NONAME
 #endif
 
-/* The host's answer for name in family (AF_UNSPEC: both): up to PL_ADDRS_MAX addresses in
- * out; their count, or an EAI_* code (negative). */
-static int resolve(const char *name, int family, struct pl_addr *out)
+/* The host's answer for name in family (AF_UNSPEC: both; flags: AI_ADDRCONFIG or 0): up
+ * to PL_ADDRS_MAX addresses in out; their count, or an EAI_* code (negative). */
+static int resolve(const char *name, int family, int flags, struct pl_addr *out)
 {
-	struct pl_msg m = { .op = PL_OP_RESOLVE, .a = family };
+	struct pl_msg m = { .op = PL_OP_RESOLVE, .a = family, .b = flags & AI_ADDRCONFIG };
 	size_t n = strlen(name);
 	int fd, rc;
 
@@ -84,25 +84,26 @@ EXPORT int getaddrinfo(const char *node, const char *service, const struct addri
 	struct addrinfo h = { .ai_flags = AI_V4MAPPED | AI_ADDRCONFIG }, *head = NULL;
 	struct addrinfo **tail = &head;
 	struct pl_addr addrs[PL_ADDRS_MAX];
-	int n, rc, family;
+	int n, rc, family, addrconfig;
 
 	if (hints)
 		h = *hints;
 	if (h.ai_family != AF_UNSPEC && h.ai_family != AF_INET && h.ai_family != AF_INET6)
 		return get_getaddrinfo()(node, service, hints, res);
+	addrconfig = h.ai_flags & AI_ADDRCONFIG;
 	h.ai_flags &= ~AI_ADDRCONFIG; /* the kernel's interfaces: see the top */
 	if (!node || numeric_host(node))
 		return get_getaddrinfo()(node, service, &h, res);
 	if (h.ai_flags & AI_NUMERICHOST)
 		return EAI_NONAME;
 	family = h.ai_family;
-	n = resolve(node, family, addrs);
+	n = resolve(node, family, addrconfig, addrs);
 	/* AF_INET6 with AI_V4MAPPED: IPv4 addresses as ::ffff:a.b.c.d when no IPv6 one was
 	 * found (with AI_ALL, besides them); the first error stands if neither is */
 	if (family == AF_INET6 && (h.ai_flags & AI_V4MAPPED) &&
 	    (n < 0 || (h.ai_flags & AI_ALL))) {
 		struct pl_addr v4[PL_ADDRS_MAX];
-		int m = resolve(node, AF_INET, v4), k = n > 0 ? n : 0;
+		int m = resolve(node, AF_INET, addrconfig, v4), k = n > 0 ? n : 0;
 
 		for (int i = 0; i < m && k < PL_ADDRS_MAX; i++, k++) {
 			memset(&addrs[k], 0, sizeof(addrs[k]));
@@ -169,7 +170,7 @@ static int hostent_fill(const char *name, int family, struct hostent *he, char *
 	    (family == AF_INET && inet_aton(name, (struct in_addr *)(void *)addrs[0].a)))
 		n = 1;
 	else
-		n = resolve(name, family, addrs);
+		n = resolve(name, family, 0, addrs);
 	if (n <= 0) {
 		*herr = n == EAI_AGAIN ? TRY_AGAIN : n == EAI_NODATA ? NO_DATA : HOST_NOT_FOUND;
 		return -ENOENT;

@@ -58,7 +58,8 @@ enum pl_op {
 	PL_OP_SETSOCKOPT,   /* ino, a = level, b = name, data = value */
 	PL_OP_GETSOCKOPT,   /* ino, a = level, b = name, c = room; reply data = value */
 	PL_OP_ERROR,        /* ino; reply rc = -the error that ended the connection, once */
-	PL_OP_RESOLVE,      /* a = family (AF_UNSPEC, AF_INET, AF_INET6), data = host name;
+	PL_OP_RESOLVE,      /* a = family (AF_UNSPEC, AF_INET, AF_INET6), b = AI_ADDRCONFIG
+	                     * or 0, data = host name;
 	                     * reply data = up to PL_ADDRS_MAX addresses (pl_addrs_decode) */
 	PL_OP_SHUTDOWN,     /* ino, a = how: the stack's side (the stream's own EOF does the
 	                     * rest) */

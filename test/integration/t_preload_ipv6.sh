@@ -9,7 +9,8 @@
 # (sendto/recvfrom with sockaddr_in6, IPv4-mapped peers, getsockname, IPV6_V6ONLY refusing
 # an IPv4 destination, an option ustack has not failing with ENOPROTOOPT); and a name the
 # hosts file ustack reads ($USTACK_HOSTS) gives only an IPv6 address: curl finds it through
-# the preload's getaddrinfo, and Python's getaddrinfo gets the answers of each family; a
+# the preload's getaddrinfo, and Python's getaddrinfo gets the answers of each family
+# (AI_ADDRCONFIG keeping IPv6 ones only on a stack with an IPv6 route to them); a
 # name dnsmasq gives only an AAAA record, found by curl through ustack's DNS stub.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
@@ -118,7 +119,27 @@ m = socket.getaddrinfo("v4only.test", 80, socket.AF_INET6, socket.SOCK_STREAM, 0
 assert [a[4][0] for a in m] == ["::ffff:'"$K_ADDR"'"], m
 ' >"$T_TMP/gai.out" 2>"$T_TMP/run.err" ||
 	{ UST_ERR=$T_TMP/run.err; fail "getaddrinfo under the preload: $(tail -n 3 "$T_TMP/run.err")"; }
-echo "k6only.test (hosts file, IPv6 only): curl byte-exact; getaddrinfo gives each family's answers"
+# AI_ADDRCONFIG judged on the stack: with addr6= both families stay; on a stack with IPv4
+# alone (a link-local IPv6 address, no route to 2001:db8::/64) the IPv6 answers go
+gai_cfg='
+import socket, sys
+def cfg(name):
+    try:
+        return [a[4][0] for a in socket.getaddrinfo(name, 80, 0, socket.SOCK_STREAM, 0,
+                                                    socket.AI_ADDRCONFIG)]
+    except socket.gaierror:
+        return "none"
+print(cfg("dual.test"), cfg("k6only.test"))
+'
+in_ns "$NS" "$UST" run --dev "$DEV6" -- "$PY" -c "$gai_cfg" >"$T_TMP/cfg6.out" 2>"$T_TMP/run.err" ||
+	{ UST_ERR=$T_TMP/run.err; fail "AI_ADDRCONFIG with addr6=: $(tail -n 3 "$T_TMP/run.err")"; }
+in_ns "$NS" "$UST" run --dev "$(dev_spec)" -- "$PY" -c "$gai_cfg" >"$T_TMP/cfg4.out" 2>"$T_TMP/run.err" ||
+	{ UST_ERR=$T_TMP/run.err; fail "AI_ADDRCONFIG with IPv4 alone: $(tail -n 3 "$T_TMP/run.err")"; }
+[ "$(cat "$T_TMP/cfg6.out")" = "['$K_ADDR', '$K6'] ['$K6']" ] ||
+	fail "AI_ADDRCONFIG with addr6=: $(cat "$T_TMP/cfg6.out")"
+[ "$(cat "$T_TMP/cfg4.out")" = "['$K_ADDR'] none" ] ||
+	fail "AI_ADDRCONFIG with IPv4 alone: $(cat "$T_TMP/cfg4.out")"
+echo "k6only.test (hosts file, IPv6 only): curl byte-exact; getaddrinfo gives each family's answers, AI_ADDRCONFIG judged on the stack"
 
 # --- the same from ustack's DNS stub: dnsmasq, authoritative for test, on 10.0.1.53 (the
 # namespace's lo, through the TAP) answers AAAA alone for k6dns.test ---
