@@ -2,16 +2,20 @@
 # SPDX-License-Identifier: MIT
 # Unmodified Debian programs on ustack over IPv6 through `ustack run` (libustack-preload.so,
 # docs/preload.md), ustack 2001:db8::2 and the kernel 2001:db8::1 on a TAP (addr6= and
-# host6=): `curl -6` downloads 4 MB byte-exact from a kernel `python3 -m http.server
-# --bind ::`, at its global and at its link-local address (%ustap0); `python3 -m http.server --bind ::` under ustack run serves the kernel's
-# `curl -6` and its IPv4 curl from one dual-stack listener, each client seen with its own
-# family; nc -6 (OpenBSD) in both roles byte-exact; a UDP exchange over an AF_INET6 socket
-# (sendto/recvfrom with sockaddr_in6, IPv4-mapped peers, getsockname, IPV6_V6ONLY refusing
-# an IPv4 destination, an option ustack has not failing with ENOPROTOOPT); and a name the
-# hosts file ustack reads ($USTACK_HOSTS) gives only an IPv6 address: curl finds it through
-# the preload's getaddrinfo, and Python's getaddrinfo gets the answers of each family
-# (AI_ADDRCONFIG keeping IPv6 ones only on a stack with an IPv6 route to them); a
-# name dnsmasq gives only an AAAA record, found by curl through ustack's DNS stub.
+# host6=):
+#  - `curl -6` downloads 4 MB byte-exact from a kernel `python3 -m http.server --bind ::`,
+#    at its global address and at its link-local one with the zone %ustap0 (the kernel's
+#    index of the TAP translated to the stack's, and getpeername's back);
+#  - names from the hosts file ustack reads ($USTACK_HOSTS): curl on one with only an
+#    IPv6 address; Python's getaddrinfo per family, AI_V4MAPPED, AI_ADDRCONFIG judged on
+#    the stack (with addr6= and with IPv4 alone); getent hosts (gethostbyname2); and
+#    curl on a name dnsmasq gives only an AAAA record, through ustack's DNS stub;
+#  - `python3 -m http.server --bind ::` under ustack run serving the kernel's `curl -6`
+#    and its IPv4 curl from one dual-stack listener, each client logged in its family;
+#  - nc -6 (OpenBSD) in both roles, byte-exact;
+#  - UDP on an AF_INET6 socket: sendto/recvfrom with IPv6 and IPv4-mapped peers, connect,
+#    getsockname, IPV6_V6ONLY refusing a mapped destination, IPV6_UNICAST_HOPS, and
+#    IPV6_RECVPKTINFO and a raw AF_INET6 socket refused, each with its one line.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
 t_begin preload_ipv6 "$1"
@@ -119,6 +123,11 @@ m = socket.getaddrinfo("v4only.test", 80, socket.AF_INET6, socket.SOCK_STREAM, 0
 assert [a[4][0] for a in m] == ["::ffff:'"$K_ADDR"'"], m
 ' >"$T_TMP/gai.out" 2>"$T_TMP/run.err" ||
 	{ UST_ERR=$T_TMP/run.err; fail "getaddrinfo under the preload: $(tail -n 3 "$T_TMP/run.err")"; }
+# gethostbyname2: getent hosts asks AF_INET6 first, then AF_INET
+out=$(in_ns "$NS" "$UST" run -- getent hosts k6only.test 2>"$T_TMP/run.err")
+[ "$(echo $out)" = "$K6 k6only.test" ] || fail "getent hosts k6only.test: '$out' $(head -c 200 "$T_TMP/run.err")"
+out=$(in_ns "$NS" "$UST" run -- getent hosts v4only.test 2>"$T_TMP/run.err")
+[ "$(echo $out)" = "$K_ADDR v4only.test" ] || fail "getent hosts v4only.test: '$out'"
 # AI_ADDRCONFIG judged on the stack: with addr6= both families stay; on a stack with IPv4
 # alone (a link-local IPv6 address, no route to 2001:db8::/64) the IPv6 answers go
 gai_cfg='
