@@ -25,8 +25,8 @@
 #define APP_TICK_MS 200        /* longest sleep before looking at the stop flag */
 #define APP_MAX_DEVS 8
 #define APP_DHCP_WAIT_S 30      /* addr=dhcp: how long the command waits for a lease */
-#define APP_DAD_WAIT_MS 5000    /* nc, get, ping: the longest wait for addr6=/SLAAC addresses'
-                                 * duplicate address detection */
+#define APP_DAD_WAIT_MS 5000    /* nc, get, ping, run: the longest wait for addr6=/SLAAC
+                                 * addresses' duplicate address detection */
 #define APP_HOST_DEV_WAIT_MS 2000 /* run --preload-host: how long a device in use is waited for */
 #define APP_MAX_ROUTES 32
 #define APP_MAX_SERVICES 16

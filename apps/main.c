@@ -95,7 +95,8 @@ static void tentative_fn(const struct ip6_ifaddr *ifa, void *arg)
 
 /* An IPv6 address the stack gives itself is tentative until duplicate address detection
  * ends (RFC 4862: a random delay of up to a second, then a RetransTimer per probe), and
- * a tentative address cannot be used: a client command waits for its addr6= and SLAAC
+ * a tentative address cannot be used: a client command (and the program of `run`, whose
+ * first connect or bind comes at once) waits for its addr6= and SLAAC
  * addresses (at most APP_DAD_WAIT_MS) rather than fail its first bind or connect.
  * Link-local addresses are not waited for: every Ethernet device has one, and an IPv4
  * command would pay for it. */
@@ -291,7 +292,8 @@ int main(int argc, char **argv)
 			status = EXIT_OK;
 		goto out;
 	}
-	if (app_cfg.cmd == CMD_NC || app_cfg.cmd == CMD_GET || app_cfg.cmd == CMD_PING)
+	if (app_cfg.cmd == CMD_NC || app_cfg.cmd == CMD_GET || app_cfg.cmd == CMD_PING ||
+	    app_cfg.cmd == CMD_RUN)
 		dad_wait(st);
 	status = run_command(st);
 	/* The stack lives in this process: leaving at once would take the last data and FIN

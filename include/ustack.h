@@ -521,6 +521,14 @@ int ustack_addr_add(struct ustack *st, const char *dev, struct in_addr addr, int
  * have addr). */
 int ustack_addr_del(struct ustack *st, const char *dev, struct in_addr addr);
 
+/* The stack's own number of the device named name: the sin6_scope_id of its link-local
+ * addresses and what SO_BINDTODEVICE names (not the kernel's interface index). Returns it
+ * (> 0), or -EINVAL (no stack or name), -ENODEV. */
+int ustack_dev_index(struct ustack *st, const char *name);
+/* The name of the stack's device number index into buf (size bytes). Returns 0, or
+ * -EINVAL, -ENODEV, -ENOSPC (buf too short). */
+int ustack_dev_name(struct ustack *st, int index, char *buf, size_t size);
+
 /* Routes dst/prefix_len through the gateway gw (0.0.0.0/0 is the default route). gw must
  * be on a connected network; dev NULL picks its device. gw 0.0.0.0 with a dev makes the
  * network directly connected on dev. Returns 0, -EINVAL, -ENODEV, -ENETUNREACH (gw is on

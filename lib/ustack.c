@@ -507,6 +507,39 @@ int ustack_addr_add(struct ustack *st, const char *devname, struct in_addr addr,
 	return rc;
 }
 
+int ustack_dev_index(struct ustack *st, const char *name)
+{
+	struct net_device *dev;
+	int rc;
+
+	if (!stack_ok(st) || !name)
+		return -EINVAL;
+	net_lock();
+	dev = net_device_by_name(name);
+	rc = dev ? dev->index : -ENODEV;
+	net_unlock();
+	return rc;
+}
+
+int ustack_dev_name(struct ustack *st, int index, char *buf, size_t size)
+{
+	struct net_device *dev;
+	int rc = 0;
+
+	if (!stack_ok(st) || !buf)
+		return -EINVAL;
+	net_lock();
+	dev = net_device_by_index(index);
+	if (!dev)
+		rc = -ENODEV;
+	else if (strlen(dev->name) >= size)
+		rc = -ENOSPC;
+	else
+		memcpy(buf, dev->name, strlen(dev->name) + 1);
+	net_unlock();
+	return rc;
+}
+
 int ustack_addr_del(struct ustack *st, const char *devname, struct in_addr addr)
 {
 	struct net_iface *ifc;

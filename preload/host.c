@@ -5,7 +5,7 @@
  * the host holds, a stop pipe, and the kernel descriptor of one readiness set
  * (us_epoll_fd) that holds every ustack socket. Every ustack socket is non-blocking and
  * every call on it is made from this thread, so nothing here waits on the stack except
- * us_resolve, which runs in a thread of its own per request.
+ * us_getaddrinfo, which runs in a thread of its own per request.
  *
  * A TCP connection is a pump with one buffer per direction (HOST_BUF bytes, allocated
  * when the connection opens): the unix end is read only when the buffer towards the stack
@@ -17,6 +17,7 @@
  * tombstone that answers PL_OP_ERROR and SO_ERROR. */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -83,6 +84,45 @@ int host_fd_ino(int fd, uint64_t *ino)
 		return -errno;
 	*ino = sb.st_ino;
 	return 0;
+}
+
+/* ---- link-local scopes ---- */
+
+/* The scope id of ss if it is an IPv6 link-local address with one, else 0. */
+static uint32_t scope_of(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family != AF_INET6 || !IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr))
+		return 0;
+	return s6->sin6_scope_id;
+}
+
+int host_scope_to_stack(struct pl_host *h, struct sockaddr_storage *ss)
+{
+	char name[IF_NAMESIZE];
+	uint32_t scope = scope_of(ss);
+	int idx;
+
+	if (!scope)
+		return 0;
+	if (!if_indextoname(scope, name) || (idx = ustack_dev_index(h->st, name)) < 0) {
+		STAT_INC(preload, scope_unknown);
+		return -ENODEV;
+	}
+	((struct sockaddr_in6 *)ss)->sin6_scope_id = (uint32_t)idx;
+	return 0;
+}
+
+void host_scope_to_prog(struct pl_host *h, struct sockaddr_storage *ss)
+{
+	char name[IF_NAMESIZE];
+	uint32_t scope = scope_of(ss);
+
+	if (!scope)
+		return;
+	((struct sockaddr_in6 *)ss)->sin6_scope_id =
+		ustack_dev_name(h->st, (int)scope, name, sizeof(name)) ? 0 : if_nametoindex(name);
 }
 
 /* ---- interest ---- */
@@ -365,14 +405,14 @@ static void connect_done(struct pl_host *h, struct hsock *s)
 /* ---- listeners ---- */
 
 /* Hands one connection to the program: 0, or -EAGAIN when the unix queue is full. */
-static int pass_conn(struct hsock *l, int fd, const struct sockaddr_in *peer)
+static int pass_conn(struct hsock *l, int fd, const struct sockaddr_storage *peer)
 {
 	uint8_t hdr[PL_DGRAM_HDR];
 	char cbuf[PL_CMSG_SPACE];
 	struct iovec iov = { hdr, sizeof(hdr) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	pl_dgram_encode(peer, hdr);
+	pl_dgram_encode((const struct sockaddr *)peer, hdr);
 	pl_put_fd(&mh, cbuf, fd);
 	if (sendmsg(l->ufd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		return errno == EAGAIN ? -EAGAIN : -errno;
@@ -388,7 +428,7 @@ void host_listener_interest(struct pl_host *h, struct hsock *l)
 static void listener_accept(struct pl_host *h, struct hsock *l)
 {
 	for (int i = 0; i < HOST_ACCEPTS_PER_EVENT; i++) {
-		struct sockaddr_in peer;
+		struct sockaddr_storage peer;
 		socklen_t plen = sizeof(peer);
 		struct hsock *c;
 		int rc, fd, sp[2];
@@ -412,6 +452,8 @@ static void listener_accept(struct pl_host *h, struct hsock *l)
 			break;
 		}
 		c = host_sock_new(h, PL_KIND_STREAM, fd, sp[0]);
+		if (c)
+			c->domain = l->domain;
 		if (!c || host_fd_ino(sp[1], &c->ino) || host_stream_open(h, c) < 0) {
 			if (c)
 				host_sock_free(h, c);
@@ -421,6 +463,7 @@ static void listener_accept(struct pl_host *h, struct hsock *l)
 			break;
 		}
 		host_hash_put(h, c);
+		host_scope_to_prog(h, &peer);
 		rc = pass_conn(l, sp[1], &peer);
 		if (rc == -EAGAIN) {
 			/* the program's queue is full: this one waits here, the next ones in
@@ -458,7 +501,7 @@ static void dgram_error(struct hsock *s, int err)
  * a datagram's own failure (no route, too big) has no call left to report it. */
 static int dgram_async_err(struct hsock *s, int err)
 {
-	struct sockaddr_in peer;
+	struct sockaddr_storage peer;
 	socklen_t len = sizeof(peer);
 
 	if (err != ECONNREFUSED && err != EHOSTUNREACH && err != ENETUNREACH &&
@@ -470,22 +513,24 @@ static int dgram_async_err(struct hsock *s, int err)
 static void dgram_from_prog(struct pl_host *h, struct hsock *s)
 {
 	for (int i = 0; i < HOST_DGRAMS_PER_EVENT; i++) {
-		struct sockaddr_in to;
+		struct sockaddr_storage to;
+		socklen_t tolen;
 		ssize_t n = recv(s->ufd, h->dgram, sizeof(h->dgram), MSG_DONTWAIT);
-
 		ssize_t r;
 
 		if (n < 0)
 			return;
-		if (n == 0 || pl_dgram_decode(h->dgram, (size_t)n, &to)) {
+		if (n == 0 || pl_dgram_decode(h->dgram, (size_t)n, &to, &tolen)) {
 			STAT_INC(preload, udp_bad_header);
 			continue;
 		}
-		if (!to.sin_addr.s_addr && !to.sin_port)
+		if (host_scope_to_stack(h, &to) < 0)
+			r = -ENODEV;
+		else if (to.ss_family == AF_UNSPEC)
 			r = us_send(s->usfd, h->dgram + PL_DGRAM_HDR, (size_t)n - PL_DGRAM_HDR, 0);
 		else
 			r = us_sendto(s->usfd, h->dgram + PL_DGRAM_HDR, (size_t)n - PL_DGRAM_HDR, 0,
-				      (struct sockaddr *)&to, sizeof(to));
+				      (struct sockaddr *)&to, tolen);
 		if (r < 0) {
 			STAT_INC(preload, udp_send_errors);
 			if (dgram_async_err(s, (int)-r))
@@ -499,7 +544,7 @@ static void dgram_from_prog(struct pl_host *h, struct hsock *s)
 static void dgram_to_prog(struct pl_host *h, struct hsock *s)
 {
 	for (int i = 0; i < HOST_DGRAMS_PER_EVENT; i++) {
-		struct sockaddr_in from;
+		struct sockaddr_storage from;
 		socklen_t flen = sizeof(from);
 		ssize_t n = us_recvfrom(s->usfd, h->dgram + PL_DGRAM_HDR, PL_DGRAM_MAX, 0,
 					(struct sockaddr *)&from, &flen);
@@ -509,7 +554,8 @@ static void dgram_to_prog(struct pl_host *h, struct hsock *s)
 				dgram_error(s, (int)-n);
 			return;
 		}
-		pl_dgram_encode(&from, h->dgram);
+		host_scope_to_prog(h, &from);
+		pl_dgram_encode((struct sockaddr *)&from, h->dgram);
 		/* a full queue drops the datagram, as a full receive buffer would */
 		if (send(s->ufd, h->dgram, PL_DGRAM_HDR + (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 			STAT_INC(preload, udp_dropped_full);

@@ -17,7 +17,7 @@
 	X(clients) X(requests) X(bad_requests) X(sockets) X(connects_held) X(accepted)     \
 	X(accept_held) X(bytes_to_stack) X(bytes_to_prog) X(bytes_dropped_rd_shut)         \
 	X(resets) X(tombs_evicted) X(udp_to_stack) X(udp_to_prog) X(udp_bad_header)        \
-	X(udp_send_errors) X(udp_dropped_full) X(udp_errors_to_prog)
+	X(udp_send_errors) X(udp_dropped_full) X(udp_errors_to_prog) X(scope_unknown)
 STATS_DECLARE(preload, PRELOAD_COUNTERS);
 #define preload_stats STATS_REF(preload)
 

@@ -5,6 +5,7 @@
  * poll; a name lookup runs in a thread of its own, which answers it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -19,11 +20,15 @@
 #include "net/log.h"
 #include "preload/host_int.h"
 
-static int addr_in(const struct pl_msg *m, struct sockaddr_in *sin)
+/* The address a request carries, into *ss (aligned) with its length: 0 or -EINVAL. The
+ * stack checks it against the socket's family. */
+static int addr_get(const struct pl_msg *m, struct sockaddr_storage *ss, socklen_t *len)
 {
-	if (m->len < sizeof(*sin))
+	if (m->len < sizeof(sa_family_t))
 		return -EINVAL;
-	memcpy(sin, m->data, sizeof(*sin));
+	memset(ss, 0, sizeof(*ss));
+	*len = m->len < sizeof(*ss) ? m->len : sizeof(*ss);
+	memcpy(ss, m->data, *len);
 	return 0;
 }
 
@@ -48,9 +53,11 @@ static int op_socket(struct pl_host *h, struct pl_msg *m, int *passfd)
 	int dgram = m->a == SOCK_DGRAM, sp[2], usfd;
 	struct hsock *s;
 
+	if (m->c != AF_INET && m->c != AF_INET6)
+		return -EAFNOSUPPORT;
 	if (m->a != SOCK_STREAM && m->a != SOCK_DGRAM)
 		return -EPROTONOSUPPORT;
-	usfd = us_socket(AF_INET, m->a | US_SOCK_NONBLOCK, m->b);
+	usfd = us_socket(m->c, m->a | US_SOCK_NONBLOCK, m->b);
 	if (usfd < 0)
 		return usfd;
 	if (socketpair(AF_UNIX, (dgram ? SOCK_SEQPACKET : SOCK_STREAM) | SOCK_CLOEXEC, 0, sp)) {
@@ -67,6 +74,7 @@ static int op_socket(struct pl_host *h, struct pl_msg *m, int *passfd)
 		close(sp[1]);
 		return -ENOMEM;
 	}
+	s->domain = m->c;
 	host_hash_put(h, s);
 	STAT_INC(preload, sockets);
 	if (dgram) {
@@ -120,22 +128,24 @@ static int op_listen(struct pl_host *h, struct hsock *s, struct pl_msg *m, int *
 
 static int op_connect(struct pl_host *h, struct hsock *s, struct pl_msg *m, int *fdin)
 {
-	struct sockaddr_in sin;
+	struct sockaddr_storage sa;
+	socklen_t salen, len = sizeof(s->prog_sndbuf);
 	int rc, one = 1;
-	socklen_t len = sizeof(s->prog_sndbuf);
 	static const uint8_t filler[PL_FILLER];
 
-	if (addr_in(m, &sin))
+	if (addr_get(m, &sa, &salen))
 		return -EINVAL;
+	if ((rc = host_scope_to_stack(h, &sa)) < 0)
+		return rc;
 	if (s->kind == PL_KIND_DGRAM)
-		return us_connect(s->usfd, (struct sockaddr *)&sin, sizeof(sin));
+		return us_connect(s->usfd, (struct sockaddr *)&sa, salen);
 	if (s->kind != PL_KIND_STREAM)
 		return -EINVAL;
 	if (s->state == S_CONNECTING)
 		return -EALREADY;
 	if (s->state != S_IDLE)
 		return -EISCONN;
-	rc = us_connect(s->usfd, (struct sockaddr *)&sin, sizeof(sin));
+	rc = us_connect(s->usfd, (struct sockaddr *)&sa, salen);
 	if (rc == 0)
 		return host_stream_open(h, s);
 	if (rc != -EINPROGRESS)
@@ -216,21 +226,101 @@ struct resolve_job {
 	struct pl_msg m;
 };
 
+/* 1 if the stack could send to a: a UDP socket of its family connects to it (a route and
+ * a source address; nothing is sent). */
+static int addr_usable(const struct pl_addr *a)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len = pl_sockaddr_len(a->family);
+	int fd = us_socket(a->family, SOCK_DGRAM, 0), rc;
+
+	if (fd < 0)
+		return 0;
+	if (a->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(9);
+		memcpy(&sin->sin_addr, a->a, 4);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(9);
+		memcpy(&sin6->sin6_addr, a->a, 16);
+	}
+	rc = us_connect(fd, (struct sockaddr *)&ss, len);
+	us_close(fd);
+	return rc == 0;
+}
+
+/* AI_ADDRCONFIG on the stack rather than the kernel (glibc would ask the kernel's
+ * interfaces): a family's answers stay if the stack can send to one of them, else they
+ * all go. The n addresses of out are filtered in place: their new count. */
+static int addrconfig(struct pl_addr *out, int n)
+{
+	int keep4 = 0, keep6 = 0, k = 0;
+
+	for (int i = 0; i < n; i++) {
+		int *keep = out[i].family == AF_INET ? &keep4 : &keep6;
+
+		if (!*keep)
+			*keep = addr_usable(&out[i]);
+	}
+	for (int i = 0; i < n; i++)
+		if (out[i].family == AF_INET ? keep4 : keep6)
+			out[k++] = out[i];
+	return k;
+}
+
+/* The addresses of a name (us_getaddrinfo: the hosts file, then the DNS stub, A and AAAA
+ * as the family asks, IPv4 first for AF_UNSPEC), each once: their count, or its error. */
+static int resolve_addrs(const char *name, int family, int flags, struct pl_addr *out,
+			 int max)
+{
+	struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_STREAM }, *res, *r;
+	int n = 0, rc;
+
+	rc = us_getaddrinfo(name, NULL, &hints, &res);
+	if (rc < 0)
+		return rc;
+	for (r = res; r && n < max; r = r->ai_next) {
+		struct pl_addr a = { .family = r->ai_family };
+		int dup = 0;
+
+		if (r->ai_family == AF_INET)
+			memcpy(a.a, &((struct sockaddr_in *)(void *)r->ai_addr)->sin_addr, 4);
+		else if (r->ai_family == AF_INET6)
+			memcpy(a.a, &((struct sockaddr_in6 *)(void *)r->ai_addr)->sin6_addr, 16);
+		else
+			continue;
+		for (int i = 0; i < n && !dup; i++)
+			dup = out[i].family == a.family && !memcmp(out[i].a, a.a, 16);
+		if (!dup)
+			out[n++] = a;
+	}
+	us_freeaddrinfo(res);
+	if (flags & AI_ADDRCONFIG)
+		n = addrconfig(out, n);
+	return n ? n : -ENODATA;
+}
+
 static void *resolve_thread(void *arg)
 {
 	struct resolve_job *j = arg;
-	struct sockaddr_in out[8];
+	struct pl_addr out[PL_ADDRS_MAX];
 	int n;
 
 	ustack_use(j->st);
 	j->m.data[j->m.len < PL_DATA_MAX ? j->m.len : PL_DATA_MAX - 1] = '\0';
-	n = us_resolve((char *)j->m.data, out, 8, 5000);
+	if (j->m.a != AF_UNSPEC && j->m.a != AF_INET && j->m.a != AF_INET6)
+		n = -EAFNOSUPPORT;
+	else
+		n = resolve_addrs((char *)j->m.data, j->m.a, j->m.b, out, PL_ADDRS_MAX);
 	j->m.len = 0;
 	j->m.rc = n < 0 ? n : 0;
-	for (int i = 0; i < n; i++) {
-		memcpy(j->m.data + 4 * i, &out[i].sin_addr.s_addr, 4);
-		j->m.len += 4;
-	}
+	if (n > 0)
+		j->m.len = (uint16_t)pl_addrs_encode(out, n, j->m.data, PL_DATA_MAX);
 	reply(j->fd, &j->m, -1);
 	close(j->fd);
 	free(j);
@@ -305,11 +395,18 @@ void host_client_request(struct pl_host *h, struct client *c)
 	}
 	switch (m.op) {
 	case PL_OP_SOCKET: rc = op_socket(h, &m, &passfd); break;
-	case PL_OP_LOOKUP: rc = s ? (int)s->kind : PL_KIND_NONE; break;
+	case PL_OP_LOOKUP:
+		rc = s ? (int)s->kind : PL_KIND_NONE;
+		m.a = s ? s->domain : 0;
+		break;
 	case PL_OP_BIND: {
-		struct sockaddr_in sin;
-		rc = s->usfd < 0 ? -EINVAL : addr_in(&m, &sin) ? -EINVAL :
-			us_bind(s->usfd, (struct sockaddr *)&sin, sizeof(sin));
+		struct sockaddr_storage sa;
+		socklen_t salen;
+
+		rc = s->usfd < 0 ? -EINVAL : addr_get(&m, &sa, &salen) ? -EINVAL :
+			host_scope_to_stack(h, &sa);
+		if (!rc)
+			rc = us_bind(s->usfd, (struct sockaddr *)&sa, salen);
 		break;
 	}
 	case PL_OP_LISTEN: rc = s->usfd < 0 ? -EINVAL : op_listen(h, s, &m, &passfd); break;
@@ -320,17 +417,20 @@ void host_client_request(struct pl_host *h, struct client *c)
 		break;
 	case PL_OP_GETSOCKNAME:
 	case PL_OP_GETPEERNAME: {
-		struct sockaddr_in sin = { 0 };
-		socklen_t len = sizeof(sin);
+		struct sockaddr_storage sa = { 0 };
+		socklen_t len = sizeof(sa);
 
 		if (s->usfd < 0)
 			rc = -ENOTCONN;
 		else if (m.op == PL_OP_GETSOCKNAME)
-			rc = us_getsockname(s->usfd, (struct sockaddr *)&sin, &len);
+			rc = us_getsockname(s->usfd, (struct sockaddr *)&sa, &len);
 		else
-			rc = us_getpeername(s->usfd, (struct sockaddr *)&sin, &len);
-		memcpy(m.data, &sin, sizeof(sin));
-		m.len = rc < 0 ? 0 : sizeof(sin);
+			rc = us_getpeername(s->usfd, (struct sockaddr *)&sa, &len);
+		if (len > sizeof(sa))
+			len = sizeof(sa);
+		host_scope_to_prog(h, &sa);
+		memcpy(m.data, &sa, len);
+		m.len = rc < 0 ? 0 : (uint16_t)len;
 		break;
 	}
 	case PL_OP_SETSOCKOPT: rc = op_sockopt(s, &m, 0); break;

@@ -31,6 +31,7 @@ enum sock_state { S_IDLE, S_CONNECTING, S_OPEN, S_TOMB };
 struct hsock {
 	int type;                   /* REF_SOCK: first, for the epoll data pointer */
 	enum pl_kind kind;
+	int domain;                 /* AF_INET or AF_INET6 */
 	enum sock_state state;
 	int usfd;                   /* the ustack socket, -1 once closed */
 	int ufd;                    /* the host's unix end, -1 once closed */
@@ -51,7 +52,7 @@ struct hsock {
 	int rd_shut;                /* the program's end takes no more bytes (its SHUT_RD) */
 	/* listener: one accepted connection the unix queue had no room for */
 	int pend_fd;
-	struct sockaddr_in pend_peer;
+	struct sockaddr_storage pend_peer;
 	int dead;
 	struct hsock *hnext;
 	TAILQ_ENTRY(hsock) link;    /* live list, or the tombstones' FIFO */
@@ -99,6 +100,13 @@ struct hsock *host_sock_new(struct pl_host *h, enum pl_kind kind, int usfd, int 
 void host_sock_free(struct pl_host *h, struct hsock *s);
 int host_stream_open(struct pl_host *h, struct hsock *s);
 void host_listener_interest(struct pl_host *h, struct hsock *l);
+/* A link-local address's sin6_scope_id between the program's numbering (the kernel's
+ * interface indexes: if_nametoindex, getifaddrs) and the stack's (its device numbers),
+ * matched by the device's name. To the stack: 0, or -ENODEV (no stack device by the
+ * kernel interface's name); to the program: 0 where the kernel has no such name. Other
+ * addresses pass unchanged. */
+int host_scope_to_stack(struct pl_host *h, struct sockaddr_storage *ss);
+void host_scope_to_prog(struct pl_host *h, struct sockaddr_storage *ss);
 /* one request of client c, answered (preload/host_ctl.c) */
 void host_client_request(struct pl_host *h, struct client *c);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* libustack-preload.so: puts an unmodified, dynamically linked program's IPv4 sockets on a
- * ustack host (docs/preload.md, preload/proto.h).
+/* libustack-preload.so: puts an unmodified, dynamically linked program's IPv4 and IPv6
+ * sockets on a ustack host (docs/preload.md, preload/proto.h).
  *
  * A ustack socket in the program is a real kernel descriptor: an AF_UNIX socket whose
  * other end the host holds. Bytes of a TCP connection pass through it as they are, so
@@ -10,7 +10,7 @@
  * requests on this process's control connection; the datagram calls on UDP sockets, whose
  * datagrams carry the peer in a header; a read that returns 0 on a TCP socket, which asks
  * the host once whether the connection ended with an error; and name resolution, which
- * goes through the host (us_resolve) instead of the kernel.
+ * goes through the host (us_getaddrinfo) instead of the kernel.
  *
  * A descriptor is recognised without a table shared across processes: fstat gives its
  * inode, and the host knows the inode of each program-side end. The answer is cached per
@@ -92,10 +92,11 @@ void fd_forget(int fd)
 		memset(&fd_cache[fd], 0, sizeof(fd_cache[fd]));
 }
 
-static void fd_remember(int fd, uint64_t ino, enum pl_kind kind)
+static void fd_remember(int fd, uint64_t ino, enum pl_kind kind, int family)
 {
 	if (fd >= 0 && fd < FD_CACHE_MAX)
-		fd_cache[fd] = (struct fd_info){ .ino = ino, .known = 1, .kind = (uint8_t)kind };
+		fd_cache[fd] = (struct fd_info){ .ino = ino, .known = 1, .kind = (uint8_t)kind,
+						 .family = (uint8_t)family };
 }
 
 /* ---- the control connection ---- */
@@ -288,14 +289,14 @@ enum pl_kind fd_kind_ino(int fd, uint64_t *ino)
 		return fd_cache[fd].kind;
 	if (!S_ISSOCK(sb.st_mode) || fd == ctl_fd ||
 	    get_getsockopt()(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) || dom != AF_UNIX) {
-		fd_remember(fd, sb.st_ino, PL_KIND_NONE);
+		fd_remember(fd, sb.st_ino, PL_KIND_NONE, 0);
 		return PL_KIND_NONE;
 	}
 	m.ino = sb.st_ino;
 	rc = rpc(&m, -1, NULL);
 	if (rc < 0)
 		return PL_KIND_NONE; /* no host: an AF_UNIX socket of the program's own */
-	fd_remember(fd, sb.st_ino, (enum pl_kind)rc);
+	fd_remember(fd, sb.st_ino, (enum pl_kind)rc, m.a);
 	return (enum pl_kind)rc;
 }
 
@@ -304,6 +305,18 @@ enum pl_kind fd_kind(int fd)
 	uint64_t ino;
 
 	return fd_kind_ino(fd, &ino);
+}
+
+int fd_family(int fd)
+{
+	struct pl_msg m = { .op = PL_OP_LOOKUP };
+
+	if (fd_kind_ino(fd, &m.ino) == PL_KIND_NONE)
+		return 0;
+	if (fd < FD_CACHE_MAX)
+		return fd_cache[fd].family;
+	/* past the cache: the host says */
+	return rpc(&m, -1, NULL) > 0 ? m.a : 0;
 }
 
 uint64_t fd_ino(int fd)
@@ -320,19 +333,16 @@ EXPORT int socket(int domain, int type, int protocol)
 	struct pl_msg m = { .op = PL_OP_SOCKET };
 	int base = type & 0xf, fd, rc;
 
-	if (domain == AF_INET6) {
-		warn_once(W_INET6, "socket(AF_INET6): ustack has no IPv6 yet (EAFNOSUPPORT)");
-		return fail(-EAFNOSUPPORT);
-	}
-	if (domain != AF_INET)
+	if (domain != AF_INET && domain != AF_INET6)
 		return get_socket()(domain, type, protocol);
 	if (base != SOCK_STREAM && base != SOCK_DGRAM) {
-		warn_once(W_TYPE, "socket(AF_INET, type %d): only SOCK_STREAM and SOCK_DGRAM "
-			  "(EPROTONOSUPPORT)", base);
+		warn_once(W_TYPE, "socket(%s, type %d): only SOCK_STREAM and SOCK_DGRAM "
+			  "(EPROTONOSUPPORT)", domain == AF_INET ? "AF_INET" : "AF_INET6", base);
 		return fail(-EPROTONOSUPPORT);
 	}
 	m.a = base;
 	m.b = protocol;
+	m.c = domain;
 	rc = rpc(&m, -1, &fd);
 	if (rc < 0)
 		return fail(rc);
@@ -342,27 +352,40 @@ EXPORT int socket(int domain, int type, int protocol)
 		fcntl(fd, F_SETFD, 0);
 	if (type & SOCK_NONBLOCK)
 		fcntl(fd, F_SETFL, O_NONBLOCK | O_RDWR);
-	fd_remember(fd, m.ino, base == SOCK_DGRAM ? PL_KIND_DGRAM : PL_KIND_STREAM);
+	fd_remember(fd, m.ino, base == SOCK_DGRAM ? PL_KIND_DGRAM : PL_KIND_STREAM, domain);
 	return fd;
 }
 
-static int addr_msg(struct pl_msg *m, const struct sockaddr *a, socklen_t len, int unspec_ok)
+/* The address of a bind or connect into m, as the program gave it (the stack checks it
+ * against the socket's family and length, as the kernel does). AF_UNSPEC passes where
+ * unspec_ok says so (connect on a UDP socket dissolves its association). On an AF_INET6
+ * UDP socket an AF_INET address becomes its IPv4-mapped form, as Linux takes it. */
+static int addr_msg(struct pl_msg *m, const struct sockaddr *a, socklen_t len, int unspec_ok,
+		    int family)
 {
-	struct sockaddr_in sin = { 0 };
+	sa_family_t f;
 
 	if (!a)
 		return -EFAULT;
-	if (len >= sizeof(sa_family_t) && a->sa_family == AF_UNSPEC && unspec_ok) {
-		sin.sin_family = AF_UNSPEC;
-	} else {
-		if (len < sizeof(sa_family_t) || a->sa_family != AF_INET)
-			return -EAFNOSUPPORT;
-		if (len < sizeof(sin))
+	if (len < sizeof(sa_family_t))
+		return -EINVAL;
+	memcpy(&f, &a->sa_family, sizeof(f));
+	if (f == AF_UNSPEC && !unspec_ok)
+		return -EAFNOSUPPORT;
+	if (f == AF_INET && family == AF_INET6 && unspec_ok) {
+		struct sockaddr_in6 sin6;
+
+		if (len < sizeof(struct sockaddr_in))
 			return -EINVAL;
-		memcpy(&sin, a, sizeof(sin));
+		pl_sockaddr_map((const struct sockaddr_in *)(const void *)a, &sin6);
+		memcpy(m->data, &sin6, sizeof(sin6));
+		m->len = sizeof(sin6);
+		return 0;
 	}
-	memcpy(m->data, &sin, sizeof(sin));
-	m->len = sizeof(sin);
+	if (len > sizeof(struct sockaddr_storage))
+		len = sizeof(struct sockaddr_storage);
+	memcpy(m->data, a, len);
+	m->len = (uint16_t)len;
 	return 0;
 }
 
@@ -374,7 +397,7 @@ EXPORT int bind(int fd, const struct sockaddr *a, socklen_t len)
 
 	if (k == PL_KIND_NONE)
 		return get_bind()(fd, a, len);
-	if ((rc = addr_msg(&m, a, len, 0)) < 0 || (rc = rpc(&m, -1, NULL)) < 0)
+	if ((rc = addr_msg(&m, a, len, 0, fd_family(fd))) < 0 || (rc = rpc(&m, -1, NULL)) < 0)
 		return fail(rc);
 	return 0;
 }
@@ -383,10 +406,11 @@ EXPORT int listen(int fd, int backlog)
 {
 	struct pl_msg m = { .op = PL_OP_LISTEN, .a = backlog };
 	enum pl_kind k = fd_kind_ino(fd, &m.ino);
-	int nfd, rc, fl, fdfl;
+	int nfd, rc, fl, fdfl, family;
 
 	if (k == PL_KIND_NONE)
 		return get_listen()(fd, backlog);
+	family = fd_family(fd);
 	if (k == PL_KIND_DGRAM)
 		return fail(-EOPNOTSUPP);
 	rc = rpc(&m, -1, &nfd);
@@ -406,7 +430,7 @@ EXPORT int listen(int fd, int backlog)
 	get_close()(nfd);
 	if (fl >= 0 && (fl & O_NONBLOCK))
 		fcntl(fd, F_SETFL, fl);
-	fd_remember(fd, m.ino, PL_KIND_LISTENER);
+	fd_remember(fd, m.ino, PL_KIND_LISTENER, family);
 	return 0;
 }
 
@@ -418,7 +442,8 @@ EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
 			     .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cm;
-	struct sockaddr_in peer;
+	struct sockaddr_storage peer;
+	socklen_t plen;
 	enum pl_kind k = fd_kind(fd);
 	int nfd = -1;
 	ssize_t n;
@@ -437,7 +462,7 @@ EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
 	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
 			memcpy(&nfd, CMSG_DATA(cm), sizeof(int));
-	if (nfd < 0 || pl_dgram_decode(hdr, (size_t)n, &peer)) {
+	if (nfd < 0 || pl_dgram_decode(hdr, (size_t)n, &peer, &plen)) {
 		if (nfd >= 0)
 			get_close()(nfd);
 		return fail(n == 0 ? -EINVAL : -ECONNABORTED);
@@ -445,10 +470,10 @@ EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
 	if (flags & SOCK_NONBLOCK)
 		fcntl(nfd, F_SETFL, O_NONBLOCK | O_RDWR);
 	if (addr) {
-		memcpy(addr, &peer, *alen < sizeof(peer) ? *alen : sizeof(peer));
-		*alen = sizeof(peer);
+		memcpy(addr, &peer, *alen < plen ? *alen : plen);
+		*alen = plen;
 	}
-	fd_remember(nfd, fd_ino(nfd), PL_KIND_STREAM);
+	fd_remember(nfd, fd_ino(nfd), PL_KIND_STREAM, fd_family(fd));
 	return nfd;
 }
 
@@ -486,7 +511,7 @@ EXPORT int connect(int fd, const struct sockaddr *a, socklen_t len)
 		return get_connect()(fd, a, len);
 	if (k == PL_KIND_LISTENER)
 		return fail(-EISCONN);
-	if ((rc = addr_msg(&m, a, len, k == PL_KIND_DGRAM)) < 0)
+	if ((rc = addr_msg(&m, a, len, k == PL_KIND_DGRAM, fd_family(fd))) < 0)
 		return fail(rc);
 	rc = rpc(&m, k == PL_KIND_STREAM ? fd : -1, NULL);
 	if (rc == 0 && k == PL_KIND_DGRAM && fd < FD_CACHE_MAX && fd_cache[fd].known)
@@ -608,7 +633,7 @@ EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	if (level == SOL_SOCKET && name == SO_TYPE)
 		v = k == PL_KIND_DGRAM ? SOCK_DGRAM : SOCK_STREAM;
 	else if (level == SOL_SOCKET && name == SO_DOMAIN)
-		v = AF_INET;
+		v = fd_family(fd);
 	else if (level == SOL_SOCKET && name == SO_ACCEPTCONN)
 		v = k == PL_KIND_LISTENER;
 	else if (level == SOL_SOCKET && name == SO_PROTOCOL)

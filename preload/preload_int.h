@@ -30,6 +30,7 @@ struct fd_info {
 	uint64_t ino;
 	uint8_t known;               /* kind below is the host's answer for ino */
 	uint8_t kind;                /* enum pl_kind */
+	uint8_t family;              /* AF_INET or AF_INET6 (a stack socket's domain) */
 	uint8_t eof_asked;           /* PL_OP_ERROR asked after a read of 0 */
 	uint8_t cork;                /* TCP_CORK as set on this descriptor (preload.c) */
 	uint8_t dgram_conn;          /* a UDP socket connected here: a send looks for an error */
@@ -40,6 +41,8 @@ void fd_forget(int fd);
 /* What the host says fd is (PL_KIND_NONE: not the stack's), and its inode in *ino. */
 enum pl_kind fd_kind_ino(int fd, uint64_t *ino);
 enum pl_kind fd_kind(int fd);
+/* The domain of the stack's socket fd (AF_INET, AF_INET6), 0 if it is none. */
+int fd_family(int fd);
 /* fd's inode, 0 if fstat fails */
 uint64_t fd_ino(int fd);
 

@@ -75,13 +75,55 @@ static int dgram_take_err(int fd)
 	return err;
 }
 
+/* The destination of a datagram sent on a socket of family, into *to (AF_UNSPEC when the
+ * call names none: the connected peer). An AF_INET one on an AF_INET6 socket is taken in
+ * its IPv4-mapped form, as Linux does. 0, or -EAFNOSUPPORT, -EINVAL (short, port 0). */
+static int dgram_dest(const struct msghdr *msg, int family, struct sockaddr_storage *to)
+{
+	sa_family_t f;
+	in_port_t port;
+
+	memset(to, 0, sizeof(*to));
+	to->ss_family = AF_UNSPEC;
+	if (!msg->msg_name)
+		return 0;
+	if (msg->msg_namelen < sizeof(sa_family_t))
+		return -EINVAL;
+	memcpy(&f, msg->msg_name, sizeof(f));
+	if (f == AF_INET) {
+		struct sockaddr_in sin;
+
+		if (msg->msg_namelen < sizeof(sin))
+			return -EINVAL;
+		memcpy(&sin, msg->msg_name, sizeof(sin));
+		if (family == AF_INET6)
+			pl_sockaddr_map(&sin, (struct sockaddr_in6 *)to);
+		else
+			memcpy(to, &sin, sizeof(sin));
+		port = sin.sin_port;
+	} else if (f == AF_INET6 && family == AF_INET6) {
+		struct sockaddr_in6 sin6 = { 0 };
+
+		if (msg->msg_namelen < 24) /* without sin6_scope_id, as Linux takes it */
+			return -EINVAL;
+		memcpy(&sin6, msg->msg_name,
+		       msg->msg_namelen < sizeof(sin6) ? msg->msg_namelen : sizeof(sin6));
+		memcpy(to, &sin6, sizeof(sin6));
+		port = sin6.sin6_port;
+	} else {
+		return -EAFNOSUPPORT;
+	}
+	return port ? 0 : -EINVAL;
+}
+
 static ssize_t dgram_send(int fd, const struct msghdr *msg, int flags)
 {
 	uint8_t hdr[PL_DGRAM_HDR];
 	struct iovec iov[IOV_LIM + 1];
 	struct msghdr mh = { .msg_iov = iov };
-	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct sockaddr_storage to;
 	ssize_t n;
+	int rc, family;
 
 	if (msg->msg_iovlen > IOV_LIM)
 		return fail(-EMSGSIZE);
@@ -90,17 +132,11 @@ static ssize_t dgram_send(int fd, const struct msghdr *msg, int flags)
 			  "(EOPNOTSUPP)");
 		return fail(-EOPNOTSUPP);
 	}
-	if (msg->msg_name) {
-		const struct sockaddr *a = msg->msg_name;
-
-		if (msg->msg_namelen < sizeof(sa_family_t) || a->sa_family != AF_INET)
-			return fail(-EAFNOSUPPORT);
-		if (msg->msg_namelen < sizeof(to))
-			return fail(-EINVAL);
-		memcpy(&to, a, sizeof(to));
-		if (!to.sin_addr.s_addr && !to.sin_port)
-			return fail(-EINVAL);
-	}
+	/* the family only matters with a destination; is_dgram has just checked the cache */
+	family = !msg->msg_name ? 0 : fd < FD_CACHE_MAX && fd_cache[fd].known ?
+		 fd_cache[fd].family : fd_family(fd);
+	if ((rc = dgram_dest(msg, family, &to)) < 0)
+		return fail(rc);
 	if (fd < FD_CACHE_MAX && fd_cache[fd].dgram_conn) {
 		/* a connected socket's pending error is this send's, as on Linux */
 		int err = dgram_take_err(fd);
@@ -108,7 +144,7 @@ static ssize_t dgram_send(int fd, const struct msghdr *msg, int flags)
 		if (err)
 			return fail(-err);
 	}
-	pl_dgram_encode(&to, hdr);
+	pl_dgram_encode((const struct sockaddr *)&to, hdr);
 	iov[0] = (struct iovec){ hdr, sizeof(hdr) };
 	memcpy(iov + 1, msg->msg_iov, msg->msg_iovlen * sizeof(struct iovec));
 	mh.msg_iovlen = msg->msg_iovlen + 1;
@@ -121,7 +157,8 @@ static ssize_t dgram_recv(int fd, struct msghdr *msg, int flags)
 	uint8_t hdr[PL_DGRAM_HDR];
 	struct iovec iov[IOV_LIM + 1];
 	struct msghdr mh = { .msg_iov = iov };
-	struct sockaddr_in from;
+	struct sockaddr_storage from;
+	socklen_t flen;
 	ssize_t n;
 
 	if (msg->msg_iovlen > IOV_LIM)
@@ -139,12 +176,11 @@ static ssize_t dgram_recv(int fd, struct msghdr *msg, int flags)
 			get_recv()(fd, hdr, sizeof(hdr), MSG_DONTWAIT);
 		return fail(-err);
 	}
-	if (pl_dgram_decode(hdr, (size_t)n, &from))
+	if (pl_dgram_decode(hdr, (size_t)n, &from, &flen))
 		return fail(-EIO);
 	if (msg->msg_name) {
-		memcpy(msg->msg_name, &from,
-		       msg->msg_namelen < sizeof(from) ? msg->msg_namelen : sizeof(from));
-		msg->msg_namelen = sizeof(from);
+		memcpy(msg->msg_name, &from, msg->msg_namelen < flen ? msg->msg_namelen : flen);
+		msg->msg_namelen = flen;
 	} else {
 		msg->msg_namelen = 0;
 	}

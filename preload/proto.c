@@ -67,21 +67,84 @@ void pl_put_fd(struct msghdr *mh, void *cbuf, int fd)
 	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
 }
 
-void pl_dgram_encode(const struct sockaddr_in *sin, uint8_t *buf)
+void pl_sockaddr_map(const struct sockaddr_in *sin, struct sockaddr_in6 *sin6)
 {
-	memcpy(buf, &sin->sin_addr.s_addr, 4);
-	memcpy(buf + 4, &sin->sin_port, 2);
-	put16(buf + 6, 0);
+	memset(sin6, 0, sizeof(*sin6));
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = sin->sin_port;
+	sin6->sin6_addr.s6_addr[10] = sin6->sin6_addr.s6_addr[11] = 0xff;
+	memcpy(sin6->sin6_addr.s6_addr + 12, &sin->sin_addr.s_addr, 4);
 }
 
-int pl_dgram_decode(const uint8_t *buf, size_t len, struct sockaddr_in *sin)
+socklen_t pl_sockaddr_len(int family)
 {
-	if (len < PL_DGRAM_HDR || get16(buf + 6))
+	return family == AF_INET ? sizeof(struct sockaddr_in)
+	       : family == AF_INET6 ? sizeof(struct sockaddr_in6) : 0;
+}
+
+void pl_dgram_encode(const struct sockaddr *sa, uint8_t *buf)
+{
+	sa_family_t family = AF_UNSPEC;
+
+	memset(buf, 0, PL_DGRAM_HDR);
+	if (sa)
+		memcpy(&family, &sa->sa_family, sizeof(family));
+	if (family == AF_INET) {
+		struct sockaddr_in sin;
+
+		memcpy(&sin, sa, sizeof(sin));
+		memcpy(buf + 2, &sin.sin_port, 2);
+		memcpy(buf + 8, &sin.sin_addr.s_addr, 4);
+	} else if (family == AF_INET6) {
+		struct sockaddr_in6 sin6;
+
+		memcpy(&sin6, sa, sizeof(sin6));
+		memcpy(buf + 2, &sin6.sin6_port, 2);
+		put32(buf + 4, sin6.sin6_scope_id);
+		memcpy(buf + 8, sin6.sin6_addr.s6_addr, 16);
+	} else {
+		family = AF_UNSPEC;
+	}
+	put16(buf, family);
+}
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return 0;
+	return 1;
+}
+
+int pl_dgram_decode(const uint8_t *buf, size_t len, struct sockaddr_storage *ss,
+		    socklen_t *sslen)
+{
+	uint16_t family;
+
+	if (len < PL_DGRAM_HDR)
 		return -EBADMSG;
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	memcpy(&sin->sin_addr.s_addr, buf, 4);
-	memcpy(&sin->sin_port, buf + 4, 2);
+	family = get16(buf);
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in sin = { .sin_family = AF_INET };
+
+		if (get32(buf + 4) || !all_zero(buf + 12, 12))
+			return -EBADMSG;
+		memcpy(&sin.sin_port, buf + 2, 2);
+		memcpy(&sin.sin_addr.s_addr, buf + 8, 4);
+		memcpy(ss, &sin, sizeof(sin));
+	} else if (family == AF_INET6) {
+		struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+
+		memcpy(&sin6.sin6_port, buf + 2, 2);
+		sin6.sin6_scope_id = get32(buf + 4);
+		memcpy(sin6.sin6_addr.s6_addr, buf + 8, 16);
+		memcpy(ss, &sin6, sizeof(sin6));
+	} else if (family != AF_UNSPEC || !all_zero(buf + 2, PL_DGRAM_HDR - 2)) {
+		return -EBADMSG;
+	}
+	ss->ss_family = family;
+	*sslen = pl_sockaddr_len(family);
 	return 0;
 }
 
@@ -98,6 +161,40 @@ int pl_dgram_err_decode(const uint8_t *buf, size_t len)
 		return 0;
 	e = get32(buf);
 	return e > 0 && e < 4096 ? (int)e : 0;
+}
+
+int pl_addrs_encode(const struct pl_addr *a, int n, uint8_t *buf, size_t cap)
+{
+	if (n < 0 || (size_t)n * PL_ADDR_LEN > cap)
+		return -ENOBUFS;
+	for (int i = 0; i < n; i++) {
+		uint8_t *p = buf + (size_t)i * PL_ADDR_LEN;
+
+		memset(p, 0, PL_ADDR_LEN);
+		put16(p, (uint16_t)a[i].family);
+		memcpy(p + 4, a[i].a, a[i].family == AF_INET ? 4 : 16);
+	}
+	return n * PL_ADDR_LEN;
+}
+
+int pl_addrs_decode(const uint8_t *buf, size_t len, struct pl_addr *out, int max)
+{
+	int n = (int)(len / PL_ADDR_LEN);
+
+	if (len % PL_ADDR_LEN || n > max)
+		return -EBADMSG;
+	for (int i = 0; i < n; i++) {
+		const uint8_t *p = buf + (size_t)i * PL_ADDR_LEN;
+		uint16_t family = get16(p);
+
+		if (get16(p + 2) || (family != AF_INET && family != AF_INET6) ||
+		    (family == AF_INET && !all_zero(p + 8, 12)))
+			return -EBADMSG;
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].family = family;
+		memcpy(out[i].a, p + 4, family == AF_INET ? 4 : 16);
+	}
+	return n;
 }
 
 /* The rule of ctl_name_valid (lib/ctl_server.c), which the preload library does not link:

@@ -15,11 +15,15 @@
  * by the inode of the program's end of its unix socket (ino), which the host learns with
  * fstat before handing that end over, so dup, fork and exec need no table in the program.
  *
+ * Addresses in requests and replies (bind, connect, the names) are the socket's struct
+ * sockaddr_in or sockaddr_in6 as the program gave it or the stack gives it, with its
+ * length: at most sizeof(struct sockaddr_storage), well inside PL_DATA_MAX.
+ *
  * Datagram sockets carry each datagram on a SOCK_SEQPACKET pair behind a PL_DGRAM_HDR-byte
  * header (pl_dgram_encode / pl_dgram_decode): the peer (from the host) or the destination
- * (to the host; address 0 and port 0: the connected peer). Listening sockets are
- * SOCK_SEQPACKET too: one message per accepted connection, the peer as a datagram header
- * and the connection's stream descriptor as SCM_RIGHTS. An asynchronous error of a
+ * (to the host; family AF_UNSPEC: the connected peer), of either family. Listening sockets
+ * are SOCK_SEQPACKET too: one message per accepted connection, the peer as a datagram
+ * header and the connection's stream descriptor as SCM_RIGHTS. An asynchronous error of a
  * connected datagram socket reaches the program as a PL_DGRAM_ERR_LEN-byte message in
  * the datagrams' place (pl_dgram_err_encode), which its next receive, or send, returns. */
 #ifndef PRELOAD_PROTO_H
@@ -39,26 +43,31 @@
 #define PL_DATA_MAX 256             /* data bytes in one message */
 #define PL_HDR_LEN 32
 #define PL_MSG_MAX (PL_HDR_LEN + PL_DATA_MAX)
-#define PL_DGRAM_HDR 8              /* u32 address (network order), u16 port (network), u16 0 */
+#define PL_DGRAM_HDR 24             /* u16 family, u16 port (network order), u32 scope id,
+                                     * 16 bytes of address (IPv4: the first 4, then 0) */
 #define PL_DGRAM_MAX 65535          /* largest datagram payload on a datagram pair */
 #define PL_DGRAM_ERR_LEN 4          /* host -> program: u32 errno instead of a datagram */
 #define PL_FILLER 2048              /* bytes that keep a connecting socket unwritable */
 
 enum pl_op {
-	PL_OP_SOCKET = 1,   /* a = type (SOCK_STREAM/SOCK_DGRAM), b = protocol;
-	                     * reply: ino, the program's end as SCM_RIGHTS */
-	PL_OP_LOOKUP,       /* ino; reply rc = enum pl_kind (PL_KIND_NONE: not the stack's) */
-	PL_OP_BIND,         /* ino, data = sockaddr_in */
+	PL_OP_SOCKET = 1,   /* a = type (SOCK_STREAM/SOCK_DGRAM), b = protocol, c = domain
+	                     * (AF_INET/AF_INET6); reply: ino, the program's end as
+	                     * SCM_RIGHTS */
+	PL_OP_LOOKUP,       /* ino; reply rc = enum pl_kind (PL_KIND_NONE: not the stack's),
+	                     * a = the socket's domain */
+	PL_OP_BIND,         /* ino, data = sockaddr */
 	PL_OP_LISTEN,       /* ino, a = backlog; reply: the new SOCK_SEQPACKET end, SCM_RIGHTS */
-	PL_OP_CONNECT,      /* ino, data = sockaddr_in, the program's end as SCM_RIGHTS;
+	PL_OP_CONNECT,      /* ino, data = sockaddr, the program's end as SCM_RIGHTS;
 	                     * reply rc 0, or -EINPROGRESS once the host has made that end
 	                     * unwritable until the outcome */
-	PL_OP_GETSOCKNAME,  /* ino; reply data = sockaddr_in */
-	PL_OP_GETPEERNAME,  /* ino; reply data = sockaddr_in */
+	PL_OP_GETSOCKNAME,  /* ino; reply data = sockaddr */
+	PL_OP_GETPEERNAME,  /* ino; reply data = sockaddr */
 	PL_OP_SETSOCKOPT,   /* ino, a = level, b = name, data = value */
 	PL_OP_GETSOCKOPT,   /* ino, a = level, b = name, c = room; reply data = value */
 	PL_OP_ERROR,        /* ino; reply rc = -the error that ended the connection, once */
-	PL_OP_RESOLVE,      /* data = host name; reply data = up to 8 IPv4 addresses (u32) */
+	PL_OP_RESOLVE,      /* a = family (AF_UNSPEC, AF_INET, AF_INET6), b = AI_ADDRCONFIG
+	                     * or 0, data = host name;
+	                     * reply data = up to PL_ADDRS_MAX addresses (pl_addrs_decode) */
 	PL_OP_SHUTDOWN,     /* ino, a = how: the stack's side (the stream's own EOF does the
 	                     * rest) */
 	PL_OP_ABANDON,      /* ino: the program closed a descriptor of a TCP socket whose
@@ -90,10 +99,32 @@ int pl_msg_encode(const struct pl_msg *m, uint8_t *buf, size_t cap);
  * the rest of the message, a non-zero pad, an unknown op). */
 int pl_msg_decode(const uint8_t *buf, size_t len, struct pl_msg *m);
 
-/* The datagram header: sin's address and port into buf[PL_DGRAM_HDR]; back. */
-void pl_dgram_encode(const struct sockaddr_in *sin, uint8_t *buf);
-/* Returns 0, or -EBADMSG when len < PL_DGRAM_HDR or the pad is not zero. */
-int pl_dgram_decode(const uint8_t *buf, size_t len, struct sockaddr_in *sin);
+/* The datagram header: sa (a struct sockaddr_in or sockaddr_in6 by its family; any other
+ * family, or NULL, is AF_UNSPEC) into buf[PL_DGRAM_HDR]. */
+void pl_dgram_encode(const struct sockaddr *sa, uint8_t *buf);
+/* Back into *ss, *sslen its length (0 for AF_UNSPEC). Returns 0, or -EBADMSG when
+ * len < PL_DGRAM_HDR, the family is none of the three, or a byte the family does not use
+ * is not zero. */
+int pl_dgram_decode(const uint8_t *buf, size_t len, struct sockaddr_storage *ss,
+		    socklen_t *sslen);
+/* sin as its IPv4-mapped IPv6 address (::ffff:a.b.c.d), the port kept. */
+void pl_sockaddr_map(const struct sockaddr_in *sin, struct sockaddr_in6 *sin6);
+/* The length of family's address: sizeof(struct sockaddr_in) or sockaddr_in6, else 0. */
+socklen_t pl_sockaddr_len(int family);
+
+/* PL_OP_RESOLVE's answer: PL_ADDR_LEN bytes per address (u16 family, u16 0, 16 bytes of
+ * address, IPv4 in the first 4), at most PL_ADDRS_MAX. */
+#define PL_ADDR_LEN 20
+#define PL_ADDRS_MAX 12
+struct pl_addr {
+	int family;                 /* AF_INET or AF_INET6 */
+	uint8_t a[16];
+};
+/* Encodes n addresses into buf (cap bytes): the bytes used, or -ENOBUFS. */
+int pl_addrs_encode(const struct pl_addr *a, int n, uint8_t *buf, size_t cap);
+/* Decodes len bytes into at most max addresses: their count, or -EBADMSG (a length that
+ * is not a multiple of PL_ADDR_LEN, more than max, an unknown family, a non-zero pad). */
+int pl_addrs_decode(const uint8_t *buf, size_t len, struct pl_addr *out, int max);
 
 /* An error for the program instead of a datagram (an ICMP error on a connected socket,
  * ECONNREFUSED): a message of PL_DGRAM_ERR_LEN bytes, shorter than any header. Decode

@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: MIT
 # On ustack: select, poll and epoll over a set mixing a ustack socket and a pipe; a
 # non-blocking connect to an address nobody answers is not writable until it fails; a
-# reset is ECONNRESET on read, then EPIPE on write; TCP_CORK kept and answered; sendfile
-# of 3 MB byte-exact; a socket numbered past 1024 in poll and epoll; a blocking accept in
-# one thread while another connects; shutdown(SHUT_RD); a signal interrupting a blocking
-# recv; names through ustack's resolver.
+# reset is ECONNRESET on read, then EPIPE on write; AF_INET6 taken and raw refused;
+# TCP_CORK kept and answered; sendfile of 3 MB byte-exact; a socket numbered past 1024 in
+# poll and epoll; a blocking accept in one thread while another connects; shutdown(SHUT_RD);
+# a signal interrupting a blocking recv; names through ustack's resolver.
 import errno, hashlib, os, resource, select, signal, socket, sys, tempfile, threading
 peer, port, dead = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 s = socket.create_connection((peer, port), timeout=5)
@@ -49,12 +49,16 @@ ev = p.poll(10000); assert ev and ev[0][1] & select.POLLOUT, ev
 e = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
 assert e in (errno.EHOSTUNREACH, errno.ETIMEDOUT), errno.errorcode.get(e, e)
 print("mix: connect in progress ok (%s)" % errno.errorcode[e])
+# an AF_INET6 socket is the stack's; a raw one is refused
+s6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+assert s6.getsockopt(socket.SOL_SOCKET, socket.SO_DOMAIN) == socket.AF_INET6
+s6.close()
 try:
-    socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-    raise SystemExit("AF_INET6 was not refused")
+    socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    raise SystemExit("a raw AF_INET6 socket was not refused")
 except OSError as e:
-    assert e.errno == errno.EAFNOSUPPORT
-print("mix: AF_INET6 refused")
+    assert e.errno == errno.EPROTONOSUPPORT
+print("mix: AF_INET6 taken, raw refused")
 # TCP_CORK: accepted without effect, kept and answered; too short is EINVAL
 s = socket.socket()
 cork = lambda: s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK)

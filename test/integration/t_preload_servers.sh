@@ -6,7 +6,8 @@
 # master and 2 worker processes, sendfile and tcp_nopush on, serving static files byte-exact to the
 # kernel's curl and `ab -n 10000 -c 50` with no failed request, both workers serving;
 # redis-server with `redis-benchmark -q -n 20000` from the kernel (no errors); iperf3 both
-# ways, the server on ustack and then the client on ustack, each direction with -R too.
+# ways, the server on ustack (listening on :: for both families) and then the client on
+# ustack, each direction with -R too.
 # The figures (requests/s, ops/s, Gbit/s) are printed, not checked.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
@@ -191,8 +192,8 @@ grep -q 'ustack-preload' "$T_TMP/redis.out" && fail "the preload complained: $(g
 stop_pid "$RD"
 echo "redis-server on ustack: redis-benchmark -n 20000, 15 tests, no errors; SET $set_rps/s, GET $get_rps/s"
 
-# --- iperf3: the server on ustack (-4: iperf3 asks getaddrinfo for AF_INET6 otherwise,
-# which the preload refuses), the kernel's client both directions; then the reverse ---
+# --- iperf3: the server on ustack (its listener an AF_INET6 socket on ::, which takes the
+# kernel's IPv4 client), the kernel's client both directions; then the reverse ---
 # iperf_once OUT CMD...: one 3 s iperf3 client run; prints its receiver's Gbit/s
 iperf_once()
 {
@@ -202,7 +203,7 @@ iperf_once()
 	grep -q 'iperf Done' "$out" || fail "iperf3 did not complete: $(tail -n 2 "$out")"
 	awk '/receiver$/ { for (i = 1; i < NF; i++) if ($(i + 1) == "Gbits/sec" || $(i + 1) == "Mbits/sec") print $i, $(i + 1) }' "$out"
 }
-bg_ns "$NS" "$T_TMP/ips.err" "$UST" run --dev "$DEV" -- iperf3 -4 -s -p 5201
+bg_ns "$NS" "$T_TMP/ips.err" "$UST" run --dev "$DEV" -- iperf3 -s -p 5201
 IPS=$BG_PID
 UST_ERR=$T_TMP/ips.err
 wait_for 10 host_configured "$NS" || fail "no TAP for iperf3 on ustack"

@@ -244,6 +244,15 @@ static void test_addr_route(void **state)
 	(void)state;
 	assert_int_equal(ustack_create(NULL, &st), 0);
 	assert_int_equal(ustack_start(st), 0);
+	/* a device's number and name, both ways */
+	assert_true(ustack_dev_index(st, "lo") > 0);
+	assert_int_equal(ustack_dev_name(st, ustack_dev_index(st, "lo"), buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "lo");
+	assert_int_equal(ustack_dev_name(st, ustack_dev_index(st, "lo"), buf, 2), -ENOSPC);
+	assert_int_equal(ustack_dev_index(st, "nope"), -ENODEV);
+	assert_int_equal(ustack_dev_name(st, 999, buf, sizeof(buf)), -ENODEV);
+	assert_int_equal(ustack_dev_index(NULL, "lo"), -EINVAL);
+	assert_int_equal(ustack_dev_index(st, NULL), -EINVAL);
 	assert_int_equal(ustack_addr_add(st, "nope", in("10.9.0.1"), 24), -ENODEV);
 	assert_int_equal(ustack_addr_add(st, "lo", in("10.9.0.1"), 33), -EINVAL);
 	assert_int_equal(ustack_addr_add(st, "lo", in("10.9.0.1"), 24), 0);

@@ -12,6 +12,7 @@
 #include "test/unit/testlib.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -79,18 +80,100 @@ static void test_msg_roundtrip(void **state)
 static void test_dgram_hdr(void **state)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(5353) }, b;
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(53),
+				   .sin6_scope_id = 3 }, b6;
+	struct sockaddr_storage ss;
+	socklen_t len;
 	uint8_t h[PL_DGRAM_HDR];
 
 	(void)state;
+	/* IPv4 */
 	a.sin_addr.s_addr = htonl(0x0a000001);
-	pl_dgram_encode(&a, h);
-	assert_int_equal(pl_dgram_decode(h, sizeof(h), &b), 0);
+	pl_dgram_encode((struct sockaddr *)&a, h);
+	assert_int_equal(pl_dgram_decode(h, sizeof(h), &ss, &len), 0);
+	assert_int_equal(len, sizeof(b));
+	memcpy(&b, &ss, sizeof(b));
 	assert_int_equal(b.sin_family, AF_INET);
 	assert_int_equal(b.sin_port, a.sin_port);
 	assert_int_equal(b.sin_addr.s_addr, a.sin_addr.s_addr);
-	assert_int_equal(pl_dgram_decode(h, sizeof(h) - 1, &b), -EBADMSG);
-	h[7] = 1;
-	assert_int_equal(pl_dgram_decode(h, sizeof(h), &b), -EBADMSG);
+	for (size_t i = 0; i < sizeof(h); i++)
+		assert_int_equal(pl_dgram_decode(h, i, &ss, &len), -EBADMSG);
+	h[4] = 1; /* a scope on IPv4 */
+	assert_int_equal(pl_dgram_decode(h, sizeof(h), &ss, &len), -EBADMSG);
+	h[4] = 0;
+	h[23] = 1; /* address bytes past IPv4's 4 */
+	assert_int_equal(pl_dgram_decode(h, sizeof(h), &ss, &len), -EBADMSG);
+	/* IPv6, with its scope */
+	inet_pton(AF_INET6, "fe80::1:2", &a6.sin6_addr);
+	pl_dgram_encode((struct sockaddr *)&a6, h);
+	assert_int_equal(pl_dgram_decode(h, sizeof(h), &ss, &len), 0);
+	assert_int_equal(len, sizeof(b6));
+	memcpy(&b6, &ss, sizeof(b6));
+	assert_int_equal(b6.sin6_family, AF_INET6);
+	assert_int_equal(b6.sin6_port, a6.sin6_port);
+	assert_int_equal(b6.sin6_scope_id, 3);
+	assert_memory_equal(&b6.sin6_addr, &a6.sin6_addr, 16);
+	/* AF_UNSPEC (and NULL, and a family neither): the connected peer, nothing else */
+	pl_dgram_encode(NULL, h);
+	assert_int_equal(pl_dgram_decode(h, sizeof(h), &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_UNSPEC);
+	assert_int_equal(len, 0);
+	h[3] = 1;
+	assert_int_equal(pl_dgram_decode(h, sizeof(h), &ss, &len), -EBADMSG);
+	pl_dgram_encode((struct sockaddr *)&(struct sockaddr){ .sa_family = AF_UNIX }, h);
+	assert_int_equal(pl_dgram_decode(h, sizeof(h), &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_UNSPEC);
+	/* an unknown family on the wire */
+	h[0] = AF_UNIX;
+	assert_int_equal(pl_dgram_decode(h, sizeof(h), &ss, &len), -EBADMSG);
+	/* the mapped form */
+	pl_sockaddr_map(&a, &b6);
+	assert_int_equal(b6.sin6_family, AF_INET6);
+	assert_int_equal(b6.sin6_port, a.sin_port);
+	assert_true(IN6_IS_ADDR_V4MAPPED(&b6.sin6_addr));
+	assert_memory_equal(b6.sin6_addr.s6_addr + 12, &a.sin_addr.s_addr, 4);
+}
+
+static void test_addrs(void **state)
+{
+	struct pl_addr a[PL_ADDRS_MAX + 1] = { { .family = AF_INET, .a = { 10, 0, 0, 1 } },
+					      { .family = AF_INET6, .a = { 0x20, 0x01, 0x0d, 0xb8,
+									   [15] = 2 } } };
+	struct pl_addr b[PL_ADDRS_MAX];
+	uint8_t buf[PL_DATA_MAX];
+	int n;
+
+	(void)state;
+	n = pl_addrs_encode(a, 2, buf, sizeof(buf));
+	assert_int_equal(n, 2 * PL_ADDR_LEN);
+	assert_int_equal(pl_addrs_decode(buf, (size_t)n, b, PL_ADDRS_MAX), 2);
+	assert_int_equal(b[0].family, AF_INET);
+	assert_memory_equal(b[0].a, a[0].a, 16);
+	assert_int_equal(b[1].family, AF_INET6);
+	assert_memory_equal(b[1].a, a[1].a, 16);
+	assert_int_equal(pl_addrs_decode(buf, 0, b, PL_ADDRS_MAX), 0);
+	/* a length that is not whole addresses, more than asked for */
+	for (int i = 1; i < n; i++)
+		if (i % PL_ADDR_LEN)
+			assert_int_equal(pl_addrs_decode(buf, (size_t)i, b, PL_ADDRS_MAX), -EBADMSG);
+	assert_int_equal(pl_addrs_decode(buf, (size_t)n, b, 1), -EBADMSG);
+	/* the largest answer fits one message; one more does not */
+	for (int i = 2; i <= PL_ADDRS_MAX; i++)
+		a[i] = a[1];
+	assert_true(pl_addrs_encode(a, PL_ADDRS_MAX, buf, sizeof(buf)) > 0);
+	assert_int_equal(pl_addrs_encode(a, PL_ADDRS_MAX + 1, buf, PL_ADDRS_MAX * PL_ADDR_LEN),
+			 -ENOBUFS);
+	/* a non-zero pad, an unknown family, IPv4 with bytes past its 4 */
+	n = pl_addrs_encode(a, 1, buf, sizeof(buf));
+	buf[2] = 1;
+	assert_int_equal(pl_addrs_decode(buf, (size_t)n, b, 1), -EBADMSG);
+	buf[2] = 0;
+	buf[0] = AF_UNIX;
+	buf[1] = 0;
+	assert_int_equal(pl_addrs_decode(buf, (size_t)n, b, 1), -EBADMSG);
+	n = pl_addrs_encode(a, 1, buf, sizeof(buf));
+	buf[10] = 1;
+	assert_int_equal(pl_addrs_decode(buf, (size_t)n, b, 1), -EBADMSG);
 }
 
 static void test_env(void **state)
@@ -156,7 +239,7 @@ static int rpc(struct pl_msg *m, int sendfd, int *recvfd)
 
 static int new_socket(int type, uint64_t *ino)
 {
-	struct pl_msg m = { .op = PL_OP_SOCKET, .a = type };
+	struct pl_msg m = { .op = PL_OP_SOCKET, .a = type, .c = AF_INET };
 	struct stat sb;
 	int fd;
 
@@ -230,6 +313,8 @@ static void test_host(void **state)
 	struct pl_host *h;
 	struct ustack *st;
 	struct sockaddr_in peer;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
 	struct pollfd p;
 	uint64_t lino, cino, ino;
 	char name[32], err[256], buf[64], cbuf[CMSG_SPACE(sizeof(int))];
@@ -266,6 +351,7 @@ static void test_host(void **state)
 	lfd = new_socket(SOCK_STREAM, &lino);
 	m = (struct pl_msg){ .op = PL_OP_LOOKUP, .ino = lino };
 	assert_int_equal(rpc(&m, -1, NULL), PL_KIND_STREAM);
+	assert_int_equal(m.a, AF_INET);
 	assert_int_equal(addr_op(PL_OP_BIND, lino, 8000, -1), 0);
 	m = (struct pl_msg){ .op = PL_OP_LISTEN, .ino = lino, .a = 8 };
 	assert_int_equal(rpc(&m, -1, &lfd2), 0);
@@ -289,7 +375,9 @@ static void test_host(void **state)
 	assert_int_equal(so_error(cino), 0);
 	assert_true(readable(lfd, 2000));
 	assert_true(recvmsg(lfd, &mh, MSG_CMSG_CLOEXEC) == PL_DGRAM_HDR);
-	assert_int_equal(pl_dgram_decode(hdr, sizeof(hdr), &peer), 0);
+	assert_int_equal(pl_dgram_decode(hdr, sizeof(hdr), &ss, &sslen), 0);
+	assert_int_equal(sslen, sizeof(peer));
+	memcpy(&peer, &ss, sizeof(peer));
 	assert_int_equal(ntohl(peer.sin_addr.s_addr), INADDR_LOOPBACK);
 	memcpy(&sfd, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(int));
 	assert_int_equal(write(cfd, "hello", 5), 5);
@@ -364,6 +452,51 @@ static void test_host(void **state)
 	close(cfd);
 	close(lfd);
 
+	/* an AF_INET6 UDP socket bound to ::ffff:127.0.0.1 takes an IPv4 datagram and gives
+	 * its peer in the mapped form; an unknown domain is refused */
+	{
+		struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(8003) };
+		struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(8003) };
+		struct sockaddr_in6 from;
+		uint8_t dg[PL_DGRAM_HDR + 4];
+		uint64_t uino, u4ino;
+		int ufd, u4fd;
+
+		m = (struct pl_msg){ .op = PL_OP_SOCKET, .a = SOCK_DGRAM, .c = AF_INET6 };
+		assert_int_equal(rpc(&m, -1, &ufd), 0);
+		uino = m.ino;
+		m = (struct pl_msg){ .op = PL_OP_LOOKUP, .ino = uino };
+		assert_int_equal(rpc(&m, -1, NULL), PL_KIND_DGRAM);
+		assert_int_equal(m.a, AF_INET6);
+		inet_pton(AF_INET6, "::ffff:127.0.0.1", &a6.sin6_addr);
+		m = (struct pl_msg){ .op = PL_OP_BIND, .ino = uino, .len = sizeof(a6) };
+		memcpy(m.data, &a6, sizeof(a6));
+		assert_int_equal(rpc(&m, -1, NULL), 0);
+		m = (struct pl_msg){ .op = PL_OP_GETSOCKNAME, .ino = uino };
+		assert_int_equal(rpc(&m, -1, NULL), 0);
+		assert_int_equal(m.len, sizeof(a6));
+		memcpy(&from, m.data, sizeof(from));
+		assert_int_equal(from.sin6_family, AF_INET6);
+		assert_memory_equal(&from.sin6_addr, &a6.sin6_addr, 16);
+		u4fd = new_socket(SOCK_DGRAM, &u4ino);
+		to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		pl_dgram_encode((struct sockaddr *)&to, dg);
+		memcpy(dg + PL_DGRAM_HDR, "ping", 4);
+		assert_int_equal(send(u4fd, dg, sizeof(dg), 0), sizeof(dg));
+		assert_true(readable(ufd, 2000));
+		memset(dg, 0, sizeof(dg));
+		assert_int_equal(recv(ufd, dg, sizeof(dg), 0), sizeof(dg));
+		assert_int_equal(pl_dgram_decode(dg, sizeof(dg), &ss, &sslen), 0);
+		assert_int_equal(sslen, sizeof(from));
+		memcpy(&from, &ss, sizeof(from));
+		assert_true(IN6_IS_ADDR_V4MAPPED(&from.sin6_addr));
+		assert_memory_equal(dg + PL_DGRAM_HDR, "ping", 4);
+		close(ufd);
+		close(u4fd);
+		m = (struct pl_msg){ .op = PL_OP_SOCKET, .a = SOCK_DGRAM, .c = AF_UNIX };
+		assert_int_equal(rpc(&m, -1, NULL), -EAFNOSUPPORT);
+	}
+
 	/* every socket released once its descriptors are closed; only this client is left */
 	assert_int_equal(busy_settles(h, 1), 1);
 	/* garbage on the control connection: the host drops that client */
@@ -372,7 +505,7 @@ static void test_host(void **state)
 	/* the counters of what passed */
 	assert_int_equal(*stats_find("preload.bad_requests"), 1);
 	assert_int_equal(*stats_find("preload.accepted"), 1);
-	assert_int_equal(*stats_find("preload.sockets"), 3);
+	assert_int_equal(*stats_find("preload.sockets"), 5);
 	assert_int_equal(*stats_find("preload.resets"), 1);
 	/* "hello" and "cork" one way, "back" and "more" the other: each byte once into the
 	 * stack and once out to a program */
@@ -393,6 +526,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_msg_roundtrip),
 		cmocka_unit_test(test_dgram_hdr),
+		cmocka_unit_test(test_addrs),
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_host),
 	};
