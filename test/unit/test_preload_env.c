@@ -89,7 +89,7 @@ static void test_dgram_err(void **state)
 	pl_dgram_err_encode(5000, b);
 	assert_int_equal(pl_dgram_err_decode(b, PL_DGRAM_ERR_LEN), 0);
 	/* a datagram's header is never taken for one */
-	pl_dgram_encode(&sin, b);
+	pl_dgram_encode((const struct sockaddr *)&sin, b);
 	assert_int_equal(pl_dgram_err_decode(b, PL_DGRAM_HDR), 0);
 	assert_true(PL_DGRAM_ERR_LEN < PL_DGRAM_HDR);
 }
