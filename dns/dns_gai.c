@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "include/ustack.h"
+#include "net/family.h"
+#include "net/loop.h"
 
 #define GAI_FLAGS_KNOWN (AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_NUMERICSERV | \
 			 AI_ADDRCONFIG)
@@ -93,6 +95,20 @@ void us_freeaddrinfo(struct addrinfo *res)
 	}
 }
 
+/* Whether the stack holds a usable address of family beyond loopback and link-local
+ * (the family's configured operation, under the stack's lock). */
+static int family_configured(int family)
+{
+	const struct net_family_ops *fam;
+	int found;
+
+	net_lock();
+	fam = net_family((sa_family_t)family);
+	found = fam && fam->configured && fam->configured();
+	net_unlock();
+	return found;
+}
+
 int us_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
 		   struct addrinfo **res)
 {
@@ -125,12 +141,17 @@ int us_getaddrinfo(const char *node, const char *service, const struct addrinfo 
 		types[ntypes++] = SOCK_STREAM;
 		types[ntypes++] = SOCK_DGRAM;
 	}
-	/* AI_ADDRCONFIG: only the families the stack has addresses for, and it has IPv4
-	 * alone: AAAA is never asked. */
-	if ((h.ai_flags & AI_ADDRCONFIG) && h.ai_family == AF_UNSPEC)
-		h.ai_family = AF_INET;
-	else if ((h.ai_flags & AI_ADDRCONFIG) && h.ai_family == AF_INET6)
-		return -ENODATA;
+	/* AI_ADDRCONFIG: only the families the stack has an address of (RFC 3493, as glibc:
+	 * loopback and IPv6 link-local addresses do not count) */
+	if (h.ai_flags & AI_ADDRCONFIG) {
+		int v4 = family_configured(AF_INET), v6 = family_configured(AF_INET6);
+
+		if (h.ai_family == AF_UNSPEC && v4 != v6)
+			h.ai_family = v4 ? AF_INET : AF_INET6;
+		else if ((h.ai_family == AF_INET && !v4) || (h.ai_family == AF_INET6 && !v6) ||
+			 (h.ai_family == AF_UNSPEC && !v4))
+			return -ENODATA;
+	}
 	err = service_port(service, h.ai_socktype, h.ai_flags & AI_NUMERICSERV, &port);
 	if (err)
 		return err;

@@ -180,10 +180,12 @@ int us_resolve(const char *name, struct sockaddr_in *out, int max, int timeout_m
  * query), or NULL for the wildcard (AI_PASSIVE) or loopback address; service a port
  * number or a name from /etc/services, or NULL for port 0. hints may be NULL; its
  * ai_family is AF_UNSPEC (A and AAAA asked in parallel, one socket, two IDs; IPv4 results
- * first, as IPv6 is not yet spoken), AF_INET (A only) or AF_INET6 (AAAA only); ai_socktype
+ * first, which keeps one A query for most names where RFC 6724 would put IPv6 first),
+ * AF_INET (A only) or AF_INET6 (AAAA only); ai_socktype
  * SOCK_STREAM, SOCK_DGRAM or 0 (one result of each per address); ai_protocol 0 or the
  * matching IPPROTO_*; ai_flags AI_PASSIVE, AI_CANONNAME, AI_NUMERICHOST, AI_NUMERICSERV,
- * AI_ADDRCONFIG (only the families the stack has addresses for: IPv4). A name is looked
+ * AI_ADDRCONFIG (only the families the stack has an address of, loopback and IPv6
+ * link-local ones not counted, as RFC 3493 and glibc; neither: -ENODATA). A name is looked
  * up as us_resolve says, through the search list of resolv.conf's search or domain line
  * (or a DHCP lease's domain) and its ndots, for at most 5 s in all (resolv.conf's
  * options timeout:N attempts:N change that to N*N per server; single-request asks A and

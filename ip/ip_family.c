@@ -78,6 +78,11 @@ static void inet_port_unreach(struct pkb *p, unsigned nh_len, uint64_t now)
 	}
 }
 
+static int inet_configured(void)
+{
+	return net_iface_family_present(AF_INET);
+}
+
 const struct net_family_ops ip_family_ops = {
 	.family = AF_INET,
 	.hdr_len = 20,
@@ -88,6 +93,7 @@ const struct net_family_ops ip_family_ops = {
 	.mtu = inet_mtu,
 	.source = inet_source,
 	.is_local = inet_is_local,
+	.configured = inet_configured,
 	.is_broadcast = inet_is_broadcast,
 	.is_multicast = inet_is_multicast,
 	.output = inet_output,

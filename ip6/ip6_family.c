@@ -91,6 +91,21 @@ static void inet6_port_unreach(struct pkb *p, unsigned nh_len, uint64_t now)
 	}
 }
 
+static void usable_global(const struct ip6_ifaddr *ifa, void *arg)
+{
+	if (ip6_ifa_usable(ifa) && !ip6_addr_is_linklocal(&ifa->addr) &&
+	    !ip6_addr_is_loopback(&ifa->addr))
+		*(int *)arg = 1;
+}
+
+static int inet6_configured(void)
+{
+	int found = 0;
+
+	ip6_addr_foreach(usable_global, &found);
+	return found;
+}
+
 const struct net_family_ops ip6_family_ops = {
 	.family = AF_INET6,
 	.hdr_len = IP6_HDR_LEN,
@@ -101,6 +116,7 @@ const struct net_family_ops ip6_family_ops = {
 	.mtu = inet6_mtu,
 	.source = inet6_source,
 	.is_local = inet6_is_local,
+	.configured = inet6_configured,
 	.is_broadcast = inet6_is_broadcast,
 	.is_multicast = inet6_is_multicast,
 	.output = inet6_output,

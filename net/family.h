@@ -57,6 +57,9 @@ struct net_family_ops {
 	int (*source)(const struct net_addr *dst, int ifindex, struct net_addr *src);
 	/* 1 if a is one of the stack's addresses (bind, a connection's source still there). */
 	int (*is_local)(const struct net_addr *a);
+	/* 1 if a device other than the loopback one holds a usable address of the family
+	 * that is not link-local (getaddrinfo's AI_ADDRCONFIG, RFC 3493). */
+	int (*configured)(void);
 	/* 1 for the family's limited broadcast (255.255.255.255; IPv6 has none), and for a
 	 * multicast address: no connection may have either at its far end. */
 	int (*is_broadcast)(const struct net_addr *a);

@@ -176,6 +176,20 @@ struct net_iface *net_iface_by_addr(const struct net_addr *addr)
 	return NULL;
 }
 
+int net_iface_family_present(int family)
+{
+	const struct net_device *dev;
+
+	TAILQ_FOREACH(dev, &net_devices, link) {
+		if (dev->flags & NET_DEV_F_LOOPBACK)
+			continue;
+		for (int i = 0; i < dev->nifaces; i++)
+			if (dev->ifaces[i].addr.family == family)
+				return 1;
+	}
+	return 0;
+}
+
 int net_iface_is_local(const struct net_device *dev, const struct net_addr *addr)
 {
 	for (int i = 0; i < dev->nifaces; i++)

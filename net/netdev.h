@@ -139,6 +139,9 @@ uint32_t net_device_generation(void);
 void net_device_changed(struct net_device *dev);
 /* The interface holding addr (on any device), or NULL. */
 struct net_iface *net_iface_by_addr(const struct net_addr *addr);
+/* True if a device other than the loopback one holds an interface address of family
+ * (the ifaces above: IPv4's; IPv6's live in ip6/). */
+int net_iface_family_present(int family);
 /* True if addr is one of dev's addresses or (IPv4) their broadcast addresses. */
 int net_iface_is_local(const struct net_device *dev, const struct net_addr *addr);
 

@@ -152,7 +152,7 @@ int pl_api_connect(void)
 
 	if (pl_env_parse(env, name, sizeof(name))) {
 		warn_once(W_ENV, "%s=%s: want attach=NAME (ustack run sets it) or ustack run's "
-			  "options; IPv4 sockets fail with ENETDOWN", PL_ENV, env ? env : "(unset)");
+			  "options; IPv4 and IPv6 sockets fail with ENETDOWN", PL_ENV, env ? env : "(unset)");
 		return -ENETDOWN;
 	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s%s", CTL_DIR, name, PL_API_SUFFIX);
@@ -163,8 +163,8 @@ int pl_api_connect(void)
 		int e = errno;
 
 		get_close()(fd);
-		warn_once(W_HOST, "cannot reach the stack '%s' (%s: %s); IPv4 sockets fail with "
-			  "ENETDOWN", name, sa.sun_path, strerror(e));
+		warn_once(W_HOST, "cannot reach the stack '%s' (%s: %s); IPv4 and IPv6 sockets "
+			  "fail with ENETDOWN", name, sa.sun_path, strerror(e));
 		return -ENETDOWN;
 	}
 	hi = fcntl(fd, F_DUPFD_CLOEXEC, 512);

@@ -47,7 +47,7 @@ int fd_family(int fd);
 uint64_t fd_ino(int fd);
 
 /* One line on stderr per kind of trouble, the first time only. */
-enum warn_kind { W_ENV, W_HOST, W_INET6, W_TYPE, W_OPT, W_FLAGS, W_CORK, W_MAX };
+enum warn_kind { W_ENV, W_HOST, W_TYPE, W_OPT, W_FLAGS, W_CORK, W_MAX };
 void warn_once(enum warn_kind k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* errno = -rc; returns -1 */
 int fail(int rc);

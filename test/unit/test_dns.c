@@ -27,6 +27,9 @@
 #include "dns/dns.h"
 #include "dns/dns_wire.h"
 #include "include/ustack.h"
+#include "ip/ip.h"
+#include "ip6/ip6.h"
+#include "net/netdev.h"
 #include "net/stats.h"
 
 static char dir[] = "/tmp/ust-dns-XXXXXX";
@@ -293,6 +296,44 @@ static int gai(const char *node, const char *service, int family, int socktype, 
 	return err;
 }
 
+/* AI_ADDRCONFIG (RFC 3493): only the families the stack has an address of beyond
+ * loopback and IPv6 link-local ones: none, then IPv4 alone, then a link-local IPv6 address
+ * (not counted), then a global one. */
+static void addrconfig_checks(void)
+{
+	struct net_device *dev;
+	struct net_addr ll, g;
+	char b[256];
+
+	assert_int_equal(gai("web.test", NULL, AF_UNSPEC, SOCK_STREAM, AI_ADDRCONFIG, b,
+			     sizeof(b)), -ENODATA);
+	assert_int_equal(ip_init(), 0);
+	assert_int_equal(ip6_init(), 0);
+	dev = test_dev_create("tun0", NET_DEV_IP, 1500);
+	assert_int_equal(ip_iface_add(dev, inet_addr("192.0.2.2"), inet_addr("255.255.255.0"), 0), 0);
+	assert_int_equal(gai("web.test", NULL, AF_UNSPEC, SOCK_STREAM, AI_ADDRCONFIG, b,
+			     sizeof(b)), 0);
+	assert_string_equal(b, "192.0.2.10:0/tcp 192.0.2.11:0/tcp");
+	assert_int_equal(gai("six.test", NULL, AF_INET6, SOCK_STREAM, AI_ADDRCONFIG, b,
+			     sizeof(b)), -ENODATA);
+	assert_int_equal(ip6_addr_pton("fe80::2", &ll), 0);
+	assert_int_equal(ip6_addr_add(dev, &ll, 64, IP6_IFA_STATIC), 0);
+	assert_int_equal(gai("six.test", NULL, AF_INET6, SOCK_STREAM, AI_ADDRCONFIG, b,
+			     sizeof(b)), -ENODATA);
+	assert_int_equal(ip6_addr_pton("2001:db8::2", &g), 0);
+	assert_int_equal(ip6_addr_add(dev, &g, 64, IP6_IFA_STATIC), 0);
+	assert_int_equal(gai("six.test", NULL, AF_INET6, SOCK_STREAM, AI_ADDRCONFIG, b,
+			     sizeof(b)), 0);
+	assert_string_equal(b, "2001:db8::66:0/tcp");
+	assert_int_equal(gai("web.test", NULL, AF_UNSPEC, SOCK_STREAM, AI_ADDRCONFIG, b,
+			     sizeof(b)), 0);
+	assert_string_equal(b, "192.0.2.10:0/tcp 192.0.2.11:0/tcp 2001:db8::10:0/tcp");
+	ip6_shutdown();
+	ip_shutdown();
+	net_device_unregister_all();
+	net_protocol_reset();
+}
+
 static void test_getaddrinfo_local(void **state)
 {
 	struct addrinfo *res, h = { .ai_flags = AI_CANONNAME, .ai_socktype = SOCK_STREAM };
@@ -317,12 +358,7 @@ static void test_getaddrinfo_local(void **state)
 	assert_string_equal(b, "2001:db8::10:0/tcp");
 	assert_int_equal(gai("six.test", NULL, AF_UNSPEC, SOCK_STREAM, 0, b, sizeof(b)), 0);
 	assert_string_equal(b, "2001:db8::66:0/tcp");
-	/* AI_ADDRCONFIG: the stack has IPv4 alone */
-	assert_int_equal(gai("web.test", NULL, AF_UNSPEC, SOCK_STREAM, AI_ADDRCONFIG, b,
-			     sizeof(b)), 0);
-	assert_string_equal(b, "192.0.2.10:0/tcp 192.0.2.11:0/tcp");
-	assert_int_equal(gai("six.test", NULL, AF_INET6, SOCK_STREAM, AI_ADDRCONFIG, b,
-			     sizeof(b)), -ENODATA);
+	addrconfig_checks();
 	/* no node: the wildcard for a listener, else loopback */
 	assert_int_equal(gai(NULL, "8080", AF_INET, SOCK_STREAM, AI_PASSIVE, b, sizeof(b)), 0);
 	assert_string_equal(b, "0.0.0.0:8080/tcp");
