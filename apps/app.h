@@ -151,6 +151,8 @@ struct app_config {
 };
 
 extern struct app_config app_cfg;
+/* The command's stack once created (main.c), for the calls that name one. */
+extern struct ustack *app_stack;
 
 /* Parses argv into app_cfg. Returns 0, 1 if --help was printed, or -EINVAL after printing
  * one line that says what is wrong and what to do. */
@@ -224,8 +226,9 @@ int app_write_all(int kfd, const void *buf, size_t len);
  * hosts file, then the --dns servers or resolv.conf's with its search list, for at most
  * 5 s, or what resolv.conf's options say; its IPv4 address, else its IPv6 one) with port
  * into an address for a socket of its family (out->sa.sa_family). family AF_INET6 asks
- * for an IPv6 address only (-6), AF_INET for IPv4 only; 0 for either. 0, or the lookup's
- * error after printing one line. */
+ * for an IPv6 address only (-6), AF_INET for IPv4 only; 0 for either. An IPv6 address may
+ * carry a zone naming one of the stack's devices (fe80::1%ustap0, RFC 4007), which sets
+ * sin6_scope_id. 0, or the lookup's error after printing one line. */
 int app_resolve(const char *s, uint16_t port, int family, struct app_sockaddr *out);
 /* app_resolve with every address of the family chosen (at most max; a name's IPv4
  * addresses, or its IPv6 ones when it has no IPv4 address or family is AF_INET6), in the

@@ -14,6 +14,8 @@
 #include "net/loop.h"
 #include "net/socket.h"
 
+struct ustack *app_stack;
+
 atomic_int app_stop_requested;
 
 uint64_t app_now_us(void)
@@ -176,6 +178,42 @@ static int addrs_take(const struct addrinfo *res, uint16_t port, struct app_sock
 	return n;
 }
 
+/* An IPv6 address with its zone (RFC 4007 11: "fe80::1%ustap0", or the device's number):
+ * the zone names one of the stack's devices, whose number becomes sin6_scope_id. 1, or
+ * -EINVAL / -ENODEV after one line. */
+static int resolve_scoped(const char *s, uint16_t port, struct app_sockaddr *out)
+{
+	char addr[INET6_ADDRSTRLEN];
+	const char *zone = strchr(s, '%') + 1;
+	size_t alen = (size_t)(zone - 1 - s);
+	struct in6_addr a6;
+	char *end;
+	long idx;
+
+	if (alen >= sizeof(addr)) {
+		app_error("'%s': not an IPv6 address with a zone", s);
+		return -EINVAL;
+	}
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	if (inet_pton(AF_INET6, addr, &a6) != 1 || !*zone) {
+		app_error("'%s': not an IPv6 address with a zone (like fe80::1%%ustap0)", s);
+		return -EINVAL;
+	}
+	idx = strtol(zone, &end, 10);
+	if (*end || idx <= 0) {
+		idx = app_stack ? ustack_dev_index(app_stack, zone) : -ENODEV;
+		if (idx < 0) {
+			app_error("'%s': ustack has no device '%s' (the zone names one of its --dev)",
+				  s, zone);
+			return -ENODEV;
+		}
+	}
+	addr_v6(out, &a6, port);
+	out->in6.sin6_scope_id = (uint32_t)idx;
+	return 1;
+}
+
 int app_resolve_list(const char *s, uint16_t port, int family, struct app_sockaddr *out,
 		     int max)
 {
@@ -192,6 +230,8 @@ int app_resolve_list(const char *s, uint16_t port, int family, struct app_sockad
 		addr_v6(out, &a6, port);
 		return 1;
 	}
+	if (family != AF_INET && strchr(s, '%'))
+		return resolve_scoped(s, port, out);
 	/* IPv4 first, the AAAA query only when the name has no A record (a name that does
 	 * not exist is answered from the negative cache): one query for most names */
 	if (family != AF_INET6) {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,10 +88,22 @@ static int signals_start(void)
 
 /* Opens every --dev, binds its address, attaches the wrappers, through the library's
  * life-cycle calls. 0, or -errno after printing the one-line reason. */
+/* arg: int[2], in: whether link-local addresses count; out: one is tentative. */
 static void tentative_fn(const struct ip6_ifaddr *ifa, void *arg)
 {
-	if (!(ifa->flags & IP6_IFA_LINKLOCAL) && (ifa->flags & IP6_IFA_TENTATIVE))
-		*(int *)arg = 1;
+	int *t = arg;
+
+	if ((t[0] || !(ifa->flags & IP6_IFA_LINKLOCAL)) && (ifa->flags & IP6_IFA_TENTATIVE))
+		t[1] = 1;
+}
+
+/* The command's host is a link-local IPv6 literal (fe80::/10, with or without its zone). */
+static int target_linklocal(void)
+{
+	const char *h = app_cfg.nargs > 0 ? app_cfg.args[0] : "";
+
+	return !strncasecmp(h, "fe8", 3) || !strncasecmp(h, "fe9", 3) ||
+	       !strncasecmp(h, "fea", 3) || !strncasecmp(h, "feb", 3);
 }
 
 /* An IPv6 address the stack gives itself is tentative until duplicate address detection
@@ -98,18 +111,21 @@ static void tentative_fn(const struct ip6_ifaddr *ifa, void *arg)
  * a tentative address cannot be used: a client command (and the program of `run`, whose
  * first connect or bind comes at once) waits for its addr6= and SLAAC
  * addresses (at most APP_DAD_WAIT_MS) rather than fail its first bind or connect.
- * Link-local addresses are not waited for: every Ethernet device has one, and an IPv4
- * command would pay for it. */
+ * Link-local addresses are waited for only when the command's host is a link-local
+ * address (nc fe80::1%ustap0): every Ethernet device has one, and an IPv4 command would
+ * pay for it. */
 static void dad_wait(struct ustack *st)
 {
+	int ll = (app_cfg.cmd == CMD_NC || app_cfg.cmd == CMD_PING) && target_linklocal();
+
 	for (int i = 0; i < APP_DAD_WAIT_MS / 20 && !app_stopping(); i++) {
-		int tentative = 0;
+		int t[2] = { ll, 0 };
 
 		ustack_use(st);
 		net_lock();
-		ip6_addr_foreach(tentative_fn, &tentative);
+		ip6_addr_foreach(tentative_fn, t);
 		net_unlock();
-		if (!tentative)
+		if (!t[1])
 			return;
 		usleep(20 * 1000);
 	}
@@ -256,6 +272,7 @@ int main(int argc, char **argv)
 		app_error("%s", ustack_errmsg(NULL));
 		goto out;
 	}
+	app_stack = st;
 	if (app_cfg.tcp_log_path &&
 	    ustack_tcp_log(st, app_cfg.tcp_log_path, app_cfg.tcp_log_max) < 0) {
 		app_error("--tcp-log: %s", ustack_errmsg(st));

@@ -5,7 +5,8 @@
 # neighbour discovery (ip -6 neigh), and ustack resolves the kernel's MAC with its own
 # solicitation (its echo replies need it). Then a scapy barrage of malformed IPv6 (bad
 # extension chains, ND with hop limit 64, truncated headers, bad checksums), each kind
-# counted, after which ustack still answers ping -6.
+# counted, after which ustack still answers ping -6. Last, ustack's ping and nc to the
+# kernel's link-local address with its zone (fe80::1%ustap0), nc's source link-local.
 . "$(dirname "$0")/lib.sh"
 t_begin ipv6 "$1"
 need_cmd ping
@@ -122,4 +123,30 @@ if [ -r /etc/machine-id ]; then
 		fi
 	done
 fi
+
+# ustack's own commands to the kernel's link-local address with its zone (RFC 4007):
+# ping -6 replies, and nc's connection comes from ustack's link-local address (RFC 6724
+# rule 2), not its global one
+# (host6= gives the kernel's side fe80::1 before the command starts)
+ust_start "$NS" ping --dev "$(dev_spec),addr6=2001:db8:6::2/64,host6=fe80::1/64" -c 2 -i 0.3 \
+	-W 2 "fe80::1%$TAPIF"
+ust_wait_exit 20 || fail "ustack ping fe80::1%$TAPIF did not end"
+grep -q "bytes from fe80::1" "$UST_OUT" ||
+	fail "ustack ping fe80::1%$TAPIF: $(cat "$UST_OUT" "$UST_ERR" | tail -n 4)"
+bg_ns "$NS" "$T_TMP/knc.out" nc -6 -n -v -d -l -p 9006
+KNC=$BG_PID
+wait_for 10 in_ns "$NS" sh -c "ss -Hltn 'sport = :9006' | grep -q ." || fail "the kernel's nc -l is not listening"
+printf 'over link-local\n' >"$T_TMP/ll.in"
+UST_STDIN=$T_TMP/ll.in ust_start "$NS" nc --dev "$(dev_spec),addr6=2001:db8:6::2/64,host6=fe80::1/64" \
+	-q 2 "fe80::1%$TAPIF" 9006
+ust_wait_exit 20 || fail "ustack nc to fe80::1%$TAPIF did not end"
+pid_wait_exit "$KNC" 10 || fail "the kernel's nc -l did not end"
+grep -qx "over link-local" "$T_TMP/knc.out" ||
+	fail "the kernel's nc got: $(cat "$T_TMP/knc.out"); ustack: $(tail -n 3 "$UST_ERR")"
+peer=$(sed -n 's/^Connection received on \([^ ]*\) .*/\1/p' "$T_TMP/knc.out")
+case "$peer" in
+fe80::*) ;;
+*) fail "ustack's connection to fe80::1 came from '$peer', not its link-local address" ;;
+esac
+echo "link-local with a zone: ustack ping answered, nc from $peer delivered"
 pass
