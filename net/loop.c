@@ -234,6 +234,12 @@ PERSTACK_STATIC(pthread_t, loop_thread)
 #define loop_thread PERSTACK_REF(pthread_t, loop_thread)
 PERSTACK_STATIC(int, loop_thread_running)
 #define loop_thread_running PERSTACK_REF(int, loop_thread_running)
+PERSTACK_STATIC(pthread_t, loop_driver)
+#define loop_driver PERSTACK_REF(pthread_t, loop_driver)
+PERSTACK_STATIC(int, loop_driver_set)
+#define loop_driver_set PERSTACK_REF(int, loop_driver_set)
+PERSTACK_STATIC(uint64_t, loop_turns)
+#define loop_turns PERSTACK_REF(uint64_t, loop_turns)
 
 int net_loop_init(void)
 {
@@ -426,8 +432,29 @@ int net_loop_once(int timeout_ms)
 	net_timers_run(now);
 	for (size_t i = 0; i < nhooks; i++)
 		hooks[i](now);
+	loop_turns++;
 	net_unlock();
 	return n < 0 ? 0 : n;
+}
+
+uint64_t net_loop_turns(void)
+{
+	NET_ASSERT_LOCKED();
+	return loop_turns;
+}
+
+void net_loop_set_driver(int self)
+{
+	net_lock();
+	loop_driver = pthread_self();
+	loop_driver_set = self;
+	net_unlock();
+}
+
+int net_loop_driver_is_self(void)
+{
+	NET_ASSERT_LOCKED();
+	return !loop_driver_set || pthread_equal(loop_driver, pthread_self());
 }
 
 void net_loop_run(void)
