@@ -70,6 +70,10 @@ uint64_t net_loop_turns(void);
 void net_loop_set_driver(int self);
 /* Whether the calling thread is the driver, or no driver is named (lock held). */
 int net_loop_driver_is_self(void);
+/* Whether a driver is named (lock held). Then each iteration's hooks run at the start of the
+ * next one, after the driver's round of socket calls: what they flush (TCP's owed ACKs) can
+ * ride on that round's answers first. */
+int net_loop_driven(void);
 
 /* Monotonic milliseconds. Tests may freeze it with net_clock_set_fake(). */
 uint64_t net_clock_ms(void);
@@ -153,7 +157,8 @@ static inline int net_cond_wait(pthread_cond_t *c, const struct timespec *deadli
 	return r;
 }
 
-/* Functions to run after each loop iteration's batch (e.g. flushing delayed work). */
+/* Functions to run after each loop iteration's batch (e.g. flushing delayed work); with a
+ * driver named, before the next iteration waits (net_loop_driven). */
 typedef void (*net_hook_fn)(uint64_t now);
 int net_loop_add_hook(net_hook_fn fn);
 
