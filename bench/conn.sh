@@ -3,14 +3,15 @@
 # Small-event TCP benchmarks: ab's new connections per second (`ab -n N -c 50`, one request
 # per connection, a 1 KB file) and keep-alive requests per second (`ab -k`) against ustack's
 # `serve http` on a TAP, next to nginx on the kernel over a veth pair (its default
-# offloads) measured in the same run: the ceiling. Pinned (server and ab on CPU 1 with
-# taskset) and unpinned; each figure is the median of BENCH_RUNS runs. Figures, not
-# assertions. Needs root.
+# offloads) measured in the same run, as the reference. Pinned (server and ab on CPU 1
+# with taskset) and unpinned; each figure is the median of BENCH_RUNS runs (the runs are
+# printed too: on a shared machine they scatter). Figures, not assertions. Needs root.
 #   bench/conn.sh build/ustack
 # Environment: BENCH_CONN_N (connections per run, 20000), BENCH_KA_N (keep-alive requests
 # per run, 100000), BENCH_RUNS (3), BENCH_PERF (1: also a `perf record -g` of ustack during
 # one unpinned run of each test, its top symbols printed; only: that alone; 0 by default),
 # BENCH_USTACK_ARGS (more options for ustack serve, e.g. "--busy-poll 20").
+# shellcheck disable=SC2086 # $pin is "" or "taskset -c 1": split on purpose
 set -u
 UST=${1:-build/ustack}
 CONN_N=${BENCH_CONN_N:-20000}
@@ -58,8 +59,8 @@ median()
 # measure NS PIN: CONN and KA, each the median of RUNS ab runs.
 measure()
 {
-	local ns=$1 pin=$2 c=() k=() i
-	for i in $(seq 1 "$RUNS"); do
+	local ns=$1 pin=$2 c=() k=()
+	for _ in $(seq 1 "$RUNS"); do
 		c+=("$(ab_rate "$ns" "$pin" "$CONN_N")")
 		k+=("$(ab_rate "$ns" "$pin" "$KA_N" -k)")
 	done
