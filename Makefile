@@ -139,6 +139,7 @@ lab: all
 bench: all $(BUILD)/bench/tap_reflector
 	@bash bench/run.sh $(BUILD)/ustack $(BUILD)/bench/tap_reflector
 	@bash bench/tcp.sh $(BUILD)/ustack
+	@bash bench/conn.sh $(BUILD)/ustack
 	@bash bench/attack.sh $(BUILD)/ustack
 	@bash bench/mem.sh $(BUILD)/ustack
 	@bash bench/packet_fwd.sh $(BUILD)/ustack

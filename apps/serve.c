@@ -582,27 +582,29 @@ static int serve_loop(void)
 	return rc;
 }
 
-/* Datagram services only: this thread drives the loop itself while it waits in us_poll
- * (socket_config.drive_loop) and the loop thread rests. Each datagram then costs no
- * condition-variable wake-up and no hand-off of the lock between two threads - on this VM
- * a futex wake across vCPUs is a halt and an interrupt (docs/architecture.md). A
- * stream service keeps the loop thread, so that TCP runs beside the service's own work and
- * timers never wait for it. The loop thread comes back for the drain after serving. */
+/* Run to completion: this thread drives the stack's loop itself while it waits in us_poll
+ * (socket_config.drive_loop, with this thread named the driver), and the loop thread
+ * rests. Device reads, timers and TCP's processing run here, between the rounds that
+ * handle the ready sockets, so an event costs no condition-variable wake-up and no hand-off
+ * of the lock between two threads - on this VM a futex wake across vCPUs is a halt and an
+ * interrupt (docs/architecture.md). The services never block (every socket is
+ * non-blocking and each round's work is bounded), so timers wait at most one round. Other
+ * threads (the DHCP client, `ustack ctl`'s) keep their blocking calls: they sleep on
+ * condition variables and this thread's iterations wake them. The loop thread comes back
+ * for the drain after serving. */
 static int serve_loop_driving(void)
 {
-	int drive = nservices > 0, rc;
+	int drive = net_loop_thread_join(), rc; /* 0: no loop thread to stand in for */
 
-	for (int i = 0; i < nservices; i++)
-		if (services[i].ops->type != SOCK_DGRAM)
-			drive = 0;
-	if (drive && !net_loop_thread_join())
-		drive = 0; /* no loop thread to stand in for: leave things as they are */
-	if (drive)
+	if (drive) {
+		net_loop_set_driver(1);
 		socket_config.drive_loop = 1;
+	}
 	rc = serve_loop();
 	if (drive) {
 		int err;
 		socket_config.drive_loop = 0;
+		net_loop_set_driver(0);
 		err = net_loop_thread_start();
 		if (err < 0) {
 			app_error("serve: cannot restart the loop thread: %s", strerror(-err));

@@ -2,7 +2,9 @@
 /* `ustack serve`: services on the socket API, driven by one thread.
  *
  * One thread waits in us_poll() on every listening, datagram and connected socket, all
- * non-blocking, and calls the service's handlers; no thread per connection, so a thousand
+ * non-blocking, and calls the service's handlers; it drives the stack's loop itself while
+ * it waits (run to completion: no loop thread, no hand-off, serve.c's serve_loop_driving),
+ * so a service must never block. No thread per connection, so a thousand
  * connections cost a thousand pollfd entries, not a thousand stacks. The framework reads
  * (pausing a connection whose output queue is half full, which is what pushes back on a
  * fast sender), queues output per connection up to --conn-buf, and closes connections.

@@ -234,6 +234,21 @@ PERSTACK_STATIC(pthread_t, loop_thread)
 #define loop_thread PERSTACK_REF(pthread_t, loop_thread)
 PERSTACK_STATIC(int, loop_thread_running)
 #define loop_thread_running PERSTACK_REF(int, loop_thread_running)
+PERSTACK_STATIC(pthread_t, loop_driver)
+#define loop_driver PERSTACK_REF(pthread_t, loop_driver)
+PERSTACK_STATIC(int, loop_driver_set)
+#define loop_driver_set PERSTACK_REF(int, loop_driver_set)
+PERSTACK_STATIC(uint64_t, loop_turns)
+#define loop_turns PERSTACK_REF(uint64_t, loop_turns)
+PERSTACK_STATIC(int, hooks_owed) /* driven iterations that left their hooks for later */
+#define hooks_owed PERSTACK_REF(int, hooks_owed)
+
+static void hooks_run(uint64_t now)
+{
+	hooks_owed = 0;
+	for (size_t i = 0; i < nhooks; i++)
+		hooks[i](now);
+}
 
 int net_loop_init(void)
 {
@@ -273,6 +288,7 @@ void net_loop_shutdown(void)
 	epfd = wakefd = -1;
 	memset(watches, 0, sizeof(watches));
 	nhooks = 0;
+	hooks_owed = 0;
 	free(heap);
 	heap = NULL;
 	heap_len = heap_cap = 0;
@@ -363,6 +379,11 @@ int net_loop_once(int timeout_ms)
 
 	net_lock();
 	now = net_clock_ms();
+	/* Owed hooks run before a wait, or at the latest two iterations after they were owed:
+	 * an iteration that does not wait (a driver's turn between busy rounds) may come
+	 * before the round that answers what the last one brought. */
+	if (hooks_owed && (timeout_ms != 0 || hooks_owed > 1))
+		hooks_run(now);
 	next = net_timer_next();
 	if (next != UINT64_MAX) {
 		uint64_t until = next > now ? next - now : 0;
@@ -424,10 +445,43 @@ int net_loop_once(int timeout_ms)
 			w->fn(w->fd, evs[i].events, w->arg, now);
 	}
 	net_timers_run(now);
-	for (size_t i = 0; i < nhooks; i++)
-		hooks[i](now);
+	/* With a driver, its round of socket calls comes between this iteration and the next,
+	 * and the hooks wait for it: the ACKs they would send now ride on its answers. */
+	if (loop_driver_set)
+		hooks_owed++;
+	else
+		hooks_run(now);
+	loop_turns++;
 	net_unlock();
 	return n < 0 ? 0 : n;
+}
+
+uint64_t net_loop_turns(void)
+{
+	NET_ASSERT_LOCKED();
+	return loop_turns;
+}
+
+void net_loop_set_driver(int self)
+{
+	net_lock();
+	loop_driver = pthread_self();
+	loop_driver_set = self;
+	if (!self && hooks_owed)
+		hooks_run(net_clock_ms());
+	net_unlock();
+}
+
+int net_loop_driven(void)
+{
+	NET_ASSERT_LOCKED();
+	return loop_driver_set;
+}
+
+int net_loop_driver_is_self(void)
+{
+	NET_ASSERT_LOCKED();
+	return !loop_driver_set || pthread_equal(loop_driver, pthread_self());
 }
 
 void net_loop_run(void)

@@ -6,8 +6,9 @@
  * (net_clock_ms) and passed down to every handler and timer as `now`, in milliseconds.
  *
  * Threads: one stack lock. The loop holds it while it handles a batch; application threads
- * take it in socket calls and wait on condition variables tied to it. A single-threaded
- * program may instead call net_loop_once() itself. */
+ * take it in socket calls and wait on condition variables tied to it. A program may
+ * instead drive the loop from its own thread (net_loop_once, or socket_config.drive_loop
+ * with net_loop_set_driver: its waits run the loop, other threads' waits sleep). */
 #ifndef NET_LOOP_H
 #define NET_LOOP_H
 
@@ -58,6 +59,21 @@ int net_loop_thread_join(void);
 void net_loop_set_busy_poll(unsigned usec);
 /* Interrupts a sleeping loop (after a timer was armed from another thread, say). */
 void net_loop_wakeup(void);
+/* Iterations net_loop_once has finished so far (lock held): a caller that drives the loop
+ * sees whether the loop has run since it last looked. */
+uint64_t net_loop_turns(void);
+/* Names the calling thread the one that drives the loop when no loop thread runs
+ * (socket_config.drive_loop): its blocking calls and polls run net_loop_once while they
+ * wait, while any other thread's wait on a condition variable, woken by the driver's
+ * iterations. self 0 names none again: then every waiting thread drives (the library
+ * before ustack_start). Takes the lock itself. */
+void net_loop_set_driver(int self);
+/* Whether the calling thread is the driver, or no driver is named (lock held). */
+int net_loop_driver_is_self(void);
+/* Whether a driver is named (lock held). Then each iteration's hooks run at the start of the
+ * next one, after the driver's round of socket calls: what they flush (TCP's owed ACKs) can
+ * ride on that round's answers first. */
+int net_loop_driven(void);
 
 /* Monotonic milliseconds. Tests may freeze it with net_clock_set_fake(). */
 uint64_t net_clock_ms(void);
@@ -141,7 +157,8 @@ static inline int net_cond_wait(pthread_cond_t *c, const struct timespec *deadli
 	return r;
 }
 
-/* Functions to run after each loop iteration's batch (e.g. flushing delayed work). */
+/* Functions to run after each loop iteration's batch (e.g. flushing delayed work); with a
+ * driver named, before the next iteration waits (net_loop_driven). */
 typedef void (*net_hook_fn)(uint64_t now);
 int net_loop_add_hook(net_hook_fn fn);
 

@@ -411,6 +411,7 @@ int us_epoll_wait(int epfd, struct us_epoll_event *out, int max, int timeout_ms)
 	if (timeout_ms > 0)
 		sock_deadline_after(&deadline, timeout_ms);
 	net_lock();
+	sock_poll_drive(); /* before the set is looked up: it lets go of the lock */
 	n = set_get(epfd, &set);
 	if (n)
 		goto out;

@@ -6,8 +6,10 @@
  * Locking: every us_* call takes net_lock() itself (the lock is not recursive, so these must
  * not be called from inside a loop callback). Protocol ops run with the lock held and get
  * the time read once for the call. A blocking call sleeps on the socket's condition
- * variable, which releases the lock so the loop thread can deliver; a single-threaded
- * program sets socket_config.drive_loop and the call runs net_loop_once while it waits. */
+ * variable, which releases the lock so the loop thread can deliver. With no loop thread,
+ * socket_config.drive_loop makes the call run net_loop_once while it waits instead: in
+ * every thread, or only in the one named by net_loop_set_driver (the others sleep on their
+ * condition variables and the driver's iterations wake them). */
 #include "net/perstack.h"
 #include "net/socket.h"
 
@@ -275,7 +277,7 @@ int sock_wait(struct sock *sk, const struct timespec *deadline)
 		return -EAGAIN;
 	if (sk)
 		sk->waiters++;
-	if (socket_config.drive_loop) {
+	if (socket_config.drive_loop && net_loop_driver_is_self()) {
 		net_unlock();
 		net_loop_once(deadline ? ms_until(deadline) : -1);
 		net_lock();
@@ -292,6 +294,23 @@ int sock_wait(struct sock *sk, const struct timespec *deadline)
 		}
 	}
 	return r == ETIMEDOUT ? -EAGAIN : 0;
+}
+
+PERSTACK_STATIC(uint64_t, drive_turns_seen)
+#define drive_turns_seen PERSTACK_REF(uint64_t, drive_turns_seen)
+
+int sock_poll_drive(void)
+{
+	NET_ASSERT_LOCKED();
+	if (!socket_config.drive_loop || !net_loop_driver_is_self())
+		return 0;
+	if (net_loop_turns() == drive_turns_seen) {
+		net_unlock();
+		net_loop_once(0);
+		net_lock();
+	}
+	drive_turns_seen = net_loop_turns();
+	return 1;
 }
 
 /* Blocking state of one call: the deadline starts when the call first has to wait. */
@@ -1125,6 +1144,7 @@ int us_poll(struct us_pollfd *fds, int n, int timeout_ms)
 	if (timeout_ms > 0)
 		sock_deadline_after(&deadline, timeout_ms);
 	net_lock();
+	sock_poll_drive();
 	for (;;) {
 		ready = 0;
 		for (int i = 0; i < n; i++) {

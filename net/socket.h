@@ -118,8 +118,9 @@ struct socket_config_s {
 	size_t sndbuf;       /* default send buffer (TCP) */
 	size_t rcvbuf;       /* default receive buffer (TCP) */
 	int max_sockets;     /* open descriptors (65536) */
-	/* Set by single-threaded programs that drive net_loop_once themselves: a blocking call
-	 * then runs the loop while it waits instead of sleeping on a condition variable (0). */
+	/* Set by programs that drive net_loop_once themselves, with no loop thread: a blocking
+	 * call or poll then runs the loop while it waits instead of sleeping on a condition
+	 * variable (0) - in the thread named by net_loop_set_driver if one is, else in any. */
 	int drive_loop;
 };
 PERSTACK_EXTERN(struct socket_config_s, socket_config);

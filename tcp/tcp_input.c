@@ -541,7 +541,13 @@ challenge_syn:
 			if (pcb->quickack) {
 				pcb->quickack--;
 				STAT_INC(tcp, snd_quickacks);
-				pcb->flags |= TF_ACKNOW;
+				/* run to completion: the application answers in this thread
+				 * before the loop's hook flushes the ACK, and the answer carries
+				 * it (net_loop_driven) */
+				if (tcp_ack_batching() && net_loop_driven())
+					tcp_ack_defer(pcb);
+				else
+					pcb->flags |= TF_ACKNOW;
 			} else if (!gapfill && owed >= 2u * pcb->rcv_mss && tcp_ack_batching() &&
 			    owed < pcb->rcv_buf.cap / 4) {
 				tcp_ack_defer(pcb);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The event loop and its timer heap: deadlines fire in order, cancel and re-arm work from
  * inside callbacks, thousands of random timers keep the heap order, the loop wakes for a
- * ready fd, a timer, and a wake-up from another thread, with and without busy polling. */
+ * ready fd, a timer, and a wake-up from another thread, with and without busy polling; the
+ * hooks of a driven loop wait for the driver's round. */
 #include "test/unit/testlib.h"
 
 #include <errno.h>
@@ -227,6 +228,42 @@ static void test_loop_wakeup(void **state)
 	test_assert_no_leaks();
 }
 
+static int hook_runs;
+
+static void count_hook(uint64_t now)
+{
+	(void)now;
+	hook_runs++;
+}
+
+/* Hooks run after each batch; with a driver named, they wait for its round: before the
+ * next wait, or two iterations later at the latest, and when the driver lets go. */
+static void test_driven_hooks(void **state)
+{
+	(void)state;
+	assert_int_equal(net_loop_add_hook(count_hook), 0);
+	hook_runs = 0;
+	net_loop_once(0);
+	assert_int_equal(hook_runs, 1);
+	assert_false(net_loop_driven());
+	TEST_APP_VOID(net_loop_set_driver(1));
+	assert_true(net_loop_driven());
+	net_loop_once(0);
+	assert_int_equal(hook_runs, 1); /* owed to the round that follows */
+	net_loop_once(0);
+	assert_int_equal(hook_runs, 1); /* a turn without a wait: still owed */
+	net_loop_once(0);
+	assert_int_equal(hook_runs, 2); /* two iterations late: run */
+	net_loop_once(1);
+	assert_int_equal(hook_runs, 3); /* before a wait */
+	TEST_APP_VOID(net_loop_set_driver(0));
+	assert_int_equal(hook_runs, 4); /* what was owed, when the driver lets go */
+	assert_false(net_loop_driven());
+	net_loop_once(0);
+	assert_int_equal(hook_runs, 5);
+	test_assert_no_leaks();
+}
+
 static void test_fake_clock(void **state)
 {
 	(void)state;
@@ -313,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_loop_fd),
 		cmocka_unit_test(test_loop_timer_sets_timeout),
 		cmocka_unit_test(test_loop_wakeup),
+		cmocka_unit_test(test_driven_hooks),
 		cmocka_unit_test(test_fake_clock),
 		cmocka_unit_test(test_init_fails_cleanly_without_eventfd),
 	};

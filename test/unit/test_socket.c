@@ -2,7 +2,7 @@
 /* The generic socket layer with a scripted protocol: descriptors, options and their
  * hand-over to the protocol, blocking connect/accept/recv woken from another thread (as the
  * loop thread would), timeouts, close while blocked, us_poll, and the drive_loop mode of a
- * single-threaded program. Nothing here knows UDP or TCP. */
+ * single-threaded program and of a named driver beside a thread that blocks. Nothing here knows UDP or TCP. */
 #include "test/unit/testlib.h"
 
 #include <arpa/inet.h>
@@ -511,6 +511,84 @@ static void test_drive_loop(void **state)
 	test_assert_no_leaks();
 }
 
+/* A named driver (net_loop_set_driver): its polls run the loop, and another thread's
+ * blocking call sleeps on its condition variable until the driver's iteration wakes it. */
+struct driven {
+	int fd;
+	ssize_t got;
+	volatile int done;
+	pthread_t timer_thread;
+};
+
+static void driven_timer(struct net_timer *t, void *arg, uint64_t now)
+{
+	struct driven *d = arg;
+
+	(void)t, (void)now;
+	d->timer_thread = pthread_self();
+	((struct fake *)last_sk->pcb)->readable = 1;
+	sock_wakeup(last_sk);
+}
+
+static void *driven_recv_main(void *arg)
+{
+	struct driven *d = arg;
+	uint8_t buf[8];
+
+	d->got = us_recv(d->fd, buf, sizeof(buf), 0);
+	d->done = 1;
+	return NULL;
+}
+
+static void test_drive_loop_driver(void **state)
+{
+	struct driven d = { 0 };
+	struct us_pollfd pfd;
+	struct net_timer t;
+	pthread_t th;
+	int idle = fake_socket(0);
+
+	(void)state;
+	d.fd = fake_socket(0); /* last_sk: the one the timer makes readable */
+	assert_int_equal(net_loop_init(), 0);
+	socket_config.drive_loop = 1;
+	net_loop_set_driver(1);
+	assert_int_equal(pthread_create(&th, NULL, driven_recv_main, &d), 0);
+	net_timer_init(&t, driven_timer, &d);
+	net_lock();
+	net_timer_arm(&t, net_clock_ms() + 30);
+	net_unlock();
+	/* the driver polls a socket that never becomes ready: its waits run the loop */
+	for (int i = 0; i < 100 && !d.done; i++) {
+		pfd = (struct us_pollfd){ .fd = idle, .events = US_POLLIN };
+		assert_int_equal(us_poll(&pfd, 1, 20), 0);
+	}
+	pthread_join(th, NULL);
+	assert_int_equal(d.got, 4);
+	assert_true(pthread_equal(d.timer_thread, pthread_self())); /* the driver ran it */
+
+	/* A socket ready at every poll still lets the loop turn: a timer due now fires
+	 * within two polls, though neither poll has to wait. */
+	net_lock();
+	((struct fake *)last_sk->pcb)->readable = 1;
+	d.timer_thread = 0;
+	net_timer_arm(&t, net_clock_ms());
+	net_unlock();
+	for (int i = 0; i < 2; i++) {
+		pfd = (struct us_pollfd){ .fd = d.fd, .events = US_POLLIN };
+		assert_int_equal(us_poll(&pfd, 1, 0), 1);
+	}
+	net_lock();
+	assert_false(net_timer_pending(&t));
+	net_unlock();
+	net_loop_set_driver(0);
+	socket_config.drive_loop = 0;
+	net_loop_shutdown();
+	us_close(d.fd);
+	us_close(idle);
+	test_assert_no_leaks();
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -524,6 +602,7 @@ int main(void)
 		T(test_recv_and_poll_woken),
 		T(test_close_while_blocked),
 		T(test_drive_loop),
+		T(test_drive_loop_driver),
 	};
 #undef T
 

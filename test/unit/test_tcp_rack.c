@@ -352,6 +352,40 @@ static void test_quickack_at_start(void **state)
 	tcp_pcb_close(l, 0, now);
 }
 
+/* Run to completion (a loop driver named): a quick ACK waits for the loop's hook, so the
+ * answer the application sends first carries it; with no answer, the hook sends it. */
+static void test_quickack_rides_on_answer(void **state)
+{
+	struct tcp_pcb *l, *c;
+	uint8_t d[100] = { 0 };
+
+	(void)state;
+	tcp_config.quickacks = 2;
+	l = listener();
+	c = passive_open(l);
+	tcp_ack_flush(now); /* a loop has run its hooks: ACKs may wait for them */
+	test_unlock();
+	net_loop_set_driver(1);
+	test_lock();
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 65535, d, sizeof(d));
+	expect_none(); /* owed to the hook */
+	assert_int_equal(tcp_pcb_send(c, d, 10, now), 10);
+	expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 101); /* the answer carries it */
+	tcp_ack_flush(now);
+	expect_none(); /* nothing left owed */
+	SEG(TCP_ACK, PEER_ISN + 101, ISN + 11, 65535, d, sizeof(d));
+	expect_none();
+	tcp_ack_flush(now); /* no answer came: the hook sends it */
+	expect(TCP_ACK, ISN + 11, PEER_ISN + 201);
+	assert_int_equal(tcp_stats.snd_quickacks, 2);
+	test_unlock();
+	net_loop_set_driver(0);
+	test_lock();
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, ISN + 11, PEER_ISN + 201);
+	tcp_pcb_close(l, 0, now);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +397,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_prr_rfc6937_example, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_records_freed_in_time_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quickack_at_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quickack_rides_on_answer, setup, teardown),
 	};
 	if (getenv("TEST_FILTER"))
 		cmocka_set_test_filter(getenv("TEST_FILTER"));

@@ -1,0 +1,196 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Small-event TCP benchmarks: ab's new connections per second (`ab -n N -c 50`, one request
+# per connection, a 1 KB file) and keep-alive requests per second (`ab -k`) against ustack's
+# `serve http` on a TAP, next to nginx on the kernel over a veth pair (its default
+# offloads) measured in the same run, as the reference. Pinned (server and ab on CPU 1
+# with taskset) and unpinned; each figure is the median of BENCH_RUNS runs (the runs are
+# printed too: on a shared machine they scatter). Figures, not assertions. Needs root.
+#   bench/conn.sh build/ustack
+# Environment: BENCH_CONN_N (connections per run, 20000), BENCH_KA_N (keep-alive requests
+# per run, 100000), BENCH_RUNS (3), BENCH_PERF (1: also a `perf record -g` of ustack during
+# one unpinned run of each test, its top symbols printed; only: that alone; 0 by default),
+# BENCH_USTACK_ARGS (more options for ustack serve, e.g. "--busy-poll 20").
+# shellcheck disable=SC2086 # $pin is "" or "taskset -c 1": split on purpose
+set -u
+UST=${1:-build/ustack}
+CONN_N=${BENCH_CONN_N:-20000}
+KA_N=${BENCH_KA_N:-100000}
+RUNS=${BENCH_RUNS:-3}
+PERF=${BENCH_PERF:-0}
+read -r -a UARGS <<<"${BENCH_USTACK_ARGS:-}"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+b_begin cbench "$UST" ab nginx taskset
+[ "$PERF" != 0 ] && { command -v perf >/dev/null || { echo "bench: perf missing" >&2; exit 1; }; }
+
+NS=ust-cb-$$
+NS2=ust-cb2-$$
+head -c 1024 /dev/urandom >"$TMP/small"
+
+# ab_rate NS PIN N [AB-OPTION...]: requests per second of one ab run against 10.0.0.2's
+# /small with 50 in flight; "fail" when ab failed or some request did (a failed
+# connection would be counted as a fast one).
+ab_rate()
+{
+	local ns=$1 pin=$2 n=$3 out rps failed
+	shift 3
+	out=$(timeout 120 ip netns exec "$ns" $pin ab -q -r -s 10 -n "$n" -c 50 "$@" \
+		http://10.0.0.2/small 2>&1)
+	rps=$(echo "$out" | awk '/^Requests per second/ { printf "%d", $4 }')
+	failed=$(echo "$out" | awk '/^Failed requests/ { print $3 } /^Non-2xx/ { print 1 }' |
+		awk '{ s += $1 } END { print s + 0 }')
+	if [ -z "$rps" ] || [ "$failed" -gt 0 ]; then
+		echo "bench: ab $* against $ns: ${failed} failed" >&2
+		echo "$out" | tail -n 5 >&2
+		echo fail
+		return
+	fi
+	echo "$rps"
+}
+
+# median A B C...: the middle figure (a "fail" among them makes it "fail").
+median()
+{
+	case " $* " in *" fail "*) echo fail; return ;; esac
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+# measure NS PIN: CONN and KA, each the median of RUNS ab runs.
+measure()
+{
+	local ns=$1 pin=$2 c=() k=()
+	for _ in $(seq 1 "$RUNS"); do
+		c+=("$(ab_rate "$ns" "$pin" "$CONN_N")")
+		k+=("$(ab_rate "$ns" "$pin" "$KA_N" -k)")
+	done
+	CONN=$(median "${c[@]}")
+	KA=$(median "${k[@]}")
+	echo "    connections/s: ${c[*]}; keep-alive requests/s: ${k[*]}" >&2
+}
+
+# ustack serving http on TAP ustap0 at 10.0.0.2 in namespace $NS, the kernel at 10.0.0.1
+# (where ab runs); its PID in UPID.
+ustack_start()
+{
+	local pin=$1
+	b_ns "$NS" || exit 1
+	# wide ephemeral range: three runs of N connections without reusing a port ustack
+	# still holds in TIME_WAIT
+	ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+	b_bg timeout --foreground 600 ip netns exec "$NS" $pin "$UST" serve \
+		--dev tap:ustap0,addr=10.0.0.2/24,host=10.0.0.1/24 --serve http,root="$TMP" \
+		--max-conn 4096 "${UARGS[@]}" 2>"$TMP/ustack.log" </dev/null
+	UPID=$B_PID
+	b_wait_for 5 grep -q serving "$TMP/ustack.log" ||
+		{ echo "bench: ustack did not come up:" >&2; cat "$TMP/ustack.log" >&2; exit 1; }
+	b_wait_for 5 ip netns exec "$NS" ping -c 1 -W 1 10.0.0.2 ||
+		{ echo "bench: ustack does not answer" >&2; exit 1; }
+}
+ustack_stop()
+{
+	b_stop "$UPID"
+	ip netns del "$NS"
+}
+
+# nginx (one worker, no master, no log) on the kernel in $NS2 at 10.0.0.2, ab in $NS at
+# 10.0.0.1, over a veth pair with its default offloads. Its PID in KPID.
+kernel_start()
+{
+	local pin=$1
+	b_ns "$NS" && b_ns "$NS2" || exit 1
+	ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+	ip link add kc0 netns "$NS" type veth peer name kc1 netns "$NS2"
+	ip -n "$NS" addr add 10.0.0.1/24 dev kc0 && ip -n "$NS" link set kc0 up
+	ip -n "$NS2" addr add 10.0.0.2/24 dev kc1 && ip -n "$NS2" link set kc1 up
+	mkdir -p "$TMP/nginx"
+	cat >"$TMP/nginx/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $TMP/nginx/nginx.pid;
+error_log stderr error;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	client_body_temp_path $TMP/nginx/body;
+	proxy_temp_path $TMP/nginx/proxy;
+	fastcgi_temp_path $TMP/nginx/fastcgi;
+	uwsgi_temp_path $TMP/nginx/uwsgi;
+	scgi_temp_path $TMP/nginx/scgi;
+	keepalive_requests 1000000;
+	server { listen 10.0.0.2:80; root $TMP; }
+}
+EOF
+	b_bg ip netns exec "$NS2" $pin nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" \
+		2>"$TMP/nginx.log" </dev/null
+	KPID=$B_PID
+	b_wait_for 5 ip netns exec "$NS" bash -c 'exec 3<>/dev/tcp/10.0.0.2/80' ||
+		{ echo "bench: nginx did not come up:" >&2; cat "$TMP/nginx.log" >&2; exit 1; }
+}
+kernel_stop()
+{
+	b_stop "$KPID"
+	ip netns del "$NS"
+	ip netns del "$NS2"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a + 0 > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+# perf_top TEST N [AB-OPTION...]: a `perf record -g` of ustack (unpinned) during one ab
+# run of N requests, and the top symbols by self time.
+perf_top()
+{
+	local what=$1 n=$2 ppid
+	shift 2
+	ustack_start ""
+	ab_rate "$NS" "" 2000 "$@" >/dev/null # warm
+	# UPID is timeout's; `ip netns exec` has become ustack, its child
+	perf record -q -g -o "$TMP/perf.data" -p "$(pgrep -P "$UPID")" >/dev/null 2>&1 &
+	ppid=$!
+	sleep 0.5
+	echo "== perf: ustack during ab -n $n -c 50 $* ($what): top symbols, self time =="
+	echo "   ($(ab_rate "$NS" "" "$n" "$@") requests/s while recorded)"
+	kill -INT "$ppid"
+	wait "$ppid"
+	perf report -q -i "$TMP/perf.data" --no-children --sort sym --stdio -g none 2>/dev/null |
+		grep -v '^$' | head -n 20
+	ustack_stop
+}
+
+echo "ustack connection benchmark: $(nproc) CPUs, ab -c 50 on a 1 KB file:" \
+	"$CONN_N connections, $KA_N keep-alive requests, median of $RUNS"
+declare -A R
+MODES="pinned unpinned"
+[ "$PERF" = only ] && MODES=
+for mode in $MODES; do
+	pin=""
+	[ "$mode" = pinned ] && pin="taskset -c 1"
+	echo "  $mode ustack" >&2
+	ustack_start "$pin"
+	measure "$NS" "$pin"
+	R[$mode.u.conn]=$CONN R[$mode.u.ka]=$KA
+	ustack_stop
+	echo "  $mode kernel (nginx over veth)" >&2
+	kernel_start "$pin"
+	measure "$NS" "$pin"
+	R[$mode.k.conn]=$CONN R[$mode.k.ka]=$KA
+	kernel_stop
+done
+
+[ -n "$MODES" ] && echo && printf '%-10s %-28s %12s %12s %8s\n' mode test ustack kernel ratio
+for mode in $MODES; do
+	printf '%-10s %-28s %12s %12s %8s\n' "$mode" "connections/s (ab -c 50)" \
+		"${R[$mode.u.conn]}" "${R[$mode.k.conn]}" "$(ratio "${R[$mode.u.conn]}" "${R[$mode.k.conn]}")"
+	printf '%-10s %-28s %12s %12s %8s\n' "$mode" "keep-alive requests/s (-k)" \
+		"${R[$mode.u.ka]}" "${R[$mode.k.ka]}" "$(ratio "${R[$mode.u.ka]}" "${R[$mode.k.ka]}")"
+done
+[ -n "$MODES" ] &&
+	echo "(ratio = ustack / kernel; kernel: nginx-light, one worker, over a veth pair with its" &&
+	echo " default offloads; pinned: server and ab both on CPU 1)"
+
+if [ "$PERF" != 0 ]; then
+	echo
+	perf_top "new connections" "$CONN_N"
+	perf_top "keep-alive" "$KA_N" -k
+fi
