@@ -183,6 +183,29 @@ static void test_free_poisons(void **state)
 	net_pool_free(&p, o);
 	assert_int_equal(net_pool_destroy(&p), 0);
 }
+
+/* A read of a freed object is reported (in a child: the report ends the process). */
+static void test_use_after_free_reported(void **state)
+{
+	pid_t pid;
+	int st;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct net_pool p;
+		volatile struct obj *o;
+
+		close(2); /* the report is expected */
+		net_pool_init(&p, "t", sizeof(struct obj), 0);
+		o = net_pool_alloc(&p);
+		net_pool_free(&p, (void *)o);
+		_exit(o->a == 12345 ? 3 : 0); /* ASan stops it here */
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_false(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
 #endif
 
 int main(void)
@@ -195,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_double_free_aborts),
 #if defined(__SANITIZE_ADDRESS__)
 		cmocka_unit_test(test_free_poisons),
+		cmocka_unit_test(test_use_after_free_reported),
 #endif
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
