@@ -4,6 +4,9 @@
  * on a free list for the next allocation; slabs go back to malloc only when the pool is
  * destroyed (stack shutdown). Reusing slots keeps long-lived objects packed together
  * instead of scattered between the holes that freed buffers leave in malloc's heap.
+ * After a load, the reclaim pass (net/mem.c) gives back the slabs left wholly free, but
+ * NET_POOL_KEEP_EMPTY of them, in the pools whose reclaim field is set (a pool joins the
+ * current stack's list with its first slab: it must belong to that stack).
  *
  * Each slot carries a small header naming its pool while the object is live: freeing an
  * object twice, or into the wrong pool, aborts. Under AddressSanitizer a free object is
@@ -27,10 +30,14 @@ struct net_pool {
 	unsigned limit;        /* objects live at once (0: no limit of its own) */
 	unsigned live;         /* objects allocated now */
 	unsigned capacity;     /* objects the slabs hold */
+	unsigned empty_slabs;  /* slabs with every slot free */
+	int reclaim;           /* set by the owner: the reclaim pass trims it */
 	void *free_list;       /* free slots, linked through their headers */
 	struct net_pool_slab *slabs;
-	uint64_t allocs, frees, slab_allocs, refused_limit, refused_nomem;
+	uint64_t allocs, frees, slab_allocs, slab_frees, refused_limit, refused_nomem;
 };
+
+#define NET_POOL_KEEP_EMPTY 1 /* wholly free slabs the reclaim pass leaves to each pool */
 
 /* Sets up an empty pool (no memory yet) for objects of obj_size bytes, per_slab of them
  * per slab (0: as many as fit in 64 KiB, at least 1). */
@@ -46,5 +53,13 @@ void net_pool_free(struct net_pool *p, void *obj);
 unsigned net_pool_destroy(struct net_pool *p);
 /* Bytes the slabs take from malloc. */
 size_t net_pool_bytes(const struct net_pool *p);
+/* Frees the slabs with every slot free, but keep_empty of them; returns the bytes freed.
+ * Walks the free list once. */
+size_t net_pool_trim(struct net_pool *p, unsigned keep_empty);
+
+/* A registered pool has more wholly free slabs than it keeps. */
+int net_pool_reclaimable(void);
+/* Trims every registered pool (the reclaim timer's work); returns the bytes freed. */
+size_t net_pool_reclaim(void);
 
 #endif

@@ -60,6 +60,7 @@ PERSTACK_STATIC_FN(struct net_pool, sock_pool, sock_pool_init)
 static void sock_pool_init(void)
 {
 	net_pool_init(&sock_pool, "sock", sizeof(struct sock), 0);
+	sock_pool.reclaim = 1;
 }
 
 PERSTACK_STATIC(struct sock **, fdtab)

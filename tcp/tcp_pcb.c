@@ -102,6 +102,7 @@ PERSTACK_STATIC_FN(struct net_pool, tcp_pcb_pool, tcp_pcb_pool_init)
 static void tcp_pcb_pool_init(void)
 {
 	net_pool_init(&tcp_pcb_pool, "tcp_pcb", sizeof(struct tcp_pcb), 0);
+	tcp_pcb_pool.reclaim = 1;
 }
 
 PERSTACK_STATIC(size_t, tcp_npcbs)

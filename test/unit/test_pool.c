@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Object pools (net/pool.h): zeroed objects, reuse of freed slots, slab growth, the limit,
- * destroy, a double free caught, and (under AddressSanitizer) freed objects poisoned. */
+ * destroy, giving back wholly free slabs, a double free caught, and (under AddressSanitizer) freed objects poisoned. */
 #include "test/unit/testlib.h"
 
 #include <signal.h>
@@ -56,7 +56,7 @@ static void test_alloc_free_reuse(void **state)
 static void test_slab_growth(void **state)
 {
 	struct net_pool p;
-	struct obj *o[12];
+	struct obj *o[12], *o13;
 
 	(void)state;
 	net_pool_init(&p, "t", sizeof(struct obj), 4);
@@ -82,13 +82,16 @@ static void test_slab_growth(void **state)
 		assert_non_null(o[i] = net_pool_alloc(&p));
 	assert_int_equal(p.slab_allocs, 3);
 	assert_null(p.free_list);
-	assert_non_null(net_pool_alloc(&p)); /* a thirteenth: a fourth slab */
+	o13 = net_pool_alloc(&p); /* a thirteenth: a fourth slab */
+	assert_non_null(o13);
 	assert_int_equal(p.slab_allocs, 4);
 	assert_int_equal(p.live, 13);
 	/* destroy with objects live frees nothing and says how many */
 	assert_int_equal(net_pool_destroy(&p), 13);
 	assert_int_equal(p.capacity, 16);
-	p.live = 0; /* the test's own bookkeeping: all are given up at once */
+	for (int i = 0; i < 12; i++)
+		net_pool_free(&p, o[i]);
+	net_pool_free(&p, o13);
 	assert_int_equal(net_pool_destroy(&p), 0);
 }
 
@@ -136,6 +139,70 @@ static void test_limit(void **state)
 		net_pool_free(&p, o[i]);
 	assert_int_equal(p.refused_limit, 1);
 	assert_int_equal(net_pool_destroy(&p), 0);
+}
+
+static void test_trim(void **state)
+{
+	struct net_pool p;
+	struct obj *o[12];
+	size_t slab;
+
+	(void)state;
+	net_pool_init(&p, "t", sizeof(struct obj), 4);
+	for (int i = 0; i < 12; i++)
+		assert_non_null(o[i] = net_pool_alloc(&p));
+	assert_int_equal(p.empty_slabs, 0);
+	slab = net_pool_bytes(&p) / 3;
+	/* one object left in one slab: that slab stays */
+	for (int i = 0; i < 12; i++)
+		if (i != 5)
+			net_pool_free(&p, o[i]);
+	assert_int_equal(p.empty_slabs, 2);
+	assert_int_equal(net_pool_trim(&p, 1), slab);
+	assert_int_equal(p.empty_slabs, 1);
+	assert_int_equal(net_pool_trim(&p, 1), 0);
+	assert_int_equal(p.capacity, 8);
+	assert_int_equal(o[5]->a, 0);
+	/* the free list holds only slots of the slabs kept: 7 allocations, no new slab */
+	for (int i = 0; i < 12; i++)
+		if (i != 5)
+			o[i] = NULL;
+	for (int i = 0; i < 7; i++)
+		assert_non_null(o[i == 5 ? 11 : i] = net_pool_alloc(&p));
+	assert_int_equal(p.slab_allocs, 3);
+	assert_null(p.free_list);
+	assert_int_equal(p.empty_slabs, 0);
+	for (int i = 0; i < 12; i++)
+		net_pool_free(&p, o[i]);
+	assert_int_equal(p.empty_slabs, 2);
+	assert_int_equal(net_pool_trim(&p, 0), 2 * slab);
+	assert_int_equal(p.capacity, 0);
+	assert_null(p.free_list);
+	assert_int_equal(p.slab_frees, 3);
+	assert_int_equal(net_pool_destroy(&p), 0);
+}
+
+static void test_reclaim_pass(void **state)
+{
+	struct net_pool p;
+	void *o[3];
+
+	(void)state;
+	net_pool_init(&p, "t", 64, 1);
+	p.reclaim = 1;
+	assert_false(net_pool_reclaimable());
+	for (int i = 0; i < 3; i++)
+		o[i] = net_pool_alloc(&p); /* joins the list with its first slab */
+	assert_false(net_pool_reclaimable());
+	for (int i = 0; i < 3; i++)
+		net_pool_free(&p, o[i]);
+	assert_true(net_pool_reclaimable()); /* 3 empty slabs, 1 kept */
+	assert_true(net_pool_reclaim() > 0);
+	assert_int_equal(p.capacity, NET_POOL_KEEP_EMPTY);
+	assert_false(net_pool_reclaimable());
+	assert_int_equal(net_pool_destroy(&p), 0); /* off the list */
+	assert_int_equal(p.reclaim, 1);
+	assert_int_equal(net_pool_reclaim(), 0);
 }
 
 static void test_double_free_aborts(void **state)
@@ -215,6 +282,8 @@ int main(void)
 		cmocka_unit_test(test_slab_growth),
 		cmocka_unit_test(test_destroy_live_keeps_slabs),
 		cmocka_unit_test(test_limit),
+		cmocka_unit_test(test_trim),
+		cmocka_unit_test(test_reclaim_pass),
 		cmocka_unit_test(test_double_free_aborts),
 #if defined(__SANITIZE_ADDRESS__)
 		cmocka_unit_test(test_free_poisons),
