@@ -6,6 +6,7 @@
 
 #include "net/loop.h"
 #include "net/pkb.h"
+#include "net/pool.h"
 
 STATS_DEFINE(mem, MEM_COUNTERS)
 
@@ -35,6 +36,7 @@ int net_mem_reclaim(uint64_t now)
 	(void)now;
 	STAT_INC(mem, reclaims);
 	more = pkb_pool_trim();
+	net_mem_freed(net_pool_reclaim()); /* control-block slabs a load left wholly free */
 	if (net_mem_config.trim && freed_pending >= net_mem_config.trim_min_bytes) {
 		freed_pending = 0;
 		STAT_INC(mem, malloc_trims);
@@ -56,7 +58,7 @@ static void reclaim_hook(uint64_t now)
 {
 	if (net_timer_pending(&reclaim_timer))
 		return;
-	if (pkb_pool_reclaimable() || (net_mem_config.trim &&
+	if (pkb_pool_reclaimable() || net_pool_reclaimable() || (net_mem_config.trim &&
 					freed_pending >= net_mem_config.trim_min_bytes))
 		net_timer_arm(&reclaim_timer, now + net_mem_config.reclaim_ms);
 }

@@ -26,6 +26,7 @@
 #include "net/log.h"
 #include "net/loop.h"
 #include "net/netdev.h"
+#include "net/pool.h"
 #include "net/socket_impl.h"
 
 STATS_DEFINE(sock, SOCK_COUNTERS)
@@ -51,6 +52,18 @@ PERSTACK_STATIC(struct proto_entry[SOCK_PROTO_MAX], protos)
 #define protos PERSTACK_REF(struct proto_entry[SOCK_PROTO_MAX], protos)
 PERSTACK_STATIC(size_t, nprotos)
 #define nprotos PERSTACK_REF(size_t, nprotos)
+
+/* Sockets come from a pool (net/pool.h): no malloc per socket once its slabs hold the
+ * peak. It has no limit of its own: the descriptor limit (max_sockets) bounds them. */
+static void sock_pool_init(void);
+PERSTACK_STATIC_FN(struct net_pool, sock_pool, sock_pool_init)
+#define sock_pool PERSTACK_REF(struct net_pool, sock_pool)
+
+static void sock_pool_init(void)
+{
+	net_pool_init(&sock_pool, "sock", sizeof(struct sock), 0);
+	sock_pool.reclaim = 1;
+}
 
 PERSTACK_STATIC(struct sock **, fdtab)
 #define fdtab PERSTACK_REF(struct sock **, fdtab)
@@ -121,7 +134,7 @@ struct sock *sock_alloc(int type, int protocol, const struct sock_ops *ops)
 	struct sock *sk;
 
 	pthread_once(&layer_once, layer_init_once);
-	sk = calloc(1, sizeof(*sk));
+	sk = net_pool_alloc(&sock_pool);
 	if (!sk)
 		return NULL;
 	sk->fd = -1;
@@ -166,7 +179,7 @@ void sock_free(struct sock *sk)
 	if (!sk)
 		return;
 	pthread_cond_destroy(&sk->cond);
-	free(sk);
+	net_pool_free(&sock_pool, sk);
 }
 
 int sock_fd_assign(struct sock *sk)
@@ -1022,6 +1035,10 @@ void sock_close_all(void)
 	fdtab = NULL;
 	fdcap = 0;
 	fd_hint = 0;
+	/* a socket a blocked call still holds is freed by that call, later: the pool then
+	 * keeps its slabs */
+	if (net_pool_destroy(&sock_pool))
+		debugf("%u sockets still held by blocked calls", sock_pool.live);
 	net_unlock();
 }
 

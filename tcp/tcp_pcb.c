@@ -10,6 +10,7 @@
 #include "net/log.h"
 #include "net/socket.h"
 #include "net/mem.h"
+#include "net/pool.h"
 #include "tcp/tcp_log.h"
 #include "tcp/tcp_var.h"
 
@@ -91,6 +92,19 @@ static void tcp_all_init(void)
 {
 	TAILQ_INIT(&tcp_all);
 }
+/* Control blocks come from a pool (net/pool.h): no malloc per connection once its slabs
+ * hold the peak; its limit is tcp_config.max_conns, set at each allocation (settable at
+ * run time). */
+static void tcp_pcb_pool_init(void);
+PERSTACK_STATIC_FN(struct net_pool, tcp_pcb_pool, tcp_pcb_pool_init)
+#define tcp_pcb_pool PERSTACK_REF(struct net_pool, tcp_pcb_pool)
+
+static void tcp_pcb_pool_init(void)
+{
+	net_pool_init(&tcp_pcb_pool, "tcp_pcb", sizeof(struct tcp_pcb), 0);
+	tcp_pcb_pool.reclaim = 1;
+}
+
 PERSTACK_STATIC(size_t, tcp_npcbs)
 #define tcp_npcbs PERSTACK_REF(size_t, tcp_npcbs)
 PERSTACK_STATIC(size_t, tcp_nlisten)
@@ -263,7 +277,8 @@ struct tcp_pcb *tcp_pcb_alloc(void)
 
 	if (tcp_npcbs >= tcp_config.max_conns)
 		return NULL;
-	pcb = calloc(1, sizeof(*pcb));
+	tcp_pcb_pool.limit = tcp_config.max_conns;
+	pcb = net_pool_alloc(&tcp_pcb_pool);
 	if (!pcb)
 		return NULL;
 	pcb->state = TCP_CLOSED;
@@ -341,8 +356,7 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
 	tcp_npcbs--;
 	tcp_gauges_leave(pcb->state);
 	tcp_gauges_update();
-	free(pcb);
-	net_mem_freed(sizeof(*pcb)); /* many of these after a load are worth a malloc_trim */
+	net_pool_free(&tcp_pcb_pool, pcb);
 }
 
 void tcp_pcb_notify(struct tcp_pcb *pcb)
@@ -655,6 +669,8 @@ void tcp_proto_shutdown(void)
 	tcp_ack_reset();
 	tcp_mem_shutdown(0);
 	tcp_log_close(); /* after the last connection's events */
+	if (net_pool_destroy(&tcp_pcb_pool))
+		errorf("%u TCP control blocks still allocated at shutdown", tcp_pcb_pool.live);
 	tcp_shutting_down = 0;
 	tcp_nlisten = tcp_ntimewait = 0;
 }
