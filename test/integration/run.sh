@@ -63,6 +63,7 @@ run_one()
 	n=$1 t=$2 log=$work/$1.log
 	start=$(date +%s)
 	if [ -n "$ISOLATE" ]; then
+		# shellcheck disable=SC2086 # ISOLATE is a command and its options
 		timeout -k 5 "$TEST_TIMEOUT" $ISOLATE "$ISOLATE_SCRIPT" ust-test bash "$t" "$UST" \
 			>"$log" 2>&1 </dev/null 3>&- &
 	else
@@ -110,13 +111,13 @@ else
 	if ! unshare --mount --propagation private sh -c "$ISOLATE_SCRIPT" ust-probe true \
 		2>/dev/null; then
 		echo "run.sh: no private /run/ustack here (unshare --mount failed): one test at a time" >&2
-		ISOLATE= JOBS=1
+		ISOLATE='' JOBS=1
 	fi
 	mkfifo "$work/done" || exit 1
 	exec 3<>"$work/done"
 
 	# The tests in name order (1..total); the serial ones are started first.
-	total=0 first= rest=
+	total=0 first='' rest=''
 	for t in $TEST_DIR/$PATTERN; do
 		[ -f "$t" ] || continue
 		total=$((total + 1))
@@ -132,14 +133,13 @@ else
 		fi
 	done
 	pending="$first$rest"
-	running=0 serial_on=0 held= printed=0
+	running=0 serial_on=0 held='' printed=0
 
 	# start_some: starts pending tests while there is room: a serial test only once nothing
 	# runs (and nothing after it until it ends), a locked one only while its lock is free.
 	start_some()
 	{
-		left=
-		blocked=0
+		left='' blocked=0 s=0 lk=''
 		for i in $pending; do
 			eval "s=\$serial_$i lk=\$lock_$i"
 			if [ "$blocked" -eq 1 ] || [ "$serial_on" -eq 1 ] || [ "$running" -ge "$JOBS" ]; then
@@ -171,6 +171,7 @@ else
 	# finish N: test N ended: frees its slot and lock, prints every result now in order.
 	finish()
 	{
+		s=0 lk='' j=''
 		eval "s=\$serial_$1 lk=\$lock_$1 j=\$job_$1"
 		wait "$j" 2>/dev/null
 		running=$((running - 1))
