@@ -206,6 +206,10 @@ else
 		finish "$n"
 	done
 	exec 3<&-
+	if [ "$printed" -lt "$total" ]; then
+		echo "FAIL integration: the runner lost track of $((total - printed)) test(s)"
+		failed=$((failed + total - printed))
+	fi
 fi
 
 [ -n "${UST_RESULTS:-}" ] && echo "integration $passed $failed $skipped" >>"$UST_RESULTS"
