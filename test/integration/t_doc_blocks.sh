@@ -11,6 +11,7 @@
 # the file and line of the command. The counts of run, skipped and other blocks are printed.
 # With a build other than build/ (make san's build/san), "build/" in a block means that
 # build, and cc links with the sanitizers when the library has them.
+# ust: lock make (make in the source tree: run.sh never runs two such tests at once)
 . "$(dirname "$0")/lib.sh"
 t_begin doc_blocks "$1"
 need_cmd unshare setsid

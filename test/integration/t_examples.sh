@@ -10,6 +10,7 @@
 #   stdin_loop     one thread drives the stack: the kernel's greeting reaches stdout, stdin
 #                  reaches the kernel, which answers it upper-cased and closes
 # Each program ends by itself with status 0 (after its drain and destroy).
+# ust: lock make (make in the source tree: run.sh never runs two such tests at once)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
 t_begin examples "$1"

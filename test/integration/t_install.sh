@@ -19,6 +19,7 @@
 #  - PREFIX=/usr with a multiarch LIBDIR lands where asked, and `make uninstall` removes
 #    every file it installed.
 # No namespace or device: the stack in the programs only uses its own loopback.
+# ust: lock make (make in the source tree: run.sh never runs two such tests at once)
 . "$(dirname "$0")/lib.sh"
 t_begin install "$1"
 need_cmd make cc nm readelf pkg-config groff man

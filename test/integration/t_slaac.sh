@@ -36,8 +36,12 @@ in_ns "$NS" dnsmasq --no-daemon --conf-file=/dev/null --port=0 --no-resolv --no-
 T_PIDS+=("$!")
 
 N=uslaac-$$
+# rtr_solicit_delay_ms=0: the solicitation goes out as soon as the link-local address is
+# usable. With the default random delay (up to 1 s) one of dnsmasq's unsolicited
+# advertisements (every 5 s) could arrive first and end the solicitations (RFC 4861 6.3.7)
+# before any was sent, and the capture would hold none.
 ust_start "$NS" serve --dev tap:ustap0,addr=10.0.0.2/24,bridge=ustbr6 --stats \
-	--serve udp-echo --name "$N"
+	--serve udp-echo --name "$N" --nd rtr_solicit_delay_ms=0
 
 # the SLAAC address: 2001:db8:1::/64, dynamic, no longer tentative
 slaac_addr()
