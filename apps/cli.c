@@ -488,10 +488,10 @@ static int parse_gw(const char *arg)
 }
 
 /* --cc NAME: one of the stack's congestion controls (tcp_cc_list). */
-/* --dns ADDR: one more name server for the resolver, in the order given. */
+/* --dns ADDR: one more name server for the resolver (IPv4 or IPv6), in the order given. */
 static int parse_dns(const char *arg)
 {
-	static struct sockaddr_in servers[DNS_SERVERS_MAX];
+	static union dns_server servers[DNS_SERVERS_MAX];
 	static int n;
 
 	if (app_cfg.cmd == CMD_SERVE) {
@@ -502,11 +502,10 @@ static int parse_dns(const char *arg)
 		app_error("--dns: at most %d name servers", DNS_SERVERS_MAX);
 		return -EINVAL;
 	}
-	memset(&servers[n], 0, sizeof(servers[n]));
-	servers[n].sin_family = AF_INET;
-	servers[n].sin_port = htons(53);
-	if (ip_addr_pton(arg, &servers[n].sin_addr.s_addr)) {
-		app_error("--dns '%s': give the name server's IPv4 address, like 10.0.0.1", arg);
+	if (dns_server_parse(arg, &servers[n])) {
+		app_error("--dns '%s': give the name server's IPv4 or IPv6 address, like 10.0.0.1 "
+			  "or 2001:db8::53 (a link-local one with %%N, the stack's device number "
+			  "ustack ctl lists)", arg);
 		return -EINVAL;
 	}
 	n++;

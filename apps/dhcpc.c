@@ -265,7 +265,7 @@ static void lease_drop(struct dhcpc *d)
  * domain line. */
 static void dns_take(const struct dhcp_lease *l)
 {
-	struct sockaddr_in s[DNS_SERVERS_MAX];
+	union dns_server s[DNS_SERVERS_MAX];
 	int n = l->n_dns < DNS_SERVERS_MAX ? l->n_dns : DNS_SERVERS_MAX;
 
 	if (l->domain[0] && dns_set_search(l->domain))
@@ -274,8 +274,8 @@ static void dns_take(const struct dhcp_lease *l)
 		return;
 	memset(s, 0, sizeof(s));
 	for (int i = 0; i < n; i++) {
-		s[i].sin_family = AF_INET;
-		s[i].sin_addr.s_addr = l->dns[i];
+		s[i].sin.sin_family = AF_INET;
+		s[i].sin.sin_addr.s_addr = l->dns[i];
 	}
 	dns_set_servers(s, n);
 }
