@@ -1094,6 +1094,18 @@ static void test_trace_lines(void **state)
 		if (strcmp(line, cases[i].want))
 			fail_msg("#%d\n  got:  %s\n  want: %s", cases[i].index, line, cases[i].want);
 	}
+	/* RFC 8106's options, as ra_opts_frame builds them */
+	{
+		static const char *const srv[] = { "2001:db8:1::53" };
+		uint8_t o[64], f[600];
+		size_t on = rdnss_opt(o, 600, srv, 1);
+
+		on += dnssl_opt(o + on, 300, "\3lab\4test\0", 10);
+		trace_format(dev, f, ra_opts_frame(f, o, on), line, sizeof(line));
+		assert_string_equal(line, "IP6 fe80::1 > ff02::1: ICMPv6 router advertisement "
+					  "lifetime 0s hlim 64 rdnss 2001:db8:1::53 life 600 "
+					  "dnssl lab.test life 300 from 02:00:00:00:00:0a");
+	}
 }
 
 int main(void)
