@@ -33,13 +33,12 @@ in_ns "$NS" tcpdump -i ustbr6 -U -n -w "$T_TMP/cap.pcap" icmp6 or ip6 proto 0 \
 T_PIDS+=("$!")
 wait_for 5 grep -q "listening on" "$T_TMP/tcpdump.out" || fail "tcpdump did not start"
 
-in_ns "$NS" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
+in_ns "$NS" dnsmasq --no-daemon --conf-file=/dev/null --port=0 --no-resolv --no-hosts \
 	--interface=ustbr6 --bind-interfaces --enable-ra --pid-file="$T_TMP/dnsmasq.pid" \
 	--dhcp-range=2001:db8:1::,ra-only,64,1h --ra-param=ustbr6,5,600 \
-	--dhcp-option=option6:dns-server,[2001:db8:1::1] --dhcp-option=option6:domain-search,lab \
-	--host-record=ra-only.lab,2001:db8:1::99 --log-queries \
 	>"$T_TMP/dnsmasq.out" 2>&1 &
-T_PIDS+=("$!")
+DNSMASQ=$!
+T_PIDS+=("$DNSMASQ")
 
 N=uslaac-$$
 ust_start "$NS" serve --dev tap:ustap0,addr=10.0.0.2/24,bridge=ustbr6 --stats \
@@ -106,7 +105,19 @@ grep -E 'duplicate' "$UST_ERR"
 	fail "the duplicate is not logged in one line: $(cat "$UST_ERR")"
 expect_counter nd.dad_conflicts -eq 1
 
-# DNS from the RA: nothing else names a server or the name
+# DNS from the RA: dnsmasq again, now answering DNS and naming itself in its RAs (RDNSS)
+# with the search domain lab (DNSSL); nothing else names a server or the name
+kill "$DNSMASQ" 2>/dev/null
+wait "$DNSMASQ" 2>/dev/null
+in_ns "$NS" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
+	--interface=ustbr6 --bind-interfaces --enable-ra --pid-file="$T_TMP/dnsmasq2.pid" \
+	--dhcp-range=2001:db8:1::,ra-only,64,1h --ra-param=ustbr6,5,600 \
+	--dhcp-option=option6:dns-server,[2001:db8:1::1] --dhcp-option=option6:domain-search,lab \
+	--host-record=ra-only.lab,2001:db8:1::99 --log-queries \
+	>"$T_TMP/dnsmasq2.out" 2>&1 &
+T_PIDS+=("$!")
+dns_up() { ip netns exec "$NS" ss -Hlun | grep -q '2001:db8:1::1\]:53 '; }
+wait_for 5 dns_up || fail "dnsmasq does not answer DNS on [2001:db8:1::1]:53: $(cat "$T_TMP/dnsmasq2.out")"
 : >"$T_TMP/resolv.conf"
 : >"$T_TMP/hosts"
 LIB=$(dirname "$UST")/libustack-preload.so
@@ -127,9 +138,9 @@ cat "$T_TMP/getent.out"
 	fail "getent hosts ra-only.lab: $(cat "$T_TMP/getent.out")"
 [ "$(sed -n 2p "$T_TMP/getent.out" | tr -s ' ')" = "2001:db8:1::99 ra-only" ] ||
 	fail "getent hosts ra-only (the DNSSL domain lab): $(cat "$T_TMP/getent.out")"
-grep -E 'query\[AAAA\] ra-only.lab from (2001:db8:1:|fe80::)' "$T_TMP/dnsmasq.out" | head -n 1
-grep -qE 'query\[AAAA\] ra-only.lab from (2001:db8:1:|fe80::)' "$T_TMP/dnsmasq.out" ||
-	fail "dnsmasq was not asked over IPv6: $(grep query "$T_TMP/dnsmasq.out" | tail -n 3)"
+grep -E 'query\[AAAA\] ra-only.lab from (2001:db8:1:|fe80::)' "$T_TMP/dnsmasq2.out" | head -n 1
+grep -qE 'query\[AAAA\] ra-only.lab from (2001:db8:1:|fe80::)' "$T_TMP/dnsmasq2.out" ||
+	fail "dnsmasq was not asked over IPv6: $(grep query "$T_TMP/dnsmasq2.out" | tail -n 3)"
 UST_ERR=$T_TMP/run.err
 expect_counter nd.dns_added -ge 2
 expect_counter nd.rx_ra_dns_bad -eq 0
