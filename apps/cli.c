@@ -220,7 +220,7 @@ static const char usage_common[] =
 "                     accept_ra=0, dad_transmits=0; --nd help lists them [RFC 4861's\n"
 "                     and 4862's: 3 RSs 4 s apart, one DAD probe, 1 s]\n"
 "  --dns ADDR         nc, ping, get: a name server for host names, IPv4 or IPv6\n"
-"                     (fe80::1%N: N the stack's device number; repeatable, at most 4,\n"
+"                     (fe80::1%N: N 2 for the first --dev; repeatable, at most 4,\n"
 "                     tried in that order); names are looked up in /etc/hosts first,\n"
 "                     with resolv.conf's search list [a DHCP lease's servers, then the\n"
 "                     RAs' (RDNSS); else the nameserver lines of /etc/resolv.conf]\n"
@@ -505,8 +505,8 @@ static int parse_dns(const char *arg)
 	}
 	if (dns_server_parse(arg, &servers[n])) {
 		app_error("--dns '%s': give the name server's IPv4 or IPv6 address, like 10.0.0.1 "
-			  "or 2001:db8::53 (a link-local one with %%N, the stack's device number "
-			  "ustack ctl lists)", arg);
+			  "or 2001:db8::53 (a link-local one as fe80::1%%N, N the stack's number "
+			  "of the device: 1 is lo, 2 the first --dev)", arg);
 		return -EINVAL;
 	}
 	n++;

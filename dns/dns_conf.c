@@ -95,10 +95,10 @@ int dns_server_parse(const char *text, union dns_server *out)
 		unsigned long zone;
 
 		/* a link-local server is on one link: which one, by number */
-		if (!pct || !pct[1])
+		if (!pct || pct[1] < '0' || pct[1] > '9')
 			return -EINVAL;
 		zone = strtoul(pct + 1, &end, 10);
-		if (*end || zone == 0 || zone > 0xffff || pct[1] == '-' || pct[1] == '+')
+		if (*end || zone == 0 || zone > 0xffff)
 			return -EINVAL;
 		out->sin6.sin6_scope_id = (uint32_t)zone;
 	} else if (pct) {

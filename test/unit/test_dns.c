@@ -184,6 +184,13 @@ static void test_set_servers(void **state)
 	assert_int_equal(dns_server_parse("fe80::1", &s[0]), -EINVAL);
 	assert_int_equal(dns_server_parse("fe80::1%1x", &s[0]), -EINVAL);
 	assert_int_equal(dns_server_parse("fe80::1%70000", &s[0]), -EINVAL);
+	assert_int_equal(dns_server_parse("fe80::1% 2", &s[0]), -EINVAL);
+	assert_int_equal(dns_server_parse("fe80::1%+2", &s[0]), -EINVAL);
+	assert_int_equal(dns_server_parse("fe80::1%", &s[0]), -EINVAL);
+	assert_int_equal(dns_server_parse("fe80::1%12", &s[0]), 0);
+	assert_int_equal(s[0].sin6.sin6_scope_id, 12);
+	assert_int_equal(dns_server_parse("2001:db8::1:2:3:4:5:6:7:8:9:10:11:12:13", &s[0]),
+			 -EINVAL);
 	assert_int_equal(dns_server_parse("10.0.0.1%1", &s[0]), -EINVAL);
 	assert_int_equal(dns_server_parse("", &s[0]), -EINVAL);
 	assert_int_equal(dns_set_servers(NULL, 0), 0);
