@@ -185,6 +185,13 @@ void app_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern atomic_int app_stop_requested;
 static inline int app_stopping(void) { return atomic_load(&app_stop_requested); }
 
+/* ---- the resolver's servers from --dns, DHCP and RAs (apps/dnssrc.c) ---- */
+
+/* Registers the RA hook with nd/ (RFC 8106 servers and domains reach the resolver). */
+void app_dns_sources_init(void);
+/* A lease's name servers (network order) and domain name ("" or NULL: none). */
+void app_dns_dhcp(const uint32_t *servers, int n, const char *domain);
+
 /* ---- the DHCP client for addr=dhcp devices (apps/dhcpc.c) ---- */
 
 struct ustack;

@@ -219,10 +219,11 @@ static const char usage_common[] =
 "  --nd NAME=V[,..]   IPv6 router discovery and duplicate address detection, e.g.\n"
 "                     accept_ra=0, dad_transmits=0; --nd help lists them [RFC 4861's\n"
 "                     and 4862's: 3 RSs 4 s apart, one DAD probe, 1 s]\n"
-"  --dns ADDR         nc, ping, get: a name server for host names (repeatable, at most\n"
-"                     4, tried in that order); names are looked up in /etc/hosts first,\n"
-"                     with resolv.conf's search list [the nameserver lines of\n"
-"                     /etc/resolv.conf]\n"
+"  --dns ADDR         nc, ping, get: a name server for host names, IPv4 or IPv6\n"
+"                     (fe80::1%N: N 2 for the first --dev; repeatable, at most 4,\n"
+"                     tried in that order); names are looked up in /etc/hosts first,\n"
+"                     with resolv.conf's search list [a DHCP lease's servers, then the\n"
+"                     RAs' (RDNSS); else the nameserver lines of /etc/resolv.conf]\n"
 "  --name NAME        serve, nc -l, run: the control socket /run/ustack/NAME.sock for\n"
 "                     ustack ctl NAME [first device's name; run: run-PID]\n"
 "  -v, --verbose      debug log on stderr (nc: -v is nc's own; --verbose is the log)\n"
@@ -488,10 +489,10 @@ static int parse_gw(const char *arg)
 }
 
 /* --cc NAME: one of the stack's congestion controls (tcp_cc_list). */
-/* --dns ADDR: one more name server for the resolver, in the order given. */
+/* --dns ADDR: one more name server for the resolver (IPv4 or IPv6), in the order given. */
 static int parse_dns(const char *arg)
 {
-	static struct sockaddr_in servers[DNS_SERVERS_MAX];
+	static union dns_server servers[DNS_SERVERS_MAX];
 	static int n;
 
 	if (app_cfg.cmd == CMD_SERVE) {
@@ -502,11 +503,10 @@ static int parse_dns(const char *arg)
 		app_error("--dns: at most %d name servers", DNS_SERVERS_MAX);
 		return -EINVAL;
 	}
-	memset(&servers[n], 0, sizeof(servers[n]));
-	servers[n].sin_family = AF_INET;
-	servers[n].sin_port = htons(53);
-	if (ip_addr_pton(arg, &servers[n].sin_addr.s_addr)) {
-		app_error("--dns '%s': give the name server's IPv4 address, like 10.0.0.1", arg);
+	if (dns_server_parse(arg, &servers[n])) {
+		app_error("--dns '%s': give the name server's IPv4 or IPv6 address, like 10.0.0.1 "
+			  "or 2001:db8::53 (a link-local one as fe80::1%%N, N the stack's number "
+			  "of the device: 1 is lo, 2 the first --dev)", arg);
 		return -EINVAL;
 	}
 	n++;

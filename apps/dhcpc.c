@@ -260,24 +260,11 @@ static void lease_drop(struct dhcpc *d)
 	mtu_apply(d, 0);
 }
 
-/* The lease's name servers (option 6) become the resolver's, unless --dns named some;
- * its domain name (option 15) the search domain, used when resolv.conf has no search or
- * domain line. */
+/* The lease's name servers (option 6) and domain name (option 15) go to the resolver,
+ * merged with what RAs said (apps/dnssrc.c says which wins). */
 static void dns_take(const struct dhcp_lease *l)
 {
-	struct sockaddr_in s[DNS_SERVERS_MAX];
-	int n = l->n_dns < DNS_SERVERS_MAX ? l->n_dns : DNS_SERVERS_MAX;
-
-	if (l->domain[0] && dns_set_search(l->domain))
-		debugf("domain=%s: not a domain name, not searched", l->domain);
-	if (app_cfg.dns_given || !n)
-		return;
-	memset(s, 0, sizeof(s));
-	for (int i = 0; i < n; i++) {
-		s[i].sin_family = AF_INET;
-		s[i].sin_addr.s_addr = l->dns[i];
-	}
-	dns_set_servers(s, n);
+	app_dns_dhcp(l->dns, l->n_dns, l->domain);
 }
 
 static void lease_take(struct dhcpc *d, const struct dhcp_lease *l)

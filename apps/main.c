@@ -267,6 +267,7 @@ int main(int argc, char **argv)
 	cfg.ip.forwarding = app_cfg.forward;
 	cfg.loop.busy_poll_us = app_cfg.lim.busy_poll_us;
 
+	app_dns_sources_init();
 	rc = ustack_create(&cfg, &st);
 	if (rc < 0) {
 		app_error("%s", ustack_errmsg(NULL));

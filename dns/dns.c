@@ -24,7 +24,7 @@
 #include "net/loop.h"
 
 static pthread_mutex_t dns_mutex = PTHREAD_MUTEX_INITIALIZER;
-static struct sockaddr_in dns_servers[DNS_SERVERS_MAX];
+static union dns_server dns_servers[DNS_SERVERS_MAX];
 static int dns_nservers;
 static char dns_search_set[DNS_NAME_TEXT_MAX]; /* a DHCP lease's domain, or "" */
 static char dns_hosts_path[256], dns_resolv_path[256];
@@ -37,18 +37,22 @@ static struct us_resolver_config dns_cfg = {
 static struct dns_cache dns_cache; /* allocated at the first lookup, or by config_set */
 static int dns_cache_ready;
 
-int dns_set_servers(const struct sockaddr_in *servers, int n)
+int dns_set_servers(const union dns_server *servers, int n)
 {
 	if (n < 0 || n > DNS_SERVERS_MAX)
 		return -EINVAL;
 	for (int i = 0; i < n; i++)
-		if (servers[i].sin_family != AF_INET)
+		if (!dns_server_len(&servers[i]) ||
+		    (servers[i].sa.sa_family == AF_INET6 &&
+		     IN6_IS_ADDR_LINKLOCAL(&servers[i].sin6.sin6_addr) &&
+		     !servers[i].sin6.sin6_scope_id))
 			return -EINVAL;
 	pthread_mutex_lock(&dns_mutex);
 	for (int i = 0; i < n; i++) {
 		dns_servers[i] = servers[i];
-		if (!dns_servers[i].sin_port)
-			dns_servers[i].sin_port = htons(DNS_PORT);
+		/* the port sits at the same place in both families' sockaddr */
+		if (!dns_servers[i].sin.sin_port)
+			dns_servers[i].sin.sin_port = htons(DNS_PORT);
 	}
 	dns_nservers = n;
 	dns_cache_clear(&dns_cache);
@@ -175,7 +179,7 @@ static void cache_put(const struct dns_cache_entry *e, uint32_t ttl_s)
 }
 
 /* The servers to ask: those set (--dns, a lease), else resolv.conf's; their count. */
-static int servers_get(const struct dns_resolv *conf, struct sockaddr_in *srv)
+static int servers_get(const struct dns_resolv *conf, union dns_server *srv)
 {
 	int n;
 
@@ -280,7 +284,7 @@ static int lookup_name(const char *name, int want4, int want6, const struct dns_
 		       uint64_t deadline, struct dns_tres t[2])
 {
 	static const uint16_t types[2] = { DNS_TYPE_A, DNS_TYPE_AAAA };
-	struct sockaddr_in srv[DNS_SERVERS_MAX];
+	union dns_server srv[DNS_SERVERS_MAX];
 	struct dns_query *qs = NULL;
 	int links[2] = { 0, 0 }, idx[2], nq = 0, err = 0, nsrv;
 	uint32_t ttl[2] = { UINT32_MAX, UINT32_MAX };

@@ -37,11 +37,20 @@ struct dns_addr {
 	uint8_t a[16];  /* AF_INET: the first 4 bytes, network order */
 };
 
+/* A name server's address, of either family (sa.sa_family tells which); port 0 means 53.
+ * An IPv6 link-local server carries its zone in sin6_scope_id: the stack's own device
+ * number (ustack_dev_index). */
+union dns_server {
+	struct sockaddr sa;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+};
+
 /* What a resolv.conf file says (the lines this resolver reads: nameserver, search,
  * domain, options ndots:N timeout:N attempts:N single-request; the last search or domain line wins, as
  * in glibc). */
 struct dns_resolv {
-	struct sockaddr_in servers[DNS_SERVERS_MAX];
+	union dns_server servers[DNS_SERVERS_MAX]; /* IPv4 and IPv6 nameserver lines */
 	int nservers;
 	char search[DNS_SEARCH_MAX][DNS_NAME_TEXT_MAX];
 	int nsearch;          /* -1: the file has no search or domain line */
@@ -52,10 +61,20 @@ struct dns_resolv {
 			       * single-request and single-request-reopen) */
 };
 
-/* Sets the servers queried, in order (port 0 means 53); n 0 goes back to the
- * resolv.conf file. Meant for --dns and for a DHCP client handing over its servers at run
- * time. Returns 0, or -EINVAL (n out of 0..DNS_SERVERS_MAX, not AF_INET). */
-int dns_set_servers(const struct sockaddr_in *servers, int n);
+/* A name server's address as text: "192.0.2.53", "2001:db8::53", or a link-local
+ * "fe80::1%N" with N the stack's device number (a link-local address without its zone,
+ * or with a device name for one, is refused: the resolver knows no stack to look the name
+ * up in). Port 53. Returns 0 or -EINVAL. */
+int dns_server_parse(const char *text, union dns_server *out);
+/* The length of s's sockaddr (its family's), 0 for another family. */
+unsigned dns_server_len(const union dns_server *s);
+
+/* Sets the servers queried, in order (port 0 means 53), IPv4 and IPv6 mixed as given; n
+ * 0 goes back to the resolv.conf file. Meant for --dns and for a DHCP client or router
+ * advertisements handing over their servers at run time (apps/ decides which source
+ * wins). Returns 0, or -EINVAL (n out of 0..DNS_SERVERS_MAX, a family not AF_INET or
+ * AF_INET6, a link-local IPv6 server without its zone). */
+int dns_set_servers(const union dns_server *servers, int n);
 /* Sets the search domain used when resolv.conf has no search or domain line (a DHCP
  * lease's domain option); NULL or "" clears it. 0, or -EINVAL for a name that is not
  * one. */
@@ -79,9 +98,9 @@ int dns_hosts_lookup(const char *path, const char *name, struct in_addr *out, in
 /* Reads a resolv.conf file into r; 0 or -errno (r then holds the defaults: no server, no
  * search line, ndots 1). */
 int dns_resolv_conf_parse(const char *path, struct dns_resolv *r);
-/* The IPv4 nameserver lines of a resolv.conf file, at most max, port 53; the count or
- * -errno. */
-int dns_resolv_conf_read(const char *path, struct sockaddr_in *out, int max);
+/* The nameserver lines of a resolv.conf file (either family), at most max, port 53; the
+ * count or -errno. */
+int dns_resolv_conf_read(const char *path, union dns_server *out, int max);
 
 /* The names tried for name, in order, as glibc's res_search makes them (a name ending in
  * a dot: itself alone; at least ndots dots: itself, then with each search domain; fewer:

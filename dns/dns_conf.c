@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The resolver's files: the hosts file (both families) and resolv.conf (nameserver,
- * search, domain, options), and the search list applied to a name. No state: each call
- * reads the file it is given. */
+/* The resolver's files: the hosts file (both families) and resolv.conf (nameserver of
+ * either family, search, domain, options), and the search list applied to a name. No
+ * state: each call reads the file it is given. */
 #include "dns/dns.h"
 
 #include <arpa/inet.h>
@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "net/log.h"
 
 int dns_hosts_find(const char *path, const char *name, int family, struct dns_addr *out,
 		   int max)
@@ -56,6 +58,55 @@ int dns_hosts_lookup(const char *path, const char *name, struct in_addr *out, in
 	for (int i = 0; i < n; i++)
 		memcpy(&out[i], a[i].a, 4);
 	return n;
+}
+
+unsigned dns_server_len(const union dns_server *s)
+{
+	switch (s->sa.sa_family) {
+	case AF_INET:
+		return sizeof(s->sin);
+	case AF_INET6:
+		return sizeof(s->sin6);
+	default:
+		return 0;
+	}
+}
+
+int dns_server_parse(const char *text, union dns_server *out)
+{
+	char buf[INET6_ADDRSTRLEN + 12];
+	const char *pct = strchr(text, '%');
+	size_t alen = pct ? (size_t)(pct - text) : strlen(text);
+
+	memset(out, 0, sizeof(*out));
+	if (!pct && inet_pton(AF_INET, text, &out->sin.sin_addr) == 1) {
+		out->sin.sin_family = AF_INET;
+		out->sin.sin_port = htons(DNS_PORT);
+		return 0;
+	}
+	if (alen >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, text, alen);
+	buf[alen] = '\0';
+	if (inet_pton(AF_INET6, buf, &out->sin6.sin6_addr) != 1)
+		return -EINVAL;
+	if (IN6_IS_ADDR_LINKLOCAL(&out->sin6.sin6_addr)) {
+		char *end;
+		unsigned long zone;
+
+		/* a link-local server is on one link: which one, by number */
+		if (!pct || pct[1] < '0' || pct[1] > '9')
+			return -EINVAL;
+		zone = strtoul(pct + 1, &end, 10);
+		if (*end || zone == 0 || zone > 0xffff)
+			return -EINVAL;
+		out->sin6.sin6_scope_id = (uint32_t)zone;
+	} else if (pct) {
+		return -EINVAL; /* a zone only means something on a link-local address */
+	}
+	out->sin6.sin6_family = AF_INET6;
+	out->sin6.sin6_port = htons(DNS_PORT);
+	return 0;
 }
 
 /* A search domain as given: a valid name without its trailing dot, or refused. */
@@ -108,16 +159,13 @@ int dns_resolv_conf_parse(const char *path, struct dns_resolv *r)
 		if (!val)
 			continue;
 		if (strcmp(key, "nameserver") == 0) {
-			struct sockaddr_in *s = &r->servers[r->nservers];
-
 			if (r->nservers == DNS_SERVERS_MAX)
 				continue;
-			memset(s, 0, sizeof(*s));
-			if (inet_pton(AF_INET, val, &s->sin_addr) != 1)
-				continue; /* IPv6 servers: this stack speaks IPv4 */
-			s->sin_family = AF_INET;
-			s->sin_port = htons(DNS_PORT);
-			r->nservers++;
+			if (dns_server_parse(val, &r->servers[r->nservers]) == 0)
+				r->nservers++;
+			else
+				debugf("%s: nameserver %s: not an address taken (a link-local one "
+				       "needs %%N, the stack's device number), skipped", path, val);
 		} else if (strcmp(key, "search") == 0 || strcmp(key, "domain") == 0) {
 			/* The last of these lines wins; "domain" names one domain only. */
 			r->nsearch = 0;
@@ -143,7 +191,7 @@ int dns_resolv_conf_parse(const char *path, struct dns_resolv *r)
 	return 0;
 }
 
-int dns_resolv_conf_read(const char *path, struct sockaddr_in *out, int max)
+int dns_resolv_conf_read(const char *path, union dns_server *out, int max)
 {
 	struct dns_resolv r;
 	int err = dns_resolv_conf_parse(path, &r);

@@ -110,7 +110,7 @@ static int tcp_read_all(int fd, uint8_t *b, size_t len, uint64_t deadline)
 
 /* The same query over TCP (RFC 1035 4.2.2, RFC 7766) after a truncated UDP answer; sets
  * q->state. */
-static void query_tcp(const struct sockaddr_in *srv, struct dns_query *q, uint64_t deadline)
+static void query_tcp(const union dns_server *srv, struct dns_query *q, uint64_t deadline)
 {
 	static __thread uint8_t buf[DNS_TCP_MAX];
 	uint8_t len2[2] = { (uint8_t)(q->qlen >> 8), (uint8_t)q->qlen };
@@ -119,12 +119,12 @@ static void query_tcp(const struct sockaddr_in *srv, struct dns_query *q, uint64
 	size_t n;
 
 	DNS_COUNT(tcp_queries);
-	fd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+	fd = us_socket(srv->sa.sa_family, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		q->state = fd;
 		return;
 	}
-	err = us_connect(fd, (const struct sockaddr *)srv, sizeof(*srv));
+	err = us_connect(fd, &srv->sa, dns_server_len(srv));
 	if (err && err != -EINPROGRESS)
 		goto out;
 	if (!wait_fd(fd, US_POLLOUT, deadline)) {
@@ -164,11 +164,14 @@ out:
 		q->state = err;
 }
 
-/* A UDP socket bound to a random port above 1023 (eight tries). */
-static int udp_socket_random(void)
+/* A UDP socket of family bound to a random port above 1023 (eight tries). */
+static int udp_socket_random(int family)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	int fd = us_socket(AF_INET, SOCK_DGRAM | US_SOCK_NONBLOCK, 0);
+	union dns_server a;
+	int fd = us_socket(family, SOCK_DGRAM | US_SOCK_NONBLOCK, 0);
+
+	memset(&a, 0, sizeof(a));
+	a.sa.sa_family = (sa_family_t)family;
 
 	if (fd < 0)
 		return fd;
@@ -180,8 +183,9 @@ static int udp_socket_random(void)
 			us_close(fd);
 			return err;
 		}
-		a.sin_port = htons((uint16_t)(1024 + r % (65536 - 1024)));
-		if (us_bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
+		/* the port sits at the same place in both families' sockaddr */
+		a.sin.sin_port = htons((uint16_t)(1024 + r % (65536 - 1024)));
+		if (us_bind(fd, &a.sa, dns_server_len(&a)) == 0)
 			return fd;
 	}
 	/* Eight random ports all taken: the stack's own ephemeral choice (a xorshift
@@ -191,10 +195,21 @@ static int udp_socket_random(void)
 	return -EADDRINUSE;
 }
 
+/* Whether an answer's source is the server asked: its address and port (a link-local
+ * server's zone is the socket's, the one the query went out on). */
+static int same_server(const union dns_server *from, const union dns_server *srv)
+{
+	if (from->sa.sa_family != srv->sa.sa_family || from->sin.sin_port != srv->sin.sin_port)
+		return 0;
+	if (srv->sa.sa_family == AF_INET)
+		return from->sin.sin_addr.s_addr == srv->sin.sin_addr.s_addr;
+	return memcmp(&from->sin6.sin6_addr, &srv->sin6.sin6_addr, 16) == 0;
+}
+
 /* One try of the waiting questions (state 0) at one server, all from one socket, each
  * with its own random ID, until each has its answer or deadline passes; every question
  * tried ends with its state set. */
-static void query_udp(const struct sockaddr_in *srv, struct dns_query *qs, int nq,
+static void query_udp(const union dns_server *srv, struct dns_query *qs, int nq,
 		      uint64_t deadline, uint64_t total_deadline)
 {
 	uint8_t r[DNS_UDP_MAX];
@@ -220,7 +235,7 @@ static void query_udp(const struct sockaddr_in *srv, struct dns_query *qs, int n
 			goto fail;
 		}
 	}
-	fd = udp_socket_random();
+	fd = udp_socket_random(srv->sa.sa_family);
 	if (fd < 0) {
 		err = fd;
 		goto fail;
@@ -231,8 +246,7 @@ static void query_udp(const struct sockaddr_in *srv, struct dns_query *qs, int n
 		if (q->state != 0)
 			continue;
 		DNS_COUNT(queries);
-		n = us_sendto(fd, q->q, (size_t)q->qlen, 0, (const struct sockaddr *)srv,
-			      sizeof(*srv));
+		n = us_sendto(fd, q->q, (size_t)q->qlen, 0, &srv->sa, dns_server_len(srv));
 		if (n != q->qlen) {
 			err = n < 0 ? (int)n : -EIO; /* -ENETUNREACH: no route to this server */
 			goto out;
@@ -240,12 +254,12 @@ static void query_udp(const struct sockaddr_in *srv, struct dns_query *qs, int n
 		left++;
 	}
 	while (left && wait_fd(fd, US_POLLIN, deadline)) {
-		struct sockaddr_in from;
+		union dns_server from;
 		socklen_t fromlen = sizeof(from);
 		struct dns_query *q = NULL;
 		struct dns_hdr h;
 
-		n = us_recvfrom(fd, r, sizeof(r), MSG_DONTWAIT, (struct sockaddr *)&from, &fromlen);
+		n = us_recvfrom(fd, r, sizeof(r), MSG_DONTWAIT, &from.sa, &fromlen);
 		if (n == -EAGAIN)
 			continue;
 		if (n < 0) {
@@ -255,8 +269,7 @@ static void query_udp(const struct sockaddr_in *srv, struct dns_query *qs, int n
 			err = (int)n;
 			goto out;
 		}
-		if (from.sin_addr.s_addr != srv->sin_addr.s_addr ||
-		    from.sin_port != srv->sin_port) {
+		if (!same_server(&from, srv)) {
 			DNS_COUNT(rx_bad_source);
 			continue;
 		}
@@ -294,7 +307,7 @@ fail:
 			qs[i].state = err;
 }
 
-void dns_query_servers(const struct sockaddr_in *srv, int n, struct dns_query *qs, int nq,
+void dns_query_servers(const union dns_server *srv, int n, struct dns_query *qs, int nq,
 		       const struct dns_resolv *conf, uint64_t deadline)
 {
 	int rounds = conf->attempts ? conf->attempts : 2;

@@ -37,7 +37,7 @@ struct dns_query {
  * question of state 0 or below has its answer or deadline passes; each question's state
  * then says how it went (1 answered in m, or the last try's error: -ETIMEDOUT, -EAGAIN
  * for SERVFAIL or REFUSED, a socket call's error). */
-void dns_query_servers(const struct sockaddr_in *srv, int n, struct dns_query *qs, int nq,
+void dns_query_servers(const union dns_server *srv, int n, struct dns_query *qs, int nq,
 		       const struct dns_resolv *conf, uint64_t deadline);
 
 /* Monotonic milliseconds of the real clock: query deadlines (the cache's times are

@@ -507,6 +507,12 @@ static void trace_icmp6(struct line *l, const struct ip6_hdr *h, const uint8_t *
 		}
 		if (ra.mtu)
 			add(l, " mtu %u", ra.mtu);
+		for (unsigned i = 0; i < ra.nrdnss; i++) {
+			inet_ntop(AF_INET6, ra.rdnss[i].v6, t, sizeof(t));
+			add(l, " rdnss %s life %u", t, ra.rdnss_life_s[i]);
+		}
+		for (unsigned i = 0; i < ra.ndnssl; i++)
+			add(l, " dnssl %s life %u", ra.dnssl[i], ra.dnssl_life_s[i]);
 		if (ra.has_slla) {
 			ether_addr_ntop(ra.slla, mac, sizeof(mac));
 			add(l, " from %s", mac);

@@ -60,12 +60,16 @@ size_t nd_emit(const struct nd_msg *m, uint8_t *b, size_t cap);
 #define ND_OPT_PREFIX 3
 #define ND_OPT_REDIRECTED 4
 #define ND_OPT_MTU 5
+#define ND_OPT_RDNSS 25            /* RFC 8106 5.1 */
+#define ND_OPT_DNSSL 31            /* RFC 8106 5.2 */
 #define ND_RA_MANAGED 0x80
 #define ND_RA_OTHER 0x40
 #define ND_PFX_ONLINK 0x80         /* L */
 #define ND_PFX_AUTO 0x40           /* A */
 #define ND_LIFETIME_INFINITE 0xffffffffu
 #define ND_RA_PREFIX_MAX 8         /* prefix options read per RA; more are counted */
+#define ND_RA_DNS_MAX 4            /* RDNSS addresses, and DNSSL domains, read per RA */
+#define ND_DNS_NAME_MAX 254        /* a DNSSL domain as text, its NUL included */
 struct nd_ra_prefix {
 	struct net_addr prefix;
 	uint8_t plen;
@@ -82,6 +86,14 @@ struct nd_ra {
 	uint32_t mtu;              /* 0: no MTU option */
 	unsigned npfx, pfx_over;   /* prefixes read, and those past ND_RA_PREFIX_MAX */
 	struct nd_ra_prefix pfx[ND_RA_PREFIX_MAX];
+	/* RFC 8106: recursive DNS servers and the DNS search list, each with its option's
+	 * lifetime (s); a malformed RDNSS or DNSSL option is skipped alone and counted in
+	 * dns_bad (5.1, 5.2: "MUST be ignored"), entries past ND_RA_DNS_MAX in dns_over */
+	unsigned nrdnss, ndnssl, dns_bad, dns_over;
+	struct net_addr rdnss[ND_RA_DNS_MAX];
+	uint32_t rdnss_life_s[ND_RA_DNS_MAX];
+	char dnssl[ND_RA_DNS_MAX][ND_DNS_NAME_MAX];
+	uint32_t dnssl_life_s[ND_RA_DNS_MAX];
 };
 int nd_ra_parse(const uint8_t *b, size_t len, struct nd_ra *out);
 /* An RA with its source link-layer, MTU and prefix options (tests, and what a router would
@@ -138,7 +150,11 @@ void nd_config_list(FILE *out);
  * (an NS for an address still in DAD: not answered). Router discovery: rx_ra_bad_src (not
  * link-local), rx_ra_ignored (accept_ra 0), rx_ra_bad_mtu, rx_pfx_ignored (a link-local
  * prefix, preferred over valid, A with a length not 64, past ND_RA_PREFIX_MAX),
- * ra_list_full (no room for a router or prefix), rx_redirect_refused (not from the first
+ * ra_list_full (no room for a router or prefix), rx_ra_dns_bad (a malformed RDNSS or
+ * DNSSL option: a length RFC 8106 does not allow, a multicast or link-local-less server,
+ * a domain that is not a name; the option is skipped, the rest of the RA taken),
+ * rx_ra_dns_over (servers or domains past ND_RA_DNS_MAX in one RA, or past the room
+ * kept), dns_expired (a server or domain whose lifetime ran out), rx_redirect_refused (not from the first
  * hop, or not link-local). DAD: dad_ok, dad_conflicts. The checksum is
  * icmp6.in_csum_errors. */
 #define ND_COUNTERS(X)                                                                     \
@@ -152,7 +168,8 @@ void nd_config_list(FILE *out);
 	X(rx_pfx_ignored) X(ra_list_full) X(tx_rs) X(routers_added) X(routers_expired)      \
 	X(prefixes_added) X(prefixes_expired) X(slaac_added) X(slaac_expired)               \
 	X(slaac_deprecated) X(rx_redirect) X(rx_redirect_refused) X(redirects_accepted)     \
-	X(tx_dad_ns) X(dad_ok) X(dad_conflicts)
+	X(tx_dad_ns) X(dad_ok) X(dad_conflicts) X(rx_ra_dns_bad) X(rx_ra_dns_over)          \
+	X(dns_added) X(dns_expired)
 STATS_DECLARE(nd, ND_COUNTERS);
 #define nd_stats STATS_REF(nd)
 
@@ -201,6 +218,20 @@ void nd_router_foreach(void (*fn)(const struct net_device *dev, const struct net
 				  uint64_t expires, void *arg), void *arg);
 void nd_prefix_foreach(void (*fn)(const struct net_device *dev, const struct net_addr *pfx,
 				  unsigned plen, uint64_t expires, void *arg), void *arg);
+/* RFC 8106: the DNS servers (RDNSS) and search domains (DNSSL) learnt from RAs, at most
+ * ND_DNS_KEEP of each, with their lifetimes (a lifetime 0 removes one; the life timer
+ * expires them). fn, when set, is called (under the stack's lock, on its thread) each
+ * time either list changes; it reads them with nd_dns_servers and nd_dns_domains. nd/
+ * knows no resolver: apps/ registers the function that hands them on. The hook is the
+ * process's, the lists each stack's. */
+#define ND_DNS_KEEP 4
+void nd_set_dns_hook(void (*fn)(void));
+/* The servers, oldest first: addresses and, for link-local ones, ifindex[i] their device
+ * (may be NULL); the count, at most max. */
+unsigned nd_dns_servers(struct net_addr *out, int *ifindex, unsigned max);
+/* The domains, oldest first; the count, at most max. */
+unsigned nd_dns_domains(char out[][ND_DNS_NAME_MAX], unsigned max);
+
 /* The random draws of RS and DAD delays (xorshift64, seeded at nd_init). */
 uint64_t nd_random(void);
 

@@ -3,7 +3,9 @@
  * address has passed DAD, router advertisements validated (6.1.2) and taken (6.3.4): the
  * default router list and the on-link prefix list with their lifetimes, the MTU option,
  * ReachableTime, RetransTimer and the hop limit; SLAAC (RFC 4862 5.5.3) from the prefixes
- * with A set, with the two-hour rule; redirects (8.1, 8.3) from the current first hop.
+ * with A set, with the two-hour rule; redirects (8.1, 8.3) from the current first hop;
+ * the DNS servers and search domains of RFC 8106 (RDNSS, DNSSL) with their lifetimes,
+ * handed on through the hook apps/ registers.
  *
  * The lists are fixed arrays (routers_max, prefixes_max, redirects_max at most the _CAP
  * below), no allocation per packet. One timer runs every lifetime: it is armed at the
@@ -13,6 +15,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 #include "ip6/icmp6.h"
@@ -40,6 +43,17 @@ struct nd_redir {
 	int ifindex;
 	struct net_addr dst, target;
 };
+struct nd_dns_srv {
+	int ifindex;               /* the device the RA came on; 0: free */
+	struct net_addr addr;
+	uint64_t expires;          /* 0: forever */
+	uint64_t added;            /* the order kept: oldest first */
+};
+struct nd_dns_dom {
+	int ifindex;
+	char name[ND_DNS_NAME_MAX];
+	uint64_t expires, added;
+};
 struct nd_rs {
 	int ifindex;
 	unsigned sent;
@@ -52,11 +66,16 @@ struct nd_rd_state {
 	struct nd_prefix prefixes[ND_PREFIXES_CAP];
 	struct nd_redir redirs[ND_REDIRECTS_CAP];
 	struct nd_rs rs[ND_RS_DEVS];
+	struct nd_dns_srv dns_srv[ND_DNS_KEEP];
+	struct nd_dns_dom dns_dom[ND_DNS_KEEP];
+	uint64_t dns_seq;
 	struct net_timer life;     /* the lifetimes */
 	uint64_t rng;
 };
 PERSTACK_STATIC(struct nd_rd_state, nd_rd)
 #define nd_rd PERSTACK_REF(struct nd_rd_state, nd_rd)
+
+static void (*nd_dns_hook)(void); /* the process's: apps/ hands the lists on */
 
 static unsigned cap_of(unsigned want, unsigned cap)
 {
@@ -178,6 +197,7 @@ static void life_run(struct net_timer *t, void *arg, uint64_t now)
 {
 	struct life_arg a = { .now = now };
 	char s[NET_ADDR_STRLEN];
+	int dns_changed = 0;
 
 	(void)t;
 	(void)arg;
@@ -207,6 +227,27 @@ static void life_run(struct net_timer *t, void *arg, uint64_t now)
 		}
 		life_next(&a.next, x->expires);
 	}
+	for (unsigned i = 0; i < ND_DNS_KEEP; i++) {
+		struct nd_dns_srv *d = &nd_rd.dns_srv[i];
+		struct nd_dns_dom *m = &nd_rd.dns_dom[i];
+
+		if (d->ifindex && d->expires && d->expires <= now) {
+			STAT_INC(nd, dns_expired);
+			d->ifindex = 0;
+			dns_changed = 1;
+		} else if (d->ifindex) {
+			life_next(&a.next, d->expires);
+		}
+		if (m->ifindex && m->expires && m->expires <= now) {
+			STAT_INC(nd, dns_expired);
+			m->ifindex = 0;
+			dns_changed = 1;
+		} else if (m->ifindex) {
+			life_next(&a.next, m->expires);
+		}
+	}
+	if (dns_changed && nd_dns_hook)
+		nd_dns_hook();
 	ip6_addr_foreach(life_addr, &a);
 	for (unsigned i = 0; i < a.n; i++) {
 		struct net_device *dev = net_device_by_index(a.ifindex[i]);
@@ -464,6 +505,187 @@ static void slaac_update(struct net_device *dev, const struct nd_ra_prefix *x, u
 	}
 }
 
+/* ---- RFC 8106: DNS servers and search domains ---- */
+
+/* Finds key's slot (match returns non-zero for it), or the free one, or (none free) the
+ * one that expires first; sets *found. */
+static int dns_slot(int n, int (*match)(int i, const void *key), const void *key,
+		    uint64_t (*expires)(int i), int (*used)(int i), int *found)
+{
+	int free_i = -1, soonest = -1;
+
+	*found = 0;
+	for (int i = 0; i < n; i++) {
+		if (!used(i)) {
+			if (free_i < 0)
+				free_i = i;
+			continue;
+		}
+		if (match(i, key)) {
+			*found = 1;
+			return i;
+		}
+		if (expires(i) && (soonest < 0 || expires(i) < expires(soonest)))
+			soonest = i;
+	}
+	return free_i >= 0 ? free_i : soonest;
+}
+
+static int srv_used(int i)
+{
+	return nd_rd.dns_srv[i].ifindex != 0;
+}
+
+static int srv_match(int i, const void *key)
+{
+	return net_addr_eq(&nd_rd.dns_srv[i].addr, key);
+}
+
+static uint64_t srv_expires(int i)
+{
+	return nd_rd.dns_srv[i].expires;
+}
+
+static int dom_used(int i)
+{
+	return nd_rd.dns_dom[i].ifindex != 0;
+}
+
+static int dom_match(int i, const void *key)
+{
+	return strcasecmp(nd_rd.dns_dom[i].name, key) == 0;
+}
+
+static uint64_t dom_expires(int i)
+{
+	return nd_rd.dns_dom[i].expires;
+}
+
+/* RFC 8106 5.3.1: a server or domain already known gets the new lifetime (0: it goes);
+ * a new one takes a free slot, else that of the one expiring first (one that lives
+ * forever is not pushed out: the new one is counted and dropped). Returns 1 when a list
+ * gained or lost one (a lifetime refreshed is no change). */
+static int dns_update(struct net_device *dev, const struct nd_ra *ra, uint64_t now)
+{
+	int changed = 0, found, i;
+
+	STAT_ADD(nd, rx_ra_dns_bad, ra->dns_bad);
+	STAT_ADD(nd, rx_ra_dns_over, ra->dns_over);
+	for (unsigned k = 0; k < ra->nrdnss; k++) {
+		struct nd_dns_srv *d;
+
+		i = dns_slot(ND_DNS_KEEP, srv_match, &ra->rdnss[k], srv_expires, srv_used, &found);
+		if (!found && !ra->rdnss_life_s[k])
+			continue;
+		if (i < 0) {
+			STAT_INC(nd, rx_ra_dns_over);
+			continue;
+		}
+		d = &nd_rd.dns_srv[i];
+		if (!ra->rdnss_life_s[k]) {
+			d->ifindex = 0;
+			changed = 1;
+			continue;
+		}
+		if (!found) {
+			STAT_INC(nd, dns_added);
+			d->addr = ra->rdnss[k];
+			d->added = ++nd_rd.dns_seq;
+			if (d->ifindex) /* pushed out: a new one in its place */
+				STAT_INC(nd, dns_expired);
+			changed = 1;
+		}
+		d->ifindex = dev->index;
+		d->expires = until(ra->rdnss_life_s[k], now);
+	}
+	for (unsigned k = 0; k < ra->ndnssl; k++) {
+		struct nd_dns_dom *m;
+
+		i = dns_slot(ND_DNS_KEEP, dom_match, ra->dnssl[k], dom_expires, dom_used, &found);
+		if (!found && !ra->dnssl_life_s[k])
+			continue;
+		if (i < 0) {
+			STAT_INC(nd, rx_ra_dns_over);
+			continue;
+		}
+		m = &nd_rd.dns_dom[i];
+		if (!ra->dnssl_life_s[k]) {
+			m->ifindex = 0;
+			changed = 1;
+			continue;
+		}
+		if (!found) {
+			STAT_INC(nd, dns_added);
+			memcpy(m->name, ra->dnssl[k], sizeof(m->name));
+			m->added = ++nd_rd.dns_seq;
+			if (m->ifindex)
+				STAT_INC(nd, dns_expired);
+			changed = 1;
+		}
+		m->ifindex = dev->index;
+		m->expires = until(ra->dnssl_life_s[k], now);
+	}
+	return changed;
+}
+
+void nd_set_dns_hook(void (*fn)(void))
+{
+	nd_dns_hook = fn;
+}
+
+/* The used slots of a list in the order they were added: their indexes into order. */
+static unsigned dns_order(int (*used)(int i), uint64_t (*added)(int i), int *order)
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < ND_DNS_KEEP; i++) {
+		unsigned j;
+
+		if (!used(i))
+			continue;
+		for (j = n; j > 0 && added(order[j - 1]) > added(i); j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+		n++;
+	}
+	return n;
+}
+
+static uint64_t srv_added(int i)
+{
+	return nd_rd.dns_srv[i].added;
+}
+
+static uint64_t dom_added(int i)
+{
+	return nd_rd.dns_dom[i].added;
+}
+
+unsigned nd_dns_servers(struct net_addr *out, int *ifindex, unsigned max)
+{
+	int order[ND_DNS_KEEP];
+	unsigned n = dns_order(srv_used, srv_added, order);
+
+	n = n < max ? n : max;
+	for (unsigned i = 0; i < n; i++) {
+		out[i] = nd_rd.dns_srv[order[i]].addr;
+		if (ifindex)
+			ifindex[i] = nd_rd.dns_srv[order[i]].ifindex;
+	}
+	return n;
+}
+
+unsigned nd_dns_domains(char out[][ND_DNS_NAME_MAX], unsigned max)
+{
+	int order[ND_DNS_KEEP];
+	unsigned n = dns_order(dom_used, dom_added, order);
+
+	n = n < max ? n : max;
+	for (unsigned i = 0; i < n; i++)
+		memcpy(out[i], nd_rd.dns_dom[order[i]].name, ND_DNS_NAME_MAX);
+	return n;
+}
+
 /* Takes ownership of p. */
 void nd_ra_input(struct pkb *p, const struct ip6_hdr *h, struct net_device *dev, uint64_t now)
 {
@@ -515,6 +737,8 @@ void nd_ra_input(struct pkb *p, const struct ip6_hdr *h, struct net_device *dev,
 			STAT_INC(nd, rx_ra_bad_mtu); /* 6.3.4: outside what the link carries */
 	}
 	router_update(dev, &h->src, ra.lifetime_s, now);
+	if (dns_update(dev, &ra, now) && nd_dns_hook)
+		nd_dns_hook();
 	STAT_ADD(nd, rx_pfx_ignored, ra.pfx_over);
 	for (unsigned i = 0; i < ra.npfx; i++) {
 		const struct nd_ra_prefix *x = &ra.pfx[i];

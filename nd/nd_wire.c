@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* NS, NA, RS, RA and redirect parse and emit (RFC 4861 4.1 to 4.6), with the validation
  * of 6.1.2, 7.1.1, 7.1.2 and 8.1 that needs only the message: code 0, the length, every
- * option's length non-zero and inside the message, a target that is not multicast. */
+ * option's length non-zero and inside the message, a target that is not multicast; the
+ * RDNSS and DNSSL options of RFC 8106 in an RA. */
 #include "nd/nd.h"
 
 #include <string.h>
@@ -83,6 +84,105 @@ static int nd_opts_ok(const uint8_t *b, size_t len, size_t off)
 	return 1;
 }
 
+/* RFC 8106 5.1: an RDNSS option (o, 8 * o[1] bytes: length odd and at least 3, already
+ * inside the message) into out; a malformed one, or a multicast, unspecified or loopback
+ * server in it, makes the whole option ignored and counted. */
+static void ra_rdnss(const uint8_t *o, struct nd_ra *out)
+{
+	unsigned n = (o[1] - 1u) / 2;
+
+	if (o[1] < 3 || (o[1] - 1) % 2) {
+		out->dns_bad++;
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct net_addr a = { .family = AF_INET6 };
+
+		memcpy(a.v6, o + 8 + 16 * i, 16);
+		if (ip6_addr_is_multicast(&a) || ip6_addr_is_unspecified(&a) ||
+		    ip6_addr_is_loopback(&a)) {
+			out->dns_bad++;
+			return;
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (out->nrdnss == ND_RA_DNS_MAX) {
+			out->dns_over += n - i;
+			return;
+		}
+		out->rdnss[out->nrdnss].family = AF_INET6;
+		memcpy(out->rdnss[out->nrdnss].v6, o + 8 + 16 * i, 16);
+		out->rdnss_life_s[out->nrdnss++] = rd32(o + 4);
+	}
+}
+
+/* A label's bytes as a host name has them (letters, digits, '-', '_'). */
+static int label_ok(const uint8_t *l, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t c = l[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+/* RFC 8106 5.2: a DNSSL option's domains (uncompressed wire names, then zero padding)
+ * into out; one malformed name (a label over 63 bytes or of other characters, a name
+ * over 253 characters or running past the option) makes the whole option ignored. */
+static void ra_dnssl(const uint8_t *o, struct nd_ra *out)
+{
+	char names[ND_RA_DNS_MAX][ND_DNS_NAME_MAX];
+	size_t end = 8 * (size_t)o[1], pos = 8;
+	unsigned n = 0, over = 0;
+
+	if (o[1] < 2) {
+		out->dns_bad++;
+		return;
+	}
+	while (pos < end && o[pos] != 0) {
+		char name[ND_DNS_NAME_MAX];
+		size_t tl = 0;
+
+		while (pos < end && o[pos] != 0) {
+			unsigned l = o[pos];
+
+			if (l > 63 || pos + 1 + l >= end || tl + (tl ? 1 : 0) + l > 253 ||
+			    !label_ok(o + pos + 1, l)) {
+				out->dns_bad++;
+				return;
+			}
+			if (tl)
+				name[tl++] = '.';
+			memcpy(name + tl, o + pos + 1, l);
+			tl += l;
+			pos += 1 + l;
+		}
+		if (pos >= end) { /* no root label before the option's end */
+			out->dns_bad++;
+			return;
+		}
+		pos++; /* the root label */
+		name[tl] = '\0';
+		if (out->ndnssl + n < ND_RA_DNS_MAX)
+			memcpy(names[n++], name, tl + 1);
+		else
+			over++;
+	}
+	for (; pos < end; pos++)
+		if (o[pos] != 0) { /* the padding is zeros */
+			out->dns_bad++;
+			return;
+		}
+	for (unsigned i = 0; i < n; i++) {
+		memcpy(out->dnssl[out->ndnssl], names[i], sizeof(names[i]));
+		out->dnssl_life_s[out->ndnssl++] = rd32(o + 4);
+	}
+	out->dns_over += over;
+}
+
 int nd_ra_parse(const uint8_t *b, size_t len, struct nd_ra *out)
 {
 	size_t off;
@@ -134,6 +234,12 @@ int nd_ra_parse(const uint8_t *b, size_t len, struct nd_ra *out)
 			memcpy(x->prefix.v6, o + 16, 16);
 			break;
 		}
+		case ND_OPT_RDNSS:
+			ra_rdnss(o, out);
+			break;
+		case ND_OPT_DNSSL:
+			ra_dnssl(o, out);
+			break;
 		default:
 			break; /* 4.6: unknown options are skipped */
 		}

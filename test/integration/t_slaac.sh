@@ -6,7 +6,11 @@
 # it), solicits routers, forms its SLAAC address from the prefix (an RFC 7217 identifier,
 # probed too), learns the default router (ctl route), and the kernel pings the new address.
 # Then a DAD conflict: ustack restarted with addr6= an address the kernel already holds
-# logs the duplicate, marks it dadfailed and leaves it alone.
+# logs the duplicate, marks it dadfailed and leaves it alone. Last, DNS from the RA (RFC
+# 8106): dnsmasq's RAs name it as the DNS server (RDNSS, 2001:db8:1::1) and lab as the
+# search domain (DNSSL); under `ustack run`, with an empty resolv.conf and hosts file,
+# getent finds ra-only.lab (a name only that dnsmasq knows) and "ra-only" through the
+# search domain, asked of dnsmasq over IPv6.
 #
 #   ns:  bridge ustbr6 (2001:db8:1::1, dnsmasq) <- ustap0 (ustack)
 . "$(dirname "$0")/lib.sh"
@@ -33,7 +37,8 @@ in_ns "$NS" dnsmasq --no-daemon --conf-file=/dev/null --port=0 --no-resolv --no-
 	--interface=ustbr6 --bind-interfaces --enable-ra --pid-file="$T_TMP/dnsmasq.pid" \
 	--dhcp-range=2001:db8:1::,ra-only,64,1h --ra-param=ustbr6,5,600 \
 	>"$T_TMP/dnsmasq.out" 2>&1 &
-T_PIDS+=("$!")
+DNSMASQ=$!
+T_PIDS+=("$DNSMASQ")
 
 N=uslaac-$$
 # rtr_solicit_delay_ms=0: the solicitation goes out as soon as the link-local address is
@@ -103,4 +108,44 @@ grep -E 'duplicate' "$UST_ERR"
 [ "$(grep -c 'addr=2001:db8:1::99/64 duplicate (NA from another node): not used' "$UST_ERR")" -eq 1 ] ||
 	fail "the duplicate is not logged in one line: $(cat "$UST_ERR")"
 expect_counter nd.dad_conflicts -eq 1
+
+# DNS from the RA: dnsmasq again, now answering DNS and naming itself in its RAs (RDNSS)
+# with the search domain lab (DNSSL); nothing else names a server or the name
+kill "$DNSMASQ" 2>/dev/null
+wait "$DNSMASQ" 2>/dev/null
+in_ns "$NS" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
+	--interface=ustbr6 --bind-interfaces --enable-ra --pid-file="$T_TMP/dnsmasq2.pid" \
+	--dhcp-range=2001:db8:1::,ra-only,64,1h --ra-param=ustbr6,5,600 \
+	--dhcp-option=option6:dns-server,[2001:db8:1::1] --dhcp-option=option6:domain-search,lab \
+	--host-record=ra-only.lab,2001:db8:1::99 --log-queries \
+	>"$T_TMP/dnsmasq2.out" 2>&1 &
+T_PIDS+=("$!")
+dns_up() { ip netns exec "$NS" ss -Hlun | grep -q '2001:db8:1::1\]:53 '; }
+wait_for 5 dns_up || fail "dnsmasq does not answer DNS on [2001:db8:1::1]:53: $(cat "$T_TMP/dnsmasq2.out")"
+: >"$T_TMP/resolv.conf"
+: >"$T_TMP/hosts"
+LIB=$(dirname "$UST")/libustack-preload.so
+[ -f "$LIB" ] || fail "$LIB not built (make all)"
+USTACK_RESOLV_CONF=$T_TMP/resolv.conf USTACK_HOSTS=$T_TMP/hosts \
+	in_ns "$NS" "$UST" run --dev tap:ustap0,bridge=ustbr6 --stats \
+	--nd dad_delay_ms=0,rtr_solicit_delay_ms=0 -- sh -c '
+i=0
+while [ $i -lt 40 ]; do
+	getent hosts ra-only.lab && exec getent hosts ra-only
+	i=$((i + 1))
+	sleep 0.25
+done
+exit 1' >"$T_TMP/getent.out" 2>"$T_TMP/run.err" ||
+	{ UST_ERR=$T_TMP/run.err; fail "getent hosts ra-only.lab under ustack run: $(tail -n 3 "$T_TMP/run.err")"; }
+cat "$T_TMP/getent.out"
+[ "$(sed -n 1p "$T_TMP/getent.out" | tr -s ' ')" = "2001:db8:1::99 ra-only.lab" ] ||
+	fail "getent hosts ra-only.lab: $(cat "$T_TMP/getent.out")"
+[ "$(sed -n 2p "$T_TMP/getent.out" | tr -s ' ')" = "2001:db8:1::99 ra-only" ] ||
+	fail "getent hosts ra-only (the DNSSL domain lab): $(cat "$T_TMP/getent.out")"
+grep -E 'query\[AAAA\] ra-only.lab from (2001:db8:1:|fe80::)' "$T_TMP/dnsmasq2.out" | head -n 1
+grep -qE 'query\[AAAA\] ra-only.lab from (2001:db8:1:|fe80::)' "$T_TMP/dnsmasq2.out" ||
+	fail "dnsmasq was not asked over IPv6: $(grep query "$T_TMP/dnsmasq2.out" | tail -n 3)"
+UST_ERR=$T_TMP/run.err
+expect_counter nd.dns_added -ge 2
+expect_counter nd.rx_ra_dns_bad -eq 0
 pass

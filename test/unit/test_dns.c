@@ -102,15 +102,42 @@ static void test_hosts_file(void **state)
 
 static void test_resolv_conf(void **state)
 {
-	struct sockaddr_in s[DNS_SERVERS_MAX];
+	union dns_server s[DNS_SERVERS_MAX];
+	struct in6_addr want;
 
 	(void)state;
-	assert_int_equal(dns_resolv_conf_read(resolv, s, DNS_SERVERS_MAX), 2);
-	assert_int_equal(s[0].sin_addr.s_addr, inet_addr("192.0.2.53"));
-	assert_int_equal(s[0].sin_port, htons(53));
-	assert_int_equal(s[1].sin_addr.s_addr, inet_addr("198.51.100.53"));
+	assert_int_equal(dns_resolv_conf_read(resolv, s, DNS_SERVERS_MAX), 3);
+	assert_int_equal(s[0].sa.sa_family, AF_INET);
+	assert_int_equal(s[0].sin.sin_addr.s_addr, inet_addr("192.0.2.53"));
+	assert_int_equal(s[0].sin.sin_port, htons(53));
+	assert_int_equal(s[1].sa.sa_family, AF_INET6); /* the file's order */
+	inet_pton(AF_INET6, "2001:db8::53", &want);
+	assert_memory_equal(&s[1].sin6.sin6_addr, &want, 16);
+	assert_int_equal(s[1].sin6.sin6_port, htons(53));
+	assert_int_equal(dns_server_len(&s[1]), sizeof(struct sockaddr_in6));
+	assert_int_equal(s[2].sin.sin_addr.s_addr, inet_addr("198.51.100.53"));
 	assert_int_equal(dns_resolv_conf_read(resolv, s, 1), 1);
 	assert_int_equal(dns_resolv_conf_read("/nonexistent/resolv.conf", s, 1), -ENOENT);
+	/* link-local: with the stack's device number, else skipped; a zone elsewhere, a
+	 * device name, junk: skipped; four kept */
+	write_file(resolv, "nameserver fe80::53\n"
+			   "nameserver fe80::53%eth0\n"
+			   "nameserver fe80::53%0\n"
+			   "nameserver 2001:db8::1%2\n"
+			   "nameserver 192.0.2.1%2\n"
+			   "nameserver not-an-address\n"
+			   "nameserver fe80::53%2\n"
+			   "nameserver ::1\n"
+			   "nameserver 10.0.0.1\n"
+			   "nameserver 2001:db8::2\n"
+			   "nameserver 10.0.0.2\n");
+	assert_int_equal(dns_resolv_conf_read(resolv, s, DNS_SERVERS_MAX), 4);
+	assert_int_equal(s[0].sa.sa_family, AF_INET6);
+	assert_int_equal(s[0].sin6.sin6_scope_id, 2);
+	assert_int_equal(s[1].sin6.sin6_addr.s6_addr[15], 1);
+	assert_int_equal(s[1].sin6.sin6_scope_id, 0);
+	assert_int_equal(s[2].sa.sa_family, AF_INET);
+	assert_int_equal(s[3].sa.sa_family, AF_INET6);
 }
 
 static void test_resolve_local(void **state)
@@ -138,14 +165,34 @@ static void test_resolve_local(void **state)
 
 static void test_set_servers(void **state)
 {
-	struct sockaddr_in s[DNS_SERVERS_MAX + 1];
+	union dns_server s[DNS_SERVERS_MAX + 1];
 
 	(void)state;
 	memset(s, 0, sizeof(s));
 	assert_int_equal(dns_set_servers(s, DNS_SERVERS_MAX + 1), -EINVAL);
 	assert_int_equal(dns_set_servers(s, 1), -EINVAL); /* family 0 */
-	s[0].sin_family = AF_INET;
+	s[0].sin.sin_family = AF_INET;
 	assert_int_equal(dns_set_servers(s, 1), 0);
+	assert_int_equal(dns_server_parse("2001:db8::53", &s[1]), 0);
+	assert_int_equal(dns_set_servers(s, 2), 0); /* both families at once */
+	/* a link-local server without its zone is refused */
+	s[1].sin6.sin6_addr.s6_addr[0] = 0xfe;
+	s[1].sin6.sin6_addr.s6_addr[1] = 0x80;
+	assert_int_equal(dns_set_servers(s, 2), -EINVAL);
+	s[1].sin6.sin6_scope_id = 1;
+	assert_int_equal(dns_set_servers(s, 2), 0);
+	assert_int_equal(dns_server_parse("fe80::1", &s[0]), -EINVAL);
+	assert_int_equal(dns_server_parse("fe80::1%1x", &s[0]), -EINVAL);
+	assert_int_equal(dns_server_parse("fe80::1%70000", &s[0]), -EINVAL);
+	assert_int_equal(dns_server_parse("fe80::1% 2", &s[0]), -EINVAL);
+	assert_int_equal(dns_server_parse("fe80::1%+2", &s[0]), -EINVAL);
+	assert_int_equal(dns_server_parse("fe80::1%", &s[0]), -EINVAL);
+	assert_int_equal(dns_server_parse("fe80::1%12", &s[0]), 0);
+	assert_int_equal(s[0].sin6.sin6_scope_id, 12);
+	assert_int_equal(dns_server_parse("2001:db8::1:2:3:4:5:6:7:8:9:10:11:12:13", &s[0]),
+			 -EINVAL);
+	assert_int_equal(dns_server_parse("10.0.0.1%1", &s[0]), -EINVAL);
+	assert_int_equal(dns_server_parse("", &s[0]), -EINVAL);
 	assert_int_equal(dns_set_servers(NULL, 0), 0);
 }
 
@@ -176,7 +223,7 @@ static void test_resolv_conf_search(void **state)
 
 	(void)state;
 	assert_int_equal(dns_resolv_conf_parse(resolv, &r), 0);
-	assert_int_equal(r.nservers, 2);
+	assert_int_equal(r.nservers, 3);
 	assert_int_equal(r.nsearch, 1);
 	assert_string_equal(r.search[0], "example");
 	assert_int_equal(r.ndots, 1);
@@ -581,15 +628,14 @@ static void *srv_main(void *arg)
 	ustack_use(srv_st);
 	while (!atomic_load(&srv_stop)) {
 		struct us_pollfd p = { .fd = fd, .events = US_POLLIN };
-		struct sockaddr_in from;
+		union dns_server from; /* either family's: the port at the same place */
 		socklen_t fromlen = sizeof(from);
 		uint8_t q[DNS_UDP_MAX];
 		ssize_t n;
 
 		if (us_poll(&p, 1, 50) <= 0)
 			continue;
-		n = us_recvfrom(fd, q, sizeof(q), MSG_DONTWAIT, (struct sockaddr *)&from,
-				&fromlen);
+		n = us_recvfrom(fd, q, sizeof(q), MSG_DONTWAIT, &from.sa, &fromlen);
 		if (n < DNS_HDR_LEN + 5)
 			continue;
 		atomic_fetch_add(&srv_queries, 1);
@@ -599,12 +645,12 @@ static void *srv_main(void *arg)
 			atomic_fetch_add(&srv_q_aaaa, 1);
 		atomic_store(&srv_last_port[0], atomic_load(&srv_last_port[1]));
 		atomic_store(&srv_last_id[0], atomic_load(&srv_last_id[1]));
-		atomic_store(&srv_last_port[1], ntohs(from.sin_port));
+		atomic_store(&srv_last_port[1], ntohs(from.sin.sin_port));
 		atomic_store(&srv_last_id[1], q[0] << 8 | q[1]);
 		atomic_store(&srv_last_type[0], atomic_load(&srv_last_type[1]));
 		atomic_store(&srv_last_type[1], q[n - 3]);
 		srv_answer(q, (size_t)n, &r);
-		us_sendto(fd, r.b, r.n, 0, (struct sockaddr *)&from, fromlen);
+		us_sendto(fd, r.b, r.n, 0, &from.sa, fromlen);
 	}
 	return NULL;
 }
@@ -623,24 +669,48 @@ static void queries_reset(void)
 	atomic_store(&srv_q_aaaa, 0);
 }
 
-/* Starts the server's stack and thread, as the resolver's one server; the test is an
- * application thread until srv_down. */
-static void srv_up(const char *resolv_text)
+/* Starts the server's stack and thread, as the resolver's one server, on 127.0.0.1 or
+ * (family AF_INET6) on 2001:db8::53 of the loopback; the test is an application thread until srv_down. */
+static void srv_up_family(const char *resolv_text, int family)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(SRV_PORT) };
+	union dns_server a;
 
+	memset(&a, 0, sizeof(a));
+	if (family == AF_INET6) {
+		a.sin6.sin6_family = AF_INET6;
+		inet_pton(AF_INET6, "2001:db8::53", &a.sin6.sin6_addr);
+	} else {
+		a.sin.sin_family = AF_INET;
+		a.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	}
+	a.sin.sin_port = htons(SRV_PORT);
 	write_file(resolv, resolv_text);
 	test_unlock();
 	assert_int_equal(ustack_create(NULL, &srv_st), 0);
 	assert_int_equal(ustack_start(srv_st), 0);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	srv_fd = us_socket(AF_INET, SOCK_DGRAM, 0);
+	if (family == AF_INET6) {
+		/* the stack's loopback has no ::1: an address of its own, reached through it */
+		struct net_addr six;
+		int err;
+
+		assert_int_equal(ip6_addr_pton("2001:db8::53", &six), 0);
+		net_lock();
+		err = ip6_addr_add(net_device_by_name("lo"), &six, 128, IP6_IFA_STATIC);
+		net_unlock();
+		assert_int_equal(err, 0);
+	}
+	srv_fd = us_socket(family, SOCK_DGRAM, 0);
 	assert_true(srv_fd >= 0);
-	assert_int_equal(us_bind(srv_fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(us_bind(srv_fd, &a.sa, dns_server_len(&a)), 0);
 	assert_int_equal(dns_set_servers(&a, 1), 0); /* empties the cache too */
 	atomic_store(&srv_stop, 0);
 	queries_reset();
 	assert_int_equal(pthread_create(&srv_th, NULL, srv_main, &srv_fd), 0);
+}
+
+static void srv_up(const char *resolv_text)
+{
+	srv_up_family(resolv_text, AF_INET);
 }
 
 static void srv_down(void)
@@ -691,6 +761,31 @@ static void test_resolve_server(void **state)
 	assert_int_equal(us_resolve("nx.test", out, 8, 2000), -ENOENT);
 	assert_int_equal(dns_counter("dns.nxdomain"), 1);
 	assert_int_equal(dns_counter("dns.rx_bad_id") + dns_counter("dns.rx_bad_source"), 0);
+	srv_down();
+}
+
+/* The same server on an IPv6 address: the queries go out over IPv6 (from an IPv6 socket: the
+ * server sees them, the answers are taken), and a server named in resolv.conf's IPv6
+ * nameserver line is asked when none is set. */
+static void test_resolve_server6(void **state)
+{
+	struct sockaddr_in out[8];
+
+	(void)state;
+	srv_up_family("options ndots:1\n", AF_INET6);
+	assert_int_equal(us_resolve("a.test", out, 8, 2000), 1);
+	assert_int_equal(out[0].sin_addr.s_addr, inet_addr("10.1.1.1"));
+	assert_int_equal(atomic_load(&srv_queries), 1);
+	assert_int_equal(us_resolve("nx.test", out, 8, 2000), -ENOENT);
+	assert_int_equal(dns_counter("dns.rx_bad_source"), 0);
+	/* resolv.conf's line for it (port 53: nothing there, the stack's ICMPv6 port
+	 * unreachable ends the try) */
+	dns_set_servers(NULL, 0);
+	write_file(resolv, "nameserver 2001:db8::53\noptions attempts:1\n");
+	queries_reset();
+	assert_true(us_resolve("c2.test", out, 8, 1000) < 0);
+	assert_int_equal(atomic_load(&srv_queries), 0);
+	assert_true(dns_counter("dns.queries") >= 3);
 	srv_down();
 }
 
@@ -903,6 +998,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resolver_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_servers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolve_server, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resolve_server6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolve_families, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_negative_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_server, setup, teardown),

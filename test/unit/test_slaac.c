@@ -5,8 +5,9 @@
  * expiry and two-hour rule (RFC 4862 5.5.3), DAD's probe bytes, its success and both kinds
  * of conflict (5.4.3, 5.4.4) with RFC 7217's next identifier, a tentative address's
  * silence, MLDv2 reports on join and in answer to queries (RFC 3810), and redirects
- * accepted only from the first hop (RFC 4861 8.1). Linux's DAD probe comes from
- * test/data/linux-ipv6-dad.pcap (Linux checking 2001:db8::a); dnsmasq's RAs and Linux's
+ * accepted only from the first hop (RFC 4861 8.1); RDNSS and DNSSL (RFC 8106) parsed,
+ * malformed ones counted, kept with their lifetimes and handed on through the hook.
+ * Linux's DAD probe comes from test/data/linux-ipv6-dad.pcap (Linux checking 2001:db8::a); dnsmasq's RAs and Linux's
  * MLDv2 report and RS from test/data/linux-ipv6-ra.pcap, our report and RS compared with
  * Linux's byte for byte. */
 #include "test/unit/testlib.h"
@@ -317,6 +318,211 @@ static void test_ra_malformed_counted(void **state)
 	assert_int_equal(nd_stats.rx_pfx_ignored, 3);
 	assert_int_equal(ip6_addr_count(dev), 1);
 	assert_int_equal(test_dev_pending(dev), 0);
+}
+
+/* ---- RFC 8106: RDNSS and DNSSL ---- */
+
+static int dns_hook_calls;
+
+static void dns_hook(void)
+{
+	dns_hook_calls++;
+}
+
+/* An RA from fe80::1 with router lifetime 0, no prefix, and the options opts (olen bytes,
+ * a multiple of 8) after its link-layer option. */
+static size_t ra_opts_frame(uint8_t *b, const uint8_t *opts, size_t olen)
+{
+	struct nd_ra ra = { .cur_hlim = 64, .has_slla = 1 };
+	uint8_t m[512];
+	size_t n;
+
+	memcpy(ra.slla, mac_a, 6);
+	n = nd_ra_emit(&ra, m, sizeof(m));
+	assert_true(n > 0 && n + olen <= sizeof(m));
+	memcpy(m + n, opts, olen);
+	return icmp_frame(b, mac_a, &(struct net_addr){ .family = AF_INET6,
+					.v6 = { 0xfe, 0x80, [15] = 1 } },
+			  &(struct net_addr){ .family = AF_INET6, .v6 = { 0xff, 2, [15] = 1 } },
+			  255, m, n + olen);
+}
+
+/* An RDNSS option with lifetime life and the n addresses a (24 bytes + 16 per more). */
+static size_t rdnss_opt(uint8_t *o, uint32_t life, const char *const *a, unsigned n)
+{
+	memset(o, 0, 8);
+	o[0] = ND_OPT_RDNSS;
+	o[1] = (uint8_t)(1 + 2 * n);
+	wr32(o + 4, life);
+	for (unsigned i = 0; i < n; i++) {
+		struct net_addr x = A6(a[i]);
+
+		memcpy(o + 8 + 16 * i, x.v6, 16);
+	}
+	return 8 + 16 * (size_t)n;
+}
+
+/* A DNSSL option with lifetime life and the wire names w (wlen bytes), zero padded. */
+static size_t dnssl_opt(uint8_t *o, uint32_t life, const void *w, size_t wlen)
+{
+	size_t len = 8 + ((wlen + 7) / 8) * 8;
+
+	memset(o, 0, len);
+	o[0] = ND_OPT_DNSSL;
+	o[1] = (uint8_t)(len / 8);
+	wr32(o + 4, life);
+	memcpy(o + 8, w, wlen);
+	return len;
+}
+
+static void test_ra_dns_parse(void **state)
+{
+	static const char *const two[] = { "2001:db8:1::53", "fe80::53" };
+	static const char *const bad[] = { "2001:db8:1::53", "ff02::1" };
+	uint8_t o[256], m[512];
+	struct nd_ra out;
+	size_t n, on;
+
+	(void)state;
+	/* two servers, two domains */
+	on = rdnss_opt(o, 600, two, 2);
+	on += dnssl_opt(o + on, 300, "\3lab\4test\0\7example\0", 20);
+	memcpy(m, (const uint8_t[16]){ ICMP6_ND_RA }, 16);
+	memcpy(m + 16, o, on);
+	n = 16 + on;
+	assert_int_equal(nd_ra_parse(m, n, &out), ND_PARSE_OK);
+	assert_int_equal(out.nrdnss, 2);
+	assert_true(net_addr_eq(&out.rdnss[0], &(struct net_addr){ .family = AF_INET6,
+				.v6 = { 0x20, 1, 0xd, 0xb8, 0, 1, [15] = 0x53 } }));
+	assert_int_equal(out.rdnss_life_s[1], 600);
+	assert_int_equal(out.ndnssl, 2);
+	assert_string_equal(out.dnssl[0], "lab.test");
+	assert_string_equal(out.dnssl[1], "example");
+	assert_int_equal(out.dnssl_life_s[0], 300);
+	assert_int_equal(out.dns_bad + out.dns_over, 0);
+	/* malformed ones, each skipped alone and counted, the RA still taken */
+	on = rdnss_opt(o, 600, bad, 2);                         /* a multicast server */
+	on += rdnss_opt(o + on, 600, two, 1);
+	o[on - 24 + 1] = 2;                                     /* an even length */
+	memset(o + on - 8, 0, 8);
+	memcpy(o + on - 8, (const uint8_t[2]){ ND_OPT_RDNSS, 1 }, 2); /* length 1 */
+	on += dnssl_opt(o + on, 1, "\100", 1);                  /* a label over 63 */
+	on += dnssl_opt(o + on, 1, "\3lab\3abc", 8);            /* no root label */
+	on += dnssl_opt(o + on, 1, "\3l b\0", 5);               /* a space */
+	on += dnssl_opt(o + on, 1, "\1a\0\0\0\1", 6);           /* padding not zero */
+	memcpy(o + on, (const uint8_t[8]){ ND_OPT_DNSSL, 1 }, 8); /* length 1 */
+	on += 8;
+	memcpy(m + 16, o, on);
+	assert_int_equal(nd_ra_parse(m, 16 + on, &out), ND_PARSE_OK);
+	assert_int_equal(out.nrdnss + out.ndnssl, 0);
+	assert_int_equal(out.dns_bad, 8);
+	/* more than ND_RA_DNS_MAX: counted */
+	{
+		static const char *const five[] = { "2001:db8::1", "2001:db8::2", "2001:db8::3",
+						    "2001:db8::4", "2001:db8::5" };
+
+		on = rdnss_opt(o, 60, five, 5);
+		memcpy(m + 16, o, on);
+		assert_int_equal(nd_ra_parse(m, 16 + on, &out), ND_PARSE_OK);
+		assert_int_equal(out.nrdnss, ND_RA_DNS_MAX);
+		assert_int_equal(out.dns_over, 1);
+	}
+}
+
+/* RDNSS and DNSSL taken from an RA with their lifetimes: the hook told of each change, a
+ * refresh no change, lifetime 0 removes at once, the life timer expires the rest;
+ * malformed options counted while the rest of the RA is taken. */
+static void test_ra_dns_lifetimes(void **state)
+{
+	static const char *const srv[] = { "2001:db8:1::53", "fe80::53" };
+	static const char *const one[] = { "2001:db8:1::53" };
+	struct net_addr a[ND_DNS_KEEP];
+	char d[ND_DNS_KEEP][ND_DNS_NAME_MAX];
+	int ifx[ND_DNS_KEEP];
+	uint8_t o[256], b[600];
+	size_t on;
+
+	(void)state;
+	ll_up();
+	dns_hook_calls = 0;
+	nd_set_dns_hook(dns_hook);
+	on = rdnss_opt(o, 10, srv, 2);
+	on += dnssl_opt(o + on, 20, "\3lab\4test\0", 10);
+	inject(b, ra_opts_frame(b, o, on));
+	assert_int_equal(dns_hook_calls, 1);
+	assert_int_equal(nd_stats.dns_added, 3);
+	assert_int_equal(nd_dns_servers(a, ifx, ND_DNS_KEEP), 2);
+	assert_true(net_addr_eq(&a[0], &(struct net_addr){ .family = AF_INET6,
+				.v6 = { 0x20, 1, 0xd, 0xb8, 0, 1, [15] = 0x53 } }));
+	assert_true(ip6_addr_is_linklocal(&a[1]));
+	assert_int_equal(ifx[1], dev->index);
+	assert_int_equal(nd_dns_domains(d, ND_DNS_KEEP), 1);
+	assert_string_equal(d[0], "lab.test");
+	/* the same again 5 s on: lifetimes refreshed (now to 15 s and 25 s), no change */
+	advance(5000);
+	inject(b, ra_opts_frame(b, o, on));
+	assert_int_equal(dns_hook_calls, 1);
+	assert_int_equal(nd_stats.dns_added, 3);
+	/* fe80::53 with lifetime 0: gone at once */
+	on = rdnss_opt(o, 0, srv + 1, 1);
+	inject(b, ra_opts_frame(b, o, on));
+	assert_int_equal(dns_hook_calls, 2);
+	assert_int_equal(nd_dns_servers(a, NULL, ND_DNS_KEEP), 1);
+	/* a malformed RDNSS beside a good one: counted, the good one taken */
+	rdnss_opt(o, 100, one, 1);
+	o[1] = 2; /* 16 bytes: an even length */
+	on = 16 + rdnss_opt(o + 16, 100, srv + 1, 1);
+	inject(b, ra_opts_frame(b, o, on));
+	assert_int_equal(nd_stats.rx_ra_dns_bad, 1);
+	assert_int_equal(nd_stats.rx_ra, 4);
+	assert_int_equal(nd_dns_servers(a, NULL, ND_DNS_KEEP), 2);
+	assert_int_equal(dns_hook_calls, 3);
+	on = rdnss_opt(o, 0, srv + 1, 1);
+	inject(b, ra_opts_frame(b, o, on));
+	assert_int_equal(dns_hook_calls, 4);
+	/* 2001:db8:1::53 at 15 s, lab.test at 25 s */
+	advance(10000 - 1);
+	assert_int_equal(nd_dns_servers(a, NULL, ND_DNS_KEEP), 1);
+	advance(1);
+	assert_int_equal(nd_stats.dns_expired, 1);
+	assert_int_equal(dns_hook_calls, 5);
+	assert_int_equal(nd_dns_servers(a, NULL, ND_DNS_KEEP), 0);
+	assert_int_equal(nd_dns_domains(d, ND_DNS_KEEP), 1);
+	advance(10000);
+	assert_int_equal(nd_stats.dns_expired, 2);
+	assert_int_equal(nd_dns_domains(d, ND_DNS_KEEP), 0);
+	assert_int_equal(dns_hook_calls, 6);
+	/* more servers than kept: the one expiring first makes room; an infinite lifetime
+	 * is never pushed out */
+	{
+		static const char *const five[] = { "2001:db8::1", "2001:db8::2", "2001:db8::3",
+						    "2001:db8::4" };
+		static const char *const more[] = { "2001:db8::9" };
+
+		on = rdnss_opt(o, ND_LIFETIME_INFINITE, five, 3);
+		on += rdnss_opt(o + on, 50, five + 3, 1);
+		inject(b, ra_opts_frame(b, o, on));
+		assert_int_equal(nd_dns_servers(a, NULL, ND_DNS_KEEP), 4);
+		on = rdnss_opt(o, 100, more, 1);
+		inject(b, ra_opts_frame(b, o, on));
+		assert_int_equal(nd_dns_servers(a, NULL, ND_DNS_KEEP), 4);
+		assert_int_equal(a[3].v6[15], 9);
+		assert_int_equal(nd_stats.rx_ra_dns_over, 0);
+		/* ::9 expires first now: ::a takes its place */
+		on = rdnss_opt(o, 100, (const char *const[]){ "2001:db8::a" }, 1);
+		inject(b, ra_opts_frame(b, o, on));
+		assert_int_equal(nd_dns_servers(a, NULL, ND_DNS_KEEP), 4);
+		assert_int_equal(a[3].v6[15], 0xa);
+		/* all four forever: a fifth is counted and dropped */
+		on = rdnss_opt(o, ND_LIFETIME_INFINITE, (const char *const[]){ "2001:db8::a" }, 1);
+		inject(b, ra_opts_frame(b, o, on));
+		on = rdnss_opt(o, 100, more, 1);
+		inject(b, ra_opts_frame(b, o, on));
+		assert_int_equal(nd_stats.rx_ra_dns_over, 1);
+		assert_int_equal(nd_dns_servers(a, NULL, ND_DNS_KEEP), 4);
+		assert_int_equal(a[3].v6[15], 0xa);
+	}
+	nd_set_dns_hook(NULL);
 }
 
 /* ---- router solicitation ---- */
@@ -888,6 +1094,18 @@ static void test_trace_lines(void **state)
 		if (strcmp(line, cases[i].want))
 			fail_msg("#%d\n  got:  %s\n  want: %s", cases[i].index, line, cases[i].want);
 	}
+	/* RFC 8106's options, as ra_opts_frame builds them */
+	{
+		static const char *const srv[] = { "2001:db8:1::53" };
+		uint8_t o[64], f[600];
+		size_t on = rdnss_opt(o, 600, srv, 1);
+
+		on += dnssl_opt(o + on, 300, "\3lab\4test\0", 10);
+		trace_format(dev, f, ra_opts_frame(f, o, on), line, sizeof(line));
+		assert_string_equal(line, "IP6 fe80::1 > ff02::1: ICMPv6 router advertisement "
+					  "lifetime 0s hlim 64 rdnss 2001:db8:1::53 life 600 "
+					  "dnssl lab.test life 300 from 02:00:00:00:00:0a");
+	}
 }
 
 int main(void)
@@ -907,6 +1125,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_static_vs_ra, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_linux_captures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ra_dns_parse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ra_dns_lifetimes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
