@@ -85,6 +85,29 @@ static int autobind(struct icmp6_sock_pcb *pcb)
 	return -EAGAIN;
 }
 
+/* A copy of p (ICMPv6's) with cb for pcb's queue, within its receive buffer, the socket
+ * woken. 0, or -1 (counted) when there is no room or memory. */
+static int queue_copy(struct icmp6_sock_pcb *pcb, const struct pkb *p, const struct reply6_cb *cb)
+{
+	struct pkb *q = pkb_alloc(p->len);
+
+	if (!q) {
+		STAT_INC(icmp6sock, alloc_fail);
+		return -1;
+	}
+	if (!sock_dgram_room(&pcb->rxq, pcb->sk->rcvbuf, q)) {
+		STAT_INC(icmp6sock, rcvbuf_errors);
+		pkb_free(q);
+		return -1;
+	}
+	pkb_put(q, p->len);
+	memcpy(q->data, p->data, p->len);
+	memcpy(q->cb, cb, sizeof(*cb));
+	sock_dgram_enqueue(&pcb->rxq, q); /* the socket's queue owns q */
+	sock_wakeup(pcb->sk);
+	return 0;
+}
+
 /* ICMPv6's echo reply handler (the lock held): p is ICMPv6's, copied for the queue. */
 static void icmp6_sock_echo_reply(const struct pkb *p, const struct ip6_hdr *h, uint64_t now)
 {
@@ -92,7 +115,6 @@ static void icmp6_sock_echo_reply(const struct pkb *p, const struct ip6_hdr *h, 
 	uint16_t id = (uint16_t)(p->data[4] << 8 | p->data[5]);
 	struct icmp6_sock_pcb *pcb = find_id(id);
 	struct reply6_cb cb = { .src = h->src, .hlim = h->hlim };
-	struct pkb *q;
 
 	(void)now;
 	if (!pcb || (pcb->sk->peer.addr.family == AF_INET6 &&
@@ -101,22 +123,8 @@ static void icmp6_sock_echo_reply(const struct pkb *p, const struct ip6_hdr *h, 
 		STAT_INC(icmp6sock, in_no_socket);
 		return;
 	}
-	q = pkb_alloc(p->len);
-	if (!q) {
-		STAT_INC(icmp6sock, alloc_fail);
-		return;
-	}
-	if (!sock_dgram_room(&pcb->rxq, pcb->sk->rcvbuf, q)) {
-		STAT_INC(icmp6sock, rcvbuf_errors);
-		pkb_free(q);
-		return;
-	}
-	pkb_put(q, p->len);
-	memcpy(q->data, p->data, p->len);
-	memcpy(q->cb, &cb, sizeof(cb));
-	sock_dgram_enqueue(&pcb->rxq, q); /* the socket's queue owns q */
-	STAT_INC(icmp6sock, in_replies);
-	sock_wakeup(pcb->sk);
+	if (queue_copy(pcb, p, &cb) == 0)
+		STAT_INC(icmp6sock, in_replies);
 }
 
 /* ICMPv6's handler of errors about our echo requests (the lock held): the error, its
@@ -129,7 +137,6 @@ static void icmp6_sock_echo_error(const struct pkb *p, const struct ip6_hdr *h,
 	NET_ASSERT_LOCKED();
 	struct icmp6_sock_pcb *pcb = find_id(id);
 	struct reply6_cb cb = { .src = h->src, .hlim = 0 };
-	struct pkb *q;
 
 	(void)now;
 	if (!pcb || !pcb->recv_errors ||
@@ -140,22 +147,8 @@ static void icmp6_sock_echo_error(const struct pkb *p, const struct ip6_hdr *h,
 		       p->data[0]);
 		return;
 	}
-	q = pkb_alloc(p->len);
-	if (!q) {
-		STAT_INC(icmp6sock, alloc_fail);
-		return;
-	}
-	if (!sock_dgram_room(&pcb->rxq, pcb->sk->rcvbuf, q)) {
-		STAT_INC(icmp6sock, rcvbuf_errors);
-		pkb_free(q);
-		return;
-	}
-	pkb_put(q, p->len);
-	memcpy(q->data, p->data, p->len);
-	memcpy(q->cb, &cb, sizeof(cb));
-	sock_dgram_enqueue(&pcb->rxq, q); /* the socket's queue owns q */
-	STAT_INC(icmp6sock, in_errors);
-	sock_wakeup(pcb->sk);
+	if (queue_copy(pcb, p, &cb) == 0)
+		STAT_INC(icmp6sock, in_errors);
 }
 
 static int icmp6_sock_create(struct sock *sk)
