@@ -97,11 +97,20 @@ expect_counter nd.dad_conflicts -eq 0
 expect_counter mld.out_reports -ge 2
 
 # the conflict: 2001:db8:1::99 is the kernel's already
-# (--nd: no random delay before the probes, so the verdict comes within a second)
+# (--nd: no random delay before the probes, so the verdict comes within a second; three
+# probes (DupAddrDetectTransmits 3, RFC 4862 5.1) rather than one: with one, the address
+# passed as unique in 2 of 3 full suite runs on a loaded machine, never alone; why the one
+# probe went unanswered is not known yet, so a failure prints the capture and counters)
 ust_start "$NS" serve --dev tap:ustap0,addr=10.0.0.2/24,bridge=ustbr6,addr6=2001:db8:1::99/64 \
-	--stats --serve udp-echo --name "$N" --nd dad_delay_ms=0,rtr_solicit_delay_ms=0
+	--stats --serve udp-echo --name "$N" \
+	--nd dad_delay_ms=0,rtr_solicit_delay_ms=0,dad_transmits=3,retrans_ms=500
 dad_failed() { "$UST" ctl "$N" addr 2>/dev/null | grep -q '2001:db8:1::99/64 dadfailed'; }
-wait_for 2 dad_failed || fail "2001:db8:1::99 not marked dadfailed: $("$UST" ctl "$N" addr 2>&1)"
+if ! wait_for 3 dad_failed; then
+	# what the bridge saw of the probes for ::99 and the answers, and ustack's counters
+	tcpdump -n -r "$T_TMP/cap.pcap" 2>/dev/null | grep -E '2001:db8:1::99|ff00:99' | tail -n 12
+	"$UST" ctl "$N" stats 2>/dev/null | grep -E '^(nd|icmp6)\.' | head -n 40
+	fail "2001:db8:1::99 not marked dadfailed: $("$UST" ctl "$N" addr 2>&1)"
+fi
 "$UST" ctl "$N" addr
 ust_stop
 grep -E 'duplicate' "$UST_ERR"
