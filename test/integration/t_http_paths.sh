@@ -39,7 +39,8 @@ get()
 		-o "$T_TMP/body" -w '%{http_code}' "http://$US_ADDR$1")
 	body=$(cat "$T_TMP/body" 2>/dev/null)
 	[ "$code" = "$2" ] || fail "GET $1: status $code, want $2 (body: $(head -c 80 "$T_TMP/body"))"
-	[ -z "${3:-}" ] || [ "$body" = "$3" ] || fail "GET $1: body '$(head -c 80 "$T_TMP/body")', want '$3'"
+	[ -z "${3:-}" ] || [ "$body" = "$3" ] ||
+		fail "GET $1: body '$(head -c 80 "$T_TMP/body")', want '$3'"
 	rm -f "$T_TMP/body"
 }
 
@@ -52,7 +53,7 @@ get /in-abs 200 A
 get /in-up 200 A
 get /in-dir/ 200 SUBINDEX
 get /in-dir/index.html 200 SUBINDEX
-echo "served: files, index.html, links under the root (relative, absolute, out and back, a directory)"
+echo "served: files, index.html, links under the root (relative, absolute, out and back, a dir)"
 for p in /out-abs /out-rel /out-sub /out-dir/s.txt /out-dirrel/s.txt /out-proc \
 	/out-cwd/secret /missing /sub/missing /a.txt/x; do
 	get "$p" 404
