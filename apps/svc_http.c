@@ -6,6 +6,18 @@
  * resolved file must still lie under the root (symbolic links included), so no request
  * reaches above it. Requests with a body are refused: nothing here takes one.
  *
+ * Opening a file: openat2() with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS from a descriptor
+ * of the root kept by the service, then one fstat() (four system calls with the read and
+ * close, where realpath() alone costs a readlink per path component). The kernel refuses
+ * any resolution that would leave the root, so a file it opens lies under the root. Where
+ * it refuses or fails (an absolute symbolic link, even one pointing back inside; a
+ * missing file; a kernel without openat2), the request takes the full path: realpath()
+ * and a check that the result is under the root, so what is served and what is refused is
+ * the same either way. The root's path is stat()ed on every request and its descriptor
+ * reopened when it names another directory, so a root replaced under its name is used at
+ * once, as before. Files are opened non-blocking: a FIFO under the root is a 404, not a
+ * server waiting for a writer.
+ *
  * Files are streamed: the response head goes out, then the file is read in chunks each
  * time the connection's output queue drains, so a large file never sits in memory.
  *
@@ -20,7 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "apps/app.h"
@@ -36,6 +50,14 @@ struct http_conn {
 	int peer_eof;
 	size_t len, cap;    /* bytes in req, its size */
 	char *req;          /* received bytes not yet answered */
+};
+
+/* The service's state (svc.priv): a descriptor of the root, for openat2. */
+struct http_svc {
+	int root_fd;        /* O_PATH, -1 if none */
+	dev_t root_dev;     /* the directory root_fd refers to */
+	ino_t root_ino;
+	int no_openat2;     /* the kernel lacks it: the full path only */
 };
 
 static int http_option(struct svc *s, const char *key, const char *val, char *err, size_t n)
@@ -55,6 +77,7 @@ static int http_option(struct svc *s, const char *key, const char *val, char *er
 static int http_start(struct svc *s, char *err, size_t n)
 {
 	char real[PATH_MAX];
+	struct http_svc *hs;
 	struct stat st;
 
 	if (!s->root[0])
@@ -65,7 +88,24 @@ static int http_start(struct svc *s, char *err, size_t n)
 		return -ENOTDIR;
 	}
 	strcpy(s->root, real);
+	hs = calloc(1, sizeof(*hs));
+	if (!hs) {
+		snprintf(err, n, "out of memory");
+		return -ENOMEM;
+	}
+	hs->root_fd = -1;
+	s->priv = hs;
 	return 0;
+}
+
+static void http_stop(struct svc *s)
+{
+	struct http_svc *hs = s->priv;
+
+	if (hs && hs->root_fd >= 0)
+		close(hs->root_fd);
+	free(hs);
+	s->priv = NULL;
 }
 
 static const char *mime_type(const char *path)
@@ -196,14 +236,97 @@ static int target_to_path(const char *target, char *out, size_t size)
 	return 0;
 }
 
-/* Opens the file for rel under root. Returns the fd or -errno (-ENOENT for anything that
- * must look like a missing file, -EACCES when the file exists but may not be read). */
-static int open_under_root(const char *root, const char *rel, struct stat *st)
+/* The root's descriptor, reopened if the root's path now names another directory; -1
+ * when there is none to use (the caller then takes the full path). */
+static int root_fd(struct svc *s)
+{
+	struct http_svc *hs = s->priv;
+	struct stat st;
+
+	if (!hs || hs->no_openat2 || stat(s->root, &st))
+		return -1;
+	if (hs->root_fd >= 0 && st.st_dev == hs->root_dev && st.st_ino == hs->root_ino)
+		return hs->root_fd;
+	if (hs->root_fd >= 0)
+		close(hs->root_fd);
+	hs->root_fd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (hs->root_fd < 0)
+		return -1;
+	if (fstat(hs->root_fd, &st)) {
+		close(hs->root_fd);
+		hs->root_fd = -1;
+		return -1;
+	}
+	hs->root_dev = st.st_dev;
+	hs->root_ino = st.st_ino;
+	return hs->root_fd;
+}
+
+static const int file_flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+
+/* openat2 of rel ("" for the directory itself) beneath dfd; the fd or -1 with errno. */
+static int open_beneath(int dfd, const char *rel)
+{
+	struct open_how how = {
+		.flags = (uint64_t)file_flags,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, dfd, rel[0] ? rel : ".", &how, sizeof(how));
+}
+
+/* The quick way: the fd of rel's file (or of its index.html) under the root, -ENOENT if
+ * what opened is no regular file, or -EAGAIN if openat2 could not decide (the full path
+ * must). An opened file is under the root by the kernel's word, as realpath would find. */
+static int open_quick(struct svc *s, const char *rel, struct stat *st)
+{
+	char index[PATH_MAX];
+	int dfd = root_fd(s), fd;
+
+	if (dfd < 0)
+		return -EAGAIN;
+	fd = open_beneath(dfd, rel);
+	if (fd < 0) {
+		if (errno == ENOSYS)
+			((struct http_svc *)s->priv)->no_openat2 = 1;
+		return -EAGAIN;
+	}
+	if (fstat(fd, st)) {
+		close(fd);
+		return -EAGAIN;
+	}
+	if (S_ISDIR(st->st_mode)) {
+		close(fd);
+		if ((size_t)snprintf(index, sizeof(index), "%s%sindex.html", rel,
+				     rel[0] ? "/" : "") >= sizeof(index))
+			return -EAGAIN;
+		fd = open_beneath(dfd, index);
+		if (fd < 0)
+			return -EAGAIN;
+		if (fstat(fd, st)) {
+			close(fd);
+			return -EAGAIN;
+		}
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return -ENOENT;
+	}
+	return fd;
+}
+
+/* Opens the file for rel under the root. Returns the fd or -errno (-ENOENT for anything
+ * that must look like a missing file, -EACCES when the file exists but may not be read). */
+static int open_under_root(struct svc *s, const char *rel, struct stat *st)
 {
 	char path[PATH_MAX], real[PATH_MAX];
+	const char *root = s->root;
 	size_t rl = strlen(root);
-	int fd;
+	int fd = open_quick(s, rel, st);
 
+	if (fd != -EAGAIN)
+		return fd;
+	/* The full path: resolve, then check the result is under the root. */
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, rel) >= sizeof(path))
 		return -ENOENT;
 	if (stat(path, st) == 0 && S_ISDIR(st->st_mode) &&
@@ -215,7 +338,7 @@ static int open_under_root(const char *root, const char *rel, struct stat *st)
 	/* A symbolic link must not lead out of the root. */
 	if (strncmp(real, root, rl) || (real[rl] != '/' && real[rl] != '\0' && rl > 1))
 		return -ENOENT;
-	fd = open(real, O_RDONLY | O_CLOEXEC);
+	fd = open(real, file_flags);
 	if (fd < 0)
 		return errno == EACCES ? -EACCES : -ENOENT;
 	if (fstat(fd, st) || !S_ISREG(st->st_mode)) {
@@ -343,7 +466,7 @@ static int http_respond(struct svc_conn *c, char *head)
 		return send_error(c, 405, "Method Not Allowed", 0, "Allow: GET, HEAD\r\n");
 	if (target_to_path(target, rel, sizeof(rel)))
 		goto bad;
-	fd = open_under_root(c->svc->root, rel, &st);
+	fd = open_under_root(c->svc, rel, &st);
 	if (fd == -EACCES)
 		return send_error(c, 403, "Forbidden", head_only, NULL);
 	if (fd < 0)
@@ -561,6 +684,7 @@ const struct svc_ops svc_http_ops = {
 	.default_port = 80,
 	.option = http_option,
 	.start = http_start,
+	.stop = http_stop,
 	.conn_open = http_open,
 	.conn_data = http_data,
 	.conn_eof = http_eof,
