@@ -4,7 +4,7 @@
 # per connection, a 1 KB file) and keep-alive requests per second (`ab -k`) against ustack's
 # `serve http` on a TAP, next to nginx on the kernel over a veth pair (its default
 # offloads) and lwIP (test/interop/lwip_peer's `server PORT http`, Debian's liblwip on its
-# own TAP) measured in the same run. Pinned (server and ab on CPU 1 with taskset) and
+# own TAP, its body from memory) measured in the same run. Pinned (server and ab on CPU 1 with taskset) and
 # unpinned; each figure is the median of BENCH_RUNS runs (the runs are printed too: on a
 # shared machine they scatter). Figures, not assertions. Needs root.
 #   bench/conn.sh build/ustack
@@ -262,7 +262,8 @@ done
 [ -n "$MODES" ] &&
 	echo "(u/kernel, u/lwIP = ustack / kernel, ustack / lwIP; kernel: nginx-light, one worker," &&
 	echo " over a veth pair with its default offloads; lwIP: lwip_peer's http server on" &&
-	echo " Debian's liblwip, its own TAP, $LW_CONN_N connections per connection run;" &&
+	echo " Debian's liblwip, its own TAP, a body from memory (no file), $LW_CONN_N connections" &&
+	echo " per connection run, each run against a fresh lwip_peer;" &&
 	echo " pinned: server and ab both on CPU 1)"
 
 if [ "$PERF" != 0 ]; then
