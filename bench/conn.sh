@@ -4,9 +4,9 @@
 # per connection, a 1 KB file) and keep-alive requests per second (`ab -k`) against ustack's
 # `serve http` on a TAP, next to nginx on the kernel over a veth pair (its default
 # offloads) and lwIP (test/interop/lwip_peer's `server PORT http`, Debian's liblwip on its
-# own TAP, its body from memory) measured in the same run. Pinned (server and ab on CPU 1 with taskset) and
-# unpinned; each figure is the median of BENCH_RUNS runs (the runs are printed too: on a
-# shared machine they scatter). Figures, not assertions. Needs root.
+# own TAP, its body from memory) measured in the same run. Pinned (server and ab on CPU 1
+# with taskset) and unpinned; each figure is the median of BENCH_RUNS runs (the runs are
+# printed too: on a shared machine they scatter). Figures, not assertions. Needs root.
 #   bench/conn.sh build/ustack
 # lwIP runs as Debian builds it (the options are printed: its small defaults, not lwIP's
 # best tuning). It keeps TIME_WAIT for 2 x TCP_MSL (120 s) and answers a new SYN on a
