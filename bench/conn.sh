@@ -3,14 +3,23 @@
 # Small-event TCP benchmarks: ab's new connections per second (`ab -n N -c 50`, one request
 # per connection, a 1 KB file) and keep-alive requests per second (`ab -k`) against ustack's
 # `serve http` on a TAP, next to nginx on the kernel over a veth pair (its default
-# offloads) measured in the same run, as the reference. Pinned (server and ab on CPU 1
+# offloads) and lwIP (test/interop/lwip_peer's `server PORT http`, Debian's liblwip on its
+# own TAP, its body from memory) measured in the same run. Pinned (server and ab on CPU 1
 # with taskset) and unpinned; each figure is the median of BENCH_RUNS runs (the runs are
 # printed too: on a shared machine they scatter). Figures, not assertions. Needs root.
 #   bench/conn.sh build/ustack
+# lwIP runs as Debian builds it (the options are printed: its small defaults, not lwIP's
+# best tuning). It keeps TIME_WAIT for 2 x TCP_MSL (120 s) and answers a new SYN on a
+# connection it holds in TIME_WAIT with an ACK, never a new connection, while the kernel
+# (ab) reuses a local port after some 7000 connections: so each lwIP run is against a
+# freshly started lwip_peer and its connection runs are at most BENCH_LWIP_CONN_N
+# connections. Without build/interop/lwip_peer (`make interop`, needs liblwip-dev) its
+# column says n/a.
 # Environment: BENCH_CONN_N (connections per run, 20000), BENCH_KA_N (keep-alive requests
-# per run, 100000), BENCH_RUNS (3), BENCH_PERF (1: also a `perf record -g` of ustack during
-# one unpinned run of each test, its top symbols printed; only: that alone; 0 by default),
-# BENCH_USTACK_ARGS (more options for ustack serve, e.g. "--busy-poll 20").
+# per run, 100000), BENCH_RUNS (3), BENCH_LWIP_CONN_N (connections per lwIP run, 5000),
+# BENCH_PERF (1: also a `perf record -g` of ustack during one unpinned run of each test,
+# its top symbols printed; only: that alone; 0 by default), BENCH_USTACK_ARGS (more
+# options for ustack serve, e.g. "--busy-poll 20").
 # shellcheck disable=SC2086 # $pin is "" or "taskset -c 1": split on purpose
 set -u
 UST=${1:-build/ustack}
@@ -18,12 +27,16 @@ CONN_N=${BENCH_CONN_N:-20000}
 KA_N=${BENCH_KA_N:-100000}
 RUNS=${BENCH_RUNS:-3}
 PERF=${BENCH_PERF:-0}
+LW_CONN_N=${BENCH_LWIP_CONN_N:-5000}
+[ "$LW_CONN_N" -gt "$CONN_N" ] && LW_CONN_N=$CONN_N
 read -r -a UARGS <<<"${BENCH_USTACK_ARGS:-}"
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 b_begin cbench "$UST" ab nginx taskset
 [ "$PERF" != 0 ] && { command -v perf >/dev/null || { echo "bench: perf missing" >&2; exit 1; }; }
 
+LWIP_PEER=$(dirname "$UST")/interop/lwip_peer
+[ -x "$LWIP_PEER" ] || LWIP_PEER=
 NS=ust-cb-$$
 NS2=ust-cb2-$$
 head -c 1024 /dev/urandom >"$TMP/small"
@@ -135,6 +148,49 @@ kernel_stop()
 	ip netns del "$NS2"
 }
 
+# lwip_peer serving http (1 KB bodies) on TAP lwtap0 at 10.0.0.2 in namespace $NS, the
+# kernel at 10.0.0.1 on the TAP (where ab runs); its PID in LPID.
+lwip_start()
+{
+	local pin=$1
+	b_ns "$NS" || exit 1
+	ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+	ip -n "$NS" tuntap add lwtap0 mode tap &&
+		ip -n "$NS" addr add 10.0.0.1/24 dev lwtap0 && ip -n "$NS" link set lwtap0 up ||
+		exit 1
+	b_bg ip netns exec "$NS" $pin "$LWIP_PEER" --tap lwtap0 --addr 10.0.0.2/24 \
+		--timeout 600 --count 0 server 80 http 1024 2>"$TMP/lwip.log" </dev/null
+	LPID=$B_PID
+	b_wait_for 5 grep -q listening "$TMP/lwip.log" ||
+		{ echo "bench: lwip_peer did not come up:" >&2; cat "$TMP/lwip.log" >&2; exit 1; }
+	b_wait_for 5 ip netns exec "$NS" ping -c 1 -W 1 10.0.0.2 ||
+		{ echo "bench: lwip_peer does not answer" >&2; exit 1; }
+}
+lwip_stop()
+{
+	b_stop "$LPID"
+	grep "server http:" "$TMP/lwip.log" | sed 's/^/    /' >&2
+	ip netns del "$NS"
+}
+
+# lwip_measure PIN: as measure, each ab run against a freshly started lwip_peer (see
+# the top: lwIP's TIME_WAIT), connection runs of LW_CONN_N.
+lwip_measure()
+{
+	local pin=$1 c=() k=()
+	for _ in $(seq 1 "$RUNS"); do
+		lwip_start "$pin"
+		c+=("$(ab_rate "$NS" "$pin" "$LW_CONN_N")")
+		lwip_stop
+		lwip_start "$pin"
+		k+=("$(ab_rate "$NS" "$pin" "$KA_N" -k)")
+		lwip_stop
+	done
+	CONN=$(median "${c[@]}")
+	KA=$(median "${k[@]}")
+	echo "    connections/s: ${c[*]}; keep-alive requests/s: ${k[*]}" >&2
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a + 0 > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 # perf_top TEST N [AB-OPTION...]: a `perf record -g` of ustack (unpinned) during one ab
@@ -160,6 +216,13 @@ perf_top()
 
 echo "ustack connection benchmark: $(nproc) CPUs, ab -c 50 on a 1 KB file:" \
 	"$CONN_N connections, $KA_N keep-alive requests, median of $RUNS"
+if [ -n "$LWIP_PEER" ]; then
+	echo "lwIP: $("$LWIP_PEER" options)"
+	echo "  (Debian's lwipopts.h and lwIP's opt.h defaults: small, not lwIP's best tuning;" \
+		"$LW_CONN_N connections per run against a fresh lwip_peer)"
+else
+	echo "lwIP: $(dirname "$UST")/interop/lwip_peer not built (make interop; needs liblwip-dev): n/a"
+fi
 declare -A R
 MODES="pinned unpinned"
 [ "$PERF" = only ] && MODES=
@@ -176,18 +239,32 @@ for mode in $MODES; do
 	measure "$NS" "$pin"
 	R[$mode.k.conn]=$CONN R[$mode.k.ka]=$KA
 	kernel_stop
+	R[$mode.l.conn]=n/a R[$mode.l.ka]=n/a
+	[ -z "$LWIP_PEER" ] && continue
+	echo "  $mode lwIP (lwip_peer)" >&2
+	lwip_measure "$pin"
+	R[$mode.l.conn]=$CONN R[$mode.l.ka]=$KA
 done
 
-[ -n "$MODES" ] && echo && printf '%-10s %-28s %12s %12s %8s\n' mode test ustack kernel ratio
+FMT='%-10s %-28s %10s %10s %10s %9s %9s\n'
+# shellcheck disable=SC2059 # the format is FMT
+[ -n "$MODES" ] && echo && printf "$FMT" mode test ustack kernel lwIP u/kernel u/lwIP
 for mode in $MODES; do
-	printf '%-10s %-28s %12s %12s %8s\n' "$mode" "connections/s (ab -c 50)" \
-		"${R[$mode.u.conn]}" "${R[$mode.k.conn]}" "$(ratio "${R[$mode.u.conn]}" "${R[$mode.k.conn]}")"
-	printf '%-10s %-28s %12s %12s %8s\n' "$mode" "keep-alive requests/s (-k)" \
-		"${R[$mode.u.ka]}" "${R[$mode.k.ka]}" "$(ratio "${R[$mode.u.ka]}" "${R[$mode.k.ka]}")"
+	for t in conn ka; do
+		what="connections/s (ab -c 50)"
+		[ $t = ka ] && what="keep-alive requests/s (-k)"
+		# shellcheck disable=SC2059
+		printf "$FMT" "$mode" "$what" "${R[$mode.u.$t]}" "${R[$mode.k.$t]}" \
+			"${R[$mode.l.$t]}" "$(ratio "${R[$mode.u.$t]}" "${R[$mode.k.$t]}")" \
+			"$(ratio "${R[$mode.u.$t]}" "${R[$mode.l.$t]}")"
+	done
 done
 [ -n "$MODES" ] &&
-	echo "(ratio = ustack / kernel; kernel: nginx-light, one worker, over a veth pair with its" &&
-	echo " default offloads; pinned: server and ab both on CPU 1)"
+	echo "(u/kernel, u/lwIP = ustack / kernel, ustack / lwIP; kernel: nginx-light, one worker," &&
+	echo " over a veth pair with its default offloads; lwIP: lwip_peer's http server on" &&
+	echo " Debian's liblwip, its own TAP, a body from memory (no file), $LW_CONN_N connections" &&
+	echo " per connection run, each run against a fresh lwip_peer;" &&
+	echo " pinned: server and ab both on CPU 1)"
 
 if [ "$PERF" != 0 ]; then
 	echo

@@ -13,6 +13,8 @@
 #      from ustack nc to lwIP's sink, byte-exact, with retransmissions counted on both
 #      sides (smaller sizes: lwIP's timers tick every 500 ms and each of its timeouts
 #      costs 1.5 s or more)
+#   5. `ustack get` from lwip_peer's http server (bench/conn.sh's lwIP column): a 300 KB
+#      body of the pattern, compared
 # Close, every time: lwip_peer exits 0 only when its connection carried exactly what it
 # should and lwIP holds no control block for it outside TIME_WAIT (both FINs sent and
 # acknowledged); ustack nc exits 0; ustack serve counts its connections closed.
@@ -148,4 +150,17 @@ seen=$(rexmt_seen "$T_TMP/lsink.err" rx)
 echo "ustack nc -> lwIP, 2 MB at 5% loss: $(grep "server sink:" "$T_TMP/lsink.err" | sed 's/.*in //');" \
 	"ustack: $(counter impair.dropped) dropped, $(counter tcp.snd_rexmt_segs) segments sent" \
 	"again ($(counter tcp.snd_fast_rexmt) fast retransmits, $(counter tcp.rexmt_timeouts) timeouts)"
+
+# --- 5: ustack get from lwIP's http server, the one bench/conn.sh measures
+HTTPB=$((300 * 1024))
+peer_bg http "$NS" "$PEER_BIN" $LW --timeout 30 --count 1 server 80 http $HTTPB
+HTTP=$PEER_PID
+peer_wait_text http 10 "listening on port 80"
+ust_run "$NS" 30 get --dev "$DEV" -s http://10.0.0.3/x
+[ "$UST_STATUS" -eq 0 ] || fail "ustack get from lwIP's http server exited $UST_STATUS: $(tail -n 3 "$UST_ERR")"
+cmp -s "$UST_OUT" <(head -c $HTTPB "$T_TMP/pattern") ||
+	fail "ustack get got $(stat -c %s "$UST_OUT") bytes from lwIP's http server, not its 300 KB"
+peer_end "$HTTP" 20
+[ "$PEER_STATUS" -eq 0 ] || fail "lwIP's http server exited $PEER_STATUS: $(tail -n 4 "$T_TMP/http.err")"
+grep "server http:" "$T_TMP/http.err"
 pass

@@ -8,6 +8,9 @@
  *             client HOST PORT echo|send|recv BYTES
  *   lwip_peer --tap NAME --addr A.B.C.D/N [--mac MAC] [--timeout SECS] [--count N] \
  *             [--close-first] server PORT echo|sink|source [BYTES]
+ *   lwip_peer --tap NAME --addr A.B.C.D/N [--mac MAC] [--timeout SECS] [--count N] \
+ *             server PORT http [BYTES]
+ *   lwip_peer options
  *
  * The data is a deterministic byte stream (`pattern` prints it), so each side can check
  * what it receives without a copy of what was sent:
@@ -19,7 +22,17 @@
  *   server sink   expects BYTES (any amount if BYTES is absent) and the FIN, then closes;
  *                 with --close-first it sends its FIN as soon as BYTES are in
  *   server source sends BYTES and its FIN, then expects the peer's FIN and no data
- * A server serves --count connections (1) one after the other. Exit 0 when every
+ *   server http   a small HTTP/1.x server for benchmarks (bench/conn.sh): answers each
+ *                 GET with 200 and a BYTES-long body of the pattern (1024 by default),
+ *                 keeps the connection for the next request when it asked for it
+ *                 (HTTP/1.1 without `Connection: close`, or `Connection: keep-alive`)
+ *                 and closes it after the response otherwise; anything else gets a 400
+ *                 and a close. It serves connections concurrently (see below), --count
+ *                 of them (0: until the time limit, SIGTERM or SIGINT), and exits 0 when
+ *                 no connection failed (reset, malformed request, out of memory).
+ *   options       prints the lwIP options this program was compiled against, which are
+ *                 those of the library (Debian ships the lwipopts.h it built with)
+ * Other servers serve --count connections (1) one after the other. Exit 0 when every
  * connection carried exactly what it should and ended with a FIN each way (lwIP's
  * control block left CLOSED or TIME_WAIT); 1 otherwise; 2 on a usage error. Every wait is
  * bounded by --timeout (60 s), for the whole run. Before exiting, a connection left in
@@ -30,16 +43,31 @@
  * and hands them to ethernet_input under the core lock (as LWIP_TCPIP_CORE_LOCKING_INPUT
  * would; a full tcpip mailbox would otherwise drop frames in the peer, not on the wire).
  * The application uses lwIP's socket API, non-blocking with lwip_poll: in this build a
- * socket may not be read and written from two threads at once (LWIP_NETCONN_FULLDUPLEX 0). */
+ * socket may not be read and written from two threads at once (LWIP_NETCONN_FULLDUPLEX 0).
+ * Except `server http`: this build has room for MEMP_NUM_NETCONN (4) sockets in all, too
+ * few for ab -c 50, so it uses lwIP's raw TCP API, whose control blocks come from malloc
+ * (MEMP_MEM_MALLOC 1: MEMP_NUM_TCP_PCB does not bound them); its callbacks run under the
+ * core lock, in our input thread or lwIP's timer thread. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The options that matter for TCP's speed, as lwipopts.h and opt.h set them, taken before
+ * lwip/sockets.h brings in <netinet/tcp.h>, whose TCP_MSS (512) replaces lwIP's. */
+#include "lwip/opt.h"
+enum {
+	OPT_TCP_MSS = TCP_MSS,
+	OPT_TCP_WND = TCP_WND,
+	OPT_TCP_SND_BUF = TCP_SND_BUF,
+	OPT_TCP_SND_QUEUELEN = TCP_SND_QUEUELEN,
+};
 
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
@@ -77,6 +105,7 @@ static int64_t deadline_ms;
 static struct peer_watch tx_watch, rx_watch;
 static unsigned long long rx_too_long, rx_nomem, tx_errors;
 static int64_t last_rx_ms; /* when the last frame arrived (under the core lock) */
+static int watch = 1; /* watch the frames (off in server http: not part of lwIP's cost) */
 
 /* ---- the deterministic stream: xorshift64*, eight bytes per step ---- */
 
@@ -165,7 +194,8 @@ static err_t tap_linkoutput(struct netif *n, struct pbuf *p)
 		pbuf_copy_partial(p, frame, p->tot_len, 0);
 		data = frame;
 	}
-	peer_watch_frame(&tx_watch, data, p->tot_len);
+	if (watch)
+		peer_watch_frame(&tx_watch, data, p->tot_len);
 	w = write(tap_fd, data, p->tot_len);
 	if (w != (ssize_t)p->tot_len) {
 		tx_errors++;
@@ -216,7 +246,8 @@ static void *tap_reader(void *arg)
 			continue;
 		}
 		pbuf_take(p, frame, (u16_t)len);
-		peer_watch_frame(&rx_watch, frame, (size_t)len);
+		if (watch)
+			peer_watch_frame(&rx_watch, frame, (size_t)len);
 		last_rx_ms = peer_now_ms();
 		if (nif.input(p, &nif) != ERR_OK)
 			pbuf_free(p);
@@ -611,6 +642,376 @@ static int cmd_server(const char *port_s, const char *mode, unsigned long long b
 	return failed ? 1 : 0;
 }
 
+/* ---- server http: HTTP/1.x on lwIP's raw TCP API ---- */
+
+#define HTTP_REQ_MAX 2048                 /* one request's line and headers */
+#define HTTP_BODY_MAX (64ULL * 1024 * 1024) /* the largest BYTES it serves */
+
+/* One connection; everything here runs under the core lock. */
+struct hconn {
+	struct tcp_pcb *pcb;
+	char req[HTTP_REQ_MAX];   /* what arrived and is not answered yet */
+	size_t req_len;
+	char head[160];           /* the response's status line and headers */
+	size_t head_len, head_off;
+	unsigned long long body_len, body_off; /* body bytes in this response, handed over */
+	int busy;                 /* a response is being written */
+	int keep;                 /* the connection stays open after this response */
+	int bad;                  /* a malformed request: 400, close, count as failed */
+	int peer_fin;             /* the peer has sent its FIN */
+};
+
+static uint8_t *http_body; /* BYTES of the pattern, the body of every response */
+static unsigned long long http_body_bytes;
+/* Under the core lock: connections accepted, ended well, failed, open; requests answered. */
+static unsigned long long http_accepted, http_ok, http_failed, http_open, http_requests;
+static volatile sig_atomic_t http_stop;
+
+static void http_on_signal(int sig)
+{
+	(void)sig;
+	http_stop = 1;
+}
+
+/* Forgets connection c: its control block no longer calls us. */
+static void http_forget(struct hconn *c, int failed)
+{
+	if (c->pcb) {
+		tcp_arg(c->pcb, NULL);
+		tcp_recv(c->pcb, NULL);
+		tcp_sent(c->pcb, NULL);
+		tcp_err(c->pcb, NULL);
+		tcp_poll(c->pcb, NULL, 0);
+	}
+	if (failed)
+		http_failed++;
+	else
+		http_ok++;
+	http_open--;
+	free(c);
+}
+
+static err_t http_poll(void *arg, struct tcp_pcb *pcb);
+
+/* Our FIN after what is queued; when lwIP has no memory for it, http_poll tries again.
+ * Returns ERR_OK, or ERR_ABRT when it had to reset the connection instead. */
+static err_t http_close(struct hconn *c)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	int failed = c->bad || c->req_len > 0; /* a request cut short by the peer's FIN */
+
+	if (tcp_close(pcb) != ERR_OK) {
+		tcp_poll(pcb, http_poll, 2);
+		return ERR_OK;
+	}
+	http_forget(c, failed); /* the control block lives on in lwIP until both FINs */
+	return ERR_OK;
+}
+
+static err_t http_abort(struct hconn *c)
+{
+	struct tcp_pcb *pcb = c->pcb;
+
+	http_forget(c, 1);
+	tcp_abort(pcb);
+	return ERR_ABRT;
+}
+
+static int lower_eq(const char *a, const char *lower, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i] == '\0' || (a[i] | 0x20) != lower[i])
+			return 0;
+	return 1;
+}
+
+/* The value of header `name` (lower case, with the colon) in the header block [p, end),
+ * its length in *len; NULL when absent. */
+static const char *http_header(const char *p, const char *end, const char *name, size_t *len)
+{
+	size_t nlen = strlen(name);
+
+	while (p < end) {
+		const char *eol = memchr(p, '\r', (size_t)(end - p));
+
+		if (!eol)
+			eol = end;
+		if ((size_t)(eol - p) > nlen && lower_eq(p, name, nlen)) {
+			p += nlen;
+			while (p < eol && (*p == ' ' || *p == '\t'))
+				p++;
+			*len = (size_t)(eol - p);
+			return p;
+		}
+		p = eol + 2;
+	}
+	return NULL;
+}
+
+/* Starts the response to the first complete request in c->req; 0 when none is there. */
+static int http_parse(struct hconn *c)
+{
+	const char *r = c->req, *end = NULL, *eol, *conn;
+	size_t used, clen = 0;
+	int v11, keep_alive = 0, close = 0;
+
+	for (size_t i = 0; i + 4 <= c->req_len; i++)
+		if (!memcmp(r + i, "\r\n\r\n", 4)) {
+			end = r + i + 2; /* just past the last header's line end */
+			break;
+		}
+	if (!end)
+		return 0;
+	used = (size_t)(end - r) + 2;
+	eol = memchr(r, '\r', (size_t)(end - r));
+	v11 = eol - r >= 9 && !memcmp(eol - 9, " HTTP/1.1", 9);
+	c->bad = eol - r < 14 || memcmp(r, "GET /", 5) ||
+		 (!v11 && memcmp(eol - 9, " HTTP/1.0", 9));
+	conn = http_header(eol + 2, end, "connection:", &clen);
+	if (conn) {
+		keep_alive = clen >= 10 && lower_eq(conn, "keep-alive", 10);
+		close = clen >= 5 && lower_eq(conn, "close", 5);
+	}
+	c->keep = !c->bad && (v11 ? !close : keep_alive);
+	c->body_len = c->bad ? 0 : http_body_bytes;
+	c->head_len = (size_t)snprintf(c->head, sizeof(c->head),
+				       "HTTP/1.%d %s\r\nContent-Type: application/octet-stream\r\n"
+				       "Content-Length: %llu\r\nConnection: %s\r\n\r\n",
+				       v11 ? 1 : 0, c->bad ? "400 Bad Request" : "200 OK",
+				       c->body_len, c->keep ? "keep-alive" : "close");
+	c->head_off = 0;
+	c->body_off = 0;
+	c->busy = 1;
+	memmove(c->req, c->req + used, c->req_len - used);
+	c->req_len -= used;
+	http_requests++;
+	return 1;
+}
+
+/* Answers what can be answered: writes as much of the response as lwIP takes (the sent
+ * callback brings us back for the rest), then the next request or the close. Returns
+ * ERR_OK, or ERR_ABRT when the connection was reset (c is gone then, and if c is gone
+ * after a close it returns ERR_OK too: the caller must not touch c after this). */
+static err_t http_run(struct hconn *c)
+{
+	for (;;) {
+		if (!c->busy && !http_parse(c)) {
+			if (c->peer_fin || (c->req_len == sizeof(c->req)))
+				return c->req_len == sizeof(c->req) ? http_abort(c) : http_close(c);
+			return ERR_OK;
+		}
+		while (c->head_off < c->head_len || c->body_off < c->body_len) {
+			const void *src;
+			size_t n, room = tcp_sndbuf(c->pcb);
+			u8_t flags = TCP_WRITE_FLAG_COPY;
+			err_t e;
+
+			if (c->head_off < c->head_len) {
+				src = c->head + c->head_off;
+				n = c->head_len - c->head_off;
+			} else {
+				src = http_body + c->body_off;
+				n = c->body_len - c->body_off > 0xffff ? 0xffff
+								       : (size_t)(c->body_len - c->body_off);
+			}
+			if (n > room)
+				n = room;
+			if (n == 0)
+				break;
+			if (c->head_off + n < c->head_len || c->body_off + n < c->body_len)
+				flags |= TCP_WRITE_FLAG_MORE;
+			e = tcp_write(c->pcb, src, (u16_t)n, flags);
+			if (e == ERR_MEM)
+				break;
+			if (e != ERR_OK)
+				return http_abort(c);
+			if (c->head_off < c->head_len)
+				c->head_off += n;
+			else
+				c->body_off += n;
+		}
+		if (tcp_output(c->pcb) != ERR_OK)
+			return http_abort(c);
+		if (c->head_off < c->head_len || c->body_off < c->body_len)
+			return ERR_OK;
+		c->busy = 0;
+		if (!c->keep)
+			return http_close(c);
+	}
+}
+
+static err_t http_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	struct hconn *c = arg;
+
+	if (!c) { /* closing: nothing more is read */
+		if (p) {
+			tcp_recved(pcb, p->tot_len);
+			pbuf_free(p);
+		}
+		return ERR_OK;
+	}
+	if (!p) {
+		c->peer_fin = 1;
+		return c->busy ? ERR_OK : http_run(c);
+	}
+	if (err != ERR_OK) {
+		pbuf_free(p);
+		return err;
+	}
+	if (p->tot_len > sizeof(c->req) - c->req_len) {
+		if (c->busy) /* lwIP keeps it and offers it again later */
+			return ERR_MEM;
+		pbuf_free(p);
+		return http_abort(c); /* a request longer than HTTP_REQ_MAX */
+	}
+	pbuf_copy_partial(p, c->req + c->req_len, p->tot_len, 0);
+	c->req_len += p->tot_len;
+	tcp_recved(pcb, p->tot_len);
+	pbuf_free(p);
+	return c->busy ? ERR_OK : http_run(c);
+}
+
+static err_t http_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+	struct hconn *c = arg;
+
+	(void)pcb;
+	(void)len;
+	return c && c->busy ? http_run(c) : ERR_OK;
+}
+
+static err_t http_poll(void *arg, struct tcp_pcb *pcb)
+{
+	struct hconn *c = arg;
+
+	(void)pcb;
+	return c && !c->busy && (c->peer_fin || !c->keep) ? http_close(c) : ERR_OK;
+}
+
+static void http_err(void *arg, err_t err)
+{
+	struct hconn *c = arg;
+
+	(void)err;
+	if (!c)
+		return;
+	c->pcb = NULL; /* lwIP has freed it */
+	http_forget(c, 1);
+}
+
+static err_t http_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct hconn *c;
+
+	(void)arg;
+	if (err != ERR_OK || !pcb)
+		return ERR_VAL;
+	http_accepted++;
+	http_open++;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		http_open--;
+		http_failed++;
+		tcp_abort(pcb);
+		return ERR_ABRT;
+	}
+	c->pcb = pcb;
+	tcp_arg(pcb, c);
+	tcp_recv(pcb, http_recv);
+	tcp_sent(pcb, http_sent);
+	tcp_err(pcb, http_err);
+	tcp_nagle_disable(pcb); /* a response's last segment leaves at once */
+	return ERR_OK;
+}
+
+static int cmd_http(const char *port_s, unsigned long long bytes)
+{
+	struct pattern pat;
+	struct tcp_pcb *pcb, *lpcb;
+	struct sigaction sa = { .sa_handler = http_on_signal };
+	unsigned long long done, failed;
+	int timed_out = 0;
+	err_t e;
+
+	http_body_bytes = bytes == ANY ? 1024 : bytes;
+	if (http_body_bytes > HTTP_BODY_MAX) {
+		fprintf(stderr, PROG ": server http: at most %llu bytes\n", HTTP_BODY_MAX);
+		return 2;
+	}
+	http_body = malloc(http_body_bytes ? http_body_bytes : 1);
+	if (!http_body) {
+		fprintf(stderr, PROG ": out of memory for the body\n");
+		return 1;
+	}
+	pattern_init(&pat);
+	pattern_fill(&pat, http_body, http_body_bytes);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	LOCK_TCPIP_CORE();
+	pcb = tcp_new();
+	e = pcb ? tcp_bind(pcb, IP4_ADDR_ANY, (u16_t)atoi(port_s)) : ERR_MEM;
+	lpcb = e == ERR_OK ? tcp_listen(pcb) : NULL;
+	if (lpcb)
+		tcp_accept(lpcb, http_accept);
+	else if (pcb)
+		tcp_close(pcb);
+	UNLOCK_TCPIP_CORE();
+	if (!lpcb) {
+		fprintf(stderr, PROG ": listen on %s failed (%d)\n", port_s, (int)e);
+		return 1;
+	}
+	fprintf(stderr, PROG ": listening on port %s (http, %llu-byte body)\n", port_s,
+		http_body_bytes);
+	for (;;) {
+		unsigned long long open;
+
+		LOCK_TCPIP_CORE();
+		done = http_ok + http_failed;
+		open = http_open;
+		UNLOCK_TCPIP_CORE();
+		if (opt.count > 0 && done >= (unsigned long long)opt.count && open == 0)
+			break;
+		if (http_stop)
+			break;
+		if (!time_left_ms()) {
+			timed_out = opt.count > 0;
+			break;
+		}
+		usleep(20 * 1000);
+	}
+	LOCK_TCPIP_CORE();
+	tcp_close(lpcb);
+	failed = http_failed;
+	fprintf(stderr, PROG ": server http: %llu connections accepted, %llu ended well, %llu "
+		"failed, %llu open; %llu requests\n", http_accepted, http_ok, http_failed,
+		http_open, http_requests);
+	UNLOCK_TCPIP_CORE();
+	if (timed_out)
+		fprintf(stderr, PROG ": server http: %llu of %d connections by the time limit\n",
+			done, opt.count);
+	return failed || timed_out ? 1 : 0;
+}
+
+/* What this program (and so the library: Debian ships the lwipopts.h it built with) was
+ * compiled with, as far as TCP's speed goes. */
+static int cmd_options(void)
+{
+	printf("lwIP %s: TCP_MSS %lu, TCP_WND %lu, LWIP_WND_SCALE %d (TCP_RCV_SCALE %d), "
+	       "TCP_SND_BUF %lu, TCP_SND_QUEUELEN %lu, MEMP_NUM_TCP_PCB %d, MEMP_NUM_TCP_SEG %d, "
+	       "MEMP_NUM_NETCONN %d, MEMP_MEM_MALLOC %d, TCP_LISTEN_BACKLOG %d, TCP_MSL %lu ms, "
+	       "LWIP_TCP_SACK_OUT %d, LWIP_TCP_TIMESTAMPS %d, LWIP_TCPIP_CORE_LOCKING %d, "
+	       "LWIP_NETIF_TX_SINGLE_PBUF %d, LWIP_CHECKSUM_ON_COPY %d, LWIP_STATS %d\n",
+	       LWIP_VERSION_STRING, (unsigned long)OPT_TCP_MSS, (unsigned long)OPT_TCP_WND,
+	       LWIP_WND_SCALE, TCP_RCV_SCALE, (unsigned long)OPT_TCP_SND_BUF,
+	       (unsigned long)OPT_TCP_SND_QUEUELEN, MEMP_NUM_TCP_PCB, MEMP_NUM_TCP_SEG,
+	       MEMP_NUM_NETCONN, MEMP_MEM_MALLOC, TCP_LISTEN_BACKLOG, (unsigned long)TCP_MSL,
+	       LWIP_TCP_SACK_OUT, LWIP_TCP_TIMESTAMPS, LWIP_TCPIP_CORE_LOCKING,
+	       LWIP_NETIF_TX_SINGLE_PBUF, LWIP_CHECKSUM_ON_COPY, LWIP_STATS);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -619,7 +1020,11 @@ static void usage(void)
 		"                 client HOST PORT echo|send|recv BYTES\n"
 		"       " PROG " [--tap NAME] --addr A.B.C.D/N [--mac MAC] [--timeout SECS]\n"
 		"                 [--count N] [--close-first] server PORT echo|sink|source [BYTES]\n"
-		"BYTES may end in k or m.\n");
+		"       " PROG " [--tap NAME] --addr A.B.C.D/N [--mac MAC] [--timeout SECS]\n"
+		"                 [--count N] server PORT http [BYTES]\n"
+		"       " PROG " options\n"
+		"BYTES may end in k or m. --count 0 (server http only): until the time limit or\n"
+		"SIGTERM.\n");
 }
 
 static int parse_addr(const char *s)
@@ -653,7 +1058,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long bytes = ANY;
-	int have_addr = 0, c, rc;
+	int have_addr = 0, http, c, rc;
 
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -699,7 +1104,10 @@ int main(int argc, char **argv)
 		}
 		return cmd_pattern(bytes);
 	}
-	if (argc < 1 || !have_addr || opt.timeout_s < 1 || opt.count < 1) {
+	if (argc == 1 && !strcmp(argv[0], "options"))
+		return cmd_options();
+	http = argc >= 3 && !strcmp(argv[0], "server") && !strcmp(argv[2], "http");
+	if (argc < 1 || !have_addr || opt.timeout_s < 1 || opt.count < (http ? 0 : 1)) {
 		usage();
 		return 2;
 	}
@@ -718,6 +1126,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	watch = !http;
 	deadline_ms = peer_now_ms() + (int64_t)opt.timeout_s * 1000;
 	peer_watch_init(&tx_watch, PROG, "tx");
 	peer_watch_init(&rx_watch, PROG, "rx");
@@ -729,13 +1138,17 @@ int main(int argc, char **argv)
 
 	if (!strcmp(argv[0], "client"))
 		rc = cmd_client(argv[1], argv[2], argv[3], bytes);
+	else if (http)
+		rc = cmd_http(argv[1], bytes);
 	else
 		rc = cmd_server(argv[1], argv[2], bytes);
 
 	linger_time_wait();
 	LOCK_TCPIP_CORE();
-	peer_watch_print(&tx_watch, stderr);
-	peer_watch_print(&rx_watch, stderr);
+	if (watch) {
+		peer_watch_print(&tx_watch, stderr);
+		peer_watch_print(&rx_watch, stderr);
+	}
 	if (rx_too_long || rx_nomem || tx_errors)
 		fprintf(stderr, PROG ": %llu frames too long, %llu without memory, %llu write "
 			"errors\n", rx_too_long, rx_nomem, tx_errors);
