@@ -13,6 +13,7 @@
 # search domain, asked of dnsmasq over IPv6.
 #
 #   ns:  bridge ustbr6 (2001:db8:1::1, dnsmasq) <- ustap0 (ustack)
+# ust: serial (its duplicate address phase saw a DAD probe go unanswered under load)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bridge_lib.sh"
 t_begin slaac "$1"
