@@ -287,6 +287,16 @@ static int tcp_process_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 		if (pcb->flags & TF_TS_OK && th->opt.has_ts && th->opt.tsecr) {
 			if (!pcb->ts_rexmt || SEQ_GEQ(th->opt.tsecr, pcb->ts_rexmt))
 				tcp_rtt_update(pcb, tcp_ts_now(pcb, s->now) - th->opt.tsecr);
+			else
+				/* no sample, but new data acknowledged: the path delivers, so
+				 * the backoff goes, as with Linux and the BSDs (they take any
+				 * echo as a sample). After a timeout several retransmissions
+				 * are in flight and the mark is the latest one's, so the ACK
+				 * of an earlier one gave no sample and kept the backoff: under
+				 * heavy loss it could grow from one timeout to the next while
+				 * data moved (the likely cause of t_tcp_lossy's echo sitting in
+				 * a 53 s timeout at 20% loss; not reproduced). */
+				pcb->rxtshift = 0;
 		} else if (pcb->rtt_start && SEQ_GT(ack, pcb->rtt_seq))
 			tcp_rtt_update(pcb, (uint32_t)(s->now - pcb->rtt_start));
 		if (pcb->rtt_start && SEQ_GT(ack, pcb->rtt_seq))

@@ -365,6 +365,45 @@ static void test_rto_backoff_reset_by_ts_echo(void **state)
 	abort_conn(c);
 }
 
+/* With timestamps, an ACK of new data that echoes a TSval older than the last
+ * retransmission gives no RTT sample (it would time the RTO wait too) but still ends the
+ * backoff: the path delivers again (as Linux and the BSDs, which take any echo). Without
+ * it the backoff grew across a lossy transfer's timeouts while data moved. */
+static void test_rto_backoff_reset_by_old_echo(void **state)
+{
+	struct tcp_opts o = opts_mss();
+	struct tcp_pcb *c;
+	struct tcp_hdr h;
+	uint32_t first_tsval;
+	int32_t srtt;
+
+	(void)state;
+	tcp_config.timestamps = 1;
+	o.has_ts = 1;
+	o.tsval = 7;
+	o.tsecr = 0;
+	c = open_with(&o);
+	assert_int_equal(tcp_pcb_send(c, "ab", 2, now), 2);
+	pop(&h, NULL);
+	assert_int_equal(h.seq, D0);
+	first_tsval = h.opt.tsval;
+	advance(tcp_rto_current(c));
+	expect(TCP_ACK | TCP_PSH, D0, PEER_ISN + 1);
+	advance(tcp_rto_current(c));
+	expect(TCP_ACK | TCP_PSH, D0, PEER_ISN + 1);
+	assert_int_equal(c->rxtshift, 2);
+	srtt = c->srtt;
+	/* the peer acknowledges the first byte, echoing the original send's TSval */
+	advance(1);
+	o.tsval++;
+	o.tsecr = first_tsval;
+	inject(PEER, c->local_port, TCP_ACK, PEER_ISN + 1, D0 + 1, 65535, &o, NULL, 0);
+	assert_int_equal(c->rxtshift, 0);
+	assert_int_equal(c->srtt, srtt); /* no sample taken from it */
+	assert_int_equal(tcp_rto_current(c), c->rto);
+	abort_conn(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +415,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limited_transmit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_early_retransmit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rto_backoff_reset_by_ts_echo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rto_backoff_reset_by_old_echo, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
