@@ -159,7 +159,8 @@ static uint64_t now_ms(void)
 	return app_now_us() / 1000;
 }
 
-/* The probe's verdict, on the loop thread with the lock held: kept for the thread. */
+/* The probe's verdict, on the thread that runs the loop (under serve, the serving thread)
+ * with the lock held: kept for the thread. */
 static void probe_verdict(struct arp_probe *pr, int conflict, void *arg, uint64_t now)
 {
 	struct dhcpc *d = arg;
@@ -371,8 +372,8 @@ static void *dhcpc_main(void *arg)
 				dhcp_client_timer(&d->c, now);
 			if (dhcp_client_deadline(&d->c) < next)
 				next = dhcp_client_deadline(&d->c);
-			/* The verdict comes on the loop thread: look for it soon, so a DECLINE
-			 * (or the bind) follows it closely. */
+			/* The verdict comes from the thread that runs the loop: look for it
+			 * soon, so a DECLINE (or the bind) follows it closely. */
 			if (d->c.state == DHCP_PROBING && now + DHCPC_PROBE_POLL_MS < next)
 				next = now + DHCPC_PROBE_POLL_MS;
 			net_unlock();
