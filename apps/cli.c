@@ -953,7 +953,7 @@ static int check_command(void)
 				  app_cfg.args[0]);
 			return -EINVAL;
 		}
-		return serve_parse_specs();
+		return serve_parse_specs() < 0 ? -EINVAL : serve_mq_check();
 	case CMD_PING:
 		if (app_cfg.nargs != 1) {
 			app_error("ping: give one HOST to ping, like 'ustack ping --dev ... 10.0.0.1'");
