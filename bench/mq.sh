@@ -8,8 +8,11 @@
 # flow: one queue serves it). The two settings take turns, a fresh ustack for each run, so
 # a drift of the machine's load falls on both; each figure is the median of BENCH_RUNS runs
 # (the runs are printed too). After each queues=2 run the split of the connections between
-# the two stacks is printed (serve.conns_accepted of each, from --stats). Figures, not
-# assertions. Needs root.
+# the two stacks is printed (serve.conns_accepted of each, from --stats). With each ab
+# figure: ustack's CPU time per request (user + system, all its threads, from
+# /proc/PID/stat) and the share of the machine's CPU time left idle during the run, which
+# say whether a second serving thread had a CPU to run on. Figures, not assertions. Needs
+# root.
 #   bench/mq.sh build/ustack
 # Environment: BENCH_CONN_N (connections per run, 20000), BENCH_KA_N (keep-alive requests
 # per run, 100000), BENCH_PING_N (flood ping requests per run, 100000), BENCH_RUNS (3),
@@ -57,6 +60,26 @@ ping_rate()
 		END { sub("ms", "", ms); if (rx != n || ms + 0 <= 0) print "fail"; else printf "%d", rx * 1000 / ms }'
 }
 
+# The CPU ticks (user + system) of ustack (timeout's child, which became ustack), and of
+# the whole machine: idle and total.
+ust_ticks() { awk '{ print $14 + $15 }' "/proc/$(pgrep -P "$UPID")/stat"; }
+sys_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $5 + $6, t }' /proc/stat; }
+
+# timed N [AB-OPTION...]: ab_rate, and in USPR (ustack's CPU microseconds per request) and
+# IDLE (the machine's idle percentage) what the run cost.
+timed()
+{
+	local n=$1 u0 u1 i0 t0 i1 t1 hz
+	hz=$(getconf CLK_TCK)
+	u0=$(ust_ticks)
+	read -r i0 t0 <<<"$(sys_ticks)"
+	RATE=$(ab_rate "$@")
+	u1=$(ust_ticks)
+	read -r i1 t1 <<<"$(sys_ticks)"
+	USPR=$(awk -v d=$((u1 - u0)) -v n="$n" -v hz="$hz" 'BEGIN { printf "%.1f", d * 1e6 / hz / n }')
+	IDLE=$(awk -v i=$((i1 - i0)) -v t=$((t1 - t0)) 'BEGIN { printf "%d", t ? 100 * i / t : 0 }')
+}
+
 median()
 {
 	case " $* " in *" fail "*) echo fail; return ;; esac
@@ -90,12 +113,14 @@ ustack_stop()
 echo "ustack multi-queue TAP benchmark: $(nproc) CPUs, unpinned, ab -c 50 on a 1 KB file:" \
 	"$CONN_N connections, $KA_N keep-alive requests, flood ping of $PING_N; median of $RUNS," \
 	"queues=1 and queues=2 in turns"
-declare -A C K P
+declare -A C K P CU KU CI KI
 for r in $(seq 1 "$RUNS"); do
 	for q in 1 2; do
 		ustack_start "$q"
-		C[$q]+=" $(ab_rate "$CONN_N")"
-		K[$q]+=" $(ab_rate "$KA_N" -k)"
+		timed "$CONN_N"
+		C[$q]+=" $RATE" CU[$q]+=" $USPR" CI[$q]+=" $IDLE"
+		timed "$KA_N" -k
+		K[$q]+=" $RATE" KU[$q]+=" $USPR" KI[$q]+=" $IDLE"
 		P[$q]+=" $(ping_rate)"
 		ustack_stop
 		if [ "$q" = 2 ]; then
@@ -108,10 +133,12 @@ done
 for q in 1 2; do
 	echo "  queues=$q runs: connections/s:${C[$q]}; keep-alive requests/s:${K[$q]};" \
 		"ping replies/s:${P[$q]}" >&2
+	echo "    ustack CPU us per connection:${CU[$q]}, per keep-alive request:${KU[$q]};" \
+		"machine idle % during them:${CI[$q]} /${KI[$q]}" >&2
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a + 0 > 0) printf "%.2f", a / b; else print "n/a" }'; }
-FMT='%-30s %10s %10s %8s\n'
+FMT='%-36s %10s %10s %8s\n'
 echo
 # shellcheck disable=SC2059 # the format is FMT
 printf "$FMT" test queues=1 queues=2 "2/1"
@@ -128,3 +155,20 @@ for t in C K P; do
 	printf "$FMT" "$what" "$one" "$two" "$(ratio "$two" "$one")"
 	unset -n A
 done
+for t in CU KU CI KI; do
+	case $t in
+	CU) what="  ustack CPU us per connection" ;;
+	KU) what="  ustack CPU us per keep-alive req." ;;
+	CI) what="  machine idle %, connection runs" ;;
+	KI) what="  machine idle %, keep-alive runs" ;;
+	esac
+	declare -n A=$t
+	# shellcheck disable=SC2086
+	one=$(printf '%s\n' ${A[1]} | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	# shellcheck disable=SC2086
+	two=$(printf '%s\n' ${A[2]} | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	# shellcheck disable=SC2059
+	printf "$FMT" "$what" "$one" "$two" ""
+	unset -n A
+done
+echo "(medians; 2/1 = queues=2 / queues=1; ab, the kernel's TCP and ustack share $(nproc) CPUs)"
