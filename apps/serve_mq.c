@@ -79,6 +79,12 @@ int serve_mq_check(void)
 			  "give addr=A.B.C.D/N", app_cfg.devs[0].ifname);
 		return -EINVAL;
 	}
+	if (app_cfg.devs[0].has_addr6) {
+		app_error("--dev %s: addr6= with queues=N: a neighbour solicitation's answer may "
+			  "reach another queue's stack, so IPv6 would fail on some queues: use IPv4",
+			  app_cfg.devs[0].ifname);
+		return -EINVAL;
+	}
 	if (app_cfg.pcap_path || app_cfg.tcp_log_path || app_cfg.api_name) {
 		app_error("%s with queues=N: each queue's stack would want its own file or socket; "
 			  "drop it (or use queues=1)", app_cfg.pcap_path ? "--pcap" :

@@ -4,7 +4,8 @@
 # address and MAC. 200 HTTP connections from the kernel (each its own source port, so the
 # kernel's flow hash spreads them) are all served, and each queue's stack accepted some of
 # them (its own serve.conns_accepted in --stats); UDP echo from 20 source ports is answered;
-# a flood ping is answered whole. And the command-line checks: no second --dev, no --pcap.
+# a flood ping is answered whole. And the command-line checks: no second --dev, no --pcap,
+# no addr6=.
 . "$(dirname "$0")/lib.sh"
 t_begin tap_mq "$1"
 need_cmd curl
@@ -70,7 +71,8 @@ replies=$(per_queue icmp.out_echo_reply | awk -F= '{ s += $2 } END { print s }')
 # serve opens every queue itself, for one device, with no file of its own per stack.
 for bad in "--dev $(dev_spec),queues=2,queue=1" \
 	"--dev $(dev_spec),queues=2 --dev tap:ustap9,addr=10.9.0.2/24" \
-	"--dev $(dev_spec),queues=2 --pcap $T_TMP/x.pcap"; do
+	"--dev $(dev_spec),queues=2 --pcap $T_TMP/x.pcap" \
+	"--dev $(dev_spec),queues=2,addr6=fd00::2/64"; do
 	# shellcheck disable=SC2086 # the options are words
 	timeout 10 ip netns exec "$NS" "$UST" serve $bad >/dev/null 2>"$T_TMP/e"
 	rc=$?
