@@ -27,7 +27,9 @@
 #include "apps/app.h"
 #include "apps/serve.h"
 #include "lib/ustack_int.h"
+#include "net/loop.h"
 #include "net/netdev.h"
+#include "tcp/tcp.h"
 
 struct mq_stack {
 	struct ustack *st;
@@ -139,17 +141,26 @@ static void *mq_thread(void *arg)
 }
 
 /* Queue q's stack, running: made, its device and routes added, its loop started. */
-static int mq_stack_open(struct mq_stack *m, const uint8_t *mac)
+static int mq_stack_open(struct mq_stack *m, struct ustack *st0, const uint8_t *mac)
 {
 	struct ustack_config cfg;
+	struct tcp_config_s tc;
 	int rc;
 
+	ustack_use(st0);
 	app_stack_config(&cfg);
+	net_lock();
+	tc = tcp_config;
+	net_unlock();
 	rc = ustack_create(&cfg, &m->st);
 	if (rc < 0) {
 		app_error("serve: the stack of queue %u: %s", m->queue, ustack_errmsg(NULL));
 		return rc;
 	}
+	/* Every --tcp setting as queue 0's stack has it, also those struct ustack_config
+	 * does not carry (max_tw_buckets, wmem_max, mem_pressure). Not running yet: no lock
+	 * needed, the new stack is the current one. */
+	tcp_config = tc;
 	rc = app_devices_open(m->st, m->queue, mac);
 	if (rc == 0)
 		rc = app_routes_add(m->st);
@@ -174,7 +185,7 @@ int serve_mq_main(struct ustack *st)
 	mq[0] = (struct mq_stack){ .st = st, .queue = 0 };
 	for (unsigned i = 1; i < n; i++) {
 		mq[i] = (struct mq_stack){ .queue = i };
-		if (mq_stack_open(&mq[i], mac) < 0) {
+		if (mq_stack_open(&mq[i], st, mac) < 0) {
 			status = EXIT_FAIL;
 			goto out;
 		}
