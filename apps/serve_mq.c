@@ -27,6 +27,7 @@
 #include "apps/app.h"
 #include "apps/serve.h"
 #include "lib/ustack_int.h"
+#include "nd/nd.h"
 #include "net/loop.h"
 #include "net/netdev.h"
 #include "tcp/tcp.h"
@@ -145,22 +146,25 @@ static int mq_stack_open(struct mq_stack *m, struct ustack *st0, const uint8_t *
 {
 	struct ustack_config cfg;
 	struct tcp_config_s tc;
+	struct nd_config_s nc;
 	int rc;
 
 	ustack_use(st0);
 	app_stack_config(&cfg);
 	net_lock();
 	tc = tcp_config;
+	nc = nd_config;
 	net_unlock();
 	rc = ustack_create(&cfg, &m->st);
 	if (rc < 0) {
 		app_error("serve: the stack of queue %u: %s", m->queue, ustack_errmsg(NULL));
 		return rc;
 	}
-	/* Every --tcp setting as queue 0's stack has it, also those struct ustack_config
-	 * does not carry (max_tw_buckets, wmem_max, mem_pressure). Not running yet: no lock
-	 * needed, the new stack is the current one. */
+	/* Every --tcp and --nd setting as queue 0's stack has it, also those struct
+	 * ustack_config does not carry (max_tw_buckets, wmem_max, mem_pressure; all of
+	 * --nd). Not running yet: no lock needed, the new stack is the current one. */
 	tcp_config = tc;
+	nd_config = nc;
 	rc = app_devices_open(m->st, m->queue, mac);
 	if (rc == 0)
 		rc = app_routes_add(m->st);
