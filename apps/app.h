@@ -271,6 +271,17 @@ struct app_addr {
 };
 int app_addrs(struct app_addr *out, int max);
 
+/* ---- setting up a stack (apps/main.c) ---- */
+
+struct ustack_config;
+/* The stack's configuration from the command line. */
+void app_stack_config(struct ustack_config *cfg);
+/* Opens every --dev on st, with its wrappers (--trace, --impair, --pcap); queue > 0: as
+ * that queue of a multi-queue TAP (queues=N), with the MAC mac. 0, or -errno (printed). */
+int app_devices_open(struct ustack *st, unsigned queue, const uint8_t *mac);
+/* Adds --gw and --route. 0, or -errno (printed). */
+int app_routes_add(struct ustack *st);
+
 /* ---- subcommands ---- */
 int serve_main(void);
 int ping_main(void);

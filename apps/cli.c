@@ -91,6 +91,9 @@ static const char usage_serve[] =
 "  --chat-idle-timeout SECS  close chat users who sent nothing this long, 0 = never [600]\n"
 "  --echo-idle-timeout SECS  close echo clients who sent nothing this long, 0 = never [300]\n"
 "  (the shorter of --idle-timeout and a service's own idle limit applies)\n"
+"  --dev tap:...,queues=N  N stacks, one per queue of a multi-queue TAP, each with its\n"
+"                       own loop and serving thread and the same address, MAC and\n"
+"                       services; the kernel picks the queue per flow (one --dev only)\n"
 "  --api NAME           also serve programs started with ustack run --attach NAME\n"
 "                       (the preload API socket /run/ustack/NAME.api; docs/preload.md)\n";
 
@@ -178,7 +181,7 @@ static const char usage_ctl[] =
 
 static const char usage_dev[] =
 "DEV (at least one; repeat --dev for more devices, each name once):\n"
-"  --dev tap:NAME[,addr=A.B.C.D/N|dhcp][,addr6=ADDR/LEN][,host=H/N][,host6=ADDR/LEN][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]\n"
+"  --dev tap:NAME[,addr=A.B.C.D/N|dhcp][,addr6=ADDR/LEN][,host=H/N][,host6=ADDR/LEN][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off][,queues=N]\n"
 "  --dev tun:NAME,addr=A.B.C.D/N[,addr6=ADDR/LEN][,host=H][,host6=ADDR/LEN][,mtu=N][,offload=on|off]\n"
 "  --dev packet:IFNAME[,addr=A.B.C.D/N|dhcp][,addr6=ADDR/LEN][,mac=MAC][,offload=on|off]\n"
 "  --gw GATEWAY[,dev=NAME]      default route (IPv4 or IPv6; a link-local IPv6 gateway\n"
@@ -953,7 +956,7 @@ static int check_command(void)
 				  app_cfg.args[0]);
 			return -EINVAL;
 		}
-		return serve_parse_specs();
+		return serve_parse_specs() < 0 ? -EINVAL : serve_mq_check();
 	case CMD_PING:
 		if (app_cfg.nargs != 1) {
 			app_error("ping: give one HOST to ping, like 'ustack ping --dev ... 10.0.0.1'");

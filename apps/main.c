@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "apps/app.h"
+#include "apps/serve.h"
 #include "ip/ip.h"
 #include "ip6/ip6.h"
 #include "lib/ustack_int.h"
@@ -131,7 +132,7 @@ static void dad_wait(struct ustack *st)
 	}
 }
 
-static int devices_open(struct ustack *st)
+int app_devices_open(struct ustack *st, unsigned queue, const uint8_t *mac)
 {
 	struct net_wrap_opts wo = {
 		.pcap_path = app_cfg.pcap_path,
@@ -147,12 +148,18 @@ static int devices_open(struct ustack *st)
 	if (app_cfg.impair_set)
 		wo.impair = app_cfg.impair;
 	for (int i = 0; i < app_cfg.ndevs; i++) {
+		struct dev_opts o = app_cfg.devs[i];
 		int rc, waited_ms = 0;
 
+		if (queue) { /* another queue of the same TAP, the same station on it */
+			o.queue = queue;
+			o.has_mac = 1;
+			memcpy(o.mac, mac, sizeof(o.mac));
+		}
 		/* run --preload-host: the stack of a program that has just ended holds its
 		 * device a few milliseconds more (closing its connections), and a program
 		 * started right after it on the same device waits for it rather than fail */
-		while ((rc = ustack_add_device_opts(st, &app_cfg.devs[i])) == -EBUSY &&
+		while ((rc = ustack_add_device_opts(st, &o)) == -EBUSY &&
 		       app_cfg.host_pid && waited_ms < APP_HOST_DEV_WAIT_MS && !app_stopping()) {
 			usleep(20 * 1000);
 			waited_ms += 20;
@@ -172,7 +179,7 @@ static int netmask_prefix(uint32_t netmask)
 	return __builtin_popcount(netmask);
 }
 
-static int routes_add(struct ustack *st)
+int app_routes_add(struct ustack *st)
 {
 	char a[IP_ADDR_STRLEN], g[IP_ADDR_STRLEN];
 	struct in_addr any = { 0 };
@@ -221,12 +228,25 @@ static int run_command(struct ustack *st)
 {
 	switch (app_cfg.cmd) {
 	case CMD_RUN: return run_main(st);
-	case CMD_SERVE: return serve_main();
+	case CMD_SERVE: return serve_mq_queues() > 1 ? serve_mq_main(st) : serve_main();
 	case CMD_PING: return ping_main();
 	case CMD_NC: return nc_main();
 	case CMD_GET: return get_main();
 	default: return EXIT_USAGE;
 	}
+}
+
+void app_stack_config(struct ustack_config *cfg)
+{
+	/* The layers' settings as the command line left them (--tcp edits tcp_config in
+	 * place), with the options that map onto the stack's configuration. */
+	ustack_config_current(cfg);
+	if (app_cfg.lim.rcvbuf)
+		cfg->sock.rcvbuf = cfg->sock.udp_rcvbuf = app_cfg.lim.rcvbuf;
+	if (app_cfg.lim.sndbuf)
+		cfg->sock.sndbuf = app_cfg.lim.sndbuf;
+	cfg->ip.forwarding = app_cfg.forward;
+	cfg->loop.busy_poll_us = app_cfg.lim.busy_poll_us;
 }
 
 int main(int argc, char **argv)
@@ -257,15 +277,7 @@ int main(int argc, char **argv)
 		app_error("cannot start the signal thread: %s", strerror(-rc));
 		return EXIT_FAIL;
 	}
-	/* The layers' settings as the command line left them (--tcp edits tcp_config in
-	 * place), with the options that map onto the stack's configuration. */
-	ustack_config_current(&cfg);
-	if (app_cfg.lim.rcvbuf)
-		cfg.sock.rcvbuf = cfg.sock.udp_rcvbuf = app_cfg.lim.rcvbuf;
-	if (app_cfg.lim.sndbuf)
-		cfg.sock.sndbuf = app_cfg.lim.sndbuf;
-	cfg.ip.forwarding = app_cfg.forward;
-	cfg.loop.busy_poll_us = app_cfg.lim.busy_poll_us;
+	app_stack_config(&cfg);
 
 	app_dns_sources_init();
 	rc = ustack_create(&cfg, &st);
@@ -279,10 +291,10 @@ int main(int argc, char **argv)
 		app_error("--tcp-log: %s", ustack_errmsg(st));
 		goto out;
 	}
-	rc = devices_open(st);
+	rc = app_devices_open(st, 0, NULL);
 	if (rc < 0)
 		goto out;
-	rc = routes_add(st);
+	rc = app_routes_add(st);
 	if (rc < 0) {
 		status = EXIT_USAGE;
 		goto out;

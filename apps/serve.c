@@ -23,9 +23,13 @@ static const struct svc_ops *const svc_table[] = {
 	&svc_sink_ops,
 };
 
-static struct svc services[APP_MAX_SERVICES];
-static int nservices;
-static int total_conns;
+/* Per thread: with queues=N (serve_mq.c) each of N threads serves its own stack, with its
+ * own services, connections and counts. */
+static __thread struct svc services[APP_MAX_SERVICES];
+static __thread int nservices;
+static __thread int total_conns;
+
+int (*serve_listening)(int rc);
 
 STATS_DEFINE(serve, SERVE_COUNTERS)
 
@@ -39,7 +43,7 @@ struct src_count {
 	struct src_count *next;
 };
 
-static struct src_count *src_tab[SRC_BUCKETS];
+static __thread struct src_count *src_tab[SRC_BUCKETS];
 
 static struct src_count **src_slot(uint32_t addr)
 {
@@ -398,7 +402,7 @@ static void service_accept(struct svc *s)
 /* Input for one connection: a few reads, paused while the output queue is half full. */
 static void conn_readable(struct svc_conn *c)
 {
-	static uint8_t buf[SERVE_READ_CHUNK];
+	uint8_t buf[SERVE_READ_CHUNK]; /* on the stack: one per serving thread */
 
 	for (int i = 0; i < SERVE_READS_PER_ROUND && !c->dead && !c->eof && !c->pause_read; i++) {
 		size_t room = app_cfg.lim.conn_buf / 2;
@@ -642,16 +646,23 @@ static void serve_announce(void)
 
 int serve_main(void)
 {
-	int rc = 0, opened = 0;
+	int rc = 0, opened = 0, announce = 1;
 
 	for (opened = 0; opened < nservices; opened++) {
 		rc = service_open(&services[opened]);
 		if (rc < 0) {
 			opened++;
-			goto out;
+			break;
 		}
 	}
-	serve_announce();
+	if (serve_listening)
+		announce = serve_listening(rc < 0 ? rc : 0);
+	if (rc < 0 || announce < 0) {
+		rc = rc < 0 ? rc : announce;
+		goto out;
+	}
+	if (announce)
+		serve_announce();
 	fflush(stderr);
 	rc = serve_loop_driving();
 out:

@@ -89,8 +89,22 @@ struct svc {
 	int accept_ready;         /* the listener polled readable this round */
 };
 
-/* Parses every --serve spec; called by the command-line parser. 0 or -EINVAL (printed). */
+/* Parses every --serve spec into the calling thread's services; called by the
+ * command-line parser (and by each serving thread of serve_mq.c). 0 or -EINVAL (printed). */
 int serve_parse_specs(void);
+/* NULL, or called by serve_main in each serving thread once its services listen (rc 0) or
+ * one failed to (rc < 0): returns 1 to print the "serving" lines, 0 not to, < 0 to stop
+ * (serve_mq.c waits there until every queue's stack listens). */
+extern int (*serve_listening)(int rc);
+
+/* queues=N on the tap device (serve_mq.c): whether serve runs several stacks, and a usage
+ * check of the command line for it. serve_mq_check: 0 or -EINVAL (printed). */
+int serve_mq_queues(void);
+int serve_mq_check(void);
+/* Serves with N stacks, one per queue, st (queue 0's, already running) one of them; each
+ * in its own thread, all with the same services. Returns the exit code. */
+struct ustack;
+int serve_mq_main(struct ustack *st);
 
 /* Queues len bytes for the peer (sending at once what the socket takes). 0, -ENOBUFS if
  * the queue would pass --conn-buf (nothing is queued then), or -EPIPE on a dead one. */

@@ -397,7 +397,7 @@ static int value_has_token(const char *v, const char *token)
 static int send_file(struct svc_conn *c, int fd, const struct stat *st, const char *rel,
 		     int head_only)
 {
-	static uint8_t b[HTTP_HEAD_MAX + HTTP_FILE_CHUNK];
+	uint8_t b[HTTP_HEAD_MAX + HTTP_FILE_CHUNK]; /* on the stack: one per serving thread */
 	struct http_conn *h = c->priv;
 	size_t n = format_head(c, (char *)b, 200, "OK", mime_type(rel[0] ? rel : "index.html"),
 			       (long long)st->st_size, NULL);
@@ -575,7 +575,7 @@ static int http_process_heads(struct svc_conn *c)
 
 static int http_drained(struct svc_conn *c)
 {
-	static uint8_t buf[HTTP_FILE_CHUNK];
+	uint8_t buf[HTTP_FILE_CHUNK]; /* on the stack, as in send_file */
 	struct http_conn *h = c->priv;
 
 	if (h->file_fd < 0) { /* a response has left the queue: the next head's wait begins */

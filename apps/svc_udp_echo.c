@@ -12,7 +12,7 @@
 
 static void udp_echo_ready(struct svc *s)
 {
-	static uint8_t buf[UDP_DGRAM_MAX];
+	uint8_t buf[UDP_DGRAM_MAX]; /* on the stack: one per serving thread (serve_mq.c) */
 
 	for (int i = 0; i < UDP_ECHO_BATCH; i++) {
 		struct sockaddr_in6 from; /* the socket is on ::: an IPv4 sender comes mapped */

@@ -211,6 +211,14 @@ static int arp_request_send(struct arp_entry *e, uint64_t now)
 	debugf("addr=%s dev=%s request try=%u", arp_ntop(e->addr, ip), e->dev->name, e->tries);
 	arp_send(e->dev, ARP_OP_REQUEST, e->state == ARP_STALE ? e->hw : ether_broadcast,
 		 arp_source_addr(e->dev, e->addr), zero, e->addr, now);
+	/* On one queue of a multi-queue TAP the kernel answers a request before it learns
+	 * that ARP now comes from this queue, so the answer to the first may reach another
+	 * queue's stack; the answer to the second comes here. */
+	if (e->dev->flags & NET_DEV_F_MULTIQUEUE) {
+		STAT_INC(arp, tx_request_mq_twice);
+		arp_send(e->dev, ARP_OP_REQUEST, e->state == ARP_STALE ? e->hw : ether_broadcast,
+			 arp_source_addr(e->dev, e->addr), zero, e->addr, now);
+	}
 	return 0;
 }
 

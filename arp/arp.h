@@ -58,7 +58,7 @@ PERSTACK_EXTERN(struct arp_config_s, arp_config);
 	X(resolve_failed) X(queue_dropped_full) X(queue_dropped_unresolved)                \
 	X(cache_full) X(request_rate_limited) X(entries_created) X(rx_unsolicited_reply)   \
 	X(refresh_failed) X(entries_expired) X(queue_dropped_addr_gone) X(tx_probe)         \
-	X(probe_conflicts) X(probes_free) X(tx_announce)
+	X(probe_conflicts) X(probes_free) X(tx_announce) X(tx_request_mq_twice)
 STATS_DECLARE(arp, ARP_COUNTERS);
 #define arp_stats STATS_REF(arp)
 

@@ -101,10 +101,11 @@ static int parse_option(const char *opt, struct dev_opts *o, const char *prefix,
 			char *err, size_t errlen)
 {
 	static const char *const keys[] = { "addr", "host", "bridge", "mac", "mtu", "offload",
-					    "addr6", "host6" };
+					    "addr6", "host6", "queues", "queue" };
 	const char *eq = strchr(opt, '=');
 	const char *key_list = o->kind == DEV_TAP ?
-				       "addr, addr6, host, host6, bridge, mac, mtu, offload"
+				       "addr, addr6, host, host6, bridge, mac, mtu, offload, queues, "
+				       "queue"
 			     : o->kind == DEV_TUN ? "addr, addr6, host, host6, mtu, offload"
 						  : "addr, addr6, mac, offload";
 	const char *val;
@@ -115,14 +116,15 @@ static int parse_option(const char *opt, struct dev_opts *o, const char *prefix,
 		return fail(err, errlen, prefix, "'%s' is not key=value (keys: %s)", opt, key_list);
 	klen = (size_t)(eq - opt);
 	val = eq + 1;
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < (int)(sizeof(keys) / sizeof(keys[0])); i++)
 		if (strlen(keys[i]) == klen && !strncmp(opt, keys[i], klen))
 			k = i;
 	if (k < 0)
 		return fail(err, errlen, prefix, "unknown option '%.*s' (keys: %s)", (int)klen, opt,
 			    key_list);
-	if ((k == 2 && o->kind != DEV_TAP) || (k == 3 && o->kind == DEV_TUN) ||
-	    (k == 4 && o->kind == DEV_PACKET) || ((k == 1 || k == 7) && o->kind == DEV_PACKET))
+	if (((k == 2 || k == 8 || k == 9) && o->kind != DEV_TAP) ||
+	    (k == 3 && o->kind == DEV_TUN) || (k == 4 && o->kind == DEV_PACKET) ||
+	    ((k == 1 || k == 7) && o->kind == DEV_PACKET))
 		return fail(err, errlen, prefix, "%s= does not apply to %s devices (keys: %s)",
 			    keys[k], kind_names[o->kind], key_list);
 	if (*seen & (1u << k))
@@ -220,6 +222,25 @@ static int parse_option(const char *opt, struct dev_opts *o, const char *prefix,
 		}
 		break;
 	}
+	case 8:   /* queues */
+	case 9: { /* queue */
+		char *end;
+		long n;
+
+		errno = 0;
+		n = strtol(val, &end, 10);
+		if (k == 8 && (errno || *end || n < 1 || n > DEV_QUEUES_MAX))
+			return fail(err, errlen, prefix, "bad queues=%s: expected a number from 1 "
+				    "to %d", val, DEV_QUEUES_MAX);
+		if (k == 9 && (errno || *end || n < 0 || n >= DEV_QUEUES_MAX))
+			return fail(err, errlen, prefix, "bad queue=%s: expected a number from 0 "
+				    "to %d", val, DEV_QUEUES_MAX - 1);
+		if (k == 8)
+			o->queues = (unsigned)n;
+		else
+			o->queue = (unsigned)n;
+		break;
+	}
 	case 5: /* offload */
 		if (!strcmp(val, "on"))
 			o->offload = 1;
@@ -298,6 +319,9 @@ int dev_opts_parse(const char *spec, struct dev_opts *out, char *err, size_t err
 	if (o.has_host && o.host == o.addr)
 		return fail(err, errlen, prefix, "host= is the kernel's address and must differ from "
 			    "addr= (ustack's)");
+	if (o.queue && o.queue >= (o.queues ? o.queues : 1))
+		return fail(err, errlen, prefix, "queue=%u needs queues= above it (queue=I picks "
+			    "one of queues=N, 0 to N-1)", o.queue);
 	*out = o;
 	return 0;
 }

@@ -40,7 +40,15 @@ struct dev_opts {
 	unsigned mtu;                  /* 0: the default (1500) */
 	int offload;                   /* tap/tun: IFF_VNET_HDR with checksum offload and TSO;
 	                                * packet: transmit partial checksums and TSO */
+	unsigned queues;               /* tap queues=N: 0 or 1, a plain TAP; N > 1, one queue
+	                                * of a multi-queue TAP (IFF_MULTI_QUEUE), which N
+	                                * stacks share, one queue each */
+	unsigned queue;                /* tap queue=I (0..N-1): which one; queue 0 configures
+	                                * the kernel's side (mtu, bridge, up, host=) */
 };
+
+/* Most queues a multi-queue TAP is opened with (the kernel allows 256). */
+#define DEV_QUEUES_MAX 16
 
 /* offload= when not given. */
 #define DEV_OFFLOAD_DEFAULT 1
@@ -72,7 +80,8 @@ int nl_addr_add(const char *ifname, uint32_t addr, uint32_t netmask, uint32_t pe
 int nl_addr6_add(const char *ifname, const struct net_addr *addr, unsigned plen);
 int nl_link_enslave(const char *ifname, const char *bridge);
 
-/* The /dev/net/tun clone device, shared by tap.c and tun.c (flags: IFF_TAP or IFF_TUN). */
+/* The /dev/net/tun clone device, shared by tap.c and tun.c (flags: IFF_TAP or IFF_TUN, with
+ * IFF_VNET_HDR and IFF_MULTI_QUEUE as asked). */
 int tuntap_attach(const char *name, short flags, char *ifname_out, char *err, size_t errlen);
 /* With offload: IFF_VNET_HDR on the fd, and TUNSETOFFLOAD asks the kernel for partial
  * checksums and TCPv4 GSO frames. Sets dev's flags (NET_DEV_F_VNET_HDR, NET_DEV_F_TSO,

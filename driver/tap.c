@@ -283,6 +283,9 @@ int tuntap_attach(const char *name, short flags, char *ifname_out, char *err, si
 			snprintf(err, errlen, "%s %s: need CAP_NET_ADMIN: run as root", kind, name);
 		else if (e == EBUSY)
 			snprintf(err, errlen, "device %s is in use: pick another name", name);
+		else if (e == EINVAL && (flags & IFF_MULTI_QUEUE))
+			snprintf(err, errlen, "device %s exists and is not a multi-queue %s: "
+				 "pick another name", name, kind);
 		else if (e == EINVAL)
 			snprintf(err, errlen, "device %s exists and is not a %s: pick another name",
 				 name, kind);
@@ -385,7 +388,12 @@ int tap_open(const struct dev_opts *o, struct net_device **out, char *err, size_
 		snprintf(err, errlen, "tap %s: out of memory", o->ifname);
 		return -ENOMEM;
 	}
-	fd = tuntap_attach(o->ifname, (short)(IFF_TAP | (o->offload ? IFF_VNET_HDR : 0)),
+	/* queues=N: one queue of a multi-queue TAP. The first TUNSETIFF creates the device,
+	 * each later one attaches one more queue; the kernel picks a queue per flow for what
+	 * it sends (a hash of addresses and ports, or the queue the flow's last frame came
+	 * in on), so each queue's stack sees whole connections. */
+	fd = tuntap_attach(o->ifname, (short)(IFF_TAP | (o->offload ? IFF_VNET_HDR : 0) |
+					      (o->queues > 1 ? IFF_MULTI_QUEUE : 0)),
 			   dev->name, err, errlen);
 	if (fd < 0) {
 		e = fd;
@@ -396,6 +404,8 @@ int tap_open(const struct dev_opts *o, struct net_device **out, char *err, size_
 	dev->mtu = o->mtu ? o->mtu : TAP_DEFAULT_MTU;
 	dev->hdr_len = TAP_HDR_LEN;
 	dev->flags = NET_DEV_F_BROADCAST | NET_DEV_F_RX_ONE; /* one read per frame */
+	if (o->queues > 1)
+		dev->flags |= NET_DEV_F_MULTIQUEUE;
 	dev->ops = &tap_ops;
 	memset(dev->broadcast, 0xff, NET_DEV_ADDR_LEN);
 	if (o->offload) {
@@ -406,7 +416,8 @@ int tap_open(const struct dev_opts *o, struct net_device **out, char *err, size_
 	e = driver_pick_mac(o, dev->hwaddr, err, errlen);
 	if (e < 0)
 		goto fail;
-	e = tap_configure_host(o, dev->name, dev->mtu, err, errlen);
+	/* One interface on the kernel's side, whatever the number of queues: queue 0's. */
+	e = o->queue ? 0 : tap_configure_host(o, dev->name, dev->mtu, err, errlen);
 	if (e < 0)
 		goto fail;
 	e = net_device_register(dev);
@@ -415,9 +426,10 @@ int tap_open(const struct dev_opts *o, struct net_device **out, char *err, size_
 			 strerror(-e));
 		goto fail;
 	}
-	infof("dev=%s tap mac=%02x:%02x:%02x:%02x:%02x:%02x mtu=%u offload=%s", dev->name,
-	      dev->hwaddr[0], dev->hwaddr[1], dev->hwaddr[2], dev->hwaddr[3], dev->hwaddr[4],
-	      dev->hwaddr[5], dev->mtu, o->offload ? "on" : "off");
+	infof("dev=%s tap mac=%02x:%02x:%02x:%02x:%02x:%02x mtu=%u offload=%s queue=%u/%u",
+	      dev->name, dev->hwaddr[0], dev->hwaddr[1], dev->hwaddr[2], dev->hwaddr[3],
+	      dev->hwaddr[4], dev->hwaddr[5], dev->mtu, o->offload ? "on" : "off", o->queue,
+	      o->queues ? o->queues : 1);
 	*out = dev; /* owned by the device registry */
 	return 0;
 fail:

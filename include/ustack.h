@@ -470,6 +470,7 @@ void ustack_use(struct ustack *st);
 /* Opens a device and gives it its address, from the spec string the ustack program takes
  * after --dev:
  *   tap:NAME[,addr=A.B.C.D/N][,addr6=ADDR/LEN][,host=H/N][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off]
+ *       [,queues=N[,queue=I]]  (queue I of a multi-queue TAP that N stacks share)
  *   tun:NAME,addr=A.B.C.D/N[,addr6=ADDR/LEN][,host=H][,mtu=N][,offload=on|off]
  *   packet:IFNAME[,addr=A.B.C.D/N][,addr6=ADDR/LEN][,mac=MAC][,offload=on|off]
  * (host= configures the kernel's side; needs CAP_NET_ADMIN like the devices themselves.

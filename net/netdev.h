@@ -45,6 +45,11 @@ enum net_dev_type {
 /* Carries what the stack sends to itself (its own addresses, 127.0.0.0/8): the in-stack
  * loopback device. IP routes by this flag, not by the name "lo". */
 #define NET_DEV_F_LOOPBACK  0x0100
+/* One queue of a multi-queue TAP (queues=N): other stacks of this process hold the other
+ * queues, as the same station. The kernel answers a frame we write before it notes which
+ * queue the frame's flow came in on, so its answer to a flow's first frame may take
+ * another queue: ARP says each request twice on such a device (arp/arp.c). */
+#define NET_DEV_F_MULTIQUEUE 0x0200
 
 struct net_device;
 

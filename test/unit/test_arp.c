@@ -358,6 +358,26 @@ static void test_output_unknown_queues_and_requests(void **state)
 	finish();
 }
 
+/* One queue of a multi-queue TAP: every request goes out twice (the kernel's answer to the
+ * first may take another queue), and is one try; the answer still resolves. */
+static void test_multiqueue_asks_twice(void **state)
+{
+	(void)state;
+	dev->flags |= NET_DEV_F_MULTIQUEUE;
+	assert_int_equal(arp_output(dev, IP4(192, 0, 2, 1), ip_pkt(1), 0), 0);
+	assert_int_equal(test_dev_pending(dev), 2);
+	expect_request(IP4(192, 0, 2, 1), ether_broadcast);
+	expect_request(IP4(192, 0, 2, 1), ether_broadcast);
+	assert_int_equal(arp_stats.tx_request, 1);
+	assert_int_equal(arp_stats.tx_request_mq_twice, 1);
+	inject_arp(ARP_OP_REPLY, mac_a, IP4(192, 0, 2, 1), our_mac, IP4(192, 0, 2, 2), our_mac,
+		   10);
+	expect_ip(mac_a, 1);
+	assert_int_equal(arp_cache_lookup(IP4(192, 0, 2, 1), NULL), ARP_REACHABLE);
+	dev->flags &= ~NET_DEV_F_MULTIQUEUE;
+	finish();
+}
+
 static void test_retries_then_give_up(void **state)
 {
 	(void)state;
@@ -980,6 +1000,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_parse_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_input_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_for_us, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multiqueue_asks_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_unknown_queues_and_requests, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_retries_then_give_up, setup, teardown),

@@ -9,6 +9,7 @@
 #include <ifaddrs.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
 #include <sched.h>
@@ -178,9 +179,9 @@ static const struct bad_case bad[] = {
 	{ "packet:eth0,addr=10.0.0.2/24,host6=2001:db8::1/64",
 	  "--dev packet:eth0: host6= does not apply to packet devices (keys: addr, addr6, mac, offload)" },
 	{ "tap:tap0,addr=10.0.0.2/24,speed=10",
-	  "--dev tap:tap0: unknown option 'speed' (keys: addr, addr6, host, host6, bridge, mac, mtu, offload)" },
+	  "--dev tap:tap0: unknown option 'speed' (keys: addr, addr6, host, host6, bridge, mac, mtu, offload, queues, queue)" },
 	{ "tap:tap0,addr=10.0.0.2/24,promisc",
-	  "--dev tap:tap0: 'promisc' is not key=value (keys: addr, addr6, host, host6, bridge, mac, mtu, offload)" },
+	  "--dev tap:tap0: 'promisc' is not key=value (keys: addr, addr6, host, host6, bridge, mac, mtu, offload, queues, queue)" },
 	{ "tap:tap0,addr=10.0.0.2/24,,mtu=1400", "--dev tap:tap0: empty option (a stray comma?)" },
 	{ "tap:tap0,addr=10.0.0.2/24,mtu=", "--dev tap:tap0: mtu= needs a value" },
 	{ "tap:tap0,addr=10.0.0.2/24,mtu=67",
@@ -238,6 +239,50 @@ static void test_parse_bad(void **state)
 		assert_null(strchr(err, '\n'));
 		/* A refused spec leaves the output alone. */
 		assert_memory_equal(&o, &before, sizeof(o));
+	}
+	test_assert_no_leaks();
+}
+
+/* queues=N and queue=I: TAP only, in range, the index below the count. */
+static void test_parse_queues(void **state)
+{
+	static const struct { const char *spec, *msg; } bad_q[] = {
+		{ "tap:t0,queues=0", "--dev tap:t0: bad queues=0: expected a number from 1 to 16" },
+		{ "tap:t0,queues=17", "--dev tap:t0: bad queues=17: expected a number from 1 to 16" },
+		{ "tap:t0,queues=2x", "--dev tap:t0: bad queues=2x: expected a number from 1 to 16" },
+		{ "tap:t0,queue=-1", "--dev tap:t0: bad queue=-1: expected a number from 0 to 15" },
+		{ "tap:t0,queues=2,queue=2",
+		  "--dev tap:t0: queue=2 needs queues= above it (queue=I picks one of queues=N, 0 to "
+		  "N-1)" },
+		{ "tap:t0,queue=1",
+		  "--dev tap:t0: queue=1 needs queues= above it (queue=I picks one of queues=N, 0 to "
+		  "N-1)" },
+		{ "tap:t0,queues=2,queues=2", "--dev tap:t0: queues= given twice" },
+		{ "tun:t0,addr=10.0.0.2/24,queues=2",
+		  "--dev tun:t0: queues= does not apply to tun devices (keys: addr, addr6, host, "
+		  "host6, mtu, offload)" },
+		{ "packet:eth0,queue=0",
+		  "--dev packet:eth0: queue= does not apply to packet devices (keys: addr, addr6, "
+		  "mac, offload)" },
+	};
+	struct dev_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(dev_opts_parse("tap:t0,addr=10.0.0.2/24", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.queues, 0);
+	assert_int_equal(o.queue, 0);
+	assert_int_equal(dev_opts_parse("tap:t0,queues=16,queue=15,addr=10.0.0.2/24", &o, err,
+					sizeof(err)), 0);
+	assert_int_equal(o.queues, 16);
+	assert_int_equal(o.queue, 15);
+	assert_int_equal(dev_opts_parse("tap:t0,queue=0,queues=1", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.queues, 1);
+	assert_int_equal(o.queue, 0);
+	for (size_t i = 0; i < sizeof(bad_q) / sizeof(bad_q[0]); i++) {
+		assert_int_equal(dev_opts_parse(bad_q[i].spec, &o, err, sizeof(err)), -EINVAL);
+		if (strcmp(err, bad_q[i].msg))
+			fail_msg("spec %s\n  got:  %s\n  want: %s", bad_q[i].spec, err, bad_q[i].msg);
 	}
 	test_assert_no_leaks();
 }
@@ -489,6 +534,57 @@ static void test_tap_real(void **state)
 	assert_int_equal(if_nametoindex("h4tap0"), 0);
 	pkb_queue_purge(&tap_rx);
 	net_protocol_reset();
+	net_loop_shutdown();
+	test_assert_no_leaks();
+}
+
+/* queues=2: queue 0 creates a multi-queue TAP and configures the kernel side; queue 1
+ * attaches a second queue and leaves the kernel side alone; a plain open of the same name,
+ * or a multi-queue open of a plain TAP, is refused with its reason. */
+static void test_tap_mq_real(void **state)
+{
+	struct dev_opts o;
+	struct net_device *q0 = NULL, *q1 = NULL, *plain = NULL;
+	struct ifreq ifr;
+	char err[256], name[NET_DEV_NAME_MAX];
+	int fd;
+
+	(void)state;
+	if (geteuid() != 0 || (!in_private_netns && unshare(CLONE_NEWNET) < 0))
+		skip();
+	in_private_netns = 1;
+	assert_int_equal(net_loop_init(), 0);
+	assert_int_equal(dev_opts_parse("tap:h4mq0,addr=10.79.0.2/24,host=10.79.0.1/24,queues=2",
+					&o, err, sizeof(err)), 0);
+	if (driver_open(&o, &q0, err, sizeof(err)) < 0)
+		fail_msg("driver_open queue 0: %s", err);
+	assert_true(q0->flags & NET_DEV_F_MULTIQUEUE);
+	memset(&ifr, 0, sizeof(ifr));
+	assert_int_equal(ioctl(q0->fd, TUNGETIFF, &ifr), 0);
+	assert_true(ifr.ifr_flags & IFF_MULTI_QUEUE);
+	assert_true(if_has_addr("h4mq0", A("10.79.0.1")));
+
+	assert_int_equal(dev_opts_parse("tap:h4mq0,addr=10.79.0.2/24,host=10.79.0.9/24,queues=2,"
+					"queue=1", &o, err, sizeof(err)), 0);
+	if (driver_open(&o, &q1, err, sizeof(err)) < 0)
+		fail_msg("driver_open queue 1: %s", err);
+	assert_true(q1->fd != q0->fd);
+	assert_false(if_has_addr("h4mq0", A("10.79.0.9"))); /* queue 0's side, untouched */
+
+	/* A plain TAP of the same name: the kernel refuses to mix the two kinds. */
+	fd = tuntap_attach("h4mq0", IFF_TAP, name, err, sizeof(err));
+	assert_int_equal(fd, -EINVAL);
+	assert_int_equal(dev_opts_parse("tap:h4plain0,queues=2", &o, err, sizeof(err)), 0);
+	o.queues = 0;
+	if (driver_open(&o, &plain, err, sizeof(err)) < 0)
+		fail_msg("driver_open plain: %s", err);
+	fd = tuntap_attach("h4plain0", IFF_TAP | IFF_MULTI_QUEUE, name, err, sizeof(err));
+	assert_int_equal(fd, -EINVAL);
+	assert_string_equal(err, "device h4plain0 exists and is not a multi-queue tap: pick "
+				 "another name");
+
+	net_device_unregister_all(); /* the last queue closed: the TAP goes */
+	assert_int_equal(if_nametoindex("h4mq0"), 0);
 	net_loop_shutdown();
 	test_assert_no_leaks();
 }
@@ -749,11 +845,13 @@ int main(void)
 		cmocka_unit_test(test_parse_addr6),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_short_err),
+		cmocka_unit_test(test_parse_queues),
 		cmocka_unit_test(test_parse_addr_dhcp),
 		cmocka_unit_test(test_open_missing_interface),
 		cmocka_unit_test(test_loopback),
 		/* Last: the first moves the process to a private network namespace. */
 		cmocka_unit_test(test_tap_real),
+		cmocka_unit_test(test_tap_mq_real),
 		cmocka_unit_test(test_tun_real),
 		cmocka_unit_test(test_packet_real),
 		cmocka_unit_test(test_packet_gso_real),
