@@ -45,7 +45,7 @@ while IFS=$'\t' read -r test mode u ref figure ratio goal; do
 done <"$BENCH_SUMMARY"
 met=$(while IFS=$'\t' read -r _ _ _ _ _ ratio goal; do b_meets "$ratio" "$goal"; done <"$BENCH_SUMMARY" |
 	grep -c yes)
-echo "($met of $(wc -l <"$BENCH_SUMMARY") goals met. ustack per frame in the bulk rows: TAP"
-echo " offload=off; with offloads: offload=on against the kernel over a veth with its default"
-echo " offloads. CPU/GiB counts the stack's process alone (utime + stime, /proc/PID/stat).)"
+echo "($met of $(wc -l <"$BENCH_SUMMARY") goals met. Bulk per frame: ustack's TAP offload=off; with"
+echo " offloads: offload=on against the kernel over a veth with its default offloads. CPU/GiB"
+echo " counts the stack's process alone: utime + stime from /proc/PID/stat.)"
 exit $rc
