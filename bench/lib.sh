@@ -207,3 +207,11 @@ b_cpu_ticks()
 	# the command name (field 2) may hold spaces: count the fields after its ')'
 	sed -n 's/.*) //p' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13; f = 1 } END { if (!f) print 0 }'
 }
+
+# b_median V...: the middle of the values that are numbers (the lower middle of an even
+# count); n/a when none is.
+b_median()
+{
+	printf '%s\n' "$@" | grep -E '^[0-9]+(\.[0-9]+)?$' | sort -g |
+		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "n/a" }'
+}

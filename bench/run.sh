@@ -10,7 +10,8 @@
 # column says n/a. Needs root.
 #   bench/run.sh build/ustack [build/bench/tap_reflector]
 # Environment: BENCH_PINGS (flood pings per run, 30000), BENCH_SECS (UDP seconds, 3),
-# BENCH_BUSY_POLL (µs of --busy-poll for the extra ustack rows, 20; 0 leaves them out),
+# BENCH_RUNS (runs, interleaved; each figure is their median, 3), BENCH_BUSY_POLL (µs of
+# --busy-poll for the extra ustack rows, 20; 0 leaves them out),
 # BENCH_SUMMARY (a file: the goal rows are appended to it, for bench/issue13.sh).
 # shellcheck disable=SC2086 # $pin is "" or "taskset -c 1": split on purpose
 set -u
@@ -18,6 +19,7 @@ UST=${1:-build/ustack}
 REFL=${2:-$(dirname "$UST")/bench/tap_reflector}
 PINGS=${BENCH_PINGS:-30000}
 SECS=${BENCH_SECS:-3}
+RUNS=${BENCH_RUNS:-3}
 BUSY=${BENCH_BUSY_POLL:-20}
 for b in "$UST" "$REFL"; do
 	[ -x "$b" ] || { echo "bench: $b not built; run 'make bench'" >&2; exit 1; }
@@ -98,7 +100,8 @@ udp_pps()
 	echo "$out" | awk '$1 == "pps" { print $2 }' | grep . || echo 0
 }
 
-echo "ustack benchmark: $(nproc) CPUs, $PINGS flood pings, UDP echo for ${SECS}s (64-byte datagrams, 8 in flight)"
+echo "ustack benchmark: $(nproc) CPUs, $PINGS flood pings, UDP echo for ${SECS}s (64-byte" \
+	"datagrams, 8 in flight); medians of $RUNS"
 TARGETS="ustack reflector"
 if [ -n "$LWIP_PEER" ]; then
 	TARGETS="$TARGETS lwip"
@@ -107,27 +110,44 @@ if [ -n "$LWIP_PEER" ]; then
 else
 	echo "lwIP: $(dirname "$UST")/interop/lwip_peer not built (make interop; needs liblwip-dev): n/a"
 fi
-declare -A R
+# measure TARGET NAME PIN RUN [USTACK-OPTION...]: one run of both tests against TARGET,
+# kept under NAME.
+measure()
+{
+	local target=$1 name=$2 pin=$3 run=$4
+	shift 4
+	start_target "$target" "$pin" "$@"
+	P[$mode.$name.ping.$run]=$(flood_pps "$pin")
+	P[$mode.$name.udp.$run]=$(udp_pps "$pin")
+	b_stop "$PID"
+	echo "  $mode $name: flood ping ${P[$mode.$name.ping.$run]}/s," \
+		"UDP echo ${P[$mode.$name.udp.$run]} pkt/s"
+}
+
+NAMES=$TARGETS
+[ "$BUSY" -gt 0 ] && NAMES="$NAMES busy"
+declare -A P R
 for mode in pinned unpinned; do
 	pin=""
 	[ "$mode" = pinned ] && pin="taskset -c 1"
-	R[$mode.lwip.ping]=n/a R[$mode.lwip.udp]=n/a
-	for target in $TARGETS; do
-		start_target $target "$pin"
-		R[$mode.$target.ping]=$(flood_pps "$pin")
-		R[$mode.$target.udp]=$(udp_pps "$pin")
-		b_stop "$PID"
-		echo "  $mode $target: flood ping ${R[$mode.$target.ping]}/s, UDP echo ${R[$mode.$target.udp]} pkt/s"
+	# the runs interleaved, so that a busy moment of the machine spreads over all targets
+	for run in $(seq 1 "$RUNS"); do
+		for target in $TARGETS; do
+			measure "$target" "$target" "$pin" "$run"
+		done
+		# Busy-poll keeps the loop awake for the answer: it pays when the peer wakes on the
+		# other vCPU and costs when the peer needs this CPU (docs/architecture.md).
+		[ "$BUSY" -gt 0 ] && measure ustack busy "$pin" "$run" --busy-poll "$BUSY"
 	done
-	# Busy-poll keeps the loop awake for the answer: it pays when the peer wakes on the other
-	# vCPU and costs when the peer needs this CPU (docs/architecture.md).
-	if [ "$BUSY" -gt 0 ]; then
-		start_target ustack "$pin" --busy-poll "$BUSY"
-		R[$mode.busy.ping]=$(flood_pps "$pin")
-		R[$mode.busy.udp]=$(udp_pps "$pin")
-		b_stop "$PID"
-		echo "  $mode ustack --busy-poll $BUSY: flood ping ${R[$mode.busy.ping]}/s, UDP echo ${R[$mode.busy.udp]} pkt/s"
-	fi
+	for name in $NAMES lwip; do
+		for t in ping udp; do
+			v=()
+			for run in $(seq 1 "$RUNS"); do
+				v+=("${P[$mode.$name.$t.$run]:-n/a}")
+			done
+			R[$mode.$name.$t]=$(b_median "${v[@]}")
+		done
+	done
 done
 
 echo

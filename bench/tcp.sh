@@ -25,8 +25,8 @@
 # control, and `ab -c 50` requests per second against ustack's http and nginx.
 # Figures, not assertions. Needs root.
 #   bench/tcp.sh build/ustack
-# Environment: BENCH_SECS (iperf seconds, 5), BENCH_MB (download size, 512), BENCH_RUNS
-# (bulk runs, each figure the median, 1), BENCH_LOSS_MB (download size through loss, 50),
+# Environment: BENCH_SECS (iperf seconds, 3), BENCH_MB (download size, 384), BENCH_RUNS
+# (bulk runs, interleaved, each figure the median, 3), BENCH_LOSS_MB (download size through loss, 50),
 # BENCH_AB_N (5000), BENCH_OFFLOAD (the TAP's offload= for the rows after the bulk ones,
 # on), BENCH_SUMMARY (a file: the goal rows are appended to it, for bench/issue13.sh).
 # Without build/interop/lwip_peer (`make interop`, needs liblwip-dev) lwIP's column says n/a.
@@ -34,9 +34,9 @@
 # shellcheck disable=SC2059 # the printf formats are FMT and G
 set -u
 UST=${1:-build/ustack}
-SECS=${BENCH_SECS:-5}
-MB=${BENCH_MB:-512}
-RUNS=${BENCH_RUNS:-1}
+SECS=${BENCH_SECS:-3}
+MB=${BENCH_MB:-384}
+RUNS=${BENCH_RUNS:-3}
 LOSS_MB=${BENCH_LOSS_MB:-50}
 ABN=${BENCH_AB_N:-5000}
 OFFLOAD=${BENCH_OFFLOAD:-on}
@@ -137,11 +137,11 @@ keep()
 # median KEY: the median over the runs of R[KEY.run] (n/a when none is a number).
 median()
 {
-	local r
+	local r v=()
 	for r in $(seq 1 "$RUNS"); do
-		echo "${R[$1.$r]:-n/a}"
-	done | grep -E '^[0-9.]+$' | sort -g |
-		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "n/a" }'
+		v+=("${R[$1.$r]:-n/a}")
+	done
+	b_median "${v[@]}"
 }
 
 # --- ustack on a TAP ---
