@@ -31,7 +31,7 @@ PRELOAD_SO := $(BUILD)/libustack-preload.so
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 UNIT_HELPER_OBJS := $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test unit integration san demo bench clean help fuzz interop examples \
+.PHONY: all deps test unit integration san demo bench bench-goals clean help fuzz interop examples \
 	vm-image vm-test lab
 
 all: $(BUILD)/libustack.a $(BUILD)/ustack $(PRELOAD_SO)
@@ -136,7 +136,9 @@ vm-test: all
 lab: all
 	@bash test/vm/lab.sh $(BUILD)/ustack
 
-bench: all $(BUILD)/bench/tap_reflector
+# The lwIP peer (when liblwip-dev is installed) gives run.sh, tcp.sh and conn.sh their
+# lwIP columns.
+bench: all $(BUILD)/bench/tap_reflector $(INTEROP_BINS)
 	@bash bench/run.sh $(BUILD)/ustack $(BUILD)/bench/tap_reflector
 	@bash bench/tcp.sh $(BUILD)/ustack
 	@bash bench/conn.sh $(BUILD)/ustack
@@ -146,6 +148,11 @@ bench: all $(BUILD)/bench/tap_reflector
 	@bash bench/loss.sh $(BUILD)/ustack
 	@bash bench/preload.sh $(BUILD)/ustack
 	@bash bench/preload_nginx.sh $(BUILD)/ustack
+
+# Issue 13's goals in one run: run.sh, tcp.sh and conn.sh, then one table of the ratios
+# beside their bars.
+bench-goals: all $(BUILD)/bench/tap_reflector $(INTEROP_BINS)
+	@bash bench/issue13.sh $(BUILD)/ustack $(BUILD)/bench/tap_reflector
 
 # The benchmarks' ceiling: a trivial TAP reflector (no stack library).
 $(BUILD)/bench/tap_reflector: bench/tap_reflector.c
@@ -203,6 +210,7 @@ help:
 	@echo "make lab        the same network by hand: ustack serving, you at the guest's console"
 	@echo "make vm-image   build (or find cached) the guest: Debian's kernel, a busybox initramfs"
 	@echo "make bench      packets per second against ustack and a TAP reflector, TCP\n                throughput, loss recovery, attacks, memory, forwarding and nginx under the\n                preload beside the kernel"
+	@echo "make bench-goals  issue 13's goals in one run: flood ping, UDP echo, bulk TCP and\n                CPU per GiB, connections/s, each ratio beside its bar (lwIP, reflector, kernel)"
 	@echo "make examples   the programs in examples/ (build/examples/), built from include/ only"
 	@echo "make interop    the lwIP and libslirp peers for t_interop_*.sh (build/interop/)"
 	@echo "make install    bin, shared and static library, header, ustack.pc, man pages under\n                DESTDIR/PREFIX [/usr/local]; make uninstall removes them"

@@ -19,7 +19,8 @@
 # per run, 100000), BENCH_RUNS (3), BENCH_LWIP_CONN_N (connections per lwIP run, 5000),
 # BENCH_PERF (1: also a `perf record -g` of ustack during one unpinned run of each test,
 # its top symbols printed; only: that alone; 0 by default), BENCH_USTACK_ARGS (more
-# options for ustack serve, e.g. "--busy-poll 20").
+# options for ustack serve, e.g. "--busy-poll 20"), BENCH_SUMMARY (a file: the goal rows,
+# ustack/lwIP against issue 13's 1.3, are appended to it, for bench/issue13.sh).
 # shellcheck disable=SC2086 # $pin is "" or "taskset -c 1": split on purpose
 set -u
 UST=${1:-build/ustack}
@@ -246,17 +247,19 @@ for mode in $MODES; do
 	R[$mode.l.conn]=$CONN R[$mode.l.ka]=$KA
 done
 
-FMT='%-10s %-28s %10s %10s %10s %9s %9s\n'
+FMT='%-10s %-28s %10s %10s %10s %9s %9s %6s\n'
 # shellcheck disable=SC2059 # the format is FMT
-[ -n "$MODES" ] && echo && printf "$FMT" mode test ustack kernel lwIP u/kernel u/lwIP
+[ -n "$MODES" ] && echo && printf "$FMT" mode test ustack kernel lwIP u/kernel u/lwIP goal
 for mode in $MODES; do
 	for t in conn ka; do
 		what="connections/s (ab -c 50)"
 		[ $t = ka ] && what="keep-alive requests/s (-k)"
+		rl=$(ratio "${R[$mode.u.$t]}" "${R[$mode.l.$t]}")
 		# shellcheck disable=SC2059
 		printf "$FMT" "$mode" "$what" "${R[$mode.u.$t]}" "${R[$mode.k.$t]}" \
-			"${R[$mode.l.$t]}" "$(ratio "${R[$mode.u.$t]}" "${R[$mode.k.$t]}")" \
-			"$(ratio "${R[$mode.u.$t]}" "${R[$mode.l.$t]}")"
+			"${R[$mode.l.$t]}" "$(ratio "${R[$mode.u.$t]}" "${R[$mode.k.$t]}")" "$rl" ">=1.3"
+		# issue 13: at least 1.3 x lwIP, pinned and unpinned
+		b_goal "$what" "$mode" "${R[$mode.u.$t]}" lwIP "${R[$mode.l.$t]}" "$rl" ">=1.3"
 	done
 done
 [ -n "$MODES" ] &&
@@ -264,7 +267,7 @@ done
 	echo " over a veth pair with its default offloads; lwIP: lwip_peer's http server on" &&
 	echo " Debian's liblwip, its own TAP, a body from memory (no file), $LW_CONN_N connections" &&
 	echo " per connection run, each run against a fresh lwip_peer;" &&
-	echo " pinned: server and ab both on CPU 1)"
+	echo " pinned: server and ab both on CPU 1; goal: issue 13's bar for u/lwIP)"
 
 if [ "$PERF" != 0 ]; then
 	echo

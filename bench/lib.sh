@@ -167,3 +167,51 @@ http {
 }
 NGINX
 }
+
+# b_ratio A B: A / B with two decimals; n/a unless both are positive numbers.
+b_ratio()
+{
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && a + 0 > 0 && b + 0 > 0)
+			printf "%.2f", a / b
+		else
+			print "n/a"
+	}'
+}
+
+# b_meets RATIO GOAL: "yes" or "no" for a GOAL such as ">=1.3" or "<=0.5"; "-" when the
+# ratio is not a number.
+b_meets()
+{
+	awk -v r="$1" -v g="$2" 'BEGIN {
+		if (r !~ /^[0-9.]+$/) { print "-"; exit }
+		op = substr(g, 1, 2); v = substr(g, 3) + 0
+		if (op == ">=") print (r + 0 >= v ? "yes" : "no")
+		else print (r + 0 <= v ? "yes" : "no")
+	}'
+}
+
+# b_goal TEST MODE STACK-FIGURE REFERENCE REF-FIGURE RATIO GOAL: one row of a goal of
+# issue 13 (a ratio measured in this run against its bar), appended tab-separated to
+# $BENCH_SUMMARY when that is set (bench/issue13.sh prints them as one table).
+b_goal()
+{
+	[ -n "${BENCH_SUMMARY:-}" ] || return 0
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$BENCH_SUMMARY"
+}
+
+# b_cpu_ticks PID: the process's user + system CPU time so far (all its threads), in
+# clock ticks (getconf CLK_TCK a second), from /proc/PID/stat; 0 when it is gone.
+b_cpu_ticks()
+{
+	# the command name (field 2) may hold spaces: count the fields after its ')'
+	sed -n 's/.*) //p' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13; f = 1 } END { if (!f) print 0 }'
+}
+
+# b_median V...: the middle of the values that are numbers (the lower middle of an even
+# count); n/a when none is.
+b_median()
+{
+	printf '%s\n' "$@" | grep -E '^[0-9]+(\.[0-9]+)?$' | sort -g |
+		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "n/a" }'
+}

@@ -15,6 +15,9 @@
 #      costs 1.5 s or more)
 #   5. `ustack get` from lwip_peer's http server (bench/conn.sh's lwIP column): a 300 KB
 #      body of the pattern, compared
+#   6. the other benchmark servers of lwip_peer (bench/tcp.sh's and bench/run.sh's lwIP
+#      columns): 2 MB from ustack nc into its discard server, counted there; a datagram
+#      from ustack nc -u through its udp-echo server and back, compared
 # Close, every time: lwip_peer exits 0 only when its connection carried exactly what it
 # should and lwIP holds no control block for it outside TIME_WAIT (both FINs sent and
 # acknowledged); ustack nc exits 0; ustack serve counts its connections closed.
@@ -163,4 +166,29 @@ cmp -s "$UST_OUT" <(head -c $HTTPB "$T_TMP/pattern") ||
 peer_end "$HTTP" 20
 [ "$PEER_STATUS" -eq 0 ] || fail "lwIP's http server exited $PEER_STATUS: $(tail -n 4 "$T_TMP/http.err")"
 grep "server http:" "$T_TMP/http.err"
+
+# --- 6: lwip_peer's discard and udp-echo servers (bench/tcp.sh, bench/run.sh)
+peer_bg discard "$NS" "$PEER_BIN" $LW --timeout 30 --count 1 server 5001 discard
+DIS=$PEER_PID
+peer_wait_text discard 10 "listening on port 5001"
+UST_STDIN=$T_TMP/pattern2m ust_run "$NS" 30 nc --dev "$DEV" 10.0.0.3 5001
+[ "$UST_STATUS" -eq 0 ] || fail "ustack nc to lwIP's discard exited $UST_STATUS: $(tail -n 3 "$UST_ERR")"
+peer_end "$DIS" 20
+[ "$PEER_STATUS" -eq 0 ] || fail "lwIP's discard exited $PEER_STATUS: $(tail -n 4 "$T_TMP/discard.err")"
+grep -qE "discard: 10\.0\.0\.2:[0-9]+ sent $LOSSY bytes" "$T_TMP/discard.err" ||
+	fail "lwIP's discard did not count 2 MB: $(tail -n 4 "$T_TMP/discard.err")"
+grep "server discard:" "$T_TMP/discard.err"
+
+peer_bg uecho "$NS" "$PEER_BIN" $LW --timeout 30 --count 1 server 7 udp-echo
+UECHO=$PEER_PID
+peer_wait_text uecho 10 "listening on port 7"
+echo "one datagram to lwIP and back" >"$T_TMP/dgram"
+UST_STDIN=$T_TMP/dgram ust_run "$NS" 30 nc --dev "$DEV" -u -q 2 10.0.0.3 7
+cmp -s "$UST_OUT" "$T_TMP/dgram" ||
+	fail "ustack nc -u got back '$(head -c 100 "$UST_OUT")' from lwIP's udp-echo"
+peer_end "$UECHO" 20
+[ "$PEER_STATUS" -eq 0 ] || fail "lwIP's udp-echo exited $PEER_STATUS: $(tail -n 4 "$T_TMP/uecho.err")"
+grep -q "server udp-echo: 1 datagrams echoed, 0 not sent" "$T_TMP/uecho.err" ||
+	fail "lwIP's udp-echo: $(tail -n 3 "$T_TMP/uecho.err")"
+grep "server udp-echo:" "$T_TMP/uecho.err"
 pass

@@ -10,6 +10,8 @@
  *             [--close-first] server PORT echo|sink|source [BYTES]
  *   lwip_peer --tap NAME --addr A.B.C.D/N [--mac MAC] [--timeout SECS] [--count N] \
  *             server PORT http [BYTES]
+ *   lwip_peer --tap NAME --addr A.B.C.D/N [--mac MAC] [--timeout SECS] [--count N] \
+ *             server PORT discard|udp-echo
  *   lwip_peer options
  *
  * The data is a deterministic byte stream (`pattern` prints it), so each side can check
@@ -30,9 +32,20 @@
  *                 and a close. It serves connections concurrently (see below), --count
  *                 of them (0: until the time limit, SIGTERM or SIGINT), and exits 0 when
  *                 no connection failed (reset, malformed request, out of memory).
+ *   server discard  for benchmarks (bench/tcp.sh, an iperf2 client): takes any bytes and
+ *                 throws them away, unchecked, closing after the peer's FIN; prints each
+ *                 connection's byte count and throughput. Concurrent and bounded by
+ *                 --count as http is, on the raw TCP API; exits 0 when no connection
+ *                 was reset.
+ *   server udp-echo  for benchmarks (bench/run.sh): returns each UDP datagram to its
+ *                 sender, on lwIP's raw UDP API in the input thread under the core lock
+ *                 (no socket, no thread switch); --count datagrams (0: until the time
+ *                 limit, SIGTERM or SIGINT); exits 0 when each echo was handed to the
+ *                 TAP. lwIP answers ICMP echo itself in every mode, so this also serves
+ *                 flood ping.
  *   options       prints the lwIP options this program was compiled against, which are
  *                 those of the library (Debian ships the lwipopts.h it built with)
- * Other servers serve --count connections (1) one after the other. Exit 0 when every
+ * The other servers serve --count connections (1) one after the other. Exit 0 when every
  * connection carried exactly what it should and ended with a FIN each way (lwIP's
  * control block left CLOSED or TIME_WAIT); 1 otherwise; 2 on a usage error. Every wait is
  * bounded by --timeout (60 s), for the whole run. Before exiting, a connection left in
@@ -47,7 +60,9 @@
  * Except `server http`: this build has room for MEMP_NUM_NETCONN (4) sockets in all, too
  * few for ab -c 50, so it uses lwIP's raw TCP API, whose control blocks come from malloc
  * (MEMP_MEM_MALLOC 1: MEMP_NUM_TCP_PCB does not bound them); its callbacks run under the
- * core lock, in our input thread or lwIP's timer thread. */
+ * core lock, in our input thread or lwIP's timer thread. The benchmark servers (http,
+ * discard, udp-echo) use the raw API for speed too, lwIP's fastest path, and do not
+ * watch their frames (that is not lwIP's cost). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -76,6 +91,7 @@ enum {
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/sockets.h"
 #include "lwip/tcpip.h"
+#include "lwip/udp.h"
 #include "netif/ethernet.h"
 
 #include "test/interop/peer.h"
@@ -994,6 +1010,218 @@ static int cmd_http(const char *port_s, unsigned long long bytes)
 	return failed || timed_out ? 1 : 0;
 }
 
+/* ---- the benchmark servers on the raw APIs: discard (TCP) and udp-echo ---- */
+
+/* serve_until: the main thread's wait while the callbacks serve. Every `done` counts
+ * toward --count (0: until the time limit, SIGTERM or SIGINT); with --count, the run ends
+ * once `done` reaches it and `*open` (when given) is 0. Returns 1 when --count was not
+ * reached by the time limit. The counters are read under the core lock. */
+static int serve_until(const unsigned long long *done, const unsigned long long *open)
+{
+	struct sigaction sa = { .sa_handler = http_on_signal };
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	for (;;) {
+		unsigned long long d, o;
+
+		LOCK_TCPIP_CORE();
+		d = *done;
+		o = open ? *open : 0;
+		UNLOCK_TCPIP_CORE();
+		if (opt.count > 0 && d >= (unsigned long long)opt.count && o == 0)
+			return 0;
+		if (http_stop)
+			return 0;
+		if (!time_left_ms())
+			return opt.count > 0;
+		usleep(20 * 1000);
+	}
+}
+
+/* One discard connection (under the core lock). */
+struct dconn {
+	unsigned long long bytes;
+	int64_t start_ms;
+	char peer[48];
+};
+
+/* Under the core lock: connections accepted, ended well, failed, ended either way, open. */
+static unsigned long long dis_accepted, dis_ok, dis_failed, dis_done, dis_open;
+
+static void discard_forget(struct tcp_pcb *pcb, struct dconn *c, int failed)
+{
+	if (pcb) {
+		tcp_arg(pcb, NULL);
+		tcp_recv(pcb, NULL);
+		tcp_err(pcb, NULL);
+		tcp_poll(pcb, NULL, 0);
+	}
+	if (failed)
+		dis_failed++;
+	else
+		dis_ok++;
+	dis_done++;
+	dis_open--;
+	free(c);
+}
+
+static err_t discard_poll(void *arg, struct tcp_pcb *pcb);
+
+/* The peer's FIN is in: report the connection, send our FIN (retried from the poll
+ * callback when lwIP has no memory for it). */
+static err_t discard_close(struct tcp_pcb *pcb, struct dconn *c)
+{
+	int64_t ms = peer_now_ms() - c->start_ms;
+
+	if (tcp_close(pcb) != ERR_OK) {
+		tcp_poll(pcb, discard_poll, 2);
+		return ERR_OK;
+	}
+	fprintf(stderr, PROG ": discard: %s sent %llu bytes in %.3f s (%.2f Mbit/s)\n", c->peer,
+		c->bytes, (double)ms / 1000,
+		ms > 0 ? (double)c->bytes * 8 / (double)ms / 1000 : 0.0);
+	discard_forget(pcb, c, 0);
+	return ERR_OK;
+}
+
+static err_t discard_poll(void *arg, struct tcp_pcb *pcb)
+{
+	return arg ? discard_close(pcb, arg) : ERR_OK;
+}
+
+static err_t discard_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	struct dconn *c = arg;
+
+	if (!p)
+		return c ? discard_close(pcb, c) : ERR_OK;
+	if (err == ERR_OK && c)
+		c->bytes += p->tot_len;
+	tcp_recved(pcb, p->tot_len);
+	pbuf_free(p);
+	return ERR_OK;
+}
+
+static void discard_err(void *arg, err_t err)
+{
+	struct dconn *c = arg;
+
+	if (!c)
+		return;
+	fprintf(stderr, PROG ": discard: %s: connection reset (%d) after %llu bytes\n", c->peer,
+		(int)err, c->bytes);
+	discard_forget(NULL, c, 1); /* lwIP has freed the control block */
+}
+
+static err_t discard_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct dconn *c;
+
+	(void)arg;
+	if (err != ERR_OK || !pcb)
+		return ERR_VAL;
+	dis_accepted++;
+	dis_open++;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		dis_open--;
+		dis_failed++;
+		dis_done++;
+		tcp_abort(pcb);
+		return ERR_ABRT;
+	}
+	c->start_ms = peer_now_ms();
+	snprintf(c->peer, sizeof(c->peer), "%s:%u", ipaddr_ntoa(&pcb->remote_ip),
+		 pcb->remote_port);
+	tcp_arg(pcb, c);
+	tcp_recv(pcb, discard_recv);
+	tcp_err(pcb, discard_err);
+	return ERR_OK;
+}
+
+static int cmd_discard(const char *port_s)
+{
+	struct tcp_pcb *pcb, *lpcb;
+	int timed_out;
+	err_t e;
+
+	LOCK_TCPIP_CORE();
+	pcb = tcp_new();
+	e = pcb ? tcp_bind(pcb, IP4_ADDR_ANY, (u16_t)atoi(port_s)) : ERR_MEM;
+	lpcb = e == ERR_OK ? tcp_listen(pcb) : NULL;
+	if (lpcb)
+		tcp_accept(lpcb, discard_accept);
+	else if (pcb)
+		tcp_close(pcb);
+	UNLOCK_TCPIP_CORE();
+	if (!lpcb) {
+		fprintf(stderr, PROG ": listen on %s failed (%d)\n", port_s, (int)e);
+		return 1;
+	}
+	fprintf(stderr, PROG ": listening on port %s (discard)\n", port_s);
+	timed_out = serve_until(&dis_done, &dis_open);
+	LOCK_TCPIP_CORE();
+	tcp_close(lpcb);
+	fprintf(stderr, PROG ": server discard: %llu connections accepted, %llu ended well, "
+		"%llu failed, %llu open\n", dis_accepted, dis_ok, dis_failed, dis_open);
+	e = dis_failed ? ERR_ABRT : ERR_OK;
+	UNLOCK_TCPIP_CORE();
+	if (timed_out)
+		fprintf(stderr, PROG ": server discard: fewer than %d connections by the time "
+			"limit\n", opt.count);
+	return e != ERR_OK || timed_out ? 1 : 0;
+}
+
+/* Under the core lock: datagrams echoed, and those whose echo lwIP could not send. */
+static unsigned long long udp_echoed, udp_unsent;
+
+/* In the input thread, under the core lock. p is the received datagram; it goes back as
+ * it is, lwIP putting the UDP, IP and Ethernet headers in front again (the room the
+ * received ones left), and is ours to free afterwards either way. */
+static void udp_echo_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
+			  const ip_addr_t *addr, u16_t port)
+{
+	(void)arg;
+	if (udp_sendto(pcb, p, addr, port) == ERR_OK)
+		udp_echoed++;
+	else
+		udp_unsent++;
+	pbuf_free(p);
+}
+
+static int cmd_udp_echo(const char *port_s)
+{
+	struct udp_pcb *pcb;
+	int timed_out;
+	err_t e;
+
+	LOCK_TCPIP_CORE();
+	pcb = udp_new();
+	e = pcb ? udp_bind(pcb, IP4_ADDR_ANY, (u16_t)atoi(port_s)) : ERR_MEM;
+	if (e == ERR_OK)
+		udp_recv(pcb, udp_echo_recv, NULL);
+	else if (pcb)
+		udp_remove(pcb);
+	UNLOCK_TCPIP_CORE();
+	if (e != ERR_OK) {
+		fprintf(stderr, PROG ": bind UDP port %s failed (%d)\n", port_s, (int)e);
+		return 1;
+	}
+	fprintf(stderr, PROG ": listening on port %s (udp-echo)\n", port_s);
+	timed_out = serve_until(&udp_echoed, NULL);
+	LOCK_TCPIP_CORE();
+	udp_remove(pcb);
+	fprintf(stderr, PROG ": server udp-echo: %llu datagrams echoed, %llu not sent\n",
+		udp_echoed, udp_unsent);
+	e = udp_unsent ? ERR_MEM : ERR_OK;
+	UNLOCK_TCPIP_CORE();
+	if (timed_out)
+		fprintf(stderr, PROG ": server udp-echo: fewer than %d datagrams by the time "
+			"limit\n", opt.count);
+	return e != ERR_OK || timed_out ? 1 : 0;
+}
+
 /* What this program (and so the library: Debian ships the lwipopts.h it built with) was
  * compiled with, as far as TCP's speed goes. */
 static int cmd_options(void)
@@ -1022,9 +1250,11 @@ static void usage(void)
 		"                 [--count N] [--close-first] server PORT echo|sink|source [BYTES]\n"
 		"       " PROG " [--tap NAME] --addr A.B.C.D/N [--mac MAC] [--timeout SECS]\n"
 		"                 [--count N] server PORT http [BYTES]\n"
+		"       " PROG " [--tap NAME] --addr A.B.C.D/N [--mac MAC] [--timeout SECS]\n"
+		"                 [--count N] server PORT discard|udp-echo\n"
 		"       " PROG " options\n"
-		"BYTES may end in k or m. --count 0 (server http only): until the time limit or\n"
-		"SIGTERM.\n");
+		"BYTES may end in k or m. --count counts connections (udp-echo: datagrams); 0\n"
+		"(http, discard, udp-echo only): until the time limit or SIGTERM.\n");
 }
 
 static int parse_addr(const char *s)
@@ -1058,7 +1288,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long bytes = ANY;
-	int have_addr = 0, http, c, rc;
+	int have_addr = 0, http, discard, udp_echo, c, rc;
 
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -1107,7 +1337,10 @@ int main(int argc, char **argv)
 	if (argc == 1 && !strcmp(argv[0], "options"))
 		return cmd_options();
 	http = argc >= 3 && !strcmp(argv[0], "server") && !strcmp(argv[2], "http");
-	if (argc < 1 || !have_addr || opt.timeout_s < 1 || opt.count < (http ? 0 : 1)) {
+	discard = argc == 3 && !strcmp(argv[0], "server") && !strcmp(argv[2], "discard");
+	udp_echo = argc == 3 && !strcmp(argv[0], "server") && !strcmp(argv[2], "udp-echo");
+	if (argc < 1 || !have_addr || opt.timeout_s < 1 ||
+	    opt.count < (http || discard || udp_echo ? 0 : 1)) {
 		usage();
 		return 2;
 	}
@@ -1126,7 +1359,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	watch = !http;
+	watch = !(http || discard || udp_echo);
 	deadline_ms = peer_now_ms() + (int64_t)opt.timeout_s * 1000;
 	peer_watch_init(&tx_watch, PROG, "tx");
 	peer_watch_init(&rx_watch, PROG, "rx");
@@ -1140,6 +1373,10 @@ int main(int argc, char **argv)
 		rc = cmd_client(argv[1], argv[2], argv[3], bytes);
 	else if (http)
 		rc = cmd_http(argv[1], bytes);
+	else if (discard)
+		rc = cmd_discard(argv[1]);
+	else if (udp_echo)
+		rc = cmd_udp_echo(argv[1]);
 	else
 		rc = cmd_server(argv[1], argv[2], bytes);
 

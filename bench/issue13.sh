@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Every goal of issue 13 (Performance) measured in one run: bench/run.sh (flood ping and
+# UDP echo against the TAP reflector and lwIP), bench/tcp.sh (bulk each way per frame
+# and with offloads against lwIP and the kernel over a veth, CPU per GiB) and
+# bench/conn.sh (connections and keep-alive requests per second against lwIP and nginx),
+# each printing its own tables as it goes, then one table of every goal: the ratio
+# measured here beside its bar and whether it meets it. Figures, not assertions: the
+# exit status says only whether the scripts ran. Needs root; about ten minutes with the
+# scripts' defaults (their environment variables lengthen or shorten them; see each).
+#   bench/issue13.sh build/ustack [build/bench/tap_reflector]
+# lwIP's columns need build/interop/lwip_peer (`make interop`, needs liblwip-dev); it
+# runs with Debian's options, which are printed (small, not lwIP's best tuning).
+set -u
+UST=${1:-build/ustack}
+REFL=${2:-$(dirname "$UST")/bench/tap_reflector}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+b_begin issue13 "$UST"
+[ -x "$REFL" ] || { echo "bench: $REFL not built; run 'make bench'" >&2; exit 1; }
+LWIP_PEER=$(dirname "$UST")/interop/lwip_peer
+export BENCH_SUMMARY=$TMP/goals
+: >"$BENCH_SUMMARY"
+
+rc=0
+bash "$HERE/run.sh" "$UST" "$REFL" || rc=1
+echo
+bash "$HERE/tcp.sh" "$UST" || rc=1
+echo
+bash "$HERE/conn.sh" "$UST" || rc=1
+
+echo
+echo "== issue 13: the goals, measured in this run ($(nproc) CPUs, $(date -u '+%Y-%m-%d %H:%M UTC')) =="
+if [ -x "$LWIP_PEER" ]; then
+	echo "lwIP: $("$LWIP_PEER" options)"
+else
+	echo "lwIP: not built (make interop; needs liblwip-dev): its ratios are n/a"
+fi
+FMT='%-40s %-9s %10s %-12s %10s %7s %7s %5s\n'
+# shellcheck disable=SC2059 # the format is FMT
+printf "$FMT" test mode ustack against figure ratio goal met
+while IFS=$'\t' read -r test mode u ref figure ratio goal; do
+	# shellcheck disable=SC2059
+	printf "$FMT" "$test" "$mode" "$u" "$ref" "$figure" "$ratio" "$goal" "$(b_meets "$ratio" "$goal")"
+done <"$BENCH_SUMMARY"
+met=$(while IFS=$'\t' read -r _ _ _ _ _ ratio goal; do b_meets "$ratio" "$goal"; done <"$BENCH_SUMMARY" |
+	grep -c yes)
+echo "($met of $(wc -l <"$BENCH_SUMMARY") goals met. Bulk per frame: ustack's TAP offload=off; with"
+echo " offloads: offload=on against the kernel over a veth with its default offloads. CPU/GiB"
+echo " counts the stack's process alone: utime + stime from /proc/PID/stat.)"
+exit $rc
