@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* `ustack serve`: services on the socket API, driven by one thread.
  *
- * One thread waits in us_poll() on every listening, datagram and connected socket, all
- * non-blocking, and calls the service's handlers; it drives the stack's loop itself while
- * it waits (run to completion: no loop thread, no hand-off, serve.c's serve_loop_driving),
- * so a service must never block. No thread per connection, so a thousand
- * connections cost a thousand pollfd entries, not a thousand stacks. The framework reads
+ * One thread waits in us_epoll_wait() on a readiness set holding every listening,
+ * datagram and connected socket, all non-blocking, and calls the service's handlers for
+ * the ready ones only; it drives the stack's loop itself while it waits (run to
+ * completion: no loop thread, no hand-off, serve.c's serve_loop_driving), so a service
+ * must never block. No thread per connection, and a round costs the sockets that are
+ * ready, not the sockets held. The framework reads
  * (pausing a connection whose output queue is half full, which is what pushes back on a
  * fast sender), queues output per connection up to --conn-buf, and closes connections.
  *
@@ -44,6 +45,11 @@ struct svc_conn {
 	uint64_t bytes_in, bytes_out;
 	void *priv;               /* the service's per-connection state */
 	TAILQ_ENTRY(svc_conn) link;
+	/* serve's own: the events registered in its readiness set, and whether the
+	 * connection is on this round's list of those to look at again (serve.c) */
+	uint32_t ev_set;
+	int touched;
+	TAILQ_ENTRY(svc_conn) touch_link;
 };
 TAILQ_HEAD(svc_conn_list, svc_conn);
 
@@ -87,6 +93,7 @@ struct svc {
 	struct svc_conn_list conns;
 	int nconns;
 	int accept_ready;         /* the listener polled readable this round */
+	uint32_t ev_set;          /* the events registered for fd in serve's readiness set */
 };
 
 /* Parses every --serve spec; called by the command-line parser. 0 or -EINVAL (printed). */
