@@ -38,10 +38,18 @@
 #include <unistd.h>
 
 #include "apps/app.h"
+#include "apps/http_cache.h"
 #include "apps/serve.h"
 #include "net/log.h"
 
 #define HTTP_FILE_CHUNK (64 * 1024)
+
+/* What the open-file cache did, printed with --stats (http.cache_*); see http_cache.h. */
+#define HTTP_COUNTERS(X)                                                                   \
+	X(cache_hits) X(cache_checked) X(cache_filled) X(cache_stale) X(cache_evicted)    \
+	X(cache_uncached)
+STATS_DECLARE(http, HTTP_COUNTERS);
+STATS_DEFINE(http, HTTP_COUNTERS)
 
 struct http_conn {
 	int file_fd;        /* the file being sent, -1 if none */
@@ -52,25 +60,106 @@ struct http_conn {
 	char *req;          /* received bytes not yet answered */
 };
 
-/* The service's state (svc.priv): a descriptor of the root, for openat2. */
+/* The service's state (svc.priv): a descriptor of the root, for openat2, and the cache. */
 struct http_svc {
 	int root_fd;        /* O_PATH, -1 if none */
 	dev_t root_dev;     /* the directory root_fd refers to */
 	ino_t root_ino;
 	int no_openat2;     /* the kernel lacks it: the full path only */
+	struct http_cache_cfg cache_cfg; /* from the options */
+	struct http_cache cache;
+	int cache_ready;    /* cache initialised */
 };
+
+#define HTTP_CACHE_ENTRIES 256
+#define HTTP_CACHE_BYTES (16u << 20)
+#define HTTP_CACHE_FILE (64u << 10)
+#define HTTP_CACHE_CHECK_MS 1000
+#define HTTP_CACHE_CHECK_MS_MAX 3600000
+
+/* The service's state, made by the first option or by start. */
+static struct http_svc *http_svc_get(struct svc *s)
+{
+	struct http_svc *hs = s->priv;
+
+	if (hs)
+		return hs;
+	hs = calloc(1, sizeof(*hs));
+	if (!hs)
+		return NULL;
+	hs->root_fd = -1;
+	hs->cache_cfg = (struct http_cache_cfg){
+		.max_entries = HTTP_CACHE_ENTRIES,
+		.max_bytes = HTTP_CACHE_BYTES,
+		.max_file = HTTP_CACHE_FILE,
+		.check_ms = HTTP_CACHE_CHECK_MS,
+	};
+	s->priv = hs;
+	return hs;
+}
+
+/* A count, or a size with an optional k or m suffix, from 0 to max. 0 or -EINVAL. */
+static int parse_amount(const char *val, int suffixes, unsigned long long max,
+			unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(val, &end, 10);
+	if (suffixes && !errno && end != val && (*end == 'k' || *end == 'K'))
+		v *= 1024, end++;
+	else if (suffixes && !errno && end != val && (*end == 'm' || *end == 'M'))
+		v *= 1024 * 1024, end++;
+	if (errno || end == val || *end || val[0] == '-' || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
 
 static int http_option(struct svc *s, const char *key, const char *val, char *err, size_t n)
 {
-	if (strcmp(key, "root")) {
-		snprintf(err, n, "unknown option '%s': http takes root=DIR", key);
+	struct http_svc *hs = http_svc_get(s);
+	unsigned long long v;
+
+	if (!hs) {
+		snprintf(err, n, "out of memory");
+		return -ENOMEM;
+	}
+	if (!strcmp(key, "root")) {
+		if (!*val || strlen(val) >= sizeof(s->root)) {
+			snprintf(err, n, "root= needs a directory");
+			return -EINVAL;
+		}
+		strcpy(s->root, val);
+	} else if (!strcmp(key, "cache")) {
+		if (parse_amount(val, 0, 1u << 20, &v)) {
+			snprintf(err, n, "cache= takes a number of files from 0 (none) to 1048576");
+			return -EINVAL;
+		}
+		hs->cache_cfg.max_entries = (unsigned)v;
+	} else if (!strcmp(key, "cache-bytes") || !strcmp(key, "cache-file")) {
+		if (parse_amount(val, 1, 1ull << 30, &v)) {
+			snprintf(err, n, "%s= takes a size in bytes up to 1g (k and m suffixes work)",
+				 key);
+			return -EINVAL;
+		}
+		if (key[6] == 'b')
+			hs->cache_cfg.max_bytes = (size_t)v;
+		else
+			hs->cache_cfg.max_file = (size_t)v;
+	} else if (!strcmp(key, "cache-check")) {
+		if (parse_amount(val, 0, HTTP_CACHE_CHECK_MS_MAX, &v)) {
+			snprintf(err, n, "cache-check= takes milliseconds from 0 (every request) to %u",
+				 HTTP_CACHE_CHECK_MS_MAX);
+			return -EINVAL;
+		}
+		hs->cache_cfg.check_ms = (unsigned)v;
+	} else {
+		snprintf(err, n, "unknown option '%s': http takes root=DIR, cache=FILES, "
+			 "cache-bytes=SIZE, cache-file=SIZE and cache-check=MS", key);
 		return -EINVAL;
 	}
-	if (!*val || strlen(val) >= sizeof(s->root)) {
-		snprintf(err, n, "root= needs a directory");
-		return -EINVAL;
-	}
-	strcpy(s->root, val);
 	return 0;
 }
 
@@ -88,13 +177,12 @@ static int http_start(struct svc *s, char *err, size_t n)
 		return -ENOTDIR;
 	}
 	strcpy(s->root, real);
-	hs = calloc(1, sizeof(*hs));
-	if (!hs) {
+	hs = http_svc_get(s);
+	if (!hs || (!hs->cache_ready && http_cache_init(&hs->cache, &hs->cache_cfg) < 0)) {
 		snprintf(err, n, "out of memory");
 		return -ENOMEM;
 	}
-	hs->root_fd = -1;
-	s->priv = hs;
+	hs->cache_ready = 1;
 	return 0;
 }
 
@@ -104,6 +192,8 @@ static void http_stop(struct svc *s)
 
 	if (hs && hs->root_fd >= 0)
 		close(hs->root_fd);
+	if (hs && hs->cache_ready)
+		http_cache_destroy(&hs->cache);
 	free(hs);
 	s->priv = NULL;
 }
@@ -430,10 +520,61 @@ static int send_file(struct svc_conn *c, int fd, const struct stat *st, const ch
 	return 0;
 }
 
+/* Adds what one lookup did to the counters. */
+static void cache_count(const struct http_cache_stats *was, const struct http_cache_stats *now)
+{
+	STAT_ADD(http, cache_hits, now->hits - was->hits);
+	STAT_ADD(http, cache_checked, now->checked - was->checked);
+	STAT_ADD(http, cache_filled, now->filled - was->filled);
+	STAT_ADD(http, cache_stale, now->stale - was->stale);
+	STAT_ADD(http, cache_evicted, now->evicted - was->evicted);
+	STAT_ADD(http, cache_uncached, now->uncached - was->uncached);
+}
+
+static int cache_open(void *ctx, const char *rel, struct stat *st)
+{
+	return open_under_root(ctx, rel, st);
+}
+
+/* The 200 response from the cache: the head, made once per entry, goes in the headroom
+ * just before the content, so head and content leave in one send with no copy but the
+ * socket's. -EAGAIN if the queue has no room for it all now (the caller streams the file
+ * instead). */
+static int send_cached(struct svc_conn *c, struct http_cache_entry *e, const char *rel,
+		       int head_only)
+{
+	static const char ka[] = "Connection: keep-alive\r\n\r\n", cl[] = "Connection: close\r\n\r\n";
+	struct http_conn *h = c->priv;
+	const char *conn = h->keep_alive ? ka : cl;
+	size_t connlen = h->keep_alive ? sizeof(ka) - 1 : sizeof(cl) - 1, hl, body;
+	uint8_t *p;
+
+	if (!e->head_len) {
+		int n = snprintf(e->head, sizeof(e->head),
+				 "HTTP/1.1 200 OK\r\nServer: ustack\r\nContent-Type: %s\r\n"
+				 "Content-Length: %zu\r\n", mime_type(rel[0] ? rel : "index.html"),
+				 e->size);
+		if (n < 0 || (size_t)n >= sizeof(e->head) ||
+		    (size_t)n + sizeof(ka) > HTTP_CACHE_HEADROOM)
+			return -EAGAIN;
+		e->head_len = (size_t)n;
+	}
+	hl = e->head_len + connlen;
+	body = head_only ? 0 : e->size;
+	if (hl + body > svc_out_room(c))
+		return -EAGAIN;
+	p = e->data - hl;
+	memcpy(p, e->head, e->head_len);
+	memcpy(p + e->head_len, conn, connlen);
+	debugf("http peer=%s /%s size=%zu cached", c->name, rel, e->size);
+	return svc_send(c, p, hl + body) < 0 ? -EPIPE : 0;
+}
+
 /* Answers one request head (NUL-terminated, CRs removed). 0, or <0 to close at once. */
 static int http_respond(struct svc_conn *c, char *head)
 {
 	struct http_conn *h = c->priv;
+	struct http_svc *hs = c->svc->priv;
 	char *method = head, *target, *version, *headers, rel[PATH_MAX], val[128];
 	const char *conn, *clen;
 	struct stat st;
@@ -466,7 +607,21 @@ static int http_respond(struct svc_conn *c, char *head)
 		return send_error(c, 405, "Method Not Allowed", 0, "Allow: GET, HEAD\r\n");
 	if (target_to_path(target, rel, sizeof(rel)))
 		goto bad;
-	fd = open_under_root(c->svc, rel, &st);
+	fd = -1;
+	if (hs->cache_ready) {
+		struct http_cache_stats was = hs->cache.stats;
+		struct http_cache_entry *e = http_cache_get(&hs->cache, rel, app_now_us(),
+							    cache_open, c->svc, &fd, &st);
+		cache_count(&was, &hs->cache.stats);
+		if (e) {
+			int rc = send_cached(c, e, rel, head_only);
+			if (rc != -EAGAIN)
+				return rc;
+			fd = open_under_root(c->svc, rel, &st); /* too big for the queue now */
+		}
+	} else {
+		fd = open_under_root(c->svc, rel, &st);
+	}
 	if (fd == -EACCES)
 		return send_error(c, 403, "Forbidden", head_only, NULL);
 	if (fd < 0)
