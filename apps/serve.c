@@ -180,6 +180,7 @@ int serve_parse_specs(void)
  * frees the dead and sets the interest of the rest. Timeouts are looked for by a sweep
  * over all connections every SERVE_SWEEP_US. */
 static int serve_epfd = -1;
+static uint64_t round_us; /* svc_now_us: read once per round, after the wait */
 static TAILQ_HEAD(, svc_conn) touched_conns = TAILQ_HEAD_INITIALIZER(touched_conns);
 
 static void conn_touch(struct svc_conn *c)
@@ -208,6 +209,11 @@ static int ready_set(int fd, int add, uint32_t ev, void *data)
 	struct us_epoll_event e = { .events = ev, .data.ptr = data };
 
 	return us_epoll_ctl(serve_epfd, add ? US_EPOLL_CTL_ADD : US_EPOLL_CTL_MOD, fd, &e);
+}
+
+uint64_t svc_now_us(void)
+{
+	return round_us ? round_us : app_now_us();
 }
 
 /* Is the ready set's data pointer a service (its own socket), not a connection? */
@@ -372,7 +378,7 @@ static void conn_free(struct svc_conn *c)
  * find no room. */
 static struct svc_conn *reclaim_victim(uint64_t before)
 {
-	uint64_t age = app_cfg.lim.reclaim_after_ms * 1000ull, now = app_now_us();
+	uint64_t age = app_cfg.lim.reclaim_after_ms * 1000ull, now = svc_now_us();
 	struct svc_conn *c, *best = NULL;
 
 	for (int i = 0; i < nservices; i++)
@@ -390,7 +396,7 @@ static struct svc_conn *reclaim_victim(uint64_t before)
  * never of one accepted in this same call, which has not been read yet. */
 static void service_accept(struct svc *s)
 {
-	uint64_t round = app_now_us();
+	uint64_t round = svc_now_us();
 
 	for (int i = 0; i < SERVE_ACCEPTS_PER_ROUND; i++) {
 		struct sockaddr_in6 peer;
@@ -440,7 +446,7 @@ static void service_accept(struct svc *s)
 		c->fd = fd;
 		c->peer = peer;
 		c->svc = s;
-		c->start_us = c->last_active_us = app_now_us();
+		c->start_us = c->last_active_us = svc_now_us();
 		app_endpoint_ntop((struct sockaddr *)&peer, c->name, sizeof(c->name));
 		TAILQ_INSERT_TAIL(&s->conns, c, link);
 		s->nconns++;
@@ -474,7 +480,7 @@ static void conn_readable(struct svc_conn *c)
 			svc_kill(c);
 			return;
 		}
-		c->last_active_us = app_now_us();
+		c->last_active_us = svc_now_us();
 		if (n == 0) {
 			c->eof = 1;
 			if (c->svc->ops->conn_eof)
@@ -609,6 +615,7 @@ static int serve_loop(void)
 			rc = ready;
 			break;
 		}
+		round_us = app_now_us();
 		for (int i = 0; i < ready; i++) {
 			struct svc *s = data_service(evs[i].data.ptr);
 			struct svc_conn *c = s ? NULL : evs[i].data.ptr;
@@ -639,7 +646,7 @@ static int serve_loop(void)
 				service_accept(&services[i]);
 			}
 		}
-		now = app_now_us();
+		now = round_us;
 		if (now >= next_sweep) {
 			conns_sweep(now);
 			next_sweep = now + SERVE_SWEEP_US;
@@ -649,6 +656,7 @@ static int serve_loop(void)
 out:
 	us_close(serve_epfd);
 	serve_epfd = -1;
+	round_us = 0;
 	return rc;
 }
 

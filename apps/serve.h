@@ -34,10 +34,10 @@ struct svc_conn {
 	int close_when_flushed;   /* close once the queue is empty */
 	int eof;                  /* the peer finished sending */
 	int pause_read;           /* the service takes no more input for now */
-	int dead;                 /* closing; freed at the end of the poll round */
+	int dead;                 /* closing; freed at the end of the round */
 	uint64_t start_us, last_active_us;
 	uint64_t deadline_us;     /* set by the service (http's request head): the connection
-	                           * is closed once app_now_us() passes it; 0 = none */
+	                           * is closed once svc_now_us() passes it; 0 = none */
 	uint64_t wait_since_us;   /* set by the service while it waits for the peer (http's
 	                           * request head): when the wait began, 0 = not waiting. At
 	                           * --max-conn the connection waiting longest (--reclaim-after)
@@ -102,6 +102,9 @@ int serve_parse_specs(void);
 /* Queues len bytes for the peer (sending at once what the socket takes). 0, -ENOBUFS if
  * the queue would pass --conn-buf (nothing is queued then), or -EPIPE on a dead one. */
 int svc_send(struct svc_conn *c, const void *buf, size_t len);
+/* The time of this round of the loop (app_now_us() read once after each wait): what a
+ * service uses for its deadlines, at no clock read of its own. */
+uint64_t svc_now_us(void);
 /* Bytes svc_send would still accept. */
 size_t svc_out_room(const struct svc_conn *c);
 /* Closes the connection after its queue drains (c->close_when_flushed). */

@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -438,32 +439,48 @@ static int open_under_root(struct svc *s, const char *rel, struct stat *st)
 	return fd;
 }
 
-/* The value of header `name` (first occurrence, spaces trimmed) copied into out; NULL if
- * the header is absent. */
-static const char *header_value(const char *headers, const char *name, char *out, size_t size)
+/* The header fields a request's answer depends on: the first occurrence of each, its
+ * value with spaces and tabs trimmed (NULL: absent). */
+struct req_fields {
+	const char *connection, *host, *transfer_encoding, *content_length;
+};
+
+/* One pass over the header lines ("Name: value\n"...), which it cuts into strings in
+ * place. */
+static void fields_scan(char *headers, struct req_fields *f)
 {
-	size_t nl = strlen(name);
+	static const struct { const char *name; size_t len; size_t off; } want[] = {
+		{ "Host", 4, offsetof(struct req_fields, host) },
+		{ "Connection", 10, offsetof(struct req_fields, connection) },
+		{ "Content-Length", 14, offsetof(struct req_fields, content_length) },
+		{ "Transfer-Encoding", 17, offsetof(struct req_fields, transfer_encoding) },
+	};
+	char *l = headers;
 
-	for (const char *l = headers; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		const char *v, *end;
-		size_t len;
+	*f = (struct req_fields){ 0 };
+	while (l && *l) {
+		char *end = strchr(l, '\n'), *colon, *v;
+		size_t nl;
 
-		if (strncasecmp(l, name, nl) || l[nl] != ':')
-			continue;
-		v = l + nl + 1;
-		end = strchr(v, '\n');
-		if (!end)
-			end = v + strlen(v);
-		while (v < end && (*v == ' ' || *v == '\t'))
-			v++;
-		while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
-			end--;
-		len = (size_t)(end - v) < size - 1 ? (size_t)(end - v) : size - 1;
-		memcpy(out, v, len);
-		out[len] = '\0';
-		return out;
+		if (end)
+			*end = '\0';
+		colon = strchr(l, ':');
+		nl = colon ? (size_t)(colon - l) : 0;
+		for (size_t i = 0; colon && i < sizeof(want) / sizeof(want[0]); i++) {
+			const char **slot = (const char **)((char *)f + want[i].off);
+
+			if (nl != want[i].len || *slot || strncasecmp(l, want[i].name, nl))
+				continue;
+			v = colon + 1;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			for (char *e = v + strlen(v); e > v && (e[-1] == ' ' || e[-1] == '\t');)
+				*--e = '\0';
+			*slot = v;
+			break;
+		}
+		l = end ? end + 1 : NULL;
 	}
-	return NULL;
 }
 
 /* Does the comma-separated header value list hold token (case-insensitive)? */
@@ -575,8 +592,8 @@ static int http_respond(struct svc_conn *c, char *head)
 {
 	struct http_conn *h = c->priv;
 	struct http_svc *hs = c->svc->priv;
-	char *method = head, *target, *version, *headers, rel[PATH_MAX], val[128];
-	const char *conn, *clen;
+	char *method = head, *target, *version, *headers, rel[PATH_MAX];
+	struct req_fields f;
 	struct stat st;
 	int head_only, fd, http10;
 
@@ -595,12 +612,12 @@ static int http_respond(struct svc_conn *c, char *head)
 	http10 = !strcmp(version, "HTTP/1.0");
 	if (!http10 && strcmp(version, "HTTP/1.1"))
 		goto bad;
-	conn = header_value(headers, "Connection", val, sizeof(val));
-	h->keep_alive = http10 ? value_has_token(conn, "keep-alive") : !value_has_token(conn, "close");
-	if (!http10 && !header_value(headers, "Host", val, sizeof(val)))
+	fields_scan(headers, &f);
+	h->keep_alive = http10 ? value_has_token(f.connection, "keep-alive") :
+		!value_has_token(f.connection, "close");
+	if (!http10 && !f.host)
 		goto bad;
-	if (header_value(headers, "Transfer-Encoding", val, sizeof(val)) ||
-	    ((clen = header_value(headers, "Content-Length", val, sizeof(val))) && strcmp(clen, "0")))
+	if (f.transfer_encoding || (f.content_length && strcmp(f.content_length, "0")))
 		goto bad;
 	head_only = !strcmp(method, "HEAD");
 	if (!head_only && strcmp(method, "GET"))
@@ -610,7 +627,7 @@ static int http_respond(struct svc_conn *c, char *head)
 	fd = -1;
 	if (hs->cache_ready) {
 		struct http_cache_stats was = hs->cache.stats;
-		struct http_cache_entry *e = http_cache_get(&hs->cache, rel, app_now_us(),
+		struct http_cache_entry *e = http_cache_get(&hs->cache, rel, svc_now_us(),
 							    cache_open, c->svc, &fd, &st);
 		cache_count(&was, &hs->cache.stats);
 		if (e) {
@@ -651,7 +668,7 @@ static void head_clock(struct svc_conn *c)
 	if (!waiting) {
 		c->wait_since_us = c->deadline_us = 0;
 	} else if (!c->wait_since_us) {
-		c->wait_since_us = app_now_us();
+		c->wait_since_us = svc_now_us();
 		c->deadline_us = app_cfg.lim.http_header_timeout_s ?
 			c->wait_since_us + app_cfg.lim.http_header_timeout_s * 1000000ull : 0;
 	}
@@ -686,10 +703,12 @@ static int http_process_heads(struct svc_conn *c)
 		char *end = NULL, *r = h->req;
 		size_t used, o = 0;
 
-		for (size_t i = 0; i + 1 < h->len && !end; i++) {
-			if (r[i] == '\n' && r[i + 1] == '\n')
+		for (char *nl = memchr(r, '\n', h->len); nl && !end;
+		     nl = memchr(nl + 1, '\n', h->len - (size_t)(nl + 1 - r))) {
+			size_t i = (size_t)(nl - r);
+			if (i + 1 < h->len && r[i + 1] == '\n')
 				end = r + i + 2;
-			else if (r[i] == '\n' && r[i + 1] == '\r' && i + 2 < h->len && r[i + 2] == '\n')
+			else if (i + 2 < h->len && r[i + 1] == '\r' && r[i + 2] == '\n')
 				end = r + i + 3;
 		}
 		if (!end || (size_t)(end - r) > app_cfg.lim.http_max_header) {
@@ -711,12 +730,8 @@ static int http_process_heads(struct svc_conn *c)
 			o--;
 		r[o] = '\0';
 		if (o) {
-			char *head = strdup(r);
-			int rc;
-			if (!head)
-				return -ENOMEM;
-			rc = http_respond(c, head);
-			free(head);
+			/* answered in place: nothing below touches req before the memmove */
+			int rc = http_respond(c, r);
 			if (rc < 0)
 				return rc;
 		}
