@@ -660,9 +660,9 @@ out:
 	return rc;
 }
 
-/* Run to completion: this thread drives the stack's loop itself while it waits in us_poll
- * (socket_config.drive_loop, with this thread named the driver), and the loop thread
- * rests. Device reads, timers and TCP's processing run here, between the rounds that
+/* Run to completion: this thread drives the stack's loop itself while it waits in
+ * us_epoll_wait (socket_config.drive_loop, with this thread named the driver), and the
+ * loop thread rests. Device reads, timers and TCP's processing run here, between the rounds that
  * handle the ready sockets, so an event costs no condition-variable wake-up and no hand-off
  * of the lock between two threads - on this VM a futex wake across vCPUs is a halt and an
  * interrupt (docs/architecture.md). The services never block (every socket is

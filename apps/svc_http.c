@@ -18,8 +18,14 @@
  * once, as before. Files are opened non-blocking: a FIFO under the root is a 404, not a
  * server waiting for a writer.
  *
- * Files are streamed: the response head goes out, then the file is read in chunks each
- * time the connection's output queue drains, so a large file never sits in memory.
+ * Small files (cache-file=, 64 KB) are answered from the open-file cache (http_cache.h):
+ * content and response head in memory, so such a request costs no system call; an entry
+ * is opened again by the rules above once cache-check (1 s) has passed since its last
+ * check, so a change, a removal or a replaced root is seen within that time. cache=0
+ * turns it off.
+ *
+ * Other files are streamed: the response head goes out, then the file is read in chunks
+ * each time the connection's output queue drains, so a large file never sits in memory.
  *
  * Slowloris: while the server waits for a request head (from the accept, or from the end
  * of the previous response on a persistent connection), the whole head must arrive within
