@@ -407,7 +407,7 @@ static void service_accept(struct svc *s)
 
 		if (total_conns >= app_cfg.lim.max_conn && !(victim = reclaim_victim(round)))
 			return;
-		fd = us_accept(s->fd, (struct sockaddr *)&peer, &peerlen);
+		fd = us_accept4(s->fd, (struct sockaddr *)&peer, &peerlen, US_SOCK_NONBLOCK);
 
 		if (fd == -EAGAIN)
 			return;
@@ -442,7 +442,6 @@ static void service_accept(struct svc *s)
 			return;
 		}
 		STAT_INC(serve, conns_accepted);
-		us_set_nonblock(fd, 1);
 		c->fd = fd;
 		c->peer = peer;
 		c->svc = s;
