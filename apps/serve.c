@@ -211,6 +211,13 @@ static int ready_set(int fd, int add, uint32_t ev, void *data)
 	return us_epoll_ctl(serve_epfd, add ? US_EPOLL_CTL_ADD : US_EPOLL_CTL_MOD, fd, &e);
 }
 
+const char *svc_conn_name(struct svc_conn *c)
+{
+	if (!c->name[0])
+		app_endpoint_ntop((const struct sockaddr *)&c->peer, c->name, sizeof(c->name));
+	return c->name;
+}
+
 uint64_t svc_now_us(void)
 {
 	return round_us ? round_us : app_now_us();
@@ -363,7 +370,7 @@ static void conn_free(struct svc_conn *c)
 	s->nconns--;
 	total_conns--;
 	src_add(src_key(&c->peer), -1);
-	debugf("svc=%s peer=%s closed in=%llu out=%llu", s->ops->name, c->name,
+	debugf("svc=%s peer=%s closed in=%llu out=%llu", s->ops->name, svc_conn_name(c),
 	       (unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out);
 	free(c->out);
 	free(c);
@@ -431,7 +438,7 @@ static void service_accept(struct svc *s)
 		/* Only now that a connection is here to take it does the slot change hands. */
 		if (victim) {
 			debugf("svc=%s peer=%s closed to make room (--max-conn %d)",
-			       victim->svc->ops->name, victim->name, app_cfg.lim.max_conn);
+			       victim->svc->ops->name, svc_conn_name(victim), app_cfg.lim.max_conn);
 			STAT_INC(serve, reclaimed);
 			conn_free(victim);
 		}
@@ -446,11 +453,10 @@ static void service_accept(struct svc *s)
 		c->peer = peer;
 		c->svc = s;
 		c->start_us = c->last_active_us = svc_now_us();
-		app_endpoint_ntop((struct sockaddr *)&peer, c->name, sizeof(c->name));
 		TAILQ_INSERT_TAIL(&s->conns, c, link);
 		s->nconns++;
 		total_conns++;
-		debugf("svc=%s peer=%s accepted conns=%d", s->ops->name, c->name, total_conns);
+		debugf("svc=%s peer=%s accepted conns=%d", s->ops->name, svc_conn_name(c), total_conns);
 		if (s->ops->conn_open && s->ops->conn_open(c) < 0)
 			svc_kill(c);
 		c->ev_set = conn_interest(c);
@@ -475,7 +481,7 @@ static void conn_readable(struct svc_conn *c)
 		if (n == -EAGAIN)
 			return;
 		if (n < 0) {
-			debugf("svc=%s peer=%s recv: %s", c->svc->ops->name, c->name, strerror((int)-n));
+			debugf("svc=%s peer=%s recv: %s", c->svc->ops->name, svc_conn_name(c), strerror((int)-n));
 			svc_kill(c);
 			return;
 		}
@@ -550,13 +556,13 @@ static void conns_sweep(uint64_t now)
 			if (c->dead)
 				continue;
 			if (c->deadline_us && now >= c->deadline_us) {
-				debugf("svc=%s peer=%s deadline passed", services[i].ops->name, c->name);
+				debugf("svc=%s peer=%s deadline passed", services[i].ops->name, svc_conn_name(c));
 				STAT_INC(serve, closed_deadline);
 				if (services[i].ops->conn_timeout)
 					services[i].ops->conn_timeout(c);
 				svc_kill(c);
 			} else if (idle && now - c->last_active_us > idle * 1000000ull) {
-				debugf("svc=%s peer=%s idle timeout", services[i].ops->name, c->name);
+				debugf("svc=%s peer=%s idle timeout", services[i].ops->name, svc_conn_name(c));
 				STAT_INC(serve, closed_idle);
 				svc_kill(c);
 			} else if (!c->out_len && c->out &&

@@ -26,7 +26,7 @@ struct svc;
 struct svc_conn {
 	int fd;
 	struct sockaddr_in6 peer; /* an IPv4 peer mapped (the listener is on :: for both) */
-	char name[56];            /* "A.B.C.D:PORT" or "[2001:db8::1]:PORT", for messages */
+	char name[56];            /* svc_conn_name's, made on first use ("" until then) */
 	struct svc *svc;
 	uint8_t *out;             /* queued output: out[out_off .. out_off + out_len) */
 	size_t out_off, out_len, out_cap;
@@ -95,6 +95,10 @@ struct svc {
 	int accept_ready;         /* the listener polled readable this round */
 	uint32_t ev_set;          /* the events registered for fd in serve's readiness set */
 };
+
+/* The peer as "A.B.C.D:PORT" or "[2001:db8::1]:PORT", for messages: formatted on first
+ * use, so a connection nobody names costs no formatting. */
+const char *svc_conn_name(struct svc_conn *c);
 
 /* Parses every --serve spec; called by the command-line parser. 0 or -EINVAL (printed). */
 int serve_parse_specs(void);

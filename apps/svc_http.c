@@ -589,7 +589,7 @@ static int send_cached(struct svc_conn *c, struct http_cache_entry *e, const cha
 	p = e->data - hl;
 	memcpy(p, e->head, e->head_len);
 	memcpy(p + e->head_len, conn, connlen);
-	debugf("http peer=%s /%s size=%zu cached", c->name, rel, e->size);
+	debugf("http peer=%s /%s size=%zu cached", svc_conn_name(c), rel, e->size);
 	return svc_send(c, p, hl + body) < 0 ? -EPIPE : 0;
 }
 
@@ -649,7 +649,7 @@ static int http_respond(struct svc_conn *c, char *head)
 		return send_error(c, 403, "Forbidden", head_only, NULL);
 	if (fd < 0)
 		return send_error(c, 404, "Not Found", head_only, NULL);
-	debugf("http peer=%s %s /%s size=%lld", c->name, method, rel, (long long)st.st_size);
+	debugf("http peer=%s %s /%s size=%lld", svc_conn_name(c), method, rel, (long long)st.st_size);
 	return send_file(c, fd, &st, rel, head_only);
 bad:
 	h->keep_alive = 0; /* the byte stream can no longer be trusted */
@@ -695,7 +695,7 @@ static void http_timeout(struct svc_conn *c)
 {
 	struct http_conn *h = c->priv;
 
-	debugf("http peer=%s request head not complete in %u s", c->name,
+	debugf("http peer=%s request head not complete in %u s", svc_conn_name(c),
 	       app_cfg.lim.http_header_timeout_s);
 	h->keep_alive = 0;
 	send_error(c, 408, "Request Timeout", 0, NULL); /* best effort: it is closed anyway */
@@ -773,7 +773,7 @@ static int http_drained(struct svc_conn *c)
 		n = pread(h->file_fd, buf, want, h->file_off);
 		if (n <= 0) {
 			/* The file shrank under us: the promised length cannot be kept. */
-			warnf("http peer=%s file read failed; closing", c->name);
+			warnf("http peer=%s file read failed; closing", svc_conn_name(c));
 			return -EIO;
 		}
 		if (svc_send(c, buf, (size_t)n) < 0)
