@@ -472,12 +472,12 @@ static void conn_readable(struct svc_conn *c)
 	static uint8_t buf[SERVE_READ_CHUNK];
 
 	for (int i = 0; i < SERVE_READS_PER_ROUND && !c->dead && !c->eof && !c->pause_read; i++) {
-		size_t room = app_cfg.lim.conn_buf / 2;
+		size_t room = app_cfg.lim.conn_buf / 2, want = sizeof(buf) < room ? sizeof(buf) : room;
 		ssize_t n;
 
 		if (c->out_len >= room)
 			return;
-		n = us_recv(c->fd, buf, sizeof(buf) < room ? sizeof(buf) : room, 0);
+		n = us_recv(c->fd, buf, want, 0);
 		if (n == -EAGAIN)
 			return;
 		if (n < 0) {
@@ -497,6 +497,11 @@ static void conn_readable(struct svc_conn *c)
 		c->bytes_in += (uint64_t)n;
 		if (c->svc->ops->conn_data(c, buf, (size_t)n) < 0)
 			svc_kill(c);
+		/* A short read took all there was: the next is -EAGAIN, or data that came
+		 * since, which the level-triggered set reports next round (and an end of file
+		 * the same way). */
+		if ((size_t)n < want)
+			return;
 	}
 }
 
