@@ -50,6 +50,7 @@
 #include "net/log.h"
 
 #define HTTP_FILE_CHUNK (64 * 1024)
+#define HTTP_REQ_FIRST 1024 /* request bytes held in the connection's own state */
 
 /* What the open-file cache did, printed with --stats (http.cache_*); see http_cache.h. */
 #define HTTP_COUNTERS(X)                                                                   \
@@ -64,7 +65,9 @@ struct http_conn {
 	int keep_alive;     /* of the current response */
 	int peer_eof;
 	size_t len, cap;    /* bytes in req, its size */
-	char *req;          /* received bytes not yet answered */
+	char *req;          /* received bytes not yet answered: req_first, or from malloc
+	                     * once a head outgrows it */
+	char req_first[HTTP_REQ_FIRST];
 };
 
 /* The service's state (svc.priv): a descriptor of the root, for openat2, and the cache. */
@@ -796,11 +799,16 @@ static int http_drained(struct svc_conn *c)
 
 static int http_open(struct svc_conn *c)
 {
-	struct http_conn *h = calloc(1, sizeof(*h));
+	struct http_conn *h = malloc(sizeof(*h)); /* not calloc: req_first needs no zeroes */
 
 	if (!h)
 		return -ENOMEM;
 	h->file_fd = -1;
+	h->file_off = h->file_left = 0;
+	h->keep_alive = h->peer_eof = 0;
+	h->len = 0;
+	h->cap = sizeof(h->req_first);
+	h->req = h->req_first;
 	c->priv = h;
 	head_clock(c); /* the first head is due from the accept */
 	return 0;
@@ -813,11 +821,17 @@ static int http_data(struct svc_conn *c, const uint8_t *buf, size_t len)
 	if (c->close_when_flushed)
 		return 0; /* answered with an error or Connection: close; the rest is ignored */
 	if (h->len + len > h->cap) {
-		size_t cap = h->cap ? h->cap : 1024;
+		size_t cap = h->cap;
 		char *nb;
 		while (cap < h->len + len)
 			cap *= 2;
-		nb = realloc(h->req, cap);
+		if (h->req == h->req_first) {
+			nb = malloc(cap);
+			if (nb)
+				memcpy(nb, h->req, h->len);
+		} else {
+			nb = realloc(h->req, cap);
+		}
 		if (!nb)
 			return -ENOMEM;
 		h->req = nb;
@@ -848,7 +862,7 @@ static void http_close(struct svc_conn *c)
 
 	if (h && h->file_fd >= 0)
 		close(h->file_fd);
-	if (h)
+	if (h && h->req != h->req_first)
 		free(h->req);
 	free(h);
 	c->priv = NULL;

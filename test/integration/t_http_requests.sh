@@ -4,9 +4,10 @@
 # in HTTP/1.1; Connection close / keep-alive in either version and case, the first of a
 # repeated field counting; a body (Content-Length other than 0, Transfer-Encoding) 400;
 # a field name with a space before its colon is no Host; other methods 405; HEAD the head
-# alone with the file's length; three pipelined requests in one segment three answers in
-# order; a head above --http-max-header 431. Each case once answered from the open-file
-# cache and once from the file (cache=0), which must not differ.
+# alone with the file's length; three (and forty, past the first 1 KB of the request
+# buffer) pipelined requests in one segment answered in order; a head above
+# --http-max-header 431. Each case once answered from the open-file cache and once from
+# the file (cache=0), which must not differ.
 . "$(dirname "$0")/lib.sh"
 t_begin http_requests "$1"
 ns_new NS
@@ -76,6 +77,9 @@ check("HEAD", b"HEAD /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", [
       head_only=True)
 check("three pipelined", G + b"\r\n" + b"GET /missing HTTP/1.1\r\nHost: x\r\n\r\n" +
       G + b"Connection: close\r\n\r\n", [200, 404, 200], closed=True, body=b"hello world\n")
+check("forty pipelined (past the first 1 KB of buffer)",
+      (G + b"X-Pad: " + b"p" * 40 + b"\r\n\r\n") * 39 + G + b"Connection: close\r\n\r\n",
+      [200] * 40, closed=True, body=b"hello world\n")
 check("bare LF line ends", b"GET /a.txt HTTP/1.1\nHost: x\nConnection: close\n\n", [200])
 check("a head above --http-max-header", G + b"X-Long: " + b"a" * 3000 + b"\r\n\r\n", [431],
       closed=True)
