@@ -37,19 +37,6 @@ make_tree()
 	mkfifo "$W/fifo"
 }
 
-# settle: after a change, the time the server may go on answering from its cache
-settle() { [ "$CACHED" = 0 ] || sleep 0.3; }
-
-for CACHED in 0 1; do
-make_tree
-if [ "$CACHED" = 1 ]; then
-	ust_serve "$NS" --serve "http,root=$W,cache-check=200"
-	echo "-- with the open-file cache (cache-check=200)"
-else
-	ust_serve "$NS" --serve "http,root=$W,cache=0"
-	echo "-- without the open-file cache (cache=0)"
-fi
-
 # get PATH WANT-CODE [WANT-BODY]: one curl (the path sent as written) and its answer.
 get()
 {
@@ -63,70 +50,83 @@ get()
 	rm -f "$T_TMP/body"
 }
 
-get /a.txt 200 A
-get / 200 ROOTINDEX
-get /sub/ 200 SUBINDEX
-get /sub 200 SUBINDEX
-get /in-rel 200 A
-get /in-abs 200 A
-get /in-up 200 A
-get /in-dir/ 200 SUBINDEX
-get /in-dir/index.html 200 SUBINDEX
-# five requests for one file on one connection (curl's URL glob; the query is ignored)
-body=$(T_CMD_TIMEOUT=10 in_ns "$NS" curl -s --max-time 5 "http://$US_ADDR/a.txt?[1-5]" |
-	tr -d '\n')
-[ "$body" = AAAAA ] || fail "five GETs of /a.txt on one connection: '$body'"
-echo "served: files, index.html, links under the root (relative, absolute, out and back, a dir)"
-for p in /out-abs /out-rel /out-sub /out-dir/s.txt /out-dirrel/s.txt /out-proc \
-	/out-cwd/secret /missing /sub/missing /a.txt/x; do
-	get "$p" 404
-done
-echo "404: links leaving the root (absolute, relative, directories, /proc), missing files"
-for p in /../secret /%2e%2e/secret /sub/../../secret /sub/%2E%2E/%2e%2e/secret; do
-	get "$p" 400
-done
-echo "400: .. above the root, plain and encoded"
-start=$(date +%s%N)
-get /fifo 404
-ms=$((($(date +%s%N) - start) / 1000000))
-[ "$ms" -lt 3000 ] || fail "the FIFO took $ms ms"
-get /a.txt 200 A
-echo "FIFO: 404 in $ms ms, the server still answers"
+# settle: after a change, the time the server may go on answering from its cache
+settle() { [ "$CACHED" = 0 ] || sleep 0.3; }
 
-echo B-LONGER >"$T_TMP/new"
-mv "$T_TMP/new" "$W/a.txt"
-settle
-get /a.txt 200 B-LONGER
-echo C >"$W/a.txt"
-settle
-get /a.txt 200 C
-get /in-rel 200 C
-rm "$W/a.txt"
-settle
-get /a.txt 404
-get /in-abs 404
-echo "file replaced, rewritten shorter, removed: each request sees it as it is"
+for CACHED in 0 1; do
+	make_tree
+	if [ "$CACHED" = 1 ]; then
+		ust_serve "$NS" --serve "http,root=$W,cache-check=200"
+		echo "-- with the open-file cache (cache-check=200)"
+	else
+		ust_serve "$NS" --serve "http,root=$W,cache=0"
+		echo "-- without the open-file cache (cache=0)"
+	fi
 
-mkdir "$T_TMP/www2"
-echo NEWROOT >"$T_TMP/www2/a.txt"
-mv "$W" "$T_TMP/www.old"
-mv "$T_TMP/www2" "$W"
-settle
-get /a.txt 200 NEWROOT
-get /sub/ 404
-echo "root directory replaced under its name: the new one is served"
+	get /a.txt 200 A
+	get / 200 ROOTINDEX
+	get /sub/ 200 SUBINDEX
+	get /sub 200 SUBINDEX
+	get /in-rel 200 A
+	get /in-abs 200 A
+	get /in-up 200 A
+	get /in-dir/ 200 SUBINDEX
+	get /in-dir/index.html 200 SUBINDEX
+	# five requests for one file on one connection (curl's URL glob; the query is ignored)
+	body=$(T_CMD_TIMEOUT=10 in_ns "$NS" curl -s --max-time 5 "http://$US_ADDR/a.txt?[1-5]" |
+		tr -d '\n')
+	[ "$body" = AAAAA ] || fail "five GETs of /a.txt on one connection: '$body'"
+	echo "served: files, index.html, links under the root (relative, absolute, out and back, a dir)"
+	for p in /out-abs /out-rel /out-sub /out-dir/s.txt /out-dirrel/s.txt /out-proc \
+		/out-cwd/secret /missing /sub/missing /a.txt/x; do
+		get "$p" 404
+	done
+	echo "404: links leaving the root (absolute, relative, directories, /proc), missing files"
+	for p in /../secret /%2e%2e/secret /sub/../../secret /sub/%2E%2E/%2e%2e/secret; do
+		get "$p" 400
+	done
+	echo "400: .. above the root, plain and encoded"
+	start=$(date +%s%N)
+	get /fifo 404
+	ms=$((($(date +%s%N) - start) / 1000000))
+	[ "$ms" -lt 3000 ] || fail "the FIFO took $ms ms"
+	get /a.txt 200 A
+	echo "FIFO: 404 in $ms ms, the server still answers"
 
-ust_alive || fail "ustack exited"
-ust_stop
-if [ "$CACHED" = 1 ]; then
-	# a.txt, index.html and the rest filled once, then answered from memory; the changes
-	# above found by a check after the period
-	expect_counter http.cache_hits -ge 4
-	expect_counter http.cache_filled -ge 5
-	expect_counter http.cache_stale -ge 2
-else
-	expect_counter http.cache_hits -eq 0
-	expect_counter http.cache_filled -eq 0
-fi
+	echo B-LONGER >"$T_TMP/new"
+	mv "$T_TMP/new" "$W/a.txt"
+	settle
+	get /a.txt 200 B-LONGER
+	echo C >"$W/a.txt"
+	settle
+	get /a.txt 200 C
+	get /in-rel 200 C
+	rm "$W/a.txt"
+	settle
+	get /a.txt 404
+	get /in-abs 404
+	echo "file replaced, rewritten shorter, removed: each request sees it as it is"
+
+	mkdir "$T_TMP/www2"
+	echo NEWROOT >"$T_TMP/www2/a.txt"
+	mv "$W" "$T_TMP/www.old"
+	mv "$T_TMP/www2" "$W"
+	settle
+	get /a.txt 200 NEWROOT
+	get /sub/ 404
+	echo "root directory replaced under its name: the new one is served"
+
+	ust_alive || fail "ustack exited"
+	ust_stop
+	if [ "$CACHED" = 1 ]; then
+		# a.txt, index.html and the rest filled once, then answered from memory; the changes
+		# above found by a check after the period
+		expect_counter http.cache_hits -ge 4
+		expect_counter http.cache_filled -ge 5
+		expect_counter http.cache_stale -ge 2
+	else
+		expect_counter http.cache_hits -eq 0
+		expect_counter http.cache_filled -eq 0
+	fi
 done
 pass
