@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* `ustack serve`: the service table, --serve parsing, and the one poll loop that drives
- * every service's sockets (see serve.h). */
+/* `ustack serve`: the service table, --serve parsing, and the one loop that drives every
+ * service's sockets through a readiness set (see serve.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +174,71 @@ int serve_parse_specs(void)
 	return 0;
 }
 
+/* ---- the readiness set ---- */
+
+/* Every socket serve holds is a member of one readiness set (us_epoll_*), level-triggered,
+ * registered once with the events it wants, changed (MOD) only when that changes: a round
+ * handles the sockets that are ready, not every socket held. A connection whose state may
+ * have changed in a round (it was ready, a service sent to it or killed it, it was just
+ * accepted) is "touched": at the end of the round serve looks at the touched ones only,
+ * frees the dead and sets the interest of the rest. Timeouts are looked for by a sweep
+ * over all connections every SERVE_SWEEP_US. */
+/* Per serving thread, as the services are (serve_mq.c runs one per queue's stack); the
+ * list is initialised by serve_loop, a thread-local's address being no constant. */
+static __thread int serve_epfd = -1;
+static __thread uint64_t round_us; /* svc_now_us: read once per round, after the wait */
+static __thread TAILQ_HEAD(, svc_conn) touched_conns;
+
+static void conn_touch(struct svc_conn *c)
+{
+	if (!c->touched) {
+		c->touched = 1;
+		TAILQ_INSERT_TAIL(&touched_conns, c, touch_link);
+	}
+}
+
+/* The events a connection waits for in its state. */
+static uint32_t conn_interest(const struct svc_conn *c)
+{
+	uint32_t ev = 0;
+
+	if (!c->eof && !c->pause_read && c->out_len < app_cfg.lim.conn_buf / 2)
+		ev |= US_EPOLLIN;
+	if (c->out_len || c->want_drained)
+		ev |= US_EPOLLOUT;
+	return ev;
+}
+
+/* Registers (add) or changes fd's interest in the set; data is the svc or svc_conn. */
+static int ready_set(int fd, int add, uint32_t ev, void *data)
+{
+	struct us_epoll_event e = { .events = ev, .data.ptr = data };
+
+	return us_epoll_ctl(serve_epfd, add ? US_EPOLL_CTL_ADD : US_EPOLL_CTL_MOD, fd, &e);
+}
+
+const char *svc_conn_name(struct svc_conn *c)
+{
+	if (!c->name[0])
+		app_endpoint_ntop((const struct sockaddr *)&c->peer, c->name, sizeof(c->name));
+	return c->name;
+}
+
+uint64_t svc_now_us(void)
+{
+	return round_us ? round_us : app_now_us();
+}
+
+/* Is the ready set's data pointer a service (its own socket), not a connection? */
+static struct svc *data_service(void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	if (a >= (uintptr_t)services && a < (uintptr_t)(services + nservices))
+		return p;
+	return NULL;
+}
+
 /* ---- connection output ---- */
 
 size_t svc_out_room(const struct svc_conn *c)
@@ -241,6 +306,7 @@ int svc_send(struct svc_conn *c, const void *buf, size_t len)
 	}
 	memcpy(c->out + c->out_off + c->out_len, p, len);
 	c->out_len += len;
+	conn_touch(c); /* it now waits for room to send */
 	return 0;
 }
 
@@ -248,11 +314,13 @@ void svc_close_when_flushed(struct svc_conn *c)
 {
 	c->close_when_flushed = 1;
 	c->want_drained = 0;
+	conn_touch(c);
 }
 
 void svc_kill(struct svc_conn *c)
 {
 	c->dead = 1;
+	conn_touch(c);
 }
 
 /* ---- sockets ---- */
@@ -301,12 +369,14 @@ static void conn_free(struct svc_conn *c)
 
 	if (s->ops->conn_close)
 		s->ops->conn_close(c);
-	us_close(c->fd);
+	us_close(c->fd); /* which takes it out of the readiness set */
+	if (c->touched)
+		TAILQ_REMOVE(&touched_conns, c, touch_link);
 	TAILQ_REMOVE(&s->conns, c, link);
 	s->nconns--;
 	total_conns--;
 	src_add(src_key(&c->peer), -1);
-	debugf("svc=%s peer=%s closed in=%llu out=%llu", s->ops->name, c->name,
+	debugf("svc=%s peer=%s closed in=%llu out=%llu", s->ops->name, svc_conn_name(c),
 	       (unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out);
 	free(c->out);
 	free(c);
@@ -321,7 +391,7 @@ static void conn_free(struct svc_conn *c)
  * find no room. */
 static struct svc_conn *reclaim_victim(uint64_t before)
 {
-	uint64_t age = app_cfg.lim.reclaim_after_ms * 1000ull, now = app_now_us();
+	uint64_t age = app_cfg.lim.reclaim_after_ms * 1000ull, now = svc_now_us();
 	struct svc_conn *c, *best = NULL;
 
 	for (int i = 0; i < nservices; i++)
@@ -333,12 +403,13 @@ static struct svc_conn *reclaim_victim(uint64_t before)
 	return best;
 }
 
-/* Accepts what waits (called where no pollfd refers to a connection: it may free one). At
+/* Accepts what waits (called where no event of the round refers to a connection any
+ * more: it may free one). At
  * --max-conn each new connection takes the slot of the slowest waiter, if there is one;
  * never of one accepted in this same call, which has not been read yet. */
 static void service_accept(struct svc *s)
 {
-	uint64_t round = app_now_us();
+	uint64_t round = svc_now_us();
 
 	for (int i = 0; i < SERVE_ACCEPTS_PER_ROUND; i++) {
 		struct sockaddr_in6 peer;
@@ -349,7 +420,7 @@ static void service_accept(struct svc *s)
 
 		if (total_conns >= app_cfg.lim.max_conn && !(victim = reclaim_victim(round)))
 			return;
-		fd = us_accept(s->fd, (struct sockaddr *)&peer, &peerlen);
+		fd = us_accept4(s->fd, (struct sockaddr *)&peer, &peerlen, US_SOCK_NONBLOCK);
 
 		if (fd == -EAGAIN)
 			return;
@@ -373,7 +444,7 @@ static void service_accept(struct svc *s)
 		/* Only now that a connection is here to take it does the slot change hands. */
 		if (victim) {
 			debugf("svc=%s peer=%s closed to make room (--max-conn %d)",
-			       victim->svc->ops->name, victim->name, app_cfg.lim.max_conn);
+			       victim->svc->ops->name, svc_conn_name(victim), app_cfg.lim.max_conn);
 			STAT_INC(serve, reclaimed);
 			conn_free(victim);
 		}
@@ -384,18 +455,20 @@ static void service_accept(struct svc *s)
 			return;
 		}
 		STAT_INC(serve, conns_accepted);
-		us_set_nonblock(fd, 1);
 		c->fd = fd;
 		c->peer = peer;
 		c->svc = s;
-		c->start_us = c->last_active_us = app_now_us();
-		app_endpoint_ntop((struct sockaddr *)&peer, c->name, sizeof(c->name));
+		c->start_us = c->last_active_us = svc_now_us();
 		TAILQ_INSERT_TAIL(&s->conns, c, link);
 		s->nconns++;
 		total_conns++;
-		debugf("svc=%s peer=%s accepted conns=%d", s->ops->name, c->name, total_conns);
+		debugf("svc=%s peer=%s accepted conns=%d", s->ops->name, svc_conn_name(c), total_conns);
 		if (s->ops->conn_open && s->ops->conn_open(c) < 0)
 			svc_kill(c);
+		c->ev_set = conn_interest(c);
+		if (ready_set(c->fd, 1, c->ev_set, c) < 0)
+			svc_kill(c);
+		conn_touch(c);
 	}
 }
 
@@ -405,20 +478,20 @@ static void conn_readable(struct svc_conn *c)
 	uint8_t buf[SERVE_READ_CHUNK]; /* on the stack: one per serving thread */
 
 	for (int i = 0; i < SERVE_READS_PER_ROUND && !c->dead && !c->eof && !c->pause_read; i++) {
-		size_t room = app_cfg.lim.conn_buf / 2;
+		size_t room = app_cfg.lim.conn_buf / 2, want = sizeof(buf) < room ? sizeof(buf) : room;
 		ssize_t n;
 
 		if (c->out_len >= room)
 			return;
-		n = us_recv(c->fd, buf, sizeof(buf) < room ? sizeof(buf) : room, 0);
+		n = us_recv(c->fd, buf, want, 0);
 		if (n == -EAGAIN)
 			return;
 		if (n < 0) {
-			debugf("svc=%s peer=%s recv: %s", c->svc->ops->name, c->name, strerror((int)-n));
+			debugf("svc=%s peer=%s recv: %s", c->svc->ops->name, svc_conn_name(c), strerror((int)-n));
 			svc_kill(c);
 			return;
 		}
-		c->last_active_us = app_now_us();
+		c->last_active_us = svc_now_us();
 		if (n == 0) {
 			c->eof = 1;
 			if (c->svc->ops->conn_eof)
@@ -430,6 +503,11 @@ static void conn_readable(struct svc_conn *c)
 		c->bytes_in += (uint64_t)n;
 		if (c->svc->ops->conn_data(c, buf, (size_t)n) < 0)
 			svc_kill(c);
+		/* A short read took all there was: the next is -EAGAIN, or data that came
+		 * since, which the level-triggered set reports next round (and an end of file
+		 * the same way). */
+		if ((size_t)n < want)
+			return;
 	}
 }
 
@@ -444,42 +522,97 @@ static void conn_writable(struct svc_conn *c)
 		svc_kill(c);
 }
 
-/* What one poll round tracks per pollfd entry. */
-struct poll_ref {
-	struct svc *svc;
-	struct svc_conn *conn; /* NULL for the service's own socket */
-};
+#define SERVE_EVENTS_PER_WAIT 128
+#define SERVE_SWEEP_US 100000 /* how often every connection's timeouts are looked at */
+
+/* The end of a round for the touched connections: the dead are freed, the others wait
+ * for what their state now asks. */
+static void conns_settle(void)
+{
+	struct svc_conn *c;
+
+	while ((c = TAILQ_FIRST(&touched_conns))) {
+		uint32_t ev;
+
+		TAILQ_REMOVE(&touched_conns, c, touch_link);
+		c->touched = 0;
+		if (!c->dead && c->close_when_flushed && !c->out_len)
+			c->dead = 1;
+		if (c->dead) {
+			conn_free(c);
+			continue;
+		}
+		ev = conn_interest(c);
+		if (ev != c->ev_set) {
+			if (ready_set(c->fd, 0, ev, c) < 0) {
+				conn_free(c);
+				continue;
+			}
+			c->ev_set = ev;
+		}
+	}
+}
+
+/* Deadlines, idle limits and idle output queues of every connection. */
+static void conns_sweep(uint64_t now)
+{
+	for (int i = 0; i < nservices; i++) {
+		unsigned idle = app_cfg.lim.idle_timeout_s; /* seconds, 0: none */
+		unsigned own = services[i].ops->idle_limit_s ? *services[i].ops->idle_limit_s : 0;
+		struct svc_conn *c;
+
+		if (own && (!idle || own < idle))
+			idle = own;
+		TAILQ_FOREACH(c, &services[i].conns, link) {
+			if (c->dead)
+				continue;
+			if (c->deadline_us && now >= c->deadline_us) {
+				debugf("svc=%s peer=%s deadline passed", services[i].ops->name, svc_conn_name(c));
+				STAT_INC(serve, closed_deadline);
+				if (services[i].ops->conn_timeout)
+					services[i].ops->conn_timeout(c);
+				svc_kill(c);
+			} else if (idle && now - c->last_active_us > idle * 1000000ull) {
+				debugf("svc=%s peer=%s idle timeout", services[i].ops->name, svc_conn_name(c));
+				STAT_INC(serve, closed_idle);
+				svc_kill(c);
+			} else if (!c->out_len && c->out &&
+				   now - c->last_active_us > SERVE_OUT_IDLE_US) {
+				/* An idle connection's empty output queue goes back; svc_send
+				 * grows a new one when needed. */
+				free(c->out);
+				c->out = NULL;
+				c->out_cap = c->out_off = 0;
+			}
+		}
+	}
+}
 
 static int serve_loop(void)
 {
-	struct us_pollfd *pfds = NULL;
-	struct poll_ref *refs = NULL;
-	unsigned idle[APP_MAX_SERVICES]; /* each service's idle limit, seconds (0: none) */
-	size_t cap = 0;
-	int rc = 0, room;
+	struct us_epoll_event evs[SERVE_EVENTS_PER_WAIT];
+	uint64_t next_sweep = 0;
+	int rc = 0;
 
-	while (!app_stopping()) {
-		size_t n = 0, want = (size_t)nservices + (size_t)total_conns;
-		uint64_t now;
-		int ready;
-
-		if (want > cap) {
-			size_t ncap = want * 2 + 16;
-			struct us_pollfd *np = realloc(pfds, ncap * sizeof(*np));
-			struct poll_ref *nr;
-			if (!np) {
-				rc = -ENOMEM;
-				break;
-			}
-			pfds = np;
-			nr = realloc(refs, ncap * sizeof(*nr));
-			if (!nr) {
-				rc = -ENOMEM;
-				break;
-			}
-			refs = nr;
-			cap = ncap;
+	TAILQ_INIT(&touched_conns);
+	serve_epfd = us_epoll_create();
+	if (serve_epfd < 0) {
+		app_error("serve: cannot create a readiness set: %s", strerror(-serve_epfd));
+		return serve_epfd;
+	}
+	for (int i = 0; i < nservices; i++) {
+		services[i].ev_set = US_EPOLLIN;
+		rc = ready_set(services[i].fd, 1, US_EPOLLIN, &services[i]);
+		if (rc < 0) {
+			app_error("serve: cannot watch %s's socket: %s", services[i].ops->name,
+				  strerror(-rc));
+			goto out;
 		}
+	}
+	while (!app_stopping()) {
+		uint64_t now;
+		int ready, room;
+
 		/* At --max-conn, new connections wait in the listener's backlog, unless a slow
 		 * connection can make room for one. */
 		room = total_conns < app_cfg.lim.max_conn || reclaim_victim(UINT64_MAX);
@@ -487,108 +620,66 @@ static int serve_loop(void)
 			STAT_INC(serve, accept_deferred);
 		for (int i = 0; i < nservices; i++) {
 			struct svc *s = &services[i];
-			struct svc_conn *c;
-			short lev = (s->ops->type == SOCK_DGRAM || room) ? US_POLLIN : 0;
+			uint32_t lev = (s->ops->type == SOCK_DGRAM || room) ? US_EPOLLIN : 0;
 
-			pfds[n] = (struct us_pollfd){ .fd = s->fd, .events = lev };
-			refs[n++] = (struct poll_ref){ s, NULL };
-			TAILQ_FOREACH(c, &s->conns, link) {
-				short ev = 0;
-				if (!c->eof && !c->pause_read && c->out_len < app_cfg.lim.conn_buf / 2)
-					ev |= US_POLLIN;
-				if (c->out_len || c->want_drained)
-					ev |= US_POLLOUT;
-				pfds[n] = (struct us_pollfd){ .fd = c->fd, .events = ev };
-				refs[n++] = (struct poll_ref){ s, c };
-			}
+			if (lev != s->ev_set && ready_set(s->fd, 0, lev, s) == 0)
+				s->ev_set = lev;
 		}
 
-		ready = us_poll(pfds, (int)n, APP_TICK_MS);
+		ready = us_epoll_wait(serve_epfd, evs, SERVE_EVENTS_PER_WAIT, APP_TICK_MS);
 		if (ready < 0 && ready != -EINTR) {
-			app_error("serve: poll failed: %s", strerror(-ready));
+			app_error("serve: waiting for sockets failed: %s", strerror(-ready));
 			rc = ready;
 			break;
 		}
-		for (size_t i = 0; ready > 0 && i < n; i++) {
-			struct svc_conn *c = refs[i].conn;
-			short rev = pfds[i].revents;
+		round_us = app_now_us();
+		for (int i = 0; i < ready; i++) {
+			struct svc *s = data_service(evs[i].data.ptr);
+			struct svc_conn *c = s ? NULL : evs[i].data.ptr;
+			uint32_t rev = evs[i].events;
 
-			if (!rev)
-				continue;
-			if (!c) {
-				if (refs[i].svc->ops->type == SOCK_STREAM)
-					refs[i].svc->accept_ready = 1; /* after the retiring below */
+			if (s) {
+				if (s->ops->type == SOCK_STREAM)
+					s->accept_ready = 1; /* below, once no event refers to a conn */
 				else
-					refs[i].svc->ops->dgram_ready(refs[i].svc);
+					s->ops->dgram_ready(s);
 				continue;
 			}
 			if (c->dead)
 				continue;
+			conn_touch(c);
 			/* Read first on HUP/ERR too: the data before a FIN or reset counts. */
-			if (rev & (US_POLLIN | US_POLLHUP | US_POLLERR))
+			if (rev & (US_EPOLLIN | US_EPOLLHUP | US_EPOLLERR))
 				conn_readable(c);
-			if (!c->dead && (rev & US_POLLOUT))
+			if (!c->dead && (rev & US_EPOLLOUT))
 				conn_writable(c);
-			if (!c->dead && c->eof && (rev & US_POLLERR))
+			if (!c->dead && c->eof && (rev & US_EPOLLERR))
 				svc_kill(c);
 		}
-
-		/* Retire finished connections; accepted ones join the next round. */
-		now = app_now_us();
-		for (int i = 0; i < nservices; i++) {
-			unsigned own = services[i].ops->idle_limit_s ? *services[i].ops->idle_limit_s : 0;
-			idle[i] = app_cfg.lim.idle_timeout_s;
-			if (own && (!idle[i] || own < idle[i]))
-				idle[i] = own;
-		}
-		for (int i = 0; i < nservices; i++) {
-			struct svc_conn *c, *next;
-			for (c = TAILQ_FIRST(&services[i].conns); c; c = next) {
-				next = TAILQ_NEXT(c, link);
-				if (!c->dead && c->close_when_flushed && !c->out_len)
-					c->dead = 1;
-				if (!c->dead && c->deadline_us && now >= c->deadline_us) {
-					debugf("svc=%s peer=%s deadline passed", services[i].ops->name,
-					       c->name);
-					STAT_INC(serve, closed_deadline);
-					if (services[i].ops->conn_timeout)
-						services[i].ops->conn_timeout(c);
-					c->dead = 1;
-				}
-				if (!c->dead && idle[i] &&
-				    now - c->last_active_us > idle[i] * 1000000ull) {
-					debugf("svc=%s peer=%s idle timeout", services[i].ops->name, c->name);
-					STAT_INC(serve, closed_idle);
-					c->dead = 1;
-				}
-				/* An idle connection's empty output queue goes back; svc_send
-				 * grows a new one when needed. */
-				if (!c->dead && !c->out_len && c->out &&
-				    now - c->last_active_us > SERVE_OUT_IDLE_US) {
-					free(c->out);
-					c->out = NULL;
-					c->out_cap = c->out_off = 0;
-				}
-				if (c->dead)
-					conn_free(c);
-			}
-		}
-		/* Accept what waits, here where no pollfd refers to a connection any more. */
+		/* Accepted connections are touched, and so settled with the rest. */
 		for (int i = 0; i < nservices; i++) {
 			if (services[i].accept_ready) {
 				services[i].accept_ready = 0;
 				service_accept(&services[i]);
 			}
 		}
+		now = round_us;
+		if (now >= next_sweep) {
+			conns_sweep(now);
+			next_sweep = now + SERVE_SWEEP_US;
+		}
+		conns_settle();
 	}
-	free(pfds);
-	free(refs);
+out:
+	us_close(serve_epfd);
+	serve_epfd = -1;
+	round_us = 0;
 	return rc;
 }
 
-/* Run to completion: this thread drives the stack's loop itself while it waits in us_poll
- * (socket_config.drive_loop, with this thread named the driver), and the loop thread
- * rests. Device reads, timers and TCP's processing run here, between the rounds that
+/* Run to completion: this thread drives the stack's loop itself while it waits in
+ * us_epoll_wait (socket_config.drive_loop, with this thread named the driver), and the
+ * loop thread rests. Device reads, timers and TCP's processing run here, between the rounds that
  * handle the ready sockets, so an event costs no condition-variable wake-up and no hand-off
  * of the lock between two threads - on this VM a futex wake across vCPUs is a halt and an
  * interrupt (docs/architecture.md). The services never block (every socket is

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* `ustack serve`: services on the socket API, driven by one thread.
  *
- * One thread waits in us_poll() on every listening, datagram and connected socket, all
- * non-blocking, and calls the service's handlers; it drives the stack's loop itself while
- * it waits (run to completion: no loop thread, no hand-off, serve.c's serve_loop_driving),
- * so a service must never block. No thread per connection, so a thousand
- * connections cost a thousand pollfd entries, not a thousand stacks. The framework reads
+ * One thread waits in us_epoll_wait() on a readiness set holding every listening,
+ * datagram and connected socket, all non-blocking, and calls the service's handlers for
+ * the ready ones only; it drives the stack's loop itself while it waits (run to
+ * completion: no loop thread, no hand-off, serve.c's serve_loop_driving), so a service
+ * must never block. No thread per connection, and a round costs the sockets that are
+ * ready, not the sockets held. The framework reads
  * (pausing a connection whose output queue is half full, which is what pushes back on a
  * fast sender), queues output per connection up to --conn-buf, and closes connections.
  *
@@ -25,7 +26,7 @@ struct svc;
 struct svc_conn {
 	int fd;
 	struct sockaddr_in6 peer; /* an IPv4 peer mapped (the listener is on :: for both) */
-	char name[56];            /* "A.B.C.D:PORT" or "[2001:db8::1]:PORT", for messages */
+	char name[56];            /* svc_conn_name's, made on first use ("" until then) */
 	struct svc *svc;
 	uint8_t *out;             /* queued output: out[out_off .. out_off + out_len) */
 	size_t out_off, out_len, out_cap;
@@ -33,10 +34,10 @@ struct svc_conn {
 	int close_when_flushed;   /* close once the queue is empty */
 	int eof;                  /* the peer finished sending */
 	int pause_read;           /* the service takes no more input for now */
-	int dead;                 /* closing; freed at the end of the poll round */
+	int dead;                 /* closing; freed at the end of the round */
 	uint64_t start_us, last_active_us;
 	uint64_t deadline_us;     /* set by the service (http's request head): the connection
-	                           * is closed once app_now_us() passes it; 0 = none */
+	                           * is closed once svc_now_us() passes it; 0 = none */
 	uint64_t wait_since_us;   /* set by the service while it waits for the peer (http's
 	                           * request head): when the wait began, 0 = not waiting. At
 	                           * --max-conn the connection waiting longest (--reclaim-after)
@@ -44,6 +45,11 @@ struct svc_conn {
 	uint64_t bytes_in, bytes_out;
 	void *priv;               /* the service's per-connection state */
 	TAILQ_ENTRY(svc_conn) link;
+	/* serve's own: the events registered in its readiness set, and whether the
+	 * connection is on this round's list of those to look at again (serve.c) */
+	uint32_t ev_set;
+	int touched;
+	TAILQ_ENTRY(svc_conn) touch_link;
 };
 TAILQ_HEAD(svc_conn_list, svc_conn);
 
@@ -87,7 +93,12 @@ struct svc {
 	struct svc_conn_list conns;
 	int nconns;
 	int accept_ready;         /* the listener polled readable this round */
+	uint32_t ev_set;          /* the events registered for fd in serve's readiness set */
 };
+
+/* The peer as "A.B.C.D:PORT" or "[2001:db8::1]:PORT", for messages: formatted on first
+ * use, so a connection nobody names costs no formatting. */
+const char *svc_conn_name(struct svc_conn *c);
 
 /* Parses every --serve spec into the calling thread's services; called by the
  * command-line parser (and by each serving thread of serve_mq.c). 0 or -EINVAL (printed). */
@@ -109,6 +120,9 @@ int serve_mq_main(struct ustack *st);
 /* Queues len bytes for the peer (sending at once what the socket takes). 0, -ENOBUFS if
  * the queue would pass --conn-buf (nothing is queued then), or -EPIPE on a dead one. */
 int svc_send(struct svc_conn *c, const void *buf, size_t len);
+/* The time of this round of the loop (app_now_us() read once after each wait): what a
+ * service uses for its deadlines, at no clock read of its own. */
+uint64_t svc_now_us(void);
 /* Bytes svc_send would still accept. */
 size_t svc_out_room(const struct svc_conn *c);
 /* Closes the connection after its queue drains (c->close_when_flushed). */

@@ -41,7 +41,7 @@ static void chat_broadcast(struct svc_conn *from, const char *msg, size_t len)
 		if (c == from || c->dead)
 			continue;
 		if (svc_send(c, msg, len) == -ENOBUFS) {
-			warnf("chat: user=%s is not reading; disconnecting", c->name);
+			warnf("chat: user=%s is not reading; disconnecting", svc_conn_name(c));
 			svc_kill(c);
 		}
 	}
@@ -71,14 +71,14 @@ static int chat_open(struct svc_conn *c)
 		     others, others == 1 ? "" : "s");
 	if (svc_send(c, msg, (size_t)n) < 0)
 		return -EPIPE;
-	n = snprintf(msg, sizeof(msg), "* %s joined (%d users)\r\n", c->name, others + 1);
+	n = snprintf(msg, sizeof(msg), "* %s joined (%d users)\r\n", svc_conn_name(c), others + 1);
 	chat_broadcast(c, msg, (size_t)n);
 	return 0;
 }
 
 static void chat_line(struct svc_conn *c, struct chat_user *u)
 {
-	size_t prefix = strlen(c->name) + 3, len = u->len;
+	size_t prefix = strlen(svc_conn_name(c)) + 3, len = u->len;
 	char *msg;
 
 	while (len && u->line[len - 1] == '\r')
@@ -88,7 +88,7 @@ static void chat_line(struct svc_conn *c, struct chat_user *u)
 	msg = malloc(prefix + len + 2);
 	if (!msg)
 		return;
-	snprintf(msg, prefix + 1, "[%s] ", c->name);
+	snprintf(msg, prefix + 1, "[%s] ", svc_conn_name(c));
 	memcpy(msg + prefix, u->line, len);
 	memcpy(msg + prefix + len, "\r\n", 2);
 	chat_broadcast(c, msg, prefix + len + 2);
@@ -167,7 +167,7 @@ static void chat_close(struct svc_conn *c)
 
 	if (u && u->len && !c->dead)
 		chat_line(c, u);
-	n = snprintf(msg, sizeof(msg), "* %s left\r\n", c->name);
+	n = snprintf(msg, sizeof(msg), "* %s left\r\n", svc_conn_name(c));
 	chat_broadcast(c, msg, (size_t)n);
 	free(u);
 	c->priv = NULL;

@@ -18,8 +18,14 @@
  * once, as before. Files are opened non-blocking: a FIFO under the root is a 404, not a
  * server waiting for a writer.
  *
- * Files are streamed: the response head goes out, then the file is read in chunks each
- * time the connection's output queue drains, so a large file never sits in memory.
+ * Small files (cache-file=, 64 KB) are answered from the open-file cache (http_cache.h):
+ * content and response head in memory, so such a request costs no system call; an entry
+ * is opened again by the rules above once cache-check (1 s) has passed since its last
+ * check, so a change, a removal or a replaced root is seen within that time. cache=0
+ * turns it off.
+ *
+ * Other files are streamed: the response head goes out, then the file is read in chunks
+ * each time the connection's output queue drains, so a large file never sits in memory.
  *
  * Slowloris: while the server waits for a request head (from the accept, or from the end
  * of the previous response on a persistent connection), the whole head must arrive within
@@ -28,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,10 +45,19 @@
 #include <unistd.h>
 
 #include "apps/app.h"
+#include "apps/http_cache.h"
 #include "apps/serve.h"
 #include "net/log.h"
 
 #define HTTP_FILE_CHUNK (64 * 1024)
+#define HTTP_REQ_FIRST 1024 /* request bytes held in the connection's own state */
+
+/* What the open-file cache did, printed with --stats (http.cache_*); see http_cache.h. */
+#define HTTP_COUNTERS(X)                                                                   \
+	X(cache_hits) X(cache_checked) X(cache_filled) X(cache_stale) X(cache_evicted)    \
+	X(cache_uncached)
+STATS_DECLARE(http, HTTP_COUNTERS);
+STATS_DEFINE(http, HTTP_COUNTERS)
 
 struct http_conn {
 	int file_fd;        /* the file being sent, -1 if none */
@@ -49,28 +65,111 @@ struct http_conn {
 	int keep_alive;     /* of the current response */
 	int peer_eof;
 	size_t len, cap;    /* bytes in req, its size */
-	char *req;          /* received bytes not yet answered */
+	char *req;          /* received bytes not yet answered: req_first, or from malloc
+	                     * once a head outgrows it */
+	char req_first[HTTP_REQ_FIRST];
 };
 
-/* The service's state (svc.priv): a descriptor of the root, for openat2. */
+/* The service's state (svc.priv): a descriptor of the root, for openat2, and the cache. */
 struct http_svc {
 	int root_fd;        /* O_PATH, -1 if none */
 	dev_t root_dev;     /* the directory root_fd refers to */
 	ino_t root_ino;
 	int no_openat2;     /* the kernel lacks it: the full path only */
+	struct http_cache_cfg cache_cfg; /* from the options */
+	struct http_cache cache;
+	int cache_ready;    /* cache initialised */
 };
+
+#define HTTP_CACHE_ENTRIES 256
+#define HTTP_CACHE_BYTES (16u << 20)
+#define HTTP_CACHE_FILE (64u << 10)
+#define HTTP_CACHE_CHECK_MS 1000
+#define HTTP_CACHE_CHECK_MS_MAX 3600000
+
+/* The service's state, made by the first option or by start. */
+static struct http_svc *http_svc_get(struct svc *s)
+{
+	struct http_svc *hs = s->priv;
+
+	if (hs)
+		return hs;
+	hs = calloc(1, sizeof(*hs));
+	if (!hs)
+		return NULL;
+	hs->root_fd = -1;
+	hs->cache_cfg = (struct http_cache_cfg){
+		.max_entries = HTTP_CACHE_ENTRIES,
+		.max_bytes = HTTP_CACHE_BYTES,
+		.max_file = HTTP_CACHE_FILE,
+		.check_ms = HTTP_CACHE_CHECK_MS,
+	};
+	s->priv = hs;
+	return hs;
+}
+
+/* A count, or a size with an optional k or m suffix, from 0 to max. 0 or -EINVAL. */
+static int parse_amount(const char *val, int suffixes, unsigned long long max,
+			unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(val, &end, 10);
+	if (suffixes && !errno && end != val && (*end == 'k' || *end == 'K'))
+		v *= 1024, end++;
+	else if (suffixes && !errno && end != val && (*end == 'm' || *end == 'M'))
+		v *= 1024 * 1024, end++;
+	if (errno || end == val || *end || val[0] == '-' || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
 
 static int http_option(struct svc *s, const char *key, const char *val, char *err, size_t n)
 {
-	if (strcmp(key, "root")) {
-		snprintf(err, n, "unknown option '%s': http takes root=DIR", key);
+	struct http_svc *hs = http_svc_get(s);
+	unsigned long long v;
+
+	if (!hs) {
+		snprintf(err, n, "out of memory");
+		return -ENOMEM;
+	}
+	if (!strcmp(key, "root")) {
+		if (!*val || strlen(val) >= sizeof(s->root)) {
+			snprintf(err, n, "root= needs a directory");
+			return -EINVAL;
+		}
+		strcpy(s->root, val);
+	} else if (!strcmp(key, "cache")) {
+		if (parse_amount(val, 0, 1u << 20, &v)) {
+			snprintf(err, n, "cache= takes a number of files from 0 (none) to 1048576");
+			return -EINVAL;
+		}
+		hs->cache_cfg.max_entries = (unsigned)v;
+	} else if (!strcmp(key, "cache-bytes") || !strcmp(key, "cache-file")) {
+		if (parse_amount(val, 1, 1ull << 30, &v)) {
+			snprintf(err, n, "%s= takes a size in bytes up to 1g (k and m suffixes work)",
+				 key);
+			return -EINVAL;
+		}
+		if (key[6] == 'b')
+			hs->cache_cfg.max_bytes = (size_t)v;
+		else
+			hs->cache_cfg.max_file = (size_t)v;
+	} else if (!strcmp(key, "cache-check")) {
+		if (parse_amount(val, 0, HTTP_CACHE_CHECK_MS_MAX, &v)) {
+			snprintf(err, n, "cache-check= takes milliseconds from 0 (every request) to %u",
+				 HTTP_CACHE_CHECK_MS_MAX);
+			return -EINVAL;
+		}
+		hs->cache_cfg.check_ms = (unsigned)v;
+	} else {
+		snprintf(err, n, "unknown option '%s': http takes root=DIR, cache=FILES, "
+			 "cache-bytes=SIZE, cache-file=SIZE and cache-check=MS", key);
 		return -EINVAL;
 	}
-	if (!*val || strlen(val) >= sizeof(s->root)) {
-		snprintf(err, n, "root= needs a directory");
-		return -EINVAL;
-	}
-	strcpy(s->root, val);
 	return 0;
 }
 
@@ -88,13 +187,12 @@ static int http_start(struct svc *s, char *err, size_t n)
 		return -ENOTDIR;
 	}
 	strcpy(s->root, real);
-	hs = calloc(1, sizeof(*hs));
-	if (!hs) {
+	hs = http_svc_get(s);
+	if (!hs || (!hs->cache_ready && http_cache_init(&hs->cache, &hs->cache_cfg) < 0)) {
 		snprintf(err, n, "out of memory");
 		return -ENOMEM;
 	}
-	hs->root_fd = -1;
-	s->priv = hs;
+	hs->cache_ready = 1;
 	return 0;
 }
 
@@ -104,6 +202,8 @@ static void http_stop(struct svc *s)
 
 	if (hs && hs->root_fd >= 0)
 		close(hs->root_fd);
+	if (hs && hs->cache_ready)
+		http_cache_destroy(&hs->cache);
 	free(hs);
 	s->priv = NULL;
 }
@@ -348,32 +448,48 @@ static int open_under_root(struct svc *s, const char *rel, struct stat *st)
 	return fd;
 }
 
-/* The value of header `name` (first occurrence, spaces trimmed) copied into out; NULL if
- * the header is absent. */
-static const char *header_value(const char *headers, const char *name, char *out, size_t size)
+/* The header fields a request's answer depends on: the first occurrence of each, its
+ * value with spaces and tabs trimmed (NULL: absent). */
+struct req_fields {
+	const char *connection, *host, *transfer_encoding, *content_length;
+};
+
+/* One pass over the header lines ("Name: value\n"...), which it cuts into strings in
+ * place. */
+static void fields_scan(char *headers, struct req_fields *f)
 {
-	size_t nl = strlen(name);
+	static const struct { const char *name; size_t len; size_t off; } want[] = {
+		{ "Host", 4, offsetof(struct req_fields, host) },
+		{ "Connection", 10, offsetof(struct req_fields, connection) },
+		{ "Content-Length", 14, offsetof(struct req_fields, content_length) },
+		{ "Transfer-Encoding", 17, offsetof(struct req_fields, transfer_encoding) },
+	};
+	char *l = headers;
 
-	for (const char *l = headers; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		const char *v, *end;
-		size_t len;
+	*f = (struct req_fields){ 0 };
+	while (l && *l) {
+		char *end = strchr(l, '\n'), *colon, *v;
+		size_t nl;
 
-		if (strncasecmp(l, name, nl) || l[nl] != ':')
-			continue;
-		v = l + nl + 1;
-		end = strchr(v, '\n');
-		if (!end)
-			end = v + strlen(v);
-		while (v < end && (*v == ' ' || *v == '\t'))
-			v++;
-		while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
-			end--;
-		len = (size_t)(end - v) < size - 1 ? (size_t)(end - v) : size - 1;
-		memcpy(out, v, len);
-		out[len] = '\0';
-		return out;
+		if (end)
+			*end = '\0';
+		colon = strchr(l, ':');
+		nl = colon ? (size_t)(colon - l) : 0;
+		for (size_t i = 0; colon && i < sizeof(want) / sizeof(want[0]); i++) {
+			const char **slot = (const char **)((char *)f + want[i].off);
+
+			if (nl != want[i].len || *slot || strncasecmp(l, want[i].name, nl))
+				continue;
+			v = colon + 1;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			for (char *e = v + strlen(v); e > v && (e[-1] == ' ' || e[-1] == '\t');)
+				*--e = '\0';
+			*slot = v;
+			break;
+		}
+		l = end ? end + 1 : NULL;
 	}
-	return NULL;
 }
 
 /* Does the comma-separated header value list hold token (case-insensitive)? */
@@ -430,12 +546,63 @@ static int send_file(struct svc_conn *c, int fd, const struct stat *st, const ch
 	return 0;
 }
 
+/* Adds what one lookup did to the counters. */
+static void cache_count(const struct http_cache_stats *was, const struct http_cache_stats *now)
+{
+	STAT_ADD(http, cache_hits, now->hits - was->hits);
+	STAT_ADD(http, cache_checked, now->checked - was->checked);
+	STAT_ADD(http, cache_filled, now->filled - was->filled);
+	STAT_ADD(http, cache_stale, now->stale - was->stale);
+	STAT_ADD(http, cache_evicted, now->evicted - was->evicted);
+	STAT_ADD(http, cache_uncached, now->uncached - was->uncached);
+}
+
+static int cache_open(void *ctx, const char *rel, struct stat *st)
+{
+	return open_under_root(ctx, rel, st);
+}
+
+/* The 200 response from the cache: the head, made once per entry, goes in the headroom
+ * just before the content, so head and content leave in one send with no copy but the
+ * socket's. -EAGAIN if the queue has no room for it all now (the caller streams the file
+ * instead). */
+static int send_cached(struct svc_conn *c, struct http_cache_entry *e, const char *rel,
+		       int head_only)
+{
+	static const char ka[] = "Connection: keep-alive\r\n\r\n", cl[] = "Connection: close\r\n\r\n";
+	struct http_conn *h = c->priv;
+	const char *conn = h->keep_alive ? ka : cl;
+	size_t connlen = h->keep_alive ? sizeof(ka) - 1 : sizeof(cl) - 1, hl, body;
+	uint8_t *p;
+
+	if (!e->head_len) {
+		int n = snprintf(e->head, sizeof(e->head),
+				 "HTTP/1.1 200 OK\r\nServer: ustack\r\nContent-Type: %s\r\n"
+				 "Content-Length: %zu\r\n", mime_type(rel[0] ? rel : "index.html"),
+				 e->size);
+		if (n < 0 || (size_t)n >= sizeof(e->head) ||
+		    (size_t)n + sizeof(ka) > HTTP_CACHE_HEADROOM)
+			return -EAGAIN;
+		e->head_len = (size_t)n;
+	}
+	hl = e->head_len + connlen;
+	body = head_only ? 0 : e->size;
+	if (hl + body > svc_out_room(c))
+		return -EAGAIN;
+	p = e->data - hl;
+	memcpy(p, e->head, e->head_len);
+	memcpy(p + e->head_len, conn, connlen);
+	debugf("http peer=%s /%s size=%zu cached", svc_conn_name(c), rel, e->size);
+	return svc_send(c, p, hl + body) < 0 ? -EPIPE : 0;
+}
+
 /* Answers one request head (NUL-terminated, CRs removed). 0, or <0 to close at once. */
 static int http_respond(struct svc_conn *c, char *head)
 {
 	struct http_conn *h = c->priv;
-	char *method = head, *target, *version, *headers, rel[PATH_MAX], val[128];
-	const char *conn, *clen;
+	struct http_svc *hs = c->svc->priv;
+	char *method = head, *target, *version, *headers, rel[PATH_MAX];
+	struct req_fields f;
 	struct stat st;
 	int head_only, fd, http10;
 
@@ -454,24 +621,38 @@ static int http_respond(struct svc_conn *c, char *head)
 	http10 = !strcmp(version, "HTTP/1.0");
 	if (!http10 && strcmp(version, "HTTP/1.1"))
 		goto bad;
-	conn = header_value(headers, "Connection", val, sizeof(val));
-	h->keep_alive = http10 ? value_has_token(conn, "keep-alive") : !value_has_token(conn, "close");
-	if (!http10 && !header_value(headers, "Host", val, sizeof(val)))
+	fields_scan(headers, &f);
+	h->keep_alive = http10 ? value_has_token(f.connection, "keep-alive") :
+		!value_has_token(f.connection, "close");
+	if (!http10 && !f.host)
 		goto bad;
-	if (header_value(headers, "Transfer-Encoding", val, sizeof(val)) ||
-	    ((clen = header_value(headers, "Content-Length", val, sizeof(val))) && strcmp(clen, "0")))
+	if (f.transfer_encoding || (f.content_length && strcmp(f.content_length, "0")))
 		goto bad;
 	head_only = !strcmp(method, "HEAD");
 	if (!head_only && strcmp(method, "GET"))
 		return send_error(c, 405, "Method Not Allowed", 0, "Allow: GET, HEAD\r\n");
 	if (target_to_path(target, rel, sizeof(rel)))
 		goto bad;
-	fd = open_under_root(c->svc, rel, &st);
+	fd = -1;
+	if (hs->cache_ready) {
+		struct http_cache_stats was = hs->cache.stats;
+		struct http_cache_entry *e = http_cache_get(&hs->cache, rel, svc_now_us(),
+							    cache_open, c->svc, &fd, &st);
+		cache_count(&was, &hs->cache.stats);
+		if (e) {
+			int rc = send_cached(c, e, rel, head_only);
+			if (rc != -EAGAIN)
+				return rc;
+			fd = open_under_root(c->svc, rel, &st); /* too big for the queue now */
+		}
+	} else {
+		fd = open_under_root(c->svc, rel, &st);
+	}
 	if (fd == -EACCES)
 		return send_error(c, 403, "Forbidden", head_only, NULL);
 	if (fd < 0)
 		return send_error(c, 404, "Not Found", head_only, NULL);
-	debugf("http peer=%s %s /%s size=%lld", c->name, method, rel, (long long)st.st_size);
+	debugf("http peer=%s %s /%s size=%lld", svc_conn_name(c), method, rel, (long long)st.st_size);
 	return send_file(c, fd, &st, rel, head_only);
 bad:
 	h->keep_alive = 0; /* the byte stream can no longer be trusted */
@@ -496,7 +677,7 @@ static void head_clock(struct svc_conn *c)
 	if (!waiting) {
 		c->wait_since_us = c->deadline_us = 0;
 	} else if (!c->wait_since_us) {
-		c->wait_since_us = app_now_us();
+		c->wait_since_us = svc_now_us();
 		c->deadline_us = app_cfg.lim.http_header_timeout_s ?
 			c->wait_since_us + app_cfg.lim.http_header_timeout_s * 1000000ull : 0;
 	}
@@ -517,7 +698,7 @@ static void http_timeout(struct svc_conn *c)
 {
 	struct http_conn *h = c->priv;
 
-	debugf("http peer=%s request head not complete in %u s", c->name,
+	debugf("http peer=%s request head not complete in %u s", svc_conn_name(c),
 	       app_cfg.lim.http_header_timeout_s);
 	h->keep_alive = 0;
 	send_error(c, 408, "Request Timeout", 0, NULL); /* best effort: it is closed anyway */
@@ -531,10 +712,12 @@ static int http_process_heads(struct svc_conn *c)
 		char *end = NULL, *r = h->req;
 		size_t used, o = 0;
 
-		for (size_t i = 0; i + 1 < h->len && !end; i++) {
-			if (r[i] == '\n' && r[i + 1] == '\n')
+		for (char *nl = memchr(r, '\n', h->len); nl && !end;
+		     nl = memchr(nl + 1, '\n', h->len - (size_t)(nl + 1 - r))) {
+			size_t i = (size_t)(nl - r);
+			if (i + 1 < h->len && r[i + 1] == '\n')
 				end = r + i + 2;
-			else if (r[i] == '\n' && r[i + 1] == '\r' && i + 2 < h->len && r[i + 2] == '\n')
+			else if (i + 2 < h->len && r[i + 1] == '\r' && r[i + 2] == '\n')
 				end = r + i + 3;
 		}
 		if (!end || (size_t)(end - r) > app_cfg.lim.http_max_header) {
@@ -556,12 +739,8 @@ static int http_process_heads(struct svc_conn *c)
 			o--;
 		r[o] = '\0';
 		if (o) {
-			char *head = strdup(r);
-			int rc;
-			if (!head)
-				return -ENOMEM;
-			rc = http_respond(c, head);
-			free(head);
+			/* answered in place: nothing below touches req before the memmove */
+			int rc = http_respond(c, r);
 			if (rc < 0)
 				return rc;
 		}
@@ -597,7 +776,7 @@ static int http_drained(struct svc_conn *c)
 		n = pread(h->file_fd, buf, want, h->file_off);
 		if (n <= 0) {
 			/* The file shrank under us: the promised length cannot be kept. */
-			warnf("http peer=%s file read failed; closing", c->name);
+			warnf("http peer=%s file read failed; closing", svc_conn_name(c));
 			return -EIO;
 		}
 		if (svc_send(c, buf, (size_t)n) < 0)
@@ -620,11 +799,16 @@ static int http_drained(struct svc_conn *c)
 
 static int http_open(struct svc_conn *c)
 {
-	struct http_conn *h = calloc(1, sizeof(*h));
+	struct http_conn *h = malloc(sizeof(*h)); /* not calloc: req_first needs no zeroes */
 
 	if (!h)
 		return -ENOMEM;
 	h->file_fd = -1;
+	h->file_off = h->file_left = 0;
+	h->keep_alive = h->peer_eof = 0;
+	h->len = 0;
+	h->cap = sizeof(h->req_first);
+	h->req = h->req_first;
 	c->priv = h;
 	head_clock(c); /* the first head is due from the accept */
 	return 0;
@@ -637,11 +821,17 @@ static int http_data(struct svc_conn *c, const uint8_t *buf, size_t len)
 	if (c->close_when_flushed)
 		return 0; /* answered with an error or Connection: close; the rest is ignored */
 	if (h->len + len > h->cap) {
-		size_t cap = h->cap ? h->cap : 1024;
+		size_t cap = h->cap;
 		char *nb;
 		while (cap < h->len + len)
 			cap *= 2;
-		nb = realloc(h->req, cap);
+		if (h->req == h->req_first) {
+			nb = malloc(cap);
+			if (nb)
+				memcpy(nb, h->req, h->len);
+		} else {
+			nb = realloc(h->req, cap);
+		}
 		if (!nb)
 			return -ENOMEM;
 		h->req = nb;
@@ -672,7 +862,7 @@ static void http_close(struct svc_conn *c)
 
 	if (h && h->file_fd >= 0)
 		close(h->file_fd);
-	if (h)
+	if (h && h->req != h->req_first)
 		free(h->req);
 	free(h);
 	c->priv = NULL;

@@ -43,7 +43,7 @@ static void sink_close(struct svc_conn *c)
 	double secs = (double)(app_now_us() - c->start_us) / 1e6;
 	double mbit = secs > 0 ? (double)c->bytes_in * 8 / secs / 1e6 : 0;
 
-	fprintf(stderr, APP_NAME ": sink: %s sent %llu bytes in %.3f s (%.2f Mbit/s)\n", c->name,
+	fprintf(stderr, APP_NAME ": sink: %s sent %llu bytes in %.3f s (%.2f Mbit/s)\n", svc_conn_name(c),
 		(unsigned long long)c->bytes_in, secs, mbit);
 }
 
