@@ -311,6 +311,7 @@ struct tcp_pcb {
 	struct tcp_ring snd_buf, rcv_buf;
 	TAILQ_ENTRY(tcp_pcb) acklink; /* on the list of ACKs owed at the end of the batch */
 	int ack_pending;
+	int out_owed;              /* a driver's send left its output to the end of the round */
 	struct pkb_queue ooo;      /* out-of-order segments, sorted, non-overlapping */
 	unsigned ooo_count;
 	/* RFC 2018 4: the blocks our ACKs report, most recent first (tcp_reass.c) */
@@ -400,7 +401,7 @@ static inline int tcp_pcb_dev_ok(const struct tcp_pcb *pcb, const struct net_dev
 	X(rack_lost_segs) X(rack_reo_timeouts) X(rfc6675_lost_segs) X(rto_lost_segs)         \
 	X(rcv_dsack) X(rcv_dsack_undo_segs) X(undo_dsack) X(undo_eifel) X(undo_frto)         \
 	X(frto_spurious) X(frto_real) X(prr_recoveries) X(prr_sent_bytes) X(recovery_exits)  \
-	X(sent_seg_merged) X(snd_quickacks)                                                \
+	X(sent_seg_merged) X(snd_quickacks) X(snd_deferred)                               \
 	X(cc_hystart_css) X(cc_hystart_css_rounds) X(cc_hystart_ss_resumed)              \
 	X(cc_hystart_css_done) X(cc_cubic_fast_convergence) X(cc_cubic_epochs)              \
 	X(cc_bbr_startup) X(cc_bbr_drain) X(cc_bbr_probe_bw) X(cc_bbr_probe_rtt)          \
@@ -540,6 +541,11 @@ void tcp_ack_undefer(struct tcp_pcb *pcb);
 int tcp_ack_batching(void);
 void tcp_ack_flush(uint64_t now);
 void tcp_ack_reset(void);
+/* An application's send: in the round of the thread that drives the loop (run to
+ * completion), its output waits for the end of the round (tcp_ack_flush), so that a close
+ * or a second send in the same round leaves in the same segment (data and FIN together);
+ * from any other thread, or without a loop, tcp_output at once. */
+void tcp_output_soon(struct tcp_pcb *pcb, uint64_t now);
 
 /* ---- tcp_output.c ---- */
 /* Sends what the state, windows, Nagle and SWS rules allow, plus any pending ACK. */
