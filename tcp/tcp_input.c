@@ -564,9 +564,15 @@ challenge_syn:
 			} else if (gapfill || owed >= 2u * pcb->rcv_mss) {
 				pcb->flags |= TF_ACKNOW;
 			} else if (!(pcb->flags & TF_ACKNOW)) {
-				pcb->flags |= TF_DELACK;
-				if (!net_timer_pending(&pcb->timers[TCPT_DELACK]))
-					tcp_timer_arm(pcb, TCPT_DELACK, now + tcp_config.delack_ms);
+				if (!(pcb->flags & TF_DELACK)) {
+					pcb->flags |= TF_DELACK;
+					pcb->delack_due = now + tcp_config.delack_ms;
+				}
+				/* the timer a sent ACK left armed (tcp_xmit) may be due sooner:
+				 * its run moves it to delack_due */
+				if (!net_timer_pending(&pcb->timers[TCPT_DELACK]) ||
+				    pcb->timers[TCPT_DELACK].deadline > pcb->delack_due)
+					tcp_timer_arm(pcb, TCPT_DELACK, pcb->delack_due);
 			}
 			tcp_pcb_notify(pcb);
 		} else {

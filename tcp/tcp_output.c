@@ -174,7 +174,9 @@ static int tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, size_t len
 		if (!pcb->out_owed)
 			tcp_ack_undefer(pcb); /* an owed send stays listed (tcp_output clears it) */
 	}
-	tcp_timer_cancel(pcb, TCPT_DELACK);
+	/* NOTE: the delayed-ACK timer is left armed (as Linux leaves its ACK timer): a
+	 * request-answer exchange would otherwise arm and cancel it once each, two heap
+	 * updates per request; run with TF_DELACK clear it does nothing (tcp_timer.c). */
 	/* owns p; without a route the family's output routes, counts and refuses it */
 	if (rt->fam) {
 		err = rt->fam->output(IP_PROTO_TCP, p, &pcb->local_addr, &pcb->remote_addr,

@@ -291,6 +291,7 @@ struct tcp_pcb {
 	uint8_t undo_ts_on;    /* undo_tsval is set */
 	unsigned quickack;     /* segments still to ACK at once (quick ACK mode) */
 	uint64_t last_data_rcv;/* when data last arrived (idle detection for quick ACKs) */
+	uint64_t delack_due;   /* TF_DELACK: when the delayed ACK is due (its timer may be older) */
 	const struct tcp_cc_ops *cc;
 	union {
 		struct tcp_cubic cubic;

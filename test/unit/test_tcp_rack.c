@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* TCP segment scripts for RACK-TLP (RFC 8985), D-SACK undo (RFC 2883, RFC 3708), F-RTO
- * (RFC 5682) and quick ACKs, with the fake clock: round trips are made by advancing it
+ * (RFC 5682), quick and delayed ACKs, with the fake clock: round trips are made by advancing it
  * between our segments and the peer's ACKs. Each ends with every connection freed. */
 #include "test/unit/tcp_script.h"
 
@@ -387,6 +387,50 @@ static void test_quickack_rides_on_answer(void **state)
 	tcp_pcb_close(l, 0, now);
 }
 
+/* RFC 9293 3.8.6.3: a delayed ACK goes within delack_ms of the first unACKed data. An
+ * answer carries it and leaves the timer armed (no heap update per request); that run
+ * sends nothing, and an ACK owed for later data still waits its full delay. */
+static void test_delack_timer_left_armed(void **state)
+{
+	struct tcp_pcb *l, *c;
+	uint8_t d[100] = { 0 };
+	const unsigned D = tcp_config.delack_ms;
+
+	(void)state;
+	l = listener();
+	c = passive_open(l);
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 65535, d, sizeof(d)); /* at t */
+	expect_none();
+	advance(10);
+	assert_int_equal(tcp_pcb_send(c, d, 10, now), 10);
+	expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 101); /* the answer carries the ACK */
+	assert_true(net_timer_pending(&c->timers[TCPT_DELACK]));
+	advance(20);
+	SEG(TCP_ACK, PEER_ISN + 101, ISN + 11, 65535, d, sizeof(d)); /* t + 30: due t + 30 + D */
+	expect_none();
+	advance(D - 30); /* t + D: the old run, too early for this ACK */
+	expect_none();
+	assert_int_equal(tcp_stats.snd_delacks, 0);
+	advance(29);
+	expect_none();
+	advance(1); /* t + 30 + D */
+	expect(TCP_ACK, ISN + 11, PEER_ISN + 201);
+	assert_int_equal(tcp_stats.snd_delacks, 1);
+	/* the delayed ACK sent, the timer is idle */
+	assert_false(net_timer_pending(&c->timers[TCPT_DELACK]));
+	/* no later data: the armed timer's run sends nothing */
+	SEG(TCP_ACK, PEER_ISN + 201, ISN + 11, 65535, d, sizeof(d));
+	assert_int_equal(tcp_pcb_send(c, d, 10, now), 10);
+	expect(TCP_ACK | TCP_PSH, ISN + 11, PEER_ISN + 301);
+	advance(D);
+	expect_none();
+	assert_int_equal(tcp_stats.snd_delacks, 1);
+	assert_false(net_timer_pending(&c->timers[TCPT_DELACK]));
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, ISN + 21, PEER_ISN + 301);
+	tcp_pcb_close(l, 0, now);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +443,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_records_freed_in_time_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quickack_at_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quickack_rides_on_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delack_timer_left_armed, setup, teardown),
 	};
 	if (getenv("TEST_FILTER"))
 		cmocka_set_test_filter(getenv("TEST_FILTER"));
