@@ -437,6 +437,11 @@ struct tcp_pcb *tcp_pcb_lookup(const struct net_addr *laddr, uint16_t lport,
 			       const struct net_addr *raddr, uint16_t rport);
 struct tcp_pcb *tcp_pcb_lookup_conn(const struct net_addr *laddr, uint16_t lport,
 				    const struct net_addr *raddr, uint16_t rport);
+/* The same with the 4-tuple's tcp_pcb_hash4 already at hand (tcp_input hashes a segment
+ * once for this table and TIME_WAIT's). */
+struct tcp_pcb *tcp_pcb_lookup_conn_hash(uint32_t h, const struct net_addr *laddr,
+					 uint16_t lport, const struct net_addr *raddr,
+					 uint16_t rport);
 /* The listener for this local address and port (exact address before wildcard), or NULL. */
 struct tcp_pcb *tcp_pcb_lookup_listener(const struct net_addr *laddr, uint16_t lport);
 /* Claims a local address/port (port 0 picks one); -EADDRINUSE if taken. */
@@ -817,6 +822,9 @@ struct tcp_tw {
 int tcp_tw_enter(struct tcp_pcb *pcb, uint64_t now);
 struct tcp_tw *tcp_tw_lookup(const struct net_addr *laddr, uint16_t lport,
 			     const struct net_addr *raddr, uint16_t rport);
+/* The same with the 4-tuple's tcp_pcb_hash4 at hand (the table is keyed by it too). */
+struct tcp_tw *tcp_tw_lookup_hash(uint32_t h, const struct net_addr *laddr, uint16_t lport,
+				  const struct net_addr *raddr, uint16_t rport);
 /* A record's addresses. */
 struct net_addr tcp_tw_laddr(const struct tcp_tw *tw);
 struct net_addr tcp_tw_raddr(const struct tcp_tw *tw);
