@@ -235,7 +235,7 @@ void tcp_ack_undefer(struct tcp_pcb *pcb)
 /* Output deferred to the end of the round (as lwIP's tcp_write leaves it to tcp_output,
  * and Linux's corked write queue to the end of the system call): only in the round of the
  * thread that drives the loop, since only there is the hook sure to run before that
- * thread waits (net_loop_once runs owed hooks before any wait). A send from any other
+ * thread waits (net_loop_owe_hooks: net_loop_once runs owed hooks before any wait). A send from any other
  * thread, or before the loop has run the hook once (tests that feed frames by hand),
  * goes at once as before. */
 void tcp_output_soon(struct tcp_pcb *pcb, uint64_t now)
@@ -246,6 +246,7 @@ void tcp_output_soon(struct tcp_pcb *pcb, uint64_t now)
 			STAT_INC(tcp, snd_deferred);
 		tcp_ack_defer(pcb);
 		pcb->out_owed = 1;
+		net_loop_owe_hooks(); /* a send before any iteration of the round owed them */
 		return;
 	}
 	tcp_output(pcb, now);

@@ -409,8 +409,8 @@ static inline int tcp_pcb_dev_ok(const struct tcp_pcb *pcb, const struct net_dev
 	X(cc_bbr_full_pipe) X(snd_paced)                                                   \
 	X(conns_live) X(conns_time_wait)                                                 \
 	X(mem_ring_bytes) X(mem_rings) X(mem_ring_grows) X(mem_ring_shrinks)              \
-	X(mem_ring_frees) X(mem_ring_nomem) X(mem_rcvbuf_grows) X(mem_tw_released) X(mem_ring_reused)      \
-	X(sndbuf_expanded) X(sndbuf_pressure)
+	X(mem_ring_frees) X(mem_ring_nomem) X(mem_rcvbuf_grows) X(mem_tw_released)      \
+	X(mem_ring_reused) X(sndbuf_expanded) X(sndbuf_pressure)
 /* conns_live (connections: control blocks other than listeners and TIME_WAIT stubs, plus
  * TIME_WAIT records), conns_time_wait (TIME_WAIT records),
  * mem_ring_bytes (ring storage allocated) and mem_rings (rings holding storage) are gauges,
