@@ -41,9 +41,10 @@ PERSTACK_STATIC(int, gauges_frozen) /* during tcp_proto_shutdown, like the conne
  * write: a short connection (a request and its answer) would otherwise cost two mallocs
  * and two frees of 4 KiB, past glibc's per-thread cache into its bins, about 2% of the
  * time `serve http` spent on ab's connections (perf). At most TCP_RING_CACHE buffers
- * (256 KiB: with 32, ab -c 50 found one for 71% of new rings, with 64 for 97%); the sweep frees them once a whole interval took none, and they go when the
- * last connection holding storage lets go of it (the sweep stops then). Not counted in
- * the ring gauges (they count storage rings hold). */
+ * (256 KiB: with 32, ab -c 50 found one for 71% of new rings, with 64 for 97%). The
+ * sweep frees them once a whole interval took none, and they go when the last
+ * connection holding storage lets go of it (the sweep stops then). Not counted in the
+ * ring gauges (they count storage rings hold). */
 #define TCP_RING_CACHE 64
 PERSTACK_STATIC(uint8_t *[TCP_RING_CACHE], ring_cache)
 #define ring_cache PERSTACK_REF(uint8_t *[TCP_RING_CACHE], ring_cache)
