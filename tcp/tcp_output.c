@@ -235,9 +235,9 @@ void tcp_ack_undefer(struct tcp_pcb *pcb)
 /* Output deferred to the end of the round (as lwIP's tcp_write leaves it to tcp_output,
  * and Linux's corked write queue to the end of the system call): only in the round of the
  * thread that drives the loop, since only there is the hook sure to run before that
- * thread waits (net_loop_owe_hooks: net_loop_once runs owed hooks before any wait). A send from any other
- * thread, or before the loop has run the hook once (tests that feed frames by hand),
- * goes at once as before. */
+ * thread waits (net_loop_owe_hooks: net_loop_once runs owed hooks before any wait). A
+ * send from any other thread, or before the loop has run the hook once (tests that feed
+ * frames by hand), goes at once as before. */
 void tcp_output_soon(struct tcp_pcb *pcb, uint64_t now)
 {
 	NET_ASSERT_LOCKED();
