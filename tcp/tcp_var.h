@@ -115,10 +115,14 @@ struct tcp_sent {
 
 /* The records in sequence order: a ring of `cap` entries (a power of two, doubled when
  * full up to tcp_config.sent_max_segs), first at `head`. */
+/* The first records live in the queue itself (v = inl): a short connection (a request,
+ * its answer and a FIN) keeps its few records without a malloc and a free. */
+#define TCP_SENTQ_INLINE 4
 struct tcp_sentq {
 	struct tcp_sent *v;
 	unsigned cap, head, len;
 	unsigned lost_hint; /* no record below this index is lost and not retransmitted */
+	struct tcp_sent inl[TCP_SENTQ_INLINE];
 };
 
 /* RACK (RFC 8985 6.1), times in microseconds. */

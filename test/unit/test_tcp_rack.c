@@ -154,6 +154,43 @@ static void test_tlp_repairs_tail(void **state)
 	abort_conn(c);
 }
 
+/* The scoreboard's first TCP_SENTQ_INLINE records live in the control block, so a short
+ * connection costs no malloc for them; more move it to the heap, records in order, and a
+ * loss among them is still found and repaired (RFC 6675 with SACK). */
+static void test_sentq_inline_then_heap(void **state)
+{
+	struct tcp_pcb *c;
+
+	(void)state;
+	c = open_sack();
+	send_segs(c, 3);
+	assert_ptr_equal(c->sentq.v, c->sentq.inl);
+	assert_int_equal(c->sentq.len, 3);
+	advance(RTT);
+	sack_ack(c, S(1), NULL, 0); /* the first delivered: two left, head moved */
+	{
+		static uint8_t buf[4 * MSS];
+		assert_int_equal(tcp_pcb_send(c, buf, 4 * MSS, now), 4 * MSS);
+		for (unsigned i = 0; i < 4; i++) /* two in flight: cwnd takes four more */
+			assert_int_equal(expect(i == 3 ? TCP_ACK | TCP_PSH : TCP_ACK, S(3 + i),
+						PEER_ISN + 1), MSS);
+		expect_none();
+	}
+	assert_true(c->sentq.v != c->sentq.inl); /* grown past the inline records */
+	assert_int_equal(c->sentq.len, 6);
+	for (unsigned i = 0; i < c->sentq.len; i++)
+		assert_int_equal(tcp_sent_at(c, i)->seq, S(1 + i));
+	/* segment 1 lost, the rest SACKed: it goes again */
+	advance(RTT);
+	sack_ack(c, S(1), (uint32_t[]){ S(2), S(7) }, 1);
+	assert_int_equal(expect(TCP_ACK, S(1), PEER_ISN + 1), MSS);
+	advance(RTT);
+	sack_ack(c, S(7), NULL, 0);
+	assert_int_equal(c->sentq.len, 0);
+	expect_none();
+	abort_conn(c);
+}
+
 /* RFC 2883 / RFC 3708: recovery resent segment 0, then the receiver reports it got it
  * twice (a D-SACK) and the original was merely late: every retransmission of the episode
  * is D-SACKed, so cwnd and ssthresh go back to what they were. */
@@ -437,6 +474,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rack_reorder_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rack_lost_retransmission, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tlp_repairs_tail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sentq_inline_then_heap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dsack_undo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frto_spurious_rto, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prr_rfc6937_example, setup, teardown),
