@@ -472,6 +472,13 @@ void net_loop_set_driver(int self)
 	net_unlock();
 }
 
+void net_loop_owe_hooks(void)
+{
+	NET_ASSERT_LOCKED();
+	if (loop_driver_set && !hooks_owed)
+		hooks_owed = 1;
+}
+
 int net_loop_driven(void)
 {
 	NET_ASSERT_LOCKED();

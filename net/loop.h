@@ -74,6 +74,10 @@ int net_loop_driver_is_self(void);
  * next one, after the driver's round of socket calls: what they flush (TCP's owed ACKs) can
  * ride on that round's answers first. */
 int net_loop_driven(void);
+/* Work the driver's round left for the hooks (TCP's deferred sends, tcp_output_soon): the
+ * next iteration runs them before it waits, as it does after an iteration of its own
+ * (lock held; nothing without a driver, whose hooks run after every batch). */
+void net_loop_owe_hooks(void);
 
 /* Monotonic milliseconds. Tests may freeze it with net_clock_set_fake(). */
 uint64_t net_clock_ms(void);

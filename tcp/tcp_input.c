@@ -564,9 +564,15 @@ challenge_syn:
 			} else if (gapfill || owed >= 2u * pcb->rcv_mss) {
 				pcb->flags |= TF_ACKNOW;
 			} else if (!(pcb->flags & TF_ACKNOW)) {
-				pcb->flags |= TF_DELACK;
-				if (!net_timer_pending(&pcb->timers[TCPT_DELACK]))
-					tcp_timer_arm(pcb, TCPT_DELACK, now + tcp_config.delack_ms);
+				if (!(pcb->flags & TF_DELACK)) {
+					pcb->flags |= TF_DELACK;
+					pcb->delack_due = now + tcp_config.delack_ms;
+				}
+				/* the timer a sent ACK left armed (tcp_xmit) may be due sooner:
+				 * its run moves it to delack_due */
+				if (!net_timer_pending(&pcb->timers[TCPT_DELACK]) ||
+				    pcb->timers[TCPT_DELACK].deadline > pcb->delack_due)
+					tcp_timer_arm(pcb, TCPT_DELACK, pcb->delack_due);
 			}
 			tcp_pcb_notify(pcb);
 		} else {
@@ -619,6 +625,7 @@ void tcp_input(struct pkb *p, const struct net_rx *rx, uint64_t now)
 {
 	struct tcp_seg seg;
 	struct tcp_pcb *pcb, *l;
+	uint32_t hash;
 	int err;
 
 	NET_ASSERT_LOCKED();
@@ -679,10 +686,13 @@ void tcp_input(struct pkb *p, const struct net_rx *rx, uint64_t now)
 		debugf("land SYN to port %u dropped", seg.th.dport);
 		goto drop;
 	}
-	pcb = tcp_pcb_lookup_conn(&seg.dst, seg.th.dport, &seg.src, seg.th.sport);
+	/* one hash of the 4-tuple for both tables (a SYN looks in both) */
+	hash = tcp_pcb_hash4(&seg.dst, seg.th.dport, &seg.src, seg.th.sport);
+	pcb = tcp_pcb_lookup_conn_hash(hash, &seg.dst, seg.th.dport, &seg.src, seg.th.sport);
 	if (!pcb) {
 		/* TIME_WAIT is a record in a table of its own, ahead of the listeners */
-		struct tcp_tw *tw = tcp_tw_lookup(&seg.dst, seg.th.dport, &seg.src, seg.th.sport);
+		struct tcp_tw *tw = tcp_tw_lookup_hash(hash, &seg.dst, seg.th.dport, &seg.src,
+						       seg.th.sport);
 
 		/* a bound connection's record hears only its device, as the connection did
 		 * (tcp_pcb_dev_ok) */

@@ -8,6 +8,7 @@
 
 #include "net/perstack.h"
 #include "net/log.h"
+#include "net/loop.h"
 #include "tcp/tcp_log.h"
 #include "tcp/tcp_var.h"
 
@@ -170,9 +171,12 @@ static int tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, size_t len
 	if (flags & TCP_ACK) {
 		pcb->flags &= ~(TF_ACKNOW | TF_DELACK);
 		pcb->rcv_acked = pcb->rcv_nxt;
-		tcp_ack_undefer(pcb);
+		if (!pcb->out_owed)
+			tcp_ack_undefer(pcb); /* an owed send stays listed (tcp_output clears it) */
 	}
-	tcp_timer_cancel(pcb, TCPT_DELACK);
+	/* NOTE: the delayed-ACK timer is left armed (as Linux leaves its ACK timer): a
+	 * request-answer exchange would otherwise arm and cancel it once each, two heap
+	 * updates per request; run with TF_DELACK clear it does nothing (tcp_timer.c). */
 	/* owns p; without a route the family's output routes, counts and refuses it */
 	if (rt->fam) {
 		err = rt->fam->output(IP_PROTO_TCP, p, &pcb->local_addr, &pcb->remote_addr,
@@ -221,13 +225,35 @@ void tcp_ack_defer(struct tcp_pcb *pcb)
 
 void tcp_ack_undefer(struct tcp_pcb *pcb)
 {
+	pcb->out_owed = 0;
 	if (pcb->ack_pending) {
 		pcb->ack_pending = 0;
 		TAILQ_REMOVE(&ack_owed, pcb, acklink);
 	}
 }
 
-/* The loop hook: runs after every batch with the stack lock held. */
+/* Output deferred to the end of the round (as lwIP's tcp_write leaves it to tcp_output,
+ * and Linux's corked write queue to the end of the system call): only in the round of the
+ * thread that drives the loop, since only there is the hook sure to run before that
+ * thread waits (net_loop_owe_hooks: net_loop_once runs owed hooks before any wait). A
+ * send from any other thread, or before the loop has run the hook once (tests that feed
+ * frames by hand), goes at once as before. */
+void tcp_output_soon(struct tcp_pcb *pcb, uint64_t now)
+{
+	NET_ASSERT_LOCKED();
+	if (ack_loop_seen && net_loop_driven() && net_loop_driver_is_self()) {
+		if (!pcb->out_owed)
+			STAT_INC(tcp, snd_deferred);
+		tcp_ack_defer(pcb);
+		pcb->out_owed = 1;
+		net_loop_owe_hooks(); /* a send before any iteration of the round owed them */
+		return;
+	}
+	tcp_output(pcb, now);
+}
+
+/* The loop hook: runs after every batch with the stack lock held (under a driver, at the
+ * start of the next iteration, after the driver's round of socket calls). */
 void tcp_ack_flush(uint64_t now)
 {
 	struct tcp_pcb *pcb;
@@ -235,11 +261,15 @@ void tcp_ack_flush(uint64_t now)
 	NET_ASSERT_LOCKED();
 	ack_loop_seen = 1;
 	while ((pcb = TAILQ_FIRST(&ack_owed)) != NULL) {
+		int out = pcb->out_owed;
+
 		tcp_ack_undefer(pcb);
 		if (pcb->rcv_acked != pcb->rcv_nxt) {
 			pcb->flags |= TF_ACKNOW;
-			tcp_output(pcb, now);
+			out = 1;
 		}
+		if (out)
+			tcp_output(pcb, now);
 	}
 }
 
@@ -368,6 +398,7 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 	int frto_new = !!(pcb->flags & TF_FRTO_NEW);
 
 	pcb->flags &= ~TF_FRTO_NEW;
+	pcb->out_owed = 0; /* whatever may go goes now (the pcb stays listed for an owed ACK) */
 
 	for (;;) {
 		uint32_t wnd, end, off, pipe;

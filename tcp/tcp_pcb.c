@@ -458,7 +458,14 @@ void tcp_pcb_unhash(struct tcp_pcb *pcb)
 struct tcp_pcb *tcp_pcb_lookup_conn(const struct net_addr *laddr, uint16_t lport,
 				    const struct net_addr *raddr, uint16_t rport)
 {
-	uint32_t h = tcp_pcb_hash4(laddr, lport, raddr, rport);
+	return tcp_pcb_lookup_conn_hash(tcp_pcb_hash4(laddr, lport, raddr, rport), laddr, lport,
+					raddr, rport);
+}
+
+struct tcp_pcb *tcp_pcb_lookup_conn_hash(uint32_t h, const struct net_addr *laddr,
+					 uint16_t lport, const struct net_addr *raddr,
+					 uint16_t rport)
+{
 	struct tcp_pcb *pcb;
 
 	LIST_FOREACH(pcb, &tcp_hash[h & (TCP_HASH_BUCKETS - 1)], hlink)

@@ -41,24 +41,32 @@ struct tcp_sent *tcp_sent_at(const struct tcp_pcb *pcb, unsigned i)
 
 void tcp_sent_free(struct tcp_pcb *pcb)
 {
-	free(pcb->sentq.v);
+	if (pcb->sentq.v != pcb->sentq.inl)
+		free(pcb->sentq.v);
 	memset(&pcb->sentq, 0, sizeof(pcb->sentq));
 	pcb->sacked_out = pcb->lost_out = pcb->retrans_out = 0;
 }
 
 static int sq_grow(struct tcp_sentq *q)
 {
-	unsigned ncap = q->cap ? q->cap * 2 : 16;
+	unsigned ncap = q->cap ? q->cap * 2 : TCP_SENTQ_INLINE;
 	struct tcp_sent *nv;
 
 	if (ncap > tcp_config.sent_max_segs && q->cap)
 		return -1;
+	if (!q->cap) {
+		q->v = q->inl;
+		q->cap = ncap;
+		q->head = 0;
+		return 0;
+	}
 	nv = malloc(ncap * sizeof(*nv));
 	if (!nv)
 		return -1;
 	for (unsigned i = 0; i < q->len; i++)
 		nv[i] = *SQ_AT(q, i);
-	free(q->v);
+	if (q->v != q->inl)
+		free(q->v);
 	q->v = nv;
 	q->cap = ncap;
 	q->head = 0;

@@ -204,7 +204,7 @@ static ssize_t tcp_sock_sendmsg(struct sock *sk, struct sock_iter *it, int flags
 		return it->len ? -EAGAIN : 0;
 	if (!pcb->on_memlist && pcb->snd_buf.buf)
 		tcp_mem_track(pcb);
-	tcp_output(pcb, now);
+	tcp_output_soon(pcb, now);
 	return (ssize_t)n;
 }
 

@@ -244,6 +244,13 @@ static void tcp_timer_fire(struct tcp_pcb *pcb, enum tcp_timer_id id, uint64_t n
 		tcp_pcb_drop(pcb, 0);
 		break;
 	case TCPT_DELACK:
+		if (!(pcb->flags & TF_DELACK))
+			break; /* the ACK left on a segment since (tcp_xmit leaves the timer) */
+		if (now < pcb->delack_due) {
+			/* armed for an earlier delay whose ACK left already */
+			tcp_timer_arm(pcb, TCPT_DELACK, pcb->delack_due);
+			break;
+		}
 		STAT_INC(tcp, snd_delacks);
 		pcb->flags |= TF_ACKNOW;
 		tcp_output(pcb, now);

@@ -258,12 +258,19 @@ int tcp_tw_enter(struct tcp_pcb *pcb, uint64_t now)
 struct tcp_tw *tcp_tw_lookup(const struct net_addr *laddr, uint16_t lport,
 			     const struct net_addr *raddr, uint16_t rport)
 {
-	uint32_t h;
+	if (tw_count == 0)
+		return NULL;
+	return tcp_tw_lookup_hash(tcp_pcb_hash4(laddr, lport, raddr, rport), laddr, lport, raddr,
+				  rport);
+}
+
+struct tcp_tw *tcp_tw_lookup_hash(uint32_t h, const struct net_addr *laddr, uint16_t lport,
+				  const struct net_addr *raddr, uint16_t rport)
+{
 	struct tcp_tw *tw;
 
 	if (tw_count == 0)
 		return NULL;
-	h = tcp_pcb_hash4(laddr, lport, raddr, rport);
 	LIST_FOREACH(tw, &tw_hash[h & (TW_BUCKETS - 1)], hlink)
 		if (tw->lport == lport && tw->rport == rport && tw_addr_eq(tw, laddr, raddr))
 			return tw;

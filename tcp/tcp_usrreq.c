@@ -95,7 +95,7 @@ ssize_t tcp_pcb_send(struct tcp_pcb *pcb, const void *buf, size_t len, uint64_t 
 		pcb->flags |= TF_SND_NOSPACE; /* the next ACK may grow it (tcp_snd_space_expand) */
 	if (n == 0)
 		return len ? -EAGAIN : 0;
-	tcp_output(pcb, now);
+	tcp_output_soon(pcb, now);
 	return (ssize_t)n;
 }
 
@@ -175,8 +175,11 @@ void tcp_pcb_close(struct tcp_pcb *pcb, int abort, uint64_t now)
 	default:
 		break;
 	}
-	/* RFC 9293 3.10.4 / RFC 2525 2.17: unread data, or SO_LINGER 0, resets */
+	/* RFC 9293 3.10.4 / RFC 2525 2.17: unread data, or SO_LINGER 0, resets; data sent in
+	 * this round (tcp_output_soon) goes first, as it would have without the deferral */
 	if (abort || pcb->rcv_buf.len > 0) {
+		if (pcb->out_owed)
+			tcp_output(pcb, now);
 		if (pcb->state != TCP_TIME_WAIT)
 			tcp_send_rst_pcb(pcb, now);
 		tcp_pcb_drop(pcb, 0);

@@ -115,10 +115,14 @@ struct tcp_sent {
 
 /* The records in sequence order: a ring of `cap` entries (a power of two, doubled when
  * full up to tcp_config.sent_max_segs), first at `head`. */
+/* The first records live in the queue itself (v = inl): a short connection (a request,
+ * its answer and a FIN) keeps its few records without a malloc and a free. */
+#define TCP_SENTQ_INLINE 4
 struct tcp_sentq {
 	struct tcp_sent *v;
 	unsigned cap, head, len;
 	unsigned lost_hint; /* no record below this index is lost and not retransmitted */
+	struct tcp_sent inl[TCP_SENTQ_INLINE];
 };
 
 /* RACK (RFC 8985 6.1), times in microseconds. */
@@ -291,6 +295,7 @@ struct tcp_pcb {
 	uint8_t undo_ts_on;    /* undo_tsval is set */
 	unsigned quickack;     /* segments still to ACK at once (quick ACK mode) */
 	uint64_t last_data_rcv;/* when data last arrived (idle detection for quick ACKs) */
+	uint64_t delack_due;   /* TF_DELACK: when the delayed ACK is due (its timer may be older) */
 	const struct tcp_cc_ops *cc;
 	union {
 		struct tcp_cubic cubic;
@@ -311,6 +316,7 @@ struct tcp_pcb {
 	struct tcp_ring snd_buf, rcv_buf;
 	TAILQ_ENTRY(tcp_pcb) acklink; /* on the list of ACKs owed at the end of the batch */
 	int ack_pending;
+	int out_owed;              /* a driver's send left its output to the end of the round */
 	struct pkb_queue ooo;      /* out-of-order segments, sorted, non-overlapping */
 	unsigned ooo_count;
 	/* RFC 2018 4: the blocks our ACKs report, most recent first (tcp_reass.c) */
@@ -400,7 +406,7 @@ static inline int tcp_pcb_dev_ok(const struct tcp_pcb *pcb, const struct net_dev
 	X(rack_lost_segs) X(rack_reo_timeouts) X(rfc6675_lost_segs) X(rto_lost_segs)         \
 	X(rcv_dsack) X(rcv_dsack_undo_segs) X(undo_dsack) X(undo_eifel) X(undo_frto)         \
 	X(frto_spurious) X(frto_real) X(prr_recoveries) X(prr_sent_bytes) X(recovery_exits)  \
-	X(sent_seg_merged) X(snd_quickacks)                                                \
+	X(sent_seg_merged) X(snd_quickacks) X(snd_deferred)                               \
 	X(cc_hystart_css) X(cc_hystart_css_rounds) X(cc_hystart_ss_resumed)              \
 	X(cc_hystart_css_done) X(cc_cubic_fast_convergence) X(cc_cubic_epochs)              \
 	X(cc_bbr_startup) X(cc_bbr_drain) X(cc_bbr_probe_bw) X(cc_bbr_probe_rtt)          \
@@ -408,7 +414,7 @@ static inline int tcp_pcb_dev_ok(const struct tcp_pcb *pcb, const struct net_dev
 	X(conns_live) X(conns_time_wait)                                                 \
 	X(mem_ring_bytes) X(mem_rings) X(mem_ring_grows) X(mem_ring_shrinks)              \
 	X(mem_ring_frees) X(mem_ring_nomem) X(mem_rcvbuf_grows) X(mem_tw_released)      \
-	X(sndbuf_expanded) X(sndbuf_pressure)
+	X(mem_ring_reused) X(sndbuf_expanded) X(sndbuf_pressure)
 /* conns_live (connections: control blocks other than listeners and TIME_WAIT stubs, plus
  * TIME_WAIT records), conns_time_wait (TIME_WAIT records),
  * mem_ring_bytes (ring storage allocated) and mem_rings (rings holding storage) are gauges,
@@ -435,6 +441,11 @@ struct tcp_pcb *tcp_pcb_lookup(const struct net_addr *laddr, uint16_t lport,
 			       const struct net_addr *raddr, uint16_t rport);
 struct tcp_pcb *tcp_pcb_lookup_conn(const struct net_addr *laddr, uint16_t lport,
 				    const struct net_addr *raddr, uint16_t rport);
+/* The same with the 4-tuple's tcp_pcb_hash4 already at hand (tcp_input hashes a segment
+ * once for this table and TIME_WAIT's). */
+struct tcp_pcb *tcp_pcb_lookup_conn_hash(uint32_t h, const struct net_addr *laddr,
+					 uint16_t lport, const struct net_addr *raddr,
+					 uint16_t rport);
 /* The listener for this local address and port (exact address before wildcard), or NULL. */
 struct tcp_pcb *tcp_pcb_lookup_listener(const struct net_addr *laddr, uint16_t lport);
 /* Claims a local address/port (port 0 picks one); -EADDRINUSE if taken. */
@@ -540,6 +551,11 @@ void tcp_ack_undefer(struct tcp_pcb *pcb);
 int tcp_ack_batching(void);
 void tcp_ack_flush(uint64_t now);
 void tcp_ack_reset(void);
+/* An application's send: in the round of the thread that drives the loop (run to
+ * completion), its output waits for the end of the round (tcp_ack_flush), so that a close
+ * or a second send in the same round leaves in the same segment (data and FIN together);
+ * from any other thread, or without a loop, tcp_output at once. */
+void tcp_output_soon(struct tcp_pcb *pcb, uint64_t now);
 
 /* ---- tcp_output.c ---- */
 /* Sends what the state, windows, Nagle and SWS rules allow, plus any pending ACK. */
@@ -810,6 +826,9 @@ struct tcp_tw {
 int tcp_tw_enter(struct tcp_pcb *pcb, uint64_t now);
 struct tcp_tw *tcp_tw_lookup(const struct net_addr *laddr, uint16_t lport,
 			     const struct net_addr *raddr, uint16_t rport);
+/* The same with the 4-tuple's tcp_pcb_hash4 at hand (the table is keyed by it too). */
+struct tcp_tw *tcp_tw_lookup_hash(uint32_t h, const struct net_addr *laddr, uint16_t lport,
+				  const struct net_addr *raddr, uint16_t rport);
 /* A record's addresses. */
 struct net_addr tcp_tw_laddr(const struct tcp_tw *tw);
 struct net_addr tcp_tw_raddr(const struct tcp_tw *tw);

@@ -264,6 +264,32 @@ static void test_driven_hooks(void **state)
 	test_assert_no_leaks();
 }
 
+/* A driver's round that left work for the hooks before any iteration owed them (a send
+ * right after the driver was named) has them run before the next wait all the same. */
+static void test_round_owes_hooks(void **state)
+{
+	(void)state;
+	assert_int_equal(net_loop_add_hook(count_hook), 0);
+	hook_runs = 0;
+	net_loop_owe_hooks(); /* no driver: the hooks run after each batch anyway */
+	net_loop_once(0);
+	assert_int_equal(hook_runs, 1);
+	TEST_APP_VOID(net_loop_set_driver(1));
+	net_loop_once(1);
+	assert_int_equal(hook_runs, 1); /* nothing was owed: the iteration owes them now */
+	net_loop_once(1);
+	assert_int_equal(hook_runs, 2);
+	TEST_APP_VOID(net_loop_set_driver(0));
+	TEST_APP_VOID(net_loop_set_driver(1));
+	assert_int_equal(hook_runs, 3);
+	net_loop_owe_hooks(); /* the round's work */
+	net_loop_once(1);
+	assert_int_equal(hook_runs, 4); /* before the wait */
+	TEST_APP_VOID(net_loop_set_driver(0));
+	assert_int_equal(hook_runs, 5);
+	test_assert_no_leaks();
+}
+
 static void test_fake_clock(void **state)
 {
 	(void)state;
@@ -351,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_loop_timer_sets_timeout),
 		cmocka_unit_test(test_loop_wakeup),
 		cmocka_unit_test(test_driven_hooks),
+		cmocka_unit_test(test_round_owes_hooks),
 		cmocka_unit_test(test_fake_clock),
 		cmocka_unit_test(test_init_fails_cleanly_without_eventfd),
 	};

@@ -337,6 +337,73 @@ static void test_time_wait_holds_no_rings(void **state)
 	tcp_pcb_drop(l, 0);
 }
 
+/* A passive open from the peer's port pport, without options. */
+static struct tcp_pcb *open_from(struct tcp_pcb *l, uint16_t pport)
+{
+	struct tcp_pcb *c;
+
+	inject(pport, PORT, TCP_SYN, PEER_ISN, 0, 65535, NULL, NULL, 0);
+	expect(TCP_SYN | TCP_ACK, ISN, PEER_ISN + 1);
+	inject(pport, PORT, TCP_ACK, R, ISN + 1, 65535, NULL, NULL, 0);
+	expect_none();
+	c = tcp_pcb_accept(l);
+	assert_non_null(c);
+	return c;
+}
+
+/* The first storage of a ring comes from what a closed connection's ring gave back (no
+ * malloc and free per short connection); the cache goes after a sweep interval in which
+ * none was taken, and when the last connection holding storage lets go. */
+static void test_ring_storage_reused(void **state)
+{
+	struct tcp_pcb *l, *a, *b, *c;
+	uint64_t freed;
+
+	(void)state;
+	fill_pattern();
+	l = listener();
+	a = open_from(l, PEER); /* holds storage all along: the sweep keeps running */
+	inject(PEER, PORT, TCP_ACK, R, ISN + 1, 65535, NULL, pattern, 100);
+	assert_non_null(a->rcv_buf.buf);
+	b = open_from(l, PEER + 1);
+	inject(PEER + 1, PORT, TCP_ACK, R, ISN + 1, 65535, NULL, pattern, 100);
+	assert_int_equal(tcp_pcb_recv(b, sink, sizeof(sink), now), 100);
+	drain(); /* ACKs and window updates */
+	assert_int_equal(b->rcv_buf.size, TCP_RING_MIN);
+	assert_int_equal(tcp_stats.mem_rings, 2);
+	tcp_pcb_close(b, 0, now); /* its ring's storage goes to the cache */
+	expect(TCP_FIN | TCP_ACK, ISN + 1, R + 100);
+	tcp_pcb_drop(b, 0);
+	assert_int_equal(tcp_stats.mem_rings, 1);
+	assert_int_equal(tcp_stats.mem_ring_reused, 0);
+	c = open_from(l, PEER + 2);
+	inject(PEER + 2, PORT, TCP_ACK, R, ISN + 1, 65535, NULL, pattern, 100);
+	assert_int_equal(tcp_stats.mem_ring_reused, 1);
+	assert_int_equal(tcp_stats.mem_rings, 2);
+	assert_int_equal(tcp_pcb_recv(c, sink, sizeof(sink), now), 100);
+	assert_memory_equal(sink, pattern, 100);
+	drain();
+	tcp_pcb_close(c, 0, now);
+	expect(TCP_FIN | TCP_ACK, ISN + 1, R + 100);
+	tcp_pcb_drop(c, 0);
+	/* a sweep interval that took from the cache keeps it; the next one frees it */
+	freed = mem_stats.freed_bytes;
+	advance(tcp_config.buf_idle_ms);
+	assert_int_equal(mem_stats.freed_bytes, freed);
+	advance(tcp_config.buf_idle_ms);
+	assert_int_equal(mem_stats.freed_bytes, freed + TCP_RING_MIN);
+	/* the last holder lets go: nothing is kept */
+	assert_int_equal(tcp_pcb_recv(a, sink, sizeof(sink), now), 100);
+	drain();
+	tcp_pcb_close(a, 0, now);
+	expect(TCP_FIN | TCP_ACK, ISN + 1, R + 100);
+	tcp_pcb_drop(a, 0);
+	assert_int_equal(tcp_stats.mem_rings, 0);
+	assert_int_equal(mem_stats.freed_bytes, freed + 2 * TCP_RING_MIN);
+	expect_none();
+	tcp_pcb_drop(l, 0);
+}
+
 /* TIME_WAIT reached while the application still has unread data: that ring stays until it
  * is read, then the sweep frees it. */
 static void test_time_wait_keeps_unread(void **state)
@@ -418,6 +485,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_time_wait_holds_no_rings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_time_wait_keeps_unread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pkb_pool_and_reclaim, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ring_storage_reused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* TCP segment scripts for RACK-TLP (RFC 8985), D-SACK undo (RFC 2883, RFC 3708), F-RTO
- * (RFC 5682) and quick ACKs, with the fake clock: round trips are made by advancing it
+ * (RFC 5682), quick and delayed ACKs, with the fake clock: round trips are made by advancing it
  * between our segments and the peer's ACKs. Each ends with every connection freed. */
 #include "test/unit/tcp_script.h"
 
@@ -151,6 +151,43 @@ static void test_tlp_repairs_tail(void **state)
 	sack_ack(c, S(4), NULL, 0);
 	assert_int_equal(tcp_stats.rexmt_timeouts, 0);
 	assert_int_equal(tcp_stats.rack_lost_segs, 1);
+	abort_conn(c);
+}
+
+/* The scoreboard's first TCP_SENTQ_INLINE records live in the control block, so a short
+ * connection costs no malloc for them; more move it to the heap, records in order, and a
+ * loss among them is still found and repaired (RFC 6675 with SACK). */
+static void test_sentq_inline_then_heap(void **state)
+{
+	struct tcp_pcb *c;
+
+	(void)state;
+	c = open_sack();
+	send_segs(c, 3);
+	assert_ptr_equal(c->sentq.v, c->sentq.inl);
+	assert_int_equal(c->sentq.len, 3);
+	advance(RTT);
+	sack_ack(c, S(1), NULL, 0); /* the first delivered: two left, head moved */
+	{
+		static uint8_t buf[4 * MSS];
+		assert_int_equal(tcp_pcb_send(c, buf, 4 * MSS, now), 4 * MSS);
+		for (unsigned i = 0; i < 4; i++) /* two in flight: cwnd takes four more */
+			assert_int_equal(expect(i == 3 ? TCP_ACK | TCP_PSH : TCP_ACK, S(3 + i),
+						PEER_ISN + 1), MSS);
+		expect_none();
+	}
+	assert_true(c->sentq.v != c->sentq.inl); /* grown past the inline records */
+	assert_int_equal(c->sentq.len, 6);
+	for (unsigned i = 0; i < c->sentq.len; i++)
+		assert_int_equal(tcp_sent_at(c, i)->seq, S(1 + i));
+	/* segment 1 lost, the rest SACKed: it goes again */
+	advance(RTT);
+	sack_ack(c, S(1), (uint32_t[]){ S(2), S(7) }, 1);
+	assert_int_equal(expect(TCP_ACK, S(1), PEER_ISN + 1), MSS);
+	advance(RTT);
+	sack_ack(c, S(7), NULL, 0);
+	assert_int_equal(c->sentq.len, 0);
+	expect_none();
 	abort_conn(c);
 }
 
@@ -370,8 +407,9 @@ static void test_quickack_rides_on_answer(void **state)
 	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 65535, d, sizeof(d));
 	expect_none(); /* owed to the hook */
 	assert_int_equal(tcp_pcb_send(c, d, 10, now), 10);
-	expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 101); /* the answer carries it */
+	expect_none(); /* the answer waits for the end of the round too (test_tcp_round) */
 	tcp_ack_flush(now);
+	expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 101); /* the answer carries it */
 	expect_none(); /* nothing left owed */
 	SEG(TCP_ACK, PEER_ISN + 101, ISN + 11, 65535, d, sizeof(d));
 	expect_none();
@@ -386,18 +424,64 @@ static void test_quickack_rides_on_answer(void **state)
 	tcp_pcb_close(l, 0, now);
 }
 
+/* RFC 9293 3.8.6.3: a delayed ACK goes within delack_ms of the first unACKed data. An
+ * answer carries it and leaves the timer armed (no heap update per request); that run
+ * sends nothing, and an ACK owed for later data still waits its full delay. */
+static void test_delack_timer_left_armed(void **state)
+{
+	struct tcp_pcb *l, *c;
+	uint8_t d[100] = { 0 };
+	const unsigned D = tcp_config.delack_ms;
+
+	(void)state;
+	l = listener();
+	c = passive_open(l);
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 65535, d, sizeof(d)); /* at t */
+	expect_none();
+	advance(10);
+	assert_int_equal(tcp_pcb_send(c, d, 10, now), 10);
+	expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 101); /* the answer carries the ACK */
+	assert_true(net_timer_pending(&c->timers[TCPT_DELACK]));
+	advance(20);
+	SEG(TCP_ACK, PEER_ISN + 101, ISN + 11, 65535, d, sizeof(d)); /* t + 30: due t + 30 + D */
+	expect_none();
+	advance(D - 30); /* t + D: the old run, too early for this ACK */
+	expect_none();
+	assert_int_equal(tcp_stats.snd_delacks, 0);
+	advance(29);
+	expect_none();
+	advance(1); /* t + 30 + D */
+	expect(TCP_ACK, ISN + 11, PEER_ISN + 201);
+	assert_int_equal(tcp_stats.snd_delacks, 1);
+	/* the delayed ACK sent, the timer is idle */
+	assert_false(net_timer_pending(&c->timers[TCPT_DELACK]));
+	/* no later data: the armed timer's run sends nothing */
+	SEG(TCP_ACK, PEER_ISN + 201, ISN + 11, 65535, d, sizeof(d));
+	assert_int_equal(tcp_pcb_send(c, d, 10, now), 10);
+	expect(TCP_ACK | TCP_PSH, ISN + 11, PEER_ISN + 301);
+	advance(D);
+	expect_none();
+	assert_int_equal(tcp_stats.snd_delacks, 1);
+	assert_false(net_timer_pending(&c->timers[TCPT_DELACK]));
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, ISN + 21, PEER_ISN + 301);
+	tcp_pcb_close(l, 0, now);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rack_reorder_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rack_lost_retransmission, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tlp_repairs_tail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sentq_inline_then_heap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dsack_undo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frto_spurious_rto, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prr_rfc6937_example, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_records_freed_in_time_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quickack_at_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quickack_rides_on_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delack_timer_left_armed, setup, teardown),
 	};
 	if (getenv("TEST_FILTER"))
 		cmocka_set_test_filter(getenv("TEST_FILTER"));

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/* TCP segment scripts for output at the end of a loop round (tcp_output_soon): with a loop
+ * driver named (run to completion), an application's send in the driver's round waits for
+ * the loop's hook, so a close in the same round puts the FIN on the last data segment (as
+ * lwIP and Linux do) and two sends leave as one segment; a send from any other thread
+ * goes at once. Each ends with every connection freed. */
+#include "test/unit/tcp_script.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+/* This thread drives the loop, and the loop has run TCP's hook once. */
+static void drive(int on)
+{
+	test_unlock();
+	net_loop_set_driver(on);
+	test_lock();
+	if (on)
+		tcp_ack_flush(now);
+}
+
+/* The request of 100 bytes arrives on a new connection and is read. */
+static struct tcp_pcb *open_with_request(struct tcp_pcb *l)
+{
+	struct tcp_pcb *c = passive_open(l);
+	uint8_t req[100] = { 0 }, buf[200];
+
+	SEG(TCP_ACK | TCP_PSH, PEER_ISN + 1, ISN + 1, 65535, req, sizeof(req));
+	expect_none(); /* the ACK is delayed (quickacks 0 in these scripts) */
+	assert_int_equal(tcp_pcb_recv(c, buf, sizeof(buf), now), 100);
+	return c;
+}
+
+/* The peer ACKs everything up to ours (FIN included) and sends its FIN; TIME_WAIT ends. */
+static void finish_closed(uint32_t our_end)
+{
+	SEG(TCP_ACK | TCP_FIN, PEER_ISN + 101, our_end, 65535, NULL, 0);
+	expect(TCP_ACK, our_end, PEER_ISN + 102);
+	expect_none();
+	advance(2ull * tcp_config.msl_ms);
+	assert_int_equal(tcp_tw_count(), 0);
+}
+
+/* HTTP's Connection: close: the answer, then close, in one round: one segment carries
+ * the data, the ACK of the request and the FIN (RFC 9293 3.10.4 lets the FIN follow the
+ * queued data; sending them together saves a segment each way). */
+static void test_send_close_one_segment(void **state)
+{
+	struct tcp_pcb *l, *c;
+	uint8_t resp[300] = { 0 };
+	size_t n;
+
+	(void)state;
+	l = listener();
+	c = open_with_request(l);
+	drive(1);
+	assert_int_equal(tcp_pcb_send(c, resp, sizeof(resp), now), 300);
+	expect_none(); /* waits for the end of the round */
+	assert_int_equal(tcp_stats.snd_deferred, 1);
+	tcp_pcb_close(c, 0, now);
+	n = expect(TCP_ACK | TCP_PSH | TCP_FIN, ISN + 1, PEER_ISN + 101);
+	assert_int_equal(n, 300);
+	expect_none();
+	tcp_ack_flush(now); /* the round ends: nothing left to send */
+	expect_none();
+	assert_int_equal(c->state, TCP_FIN_WAIT_1);
+	drive(0);
+	finish_closed(ISN + 1 + 300 + 1);
+	tcp_pcb_close(l, 0, now);
+}
+
+/* A header and its body sent apart in one round leave as one segment (Nagle would have
+ * held the body for the ACK of a lone header), when the round ends. */
+static void test_two_sends_one_segment(void **state)
+{
+	struct tcp_pcb *l, *c;
+	uint8_t hdr[40] = { 0 }, body[200] = { 0 };
+
+	(void)state;
+	l = listener();
+	c = open_with_request(l);
+	drive(1);
+	assert_int_equal(tcp_pcb_send(c, hdr, sizeof(hdr), now), 40);
+	assert_int_equal(tcp_pcb_send(c, body, sizeof(body), now), 200);
+	expect_none();
+	assert_int_equal(tcp_stats.snd_deferred, 1); /* counted once per round */
+	tcp_ack_flush(now);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 101), 240);
+	expect_none();
+	SEG(TCP_ACK, PEER_ISN + 101, ISN + 241, 65535, NULL, 0);
+	expect_none();
+	/* a bare ACK sent meanwhile (a window update, say) does not lose an owed send */
+	assert_int_equal(tcp_pcb_send(c, body, 10, now), 10);
+	tcp_send_ack(c, now);
+	expect(TCP_ACK, ISN + 241, PEER_ISN + 101);
+	expect_none();
+	tcp_ack_flush(now);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 241, PEER_ISN + 101), 10);
+	expect_none();
+	drive(0);
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, ISN + 251, PEER_ISN + 101);
+	tcp_pcb_close(l, 0, now);
+}
+
+/* Close with unread data resets (RFC 2525 2.17); data sent in the round goes first, as it
+ * did when sends left at once. */
+static void test_owed_send_before_reset(void **state)
+{
+	struct tcp_pcb *l, *c;
+	uint8_t d[50] = { 0 };
+
+	(void)state;
+	l = listener();
+	c = open_with_request(l);
+	SEG(TCP_ACK | TCP_PSH, PEER_ISN + 101, ISN + 1, 65535, d, sizeof(d)); /* unread */
+	expect_none();
+	drive(1);
+	assert_int_equal(tcp_pcb_send(c, d, sizeof(d), now), 50);
+	expect_none();
+	tcp_pcb_close(c, 0, now);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 151), 50);
+	expect(TCP_RST | TCP_ACK, ISN + 51, PEER_ISN + 151);
+	expect_none();
+	tcp_ack_flush(now);
+	expect_none();
+	drive(0);
+	tcp_pcb_close(l, 0, now);
+}
+
+struct sender {
+	struct tcp_pcb *c;
+	ssize_t r;
+};
+
+static void *send_from_thread(void *arg)
+{
+	struct sender *s = arg;
+	uint8_t d[20] = { 0 };
+
+	net_lock();
+	s->r = tcp_pcb_send(s->c, d, sizeof(d), net_clock_ms());
+	net_unlock();
+	return NULL;
+}
+
+/* Outside the driver's round the send goes at once: from another thread while a driver
+ * is named (that thread's round is not the driver's, whose hook may be far off), and with
+ * no driver (the loop thread runs; its hooks run after each batch, not after the
+ * application's calls). */
+static void test_send_outside_round_at_once(void **state)
+{
+	struct tcp_pcb *l, *c;
+	struct sender s;
+	pthread_t t;
+	uint8_t d[30] = { 0 };
+
+	(void)state;
+	l = listener();
+	c = open_with_request(l);
+	drive(1);
+	s.c = c;
+	s.r = 0;
+	test_unlock();
+	assert_int_equal(pthread_create(&t, NULL, send_from_thread, &s), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	test_lock();
+	assert_int_equal(s.r, 20);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 101), 20);
+	expect_none();
+	assert_int_equal(tcp_stats.snd_deferred, 0);
+	drive(0);
+	SEG(TCP_ACK, PEER_ISN + 101, ISN + 21, 65535, NULL, 0);
+	assert_int_equal(tcp_pcb_send(c, d, sizeof(d), now), 30);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 21, PEER_ISN + 101), 30);
+	expect_none();
+	assert_int_equal(tcp_stats.snd_deferred, 0);
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, ISN + 51, PEER_ISN + 101);
+	tcp_pcb_close(l, 0, now);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_send_close_one_segment, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_sends_one_segment, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owed_send_before_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_outside_round_at_once, setup, teardown),
+	};
+	if (getenv("TEST_FILTER"))
+		cmocka_set_test_filter(getenv("TEST_FILTER"));
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
