@@ -75,6 +75,13 @@ int net_loop_driver_is_self(void);
  * ride on that round's answers first. */
 int net_loop_driven(void);
 
+/* Whether output now waits in the devices' transmit queues (net_device_transmit, lock
+ * held): while a loop iteration handles its events, timers and hooks, and in the thread
+ * named the driver (net_loop_set_driver) between its iterations, whose next iteration (or
+ * poll: sock_poll_drive) flushes them before it waits. Any other thread's output goes out
+ * at once. */
+int net_loop_tx_deferred(void);
+
 /* Monotonic milliseconds. Tests may freeze it with net_clock_set_fake(). */
 uint64_t net_clock_ms(void);
 /* The same clock in microseconds (the fake one times 1000), for TCP's RACK and RTT. */
