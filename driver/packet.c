@@ -382,7 +382,7 @@ int packet_open(const struct dev_opts *o, struct net_device **out, char *err, si
 	dev->type = NET_DEV_ETHER;
 	dev->mtu = (unsigned)ifr.ifr_mtu;
 	dev->hdr_len = PACKET_HDR_LEN;
-	dev->flags = NET_DEV_F_BROADCAST;
+	dev->flags = NET_DEV_F_BROADCAST | NET_DEV_F_TX_BATCH; /* sendmmsg */
 	if (o->offload) {
 		/* The kernel finishes checksums and cuts super-segments on the way out (in
 		 * software when the interface cannot), whatever the interface offers. */

@@ -337,7 +337,7 @@ int net_device_transmit(struct net_device *dev, struct pkb *p)
 	dev->tx_bytes += p->len;
 	STAT_INC(netdev, tx_packets);
 	STAT_ADD(netdev, tx_bytes, p->len);
-	if (net_loop_tx_deferred()) {
+	if ((dev->flags & NET_DEV_F_TX_BATCH) && net_loop_tx_deferred()) {
 		dev->txq[dev->txq_len++] = p; /* owned by the queue until the flush */
 		STAT_INC(netdev, tx_queued);
 		if (dev->txq_len == NET_DEV_TX_BATCH)

@@ -8,11 +8,11 @@
  * device whose ops wrap another's (net/wrap.c: pcap, trace, fault injection) does its work
  * in the optional input and output ops; this file knows only the ops.
  *
- * Transmit queue: frames that reach the driver while the loop handles a round (or while
- * the thread named the loop's driver runs its round of socket calls) wait in the device's
- * queue, in order, and go out together (the driver's transmit_batch, or transmit one by
- * one) when the round ends, before the loop sleeps, when the queue is full, and before any
- * other thread's frame: one system call for a batch where the driver has one. */
+ * Transmit queue: on a device flagged NET_DEV_F_TX_BATCH, frames that reach the driver
+ * while the loop handles a round (or while the thread named the loop's driver runs its
+ * round of socket calls) wait in the device's queue, in order, and go out together through
+ * the driver's transmit_batch (one system call) when the round ends, before the loop
+ * sleeps, when the queue is full, and before any other thread's frame. */
 #ifndef NET_NETDEV_H
 #define NET_NETDEV_H
 
@@ -52,6 +52,11 @@ enum net_dev_type {
 /* Carries what the stack sends to itself (its own addresses, 127.0.0.0/8): the in-stack
  * loopback device. IP routes by this flag, not by the name "lo". */
 #define NET_DEV_F_LOOPBACK  0x0100
+/* The driver writes several frames in one system call (transmit_batch): output in a loop
+ * round waits in the device's transmit queue for it (PF_PACKET's sendmmsg). Without it a
+ * frame goes to transmit at once: a queue would only delay it (TAP, TUN: one write per
+ * frame either way). */
+#define NET_DEV_F_TX_BATCH  0x0200
 
 struct net_device;
 
@@ -187,9 +192,10 @@ STATS_DECLARE(netproto, NETPROTO_COUNTERS);
  * for a frame held back: it must not be counted twice): */
 /* Hands p to the link layer (or the L3 protocol) of dev. Takes ownership of p. */
 void net_device_deliver(struct net_device *dev, struct pkb *p, uint64_t now);
-/* Counts p and gives it to dev's transmit, or to dev's transmit queue while the loop's
- * round defers output (net_loop_tx_deferred); 0 then, and a later failure is counted in
- * tx_errors when the queue is flushed. Takes ownership of p. */
+/* Counts p and gives it to dev's transmit, or, on a NET_DEV_F_TX_BATCH device while the
+ * loop's round defers output (net_loop_tx_deferred), to dev's transmit queue; 0 then, and
+ * a later failure is counted in tx_errors when the queue is flushed. Takes ownership of
+ * p. */
 int net_device_transmit(struct net_device *dev, struct pkb *p);
 /* Writes out what dev's transmit queue holds, in order; the frames that failed are
  * counted. Returns how many failed. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The devices' transmit queue (net/netdev.c): frames sent while the loop handles a round
- * wait and leave together at its end, in order, through the driver's batch op; a full
+/* The devices' transmit queue (net/netdev.c): on a NET_DEV_F_TX_BATCH device, frames sent
+ * while the loop handles a round wait and leave together at its end, in order, through the
+ * driver's batch op (a device without the flag sends at once); a full
  * queue leaves at once; a frame from outside a round (another thread's) is not delayed and
  * goes after what waited; the thread named the loop's driver defers until its next
  * iteration; a frame the driver fails to send is counted; a wrapped device (impair's
@@ -96,6 +97,7 @@ static int setup(void **state)
 	dev->type = NET_DEV_ETHER;
 	dev->mtu = 1500;
 	dev->hdr_len = 14;
+	dev->flags = NET_DEV_F_TX_BATCH;
 	dev->ops = &drv_ops;
 	assert_int_equal(net_device_register(dev), 0);
 	return 0;
@@ -254,6 +256,26 @@ static void test_driver_defers_other_thread_not(void **state)
 	test_assert_no_leaks();
 }
 
+/* A device without NET_DEV_F_TX_BATCH (TAP, TUN, loopback) sends at once, in a round too:
+ * a queue would only delay its frames. */
+static void test_no_batch_flag_not_queued(void **state)
+{
+	struct burst b = { .count = 3 };
+
+	(void)state;
+	dev->flags &= ~NET_DEV_F_TX_BATCH;
+	net_timer_init(&b.t, burst_fn, &b);
+	net_timer_arm(&b.t, T0);
+	net_loop_once(0);
+	assert_int_equal(b.seen_in_round, 3);
+	assert_int_equal(b.queued_in_round, 0);
+	assert_in_order(3);
+	assert_int_equal(drv.singles, 3);
+	assert_int_equal(drv.nbatches, 0);
+	assert_int_equal(netdev_stats.tx_queued, 0);
+	test_assert_no_leaks();
+}
+
 /* A wrapped device: impair's delay releases 40 frames in one timer run of a round; they
  * are captured frame by frame on the way in, and go down as batches, in order. */
 static void test_wrapped_batch(void **state)
@@ -287,6 +309,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failure_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_driver_defers_other_thread_not, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_no_batch_flag_not_queued, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrapped_batch, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
