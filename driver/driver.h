@@ -105,7 +105,7 @@ STATS_DECLARE(tap, TAP_COUNTERS);
 	X(rx_frames) X(rx_outgoing_ignored) X(rx_alloc_failed) X(rx_errors) X(rx_truncated)  \
 	X(rx_large) X(rx_gso_frames) X(rx_csum_partial) X(rx_csum_valid) X(rx_bad_vnet_hdr)  \
 	X(rx_kernel_drops) X(tx_frames) X(tx_gso) X(tx_csum_partial) X(tx_dropped_full)     \
-	X(tx_errors)
+	X(tx_errors) X(tx_batches)
 STATS_DECLARE(packet, PACKET_COUNTERS);
 #define packet_stats STATS_REF(packet)
 

@@ -7,7 +7,8 @@
  * frames to ustack's MAC arrive. Frames the kernel itself sends out of the interface are
  * looped back to packet sockets as PACKET_OUTGOING: those are skipped, or ustack would see
  * the kernel's traffic - and its own - as input. Frames are read in batches with
- * recvmmsg, one system call per readiness event.
+ * recvmmsg, one system call per readiness event, and what the loop's round sends leaves
+ * with one sendmmsg per flush of the device's transmit queue (net/netdev.c).
  *
  * Offloads: every frame crosses the socket after a virtio-net header (PACKET_VNET_HDR),
  * as on a TAP with offload=on, and the kernel fills it in from the skb:
@@ -159,50 +160,125 @@ static int packet_recv_batch(struct net_device *dev, struct pkb **out, int max)
 	return n;
 }
 
-/* Sends one frame after its virtio-net header: all zero for a plain frame, NEEDS_CSUM or
- * TCPv4 GSO for what TCP or forwarding left to a device with offload (only a device with
- * offload=on is given those). Always frees p. A full socket buffer drops the frame
- * (counted), as a NIC with a full ring would. */
-static int packet_transmit(struct net_device *dev, struct pkb *p)
+/* Fills vb with p's virtio-net header: all zero for a plain frame, NEEDS_CSUM or TCPv4 GSO
+ * for what TCP or forwarding left to a device with offload (only a device with offload=on
+ * is given those). -EINVAL (counted) for a frame this device cannot send. */
+static int packet_tx_prepare(struct net_device *dev, struct pkb *p, uint8_t vb[VNET_HDR_LEN])
 {
-	uint8_t vb[VNET_HDR_LEN];
-	struct iovec iov[2] = { { vb, VNET_HDR_LEN }, { p->data, p->len } };
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
 	struct vnet_hdr vh;
-	ssize_t w;
-	int err = 0;
 
 	if (!(dev->flags & NET_DEV_F_CSUM_TX) && (p->gso_size || pkb_csum_complete(p) < 0)) {
 		/* A stray partial checksum is finished rather than sent wrong; a super-segment
 		 * here is a bug above (forwarding and IP cut them for such a device). */
 		STAT_INC(packet, tx_errors);
-		pkb_free(p);
 		return -EINVAL;
 	}
 	vnet_hdr_from_pkb(p, &vh);
-	vnet_hdr_emit(&vh, vb, sizeof(vb));
-	do
-		w = sendmsg(dev->fd, &msg, MSG_DONTWAIT);
-	while (w < 0 && errno == EINTR);
-	if (w < 0) {
-		err = -errno;
-		if (err == -EAGAIN || err == -EWOULDBLOCK || err == -ENOBUFS) {
-			STAT_INC(packet, tx_dropped_full);
-			err = -ENOBUFS;
-		} else {
-			STAT_INC(packet, tx_errors);
-		}
-		debugf("dev=%s send len=%zu gso=%u: %s", dev->name, p->len, p->gso_size,
-		       strerror(-err));
-	} else {
-		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE)
-			STAT_INC(packet, tx_gso);
-		else if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
-			STAT_INC(packet, tx_csum_partial);
-		STAT_INC(packet, tx_frames);
+	vnet_hdr_emit(&vh, vb, VNET_HDR_LEN);
+	return 0;
+}
+
+/* Counts a frame that went out after the header vb (flags in byte 0, GSO type in 1). */
+static void packet_tx_sent(const uint8_t vb[VNET_HDR_LEN])
+{
+	if (vb[1] != VIRTIO_NET_HDR_GSO_NONE)
+		STAT_INC(packet, tx_gso);
+	else if (vb[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		STAT_INC(packet, tx_csum_partial);
+	STAT_INC(packet, tx_frames);
+}
+
+/* Counts a send that failed with e (an errno); returns what the caller reports. A full
+ * socket buffer drops the frame, as a NIC with a full ring would. */
+static int packet_tx_failed(struct net_device *dev, const struct pkb *p, int e)
+{
+	debugf("dev=%s send len=%zu gso=%u: %s", dev->name, p->len, p->gso_size, strerror(e));
+	if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) {
+		STAT_INC(packet, tx_dropped_full);
+		return -ENOBUFS;
+	}
+	STAT_INC(packet, tx_errors);
+	return -e;
+}
+
+/* Sends one frame after its virtio-net header. Always frees p. */
+static int packet_transmit(struct net_device *dev, struct pkb *p)
+{
+	uint8_t vb[VNET_HDR_LEN];
+	struct iovec iov[2] = { { vb, VNET_HDR_LEN }, { p->data, p->len } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	ssize_t w;
+	int err;
+
+	err = packet_tx_prepare(dev, p, vb);
+	if (err == 0) {
+		do
+			w = sendmsg(dev->fd, &msg, MSG_DONTWAIT);
+		while (w < 0 && errno == EINTR);
+		if (w < 0)
+			err = packet_tx_failed(dev, p, errno);
+		else
+			packet_tx_sent(vb);
 	}
 	pkb_free(p);
 	return err;
+}
+
+/* Sends up to NET_DEV_TX_BATCH frames with sendmmsg: one system call, each frame after
+ * its virtio-net header. sendmmsg stops at the first frame that fails; that one is counted
+ * and dropped (a full socket buffer, as packet_transmit does) and the rest go on in a next
+ * call. Frees every frame; returns how many failed. */
+static int packet_tx_chunk(struct net_device *dev, struct pkb **p, int n)
+{
+	struct mmsghdr msgs[NET_DEV_TX_BATCH];
+	struct iovec iov[NET_DEV_TX_BATCH][2];
+	uint8_t vb[NET_DEV_TX_BATCH][VNET_HDR_LEN];
+	struct pkb *ok[NET_DEV_TX_BATCH];
+	int m = 0, failed = 0, done = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (packet_tx_prepare(dev, p[i], vb[m]) < 0) {
+			pkb_free(p[i]);
+			failed++;
+			continue;
+		}
+		iov[m][0] = (struct iovec){ vb[m], VNET_HDR_LEN };
+		iov[m][1] = (struct iovec){ p[i]->data, p[i]->len };
+		memset(&msgs[m], 0, sizeof(msgs[m]));
+		msgs[m].msg_hdr.msg_iov = iov[m];
+		msgs[m].msg_hdr.msg_iovlen = 2;
+		ok[m++] = p[i];
+	}
+	while (done < m) {
+		int r = sendmmsg(dev->fd, msgs + done, (unsigned)(m - done), MSG_DONTWAIT);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		STAT_INC(packet, tx_batches);
+		if (r <= 0) {
+			/* the first frame of what is left failed: drop it, go on with the rest */
+			packet_tx_failed(dev, ok[done], r < 0 ? errno : EIO);
+			pkb_free(ok[done++]);
+			failed++;
+			continue;
+		}
+		for (int k = 0; k < r; k++) {
+			packet_tx_sent(vb[done]);
+			pkb_free(ok[done++]);
+		}
+	}
+	return failed;
+}
+
+/* The batch the loop's round queued (net/netdev.c: at most NET_DEV_TX_BATCH), in order. */
+static int packet_transmit_batch(struct net_device *dev, struct pkb **p, int n)
+{
+	int failed = 0;
+
+	for (int i = 0; i < n; i += NET_DEV_TX_BATCH)
+		failed += packet_tx_chunk(dev, p + i,
+					  n - i < NET_DEV_TX_BATCH ? n - i : NET_DEV_TX_BATCH);
+	return failed;
 }
 
 static void packet_close(struct net_device *dev)
@@ -222,6 +298,7 @@ static void packet_close(struct net_device *dev)
 static const struct net_device_ops packet_ops = {
 	.close = packet_close,
 	.transmit = packet_transmit,
+	.transmit_batch = packet_transmit_batch,
 	.recv_batch = packet_recv_batch,
 };
 
@@ -305,7 +382,7 @@ int packet_open(const struct dev_opts *o, struct net_device **out, char *err, si
 	dev->type = NET_DEV_ETHER;
 	dev->mtu = (unsigned)ifr.ifr_mtu;
 	dev->hdr_len = PACKET_HDR_LEN;
-	dev->flags = NET_DEV_F_BROADCAST;
+	dev->flags = NET_DEV_F_BROADCAST | NET_DEV_F_TX_BATCH; /* sendmmsg */
 	if (o->offload) {
 		/* The kernel finishes checksums and cuts super-segments on the way out (in
 		 * software when the interface cannot), whatever the interface offers. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "net/log.h"
+#include "net/netdev.h"
 
 PERSTACK_VAR_INIT(pthread_mutex_t, net_mutex, PTHREAD_MUTEX_INITIALIZER)
 
@@ -242,6 +243,8 @@ PERSTACK_STATIC(uint64_t, loop_turns)
 #define loop_turns PERSTACK_REF(uint64_t, loop_turns)
 PERSTACK_STATIC(int, hooks_owed) /* driven iterations that left their hooks for later */
 #define hooks_owed PERSTACK_REF(int, hooks_owed)
+PERSTACK_STATIC(int, in_round) /* an iteration handles its events (lock held throughout) */
+#define in_round PERSTACK_REF(int, in_round)
 
 static void hooks_run(uint64_t now)
 {
@@ -384,6 +387,9 @@ int net_loop_once(int timeout_ms)
 	 * before the round that answers what the last one brought. */
 	if (hooks_owed && (timeout_ms != 0 || hooks_owed > 1))
 		hooks_run(now);
+	/* What the last round (and a driver's socket calls since) queued leaves before the
+	 * wait: a batch per device. */
+	net_device_tx_flush_all();
 	next = net_timer_next();
 	if (next != UINT64_MAX) {
 		uint64_t until = next > now ? next - now : 0;
@@ -425,6 +431,7 @@ int net_loop_once(int timeout_ms)
 
 	net_lock();
 	loop_waiting = 0;
+	in_round = 1;
 	if (spun) {
 		STAT_INC(loop, busy_polls);
 		if (spun == 2)
@@ -451,6 +458,11 @@ int net_loop_once(int timeout_ms)
 		hooks_owed++;
 	else
 		hooks_run(now);
+	in_round = 0;
+	/* The driver's round of socket calls adds its answers to the queues; anyone else's
+	 * output goes out now, before the lock is free. */
+	if (!net_loop_tx_deferred())
+		net_device_tx_flush_all();
 	loop_turns++;
 	net_unlock();
 	return n < 0 ? 0 : n;
@@ -469,6 +481,8 @@ void net_loop_set_driver(int self)
 	loop_driver_set = self;
 	if (!self && hooks_owed)
 		hooks_run(net_clock_ms());
+	if (!self)
+		net_device_tx_flush_all();
 	net_unlock();
 }
 
@@ -477,6 +491,12 @@ void net_loop_owe_hooks(void)
 	NET_ASSERT_LOCKED();
 	if (loop_driver_set && !hooks_owed)
 		hooks_owed = 1;
+}
+
+int net_loop_tx_deferred(void)
+{
+	NET_ASSERT_LOCKED();
+	return in_round || (loop_driver_set && pthread_equal(loop_driver, pthread_self()));
 }
 
 int net_loop_driven(void)

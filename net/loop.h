@@ -79,6 +79,13 @@ int net_loop_driven(void);
  * (lock held; nothing without a driver, whose hooks run after every batch). */
 void net_loop_owe_hooks(void);
 
+/* Whether output now waits in the devices' transmit queues (net_device_transmit, lock
+ * held): while a loop iteration handles its events, timers and hooks, and in the thread
+ * named the driver (net_loop_set_driver) between its iterations, whose next iteration (or
+ * poll: sock_poll_drive) flushes them before it waits. Any other thread's output goes out
+ * at once. */
+int net_loop_tx_deferred(void);
+
 /* Monotonic milliseconds. Tests may freeze it with net_clock_set_fake(). */
 uint64_t net_clock_ms(void);
 /* The same clock in microseconds (the fake one times 1000), for TCP's RACK and RTT. */

@@ -88,6 +88,7 @@ void net_device_unregister_all(void)
 	struct net_device *dev;
 
 	while ((dev = TAILQ_FIRST(&net_devices))) {
+		net_device_tx_flush(dev); /* what the last round queued (an RST, say) still leaves */
 		TAILQ_REMOVE(&net_devices, dev, link);
 		dev_generation++;
 		if (dev->fd >= 0)
@@ -231,6 +232,12 @@ void net_device_poll(struct net_device *dev, uint64_t now)
 	struct pkb *batch[NET_DEV_BATCH];
 	int n;
 
+	/* Before every read of a device, what waits in its transmit queue goes out: the peer
+	 * gets our answers before we look for its next frames, and a caller that alternates
+	 * writes and reads (net/wrap.c's delayed release) keeps that rhythm. */
+	if (dev->txq_len)
+		net_device_tx_flush(dev);
+
 	/* One frame per read: each is handled (and its reply written) before the next read.
 	 * In a ping-pong the peer then sends its next request while we write the reply, so the
 	 * next read finds it: two system calls per exchange, where reading the batch first
@@ -238,6 +245,8 @@ void net_device_poll(struct net_device *dev, uint64_t now)
 	 * devices and timers from starving as the batch does. */
 	if (dev->flags & NET_DEV_F_RX_ONE) {
 		for (int i = 0; i < NET_DEV_BATCH; i++) {
+			if (dev->txq_len)
+				net_device_tx_flush(dev);
 			n = dev->ops->recv_batch(dev, batch, 1);
 			if (n <= 0) {
 				if (n < 0) {
@@ -274,14 +283,69 @@ int net_device_xmit(struct net_device *dev, struct pkb *p, uint64_t now)
 	return net_device_transmit(dev, p);
 }
 
+/* Hands n frames to dev's driver in order: its batch op for more than one, if it has one.
+ * Returns how many failed, counted here as transmit's failures are. */
+static int tx_hand(struct net_device *dev, struct pkb **v, int n)
+{
+	int failed = 0;
+
+	if (n > 1 && dev->ops->transmit_batch) {
+		failed = dev->ops->transmit_batch(dev, v, n);
+	} else {
+		for (int i = 0; i < n; i++)
+			if (dev->ops->transmit(dev, v[i]) < 0)
+				failed++;
+	}
+	if (failed) {
+		dev->tx_errors += (uint64_t)failed;
+		STAT_ADD(netdev, tx_errors, (uint64_t)failed);
+	}
+	return failed;
+}
+
+int net_device_tx_flush(struct net_device *dev)
+{
+	struct pkb *v[NET_DEV_TX_BATCH];
+	int n = dev->txq_len;
+
+	NET_ASSERT_LOCKED();
+	if (!n)
+		return 0;
+	/* The queue is empty again before the driver runs: nothing it does can see it. */
+	memcpy(v, dev->txq, (size_t)n * sizeof(v[0]));
+	dev->txq_len = 0;
+	STAT_INC(netdev, tx_flushes);
+	return tx_hand(dev, v, n);
+}
+
+void net_device_tx_flush_all(void)
+{
+	struct net_device *dev;
+
+	NET_ASSERT_LOCKED();
+	TAILQ_FOREACH(dev, &net_devices, link)
+		if (dev->txq_len)
+			net_device_tx_flush(dev);
+}
+
 int net_device_transmit(struct net_device *dev, struct pkb *p)
 {
 	int err;
 
+	NET_ASSERT_LOCKED();
 	dev->tx_packets++;
 	dev->tx_bytes += p->len;
 	STAT_INC(netdev, tx_packets);
 	STAT_ADD(netdev, tx_bytes, p->len);
+	if ((dev->flags & NET_DEV_F_TX_BATCH) && net_loop_tx_deferred()) {
+		dev->txq[dev->txq_len++] = p; /* owned by the queue until the flush */
+		STAT_INC(netdev, tx_queued);
+		if (dev->txq_len == NET_DEV_TX_BATCH)
+			net_device_tx_flush(dev);
+		return 0;
+	}
+	if (dev->txq_len)
+		net_device_tx_flush(dev); /* what waits leaves first: order is kept */
 	err = dev->ops->transmit(dev, p);
 	if (err < 0) {
 		dev->tx_errors++;

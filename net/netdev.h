@@ -6,7 +6,13 @@
  * to Ethernet, or straight to the registered protocol for L3 devices (TUN, loopback).
  * Output goes through net_device_xmit(), which counts and calls the driver's transmit. A
  * device whose ops wrap another's (net/wrap.c: pcap, trace, fault injection) does its work
- * in the optional input and output ops; this file knows only the ops. */
+ * in the optional input and output ops; this file knows only the ops.
+ *
+ * Transmit queue: on a device flagged NET_DEV_F_TX_BATCH, frames that reach the driver
+ * while the loop handles a round (or while the thread named the loop's driver runs its
+ * round of socket calls) wait in the device's queue, in order, and go out together through
+ * the driver's transmit_batch (one system call) when the round ends, before the loop
+ * sleeps, when the queue is full, and before any other thread's frame. */
 #ifndef NET_NETDEV_H
 #define NET_NETDEV_H
 
@@ -22,6 +28,7 @@
 #define NET_DEV_ADDR_LEN 6
 #define NET_IFACE_MAX 4   /* IPv4 addresses per device */
 #define NET_DEV_BATCH 32  /* frames read per readiness event */
+#define NET_DEV_TX_BATCH 32 /* frames a device queues before it writes them out together */
 #define NET_DEV_MCAST_MAX 8 /* link-layer multicast groups a device listens to */
 
 enum net_dev_type {
@@ -50,6 +57,11 @@ enum net_dev_type {
  * queue the frame's flow came in on, so its answer to a flow's first frame may take
  * another queue: ARP says each request twice on such a device (arp/arp.c). */
 #define NET_DEV_F_MULTIQUEUE 0x0200
+/* The driver writes several frames in one system call (transmit_batch): output in a loop
+ * round waits in the device's transmit queue for it (PF_PACKET's sendmmsg). Without it a
+ * frame goes to transmit at once: a queue would only delay it (TAP, TUN: one write per
+ * frame either way). */
+#define NET_DEV_F_TX_BATCH  0x0400
 
 struct net_device;
 
@@ -58,6 +70,10 @@ struct net_device_ops {
 	void (*close)(struct net_device *dev);
 	/* Sends one frame (data = link header onward). Takes ownership of p. */
 	int (*transmit)(struct net_device *dev, struct pkb *p);
+	/* Optional: sends n frames in this order, one system call where the kernel allows it.
+	 * Takes ownership of all of them; returns how many failed (each counted by the driver
+	 * as transmit would). NULL: transmit, one frame at a time. */
+	int (*transmit_batch)(struct net_device *dev, struct pkb **p, int n);
 	/* Reads up to max frames into out[]; returns the count, 0 when none is ready, <0 error. */
 	int (*recv_batch)(struct net_device *dev, struct pkb **out, int max);
 	/* Optional: frees driver state after close. */
@@ -85,7 +101,7 @@ struct net_iface {
 
 #define NETDEV_COUNTERS(X)                                                                  \
 	X(rx_packets) X(rx_bytes) X(tx_packets) X(tx_bytes) X(rx_errors) X(tx_errors)      \
-	X(tx_dropped_down) X(rx_dropped_alloc)
+	X(tx_dropped_down) X(rx_dropped_alloc) X(tx_queued) X(tx_flushes)
 STATS_DECLARE(netdev, NETDEV_COUNTERS);
 #define netdev_stats STATS_REF(netdev)
 
@@ -110,6 +126,9 @@ struct net_device {
 	int nmcast;
 	/* per-device counters */
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, rx_errors, tx_errors;
+	/* Frames counted and waiting for the driver (the transmit queue above), in order. */
+	struct pkb *txq[NET_DEV_TX_BATCH];
+	int txq_len;
 	TAILQ_ENTRY(net_device) link;
 };
 
@@ -178,7 +197,15 @@ STATS_DECLARE(netproto, NETPROTO_COUNTERS);
  * for a frame held back: it must not be counted twice): */
 /* Hands p to the link layer (or the L3 protocol) of dev. Takes ownership of p. */
 void net_device_deliver(struct net_device *dev, struct pkb *p, uint64_t now);
-/* Counts p and gives it to dev's transmit. Takes ownership of p. */
+/* Counts p and gives it to dev's transmit, or, on a NET_DEV_F_TX_BATCH device while the
+ * loop's round defers output (net_loop_tx_deferred), to dev's transmit queue; 0 then, and
+ * a later failure is counted in tx_errors when the queue is flushed. Takes ownership of
+ * p. */
 int net_device_transmit(struct net_device *dev, struct pkb *p);
+/* Writes out what dev's transmit queue holds, in order; the frames that failed are
+ * counted. Returns how many failed. */
+int net_device_tx_flush(struct net_device *dev);
+/* The same for every device (the loop, at the end of a round and before it sleeps). */
+void net_device_tx_flush_all(void);
 
 #endif

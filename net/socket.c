@@ -321,6 +321,8 @@ int sock_poll_drive(void)
 		net_unlock();
 		net_loop_once(0);
 		net_lock();
+	} else {
+		net_device_tx_flush_all(); /* the last round's answers wait no longer */
 	}
 	drive_turns_seen = net_loop_turns();
 	return 1;

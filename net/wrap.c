@@ -488,6 +488,21 @@ static int wrap_transmit(struct net_device *dev, struct pkb *p)
 	return lower->ops->transmit(lower, p);
 }
 
+/* A batch the named device queued goes down whole: the wrapper's work (capture, impair)
+ * was done frame by frame in wrap_output, before the queue. */
+static int wrap_transmit_batch(struct net_device *dev, struct pkb **p, int n)
+{
+	struct net_device *lower = ((struct net_wrap *)dev->priv)->lower;
+	int failed = 0;
+
+	if (lower->ops->transmit_batch)
+		return lower->ops->transmit_batch(lower, p, n);
+	for (int i = 0; i < n; i++)
+		if (lower->ops->transmit(lower, p[i]) < 0)
+			failed++;
+	return failed;
+}
+
 static int wrap_recv_batch(struct net_device *dev, struct pkb **out, int max)
 {
 	struct net_device *lower = ((struct net_wrap *)dev->priv)->lower;
@@ -689,6 +704,7 @@ static void wrap_destroy(struct net_device *dev)
 static const struct net_device_ops wrap_ops = {
 	.close = wrap_close,
 	.transmit = wrap_transmit,
+	.transmit_batch = wrap_transmit_batch,
 	.recv_batch = wrap_recv_batch,
 	.destroy = wrap_destroy,
 	.input = wrap_input,

@@ -7,7 +7,8 @@
 # to 64 KB, which arrive whole (packet.rx_gso_frames) and TCP takes whole; ustack's TCP
 # sends super-segments to the kernel with a GSO virtio-net header (packet.tx_gso).
 # A 50 MB curl download from ustack's http service and 20 MB through its TCP echo service
-# (upload and the same bytes back) are byte-exact.
+# (upload and the same bytes back) are byte-exact, with the frames of a loop round sent
+# together by sendmmsg (packet.tx_batches).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
 t_begin packet_veth "$1"
@@ -52,5 +53,7 @@ expect_counter packet.rx_outgoing_ignored -ge 1
 expect_counter packet.rx_gso_frames -ge 1
 expect_counter packet.tx_gso -ge 1
 expect_counter packet.rx_bad_vnet_hdr -eq 0
-for c in packet.rx_csum_partial packet.rx_gso_frames packet.tx_gso; do echo "$c $(counter $c)"; done
+expect_counter packet.tx_batches -ge 1
+for c in packet.rx_csum_partial packet.rx_gso_frames packet.tx_gso packet.tx_batches \
+	netdev.tx_queued netdev.tx_flushes; do echo "$c $(counter $c)"; done
 pass
