@@ -227,7 +227,19 @@ void net_device_deliver(struct net_device *dev, struct pkb *p, uint64_t now)
 				     : (p->data[0] >> 4) == 6 ? 0x86dd : 0, p, dev, now);
 }
 
+static void device_poll(struct net_device *dev, uint64_t now, int may_skip);
+
 void net_device_poll(struct net_device *dev, uint64_t now)
+{
+	device_poll(dev, now, 1);
+}
+
+void net_device_poll_drain(struct net_device *dev, uint64_t now)
+{
+	device_poll(dev, now, 0);
+}
+
+static void device_poll(struct net_device *dev, uint64_t now, int may_skip)
 {
 	struct pkb *batch[NET_DEV_BATCH];
 	int n;
@@ -252,7 +264,7 @@ void net_device_poll(struct net_device *dev, uint64_t now)
 		for (int i = 0; i < NET_DEV_BATCH; i++) {
 			if (dev->txq_len)
 				net_device_tx_flush(dev);
-			if (i > 0 && dev->rx_spec_score >= NET_DEV_SPEC_SKIP &&
+			if (i > 0 && may_skip && dev->rx_spec_score >= NET_DEV_SPEC_SKIP &&
 			    ++dev->rx_spec_skips < NET_DEV_SPEC_SAMPLE) {
 				STAT_INC(netdev, rx_spec_skipped);
 				return;

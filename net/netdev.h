@@ -186,6 +186,10 @@ int net_iface_is_local(const struct net_device *dev, const struct net_addr *addr
 void net_device_input(struct net_device *dev, struct pkb *p, uint64_t now);
 /* Reads and handles a batch from dev's fd (the loop's callback). */
 void net_device_poll(struct net_device *dev, uint64_t now);
+/* The same, without skipping NET_DEV_F_RX_ONE's speculative reads: for a caller that
+ * drains the device because frames are known to pile up (net/wrap.c's delayed release),
+ * not because epoll reported it. */
+void net_device_poll_drain(struct net_device *dev, uint64_t now);
 /* A frame (link header included) leaves through dev. Takes ownership of p. */
 int net_device_xmit(struct net_device *dev, struct pkb *p, uint64_t now);
 

@@ -3,7 +3,7 @@
  * frame it reads again while those reads find frames; when they end in EAGAIN more often
  * than not lately, the poll returns after each frame instead (the level-triggered fd
  * brings it back while frames wait), trying the read one time in NET_DEV_SPEC_SAMPLE; when
- * those samples find frames again, it reads on as before. */
+ * those samples find frames again, it reads on as before. A drain reads on regardless. */
 #include "test/unit/testlib.h"
 
 #include <string.h>
@@ -154,12 +154,27 @@ static void test_back_to_reading(void **state)
 	test_assert_no_leaks();
 }
 
+/* A drain (net_device_poll_drain: frames known to pile up) reads on whatever the score
+ * says. */
+static void test_drain_reads_all(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 40; i++)
+		poll_with(1);
+	assert_true(dev->rx_spec_score >= NET_DEV_SPEC_SKIP);
+	drv.avail = 5;
+	net_device_poll_drain(dev, T0);
+	assert_int_equal(drv.avail, 0);
+	test_assert_no_leaks();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hits_keep_reading, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_misses_skip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_back_to_reading, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drain_reads_all, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
