@@ -227,7 +227,19 @@ void net_device_deliver(struct net_device *dev, struct pkb *p, uint64_t now)
 				     : (p->data[0] >> 4) == 6 ? 0x86dd : 0, p, dev, now);
 }
 
+static void device_poll(struct net_device *dev, uint64_t now, int may_skip);
+
 void net_device_poll(struct net_device *dev, uint64_t now)
+{
+	device_poll(dev, now, 1);
+}
+
+void net_device_poll_drain(struct net_device *dev, uint64_t now)
+{
+	device_poll(dev, now, 0);
+}
+
+static void device_poll(struct net_device *dev, uint64_t now, int may_skip)
 {
 	struct pkb *batch[NET_DEV_BATCH];
 	int n;
@@ -242,12 +254,34 @@ void net_device_poll(struct net_device *dev, uint64_t now)
 	 * In a ping-pong the peer then sends its next request while we write the reply, so the
 	 * next read finds it: two system calls per exchange, where reading the batch first
 	 * costs a read that ends in EAGAIN and an epoll_wait more. The budget keeps other
-	 * devices and timers from starving as the batch does. */
+	 * devices and timers from starving as the batch does.
+	 * A read after the first is speculative: when it misses, the EAGAIN was a system call
+	 * for nothing before the epoll_wait; skipping it costs an epoll_wait that returns at
+	 * once when it would have hit (level-triggered epoll reports the fd while a frame
+	 * waits). So it is skipped while misses outnumber hits lately (a peer on another CPU
+	 * that answers slower than we do), sampled one time in NET_DEV_SPEC_SAMPLE. */
 	if (dev->flags & NET_DEV_F_RX_ONE) {
 		for (int i = 0; i < NET_DEV_BATCH; i++) {
 			if (dev->txq_len)
 				net_device_tx_flush(dev);
+			if (i > 0 && may_skip && dev->rx_spec_score >= NET_DEV_SPEC_SKIP &&
+			    ++dev->rx_spec_skips < NET_DEV_SPEC_SAMPLE) {
+				STAT_INC(netdev, rx_spec_skipped);
+				return;
+			}
 			n = dev->ops->recv_batch(dev, batch, 1);
+			if (i > 0) {
+				dev->rx_spec_skips = 0;
+				if (n > 0) {
+					STAT_INC(netdev, rx_spec_hits);
+					if (dev->rx_spec_score)
+						dev->rx_spec_score--;
+				} else {
+					STAT_INC(netdev, rx_spec_misses);
+					if (dev->rx_spec_score < NET_DEV_SPEC_MAX)
+						dev->rx_spec_score++;
+				}
+			}
 			if (n <= 0) {
 				if (n < 0) {
 					dev->rx_errors++;

@@ -28,6 +28,12 @@
 #define NET_DEV_ADDR_LEN 6
 #define NET_IFACE_MAX 4   /* IPv4 addresses per device */
 #define NET_DEV_BATCH 32  /* frames read per readiness event */
+/* NET_DEV_F_RX_ONE's speculative read (net_device_poll): the score's ceiling, the score
+ * from which it is skipped (past the middle: misses outnumber hits lately), and one in how
+ * many skipped reads is made anyway, to see whether they still miss. */
+#define NET_DEV_SPEC_MAX 16
+#define NET_DEV_SPEC_SKIP 9
+#define NET_DEV_SPEC_SAMPLE 8
 #define NET_DEV_TX_BATCH 32 /* frames a device queues before it writes them out together */
 #define NET_DEV_MCAST_MAX 8 /* link-layer multicast groups a device listens to */
 
@@ -101,7 +107,8 @@ struct net_iface {
 
 #define NETDEV_COUNTERS(X)                                                                  \
 	X(rx_packets) X(rx_bytes) X(tx_packets) X(tx_bytes) X(rx_errors) X(tx_errors)      \
-	X(tx_dropped_down) X(rx_dropped_alloc) X(tx_queued) X(tx_flushes)
+	X(tx_dropped_down) X(rx_dropped_alloc) X(tx_queued) X(tx_flushes)                    \
+	X(rx_spec_hits) X(rx_spec_misses) X(rx_spec_skipped)
 STATS_DECLARE(netdev, NETDEV_COUNTERS);
 #define netdev_stats STATS_REF(netdev)
 
@@ -129,6 +136,12 @@ struct net_device {
 	/* Frames counted and waiting for the driver (the transmit queue above), in order. */
 	struct pkb *txq[NET_DEV_TX_BATCH];
 	int txq_len;
+	/* NET_DEV_F_RX_ONE: how the reads after a frame in one poll (speculative: epoll did
+	 * not say another frame waits) went lately, a score that each miss raises and each hit
+	 * lowers (0..NET_DEV_SPEC_MAX); and the speculative reads skipped since the last
+	 * sample while it says they miss (net_device_poll). */
+	uint8_t rx_spec_score;
+	uint8_t rx_spec_skips;
 	TAILQ_ENTRY(net_device) link;
 };
 
@@ -173,6 +186,10 @@ int net_iface_is_local(const struct net_device *dev, const struct net_addr *addr
 void net_device_input(struct net_device *dev, struct pkb *p, uint64_t now);
 /* Reads and handles a batch from dev's fd (the loop's callback). */
 void net_device_poll(struct net_device *dev, uint64_t now);
+/* The same, without skipping NET_DEV_F_RX_ONE's speculative reads: for a caller that
+ * drains the device because frames are known to pile up (net/wrap.c's delayed release),
+ * not because epoll reported it. */
+void net_device_poll_drain(struct net_device *dev, uint64_t now);
 /* A frame (link header included) leaves through dev. Takes ownership of p. */
 int net_device_xmit(struct net_device *dev, struct pkb *p, uint64_t now);
 

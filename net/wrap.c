@@ -243,7 +243,7 @@ static void delay_enqueue(struct wrap_dir *d, struct pkb *p, uint64_t now)
  * reads while the loop writes. Written in one go, the burst filled that queue and the
  * kernel dropped its own ACKs (its TX dropped on the TAP). A NIC driver serves its
  * receive ring between turns of transmit work (NAPI); so does this release: after every
- * NET_DEV_BATCH frames written, one read of the device (net_device_poll, at most as many
+ * NET_DEV_BATCH frames written, one read of the device (net_device_poll_drain, at most as many
  * frames), which with a delay set only queues what it reads on the input side. */
 static void delay_timer_fn(struct net_timer *t, void *arg, uint64_t now)
 {
@@ -262,7 +262,7 @@ static void delay_timer_fn(struct net_timer *t, void *arg, uint64_t now)
 		}
 		if (d->dir == DIR_TX && n == NET_DEV_BATCH && d->w->lower->ops->recv_batch) {
 			STAT_INC(impair, delay_rx_polls);
-			net_device_poll(d->w->dev, now);
+			net_device_poll_drain(d->w->dev, now);
 			n = 0;
 			continue; /* the reads queue input only: this queue is as it was */
 		}
