@@ -483,7 +483,7 @@ static void conn_readable(struct svc_conn *c)
 
 		if (c->out_len >= room)
 			return;
-		n = us_recv(c->fd, buf, want, 0);
+		n = us_recv(c->fd, buf, want, c->svc->ops->conn_data ? 0 : MSG_TRUNC);
 		if (n == -EAGAIN)
 			return;
 		if (n < 0) {
@@ -501,7 +501,7 @@ static void conn_readable(struct svc_conn *c)
 			return;
 		}
 		c->bytes_in += (uint64_t)n;
-		if (c->svc->ops->conn_data(c, buf, (size_t)n) < 0)
+		if (c->svc->ops->conn_data && c->svc->ops->conn_data(c, buf, (size_t)n) < 0)
 			svc_kill(c);
 		/* A short read took all there was: the next is -EAGAIN, or data that came
 		 * since, which the level-triggered set reports next round (and an end of file

@@ -69,7 +69,8 @@ struct svc_ops {
 
 	/* Stream services. conn_open may send a greeting; <0 refuses the connection. */
 	int (*conn_open)(struct svc_conn *c);
-	/* Bytes from the peer; <0 closes the connection. */
+	/* Bytes from the peer; <0 closes the connection. NULL: the service discards what
+	 * comes, which is then taken out of the stream uncopied (MSG_TRUNC). */
 	int (*conn_data)(struct svc_conn *c, const uint8_t *buf, size_t len);
 	/* The peer finished sending; NULL: close once the output is flushed. */
 	void (*conn_eof)(struct svc_conn *c);

@@ -90,8 +90,8 @@ ssize_t us_sendmsg(int fd, const struct msghdr *msg, int flags);
  * rest is lost). flags: MSG_PEEK (the data stays queued: the next call reads it again),
  * MSG_DONTWAIT, MSG_WAITALL (TCP on a blocking call: wait for len bytes, returning fewer
  * only at the stream's end, an error, SO_RCVTIMEO or a us_close by another thread;
- * ignored by datagram sockets, as Linux), MSG_TRUNC (datagrams: return the datagram's real length even when cut; TCP
- * ignores it), MSG_NOSIGNAL and MSG_CMSG_CLOEXEC (no effect); any other flag (MSG_OOB,
+ * ignored by datagram sockets, as Linux), MSG_TRUNC (datagrams: return the datagram's real length even when cut; TCP, as
+ * Linux: up to len bytes are taken out of the stream and dropped, not copied), MSG_NOSIGNAL and MSG_CMSG_CLOEXEC (no effect); any other flag (MSG_OOB,
  * MSG_ERRQUEUE) is -EOPNOTSUPP. */
 ssize_t us_recv(int fd, void *buf, size_t len, int flags);
 /* us_recv that also stores the sender's address in src (if not NULL), cut to *srclen

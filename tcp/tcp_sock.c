@@ -248,7 +248,8 @@ static ssize_t tcp_sock_recvmsg(struct sock *sk, struct sock_iter *it, int flags
 		return tcp_sock_peek(pcb, it, flags, now);
 	do {
 		k = sock_iter_piece(it, &b);
-		r = tcp_pcb_recv(pcb, b, k, now);
+		/* MSG_TRUNC, as Linux: the bytes are taken out of the stream uncopied */
+		r = tcp_pcb_recv(pcb, flags & MSG_TRUNC ? NULL : b, k, now);
 		if (r <= 0)
 			return n ? (ssize_t)n : r;
 		sock_iter_advance(it, (size_t)r);

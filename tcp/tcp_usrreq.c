@@ -114,7 +114,12 @@ ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now)
 		return -EAGAIN;
 	}
 	before = SEQ_GT(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
-	n = tcp_ring_read(&pcb->rcv_buf, buf, len);
+	if (buf) {
+		n = tcp_ring_read(&pcb->rcv_buf, buf, len);
+	} else {
+		n = len < pcb->rcv_buf.len ? len : pcb->rcv_buf.len; /* MSG_TRUNC: dropped */
+		tcp_ring_drop(&pcb->rcv_buf, n);
+	}
 	tcp_rcv_space_adjust(pcb, now); /* may grow the window announced below */
 	/* a window update once reading lets the right edge move by min(MSS, half the
 	 * buffer), the receiver SWS rule of RFC 1122 4.2.3.3 / RFC 9293 3.8.6.2.2 (the one

@@ -594,6 +594,8 @@ int tcp_rcv_edge_held(const struct tcp_pcb *pcb);
 int tcp_pcb_connect(struct tcp_pcb *pcb, const struct net_addr *addr, uint16_t port,
 		    uint64_t now);
 ssize_t tcp_pcb_send(struct tcp_pcb *pcb, const void *buf, size_t len, uint64_t now);
+/* Takes up to len bytes out of the receive buffer into buf; a NULL buf drops them uncopied
+ * (MSG_TRUNC). Returns the count, 0 at the end, or -EAGAIN, -ENOTCONN, the pcb's error. */
 ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now);
 /* Closes the sending side (FIN after queued data). */
 int tcp_pcb_shutdown_send(struct tcp_pcb *pcb, uint64_t now);

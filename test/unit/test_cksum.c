@@ -52,6 +52,26 @@ static void test_matches_reference(void **state)
 	free(buf);
 }
 
+/* A super-segment's length of all-ones words: the most every partial sum can carry. */
+static void test_large_all_ones(void **state)
+{
+	size_t n = 65535 + 8;
+	uint8_t *buf = malloc(n);
+
+	(void)state;
+	assert_non_null(buf);
+	memset(buf, 0xff, n);
+	for (size_t off = 0; off < 4; off++)
+		for (size_t len = 65400; len <= 65535; len += 27)
+			assert_int_equal(cksum_finish(cksum_add(0xffff, buf + off, len)),
+					 cksum_finish(ref_add(0xffff, buf + off, len)));
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (uint8_t)(0xf0 | i);
+	assert_int_equal(cksum_finish(cksum_add(0, buf + 1, 65535)),
+			 cksum_finish(ref_add(0, buf + 1, 65535)));
+	free(buf);
+}
+
 static void test_incremental(void **state)
 {
 	uint8_t b[1500];
@@ -78,6 +98,7 @@ int main(void)
 		cmocka_unit_test(test_rfc1071_example),
 		cmocka_unit_test(test_matches_reference),
 		cmocka_unit_test(test_incremental),
+		cmocka_unit_test(test_large_all_ones),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The socket API's TCP side beyond connect/accept (test_tcp_sock.c): receive flags
- * (MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL), unknown flags, us_recvmsg/us_sendmsg with iovecs,
+ * (MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL, MSG_TRUNC), unknown flags, us_recvmsg/us_sendmsg with iovecs,
  * us_accept4, us_ioctl and us_fcntl, and the options that reach the wire or the timers
  * (IP_TOS, IP_TTL, IP_MTU_DISCOVER in the IP header; TCP_MAXSEG in the SYN; TCP_KEEPIDLE,
  * TCP_KEEPINTVL, TCP_KEEPCNT in the keepalive probes) and TCP_INFO. Fake clock, a TUN-like
@@ -137,6 +137,37 @@ static void test_peek_keeps_data(void **state)
 	assert_memory_equal(buf, "hello world", 11);
 	assert_int_equal(ioctl_int(fd, FIONREAD), 0);
 	assert_int_equal(us_recv(fd, buf, sizeof(buf), MSG_PEEK), -EAGAIN);
+	abort_close(fd);
+}
+
+/* MSG_TRUNC on a stream, as Linux: the bytes are taken out of the stream and dropped, the
+ * buffer left as it was; the count is what was taken (at most len). With MSG_PEEK the
+ * peek wins: copied and left queued. */
+static void test_trunc_drops_uncopied(void **state)
+{
+	uint16_t lport;
+	char buf[64];
+	int fd;
+
+	(void)state;
+	fd = connect_mss(&lport, NULL, -1);
+	inject(PEER, lport, TCP_ACK | TCP_PSH, PEER_ISN + 1, ISN + 1, 65535, NULL, "hello world",
+	       11);
+	memset(buf, 'z', sizeof(buf));
+	assert_int_equal(us_recv(fd, buf, 5, MSG_TRUNC | MSG_PEEK), 5);
+	assert_memory_equal(buf, "hello", 5);
+	assert_int_equal(ioctl_int(fd, FIONREAD), 11);
+	memset(buf, 'z', sizeof(buf));
+	assert_int_equal(us_recv(fd, buf, 5, MSG_TRUNC), 5);
+	assert_memory_equal(buf, "zzzzz", 5);
+	assert_int_equal(ioctl_int(fd, FIONREAD), 6);
+	assert_int_equal(us_recv(fd, buf, sizeof(buf), 0), 6);
+	assert_memory_equal(buf, " world", 6);
+	inject(PEER, lport, TCP_ACK | TCP_PSH, PEER_ISN + 12, ISN + 1, 65535, NULL, "abc", 3);
+	memset(buf, 'z', sizeof(buf));
+	assert_int_equal(us_recv(fd, buf, sizeof(buf), MSG_TRUNC | MSG_DONTWAIT), 3);
+	assert_memory_equal(buf, "zzz", 3);
+	assert_int_equal(us_recv(fd, buf, sizeof(buf), MSG_TRUNC | MSG_DONTWAIT), -EAGAIN);
 	abort_close(fd);
 }
 
@@ -866,6 +897,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sock_setup, teardown)
 		T(test_peek_keeps_data),
+		T(test_trunc_drops_uncopied),
 		T(test_dontwait_and_nonblock_modes),
 		T(test_flags_refused_or_accepted),
 		T(test_recvmsg_sendmsg_iovecs),
