@@ -168,6 +168,43 @@ http {
 NGINX
 }
 
+# b_kernel_nginx NS_SERVER NS_CLIENT PIN CONNS SENDFILE: nginx on the kernel in NS_SERVER
+# at 10.0.0.2:80 (one worker, no master, no access log, keep-alive without a request limit)
+# serving $TMP, CONNS worker connections, sendfile and tcp_nopush SENDFILE (on|off), run
+# under PIN ("" or a taskset prefix); waits until NS_CLIENT reaches it. Its PID in B_PID;
+# exits the script when it does not come up.
+b_kernel_nginx()
+{
+	local nopush=off
+	[ "$5" = on ] && nopush=on
+	mkdir -p "$TMP/nginx"
+	cat >"$TMP/nginx/nginx.conf" <<NGINX
+daemon off;
+master_process off;
+worker_processes 1;
+pid $TMP/nginx/nginx.pid;
+error_log stderr error;
+events { worker_connections $4; }
+http {
+	access_log off;
+	sendfile $5;
+	tcp_nopush $nopush;
+	client_body_temp_path $TMP/nginx/body;
+	proxy_temp_path $TMP/nginx/proxy;
+	fastcgi_temp_path $TMP/nginx/fastcgi;
+	uwsgi_temp_path $TMP/nginx/uwsgi;
+	scgi_temp_path $TMP/nginx/scgi;
+	keepalive_requests 1000000;
+	server { listen 10.0.0.2:80; root $TMP; }
+}
+NGINX
+	# shellcheck disable=SC2086 # $3 is "" or "taskset -c N": split on purpose
+	b_bg ip netns exec "$1" $3 nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" \
+		2>"$TMP/nginx.log" </dev/null
+	b_wait_for 5 ip netns exec "$2" bash -c 'exec 3<>/dev/tcp/10.0.0.2/80' ||
+		{ echo "bench: nginx did not come up:" >&2; cat "$TMP/nginx.log" >&2; exit 1; }
+}
+
 # b_ratio A B: A / B with two decimals; n/a unless both are positive numbers.
 b_ratio()
 {

@@ -226,32 +226,8 @@ kernel_start()
 	ip -n "$NS2" addr add 10.0.0.2/24 dev kb1 && ip -n "$NS2" link set kb1 up
 	b_bg ip netns exec "$NS2" $pin iperf -s -p 5001 >/dev/null 2>&1 </dev/null
 	IPID=$B_PID
-	mkdir -p "$TMP/nginx"
-	cat >"$TMP/nginx/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $TMP/nginx/nginx.pid;
-error_log stderr error;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	sendfile on;
-	tcp_nopush on;
-	client_body_temp_path $TMP/nginx/body;
-	proxy_temp_path $TMP/nginx/proxy;
-	fastcgi_temp_path $TMP/nginx/fastcgi;
-	uwsgi_temp_path $TMP/nginx/uwsgi;
-	scgi_temp_path $TMP/nginx/scgi;
-	keepalive_requests 1000000;
-	server { listen 10.0.0.2:80; root $TMP; }
-}
-EOF
-	b_bg ip netns exec "$NS2" $pin nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" \
-		2>"$TMP/nginx.log" </dev/null
+	b_kernel_nginx "$NS2" "$NS" "$pin" 1024 on
 	NPID=$B_PID
-	b_wait_for 5 ip netns exec "$NS" bash -c 'exec 3<>/dev/tcp/10.0.0.2/80' ||
-		{ echo "bench: nginx did not come up:" >&2; cat "$TMP/nginx.log" >&2; exit 1; }
 	b_wait_for 5 ip netns exec "$NS" bash -c 'exec 3<>/dev/tcp/10.0.0.2/5001' ||
 		{ echo "bench: iperf -s did not come up" >&2; exit 1; }
 }
