@@ -192,6 +192,7 @@ int tcp_tw_enter(struct tcp_pcb *pcb, uint64_t now)
 {
 	struct tcp_tw *tw = NULL;
 	int v6 = pcb->local_addr.family == AF_INET6;
+	uint32_t h;
 
 	tcp_timers_cancel_all(pcb);
 	if (tw_count >= tcp_config.max_tw_buckets) {
@@ -237,8 +238,11 @@ int tcp_tw_enter(struct tcp_pcb *pcb, uint64_t now)
 	if (pcb->ipo.df)
 		tw->flags |= TW_F_DF;
 	tw->expire = now + 2ull * tcp_config.msl_ms;
-	LIST_INSERT_HEAD(&tw_hash[tcp_pcb_hash4(&pcb->local_addr, tw->lport, &pcb->remote_addr,
-						tw->rport) & (TW_BUCKETS - 1)], tw, hlink);
+	/* the connection's own hash (the same function of the same 4-tuple), computed once:
+	 * LIST_INSERT_HEAD names its list three times */
+	h = pcb->hashed ? pcb->hash :
+			  tcp_pcb_hash4(&pcb->local_addr, tw->lport, &pcb->remote_addr, tw->rport);
+	LIST_INSERT_HEAD(&tw_hash[h & (TW_BUCKETS - 1)], tw, hlink);
 	tw_queue_insert(tw);
 	tw_count++;
 	STAT_INC(tcp_tw, tw_created);
