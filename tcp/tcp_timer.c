@@ -73,16 +73,21 @@ void tcp_timer_arm(struct tcp_pcb *pcb, enum tcp_timer_id t, uint64_t deadline)
 
 void tcp_timer_cancel(struct tcp_pcb *pcb, enum tcp_timer_id t)
 {
-	if (t < TCPT_NHEAP)
-		net_timer_cancel(&pcb->timers[t]);
-	else
+	if (t < TCPT_NHEAP) {
+		if (net_timer_pending(&pcb->timers[t]))
+			net_timer_cancel(&pcb->timers[t]);
+	} else {
 		pcb->loss_due[t - TCPT_NHEAP] = 0; /* its entry, if it runs, finds nothing due */
+	}
 }
 
 void tcp_timers_cancel_all(struct tcp_pcb *pcb)
 {
+	/* a closing connection passes here up to three times (TIME_WAIT, drop, free), most
+	 * of its timers idle: asked inline, not with a call each */
 	for (int i = 0; i <= TCPT_NHEAP; i++)
-		net_timer_cancel(&pcb->timers[i]);
+		if (net_timer_pending(&pcb->timers[i]))
+			net_timer_cancel(&pcb->timers[i]);
 	for (int i = 0; i < TCPT_NLOSS; i++)
 		pcb->loss_due[i] = 0;
 }
