@@ -861,6 +861,9 @@ void tcp_tw_detach(struct tcp_pcb *pcb);
 /* A record holds the local address and port (bind without SO_REUSEADDR). */
 int tcp_tw_port_in_use(const struct net_addr *addr, uint16_t port);
 size_t tcp_tw_count(void);
+struct net_pool;
+/* The records' pool for the family (net/pool.h; for tests and counters). */
+const struct net_pool *tcp_tw_pool(int v6);
 /* Calls fn for every record, oldest first (`ustack ctl ss`); fn must not end any. */
 void tcp_tw_foreach(void (*fn)(const struct tcp_tw *tw, void *arg), void *arg);
 /* Records whose peer was heard within max(tw_drain_ms, 2 RTOs) (tcp_pcb_count_closing). */
