@@ -21,6 +21,7 @@
  * list's.
  *
  * Locking: the us_epoll_* calls take net_lock(); the hooks run with it held. */
+#include "net/perstack.h"
 #include <ustack.h>
 
 #include <errno.h>
@@ -32,6 +33,7 @@
 
 #include "net/log.h"
 #include "net/loop.h"
+#include "net/pool.h"
 #include "net/socket.h"
 #include "net/socket_impl.h"
 
@@ -55,6 +57,19 @@ struct sock_ready_item {
 };
 
 TAILQ_HEAD(ready_list, sock_ready_item);
+
+/* Items come from a pool (net/pool.h): a server adding each accepted connection to its
+ * set costs no malloc once the slabs hold the peak. Its limit is the sets' (max_sockets
+ * members each, set_add). */
+static void item_pool_init(void);
+PERSTACK_STATIC_FN(struct net_pool, item_pool, item_pool_init)
+#define item_pool PERSTACK_REF(struct net_pool, item_pool)
+
+static void item_pool_init(void)
+{
+	net_pool_init(&item_pool, "sock_ready_item", sizeof(struct sock_ready_item), 0);
+	item_pool.reclaim = 1;
+}
 
 struct ready_set {
 	struct sock *sk;            /* the set's own descriptor */
@@ -141,7 +156,7 @@ static void item_free(struct sock_ready_item *it)
 	TAILQ_REMOVE(&it->set->members, it, memblink);
 	it->set->nmembers--;
 	LIST_REMOVE(it, sklink);
-	free(it);
+	net_pool_free(&item_pool, it);
 }
 
 static struct sock_ready_item *item_find(struct ready_set *set, struct sock *sk)
@@ -175,6 +190,18 @@ void sock_ready_forget(struct sock *sk)
 		STAT_INC(sockready, closed_members);
 		item_free(it);
 	}
+}
+
+const struct net_pool *sock_ready_pool(void)
+{
+	return &item_pool;
+}
+
+void sock_ready_shutdown(void)
+{
+	NET_ASSERT_LOCKED();
+	if (net_pool_destroy(&item_pool))
+		debugf("%u readiness-set items still live", item_pool.live);
 }
 
 /* ---- the set as a socket ---- */
@@ -279,7 +306,7 @@ static int set_add(struct ready_set *set, struct sock *sk, const struct us_epoll
 		return -EEXIST;
 	if (set->nmembers >= socket_config.max_sockets)
 		return -ENOSPC;
-	it = calloc(1, sizeof(*it));
+	it = net_pool_alloc(&item_pool); /* zeroed */
 	if (!it)
 		return -ENOMEM;
 	it->sk = sk;

@@ -1037,6 +1037,7 @@ void sock_close_all(void)
 	fdtab = NULL;
 	fdcap = 0;
 	fd_hint = 0;
+	sock_ready_shutdown();
 	/* a socket a blocked call still holds is freed by that call, later: the pool then
 	 * keeps its slabs */
 	if (net_pool_destroy(&sock_pool))

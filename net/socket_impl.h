@@ -41,6 +41,10 @@ void sock_deadline_after(struct timespec *ts, int ms);
  * sock_ready_forget: sk is closing: it leaves every set. */
 void sock_ready_wakeup(struct sock *sk);
 void sock_ready_forget(struct sock *sk);
+/* Stack shutdown, every socket and set closed: the items' pool gives its slabs back. */
+void sock_ready_shutdown(void);
+/* The items' pool (for tests and counters). */
+const struct net_pool *sock_ready_pool(void);
 
 /* Counters of the readiness sets: polls is every ops->poll call they made (a wait costs
  * the ready members, not the watched ones); queued counts members put on a ready list,

@@ -330,7 +330,7 @@ static int tcp_process_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 		pcb->snd_wl2 = ack;
 		if (wnd > pcb->max_sndwnd)
 			pcb->max_sndwnd = wnd;
-		if (opened && net_timer_pending(&pcb->timers[TCPT_PERSIST])) {
+		if (opened && tcp_timer_pending(pcb, TCPT_PERSIST)) {
 			tcp_timer_cancel(pcb, TCPT_PERSIST);
 			pcb->persist_shift = 0;
 		}
@@ -570,7 +570,7 @@ challenge_syn:
 				}
 				/* the timer a sent ACK left armed (tcp_xmit) may be due sooner:
 				 * its run moves it to delack_due */
-				if (!net_timer_pending(&pcb->timers[TCPT_DELACK]) ||
+				if (!tcp_timer_pending(pcb, TCPT_DELACK) ||
 				    pcb->timers[TCPT_DELACK].deadline > pcb->delack_due)
 					tcp_timer_arm(pcb, TCPT_DELACK, pcb->delack_due);
 			}
@@ -605,7 +605,7 @@ output:
 		tcp_tw_enter(pcb, now);
 		return;
 	}
-	if (!net_timer_pending(&pcb->timers[TCPT_PTO]))
+	if (!tcp_timer_pending(pcb, TCPT_PTO))
 		tcp_tlp_schedule(pcb, now);
 	return;
 dropafterack:

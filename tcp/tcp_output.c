@@ -424,7 +424,7 @@ int tcp_output(struct tcp_pcb *pcb, uint64_t now)
 				pcb->rtt_seq = pcb->iss;
 				pcb->rtt_start = now;
 			}
-			if (!net_timer_pending(&pcb->timers[TCPT_REXMT]))
+			if (!tcp_timer_pending(pcb, TCPT_REXMT))
 				tcp_rexmt_arm(pcb, now);
 			return tcp_xmit(pcb, pcb->iss, flags, 0, now);
 		}
@@ -549,8 +549,8 @@ nodata:
 			 * asking (and is the SWS override of RFC 1122 4.2.3.4, as in BSD);
 			 * armed before an owed ACK goes, or that ACK would leave it unarmed */
 			if (avail > 0 &&
-			    !net_timer_pending(&pcb->timers[TCPT_REXMT]) &&
-			    !net_timer_pending(&pcb->timers[TCPT_PERSIST])) {
+			    !tcp_timer_pending(pcb, TCPT_REXMT) &&
+			    !tcp_timer_pending(pcb, TCPT_PERSIST)) {
 				pcb->persist_shift = 0;
 				tcp_timer_arm(pcb, TCPT_PERSIST, now + (tcp_rto_current(pcb) >
 					tcp_config.persist_min_ms ? tcp_rto_current(pcb) : tcp_config.persist_min_ms));
@@ -596,7 +596,7 @@ paced:
 				}
 			}
 			if (!(pcb->flags & TF_FORCE_ONE) &&
-			    !net_timer_pending(&pcb->timers[TCPT_REXMT]))
+			    !tcp_timer_pending(pcb, TCPT_REXMT))
 				tcp_rexmt_arm(pcb, now);
 			tcp_sent_xmit(pcb, seq, pcb->snd_nxt, tcp_now_us());
 			tcp_cc_sent(pcb, pcb->snd_nxt - seq);

@@ -118,17 +118,28 @@ static uint32_t sc_hash4(const struct net_addr *laddr, uint16_t lport,
 	return (uint32_t)tcp_siphash(sc_key, w, n);
 }
 
-static struct tcp_sc *sc_lookup(const struct net_addr *laddr, uint16_t lport,
-				const struct net_addr *raddr, uint16_t rport)
+/* The entry of a 4-tuple, or NULL; *hp (when not NULL) gets the tuple's hash, for an
+ * entry added next (one siphash per SYN, not two). */
+static struct tcp_sc *sc_lookup_h(const struct net_addr *laddr, uint16_t lport,
+				  const struct net_addr *raddr, uint16_t rport, uint32_t *hp)
 {
 	uint32_t h = sc_hash4(laddr, lport, raddr, rport);
 	struct tcp_sc *e;
+
+	if (hp)
+		*hp = h;
 
 	LIST_FOREACH(e, &sc_hash[h % SC_BUCKETS], hlink)
 		if (e->hash == h && e->lport == lport && e->rport == rport &&
 		    net_addr_eq(&e->laddr, laddr) && net_addr_eq(&e->raddr, raddr))
 			return e;
 	return NULL;
+}
+
+static struct tcp_sc *sc_lookup(const struct net_addr *laddr, uint16_t lport,
+				const struct net_addr *raddr, uint16_t rport)
+{
+	return sc_lookup_h(laddr, lport, raddr, rport, NULL);
 }
 
 static void sc_free_entry(struct tcp_sc *e)
@@ -442,7 +453,8 @@ void tcp_syncache_syn(struct tcp_pcb *l, const struct tcp_hdr *th, const struct 
 		      const struct net_addr *dst,
 		      int iss_set, uint32_t iss, uint64_t now)
 {
-	struct tcp_sc *e = sc_lookup(dst, th->dport, src, th->sport);
+	uint32_t h;
+	struct tcp_sc *e = sc_lookup_h(dst, th->dport, src, th->sport, &h);
 	struct sc_syn s;
 
 	/* Full queues drop the SYN silently: the peer retries, and by then accept() may have
@@ -512,7 +524,7 @@ void tcp_syncache_syn(struct tcp_pcb *l, const struct tcp_hdr *th, const struct 
 	e->snd_wscale = s.snd_wscale;
 	e->flags = s.flags;
 	e->sent = now;
-	e->hash = sc_hash4(&s.laddr, s.lport, &s.raddr, s.rport);
+	e->hash = h; /* s's tuple is the one looked up (sc_syn_from_seg) */
 	LIST_INSERT_HEAD(&sc_hash[e->hash % SC_BUCKETS], e, hlink);
 	TAILQ_INSERT_TAIL(&l->sc_list, e, llink);
 	l->sc_count++;

@@ -1,6 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Per-connection timers (an array indexed by enum tcp_timer_id on net_timer) and the
- * RFC 6298 retransmission timeout. */
+ * RFC 6298 retransmission timeout.
+ *
+ * The loss timers (retransmission, RACK reordering, tail loss probe) are armed and
+ * cancelled for every flight: a keep-alive request's answer arms the first and the third,
+ * its ACK cancels both. They share one heap entry (as Linux's one retransmit timer with a
+ * pending-event kind), and each keeps only a due time (loss_due): arming one later than
+ * the entry, or cancelling one, leaves the heap alone; the entry's run fires those due by
+ * then and moves itself to the earliest still armed (nothing when none is). So the heap is
+ * updated about once per RTO per connection, not four times per request. */
 #include <errno.h>
 
 #include "net/log.h"
@@ -8,6 +16,7 @@
 #include "tcp/tcp_var.h"
 
 static void tcp_timer_fire(struct tcp_pcb *pcb, enum tcp_timer_id id, uint64_t now);
+static void tcp_timer_loss_fn(struct net_timer *t, void *arg, uint64_t now);
 
 #define TIMER_FN(id)                                                                        \
 	static void tcp_timer_fn_##id(struct net_timer *t, void *arg, uint64_t now)         \
@@ -15,40 +24,106 @@ static void tcp_timer_fire(struct tcp_pcb *pcb, enum tcp_timer_id id, uint64_t n
 		(void)t;                                                                    \
 		tcp_timer_fire(arg, id, now);                                               \
 	}
-TIMER_FN(TCPT_REXMT)
 TIMER_FN(TCPT_PERSIST)
 TIMER_FN(TCPT_KEEP)
 TIMER_FN(TCPT_2MSL)
 TIMER_FN(TCPT_DELACK)
-TIMER_FN(TCPT_RACK)
-TIMER_FN(TCPT_PTO)
 TIMER_FN(TCPT_PACE)
 
 void tcp_timers_init(struct tcp_pcb *pcb)
 {
-	static const net_timer_fn fns[TCPT_NTIMERS] = {
-		tcp_timer_fn_TCPT_REXMT, tcp_timer_fn_TCPT_PERSIST, tcp_timer_fn_TCPT_KEEP,
-		tcp_timer_fn_TCPT_2MSL, tcp_timer_fn_TCPT_DELACK, tcp_timer_fn_TCPT_RACK,
-		tcp_timer_fn_TCPT_PTO, tcp_timer_fn_TCPT_PACE,
+	static const net_timer_fn fns[TCPT_NHEAP + 1] = {
+		tcp_timer_fn_TCPT_PERSIST, tcp_timer_fn_TCPT_KEEP, tcp_timer_fn_TCPT_2MSL,
+		tcp_timer_fn_TCPT_DELACK, tcp_timer_fn_TCPT_PACE, tcp_timer_loss_fn,
 	};
-	for (int i = 0; i < TCPT_NTIMERS; i++)
+	for (int i = 0; i <= TCPT_NHEAP; i++)
 		net_timer_init(&pcb->timers[i], fns[i], pcb);
+	for (int i = 0; i < TCPT_NLOSS; i++)
+		pcb->loss_due[i] = 0;
+}
+
+/* The earliest loss timer armed (TCPT_NTIMERS when none is); on a tie the lower id, the
+ * order their own entries had when armed at once (the retransmission timer first). */
+static enum tcp_timer_id loss_next(const struct tcp_pcb *pcb)
+{
+	enum tcp_timer_id best = TCPT_NTIMERS;
+
+	for (int i = 0; i < TCPT_NLOSS; i++)
+		if (pcb->loss_due[i] &&
+		    (best == TCPT_NTIMERS || pcb->loss_due[i] < pcb->loss_due[best - TCPT_NHEAP]))
+			best = (enum tcp_timer_id)(TCPT_NHEAP + i);
+	return best;
 }
 
 void tcp_timer_arm(struct tcp_pcb *pcb, enum tcp_timer_id t, uint64_t deadline)
 {
-	net_timer_arm(&pcb->timers[t], deadline);
+	struct net_timer *e = &pcb->timers[TCPT_NHEAP];
+
+	if (t < TCPT_NHEAP) {
+		net_timer_arm(&pcb->timers[t], deadline);
+		return;
+	}
+	if (!deadline)
+		deadline = 1; /* 0 means "not armed" */
+	pcb->loss_due[t - TCPT_NHEAP] = deadline;
+	/* an entry due sooner runs early and moves itself (tcp_timer_loss_fn) */
+	if (!net_timer_pending(e) || e->deadline > deadline)
+		net_timer_arm(e, deadline);
 }
 
 void tcp_timer_cancel(struct tcp_pcb *pcb, enum tcp_timer_id t)
 {
-	net_timer_cancel(&pcb->timers[t]);
+	if (t < TCPT_NHEAP) {
+		if (net_timer_pending(&pcb->timers[t]))
+			net_timer_cancel(&pcb->timers[t]);
+	} else {
+		pcb->loss_due[t - TCPT_NHEAP] = 0; /* its entry, if it runs, finds nothing due */
+	}
 }
 
 void tcp_timers_cancel_all(struct tcp_pcb *pcb)
 {
-	for (int i = 0; i < TCPT_NTIMERS; i++)
-		net_timer_cancel(&pcb->timers[i]);
+	/* a closing connection passes here up to three times (TIME_WAIT, drop, free), most
+	 * of its timers idle: asked inline, not with a call each */
+	for (int i = 0; i <= TCPT_NHEAP; i++)
+		if (net_timer_pending(&pcb->timers[i]))
+			net_timer_cancel(&pcb->timers[i]);
+	for (int i = 0; i < TCPT_NLOSS; i++)
+		pcb->loss_due[i] = 0;
+}
+
+/* Sets the loss timers' entry to the earliest of them (cancels it when none is armed). */
+static void loss_entry_set(struct tcp_pcb *pcb)
+{
+	struct net_timer *e = &pcb->timers[TCPT_NHEAP];
+	enum tcp_timer_id next = loss_next(pcb);
+
+	if (next == TCPT_NTIMERS)
+		net_timer_cancel(e);
+	else if (!net_timer_pending(e) || e->deadline != pcb->loss_due[next - TCPT_NHEAP])
+		net_timer_arm(e, pcb->loss_due[next - TCPT_NHEAP]);
+}
+
+/* The loss timers' entry: fires each loss timer due by now, earliest first (one may
+ * cancel or move another), then waits for the earliest left. The retransmission timer
+ * may drop the connection, so it fires last, the entry already moved on. */
+static void tcp_timer_loss_fn(struct net_timer *t, void *arg, uint64_t now)
+{
+	struct tcp_pcb *pcb = arg;
+	enum tcp_timer_id id;
+
+	(void)t;
+	for (int n = 0; n < 2 * TCPT_NLOSS; n++) {
+		id = loss_next(pcb);
+		if (id == TCPT_NTIMERS || pcb->loss_due[id - TCPT_NHEAP] > now)
+			break;
+		pcb->loss_due[id - TCPT_NHEAP] = 0;
+		loss_entry_set(pcb);
+		tcp_timer_fire(pcb, id, now);
+		if (id == TCPT_REXMT)
+			return;
+	}
+	loss_entry_set(pcb);
 }
 
 /* RFC 6298 2.2-2.3 with srtt scaled by 8 and rttvar by 4 (integer arithmetic).
@@ -148,7 +223,7 @@ static void tcp_timer_rexmt(struct tcp_pcb *pcb, uint64_t now)
 	TCP_LOG(pcb, TCP_LOG_RTO, pcb->snd_una, 0);
 	tcp_output(pcb, now);
 	/* tcp_output arms the timer with the new RTO only if it sent; be sure it runs */
-	if (!net_timer_pending(&pcb->timers[TCPT_REXMT]) && SEQ_LT(pcb->snd_una, pcb->snd_max))
+	if (!tcp_timer_pending(pcb, TCPT_REXMT) && SEQ_LT(pcb->snd_una, pcb->snd_max))
 		tcp_rexmt_arm(pcb, now);
 }
 
@@ -182,8 +257,8 @@ static void tcp_timer_persist(struct tcp_pcb *pcb, uint64_t now)
 		pcb->max_sndwnd = pcb->snd_wnd;
 		tcp_output(pcb, now);
 		pcb->max_sndwnd = max_sndwnd;
-		if (!net_timer_pending(&pcb->timers[TCPT_REXMT]) &&
-		    !net_timer_pending(&pcb->timers[TCPT_PERSIST]))
+		if (!tcp_timer_pending(pcb, TCPT_REXMT) &&
+		    !tcp_timer_pending(pcb, TCPT_PERSIST))
 			tcp_timer_arm(pcb, TCPT_PERSIST, now + tcp_config.persist_max_ms);
 		return;
 	}
@@ -199,7 +274,7 @@ static void tcp_timer_persist(struct tcp_pcb *pcb, uint64_t now)
 		iv = tcp_config.persist_min_ms;
 	if (iv > tcp_config.persist_max_ms)
 		iv = tcp_config.persist_max_ms;
-	if (pcb->snd_wnd == 0 && !net_timer_pending(&pcb->timers[TCPT_REXMT]))
+	if (pcb->snd_wnd == 0 && !tcp_timer_pending(pcb, TCPT_REXMT))
 		tcp_timer_arm(pcb, TCPT_PERSIST, now + iv);
 }
 

@@ -18,19 +18,31 @@
 #include "net/perstack.h"
 #include "net/log.h"
 #include "net/mem.h"
+#include "net/pool.h"
 #include "tcp/tcp_var.h"
 
 /* The counters live beside TCP_COUNTERS under the same "tcp." prefix. */
 STATS_DEFINE_AS(tcp_tw, "tcp", TCP_TW_COUNTERS)
 
 #define TW_BUCKETS 16384   /* as the connection table; chains stay short past it */
-#define TW_FREE_KEEP 1024  /* freed records kept for reuse: no malloc per connection */
 
 LIST_HEAD(tw_bucket, tcp_tw);
 PERSTACK_STATIC(struct tw_bucket[TW_BUCKETS], tw_hash) /* all-zero is empty: untouched until used */
 #define tw_hash PERSTACK_REF(struct tw_bucket[TW_BUCKETS], tw_hash)
-PERSTACK_STATIC(struct tw_bucket, tw_free)
-#define tw_free PERSTACK_REF(struct tw_bucket, tw_free)
+/* Records come from two pools (net/pool.h), one per family's size: no malloc per
+ * connection while TIME_WAIT grows (a record lives 2 MSL, so at a steady rate of new
+ * connections every one is new), and the reclaim pass gives back the slabs it leaves free. */
+static void tw_pools_init(void);
+PERSTACK_STATIC_FN(struct net_pool[2], tw_pools, tw_pools_init)
+#define tw_pools PERSTACK_REF(struct net_pool[2], tw_pools)
+static size_t tw_size_for(int v6);
+
+static void tw_pools_init(void)
+{
+	net_pool_init(&tw_pools[0], "tcp_tw", tw_size_for(0), 0);
+	net_pool_init(&tw_pools[1], "tcp_tw6", tw_size_for(1), 0);
+	tw_pools[0].reclaim = tw_pools[1].reclaim = 1;
+}
 TAILQ_HEAD(tcp_tw_q, tcp_tw);
 static void tw_queue_init(void);
 PERSTACK_STATIC_FN(struct tcp_tw_q, tw_queue, tw_queue_init)
@@ -42,8 +54,6 @@ static void tw_queue_init(void)
 }
 PERSTACK_STATIC(size_t, tw_count)
 #define tw_count PERSTACK_REF(size_t, tw_count)
-PERSTACK_STATIC(size_t, tw_nfree)
-#define tw_nfree PERSTACK_REF(size_t, tw_nfree)
 PERSTACK_STATIC(struct net_timer, tw_timer)
 #define tw_timer PERSTACK_REF(struct net_timer, tw_timer)
 PERSTACK_STATIC(int, tw_timer_ready)
@@ -51,15 +61,15 @@ PERSTACK_STATIC(int, tw_timer_ready)
 
 size_t tcp_tw_count(void) { return tw_count; }
 
-/* Bytes of a record for the family (the free list keeps IPv4-sized ones only). */
+const struct net_pool *tcp_tw_pool(int v6)
+{
+	return &tw_pools[!!v6];
+}
+
+/* Bytes of a record for the family (its pool's object size). */
 static size_t tw_size_for(int v6)
 {
 	return offsetof(struct tcp_tw, addr) + (v6 ? 32 : 8);
-}
-
-static size_t tw_size(const struct tcp_tw *tw)
-{
-	return tw_size_for(tw->flags & TW_F_V6);
 }
 
 static struct net_addr tw_addr(const struct tcp_tw *tw, int remote)
@@ -142,13 +152,7 @@ static void tw_restart(struct tcp_tw *tw, uint64_t now)
 
 static void tw_release(struct tcp_tw *tw)
 {
-	if (tw_nfree < TW_FREE_KEEP && !(tw->flags & TW_F_V6)) {
-		LIST_INSERT_HEAD(&tw_free, tw, hlink);
-		tw_nfree++;
-		return;
-	}
-	net_mem_freed(tw_size(tw));
-	free(tw);
+	net_pool_free(&tw_pools[!!(tw->flags & TW_F_V6)], tw);
 }
 
 void tcp_tw_end(struct tcp_tw *tw)
@@ -192,6 +196,7 @@ int tcp_tw_enter(struct tcp_pcb *pcb, uint64_t now)
 {
 	struct tcp_tw *tw = NULL;
 	int v6 = pcb->local_addr.family == AF_INET6;
+	uint32_t h;
 
 	tcp_timers_cancel_all(pcb);
 	if (tw_count >= tcp_config.max_tw_buckets) {
@@ -201,14 +206,10 @@ int tcp_tw_enter(struct tcp_pcb *pcb, uint64_t now)
 		       pcb->remote_port);
 		return tcp_pcb_drop(pcb, 0);
 	}
-	if (!v6 && (tw = LIST_FIRST(&tw_free)) != NULL) {
-		LIST_REMOVE(tw, hlink);
-		tw_nfree--;
-	} else if ((tw = malloc(tw_size_for(v6))) == NULL) {
+	if ((tw = net_pool_alloc(&tw_pools[v6])) == NULL) { /* zeroed */
 		STAT_INC(tcp_tw, tw_nomem);
 		return tcp_pcb_drop(pcb, 0);
 	}
-	memset(tw, 0, tw_size_for(v6));
 	if (v6) {
 		tw->flags |= TW_F_V6;
 		memcpy(&tw->addr[0], pcb->local_addr.v6, 16);
@@ -237,8 +238,11 @@ int tcp_tw_enter(struct tcp_pcb *pcb, uint64_t now)
 	if (pcb->ipo.df)
 		tw->flags |= TW_F_DF;
 	tw->expire = now + 2ull * tcp_config.msl_ms;
-	LIST_INSERT_HEAD(&tw_hash[tcp_pcb_hash4(&pcb->local_addr, tw->lport, &pcb->remote_addr,
-						tw->rport) & (TW_BUCKETS - 1)], tw, hlink);
+	/* the connection's own hash (the same function of the same 4-tuple), computed once:
+	 * LIST_INSERT_HEAD names its list three times */
+	h = pcb->hashed ? pcb->hash :
+			  tcp_pcb_hash4(&pcb->local_addr, tw->lport, &pcb->remote_addr, tw->rport);
+	LIST_INSERT_HEAD(&tw_hash[h & (TW_BUCKETS - 1)], tw, hlink);
 	tw_queue_insert(tw);
 	tw_count++;
 	STAT_INC(tcp_tw, tw_created);
@@ -513,13 +517,12 @@ void tcp_tw_shutdown(void)
 			tcp_tw_detach(tw->pcb);
 		LIST_REMOVE(tw, hlink);
 		TAILQ_REMOVE(&tw_queue, tw, qlink);
-		free(tw);
+		net_pool_free(&tw_pools[!!(tw->flags & TW_F_V6)], tw);
 	}
-	while ((tw = LIST_FIRST(&tw_free)) != NULL) {
-		LIST_REMOVE(tw, hlink);
-		free(tw);
-	}
-	tw_count = tw_nfree = 0;
+	tw_count = 0;
+	for (int i = 0; i < 2; i++)
+		if (net_pool_destroy(&tw_pools[i]))
+			debugf("%u TIME_WAIT records still live", tw_pools[i].live);
 	if (tw_timer_ready)
 		net_timer_cancel(&tw_timer);
 }

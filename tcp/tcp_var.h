@@ -53,9 +53,13 @@
 #define TCP_SYNCHRONIZED(s) ((s) >= TCP_ESTABLISHED || (s) == TCP_SYN_RECEIVED)
 
 /* TCPT_RACK: RACK's reordering timer (RFC 8985 6.3); TCPT_PTO: the tail loss probe (7.2);
- * TCPT_PACE: the next paced send (tcp_rate.c) */
-enum tcp_timer_id { TCPT_REXMT = 0, TCPT_PERSIST, TCPT_KEEP, TCPT_2MSL, TCPT_DELACK, TCPT_RACK,
-		    TCPT_PTO, TCPT_PACE, TCPT_NTIMERS };
+ * TCPT_PACE: the next paced send (tcp_rate.c). The loss timers (TCPT_REXMT, TCPT_RACK,
+ * TCPT_PTO, from TCPT_NHEAP on) share one heap entry per connection, timers[TCPT_NHEAP],
+ * each with a due time of its own (loss_due; tcp_timer.c); the others have an entry each.
+ * Ask tcp_timer_pending, not the heap entries, whether one is armed. */
+enum tcp_timer_id { TCPT_PERSIST = 0, TCPT_KEEP, TCPT_2MSL, TCPT_DELACK, TCPT_PACE, TCPT_NHEAP,
+		    TCPT_REXMT = TCPT_NHEAP, TCPT_RACK, TCPT_PTO, TCPT_NTIMERS };
+#define TCPT_NLOSS (TCPT_NTIMERS - TCPT_NHEAP)
 
 /* A byte ring: the send buffer (first byte = sequence snd_buf_seq) or receive buffer.
  * cap is the limit its free space counts against (the window, the send buffer size), max
@@ -312,7 +316,8 @@ struct tcp_pcb {
 	uint64_t chack_window_start;
 	unsigned chack_count;
 
-	struct net_timer timers[TCPT_NTIMERS];
+	struct net_timer timers[TCPT_NHEAP + 1]; /* [TCPT_NHEAP]: the loss timers' entry */
+	uint64_t loss_due[TCPT_NLOSS]; /* a loss timer's due time, 0 when not armed */
 	struct tcp_ring snd_buf, rcv_buf;
 	TAILQ_ENTRY(tcp_pcb) acklink; /* on the list of ACKs owed at the end of the batch */
 	int ack_pending;
@@ -722,6 +727,18 @@ void tcp_timers_init(struct tcp_pcb *pcb);
 void tcp_timer_arm(struct tcp_pcb *pcb, enum tcp_timer_id t, uint64_t deadline);
 void tcp_timer_cancel(struct tcp_pcb *pcb, enum tcp_timer_id t);
 void tcp_timers_cancel_all(struct tcp_pcb *pcb);
+/* Whether timer t is armed, and when it is due (UINT64_MAX when not). */
+static inline int tcp_timer_pending(const struct tcp_pcb *pcb, enum tcp_timer_id t)
+{
+	return t >= TCPT_NHEAP ? pcb->loss_due[t - TCPT_NHEAP] != 0 :
+				 net_timer_pending(&pcb->timers[t]);
+}
+static inline uint64_t tcp_timer_due(const struct tcp_pcb *pcb, enum tcp_timer_id t)
+{
+	if (!tcp_timer_pending(pcb, t))
+		return UINT64_MAX;
+	return t >= TCPT_NHEAP ? pcb->loss_due[t - TCPT_NHEAP] : pcb->timers[t].deadline;
+}
 /* RTO bookkeeping (RFC 6298) */
 void tcp_rtt_update(struct tcp_pcb *pcb, uint32_t rtt_ms);
 uint32_t tcp_rto_current(const struct tcp_pcb *pcb);
@@ -846,6 +863,9 @@ void tcp_tw_detach(struct tcp_pcb *pcb);
 /* A record holds the local address and port (bind without SO_REUSEADDR). */
 int tcp_tw_port_in_use(const struct net_addr *addr, uint16_t port);
 size_t tcp_tw_count(void);
+struct net_pool;
+/* The records' pool for the family (net/pool.h; for tests and counters). */
+const struct net_pool *tcp_tw_pool(int v6);
 /* Calls fn for every record, oldest first (`ustack ctl ss`); fn must not end any. */
 void tcp_tw_foreach(void (*fn)(const struct tcp_tw *tw, void *arg), void *arg);
 /* Records whose peer was heard within max(tw_drain_ms, 2 RTOs) (tcp_pcb_count_closing). */

@@ -15,6 +15,7 @@
 #include <ustack.h>
 
 #include "net/loop.h"
+#include "net/pool.h"
 #include "net/socket.h"
 #include "net/socket_impl.h"
 
@@ -320,6 +321,41 @@ static void test_mod_del(void **state)
 	test_assert_no_leaks();
 }
 
+/* Items come from the pool: members that come and go (a server's connections) reuse its
+ * slots, no new slab and no malloc each time; closing the set gives every slot back. */
+static void test_items_pooled(void **state)
+{
+	const struct net_pool *p = sock_ready_pool();
+	struct sock *sk[4];
+	int fd[4], ep = us_epoll_create();
+	uint64_t slabs;
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		fd[i] = fake_socket(&sk[i]);
+	assert_int_equal(add(ep, fd[0], US_EPOLLIN, 0), 0);
+	assert_int_equal(p->live, 1);
+	slabs = p->slab_allocs;
+	for (int n = 0; n < 1000; n++) {
+		int i = 1 + n % 3;
+		assert_int_equal(add(ep, fd[i], US_EPOLLIN, (uint64_t)i), 0);
+		assert_int_equal(p->live, 2);
+		if (n % 2)
+			assert_int_equal(us_epoll_ctl(ep, US_EPOLL_CTL_DEL, fd[i], NULL), 0);
+		else {
+			net_lock();
+			sock_ready_forget(sk[i]); /* as closing the socket does */
+			net_unlock();
+		}
+		assert_int_equal(p->live, 1);
+	}
+	assert_int_equal(p->slab_allocs, slabs);
+	fake_set(sk[0], SET_READABLE);
+	assert_int_equal(us_close(ep), 0); /* its members leave it */
+	assert_int_equal(p->live, 0);
+	test_assert_no_leaks();
+}
+
 /* A socket closed while queued in two sets leaves both; a set closed with members lets
  * them go (ASan under `make san` checks that nothing is used after the free). */
 static void test_close_member(void **state)
@@ -568,6 +604,7 @@ int main(void)
 		T(test_oneshot),
 		T(test_mod_del),
 		T(test_close_member),
+		T(test_items_pooled),
 		T(test_eventfd),
 		T(test_many_idle_one_ready),
 		T(test_max_and_order),

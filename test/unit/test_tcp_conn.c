@@ -133,7 +133,7 @@ static void test_passive_data_and_close(void **state)
 	expect_none();
 	SEG(TCP_ACK, PEER_ISN + 6, ISN + 7, 65535, NULL, 0);
 	expect_none();
-	assert_false(net_timer_pending(&c->timers[TCPT_REXMT]));
+	assert_false(tcp_timer_pending(c, TCPT_REXMT));
 
 	SEG(TCP_ACK | TCP_FIN, PEER_ISN + 6, ISN + 7, 65535, NULL, 0);
 	expect(TCP_ACK, ISN + 7, PEER_ISN + 7);
@@ -244,7 +244,7 @@ static void test_data_retransmit(void **state)
 	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 1), 3);
 	SEG(TCP_ACK, PEER_ISN + 1, ISN + 4, 65535, NULL, 0);
 	expect_none();
-	assert_false(net_timer_pending(&c->timers[TCPT_REXMT]));
+	assert_false(tcp_timer_pending(c, TCPT_REXMT));
 	tcp_pcb_close(c, 1, now);
 	expect(TCP_RST | TCP_ACK, ISN + 4, PEER_ISN + 1);
 	test_assert_no_leaks();

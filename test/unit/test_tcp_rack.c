@@ -71,7 +71,7 @@ static void test_rack_reorder_window(void **state)
 	advance(RTT);
 	sack_ack(c, S(0), (uint32_t[]){ S(1), S(2) }, 1);
 	expect_none(); /* could be reordering */
-	assert_true(net_timer_pending(&c->timers[TCPT_RACK]));
+	assert_true(tcp_timer_pending(c, TCPT_RACK));
 	assert_int_equal(tcp_stats.rack_lost_segs, 0);
 	advance(RTT / 4 + 1);
 	assert_int_equal(expect(TCP_ACK, S(0), PEER_ISN + 1), MSS);
@@ -138,7 +138,7 @@ static void test_tlp_repairs_tail(void **state)
 	advance(RTT);
 	sack_ack(c, S(2), NULL, 0); /* 2 and 3 lost */
 	expect_none();
-	assert_true(net_timer_pending(&c->timers[TCPT_PTO]));
+	assert_true(tcp_timer_pending(c, TCPT_PTO));
 	advance(2 * RTT);
 	assert_int_equal(expect(TCP_ACK | TCP_PSH, S(3), PEER_ISN + 1), MSS);
 	expect_none();
@@ -468,6 +468,75 @@ static void test_delack_timer_left_armed(void **state)
 	tcp_pcb_close(l, 0, now);
 }
 
+/* The loss timers share one heap entry and are cancelled lazily (tcp_timer.c): request-
+ * answer exchanges arm and cancel the retransmission timer and the probe without moving
+ * the entry; its run with nothing due sends nothing and leaves it idle; a probe due
+ * sooner than the entry moves it, and the probe and the retransmission timeout still
+ * fire at exactly their times. */
+static void test_loss_timers_share_entry(void **state)
+{
+	struct net_timer *e;
+	struct tcp_pcb *c;
+	static uint8_t big[2 * MSS];
+	uint8_t d[100] = { 0 };
+	uint64_t first = 0, sent;
+	uint32_t seq = D0;
+
+	(void)state;
+	c = open_sack();
+	e = &c->timers[TCPT_NHEAP];
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(tcp_pcb_send(c, d, sizeof(d), now), sizeof(d));
+		assert_int_equal(expect(TCP_ACK | TCP_PSH, seq, PEER_ISN + 1), sizeof(d));
+		assert_true(tcp_timer_pending(c, TCPT_REXMT));
+		assert_true(tcp_timer_pending(c, TCPT_PTO));
+		if (i == 0)
+			first = e->deadline;
+		/* armed once, for the first answer: later ones leave the entry */
+		assert_true(net_timer_pending(e));
+		assert_int_equal(e->deadline, first);
+		advance(RTT);
+		seq += sizeof(d);
+		sack_ack(c, seq, NULL, 0);
+		expect_none();
+		assert_false(tcp_timer_pending(c, TCPT_REXMT));
+		assert_false(tcp_timer_pending(c, TCPT_PTO));
+		assert_int_equal(tcp_timer_due(c, TCPT_REXMT), UINT64_MAX);
+	}
+	assert_true(first > now);
+	/* idle: the entry's run finds nothing due, sends nothing and stays idle */
+	advance(first - now);
+	expect_none();
+	assert_false(net_timer_pending(e));
+	assert_int_equal(tcp_stats.rexmt_timeouts, 0);
+	assert_int_equal(tcp_stats.snd_tlp_probes, 0);
+
+	/* two segments, both lost: the probe (2 SRTT) is due before the RTO */
+	sent = now;
+	assert_int_equal(tcp_pcb_send(c, big, sizeof(big), now), sizeof(big));
+	assert_int_equal(expect(TCP_ACK, seq, PEER_ISN + 1), MSS);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, seq + MSS, PEER_ISN + 1), MSS);
+	assert_int_equal(tcp_timer_due(c, TCPT_PTO), sent + 2 * RTT);
+	assert_int_equal(e->deadline, sent + 2 * RTT);
+	advance(2 * RTT - 1);
+	expect_none();
+	advance(1);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, seq + MSS, PEER_ISN + 1), MSS);
+	expect_none();
+	assert_int_equal(tcp_stats.snd_tlp_probes, 1);
+	/* the probe restarted the retransmission timer */
+	sent = now;
+	assert_int_equal(tcp_timer_due(c, TCPT_REXMT), sent + tcp_rto_current(c));
+	advance(tcp_rto_current(c) - 1);
+	expect_none();
+	assert_int_equal(tcp_stats.rexmt_timeouts, 0);
+	advance(1);
+	assert_int_equal(expect(TCP_ACK, seq, PEER_ISN + 1), MSS);
+	assert_int_equal(tcp_stats.rexmt_timeouts, 1);
+	abort_conn(c);
+	assert_false(net_timer_pending(e));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +551,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_quickack_at_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quickack_rides_on_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delack_timer_left_armed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loss_timers_share_entry, setup, teardown),
 	};
 	if (getenv("TEST_FILTER"))
 		cmocka_set_test_filter(getenv("TEST_FILTER"));

@@ -298,9 +298,9 @@ static void dump_pcb(const struct endpoint *e)
 		pcb->ssthresh, pcb->rto, pcb->rxtshift, pcb->dupacks, pcb->flags,
 		pcb->snd_buf.len, pcb->rcv_buf.len, pcb->ooo_count, pcb->error);
 	for (int i = 0; i < TCPT_NTIMERS; i++)
-		if (net_timer_pending(&pcb->timers[i]))
+		if (tcp_timer_pending(pcb, (enum tcp_timer_id)i))
 			fprintf(stderr, "  %s: timer %d at +%lld ms\n", e->name, i,
-				(long long)(pcb->timers[i].deadline - now));
+				(long long)(tcp_timer_due(pcb, (enum tcp_timer_id)i) - now));
 }
 
 /* Prints the state of both ends and the link's last events, then fails the test. */

@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 
 #include "test/unit/tcp_script.h"
+
+#include "net/pool.h"
 #include "test/unit/test_app.h" /* last: it wraps the calls that take the lock */
 
 static int upcalls;
@@ -238,6 +240,35 @@ static void test_limit(void **state)
 	expect_none();
 }
 
+/* Records come from a pool: a steady stream of connections entering TIME_WAIT fills its
+ * first slab and, once those records end, reuses the slots (no new slab, no malloc). */
+static void test_records_pooled(void **state)
+{
+	const struct net_pool *p = tcp_tw_pool(0);
+	struct tcp_pcb *l = listener();
+	uint64_t slabs;
+
+	(void)state;
+	for (uint16_t i = 0; i < 100; i++)
+		to_time_wait(l, (uint16_t)(PEER + i), 0, 1, NULL);
+	assert_int_equal(tcp_tw_count(), 100);
+	assert_int_equal(p->live, 100);
+	assert_int_equal(tcp_tw_pool(1)->live, 0);
+	slabs = p->slab_allocs;
+	advance(2ull * tcp_config.msl_ms);
+	assert_int_equal(tcp_tw_count(), 0);
+	assert_int_equal(p->live, 0);
+	for (uint16_t i = 0; i < 100; i++)
+		to_time_wait(l, (uint16_t)(PEER + i), 0, 1, NULL);
+	assert_int_equal(p->live, 100);
+	assert_int_equal(p->slab_allocs, slabs);
+	assert_non_null(tw_at(PORT));
+	tcp_pcb_close(l, 0, now);
+	advance(2ull * tcp_config.msl_ms);
+	assert_int_equal(p->live, 0);
+	expect_none();
+}
+
 /* The record holds the local port as the connection did: bind without SO_REUSEADDR and a
  * connect on the same 4-tuple fail; SO_REUSEADDR binds, and an ephemeral port avoids the
  * 4-tuple. */
@@ -436,6 +467,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_syn_reuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_records_pooled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_stub, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_is_small, setup, teardown),

@@ -237,7 +237,7 @@ static void test_tso_sack_holes_inside_super_segment(void **state)
 	assert_false(c->flags & TF_INRECOVERY);
 	assert_int_equal(c->snd_una, c->snd_max);
 	assert_int_equal(c->snd_una, D0 + 10 * MSS);
-	assert_false(net_timer_pending(&c->timers[TCPT_REXMT]));
+	assert_false(tcp_timer_pending(c, TCPT_REXMT));
 	assert_int_equal(tcp_stats.snd_rexmt_segs, 2);
 	assert_int_equal(tcp_stats.rexmt_timeouts, 0);
 	expect_none();
