@@ -154,10 +154,12 @@ bench: all $(BUILD)/bench/tap_reflector $(INTEROP_BINS)
 bench-goals: all $(BUILD)/bench/tap_reflector $(INTEROP_BINS)
 	@bash bench/issue13.sh $(BUILD)/ustack $(BUILD)/bench/tap_reflector
 
-# The benchmarks' ceiling: a trivial TAP reflector (no stack library).
+# The benchmarks' ceiling: a trivial TAP reflector (no stack library). Its --uring modes
+# are built when liburing's header is installed (liburing-dev; optional).
+URING_HDR := $(wildcard /usr/include/liburing.h)
 $(BUILD)/bench/tap_reflector: bench/tap_reflector.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(if $(URING_HDR),-DHAVE_LIBURING) -o $@ $< $(if $(URING_HDR),-luring)
 
 # libFuzzer (needs clang), three targets built over one instrumented copy of the library:
 # fuzz_input (the frame input path, seeded from the Linux captures), fuzz_tcp (a

@@ -12,7 +12,9 @@
 # Environment: BENCH_PINGS (flood pings per run, 30000), BENCH_SECS (UDP seconds, 3),
 # BENCH_RUNS (runs, interleaved; each figure is their median, 3), BENCH_BUSY_POLL (µs of
 # --busy-poll for the extra ustack rows, 20; 0 leaves them out),
-# BENCH_SUMMARY (a file: the goal rows are appended to it, for bench/issue13.sh).
+# BENCH_SUMMARY (a file: the goal rows are appended to it, for bench/issue13.sh),
+# BENCH_REFLECTOR_ARGS (options before the reflector's arguments, e.g. --uring=defer: its
+# io_uring loop, docs/driver-tap.md; empty: blocking read and write).
 # shellcheck disable=SC2086 # $pin is "" or "taskset -c 1": split on purpose
 set -u
 UST=${1:-build/ustack}
@@ -21,6 +23,7 @@ PINGS=${BENCH_PINGS:-30000}
 SECS=${BENCH_SECS:-3}
 RUNS=${BENCH_RUNS:-3}
 BUSY=${BENCH_BUSY_POLL:-20}
+REFL_ARGS=${BENCH_REFLECTOR_ARGS:-}
 for b in "$UST" "$REFL"; do
 	[ -x "$b" ] || { echo "bench: $b not built; run 'make bench'" >&2; exit 1; }
 done
@@ -55,7 +58,7 @@ start_target()
 			>"$TMP/target.log" 2>&1 </dev/null
 		b_wait_for 5 grep -q listening "$TMP/target.log"
 	else
-		b_bg timeout --foreground 300 ip netns exec "$NS" $pin "$REFL" ustap0 10.0.0.2 \
+		b_bg timeout --foreground 300 ip netns exec "$NS" $pin "$REFL" $REFL_ARGS ustap0 10.0.0.2 \
 			>"$TMP/target.log" 2>&1 </dev/null
 	fi
 	PID=$B_PID
@@ -176,5 +179,9 @@ for mode in pinned unpinned; do
 	done
 done
 echo "(u/refl = ustack / reflector, u/lwIP = ustack / lwIP; goals from issue 13 where they"
-echo " apply. The reflector answers with one blocking read and write per frame; lwIP reads"
-echo " one frame per read in its TAP thread and answers under its core lock)"
+if [ -n "$REFL_ARGS" ]; then
+	echo " apply. The reflector ($REFL_ARGS) answers through io_uring, one io_uring_enter per frame;"
+else
+	echo " apply. The reflector answers with one blocking read and write per frame;"
+fi
+echo " lwIP reads one frame per read in its TAP thread and answers under its core lock)"

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* A trivial TAP reflector: the ceiling the benchmarks compare ustack against.
  *
- *   tap_reflector IFNAME A.B.C.D        (the caller configures the kernel's side)
+ *   tap_reflector [--uring[=MODE]] IFNAME A.B.C.D   (the caller configures the kernel's side)
  *
- * Creates TAP IFNAME and answers, one frame at a time with blocking read/write:
+ * Creates TAP IFNAME and answers, one frame at a time, with blocking read/write (two system
+ * calls per exchange) or, with --uring (built when liburing's header is installed), through
+ * io_uring: one io_uring_enter per exchange submits the answer's write and the next read and
+ * waits for that read to complete (no poll, no epoll). MODE: plain (the default), coop
+ * (IORING_SETUP_COOP_TASKRUN), defer (SINGLE_ISSUER and DEFER_TASKRUN), sqpoll (a kernel
+ * thread polls the submission queue: it keeps a CPU busy while frames come).
+ * It answers:
  *   ARP requests for A.B.C.D     -> an ARP reply from a fixed locally administered MAC
  *   ICMP echo requests to it      -> the echo reply (addresses swapped, checksum updated)
  *   UDP datagrams to it           -> the same datagram back (addresses and ports swapped;
@@ -22,6 +28,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#ifdef HAVE_LIBURING
+#include <liburing.h>
+#endif
 
 #define FRAME_MAX 65536
 
@@ -106,13 +115,113 @@ static size_t reflect(uint8_t *f, size_t len, const uint8_t my_ip[4])
 	return 14 + tot;
 }
 
+#ifdef HAVE_LIBURING
+enum { U_READ = 1, U_WRITE = 2 };
+
+/* The io_uring loop: two buffers, the answer written from one while the next frame is read
+ * into the other; each round submits both and waits for the read's completion (and the
+ * write's, which a TAP completes at once), so one io_uring_enter per exchange. */
+static int uring_loop(int fd, const char *mode, const uint8_t my_ip[4], unsigned long long *rx,
+		      unsigned long long *tx)
+{
+	struct io_uring_params p;
+	memset(&p, 0, sizeof(p));
+	if (strcmp(mode, "coop") == 0) {
+		p.flags = IORING_SETUP_COOP_TASKRUN;
+	} else if (strcmp(mode, "defer") == 0) {
+		p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+	} else if (strcmp(mode, "sqpoll") == 0) {
+		p.flags = IORING_SETUP_SQPOLL;
+		p.sq_thread_idle = 1000; /* ms */
+	} else if (strcmp(mode, "plain") != 0) {
+		fprintf(stderr, "tap_reflector: --uring=%s: plain, coop, defer or sqpoll\n", mode);
+		return 2;
+	}
+	struct io_uring ring;
+	int r = io_uring_queue_init_params(8, &ring, &p);
+	if (r < 0) {
+		fprintf(stderr, "tap_reflector: io_uring (%s): %s\n", mode, strerror(-r));
+		return 1;
+	}
+	static uint8_t buf[2][FRAME_MAX];
+	int cur = 0;
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_read(sqe, fd, buf[cur], FRAME_MAX, 0);
+	io_uring_sqe_set_data64(sqe, U_READ);
+	unsigned wait = 1; /* completions this round waits for */
+	int ret = 0;
+	while (!stop) {
+		r = io_uring_submit_and_wait(&ring, wait);
+		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY) {
+			fprintf(stderr, "tap_reflector: io_uring_enter: %s\n", strerror(-r));
+			ret = 1;
+			break;
+		}
+		int got_read = 0, n = 0;
+		struct io_uring_cqe *cqe;
+		unsigned head, seen = 0;
+		io_uring_for_each_cqe(&ring, head, cqe) {
+			seen++;
+			if (cqe->user_data == U_READ) {
+				got_read = 1;
+				n = cqe->res;
+			} else if (cqe->res > 0) {
+				(*tx)++;
+			}
+		}
+		io_uring_cq_advance(&ring, seen);
+		wait = seen < wait ? wait - seen : 0;
+		if (!got_read) {
+			wait = wait ? wait : 1;
+			continue;
+		}
+		if (n < 0 && n != -EINTR && n != -EAGAIN) {
+			fprintf(stderr, "tap_reflector: read: %s\n", strerror(-n));
+			ret = 1;
+			break;
+		}
+		size_t out = 0;
+		if (n > 0) {
+			(*rx)++;
+			out = reflect(buf[cur], (size_t)n, my_ip);
+		}
+		if (out) {
+			sqe = io_uring_get_sqe(&ring);
+			io_uring_prep_write(sqe, fd, buf[cur], (unsigned)out, 0);
+			io_uring_sqe_set_data64(sqe, U_WRITE);
+			wait++;
+			cur ^= 1;
+		}
+		sqe = io_uring_get_sqe(&ring);
+		io_uring_prep_read(sqe, fd, buf[cur], FRAME_MAX, 0);
+		io_uring_sqe_set_data64(sqe, U_READ);
+		wait++;
+	}
+	io_uring_queue_exit(&ring);
+	return ret;
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	uint8_t my_ip[4];
+	const char *uring = NULL;
+	if (argc > 1 && strncmp(argv[1], "--uring", 7) == 0 &&
+	    (argv[1][7] == '\0' || argv[1][7] == '=')) {
+		uring = argv[1][7] ? argv[1] + 8 : "plain";
+		argc--;
+		argv++;
+	}
 	if (argc != 3 || inet_pton(AF_INET, argv[2], my_ip) != 1) {
-		fprintf(stderr, "usage: tap_reflector IFNAME A.B.C.D\n");
+		fprintf(stderr, "usage: tap_reflector [--uring[=plain|coop|defer|sqpoll]] IFNAME A.B.C.D\n");
 		return 2;
 	}
+#ifndef HAVE_LIBURING
+	if (uring) {
+		fprintf(stderr, "tap_reflector: built without liburing (liburing-dev): no --uring\n");
+		return 2;
+	}
+#endif
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "tap_reflector: /dev/net/tun: %s (load the tun module, run as root)\n",
@@ -132,10 +241,19 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal; /* no SA_RESTART: read() returns EINTR */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	fprintf(stderr, "tap_reflector: ready on %s as %s\n", argv[1], argv[2]);
+	fprintf(stderr, "tap_reflector: ready on %s as %s%s%s\n", argv[1], argv[2],
+		uring ? ", io_uring " : "", uring ? uring : "");
 
 	static uint8_t frame[FRAME_MAX];
 	unsigned long long rx = 0, tx = 0;
+#ifdef HAVE_LIBURING
+	if (uring) {
+		int r = uring_loop(fd, uring, my_ip, &rx, &tx);
+		fprintf(stderr, "tap_reflector: %llu frames read, %llu answered\n", rx, tx);
+		close(fd);
+		return r;
+	}
+#endif
 	while (!stop) {
 		ssize_t n = read(fd, frame, sizeof(frame));
 		if (n < 0) {
