@@ -177,7 +177,7 @@ static const struct bad_case bad[] = {
 	{ "tap:tap0,addr=10.0.0.2/24,host6=ff02::1/64",
 	  "--dev tap:tap0: host6=ff02::1/64 is a multicast address" },
 	{ "packet:eth0,addr=10.0.0.2/24,host6=2001:db8::1/64",
-	  "--dev packet:eth0: host6= does not apply to packet devices (keys: addr, addr6, mac, offload)" },
+	  "--dev packet:eth0: host6= does not apply to packet devices (keys: addr, addr6, mac, offload, ring)" },
 	{ "tap:tap0,addr=10.0.0.2/24,speed=10",
 	  "--dev tap:tap0: unknown option 'speed' (keys: addr, addr6, host, host6, bridge, mac, mtu, offload, queues, queue)" },
 	{ "tap:tap0,addr=10.0.0.2/24,promisc",
@@ -200,9 +200,9 @@ static const struct bad_case bad[] = {
 	{ "tun:tun0,addr=10.0.0.2/30,mac=02:00:00:00:00:01",
 	  "--dev tun:tun0: mac= does not apply to tun devices (keys: addr, addr6, host, host6, mtu, offload)" },
 	{ "packet:eth0,addr=10.0.0.2/24,host=10.0.0.1/24",
-	  "--dev packet:eth0: host= does not apply to packet devices (keys: addr, addr6, mac, offload)" },
+	  "--dev packet:eth0: host= does not apply to packet devices (keys: addr, addr6, mac, offload, ring)" },
 	{ "packet:eth0,addr=10.0.0.2/24,mtu=1400",
-	  "--dev packet:eth0: mtu= does not apply to packet devices (keys: addr, addr6, mac, offload)" },
+	  "--dev packet:eth0: mtu= does not apply to packet devices (keys: addr, addr6, mac, offload, ring)" },
 	{ "tap:tap0,addr=10.0.0.2/24,offload=yes",
 	  "--dev tap:tap0: bad offload=yes: expected on or off" },
 	{ "tap:tap0,addr=10.0.0.2/24,offload=on,offload=off", "--dev tap:tap0: offload= given twice" },
@@ -243,6 +243,40 @@ static void test_parse_bad(void **state)
 	test_assert_no_leaks();
 }
 
+/* ring=N: packet only, 0 (recvmmsg) or DEV_RING_MIN..DEV_RING_MAX slots. */
+static void test_parse_ring(void **state)
+{
+	static const struct { const char *spec, *msg; } bad_r[] = {
+		{ "packet:v0,ring=63", "--dev packet:v0: bad ring=63: expected 0 (recvmmsg) or a "
+				       "number of frame slots from 64 to 16384" },
+		{ "packet:v0,ring=16385", "--dev packet:v0: bad ring=16385: expected 0 (recvmmsg) or "
+					  "a number of frame slots from 64 to 16384" },
+		{ "packet:v0,ring=1k", "--dev packet:v0: bad ring=1k: expected 0 (recvmmsg) or a "
+				       "number of frame slots from 64 to 16384" },
+		{ "packet:v0,ring=64,ring=64", "--dev packet:v0: ring= given twice" },
+		{ "tap:t0,ring=64", "--dev tap:t0: ring= does not apply to tap devices (keys: addr, "
+				    "addr6, host, host6, bridge, mac, mtu, offload, queues, queue)" },
+	};
+	struct dev_opts o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(dev_opts_parse("packet:v0,addr=10.0.0.2/24", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.ring, 0);
+	assert_int_equal(dev_opts_parse("packet:v0,ring=64", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.ring, 64);
+	assert_int_equal(dev_opts_parse("packet:v0,ring=16384", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.ring, 16384);
+	assert_int_equal(dev_opts_parse("packet:v0,ring=0", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.ring, 0);
+	for (size_t i = 0; i < sizeof(bad_r) / sizeof(bad_r[0]); i++) {
+		assert_int_equal(dev_opts_parse(bad_r[i].spec, &o, err, sizeof(err)), -EINVAL);
+		if (strcmp(err, bad_r[i].msg))
+			fail_msg("spec %s\n  got:  %s\n  want: %s", bad_r[i].spec, err, bad_r[i].msg);
+	}
+	test_assert_no_leaks();
+}
+
 /* queues=N and queue=I: TAP only, in range, the index below the count. */
 static void test_parse_queues(void **state)
 {
@@ -263,7 +297,7 @@ static void test_parse_queues(void **state)
 		  "host6, mtu, offload)" },
 		{ "packet:eth0,queue=0",
 		  "--dev packet:eth0: queue= does not apply to packet devices (keys: addr, addr6, "
-		  "mac, offload)" },
+		  "mac, offload, ring)" },
 	};
 	struct dev_opts o;
 	char err[256];
@@ -846,6 +880,7 @@ int main(void)
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_short_err),
 		cmocka_unit_test(test_parse_queues),
+		cmocka_unit_test(test_parse_ring),
 		cmocka_unit_test(test_parse_addr_dhcp),
 		cmocka_unit_test(test_open_missing_interface),
 		cmocka_unit_test(test_loopback),
