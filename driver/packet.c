@@ -219,6 +219,11 @@ static int packet_recv_ring(struct net_device *dev, struct packet_ring *r, struc
 		if (st & TP_STATUS_COPY) {
 			int k = packet_recv_mmsg(dev, out + n, 1);
 
+			/* A pending socket error (ENETDOWN after a link change) is reported
+			 * once, ahead of the queue: then the frame is next. */
+			if (k < 0)
+				k = packet_recv_mmsg(dev, out + n, 1);
+
 			if (k > 0) {
 				STAT_INC(packet, rx_ring_copied);
 				n += k;
@@ -237,8 +242,13 @@ static int packet_recv_batch(struct net_device *dev, struct pkb **out, int max)
 {
 	if (max > NET_DEV_BATCH)
 		max = NET_DEV_BATCH;
-	if (dev->priv)
-		return packet_recv_ring(dev, dev->priv, out, max);
+	if (dev->priv) {
+		int n = packet_recv_ring(dev, dev->priv, out, max);
+
+		/* Woken with nothing in the ring: what is readable is on the socket (a copy
+		 * its slot's reading missed); read it, or the wakeups would not stop. */
+		return n ? n : packet_recv_mmsg(dev, out, max);
+	}
 	return packet_recv_mmsg(dev, out, max);
 }
 

@@ -872,6 +872,99 @@ static void test_packet_gso_real(void **state)
 	test_assert_no_leaks();
 }
 
+/* ring=64: frames that fit a slot are read from the receive ring (packet.rx_ring_frames);
+ * a 30000-byte super-segment does not, and is read whole from the socket in its slot's
+ * place (packet.rx_ring_copied): small, large, small arrive in that order, the large one
+ * whole with its GSO header. */
+static void test_packet_ring_real(void **state)
+{
+	static uint8_t f[65536 + 64];
+	static const uint8_t us_mac[6] = { 0x02, 0x00, 0x00, 0x89, 0x00, 0x02 };
+	struct dev_opts o;
+	struct net_device *dev = NULL;
+	struct virtio_net_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+				     .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .hdr_len = 54,
+				     .gso_size = 1448, .csum_start = 34, .csum_offset = 16 };
+	struct virtio_net_hdr plain = { 0 };
+	uint8_t small[100];
+	struct iovec iov[2];
+	char err[256];
+	size_t len = gso_frame(f, us_mac, 30000);
+	struct pkb *got[3] = { NULL, NULL, NULL };
+	int k, n = 0;
+
+	(void)state;
+	if (!in_private_netns)
+		skip();
+	assert_int_equal(system("ip link add h4r0 type veth peer name h4r1 && "
+				"ip link set h4r1 up"), 0);
+	k = vnet_packet_socket("h4r1");
+	assert_int_equal(net_loop_init(), 0);
+	net_protocol_reset();
+	net_link_register(NET_DEV_ETHER, tap_link_handler);
+	stats_reset();
+	assert_int_equal(dev_opts_parse("packet:h4r0,addr=10.89.0.2/24,mac=02:00:00:89:00:02,"
+					"ring=64", &o, err, sizeof(err)), 0);
+	if (driver_open(&o, &dev, err, sizeof(err)) < 0)
+		fail_msg("driver_open: %s", err);
+	assert_non_null(dev->priv);
+	memset(small, 0, sizeof(small));
+	memcpy(small, us_mac, 6);
+	memcpy(small + 6, "\x02\x00\x00\x89\x00\x01", 6);
+	small[12] = 0x88; /* local experimental ethertype */
+	small[13] = 0xb5;
+	/* Until the veth's carrier is up on both ends, what is sent is lost: wait for one. */
+	iov[0] = (struct iovec){ &plain, sizeof(plain) };
+	iov[1] = (struct iovec){ small, sizeof(small) };
+	for (int tries = 0; tries < 10 && !got[0]; tries++) {
+		assert_int_equal(writev(k, iov, 2), (ssize_t)(sizeof(plain) + sizeof(small)));
+		got[0] = tap_wait(0x88b5);
+	}
+	assert_non_null(got[0]);
+	pkb_free(got[0]);
+	got[0] = NULL;
+	stats_reset();
+	small[14] = 1;
+	assert_int_equal(writev(k, iov, 2), (ssize_t)(sizeof(plain) + sizeof(small)));
+	iov[0] = (struct iovec){ &vh, sizeof(vh) };
+	iov[1] = (struct iovec){ f, len };
+	assert_int_equal(writev(k, iov, 2), (ssize_t)(sizeof(vh) + len));
+	small[14] = 2;
+	iov[0] = (struct iovec){ &plain, sizeof(plain) };
+	iov[1] = (struct iovec){ small, sizeof(small) };
+	assert_int_equal(writev(k, iov, 2), (ssize_t)(sizeof(plain) + sizeof(small)));
+	for (int i = 0; i < 40 && n < 3; i++) {
+		struct pkb *p;
+
+		net_loop_once(50);
+		while (n < 3 && (p = TAILQ_FIRST(&tap_rx))) {
+			TAILQ_REMOVE(&tap_rx, p, link);
+			got[n++] = p;
+		}
+	}
+	assert_int_equal(n, 3);
+	assert_int_equal(got[0]->len, sizeof(small));
+	assert_int_equal(got[0]->data[14], 1);
+	assert_int_equal(got[1]->len, len);
+	assert_memory_equal(got[1]->data, f, len);
+	assert_int_equal(got[1]->gso_size, 1448);
+	assert_int_equal(got[1]->csum, PKB_CSUM_PARTIAL);
+	assert_int_equal(got[2]->len, sizeof(small));
+	assert_int_equal(got[2]->data[14], 2);
+	assert_int_equal(packet_stats.rx_ring_frames, 2);
+	assert_int_equal(packet_stats.rx_ring_copied, 1);
+	assert_int_equal(packet_stats.rx_truncated, 0);
+	for (int i = 0; i < 3; i++)
+		pkb_free(got[i]);
+	close(k);
+	net_device_unregister_all();
+	pkb_queue_purge(&tap_rx);
+	net_protocol_reset();
+	net_loop_shutdown();
+	assert_int_equal(system("ip link del h4r0 2>/dev/null; true"), 0);
+	test_assert_no_leaks();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -890,6 +983,7 @@ int main(void)
 		cmocka_unit_test(test_tun_real),
 		cmocka_unit_test(test_packet_real),
 		cmocka_unit_test(test_packet_gso_real),
+		cmocka_unit_test(test_packet_ring_real),
 	};
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);
 
