@@ -187,7 +187,7 @@ static const char usage_dev[] =
 "DEV (at least one; repeat --dev for more devices, each name once):\n"
 "  --dev tap:NAME[,addr=A.B.C.D/N|dhcp][,addr6=ADDR/LEN][,host=H/N][,host6=ADDR/LEN][,bridge=BR][,mac=MAC][,mtu=N][,offload=on|off][,queues=N]\n"
 "  --dev tun:NAME,addr=A.B.C.D/N[,addr6=ADDR/LEN][,host=H][,host6=ADDR/LEN][,mtu=N][,offload=on|off]\n"
-"  --dev packet:IFNAME[,addr=A.B.C.D/N|dhcp][,addr6=ADDR/LEN][,mac=MAC][,offload=on|off]\n"
+"  --dev packet:IFNAME[,addr=A.B.C.D/N|dhcp][,addr6=ADDR/LEN][,mac=MAC][,offload=on|off][,ring=N]\n"
 "  --gw GATEWAY[,dev=NAME]      default route (IPv4 or IPv6; a link-local IPv6 gateway\n"
 "                               needs dev=; once per family)\n"
 "  --route PREFIX/N,via=GW[,dev=NAME]  static route, IPv4 or IPv6 (repeatable)\n";

@@ -101,13 +101,13 @@ static int parse_option(const char *opt, struct dev_opts *o, const char *prefix,
 			char *err, size_t errlen)
 {
 	static const char *const keys[] = { "addr", "host", "bridge", "mac", "mtu", "offload",
-					    "addr6", "host6", "queues", "queue" };
+					    "addr6", "host6", "queues", "queue", "ring" };
 	const char *eq = strchr(opt, '=');
 	const char *key_list = o->kind == DEV_TAP ?
 				       "addr, addr6, host, host6, bridge, mac, mtu, offload, queues, "
 				       "queue"
 			     : o->kind == DEV_TUN ? "addr, addr6, host, host6, mtu, offload"
-						  : "addr, addr6, mac, offload";
+						  : "addr, addr6, mac, offload, ring";
 	const char *val;
 	size_t klen;
 	int k = -1, prefix_len;
@@ -124,7 +124,7 @@ static int parse_option(const char *opt, struct dev_opts *o, const char *prefix,
 			    key_list);
 	if (((k == 2 || k == 8 || k == 9) && o->kind != DEV_TAP) ||
 	    (k == 3 && o->kind == DEV_TUN) || (k == 4 && o->kind == DEV_PACKET) ||
-	    ((k == 1 || k == 7) && o->kind == DEV_PACKET))
+	    ((k == 1 || k == 7) && o->kind == DEV_PACKET) || (k == 10 && o->kind != DEV_PACKET))
 		return fail(err, errlen, prefix, "%s= does not apply to %s devices (keys: %s)",
 			    keys[k], kind_names[o->kind], key_list);
 	if (*seen & (1u << k))
@@ -239,6 +239,19 @@ static int parse_option(const char *opt, struct dev_opts *o, const char *prefix,
 			o->queues = (unsigned)n;
 		else
 			o->queue = (unsigned)n;
+		break;
+	}
+	case 10: { /* ring */
+		char *end;
+		long n;
+
+		errno = 0;
+		n = strtol(val, &end, 10);
+		if (errno || *end || (n != 0 && (n < DEV_RING_MIN || n > DEV_RING_MAX)))
+			return fail(err, errlen, prefix, "bad ring=%s: expected 0 (recvmmsg) or a "
+				    "number of frame slots from %d to %d", val, DEV_RING_MIN,
+				    DEV_RING_MAX);
+		o->ring = (unsigned)n;
 		break;
 	}
 	case 5: /* offload */

@@ -6,6 +6,7 @@
  *   --dev tun:NAME,addr=A.B.C.D/N[,addr6=ADDR/LEN][,host=H][,host6=ADDR/LEN][,mtu=N]
  *         [,offload=on|off]
  *   --dev packet:IFNAME,addr=A.B.C.D/N|dhcp[,addr6=ADDR/LEN][,mac=MAC][,offload=on|off]
+ *         [,ring=N]
  *
  * Drivers know nothing of IP: addr and addr6 are carried here for the caller, which binds
  * them with ip_iface_add() and ip6_addr_add(); host= and host6= configure the kernel's side
@@ -45,7 +46,13 @@ struct dev_opts {
 	                                * stacks share, one queue each */
 	unsigned queue;                /* tap queue=I (0..N-1): which one; queue 0 configures
 	                                * the kernel's side (mtu, bridge, up, host=) */
+	unsigned ring;                 /* packet ring=N: receive through a TPACKET_V2 ring of
+	                                * N frame slots; 0, recvmmsg */
 };
+
+/* Bounds of packet ring=N (frame slots of at most 4 KB each: 256 KB to 64 MB). */
+#define DEV_RING_MIN 64
+#define DEV_RING_MAX 16384
 
 /* Most queues a multi-queue TAP is opened with (the kernel allows 256). */
 #define DEV_QUEUES_MAX 16
@@ -105,7 +112,7 @@ STATS_DECLARE(tap, TAP_COUNTERS);
 	X(rx_frames) X(rx_outgoing_ignored) X(rx_alloc_failed) X(rx_errors) X(rx_truncated)  \
 	X(rx_large) X(rx_gso_frames) X(rx_csum_partial) X(rx_csum_valid) X(rx_bad_vnet_hdr)  \
 	X(rx_kernel_drops) X(tx_frames) X(tx_gso) X(tx_csum_partial) X(tx_dropped_full)     \
-	X(tx_errors) X(tx_batches)
+	X(tx_errors) X(tx_batches) X(rx_ring_frames) X(rx_ring_copied)
 STATS_DECLARE(packet, PACKET_COUNTERS);
 #define packet_stats STATS_REF(packet)
 

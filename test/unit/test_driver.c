@@ -177,7 +177,7 @@ static const struct bad_case bad[] = {
 	{ "tap:tap0,addr=10.0.0.2/24,host6=ff02::1/64",
 	  "--dev tap:tap0: host6=ff02::1/64 is a multicast address" },
 	{ "packet:eth0,addr=10.0.0.2/24,host6=2001:db8::1/64",
-	  "--dev packet:eth0: host6= does not apply to packet devices (keys: addr, addr6, mac, offload)" },
+	  "--dev packet:eth0: host6= does not apply to packet devices (keys: addr, addr6, mac, offload, ring)" },
 	{ "tap:tap0,addr=10.0.0.2/24,speed=10",
 	  "--dev tap:tap0: unknown option 'speed' (keys: addr, addr6, host, host6, bridge, mac, mtu, offload, queues, queue)" },
 	{ "tap:tap0,addr=10.0.0.2/24,promisc",
@@ -200,9 +200,9 @@ static const struct bad_case bad[] = {
 	{ "tun:tun0,addr=10.0.0.2/30,mac=02:00:00:00:00:01",
 	  "--dev tun:tun0: mac= does not apply to tun devices (keys: addr, addr6, host, host6, mtu, offload)" },
 	{ "packet:eth0,addr=10.0.0.2/24,host=10.0.0.1/24",
-	  "--dev packet:eth0: host= does not apply to packet devices (keys: addr, addr6, mac, offload)" },
+	  "--dev packet:eth0: host= does not apply to packet devices (keys: addr, addr6, mac, offload, ring)" },
 	{ "packet:eth0,addr=10.0.0.2/24,mtu=1400",
-	  "--dev packet:eth0: mtu= does not apply to packet devices (keys: addr, addr6, mac, offload)" },
+	  "--dev packet:eth0: mtu= does not apply to packet devices (keys: addr, addr6, mac, offload, ring)" },
 	{ "tap:tap0,addr=10.0.0.2/24,offload=yes",
 	  "--dev tap:tap0: bad offload=yes: expected on or off" },
 	{ "tap:tap0,addr=10.0.0.2/24,offload=on,offload=off", "--dev tap:tap0: offload= given twice" },
@@ -243,6 +243,40 @@ static void test_parse_bad(void **state)
 	test_assert_no_leaks();
 }
 
+/* ring=N: packet only, 0 (recvmmsg) or DEV_RING_MIN..DEV_RING_MAX slots. */
+static void test_parse_ring(void **state)
+{
+	static const struct { const char *spec, *msg; } bad_r[] = {
+		{ "packet:v0,ring=63", "--dev packet:v0: bad ring=63: expected 0 (recvmmsg) or a "
+				       "number of frame slots from 64 to 16384" },
+		{ "packet:v0,ring=16385", "--dev packet:v0: bad ring=16385: expected 0 (recvmmsg) or "
+					  "a number of frame slots from 64 to 16384" },
+		{ "packet:v0,ring=1k", "--dev packet:v0: bad ring=1k: expected 0 (recvmmsg) or a "
+				       "number of frame slots from 64 to 16384" },
+		{ "packet:v0,ring=64,ring=64", "--dev packet:v0: ring= given twice" },
+		{ "tap:t0,ring=64", "--dev tap:t0: ring= does not apply to tap devices (keys: addr, "
+				    "addr6, host, host6, bridge, mac, mtu, offload, queues, queue)" },
+	};
+	struct dev_opts o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(dev_opts_parse("packet:v0,addr=10.0.0.2/24", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.ring, 0);
+	assert_int_equal(dev_opts_parse("packet:v0,ring=64", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.ring, 64);
+	assert_int_equal(dev_opts_parse("packet:v0,ring=16384", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.ring, 16384);
+	assert_int_equal(dev_opts_parse("packet:v0,ring=0", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.ring, 0);
+	for (size_t i = 0; i < sizeof(bad_r) / sizeof(bad_r[0]); i++) {
+		assert_int_equal(dev_opts_parse(bad_r[i].spec, &o, err, sizeof(err)), -EINVAL);
+		if (strcmp(err, bad_r[i].msg))
+			fail_msg("spec %s\n  got:  %s\n  want: %s", bad_r[i].spec, err, bad_r[i].msg);
+	}
+	test_assert_no_leaks();
+}
+
 /* queues=N and queue=I: TAP only, in range, the index below the count. */
 static void test_parse_queues(void **state)
 {
@@ -263,7 +297,7 @@ static void test_parse_queues(void **state)
 		  "host6, mtu, offload)" },
 		{ "packet:eth0,queue=0",
 		  "--dev packet:eth0: queue= does not apply to packet devices (keys: addr, addr6, "
-		  "mac, offload)" },
+		  "mac, offload, ring)" },
 	};
 	struct dev_opts o;
 	char err[256];
@@ -838,6 +872,99 @@ static void test_packet_gso_real(void **state)
 	test_assert_no_leaks();
 }
 
+/* ring=64: frames that fit a slot are read from the receive ring (packet.rx_ring_frames);
+ * a 30000-byte super-segment does not, and is read whole from the socket in its slot's
+ * place (packet.rx_ring_copied): small, large, small arrive in that order, the large one
+ * whole with its GSO header. */
+static void test_packet_ring_real(void **state)
+{
+	static uint8_t f[65536 + 64];
+	static const uint8_t us_mac[6] = { 0x02, 0x00, 0x00, 0x89, 0x00, 0x02 };
+	struct dev_opts o;
+	struct net_device *dev = NULL;
+	struct virtio_net_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+				     .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .hdr_len = 54,
+				     .gso_size = 1448, .csum_start = 34, .csum_offset = 16 };
+	struct virtio_net_hdr plain = { 0 };
+	uint8_t small[100];
+	struct iovec iov[2];
+	char err[256];
+	size_t len = gso_frame(f, us_mac, 30000);
+	struct pkb *got[3] = { NULL, NULL, NULL };
+	int k, n = 0;
+
+	(void)state;
+	if (!in_private_netns)
+		skip();
+	assert_int_equal(system("ip link add h4r0 type veth peer name h4r1 && "
+				"ip link set h4r1 up"), 0);
+	k = vnet_packet_socket("h4r1");
+	assert_int_equal(net_loop_init(), 0);
+	net_protocol_reset();
+	net_link_register(NET_DEV_ETHER, tap_link_handler);
+	stats_reset();
+	assert_int_equal(dev_opts_parse("packet:h4r0,addr=10.89.0.2/24,mac=02:00:00:89:00:02,"
+					"ring=64", &o, err, sizeof(err)), 0);
+	if (driver_open(&o, &dev, err, sizeof(err)) < 0)
+		fail_msg("driver_open: %s", err);
+	assert_non_null(dev->priv);
+	memset(small, 0, sizeof(small));
+	memcpy(small, us_mac, 6);
+	memcpy(small + 6, "\x02\x00\x00\x89\x00\x01", 6);
+	small[12] = 0x88; /* local experimental ethertype */
+	small[13] = 0xb5;
+	/* Until the veth's carrier is up on both ends, what is sent is lost: wait for one. */
+	iov[0] = (struct iovec){ &plain, sizeof(plain) };
+	iov[1] = (struct iovec){ small, sizeof(small) };
+	for (int tries = 0; tries < 10 && !got[0]; tries++) {
+		assert_int_equal(writev(k, iov, 2), (ssize_t)(sizeof(plain) + sizeof(small)));
+		got[0] = tap_wait(0x88b5);
+	}
+	assert_non_null(got[0]);
+	pkb_free(got[0]);
+	got[0] = NULL;
+	stats_reset();
+	small[14] = 1;
+	assert_int_equal(writev(k, iov, 2), (ssize_t)(sizeof(plain) + sizeof(small)));
+	iov[0] = (struct iovec){ &vh, sizeof(vh) };
+	iov[1] = (struct iovec){ f, len };
+	assert_int_equal(writev(k, iov, 2), (ssize_t)(sizeof(vh) + len));
+	small[14] = 2;
+	iov[0] = (struct iovec){ &plain, sizeof(plain) };
+	iov[1] = (struct iovec){ small, sizeof(small) };
+	assert_int_equal(writev(k, iov, 2), (ssize_t)(sizeof(plain) + sizeof(small)));
+	for (int i = 0; i < 40 && n < 3; i++) {
+		struct pkb *p;
+
+		net_loop_once(50);
+		while (n < 3 && (p = TAILQ_FIRST(&tap_rx))) {
+			TAILQ_REMOVE(&tap_rx, p, link);
+			got[n++] = p;
+		}
+	}
+	assert_int_equal(n, 3);
+	assert_int_equal(got[0]->len, sizeof(small));
+	assert_int_equal(got[0]->data[14], 1);
+	assert_int_equal(got[1]->len, len);
+	assert_memory_equal(got[1]->data, f, len);
+	assert_int_equal(got[1]->gso_size, 1448);
+	assert_int_equal(got[1]->csum, PKB_CSUM_PARTIAL);
+	assert_int_equal(got[2]->len, sizeof(small));
+	assert_int_equal(got[2]->data[14], 2);
+	assert_int_equal(packet_stats.rx_ring_frames, 2);
+	assert_int_equal(packet_stats.rx_ring_copied, 1);
+	assert_int_equal(packet_stats.rx_truncated, 0);
+	for (int i = 0; i < 3; i++)
+		pkb_free(got[i]);
+	close(k);
+	net_device_unregister_all();
+	pkb_queue_purge(&tap_rx);
+	net_protocol_reset();
+	net_loop_shutdown();
+	assert_int_equal(system("ip link del h4r0 2>/dev/null; true"), 0);
+	test_assert_no_leaks();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -846,6 +973,7 @@ int main(void)
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_short_err),
 		cmocka_unit_test(test_parse_queues),
+		cmocka_unit_test(test_parse_ring),
 		cmocka_unit_test(test_parse_addr_dhcp),
 		cmocka_unit_test(test_open_missing_interface),
 		cmocka_unit_test(test_loopback),
@@ -855,6 +983,7 @@ int main(void)
 		cmocka_unit_test(test_tun_real),
 		cmocka_unit_test(test_packet_real),
 		cmocka_unit_test(test_packet_gso_real),
+		cmocka_unit_test(test_packet_ring_real),
 	};
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);
 
