@@ -125,7 +125,9 @@ ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now)
 	 * buffer), the receiver SWS rule of RFC 1122 4.2.3.3 / RFC 9293 3.8.6.2.2 (the one
 	 * tcp_rcv_window applies), counting only what the window field can announce: at most
 	 * 65535 units of 2^rcv_wscale bytes (without window scale a large buffer would
-	 * otherwise send an "update" moving 5 bytes) */
+	 * otherwise send an "update" moving 5 bytes). In the driver's round it waits for the
+	 * round's end with the answers (tcp_output_soon): a request read and answered in one
+	 * round puts the new window on the answer, where it used to cost a bare ACK first. */
 	after = (uint32_t)tcp_ring_free_space(&pcb->rcv_buf);
 	if (after > (65535u << pcb->rcv_wscale))
 		after = 65535u << pcb->rcv_wscale;
@@ -134,7 +136,7 @@ ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now)
 	if (TCP_SYNCHRONIZED(pcb->state) && !(pcb->flags & TF_RCVD_FIN) &&
 	    !tcp_rcv_edge_held(pcb) && after >= before + thresh) {
 		pcb->flags |= TF_ACKNOW;
-		tcp_output(pcb, now);
+		tcp_output_soon(pcb, now);
 	}
 	return (ssize_t)n;
 }

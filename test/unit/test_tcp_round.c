@@ -180,6 +180,69 @@ static void test_send_outside_round_at_once(void **state)
 	tcp_pcb_close(l, 0, now);
 }
 
+/* Keep-alive: requests of 100 bytes read and answered one per round. When the reads have
+ * moved the window's right edge by an MSS (RFC 9293 3.8.6.2.2's receiver rule), the
+ * window update waits for the round's end and rides on the answer: one segment, where a
+ * bare ACK used to go out first. Outside a driver's round the update goes at once. */
+static void test_window_update_rides_on_answer(void **state)
+{
+	struct tcp_pcb *l, *c;
+	uint8_t req[100] = { 0 }, resp[50] = { 0 }, buf[200];
+	uint32_t seq = PEER_ISN + 101, our = ISN + 1;
+	struct tcp_hdr h;
+	int i, bare = 0;
+
+	(void)state;
+	l = listener();
+	c = open_with_request(l);
+	drive(1);
+	/* 2 x 1460 bytes of requests: the update is due twice on the way */
+	for (i = 0; i < 30; i++) {
+		SEG(TCP_ACK | TCP_PSH, seq, our, 65535, req, sizeof(req));
+		seq += sizeof(req);
+		expect_none(); /* delayed ACK */
+		assert_int_equal(tcp_pcb_recv(c, buf, sizeof(buf), now), 100);
+		assert_int_equal(tcp_pcb_send(c, resp, sizeof(resp), now), 50);
+		expect_none(); /* the update and the answer wait for the round's end */
+		tcp_ack_flush(now);
+		assert_int_equal(pop(&h, NULL), 50);
+		assert_int_equal(h.flags, TCP_ACK | TCP_PSH);
+		assert_int_equal(h.seq, our);
+		assert_int_equal(h.ack, seq);
+		/* the answer carries the whole free buffer when the update was due */
+		if (h.wnd == 16384)
+			bare++;
+		expect_none();
+		our += sizeof(resp);
+		SEG(TCP_ACK, seq, our, 65535, NULL, 0);
+		expect_none();
+	}
+	assert_true(bare >= 2);
+	/* with no driver the update is a bare ACK at once, as before */
+	drive(0);
+	for (i = 0; i < 15; i++) {
+		SEG(TCP_ACK | TCP_PSH, seq, our, 65535, req, sizeof(req));
+		seq += sizeof(req);
+		tcp_ack_flush(now);
+		while (test_dev_pending(tun)) { /* delayed ACKs that fell due, if any */
+			pop(&h, NULL);
+			assert_int_equal(h.flags, TCP_ACK);
+		}
+		assert_int_equal(tcp_pcb_recv(c, buf, sizeof(buf), now), 100);
+		if (test_dev_pending(tun))
+			break;
+	}
+	assert_true(i < 15);
+	assert_int_equal(pop(&h, NULL), 0);
+	assert_int_equal(h.flags, TCP_ACK);
+	assert_int_equal(h.ack, seq);
+	assert_int_equal(h.wnd, 16384);
+	expect_none();
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, our, seq);
+	tcp_pcb_close(l, 0, now);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +250,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_two_sends_one_segment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owed_send_before_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_outside_round_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_window_update_rides_on_answer, setup, teardown),
 	};
 	if (getenv("TEST_FILTER"))
 		cmocka_set_test_filter(getenv("TEST_FILTER"));
