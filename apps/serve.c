@@ -382,6 +382,8 @@ static void conn_free(struct svc_conn *c)
 	free(c);
 }
 
+static void conn_readable(struct svc_conn *c);
+
 /* At --max-conn: the connection that has waited longest for its peer's next word (an HTTP
  * request head, with or without a head timeout), if that wait began before `before` and
  * is --reclaim-after old, or NULL. A real client's head comes within a round trip, and the
@@ -469,6 +471,12 @@ static void service_accept(struct svc *s)
 		if (ready_set(c->fd, 1, c->ev_set, c) < 0)
 			svc_kill(c);
 		conn_touch(c);
+		/* A client's first request often comes with the ACK that completed the
+		 * handshake: read it in this round, so that the answer carries its ACK (TCP
+		 * defers both to the round's end). Left to the next wait, the round's end
+		 * would send a bare ACK first. */
+		if (!c->dead)
+			conn_readable(c);
 	}
 }
 
