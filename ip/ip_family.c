@@ -30,6 +30,12 @@ static unsigned inet_mtu(const struct net_addr *dst, int ifindex)
 	return ip_route_mtu_dev(dst->v4, ifindex);
 }
 
+static unsigned inet_nh_mtu(const struct net_nexthop *nh, const struct net_addr *dst)
+{
+	(void)dst;
+	return nh->dev->mtu;
+}
+
 static int inet_source(const struct net_addr *dst, int ifindex, struct net_addr *src)
 {
 	uint32_t a = ip_source_for_dev(dst->v4, ifindex);
@@ -91,6 +97,7 @@ const struct net_family_ops ip_family_ops = {
 	.route = inet_route,
 	.route_generation = ip_route_generation,
 	.mtu = inet_mtu,
+	.nh_mtu = inet_nh_mtu,
 	.source = inet_source,
 	.is_local = inet_is_local,
 	.configured = inet_configured,

@@ -26,16 +26,21 @@ static uint32_t inet6_generation(void)
 
 /* The path MTU: the link's (the device's, or a router's MTU option), or less after a
  * packet too big (ip6/ip6_pmtu.c). */
+static unsigned inet6_nh_mtu(const struct net_nexthop *nh, const struct net_addr *dst)
+{
+	unsigned pmtu, mtu = ip6_link_mtu(nh->dev);
+
+	pmtu = ip6_pmtu_get(dst, net_clock_ms());
+	return pmtu && pmtu < mtu ? pmtu : mtu;
+}
+
 static unsigned inet6_mtu(const struct net_addr *dst, int ifindex)
 {
 	struct net_nexthop nh;
-	unsigned pmtu, mtu;
 
 	if (inet6_route(dst, ifindex, &nh) < 0)
 		return 0;
-	mtu = ip6_link_mtu(nh.dev);
-	pmtu = ip6_pmtu_get(dst, net_clock_ms());
-	return pmtu && pmtu < mtu ? pmtu : mtu;
+	return inet6_nh_mtu(&nh, dst);
 }
 
 static int inet6_source(const struct net_addr *dst, int ifindex, struct net_addr *src)
@@ -114,6 +119,7 @@ const struct net_family_ops ip6_family_ops = {
 	.route = inet6_route,
 	.route_generation = inet6_generation,
 	.mtu = inet6_mtu,
+	.nh_mtu = inet6_nh_mtu,
 	.source = inet6_source,
 	.is_local = inet6_is_local,
 	.configured = inet6_configured,

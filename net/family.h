@@ -52,6 +52,9 @@ struct net_family_ops {
 	uint32_t (*route_generation)(void);
 	/* The path MTU toward dst (0: unroutable). */
 	unsigned (*mtu)(const struct net_addr *dst, int ifindex);
+	/* The same over nh, a next hop route() gave for dst under the current generation:
+	 * no second lookup (a cached route's MSS). NULL: callers use mtu(). */
+	unsigned (*nh_mtu)(const struct net_nexthop *nh, const struct net_addr *dst);
 	/* The source address for dst: 0, or -ENETUNREACH (unroutable, or the device has no
 	 * address). */
 	int (*source)(const struct net_addr *dst, int ifindex, struct net_addr *src);

@@ -24,6 +24,7 @@ struct tcp_seg {
 	uint64_t now;
 	int tw_reopen;      /* a SYN reopening a TIME_WAIT connection: use tw_iss */
 	uint32_t tw_iss;
+	uint32_t hash;      /* tcp_pcb_hash4 of the 4-tuple (local first): the one hash of it */
 };
 
 static uint32_t seg_seqlen(const struct tcp_seg *s)
@@ -105,7 +106,7 @@ static void tcp_listen_input(struct tcp_pcb *l, struct tcp_seg *s)
 	struct tcp_pcb *c;
 
 	if (s->th.flags & TCP_RST) {
-		tcp_syncache_rst(l, &s->th, &s->src, &s->dst);
+		tcp_syncache_rst(l, &s->th, &s->src, &s->dst, s->hash);
 		goto drop;
 	}
 	if (s->th.flags & TCP_ACK) {
@@ -113,7 +114,7 @@ static void tcp_listen_input(struct tcp_pcb *l, struct tcp_seg *s)
 			STAT_INC(tcp, rcv_listen_bad_ack);
 			goto dropwithreset;
 		}
-		c = tcp_syncache_ack(l, &s->th, &s->src, &s->dst, s->now, &v);
+		c = tcp_syncache_ack(l, &s->th, &s->src, &s->dst, s->hash, s->now, &v);
 		if (c) {
 			tcp_sync_input(c, s);
 			return;
@@ -134,7 +135,8 @@ static void tcp_listen_input(struct tcp_pcb *l, struct tcp_seg *s)
 	}
 	/* NOTE: RFC 9293 3.10.7.2: data or FIN in the SYN is not queued; it is not
 	 * acknowledged either, so the peer sends it again. */
-	tcp_syncache_syn(l, &s->th, &s->src, &s->dst, s->tw_reopen, s->tw_iss, s->now);
+	tcp_syncache_syn(l, &s->th, &s->src, &s->dst, s->hash, s->tw_reopen, s->tw_iss,
+			 s->now);
 	goto drop;
 dropwithreset:
 	tcp_send_reset_limited(&s->dst, &s->src, &s->th, seg_seqlen(s), s->now);
@@ -625,7 +627,6 @@ void tcp_input(struct pkb *p, const struct net_rx *rx, uint64_t now)
 {
 	struct tcp_seg seg;
 	struct tcp_pcb *pcb, *l;
-	uint32_t hash;
 	int err;
 
 	NET_ASSERT_LOCKED();
@@ -686,12 +687,13 @@ void tcp_input(struct pkb *p, const struct net_rx *rx, uint64_t now)
 		debugf("land SYN to port %u dropped", seg.th.dport);
 		goto drop;
 	}
-	/* one hash of the 4-tuple for both tables (a SYN looks in both) */
-	hash = tcp_pcb_hash4(&seg.dst, seg.th.dport, &seg.src, seg.th.sport);
-	pcb = tcp_pcb_lookup_conn_hash(hash, &seg.dst, seg.th.dport, &seg.src, seg.th.sport);
+	/* one hash of the 4-tuple for every table: the connections', TIME_WAIT's, the
+	 * syncache's, and a new connection's place in the first */
+	seg.hash = tcp_pcb_hash4(&seg.dst, seg.th.dport, &seg.src, seg.th.sport);
+	pcb = tcp_pcb_lookup_conn_hash(seg.hash, &seg.dst, seg.th.dport, &seg.src, seg.th.sport);
 	if (!pcb) {
 		/* TIME_WAIT is a record in a table of its own, ahead of the listeners */
-		struct tcp_tw *tw = tcp_tw_lookup_hash(hash, &seg.dst, seg.th.dport, &seg.src,
+		struct tcp_tw *tw = tcp_tw_lookup_hash(seg.hash, &seg.dst, seg.th.dport, &seg.src,
 						       seg.th.sport);
 
 		/* a bound connection's record hears only its device, as the connection did

@@ -60,24 +60,20 @@ static void tcp_fill_syn_opts(const struct tcp_pcb *pcb, struct tcp_opts *o, uin
 	}
 }
 
-/* The connection's route: the device, next hop and offloads its segments leave by,
- * looked up again only when the routing table or a device changed since (the generation
- * moved) or the remote address did. Every segment used to cost three lookups. */
-static const struct tcp_route *tcp_route_get(struct tcp_pcb *pcb)
+const struct tcp_route *tcp_route_lookup(struct tcp_route *rt, const struct net_addr *dst,
+					 int ifindex)
 {
-	struct tcp_route *rt = &pcb->route;
-	const struct net_family_ops *f = net_family(pcb->remote_addr.family);
+	const struct net_family_ops *f = net_family(dst->family);
 	uint32_t gen = f ? f->route_generation() : 0;
 
-	if (rt->gen == gen && rt->fam == f && net_addr_eq(&rt->dst, &pcb->remote_addr) &&
-	    rt->ifindex == pcb->ipo.ifindex)
+	if (rt->gen == gen && rt->fam == f && net_addr_eq(&rt->dst, dst) && rt->ifindex == ifindex)
 		return rt;
 	memset(rt, 0, sizeof(*rt));
 	rt->gen = gen;
 	rt->fam = f;
-	rt->dst = pcb->remote_addr;
-	rt->ifindex = pcb->ipo.ifindex;
-	rt->err = f ? f->route(&pcb->remote_addr, rt->ifindex, &rt->nh) : -EAFNOSUPPORT;
+	rt->dst = *dst;
+	rt->ifindex = ifindex;
+	rt->err = f ? f->route(dst, ifindex, &rt->nh) : -EAFNOSUPPORT;
 	if (rt->err == 0) {
 		rt->offloads = rt->nh.dev->flags & (NET_DEV_F_CSUM_TX | NET_DEV_F_TSO);
 		if (!(f->flags & NET_FAM_F_TSO))
@@ -85,6 +81,22 @@ static const struct tcp_route *tcp_route_get(struct tcp_pcb *pcb)
 		rt->gso_max = rt->nh.dev->gso_max_size;
 	}
 	return rt;
+}
+
+unsigned tcp_route_mtu(const struct tcp_route *rt)
+{
+	if (!rt->fam || rt->err)
+		return 0;
+	return rt->fam->nh_mtu ? rt->fam->nh_mtu(&rt->nh, &rt->dst) :
+				 rt->fam->mtu(&rt->dst, rt->ifindex);
+}
+
+/* The connection's route: the device, next hop and offloads its segments leave by,
+ * looked up again only when the routing table or a device changed since (the generation
+ * moved) or the remote address did. Every segment used to cost three lookups. */
+static const struct tcp_route *tcp_route_get(struct tcp_pcb *pcb)
+{
+	return tcp_route_lookup(&pcb->route, &pcb->remote_addr, pcb->ipo.ifindex);
 }
 
 /* The most new data one segment may carry: the MSS, or for a TSO device a super-segment
@@ -324,12 +336,13 @@ void tcp_send_reset(const struct net_addr *src, const struct net_addr *dst,
 		h.ack = th->seq + (uint32_t)seglen;
 		h.flags = TCP_RST | TCP_ACK;
 	}
-	if (tcp_send_bare(&h, src, dst, NULL, now) == 0)
+	if (tcp_send_bare(&h, src, dst, NULL, NULL, now) == 0)
 		STAT_INC(tcp, snd_rst);
 }
 
 int tcp_send_bare(const struct tcp_hdr *h, const struct net_addr *src,
-		  const struct net_addr *dst, const struct net_out_opts *o, uint64_t now)
+		  const struct net_addr *dst, const struct net_out_opts *o,
+		  const struct net_nexthop *nh, uint64_t now)
 {
 	const struct net_family_ops *f = net_family(dst->family);
 	size_t hlen = tcp_hdr_len(h);
@@ -342,7 +355,7 @@ int tcp_send_bare(const struct tcp_hdr *h, const struct net_addr *src,
 	pkb_put(p, hlen);
 	tcp_emit(h, p->data, p->len, 0, src, dst);
 	STAT_INC(tcp, snd_total);
-	if (f->output(IP_PROTO_TCP, p, src, dst, o, NULL, now) < 0) /* owns p */
+	if (f->output(IP_PROTO_TCP, p, src, dst, o, nh, now) < 0) /* owns p */
 		STAT_INC(tcp, snd_ip_err);
 	return 0;
 }

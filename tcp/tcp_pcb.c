@@ -439,8 +439,15 @@ int tcp_pcb_hash_insert(struct tcp_pcb *pcb)
 {
 	if (pcb->hashed)
 		return 0;
-	pcb->hash = tcp_pcb_hash4(&pcb->local_addr, pcb->local_port, &pcb->remote_addr,
-				  pcb->remote_port);
+	return tcp_pcb_hash_insert_h(pcb, tcp_pcb_hash4(&pcb->local_addr, pcb->local_port,
+							&pcb->remote_addr, pcb->remote_port));
+}
+
+int tcp_pcb_hash_insert_h(struct tcp_pcb *pcb, uint32_t h)
+{
+	if (pcb->hashed)
+		return 0;
+	pcb->hash = h;
 	LIST_INSERT_HEAD(&tcp_hash[pcb->hash & (TCP_HASH_BUCKETS - 1)], pcb, hlink);
 	pcb->hashed = 1;
 	return 0;
@@ -606,8 +613,10 @@ int tcp_pick_ephemeral(struct tcp_pcb *pcb)
 void tcp_pcb_set_mss(struct tcp_pcb *pcb, unsigned peer_mss)
 {
 	const struct net_family_ops *f = net_family(pcb->remote_addr.family);
-	/* SO_BINDTODEVICE: the bound device's MTU */
-	unsigned mtu = f ? f->mtu(&pcb->remote_addr, pcb->ipo.ifindex) : 0;
+	/* SO_BINDTODEVICE: the bound device's MTU. The connection's own route: the one its
+	 * segments will take (a passive open's child has it from the syncache already). */
+	unsigned mtu = tcp_route_mtu(tcp_route_lookup(&pcb->route, &pcb->remote_addr,
+						      pcb->ipo.ifindex));
 	unsigned hdrs = (f ? f->hdr_len : 20) + 20; /* the network and TCP headers */
 	unsigned mss = mtu > hdrs ? mtu - hdrs : 536;
 

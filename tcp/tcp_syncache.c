@@ -29,7 +29,7 @@
 STATS_DEFINE_AS(tcp_sc, "tcp", TCP_SC_COUNTERS)
 
 #define SC_BUCKETS 4096          /* chains stay short: the hash is keyed */
-#define SC_FREE_KEEP 1024        /* freed entries kept for reuse (120 bytes each) */
+#define SC_FREE_KEEP 1024        /* freed entries kept for reuse (about 220 bytes each) */
 #define SC_F_TS 0x01             /* peer offered timestamps (and we do them) */
 #define SC_F_WS 0x02             /* window scale */
 #define SC_F_SACK 0x04           /* SACK-permitted */
@@ -56,6 +56,7 @@ struct tcp_sc {
 	uint16_t peer_mss;         /* 0: the SYN had none */
 	uint16_t wnd;              /* peer's window in the SYN (never scaled) */
 	uint8_t snd_wscale, flags, rxtshift;
+	struct tcp_route route;    /* to raddr: the SYN,ACKs' and then the child's */
 };
 
 /* What a SYN asked for, taken from an entry or from a cookie. */
@@ -76,8 +77,6 @@ PERSTACK_STATIC(size_t, sc_nentries)
 #define sc_nentries PERSTACK_REF(size_t, sc_nentries)
 PERSTACK_STATIC(size_t, sc_nfree)
 #define sc_nfree PERSTACK_REF(size_t, sc_nfree)
-PERSTACK_STATIC(uint64_t[2], sc_key)
-#define sc_key PERSTACK_REF(uint64_t[2], sc_key)
 PERSTACK_STATIC(uint64_t[2], cookie_key)
 #define cookie_key PERSTACK_REF(uint64_t[2], cookie_key)
 
@@ -91,7 +90,7 @@ static void sc_gauge(void)
 
 void tcp_syncache_init(void)
 {
-	uint64_t k[4];
+	uint64_t k[2];
 
 	for (int i = 0; i < SC_BUCKETS; i++)
 		LIST_INIT(&sc_hash[i]);
@@ -101,45 +100,26 @@ void tcp_syncache_init(void)
 		/* NOTE: RFC 4987 3.6 needs a secret the attacker cannot guess; without
 		 * getrandom the clock is the best there is, and we say so. */
 		warnf("getrandom failed, SYN cookie secret from the clock");
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 2; i++)
 			k[i] = net_clock_ms() * 0x9e3779b97f4a7c15ull + (uint64_t)i * 0x632be59bd9b4e019ull;
 	}
-	sc_key[0] = k[0]; sc_key[1] = k[1];
-	cookie_key[0] = k[2]; cookie_key[1] = k[3];
+	cookie_key[0] = k[0]; cookie_key[1] = k[1];
 	sc_gauge();
 }
 
-static uint32_t sc_hash4(const struct net_addr *laddr, uint16_t lport,
-			 const struct net_addr *raddr, uint16_t rport)
+/* The entry of a 4-tuple, or NULL. The table is keyed by the connection table's keyed
+ * hash (tcp_pcb_hash4, h), which tcp_input computed once for the segment: a passive open
+ * hashes its 4-tuple once per segment, not again here nor for the child's insertion. */
+static struct tcp_sc *sc_lookup(uint32_t h, const struct net_addr *laddr, uint16_t lport,
+				const struct net_addr *raddr, uint16_t rport)
 {
-	uint32_t w[9];
-	size_t n = tcp_tuple_words(laddr, lport, raddr, rport, w);
-
-	return (uint32_t)tcp_siphash(sc_key, w, n);
-}
-
-/* The entry of a 4-tuple, or NULL; *hp (when not NULL) gets the tuple's hash, for an
- * entry added next (one siphash per SYN, not two). */
-static struct tcp_sc *sc_lookup_h(const struct net_addr *laddr, uint16_t lport,
-				  const struct net_addr *raddr, uint16_t rport, uint32_t *hp)
-{
-	uint32_t h = sc_hash4(laddr, lport, raddr, rport);
 	struct tcp_sc *e;
-
-	if (hp)
-		*hp = h;
 
 	LIST_FOREACH(e, &sc_hash[h % SC_BUCKETS], hlink)
 		if (e->hash == h && e->lport == lport && e->rport == rport &&
 		    net_addr_eq(&e->laddr, laddr) && net_addr_eq(&e->raddr, raddr))
 			return e;
 	return NULL;
-}
-
-static struct tcp_sc *sc_lookup(const struct net_addr *laddr, uint16_t lport,
-				const struct net_addr *raddr, uint16_t rport)
-{
-	return sc_lookup_h(laddr, lport, raddr, rport, NULL);
 }
 
 static void sc_free_entry(struct tcp_sc *e)
@@ -309,13 +289,30 @@ static uint32_t cookie_tsval(uint32_t ts_now, const struct sc_syn *s)
 
 /* ---- SYN,ACK ---- */
 
-static uint16_t sc_our_mss(const struct net_addr *raddr, int ifindex)
+/* The MSS a SYN,ACK announces: the MTU of the route it leaves by (rt, resolved for the
+ * listener's SO_BINDTODEVICE) less the headers. */
+static uint16_t sc_our_mss(const struct net_addr *raddr, const struct tcp_route *rt)
 {
 	const struct net_family_ops *f = net_family(raddr->family);
-	/* a listener's SO_BINDTODEVICE */
-	unsigned mtu = f ? f->mtu(raddr, ifindex) : 0, hdrs = (f ? f->hdr_len : 20) + 20;
+	unsigned mtu = tcp_route_mtu(rt), hdrs = (f ? f->hdr_len : 20) + 20;
 
 	return (uint16_t)(mtu > hdrs ? mtu - hdrs : 536);
+}
+
+/* The route to a SYN's peer: rt (an entry's, or the caller's) as it stands if it was
+ * resolved for that peer under the current generation, else the listener's, kept for its
+ * last SYN's peer (a client that opens many connections costs no lookup per connection),
+ * else looked up once into the listener's. Either way rt then holds it. */
+static const struct tcp_route *sc_route(struct tcp_pcb *l, struct tcp_route *rt,
+					const struct net_addr *raddr)
+{
+	const struct net_family_ops *f = net_family(raddr->family);
+
+	if (rt->gen && f && rt->gen == f->route_generation() && rt->fam == f &&
+	    rt->ifindex == l->ipo.ifindex && net_addr_eq(&rt->dst, raddr))
+		return rt;
+	*rt = *tcp_route_lookup(&l->route, raddr, l->ipo.ifindex);
+	return rt;
 }
 
 /* The window a child of l would announce in its SYN,ACK (never scaled, RFC 7323 2.2). */
@@ -324,7 +321,9 @@ static uint16_t sc_our_wnd(const struct tcp_pcb *l)
 	return l->rcv_buf.cap > 65535 ? 65535 : (uint16_t)l->rcv_buf.cap;
 }
 
-static void sc_send_synack(const struct tcp_pcb *l, const struct sc_syn *s, int cookie, uint64_t now)
+/* rt: the route to s->raddr (sc_route). */
+static void sc_send_synack(const struct tcp_pcb *l, const struct sc_syn *s,
+			   const struct tcp_route *rt, int cookie, uint64_t now)
 {
 	struct tcp_hdr h;
 
@@ -336,7 +335,7 @@ static void sc_send_synack(const struct tcp_pcb *l, const struct sc_syn *s, int 
 	h.flags = TCP_SYN | TCP_ACK;
 	h.wnd = sc_our_wnd(l);
 	h.opt.has_mss = 1;
-	h.opt.mss = sc_our_mss(&s->raddr, l->ipo.ifindex);
+	h.opt.mss = sc_our_mss(&s->raddr, rt);
 	if (l->user_mss && h.opt.mss > l->user_mss)
 		h.opt.mss = l->user_mss; /* TCP_MAXSEG on the listener */
 	if (s->flags & SC_F_WS) {
@@ -350,7 +349,8 @@ static void sc_send_synack(const struct tcp_pcb *l, const struct sc_syn *s, int 
 		h.opt.tsval = cookie ? cookie_tsval(ts, s) : ts;
 		h.opt.tsecr = s->ts_recent;
 	}
-	tcp_send_bare(&h, &s->laddr, &s->raddr, &l->ipo, now);
+	/* without a route the family routes, counts and refuses it */
+	tcp_send_bare(&h, &s->laddr, &s->raddr, &l->ipo, rt->err == 0 ? &rt->nh : NULL, now);
 }
 
 static void sc_to_syn(const struct tcp_sc *e, struct sc_syn *s)
@@ -392,7 +392,7 @@ static void sc_timer_fn(struct net_timer *t, void *arg, uint64_t now)
 	STAT_INC(tcp_sc, syncache_retransmitted);
 	STAT_INC(tcp, snd_rexmt_segs);
 	sc_to_syn(e, &s);
-	sc_send_synack(e->l, &s, 0, now);
+	sc_send_synack(e->l, &s, sc_route(e->l, &e->route, &s.raddr), 0, now);
 	net_timer_arm(&e->timer, now + sc_rto(e->rxtshift));
 }
 
@@ -440,21 +440,21 @@ static void sc_syn_from_seg(struct sc_syn *s, const struct tcp_hdr *th, const st
 static void sc_send_cookie(struct tcp_pcb *l, struct sc_syn *s, uint64_t now)
 {
 	unsigned idx = cookie_mss_index(s->peer_mss);
+	struct tcp_route rt = { .gen = 0 };
 
 	s->iss = tcp_cookie_make(&s->laddr, s->lport, &s->raddr, s->rport, s->irs, idx, now);
 	/* the peer uses the table's MSS: the one the ACK will bring back */
 	s->peer_mss = tcp_cookie_mss[idx];
 	l->sc_cookie_at = now + 1;
 	STAT_INC(tcp_sc, cookies_sent);
-	sc_send_synack(l, s, 1, now);
+	sc_send_synack(l, s, sc_route(l, &rt, &s->raddr), 1, now);
 }
 
 void tcp_syncache_syn(struct tcp_pcb *l, const struct tcp_hdr *th, const struct net_addr *src,
-		      const struct net_addr *dst,
+		      const struct net_addr *dst, uint32_t h,
 		      int iss_set, uint32_t iss, uint64_t now)
 {
-	uint32_t h;
-	struct tcp_sc *e = sc_lookup_h(dst, th->dport, src, th->sport, &h);
+	struct tcp_sc *e = sc_lookup(h, dst, th->dport, src, th->sport);
 	struct sc_syn s;
 
 	/* Full queues drop the SYN silently: the peer retries, and by then accept() may have
@@ -473,7 +473,7 @@ void tcp_syncache_syn(struct tcp_pcb *l, const struct tcp_hdr *th, const struct 
 			/* the peer's SYN again: our SYN,ACK was lost (RFC 9293 3.10.7.4) */
 			STAT_INC(tcp_sc, syncache_dup_syn);
 			sc_to_syn(e, &s);
-			sc_send_synack(l, &s, 0, now);
+			sc_send_synack(l, &s, sc_route(l, &e->route, &s.raddr), 0, now);
 			return;
 		}
 		/* a new attempt from the same port: the old one is over */
@@ -533,13 +533,13 @@ void tcp_syncache_syn(struct tcp_pcb *l, const struct tcp_hdr *th, const struct 
 	net_timer_init(&e->timer, sc_timer_fn, e);
 	net_timer_arm(&e->timer, now + sc_rto(0));
 	STAT_INC(tcp_sc, syncache_added);
-	sc_send_synack(l, &s, 0, now);
+	sc_send_synack(l, &s, sc_route(l, &e->route, &s.raddr), 0, now);
 }
 
 void tcp_syncache_rst(struct tcp_pcb *l, const struct tcp_hdr *th, const struct net_addr *src,
-		      const struct net_addr *dst)
+		      const struct net_addr *dst, uint32_t h)
 {
-	struct tcp_sc *e = sc_lookup(dst, th->dport, src, th->sport);
+	struct tcp_sc *e = sc_lookup(h, dst, th->dport, src, th->sport);
 
 	(void)l;
 	if (!e || th->seq != e->irs + 1) {
@@ -550,9 +550,12 @@ void tcp_syncache_rst(struct tcp_pcb *l, const struct tcp_hdr *th, const struct 
 	sc_free_entry(e);
 }
 
-/* The child in SYN_RECEIVED, as if it had sent the SYN,ACK itself; the caller feeds it the
- * ACK, which takes it to ESTABLISHED and the accept queue. */
-static struct tcp_pcb *sc_make_pcb(struct tcp_pcb *l, const struct sc_syn *s, int exact,
+/* The child in SYN_RECEIVED, as if it had sent the SYN,ACK itself, hashed with h (its
+ * 4-tuple's tcp_pcb_hash4), with the route its SYN,ACKs took (rt; NULL: a cookie's,
+ * looked up as for any connection); the caller feeds it the ACK, which takes it to
+ * ESTABLISHED and the accept queue. */
+static struct tcp_pcb *sc_make_pcb(struct tcp_pcb *l, const struct sc_syn *s,
+				   const struct tcp_route *rt, uint32_t h, int exact,
 				   uint64_t sent, uint64_t now)
 {
 	struct tcp_pcb *c = tcp_pcb_alloc();
@@ -577,6 +580,8 @@ static struct tcp_pcb *sc_make_pcb(struct tcp_pcb *l, const struct sc_syn *s, in
 	c->local_port = s->lport;
 	c->remote_addr = s->raddr;
 	c->remote_port = s->rport;
+	if (rt)
+		c->route = *rt; /* tcp_route_lookup looks again if the generation moved since */
 	c->parent = l;
 	TAILQ_INSERT_TAIL(&l->synq, c, qlink);
 	l->synq_len++;
@@ -611,7 +616,7 @@ static struct tcp_pcb *sc_make_pcb(struct tcp_pcb *l, const struct sc_syn *s, in
 		c->rtt_seq = c->iss;
 		c->rtt_start = sent;
 	}
-	tcp_pcb_hash_insert(c);
+	tcp_pcb_hash_insert_h(c, h);
 	tcp_pcb_set_state(c, TCP_SYN_RECEIVED);
 	/* should the ACK not complete it after all, the child times out like any other */
 	tcp_rexmt_arm(c, now);
@@ -659,10 +664,10 @@ static int sc_cookie_syn(const struct tcp_hdr *th, const struct net_addr *src,
 }
 
 struct tcp_pcb *tcp_syncache_ack(struct tcp_pcb *l, const struct tcp_hdr *th,
-				 const struct net_addr *src, const struct net_addr *dst, uint64_t now,
-				 enum tcp_sc_verdict *v)
+				 const struct net_addr *src, const struct net_addr *dst, uint32_t h,
+				 uint64_t now, enum tcp_sc_verdict *v)
 {
-	struct tcp_sc *e = sc_lookup(dst, th->dport, src, th->sport);
+	struct tcp_sc *e = sc_lookup(h, dst, th->dport, src, th->sport);
 	struct tcp_pcb *c;
 	struct sc_syn s;
 
@@ -704,7 +709,7 @@ struct tcp_pcb *tcp_syncache_ack(struct tcp_pcb *l, const struct tcp_hdr *th,
 		*v = TCP_SC_DROP;
 		return NULL;
 	}
-	c = sc_make_pcb(l, &s, e && e->rxtshift == 0, e ? e->sent : 0, now);
+	c = sc_make_pcb(l, &s, e ? &e->route : NULL, h, e && e->rxtshift == 0, e ? e->sent : 0, now);
 	if (!c) {
 		/* the connection limit: no control block to be had. Keep the entry (or the
 		 * cookie) for a retry, as for a full accept queue. */

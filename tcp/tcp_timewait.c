@@ -334,7 +334,7 @@ static void tw_send_ack(const struct tcp_tw *tw, uint64_t now)
 	}
 	struct net_addr l = tw_addr(tw, 0), r = tw_addr(tw, 1);
 
-	tcp_send_bare(&h, &l, &r, &o, now);
+	tcp_send_bare(&h, &l, &r, &o, NULL, now);
 }
 
 static void tw_challenge_ack(const struct tcp_tw *tw, uint64_t now)

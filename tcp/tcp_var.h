@@ -239,11 +239,20 @@ struct tcp_route {
 	unsigned gso_max;       /* NET_DEV_F_TSO: the largest IP packet it cuts up */
 };
 
+/* rt resolved for dst from a socket bound to device ifindex (0: any): rt as it is when
+ * it was resolved for them under the current generation, else looked up again into rt.
+ * A listener keeps one for its last SYN's peer, a syncache entry one for its child. */
+const struct tcp_route *tcp_route_lookup(struct tcp_route *rt, const struct net_addr *dst,
+					 int ifindex);
+/* The path MTU over a resolved route (0: no route). */
+unsigned tcp_route_mtu(const struct tcp_route *rt);
+
 struct tcp_pcb {
 	enum tcp_state state;
 	struct net_addr local_addr, remote_addr; /* one family; local any: unbound */
 	uint16_t local_port, remote_port; /* host order */
-	struct tcp_route route;           /* cached route to remote_addr */
+	struct tcp_route route;           /* cached route to remote_addr (a listener: to its
+	                                   * last SYN's peer) */
 
 	/* send sequence variables (RFC 9293 3.3.1) */
 	uint32_t snd_una, snd_nxt, snd_wnd, snd_up, snd_wl1, snd_wl2, iss;
@@ -439,6 +448,8 @@ void tcp_pcb_free(struct tcp_pcb *pcb);
 int tcp_pcb_drop(struct tcp_pcb *pcb, int err);
 void tcp_pcb_set_state(struct tcp_pcb *pcb, enum tcp_state st);
 int tcp_pcb_hash_insert(struct tcp_pcb *pcb);
+/* The same with the 4-tuple's tcp_pcb_hash4 at hand (a passive open: tcp_input's). */
+int tcp_pcb_hash_insert_h(struct tcp_pcb *pcb, uint32_t h);
 void tcp_pcb_unhash(struct tcp_pcb *pcb);
 /* The connection for this 4-tuple, else the best listener (exact address before
  * wildcard), else NULL. */
@@ -571,10 +582,12 @@ int tcp_send_ack(struct tcp_pcb *pcb, uint64_t now);
 void tcp_send_reset(const struct net_addr *src, const struct net_addr *dst,
 		    const struct tcp_hdr *th, size_t seglen, uint64_t now);
 /* A segment without data and without a control block (a RST, the syncache's SYN,ACK,
- * TIME_WAIT's ACK): h emitted from src to dst with IP options o (NULL: none). 0, or
- * -ENOMEM (counted). */
+ * TIME_WAIT's ACK): h emitted from src to dst with IP options o (NULL: none), by next
+ * hop nh (one the current generation resolved for dst and o's device; NULL: the family
+ * routes it). 0, or -ENOMEM (counted). */
 int tcp_send_bare(const struct tcp_hdr *h, const struct net_addr *src,
-		  const struct net_addr *dst, const struct net_out_opts *o, uint64_t now);
+		  const struct net_addr *dst, const struct net_out_opts *o,
+		  const struct net_nexthop *nh, uint64_t now);
 /* A keepalive probe (seq = snd_una - 1). */
 int tcp_send_keepalive(struct tcp_pcb *pcb, uint64_t now);
 /* A RST for a pcb being aborted (seq = snd_max). */
@@ -766,19 +779,22 @@ void tcp_syncache_listener_gone(struct tcp_pcb *l);
  * no more SYN,ACKs from it. */
 void tcp_syncache_addr_gone(struct tcp_pcb *l, const struct net_addr *addr);
 /* A SYN (no ACK, RST or FIN) for listener l from src to dst: an entry and a SYN,ACK, or a
- * cookie, or nothing. iss_set forces the ISS (a SYN reopening TIME_WAIT). */
+ * cookie, or nothing. h is the 4-tuple's tcp_pcb_hash4 (dst first), which keys the
+ * syncache too: tcp_input's one hash of the segment. iss_set forces the ISS (a SYN
+ * reopening TIME_WAIT). */
 void tcp_syncache_syn(struct tcp_pcb *l, const struct tcp_hdr *th, const struct net_addr *src,
-		      const struct net_addr *dst,
+		      const struct net_addr *dst, uint32_t h,
 		      int iss_set, uint32_t iss, uint64_t now);
 enum tcp_sc_verdict { TCP_SC_DROP, TCP_SC_RESET };
 /* An ACK (no SYN, no RST) for listener l: the child it completes, in SYN_RECEIVED on l's
- * synq with the ACK still to process, or NULL and what to do with the segment. */
+ * synq with the ACK still to process, or NULL and what to do with the segment. h as for
+ * tcp_syncache_syn (the child is hashed with it). */
 struct tcp_pcb *tcp_syncache_ack(struct tcp_pcb *l, const struct tcp_hdr *th,
-				 const struct net_addr *src, const struct net_addr *dst, uint64_t now,
-				 enum tcp_sc_verdict *v);
-/* A RST for listener l: removes the entry it exactly hits (RFC 5961 3.2). */
+				 const struct net_addr *src, const struct net_addr *dst, uint32_t h,
+				 uint64_t now, enum tcp_sc_verdict *v);
+/* A RST for listener l: removes the entry it exactly hits (RFC 5961 3.2). h as above. */
 void tcp_syncache_rst(struct tcp_pcb *l, const struct tcp_hdr *th, const struct net_addr *src,
-		      const struct net_addr *dst);
+		      const struct net_addr *dst, uint32_t h);
 size_t tcp_syncache_count(void);
 /* Calls fn for each of listener l's syncache entries, oldest first (ctl ss shows them as
  * SYN-RECV, as Linux's ss shows its request sockets); fn must not change the syncache. */
