@@ -41,3 +41,20 @@ void net_transport_reset(void)
 	memset(transports, 0, sizeof(transports));
 	ntransports = 0;
 }
+
+int net_route_cached(struct net_route_cache *rc, const struct net_family_ops *f,
+		     const struct net_addr *dst, int ifindex, const struct net_nexthop **nh)
+{
+	uint32_t gen = f->route_generation();
+
+	if (rc->gen != gen || rc->fam != f || rc->ifindex != ifindex || !net_addr_eq(&rc->dst, dst)) {
+		memset(rc, 0, sizeof(*rc));
+		rc->gen = gen;
+		rc->fam = f;
+		rc->dst = *dst;
+		rc->ifindex = ifindex;
+		rc->err = f->route(dst, ifindex, &rc->nh);
+	}
+	*nh = &rc->nh;
+	return rc->err;
+}

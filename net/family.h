@@ -147,4 +147,21 @@ static inline const struct net_family_ops *net_family(sa_family_t f)
 	return f < NET_FAMILY_SLOTS ? net_families[f] : NULL;
 }
 
+/* A socket's last route (a UDP socket's last destination): what the family's route() gave
+ * for dst and device ifindex under routing generation gen. All zero: empty. */
+struct net_route_cache {
+	uint32_t gen;
+	const struct net_family_ops *fam;
+	struct net_addr dst;
+	int ifindex;
+	int err;                /* route()'s result */
+	struct net_nexthop nh;  /* when err is 0 */
+};
+
+/* The route to dst through f for device ifindex (0: any): rc's if it was resolved for
+ * them under f's current generation, else looked up (route()) into rc. Returns 0 with
+ * *nh pointing into rc (good until the generation moves), or route()'s error. */
+int net_route_cached(struct net_route_cache *rc, const struct net_family_ops *f,
+		     const struct net_addr *dst, int ifindex, const struct net_nexthop **nh);
+
 #endif

@@ -37,6 +37,9 @@ struct udp_pcb {
 	struct net_endpoint remote; /* port 0: not connected */
 	struct sock_dgram_queue rxq; /* received datagrams, data = payload, cb = struct udp_cb */
 	TAILQ_ENTRY(udp_pcb) hlink;
+	/* the last destination's route: an unconnected socket answering one peer after
+	 * another (sendto) looks it up once per routing generation, not per datagram */
+	struct net_route_cache route;
 };
 
 TAILQ_HEAD(udp_pcb_list, udp_pcb);
@@ -393,14 +396,14 @@ static ssize_t udp_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 {
 	struct udp_pcb *pcb = sk->pcb;
 	const struct net_family_ops *f;
+	const struct net_nexthop *nh;
 	struct net_out_opts opts;
-	struct net_nexthop nh;
 	struct udp_hdr h;
 	struct pkb *p;
 	struct net_addr daddr, saddr;
 	uint16_t dport;
 	size_t len = it->len;
-	int err;
+	int err, rt_err;
 
 	NET_ASSERT_LOCKED();
 	(void)flags;
@@ -424,15 +427,16 @@ static ssize_t udp_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 	if (err)
 		return err;
 	ip_out_opts_from_sock(sk, &opts);
+	rt_err = net_route_cached(&pcb->route, f, &daddr, opts.ifindex, &nh);
 	if (!net_addr_is_any(&pcb->local.addr)) {
 		saddr = pcb->local.addr;
 		/* bound to an address that was removed since: as Linux, no route */
 		err = f->is_local(&saddr) ? 0 : -ENETUNREACH;
 	} else {
-		/* nh.src is 0.0.0.0 only for a limited broadcast through a device bound with
+		/* nh->src is 0.0.0.0 only for a limited broadcast through a device bound with
 		 * SO_BINDTODEVICE that has no address yet: what a DHCP client sends */
-		err = f->route(&daddr, opts.ifindex, &nh);
-		saddr = nh.src;
+		err = rt_err;
+		saddr = nh->src;
 	}
 	if (err < 0) {
 		STAT_INC(udp, out_no_route);
@@ -448,8 +452,9 @@ static ssize_t udp_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 	sock_iter_get(it, p->data + UDP_HDR_LEN, len);
 	h = (struct udp_hdr){ .src_port = pcb->local.port, .dst_port = dport };
 	udp_emit(&h, p->data, p->len, len, &saddr, &daddr);
-	/* the family's output owns p */
-	err = f->output(IP_PROTO_UDP, p, &saddr, &daddr, &opts, NULL, now);
+	/* the family's output owns p; without a route (a bound socket's) it routes, counts
+	 * and refuses it */
+	err = f->output(IP_PROTO_UDP, p, &saddr, &daddr, &opts, rt_err == 0 ? nh : NULL, now);
 	if (err) {
 		STAT_INC(udp, out_errors);
 		debugf("dport=%u len=%zu not sent: %d", dport, len, err);

@@ -3,7 +3,8 @@
  * (ip_route_generation), not once per segment: a bulk of segments costs no lookup while
  * nothing changes (ip.route_lookups), a route added while the connection is open moves the
  * very next segment to the new device with one lookup, and a device change does the same.
- * Segment scripts in the style of tcp_script.h; tun1 is a second capture device. */
+ * A passive open looks its route up at most once, and a listener's next connection from
+ * the same peer not at all. Segment scripts in the style of tcp_script.h; tun1 is a second capture device. */
 #include "test/unit/tcp_script.h"
 
 #define MSS 1000u
@@ -156,11 +157,81 @@ static void test_no_route_then_route(void **state)
 	expect_none();
 }
 
+/* A passive open looks its route up once: the syncache entry keeps the route its SYN,ACK
+ * took (and the MSS it announced came from) and hands it to the child, whose first
+ * segment needs no lookup; the listener keeps its last SYN peer's, so the next
+ * connection from that peer costs none. A route added between a SYN and its ACK moves
+ * the SYN,ACK's retransmission to the new device (one lookup), and the child after it. */
+static void test_passive_open_route(void **state)
+{
+	static uint8_t buf[MSS];
+	struct tcp_pcb *l, *c, *c2;
+	uint64_t lookups;
+	struct tcp_hdr h;
+	struct pkb *p;
+
+	(void)state;
+	tun1 = test_dev_create("tun1", NET_DEV_IP, 1500);
+	assert_int_equal(ip_iface_add(tun1, inet_addr("198.51.100.2"), inet_addr("255.255.255.0"), 0),
+			 0);
+	l = listener();
+	lookups = ip_stats.route_lookups;
+	SEG(TCP_SYN, PEER_ISN, 0, 65535, NULL, 0);
+	assert_int_equal(pop(&h, NULL), 0);
+	assert_int_equal(h.flags, TCP_SYN | TCP_ACK);
+	assert_int_equal(h.opt.mss, 1460); /* tun's MTU, from the route */
+	expect_none();
+	assert_int_equal(ip_stats.route_lookups, lookups + 1);
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 65535, NULL, 0);
+	expect_none();
+	c = tcp_pcb_accept(l);
+	assert_non_null(c);
+	assert_int_equal(c->rcv_mss, 1460);
+	assert_int_equal(tcp_pcb_send(c, buf, 100, now), 100);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 1), 100);
+	assert_int_equal(ip_stats.route_lookups, lookups + 1);
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 101, 65535, NULL, 0); /* nothing left to resend */
+	expect_none();
+
+	/* the same peer from another port: the listener's route, no lookup */
+	inject(PEER + 1, PORT, TCP_SYN, PEER_ISN, 0, 65535, NULL, NULL, 0);
+	expect(TCP_SYN | TCP_ACK, ISN, PEER_ISN + 1);
+	expect_none();
+	assert_int_equal(ip_stats.route_lookups, lookups + 1);
+	/* a host route to the peer through tun1 before the ACK: the SYN,ACK's
+	 * retransmission leaves by tun1, for one lookup, and the child keeps that route */
+	assert_int_equal(ip_route_add(peer, IP_ADDR_BROADCAST, inet_addr("198.51.100.1"), NULL), 0);
+	advance(tcp_config.rto_initial_ms);
+	expect_tun1(ISN, 0);
+	expect_none();
+	assert_int_equal(ip_stats.route_lookups, lookups + 2);
+	inject(PEER + 1, PORT, TCP_ACK, PEER_ISN + 1, ISN + 1, 65535, NULL, NULL, 0);
+	c2 = tcp_pcb_accept(l);
+	assert_non_null(c2);
+	assert_int_equal(tcp_pcb_send(c2, buf, 100, now), 100);
+	expect_tun1(ISN + 1, 100);
+	expect_none();
+	assert_int_equal(ip_stats.route_lookups, lookups + 2);
+
+	/* the host route gone: the established child looks again and returns to tun */
+	assert_int_equal(ip_route_del(peer, IP_ADDR_BROADCAST), 0);
+	tcp_pcb_close(c2, 1, now);
+	expect(TCP_RST | TCP_ACK, ISN + 101, PEER_ISN + 1);
+	assert_int_equal(ip_stats.route_lookups, lookups + 3);
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, ISN + 101, PEER_ISN + 1);
+	expect_none();
+	while ((p = test_dev_pop(tun1)) != NULL)
+		fail_msg("unexpected segment on tun1");
+	tcp_pcb_close(l, 0, now);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_route_follows_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_route_then_route, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_passive_open_route, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -272,6 +272,62 @@ static void test_sendto_emits_exact_bytes(void **state)
 	test_assert_no_leaks();
 }
 
+/* The datagram a device sent to dst, freed; fails if there is none. */
+static void expect_sent(struct net_device *dev, const char *dst)
+{
+	struct pkb *p = test_dev_pop(dev);
+	struct ip_hdr ih;
+
+	if (!p)
+		fail_msg("expected a datagram to %s on %s, none was sent", dst, dev->name);
+	assert_int_equal(ip_parse(p->data, p->len, &ih), IP_PARSE_OK);
+	assert_int_equal(ih.dst, a(dst));
+	pkb_free(p);
+}
+
+/* An unconnected socket keeps its last destination's route: sendto the same peer again
+ * costs no lookup (ip.route_lookups), a new peer one, and a route added or removed (a new
+ * routing generation) moves the next datagram to the new route's device. */
+static void test_sendto_route_cached(void **state)
+{
+	struct sockaddr_in p1 = saddr("192.0.2.1", 7), p2 = saddr("192.0.2.5", 7);
+	struct net_device *tun1;
+	uint64_t lookups;
+	int fd = udp_socket_bound(9000);
+
+	(void)state;
+	tun1 = test_dev_create("tun1", NET_DEV_IP, 1500);
+	assert_int_equal(ip_iface_add(tun1, a("198.51.100.2"), a("255.255.255.0"), 0), 0);
+	lookups = ip_stats.route_lookups;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(us_sendto(fd, "x", 1, 0, (const struct sockaddr *)&p1, sizeof(p1)), 1);
+		expect_sent(tun, "192.0.2.1");
+	}
+	assert_int_equal(ip_stats.route_lookups, lookups + 1);
+	assert_int_equal(us_sendto(fd, "x", 1, 0, (const struct sockaddr *)&p2, sizeof(p2)), 1);
+	expect_sent(tun, "192.0.2.5");
+	assert_int_equal(ip_stats.route_lookups, lookups + 2);
+	/* a host route to p2 through tun1: the very next datagram leaves by it */
+	assert_int_equal(ip_route_add(a("192.0.2.5"), a("255.255.255.255"), a("198.51.100.1"),
+				      NULL), 0);
+	assert_int_equal(us_sendto(fd, "x", 1, 0, (const struct sockaddr *)&p2, sizeof(p2)), 1);
+	assert_null(test_dev_pop(tun));
+	expect_sent(tun1, "192.0.2.5");
+	assert_int_equal(us_sendto(fd, "x", 1, 0, (const struct sockaddr *)&p2, sizeof(p2)), 1);
+	expect_sent(tun1, "192.0.2.5");
+	assert_int_equal(ip_stats.route_lookups, lookups + 3);
+	/* and removed: back on tun */
+	assert_int_equal(ip_route_del(a("192.0.2.5"), a("255.255.255.255")), 0);
+	assert_int_equal(us_sendto(fd, "x", 1, 0, (const struct sockaddr *)&p2, sizeof(p2)), 1);
+	expect_sent(tun, "192.0.2.5");
+	assert_null(test_dev_pop(tun1));
+	assert_int_equal(ip_stats.route_lookups, lookups + 4);
+	assert_int_equal(udp_stats.out_datagrams, 7);
+	us_close(fd);
+	test_dev_flush(tun1);
+	test_assert_no_leaks();
+}
+
 /* The unbound sender gets an ephemeral port and the route's source address. */
 static void test_sendto_autobinds(void **state)
 {
@@ -795,6 +851,7 @@ int main(void)
 		T(test_captured_datagram_reaches_socket),
 		T(test_sendto_emits_exact_bytes),
 		T(test_sendto_autobinds),
+		T(test_sendto_route_cached),
 		T(test_port_unreachable_quotes_datagram),
 		T(test_input_drops_counted),
 		T(test_connected_gets_econnrefused),
