@@ -29,7 +29,7 @@
 STATS_DEFINE_AS(tcp_sc, "tcp", TCP_SC_COUNTERS)
 
 #define SC_BUCKETS 4096          /* chains stay short: the hash is keyed */
-#define SC_FREE_KEEP 1024        /* freed entries kept for reuse (about 220 bytes each) */
+#define SC_FREE_KEEP 1024        /* freed entries kept for reuse (248 bytes each) */
 #define SC_F_TS 0x01             /* peer offered timestamps (and we do them) */
 #define SC_F_WS 0x02             /* window scale */
 #define SC_F_SACK 0x04           /* SACK-permitted */
