@@ -271,6 +271,24 @@ b_cpu_per()
 	}'
 }
 
+# b_cpu_off N: "OFF TOTAL" of CPU N from /proc/stat, in ticks: the time it ran nothing
+# (idle, iowait) or the hypervisor ran something else (steal), and all its time.
+b_cpu_off()
+{
+	awk -v c="cpu$1" '$1 == c { print $5 + $6 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; f = 1 }
+		END { if (!f) print 0, 0 }' /proc/stat
+}
+
+# b_off_pct "OFF0 TOTAL0" "OFF1 TOTAL1": the percentage of the CPU's time between two
+# b_cpu_off readings that it ran nothing or was stolen (no decimals); n/a without time.
+b_off_pct()
+{
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		split(a, x, " "); split(b, y, " ")
+		if (y[2] - x[2] <= 0) print "n/a"; else printf "%.0f\n", 100 * (y[1] - x[1]) / (y[2] - x[2])
+	}'
+}
+
 # b_cpu_cell USER SYSTEM: "USER/SYSTEM" for a table, "n/a" when neither is a number.
 b_cpu_cell()
 {
