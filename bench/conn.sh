@@ -15,12 +15,30 @@
 # freshly started lwip_peer and its connection runs are at most BENCH_LWIP_CONN_N
 # connections. Without build/interop/lwip_peer (`make interop`, needs liblwip-dev) its
 # column says n/a.
+# A second table splits each server's cost: the user and the system CPU time of the
+# server's process (utime and stime in /proc/PID/stat, all its threads; for the kernel,
+# nginx's worker) from just before to just after each ab run, in µs per completed request.
+# System time holds what the kernel does inside the server's system calls: for a TAP stack
+# its write runs the kernel's receive path up to ab's socket, which no stack on a TAP
+# avoids. Pinned, CPU 1 does nothing but the runs, so 1/rate is all the CPU a request
+# takes (server, ab, kernel); the bound 1 / (1/rate - ustack's user µs) is the rate ustack
+# would reach if its own code took no time at all, and bound/lwIP beside the goal says
+# whether any user-space work on this path could meet it. Its idle column is the share of
+# CPU 1's time during ustack's pinned runs that it ran nothing or the hypervisor took
+# (idle, iowait and steal in /proc/stat): the bound assumes it is near 0. Unpinned there
+# is no such bound (two CPUs, neither saturated): '-'. Limits: the times come in ticks (getconf CLK_TCK,
+# 10 ms), and the kernel splits a process's time into user and system by sampling at its
+# timer tick, so short runs (small counts) give a rough split; the kernel's interrupt and
+# softirq work is charged to whichever process it interrupts; other load on CPU 1 lowers
+# the rate and so the bound; the readings also span the client's start and exit, a few
+# ms in which CPU 1 may idle.
 # Environment: BENCH_CONN_N (connections per run, 20000), BENCH_KA_N (keep-alive requests
 # per run, 100000), BENCH_RUNS (3), BENCH_LWIP_CONN_N (connections per lwIP run, 5000),
 # BENCH_PERF (1: also a `perf record -g` of ustack during one unpinned run of each test,
 # its top symbols printed; only: that alone; 0 by default), BENCH_USTACK_ARGS (more
 # options for ustack serve, e.g. "--busy-poll 20"), BENCH_SUMMARY (a file: the goal rows,
-# ustack/lwIP against issue 13's 1.3, are appended to it, for bench/issue13.sh).
+# ustack/lwIP against issue 13's 1.3, with the pinned rows' bound/lwIP, are appended to
+# it, for bench/issue13.sh).
 # shellcheck disable=SC2086 # $pin is "" or "taskset -c 1": split on purpose
 set -u
 UST=${1:-build/ustack}
@@ -38,19 +56,25 @@ b_begin cbench "$UST" ab nginx taskset
 
 LWIP_PEER=$(dirname "$UST")/interop/lwip_peer
 [ -x "$LWIP_PEER" ] || LWIP_PEER=
+SPID= # the server's process, whose CPU time ab_rate reads
 NS=ust-cb-$$
 NS2=ust-cb2-$$
 head -c 1024 /dev/urandom >"$TMP/small"
 
-# ab_rate NS PIN N [AB-OPTION...]: requests per second of one ab run against 10.0.0.2's
-# /small with 50 in flight; "fail" when ab failed or some request did (a failed
-# connection would be counted as a fast one).
+# ab_rate NS PIN N [AB-OPTION...]: "RPS USER SYSTEM OFF": requests per second of one ab
+# run against 10.0.0.2's /small with 50 in flight, the µs of user and of system CPU per
+# completed request that the server's process SPID spent from just before the run to just
+# after it (n/a without SPID), and the % of CPU 1's time that it was idle or stolen
+# meanwhile (b_off_pct); "fail" when ab failed or some request did (a failed connection
+# would be counted as a fast one).
 ab_rate()
 {
-	local ns=$1 pin=$2 n=$3 out rps failed
+	local ns=$1 pin=$2 n=$3 out rps failed c0 c1 o0 o1 completed
 	shift 3
+	c0=$(b_cpu_split "${SPID:-0}") o0=$(b_cpu_off 1)
 	out=$(timeout 120 ip netns exec "$ns" $pin ab -q -r -s 10 -n "$n" -c 50 "$@" \
 		http://10.0.0.2/small 2>&1)
+	c1=$(b_cpu_split "${SPID:-0}") o1=$(b_cpu_off 1)
 	rps=$(echo "$out" | awk '/^Requests per second/ { printf "%d", $4 }')
 	failed=$(echo "$out" | awk '/^Failed requests/ { print $3 } /^Non-2xx/ { print 1 }' |
 		awk '{ s += $1 } END { print s + 0 }')
@@ -60,7 +84,35 @@ ab_rate()
 		echo fail
 		return
 	fi
-	echo "$rps"
+	completed=$(echo "$out" | awk '/^Complete requests/ { print $3 }')
+	echo "$rps $(b_cpu_per "$c0" "$c1" "$completed") $(b_off_pct "$o0" "$o1")"
+}
+
+# ab_take T NS PIN N [AB-OPTION...]: one ab_rate run; its rate, user and system µs and
+# CPU 1's idle or stolen % are appended to the lists A[T], U[T], S[T] and O[T], and
+# "USER/SYSTEM" to C[T] (reset by measure and lwip_measure).
+declare -A A U S O C
+ab_take()
+{
+	local t=$1 r u s o
+	shift
+	read -r r u s o <<<"$(ab_rate "$@")"
+	A[$t]+=" $r" U[$t]+=" ${u:-n/a}" S[$t]+=" ${s:-n/a}" O[$t]+=" ${o:-n/a}"
+	C[$t]+=" ${u:-n/a}/${s:-n/a}"
+}
+
+# ab_sum: CONN and KA, the medians of the runs' rates, and CONN_U, CONN_S, KA_U, KA_S,
+# the medians of their user and system µs per request, CONN_O and KA_O of CPU 1's idle
+# or stolen %; prints the runs.
+ab_sum()
+{
+	CONN=$(median ${A[conn]}) KA=$(median ${A[ka]})
+	CONN_U=$(b_median ${U[conn]}) CONN_S=$(b_median ${S[conn]})
+	KA_U=$(b_median ${U[ka]}) KA_S=$(b_median ${S[ka]})
+	CONN_O=$(b_median ${O[conn]}) KA_O=$(b_median ${O[ka]})
+	echo "    connections/s:${A[conn]}; keep-alive requests/s:${A[ka]}" >&2
+	echo "    server CPU µs user/system per connection:${C[conn]};" \
+		"per keep-alive request:${C[ka]}" >&2
 }
 
 # median A B C...: the middle figure (a "fail" among them makes it "fail").
@@ -70,17 +122,17 @@ median()
 	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
-# measure NS PIN: CONN and KA, each the median of RUNS ab runs.
+# measure NS PIN: CONN and KA, each the median of RUNS ab runs, and the server's CPU per
+# request (ab_sum) of the process SPID.
 measure()
 {
-	local ns=$1 pin=$2 c=() k=()
+	local ns=$1 pin=$2
+	A=() U=() S=() O=() C=()
 	for _ in $(seq 1 "$RUNS"); do
-		c+=("$(ab_rate "$ns" "$pin" "$CONN_N")")
-		k+=("$(ab_rate "$ns" "$pin" "$KA_N" -k)")
+		ab_take conn "$ns" "$pin" "$CONN_N"
+		ab_take ka "$ns" "$pin" "$KA_N" -k
 	done
-	CONN=$(median "${c[@]}")
-	KA=$(median "${k[@]}")
-	echo "    connections/s: ${c[*]}; keep-alive requests/s: ${k[*]}" >&2
+	ab_sum
 }
 
 # ustack serving http on TAP ustap0 at 10.0.0.2 in namespace $NS, the kernel at 10.0.0.1
@@ -100,6 +152,7 @@ ustack_start()
 		{ echo "bench: ustack did not come up:" >&2; cat "$TMP/ustack.log" >&2; exit 1; }
 	b_wait_for 5 ip netns exec "$NS" ping -c 1 -W 1 10.0.0.2 ||
 		{ echo "bench: ustack does not answer" >&2; exit 1; }
+	SPID=$(b_leaf "$UPID") # UPID is timeout's; `ip netns exec` has become ustack, its child
 }
 ustack_stop()
 {
@@ -119,6 +172,7 @@ kernel_start()
 	ip -n "$NS2" addr add 10.0.0.2/24 dev kc1 && ip -n "$NS2" link set kc1 up
 	b_kernel_nginx "$NS2" "$NS" "$pin" 4096 off
 	KPID=$B_PID
+	SPID=$KPID # `ip netns exec` and taskset exec nginx: one process, no master
 }
 kernel_stop()
 {
@@ -140,6 +194,7 @@ lwip_start()
 	b_bg ip netns exec "$NS" $pin "$LWIP_PEER" --tap lwtap0 --addr 10.0.0.2/24 \
 		--timeout 600 --count 0 server 80 http 1024 2>"$TMP/lwip.log" </dev/null
 	LPID=$B_PID
+	SPID=$LPID # `ip netns exec` and taskset exec lwip_peer
 	b_wait_for 5 grep -q listening "$TMP/lwip.log" ||
 		{ echo "bench: lwip_peer did not come up:" >&2; cat "$TMP/lwip.log" >&2; exit 1; }
 	b_wait_for 5 ip netns exec "$NS" ping -c 1 -W 1 10.0.0.2 ||
@@ -156,18 +211,17 @@ lwip_stop()
 # the top: lwIP's TIME_WAIT), connection runs of LW_CONN_N.
 lwip_measure()
 {
-	local pin=$1 c=() k=()
+	local pin=$1
+	A=() U=() S=() O=() C=()
 	for _ in $(seq 1 "$RUNS"); do
 		lwip_start "$pin"
-		c+=("$(ab_rate "$NS" "$pin" "$LW_CONN_N")")
+		ab_take conn "$NS" "$pin" "$LW_CONN_N"
 		lwip_stop
 		lwip_start "$pin"
-		k+=("$(ab_rate "$NS" "$pin" "$KA_N" -k)")
+		ab_take ka "$NS" "$pin" "$KA_N" -k
 		lwip_stop
 	done
-	CONN=$(median "${c[@]}")
-	KA=$(median "${k[@]}")
-	echo "    connections/s: ${c[*]}; keep-alive requests/s: ${k[*]}" >&2
+	ab_sum
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a + 0 > 0) printf "%.2f", a / b; else print "n/a" }'; }
@@ -180,12 +234,11 @@ perf_top()
 	shift 2
 	ustack_start ""
 	ab_rate "$NS" "" 2000 "$@" >/dev/null # warm
-	# UPID is timeout's; `ip netns exec` has become ustack, its child
-	perf record -q -g -o "$TMP/perf.data" -p "$(pgrep -P "$UPID")" >/dev/null 2>&1 &
+	perf record -q -g -o "$TMP/perf.data" -p "$SPID" >/dev/null 2>&1 &
 	ppid=$!
 	sleep 0.5
 	echo "== perf: ustack during ab -n $n -c 50 $* ($what): top symbols, self time =="
-	echo "   ($(ab_rate "$NS" "" "$n" "$@") requests/s while recorded)"
+	echo "   ($(ab_rate "$NS" "" "$n" "$@" | cut -d' ' -f1) requests/s while recorded)"
 	kill -INT "$ppid"
 	wait "$ppid"
 	perf report -q -i "$TMP/perf.data" --no-children --sort sym --stdio -g none 2>/dev/null |
@@ -203,6 +256,13 @@ else
 	echo "lwIP: $(dirname "$UST")/interop/lwip_peer not built (make interop; needs liblwip-dev): n/a"
 fi
 declare -A R
+# keep X: the medians of the last measure (or lwip_measure) kept in R under $mode.X.
+keep()
+{
+	R[$mode.$1.conn]=$CONN R[$mode.$1.conn.u]=$CONN_U R[$mode.$1.conn.s]=$CONN_S
+	R[$mode.$1.ka]=$KA R[$mode.$1.ka.u]=$KA_U R[$mode.$1.ka.s]=$KA_S
+	R[$mode.$1.conn.o]=$CONN_O R[$mode.$1.ka.o]=$KA_O
+}
 MODES="pinned unpinned"
 [ "$PERF" = only ] && MODES=
 for mode in $MODES; do
@@ -211,18 +271,19 @@ for mode in $MODES; do
 	echo "  $mode ustack" >&2
 	ustack_start "$pin"
 	measure "$NS" "$pin"
-	R[$mode.u.conn]=$CONN R[$mode.u.ka]=$KA
+	keep u
 	ustack_stop
 	echo "  $mode kernel (nginx over veth)" >&2
 	kernel_start "$pin"
 	measure "$NS" "$pin"
-	R[$mode.k.conn]=$CONN R[$mode.k.ka]=$KA
+	keep k
 	kernel_stop
-	R[$mode.l.conn]=n/a R[$mode.l.ka]=n/a
+	CONN=n/a KA=n/a CONN_U=n/a CONN_S=n/a KA_U=n/a KA_S=n/a CONN_O=n/a KA_O=n/a
+	keep l
 	[ -z "$LWIP_PEER" ] && continue
 	echo "  $mode lwIP (lwip_peer)" >&2
 	lwip_measure "$pin"
-	R[$mode.l.conn]=$CONN R[$mode.l.ka]=$KA
+	keep l
 done
 
 FMT='%-10s %-28s %10s %10s %10s %9s %9s %6s\n'
@@ -233,11 +294,19 @@ for mode in $MODES; do
 		what="connections/s (ab -c 50)"
 		[ $t = ka ] && what="keep-alive requests/s (-k)"
 		rl=$(ratio "${R[$mode.u.$t]}" "${R[$mode.l.$t]}")
+		# the bound with no user time, and its ratio to lwIP: pinned only (see the top)
+		R[$mode.bound.$t]=- R[$mode.ceil.$t]=- R[$mode.off.$t]=-
+		if [ "$mode" = pinned ]; then
+			R[$mode.off.$t]=${R[$mode.u.$t.o]}%
+			R[$mode.bound.$t]=$(b_bound "${R[$mode.u.$t]}" "${R[$mode.u.$t.u]}")
+			R[$mode.ceil.$t]=$(b_ratio "${R[$mode.bound.$t]}" "${R[$mode.l.$t]}")
+		fi
 		# shellcheck disable=SC2059
 		printf "$FMT" "$mode" "$what" "${R[$mode.u.$t]}" "${R[$mode.k.$t]}" \
 			"${R[$mode.l.$t]}" "$(ratio "${R[$mode.u.$t]}" "${R[$mode.k.$t]}")" "$rl" ">=1.3"
 		# issue 13: at least 1.3 x lwIP, pinned and unpinned
-		b_goal "$what" "$mode" "${R[$mode.u.$t]}" lwIP "${R[$mode.l.$t]}" "$rl" ">=1.3"
+		b_goal "$what" "$mode" "${R[$mode.u.$t]}" lwIP "${R[$mode.l.$t]}" "$rl" ">=1.3" \
+			"${R[$mode.ceil.$t]}"
 	done
 done
 [ -n "$MODES" ] &&
@@ -246,6 +315,40 @@ done
 	echo " Debian's liblwip, its own TAP, a body from memory (no file), $LW_CONN_N connections" &&
 	echo " per connection run, each run against a fresh lwip_peer;" &&
 	echo " pinned: server and ab both on CPU 1; goal: issue 13's bar for u/lwIP)"
+
+FMT2='%-10s %-28s %12s %12s %12s %5s %8s %10s %6s\n'
+if [ -n "$MODES" ]; then
+	echo
+	echo "The server process's CPU per request, µs user/system (medians of the runs), and for"
+	echo "the pinned rows ustack's bound: its rate with no user time, beside its ratio to lwIP"
+	# shellcheck disable=SC2059
+	printf "$FMT2" mode test ustack kernel lwIP idle bound bound/lwIP goal
+fi
+for mode in $MODES; do
+	for t in conn ka; do
+		what="connections/s (ab -c 50)"
+		[ $t = ka ] && what="keep-alive requests/s (-k)"
+		# shellcheck disable=SC2059
+		printf "$FMT2" "$mode" "$what" "$(b_cpu_cell "${R[$mode.u.$t.u]}" "${R[$mode.u.$t.s]}")" \
+			"$(b_cpu_cell "${R[$mode.k.$t.u]}" "${R[$mode.k.$t.s]}")" \
+			"$(b_cpu_cell "${R[$mode.l.$t.u]}" "${R[$mode.l.$t.s]}")" \
+			"${R[$mode.off.$t]}" "${R[$mode.bound.$t]}" "${R[$mode.ceil.$t]}" ">=1.3"
+	done
+done
+[ -n "$MODES" ] &&
+	echo "(CPU: utime and stime of the server's process, all its threads, from /proc/PID/stat" &&
+	echo " just before and after each ab run, over the requests it completed; the kernel's is" &&
+	echo " nginx's worker. System time includes what the kernel does in the server's system" &&
+	echo " calls: a TAP stack's write delivers the frame up to ab's socket there. bound: pinned," &&
+	echo " all of CPU 1 goes to the events, 1/rate = CPU per event; bound = 1 / (1/rate - ustack's" &&
+	echo " user time): the rate if ustack's own code cost nothing and all else stayed; bound/lwIP" &&
+	echo " below the goal means no user-space work on this path reaches it. idle: the share of" &&
+	echo " CPU 1's time during ustack's pinned runs that it ran nothing or the hypervisor took" &&
+	echo " (steal); near 0 the bound holds, above it 1/rate holds waiting too. Resolution: the" &&
+	echo " times come in ticks of $((1000 / B_HZ)) ms: $(awk -v h="$B_HZ" -v c="$CONN_N" -v k="$KA_N" -v l="$LW_CONN_N" \
+		'BEGIN { printf "%.2f µs per connection over %d (lwIP: %.2f over %d), %.2f per", 1e6 / h / c, c, 1e6 / h / l, l, 1e6 / h / k }')" &&
+	echo " keep-alive request over $KA_N; the kernel splits a process's time into user and system" &&
+	echo " by sampling at its timer tick, so over a short run the split is rough)"
 
 if [ "$PERF" != 0 ]; then
 	echo

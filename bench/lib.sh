@@ -19,6 +19,7 @@
 PY=/usr/bin/python3           # Debian's interpreter, the one with scapy
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
+B_HZ=$(getconf CLK_TCK)        # the unit of /proc/PID/stat's CPU times
 TMP=
 B_PID=
 B_PIDS=()
@@ -228,13 +229,15 @@ b_meets()
 	}'
 }
 
-# b_goal TEST MODE STACK-FIGURE REFERENCE REF-FIGURE RATIO GOAL: one row of a goal of
-# issue 13 (a ratio measured in this run against its bar), appended tab-separated to
-# $BENCH_SUMMARY when that is set (bench/issue13.sh prints them as one table).
+# b_goal TEST MODE STACK-FIGURE REFERENCE REF-FIGURE RATIO GOAL [CEILING]: one row of a
+# goal of issue 13 (a ratio measured in this run against its bar), appended tab-separated
+# to $BENCH_SUMMARY when that is set (bench/issue13.sh prints them as one table).
+# CEILING, where the script measured it: the ratio the stack's figure would reach if its
+# process spent no user time (b_bound over REF-FIGURE); "-" where it does not apply.
 b_goal()
 {
 	[ -n "${BENCH_SUMMARY:-}" ] || return 0
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$BENCH_SUMMARY"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$BENCH_SUMMARY"
 }
 
 # b_cpu_ticks PID: the process's user + system CPU time so far (all its threads), in
@@ -243,6 +246,85 @@ b_cpu_ticks()
 {
 	# the command name (field 2) may hold spaces: count the fields after its ')'
 	sed -n 's/.*) //p' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13; f = 1 } END { if (!f) print 0 }'
+}
+
+# b_cpu_split PID: "UTIME STIME", the process's user and system CPU time so far (all its
+# threads, ended ones too), in clock ticks (B_HZ a second), from /proc/PID/stat; "0 0"
+# when it is gone.
+b_cpu_split()
+{
+	sed -n 's/.*) //p' "/proc/$1/stat" 2>/dev/null |
+		awk '{ print $12, $13; f = 1 } END { if (!f) print 0, 0 }'
+}
+
+# b_cpu_per "U0 S0" "U1 S1" EVENTS: "USER SYSTEM", the µs of user and of system CPU per
+# event between two b_cpu_split readings (one decimal); "n/a n/a" without a positive
+# event count or when the process went away between them.
+b_cpu_per()
+{
+	awk -v a="$1" -v b="$2" -v n="$3" -v hz="$B_HZ" 'BEGIN {
+		split(a, x, " "); split(b, y, " ")
+		if (n !~ /^[0-9]+$/ || n + 0 <= 0 || y[1] + y[2] <= 0 || y[1] < x[1] || y[2] < x[2]) {
+			print "n/a n/a"; exit
+		}
+		printf "%.1f %.1f\n", (y[1] - x[1]) * 1e6 / hz / n, (y[2] - x[2]) * 1e6 / hz / n
+	}'
+}
+
+# b_cpu_off N: "OFF TOTAL" of CPU N from /proc/stat, in ticks: the time it ran nothing
+# (idle, iowait) or the hypervisor ran something else (steal), and all its time.
+b_cpu_off()
+{
+	awk -v c="cpu$1" '$1 == c { print $5 + $6 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; f = 1 }
+		END { if (!f) print 0, 0 }' /proc/stat
+}
+
+# b_off_pct "OFF0 TOTAL0" "OFF1 TOTAL1": the percentage of the CPU's time between two
+# b_cpu_off readings that it ran nothing or was stolen (no decimals); n/a without time.
+b_off_pct()
+{
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		split(a, x, " "); split(b, y, " ")
+		if (y[2] - x[2] <= 0) print "n/a"; else printf "%.0f\n", 100 * (y[1] - x[1]) / (y[2] - x[2])
+	}'
+}
+
+# b_cpu_cell USER SYSTEM: "USER/SYSTEM" for a table, "n/a" when neither is a number.
+b_cpu_cell()
+{
+	if [ "$1" = n/a ] && [ "$2" = n/a ]; then
+		echo n/a
+	else
+		echo "$1/$2"
+	fi
+}
+
+# b_leaf PID: the process that does the work of background job PID: PID itself, or, while
+# it is a `timeout` (which forks its command; `ip netns exec` and taskset exec theirs),
+# its child.
+b_leaf()
+{
+	local p=$1 c
+	for _ in 1 2 3; do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = timeout ] || break
+		c=$(pgrep -P "$p" | head -n 1)
+		[ -n "$c" ] || break
+		p=$c
+	done
+	echo "$p"
+}
+
+# b_bound RATE USER_US: the events per second a server would reach if its user time per
+# event (USER_US µs) were zero and every other cost stayed: 1 / (1/RATE - USER_US). Holds
+# for a run on one saturated CPU (pinned), where 1/RATE is all the CPU time an event
+# takes; "n/a" unless both are numbers (and 1/RATE is more than USER_US).
+b_bound()
+{
+	awk -v r="$1" -v u="$2" 'BEGIN {
+		if (r !~ /^[0-9.]+$/ || u !~ /^[0-9.]+$/ || r + 0 <= 0) { print "n/a"; exit }
+		d = 1 / r - u / 1e6
+		if (d <= 0) print "n/a"; else printf "%d\n", 1 / d
+	}'
 }
 
 # b_median V...: the middle of the values that are numbers (the lower middle of an even
