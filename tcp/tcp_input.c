@@ -567,8 +567,9 @@ challenge_syn:
 				STAT_INC(tcp, snd_quickacks);
 				/* run to completion: the application answers in this thread
 				 * before the loop's hook flushes the ACK, and the answer carries
-				 * it (net_loop_driven) */
-				if (tcp_ack_batching() && net_loop_driven())
+				 * it (net_loop_driven); a gap filled is ACKed at once all the
+				 * same (RFC 5681 4.2: the sender in recovery waits for it) */
+				if (!gapfill && tcp_ack_batching() && net_loop_driven())
 					tcp_ack_defer(pcb);
 				else
 					pcb->flags |= TF_ACKNOW;

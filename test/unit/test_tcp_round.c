@@ -389,6 +389,38 @@ static void test_fin_after_ours_at_once(void **state)
 	tcp_pcb_close(l, 0, now);
 }
 
+/* Quick ACK mode under run to completion defers the ACK of in-order data to the round's
+ * end, but not the one that fills a gap (RFC 5681 4.2: at once; the sender's recovery
+ * waits for it), nor the duplicate ACK of out-of-order data (fast retransmit). */
+static void test_gap_fill_acked_at_once(void **state)
+{
+	struct tcp_pcb *l, *c;
+	uint8_t d[100] = { 0 };
+
+	(void)state;
+	tcp_config.quickacks = 16;
+	l = listener();
+	c = passive_open(l);
+	drive(1);
+	SEG(TCP_ACK | TCP_PSH, PEER_ISN + 1, ISN + 1, 65535, d, sizeof(d));
+	expect_none(); /* quick ACK, deferred to the round's end */
+	tcp_ack_flush(now);
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 101);
+	expect_none();
+	SEG(TCP_ACK | TCP_PSH, PEER_ISN + 201, ISN + 1, 65535, d, sizeof(d));
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 101); /* out of order: at once */
+	expect_none();
+	SEG(TCP_ACK | TCP_PSH, PEER_ISN + 101, ISN + 1, 65535, d, sizeof(d));
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 301); /* the gap filled: at once */
+	expect_none();
+	tcp_ack_flush(now);
+	expect_none();
+	drive(0);
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, ISN + 1, PEER_ISN + 301);
+	tcp_pcb_close(l, 0, now);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +433,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fin_with_request_one_segment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fin_ack_at_round_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fin_after_ours_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gap_fill_acked_at_once, setup, teardown),
 	};
 	if (getenv("TEST_FILTER"))
 		cmocka_set_test_filter(getenv("TEST_FILTER"));
