@@ -230,7 +230,14 @@ static int tcp_seq_acceptable(const struct tcp_pcb *pcb, const struct tcp_seg *s
 }
 
 
-/* RFC 9293 3.10.7.4 eighth: the FIN. */
+/* RFC 9293 3.10.7.4 eighth: the FIN, acknowledged at once, except where the application
+ * can still answer: in CLOSE_WAIT under run to completion (net_loop_driven, as the quick
+ * ACK) the ACK waits for the end of the round, where the hook (tcp_ack_flush) sends it
+ * unless what the application sent or its close (the FIN) carried it first. A peer that
+ * closes a connection unused, or ends a keep-alive connection, so gets FIN and ACK in one
+ * segment, as Linux's delayed ACK gives it. A repeated FIN (our ACK was lost), and a FIN
+ * in FIN_WAIT_1 or FIN_WAIT_2 (our FIN already sent; TIME_WAIT's record takes over just
+ * after the output) are ACKed at once. */
 static void tcp_process_fin(struct tcp_pcb *pcb)
 {
 	if (pcb->flags & TF_RCVD_FIN) {
@@ -238,21 +245,28 @@ static void tcp_process_fin(struct tcp_pcb *pcb)
 		return;
 	}
 	pcb->rcv_nxt++;
-	pcb->flags |= TF_RCVD_FIN | TF_ACKNOW;
+	pcb->flags |= TF_RCVD_FIN;
 	switch (pcb->state) {
 	case TCP_SYN_RECEIVED:
 	case TCP_ESTABLISHED:
 		tcp_pcb_set_state(pcb, TCP_CLOSE_WAIT);
+		if (tcp_ack_batching() && net_loop_driven())
+			tcp_ack_defer(pcb);
+		else
+			pcb->flags |= TF_ACKNOW;
 		break;
 	case TCP_FIN_WAIT_1:
 		/* our FIN not yet acknowledged (else we would be in FIN_WAIT_2) */
 		tcp_pcb_set_state(pcb, TCP_CLOSING);
+		pcb->flags |= TF_ACKNOW;
 		break;
 	case TCP_FIN_WAIT_2:
 		tcp_pcb_set_state(pcb, TCP_TIME_WAIT); /* a record takes over (tcp_sync_input) */
 		tcp_timers_cancel_all(pcb);
+		pcb->flags |= TF_ACKNOW;
 		break;
 	default:
+		pcb->flags |= TF_ACKNOW;
 		break;
 	}
 	tcp_pcb_notify(pcb);
@@ -555,8 +569,9 @@ challenge_syn:
 				STAT_INC(tcp, snd_quickacks);
 				/* run to completion: the application answers in this thread
 				 * before the loop's hook flushes the ACK, and the answer carries
-				 * it (net_loop_driven) */
-				if (tcp_ack_batching() && net_loop_driven())
+				 * it (net_loop_driven); a gap filled is ACKed at once all the
+				 * same (RFC 5681 4.2: the sender in recovery waits for it) */
+				if (!gapfill && tcp_ack_batching() && net_loop_driven())
 					tcp_ack_defer(pcb);
 				else
 					pcb->flags |= TF_ACKNOW;

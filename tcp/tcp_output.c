@@ -294,13 +294,27 @@ void tcp_ack_reset(void)
 	ack_loop_seen = 0;
 }
 
-/* A pure ACK carries snd_max, not snd_nxt (as BSD does): after a timeout rewound snd_nxt,
- * the peer may already hold data past it, and would find an ACK at snd_nxt old, drop it
- * unread and answer with its own ACK, which we would drop the same way for ever. */
+/* The sequence number of a segment without data (a pure ACK, our RST): snd_max, not
+ * snd_nxt (as BSD does): after a timeout rewound snd_nxt, the peer may already hold data
+ * past it, and would find an ACK at snd_nxt old, drop it unread and answer with its own
+ * ACK, which we would drop the same way for ever. But a peer whose window is shut takes
+ * only SEG.SEQ = RCV.NXT (RFC 9293 3.10.7.4 first), and snd_max is then past it (a
+ * window probe's byte, tcp_timer_persist, or data sent before the window shut): such an
+ * ACK (of the peer's FIN, say) was dropped, and the peer sent its FIN again and again.
+ * The ACK that shut the window said where RCV.NXT was: snd_una (BSD sends snd_nxt,
+ * which it keeps at the window's edge while it persists). Should the peer hold more by
+ * now, it answers the old ACK with its own, which moves snd_una. */
+static uint32_t tcp_bare_seq(const struct tcp_pcb *pcb)
+{
+	if (pcb->snd_wnd == 0 && TCP_SYNCHRONIZED(pcb->state) && pcb->state != TCP_SYN_RECEIVED)
+		return pcb->snd_una;
+	return pcb->snd_max;
+}
+
 int tcp_send_ack(struct tcp_pcb *pcb, uint64_t now)
 {
 	STAT_INC(tcp, snd_acks);
-	return tcp_xmit(pcb, pcb->snd_max, TCP_ACK, 0, now);
+	return tcp_xmit(pcb, tcp_bare_seq(pcb), TCP_ACK, 0, now);
 }
 
 /* RFC 1122 4.2.3.6: a keepalive probe is an ACK one byte below what the peer expects. */
@@ -310,11 +324,12 @@ int tcp_send_keepalive(struct tcp_pcb *pcb, uint64_t now)
 	return tcp_xmit(pcb, pcb->snd_una - 1, TCP_ACK, 0, now);
 }
 
-/* seq = snd_max: the peer's rcv_nxt is at most there and RFC 5961 3.2 wants an exact hit */
+/* seq = snd_max (tcp_bare_seq): the peer's rcv_nxt is at most there and RFC 5961 3.2
+ * wants an exact hit */
 void tcp_send_rst_pcb(struct tcp_pcb *pcb, uint64_t now)
 {
 	STAT_INC(tcp, snd_rst);
-	tcp_xmit(pcb, pcb->snd_max, TCP_RST | TCP_ACK, 0, now);
+	tcp_xmit(pcb, tcp_bare_seq(pcb), TCP_RST | TCP_ACK, 0, now);
 }
 
 /* RFC 9293 3.10.7.1: if the segment has ACK, <SEQ=SEG.ACK><CTL=RST>, else

@@ -468,6 +468,41 @@ static void test_zero_window_probe(void **state)
 	test_assert_no_leaks();
 }
 
+/* RFC 9293 3.10.7.4 first: a peer with a shut window takes a segment without data only at
+ * its RCV.NXT. While we probe that window, our ACK (of the peer's FIN here) and our RST
+ * carry snd_una, where the ACK that shut it stood, not snd_max one past it (the probe's
+ * byte), or the peer drops them (Linux did, and sent its FIN again and again). */
+static void test_zero_window_ack_at_edge(void **state)
+{
+	struct tcp_pcb *c;
+
+	(void)state;
+	c = active_open();
+	/* the data in flight fills the window: its ACK shuts it */
+	assert_int_equal(tcp_pcb_send(c, "abc", 3, now), 3);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 1), 3);
+	assert_int_equal(tcp_pcb_send(c, "xyz", 3, now), 3);
+	expect_none(); /* Nagle */
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 4, 0, NULL, 0);
+	expect_none();
+	for (int i = 0; i < 3; i++) {
+		advance(2000);
+		while (test_dev_pending(tun))
+			assert_int_equal(expect(TCP_ACK, ISN + 4, PEER_ISN + 1), 1); /* probes */
+		SEG(TCP_ACK, PEER_ISN + 1, ISN + 4, 0, NULL, 0); /* still shut */
+		expect_none();
+	}
+	assert_int_equal(c->snd_max, ISN + 5);
+	SEG(TCP_ACK | TCP_FIN, PEER_ISN + 1, ISN + 4, 0, NULL, 0);
+	expect(TCP_ACK, ISN + 4, PEER_ISN + 2);
+	expect_none();
+	assert_int_equal(c->state, TCP_CLOSE_WAIT);
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, ISN + 4, PEER_ISN + 2);
+	expect_none();
+	test_assert_no_leaks();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +519,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sequence_wrap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_retransmit_newreno, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zero_window_probe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zero_window_ack_at_edge, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,8 @@
  * driver named (run to completion), an application's send in the driver's round waits for
  * the loop's hook, so a close in the same round puts the FIN on the last data segment (as
  * lwIP and Linux do) and two sends leave as one segment; a send from any other thread
- * goes at once. Each ends with every connection freed. */
+ * goes at once. The ACK of the peer's FIN waits the same way in CLOSE_WAIT and rides on
+ * our FIN. Each ends with every connection freed. */
 #include "test/unit/tcp_script.h"
 
 #include <pthread.h>
@@ -243,6 +244,183 @@ static void test_window_update_rides_on_answer(void **state)
 	tcp_pcb_close(l, 0, now);
 }
 
+/* RFC 9293 3.10.7.4 eighth step, run to completion: the peer's FIN moves us to CLOSE_WAIT
+ * and its ACK waits for the round's end. ab opens a connection, never uses it and closes
+ * it; the server reads EOF and closes in the same round: one segment carries the ACK of
+ * the peer's FIN and ours (LAST_ACK), where a bare ACK went first. */
+static void test_fin_ack_rides_on_close(void **state)
+{
+	struct tcp_pcb *l, *c;
+	uint8_t buf[10];
+
+	(void)state;
+	l = listener();
+	c = passive_open(l);
+	drive(1);
+	SEG(TCP_ACK | TCP_FIN, PEER_ISN + 1, ISN + 1, 65535, NULL, 0);
+	expect_none(); /* the ACK waits for the round's end */
+	assert_int_equal(c->state, TCP_CLOSE_WAIT);
+	assert_int_equal(tcp_pcb_recv(c, buf, sizeof(buf), now), 0); /* EOF */
+	tcp_pcb_close(c, 0, now);
+	expect(TCP_ACK | TCP_FIN, ISN + 1, PEER_ISN + 2);
+	expect_none();
+	assert_int_equal(c->state, TCP_LAST_ACK);
+	tcp_ack_flush(now); /* the round ends: nothing owed */
+	expect_none();
+	SEG(TCP_ACK, PEER_ISN + 2, ISN + 2, 65535, NULL, 0); /* LAST_ACK -> CLOSED, freed */
+	expect_none();
+	assert_int_equal(tcp_pcb_count(), 1); /* the listener alone */
+	drive(0);
+	tcp_pcb_close(l, 0, now);
+}
+
+/* The request and the peer's FIN in one segment (a client that shuts its write side
+ * after the request): the answer, the ACK of both and our FIN leave in one segment. */
+static void test_fin_with_request_one_segment(void **state)
+{
+	struct tcp_pcb *l, *c;
+	uint8_t req[100] = { 0 }, resp[300] = { 0 }, buf[200];
+
+	(void)state;
+	l = listener();
+	c = passive_open(l);
+	drive(1);
+	SEG(TCP_ACK | TCP_PSH | TCP_FIN, PEER_ISN + 1, ISN + 1, 65535, req, sizeof(req));
+	expect_none();
+	assert_int_equal(tcp_pcb_recv(c, buf, sizeof(buf), now), 100);
+	assert_int_equal(tcp_pcb_recv(c, buf, sizeof(buf), now), 0);
+	assert_int_equal(tcp_pcb_send(c, resp, sizeof(resp), now), 300);
+	tcp_pcb_close(c, 0, now);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH | TCP_FIN, ISN + 1, PEER_ISN + 102), 300);
+	expect_none();
+	tcp_ack_flush(now);
+	expect_none();
+	SEG(TCP_ACK, PEER_ISN + 102, ISN + 302, 65535, NULL, 0);
+	expect_none();
+	assert_int_equal(tcp_pcb_count(), 1);
+	drive(0);
+	tcp_pcb_close(l, 0, now);
+}
+
+/* Half-close (nc sends, then shuts its write side): the application does not close in
+ * the round, so the hook sends the ACK of the FIN at the round's end; the answer and our
+ * FIN follow in later rounds, and the peer's ACK of it ends LAST_ACK. */
+static void test_fin_ack_at_round_end(void **state)
+{
+	struct tcp_pcb *l, *c;
+	uint8_t resp[50] = { 0 }, buf[10];
+
+	(void)state;
+	l = listener();
+	c = open_with_request(l);
+	drive(1);
+	SEG(TCP_ACK | TCP_FIN, PEER_ISN + 101, ISN + 1, 65535, NULL, 0);
+	expect_none();
+	assert_int_equal(tcp_pcb_recv(c, buf, sizeof(buf), now), 0);
+	tcp_ack_flush(now); /* the round ends with nothing sent: a bare ACK */
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 102);
+	expect_none();
+	assert_int_equal(c->state, TCP_CLOSE_WAIT);
+	tcp_ack_flush(now);
+	expect_none(); /* once */
+	assert_int_equal(tcp_pcb_send(c, resp, sizeof(resp), now), 50);
+	tcp_ack_flush(now);
+	assert_int_equal(expect(TCP_ACK | TCP_PSH, ISN + 1, PEER_ISN + 102), 50);
+	tcp_pcb_close(c, 0, now);
+	expect(TCP_ACK | TCP_FIN, ISN + 51, PEER_ISN + 102);
+	expect_none();
+	assert_int_equal(c->state, TCP_LAST_ACK);
+	SEG(TCP_ACK, PEER_ISN + 102, ISN + 52, 65535, NULL, 0);
+	expect_none();
+	assert_int_equal(tcp_pcb_count(), 1);
+	/* with no driver named the ACK of a FIN goes at once, as before */
+	drive(0);
+	c = open_with_request(l);
+	SEG(TCP_ACK | TCP_FIN, PEER_ISN + 101, ISN + 1, 65535, NULL, 0);
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 102);
+	expect_none();
+	tcp_pcb_close(c, 0, now);
+	expect(TCP_ACK | TCP_FIN, ISN + 1, PEER_ISN + 102);
+	SEG(TCP_ACK, PEER_ISN + 102, ISN + 2, 65535, NULL, 0);
+	expect_none();
+	tcp_pcb_close(l, 0, now);
+}
+
+/* Our FIN first, under run to completion too: the peer's FIN in FIN_WAIT_2 is ACKed at
+ * once and TIME_WAIT's record takes over after that output (tcp_tw_enter); in FIN_WAIT_1
+ * (simultaneous close) it is ACKed at once and CLOSING waits for the ACK of ours. */
+static void test_fin_after_ours_at_once(void **state)
+{
+	struct tcp_pcb *l, *c;
+
+	(void)state;
+	l = listener();
+	c = passive_open(l);
+	drive(1);
+	tcp_pcb_close(c, 0, now);
+	expect(TCP_ACK | TCP_FIN, ISN + 1, PEER_ISN + 1);
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 2, 65535, NULL, 0);
+	expect_none();
+	assert_int_equal(c->state, TCP_FIN_WAIT_2);
+	SEG(TCP_ACK | TCP_FIN, PEER_ISN + 1, ISN + 2, 65535, NULL, 0);
+	expect(TCP_ACK, ISN + 2, PEER_ISN + 2);
+	expect_none();
+	assert_non_null(tw_at(PORT));
+	assert_int_equal(tcp_pcb_count(), 1);
+	tcp_ack_flush(now);
+	expect_none();
+	advance(2ull * tcp_config.msl_ms);
+	assert_int_equal(tcp_tw_count(), 0);
+
+	tcp_test_set_isn(1, ISN);
+	c = passive_open(l);
+	tcp_pcb_close(c, 0, now);
+	expect(TCP_ACK | TCP_FIN, ISN + 1, PEER_ISN + 1);
+	SEG(TCP_ACK | TCP_FIN, PEER_ISN + 1, ISN + 1, 65535, NULL, 0); /* ours not ACKed */
+	expect(TCP_ACK, ISN + 2, PEER_ISN + 2);
+	expect_none();
+	assert_int_equal(c->state, TCP_CLOSING);
+	SEG(TCP_ACK, PEER_ISN + 2, ISN + 2, 65535, NULL, 0);
+	expect_none();
+	assert_non_null(tw_at(PORT));
+	advance(2ull * tcp_config.msl_ms);
+	assert_int_equal(tcp_tw_count(), 0);
+	drive(0);
+	tcp_pcb_close(l, 0, now);
+}
+
+/* Quick ACK mode under run to completion defers the ACK of in-order data to the round's
+ * end, but not the one that fills a gap (RFC 5681 4.2: at once; the sender's recovery
+ * waits for it), nor the duplicate ACK of out-of-order data (fast retransmit). */
+static void test_gap_fill_acked_at_once(void **state)
+{
+	struct tcp_pcb *l, *c;
+	uint8_t d[100] = { 0 };
+
+	(void)state;
+	tcp_config.quickacks = 16;
+	l = listener();
+	c = passive_open(l);
+	drive(1);
+	SEG(TCP_ACK | TCP_PSH, PEER_ISN + 1, ISN + 1, 65535, d, sizeof(d));
+	expect_none(); /* quick ACK, deferred to the round's end */
+	tcp_ack_flush(now);
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 101);
+	expect_none();
+	SEG(TCP_ACK | TCP_PSH, PEER_ISN + 201, ISN + 1, 65535, d, sizeof(d));
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 101); /* out of order: at once */
+	expect_none();
+	SEG(TCP_ACK | TCP_PSH, PEER_ISN + 101, ISN + 1, 65535, d, sizeof(d));
+	expect(TCP_ACK, ISN + 1, PEER_ISN + 301); /* the gap filled: at once */
+	expect_none();
+	tcp_ack_flush(now);
+	expect_none();
+	drive(0);
+	tcp_pcb_close(c, 1, now);
+	expect(TCP_RST | TCP_ACK, ISN + 1, PEER_ISN + 301);
+	tcp_pcb_close(l, 0, now);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +429,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_owed_send_before_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_outside_round_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window_update_rides_on_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fin_ack_rides_on_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fin_with_request_one_segment, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fin_ack_at_round_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fin_after_ours_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gap_fill_acked_at_once, setup, teardown),
 	};
 	if (getenv("TEST_FILTER"))
 		cmocka_set_test_filter(getenv("TEST_FILTER"));
