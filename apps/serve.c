@@ -3,6 +3,8 @@
  * service's sockets through a readiness set (see serve.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -246,6 +248,19 @@ size_t svc_out_room(const struct svc_conn *c)
 	return c->out_len >= app_cfg.lim.conn_buf ? 0 : app_cfg.lim.conn_buf - c->out_len;
 }
 
+size_t svc_send_space(const struct svc_conn *c)
+{
+	int size = 0, held = 0;
+	socklen_t len = sizeof(size);
+
+	if (c->out_len || c->dead)
+		return 0;
+	if (us_getsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &size, &len) < 0 ||
+	    us_ioctl(c->fd, SIOCOUTQ, &held) < 0 || held >= size)
+		return 0;
+	return (size_t)(size - held);
+}
+
 /* Sends queued bytes until the socket would block. 0 or -errno. */
 static int conn_flush(struct svc_conn *c)
 {
@@ -306,6 +321,7 @@ int svc_send(struct svc_conn *c, const void *buf, size_t len)
 	}
 	memcpy(c->out + c->out_off + c->out_len, p, len);
 	c->out_len += len;
+	STAT_ADD(serve, out_queued, len);
 	conn_touch(c); /* it now waits for room to send */
 	return 0;
 }

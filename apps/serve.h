@@ -126,15 +126,23 @@ int svc_send(struct svc_conn *c, const void *buf, size_t len);
 uint64_t svc_now_us(void);
 /* Bytes svc_send would still accept. */
 size_t svc_out_room(const struct svc_conn *c);
+/* Bytes the connection's socket would take now, were they sent: its send buffer's size
+ * (SO_SNDBUF, which the stack's auto-tuning grows) less what it holds (SIOCOUTQ); 0 while
+ * the connection's own queue holds output, which must leave first. A producer that reads
+ * no more than this (http's file) has each byte copied once, into the socket, and none
+ * kept in the queue. */
+size_t svc_send_space(const struct svc_conn *c);
 /* Closes the connection after its queue drains (c->close_when_flushed). */
 void svc_close_when_flushed(struct svc_conn *c);
 /* Closes the connection at the end of this round, dropping queued output. */
 void svc_kill(struct svc_conn *c);
 
-/* What serve did to connections, printed with --stats like the stack's counters. */
+/* What serve did to connections, printed with --stats like the stack's counters;
+ * out_queued: bytes svc_send copied into connections' queues because the socket had no
+ * room for them (each copied a second time when it leaves). */
 #define SERVE_COUNTERS(X)                                                                  \
 	X(conns_accepted) X(refused_per_source) X(closed_deadline) X(closed_idle)         \
-	X(reclaimed) X(accept_deferred)
+	X(reclaimed) X(accept_deferred) X(out_queued)
 STATS_DECLARE(serve, SERVE_COUNTERS);
 #define serve_stats STATS_REF(serve)
 
