@@ -819,17 +819,14 @@ static int http_drained(struct svc_conn *c)
 
 static int http_open(struct svc_conn *c)
 {
-	struct http_conn *h = malloc(sizeof(*h)); /* not calloc: req_first needs no zeroes */
+	struct http_conn *h = c->priv; /* serve's, with the connection (conn_priv_size) */
 
-	if (!h)
-		return -ENOMEM;
 	h->file_fd = -1;
 	h->file_off = h->file_left = 0;
 	h->keep_alive = h->peer_eof = 0;
 	h->len = 0;
 	h->cap = sizeof(h->req_first);
 	h->req = h->req_first;
-	c->priv = h;
 	head_clock(c); /* the first head is due from the accept */
 	return 0;
 }
@@ -884,8 +881,8 @@ static void http_close(struct svc_conn *c)
 		close(h->file_fd);
 	if (h && h->req != h->req_first)
 		free(h->req);
-	free(h);
-	c->priv = NULL;
+	if (h)
+		h->file_fd = -1;
 }
 
 const struct svc_ops svc_http_ops = {
@@ -895,6 +892,7 @@ const struct svc_ops svc_http_ops = {
 	.option = http_option,
 	.start = http_start,
 	.stop = http_stop,
+	.conn_priv_size = sizeof(struct http_conn),
 	.conn_open = http_open,
 	.conn_data = http_data,
 	.conn_eof = http_eof,
