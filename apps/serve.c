@@ -3,6 +3,8 @@
  * service's sockets through a readiness set (see serve.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +19,8 @@
 #define SERVE_READS_PER_ROUND 4      /* recv calls per connection per round, for fairness */
 #define SERVE_ACCEPTS_PER_ROUND 64
 #define SERVE_OUT_IDLE_US 1000000    /* an empty output queue idle this long is freed */
+#define SERVE_OUT_FIRST 4096         /* an output queue's first size (from out_pool) */
+#define SERVE_POOL_KEEP 1            /* wholly free slabs an idle pool keeps */
 
 static const struct svc_ops *const svc_table[] = {
 	&svc_echo_ops, &svc_discard_ops, &svc_chat_ops, &svc_http_ops, &svc_udp_echo_ops,
@@ -28,6 +32,11 @@ static const struct svc_ops *const svc_table[] = {
 static __thread struct svc services[APP_MAX_SERVICES];
 static __thread int nservices;
 static __thread int total_conns;
+/* Output queues of SERVE_OUT_FIRST bytes, a connection's first (most never grow): from a
+ * pool, as the connections are, at most --max-conn live; a queue that outgrows it moves
+ * to malloc. Trimmed as the connection pools are (conns_sweep). */
+static __thread struct net_pool out_pool;
+static __thread uint64_t out_pool_allocs;
 
 int (*serve_listening)(int rc);
 
@@ -95,6 +104,13 @@ static int src_add(uint32_t addr, int delta)
 	return 0;
 }
 
+/* Where a connection's service state begins in its pool object: after the struct, at
+ * malloc's alignment. */
+static size_t conn_priv_off(void)
+{
+	return (sizeof(struct svc_conn) + 15) & ~(size_t)15;
+}
+
 /* ---- --serve NAME[:PORT][,key=value]... ---- */
 
 static int parse_one(const char *spec, struct svc *s)
@@ -125,6 +141,7 @@ static int parse_one(const char *spec, struct svc *s)
 	}
 	*s = (struct svc){ .ops = ops, .port = ops->default_port, .fd = -1 };
 	TAILQ_INIT(&s->conns);
+	net_pool_init(&s->conn_pool, "serve_conn", conn_priv_off() + ops->conn_priv_size, 0);
 	if (colon && app_parse_port(colon, &s->port))
 		return -EINVAL;
 	while (opts && *opts) {
@@ -246,6 +263,19 @@ size_t svc_out_room(const struct svc_conn *c)
 	return c->out_len >= app_cfg.lim.conn_buf ? 0 : app_cfg.lim.conn_buf - c->out_len;
 }
 
+size_t svc_send_space(const struct svc_conn *c)
+{
+	int size = 0, held = 0;
+	socklen_t len = sizeof(size);
+
+	if (c->out_len || c->dead)
+		return 0;
+	if (us_getsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &size, &len) < 0 ||
+	    us_ioctl(c->fd, SIOCOUTQ, &held) < 0 || held >= size)
+		return 0;
+	return (size_t)(size - held);
+}
+
 /* Sends queued bytes until the socket would block. 0 or -errno. */
 static int conn_flush(struct svc_conn *c)
 {
@@ -289,7 +319,7 @@ int svc_send(struct svc_conn *c, const void *buf, size_t len)
 			return 0;
 	}
 	if (c->out_off + c->out_len + len > c->out_cap) {
-		size_t need = c->out_len + len, cap = c->out_cap ? c->out_cap : 4096;
+		size_t need = c->out_len + len, cap = c->out_cap ? c->out_cap : SERVE_OUT_FIRST;
 		if (c->out_off) {
 			memmove(c->out, c->out + c->out_off, c->out_len);
 			c->out_off = 0;
@@ -297,17 +327,43 @@ int svc_send(struct svc_conn *c, const void *buf, size_t len)
 		while (cap < need)
 			cap *= 2;
 		if (cap != c->out_cap) {
-			uint8_t *nb = realloc(c->out, cap);
+			uint8_t *nb;
+
+			if (cap == SERVE_OUT_FIRST) { /* the first: there was none */
+				uint64_t slabs = out_pool.slab_allocs;
+				nb = net_pool_alloc(&out_pool);
+				STAT_ADD(serve, pool_slabs, out_pool.slab_allocs - slabs);
+			}
+			else if (c->out_cap == SERVE_OUT_FIRST) /* from the pool to malloc */
+				nb = malloc(cap);
+			else
+				nb = realloc(c->out, cap);
 			if (!nb)
 				return -ENOMEM;
+			if (c->out_cap == SERVE_OUT_FIRST && cap != SERVE_OUT_FIRST) {
+				memcpy(nb, c->out, c->out_len);
+				net_pool_free(&out_pool, c->out);
+			}
 			c->out = nb;
 			c->out_cap = cap;
 		}
 	}
 	memcpy(c->out + c->out_off + c->out_len, p, len);
 	c->out_len += len;
+	STAT_ADD(serve, out_queued, len);
 	conn_touch(c); /* it now waits for room to send */
 	return 0;
+}
+
+/* Gives a connection's output queue back (to out_pool or to malloc). */
+static void out_release(struct svc_conn *c)
+{
+	if (c->out_cap == SERVE_OUT_FIRST)
+		net_pool_free(&out_pool, c->out);
+	else
+		free(c->out);
+	c->out = NULL;
+	c->out_cap = c->out_off = 0;
 }
 
 void svc_close_when_flushed(struct svc_conn *c)
@@ -378,8 +434,8 @@ static void conn_free(struct svc_conn *c)
 	src_add(src_key(&c->peer), -1);
 	debugf("svc=%s peer=%s closed in=%llu out=%llu", s->ops->name, svc_conn_name(c),
 	       (unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out);
-	free(c->out);
-	free(c);
+	out_release(c);
+	net_pool_free(&s->conn_pool, c);
 }
 
 static void conn_readable(struct svc_conn *c);
@@ -418,6 +474,7 @@ static void service_accept(struct svc *s)
 		socklen_t peerlen = sizeof(peer);
 		struct svc_conn *c, *victim = NULL;
 		char a[APP_ADDR_STRLEN];
+		uint64_t slabs;
 		int fd;
 
 		if (total_conns >= app_cfg.lim.max_conn && !(victim = reclaim_victim(round)))
@@ -450,12 +507,16 @@ static void service_accept(struct svc *s)
 			STAT_INC(serve, reclaimed);
 			conn_free(victim);
 		}
-		c = calloc(1, sizeof(*c));
+		slabs = s->conn_pool.slab_allocs;
+		c = net_pool_alloc(&s->conn_pool); /* zeroed */
+		STAT_ADD(serve, pool_slabs, s->conn_pool.slab_allocs - slabs);
 		if (!c || src_add(src_key(&peer), 1) < 0) {
-			free(c);
+			net_pool_free(&s->conn_pool, c);
 			us_close(fd);
 			return;
 		}
+		if (s->ops->conn_priv_size)
+			c->priv = (uint8_t *)c + conn_priv_off();
 		STAT_INC(serve, conns_accepted);
 		c->fd = fd;
 		c->peer = peer;
@@ -561,7 +622,17 @@ static void conns_settle(void)
 	}
 }
 
-/* Deadlines, idle limits and idle output queues of every connection. */
+/* A pool that took nothing since the last sweep gives back its wholly free slabs but
+ * SERVE_POOL_KEEP: after a load, an idle server holds slabs for the connections it holds,
+ * while under load the slabs stay for the next connections. */
+static void pool_trim_idle(struct net_pool *p, uint64_t *allocs_seen)
+{
+	if (p->allocs == *allocs_seen)
+		net_pool_trim(p, SERVE_POOL_KEEP);
+	*allocs_seen = p->allocs;
+}
+
+/* Deadlines, idle limits and idle output queues of every connection; the pools. */
 static void conns_sweep(uint64_t now)
 {
 	for (int i = 0; i < nservices; i++) {
@@ -588,12 +659,12 @@ static void conns_sweep(uint64_t now)
 				   now - c->last_active_us > SERVE_OUT_IDLE_US) {
 				/* An idle connection's empty output queue goes back; svc_send
 				 * grows a new one when needed. */
-				free(c->out);
-				c->out = NULL;
-				c->out_cap = c->out_off = 0;
+				out_release(c);
 			}
 		}
+		pool_trim_idle(&services[i].conn_pool, &services[i].conn_pool_allocs);
 	}
+	pool_trim_idle(&out_pool, &out_pool_allocs);
 }
 
 static int serve_loop(void)
@@ -603,6 +674,11 @@ static int serve_loop(void)
 	int rc = 0;
 
 	TAILQ_INIT(&touched_conns);
+	/* service_accept keeps total_conns within --max-conn; the pools' limits say so too */
+	net_pool_init(&out_pool, "serve_out", SERVE_OUT_FIRST, 0);
+	out_pool.limit = (unsigned)app_cfg.lim.max_conn;
+	for (int i = 0; i < nservices; i++)
+		services[i].conn_pool.limit = (unsigned)app_cfg.lim.max_conn;
 	serve_epfd = us_epoll_create();
 	if (serve_epfd < 0) {
 		app_error("serve: cannot create a readiness set: %s", strerror(-serve_epfd));
@@ -771,11 +847,13 @@ out:
 
 		while ((c = TAILQ_FIRST(&s->conns)))
 			conn_free(c);
+		net_pool_trim(&s->conn_pool, 0); /* every object is back: all its slabs */
 		if (s->fd >= 0)
 			us_close(s->fd);
 		s->fd = -1;
 		if (s->ops->stop)
 			s->ops->stop(s);
 	}
+	net_pool_trim(&out_pool, 0);
 	return rc < 0 ? EXIT_FAIL : EXIT_OK;
 }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "net/pool.h"
 #include "net/stats.h"
 
 struct svc;
@@ -43,7 +44,8 @@ struct svc_conn {
 	                           * --max-conn the connection waiting longest (--reclaim-after)
 	                           * makes room for a new one, as nginx reuses idle ones */
 	uint64_t bytes_in, bytes_out;
-	void *priv;               /* the service's per-connection state */
+	void *priv;               /* the service's per-connection state (with conn_priv_size:
+	                           * serve's, in the same pool object, zeroed) */
 	TAILQ_ENTRY(svc_conn) link;
 	/* serve's own: the events registered in its readiness set, and whether the
 	 * connection is on this round's list of those to look at again (serve.c) */
@@ -67,6 +69,10 @@ struct svc_ops {
 	/* Datagram services: the socket is readable. */
 	void (*dgram_ready)(struct svc *s);
 
+	/* Stream services: bytes of per-connection state serve allocates with each
+	 * connection, zeroed, c->priv pointing at them before conn_open (0: none; the
+	 * service may then set priv itself). */
+	size_t conn_priv_size;
 	/* Stream services. conn_open may send a greeting; <0 refuses the connection. */
 	int (*conn_open)(struct svc_conn *c);
 	/* Bytes from the peer; <0 closes the connection. NULL: the service discards what
@@ -93,6 +99,13 @@ struct svc {
 	char root[4096];          /* http root=DIR */
 	struct svc_conn_list conns;
 	int nconns;
+	/* Its connections, each a struct svc_conn followed by the service's conn_priv_size
+	 * bytes: taken from a pool of 64 KiB slabs that grows as connections come (at most
+	 * --max-conn live) and keeps its slabs for the next ones; slabs left wholly free
+	 * once a sweep finds no allocation since the last go back but one (serve.c). Used
+	 * by the serving thread alone. */
+	struct net_pool conn_pool;
+	uint64_t conn_pool_allocs; /* conn_pool.allocs at the last sweep */
 	int accept_ready;         /* the listener polled readable this round */
 	uint32_t ev_set;          /* the events registered for fd in serve's readiness set */
 };
@@ -126,15 +139,24 @@ int svc_send(struct svc_conn *c, const void *buf, size_t len);
 uint64_t svc_now_us(void);
 /* Bytes svc_send would still accept. */
 size_t svc_out_room(const struct svc_conn *c);
+/* Bytes the connection's socket would take now, were they sent: its send buffer's size
+ * (SO_SNDBUF, which the stack's auto-tuning grows) less what it holds (SIOCOUTQ); 0 while
+ * the connection's own queue holds output, which must leave first. A producer that reads
+ * no more than this (http's file) has each byte copied once, into the socket, and none
+ * kept in the queue. */
+size_t svc_send_space(const struct svc_conn *c);
 /* Closes the connection after its queue drains (c->close_when_flushed). */
 void svc_close_when_flushed(struct svc_conn *c);
 /* Closes the connection at the end of this round, dropping queued output. */
 void svc_kill(struct svc_conn *c);
 
-/* What serve did to connections, printed with --stats like the stack's counters. */
+/* What serve did to connections, printed with --stats like the stack's counters;
+ * out_queued: bytes svc_send copied into connections' queues because the socket had no
+ * room for them (each copied a second time when it leaves); pool_slabs: slabs serve's
+ * pools of connections and output queues took from malloc. */
 #define SERVE_COUNTERS(X)                                                                  \
 	X(conns_accepted) X(refused_per_source) X(closed_deadline) X(closed_idle)         \
-	X(reclaimed) X(accept_deferred)
+	X(reclaimed) X(accept_deferred) X(out_queued) X(pool_slabs)
 STATS_DECLARE(serve, SERVE_COUNTERS);
 #define serve_stats STATS_REF(serve)
 

@@ -24,8 +24,11 @@
  * check, so a change, a removal or a replaced root is seen within that time. cache=0
  * turns it off.
  *
- * Other files are streamed: the response head goes out, then the file is read in chunks
- * each time the connection's output queue drains, so a large file never sits in memory.
+ * Other files are streamed: the response head goes out with the file's first bytes, then
+ * the file is read each time the socket has room again (writable), so a large file never
+ * sits in memory. Each read takes no more than the socket's free send space
+ * (svc_send_space), at most 64 KB, and goes straight into the socket: a byte of the file
+ * is read once and copied once, into the stack, never held in the connection's queue.
  *
  * Slowloris: while the server waits for a request head (from the accept, or from the end
  * of the previous response on a persistent connection), the whole head must arrive within
@@ -49,7 +52,9 @@
 #include "apps/serve.h"
 #include "net/log.h"
 
-#define HTTP_FILE_CHUNK (64 * 1024)
+#define HTTP_FILE_CHUNK (64 * 1024) /* the most read from a file at once */
+#define HTTP_FILE_FLOOR (16 * 1024) /* read when the socket reports room that
+                                     * svc_send_space does not see (never expected) */
 #define HTTP_REQ_FIRST 1024 /* request bytes held in the connection's own state */
 
 /* What the open-file cache did, printed with --stats (http.cache_*); see http_cache.h. */
@@ -507,9 +512,25 @@ static int value_has_token(const char *v, const char *token)
 	return 0;
 }
 
-/* The 200 response: the head and the file's first chunk leave in one send, so a small
- * file is one segment and not a head held back by Nagle's algorithm behind its own ACK;
- * the rest streams from conn_drained. Takes ownership of fd. */
+/* The most of the file to read now, from what the socket takes (space) and what the
+ * connection's queue would still hold (room, should the socket take less). */
+static size_t file_want(off_t left, size_t space, size_t room)
+{
+	size_t want = HTTP_FILE_CHUNK;
+
+	if (want > space)
+		want = space;
+	if (want > room)
+		want = room;
+	if ((off_t)want > left)
+		want = (size_t)left;
+	return want;
+}
+
+/* The 200 response: the head and the file's first bytes (as many as the socket takes
+ * beside the head) leave in one send, so a small file is one segment and not a head held
+ * back by Nagle's algorithm behind its own ACK; the rest streams from conn_drained. Takes
+ * ownership of fd. */
 static int send_file(struct svc_conn *c, int fd, const struct stat *st, const char *rel,
 		     int head_only)
 {
@@ -517,13 +538,10 @@ static int send_file(struct svc_conn *c, int fd, const struct stat *st, const ch
 	struct http_conn *h = c->priv;
 	size_t n = format_head(c, (char *)b, 200, "OK", mime_type(rel[0] ? rel : "index.html"),
 			       (long long)st->st_size, NULL);
-	size_t want = head_only ? 0 : HTTP_FILE_CHUNK, room = svc_out_room(c);
+	size_t space = head_only ? 0 : svc_send_space(c), room = svc_out_room(c);
+	size_t want = file_want(st->st_size, space > n ? space - n : 0, room > n ? room - n : 0);
 	ssize_t r = 0;
 
-	if ((off_t)want > st->st_size)
-		want = (size_t)st->st_size;
-	if (want + n > room)
-		want = room > n ? room - n : 0;
 	if (want) {
 		r = pread(fd, b + n, want, 0);
 		if (r < 0) {
@@ -756,6 +774,7 @@ static int http_drained(struct svc_conn *c)
 {
 	uint8_t buf[HTTP_FILE_CHUNK]; /* on the stack, as in send_file */
 	struct http_conn *h = c->priv;
+	size_t space;
 
 	if (h->file_fd < 0) { /* a response has left the queue: the next head's wait begins */
 		c->want_drained = 0;
@@ -763,16 +782,18 @@ static int http_drained(struct svc_conn *c)
 		return 0;
 	}
 
+	/* Called with the queue empty and the socket writable: read what it takes, once. A
+	 * socket that reports room svc_send_space does not see still gets a little, and
+	 * what it then refuses waits in the queue, so a round always moves the file on. */
+	space = svc_send_space(c);
+	if (!space)
+		space = HTTP_FILE_FLOOR;
 	while (h->file_left > 0) {
-		size_t room = svc_out_room(c), want = sizeof(buf);
+		size_t want = file_want(h->file_left, space, svc_out_room(c));
 		ssize_t n;
 
-		if (room < want)
-			want = room;
-		if ((off_t)want > h->file_left)
-			want = (size_t)h->file_left;
-		if (!want)
-			return 0;
+		if (!want || c->out_len)
+			return 0; /* the socket is full: the next writable round goes on */
 		n = pread(h->file_fd, buf, want, h->file_off);
 		if (n <= 0) {
 			/* The file shrank under us: the promised length cannot be kept. */
@@ -783,8 +804,7 @@ static int http_drained(struct svc_conn *c)
 			return -EPIPE;
 		h->file_off += n;
 		h->file_left -= n;
-		if (c->out_len >= app_cfg.lim.conn_buf / 2)
-			return 0; /* wait for the queue to drain again */
+		space -= (size_t)n;
 	}
 	close(h->file_fd);
 	h->file_fd = -1;
@@ -799,17 +819,14 @@ static int http_drained(struct svc_conn *c)
 
 static int http_open(struct svc_conn *c)
 {
-	struct http_conn *h = malloc(sizeof(*h)); /* not calloc: req_first needs no zeroes */
+	struct http_conn *h = c->priv; /* serve's, with the connection (conn_priv_size) */
 
-	if (!h)
-		return -ENOMEM;
 	h->file_fd = -1;
 	h->file_off = h->file_left = 0;
 	h->keep_alive = h->peer_eof = 0;
 	h->len = 0;
 	h->cap = sizeof(h->req_first);
 	h->req = h->req_first;
-	c->priv = h;
 	head_clock(c); /* the first head is due from the accept */
 	return 0;
 }
@@ -864,8 +881,8 @@ static void http_close(struct svc_conn *c)
 		close(h->file_fd);
 	if (h && h->req != h->req_first)
 		free(h->req);
-	free(h);
-	c->priv = NULL;
+	if (h)
+		h->file_fd = -1;
 }
 
 const struct svc_ops svc_http_ops = {
@@ -875,6 +892,7 @@ const struct svc_ops svc_http_ops = {
 	.option = http_option,
 	.start = http_start,
 	.stop = http_stop,
+	.conn_priv_size = sizeof(struct http_conn),
 	.conn_open = http_open,
 	.conn_data = http_data,
 	.conn_eof = http_eof,

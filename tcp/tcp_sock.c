@@ -304,8 +304,14 @@ static unsigned tcp_sock_poll(struct sock *sk)
 	switch (pcb->state) {
 	case TCP_ESTABLISHED:
 	case TCP_CLOSE_WAIT:
-		if (!(pcb->flags & TF_FIN_QUEUED) && tcp_ring_free_space(&pcb->snd_buf) > 0)
+		if (pcb->flags & TF_FIN_QUEUED)
+			break;
+		if (tcp_ring_free_space(&pcb->snd_buf) > 0)
 			ev |= US_POLLOUT;
+		else /* as Linux's tcp_poll (SOCK_NOSPACE): a writer that sends no more than
+		      * fits finds the buffer full here, and the next ACK may grow it
+		      * (tcp_snd_space_expand), as it would after a short send */
+			pcb->flags |= TF_SND_NOSPACE;
 		break;
 	case TCP_CLOSED:
 		ev |= US_POLLHUP | US_POLLOUT;

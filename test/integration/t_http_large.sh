@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# A large file through a small send buffer (--sndbuf 8192): the download is byte-exact
+# (sha256), and the file's bytes went straight from each read into the socket, never
+# through the connection's output queue: http reads no more than the socket's free send
+# space, so serve.out_queued stays at a few response heads' worth where reads of 64 KB
+# into an 8 KB buffer queued nearly the whole file. Then two downloads at once and a
+# keep-alive request after a large response on one connection.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tcp_lib.sh"
+t_begin http_large "$1"
+need_cmd curl
+ns_new NS
+mkdir "$T_TMP/www"
+size=$((16 * 1024 * 1024))
+rand_file "$T_TMP/www/big.bin" "$size"
+echo small >"$T_TMP/www/small.txt"
+want=$(sha "$T_TMP/www/big.bin")
+ust_serve "$NS" --sndbuf 8192 --serve "http,root=$T_TMP/www"
+
+T_CMD_TIMEOUT=60 in_ns "$NS" curl -sS --max-time 50 -o "$T_TMP/a.bin" \
+	"http://$US_ADDR/big.bin" 2>"$T_TMP/curl.err" ||
+	fail "curl failed (exit $?): $(head -c 300 "$T_TMP/curl.err")"
+got=$(sha "$T_TMP/a.bin")
+[ "$got" = "$want" ] ||
+	fail "the copy differs: $(stat -c %s "$T_TMP/a.bin") bytes, sha256 $got, want $want"
+echo "16 MB through an 8 KB send buffer: byte-exact"
+
+# two at once, then a large response and a small one on one keep-alive connection
+bg_ns "$NS" "$T_TMP/b.err" curl -sS --max-time 50 -o "$T_TMP/b.bin" "http://$US_ADDR/big.bin"
+P1=$BG_PID
+T_CMD_TIMEOUT=60 in_ns "$NS" curl -sS --max-time 50 -o "$T_TMP/c.bin" "http://$US_ADDR/big.bin" \
+	-o "$T_TMP/d.txt" "http://$US_ADDR/small.txt" 2>"$T_TMP/curl.err" ||
+	fail "curl (keep-alive) failed (exit $?): $(head -c 300 "$T_TMP/curl.err")"
+wait "$P1" || fail "the concurrent curl failed (exit $?): $(head -c 300 "$T_TMP/b.err")"
+[ "$(sha "$T_TMP/b.bin")" = "$want" ] || fail "the concurrent copy differs"
+[ "$(sha "$T_TMP/c.bin")" = "$want" ] || fail "the keep-alive copy differs"
+[ "$(cat "$T_TMP/d.txt")" = small ] || fail "the request after the large response got '$(head -c 100 "$T_TMP/d.txt")'"
+echo "two at once and keep-alive after a large response: byte-exact"
+
+ust_alive || fail "ustack exited during the transfers"
+ust_stop
+expect_counter tcp.conn_accepts -ge 3
+expect_counter tcp.snd_data_bytes -ge $((3 * size))
+# heads (about 200 bytes each) may wait in the queue; file data must not
+q=$(counter serve.out_queued)
+[ "$q" -lt $((64 * 1024)) ] || fail "serve.out_queued is $q: file data went through the queue"
+echo "serve.out_queued: $q bytes for 3 x 16 MB"
+pass
