@@ -49,6 +49,7 @@
 
 #include "apps/app.h"
 #include "apps/http_cache.h"
+#include "apps/http_head.h"
 #include "apps/serve.h"
 #include "net/log.h"
 
@@ -728,7 +729,7 @@ static int http_process_heads(struct svc_conn *c)
 
 	while (h->file_fd < 0 && !c->close_when_flushed && !c->dead) {
 		char *end = NULL, *r = h->req;
-		size_t used, o = 0;
+		size_t used, o;
 
 		for (char *nl = memchr(r, '\n', h->len); nl && !end;
 		     nl = memchr(nl + 1, '\n', h->len - (size_t)(nl + 1 - r))) {
@@ -750,11 +751,7 @@ static int http_process_heads(struct svc_conn *c)
 		/* a whole head: the next one gets its own time */
 		c->wait_since_us = c->deadline_us = 0;
 		/* Strip CRs and skip blank lines before the request line (RFC 9112 2.2). */
-		for (size_t i = 0; i < used; i++)
-			if (r[i] != '\r' && !(o == 0 && r[i] == '\n'))
-				r[o++] = r[i];
-		while (o && r[o - 1] == '\n')
-			o--;
+		o = http_head_fold(r, used);
 		r[o] = '\0';
 		if (o) {
 			/* answered in place: nothing below touches req before the memmove */
