@@ -37,6 +37,26 @@ PERSTACK_STATIC(size_t, pool_low)
 PERSTACK_STATIC(size_t, large_low)
 #define large_low PERSTACK_REF(size_t, large_low)
 
+/* Per buffer taken from or put back on a free list, only that list's gauge and (taken)
+ * its low-water mark: a list that grew cannot have gone below its mark. */
+static void pool_took(void)
+{
+	size_t n = --pool_ncached;
+
+	pkb_stats.pool_cached = n;
+	if (n < pool_low)
+		pool_low = n;
+}
+
+static void large_took(void)
+{
+	size_t n = --large_ncached;
+
+	pkb_stats.large_pool_cached = n;
+	if (n < large_low)
+		large_low = n;
+}
+
 static void pool_gauges(void)
 {
 	pkb_stats.pool_cached = pool_ncached;
@@ -137,8 +157,7 @@ struct pkb *pkb_alloc_headroom(size_t headroom, size_t size)
 		if (pool_free_list) {
 			p = (struct pkb *)pool_free_list;
 			pool_free_list = pool_free_list->next;
-			pool_ncached--;
-			pool_gauges();
+			pool_took();
 			STAT_INC(pkb, pool_hit);
 			goto init;
 		}
@@ -148,8 +167,7 @@ struct pkb *pkb_alloc_headroom(size_t headroom, size_t size)
 		if (large_free_list) {
 			p = (struct pkb *)large_free_list;
 			large_free_list = large_free_list->next;
-			large_ncached--;
-			pool_gauges();
+			large_took();
 			STAT_INC(pkb, large_pool_hit);
 			goto init;
 		}
@@ -223,16 +241,14 @@ void pkb_free(struct pkb *p)
 		struct pool_node *n = (struct pool_node *)p;
 		n->next = large_free_list;
 		large_free_list = n;
-		large_ncached++;
-		pool_gauges();
+		pkb_stats.large_pool_cached = ++large_ncached;
 		return;
 	}
 	if (p->pooled == 1 && pool_ncached < pool_max) {
 		struct pool_node *n = (struct pool_node *)p;
 		n->next = pool_free_list;
 		pool_free_list = n;
-		pool_ncached++;
-		pool_gauges();
+		pkb_stats.pool_cached = ++pool_ncached;
 		return;
 	}
 	free(p);
