@@ -243,15 +243,24 @@ static void fd_release(struct sock *sk)
 
 /* ---- waking and waiting ---- */
 
+/* Threads of this stack blocked in sock_wait's net_cond_wait (on a socket's cond or on
+ * poll_cond), counted under the lock: with none (the loop thread serving on its own, as
+ * `serve` does) a wakeup has no condition variable to signal, and skips the two
+ * broadcasts, which cost as much as the rest of it. */
+PERSTACK_STATIC(unsigned, cond_waiters)
+#define cond_waiters PERSTACK_REF(unsigned, cond_waiters)
+
 void sock_wakeup(struct sock *sk)
 {
 	NET_ASSERT_LOCKED();
 	STAT_INC(sock, wakeups);
 	if (sk) {
-		pthread_cond_broadcast(&sk->cond);
+		if (cond_waiters)
+			pthread_cond_broadcast(&sk->cond);
 		sock_ready_wakeup(sk);
 	}
-	pthread_cond_broadcast(&poll_cond);
+	if (cond_waiters)
+		pthread_cond_broadcast(&poll_cond);
 }
 
 void sock_deadline_after(struct timespec *ts, int ms)
@@ -296,7 +305,9 @@ int sock_wait(struct sock *sk, const struct timespec *deadline)
 		net_lock();
 	} else {
 		pthread_cond_t *c = sk ? &sk->cond : &poll_cond;
+		cond_waiters++;
 		r = net_cond_wait(c, deadline);
+		cond_waiters--;
 	}
 	if (sk) {
 		sk->waiters--;
