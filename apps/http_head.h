@@ -12,4 +12,20 @@
  * move down with one memmove, so a head costs a few calls per line, not a test per byte. */
 size_t http_head_fold(char *r, size_t n);
 
+/* Is strncasecmp(s, lower, n) == 0, for lower in lower case with no NUL in its n bytes?
+ * ASCII only (as strncasecmp in the C locale), inline, and it stops at the first
+ * difference, so a shorter NUL-terminated s is never read past its end. */
+static inline int http_nocase_eq(const char *s, const char *lower, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c + ('a' - 'A'));
+		if (c != (unsigned char)lower[i])
+			return 0;
+	}
+	return 1;
+}
+
 #endif

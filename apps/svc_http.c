@@ -288,7 +288,8 @@ static int target_to_path(const char *target, char *out, size_t size)
 	size_t n = 0, o = 0;
 	const char *p = target, *seg;
 
-	if (!strncasecmp(p, "http://", 7)) { /* absolute-form: drop the authority */
+	/* inline: its first byte (the '/' of origin-form) tells at once */
+	if (http_nocase_eq(p, "http://", 7)) { /* absolute-form: drop the authority */
 		p = strchr(p + 7, '/');
 		if (!p)
 			p = "/";
@@ -489,7 +490,7 @@ static void fields_scan(char *headers, struct req_fields *f)
 			v = colon + 1;
 			while (*v == ' ' || *v == '\t')
 				v++;
-			for (char *e = v + strlen(v); e > v && (e[-1] == ' ' || e[-1] == '\t');)
+			for (char *e = end ? end : v + strlen(v); e > v && (e[-1] == ' ' || e[-1] == '\t');)
 				*--e = '\0';
 			*slot = v;
 			break;
@@ -498,11 +499,9 @@ static void fields_scan(char *headers, struct req_fields *f)
 	}
 }
 
-/* Does the comma-separated header value list hold token (case-insensitive)? */
-static int value_has_token(const char *v, const char *token)
+/* Does the comma-separated header value list hold token (tl bytes; case-insensitive)? */
+static int value_has_token(const char *v, const char *token, size_t tl)
 {
-	size_t tl = strlen(token);
-
 	while (v && *v) {
 		while (*v == ' ' || *v == ',')
 			v++;
@@ -637,18 +636,20 @@ static int http_respond(struct svc_conn *c, char *head)
 		goto bad;
 	*target++ = '\0';
 	*version++ = '\0';
-	http10 = !strcmp(version, "HTTP/1.0");
-	if (!http10 && strcmp(version, "HTTP/1.1"))
+	/* "HTTP/1." is there: the minor digit, then the end */
+	http10 = version[7] == '0' && version[8] == '\0';
+	if (!http10 && !(version[7] == '1' && version[8] == '\0'))
 		goto bad;
 	fields_scan(headers, &f);
-	h->keep_alive = http10 ? value_has_token(f.connection, "keep-alive") :
-		!value_has_token(f.connection, "close");
+	h->keep_alive = http10 ? value_has_token(f.connection, "keep-alive", 10) :
+		!value_has_token(f.connection, "close", 5);
 	if (!http10 && !f.host)
 		goto bad;
 	if (f.transfer_encoding || (f.content_length && strcmp(f.content_length, "0")))
 		goto bad;
-	head_only = !strcmp(method, "HEAD");
-	if (!head_only && strcmp(method, "GET"))
+	/* the method is followed by the rest of the head: 4 bytes past it are there */
+	head_only = !memcmp(method, "HEAD", 5);
+	if (!head_only && memcmp(method, "GET", 4))
 		return send_error(c, 405, "Method Not Allowed", 0, "Allow: GET, HEAD\r\n");
 	if (target_to_path(target, rel, sizeof(rel)))
 		goto bad;

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* http's head fold (apps/http_head.c): every CR stripped, the blank lines before the
  * request line skipped (RFC 9112 2.2), the LFs at the end cut. Checked on a table of
- * heads and against a byte-by-byte reference on random heads of CR, LF and text. The file
- * is compiled in here: it is part of the program, not of libustack. */
+ * heads and against a byte-by-byte reference on random heads of CR, LF and text. And
+ * http_nocase_eq (apps/http_head.h) against strncasecmp, on every byte value and on short
+ * strings. The file is compiled in here: it is part of the program, not of libustack. */
 #include "test/unit/testlib.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "apps/http_head.c"
 
@@ -70,11 +72,37 @@ static void test_random(void **state)
 	}
 }
 
+static void test_nocase(void **state)
+{
+	static const char *const names[] = { "host", "connection", "keep-alive", "http://" };
+	char s[32];
+
+	(void)state;
+	/* each byte value at each position of each name, the rest of the name as is */
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		size_t n = strlen(names[k]);
+
+		for (size_t pos = 0; pos < n; pos++)
+			for (int c = 0; c < 256; c++) {
+				memcpy(s, names[k], n + 1);
+				s[pos] = (char)c;
+				assert_int_equal(http_nocase_eq(s, names[k], n),
+						 strncasecmp(s, names[k], n) == 0);
+			}
+	}
+	assert_true(http_nocase_eq("HoSt: x", "host", 4));
+	assert_true(http_nocase_eq("KEEP-ALIVE", "keep-alive", 10));
+	assert_false(http_nocase_eq("keep", "keep-alive", 10)); /* shorter: stops at its NUL */
+	assert_false(http_nocase_eq("", "close", 5));
+	assert_true(http_nocase_eq("", "close", 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_nocase),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
