@@ -461,6 +461,18 @@ struct req_fields {
 	const char *connection, *host, *transfer_encoding, *content_length;
 };
 
+/* The entry of fields_scan's table whose name is n bytes long, or one past its end. */
+static size_t field_by_len(size_t n)
+{
+	switch (n) {
+	case 4: return 0;
+	case 10: return 1;
+	case 14: return 2;
+	case 17: return 3;
+	default: return 4;
+	}
+}
+
 /* One pass over the header lines ("Name: value\n"...), which it cuts into strings in
  * place. */
 static void fields_scan(char *headers, struct req_fields *f)
@@ -471,29 +483,31 @@ static void fields_scan(char *headers, struct req_fields *f)
 		{ "Content-Length", 14, offsetof(struct req_fields, content_length) },
 		{ "Transfer-Encoding", 17, offsetof(struct req_fields, transfer_encoding) },
 	};
+	const size_t nwant = sizeof(want) / sizeof(want[0]);
 	char *l = headers;
+
+	_Static_assert(sizeof(want) / sizeof(want[0]) == 4, "field_by_len knows four names");
 
 	*f = (struct req_fields){ 0 };
 	while (l && *l) {
 		char *end = strchr(l, '\n'), *colon, *v;
-		size_t nl;
+		const char **slot;
+		size_t nl, i;
 
 		if (end)
 			*end = '\0';
 		colon = strchr(l, ':');
 		nl = colon ? (size_t)(colon - l) : 0;
-		for (size_t i = 0; colon && i < sizeof(want) / sizeof(want[0]); i++) {
-			const char **slot = (const char **)((char *)f + want[i].off);
-
-			if (nl != want[i].len || *slot || strncasecmp(l, want[i].name, nl))
-				continue;
+		/* the names' lengths differ: the length picks the one name to compare */
+		i = colon ? field_by_len(nl) : nwant;
+		slot = i < nwant ? (const char **)((char *)f + want[i].off) : NULL;
+		if (slot && !*slot && !strncasecmp(l, want[i].name, nl)) {
 			v = colon + 1;
 			while (*v == ' ' || *v == '\t')
 				v++;
 			for (char *e = end ? end : v + strlen(v); e > v && (e[-1] == ' ' || e[-1] == '\t');)
 				*--e = '\0';
 			*slot = v;
-			break;
 		}
 		l = end ? end + 1 : NULL;
 	}
