@@ -746,6 +746,8 @@ static int http_process_heads(struct svc_conn *c)
 		char *end = NULL, *r = h->req;
 		size_t used, o;
 
+		if (!h->len)
+			return 0; /* all answered (no head, and far below http_max_header's 256) */
 		for (char *nl = memchr(r, '\n', h->len); nl && !end;
 		     nl = memchr(nl + 1, '\n', h->len - (size_t)(nl + 1 - r))) {
 			size_t i = (size_t)(nl - r);
