@@ -210,6 +210,8 @@ static void life_run(struct net_timer *t, void *arg, uint64_t now)
 			STAT_INC(nd, routers_expired);
 			infof("router %s expired", net_addr_ntop(&r->addr, s, sizeof(s)));
 			redirects_drop_via(r->ifindex, &r->addr);
+			/* routes resolved through it are stale (cached ones look again) */
+			net_device_changed(net_device_by_index(r->ifindex));
 			r->ifindex = 0;
 			continue;
 		}
@@ -222,6 +224,7 @@ static void life_run(struct net_timer *t, void *arg, uint64_t now)
 			continue;
 		if (x->expires <= now) {
 			STAT_INC(nd, prefixes_expired);
+			net_device_changed(net_device_by_index(x->ifindex)); /* its on-link routes */
 			x->ifindex = 0;
 			continue;
 		}
@@ -358,6 +361,7 @@ static void router_update(struct net_device *dev, const struct net_addr *src, ui
 		if (r) { /* 6.3.4: lifetime 0, no longer a default router */
 			redirects_drop_via(r->ifindex, &r->addr);
 			r->ifindex = 0;
+			net_device_changed(dev);
 		}
 		return;
 	}
@@ -398,8 +402,10 @@ static void prefix_update(struct net_device *dev, const struct nd_ra_prefix *x, 
 			free_slot = y;
 	}
 	if (!x->valid_s) {
-		if (e) /* 6.3.4: valid lifetime 0, the prefix goes at once */
+		if (e) { /* 6.3.4: valid lifetime 0, the prefix goes at once */
 			e->ifindex = 0;
+			net_device_changed(dev);
+		}
 		return;
 	}
 	if (!e) {

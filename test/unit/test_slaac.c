@@ -683,6 +683,45 @@ static void test_slaac_lifetimes(void **state)
 	assert_int_equal(ip6_route(&far, NULL, &nh), -ENETUNREACH);
 }
 
+/* Routes learned from RAs that go away (a router's lifetime over, or 0 in an RA; a
+ * prefix's valid lifetime over, or 0) move the family's routing generation: a cached route
+ * (a UDP socket's last destination, a listener's, a connection's) is looked up again and
+ * finds none, instead of still leaving by the router or the link that is gone. */
+static void test_ra_route_gone_moves_generation(void **state)
+{
+	const struct net_family_ops *f = &ip6_family_ops;
+	struct net_addr far = A6("2001:db8:99::1"), near = A6("2001:db8:1::5"), rtr = A6("fe80::1");
+	struct net_route_cache rc_far = { 0 }, rc_near = { 0 };
+	const struct net_nexthop *nh;
+	uint8_t b[256];
+
+	(void)state;
+	ll_up();
+	/* router for 10 s, an on-link prefix (no SLAAC address) valid for 30 s */
+	inject(b, ra_frame(b, 10, "2001:db8:1::", 64, ND_PFX_ONLINK, 30, 20));
+	assert_int_equal(net_route_cached(&rc_far, f, &far, 0, &nh), 0);
+	assert_true(net_addr_eq(&nh->nexthop, &rtr));
+	assert_int_equal(net_route_cached(&rc_near, f, &near, 0, &nh), 0);
+	assert_true(net_addr_eq(&nh->nexthop, &near));
+	advance(10000);
+	assert_int_equal(nd_stats.routers_expired, 1);
+	assert_int_equal(net_route_cached(&rc_far, f, &far, 0, &nh), -ENETUNREACH);
+	assert_int_equal(net_route_cached(&rc_near, f, &near, 0, &nh), 0);
+	advance(20000);
+	assert_int_equal(nd_stats.prefixes_expired, 1);
+	assert_int_equal(net_route_cached(&rc_near, f, &near, 0, &nh), -ENETUNREACH);
+	/* the same when an RA takes them back at once */
+	inject(b, ra_frame(b, 600, "2001:db8:1::", 64, ND_PFX_ONLINK, 600, 600));
+	assert_int_equal(net_route_cached(&rc_far, f, &far, 0, &nh), 0);
+	assert_int_equal(net_route_cached(&rc_near, f, &near, 0, &nh), 0);
+	inject(b, ra_frame(b, 0, NULL, 0, 0, 0, 0));
+	assert_int_equal(net_route_cached(&rc_far, f, &far, 0, &nh), -ENETUNREACH);
+	assert_int_equal(net_route_cached(&rc_near, f, &near, 0, &nh), 0);
+	inject(b, ra_frame(b, 0, "2001:db8:1::", 64, ND_PFX_ONLINK, 0, 0));
+	assert_int_equal(net_route_cached(&rc_near, f, &near, 0, &nh), -ENETUNREACH);
+	drain();
+}
+
 /* RFC 4862 5.5.3 (e): an RA shortens a valid lifetime to no less than two hours. */
 static void test_slaac_two_hours(void **state)
 {
@@ -1116,6 +1155,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rs_timing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slaac_lifetimes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slaac_two_hours, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ra_route_gone_moves_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dad_conflict_na, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dad_conflict_ns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tentative_silent, setup, teardown),
