@@ -494,8 +494,10 @@ static void slaac_update(struct net_device *dev, const struct nd_ra_prefix *x, u
 	if (!(ifa = ip6_addr_get(dev, &f.found)))
 		return;
 	ifa->preferred_until = pref;
-	if (pref == 0 || pref > now)
+	if ((pref == 0 || pref > now) && (ifa->flags & IP6_IFA_DEPRECATED)) {
 		ifa->flags &= ~IP6_IFA_DEPRECATED;
+		net_device_changed(dev); /* preferred again: source selection changes */
+	}
 	/* (e): the two-hour rule, against a forged RA that would end the address at once */
 	{
 		uint64_t remaining = ifa->valid_until ? (ifa->valid_until > now ?

@@ -722,6 +722,35 @@ static void test_ra_route_gone_moves_generation(void **state)
 	drain();
 }
 
+/* An RA that renews a deprecated address's preferred lifetime makes it preferred again,
+ * which changes source selection (RFC 6724 rule 3): the routing generation moves, so a
+ * cached route takes the renewed address as its source again, as it did before. */
+static void test_ra_undeprecate_moves_generation(void **state)
+{
+	const struct net_family_ops *f = &ip6_family_ops;
+	struct net_addr near = A6("2001:db8:1::5"), b6 = A6("2001:db8:2::b");
+	struct net_addr a = slaac_addr("2001:db8:1::", 0);
+	struct net_route_cache rc = { 0 };
+	const struct net_nexthop *nh;
+	uint8_t b[256];
+
+	(void)state;
+	ll_up();
+	nd_config.dad_transmits = 0;
+	assert_int_equal(ip6_addr_add(dev, &b6, 64, 0), 0);
+	inject(b, ra_frame(b, 600, "2001:db8:1::", 64, ND_PFX_ONLINK | ND_PFX_AUTO, 3600, 10));
+	assert_int_equal(net_route_cached(&rc, f, &near, 0, &nh), 0);
+	assert_true(net_addr_eq(&nh->src, &a)); /* rule 8: the longest common prefix */
+	advance(10000);
+	assert_int_equal(nd_stats.slaac_deprecated, 1);
+	assert_int_equal(net_route_cached(&rc, f, &near, 0, &nh), 0);
+	assert_true(net_addr_eq(&nh->src, &b6)); /* rule 3: not the deprecated one */
+	inject(b, ra_frame(b, 600, "2001:db8:1::", 64, ND_PFX_ONLINK | ND_PFX_AUTO, 3600, 3600));
+	assert_int_equal(net_route_cached(&rc, f, &near, 0, &nh), 0);
+	assert_true(net_addr_eq(&nh->src, &a));
+	drain();
+}
+
 /* RFC 4862 5.5.3 (e): an RA shortens a valid lifetime to no less than two hours. */
 static void test_slaac_two_hours(void **state)
 {
@@ -1156,6 +1185,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slaac_lifetimes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slaac_two_hours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ra_route_gone_moves_generation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ra_undeprecate_moves_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dad_conflict_na, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dad_conflict_ns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tentative_silent, setup, teardown),
