@@ -160,6 +160,16 @@ static int nd_route(const struct net_addr *dst, struct net_device **dev, struct 
 	return 0;
 }
 
+void nd_router_unreachable(struct net_device *dev, const struct net_addr *addr)
+{
+	for (unsigned i = 0; i < ND_ROUTERS_CAP; i++)
+		if (nd_rd.routers[i].ifindex == dev->index &&
+		    net_addr_eq(&nd_rd.routers[i].addr, addr)) {
+			net_device_changed(dev);
+			return;
+		}
+}
+
 /* ---- lifetimes ---- */
 
 struct life_arg {

@@ -751,6 +751,49 @@ static void test_ra_undeprecate_moves_generation(void **state)
 	drain();
 }
 
+/* Two default routers, both probably reachable (their RAs gave their MACs): routes take
+ * the first. When that one stops answering (its neighbour entry's probes go unanswered),
+ * next-hop determination picks the other (RFC 4861 6.3.6, 7.3.3): a cached route must too,
+ * so the routing generation moves. */
+static void test_router_unreachable_moves_generation(void **state)
+{
+	static const uint8_t echo[16] = { ICMP6_ECHO_REQUEST, 0, 0, 0, 0, 1, 0, 1 };
+	const struct net_family_ops *f = &ip6_family_ops;
+	struct net_addr far = A6("2001:db8:99::1"), r1 = A6("fe80::1"), r2 = A6("fe80::2");
+	struct net_addr all = A6("ff02::1");
+	struct nd_ra ra = { .cur_hlim = 64, .lifetime_s = 600, .has_slla = 1 };
+	struct net_route_cache rc = { 0 };
+	const struct net_nexthop *nh;
+	struct net_nexthop fresh;
+	struct pkb *p;
+	uint8_t b[256], m[256];
+	size_t n;
+
+	(void)state;
+	ll_up();
+	inject(b, ra_frame(b, 600, NULL, 0, 0, 0, 0)); /* fe80::1, mac_a */
+	memcpy(ra.slla, mac_c, 6);
+	n = nd_ra_emit(&ra, m, sizeof(m));
+	inject(b, icmp_frame(b, mac_c, &r2, &all, 255, m, n));
+	assert_int_equal(nd_stats.routers_added, 2);
+	drain();
+	assert_int_equal(net_route_cached(&rc, f, &far, 0, &nh), 0);
+	assert_true(net_addr_eq(&nh->nexthop, &r1));
+	/* a packet by the first router: its entry goes STALE -> DELAY -> PROBE, unanswered */
+	p = pkb_alloc(sizeof(echo));
+	memcpy(pkb_put(p, sizeof(echo)), echo, sizeof(echo));
+	icmp6_output(p, NULL, &far, dev, 0, now);
+	advance(nd_config.delay_first_probe_ms);
+	for (unsigned i = 0; i < nd_config.max_unicast_solicit; i++)
+		advance(nd_config.retrans_ms);
+	assert_int_equal(nd_stats.probe_failed, 1);
+	drain();
+	assert_int_equal(ip6_route(&far, NULL, &fresh), 0);
+	assert_true(net_addr_eq(&fresh.nexthop, &r2));
+	assert_int_equal(net_route_cached(&rc, f, &far, 0, &nh), 0);
+	assert_true(net_addr_eq(&nh->nexthop, &r2));
+}
+
 /* RFC 4862 5.5.3 (e): an RA shortens a valid lifetime to no less than two hours. */
 static void test_slaac_two_hours(void **state)
 {
@@ -1186,6 +1229,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slaac_two_hours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ra_route_gone_moves_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ra_undeprecate_moves_generation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_router_unreachable_moves_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dad_conflict_na, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dad_conflict_ns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tentative_silent, setup, teardown),
