@@ -243,6 +243,7 @@ static void nd_entry_timer(struct net_timer *t, void *arg, uint64_t now)
 		STAT_INC(nd, resolve_failed);
 		debugf("addr=%s unresolved after %u solicitations", net_addr_ntop(&e->addr, a,
 		       sizeof(a)), e->probes);
+		nd_router_unreachable(e->dev, &e->addr);
 		nd_entry_fail(e, now);
 		return;
 	case ND_REACHABLE:
@@ -259,6 +260,7 @@ static void nd_entry_timer(struct net_timer *t, void *arg, uint64_t now)
 		STAT_INC(nd, probe_failed);
 		debugf("addr=%s unreachable: probes unanswered", net_addr_ntop(&e->addr, a,
 		       sizeof(a)));
+		nd_router_unreachable(e->dev, &e->addr);
 		nd_entry_free(e);
 		return;
 	case ND_STALE:

@@ -213,6 +213,10 @@ void nd_rs_start(struct net_device *dev, uint64_t now);
  * as absolute ms (0: forever). */
 int nd_slaac_form(struct net_device *dev, const struct net_addr *prefix, unsigned dad_count,
 		  uint64_t preferred_until, uint64_t valid_until);
+/* The neighbour addr on dev proved unreachable (its entry went): if it is a default
+ * router, routes through it are stale (router selection prefers the reachable, 6.3.6),
+ * so the routing generation moves and cached routes look again (7.3.3). */
+void nd_router_unreachable(struct net_device *dev, const struct net_addr *addr);
 /* The routers and prefixes learnt (`ctl`, tests). expires: ms, 0 forever. */
 void nd_router_foreach(void (*fn)(const struct net_device *dev, const struct net_addr *addr,
 				  uint64_t expires, void *arg), void *arg);

@@ -160,6 +160,16 @@ static int nd_route(const struct net_addr *dst, struct net_device **dev, struct 
 	return 0;
 }
 
+void nd_router_unreachable(struct net_device *dev, const struct net_addr *addr)
+{
+	for (unsigned i = 0; i < ND_ROUTERS_CAP; i++)
+		if (nd_rd.routers[i].ifindex == dev->index &&
+		    net_addr_eq(&nd_rd.routers[i].addr, addr)) {
+			net_device_changed(dev);
+			return;
+		}
+}
+
 /* ---- lifetimes ---- */
 
 struct life_arg {
@@ -210,6 +220,8 @@ static void life_run(struct net_timer *t, void *arg, uint64_t now)
 			STAT_INC(nd, routers_expired);
 			infof("router %s expired", net_addr_ntop(&r->addr, s, sizeof(s)));
 			redirects_drop_via(r->ifindex, &r->addr);
+			/* routes resolved through it are stale (cached ones look again) */
+			net_device_changed(net_device_by_index(r->ifindex));
 			r->ifindex = 0;
 			continue;
 		}
@@ -222,6 +234,7 @@ static void life_run(struct net_timer *t, void *arg, uint64_t now)
 			continue;
 		if (x->expires <= now) {
 			STAT_INC(nd, prefixes_expired);
+			net_device_changed(net_device_by_index(x->ifindex)); /* its on-link routes */
 			x->ifindex = 0;
 			continue;
 		}
@@ -358,6 +371,7 @@ static void router_update(struct net_device *dev, const struct net_addr *src, ui
 		if (r) { /* 6.3.4: lifetime 0, no longer a default router */
 			redirects_drop_via(r->ifindex, &r->addr);
 			r->ifindex = 0;
+			net_device_changed(dev);
 		}
 		return;
 	}
@@ -398,8 +412,10 @@ static void prefix_update(struct net_device *dev, const struct nd_ra_prefix *x, 
 			free_slot = y;
 	}
 	if (!x->valid_s) {
-		if (e) /* 6.3.4: valid lifetime 0, the prefix goes at once */
+		if (e) { /* 6.3.4: valid lifetime 0, the prefix goes at once */
 			e->ifindex = 0;
+			net_device_changed(dev);
+		}
 		return;
 	}
 	if (!e) {
@@ -488,8 +504,10 @@ static void slaac_update(struct net_device *dev, const struct nd_ra_prefix *x, u
 	if (!(ifa = ip6_addr_get(dev, &f.found)))
 		return;
 	ifa->preferred_until = pref;
-	if (pref == 0 || pref > now)
+	if ((pref == 0 || pref > now) && (ifa->flags & IP6_IFA_DEPRECATED)) {
 		ifa->flags &= ~IP6_IFA_DEPRECATED;
+		net_device_changed(dev); /* preferred again: source selection changes */
+	}
 	/* (e): the two-hour rule, against a forged RA that would end the address at once */
 	{
 		uint64_t remaining = ifa->valid_until ? (ifa->valid_until > now ?

@@ -590,7 +590,7 @@ int tcp_send_bare(const struct tcp_hdr *h, const struct net_addr *src,
 		  const struct net_nexthop *nh, uint64_t now);
 /* A keepalive probe (seq = snd_una - 1). */
 int tcp_send_keepalive(struct tcp_pcb *pcb, uint64_t now);
-/* A RST for a pcb being aborted (seq = snd_max). */
+/* A RST for a pcb being aborted (seq = snd_max, or snd_una to a shut window: tcp_bare_seq). */
 void tcp_send_rst_pcb(struct tcp_pcb *pcb, uint64_t now);
 uint32_t tcp_rcv_window(const struct tcp_pcb *pcb);
 uint32_t tcp_ts_now(const struct tcp_pcb *pcb, uint64_t now);

@@ -683,6 +683,117 @@ static void test_slaac_lifetimes(void **state)
 	assert_int_equal(ip6_route(&far, NULL, &nh), -ENETUNREACH);
 }
 
+/* Routes learned from RAs that go away (a router's lifetime over, or 0 in an RA; a
+ * prefix's valid lifetime over, or 0) move the family's routing generation: a cached route
+ * (a UDP socket's last destination, a listener's, a connection's) is looked up again and
+ * finds none, instead of still leaving by the router or the link that is gone. */
+static void test_ra_route_gone_moves_generation(void **state)
+{
+	const struct net_family_ops *f = &ip6_family_ops;
+	struct net_addr far = A6("2001:db8:99::1"), near = A6("2001:db8:1::5"), rtr = A6("fe80::1");
+	struct net_route_cache rc_far = { 0 }, rc_near = { 0 };
+	const struct net_nexthop *nh;
+	uint8_t b[256];
+
+	(void)state;
+	ll_up();
+	/* router for 10 s, an on-link prefix (no SLAAC address) valid for 30 s */
+	inject(b, ra_frame(b, 10, "2001:db8:1::", 64, ND_PFX_ONLINK, 30, 20));
+	assert_int_equal(net_route_cached(&rc_far, f, &far, 0, &nh), 0);
+	assert_true(net_addr_eq(&nh->nexthop, &rtr));
+	assert_int_equal(net_route_cached(&rc_near, f, &near, 0, &nh), 0);
+	assert_true(net_addr_eq(&nh->nexthop, &near));
+	advance(10000);
+	assert_int_equal(nd_stats.routers_expired, 1);
+	assert_int_equal(net_route_cached(&rc_far, f, &far, 0, &nh), -ENETUNREACH);
+	assert_int_equal(net_route_cached(&rc_near, f, &near, 0, &nh), 0);
+	advance(20000);
+	assert_int_equal(nd_stats.prefixes_expired, 1);
+	assert_int_equal(net_route_cached(&rc_near, f, &near, 0, &nh), -ENETUNREACH);
+	/* the same when an RA takes them back at once */
+	inject(b, ra_frame(b, 600, "2001:db8:1::", 64, ND_PFX_ONLINK, 600, 600));
+	assert_int_equal(net_route_cached(&rc_far, f, &far, 0, &nh), 0);
+	assert_int_equal(net_route_cached(&rc_near, f, &near, 0, &nh), 0);
+	inject(b, ra_frame(b, 0, NULL, 0, 0, 0, 0));
+	assert_int_equal(net_route_cached(&rc_far, f, &far, 0, &nh), -ENETUNREACH);
+	assert_int_equal(net_route_cached(&rc_near, f, &near, 0, &nh), 0);
+	inject(b, ra_frame(b, 0, "2001:db8:1::", 64, ND_PFX_ONLINK, 0, 0));
+	assert_int_equal(net_route_cached(&rc_near, f, &near, 0, &nh), -ENETUNREACH);
+	drain();
+}
+
+/* An RA that renews a deprecated address's preferred lifetime makes it preferred again,
+ * which changes source selection (RFC 6724 rule 3): the routing generation moves, so a
+ * cached route takes the renewed address as its source again, as it did before. */
+static void test_ra_undeprecate_moves_generation(void **state)
+{
+	const struct net_family_ops *f = &ip6_family_ops;
+	struct net_addr near = A6("2001:db8:1::5"), b6 = A6("2001:db8:2::b");
+	struct net_addr a = slaac_addr("2001:db8:1::", 0);
+	struct net_route_cache rc = { 0 };
+	const struct net_nexthop *nh;
+	uint8_t b[256];
+
+	(void)state;
+	ll_up();
+	nd_config.dad_transmits = 0;
+	assert_int_equal(ip6_addr_add(dev, &b6, 64, 0), 0);
+	inject(b, ra_frame(b, 600, "2001:db8:1::", 64, ND_PFX_ONLINK | ND_PFX_AUTO, 3600, 10));
+	assert_int_equal(net_route_cached(&rc, f, &near, 0, &nh), 0);
+	assert_true(net_addr_eq(&nh->src, &a)); /* rule 8: the longest common prefix */
+	advance(10000);
+	assert_int_equal(nd_stats.slaac_deprecated, 1);
+	assert_int_equal(net_route_cached(&rc, f, &near, 0, &nh), 0);
+	assert_true(net_addr_eq(&nh->src, &b6)); /* rule 3: not the deprecated one */
+	inject(b, ra_frame(b, 600, "2001:db8:1::", 64, ND_PFX_ONLINK | ND_PFX_AUTO, 3600, 3600));
+	assert_int_equal(net_route_cached(&rc, f, &near, 0, &nh), 0);
+	assert_true(net_addr_eq(&nh->src, &a));
+	drain();
+}
+
+/* Two default routers, both probably reachable (their RAs gave their MACs): routes take
+ * the first. When that one stops answering (its neighbour entry's probes go unanswered),
+ * next-hop determination picks the other (RFC 4861 6.3.6, 7.3.3): a cached route must too,
+ * so the routing generation moves. */
+static void test_router_unreachable_moves_generation(void **state)
+{
+	static const uint8_t echo[16] = { ICMP6_ECHO_REQUEST, 0, 0, 0, 0, 1, 0, 1 };
+	const struct net_family_ops *f = &ip6_family_ops;
+	struct net_addr far = A6("2001:db8:99::1"), r1 = A6("fe80::1"), r2 = A6("fe80::2");
+	struct net_addr all = A6("ff02::1");
+	struct nd_ra ra = { .cur_hlim = 64, .lifetime_s = 600, .has_slla = 1 };
+	struct net_route_cache rc = { 0 };
+	const struct net_nexthop *nh;
+	struct net_nexthop fresh;
+	struct pkb *p;
+	uint8_t b[256], m[256];
+	size_t n;
+
+	(void)state;
+	ll_up();
+	inject(b, ra_frame(b, 600, NULL, 0, 0, 0, 0)); /* fe80::1, mac_a */
+	memcpy(ra.slla, mac_c, 6);
+	n = nd_ra_emit(&ra, m, sizeof(m));
+	inject(b, icmp_frame(b, mac_c, &r2, &all, 255, m, n));
+	assert_int_equal(nd_stats.routers_added, 2);
+	drain();
+	assert_int_equal(net_route_cached(&rc, f, &far, 0, &nh), 0);
+	assert_true(net_addr_eq(&nh->nexthop, &r1));
+	/* a packet by the first router: its entry goes STALE -> DELAY -> PROBE, unanswered */
+	p = pkb_alloc(sizeof(echo));
+	memcpy(pkb_put(p, sizeof(echo)), echo, sizeof(echo));
+	icmp6_output(p, NULL, &far, dev, 0, now);
+	advance(nd_config.delay_first_probe_ms);
+	for (unsigned i = 0; i < nd_config.max_unicast_solicit; i++)
+		advance(nd_config.retrans_ms);
+	assert_int_equal(nd_stats.probe_failed, 1);
+	drain();
+	assert_int_equal(ip6_route(&far, NULL, &fresh), 0);
+	assert_true(net_addr_eq(&fresh.nexthop, &r2));
+	assert_int_equal(net_route_cached(&rc, f, &far, 0, &nh), 0);
+	assert_true(net_addr_eq(&nh->nexthop, &r2));
+}
+
 /* RFC 4862 5.5.3 (e): an RA shortens a valid lifetime to no less than two hours. */
 static void test_slaac_two_hours(void **state)
 {
@@ -1116,6 +1227,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rs_timing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slaac_lifetimes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slaac_two_hours, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ra_route_gone_moves_generation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ra_undeprecate_moves_generation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_router_unreachable_moves_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dad_conflict_na, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dad_conflict_ns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tentative_silent, setup, teardown),
