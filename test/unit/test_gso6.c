@@ -2,7 +2,8 @@
 /* TCP over IPv6 with segmentation offload: software segmentation (net/gso.c) of a
  * hand-built TCP/IPv6 super-segment, and ip6_output's choice between handing TCP's
  * super-segment whole to a device that cuts TCPv6 (NET_DEV_F_TSO6) and cutting it here
- * for one that does not (or whose MTU a segment would not fit).
+ * for one that does not (or whose MTU a segment would not fit); ip6_input refusing a
+ * super-segment from the device that is not TCP or is a fragment (ip6.in_gso_bad).
  *
  * Every segment is checked field by field against the super-segment it came from: the
  * IPv6 payload length (TCP header and that segment's data), the rest of the fixed header
@@ -318,12 +319,56 @@ static void test_output6(void **state)
 	dev->flags &= ~(NET_DEV_F_TSO | NET_DEV_F_TSO6 | NET_DEV_F_CSUM_TX);
 }
 
+/* Input: a GSO_TCPV6 frame (gso_size set, as driver/vnet.c leaves it) that is not TCP
+ * after its extension headers, or that carries a fragment header, is dropped and counted
+ * (ip6.in_gso_bad), never handed on; a TCP one behind a hop-by-hop header reaches TCP. */
+static void test_input6_bad(void **state)
+{
+	static const uint8_t frag[8] = { IP6_NH_TCP, 0, 0, 0, 0, 0, 0, 1 };
+	static const uint8_t hbh[8] = { IP6_NH_TCP, 0, 1, 4, 0, 0, 0, 0 }; /* PadN */
+	struct pkb *p;
+	uint8_t *b;
+
+	(void)state;
+	/* UDP marked as a super-segment */
+	p = build("2001:db8::a", "2001:db8::b", TCP_ACK, 3000);
+	p->data[6] = IP6_NH_UDP;
+	p->gso_size = 1428;
+	net_device_input(dev, p, T0);
+	assert_int_equal(ip6_stats.in_gso_bad, 1);
+	/* a fragment header (offset 0, more fragments) before TCP */
+	p = build("2001:db8::a", "2001:db8::b", TCP_ACK, 3000);
+	b = pkb_push(p, 8);
+	memmove(b, b + 8, IP6);
+	memcpy(b + IP6, frag, 8);
+	b[6] = IP6_NH_FRAGMENT;
+	wr16(b + 4, (uint16_t)(rd16(b + 4) + 8));
+	p->gso_size = 1428;
+	net_device_input(dev, p, T0);
+	assert_int_equal(ip6_stats.in_gso_bad, 2);
+	assert_int_equal(ip6_stats.reasm_reqds, 0);
+	/* a hop-by-hop header, then TCP: delivered (no transport registered here, so it
+	 * ends as an unknown next header, past the super-segment check) */
+	p = build("2001:db8::a", "2001:db8::b", TCP_ACK, 3000);
+	b = pkb_push(p, 8);
+	memmove(b, b + 8, IP6);
+	memcpy(b + IP6, hbh, 8);
+	b[6] = IP6_NH_HOPOPTS;
+	wr16(b + 4, (uint16_t)(rd16(b + 4) + 8));
+	p->gso_size = 1428;
+	net_device_input(dev, p, T0);
+	assert_int_equal(ip6_stats.in_gso_bad, 2);
+	assert_int_equal(ip6_stats.in_unknown_nh, 1);
+	test_dev_flush(dev); /* the parameter problem it answered */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_segment6),
 		cmocka_unit_test(test_segment6_bad),
 		cmocka_unit_test_setup_teardown(test_output6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_input6_bad, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
