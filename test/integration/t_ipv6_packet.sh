@@ -4,8 +4,9 @@
 # solicitations to ustack's solicited-node group reach it through the packet socket (the
 # link-layer group filter of ether_input), the kernel pings ustack's addr6= and its
 # link-local address, and both learn each other's MAC by neighbour discovery. Then TCP:
-# curl -6 of 4 MB from ustack's `http` byte-exact, and nc -6 echo with ustack listening
-# and connecting.
+# curl -6 of 4 MB from ustack's `http` byte-exact, sent in TCPv6 super-segments that the
+# kernel cuts (packet.tx_gso: the packet socket's virtio-net header, as a TAP's), and nc
+# -6 echo with ustack listening and connecting.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
 . "$(dirname "$0")/ipv6_lib.sh"
@@ -48,5 +49,9 @@ ust_stop
 expect_counter icmp6.out_echo_replies -ge 15
 expect_counter nd.tx_na -ge 1
 expect_counter nd.tx_ns -ge 1
+expect_counter packet.tx_gso -ge 5
+expect_counter tcp.snd_tso_segs -ge 5
+expect_counter packet.rx_bad_vnet_hdr -eq 0
+echo "TCPv6 super-segments through the packet socket: $(counter packet.tx_gso)"
 nc6_both "$PDEV" 2001:db8:73::2 2001:db8:73::1
 pass
