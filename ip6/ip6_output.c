@@ -212,7 +212,7 @@ int ip6_output(uint8_t next, struct pkb *p, const struct net_addr *src,
 		 * MTU may since have changed. Never fragmented whole. */
 		size_t thl = p->len >= 20 ? (size_t)(p->data[12] >> 4) * 4 : 0;
 
-		if (next != IP6_NH_TCP || thl < 20 || p->len - thl <= p->gso_size)
+		if (next != IP6_NH_TCP || thl < 20 || thl > p->len || p->len - thl <= p->gso_size)
 			p->gso_size = 0; /* one segment's worth: an ordinary packet */
 		else if (!(nh.dev->flags & NET_DEV_F_TSO6) ||
 			 IP6_HDR_LEN + p->len > nh.dev->gso_max_size ||
