@@ -19,11 +19,11 @@
  *     transport layers skip the check; forwarding finishes the sum when the next device
  *     does not;
  *   - a veth keeps TSO/GSO on by default, so a kernel sender hands us TCP "super-segments"
- *     of up to 64 KB (VIRTIO_NET_HDR_GSO_TCPV4 with gso_size). Frames are read into a
- *     small pool buffer and, past its end, a large one (the TAP scheme: only a frame that
- *     overflows is moved whole into the large buffer). TCP takes a super-segment whole;
- *     forwarding passes it on whole or cuts it (net/gso.c). GSO types ustack cannot use
- *     (TCPv6, UDP) are dropped and counted.
+ *     of up to 64 KB (VIRTIO_NET_HDR_GSO_TCPV4 or _TCPV6 with gso_size: driver/vnet.c,
+ *     shared with TAP). Frames are read into a small pool buffer and, past its end, a
+ *     large one (the TAP scheme: only a frame that overflows is moved whole into the large
+ *     buffer). TCP takes a super-segment whole; IPv4 forwarding passes it on whole or
+ *     cuts it (net/gso.c). GSO types ustack cannot use (UDP) are dropped and counted.
  * Transmit (offload=on, the default) is the same header the other way: partial checksums
  * and TCP super-segments go to the kernel, which finishes or cuts them (in software if
  * the interface has no TSO: the kernel's GSO), so ustack's TCP sends 64 KB per system
@@ -51,8 +51,9 @@
 STATS_DEFINE(packet, PACKET_COUNTERS)
 
 #define PACKET_HDR_LEN 14
-/* The largest frame a GSO super-segment makes: a 64 KB IP packet and its link header. */
-#define PACKET_GSO_FRAME_MAX (65535 + PACKET_HDR_LEN)
+/* The largest frame a GSO super-segment makes: a 64 KB IP packet and its link header
+ * (IPv6's payload length stops at 65535, after its 40-byte header). */
+#define PACKET_GSO_FRAME_MAX (65535 + 40 + PACKET_HDR_LEN)
 /* Socket receive and send buffers: room for a window's worth of super-segments. */
 #define PACKET_SOCK_BUF (4 * 1024 * 1024)
 
@@ -549,7 +550,7 @@ int packet_open(const struct dev_opts *o, struct net_device **out, char *err, si
 	if (o->offload) {
 		/* The kernel finishes checksums and cuts super-segments on the way out (in
 		 * software when the interface cannot), whatever the interface offers. */
-		dev->flags |= NET_DEV_F_CSUM_TX | NET_DEV_F_TSO;
+		dev->flags |= NET_DEV_F_CSUM_TX | NET_DEV_F_TSO | NET_DEV_F_TSO6;
 		dev->gso_max_size = 65535;
 	}
 	dev->ops = &packet_ops;

@@ -49,12 +49,13 @@ int vnet_hdr_to_pkb(const struct vnet_hdr *h, struct pkb *p)
 	/* The ECN bit only says the super-segment carries CWR; net/gso.c puts CWR on the
 	 * first segment when it cuts one, as the kernel does for SKB_GSO_TCP_ECN. */
 	uint8_t type = h->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+	int tcp = type == VIRTIO_NET_HDR_GSO_TCPV4 || type == VIRTIO_NET_HDR_GSO_TCPV6;
 
 	p->csum = PKB_CSUM_NONE;
 	p->gso_size = 0;
-	if (type != VIRTIO_NET_HDR_GSO_NONE && type != VIRTIO_NET_HDR_GSO_TCPV4)
+	if (type != VIRTIO_NET_HDR_GSO_NONE && !tcp)
 		return -EPROTONOSUPPORT;
-	if (type == VIRTIO_NET_HDR_GSO_TCPV4 && h->gso_size == 0)
+	if (tcp && h->gso_size == 0)
 		return -EINVAL;
 	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
 		if (h->csum_start >= p->len || (size_t)h->csum_start + h->csum_offset + 2 > p->len)
@@ -65,8 +66,9 @@ int vnet_hdr_to_pkb(const struct vnet_hdr *h, struct pkb *p)
 		p->csum = PKB_CSUM_VALID;
 	}
 	/* TCP takes a super-segment whole; gso_size is kept for forwarding, which passes it
-	 * on whole to a TSO device or cuts it (net/gso.c) for any other. */
-	if (type == VIRTIO_NET_HDR_GSO_TCPV4)
+	 * on whole to a TSO device or cuts it (net/gso.c) for any other. Which IP version it
+	 * is the IP header says (ip_input and ip6_input each see only their own). */
+	if (tcp)
 		p->gso_size = h->gso_size;
 	return 0;
 }
@@ -85,7 +87,8 @@ void vnet_hdr_from_pkb(const struct pkb *p, struct vnet_hdr *h)
 		/* The TCP header's length sits in its data offset field (byte 12). */
 		size_t tcp = p->csum_start - frame;
 
-		h->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+		h->gso_type = p->proto == VNET_ETHERTYPE_IPV6 ? VIRTIO_NET_HDR_GSO_TCPV6 :
+								 VIRTIO_NET_HDR_GSO_TCPV4;
 		/* CWR set: the kernel must keep it on the first segment only. */
 		if (p->data[tcp + 13] & 0x80)
 			h->gso_type |= VIRTIO_NET_HDR_GSO_ECN;

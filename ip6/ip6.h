@@ -234,8 +234,11 @@ PERSTACK_EXTERN(struct ip6_config_s, ip6_config);
  * reasm_too_many and reasm_mem_exceeded (the caps, hit). out_frag_*: fragmentation on
  * output. pmtu_*: packet too big messages (pmtu_ptb_not_ours: not quoting a packet of ours;
  * pmtu_ptb_below_min: an MTU under 1280, ignored), pmtu_lowered, pmtu_expired and
- * pmtu_evicted (the table full). TCP and UDP go to their net_transport (net/family.h),
- * which count their own drops. */
+ * pmtu_evicted (the table full). in_gso_bad: a TCP super-segment from an offloading
+ * device (GSO_TCPV6) that is not TCP after its extension headers, or is a fragment.
+ * out_gso_soft: TCP's super-segments cut here (net/gso.c) for a device without TSO6 or
+ * a smaller MTU; out_gso_failed: one that could not be cut (malformed, pool dry).
+ * TCP and UDP go to their net_transport (net/family.h), which count their own drops. */
 #define IP6_COUNTERS(X)                                                                    \
 	X(in_receives) X(in_hdr_short) X(in_hdr_version) X(in_hdr_plen) X(in_martian_src)   \
 	X(in_not_for_us) X(in_ext_truncated) X(in_ext_too_many) X(in_hbh_not_first)        \
@@ -248,7 +251,8 @@ PERSTACK_EXTERN(struct ip6_config_s, ip6_config);
 	X(pmtu_expired) X(pmtu_evicted) X(in_no_next_header)                                \
 	X(in_unknown_nh) X(in_delivers) X(in_unspec_src)                \
 	X(out_requests) X(out_no_route) X(out_no_source) X(out_too_big)                    \
-	X(out_no_headroom) X(out_no_resolver) X(addr_added)
+	X(out_no_headroom) X(out_no_resolver) X(addr_added) X(in_gso_bad) X(out_gso_soft)   \
+	X(out_gso_failed)
 STATS_DECLARE(ip6, IP6_COUNTERS);
 #define ip6_stats STATS_REF(ip6)
 

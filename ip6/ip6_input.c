@@ -153,6 +153,14 @@ void ip6_input(struct pkb *p, struct net_device *dev, uint64_t now)
 					 (uint32_t)nh_field, p, dev, 0, now);
 			goto drop;
 		}
+		if (next == IP6_NH_FRAGMENT && p->gso_size) {
+			/* a super-segment is whole by its making: a fragment header on one is
+			 * nonsense this stack does not reassemble its way through */
+			STAT_INC(ip6, in_gso_bad);
+			debugf("dev=%s gso_size=%u dropped: a fragment header on a super-segment",
+			       dev->name, p->gso_size);
+			goto drop;
+		}
 		if (next == IP6_NH_FRAGMENT) {
 			size_t flen;
 
@@ -257,6 +265,13 @@ void ip6_input(struct pkb *p, struct net_device *dev, uint64_t now)
 	}
 	if (next == IP6_NH_NONE) {
 		STAT_INC(ip6, in_no_next_header);
+		goto drop;
+	}
+	if (p->gso_size && next != IP6_NH_TCP) {
+		/* GSO_TCPV6 from the device, but no TCP: only TCP takes a super-segment */
+		STAT_INC(ip6, in_gso_bad);
+		debugf("dev=%s nh=%u gso_size=%u dropped: a super-segment that is not TCP",
+		       dev->name, next, p->gso_size);
 		goto drop;
 	}
 	handler = proto_find(next);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ip6/icmp6.h"
+#include "net/gso.h"
 #include "net/log.h"
 
 PERSTACK_STATIC(ip6_resolve_fn, ip6_resolver)
@@ -56,6 +57,7 @@ unsigned ip6_link_mtu(const struct net_device *dev)
 static int ip6_xmit(struct net_device *dev, const struct net_addr *nexthop, struct pkb *p,
 		    uint64_t now)
 {
+	p->proto = 0x86dd; /* what a TSO driver reads to tell TCPv6 (driver/vnet.c) */
 	if (dev->type != NET_DEV_ETHER)
 		return net_device_xmit(dev, p, now);
 	if (!ip6_resolver) {
@@ -137,6 +139,40 @@ int ip6_route(const struct net_addr *dst, struct net_device *dev, struct net_nex
 	return ip6_source_select(dev, dst, &nh->src);
 }
 
+/* Software segmentation of TCP's super-segment p (data = IPv6 header) for a device that
+ * cannot cut it, or whose MTU (the path's) one of its segments would not fit: each
+ * segment goes out on its own, fragmented if it is still too big (a route to a smaller
+ * MTU than the one TCP's MSS came from), as the kernel's GSO then does. Does not take
+ * ownership of p. The first error is returned. */
+static int ip6_segment(struct net_device *dev, const struct net_addr *nexthop,
+		       const struct pkb *p, unsigned mtu, uint64_t now)
+{
+	struct pkb_queue segs = TAILQ_HEAD_INITIALIZER(segs);
+	unsigned flags = dev->flags & NET_DEV_F_CSUM_TX ? GSO_F_CSUM_PARTIAL : 0;
+	struct pkb *s;
+	int n, err = 0;
+
+	n = gso_segment(p, flags, &segs);
+	if (n < 0) {
+		STAT_INC(ip6, out_gso_failed);
+		return n;
+	}
+	STAT_INC(gso, out_supersegs);
+	STAT_INC(ip6, out_gso_soft);
+	while ((s = TAILQ_FIRST(&segs))) {
+		int e;
+
+		TAILQ_REMOVE(&segs, s, link);
+		if (s->len > mtu)
+			e = ip6_fragment(s, mtu, ip6_xmit, dev, nexthop, now); /* owns s */
+		else
+			e = ip6_xmit(dev, nexthop, s, now); /* owns s */
+		if (e < 0 && !err)
+			err = e;
+	}
+	return err;
+}
+
 /* Takes ownership of p. */
 int ip6_output(uint8_t next, struct pkb *p, const struct net_addr *src,
 	       const struct net_addr *dst, const struct ip6_out *o, uint64_t now)
@@ -145,7 +181,7 @@ int ip6_output(uint8_t next, struct pkb *p, const struct net_addr *src,
 	struct ip6_hdr h;
 	unsigned mtu, pmtu;
 	uint8_t *b;
-	int err;
+	int err, soft = 0;
 
 	STAT_INC(ip6, out_requests);
 	err = ip6_route(dst, o ? o->dev : NULL, &nh);
@@ -169,6 +205,25 @@ int ip6_output(uint8_t next, struct pkb *p, const struct net_addr *src,
 	pmtu = ip6_pmtu_get(dst, now);
 	if (pmtu && pmtu < mtu)
 		mtu = pmtu;
+	if (p->gso_size) {
+		/* A TCP super-segment (TSO, p->data = the TCP header): cut into gso_size
+		 * segments by the device if it cuts TCPv6 and each fits the MTU, else here
+		 * (net/gso.c): TCP builds one for a TSO6 device, but the route or the path
+		 * MTU may since have changed. Never fragmented whole. */
+		size_t thl = p->len >= 20 ? (size_t)(p->data[12] >> 4) * 4 : 0;
+
+		if (next != IP6_NH_TCP || thl < 20 || thl > p->len || p->len - thl <= p->gso_size)
+			p->gso_size = 0; /* one segment's worth: an ordinary packet */
+		else if (!(nh.dev->flags & NET_DEV_F_TSO6) ||
+			 IP6_HDR_LEN + p->len > nh.dev->gso_max_size ||
+			 IP6_HDR_LEN + thl + p->gso_size > mtu)
+			soft = 1;
+		if (p->gso_size && p->len > 65535) {
+			STAT_INC(ip6, out_too_big);
+			err = -EMSGSIZE;
+			goto drop;
+		}
+	}
 	b = pkb_push(p, IP6_HDR_LEN);
 	if (!b) {
 		STAT_INC(ip6, out_no_headroom);
@@ -188,7 +243,12 @@ int ip6_output(uint8_t next, struct pkb *p, const struct net_addr *src,
 		err = -ENETUNREACH;
 		goto drop;
 	}
-	if (p->len > mtu) {
+	if (soft) {
+		err = ip6_segment(nh.dev, &nh.nexthop, p, mtu, now);
+		pkb_free(p); /* the segments are copies */
+		return err;
+	}
+	if (p->len > mtu && !p->gso_size) {
 		if (p->len > IP6_HDR_LEN + 65535) {
 			STAT_INC(ip6, out_too_big); /* no jumbograms (RFC 2675) */
 			err = -EMSGSIZE;

@@ -34,10 +34,11 @@ struct net_nexthop {
 };
 
 /* What the family asks of or allows the transports. */
-#define NET_FAM_F_TSO       0x01 /* a TSO device cuts TCP super-segments of this family
-                                  * (NET_DEV_F_TSO is TCPv4 only) */
+#define NET_FAM_F_TSO       0x01 /* a device with NET_DEV_F_TSO cuts TCP super-segments
+                                  * of this family (TCPv4) */
 #define NET_FAM_F_UDP_CSUM  0x02 /* a UDP checksum of 0 (none computed) is invalid: IPv6,
                                   * RFC 8200 8.1 */
+#define NET_FAM_F_TSO6      0x04 /* one with NET_DEV_F_TSO6 does (TCPv6) */
 
 struct net_family_ops {
 	sa_family_t family;

@@ -16,26 +16,43 @@ STATS_DEFINE(gso, GSO_COUNTERS)
 #define TCP_URG 0x20
 #define TCP_CWR 0x80
 
-/* Where the headers of a super-segment lie. */
+#define IP6_HDR_LEN_ 40
+
+/* Where the headers of a super-segment lie (ihl: the IP header, 40 for IPv6). */
 struct gso_hdrs {
 	size_t ihl, thl, total, payload;
+	int v6;
 };
 
 /* The checks every caller needs before trusting the offsets: an IPv4 TCP datagram that
- * is whole (a fragment is no super-segment), whose lengths agree with each other and fit
- * the buffer. Anything past the IP total length (Ethernet padding) is ignored. */
+ * is whole (a fragment is no super-segment), or an IPv6 one with TCP right after the
+ * fixed header (no extension headers: those are refused, not cut), whose lengths agree
+ * with each other and fit the buffer. Anything past the IP total length (Ethernet
+ * padding) is ignored. */
 static int gso_parse(const struct pkb *p, struct gso_hdrs *g)
 {
 	const uint8_t *b = p->data;
 
-	if (p->len < 20 || b[0] >> 4 != 4)
+	if (p->len < 20)
 		return -EINVAL;
-	g->ihl = (size_t)(b[0] & 0x0f) * 4;
-	g->total = rd16(b + 2);
-	if (g->ihl < 20 || g->total > p->len || g->total < g->ihl + 20)
-		return -EINVAL;
-	if (b[9] != IPPROTO_TCP_ || (rd16(b + 6) & IP_MF_OFFSET))
-		return -EINVAL;
+	g->v6 = b[0] >> 4 == 6;
+	if (g->v6) {
+		g->ihl = IP6_HDR_LEN_;
+		if (p->len < IP6_HDR_LEN_ || b[6] != IPPROTO_TCP_)
+			return -EINVAL;
+		g->total = IP6_HDR_LEN_ + (size_t)rd16(b + 4); /* no jumbograms: 0 is too short */
+		if (g->total > p->len || g->total < g->ihl + 20)
+			return -EINVAL;
+	} else {
+		if (b[0] >> 4 != 4)
+			return -EINVAL;
+		g->ihl = (size_t)(b[0] & 0x0f) * 4;
+		g->total = rd16(b + 2);
+		if (g->ihl < 20 || g->total > p->len || g->total < g->ihl + 20)
+			return -EINVAL;
+		if (b[9] != IPPROTO_TCP_ || (rd16(b + 6) & IP_MF_OFFSET))
+			return -EINVAL;
+	}
 	g->thl = (size_t)(b[g->ihl + 12] >> 4) * 4;
 	if (g->thl < 20 || g->ihl + g->thl > g->total)
 		return -EINVAL;
@@ -60,11 +77,19 @@ int gso_count(const struct pkb *p)
 	return n > GSO_MAX_SEGS ? -EINVAL : (int)n;
 }
 
-/* The pseudo-header sum of a TCP segment of tcp_len bytes, as read from its IP header. */
+/* The pseudo-header sum of a TCP segment of tcp_len bytes, as read from its IP header
+ * (IPv4's or IPv6's, by the version). */
 static uint32_t tcp_pseudo(const uint8_t *ip, size_t tcp_len)
 {
 	uint32_t src, dst;
 
+	if (ip[0] >> 4 == 6) {
+		struct net_addr s6 = { .family = AF_INET6 }, d6 = { .family = AF_INET6 };
+
+		memcpy(s6.v6, ip + 8, 16);
+		memcpy(d6.v6, ip + 24, 16);
+		return cksum_pseudo6(&s6, &d6, IPPROTO_TCP_, (uint32_t)tcp_len);
+	}
 	memcpy(&src, ip + 12, 4);
 	memcpy(&dst, ip + 16, 4);
 	return cksum_pseudo(src, dst, IPPROTO_TCP_, (uint16_t)tcp_len);
@@ -86,7 +111,7 @@ int gso_segment(const struct pkb *p, unsigned flags, struct pkb_queue *out)
 		return -EINVAL;
 	}
 	hlen = g.ihl + g.thl;
-	id0 = rd16(b + 4);
+	id0 = g.v6 ? 0 : rd16(b + 4);
 	seq0 = rd32(b + g.ihl + 4);
 	tflags = b[g.ihl + 13];
 	urp = rd16(b + g.ihl + 18);
@@ -104,10 +129,14 @@ int gso_segment(const struct pkb *p, unsigned flags, struct pkb_queue *out)
 		d = pkb_put(s, hlen + len);
 		memcpy(d, b, hlen);
 		memcpy(d + hlen, b + hlen + off, len);
-		wr16(d + 2, (uint16_t)(hlen + len));
-		wr16(d + 4, (uint16_t)(id0 + n));
-		wr16(d + 10, 0);
-		wr16(d + 10, cksum(d, g.ihl));
+		if (g.v6) {
+			wr16(d + 4, (uint16_t)(g.thl + len)); /* the payload length; no checksum */
+		} else {
+			wr16(d + 2, (uint16_t)(hlen + len));
+			wr16(d + 4, (uint16_t)(id0 + n));
+			wr16(d + 10, 0);
+			wr16(d + 10, cksum(d, g.ihl));
+		}
 		t = d + g.ihl;
 		wr32(t + 4, seq0 + (uint32_t)off);
 		/* CWR answers ECE once: the first segment says it. FIN and PSH belong to the

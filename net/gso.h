@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Generic segmentation offload in software: a TCP/IPv4 "super-segment" (one datagram
+/* Generic segmentation offload in software: a TCP "super-segment" over IPv4 or IPv6 (one datagram
  * carrying up to 64 KB of TCP payload, p->gso_size bytes per wire segment) cut into the
  * segments a TSO device would have put on the wire, for a device that cannot cut it
  * itself. This is what the kernel's GSO does when TSO is off (tcp_gso_segment,
@@ -10,13 +10,17 @@
  * Each segment is a fresh pool buffer (no malloc per packet): the IP header with its
  * options, the TCP header with its options (timestamps included, as sent), then gso_size
  * bytes of payload (the last one what is left). Per segment:
- *   - IP: total length, identification (the first's, then +1 per segment, as a TSO NIC
+ *   - IPv4: total length, identification (the first's, then +1 per segment, as a TSO NIC
  *     and the kernel's GSO do), header checksum;
+ *   - IPv6: the payload length (TCP header and data); the rest of the fixed header as it
+ *     was. A super-segment with extension headers is refused (-EINVAL), not cut: neither
+ *     ustack's TCP nor the kernel's (for a TAP) builds one;
  *   - TCP: sequence number advanced by the payload before it; CWR only on the first
  *     segment, FIN and PSH only on the last; an urgent pointer moved with the sequence
  *     number (URG dropped from the segments past the urgent data);
  *   - TCP checksum: complete, or left partial (pseudo-header sum in the field, the pkb
- *     marked PKB_CSUM_PARTIAL) for a device that finishes checksums itself.
+ *     marked PKB_CSUM_PARTIAL) for a device that finishes checksums itself; over the
+ *     pseudo-header of the segment's family (RFC 9293 3.1, RFC 8200 8.1).
  * The byte-level work needs no IP or TCP module: offsets come from the headers. */
 #ifndef NET_GSO_H
 #define NET_GSO_H
@@ -40,13 +44,14 @@ STATS_DECLARE(gso, GSO_COUNTERS);
 /* gso_segment flags */
 #define GSO_F_CSUM_PARTIAL 0x1 /* leave each TCP checksum partial for the device */
 
-/* Checks that p (data = IPv4 header) is a TCP super-segment that can be cut: IPv4, TCP,
- * not a fragment, consistent lengths, gso_size > 0, at most GSO_MAX_SEGS segments.
+/* Checks that p (data = IP header) is a TCP super-segment that can be cut: IPv4 and not
+ * a fragment, or IPv6 with TCP as the first next header; TCP, consistent lengths,
+ * gso_size > 0, at most GSO_MAX_SEGS segments.
  * Returns the number of segments it makes, or -EINVAL. */
 int gso_count(const struct pkb *p);
 
-/* Cuts p (data = IPv4 header, p->gso_size = payload bytes per segment) into segments
- * appended to `out`, each with data = IPv4 header, PKB_HEADROOM in front for the link
+/* Cuts p (data = IPv4 or IPv6 header, p->gso_size = payload bytes per segment) into
+ * segments appended to `out`, each with data = IP header, PKB_HEADROOM in front for the link
  * header, gso_size 0. Does not take ownership of p (its checksum state, partial or
  * complete, does not matter: every TCP checksum is computed afresh). Returns the number
  * of segments, -EINVAL for a malformed super-segment (gso.bad_superseg), or -ENOBUFS when
@@ -54,7 +59,7 @@ int gso_count(const struct pkb *p);
  * as it was). */
 int gso_segment(const struct pkb *p, unsigned flags, struct pkb_queue *out);
 
-/* Marks the TCP checksum of p (data = IPv4 header of a TCP datagram) partial: writes the
+/* Marks the TCP checksum of p (data = IP header of a TCP datagram) partial: writes the
  * pseudo-header sum into the field, as a sender with checksum offload leaves it. For a
  * super-segment whose data the kernel vouched for (DATA_VALID) that goes on whole to a
  * TSO device, which wants the partial form. 0 or -EINVAL (gso_count's checks, without

@@ -68,6 +68,8 @@ enum net_dev_type {
  * frame goes to transmit at once: a queue would only delay it (TAP, TUN: one write per
  * frame either way). */
 #define NET_DEV_F_TX_BATCH  0x0400
+/* transmit: TCPv6 super-segments (no extension headers) up to gso_max_size IP bytes */
+#define NET_DEV_F_TSO6      0x0800
 
 struct net_device;
 

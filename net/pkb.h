@@ -46,7 +46,8 @@ struct pkb {
 	uint16_t csum_offset;     /* PARTIAL: the checksum field's offset from csum_start */
 	uint32_t csum_start;      /* PARTIAL: from p->head, so it survives push and pull */
 	uint16_t gso_size;        /* >0: a TCP super-segment the device cuts into gso_size
-	                           * payloads (TSO), set by TCP for a device with NET_DEV_F_TSO */
+	                           * payloads (TSO), set by TCP for a device with NET_DEV_F_TSO
+	                           * (IPv4) or NET_DEV_F_TSO6 (IPv6) */
 	uint16_t proto;           /* ethertype of the payload, set by the link layer */
 	struct net_device *dev;   /* receiving device, or device chosen for output */
 	uint64_t time;            /* when it was read (ms), set by net_device_input */

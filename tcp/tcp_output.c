@@ -75,9 +75,13 @@ const struct tcp_route *tcp_route_lookup(struct tcp_route *rt, const struct net_
 	rt->ifindex = ifindex;
 	rt->err = f ? f->route(dst, ifindex, &rt->nh) : -EAFNOSUPPORT;
 	if (rt->err == 0) {
-		rt->offloads = rt->nh.dev->flags & (NET_DEV_F_CSUM_TX | NET_DEV_F_TSO);
-		if (!(f->flags & NET_FAM_F_TSO))
-			rt->offloads &= ~(unsigned)NET_DEV_F_TSO; /* the device cuts TCPv4 only */
+		/* NET_DEV_F_TSO in rt->offloads: the device cuts this family's TCP. */
+		unsigned fl = rt->nh.dev->flags;
+
+		rt->offloads = fl & NET_DEV_F_CSUM_TX;
+		if ((f->flags & NET_FAM_F_TSO && fl & NET_DEV_F_TSO) ||
+		    (f->flags & NET_FAM_F_TSO6 && fl & NET_DEV_F_TSO6))
+			rt->offloads |= NET_DEV_F_TSO;
 		rt->gso_max = rt->nh.dev->gso_max_size;
 	}
 	return rt;

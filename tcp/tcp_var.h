@@ -235,7 +235,8 @@ struct tcp_route {
 	int err;                /* 0, or the family's route error (no route) */
 	const struct net_family_ops *fam; /* the remote address's family (net/family.h) */
 	struct net_nexthop nh;  /* device, next hop, source address */
-	unsigned offloads;      /* the device's NET_DEV_F_CSUM_TX | NET_DEV_F_TSO */
+	unsigned offloads;      /* the device's NET_DEV_F_CSUM_TX | NET_DEV_F_TSO (TSO: it
+	                         * cuts this family's TCP, NET_DEV_F_TSO6 for IPv6) */
 	unsigned gso_max;       /* NET_DEV_F_TSO: the largest IP packet it cuts up */
 };
 
