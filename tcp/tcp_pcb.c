@@ -275,8 +275,10 @@ void tcp_gauges_update(void)
 {
 	if (tcp_shutting_down)
 		return;
-	tcp_stats.conns_live = tcp_npcbs - tcp_nlisten - tcp_ntimewait + tcp_tw_count();
-	tcp_stats.conns_time_wait = tcp_tw_count();
+	size_t tw = tcp_tw_count();
+
+	tcp_stats.conns_live = tcp_npcbs - tcp_nlisten - tcp_ntimewait + tw;
+	tcp_stats.conns_time_wait = tw;
 }
 
 static void tcp_gauges_leave(enum tcp_state st)
@@ -387,6 +389,11 @@ void tcp_pcb_set_state(struct tcp_pcb *pcb, enum tcp_state st)
 {
 	debugf("%u->%u %s -> %s", pcb->local_port, pcb->remote_port, tcp_state_name(pcb->state),
 	       tcp_state_name(st));
+	/* the gauges count control blocks in LISTEN and TIME_WAIT apart: no other change of
+	 * state moves them */
+	int moves = pcb->state == TCP_LISTEN || pcb->state == TCP_TIME_WAIT ||
+		    st == TCP_LISTEN || st == TCP_TIME_WAIT;
+
 	tcp_gauges_leave(pcb->state);
 	if (st == TCP_LISTEN)
 		tcp_nlisten++;
@@ -400,7 +407,8 @@ void tcp_pcb_set_state(struct tcp_pcb *pcb, enum tcp_state st)
 		tcp_sent_free(pcb);
 	}
 	pcb->state = st;
-	tcp_gauges_update();
+	if (moves)
+		tcp_gauges_update();
 	TCP_LOG(pcb, TCP_LOG_STATE, pcb->snd_una, 0);
 }
 
