@@ -8,7 +8,7 @@
  *
  * Nothing here runs per packet but the copy itself: a ring grows at most log2(cap /
  * TCP_RING_MIN) times while it fills, and storage goes back from a timer that runs every
- * buf_idle_ms, only while some connection holds storage. */
+ * buf_idle_ms, only while some connection or the ring cache holds storage. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,8 +42,8 @@ PERSTACK_STATIC(int, gauges_frozen) /* during tcp_proto_shutdown, like the conne
  * and two frees of 4 KiB, past glibc's per-thread cache into its bins, about 2% of the
  * time `serve http` spent on ab's connections (perf). At most TCP_RING_CACHE buffers
  * (256 KiB: with 32, ab -c 50 found one for 71% of new rings, with 64 for 97%). The
- * sweep frees them once a whole interval took none, and they go when the last
- * connection holding storage lets go of it (the sweep stops then). Not counted in the
+ * sweep frees them once a whole interval took none (it runs on after the last
+ * connection holding storage lets go, until then). Not counted in the
  * ring gauges (they count storage rings hold). */
 #define TCP_RING_CACHE 64
 PERSTACK_STATIC(uint8_t *[TCP_RING_CACHE], ring_cache)
@@ -247,17 +247,18 @@ void tcp_mem_track(struct tcp_pcb *pcb)
 		net_timer_arm(&mem_timer, net_clock_ms() + tcp_config.buf_idle_ms);
 }
 
-/* Off the list; the sweep stops with the last one. */
+/* Off the list; the sweep stops with the last one unless the cache holds storage: then
+ * it runs on until an interval takes none and frees it (a server between two short
+ * connections would otherwise free the cache and malloc again, and cancel and arm the
+ * sweep, per connection). */
 static void mem_unlist(struct tcp_pcb *pcb)
 {
 	if (!pcb->on_memlist)
 		return;
 	TAILQ_REMOVE(&mem_list, pcb, memlink);
 	pcb->on_memlist = 0;
-	if (TAILQ_EMPTY(&mem_list)) {
+	if (TAILQ_EMPTY(&mem_list) && ring_ncached == 0)
 		net_timer_cancel(&mem_timer);
-		ring_cache_drain(); /* the last ring let go: nothing is coming for the cache */
-	}
 }
 
 void tcp_mem_untrack(struct tcp_pcb *pcb)
@@ -306,7 +307,7 @@ void tcp_mem_sweep(uint64_t now)
 	if (!ring_cache_taken)
 		ring_cache_drain();
 	ring_cache_taken = 0;
-	if (!TAILQ_EMPTY(&mem_list))
+	if (!TAILQ_EMPTY(&mem_list) || ring_ncached > 0)
 		net_timer_arm(&mem_timer, now + tcp_config.buf_idle_ms);
 }
 
@@ -326,6 +327,13 @@ void tcp_mem_time_wait(struct tcp_pcb *pcb)
 		mem_unlist(pcb);
 	if (before)
 		STAT_INC(tcp, mem_tw_released);
+}
+
+void tcp_mem_cache_drop(void)
+{
+	ring_cache_drain();
+	if (TAILQ_EMPTY(&mem_list) && mem_timer_ready)
+		net_timer_cancel(&mem_timer);
 }
 
 void tcp_mem_shutdown(int begin)

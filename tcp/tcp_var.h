@@ -550,6 +550,9 @@ void tcp_snd_space_expand(struct tcp_pcb *pcb);
 /* tcp_proto_shutdown calls it with 1 first (the gauges keep their values), then with 0
  * (frees what is left, stops the sweep). */
 void tcp_mem_shutdown(int begin);
+/* Frees the ring cache now, and stops the sweep if no connection holds storage (the
+ * cache and the sweep outlive the last connection by up to two intervals otherwise). */
+void tcp_mem_cache_drop(void);
 /* Ring storage allocated now, in bytes (the gauge mem_ring_bytes, also during shutdown). */
 size_t tcp_mem_ring_bytes(void);
 

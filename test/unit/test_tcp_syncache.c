@@ -594,6 +594,19 @@ static void test_config_parse(void **state)
 	assert_int_equal(tcp_config_parse("sent_max_segs=8", bad, sizeof(bad)), -ERANGE);
 }
 
+/* The PRF of ISNs and cookies is SipHash-2-4: the reference vectors of Aumasson and
+ * Bernstein's paper (key 00..0f, message 00 01 ... of 0 and 8 bytes; 32-bit words are
+ * taken little-endian). */
+static void test_siphash_vectors(void **state)
+{
+	const uint64_t key[2] = { 0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull };
+	const uint32_t w[2] = { 0x03020100, 0x07060504 };
+
+	(void)state;
+	assert_true(tcp_siphash(key, w, 0) == 0x726fdb47dd0e0e31ull);
+	assert_true(tcp_siphash(key, w, 2) == 0x93f5f5799a932462ull);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -614,6 +627,7 @@ int main(void)
 		T(test_land_dropped),
 		T(test_rst_rate_limit),
 		T(test_config_parse),
+		T(test_siphash_vectors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
