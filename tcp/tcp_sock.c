@@ -306,7 +306,12 @@ static unsigned tcp_sock_poll(struct sock *sk)
 	case TCP_CLOSE_WAIT:
 		if (pcb->flags & TF_FIN_QUEUED)
 			break;
-		if (tcp_ring_free_space(&pcb->snd_buf) > 0)
+		/* Writable once the free space is at least half of what is queued, as Linux's
+		 * sk_stream_is_writeable (free >= queued / 2: a full buffer turns writable when
+		 * a third of it is free). A writer woken for a sliver of space would send it
+		 * (and serve http read the file for it) one ACK's worth at a time. */
+		if (tcp_ring_free_space(&pcb->snd_buf) > 0 &&
+		    tcp_ring_free_space(&pcb->snd_buf) >= pcb->snd_buf.len / 2)
 			ev |= US_POLLOUT;
 		else /* as Linux's tcp_poll (SOCK_NOSPACE): a writer that sends no more than
 		      * fits finds the buffer full here, and the next ACK may grow it

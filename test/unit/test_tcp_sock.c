@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "test/unit/tcp_script.h"
+#include "net/socket_impl.h"
 #include "test/unit/test_app.h" /* last: it wraps the calls that take the lock */
 
 static int sock_setup(void **state)
@@ -274,6 +275,66 @@ static void test_listen_accept_full_send(void **state)
 	assert_int_equal(us_close(lfd), 0);
 }
 
+/* POLLOUT with a low-water mark, as Linux's sk_stream_is_writeable: after the buffer
+ * filled, the socket turns writable only once the free space is at least half of what is
+ * still queued (a third of a full buffer), not at the first byte an ACK frees; a writer
+ * woken for every ACK's sliver would send (and `serve http` read its file) in slivers. */
+static void test_pollout_low_water(void **state)
+{
+	struct sockaddr_in a = sin_of(IP_ADDR_ANY, PORT);
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	static char big[65536];
+	struct tcp_pcb *pcb;
+	uint32_t acked = 0;
+	int lfd, fd, below = 0, woke = 0;
+	ssize_t n;
+
+	(void)state;
+	lfd = us_socket(AF_INET, SOCK_STREAM | US_SOCK_NONBLOCK, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(us_bind(lfd, (const struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(us_listen(lfd, 4), 0);
+	SEG(TCP_SYN, PEER_ISN, 0, 65535, NULL, 0);
+	expect(TCP_SYN | TCP_ACK, ISN, PEER_ISN + 1);
+	SEG(TCP_ACK, PEER_ISN + 1, ISN + 1, 65535, NULL, 0);
+	fd = us_accept(lfd, NULL, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(us_set_nonblock(fd, 1), 0);
+	assert_int_equal(us_setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){ 8192 }, sizeof(int)), 0);
+	while ((n = us_send(fd, big, sizeof(big), 0)) > 0)
+		;
+	assert_int_equal(n, -EAGAIN);
+	assert_false(poll_one(fd) & US_POLLOUT);
+	pcb = sock_fd_get(fd)->pcb;
+	/* the peer ACKs 500 bytes at a time of what was sent; more goes out meanwhile */
+	while (acked < 40000 && !woke) {
+		uint32_t sent = pcb->snd_max - (ISN + 1);
+		size_t free_sp, queued;
+
+		test_dev_flush(tun);
+		if (acked + 500 > sent)
+			break;
+		acked += 500;
+		SEG(TCP_ACK, PEER_ISN + 1, ISN + 1 + acked, 65535, NULL, 0);
+		free_sp = tcp_ring_free_space(&pcb->snd_buf);
+		queued = pcb->snd_buf.len;
+		if (free_sp > 0 && free_sp < queued / 2) {
+			below++; /* room, but below the mark: not writable yet */
+			assert_false(poll_one(fd) & US_POLLOUT);
+		} else if (free_sp >= queued / 2) {
+			woke = 1;
+			assert_true(poll_one(fd) & US_POLLOUT);
+		}
+	}
+	assert_true(below > 0);
+	assert_true(woke);
+	test_dev_flush(tun);
+	assert_int_equal(us_setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	assert_int_equal(us_close(fd), 0);
+	test_dev_flush(tun);
+	assert_int_equal(us_close(lfd), 0);
+}
+
 /* Bad pointers give -EFAULT as on Linux (checked against a kernel socket) instead of a
  * NULL dereference with the stack lock held; a NULL value of length 0 is -EINVAL. The
  * lock is free afterwards: the next calls work. */
@@ -309,6 +370,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refused, sock_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_times_out, sock_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_accept_full_send, sock_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pollout_low_water, sock_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sockopt_null_pointers, sock_setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
