@@ -42,14 +42,19 @@ void net_transport_reset(void)
 	ntransports = 0;
 }
 
+int net_route_fresh(const struct net_route_cache *rc, const struct net_family_ops *f,
+		    const struct net_addr *dst, int ifindex)
+{
+	return rc->fam == f && rc->gen == f->route_generation() && rc->ifindex == ifindex &&
+	       net_addr_eq(&rc->dst, dst);
+}
+
 int net_route_cached(struct net_route_cache *rc, const struct net_family_ops *f,
 		     const struct net_addr *dst, int ifindex, const struct net_nexthop **nh)
 {
-	uint32_t gen = f->route_generation();
-
-	if (rc->gen != gen || rc->fam != f || rc->ifindex != ifindex || !net_addr_eq(&rc->dst, dst)) {
+	if (!net_route_fresh(rc, f, dst, ifindex)) {
 		memset(rc, 0, sizeof(*rc));
-		rc->gen = gen;
+		rc->gen = f->route_generation();
 		rc->fam = f;
 		rc->dst = *dst;
 		rc->ifindex = ifindex;

@@ -148,8 +148,9 @@ static inline const struct net_family_ops *net_family(sa_family_t f)
 	return f < NET_FAMILY_SLOTS ? net_families[f] : NULL;
 }
 
-/* A socket's last route (a UDP socket's last destination): what the family's route() gave
- * for dst and device ifindex under routing generation gen. All zero: empty. */
+/* A socket's last route (a UDP socket's last destination, a TCP connection's in struct
+ * tcp_route): what the family's route() gave for dst and device ifindex under routing
+ * generation gen. All zero: empty. */
 struct net_route_cache {
 	uint32_t gen;
 	const struct net_family_ops *fam;
@@ -164,5 +165,9 @@ struct net_route_cache {
  * *nh pointing into rc (good until the generation moves), or route()'s error. */
 int net_route_cached(struct net_route_cache *rc, const struct net_family_ops *f,
 		     const struct net_addr *dst, int ifindex, const struct net_nexthop **nh);
+/* Whether rc holds f's route to dst for ifindex under f's current generation (f not
+ * NULL; an empty rc never does). */
+int net_route_fresh(const struct net_route_cache *rc, const struct net_family_ops *f,
+		    const struct net_addr *dst, int ifindex);
 
 #endif

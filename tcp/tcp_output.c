@@ -64,35 +64,38 @@ const struct tcp_route *tcp_route_lookup(struct tcp_route *rt, const struct net_
 					 int ifindex)
 {
 	const struct net_family_ops *f = net_family(dst->family);
-	uint32_t gen = f ? f->route_generation() : 0;
+	const struct net_nexthop *nh;
 
-	if (rt->gen == gen && rt->fam == f && net_addr_eq(&rt->dst, dst) && rt->ifindex == ifindex)
+	if (f && net_route_fresh(&rt->rc, f, dst, ifindex))
 		return rt;
 	memset(rt, 0, sizeof(*rt));
-	rt->gen = gen;
-	rt->fam = f;
-	rt->dst = *dst;
-	rt->ifindex = ifindex;
-	rt->err = f ? f->route(dst, ifindex, &rt->nh) : -EAFNOSUPPORT;
-	if (rt->err == 0) {
+	if (!f) { /* a family no layer carries: no route, and output refuses it */
+		rt->rc.dst = *dst;
+		rt->rc.ifindex = ifindex;
+		rt->rc.err = -EAFNOSUPPORT;
+		return rt;
+	}
+	if (net_route_cached(&rt->rc, f, dst, ifindex, &nh) == 0) {
 		/* NET_DEV_F_TSO in rt->offloads: the device cuts this family's TCP. */
-		unsigned fl = rt->nh.dev->flags;
+		unsigned fl = nh->dev->flags;
 
 		rt->offloads = fl & NET_DEV_F_CSUM_TX;
 		if ((f->flags & NET_FAM_F_TSO && fl & NET_DEV_F_TSO) ||
 		    (f->flags & NET_FAM_F_TSO6 && fl & NET_DEV_F_TSO6))
 			rt->offloads |= NET_DEV_F_TSO;
-		rt->gso_max = rt->nh.dev->gso_max_size;
+		rt->gso_max = nh->dev->gso_max_size;
 	}
 	return rt;
 }
 
 unsigned tcp_route_mtu(const struct tcp_route *rt)
 {
-	if (!rt->fam || rt->err)
+	const struct net_route_cache *rc = &rt->rc;
+
+	if (!rc->fam || rc->err)
 		return 0;
-	return rt->fam->nh_mtu ? rt->fam->nh_mtu(&rt->nh, &rt->dst) :
-				 rt->fam->mtu(&rt->dst, rt->ifindex);
+	return rc->fam->nh_mtu ? rc->fam->nh_mtu(&rc->nh, &rc->dst) :
+				 rc->fam->mtu(&rc->dst, rc->ifindex);
 }
 
 /* The connection's route: the device, next hop and offloads its segments leave by,
@@ -112,9 +115,9 @@ static size_t tcp_seg_max(struct tcp_pcb *pcb)
 	size_t room;
 
 	if (!(rt->offloads & NET_DEV_F_TSO) || !tcp_config.tso ||
-	    rt->gso_max <= rt->fam->hdr_len + TCP_HDR_MAX)
+	    rt->gso_max <= rt->rc.fam->hdr_len + TCP_HDR_MAX)
 		return pcb->mss;
-	room = rt->gso_max - rt->fam->hdr_len - TCP_HDR_MAX;
+	room = rt->gso_max - rt->rc.fam->hdr_len - TCP_HDR_MAX;
 	return room < pcb->mss ? pcb->mss : room - room % pcb->mss;
 }
 
@@ -194,9 +197,9 @@ static int tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, size_t len
 	 * request-answer exchange would otherwise arm and cancel it once each, two heap
 	 * updates per request; run with TF_DELACK clear it does nothing (tcp_timer.c). */
 	/* owns p; without a route the family's output routes, counts and refuses it */
-	if (rt->fam) {
-		err = rt->fam->output(IP_PROTO_TCP, p, &pcb->local_addr, &pcb->remote_addr,
-				      &pcb->ipo, rt->err == 0 ? &rt->nh : NULL, now);
+	if (rt->rc.fam) {
+		err = rt->rc.fam->output(IP_PROTO_TCP, p, &pcb->local_addr, &pcb->remote_addr,
+					 &pcb->ipo, rt->rc.err == 0 ? &rt->rc.nh : NULL, now);
 	} else {
 		pkb_free(p); /* a family no layer carries */
 		err = -EAFNOSUPPORT;

@@ -303,21 +303,23 @@ static unsigned tcp_sock_poll(struct sock *sk)
 		ev |= US_POLLIN;
 	switch (pcb->state) {
 	case TCP_ESTABLISHED:
-	case TCP_CLOSE_WAIT:
+	case TCP_CLOSE_WAIT: {
+		size_t room = tcp_ring_free_space(&pcb->snd_buf);
+
 		if (pcb->flags & TF_FIN_QUEUED)
 			break;
 		/* Writable once the free space is at least half of what is queued, as Linux's
 		 * sk_stream_is_writeable (free >= queued / 2: a full buffer turns writable when
 		 * a third of it is free). A writer woken for a sliver of space would send it
 		 * (and serve http read the file for it) one ACK's worth at a time. */
-		if (tcp_ring_free_space(&pcb->snd_buf) > 0 &&
-		    tcp_ring_free_space(&pcb->snd_buf) >= pcb->snd_buf.len / 2)
+		if (room > 0 && room >= pcb->snd_buf.len / 2)
 			ev |= US_POLLOUT;
 		else /* as Linux's tcp_poll (SOCK_NOSPACE): a writer that sends no more than
 		      * fits finds the buffer full here, and the next ACK may grow it
 		      * (tcp_snd_space_expand), as it would after a short send */
 			pcb->flags |= TF_SND_NOSPACE;
 		break;
+	}
 	case TCP_CLOSED:
 		ev |= US_POLLHUP | US_POLLOUT;
 		break;

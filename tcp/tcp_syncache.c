@@ -308,8 +308,7 @@ static const struct tcp_route *sc_route(struct tcp_pcb *l, struct tcp_route *rt,
 {
 	const struct net_family_ops *f = net_family(raddr->family);
 
-	if (rt->gen && f && rt->gen == f->route_generation() && rt->fam == f &&
-	    rt->ifindex == l->ipo.ifindex && net_addr_eq(&rt->dst, raddr))
+	if (f && net_route_fresh(&rt->rc, f, raddr, l->ipo.ifindex))
 		return rt;
 	*rt = *tcp_route_lookup(&l->route, raddr, l->ipo.ifindex);
 	return rt;
@@ -350,7 +349,7 @@ static void sc_send_synack(const struct tcp_pcb *l, const struct sc_syn *s,
 		h.opt.tsecr = s->ts_recent;
 	}
 	/* without a route the family routes, counts and refuses it */
-	tcp_send_bare(&h, &s->laddr, &s->raddr, &l->ipo, rt->err == 0 ? &rt->nh : NULL, now);
+	tcp_send_bare(&h, &s->laddr, &s->raddr, &l->ipo, rt->rc.err == 0 ? &rt->rc.nh : NULL, now);
 }
 
 static void sc_to_syn(const struct tcp_sc *e, struct sc_syn *s)
@@ -440,7 +439,7 @@ static void sc_syn_from_seg(struct sc_syn *s, const struct tcp_hdr *th, const st
 static void sc_send_cookie(struct tcp_pcb *l, struct sc_syn *s, uint64_t now)
 {
 	unsigned idx = cookie_mss_index(s->peer_mss);
-	struct tcp_route rt = { .gen = 0 };
+	struct tcp_route rt = { .offloads = 0 };
 
 	s->iss = tcp_cookie_make(&s->laddr, s->lport, &s->raddr, s->rport, s->irs, idx, now);
 	/* the peer uses the table's MSS: the one the ACK will bring back */

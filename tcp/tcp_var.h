@@ -229,12 +229,9 @@ TAILQ_HEAD(tcp_pcb_list, tcp_pcb);
 /* Where a connection's segments leave, resolved once per routing-table generation (the
  * family's route_generation) instead of once per segment (tcp_route_get, tcp_output.c). */
 struct tcp_route {
-	uint32_t gen;           /* generation it was resolved under; 0: never */
-	struct net_addr dst;    /* the remote address it was resolved for */
-	int ifindex;            /* the socket's SO_BINDTODEVICE device it was resolved for (0: any) */
-	int err;                /* 0, or the family's route error (no route) */
-	const struct net_family_ops *fam; /* the remote address's family (net/family.h) */
-	struct net_nexthop nh;  /* device, next hop, source address */
+	struct net_route_cache rc; /* the family's route to the remote address for the
+	                            * socket's SO_BINDTODEVICE device (0: any), its error,
+	                            * and the generation it was resolved under (family.h) */
 	unsigned offloads;      /* the device's NET_DEV_F_CSUM_TX | NET_DEV_F_TSO (TSO: it
 	                         * cuts this family's TCP, NET_DEV_F_TSO6 for IPv6) */
 	unsigned gso_max;       /* NET_DEV_F_TSO: the largest IP packet it cuts up */
