@@ -104,6 +104,16 @@ static int src_add(uint32_t addr, int delta)
 	return 0;
 }
 
+/* An object from one of serve's pools, the slabs it took from malloc counted. */
+static void *pool_take(struct net_pool *p)
+{
+	uint64_t slabs = p->slab_allocs;
+	void *o = net_pool_alloc(p);
+
+	STAT_ADD(serve, pool_slabs, p->slab_allocs - slabs);
+	return o;
+}
+
 /* Where a connection's service state begins in its pool object: after the struct, at
  * malloc's alignment. */
 static size_t conn_priv_off(void)
@@ -329,11 +339,8 @@ int svc_send(struct svc_conn *c, const void *buf, size_t len)
 		if (cap != c->out_cap) {
 			uint8_t *nb;
 
-			if (cap == SERVE_OUT_FIRST) { /* the first: there was none */
-				uint64_t slabs = out_pool.slab_allocs;
-				nb = net_pool_alloc(&out_pool);
-				STAT_ADD(serve, pool_slabs, out_pool.slab_allocs - slabs);
-			}
+			if (cap == SERVE_OUT_FIRST) /* the first: there was none */
+				nb = pool_take(&out_pool);
 			else if (c->out_cap == SERVE_OUT_FIRST) /* from the pool to malloc */
 				nb = malloc(cap);
 			else
@@ -474,7 +481,6 @@ static void service_accept(struct svc *s)
 		socklen_t peerlen = sizeof(peer);
 		struct svc_conn *c, *victim = NULL;
 		char a[APP_ADDR_STRLEN];
-		uint64_t slabs;
 		int fd;
 
 		if (total_conns >= app_cfg.lim.max_conn && !(victim = reclaim_victim(round)))
@@ -507,9 +513,7 @@ static void service_accept(struct svc *s)
 			STAT_INC(serve, reclaimed);
 			conn_free(victim);
 		}
-		slabs = s->conn_pool.slab_allocs;
-		c = net_pool_alloc(&s->conn_pool); /* zeroed */
-		STAT_ADD(serve, pool_slabs, s->conn_pool.slab_allocs - slabs);
+		c = pool_take(&s->conn_pool); /* zeroed */
 		if (!c || src_add(src_key(&peer), 1) < 0) {
 			net_pool_free(&s->conn_pool, c);
 			us_close(fd);
