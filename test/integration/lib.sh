@@ -348,6 +348,16 @@ counter()
 	echo "${v:-0}"
 }
 
+# segs_first_sent: TCP segments ustack sent, from the last --stats output, less those it
+# sent again (retransmissions, a SYN-ACK resent under load) and a loss probe's new data:
+# what a test counting segments per connection or request compares (no resend is a bare
+# ACK).
+segs_first_sent()
+{
+	echo $(($(counter tcp.snd_total) - $(counter tcp.snd_rexmt_segs) -
+		$(counter tcp.snd_tlp_new_data)))
+}
+
 # expect_counter NAME OP VALUE: e.g. expect_counter ip.reasm_oks -ge 5
 expect_counter()
 {

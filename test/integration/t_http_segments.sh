@@ -40,10 +40,7 @@ run_ab()
 	echo "$out" | grep -q '^Non-2xx' && fail "$name: answers other than 200"
 	sleep 0.5 # the last FINs and their ACKs
 	ust_stop
-	# retransmissions (a SYN-ACK or answer resent under load) and a loss probe's new data
-	# are not bare ACKs: left out of the count
-	SEGS=$(($(counter tcp.snd_total) - $(counter tcp.snd_rexmt_segs) -
-		$(counter tcp.snd_tlp_new_data)))
+	SEGS=$(segs_first_sent)
 	CONNS=$(counter serve.conns_accepted)
 	echo "$name: $SEGS segments from ustack for $CONNS connections"
 }
