@@ -553,7 +553,8 @@ challenge_syn:
 		}
 		if (th->seq == pcb->rcv_nxt) {
 			int gapfill = !TAILQ_EMPTY(&pcb->ooo);
-			tcp_reass_deliver(pcb, s->data, s->len);
+			if (tcp_reass_deliver(pcb, s->p, s->data, s->len))
+				s->p = NULL; /* held, uncopied */
 			if (gapfill && tcp_reass_drain(pcb))
 				tcp_process_fin(pcb);
 			/* delayed ACK (RFC 9293 3.8.6.3, RFC 5681 4.2): every second full

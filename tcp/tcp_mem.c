@@ -356,7 +356,7 @@ void tcp_mem_shutdown(int begin)
  * a FIN takes one number but no byte). */
 static uint32_t rcv_copied_seq(const struct tcp_pcb *pcb)
 {
-	return pcb->rcv_nxt - (uint32_t)pcb->rcv_buf.len - !!(pcb->flags & TF_RCVD_FIN);
+	return pcb->rcv_nxt - (uint32_t)tcp_rcv_queued(pcb) - !!(pcb->flags & TF_RCVD_FIN);
 }
 
 void tcp_rcv_space_init(struct tcp_pcb *pcb, uint64_t now)
@@ -365,8 +365,8 @@ void tcp_rcv_space_init(struct tcp_pcb *pcb, uint64_t now)
 
 	if (init > pcb->rcv_buf.max)
 		init = pcb->rcv_buf.max;
-	if (init < pcb->rcv_buf.len)
-		init = pcb->rcv_buf.len;
+	if (init < tcp_rcv_queued(pcb))
+		init = tcp_rcv_queued(pcb);
 	pcb->rcv_buf.cap = init;
 	/* Linux starts the measurement at ten segments (TCP_INIT_CWND * advmss) */
 	pcb->rcvq_space = 10u * pcb->rcv_mss < init ? 10u * pcb->rcv_mss : (uint32_t)init;

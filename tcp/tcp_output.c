@@ -27,7 +27,7 @@ int tcp_rcv_edge_held(const struct tcp_pcb *pcb)
 
 uint32_t tcp_rcv_window(const struct tcp_pcb *pcb)
 {
-	uint32_t space = (uint32_t)tcp_ring_free_space(&pcb->rcv_buf);
+	uint32_t space = (uint32_t)tcp_rcv_space(pcb);
 	uint32_t adv = SEQ_GT(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
 	uint32_t thresh = (uint32_t)(pcb->rcv_buf.cap / 2 < pcb->mss ? pcb->rcv_buf.cap / 2 : pcb->mss);
 

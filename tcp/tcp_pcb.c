@@ -302,6 +302,7 @@ struct tcp_pcb *tcp_pcb_alloc(void)
 	pcb->state = TCP_CLOSED;
 	/* IPv4 unless its socket says otherwise (tcp_sock_create) */
 	pcb->local_addr = pcb->remote_addr = net_addr_any(AF_INET);
+	TAILQ_INIT(&pcb->rcv_held);
 	TAILQ_INIT(&pcb->ooo);
 	TAILQ_INIT(&pcb->synq);
 	TAILQ_INIT(&pcb->acceptq);
@@ -321,7 +322,7 @@ struct tcp_pcb *tcp_pcb_alloc(void)
 
 int tcp_pcb_set_bufs(struct tcp_pcb *pcb, size_t sndbuf, size_t rcvbuf)
 {
-	if (pcb->snd_buf.len || pcb->rcv_buf.len)
+	if (pcb->snd_buf.len || tcp_rcv_queued(pcb))
 		return -EBUSY;
 	tcp_ring_init(&pcb->snd_buf, sndbuf);
 	tcp_ring_init(&pcb->rcv_buf, rcvbuf);
@@ -368,6 +369,7 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
 	tcp_tw_detach(pcb); /* a stub's record stays */
 	tcp_ack_undefer(pcb);
 	pkb_queue_purge(&pcb->ooo);
+	tcp_rcv_held_purge(pcb);
 	tcp_sent_free(pcb);
 	tcp_mem_untrack(pcb);
 	TAILQ_REMOVE(&tcp_all, pcb, all);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The receiving side's reassembly: in-order bytes into the receive ring, out-of-order
- * segments into a sorted queue of non-overlapping ranges (owned by the pcb until delivered
- * or freed), and the SACK blocks (RFC 2018) that describe that queue to a peer that asked
- * for them. tcp_input.c decides what is in order; tcp_output.c puts the blocks into every
- * ACK it builds while the queue holds data. */
+/* The receiving side's reassembly: in-order data held in its segments or copied into the
+ * receive ring, out-of-order segments into a sorted queue of non-overlapping ranges (owned
+ * by the pcb until delivered or freed), and the SACK blocks (RFC 2018) that describe
+ * that queue to a peer that asked for them. tcp_input.c decides what is in order;
+ * tcp_output.c puts the blocks into every ACK it builds while the queue holds data. */
 #include <string.h>
 
 #include "net/log.h"
@@ -16,20 +16,100 @@ struct tcp_ooo_cb {
 };
 static struct tcp_ooo_cb *ooo_cb(struct pkb *p) { return (struct tcp_ooo_cb *)p->cb; }
 
-void tcp_reass_deliver(struct tcp_pcb *pcb, const uint8_t *data, uint32_t len)
+/* A segment is held rather than copied into the ring when that saves the copy without
+ * wasting memory: the ring is empty (held data comes before the ring's), nobody else holds
+ * the buffer (a capture or a delay queue may), and the payload fills at least half of it.
+ * Held buffers then never take more than twice the receive buffer's limit in memory, and
+ * a peer sending small segments gets the ring, as before. */
+static int rcv_may_hold(const struct tcp_pcb *pcb, const struct pkb *p, uint32_t len)
 {
-	size_t n = tcp_ring_write(&pcb->rcv_buf, data, len);
+	return p && len && pcb->rcv_buf.len == 0 && p->refcnt == 1 && (size_t)len * 2 >= p->cap;
+}
 
-	if (!pcb->on_memlist && pcb->rcv_buf.buf)
-		tcp_mem_track(pcb); /* the sweep gives the storage back once unused */
+int tcp_reass_deliver(struct tcp_pcb *pcb, struct pkb *p, const uint8_t *data, uint32_t len)
+{
+	size_t room = tcp_rcv_space(pcb), n = len < room ? len : room;
+	int held = rcv_may_hold(pcb, p, (uint32_t)n);
 
-	/* cannot happen while the window we advertise fits the ring; counted in case */
+	if (held) {
+		pkb_pull(p, (size_t)(data - p->data));
+		pkb_trim(p, n);
+		TAILQ_INSERT_TAIL(&pcb->rcv_held, p, link);
+		pcb->rcv_held_len += n;
+		STAT_INC(tcp, rcv_held_segs);
+	} else {
+		n = tcp_ring_write(&pcb->rcv_buf, data, n);
+		if (!pcb->on_memlist && pcb->rcv_buf.buf)
+			tcp_mem_track(pcb); /* the sweep gives the storage back once unused */
+	}
+	/* cannot happen while the window we advertise fits the buffer; counted in case */
 	if (n < len) {
 		STAT_INC(tcp, rcv_ring_full);
 		debugf("ring full: %u of %u bytes dropped", len - (uint32_t)n, len);
 	}
 	pcb->rcv_nxt += (uint32_t)n;
 	STAT_ADD(tcp, rcv_in_order_bytes, n);
+	return held;
+}
+
+size_t tcp_rcv_take(struct tcp_pcb *pcb, void *dst, size_t n)
+{
+	uint8_t *d = dst;
+	size_t got = 0, k;
+	struct pkb *p;
+
+	while (got < n && (p = TAILQ_FIRST(&pcb->rcv_held)) != NULL) {
+		k = p->len < n - got ? p->len : n - got;
+		if (d)
+			memcpy(d + got, p->data, k);
+		got += k;
+		pcb->rcv_held_len -= k;
+		if (k < p->len) {
+			pkb_pull(p, k);
+		} else {
+			TAILQ_REMOVE(&pcb->rcv_held, p, link);
+			pkb_free(p);
+		}
+	}
+	if (got < n) {
+		k = n - got;
+		if (d) {
+			k = tcp_ring_read(&pcb->rcv_buf, d + got, k);
+		} else {
+			k = k < pcb->rcv_buf.len ? k : pcb->rcv_buf.len;
+			tcp_ring_drop(&pcb->rcv_buf, k);
+		}
+		got += k;
+	}
+	return got;
+}
+
+void tcp_rcv_peek(const struct tcp_pcb *pcb, size_t off, void *dst, size_t n)
+{
+	const struct pkb *p;
+	uint8_t *d = dst;
+	size_t k;
+
+	TAILQ_FOREACH(p, &pcb->rcv_held, link) {
+		if (n == 0)
+			return;
+		if (off >= p->len) {
+			off -= p->len;
+			continue;
+		}
+		k = p->len - off < n ? p->len - off : n;
+		memcpy(d, p->data + off, k);
+		d += k;
+		n -= k;
+		off = 0;
+	}
+	tcp_ring_peek(&pcb->rcv_buf, off, d, n);
+}
+
+void tcp_rcv_held_purge(struct tcp_pcb *pcb)
+{
+	pkb_queue_purge(&pcb->rcv_held);
+	pcb->rcv_held_len = 0;
 }
 
 /* RFC 2018 4: the first block holds the segment that triggered the ACK (the contiguous
@@ -144,8 +224,8 @@ drop:
 	tcp_sack_rcv_note(pcb, first);
 }
 
-/* Moves queued segments that now follow rcv_nxt into the ring. Returns 1 if a queued FIN
- * was reached (the caller processes it). */
+/* Delivers queued segments that now follow rcv_nxt (held, or copied into the ring).
+ * Returns 1 if a queued FIN was reached (the caller processes it). */
 int tcp_reass_drain(struct tcp_pcb *pcb)
 {
 	struct pkb *q;
@@ -156,10 +236,12 @@ int tcp_reass_drain(struct tcp_pcb *pcb)
 
 		TAILQ_REMOVE(&pcb->ooo, q, link);
 		pcb->ooo_count--;
-		if (skip < q->len)
-			tcp_reass_deliver(pcb, q->data + skip, (uint32_t)(q->len - skip));
-		else
+		if (skip < q->len) {
+			if (tcp_reass_deliver(pcb, q, q->data + skip, (uint32_t)(q->len - skip)))
+				q = NULL; /* held */
+		} else {
 			fin = fin && skip == q->len;
+		}
 		pkb_free(q);
 		if (fin)
 			return 1;

@@ -213,7 +213,7 @@ static ssize_t tcp_sock_sendmsg(struct sock *sk, struct sock_iter *it, int flags
  * length is buffered, the buffer is full, or the stream has ended. */
 static ssize_t tcp_sock_peek(struct tcp_pcb *pcb, struct sock_iter *it, int flags, uint64_t now)
 {
-	size_t avail = pcb->rcv_buf.len, off = 0, k;
+	size_t avail = tcp_rcv_queued(pcb), off = 0, k;
 	uint8_t *b = NULL;
 
 	if (avail == 0)
@@ -224,7 +224,7 @@ static ssize_t tcp_sock_peek(struct tcp_pcb *pcb, struct sock_iter *it, int flag
 	while (off < avail && (k = sock_iter_piece(it, &b)) > 0) {
 		if (k > avail - off)
 			k = avail - off;
-		tcp_ring_peek(&pcb->rcv_buf, off, b, k);
+		tcp_rcv_peek(pcb, off, b, k);
 		sock_iter_advance(it, k);
 		off += k;
 	}
@@ -299,7 +299,7 @@ static unsigned tcp_sock_poll(struct sock *sk)
 		return TAILQ_EMPTY(&pcb->acceptq) ? 0 : US_POLLIN;
 	if (pcb->error || sk->so_error)
 		ev |= US_POLLERR;
-	if (pcb->rcv_buf.len || pcb->flags & (TF_RCVD_FIN | TF_RCV_SHUT) || pcb->error)
+	if (tcp_rcv_queued(pcb) || pcb->flags & (TF_RCVD_FIN | TF_RCV_SHUT) || pcb->error)
 		ev |= US_POLLIN;
 	switch (pcb->state) {
 	case TCP_ESTABLISHED:
@@ -528,7 +528,7 @@ static void ss_pcb(struct tcp_pcb *pcb, void *arg)
 		r.rq = pcb->acceptq_len;
 		r.sq = pcb->backlog;
 	} else {
-		r.rq = pcb->rcv_buf.len;
+		r.rq = tcp_rcv_queued(pcb);
 		r.sq = pcb->snd_buf.len;
 	}
 	r.local.addr = pcb->local_addr;
@@ -592,7 +592,7 @@ static int tcp_sock_ioctl(struct sock *sk, unsigned long request, int *val)
 	if (pcb->state == TCP_LISTEN)
 		return -EINVAL;
 	if (request == SIOCINQ) {
-		*val = (int)pcb->rcv_buf.len;
+		*val = (int)tcp_rcv_queued(pcb);
 	} else if (request == SIOCOUTQ) {
 		*val = (int)pcb->snd_buf.len;
 	} else {

@@ -50,7 +50,7 @@ int tcp_pcb_connect(struct tcp_pcb *pcb, const struct net_addr *addr, uint16_t p
 	pcb->iss = tcp_isn(&pcb->local_addr, pcb->local_port, addr, port, now);
 	pcb->snd_una = pcb->snd_nxt = pcb->snd_max = pcb->iss;
 	pcb->snd_buf_seq = pcb->iss + 1;
-	pcb->rcv_wnd = (uint32_t)tcp_ring_free_space(&pcb->rcv_buf);
+	pcb->rcv_wnd = (uint32_t)tcp_rcv_space(pcb);
 	tcp_pcb_set_mss(pcb, 0);
 	tcp_cc_init(pcb);
 	pcb->ts_offset = tcp_ts_offset(pcb->iss);
@@ -104,7 +104,7 @@ ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now)
 	uint32_t before, after, thresh;
 	size_t n;
 
-	if (pcb->rcv_buf.len == 0) {
+	if (tcp_rcv_queued(pcb) == 0) {
 		if (pcb->error)
 			return pcb->error;
 		if (pcb->flags & (TF_RCVD_FIN | TF_RCV_SHUT))
@@ -114,12 +114,7 @@ ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now)
 		return -EAGAIN;
 	}
 	before = SEQ_GT(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
-	if (buf) {
-		n = tcp_ring_read(&pcb->rcv_buf, buf, len);
-	} else {
-		n = len < pcb->rcv_buf.len ? len : pcb->rcv_buf.len; /* MSG_TRUNC: dropped */
-		tcp_ring_drop(&pcb->rcv_buf, n);
-	}
+	n = tcp_rcv_take(pcb, buf, len); /* buf NULL (MSG_TRUNC): dropped */
 	tcp_rcv_space_adjust(pcb, now); /* may grow the window announced below */
 	/* a window update once reading lets the right edge move by min(MSS, half the
 	 * buffer), the receiver SWS rule of RFC 1122 4.2.3.3 / RFC 9293 3.8.6.2.2 (the one
@@ -128,7 +123,7 @@ ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now)
 	 * otherwise send an "update" moving 5 bytes). In the driver's round it waits for the
 	 * round's end with the answers (tcp_output_soon): a request read and answered in one
 	 * round puts the new window on the answer, where it used to cost a bare ACK first. */
-	after = (uint32_t)tcp_ring_free_space(&pcb->rcv_buf);
+	after = (uint32_t)tcp_rcv_space(pcb);
 	if (after > (65535u << pcb->rcv_wscale))
 		after = 65535u << pcb->rcv_wscale;
 	after &= ~((1u << pcb->rcv_wscale) - 1);
@@ -184,7 +179,7 @@ void tcp_pcb_close(struct tcp_pcb *pcb, int abort, uint64_t now)
 	}
 	/* RFC 9293 3.10.4 / RFC 2525 2.17: unread data, or SO_LINGER 0, resets; data sent in
 	 * this round (tcp_output_soon) goes first, as it would have without the deferral */
-	if (abort || pcb->rcv_buf.len > 0) {
+	if (abort || tcp_rcv_queued(pcb) > 0) {
 		if (pcb->out_owed)
 			tcp_output(pcb, now);
 		if (pcb->state != TCP_TIME_WAIT)

@@ -329,6 +329,10 @@ struct tcp_pcb {
 	TAILQ_ENTRY(tcp_pcb) acklink; /* on the list of ACKs owed at the end of the batch */
 	int ack_pending;
 	int out_owed;              /* a driver's send left its output to the end of the round */
+	/* In-order data received but not yet read is the segments held here (their pkbs,
+	 * taken whole, uncopied) followed by the receive ring (tcp_reass.c) */
+	struct pkb_queue rcv_held;
+	size_t rcv_held_len;       /* payload bytes in rcv_held */
 	struct pkb_queue ooo;      /* out-of-order segments, sorted, non-overlapping */
 	unsigned ooo_count;
 	/* RFC 2018 4: the blocks our ACKs report, most recent first (tcp_reass.c) */
@@ -403,7 +407,7 @@ static inline int tcp_pcb_dev_ok(const struct tcp_pcb *pcb, const struct net_dev
 	X(rcv_conn_limit) X(rcv_synsent_bad_ack) X(rcv_synsent_no_syn) X(rcv_not_acceptable) \
 	X(rcv_paws_drop) X(rcv_rst_out_of_window) X(rcv_rst_challenged) X(rcv_syn_challenged) \
 	X(rcv_no_ack) X(rcv_ack_too_old) X(rcv_ack_too_new) X(rcv_data_after_close)        \
-	X(rcv_dup_data) X(rcv_ooo_segs) X(rcv_ooo_dropped) X(rcv_in_order_bytes)          \
+	X(rcv_dup_data) X(rcv_ooo_segs) X(rcv_ooo_dropped) X(rcv_in_order_bytes) X(rcv_held_segs) \
 	X(rcv_fin_inside_data)                                                             \
 	X(rcv_dup_acks) X(rcv_after_window) X(rcv_rst) X(rcv_syn_dropped_state)           \
 	X(snd_total) X(snd_data_bytes) X(snd_rexmt_segs) X(snd_rexmt_bytes) X(snd_acks)     \
@@ -628,7 +632,29 @@ struct tcp_pcb *tcp_pcb_accept(struct tcp_pcb *listener);
 void tcp_rexmt_range(struct tcp_pcb *pcb, uint32_t seq, uint32_t len, uint64_t now);
 
 /* ---- tcp_reass.c: in-order delivery, the out-of-order queue, SACK blocks we send ---- */
-void tcp_reass_deliver(struct tcp_pcb *pcb, const uint8_t *data, uint32_t len);
+/* In-order data the application has yet to read: held segments and ring. */
+static inline size_t tcp_rcv_queued(const struct tcp_pcb *pcb)
+{
+	return pcb->rcv_held_len + pcb->rcv_buf.len;
+}
+/* What the receive buffer still takes (the window before its rounding and SWS rules). */
+static inline size_t tcp_rcv_space(const struct tcp_pcb *pcb)
+{
+	size_t q = tcp_rcv_queued(pcb);
+	return pcb->rcv_buf.cap > q ? pcb->rcv_buf.cap - q : 0;
+}
+/* Delivers [data, data + len), in order at rcv_nxt, which lies inside p (NULL: bytes
+ * only). A segment that fills at least half of its buffer, arriving while the ring is
+ * empty, is held whole instead of copied: returns 1 when it took p, else 0 (p stays the
+ * caller's). */
+int tcp_reass_deliver(struct tcp_pcb *pcb, struct pkb *p, const uint8_t *data, uint32_t len);
+/* Takes up to n bytes from the front of the received data into dst, or drops them (dst
+ * NULL); returns the count. */
+size_t tcp_rcv_take(struct tcp_pcb *pcb, void *dst, size_t n);
+/* Copies n bytes from offset off of the received data (off + n <= tcp_rcv_queued). */
+void tcp_rcv_peek(const struct tcp_pcb *pcb, size_t off, void *dst, size_t n);
+/* Frees the held segments (the pcb goes, or its unread data is thrown away). */
+void tcp_rcv_held_purge(struct tcp_pcb *pcb);
 void tcp_reass_insert(struct tcp_pcb *pcb, struct pkb *p, const uint8_t *data, uint32_t seq,
 		      uint32_t len, int fin);
 int tcp_reass_drain(struct tcp_pcb *pcb);

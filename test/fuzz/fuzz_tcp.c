@@ -176,7 +176,7 @@ static void fz_fail(const char *what, const struct tcp_pcb *pcb)
 		"snd_max %u, snd_buf %zu/%zu, rcv_buf %zu/%zu, ooo %u, sent records %u, sacked %u)\n",
 		what,
 		tcp_state_name(pcb->state), pcb->snd_una, pcb->snd_nxt, pcb->snd_max,
-		pcb->snd_buf.len, pcb->snd_buf.cap, pcb->rcv_buf.len, pcb->rcv_buf.cap,
+		pcb->snd_buf.len, pcb->snd_buf.cap, tcp_rcv_queued(pcb), pcb->rcv_buf.cap,
 		pcb->ooo_count, pcb->sentq.len, pcb->sacked_out);
 	abort();
 }
@@ -215,7 +215,7 @@ static void check_invariants(struct conn *c)
 			fz_fail("snd_nxt > snd_max", pcb);
 		if (pcb->snd_buf.len > pcb->snd_buf.cap)
 			fz_fail("send ring over its capacity", pcb);
-		if (pcb->rcv_buf.len > pcb->rcv_buf.cap)
+		if (tcp_rcv_queued(pcb) > pcb->rcv_buf.cap)
 			fz_fail("receive ring over its capacity", pcb);
 		if (pcb->ooo_count > tcp_config.ooo_max_segs)
 			fz_fail("out-of-order queue over ooo_max_segs", pcb);

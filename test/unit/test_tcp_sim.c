@@ -296,7 +296,7 @@ static void dump_pcb(const struct endpoint *e)
 		e->name, tcp_state_name(pcb->state), pcb->iss, pcb->snd_una, pcb->snd_nxt,
 		pcb->snd_max, pcb->snd_wnd, pcb->irs, pcb->rcv_nxt, pcb->rcv_wnd, pcb->mss, pcb->cwnd,
 		pcb->ssthresh, pcb->rto, pcb->rxtshift, pcb->dupacks, pcb->flags,
-		pcb->snd_buf.len, pcb->rcv_buf.len, pcb->ooo_count, pcb->error);
+		pcb->snd_buf.len, tcp_rcv_queued(pcb), pcb->ooo_count, pcb->error);
 	for (int i = 0; i < TCPT_NTIMERS; i++)
 		if (tcp_timer_pending(pcb, (enum tcp_timer_id)i))
 			fprintf(stderr, "  %s: timer %d at +%lld ms\n", e->name, i,

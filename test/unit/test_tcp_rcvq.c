@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/* The receive queue (tcp_reass.c), with the fake clock: a segment that fills at least half
+ * of its buffer is held whole instead of copied into the ring, a smaller one is copied, and
+ * whatever the mix the application reads, peeks and drops the bytes in sequence order; the
+ * window counts held bytes; a buffer someone else holds a reference to is copied; a segment
+ * from the out-of-order queue is held when its turn comes; unread held segments are freed
+ * with the connection. */
+#include "test/unit/tcp_script.h"
+
+#define R (PEER_ISN + 1) /* RCV.NXT after the handshake */
+#define FULL 1460        /* fills 1500 bytes of a 2048-byte pool buffer: held */
+#define SMALL 500        /* under half of one: copied into the ring */
+
+static uint8_t pattern[1 << 16];
+static uint8_t got[1 << 16];
+
+static void fill_pattern(void)
+{
+	for (size_t i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)(i * 13 + i / 241);
+}
+
+/* Pops everything we sent; returns the last segment's window field (0 if none). */
+static uint16_t drain(void)
+{
+	struct tcp_hdr h = { 0 };
+
+	while (test_dev_pending(tun))
+		pop(&h, NULL);
+	return h.wnd;
+}
+
+/* The peer's len bytes of the pattern from stream offset off, as one segment. */
+static void peer_seg(uint32_t off, uint32_t len)
+{
+	SEG(TCP_ACK | TCP_PSH, R + off, ISN + 1, 65535, pattern + off, len);
+}
+
+static struct tcp_pcb *open_conn(struct tcp_pcb **l)
+{
+	fill_pattern();
+	*l = listener();
+	return passive_open(*l);
+}
+
+static void close_all(struct tcp_pcb *c, struct tcp_pcb *l)
+{
+	tcp_pcb_close(c, 1, now);
+	tcp_pcb_close(l, 0, now);
+	drain();
+}
+
+static void test_full_segments_held(void **state)
+{
+	struct tcp_pcb *l, *c = open_conn(&l);
+	size_t live;
+
+	(void)state;
+	peer_seg(0, FULL);
+	peer_seg(FULL, FULL);
+	peer_seg(2 * FULL, FULL);
+	assert_int_equal(tcp_stats.rcv_held_segs, 3);
+	assert_int_equal(tcp_rcv_queued(c), 3 * FULL);
+	assert_int_equal(c->rcv_held_len, 3 * FULL);
+	assert_null(c->rcv_buf.buf); /* no ring storage was needed */
+	assert_int_equal(c->rcv_nxt, R + 3 * FULL);
+	/* the window counts what is held: 16384 - 4380 in the ACK of the second segment
+	 * (and none after the third: delayed) */
+	assert_int_equal(drain(), 16384 - 2 * FULL);
+	live = pkb_outstanding();
+
+	/* peek across the first two buffers, from offset 1000 */
+	tcp_rcv_peek(c, 1000, got, 2000);
+	assert_memory_equal(got, pattern + 1000, 2000);
+	assert_int_equal(tcp_rcv_queued(c), 3 * FULL);
+	/* a read that ends inside the second buffer frees the first */
+	assert_int_equal(tcp_pcb_recv(c, got, 2000, now), 2000);
+	assert_memory_equal(got, pattern, 2000);
+	drain(); /* a window update may wait in the device */
+	assert_int_equal(pkb_outstanding(), live - 1);
+	/* MSG_TRUNC drops the rest of the second buffer uncopied */
+	assert_int_equal(tcp_pcb_recv(c, NULL, 2 * FULL - 2000, now), 2 * FULL - 2000);
+	drain();
+	assert_int_equal(pkb_outstanding(), live - 2);
+	assert_int_equal(tcp_pcb_recv(c, got, sizeof(got), now), FULL);
+	assert_memory_equal(got, pattern + 2 * FULL, FULL);
+	assert_int_equal(tcp_rcv_queued(c), 0);
+	drain();
+	assert_int_equal(pkb_outstanding(), live - 3);
+	assert_int_equal(tcp_pcb_recv(c, got, sizeof(got), now), -EAGAIN);
+	close_all(c, l);
+}
+
+/* Held data comes before the ring's: once the ring holds bytes, every segment is copied
+ * behind them until it is empty again, so the stream stays in order. */
+static void test_held_and_ring_keep_order(void **state)
+{
+	struct tcp_pcb *l, *c = open_conn(&l);
+	uint32_t off = 0;
+	size_t n;
+
+	(void)state;
+	peer_seg(off, FULL); /* held */
+	off += FULL;
+	peer_seg(off, SMALL); /* the ring */
+	off += SMALL;
+	peer_seg(off, FULL); /* the ring, behind the small one */
+	off += FULL;
+	assert_int_equal(tcp_stats.rcv_held_segs, 1);
+	assert_int_equal(c->rcv_held_len, FULL);
+	assert_int_equal(c->rcv_buf.len, SMALL + FULL);
+	assert_int_equal(tcp_rcv_queued(c), off);
+	/* a peek from inside the held segment into the ring */
+	tcp_rcv_peek(c, FULL - 100, got, 700);
+	assert_memory_equal(got, pattern + FULL - 100, 700);
+	assert_int_equal(tcp_pcb_recv(c, got, sizeof(got), now), off);
+	assert_memory_equal(got, pattern, off);
+	drain();
+
+	/* the ring empty again: the next full segment is held, a small one after it goes
+	 * into the ring behind it */
+	peer_seg(off, SMALL);
+	peer_seg(off + SMALL, FULL);
+	assert_int_equal(tcp_stats.rcv_held_segs, 1); /* the ring was not empty */
+	assert_int_equal(tcp_pcb_recv(c, got, sizeof(got), now), SMALL + FULL);
+	assert_memory_equal(got, pattern + off, SMALL + FULL);
+	off += SMALL + FULL;
+	peer_seg(off, FULL);
+	peer_seg(off + FULL, SMALL);
+	assert_int_equal(tcp_stats.rcv_held_segs, 2);
+	assert_int_equal(c->rcv_buf.len, SMALL);
+	/* read in pieces smaller than a segment */
+	n = 0;
+	while (n < FULL + SMALL) {
+		ssize_t r = tcp_pcb_recv(c, got + n, 333, now);
+		assert_true(r > 0);
+		n += (size_t)r;
+	}
+	assert_int_equal(n, FULL + SMALL);
+	assert_memory_equal(got, pattern + off, FULL + SMALL);
+	close_all(c, l);
+}
+
+/* A buffer with another reference (a capture, a delay queue) is not the receiver's to keep:
+ * its bytes are copied. */
+static void test_shared_buffer_copied(void **state)
+{
+	struct tcp_pcb *l, *c = open_conn(&l);
+	struct tcp_hdr h = { .sport = PEER, .dport = PORT, .seq = R, .ack = ISN + 1,
+			     .flags = TCP_ACK | TCP_PSH, .wnd = 65535 };
+	struct ip_hdr ih = { .version = 4, .ihl = 20, .ttl = 64, .proto = IP_PROTO_TCP,
+			     .src = peer, .dst = us };
+	uint8_t b[2048];
+	struct pkb *p;
+	size_t hl;
+
+	(void)state;
+	hl = tcp_hdr_len(&h);
+	memcpy(b + 20 + hl, pattern, FULL);
+	assert_int_equal(tcp_emit(&h, b + 20, sizeof(b) - 20, FULL, NA4(peer), NA4(us)), hl);
+	ih.total_len = (uint16_t)(20 + hl + FULL);
+	assert_int_equal(ip_emit(&ih, b, sizeof(b)), 20);
+	p = pkb_from_bytes(b, 20 + hl + FULL);
+	assert_non_null(p);
+	pkb_ref(p);
+	net_device_input(tun, p, now);
+	assert_int_equal(p->refcnt, 1); /* ours: the stack let go of its reference */
+	pkb_free(p);
+	assert_int_equal(tcp_stats.rcv_held_segs, 0);
+	assert_int_equal(c->rcv_buf.len, FULL);
+	assert_int_equal(tcp_pcb_recv(c, got, sizeof(got), now), FULL);
+	assert_memory_equal(got, pattern, FULL);
+	close_all(c, l);
+}
+
+/* A segment that waited in the out-of-order queue is held, not copied, once the gap
+ * before it fills. */
+static void test_out_of_order_then_held(void **state)
+{
+	struct tcp_pcb *l, *c = open_conn(&l);
+
+	(void)state;
+	peer_seg(FULL, FULL);
+	expect(TCP_ACK, ISN + 1, R); /* out of order: a duplicate ACK at once */
+	assert_int_equal(c->ooo_count, 1);
+	assert_int_equal(tcp_rcv_queued(c), 0);
+	peer_seg(0, FULL);
+	expect(TCP_ACK, ISN + 1, R + 2 * FULL); /* the gap filled: ACKed at once */
+	assert_int_equal(c->ooo_count, 0);
+	assert_int_equal(tcp_stats.rcv_held_segs, 2);
+	assert_int_equal(tcp_rcv_queued(c), 2 * FULL);
+	assert_int_equal(tcp_pcb_recv(c, got, sizeof(got), now), 2 * FULL);
+	assert_memory_equal(got, pattern, 2 * FULL);
+	close_all(c, l);
+}
+
+/* Unread held segments go with the connection: the close resets (unread data, RFC 9293
+ * 3.10.4) and no buffer is left (teardown checks the pool). */
+static void test_unread_held_freed(void **state)
+{
+	struct tcp_pcb *l, *c = open_conn(&l);
+
+	(void)state;
+	peer_seg(0, FULL);
+	peer_seg(FULL, FULL);
+	drain();
+	assert_int_equal(c->rcv_held_len, 2 * FULL);
+	tcp_pcb_close(c, 0, now);
+	expect(TCP_RST | TCP_ACK, ISN + 1, R + 2 * FULL);
+	tcp_pcb_close(l, 0, now);
+	expect_none();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_full_segments_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_and_ring_keep_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_buffer_copied, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_order_then_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unread_held_freed, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
