@@ -54,7 +54,9 @@ STATS_DEFINE(tap, TAP_COUNTERS)
  * would be waste), so the read scatters into the small buffer and, past its end, into a
  * large pool buffer; only a frame that overflows is moved whole into the large one (a copy
  * of MTU bytes, to go with 64 KB read in one system call). Both come from their pools: no
- * malloc per frame. The caller owns the returned buffers. */
+ * malloc per frame. A large buffer that a read did not need (the frame fit, or nothing
+ * came) stays with the device for the next read (dev->rx_spare), so a run of small frames
+ * takes it from the pool once, not once per read. The caller owns the returned buffers. */
 static int tuntap_recv_vnet(struct net_device *dev, struct pkb **out, int max)
 {
 	size_t room = dev->mtu + dev->hdr_len;
@@ -63,13 +65,14 @@ static int tuntap_recv_vnet(struct net_device *dev, struct pkb **out, int max)
 	while (n < max) {
 		uint8_t vh_bytes[VNET_HDR_LEN];
 		struct pkb *p = pkb_alloc(room);
-		struct pkb *big = pkb_alloc(TUNTAP_GSO_FRAME_MAX + 1);
+		struct pkb *big = dev->rx_spare ? dev->rx_spare : pkb_alloc(TUNTAP_GSO_FRAME_MAX + 1);
 		struct iovec iov[3];
 		struct vnet_hdr vh;
 		ssize_t r;
 		size_t len;
 		int e;
 
+		dev->rx_spare = NULL;
 		if (!p || !big) {
 			pkb_free(p);
 			pkb_free(big);
@@ -85,7 +88,7 @@ static int tuntap_recv_vnet(struct net_device *dev, struct pkb **out, int max)
 		if (r < 0) {
 			e = errno;
 			pkb_free(p);
-			pkb_free(big);
+			dev->rx_spare = big;
 			if (e == EINTR)
 				continue;
 			if (e == EAGAIN || e == EWOULDBLOCK)
@@ -98,7 +101,7 @@ static int tuntap_recv_vnet(struct net_device *dev, struct pkb **out, int max)
 			STAT_INC(tap, rx_no_vnet_hdr);
 			debugf("dev=%s rx: %zd bytes, no virtio-net header", dev->name, r);
 			pkb_free(p);
-			pkb_free(big);
+			dev->rx_spare = big;
 			continue;
 		}
 		len = (size_t)r - VNET_HDR_LEN;
@@ -106,7 +109,7 @@ static int tuntap_recv_vnet(struct net_device *dev, struct pkb **out, int max)
 			STAT_INC(tap, rx_too_long);
 			debugf("dev=%s rx: frame longer than 64 KB dropped", dev->name);
 			pkb_free(p);
-			pkb_free(big);
+			dev->rx_spare = big;
 			continue;
 		}
 		if (len > room) {
@@ -115,7 +118,7 @@ static int tuntap_recv_vnet(struct net_device *dev, struct pkb **out, int max)
 			p = big;
 			STAT_INC(tap, rx_large);
 		} else {
-			pkb_free(big);
+			dev->rx_spare = big;
 		}
 		pkb_put(p, len);
 		vnet_hdr_parse(vh_bytes, VNET_HDR_LEN, &vh);

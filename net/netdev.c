@@ -98,6 +98,7 @@ void net_device_unregister_all(void)
 			dev->ops->close(dev);
 		if (dev->ops->destroy)
 			dev->ops->destroy(dev);
+		pkb_free(dev->rx_spare);
 		free(dev);
 	}
 }

@@ -144,6 +144,9 @@ struct net_device {
 	 * sample while it says they miss (net_device_poll). */
 	uint8_t rx_spec_score;
 	uint8_t rx_spec_skips;
+	/* A receive buffer the driver keeps from one read to the next (tap.c's large buffer
+	 * for a frame that overflows the small one); freed with the device. */
+	struct pkb *rx_spare;
 	TAILQ_ENTRY(net_device) link;
 };
 
