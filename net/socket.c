@@ -292,16 +292,16 @@ static int ms_until(const struct timespec *ts)
  * or belongs to the remaining waiters, and the caller must not touch it). */
 int sock_wait(struct sock *sk, const struct timespec *deadline)
 {
-	int r = 0;
+	int r = 0, left = deadline ? ms_until(deadline) : -1;
 
 	NET_ASSERT_LOCKED();
-	if (deadline && ms_until(deadline) == 0)
+	if (left == 0)
 		return -EAGAIN;
 	if (sk)
 		sk->waiters++;
 	if (socket_config.drive_loop && net_loop_driver_is_self()) {
 		net_unlock();
-		net_loop_once(deadline ? ms_until(deadline) : -1);
+		net_loop_once(left);
 		net_lock();
 	} else {
 		pthread_cond_t *c = sk ? &sk->cond : &poll_cond;
