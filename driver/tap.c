@@ -75,7 +75,7 @@ static int tuntap_recv_vnet(struct net_device *dev, struct pkb **out, int max)
 		dev->rx_spare = NULL;
 		if (!p || !big) {
 			pkb_free(p);
-			pkb_free(big);
+			dev->rx_spare = big;
 			STAT_INC(tap, rx_alloc_failed);
 			debugf("dev=%s rx: no buffer", dev->name);
 			break;

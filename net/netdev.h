@@ -145,7 +145,8 @@ struct net_device {
 	uint8_t rx_spec_score;
 	uint8_t rx_spec_skips;
 	/* A receive buffer the driver keeps from one read to the next (tap.c's large buffer
-	 * for a frame that overflows the small one); freed with the device. */
+	 * for a frame that overflows the small one); freed with the device. Under wrappers
+	 * (net/wrap.c) the driver reads through the lower device, which holds it. */
 	struct pkb *rx_spare;
 	TAILQ_ENTRY(net_device) link;
 };

@@ -672,6 +672,7 @@ static void wrap_destroy(struct net_device *dev)
 
 	if (w->lower->ops->destroy)
 		w->lower->ops->destroy(w->lower);
+	pkb_free(w->lower->rx_spare);
 	free(w->lower);
 	for (int i = 0; i < 2; i++) {
 		struct wrap_dir *d = &w->dirs[i];
@@ -773,6 +774,9 @@ static struct net_wrap *wrap_alloc(struct net_device *dev)
 static void wrap_install(struct net_device *dev, struct net_wrap *w)
 {
 	lower_fill(w->lower, dev);
+	/* the driver's reads now go through the lower device, and so does its spare buffer */
+	w->lower->rx_spare = dev->rx_spare;
+	dev->rx_spare = NULL;
 	dev->ops = &wrap_ops;
 	dev->priv = w;
 }
@@ -796,6 +800,7 @@ static void wrap_detach(struct net_device *dev)
 	dev->ops = lower->ops;
 	dev->priv = lower->priv;
 	dev->fd = lower->fd;
+	dev->rx_spare = lower->rx_spare;
 	free(lower);
 	free(w);
 }

@@ -533,7 +533,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					"snd_buf %zu rcv_nxt %u rcv_buf %zu\n", kind, arg,
 					tcp_state_name(pcb->state), pcb->snd_una, pcb->snd_nxt,
 					pcb->snd_max, pcb->snd_wnd, pcb->snd_buf.len, pcb->rcv_nxt,
-					pcb->rcv_buf.len);
+					tcp_rcv_queued(pcb));
 			else
 				fprintf(stderr, "fuzz_tcp: op %u/%u: no connection\n", kind, arg);
 			net_unlock();

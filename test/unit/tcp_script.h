@@ -147,6 +147,16 @@ static inline size_t pop(struct tcp_hdr *h, uint8_t *payload)
 	return plen;
 }
 
+/* Pops everything we sent; returns the last segment's window field (0 if none). */
+static inline uint16_t drain(void)
+{
+	struct tcp_hdr h = { 0 };
+
+	while (test_dev_pending(tun))
+		pop(&h, NULL);
+	return h.wnd;
+}
+
 /* Asserts the next segment's flags/seq/ack; returns its payload length. */
 static inline size_t expect(uint8_t flags, uint32_t seq, uint32_t ack)
 {

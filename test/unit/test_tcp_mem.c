@@ -20,16 +20,6 @@ static void fill_pattern(void)
 		pattern[i] = (uint8_t)(i * 7 + i / 251);
 }
 
-/* Pops everything we sent; returns the last segment's window field (0 if none). */
-static uint16_t drain(void)
-{
-	struct tcp_hdr h = { 0 };
-
-	while (test_dev_pending(tun))
-		pop(&h, NULL);
-	return h.wnd;
-}
-
 /* Passive open with MSS 1460 and, when ws, window scale 7 from the peer. */
 static struct tcp_pcb *open_conn(struct tcp_pcb *l, int ws)
 {

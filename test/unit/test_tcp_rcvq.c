@@ -20,16 +20,6 @@ static void fill_pattern(void)
 		pattern[i] = (uint8_t)(i * 13 + i / 241);
 }
 
-/* Pops everything we sent; returns the last segment's window field (0 if none). */
-static uint16_t drain(void)
-{
-	struct tcp_hdr h = { 0 };
-
-	while (test_dev_pending(tun))
-		pop(&h, NULL);
-	return h.wnd;
-}
-
 /* The peer's len bytes of the pattern from stream offset off, as one segment. */
 static void peer_seg(uint32_t off, uint32_t len)
 {

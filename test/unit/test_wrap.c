@@ -645,6 +645,32 @@ static void test_wrapping_device(void **state)
 	test_assert_no_leaks();
 }
 
+/* The spare receive buffer a driver keeps between reads (dev->rx_spare, tap.c) follows its
+ * reads: to the lower device when wrappers attach, back when the last one goes, and is
+ * freed with the device while wrapped. */
+static void test_wrapping_keeps_rx_spare(void **state)
+{
+	struct net_device *dev = test_dev_create("cap0", NET_DEV_ETHER, 1500);
+	struct net_wrap_opts o = { 0 }, off = { 0 };
+	struct pkb *spare = pkb_alloc(4000);
+	char err[100];
+
+	(void)state;
+	dev->rx_spare = spare;
+	assert_int_equal(net_impair_parse("dup=100", &o.impair, err, sizeof(err)), 0);
+	assert_int_equal(net_wrap_attach(dev, &o, err, sizeof(err)), 0);
+	assert_null(dev->rx_spare);
+	assert_ptr_equal(net_wrap_lower(dev)->rx_spare, spare);
+	/* the injector off: the wrapper has nothing left to do and goes */
+	assert_int_equal(net_wrap_update(dev, &off, NET_WRAP_SET_IMPAIR, err, sizeof(err)), 0);
+	assert_null(net_wrap_lower(dev));
+	assert_ptr_equal(dev->rx_spare, spare);
+	/* wrapped again, the device goes: the lower one's spare with it */
+	assert_int_equal(net_wrap_attach(dev, &o, err, sizeof(err)), 0);
+	net_device_unregister_all();
+	test_assert_no_leaks();
+}
+
 /* ---- trace ---- */
 
 static void test_trace_lines(void **state)
@@ -838,6 +864,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_delay_release_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_passthrough, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrapping_device, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrapping_keeps_rx_spare, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_wrapper, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcap_writer, setup, teardown),
