@@ -53,6 +53,10 @@ struct src_count {
 };
 
 static __thread struct src_count *src_tab[SRC_BUCKETS];
+/* The entries come from a pool, as connections do (no malloc per new source), at most
+ * one per connection: --max-conn live. Trimmed with the others (conns_sweep). */
+static __thread struct net_pool src_pool;
+static __thread uint64_t src_pool_allocs;
 
 static struct src_count **src_slot(uint32_t addr)
 {
@@ -82,6 +86,8 @@ static int src_held(uint32_t addr)
 	return e ? e->n : 0;
 }
 
+static void *pool_take(struct net_pool *p);
+
 /* Counts one more (delta 1) or one fewer (-1) connection from addr; 0 or -ENOMEM. */
 static int src_add(uint32_t addr, int delta)
 {
@@ -90,7 +96,7 @@ static int src_add(uint32_t addr, int delta)
 	if (!e) {
 		if (delta < 0)
 			return 0;
-		e = calloc(1, sizeof(*e));
+		e = pool_take(&src_pool); /* zeroed */
 		if (!e)
 			return -ENOMEM;
 		e->addr = addr;
@@ -99,7 +105,7 @@ static int src_add(uint32_t addr, int delta)
 	e->n += delta;
 	if (e->n <= 0) {
 		*pp = e->next;
-		free(e);
+		net_pool_free(&src_pool, e);
 	}
 	return 0;
 }
@@ -669,6 +675,7 @@ static void conns_sweep(uint64_t now)
 		pool_trim_idle(&services[i].conn_pool, &services[i].conn_pool_allocs);
 	}
 	pool_trim_idle(&out_pool, &out_pool_allocs);
+	pool_trim_idle(&src_pool, &src_pool_allocs);
 }
 
 static int serve_loop(void)
@@ -681,6 +688,8 @@ static int serve_loop(void)
 	/* service_accept keeps total_conns within --max-conn; the pools' limits say so too */
 	net_pool_init(&out_pool, "serve_out", SERVE_OUT_FIRST, 0);
 	out_pool.limit = (unsigned)app_cfg.lim.max_conn;
+	net_pool_init(&src_pool, "serve_src", sizeof(struct src_count), 0);
+	src_pool.limit = (unsigned)app_cfg.lim.max_conn;
 	for (int i = 0; i < nservices; i++)
 		services[i].conn_pool.limit = (unsigned)app_cfg.lim.max_conn;
 	serve_epfd = us_epoll_create();
@@ -859,5 +868,6 @@ out:
 			s->ops->stop(s);
 	}
 	net_pool_trim(&out_pool, 0);
+	net_pool_trim(&src_pool, 0); /* the connections' counts went with them */
 	return rc < 0 ? EXIT_FAIL : EXIT_OK;
 }
