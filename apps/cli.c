@@ -207,7 +207,7 @@ static const char usage_common[] =
 "  --tcp-log-max BYTES  the log stops, with a warning, at this size [64m]\n"
 "  --impair loss=P,dup=P,reorder=P,delay=MS,corrupt=P,seed=N   seeded fault injection\n"
 "  --stats            print the counters to stderr at exit (SIGUSR1 prints them any time)\n"
-"  --rcvbuf BYTES     socket receive buffer; TCP's window grows to it [256k; UDP 208k]\n"
+"  --rcvbuf BYTES     socket receive buffer; TCP's window grows to it [4m; UDP 208k]\n"
 "  --sndbuf BYTES     socket send buffer, fixed [256k, grows to --tcp wmem_max]\n"
 "  --drain SECS       when the command ends (not on a signal), wait this long at most for\n"
 "                     closed TCP connections to deliver their last data and FIN, and\n"

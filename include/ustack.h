@@ -353,7 +353,7 @@ struct ustack_config {
 	struct {
 		size_t sndbuf;            /* a TCP socket's send buffer limit [262144] */
 		size_t rcvbuf;            /* a TCP socket's receive buffer limit: the window grows
-		                           * to it [262144] */
+		                           * to it as the application reads [4194304] */
 		size_t udp_rcvbuf;        /* datagram bytes queued per UDP socket [212992] */
 		int max_sockets;          /* open descriptors [65536] */
 	} sock;

@@ -34,7 +34,7 @@ STATS_DEFINE(sock, SOCK_COUNTERS)
 PERSTACK_VAR_INIT(struct socket_config_s, socket_config, {
 	.udp_rcvbuf = 212992,
 	.sndbuf = 256 * 1024,
-	.rcvbuf = 256 * 1024,
+	.rcvbuf = 4 * 1024 * 1024,
 	.max_sockets = 65536,
 	.drive_loop = 0,
 })

@@ -24,7 +24,7 @@ void tcp_config_defaults(struct tcp_config_s *c)
 	memset(c, 0, sizeof(*c));
 	c->max_conns = 65536;
 	c->sndbuf = 256 * 1024;
-	c->rcvbuf = 256 * 1024;
+	c->rcvbuf = 4 * 1024 * 1024;
 	c->rcvbuf_init = 64 * 1024;
 	c->wmem_max = 4 * 1024 * 1024;
 	c->mem_pressure = 256 * 1024 * 1024;

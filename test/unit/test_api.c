@@ -42,7 +42,7 @@ static void test_create_once(void **state)
 	(void)state;
 	ustack_config_init(&cfg);
 	assert_int_equal(cfg.tcp.rto_min_ms, 200);
-	assert_int_equal(cfg.sock.rcvbuf, 256 * 1024);
+	assert_int_equal(cfg.sock.rcvbuf, 4 * 1024 * 1024);
 	assert_int_equal(cfg.ip.default_ttl, 64);
 	assert_int_equal(cfg.ip6.reass_timeout_ms, 60000);
 	assert_int_equal(cfg.ip6.reass_max_datagrams, 64);
