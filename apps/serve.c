@@ -42,6 +42,16 @@ int (*serve_listening)(int rc);
 
 STATS_DEFINE(serve, SERVE_COUNTERS)
 
+/* An object from one of serve's pools, the slabs it took from malloc counted. */
+static void *pool_take(struct net_pool *p)
+{
+	uint64_t slabs = p->slab_allocs;
+	void *o = net_pool_alloc(p);
+
+	STAT_ADD(serve, pool_slabs, p->slab_allocs - slabs);
+	return o;
+}
+
 /* ---- connections held per source address (--max-conn-per-source) ---- */
 
 #define SRC_BUCKETS 1024 /* a power of two */
@@ -86,8 +96,6 @@ static int src_held(uint32_t addr)
 	return e ? e->n : 0;
 }
 
-static void *pool_take(struct net_pool *p);
-
 /* Counts one more (delta 1) or one fewer (-1) connection from addr; 0 or -ENOMEM. */
 static int src_add(uint32_t addr, int delta)
 {
@@ -108,16 +116,6 @@ static int src_add(uint32_t addr, int delta)
 		net_pool_free(&src_pool, e);
 	}
 	return 0;
-}
-
-/* An object from one of serve's pools, the slabs it took from malloc counted. */
-static void *pool_take(struct net_pool *p)
-{
-	uint64_t slabs = p->slab_allocs;
-	void *o = net_pool_alloc(p);
-
-	STAT_ADD(serve, pool_slabs, p->slab_allocs - slabs);
-	return o;
 }
 
 /* Where a connection's service state begins in its pool object: after the struct, at

@@ -65,17 +65,19 @@ static int tuntap_recv_vnet(struct net_device *dev, struct pkb **out, int max)
 	while (n < max) {
 		uint8_t vh_bytes[VNET_HDR_LEN];
 		struct pkb *p = pkb_alloc(room);
-		struct pkb *big = dev->rx_spare ? dev->rx_spare : pkb_alloc(TUNTAP_GSO_FRAME_MAX + 1);
+		struct pkb *big;
 		struct iovec iov[3];
 		struct vnet_hdr vh;
 		ssize_t r;
 		size_t len;
 		int e;
 
-		dev->rx_spare = NULL;
+		/* the large buffer stays the device's until a frame needs it */
+		if (!dev->rx_spare)
+			dev->rx_spare = pkb_alloc(TUNTAP_GSO_FRAME_MAX + 1);
+		big = dev->rx_spare;
 		if (!p || !big) {
 			pkb_free(p);
-			dev->rx_spare = big;
 			STAT_INC(tap, rx_alloc_failed);
 			debugf("dev=%s rx: no buffer", dev->name);
 			break;
@@ -88,7 +90,6 @@ static int tuntap_recv_vnet(struct net_device *dev, struct pkb **out, int max)
 		if (r < 0) {
 			e = errno;
 			pkb_free(p);
-			dev->rx_spare = big;
 			if (e == EINTR)
 				continue;
 			if (e == EAGAIN || e == EWOULDBLOCK)
@@ -101,7 +102,6 @@ static int tuntap_recv_vnet(struct net_device *dev, struct pkb **out, int max)
 			STAT_INC(tap, rx_no_vnet_hdr);
 			debugf("dev=%s rx: %zd bytes, no virtio-net header", dev->name, r);
 			pkb_free(p);
-			dev->rx_spare = big;
 			continue;
 		}
 		len = (size_t)r - VNET_HDR_LEN;
@@ -109,16 +109,14 @@ static int tuntap_recv_vnet(struct net_device *dev, struct pkb **out, int max)
 			STAT_INC(tap, rx_too_long);
 			debugf("dev=%s rx: frame longer than 64 KB dropped", dev->name);
 			pkb_free(p);
-			dev->rx_spare = big;
 			continue;
 		}
 		if (len > room) {
 			memcpy(big->data, p->data, room);
 			pkb_free(p);
 			p = big;
+			dev->rx_spare = NULL;
 			STAT_INC(tap, rx_large);
-		} else {
-			dev->rx_spare = big;
 		}
 		pkb_put(p, len);
 		vnet_hdr_parse(vh_bytes, VNET_HDR_LEN, &vh);

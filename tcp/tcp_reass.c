@@ -71,17 +71,11 @@ size_t tcp_rcv_take(struct tcp_pcb *pcb, void *dst, size_t n)
 			pkb_free(p);
 		}
 	}
-	if (got < n) {
-		k = n - got;
-		if (d) {
-			k = tcp_ring_read(&pcb->rcv_buf, d + got, k);
-		} else {
-			k = k < pcb->rcv_buf.len ? k : pcb->rcv_buf.len;
-			tcp_ring_drop(&pcb->rcv_buf, k);
-		}
-		got += k;
-	}
-	return got;
+	k = n - got < pcb->rcv_buf.len ? n - got : pcb->rcv_buf.len;
+	if (d)
+		tcp_ring_peek(&pcb->rcv_buf, 0, d + got, k);
+	tcp_ring_drop(&pcb->rcv_buf, k);
+	return got + k;
 }
 
 void tcp_rcv_peek(const struct tcp_pcb *pcb, size_t off, void *dst, size_t n)
