@@ -267,12 +267,18 @@ ust_wait_dad()
 	wait_for "${2:-5}" ust_dad_over "$1" || fail "ustack $1 still has tentative addresses"
 }
 
-# ust_serve NS ARGS...: `ustack serve --dev <TAP with host=> --stats ARGS...`.
+# ust_serve NS ARGS...: `ustack serve --dev <TAP with host=> --stats ARGS...`, ready once it
+# printed its "serving" line.
 ust_serve()
 {
 	local ns=$1
 	shift
 	ust_start "$ns" serve --dev "$(dev_spec)" --stats "$@"
+	# ust_start may see the TAP's kernel side configured first; serve's "serving" line
+	# comes once its services and its control socket are up too (t_ctl asked for the
+	# socket in between under CI's load)
+	wait_for 10 grep -q serving "$UST_ERR" ||
+		fail "ustack serve printed no 'serving' line in 10 s: $(tail -n 3 "$UST_ERR")"
 }
 
 # ust_alive: the ustack process is still running.
