@@ -38,6 +38,11 @@ class Gen:
     def __init__(self, dst_mac, src_mac, dst_ip, src_ip, rng):
         self.dmac, self.smac = dst_mac, src_mac
         self.dip, self.sip = dst_ip, src_ip
+        # Fragments come from another host on the subnet: the datagrams they leave half
+        # built (for the 30 s reassembly timeout) must not share (src, id, proto) with the
+        # kernel's own fragmented UDP in the echo check after the barrage, whose IP ids
+        # this script cannot know.
+        self.fsip = src_ip[:3] + bytes([251 if src_ip[3] == 250 else 250])
         self.rng = rng
         self.ident = rng.randint(0, 0xFFFF)
 
@@ -62,9 +67,9 @@ class Gen:
     def ip(self, proto, payload, **kw):
         return self.eth(0x0800, self.iphdr(proto, len(payload), **kw) + payload)
 
-    def udp(self, data, dport=7, sport=40000, ulen=None, good_sum=True):
+    def udp(self, data, dport=7, sport=40000, ulen=None, good_sum=True, src=None):
         ulen = 8 + len(data) if ulen is None else ulen
-        pseudo = self.sip + self.dip + struct.pack("!BBH", 0, 17, 8 + len(data))
+        pseudo = (src or self.sip) + self.dip + struct.pack("!BBH", 0, 17, 8 + len(data))
         u = struct.pack("!HHHH", sport, dport, ulen & 0xFFFF, 0) + data
         s = csum(pseudo + u) or 0xFFFF
         if not good_sum:
@@ -122,8 +127,9 @@ class Gen:
             # Fragments: overlapping, tiny, out of range, never completed.
             "frag_overlap": self.frag_overlap,
             "frag_tiny": self.frag_tiny,
-            "frag_oversize": lambda: self.ip(17, rnd(64), frag=0x2000 | 8189),
-            "frag_incomplete": lambda: self.ip(17, self.udp(rnd(48)), frag=0x2000),
+            "frag_oversize": lambda: self.ip(17, rnd(64), frag=0x2000 | 8189, src=self.fsip),
+            "frag_incomplete": lambda: self.ip(17, self.udp(rnd(48), src=self.fsip),
+                                               frag=0x2000, src=self.fsip),
             # ARP
             "arp_short": lambda: self.eth(0x0806, rnd(r.randint(0, 27))),
             "arp_bad_format": lambda: self.arp(htype=r.choice([0, 6, 0xFFFF]), hlen=r.choice([6, 8]),
@@ -141,19 +147,21 @@ class Gen:
     def frag_overlap(self):
         # Two or three fragments of one datagram whose ranges overlap with different bytes.
         ident = self.next_id()
-        data = self.udp(bytes(range(56)))
-        a = self.ip(17, data[:32], ident=ident, frag=0x2000 | 0)
-        b = self.ip(17, bytes(b ^ 0xFF for b in data[16:64]), ident=ident, frag=0x2000 | 2)
-        c = self.ip(17, data[24:], ident=ident, frag=3)
+        data = self.udp(bytes(range(56)), src=self.fsip)
+        a = self.ip(17, data[:32], ident=ident, frag=0x2000 | 0, src=self.fsip)
+        b = self.ip(17, bytes(b ^ 0xFF for b in data[16:64]), ident=ident, frag=0x2000 | 2,
+                    src=self.fsip)
+        c = self.ip(17, data[24:], ident=ident, frag=3, src=self.fsip)
         return [a, b, c]
 
     def frag_tiny(self):
         # A datagram cut into 8-byte fragments, some repeated, the last one missing.
         ident = self.next_id()
-        data = self.udp(bytes(self.rng.getrandbits(8) for _ in range(56)))
+        data = self.udp(bytes(self.rng.getrandbits(8) for _ in range(56)), src=self.fsip)
         out = []
         for off in range(0, len(data) - 8, 8):
-            out.append(self.ip(17, data[off:off + 8], ident=ident, frag=0x2000 | (off // 8)))
+            out.append(self.ip(17, data[off:off + 8], ident=ident, frag=0x2000 | (off // 8),
+                               src=self.fsip))
             if self.rng.random() < 0.2:
                 out.append(out[-1])
         return out
