@@ -51,14 +51,15 @@ enum tcp_state {
  * (new values apply to connections created afterwards, timers to their next arming). */
 struct tcp_config_s {
 	unsigned max_conns;         /* control blocks alive at once (65536) */
-	size_t sndbuf, rcvbuf;      /* default buffer limits (256 KiB each); the rings are
-	                             * allocated as data arrives and grow up to them */
+	size_t sndbuf, rcvbuf;      /* default buffer limits (256 KiB and 4 MiB); the rings
+	                             * are allocated as data arrives and grow up to them */
 	size_t rcvbuf_init;         /* receive window before auto-tuning grows it (64 KiB) */
 	unsigned wmem_max;          /* send-buffer auto-tuning grows a connection's send
 	                             * space up to this, unless SO_SNDBUF set it (4 MiB, as
 	                             * Linux's tcp_wmem[2]; at most sndbuf: no growth) */
-	unsigned mem_pressure;      /* ring storage of all connections (bytes) at or past
-	                             * which send buffers stop growing (256 MiB; Linux's
+	unsigned mem_pressure;      /* buffer memory of all connections (ring storage and
+	                             * held segments, bytes) at or past which send buffers
+	                             * and receive windows stop growing (256 MiB; Linux's
 	                             * tcp_mem pressure) */
 	int rcvbuf_autotune;        /* grow the receive window with what the application
 	                             * reads per RTT, as Linux does (1) */

@@ -4,7 +4,9 @@
  * TIME_WAIT without buffers; and receive-buffer auto-tuning (Dynamic Right-Sizing, as
  * Linux's tcp_rcv_space_adjust): the receive window grows to twice what the application
  * reads per round trip, up to the configured maximum; and send-buffer auto-tuning (as
- * Linux's tcp_sndbuf_expand): the send space grows with cwnd, up to wmem_max.
+ * Linux's tcp_sndbuf_expand): the send space grows with cwnd, up to wmem_max. Neither
+ * grows while the buffers of all connections, ring storage and received segments held
+ * whole, add up to mem_pressure (Linux's tcp_mem pressure).
  *
  * Nothing here runs per packet but the copy itself: a ring grows at most log2(cap /
  * TCP_RING_MIN) times while it fills, and storage goes back from a timer that runs every
@@ -34,6 +36,8 @@ PERSTACK_STATIC(size_t, ring_bytes)
 #define ring_bytes PERSTACK_REF(size_t, ring_bytes)
 PERSTACK_STATIC(size_t, nrings)
 #define nrings PERSTACK_REF(size_t, nrings)
+PERSTACK_STATIC(size_t, held_bytes) /* packet buffers held as received data (tcp_reass.c) */
+#define held_bytes PERSTACK_REF(size_t, held_bytes)
 PERSTACK_STATIC(int, gauges_frozen) /* during tcp_proto_shutdown, like the connection gauges */
 #define gauges_frozen PERSTACK_REF(int, gauges_frozen)
 
@@ -74,6 +78,20 @@ static void ring_account(long delta_bytes, int delta_rings)
 size_t tcp_mem_ring_bytes(void)
 {
 	return ring_bytes;
+}
+
+void tcp_mem_held(long bytes)
+{
+	held_bytes += (size_t)bytes;
+	if (!gauges_frozen)
+		tcp_stats.mem_held_bytes = held_bytes;
+}
+
+/* Linux's tcp_under_memory_pressure: what all connections' buffers hold, rings and held
+ * segments, has reached mem_pressure; buffers and windows then stop growing. */
+static int mem_under_pressure(void)
+{
+	return ring_bytes + held_bytes >= tcp_config.mem_pressure;
 }
 
 /* ---- rings ---- */
@@ -388,18 +406,24 @@ void tcp_rcv_space_adjust(struct tcp_pcb *pcb, uint64_t now)
 		return;
 	copied = rcv_copied_seq(pcb) - pcb->rcvq_seq;
 	if (copied > pcb->rcvq_space) {
-		pcb->rcvq_space = copied;
 		/* twice a round trip's worth, so the sender is not held back by the window
 		 * while the application keeps up, with room for 16 more segments (as Linux) */
 		want = 2 * (size_t)copied + 16u * pcb->rcv_mss;
 		if (want > pcb->rcv_buf.max)
 			want = pcb->rcv_buf.max;
-		if (want > pcb->rcv_buf.cap) {
-			debugf("%u->%u rcvbuf %zu -> %zu (read %u in %u ms)", pcb->local_port,
-			       pcb->remote_port, pcb->rcv_buf.cap, want, copied,
-			       (unsigned)(now - pcb->rcvq_time));
-			pcb->rcv_buf.cap = want;
-			STAT_INC(tcp, mem_rcvbuf_grows);
+		if (want > pcb->rcv_buf.cap && mem_under_pressure()) {
+			/* as Linux's tcp_grow_window: no larger window under pressure (the
+			 * round is not taken as the new mark, so a later one may grow it) */
+			STAT_INC(tcp, rcvbuf_pressure);
+		} else {
+			pcb->rcvq_space = copied;
+			if (want > pcb->rcv_buf.cap) {
+				debugf("%u->%u rcvbuf %zu -> %zu (read %u in %u ms)",
+				       pcb->local_port, pcb->remote_port, pcb->rcv_buf.cap, want,
+				       copied, (unsigned)(now - pcb->rcvq_time));
+				pcb->rcv_buf.cap = want;
+				STAT_INC(tcp, mem_rcvbuf_grows);
+			}
 		}
 	}
 	pcb->rcvq_seq = rcv_copied_seq(pcb);
@@ -437,7 +461,7 @@ void tcp_snd_space_expand(struct tcp_pcb *pcb)
 	if ((uint64_t)pipe + unsent >= pcb->cwnd)
 		return;
 	/* ... nor under memory pressure */
-	if (ring_bytes >= tcp_config.mem_pressure) {
+	if (mem_under_pressure()) {
 		STAT_INC(tcp, sndbuf_pressure);
 		return;
 	}

@@ -36,6 +36,7 @@ int tcp_reass_deliver(struct tcp_pcb *pcb, struct pkb *p, const uint8_t *data, u
 		pkb_trim(p, n);
 		TAILQ_INSERT_TAIL(&pcb->rcv_held, p, link);
 		pcb->rcv_held_len += n;
+		tcp_mem_held((long)p->cap);
 		STAT_INC(tcp, rcv_held_segs);
 	} else {
 		n = tcp_ring_write(&pcb->rcv_buf, data, n);
@@ -68,6 +69,7 @@ size_t tcp_rcv_take(struct tcp_pcb *pcb, void *dst, size_t n)
 			pkb_pull(p, k);
 		} else {
 			TAILQ_REMOVE(&pcb->rcv_held, p, link);
+			tcp_mem_held(-(long)p->cap);
 			pkb_free(p);
 		}
 	}
@@ -102,7 +104,13 @@ void tcp_rcv_peek(const struct tcp_pcb *pcb, size_t off, void *dst, size_t n)
 
 void tcp_rcv_held_purge(struct tcp_pcb *pcb)
 {
-	pkb_queue_purge(&pcb->rcv_held);
+	struct pkb *p;
+
+	while ((p = TAILQ_FIRST(&pcb->rcv_held)) != NULL) {
+		TAILQ_REMOVE(&pcb->rcv_held, p, link);
+		tcp_mem_held(-(long)p->cap);
+		pkb_free(p);
+	}
 	pcb->rcv_held_len = 0;
 }
 

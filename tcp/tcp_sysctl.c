@@ -50,7 +50,7 @@ static const struct tcp_knob knobs[] = {
 	KU(ooo_max_segs, 1, 1000000, "out-of-order segments held per connection"),
 	KI(rcvbuf_autotune, 0, 1, "grow the receive window with what the application reads"),
 	KU(wmem_max, 0, 1 << 30, "send buffers grow with cwnd up to this (bytes) unless SO_SNDBUF set"),
-	KU(mem_pressure, 0, UINT_MAX, "ring storage of all connections (bytes) that stops send-buffer growth"),
+	KU(mem_pressure, 0, UINT_MAX, "buffer memory of all connections (bytes: rings, held segments) that stops buffer growth"),
 	KU(buf_idle_ms, 1, 600000, "a ring unused this long gives its storage back (ms)"),
 };
 #define NKNOBS (sizeof(knobs) / sizeof(knobs[0]))

@@ -430,10 +430,12 @@ static inline int tcp_pcb_dev_ok(const struct tcp_pcb *pcb, const struct net_dev
 	X(conns_live) X(conns_time_wait)                                                 \
 	X(mem_ring_bytes) X(mem_rings) X(mem_ring_grows) X(mem_ring_shrinks)              \
 	X(mem_ring_frees) X(mem_ring_nomem) X(mem_rcvbuf_grows) X(mem_tw_released)      \
-	X(mem_ring_reused) X(sndbuf_expanded) X(sndbuf_pressure)
+	X(mem_ring_reused) X(sndbuf_expanded) X(sndbuf_pressure) X(mem_held_bytes)        \
+	X(rcvbuf_pressure)
 /* conns_live (connections: control blocks other than listeners and TIME_WAIT stubs, plus
  * TIME_WAIT records), conns_time_wait (TIME_WAIT records),
- * mem_ring_bytes (ring storage allocated) and mem_rings (rings holding storage) are gauges,
+ * mem_ring_bytes (ring storage allocated), mem_rings (rings holding storage) and
+ * mem_held_bytes (packet buffers held as received data, their whole size) are gauges,
  * not counters: they are set, not incremented, and keep the values they had when
  * tcp_proto_shutdown began, so the --stats print at exit tells what was still open. */
 STATS_DECLARE(tcp, TCP_COUNTERS);
@@ -541,12 +543,12 @@ void tcp_mem_time_wait(struct tcp_pcb *pcb);
 void tcp_rcv_space_init(struct tcp_pcb *pcb, uint64_t now);
 /* After the application read: if it read more in the last RTT than ever before, the
  * window may grow to twice that (Dynamic Right-Sizing, as Linux's tcp_rcv_space_adjust),
- * up to rcv_buf.max. */
+ * up to rcv_buf.max, unless the buffers of all connections have reached mem_pressure. */
 void tcp_rcv_space_adjust(struct tcp_pcb *pcb, uint64_t now);
 /* Send-buffer auto-tuning (as Linux's tcp_sndbuf_expand), after an ACK moved snd_una and
  * cwnd: if the application found the buffer full and the buffer, not cwnd, limits what is
  * sent, the send space grows to hold a few cwnds (see tcp_mem.c), up to snd_buf.max, while
- * the ring storage of all connections stays under mem_pressure. */
+ * the buffers of all connections (rings, held segments) stay under mem_pressure. */
 void tcp_snd_space_expand(struct tcp_pcb *pcb);
 /* tcp_proto_shutdown calls it with 1 first (the gauges keep their values), then with 0
  * (frees what is left, stops the sweep). */
@@ -556,6 +558,9 @@ void tcp_mem_shutdown(int begin);
 void tcp_mem_cache_drop(void);
 /* Ring storage allocated now, in bytes (the gauge mem_ring_bytes, also during shutdown). */
 size_t tcp_mem_ring_bytes(void);
+/* A packet buffer of `bytes` began (> 0) or ended (< 0) being held as received data
+ * (tcp_reass.c): the gauge mem_held_bytes, which counts against mem_pressure. */
+void tcp_mem_held(long bytes);
 
 /* ---- tcp_input.c ---- */
 /* RFC 5961 7: 1 if a challenge ACK may go now (counted), 0 if over challenge_ack_per_s. */

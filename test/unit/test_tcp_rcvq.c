@@ -4,7 +4,7 @@
  * whatever the mix the application reads, peeks and drops the bytes in sequence order; the
  * window counts held bytes; a buffer someone else holds a reference to is copied; a segment
  * from the out-of-order queue is held when its turn comes; unread held segments are freed
- * with the connection. */
+ * with the connection; held buffers count against mem_pressure. */
 #include "test/unit/tcp_script.h"
 
 #define R (PEER_ISN + 1) /* RCV.NXT after the handshake */
@@ -50,6 +50,7 @@ static void test_full_segments_held(void **state)
 	peer_seg(FULL, FULL);
 	peer_seg(2 * FULL, FULL);
 	assert_int_equal(tcp_stats.rcv_held_segs, 3);
+	assert_int_equal(tcp_stats.mem_held_bytes, 3 * PKB_POOL_BUF_SIZE);
 	assert_int_equal(tcp_rcv_queued(c), 3 * FULL);
 	assert_int_equal(c->rcv_held_len, 3 * FULL);
 	assert_null(c->rcv_buf.buf); /* no ring storage was needed */
@@ -75,6 +76,7 @@ static void test_full_segments_held(void **state)
 	assert_int_equal(tcp_pcb_recv(c, got, sizeof(got), now), FULL);
 	assert_memory_equal(got, pattern + 2 * FULL, FULL);
 	assert_int_equal(tcp_rcv_queued(c), 0);
+	assert_int_equal(tcp_stats.mem_held_bytes, 0);
 	drain();
 	assert_int_equal(pkb_outstanding(), live - 3);
 	assert_int_equal(tcp_pcb_recv(c, got, sizeof(got), now), -EAGAIN);
@@ -197,8 +199,84 @@ static void test_unread_held_freed(void **state)
 	assert_int_equal(c->rcv_held_len, 2 * FULL);
 	tcp_pcb_close(c, 0, now);
 	expect(TCP_RST | TCP_ACK, ISN + 1, R + 2 * FULL);
+	assert_int_equal(tcp_stats.mem_held_bytes, 0);
 	tcp_pcb_close(l, 0, now);
 	expect_none();
+}
+
+/* A second connection, from the peer's port sport, through the handshake. */
+static struct tcp_pcb *open_from(struct tcp_pcb *l, uint16_t sport)
+{
+	struct tcp_pcb *c;
+
+	inject(sport, PORT, TCP_SYN, PEER_ISN, 0, 65535, NULL, NULL, 0);
+	expect(TCP_SYN | TCP_ACK, ISN, PEER_ISN + 1);
+	inject(sport, PORT, TCP_ACK, PEER_ISN + 1, ISN + 1, 65535, NULL, NULL, 0);
+	c = tcp_pcb_accept(l);
+	assert_non_null(c);
+	return c;
+}
+
+/* One round trip of a reader that keeps up: the peer fills the receive buffer with full
+ * segments (held), 1 ms passes, the application reads it all. (The SYN,ACK offered the
+ * buffer's limit, a right edge that never moves back, so the window announced may be
+ * more than the buffer takes.) */
+static void keep_up_round(struct tcp_pcb *c, uint32_t *off)
+{
+	uint32_t wnd = (uint32_t)tcp_rcv_space(c), n;
+
+	for (uint32_t sent = 0; sent < wnd; sent += n) {
+		n = wnd - sent < FULL ? wnd - sent : FULL;
+		/* the bytes are not checked here: any FULL-byte run of the pattern does */
+		SEG(TCP_ACK | TCP_PSH, R + *off + sent, ISN + 1, 65535, pattern, n);
+	}
+	*off += wnd;
+	drain();
+	advance(1);
+	assert_int_equal(tcp_pcb_recv(c, got, sizeof(got), now), wnd);
+	drain();
+}
+
+/* Held buffers count with the rings against mem_pressure (Linux's tcp_mem): while another
+ * connection's unread segments hold that much, a reader that keeps up is not given a
+ * larger window (tcp.rcvbuf_pressure counts the rounds); once they are read, it is. */
+static void test_held_count_against_pressure(void **state)
+{
+	struct tcp_pcb *l, *a, *b;
+	uint32_t off = 0;
+	int i;
+
+	(void)state;
+	fill_pattern();
+	tcp_config.rcvbuf = 60000;
+	tcp_config.rcvbuf_init = 12 * FULL; /* past the first measure, ten segments */
+	tcp_config.mem_pressure = 4 * PKB_POOL_BUF_SIZE;
+	l = listener();
+	a = passive_open(l);
+	b = open_from(l, PEER + 1);
+	/* b's peer sends four full segments that nobody reads */
+	for (i = 0; i < 4; i++)
+		inject(PEER + 1, PORT, TCP_ACK | TCP_PSH, R + (uint32_t)i * FULL, ISN + 1, 65535, NULL,
+		       pattern, FULL);
+	drain();
+	assert_int_equal(tcp_stats.mem_held_bytes, 4 * PKB_POOL_BUF_SIZE);
+	assert_null(b->rcv_buf.buf);
+	for (i = 0; i < 3; i++)
+		keep_up_round(a, &off);
+	assert_int_equal(a->rcv_buf.cap, 12 * FULL);
+	assert_int_equal(tcp_stats.mem_rcvbuf_grows, 0);
+	assert_true(tcp_stats.rcvbuf_pressure >= 2);
+	/* b's reader catches up: the pressure is gone and a's next round grows its window */
+	assert_int_equal(tcp_pcb_recv(b, got, sizeof(got), now), 4 * FULL);
+	assert_memory_equal(got, pattern, FULL);
+	assert_int_equal(tcp_stats.mem_held_bytes, 0);
+	keep_up_round(a, &off);
+	assert_true(a->rcv_buf.cap > 12 * FULL);
+	assert_int_equal(tcp_stats.mem_rcvbuf_grows, 1);
+	tcp_pcb_drop(a, 0);
+	tcp_pcb_drop(b, 0);
+	tcp_pcb_drop(l, 0);
+	drain();
 }
 
 int main(void)
@@ -209,6 +287,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shared_buffer_copied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order_then_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unread_held_freed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_count_against_pressure, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
