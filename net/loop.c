@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -147,7 +148,7 @@ void net_timer_cancel(struct net_timer *t)
 		heap_down(i);
 }
 
-/* Set under the lock from the moment a loop iteration has chosen its epoll timeout until
+/* Set under the lock from the moment a loop iteration has chosen its deadline until
  * it takes the lock back: only then can an earlier timer need a wake-up. Whoever drives
  * the loop (its thread, or a program with socket_config.drive_loop) and arms a timer from
  * a callback or between iterations recomputes the timeout anyway, so it saves the eventfd
@@ -217,6 +218,21 @@ PERSTACK_STATIC_INIT(int, epfd, -1)
 #define epfd PERSTACK_REF(int, epfd)
 PERSTACK_STATIC_INIT(int, wakefd, -1)
 #define wakefd PERSTACK_REF(int, wakefd)
+/* The wake-up for deadlines: an absolute CLOCK_MONOTONIC timerfd in the epoll set, set for
+ * tfd_due (ms) and reset only when a wait needs an earlier one, so that epoll_wait itself
+ * sleeps without a timeout. An epoll timeout would start and cancel a kernel timer in every
+ * sleep (two lock round trips with interrupts off, and the clock read to turn ms into a
+ * deadline: 1-2% of a flood ping's round trip, pinned). A deadline that went away (a timer
+ * cancelled, a call that returned) just wakes the loop once for nothing. It serves one
+ * sleeper: the thread of net_loop_run or the named driver (loop_sole_runner). With
+ * socket_config.drive_loop and no driver named every blocked thread runs the loop, and
+ * one that took the timerfd's expiry would leave another asleep past its deadline: those
+ * waits keep epoll timeouts. */
+PERSTACK_STATIC_INIT(int, tfd, -1)
+#define tfd PERSTACK_REF(int, tfd)
+PERSTACK_STATIC_INIT(uint64_t, tfd_due, UINT64_MAX) /* UINT64_MAX: not set, or fired */
+#define tfd_due PERSTACK_REF(uint64_t, tfd_due)
+static char tfd_mark; /* the timerfd's epoll data (the wake-up fd's is NULL) */
 PERSTACK_STATIC(struct fd_watch[LOOP_MAX_FDS], watches)
 #define watches PERSTACK_REF(struct fd_watch[LOOP_MAX_FDS], watches)
 PERSTACK_STATIC(net_hook_fn[LOOP_MAX_HOOKS], hooks)
@@ -245,6 +261,10 @@ PERSTACK_STATIC(int, hooks_owed) /* driven iterations that left their hooks for 
 #define hooks_owed PERSTACK_REF(int, hooks_owed)
 PERSTACK_STATIC(int, in_round) /* an iteration handles its events (lock held throughout) */
 #define in_round PERSTACK_REF(int, in_round)
+PERSTACK_STATIC(int, loop_running) /* net_loop_run is on, in loop_runner */
+#define loop_running PERSTACK_REF(int, loop_running)
+PERSTACK_STATIC(pthread_t, loop_runner)
+#define loop_runner PERSTACK_REF(pthread_t, loop_runner)
 
 static void hooks_run(uint64_t now)
 {
@@ -269,16 +289,26 @@ int net_loop_init(void)
 	ev.data.ptr = NULL; /* NULL marks the wake-up fd */
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, wakefd, &ev) < 0)
 		goto fail;
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (tfd < 0)
+		goto fail;
+	ev.data.ptr = &tfd_mark;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev) < 0)
+		goto fail;
+	tfd_due = UINT64_MAX;
 	loop_stop = 0;
 	return 0;
 fail:
-	/* all or nothing: a loop without its wake-up fd would sleep through wake-ups, and a
-	 * later call must not mistake the epoll fd left behind for a finished init */
+	/* all or nothing: a loop without its wake-up fds would sleep through wake-ups and
+	 * deadlines, and a later call must not mistake the epoll fd left behind for a
+	 * finished init */
 	err = -errno;
 	close(epfd);
 	if (wakefd >= 0)
 		close(wakefd);
-	epfd = wakefd = -1;
+	if (tfd >= 0)
+		close(tfd);
+	epfd = wakefd = tfd = -1;
 	return err;
 }
 
@@ -288,7 +318,10 @@ void net_loop_shutdown(void)
 		close(epfd);
 	if (wakefd >= 0)
 		close(wakefd);
-	epfd = wakefd = -1;
+	if (tfd >= 0)
+		close(tfd);
+	epfd = wakefd = tfd = -1;
+	tfd_due = UINT64_MAX;
 	memset(watches, 0, sizeof(watches));
 	nhooks = 0;
 	hooks_owed = 0;
@@ -374,11 +407,64 @@ static int loop_busy_poll(struct epoll_event *evs, unsigned usec)
 	}
 }
 
+/* Is the calling thread the only one that can be running the loop now? Lock held. */
+static int loop_sole_runner(void)
+{
+	pthread_t self = pthread_self();
+
+	return (loop_running && pthread_equal(loop_runner, self)) ||
+	       (loop_driver_set && pthread_equal(loop_driver, self));
+}
+
+/* Turns a wait of `wait` ms (-1: none) from now, with the earliest timer at next, into
+ * how long to sleep: *until_ms gets the ms to the deadline (-1: none; what bounds a busy
+ * poll). Returns the epoll timeout: 0 if something is due already, -1 when the timerfd
+ * covers the deadline (a sole runner, a real clock), else *until_ms. Lock held. */
+static int loop_deadline(uint64_t now, uint64_t next, int wait, int *until_ms)
+{
+	uint64_t due = next;
+
+	*until_ms = 0;
+	if (wait == 0)
+		return 0;
+	if (wait > 0 && now + (uint64_t)wait < due)
+		due = now + (uint64_t)wait;
+	if (due == UINT64_MAX) {
+		*until_ms = -1;
+		return -1;
+	}
+	if (due <= now)
+		return 0;
+	*until_ms = (int)(due - now > 60000 ? 60000 : due - now);
+	if (!clock_fake && tfd >= 0 && loop_sole_runner()) {
+		struct itimerspec its = { .it_value = { .tv_sec = (time_t)(due / 1000),
+							.tv_nsec = (long)(due % 1000) * 1000000L } };
+
+		if (due >= tfd_due)
+			return -1; /* it goes off earlier anyway */
+		if (timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL) == 0) {
+			tfd_due = due;
+			STAT_INC(loop, timer_sets);
+			return -1;
+		}
+	}
+	return *until_ms;
+}
+
+/* Did the spin find something other than the timerfd going off? */
+static int loop_events_real(const struct epoll_event *evs, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (evs[i].data.ptr != &tfd_mark)
+			return 1;
+	return 0;
+}
+
 int net_loop_once(int timeout_ms)
 {
 	struct epoll_event evs[LOOP_MAX_FDS];
 	uint64_t now, next;
-	int n, wait = timeout_ms, spun = 0;
+	int n, wait = timeout_ms, until = 0, spun = 0, timer_woke = 0;
 
 	net_lock();
 	now = net_clock_ms();
@@ -391,11 +477,7 @@ int net_loop_once(int timeout_ms)
 	 * wait: a batch per device. */
 	net_device_tx_flush_all();
 	next = net_timer_next();
-	if (next != UINT64_MAX) {
-		uint64_t until = next > now ? next - now : 0;
-		if (wait < 0 || until < (uint64_t)wait)
-			wait = (int)(until > 60000 ? 60000 : until);
-	}
+	wait = loop_deadline(now, next, timeout_ms, &until);
 	loop_waiting = wait != 0;
 	net_unlock();
 
@@ -404,15 +486,17 @@ int net_loop_once(int timeout_ms)
 		if (busy_skip) {
 			busy_skip--;
 		} else {
-			n = loop_busy_poll(evs, (unsigned)(wait < 0 ? busy_poll_us
-							   : (unsigned)wait * 1000u < busy_poll_us ? (unsigned)wait * 1000u
+			/* no longer than the deadline (the timerfd going off in a spin would
+			 * otherwise pass for a hit) */
+			n = loop_busy_poll(evs, (unsigned)(until < 0 ? busy_poll_us
+							   : (unsigned)until * 1000u < busy_poll_us ? (unsigned)until * 1000u
 							   : busy_poll_us));
-			spun = n > 0 ? 2 : 1; /* 2: the spin itself found events */
+			spun = loop_events_real(evs, n) ? 2 : 1; /* 2: the spin found events */
 			/* A spin that found nothing was pure loss, and when the peer shares our
 			 * CPU every spin is: it cannot answer while we spin. So each empty spin
 			 * doubles the number of sleeps before the next try (up to 256); a spin
 			 * that catches a frame makes the next wait spin again. */
-			if (n)
+			if (spun == 2)
 				busy_backoff = 0;
 			else
 				busy_backoff = busy_backoff ? (busy_backoff < 256 ? busy_backoff * 2 : 256) : 1;
@@ -448,6 +532,17 @@ int net_loop_once(int timeout_ms)
 				warnf("wake-up read failed: %s", strerror(errno));
 			continue;
 		}
+		if (evs[i].data.ptr == &tfd_mark) {
+			uint64_t v;
+			if (read(tfd, &v, sizeof(v)) == (ssize_t)sizeof(v)) {
+				tfd_due = UINT64_MAX; /* it went off: the next wait sets it again */
+				STAT_INC(loop, timer_fires);
+			} else if (errno != EAGAIN) {
+				warnf("timer read failed: %s", strerror(errno));
+			}
+			timer_woke = 1; /* a timeout, as an epoll timeout was: not an event */
+			continue;
+		}
 		if (w->fn)
 			w->fn(w->fd, evs[i].events, w->arg, now);
 	}
@@ -465,7 +560,7 @@ int net_loop_once(int timeout_ms)
 		net_device_tx_flush_all();
 	loop_turns++;
 	net_unlock();
-	return n < 0 ? 0 : n;
+	return n < 0 ? 0 : n - timer_woke;
 }
 
 uint64_t net_loop_turns(void)
@@ -513,9 +608,16 @@ int net_loop_driver_is_self(void)
 
 void net_loop_run(void)
 {
+	net_lock();
+	loop_runner = pthread_self();
+	loop_running = 1;
+	net_unlock();
 	while (!loop_stop)
 		if (net_loop_once(-1) < 0)
 			break;
+	net_lock();
+	loop_running = 0;
+	net_unlock();
 }
 
 void net_loop_stop(void)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Event loop and timers.
  *
- * epoll over device fds and a wake-up eventfd; timers in a binary min-heap (O(log n) arm and
- * cancel) whose earliest deadline sets the epoll timeout. Time is read once per iteration
+ * epoll over device fds, a wake-up eventfd and a timerfd; timers in a binary min-heap
+ * (O(log n) arm and cancel) whose earliest deadline sets the timerfd (only when it moves
+ * earlier), so epoll_wait sleeps without a timeout. Time is read once per iteration
  * (net_clock_ms) and passed down to every handler and timer as `now`, in milliseconds.
  *
  * Threads: one stack lock. The loop holds it while it handles a batch; application threads
@@ -20,8 +21,10 @@
 #include "net/stats.h"
 
 /* Busy polling (net_loop_set_busy_poll): spins made, spins that found an event, and spins
- * that found nothing (each doubles the sleeps before the next spin). */
-#define LOOP_COUNTERS(X) X(busy_polls) X(busy_poll_hits) X(busy_poll_empty)
+ * that found nothing (each doubles the sleeps before the next spin). The deadline timer
+ * (a timerfd): times it was set for an earlier deadline, times it went off. */
+#define LOOP_COUNTERS(X) X(busy_polls) X(busy_poll_hits) X(busy_poll_empty) \
+	X(timer_sets) X(timer_fires)
 STATS_DECLARE(loop, LOOP_COUNTERS);
 #define loop_stats STATS_REF(loop)
 
@@ -44,8 +47,10 @@ void net_loop_shutdown(void);
 int net_loop_add_fd(int fd, uint32_t events, net_fd_fn fn, void *arg);
 int net_loop_del_fd(int fd);
 
-/* Runs one iteration: waits at most timeout_ms (or until the next timer, or a wake-up),
- * handles ready fds and expired timers. -1 waits without limit. Takes the lock itself. */
+/* Runs one iteration: waits at most timeout_ms (or until the next timer, or a wake-up;
+ * a deadline that has gone away may end it early), handles ready fds and expired timers.
+ * -1 waits without limit. Takes the lock itself. Returns the fd events it handled (the
+ * timerfd going off is none), or <0 if the wait failed. */
 int net_loop_once(int timeout_ms);
 /* Runs until net_loop_stop(); meant for a dedicated thread. */
 void net_loop_run(void);

@@ -192,18 +192,45 @@ static void test_loop_fd(void **state)
 
 static void test_loop_timer_sets_timeout(void **state)
 {
-	struct net_timer t;
-	uint64_t start = net_clock_ms();
+	struct net_timer t, t2;
+	uint64_t start = net_clock_ms(), sets0 = loop_stats.timer_sets,
+		 fires0 = loop_stats.timer_fires;
 
 	(void)state;
+	TEST_APP_VOID(net_loop_set_driver(1)); /* the one thread running the loop: the timerfd */
 	nfired = 0;
 	net_timer_init(&t, record, (void *)(uintptr_t)1);
 	net_timer_arm(&t, start + 30);
-	/* a 10 s timeout, but the timer's deadline ends the wait */
+	/* a 10 s timeout, but the timer's deadline ends the wait: the timerfd is set once
+	 * for it, goes off, and the wait ends without an event to report */
 	for (int i = 0; i < 10 && !nfired; i++)
-		net_loop_once(10000);
+		assert_int_equal(net_loop_once(10000), 0);
 	assert_int_equal(nfired, 1);
+	assert_true(net_clock_ms() >= start + 30);
 	assert_true(net_clock_ms() - start < 5000);
+	assert_int_equal(loop_stats.timer_sets - sets0, 1);
+	assert_int_equal(loop_stats.timer_fires - fires0, 1);
+
+	/* set for the earlier of two deadlines, it is not set again for the later one
+	 * until it has gone off */
+	nfired = 0;
+	start = net_clock_ms();
+	net_timer_init(&t2, record, (void *)(uintptr_t)2);
+	net_timer_arm(&t, start + 20);
+	net_timer_arm(&t2, start + 40);
+	for (int i = 0; i < 10 && nfired < 2; i++)
+		assert_true(net_loop_once(10000) >= 0);
+	assert_int_equal(nfired, 2);
+	assert_true(net_clock_ms() >= start + 40);
+	assert_int_equal(loop_stats.timer_sets - sets0, 3);
+	assert_int_equal(loop_stats.timer_fires - fires0, 3);
+
+	/* a timeout of the caller's own ends the wait the same way, with no timer armed */
+	start = net_clock_ms();
+	assert_int_equal(net_loop_once(25), 0);
+	assert_true(net_clock_ms() >= start + 24); /* `now` is whole milliseconds */
+	assert_int_equal(loop_stats.timer_sets - sets0, 4);
+	TEST_APP_VOID(net_loop_set_driver(0));
 	test_assert_no_leaks();
 }
 
@@ -229,6 +256,116 @@ static void test_loop_wakeup(void **state)
 }
 
 static int hook_runs;
+
+/* A wake-up ends the first wait before the timer is due: the second wait finds the timerfd
+ * already set for that deadline and leaves it. */
+static void test_loop_timer_set_once(void **state)
+{
+	struct net_timer t;
+	uint64_t start = net_clock_ms(), sets0 = loop_stats.timer_sets;
+	pthread_t th;
+	int waits = 0;
+
+	(void)state;
+	TEST_APP_VOID(net_loop_set_driver(1));
+	nfired = 0;
+	net_timer_init(&t, record, (void *)(uintptr_t)1);
+	net_timer_arm(&t, start + 60);
+	assert_int_equal(pthread_create(&th, NULL, wake_later, NULL), 0); /* at 20 ms */
+	for (; waits < 10 && !nfired; waits++)
+		assert_true(net_loop_once(10000) >= 0);
+	pthread_join(th, NULL);
+	assert_int_equal(nfired, 1);
+	assert_true(waits >= 2);
+	assert_int_equal(loop_stats.timer_sets - sets0, 1);
+	TEST_APP_VOID(net_loop_set_driver(0));
+	test_assert_no_leaks();
+}
+
+/* Two threads in the loop at once (socket_config.drive_loop, no driver named): one waits
+ * 100 ms, the other for a timer at 300 ms. Each wait keeps its own deadline: with one
+ * timerfd for both, the thread that took its expiry left the other asleep. A watchdog
+ * wakes a loop stuck past 1.5 s, so that a failure fails instead of hanging. */
+struct timed_wait {
+	int timeout_ms;
+	uint64_t took;
+};
+
+static void *wait_once(void *arg)
+{
+	struct timed_wait *w = arg;
+	uint64_t start = net_clock_ms();
+
+	net_loop_once(w->timeout_ms);
+	w->took = net_clock_ms() - start;
+	return NULL;
+}
+
+static volatile int watchdog_done;
+
+static void *watchdog(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 150 && !watchdog_done; i++)
+		usleep(10000);
+	if (!watchdog_done)
+		net_loop_wakeup();
+	return NULL;
+}
+
+static void test_loop_concurrent_waits(void **state)
+{
+	uint64_t sets0 = loop_stats.timer_sets;
+
+	(void)state;
+	for (int round = 0; round < 3; round++) {
+		struct timed_wait a = { .timeout_ms = 100 };
+		struct net_timer t;
+		pthread_t ta, tw;
+		uint64_t start = net_clock_ms();
+
+		nfired = 0;
+		watchdog_done = 0;
+		net_timer_init(&t, record, (void *)(uintptr_t)1);
+		net_timer_arm(&t, start + 300);
+		assert_int_equal(pthread_create(&tw, NULL, watchdog, NULL), 0);
+		assert_int_equal(pthread_create(&ta, NULL, wait_once, &a), 0);
+		while (!nfired && net_clock_ms() - start < 1400)
+			assert_true(net_loop_once(-1) >= 0);
+		pthread_join(ta, NULL);
+		watchdog_done = 1;
+		pthread_join(tw, NULL);
+		assert_int_equal(nfired, 1);
+		assert_true(net_clock_ms() - start < 1000); /* the timer, not the watchdog */
+		assert_true(a.took >= 99 && a.took < 250);
+		net_timer_cancel(&t);
+	}
+	assert_int_equal(loop_stats.timer_sets, sets0); /* no sole runner: epoll timeouts */
+	test_assert_no_leaks();
+}
+
+/* A busy-poll spin ends at the deadline: a timer that comes due is neither spun past nor
+ * taken for a frame the spin caught (that would reset the backoff). */
+static void test_loop_spin_stops_at_deadline(void **state)
+{
+	struct net_timer t;
+	uint64_t hits0 = loop_stats.busy_poll_hits, start = net_clock_ms();
+
+	(void)state;
+	TEST_APP_VOID(net_loop_set_driver(1));
+	net_loop_set_busy_poll(100000); /* 100 ms, far past the timer */
+	nfired = 0;
+	net_timer_init(&t, record, (void *)(uintptr_t)1);
+	net_timer_arm(&t, start + 20);
+	for (int i = 0; i < 10 && !nfired; i++)
+		assert_true(net_loop_once(10000) >= 0);
+	assert_int_equal(nfired, 1);
+	assert_true(net_clock_ms() - start < 90);
+	assert_int_equal(loop_stats.busy_poll_hits, hits0);
+	net_loop_set_busy_poll(0);
+	TEST_APP_VOID(net_loop_set_driver(0));
+	test_assert_no_leaks();
+}
 
 static void count_hook(uint64_t now)
 {
@@ -341,6 +478,16 @@ static void test_init_fails_cleanly_without_eventfd(void **state)
 	}
 	pthread_join(th, NULL);
 
+	/* the timerfd fails in turn: the same, all or nothing */
+	net_loop_shutdown();
+	lim.rlim_cur = (rlim_t)first + 2; /* epoll fd and eventfd, then EMFILE */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	assert_int_equal(net_loop_init(), -EMFILE);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(lowest_free_fd(), first); /* the epoll fd and eventfd were closed */
+	assert_int_equal(net_loop_init(), 0);
+	lim.rlim_cur = (rlim_t)first + 1;
+
 	/* the same through stack_init: it fails every time, not only the first */
 	net_loop_shutdown();
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
@@ -376,6 +523,9 @@ int main(void)
 		cmocka_unit_test(test_loop_fd),
 		cmocka_unit_test(test_loop_timer_sets_timeout),
 		cmocka_unit_test(test_loop_wakeup),
+		cmocka_unit_test(test_loop_timer_set_once),
+		cmocka_unit_test(test_loop_concurrent_waits),
+		cmocka_unit_test(test_loop_spin_stops_at_deadline),
 		cmocka_unit_test(test_driven_hooks),
 		cmocka_unit_test(test_round_owes_hooks),
 		cmocka_unit_test(test_fake_clock),
