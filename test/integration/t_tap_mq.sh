@@ -13,7 +13,8 @@ ns_new NS
 head -c 1024 /dev/urandom >"$T_TMP/f1k"
 ust_start "$NS" serve --dev "$(dev_spec),queues=2" --stats --serve "http,root=$T_TMP" \
 	--serve udp-echo
-grep -q "ustap0: 2 queues, one stack and serving thread each" "$UST_ERR" ||
+# ust_start may return once the TAP's kernel side is up, before the line is written
+wait_for 10 grep -q "ustap0: 2 queues, one stack and serving thread each" "$UST_ERR" ||
 	fail "no queues line: $(cat "$UST_ERR")"
 [ "$(grep -c 'serving http on' "$UST_ERR")" -eq 1 ] ||
 	fail "want one 'serving http' line: $(cat "$UST_ERR")"
