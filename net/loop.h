@@ -2,8 +2,10 @@
 /* Event loop and timers.
  *
  * epoll over device fds, a wake-up eventfd and a timerfd; timers in a binary min-heap
- * (O(log n) arm and cancel) whose earliest deadline sets the timerfd (only when it moves
- * earlier), so epoll_wait sleeps without a timeout. Time is read once per iteration
+ * (O(log n) arm and cancel). For the one thread that runs the loop (its own, or a named
+ * driver) the earliest deadline sets the timerfd, only when it moves earlier, so
+ * epoll_wait sleeps without a timeout; threads that share the loop (drive_loop, no
+ * driver named) keep epoll timeouts. Time is read once per iteration
  * (net_clock_ms) and passed down to every handler and timer as `now`, in milliseconds.
  *
  * Threads: one stack lock. The loop holds it while it handles a batch; application threads

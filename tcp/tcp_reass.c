@@ -26,6 +26,16 @@ static int rcv_may_hold(const struct tcp_pcb *pcb, const struct pkb *p, uint32_t
 	return p && len && pcb->rcv_buf.len == 0 && p->refcnt == 1 && (size_t)len * 2 >= p->cap;
 }
 
+/* Frees the first held segment, which the application has read whole or thrown away. */
+static void held_drop_first(struct tcp_pcb *pcb)
+{
+	struct pkb *p = TAILQ_FIRST(&pcb->rcv_held);
+
+	TAILQ_REMOVE(&pcb->rcv_held, p, link);
+	tcp_mem_held(-(long)p->cap);
+	pkb_free(p);
+}
+
 int tcp_reass_deliver(struct tcp_pcb *pcb, struct pkb *p, const uint8_t *data, uint32_t len)
 {
 	size_t room = tcp_rcv_space(pcb), n = len < room ? len : room;
@@ -65,13 +75,10 @@ size_t tcp_rcv_take(struct tcp_pcb *pcb, void *dst, size_t n)
 			memcpy(d + got, p->data, k);
 		got += k;
 		pcb->rcv_held_len -= k;
-		if (k < p->len) {
+		if (k < p->len)
 			pkb_pull(p, k);
-		} else {
-			TAILQ_REMOVE(&pcb->rcv_held, p, link);
-			tcp_mem_held(-(long)p->cap);
-			pkb_free(p);
-		}
+		else
+			held_drop_first(pcb);
 	}
 	k = n - got < pcb->rcv_buf.len ? n - got : pcb->rcv_buf.len;
 	if (d)
@@ -104,13 +111,8 @@ void tcp_rcv_peek(const struct tcp_pcb *pcb, size_t off, void *dst, size_t n)
 
 void tcp_rcv_held_purge(struct tcp_pcb *pcb)
 {
-	struct pkb *p;
-
-	while ((p = TAILQ_FIRST(&pcb->rcv_held)) != NULL) {
-		TAILQ_REMOVE(&pcb->rcv_held, p, link);
-		tcp_mem_held(-(long)p->cap);
-		pkb_free(p);
-	}
+	while (!TAILQ_EMPTY(&pcb->rcv_held))
+		held_drop_first(pcb);
 	pcb->rcv_held_len = 0;
 }
 
