@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -207,6 +208,10 @@ void net_timers_run(uint64_t now)
 
 #define LOOP_MAX_FDS 64
 #define LOOP_MAX_HOOKS 16
+/* Busy polling: the most sleeps between two spins after spins that gained nothing. A
+ * peer pinned to our CPU makes every spin one that gained nothing (it cannot run while we
+ * spin), so this bounds what spinning costs it: one spin in so many waits. */
+#define LOOP_SPIN_BACKOFF_MAX 4096
 
 struct fd_watch {
 	int fd;
@@ -386,24 +391,58 @@ void net_loop_set_busy_poll(unsigned usec)
 	busy_backoff = busy_skip = 0; /* a new setting starts by spinning */
 }
 
+/* How a busy-poll spin ended (loop_busy_poll). */
+enum spin_end {
+	SPIN_READY,   /* the first poll found events: nothing was spun */
+	SPIN_HIT,     /* an event came while we spun */
+	SPIN_EMPTY,   /* nothing came in the time given */
+	SPIN_YIELDED, /* another thread ran on our CPU meanwhile */
+};
+
 /* Polls without sleeping for up to usec. On a VM a sleep and the wake-up that ends it cost
  * a halt and an interrupt, which dominates a ping-pong when the peer runs on the other
  * vCPU; spinning a little keeps the loop awake for the answer (docs/architecture.md).
- * Returns what epoll_wait returned last (0 if nothing came). */
-static int loop_busy_poll(struct epoll_event *evs, unsigned usec)
+ * A spin that was preempted (the thread's involuntary context switches moved) ends at
+ * once: another thread wanted our CPU, perhaps the very peer we wait for, which cannot
+ * answer while we spin. (Yielding between polls would let such a peer run sooner, but
+ * each sched_yield pushes our own next turn back a whole slice, which cost a pinned UDP
+ * echo 7%.) Returns what epoll_wait returned last (0 if nothing came), *end how the spin
+ * ended. */
+static int loop_busy_poll(struct epoll_event *evs, unsigned usec, enum spin_end *end)
 {
 	struct timespec t0, t;
+	struct rusage ru;
+	long switched;
 	int n;
 
+	*end = SPIN_READY;
+	n = epoll_wait(epfd, evs, LOOP_MAX_FDS, 0);
+	if (n != 0)
+		return n;
+	*end = SPIN_YIELDED;
+	if (getrusage(RUSAGE_THREAD, &ru) < 0)
+		return 0;
+	switched = ru.ru_nivcsw;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		n = epoll_wait(epfd, evs, LOOP_MAX_FDS, 0);
-		if (n != 0)
+		if (n < 0) {
+			*end = SPIN_EMPTY; /* the caller sees the error */
 			return n;
+		}
+		/* what came while another thread had the CPU is no catch of the spin's */
+		if (getrusage(RUSAGE_THREAD, &ru) < 0 || ru.ru_nivcsw != switched)
+			return n; /* SPIN_YIELDED */
+		if (n != 0) {
+			*end = SPIN_HIT;
+			return n;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if ((long long)(t.tv_sec - t0.tv_sec) * 1000000LL + (t.tv_nsec - t0.tv_nsec) / 1000 >=
-		    (long long)usec)
+		    (long long)usec) {
+			*end = SPIN_EMPTY;
 			return 0;
+		}
 	}
 }
 
@@ -464,7 +503,9 @@ int net_loop_once(int timeout_ms)
 {
 	struct epoll_event evs[LOOP_MAX_FDS];
 	uint64_t now, next;
-	int n, wait = timeout_ms, until = 0, spun = 0, timer_woke = 0;
+	int n, wait = timeout_ms, until = 0, timer_woke = 0;
+	enum spin_end end = SPIN_READY; /* SPIN_READY: no spin */
+	unsigned spin_us = 0;
 
 	net_lock();
 	now = net_clock_ms();
@@ -479,29 +520,23 @@ int net_loop_once(int timeout_ms)
 	next = net_timer_next();
 	wait = loop_deadline(now, next, timeout_ms, &until);
 	loop_waiting = wait != 0;
+	/* A spin no longer than the deadline (the timerfd going off in it would otherwise
+	 * pass for a hit), unless the spins lately gained nothing (see below). */
+	if (busy_poll_us && wait != 0) {
+		if (busy_skip)
+			busy_skip--;
+		else if (until < 0 || (unsigned)until * 1000u >= busy_poll_us)
+			spin_us = busy_poll_us;
+		else
+			spin_us = (unsigned)until * 1000u;
+	}
 	net_unlock();
 
 	n = 0;
-	if (busy_poll_us && wait != 0) {
-		if (busy_skip) {
-			busy_skip--;
-		} else {
-			/* no longer than the deadline (the timerfd going off in a spin would
-			 * otherwise pass for a hit) */
-			n = loop_busy_poll(evs, (unsigned)(until < 0 ? busy_poll_us
-							   : (unsigned)until * 1000u < busy_poll_us ? (unsigned)until * 1000u
-							   : busy_poll_us));
-			spun = loop_events_real(evs, n) ? 2 : 1; /* 2: the spin found events */
-			/* A spin that found nothing was pure loss, and when the peer shares our
-			 * CPU every spin is: it cannot answer while we spin. So each empty spin
-			 * doubles the number of sleeps before the next try (up to 256); a spin
-			 * that catches a frame makes the next wait spin again. */
-			if (spun == 2)
-				busy_backoff = 0;
-			else
-				busy_backoff = busy_backoff ? (busy_backoff < 256 ? busy_backoff * 2 : 256) : 1;
-			busy_skip = busy_backoff;
-		}
+	if (spin_us) {
+		n = loop_busy_poll(evs, spin_us, &end);
+		if (end == SPIN_HIT && !loop_events_real(evs, n))
+			end = SPIN_EMPTY; /* the timerfd alone */
 	}
 	if (n == 0)
 		n = epoll_wait(epfd, evs, LOOP_MAX_FDS, wait);
@@ -516,12 +551,26 @@ int net_loop_once(int timeout_ms)
 	net_lock();
 	loop_waiting = 0;
 	in_round = 1;
-	if (spun) {
+	/* A spin that found nothing was pure loss, and so is one that another thread cut
+	 * short: a peer that shares our CPU cannot answer while we spin, and what it sends
+	 * then would have woken us anyway. So each such spin doubles the number of sleeps
+	 * before the next try (up to LOOP_SPIN_BACKOFF_MAX); a spin that catches a frame makes
+	 * the next wait spin again. Events there before the spin say nothing either way. */
+	if (end != SPIN_READY) {
 		STAT_INC(loop, busy_polls);
-		if (spun == 2)
+		if (end == SPIN_HIT) {
 			STAT_INC(loop, busy_poll_hits);
-		else
-			STAT_INC(loop, busy_poll_empty);
+			busy_backoff = 0;
+		} else {
+			if (end == SPIN_YIELDED)
+				STAT_INC(loop, busy_poll_yielded);
+			else
+				STAT_INC(loop, busy_poll_empty);
+			busy_backoff = busy_backoff ? busy_backoff * 2 : 1;
+			if (busy_backoff > LOOP_SPIN_BACKOFF_MAX)
+				busy_backoff = LOOP_SPIN_BACKOFF_MAX;
+		}
+		busy_skip = busy_backoff;
 	}
 	now = net_clock_ms();
 	for (int i = 0; i < n; i++) {

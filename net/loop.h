@@ -22,10 +22,12 @@
 
 #include "net/stats.h"
 
-/* Busy polling (net_loop_set_busy_poll): spins made, spins that found an event, and spins
- * that found nothing (each doubles the sleeps before the next spin). The deadline timer
+/* Busy polling (net_loop_set_busy_poll): spins made, spins that found an event, spins
+ * that found nothing, and spins cut short because another thread ran on our CPU (each of
+ * the last two doubles the sleeps before the next spin). The deadline timer
  * (a timerfd): times it was set for an earlier deadline, times it went off. */
 #define LOOP_COUNTERS(X) X(busy_polls) X(busy_poll_hits) X(busy_poll_empty) \
+	X(busy_poll_yielded) \
 	X(timer_sets) X(timer_fires)
 STATS_DECLARE(loop, LOOP_COUNTERS);
 #define loop_stats STATS_REF(loop)

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -150,10 +151,13 @@ static void *write_later(void *arg)
 
 /* One fd event 20 ms after the loop starts waiting. idle_first: one wait with nothing to
  * find comes first. Then the busy-poll counters must have moved by exactly the spins that
- * found the event (hits) and those that found nothing (empty): proof of which path saw it. */
+ * found the event (hits) and those that found nothing (empty): proof of which path saw it.
+ * A spin that another thread preempted ends early (yielded; the writer may wake on our
+ * CPU), so a hit may come as that instead: test_loop_spin_preempted makes it happen. */
 static void run_fd_case(unsigned busy_us, int idle_first, uint64_t hits, uint64_t empty)
 {
-	uint64_t hits0 = loop_stats.busy_poll_hits, empty0 = loop_stats.busy_poll_empty;
+	uint64_t hits0 = loop_stats.busy_poll_hits, empty0 = loop_stats.busy_poll_empty,
+		 yielded0 = loop_stats.busy_poll_yielded;
 	int p[2];
 	pthread_t th;
 
@@ -169,7 +173,8 @@ static void run_fd_case(unsigned busy_us, int idle_first, uint64_t hits, uint64_
 		assert_true(net_loop_once(10000) >= 0);
 	pthread_join(th, NULL);
 	assert_int_equal(fd_events, 1);
-	assert_int_equal(loop_stats.busy_poll_hits - hits0, hits);
+	assert_int_equal(loop_stats.busy_poll_hits - hits0 + loop_stats.busy_poll_yielded - yielded0,
+			 hits);
 	assert_int_equal(loop_stats.busy_poll_empty - empty0, empty);
 	net_loop_set_busy_poll(0);
 	assert_int_equal(net_loop_del_fd(p[0]), 0);
@@ -187,6 +192,107 @@ static void test_loop_fd(void **state)
 	/* 500 us: the idle wait's spin finds nothing, so the next wait skips spinning
 	 * (backoff) and the sleep finds the event */
 	run_fd_case(500, 1, 0, 1);
+	test_assert_no_leaks();
+}
+
+/* An event already waiting when the loop comes to wait is no catch of a spin: nothing is
+ * counted, and the next wait with nothing to find spins (the backoff did not move). */
+static void test_loop_spin_ready(void **state)
+{
+	uint64_t polls0 = loop_stats.busy_poll_hits + loop_stats.busy_poll_empty +
+			  loop_stats.busy_poll_yielded,
+		 spins0 = loop_stats.busy_polls, empty0 = loop_stats.busy_poll_empty,
+		 yielded0 = loop_stats.busy_poll_yielded;
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(net_loop_add_fd(p[0], 0x001 /* EPOLLIN */, on_fd, NULL), 0);
+	net_loop_set_busy_poll(500);
+	fd_events = 0;
+	assert_int_equal(write(p[1], "x", 1), 1);
+	assert_true(net_loop_once(1000) >= 0);
+	assert_int_equal(fd_events, 1);
+	assert_int_equal(loop_stats.busy_polls, spins0);
+	assert_int_equal(loop_stats.busy_poll_hits + loop_stats.busy_poll_empty +
+				 loop_stats.busy_poll_yielded,
+			 polls0);
+	assert_int_equal(net_loop_once(5), 0);
+	assert_int_equal(loop_stats.busy_polls, spins0 + 1);
+	assert_int_equal(loop_stats.busy_poll_empty - empty0 + loop_stats.busy_poll_yielded - yielded0,
+			 1);
+	net_loop_set_busy_poll(0);
+	assert_int_equal(net_loop_del_fd(p[0]), 0);
+	close(p[0]);
+	close(p[1]);
+	test_assert_no_leaks();
+}
+
+struct hog {
+	int fd;    /* written once the hog is done */
+	int cpu;   /* where it runs: the loop's CPU */
+	unsigned ms;
+};
+
+/* Keeps the CPU busy for ms, then writes one byte: a peer that shares the loop's CPU. */
+static void *hog_run(void *arg)
+{
+	struct hog *h = arg;
+	uint64_t end = net_clock_ms() + h->ms;
+	volatile unsigned long spins = 0;
+
+	while (net_clock_ms() < end)
+		spins++;
+	if (write(h->fd, "x", 1) != 1)
+		abort();
+	return NULL;
+}
+
+/* A thread that wants the loop's CPU ends a spin at once: pinned to one CPU with a thread
+ * that is busy there for 100 ms and then writes, a 10 s spin is preempted, counted as
+ * yielded (not a hit: the byte came while we did not spin), and the loop sleeps, which
+ * lets the hog finish; the next wait does not spin (the backoff). Without the check the
+ * spin would hold the CPU for its slices until the 5 s deadline. */
+static void test_loop_spin_preempted(void **state)
+{
+	uint64_t hits0 = loop_stats.busy_poll_hits, yielded0 = loop_stats.busy_poll_yielded,
+		 spins0 = loop_stats.busy_polls, start;
+	cpu_set_t old, one;
+	pthread_attr_t attr;
+	struct hog h = { .ms = 100 };
+	pthread_t th;
+	int p[2];
+
+	(void)state;
+	h.cpu = sched_getcpu();
+	assert_true(h.cpu >= 0);
+	assert_int_equal(pthread_getaffinity_np(pthread_self(), sizeof(old), &old), 0);
+	CPU_ZERO(&one);
+	CPU_SET(h.cpu, &one);
+	assert_int_equal(pthread_setaffinity_np(pthread_self(), sizeof(one), &one), 0);
+	assert_int_equal(pipe(p), 0);
+	h.fd = p[1];
+	assert_int_equal(net_loop_add_fd(p[0], 0x001 /* EPOLLIN */, on_fd, NULL), 0);
+	net_loop_set_busy_poll(10000000);
+	fd_events = 0;
+	assert_int_equal(pthread_attr_init(&attr), 0);
+	assert_int_equal(pthread_attr_setaffinity_np(&attr, sizeof(one), &one), 0);
+	start = net_clock_ms();
+	assert_int_equal(pthread_create(&th, &attr, hog_run, &h), 0);
+	pthread_attr_destroy(&attr);
+	for (int i = 0; i < 10 && !fd_events; i++)
+		assert_true(net_loop_once(5000) >= 0);
+	pthread_join(th, NULL);
+	assert_int_equal(fd_events, 1);
+	assert_true(net_clock_ms() - start < 2500);
+	assert_int_equal(loop_stats.busy_poll_hits, hits0);
+	assert_true(loop_stats.busy_poll_yielded - yielded0 >= 1);
+	assert_int_equal(loop_stats.busy_polls - spins0, loop_stats.busy_poll_yielded - yielded0);
+	net_loop_set_busy_poll(0);
+	assert_int_equal(net_loop_del_fd(p[0]), 0);
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(pthread_setaffinity_np(pthread_self(), sizeof(old), &old), 0);
 	test_assert_no_leaks();
 }
 
@@ -521,6 +627,8 @@ int main(void)
 		cmocka_unit_test(test_rearm_from_callback),
 		cmocka_unit_test(test_heap_random),
 		cmocka_unit_test(test_loop_fd),
+		cmocka_unit_test(test_loop_spin_ready),
+		cmocka_unit_test(test_loop_spin_preempted),
 		cmocka_unit_test(test_loop_timer_sets_timeout),
 		cmocka_unit_test(test_loop_wakeup),
 		cmocka_unit_test(test_loop_timer_set_once),
