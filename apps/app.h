@@ -53,7 +53,7 @@ struct app_limits {
 	unsigned echo_idle_s;     /* --echo-idle-timeout: silent echo clients, 0 = never (300) */
 	unsigned timeout_s;       /* --timeout: nc's connect limit, get's connect and stall (30) */
 	unsigned drain_s;         /* --drain: wait for closed TCP connections at exit (10) */
-	unsigned busy_poll_us;    /* --busy-poll: spin before the loop sleeps, 0 = never (0) */
+	unsigned busy_poll_us;    /* --busy-poll: spin before the loop sleeps, 0 = never (50) */
 };
 
 /* --route and --gw: IPv4 (network, netmask, gateway) or IPv6 (ipv6 set: network6/plen6

@@ -36,7 +36,7 @@
 # per run, 100000), BENCH_RUNS (3), BENCH_LWIP_CONN_N (connections per lwIP run, 5000),
 # BENCH_PERF (1: also a `perf record -g` of ustack during one unpinned run of each test,
 # its top symbols printed; only: that alone; 0 by default), BENCH_USTACK_ARGS (more
-# options for ustack serve, e.g. "--busy-poll 20"), BENCH_SUMMARY (a file: the goal rows,
+# options for ustack serve, e.g. "--busy-poll 0"), BENCH_SUMMARY (a file: the goal rows,
 # ustack/lwIP against issue 13's 1.3, with the pinned rows' bound/lwIP, are appended to
 # it, for bench/issue13.sh).
 # shellcheck disable=SC2086 # $pin is "" or "taskset -c 1": split on purpose

@@ -359,7 +359,9 @@ struct ustack_config {
 	} sock;
 	struct {
 		unsigned busy_poll_us;    /* spin this long on the devices before the loop sleeps;
-		                           * costs a CPU, lowers latency [0 = off] */
+		                           * costs CPU time, lowers latency; backs off where
+		                           * spins gain nothing [0 = off; the ustack commands
+		                           * use 50] */
 		unsigned loopback_queue_max; /* frames waiting on "lo" for the next loop turn [256] */
 	} loop;
 	struct {
