@@ -96,7 +96,7 @@ static void config_read(struct ustack_config *cfg, const struct tcp_config_s *tc
 	cfg->sock.rcvbuf = socket_config.rcvbuf;
 	cfg->sock.udp_rcvbuf = socket_config.udp_rcvbuf;
 	cfg->sock.max_sockets = socket_config.max_sockets;
-	cfg->loop.busy_poll_us = 0;
+	cfg->loop.busy_poll_us = net_loop_busy_poll();
 	cfg->loop.loopback_queue_max = loopback_qmax;
 	cfg->udp.ephemeral_lo = udp_config.ephemeral_lo;
 	cfg->udp.ephemeral_hi = udp_config.ephemeral_hi;

@@ -385,10 +385,17 @@ void net_loop_wakeup(void)
 		warnf("wake-up write failed: %s", strerror(errno));
 }
 
+/* Set before the loop runs (ustack_create's configuration) or by the thread that runs
+ * it: the loop reads the setting without the lock. */
 void net_loop_set_busy_poll(unsigned usec)
 {
 	busy_poll_us = usec;
 	busy_backoff = busy_skip = 0; /* a new setting starts by spinning */
+}
+
+unsigned net_loop_busy_poll(void)
+{
+	return busy_poll_us;
 }
 
 /* How a busy-poll spin ended (loop_busy_poll). */
@@ -412,17 +419,17 @@ static int loop_busy_poll(struct epoll_event *evs, unsigned usec, enum spin_end 
 {
 	struct timespec t0, t;
 	struct rusage ru;
-	long switched;
-	int n;
+	long switched = 0;
+	int n, watch;
 
 	*end = SPIN_READY;
 	n = epoll_wait(epfd, evs, LOOP_MAX_FDS, 0);
 	if (n != 0)
 		return n;
-	*end = SPIN_YIELDED;
-	if (getrusage(RUSAGE_THREAD, &ru) < 0)
-		return 0;
-	switched = ru.ru_nivcsw;
+	/* without getrusage (a sandbox may refuse it) the spin goes on unwatched */
+	watch = getrusage(RUSAGE_THREAD, &ru) == 0;
+	if (watch)
+		switched = ru.ru_nivcsw;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		n = epoll_wait(epfd, evs, LOOP_MAX_FDS, 0);
@@ -431,8 +438,10 @@ static int loop_busy_poll(struct epoll_event *evs, unsigned usec, enum spin_end 
 			return n;
 		}
 		/* what came while another thread had the CPU is no catch of the spin's */
-		if (getrusage(RUSAGE_THREAD, &ru) < 0 || ru.ru_nivcsw != switched)
-			return n; /* SPIN_YIELDED */
+		if (watch && (getrusage(RUSAGE_THREAD, &ru) < 0 || ru.ru_nivcsw != switched)) {
+			*end = SPIN_YIELDED;
+			return n;
+		}
 		if (n != 0) {
 			*end = SPIN_HIT;
 			return n;
@@ -534,9 +543,16 @@ int net_loop_once(int timeout_ms)
 
 	n = 0;
 	if (spin_us) {
+		uint64_t t0 = net_clock_ms(), spent;
+
 		n = loop_busy_poll(evs, spin_us, &end);
 		if (end == SPIN_HIT && !loop_events_real(evs, n))
 			end = SPIN_EMPTY; /* the timerfd alone */
+		/* an epoll timeout counts from now: take off what the spin (or the thread that
+		 * preempted it) took */
+		spent = net_clock_ms() - t0;
+		if (n == 0 && wait > 0)
+			wait = (uint64_t)wait > spent ? wait - (int)spent : 0;
 	}
 	if (n == 0)
 		n = epoll_wait(epfd, evs, LOOP_MAX_FDS, wait);

@@ -64,8 +64,10 @@ int net_loop_thread_start(void);
 /* Stops and joins the loop thread; 1 if one was running, 0 if not. */
 int net_loop_thread_join(void);
 /* Spin this many microseconds on a non-blocking poll before sleeping (0: off, the
- * default). Worth it when the peer runs on another CPU; it burns that CPU meanwhile. */
+ * library's default; the ustack commands set 50). Worth it when the peer runs on another
+ * CPU; it burns CPU meanwhile, and backs off where spins gain nothing (net_loop_once). */
 void net_loop_set_busy_poll(unsigned usec);
+unsigned net_loop_busy_poll(void); /* the setting, us (0: off) */
 /* Interrupts a sleeping loop (after a timer was armed from another thread, say). */
 void net_loop_wakeup(void);
 /* Iterations net_loop_once has finished so far (lock held): a caller that drives the loop
