@@ -6,9 +6,10 @@
 # bench/conn.sh (connections and keep-alive requests per second against lwIP and nginx),
 # each printing its own tables as it goes, then one table of every goal: the ratio
 # measured here beside its bar and whether it meets it, and for the pinned rows of run.sh
-# and conn.sh the ceiling: the ratio ustack would reach if its process spent no user time
-# (those scripts' bound over the same reference; a * when even that misses the bar, so
-# no user-space work on this path could meet it). Figures, not assertions: the
+# and conn.sh and tcp.sh the ceiling: the ratio ustack would reach if its process spent no
+# user time (those scripts' bound over the same reference; for CPU per GiB, in both
+# modes, its system time alone; a * when even that misses the bar, so no user-space work
+# on this path could meet it). Figures, not assertions: the
 # exit status says only whether the scripts ran. Needs root; about ten minutes with the
 # scripts' defaults (their environment variables lengthen or shorten them; see each).
 #   bench/issue13.sh build/ustack [build/bench/tap_reflector]
@@ -56,10 +57,11 @@ met=$(while IFS=$'\t' read -r _ _ _ _ _ ratio goal _; do b_meets "$ratio" "$goal
 	grep -c yes)
 echo "($met of $(wc -l <"$BENCH_SUMMARY") goals met. Bulk per frame: ustack's TAP offload=off; with"
 echo " offloads: offload=on against the kernel over a veth with its default offloads. CPU/GiB"
-echo " counts the stack's process alone: utime + stime from /proc/PID/stat. ceiling, for the"
-echo " pinned rows of run.sh and conn.sh: the ratio ustack would reach if its process spent no"
-echo " user time and every other cost stayed, its rate 1 / (1/rate - user time per event)"
-echo " over the same reference; a * marks a goal that even this misses: on this path the"
-echo " kernel's work and the client's already take more than the goal leaves. '-': not"
-echo " measured, or not pinned (the bound holds only on one saturated CPU).)"
+echo " counts the stack's process alone: utime + stime from /proc/PID/stat. ceiling: the ratio"
+echo " ustack would reach if its process spent no user time and every other cost stayed: for"
+echo " the rates of the pinned rows, its rate 1 / (1/rate - user time per event or per GiB)"
+echo " over the same reference; for CPU/GiB, in both modes, its system time per GiB alone; a"
+echo " * marks a goal that even this misses: on this path the kernel's work (and pinned, the"
+echo " client's) already takes more than the goal leaves. '-': not measured, or a rate not"
+echo " pinned (the bound holds only on one saturated CPU).)"
 exit $rc

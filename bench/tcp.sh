@@ -62,6 +62,16 @@ cpu_s()
 {
 	awk -v t="$(b_cpu_ticks "$1")" -v hz="$HZ" 'BEGIN { printf "%.3f", t / hz }'
 }
+# usr_s PID: the process's user CPU seconds so far (all threads).
+usr_s()
+{
+	b_cpu_split "$1" | awk -v hz="$HZ" '{ printf "%.3f", $1 / hz }'
+}
+# sub A B: B - A.
+sub()
+{
+	awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'
+}
 
 # timed OUT CMD...: runs CMD, its stdout into OUT; PEER_CPU is the user + system seconds
 # of CMD and its children (bash's `times` in the subshell that ran it).
@@ -81,56 +91,60 @@ per_gib()
 }
 
 # bulk_in NS PIN SPID: iperf2 from the kernel in NS to 10.0.0.2:5001 for SECS; sets MBPS,
-# CPU (the process SPID's seconds per GiB) and PEER (iperf -c's seconds per GiB).
+# CPU (the process SPID's seconds per GiB), USR (the user part of CPU) and PEER (iperf
+# -c's seconds per GiB).
 bulk_in()
 {
-	local ns=$1 pin=$2 spid=$3 c0 c1 bytes bps
-	c0=$(cpu_s "$spid")
+	local ns=$1 pin=$2 spid=$3 c0 c1 u0 u1 bytes bps
+	c0=$(cpu_s "$spid") u0=$(usr_s "$spid")
 	timed "$TMP/iperf.csv" timeout $((SECS + 15)) ip netns exec "$ns" $pin iperf -c 10.0.0.2 \
 		-p 5001 -t "$SECS" -y C
-	c1=$(cpu_s "$spid")
+	c1=$(cpu_s "$spid") u1=$(usr_s "$spid")
 	# iperf2's CSV: ..., interval, bytes, bits per second
 	bytes=$(awk -F, 'NF >= 9 { b = $8 } END { print b + 0 }' "$TMP/iperf.csv")
 	bps=$(awk -F, 'NF >= 9 { v = $9 } END { print v + 0 }' "$TMP/iperf.csv")
 	bulk_set "$bytes" "$(awk -v b="$bps" 'BEGIN { printf "%.0f", b / 1e6 }')" \
-		"$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')"
+		"$(sub "$c0" "$c1")" "$(sub "$u0" "$u1")"
 }
 
 # bulk_out NS PIN SPID: curl in NS downloading GETS times http://10.0.0.2/chunk over one
-# connection; sets MBPS, CPU and PEER as bulk_in does.
+# connection; sets MBPS, CPU, USR and PEER as bulk_in does.
 bulk_out()
 {
-	local ns=$1 pin=$2 spid=$3 c0 c1 args=() bytes mbps
+	local ns=$1 pin=$2 spid=$3 c0 c1 u0 u1 args=() bytes mbps
 	for _ in $(seq 1 "$GETS"); do
 		args+=(-o /dev/null http://10.0.0.2/chunk)
 	done
-	c0=$(cpu_s "$spid")
+	c0=$(cpu_s "$spid") u0=$(usr_s "$spid")
 	timed "$TMP/curl.out" timeout 300 ip netns exec "$ns" $pin curl -s -f \
 		-w '%{size_download} %{time_total}\n' "${args[@]}"
-	c1=$(cpu_s "$spid")
+	c1=$(cpu_s "$spid") u1=$(usr_s "$spid")
 	bytes=$(awk '{ b += $1 } END { print b + 0 }' "$TMP/curl.out")
 	mbps=$(awk '{ b += $1; t += $2 } END { if (t > 0) printf "%.0f", b * 8 / t / 1e6; else print "n/a" }' \
 		"$TMP/curl.out")
 	[ "$bytes" -eq $((GETS * CHUNK_MB * 1024 * 1024)) ] || mbps=n/a
-	bulk_set "$bytes" "$mbps" "$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')"
+	bulk_set "$bytes" "$mbps" "$(sub "$c0" "$c1")" "$(sub "$u0" "$u1")"
 }
 
+# bulk_set BYTES MBPS CPU-SECONDS USER-SECONDS
 bulk_set()
 {
 	local bytes=$1
 	MBPS=$2
 	CPU=$(per_gib "$3" "$bytes")
+	USR=$(per_gib "$4" "$bytes")
 	PEER=$(per_gib "$PEER_CPU" "$bytes")
 	case $MBPS in
-	'' | 0 | *[!0-9]*) MBPS=n/a CPU=n/a PEER=n/a ;;
+	'' | 0 | *[!0-9]*) MBPS=n/a CPU=n/a USR=n/a PEER=n/a ;;
 	esac
 }
 
 declare -A R
-# keep TARGET DIR RUN: stores MBPS, CPU, PEER of one bulk measurement.
+# keep TARGET DIR RUN: stores MBPS, CPU, USR, PEER of one bulk measurement.
 keep()
 {
 	R[$mode.$1.$2.mbps.$3]=$MBPS R[$mode.$1.$2.cpu.$3]=$CPU R[$mode.$1.$2.peer.$3]=$PEER
+	R[$mode.$1.$2.usr.$3]=$USR
 	echo "  $mode $1 $2: $MBPS Mbit/s, stack $CPU CPU s/GiB, peer $PEER" >&2
 }
 
@@ -297,7 +311,7 @@ else
 fi
 
 FMT='%-36s %12s %12s %12s %12s %12s\n'
-G='%-40s %8s %8s %8s\n'
+G='%-40s %8s %8s %8s %8s %8s\n'
 # row WHAT KEY: one line of the bulk table, the medians of every target.
 row()
 {
@@ -307,16 +321,41 @@ row()
 	done
 	printf "$FMT" "$what" "${v[@]}"
 }
-# goal_row WHAT A B KEY GOAL REF: the ratios A/B of KEY each way, the goal beside them
-# (and in $BENCH_SUMMARY).
+# ceiling A B KEY DIR: the ratio A/B of KEY in DIR if A's process spent no user time
+# (A is ustack's). Rates (mbps): pinned only, where all of CPU 1 goes to the transfer, so
+# the seconds per GiB are 1/rate and the bound is 1 / (1/rate - user s/GiB); unpinned
+# "-". CPU per GiB: any mode, its system part alone, (cpu - usr) / B's cpu.
+ceiling()
+{
+	local a=$1 b=$2 key=$3 d=$4
+	if [ "$key" = cpu ]; then
+		b_ratio "$(awk -v c="${M[$a.$d.cpu]}" -v u="${M[$a.$d.usr]}" 'BEGIN {
+			if (c !~ /^[0-9.]+$/ || u !~ /^[0-9.]+$/) print "n/a"; else printf "%.3f", c - u }')" \
+			"${M[$b.$d.cpu]}"
+	elif [ "$mode" = pinned ]; then
+		b_ratio "$(awk -v r="${M[$a.$d.mbps]}" -v u="${M[$a.$d.usr]}" 'BEGIN {
+			if (r !~ /^[0-9.]+$/ || u !~ /^[0-9.]+$/ || r + 0 <= 0) { print "n/a"; exit }
+			t = 1073741824 * 8 / (r * 1e6) - u	# seconds per GiB without the user time
+			if (t <= 0) print "n/a"; else printf "%.0f", 1073741824 * 8 / t / 1e6 }')" \
+			"${M[$b.$d.mbps]}"
+	else
+		echo -
+	fi
+}
+
+# goal_row WHAT A B KEY GOAL REF: the ratios A/B of KEY each way, the goal beside them, and
+# the ceilings (and in $BENCH_SUMMARY).
 goal_row()
 {
-	local what=$1 a=$2 b=$3 key=$4 goal=$5 ref=$6 rin rout
+	local what=$1 a=$2 b=$3 key=$4 goal=$5 ref=$6 rin rout cin cout
 	rin=$(b_ratio "${M[$a.in.$key]}" "${M[$b.in.$key]}")
 	rout=$(b_ratio "${M[$a.out.$key]}" "${M[$b.out.$key]}")
-	printf "$G" "$what" "$rin" "$rout" "$goal"
-	b_goal "$what, in" "$mode" "${M[$a.in.$key]}" "$ref" "${M[$b.in.$key]}" "$rin" "$goal"
-	b_goal "$what, out" "$mode" "${M[$a.out.$key]}" "$ref" "${M[$b.out.$key]}" "$rout" "$goal"
+	cin=$(ceiling "$a" "$b" "$key" in)
+	cout=$(ceiling "$a" "$b" "$key" out)
+	printf "$G" "$what" "$rin" "$rout" "$goal" "$cin" "$cout"
+	b_goal "$what, in" "$mode" "${M[$a.in.$key]}" "$ref" "${M[$b.in.$key]}" "$rin" "$goal" "$cin"
+	b_goal "$what, out" "$mode" "${M[$a.out.$key]}" "$ref" "${M[$b.out.$key]}" "$rout" "$goal" \
+		"$cout"
 }
 
 TARGETS="uoff uon lwip koff kon"
@@ -333,7 +372,7 @@ for mode in pinned unpinned; do
 	declare -A M=()
 	for t in $TARGETS; do
 		for d in in out; do
-			for k in mbps cpu peer; do
+			for k in mbps cpu usr peer; do
 				M[$t.$d.$k]=$(median "$mode.$t.$d.$k")
 			done
 		done
@@ -346,20 +385,26 @@ for mode in pinned unpinned; do
 	row "kernel->stack, iperf2 (Mbit/s)" in.mbps
 	row "stack->kernel, curl (Mbit/s)" out.mbps
 	row "CPU s/GiB in, the stack's process" in.cpu
+	row "  of it user time" in.usr
 	row "CPU s/GiB out, the stack's process" out.cpu
+	row "  of it user time" out.usr
 	row "  the peer's, iperf -c (in)" in.peer
 	row "  the peer's, curl (out)" out.peer
 	echo "(frame: ustack's TAP offload=off, the veth's offloads off; offl: ustack's offload=on,"
 	echo " the veth's default offloads. CPU: only the stack's process is counted; the kernel's"
 	echo " \"stack's process\" is its server, iperf -s or nginx, a reference only)"
-	printf "$G" "ratio (issue 13's goal)" in out goal
+	printf "$G" "ratio (issue 13's goal)" in out goal "ceil in" "ceil out"
 	goal_row "bulk per frame, ustack/lwIP" uoff lwip mbps ">=1.3" lwIP
 	goal_row "bulk offloads, ustack/kernel veth" uon kon mbps ">=1" "kernel veth"
 	goal_row "CPU/GiB per frame, ustack/lwIP" uoff lwip cpu "<=0.5" lwIP
 	goal_row "CPU/GiB offloads, ustack/lwIP" uon lwip cpu "<=0.5" lwIP
 	printf "$G" "bulk per frame, ustack/kernel per frame" \
 		"$(b_ratio "${M[uoff.in.mbps]}" "${M[koff.in.mbps]}")" \
-		"$(b_ratio "${M[uoff.out.mbps]}" "${M[koff.out.mbps]}")" ""
+		"$(b_ratio "${M[uoff.out.mbps]}" "${M[koff.out.mbps]}")" "" "" ""
+	echo "(ceil: the ratio if ustack's process spent no user time and every other cost"
+	echo " stayed: for a rate, pinned only (all of CPU 1 goes to the transfer), 1 / (1/rate -"
+	echo " user s/GiB); for CPU per GiB, its system time alone. Above the goal for CPU, below"
+	echo " it for a rate, no work in ustack's own code meets the goal on this path)"
 
 	echo "-- TCP, $mode, ustack offload=$OFFLOAD --"
 	printf "$G" "" ustack kernel ratio
