@@ -414,45 +414,43 @@ enum spin_end {
  * answer while we spin. (Yielding between polls would let such a peer run sooner, but
  * each sched_yield pushes our own next turn back a whole slice, which cost a pinned UDP
  * echo 7%.) Returns what epoll_wait returned last (0 if nothing came), *end how the spin
- * ended. */
-static int loop_busy_poll(struct epoll_event *evs, unsigned usec, enum spin_end *end)
+ * ended and *spent_ms how long it took. */
+static int loop_busy_poll(struct epoll_event *evs, unsigned usec, enum spin_end *end,
+			  unsigned *spent_ms)
 {
 	struct timespec t0, t;
 	struct rusage ru;
 	long switched = 0;
+	long long spent = 0;
 	int n, watch;
 
 	*end = SPIN_READY;
 	n = epoll_wait(epfd, evs, LOOP_MAX_FDS, 0);
-	if (n != 0)
-		return n;
-	/* without getrusage (a sandbox may refuse it) the spin goes on unwatched */
-	watch = getrusage(RUSAGE_THREAD, &ru) == 0;
-	if (watch)
-		switched = ru.ru_nivcsw;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		n = epoll_wait(epfd, evs, LOOP_MAX_FDS, 0);
-		if (n < 0) {
-			*end = SPIN_EMPTY; /* the caller sees the error */
-			return n;
-		}
-		/* what came while another thread had the CPU is no catch of the spin's */
-		if (watch && (getrusage(RUSAGE_THREAD, &ru) < 0 || ru.ru_nivcsw != switched)) {
-			*end = SPIN_YIELDED;
-			return n;
-		}
-		if (n != 0) {
-			*end = SPIN_HIT;
-			return n;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((long long)(t.tv_sec - t0.tv_sec) * 1000000LL + (t.tv_nsec - t0.tv_nsec) / 1000 >=
-		    (long long)usec) {
-			*end = SPIN_EMPTY;
-			return 0;
-		}
+	if (n == 0) {
+		/* without getrusage (a sandbox may refuse it) the spin goes on unwatched */
+		watch = getrusage(RUSAGE_THREAD, &ru) == 0;
+		if (watch)
+			switched = ru.ru_nivcsw;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do { /* SPIN_READY here: still spinning */
+			n = epoll_wait(epfd, evs, LOOP_MAX_FDS, 0);
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			spent = (long long)(t.tv_sec - t0.tv_sec) * 1000000LL +
+				(t.tv_nsec - t0.tv_nsec) / 1000;
+			if (n < 0)
+				*end = SPIN_EMPTY; /* the caller sees the error */
+			/* what came while another thread had the CPU is no catch of the spin's */
+			else if (watch &&
+				 (getrusage(RUSAGE_THREAD, &ru) < 0 || ru.ru_nivcsw != switched))
+				*end = SPIN_YIELDED;
+			else if (n > 0)
+				*end = SPIN_HIT;
+			else if (spent >= (long long)usec)
+				*end = SPIN_EMPTY;
+		} while (*end == SPIN_READY);
 	}
+	*spent_ms = (unsigned)(spent / 1000);
+	return n;
 }
 
 /* Is the calling thread the only one that can be running the loop now? Lock held. */
@@ -543,16 +541,15 @@ int net_loop_once(int timeout_ms)
 
 	n = 0;
 	if (spin_us) {
-		uint64_t t0 = net_clock_ms(), spent;
+		unsigned spent;
 
-		n = loop_busy_poll(evs, spin_us, &end);
+		n = loop_busy_poll(evs, spin_us, &end, &spent);
 		if (end == SPIN_HIT && !loop_events_real(evs, n))
 			end = SPIN_EMPTY; /* the timerfd alone */
 		/* an epoll timeout counts from now: take off what the spin (or the thread that
 		 * preempted it) took */
-		spent = net_clock_ms() - t0;
 		if (n == 0 && wait > 0)
-			wait = (uint64_t)wait > spent ? wait - (int)spent : 0;
+			wait = (unsigned)wait > spent ? wait - (int)spent : 0;
 	}
 	if (n == 0)
 		n = epoll_wait(epfd, evs, LOOP_MAX_FDS, wait);
