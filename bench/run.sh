@@ -182,7 +182,7 @@ for mode in pinned unpinned; do
 		done
 		# Busy polling (50 us by default) keeps the loop awake for the answer: it pays when
 		# the peer wakes on the other vCPU; the extra row shows another setting, by default
-		# none (docs/architecture.md).
+		# 0, no spin (docs/architecture.md).
 		[ -n "$BUSY" ] && measure ustack busy "$pin" "$run" --busy-poll "$BUSY"
 	done
 	for name in $NAMES lwip; do
