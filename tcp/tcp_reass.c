@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The receiving side's reassembly: in-order data held in its segments or copied into the
- * receive ring, out-of-order segments into a sorted queue of non-overlapping ranges (owned
+ * receive ring (interleaved: a segment is held whatever the ring holds), out-of-order
+ * segments into a sorted queue of non-overlapping ranges (owned
  * by the pcb until delivered or freed), and the SACK blocks (RFC 2018) that describe
  * that queue to a peer that asked for them. tcp_input.c decides what is in order;
  * tcp_output.c puts the blocks into every ACK it builds while the queue holds data. */
@@ -16,14 +17,28 @@ struct tcp_ooo_cb {
 };
 static struct tcp_ooo_cb *ooo_cb(struct pkb *p) { return (struct tcp_ooo_cb *)p->cb; }
 
-/* A segment is held rather than copied into the ring when that saves the copy without
- * wasting memory: the ring is empty (held data comes before the ring's), nobody else holds
- * the buffer (a capture or a delay queue may), and the payload fills at least half of it.
- * Held buffers then never take more than twice the receive buffer's limit in memory, and
- * a peer sending small segments gets the ring, as before. */
-static int rcv_may_hold(const struct tcp_pcb *pcb, const struct pkb *p, uint32_t len)
+/* A held segment's pkb->cb: the ring bytes that come before it in the stream, after the
+ * segment held before it (or from the front). Held segments and ring bytes interleave, so
+ * a segment is held whatever the ring holds, and a small one is copied into the ring
+ * whatever is held: the stream is ring[0, a1) seg1 ring[a1, a1 + a2) seg2 ... and the
+ * ring's bytes after the last segment (pcb->rcv_ring_tail). */
+struct tcp_held_cb {
+	size_t ring_before;
+};
+static struct tcp_held_cb *held_cb(struct pkb *p) { return (struct tcp_held_cb *)p->cb; }
+static const struct tcp_held_cb *held_ccb(const struct pkb *p)
 {
-	return p && len && pcb->rcv_buf.len == 0 && p->refcnt == 1 && (size_t)len * 2 >= p->cap;
+	return (const struct tcp_held_cb *)p->cb;
+}
+
+/* A segment is held rather than copied into the ring when that saves the copy without
+ * wasting memory: nobody else holds the buffer (a capture or a delay queue may), and the
+ * payload fills at least half of it. Held buffers then never take more than twice the
+ * receive buffer's limit in memory, and a peer sending small segments gets the ring, as
+ * before. */
+static int rcv_may_hold(const struct pkb *p, uint32_t len)
+{
+	return p && len && p->refcnt == 1 && (size_t)len * 2 >= p->cap;
 }
 
 /* Frees the first held segment, which the application has read whole or thrown away. */
@@ -39,17 +54,20 @@ static void held_drop_first(struct tcp_pcb *pcb)
 int tcp_reass_deliver(struct tcp_pcb *pcb, struct pkb *p, const uint8_t *data, uint32_t len)
 {
 	size_t room = tcp_rcv_space(pcb), n = len < room ? len : room;
-	int held = rcv_may_hold(pcb, p, (uint32_t)n);
+	int held = rcv_may_hold(p, (uint32_t)n);
 
 	if (held) {
 		pkb_pull(p, (size_t)(data - p->data));
 		pkb_trim(p, n);
+		held_cb(p)->ring_before = pcb->rcv_ring_tail;
+		pcb->rcv_ring_tail = 0;
 		TAILQ_INSERT_TAIL(&pcb->rcv_held, p, link);
 		pcb->rcv_held_len += n;
 		tcp_mem_held((long)p->cap);
 		STAT_INC(tcp, rcv_held_segs);
 	} else {
 		n = tcp_ring_write(&pcb->rcv_buf, data, n);
+		pcb->rcv_ring_tail += n;
 		if (!pcb->on_memlist && pcb->rcv_buf.buf)
 			tcp_mem_track(pcb); /* the sweep gives the storage back once unused */
 	}
@@ -63,6 +81,17 @@ int tcp_reass_deliver(struct tcp_pcb *pcb, struct pkb *p, const uint8_t *data, u
 	return held;
 }
 
+/* Takes up to n bytes from the front of the ring into d (NULL: drops them). */
+static size_t ring_take(struct tcp_pcb *pcb, uint8_t *d, size_t n)
+{
+	if (n > pcb->rcv_buf.len)
+		n = pcb->rcv_buf.len;
+	if (d)
+		tcp_ring_peek(&pcb->rcv_buf, 0, d, n);
+	tcp_ring_drop(&pcb->rcv_buf, n);
+	return n;
+}
+
 size_t tcp_rcv_take(struct tcp_pcb *pcb, void *dst, size_t n)
 {
 	uint8_t *d = dst;
@@ -70,6 +99,15 @@ size_t tcp_rcv_take(struct tcp_pcb *pcb, void *dst, size_t n)
 	struct pkb *p;
 
 	while (got < n && (p = TAILQ_FIRST(&pcb->rcv_held)) != NULL) {
+		struct tcp_held_cb *cb = held_cb(p);
+
+		if (cb->ring_before) {
+			k = cb->ring_before < n - got ? cb->ring_before : n - got;
+			k = ring_take(pcb, d ? d + got : NULL, k);
+			cb->ring_before -= k;
+			got += k;
+			continue;
+		}
 		k = p->len < n - got ? p->len : n - got;
 		if (d)
 			memcpy(d + got, p->data, k);
@@ -80,10 +118,8 @@ size_t tcp_rcv_take(struct tcp_pcb *pcb, void *dst, size_t n)
 		else
 			held_drop_first(pcb);
 	}
-	k = n - got < pcb->rcv_buf.len ? n - got : pcb->rcv_buf.len;
-	if (d)
-		tcp_ring_peek(&pcb->rcv_buf, 0, d + got, k);
-	tcp_ring_drop(&pcb->rcv_buf, k);
+	k = ring_take(pcb, d ? d + got : NULL, n - got);
+	pcb->rcv_ring_tail -= k; /* none held: the ring's bytes are all the tail */
 	return got + k;
 }
 
@@ -91,9 +127,23 @@ void tcp_rcv_peek(const struct tcp_pcb *pcb, size_t off, void *dst, size_t n)
 {
 	const struct pkb *p;
 	uint8_t *d = dst;
-	size_t k;
+	size_t rpos = 0, k; /* rpos: the ring's offset of the bytes before p */
 
 	TAILQ_FOREACH(p, &pcb->rcv_held, link) {
+		size_t before = held_ccb(p)->ring_before;
+
+		if (n == 0)
+			return;
+		if (off < before) {
+			k = before - off < n ? before - off : n;
+			tcp_ring_peek(&pcb->rcv_buf, rpos + off, d, k);
+			d += k;
+			n -= k;
+			off = 0;
+		} else {
+			off -= before;
+		}
+		rpos += before;
 		if (n == 0)
 			return;
 		if (off >= p->len) {
@@ -106,7 +156,8 @@ void tcp_rcv_peek(const struct tcp_pcb *pcb, size_t off, void *dst, size_t n)
 		n -= k;
 		off = 0;
 	}
-	tcp_ring_peek(&pcb->rcv_buf, off, d, n);
+	if (n)
+		tcp_ring_peek(&pcb->rcv_buf, rpos + off, d, n);
 }
 
 void tcp_rcv_held_purge(struct tcp_pcb *pcb)
@@ -114,6 +165,7 @@ void tcp_rcv_held_purge(struct tcp_pcb *pcb)
 	while (!TAILQ_EMPTY(&pcb->rcv_held))
 		held_drop_first(pcb);
 	pcb->rcv_held_len = 0;
+	pcb->rcv_ring_tail = pcb->rcv_buf.len;
 }
 
 /* RFC 2018 4: the first block holds the segment that triggered the ACK (the contiguous

@@ -330,9 +330,12 @@ struct tcp_pcb {
 	int ack_pending;
 	int out_owed;              /* a driver's send left its output to the end of the round */
 	/* In-order data received but not yet read is the segments held here (their pkbs,
-	 * taken whole, uncopied) followed by the receive ring (tcp_reass.c) */
+	 * taken whole, uncopied) and the receive ring's bytes, interleaved: each held
+	 * segment records the ring bytes that come before it (tcp_reass.c) */
 	struct pkb_queue rcv_held;
 	size_t rcv_held_len;       /* payload bytes in rcv_held */
+	size_t rcv_ring_tail;      /* ring bytes after the last held segment (all of the
+	                            * ring's when none is held) */
 	struct pkb_queue ooo;      /* out-of-order segments, sorted, non-overlapping */
 	unsigned ooo_count;
 	/* RFC 2018 4: the blocks our ACKs report, most recent first (tcp_reass.c) */
@@ -649,8 +652,8 @@ static inline size_t tcp_rcv_space(const struct tcp_pcb *pcb)
 	return pcb->rcv_buf.cap > q ? pcb->rcv_buf.cap - q : 0;
 }
 /* Delivers [data, data + len), in order at rcv_nxt, which lies inside p (NULL: bytes
- * only). A segment that fills at least half of its buffer, arriving while the ring is
- * empty, is held whole instead of copied: returns 1 when it took p, else 0 (p stays the
+ * only). A segment that fills at least half of its buffer is held whole instead of
+ * copied into the ring: returns 1 when it took p, else 0 (p stays the
  * caller's). */
 int tcp_reass_deliver(struct tcp_pcb *pcb, struct pkb *p, const uint8_t *data, uint32_t len);
 /* Takes up to n bytes from the front of the received data into dst, or drops them (dst

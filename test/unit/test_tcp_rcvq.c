@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The receive queue (tcp_reass.c), with the fake clock: a segment that fills at least half
- * of its buffer is held whole instead of copied into the ring, a smaller one is copied, and
- * whatever the mix the application reads, peeks and drops the bytes in sequence order; the
- * window counts held bytes; a buffer someone else holds a reference to is copied; a segment
+ * of its buffer is held whole instead of copied into the ring, a smaller one is copied, the
+ * two interleave, and whatever the mix the application reads, peeks and drops the bytes in
+ * sequence order; the window counts held bytes; a buffer someone else holds a reference to is copied; a segment
  * from the out-of-order queue is held when its turn comes; unread held segments are freed
  * with the connection; held buffers count against mem_pressure. */
 #include "test/unit/tcp_script.h"
@@ -83,9 +83,10 @@ static void test_full_segments_held(void **state)
 	close_all(c, l);
 }
 
-/* Held data comes before the ring's: once the ring holds bytes, every segment is copied
- * behind them until it is empty again, so the stream stays in order. */
-static void test_held_and_ring_keep_order(void **state)
+/* Held segments and ring bytes interleave: a full segment is held whatever the ring holds,
+ * a small one is copied into the ring whatever is held, and reads and peeks that cross
+ * from one to the other see the stream in order. */
+static void test_held_and_ring_interleave(void **state)
 {
 	struct tcp_pcb *l, *c = open_conn(&l);
 	uint32_t off = 0;
@@ -96,40 +97,93 @@ static void test_held_and_ring_keep_order(void **state)
 	off += FULL;
 	peer_seg(off, SMALL); /* the ring */
 	off += SMALL;
-	peer_seg(off, FULL); /* the ring, behind the small one */
+	peer_seg(off, FULL); /* held, behind the small one */
 	off += FULL;
-	assert_int_equal(tcp_stats.rcv_held_segs, 1);
-	assert_int_equal(c->rcv_held_len, FULL);
-	assert_int_equal(c->rcv_buf.len, SMALL + FULL);
+	peer_seg(off, SMALL); /* the ring again: the tail */
+	off += SMALL;
+	assert_int_equal(tcp_stats.rcv_held_segs, 2);
+	assert_int_equal(c->rcv_held_len, 2 * FULL);
+	assert_int_equal(c->rcv_buf.len, 2 * SMALL);
+	assert_int_equal(c->rcv_ring_tail, SMALL);
 	assert_int_equal(tcp_rcv_queued(c), off);
-	/* a peek from inside the held segment into the ring */
+	/* a peek from inside the first held segment through the ring into the second */
 	tcp_rcv_peek(c, FULL - 100, got, 700);
 	assert_memory_equal(got, pattern + FULL - 100, 700);
-	assert_int_equal(tcp_pcb_recv(c, got, sizeof(got), now), off);
-	assert_memory_equal(got, pattern, off);
-	drain();
-
-	/* the ring empty again: the next full segment is held, a small one after it goes
-	 * into the ring behind it */
-	peer_seg(off, SMALL);
-	peer_seg(off + SMALL, FULL);
-	assert_int_equal(tcp_stats.rcv_held_segs, 1); /* the ring was not empty */
-	assert_int_equal(tcp_pcb_recv(c, got, sizeof(got), now), SMALL + FULL);
-	assert_memory_equal(got, pattern + off, SMALL + FULL);
-	off += SMALL + FULL;
-	peer_seg(off, FULL);
-	peer_seg(off + FULL, SMALL);
-	assert_int_equal(tcp_stats.rcv_held_segs, 2);
-	assert_int_equal(c->rcv_buf.len, SMALL);
-	/* read in pieces smaller than a segment */
+	/* one from inside the ring's first bytes to the end */
+	tcp_rcv_peek(c, FULL + 10, got, off - FULL - 10);
+	assert_memory_equal(got, pattern + FULL + 10, off - FULL - 10);
+	/* read in pieces smaller than a segment, across every boundary */
 	n = 0;
-	while (n < FULL + SMALL) {
+	while (n < off) {
 		ssize_t r = tcp_pcb_recv(c, got + n, 333, now);
 		assert_true(r > 0);
 		n += (size_t)r;
 	}
-	assert_int_equal(n, FULL + SMALL);
-	assert_memory_equal(got, pattern + off, FULL + SMALL);
+	assert_int_equal(n, off);
+	assert_memory_equal(got, pattern, off);
+	assert_int_equal(tcp_rcv_queued(c), 0);
+	assert_int_equal(c->rcv_ring_tail, 0);
+	drain();
+
+	/* the ring first: a small segment, then a full one held behind it; MSG_TRUNC drops
+	 * across the boundary */
+	peer_seg(off, SMALL);
+	peer_seg(off + SMALL, FULL);
+	assert_int_equal(tcp_stats.rcv_held_segs, 3);
+	assert_int_equal(c->rcv_ring_tail, 0);
+	assert_int_equal(tcp_pcb_recv(c, NULL, SMALL + 100, now), SMALL + 100);
+	assert_int_equal(tcp_pcb_recv(c, got, sizeof(got), now), FULL - 100);
+	assert_memory_equal(got, pattern + off + SMALL + 100, FULL - 100);
+	close_all(c, l);
+}
+
+/* A seeded mix of segment sizes on both sides of the holding rule, read, dropped and peeked
+ * in random pieces: every byte comes out once, in order, and the queue's counts agree. */
+static void test_interleave_random(void **state)
+{
+	static const uint32_t sizes[] = { FULL, SMALL, 1000, 1100, 1, 1460 };
+	struct tcp_pcb *l, *c = open_conn(&l);
+	uint32_t sent = 0, read = 0, seed = 12345;
+	uint8_t want[4096];
+
+	(void)state;
+	for (int round = 0; round < 400; round++) {
+		seed = seed * 1103515245u + 12345u;
+		uint32_t len = sizes[(seed >> 16) % 6];
+
+		if (sent + len <= sizeof(pattern) && tcp_rcv_space(c) >= len) {
+			peer_seg(sent, len);
+			sent += len;
+			drain();
+		}
+		assert_int_equal(tcp_rcv_queued(c), sent - read);
+		seed = seed * 1103515245u + 12345u;
+		size_t q = tcp_rcv_queued(c), k = (seed >> 16) % 4000;
+		if (k > q)
+			k = q;
+		if (k && (seed & 0x300) == 0x100) { /* a peek somewhere inside */
+			size_t poff = (seed >> 4) % q;
+			size_t pn = q - poff < k ? q - poff : k;
+			tcp_rcv_peek(c, poff, want, pn);
+			assert_memory_equal(want, pattern + read + poff, pn);
+		} else if (k) {
+			int trunc = (seed & 0x300) == 0x200;
+			ssize_t r = tcp_pcb_recv(c, trunc ? NULL : want, k, now);
+			assert_int_equal(r, (ssize_t)k);
+			if (!trunc)
+				assert_memory_equal(want, pattern + read, k);
+			read += (uint32_t)k;
+		}
+		assert_true(c->rcv_ring_tail <= c->rcv_buf.len);
+		if (TAILQ_EMPTY(&c->rcv_held))
+			assert_int_equal(c->rcv_ring_tail, c->rcv_buf.len);
+	}
+	assert_true(tcp_stats.rcv_held_segs > 20);
+	assert_true(sent > 40000); /* the window kept moving (16 KiB) */
+	if (sent > read)
+		assert_int_equal(tcp_pcb_recv(c, NULL, sent - read, now), (ssize_t)(sent - read));
+	assert_int_equal(c->rcv_held_len, 0);
+	assert_int_equal(c->rcv_ring_tail, 0);
 	close_all(c, l);
 }
 
@@ -283,7 +337,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_full_segments_held, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_held_and_ring_keep_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_and_ring_interleave, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interleave_random, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_buffer_copied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order_then_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unread_held_freed, setup, teardown),
