@@ -25,6 +25,7 @@ static struct tcp_ooo_cb *ooo_cb(struct pkb *p) { return (struct tcp_ooo_cb *)p-
 struct tcp_held_cb {
 	size_t ring_before;
 };
+_Static_assert(sizeof(struct tcp_held_cb) <= sizeof(((struct pkb *)0)->cb), "held cb too big");
 static struct tcp_held_cb *held_cb(struct pkb *p) { return (struct tcp_held_cb *)p->cb; }
 static const struct tcp_held_cb *held_ccb(const struct pkb *p)
 {
@@ -104,6 +105,10 @@ size_t tcp_rcv_take(struct tcp_pcb *pcb, void *dst, size_t n)
 		if (cb->ring_before) {
 			k = cb->ring_before < n - got ? cb->ring_before : n - got;
 			k = ring_take(pcb, d ? d + got : NULL, k);
+			if (!k) { /* cannot happen: the ring holds what the segments count */
+				debugf("receive queue: ring shorter than %zu bytes", cb->ring_before);
+				break;
+			}
 			cb->ring_before -= k;
 			got += k;
 			continue;

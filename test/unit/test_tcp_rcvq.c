@@ -112,6 +112,17 @@ static void test_held_and_ring_interleave(void **state)
 	/* one from inside the ring's first bytes to the end */
 	tcp_rcv_peek(c, FULL + 10, got, off - FULL - 10);
 	assert_memory_equal(got, pattern + FULL + 10, off - FULL - 10);
+	/* a ring run after a held segment: its bytes stand behind the first run's in the
+	 * ring (the peek must start at the ring's offset SMALL, not 0) */
+	peer_seg(off, FULL); /* held */
+	off += FULL;
+	peer_seg(off, SMALL); /* the tail */
+	off += SMALL;
+	assert_int_equal(c->rcv_ring_tail, SMALL);
+	tcp_rcv_peek(c, 2 * FULL + SMALL + 50, got, 300); /* inside the second run */
+	assert_memory_equal(got, pattern + 2 * FULL + SMALL + 50, 300);
+	tcp_rcv_peek(c, 3 * FULL + 2 * SMALL + 7, got, SMALL - 7); /* inside the third */
+	assert_memory_equal(got, pattern + 3 * FULL + 2 * SMALL + 7, SMALL - 7);
 	/* read in pieces smaller than a segment, across every boundary */
 	n = 0;
 	while (n < off) {
@@ -129,12 +140,26 @@ static void test_held_and_ring_interleave(void **state)
 	 * across the boundary */
 	peer_seg(off, SMALL);
 	peer_seg(off + SMALL, FULL);
-	assert_int_equal(tcp_stats.rcv_held_segs, 3);
+	assert_int_equal(tcp_stats.rcv_held_segs, 4);
 	assert_int_equal(c->rcv_ring_tail, 0);
 	assert_int_equal(tcp_pcb_recv(c, NULL, SMALL + 100, now), SMALL + 100);
 	assert_int_equal(tcp_pcb_recv(c, got, sizeof(got), now), FULL - 100);
 	assert_memory_equal(got, pattern + off + SMALL + 100, FULL - 100);
 	close_all(c, l);
+}
+
+/* The ring bytes the queue accounts for: those before each held segment (the size_t that
+ * opens its cb, tcp_reass.c) and the tail. Always the ring's length. */
+static size_t ring_counted(const struct tcp_pcb *c)
+{
+	const struct pkb *p;
+	size_t sum = c->rcv_ring_tail, before;
+
+	TAILQ_FOREACH(p, &c->rcv_held, link) {
+		memcpy(&before, p->cb, sizeof(before));
+		sum += before;
+	}
+	return sum;
 }
 
 /* A seeded mix of segment sizes on both sides of the holding rule, read, dropped and peeked
@@ -174,9 +199,7 @@ static void test_interleave_random(void **state)
 				assert_memory_equal(want, pattern + read, k);
 			read += (uint32_t)k;
 		}
-		assert_true(c->rcv_ring_tail <= c->rcv_buf.len);
-		if (TAILQ_EMPTY(&c->rcv_held))
-			assert_int_equal(c->rcv_ring_tail, c->rcv_buf.len);
+		assert_int_equal(ring_counted(c), c->rcv_buf.len);
 	}
 	assert_true(tcp_stats.rcv_held_segs > 20);
 	assert_true(sent > 40000); /* the window kept moving (16 KiB) */
@@ -240,19 +263,49 @@ static void test_out_of_order_then_held(void **state)
 	close_all(c, l);
 }
 
-/* Unread held segments go with the connection: the close resets (unread data, RFC 9293
- * 3.10.4) and no buffer is left (teardown checks the pool). */
+/* A gap filled while the ring holds bytes: the queued segments behind it are held or
+ * copied by size, after the ring's bytes, and the stream reads in order. */
+static void test_out_of_order_behind_ring(void **state)
+{
+	struct tcp_pcb *l, *c = open_conn(&l);
+	uint32_t a = SMALL, b = SMALL + FULL; /* stream offsets of the queued segments */
+
+	(void)state;
+	peer_seg(0, SMALL); /* in order: the ring */
+	drain();
+	peer_seg(b, SMALL);     /* out of order: queued */
+	peer_seg(b + SMALL, FULL); /* queued */
+	drain();
+	assert_int_equal(c->ooo_count, 2);
+	peer_seg(a, FULL); /* fills the gap: held, then the queue drains behind it */
+	drain();
+	assert_int_equal(c->ooo_count, 0);
+	assert_int_equal(tcp_stats.rcv_held_segs, 2);
+	assert_int_equal(c->rcv_buf.len, 2 * SMALL);
+	assert_int_equal(c->rcv_ring_tail, 0);
+	assert_int_equal(ring_counted(c), 2 * SMALL);
+	assert_int_equal(tcp_rcv_queued(c), b + SMALL + FULL);
+	tcp_rcv_peek(c, SMALL - 20, got, b + 40); /* from the ring through both held */
+	assert_memory_equal(got, pattern + SMALL - 20, b + 40);
+	assert_int_equal(tcp_pcb_recv(c, got, sizeof(got), now), b + SMALL + FULL);
+	assert_memory_equal(got, pattern, b + SMALL + FULL);
+	close_all(c, l);
+}
+
+/* Unread held segments and ring bytes go with the connection: the close resets (unread
+ * data, RFC 9293 3.10.4) and no buffer is left (teardown checks the pool). */
 static void test_unread_held_freed(void **state)
 {
 	struct tcp_pcb *l, *c = open_conn(&l);
 
 	(void)state;
 	peer_seg(0, FULL);
-	peer_seg(FULL, FULL);
+	peer_seg(FULL, SMALL); /* and ring bytes between them */
+	peer_seg(FULL + SMALL, FULL);
 	drain();
 	assert_int_equal(c->rcv_held_len, 2 * FULL);
 	tcp_pcb_close(c, 0, now);
-	expect(TCP_RST | TCP_ACK, ISN + 1, R + 2 * FULL);
+	expect(TCP_RST | TCP_ACK, ISN + 1, R + 2 * FULL + SMALL);
 	assert_int_equal(tcp_stats.mem_held_bytes, 0);
 	tcp_pcb_close(l, 0, now);
 	expect_none();
@@ -341,6 +394,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_interleave_random, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_buffer_copied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order_then_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_order_behind_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unread_held_freed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_count_against_pressure, setup, teardown),
 	};
