@@ -25,8 +25,11 @@
 # would reach if its own code took no time at all, and bound/lwIP beside the goal says
 # whether any user-space work on this path could meet it. Its idle column is the share of
 # CPU 1's time during ustack's pinned runs that it ran nothing or the hypervisor took
-# (idle, iowait and steal in /proc/stat): the bound assumes it is near 0. Unpinned there
-# is no such bound (two CPUs, neither saturated): '-'. Limits: the times come in ticks (getconf CLK_TCK,
+# (idle, iowait and steal in /proc/stat): the bound assumes it is near 0. Unpinned, where
+# the server has a CPU of its own, the bound is the client's: ab is one process, so it can
+# ask no faster than 1 / its own CPU per request (user + system of ab and its children,
+# measured in each run against ustack); that rate over lwIP's says whether any server
+# could meet the goal with this client on this machine. Limits: the times come in ticks (getconf CLK_TCK,
 # 10 ms), and the kernel splits a process's time into user and system by sampling at its
 # timer tick, so short runs (small counts) give a rough split; the kernel's interrupt and
 # softirq work is charged to whichever process it interrupts; other load on CPU 1 lowers
@@ -37,7 +40,7 @@
 # BENCH_PERF (1: also a `perf record -g` of ustack during one unpinned run of each test,
 # its top symbols printed; only: that alone; 0 by default), BENCH_USTACK_ARGS (more
 # options for ustack serve, e.g. "--busy-poll 0"), BENCH_SUMMARY (a file: the goal rows,
-# ustack/lwIP against issue 13's 1.3, with the pinned rows' bound/lwIP, are appended to
+# ustack/lwIP against issue 13's 1.3, with each row's bound/lwIP, are appended to
 # it, for bench/issue13.sh).
 # shellcheck disable=SC2086 # $pin is "" or "taskset -c 1": split on purpose
 set -u
@@ -61,19 +64,26 @@ NS=ust-cb-$$
 NS2=ust-cb2-$$
 head -c 1024 /dev/urandom >"$TMP/small"
 
-# ab_rate NS PIN N [AB-OPTION...]: "RPS USER SYSTEM OFF": requests per second of one ab
-# run against 10.0.0.2's /small with 50 in flight, the µs of user and of system CPU per
-# completed request that the server's process SPID spent from just before the run to just
-# after it (n/a without SPID), and the % of CPU 1's time that it was idle or stolen
-# meanwhile (b_off_pct); "fail" when ab failed or some request did (a failed connection
-# would be counted as a fast one).
+# ab_rate NS PIN N [AB-OPTION...]: "RPS USER SYSTEM OFF CLIENT": requests per second of
+# one ab run against 10.0.0.2's /small with 50 in flight, the µs of user and of system CPU
+# per completed request that the server's process SPID spent from just before the run to
+# just after it (n/a without SPID), the % of CPU 1's time that it was idle or stolen
+# meanwhile (b_off_pct), and the µs of CPU (user + system) ab spent per completed request;
+# "fail" when ab failed or some request did (a failed connection would be counted as a
+# fast one).
 ab_rate()
 {
-	local ns=$1 pin=$2 n=$3 out rps failed c0 c1 o0 o1 completed
+	local ns=$1 pin=$2 n=$3 out rps failed c0 c1 o0 o1 completed client
 	shift 3
 	c0=$(b_cpu_split "${SPID:-0}") o0=$(b_cpu_off 1)
-	out=$(timeout 120 ip netns exec "$ns" $pin ab -q -r -s 10 -n "$n" -c 50 "$@" \
-		http://10.0.0.2/small 2>&1)
+	# ab's CPU time: the subshell's children's (cutime + cstime, fields 16 and 17 of its
+	# /proc stat, read by a builtin in that same subshell), which it has waited for
+	out=$(
+		timeout 120 ip netns exec "$ns" $pin ab -q -r -s 10 -n "$n" -c 50 "$@" \
+			http://10.0.0.2/small 2>&1
+		read -r st <"/proc/$BASHPID/stat"
+		echo "client-ticks ${st##*) }"
+	)
 	c1=$(b_cpu_split "${SPID:-0}") o1=$(b_cpu_off 1)
 	rps=$(echo "$out" | awk '/^Requests per second/ { printf "%d", $4 }')
 	failed=$(echo "$out" | awk '/^Failed requests/ { print $3 } /^Non-2xx/ { print 1 }' |
@@ -85,34 +95,38 @@ ab_rate()
 		return
 	fi
 	completed=$(echo "$out" | awk '/^Complete requests/ { print $3 }')
-	echo "$rps $(b_cpu_per "$c0" "$c1" "$completed") $(b_off_pct "$o0" "$o1")"
+	client=$(echo "$out" | awk -v n="$completed" -v hz="$B_HZ" '/^client-ticks / {
+		t = $15 + $16; if (n + 0 > 0 && t > 0) printf "%.1f", t * 1e6 / hz / n; else print "n/a" }')
+	echo "$rps $(b_cpu_per "$c0" "$c1" "$completed") $(b_off_pct "$o0" "$o1") ${client:-n/a}"
 }
 
-# ab_take T NS PIN N [AB-OPTION...]: one ab_rate run; its rate, user and system µs and
-# CPU 1's idle or stolen % are appended to the lists A[T], U[T], S[T] and O[T], and
-# "USER/SYSTEM" to C[T] (reset by measure and lwip_measure).
-declare -A A U S O C
+# ab_take T NS PIN N [AB-OPTION...]: one ab_rate run; its rate, user and system µs,
+# CPU 1's idle or stolen % and ab's µs are appended to the lists A[T], U[T], S[T], O[T]
+# and K[T], and "USER/SYSTEM" to C[T] (reset by measure and lwip_measure).
+declare -A A U S O C K
 ab_take()
 {
-	local t=$1 r u s o
+	local t=$1 r u s o k
 	shift
-	read -r r u s o <<<"$(ab_rate "$@")"
+	read -r r u s o k <<<"$(ab_rate "$@")"
 	A[$t]+=" $r" U[$t]+=" ${u:-n/a}" S[$t]+=" ${s:-n/a}" O[$t]+=" ${o:-n/a}"
-	C[$t]+=" ${u:-n/a}/${s:-n/a}"
+	C[$t]+=" ${u:-n/a}/${s:-n/a}" K[$t]+=" ${k:-n/a}"
 }
 
 # ab_sum: CONN and KA, the medians of the runs' rates, and CONN_U, CONN_S, KA_U, KA_S,
 # the medians of their user and system µs per request, CONN_O and KA_O of CPU 1's idle
-# or stolen %; prints the runs.
+# or stolen %, CONN_K and KA_K of ab's µs per request; prints the runs.
 ab_sum()
 {
 	CONN=$(median ${A[conn]}) KA=$(median ${A[ka]})
 	CONN_U=$(b_median ${U[conn]}) CONN_S=$(b_median ${S[conn]})
 	KA_U=$(b_median ${U[ka]}) KA_S=$(b_median ${S[ka]})
 	CONN_O=$(b_median ${O[conn]}) KA_O=$(b_median ${O[ka]})
+	CONN_K=$(b_median ${K[conn]}) KA_K=$(b_median ${K[ka]})
 	echo "    connections/s:${A[conn]}; keep-alive requests/s:${A[ka]}" >&2
 	echo "    server CPU µs user/system per connection:${C[conn]};" \
 		"per keep-alive request:${C[ka]}" >&2
+	echo "    ab's CPU µs per connection:${K[conn]}; per keep-alive request:${K[ka]}" >&2
 }
 
 # median A B C...: the middle figure (a "fail" among them makes it "fail").
@@ -127,7 +141,7 @@ median()
 measure()
 {
 	local ns=$1 pin=$2
-	A=() U=() S=() O=() C=()
+	A=() U=() S=() O=() C=() K=()
 	for _ in $(seq 1 "$RUNS"); do
 		ab_take conn "$ns" "$pin" "$CONN_N"
 		ab_take ka "$ns" "$pin" "$KA_N" -k
@@ -212,7 +226,7 @@ lwip_stop()
 lwip_measure()
 {
 	local pin=$1
-	A=() U=() S=() O=() C=()
+	A=() U=() S=() O=() C=() K=()
 	for _ in $(seq 1 "$RUNS"); do
 		lwip_start "$pin"
 		ab_take conn "$NS" "$pin" "$LW_CONN_N"
@@ -262,6 +276,7 @@ keep()
 	R[$mode.$1.conn]=$CONN R[$mode.$1.conn.u]=$CONN_U R[$mode.$1.conn.s]=$CONN_S
 	R[$mode.$1.ka]=$KA R[$mode.$1.ka.u]=$KA_U R[$mode.$1.ka.s]=$KA_S
 	R[$mode.$1.conn.o]=$CONN_O R[$mode.$1.ka.o]=$KA_O
+	R[$mode.$1.conn.k]=$CONN_K R[$mode.$1.ka.k]=$KA_K
 }
 MODES="pinned unpinned"
 [ "$PERF" = only ] && MODES=
@@ -279,6 +294,7 @@ for mode in $MODES; do
 	keep k
 	kernel_stop
 	CONN=n/a KA=n/a CONN_U=n/a CONN_S=n/a KA_U=n/a KA_S=n/a CONN_O=n/a KA_O=n/a
+	CONN_K=n/a KA_K=n/a
 	keep l
 	[ -z "$LWIP_PEER" ] && continue
 	echo "  $mode lwIP (lwip_peer)" >&2
@@ -294,13 +310,17 @@ for mode in $MODES; do
 		what="connections/s (ab -c 50)"
 		[ $t = ka ] && what="keep-alive requests/s (-k)"
 		rl=$(ratio "${R[$mode.u.$t]}" "${R[$mode.l.$t]}")
-		# the bound with no user time, and its ratio to lwIP: pinned only (see the top)
-		R[$mode.bound.$t]=- R[$mode.ceil.$t]=- R[$mode.off.$t]=-
+		# the bound, and its ratio to lwIP: pinned, ustack's with no user time;
+		# unpinned, the client's (see the top)
+		R[$mode.off.$t]=-
 		if [ "$mode" = pinned ]; then
 			R[$mode.off.$t]=${R[$mode.u.$t.o]}%
 			R[$mode.bound.$t]=$(b_bound "${R[$mode.u.$t]}" "${R[$mode.u.$t.u]}")
-			R[$mode.ceil.$t]=$(b_ratio "${R[$mode.bound.$t]}" "${R[$mode.l.$t]}")
+		else
+			R[$mode.bound.$t]=$(awk -v k="${R[$mode.u.$t.k]}" 'BEGIN {
+				if (k ~ /^[0-9.]+$/ && k + 0 > 0) printf "%.0f", 1e6 / k; else print "n/a" }')
 		fi
+		R[$mode.ceil.$t]=$(b_ratio "${R[$mode.bound.$t]}" "${R[$mode.l.$t]}")
 		# shellcheck disable=SC2059
 		printf "$FMT" "$mode" "$what" "${R[$mode.u.$t]}" "${R[$mode.k.$t]}" \
 			"${R[$mode.l.$t]}" "$(ratio "${R[$mode.u.$t]}" "${R[$mode.k.$t]}")" "$rl" ">=1.3"
@@ -316,13 +336,14 @@ done
 	echo " per connection run, each run against a fresh lwip_peer;" &&
 	echo " pinned: server and ab both on CPU 1; goal: issue 13's bar for u/lwIP)"
 
-FMT2='%-10s %-28s %12s %12s %12s %5s %8s %10s %6s\n'
+FMT2='%-10s %-28s %12s %12s %12s %7s %5s %8s %10s %6s\n'
 if [ -n "$MODES" ]; then
 	echo
-	echo "The server process's CPU per request, µs user/system (medians of the runs), and for"
-	echo "the pinned rows ustack's bound: its rate with no user time, beside its ratio to lwIP"
+	echo "The server process's CPU per request, µs user/system (medians of the runs), ab's own"
+	echo "against ustack, and the bound beside its ratio to lwIP: pinned, ustack's rate with"
+	echo "no user time; unpinned, the client's, 1 / ab's CPU per request"
 	# shellcheck disable=SC2059
-	printf "$FMT2" mode test ustack kernel lwIP idle bound bound/lwIP goal
+	printf "$FMT2" mode test ustack kernel lwIP "ab µs" idle bound bound/lwIP goal
 fi
 for mode in $MODES; do
 	for t in conn ka; do
@@ -331,7 +352,7 @@ for mode in $MODES; do
 		# shellcheck disable=SC2059
 		printf "$FMT2" "$mode" "$what" "$(b_cpu_cell "${R[$mode.u.$t.u]}" "${R[$mode.u.$t.s]}")" \
 			"$(b_cpu_cell "${R[$mode.k.$t.u]}" "${R[$mode.k.$t.s]}")" \
-			"$(b_cpu_cell "${R[$mode.l.$t.u]}" "${R[$mode.l.$t.s]}")" \
+			"$(b_cpu_cell "${R[$mode.l.$t.u]}" "${R[$mode.l.$t.s]}")" "${R[$mode.u.$t.k]}" \
 			"${R[$mode.off.$t]}" "${R[$mode.bound.$t]}" "${R[$mode.ceil.$t]}" ">=1.3"
 	done
 done
@@ -344,7 +365,10 @@ done
 	echo " user time): the rate if ustack's own code cost nothing and all else stayed; bound/lwIP" &&
 	echo " below the goal means no user-space work on this path reaches it. idle: the share of" &&
 	echo " CPU 1's time during ustack's pinned runs that it ran nothing or the hypervisor took" &&
-	echo " (steal); near 0 the bound holds, above it 1/rate holds waiting too. Resolution: the" &&
+	echo " (steal); near 0 the bound holds, above it 1/rate holds waiting too. Unpinned, ab (one" &&
+	echo " process) asks no faster than 1 / its CPU per request (ab µs: its user + system time" &&
+	echo " in the runs against ustack), whatever the server; bound/lwIP below the goal means no" &&
+	echo " server reaches it with this client on this machine. Resolution: the" &&
 	echo " times come in ticks of $((1000 / B_HZ)) ms: $(awk -v h="$B_HZ" -v c="$CONN_N" -v k="$KA_N" -v l="$LW_CONN_N" \
 		'BEGIN { printf "%.2f µs per connection over %d (lwIP: %.2f over %d), %.2f per", 1e6 / h / c, c, 1e6 / h / l, l, 1e6 / h / k }')" &&
 	echo " keep-alive request over $KA_N; the kernel splits a process's time into user and system" &&

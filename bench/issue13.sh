@@ -9,7 +9,8 @@
 # and conn.sh and tcp.sh the ceiling: the ratio ustack would reach if its process spent no
 # user time (those scripts' bound over the same reference; for CPU per GiB, in both
 # modes, its system time alone; a * when even that misses the bar, so no user-space work
-# on this path could meet it). Figures, not assertions: the
+# on this path could meet it); for conn.sh's unpinned rows the client's: 1 / ab's own CPU
+# per request over lwIP's rate (ab is one process). Figures, not assertions: the
 # exit status says only whether the scripts ran. Needs root; about ten minutes with the
 # scripts' defaults (their environment variables lengthen or shorten them; see each).
 #   bench/issue13.sh build/ustack [build/bench/tap_reflector]
@@ -44,7 +45,7 @@ FMT='%-40s %-9s %10s %-12s %10s %7s %7s %5s %8s\n'
 # shellcheck disable=SC2059 # the format is FMT
 printf "$FMT" test mode ustack against figure ratio goal met ceiling
 while IFS=$'\t' read -r test mode u ref figure ratio goal ceiling; do
-	# the ceiling (conn.sh and run.sh, pinned): starred when even it misses the goal
+	# the ceiling (where measured): starred when even it misses the goal
 	case "${ceiling:--}" in
 	- | n/a) ceiling=${ceiling:--} ;;
 	*) [ "$(b_meets "$ceiling" "$goal")" = no ] && ceiling="$ceiling*" ;;
@@ -62,6 +63,9 @@ echo " ustack would reach if its process spent no user time and every other cost
 echo " the rates of the pinned rows, its rate 1 / (1/rate - user time per event or per GiB)"
 echo " over the same reference; for CPU/GiB, in both modes, its system time per GiB alone; a"
 echo " * marks a goal that even this misses: on this path the kernel's work (and pinned, the"
-echo " client's) already takes more than the goal leaves. '-': not measured, or a rate not"
-echo " pinned (the bound holds only on one saturated CPU).)"
+echo " client's) already takes more than the goal leaves. Connections and keep-alive"
+echo " unpinned: the client's bound, 1 / ab's CPU per request (one process, one CPU at most)"
+echo " over lwIP's rate; a * there: no server meets the goal with this client on this"
+echo " machine. '-': not measured, or a rate not pinned (the bound holds only on one"
+echo " saturated CPU).)"
 exit $rc
