@@ -64,7 +64,16 @@ def main():
                     s.close()
                     continue
                 connected += 1
-                s.send(c["line"])
+                try:
+                    s.send(c["line"])
+                except (ConnectionResetError, BrokenPipeError):
+                    # the server's RST (abort_on_overflow) came after our handshake
+                    # completed and before this send
+                    c["state"] = "reset"
+                    reset += 1
+                    sel.unregister(s)
+                    s.close()
+                    continue
                 c["state"] = "sent"
                 sel.modify(s, selectors.EVENT_READ)
             elif c["state"] == "sent":
