@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The receiving side's reassembly: in-order data held in its segments or copied into the
- * receive ring (interleaved: a segment is held whatever the ring holds), out-of-order
- * segments into a sorted queue of non-overlapping ranges (owned
- * by the pcb until delivered or freed), and the SACK blocks (RFC 2018) that describe
- * that queue to a peer that asked for them. tcp_input.c decides what is in order;
- * tcp_output.c puts the blocks into every ACK it builds while the queue holds data. */
+ * receive ring (the two interleaved in stream order), out-of-order segments into a sorted
+ * queue of non-overlapping ranges (owned by the pcb until delivered or freed), and the
+ * SACK blocks (RFC 2018) that describe that queue to a peer that asked for them.
+ * tcp_input.c decides what is in order; tcp_output.c puts the blocks into every ACK it
+ * builds while the queue holds data. */
 #include <string.h>
 
 #include "net/log.h"

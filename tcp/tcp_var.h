@@ -652,9 +652,8 @@ static inline size_t tcp_rcv_space(const struct tcp_pcb *pcb)
 	return pcb->rcv_buf.cap > q ? pcb->rcv_buf.cap - q : 0;
 }
 /* Delivers [data, data + len), in order at rcv_nxt, which lies inside p (NULL: bytes
- * only). A segment that fills at least half of its buffer is held whole instead of
- * copied into the ring: returns 1 when it took p, else 0 (p stays the
- * caller's). */
+ * only). A segment that fills at least half of its buffer is held whole instead of copied
+ * into the ring: returns 1 when it took p, else 0 (p stays the caller's). */
 int tcp_reass_deliver(struct tcp_pcb *pcb, struct pkb *p, const uint8_t *data, uint32_t len);
 /* Takes up to n bytes from the front of the received data into dst, or drops them (dst
  * NULL); returns the count. */
