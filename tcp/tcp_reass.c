@@ -128,41 +128,65 @@ size_t tcp_rcv_take(struct tcp_pcb *pcb, void *dst, size_t n)
 	return got + k;
 }
 
-void tcp_rcv_peek(const struct tcp_pcb *pcb, size_t off, void *dst, size_t n)
+void tcp_rcv_cursor_init(const struct tcp_pcb *pcb, struct tcp_rcv_cursor *c)
 {
-	const struct pkb *p;
+	c->p = TAILQ_FIRST(&pcb->rcv_held);
+	c->in_seg = 0;
+	c->off = 0;
+	c->rpos = 0;
+}
+
+/* The stream is walked as a row of pieces: the ring run before each held segment, the
+ * segment, ..., the ring's tail. The cursor names a piece and an offset inside it, so
+ * copies that follow each other (one per iovec piece) cost no walk from the front. */
+size_t tcp_rcv_cursor_copy(const struct tcp_pcb *pcb, struct tcp_rcv_cursor *c, void *dst,
+			   size_t n)
+{
 	uint8_t *d = dst;
-	size_t rpos = 0, k; /* rpos: the ring's offset of the bytes before p */
+	size_t done = 0;
 
-	TAILQ_FOREACH(p, &pcb->rcv_held, link) {
-		size_t before = held_ccb(p)->ring_before;
+	while (done < n) {
+		size_t len, k;
 
-		if (n == 0)
-			return;
-		if (off < before) {
-			k = before - off < n ? before - off : n;
-			tcp_ring_peek(&pcb->rcv_buf, rpos + off, d, k);
-			d += k;
-			n -= k;
-			off = 0;
-		} else {
-			off -= before;
-		}
-		rpos += before;
-		if (n == 0)
-			return;
-		if (off >= p->len) {
-			off -= p->len;
+		if (c->in_seg)
+			len = c->p->len;
+		else if (c->p)
+			len = held_ccb(c->p)->ring_before;
+		else
+			len = pcb->rcv_buf.len > c->rpos ? pcb->rcv_buf.len - c->rpos : 0;
+		if (c->off >= len) { /* this piece is passed: on to the next */
+			if (!c->p && !c->in_seg)
+				break; /* the end of the data */
+			if (c->in_seg) {
+				c->p = TAILQ_NEXT(c->p, link);
+				c->in_seg = 0;
+			} else {
+				c->rpos += len;
+				c->in_seg = 1;
+			}
+			c->off = 0;
 			continue;
 		}
-		k = p->len - off < n ? p->len - off : n;
-		memcpy(d, p->data + off, k);
-		d += k;
-		n -= k;
-		off = 0;
+		k = len - c->off < n - done ? len - c->off : n - done;
+		if (d) {
+			if (c->in_seg)
+				memcpy(d + done, c->p->data + c->off, k);
+			else
+				tcp_ring_peek(&pcb->rcv_buf, c->rpos + c->off, d + done, k);
+		}
+		c->off += k;
+		done += k;
 	}
-	if (n)
-		tcp_ring_peek(&pcb->rcv_buf, rpos + off, d, n);
+	return done;
+}
+
+void tcp_rcv_peek(const struct tcp_pcb *pcb, size_t off, void *dst, size_t n)
+{
+	struct tcp_rcv_cursor c;
+
+	tcp_rcv_cursor_init(pcb, &c);
+	tcp_rcv_cursor_copy(pcb, &c, NULL, off);
+	tcp_rcv_cursor_copy(pcb, &c, dst, n);
 }
 
 void tcp_rcv_held_purge(struct tcp_pcb *pcb)

@@ -214,6 +214,7 @@ static ssize_t tcp_sock_sendmsg(struct sock *sk, struct sock_iter *it, int flags
 static ssize_t tcp_sock_peek(struct tcp_pcb *pcb, struct sock_iter *it, int flags, uint64_t now)
 {
 	size_t avail = tcp_rcv_queued(pcb), off = 0, k;
+	struct tcp_rcv_cursor cur;
 	uint8_t *b = NULL;
 
 	if (avail == 0)
@@ -221,10 +222,11 @@ static ssize_t tcp_sock_peek(struct tcp_pcb *pcb, struct sock_iter *it, int flag
 	if (flags & MSG_WAITALL && avail < it->len && avail < pcb->rcv_buf.cap &&
 	    !(pcb->flags & (TF_RCVD_FIN | TF_RCV_SHUT)) && !pcb->error)
 		return -EAGAIN;
+	tcp_rcv_cursor_init(pcb, &cur);
 	while (off < avail && (k = sock_iter_piece(it, &b)) > 0) {
 		if (k > avail - off)
 			k = avail - off;
-		tcp_rcv_peek(pcb, off, b, k);
+		tcp_rcv_cursor_copy(pcb, &cur, b, k);
 		sock_iter_advance(it, k);
 		off += k;
 	}

@@ -191,6 +191,23 @@ static void test_interleave_random(void **state)
 			size_t pn = q - poff < k ? q - poff : k;
 			tcp_rcv_peek(c, poff, want, pn);
 			assert_memory_equal(want, pattern + read + poff, pn);
+			/* the same bytes through a cursor, in pieces of 1 to 300 (MSG_PEEK's iovecs) */
+			struct tcp_rcv_cursor cur;
+			size_t at = 0;
+			memset(want, 0, pn);
+			tcp_rcv_cursor_init(c, &cur);
+			assert_int_equal(tcp_rcv_cursor_copy(c, &cur, NULL, poff), poff);
+			while (at < pn) {
+				size_t piece = 1 + (seed >> (at % 11)) % 300;
+				if (piece > pn - at)
+					piece = pn - at;
+				assert_int_equal(tcp_rcv_cursor_copy(c, &cur, want + at, piece), piece);
+				at += piece;
+			}
+			assert_memory_equal(want, pattern + read + poff, pn);
+			/* and it stops at the end of the data */
+			assert_int_equal(tcp_rcv_cursor_copy(c, &cur, NULL, q), q - poff - pn);
+			assert_int_equal(tcp_rcv_cursor_copy(c, &cur, want, 1), 0);
 		} else if (k) {
 			int trunc = (seed & 0x300) == 0x200;
 			ssize_t r = tcp_pcb_recv(c, trunc ? NULL : want, k, now);
