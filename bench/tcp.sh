@@ -323,8 +323,8 @@ row()
 }
 # ceiling A B KEY DIR: the ratio A/B of KEY in DIR if A's process spent no user time
 # (A is ustack's). Rates (mbps): pinned only, where all of CPU 1 goes to the transfer, so
-# the seconds per GiB are 1/rate and the bound is 1 / (1/rate - user s/GiB); unpinned
-# "-". CPU per GiB: any mode, its system part alone, (cpu - usr) / B's cpu.
+# the time per megabit is 1/rate and the bound is b_bound's 1 / (1/rate - user time);
+# unpinned "-". CPU per GiB: any mode, its system part alone, (cpu - usr) / B's cpu.
 ceiling()
 {
 	local a=$1 b=$2 key=$3 d=$4
@@ -333,10 +333,9 @@ ceiling()
 			if (c !~ /^[0-9.]+$/ || u !~ /^[0-9.]+$/) print "n/a"; else printf "%.3f", c - u }')" \
 			"${M[$b.$d.cpu]}"
 	elif [ "$mode" = pinned ]; then
-		b_ratio "$(awk -v r="${M[$a.$d.mbps]}" -v u="${M[$a.$d.usr]}" 'BEGIN {
-			if (r !~ /^[0-9.]+$/ || u !~ /^[0-9.]+$/ || r + 0 <= 0) { print "n/a"; exit }
-			t = 1073741824 * 8 / (r * 1e6) - u	# seconds per GiB without the user time
-			if (t <= 0) print "n/a"; else printf "%.0f", 1073741824 * 8 / t / 1e6 }')" \
+		# b_bound's event is a megabit: the user µs per megabit from the s per GiB
+		b_ratio "$(b_bound "${M[$a.$d.mbps]}" "$(awk -v u="${M[$a.$d.usr]}" 'BEGIN {
+			if (u !~ /^[0-9.]+$/) print "n/a"; else printf "%.6f", u * 1e6 / (1073741824 * 8 / 1e6) }')")" \
 			"${M[$b.$d.mbps]}"
 	else
 		echo -
