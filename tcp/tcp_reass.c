@@ -180,15 +180,6 @@ size_t tcp_rcv_cursor_copy(const struct tcp_pcb *pcb, struct tcp_rcv_cursor *c, 
 	return done;
 }
 
-void tcp_rcv_peek(const struct tcp_pcb *pcb, size_t off, void *dst, size_t n)
-{
-	struct tcp_rcv_cursor c;
-
-	tcp_rcv_cursor_init(pcb, &c);
-	tcp_rcv_cursor_copy(pcb, &c, NULL, off);
-	tcp_rcv_cursor_copy(pcb, &c, dst, n);
-}
-
 void tcp_rcv_held_purge(struct tcp_pcb *pcb)
 {
 	while (!TAILQ_EMPTY(&pcb->rcv_held))

@@ -658,13 +658,11 @@ int tcp_reass_deliver(struct tcp_pcb *pcb, struct pkb *p, const uint8_t *data, u
 /* Takes up to n bytes from the front of the received data into dst, or drops them (dst
  * NULL); returns the count. */
 size_t tcp_rcv_take(struct tcp_pcb *pcb, void *dst, size_t n);
-/* Copies n bytes from offset off of the received data (off + n <= tcp_rcv_queued). */
-void tcp_rcv_peek(const struct tcp_pcb *pcb, size_t off, void *dst, size_t n);
-/* A position in the received data, for copies that go on from where the last one ended
- * (MSG_PEEK into many iovec pieces): each costs its own length, not a walk from the
+/* A position in the received data, for MSG_PEEK's copies (one per iovec piece), each going
+ * on from where the last one ended: a copy costs its own length, not a walk from the
  * front. Valid while the receive queue does not change. */
 struct tcp_rcv_cursor {
-	const struct pkb *p;    /* the held segment of this piece or the one after it; NULL: tail */
+	const struct pkb *p;    /* the held segment of this piece or the next; NULL: the tail */
 	int in_seg;             /* in p's data (1) or in the ring run before p (0) */
 	size_t off;             /* offset inside the piece */
 	size_t rpos;            /* the ring's offset of the current (or next) ring run */

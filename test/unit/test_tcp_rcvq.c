@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The receive queue (tcp_reass.c), with the fake clock: a segment that fills at least half
  * of its buffer is held whole instead of copied into the ring, a smaller one is copied, the
- * two interleave, and whatever the mix the application reads, peeks and drops the bytes in
- * sequence order; the window counts held bytes; a buffer someone else holds a reference to is copied; a segment
- * from the out-of-order queue is held when its turn comes; unread held segments are freed
- * with the connection; held buffers count against mem_pressure. */
+ * two interleave, and whatever the mix the application reads, peeks (through a cursor) and
+ * drops the bytes in sequence order; the window counts held bytes; a buffer someone else
+ * holds a reference to is copied; a segment from the out-of-order queue is held when its
+ * turn comes; unread held segments are freed with the connection; held buffers count
+ * against mem_pressure. */
 #include "test/unit/tcp_script.h"
 
 #define R (PEER_ISN + 1) /* RCV.NXT after the handshake */
@@ -18,6 +19,17 @@ static void fill_pattern(void)
 {
 	for (size_t i = 0; i < sizeof(pattern); i++)
 		pattern[i] = (uint8_t)(i * 13 + i / 241);
+}
+
+/* Copies n bytes from offset off of c's received data, as one MSG_PEEK does: a cursor
+ * skips to off and copies from there. */
+static void peek(const struct tcp_pcb *c, size_t off, void *dst, size_t n)
+{
+	struct tcp_rcv_cursor cur;
+
+	tcp_rcv_cursor_init(c, &cur);
+	assert_int_equal(tcp_rcv_cursor_copy(c, &cur, NULL, off), off);
+	assert_int_equal(tcp_rcv_cursor_copy(c, &cur, dst, n), n);
 }
 
 /* The peer's len bytes of the pattern from stream offset off, as one segment. */
@@ -61,7 +73,7 @@ static void test_full_segments_held(void **state)
 	live = pkb_outstanding();
 
 	/* peek across the first two buffers, from offset 1000 */
-	tcp_rcv_peek(c, 1000, got, 2000);
+	peek(c, 1000, got, 2000);
 	assert_memory_equal(got, pattern + 1000, 2000);
 	assert_int_equal(tcp_rcv_queued(c), 3 * FULL);
 	/* a read that ends inside the second buffer frees the first */
@@ -107,10 +119,10 @@ static void test_held_and_ring_interleave(void **state)
 	assert_int_equal(c->rcv_ring_tail, SMALL);
 	assert_int_equal(tcp_rcv_queued(c), off);
 	/* a peek from inside the first held segment through the ring into the second */
-	tcp_rcv_peek(c, FULL - 100, got, 700);
+	peek(c, FULL - 100, got, 700);
 	assert_memory_equal(got, pattern + FULL - 100, 700);
 	/* one from inside the ring's first bytes to the end */
-	tcp_rcv_peek(c, FULL + 10, got, off - FULL - 10);
+	peek(c, FULL + 10, got, off - FULL - 10);
 	assert_memory_equal(got, pattern + FULL + 10, off - FULL - 10);
 	/* a ring run after a held segment: its bytes stand behind the first run's in the
 	 * ring (the peek must start at the ring's offset SMALL, not 0) */
@@ -119,9 +131,9 @@ static void test_held_and_ring_interleave(void **state)
 	peer_seg(off, SMALL); /* the tail */
 	off += SMALL;
 	assert_int_equal(c->rcv_ring_tail, SMALL);
-	tcp_rcv_peek(c, 2 * FULL + SMALL + 50, got, 300); /* inside the second run */
+	peek(c, 2 * FULL + SMALL + 50, got, 300); /* inside the second run */
 	assert_memory_equal(got, pattern + 2 * FULL + SMALL + 50, 300);
-	tcp_rcv_peek(c, 3 * FULL + 2 * SMALL + 7, got, SMALL - 7); /* inside the third */
+	peek(c, 3 * FULL + 2 * SMALL + 7, got, SMALL - 7); /* inside the third */
 	assert_memory_equal(got, pattern + 3 * FULL + 2 * SMALL + 7, SMALL - 7);
 	/* read in pieces smaller than a segment, across every boundary */
 	n = 0;
@@ -189,7 +201,7 @@ static void test_interleave_random(void **state)
 		if (k && (seed & 0x300) == 0x100) { /* a peek somewhere inside */
 			size_t poff = (seed >> 4) % q;
 			size_t pn = q - poff < k ? q - poff : k;
-			tcp_rcv_peek(c, poff, want, pn);
+			peek(c, poff, want, pn);
 			assert_memory_equal(want, pattern + read + poff, pn);
 			/* the same bytes through a cursor, in pieces of 1 to 300 (MSG_PEEK's iovecs) */
 			struct tcp_rcv_cursor cur;
@@ -302,7 +314,7 @@ static void test_out_of_order_behind_ring(void **state)
 	assert_int_equal(c->rcv_ring_tail, 0);
 	assert_int_equal(ring_counted(c), 2 * SMALL);
 	assert_int_equal(tcp_rcv_queued(c), b + SMALL + FULL);
-	tcp_rcv_peek(c, SMALL - 20, got, b + 40); /* from the ring through both held */
+	peek(c, SMALL - 20, got, b + 40); /* from the ring through both held */
 	assert_memory_equal(got, pattern + SMALL - 20, b + 40);
 	assert_int_equal(tcp_pcb_recv(c, got, sizeof(got), now), b + SMALL + FULL);
 	assert_memory_equal(got, pattern, b + SMALL + FULL);
