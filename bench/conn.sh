@@ -29,12 +29,12 @@
 # the server has a CPU of its own, the bound is the client's: ab is one process, so it can
 # ask no faster than 1 / its own CPU per request (user + system of ab and its children,
 # measured in each run against ustack); that rate over lwIP's says whether any server
-# could meet the goal with this client on this machine. Limits: the times come in ticks (getconf CLK_TCK,
-# 10 ms), and the kernel splits a process's time into user and system by sampling at its
-# timer tick, so short runs (small counts) give a rough split; the kernel's interrupt and
-# softirq work is charged to whichever process it interrupts; other load on CPU 1 lowers
-# the rate and so the bound; the readings also span the client's start and exit, a few
-# ms in which CPU 1 may idle.
+# could meet the goal with this client on this machine. Limits: the times come in ticks
+# (getconf CLK_TCK, 10 ms), and the kernel splits a process's time into user and system
+# by sampling at its timer tick, so short runs (small counts) give a rough split; the
+# kernel's interrupt and softirq work is charged to whichever process it interrupts;
+# other load on CPU 1 lowers the rate and so the bound; the readings also span the
+# client's start and exit, a few ms in which CPU 1 may idle.
 # Environment: BENCH_CONN_N (connections per run, 20000), BENCH_KA_N (keep-alive requests
 # per run, 100000), BENCH_RUNS (3), BENCH_LWIP_CONN_N (connections per lwIP run, 5000),
 # BENCH_PERF (1: also a `perf record -g` of ustack during one unpinned run of each test,
