@@ -228,8 +228,6 @@ unsigned ip_route_mtu_dev(uint32_t dst, int ifindex);
 /* Adds a fragment (p->data = IP header). Returns the whole datagram (IP header rewritten,
  * data = IP header) when it completes, else NULL. Takes ownership of p. */
 struct pkb *ip_reass_input(struct pkb *p, const struct ip_hdr *ih, uint64_t now);
-/* Expires old datagrams (also run from a timer). */
-void ip_reass_expire(uint64_t now);
 size_t ip_reass_mem(void);
 size_t ip_reass_count(void);
 void ip_reass_flush(void);

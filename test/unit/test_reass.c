@@ -285,13 +285,13 @@ static void test_timeout(void **state)
 	done();
 }
 
-static void test_expire_direct(void **state)
+static void test_expire_at_deadline(void **state)
 {
 	(void)state;
 	inject_frag(23, IP_PROTO_UDP, 64, 8, 0, T0);
-	ip_reass_expire(T0 + ip_config.reass_timeout_ms - 1);
+	net_timers_run(T0 + ip_config.reass_timeout_ms - 1);
 	assert_int_equal(ip_reass_count(), 1);
-	ip_reass_expire(T0 + ip_config.reass_timeout_ms);
+	net_timers_run(T0 + ip_config.reass_timeout_ms);
 	assert_int_equal(ip_reass_count(), 0);
 	assert_int_equal(ip_stats.reasm_timeout, 1);
 	done();
@@ -391,7 +391,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_overlap_discards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inconsistent_last, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expire_direct, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expire_at_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory_cap_evicts_oldest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_datagram_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize, setup, teardown),
