@@ -8,8 +8,8 @@
  *   us_recvfrom(fd, buf, len, 0, (struct sockaddr *)&src, &srclen)
  *       an echo reply: ICMP header + data, from src
  *
- * The identifier is the socket's "port": us_bind may choose it (sin_port), otherwise the
- * first send picks a free one; getsockname shows it. Only replies carrying it reach the
+ * The identifier is the socket's "port": us_bind may choose it (sin_port), otherwise
+ * connect or the first send picks a free one; getsockname shows it. Only replies carrying it reach the
  * socket (and, once connected, only from the peer).
  *
  * The TTL of the last reply returned by recvfrom is read with
@@ -26,12 +26,13 @@
 #ifndef IP_ICMP_SOCK_H
 #define IP_ICMP_SOCK_H
 
+#include "net/sock_echo.h"
 #include "net/socket.h"
 #include "net/stats.h"
 
-/* Option name at level IPPROTO_IP; outside the range of Linux's IP_* numbers. */
-#define ICMP_SOCK_LAST_TTL 0x1001
-#define ICMP_SOCK_RECV_ERRORS 0x1002
+/* Option names at level IPPROTO_IP, outside the range of Linux's IP_* numbers. */
+#define ICMP_SOCK_LAST_TTL ECHO_SOCK_LAST_HOP
+#define ICMP_SOCK_RECV_ERRORS ECHO_SOCK_RECV_ERRORS
 
 #define ICMP_SOCK_COUNTERS(X)                                                              \
 	X(out_requests) X(out_errors) X(out_bad_request) X(in_replies) X(in_no_socket)      \

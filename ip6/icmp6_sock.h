@@ -12,21 +12,24 @@
  *       packet too big, time exceeded, parameter problem): its ICMPv6 header and the
  *       quoted request, from the node that sent the error
  *
- * The identifier is the socket's "port" (bind's sin6_port, else the first send picks a
- * free one). us_getsockopt(fd, IPPROTO_IP, ICMP6_SOCK_LAST_HLIM, ...) reads the hop limit
+ * The identifier is the socket's "port" (bind's sin6_port, else connect or the first send
+ * picks a free one). connect names the only node whose replies (and errors about requests
+ * to it) the socket takes, and the destination of us_send; FIONREAD gives the next
+ * reply's length. us_getsockopt(fd, IPPROTO_IP, ICMP6_SOCK_LAST_HLIM, ...) reads the hop limit
  * of the last reply (the number of ip/icmp_sock.h's ICMP_SOCK_LAST_TTL, so that one
  * getsockopt serves ping for both families); IP_TTL and IP_TOS set the hop limit and
  * traffic class. */
 #ifndef IP6_ICMP6_SOCK_H
 #define IP6_ICMP6_SOCK_H
 
+#include "net/sock_echo.h"
 #include "net/socket.h"
 #include "net/stats.h"
 
 /* Option names at level IPPROTO_IP (ICMP_SOCK_LAST_TTL's and ICMP_SOCK_RECV_ERRORS'
  * numbers). */
-#define ICMP6_SOCK_LAST_HLIM 0x1001
-#define ICMP6_SOCK_RECV_ERRORS 0x1002
+#define ICMP6_SOCK_LAST_HLIM ECHO_SOCK_LAST_HOP
+#define ICMP6_SOCK_RECV_ERRORS ECHO_SOCK_RECV_ERRORS
 
 #define ICMP6_SOCK_COUNTERS(X)                                                             \
 	X(out_requests) X(out_errors) X(out_bad_request) X(in_replies) X(in_no_socket)      \

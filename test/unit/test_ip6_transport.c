@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "ether/ether.h"
 #include "ip/icmp.h"
@@ -598,6 +599,71 @@ static void test_icmp6_echo_socket(void **state)
 	assert_int_equal(us_close(fd), 0);
 }
 
+/* An echo reply from `src` to us, for identifier id, sequence 7, with 4 bytes of data. */
+static void inject_echo6_reply(const struct net_addr *src, uint16_t id)
+{
+	uint8_t rep[12] = { ICMP6_ECHO_REPLY, 0, 0, 0, (uint8_t)(id >> 8), (uint8_t)id, 0, 7,
+			    'p', 'o', 'n', 'g' };
+	struct net_addr saved = peer6;
+	uint16_t sum = icmp6_cksum(src, &us6, rep, sizeof(rep));
+
+	rep[2] = (uint8_t)(sum >> 8);
+	rep[3] = (uint8_t)sum;
+	peer6 = *src;
+	inject6(IP6_NH_ICMPV6, rep, sizeof(rep));
+	peer6 = saved;
+}
+
+/* A connected ICMPv6 echo socket (connect was refused with EOPNOTSUPP, and FIONREAD with
+ * ENOTTY, where IPv4's took both): connect picks the identifier, send needs no address,
+ * a reply from another node is nobody's while connected, FIONREAD gives the next reply's
+ * length, and AF_UNSPEC dissolves the association. */
+static void test_icmp6_echo_connect(void **state)
+{
+	struct sockaddr_in6 to = sin6_of(&peer6, 0), name;
+	struct sockaddr_in6 far = to;
+	struct net_addr other = A6("2001:db8::3");
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	uint8_t req[12] = { ICMP6_ECHO_REQUEST, 0, 0, 0, 0, 0, 0, 7, 'p', 'i', 'n', 'g' };
+	uint8_t buf[64];
+	struct ip6_hdr h6;
+	struct pkb *p;
+	uint16_t id;
+	int fd = us_socket(AF_INET6, SOCK_DGRAM | US_SOCK_NONBLOCK, IPPROTO_ICMPV6), n = -1;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(us_send(fd, req, sizeof(req), 0), -EDESTADDRREQ);
+	far.sin6_addr.s6_addr[0] = 0x3f; /* 3f00::/8: no route */
+	assert_int_equal(us_connect(fd, (struct sockaddr *)&far, sizeof(far)), -ENETUNREACH);
+	assert_int_equal(us_connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
+	assert_int_equal(us_getsockname(fd,
+					(struct sockaddr *)&name, &(socklen_t){ sizeof(name) }), 0);
+	id = ntohs(name.sin6_port);
+	assert_true(id != 0);
+	assert_int_equal(us_send(fd, req, sizeof(req), 0), (ssize_t)sizeof(req));
+	p = pop_pkt(&h6, 6);
+	assert_memory_equal(h6.dst.v6, peer6.v6, 16);
+	assert_int_equal(p->data[4] << 8 | p->data[5], id);
+	pkb_free(p);
+	inject_echo6_reply(&other, id);
+	assert_int_equal(icmp6sock_stats.in_no_socket, 1);
+	assert_int_equal(us_ioctl(fd, FIONREAD, &n), 0);
+	assert_int_equal(n, 0);
+	inject_echo6_reply(&peer6, id);
+	assert_int_equal(us_ioctl(fd, FIONREAD, &n), 0);
+	assert_int_equal(n, 12);
+	assert_int_equal(us_recv(fd, buf, sizeof(buf), 0), 12);
+	assert_memory_equal(buf + 8, "pong", 4);
+	/* dissolved: any node's reply is taken again */
+	assert_int_equal(us_connect(fd, &unspec, sizeof(unspec)), 0);
+	assert_int_equal(us_send(fd, req, sizeof(req), 0), -EDESTADDRREQ);
+	inject_echo6_reply(&other, id);
+	assert_int_equal(us_recv(fd, buf, sizeof(buf), 0), 12);
+	assert_int_equal(icmp6sock_stats.in_replies, 2);
+	assert_int_equal(us_close(fd), 0);
+}
+
 /* TCP segments Linux sent over IPv6 (curl -6 against a kernel server in another
  * namespace): every one's checksum verifies over the IPv6 pseudo-header, and one byte
  * changed breaks it. */
@@ -638,6 +704,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_linklocal_scope, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp6_echo_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp6_echo_connect, setup, teardown),
 		cmocka_unit_test(test_linux_capture_cksum),
 	};
 

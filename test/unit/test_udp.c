@@ -808,6 +808,28 @@ static void test_icmp_socket_bound_connect(void **state)
 	test_assert_no_leaks();
 }
 
+/* An echo socket bound to one of our addresses with identifier 0 keeps the address and
+ * gets an identifier (the address was lost when the identifier was picked first); an
+ * address that is not ours, or a second bind, is refused. */
+static void test_icmp_socket_bind_address(void **state)
+{
+	struct sockaddr_in mine = saddr("192.0.2.2", 0), other = saddr("192.0.2.9", 0), name;
+	int fd = us_socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(us_bind(fd, (const struct sockaddr *)&other, sizeof(other)),
+			 -EADDRNOTAVAIL);
+	assert_int_equal(us_bind(fd, (const struct sockaddr *)&mine, sizeof(mine)), 0);
+	assert_int_equal(us_getsockname(fd,
+					(struct sockaddr *)&name, &(socklen_t){ sizeof(name) }), 0);
+	assert_int_equal(name.sin_addr.s_addr, a("192.0.2.2"));
+	assert_true(name.sin_port != 0);
+	assert_int_equal(us_bind(fd, (const struct sockaddr *)&mine, sizeof(mine)), -EINVAL);
+	us_close(fd);
+	test_assert_no_leaks();
+}
+
 /* Closing sockets with queued data frees every buffer; descriptors are reused; the limit
  * on descriptors holds. */
 static void test_close_frees_everything(void **state)
@@ -864,6 +886,7 @@ int main(void)
 		T(test_poll_readiness),
 		T(test_icmp_echo_socket),
 		T(test_icmp_socket_bound_connect),
+		T(test_icmp_socket_bind_address),
 		T(test_close_frees_everything),
 #undef T
 	};
