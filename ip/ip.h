@@ -208,6 +208,13 @@ int ip_xmit(const struct ip_nexthop *nh, struct pkb *p, uint64_t now);
  * partial checksum it cannot finish or a malformed header, -EMSGSIZE for an MTU below
  * 28, -ENOBUFS, a link error). Does not take ownership of p. For ip/ only (ip_frag.c). */
 int ip_fragment(const struct ip_nexthop *nh, struct pkb *p, unsigned mtu, uint64_t now);
+/* Software segmentation of TCP's super-segment p (data = IP header) for a device that
+ * cannot cut it (net/gso.c), each segment sent through ip_xmit. A segment larger than the
+ * MTU (a route to a smaller MTU than the one TCP's MSS came from) is dropped with DF, as
+ * an ordinary datagram would be, else fragmented, as the kernel's GSO then does. fwd: p
+ * is being forwarded (its own counters; a segment waiting for ARP is no error then). Does
+ * not take ownership of p. The first error is returned; the rest still go. */
+int ip_segment(const struct ip_nexthop *nh, const struct pkb *p, int fwd, uint64_t now);
 
 /* ---- forwarding (ip_forward.c, RFC 1812) ---- */
 

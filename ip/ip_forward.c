@@ -82,40 +82,6 @@ static int is_broadcast_dst(uint32_t dst)
 	return 0;
 }
 
-/* Cuts the super-segment at p (data = IP header, TTL already decremented) into segments
- * for a device without TSO (net/gso.c) and sends each; one that does not fit the MTU (no
- * DF: the caller refused those with DF) is fragmented, as the kernel's GSO then does.
- * Does not take ownership of p. The first error is returned; the rest still go. */
-static int fwd_segment(const struct ip_nexthop *nh, const struct pkb *p, uint64_t now)
-{
-	struct pkb_queue segs = TAILQ_HEAD_INITIALIZER(segs);
-	unsigned flags = nh->dev->flags & NET_DEV_F_CSUM_TX ? GSO_F_CSUM_PARTIAL : 0;
-	struct pkb *s;
-	int n, err = 0;
-
-	n = gso_segment(p, flags, &segs);
-	if (n < 0) {
-		STAT_INC(ip, out_gso_unsupported);
-		return n;
-	}
-	STAT_INC(gso, fwd_supersegs);
-	while ((s = TAILQ_FIRST(&segs))) {
-		int e;
-
-		TAILQ_REMOVE(&segs, s, link);
-		if (s->len > nh->dev->mtu) {
-			STAT_INC(ip, fwd_fragmented);
-			e = ip_fragment(nh, s, nh->dev->mtu, now);
-			pkb_free(s);
-		} else {
-			e = ip_xmit(nh, s, now);
-		}
-		if (e < 0 && e != -EAGAIN && !err)
-			err = e;
-	}
-	return err;
-}
-
 void ip_forward(struct pkb *p, const struct ip_hdr *ih, struct net_device *in, uint64_t now)
 {
 	struct ip_nexthop nh;
@@ -221,7 +187,7 @@ void ip_forward(struct pkb *p, const struct ip_hdr *ih, struct net_device *in, u
 	hdr_cksum_set(p->data, ih->ihl);
 	STAT_INC(ip, fwd_datagrams);
 	if (mode == FWD_SEGMENT) {
-		err = fwd_segment(&nh, p, now);
+		err = ip_segment(&nh, p, 1, now); /* DF was refused above */
 		if (err < 0) {
 			STAT_INC(ip, fwd_link_errors);
 			debugf("dst=%s segmenting for dev=%s: %s", d, nh.dev->name, strerror(-err));

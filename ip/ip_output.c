@@ -29,41 +29,40 @@ int ip_xmit(const struct ip_nexthop *nh, struct pkb *p, uint64_t now)
 	return net_device_xmit(nh->dev, p, now);
 }
 
-/* Software segmentation of TCP's super-segment p (data = IP header, h its header) for a
- * device that cannot cut it. A segment larger than the MTU (a route to a smaller MTU
- * than the one TCP's MSS came from) is dropped with DF, as an ordinary datagram would be,
- * else fragmented. Does not take ownership of p. The first error is returned. */
-static int ip_segment(const struct ip_nexthop *nh, const struct ip_hdr *h, const struct pkb *p,
-		      uint64_t now)
+int ip_segment(const struct ip_nexthop *nh, const struct pkb *p, int fwd, uint64_t now)
 {
 	struct pkb_queue segs = TAILQ_HEAD_INITIALIZER(segs);
 	unsigned flags = nh->dev->flags & NET_DEV_F_CSUM_TX ? GSO_F_CSUM_PARTIAL : 0;
+	int n, err = 0, df = ((p->data[6] << 8 | p->data[7]) & IP_FLAG_DF) != 0;
 	struct pkb *s;
-	int n, err = 0;
 
 	n = gso_segment(p, flags, &segs);
 	if (n < 0) {
 		STAT_INC(ip, out_gso_unsupported);
 		return n;
 	}
-	STAT_INC(gso, out_supersegs);
+	if (fwd)
+		STAT_INC(gso, fwd_supersegs);
+	else
+		STAT_INC(gso, out_supersegs);
 	while ((s = TAILQ_FIRST(&segs))) {
 		int e;
 
 		TAILQ_REMOVE(&segs, s, link);
-		if (s->len > nh->dev->mtu) {
-			if (h->frag & IP_FLAG_DF) {
-				STAT_INC(ip, out_too_big_df);
-				pkb_free(s);
-				e = -EMSGSIZE;
-			} else {
-				e = ip_fragment(nh, s, nh->dev->mtu, now);
-				pkb_free(s);
-			}
+		if (s->len <= nh->dev->mtu) {
+			e = ip_xmit(nh, s, now); /* s belongs to ARP or the device */
+		} else if (df) {
+			STAT_INC(ip, out_too_big_df);
+			pkb_free(s);
+			e = -EMSGSIZE;
 		} else {
-			e = ip_xmit(nh, s, now);
+			if (fwd)
+				STAT_INC(ip, fwd_fragmented);
+			e = ip_fragment(nh, s, nh->dev->mtu, now);
+			pkb_free(s);
 		}
-		if (e < 0 && !err)
+		/* a forwarded segment waiting for ARP is no error of the forwarder's */
+		if (e < 0 && !(fwd && e == -EAGAIN) && !err)
 			err = e;
 	}
 	return err;
@@ -165,7 +164,7 @@ int ip_output_nh(uint8_t proto, struct pkb *p, uint32_t src, uint32_t dst,
 		goto drop; /* the fragments are copies: p itself is done with */
 	}
 	if (soft) {
-		err = ip_segment(&nh, &h, p, now);
+		err = ip_segment(&nh, p, 0, now);
 		goto drop; /* the segments are copies */
 	}
 	/* p belongs to ARP or the device from here. */

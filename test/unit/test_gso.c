@@ -381,6 +381,8 @@ static void test_fwd_tso_and_mtu(void **state)
 	}
 	assert_int_equal(nfrag, 2 * n);
 	assert_int_equal(gso_stats.segments_out, n);
+	assert_int_equal(ip_stats.fwd_fragmented, n);
+	assert_int_equal(ip_stats.out_too_big_df, 0);
 	fout->mtu = 1500;
 }
 
