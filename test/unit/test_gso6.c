@@ -32,14 +32,6 @@
 #define IP6 40
 #define THL 32
 
-static struct net_addr A6(const char *s)
-{
-	struct net_addr a;
-
-	assert_int_equal(ip6_addr_pton(s, &a), 0);
-	return a;
-}
-
 /* The TCP segment (32-byte header with NOP NOP timestamps, `payload` patterned bytes, a
  * complete checksum) at t, from src to dst. */
 static void build_tcp(uint8_t *t, const struct net_addr *src, const struct net_addr *dst,
@@ -65,7 +57,7 @@ static void build_tcp(uint8_t *t, const struct net_addr *src, const struct net_a
  * then build_tcp's segment. */
 static struct pkb *build(const char *src, const char *dst, uint8_t tflags, size_t payload)
 {
-	struct net_addr s = A6(src), d = A6(dst);
+	struct net_addr s = test_addr6(src), d = test_addr6(dst);
 	struct pkb *p = pkb_alloc(IP6 + THL + payload);
 	uint8_t *b = pkb_put(p, IP6 + THL + payload);
 
@@ -190,36 +182,20 @@ static void test_segment6_bad(void **state)
 
 static struct net_device *dev;
 static struct net_addr addr_a, addr_b;
-static struct ip6_config_s defaults;
 
 static int setup(void **state)
 {
 	(void)state;
-	stats_reset();
-	net_protocol_reset();
-	net_clock_set_fake(1, T0);
-	if (!defaults.default_hlim)
-		defaults = ip6_config;
-	ip6_config = defaults;
-	ip6_config.secret[0] = 1;
-	assert_int_equal(ip6_init(), 0);
-	assert_int_equal(icmp6_init(), 0);
-	dev = test_dev_create("tun0", NET_DEV_IP, 1500); /* no ND: packets go straight out */
-	addr_a = A6("2001:db8::a");
-	addr_b = A6("2001:db8::b");
-	assert_int_equal(ip6_addr_add(dev, &addr_b, 64, IP6_IFA_STATIC), 0);
+	dev = test_ip6_setup(0, "2001:db8::b", T0); /* no ND: packets go straight out */
+	addr_a = test_addr6("2001:db8::a");
+	addr_b = test_addr6("2001:db8::b");
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	ip6_shutdown();
-	test_dev_flush(dev);
-	net_device_unregister_all();
-	net_protocol_reset();
-	net_clock_set_fake(0, 0);
-	test_assert_no_leaks();
+	test_ip6_teardown();
 	return 0;
 }
 

@@ -25,48 +25,20 @@ static struct net_device *dev;
 static const uint8_t mac_a[6] = { 2, 0, 0, 0, 0, 0x0a };
 static const uint8_t mac_b[6] = { 2, 0, 0, 0, 0, 0x0b };
 static struct net_addr addr_a, addr_b;
-static struct ip6_config_s defaults;
-
-static struct net_addr A6(const char *s)
-{
-	struct net_addr a;
-
-	assert_int_equal(ip6_addr_pton(s, &a), 0);
-	return a;
-}
 
 static int setup(void **state)
 {
 	(void)state;
-	stats_reset();
-	net_protocol_reset();
-	net_clock_set_fake(1, T0);
-	if (!defaults.default_hlim)
-		defaults = ip6_config; /* the values the program starts with */
-	ip6_config = defaults;
-	ip6_config.secret[0] = 1; /* fixed: the link-local address is the same every run */
-	assert_int_equal(ether_init(), 0);
-	assert_int_equal(ip6_init(), 0);
-	assert_int_equal(icmp6_init(), 0);
-	assert_int_equal(nd_init(), 0);
-	dev = test_dev_create("eth0", NET_DEV_ETHER, 1500);
-	memcpy(dev->hwaddr, mac_b, 6); /* the captured responder's */
-	addr_a = A6("2001:db8::a");
-	addr_b = A6("2001:db8::b");
-	assert_int_equal(ip6_addr_add(dev, &addr_b, 64, IP6_IFA_STATIC), 0);
+	dev = test_ip6_setup(1, "2001:db8::b", T0); /* the captured responder's MAC */
+	addr_a = test_addr6("2001:db8::a");
+	addr_b = test_addr6("2001:db8::b");
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	nd_shutdown();
-	ip6_shutdown();
-	test_dev_flush(dev);
-	net_device_unregister_all();
-	net_protocol_reset();
-	net_clock_set_fake(0, 0);
-	test_assert_no_leaks();
+	test_ip6_teardown();
 	return 0;
 }
 
@@ -213,7 +185,7 @@ static void test_input_drops(void **state)
 {
 	uint8_t b[128], c[128];
 	size_t n = capture(2, b, sizeof(b));
-	struct net_addr other = A6("2001:db8::99"), mc = A6("ff02::2"), lo = A6("::1");
+	struct net_addr other = test_addr6("2001:db8::99"), mc = test_addr6("ff02::2"), lo = test_addr6("::1");
 
 	(void)state;
 	learn_a();
@@ -506,14 +478,14 @@ static void test_linklocal_rfc7217(void **state)
 	/* a TUN device has none; bad addresses are refused */
 	assert_int_equal(ip6_addr_add(dev, &(struct net_addr){ .family = AF_INET6 }, 64, 0),
 			 -EINVAL);
-	ll = A6("ff02::5");
+	ll = test_addr6("ff02::5");
 	assert_int_equal(ip6_addr_add(dev, &ll, 64, 0), -EINVAL);
-	ll = A6("2001:db8::c");
+	ll = test_addr6("2001:db8::c");
 	assert_int_equal(ip6_addr_add(dev, &ll, 129, 0), -EINVAL);
 	assert_int_equal(ip6_addr_add(dev, &ll, 64, 0), 0);
-	ll = A6("2001:db8::d");
+	ll = test_addr6("2001:db8::d");
 	assert_int_equal(ip6_addr_add(dev, &ll, 64, 0), 0);
-	ll = A6("2001:db8::e");
+	ll = test_addr6("2001:db8::e");
 	assert_int_equal(ip6_addr_add(dev, &ll, 64, 0), -ENOSPC); /* IP6_IFADDR_PER_DEV */
 	test_dev_flush(other);
 }
@@ -530,34 +502,34 @@ static void test_source_selection(void **state)
 		{ "2001:db8::b", "2001:db8::b" },     /* ours: itself */
 		{ "2001:db9::1", "2001:db8::b" },     /* a global one for a global destination */
 	};
-	struct net_addr ll = A6("fe80::1"), g2 = A6("2001:db8:1::2"), d, s;
+	struct net_addr ll = test_addr6("fe80::1"), g2 = test_addr6("2001:db8:1::2"), d, s;
 	struct net_nexthop nh;
 
 	(void)state;
 	assert_int_equal(ip6_addr_add(dev, &ll, 64, IP6_IFA_LINKLOCAL), 0);
 	assert_int_equal(ip6_addr_add(dev, &g2, 64, IP6_IFA_STATIC), 0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct net_addr want = A6(cases[i].src);
+		struct net_addr want = test_addr6(cases[i].src);
 
-		d = A6(cases[i].dst);
+		d = test_addr6(cases[i].dst);
 		assert_int_equal(ip6_source_select(dev, &d, &s), 0);
 		if (!net_addr_eq(&s, &want))
 			fail_msg("dst %s: got another source than %s", cases[i].dst, cases[i].src);
 	}
 	/* routes: on-link prefixes find their device; a link-local needs one named */
-	d = A6("2001:db8:1::77");
+	d = test_addr6("2001:db8:1::77");
 	assert_int_equal(ip6_route(&d, NULL, &nh), 0);
 	assert_ptr_equal(nh.dev, dev);
 	assert_true(net_addr_eq(&nh.nexthop, &d));
 	assert_true(net_addr_eq(&nh.src, &g2));
-	d = A6("fe80::9");
+	d = test_addr6("fe80::9");
 	assert_int_equal(ip6_route(&d, NULL, &nh), -ENETUNREACH);
 	assert_int_equal(ip6_route(&d, dev, &nh), 0);
 	assert_true(net_addr_eq(&nh.src, &ll));
-	d = A6("2001:db9::1");
+	d = test_addr6("2001:db9::1");
 	assert_int_equal(ip6_route(&d, NULL, &nh), -ENETUNREACH); /* no default router yet */
 	/* the family ops see the same */
-	d = A6("2001:db8:1::77");
+	d = test_addr6("2001:db8:1::77");
 	assert_int_equal(ip6_family_ops.source(&d, 0, &s), 0);
 	assert_true(net_addr_eq(&s, &g2));
 	assert_int_equal(ip6_family_ops.mtu(&d, 0), 1500);
@@ -566,7 +538,7 @@ static void test_source_selection(void **state)
 	assert_true(ip6_family_ops.is_multicast(&(struct net_addr){ .family = AF_INET6,
 								     .v6 = { 0xff, 2 } }));
 	/* a device with no IPv6 address has no source */
-	d = A6("fe80::9");
+	d = test_addr6("fe80::9");
 	assert_int_equal(ip6_source_select(test_dev_create("eth9", NET_DEV_ETHER, 1500), &d, &s),
 			 -EADDRNOTAVAIL);
 }
@@ -578,8 +550,8 @@ static void test_source_selection(void **state)
 static void test_static_routes(void **state)
 {
 	struct net_device *eth1 = test_dev_create("eth1", NET_DEV_ETHER, 1500);
-	struct net_addr g1 = A6("2001:db8:1::2"), gw0 = A6("2001:db8::1"),
-			gw1 = A6("2001:db8:1::1"), ll = A6("fe80::1"), any = A6("::"), d;
+	struct net_addr g1 = test_addr6("2001:db8:1::2"), gw0 = test_addr6("2001:db8::1"),
+			gw1 = test_addr6("2001:db8:1::1"), ll = test_addr6("fe80::1"), any = test_addr6("::"), d;
 	struct net_nexthop nh;
 	uint32_t gen;
 	static const struct {
@@ -613,11 +585,11 @@ static void test_static_routes(void **state)
 
 	(void)state;
 	assert_int_equal(ip6_addr_add(eth1, &g1, 64, IP6_IFA_STATIC), 0);
-	d = A6("2001:db9::1");
+	d = test_addr6("2001:db9::1");
 	assert_int_equal(ip6_route(&d, NULL, &nh), -ENETUNREACH);
 	gen = ip6_family_ops.route_generation();
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		struct net_addr p = A6(routes[i].pfx), g = A6(routes[i].gw);
+		struct net_addr p = test_addr6(routes[i].pfx), g = test_addr6(routes[i].gw);
 
 		assert_int_equal(ip6_route_add(&p, routes[i].plen, &g,
 					       routes[i].on_eth1 ? eth1->index : 0), 0);
@@ -625,9 +597,9 @@ static void test_static_routes(void **state)
 	assert_int_equal(ip6_route_count(), sizeof(routes) / sizeof(routes[0]));
 	assert_true(ip6_family_ops.route_generation() != gen);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct net_addr want = A6(cases[i].nexthop);
+		struct net_addr want = test_addr6(cases[i].nexthop);
 
-		d = A6(cases[i].dst);
+		d = test_addr6(cases[i].dst);
 		assert_int_equal(ip6_route(&d, NULL, &nh), 0);
 		if (nh.dev != (cases[i].via_eth1 ? eth1 : dev) || !net_addr_eq(&nh.nexthop, &want))
 			fail_msg("dst %s: another device or next hop than %s", cases[i].dst,
@@ -635,20 +607,20 @@ static void test_static_routes(void **state)
 		assert_true(net_addr_eq(&nh.src, cases[i].via_eth1 ? &g1 : &addr_b));
 	}
 	/* a device given: routes through others are passed over */
-	d = A6("2001:db8:5:7::1");
+	d = test_addr6("2001:db8:5:7::1");
 	assert_int_equal(ip6_route(&d, dev, &nh), 0);
 	assert_ptr_equal(nh.dev, dev);
 	assert_true(net_addr_eq(&nh.nexthop, &gw0));
 	/* the gateway's prefix gone: its routes are passed over, the default holds */
 	assert_int_equal(ip6_addr_del(dev, &addr_b), 0);
-	d = A6("2001:db8:5::9");
+	d = test_addr6("2001:db8:5::9");
 	assert_int_equal(ip6_route(&d, NULL, &nh), 0);
 	assert_ptr_equal(nh.dev, eth1);
 	assert_true(net_addr_eq(&nh.nexthop, &ll));
 	assert_int_equal(ip6_addr_add(dev, &addr_b, 64, IP6_IFA_STATIC), 0);
 	/* refusals: the same prefix (host bits ignored), a link-local or no gateway without
 	 * its device, a multicast gateway, a prefix too long, a device that is gone */
-	d = A6("2001:db8:5::1");
+	d = test_addr6("2001:db8:5::1");
 	assert_int_equal(ip6_route_add(&d, 48, &gw1, 0), -EEXIST);
 	assert_int_equal(ip6_route_add(&d, 47, &ll, 0), -EINVAL);
 	assert_int_equal(ip6_route_add(&d, 47, &any, 0), -EINVAL);
@@ -660,27 +632,27 @@ static void test_static_routes(void **state)
 	/* deleting: exactly that prefix */
 	assert_int_equal(ip6_route_del(&d, 47), -ESRCH);
 	assert_int_equal(ip6_route_del(&d, 48), 0);
-	d = A6("2001:db8:5::9");
+	d = test_addr6("2001:db8:5::9");
 	assert_int_equal(ip6_route(&d, NULL, &nh), 0);
 	assert_true(net_addr_eq(&nh.nexthop, &ll)); /* the default route now */
 	/* the table's bound */
 	for (unsigned i = ip6_route_count(); i < IP6_ROUTE_MAX; i++) {
-		d = A6("2001:db8:100::");
+		d = test_addr6("2001:db8:100::");
 		d.v6[5] = (uint8_t)i;
 		assert_int_equal(ip6_route_add(&d, 48, &gw1, 0), 0);
 	}
-	d = A6("2001:db8:200::");
+	d = test_addr6("2001:db8:200::");
 	assert_int_equal(ip6_route_add(&d, 48, &gw1, 0), -ENOSPC);
 	ip6_route_flush();
 	assert_int_equal(ip6_route_count(), 0);
-	d = A6("2001:db9::1");
+	d = test_addr6("2001:db9::1");
 	assert_int_equal(ip6_route(&d, NULL, &nh), -ENETUNREACH);
 }
 
 /* Output: too big for the device (no fragmentation yet), no route. */
 static void test_output_limits(void **state)
 {
-	struct net_addr far = A6("2001:db9::1");
+	struct net_addr far = test_addr6("2001:db9::1");
 	struct pkb *p;
 
 	(void)state;
@@ -779,7 +751,7 @@ static void test_secret_stable(void **state)
 static void test_tun_bare_ipv6(void **state)
 {
 	struct net_device *tun = test_dev_create("tun0", NET_DEV_IP, 1500);
-	struct net_addr us = A6("2001:db8:76::2"), peer = A6("2001:db8:76::1");
+	struct net_addr us = test_addr6("2001:db8:76::2"), peer = test_addr6("2001:db8:76::1");
 	uint8_t b[128], pl[16];
 	size_t n;
 	struct pkb *p;

@@ -28,51 +28,20 @@ static struct net_device *dev;
 static const uint8_t mac_a[6] = { 2, 0, 0, 0, 0, 0x0a };
 static const uint8_t mac_b[6] = { 2, 0, 0, 0, 0, 0x0b };
 static struct net_addr addr_a, addr_b;
-static struct ip6_config_s defaults;
-
-static struct net_addr A6(const char *s)
-{
-	struct net_addr a;
-
-	assert_int_equal(ip6_addr_pton(s, &a), 0);
-	return a;
-}
 
 static int setup(void **state)
 {
 	(void)state;
-	stats_reset();
-	net_protocol_reset();
-	net_clock_set_fake(1, T0);
-	if (!defaults.default_hlim)
-		defaults = ip6_config;
-	ip6_config = defaults;
-	ip6_config.secret[0] = 1;
-	assert_int_equal(ether_init(), 0);
-	assert_int_equal(ip6_init(), 0);
-	assert_int_equal(icmp6_init(), 0);
-	assert_int_equal(nd_init(), 0);
-	dev = test_dev_create("eth0", NET_DEV_ETHER, 1500);
-	memcpy(dev->hwaddr, mac_b, 6);
-	addr_a = A6("2001:db8::a");
-	addr_b = A6("2001:db8::b");
-	assert_int_equal(ip6_addr_add(dev, &addr_b, 64, IP6_IFA_STATIC), 0);
+	dev = test_ip6_setup(1, "2001:db8::b", T0);
+	addr_a = test_addr6("2001:db8::a");
+	addr_b = test_addr6("2001:db8::b");
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	nd_shutdown();
-	ip6_shutdown();
-	assert_int_equal(ip6_reass_count(), 0);
-	assert_int_equal(ip6_reass_mem(), 0);
-	assert_int_equal(ip6_pmtu_count(), 0);
-	test_dev_flush(dev);
-	net_device_unregister_all();
-	net_protocol_reset();
-	net_clock_set_fake(0, 0);
-	test_assert_no_leaks();
+	test_ip6_teardown();
 	return 0;
 }
 
@@ -520,7 +489,7 @@ static void test_output_round_trip(void **state)
 
 static void test_pmtu_cache(void **state)
 {
-	struct net_addr d1 = A6("2001:db8::1"), d2 = A6("2001:db8::2");
+	struct net_addr d1 = test_addr6("2001:db8::1"), d2 = test_addr6("2001:db8::2");
 
 	(void)state;
 	assert_int_equal(ip6_pmtu_get(&d1, T0), 0);
@@ -592,7 +561,7 @@ static size_t ptb_frame(uint8_t *b, const struct net_addr *router, const struct 
 
 static void test_packet_too_big(void **state)
 {
-	struct net_addr router = A6("2001:db8::1"), other = A6("2001:db8::99");
+	struct net_addr router = test_addr6("2001:db8::1"), other = test_addr6("2001:db8::99");
 	static uint8_t out[ECHO_LEN + 64];
 	uint8_t b[256];
 	size_t nfrags;

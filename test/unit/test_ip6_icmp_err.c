@@ -32,29 +32,16 @@
 static struct net_device *tun;
 static struct net_addr us6, peer6, router6;
 
-static struct net_addr A6(const char *s)
-{
-	struct net_addr a;
-
-	assert_int_equal(ip6_addr_pton(s, &a), 0);
-	return a;
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	stats_reset();
-	net_clock_set_fake(1, T0);
-	us6 = A6("2001:db8::2");
-	peer6 = A6("2001:db8::1");
-	router6 = A6("2001:db8::fe");
-	tun = test_dev_create("tun0", NET_DEV_IP, 1500);
-	assert_int_equal(ip6_init(), 0);
-	assert_int_equal(icmp6_init(), 0);
+	tun = test_ip6_setup(0, "2001:db8::2", T0);
+	us6 = test_addr6("2001:db8::2");
+	peer6 = test_addr6("2001:db8::1");
+	router6 = test_addr6("2001:db8::fe");
 	assert_int_equal(tcp_init(), 0);
 	assert_int_equal(udp_init(), 0);
 	assert_int_equal(icmp6_sock_init(), 0);
-	assert_int_equal(ip6_addr_add(tun, &us6, 64, IP6_IFA_STATIC), 0);
 	tcp_config_defaults(&tcp_config);
 	tcp_config.timestamps = 0;
 	tcp_config.window_scaling = 0;
@@ -69,13 +56,8 @@ static int teardown(void **state)
 	(void)state;
 	sock_close_all();
 	tcp_proto_shutdown();
-	test_dev_flush(tun);
-	ip6_shutdown();
-	net_device_unregister_all();
-	net_protocol_reset();
-	net_clock_set_fake(0, 0);
 	tcp_config_defaults(&tcp_config);
-	test_assert_no_leaks();
+	test_ip6_teardown();
 	return 0;
 }
 

@@ -45,33 +45,20 @@ static struct net_device *tun;
 static struct net_addr us6, peer6;
 static uint32_t us4, peer4;
 
-static struct net_addr A6(const char *s)
-{
-	struct net_addr a;
-
-	assert_int_equal(ip6_addr_pton(s, &a), 0);
-	return a;
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	stats_reset();
-	net_clock_set_fake(1, T0);
+	tun = test_ip6_setup(0, "2001:db8::2", T0);
 	us4 = inet_addr("192.0.2.2");
 	peer4 = inet_addr("192.0.2.1");
-	us6 = A6("2001:db8::2");
-	peer6 = A6("2001:db8::1");
-	tun = test_dev_create("tun0", NET_DEV_IP, 1500);
+	us6 = test_addr6("2001:db8::2");
+	peer6 = test_addr6("2001:db8::1");
 	assert_int_equal(ip_init(), 0);
 	assert_int_equal(icmp_init(), 0);
-	assert_int_equal(ip6_init(), 0);
-	assert_int_equal(icmp6_init(), 0);
 	assert_int_equal(tcp_init(), 0);
 	assert_int_equal(udp_init(), 0);
 	assert_int_equal(icmp6_sock_init(), 0);
 	assert_int_equal(ip_iface_add(tun, us4, inet_addr("255.255.255.0"), 0), 0);
-	assert_int_equal(ip6_addr_add(tun, &us6, 64, IP6_IFA_STATIC), 0);
 	tcp_config_defaults(&tcp_config);
 	tcp_config.timestamps = 0;
 	tcp_config.window_scaling = 0;
@@ -86,14 +73,9 @@ static int teardown(void **state)
 	(void)state;
 	sock_close_all();
 	tcp_proto_shutdown();
-	test_dev_flush(tun);
-	ip6_shutdown();
 	ip_shutdown();
-	net_device_unregister_all();
-	net_protocol_reset();
-	net_clock_set_fake(0, 0);
 	tcp_config_defaults(&tcp_config);
-	test_assert_no_leaks();
+	test_ip6_teardown();
 	return 0;
 }
 
@@ -434,7 +416,7 @@ static void test_bind_rules(void **state)
  * -ENODEV. */
 static void test_linklocal_scope(void **state)
 {
-	struct net_addr ll_us = A6("fe80::2"), ll_peer = A6("fe80::1");
+	struct net_addr ll_us = test_addr6("fe80::2"), ll_peer = test_addr6("fe80::1");
 	struct sockaddr_in6 pa = sin6_of(&ll_peer, PEER), a;
 	socklen_t alen = sizeof(a);
 	struct ip6_hdr h6;
@@ -622,7 +604,7 @@ static void test_icmp6_echo_connect(void **state)
 {
 	struct sockaddr_in6 to = sin6_of(&peer6, 0), name;
 	struct sockaddr_in6 far = to;
-	struct net_addr other = A6("2001:db8::3");
+	struct net_addr other = test_addr6("2001:db8::3");
 	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
 	uint8_t req[12] = { ICMP6_ECHO_REQUEST, 0, 0, 0, 0, 0, 0, 7, 'p', 'i', 'n', 'g' };
 	uint8_t buf[64];

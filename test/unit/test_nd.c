@@ -24,51 +24,22 @@ static const uint8_t mac_a[6] = { 2, 0, 0, 0, 0, 0x0a };
 static const uint8_t mac_b[6] = { 2, 0, 0, 0, 0, 0x0b };
 static const uint8_t mac_c[6] = { 2, 0, 0, 0, 0, 0x0c };
 static struct net_addr addr_a, addr_b;
-static struct nd_config_s nd_defaults;
 static uint64_t now;
-
-static struct net_addr A6(const char *s)
-{
-	struct net_addr a;
-
-	assert_int_equal(ip6_addr_pton(s, &a), 0);
-	return a;
-}
 
 static int setup(void **state)
 {
 	(void)state;
-	stats_reset();
-	net_protocol_reset();
 	now = T0;
-	net_clock_set_fake(1, now);
-	if (!nd_defaults.retrans_ms)
-		nd_defaults = nd_config;
-	nd_config = nd_defaults;
-	assert_int_equal(ether_init(), 0);
-	assert_int_equal(ip6_init(), 0);
-	assert_int_equal(icmp6_init(), 0);
-	assert_int_equal(nd_init(), 0);
-	dev = test_dev_create("eth0", NET_DEV_ETHER, 1500);
-	memcpy(dev->hwaddr, mac_b, 6);
-	addr_a = A6("2001:db8::a");
-	addr_b = A6("2001:db8::b");
-	assert_int_equal(ip6_addr_add(dev, &addr_b, 64, IP6_IFA_STATIC), 0);
+	dev = test_ip6_setup(1, "2001:db8::b", now);
+	addr_a = test_addr6("2001:db8::a");
+	addr_b = test_addr6("2001:db8::b");
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	nd_shutdown();
-	assert_int_equal(nd_cache_count(), 0);
-	assert_int_equal(net_timers_armed(), 0);
-	ip6_shutdown();
-	test_dev_flush(dev);
-	net_device_unregister_all();
-	net_protocol_reset();
-	net_clock_set_fake(0, 0);
-	test_assert_no_leaks();
+	test_ip6_teardown();
 	return 0;
 }
 
@@ -252,7 +223,7 @@ static void test_dad_defended(void **state)
 	assert_int_equal(nd_stats.tx_dad_reply, 1);
 	assert_int_equal(nd_cache_count(), 0); /* :: is nobody to learn */
 	/* the same probe for an address not ours: not even its group is ours */
-	memcpy(b + 14 + 40 + 8, A6("2001:db8::c").v6, 16);
+	memcpy(b + 14 + 40 + 8, test_addr6("2001:db8::c").v6, 16);
 	b[14 + 24 + 15] = 0x0c; /* ff02::1:ff00:c */
 	b[5] = 0x0c;
 	fix_cksum(b, n);
@@ -270,8 +241,8 @@ static void test_malformed_counted(void **state)
 {
 	uint8_t ns[128], b[128];
 	size_t n = capture(PCAP, 0, ns, sizeof(ns));
-	struct nd_msg m = { .type = ICMP6_ND_NA, .target = A6("2001:db8::a") };
-	struct net_addr sol = ip6_addr_solicited(&addr_b), mc = A6("ff02::1");
+	struct nd_msg m = { .type = ICMP6_ND_NA, .target = test_addr6("2001:db8::a") };
+	struct net_addr sol = ip6_addr_solicited(&addr_b), mc = test_addr6("ff02::1");
 
 	(void)state;
 	memcpy(b, ns, n);
@@ -490,7 +461,7 @@ static void test_na_rules(void **state)
 {
 	uint8_t b[128], lla[6], ns[128];
 	size_t nn = capture(PCAP, 0, ns, sizeof(ns));
-	struct nd_msg na = { .type = ICMP6_ND_NA, .target = A6("2001:db8::a"), .has_lla = 1 };
+	struct nd_msg na = { .type = ICMP6_ND_NA, .target = test_addr6("2001:db8::a"), .has_lla = 1 };
 
 	(void)state;
 	send_to(&addr_a);
@@ -536,7 +507,7 @@ static void test_ns_completes_and_cache_bound(void **state)
 {
 	uint8_t ns[128], lla[6];
 	size_t nn = capture(PCAP, 0, ns, sizeof(ns));
-	struct net_addr other = A6("2001:db8::77");
+	struct net_addr other = test_addr6("2001:db8::77");
 
 	(void)state;
 	send_to(&addr_a);

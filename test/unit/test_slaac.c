@@ -41,14 +41,6 @@ static struct ip6_config_s ip6_defaults;
 static uint64_t now;
 static size_t mld_seen;
 
-static struct net_addr A6(const char *s)
-{
-	struct net_addr a;
-
-	assert_int_equal(ip6_addr_pton(s, &a), 0);
-	return a;
-}
-
 static int setup(void **state)
 {
 	(void)state;
@@ -178,7 +170,7 @@ static size_t ra_frame(uint8_t *b, uint16_t life_s, const char *pfx, uint8_t ple
 	memcpy(ra.slla, mac_a, 6);
 	if (pfx) {
 		ra.npfx = 1;
-		ra.pfx[0] = (struct nd_ra_prefix){ .prefix = A6(pfx), .plen = plen,
+		ra.pfx[0] = (struct nd_ra_prefix){ .prefix = test_addr6(pfx), .plen = plen,
 						    .flags = flags, .valid_s = valid,
 						    .preferred_s = pref };
 	}
@@ -192,7 +184,7 @@ static size_t ra_frame(uint8_t *b, uint16_t life_s, const char *pfx, uint8_t ple
 
 static struct net_addr slaac_addr(const char *pfx, unsigned dad_count)
 {
-	struct net_addr a = { .family = AF_INET6 }, p = A6(pfx);
+	struct net_addr a = { .family = AF_INET6 }, p = test_addr6(pfx);
 
 	ip6_stable_iid(dev, p.v6, dad_count, ip6_config.secret, a.v6);
 	return a;
@@ -205,7 +197,7 @@ static void test_ra_wire(void **state)
 	struct nd_ra ra = { .cur_hlim = 64, .flags = ND_RA_OTHER, .lifetime_s = 1800,
 			    .reachable_ms = 30000, .retrans_ms = 1000, .has_slla = 1,
 			    .mtu = 1400, .npfx = 2 }, out;
-	struct nd_redirect r = { .target = A6("fe80::3"), .dst = A6("2001:db8:9::9"),
+	struct nd_redirect r = { .target = test_addr6("fe80::3"), .dst = test_addr6("2001:db8:9::9"),
 				 .has_lla = 1 }, rout;
 	uint8_t b[512], rs[16];
 	size_t n;
@@ -213,9 +205,9 @@ static void test_ra_wire(void **state)
 	(void)state;
 	memcpy(ra.slla, mac_a, 6);
 	memcpy(r.lla, mac_c, 6);
-	ra.pfx[0] = (struct nd_ra_prefix){ A6("2001:db8:1::"), 64, ND_PFX_ONLINK | ND_PFX_AUTO,
+	ra.pfx[0] = (struct nd_ra_prefix){ test_addr6("2001:db8:1::"), 64, ND_PFX_ONLINK | ND_PFX_AUTO,
 					   86400, 14400 };
-	ra.pfx[1] = (struct nd_ra_prefix){ A6("2001:db8:2::"), 48, ND_PFX_ONLINK,
+	ra.pfx[1] = (struct nd_ra_prefix){ test_addr6("2001:db8:2::"), 48, ND_PFX_ONLINK,
 					   ND_LIFETIME_INFINITE, ND_LIFETIME_INFINITE };
 	n = nd_ra_emit(&ra, b, sizeof(b));
 	assert_int_equal(n, 16 + 8 + 8 + 64);
@@ -271,7 +263,7 @@ static void test_ra_wire(void **state)
 /* Every malformed RA is dropped with its counter and teaches nothing. */
 static void test_ra_malformed_counted(void **state)
 {
-	struct net_addr ll = A6("fe80::1"), all = ip6_addr_all_nodes(), glob = A6("2001:db8::1");
+	struct net_addr ll = test_addr6("fe80::1"), all = ip6_addr_all_nodes(), glob = test_addr6("2001:db8::1");
 	uint8_t good[256], b[256], m[256];
 	size_t n = ra_frame(good, 600, "2001:db8:1::", 64, ND_PFX_ONLINK | ND_PFX_AUTO, 3600,
 			    1800), mlen = n - 54;
@@ -355,7 +347,7 @@ static size_t rdnss_opt(uint8_t *o, uint32_t life, const char *const *a, unsigne
 	o[1] = (uint8_t)(1 + 2 * n);
 	wr32(o + 4, life);
 	for (unsigned i = 0; i < n; i++) {
-		struct net_addr x = A6(a[i]);
+		struct net_addr x = test_addr6(a[i]);
 
 		memcpy(o + 8 + 16 * i, x.v6, 16);
 	}
@@ -533,7 +525,7 @@ static void test_ra_dns_lifetimes(void **state)
 static void test_rs_timing(void **state)
 {
 	struct net_addr ll = net_addr_any(AF_INET6), any = net_addr_any(AF_INET6);
-	struct net_addr routers = A6("ff02::2");
+	struct net_addr routers = test_addr6("ff02::2");
 	struct ip6_hdr h;
 	uint8_t m[256], dmac[6];
 	uint64_t t_dad, t_rs[3];
@@ -611,8 +603,8 @@ static void test_rs_timing(void **state)
 
 static void test_slaac_lifetimes(void **state)
 {
-	struct net_addr pfx = A6("2001:db8:1::"), far = A6("2001:db8:99::1");
-	struct net_addr rtr = A6("fe80::1"), near = A6("2001:db8:1::5"), a = slaac_addr("2001:db8:1::", 0);
+	struct net_addr pfx = test_addr6("2001:db8:1::"), far = test_addr6("2001:db8:99::1");
+	struct net_addr rtr = test_addr6("fe80::1"), near = test_addr6("2001:db8:1::5"), a = slaac_addr("2001:db8:1::", 0);
 	struct nd_ra ra = { .cur_hlim = 42, .lifetime_s = 10, .reachable_ms = 20000,
 			    .retrans_ms = 500, .has_slla = 1, .mtu = 1400, .npfx = 1 };
 	struct net_nexthop nh;
@@ -690,7 +682,7 @@ static void test_slaac_lifetimes(void **state)
 static void test_ra_route_gone_moves_generation(void **state)
 {
 	const struct net_family_ops *f = &ip6_family_ops;
-	struct net_addr far = A6("2001:db8:99::1"), near = A6("2001:db8:1::5"), rtr = A6("fe80::1");
+	struct net_addr far = test_addr6("2001:db8:99::1"), near = test_addr6("2001:db8:1::5"), rtr = test_addr6("fe80::1");
 	struct net_route_cache rc_far = { 0 }, rc_near = { 0 };
 	const struct net_nexthop *nh;
 	uint8_t b[256];
@@ -728,7 +720,7 @@ static void test_ra_route_gone_moves_generation(void **state)
 static void test_ra_undeprecate_moves_generation(void **state)
 {
 	const struct net_family_ops *f = &ip6_family_ops;
-	struct net_addr near = A6("2001:db8:1::5"), b6 = A6("2001:db8:2::b");
+	struct net_addr near = test_addr6("2001:db8:1::5"), b6 = test_addr6("2001:db8:2::b");
 	struct net_addr a = slaac_addr("2001:db8:1::", 0);
 	struct net_route_cache rc = { 0 };
 	const struct net_nexthop *nh;
@@ -759,8 +751,8 @@ static void test_router_unreachable_moves_generation(void **state)
 {
 	static const uint8_t echo[16] = { ICMP6_ECHO_REQUEST, 0, 0, 0, 0, 1, 0, 1 };
 	const struct net_family_ops *f = &ip6_family_ops;
-	struct net_addr far = A6("2001:db8:99::1"), r1 = A6("fe80::1"), r2 = A6("fe80::2");
-	struct net_addr all = A6("ff02::1");
+	struct net_addr far = test_addr6("2001:db8:99::1"), r1 = test_addr6("fe80::1"), r2 = test_addr6("fe80::2");
+	struct net_addr all = test_addr6("ff02::1");
 	struct nd_ra ra = { .cur_hlim = 64, .lifetime_s = 600, .has_slla = 1 };
 	struct net_route_cache rc = { 0 };
 	const struct net_nexthop *nh;
@@ -843,7 +835,7 @@ static void start_dad(const struct net_addr *a, unsigned flags)
 /* Another node's NA for the address (5.4.4): duplicate, logged, never used. */
 static void test_dad_conflict_na(void **state)
 {
-	struct net_addr a = A6("2001:db8::a"), all = ip6_addr_all_nodes(), far = A6("2001:db8::7");
+	struct net_addr a = test_addr6("2001:db8::a"), all = ip6_addr_all_nodes(), far = test_addr6("2001:db8::7");
 	struct nd_msg na = { .type = ICMP6_ND_NA, .flags = ND_NA_OVERRIDE, .target = a,
 			     .has_lla = 1 };
 	uint8_t b[256], m[64];
@@ -867,7 +859,7 @@ static void test_dad_conflict_na(void **state)
  * defended (it is not ours). */
 static void test_dad_conflict_ns(void **state)
 {
-	struct net_addr a = A6("2001:db8::a");
+	struct net_addr a = test_addr6("2001:db8::a");
 	uint8_t b[128];
 	long n = test_pcap_frame(PCAP_DAD, 0, b, sizeof(b));
 
@@ -887,7 +879,7 @@ static void test_dad_conflict_ns(void **state)
 /* A tentative address answers no solicitation (5.4), and once DAD is over it does. */
 static void test_tentative_silent(void **state)
 {
-	struct net_addr a = A6("2001:db8::a"), c = A6("2001:db8::c"), sol = ip6_addr_solicited(&a);
+	struct net_addr a = test_addr6("2001:db8::a"), c = test_addr6("2001:db8::c"), sol = ip6_addr_solicited(&a);
 	struct nd_msg ns = { .type = ICMP6_ND_NS, .target = a, .has_lla = 1 };
 	struct ip6_hdr h;
 	uint8_t b[256], m[64];
@@ -956,8 +948,8 @@ static const uint8_t hbh_ra[8] = { IP6_NH_ICMPV6, 0, 5, 2, 0, 0, 1, 0 };
 /* The report bytes on a join, and the answers to a general and a group-specific query. */
 static void test_mld(void **state)
 {
-	struct net_addr b6 = A6("2001:db8::b"), ll, rtr = A6("fe80::1");
-	struct net_addr sol_b = ip6_addr_solicited(&b6), mld2 = A6("ff02::16");
+	struct net_addr b6 = test_addr6("2001:db8::b"), ll, rtr = test_addr6("fe80::1");
+	struct net_addr sol_b = ip6_addr_solicited(&b6), mld2 = test_addr6("ff02::16");
 	struct net_addr all = ip6_addr_all_nodes();
 	uint8_t b[256], m[256], q[28] = { ICMP6_MLD_QUERY, 0, 0, 0, 0x03, 0xe8 }, dmac[6];
 	struct ip6_hdr h;
@@ -1029,8 +1021,8 @@ static void test_mld(void **state)
 
 static void test_redirect(void **state)
 {
-	struct net_addr far = A6("2001:db8:99::9"), rtr = A6("fe80::1"), other = A6("fe80::2");
-	struct net_addr better = A6("fe80::3"), b6 = A6("2001:db8::b");
+	struct net_addr far = test_addr6("2001:db8:99::9"), rtr = test_addr6("fe80::1"), other = test_addr6("fe80::2");
+	struct net_addr better = test_addr6("fe80::3"), b6 = test_addr6("2001:db8::b");
 	struct nd_redirect r = { .target = better, .dst = far, .has_lla = 1 };
 	struct net_nexthop nh;
 	uint8_t b[256], m[128], lla[6];
@@ -1066,7 +1058,7 @@ static void test_redirect(void **state)
 	assert_memory_equal(lla, mac_c, 6);
 	/* a redirect for an on-link destination (its own first hop) from the router:
 	 * refused */
-	r.dst = A6("2001:db8::44");
+	r.dst = test_addr6("2001:db8::44");
 	inject(b, icmp_frame(b, mac_a, &rtr, &b6, 255, m, nd_redirect_emit(&r, m, sizeof(m))));
 	assert_int_equal(nd_stats.rx_redirect_refused, 3);
 	r.dst = far;
@@ -1092,8 +1084,8 @@ static void test_redirect(void **state)
  * /64; without the static default the router is the way out again. */
 static void test_static_vs_ra(void **state)
 {
-	struct net_addr b6 = A6("2001:db8::b"), gw = A6("2001:db8::1"), rtr = A6("fe80::1");
-	struct net_addr any = A6("::"), p65 = A6("2001:db8:50:0:8000::"), d;
+	struct net_addr b6 = test_addr6("2001:db8::b"), gw = test_addr6("2001:db8::1"), rtr = test_addr6("fe80::1");
+	struct net_addr any = test_addr6("::"), p65 = test_addr6("2001:db8:50:0:8000::"), d;
 	struct net_nexthop nh;
 	uint8_t b[256];
 
@@ -1101,21 +1093,21 @@ static void test_static_vs_ra(void **state)
 	assert_int_equal(ip6_addr_add_linklocal(dev, 0), 0);
 	assert_int_equal(ip6_addr_add(dev, &b6, 64, IP6_IFA_STATIC), 0);
 	inject(b, ra_frame(b, 600, "2001:db8:50::", 64, ND_PFX_ONLINK, 600, 600));
-	d = A6("2001:db9::1");
+	d = test_addr6("2001:db9::1");
 	assert_int_equal(ip6_route(&d, NULL, &nh), 0);
 	assert_true(net_addr_eq(&nh.nexthop, &rtr));
 	assert_int_equal(ip6_route_add(&any, 0, &gw, 0), 0);
 	assert_int_equal(ip6_route_add(&p65, 65, &gw, 0), 0);
 	assert_int_equal(ip6_route(&d, NULL, &nh), 0);
 	assert_true(net_addr_eq(&nh.nexthop, &gw));        /* static ::/0 over the RA's */
-	d = A6("2001:db8:50::5");
+	d = test_addr6("2001:db8:50::5");
 	assert_int_equal(ip6_route(&d, NULL, &nh), 0);
 	assert_true(net_addr_eq(&nh.nexthop, &d));         /* the RA's on-link /64 */
-	d = A6("2001:db8:50:0:8000::5");
+	d = test_addr6("2001:db8:50:0:8000::5");
 	assert_int_equal(ip6_route(&d, NULL, &nh), 0);
 	assert_true(net_addr_eq(&nh.nexthop, &gw));        /* the static /65 */
 	assert_int_equal(ip6_route_del(&any, 0), 0);
-	d = A6("2001:db9::1");
+	d = test_addr6("2001:db9::1");
 	assert_int_equal(ip6_route(&d, NULL, &nh), 0);
 	assert_true(net_addr_eq(&nh.nexthop, &rtr));
 	assert_ptr_equal(nh.dev, dev);
@@ -1127,8 +1119,8 @@ static void test_linux_captures(void **state)
 {
 	static const uint8_t linux_mac[6] = { 0xc6, 0x5e, 0x40, 0x94, 0x4f, 0xf0 };
 	static const uint8_t dnsmasq_mac[6] = { 0x9a, 0x74, 0xab, 0x42, 0xff, 0x10 };
-	struct net_addr ll = A6("fe80::c45e:40ff:fe94:4ff0"), sol = ip6_addr_solicited(&ll);
-	struct net_addr rtr = A6("fe80::9874:abff:fe42:ff10"), far = A6("2001:db8:7::7");
+	struct net_addr ll = test_addr6("fe80::c45e:40ff:fe94:4ff0"), sol = ip6_addr_solicited(&ll);
+	struct net_addr rtr = test_addr6("fe80::9874:abff:fe42:ff10"), far = test_addr6("2001:db8:7::7");
 	struct net_addr slaac;
 	uint8_t want[128], b[128], lla[6];
 	struct net_nexthop nh;

@@ -12,6 +12,9 @@
 #include "ether/ether.h"
 #include "ip/icmp.h"
 #include "ip/ip.h"
+#include "ip6/icmp6.h"
+#include "ip6/ip6.h"
+#include "nd/nd.h"
 #include "net/cksum.h"
 #include "net/loop.h"
 #include "tcp/tcp_var.h"
@@ -196,6 +199,74 @@ void test_ip_teardown(void)
 	ip_shutdown();
 	net_device_unregister_all();
 	net_protocol_reset();
+	test_assert_no_leaks();
+}
+
+struct net_addr test_addr6(const char *s)
+{
+	struct net_addr a;
+
+	assert_int_equal(ip6_addr_pton(s, &a), 0);
+	return a;
+}
+
+static struct ip6_config_s ip6_defaults;
+static struct nd_config_s nd_defaults;
+static int ip6_nd;
+static struct net_device *ip6_dev;
+
+struct net_device *test_ip6_setup(int ether, const char *addr, uint64_t t0)
+{
+	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 0x0b };
+	struct net_device *dev;
+
+	stats_reset();
+	net_protocol_reset();
+	net_clock_set_fake(1, t0);
+	if (!ip6_defaults.default_hlim)
+		ip6_defaults = ip6_config; /* the values the program starts with */
+	ip6_config = ip6_defaults;
+	ip6_config.secret[0] = 1; /* fixed: the link-local address is the same every run */
+	if (!nd_defaults.retrans_ms)
+		nd_defaults = nd_config;
+	nd_config = nd_defaults;
+	ip6_nd = ether;
+	if (ether)
+		assert_int_equal(ether_init(), 0);
+	assert_int_equal(ip6_init(), 0);
+	assert_int_equal(icmp6_init(), 0);
+	if (ether) {
+		assert_int_equal(nd_init(), 0);
+		dev = test_dev_create("eth0", NET_DEV_ETHER, 1500);
+		memcpy(dev->hwaddr, mac, 6);
+	} else {
+		dev = test_dev_create("tun0", NET_DEV_IP, 1500);
+	}
+	ip6_dev = dev;
+	if (addr) {
+		struct net_addr a = test_addr6(addr);
+
+		assert_int_equal(ip6_addr_add(dev, &a, 64, IP6_IFA_STATIC), 0);
+	}
+	return dev;
+}
+
+void test_ip6_teardown(void)
+{
+	if (ip6_nd) {
+		nd_shutdown();
+		assert_int_equal(nd_cache_count(), 0);
+	}
+	ip6_shutdown();
+	assert_int_equal(ip6_reass_count(), 0);
+	assert_int_equal(ip6_reass_mem(), 0);
+	assert_int_equal(ip6_pmtu_count(), 0);
+	test_dev_flush(ip6_dev);
+	net_device_unregister_all();
+	net_protocol_reset();
+	net_clock_set_fake(0, 0);
+	ip6_config = ip6_defaults;
+	nd_config = nd_defaults;
 	test_assert_no_leaks();
 }
 

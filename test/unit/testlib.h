@@ -42,6 +42,19 @@ struct net_device *test_ip_setup(int icmp);
 /* Shuts the IP layer down, unregisters every device and protocol, then the leak check. */
 void test_ip_teardown(void);
 
+/* An IPv6 address from its text; asserts that it parses. */
+struct net_addr test_addr6(const char *s);
+/* The IPv6 layer over one device, MTU 1500: with `ether`, Ethernet "eth0" (hwaddr
+ * 02:00:00:00:00:0b) with ND, else an L3 "tun0"; the clock fake at t0, ip6_config and
+ * nd_config at the program's defaults, with a fixed secret (the same link-local address
+ * every run), the
+ * static address addr/64 unless NULL, counters reset. Returns the device. */
+struct net_device *test_ip6_setup(int ether, const char *addr, uint64_t t0);
+/* Shuts ND (if it ran) and IPv6 down, asserts that no reassembly or path MTU entry is
+ * left, unregisters every device and protocol, the clock real again, ip6_config and
+ * nd_config back to their defaults, then the leak check. */
+void test_ip6_teardown(void);
+
 /* Asserts that no packet buffer is left and no timer is armed (ends every test). */
 /* An in-memory Ethernet link between two stacks of one process: what one side's device
  * transmits, the other side's device receives on its stack's next loop turn (its fd, an
