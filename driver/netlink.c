@@ -104,15 +104,17 @@ int nl_link_set_mtu(const char *ifname, unsigned mtu)
 	return err;
 }
 
-/* Adds addr/netmask to ifname; with a peer the address is point-to-point (a TUN's kernel
- * side, "ip addr add LOCAL peer PEER"), and the prefix then applies to the peer. An address
- * that is already there counts as success, so a restarted ustack can reuse a device. */
-int nl_addr_add(const char *ifname, uint32_t addr, uint32_t netmask, uint32_t peer)
+/* Adds the address `local` (family AF_INET or AF_INET6, its bytes) with prefix length
+ * plen to ifname, point-to-point to `peer` (the same family's bytes, or NULL), with the
+ * IFA_F_* flags. An address that is already there counts as success, so a restarted
+ * ustack can reuse a device. */
+static int addr_add(const char *ifname, int family, const void *local, const void *peer,
+		    int plen, unsigned flags)
 {
+	int alen = family == AF_INET ? 4 : 16;
 	struct nl_sock *sk = NULL;
 	struct rtnl_addr *ra = NULL;
-	struct nl_addr *local = NULL, *remote = NULL;
-	int prefix = __builtin_popcount(netmask);
+	struct nl_addr *l = NULL, *r = NULL;
 	int ifindex, err;
 
 	ifindex = (int)if_nametoindex(ifname);
@@ -123,80 +125,55 @@ int nl_addr_add(const char *ifname, uint32_t addr, uint32_t netmask, uint32_t pe
 		goto out;
 	err = -ENOMEM;
 	ra = rtnl_addr_alloc();
-	local = nl_addr_build(AF_INET, &addr, 4);
-	if (!ra || !local)
+	l = nl_addr_build(family, local, (size_t)alen);
+	if (!ra || !l)
 		goto out;
 	rtnl_addr_set_ifindex(ra, ifindex);
-	rtnl_addr_set_family(ra, AF_INET);
-	err = nl_to_errno(rtnl_addr_set_local(ra, local));
+	rtnl_addr_set_family(ra, family);
+	err = nl_to_errno(rtnl_addr_set_local(ra, l));
 	if (err < 0)
 		goto out;
 	if (peer) {
-		remote = nl_addr_build(AF_INET, &peer, 4);
-		if (!remote) {
+		r = nl_addr_build(family, peer, (size_t)alen);
+		if (!r) {
 			err = -ENOMEM;
 			goto out;
 		}
-		nl_addr_set_prefixlen(remote, prefix);
-		err = nl_to_errno(rtnl_addr_set_peer(ra, remote));
+		nl_addr_set_prefixlen(r, plen);
+		err = nl_to_errno(rtnl_addr_set_peer(ra, r));
 		if (err < 0)
 			goto out;
 	}
-	rtnl_addr_set_prefixlen(ra, prefix);
-	err = nl_to_errno(rtnl_addr_add(sk, ra, 0));
-	if (err == -EEXIST)
-		err = 0;
-out:
-	if (err < 0) {
-		char a[INET_ADDRSTRLEN];
-		debugf("dev=%s addr=%s/%d failed: %s", ifname,
-		       inet_ntop(AF_INET, &addr, a, sizeof(a)), prefix, strerror(-err));
-	}
-	nl_addr_put(remote);
-	nl_addr_put(local);
-	rtnl_addr_put(ra);
-	nl_socket_free(sk);
-	return err;
-}
-
-int nl_addr6_add(const char *ifname, const struct net_addr *addr, unsigned plen)
-{
-	struct nl_sock *sk = NULL;
-	struct rtnl_addr *ra = NULL;
-	struct nl_addr *local = NULL;
-	int ifindex, err;
-
-	ifindex = (int)if_nametoindex(ifname);
-	if (!ifindex)
-		return -ENODEV;
-	err = sock_open(&sk);
-	if (err < 0)
-		goto out;
-	err = -ENOMEM;
-	ra = rtnl_addr_alloc();
-	local = nl_addr_build(AF_INET6, addr->v6, 16);
-	if (!ra || !local)
-		goto out;
-	rtnl_addr_set_ifindex(ra, ifindex);
-	rtnl_addr_set_family(ra, AF_INET6);
-	err = nl_to_errno(rtnl_addr_set_local(ra, local));
-	if (err < 0)
-		goto out;
-	rtnl_addr_set_prefixlen(ra, (int)plen);
-	rtnl_addr_set_flags(ra, IFA_F_NODAD);
+	rtnl_addr_set_prefixlen(ra, plen);
+	if (flags)
+		rtnl_addr_set_flags(ra, flags);
 	err = nl_to_errno(rtnl_addr_add(sk, ra, 0));
 	if (err == -EEXIST)
 		err = 0;
 out:
 	if (err < 0) {
 		char a[INET6_ADDRSTRLEN];
-		debugf("dev=%s addr6=%s/%u failed: %s", ifname,
-		       inet_ntop(AF_INET6, addr->v6, a, sizeof(a)), plen, strerror(-err));
+		debugf("dev=%s addr=%s/%d failed: %s", ifname,
+		       inet_ntop(family, local, a, sizeof(a)), plen, strerror(-err));
 	}
-	nl_addr_put(local);
+	nl_addr_put(r);
+	nl_addr_put(l);
 	rtnl_addr_put(ra);
 	nl_socket_free(sk);
 	return err;
+}
+
+/* With a peer the address is point-to-point (a TUN's kernel side, "ip addr add LOCAL peer
+ * PEER"), and the prefix then applies to the peer. */
+int nl_addr_add(const char *ifname, uint32_t addr, uint32_t netmask, uint32_t peer)
+{
+	return addr_add(ifname, AF_INET, &addr, peer ? &peer : NULL,
+			__builtin_popcount(netmask), 0);
+}
+
+int nl_addr6_add(const char *ifname, const struct net_addr *addr, unsigned plen)
+{
+	return addr_add(ifname, AF_INET6, addr->v6, NULL, (int)plen, IFA_F_NODAD);
 }
 
 /* Makes ifname a port of `bridge`. -ENODEV if the bridge does not exist, -EINVAL if the
