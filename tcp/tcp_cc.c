@@ -84,21 +84,28 @@ static void newreno_init(struct tcp_pcb *pcb)
  * the ACK goes to congestion avoidance, one MSS per cwnd of bytes acknowledged. In the
  * first slow start HyStart++ (tcp_cubic.c) caps the growth per ACK at L = 8 segments
  * (RFC 9406 4.2, unpaced) and slows or ends it when the RTT rises. */
+uint32_t tcp_cc_slow_start(struct tcp_pcb *pcb, uint32_t acked)
+{
+	uint32_t room = pcb->ssthresh - pcb->cwnd;
+	uint32_t inc = tcp_hystart_slow_start(pcb, acked);
+
+	if (pcb->cwnd >= pcb->ssthresh)
+		return 0; /* HyStart++ ended slow start here */
+	if (inc < room) {
+		pcb->cwnd += inc;
+		return 0;
+	}
+	pcb->cwnd = pcb->ssthresh;
+	return acked > room ? acked - room : 0;
+}
+
 static void newreno_ack(struct tcp_pcb *pcb, uint32_t acked, uint64_t now)
 {
 	(void)now;
 	if (pcb->cwnd < pcb->ssthresh) {
-		uint32_t room = pcb->ssthresh - pcb->cwnd;
-		uint32_t inc = tcp_hystart_slow_start(pcb, acked);
-
-		if (pcb->cwnd >= pcb->ssthresh)
-			return; /* HyStart++ ended slow start here */
-		if (inc < room) {
-			pcb->cwnd += inc;
+		acked = tcp_cc_slow_start(pcb, acked);
+		if (!acked)
 			return;
-		}
-		pcb->cwnd = pcb->ssthresh;
-		acked = acked > room ? acked - room : 0;
 	}
 	pcb->bytes_acked += acked;
 	if (pcb->bytes_acked >= pcb->cwnd) {

@@ -269,17 +269,7 @@ static void cubic_ack(struct tcp_pcb *pcb, uint32_t acked, uint64_t now)
 	}
 	c->idle_since = pcb->snd_una + acked == pcb->snd_max ? (now ? now : 1) : 0;
 	if (pcb->cwnd < pcb->ssthresh) {
-		uint32_t room = pcb->ssthresh - pcb->cwnd;
-		uint32_t inc = tcp_hystart_slow_start(pcb, acked);
-
-		if (pcb->cwnd >= pcb->ssthresh)
-			return; /* HyStart++ ended slow start here */
-		if (inc < room) {
-			pcb->cwnd += inc;
-			return;
-		}
-		pcb->cwnd = pcb->ssthresh;
-		acked = acked > room ? acked - room : 0;
+		acked = tcp_cc_slow_start(pcb, acked);
 		if (!acked)
 			return;
 	}

@@ -704,6 +704,10 @@ void tcp_cc_exit_recovery(struct tcp_pcb *pcb, uint64_t now, int keep_cwnd);
 void tcp_cc_tlp_recovery(struct tcp_pcb *pcb, uint64_t now);
 void tcp_cc_on_rto(struct tcp_pcb *pcb, uint64_t now);
 void tcp_cc_undo(struct tcp_pcb *pcb);
+/* Slow start (RFC 5681 3.1; cwnd < ssthresh) for an ACK of acked bytes: cwnd grows by what
+ * HyStart++ allows, up to ssthresh. Returns what is left of acked for congestion avoidance
+ * (0: nothing, or HyStart++ ended slow start). */
+uint32_t tcp_cc_slow_start(struct tcp_pcb *pcb, uint32_t acked);
 /* HyStart++: start (init), the cwnd growth an ACK in slow start may give (it may also end
  * slow start by setting ssthresh = cwnd), an RTT sample, and a loss (HyStart++ ends). */
 void tcp_hystart_init(struct tcp_pcb *pcb);
