@@ -90,6 +90,9 @@ int nl_link_enslave(const char *ifname, const char *bridge);
 /* The /dev/net/tun clone device, shared by tap.c and tun.c (flags: IFF_TAP or IFF_TUN, with
  * IFF_VNET_HDR and IFF_MULTI_QUEUE as asked). */
 int tuntap_attach(const char *name, short flags, char *ifname_out, char *err, size_t errlen);
+/* Brings the kernel's side of a TAP or TUN (o->kind) up and adds o's host6= address to
+ * it. 0, or -errno with the message in err. */
+int tuntap_up(const struct dev_opts *o, const char *ifname, char *err, size_t errlen);
 /* With offload: IFF_VNET_HDR on the fd, and TUNSETOFFLOAD asks the kernel for partial
  * checksums and TCPv4 GSO frames. Sets dev's flags (NET_DEV_F_VNET_HDR, NET_DEV_F_TSO,
  * NET_DEV_F_CSUM_TX) and gso_max_size. 0 or -errno with the message in err. */

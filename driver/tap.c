@@ -328,7 +328,32 @@ int tuntap_offload_setup(struct net_device *dev, char *err, size_t errlen)
 	return 0;
 }
 
-/* The kernel's half: MTU, bridge port, up, host= address. */
+int tuntap_up(const struct dev_opts *o, const char *ifname, char *err, size_t errlen)
+{
+	const char *kind = o->kind == DEV_TUN ? "tun" : "tap";
+	int e;
+
+	e = nl_link_up(ifname);
+	if (e < 0) {
+		snprintf(err, errlen, "%s %s: cannot bring the link up: %s", kind, ifname,
+			 strerror(-e));
+		return e;
+	}
+	if (o->has_host6) {
+		e = nl_addr6_add(ifname, &o->host6, o->host6_plen);
+		if (e < 0) {
+			char a[INET6_ADDRSTRLEN];
+
+			snprintf(err, errlen, "%s %s: cannot add host6=%s/%u: %s", kind, ifname,
+				 inet_ntop(AF_INET6, o->host6.v6, a, sizeof(a)), o->host6_plen,
+				 strerror(-e));
+			return e;
+		}
+	}
+	return 0;
+}
+
+/* The kernel's half: MTU, bridge port, up with host6=, host=. */
 static int tap_configure_host(const struct dev_opts *o, const char *ifname, unsigned mtu,
 			      char *err, size_t errlen)
 {
@@ -353,11 +378,9 @@ static int tap_configure_host(const struct dev_opts *o, const char *ifname, unsi
 		if (e < 0)
 			return e;
 	}
-	e = nl_link_up(ifname);
-	if (e < 0) {
-		snprintf(err, errlen, "tap %s: cannot bring the link up: %s", ifname, strerror(-e));
+	e = tuntap_up(o, ifname, err, errlen);
+	if (e < 0)
 		return e;
-	}
 	if (o->has_host) {
 		e = nl_addr_add(ifname, o->host, o->host_netmask, 0);
 		if (e < 0) {
@@ -365,16 +388,6 @@ static int tap_configure_host(const struct dev_opts *o, const char *ifname, unsi
 			snprintf(err, errlen, "tap %s: cannot add host=%s/%d: %s", ifname,
 				 inet_ntop(AF_INET, &o->host, a, sizeof(a)),
 				 __builtin_popcount(o->host_netmask), strerror(-e));
-			return e;
-		}
-	}
-	if (o->has_host6) {
-		e = nl_addr6_add(ifname, &o->host6, o->host6_plen);
-		if (e < 0) {
-			char a[INET6_ADDRSTRLEN];
-			snprintf(err, errlen, "tap %s: cannot add host6=%s/%u: %s", ifname,
-				 inet_ntop(AF_INET6, o->host6.v6, a, sizeof(a)), o->host6_plen,
-				 strerror(-e));
 			return e;
 		}
 	}

@@ -37,22 +37,9 @@ static int tun_configure_host(const struct dev_opts *o, const char *ifname, unsi
 		snprintf(err, errlen, "tun %s: cannot set mtu %u: %s", ifname, mtu, strerror(-e));
 		return e;
 	}
-	e = nl_link_up(ifname);
-	if (e < 0) {
-		snprintf(err, errlen, "tun %s: cannot bring the link up: %s", ifname, strerror(-e));
+	e = tuntap_up(o, ifname, err, errlen);
+	if (e < 0)
 		return e;
-	}
-	if (o->has_host6) {
-		char a6[INET6_ADDRSTRLEN];
-
-		e = nl_addr6_add(ifname, &o->host6, o->host6_plen);
-		if (e < 0) {
-			snprintf(err, errlen, "tun %s: cannot add host6=%s/%u: %s", ifname,
-				 inet_ntop(AF_INET6, o->host6.v6, a6, sizeof(a6)), o->host6_plen,
-				 strerror(-e));
-			return e;
-		}
-	}
 	if (!o->has_host)
 		return 0;
 	e = nl_addr_add(ifname, o->host, 0xffffffffu, o->addr);
