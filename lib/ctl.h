@@ -27,7 +27,22 @@ struct ustack;
 #define CTL_ARGS_MAX 16        /* words in a request */
 #define CTL_IO_TIMEOUT_MS 2000 /* a client's request and the reader of its reply */
 
-/* 1 if name is a valid control socket name, else 0. */
+/* 1 if the n bytes at name are a valid control socket name, else 0. Inline: the preload
+ * library, which does not link libustack, checks USTACK_PRELOAD's name by the same rule. */
+static inline int ctl_name_valid_n(const char *name, size_t n)
+{
+	if (!n || n > CTL_NAME_MAX || name[0] == '.' || name[0] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+/* The same for a string. */
 int ctl_name_valid(const char *name);
 /* CTL_DIR "/NAME.sock" into buf. 0, or -EINVAL for a bad name. */
 int ctl_path(const char *name, char *buf, size_t size);

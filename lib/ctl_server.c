@@ -28,18 +28,7 @@ struct ctl_server {
 
 int ctl_name_valid(const char *name)
 {
-	size_t n = strlen(name);
-
-	if (!n || n > CTL_NAME_MAX || name[0] == '.' || name[0] == '-')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
-	return 1;
+	return ctl_name_valid_n(name, strlen(name));
 }
 
 int ctl_path(const char *name, char *buf, size_t size)

@@ -197,22 +197,6 @@ int pl_addrs_decode(const uint8_t *buf, size_t len, struct pl_addr *out, int max
 	return n;
 }
 
-/* The rule of ctl_name_valid (lib/ctl_server.c), which the preload library does not link:
- * test_preload_proto checks that both agree. */
-static int name_valid(const char *name, size_t n)
-{
-	if (!n || n > CTL_NAME_MAX || name[0] == '.' || name[0] == '-')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
 int pl_env_parse(const char *val, char *name, size_t size)
 {
 	size_t n;
@@ -221,7 +205,7 @@ int pl_env_parse(const char *val, char *name, size_t size)
 		return -EINVAL;
 	val += 7;
 	n = strcspn(val, ",");
-	if (val[n] || !name_valid(val, n) || n >= size)
+	if (val[n] || !ctl_name_valid_n(val, n) || n >= size)
 		return -EINVAL;
 	memcpy(name, val, n);
 	name[n] = '\0';
