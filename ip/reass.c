@@ -50,12 +50,10 @@ static void reass_limits(struct fragq_limits *out)
 	out->max_queues = ip_config.reass_max_datagrams;
 }
 
-/* RFC 1122 3.3.2: time exceeded (code 1), if fragment zero came. */
-static void reass_timed_out(struct fragq *q, struct pkb *first, uint64_t now)
+/* RFC 1122 3.3.2: time exceeded (code 1). */
+static void reass_timed_out(struct pkb *first, uint64_t now)
 {
-	(void)q;
-	if (first)
-		icmp_send_error(ICMP_TIME_EXCEEDED, 1, 0, first, now);
+	icmp_send_error(ICMP_TIME_EXCEEDED, 1, 0, first, now);
 }
 
 static const struct fragq_family reass_family = {
@@ -169,8 +167,8 @@ struct pkb *ip_reass_input(struct pkb *p, const struct ip_hdr *ih, uint64_t now)
 	d = reass_get(ih, now);
 	if (!d)
 		goto drop;
-	memcpy(p->cb, &fc, sizeof(fc)); /* fragq_add keeps the ihl after its part */
-	if (fragq_add(&d->q, p, fc.q.off, fc.q.len, mf) == 1)
+	memcpy(p->cb, &fc, sizeof(fc));
+	if (fragq_add(&d->q, p, mf) == 1)
 		return reass_complete(d, now);
 	return NULL; /* held, or dropped (and counted) by fragq_add */
 drop:

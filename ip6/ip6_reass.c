@@ -53,11 +53,10 @@ static void r6_limits(struct fragq_limits *out)
 	out->max_queues = ip6_config.reass_max_datagrams;
 }
 
-/* RFC 8200 4.5: time exceeded (code 1) to the source, if fragment zero came. */
-static void r6_timed_out(struct fragq *q, struct pkb *first, uint64_t now)
+/* RFC 8200 4.5: time exceeded (code 1) to the source. */
+static void r6_timed_out(struct pkb *first, uint64_t now)
 {
-	(void)q;
-	if (first && first->dev)
+	if (first->dev)
 		icmp6_send_error(ICMP6_TIME_EXCEEDED, ICMP6_TIMEX_REASSEMBLY, 0, first,
 				 first->dev, 0, now);
 }
@@ -166,8 +165,8 @@ struct pkb *ip6_reass_input(struct pkb *p, const struct ip6_hdr *h, size_t frag_
 		pkb_free(p);
 		return NULL;
 	}
-	memcpy(p->cb, &fc, sizeof(fc)); /* fragq_add keeps the fields after its part */
-	if (fragq_add(&d->q, p, fc.q.off, fc.q.len, fh->more) == 1)
+	memcpy(p->cb, &fc, sizeof(fc));
+	if (fragq_add(&d->q, p, fh->more) == 1)
 		return r6_complete(d, now);
 	return NULL; /* held, or dropped (and counted) by fragq_add */
 }

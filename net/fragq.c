@@ -70,7 +70,8 @@ static void fragq_timeout(struct net_timer *tm, void *arg, uint64_t now)
 	debugf("id=%u held=%zu dropped: reassembly timed out", q->id, q->received);
 	/* only fragment zero quotes the transport header the sender can match (RFC 1122
 	 * 3.3.2, RFC 8200 4.5) */
-	fam->timed_out(q, first && fragq_cb(first).off == 0 ? first : NULL, now);
+	if (first && fragq_cb(first).off == 0)
+		fam->timed_out(first, now);
 	fragq_fail(q);
 }
 
@@ -123,10 +124,11 @@ static int fragq_make_room(struct fragq *keep, size_t need)
 	return t->mem + need <= lim.mem_max ? 0 : -1;
 }
 
-int fragq_add(struct fragq *q, struct pkb *p, uint32_t off, uint32_t len, int more)
+int fragq_add(struct fragq *q, struct pkb *p, int more)
 {
 	const struct fragq_family *fam = q->table->fam;
-	struct fragq_cb fc = { .off = off, .len = len };
+	struct fragq_cb fc = fragq_cb(p);
+	uint32_t off = fc.off, len = fc.len;
 	struct pkb *f, *before = NULL;
 	size_t end = (size_t)off + len, need;
 
@@ -166,7 +168,6 @@ int fragq_add(struct fragq *q, struct pkb *p, uint32_t off, uint32_t len, int mo
 		       fam->what);
 		goto discard;
 	}
-	memcpy(p->cb, &fc, sizeof(fc));
 	/* The queue owns p now. */
 	if (before)
 		TAILQ_INSERT_BEFORE(before, p, link);

@@ -49,9 +49,9 @@ struct fragq_family {
 	const char *what; /* "datagram" or "packet", for debug lines */
 	void (*count)(enum fragq_event ev);
 	void (*limits)(struct fragq_limits *out); /* the current stack's */
-	/* A queue timed out, with `first` its fragment zero if that came (else NULL): the
-	 * family sends its ICMP time exceeded. The queue is given up afterwards. */
-	void (*timed_out)(struct fragq *q, struct pkb *first, uint64_t now);
+	/* A queue that timed out held fragment zero, `first`: the family sends its ICMP
+	 * time exceeded quoting it. The queue is given up afterwards. */
+	void (*timed_out)(struct pkb *first, uint64_t now);
 };
 
 /* The head of each fragment's cb scratch (a family's own fields may follow). */
@@ -98,14 +98,14 @@ static inline struct fragq_bucket *fragq_bucket(struct fragq_table *t, uint32_t 
 struct fragq *fragq_create(struct fragq_table *t, size_t size, uint32_t hash, uint32_t id,
 			   uint64_t now);
 
-/* Adds p, whose payload is [off, off + len) of the packet (p->cb gets them as a struct
- * fragq_cb; a family's fields after it must be in place already), the last fragment
+/* Adds p, whose cb the family has filled in: a struct fragq_cb (its payload is
+ * [off, off + len) of the packet), then the family's own fields. It is the last fragment
  * unless `more`. Returns 1 when the packet is now complete (fragq_done after building
  * it), 0 when p is held, -1 when p was dropped, and with it the whole queue if p
  * contradicts it (an overlap, a length at odds, more than the memory cap). */
-int fragq_add(struct fragq *q, struct pkb *p, uint32_t off, uint32_t len, int more);
+int fragq_add(struct fragq *q, struct pkb *p, int more);
 
-/* The offset and length that fragq_add stored for a held fragment. */
+/* The offset and length at the head of a fragment's cb. */
 struct fragq_cb fragq_cb(const struct pkb *p);
 
 /* The packet was rebuilt: counted, and the queue freed with its fragments. */
