@@ -99,6 +99,7 @@ uint32_t tcp_cc_slow_start(struct tcp_pcb *pcb, uint32_t acked)
 	return acked > room ? acked - room : 0;
 }
 
+/* NewReno (RFC 5681): slow start (above), then one MSS per cwnd of bytes acknowledged. */
 static void newreno_ack(struct tcp_pcb *pcb, uint32_t acked, uint64_t now)
 {
 	(void)now;
