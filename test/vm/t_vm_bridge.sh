@@ -93,7 +93,10 @@ vm_step()
 {
 	local secs=$1 word=$2 _
 	for _ in $(seq 1 $((secs * 5))); do
-		STEP_LINE=$(grep -a -m1 "^VMTEST $word" "$CONSOLE" 2>/dev/null | tr -d '\r')
+		# whole lines only: QEMU writes the serial console a few bytes at a time, and a
+		# line still being written would pass for the step with its fields cut off
+		STEP_LINE=$(head -n "$(wc -l 2>/dev/null <"$CONSOLE" || echo 0)" "$CONSOLE" 2>/dev/null |
+			grep -a -m1 "^VMTEST $word" | tr -d '\r')
 		case $STEP_LINE in
 		"VMTEST $word-fail"* | "VMTEST no-"*) vm_console_tail; fail "guest: ${STEP_LINE#VMTEST }" ;;
 		?*) return 0 ;;
@@ -138,14 +141,15 @@ echo "chat: the guest and the host's user each sent a line and got the other's"
 
 vm_step "$STEP" wget # VMTEST wget-ok SIZE bytes md5 SUM
 read -r -a F <<<"$STEP_LINE"
-[ "${F[2]}" = "$(stat -c %s "$T_TMP/www/lab.bin")" ] && [ "${F[5]}" = "$LAB_MD5" ] ||
-	fail "the guest's wget got ${F[2]} bytes md5 ${F[5]}," \
+[ "${F[2]:-}" = "$(stat -c %s "$T_TMP/www/lab.bin")" ] && [ "${F[5]:-}" = "$LAB_MD5" ] ||
+	fail "the guest's wget got ${F[2]:-?} bytes md5 ${F[5]:-?}," \
 		"want $(stat -c %s "$T_TMP/www/lab.bin") md5 $LAB_MD5"
 echo "guest wget http://$VM_US_NAME/lab.bin: ${F[2]} bytes, md5 matches"
 
 vm_step "$STEP" httpd # VMTEST httpd-ok vm.bin SIZE bytes md5 SUM
 read -r -a F <<<"$STEP_LINE"
-VM_SIZE=${F[3]} VM_MD5=${F[6]}
+VM_SIZE=${F[3]:-} VM_MD5=${F[6]:-}
+[ -n "$VM_MD5" ] || fail "the guest's httpd line has no md5: $STEP_LINE"
 T_CMD_TIMEOUT=$((STEP + 10)) in_ns "$NS" "$UST" get --dev "tap:ustap1,addr=dhcp,bridge=labbr0" \
 	--stats -o "$T_TMP/vm.bin" "http://$VM_NAME/vm.bin" 2>"$T_TMP/get.err" ||
 	fail "ustack get http://$VM_NAME/vm.bin failed ($?): $(grep -v '^[a-z]*\.[a-z_]* ' "$T_TMP/get.err" | tail -n 3)"
