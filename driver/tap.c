@@ -37,6 +37,7 @@
 
 #include "driver/vnet.h"
 #include "net/log.h"
+#include "net/sys.h"
 
 STATS_DEFINE(tap, TAP_COUNTERS)
 
@@ -86,7 +87,7 @@ static int tuntap_recv_vnet(struct net_device *dev, struct pkb **out, int max)
 		iov[1] = (struct iovec){ p->data, room };
 		/* One byte more than the largest frame tells a too-long frame from a full one. */
 		iov[2] = (struct iovec){ big->data + room, TUNTAP_GSO_FRAME_MAX + 1 - room };
-		r = readv(dev->fd, iov, 3);
+		r = sys_readv(dev->fd, iov, 3);
 		if (r < 0) {
 			e = errno;
 			pkb_free(p);
@@ -162,7 +163,7 @@ int tuntap_recv_batch(struct net_device *dev, struct pkb **out, int max)
 			break;
 		}
 		/* One byte more than a full frame tells a too-long frame from a full one. */
-		r = read(dev->fd, p->data, pkb_tailroom(p) > room ? room + 1 : room);
+		r = sys_read(dev->fd, p->data, pkb_tailroom(p) > room ? room + 1 : room);
 		if (r < 0) {
 			int e = errno;
 			pkb_free(p);
@@ -220,7 +221,7 @@ int tuntap_transmit(struct net_device *dev, struct pkb *p)
 		return -EINVAL;
 	}
 	do
-		w = write(dev->fd, p->data, p->len);
+		w = sys_write(dev->fd, p->data, p->len);
 	while (w < 0 && errno == EINTR);
 	if (w < 0) {
 		err = -errno;

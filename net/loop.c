@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "net/log.h"
+#include "net/sys.h"
 #include "net/netdev.h"
 
 PERSTACK_VAR_INIT(pthread_mutex_t, net_mutex, PTHREAD_MUTEX_INITIALIZER)
@@ -425,7 +426,7 @@ static int loop_busy_poll(struct epoll_event *evs, unsigned usec, enum spin_end 
 	int n, watch;
 
 	*end = SPIN_READY;
-	n = epoll_wait(epfd, evs, LOOP_MAX_FDS, 0);
+	n = sys_epoll_wait(epfd, evs, LOOP_MAX_FDS, 0);
 	if (n == 0) {
 		/* without getrusage (a sandbox may refuse it) the spin goes on unwatched */
 		watch = getrusage(RUSAGE_THREAD, &ru) == 0;
@@ -433,7 +434,7 @@ static int loop_busy_poll(struct epoll_event *evs, unsigned usec, enum spin_end 
 			switched = ru.ru_nivcsw;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		do { /* SPIN_READY here: still spinning */
-			n = epoll_wait(epfd, evs, LOOP_MAX_FDS, 0);
+			n = sys_epoll_wait(epfd, evs, LOOP_MAX_FDS, 0);
 			clock_gettime(CLOCK_MONOTONIC, &t);
 			spent = (long long)(t.tv_sec - t0.tv_sec) * 1000000LL +
 				(t.tv_nsec - t0.tv_nsec) / 1000;
@@ -552,7 +553,7 @@ int net_loop_once(int timeout_ms)
 			wait = (unsigned)wait > spent ? wait - (int)spent : 0;
 	}
 	if (n == 0)
-		n = epoll_wait(epfd, evs, LOOP_MAX_FDS, wait);
+		n = sys_epoll_wait(epfd, evs, LOOP_MAX_FDS, wait);
 	if (n < 0 && errno != EINTR) {
 		int err = -errno;
 		net_lock();
