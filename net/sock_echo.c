@@ -235,14 +235,13 @@ ssize_t echo_sock_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 }
 
 ssize_t echo_sock_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
-			  struct net_endpoint *src, int *msg_flags, uint64_t now)
+			  struct net_endpoint *src, int *msg_flags)
 {
 	struct echo_pcb *pcb = sk->pcb;
 	struct echo_cb cb;
 	ssize_t n;
 
 	NET_ASSERT_LOCKED();
-	(void)now;
 	n = sock_dgram_recv(&pcb->rxq, it, flags, msg_flags, &cb, sizeof(cb));
 	if (n < 0)
 		return n;

@@ -85,7 +85,7 @@ int echo_sock_connect(struct sock *sk, const struct net_endpoint *addr, uint64_t
 ssize_t echo_sock_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 			  const struct net_endpoint *dst, uint64_t now);
 ssize_t echo_sock_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
-			  struct net_endpoint *src, int *msg_flags, uint64_t now);
+			  struct net_endpoint *src, int *msg_flags);
 int echo_sock_ioctl(struct sock *sk, unsigned long request, int *val);
 unsigned echo_sock_poll(struct sock *sk);
 void echo_sock_close(struct sock *sk, uint64_t now);

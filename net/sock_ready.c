@@ -239,10 +239,10 @@ static ssize_t set_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 }
 
 static ssize_t set_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
-			   struct net_endpoint *src, int *msg_flags, uint64_t now)
+			   struct net_endpoint *src, int *msg_flags)
 {
 	NET_ASSERT_LOCKED();
-	(void)sk, (void)it, (void)flags, (void)src, (void)msg_flags, (void)now;
+	(void)sk, (void)it, (void)flags, (void)src, (void)msg_flags;
 	return -ENOTSOCK;
 }
 

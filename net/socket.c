@@ -895,8 +895,7 @@ static ssize_t sock_recv(int fd, struct sock_iter *it, int flags, struct sockadd
 	pflags = flags & MSG_PEEK ? flags : flags & ~MSG_WAITALL;
 	for (;;) {
 		memset(&from, 0, sizeof(from));
-		r = sk->ops->recvmsg(sk, it, pflags, src ? &from : NULL, msg_flags,
-				     net_clock_ms());
+		r = sk->ops->recvmsg(sk, it, pflags, src ? &from : NULL, msg_flags);
 		if (r > 0 && (flags & (MSG_WAITALL | MSG_PEEK)) == MSG_WAITALL && it->len > 0) {
 			got += r; /* part of it: wait for the rest */
 			r = -EAGAIN;

@@ -61,9 +61,11 @@ struct sock_ops {
 	 * 0 at a stream's end, or -EAGAIN. flags: MSG_PEEK leaves the data queued; MSG_WAITALL
 	 * reaches a protocol only with MSG_PEEK on a blocking call (a stream then answers
 	 * -EAGAIN until it holds the whole length or has ended). Sets MSG_TRUNC in *msg_flags
-	 * for a datagram cut short, and fills src (if not NULL) with the sender. */
+	 * for a datagram cut short, and fills src (if not NULL) with the sender. No `now`:
+	 * taking a datagram needs no time, and a clock read costs a datagram service about
+	 * 2% per read; a protocol whose read may send (TCP's window update) reads it. */
 	ssize_t (*recvmsg)(struct sock *sk, struct sock_iter *it, int flags,
-			   struct net_endpoint *src, int *msg_flags, uint64_t now);
+			   struct net_endpoint *src, int *msg_flags);
 	int (*shutdown)(struct sock *sk, int how, uint64_t now);
 	/* Releases the protocol's state; the layer frees sk afterwards. */
 	void (*close)(struct sock *sk, uint64_t now);

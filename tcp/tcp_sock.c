@@ -234,9 +234,10 @@ static ssize_t tcp_sock_peek(struct tcp_pcb *pcb, struct sock_iter *it, int flag
 }
 
 static ssize_t tcp_sock_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
-				struct net_endpoint *src, int *msg_flags, uint64_t now)
+				struct net_endpoint *src, int *msg_flags)
 {
 	struct tcp_pcb *pcb = sk->pcb;
+	uint64_t now = net_clock_ms(); /* a read may send a window update */
 	size_t k, n = 0;
 	uint8_t *b = NULL;
 	ssize_t r;

@@ -465,14 +465,13 @@ static ssize_t udp_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 }
 
 static ssize_t udp_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
-			   struct net_endpoint *src, int *msg_flags, uint64_t now)
+			   struct net_endpoint *src, int *msg_flags)
 {
 	struct udp_pcb *pcb = sk->pcb;
 	struct udp_cb cb;
 	ssize_t n;
 
 	NET_ASSERT_LOCKED();
-	(void)now;
 	n = sock_dgram_recv(&pcb->rxq, it, flags, msg_flags, &cb, sizeof(cb));
 	if (n >= 0 && src)
 		*src = cb.src;

@@ -54,11 +54,11 @@ static ssize_t fake_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 
 /* Reading takes everything there is. */
 static ssize_t fake_recvmsg(struct sock *sk, struct sock_iter *it, int flags,
-			    struct net_endpoint *src, int *msg_flags, uint64_t now)
+			    struct net_endpoint *src, int *msg_flags)
 {
 	struct fake *f = sk->pcb;
 
-	(void)flags, (void)src, (void)msg_flags, (void)now;
+	(void)flags, (void)src, (void)msg_flags;
 	if (!f->readable)
 		return -EAGAIN;
 	f->readable = 0;
