@@ -428,15 +428,13 @@ static int set_collect(struct ready_set *set, struct us_epoll_event *out, int ma
 int us_epoll_wait(int epfd, struct us_epoll_event *out, int max, int timeout_ms)
 {
 	US_FD_SELECT(epfd);
-	struct timespec deadline;
+	struct sock_block b = { 0 };
 	struct ready_set *set;
 	struct sock *sk;
 	int n;
 
 	if (max < 1 || !out)
 		return -EINVAL;
-	if (timeout_ms > 0)
-		sock_deadline_after(&deadline, timeout_ms);
 	net_lock();
 	sock_poll_drive(); /* before the set is looked up: it lets go of the lock */
 	n = set_get(epfd, &set);
@@ -449,7 +447,7 @@ int us_epoll_wait(int epfd, struct us_epoll_event *out, int max, int timeout_ms)
 		n = set_collect(set, out, max);
 		if (n || timeout_ms == 0)
 			break;
-		r = sock_wait(sk, timeout_ms > 0 ? &deadline : NULL);
+		r = sock_block_wait(sk, timeout_ms, &b);
 		if (r == -EAGAIN)
 			break;
 		if (r) {

@@ -263,7 +263,7 @@ void sock_wakeup(struct sock *sk)
 		pthread_cond_broadcast(&poll_cond);
 }
 
-void sock_deadline_after(struct timespec *ts, int ms)
+static void sock_deadline_after(struct timespec *ts, int ms)
 {
 	clock_gettime(CLOCK_MONOTONIC, ts);
 	ts->tv_sec += ms / 1000;
@@ -286,13 +286,14 @@ static int ms_until(const struct timespec *ts)
 	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
-/* One wait for a change on sk (or on any socket, sk NULL) until *deadline (NULL: none).
- * Lock held on entry and on return. 0 when woken (the caller re-checks its condition),
- * -EAGAIN when the deadline passed, -EBADF when sk was closed meanwhile (then sk is gone
- * or belongs to the remaining waiters, and the caller must not touch it). */
-int sock_wait(struct sock *sk, const struct timespec *deadline)
+/* One wait for a change on sk (or on any socket, sk NULL) until *deadline (NULL: none),
+ * which is left ms away (-1 with no deadline). Lock held on entry and on return. 0 when
+ * woken (the caller re-checks its condition), -EAGAIN when the deadline passed, -EBADF
+ * when sk was closed meanwhile (then sk is gone or belongs to the remaining waiters, and
+ * the caller must not touch it). */
+static int sock_wait(struct sock *sk, const struct timespec *deadline, int left)
 {
-	int r = 0, left = deadline ? ms_until(deadline) : -1;
+	int r = 0;
 
 	NET_ASSERT_LOCKED();
 	if (left == 0)
@@ -339,22 +340,21 @@ int sock_poll_drive(void)
 	return 1;
 }
 
-/* Blocking state of one call: the deadline starts when the call first has to wait. */
-struct sock_block {
-	struct timespec deadline;
-	int started;
-	int timed;
-};
-
-static int sock_block_wait(struct sock *sk, int timeo_ms, struct sock_block *b)
+int sock_block_wait(struct sock *sk, int timeo_ms, struct sock_block *b)
 {
+	int left = -1;
+
 	if (!b->started) {
 		b->started = 1;
 		b->timed = timeo_ms > 0;
-		if (b->timed)
+		if (b->timed) {
 			sock_deadline_after(&b->deadline, timeo_ms);
+			left = timeo_ms; /* the clock was just read: not again */
+		}
+	} else if (b->timed) {
+		left = ms_until(&b->deadline);
 	}
-	return sock_wait(sk, b->timed ? &b->deadline : NULL);
+	return sock_wait(sk, b->timed ? &b->deadline : NULL, left);
 }
 
 static int would_block(const struct sock *sk, int flags)
@@ -1161,7 +1161,7 @@ int us_ioctl(int fd, unsigned long request, void *arg)
 
 int us_poll(struct us_pollfd *fds, int n, int timeout_ms)
 {
-	struct timespec deadline;
+	struct sock_block b = { 0 };
 	int ready, r;
 
 	if (n < 0 || (n > 0 && !fds))
@@ -1171,8 +1171,6 @@ int us_poll(struct us_pollfd *fds, int n, int timeout_ms)
 	if (n > 0 && fds[0].fd >= 0)
 		US_FD_SELECT(fds[0].fd);
 	pthread_once(&layer_once, layer_init_once);
-	if (timeout_ms > 0)
-		sock_deadline_after(&deadline, timeout_ms);
 	net_lock();
 	sock_poll_drive();
 	for (;;) {
@@ -1201,7 +1199,7 @@ int us_poll(struct us_pollfd *fds, int n, int timeout_ms)
 		}
 		if (ready || timeout_ms == 0)
 			break;
-		r = sock_wait(NULL, timeout_ms > 0 ? &deadline : NULL);
+		r = sock_block_wait(NULL, timeout_ms, &b);
 		if (r == -EAGAIN)
 			break;
 	}

@@ -24,17 +24,23 @@ struct sock *sock_fd_get(int fd);
 int sock_take_error(struct sock *sk);
 /* A socket with no descriptor yet (sock_fd_assign gives it one), or NULL. */
 struct sock *sock_alloc(int type, int protocol, const struct sock_ops *ops);
-/* One wait for sock_wakeup(sk) until *deadline (CLOCK_MONOTONIC; NULL: none), or one loop
- * iteration in drive_loop mode by the driver (net_loop_set_driver). Lock held. 0 when woken, -EAGAIN at the deadline, -EBADF
- * when sk was closed meanwhile (then the caller must not touch sk). */
-int sock_wait(struct sock *sk, const struct timespec *deadline);
+/* Blocking state of one call (zeroed at its start): the deadline starts when the call
+ * first has to wait, and that first wait reads the clock once. */
+struct sock_block {
+	struct timespec deadline; /* CLOCK_MONOTONIC */
+	int started;
+	int timed;
+};
+/* One wait for sock_wakeup(sk) (sk NULL: any socket's) of a call that may block timeo_ms
+ * in all (<= 0: no limit), or one loop iteration in drive_loop mode by the driver
+ * (net_loop_set_driver). Lock held. 0 when woken (the caller checks again), -EAGAIN at
+ * the deadline, -EBADF when sk was closed meanwhile (then the caller must not touch sk). */
+int sock_block_wait(struct sock *sk, int timeo_ms, struct sock_block *b);
 /* At the start of a poll (us_poll, us_epoll_wait; lock held): whether the calling thread
  * drives the loop (drive_loop, and it is the driver). If so, and the loop has not run since
  * its previous poll began, one iteration without waiting first: a load that keeps some
  * socket ready at every poll still lets frames in and timers fire. */
 int sock_poll_drive(void);
-/* *ts = now + ms on CLOCK_MONOTONIC (the clock sock_wait's deadline is on). */
-void sock_deadline_after(struct timespec *ts, int ms);
 
 /* Readiness sets (sock_ready.c). Lock held. sock_ready_wakeup: sk's readiness may have
  * changed (from sock_wakeup): queue it on the sets where it is now ready.
