@@ -528,6 +528,20 @@ int packet_open(const struct dev_opts *o, struct net_device **out, char *err, si
 		e = -ENODEV;
 		goto fail;
 	}
+	/* A down interface passes no frames; bringing it up is what the user wants. Before
+	 * the socket: one bound to a down interface keeps a pending ENETDOWN (SO_ERROR) that
+	 * the first send returns, so the gratuitous ARP announcing the address was lost and
+	 * counted in packet.tx_errors. */
+	e = nl_link_up(o->ifname);
+	if (e == -EPERM || e == -EACCES) {
+		snprintf(err, errlen, "packet %s: need CAP_NET_ADMIN and CAP_NET_RAW: run as root",
+			 o->ifname);
+		goto fail;
+	} else if (e < 0) {
+		snprintf(err, errlen, "packet %s: cannot bring the link up: %s", o->ifname,
+			 strerror(-e));
+		goto fail;
+	}
 	fd = packet_socket(o->ifname, ifindex, o->ring, &ring, err, errlen);
 	if (fd < 0) {
 		e = fd;
@@ -558,13 +572,6 @@ int packet_open(const struct dev_opts *o, struct net_device **out, char *err, si
 	e = driver_pick_mac(o, dev->hwaddr, err, errlen);
 	if (e < 0)
 		goto fail;
-	/* A down interface passes no frames; bringing it up is what the user wants. */
-	e = nl_link_up(o->ifname);
-	if (e < 0) {
-		snprintf(err, errlen, "packet %s: cannot bring the link up: %s", o->ifname,
-			 strerror(-e));
-		goto fail;
-	}
 	e = net_device_register(dev);
 	if (e < 0) {
 		snprintf(err, errlen, "packet %s: cannot add the device to the loop: %s", dev->name,
