@@ -24,6 +24,7 @@
 #include "ether/ether.h"
 #include "net/log.h"
 #include "net/loop.h"
+#include "net/neigh.h"
 
 STATS_DEFINE(arp, ARP_COUNTERS)
 
@@ -37,30 +38,10 @@ PERSTACK_VAR_INIT(struct arp_config_s, arp_config, {
 	.req_min_gap_ms = 1000 / 3,
 })
 
-/* A power of two; with the default cache_max the chains stay a handful of entries long. */
-#define ARP_HASH_BUCKETS 256
-
-struct arp_entry {
-	LIST_ENTRY(arp_entry) hlink;
-	uint32_t addr;            /* network order */
-	struct net_device *dev;
-	enum arp_state state;
-	uint8_t hw[ETHER_ADDR_LEN];
-	uint64_t since;           /* when the current state began */
-	uint64_t used;            /* last arp_output through this entry */
-	uint64_t last_req;        /* when the last request went out (valid if req_sent) */
-	int req_sent;
-	unsigned tries;           /* requests in the current resolution or refresh */
-	struct net_timer timer;
-	struct pkb_queue queue;   /* IPv4 packets waiting for resolution, oldest first */
-	size_t qlen;
-};
-
-LIST_HEAD(arp_bucket, arp_entry);
-PERSTACK_STATIC(struct arp_bucket[ARP_HASH_BUCKETS], arp_cache)
-#define arp_cache PERSTACK_REF(struct arp_bucket[ARP_HASH_BUCKETS], arp_cache)
-PERSTACK_STATIC(size_t, arp_nentries)
-#define arp_nentries PERSTACK_REF(size_t, arp_nentries)
+/* The cache (net/neigh.h): an entry's addr is IPv4, and last_req and req_sent gate its
+ * requests. */
+PERSTACK_STATIC(struct neigh_table, arp_tbl)
+#define arp_tbl PERSTACK_REF(struct neigh_table, arp_tbl)
 PERSTACK_STATIC(arp_unresolved_fn, unresolved_fn)
 #define unresolved_fn PERSTACK_REF(arp_unresolved_fn, unresolved_fn)
 
@@ -69,68 +50,39 @@ static const char *arp_ntop(uint32_t addr, char *buf)
 	return inet_ntop(AF_INET, &addr, buf, INET_ADDRSTRLEN);
 }
 
-static struct arp_bucket *arp_bucket_of(uint32_t addr)
-{
-	/* Fibonacci hashing: the top byte of the product mixes every input bit, so a /24
-	 * whose addresses differ only in the last octet still spreads over the buckets. */
-	return &arp_cache[(ntohl(addr) * 2654435761u) >> 24];
-}
-
 /* The entry for addr on dev (any device if dev is NULL), or NULL. */
-static struct arp_entry *arp_entry_find(uint32_t addr, const struct net_device *dev)
+static struct neigh *arp_entry_find(uint32_t addr, const struct net_device *dev)
 {
-	struct arp_entry *e;
+	struct net_addr a = net_addr_v4(addr);
 
-	LIST_FOREACH(e, arp_bucket_of(addr), hlink)
-		if (e->addr == addr && (!dev || e->dev == dev))
-			return e;
-	return NULL;
+	return neigh_find(&arp_tbl, &a, dev);
 }
 
 static void arp_entry_timer(struct net_timer *t, void *arg, uint64_t now);
 
 /* A new INCOMPLETE entry, or NULL (counted) when the cache is full. */
-static struct arp_entry *arp_entry_create(uint32_t addr, struct net_device *dev, uint64_t now)
+static struct neigh *arp_entry_create(uint32_t addr, struct net_device *dev, uint64_t now)
 {
-	struct arp_entry *e;
+	struct net_addr a = net_addr_v4(addr);
+	struct neigh *e = neigh_create(&arp_tbl, arp_config.cache_max, &a, dev, ARP_INCOMPLETE,
+				       now, arp_entry_timer);
 	char ip[INET_ADDRSTRLEN];
 
-	/* NOTE: a full cache refuses new entries instead of evicting: eviction would let a
-	 * flood of requests from spoofed senders push out the neighbours in use. */
-	if (arp_nentries >= arp_config.cache_max || !(e = calloc(1, sizeof(*e)))) {
+	if (!e) {
 		STAT_INC(arp, cache_full);
-		debugf("addr=%s not cached: cache full (%zu)", arp_ntop(addr, ip), arp_nentries);
+		debugf("addr=%s not cached: cache full (%zu)", arp_ntop(addr, ip), arp_tbl.n);
 		return NULL;
 	}
-	e->addr = addr;
-	e->dev = dev;
-	e->state = ARP_INCOMPLETE;
-	e->since = now;
-	e->used = now;
-	TAILQ_INIT(&e->queue);
-	net_timer_init(&e->timer, arp_entry_timer, e);
-	LIST_INSERT_HEAD(arp_bucket_of(addr), e, hlink);
-	arp_nentries++;
 	STAT_INC(arp, entries_created);
 	return e;
 }
 
-/* Frees e with its timer; the caller has counted whatever was still queued. */
-static void arp_entry_free(struct arp_entry *e)
-{
-	net_timer_cancel(&e->timer);
-	pkb_queue_purge(&e->queue);
-	LIST_REMOVE(e, hlink);
-	arp_nentries--;
-	free(e);
-}
-
 void arp_addr_gone(struct net_device *dev, uint32_t addr)
 {
-	for (unsigned i = 0; i < ARP_HASH_BUCKETS; i++) {
-		struct arp_entry *e;
+	for (unsigned i = 0; i < NEIGH_HASH_BUCKETS; i++) {
+		struct neigh *e;
 
-		LIST_FOREACH(e, &arp_cache[i], hlink) {
+		LIST_FOREACH(e, &arp_tbl.buckets[i], hlink) {
 			struct pkb *p, *next;
 
 			if (e->dev != dev)
@@ -194,37 +146,37 @@ int arp_send(struct net_device *dev, uint16_t op, const uint8_t eth_dst[ETHER_AD
  * to its known address (RFC 1122 2.3.2.1), so the rest of the link is not bothered.
  * Returns 0 when a request went out (or was attempted: it counts as a try either way,
  * so a failing device cannot keep a resolution alive), -EAGAIN when rate limited. */
-static int arp_request_send(struct arp_entry *e, uint64_t now)
+static int arp_request_send(struct neigh *e, uint64_t now)
 {
 	static const uint8_t zero[ETHER_ADDR_LEN];
 	char ip[INET_ADDRSTRLEN];
 
 	if (e->req_sent && now - e->last_req < arp_config.req_min_gap_ms) {
 		STAT_INC(arp, request_rate_limited);
-		debugf("addr=%s request rate limited", arp_ntop(e->addr, ip));
+		debugf("addr=%s request rate limited", arp_ntop(e->addr.v4, ip));
 		return -EAGAIN;
 	}
 	e->req_sent = 1;
 	e->last_req = now;
 	e->tries++;
 	STAT_INC(arp, tx_request);
-	debugf("addr=%s dev=%s request try=%u", arp_ntop(e->addr, ip), e->dev->name, e->tries);
+	debugf("addr=%s dev=%s request try=%u", arp_ntop(e->addr.v4, ip), e->dev->name, e->tries);
 	arp_send(e->dev, ARP_OP_REQUEST, e->state == ARP_STALE ? e->hw : ether_broadcast,
-		 arp_source_addr(e->dev, e->addr), zero, e->addr, now);
+		 arp_source_addr(e->dev, e->addr.v4), zero, e->addr.v4, now);
 	/* On one queue of a multi-queue TAP the kernel answers a request before it learns
 	 * that ARP now comes from this queue, so the answer to the first may reach another
 	 * queue's stack; the answer to the second comes here. */
 	if (e->dev->flags & NET_DEV_F_MULTIQUEUE) {
 		STAT_INC(arp, tx_request_mq_twice);
 		arp_send(e->dev, ARP_OP_REQUEST, e->state == ARP_STALE ? e->hw : ether_broadcast,
-			 arp_source_addr(e->dev, e->addr), zero, e->addr, now);
+			 arp_source_addr(e->dev, e->addr.v4), zero, e->addr.v4, now);
 	}
 	return 0;
 }
 
 /* Sends a request if the gate allows and arms the timer for the next step: retry_ms
  * after a request that went out, or the moment the gate opens after one that did not. */
-static void arp_request_and_arm(struct arp_entry *e, uint64_t now)
+static void arp_request_and_arm(struct neigh *e, uint64_t now)
 {
 	if (arp_request_send(e, now) == 0)
 		net_timer_arm(&e->timer, now + (arp_config.retry_ms ? arp_config.retry_ms : 1));
@@ -233,35 +185,20 @@ static void arp_request_and_arm(struct arp_entry *e, uint64_t now)
 }
 
 /* Queues p on e until resolution ends; a full queue loses its oldest packet. */
-static void arp_queue_add(struct arp_entry *e, struct pkb *p)
+static void arp_queue_add(struct neigh *e, struct pkb *p)
 {
 	char ip[INET_ADDRSTRLEN];
 
-	/* NOTE: on overflow the oldest packet goes: a newer one carries the sender's latest
-	 * state (a TCP retransmission, a fresh ping), and the oldest is the likeliest to be
-	 * retransmitted anyway. With queue_max 0 nothing waits: p itself is dropped. */
-	if (e->qlen >= arp_config.queue_max) {
-		struct pkb *old = TAILQ_FIRST(&e->queue);
-
+	if (neigh_queue_add(e, p, arp_config.queue_max)) {
 		STAT_INC(arp, queue_dropped_full);
-		debugf("addr=%s queue full (%zu): dropping the oldest", arp_ntop(e->addr, ip),
-		       e->qlen);
-		if (!old) {
-			pkb_free(p);
-			return;
-		}
-		TAILQ_REMOVE(&e->queue, old, link);
-		e->qlen--;
-		pkb_free(old);
+		debugf("addr=%s queue full (%zu): the oldest packet dropped",
+		       arp_ntop(e->addr.v4, ip), e->qlen);
 	}
-	/* The entry owns p until the address is resolved or given up. */
-	TAILQ_INSERT_TAIL(&e->queue, p, link);
-	e->qlen++;
 }
 
 /* The address answered (RFC 826 merge): record the hardware address, become REACHABLE,
  * and send what was waiting, oldest first. */
-static void arp_entry_confirm(struct arp_entry *e, const uint8_t hw[ETHER_ADDR_LEN],
+static void arp_entry_confirm(struct neigh *e, const uint8_t hw[ETHER_ADDR_LEN],
 			      uint64_t now)
 {
 	struct pkb *p;
@@ -281,16 +218,15 @@ static void arp_entry_confirm(struct arp_entry *e, const uint8_t hw[ETHER_ADDR_L
 
 /* The resolution failed: e goes, and its queue goes to the unresolved handler. The queue
  * is taken off e first, since the handler may send (an ICMP error through ARP again). */
-static void arp_entry_fail(struct arp_entry *e, uint64_t now)
+static void arp_entry_fail(struct neigh *e, uint64_t now)
 {
 	struct pkb_queue q;
 	struct net_device *dev = e->dev;
 	struct pkb *p;
 
 	TAILQ_INIT(&q);
-	TAILQ_CONCAT(&q, &e->queue, link);
-	e->qlen = 0;
-	arp_entry_free(e);
+	neigh_queue_take(e, &q);
+	neigh_free(&arp_tbl, e);
 	while ((p = TAILQ_FIRST(&q))) {
 		TAILQ_REMOVE(&q, p, link);
 		if (unresolved_fn)
@@ -307,11 +243,11 @@ void arp_set_unresolved_handler(arp_unresolved_fn fn)
 
 static void arp_entry_timer(struct net_timer *t, void *arg, uint64_t now)
 {
-	struct arp_entry *e = arg;
+	struct neigh *e = arg;
 	char ip[INET_ADDRSTRLEN];
 
 	(void)t;
-	switch (e->state) {
+	switch ((enum arp_state)e->state) {
 	case ARP_INCOMPLETE:
 		if (e->tries < arp_config.max_tries) {
 			arp_request_and_arm(e, now);
@@ -320,7 +256,7 @@ static void arp_entry_timer(struct net_timer *t, void *arg, uint64_t now)
 		STAT_INC(arp, resolve_failed);
 		STAT_ADD(arp, queue_dropped_unresolved, e->qlen);
 		debugf("addr=%s unresolved after %u requests: %zu packets dropped",
-		       arp_ntop(e->addr, ip), e->tries, e->qlen);
+		       arp_ntop(e->addr.v4, ip), e->tries, e->qlen);
 		arp_entry_fail(e, now);
 		return;
 	case ARP_REACHABLE:
@@ -337,8 +273,8 @@ static void arp_entry_timer(struct net_timer *t, void *arg, uint64_t now)
 			}
 			STAT_INC(arp, refresh_failed);
 			debugf("addr=%s stale entry unconfirmed after %u requests: removed",
-			       arp_ntop(e->addr, ip), e->tries);
-			arp_entry_free(e);
+			       arp_ntop(e->addr.v4, ip), e->tries);
+			neigh_free(&arp_tbl, e);
 			return;
 		}
 		if (now - (e->used > e->since ? e->used : e->since) < arp_config.stale_gc_ms) {
@@ -347,7 +283,7 @@ static void arp_entry_timer(struct net_timer *t, void *arg, uint64_t now)
 			return;
 		}
 		STAT_INC(arp, entries_expired);
-		arp_entry_free(e);
+		neigh_free(&arp_tbl, e);
 		return;
 	case ARP_NONE:
 		break;
@@ -363,12 +299,7 @@ int arp_init(void)
 void arp_shutdown(void)
 {
 	arp_probe_stop_all();
-	for (size_t i = 0; i < ARP_HASH_BUCKETS; i++) {
-		struct arp_entry *e;
-
-		while ((e = LIST_FIRST(&arp_cache[i])))
-			arp_entry_free(e);
-	}
+	neigh_table_clear(&arp_tbl);
 }
 
 /* A sender we must not cache: 0.0.0.0 (an RFC 5227 probe, answered but not cached), a
@@ -391,7 +322,7 @@ static int arp_sender_check(const struct net_device *dev, const struct arp_pkt *
 /* Takes ownership of p; it is always freed here (replies use a fresh buffer). */
 void arp_input(struct pkb *p, struct net_device *dev, uint64_t now)
 {
-	struct arp_entry *e = NULL;
+	struct neigh *e = NULL;
 	struct arp_pkt a;
 	char ip[INET_ADDRSTRLEN];
 	int sender;
@@ -469,7 +400,7 @@ static int arp_is_broadcast(const struct net_device *dev, uint32_t addr)
 /* Takes ownership of p: sent, queued on the entry, or freed (counted) here. */
 int arp_output(struct net_device *dev, uint32_t nexthop, struct pkb *p, uint64_t now)
 {
-	struct arp_entry *e;
+	struct neigh *e;
 	uint32_t h = ntohl(nexthop);
 	uint8_t mac[ETHER_ADDR_LEN];
 
@@ -493,7 +424,7 @@ int arp_output(struct net_device *dev, uint32_t nexthop, struct pkb *p, uint64_t
 		arp_request_and_arm(e, now);
 		return 0;
 	}
-	switch (e->state) {
+	switch ((enum arp_state)e->state) {
 	case ARP_INCOMPLETE:
 		arp_queue_add(e, p);
 		return 0;
@@ -529,7 +460,7 @@ void arp_announce(struct net_device *dev, uint64_t now)
 
 enum arp_state arp_cache_lookup(uint32_t addr, uint8_t hw_out[6])
 {
-	struct arp_entry *e = arp_entry_find(addr, NULL);
+	struct neigh *e = arp_entry_find(addr, NULL);
 
 	if (!e)
 		return ARP_NONE;
@@ -540,15 +471,15 @@ enum arp_state arp_cache_lookup(uint32_t addr, uint8_t hw_out[6])
 
 size_t arp_cache_count(void)
 {
-	return arp_nentries;
+	return arp_tbl.n;
 }
 
 void arp_cache_foreach(void (*fn)(uint32_t addr, const struct net_device *dev,
 				  enum arp_state state, const uint8_t hw[6], void *arg), void *arg)
 {
-	const struct arp_entry *e;
+	const struct neigh *e;
 
-	for (unsigned i = 0; i < ARP_HASH_BUCKETS; i++)
-		LIST_FOREACH(e, &arp_cache[i], hlink)
-			fn(e->addr, e->dev, e->state, e->hw, arg);
+	for (unsigned i = 0; i < NEIGH_HASH_BUCKETS; i++)
+		LIST_FOREACH(e, &arp_tbl.buckets[i], hlink)
+			fn(e->addr.v4, e->dev, e->state, e->hw, arg);
 }

@@ -27,6 +27,7 @@
 #include "nd/mld.h"
 #include "net/log.h"
 #include "net/loop.h"
+#include "net/neigh.h"
 
 STATS_DEFINE(nd, ND_COUNTERS)
 
@@ -51,27 +52,10 @@ PERSTACK_VAR_INIT(struct nd_config_s, nd_config, {
 	.idgen_retries = 3,
 })
 
-#define ND_HASH_BUCKETS 256
-
-struct nd_entry {
-	LIST_ENTRY(nd_entry) hlink;
-	struct net_addr addr;
-	struct net_device *dev;
-	enum nd_state state;
-	uint8_t lla[ETHER_ADDR_LEN];
-	uint64_t since;          /* when the current state began */
-	uint64_t used;           /* the last packet sent through it */
-	unsigned probes;         /* solicitations in the current INCOMPLETE or PROBE */
-	struct net_timer timer;
-	struct pkb_queue queue;  /* IPv6 packets (data = IPv6 header) awaiting resolution */
-	size_t qlen;
-};
-
-LIST_HEAD(nd_bucket, nd_entry);
-PERSTACK_STATIC(struct nd_bucket[ND_HASH_BUCKETS], nd_cache)
-#define nd_cache PERSTACK_REF(struct nd_bucket[ND_HASH_BUCKETS], nd_cache)
-PERSTACK_STATIC(size_t, nd_nentries)
-#define nd_nentries PERSTACK_REF(size_t, nd_nentries)
+/* The cache (net/neigh.h): an entry's addr is IPv6, hw its link-layer address and tries
+ * the solicitations of the current INCOMPLETE or PROBE. */
+PERSTACK_STATIC(struct neigh_table, nd_tbl)
+#define nd_tbl PERSTACK_REF(struct neigh_table, nd_tbl)
 
 const char *nd_state_name(enum nd_state s)
 {
@@ -81,53 +65,25 @@ const char *nd_state_name(enum nd_state s)
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 
-static struct nd_bucket *nd_bucket_of(const struct net_addr *a)
+static struct neigh *nd_entry_find(const struct net_device *dev, const struct net_addr *a)
 {
-	return &nd_cache[(net_addr_hash(a) * 2654435761u) >> 24];
-}
-
-static struct nd_entry *nd_entry_find(const struct net_device *dev, const struct net_addr *a)
-{
-	struct nd_entry *e;
-
-	LIST_FOREACH(e, nd_bucket_of(a), hlink)
-		if (e->dev == dev && net_addr_eq(&e->addr, a))
-			return e;
-	return NULL;
+	return neigh_find(&nd_tbl, a, dev);
 }
 
 static void nd_entry_timer(struct net_timer *t, void *arg, uint64_t now);
 
-static struct nd_entry *nd_entry_create(struct net_device *dev, const struct net_addr *a,
-					enum nd_state state, uint64_t now)
+static struct neigh *nd_entry_create(struct net_device *dev, const struct net_addr *a,
+				     enum nd_state state, uint64_t now)
 {
-	struct nd_entry *e;
+	struct neigh *e = neigh_create(&nd_tbl, nd_config.cache_max, a, dev, state, now,
+				       nd_entry_timer);
 
-	/* NOTE: a full cache refuses new entries rather than evict, so that a flood of
-	 * solicitations from made-up sources cannot push out the neighbours in use. */
-	if (nd_nentries >= nd_config.cache_max || !(e = calloc(1, sizeof(*e)))) {
+	if (!e) {
 		STAT_INC(nd, cache_full);
 		return NULL;
 	}
-	e->addr = *a;
-	e->dev = dev;
-	e->state = state;
-	e->since = e->used = now;
-	TAILQ_INIT(&e->queue);
-	net_timer_init(&e->timer, nd_entry_timer, e);
-	LIST_INSERT_HEAD(nd_bucket_of(a), e, hlink);
-	nd_nentries++;
 	STAT_INC(nd, entries_created);
 	return e;
-}
-
-static void nd_entry_free(struct nd_entry *e)
-{
-	net_timer_cancel(&e->timer);
-	pkb_queue_purge(&e->queue);
-	LIST_REMOVE(e, hlink);
-	nd_nentries--;
-	free(e);
 }
 
 int nd_send_pkb(struct net_device *dev, struct pkb *p, const struct net_addr *src,
@@ -152,7 +108,7 @@ static int nd_send(struct net_device *dev, const struct nd_msg *m, const struct 
 /* One solicitation for e: to its solicited-node group while INCOMPLETE, to its address
  * (and known MAC) in PROBE. From the source of the oldest waiting packet when that is
  * ours (7.2.2), else the device's choice for the target. */
-static void nd_solicit(struct nd_entry *e, uint64_t now)
+static void nd_solicit(struct neigh *e, uint64_t now)
 {
 	struct nd_msg m = { .type = ICMP6_ND_NS, .target = e->addr, .has_lla = 1 };
 	struct net_addr dst = e->state == ND_INCOMPLETE ? ip6_addr_solicited(&e->addr) : e->addr;
@@ -170,17 +126,17 @@ static void nd_solicit(struct nd_entry *e, uint64_t now)
 	}
 	if (ip6_addr_is_unspecified(&src) && ip6_source_select(e->dev, &e->addr, &src) < 0)
 		return; /* no address on the device: nothing to solicit from */
-	e->probes++;
+	e->tries++;
 	STAT_INC(nd, tx_ns);
 	nd_send(e->dev, &m, &src, &dst, now);
 	net_timer_arm(&e->timer, now + (nd_config.retrans_ms ? nd_config.retrans_ms : 1));
 }
 
-static void nd_enter(struct nd_entry *e, enum nd_state s, uint64_t now)
+static void nd_enter(struct neigh *e, enum nd_state s, uint64_t now)
 {
 	e->state = s;
 	e->since = now;
-	e->probes = 0;
+	e->tries = 0;
 	switch (s) {
 	case ND_REACHABLE:
 		/* NOTE: RFC 4861 6.3.2 draws ReachableTime at random from 0.5 to 1.5 times
@@ -204,45 +160,45 @@ static void nd_enter(struct nd_entry *e, enum nd_state s, uint64_t now)
 }
 
 /* The queue leaves once the MAC is known, oldest first. */
-static void nd_flush_queue(struct nd_entry *e, uint64_t now)
+static void nd_flush_queue(struct neigh *e, uint64_t now)
 {
 	struct pkb *p;
 
 	while ((p = TAILQ_FIRST(&e->queue))) {
 		TAILQ_REMOVE(&e->queue, p, link);
 		e->qlen--;
-		ether_output(e->dev, ETHER_TYPE_IPV6, e->lla, p, now); /* owns p */
+		ether_output(e->dev, ETHER_TYPE_IPV6, e->hw, p, now); /* owns p */
 	}
 }
 
 /* Resolution failed: the entry and its waiting packets go, and each packet's sender
  * hears address unreachable (RFC 4861 7.2.2; the sender is one of ours, so the error
  * goes straight to it: icmp6_link_failure). */
-static void nd_entry_fail(struct nd_entry *e, uint64_t now)
+static void nd_entry_fail(struct neigh *e, uint64_t now)
 {
 	struct pkb *p;
 
 	STAT_ADD(nd, queue_dropped_unresolved, e->qlen);
 	TAILQ_FOREACH(p, &e->queue, link)
 		icmp6_link_failure(p, e->dev, now);
-	nd_entry_free(e);
+	neigh_free(&nd_tbl, e);
 }
 
 static void nd_entry_timer(struct net_timer *t, void *arg, uint64_t now)
 {
-	struct nd_entry *e = arg;
+	struct neigh *e = arg;
 	char a[NET_ADDR_STRLEN];
 
 	(void)t;
-	switch (e->state) {
+	switch ((enum nd_state)e->state) {
 	case ND_INCOMPLETE:
-		if (e->probes < nd_config.max_multicast_solicit) {
+		if (e->tries < nd_config.max_multicast_solicit) {
 			nd_solicit(e, now);
 			return;
 		}
 		STAT_INC(nd, resolve_failed);
 		debugf("addr=%s unresolved after %u solicitations", net_addr_ntop(&e->addr, a,
-		       sizeof(a)), e->probes);
+		       sizeof(a)), e->tries);
 		nd_router_unreachable(e->dev, &e->addr);
 		nd_entry_fail(e, now);
 		return;
@@ -253,7 +209,7 @@ static void nd_entry_timer(struct net_timer *t, void *arg, uint64_t now)
 		nd_enter(e, ND_PROBE, now);
 		return;
 	case ND_PROBE:
-		if (e->probes < nd_config.max_unicast_solicit) {
+		if (e->tries < nd_config.max_unicast_solicit) {
 			nd_solicit(e, now);
 			return;
 		}
@@ -261,42 +217,29 @@ static void nd_entry_timer(struct net_timer *t, void *arg, uint64_t now)
 		debugf("addr=%s unreachable: probes unanswered", net_addr_ntop(&e->addr, a,
 		       sizeof(a)));
 		nd_router_unreachable(e->dev, &e->addr);
-		nd_entry_free(e);
+		neigh_free(&nd_tbl, e);
 		return;
 	case ND_STALE:
 		/* a use would have moved it to DELAY: unused since it went stale */
 		STAT_INC(nd, entries_expired);
-		nd_entry_free(e);
+		neigh_free(&nd_tbl, e);
 		return;
 	case ND_NONE:
 		break;
 	}
 }
 
-static void nd_queue_add(struct nd_entry *e, struct pkb *p)
+static void nd_queue_add(struct neigh *e, struct pkb *p)
 {
-	/* NOTE: as ARP's: on overflow the oldest goes, the newest carries the latest state */
-	if (e->qlen >= nd_config.queue_max) {
-		struct pkb *old = TAILQ_FIRST(&e->queue);
-
+	if (neigh_queue_add(e, p, nd_config.queue_max))
 		STAT_INC(nd, queue_dropped_full);
-		if (!old) {
-			pkb_free(p);
-			return;
-		}
-		TAILQ_REMOVE(&e->queue, old, link);
-		e->qlen--;
-		pkb_free(old);
-	}
-	TAILQ_INSERT_TAIL(&e->queue, p, link);
-	e->qlen++;
 }
 
 /* Takes ownership of p. */
 int nd_output(struct net_device *dev, const struct net_addr *nexthop, struct pkb *p,
 	      uint64_t now)
 {
-	struct nd_entry *e;
+	struct neigh *e;
 	uint8_t mac[ETHER_ADDR_LEN];
 
 	NET_ASSERT_LOCKED();
@@ -323,13 +266,13 @@ int nd_output(struct net_device *dev, const struct net_addr *nexthop, struct pkb
 	e->used = now;
 	if (e->state == ND_STALE)
 		nd_enter(e, ND_DELAY, now); /* 7.3.3: the first use of a stale entry */
-	memcpy(mac, e->lla, ETHER_ADDR_LEN);
+	memcpy(mac, e->hw, ETHER_ADDR_LEN);
 	return ether_output(dev, ETHER_TYPE_IPV6, mac, p, now);
 }
 
 void nd_confirm(struct net_device *dev, const struct net_addr *addr, uint64_t now)
 {
-	struct nd_entry *e = nd_entry_find(dev, addr);
+	struct neigh *e = nd_entry_find(dev, addr);
 
 	if (e && e->state != ND_INCOMPLETE)
 		nd_enter(e, ND_REACHABLE, now);
@@ -340,37 +283,37 @@ void nd_confirm(struct net_device *dev, const struct net_addr *addr, uint64_t no
 void nd_neigh_learn(struct net_device *dev, const struct net_addr *src, const uint8_t lla[6],
 		    uint64_t now)
 {
-	struct nd_entry *e = nd_entry_find(dev, src);
+	struct neigh *e = nd_entry_find(dev, src);
 
 	if (!e) {
 		if ((e = nd_entry_create(dev, src, ND_STALE, now))) {
-			memcpy(e->lla, lla, ETHER_ADDR_LEN);
+			memcpy(e->hw, lla, ETHER_ADDR_LEN);
 			nd_enter(e, ND_STALE, now);
 		}
 		return;
 	}
 	if (e->state == ND_INCOMPLETE) {
-		memcpy(e->lla, lla, ETHER_ADDR_LEN);
+		memcpy(e->hw, lla, ETHER_ADDR_LEN);
 		nd_enter(e, ND_STALE, now);
 		nd_flush_queue(e, now);
 		return;
 	}
-	if (memcmp(e->lla, lla, ETHER_ADDR_LEN)) {
-		memcpy(e->lla, lla, ETHER_ADDR_LEN);
+	if (memcmp(e->hw, lla, ETHER_ADDR_LEN)) {
+		memcpy(e->hw, lla, ETHER_ADDR_LEN);
 		nd_enter(e, ND_STALE, now);
 	}
 }
 
 /* 7.2.5: an advertisement for an entry we hold. */
-static void nd_na_update(struct nd_entry *e, const struct nd_msg *m, uint64_t now)
+static void nd_na_update(struct neigh *e, const struct nd_msg *m, uint64_t now)
 {
 	int solicited = !!(m->flags & ND_NA_SOLICITED), override = !!(m->flags & ND_NA_OVERRIDE);
-	int same = !m->has_lla || !memcmp(m->lla, e->lla, ETHER_ADDR_LEN);
+	int same = !m->has_lla || !memcmp(m->lla, e->hw, ETHER_ADDR_LEN);
 
 	if (e->state == ND_INCOMPLETE) {
 		if (!m->has_lla)
 			return; /* no MAC to learn: ignored */
-		memcpy(e->lla, m->lla, ETHER_ADDR_LEN);
+		memcpy(e->hw, m->lla, ETHER_ADDR_LEN);
 		nd_enter(e, solicited ? ND_REACHABLE : ND_STALE, now);
 		nd_flush_queue(e, now);
 		return;
@@ -382,7 +325,7 @@ static void nd_na_update(struct nd_entry *e, const struct nd_msg *m, uint64_t no
 		return;
 	}
 	if (m->has_lla && !same)
-		memcpy(e->lla, m->lla, ETHER_ADDR_LEN);
+		memcpy(e->hw, m->lla, ETHER_ADDR_LEN);
 	if (solicited)
 		nd_enter(e, ND_REACHABLE, now);
 	else if (!same)
@@ -519,7 +462,7 @@ void nd_input(struct pkb *p, const struct ip6_hdr *h, unsigned nh_len, struct ne
 		goto drop;
 	}
 	{
-		struct nd_entry *e = nd_entry_find(dev, &m.target);
+		struct neigh *e = nd_entry_find(dev, &m.target);
 
 		if (!e) {
 			STAT_INC(nd, rx_na_unsolicited); /* 7.2.5: no entry, no news */
@@ -545,38 +488,33 @@ void nd_shutdown(void)
 	nd_dad_shutdown();
 	nd_router_shutdown();
 	mld_shutdown();
-	for (size_t i = 0; i < ND_HASH_BUCKETS; i++) {
-		struct nd_entry *e;
-
-		while ((e = LIST_FIRST(&nd_cache[i])))
-			nd_entry_free(e);
-	}
+	neigh_table_clear(&nd_tbl);
 }
 
 enum nd_state nd_cache_lookup(const struct net_device *dev, const struct net_addr *addr,
 			      uint8_t lla[6])
 {
-	struct nd_entry *e = nd_entry_find(dev, addr);
+	struct neigh *e = nd_entry_find(dev, addr);
 
 	if (!e)
 		return ND_NONE;
 	if (lla && e->state != ND_INCOMPLETE)
-		memcpy(lla, e->lla, ETHER_ADDR_LEN);
+		memcpy(lla, e->hw, ETHER_ADDR_LEN);
 	return e->state;
 }
 
 size_t nd_cache_count(void)
 {
-	return nd_nentries;
+	return nd_tbl.n;
 }
 
 void nd_cache_foreach(void (*fn)(const struct net_addr *addr, const struct net_device *dev,
 				 enum nd_state state, const uint8_t lla[6], void *arg),
 		      void *arg)
 {
-	const struct nd_entry *e;
+	const struct neigh *e;
 
-	for (unsigned i = 0; i < ND_HASH_BUCKETS; i++)
-		LIST_FOREACH(e, &nd_cache[i], hlink)
-			fn(&e->addr, e->dev, e->state, e->lla, arg);
+	for (unsigned i = 0; i < NEIGH_HASH_BUCKETS; i++)
+		LIST_FOREACH(e, &nd_tbl.buckets[i], hlink)
+			fn(&e->addr, e->dev, e->state, e->hw, arg);
 }
