@@ -17,7 +17,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
 
@@ -191,8 +190,8 @@ static void arp_queue_add(struct neigh *e, struct pkb *p)
 
 	if (neigh_queue_add(e, p, arp_config.queue_max)) {
 		STAT_INC(arp, queue_dropped_full);
-		debugf("addr=%s queue full (%zu): the oldest packet dropped",
-		       arp_ntop(e->addr.v4, ip), e->qlen);
+		debugf("addr=%s queue full (%zu): a packet dropped", arp_ntop(e->addr.v4, ip),
+		       e->qlen);
 	}
 }
 

@@ -18,7 +18,6 @@
 #include "nd/nd.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
 

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "net/log.h"
-#include "net/sys.h"
 #include "net/netdev.h"
+#include "net/sys.h"
 
 PERSTACK_VAR_INIT(pthread_mutex_t, net_mutex, PTHREAD_MUTEX_INITIALIZER)
 
