@@ -277,6 +277,24 @@ size_t svc_out_room(const struct svc_conn *c)
 	return c->out_len >= app_cfg.lim.conn_buf ? 0 : app_cfg.lim.conn_buf - c->out_len;
 }
 
+ssize_t svc_send_file(struct svc_conn *c, int fd, off_t *off, size_t len)
+{
+	ssize_t n;
+
+	if (c->dead)
+		return -EPIPE;
+	if (c->out_len || len == 0)
+		return 0; /* the queue leaves first */
+	n = us_sendfile(c->fd, fd, off, len);
+	if (n == -EAGAIN)
+		return 0;
+	if (n == 0)
+		return -ENODATA;
+	if (n > 0)
+		c->bytes_out += (uint64_t)n;
+	return n;
+}
+
 size_t svc_send_space(const struct svc_conn *c)
 {
 	int size = 0, held = 0;

@@ -134,6 +134,12 @@ int serve_mq_main(struct ustack *st);
 /* Queues len bytes for the peer (sending at once what the socket takes). 0, -ENOBUFS if
  * the queue would pass --conn-buf (nothing is queued then), or -EPIPE on a dead one. */
 int svc_send(struct svc_conn *c, const void *buf, size_t len);
+/* Sends up to len bytes of the file fd from *off (which moves on) straight from the file
+ * into the socket's send buffer (us_sendfile: no copy through the service, nothing kept in
+ * the connection's queue). Returns the bytes sent, 0 when the socket takes nothing now (or
+ * the queue still holds output: wait for conn_drained), -ENODATA when the file ended
+ * first, or another -errno (the socket's error, or the file's read). */
+ssize_t svc_send_file(struct svc_conn *c, int fd, off_t *off, size_t len);
 /* The time of this round of the loop (app_now_us() read once after each wait): what a
  * service uses for its deadlines, at no clock read of its own. */
 uint64_t svc_now_us(void);

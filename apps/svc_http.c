@@ -24,11 +24,13 @@
  * check, so a change, a removal or a replaced root is seen within that time. cache=0
  * turns it off.
  *
- * Other files are streamed: the response head goes out with the file's first bytes, then
- * the file is read each time the socket has room again (writable), so a large file never
- * sits in memory. Each read takes no more than the socket's free send space
- * (svc_send_space), at most 64 KB, and goes straight into the socket: a byte of the file
- * is read once and copied once, into the stack, never held in the connection's queue.
+ * Other files are streamed: the response head goes out with the file's first bytes (at
+ * most the socket's free send space, svc_send_space, and 64 KB, read into a buffer on the
+ * stack so that head and body leave together), then the rest goes each time the socket
+ * has room again (writable) through svc_send_file (us_sendfile): the stack reads the file
+ * straight into the socket's send buffer, so a byte of it is copied once, by the kernel's
+ * read, never through the service or the connection's queue, and a large file never sits
+ * in memory.
  *
  * Slowloris: while the server waits for a request head (from the accept, or from the end
  * of the previous response on a persistent connection), the whole head must arrive within
@@ -53,9 +55,7 @@
 #include "apps/serve.h"
 #include "net/log.h"
 
-#define HTTP_FILE_CHUNK (64 * 1024) /* the most read from a file at once */
-#define HTTP_FILE_FLOOR (16 * 1024) /* read when the socket reports room that
-                                     * svc_send_space does not see (never expected) */
+#define HTTP_FILE_CHUNK (64 * 1024) /* the most of a file sent with its head */
 #define HTTP_REQ_FIRST 1024 /* request bytes held in the connection's own state */
 
 /* What the open-file cache did, printed with --stats (http.cache_*); see http_cache.h. */
@@ -786,9 +786,7 @@ static int http_process_heads(struct svc_conn *c)
 
 static int http_drained(struct svc_conn *c)
 {
-	uint8_t buf[HTTP_FILE_CHUNK]; /* on the stack, as in send_file */
 	struct http_conn *h = c->priv;
-	size_t space;
 
 	if (h->file_fd < 0) { /* a response has left the queue: the next head's wait begins */
 		c->want_drained = 0;
@@ -796,29 +794,22 @@ static int http_drained(struct svc_conn *c)
 		return 0;
 	}
 
-	/* Called with the queue empty and the socket writable: read what it takes, once. A
-	 * socket that reports room svc_send_space does not see still gets a little, and
-	 * what it then refuses waits in the queue, so a round always moves the file on. */
-	space = svc_send_space(c);
-	if (!space)
-		space = HTTP_FILE_FLOOR;
+	/* Called with the queue empty and the socket writable: the file goes from the page
+	 * cache straight into the socket's send buffer, as much as it takes now. */
 	while (h->file_left > 0) {
-		size_t want = file_want(h->file_left, space, svc_out_room(c));
-		ssize_t n;
+		ssize_t n = svc_send_file(c, h->file_fd, &h->file_off, (size_t)h->file_left);
 
-		if (!want || c->out_len)
+		if (n == 0)
 			return 0; /* the socket is full: the next writable round goes on */
-		n = pread(h->file_fd, buf, want, h->file_off);
-		if (n <= 0) {
-			/* The file shrank under us: the promised length cannot be kept. */
+		if (n == -ENODATA || n == -EIO) {
+			/* The file shrank under us (or its disk failed): the promised length
+			 * cannot be kept. */
 			warnf("http peer=%s file read failed; closing", svc_conn_name(c));
 			return -EIO;
 		}
-		if (svc_send(c, buf, (size_t)n) < 0)
-			return -EPIPE;
-		h->file_off += n;
+		if (n < 0)
+			return (int)n;
 		h->file_left -= n;
-		space -= (size_t)n;
 	}
 	close(h->file_fd);
 	h->file_fd = -1;

@@ -84,6 +84,17 @@ ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct s
  * sending. Ancillary data (msg_controllen > 0) is -EOPNOTSUPP; msg_flags is not read.
  * Returns as us_send, or -EMSGSIZE (too many elements), -EFAULT. */
 ssize_t us_sendmsg(int fd, const struct msghdr *msg, int flags);
+/* As sendfile(2): up to count bytes of the file in_fd, from *offset (which moves on past
+ * them; the file position stays) or, offset NULL, from in_fd's position (which moves on),
+ * go into the TCP socket fd's send buffer, read there by the stack with no copy through a
+ * buffer of the caller's. Returns the bytes taken (fewer than count when the send buffer
+ * or the file ends first; a blocking socket waits, as us_send, until it takes some), 0 at
+ * the file's end or for count 0, or -errno: as us_send, -EINVAL (not a TCP socket, in_fd
+ * not a regular file, as sendfile(2) before Linux 5.12, or *offset negative), -EBADF, or
+ * what reading in_fd gave (-EIO...). The read
+ * happens under the stack's lock: meant for files in the page cache; a slow disk holds up
+ * the stack while it reads. */
+ssize_t us_sendfile(int fd, int in_fd, off_t *offset, size_t count);
 /* Receives. A blocking socket waits for data; returns the bytes copied, 0 at a TCP
  * stream's end, or -EAGAIN (nothing there and non-blocking, or SO_RCVTIMEO passed),
  * -ECONNRESET, -ETIMEDOUT, -EOPNOTSUPP, -EBADF... A datagram longer than len is cut (the

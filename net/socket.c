@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <linux/sockios.h>
 
@@ -787,8 +788,26 @@ static int sock_iter_init(struct sock_iter *it, const struct iovec *iov, size_t 
 #define SOCK_RECV_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL | MSG_PEEK | MSG_WAITALL | MSG_TRUNC | \
 			 MSG_CMSG_CLOEXEC)
 
-static ssize_t sock_send(int fd, struct sock_iter *it, int flags, const struct sockaddr *dst,
-			 socklen_t dstlen)
+/* What a send takes its bytes from: the caller's buffers (it), or a file (us_sendfile). */
+struct send_src {
+	struct sock_iter *it;
+	int in_fd;
+	off_t *off;
+	size_t count;
+};
+
+static ssize_t send_once(struct sock *sk, const struct send_src *src, int flags,
+			 const struct net_endpoint *dst)
+{
+	if (src->it)
+		return sk->ops->sendmsg(sk, src->it, flags, dst, net_clock_ms());
+	return sk->ops->sendfile ? sk->ops->sendfile(sk, src->in_fd, src->off, src->count,
+						     net_clock_ms())
+				 : -EINVAL;
+}
+
+static ssize_t sock_send(int fd, const struct send_src *src, int flags,
+			 const struct sockaddr *dst, socklen_t dstlen)
 {
 	struct sock_block b = { 0 };
 	struct net_endpoint sin;
@@ -819,7 +838,7 @@ static ssize_t sock_send(int fd, struct sock_iter *it, int flags, const struct s
 			r = sock_take_error(sk);
 			break;
 		}
-		r = sk->ops->sendmsg(sk, it, flags, dst ? &sin : NULL, net_clock_ms());
+		r = send_once(sk, src, flags, dst ? &sin : NULL);
 		if (r != -EAGAIN || would_block(sk, flags))
 			break;
 		r = sock_block_wait(sk, sk->sndtimeo_ms, &b);
@@ -839,7 +858,7 @@ ssize_t us_sendto(int fd, const void *buf, size_t len, int flags, const struct s
 	struct sock_iter it;
 	int r = sock_iter_init(&it, &v, 1);
 
-	return r ? r : sock_send(fd, &it, flags, dst, dstlen);
+	return r ? r : sock_send(fd, &(struct send_src){ .it = &it }, flags, dst, dstlen);
 }
 
 ssize_t us_send(int fd, const void *buf, size_t len, int flags)
@@ -861,8 +880,26 @@ ssize_t us_sendmsg(int fd, const struct msghdr *msg, int flags)
 	r = sock_iter_init(&it, msg->msg_iov, msg->msg_iovlen);
 	if (r)
 		return r;
-	return sock_send(fd, &it, flags, msg->msg_name ? (const struct sockaddr *)msg->msg_name
-						       : NULL, msg->msg_namelen);
+	return sock_send(fd, &(struct send_src){ .it = &it }, flags,
+			 msg->msg_name ? (const struct sockaddr *)msg->msg_name : NULL,
+			 msg->msg_namelen);
+}
+
+ssize_t us_sendfile(int fd, int in_fd, off_t *offset, size_t count)
+{
+	US_FD_SELECT(fd);
+	struct send_src src = { .in_fd = in_fd, .off = offset, .count = count };
+	struct stat st;
+
+	if (offset && *offset < 0)
+		return -EINVAL;
+	/* a regular file, as sendfile(2) took before Linux 5.12: a pipe's or a socket's
+	 * -EAGAIN would read as a full send buffer, and the call would wait on the wrong end */
+	if (fstat(in_fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	return sock_send(fd, &src, 0, NULL, 0);
 }
 
 /* The receive side of every call: blocking, MSG_WAITALL on a stream (pieces gathered until

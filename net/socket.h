@@ -57,6 +57,11 @@ struct sock_ops {
 	 * flags are checked by the layer (MSG_DONTWAIT is the layer's: it never waits). */
 	ssize_t (*sendmsg)(struct sock *sk, struct sock_iter *it, int flags,
 			   const struct net_endpoint *dst, uint64_t now);
+	/* us_sendfile: queues up to count bytes read from in_fd (at *off, which moves on;
+	 * off NULL: at in_fd's position) as sendmsg would have them, without a copy through
+	 * a buffer of the caller's. Returns the count, 0 at the file's end, -EAGAIN, or
+	 * -errno of the read. NULL: the protocol has no byte stream to fill (-EINVAL). */
+	ssize_t (*sendfile)(struct sock *sk, int in_fd, off_t *off, size_t count, uint64_t now);
 	/* Copies into `it`; returns the count (a datagram's whole length with MSG_TRUNC),
 	 * 0 at a stream's end, or -EAGAIN. flags: MSG_PEEK leaves the data queued; MSG_WAITALL
 	 * reaches a protocol only with MSG_PEEK on a blocking call (a stream then answers

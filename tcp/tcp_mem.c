@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "net/perstack.h"
 #include "net/log.h"
@@ -186,10 +187,10 @@ static int ring_reserve(struct tcp_ring *r, size_t need)
 	return 0;
 }
 
-size_t tcp_ring_write(struct tcp_ring *r, const void *src, size_t n)
+/* Where up to n more bytes go: n cut to the room under cap and to the storage that could
+ * be had, which is made ready; *tail is the offset of the first. */
+static size_t ring_room(struct tcp_ring *r, size_t n, size_t *tail)
 {
-	size_t tail, first;
-
 	if (n > r->cap - r->len)
 		n = r->cap - r->len;
 	if (n == 0)
@@ -199,13 +200,47 @@ size_t tcp_ring_write(struct tcp_ring *r, const void *src, size_t n)
 		if (n == 0)
 			return 0;
 	}
+	*tail = (r->head + r->len) % r->size;
+	return n;
+}
+
+size_t tcp_ring_write(struct tcp_ring *r, const void *src, size_t n)
+{
+	size_t tail = 0, first;
+
+	n = ring_room(r, n, &tail);
+	if (n == 0)
+		return 0;
 	r->used = 1;
-	tail = (r->head + r->len) % r->size;
 	first = r->size - tail < n ? r->size - tail : n;
 	memcpy(r->buf + tail, src, first);
 	memcpy(r->buf, (const uint8_t *)src + first, n - first);
 	r->len += n;
 	return n;
+}
+
+ssize_t tcp_ring_fill(struct tcp_ring *r, int fd, off_t *off, size_t n)
+{
+	struct iovec v[2];
+	size_t tail = 0, first;
+	ssize_t got;
+
+	n = ring_room(r, n, &tail);
+	if (n == 0)
+		return -EAGAIN;
+	first = r->size - tail < n ? r->size - tail : n;
+	v[0] = (struct iovec){ .iov_base = r->buf + tail, .iov_len = first };
+	v[1] = (struct iovec){ .iov_base = r->buf, .iov_len = n - first };
+	do
+		got = off ? preadv(fd, v, n > first ? 2 : 1, *off) : readv(fd, v, n > first ? 2 : 1);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return -errno;
+	r->used = 1;
+	r->len += (size_t)got;
+	if (off)
+		*off += got;
+	return got;
 }
 
 void tcp_ring_peek(const struct tcp_ring *r, size_t off, void *dst, size_t n)

@@ -208,6 +208,19 @@ static ssize_t tcp_sock_sendmsg(struct sock *sk, struct sock_iter *it, int flags
 	return (ssize_t)n;
 }
 
+static ssize_t tcp_sock_sendfile(struct sock *sk, int in_fd, off_t *off, size_t count,
+				 uint64_t now)
+{
+	struct tcp_pcb *pcb = sk->pcb;
+
+	NET_ASSERT_LOCKED();
+	if (pcb->state == TCP_SYN_SENT || pcb->state == TCP_SYN_RECEIVED)
+		return -EAGAIN; /* writable once connected, as sendmsg */
+	if (pcb->state == TCP_CLOSED)
+		return -EPIPE;
+	return tcp_pcb_send_file(pcb, in_fd, off, count, now);
+}
+
 /* MSG_PEEK: copies from the receive buffer and leaves it there. With MSG_WAITALL (the
  * socket layer passes it only on a blocking call) nothing is copied until the whole
  * length is buffered, the buffer is full, or the stream has ended. */
@@ -661,6 +674,7 @@ static const struct sock_ops tcp_sock_ops = {
 	.listen = tcp_sock_listen,
 	.accept = tcp_sock_accept,
 	.sendmsg = tcp_sock_sendmsg,
+	.sendfile = tcp_sock_sendfile,
 	.recvmsg = tcp_sock_recvmsg,
 	.ioctl = tcp_sock_ioctl,
 	.shutdown = tcp_sock_shutdown,

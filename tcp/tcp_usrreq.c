@@ -67,10 +67,9 @@ fail:
 
 /* ---- application calls ---- */
 
-ssize_t tcp_pcb_send(struct tcp_pcb *pcb, const void *buf, size_t len, uint64_t now)
+/* Whether the application may queue data now: 0, or the error a send returns. */
+static int send_allowed(const struct tcp_pcb *pcb)
 {
-	size_t n;
-
 	if (pcb->error)
 		return pcb->error == -ECONNRESET ? -EPIPE : pcb->error;
 	switch (pcb->state) {
@@ -85,18 +84,53 @@ ssize_t tcp_pcb_send(struct tcp_pcb *pcb, const void *buf, size_t len, uint64_t 
 	default:
 		return -EPIPE;
 	}
-	if (pcb->flags & TF_FIN_QUEUED)
-		return -EPIPE;
-	tcp_rate_check_app_limited(pcb);
-	n = tcp_ring_write(&pcb->snd_buf, buf, len);
+	return pcb->flags & TF_FIN_QUEUED ? -EPIPE : 0;
+}
+
+/* After n bytes went into the send buffer; nospace: it took fewer than it was offered. */
+static void send_queued(struct tcp_pcb *pcb, size_t n, int nospace, uint64_t now)
+{
 	if (!pcb->on_memlist && pcb->snd_buf.buf)
 		tcp_mem_track(pcb); /* the sweep gives the storage back once unused */
-	if (n < len)
+	if (nospace)
 		pcb->flags |= TF_SND_NOSPACE; /* the next ACK may grow it (tcp_snd_space_expand) */
+	if (n)
+		tcp_output_soon(pcb, now);
+}
+
+ssize_t tcp_pcb_send(struct tcp_pcb *pcb, const void *buf, size_t len, uint64_t now)
+{
+	int err = send_allowed(pcb);
+	size_t n;
+
+	if (err)
+		return err;
+	tcp_rate_check_app_limited(pcb);
+	n = tcp_ring_write(&pcb->snd_buf, buf, len);
+	send_queued(pcb, n, n < len, now);
 	if (n == 0)
 		return len ? -EAGAIN : 0;
-	tcp_output_soon(pcb, now);
 	return (ssize_t)n;
+}
+
+ssize_t tcp_pcb_send_file(struct tcp_pcb *pcb, int fd, off_t *off, size_t len, uint64_t now)
+{
+	int err = send_allowed(pcb);
+	ssize_t n;
+
+	if (err)
+		return err;
+	if (len == 0)
+		return 0;
+	tcp_rate_check_app_limited(pcb);
+	n = tcp_ring_fill(&pcb->snd_buf, fd, off, len);
+	/* fewer than len: the ring's room, or the file's end (not a lack of space) */
+	if (n > 0)
+		STAT_ADD(tcp, snd_file_bytes, (uint64_t)n);
+	if (n == -EAGAIN || n > 0)
+		send_queued(pcb, n > 0 ? (size_t)n : 0,
+			    n < 0 || pcb->snd_buf.len >= pcb->snd_buf.cap, now);
+	return n;
 }
 
 ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now)

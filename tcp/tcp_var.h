@@ -41,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <sys/types.h>
 
 #include "ip/ip.h"
 #include "net/loop.h"
@@ -425,7 +426,7 @@ static inline int tcp_pcb_dev_ok(const struct tcp_pcb *pcb, const struct net_dev
 	X(rack_lost_segs) X(rack_reo_timeouts) X(rfc6675_lost_segs) X(rto_lost_segs)         \
 	X(rcv_dsack) X(rcv_dsack_undo_segs) X(undo_dsack) X(undo_eifel) X(undo_frto)         \
 	X(frto_spurious) X(frto_real) X(prr_recoveries) X(prr_sent_bytes) X(recovery_exits)  \
-	X(sent_seg_merged) X(snd_quickacks) X(snd_deferred)                               \
+	X(sent_seg_merged) X(snd_quickacks) X(snd_deferred) X(snd_file_bytes)             \
 	X(cc_hystart_css) X(cc_hystart_css_rounds) X(cc_hystart_ss_resumed)              \
 	X(cc_hystart_css_done) X(cc_cubic_fast_convergence) X(cc_cubic_epochs)              \
 	X(cc_bbr_startup) X(cc_bbr_drain) X(cc_bbr_probe_bw) X(cc_bbr_probe_rtt)          \
@@ -527,6 +528,11 @@ void tcp_ring_free(struct tcp_ring *r);
 /* Copies in what fits under cap, growing the storage (doubling) as needed; returns the
  * bytes taken (fewer if memory ran out: counted in mem_ring_nomem). */
 size_t tcp_ring_write(struct tcp_ring *r, const void *src, size_t n);
+/* As tcp_ring_write, but the bytes are read from fd straight into the ring (at *off, which
+ * moves on; off NULL: at fd's file position): up to n, fewer at the end of the file or
+ * where the read stops. Returns the bytes read, 0 at the end of the file, -EAGAIN when
+ * the ring takes nothing (full, or no memory: mem_ring_nomem), or -errno of the read. */
+ssize_t tcp_ring_fill(struct tcp_ring *r, int fd, off_t *off, size_t n);
 size_t tcp_ring_read(struct tcp_ring *r, void *dst, size_t n);
 void tcp_ring_peek(const struct tcp_ring *r, size_t off, void *dst, size_t n);
 void tcp_ring_drop(struct tcp_ring *r, size_t n);
@@ -625,6 +631,11 @@ int tcp_rcv_edge_held(const struct tcp_pcb *pcb);
 int tcp_pcb_connect(struct tcp_pcb *pcb, const struct net_addr *addr, uint16_t port,
 		    uint64_t now);
 ssize_t tcp_pcb_send(struct tcp_pcb *pcb, const void *buf, size_t len, uint64_t now);
+/* tcp_pcb_send of up to len bytes read from fd straight into the send buffer
+ * (tcp_ring_fill: at *off, or fd's position if off is NULL). Returns the bytes queued, 0
+ * at the file's end (or len 0), -EAGAIN when the buffer takes nothing now, the error a
+ * send returns, or -errno of the read. The read happens here, under the stack lock. */
+ssize_t tcp_pcb_send_file(struct tcp_pcb *pcb, int fd, off_t *off, size_t len, uint64_t now);
 /* Takes up to len bytes out of the receive buffer into buf; a NULL buf drops them uncopied
  * (MSG_TRUNC). Returns the count, 0 at the end, or -EAGAIN, -ENOTCONN, the pcb's error. */
 ssize_t tcp_pcb_recv(struct tcp_pcb *pcb, void *buf, size_t len, uint64_t now);

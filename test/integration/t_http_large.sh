@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # A large file through a small send buffer (--sndbuf 8192): the download is byte-exact
-# (sha256), and the file's bytes went straight from each read into the socket, never
-# through the connection's output queue: http reads no more than the socket's free send
-# space, so serve.out_queued stays at a few response heads' worth where reads of 64 KB
-# into an 8 KB buffer queued nearly the whole file. Then two downloads at once and a
-# keep-alive request after a large response on one connection.
+# (sha256), and the file's bytes went from the file straight into the socket's send buffer
+# (us_sendfile, counted in tcp.snd_file_bytes), never through the connection's output
+# queue: serve.out_queued stays at a few response heads' worth where reads of 64 KB into
+# an 8 KB buffer queued nearly the whole file. Then two downloads at once, a keep-alive
+# request after a large response on one connection, and a file that shrinks while sent.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
 t_begin http_large "$1"
@@ -38,6 +38,24 @@ wait "$P1" || fail "the concurrent curl failed (exit $?): $(head -c 300 "$T_TMP/
 [ "$(cat "$T_TMP/d.txt")" = small ] || fail "the request after the large response got '$(head -c 100 "$T_TMP/d.txt")'"
 echo "two at once and keep-alive after a large response: byte-exact"
 
+# A file that shrinks while it is sent: the promised length cannot be kept, so the
+# connection closes early (curl: exit 18, transfer closed with bytes remaining), with a
+# warning, and the stack goes on serving.
+cp "$T_TMP/www/big.bin" "$T_TMP/www/shrink.bin"
+bg_ns "$NS" "$T_TMP/e.err" curl -sS --max-time 30 --limit-rate 2M -o "$T_TMP/e.bin" \
+	"http://$US_ADDR/shrink.bin"
+P2=$BG_PID
+sleep 1
+truncate -s $((1024 * 1024)) "$T_TMP/www/shrink.bin"
+wait "$P2"
+rc=$?
+[ "$rc" = 18 ] || fail "curl of the shrinking file ended with exit $rc, not 18: $(head -c 300 "$T_TMP/e.err")"
+grep -q "file read failed; closing" "$UST_ERR" || fail "no warning about the shrunk file"
+T_CMD_TIMEOUT=20 in_ns "$NS" curl -sS --max-time 10 -o "$T_TMP/f.txt" "http://$US_ADDR/small.txt" ||
+	fail "no answer after the shrunk file"
+[ "$(cat "$T_TMP/f.txt")" = small ] || fail "the request after the shrunk file got '$(head -c 100 "$T_TMP/f.txt")'"
+echo "a file that shrank while sent: connection closed early (curl exit 18), the next request served"
+
 ust_alive || fail "ustack exited during the transfers"
 ust_stop
 expect_counter tcp.conn_accepts -ge 3
@@ -46,4 +64,8 @@ expect_counter tcp.snd_data_bytes -ge $((3 * size))
 q=$(counter serve.out_queued)
 [ "$q" -lt $((64 * 1024)) ] || fail "serve.out_queued is $q: file data went through the queue"
 echo "serve.out_queued: $q bytes for 3 x 16 MB"
+# all but the part that left with each response's head (at most 64 KB) came from the file
+f=$(counter tcp.snd_file_bytes)
+[ "$f" -ge $((3 * size - 3 * 65536)) ] || fail "tcp.snd_file_bytes is $f: the file went through a buffer"
+echo "tcp.snd_file_bytes: $f of 3 x $size"
 pass

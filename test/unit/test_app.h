@@ -24,6 +24,7 @@
 #define us_send(...) TEST_APP(us_send(__VA_ARGS__))
 #define us_sendto(...) TEST_APP(us_sendto(__VA_ARGS__))
 #define us_sendmsg(...) TEST_APP(us_sendmsg(__VA_ARGS__))
+#define us_sendfile(...) TEST_APP(us_sendfile(__VA_ARGS__))
 #define us_recv(...) TEST_APP(us_recv(__VA_ARGS__))
 #define us_recvfrom(...) TEST_APP(us_recvfrom(__VA_ARGS__))
 #define us_recvmsg(...) TEST_APP(us_recvmsg(__VA_ARGS__))

@@ -5,6 +5,9 @@
  * reads fast and not when it reads slowly; TIME_WAIT holds no rings and still answers a
  * retransmitted FIN; the memory gauges add up; the packet-buffer pool gives back what a
  * load left cached. */
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "test/unit/tcp_script.h"
 
 #include "net/mem.h"
@@ -472,6 +475,62 @@ static void test_pkb_pool_and_reclaim(void **state)
 	net_mem_shutdown();
 }
 
+/* tcp_ring_fill reads a file straight into the ring: across the end of the storage (two
+ * pieces), at an offset that moves on while the file position stays, or at the file
+ * position; never past cap (-EAGAIN when full); short at the file's end and 0 after it; a
+ * failed read leaves the ring as it was. */
+static void test_ring_fill_from_file(void **state)
+{
+	struct tcp_ring r = { 0 };
+	uint8_t out[8192];
+	int fd = memfd_create("ring_fill", 0);
+	off_t off = 100;
+
+	(void)state;
+	fill_pattern();
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, pattern, 20000), 20000);
+	assert_int_equal(tcp_ring_init(&r, 8192), 0);
+	/* storage at cap (8192), head 5000 and 2000 bytes held: the free room runs from
+	 * 7000 to the end and on from the start */
+	memset(sink, 0xee, 7000);
+	assert_int_equal(tcp_ring_write(&r, sink, 7000), 7000);
+	assert_int_equal(r.size, 8192);
+	tcp_ring_drop(&r, 5000);
+	assert_int_equal(tcp_ring_fill(&r, fd, &off, 20000), 6192);
+	assert_int_equal(off, 100 + 6192);
+	assert_int_equal(lseek(fd, 0, SEEK_CUR), 20000); /* where the write left it */
+	assert_int_equal(r.len, 8192);
+	tcp_ring_peek(&r, 0, out, 8192);
+	assert_memory_equal(out, sink, 2000);
+	assert_memory_equal(out + 2000, pattern + 100, 6192);
+	assert_int_equal(tcp_ring_fill(&r, fd, &off, 10), -EAGAIN); /* full */
+	assert_int_equal(off, 100 + 6192);
+
+	/* the file's end: short, then 0 */
+	tcp_ring_drop(&r, 8192);
+	off = 20000 - 100;
+	assert_int_equal(tcp_ring_fill(&r, fd, &off, 1000), 100);
+	assert_int_equal(off, 20000);
+	assert_int_equal(tcp_ring_fill(&r, fd, &off, 1000), 0);
+	assert_int_equal(r.len, 100);
+	tcp_ring_peek(&r, 0, out, 100);
+	assert_memory_equal(out, pattern + 19900, 100);
+
+	/* no offset: the file position, which moves on */
+	assert_int_equal(lseek(fd, 50, SEEK_SET), 50);
+	assert_int_equal(tcp_ring_fill(&r, fd, NULL, 10), 10);
+	assert_int_equal(lseek(fd, 0, SEEK_CUR), 60);
+	tcp_ring_peek(&r, 100, out, 10);
+	assert_memory_equal(out, pattern + 50, 10);
+
+	/* a read that fails takes nothing */
+	assert_int_equal(tcp_ring_fill(&r, -1, &off, 10), -EBADF);
+	assert_int_equal(r.len, 110);
+	close(fd);
+	tcp_ring_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +543,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_time_wait_keeps_unread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pkb_pool_and_reclaim, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_storage_reused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ring_fill_from_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

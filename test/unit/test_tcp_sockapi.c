@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -286,6 +287,67 @@ static void test_recvmsg_sendmsg_iovecs(void **state)
 	m.msg_control = payload;
 	m.msg_controllen = 16;
 	assert_int_equal(us_sendmsg(fd, &m, 0), -EOPNOTSUPP); /* no ancillary data */
+	abort_close(fd);
+}
+
+/* us_sendfile: the file's bytes leave as us_send's would, from *offset (which moves on,
+ * the file position staying) or from the file position (which moves on); 0 at the file's
+ * end and for count 0; a non-blocking socket with a full send buffer says -EAGAIN; a bad
+ * offset, a bad descriptor and one that is no regular file (a pipe) are refused (a
+ * datagram socket: test_udp_sockapi). */
+static void test_sendfile(void **state)
+{
+	static const char data[] = "0123456789abcdefghijklmnopqrstuvwxyzABCD";
+	uint8_t payload[64];
+	struct tcp_hdr h;
+	uint16_t lport;
+	socklen_t len = sizeof(int);
+	off_t off = 4;
+	ssize_t n = 0;
+	int fd, mfd, sndbuf, rounds, pfd[2];
+
+	(void)state;
+	fd = connect_mss(&lport, NULL, -1);
+	mfd = memfd_create("sendfile", 0);
+	assert_true(mfd >= 0);
+	assert_int_equal(write(mfd, data, 40), 40);
+	assert_int_equal(us_sendfile(fd, mfd, &off, 10), 10);
+	assert_int_equal(off, 14);
+	assert_int_equal(lseek(mfd, 0, SEEK_CUR), 40);
+	assert_int_equal(pop(&h, payload), 10);
+	assert_memory_equal(payload, data + 4, 10);
+	expect_none();
+	assert_int_equal(tcp_stats.snd_file_bytes, 10);
+	assert_int_equal(us_sendfile(fd, mfd, &off, 0), 0);
+	off = 40;
+	assert_int_equal(us_sendfile(fd, mfd, &off, 10), 0); /* the file's end */
+	off = -1;
+	assert_int_equal(us_sendfile(fd, mfd, &off, 10), -EINVAL);
+	assert_int_equal(us_sendfile(fd, -1, NULL, 10), -EBADF);
+	assert_int_equal(pipe(pfd), 0); /* not a regular file */
+	assert_int_equal(us_sendfile(fd, pfd[0], NULL, 10), -EINVAL);
+	close(pfd[0]);
+	close(pfd[1]);
+	assert_int_equal(us_sendfile(99, mfd, NULL, 10), -EBADF);
+
+	/* from the file position, once the first segment is acknowledged (Nagle) */
+	inject(PEER, lport, TCP_ACK, PEER_ISN + 1, ISN + 11, 65535, NULL, NULL, 0);
+	assert_int_equal(lseek(mfd, 36, SEEK_SET), 36);
+	assert_int_equal(us_sendfile(fd, mfd, NULL, 10), 4);
+	assert_int_equal(lseek(mfd, 0, SEEK_CUR), 40);
+	assert_int_equal(pop(&h, payload), 4);
+	assert_memory_equal(payload, "ABCD", 4);
+
+	/* a full send buffer: everything in it unacknowledged */
+	for (rounds = 0; rounds < 100000; rounds++) {
+		off = 0;
+		if ((n = us_sendfile(fd, mfd, &off, 40)) <= 0)
+			break;
+	}
+	assert_int_equal(n, -EAGAIN);
+	assert_int_equal(us_getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len), 0);
+	assert_int_equal(ioctl_int(fd, SIOCOUTQ), sndbuf);
+	close(mfd);
 	abort_close(fd);
 }
 
@@ -900,6 +962,7 @@ int main(void)
 		T(test_trunc_drops_uncopied),
 		T(test_dontwait_and_nonblock_modes),
 		T(test_flags_refused_or_accepted),
+		T(test_sendfile),
 		T(test_recvmsg_sendmsg_iovecs),
 		T(test_waitall),
 		T(test_waitall_closed_meanwhile),

@@ -12,6 +12,8 @@
 #include <linux/sockios.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "ip/icmp.h"
 #include "ip/ip.h"
@@ -158,7 +160,7 @@ static void test_recvmsg_name_trunc_peek(void **state)
 }
 
 /* us_sendmsg gathers its iovecs into one datagram to msg_name; a bad msg_name is refused
- * before anything is sent. */
+ * before anything is sent, and so is us_sendfile. */
 static void test_sendmsg_gathers(void **state)
 {
 	struct iovec iov[] = { { (void *)"ab", 2 }, { NULL, 0 }, { (void *)"cde", 3 } };
@@ -168,7 +170,7 @@ static void test_sendmsg_gathers(void **state)
 	struct ip_hdr ih;
 	uint16_t dport;
 	char got[8];
-	int fd = bound_socket(9000);
+	int fd = bound_socket(9000), mfd;
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
@@ -190,6 +192,12 @@ static void test_sendmsg_gathers(void **state)
 	m.msg_name = NULL;
 	assert_int_equal(us_sendmsg(fd, &m, 0), -EDESTADDRREQ);
 	assert_int_equal(us_sendmsg(fd, &m, MSG_OOB), -EOPNOTSUPP);
+	/* us_sendfile fills a byte stream: a datagram socket has none */
+	mfd = memfd_create("sendfile", 0);
+	assert_true(mfd >= 0);
+	assert_int_equal(write(mfd, "abcde", 5), 5);
+	assert_int_equal(us_sendfile(fd, mfd, &(off_t){ 0 }, 5), -EINVAL);
+	close(mfd);
 	assert_null(test_dev_pop(tun));
 	assert_int_equal(us_close(fd), 0);
 }
