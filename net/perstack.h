@@ -4,8 +4,8 @@
  * Every layer declares its mutable state where it always did, one variable at a time, and
  * a macro of the same name makes each use reach the copy of the *current* stack:
  *
- *   PERSTACK_STATIC(struct arp_entry[ARP_CACHE_MAX], arp_cache)
- *   #define arp_cache PERSTACK_REF(struct arp_entry[ARP_CACHE_MAX], arp_cache)
+ *   PERSTACK_STATIC(struct neigh_table, arp_tbl)
+ *   #define arp_tbl PERSTACK_REF(struct neigh_table, arp_tbl)
  *
  * At load time each declaration reserves a slot (offset, size) in a per-stack block, the
  * arena; a stack is one arena. The current stack is a per-thread pointer to its arena: the

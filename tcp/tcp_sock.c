@@ -250,9 +250,9 @@ static ssize_t tcp_sock_recvmsg(struct sock *sk, struct sock_iter *it, int flags
 				struct net_endpoint *src, int *msg_flags)
 {
 	struct tcp_pcb *pcb = sk->pcb;
-	uint64_t now = net_clock_ms(); /* a read may send a window update */
 	size_t k, n = 0;
 	uint8_t *b = NULL;
+	uint64_t now;
 	ssize_t r;
 
 	NET_ASSERT_LOCKED();
@@ -260,6 +260,7 @@ static ssize_t tcp_sock_recvmsg(struct sock *sk, struct sock_iter *it, int flags
 	(void)msg_flags;
 	if (pcb->state == TCP_SYN_SENT || pcb->state == TCP_SYN_RECEIVED)
 		return -EAGAIN;
+	now = net_clock_ms(); /* a read may send a window update */
 	if (flags & MSG_PEEK)
 		return tcp_sock_peek(pcb, it, flags, now);
 	do {
