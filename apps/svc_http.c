@@ -27,10 +27,10 @@
  * Other files are streamed: the response head goes out with the file's first bytes (at
  * most the socket's free send space, svc_send_space, and 64 KB, read into a buffer on the
  * stack so that head and body leave together), then the rest goes each time the socket
- * has room again (writable) through svc_send_file (us_sendfile): the stack reads the file
- * straight into the socket's send buffer, so a byte of it is copied once, by the kernel's
- * read, never through the service or the connection's queue, and a large file never sits
- * in memory.
+ * has room again (writable) through svc_send_file (us_sendfile), at most 256 KB a call:
+ * the stack reads the file straight into the socket's send buffer, so past that first
+ * chunk a byte of it is copied once, by the kernel's read, never through the service or
+ * the connection's queue, and a large file never sits in memory.
  *
  * Slowloris: while the server waits for a request head (from the accept, or from the end
  * of the previous response on a persistent connection), the whole head must arrive within
@@ -56,6 +56,8 @@
 #include "net/log.h"
 
 #define HTTP_FILE_CHUNK (64 * 1024) /* the most of a file sent with its head */
+#define HTTP_FILE_STEP (256 * 1024) /* the most read into the socket at once (under the
+                                     * stack lock: a bound on how long one read holds it) */
 #define HTTP_REQ_FIRST 1024 /* request bytes held in the connection's own state */
 
 /* What the open-file cache did, printed with --stats (http.cache_*); see http_cache.h. */
@@ -797,7 +799,8 @@ static int http_drained(struct svc_conn *c)
 	/* Called with the queue empty and the socket writable: the file goes from the page
 	 * cache straight into the socket's send buffer, as much as it takes now. */
 	while (h->file_left > 0) {
-		ssize_t n = svc_send_file(c, h->file_fd, &h->file_off, (size_t)h->file_left);
+		size_t step = h->file_left < HTTP_FILE_STEP ? (size_t)h->file_left : HTTP_FILE_STEP;
+		ssize_t n = svc_send_file(c, h->file_fd, &h->file_off, step);
 
 		if (n == 0)
 			return 0; /* the socket is full: the next writable round goes on */

@@ -89,9 +89,11 @@ ssize_t us_sendmsg(int fd, const struct msghdr *msg, int flags);
  * go into the TCP socket fd's send buffer, read there by the stack with no copy through a
  * buffer of the caller's. Returns the bytes taken (fewer than count when the send buffer
  * or the file ends first; a blocking socket waits, as us_send, until it takes some), 0 at
- * the file's end or for count 0, or -errno: as us_send, -EINVAL (not a TCP socket, in_fd
+ * the file's end or for count 0 (once the socket's own state allows a send: a pending
+ * error, a connection still opening or a closed sending side answer first, as us_send
+ * would), or -errno: as us_send, -EINVAL (not a TCP socket, in_fd
  * not a regular file, as sendfile(2) before Linux 5.12, or *offset negative), -EBADF, or
- * what reading in_fd gave (-EIO...). The read
+ * what reading in_fd gave (-EIO, also for a read that would block). The read
  * happens under the stack's lock: meant for files in the page cache; a slow disk holds up
  * the stack while it reads. */
 ssize_t us_sendfile(int fd, int in_fd, off_t *offset, size_t count);

@@ -219,13 +219,14 @@ size_t tcp_ring_write(struct tcp_ring *r, const void *src, size_t n)
 	return n;
 }
 
-ssize_t tcp_ring_fill(struct tcp_ring *r, int fd, off_t *off, size_t n)
+ssize_t tcp_ring_fill(struct tcp_ring *r, int fd, off_t *off, size_t n, size_t *offered)
 {
 	struct iovec v[2];
 	size_t tail = 0, first;
 	ssize_t got;
 
 	n = ring_room(r, n, &tail);
+	*offered = n;
 	if (n == 0)
 		return -EAGAIN;
 	first = r->size - tail < n ? r->size - tail : n;
@@ -235,7 +236,7 @@ ssize_t tcp_ring_fill(struct tcp_ring *r, int fd, off_t *off, size_t n)
 		got = off ? preadv(fd, v, n > first ? 2 : 1, *off) : readv(fd, v, n > first ? 2 : 1);
 	while (got < 0 && errno == EINTR);
 	if (got < 0)
-		return -errno;
+		return errno == EAGAIN ? -EIO : -errno; /* the file's, not a full ring's */
 	r->used = 1;
 	r->len += (size_t)got;
 	if (off)

@@ -116,6 +116,7 @@ ssize_t tcp_pcb_send(struct tcp_pcb *pcb, const void *buf, size_t len, uint64_t 
 ssize_t tcp_pcb_send_file(struct tcp_pcb *pcb, int fd, off_t *off, size_t len, uint64_t now)
 {
 	int err = send_allowed(pcb);
+	size_t room = 0, took;
 	ssize_t n;
 
 	if (err)
@@ -123,13 +124,14 @@ ssize_t tcp_pcb_send_file(struct tcp_pcb *pcb, int fd, off_t *off, size_t len, u
 	if (len == 0)
 		return 0;
 	tcp_rate_check_app_limited(pcb);
-	n = tcp_ring_fill(&pcb->snd_buf, fd, off, len);
-	/* fewer than len: the ring's room, or the file's end (not a lack of space) */
-	if (n > 0)
-		STAT_ADD(tcp, snd_file_bytes, (uint64_t)n);
-	if (n == -EAGAIN || n > 0)
-		send_queued(pcb, n > 0 ? (size_t)n : 0,
-			    n < 0 || pcb->snd_buf.len >= pcb->snd_buf.cap, now);
+	n = tcp_ring_fill(&pcb->snd_buf, fd, off, len, &room);
+	took = n > 0 ? (size_t)n : 0;
+	if (took)
+		STAT_ADD(tcp, snd_file_bytes, took);
+	/* as tcp_pcb_send: no space when the ring took less than offered; a read that stopped
+	 * short (the file's end) or failed is not that. Storage the fill made ready is
+	 * tracked whatever the read did, so the sweep gives it back. */
+	send_queued(pcb, took, room < len && (n == -EAGAIN || took == room), now);
 	return n;
 }
 

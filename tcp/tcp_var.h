@@ -530,9 +530,12 @@ void tcp_ring_free(struct tcp_ring *r);
 size_t tcp_ring_write(struct tcp_ring *r, const void *src, size_t n);
 /* As tcp_ring_write, but the bytes are read from fd straight into the ring (at *off, which
  * moves on; off NULL: at fd's file position): up to n, fewer at the end of the file or
- * where the read stops. Returns the bytes read, 0 at the end of the file, -EAGAIN when
- * the ring takes nothing (full, or no memory: mem_ring_nomem), or -errno of the read. */
-ssize_t tcp_ring_fill(struct tcp_ring *r, int fd, off_t *off, size_t n);
+ * where the read stops. *offered gets the room the read was given (n cut to the room under
+ * cap and to the storage that could be had). Returns the bytes read, 0 at the end of the
+ * file, -EAGAIN when the ring takes nothing (full, or no memory: mem_ring_nomem), or
+ * -errno of the read (-EIO for a read that would block: the file, not the ring, is not
+ * ready, which -EAGAIN would misreport). */
+ssize_t tcp_ring_fill(struct tcp_ring *r, int fd, off_t *off, size_t n, size_t *offered);
 size_t tcp_ring_read(struct tcp_ring *r, void *dst, size_t n);
 void tcp_ring_peek(const struct tcp_ring *r, size_t off, void *dst, size_t n);
 void tcp_ring_drop(struct tcp_ring *r, size_t n);

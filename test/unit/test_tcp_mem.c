@@ -475,60 +475,117 @@ static void test_pkb_pool_and_reclaim(void **state)
 	net_mem_shutdown();
 }
 
-/* tcp_ring_fill reads a file straight into the ring: across the end of the storage (two
- * pieces), at an offset that moves on while the file position stays, or at the file
- * position; never past cap (-EAGAIN when full); short at the file's end and 0 after it; a
- * failed read leaves the ring as it was. */
+/* tcp_ring_fill reads a file straight into the ring: storage grown for it as for a write,
+ * across the end of the storage (two pieces, also when the file ends in the second), at an
+ * offset that moves on while the file position stays, or at the file position; never past
+ * cap (-EAGAIN when full), *offered telling the room the read had; short at the file's end
+ * and 0 after it; a failed read leaves the ring as it was. */
 static void test_ring_fill_from_file(void **state)
 {
 	struct tcp_ring r = { 0 };
 	uint8_t out[8192];
 	int fd = memfd_create("ring_fill", 0);
+	size_t offered = 0;
 	off_t off = 100;
 
 	(void)state;
 	fill_pattern();
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, pattern, 20000), 20000);
-	assert_int_equal(tcp_ring_init(&r, 8192), 0);
+
+	/* no storage yet: the fill grows it to the power of two that holds the read */
+	assert_int_equal(tcp_ring_init(&r, 65536), 0);
+	assert_int_equal(tcp_ring_fill(&r, fd, &off, 10000, &offered), 10000);
+	assert_int_equal(offered, 10000);
+	assert_int_equal(r.size, 16384);
+	tcp_ring_peek(&r, 0, out, 8192);
+	assert_memory_equal(out, pattern + 100, 8192);
+	tcp_ring_drop(&r, 10000);
+
 	/* storage at cap (8192), head 5000 and 2000 bytes held: the free room runs from
 	 * 7000 to the end and on from the start */
+	assert_int_equal(tcp_ring_init(&r, 8192), 0);
 	memset(sink, 0xee, 7000);
 	assert_int_equal(tcp_ring_write(&r, sink, 7000), 7000);
 	assert_int_equal(r.size, 8192);
 	tcp_ring_drop(&r, 5000);
-	assert_int_equal(tcp_ring_fill(&r, fd, &off, 20000), 6192);
+	off = 100;
+	assert_int_equal(tcp_ring_fill(&r, fd, &off, 20000, &offered), 6192);
+	assert_int_equal(offered, 6192);
 	assert_int_equal(off, 100 + 6192);
 	assert_int_equal(lseek(fd, 0, SEEK_CUR), 20000); /* where the write left it */
 	assert_int_equal(r.len, 8192);
 	tcp_ring_peek(&r, 0, out, 8192);
 	assert_memory_equal(out, sink, 2000);
 	assert_memory_equal(out + 2000, pattern + 100, 6192);
-	assert_int_equal(tcp_ring_fill(&r, fd, &off, 10), -EAGAIN); /* full */
+	assert_int_equal(tcp_ring_fill(&r, fd, &off, 10, &offered), -EAGAIN); /* full */
+	assert_int_equal(offered, 0);
 	assert_int_equal(off, 100 + 6192);
 
-	/* the file's end: short, then 0 */
-	tcp_ring_drop(&r, 8192);
-	off = 20000 - 100;
-	assert_int_equal(tcp_ring_fill(&r, fd, &off, 1000), 100);
+	/* head 3000, 2000 held: room from 5000 to the end (3192) and on from the start; the
+	 * file ends 4000 bytes on, inside the second piece */
+	tcp_ring_drop(&r, 6192);
+	assert_int_equal(r.head, 3000);
+	off = 20000 - 4000;
+	assert_int_equal(tcp_ring_fill(&r, fd, &off, 8000, &offered), 4000);
+	assert_int_equal(offered, 6192);
 	assert_int_equal(off, 20000);
-	assert_int_equal(tcp_ring_fill(&r, fd, &off, 1000), 0);
-	assert_int_equal(r.len, 100);
-	tcp_ring_peek(&r, 0, out, 100);
-	assert_memory_equal(out, pattern + 19900, 100);
+	tcp_ring_peek(&r, 2000, out, 4000);
+	assert_memory_equal(out, pattern + 16000, 4000);
+	assert_int_equal(tcp_ring_fill(&r, fd, &off, 1000, &offered), 0); /* and after it */
 
 	/* no offset: the file position, which moves on */
+	tcp_ring_drop(&r, r.len);
 	assert_int_equal(lseek(fd, 50, SEEK_SET), 50);
-	assert_int_equal(tcp_ring_fill(&r, fd, NULL, 10), 10);
+	assert_int_equal(tcp_ring_fill(&r, fd, NULL, 10, &offered), 10);
 	assert_int_equal(lseek(fd, 0, SEEK_CUR), 60);
-	tcp_ring_peek(&r, 100, out, 10);
+	tcp_ring_peek(&r, 0, out, 10);
 	assert_memory_equal(out, pattern + 50, 10);
 
 	/* a read that fails takes nothing */
-	assert_int_equal(tcp_ring_fill(&r, -1, &off, 10), -EBADF);
-	assert_int_equal(r.len, 110);
+	assert_int_equal(tcp_ring_fill(&r, -1, &off, 10, &offered), -EBADF);
+	assert_int_equal(r.len, 10);
 	close(fd);
 	tcp_ring_free(&r);
+}
+
+/* tcp_pcb_send_file keeps the send ring's books as tcp_pcb_send does: storage the fill
+ * made ready is on the sweep's list even when the read found the file's end (else it would
+ * stay until the connection closed), a full ring marks the connection short of space
+ * (for the next ACK to grow it), and a read that stops at the file's end does not. */
+static void test_send_file_books(void **state)
+{
+	struct tcp_pcb *l, *c;
+	int fd = memfd_create("send_file", 0);
+	off_t off;
+
+	(void)state;
+	fill_pattern();
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, pattern, 40000), 40000);
+	tcp_config.sndbuf = 16384;
+	l = listener();
+	c = open_conn(l, 1);
+	off = 40000;
+	assert_int_equal(tcp_pcb_send_file(c, fd, &off, 1000, now), 0);
+	assert_non_null(c->snd_buf.buf);
+	assert_true(c->on_memlist);
+	advance(tcp_config.buf_idle_ms);
+	advance(tcp_config.buf_idle_ms);
+	assert_null(c->snd_buf.buf); /* swept */
+
+	off = 40000 - 500;
+	assert_int_equal(tcp_pcb_send_file(c, fd, &off, 1000, now), 500);
+	assert_false(c->flags & TF_SND_NOSPACE);
+	off = 0;
+	assert_int_equal(tcp_pcb_send_file(c, fd, &off, 40000, now),
+			 (ssize_t)(c->snd_buf.cap - 500));
+	assert_true(c->flags & TF_SND_NOSPACE);
+	assert_int_equal(tcp_stats.snd_file_bytes, c->snd_buf.cap);
+	close(fd);
+	tcp_pcb_drop(c, 0);
+	tcp_pcb_drop(l, 0);
+	drain();
 }
 
 int main(void)
@@ -544,6 +601,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pkb_pool_and_reclaim, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_storage_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_fill_from_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_file_books, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
