@@ -188,8 +188,9 @@ static int ring_reserve(struct tcp_ring *r, size_t need)
 }
 
 /* Where up to n more bytes go: n cut to the room under cap and to the storage that could
- * be had, which is made ready; *tail is the offset of the first. */
-static size_t ring_room(struct tcp_ring *r, size_t n, size_t *tail)
+ * be had, which is made ready; *tail is the offset of the first, *first how many fit
+ * before the storage's end (the rest goes at its start). */
+static size_t ring_room(struct tcp_ring *r, size_t n, size_t *tail, size_t *first)
 {
 	if (n > r->cap - r->len)
 		n = r->cap - r->len;
@@ -201,18 +202,18 @@ static size_t ring_room(struct tcp_ring *r, size_t n, size_t *tail)
 			return 0;
 	}
 	*tail = (r->head + r->len) % r->size;
+	*first = r->size - *tail < n ? r->size - *tail : n;
 	return n;
 }
 
 size_t tcp_ring_write(struct tcp_ring *r, const void *src, size_t n)
 {
-	size_t tail = 0, first;
+	size_t tail = 0, first = 0;
 
-	n = ring_room(r, n, &tail);
+	n = ring_room(r, n, &tail, &first);
 	if (n == 0)
 		return 0;
 	r->used = 1;
-	first = r->size - tail < n ? r->size - tail : n;
 	memcpy(r->buf + tail, src, first);
 	memcpy(r->buf, (const uint8_t *)src + first, n - first);
 	r->len += n;
@@ -222,14 +223,13 @@ size_t tcp_ring_write(struct tcp_ring *r, const void *src, size_t n)
 ssize_t tcp_ring_fill(struct tcp_ring *r, int fd, off_t *off, size_t n, size_t *offered)
 {
 	struct iovec v[2];
-	size_t tail = 0, first;
+	size_t tail = 0, first = 0;
 	ssize_t got;
 
-	n = ring_room(r, n, &tail);
+	n = ring_room(r, n, &tail, &first);
 	*offered = n;
 	if (n == 0)
 		return -EAGAIN;
-	first = r->size - tail < n ? r->size - tail : n;
 	v[0] = (struct iovec){ .iov_base = r->buf + tail, .iov_len = first };
 	v[1] = (struct iovec){ .iov_base = r->buf, .iov_len = n - first };
 	do

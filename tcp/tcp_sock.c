@@ -164,6 +164,16 @@ static int tcp_sock_accept(struct sock *sk, struct sock **child, struct net_endp
 	return 0;
 }
 
+/* A send's answer before the pcb's own checks: 0 to go on, -EAGAIN while the handshake
+ * runs (writable once connected), -EPIPE as Linux for a connection never made or ended
+ * (its error already taken). */
+static int send_state(const struct tcp_pcb *pcb)
+{
+	if (pcb->state == TCP_SYN_SENT || pcb->state == TCP_SYN_RECEIVED)
+		return -EAGAIN;
+	return pcb->state == TCP_CLOSED ? -EPIPE : 0;
+}
+
 static ssize_t tcp_sock_sendmsg(struct sock *sk, struct sock_iter *it, int flags,
 				const struct net_endpoint *dst, uint64_t now)
 {
@@ -175,10 +185,8 @@ static ssize_t tcp_sock_sendmsg(struct sock *sk, struct sock_iter *it, int flags
 	NET_ASSERT_LOCKED();
 	(void)flags;
 	(void)dst;
-	if (pcb->state == TCP_SYN_SENT || pcb->state == TCP_SYN_RECEIVED)
-		return -EAGAIN; /* writable once connected */
-	if (pcb->state == TCP_CLOSED)
-		return -EPIPE; /* as Linux: never connected or ended (its error already taken) */
+	if ((r = send_state(pcb)) < 0)
+		return r;
 	k = sock_iter_piece(it, &b);
 	if (k == it->len) {
 		/* one piece (us_send): the pcb's own send */
@@ -212,12 +220,11 @@ static ssize_t tcp_sock_sendfile(struct sock *sk, int in_fd, off_t *off, size_t 
 				 uint64_t now)
 {
 	struct tcp_pcb *pcb = sk->pcb;
+	int r;
 
 	NET_ASSERT_LOCKED();
-	if (pcb->state == TCP_SYN_SENT || pcb->state == TCP_SYN_RECEIVED)
-		return -EAGAIN; /* writable once connected, as sendmsg */
-	if (pcb->state == TCP_CLOSED)
-		return -EPIPE;
+	if ((r = send_state(pcb)) < 0)
+		return r;
 	return tcp_pcb_send_file(pcb, in_fd, off, count, now);
 }
 
